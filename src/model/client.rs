@@ -1,0 +1,506 @@
+//! Clients: tier, contract, data tags, tenants and exceptions.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+use time::OffsetDateTime;
+
+use super::bundle::{BundleGrant, RawGrant, Requirements};
+use super::entitlement::SystemKind;
+use super::time::{DateBound, parse_instant};
+use super::yaml::{self, origin};
+use super::{Diagnostic, Origin, is_valid_id};
+
+/// The adapter that talks to a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdapterKind {
+    /// A tenant kept as a local directory (examples, tests, dry runs).
+    File,
+    /// A SCIM 2.0 service provider.
+    Scim,
+    /// An LDAP directory.
+    Ldap,
+    /// Active Directory over LDAP.
+    Ad,
+    /// Microsoft Graph (Entra ID).
+    Graph,
+    /// Okta's management API.
+    Okta,
+    /// GitHub's REST API.
+    Github,
+}
+
+impl AdapterKind {
+    /// Returns the name used in workspace files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdapterKind::File => "file",
+            AdapterKind::Scim => "scim",
+            AdapterKind::Ldap => "ldap",
+            AdapterKind::Ad => "ad",
+            AdapterKind::Graph => "graph",
+            AdapterKind::Okta => "okta",
+            AdapterKind::Github => "github",
+        }
+    }
+}
+
+impl fmt::Display for AdapterKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a tenant's credential is kept: never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialRef {
+    /// An entry in the OS keyring.
+    Keyring(String),
+    /// An environment variable.
+    Env(String),
+    /// A file readable by its owner only.
+    File(String),
+}
+
+impl CredentialRef {
+    /// Parses `keyring:NAME`, `env:VAR` or `file:PATH`. The error never repeats the input,
+    /// which may be a secret pasted in by mistake.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let refuse = || {
+            "the credential is not a reference (`keyring:NAME`, `env:VAR` or `file:PATH`); if this is the secret itself, remove it from the file and rotate it".to_string()
+        };
+        let (scheme, rest) = text.split_once(':').ok_or_else(refuse)?;
+        let rest = rest.trim();
+        match scheme {
+            "keyring" if !rest.is_empty() && !rest.contains(char::is_whitespace) => {
+                Ok(CredentialRef::Keyring(rest.to_string()))
+            }
+            "env"
+                if !rest.is_empty()
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                    && !rest.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                Ok(CredentialRef::Env(rest.to_string()))
+            }
+            "file" if !rest.is_empty() => Ok(CredentialRef::File(rest.to_string())),
+            _ => Err(refuse()),
+        }
+    }
+}
+
+impl fmt::Display for CredentialRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialRef::Keyring(name) => write!(f, "keyring:{name}"),
+            CredentialRef::Env(var) => write!(f, "env:{var}"),
+            CredentialRef::File(path) => write!(f, "file:{path}"),
+        }
+    }
+}
+
+/// One tenant of a client: a system reached through an adapter.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// Name, unique within the client.
+    pub name: String,
+    /// What kind of system it is.
+    pub system: SystemKind,
+    /// Which adapter reaches it.
+    pub adapter: AdapterKind,
+    /// Directory of a `file` tenant, as written (relative to the workspace).
+    pub path: Option<String>,
+    /// API endpoint or server URL.
+    pub endpoint: Option<String>,
+    /// The tenant's own id (Entra tenant id, Okta org…), checked before any change.
+    pub tenant_id: Option<String>,
+    /// Where the credential is kept.
+    pub credential: Option<CredentialRef>,
+    /// Domain used by account templates.
+    pub domain: Option<String>,
+    /// LDAP base DN.
+    pub base_dn: Option<String>,
+    /// GitHub organisation.
+    pub org: Option<String>,
+    /// Where the tenant is declared.
+    pub origin: Origin,
+}
+
+/// A contract's running time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contract {
+    /// First instant access may be granted.
+    pub start: OffsetDateTime,
+    /// First instant access must be gone; `None` for open-ended.
+    pub end: Option<OffsetDateTime>,
+}
+
+/// An explicit, time-bound grant beyond the client's bundles.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    /// Unique id within the client.
+    pub id: String,
+    /// Who receives it.
+    pub identity: (String, Origin),
+    /// What is granted.
+    pub grants: Vec<BundleGrant>,
+    /// Why.
+    pub reason: String,
+    /// The ticket it belongs to.
+    pub ticket: Option<String>,
+    /// Who approved it.
+    pub approver: (String, Origin),
+    /// When it ends.
+    pub until: OffsetDateTime,
+    /// Where it is declared.
+    pub origin: Origin,
+}
+
+/// A client from `clients/*.yaml`.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Service tier.
+    pub tier: String,
+    /// Where the tier is written.
+    pub tier_origin: Origin,
+    /// Contract dates; `None` means no dates were given.
+    pub contract: Option<Contract>,
+    /// Data-handling tags.
+    pub data_tags: Vec<String>,
+    /// Tenants.
+    pub tenants: Vec<Tenant>,
+    /// Exceptions.
+    pub exceptions: Vec<Exception>,
+    /// Where the record starts.
+    pub origin: Origin,
+}
+
+impl Client {
+    /// Returns whether the contract is running at `now`.
+    pub fn is_active(&self, now: OffsetDateTime) -> bool {
+        self.contract
+            .is_none_or(|c| c.start <= now && c.end.is_none_or(|end| now < end))
+    }
+
+    /// Returns the tenant with this name.
+    pub fn tenant(&self, name: &str) -> Option<&Tenant> {
+        self.tenants.iter().find(|t| t.name == name)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContract {
+    start: Spanned<String>,
+    end: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTenant {
+    name: Spanned<String>,
+    system: SystemKind,
+    adapter: AdapterKind,
+    path: Option<String>,
+    endpoint: Option<Spanned<String>>,
+    tenant_id: Option<String>,
+    credential: Option<Spanned<String>>,
+    domain: Option<String>,
+    base_dn: Option<String>,
+    org: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    id: Spanned<String>,
+    identity: Spanned<String>,
+    grants: Vec<RawGrant>,
+    reason: Option<String>,
+    ticket: Option<String>,
+    approver: Option<Spanned<String>>,
+    until: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClient {
+    id: Spanned<String>,
+    name: Option<String>,
+    tier: Spanned<String>,
+    contract: Option<RawContract>,
+    #[serde(default)]
+    data_tags: Vec<String>,
+    tenants: Vec<RawTenant>,
+    #[serde(default)]
+    exceptions: Vec<RawException>,
+}
+
+fn parse_date(
+    path: &Arc<str>,
+    value: &Spanned<String>,
+    field: &str,
+    bound: DateBound,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<OffsetDateTime> {
+    match parse_instant(&value.value, bound) {
+        Ok(instant) => Some(instant),
+        Err(message) => {
+            problems.push(
+                Diagnostic::new(origin(path, value), message)
+                    .field(field)
+                    .hint("e.g. `2027-12-31`"),
+            );
+            None
+        }
+    }
+}
+
+fn convert_tenant(path: &Arc<str>, index: usize, raw: RawTenant, problems: &mut Vec<Diagnostic>) -> Tenant {
+    let field = format!("tenants[{index}]");
+    let at = origin(path, &raw.name);
+    if !is_valid_id(&raw.name.value) {
+        problems.push(
+            Diagnostic::new(at.clone(), format!("invalid tenant name `{}`", raw.name.value))
+                .field(format!("{field}.name"))
+                .hint("use lowercase letters, digits, `-` and `_`"),
+        );
+    }
+    let credential = raw.credential.as_ref().and_then(|c| match CredentialRef::parse(&c.value) {
+        Ok(reference) => Some(reference),
+        Err(message) => {
+            problems.push(
+                Diagnostic::new(origin(path, c), message)
+                    .field(format!("{field}.credential"))
+                    .hint(format!(
+                        "store the secret with `onboard login CLIENT/{}` and write `credential: keyring:NAME`, or use `env:VAR` in CI",
+                        raw.name.value
+                    )),
+            );
+            None
+        }
+    });
+    if let Some(endpoint) = &raw.endpoint {
+        // A URL with user:password@ carries a secret inline.
+        let after_scheme = endpoint.value.split_once("://").map_or("", |(_, rest)| rest);
+        let authority = after_scheme.split('/').next().unwrap_or_default();
+        if authority.contains('@') {
+            problems.push(
+                Diagnostic::new(origin(path, endpoint), "the endpoint carries credentials in its URL")
+                    .field(format!("{field}.endpoint"))
+                    .hint("remove `user:password@` from the URL and put the secret behind `credential:`"),
+            );
+        } else if !endpoint.value.starts_with("https://") && !endpoint.value.starts_with("http://")
+            && !endpoint.value.starts_with("ldap://") && !endpoint.value.starts_with("ldaps://")
+        {
+            problems.push(
+                Diagnostic::new(origin(path, endpoint), format!("`{}` is not a URL", endpoint.value))
+                    .field(format!("{field}.endpoint"))
+                    .hint("write the full URL, e.g. `https://acme.okta.com` or `ldaps://dc1.acme.example`"),
+            );
+        }
+    }
+    let needs = |what: &str, present: bool, hint: &str, problems: &mut Vec<Diagnostic>| {
+        if !present {
+            problems.push(
+                Diagnostic::new(at.clone(), format!("a `{}` tenant needs `{what}`", raw.adapter))
+                    .field(format!("{field}.{what}"))
+                    .hint(hint.to_string()),
+            );
+        }
+    };
+    match raw.adapter {
+        AdapterKind::File => needs(
+            "path",
+            raw.path.is_some(),
+            "add `path: tenants/CLIENT/TENANT`, the directory that holds the tenant",
+            problems,
+        ),
+        _ => {
+            needs("endpoint", raw.endpoint.is_some(), "add `endpoint: https://…`", problems);
+            needs(
+                "credential",
+                raw.credential.is_some(),
+                "add `credential: keyring:NAME` or `credential: env:VAR`",
+                problems,
+            );
+        }
+    }
+    Tenant {
+        name: raw.name.value,
+        system: raw.system,
+        adapter: raw.adapter,
+        path: raw.path,
+        endpoint: raw.endpoint.map(|e| e.value),
+        tenant_id: raw.tenant_id,
+        credential,
+        domain: raw.domain,
+        base_dn: raw.base_dn,
+        org: raw.org,
+        origin: at,
+    }
+}
+
+/// Parses one client file; every problem found is returned.
+pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
+    let raw: RawClient = yaml::parse(path, text).map_err(|d| vec![d])?;
+    let mut problems = Vec::new();
+    let id_origin = origin(path, &raw.id);
+    if !is_valid_id(&raw.id.value) {
+        problems.push(
+            Diagnostic::new(id_origin.clone(), format!("invalid id `{}`", raw.id.value))
+                .field("id")
+                .hint("ids are lowercase letters, digits, `-` and `_`"),
+        );
+    }
+    let contract = raw.contract.and_then(|c| {
+        let start = parse_date(path, &c.start, "contract.start", DateBound::Start, &mut problems);
+        let end = match &c.end {
+            Some(end) => Some(parse_date(path, end, "contract.end", DateBound::EndInclusive, &mut problems)?),
+            None => None,
+        };
+        let start = start?;
+        if let (Some(end), Some(raw_end)) = (end, &c.end) {
+            if end <= start {
+                problems.push(
+                    Diagnostic::new(origin(path, raw_end), "the contract ends before it starts")
+                        .field("contract.end")
+                        .hint("`contract.end` must be on or after `contract.start`"),
+                );
+            }
+        }
+        Some(Contract { start, end })
+    });
+    if raw.tenants.is_empty() {
+        problems.push(
+            Diagnostic::new(id_origin.clone(), "the client has no tenants")
+                .field("tenants")
+                .hint("list the client's tenants (each with `name`, `system`, `adapter`)"),
+        );
+    }
+    let mut tenants: Vec<Tenant> = Vec::new();
+    for (index, raw_tenant) in raw.tenants.into_iter().enumerate() {
+        let tenant = convert_tenant(path, index, raw_tenant, &mut problems);
+        if let Some(first) = tenants.iter().find(|t| t.name == tenant.name) {
+            problems.push(
+                Diagnostic::new(tenant.origin.clone(), format!("tenant name `{}` is used twice", tenant.name))
+                    .field(format!("tenants[{index}].name"))
+                    .hint(format!("the first is at {}; give each tenant its own name", first.origin)),
+            );
+        }
+        tenants.push(tenant);
+    }
+    let mut exceptions: Vec<Exception> = Vec::new();
+    for (index, raw_exception) in raw.exceptions.into_iter().enumerate() {
+        let field = format!("exceptions[{index}]");
+        let at = origin(path, &raw_exception.id);
+        let reason = raw_exception.reason.filter(|r| !r.trim().is_empty());
+        if reason.is_none() {
+            problems.push(
+                Diagnostic::new(at.clone(), "an exception needs a reason")
+                    .field(format!("{field}.reason"))
+                    .hint("add `reason: …` saying why the access is needed"),
+            );
+        }
+        if raw_exception.approver.is_none() {
+            problems.push(
+                Diagnostic::new(at.clone(), "an exception needs an approver")
+                    .field(format!("{field}.approver"))
+                    .hint("add `approver: PERSON-ID`, the person who approved it"),
+            );
+        }
+        let until = match &raw_exception.until {
+            Some(u) => parse_date(path, u, &format!("{field}.until"), DateBound::EndInclusive, &mut problems),
+            None => {
+                problems.push(
+                    Diagnostic::new(at.clone(), "an exception needs an end date")
+                        .field(format!("{field}.until"))
+                        .hint("add `until: YYYY-MM-DD`: exceptions are always time-bound"),
+                );
+                None
+            }
+        };
+        let grants: Vec<_> = raw_exception
+            .grants
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, g)| g.convert(path, &format!("{field}.grants[{i}]"), &Requirements::default(), &mut problems))
+            .collect();
+        if let Some(first) = exceptions.iter().find(|e| e.id == raw_exception.id.value) {
+            problems.push(
+                Diagnostic::new(at.clone(), format!("exception id `{}` is used twice", first.id))
+                    .field(format!("{field}.id"))
+                    .hint(format!("the first is at {}", first.origin)),
+            );
+        }
+        let (Some(reason), Some(approver), Some(until)) = (reason, raw_exception.approver, until) else {
+            continue;
+        };
+        exceptions.push(Exception {
+            id: raw_exception.id.value,
+            identity: (raw_exception.identity.value.clone(), origin(path, &raw_exception.identity)),
+            grants,
+            reason,
+            ticket: raw_exception.ticket,
+            approver: (approver.value.clone(), origin(path, &approver)),
+            until,
+            origin: at,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Client {
+        id: raw.id.value,
+        name: raw.name,
+        tier_origin: origin(path, &raw.tier),
+        tier: raw.tier.value,
+        contract,
+        data_tags: raw.data_tags,
+        tenants,
+        exceptions,
+        origin: id_origin,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "id: acme\ntier: premium\ncontract:\n  start: 2025-01-01\n  end: 2027-12-31\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: tenants/acme/entra\n";
+
+    #[test]
+    fn parses_a_client() {
+        let c = parse(&Arc::from("clients/acme.yaml"), GOOD).unwrap();
+        assert_eq!(c.tenants[0].adapter, AdapterKind::File);
+        assert!(c.is_active(time::macros::datetime!(2027-12-31 23:59 UTC)));
+        assert!(!c.is_active(time::macros::datetime!(2028-01-01 00:00 UTC)));
+    }
+
+    #[test]
+    fn inline_secrets_are_refused_without_being_repeated() {
+        let text = "id: acme\ntier: premium\ntenants:\n  - name: okta\n    system: okta\n    adapter: okta\n    endpoint: https://acme.okta.com\n    credential: 00aBcD-SuperSecretToken\n";
+        let errors = parse(&Arc::from("c.yaml"), text).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field.as_deref(), Some("tenants[0].credential"));
+        assert_eq!((errors[0].origin.line, errors[0].origin.column), (8, 17));
+        let rendered = format!("{} {:?}", errors[0], errors[0].hint);
+        assert!(!rendered.contains("SuperSecret"));
+    }
+
+    #[test]
+    fn credential_references() {
+        assert_eq!(CredentialRef::parse("env:ACME_TOKEN").unwrap(), CredentialRef::Env("ACME_TOKEN".into()));
+        assert!(CredentialRef::parse("env:lower").is_err());
+        assert!(CredentialRef::parse("https://x").is_err());
+        assert_eq!(CredentialRef::parse("keyring:acme-entra").unwrap().to_string(), "keyring:acme-entra");
+    }
+}

@@ -1,0 +1,357 @@
+//! Identities: persons, service accounts and automation agents.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use super::yaml::{self, origin};
+use super::{Diagnostic, Origin, is_valid_id};
+
+/// The three kinds of identity, never mixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityKind {
+    /// A technician.
+    Person,
+    /// A non-interactive account used by a system.
+    ServiceAccount,
+    /// An automation agent acting on a person's behalf.
+    Agent,
+}
+
+impl IdentityKind {
+    /// Returns the name used in workspace files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityKind::Person => "person",
+            IdentityKind::ServiceAccount => "service-account",
+            IdentityKind::Agent => "agent",
+        }
+    }
+}
+
+/// Whether a person's sign-in enforces MFA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MfaStatus {
+    /// MFA is enforced.
+    Enforced,
+    /// MFA is not enforced.
+    NotEnforced,
+}
+
+/// Which clients an identity serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityScope {
+    /// A person serving every client.
+    AllClients,
+    /// A person serving the listed clients.
+    Clients(Vec<(String, Origin)>),
+    /// A service account or agent bound to one client.
+    Client(String, Origin),
+}
+
+/// An account-name template such as `{id}@{domain}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountTemplate {
+    /// The template text.
+    pub template: String,
+    /// Where it was written.
+    pub origin: Origin,
+}
+
+/// The values an account template can use.
+pub struct AccountContext<'a> {
+    /// The client id.
+    pub client: &'a str,
+    /// The tenant name.
+    pub tenant: &'a str,
+    /// The tenant's domain, if it has one.
+    pub domain: Option<&'a str>,
+}
+
+const PLACEHOLDERS: [&str; 4] = ["id", "client", "tenant", "domain"];
+
+impl AccountTemplate {
+    fn check(&self) -> Result<(), String> {
+        let mut rest = self.template.as_str();
+        while let Some(start) = rest.find('{') {
+            let Some(end) = rest[start..].find('}') else {
+                return Err(format!("unclosed `{{` in account template `{}`", self.template));
+            };
+            let name = &rest[start + 1..start + end];
+            if !PLACEHOLDERS.contains(&name) {
+                return Err(format!(
+                    "unknown placeholder `{{{name}}}` in account template `{}`",
+                    self.template
+                ));
+            }
+            rest = &rest[start + end + 1..];
+        }
+        if self.template.trim().is_empty() {
+            return Err("the account template is empty".into());
+        }
+        Ok(())
+    }
+
+    /// Fills in the template; `None` when it uses `{domain}` and the tenant has none.
+    pub fn render(&self, id: &str, context: &AccountContext<'_>) -> Option<String> {
+        if self.template.contains("{domain}") && context.domain.is_none() {
+            return None;
+        }
+        Some(
+            self.template
+                .replace("{id}", id)
+                .replace("{client}", context.client)
+                .replace("{tenant}", context.tenant)
+                .replace("{domain}", context.domain.unwrap_or_default()),
+        )
+    }
+}
+
+/// A person, service account or agent, as declared in `identities/*.yaml`.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// Unique id.
+    pub id: String,
+    /// Person, service account or agent.
+    pub kind: IdentityKind,
+    /// Human-readable name.
+    pub display_name: Option<String>,
+    /// Contact address.
+    pub email: Option<String>,
+    /// Support functions, each with where it was written.
+    pub functions: Vec<(String, Origin)>,
+    /// MFA status (persons only).
+    pub mfa: Option<MfaStatus>,
+    /// The clients it serves.
+    pub scope: IdentityScope,
+    /// The owning person (service accounts and agents).
+    pub owner: Option<(String, Origin)>,
+    /// Why it exists (service accounts and agents).
+    pub purpose: Option<String>,
+    /// Account templates by tenant name, system kind, or `default`.
+    pub accounts: BTreeMap<String, AccountTemplate>,
+    /// Where the record starts.
+    pub origin: Origin,
+}
+
+impl Identity {
+    /// Returns whether this identity serves the client.
+    pub fn serves(&self, client: &str) -> bool {
+        match &self.scope {
+            IdentityScope::AllClients => true,
+            IdentityScope::Clients(list) => list.iter().any(|(c, _)| c == client),
+            IdentityScope::Client(c, _) => c == client,
+        }
+    }
+
+    /// Returns the account name this identity has in a tenant, or `None` when no template
+    /// applies (a `{domain}` template on a tenant without a domain).
+    pub fn account_for(
+        &self,
+        tenant_name: &str,
+        system: &str,
+        context: &AccountContext<'_>,
+    ) -> Option<String> {
+        let template = self
+            .accounts
+            .get(tenant_name)
+            .or_else(|| self.accounts.get(system))
+            .or_else(|| self.accounts.get("default"));
+        match template {
+            Some(t) => t.render(&self.id, context),
+            None => Some(match context.domain {
+                Some(domain) => format!("{}@{domain}", self.id),
+                None => self.id.clone(),
+            }),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentity {
+    id: Spanned<String>,
+    kind: IdentityKind,
+    display_name: Option<String>,
+    email: Option<String>,
+    #[serde(default)]
+    functions: Vec<Spanned<String>>,
+    mfa: Option<MfaStatus>,
+    clients: Option<Vec<Spanned<String>>>,
+    owner: Option<Spanned<String>>,
+    purpose: Option<String>,
+    client: Option<Spanned<String>>,
+    #[serde(default)]
+    accounts: BTreeMap<String, Spanned<String>>,
+}
+
+/// Parses one identity file; every problem found is returned.
+pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
+    let raw: RawIdentity = yaml::parse(path, text).map_err(|d| vec![d])?;
+    let mut problems = Vec::new();
+    let id_origin = origin(path, &raw.id);
+    if !is_valid_id(&raw.id.value) {
+        problems.push(
+            Diagnostic::new(id_origin.clone(), format!("invalid id `{}`", raw.id.value))
+                .field("id")
+                .hint("ids are lowercase letters, digits, `-` and `_`, at most 64 characters"),
+        );
+    }
+    let scope = match raw.kind {
+        IdentityKind::Person => {
+            if raw.mfa.is_none() {
+                problems.push(
+                    Diagnostic::new(id_origin.clone(), "a person must state their MFA status")
+                        .field("mfa")
+                        .hint("add `mfa: enforced` (or `mfa: not-enforced`)"),
+                );
+            }
+            for (field, present) in [
+                ("owner", raw.owner.is_some()),
+                ("purpose", raw.purpose.is_some()),
+                ("client", raw.client.is_some()),
+            ] {
+                if present {
+                    problems.push(
+                        Diagnostic::new(id_origin.clone(), format!("`{field}` is for service accounts and agents, not persons"))
+                            .field(field)
+                            .hint("a person serves clients through `clients:` (or every client when absent)"),
+                    );
+                }
+            }
+            match raw.clients {
+                None => IdentityScope::AllClients,
+                Some(list) => IdentityScope::Clients(
+                    list.iter()
+                        .map(|c| (c.value.clone(), origin(path, c)))
+                        .collect(),
+                ),
+            }
+        }
+        kind @ (IdentityKind::ServiceAccount | IdentityKind::Agent) => {
+            let what = kind.as_str();
+            if raw.mfa.is_some() {
+                problems.push(
+                    Diagnostic::new(id_origin.clone(), format!("`mfa` applies to persons, not to a {what}"))
+                        .field("mfa")
+                        .hint("remove `mfa:`"),
+                );
+            }
+            if raw.clients.is_some() {
+                problems.push(
+                    Diagnostic::new(id_origin.clone(), format!("a {what} serves exactly one client"))
+                        .field("clients")
+                        .hint("replace `clients:` with `client: CLIENT-ID`"),
+                );
+            }
+            if raw.owner.is_none() {
+                problems.push(
+                    Diagnostic::new(id_origin.clone(), format!("a {what} needs an owner"))
+                        .field("owner")
+                        .hint("add `owner: PERSON-ID`, the person answerable for it"),
+                );
+            }
+            if raw.purpose.as_deref().is_none_or(|p| p.trim().is_empty()) {
+                problems.push(
+                    Diagnostic::new(id_origin.clone(), format!("a {what} needs a purpose"))
+                        .field("purpose")
+                        .hint("add `purpose: …` saying what it does and why"),
+                );
+            }
+            match &raw.client {
+                Some(c) => IdentityScope::Client(c.value.clone(), origin(path, c)),
+                None => {
+                    problems.push(
+                        Diagnostic::new(id_origin.clone(), format!("a {what} must be scoped to one client"))
+                            .field("client")
+                            .hint("add `client: CLIENT-ID`"),
+                    );
+                    IdentityScope::Clients(Vec::new())
+                }
+            }
+        }
+    };
+    let mut accounts = BTreeMap::new();
+    for (key, value) in raw.accounts {
+        let template = AccountTemplate {
+            template: value.value.clone(),
+            origin: origin(path, &value),
+        };
+        if let Err(message) = template.check() {
+            problems.push(
+                Diagnostic::new(template.origin.clone(), message)
+                    .field(format!("accounts.{key}"))
+                    .hint("placeholders are {id}, {client}, {tenant} and {domain}"),
+            );
+        }
+        accounts.insert(key, template);
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Identity {
+        id: raw.id.value,
+        kind: raw.kind,
+        display_name: raw.display_name,
+        email: raw.email,
+        functions: raw
+            .functions
+            .iter()
+            .map(|f| (f.value.clone(), origin(path, f)))
+            .collect(),
+        mfa: raw.mfa,
+        scope,
+        owner: raw.owner.map(|o| {
+            let at = origin(path, &o);
+            (o.value, at)
+        }),
+        purpose: raw.purpose,
+        accounts,
+        origin: id_origin,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path() -> Arc<str> {
+        Arc::from("identities/x.yaml")
+    }
+
+    #[test]
+    fn parses_a_person() {
+        let i = parse(
+            &path(),
+            "id: alice\nkind: person\nmfa: enforced\nfunctions: [helpdesk]\naccounts:\n  github: alice-gh\n",
+        )
+        .unwrap();
+        assert_eq!(i.kind, IdentityKind::Person);
+        assert!(i.serves("anything"));
+        let ctx = AccountContext { client: "acme", tenant: "entra", domain: Some("acme.example") };
+        assert_eq!(i.account_for("entra", "entra", &ctx).unwrap(), "alice@acme.example");
+        assert_eq!(i.account_for("gh", "github", &ctx).unwrap(), "alice-gh");
+    }
+
+    #[test]
+    fn service_accounts_need_owner_purpose_and_one_client() {
+        let errors = parse(&path(), "id: bot\nkind: service-account\nmfa: enforced\n").unwrap_err();
+        let fields: Vec<_> = errors.iter().filter_map(|d| d.field.clone()).collect();
+        assert_eq!(fields, ["mfa", "owner", "purpose", "client"]);
+    }
+
+    #[test]
+    fn bad_placeholders_are_reported_at_the_template() {
+        let errors = parse(
+            &path(),
+            "id: alice\nkind: person\nmfa: enforced\naccounts:\n  default: \"{user}@x\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(errors[0].origin.line, 5);
+        assert!(errors[0].message.contains("unknown placeholder `{user}`"));
+    }
+}

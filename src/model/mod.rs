@@ -1,0 +1,124 @@
+//! The workspace model: identities, bundles, clients and settings, parsed from text.
+//!
+//! Everything here is pure: parsers take a file's text and its path and return values or
+//! diagnostics that name the file, line and column. Nothing here reads files, looks at
+//! the clock or prints.
+
+mod bundle;
+mod client;
+mod entitlement;
+mod identity;
+mod record;
+mod settings;
+pub mod time;
+mod workspace;
+mod yaml;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use bundle::{Bundle, BundleGrant, Requirements};
+pub use client::{AdapterKind, Client, Contract, CredentialRef, Exception, Tenant};
+pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
+pub use identity::{AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus};
+pub use record::{Block, BlockScope, GrantRecord, Holder};
+pub use settings::Settings;
+pub use workspace::{SourceFile, SourceKind, Workspace};
+
+/// A place in a workspace file: path (as shown to the user), line and column, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    /// The file's path, relative to the workspace where possible.
+    pub path: Arc<str>,
+    /// The line, 1-based; 0 when unknown.
+    pub line: u32,
+    /// The column, 1-based; 0 when unknown.
+    pub column: u32,
+}
+
+impl Origin {
+    /// Returns an origin pointing at a whole file.
+    pub fn file(path: &Arc<str>) -> Self {
+        Origin {
+            path: path.clone(),
+            line: 0,
+            column: 0,
+        }
+    }
+
+    /// Returns an origin at the given line and column of a file.
+    pub fn at(path: &Arc<str>, line: u64, column: u64) -> Self {
+        Origin {
+            path: path.clone(),
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (0, _) => write!(f, "{}", self.path),
+            (l, 0) => write!(f, "{}:{l}", self.path),
+            (l, c) => write!(f, "{}:{l}:{c}", self.path),
+        }
+    }
+}
+
+/// One problem found in the workspace files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Where the problem is.
+    pub origin: Origin,
+    /// The field concerned, as a dotted path, where known.
+    pub field: Option<String>,
+    /// What is wrong, lowercase, one sentence.
+    pub message: String,
+    /// What would fix it.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// Returns a diagnostic without field or hint.
+    pub fn new(origin: Origin, message: impl Into<String>) -> Self {
+        Diagnostic {
+            origin,
+            field: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Sets the field the diagnostic is about.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// Sets the hint that says what would fix the problem.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.origin)?;
+        if let Some(field) = &self.field {
+            write!(f, "`{field}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Checks that an id is lowercase letters, digits and `-`, starting with a letter or digit.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && !id.starts_with('-')
+}

@@ -1,0 +1,134 @@
+//! Workspace settings from `onboard.toml`.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::{Diagnostic, Origin};
+
+/// Settings read from `onboard.toml`, with defaults filled in. Paths are as written,
+/// relative to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Bundle libraries, searched recursively for `*.yaml`.
+    pub bundle_paths: Vec<String>,
+    /// Directory of the grant ledger and its lock.
+    pub state_dir: String,
+    /// Directory of the audit log.
+    pub audit_dir: String,
+    /// Policy file.
+    pub policy_file: String,
+    /// Tenants worked on at once.
+    pub parallelism: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bundle_paths: vec!["bundles".into()],
+            state_dir: "state".into(),
+            audit_dir: "audit".into(),
+            policy_file: "policy.yaml".into(),
+            parallelism: 4,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    #[serde(default)]
+    paths: RawPaths,
+    #[serde(default)]
+    apply: RawApply,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPaths {
+    bundles: Option<Vec<String>>,
+    state: Option<String>,
+    audit: Option<String>,
+    policy: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawApply {
+    parallelism: Option<i64>,
+}
+
+/// Parses `onboard.toml`.
+pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
+    let raw: RawSettings = toml::from_str(text).map_err(|error| {
+        let origin = match error.span() {
+            Some(span) => {
+                let (line, column) = line_column(text, span.start);
+                Origin::at(path, line, column)
+            }
+            None => Origin::file(path),
+        };
+        let message = error.message().trim().to_string();
+        let diagnostic = Diagnostic::new(origin, message.clone());
+        if message.starts_with("unknown field") {
+            diagnostic.hint("`onboard.toml` has the sections `[paths]` (bundles, state, audit, policy) and `[apply]` (parallelism)")
+        } else {
+            diagnostic
+        }
+    })?;
+    let defaults = Settings::default();
+    let parallelism = match raw.apply.parallelism {
+        None => defaults.parallelism,
+        Some(n @ 1..=64) => n as usize,
+        Some(n) => {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("parallelism"))
+                .map_or(0, |i| i as u64 + 1);
+            return Err(Diagnostic::new(
+                Origin::at(path, line, 1),
+                format!("parallelism {n} is out of range"),
+            )
+            .field("apply.parallelism")
+            .hint("use a number from 1 to 64"));
+        }
+    };
+    Ok(Settings {
+        bundle_paths: raw.paths.bundles.unwrap_or(defaults.bundle_paths),
+        state_dir: raw.paths.state.unwrap_or(defaults.state_dir),
+        audit_dir: raw.paths.audit.unwrap_or(defaults.audit_dir),
+        policy_file: raw.paths.policy.unwrap_or(defaults.policy_file),
+        parallelism,
+    })
+}
+
+fn line_column(text: &str, offset: usize) -> (u64, u64) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let path = Arc::from("onboard.toml");
+        assert_eq!(parse(&path, "").unwrap(), Settings::default());
+        let s = parse(&path, "[paths]\nbundles = [\"../../bundles\"]\n[apply]\nparallelism = 2\n").unwrap();
+        assert_eq!(s.bundle_paths, ["../../bundles"]);
+        assert_eq!(s.parallelism, 2);
+    }
+
+    #[test]
+    fn unknown_keys_have_a_location() {
+        let path = Arc::from("onboard.toml");
+        let d = parse(&path, "[paths]\nstate = \"s\"\nbogus = 1\n").unwrap_err();
+        assert_eq!(d.origin.line, 3);
+        assert!(d.message.contains("unknown field"), "{}", d.message);
+        let d = parse(&path, "[apply]\nparallelism = 0\n").unwrap_err();
+        assert_eq!(d.origin.line, 2);
+    }
+}

@@ -1,0 +1,102 @@
+//! Durations and dates as written in workspace files.
+//!
+//! A date `YYYY-MM-DD` names a whole UTC day: as a start it means the day's first instant,
+//! as an end (`contract.end`, `until`) it is inclusive and ends when the day ends.
+
+use std::time::Duration;
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, Time};
+
+/// Parses a duration such as `30m`, `8h`, `1d` or `2w`; zero is refused.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("invalid duration `{text}`: {e}"))?;
+    if duration.is_zero() {
+        return Err(format!("invalid duration `{text}`: it must be longer than zero"));
+    }
+    Ok(duration)
+}
+
+/// Formats a duration compactly (`8h`, `1d 12h`).
+pub fn format_duration(duration: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
+}
+
+/// Which end of a day a date-only value stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateBound {
+    /// The first instant of the day.
+    Start,
+    /// The first instant of the next day (the day itself is included).
+    EndInclusive,
+}
+
+/// Parses `YYYY-MM-DD` or an RFC 3339 timestamp into an instant.
+pub fn parse_instant(text: &str, bound: DateBound) -> Result<OffsetDateTime, String> {
+    let text = text.trim();
+    if let Ok(instant) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(instant);
+    }
+    let date = Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| {
+        format!("invalid date `{text}`: write `YYYY-MM-DD` or an RFC 3339 timestamp")
+    })?;
+    let day = date.with_time(Time::MIDNIGHT).assume_utc();
+    Ok(match bound {
+        DateBound::Start => day,
+        DateBound::EndInclusive => day + time::Duration::days(1),
+    })
+}
+
+/// Formats an instant as RFC 3339 in UTC, to the second.
+pub fn format_instant(instant: OffsetDateTime) -> String {
+    let utc = instant.to_offset(time::UtcOffset::UTC);
+    let utc = utc.replace_nanosecond(0).unwrap_or(utc);
+    utc.format(&Rfc3339).unwrap_or_else(|_| utc.to_string())
+}
+
+/// Formats an instant for tables: `2026-12-16 00:00Z`.
+pub fn format_short(instant: OffsetDateTime) -> String {
+    let utc = instant.to_offset(time::UtcOffset::UTC);
+    utc.format(format_description!("[year]-[month]-[day] [hour]:[minute]Z"))
+        .unwrap_or_else(|_| utc.to_string())
+}
+
+/// Serde helpers for optional RFC 3339 instants.
+pub mod rfc3339_opt {
+    pub use time::serde::rfc3339::option::{deserialize, serialize};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("8h").unwrap(), Duration::from_secs(8 * 3600));
+        assert_eq!(parse_duration("1d").unwrap(), Duration::from_secs(86400));
+        assert!(parse_duration("0s").unwrap_err().contains("longer than zero"));
+        assert!(parse_duration("8 hourz").unwrap_err().starts_with("invalid duration"));
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn dates_are_whole_utc_days() {
+        assert_eq!(
+            parse_instant("2026-12-15", DateBound::Start).unwrap(),
+            datetime!(2026-12-15 00:00 UTC)
+        );
+        assert_eq!(
+            parse_instant("2026-12-15", DateBound::EndInclusive).unwrap(),
+            datetime!(2026-12-16 00:00 UTC)
+        );
+        assert_eq!(
+            parse_instant("2026-12-15T08:30:00+01:00", DateBound::EndInclusive).unwrap(),
+            datetime!(2026-12-15 07:30 UTC)
+        );
+        assert!(parse_instant("2026-13-01", DateBound::Start).is_err());
+        assert!(parse_instant("next tuesday", DateBound::Start).is_err());
+    }
+}

@@ -1,0 +1,243 @@
+//! The whole workspace as one checked value, built from source files' text.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::{Bundle, Client, Diagnostic, Identity, IdentityKind, IdentityScope, Origin, Settings};
+
+/// What a source file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SourceKind {
+    /// `identities/*.yaml`.
+    Identity,
+    /// A bundle file from a bundle library.
+    Bundle,
+    /// `clients/*.yaml`.
+    Client,
+}
+
+/// One workspace file's path (as shown to the user) and text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// What the file holds.
+    pub kind: SourceKind,
+    /// Path shown in messages.
+    pub path: Arc<str>,
+    /// The file's text.
+    pub text: String,
+}
+
+/// A loaded, cross-checked workspace.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// Settings from `onboard.toml`.
+    pub settings: Settings,
+    /// Identities by id.
+    pub identities: BTreeMap<String, Identity>,
+    /// Bundles by id.
+    pub bundles: BTreeMap<String, Bundle>,
+    /// Clients by id.
+    pub clients: BTreeMap<String, Client>,
+    /// SHA-256 over every input file, hex: changes when any input changes.
+    pub fingerprint: String,
+}
+
+impl Workspace {
+    /// Parses and cross-checks the workspace; returns every problem found.
+    pub fn build(
+        settings: Settings,
+        settings_text: &str,
+        files: &[SourceFile],
+    ) -> Result<Workspace, Vec<Diagnostic>> {
+        let mut problems = Vec::new();
+        let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
+        let mut bundles: BTreeMap<String, Bundle> = BTreeMap::new();
+        let mut clients: BTreeMap<String, Client> = BTreeMap::new();
+        let mut hasher = Sha256::new();
+        hasher.update(settings_text.as_bytes());
+        let mut sorted: Vec<&SourceFile> = files.iter().collect();
+        sorted.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
+        for file in sorted {
+            hasher.update((file.path.len() as u64).to_le_bytes());
+            hasher.update(file.path.as_bytes());
+            hasher.update((file.text.len() as u64).to_le_bytes());
+            hasher.update(file.text.as_bytes());
+            match file.kind {
+                SourceKind::Identity => match super::identity::parse(&file.path, &file.text) {
+                    Ok(i) => insert_unique(&mut identities, i.id.clone(), i, "identity", |i| &i.origin, &mut problems),
+                    Err(mut d) => problems.append(&mut d),
+                },
+                SourceKind::Bundle => match super::bundle::parse(&file.path, &file.text) {
+                    Ok(b) => insert_unique(&mut bundles, b.id.clone(), b, "bundle", |b| &b.origin, &mut problems),
+                    Err(mut d) => problems.append(&mut d),
+                },
+                SourceKind::Client => match super::client::parse(&file.path, &file.text) {
+                    Ok(c) => insert_unique(&mut clients, c.id.clone(), c, "client", |c| &c.origin, &mut problems),
+                    Err(mut d) => problems.append(&mut d),
+                },
+            }
+        }
+        let workspace = Workspace {
+            settings,
+            identities,
+            bundles,
+            clients,
+            fingerprint: hex::encode(hasher.finalize()),
+        };
+        workspace.check_references(&mut problems);
+        if problems.is_empty() {
+            Ok(workspace)
+        } else {
+            problems.sort_by(|a, b| a.origin.cmp(&b.origin));
+            Err(problems)
+        }
+    }
+
+    /// Returns the service tiers the bundles define.
+    pub fn tiers(&self) -> BTreeSet<&str> {
+        self.bundles.values().map(|b| b.tier.as_str()).collect()
+    }
+
+    /// Returns the support functions the bundles define.
+    pub fn functions(&self) -> BTreeSet<&str> {
+        self.bundles.values().map(|b| b.function.as_str()).collect()
+    }
+
+    fn check_references(&self, problems: &mut Vec<Diagnostic>) {
+        let tiers = self.tiers();
+        let functions = self.functions();
+        let list = |set: &BTreeSet<&str>| set.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+        for identity in self.identities.values() {
+            for (function, origin) in &identity.functions {
+                if !functions.contains(function.as_str()) {
+                    problems.push(
+                        Diagnostic::new(origin.clone(), format!("unknown support function `{function}`"))
+                            .field("functions")
+                            .hint(format!("the bundles define: {}", list(&functions))),
+                    );
+                }
+            }
+            let client_refs: Vec<(&String, &Origin)> = match &identity.scope {
+                IdentityScope::AllClients => Vec::new(),
+                IdentityScope::Clients(list) => list.iter().map(|(c, o)| (c, o)).collect(),
+                IdentityScope::Client(c, o) => vec![(c, o)],
+            };
+            for (client, origin) in client_refs {
+                if !self.clients.contains_key(client) {
+                    problems.push(self.unknown_client(origin, client));
+                }
+            }
+            if let Some((owner, origin)) = &identity.owner {
+                match self.identities.get(owner) {
+                    None => problems.push(self.unknown_identity(origin, owner, "owner")),
+                    Some(o) if o.kind != IdentityKind::Person => problems.push(
+                        Diagnostic::new(origin.clone(), format!("owner `{owner}` is a {}, not a person", o.kind.as_str()))
+                            .field("owner")
+                            .hint("the owner of a service account or agent must be a person"),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+        for client in self.clients.values() {
+            if !tiers.contains(client.tier.as_str()) {
+                problems.push(
+                    Diagnostic::new(client.tier_origin.clone(), format!("unknown tier `{}`", client.tier))
+                        .field("tier")
+                        .hint(format!("the bundle libraries define: {}", list(&tiers))),
+                );
+            }
+            for exception in &client.exceptions {
+                let (identity, origin) = &exception.identity;
+                if !self.identities.contains_key(identity) {
+                    problems.push(self.unknown_identity(origin, identity, "identity"));
+                }
+                let (approver, origin) = &exception.approver;
+                match self.identities.get(approver) {
+                    None => problems.push(self.unknown_identity(origin, approver, "approver")),
+                    Some(a) if a.kind != IdentityKind::Person => problems.push(
+                        Diagnostic::new(origin.clone(), format!("approver `{approver}` is a {}, not a person", a.kind.as_str()))
+                            .field("approver")
+                            .hint("exceptions are approved by a person"),
+                    ),
+                    Some(_) => {}
+                }
+                for grant in &exception.grants {
+                    if !client.tenants.iter().any(|t| t.system == grant.system) {
+                        problems.push(
+                            Diagnostic::new(grant.origin.clone(), format!("client `{}` has no `{}` tenant", client.id, grant.system))
+                                .field("system")
+                                .hint("add the tenant to the client, or grant in a system the client has"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn unknown_client(&self, origin: &Origin, client: &str) -> Diagnostic {
+        Diagnostic::new(origin.clone(), format!("unknown client `{client}`"))
+            .field("client")
+            .hint(suggest("clients", client, self.clients.keys()))
+    }
+
+    fn unknown_identity(&self, origin: &Origin, identity: &str, field: &str) -> Diagnostic {
+        Diagnostic::new(origin.clone(), format!("unknown identity `{identity}`"))
+            .field(field)
+            .hint(suggest("identities", identity, self.identities.keys()))
+    }
+}
+
+fn insert_unique<T>(
+    map: &mut BTreeMap<String, T>,
+    id: String,
+    value: T,
+    what: &str,
+    origin: impl Fn(&T) -> &Origin,
+    problems: &mut Vec<Diagnostic>,
+) {
+    if let Some(existing) = map.get(&id) {
+        problems.push(
+            Diagnostic::new(origin(&value).clone(), format!("{what} id `{id}` is used twice"))
+                .field("id")
+                .hint(format!("the other is at {}; ids must be unique", origin(existing))),
+        );
+        return;
+    }
+    map.insert(id, value);
+}
+
+/// Returns a hint naming the closest known id, or listing what exists.
+fn suggest<'a>(what: &str, wanted: &str, known: impl Iterator<Item = &'a String>) -> String {
+    let known: Vec<&String> = known.collect();
+    let closest = known
+        .iter()
+        .map(|k| (edit_distance(wanted, k), *k))
+        .filter(|(d, _)| *d <= 2 || wanted.len() > 5 && *d <= 3)
+        .min();
+    match closest {
+        Some((_, k)) => format!("did you mean `{k}`?"),
+        None if known.is_empty() => format!("the workspace declares no {what}"),
+        None => format!(
+            "known {what}: {}",
+            known.iter().take(12).map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != *cb)).min(row[j] + 1).min(current + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}

@@ -1,0 +1,223 @@
+//! Desired access: what each identity should hold in each tenant, worked out from the
+//! workspace alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use time::OffsetDateTime;
+
+use crate::model::{
+    AccountContext, Client, Diagnostic, Entitlement, Identity, Origin, Tenant, Workspace,
+};
+
+/// Identifies one grant: an identity holding an entitlement in a client's tenant.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GrantKey {
+    /// Client id.
+    pub client: String,
+    /// Tenant name.
+    pub tenant: String,
+    /// The entitlement.
+    pub entitlement: Entitlement,
+    /// Identity id.
+    pub identity: String,
+}
+
+/// A grant the workspace asks for, with the window in which it is wanted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredGrant {
+    /// Which grant.
+    pub key: GrantKey,
+    /// The account name in the tenant.
+    pub account: String,
+    /// Wanted from this instant (contract start), if bounded.
+    pub starts_at: Option<OffsetDateTime>,
+    /// Wanted until this instant (contract end, exception end), if bounded.
+    pub expires_at: Option<OffsetDateTime>,
+    /// What asks for it: `bundle:ID`, `exception:ID`.
+    pub sources: Vec<String>,
+    /// Where it was asked for.
+    pub origin: Origin,
+    /// The ticket it belongs to.
+    pub ticket: Option<String>,
+    /// Whether the entitlement is privileged.
+    pub privileged: bool,
+}
+
+impl DesiredGrant {
+    /// Returns whether the grant is wanted at `now`.
+    pub fn is_active(&self, now: OffsetDateTime) -> bool {
+        self.starts_at.is_none_or(|s| s <= now) && self.expires_at.is_none_or(|e| now < e)
+    }
+}
+
+/// Desired access of one client: its grants and the entitlements it manages per tenant.
+#[derive(Debug, Clone, Default)]
+pub struct DesiredAccess {
+    /// Grants, sorted by key.
+    pub grants: Vec<DesiredGrant>,
+    /// Entitlements onboard manages, per tenant name: those of the client's tier bundles
+    /// (standing and just-in-time) and exceptions. Holders of these that onboard did not
+    /// grant are drift.
+    pub managed: BTreeMap<String, BTreeSet<Entitlement>>,
+    /// Account names of every identity per tenant name, lowercase, for naming holders.
+    pub accounts: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Returns the account an identity has in a tenant, or a diagnostic when its template
+/// cannot be filled in.
+pub fn account_of(identity: &Identity, client: &Client, tenant: &Tenant) -> Result<String, Diagnostic> {
+    let context = AccountContext {
+        client: &client.id,
+        tenant: &tenant.name,
+        domain: tenant.domain.as_deref(),
+    };
+    identity
+        .account_for(&tenant.name, tenant.system.as_str(), &context)
+        .ok_or_else(|| {
+            let origin = identity
+                .accounts
+                .values()
+                .next()
+                .map_or_else(|| identity.origin.clone(), |t| t.origin.clone());
+            Diagnostic::new(
+                origin,
+                format!(
+                    "the account template of `{}` uses `{{domain}}`, but tenant `{}/{}` has no `domain`",
+                    identity.id, client.id, tenant.name
+                ),
+            )
+            .field("accounts")
+            .hint(format!(
+                "add `domain:` to the tenant at {}, or an `accounts.{}` entry for this identity",
+                tenant.origin, tenant.name
+            ))
+        })
+}
+
+/// Works out the desired access of a client. Problems (account templates that cannot be
+/// filled in) are returned beside the grants that could be worked out.
+pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess, Vec<Diagnostic>) {
+    let mut problems = Vec::new();
+    let mut by_key: BTreeMap<GrantKey, DesiredGrant> = BTreeMap::new();
+    let mut managed: BTreeMap<String, BTreeSet<Entitlement>> = BTreeMap::new();
+    let mut accounts: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let (contract_start, contract_end) = match client.contract {
+        Some(c) => (Some(c.start), c.end),
+        None => (None, None),
+    };
+    for tenant in &client.tenants {
+        managed.entry(tenant.name.clone()).or_default();
+        let names = accounts.entry(tenant.name.clone()).or_default();
+        for identity in workspace.identities.values() {
+            if let Ok(account) = account_of(identity, client, tenant) {
+                names.entry(account.to_lowercase()).or_insert_with(|| identity.id.clone());
+            }
+        }
+    }
+    let tier_bundles: Vec<_> = workspace.bundles.values().filter(|b| b.tier == client.tier).collect();
+    for bundle in &tier_bundles {
+        for grant in &bundle.grants {
+            for tenant in client.tenants.iter().filter(|t| t.system == grant.system) {
+                managed.entry(tenant.name.clone()).or_default().insert(grant.entitlement.clone());
+            }
+        }
+    }
+    let mut add = |grant: DesiredGrant| match by_key.get_mut(&grant.key) {
+        Some(existing) => {
+            for source in grant.sources {
+                if !existing.sources.contains(&source) {
+                    existing.sources.push(source);
+                }
+            }
+            // The longest window wins: a standing grant outlasts any exception.
+            existing.expires_at = match (existing.expires_at, grant.expires_at) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            };
+            existing.privileged |= grant.privileged;
+            if existing.ticket.is_none() {
+                existing.ticket = grant.ticket;
+            }
+        }
+        None => {
+            by_key.insert(grant.key.clone(), grant);
+        }
+    };
+    for identity in workspace.identities.values().filter(|i| i.serves(&client.id)) {
+        for bundle in tier_bundles
+            .iter()
+            .filter(|b| identity.functions.iter().any(|(f, _)| *f == b.function))
+        {
+            for grant in bundle.grants.iter().filter(|g| g.ttl.is_none()) {
+                for tenant in client.tenants.iter().filter(|t| t.system == grant.system) {
+                    match account_of(identity, client, tenant) {
+                        Ok(account) => add(DesiredGrant {
+                            key: GrantKey {
+                                client: client.id.clone(),
+                                tenant: tenant.name.clone(),
+                                entitlement: grant.entitlement.clone(),
+                                identity: identity.id.clone(),
+                            },
+                            account,
+                            starts_at: contract_start,
+                            expires_at: contract_end,
+                            sources: vec![format!("bundle:{}", bundle.id)],
+                            origin: grant.origin.clone(),
+                            ticket: None,
+                            privileged: grant.privileged,
+                        }),
+                        Err(d) => {
+                            if !problems.contains(&d) {
+                                problems.push(d);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for exception in &client.exceptions {
+        let Some(identity) = workspace.identities.get(&exception.identity.0) else {
+            continue;
+        };
+        let ends = match contract_end {
+            Some(end) => end.min(exception.until),
+            None => exception.until,
+        };
+        for grant in &exception.grants {
+            for tenant in client.tenants.iter().filter(|t| t.system == grant.system) {
+                managed.entry(tenant.name.clone()).or_default().insert(grant.entitlement.clone());
+                match account_of(identity, client, tenant) {
+                    Ok(account) => add(DesiredGrant {
+                        key: GrantKey {
+                            client: client.id.clone(),
+                            tenant: tenant.name.clone(),
+                            entitlement: grant.entitlement.clone(),
+                            identity: identity.id.clone(),
+                        },
+                        account,
+                        starts_at: contract_start,
+                        expires_at: Some(ends),
+                        sources: vec![format!("exception:{}", exception.id)],
+                        origin: exception.origin.clone(),
+                        ticket: exception.ticket.clone(),
+                        privileged: grant.privileged,
+                    }),
+                    Err(d) => {
+                        if !problems.contains(&d) {
+                            problems.push(d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (
+        DesiredAccess {
+            grants: by_key.into_values().collect(),
+            managed,
+            accounts,
+        },
+        problems,
+    )
+}

@@ -1,0 +1,234 @@
+//! The diff: desired access against the ledger and what one tenant reports.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use time::OffsetDateTime;
+
+use super::{Change, ChangeKind, DesiredGrant};
+use crate::model::time::format_short;
+use crate::model::{Block, Entitlement, GrantRecord, Holder};
+
+/// What reading a tenant produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Observation {
+    /// The holders of each managed entitlement, read in full.
+    Read(BTreeMap<Entitlement, Vec<Holder>>),
+    /// The tenant could not be read, or only in part: nothing may be planned from it.
+    Unreadable(String),
+}
+
+/// Everything the diff of one tenant needs.
+#[derive(Debug, Clone, Copy)]
+pub struct DiffInput<'a> {
+    /// The instant the plan is for.
+    pub now: OffsetDateTime,
+    /// Client id.
+    pub client: &'a str,
+    /// Tenant name.
+    pub tenant: &'a str,
+    /// Desired grants (grants of other tenants are ignored).
+    pub desired: &'a [DesiredGrant],
+    /// Entitlements onboard manages in this tenant.
+    pub managed: &'a BTreeSet<Entitlement>,
+    /// Known identities' accounts in this tenant: lowercase account → identity id.
+    pub accounts: &'a BTreeMap<String, String>,
+    /// Ledger records (records of other tenants are ignored).
+    pub ledger: &'a [GrantRecord],
+    /// Standing revocations.
+    pub blocks: &'a [Block],
+    /// What the tenant reported.
+    pub observation: &'a Observation,
+}
+
+/// Returns the changes for one tenant and any warnings.
+pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
+    let base = |kind: ChangeKind, reason: String| Change {
+        kind,
+        client: input.client.to_string(),
+        tenant: input.tenant.to_string(),
+        entitlement: None,
+        identity: None,
+        account: None,
+        expires_at: None,
+        previous_expires_at: None,
+        sources: Vec::new(),
+        origin: None,
+        ticket: None,
+        tenant_already_done: false,
+        reason,
+    };
+    let held = match input.observation {
+        Observation::Unreadable(reason) => {
+            return (vec![base(ChangeKind::Unknown, reason.clone())], Vec::new());
+        }
+        Observation::Read(held) => held,
+    };
+    let now = input.now;
+    let mine = |client: &str, tenant: &str| client == input.client && tenant == input.tenant;
+    let holds = |entitlement: &Entitlement, account: &str| -> Option<&Holder> {
+        held.get(entitlement)?
+            .iter()
+            .find(|h| h.account.eq_ignore_ascii_case(account))
+    };
+    let ledger: BTreeMap<(&Entitlement, &str), &GrantRecord> = input
+        .ledger
+        .iter()
+        .filter(|r| mine(&r.client, &r.tenant))
+        .map(|r| ((&r.entitlement, r.identity.as_str()), r))
+        .collect();
+    let mut changes = Vec::new();
+    let mut warnings = Vec::new();
+    // Grants wanted now, after standing revocations.
+    let mut wanted: BTreeMap<(&Entitlement, &str), &DesiredGrant> = BTreeMap::new();
+    let mut ended: BTreeMap<(&Entitlement, &str), &DesiredGrant> = BTreeMap::new();
+    for grant in input
+        .desired
+        .iter()
+        .filter(|g| mine(&g.key.client, &g.key.tenant))
+    {
+        let key = (&grant.key.entitlement, grant.key.identity.as_str());
+        if !grant.is_active(now) {
+            if grant.expires_at.is_some_and(|e| e <= now) {
+                ended.insert(key, grant);
+            }
+            continue;
+        }
+        if let Some(block) = input
+            .blocks
+            .iter()
+            .find(|b| b.covers(input.client, &grant.key.identity, grant.ticket.as_deref()))
+        {
+            warnings.push(format!(
+                "`{}` in `{}/{}` is still declared ({}) but {} `{}` was revoked on {}: it is not granted again until the revocation is lifted",
+                grant.key.entitlement,
+                input.client,
+                input.tenant,
+                grant.origin,
+                block.scope.as_str(),
+                block.value,
+                format_short(block.at)
+            ));
+            continue;
+        }
+        wanted.insert(key, grant);
+    }
+    for (key, grant) in &wanted {
+        let recorded = ledger.get(key);
+        let holder = holds(&grant.key.entitlement, &grant.account);
+        let mut change = base(ChangeKind::Grant, String::new());
+        change.entitlement = Some(grant.key.entitlement.clone());
+        change.identity = Some(grant.key.identity.clone());
+        change.account = Some(grant.account.clone());
+        change.expires_at = grant.expires_at;
+        change.sources = grant.sources.clone();
+        change.origin = Some(grant.origin.to_string());
+        change.ticket = grant.ticket.clone();
+        match (recorded, holder) {
+            (Some(record), Some(_)) if record.account.eq_ignore_ascii_case(&grant.account) => {
+                let later = match (record.expires_at, grant.expires_at) {
+                    (Some(old), Some(new)) => new > old,
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
+                if later {
+                    change.kind = ChangeKind::Renew;
+                    change.previous_expires_at = record.expires_at;
+                    change.reason = match grant.expires_at {
+                        Some(new) => format!("now wanted until {}", format_short(new)),
+                        None => "now standing access".into(),
+                    };
+                    changes.push(change);
+                }
+            }
+            (Some(record), None) if record.account.eq_ignore_ascii_case(&grant.account) => {
+                change.reason = "recorded as granted but missing from the tenant: granting again".into();
+                changes.push(change);
+            }
+            (recorded, holder) => {
+                if let Some(record) = recorded {
+                    // The account name changed: the old account's access goes.
+                    let mut old = base(ChangeKind::Revoke, format!("account renamed to `{}`", grant.account));
+                    old.entitlement = Some(record.entitlement.clone());
+                    old.identity = Some(record.identity.clone());
+                    old.account = Some(record.account.clone());
+                    old.sources = record.sources.clone();
+                    old.ticket = record.ticket.clone();
+                    old.tenant_already_done = holds(&record.entitlement, &record.account).is_none();
+                    changes.push(old);
+                }
+                change.tenant_already_done = holder.is_some();
+                change.reason = if holder.is_some() {
+                    "already held in the tenant: recording it".into()
+                } else {
+                    format!("wanted by {}", grant.sources.join(", "))
+                };
+                changes.push(change);
+            }
+        }
+    }
+    for (key, record) in &ledger {
+        if wanted.contains_key(key) {
+            continue; // kept, renewed, or (renamed account) revoked above
+        }
+        let expired_record = record.expires_at.filter(|e| *e <= now);
+        let ended_grant = ended.get(key).and_then(|g| g.expires_at);
+        let (kind, reason) = match (expired_record, ended_grant) {
+            (Some(at), _) | (None, Some(at)) => (ChangeKind::Expire, format!("ended {}", format_short(at))),
+            (None, None) => {
+                let blocked = input
+                    .blocks
+                    .iter()
+                    .find(|b| b.covers(input.client, &record.identity, record.ticket.as_deref()));
+                match blocked {
+                    Some(b) => (ChangeKind::Revoke, format!("{} `{}` revoked", b.scope.as_str(), b.value)),
+                    None => (ChangeKind::Revoke, "no longer wanted by the workspace".to_string()),
+                }
+            }
+        };
+        let mut change = base(kind, reason);
+        change.entitlement = Some(record.entitlement.clone());
+        change.identity = Some(record.identity.clone());
+        change.account = Some(record.account.clone());
+        change.expires_at = record.expires_at.or(ended_grant);
+        change.sources = record.sources.clone();
+        change.ticket = record.ticket.clone();
+        change.tenant_already_done = holds(&record.entitlement, &record.account).is_none();
+        if change.tenant_already_done {
+            change.reason.push_str(" (already gone from the tenant)");
+        }
+        changes.push(change);
+    }
+    for (entitlement, holders) in held {
+        if !input.managed.contains(entitlement) {
+            continue;
+        }
+        for holder in holders {
+            let identity = input.accounts.get(&holder.account.to_lowercase()).cloned();
+            let known = identity.as_deref().is_some_and(|id| {
+                ledger.contains_key(&(entitlement, id)) || wanted.contains_key(&(entitlement, id))
+            });
+            let recorded_under_account = ledger
+                .values()
+                .any(|r| &r.entitlement == entitlement && r.account.eq_ignore_ascii_case(&holder.account));
+            let wanted_under_account = wanted
+                .values()
+                .any(|g| &g.key.entitlement == entitlement && g.account.eq_ignore_ascii_case(&holder.account));
+            if known || recorded_under_account || wanted_under_account {
+                continue;
+            }
+            let mut change = base(
+                ChangeKind::Drift,
+                "held outside onboard and not wanted (removed only with `--prune`)".into(),
+            );
+            change.entitlement = Some(entitlement.clone());
+            change.identity = identity;
+            change.account = Some(holder.account.clone());
+            change.expires_at = holder.expires_at;
+            changes.push(change);
+        }
+    }
+    (changes, warnings)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,189 @@
+//! Plans: the difference between desired and actual access, as a value.
+//!
+//! Pure: no I/O, no clock (`now` is a parameter), no terminal.
+
+mod desired;
+mod diff;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::model::Entitlement;
+
+pub use desired::{DesiredAccess, DesiredGrant, GrantKey, account_of, desired_access};
+pub use diff::{DiffInput, Observation, diff_tenant};
+
+/// What a change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    /// Give access that is desired and missing (or held but not yet recorded).
+    Grant,
+    /// Extend the end of a time-bound grant.
+    Renew,
+    /// Remove access whose time (TTL, exception, contract) has passed.
+    Expire,
+    /// Remove access onboard granted that is no longer desired.
+    Revoke,
+    /// Access held in a managed entitlement that onboard neither granted nor wants;
+    /// removed only with `--prune`.
+    Drift,
+    /// The tenant could not be read: nothing is planned for it.
+    Unknown,
+}
+
+impl ChangeKind {
+    /// Every kind, in display order.
+    pub const ALL: [ChangeKind; 6] = [
+        ChangeKind::Grant,
+        ChangeKind::Renew,
+        ChangeKind::Expire,
+        ChangeKind::Revoke,
+        ChangeKind::Drift,
+        ChangeKind::Unknown,
+    ];
+
+    /// Returns the kind's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Grant => "grant",
+            ChangeKind::Renew => "renew",
+            ChangeKind::Expire => "expire",
+            ChangeKind::Revoke => "revoke",
+            ChangeKind::Drift => "drift",
+            ChangeKind::Unknown => "unknown",
+        }
+    }
+
+    /// Returns whether applying this kind removes access.
+    pub fn removes(self) -> bool {
+        matches!(self, ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift)
+    }
+}
+
+impl fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One planned change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// What the change does.
+    pub kind: ChangeKind,
+    /// Client id.
+    pub client: String,
+    /// Tenant name.
+    pub tenant: String,
+    /// The entitlement (absent for `unknown`).
+    #[serde(default)]
+    pub entitlement: Option<Entitlement>,
+    /// Identity id, when the holder is a known identity.
+    #[serde(default)]
+    pub identity: Option<String>,
+    /// Account name in the tenant.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// For grant and renew: the new end; for expire: the end that passed.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// For renew: the end being replaced.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub previous_expires_at: Option<OffsetDateTime>,
+    /// What asks for the access: `bundle:ID`, `exception:ID`.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// The file and line that asked for it.
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// The ticket the access belongs to.
+    #[serde(default)]
+    pub ticket: Option<String>,
+    /// Whether the tenant already is as the change leaves it (held but unrecorded, or
+    /// already gone): applying then only updates the ledger.
+    #[serde(default)]
+    pub tenant_already_done: bool,
+    /// Why, in a few words.
+    pub reason: String,
+}
+
+/// A plan: ordered changes and warnings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Changes, ordered by client, tenant, kind, entitlement and holder.
+    pub changes: Vec<Change>,
+    /// Things the user should know that are not changes.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// Counts of changes by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Grants.
+    pub grant: usize,
+    /// Renewals.
+    pub renew: usize,
+    /// Expiries.
+    pub expire: usize,
+    /// Revocations.
+    pub revoke: usize,
+    /// Drift.
+    pub drift: usize,
+    /// Unreadable tenants.
+    pub unknown: usize,
+}
+
+impl Summary {
+    /// Returns the count for one kind.
+    pub fn count(&self, kind: ChangeKind) -> usize {
+        match kind {
+            ChangeKind::Grant => self.grant,
+            ChangeKind::Renew => self.renew,
+            ChangeKind::Expire => self.expire,
+            ChangeKind::Revoke => self.revoke,
+            ChangeKind::Drift => self.drift,
+            ChangeKind::Unknown => self.unknown,
+        }
+    }
+}
+
+impl Plan {
+    /// Returns the counts by kind.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for change in &self.changes {
+            *match change.kind {
+                ChangeKind::Grant => &mut s.grant,
+                ChangeKind::Renew => &mut s.renew,
+                ChangeKind::Expire => &mut s.expire,
+                ChangeKind::Revoke => &mut s.revoke,
+                ChangeKind::Drift => &mut s.drift,
+                ChangeKind::Unknown => &mut s.unknown,
+            } += 1;
+        }
+        s
+    }
+
+    /// Returns whether applying the plan would change anything. Drift counts: it is a
+    /// difference between the workspace and the tenant even when it is not pruned.
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.kind != ChangeKind::Unknown)
+    }
+
+    /// Returns whether some tenant could not be read.
+    pub fn has_unknown(&self) -> bool {
+        self.changes.iter().any(|c| c.kind == ChangeKind::Unknown)
+    }
+
+    /// Sorts changes into their canonical order.
+    pub fn sort(&mut self) {
+        self.changes.sort_by(|a, b| {
+            (&a.client, &a.tenant, a.kind, &a.entitlement, &a.identity, &a.account)
+                .cmp(&(&b.client, &b.tenant, b.kind, &b.entitlement, &b.identity, &b.account))
+        });
+    }
+}
