@@ -1,8 +1,80 @@
 //! `onboard`: access bundles per client service tier, planned and applied to client
-//! tenants, with a grant ledger and (later) a signed audit log.
+//! tenants, with a grant ledger.
 //!
-//! The core (`model`, `plan`) is pure; `adapters`, `state`, `ui` and `cli` sit around it.
+//! The core (`model`, `plan`) is pure: no files, network, clock or terminal. Around it:
+//! `load` (reading the workspace), `adapters` (tenants), `observe` and `execute`
+//! (reading and changing tenants), `state` (the ledger), `ui` (everything printed) and
+//! `cli` (commands).
 #![warn(missing_docs)]
 
+pub mod adapters;
+pub mod atomic_file;
+pub mod cli;
+pub mod env;
+pub mod execute;
+pub mod exit;
+pub mod load;
 pub mod model;
+pub mod observe;
 pub mod plan;
+pub mod state;
+pub mod ui;
+pub mod workers;
+
+use std::io::ErrorKind;
+
+use clap::Parser;
+
+use crate::exit::ExitStatus;
+
+/// Parses the command line, runs it, prints any error, and returns the exit code.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = match error.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitStatus::Success
+                }
+                // A usage mistake is an error (1), never the "changes present" code 2.
+                _ => ExitStatus::Failure,
+            };
+            let _ = error.print();
+            return code.code();
+        }
+    };
+    let color = cli.global.printer().color_stderr;
+    match cli::run(cli) {
+        Ok(status) => status.code(),
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                return ExitStatus::Success.code();
+            }
+            eprint!("{}", ui::diagnostics::render(&error, color));
+            status_of(&error).code()
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == ErrorKind::BrokenPipe)
+    })
+}
+
+fn status_of(error: &anyhow::Error) -> ExitStatus {
+    for cause in error.chain() {
+        if let Some(e) = cause.downcast_ref::<ui::diagnostics::UserError>() {
+            return e.status;
+        }
+        if let Some(state::StateError::Locked { .. }) = cause.downcast_ref::<state::StateError>() {
+            return ExitStatus::Locked;
+        }
+    }
+    ExitStatus::Failure
+}

@@ -181,12 +181,19 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Bundle, Vec<Diagnostic>> {
     let raw: RawBundle = yaml::parse(path, text).map_err(|d| vec![d])?;
     let mut problems = Vec::new();
     let id_origin = origin(path, &raw.id);
-    for (field, value) in [("id", &raw.id), ("tier", &raw.tier), ("function", &raw.function)] {
+    for (field, value) in [
+        ("id", &raw.id),
+        ("tier", &raw.tier),
+        ("function", &raw.function),
+    ] {
         if !is_valid_id(&value.value) {
             problems.push(
-                Diagnostic::new(origin(path, value), format!("invalid {field} `{}`", value.value))
-                    .field(field)
-                    .hint("use lowercase letters, digits, `-` and `_`"),
+                Diagnostic::new(
+                    origin(path, value),
+                    format!("invalid {field} `{}`", value.value),
+                )
+                .field(field)
+                .hint("use lowercase letters, digits, `-` and `_`"),
             );
         }
     }

@@ -264,14 +264,22 @@ fn parse_date(
     }
 }
 
-fn convert_tenant(path: &Arc<str>, index: usize, raw: RawTenant, problems: &mut Vec<Diagnostic>) -> Tenant {
+fn convert_tenant(
+    path: &Arc<str>,
+    index: usize,
+    raw: RawTenant,
+    problems: &mut Vec<Diagnostic>,
+) -> Tenant {
     let field = format!("tenants[{index}]");
     let at = origin(path, &raw.name);
     if !is_valid_id(&raw.name.value) {
         problems.push(
-            Diagnostic::new(at.clone(), format!("invalid tenant name `{}`", raw.name.value))
-                .field(format!("{field}.name"))
-                .hint("use lowercase letters, digits, `-` and `_`"),
+            Diagnostic::new(
+                at.clone(),
+                format!("invalid tenant name `{}`", raw.name.value),
+            )
+            .field(format!("{field}.name"))
+            .hint("use lowercase letters, digits, `-` and `_`"),
         );
     }
     let credential = raw.credential.as_ref().and_then(|c| match CredentialRef::parse(&c.value) {
@@ -290,16 +298,26 @@ fn convert_tenant(path: &Arc<str>, index: usize, raw: RawTenant, problems: &mut 
     });
     if let Some(endpoint) = &raw.endpoint {
         // A URL with user:password@ carries a secret inline.
-        let after_scheme = endpoint.value.split_once("://").map_or("", |(_, rest)| rest);
+        let after_scheme = endpoint
+            .value
+            .split_once("://")
+            .map_or("", |(_, rest)| rest);
         let authority = after_scheme.split('/').next().unwrap_or_default();
         if authority.contains('@') {
             problems.push(
-                Diagnostic::new(origin(path, endpoint), "the endpoint carries credentials in its URL")
-                    .field(format!("{field}.endpoint"))
-                    .hint("remove `user:password@` from the URL and put the secret behind `credential:`"),
+                Diagnostic::new(
+                    origin(path, endpoint),
+                    "the endpoint carries credentials in its URL",
+                )
+                .field(format!("{field}.endpoint"))
+                .hint(
+                    "remove `user:password@` from the URL and put the secret behind `credential:`",
+                ),
             );
-        } else if !endpoint.value.starts_with("https://") && !endpoint.value.starts_with("http://")
-            && !endpoint.value.starts_with("ldap://") && !endpoint.value.starts_with("ldaps://")
+        } else if !endpoint.value.starts_with("https://")
+            && !endpoint.value.starts_with("http://")
+            && !endpoint.value.starts_with("ldap://")
+            && !endpoint.value.starts_with("ldaps://")
         {
             problems.push(
                 Diagnostic::new(origin(path, endpoint), format!("`{}` is not a URL", endpoint.value))
@@ -311,9 +329,12 @@ fn convert_tenant(path: &Arc<str>, index: usize, raw: RawTenant, problems: &mut 
     let needs = |what: &str, present: bool, hint: &str, problems: &mut Vec<Diagnostic>| {
         if !present {
             problems.push(
-                Diagnostic::new(at.clone(), format!("a `{}` tenant needs `{what}`", raw.adapter))
-                    .field(format!("{field}.{what}"))
-                    .hint(hint.to_string()),
+                Diagnostic::new(
+                    at.clone(),
+                    format!("a `{}` tenant needs `{what}`", raw.adapter),
+                )
+                .field(format!("{field}.{what}"))
+                .hint(hint.to_string()),
             );
         }
     };
@@ -325,7 +346,12 @@ fn convert_tenant(path: &Arc<str>, index: usize, raw: RawTenant, problems: &mut 
             problems,
         ),
         _ => {
-            needs("endpoint", raw.endpoint.is_some(), "add `endpoint: https://…`", problems);
+            needs(
+                "endpoint",
+                raw.endpoint.is_some(),
+                "add `endpoint: https://…`",
+                problems,
+            );
             needs(
                 "credential",
                 raw.credential.is_some(),
@@ -362,20 +388,32 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
         );
     }
     let contract = raw.contract.and_then(|c| {
-        let start = parse_date(path, &c.start, "contract.start", DateBound::Start, &mut problems);
+        let start = parse_date(
+            path,
+            &c.start,
+            "contract.start",
+            DateBound::Start,
+            &mut problems,
+        );
         let end = match &c.end {
-            Some(end) => Some(parse_date(path, end, "contract.end", DateBound::EndInclusive, &mut problems)?),
+            Some(end) => Some(parse_date(
+                path,
+                end,
+                "contract.end",
+                DateBound::EndInclusive,
+                &mut problems,
+            )?),
             None => None,
         };
         let start = start?;
-        if let (Some(end), Some(raw_end)) = (end, &c.end) {
-            if end <= start {
-                problems.push(
-                    Diagnostic::new(origin(path, raw_end), "the contract ends before it starts")
-                        .field("contract.end")
-                        .hint("`contract.end` must be on or after `contract.start`"),
-                );
-            }
+        if let (Some(end), Some(raw_end)) = (end, &c.end)
+            && end <= start
+        {
+            problems.push(
+                Diagnostic::new(origin(path, raw_end), "the contract ends before it starts")
+                    .field("contract.end")
+                    .hint("`contract.end` must be on or after `contract.start`"),
+            );
         }
         Some(Contract { start, end })
     });
@@ -391,9 +429,15 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
         let tenant = convert_tenant(path, index, raw_tenant, &mut problems);
         if let Some(first) = tenants.iter().find(|t| t.name == tenant.name) {
             problems.push(
-                Diagnostic::new(tenant.origin.clone(), format!("tenant name `{}` is used twice", tenant.name))
-                    .field(format!("tenants[{index}].name"))
-                    .hint(format!("the first is at {}; give each tenant its own name", first.origin)),
+                Diagnostic::new(
+                    tenant.origin.clone(),
+                    format!("tenant name `{}` is used twice", tenant.name),
+                )
+                .field(format!("tenants[{index}].name"))
+                .hint(format!(
+                    "the first is at {}; give each tenant its own name",
+                    first.origin
+                )),
             );
         }
         tenants.push(tenant);
@@ -418,7 +462,13 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
             );
         }
         let until = match &raw_exception.until {
-            Some(u) => parse_date(path, u, &format!("{field}.until"), DateBound::EndInclusive, &mut problems),
+            Some(u) => parse_date(
+                path,
+                u,
+                &format!("{field}.until"),
+                DateBound::EndInclusive,
+                &mut problems,
+            ),
             None => {
                 problems.push(
                     Diagnostic::new(at.clone(), "an exception needs an end date")
@@ -432,21 +482,35 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
             .grants
             .into_iter()
             .enumerate()
-            .filter_map(|(i, g)| g.convert(path, &format!("{field}.grants[{i}]"), &Requirements::default(), &mut problems))
+            .filter_map(|(i, g)| {
+                g.convert(
+                    path,
+                    &format!("{field}.grants[{i}]"),
+                    &Requirements::default(),
+                    &mut problems,
+                )
+            })
             .collect();
         if let Some(first) = exceptions.iter().find(|e| e.id == raw_exception.id.value) {
             problems.push(
-                Diagnostic::new(at.clone(), format!("exception id `{}` is used twice", first.id))
-                    .field(format!("{field}.id"))
-                    .hint(format!("the first is at {}", first.origin)),
+                Diagnostic::new(
+                    at.clone(),
+                    format!("exception id `{}` is used twice", first.id),
+                )
+                .field(format!("{field}.id"))
+                .hint(format!("the first is at {}", first.origin)),
             );
         }
-        let (Some(reason), Some(approver), Some(until)) = (reason, raw_exception.approver, until) else {
+        let (Some(reason), Some(approver), Some(until)) = (reason, raw_exception.approver, until)
+        else {
             continue;
         };
         exceptions.push(Exception {
             id: raw_exception.id.value,
-            identity: (raw_exception.identity.value.clone(), origin(path, &raw_exception.identity)),
+            identity: (
+                raw_exception.identity.value.clone(),
+                origin(path, &raw_exception.identity),
+            ),
             grants,
             reason,
             ticket: raw_exception.ticket,
@@ -498,9 +562,17 @@ mod tests {
 
     #[test]
     fn credential_references() {
-        assert_eq!(CredentialRef::parse("env:ACME_TOKEN").unwrap(), CredentialRef::Env("ACME_TOKEN".into()));
+        assert_eq!(
+            CredentialRef::parse("env:ACME_TOKEN").unwrap(),
+            CredentialRef::Env("ACME_TOKEN".into())
+        );
         assert!(CredentialRef::parse("env:lower").is_err());
         assert!(CredentialRef::parse("https://x").is_err());
-        assert_eq!(CredentialRef::parse("keyring:acme-entra").unwrap().to_string(), "keyring:acme-entra");
+        assert_eq!(
+            CredentialRef::parse("keyring:acme-entra")
+                .unwrap()
+                .to_string(),
+            "keyring:acme-entra"
+        );
     }
 }

@@ -119,7 +119,9 @@ impl Entitlement {
                 allowed.join(", ")
             ));
         }
-        if entitlement.kind == EntitlementKind::Org && !matches!(entitlement.name.as_str(), "member" | "admin") {
+        if entitlement.kind == EntitlementKind::Org
+            && !matches!(entitlement.name.as_str(), "member" | "admin")
+        {
             return Err(format!(
                 "`org:{}` is not an organisation role: use `org:member` or `org:admin`",
                 entitlement.name
@@ -184,13 +186,17 @@ mod tests {
     fn parses_and_checks_kind_per_system() {
         let e = Entitlement::parse_for("role:Helpdesk Administrator", SystemKind::Entra).unwrap();
         assert_eq!(e.to_string(), "role:Helpdesk Administrator");
-        assert!(Entitlement::parse_for("team:sre", SystemKind::Entra)
-            .unwrap_err()
-            .contains("do not exist in `entra`"));
+        assert!(
+            Entitlement::parse_for("team:sre", SystemKind::Entra)
+                .unwrap_err()
+                .contains("do not exist in `entra`")
+        );
         assert!(Entitlement::parse_for("org:owner", SystemKind::Github).is_err());
-        assert!(Entitlement::parse_for("Helpdesk", SystemKind::Entra)
-            .unwrap_err()
-            .contains("KIND:NAME"));
+        assert!(
+            Entitlement::parse_for("Helpdesk", SystemKind::Entra)
+                .unwrap_err()
+                .contains("KIND:NAME")
+        );
         assert!(Entitlement::parse_for("group:", SystemKind::Ldap).is_err());
     }
 }

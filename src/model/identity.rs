@@ -79,7 +79,10 @@ impl AccountTemplate {
         let mut rest = self.template.as_str();
         while let Some(start) = rest.find('{') {
             let Some(end) = rest[start..].find('}') else {
-                return Err(format!("unclosed `{{` in account template `{}`", self.template));
+                return Err(format!(
+                    "unclosed `{{` in account template `{}`",
+                    self.template
+                ));
             };
             let name = &rest[start + 1..start + end];
             if !PLACEHOLDERS.contains(&name) {
@@ -236,16 +239,22 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
             let what = kind.as_str();
             if raw.mfa.is_some() {
                 problems.push(
-                    Diagnostic::new(id_origin.clone(), format!("`mfa` applies to persons, not to a {what}"))
-                        .field("mfa")
-                        .hint("remove `mfa:`"),
+                    Diagnostic::new(
+                        id_origin.clone(),
+                        format!("`mfa` applies to persons, not to a {what}"),
+                    )
+                    .field("mfa")
+                    .hint("remove `mfa:`"),
                 );
             }
             if raw.clients.is_some() {
                 problems.push(
-                    Diagnostic::new(id_origin.clone(), format!("a {what} serves exactly one client"))
-                        .field("clients")
-                        .hint("replace `clients:` with `client: CLIENT-ID`"),
+                    Diagnostic::new(
+                        id_origin.clone(),
+                        format!("a {what} serves exactly one client"),
+                    )
+                    .field("clients")
+                    .hint("replace `clients:` with `client: CLIENT-ID`"),
                 );
             }
             if raw.owner.is_none() {
@@ -266,9 +275,12 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
                 Some(c) => IdentityScope::Client(c.value.clone(), origin(path, c)),
                 None => {
                     problems.push(
-                        Diagnostic::new(id_origin.clone(), format!("a {what} must be scoped to one client"))
-                            .field("client")
-                            .hint("add `client: CLIENT-ID`"),
+                        Diagnostic::new(
+                            id_origin.clone(),
+                            format!("a {what} must be scoped to one client"),
+                        )
+                        .field("client")
+                        .hint("add `client: CLIENT-ID`"),
                     );
                     IdentityScope::Clients(Vec::new())
                 }
@@ -332,8 +344,15 @@ mod tests {
         .unwrap();
         assert_eq!(i.kind, IdentityKind::Person);
         assert!(i.serves("anything"));
-        let ctx = AccountContext { client: "acme", tenant: "entra", domain: Some("acme.example") };
-        assert_eq!(i.account_for("entra", "entra", &ctx).unwrap(), "alice@acme.example");
+        let ctx = AccountContext {
+            client: "acme",
+            tenant: "entra",
+            domain: Some("acme.example"),
+        };
+        assert_eq!(
+            i.account_for("entra", "entra", &ctx).unwrap(),
+            "alice@acme.example"
+        );
         assert_eq!(i.account_for("gh", "github", &ctx).unwrap(), "alice-gh");
     }
 

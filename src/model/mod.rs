@@ -20,9 +20,11 @@ use std::sync::Arc;
 pub use bundle::{Bundle, BundleGrant, Requirements};
 pub use client::{AdapterKind, Client, Contract, CredentialRef, Exception, Tenant};
 pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
-pub use identity::{AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus};
+pub use identity::{
+    AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus,
+};
 pub use record::{Block, BlockScope, GrantRecord, Holder};
-pub use settings::Settings;
+pub use settings::{Settings, parse as settings_from_toml};
 pub use workspace::{SourceFile, SourceKind, Workspace};
 
 /// A place in a workspace file: path (as shown to the user), line and column, 1-based.

@@ -117,7 +117,11 @@ mod tests {
     fn defaults_and_overrides() {
         let path = Arc::from("onboard.toml");
         assert_eq!(parse(&path, "").unwrap(), Settings::default());
-        let s = parse(&path, "[paths]\nbundles = [\"../../bundles\"]\n[apply]\nparallelism = 2\n").unwrap();
+        let s = parse(
+            &path,
+            "[paths]\nbundles = [\"../../bundles\"]\n[apply]\nparallelism = 2\n",
+        )
+        .unwrap();
         assert_eq!(s.bundle_paths, ["../../bundles"]);
         assert_eq!(s.parallelism, 2);
     }

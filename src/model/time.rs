@@ -14,7 +14,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let duration = humantime::parse_duration(text.trim())
         .map_err(|e| format!("invalid duration `{text}`: {e}"))?;
     if duration.is_zero() {
-        return Err(format!("invalid duration `{text}`: it must be longer than zero"));
+        return Err(format!(
+            "invalid duration `{text}`: it must be longer than zero"
+        ));
     }
     Ok(duration)
 }
@@ -77,8 +79,16 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration("8h").unwrap(), Duration::from_secs(8 * 3600));
         assert_eq!(parse_duration("1d").unwrap(), Duration::from_secs(86400));
-        assert!(parse_duration("0s").unwrap_err().contains("longer than zero"));
-        assert!(parse_duration("8 hourz").unwrap_err().starts_with("invalid duration"));
+        assert!(
+            parse_duration("0s")
+                .unwrap_err()
+                .contains("longer than zero")
+        );
+        assert!(
+            parse_duration("8 hourz")
+                .unwrap_err()
+                .starts_with("invalid duration")
+        );
         assert!(parse_duration("").is_err());
     }
 

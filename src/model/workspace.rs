@@ -66,15 +66,36 @@ impl Workspace {
             hasher.update(file.text.as_bytes());
             match file.kind {
                 SourceKind::Identity => match super::identity::parse(&file.path, &file.text) {
-                    Ok(i) => insert_unique(&mut identities, i.id.clone(), i, "identity", |i| &i.origin, &mut problems),
+                    Ok(i) => insert_unique(
+                        &mut identities,
+                        i.id.clone(),
+                        i,
+                        "identity",
+                        |i| &i.origin,
+                        &mut problems,
+                    ),
                     Err(mut d) => problems.append(&mut d),
                 },
                 SourceKind::Bundle => match super::bundle::parse(&file.path, &file.text) {
-                    Ok(b) => insert_unique(&mut bundles, b.id.clone(), b, "bundle", |b| &b.origin, &mut problems),
+                    Ok(b) => insert_unique(
+                        &mut bundles,
+                        b.id.clone(),
+                        b,
+                        "bundle",
+                        |b| &b.origin,
+                        &mut problems,
+                    ),
                     Err(mut d) => problems.append(&mut d),
                 },
                 SourceKind::Client => match super::client::parse(&file.path, &file.text) {
-                    Ok(c) => insert_unique(&mut clients, c.id.clone(), c, "client", |c| &c.origin, &mut problems),
+                    Ok(c) => insert_unique(
+                        &mut clients,
+                        c.id.clone(),
+                        c,
+                        "client",
+                        |c| &c.origin,
+                        &mut problems,
+                    ),
                     Err(mut d) => problems.append(&mut d),
                 },
             }
@@ -108,14 +129,22 @@ impl Workspace {
     fn check_references(&self, problems: &mut Vec<Diagnostic>) {
         let tiers = self.tiers();
         let functions = self.functions();
-        let list = |set: &BTreeSet<&str>| set.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+        let list = |set: &BTreeSet<&str>| {
+            set.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         for identity in self.identities.values() {
             for (function, origin) in &identity.functions {
                 if !functions.contains(function.as_str()) {
                     problems.push(
-                        Diagnostic::new(origin.clone(), format!("unknown support function `{function}`"))
-                            .field("functions")
-                            .hint(format!("the bundles define: {}", list(&functions))),
+                        Diagnostic::new(
+                            origin.clone(),
+                            format!("unknown support function `{function}`"),
+                        )
+                        .field("functions")
+                        .hint(format!("the bundles define: {}", list(&functions))),
                     );
                 }
             }
@@ -133,9 +162,12 @@ impl Workspace {
                 match self.identities.get(owner) {
                     None => problems.push(self.unknown_identity(origin, owner, "owner")),
                     Some(o) if o.kind != IdentityKind::Person => problems.push(
-                        Diagnostic::new(origin.clone(), format!("owner `{owner}` is a {}, not a person", o.kind.as_str()))
-                            .field("owner")
-                            .hint("the owner of a service account or agent must be a person"),
+                        Diagnostic::new(
+                            origin.clone(),
+                            format!("owner `{owner}` is a {}, not a person", o.kind.as_str()),
+                        )
+                        .field("owner")
+                        .hint("the owner of a service account or agent must be a person"),
                     ),
                     Some(_) => {}
                 }
@@ -144,9 +176,12 @@ impl Workspace {
         for client in self.clients.values() {
             if !tiers.contains(client.tier.as_str()) {
                 problems.push(
-                    Diagnostic::new(client.tier_origin.clone(), format!("unknown tier `{}`", client.tier))
-                        .field("tier")
-                        .hint(format!("the bundle libraries define: {}", list(&tiers))),
+                    Diagnostic::new(
+                        client.tier_origin.clone(),
+                        format!("unknown tier `{}`", client.tier),
+                    )
+                    .field("tier")
+                    .hint(format!("the bundle libraries define: {}", list(&tiers))),
                 );
             }
             for exception in &client.exceptions {
@@ -158,18 +193,29 @@ impl Workspace {
                 match self.identities.get(approver) {
                     None => problems.push(self.unknown_identity(origin, approver, "approver")),
                     Some(a) if a.kind != IdentityKind::Person => problems.push(
-                        Diagnostic::new(origin.clone(), format!("approver `{approver}` is a {}, not a person", a.kind.as_str()))
-                            .field("approver")
-                            .hint("exceptions are approved by a person"),
+                        Diagnostic::new(
+                            origin.clone(),
+                            format!(
+                                "approver `{approver}` is a {}, not a person",
+                                a.kind.as_str()
+                            ),
+                        )
+                        .field("approver")
+                        .hint("exceptions are approved by a person"),
                     ),
                     Some(_) => {}
                 }
                 for grant in &exception.grants {
                     if !client.tenants.iter().any(|t| t.system == grant.system) {
                         problems.push(
-                            Diagnostic::new(grant.origin.clone(), format!("client `{}` has no `{}` tenant", client.id, grant.system))
-                                .field("system")
-                                .hint("add the tenant to the client, or grant in a system the client has"),
+                            Diagnostic::new(
+                                grant.origin.clone(),
+                                format!("client `{}` has no `{}` tenant", client.id, grant.system),
+                            )
+                            .field("system")
+                            .hint(
+                                "add the tenant to the client, or grant in a system the client has",
+                            ),
                         );
                     }
                 }
@@ -200,9 +246,15 @@ fn insert_unique<T>(
 ) {
     if let Some(existing) = map.get(&id) {
         problems.push(
-            Diagnostic::new(origin(&value).clone(), format!("{what} id `{id}` is used twice"))
-                .field("id")
-                .hint(format!("the other is at {}; ids must be unique", origin(existing))),
+            Diagnostic::new(
+                origin(&value).clone(),
+                format!("{what} id `{id}` is used twice"),
+            )
+            .field("id")
+            .hint(format!(
+                "the other is at {}; ids must be unique",
+                origin(existing)
+            )),
         );
         return;
     }
@@ -222,7 +274,12 @@ fn suggest<'a>(what: &str, wanted: &str, known: impl Iterator<Item = &'a String>
         None if known.is_empty() => format!("the workspace declares no {what}"),
         None => format!(
             "known {what}: {}",
-            known.iter().take(12).map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            known
+                .iter()
+                .take(12)
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -235,7 +292,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb)).min(row[j] + 1).min(current + 1);
+            row[j + 1] = (previous + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(current + 1);
             previous = current;
         }
     }

@@ -115,7 +115,10 @@ mod tests {
         let d = err("name: a\nbogus: 1\n");
         assert_eq!(d.origin.line, 2);
         assert_eq!(d.message, "unknown field `bogus`");
-        assert_eq!(d.hint.as_deref(), Some("the fields allowed here are: name, flag"));
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("the fields allowed here are: name, flag")
+        );
     }
 
     #[test]

@@ -65,7 +65,11 @@ pub struct DesiredAccess {
 
 /// Returns the account an identity has in a tenant, or a diagnostic when its template
 /// cannot be filled in.
-pub fn account_of(identity: &Identity, client: &Client, tenant: &Tenant) -> Result<String, Diagnostic> {
+pub fn account_of(
+    identity: &Identity,
+    client: &Client,
+    tenant: &Tenant,
+) -> Result<String, Diagnostic> {
     let context = AccountContext {
         client: &client.id,
         tenant: &tenant.name,
@@ -110,15 +114,24 @@ pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess,
         let names = accounts.entry(tenant.name.clone()).or_default();
         for identity in workspace.identities.values() {
             if let Ok(account) = account_of(identity, client, tenant) {
-                names.entry(account.to_lowercase()).or_insert_with(|| identity.id.clone());
+                names
+                    .entry(account.to_lowercase())
+                    .or_insert_with(|| identity.id.clone());
             }
         }
     }
-    let tier_bundles: Vec<_> = workspace.bundles.values().filter(|b| b.tier == client.tier).collect();
+    let tier_bundles: Vec<_> = workspace
+        .bundles
+        .values()
+        .filter(|b| b.tier == client.tier)
+        .collect();
     for bundle in &tier_bundles {
         for grant in &bundle.grants {
             for tenant in client.tenants.iter().filter(|t| t.system == grant.system) {
-                managed.entry(tenant.name.clone()).or_default().insert(grant.entitlement.clone());
+                managed
+                    .entry(tenant.name.clone())
+                    .or_default()
+                    .insert(grant.entitlement.clone());
             }
         }
     }
@@ -143,7 +156,11 @@ pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess,
             by_key.insert(grant.key.clone(), grant);
         }
     };
-    for identity in workspace.identities.values().filter(|i| i.serves(&client.id)) {
+    for identity in workspace
+        .identities
+        .values()
+        .filter(|i| i.serves(&client.id))
+    {
         for bundle in tier_bundles
             .iter()
             .filter(|b| identity.functions.iter().any(|(f, _)| *f == b.function))
@@ -186,7 +203,10 @@ pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess,
         };
         for grant in &exception.grants {
             for tenant in client.tenants.iter().filter(|t| t.system == grant.system) {
-                managed.entry(tenant.name.clone()).or_default().insert(grant.entitlement.clone());
+                managed
+                    .entry(tenant.name.clone())
+                    .or_default()
+                    .insert(grant.entitlement.clone());
                 match account_of(identity, client, tenant) {
                     Ok(account) => add(DesiredGrant {
                         key: GrantKey {

@@ -141,13 +141,17 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
                 }
             }
             (Some(record), None) if record.account.eq_ignore_ascii_case(&grant.account) => {
-                change.reason = "recorded as granted but missing from the tenant: granting again".into();
+                change.reason =
+                    "recorded as granted but missing from the tenant: granting again".into();
                 changes.push(change);
             }
             (recorded, holder) => {
                 if let Some(record) = recorded {
                     // The account name changed: the old account's access goes.
-                    let mut old = base(ChangeKind::Revoke, format!("account renamed to `{}`", grant.account));
+                    let mut old = base(
+                        ChangeKind::Revoke,
+                        format!("account renamed to `{}`", grant.account),
+                    );
                     old.entitlement = Some(record.entitlement.clone());
                     old.identity = Some(record.identity.clone());
                     old.account = Some(record.account.clone());
@@ -173,15 +177,23 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
         let expired_record = record.expires_at.filter(|e| *e <= now);
         let ended_grant = ended.get(key).and_then(|g| g.expires_at);
         let (kind, reason) = match (expired_record, ended_grant) {
-            (Some(at), _) | (None, Some(at)) => (ChangeKind::Expire, format!("ended {}", format_short(at))),
+            (Some(at), _) | (None, Some(at)) => {
+                (ChangeKind::Expire, format!("ended {}", format_short(at)))
+            }
             (None, None) => {
                 let blocked = input
                     .blocks
                     .iter()
                     .find(|b| b.covers(input.client, &record.identity, record.ticket.as_deref()));
                 match blocked {
-                    Some(b) => (ChangeKind::Revoke, format!("{} `{}` revoked", b.scope.as_str(), b.value)),
-                    None => (ChangeKind::Revoke, "no longer wanted by the workspace".to_string()),
+                    Some(b) => (
+                        ChangeKind::Revoke,
+                        format!("{} `{}` revoked", b.scope.as_str(), b.value),
+                    ),
+                    None => (
+                        ChangeKind::Revoke,
+                        "no longer wanted by the workspace".to_string(),
+                    ),
                 }
             }
         };
@@ -207,12 +219,12 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
             let known = identity.as_deref().is_some_and(|id| {
                 ledger.contains_key(&(entitlement, id)) || wanted.contains_key(&(entitlement, id))
             });
-            let recorded_under_account = ledger
-                .values()
-                .any(|r| &r.entitlement == entitlement && r.account.eq_ignore_ascii_case(&holder.account));
-            let wanted_under_account = wanted
-                .values()
-                .any(|g| &g.key.entitlement == entitlement && g.account.eq_ignore_ascii_case(&holder.account));
+            let recorded_under_account = ledger.values().any(|r| {
+                &r.entitlement == entitlement && r.account.eq_ignore_ascii_case(&holder.account)
+            });
+            let wanted_under_account = wanted.values().any(|g| {
+                &g.key.entitlement == entitlement && g.account.eq_ignore_ascii_case(&holder.account)
+            });
             if known || recorded_under_account || wanted_under_account {
                 continue;
             }

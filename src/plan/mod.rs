@@ -59,7 +59,10 @@ impl ChangeKind {
 
     /// Returns whether applying this kind removes access.
     pub fn removes(self) -> bool {
-        matches!(self, ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift)
+        matches!(
+            self,
+            ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift
+        )
     }
 }
 
@@ -182,8 +185,22 @@ impl Plan {
     /// Sorts changes into their canonical order.
     pub fn sort(&mut self) {
         self.changes.sort_by(|a, b| {
-            (&a.client, &a.tenant, a.kind, &a.entitlement, &a.identity, &a.account)
-                .cmp(&(&b.client, &b.tenant, b.kind, &b.entitlement, &b.identity, &b.account))
+            (
+                &a.client,
+                &a.tenant,
+                a.kind,
+                &a.entitlement,
+                &a.identity,
+                &a.account,
+            )
+                .cmp(&(
+                    &b.client,
+                    &b.tenant,
+                    b.kind,
+                    &b.entitlement,
+                    &b.identity,
+                    &b.account,
+                ))
         });
     }
 }

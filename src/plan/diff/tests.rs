@@ -11,12 +11,20 @@ use crate::plan::GrantKey;
 const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
 
 fn ent(i: usize) -> Entitlement {
-    Entitlement { kind: EntitlementKind::Group, name: format!("g{i}") }
+    Entitlement {
+        kind: EntitlementKind::Group,
+        name: format!("g{i}"),
+    }
 }
 
 fn desired(identity: &str, e: usize, expires_in_days: Option<i64>) -> DesiredGrant {
     DesiredGrant {
-        key: GrantKey { client: "c".into(), tenant: "t".into(), entitlement: ent(e), identity: identity.into() },
+        key: GrantKey {
+            client: "c".into(),
+            tenant: "t".into(),
+            entitlement: ent(e),
+            identity: identity.into(),
+        },
         account: format!("{identity}@c.example"),
         starts_at: None,
         expires_at: expires_in_days.map(|d| NOW + time::Duration::days(d)),
@@ -78,11 +86,18 @@ impl World {
             let holders = self.held.entry(entitlement.clone()).or_default();
             match change.kind {
                 ChangeKind::Grant | ChangeKind::Renew => {
-                    if !holders.iter().any(|h| h.account.eq_ignore_ascii_case(&account)) {
-                        holders.push(Holder { account: account.clone(), expires_at: None });
+                    if !holders
+                        .iter()
+                        .any(|h| h.account.eq_ignore_ascii_case(&account))
+                    {
+                        holders.push(Holder {
+                            account: account.clone(),
+                            expires_at: None,
+                        });
                     }
                     let identity = change.identity.clone().unwrap();
-                    self.ledger.retain(|r| !(r.entitlement == entitlement && r.identity == identity));
+                    self.ledger
+                        .retain(|r| !(r.entitlement == entitlement && r.identity == identity));
                     self.ledger.push(GrantRecord {
                         client: "c".into(),
                         tenant: "t".into(),
@@ -98,7 +113,8 @@ impl World {
                 }
                 ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift => {
                     holders.retain(|h| !h.account.eq_ignore_ascii_case(&account));
-                    self.ledger.retain(|r| !(r.entitlement == entitlement && r.account == account));
+                    self.ledger
+                        .retain(|r| !(r.entitlement == entitlement && r.account == account));
                 }
                 ChangeKind::Unknown => unreachable!(),
             }
@@ -106,29 +122,60 @@ impl World {
     }
 }
 
-fn world(desired: Vec<DesiredGrant>, ledger: Vec<GrantRecord>, held: BTreeMap<Entitlement, Vec<Holder>>) -> World {
+fn world(
+    desired: Vec<DesiredGrant>,
+    ledger: Vec<GrantRecord>,
+    held: BTreeMap<Entitlement, Vec<Holder>>,
+) -> World {
     let managed = (0..4).map(ent).collect();
-    let accounts = ["ann", "ben", "cat", "dan"].iter().map(|i| (format!("{i}@c.example"), i.to_string())).collect();
-    World { desired, ledger, held, managed, accounts }
+    let accounts = ["ann", "ben", "cat", "dan"]
+        .iter()
+        .map(|i| (format!("{i}@c.example"), i.to_string()))
+        .collect();
+    World {
+        desired,
+        ledger,
+        held,
+        managed,
+        accounts,
+    }
 }
 
 fn kinds(changes: &[Change]) -> Vec<(ChangeKind, String, String)> {
     changes
         .iter()
-        .map(|c| (c.kind, c.entitlement.as_ref().map(ToString::to_string).unwrap_or_default(), c.account.clone().unwrap_or_default()))
+        .map(|c| {
+            (
+                c.kind,
+                c.entitlement
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                c.account.clone().unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
 #[test]
 fn grants_what_is_missing_and_records_what_is_held() {
     let d = vec![desired("ann", 0, None), desired("ben", 0, None)];
-    let held = BTreeMap::from([(ent(0), vec![Holder { account: "BEN@c.example".into(), expires_at: None }])]);
+    let held = BTreeMap::from([(
+        ent(0),
+        vec![Holder {
+            account: "BEN@c.example".into(),
+            expires_at: None,
+        }],
+    )]);
     let w = world(d, vec![], held);
     let (changes, _) = w.diff(&w.observe());
     assert_eq!(changes.len(), 2);
     assert_eq!(changes[0].kind, ChangeKind::Grant);
     assert!(!changes[0].tenant_already_done);
-    assert!(changes[1].tenant_already_done, "ben holds it already (case-insensitive account)");
+    assert!(
+        changes[1].tenant_already_done,
+        "ben holds it already (case-insensitive account)"
+    );
 }
 
 #[test]
@@ -136,16 +183,40 @@ fn ended_grants_expire_and_undesired_ones_are_revoked() {
     let ended = desired("ann", 0, Some(-1));
     let gone = desired("ben", 1, None);
     let held = BTreeMap::from([
-        (ent(0), vec![Holder { account: "ann@c.example".into(), expires_at: None }]),
-        (ent(1), vec![Holder { account: "ben@c.example".into(), expires_at: None }]),
+        (
+            ent(0),
+            vec![Holder {
+                account: "ann@c.example".into(),
+                expires_at: None,
+            }],
+        ),
+        (
+            ent(1),
+            vec![Holder {
+                account: "ben@c.example".into(),
+                expires_at: None,
+            }],
+        ),
     ]);
-    let w = world(vec![ended.clone()], vec![record_of(&ended), record_of(&gone)], held);
+    let w = world(
+        vec![ended.clone()],
+        vec![record_of(&ended), record_of(&gone)],
+        held,
+    );
     let (changes, _) = w.diff(&w.observe());
     assert_eq!(
         kinds(&changes),
         [
-            (ChangeKind::Expire, "group:g0".into(), "ann@c.example".into()),
-            (ChangeKind::Revoke, "group:g1".into(), "ben@c.example".into())
+            (
+                ChangeKind::Expire,
+                "group:g0".into(),
+                "ann@c.example".into()
+            ),
+            (
+                ChangeKind::Revoke,
+                "group:g1".into(),
+                "ben@c.example".into()
+            )
         ]
     );
 }
@@ -158,8 +229,14 @@ fn later_end_renews_and_strangers_are_drift() {
     let held = BTreeMap::from([(
         ent(0),
         vec![
-            Holder { account: "ann@c.example".into(), expires_at: None },
-            Holder { account: "mallory@c.example".into(), expires_at: None },
+            Holder {
+                account: "ann@c.example".into(),
+                expires_at: None,
+            },
+            Holder {
+                account: "mallory@c.example".into(),
+                expires_at: None,
+            },
         ],
     )]);
     let w = world(vec![old], vec![record], held);
@@ -174,7 +251,10 @@ fn unreadable_tenant_plans_nothing_but_unknown() {
     let d = desired("ann", 0, None);
     let w = world(vec![], vec![record_of(&d)], BTreeMap::new());
     let (changes, _) = w.diff(&Observation::Unreadable("timed out".into()));
-    assert_eq!(kinds(&changes), [(ChangeKind::Unknown, String::new(), String::new())]);
+    assert_eq!(
+        kinds(&changes),
+        [(ChangeKind::Unknown, String::new(), String::new())]
+    );
 }
 
 fn arb_world() -> impl Strategy<Value = World> {
@@ -200,10 +280,17 @@ fn arb_world() -> impl Strategy<Value = World> {
                 let holders = held.entry(ent(e)).or_default();
                 let account = format!("{p}@c.example");
                 if !holders.iter().any(|h| h.account == account) {
-                    holders.push(Holder { account, expires_at: None });
+                    holders.push(Holder {
+                        account,
+                        expires_at: None,
+                    });
                 }
             }
-            world(desired_map.into_values().collect(), ledger_map.into_values().collect(), held)
+            world(
+                desired_map.into_values().collect(),
+                ledger_map.into_values().collect(),
+                held,
+            )
         })
 }
 

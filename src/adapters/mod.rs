@@ -1,0 +1,156 @@
+//! Tenant adapters: one trait, one module per tenant API.
+//!
+//! Adapters use `model`, never `cli` or `ui`. Each normalises idempotency: "already a
+//! member" and "already gone" are `Ok(Outcome::NoChange)`. A read that fails, or only
+//! partly succeeds, is an error: never an empty list.
+
+pub mod file;
+
+use std::fmt;
+use std::path::Path;
+
+use thiserror::Error;
+use time::OffsetDateTime;
+
+use crate::model::{AdapterKind, Client, Entitlement, Holder, Tenant};
+
+/// A principal (user, service principal…) as the tenant knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The tenant's id for it (object id, DN, user id…).
+    pub id: String,
+    /// Its account name (UPN, login, userName…).
+    pub account: String,
+}
+
+/// What a grant or revoke did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The tenant changed.
+    Changed,
+    /// The tenant already was as asked ("already a member", "already gone").
+    NoChange,
+}
+
+/// What an adapter can do beyond the four verbs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The tenant ends time-bound grants by itself (PIM, AD TTL links).
+    pub native_expiry: bool,
+}
+
+/// The kind of an adapter failure, which decides how it is reported and retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The tenant could not be reached or did not answer in time.
+    Unreachable,
+    /// The tenant answered that this is not allowed.
+    Denied,
+    /// The tenant is not the one the client file names.
+    WrongTenant,
+    /// The tenant's data could not be understood.
+    Malformed,
+    /// The thing named does not exist in the tenant.
+    NotFound,
+    /// This build has no adapter for the tenant's kind.
+    Unsupported,
+    /// The tenant refused the request for another reason.
+    Rejected,
+}
+
+/// An adapter failure, naming the tenant and the operation.
+#[derive(Debug, Clone, Error)]
+#[error("tenant `{tenant}`: {operation} failed: {detail}")]
+pub struct AdapterError {
+    /// `client/tenant`.
+    pub tenant: String,
+    /// What was being done (`list group:X`, `grant role:Y to bob`…).
+    pub operation: String,
+    /// What kind of failure.
+    pub kind: FailureKind,
+    /// What went wrong, never including a secret.
+    pub detail: String,
+    /// What would fix it.
+    pub hint: Option<String>,
+}
+
+impl AdapterError {
+    /// Returns an error for a tenant and operation.
+    pub fn new(
+        tenant: &str,
+        operation: impl fmt::Display,
+        kind: FailureKind,
+        detail: impl Into<String>,
+    ) -> Self {
+        AdapterError {
+            tenant: tenant.to_string(),
+            operation: operation.to_string(),
+            kind,
+            detail: detail.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds a hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// The verbs every tenant adapter implements.
+///
+/// Calls are made from one thread per tenant; an adapter keeps its own connection and
+/// token state.
+pub trait Adapter: Send {
+    /// Returns what the adapter can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Confirms that the adapter is talking to the tenant the client file names (tenant
+    /// id, base URL, base DN…), so that a credential for one client can never change
+    /// another. Called before any other verb.
+    fn verify_tenant(&mut self) -> Result<(), AdapterError>;
+
+    /// Finds a principal by account name; `Ok(None)` when the tenant has no such account.
+    fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError>;
+
+    /// Lists every holder of an entitlement, following every page. An entitlement that
+    /// does not exist yet has no holders.
+    fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError>;
+
+    /// Grants an entitlement. With native expiry, `expires_at` is sent to the tenant and
+    /// a grant to a current holder with a new end renews it. Already held: `NoChange`.
+    fn grant(
+        &mut self,
+        principal: &Principal,
+        entitlement: &Entitlement,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<Outcome, AdapterError>;
+
+    /// Revokes an entitlement. Already gone: `NoChange`.
+    fn revoke(
+        &mut self,
+        principal: &Principal,
+        entitlement: &Entitlement,
+    ) -> Result<Outcome, AdapterError>;
+}
+
+/// Opens the adapter for a client's tenant. `root` is the workspace root, against which
+/// relative paths resolve.
+pub fn open(
+    client: &Client,
+    tenant: &Tenant,
+    root: &Path,
+) -> Result<Box<dyn Adapter>, AdapterError> {
+    let name = format!("{}/{}", client.id, tenant.name);
+    match tenant.adapter {
+        AdapterKind::File => Ok(Box::new(file::FileTenant::open(client, tenant, root)?)),
+        other => Err(AdapterError::new(
+            &name,
+            "connect",
+            FailureKind::Unsupported,
+            format!("this build of onboard has no `{other}` adapter yet"),
+        )
+        .with_hint("use `adapter: file` for now, or a release that ships this adapter")),
+    }
+}

@@ -1,0 +1,49 @@
+//! `onboard expire`: revoke every grant whose time has passed, in every client.
+
+use clap::Args;
+
+use super::GlobalArgs;
+use super::apply::execute_plan;
+use super::session::Session;
+use crate::exit::ExitStatus;
+use crate::plan::{ChangeKind, Plan};
+use crate::ui::tables::plan_table;
+
+/// Revoke every grant whose time has passed, in every client
+///
+/// Removes grants whose TTL, exception or client contract has ended, and nothing else.
+/// Idempotent and meant for cron: it does not prompt, because it only removes access
+/// that has run out. Tenants that cannot be read are skipped and make it exit 4.
+#[derive(Debug, Args)]
+pub struct ExpireArgs {
+    /// Show what would expire without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitStatus> {
+    let session = Session::open(global)?;
+    let lock = session.lock("expire")?;
+    let (ledger, _) = session.ledger()?;
+    let clients = session.select(&[])?;
+    let full = session.plan(&clients, &ledger, &[]);
+    let plan = Plan {
+        changes: full
+            .changes
+            .into_iter()
+            .filter(|c| matches!(c.kind, ChangeKind::Expire | ChangeKind::Unknown))
+            .collect(),
+        warnings: Vec::new(),
+    };
+    if args.dry_run {
+        session
+            .printer
+            .data(&plan_table(&plan, session.printer.color_stdout))?;
+        return Ok(if plan.has_unknown() {
+            ExitStatus::PartialFailure
+        } else {
+            ExitStatus::Success
+        });
+    }
+    execute_plan(&session, &lock, ledger, &plan, true, false)
+}

@@ -1,0 +1,120 @@
+//! `onboard init`: scaffold a workspace that validates and plans at once.
+
+use std::fs;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::GlobalArgs;
+use crate::exit::ExitStatus;
+use crate::load::SETTINGS_FILE;
+use crate::ui::diagnostics::UserError;
+
+/// Create a new workspace
+///
+/// Writes `onboard.toml`, a sample identity, bundle and client (with a local `file`
+/// tenant, so `onboard plan` works at once) and a `.gitignore`. Refuses to touch a
+/// directory that already holds `onboard.toml`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to create the workspace in (default: `--workspace`, else the current
+    /// directory)
+    pub dir: Option<PathBuf>,
+
+    /// Also use the bundle library at PATH (relative to the new workspace), e.g. the
+    /// repository's shipped `bundles/` (can be repeated)
+    #[arg(long, value_name = "PATH")]
+    pub library: Vec<String>,
+}
+
+const IDENTITY: &str = "\
+# One file per person, service account or agent. See docs/workspace.md.
+id: jane
+kind: person
+display_name: Jane Doe
+email: jane@msp.example
+functions: [helpdesk]
+mfa: enforced
+";
+
+const BUNDLE: &str = "\
+# A bundle: the grants one support function needs at one service tier.
+id: essential-helpdesk
+tier: essential
+function: helpdesk
+description: Password resets and user support
+grants:
+  - system: entra
+    entitlement: group:MSP-Helpdesk
+  - system: entra
+    entitlement: role:Password Administrator
+    privileged: true
+    ttl: 4h
+    requires: { mfa: true, ticket: true }
+";
+
+const CLIENT: &str = "\
+# One file per client. Tenants name an adapter; `file` keeps the tenant in a local
+# directory, for trying things out without credentials.
+id: example
+name: Example Ltd
+tier: essential
+contract:
+  start: 2025-01-01
+tenants:
+  - name: entra
+    system: entra
+    adapter: file
+    path: tenants/example/entra
+    domain: example.com
+";
+
+const GITIGNORE: &str = "\
+# Written by onboard: the lock of a running apply, and local `file` tenants.
+/state/onboard.lock
+/tenants/
+";
+
+pub(super) fn run(global: &GlobalArgs, args: InitArgs) -> anyhow::Result<ExitStatus> {
+    let printer = global.printer();
+    let dir = match (&args.dir, &global.workspace) {
+        (Some(dir), _) | (None, Some(dir)) => dir.clone(),
+        (None, None) => std::env::current_dir().context("reading the current directory")?,
+    };
+    if dir.join(SETTINGS_FILE).exists() {
+        return Err(
+            UserError::new(format!("{} already holds a workspace", dir.display()))
+                .hint("run `onboard validate` there, or pick an empty directory")
+                .into(),
+        );
+    }
+    let mut libraries = vec!["\"bundles\"".to_string()];
+    libraries.extend(args.library.iter().map(|l| format!("{l:?}")));
+    let settings = format!(
+        "# onboard workspace settings. See docs/workspace.md.\n\n[paths]\n# Bundle libraries, relative to this file; they may point outside the workspace.\nbundles = [{}]\nstate = \"state\"\naudit = \"audit\"\n\n[apply]\n# Tenants worked on at once.\nparallelism = 4\n",
+        libraries.join(", ")
+    );
+    let files: [(&str, &str); 5] = [
+        (SETTINGS_FILE, &settings),
+        ("identities/jane.yaml", IDENTITY),
+        ("bundles/essential-helpdesk.yaml", BUNDLE),
+        ("clients/example.yaml", CLIENT),
+        (".gitignore", GITIGNORE),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        if path.exists() {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    printer.status(&format!(
+        "Created a workspace in {}. Next: `onboard validate`, then `onboard plan`.",
+        dir.display()
+    ));
+    Ok(ExitStatus::Success)
+}

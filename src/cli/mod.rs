@@ -1,0 +1,118 @@
+//! The command line: global flags, subcommands, and dispatch. One file per subcommand,
+//! each with its clap `Args` and its `run` function.
+
+mod apply;
+pub mod completions;
+mod expire;
+mod init;
+mod plan;
+mod revoke;
+mod session;
+mod status;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::exit::{EXIT_CODES_HELP, ExitStatus};
+use crate::ui::{ColorChoice, OutputFormat, Printer};
+
+/// Access bundles per client service tier, planned and applied to client tenants.
+///
+/// `onboard` reads identities, bundles and clients from a workspace, works out the access
+/// each identity should hold in each client tenant, compares it with what the tenants
+/// hold, and grants, renews, expires or revokes the difference, recording every grant in
+/// a ledger.
+#[derive(Debug, Parser)]
+#[command(name = "onboard", version, after_long_help = EXIT_CODES_HELP, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// Flags every subcommand takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Use the workspace in DIR
+    ///
+    /// Default: the nearest directory at or above the current one that holds
+    /// `onboard.toml`.
+    #[arg(long, short = 'w', global = true, env = crate::env::ONBOARD_WORKSPACE, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+
+    /// Write data on stdout in this format
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
+    pub output: OutputFormat,
+
+    /// Print only data and errors
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more detail on stderr (and no progress bars)
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+
+    /// When to use colour
+    ///
+    /// `auto` uses colour on terminals unless `NO_COLOR` is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Never draw progress bars
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+impl GlobalArgs {
+    /// Builds the printer these flags ask for.
+    pub fn printer(&self) -> Printer {
+        Printer::new(
+            self.quiet,
+            self.verbose,
+            self.color,
+            self.no_progress,
+            self.output,
+        )
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new workspace
+    Init(init::InitArgs),
+    /// Check every workspace file offline
+    Validate(validate::ValidateArgs),
+    /// Show what would change in the clients' tenants
+    Plan(plan::PlanArgs),
+    /// Apply a fresh plan, or a saved one
+    Apply(apply::ApplyArgs),
+    /// Revoke every grant whose time has passed, in every client
+    Expire(expire::ExpireArgs),
+    /// Revoke everything an identity, a client or a ticket holds
+    Revoke(revoke::RevokeArgs),
+    /// Show who holds what, where, until when, and why
+    Status(status::StatusArgs),
+    /// Print shell completions
+    Completions(completions::CompletionsArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Init(args) => init::run(global, args),
+        Command::Validate(args) => validate::run(global, args),
+        Command::Plan(args) => plan::run(global, args),
+        Command::Apply(args) => apply::run(global, args),
+        Command::Expire(args) => expire::run(global, args),
+        Command::Revoke(args) => revoke::run(global, args),
+        Command::Status(args) => status::run(global, args),
+        Command::Completions(args) => completions::run(args),
+    }
+}

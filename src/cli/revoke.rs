@@ -1,0 +1,148 @@
+//! `onboard revoke`: remove everything an identity, a client or a ticket holds, and keep
+//! it removed until the revocation is lifted.
+
+use clap::{ArgGroup, Args};
+
+use super::GlobalArgs;
+use super::apply::execute_plan;
+use super::session::Session;
+use crate::exit::ExitStatus;
+use crate::model::{Block, BlockScope};
+use crate::plan::{Change, ChangeKind, Plan};
+use crate::ui::diagnostics::UserError;
+
+/// Revoke everything an identity, a client or a ticket holds
+///
+/// For a leaver (`--identity`), a contract that ended (`--client`) or a closed ticket
+/// (`--ticket`): plans the removal of every grant in scope, shows it, asks for
+/// confirmation (or `--yes`) and applies it. The revocation is recorded in the ledger, so
+/// later plans do not grant the access again while the workspace still declares it; lift
+/// it with `--lift` once the workspace has been brought in line.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("scope").required(true).args(["identity", "client", "ticket"])))]
+pub struct RevokeArgs {
+    /// Revoke everything this identity holds, in every client
+    #[arg(long, value_name = "ID")]
+    pub identity: Option<String>,
+
+    /// Revoke everything granted in this client
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
+
+    /// Revoke every grant tied to this ticket
+    #[arg(long, value_name = "TICKET")]
+    pub ticket: Option<String>,
+
+    /// Apply without asking for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Lift an earlier revocation of this scope instead (changes no tenant)
+    #[arg(long)]
+    pub lift: bool,
+}
+
+pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitStatus> {
+    let session = Session::open(global)?;
+    let (scope, value) = match (&args.identity, &args.client, &args.ticket) {
+        (Some(v), _, _) => (BlockScope::Identity, v.clone()),
+        (_, Some(v), _) => (BlockScope::Client, v.clone()),
+        (_, _, Some(v)) => (BlockScope::Ticket, v.clone()),
+        _ => unreachable!("clap requires one scope"),
+    };
+    let lock = session.lock("revoke")?;
+    let (mut ledger, _) = session.ledger()?;
+    if args.lift {
+        let before = ledger.blocks.len();
+        ledger
+            .blocks
+            .retain(|b| !(b.scope == scope && b.value == value));
+        if ledger.blocks.len() == before {
+            session.printer.status(&format!(
+                "There is no revocation of {} `{value}` to lift.",
+                scope.as_str()
+            ));
+            return Ok(ExitStatus::Success);
+        }
+        session.state.save(&ledger, &lock)?;
+        session.printer.status(&format!(
+            "Lifted the revocation of {} `{value}`: the next `onboard apply` grants what the workspace declares.",
+            scope.as_str()
+        ));
+        return Ok(ExitStatus::Success);
+    }
+    let known = match scope {
+        BlockScope::Identity => {
+            session.workspace.identities.contains_key(&value)
+                || ledger.grants.iter().any(|g| g.identity == value)
+        }
+        BlockScope::Client => session.workspace.clients.contains_key(&value),
+        BlockScope::Ticket => true,
+    };
+    if !known {
+        let hint = match scope {
+            BlockScope::Client if ledger.grants.iter().any(|g| g.client == value) => format!(
+                "grants are recorded for `{value}` but its client file is gone: restore `clients/{value}.yaml` so its tenants can be reached"
+            ),
+            _ => format!(
+                "check the {} id; `onboard status` lists who holds what",
+                scope.as_str()
+            ),
+        };
+        return Err(
+            UserError::new(format!("unknown {} `{value}`", scope.as_str()))
+                .hint(hint)
+                .into(),
+        );
+    }
+    let block = Block {
+        scope,
+        value: value.clone(),
+        at: session.now,
+        actor: session.actor.clone(),
+    };
+    let clients = match scope {
+        BlockScope::Client => session.select(std::slice::from_ref(&value))?,
+        _ => session.select(&[])?,
+    };
+    let full = session.plan(&clients, &ledger, std::slice::from_ref(&block));
+    let plan = Plan {
+        changes: full
+            .changes
+            .into_iter()
+            .filter(|c| in_scope(c, scope, &value))
+            .collect(),
+        warnings: Vec::new(),
+    };
+    if !ledger
+        .blocks
+        .iter()
+        .any(|b| b.scope == scope && b.value == value)
+    {
+        ledger.blocks.push(block);
+        // Recorded before any tenant is touched, so a crash cannot let the access return.
+        session.state.save(&ledger, &lock)?;
+    }
+    execute_plan(&session, &lock, ledger, &plan, args.yes, true)
+}
+
+fn in_scope(change: &Change, scope: BlockScope, value: &str) -> bool {
+    if change.kind == ChangeKind::Unknown {
+        return scope != BlockScope::Client || change.client == value;
+    }
+    if !change.kind.removes() {
+        return false;
+    }
+    match scope {
+        BlockScope::Identity => change.identity.as_deref() == Some(value),
+        // In a client, drift is revoked only for known identities: unknown holders may be
+        // the client's own staff.
+        BlockScope::Client => {
+            change.client == value
+                && (change.kind != ChangeKind::Drift || change.identity.is_some())
+        }
+        BlockScope::Ticket => {
+            change.ticket.as_deref() == Some(value) && change.kind != ChangeKind::Drift
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! What every workspace command starts from: the loaded workspace, its state
+//! directory, the time and the actor; and the plan recipe shared by plan, apply, expire
+//! and revoke.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use time::OffsetDateTime;
+
+use super::GlobalArgs;
+use crate::exit::ExitStatus;
+use crate::load::{self, LoadError};
+use crate::model::{Block, Client, Diagnostic, Workspace};
+use crate::observe::{ReadRequest, observe};
+use crate::plan::{DiffInput, Plan, desired_access, diff_tenant};
+use crate::state::{Ledger, LockInfo, StateDir, WorkspaceLock};
+use crate::ui::Printer;
+use crate::ui::diagnostics::UserError;
+
+/// A loaded workspace and what commands need beside it.
+pub struct Session {
+    /// The workspace root.
+    pub root: PathBuf,
+    /// The workspace.
+    pub workspace: Workspace,
+    /// The state directory.
+    pub state: StateDir,
+    /// The instant commands act at.
+    pub now: OffsetDateTime,
+    /// Who is acting.
+    pub actor: String,
+    /// Output.
+    pub printer: Printer,
+}
+
+/// Returns every problem in the workspace that only shows when desired access is
+/// worked out (account templates that cannot be filled in).
+pub fn desired_problems(workspace: &Workspace) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for client in workspace.clients.values() {
+        for problem in desired_access(workspace, client).1 {
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+    }
+    problems
+}
+
+impl Session {
+    /// Finds, loads and checks the workspace.
+    pub fn open(global: &GlobalArgs) -> anyhow::Result<Session> {
+        let printer = global.printer();
+        let cwd = std::env::current_dir().context("reading the current directory")?;
+        let root = load::discover(global.workspace.as_deref(), &cwd)?;
+        let workspace = load::load(&root)?;
+        let problems = desired_problems(&workspace);
+        if !problems.is_empty() {
+            return Err(LoadError::Invalid(problems).into());
+        }
+        let now = crate::env::now()
+            .map_err(|e| UserError::new(e).hint("write an RFC 3339 timestamp or `YYYY-MM-DD`"))?;
+        let state = StateDir::new(root.join(&workspace.settings.state_dir));
+        printer.detail(&format!("workspace: {}", root.display()));
+        Ok(Session {
+            root,
+            workspace,
+            state,
+            now,
+            actor: crate::env::actor(),
+            printer,
+        })
+    }
+
+    /// Returns the named clients, or every client when none is named.
+    pub fn select(&self, names: &[String]) -> anyhow::Result<Vec<&Client>> {
+        if names.is_empty() {
+            return Ok(self.workspace.clients.values().collect());
+        }
+        let mut selected = Vec::new();
+        for name in names {
+            match self.workspace.clients.get(name) {
+                Some(client) => {
+                    if !selected.iter().any(|c: &&Client| c.id == client.id) {
+                        selected.push(client);
+                    }
+                }
+                None => {
+                    let known: Vec<_> = self
+                        .workspace
+                        .clients
+                        .keys()
+                        .map(|k| format!("`{k}`"))
+                        .collect();
+                    return Err(UserError::new(format!("unknown client `{name}`"))
+                        .hint(format!("the workspace's clients are: {}", known.join(", ")))
+                        .into());
+                }
+            }
+        }
+        Ok(selected)
+    }
+
+    /// Takes the workspace lock for a command.
+    pub fn lock(&self, command: &str) -> anyhow::Result<WorkspaceLock> {
+        let info = LockInfo {
+            actor: self.actor.clone(),
+            command: command.to_string(),
+            pid: std::process::id(),
+            since: crate::model::time::format_instant(OffsetDateTime::now_utc()),
+        };
+        self.state.lock(&info).map_err(|e| {
+            let locked = matches!(e, crate::state::StateError::Locked { .. });
+            let error = anyhow::Error::new(e);
+            if locked {
+                error.context(LockedMarker)
+            } else {
+                error
+            }
+        })
+    }
+
+    /// Reads the ledger and its fingerprint.
+    pub fn ledger(&self) -> anyhow::Result<(Ledger, String)> {
+        Ok(self.state.load()?)
+    }
+
+    /// Works out the plan for `clients`: desired access, tenant reads, diff. `extra_blocks`
+    /// are revocations being planned that are not in the ledger yet.
+    pub fn plan(&self, clients: &[&Client], ledger: &Ledger, extra_blocks: &[Block]) -> Plan {
+        let mut blocks = ledger.blocks.clone();
+        blocks.extend_from_slice(extra_blocks);
+        let mut accesses = Vec::new();
+        let mut requests = Vec::new();
+        for client in clients {
+            let (access, _) = desired_access(&self.workspace, client);
+            for tenant in &client.tenants {
+                let mut entitlements: BTreeSet<_> = access
+                    .managed
+                    .get(&tenant.name)
+                    .cloned()
+                    .unwrap_or_default();
+                entitlements.extend(
+                    ledger
+                        .grants
+                        .iter()
+                        .filter(|r| r.client == client.id && r.tenant == tenant.name)
+                        .map(|r| r.entitlement.clone()),
+                );
+                requests.push(ReadRequest {
+                    client,
+                    tenant,
+                    entitlements,
+                });
+            }
+            accesses.push(access);
+        }
+        let observations = observe(&self.root, &requests, self.workspace.settings.parallelism);
+        let mut plan = Plan::default();
+        let empty = BTreeMap::new();
+        let by_client: BTreeMap<&str, _> = clients
+            .iter()
+            .map(|c| c.id.as_str())
+            .zip(accesses.iter())
+            .collect();
+        for (request, observation) in requests.iter().zip(&observations) {
+            let access = by_client[request.client.id.as_str()];
+            let (changes, warnings) = diff_tenant(&DiffInput {
+                now: self.now,
+                client: &request.client.id,
+                tenant: &request.tenant.name,
+                desired: &access.grants,
+                managed: &request.entitlements,
+                accounts: access.accounts.get(&request.tenant.name).unwrap_or(&empty),
+                ledger: &ledger.grants,
+                blocks: &blocks,
+                observation,
+            });
+            plan.changes.extend(changes);
+            plan.warnings.extend(warnings);
+        }
+        plan.warnings
+            .extend(orphan_warnings(&self.workspace, clients, ledger));
+        plan.sort();
+        plan
+    }
+}
+
+/// Marks an error as "the workspace lock is held" for the exit code.
+#[derive(Debug)]
+pub struct LockedMarker;
+
+impl std::fmt::Display for LockedMarker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("another onboard run is working on this workspace")
+    }
+}
+
+/// Warns about recorded grants whose client or tenant left the workspace: they can no
+/// longer be reached to revoke.
+fn orphan_warnings(workspace: &Workspace, clients: &[&Client], ledger: &Ledger) -> Vec<String> {
+    let selected: BTreeSet<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+    let all = clients.len() == workspace.clients.len();
+    let mut counts: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
+    for record in &ledger.grants {
+        match workspace.clients.get(&record.client) {
+            None if all => *counts.entry((record.client.clone(), None)).or_default() += 1,
+            Some(client)
+                if selected.contains(client.id.as_str())
+                    && client.tenant(&record.tenant).is_none() =>
+            {
+                *counts
+                    .entry((record.client.clone(), Some(record.tenant.clone())))
+                    .or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    counts
+        .into_iter()
+        .map(|((client, tenant), n)| match tenant {
+            None => format!(
+                "client `{client}` is no longer in the workspace but {n} grant(s) are recorded for it: restore `clients/{client}.yaml` and run `onboard revoke --client {client}` to remove them"
+            ),
+            Some(tenant) => format!(
+                "tenant `{client}/{tenant}` is no longer in its client file but {n} grant(s) are recorded for it: restore the tenant to revoke them"
+            ),
+        })
+        .collect()
+}
+
+/// Returns the exit status for a finished apply-like run.
+pub fn apply_status(failed: usize, unknown: usize) -> ExitStatus {
+    if failed > 0 || unknown > 0 {
+        ExitStatus::PartialFailure
+    } else {
+        ExitStatus::Success
+    }
+}

@@ -1,0 +1,91 @@
+//! `onboard status`: who holds what, where, until when, and why, from the ledger.
+
+use clap::Args;
+
+use super::GlobalArgs;
+use super::session::Session;
+use crate::exit::ExitStatus;
+use crate::model::time::{format_short, parse_duration};
+use crate::ui::OutputFormat;
+use crate::ui::diagnostics::UserError;
+use crate::ui::documents::{FORMAT_VERSION, StatusDocument, to_json};
+use crate::ui::tables::{status_markdown, status_table};
+
+/// Show who holds what, where, until when, and why
+///
+/// Reads the grant ledger (offline): every grant onboard made that is in force, with its
+/// sources, ticket and expiry, and any standing revocations.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Show only these clients (default: every client)
+    pub clients: Vec<String>,
+
+    /// Show only these identities (can be repeated)
+    #[arg(long, value_name = "ID")]
+    pub identity: Vec<String>,
+
+    /// Show only grants that end within this duration (e.g. `7d`), for renewal reminders
+    #[arg(long, value_name = "DURATION")]
+    pub expiring_within: Option<String>,
+}
+
+pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitStatus> {
+    let session = Session::open(global)?;
+    for client in &args.clients {
+        if !session.workspace.clients.contains_key(client) {
+            session.select(std::slice::from_ref(client))?;
+        }
+    }
+    let horizon = match &args.expiring_within {
+        None => None,
+        Some(text) => {
+            let duration = parse_duration(text).map_err(|e| {
+                UserError::new(format!("`--expiring-within`: {e}"))
+                    .hint("write a duration such as `7d` or `12h`")
+            })?;
+            Some(session.now + time::Duration::try_from(duration).unwrap_or(time::Duration::MAX))
+        }
+    };
+    let (ledger, _) = session.ledger()?;
+    let grants: Vec<_> = ledger
+        .grants
+        .iter()
+        .filter(|g| args.clients.is_empty() || args.clients.contains(&g.client))
+        .filter(|g| args.identity.is_empty() || args.identity.contains(&g.identity))
+        .filter(|g| horizon.is_none_or(|h| g.expires_at.is_some_and(|e| e <= h)))
+        .collect();
+    let printer = &session.printer;
+    match printer.format {
+        OutputFormat::Json => printer.data(&to_json(&StatusDocument {
+            format_version: FORMAT_VERSION,
+            now: session.now,
+            grants: grants.iter().map(|g| (*g).clone()).collect(),
+            revocations: ledger.blocks.clone(),
+        }))?,
+        OutputFormat::Table => {
+            printer.data(&status_table(&grants, session.now, printer.color_stdout))?
+        }
+        OutputFormat::Markdown => printer.data(&status_markdown(&grants))?,
+    }
+    for block in &ledger.blocks {
+        printer.warn(&format!(
+            "{} `{}` was revoked on {} by {}: lift with `onboard revoke --{} {} --lift`",
+            block.scope.as_str(),
+            block.value,
+            format_short(block.at),
+            block.actor,
+            block.scope.as_str(),
+            block.value
+        ));
+    }
+    let expired = grants
+        .iter()
+        .filter(|g| g.expires_at.is_some_and(|e| e <= session.now))
+        .count();
+    if expired > 0 {
+        printer.warn(&format!(
+            "{expired} grant(s) have ended but are still in place: run `onboard expire`"
+        ));
+    }
+    Ok(ExitStatus::Success)
+}

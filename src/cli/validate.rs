@@ -1,0 +1,88 @@
+//! `onboard validate`: parse and check every workspace file, offline.
+
+use anyhow::Context;
+use clap::Args;
+
+use super::GlobalArgs;
+use super::session::desired_problems;
+use crate::exit::ExitStatus;
+use crate::load::{self, LoadError};
+use crate::model::Diagnostic;
+use crate::ui::OutputFormat;
+use crate::ui::diagnostics::render_diagnostic;
+use crate::ui::documents::{Counts, FORMAT_VERSION, Problem, ValidateDocument, to_json};
+
+/// Check every workspace file offline
+///
+/// Reads `onboard.toml`, every identity, bundle and client, and checks references
+/// between them. Contacts no tenant. Lists every problem with its file, line and column,
+/// and exits 1 when there is any.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {}
+
+pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<ExitStatus> {
+    let printer = global.printer();
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let root = load::discover(global.workspace.as_deref(), &cwd)?;
+    let (problems, counts) = match load::load(&root) {
+        Ok(workspace) => {
+            let problems = desired_problems(&workspace);
+            let counts = Counts {
+                identities: workspace.identities.len(),
+                bundles: workspace.bundles.len(),
+                clients: workspace.clients.len(),
+                tenants: workspace.clients.values().map(|c| c.tenants.len()).sum(),
+            };
+            (problems, Some(counts))
+        }
+        Err(LoadError::Invalid(problems)) => (problems, None),
+        Err(other) => return Err(other.into()),
+    };
+    let valid = problems.is_empty();
+    match global.output {
+        OutputFormat::Json => {
+            let document = ValidateDocument {
+                format_version: FORMAT_VERSION,
+                valid,
+                problems: problems.iter().map(problem).collect(),
+                counts: if valid { counts } else { None },
+            };
+            printer.data(&to_json(&document))?;
+        }
+        OutputFormat::Table | OutputFormat::Markdown => {
+            if valid {
+                let c = counts.expect("a valid workspace has counts");
+                printer.data(&format!(
+                    "The workspace is valid: {} identities, {} bundles, {} clients, {} tenants.",
+                    c.identities, c.bundles, c.clients, c.tenants
+                ))?;
+            }
+        }
+    }
+    if valid {
+        return Ok(ExitStatus::Success);
+    }
+    let mut text = String::new();
+    for diagnostic in &problems {
+        render_diagnostic(&mut text, diagnostic, printer.color_stderr);
+    }
+    eprint!("{text}");
+    eprintln!(
+        "{} the workspace has {} problem{}",
+        crate::ui::paint(printer.color_stderr, crate::ui::RED, "error:"),
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    Ok(ExitStatus::Failure)
+}
+
+fn problem(d: &Diagnostic) -> Problem {
+    Problem {
+        file: d.origin.path.to_string(),
+        line: d.origin.line,
+        column: d.origin.column,
+        field: d.field.clone(),
+        message: d.message.clone(),
+        hint: d.hint.clone(),
+    }
+}

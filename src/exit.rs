@@ -1,0 +1,47 @@
+//! Exit codes: one enum, one mapping, documented in `onboard --help` and the README.
+
+/// The process exit codes onboard uses. Stable: scripts depend on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: success; for `plan --detailed-exitcode`, no changes.
+    Success,
+    /// 1: an error: bad input, bad usage, unreadable files; nothing was changed.
+    Failure,
+    /// 2: `plan --detailed-exitcode` found changes.
+    Changes,
+    /// 3: a policy rule denied a grant or request.
+    PolicyDenied,
+    /// 4: partial failure: some changes or tenants failed (or could not be read) while
+    /// others succeeded.
+    PartialFailure,
+    /// 5: another onboard run holds the workspace lock.
+    Locked,
+    /// 6: the audit log failed verification.
+    AuditTampered,
+}
+
+impl ExitStatus {
+    /// Returns the numeric code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Changes => 2,
+            ExitStatus::PolicyDenied => 3,
+            ExitStatus::PartialFailure => 4,
+            ExitStatus::Locked => 5,
+            ExitStatus::AuditTampered => 6,
+        }
+    }
+}
+
+/// The exit codes as shown at the end of `onboard --help`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success; with `plan --detailed-exitcode`: no changes
+  1  error (bad input, bad usage, unreadable files); nothing was changed
+  2  `plan --detailed-exitcode`: changes are present
+  3  a policy rule denied a grant or request
+  4  partial failure: some changes failed or some tenants could not be read
+  5  another onboard run holds the workspace lock
+  6  the audit log failed verification";

@@ -1,0 +1,43 @@
+//! Reading what tenants actually hold, in parallel, as observations for the diff.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::adapters;
+use crate::model::{Client, Entitlement, Tenant};
+use crate::plan::Observation;
+
+/// One tenant to read and the entitlements to list in it.
+pub struct ReadRequest<'a> {
+    /// The client.
+    pub client: &'a Client,
+    /// The tenant.
+    pub tenant: &'a Tenant,
+    /// Entitlements to list.
+    pub entitlements: BTreeSet<Entitlement>,
+}
+
+/// Reads every requested tenant with at most `parallelism` at once. A tenant that
+/// cannot be read in full is `Observation::Unreadable`, never empty.
+pub fn observe(root: &Path, requests: &[ReadRequest<'_>], parallelism: usize) -> Vec<Observation> {
+    crate::workers::map(requests, parallelism, |request| read_tenant(root, request))
+}
+
+fn read_tenant(root: &Path, request: &ReadRequest<'_>) -> Observation {
+    let result = (|| {
+        let mut adapter = adapters::open(request.client, request.tenant, root)?;
+        adapter.verify_tenant()?;
+        let mut held = BTreeMap::new();
+        for entitlement in &request.entitlements {
+            held.insert(entitlement.clone(), adapter.list(entitlement)?);
+        }
+        Ok::<_, adapters::AdapterError>(held)
+    })();
+    match result {
+        Ok(held) => Observation::Read(held),
+        Err(error) => Observation::Unreadable(match &error.hint {
+            Some(hint) => format!("{}: {} ({hint})", error.operation, error.detail),
+            None => format!("{}: {}", error.operation, error.detail),
+        }),
+    }
+}

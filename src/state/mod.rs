@@ -1,0 +1,173 @@
+//! The grant ledger (`state/ledger.json`): what onboard granted, to whom, where, when,
+//! until when and why, plus standing revocations. Written atomically; guarded by a lock
+//! so two applies never run on one workspace at once.
+
+mod lock;
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::atomic_file;
+use crate::model::{Block, GrantRecord};
+
+pub use lock::{LockInfo, WorkspaceLock};
+
+const LEDGER_FILE: &str = "ledger.json";
+const FORMAT_VERSION: u32 = 1;
+
+/// Failures reading or writing the state directory.
+#[derive(Debug, Error)]
+pub enum StateError {
+    /// The ledger could not be read or written.
+    #[error("cannot {action} the grant ledger {}: {source}", path.display())]
+    Io {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The ledger path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The ledger is not valid.
+    #[error("the grant ledger {} is corrupt: {detail}", path.display())]
+    Corrupt {
+        /// The ledger path.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Another onboard process holds the workspace lock.
+    #[error("the workspace is locked by {holder}")]
+    Locked {
+        /// Who holds it, as the holder wrote it.
+        holder: String,
+    },
+}
+
+impl StateError {
+    /// Returns what would fix the problem.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StateError::Corrupt { .. } => Some(
+                "restore `state/ledger.json` from version control or a backup; nothing was changed".into(),
+            ),
+            StateError::Locked { .. } => Some(
+                "wait for that run to finish and try again (the lock is released when its process exits)".into(),
+            ),
+            StateError::Io { .. } => None,
+        }
+    }
+}
+
+/// The grant ledger's contents.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ledger {
+    /// Format of the file; bumped on incompatible changes.
+    pub format_version: u32,
+    /// Grants onboard made that are in force.
+    pub grants: Vec<GrantRecord>,
+    /// Standing revocations.
+    #[serde(default)]
+    pub blocks: Vec<Block>,
+}
+
+impl Ledger {
+    /// Sorts records into a stable order, so the file diffs well in git.
+    pub fn normalise(&mut self) {
+        self.format_version = FORMAT_VERSION;
+        self.grants.sort_by(|a, b| {
+            (&a.client, &a.tenant, &a.entitlement, &a.identity).cmp(&(
+                &b.client,
+                &b.tenant,
+                &b.entitlement,
+                &b.identity,
+            ))
+        });
+        self.blocks
+            .sort_by(|a, b| (a.scope, &a.value).cmp(&(b.scope, &b.value)));
+    }
+}
+
+/// The state directory of a workspace.
+#[derive(Debug, Clone)]
+pub struct StateDir {
+    dir: PathBuf,
+}
+
+impl StateDir {
+    /// Returns the state directory at `dir` (it need not exist yet).
+    pub fn new(dir: PathBuf) -> Self {
+        StateDir { dir }
+    }
+
+    /// Returns the ledger's path.
+    pub fn ledger_path(&self) -> PathBuf {
+        self.dir.join(LEDGER_FILE)
+    }
+
+    /// Reads the ledger and the SHA-256 of its bytes; a missing ledger is empty.
+    pub fn load(&self) -> Result<(Ledger, String), StateError> {
+        let path = self.ledger_path();
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Ok((
+                    Ledger {
+                        format_version: FORMAT_VERSION,
+                        ..Ledger::default()
+                    },
+                    "none".into(),
+                ));
+            }
+            Err(source) => {
+                return Err(StateError::Io {
+                    action: "read",
+                    path,
+                    source,
+                });
+            }
+        };
+        let digest = hex::encode(Sha256::digest(&bytes));
+        let ledger: Ledger = serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        if ledger.format_version != FORMAT_VERSION {
+            return Err(StateError::Corrupt {
+                path,
+                detail: format!(
+                    "format version {} is not supported (this build reads {FORMAT_VERSION})",
+                    ledger.format_version
+                ),
+            });
+        }
+        Ok((ledger, digest))
+    }
+
+    /// Writes the ledger atomically. Requires the workspace lock.
+    pub fn save(&self, ledger: &Ledger, _lock: &WorkspaceLock) -> Result<(), StateError> {
+        let mut ledger = ledger.clone();
+        ledger.normalise();
+        let mut text = serde_json::to_string_pretty(&ledger).map_err(|e| StateError::Corrupt {
+            path: self.ledger_path(),
+            detail: e.to_string(),
+        })?;
+        text.push('\n');
+        atomic_file::write(&self.ledger_path(), text.as_bytes()).map_err(|source| StateError::Io {
+            action: "write",
+            path: self.ledger_path(),
+            source,
+        })
+    }
+
+    /// Takes the workspace lock, or says who holds it.
+    pub fn lock(&self, info: &LockInfo) -> Result<WorkspaceLock, StateError> {
+        WorkspaceLock::acquire(&self.dir, info)
+    }
+}

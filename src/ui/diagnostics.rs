@@ -1,0 +1,111 @@
+//! Rendering errors: `error:`, each cause, the `-->` location, then `hint:` lines.
+
+use std::fmt::Write;
+
+use crate::adapters::AdapterError;
+use crate::load::LoadError;
+use crate::model::Diagnostic;
+use crate::state::StateError;
+
+use super::{CYAN, RED, paint};
+
+/// An error meant for the user, with a hint and an exit status.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UserError {
+    /// What is wrong.
+    pub message: String,
+    /// What would fix it.
+    pub hint: Option<String>,
+    /// The exit status it maps to.
+    pub status: crate::exit::ExitStatus,
+}
+
+impl UserError {
+    /// Returns an error exiting 1.
+    pub fn new(message: impl Into<String>) -> Self {
+        UserError {
+            message: message.into(),
+            hint: None,
+            status: crate::exit::ExitStatus::Failure,
+        }
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Sets the exit status.
+    pub fn status(mut self, status: crate::exit::ExitStatus) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+/// Renders one diagnostic.
+pub fn render_diagnostic(out: &mut String, diagnostic: &Diagnostic, color: bool) {
+    let _ = writeln!(
+        out,
+        "{} {}",
+        paint(color, RED, "error:"),
+        diagnostic.message
+    );
+    let location = match &diagnostic.field {
+        Some(field) => format!("{} (field `{field}`)", diagnostic.origin),
+        None => diagnostic.origin.to_string(),
+    };
+    let _ = writeln!(out, "  {} {location}", paint(color, CYAN, "-->"));
+    if let Some(hint) = &diagnostic.hint {
+        let _ = writeln!(out, "  {} {hint}", paint(color, CYAN, "hint:"));
+    }
+}
+
+/// Renders an error chain for stderr.
+pub fn render(error: &anyhow::Error, color: bool) -> String {
+    let mut out = String::new();
+    if let Some(LoadError::Invalid(diagnostics)) = error.downcast_ref::<LoadError>() {
+        for diagnostic in diagnostics {
+            render_diagnostic(&mut out, diagnostic, color);
+        }
+        let n = diagnostics.len();
+        let _ = writeln!(
+            out,
+            "{} the workspace has {n} problem{}; nothing was changed",
+            paint(color, RED, "error:"),
+            if n == 1 { "" } else { "s" }
+        );
+        return out;
+    }
+    let _ = writeln!(out, "{} {error}", paint(color, RED, "error:"));
+    let mut hints = Vec::new();
+    for cause in error.chain() {
+        if let Some(hint) = hint_of(cause) {
+            hints.push(hint);
+        }
+    }
+    for cause in error.chain().skip(1) {
+        let _ = writeln!(out, "  caused by: {cause}");
+    }
+    for hint in hints {
+        let _ = writeln!(out, "  {} {hint}", paint(color, CYAN, "hint:"));
+    }
+    out
+}
+
+fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(e) = cause.downcast_ref::<UserError>() {
+        return e.hint.clone();
+    }
+    if let Some(e) = cause.downcast_ref::<LoadError>() {
+        return e.hint();
+    }
+    if let Some(e) = cause.downcast_ref::<StateError>() {
+        return e.hint();
+    }
+    if let Some(e) = cause.downcast_ref::<AdapterError>() {
+        return e.hint.clone();
+    }
+    None
+}

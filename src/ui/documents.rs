@@ -1,0 +1,150 @@
+//! JSON documents: one serde struct per document, each with a top-level
+//! `format_version`. Fields may be added freely; removing or renaming one bumps the
+//! major version.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Block, GrantRecord};
+use crate::plan::{Change, Plan, Summary};
+
+/// The current major version of every JSON document.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// `onboard plan --output json`, and a plan saved with `--out`.
+///
+/// ```json
+/// { "format_version": 1, "generated_at": "2026-11-21T12:00:00Z",
+///   "now": "2026-11-21T12:00:00Z", "workspace_fingerprint": "…",
+///   "ledger_fingerprint": "…", "clients": ["acme"],
+///   "summary": {"grant": 1, "renew": 0, "expire": 0, "revoke": 0, "drift": 0, "unknown": 0},
+///   "changes": [{"kind": "grant", "client": "acme", "tenant": "entra",
+///                "entitlement": "group:MSP-Helpdesk", "identity": "alice",
+///                "account": "alice@acme.example", "expires_at": null, "sources": ["bundle:…"],
+///                "origin": "…/helpdesk.yaml:12:18", "ticket": null,
+///                "tenant_already_done": false, "reason": "…"}],
+///   "warnings": [] }
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlanDocument {
+    /// Major version of this document's shape.
+    pub format_version: u32,
+    /// When the plan was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub generated_at: time::OffsetDateTime,
+    /// The instant the plan is for.
+    #[serde(with = "time::serde::rfc3339")]
+    pub now: time::OffsetDateTime,
+    /// SHA-256 of the workspace files the plan came from.
+    pub workspace_fingerprint: String,
+    /// SHA-256 of the ledger the plan came from (`none` when there was none).
+    pub ledger_fingerprint: String,
+    /// The clients planned.
+    pub clients: Vec<String>,
+    /// Counts by kind.
+    pub summary: Summary,
+    /// The changes, in order.
+    pub changes: Vec<Change>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+impl PlanDocument {
+    /// Returns the plan the document holds.
+    pub fn plan(&self) -> Plan {
+        Plan {
+            changes: self.changes.clone(),
+            warnings: self.warnings.clone(),
+        }
+    }
+}
+
+/// `onboard apply --output json` (also `expire` and `revoke`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApplyDocument {
+    /// Major version of this document's shape.
+    pub format_version: u32,
+    /// Each change with its result.
+    pub results: Vec<ChangeOutcome>,
+    /// Counts of results.
+    pub applied: usize,
+    /// Changes the tenant already matched (ledger updated only).
+    pub unchanged: usize,
+    /// Changes that failed.
+    pub failed: usize,
+}
+
+/// One change and what became of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangeOutcome {
+    /// The change.
+    #[serde(flatten)]
+    pub change: Change,
+    /// `applied`, `unchanged` or `failed`.
+    pub result: String,
+    /// The error, for failed changes.
+    pub error: Option<String>,
+}
+
+/// `onboard status --output json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusDocument {
+    /// Major version of this document's shape.
+    pub format_version: u32,
+    /// The instant the status is for.
+    #[serde(with = "time::serde::rfc3339")]
+    pub now: time::OffsetDateTime,
+    /// Grants onboard recorded, with their expiry.
+    pub grants: Vec<GrantRecord>,
+    /// Standing revocations.
+    pub revocations: Vec<Block>,
+}
+
+/// `onboard validate --output json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ValidateDocument {
+    /// Major version of this document's shape.
+    pub format_version: u32,
+    /// Whether the workspace is valid.
+    pub valid: bool,
+    /// Problems found.
+    pub problems: Vec<Problem>,
+    /// Counts of what was read, when valid.
+    pub counts: Option<Counts>,
+}
+
+/// One validation problem.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Problem {
+    /// File path.
+    pub file: String,
+    /// Line, 1-based (0 when unknown).
+    pub line: u32,
+    /// Column, 1-based (0 when unknown).
+    pub column: u32,
+    /// Field, where known.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// What would fix it.
+    pub hint: Option<String>,
+}
+
+/// What a valid workspace holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Counts {
+    /// Identities.
+    pub identities: usize,
+    /// Bundles.
+    pub bundles: usize,
+    /// Clients.
+    pub clients: usize,
+    /// Tenants.
+    pub tenants: usize,
+}
+
+/// Renders a document as pretty JSON.
+pub fn to_json<T: Serialize>(document: &T) -> String {
+    let mut text = serde_json::to_string_pretty(document).expect("documents always serialize");
+    text.push('\n');
+    text
+}

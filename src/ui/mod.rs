@@ -1,0 +1,129 @@
+//! Everything the user reads: the printer, tables, JSON and markdown documents,
+//! progress bars, prompts and error rendering. Reads `model` and `plan`; never acts.
+
+pub mod diagnostics;
+pub mod documents;
+pub mod progress;
+pub mod prompt;
+pub mod tables;
+
+use std::io::{self, IsTerminal, Write};
+
+use clap::ValueEnum;
+
+/// Where `--output` sends data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A human table.
+    Table,
+    /// JSON with a `format_version`.
+    Json,
+    /// Markdown, for a pull-request comment.
+    Markdown,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout or stderr is a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Decides what is written where: data to stdout, everything else to stderr.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    /// Hide status messages.
+    pub quiet: bool,
+    /// Show detail (and no progress bars).
+    pub verbose: bool,
+    /// Colour on stdout.
+    pub color_stdout: bool,
+    /// Colour on stderr.
+    pub color_stderr: bool,
+    /// Progress bars allowed.
+    pub progress: bool,
+    /// Output format for data.
+    pub format: OutputFormat,
+}
+
+impl Printer {
+    /// Builds the printer from the global flags.
+    pub fn new(
+        quiet: bool,
+        verbose: bool,
+        color: ColorChoice,
+        no_progress: bool,
+        format: OutputFormat,
+    ) -> Self {
+        let allowed = |terminal: bool| match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal && !crate::env::no_color(),
+        };
+        let stderr_tty = io::stderr().is_terminal();
+        Printer {
+            quiet,
+            verbose,
+            color_stdout: allowed(io::stdout().is_terminal()),
+            color_stderr: allowed(stderr_tty),
+            progress: stderr_tty && !quiet && !verbose && !no_progress,
+            format,
+        }
+    }
+
+    /// Writes data to stdout.
+    pub fn data(&self, text: &str) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    }
+
+    /// Writes a status line to stderr unless `--quiet`.
+    pub fn status(&self, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr(), "{text}");
+        }
+    }
+
+    /// Writes a detail line to stderr with `--verbose`.
+    pub fn detail(&self, text: &str) {
+        if self.verbose {
+            let _ = writeln!(io::stderr(), "{text}");
+        }
+    }
+
+    /// Writes a warning to stderr unless `--quiet`.
+    pub fn warn(&self, text: &str) {
+        if !self.quiet {
+            let label = paint(self.color_stderr, YELLOW, "warning:");
+            let _ = writeln!(io::stderr(), "{label} {text}");
+        }
+    }
+}
+
+/// ANSI bold red.
+pub const RED: &str = "1;31";
+/// ANSI green.
+pub const GREEN: &str = "32";
+/// ANSI yellow.
+pub const YELLOW: &str = "33";
+/// ANSI cyan.
+pub const CYAN: &str = "36";
+/// ANSI dim.
+pub const DIM: &str = "2";
+
+/// Wraps text in an ANSI colour when `on`.
+pub fn paint(on: bool, code: &str, text: &str) -> String {
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}

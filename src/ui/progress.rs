@@ -1,0 +1,48 @@
+//! Progress bars on stderr (indicatif), hidden without a terminal and under `--quiet`
+//! or `--verbose`.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::adapters::{AdapterError, Outcome};
+use crate::execute::Progress;
+use crate::plan::Change;
+
+/// A progress bar for applying changes.
+pub struct ApplyProgress {
+    bar: ProgressBar,
+}
+
+impl ApplyProgress {
+    /// Returns a bar that draws only when `visible`.
+    pub fn new(visible: bool) -> Self {
+        let bar = ProgressBar::hidden();
+        if visible {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        ApplyProgress { bar }
+    }
+}
+
+impl Progress for ApplyProgress {
+    fn start(&self, total: usize) {
+        self.bar.set_length(total as u64);
+        if total < 2 {
+            self.bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+    }
+
+    fn advance(&self, change: &Change, _result: &Result<Outcome, AdapterError>) {
+        self.bar
+            .set_message(format!("{}/{}", change.client, change.tenant));
+        self.bar.inc(1);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

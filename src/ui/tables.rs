@@ -1,0 +1,252 @@
+//! Human views: plan, apply results and status as tables (comfy-table) or markdown.
+
+use std::fmt::Write;
+
+use comfy_table::{Cell, ContentArrangement, LineStyle, Table, TableStyle};
+use time::OffsetDateTime;
+
+use crate::adapters::Outcome;
+use crate::execute::ChangeResult;
+use crate::model::GrantRecord;
+use crate::model::time::format_short;
+use crate::plan::{Change, ChangeKind, Plan};
+
+use super::{CYAN, DIM, GREEN, RED, YELLOW, paint};
+
+fn kind_color(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Grant | ChangeKind::Renew => GREEN,
+        ChangeKind::Expire | ChangeKind::Revoke => RED,
+        ChangeKind::Drift => YELLOW,
+        ChangeKind::Unknown => CYAN,
+    }
+}
+
+fn holder(change: &Change) -> String {
+    match (&change.identity, &change.account) {
+        (Some(identity), _) => identity.clone(),
+        (None, Some(account)) => format!("({account})"),
+        (None, None) => "-".into(),
+    }
+}
+
+fn until(at: Option<OffsetDateTime>) -> String {
+    at.map_or_else(|| "-".into(), format_short)
+}
+
+fn new_table(headers: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')))
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(headers.iter().map(Cell::new));
+    table
+}
+
+/// Renders a table without the padding comfy-table leaves at line ends.
+fn render(table: &Table) -> String {
+    table
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Returns the one-line summary of a plan.
+pub fn summary_line(plan: &Plan) -> String {
+    let s = plan.summary();
+    if !plan.has_changes() && !plan.has_unknown() {
+        return "No changes: the tenants match the workspace.".into();
+    }
+    format!(
+        "Plan: {} to grant, {} to renew, {} to expire, {} to revoke, {} drift, {} unknown.",
+        s.grant, s.renew, s.expire, s.revoke, s.drift, s.unknown
+    )
+}
+
+/// Renders a plan as a table followed by its summary line.
+pub fn plan_table(plan: &Plan, color: bool) -> String {
+    let mut out = String::new();
+    if !plan.changes.is_empty() {
+        let mut table = new_table(&[
+            "change",
+            "client/tenant",
+            "identity",
+            "entitlement",
+            "until",
+            "why",
+        ]);
+        for change in &plan.changes {
+            table.add_row(vec![
+                paint(color, kind_color(change.kind), change.kind.as_str()),
+                format!("{}/{}", change.client, change.tenant),
+                holder(change),
+                change
+                    .entitlement
+                    .as_ref()
+                    .map_or_else(|| "-".into(), ToString::to_string),
+                until(change.expires_at),
+                change.reason.clone(),
+            ]);
+        }
+        let _ = writeln!(out, "{}", render(&table));
+    }
+    let _ = writeln!(out, "{}", summary_line(plan));
+    out
+}
+
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Renders a plan as markdown for a pull-request comment.
+pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### onboard plan: {}\n", clients.join(", "));
+    let s = plan.summary();
+    let _ = writeln!(
+        out,
+        "**{}** to grant · **{}** to renew · **{}** to expire · **{}** to revoke · **{}** drift · **{}** unknown\n",
+        s.grant, s.renew, s.expire, s.revoke, s.drift, s.unknown
+    );
+    if plan.changes.is_empty() {
+        let _ = writeln!(out, "No changes: the tenants match the workspace.");
+    } else {
+        let _ = writeln!(
+            out,
+            "| change | client/tenant | identity | entitlement | until | why |"
+        );
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
+        for change in &plan.changes {
+            let _ = writeln!(
+                out,
+                "| {} | {}/{} | {} | `{}` | {} | {} |",
+                change.kind,
+                md_cell(&change.client),
+                md_cell(&change.tenant),
+                md_cell(&holder(change)),
+                md_cell(
+                    &change
+                        .entitlement
+                        .as_ref()
+                        .map_or_else(|| "-".into(), ToString::to_string)
+                ),
+                until(change.expires_at),
+                md_cell(&change.reason)
+            );
+        }
+    }
+    if !plan.warnings.is_empty() {
+        let _ = writeln!(out, "\n**Warnings**\n");
+        for warning in &plan.warnings {
+            let _ = writeln!(out, "- {}", md_cell(warning));
+        }
+    }
+    out
+}
+
+/// Returns `applied`, `unchanged` or `failed` for a result.
+pub fn result_word(result: &ChangeResult) -> &'static str {
+    match &result.result {
+        Ok(Outcome::Changed) => "applied",
+        Ok(Outcome::NoChange) => "unchanged",
+        Err(_) => "failed",
+    }
+}
+
+/// Renders apply results as a table.
+pub fn results_table(results: &[ChangeResult], color: bool) -> String {
+    let mut table = new_table(&[
+        "result",
+        "change",
+        "client/tenant",
+        "identity",
+        "entitlement",
+        "detail",
+    ]);
+    for r in results {
+        let word = result_word(r);
+        let painted = match word {
+            "applied" => paint(color, GREEN, word),
+            "unchanged" => paint(color, DIM, word),
+            _ => paint(color, RED, word),
+        };
+        let detail = match &r.result {
+            Err(e) => format!("{}: {}", e.operation, e.detail),
+            Ok(Outcome::NoChange) => "tenant already matched; ledger updated".into(),
+            Ok(Outcome::Changed) => String::new(),
+        };
+        table.add_row(vec![
+            painted,
+            r.change.kind.to_string(),
+            format!("{}/{}", r.change.client, r.change.tenant),
+            holder(&r.change),
+            r.change
+                .entitlement
+                .as_ref()
+                .map_or_else(|| "-".into(), ToString::to_string),
+            detail,
+        ]);
+    }
+    format!("{}\n", render(&table))
+}
+
+/// Renders ledger records as a status table.
+pub fn status_table(grants: &[&GrantRecord], now: OffsetDateTime, color: bool) -> String {
+    if grants.is_empty() {
+        return "No grants recorded.\n".into();
+    }
+    let mut table = new_table(&[
+        "client/tenant",
+        "identity",
+        "entitlement",
+        "since",
+        "until",
+        "why",
+    ]);
+    for g in grants {
+        let until = match g.expires_at {
+            Some(at) if at <= now => paint(color, RED, &format!("{} (expired)", format_short(at))),
+            other => until(other),
+        };
+        let mut why = g.sources.join(", ");
+        if let Some(ticket) = &g.ticket {
+            let _ = write!(why, " [{ticket}]");
+        }
+        table.add_row(vec![
+            format!("{}/{}", g.client, g.tenant),
+            g.identity.clone(),
+            g.entitlement.to_string(),
+            format_short(g.granted_at),
+            until,
+            why,
+        ]);
+    }
+    format!(
+        "{}\n{} grant{} recorded.\n",
+        render(&table),
+        grants.len(),
+        if grants.len() == 1 { "" } else { "s" }
+    )
+}
+
+/// Renders ledger records as markdown.
+pub fn status_markdown(grants: &[&GrantRecord]) -> String {
+    let mut out = String::from(
+        "| client/tenant | identity | entitlement | since | until | why |\n| --- | --- | --- | --- | --- | --- |\n",
+    );
+    for g in grants {
+        let _ = writeln!(
+            out,
+            "| {}/{} | {} | `{}` | {} | {} | {} |",
+            g.client,
+            g.tenant,
+            md_cell(&g.identity),
+            md_cell(&g.entitlement.to_string()),
+            format_short(g.granted_at),
+            until(g.expires_at),
+            md_cell(&g.sources.join(", "))
+        );
+    }
+    out
+}
