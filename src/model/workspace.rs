@@ -55,6 +55,9 @@ impl Workspace {
         let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
         let mut bundles: BTreeMap<String, Bundle> = BTreeMap::new();
         let mut clients: BTreeMap<String, Client> = BTreeMap::new();
+        // Ids of files that did not parse, guessed from their names, so that references
+        // to them do not pile up as "unknown" on top of the parse error.
+        let mut unparsed: BTreeSet<(SourceKind, String)> = BTreeSet::new();
         let mut hasher = Sha256::new();
         hasher.update(settings_text.as_bytes());
         let mut sorted: Vec<&SourceFile> = files.iter().collect();
@@ -74,7 +77,10 @@ impl Workspace {
                         |i| &i.origin,
                         &mut problems,
                     ),
-                    Err(mut d) => problems.append(&mut d),
+                    Err(mut d) => {
+                        problems.append(&mut d);
+                        unparsed.insert((file.kind, stem(&file.path)));
+                    }
                 },
                 SourceKind::Bundle => match super::bundle::parse(&file.path, &file.text) {
                     Ok(b) => insert_unique(
@@ -85,7 +91,10 @@ impl Workspace {
                         |b| &b.origin,
                         &mut problems,
                     ),
-                    Err(mut d) => problems.append(&mut d),
+                    Err(mut d) => {
+                        problems.append(&mut d);
+                        unparsed.insert((file.kind, stem(&file.path)));
+                    }
                 },
                 SourceKind::Client => match super::client::parse(&file.path, &file.text) {
                     Ok(c) => insert_unique(
@@ -96,7 +105,10 @@ impl Workspace {
                         |c| &c.origin,
                         &mut problems,
                     ),
-                    Err(mut d) => problems.append(&mut d),
+                    Err(mut d) => {
+                        problems.append(&mut d);
+                        unparsed.insert((file.kind, stem(&file.path)));
+                    }
                 },
             }
         }
@@ -107,7 +119,7 @@ impl Workspace {
             clients,
             fingerprint: hex::encode(hasher.finalize()),
         };
-        workspace.check_references(&mut problems);
+        workspace.check_references(&unparsed, &mut problems);
         if problems.is_empty() {
             Ok(workspace)
         } else {
@@ -126,7 +138,13 @@ impl Workspace {
         self.bundles.values().map(|b| b.function.as_str()).collect()
     }
 
-    fn check_references(&self, problems: &mut Vec<Diagnostic>) {
+    fn check_references(
+        &self,
+        unparsed: &BTreeSet<(SourceKind, String)>,
+        problems: &mut Vec<Diagnostic>,
+    ) {
+        let failed = |kind: SourceKind, id: &str| unparsed.contains(&(kind, id.to_string()));
+        let bundles_failed = unparsed.iter().any(|(kind, _)| *kind == SourceKind::Bundle);
         let tiers = self.tiers();
         let functions = self.functions();
         let list = |set: &BTreeSet<&str>| {
@@ -137,7 +155,7 @@ impl Workspace {
         };
         for identity in self.identities.values() {
             for (function, origin) in &identity.functions {
-                if !functions.contains(function.as_str()) {
+                if !functions.contains(function.as_str()) && !bundles_failed {
                     problems.push(
                         Diagnostic::new(
                             origin.clone(),
@@ -154,12 +172,13 @@ impl Workspace {
                 IdentityScope::Client(c, o) => vec![(c, o)],
             };
             for (client, origin) in client_refs {
-                if !self.clients.contains_key(client) {
+                if !self.clients.contains_key(client) && !failed(SourceKind::Client, client) {
                     problems.push(self.unknown_client(origin, client));
                 }
             }
             if let Some((owner, origin)) = &identity.owner {
                 match self.identities.get(owner) {
+                    None if failed(SourceKind::Identity, owner) => {}
                     None => problems.push(self.unknown_identity(origin, owner, "owner")),
                     Some(o) if o.kind != IdentityKind::Person => problems.push(
                         Diagnostic::new(
@@ -174,7 +193,7 @@ impl Workspace {
             }
         }
         for client in self.clients.values() {
-            if !tiers.contains(client.tier.as_str()) {
+            if !tiers.contains(client.tier.as_str()) && !bundles_failed {
                 problems.push(
                     Diagnostic::new(
                         client.tier_origin.clone(),
@@ -186,11 +205,14 @@ impl Workspace {
             }
             for exception in &client.exceptions {
                 let (identity, origin) = &exception.identity;
-                if !self.identities.contains_key(identity) {
+                if !self.identities.contains_key(identity)
+                    && !failed(SourceKind::Identity, identity)
+                {
                     problems.push(self.unknown_identity(origin, identity, "identity"));
                 }
                 let (approver, origin) = &exception.approver;
                 match self.identities.get(approver) {
+                    None if failed(SourceKind::Identity, approver) => {}
                     None => problems.push(self.unknown_identity(origin, approver, "approver")),
                     Some(a) if a.kind != IdentityKind::Person => problems.push(
                         Diagnostic::new(
@@ -236,6 +258,14 @@ impl Workspace {
     }
 }
 
+/// Returns a file's name without directory and extension.
+fn stem(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.')
+        .map_or(name, |(stem, _)| stem)
+        .to_string()
+}
+
 fn insert_unique<T>(
     map: &mut BTreeMap<String, T>,
     id: String,
@@ -267,7 +297,7 @@ fn suggest<'a>(what: &str, wanted: &str, known: impl Iterator<Item = &'a String>
     let closest = known
         .iter()
         .map(|k| (edit_distance(wanted, k), *k))
-        .filter(|(d, _)| *d <= 2 || wanted.len() > 5 && *d <= 3)
+        .filter(|(d, _)| *d <= 2 && *d * 2 <= wanted.chars().count())
         .min();
     match closest {
         Some((_, k)) => format!("did you mean `{k}`?"),

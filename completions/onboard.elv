@@ -1,0 +1,203 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[onboard] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'onboard'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'onboard'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create a new workspace'
+            cand validate 'Check every workspace file offline'
+            cand plan 'Show what would change in the clients'' tenants'
+            cand apply 'Apply a fresh plan, or a saved one'
+            cand expire 'Revoke every grant whose time has passed, in every client'
+            cand revoke 'Revoke everything an identity, a client or a ticket holds'
+            cand status 'Show who holds what, where, until when, and why'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'onboard;init'= {
+            cand --library 'Also use the bundle library at PATH (relative to the new workspace), e.g. the repository''s shipped `bundles/` (can be repeated)'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;validate'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;plan'= {
+            cand --out 'Save the plan as JSON to FILE, for `onboard apply FILE`'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --detailed-exitcode 'Exit 2 when there are changes and 0 when there are none'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;apply'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -y 'Apply without asking for confirmation'
+            cand --yes 'Apply without asking for confirmation'
+            cand --prune 'Also revoke drift: access held in managed entitlements that onboard neither granted nor wants'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;expire'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --dry-run 'Show what would expire without changing anything'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;revoke'= {
+            cand --identity 'Revoke everything this identity holds, in every client'
+            cand --client 'Revoke everything granted in this client'
+            cand --ticket 'Revoke every grant tied to this ticket'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -y 'Apply without asking for confirmation'
+            cand --yes 'Apply without asking for confirmation'
+            cand --lift 'Lift an earlier revocation of this scope instead (changes no tenant)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;status'= {
+            cand --identity 'Show only these identities (can be repeated)'
+            cand --expiring-within 'Show only grants that end within this duration (e.g. `7d`), for renewal reminders'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;completions'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;help'= {
+            cand init 'Create a new workspace'
+            cand validate 'Check every workspace file offline'
+            cand plan 'Show what would change in the clients'' tenants'
+            cand apply 'Apply a fresh plan, or a saved one'
+            cand expire 'Revoke every grant whose time has passed, in every client'
+            cand revoke 'Revoke everything an identity, a client or a ticket holds'
+            cand status 'Show who holds what, where, until when, and why'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'onboard;help;init'= {
+        }
+        &'onboard;help;validate'= {
+        }
+        &'onboard;help;plan'= {
+        }
+        &'onboard;help;apply'= {
+        }
+        &'onboard;help;expire'= {
+        }
+        &'onboard;help;revoke'= {
+        }
+        &'onboard;help;status'= {
+        }
+        &'onboard;help;completions'= {
+        }
+        &'onboard;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

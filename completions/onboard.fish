@@ -1,0 +1,157 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_onboard_global_optspecs
+    string join \n w/workspace= o/output= q/quiet v/verbose color= no-progress h/help V/version
+end
+
+function __fish_onboard_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_onboard_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_onboard_using_subcommand
+    set -l cmd (__fish_onboard_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c onboard -n "__fish_onboard_needs_command" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_needs_command" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_needs_command" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_needs_command" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_needs_command" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_needs_command" -s V -l version -d 'Print version'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "init" -d 'Create a new workspace'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "validate" -d 'Check every workspace file offline'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "plan" -d 'Show what would change in the clients\' tenants'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "apply" -d 'Apply a fresh plan, or a saved one'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "expire" -d 'Revoke every grant whose time has passed, in every client'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "revoke" -d 'Revoke everything an identity, a client or a ticket holds'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "status" -d 'Show who holds what, where, until when, and why'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c onboard -n "__fish_onboard_using_subcommand init" -l library -d 'Also use the bundle library at PATH (relative to the new workspace), e.g. the repository\'s shipped `bundles/` (can be repeated)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand init" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand init" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand init" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand init" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand init" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand init" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand validate" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand validate" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand validate" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand validate" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand validate" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand validate" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -l out -d 'Save the plan as JSON to FILE, for `onboard apply FILE`' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -l detailed-exitcode -d 'Exit 2 when there are changes and 0 when there are none'
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -s y -l yes -d 'Apply without asking for confirmation'
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -l prune -d 'Also revoke drift: access held in managed entitlements that onboard neither granted nor wants'
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand expire" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand expire" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand expire" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand expire" -l dry-run -d 'Show what would expire without changing anything'
+complete -c onboard -n "__fish_onboard_using_subcommand expire" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand expire" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand expire" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand expire" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l identity -d 'Revoke everything this identity holds, in every client' -r
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l client -d 'Revoke everything granted in this client' -r
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l ticket -d 'Revoke every grant tied to this ticket' -r
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s y -l yes -d 'Apply without asking for confirmation'
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l lift -d 'Lift an earlier revocation of this scope instead (changes no tenant)'
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand status" -l identity -d 'Show only these identities (can be repeated)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand status" -l expiring-within -d 'Show only grants that end within this duration (e.g. `7d`), for renewal reminders' -r
+complete -c onboard -n "__fish_onboard_using_subcommand status" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand status" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand status" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand status" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand status" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand status" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand completions" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand completions" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand completions" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand completions" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "init" -d 'Create a new workspace'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "validate" -d 'Check every workspace file offline'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "plan" -d 'Show what would change in the clients\' tenants'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "apply" -d 'Apply a fresh plan, or a saved one'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "expire" -d 'Revoke every grant whose time has passed, in every client'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "revoke" -d 'Revoke everything an identity, a client or a ticket holds'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "status" -d 'Show who holds what, where, until when, and why'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "completions" -d 'Print shell completions'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

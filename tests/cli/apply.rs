@@ -1,0 +1,229 @@
+//! `onboard apply`: confirmation, results, ledger, partial failure, lock, prune.
+
+use std::fs::OpenOptions;
+
+use crate::support::{Env, NOW, plan_json, stderr, stdout};
+
+#[test]
+fn without_a_terminal_and_without_yes_it_refuses_and_changes_nothing() {
+    let env = Env::example();
+    let output = env.onboard(&["apply", "initech"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&env, &output);
+    assert!(
+        text.contains("no terminal to ask on") && text.contains("pass `--yes`"),
+        "{text}"
+    );
+    assert!(!env.exists("state/ledger.json"));
+    assert!(
+        env.tenant("initech", "entra").is_empty(),
+        "tenants are read, never changed"
+    );
+}
+
+#[test]
+fn apply_grants_records_and_converges() {
+    let env = Env::example();
+    let planned = plan_json(&env, NOW, &[]).summary.grant;
+    let output = env.onboard(&["apply", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert!(stderr(&env, &output).contains(&format!("Applied {planned}, unchanged 0, failed 0.")));
+    let ledger = env.ledger();
+    assert_eq!(ledger.format_version, 1);
+    assert_eq!(ledger.grants.len(), planned);
+    assert!(ledger.grants.iter().all(|g| g.actor == "test:runner"));
+    let carol = ledger
+        .grants
+        .iter()
+        .find(|g| g.identity == "carol" && g.entitlement == "role:Security Administrator")
+        .unwrap();
+    assert_eq!(
+        (carol.client.as_str(), carol.tenant.as_str()),
+        ("acme", "entra")
+    );
+    assert_eq!(carol.ticket.as_deref(), Some("INC-4471"));
+    assert_eq!(carol.account, "carol@acme.example");
+    assert_eq!(carol.sources, ["exception:acme-defender-rollout"]);
+    assert_eq!(carol.expires_at.as_deref(), Some("2027-04-01T00:00:00Z"));
+    assert!(env.tenant("acme", "entra").contains(&(
+        "role:Security Administrator".into(),
+        "carol@acme.example".into()
+    )));
+    assert!(
+        env.tenant("acme", "github")
+            .contains(&("org:member".into(), "bob-okafor-nw".into()))
+    );
+    assert!(
+        env.tenant("globex", "ldap")
+            .iter()
+            .any(|(_, account)| account == "bokafor")
+    );
+    // Idempotent: a second apply has nothing to do.
+    let output = env.onboard(&["apply", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stderr(&env, &output).contains("Nothing to apply"));
+    assert_eq!(env.ledger().grants.len(), planned);
+}
+
+#[test]
+fn apply_results_as_json() {
+    #[derive(serde::Deserialize)]
+    struct ApplyJson {
+        format_version: u32,
+        applied: usize,
+        failed: usize,
+        results: Vec<ResultJson>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ResultJson {
+        kind: String,
+        result: String,
+        error: Option<String>,
+    }
+    let env = Env::example();
+    let output = env
+        .onboard(&["apply", "initech", "--yes", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let doc: ApplyJson = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc.format_version, 1);
+    assert_eq!((doc.applied, doc.failed), (doc.results.len(), 0));
+    assert!(
+        doc.results
+            .iter()
+            .all(|r| r.kind == "grant" && r.result == "applied" && r.error.is_none())
+    );
+}
+
+#[test]
+fn one_failing_tenant_does_not_stop_the_others() {
+    let env = Env::example();
+    env.onboard(&["plan", "-q"]).assert().success(); // seeds the tenant directories
+    let text = env.read("tenants/acme/okta/tenant.json");
+    let text = text.replacen(
+        "\"entitlements\": {}",
+        "\"entitlements\": {},\n  \"faults\": { \"grant\": \"HTTP 503 from okta (simulated)\" }",
+        1,
+    );
+    env.write("tenants/acme/okta/tenant.json", &text);
+    let output = env.onboard(&["apply", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(4), "partial failure");
+    let out = stdout(&output);
+    assert!(
+        out.contains("failed") && out.contains("HTTP 503 from okta (simulated)"),
+        "{out}"
+    );
+    assert!(
+        stderr(&env, &output).contains("failed "),
+        "the summary counts failures"
+    );
+    let ledger = env.ledger();
+    assert!(
+        ledger
+            .grants
+            .iter()
+            .all(|g| g.tenant != "okta" || g.client != "acme"),
+        "failed grants are not recorded"
+    );
+    assert!(
+        ledger
+            .grants
+            .iter()
+            .any(|g| g.client == "acme" && g.tenant == "entra")
+    );
+    assert!(!env.tenant("globex", "entra").is_empty());
+    // The next plan shows exactly what is left.
+    let left = plan_json(&env, NOW, &[]);
+    assert!(
+        left.changes
+            .iter()
+            .all(|c| c.client == "acme" && c.tenant == "okta" && c.kind == "grant")
+    );
+}
+
+#[test]
+fn a_second_apply_is_stopped_by_the_lock_and_told_who_holds_it() {
+    let env = Env::example();
+    std::fs::create_dir_all(env.ws.join("state")).unwrap();
+    let path = env.ws.join("state/onboard.lock");
+    std::fs::write(
+        &path,
+        r#"{"actor":"os:alice","command":"apply","pid":4242,"since":"2026-11-21T11:59:00Z"}"#,
+    )
+    .unwrap();
+    let held = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    held.lock().unwrap();
+    let output = env.onboard(&["apply", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(5));
+    insta::assert_snapshot!("locked", stderr(&env, &output));
+    drop(held);
+    env.onboard(&["apply", "--yes", "-q"]).assert().success();
+}
+
+#[test]
+fn drift_is_shown_and_removed_only_with_prune() {
+    let env = Env::example();
+    env.apply();
+    let text = env.read("tenants/initech/entra/tenant.json").replacen(
+        "\"group:MSP-Helpdesk\": [",
+        "\"group:MSP-Helpdesk\": [\n      { \"account\": \"mallory@initech.example\", \"granted_at\": \"2026-01-01T00:00:00Z\" },",
+        1,
+    );
+    env.write("tenants/initech/entra/tenant.json", &text);
+    let plan = plan_json(&env, NOW, &[]);
+    assert_eq!(plan.summary.drift, 1);
+    let drift = &plan.changes[0];
+    assert_eq!(
+        (drift.account.as_deref(), drift.identity.as_deref()),
+        (Some("mallory@initech.example"), None)
+    );
+    env.onboard(&["plan", "--detailed-exitcode"])
+        .assert()
+        .code(2);
+    let output = env.onboard(&["apply", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stderr(&env, &output).contains("1 drift change(s) left alone: pass `--prune`"));
+    assert!(
+        env.tenant("initech", "entra")
+            .iter()
+            .any(|(_, a)| a == "mallory@initech.example")
+    );
+    env.onboard(&["apply", "--yes", "--prune", "-q"])
+        .assert()
+        .success();
+    assert!(
+        !env.tenant("initech", "entra")
+            .iter()
+            .any(|(_, a)| a == "mallory@initech.example")
+    );
+    env.onboard(&["plan", "--detailed-exitcode"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn access_removed_outside_onboard_is_granted_again() {
+    let env = Env::example();
+    env.apply();
+    std::fs::remove_dir_all(env.ws.join("tenants/initech/scim")).unwrap();
+    let plan = plan_json(&env, NOW, &[]);
+    assert!(
+        plan.changes
+            .iter()
+            .all(|c| c.kind == "grant" && c.tenant == "scim")
+    );
+    assert!(
+        plan.changes[0].reason.contains("missing from the tenant"),
+        "{}",
+        plan.changes[0].reason
+    );
+    env.apply();
+    env.onboard(&["plan", "--detailed-exitcode"])
+        .assert()
+        .code(0);
+}

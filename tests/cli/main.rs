@@ -1,0 +1,11 @@
+//! End-to-end tests of the `onboard` binary on temporary copies of the example
+//! workspace: exit codes, files written, tenant state, and snapshots of what users read.
+
+mod apply;
+mod completions;
+mod expire;
+mod plan;
+mod revoke;
+mod status;
+mod support;
+mod validate;

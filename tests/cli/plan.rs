@@ -1,0 +1,244 @@
+//! `onboard plan`: tables, markdown, JSON, exit codes, unknown tenants, saved plans.
+
+use crate::support::{Env, NOW, plan_json, stderr, stdout};
+
+#[test]
+fn table_and_markdown_of_a_fresh_client() {
+    let env = Env::example();
+    let output = env.onboard(&["plan", "initech"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    insta::assert_snapshot!("plan_initech_table", stdout(&output));
+    let output = env
+        .onboard(&["plan", "initech", "--output", "markdown"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("plan_initech_markdown", stdout(&output));
+}
+
+#[test]
+fn json_plan_is_versioned_and_names_the_file_that_asked() {
+    let env = Env::example();
+    let plan = plan_json(&env, NOW, &["acme"]);
+    assert_eq!(plan.format_version, 1);
+    assert_eq!(plan.clients, ["acme"]);
+    assert!(
+        plan.changes
+            .iter()
+            .all(|c| c.kind == "grant" && c.client == "acme")
+    );
+    assert_eq!(plan.summary.grant, plan.changes.len());
+    let exception = plan
+        .changes
+        .iter()
+        .find(|c| c.entitlement.as_deref() == Some("role:Security Administrator"))
+        .expect("carol's exception is planned");
+    assert_eq!(exception.identity.as_deref(), Some("carol"));
+    assert_eq!(exception.account.as_deref(), Some("carol@acme.example"));
+    assert_eq!(
+        exception.expires_at.as_deref(),
+        Some("2027-04-01T00:00:00Z")
+    );
+    assert!(
+        exception
+            .origin
+            .as_deref()
+            .unwrap()
+            .starts_with("clients/acme.yaml:")
+    );
+    let bundle_grant = plan.changes.iter().find(|c| c.tenant == "github").unwrap();
+    assert!(
+        bundle_grant
+            .origin
+            .as_deref()
+            .unwrap()
+            .starts_with("../../bundles/premium/"),
+        "{bundle_grant:?}"
+    );
+    assert!(plan.warnings.is_empty());
+}
+
+#[test]
+fn detailed_exitcode_gates_a_pipeline() {
+    let env = Env::example();
+    env.onboard(&["plan", "--detailed-exitcode"])
+        .assert()
+        .code(2);
+    env.onboard(&["plan"]).assert().code(0);
+    env.apply();
+    env.onboard(&["plan", "--detailed-exitcode"])
+        .assert()
+        .code(0);
+    let output = env.onboard(&["plan"]).output().unwrap();
+    assert_eq!(
+        stdout(&output),
+        "No changes: the tenants match the workspace.\n"
+    );
+}
+
+#[test]
+fn changing_a_tier_plans_grants_and_revokes() {
+    let env = Env::example();
+    env.apply();
+    env.edit("clients/initech.yaml", "tier: essential", "tier: standard");
+    env.onboard(&["plan", "--detailed-exitcode"])
+        .assert()
+        .code(2);
+    let up = plan_json(&env, NOW, &["initech"]);
+    assert!(
+        up.summary.grant > 0 && up.summary.revoke == 0,
+        "{:?}",
+        up.summary
+    );
+    env.edit("clients/initech.yaml", "tier: standard", "tier: essential");
+    env.edit("clients/globex.yaml", "tier: standard", "tier: essential");
+    let down = plan_json(&env, NOW, &["globex"]);
+    assert_eq!(down.summary.grant, 0);
+    assert!(down.summary.revoke > 0);
+    assert!(
+        down.changes
+            .iter()
+            .all(|c| c.kind == "revoke" && c.reason == "no longer wanted by the workspace")
+    );
+}
+
+#[test]
+fn removing_an_identity_revokes_exactly_its_grants() {
+    let env = Env::example();
+    env.apply();
+    let held_by_erik = env
+        .ledger()
+        .grants
+        .iter()
+        .filter(|g| g.identity == "erik")
+        .count();
+    assert!(held_by_erik > 0);
+    std::fs::remove_file(env.ws.join("identities/erik.yaml")).unwrap();
+    env.edit("clients/globex.yaml", "identity: erik", "identity: alice");
+    env.onboard(&["plan", "--detailed-exitcode"])
+        .assert()
+        .code(2);
+    let plan = plan_json(&env, NOW, &[]);
+    let revoked: Vec<_> = plan.changes.iter().filter(|c| c.kind == "revoke").collect();
+    assert!(
+        revoked
+            .iter()
+            .all(|c| c.identity.as_deref() == Some("erik")),
+        "{revoked:?}"
+    );
+    assert_eq!(revoked.len(), held_by_erik);
+}
+
+#[test]
+fn an_unreadable_tenant_is_unknown_never_empty() {
+    let env = Env::example();
+    env.apply();
+    env.write("tenants/acme/okta/tenant.json", "{ this is not json");
+    let output = env
+        .onboard(&["plan", "--detailed-exitcode"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "a plan with unknown tenants is partial"
+    );
+    let plan = plan_json(&env, NOW, &[]);
+    assert_eq!(plan.summary.unknown, 1);
+    assert_eq!(
+        plan.summary.revoke + plan.summary.grant + plan.summary.drift,
+        0,
+        "{:?}",
+        plan.changes
+    );
+    let unknown = &plan.changes[0];
+    assert_eq!(
+        (
+            unknown.kind.as_str(),
+            unknown.client.as_str(),
+            unknown.tenant.as_str()
+        ),
+        ("unknown", "acme", "okta")
+    );
+    assert!(
+        unknown.reason.contains("not a valid tenant file"),
+        "{}",
+        unknown.reason
+    );
+    // Applying leaves the ledger's records for that tenant alone.
+    let before = env.ledger().grants.len();
+    env.onboard(&["apply", "--yes"]).assert().code(4);
+    assert_eq!(env.ledger().grants.len(), before);
+}
+
+#[test]
+fn a_wrong_tenant_directory_is_refused() {
+    let env = Env::example();
+    env.apply();
+    let text = env
+        .read("tenants/acme/okta/tenant.json")
+        .replace("\"acme/okta\"", "\"globex/entra\"");
+    env.write("tenants/acme/okta/tenant.json", &text);
+    let plan = plan_json(&env, NOW, &["acme"]);
+    let unknown: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.kind == "unknown")
+        .collect();
+    assert_eq!(unknown.len(), 1);
+    assert!(
+        unknown[0]
+            .reason
+            .contains("the directory holds tenant `globex/entra`"),
+        "{}",
+        unknown[0].reason
+    );
+}
+
+#[test]
+fn a_saved_plan_applies_and_a_stale_one_is_refused() {
+    let env = Env::example();
+    let saved = env.root.join("plan.json");
+    let saved_arg = saved.to_str().unwrap();
+    env.onboard(&["plan", "initech", "--out", saved_arg])
+        .assert()
+        .success();
+    env.edit(
+        "identities/frank.yaml",
+        "mfa: not-enforced",
+        "mfa: enforced",
+    );
+    let output = env
+        .onboard(&["apply", saved_arg, "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!("stale_plan", stderr(&env, &output));
+    assert!(
+        !env.exists("tenants/initech/entra/tenant.json")
+            || env.tenant("initech", "entra").is_empty()
+    );
+
+    env.onboard(&["plan", "initech", "--out", saved_arg])
+        .assert()
+        .success();
+    env.onboard(&["apply", saved_arg, "--yes", "--quiet"])
+        .assert()
+        .success();
+    assert!(!env.tenant("initech", "scim").is_empty());
+    assert!(
+        !env.exists("tenants/acme"),
+        "a saved plan for initech touches only initech"
+    );
+    // The ledger changed, so the same file is now stale too.
+    env.onboard(&["apply", saved_arg, "--yes"]).assert().code(1);
+}
+
+#[test]
+fn unknown_clients_are_named() {
+    let env = Env::example();
+    let output = env.onboard(&["plan", "acne"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&env, &output);
+    assert!(text.contains("unknown client `acne`"), "{text}");
+    assert!(text.contains("`acme`, `globex`, `initech`"), "{text}");
+}

@@ -1,0 +1,63 @@
+//! `onboard status`: who holds what, where, until when, and why.
+
+use crate::support::{Env, stdout};
+
+#[test]
+fn status_lists_grants_with_expiry_and_reason() {
+    let env = Env::example();
+    env.apply();
+    let output = env
+        .onboard(&["status", "--identity", "carol", "acme"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    insta::assert_snapshot!("status_carol_acme", stdout(&output));
+    let output = env
+        .onboard(&["status", "--expiring-within", "200d"])
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert!(
+        text.contains("role:Security Administrator") && text.contains("1 grant recorded."),
+        "{text}"
+    );
+}
+
+#[test]
+fn status_json_is_versioned() {
+    #[derive(serde::Deserialize)]
+    struct StatusJson {
+        format_version: u32,
+        grants: Vec<crate::support::LedgerGrant>,
+        revocations: Vec<serde_json::Value>,
+    }
+    let env = Env::example();
+    env.apply();
+    let output = env
+        .onboard(&["status", "--output", "json", "initech"])
+        .output()
+        .unwrap();
+    let doc: StatusJson = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc.format_version, 1);
+    assert!(!doc.grants.is_empty() && doc.grants.iter().all(|g| g.client == "initech"));
+    assert!(doc.revocations.is_empty());
+}
+
+#[test]
+fn a_broken_pipe_exits_quietly() {
+    let env = Env::example();
+    env.apply();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .arg("--workspace")
+        .arg(&env.ws)
+        .arg("status")
+        .env("ONBOARD_NOW", crate::support::NOW)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+}

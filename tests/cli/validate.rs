@@ -1,0 +1,230 @@
+//! `onboard validate` and the errors every command shares for bad input.
+
+use serde::Deserialize;
+
+use crate::support::{Env, stderr, stdout};
+
+#[test]
+fn the_example_workspace_is_valid() {
+    let env = Env::example();
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert_eq!(
+        stdout(&output),
+        "The workspace is valid: 8 identities, 12 bundles, 3 clients, 7 tenants.\n"
+    );
+}
+
+const SETTINGS: &str = "[paths]\nbundles = [\"bundles\"]\n";
+
+const BUNDLE: &str = "\
+id: essential-helpdesk
+tier: essential
+function: helpdesk
+grants:
+  - system: entra
+    entitlement: group:MSP-Helpdesk
+  - system: entra
+    entitlement: role:Password Administrator
+    privileged: true
+    ttl: 4 fortnights
+";
+
+const PERSON: &str = "\
+id: jane
+kind: person
+mfa: enforced
+functions: [helpdesk, hepldesk]
+mfa: not-enforced
+";
+
+const ROBOT: &str = "\
+id: robot
+kind: agent
+owner: nobody
+purpose: Triage
+client: acme
+functions: [helpdesk]
+colour: blue
+";
+
+const CLIENT: &str = "\
+id: acme
+tier: platinum
+contract:
+  start: 2025-02-30
+tenants:
+  - name: okta
+    system: okta
+    adapter: okta
+    endpoint: https://acme.okta.com
+    credential: 00aBcD-SuperSecretToken-Zz9
+exceptions:
+  - id: forensics
+    identity: jnae
+    grants:
+      - system: github
+        entitlement: org:admin
+    reason: Incident
+    approver: jane
+    until: 2026-12-01
+";
+
+#[test]
+fn every_kind_of_bad_input_is_reported_with_its_location_and_changes_nothing() {
+    let env = Env::with_files(&[
+        ("onboard.toml", SETTINGS),
+        ("bundles/helpdesk.yaml", BUNDLE),
+        ("identities/jane.yaml", PERSON),
+        ("identities/robot.yaml", ROBOT),
+        ("clients/acme.yaml", CLIENT),
+    ]);
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&env, &output);
+    assert!(
+        !text.contains("SuperSecret"),
+        "the inline secret was echoed:\n{text}"
+    );
+    insta::assert_snapshot!("validate_errors", text);
+    // Plan fails the same way, before touching anything.
+    let output = env.onboard(&["plan"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&env, &output).ends_with("nothing was changed\n"));
+    assert!(
+        !env.exists("state"),
+        "nothing may be written for an invalid workspace"
+    );
+    assert!(!env.exists("tenants"));
+}
+
+#[test]
+fn cross_references_are_checked_once_files_parse() {
+    let env = Env::with_files(&[
+        ("onboard.toml", SETTINGS),
+        (
+            "bundles/helpdesk.yaml",
+            &BUNDLE.replace("4 fortnights", "4h"),
+        ),
+        (
+            "identities/jane.yaml",
+            "id: jane\nkind: person\nmfa: enforced\nfunctions: [helpdesk, hepldesk]\n",
+        ),
+        (
+            "identities/robot.yaml",
+            "id: robot\nkind: agent\nowner: nobody\npurpose: Triage\nclient: acme\nfunctions: [helpdesk]\n",
+        ),
+        (
+            "clients/acme.yaml",
+            "id: acme\ntier: platinum\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: t/e\nexceptions:\n  - id: x\n    identity: jnae\n    grants:\n      - system: github\n        entitlement: org:admin\n    reason: Incident\n    approver: jane\n    until: 2026-12-01\n",
+        ),
+    ]);
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!("validate_reference_errors", stderr(&env, &output));
+}
+
+#[derive(Deserialize)]
+struct ValidateJson {
+    format_version: u32,
+    valid: bool,
+    problems: Vec<ProblemJson>,
+}
+
+#[derive(Deserialize)]
+struct ProblemJson {
+    file: String,
+    line: u32,
+    column: u32,
+    field: Option<String>,
+    message: String,
+}
+
+#[test]
+fn json_output_lists_problems_with_locations() {
+    let env = Env::example();
+    env.edit(
+        "clients/globex.yaml",
+        "tier: standard",
+        "tier: standard\ntier: premium",
+    );
+    let output = env
+        .onboard(&["validate", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let doc: ValidateJson = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc.format_version, 1);
+    assert!(!doc.valid);
+    assert_eq!(doc.problems.len(), 1);
+    let p = &doc.problems[0];
+    assert_eq!(
+        (p.file.as_str(), p.field.as_deref(), p.message.as_str()),
+        ("clients/globex.yaml", Some("tier"), "duplicate key `tier`")
+    );
+    assert!(p.line > 1 && p.column == 1);
+}
+
+#[test]
+fn no_workspace_is_an_error_with_a_hint() {
+    let env = Env::with_files(&[]);
+    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_onboard"));
+    command
+        .env_remove("ONBOARD_WORKSPACE")
+        .current_dir(&env.ws)
+        .arg("plan");
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&env, &output);
+    assert!(text.contains("no workspace found"), "{text}");
+    assert!(text.contains("hint: pass `--workspace DIR`"), "{text}");
+}
+
+#[test]
+fn the_workspace_is_found_by_searching_upward() {
+    let env = Env::example();
+    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_onboard"));
+    command
+        .env_remove("ONBOARD_WORKSPACE")
+        .current_dir(env.ws.join("clients"))
+        .arg("validate");
+    command.assert().success();
+    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_onboard"));
+    command
+        .env("ONBOARD_WORKSPACE", &env.ws)
+        .current_dir(&env.root)
+        .arg("validate");
+    command.assert().success();
+}
+
+#[test]
+fn usage_errors_exit_1_not_2_and_help_documents_exit_codes() {
+    let env = Env::example();
+    let output = env.onboard(&["plan", "--no-such-flag"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let output = env.onboard(&["--help"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let help = stdout(&output);
+    assert!(
+        help.contains("Exit codes:") && help.contains("4  partial failure"),
+        "{help}"
+    );
+}
+
+#[test]
+fn init_scaffolds_a_workspace_that_plans() {
+    let env = Env::with_files(&[]);
+    env.onboard(&["init"]).assert().success();
+    env.onboard(&["validate"]).assert().success();
+    let output = env
+        .onboard(&["plan", "--detailed-exitcode"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&env, &output));
+    let output = env.onboard(&["init"]).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "init must refuse an existing workspace"
+    );
+}
