@@ -9,7 +9,7 @@ use serde_saphyr::Spanned;
 use super::entitlement::{Entitlement, SystemKind};
 use super::time::parse_duration;
 use super::yaml::{self, origin};
-use super::{Diagnostic, Origin, is_valid_id};
+use super::{Diagnostic, Origin, check_id};
 
 /// Requirements a grant carries: checked by policy before anything is sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -186,16 +186,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Bundle, Vec<Diagnostic>> {
         ("tier", &raw.tier),
         ("function", &raw.function),
     ] {
-        if !is_valid_id(&value.value) {
-            problems.push(
-                Diagnostic::new(
-                    origin(path, value),
-                    format!("invalid {field} `{}`", value.value),
-                )
-                .field(field)
-                .hint("use lowercase letters, digits, `-` and `_`"),
-            );
-        }
+        problems.extend(check_id(&origin(path, value), field, &value.value));
     }
     if raw.grants.is_empty() {
         problems.push(

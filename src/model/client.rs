@@ -11,7 +11,7 @@ use super::bundle::{BundleGrant, RawGrant, Requirements};
 use super::entitlement::SystemKind;
 use super::time::{DateBound, parse_instant};
 use super::yaml::{self, origin};
-use super::{Diagnostic, Origin, is_valid_id};
+use super::{Diagnostic, Origin, check_id};
 
 /// The adapter that talks to a tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -272,16 +272,7 @@ fn convert_tenant(
 ) -> Tenant {
     let field = format!("tenants[{index}]");
     let at = origin(path, &raw.name);
-    if !is_valid_id(&raw.name.value) {
-        problems.push(
-            Diagnostic::new(
-                at.clone(),
-                format!("invalid tenant name `{}`", raw.name.value),
-            )
-            .field(format!("{field}.name"))
-            .hint("use lowercase letters, digits, `-` and `_`"),
-        );
-    }
+    problems.extend(check_id(&at, &format!("{field}.name"), &raw.name.value));
     let credential = raw.credential.as_ref().and_then(|c| match CredentialRef::parse(&c.value) {
         Ok(reference) => Some(reference),
         Err(message) => {
@@ -380,13 +371,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
     let raw: RawClient = yaml::parse(path, text).map_err(|d| vec![d])?;
     let mut problems = Vec::new();
     let id_origin = origin(path, &raw.id);
-    if !is_valid_id(&raw.id.value) {
-        problems.push(
-            Diagnostic::new(id_origin.clone(), format!("invalid id `{}`", raw.id.value))
-                .field("id")
-                .hint("ids are lowercase letters, digits, `-` and `_`"),
-        );
-    }
+    problems.extend(check_id(&id_origin, "id", &raw.id.value));
     let contract = raw.contract.and_then(|c| {
         let start = parse_date(
             path,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use super::yaml::{self, origin};
-use super::{Diagnostic, Origin, is_valid_id};
+use super::{Diagnostic, Origin, check_id};
 
 /// The three kinds of identity, never mixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -197,13 +197,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
     let raw: RawIdentity = yaml::parse(path, text).map_err(|d| vec![d])?;
     let mut problems = Vec::new();
     let id_origin = origin(path, &raw.id);
-    if !is_valid_id(&raw.id.value) {
-        problems.push(
-            Diagnostic::new(id_origin.clone(), format!("invalid id `{}`", raw.id.value))
-                .field("id")
-                .hint("ids are lowercase letters, digits, `-` and `_`, at most 64 characters"),
-        );
-    }
+    problems.extend(check_id(&id_origin, "id", &raw.id.value));
     let scope = match raw.kind {
         IdentityKind::Person => {
             if raw.mfa.is_none() {

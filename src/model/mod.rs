@@ -115,6 +115,15 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Returns a diagnostic when `value` is not a valid id (see `is_valid_id`).
+pub(crate) fn check_id(origin: &Origin, field: &str, value: &str) -> Option<Diagnostic> {
+    (!is_valid_id(value)).then(|| {
+        Diagnostic::new(origin.clone(), format!("invalid {field} `{value}`"))
+            .field(field)
+            .hint("use lowercase letters, digits, `-` and `_`, at most 64 characters")
+    })
+}
+
 /// Checks that an id is lowercase letters, digits and `-`, starting with a letter or digit.
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()

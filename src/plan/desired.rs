@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
 use crate::model::{
-    AccountContext, Client, Diagnostic, Entitlement, Identity, Origin, Tenant, Workspace,
+    AccountContext, BundleGrant, Client, Diagnostic, Entitlement, Identity, Origin, Tenant,
+    Workspace,
 };
 
 /// Identifies one grant: an identity holding an entitlement in a client's tenant.
@@ -98,11 +99,85 @@ pub fn account_of(
         })
 }
 
+/// What asks for a grant: shared by every tenant the grant lands in.
+struct Want<'a> {
+    expires_at: Option<OffsetDateTime>,
+    source: String,
+    origin: &'a Origin,
+    ticket: Option<String>,
+}
+
+/// Gathers desired grants, merging those with the same key.
+struct Collector {
+    by_key: BTreeMap<GrantKey, DesiredGrant>,
+    problems: Vec<Diagnostic>,
+}
+
+impl Collector {
+    /// Adds `grant` for `identity` in every tenant of the client with the grant's system.
+    fn want(
+        &mut self,
+        client: &Client,
+        identity: &Identity,
+        grant: &BundleGrant,
+        starts_at: Option<OffsetDateTime>,
+        want: &Want<'_>,
+    ) {
+        for tenant in client.tenants.iter().filter(|t| t.system == grant.system) {
+            let account = match account_of(identity, client, tenant) {
+                Ok(account) => account,
+                Err(problem) => {
+                    if !self.problems.contains(&problem) {
+                        self.problems.push(problem);
+                    }
+                    continue;
+                }
+            };
+            let key = GrantKey {
+                client: client.id.clone(),
+                tenant: tenant.name.clone(),
+                entitlement: grant.entitlement.clone(),
+                identity: identity.id.clone(),
+            };
+            match self.by_key.get_mut(&key) {
+                Some(existing) => {
+                    if !existing.sources.contains(&want.source) {
+                        existing.sources.push(want.source.clone());
+                    }
+                    // The longest window wins: a standing grant outlasts any exception.
+                    existing.expires_at = match (existing.expires_at, want.expires_at) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        _ => None,
+                    };
+                    existing.privileged |= grant.privileged;
+                    if existing.ticket.is_none() {
+                        existing.ticket = want.ticket.clone();
+                    }
+                }
+                None => {
+                    self.by_key.insert(
+                        key.clone(),
+                        DesiredGrant {
+                            key,
+                            account,
+                            starts_at,
+                            expires_at: want.expires_at,
+                            sources: vec![want.source.clone()],
+                            origin: want.origin.clone(),
+                            ticket: want.ticket.clone(),
+                            privileged: grant.privileged,
+                        },
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Works out the desired access of a client. Problems (account templates that cannot be
 /// filled in) are returned beside the grants that could be worked out.
 pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess, Vec<Diagnostic>) {
     let mut problems = Vec::new();
-    let mut by_key: BTreeMap<GrantKey, DesiredGrant> = BTreeMap::new();
     let mut managed: BTreeMap<String, BTreeSet<Entitlement>> = BTreeMap::new();
     let mut accounts: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let (contract_start, contract_end) = match client.contract {
@@ -135,26 +210,9 @@ pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess,
             }
         }
     }
-    let mut add = |grant: DesiredGrant| match by_key.get_mut(&grant.key) {
-        Some(existing) => {
-            for source in grant.sources {
-                if !existing.sources.contains(&source) {
-                    existing.sources.push(source);
-                }
-            }
-            // The longest window wins: a standing grant outlasts any exception.
-            existing.expires_at = match (existing.expires_at, grant.expires_at) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                _ => None,
-            };
-            existing.privileged |= grant.privileged;
-            if existing.ticket.is_none() {
-                existing.ticket = grant.ticket;
-            }
-        }
-        None => {
-            by_key.insert(grant.key.clone(), grant);
-        }
+    let mut collector = Collector {
+        by_key: BTreeMap::new(),
+        problems: Vec::new(),
     };
     for identity in workspace
         .identities
@@ -166,30 +224,13 @@ pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess,
             .filter(|b| identity.functions.iter().any(|(f, _)| *f == b.function))
         {
             for grant in bundle.grants.iter().filter(|g| g.ttl.is_none()) {
-                for tenant in client.tenants.iter().filter(|t| t.system == grant.system) {
-                    match account_of(identity, client, tenant) {
-                        Ok(account) => add(DesiredGrant {
-                            key: GrantKey {
-                                client: client.id.clone(),
-                                tenant: tenant.name.clone(),
-                                entitlement: grant.entitlement.clone(),
-                                identity: identity.id.clone(),
-                            },
-                            account,
-                            starts_at: contract_start,
-                            expires_at: contract_end,
-                            sources: vec![format!("bundle:{}", bundle.id)],
-                            origin: grant.origin.clone(),
-                            ticket: None,
-                            privileged: grant.privileged,
-                        }),
-                        Err(d) => {
-                            if !problems.contains(&d) {
-                                problems.push(d);
-                            }
-                        }
-                    }
-                }
+                let want = Want {
+                    expires_at: contract_end,
+                    source: format!("bundle:{}", bundle.id),
+                    origin: &grant.origin,
+                    ticket: None,
+                };
+                collector.want(client, identity, grant, contract_start, &want);
             }
         }
     }
@@ -197,9 +238,11 @@ pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess,
         let Some(identity) = workspace.identities.get(&exception.identity.0) else {
             continue;
         };
-        let ends = match contract_end {
-            Some(end) => end.min(exception.until),
-            None => exception.until,
+        let want = Want {
+            expires_at: Some(contract_end.map_or(exception.until, |end| end.min(exception.until))),
+            source: format!("exception:{}", exception.id),
+            origin: &exception.origin,
+            ticket: exception.ticket.clone(),
         };
         for grant in &exception.grants {
             for tenant in client.tenants.iter().filter(|t| t.system == grant.system) {
@@ -207,31 +250,12 @@ pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess,
                     .entry(tenant.name.clone())
                     .or_default()
                     .insert(grant.entitlement.clone());
-                match account_of(identity, client, tenant) {
-                    Ok(account) => add(DesiredGrant {
-                        key: GrantKey {
-                            client: client.id.clone(),
-                            tenant: tenant.name.clone(),
-                            entitlement: grant.entitlement.clone(),
-                            identity: identity.id.clone(),
-                        },
-                        account,
-                        starts_at: contract_start,
-                        expires_at: Some(ends),
-                        sources: vec![format!("exception:{}", exception.id)],
-                        origin: exception.origin.clone(),
-                        ticket: exception.ticket.clone(),
-                        privileged: grant.privileged,
-                    }),
-                    Err(d) => {
-                        if !problems.contains(&d) {
-                            problems.push(d);
-                        }
-                    }
-                }
             }
+            collector.want(client, identity, grant, contract_start, &want);
         }
     }
+    problems.append(&mut collector.problems);
+    let by_key = collector.by_key;
     (
         DesiredAccess {
             grants: by_key.into_values().collect(),
