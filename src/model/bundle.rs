@@ -55,6 +55,9 @@ pub struct BundleGrant {
     pub ttl: Option<Duration>,
     /// Requirements (bundle-level ones merged in).
     pub requires: Requirements,
+    /// In exceptions: the one tenant (name) the grant is for; `None`: every tenant of
+    /// the system.
+    pub tenant: Option<(String, Origin)>,
     /// Where the grant was written.
     pub origin: Origin,
 }
@@ -107,18 +110,29 @@ pub(super) struct RawGrant {
     privileged: Option<bool>,
     ttl: Option<Spanned<String>>,
     requires: Option<RawRequires>,
+    tenant: Option<Spanned<String>>,
 }
 
 impl RawGrant {
     /// Converts a raw grant, checking its entitlement and ttl.
+    /// `tenant` (one named tenant of the client) is allowed only where `allow_tenant`.
     pub(super) fn convert(
         self,
         path: &Arc<str>,
         field: &str,
         inherited: &Requirements,
+        allow_tenant: bool,
         problems: &mut Vec<Diagnostic>,
     ) -> Option<BundleGrant> {
         let system = self.system.value;
+        let tenant = self.tenant.map(|t| (t.value.clone(), origin(path, &t)));
+        if let (Some((_, at)), false) = (&tenant, allow_tenant) {
+            problems.push(
+                Diagnostic::new(at.clone(), "`tenant` names one client's tenant, so it belongs in a client's exception, not in a bundle")
+                    .field(format!("{field}.tenant"))
+                    .hint("remove `tenant:`: a bundle grant applies to every tenant of its `system`"),
+            );
+        }
         let entitlement_origin = origin(path, &self.entitlement);
         let entitlement = match Entitlement::parse_for(&self.entitlement.value, system) {
             Ok(e) => Some(e),
@@ -160,6 +174,7 @@ impl RawGrant {
             privileged: self.privileged.unwrap_or(false),
             ttl: ttl?,
             requires: inherited.merged(&own),
+            tenant,
             origin: entitlement_origin,
         })
     }
@@ -200,7 +215,15 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Bundle, Vec<Diagnostic>> {
         .grants
         .into_iter()
         .enumerate()
-        .filter_map(|(i, g)| g.convert(path, &format!("grants[{i}]"), &inherited, &mut problems))
+        .filter_map(|(i, g)| {
+            g.convert(
+                path,
+                &format!("grants[{i}]"),
+                &inherited,
+                false,
+                &mut problems,
+            )
+        })
         .collect();
     if !problems.is_empty() {
         return Err(problems);

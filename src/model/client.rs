@@ -146,7 +146,9 @@ pub struct Exception {
     pub id: String,
     /// Who receives it.
     pub identity: (String, Origin),
-    /// What is granted.
+    /// A bundle whose grants (standing and just-in-time) it gives, with where it is named.
+    pub bundle: Option<(String, Origin)>,
+    /// What is granted beside the bundle.
     pub grants: Vec<BundleGrant>,
     /// Why.
     pub reason: String,
@@ -223,6 +225,8 @@ struct RawTenant {
 struct RawException {
     id: Spanned<String>,
     identity: Spanned<String>,
+    bundle: Option<Spanned<String>>,
+    #[serde(default)]
     grants: Vec<RawGrant>,
     reason: Option<String>,
     ticket: Option<String>,
@@ -472,10 +476,22 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
                     path,
                     &format!("{field}.grants[{i}]"),
                     &Requirements::default(),
+                    true,
                     &mut problems,
                 )
             })
             .collect();
+        let bundle = raw_exception
+            .bundle
+            .as_ref()
+            .map(|b| (b.value.clone(), origin(path, b)));
+        if bundle.is_none() && grants.is_empty() {
+            problems.push(
+                Diagnostic::new(at.clone(), "the exception grants nothing")
+                    .field(format!("{field}.grants"))
+                    .hint("list `grants:`, or name a `bundle:` whose grants it gives"),
+            );
+        }
         if let Some(first) = exceptions.iter().find(|e| e.id == raw_exception.id.value) {
             problems.push(
                 Diagnostic::new(
@@ -496,6 +512,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
                 raw_exception.identity.value.clone(),
                 origin(path, &raw_exception.identity),
             ),
+            bundle,
             grants,
             reason,
             ticket: raw_exception.ticket,

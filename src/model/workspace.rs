@@ -227,7 +227,46 @@ impl Workspace {
                     ),
                     Some(_) => {}
                 }
+                if let Some((bundle, origin)) = &exception.bundle
+                    && !self.bundles.contains_key(bundle)
+                    && !bundles_failed
+                {
+                    problems.push(
+                        Diagnostic::new(origin.clone(), format!("unknown bundle `{bundle}`"))
+                            .field("bundle")
+                            .hint(suggest("bundles", bundle, self.bundles.keys())),
+                    );
+                }
                 for grant in &exception.grants {
+                    if let Some((name, origin)) = &grant.tenant {
+                        match client.tenant(name) {
+                            None => problems.push(
+                                Diagnostic::new(
+                                    origin.clone(),
+                                    format!("client `{}` has no tenant `{name}`", client.id),
+                                )
+                                .field("tenant")
+                                .hint(suggest(
+                                    "tenants",
+                                    name,
+                                    client.tenants.iter().map(|t| &t.name),
+                                )),
+                            ),
+                            Some(t) if t.system != grant.system => problems.push(
+                                Diagnostic::new(
+                                    origin.clone(),
+                                    format!(
+                                        "tenant `{name}` is a `{}` tenant, not `{}`",
+                                        t.system, grant.system
+                                    ),
+                                )
+                                .field("tenant")
+                                .hint("make `system:` match the tenant, or name another tenant"),
+                            ),
+                            Some(_) => {}
+                        }
+                        continue;
+                    }
                     if !client.tenants.iter().any(|t| t.system == grant.system) {
                         problems.push(
                             Diagnostic::new(

@@ -99,6 +99,16 @@ pub fn account_of(
         })
 }
 
+/// Returns whether a grant applies to a tenant: same system, and the named tenant when
+/// the grant names one.
+fn grant_lands_in(grant: &BundleGrant, tenant: &Tenant) -> bool {
+    grant.system == tenant.system
+        && grant
+            .tenant
+            .as_ref()
+            .is_none_or(|(name, _)| *name == tenant.name)
+}
+
 /// What asks for a grant: shared by every tenant the grant lands in.
 struct Want<'a> {
     expires_at: Option<OffsetDateTime>,
@@ -123,7 +133,7 @@ impl Collector {
         starts_at: Option<OffsetDateTime>,
         want: &Want<'_>,
     ) {
-        for tenant in client.tenants.iter().filter(|t| t.system == grant.system) {
+        for tenant in client.tenants.iter().filter(|t| grant_lands_in(grant, t)) {
             let account = match account_of(identity, client, tenant) {
                 Ok(account) => account,
                 Err(problem) => {
@@ -244,8 +254,14 @@ pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess,
             origin: &exception.origin,
             ticket: exception.ticket.clone(),
         };
-        for grant in &exception.grants {
-            for tenant in client.tenants.iter().filter(|t| t.system == grant.system) {
+        let from_bundle = exception
+            .bundle
+            .as_ref()
+            .and_then(|(id, _)| workspace.bundles.get(id))
+            .map(|b| b.grants.as_slice())
+            .unwrap_or_default();
+        for grant in exception.grants.iter().chain(from_bundle) {
+            for tenant in client.tenants.iter().filter(|t| grant_lands_in(grant, t)) {
                 managed
                     .entry(tenant.name.clone())
                     .or_default()

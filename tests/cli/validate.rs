@@ -116,7 +116,7 @@ fn cross_references_are_checked_once_files_parse() {
         ),
         (
             "clients/acme.yaml",
-            "id: acme\ntier: platinum\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: t/e\nexceptions:\n  - id: x\n    identity: jnae\n    grants:\n      - system: github\n        entitlement: org:admin\n    reason: Incident\n    approver: jane\n    until: 2026-12-01\n",
+            "id: acme\ntier: platinum\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: t/e\nexceptions:\n  - id: x\n    identity: jnae\n    bundle: essential-helpdsk\n    grants:\n      - system: github\n        entitlement: org:admin\n      - system: entra\n        entitlement: group:Ops\n        tenant: entra2\n    reason: Incident\n    approver: jane\n    until: 2026-12-01\n",
         ),
     ]);
     let output = env.onboard(&["validate"]).output().unwrap();
