@@ -252,10 +252,28 @@ fn an_exception_can_give_a_whole_bundle_in_one_tenant() {
         "exceptions:\n  - id: initech-cover\n    identity: alice\n    bundle: premium-helpdesk\n    grants:\n      - system: entra\n        entitlement: group:Initech-Cover\n        tenant: entra\n    reason: Covers the Initech helpdesk while dave is away\n    ticket: CHG-77\n    approver: dave\n    until: 2026-12-24\ntenants:",
     );
     let plan = plan_json(&env, NOW, &["initech"]);
-    let alice: Vec<_> = plan.changes.iter().filter(|c| c.identity.as_deref() == Some("alice")).collect();
+    let alice: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.identity.as_deref() == Some("alice"))
+        .collect();
     assert!(alice.iter().any(|c| c.entitlement.as_deref() == Some("group:Initech-Cover") && c.tenant == "entra"));
-    assert!(alice.iter().all(|c| c.expires_at.as_deref() == Some("2026-12-25T00:00:00Z")), "{alice:?}");
+    assert!(
+        alice
+            .iter()
+            .all(|c| c.expires_at.as_deref() == Some("2026-12-25T00:00:00Z")),
+        "{alice:?}"
+    );
     // The bundle's just-in-time grants come with it, bounded by the exception's end.
-    assert!(alice.iter().any(|c| c.entitlement.as_deref() == Some("role:User Administrator")), "{alice:?}");
-    assert!(!alice.iter().any(|c| c.tenant == "scim" && c.entitlement.as_deref() == Some("group:Initech-Cover")));
+    assert!(
+        alice
+            .iter()
+            .any(|c| c.entitlement.as_deref() == Some("role:User Administrator")),
+        "{alice:?}"
+    );
+    assert!(
+        !alice
+            .iter()
+            .any(|c| c.tenant == "scim" && c.entitlement.as_deref() == Some("group:Initech-Cover"))
+    );
 }
