@@ -42,6 +42,8 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Revoke every grant whose time has passed, in every client')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke everything an identity, a client or a ticket holds')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who holds what, where, until when, and why')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Create the signing key, verify, show and export the audit log')
+            [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Work with the grant ledger')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -166,6 +168,190 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'onboard;audit' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the audit signing key and write its public key to the audit directory')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every chain''s hash links, signatures, sequence, times and head')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show audit entries, filtered')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export audit entries for SIEMs and auditors')
+            [CompletionResult]::new('rotate-key', 'rotate-key', [CompletionResultType]::ParameterValue, 'Replace the signing key, recording the change in every chain')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'onboard;audit;init' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;audit;verify' {
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Verify only this client''s chain')
+            [CompletionResult]::new('--pubkey', '--pubkey', [CompletionResultType]::ParameterName, 'Trust only this public key file (can be repeated; default: the audit directory''s `*.pub`)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Verify the audit directory DIR instead of the workspace''s (no workspace needed)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;audit;show' {
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Only this client''s chain')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Only entries about this identity')
+            [CompletionResult]::new('--ticket', '--ticket', [CompletionResultType]::ParameterName, 'Only entries for this ticket')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only entries at or after this date or time')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only entries before the end of this date, or before this time')
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Read the audit directory DIR instead of the workspace''s')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;audit;export' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The format')
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Only this client''s chain')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Only entries about this identity')
+            [CompletionResult]::new('--ticket', '--ticket', [CompletionResultType]::ParameterName, 'Only entries for this ticket')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only entries at or after this date or time')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only entries before the end of this date, or before this time')
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Read the audit directory DIR instead of the workspace''s')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;audit;rotate-key' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;audit;help' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the audit signing key and write its public key to the audit directory')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every chain''s hash links, signatures, sequence, times and head')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show audit entries, filtered')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export audit entries for SIEMs and auditors')
+            [CompletionResult]::new('rotate-key', 'rotate-key', [CompletionResultType]::ParameterValue, 'Replace the signing key, recording the change in every chain')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'onboard;audit;help;init' {
+            break
+        }
+        'onboard;audit;help;verify' {
+            break
+        }
+        'onboard;audit;help;show' {
+            break
+        }
+        'onboard;audit;help;export' {
+            break
+        }
+        'onboard;audit;help;rotate-key' {
+            break
+        }
+        'onboard;audit;help;help' {
+            break
+        }
+        'onboard;state' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('rebuild', 'rebuild', [CompletionResultType]::ParameterValue, 'Rebuild the grant ledger from the audit log alone')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'onboard;state;rebuild' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;state;help' {
+            [CompletionResult]::new('rebuild', 'rebuild', [CompletionResultType]::ParameterValue, 'Rebuild the grant ledger from the audit log alone')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'onboard;state;help;rebuild' {
+            break
+        }
+        'onboard;state;help;help' {
+            break
+        }
         'onboard;completions' {
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
             [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
@@ -189,6 +375,8 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Revoke every grant whose time has passed, in every client')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke everything an identity, a client or a ticket holds')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who holds what, where, until when, and why')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Create the signing key, verify, show and export the audit log')
+            [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Work with the grant ledger')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -212,6 +400,36 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             break
         }
         'onboard;help;status' {
+            break
+        }
+        'onboard;help;audit' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the audit signing key and write its public key to the audit directory')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every chain''s hash links, signatures, sequence, times and head')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show audit entries, filtered')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export audit entries for SIEMs and auditors')
+            [CompletionResult]::new('rotate-key', 'rotate-key', [CompletionResultType]::ParameterValue, 'Replace the signing key, recording the change in every chain')
+            break
+        }
+        'onboard;help;audit;init' {
+            break
+        }
+        'onboard;help;audit;verify' {
+            break
+        }
+        'onboard;help;audit;show' {
+            break
+        }
+        'onboard;help;audit;export' {
+            break
+        }
+        'onboard;help;audit;rotate-key' {
+            break
+        }
+        'onboard;help;state' {
+            [CompletionResult]::new('rebuild', 'rebuild', [CompletionResultType]::ParameterValue, 'Rebuild the grant ledger from the audit log alone')
+            break
+        }
+        'onboard;help;state;rebuild' {
             break
         }
         'onboard;help;completions' {

@@ -39,6 +39,8 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand expire 'Revoke every grant whose time has passed, in every client'
             cand revoke 'Revoke everything an identity, a client or a ticket holds'
             cand status 'Show who holds what, where, until when, and why'
+            cand audit 'Create the signing key, verify, show and export the audit log'
+            cand state 'Work with the grant ledger'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -155,6 +157,172 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'onboard;audit'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand init 'Create the audit signing key and write its public key to the audit directory'
+            cand verify 'Check every chain''s hash links, signatures, sequence, times and head'
+            cand show 'Show audit entries, filtered'
+            cand export 'Export audit entries for SIEMs and auditors'
+            cand rotate-key 'Replace the signing key, recording the change in every chain'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'onboard;audit;init'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;audit;verify'= {
+            cand --client 'Verify only this client''s chain'
+            cand --pubkey 'Trust only this public key file (can be repeated; default: the audit directory''s `*.pub`)'
+            cand --dir 'Verify the audit directory DIR instead of the workspace''s (no workspace needed)'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;audit;show'= {
+            cand --client 'Only this client''s chain'
+            cand --identity 'Only entries about this identity'
+            cand --ticket 'Only entries for this ticket'
+            cand --since 'Only entries at or after this date or time'
+            cand --until 'Only entries before the end of this date, or before this time'
+            cand --kind 'Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)'
+            cand --dir 'Read the audit directory DIR instead of the workspace''s'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;audit;export'= {
+            cand --format 'The format'
+            cand --client 'Only this client''s chain'
+            cand --identity 'Only entries about this identity'
+            cand --ticket 'Only entries for this ticket'
+            cand --since 'Only entries at or after this date or time'
+            cand --until 'Only entries before the end of this date, or before this time'
+            cand --kind 'Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)'
+            cand --dir 'Read the audit directory DIR instead of the workspace''s'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;audit;rotate-key'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;audit;help'= {
+            cand init 'Create the audit signing key and write its public key to the audit directory'
+            cand verify 'Check every chain''s hash links, signatures, sequence, times and head'
+            cand show 'Show audit entries, filtered'
+            cand export 'Export audit entries for SIEMs and auditors'
+            cand rotate-key 'Replace the signing key, recording the change in every chain'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'onboard;audit;help;init'= {
+        }
+        &'onboard;audit;help;verify'= {
+        }
+        &'onboard;audit;help;show'= {
+        }
+        &'onboard;audit;help;export'= {
+        }
+        &'onboard;audit;help;rotate-key'= {
+        }
+        &'onboard;audit;help;help'= {
+        }
+        &'onboard;state'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand rebuild 'Rebuild the grant ledger from the audit log alone'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'onboard;state;rebuild'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;state;help'= {
+            cand rebuild 'Rebuild the grant ledger from the audit log alone'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'onboard;state;help;rebuild'= {
+        }
+        &'onboard;state;help;help'= {
+        }
         &'onboard;completions'= {
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'
@@ -177,6 +345,8 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand expire 'Revoke every grant whose time has passed, in every client'
             cand revoke 'Revoke everything an identity, a client or a ticket holds'
             cand status 'Show who holds what, where, until when, and why'
+            cand audit 'Create the signing key, verify, show and export the audit log'
+            cand state 'Work with the grant ledger'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -193,6 +363,28 @@ set edit:completion:arg-completer[onboard] = {|@words|
         &'onboard;help;revoke'= {
         }
         &'onboard;help;status'= {
+        }
+        &'onboard;help;audit'= {
+            cand init 'Create the audit signing key and write its public key to the audit directory'
+            cand verify 'Check every chain''s hash links, signatures, sequence, times and head'
+            cand show 'Show audit entries, filtered'
+            cand export 'Export audit entries for SIEMs and auditors'
+            cand rotate-key 'Replace the signing key, recording the change in every chain'
+        }
+        &'onboard;help;audit;init'= {
+        }
+        &'onboard;help;audit;verify'= {
+        }
+        &'onboard;help;audit;show'= {
+        }
+        &'onboard;help;audit;export'= {
+        }
+        &'onboard;help;audit;rotate-key'= {
+        }
+        &'onboard;help;state'= {
+            cand rebuild 'Rebuild the grant ledger from the audit log alone'
+        }
+        &'onboard;help;state;rebuild'= {
         }
         &'onboard;help;completions'= {
         }

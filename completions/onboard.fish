@@ -43,6 +43,8 @@ complete -c onboard -n "__fish_onboard_needs_command" -f -a "apply" -d 'Apply a 
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "expire" -d 'Revoke every grant whose time has passed, in every client'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "revoke" -d 'Revoke everything an identity, a client or a ticket holds'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "status" -d 'Show who holds what, where, until when, and why'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "audit" -d 'Create the signing key, verify, show and export the audit log'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "state" -d 'Work with the grant ledger'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c onboard -n "__fish_onboard_using_subcommand init" -l library -d 'Also use the bundle library at PATH (relative to the new workspace), e.g. the repository\'s shipped `bundles/` (can be repeated)' -r
@@ -135,6 +137,130 @@ complete -c onboard -n "__fish_onboard_using_subcommand status" -s q -l quiet -d
 complete -c onboard -n "__fish_onboard_using_subcommand status" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand status" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -f -a "init" -d 'Create the audit signing key and write its public key to the audit directory'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -f -a "verify" -d 'Check every chain\'s hash links, signatures, sequence, times and head'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -f -a "show" -d 'Show audit entries, filtered'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -f -a "export" -d 'Export audit entries for SIEMs and auditors'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -f -a "rotate-key" -d 'Replace the signing key, recording the change in every chain'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -l client -d 'Verify only this client\'s chain' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -l pubkey -d 'Trust only this public key file (can be repeated; default: the audit directory\'s `*.pub`)' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -l dir -d 'Verify the audit directory DIR instead of the workspace\'s (no workspace needed)' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l client -d 'Only this client\'s chain' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l identity -d 'Only entries about this identity' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l ticket -d 'Only entries for this ticket' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l since -d 'Only entries at or after this date or time' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l until -d 'Only entries before the end of this date, or before this time' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l kind -d 'Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l dir -d 'Read the audit directory DIR instead of the workspace\'s' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l format -d 'The format' -r -f -a "jsonl\t'The entries as JSON lines, exactly as logged'
+csv\t'One row per entry'
+ocsf\t'OCSF 1.3.0 events (JSON lines) for access changes'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l client -d 'Only this client\'s chain' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l identity -d 'Only entries about this identity' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l ticket -d 'Only entries for this ticket' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only entries at or after this date or time' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only entries before the end of this date, or before this time' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l kind -d 'Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l dir -d 'Read the audit directory DIR instead of the workspace\'s' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create the audit signing key and write its public key to the audit directory'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check every chain\'s hash links, signatures, sequence, times and head'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show audit entries, filtered'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export audit entries for SIEMs and auditors'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "rotate-key" -d 'Replace the signing key, recording the change in every chain'
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -f -a "rebuild" -d 'Rebuild the grant ledger from the audit log alone'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "rebuild" -d 'Rebuild the grant ledger from the audit log alone'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'
@@ -146,12 +272,20 @@ complete -c onboard -n "__fish_onboard_using_subcommand completions" -s q -l qui
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "init" -d 'Create a new workspace'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "validate" -d 'Check every workspace file offline'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "plan" -d 'Show what would change in the clients\' tenants'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "apply" -d 'Apply a fresh plan, or a saved one'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "expire" -d 'Revoke every grant whose time has passed, in every client'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "revoke" -d 'Revoke everything an identity, a client or a ticket holds'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "status" -d 'Show who holds what, where, until when, and why'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "completions" -d 'Print shell completions'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state completions help" -f -a "init" -d 'Create a new workspace'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state completions help" -f -a "validate" -d 'Check every workspace file offline'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state completions help" -f -a "plan" -d 'Show what would change in the clients\' tenants'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state completions help" -f -a "apply" -d 'Apply a fresh plan, or a saved one'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state completions help" -f -a "expire" -d 'Revoke every grant whose time has passed, in every client'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state completions help" -f -a "revoke" -d 'Revoke everything an identity, a client or a ticket holds'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state completions help" -f -a "status" -d 'Show who holds what, where, until when, and why'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state completions help" -f -a "audit" -d 'Create the signing key, verify, show and export the audit log'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state completions help" -f -a "state" -d 'Work with the grant ledger'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state completions help" -f -a "completions" -d 'Print shell completions'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "init" -d 'Create the audit signing key and write its public key to the audit directory'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check every chain\'s hash links, signatures, sequence, times and head'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "show" -d 'Show audit entries, filtered'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "export" -d 'Export audit entries for SIEMs and auditors'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "rotate-key" -d 'Replace the signing key, recording the change in every chain'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "rebuild" -d 'Rebuild the grant ledger from the audit log alone'

@@ -10,6 +10,10 @@ pub const ONBOARD_WORKSPACE: &str = "ONBOARD_WORKSPACE";
 pub const ONBOARD_ACTOR: &str = "ONBOARD_ACTOR";
 /// Overrides the current time (RFC 3339 or `YYYY-MM-DD`), for rehearsals and tests.
 pub const ONBOARD_NOW: &str = "ONBOARD_NOW";
+/// The audit signing key (64 hex characters), for CI; overrides `[audit] key`.
+pub const ONBOARD_AUDIT_KEY: &str = "ONBOARD_AUDIT_KEY";
+/// Test-only: abort the process once this many change intents are on disk.
+pub const ONBOARD_TEST_CRASH_AFTER_INTENTS: &str = "ONBOARD_TEST_CRASH_AFTER_INTENTS";
 /// Turns colour off when set to anything.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// GitHub Actions: the user who triggered the run.
@@ -69,4 +73,14 @@ pub fn now() -> Result<OffsetDateTime, String> {
                 .map_err(|e| format!("{ONBOARD_NOW}: {e}"))
         }
     }
+}
+
+/// Returns whether `ONBOARD_AUDIT_KEY` is set.
+pub fn audit_key_in_env() -> bool {
+    non_empty(ONBOARD_AUDIT_KEY).is_some()
+}
+
+/// Returns the test-only crash point, if set.
+pub fn test_crash_after_intents() -> Option<u64> {
+    non_empty(ONBOARD_TEST_CRASH_AFTER_INTENTS).and_then(|v| v.parse().ok())
 }

@@ -1,16 +1,20 @@
 //! Applying a plan's changes to tenants and recording them in the ledger.
 //!
 //! Tenants are worked on in parallel, each tenant's changes in order. One tenant failing
-//! does not stop the others. The ledger is saved after each tenant, so a crash loses at
-//! most the record of one tenant's changes, which the next plan reconciles.
+//! does not stop the others. Every change's intent is on disk in the audit log before
+//! the change is sent, and its outcome after. The ledger is saved after each tenant, so a
+//! crash loses at most the record of one tenant's changes, which the next plan
+//! reconciles.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use time::OffsetDateTime;
 
 use crate::adapters::{self, Adapter, AdapterError, FailureKind, Outcome};
+use crate::audit::{AuditError, AuditLog, Entry, EntryKind, Phase};
 use crate::model::{GrantRecord, Workspace};
 use crate::plan::{Change, ChangeKind};
 use crate::state::{Ledger, StateDir, StateError, WorkspaceLock};
@@ -57,17 +61,36 @@ pub struct ApplyContext<'a> {
     pub actor: &'a str,
     /// The time recorded for the changes.
     pub now: OffsetDateTime,
+    /// The audit log, open for this run.
+    pub audit: &'a Mutex<AuditLog>,
 }
 
-/// Applies changes (unknown changes are skipped) and updates the ledger. Returns each
-/// change's result in plan order; a ledger write failure is returned as an error after
-/// the tenants have been worked on.
+/// Failures that stop an apply run from recording what it did.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError {
+    /// The ledger could not be written.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The audit log could not be written: changes not yet announced were not sent.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+}
+
+/// Changes announced to the audit log (and synced) at once before being sent: one fsync
+/// per batch rather than per change, and still no change is sent before its intent is on
+/// disk.
+const BATCH: usize = 32;
+
+/// Applies changes (unknown changes are skipped), writing each change's intent to the
+/// audit log before sending it and its outcome after, and updates the ledger. Returns
+/// each change's result in plan order; a ledger or audit write failure is returned as an
+/// error after the tenants have been worked on.
 pub fn apply(
     context: &ApplyContext<'_>,
     ledger: Ledger,
     changes: &[Change],
     progress: &dyn Progress,
-) -> Result<Vec<ChangeResult>, StateError> {
+) -> Result<Vec<ChangeResult>, ExecuteError> {
     let mut by_tenant: BTreeMap<(&str, &str), Vec<&Change>> = BTreeMap::new();
     for change in changes.iter().filter(|c| c.kind != ChangeKind::Unknown) {
         by_tenant
@@ -77,33 +100,104 @@ pub fn apply(
     }
     let groups: Vec<((&str, &str), Vec<&Change>)> = by_tenant.into_iter().collect();
     let ledger = Mutex::new(ledger);
-    let save_error: Mutex<Option<StateError>> = Mutex::new(None);
+    let failure: Mutex<Option<ExecuteError>> = Mutex::new(None);
+    let counter = AtomicU64::new(0);
     progress.start(groups.iter().map(|(_, c)| c.len()).sum());
     let results = crate::workers::map(
         &groups,
         context.workspace.settings.parallelism,
         |((client, tenant), changes)| {
-            let results = apply_tenant(context, client, tenant, changes, progress);
+            let (results, audit_error) =
+                apply_tenant(context, client, tenant, changes, progress, &counter);
             let mut ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
             for result in &results {
                 if result.result.is_ok() {
                     record(&mut ledger, &result.change, context);
                 }
             }
-            if let Err(e) = context.state.save(&ledger, context.lock) {
-                save_error
+            let saved = context
+                .state
+                .save(&ledger, context.lock)
+                .map_err(ExecuteError::from);
+            if let Some(error) = audit_error.map(ExecuteError::from).or(saved.err()) {
+                failure
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert(e);
+                    .get_or_insert(error);
             }
             results
         },
     );
     progress.finish();
-    if let Some(error) = save_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    if let Some(error) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(error);
     }
     Ok(results.into_iter().flatten().collect())
+}
+
+/// Returns the audit entry of a change, without phase or result.
+fn entry_of(change: &Change, id: String) -> Entry {
+    let kind = match change.kind {
+        ChangeKind::Grant => EntryKind::Grant,
+        ChangeKind::Renew => EntryKind::Renew,
+        ChangeKind::Expire => EntryKind::Expire,
+        ChangeKind::Revoke => EntryKind::Revoke,
+        ChangeKind::Drift | ChangeKind::Unknown => EntryKind::Drift,
+    };
+    Entry {
+        kind: Some(kind),
+        change: Some(id),
+        client: Some(change.client.clone()),
+        tenant: Some(change.tenant.clone()),
+        identity: change.identity.clone(),
+        account: change.account.clone(),
+        entitlement: change.entitlement.as_ref().map(ToString::to_string),
+        sources: change.sources.clone(),
+        ticket: change.ticket.clone(),
+        reason: Some(change.reason.clone()),
+        expires_at: change.expires_at.map(crate::model::time::format_instant),
+        ..Entry::default()
+    }
+}
+
+/// Returns the stable code of a failure, as recorded in the audit log.
+pub fn failure_code(kind: FailureKind) -> &'static str {
+    match kind {
+        FailureKind::Unreachable => "unreachable",
+        FailureKind::Denied => "denied",
+        FailureKind::WrongTenant => "wrong-tenant",
+        FailureKind::Malformed => "malformed",
+        FailureKind::NotFound => "not-found",
+        FailureKind::Unsupported => "unsupported",
+        FailureKind::Rejected => "rejected",
+    }
+}
+
+fn outcome_of(mut entry: Entry, result: &Result<Outcome, AdapterError>) -> Entry {
+    entry.phase = Some(Phase::Outcome);
+    match result {
+        Ok(Outcome::Changed) => entry.result = Some("ok".into()),
+        Ok(Outcome::NoChange) => entry.result = Some("unchanged".into()),
+        Err(error) => {
+            entry.result = Some("failed".into());
+            entry.error_code = Some(failure_code(error.kind).into());
+            entry.error = Some(format!("{}: {}", error.operation, error.detail));
+        }
+    }
+    entry
+}
+
+/// Writes entries to a client's chain and syncs them to disk.
+fn write_entries(
+    context: &ApplyContext<'_>,
+    chain: &str,
+    entries: Vec<Entry>,
+) -> Result<(), AuditError> {
+    let mut audit = context.audit.lock().unwrap_or_else(|e| e.into_inner());
+    for entry in entries {
+        audit.append(chain, entry)?;
+    }
+    audit.sync()
 }
 
 fn apply_tenant(
@@ -112,8 +206,19 @@ fn apply_tenant(
     tenant_name: &str,
     changes: &[&Change],
     progress: &dyn Progress,
-) -> Vec<ChangeResult> {
+    counter: &AtomicU64,
+) -> (Vec<ChangeResult>, Option<AuditError>) {
     let name = format!("{client_id}/{tenant_name}");
+    let run = context
+        .audit
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .run_id()
+        .to_string();
+    let ids: Vec<String> = changes
+        .iter()
+        .map(|_| format!("{run}-{}", counter.fetch_add(1, Ordering::Relaxed) + 1))
+        .collect();
     let adapter: Result<Box<dyn Adapter>, AdapterError> = (|| {
         let client = context.workspace.clients.get(client_id).ok_or_else(|| {
             AdapterError::new(
@@ -137,12 +242,12 @@ fn apply_tenant(
         adapter.verify_tenant()?;
         Ok(adapter)
     })();
-    let mut adapter = match adapter {
-        Ok(adapter) => adapter,
-        Err(error) => {
-            return changes
+    let fail_all =
+        |changes: &[&Change], ids: &[String], error: AdapterError| -> Vec<ChangeResult> {
+            changes
                 .iter()
-                .map(|change| {
+                .zip(ids)
+                .map(|(change, _)| {
                     let result = Err(error.clone());
                     progress.advance(change, &result);
                     ChangeResult {
@@ -150,20 +255,81 @@ fn apply_tenant(
                         result,
                     }
                 })
+                .collect()
+        };
+    let mut adapter = match adapter {
+        Ok(adapter) => adapter,
+        Err(error) => {
+            // Nothing is sent: record the failures as outcomes without intents.
+            let results = fail_all(changes, &ids, error);
+            let entries = results
+                .iter()
+                .zip(&ids)
+                .map(|(r, id)| outcome_of(entry_of(&r.change, id.clone()), &r.result))
                 .collect();
+            let audit_error = write_entries(context, client_id, entries).err();
+            return (results, audit_error);
         }
     };
-    changes
-        .iter()
-        .map(|change| {
+    let mut results = Vec::with_capacity(changes.len());
+    for (batch, batch_ids) in changes.chunks(BATCH).zip(ids.chunks(BATCH)) {
+        let intents = batch
+            .iter()
+            .zip(batch_ids)
+            .map(|(change, id)| {
+                let mut entry = entry_of(change, id.clone());
+                entry.phase = Some(Phase::Intent);
+                entry
+            })
+            .collect();
+        if let Err(error) = write_entries(context, client_id, intents) {
+            let done = results.len();
+            let unsent = AdapterError::new(
+                &name,
+                "apply",
+                FailureKind::Rejected,
+                "the audit log could not be written, so the change was not sent",
+            );
+            results.extend(fail_all(&changes[done..], &ids[done..], unsent));
+            return (results, Some(error));
+        }
+        crash_switch(batch.len());
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (change, id) in batch.iter().zip(batch_ids) {
             let result = apply_one(adapter.as_mut(), &name, change);
             progress.advance(change, &result);
-            ChangeResult {
+            outcomes.push(outcome_of(entry_of(change, id.clone()), &result));
+            results.push(ChangeResult {
                 change: (*change).clone(),
                 result,
-            }
-        })
-        .collect()
+            });
+        }
+        if let Err(error) = write_entries(context, client_id, outcomes) {
+            let done = results.len();
+            let unsent = AdapterError::new(
+                &name,
+                "apply",
+                FailureKind::Rejected,
+                "the audit log could not be written, so the change was not sent",
+            );
+            results.extend(fail_all(&changes[done..], &ids[done..], unsent));
+            return (results, Some(error));
+        }
+    }
+    (results, None)
+}
+
+/// Test-only fault switch: with `ONBOARD_TEST_CRASH_AFTER_INTENTS=N`, the process aborts
+/// once N intents are on disk and before their changes are sent, as a crash would.
+fn crash_switch(announced: usize) {
+    static ANNOUNCED: AtomicU64 = AtomicU64::new(0);
+    let Some(limit) = crate::env::test_crash_after_intents() else {
+        return;
+    };
+    let total = ANNOUNCED.fetch_add(announced as u64, Ordering::SeqCst) + announced as u64;
+    if total >= limit {
+        std::process::abort();
+    }
 }
 
 fn apply_one(

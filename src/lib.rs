@@ -9,6 +9,7 @@
 
 pub mod adapters;
 pub mod atomic_file;
+pub mod audit;
 pub mod cli;
 pub mod env;
 pub mod execute;
@@ -74,6 +75,10 @@ fn status_of(error: &anyhow::Error) -> ExitStatus {
         }
         if let Some(state::StateError::Locked { .. }) = cause.downcast_ref::<state::StateError>() {
             return ExitStatus::Locked;
+        }
+        if let Some(audit::AuditError::Tampered { .. }) = cause.downcast_ref::<audit::AuditError>()
+        {
+            return ExitStatus::AuditTampered;
         }
     }
     ExitStatus::Failure

@@ -1,12 +1,15 @@
 //! `onboard apply`: apply a fresh plan, or a saved one, to the tenants.
 
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Mutex;
 
 use anyhow::Context;
 use clap::Args;
 
 use super::GlobalArgs;
 use super::session::{Session, apply_status};
+use crate::audit::{AuditLog, Entry, EntryKind};
 use crate::execute::{self, ApplyContext, ChangeResult};
 use crate::exit::ExitStatus;
 use crate::plan::{ChangeKind, Plan};
@@ -60,7 +63,18 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
             session.plan(&clients, &ledger, &[])
         }
     };
-    execute_plan(&session, &lock, ledger, &plan, args.yes, args.prune)
+    execute_plan(
+        &session,
+        &lock,
+        ledger,
+        &plan,
+        &Run {
+            command: "apply",
+            yes: args.yes,
+            prune: args.prune,
+            preface: Vec::new(),
+        },
+    )
 }
 
 fn load_saved(session: &Session, path: &Path, ledger_fingerprint: &str) -> anyhow::Result<Plan> {
@@ -97,15 +111,28 @@ fn load_saved(session: &Session, path: &Path, ledger_fingerprint: &str) -> anyho
     Ok(document.plan())
 }
 
-/// Shows the actionable part of a plan, confirms, applies it and reports the results.
+/// How an apply-like command runs a plan.
+pub(super) struct Run {
+    /// The command, as recorded in the audit log.
+    pub command: &'static str,
+    /// Apply without confirmation.
+    pub yes: bool,
+    /// Also apply drift.
+    pub prune: bool,
+    /// Entries to write to the audit log before the changes (chain, entry).
+    pub preface: Vec<(String, Entry)>,
+}
+
+/// Shows the actionable part of a plan, confirms, applies it with write-ahead audit
+/// entries and reports the results.
 pub(super) fn execute_plan(
     session: &Session,
     lock: &WorkspaceLock,
     ledger: Ledger,
     plan: &Plan,
-    yes: bool,
-    prune: bool,
+    run: &Run,
 ) -> anyhow::Result<ExitStatus> {
+    let (yes, prune) = (run.yes, run.prune);
     let printer = &session.printer;
     for warning in &plan.warnings {
         printer.warn(warning);
@@ -136,7 +163,33 @@ pub(super) fn execute_plan(
             "{drift} drift change(s) left alone: pass `--prune` to revoke them."
         ));
     }
+    // Changes an earlier run announced but never finished (a crash): this run's plan has
+    // re-read the tenants, so it shows what is left; the audit log records that.
+    let mut interrupted: Vec<(String, usize)> = Vec::new();
+    let clients: BTreeSet<&str> = plan.changes.iter().map(|c| c.client.as_str()).collect();
+    for client in session
+        .workspace
+        .clients
+        .keys()
+        .filter(|c| clients.is_empty() || clients.contains(c.as_str()))
+    {
+        let dangling = crate::audit::writer::peek_dangling(&session.audit_dir(), client)?;
+        if !dangling.is_empty() {
+            interrupted.push((client.clone(), dangling.len()));
+        }
+    }
+    let needs_audit =
+        !actionable.changes.is_empty() || !run.preface.is_empty() || !interrupted.is_empty();
+    let audit = if needs_audit {
+        Some(session.audit_log(run.command)?)
+    } else {
+        None
+    };
     if actionable.changes.is_empty() {
+        if let Some(mut audit) = audit {
+            record_preface(&mut audit, run, &interrupted)?;
+            audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
+        }
         printer.status("Nothing to apply: the tenants match the workspace.");
         if printer.format == OutputFormat::Json {
             printer.data(&to_json(&apply_document(&[])))?;
@@ -152,6 +205,35 @@ pub(super) fn execute_plan(
             return Err(UserError::new("cancelled: nothing was changed").into());
         }
     }
+    let mut audit = audit.expect("opened when there are changes");
+    record_preface(&mut audit, run, &interrupted)?;
+    for client in &clients {
+        let mine: Vec<_> = actionable
+            .changes
+            .iter()
+            .filter(|c| c.client == *client)
+            .cloned()
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let summary = Plan {
+            changes: mine,
+            warnings: Vec::new(),
+        }
+        .summary();
+        audit.append(
+            client,
+            Entry {
+                kind: Some(EntryKind::Plan),
+                client: Some(client.to_string()),
+                detail: Some(serde_json::to_value(summary)?),
+                ..Entry::default()
+            },
+        )?;
+    }
+    audit.sync()?;
+    let audit = Mutex::new(audit);
     let context = ApplyContext {
         workspace: &session.workspace,
         root: &session.root,
@@ -159,10 +241,15 @@ pub(super) fn execute_plan(
         lock,
         actor: &session.actor,
         now: session.now,
+        audit: &audit,
     };
     let progress = ApplyProgress::new(printer.progress);
     let results = execute::apply(&context, ledger, &actionable.changes, &progress)?;
     let document = apply_document(&results);
+    audit
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .finish(serde_json::json!({ "applied": document.applied, "unchanged": document.unchanged, "failed": document.failed }))?;
     match printer.format {
         OutputFormat::Json => printer.data(&to_json(&document))?,
         OutputFormat::Table | OutputFormat::Markdown => {
@@ -179,6 +266,25 @@ pub(super) fn execute_plan(
         }
     }
     Ok(apply_status(document.failed, unknown.len()))
+}
+
+/// Writes the run's preface entries and closes interrupted changes of earlier runs.
+fn record_preface(
+    audit: &mut AuditLog,
+    run: &Run,
+    interrupted: &[(String, usize)],
+) -> anyhow::Result<()> {
+    for (chain, entry) in &run.preface {
+        audit.append(chain, entry.clone())?;
+    }
+    for (client, _) in interrupted {
+        audit.reconcile(
+            client,
+            "this run re-read the tenant; its plan shows what was left",
+        )?;
+    }
+    audit.sync()?;
+    Ok(())
 }
 
 fn apply_document(results: &[ChangeResult]) -> ApplyDocument {

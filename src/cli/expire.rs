@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::GlobalArgs;
-use super::apply::execute_plan;
+use super::apply::{Run, execute_plan};
 use super::session::Session;
 use crate::exit::ExitStatus;
 use crate::plan::{ChangeKind, Plan};
@@ -45,5 +45,11 @@ pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitS
             ExitStatus::Success
         });
     }
-    execute_plan(&session, &lock, ledger, &plan, true, false)
+    let run = Run {
+        command: "expire",
+        yes: true,
+        prune: false,
+        preface: Vec::new(),
+    };
+    execute_plan(&session, &lock, ledger, &plan, &run)
 }

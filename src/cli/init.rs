@@ -71,9 +71,11 @@ tenants:
 ";
 
 const GITIGNORE: &str = "\
-# Written by onboard: the lock of a running apply, and local `file` tenants.
+# Written by onboard: the lock of a running apply, local `file` tenants, and the audit
+# signing key (keep it out of git; `audit/*.pub` and the logs belong in git).
 /state/onboard.lock
 /tenants/
+/.onboard/
 ";
 
 pub(super) fn run(global: &GlobalArgs, args: InitArgs) -> anyhow::Result<ExitStatus> {

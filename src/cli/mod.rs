@@ -2,12 +2,14 @@
 //! each with its clap `Args` and its `run` function.
 
 mod apply;
+mod audit;
 pub mod completions;
 mod expire;
 mod init;
 mod plan;
 mod revoke;
 mod session;
+mod state;
 mod status;
 mod validate;
 
@@ -98,6 +100,10 @@ pub enum Command {
     Revoke(revoke::RevokeArgs),
     /// Show who holds what, where, until when, and why
     Status(status::StatusArgs),
+    /// Create the signing key, verify, show and export the audit log
+    Audit(audit::AuditArgs),
+    /// Work with the grant ledger
+    State(state::StateArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
 }
@@ -113,6 +119,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Expire(args) => expire::run(global, args),
         Command::Revoke(args) => revoke::run(global, args),
         Command::Status(args) => status::run(global, args),
+        Command::Audit(args) => audit::run(global, args),
+        Command::State(args) => state::run(global, args),
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -4,8 +4,9 @@
 use clap::{ArgGroup, Args};
 
 use super::GlobalArgs;
-use super::apply::execute_plan;
+use super::apply::{Run, execute_plan};
 use super::session::Session;
+use crate::audit::{Entry, EntryKind, WORKSPACE_CHAIN};
 use crate::exit::ExitStatus;
 use crate::model::{Block, BlockScope};
 use crate::plan::{Change, ChangeKind, Plan};
@@ -64,6 +65,9 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
             ));
             return Ok(ExitStatus::Success);
         }
+        let mut audit = session.audit_log("revoke")?;
+        audit.append(WORKSPACE_CHAIN, revocation_entry(scope, &value, "lift"))?;
+        audit.finish(serde_json::json!({ "lifted": 1 }))?;
         session.state.save(&ledger, &lock)?;
         session.printer.status(&format!(
             "Lifted the revocation of {} `{value}`: the next `onboard apply` grants what the workspace declares.",
@@ -123,7 +127,28 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
         // Recorded before any tenant is touched, so a crash cannot let the access return.
         session.state.save(&ledger, &lock)?;
     }
-    execute_plan(&session, &lock, ledger, &plan, args.yes, true)
+    let run = Run {
+        command: "revoke",
+        yes: args.yes,
+        prune: true,
+        preface: vec![(
+            WORKSPACE_CHAIN.to_string(),
+            revocation_entry(scope, &value, "revoke"),
+        )],
+    };
+    execute_plan(&session, &lock, ledger, &plan, &run)
+}
+
+/// Returns the audit entry recording a revocation of a scope, or its lifting.
+fn revocation_entry(scope: BlockScope, value: &str, action: &str) -> Entry {
+    Entry {
+        kind: Some(EntryKind::Revocation),
+        identity: (scope == BlockScope::Identity).then(|| value.to_string()),
+        client: (scope == BlockScope::Client).then(|| value.to_string()),
+        ticket: (scope == BlockScope::Ticket).then(|| value.to_string()),
+        detail: Some(serde_json::json!({ "scope": scope, "value": value, "action": action })),
+        ..Entry::default()
+    }
 }
 
 fn in_scope(change: &Change, scope: BlockScope, value: &str) -> bool {

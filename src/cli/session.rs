@@ -9,6 +9,7 @@ use anyhow::Context;
 use time::OffsetDateTime;
 
 use super::GlobalArgs;
+use crate::audit::{AuditError, AuditKey, AuditLog, KeySource};
 use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
 use crate::model::{Block, Client, Diagnostic, Workspace};
@@ -119,6 +120,63 @@ impl Session {
                 error
             }
         })
+    }
+
+    /// Returns the audit directory.
+    pub fn audit_dir(&self) -> PathBuf {
+        self.root.join(&self.workspace.settings.audit_dir)
+    }
+
+    /// Returns where the audit signing key comes from: `ONBOARD_AUDIT_KEY` when set,
+    /// else `[audit] key` (file paths relative to the workspace root).
+    pub fn key_source(&self) -> KeySource {
+        if crate::env::audit_key_in_env() {
+            return KeySource::Env(crate::env::ONBOARD_AUDIT_KEY.to_string());
+        }
+        let configured = &self.workspace.settings.audit_key;
+        match configured.split_once(':') {
+            Some(("env", var)) => KeySource::Env(var.to_string()),
+            Some((_, path)) => KeySource::File(self.root.join(path)),
+            None => KeySource::File(self.root.join(configured)),
+        }
+    }
+
+    /// Opens the audit log for a run of `command`. A workspace whose audit log has no
+    /// public key yet and whose key file does not exist gets a new key on first use.
+    pub fn audit_log(&self, command: &str) -> anyhow::Result<AuditLog> {
+        let source = self.key_source();
+        let dir = self.audit_dir();
+        let key = match AuditKey::load(&source)? {
+            Some(key) => key,
+            None => {
+                let (publics, _) = crate::audit::key::read_publics(&dir)?;
+                if !publics.is_empty() {
+                    return Err(AuditError::NoKey {
+                        detail: format!(
+                            "`{}` does not exist, but the audit log in {} is signed with key(s) {}",
+                            source.describe(),
+                            dir.display(),
+                            publics
+                                .iter()
+                                .map(|(id, _)| format!("`{id}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    }
+                    .into());
+                }
+                let key = AuditKey::generate()?;
+                key.store(&source)?;
+                self.printer.status(&format!(
+                    "Created the audit signing key `{}` in `{}`; its public key is in {}.",
+                    key.id,
+                    source.describe(),
+                    dir.display()
+                ));
+                key
+            }
+        };
+        Ok(AuditLog::open(&dir, key, &self.actor, command)?)
     }
 
     /// Reads the ledger and its fingerprint.

@@ -124,12 +124,13 @@ pub(crate) fn check_id(origin: &Origin, field: &str, value: &str) -> Option<Diag
     })
 }
 
-/// Checks that an id is lowercase letters, digits and `-`, starting with a letter or digit.
+/// Checks that an id is lowercase letters, digits, `-` and `_`, starting with a letter or
+/// digit (names starting with `_` are onboard's own, e.g. the `_workspace` audit chain).
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-        && !id.starts_with('-')
+        && !id.starts_with(['-', '_'])
 }

@@ -20,6 +20,8 @@ pub struct Settings {
     pub policy_file: String,
     /// Tenants worked on at once.
     pub parallelism: usize,
+    /// Where the audit signing key is kept (`file:PATH` or `env:VAR`), as written.
+    pub audit_key: String,
 }
 
 impl Default for Settings {
@@ -30,6 +32,7 @@ impl Default for Settings {
             audit_dir: "audit".into(),
             policy_file: "policy.yaml".into(),
             parallelism: 4,
+            audit_key: "file:.onboard/audit.key".into(),
         }
     }
 }
@@ -41,6 +44,14 @@ struct RawSettings {
     paths: RawPaths,
     #[serde(default)]
     apply: RawApply,
+    #[serde(default)]
+    audit: RawAudit,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAudit {
+    key: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -71,12 +82,34 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         let message = error.message().trim().to_string();
         let diagnostic = Diagnostic::new(origin, message.clone());
         if message.starts_with("unknown field") {
-            diagnostic.hint("`onboard.toml` has the sections `[paths]` (bundles, state, audit, policy) and `[apply]` (parallelism)")
+            diagnostic.hint("`onboard.toml` has the sections `[paths]` (bundles, state, audit, policy), `[apply]` (parallelism) and `[audit]` (key)")
         } else {
             diagnostic
         }
     })?;
     let defaults = Settings::default();
+    if let Some(key) = &raw.audit.key {
+        let valid = key
+            .strip_prefix("file:")
+            .is_some_and(|p| !p.trim().is_empty())
+            || key.strip_prefix("env:").is_some_and(|v| {
+                !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            });
+        if !valid {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("key"))
+                .map_or(0, |i| i as u64 + 1);
+            return Err(Diagnostic::new(
+                Origin::at(path, line, 1),
+                "the audit key source is not `file:PATH` or `env:VAR`",
+            )
+            .field("audit.key")
+            .hint("write e.g. `key = \"file:.onboard/audit.key\"`; never the key itself"));
+        }
+    }
     let parallelism = match raw.apply.parallelism {
         None => defaults.parallelism,
         Some(n @ 1..=64) => n as usize,
@@ -99,6 +132,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         audit_dir: raw.paths.audit.unwrap_or(defaults.audit_dir),
         policy_file: raw.paths.policy.unwrap_or(defaults.policy_file),
         parallelism,
+        audit_key: raw.audit.key.unwrap_or(defaults.audit_key),
     })
 }
 

@@ -2,6 +2,7 @@
 //! workspace: exit codes, files written, tenant state, and snapshots of what users read.
 
 mod apply;
+mod audit;
 mod completions;
 mod expire;
 mod plan;

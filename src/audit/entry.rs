@@ -1,0 +1,217 @@
+//! Audit entries and their line format.
+//!
+//! A line is the entry serialised as JSON with `sig` last:
+//! `{"seq":…,…,"prev":"…","key":"…","sig":"…"}`. The signature covers the line without
+//! its `,"sig":"…"` member; the chain hash of a line is SHA-256 over the whole line.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The previous-hash of a chain's first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    /// The first entry of a chain: names the chain and the key.
+    ChainStart,
+    /// A run of a state-changing command started.
+    RunStart,
+    /// A run finished.
+    RunFinish,
+    /// A plan was made.
+    Plan,
+    /// Access granted.
+    Grant,
+    /// Access renewed.
+    Renew,
+    /// Access ended because its time passed.
+    Expire,
+    /// Access revoked.
+    Revoke,
+    /// Access held outside onboard was found, or removed with `--prune`.
+    Drift,
+    /// A policy rule denied a grant or request.
+    Denial,
+    /// A request was approved.
+    Approval,
+    /// Just-in-time access was requested.
+    Elevation,
+    /// Emergency access was used.
+    BreakGlass,
+    /// A post-use review was closed.
+    Review,
+    /// A scope (identity, client, ticket) was revoked, or a revocation lifted.
+    Revocation,
+    /// An interrupted change (intent without outcome) was reconciled.
+    Reconcile,
+    /// The signing key was replaced; signed by the old key, naming the new one.
+    KeyRotation,
+    /// A signed checkpoint: binds every entry before it.
+    Checkpoint,
+}
+
+impl EntryKind {
+    /// Returns the kind's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::ChainStart => "chain-start",
+            EntryKind::RunStart => "run-start",
+            EntryKind::RunFinish => "run-finish",
+            EntryKind::Plan => "plan",
+            EntryKind::Grant => "grant",
+            EntryKind::Renew => "renew",
+            EntryKind::Expire => "expire",
+            EntryKind::Revoke => "revoke",
+            EntryKind::Drift => "drift",
+            EntryKind::Denial => "denial",
+            EntryKind::Approval => "approval",
+            EntryKind::Elevation => "elevation",
+            EntryKind::BreakGlass => "break-glass",
+            EntryKind::Review => "review",
+            EntryKind::Revocation => "revocation",
+            EntryKind::Reconcile => "reconcile",
+            EntryKind::KeyRotation => "key-rotation",
+            EntryKind::Checkpoint => "checkpoint",
+        }
+    }
+
+    /// Returns whether entries of this kind change a tenant.
+    pub fn is_change(self) -> bool {
+        matches!(
+            self,
+            EntryKind::Grant
+                | EntryKind::Renew
+                | EntryKind::Expire
+                | EntryKind::Revoke
+                | EntryKind::Drift
+        )
+    }
+}
+
+/// For changes: written before the change is sent, or after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// About to send the change.
+    Intent,
+    /// The change's result.
+    Outcome,
+}
+
+/// One audit entry. Fields are written in this order; absent ones are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Position in the chain, from 1.
+    pub seq: u64,
+    /// UTC time, `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    pub ts: String,
+    /// The chain: a client id or `_workspace`.
+    pub chain: String,
+    /// What is recorded.
+    pub kind: Option<EntryKind>,
+    /// Intent or outcome, for changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+    /// The run that wrote it.
+    pub run: String,
+    /// Who acted: the technician, the CI identity, or the OS user.
+    pub actor: String,
+    /// Ties an intent to its outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
+    /// Client id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// Tenant name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// Identity id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Account in the tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Entitlement, `KIND:NAME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entitlement: Option<String>,
+    /// What asked for it: `bundle:ID`, `exception:ID`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+    /// Ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// Reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// End of the access, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// `ok`, `unchanged` or `failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    /// For failures: a stable code (`unreachable`, `denied`, `not-found`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// For failures: the message (never a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Kind-specific detail (plan summary, checkpoint, key rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
+    /// SHA-256 (hex) of the previous line, or 64 zeros for the first.
+    pub prev: String,
+    /// Id of the signing key.
+    pub key: String,
+}
+
+/// The marker that starts the signature member at the end of a line.
+pub const SIG_MARKER: &str = ",\"sig\":\"";
+
+/// Splits a line into the signed body (with its closing brace restored) and the hex
+/// signature; `None` when the line has no signature member.
+pub fn split_signature(line: &str) -> Option<(String, &str)> {
+    let at = line.rfind(SIG_MARKER)?;
+    let sig = line[at + SIG_MARKER.len()..].strip_suffix("\"}")?;
+    Some((format!("{}}}", &line[..at]), sig))
+}
+
+/// Returns the hex SHA-256 of a line.
+pub fn line_hash(line: &[u8]) -> String {
+    hex::encode(Sha256::digest(line))
+}
+
+/// Returns the current time as written in entries, or the given instant.
+pub fn timestamp(instant: time::OffsetDateTime) -> String {
+    let utc = instant.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        utc.year(),
+        u8::from(utc.month()),
+        utc.day(),
+        utc.hour(),
+        utc.minute(),
+        utc.second(),
+        utc.millisecond()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_member_splits_off() {
+        let (body, sig) = split_signature(r#"{"seq":1,"key":"k","sig":"abcd"}"#).unwrap();
+        assert_eq!(body, r#"{"seq":1,"key":"k"}"#);
+        assert_eq!(sig, "abcd");
+        assert!(split_signature(r#"{"seq":1}"#).is_none());
+    }
+
+    #[test]
+    fn timestamps_are_fixed_width() {
+        let t = time::macros::datetime!(2026-01-02 03:04:05.006 UTC);
+        assert_eq!(timestamp(t), "2026-01-02T03:04:05.006Z");
+    }
+}

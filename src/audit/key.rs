@@ -1,0 +1,269 @@
+//! The audit signing key: where it comes from, and the public keys auditors get.
+//!
+//! The private key is a 32-byte Ed25519 seed written as 64 hex characters. It comes from
+//! `ONBOARD_AUDIT_KEY` (CI), or from the source `onboard.toml` names under
+//! `[audit] key`: `file:PATH` (0600 or stricter) or `env:VAR`. Public keys are written as
+//! `audit/<key-id>.pub` (`ed25519 <hex>`), one per key ever used, for auditors.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+use super::AuditError;
+use crate::atomic_file;
+
+/// Where the signing key is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// An environment variable holding the hex seed.
+    Env(String),
+    /// A file holding the hex seed, readable by its owner only.
+    File(PathBuf),
+}
+
+impl KeySource {
+    /// Returns the source as written in settings and messages.
+    pub fn describe(&self) -> String {
+        match self {
+            KeySource::Env(var) => format!("env:{var}"),
+            KeySource::File(path) => format!("file:{}", path.display()),
+        }
+    }
+}
+
+/// A loaded signing key and its id.
+pub struct AuditKey {
+    signing: SigningKey,
+    /// The key's id: the first 16 hex characters of SHA-256 over the public key.
+    pub id: String,
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuditKey({}, [redacted])", self.id)
+    }
+}
+
+/// Returns the id of a public key.
+pub fn key_id(public: &VerifyingKey) -> String {
+    hex::encode(Sha256::digest(public.as_bytes()))[..16].to_string()
+}
+
+impl AuditKey {
+    /// Generates a new random key.
+    pub fn generate() -> Result<Self, AuditError> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| AuditError::NoKey {
+            detail: format!("the system random generator failed: {e}"),
+        })?;
+        Ok(Self::from_seed(seed))
+    }
+
+    /// Returns the key for a seed.
+    pub fn from_seed(seed: [u8; 32]) -> Self {
+        let signing = SigningKey::from_bytes(&seed);
+        let id = key_id(&signing.verifying_key());
+        AuditKey { signing, id }
+    }
+
+    fn parse(text: &str, source: &KeySource) -> Result<Self, AuditError> {
+        let bad = |detail: &str| AuditError::BadKey {
+            source_name: source.describe(),
+            detail: detail.into(),
+        };
+        let bytes = hex::decode(text.trim()).map_err(|_| bad("it is not hex"))?;
+        let seed: [u8; 32] = bytes.try_into().map_err(|_| bad("it is not 32 bytes"))?;
+        Ok(Self::from_seed(seed))
+    }
+
+    /// Returns the key for a hex seed held in memory.
+    pub fn load_hex(text: &str) -> Result<Self, AuditError> {
+        Self::parse(text, &KeySource::Env("(generated)".into()))
+    }
+
+    /// Returns the seed as hex, for storing.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.signing.to_bytes())
+    }
+
+    /// Returns the public key.
+    pub fn public(&self) -> VerifyingKey {
+        self.signing.verifying_key()
+    }
+
+    /// Signs a message, returning the signature as hex.
+    pub fn sign(&self, message: &[u8]) -> String {
+        hex::encode(self.signing.sign(message).to_bytes())
+    }
+
+    /// Loads the key from `source`; `Ok(None)` when a file source does not exist yet.
+    pub fn load(source: &KeySource) -> Result<Option<Self>, AuditError> {
+        match source {
+            KeySource::Env(var) => match std::env::var(var) {
+                Ok(text) if !text.trim().is_empty() => Self::parse(&text, source).map(Some),
+                _ => Err(AuditError::NoKey {
+                    detail: format!("`{var}` is not set"),
+                }),
+            },
+            KeySource::File(path) => {
+                let text = match fs::read_to_string(path) {
+                    Ok(text) => text,
+                    Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+                    Err(source) => {
+                        return Err(AuditError::Io {
+                            action: "read",
+                            path: path.clone(),
+                            source,
+                        });
+                    }
+                };
+                check_private(path)?;
+                Self::parse(&text, source).map(Some)
+            }
+        }
+    }
+
+    /// Stores the key in a file source with 0600 permissions.
+    pub fn store(&self, source: &KeySource) -> Result<(), AuditError> {
+        match source {
+            KeySource::File(path) => write_private(path, format!("{}\n", self.to_hex()).as_bytes())
+                .map_err(|source| AuditError::Io {
+                    action: "write",
+                    path: path.clone(),
+                    source,
+                }),
+            KeySource::Env(var) => Err(AuditError::NoKey {
+                detail: format!(
+                    "a key cannot be stored in the environment variable `{var}`: set it yourself"
+                ),
+            }),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    fs::rename(tmp, path)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    atomic_file::write(path, bytes)
+}
+
+#[cfg(unix)]
+fn check_private(path: &Path) -> Result<(), AuditError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path)
+        .map_err(|source| AuditError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(AuditError::BadKey {
+            source_name: format!("file:{}", path.display()),
+            detail: format!(
+                "its permissions are {:o}; others may read it (run `chmod 600 {}`)",
+                mode & 0o777,
+                path.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &Path) -> Result<(), AuditError> {
+    Ok(())
+}
+
+/// Parses a public key file's text (`ed25519 <hex>`).
+pub fn parse_public(text: &str) -> Option<VerifyingKey> {
+    let hex_key = text.trim().strip_prefix("ed25519 ")?;
+    let bytes: [u8; 32] = hex::decode(hex_key.trim()).ok()?.try_into().ok()?;
+    VerifyingKey::from_bytes(&bytes).ok()
+}
+
+/// Formats a public key file's text.
+pub fn format_public(key: &VerifyingKey) -> String {
+    format!("ed25519 {}\n", hex::encode(key.as_bytes()))
+}
+
+/// Writes `audit/<key-id>.pub` for a key.
+pub fn write_public(dir: &Path, key: &VerifyingKey) -> Result<PathBuf, AuditError> {
+    let path = dir.join(format!("{}.pub", key_id(key)));
+    atomic_file::write(&path, format_public(key).as_bytes()).map_err(|source| AuditError::Io {
+        action: "write",
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+/// Public keys by key id, as read from a directory.
+pub type PublicKeys = Vec<(String, VerifyingKey)>;
+
+/// Reads every `*.pub` in a directory, by key id; files that are not public keys are
+/// returned in the second list for the caller to report.
+pub fn read_publics(dir: &Path) -> Result<(PublicKeys, Vec<PathBuf>), AuditError> {
+    let mut keys = Vec::new();
+    let mut bad = Vec::new();
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok((keys, bad)),
+        Err(source) => {
+            return Err(AuditError::Io {
+                action: "read",
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pub"))
+    {
+        match fs::read_to_string(&path)
+            .ok()
+            .as_deref()
+            .and_then(parse_public)
+        {
+            Some(key) => keys.push((key_id(&key), key)),
+            None => bad.push(path),
+        }
+    }
+    Ok((keys, bad))
+}
+
+/// Verifies a hex signature over a message.
+pub fn verify_hex(key: &VerifyingKey, message: &[u8], signature_hex: &str) -> bool {
+    let Ok(bytes) = hex::decode(signature_hex) else {
+        return false;
+    };
+    let Ok(bytes): Result<[u8; 64], _> = bytes.try_into() else {
+        return false;
+    };
+    key.verify(message, &Signature::from_bytes(&bytes)).is_ok()
+}

@@ -1,0 +1,97 @@
+//! The signed, tamper-evident audit log.
+//!
+//! One chain per client (`audit/<client>.jsonl`) and one for events that belong to no
+//! client (`audit/_workspace.jsonl`), so an auditor can be given one client's evidence
+//! alone. Each line is a JSON entry carrying its sequence number, the SHA-256 of the
+//! previous line, the id of the signing key and an Ed25519 signature over the line.
+//! Every run ends with a signed checkpoint entry, also written to `audit/<chain>.head`,
+//! so a truncated tail is detectable.
+//!
+//! Verification checks every hash link, sequence number and time, the signatures of
+//! checkpoints and key rotations and of every entry after the last checkpoint (entries
+//! before it are bound to a signed checkpoint by the hash chain), and the head file.
+//! This module owns the format; it never prints.
+
+pub mod entry;
+pub mod export;
+pub mod key;
+pub mod replay;
+pub mod verify;
+pub mod writer;
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+pub use entry::{Entry, EntryKind, Phase};
+pub use key::{AuditKey, KeySource};
+pub use writer::{AuditLog, ChainWriter};
+
+/// The chain of events that belong to no client.
+pub const WORKSPACE_CHAIN: &str = "_workspace";
+
+/// Failures of the audit log (other than tampering, which `verify` reports).
+#[derive(Debug, Error)]
+pub enum AuditError {
+    /// A file could not be read or written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// No signing key is available.
+    #[error("no audit signing key: {detail}")]
+    NoKey {
+        /// Why, naming the source tried (never a secret).
+        detail: String,
+    },
+    /// The signing key is not valid.
+    #[error("the audit signing key from `{source_name}` is not valid: {detail}")]
+    BadKey {
+        /// The key source, e.g. `env:ONBOARD_AUDIT_KEY`.
+        source_name: String,
+        /// What is wrong (never the key).
+        detail: String,
+    },
+    /// The signing key is not one the workspace's public keys vouch for.
+    #[error("the audit signing key `{key_id}` is not among the workspace's public keys in {}", dir.display())]
+    UnknownKey {
+        /// The key's id.
+        key_id: String,
+        /// The audit directory.
+        dir: PathBuf,
+    },
+    /// The chain's tail does not verify: appending would bless a forged entry.
+    #[error("the audit chain `{chain}` does not verify at line {line}: {detail}")]
+    Tampered {
+        /// The chain.
+        chain: String,
+        /// The first bad line.
+        line: u64,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl AuditError {
+    /// Returns what would fix the problem.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            AuditError::NoKey { .. } => Some(
+                "create one with `onboard audit init`, or in CI set `ONBOARD_AUDIT_KEY` to the key's hex seed".into(),
+            ),
+            AuditError::BadKey { .. } => Some("the key is 64 hex characters (a 32-byte Ed25519 seed)".into()),
+            AuditError::UnknownKey { .. } => Some(
+                "use the workspace's key, or rotate keys with `onboard audit rotate-key` using the current one".into(),
+            ),
+            AuditError::Tampered { .. } => Some(
+                "run `onboard audit verify` for the full report; nothing was written to the log".into(),
+            ),
+            AuditError::Io { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Rebuilding the grant ledger from the audit log alone.
+
+use std::path::Path;
+
+use super::AuditError;
+use super::entry::{Entry, EntryKind, Phase};
+use super::verify::chains;
+use crate::model::{Block, BlockScope, Entitlement, GrantRecord};
+
+/// Reads every entry of a chain, in order.
+pub fn read_entries(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> {
+    let path = super::writer::chain_path(dir, chain);
+    let text = std::fs::read_to_string(&path).map_err(|source| AuditError::Io {
+        action: "read",
+        path: path.clone(),
+        source,
+    })?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| AuditError::Tampered {
+                chain: chain.to_string(),
+                line: i as u64 + 1,
+                detail: format!("not a valid entry: {e}"),
+            })
+        })
+        .collect()
+}
+
+fn instant(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// Replays every chain's successful changes and revocations into grants and blocks.
+/// The caller verifies the chains first.
+pub fn rebuild(dir: &Path) -> Result<(Vec<GrantRecord>, Vec<Block>), AuditError> {
+    let mut grants: Vec<GrantRecord> = Vec::new();
+    let mut blocks: Vec<Block> = Vec::new();
+    for chain in chains(dir)? {
+        for entry in read_entries(dir, &chain)? {
+            replay(&entry, &mut grants, &mut blocks);
+        }
+    }
+    Ok((grants, blocks))
+}
+
+fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>) {
+    let Some(kind) = entry.kind else { return };
+    if kind == EntryKind::Revocation {
+        let detail = entry.detail.clone().unwrap_or_default();
+        let scope = detail
+            .get("scope")
+            .and_then(|s| serde_json::from_value::<BlockScope>(s.clone()).ok());
+        let value = detail
+            .get("value")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let (Some(scope), Some(value)) = (scope, value) else {
+            return;
+        };
+        blocks.retain(|b| !(b.scope == scope && b.value == value));
+        if detail.get("action").and_then(|a| a.as_str()) != Some("lift") {
+            let at = instant(&entry.ts).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            blocks.push(Block {
+                scope,
+                value,
+                at,
+                actor: entry.actor.clone(),
+            });
+        }
+        return;
+    }
+    if !kind.is_change()
+        || entry.phase != Some(Phase::Outcome)
+        || !matches!(entry.result.as_deref(), Some("ok" | "unchanged"))
+    {
+        return;
+    }
+    let (Some(client), Some(tenant), Some(account), Some(entitlement)) = (
+        &entry.client,
+        &entry.tenant,
+        &entry.account,
+        entry
+            .entitlement
+            .as_deref()
+            .and_then(|e| e.parse::<Entitlement>().ok()),
+    ) else {
+        return;
+    };
+    let same = |r: &GrantRecord| {
+        &r.client == client
+            && &r.tenant == tenant
+            && r.entitlement == entitlement
+            && r.account.eq_ignore_ascii_case(account)
+    };
+    match kind {
+        EntryKind::Grant | EntryKind::Renew => {
+            let Some(identity) = &entry.identity else {
+                return;
+            };
+            let at = instant(&entry.ts).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let granted_at = grants.iter().find(|r| same(r)).map_or(at, |r| r.granted_at);
+            grants.retain(|r| !same(r));
+            grants.push(GrantRecord {
+                client: client.clone(),
+                tenant: tenant.clone(),
+                entitlement,
+                identity: identity.clone(),
+                account: account.clone(),
+                granted_at,
+                expires_at: entry.expires_at.as_deref().and_then(instant),
+                sources: entry.sources.clone(),
+                ticket: entry.ticket.clone(),
+                actor: entry.actor.clone(),
+            });
+        }
+        _ => grants.retain(|r| !same(r)),
+    }
+}

@@ -1,0 +1,519 @@
+//! `onboard audit`: create the signing key, verify, show and export the audit log, and
+//! rotate the key.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use comfy_table::{Cell, ContentArrangement, LineStyle, Table, TableStyle};
+use ed25519_dalek::VerifyingKey;
+use serde::Serialize;
+
+use super::GlobalArgs;
+use super::session::Session;
+use crate::audit::export::{csv_header, csv_line, ocsf};
+use crate::audit::key::{parse_public, read_publics};
+use crate::audit::replay::read_entries;
+use crate::audit::verify::{ChainReport, Tamper, Verdict, chains, verify_chain};
+use crate::audit::writer::chain_path;
+use crate::audit::{AuditError, AuditKey, Entry, EntryKind, WORKSPACE_CHAIN};
+use crate::exit::ExitStatus;
+use crate::model::time::{DateBound, parse_instant};
+use crate::ui::OutputFormat;
+use crate::ui::diagnostics::UserError;
+use crate::ui::documents::{FORMAT_VERSION, to_json};
+
+/// Create the signing key, verify, show and export the audit log
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// What to do
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+/// The audit subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Create the audit signing key and write its public key to the audit directory
+    Init,
+    /// Check every chain's hash links, signatures, sequence, times and head
+    Verify(VerifyArgs),
+    /// Show audit entries, filtered
+    Show(ShowArgs),
+    /// Export audit entries for SIEMs and auditors
+    Export(ExportArgs),
+    /// Replace the signing key, recording the change in every chain
+    RotateKey,
+}
+
+/// Check every chain's hash links, signatures, sequence, times and head
+///
+/// Needs only the public keys: give `--dir` and `--pubkey` to verify evidence outside a
+/// workspace. Exits 0 when intact and 6 when a chain was tampered with, naming the first
+/// bad entry by line and sequence number.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Verify only this client's chain
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
+    /// Trust only this public key file (can be repeated; default: the audit
+    /// directory's `*.pub`)
+    #[arg(long, value_name = "FILE")]
+    pub pubkey: Vec<PathBuf>,
+    /// Verify the audit directory DIR instead of the workspace's (no workspace needed)
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Filters shared by show and export.
+#[derive(Debug, Args)]
+pub struct Filters {
+    /// Only this client's chain
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
+    /// Only entries about this identity
+    #[arg(long, value_name = "ID")]
+    pub identity: Option<String>,
+    /// Only entries for this ticket
+    #[arg(long, value_name = "TICKET")]
+    pub ticket: Option<String>,
+    /// Only entries at or after this date or time
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only entries before the end of this date, or before this time
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Read the audit directory DIR instead of the workspace's
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Show audit entries, filtered
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Which entries
+    #[command(flatten)]
+    pub filters: Filters,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The entries as JSON lines, exactly as logged.
+    Jsonl,
+    /// One row per entry.
+    Csv,
+    /// OCSF 1.3.0 events (JSON lines) for access changes.
+    Ocsf,
+}
+
+/// Export audit entries for SIEMs and auditors
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The format
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub format: ExportFormat,
+    /// Which entries
+    #[command(flatten)]
+    pub filters: Filters,
+}
+
+pub(super) fn run(global: &GlobalArgs, args: AuditArgs) -> anyhow::Result<ExitStatus> {
+    match args.command {
+        AuditCommand::Init => init(global),
+        AuditCommand::Verify(args) => verify(global, args),
+        AuditCommand::Show(args) => show(global, &args.filters),
+        AuditCommand::Export(args) => export(global, &args),
+        AuditCommand::RotateKey => rotate(global),
+    }
+}
+
+fn init(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
+    let session = Session::open(global)?;
+    let _lock = session.lock("audit init")?;
+    let source = session.key_source();
+    if AuditKey::load(&source)?.is_some() {
+        let audit = session.audit_log("audit init")?;
+        session.printer.status(&format!(
+            "The audit signing key `{}` already exists in `{}`.",
+            audit.key_id(),
+            source.describe()
+        ));
+        return Ok(ExitStatus::Success);
+    }
+    let mut audit = session.audit_log("audit init")?;
+    let id = audit.key_id().to_string();
+    audit.chain(WORKSPACE_CHAIN)?;
+    audit.finish(serde_json::json!({ "key": id }))?;
+    Ok(ExitStatus::Success)
+}
+
+fn rotate(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
+    let session = Session::open(global)?;
+    let _lock = session.lock("audit rotate-key")?;
+    let source = session.key_source();
+    if matches!(source, crate::audit::KeySource::Env(_)) {
+        return Err(UserError::new(format!("cannot rotate a key that comes from `{}`", source.describe()))
+            .hint("rotate where the key is kept in a file (`[audit] key = \"file:…\"`), then update the CI secret")
+            .into());
+    }
+    let mut audit = session.audit_log("audit rotate-key")?;
+    let old = audit.key_id().to_string();
+    let new_key = AuditKey::generate()?;
+    let new_id = new_key.id.clone();
+    let hex_seed = new_key.to_hex();
+    audit.chain(WORKSPACE_CHAIN)?;
+    let chains = audit.rotate(new_key)?;
+    audit.finish(serde_json::json!({ "old_key": old, "new_key": new_id }))?;
+    AuditKey::load_hex(&hex_seed)?.store(&source)?;
+    session.printer.status(&format!(
+        "Rotated the audit key from `{old}` to `{new_id}` in {} chain(s); both public keys stay in {}.",
+        chains.len(),
+        session.audit_dir().display()
+    ));
+    Ok(ExitStatus::Success)
+}
+
+/// The result of verifying one chain, for JSON output.
+#[derive(Debug, Serialize)]
+struct ChainResult {
+    chain: String,
+    intact: bool,
+    entries: u64,
+    last_checkpoint: Option<u64>,
+    unsealed: u64,
+    dangling_intents: Vec<Entry>,
+    keys: Vec<String>,
+    first_bad_line: Option<u64>,
+    first_bad_seq: Option<u64>,
+    problem: Option<String>,
+}
+
+/// `onboard audit verify --output json`.
+#[derive(Debug, Serialize)]
+struct VerifyDocument {
+    format_version: u32,
+    intact: bool,
+    chains: Vec<ChainResult>,
+}
+
+fn audit_dir(global: &GlobalArgs, dir: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match dir {
+        Some(dir) => Ok(dir.clone()),
+        None => Ok(Session::open(global)?.audit_dir()),
+    }
+}
+
+fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
+    let printer = global.printer();
+    let dir = audit_dir(global, &args.dir)?;
+    let trusted: Vec<VerifyingKey> = if args.pubkey.is_empty() {
+        let (keys, bad) = read_publics(&dir)?;
+        for path in bad {
+            printer.warn(&format!(
+                "{} is not a public key file; ignored",
+                path.display()
+            ));
+        }
+        keys.into_iter().map(|(_, k)| k).collect()
+    } else {
+        let mut keys = Vec::new();
+        for path in &args.pubkey {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            keys.push(parse_public(&text).ok_or_else(|| {
+                UserError::new(format!("{} is not a public key file", path.display()))
+                    .hint("a public key file reads `ed25519 <64 hex characters>`")
+            })?);
+        }
+        keys
+    };
+    if trusted.is_empty() {
+        return Err(
+            UserError::new(format!("no public key to verify with in {}", dir.display()))
+                .hint("pass `--pubkey FILE`, the public key you were given")
+                .into(),
+        );
+    }
+    let names = match &args.client {
+        Some(client) => {
+            if !chain_path(&dir, client).exists() {
+                return Err(UserError::new(format!(
+                    "there is no audit chain for `{client}` in {}",
+                    dir.display()
+                ))
+                .into());
+            }
+            vec![client.clone()]
+        }
+        None => chains(&dir)?,
+    };
+    if names.is_empty() {
+        return Err(UserError::new(format!("there is no audit log in {}", dir.display())).into());
+    }
+    let mut results = Vec::new();
+    for name in &names {
+        results.push(match verify_chain(&dir, name, &trusted)? {
+            Verdict::Intact(r) => intact(r),
+            Verdict::Tampered(t) => tampered(t),
+        });
+    }
+    let all_intact = results.iter().all(|r| r.intact);
+    match printer.format {
+        OutputFormat::Json => printer.data(&to_json(&VerifyDocument {
+            format_version: FORMAT_VERSION,
+            intact: all_intact,
+            chains: results,
+        }))?,
+        OutputFormat::Table | OutputFormat::Markdown => {
+            let mut table = Table::new();
+            table
+                .load_style(
+                    TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')),
+                )
+                .set_content_arrangement(ContentArrangement::Disabled)
+                .set_header(
+                    ["chain", "entries", "last checkpoint", "keys", "verdict"].map(Cell::new),
+                );
+            for r in &results {
+                table.add_row(vec![
+                    r.chain.clone(),
+                    r.entries.to_string(),
+                    r.last_checkpoint.map_or("-".into(), |c| c.to_string()),
+                    r.keys.join(", "),
+                    match (&r.problem, r.dangling_intents.len()) {
+                        (Some(_), _) => {
+                            format!("TAMPERED at line {}", r.first_bad_line.unwrap_or(0))
+                        }
+                        (None, 0) if r.unsealed == 0 => "intact".into(),
+                        (None, 0) => {
+                            format!("intact; {} entries after the last checkpoint", r.unsealed)
+                        }
+                        (None, n) => format!("intact; {n} interrupted change(s)"),
+                    },
+                ]);
+            }
+            let text: Vec<String> = table.lines().map(|l| l.trim_end().to_string()).collect();
+            printer.data(&text.join("\n"))?;
+            for r in &results {
+                if let Some(problem) = &r.problem {
+                    let seq = r
+                        .first_bad_seq
+                        .map_or(String::new(), |s| format!(", seq {s}"));
+                    eprintln!(
+                        "{} chain `{}` fails verification at line {}{seq}: {problem}",
+                        crate::ui::paint(printer.color_stderr, crate::ui::RED, "error:"),
+                        r.chain,
+                        r.first_bad_line.unwrap_or(0)
+                    );
+                }
+                for intent in &r.dangling_intents {
+                    printer.warn(&format!(
+                        "chain `{}` line {}: intent without outcome (a run was interrupted): {} `{}` for `{}` in {}; the next plan re-reads the tenant and the next apply records it",
+                        r.chain,
+                        intent.seq,
+                        intent.kind.map_or("change", EntryKind::as_str),
+                        intent.entitlement.as_deref().unwrap_or("-"),
+                        intent.identity.as_deref().unwrap_or("-"),
+                        intent.tenant.as_deref().unwrap_or("-"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(if all_intact {
+        ExitStatus::Success
+    } else {
+        ExitStatus::AuditTampered
+    })
+}
+
+fn intact(r: ChainReport) -> ChainResult {
+    ChainResult {
+        chain: r.chain,
+        intact: true,
+        entries: r.entries,
+        last_checkpoint: r.last_checkpoint,
+        unsealed: r.unsealed,
+        dangling_intents: r.dangling,
+        keys: r.keys,
+        first_bad_line: None,
+        first_bad_seq: None,
+        problem: None,
+    }
+}
+
+fn tampered(t: Tamper) -> ChainResult {
+    ChainResult {
+        chain: t.chain,
+        intact: false,
+        entries: 0,
+        last_checkpoint: None,
+        unsealed: 0,
+        dangling_intents: Vec::new(),
+        keys: Vec::new(),
+        first_bad_line: Some(t.line),
+        first_bad_seq: t.seq,
+        problem: Some(t.detail),
+    }
+}
+
+/// Returns the raw lines and entries that pass the filters, chain by chain.
+fn select(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<Vec<(String, Entry)>> {
+    let dir = audit_dir(global, &filters.dir)?;
+    let when = |text: &Option<String>,
+                bound: DateBound,
+                flag: &str|
+     -> anyhow::Result<Option<time::OffsetDateTime>> {
+        text.as_deref()
+            .map(|t| {
+                parse_instant(t, bound).map_err(|e| UserError::new(format!("`{flag}`: {e}")).into())
+            })
+            .transpose()
+    };
+    let since = when(&filters.since, DateBound::Start, "--since")?;
+    let until = when(&filters.until, DateBound::EndInclusive, "--until")?;
+    let names = match &filters.client {
+        Some(client) => vec![client.clone()],
+        None => chains(&dir)?,
+    };
+    let mut out = Vec::new();
+    for name in names {
+        let path = chain_path(&dir, &name);
+        let text = std::fs::read_to_string(&path).map_err(|source| AuditError::Io {
+            action: "read",
+            path,
+            source,
+        })?;
+        let entries = read_entries(&dir, &name)?;
+        for (line, entry) in text.lines().zip(entries) {
+            let ts = time::OffsetDateTime::parse(
+                &entry.ts,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .ok();
+            let keep = filters
+                .identity
+                .as_ref()
+                .is_none_or(|i| entry.identity.as_ref() == Some(i))
+                && filters
+                    .ticket
+                    .as_ref()
+                    .is_none_or(|t| entry.ticket.as_ref() == Some(t))
+                && (filters.kind.is_empty()
+                    || entry
+                        .kind
+                        .is_some_and(|k| filters.kind.iter().any(|f| f == k.as_str())))
+                && since.is_none_or(|s| ts.is_some_and(|t| t >= s))
+                && until.is_none_or(|u| ts.is_some_and(|t| t < u));
+            if keep {
+                out.push((line.to_string(), entry));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
+    let printer = global.printer();
+    let selected = select(global, filters)?;
+    match printer.format {
+        OutputFormat::Json => {
+            let entries: Vec<&Entry> = selected.iter().map(|(_, e)| e).collect();
+            printer.data(&to_json(
+                &serde_json::json!({ "format_version": FORMAT_VERSION, "entries": entries }),
+            ))?;
+        }
+        OutputFormat::Table | OutputFormat::Markdown => {
+            let mut table = Table::new();
+            table
+                .load_style(
+                    TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')),
+                )
+                .set_content_arrangement(ContentArrangement::Disabled)
+                .set_header(
+                    [
+                        "time",
+                        "chain#seq",
+                        "kind",
+                        "actor",
+                        "client/tenant",
+                        "identity",
+                        "entitlement",
+                        "ticket",
+                        "result",
+                    ]
+                    .map(Cell::new),
+                );
+            for (_, e) in &selected {
+                let kind = match e.phase {
+                    Some(crate::audit::Phase::Intent) => {
+                        format!("{} (intent)", e.kind.map_or("-", EntryKind::as_str))
+                    }
+                    _ => e.kind.map_or("-", EntryKind::as_str).to_string(),
+                };
+                table.add_row(vec![
+                    e.ts.clone(),
+                    format!("{}#{}", e.chain, e.seq),
+                    kind,
+                    e.actor.clone(),
+                    match (&e.client, &e.tenant) {
+                        (Some(c), Some(t)) => format!("{c}/{t}"),
+                        (Some(c), None) => c.clone(),
+                        _ => "-".into(),
+                    },
+                    e.identity.clone().unwrap_or_else(|| "-".into()),
+                    e.entitlement.clone().unwrap_or_else(|| "-".into()),
+                    e.ticket.clone().unwrap_or_else(|| "-".into()),
+                    match (&e.result, &e.error) {
+                        (Some(r), Some(err)) => format!("{r}: {err}"),
+                        (Some(r), None) => r.clone(),
+                        _ => "-".into(),
+                    },
+                ]);
+            }
+            let text: Vec<String> = table.lines().map(|l| l.trim_end().to_string()).collect();
+            printer.data(&format!("{}\n{} entries.", text.join("\n"), selected.len()))?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<ExitStatus> {
+    let printer = global.printer();
+    let selected = select(global, &args.filters)?;
+    let mut out = String::new();
+    match args.format {
+        ExportFormat::Jsonl => {
+            for (line, _) in &selected {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        ExportFormat::Csv => {
+            out.push_str(&csv_header());
+            out.push('\n');
+            for (_, entry) in &selected {
+                out.push_str(&csv_line(entry));
+                out.push('\n');
+            }
+        }
+        ExportFormat::Ocsf => {
+            for event in selected.iter().filter_map(|(_, e)| ocsf(e)) {
+                out.push_str(&serde_json::to_string(&event)?);
+                out.push('\n');
+            }
+        }
+    }
+    if !out.is_empty() {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(out.as_bytes())?;
+        stdout.flush()?;
+    }
+    printer.detail(&format!("exported {} entries", selected.len()));
+    Ok(ExitStatus::Success)
+}

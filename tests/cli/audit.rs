@@ -1,0 +1,486 @@
+//! The audit log: every tampering case detected with the first bad entry named, offline
+//! verification with the public key alone, crash between intent and outcome, exports,
+//! key rotation, rebuilding the ledger, and no secret in any file.
+
+use std::fs;
+use std::path::PathBuf;
+
+use crate::support::{Env, NOW, plan_json, stderr, stdout};
+
+fn applied() -> Env {
+    let env = Env::example();
+    env.apply();
+    env
+}
+
+fn chain(env: &Env, name: &str) -> PathBuf {
+    env.ws.join(format!("audit/{name}.jsonl"))
+}
+
+fn lines(env: &Env, name: &str) -> Vec<String> {
+    fs::read_to_string(chain(env, name))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn write_lines(env: &Env, name: &str, lines: &[String]) {
+    fs::write(chain(env, name), lines.join("\n") + "\n").unwrap();
+}
+
+/// Runs `audit verify` and returns (exit code, stderr).
+fn verify(env: &Env, args: &[&str]) -> (i32, String) {
+    let mut all = vec!["audit", "verify"];
+    all.extend_from_slice(args);
+    let output = env.onboard(&all).output().unwrap();
+    (output.status.code().unwrap(), stderr(env, &output))
+}
+
+#[test]
+fn an_intact_log_verifies_with_the_public_key_alone() {
+    let env = applied();
+    let (code, err) = verify(&env, &[]);
+    assert_eq!(code, 0, "{err}");
+    // An auditor with only initech's files and the public key, and no workspace.
+    let evidence = env.root.join("evidence");
+    fs::create_dir_all(&evidence).unwrap();
+    for entry in fs::read_dir(env.ws.join("audit")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if name.starts_with("initech.") || name.ends_with(".pub") {
+            fs::copy(&path, evidence.join(&name)).unwrap();
+        }
+    }
+    let pubkey = fs::read_dir(&evidence)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().unwrap() == "pub")
+        .unwrap();
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .current_dir(&env.root)
+        .args([
+            "audit",
+            "verify",
+            "--dir",
+            evidence.to_str().unwrap(),
+            "--pubkey",
+            pubkey.to_str().unwrap(),
+            "--client",
+            "initech",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout(&output).contains("initech") && stdout(&output).contains("intact"));
+    assert!(
+        !evidence.join("acme.jsonl").exists(),
+        "the auditor never saw another client's entries"
+    );
+}
+
+#[test]
+fn an_edited_entry_is_named() {
+    let env = applied();
+    let mut l = lines(&env, "initech");
+    assert!(l[9].contains("\"identity\":"), "{}", l[9]);
+    l[9] = l[9].replacen("\"identity\":\"", "\"identity\":\"x", 1);
+    write_lines(&env, "initech", &l);
+    let (code, err) = verify(&env, &["--client", "initech"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains(
+            "chain `initech` fails verification at line 10, seq 10: the entry was changed"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_deleted_entry_is_named() {
+    let env = applied();
+    let mut l = lines(&env, "initech");
+    l.remove(9);
+    write_lines(&env, "initech", &l);
+    let (code, err) = verify(&env, &[]);
+    assert_eq!(code, 6);
+    assert!(
+        err.contains(
+            "line 10, seq 11: sequence 11 where 10 was due: entries before it were deleted"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn reordered_entries_are_named() {
+    let env = applied();
+    let mut l = lines(&env, "initech");
+    l.swap(11, 12);
+    write_lines(&env, "initech", &l);
+    let (code, err) = verify(&env, &[]);
+    assert_eq!(code, 6);
+    assert!(err.contains("line 12, seq 13"), "{err}");
+}
+
+#[test]
+fn a_truncated_tail_is_detected() {
+    let env = applied();
+    let mut l = lines(&env, "initech");
+    let n = l.len();
+    l.truncate(n - 3);
+    write_lines(&env, "initech", &l);
+    let (code, err) = verify(&env, &[]);
+    assert_eq!(code, 6);
+    assert!(
+        err.contains(&format!(
+            "the log ends at entry {} but its signed head says {n}",
+            n - 3
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_entry_appended_without_the_key_is_named() {
+    let env = applied();
+    let mut l = lines(&env, "initech");
+    let last = l.last().unwrap().clone();
+    let seq = l.len() as u64;
+    let prev = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(last.as_bytes()))
+    };
+    let forged = format!(
+        r#"{{"seq":{},"ts":"2026-11-21T12:00:00.000Z","chain":"initech","kind":"grant","phase":"outcome","run":"ffff","actor":"os:mallory","client":"initech","tenant":"entra","identity":"mallory","account":"mallory@initech.example","entitlement":"role:Global Administrator","result":"ok","prev":"{prev}","key":"{}","sig":"{}"}}"#,
+        seq + 1,
+        last.split("\"key\":\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap(),
+        "ab".repeat(64)
+    );
+    l.push(forged);
+    write_lines(&env, "initech", &l);
+    let (code, err) = verify(&env, &[]);
+    assert_eq!(code, 6);
+    assert!(
+        err.contains(&format!(
+            "line {}, seq {}: the signature does not verify",
+            seq + 1,
+            seq + 1
+        )),
+        "{err}"
+    );
+    // Nor does the next run append behind it.
+    let output = env
+        .onboard(&["revoke", "--client", "initech", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(6), "{}", stderr(&env, &output));
+}
+
+#[test]
+fn a_substituted_key_is_detected() {
+    let env = applied();
+    let audit = env.ws.join("audit");
+    let original = fs::read_dir(&audit)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().unwrap() == "pub")
+        .unwrap();
+    let genuine = env.root.join("genuine.pub");
+    fs::copy(&original, &genuine).unwrap();
+    // Someone swaps the workspace's public key for their own…
+    fs::remove_file(&original).unwrap();
+    fs::write(
+        audit.join("0123456789abcdef.pub"),
+        format!("ed25519 {}\n", "11".repeat(32)),
+    )
+    .unwrap();
+    let (code, err) = verify(&env, &[]);
+    assert_eq!(code, 6);
+    assert!(err.contains("none of them is trusted"), "{err}");
+    // …while the auditor's own copy of the genuine key still verifies the log.
+    let (code, err) = verify(&env, &["--pubkey", genuine.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_log_spliced_from_two_chains_is_detected() {
+    let env = applied();
+    let initech = lines(&env, "initech");
+    let globex = lines(&env, "globex");
+    let spliced: Vec<String> = initech[..20].iter().chain(&globex[20..]).cloned().collect();
+    write_lines(&env, "initech", &spliced);
+    let (code, err) = verify(&env, &["--client", "initech"]);
+    assert_eq!(code, 6);
+    assert!(
+        err.contains("line 21, seq 21: the entry belongs to chain `globex`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_crash_between_intent_and_outcome_is_reported_and_reconciled() {
+    let env = Env::example();
+    let output = env
+        .onboard(&["apply", "initech", "--yes", "-q"])
+        .env("ONBOARD_TEST_CRASH_AFTER_INTENTS", "1")
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0), "the process was killed");
+    let (code, err) = verify(&env, &["--client", "initech"]);
+    assert_eq!(code, 0, "a crash is not tampering: {err}");
+    assert!(
+        err.contains("intent without outcome (a run was interrupted)"),
+        "{err}"
+    );
+    // The next plan re-reads the tenants: every grant is still to do.
+    let plan = plan_json(&env, NOW, &["initech"]);
+    assert_eq!(plan.summary.grant, 18);
+    // The next apply records the interrupted changes as reconciled and applies them.
+    env.onboard(&["apply", "initech", "--yes", "-q"])
+        .assert()
+        .success();
+    let (code, err) = verify(&env, &["--client", "initech"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("intent without outcome"), "{err}");
+    let show = env
+        .onboard(&[
+            "audit",
+            "show",
+            "--client",
+            "initech",
+            "--kind",
+            "reconcile",
+        ])
+        .output()
+        .unwrap();
+    assert!(stdout(&show).contains("reconcile"), "{}", stdout(&show));
+    env.onboard(&["plan", "--detailed-exitcode", "initech"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn exports_for_siems_and_auditors() {
+    let env = applied();
+    let output = env
+        .onboard(&[
+            "audit", "export", "--format", "csv", "--client", "acme", "--ticket", "INC-4471",
+        ])
+        .output()
+        .unwrap();
+    let csv = stdout(&output);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(rows[0].starts_with("ts,chain,seq,kind,phase,run,actor"));
+    assert_eq!(
+        rows.len(),
+        3,
+        "intent and outcome of carol's exception: {csv}"
+    );
+    let output = env
+        .onboard(&["audit", "export", "--format", "ocsf", "--client", "acme"])
+        .output()
+        .unwrap();
+    let events: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!events.is_empty());
+    assert!(
+        events
+            .iter()
+            .all(|e| e["metadata"]["version"] == "1.3.0" && e["status_id"] == 1)
+    );
+    let role = events
+        .iter()
+        .find(|e| e["privileges"][0] == "role:Security Administrator")
+        .unwrap();
+    assert_eq!(
+        (role["class_uid"].as_u64(), role["activity_id"].as_u64()),
+        (Some(3005), Some(1))
+    );
+    assert_eq!(role["user"]["uid"], "carol");
+    let group = events
+        .iter()
+        .find(|e| e["group"]["name"] == "MSP-Helpdesk")
+        .unwrap();
+    assert_eq!(
+        (group["class_uid"].as_u64(), group["type_uid"].as_u64()),
+        (Some(3006), Some(300603))
+    );
+    let output = env
+        .onboard(&["audit", "export", "--client", "initech"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&output),
+        fs::read_to_string(chain(&env, "initech")).unwrap()
+    );
+}
+
+#[test]
+fn show_filters_and_json() {
+    let env = applied();
+    env.onboard(&["revoke", "--ticket", "INC-4471", "--yes", "-q"])
+        .assert()
+        .success();
+    let output = env
+        .onboard(&["audit", "show", "--ticket", "INC-4471", "--output", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let kinds: Vec<(&str, &str)> = doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["phase"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    // Chain by chain: the workspace chain (the revocation itself), then acme's.
+    assert_eq!(
+        kinds,
+        [
+            ("revocation", "-"),
+            ("grant", "intent"),
+            ("grant", "outcome"),
+            ("revoke", "intent"),
+            ("revoke", "outcome")
+        ]
+    );
+    let output = env
+        .onboard(&["audit", "show", "--since", "2030-01-01"])
+        .output()
+        .unwrap();
+    assert!(stdout(&output).ends_with("0 entries.\n"));
+}
+
+#[test]
+fn key_rotation_keeps_the_log_verifiable_with_either_key() {
+    let env = applied();
+    let old_pub: Vec<PathBuf> = fs::read_dir(env.ws.join("audit"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().unwrap() == "pub")
+        .collect();
+    assert_eq!(old_pub.len(), 1);
+    let old_copy = env.root.join("old.pub");
+    fs::copy(&old_pub[0], &old_copy).unwrap();
+    env.onboard(&["audit", "rotate-key"]).assert().success();
+    env.onboard_at(
+        "2026-11-22T12:00:00Z",
+        &["revoke", "--identity", "frank", "--yes", "-q"],
+    )
+    .assert()
+    .success();
+    let pubs: Vec<PathBuf> = fs::read_dir(env.ws.join("audit"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().unwrap() == "pub")
+        .collect();
+    assert_eq!(pubs.len(), 2);
+    let new_pub = pubs
+        .iter()
+        .find(|p| p.file_name() != old_pub[0].file_name())
+        .unwrap();
+    for key in [old_copy.to_str().unwrap(), new_pub.to_str().unwrap()] {
+        let (code, err) = verify(&env, &["--pubkey", key]);
+        assert_eq!(code, 0, "{key}: {err}");
+    }
+}
+
+#[test]
+fn the_ledger_is_rebuilt_from_the_audit_log() {
+    let env = applied();
+    env.onboard(&["revoke", "--identity", "bob", "--yes", "-q"])
+        .assert()
+        .success();
+    env.onboard_at("2027-04-02T00:00:00Z", &["expire", "-q"])
+        .assert()
+        .success();
+    let original = env.read("state/ledger.json");
+    fs::write(env.ws.join("state/ledger.json"), "{ corrupt").unwrap();
+    let output = env.onboard(&["plan"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&env, &output).contains("onboard state rebuild")
+            || stderr(&env, &output).contains("corrupt")
+    );
+    env.onboard(&["state", "rebuild"]).assert().success();
+    let rebuilt = env.ledger();
+    let original: serde_json::Value = serde_json::from_str(&original).unwrap();
+    assert_eq!(
+        rebuilt.grants.len(),
+        original["grants"].as_array().unwrap().len()
+    );
+    assert_eq!(rebuilt.blocks.len(), 1);
+    assert!(rebuilt.grants.iter().all(|g| g.identity != "bob"));
+    assert!(
+        !rebuilt
+            .grants
+            .iter()
+            .any(|g| g.entitlement == "role:Security Administrator")
+    );
+    env.onboard_at("2027-04-02T00:00:00Z", &["plan", "--detailed-exitcode"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn no_secret_appears_in_anything_the_run_wrote() {
+    let env = Env::example();
+    let secret = "5eC2e7".repeat(10) + "abcd";
+    let mut outputs = String::new();
+    for args in [
+        &["apply", "--yes", "-v"][..],
+        &["plan", "-v", "-o", "json"],
+        &["audit", "verify"],
+        &["status"],
+    ] {
+        let output = env
+            .onboard(args)
+            .env("ONBOARD_AUDIT_KEY", &secret)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            stderr(&env, &output)
+        );
+        outputs.push_str(&String::from_utf8_lossy(&output.stdout));
+        outputs.push_str(&String::from_utf8_lossy(&output.stderr));
+    }
+    assert!(!outputs.to_lowercase().contains(&secret.to_lowercase()));
+    let mut stack = vec![env.ws.clone()];
+    let mut files = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files += 1;
+                let text = String::from_utf8_lossy(&fs::read(&path).unwrap()).to_lowercase();
+                assert!(
+                    !text.contains(&secret.to_lowercase()),
+                    "the key leaked into {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(files > 20);
+}
