@@ -347,6 +347,8 @@ impl AuditLog {
     pub fn finish(mut self, summary: serde_json::Value) -> Result<(), AuditError> {
         let names: Vec<String> = self.chains.keys().cloned().collect();
         for name in &names {
+            // A checkpoint must never seal interrupted changes silently.
+            self.reconcile(name, "the run that followed re-read the tenant")?;
             self.append(
                 name,
                 Entry {

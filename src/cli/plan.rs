@@ -78,7 +78,17 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
     let session = Session::open(global)?;
     let clients = session.select(&args.clients)?;
     let (ledger, ledger_fingerprint) = session.ledger()?;
-    let plan = session.plan(&clients, &ledger, &[]);
+    let mut plan = session.plan(&clients, &ledger, &[]);
+    for client in &clients {
+        let dangling = crate::audit::writer::peek_dangling(&session.audit_dir(), &client.id)?;
+        if !dangling.is_empty() {
+            plan.warnings.push(format!(
+                "an earlier run was interrupted after announcing {} change(s) in `{}` (intent without outcome): this plan re-read the tenants, so it shows what is left; the next apply records them as reconciled",
+                dangling.len(),
+                client.id
+            ));
+        }
+    }
     let document = document(
         &session,
         &plan,
@@ -95,6 +105,7 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             path.display()
         ));
     }
+    record(&session, &plan, &clients);
     Ok(if plan.has_unknown() {
         session
             .printer
@@ -105,4 +116,52 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
     } else {
         ExitStatus::Success
     })
+}
+
+/// Records the plan run in each client's audit chain when the signing key is at hand and
+/// no other run holds the workspace: a plan changes nothing, so it neither creates a key
+/// nor waits for a lock.
+fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
+    let outcome = (|| -> anyhow::Result<bool> {
+        if crate::audit::AuditKey::load(&session.key_source())
+            .ok()
+            .flatten()
+            .is_none()
+        {
+            return Ok(false);
+        }
+        let _lock = session.lock("plan")?;
+        let mut audit = session.audit_log("plan")?;
+        for client in clients {
+            let mine = Plan {
+                changes: plan
+                    .changes
+                    .iter()
+                    .filter(|c| c.client == client.id)
+                    .cloned()
+                    .collect(),
+                warnings: Vec::new(),
+            };
+            audit.append(
+                &client.id,
+                crate::audit::Entry {
+                    kind: Some(crate::audit::EntryKind::Plan),
+                    client: Some(client.id.clone()),
+                    detail: Some(serde_json::to_value(mine.summary())?),
+                    ..crate::audit::Entry::default()
+                },
+            )?;
+        }
+        audit.finish(serde_json::json!({ "planned": plan.changes.len() }))?;
+        Ok(true)
+    })();
+    match outcome {
+        Ok(true) => {}
+        Ok(false) => session
+            .printer
+            .detail("plan not recorded in the audit log: no signing key at hand"),
+        Err(e) => session
+            .printer
+            .detail(&format!("plan not recorded in the audit log: {e}")),
+    }
 }
