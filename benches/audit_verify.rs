@@ -35,7 +35,7 @@ fn main() {
             let n = written + i;
             let entry = Entry {
                 kind: Some(EntryKind::Grant),
-                phase: Some(if n % 2 == 0 {
+                phase: Some(if n.is_multiple_of(2) {
                     Phase::Intent
                 } else {
                     Phase::Outcome
