@@ -92,7 +92,7 @@ pub fn apply(
     progress: &dyn Progress,
 ) -> Result<Vec<ChangeResult>, ExecuteError> {
     let mut by_tenant: BTreeMap<(&str, &str), Vec<&Change>> = BTreeMap::new();
-    for change in changes.iter().filter(|c| c.kind != ChangeKind::Unknown) {
+    for change in changes.iter().filter(|c| c.kind.is_sent()) {
         by_tenant
             .entry((&change.client, &change.tenant))
             .or_default()
@@ -136,13 +136,14 @@ pub fn apply(
 }
 
 /// Returns the audit entry of a change, without phase or result.
-fn entry_of(change: &Change, id: String) -> Entry {
+pub fn entry_of(change: &Change, id: String) -> Entry {
     let kind = match change.kind {
         ChangeKind::Grant => EntryKind::Grant,
         ChangeKind::Renew => EntryKind::Renew,
         ChangeKind::Expire => EntryKind::Expire,
         ChangeKind::Revoke => EntryKind::Revoke,
         ChangeKind::Drift | ChangeKind::Unknown => EntryKind::Drift,
+        ChangeKind::Denied => EntryKind::Denial,
     };
     Entry {
         kind: Some(kind),
@@ -363,7 +364,7 @@ fn apply_one(
             None => Ok(Outcome::NoChange),
             Some(principal) => adapter.revoke(&principal, entitlement),
         },
-        ChangeKind::Unknown => Ok(Outcome::NoChange),
+        ChangeKind::Unknown | ChangeKind::Denied => Ok(Outcome::NoChange),
     }
 }
 
@@ -414,6 +415,6 @@ fn record(ledger: &mut Ledger, change: &Change, context: &ApplyContext<'_>) {
                 .grants
                 .retain(|r| !(same(r) && r.account.eq_ignore_ascii_case(account)));
         }
-        ChangeKind::Unknown => {}
+        ChangeKind::Unknown | ChangeKind::Denied => {}
     }
 }

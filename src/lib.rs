@@ -18,6 +18,7 @@ pub mod load;
 pub mod model;
 pub mod observe;
 pub mod plan;
+pub mod policy;
 pub mod state;
 pub mod ui;
 pub mod workers;

@@ -152,6 +152,14 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
             });
         }
     }
+    let policy_path = root.join(&settings.policy_file);
+    if policy_path.is_file() {
+        files.push(SourceFile {
+            kind: SourceKind::Policy,
+            path: display(root, &policy_path),
+            text: read(&policy_path)?,
+        });
+    }
     for library in &settings.bundle_paths {
         let dir = root.join(library);
         if !dir.is_dir() {

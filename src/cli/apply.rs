@@ -12,7 +12,7 @@ use super::session::{Session, apply_status};
 use crate::audit::{AuditLog, Entry, EntryKind};
 use crate::execute::{self, ApplyContext, ChangeResult};
 use crate::exit::ExitStatus;
-use crate::plan::{ChangeKind, Plan};
+use crate::plan::{Change, ChangeKind, Plan};
 use crate::state::{Ledger, WorkspaceLock};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
@@ -152,7 +152,7 @@ pub(super) fn execute_plan(
         changes: plan
             .changes
             .iter()
-            .filter(|c| c.kind != ChangeKind::Unknown && (c.kind != ChangeKind::Drift || prune))
+            .filter(|c| c.kind.is_sent() && (c.kind != ChangeKind::Drift || prune))
             .cloned()
             .collect(),
         warnings: Vec::new(),
@@ -178,8 +178,25 @@ pub(super) fn execute_plan(
             interrupted.push((client.clone(), dangling.len()));
         }
     }
+    // Denied grants are never sent; each refusal goes to the audit log.
+    let denied: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Denied)
+        .collect();
+    for change in &denied {
+        printer.warn(&format!(
+            "policy `{}` denies {} ({}); {}",
+            change.rule.as_deref().unwrap_or("?"),
+            change.reason,
+            change.origin.as_deref().unwrap_or("-"),
+            change.hint.as_deref().unwrap_or("")
+        ));
+    }
+    let mut preface = run.preface.clone();
+    preface.extend(denied.iter().map(|c| (c.client.clone(), denial_entry(c))));
     let needs_audit =
-        !actionable.changes.is_empty() || !run.preface.is_empty() || !interrupted.is_empty();
+        !actionable.changes.is_empty() || !preface.is_empty() || !interrupted.is_empty();
     let audit = if needs_audit {
         Some(session.audit_log(run.command)?)
     } else {
@@ -187,14 +204,14 @@ pub(super) fn execute_plan(
     };
     if actionable.changes.is_empty() {
         if let Some(mut audit) = audit {
-            record_preface(&mut audit, run, &interrupted)?;
+            record_preface(&mut audit, &preface, &interrupted)?;
             audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
         }
         printer.status("Nothing to apply: the tenants match the workspace.");
         if printer.format == OutputFormat::Json {
             printer.data(&to_json(&apply_document(&[])))?;
         }
-        return Ok(apply_status(0, unknown.len()));
+        return Ok(apply_status(0, unknown.len(), denied.len()));
     }
     if !printer.quiet {
         eprint!("{}", plan_table(&actionable, printer.color_stderr));
@@ -206,7 +223,7 @@ pub(super) fn execute_plan(
         }
     }
     let mut audit = audit.expect("opened when there are changes");
-    record_preface(&mut audit, run, &interrupted)?;
+    record_preface(&mut audit, &preface, &interrupted)?;
     for client in &clients {
         let mine: Vec<_> = actionable
             .changes
@@ -265,16 +282,29 @@ pub(super) fn execute_plan(
             printer.detail(&format!("hint for `{}`: {hint}", failure.tenant));
         }
     }
-    Ok(apply_status(document.failed, unknown.len()))
+    Ok(apply_status(document.failed, unknown.len(), denied.len()))
+}
+
+/// Returns the audit entry of a policy refusal.
+pub(super) fn denial_entry(change: &Change) -> Entry {
+    let mut entry = crate::execute::entry_of(change, String::new());
+    entry.change = None;
+    entry.kind = Some(EntryKind::Denial);
+    entry.result = Some("denied".into());
+    entry.error_code = change.rule.clone();
+    entry.detail = Some(
+        serde_json::json!({ "rule": change.rule, "cause": change.origin, "hint": change.hint }),
+    );
+    entry
 }
 
 /// Writes the run's preface entries and closes interrupted changes of earlier runs.
 fn record_preface(
     audit: &mut AuditLog,
-    run: &Run,
+    preface: &[(String, Entry)],
     interrupted: &[(String, usize)],
 ) -> anyhow::Result<()> {
-    for (chain, entry) in &run.preface {
+    for (chain, entry) in preface {
         audit.append(chain, entry.clone())?;
     }
     for (client, _) in interrupted {

@@ -111,6 +111,8 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             .printer
             .warn("some tenants could not be read: nothing is planned for them (exit 4)");
         ExitStatus::PartialFailure
+    } else if plan.has_denials() {
+        ExitStatus::PolicyDenied
     } else if args.detailed_exitcode && plan.has_changes() {
         ExitStatus::Changes
     } else {

@@ -35,12 +35,28 @@ pub struct Session {
     pub printer: Printer,
 }
 
+/// Returns every policy denial of what the workspace declares at `now`: desired grants
+/// and bundles' just-in-time grants that could never be given.
+pub fn policy_denials(workspace: &Workspace, now: OffsetDateTime) -> Vec<crate::policy::Denial> {
+    let mut denials = crate::policy::check_bundles(workspace);
+    for client in workspace.clients.values() {
+        for grant in desired_access(workspace, client, now).0.grants {
+            for denial in grant.denials {
+                if !denials.contains(&denial) {
+                    denials.push(denial);
+                }
+            }
+        }
+    }
+    denials
+}
+
 /// Returns every problem in the workspace that only shows when desired access is
 /// worked out (account templates that cannot be filled in).
-pub fn desired_problems(workspace: &Workspace) -> Vec<Diagnostic> {
+pub fn desired_problems(workspace: &Workspace, now: OffsetDateTime) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     for client in workspace.clients.values() {
-        for problem in desired_access(workspace, client).1 {
+        for problem in desired_access(workspace, client, now).1 {
             if !problems.contains(&problem) {
                 problems.push(problem);
             }
@@ -56,12 +72,12 @@ impl Session {
         let cwd = std::env::current_dir().context("reading the current directory")?;
         let root = load::discover(global.workspace.as_deref(), &cwd)?;
         let workspace = load::load(&root)?;
-        let problems = desired_problems(&workspace);
+        let now = crate::env::now()
+            .map_err(|e| UserError::new(e).hint("write an RFC 3339 timestamp or `YYYY-MM-DD`"))?;
+        let problems = desired_problems(&workspace, now);
         if !problems.is_empty() {
             return Err(LoadError::Invalid(problems).into());
         }
-        let now = crate::env::now()
-            .map_err(|e| UserError::new(e).hint("write an RFC 3339 timestamp or `YYYY-MM-DD`"))?;
         let state = StateDir::new(root.join(&workspace.settings.state_dir));
         printer.detail(&format!("workspace: {}", root.display()));
         Ok(Session {
@@ -192,7 +208,7 @@ impl Session {
         let mut accesses = Vec::new();
         let mut requests = Vec::new();
         for client in clients {
-            let (access, _) = desired_access(&self.workspace, client);
+            let (access, _) = desired_access(&self.workspace, client, self.now);
             for tenant in &client.tenants {
                 let mut entitlements: BTreeSet<_> = access
                     .managed
@@ -289,9 +305,11 @@ fn orphan_warnings(workspace: &Workspace, clients: &[&Client], ledger: &Ledger) 
 }
 
 /// Returns the exit status for a finished apply-like run.
-pub fn apply_status(failed: usize, unknown: usize) -> ExitStatus {
+pub fn apply_status(failed: usize, unknown: usize, denied: usize) -> ExitStatus {
     if failed > 0 || unknown > 0 {
         ExitStatus::PartialFailure
+    } else if denied > 0 {
+        ExitStatus::PolicyDenied
     } else {
         ExitStatus::Success
     }

@@ -4,19 +4,21 @@ use anyhow::Context;
 use clap::Args;
 
 use super::GlobalArgs;
-use super::session::desired_problems;
+use super::session::{desired_problems, policy_denials};
 use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
 use crate::model::Diagnostic;
 use crate::ui::OutputFormat;
+use crate::ui::diagnostics::UserError;
 use crate::ui::diagnostics::render_diagnostic;
 use crate::ui::documents::{Counts, FORMAT_VERSION, Problem, ValidateDocument, to_json};
 
 /// Check every workspace file offline
 ///
-/// Reads `onboard.toml`, every identity, bundle and client, and checks references
-/// between them. Contacts no tenant. Lists every problem with its file, line and column,
-/// and exits 1 when there is any.
+/// Reads `onboard.toml`, every identity, bundle and client and the policy file, checks
+/// references between them, and evaluates the policy rules on everything the workspace
+/// declares. Contacts no tenant. Lists every problem with its file, line and column; exits
+/// 1 when a file is wrong and 3 when only policy rules deny something.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {}
 
@@ -24,9 +26,13 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
     let printer = global.printer();
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let root = load::discover(global.workspace.as_deref(), &cwd)?;
+    let now = crate::env::now()
+        .map_err(|e| UserError::new(e).hint("write an RFC 3339 timestamp or `YYYY-MM-DD`"))?;
+    let mut denials = Vec::new();
     let (problems, counts) = match load::load(&root) {
         Ok(workspace) => {
-            let problems = desired_problems(&workspace);
+            let problems = desired_problems(&workspace, now);
+            denials = policy_denials(&workspace, now);
             let counts = Counts {
                 identities: workspace.identities.len(),
                 bundles: workspace.bundles.len(),
@@ -38,6 +44,15 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
         Err(LoadError::Invalid(problems)) => (problems, None),
         Err(other) => return Err(other.into()),
     };
+    let structural = !problems.is_empty();
+    let mut problems = problems;
+    problems.extend(denials.iter().map(|d| {
+        Diagnostic::new(
+            d.cause.clone(),
+            format!("policy `{}` denies {}", d.rule, d.message),
+        )
+        .hint(d.hint.clone())
+    }));
     let valid = problems.is_empty();
     match global.output {
         OutputFormat::Json => {
@@ -73,7 +88,11 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
         problems.len(),
         if problems.len() == 1 { "" } else { "s" }
     );
-    Ok(ExitStatus::Failure)
+    Ok(if structural {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::PolicyDenied
+    })
 }
 
 fn problem(d: &Diagnostic) -> Problem {

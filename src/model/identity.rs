@@ -137,6 +137,9 @@ pub struct Identity {
     pub purpose: Option<String>,
     /// Account templates by tenant name, system kind, or `default`.
     pub accounts: BTreeMap<String, AccountTemplate>,
+    /// The names this identity acts under when running onboard (`os:alice`,
+    /// `github:alice-nw`…), so approvals compare identities, not OS user names.
+    pub actors: Vec<(String, Origin)>,
     /// Where the record starts.
     pub origin: Origin,
 }
@@ -190,6 +193,8 @@ struct RawIdentity {
     client: Option<Spanned<String>>,
     #[serde(default)]
     accounts: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    actors: Vec<Spanned<String>>,
 }
 
 /// Parses one identity file; every problem found is returned.
@@ -317,6 +322,11 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
         }),
         purpose: raw.purpose,
         accounts,
+        actors: raw
+            .actors
+            .iter()
+            .map(|a| (a.value.clone(), origin(path, a)))
+            .collect(),
         origin: id_origin,
     })
 }

@@ -8,6 +8,7 @@ mod bundle;
 mod client;
 mod entitlement;
 mod identity;
+pub mod policy;
 mod record;
 mod settings;
 pub mod time;
@@ -23,6 +24,7 @@ pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
 pub use identity::{
     AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus,
 };
+pub use policy::Policy;
 pub use record::{Block, BlockScope, GrantRecord, Holder};
 pub use settings::{Settings, parse as settings_from_toml};
 pub use workspace::{SourceFile, SourceKind, Workspace};

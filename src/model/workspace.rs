@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::{Bundle, Client, Diagnostic, Identity, IdentityKind, IdentityScope, Origin, Settings};
+use super::{
+    Bundle, Client, Diagnostic, Identity, IdentityKind, IdentityScope, Origin, Policy, Settings,
+};
 
 /// What a source file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -16,6 +18,8 @@ pub enum SourceKind {
     Bundle,
     /// `clients/*.yaml`.
     Client,
+    /// The policy file.
+    Policy,
 }
 
 /// One workspace file's path (as shown to the user) and text.
@@ -40,6 +44,8 @@ pub struct Workspace {
     pub bundles: BTreeMap<String, Bundle>,
     /// Clients by id.
     pub clients: BTreeMap<String, Client>,
+    /// The policy in force (defaults when there is no policy file).
+    pub policy: Policy,
     /// SHA-256 over every input file, hex: changes when any input changes.
     pub fingerprint: String,
 }
@@ -55,6 +61,7 @@ impl Workspace {
         let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
         let mut bundles: BTreeMap<String, Bundle> = BTreeMap::new();
         let mut clients: BTreeMap<String, Client> = BTreeMap::new();
+        let mut policy = Policy::defaults(&Arc::from(settings.policy_file.as_str()));
         // Ids of files that did not parse, guessed from their names, so that references
         // to them do not pile up as "unknown" on top of the parse error.
         let mut unparsed: BTreeSet<(SourceKind, String)> = BTreeSet::new();
@@ -96,6 +103,10 @@ impl Workspace {
                         unparsed.insert((file.kind, stem(&file.path)));
                     }
                 },
+                SourceKind::Policy => match super::policy::parse(&file.path, &file.text) {
+                    Ok(p) => policy = p,
+                    Err(mut d) => problems.append(&mut d),
+                },
                 SourceKind::Client => match super::client::parse(&file.path, &file.text) {
                     Ok(c) => insert_unique(
                         &mut clients,
@@ -117,6 +128,7 @@ impl Workspace {
             identities,
             bundles,
             clients,
+            policy,
             fingerprint: hex::encode(hasher.finalize()),
         };
         workspace.check_references(&unparsed, &mut problems);
@@ -126,6 +138,15 @@ impl Workspace {
             problems.sort_by(|a, b| a.origin.cmp(&b.origin));
             Err(problems)
         }
+    }
+
+    /// Returns the identity an actor is: the identity whose `actors` list names it, or
+    /// whose id it is (`ONBOARD_ACTOR=alice`).
+    pub fn identity_of_actor(&self, actor: &str) -> Option<&Identity> {
+        self.identities
+            .values()
+            .find(|i| i.actors.iter().any(|(a, _)| a == actor))
+            .or_else(|| self.identities.get(actor))
     }
 
     /// Returns the service tiers the bundles define.
@@ -153,6 +174,18 @@ impl Workspace {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let mut actors: BTreeMap<&str, &Identity> = BTreeMap::new();
+        for identity in self.identities.values() {
+            for (actor, origin) in &identity.actors {
+                if let Some(other) = actors.insert(actor, identity) {
+                    problems.push(
+                        Diagnostic::new(origin.clone(), format!("actor `{actor}` is also listed by identity `{}`", other.id))
+                            .field("actors")
+                            .hint("an actor name belongs to one identity: four-eyes approval depends on it"),
+                    );
+                }
+            }
+        }
         for identity in self.identities.values() {
             for (function, origin) in &identity.functions {
                 if !functions.contains(function.as_str()) && !bundles_failed {

@@ -9,6 +9,7 @@ use crate::model::{
     AccountContext, BundleGrant, Client, Diagnostic, Entitlement, Identity, Origin, Tenant,
     Workspace,
 };
+use crate::policy::{self, Denial, Request, Via};
 
 /// Identifies one grant: an identity holding an entitlement in a client's tenant.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,6 +43,8 @@ pub struct DesiredGrant {
     pub ticket: Option<String>,
     /// Whether the entitlement is privileged.
     pub privileged: bool,
+    /// Policy rules that refuse it (empty: allowed).
+    pub denials: Vec<Denial>,
 }
 
 impl DesiredGrant {
@@ -115,15 +118,18 @@ struct Want<'a> {
     source: String,
     origin: &'a Origin,
     ticket: Option<String>,
+    via: Via<'a>,
 }
 
 /// Gathers desired grants, merging those with the same key.
-struct Collector {
+struct Collector<'w> {
+    workspace: &'w Workspace,
+    now: OffsetDateTime,
     by_key: BTreeMap<GrantKey, DesiredGrant>,
     problems: Vec<Diagnostic>,
 }
 
-impl Collector {
+impl Collector<'_> {
     /// Adds `grant` for `identity` in every tenant of the client with the grant's system.
     fn want(
         &mut self,
@@ -133,6 +139,16 @@ impl Collector {
         starts_at: Option<OffsetDateTime>,
         want: &Want<'_>,
     ) {
+        let denials = policy::evaluate(
+            self.workspace,
+            &Request {
+                client,
+                identity,
+                grant,
+                via: want.via,
+                now: self.now,
+            },
+        );
         for tenant in client.tenants.iter().filter(|t| grant_lands_in(grant, t)) {
             let account = match account_of(identity, client, tenant) {
                 Ok(account) => account,
@@ -160,6 +176,16 @@ impl Collector {
                         _ => None,
                     };
                     existing.privileged |= grant.privileged;
+                    // Allowed when any source is allowed.
+                    if denials.is_empty() {
+                        existing.denials.clear();
+                    } else if !existing.denials.is_empty() {
+                        for denial in &denials {
+                            if !existing.denials.contains(denial) {
+                                existing.denials.push(denial.clone());
+                            }
+                        }
+                    }
                     if existing.ticket.is_none() {
                         existing.ticket = want.ticket.clone();
                     }
@@ -176,6 +202,7 @@ impl Collector {
                             origin: want.origin.clone(),
                             ticket: want.ticket.clone(),
                             privileged: grant.privileged,
+                            denials: denials.clone(),
                         },
                     );
                 }
@@ -186,7 +213,11 @@ impl Collector {
 
 /// Works out the desired access of a client. Problems (account templates that cannot be
 /// filled in) are returned beside the grants that could be worked out.
-pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess, Vec<Diagnostic>) {
+pub fn desired_access(
+    workspace: &Workspace,
+    client: &Client,
+    now: OffsetDateTime,
+) -> (DesiredAccess, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let mut managed: BTreeMap<String, BTreeSet<Entitlement>> = BTreeMap::new();
     let mut accounts: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
@@ -221,6 +252,8 @@ pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess,
         }
     }
     let mut collector = Collector {
+        workspace,
+        now,
         by_key: BTreeMap::new(),
         problems: Vec::new(),
     };
@@ -239,6 +272,7 @@ pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess,
                     source: format!("bundle:{}", bundle.id),
                     origin: &grant.origin,
                     ticket: None,
+                    via: Via::Standing(bundle),
                 };
                 collector.want(client, identity, grant, contract_start, &want);
             }
@@ -253,6 +287,7 @@ pub fn desired_access(workspace: &Workspace, client: &Client) -> (DesiredAccess,
             source: format!("exception:{}", exception.id),
             origin: &exception.origin,
             ticket: exception.ticket.clone(),
+            via: Via::Exception(exception),
         };
         let from_bundle = exception
             .bundle

@@ -56,6 +56,8 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
         ticket: None,
         tenant_already_done: false,
         reason,
+        rule: None,
+        hint: None,
     };
     let held = match input.observation {
         Observation::Unreadable(reason) => {
@@ -81,6 +83,7 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
     // Grants wanted now, after standing revocations.
     let mut wanted: BTreeMap<(&Entitlement, &str), &DesiredGrant> = BTreeMap::new();
     let mut ended: BTreeMap<(&Entitlement, &str), &DesiredGrant> = BTreeMap::new();
+    let mut denied_recorded: BTreeMap<(&Entitlement, &str), String> = BTreeMap::new();
     for grant in input
         .desired
         .iter()
@@ -90,6 +93,38 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
         if !grant.is_active(now) {
             if grant.expires_at.is_some_and(|e| e <= now) {
                 ended.insert(key, grant);
+            }
+            continue;
+        }
+        if !grant.denials.is_empty() {
+            for denial in &grant.denials {
+                let recorded = ledger.contains_key(&key);
+                let mut change = base(
+                    if recorded {
+                        ChangeKind::Revoke
+                    } else {
+                        ChangeKind::Denied
+                    },
+                    if recorded {
+                        format!("denied by policy `{}`: {}", denial.rule, denial.message)
+                    } else {
+                        denial.message.clone()
+                    },
+                );
+                change.entitlement = Some(grant.key.entitlement.clone());
+                change.identity = Some(grant.key.identity.clone());
+                change.account = Some(grant.account.clone());
+                change.sources = grant.sources.clone();
+                change.origin = Some(denial.cause.to_string());
+                change.ticket = grant.ticket.clone();
+                change.rule = Some(denial.rule.to_string());
+                change.hint = Some(denial.hint.clone());
+                if recorded {
+                    // The ledger loop below revokes it; say why there.
+                    denied_recorded.insert(key, change.reason.clone());
+                    break;
+                }
+                changes.push(change);
             }
             continue;
         }
@@ -185,12 +220,13 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
                     .blocks
                     .iter()
                     .find(|b| b.covers(input.client, &record.identity, record.ticket.as_deref()));
-                match blocked {
-                    Some(b) => (
+                match (blocked, denied_recorded.get(key)) {
+                    (Some(b), _) => (
                         ChangeKind::Revoke,
                         format!("{} `{}` revoked", b.scope.as_str(), b.value),
                     ),
-                    None => (
+                    (None, Some(reason)) => (ChangeKind::Revoke, reason.clone()),
+                    (None, None) => (
                         ChangeKind::Revoke,
                         "no longer wanted by the workspace".to_string(),
                     ),

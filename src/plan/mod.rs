@@ -32,16 +32,19 @@ pub enum ChangeKind {
     Drift,
     /// The tenant could not be read: nothing is planned for it.
     Unknown,
+    /// A policy rule refuses the grant: it is never sent.
+    Denied,
 }
 
 impl ChangeKind {
     /// Every kind, in display order.
-    pub const ALL: [ChangeKind; 6] = [
+    pub const ALL: [ChangeKind; 7] = [
         ChangeKind::Grant,
         ChangeKind::Renew,
         ChangeKind::Expire,
         ChangeKind::Revoke,
         ChangeKind::Drift,
+        ChangeKind::Denied,
         ChangeKind::Unknown,
     ];
 
@@ -54,7 +57,13 @@ impl ChangeKind {
             ChangeKind::Revoke => "revoke",
             ChangeKind::Drift => "drift",
             ChangeKind::Unknown => "unknown",
+            ChangeKind::Denied => "denied",
         }
+    }
+
+    /// Returns whether applying sends this kind to a tenant.
+    pub fn is_sent(self) -> bool {
+        !matches!(self, ChangeKind::Unknown | ChangeKind::Denied)
     }
 
     /// Returns whether applying this kind removes access.
@@ -111,6 +120,12 @@ pub struct Change {
     pub tenant_already_done: bool,
     /// Why, in a few words.
     pub reason: String,
+    /// For denials: the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// For denials: what would satisfy the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 /// A plan: ordered changes and warnings.
@@ -138,6 +153,9 @@ pub struct Summary {
     pub drift: usize,
     /// Unreadable tenants.
     pub unknown: usize,
+    /// Grants refused by policy.
+    #[serde(default)]
+    pub denied: usize,
 }
 
 impl Summary {
@@ -150,6 +168,7 @@ impl Summary {
             ChangeKind::Revoke => self.revoke,
             ChangeKind::Drift => self.drift,
             ChangeKind::Unknown => self.unknown,
+            ChangeKind::Denied => self.denied,
         }
     }
 }
@@ -166,6 +185,7 @@ impl Plan {
                 ChangeKind::Revoke => &mut s.revoke,
                 ChangeKind::Drift => &mut s.drift,
                 ChangeKind::Unknown => &mut s.unknown,
+                ChangeKind::Denied => &mut s.denied,
             } += 1;
         }
         s
@@ -174,7 +194,12 @@ impl Plan {
     /// Returns whether applying the plan would change anything. Drift counts: it is a
     /// difference between the workspace and the tenant even when it is not pruned.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.kind != ChangeKind::Unknown)
+        self.changes.iter().any(|c| c.kind.is_sent())
+    }
+
+    /// Returns whether policy refused some grant.
+    pub fn has_denials(&self) -> bool {
+        self.changes.iter().any(|c| c.kind == ChangeKind::Denied)
     }
 
     /// Returns whether some tenant could not be read.

@@ -19,6 +19,7 @@ fn kind_color(kind: ChangeKind) -> &'static str {
         ChangeKind::Expire | ChangeKind::Revoke => RED,
         ChangeKind::Drift => YELLOW,
         ChangeKind::Unknown => CYAN,
+        ChangeKind::Denied => RED,
     }
 }
 
@@ -55,11 +56,16 @@ fn render(table: &Table) -> String {
 /// Returns the one-line summary of a plan.
 pub fn summary_line(plan: &Plan) -> String {
     let s = plan.summary();
-    if !plan.has_changes() && !plan.has_unknown() {
+    if !plan.has_changes() && !plan.has_unknown() && !plan.has_denials() {
         return "No changes: the tenants match the workspace.".into();
     }
+    let denied = if s.denied > 0 {
+        format!(", {} denied", s.denied)
+    } else {
+        String::new()
+    };
     format!(
-        "Plan: {} to grant, {} to renew, {} to expire, {} to revoke, {} drift, {} unknown.",
+        "Plan: {} to grant, {} to renew, {} to expire, {} to revoke, {} drift, {} unknown{denied}.",
         s.grant, s.renew, s.expire, s.revoke, s.drift, s.unknown
     )
 }

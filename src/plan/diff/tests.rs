@@ -32,6 +32,7 @@ fn desired(identity: &str, e: usize, expires_in_days: Option<i64>) -> DesiredGra
         origin: Origin::at(&"bundles/b.yaml".into(), 3, 5),
         ticket: None,
         privileged: false,
+        denials: Vec::new(),
     }
 }
 
@@ -116,7 +117,7 @@ impl World {
                     self.ledger
                         .retain(|r| !(r.entitlement == entitlement && r.account == account));
                 }
-                ChangeKind::Unknown => unreachable!(),
+                ChangeKind::Unknown | ChangeKind::Denied => unreachable!(),
             }
         }
     }

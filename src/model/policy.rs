@@ -1,0 +1,330 @@
+//! The policy file (`policy.yaml`): parameters of the request-time rules.
+//!
+//! The rules themselves are built in (`crate::policy`); this file tunes them and can turn
+//! rules off. Every value keeps where it was written, so a denial can point at it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::time::parse_duration;
+use super::yaml::{self, origin};
+use super::{Diagnostic, Origin};
+
+/// The ids of the built-in rules.
+pub const RULES: [&str; 7] = [
+    "mfa-required",
+    "tier-baseline",
+    "data-tags",
+    "max-ttl",
+    "non-person-scope",
+    "contract-window",
+    "exception-approval",
+];
+
+/// A duration with where it was set (or the policy file, for defaults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written; the policy file itself for defaults.
+    pub origin: Origin,
+}
+
+/// How break-glass use is announced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notify {
+    /// A command run with the event as JSON on stdin (program and arguments).
+    pub command: Option<Vec<String>>,
+    /// A URL the event is POSTed to as JSON.
+    pub webhook: Option<String>,
+}
+
+/// The policy in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Rules turned off.
+    pub disabled: Vec<String>,
+    /// Longest just-in-time grant of a privileged entitlement.
+    pub max_ttl_privileged: Setting<Duration>,
+    /// Longest just-in-time grant of any other entitlement.
+    pub max_ttl_standard: Setting<Duration>,
+    /// Longest an exception may run from now.
+    pub max_exception: Setting<Duration>,
+    /// Lifetime of break-glass access.
+    pub break_glass_ttl: Setting<Duration>,
+    /// Who hears of break-glass use.
+    pub notify: Notify,
+    /// Time to close a post-use review before it is overdue.
+    pub review_within: Duration,
+    /// Age at which a pending request expires.
+    pub request_expiry: Duration,
+    /// Most revocations of one tenant's managed grants in one apply.
+    pub mass_revoke_count: Setting<usize>,
+    /// Largest share (0–1) of one tenant's managed grants revoked in one apply.
+    pub mass_revoke_share: Setting<f64>,
+    /// The policy file, for denials that point at it.
+    pub file: Origin,
+}
+
+impl Policy {
+    /// Returns the built-in defaults, as if `path` were empty.
+    pub fn defaults(path: &Arc<str>) -> Self {
+        let file = Origin::file(path);
+        let hours = |h: u64| Setting {
+            value: Duration::from_secs(h * 3600),
+            origin: file.clone(),
+        };
+        Policy {
+            disabled: Vec::new(),
+            max_ttl_privileged: hours(8),
+            max_ttl_standard: hours(7 * 24),
+            max_exception: hours(366 * 24),
+            break_glass_ttl: hours(1),
+            notify: Notify::default(),
+            review_within: Duration::from_secs(72 * 3600),
+            request_expiry: Duration::from_secs(24 * 3600),
+            mass_revoke_count: Setting {
+                value: 25,
+                origin: file.clone(),
+            },
+            mass_revoke_share: Setting {
+                value: 0.5,
+                origin: file.clone(),
+            },
+            file,
+        }
+    }
+
+    /// Returns whether a rule is on.
+    pub fn enabled(&self, rule: &str) -> bool {
+        !self.disabled.iter().any(|r| r == rule)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTtl {
+    privileged: Option<Spanned<String>>,
+    standard: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawExceptions {
+    max_duration: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawNotify {
+    command: Option<Vec<String>>,
+    webhook: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawBreakGlass {
+    ttl: Option<Spanned<String>>,
+    #[serde(default)]
+    notify: RawNotify,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawReviews {
+    due_within: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRequests {
+    expire_after: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawMassRevoke {
+    max_count: Option<Spanned<u64>>,
+    max_share: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    #[serde(default)]
+    disabled_rules: Vec<Spanned<String>>,
+    #[serde(default)]
+    max_ttl: RawTtl,
+    #[serde(default)]
+    exceptions: RawExceptions,
+    #[serde(default)]
+    break_glass: RawBreakGlass,
+    #[serde(default)]
+    reviews: RawReviews,
+    #[serde(default)]
+    requests: RawRequests,
+    #[serde(default)]
+    mass_revoke: RawMassRevoke,
+}
+
+/// Parses `policy.yaml`; every problem found is returned.
+pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
+    let raw: RawPolicy = if text.trim().is_empty() {
+        RawPolicy::default()
+    } else {
+        yaml::parse(path, text).map_err(|d| vec![d])?
+    };
+    let mut policy = Policy::defaults(path);
+    let mut problems = Vec::new();
+    let mut duration =
+        |value: &Option<Spanned<String>>, field: &str, target: &mut Setting<Duration>| {
+            if let Some(text) = value {
+                match parse_duration(&text.value) {
+                    Ok(d) => {
+                        *target = Setting {
+                            value: d,
+                            origin: origin(path, text),
+                        }
+                    }
+                    Err(message) => problems.push(
+                        Diagnostic::new(origin(path, text), message)
+                            .field(field)
+                            .hint("write a duration such as `30m`, `8h`, `1d` or `2w`"),
+                    ),
+                }
+            }
+        };
+    duration(
+        &raw.max_ttl.privileged,
+        "max_ttl.privileged",
+        &mut policy.max_ttl_privileged,
+    );
+    duration(
+        &raw.max_ttl.standard,
+        "max_ttl.standard",
+        &mut policy.max_ttl_standard,
+    );
+    duration(
+        &raw.exceptions.max_duration,
+        "exceptions.max_duration",
+        &mut policy.max_exception,
+    );
+    duration(
+        &raw.break_glass.ttl,
+        "break_glass.ttl",
+        &mut policy.break_glass_ttl,
+    );
+    let mut review = Setting {
+        value: policy.review_within,
+        origin: policy.file.clone(),
+    };
+    duration(&raw.reviews.due_within, "reviews.due_within", &mut review);
+    policy.review_within = review.value;
+    let mut expiry = Setting {
+        value: policy.request_expiry,
+        origin: policy.file.clone(),
+    };
+    duration(
+        &raw.requests.expire_after,
+        "requests.expire_after",
+        &mut expiry,
+    );
+    policy.request_expiry = expiry.value;
+    for rule in &raw.disabled_rules {
+        if RULES.contains(&rule.value.as_str()) {
+            policy.disabled.push(rule.value.clone());
+        } else {
+            problems.push(
+                Diagnostic::new(origin(path, rule), format!("unknown rule `{}`", rule.value))
+                    .field("disabled_rules")
+                    .hint(format!(
+                        "the rules are: {}",
+                        RULES.map(|r| format!("`{r}`")).join(", ")
+                    )),
+            );
+        }
+    }
+    if let Some(count) = &raw.mass_revoke.max_count {
+        policy.mass_revoke_count = Setting {
+            value: count.value as usize,
+            origin: origin(path, count),
+        };
+    }
+    if let Some(share) = &raw.mass_revoke.max_share {
+        if (0.0..=1.0).contains(&share.value) {
+            policy.mass_revoke_share = Setting {
+                value: share.value,
+                origin: origin(path, share),
+            };
+        } else {
+            problems.push(
+                Diagnostic::new(
+                    origin(path, share),
+                    format!("share {} is not between 0 and 1", share.value),
+                )
+                .field("mass_revoke.max_share")
+                .hint("write a fraction such as `0.25`"),
+            );
+        }
+    }
+    if let Some(command) = &raw.break_glass.notify.command
+        && command.is_empty()
+    {
+        problems.push(
+            Diagnostic::new(Origin::file(path), "the notify command is empty")
+                .field("break_glass.notify.command")
+                .hint(
+                    "write the program and its arguments, e.g. `[notify-oncall, --channel, msp]`",
+                ),
+        );
+    }
+    if let Some(url) = &raw.break_glass.notify.webhook
+        && !url.value.starts_with("https://")
+        && !url.value.starts_with("http://127.")
+        && !url.value.starts_with("http://localhost")
+    {
+        problems.push(
+            Diagnostic::new(origin(path, url), "the webhook is not an https URL")
+                .field("break_glass.notify.webhook")
+                .hint("use https (plain http only to loopback)"),
+        );
+    }
+    policy.notify = Notify {
+        command: raw.break_glass.notify.command.filter(|c| !c.is_empty()),
+        webhook: raw.break_glass.notify.webhook.map(|w| w.value),
+    };
+    if problems.is_empty() {
+        Ok(policy)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let path: Arc<str> = Arc::from("policy.yaml");
+        let p = parse(&path, "").unwrap();
+        assert_eq!(p.max_ttl_privileged.value, Duration::from_secs(8 * 3600));
+        let p = parse(
+            &path,
+            "max_ttl:\n  privileged: 4h\ndisabled_rules: [tier-baseline]\n",
+        )
+        .unwrap();
+        assert_eq!(p.max_ttl_privileged.value, Duration::from_secs(4 * 3600));
+        assert_eq!(p.max_ttl_privileged.origin.line, 2);
+        assert!(!p.enabled("tier-baseline") && p.enabled("mfa-required"));
+        let errors = parse(
+            &path,
+            "disabled_rules: [no-such-rule]\nmass_revoke:\n  max_share: 2\n",
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 2);
+    }
+}

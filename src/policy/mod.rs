@@ -1,0 +1,308 @@
+//! Request-time policy: built-in rules evaluated on every desired grant and every
+//! request, before anything is sent to a tenant. Returns decisions; never prints.
+//!
+//! Rules (ids as in `policy.yaml`'s `disabled_rules`):
+//! - `mfa-required`: a person holding a privileged grant, or one that requires MFA, has
+//!   MFA enforced;
+//! - `tier-baseline`: a request gives nothing above the client's tier baseline (the
+//!   entitlements of the tier's bundles) unless an exception covers it;
+//! - `data-tags`: the client carries every data tag the grant requires;
+//! - `max-ttl`: privileged grants are just-in-time grants, no just-in-time grant outlives
+//!   the maximum for its privilege level, and no exception outlives the exception maximum;
+//! - `non-person-scope`: service accounts and agents act in their one client and never
+//!   hold privileged (interactive admin) entitlements;
+//! - `contract-window`: no request into a client whose contract has ended or not started;
+//! - `exception-approval`: nobody approves their own exception.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::model::time::format_duration;
+use crate::model::{
+    Bundle, BundleGrant, Client, Exception, Identity, IdentityKind, MfaStatus, Origin, Policy,
+    Workspace,
+};
+
+/// A rule's refusal: which rule, why, what caused it and what would satisfy it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    /// The rule's id.
+    pub rule: &'static str,
+    /// What is refused and why.
+    pub message: String,
+    /// The file and line that caused it.
+    pub cause: Origin,
+    /// What would satisfy the rule.
+    pub hint: String,
+}
+
+/// How the access is asked for.
+#[derive(Debug, Clone, Copy)]
+pub enum Via<'a> {
+    /// A standing grant of a bundle of the client's tier.
+    Standing(&'a Bundle),
+    /// An exception in the client file.
+    Exception(&'a Exception),
+    /// A just-in-time request (`elevate`) of a bundle, for this long.
+    Elevation(&'a Bundle, Duration),
+    /// Emergency access (`break-glass`) to a bundle, for this long.
+    BreakGlass(&'a Bundle, Duration),
+}
+
+/// One grant to decide on.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The client.
+    pub client: &'a Client,
+    /// Who would hold it.
+    pub identity: &'a Identity,
+    /// What would be granted.
+    pub grant: &'a BundleGrant,
+    /// How it is asked for.
+    pub via: Via<'a>,
+    /// When.
+    pub now: OffsetDateTime,
+}
+
+/// Returns every rule's denial of a request (empty: allowed).
+pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
+    let policy = &workspace.policy;
+    let mut denials = Vec::new();
+    let mut deny = |rule: &'static str, message: String, cause: &Origin, hint: String| {
+        if policy.enabled(rule) {
+            denials.push(Denial {
+                rule,
+                message,
+                cause: cause.clone(),
+                hint,
+            });
+        }
+    };
+    let Request {
+        client,
+        identity,
+        grant,
+        via,
+        now,
+    } = *request;
+    let what = format!(
+        "`{}` for `{}` in `{}`",
+        grant.entitlement, identity.id, client.id
+    );
+    let is_request = matches!(via, Via::Elevation(..) | Via::BreakGlass(..));
+
+    if identity.kind == IdentityKind::Person
+        && (grant.privileged || grant.requires.mfa)
+        && identity.mfa != Some(MfaStatus::Enforced)
+    {
+        deny(
+            "mfa-required",
+            format!(
+                "{what}: `{}` holds a privileged grant but does not have MFA enforced",
+                identity.id
+            ),
+            &identity.origin,
+            format!(
+                "enforce MFA for `{}` and set `mfa: enforced`, or take the function that needs it off them",
+                identity.id
+            ),
+        );
+    }
+    for tag in &grant.requires.data_tags {
+        if !client.data_tags.contains(tag) {
+            deny(
+                "data-tags",
+                format!(
+                    "{what}: the grant requires data tag `{tag}`, which client `{}` does not carry",
+                    client.id
+                ),
+                &grant.origin,
+                format!(
+                    "add `{tag}` to the client's `data_tags` once it is cleared for such data, or use a bundle that does not require it"
+                ),
+            );
+        }
+    }
+    if identity.kind != IdentityKind::Person {
+        if grant.privileged {
+            deny(
+                "non-person-scope",
+                format!("{what}: a {} never holds privileged (interactive admin) entitlements", identity.kind.as_str()),
+                &grant.origin,
+                "give the account a narrower, non-privileged entitlement, or have a person request it".into(),
+            );
+        }
+        if !identity.serves(&client.id) {
+            deny(
+                "non-person-scope",
+                format!(
+                    "{what}: a {} serves only its own client",
+                    identity.kind.as_str()
+                ),
+                &identity.origin,
+                "create a separate account for this client".into(),
+            );
+        }
+    }
+    match via {
+        Via::Standing(_) => {
+            if grant.privileged {
+                deny(
+                    "max-ttl",
+                    format!("{what}: a privileged entitlement may only be granted just in time"),
+                    &grant.origin,
+                    format!(
+                        "give the grant a `ttl:` of at most {}",
+                        format_duration(policy.max_ttl_privileged.value)
+                    ),
+                );
+            }
+        }
+        Via::Exception(exception) => {
+            let runs = exception.until - now;
+            if runs
+                > time::Duration::try_from(policy.max_exception.value)
+                    .unwrap_or(time::Duration::MAX)
+            {
+                deny(
+                    "max-ttl",
+                    format!(
+                        "{what}: exception `{}` runs longer than the policy's maximum of {}",
+                        exception.id,
+                        format_duration(policy.max_exception.value)
+                    ),
+                    &exception.origin,
+                    format!(
+                        "end the exception sooner (`until:`), or raise `exceptions.max_duration` at {}",
+                        policy.max_exception.origin
+                    ),
+                );
+            }
+            if exception.approver.0 == exception.identity.0 {
+                deny(
+                    "exception-approval",
+                    format!(
+                        "{what}: exception `{}` is approved by the person it is for",
+                        exception.id
+                    ),
+                    &exception.approver.1,
+                    "have a second person approve it and name them in `approver:`".into(),
+                );
+            }
+        }
+        Via::Elevation(_, ttl) | Via::BreakGlass(_, ttl) => {
+            let (max, level) = if grant.privileged {
+                (&policy.max_ttl_privileged, "privileged")
+            } else {
+                (&policy.max_ttl_standard, "standard")
+            };
+            if ttl > max.value {
+                deny(
+                    "max-ttl",
+                    format!(
+                        "{what}: {} is longer than the {level} maximum of {}",
+                        format_duration(ttl),
+                        format_duration(max.value)
+                    ),
+                    &max.origin,
+                    format!("ask for at most {}", format_duration(max.value)),
+                );
+            }
+        }
+    }
+    if is_request && !client.is_active(now) {
+        deny(
+            "contract-window",
+            format!("{what}: client `{}` has no running contract", client.id),
+            &client.origin,
+            "check `contract.start` and `contract.end` in the client file".into(),
+        );
+    }
+    if let Via::Elevation(bundle, _) = via
+        && bundle.tier != client.tier
+        && !within_baseline(workspace, client, identity, grant, now)
+    {
+        deny(
+            "tier-baseline",
+            format!(
+                "{what}: bundle `{}` is for tier `{}`, above client `{}`'s tier `{}`",
+                bundle.id, bundle.tier, client.id, client.tier
+            ),
+            &bundle.tier_origin,
+            format!(
+                "add an approved exception for `{}` to the client file, or use break-glass in an emergency",
+                identity.id
+            ),
+        );
+    }
+    denials
+}
+
+/// Returns whether a grant is within the client's tier baseline or covered by an active
+/// exception for the identity.
+fn within_baseline(
+    workspace: &Workspace,
+    client: &Client,
+    identity: &Identity,
+    grant: &BundleGrant,
+    now: OffsetDateTime,
+) -> bool {
+    let same = |g: &BundleGrant| g.system == grant.system && g.entitlement == grant.entitlement;
+    let in_tier = workspace
+        .bundles
+        .values()
+        .filter(|b| b.tier == client.tier)
+        .flat_map(|b| &b.grants)
+        .any(same);
+    let excepted = client
+        .exceptions
+        .iter()
+        .filter(|e| e.identity.0 == identity.id && now < e.until)
+        .any(|e| {
+            e.grants.iter().any(same)
+                || e.bundle
+                    .as_ref()
+                    .and_then(|(id, _)| workspace.bundles.get(id))
+                    .is_some_and(|b| b.grants.iter().any(same))
+        });
+    in_tier || excepted
+}
+
+/// Returns denials of bundles' just-in-time grants that could never be granted: longer
+/// than the policy allows (for `validate`).
+pub fn check_bundles(workspace: &Workspace) -> Vec<Denial> {
+    let policy: &Policy = &workspace.policy;
+    let mut denials = Vec::new();
+    if !policy.enabled("max-ttl") {
+        return denials;
+    }
+    for bundle in workspace.bundles.values() {
+        for grant in &bundle.grants {
+            let Some(ttl) = grant.ttl else { continue };
+            let (max, level) = if grant.privileged {
+                (&policy.max_ttl_privileged, "privileged")
+            } else {
+                (&policy.max_ttl_standard, "standard")
+            };
+            if ttl > max.value {
+                denials.push(Denial {
+                    rule: "max-ttl",
+                    message: format!(
+                        "bundle `{}` grants `{}` for {}, longer than the {level} maximum of {}",
+                        bundle.id,
+                        grant.entitlement,
+                        format_duration(ttl),
+                        format_duration(max.value)
+                    ),
+                    cause: grant.origin.clone(),
+                    hint: format!(
+                        "shorten the `ttl:`, or raise `max_ttl.{level}` at {}",
+                        max.origin
+                    ),
+                });
+            }
+        }
+    }
+    denials
+}
