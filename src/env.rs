@@ -1,6 +1,7 @@
 //! Every environment variable onboard reads, in one place.
 
 use std::env;
+use std::time::Duration;
 
 use time::OffsetDateTime;
 
@@ -22,6 +23,12 @@ pub const CI_JOB_ID: &str = "CI_JOB_ID";
 pub const USER: &str = "USER";
 /// The OS user name (Windows).
 pub const USERNAME: &str = "USERNAME";
+/// The time allowed for one HTTP request to a tenant (`30s` by default), as
+/// `humantime` durations (`500ms`, `2m`).
+pub const ONBOARD_HTTP_TIMEOUT: &str = "ONBOARD_HTTP_TIMEOUT";
+/// Tests only: a factor (0 to 1) applied to every retry wait, so that tests of backoff
+/// and `Retry-After` run fast. Unset in real use.
+pub const ONBOARD_TEST_RETRY_SCALE: &str = "ONBOARD_TEST_RETRY_SCALE";
 
 fn non_empty(name: &str) -> Option<String> {
     env::var(name)
@@ -68,5 +75,37 @@ pub fn now() -> Result<OffsetDateTime, String> {
             crate::model::time::parse_instant(&text, crate::model::time::DateBound::Start)
                 .map_err(|e| format!("{ONBOARD_NOW}: {e}"))
         }
+    }
+}
+
+/// Returns `ONBOARD_HTTP_TIMEOUT` when set; an invalid value is an error naming the
+/// variable.
+pub fn http_timeout() -> Result<Option<Duration>, String> {
+    match non_empty(ONBOARD_HTTP_TIMEOUT) {
+        None => Ok(None),
+        Some(text) => humantime::parse_duration(&text)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .map(Some)
+            .ok_or_else(|| {
+                format!(
+                    "{ONBOARD_HTTP_TIMEOUT}: `{text}` is not a duration such as `30s` or `500ms`"
+                )
+            }),
+    }
+}
+
+/// Returns the factor applied to retry waits: `ONBOARD_TEST_RETRY_SCALE` (0 to 1) in
+/// tests, else 1.
+pub fn retry_scale() -> Result<f64, String> {
+    match non_empty(ONBOARD_TEST_RETRY_SCALE) {
+        None => Ok(1.0),
+        Some(text) => text
+            .parse::<f64>()
+            .ok()
+            .filter(|f| (0.0..=1.0).contains(f))
+            .ok_or_else(|| {
+                format!("{ONBOARD_TEST_RETRY_SCALE}: `{text}` is not a number from 0 to 1")
+            }),
     }
 }

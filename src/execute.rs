@@ -57,6 +57,8 @@ pub struct ApplyContext<'a> {
     pub actor: &'a str,
     /// The time recorded for the changes.
     pub now: OffsetDateTime,
+    /// How adapters are opened (HTTP logging at `--verbose`).
+    pub adapters: &'a adapters::Options,
 }
 
 /// Applies changes (unknown changes are skipped) and updates the ledger. Returns each
@@ -133,7 +135,7 @@ fn apply_tenant(
             )
             .with_hint("restore the tenant in the client file so its grants can be revoked")
         })?;
-        let mut adapter = adapters::open(client, tenant, context.root)?;
+        let mut adapter = adapters::open(client, tenant, context.root, context.adapters)?;
         adapter.verify_tenant()?;
         Ok(adapter)
     })();

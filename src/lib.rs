@@ -17,6 +17,7 @@ pub mod load;
 pub mod model;
 pub mod observe;
 pub mod plan;
+pub mod secrets;
 pub mod state;
 pub mod ui;
 pub mod workers;

@@ -159,6 +159,7 @@ pub(super) fn execute_plan(
         lock,
         actor: &session.actor,
         now: session.now,
+        adapters: &session.adapters,
     };
     let progress = ApplyProgress::new(printer.progress);
     let results = execute::apply(&context, ledger, &actionable.changes, &progress)?;
