@@ -200,7 +200,7 @@ pub fn credential(
         let hint = e.hint();
         let error = AdapterError::new(
             name,
-            format!("read the credential `{reference}`"),
+            "read the credential",
             FailureKind::Denied,
             // The tenant is already named by AdapterError's own message.
             e.to_string()

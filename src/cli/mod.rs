@@ -5,6 +5,7 @@ mod apply;
 pub mod completions;
 mod expire;
 mod init;
+mod login;
 mod plan;
 mod revoke;
 mod session;
@@ -98,6 +99,8 @@ pub enum Command {
     Revoke(revoke::RevokeArgs),
     /// Show who holds what, where, until when, and why
     Status(status::StatusArgs),
+    /// Store a tenant's credential in the OS keyring
+    Login(login::LoginArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
 }
@@ -113,6 +116,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Expire(args) => expire::run(global, args),
         Command::Revoke(args) => revoke::run(global, args),
         Command::Status(args) => status::run(global, args),
+        Command::Login(args) => login::run(global, args),
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -129,7 +129,7 @@ impl SecretError {
     pub fn hint(&self) -> Option<String> {
         match self {
             SecretError::Env { var, .. } => Some(format!(
-                "export `{var}` with the tenant's token before running onboard (in CI, from the pipeline's secret store)"
+                "export `{var}` with the tenant's secret before running onboard; in CI, map it from the pipeline's secret store"
             )),
             SecretError::FileRead { .. } => {
                 Some("`file:` paths are relative to the workspace root".into())

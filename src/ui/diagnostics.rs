@@ -107,5 +107,8 @@ fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = cause.downcast_ref::<AdapterError>() {
         return e.hint.clone();
     }
+    if let Some(e) = cause.downcast_ref::<crate::secrets::SecretError>() {
+        return e.hint();
+    }
     None
 }
