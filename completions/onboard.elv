@@ -39,6 +39,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand expire 'Revoke every grant whose time has passed, in every client'
             cand revoke 'Revoke everything an identity, a client or a ticket holds'
             cand status 'Show who holds what, where, until when, and why'
+            cand login 'Store a tenant''s credential in the OS keyring'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -155,6 +156,21 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'onboard;login'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --stdin 'Read the secret from standard input instead of prompting (for scripts)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'onboard;completions'= {
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'
@@ -177,6 +193,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand expire 'Revoke every grant whose time has passed, in every client'
             cand revoke 'Revoke everything an identity, a client or a ticket holds'
             cand status 'Show who holds what, where, until when, and why'
+            cand login 'Store a tenant''s credential in the OS keyring'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -193,6 +210,8 @@ set edit:completion:arg-completer[onboard] = {|@words|
         &'onboard;help;revoke'= {
         }
         &'onboard;help;status'= {
+        }
+        &'onboard;help;login'= {
         }
         &'onboard;help;completions'= {
         }

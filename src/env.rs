@@ -29,6 +29,15 @@ pub const ONBOARD_HTTP_TIMEOUT: &str = "ONBOARD_HTTP_TIMEOUT";
 /// Tests only: a factor (0 to 1) applied to every retry wait, so that tests of backoff
 /// and `Retry-After` run fast. Unset in real use.
 pub const ONBOARD_TEST_RETRY_SCALE: &str = "ONBOARD_TEST_RETRY_SCALE";
+/// Tests only (read by the test suite, not by onboard): the `scim2-server` program the
+/// adapter tests start; `scripts/test` sets it.
+pub const ONBOARD_TEST_SCIM_SERVER: &str = "ONBOARD_TEST_SCIM_SERVER";
+/// Tests only (read by the test suite, not by onboard): the `keyctl` program used to run
+/// the keyring test inside a kernel session keyring (default `/usr/bin/keyctl`).
+pub const ONBOARD_TEST_KEYCTL: &str = "ONBOARD_TEST_KEYCTL";
+/// Tests only (read by the test suite, not by onboard): whether a missing test server
+/// fails the tests (`true` in CI) instead of skipping them.
+pub const CI: &str = "CI";
 
 fn non_empty(name: &str) -> Option<String> {
     env::var(name)

@@ -4,8 +4,11 @@
 mod apply;
 mod completions;
 mod expire;
+mod login;
+mod peers;
 mod plan;
 mod revoke;
+mod scim;
 mod status;
 mod support;
 mod validate;
