@@ -1021,6 +1021,91 @@ mod tests {
         );
     }
 
+    fn offline_client() -> HttpClient {
+        HttpClient::new(
+            "t/x",
+            "https://tenant.example/api",
+            None,
+            None,
+            |_| None,
+            Policy::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn index_paging_reads_every_page_and_refuses_a_short_read() {
+        let client = offline_client();
+        let all: Vec<u32> = (1..=250).collect();
+        let mut calls = Vec::new();
+        let read = collect_indexed(&client, "list", 100, 10_000, |start, count| {
+            calls.push((start, count));
+            let items = all.iter().skip(start - 1).take(count).copied().collect();
+            Ok(IndexPage { items, total: 250 })
+        })
+        .unwrap();
+        assert_eq!(read, all);
+        assert_eq!(calls, [(1, 100), (101, 100), (201, 100)]);
+        // A server returning fewer items per page than asked is followed by index.
+        let read = collect_indexed(&client, "list", 100, 10_000, |start, _| {
+            let items = all.iter().skip(start - 1).take(30).copied().collect();
+            Ok(IndexPage { items, total: 250 })
+        })
+        .unwrap();
+        assert_eq!(read.len(), 250);
+        // Running dry before the reported total is a partial read: an error.
+        let error = collect_indexed(&client, "list", 100, 10_000, |start, count| {
+            let items = all
+                .iter()
+                .skip(start - 1)
+                .take(count)
+                .copied()
+                .filter(|n| *n <= 150)
+                .collect();
+            Ok(IndexPage { items, total: 250 })
+        })
+        .unwrap_err();
+        assert!(error.detail.contains("partial read"), "{error}");
+        // A page that fails fails the read.
+        let error = collect_indexed(&client, "list", 100, 10_000, |start, count| {
+            if start > 1 {
+                return Err(client.error("list", FailureKind::Unreachable, "HTTP 503"));
+            }
+            let items = all.iter().take(count).copied().collect();
+            Ok(IndexPage { items, total: 250 })
+        })
+        .unwrap_err();
+        assert_eq!(error.kind, FailureKind::Unreachable);
+    }
+
+    #[test]
+    fn link_paging_follows_next_links_on_the_same_host_only() {
+        let client = offline_client();
+        let first = client.url(&["groups"]);
+        let read = collect_linked(&client, "list", first.clone(), 100, |url| {
+            Ok(match url.query() {
+                None => (vec![1, 2], Some("groups?after=2".to_string())),
+                Some("after=2") => (
+                    vec![3],
+                    Some("https://tenant.example/api/groups?after=3".into()),
+                ),
+                _ => (vec![4], None),
+            })
+        })
+        .unwrap();
+        assert_eq!(read, [1, 2, 3, 4]);
+        let error = collect_linked(&client, "list", first.clone(), 100, |_| {
+            Ok((vec![1], Some("https://elsewhere.example/steal".to_string())))
+        })
+        .unwrap_err();
+        assert!(error.detail.contains("another host"), "{error}");
+        let error = collect_linked(&client, "list", first, 100, |url| {
+            Ok((vec![1], Some(url.to_string())))
+        })
+        .unwrap_err();
+        assert!(error.detail.contains("loop"), "{error}");
+    }
+
     #[test]
     fn the_budget_spaces_requests_to_one_tenant() {
         let policy = Policy {

@@ -249,6 +249,19 @@ impl ScimTenant {
         names
     }
 
+    /// Returns the values of a user's multi-valued attribute (`roles`, `entitlements`).
+    pub fn values(&self, user_name: &str, attribute: &str) -> Vec<String> {
+        let id = self.user_id(user_name);
+        let (_, body) = self.call("GET", &format!("/Users/{id}"), None);
+        body[attribute]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|v| v["value"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// Removes a member directly.
     pub fn remove_member(&self, group: &str, user_name: &str) {
         let (gid, uid) = (self.group_id(group), self.user_id(user_name));

@@ -250,6 +250,44 @@ fn already_a_member_and_already_gone_change_nothing() {
 }
 
 #[test]
+fn roles_and_entitlements_are_user_attribute_values() {
+    let Some(f) = fixture("roles", TOKEN, &[]) else {
+        return;
+    };
+    let text = f.env.read("clients/initech.yaml");
+    f.env.write(
+        "clients/initech.yaml",
+        &format!(
+            "{text}exceptions:\n  - id: initech-audit\n    identity: carol\n    grants:\n      - {{ system: scim, entitlement: \"role:auditor\" }}\n      - {{ system: scim, entitlement: \"entitlement:export-logs\" }}\n    reason: Quarterly access review\n    approver: dave\n    until: 2027-03-31\n"
+        ),
+    );
+    let applied = apply_json(&f, &["apply", "initech"], 0);
+    assert_eq!(applied.result("role:auditor", "carol").result, "applied");
+    assert_eq!(
+        applied.result("entitlement:export-logs", "carol").result,
+        "applied"
+    );
+    assert_eq!(f.tenant.values(&account("carol"), "roles"), ["auditor"]);
+    assert_eq!(
+        f.tenant.values(&account("carol"), "entitlements"),
+        ["export-logs"]
+    );
+    let (code, again) = plan(&f, &["--detailed-exitcode"]);
+    assert_eq!(code, 0, "converged: {:?}", again.changes);
+    // The exception is withdrawn: both values are removed, nothing else.
+    f.env.write("clients/initech.yaml", &text);
+    let revoked = apply_json(&f, &["apply", "initech"], 0);
+    assert_eq!(revoked.result("role:auditor", "carol").kind, "revoke");
+    assert!(f.tenant.values(&account("carol"), "roles").is_empty());
+    assert!(
+        f.tenant
+            .values(&account("carol"), "entitlements")
+            .is_empty()
+    );
+    assert_eq!(members(&f, "msp-security"), accounts(&["carol", "dave"]));
+}
+
+#[test]
 fn a_missing_group_fails_its_grants_and_lists_no_holders() {
     let Some(f) = fixture("missing-group", TOKEN, &["msp-security"]) else {
         return;
