@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who holds what, where, until when, and why')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Create the signing key, verify, show and export the audit log')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Work with the grant ledger')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Store a tenant''s credential in the OS keyring')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -352,6 +353,22 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
         'onboard;state;help;help' {
             break
         }
+        'onboard;login' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--stdin', '--stdin', [CompletionResultType]::ParameterName, 'Read the secret from standard input instead of prompting (for scripts)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'onboard;completions' {
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
             [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
@@ -377,6 +394,7 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who holds what, where, until when, and why')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Create the signing key, verify, show and export the audit log')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Work with the grant ledger')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Store a tenant''s credential in the OS keyring')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -430,6 +448,9 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             break
         }
         'onboard;help;state;rebuild' {
+            break
+        }
+        'onboard;help;login' {
             break
         }
         'onboard;help;completions' {

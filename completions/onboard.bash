@@ -34,6 +34,9 @@ _onboard() {
             onboard,init)
                 cmd="onboard__subcmd__init"
                 ;;
+            onboard,login)
+                cmd="onboard__subcmd__login"
+                ;;
             onboard,plan)
                 cmd="onboard__subcmd__plan"
                 ;;
@@ -103,6 +106,9 @@ _onboard() {
             onboard__subcmd__help,init)
                 cmd="onboard__subcmd__help__subcmd__init"
                 ;;
+            onboard__subcmd__help,login)
+                cmd="onboard__subcmd__help__subcmd__login"
+                ;;
             onboard__subcmd__help,plan)
                 cmd="onboard__subcmd__help__subcmd__plan"
                 ;;
@@ -155,7 +161,7 @@ _onboard() {
 
     case "${cmd}" in
         onboard)
-            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --help --version init validate plan apply expire revoke status audit state completions help"
+            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --help --version init validate plan apply expire revoke status audit state login completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -665,7 +671,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__help)
-            opts="init validate plan apply expire revoke status audit state completions help"
+            opts="init validate plan apply expire revoke status audit state login completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -832,6 +838,20 @@ _onboard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        onboard__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         onboard__subcmd__help__subcmd__plan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -927,6 +947,40 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --workspace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        onboard__subcmd__login)
+            opts="-w -o -q -v -h --stdin --workspace --output --quiet --verbose --color --no-progress --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --workspace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

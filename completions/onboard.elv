@@ -41,6 +41,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand status 'Show who holds what, where, until when, and why'
             cand audit 'Create the signing key, verify, show and export the audit log'
             cand state 'Work with the grant ledger'
+            cand login 'Store a tenant''s credential in the OS keyring'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -323,6 +324,21 @@ set edit:completion:arg-completer[onboard] = {|@words|
         }
         &'onboard;state;help;help'= {
         }
+        &'onboard;login'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --stdin 'Read the secret from standard input instead of prompting (for scripts)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'onboard;completions'= {
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'
@@ -347,6 +363,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand status 'Show who holds what, where, until when, and why'
             cand audit 'Create the signing key, verify, show and export the audit log'
             cand state 'Work with the grant ledger'
+            cand login 'Store a tenant''s credential in the OS keyring'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -385,6 +402,8 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand rebuild 'Rebuild the grant ledger from the audit log alone'
         }
         &'onboard;help;state;rebuild'= {
+        }
+        &'onboard;help;login'= {
         }
         &'onboard;help;completions'= {
         }

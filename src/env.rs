@@ -1,6 +1,7 @@
 //! Every environment variable onboard reads, in one place.
 
 use std::env;
+use std::time::Duration;
 
 use time::OffsetDateTime;
 
@@ -26,6 +27,21 @@ pub const CI_JOB_ID: &str = "CI_JOB_ID";
 pub const USER: &str = "USER";
 /// The OS user name (Windows).
 pub const USERNAME: &str = "USERNAME";
+/// The time allowed for one HTTP request to a tenant (`30s` by default), as
+/// `humantime` durations (`500ms`, `2m`).
+pub const ONBOARD_HTTP_TIMEOUT: &str = "ONBOARD_HTTP_TIMEOUT";
+/// Tests only: a factor (0 to 1) applied to every retry wait, so that tests of backoff
+/// and `Retry-After` run fast. Unset in real use.
+pub const ONBOARD_TEST_RETRY_SCALE: &str = "ONBOARD_TEST_RETRY_SCALE";
+/// Tests only (read by the test suite, not by onboard): the `scim2-server` program the
+/// adapter tests start; `scripts/test` sets it.
+pub const ONBOARD_TEST_SCIM_SERVER: &str = "ONBOARD_TEST_SCIM_SERVER";
+/// Tests only (read by the test suite, not by onboard): the `keyctl` program used to run
+/// the keyring test inside a kernel session keyring (default `/usr/bin/keyctl`).
+pub const ONBOARD_TEST_KEYCTL: &str = "ONBOARD_TEST_KEYCTL";
+/// Tests only (read by the test suite, not by onboard): whether a missing test server
+/// fails the tests (`true` in CI) instead of skipping them.
+pub const CI: &str = "CI";
 
 fn non_empty(name: &str) -> Option<String> {
     env::var(name)
@@ -83,4 +99,36 @@ pub fn audit_key_in_env() -> bool {
 /// Returns the test-only crash point, if set.
 pub fn test_crash_after_intents() -> Option<u64> {
     non_empty(ONBOARD_TEST_CRASH_AFTER_INTENTS).and_then(|v| v.parse().ok())
+}
+
+/// Returns `ONBOARD_HTTP_TIMEOUT` when set; an invalid value is an error naming the
+/// variable.
+pub fn http_timeout() -> Result<Option<Duration>, String> {
+    match non_empty(ONBOARD_HTTP_TIMEOUT) {
+        None => Ok(None),
+        Some(text) => humantime::parse_duration(&text)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .map(Some)
+            .ok_or_else(|| {
+                format!(
+                    "{ONBOARD_HTTP_TIMEOUT}: `{text}` is not a duration such as `30s` or `500ms`"
+                )
+            }),
+    }
+}
+
+/// Returns the factor applied to retry waits: `ONBOARD_TEST_RETRY_SCALE` (0 to 1) in
+/// tests, else 1.
+pub fn retry_scale() -> Result<f64, String> {
+    match non_empty(ONBOARD_TEST_RETRY_SCALE) {
+        None => Ok(1.0),
+        Some(text) => text
+            .parse::<f64>()
+            .ok()
+            .filter(|f| (0.0..=1.0).contains(f))
+            .ok_or_else(|| {
+                format!("{ONBOARD_TEST_RETRY_SCALE}: `{text}` is not a number from 0 to 1")
+            }),
+    }
 }

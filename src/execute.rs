@@ -63,6 +63,8 @@ pub struct ApplyContext<'a> {
     pub now: OffsetDateTime,
     /// The audit log, open for this run.
     pub audit: &'a Mutex<AuditLog>,
+    /// How adapters are opened (HTTP logging at `--verbose`).
+    pub adapters: &'a adapters::Options,
 }
 
 /// Failures that stop an apply run from recording what it did.
@@ -239,7 +241,7 @@ fn apply_tenant(
             )
             .with_hint("restore the tenant in the client file so its grants can be revoked")
         })?;
-        let mut adapter = adapters::open(client, tenant, context.root)?;
+        let mut adapter = adapters::open(client, tenant, context.root, context.adapters)?;
         adapter.verify_tenant()?;
         Ok(adapter)
     })();

@@ -19,6 +19,7 @@ pub mod model;
 pub mod observe;
 pub mod plan;
 pub mod policy;
+pub mod secrets;
 pub mod state;
 pub mod ui;
 pub mod workers;

@@ -19,13 +19,20 @@ pub struct ReadRequest<'a> {
 
 /// Reads every requested tenant with at most `parallelism` at once. A tenant that
 /// cannot be read in full is `Observation::Unreadable`, never empty.
-pub fn observe(root: &Path, requests: &[ReadRequest<'_>], parallelism: usize) -> Vec<Observation> {
-    crate::workers::map(requests, parallelism, |request| read_tenant(root, request))
+pub fn observe(
+    root: &Path,
+    requests: &[ReadRequest<'_>],
+    parallelism: usize,
+    options: &adapters::Options,
+) -> Vec<Observation> {
+    crate::workers::map(requests, parallelism, |request| {
+        read_tenant(root, request, options)
+    })
 }
 
-fn read_tenant(root: &Path, request: &ReadRequest<'_>) -> Observation {
+fn read_tenant(root: &Path, request: &ReadRequest<'_>, options: &adapters::Options) -> Observation {
     let result = (|| {
-        let mut adapter = adapters::open(request.client, request.tenant, root)?;
+        let mut adapter = adapters::open(request.client, request.tenant, root, options)?;
         adapter.verify_tenant()?;
         let mut held = BTreeMap::new();
         for entitlement in &request.entitlements {

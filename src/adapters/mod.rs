@@ -5,6 +5,8 @@
 //! partly succeeds, is an error: never an empty list.
 
 pub mod file;
+pub mod http;
+pub mod scim;
 
 use std::fmt;
 use std::path::Path;
@@ -135,16 +137,37 @@ pub trait Adapter: Send {
     ) -> Result<Outcome, AdapterError>;
 }
 
+/// What every adapter is opened with besides its tenant: settings of the run, not of
+/// the workspace.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Where HTTP adapters log each request and response (`--verbose`); `None` logs
+    /// nothing. Lines never carry a secret.
+    pub http_log: Option<http::HttpLog>,
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("http_log", &self.http_log.is_some())
+            .finish()
+    }
+}
+
 /// Opens the adapter for a client's tenant. `root` is the workspace root, against which
-/// relative paths resolve.
+/// relative paths (`file` tenants, `file:` credentials) resolve.
 pub fn open(
     client: &Client,
     tenant: &Tenant,
     root: &Path,
+    options: &Options,
 ) -> Result<Box<dyn Adapter>, AdapterError> {
     let name = format!("{}/{}", client.id, tenant.name);
     match tenant.adapter {
         AdapterKind::File => Ok(Box::new(file::FileTenant::open(client, tenant, root)?)),
+        AdapterKind::Scim => Ok(Box::new(scim::ScimTenant::open(
+            client, tenant, root, options,
+        )?)),
         other => Err(AdapterError::new(
             &name,
             "connect",
@@ -153,4 +176,40 @@ pub fn open(
         )
         .with_hint("use `adapter: file` for now, or a release that ships this adapter")),
     }
+}
+
+/// Resolves a tenant's `credential` reference to its secret, for adapters that need
+/// one. `name` is `client/tenant`. Errors name the reference, never a value.
+pub fn credential(
+    name: &str,
+    tenant: &Tenant,
+    root: &Path,
+) -> Result<crate::secrets::Secret, AdapterError> {
+    let Some(reference) = &tenant.credential else {
+        return Err(AdapterError::new(
+            name,
+            "connect",
+            FailureKind::Denied,
+            format!("a `{}` tenant needs a `credential` reference", tenant.adapter),
+        )
+        .with_hint(
+            "add `credential: env:VAR` (CI) or `credential: keyring:NAME` (a laptop, with `onboard login`) to the tenant",
+        ));
+    };
+    crate::secrets::resolve(reference, name, root).map_err(|e| {
+        let hint = e.hint();
+        let error = AdapterError::new(
+            name,
+            "read the credential",
+            FailureKind::Denied,
+            // The tenant is already named by AdapterError's own message.
+            e.to_string()
+                .trim_start_matches(&format!("tenant `{name}`: "))
+                .to_string(),
+        );
+        match hint {
+            Some(hint) => error.with_hint(hint),
+            None => error,
+        }
+    })
 }

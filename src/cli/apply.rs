@@ -259,6 +259,7 @@ pub(super) fn execute_plan(
         actor: &session.actor,
         now: session.now,
         audit: &audit,
+        adapters: &session.adapters,
     };
     let progress = ApplyProgress::new(printer.progress);
     let results = execute::apply(&context, ledger, &actionable.changes, &progress)?;

@@ -6,6 +6,7 @@ mod audit;
 pub mod completions;
 mod expire;
 mod init;
+mod login;
 mod plan;
 mod revoke;
 mod session;
@@ -104,6 +105,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Work with the grant ledger
     State(state::StateArgs),
+    /// Store a tenant's credential in the OS keyring
+    Login(login::LoginArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
 }
@@ -121,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Status(args) => status::run(global, args),
         Command::Audit(args) => audit::run(global, args),
         Command::State(args) => state::run(global, args),
+        Command::Login(args) => login::run(global, args),
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -33,6 +33,9 @@ pub struct Session {
     pub actor: String,
     /// Output.
     pub printer: Printer,
+    /// How adapters are opened: with `--verbose`, HTTP requests are logged through the
+    /// printer.
+    pub adapters: crate::adapters::Options,
 }
 
 /// Returns every policy denial of what the workspace declares at `now`: desired grants
@@ -80,7 +83,14 @@ impl Session {
         }
         let state = StateDir::new(root.join(&workspace.settings.state_dir));
         printer.detail(&format!("workspace: {}", root.display()));
+        let adapters = crate::adapters::Options {
+            http_log: printer.verbose.then(|| {
+                let printer = printer.clone();
+                std::sync::Arc::new(move |line: &str| printer.detail(line)) as _
+            }),
+        };
         Ok(Session {
+            adapters,
             root,
             workspace,
             state,
@@ -230,7 +240,12 @@ impl Session {
             }
             accesses.push(access);
         }
-        let observations = observe(&self.root, &requests, self.workspace.settings.parallelism);
+        let observations = observe(
+            &self.root,
+            &requests,
+            self.workspace.settings.parallelism,
+            &self.adapters,
+        );
         let mut plan = Plan::default();
         let empty = BTreeMap::new();
         let by_client: BTreeMap<&str, _> = clients

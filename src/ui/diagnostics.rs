@@ -110,5 +110,8 @@ fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = cause.downcast_ref::<crate::audit::AuditError>() {
         return e.hint();
     }
+    if let Some(e) = cause.downcast_ref::<crate::secrets::SecretError>() {
+        return e.hint();
+    }
     None
 }

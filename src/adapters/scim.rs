@@ -1,0 +1,758 @@
+//! The SCIM 2.0 adapter (RFC 7643 / RFC 7644), over [`super::http`].
+//!
+//! Entitlements:
+//! - `group:NAME`: membership of the Group whose `displayName` is NAME. The group must
+//!   exist to grant (onboard manages memberships, not groups); a missing group has no
+//!   holders and revoking from it changes nothing.
+//! - `role:NAME` / `entitlement:NAME`: a value in the User's `roles` / `entitlements`
+//!   multi-valued attribute.
+//!
+//! Accounts are `userName`s, which SCIM compares case-insensitively. Listing a group
+//! reads `GET /Groups/{id}?attributes=members`, then turns member ids into userNames
+//! with `id eq "…" or …` filters of [`ID_BATCH`] ids at a time (cached per run): that
+//! costs members/50 requests, where paging all `/Users` would cost users/page and one
+//! GET per member would cost one request per member. Members that are not Users (nested
+//! groups, or ids the server no longer knows) are not holders and are left out.
+//!
+//! Changes are PATCHes. A remove always carries the value filter
+//! (`members[value eq "ID"]`): a bare `members` remove empties the group. Membership is
+//! read before each change, so "already a member" and "already gone" change nothing
+//! whatever the server would answer; a 400 `noTarget` on a remove also means "already
+//! gone". When the server advertises ETags, the change carries `If-Match` with the
+//! version just read, and a 412 (someone changed the group in between) re-reads and
+//! tries once more.
+//!
+//! Tenant identity: `verify_tenant` reads `ServiceProviderConfig` with the credential,
+//! and when the client file sets `tenant_id` it must be a path segment (or the first
+//! host label) of the location the server reports for that resource (`meta.location`,
+//! else `Content-Location`). For a multi-tenant server such as scim2-server with
+//! `--dynamic-tenants`, `http://HOST/acme/v2` reports `http://HOST/acme/v2/…`, so
+//! `tenant_id: acme` is checked against what the server says, not only against our URL.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::http::{self, Call, HttpClient, IndexPage, Method, Policy, Response, Url};
+use super::{Adapter, AdapterError, Capabilities, FailureKind, Options, Outcome, Principal};
+use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+
+const MEDIA_TYPE: &str = "application/scim+json";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// Member ids resolved to userNames per filter request.
+const ID_BATCH: usize = 50;
+/// Items per page when paging a collection.
+const PAGE_SIZE: usize = 100;
+/// Upper bound of any one collection read, against servers that never stop paging.
+const MAX_ITEMS: usize = 1_000_000;
+
+/// Reads a SCIM error body (`status` is a string; `scimType`; `detail`).
+fn error_body(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct ScimError {
+        #[serde(rename = "scimType")]
+        scim_type: Option<String>,
+        detail: Option<String>,
+    }
+    let error: ScimError = serde_json::from_slice(body).ok()?;
+    let meaning = error.scim_type.as_deref().map(|t| {
+        let explained = match t {
+            "invalidFilter" => "the filter is not valid for this server",
+            "tooMany" => "the filter matches more results than the server will return",
+            "uniqueness" => "a value that must be unique is taken",
+            "mutability" => "the attribute cannot be changed",
+            "invalidSyntax" => "the server could not parse the request",
+            "invalidPath" => "the attribute path is not valid",
+            "noTarget" => "the path matched nothing",
+            "invalidValue" => "a value is missing or not valid",
+            "invalidVers" => "the resource changed since it was read",
+            "sensitive" => "the request carries information the server refuses in a URL",
+            _ => "",
+        };
+        if explained.is_empty() {
+            format!("`{t}`")
+        } else {
+            format!("`{t}` ({explained})")
+        }
+    });
+    match (meaning, error.detail.filter(|d| !d.trim().is_empty())) {
+        (Some(m), Some(d)) => Some(format!("{m}: {d}")),
+        (Some(m), None) => Some(m),
+        (None, Some(d)) => Some(d),
+        (None, None) => None,
+    }
+}
+
+fn scim_type(response: &Response) -> Option<String> {
+    serde_json::from_slice::<Value>(&response.body)
+        .ok()?
+        .get("scimType")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Quotes a value for a SCIM filter.
+fn quote(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct ServerConfig {
+    patch: bool,
+    etag: bool,
+    max_results: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListResponse {
+    #[serde(rename = "totalResults", default)]
+    total_results: usize,
+    #[serde(rename = "Resources", default)]
+    resources: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Member {
+    value: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// A group's members as just read, with the version to send as `If-Match`.
+struct Members {
+    ids: Vec<String>,
+    etag: Option<String>,
+}
+
+/// A SCIM 2.0 service provider.
+pub struct ScimTenant {
+    name: String,
+    http: HttpClient,
+    expected_tenant: Option<String>,
+    config: Option<ServerConfig>,
+    groups: HashMap<String, Option<String>>,
+    user_names: HashMap<String, String>,
+}
+
+impl ScimTenant {
+    /// Opens a SCIM tenant: its `endpoint` (the base URL, ending before `/Users`) and the
+    /// bearer token its `credential` names. Nothing is sent until a verb is called.
+    pub fn open(
+        client: &Client,
+        tenant: &Tenant,
+        root: &Path,
+        options: &Options,
+    ) -> Result<Self, AdapterError> {
+        let name = format!("{}/{}", client.id, tenant.name);
+        let Some(endpoint) = &tenant.endpoint else {
+            return Err(AdapterError::new(
+                &name,
+                "connect",
+                FailureKind::Rejected,
+                "a `scim` tenant needs `endpoint`, the SCIM base URL",
+            )
+            .with_hint("add `endpoint: https://HOST/scim/v2` to the tenant"));
+        };
+        let token = super::credential(&name, tenant, root)?;
+        let policy = Policy::from_env()
+            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+        let http = HttpClient::new(
+            &name,
+            endpoint,
+            Some(http::Auth::Bearer(token)),
+            options.http_log.clone(),
+            error_body,
+            policy,
+        )?;
+        Ok(ScimTenant {
+            name,
+            http,
+            expected_tenant: tenant.tenant_id.clone(),
+            config: None,
+            groups: HashMap::new(),
+            user_names: HashMap::new(),
+        })
+    }
+
+    fn error(&self, operation: &str, kind: FailureKind, detail: impl Into<String>) -> AdapterError {
+        AdapterError::new(&self.name, operation, kind, detail)
+    }
+
+    /// Sends a request with SCIM's media type accepted.
+    fn send(&self, operation: &str, call: Call) -> Result<Response, AdapterError> {
+        let call = call.header(
+            reqwest::header::ACCEPT,
+            format!("{MEDIA_TYPE}, application/json"),
+        );
+        self.http.send(operation, &call)
+    }
+
+    /// Sends a request and requires a 2xx answer.
+    fn send_ok(&self, operation: &str, call: Call) -> Result<Response, AdapterError> {
+        let response = self.send(operation, call)?;
+        if response.is_success() {
+            Ok(response)
+        } else {
+            Err(self.http.status_error(operation, &response))
+        }
+    }
+
+    /// Reads `ServiceProviderConfig` (once) and returns it with the location the server
+    /// reports for it.
+    fn read_config(
+        &mut self,
+        operation: &str,
+    ) -> Result<(ServerConfig, Option<String>), AdapterError> {
+        let response = self.send_ok(
+            operation,
+            Call::get(self.http.url(&["ServiceProviderConfig"])),
+        )?;
+        let body: Value = self.http.json(operation, &response)?;
+        let supported = |key: &str| {
+            body.get(key)
+                .and_then(|v| v.get("supported"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
+        let config = ServerConfig {
+            patch: supported("patch"),
+            etag: supported("etag"),
+            max_results: body
+                .get("filter")
+                .and_then(|f| f.get("maxResults"))
+                .and_then(Value::as_u64)
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| *n > 0),
+        };
+        self.config = Some(config);
+        let location = body
+            .get("meta")
+            .and_then(|m| m.get("location"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| response.header("content-location").map(str::to_string));
+        Ok((config, location))
+    }
+
+    fn config(&mut self, operation: &str) -> Result<ServerConfig, AdapterError> {
+        match self.config {
+            Some(config) => Ok(config),
+            None => Ok(self.read_config(operation)?.0),
+        }
+    }
+
+    fn page_size(&self) -> usize {
+        self.config
+            .and_then(|c| c.max_results)
+            .map_or(PAGE_SIZE, |max| max.min(PAGE_SIZE))
+    }
+
+    /// Reads every resource of a filtered collection (`Users`, `Groups`), page by page.
+    fn query(
+        &self,
+        operation: &str,
+        collection: &str,
+        filter: &str,
+        attributes: &str,
+    ) -> Result<Vec<Value>, AdapterError> {
+        let page_size = self.page_size();
+        http::collect_indexed(
+            &self.http,
+            operation,
+            page_size,
+            MAX_ITEMS,
+            |start, count| {
+                let mut url = self.http.url(&[collection]);
+                url.query_pairs_mut()
+                    .append_pair("filter", filter)
+                    .append_pair("attributes", attributes)
+                    .append_pair("startIndex", &start.to_string())
+                    .append_pair("count", &count.to_string());
+                let response = self.send_ok(operation, Call::get(url))?;
+                let list: ListResponse = self.http.json(operation, &response)?;
+                Ok(IndexPage {
+                    items: list.resources,
+                    total: list.total_results,
+                })
+            },
+        )
+    }
+
+    /// Returns the id of the group named `name`, or `None` when there is none.
+    fn group_id(&mut self, name: &str, operation: &str) -> Result<Option<String>, AdapterError> {
+        if let Some(id) = self.groups.get(name) {
+            return Ok(id.clone());
+        }
+        let found = self.query(
+            operation,
+            "Groups",
+            &format!("displayName eq {}", quote(name)),
+            "id,displayName",
+        )?;
+        let named = |exact: bool| -> Vec<String> {
+            found
+                .iter()
+                .filter(|g| {
+                    g.get("displayName")
+                        .and_then(Value::as_str)
+                        .is_some_and(|d| {
+                            if exact {
+                                d == name
+                            } else {
+                                d.eq_ignore_ascii_case(name)
+                            }
+                        })
+                })
+                .filter_map(|g| g.get("id").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        };
+        let exact = named(true);
+        let candidates = if exact.is_empty() {
+            named(false)
+        } else {
+            exact
+        };
+        let id = match candidates.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            _ => {
+                return Err(self
+                    .error(
+                        operation,
+                        FailureKind::Malformed,
+                        format!(
+                            "{} groups are named `{name}`: onboard cannot tell which is meant",
+                            candidates.len()
+                        ),
+                    )
+                    .with_hint("rename the duplicates in the tenant so the name is unique"));
+            }
+        };
+        self.groups.insert(name.to_string(), id.clone());
+        Ok(id)
+    }
+
+    /// Reads a group's member ids and the version to send as `If-Match`.
+    fn members(&self, group_id: &str, operation: &str) -> Result<Members, AdapterError> {
+        let mut url = self.http.url(&["Groups", group_id]);
+        url.query_pairs_mut().append_pair("attributes", "members");
+        let response = self.send_ok(operation, Call::get(url))?;
+        let body: Value = self.http.json(operation, &response)?;
+        let members: Vec<Member> = match body.get("members") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(list) => serde_json::from_value(list.clone()).map_err(|e| {
+                self.error(
+                    operation,
+                    FailureKind::Malformed,
+                    format!("the group's `members` cannot be read: {e}"),
+                )
+            })?,
+        };
+        let etag = response.header("etag").map(str::to_string).or_else(|| {
+            body.get("meta")
+                .and_then(|m| m.get("version"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        Ok(Members {
+            ids: members
+                .into_iter()
+                .filter(|m| {
+                    !m.kind
+                        .as_deref()
+                        .is_some_and(|k| k.eq_ignore_ascii_case("Group"))
+                })
+                .map(|m| m.value)
+                .collect(),
+            etag,
+        })
+    }
+
+    /// Returns the userNames of these ids (ids that are not Users are left out), asking
+    /// the server only about ids not seen before.
+    fn user_names(&mut self, ids: &[String], operation: &str) -> Result<Vec<String>, AdapterError> {
+        let unknown: Vec<&String> = ids
+            .iter()
+            .filter(|id| !self.user_names.contains_key(*id))
+            .collect();
+        for batch in unknown.chunks(ID_BATCH) {
+            let filter = batch
+                .iter()
+                .map(|id| format!("id eq {}", quote(id)))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            for user in self.query(operation, "Users", &filter, "id,userName")? {
+                if let (Some(id), Some(user_name)) = (
+                    user.get("id").and_then(Value::as_str),
+                    user.get("userName").and_then(Value::as_str),
+                ) {
+                    self.user_names
+                        .insert(id.to_string(), user_name.to_string());
+                }
+            }
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.user_names.get(id).cloned())
+            .collect())
+    }
+
+    fn require_patch(&mut self, operation: &str) -> Result<(), AdapterError> {
+        if self.config(operation)?.patch {
+            Ok(())
+        } else {
+            Err(self.error(
+                operation,
+                FailureKind::Rejected,
+                "the SCIM server does not support PATCH (`ServiceProviderConfig` says `patch.supported: false`), which onboard needs to change memberships",
+            ))
+        }
+    }
+
+    /// Sends a PATCH to a resource, with `If-Match` when a version is known and the
+    /// server supports ETags.
+    fn patch(
+        &mut self,
+        operation: &str,
+        resource: &[&str],
+        operations: Value,
+        etag: Option<&str>,
+    ) -> Result<Response, AdapterError> {
+        let body = json!({ "schemas": [PATCH_OP], "Operations": operations });
+        let mut call = Call::new(Method::PATCH, self.http.url(resource)).json(&body, MEDIA_TYPE);
+        if let (true, Some(etag)) = (self.config(operation)?.etag, etag) {
+            call = call.header(reqwest::header::IF_MATCH, etag);
+        }
+        self.send(operation, call)
+    }
+
+    /// Adds or removes a member, reading the group first; retried once on 412.
+    fn change_group(
+        &mut self,
+        principal: &Principal,
+        group: &str,
+        add: bool,
+    ) -> Result<Outcome, AdapterError> {
+        let operation = if add {
+            format!("grant `group:{group}` to `{}`", principal.account)
+        } else {
+            format!("revoke `group:{group}` from `{}`", principal.account)
+        };
+        self.require_patch(&operation)?;
+        let Some(group_id) = self.group_id(group, &operation)? else {
+            if add {
+                return Err(self
+                    .error(
+                        &operation,
+                        FailureKind::NotFound,
+                        format!("the group `{group}` does not exist in the tenant"),
+                    )
+                    .with_hint("create the group in the tenant first: onboard manages memberships, not groups"));
+            }
+            return Ok(Outcome::NoChange);
+        };
+        for attempt in 1..=2 {
+            let members = self.members(&group_id, &operation)?;
+            let is_member = members.ids.iter().any(|id| id == &principal.id);
+            if is_member == add {
+                return Ok(Outcome::NoChange);
+            }
+            let change = if add {
+                json!([{ "op": "add", "path": "members", "value": [{ "value": principal.id }] }])
+            } else {
+                // Always the value filter: a bare `members` remove empties the group.
+                json!([{ "op": "remove", "path": format!("members[value eq {}]", quote(&principal.id)) }])
+            };
+            let response = self.patch(
+                &operation,
+                &["Groups", &group_id],
+                change,
+                members.etag.as_deref(),
+            )?;
+            match response.status.as_u16() {
+                200..=299 => return Ok(Outcome::Changed),
+                412 if attempt == 1 => continue,
+                400 if !add && scim_type(&response).as_deref() == Some("noTarget") => {
+                    return Ok(Outcome::NoChange);
+                }
+                _ => return Err(self.http.status_error(&operation, &response)),
+            }
+        }
+        Err(self
+            .error(
+                &operation,
+                FailureKind::Rejected,
+                "the group kept changing while onboard changed it (HTTP 412 twice)",
+            )
+            .with_hint("run again once other changes to the group have finished"))
+    }
+
+    /// Adds or removes a value of the User's `roles` / `entitlements`, reading the user
+    /// first; retried once on 412.
+    fn change_attribute(
+        &mut self,
+        principal: &Principal,
+        entitlement: &Entitlement,
+        attribute: &str,
+        add: bool,
+    ) -> Result<Outcome, AdapterError> {
+        let operation = if add {
+            format!("grant `{entitlement}` to `{}`", principal.account)
+        } else {
+            format!("revoke `{entitlement}` from `{}`", principal.account)
+        };
+        self.require_patch(&operation)?;
+        let value = &entitlement.name;
+        for attempt in 1..=2 {
+            let mut url = self.http.url(&["Users", &principal.id]);
+            url.query_pairs_mut().append_pair("attributes", attribute);
+            let response = self.send_ok(&operation, Call::get(url))?;
+            let body: Value = self.http.json(&operation, &response)?;
+            let held = body
+                .get(attribute)
+                .and_then(Value::as_array)
+                .is_some_and(|values| {
+                    values
+                        .iter()
+                        .any(|v| v.get("value").and_then(Value::as_str) == Some(value.as_str()))
+                });
+            if held == add {
+                return Ok(Outcome::NoChange);
+            }
+            let change = if add {
+                json!([{ "op": "add", "path": attribute, "value": [{ "value": value }] }])
+            } else {
+                json!([{ "op": "remove", "path": format!("{attribute}[value eq {}]", quote(value)) }])
+            };
+            let etag = response.header("etag").map(str::to_string);
+            let response = self.patch(
+                &operation,
+                &["Users", &principal.id],
+                change,
+                etag.as_deref(),
+            )?;
+            match response.status.as_u16() {
+                200..=299 => return Ok(Outcome::Changed),
+                412 if attempt == 1 => continue,
+                400 if !add && scim_type(&response).as_deref() == Some("noTarget") => {
+                    return Ok(Outcome::NoChange);
+                }
+                _ => return Err(self.http.status_error(&operation, &response)),
+            }
+        }
+        Err(self.error(
+            &operation,
+            FailureKind::Rejected,
+            "the user kept changing while onboard changed it (HTTP 412 twice)",
+        ))
+    }
+
+    fn attribute_of(
+        &self,
+        entitlement: &Entitlement,
+        operation: &str,
+    ) -> Result<&'static str, AdapterError> {
+        match entitlement.kind {
+            EntitlementKind::Role => Ok("roles"),
+            EntitlementKind::Entitlement => Ok("entitlements"),
+            other => Err(self.error(
+                operation,
+                FailureKind::Unsupported,
+                format!("SCIM tenants have no `{}:` entitlements (only `group:`, `role:`, `entitlement:`)", other.as_str()),
+            )),
+        }
+    }
+}
+
+/// Returns whether `tenant_id` names the location the server reports: a path segment,
+/// or the first label of its host.
+fn location_names(location: &str, tenant_id: &str) -> bool {
+    let Ok(url) = Url::parse(location) else {
+        return false;
+    };
+    let segment = url
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .any(|s| s.eq_ignore_ascii_case(tenant_id));
+    let host = url
+        .host_str()
+        .and_then(|h| h.split('.').next())
+        .is_some_and(|label| label.eq_ignore_ascii_case(tenant_id));
+    segment || host
+}
+
+impl Adapter for ScimTenant {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            native_expiry: false,
+        }
+    }
+
+    fn verify_tenant(&mut self) -> Result<(), AdapterError> {
+        let operation = "verify tenant";
+        let (_, location) = self.read_config(operation)?;
+        let Some(expected) = self.expected_tenant.clone() else {
+            return Ok(());
+        };
+        let Some(location) = location else {
+            return Err(self
+                .error(
+                    operation,
+                    FailureKind::WrongTenant,
+                    format!("the SCIM server does not report the location of its `ServiceProviderConfig`, so `tenant_id: {expected}` cannot be checked"),
+                )
+                .with_hint("remove `tenant_id` from the tenant if the endpoint alone identifies it"));
+        };
+        if location_names(&location, &expected) {
+            Ok(())
+        } else {
+            let shown = Url::parse(&location).map_or_else(|_| "…".into(), |u| http::redact_url(&u));
+            Err(self
+                .error(
+                    operation,
+                    FailureKind::WrongTenant,
+                    format!("the SCIM server reports its location as `{shown}`, which does not name tenant `{expected}` from the client file"),
+                )
+                .with_hint("check the tenant's `endpoint` and `tenant_id`: the credential may belong to another client"))
+        }
+    }
+
+    fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
+        let operation = format!("resolve `{account}`");
+        let found = self.query(
+            &operation,
+            "Users",
+            &format!("userName eq {}", quote(account)),
+            "id,userName",
+        )?;
+        let matches: Vec<(String, String)> = found
+            .iter()
+            .filter_map(|u| {
+                Some((
+                    u.get("id")?.as_str()?.to_string(),
+                    u.get("userName")?.as_str()?.to_string(),
+                ))
+            })
+            .filter(|(_, name)| name.eq_ignore_ascii_case(account))
+            .collect();
+        match matches.as_slice() {
+            [] => Ok(None),
+            [(id, user_name)] => {
+                self.user_names.insert(id.clone(), user_name.clone());
+                Ok(Some(Principal {
+                    id: id.clone(),
+                    account: user_name.clone(),
+                }))
+            }
+            _ => Err(self.error(
+                &operation,
+                FailureKind::Malformed,
+                format!("{} users have the userName `{account}`", matches.len()),
+            )),
+        }
+    }
+
+    fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {
+        let operation = format!("list `{entitlement}`");
+        let accounts = match entitlement.kind {
+            EntitlementKind::Group => {
+                let Some(group_id) = self.group_id(&entitlement.name, &operation)? else {
+                    return Ok(Vec::new());
+                };
+                let members = self.members(&group_id, &operation)?;
+                self.user_names(&members.ids, &operation)?
+            }
+            _ => {
+                let attribute = self.attribute_of(entitlement, &operation)?;
+                self.query(
+                    &operation,
+                    "Users",
+                    &format!("{attribute}.value eq {}", quote(&entitlement.name)),
+                    "id,userName",
+                )?
+                .iter()
+                .filter_map(|u| {
+                    u.get("userName")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .collect()
+            }
+        };
+        Ok(accounts
+            .into_iter()
+            .map(|account| Holder {
+                account,
+                expires_at: None,
+            })
+            .collect())
+    }
+
+    fn grant(
+        &mut self,
+        principal: &Principal,
+        entitlement: &Entitlement,
+        _expires_at: Option<OffsetDateTime>,
+    ) -> Result<Outcome, AdapterError> {
+        match entitlement.kind {
+            EntitlementKind::Group => self.change_group(principal, &entitlement.name, true),
+            _ => {
+                let attribute = self.attribute_of(entitlement, "grant")?;
+                self.change_attribute(principal, entitlement, attribute, true)
+            }
+        }
+    }
+
+    fn revoke(
+        &mut self,
+        principal: &Principal,
+        entitlement: &Entitlement,
+    ) -> Result<Outcome, AdapterError> {
+        match entitlement.kind {
+            EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
+            _ => {
+                let attribute = self.attribute_of(entitlement, "revoke")?;
+                self.change_attribute(principal, entitlement, attribute, false)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scim_error_bodies_become_clear_messages() {
+        let body = br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"noTarget","detail":"no member matched"}"#;
+        assert_eq!(
+            error_body(body).unwrap(),
+            "`noTarget` (the path matched nothing): no member matched"
+        );
+        let body = br#"{"status":"404","detail":"Group 'x' not found"}"#;
+        assert_eq!(error_body(body).unwrap(), "Group 'x' not found");
+        assert_eq!(error_body(b"<html>oops</html>"), None);
+    }
+
+    #[test]
+    fn filter_values_are_quoted() {
+        assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+
+    #[test]
+    fn tenant_id_must_name_the_reported_location() {
+        let location = "http://127.0.0.1:5000/acme/v2/ServiceProviderConfig";
+        assert!(location_names(location, "acme"));
+        assert!(location_names(location, "ACME"));
+        assert!(!location_names(location, "globex"));
+        assert!(location_names(
+            "https://acme.scim.example.com/v2/ServiceProviderConfig",
+            "acme"
+        ));
+        assert!(!location_names("not a url", "acme"));
+    }
+}

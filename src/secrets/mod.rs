@@ -1,0 +1,286 @@
+//! Credentials: the `Secret` type and resolving a tenant's credential reference
+//! (`keyring:NAME`, `env:VAR`, `file:PATH`) to the secret it names.
+//!
+//! A secret never reaches a log, an error, a panic message or a file written by onboard:
+//! `Secret` prints as `[redacted]`, errors name the reference (`env:ACME_TOKEN`), never
+//! the value, and the value is read only through [`Secret::expose`], at the call that
+//! sends it.
+
+mod keyring;
+
+use std::fmt;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::model::CredentialRef;
+
+pub use keyring::{KEYRING_SERVICE, store_in_keyring};
+
+/// A secret value (token, password, API key) that never prints.
+///
+/// `Debug` and `Display` write `[redacted]`; [`Secret::expose`] returns the value and is
+/// called only where the value is sent (an `Authorization` header, a keyring write).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// Returns the value, for the one call that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Why a credential reference could not be turned into a secret. Messages name the
+/// reference and the tenant, never a value.
+#[derive(Debug, Error)]
+pub enum SecretError {
+    /// `env:VAR` names a variable that is not set, or is empty.
+    #[error("tenant `{tenant}`: the credential `env:{var}` is not available: `{var}` is {state}")]
+    Env {
+        /// The tenant (`client/tenant`).
+        tenant: String,
+        /// The variable.
+        var: String,
+        /// `not set`, `empty` or `not valid UTF-8`.
+        state: &'static str,
+    },
+    /// `file:PATH` cannot be read.
+    #[error("tenant `{tenant}`: cannot read the credential file {}: {source}", path.display())]
+    FileRead {
+        /// The tenant.
+        tenant: String,
+        /// The resolved path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// `file:PATH` is readable by users other than its owner.
+    #[error(
+        "tenant `{tenant}`: refusing the credential file {}: its mode is {mode:04o}, so users other than its owner can read it",
+        path.display()
+    )]
+    FileMode {
+        /// The tenant.
+        tenant: String,
+        /// The resolved path.
+        path: PathBuf,
+        /// The permission bits.
+        mode: u32,
+    },
+    /// `file:PATH` is empty.
+    #[error("tenant `{tenant}`: the credential file {} is empty", path.display())]
+    FileEmpty {
+        /// The tenant.
+        tenant: String,
+        /// The resolved path.
+        path: PathBuf,
+    },
+    /// No OS keyring can be used here.
+    #[error("tenant `{tenant}`: no OS keyring is available for `keyring:{name}`: {detail}")]
+    NoKeyring {
+        /// The tenant.
+        tenant: String,
+        /// The keyring entry name.
+        name: String,
+        /// What the keyring said (never a secret).
+        detail: String,
+    },
+    /// The keyring holds nothing under the name.
+    #[error("tenant `{tenant}`: the OS keyring holds no secret for `keyring:{name}`")]
+    KeyringMissing {
+        /// The tenant.
+        tenant: String,
+        /// The keyring entry name.
+        name: String,
+    },
+    /// The keyring failed in another way.
+    #[error("tenant `{tenant}`: the OS keyring failed for `keyring:{name}`: {detail}")]
+    Keyring {
+        /// The tenant.
+        tenant: String,
+        /// The keyring entry name.
+        name: String,
+        /// What the keyring said (never a secret).
+        detail: String,
+    },
+}
+
+impl SecretError {
+    /// Returns what would fix the problem.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SecretError::Env { var, .. } => Some(format!(
+                "export `{var}` with the tenant's secret before running onboard; in CI, map it from the pipeline's secret store"
+            )),
+            SecretError::FileRead { .. } => {
+                Some("`file:` paths are relative to the workspace root".into())
+            }
+            SecretError::FileMode { path, .. } => Some(format!(
+                "run `chmod 600 {}` so only its owner can read it",
+                path.display()
+            )),
+            SecretError::FileEmpty { .. } => {
+                Some("write the secret into the file, on one line".into())
+            }
+            SecretError::NoKeyring { .. } => Some(
+                "on a server or in CI use `credential: env:VAR` instead; on Linux without a desktop keyring, run onboard inside a session keyring (`keyctl session - …`)"
+                    .into(),
+            ),
+            SecretError::KeyringMissing { tenant, .. } => Some(format!(
+                "store it with `onboard login {tenant}` (or use `env:VAR` in CI)"
+            )),
+            SecretError::Keyring { .. } => None,
+        }
+    }
+}
+
+/// Returns the secret a tenant's credential reference names. `tenant` (`client/tenant`)
+/// is named in errors; `root` is the workspace root, against which `file:` paths resolve.
+pub fn resolve(
+    reference: &CredentialRef,
+    tenant: &str,
+    root: &Path,
+) -> Result<Secret, SecretError> {
+    match reference {
+        CredentialRef::Env(var) => from_env(var, tenant),
+        CredentialRef::File(path) => from_file(&root.join(path), tenant),
+        CredentialRef::Keyring(name) => keyring::read(name, tenant),
+    }
+}
+
+fn from_env(var: &str, tenant: &str) -> Result<Secret, SecretError> {
+    let error = |state| SecretError::Env {
+        tenant: tenant.to_string(),
+        var: var.to_string(),
+        state,
+    };
+    match std::env::var(var) {
+        Ok(value) if value.trim().is_empty() => Err(error("empty")),
+        Ok(value) => Ok(Secret::new(value.trim())),
+        Err(std::env::VarError::NotPresent) => Err(error("not set")),
+        Err(std::env::VarError::NotUnicode(_)) => Err(error("not valid UTF-8")),
+    }
+}
+
+fn from_file(path: &Path, tenant: &str) -> Result<Secret, SecretError> {
+    let read_error = |source| SecretError::FileRead {
+        tenant: tenant.to_string(),
+        path: path.to_path_buf(),
+        source,
+    };
+    let metadata = std::fs::metadata(path).map_err(read_error)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = metadata.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            return Err(SecretError::FileMode {
+                tenant: tenant.to_string(),
+                path: path.to_path_buf(),
+                mode,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = metadata;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == ErrorKind::InvalidData {
+            // The message of an invalid-UTF-8 error never quotes the bytes.
+            read_error(std::io::Error::new(
+                ErrorKind::InvalidData,
+                "the file is not UTF-8 text",
+            ))
+        } else {
+            read_error(e)
+        }
+    })?;
+    let value = text.trim();
+    if value.is_empty() {
+        return Err(SecretError::FileEmpty {
+            tenant: tenant.to_string(),
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(Secret::new(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_never_prints() {
+        let secret = Secret::new("s3cr3t-value");
+        assert_eq!(format!("{secret}"), "[redacted]");
+        assert_eq!(format!("{secret:?}"), "[redacted]");
+        assert_eq!(format!("{:?}", Some(&secret)), "Some([redacted])");
+        assert_eq!(secret.expose(), "s3cr3t-value");
+    }
+
+    #[test]
+    fn env_reference_errors_name_the_variable_and_tenant() {
+        let error = from_env("ONBOARD_TEST_SURELY_UNSET_VAR", "acme/scim").unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("`ONBOARD_TEST_SURELY_UNSET_VAR` is not set"),
+            "{text}"
+        );
+        assert!(text.contains("acme/scim"), "{text}");
+        assert!(error.hint().unwrap().contains("export"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_reference_needs_owner_only_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "file-secret-value\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let reference = CredentialRef::File("token".into());
+        let error = resolve(&reference, "acme/scim", dir.path()).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("mode is 0644"), "{text}");
+        assert!(!text.contains("file-secret-value"));
+        assert!(error.hint().unwrap().contains("chmod 600"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let secret = resolve(&reference, "acme/scim", dir.path()).unwrap();
+        assert_eq!(secret.expose(), "file-secret-value");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(resolve(&reference, "acme/scim", dir.path()).is_ok());
+        std::fs::write(dir.path().join("empty"), "\n").unwrap();
+        std::fs::set_permissions(
+            dir.path().join("empty"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        let error = resolve(&CredentialRef::File("empty".into()), "a/b", dir.path()).unwrap_err();
+        assert!(matches!(error, SecretError::FileEmpty { .. }));
+    }
+
+    #[test]
+    fn missing_file_is_an_error_naming_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = resolve(&CredentialRef::File("nope".into()), "a/b", dir.path()).unwrap_err();
+        assert!(error.to_string().contains("nope"), "{error}");
+    }
+}

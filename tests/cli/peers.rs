@@ -1,0 +1,492 @@
+//! Real servers for the adapter tests: a `scim2-server` process per test (one dynamic
+//! tenant per test inside it), a raw HTTP client to seed and read it directly (never
+//! through our adapter), and a fault-injecting proxy to put in front of it.
+//!
+//! `scim2-server` is found through `ONBOARD_TEST_SCIM_SERVER` (set by `scripts/test`,
+//! which installs it in `target/test-venv`), else in `target/test-venv`. Without it a
+//! test skips with a loud message, except under `CI=true`, where it fails.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// Returns a free loopback port (the race until it is bound again is acceptable here).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Returns the path of a test peer's program, or `None` (after saying so loudly) when it
+/// is missing outside CI. Under `CI=true` a missing peer fails the test.
+pub fn find_peer(env_var: &str, default: PathBuf, what: &str) -> Option<PathBuf> {
+    let path = std::env::var_os(env_var)
+        .map(PathBuf::from)
+        .unwrap_or(default);
+    if path.is_file() {
+        return Some(path);
+    }
+    let message = format!(
+        "{what} not found at {} (set {env_var}, or run scripts/test, which installs it)",
+        path.display()
+    );
+    if std::env::var(onboard::env::CI).is_ok_and(|v| v == "true") {
+        panic!("{message}");
+    }
+    eprintln!("\n!!! SKIPPED: {message}\n");
+    None
+}
+
+/// Sends one HTTP/1.1 request with `Connection: close` and returns the status and the
+/// JSON body (`Null` when empty).
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response);
+    let status: u16 = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP status in {text:?}"));
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).trim();
+    let json = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+    };
+    (status, json)
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A running `scim2-server` with `--dynamic-tenants`, stopped by PID when dropped.
+pub struct ScimServer {
+    child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// The bearer token it accepts.
+    pub token: String,
+}
+
+impl ScimServer {
+    /// Starts a server accepting `token`, or returns `None` when it is not installed
+    /// (outside CI).
+    pub fn start(token: &str) -> Option<ScimServer> {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let program = find_peer(
+            onboard::env::ONBOARD_TEST_SCIM_SERVER,
+            repo.join("target/test-venv/bin/scim2-server"),
+            "scim2-server",
+        )?;
+        for _ in 0..3 {
+            let port = free_port();
+            let child = Command::new(&program)
+                .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--bearer-token", token, "--dynamic-tenants"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()));
+            let mut server = ScimServer {
+                child,
+                port,
+                token: token.to_string(),
+            };
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if server.child.try_wait().unwrap().is_some() {
+                    break; // exited: most likely the port was taken; try another
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    let (status, _) =
+                        http(port, "GET", "/ready/v2/ServiceProviderConfig", token, None);
+                    if status == 200 {
+                        return Some(server);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = server.child.kill();
+        }
+        panic!("scim2-server did not start");
+    }
+
+    /// Returns one dynamic tenant of this server.
+    pub fn tenant(&self, name: &str) -> ScimTenant {
+        ScimTenant {
+            port: self.port,
+            prefix: format!("/{name}/v2"),
+            token: self.token.clone(),
+        }
+    }
+}
+
+impl Drop for ScimServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One dynamic tenant of a `scim2-server`, read and written directly.
+pub struct ScimTenant {
+    port: u16,
+    prefix: String,
+    token: String,
+}
+
+impl ScimTenant {
+    /// Returns the endpoint URL through a port (the server's, or a proxy's).
+    pub fn endpoint(&self, port: u16) -> String {
+        format!("http://127.0.0.1:{port}{}", self.prefix)
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        http(
+            self.port,
+            method,
+            &format!("{}{path}", self.prefix),
+            &self.token,
+            body,
+        )
+    }
+
+    /// Creates a user and returns its id.
+    pub fn create_user(&self, user_name: &str) -> String {
+        let (status, body) = self.call(
+            "POST",
+            "/Users",
+            Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name})),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a group with these member ids and returns its id.
+    pub fn create_group(&self, name: &str, members: &[&str]) -> String {
+        let members: Vec<Value> = members.iter().map(|id| json!({"value": id})).collect();
+        let (status, body) = self.call(
+            "POST",
+            "/Groups",
+            Some(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name, "members": members})),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Returns a user's id.
+    pub fn user_id(&self, user_name: &str) -> String {
+        let filter = encode(&format!("userName eq \"{user_name}\""));
+        let (_, body) = self.call("GET", &format!("/Users?filter={filter}"), None);
+        body["Resources"][0]["id"].as_str().unwrap().to_string()
+    }
+
+    fn group_id(&self, name: &str) -> String {
+        let filter = encode(&format!("displayName eq \"{name}\""));
+        let (_, body) = self.call("GET", &format!("/Groups?filter={filter}"), None);
+        body["Resources"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no group {name}"))
+            .to_string()
+    }
+
+    /// Returns the userNames of a group's members, sorted.
+    pub fn members(&self, group: &str) -> Vec<String> {
+        let id = self.group_id(group);
+        let (_, body) = self.call("GET", &format!("/Groups/{id}"), None);
+        let mut names: Vec<String> = body["members"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|m| {
+                let (_, user) = self.call(
+                    "GET",
+                    &format!("/Users/{}", m["value"].as_str().unwrap()),
+                    None,
+                );
+                user["userName"].as_str().unwrap().to_string()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Returns the values of a user's multi-valued attribute (`roles`, `entitlements`).
+    pub fn values(&self, user_name: &str, attribute: &str) -> Vec<String> {
+        let id = self.user_id(user_name);
+        let (_, body) = self.call("GET", &format!("/Users/{id}"), None);
+        body[attribute]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|v| v["value"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Removes a member directly.
+    pub fn remove_member(&self, group: &str, user_name: &str) {
+        let (gid, uid) = (self.group_id(group), self.user_id(user_name));
+        let (status, body) = self.call(
+            "PATCH",
+            &format!("/Groups/{gid}"),
+            Some(
+                &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "remove", "path": format!("members[value eq \"{uid}\"]")}]}),
+            ),
+        );
+        assert!(status < 300, "{status} {body}");
+    }
+}
+
+/// What the proxy does to a request a rule matches.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Waits, then forwards.
+    Latency(Duration),
+    /// Answers this status with a SCIM error body.
+    Status(u16),
+    /// Answers 429 with this `Retry-After`.
+    TooMany(&'static str),
+    /// Closes the connection without answering.
+    Reset,
+    /// Never answers (until the proxy is dropped, or 30 s).
+    Hang,
+}
+
+/// Which requests a fault applies to.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Only this method (`GET`, `PATCH`), or any.
+    pub method: Option<&'static str>,
+    /// Only paths containing this.
+    pub path_contains: &'static str,
+    /// Matching requests let through untouched before the fault starts.
+    pub skip: usize,
+    /// How many matching requests get the fault (`usize::MAX`: all).
+    pub times: usize,
+    /// The fault.
+    pub fault: Fault,
+}
+
+/// A request the proxy saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// When it arrived.
+    pub at: Instant,
+    /// Its method.
+    pub method: String,
+    /// Its path and query.
+    pub path: String,
+    /// The fault applied, if any.
+    pub fault: Option<String>,
+}
+
+/// A fault-injecting HTTP proxy on loopback, one thread per connection.
+pub struct FaultProxy {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    rules: Arc<Mutex<Vec<Rule>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl FaultProxy {
+    /// Starts a proxy forwarding to `upstream` (a port on 127.0.0.1).
+    pub fn start(upstream: u16) -> FaultProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let proxy = FaultProxy {
+            port,
+            rules: Arc::default(),
+            seen: Arc::default(),
+            stop: Arc::default(),
+        };
+        let (rules, seen, stop) = (proxy.rules.clone(), proxy.seen.clone(), proxy.stop.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let (rules, seen, stop) = (rules.clone(), seen.clone(), stop.clone());
+                std::thread::spawn(move || handle(stream, upstream, &rules, &seen, &stop));
+            }
+        });
+        proxy
+    }
+
+    /// Adds a rule.
+    pub fn add(&self, rule: Rule) {
+        self.rules.lock().unwrap().push(rule);
+    }
+
+    /// Removes every rule.
+    pub fn clear(&self) {
+        self.rules.lock().unwrap().clear();
+    }
+
+    /// Returns every request seen so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so that it sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut data = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buffer).ok()?;
+        if n == 0 {
+            return None;
+        }
+        data.extend_from_slice(&buffer[..n]);
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            while data.len() < end + 4 + length {
+                let n = stream.read(&mut buffer).ok()?;
+                if n == 0 {
+                    return None;
+                }
+                data.extend_from_slice(&buffer[..n]);
+            }
+            return Some(data);
+        }
+    }
+}
+
+fn handle(
+    mut stream: TcpStream,
+    upstream: u16,
+    rules: &Mutex<Vec<Rule>>,
+    seen: &Mutex<Vec<Seen>>,
+    stop: &AtomicBool,
+) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let Some(request) = read_request(&mut stream) else {
+        return;
+    };
+    let line = String::from_utf8_lossy(&request)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let fault = {
+        let mut rules = rules.lock().unwrap();
+        rules
+            .iter_mut()
+            .find(|r| {
+                r.method.is_none_or(|m| m == method)
+                    && path.contains(r.path_contains)
+                    && r.times > 0
+            })
+            .and_then(|rule| {
+                if rule.skip > 0 {
+                    rule.skip -= 1;
+                    None
+                } else {
+                    rule.times = rule.times.saturating_sub(1);
+                    Some(rule.fault.clone())
+                }
+            })
+    };
+    seen.lock().unwrap().push(Seen {
+        at: Instant::now(),
+        method,
+        path,
+        fault: fault.as_ref().map(|f| format!("{f:?}")),
+    });
+    let respond = |stream: &mut TcpStream, status: u16, extra: &str| {
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": status.to_string(), "detail": "injected by the test proxy"}).to_string();
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status} Injected\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n{body}",
+            body.len()
+        );
+    };
+    match fault {
+        Some(Fault::Status(status)) => return respond(&mut stream, status, ""),
+        Some(Fault::TooMany(after)) => {
+            return respond(&mut stream, 429, &format!("Retry-After: {after}\r\n"));
+        }
+        Some(Fault::Reset) => {
+            let _ = stream.shutdown(Shutdown::Both);
+            return;
+        }
+        Some(Fault::Hang) => {
+            let until = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            return;
+        }
+        Some(Fault::Latency(delay)) => std::thread::sleep(delay),
+        None => {}
+    }
+    let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream)) else {
+        return respond(&mut stream, 502, "");
+    };
+    let _ = up.set_read_timeout(Some(Duration::from_secs(30)));
+    if up.write_all(&request).is_err() {
+        return respond(&mut stream, 502, "");
+    }
+    // The upstream (HTTP/1.0) closes the connection after its response.
+    let mut response = Vec::new();
+    let _ = up.read_to_end(&mut response);
+    let _ = stream.write_all(&response);
+    let _ = stream.shutdown(Shutdown::Both);
+}

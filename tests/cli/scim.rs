@@ -1,0 +1,694 @@
+//! The SCIM adapter end to end: the binary against a real `scim2-server` (one dynamic
+//! tenant per test), read back directly from the server; faults injected by a proxy.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde::Deserialize;
+
+use crate::peers::{Fault, FaultProxy, Rule, ScimServer, ScimTenant};
+use crate::support::{Env, PlanJson, stderr, stdout};
+
+pub const TOKEN_VAR: &str = "INITECH_SCIM_TOKEN";
+pub const TOKEN: &str = "test-token-for-scim";
+
+/// The initech accounts the example workspace wants in its SCIM tenant, and one more.
+const USERS: [&str; 6] = ["b.okafor", "carol", "dave", "erik", "frank", "zed"];
+
+fn account(user: &str) -> String {
+    format!("{user}@initech.example")
+}
+
+pub struct Fixture {
+    pub server: ScimServer,
+    pub tenant: ScimTenant,
+    pub env: Env,
+    pub token: String,
+}
+
+/// Starts a server, seeds tenant `name` (the users, the four groups the bundles name
+/// unless left out, and an unmanaged `all-staff` group holding `zed`), and points the
+/// example's `initech/scim` tenant at it. `None` when the server is not installed
+/// (outside CI).
+pub fn fixture(name: &str, token: &str, leave_out: &[&str]) -> Option<Fixture> {
+    let server = ScimServer::start(token)?;
+    let tenant = server.tenant(name);
+    for user in USERS {
+        tenant.create_user(&account(user));
+    }
+    for group in [
+        "msp-backup",
+        "msp-cloud-ops",
+        "msp-helpdesk",
+        "msp-security",
+    ] {
+        if !leave_out.contains(&group) {
+            tenant.create_group(group, &[]);
+        }
+    }
+    let zed = tenant.user_id(&account("zed"));
+    tenant.create_group("all-staff", &[&zed]);
+    let env = Env::example();
+    point(&env, &tenant.endpoint(server.port), name);
+    Some(Fixture {
+        server,
+        tenant,
+        env,
+        token: token.to_string(),
+    })
+}
+
+fn point(env: &Env, endpoint: &str, tenant_id: &str) {
+    env.edit(
+        "clients/initech.yaml",
+        "    adapter: file\n    path: tenants/initech/scim",
+        &format!(
+            "    adapter: scim\n    endpoint: {endpoint}\n    tenant_id: {tenant_id}\n    credential: env:{TOKEN_VAR}"
+        ),
+    );
+}
+
+fn onboard(f: &Fixture, args: &[&str]) -> Command {
+    let mut command = f.env.onboard(args);
+    command
+        .env(TOKEN_VAR, &f.token)
+        .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
+        .env_remove("ONBOARD_HTTP_TIMEOUT");
+    command
+}
+
+fn plan(f: &Fixture, extra: &[&str]) -> (i32, PlanJson) {
+    let mut args = vec!["plan", "initech", "--output", "json"];
+    args.extend_from_slice(extra);
+    let output = onboard(f, &args).output().unwrap();
+    let plan = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&f.env, &output)));
+    (output.status.code().unwrap(), plan)
+}
+
+#[derive(Debug, Deserialize)]
+struct ApplyJson {
+    results: Vec<ResultJson>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ResultJson {
+    kind: String,
+    tenant: String,
+    entitlement: Option<String>,
+    account: Option<String>,
+    result: String,
+    error: Option<String>,
+}
+
+impl ApplyJson {
+    fn scim(&self) -> Vec<&ResultJson> {
+        self.results.iter().filter(|r| r.tenant == "scim").collect()
+    }
+
+    fn result(&self, entitlement: &str, user: &str) -> &ResultJson {
+        self.results
+            .iter()
+            .find(|r| {
+                r.tenant == "scim"
+                    && r.entitlement.as_deref() == Some(entitlement)
+                    && r.account.as_deref() == Some(account(user).as_str())
+            })
+            .unwrap_or_else(|| panic!("no result for {entitlement} {user}: {self:?}"))
+    }
+}
+
+fn apply_json(f: &Fixture, args: &[&str], expected_code: i32) -> ApplyJson {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--yes", "--output", "json"]);
+    let output = onboard(f, &all).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(expected_code),
+        "{}",
+        stderr(&f.env, &output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn members(f: &Fixture, group: &str) -> Vec<String> {
+    f.tenant.members(group)
+}
+
+fn accounts(users: &[&str]) -> Vec<String> {
+    users.iter().map(|u| account(u)).collect()
+}
+
+#[test]
+fn plan_apply_converge_and_revoke_against_a_real_scim_server() {
+    let Some(f) = fixture("converge", TOKEN, &[]) else {
+        return;
+    };
+    let (code, planned) = plan(&f, &[]);
+    assert_eq!(code, 0);
+    let scim: Vec<_> = planned
+        .changes
+        .iter()
+        .filter(|c| c.tenant == "scim")
+        .collect();
+    assert_eq!(scim.len(), 7, "{scim:?}");
+    assert!(scim.iter().all(|c| c.kind == "grant"));
+
+    let output = onboard(&f, &["apply", "initech", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    assert_eq!(members(&f, "msp-backup"), accounts(&["b.okafor"]));
+    assert_eq!(
+        members(&f, "msp-cloud-ops"),
+        accounts(&["b.okafor", "erik"])
+    );
+    assert_eq!(members(&f, "msp-helpdesk"), accounts(&["dave", "frank"]));
+    assert_eq!(members(&f, "msp-security"), accounts(&["carol", "dave"]));
+    assert_eq!(
+        members(&f, "all-staff"),
+        accounts(&["zed"]),
+        "unmanaged groups are left alone"
+    );
+
+    let (code, again) = plan(&f, &["--detailed-exitcode"]);
+    assert_eq!(code, 0, "converged: {:?}", again.changes);
+    assert!(again.changes.is_empty());
+
+    // A leaver: only that member goes, the others stay.
+    let output = onboard(&f, &["revoke", "--identity", "dave", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    assert_eq!(members(&f, "msp-helpdesk"), accounts(&["frank"]));
+    assert_eq!(members(&f, "msp-security"), accounts(&["carol"]));
+    assert_eq!(
+        members(&f, "msp-cloud-ops"),
+        accounts(&["b.okafor", "erik"])
+    );
+    let (code, after) = plan(&f, &["--detailed-exitcode"]);
+    assert_eq!(code, 0, "{:?}", after.changes);
+}
+
+#[test]
+fn already_a_member_and_already_gone_change_nothing() {
+    let Some(f) = fixture("idempotent", TOKEN, &[]) else {
+        return;
+    };
+    // bob is a member already, but onboard has no record of it: the grant only records.
+    let bob = f.tenant.user_id(&account("b.okafor"));
+    let output = onboard(&f, &["plan", "initech", "-q"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let gid = {
+        // Add bob directly, as an administrator would have.
+        let (status, body) = crate::peers::http(
+            f.server.port,
+            "GET",
+            "/idempotent/v2/Groups?filter=displayName%20eq%20%22msp-backup%22",
+            TOKEN,
+            None,
+        );
+        assert_eq!(status, 200);
+        body["Resources"][0]["id"].as_str().unwrap().to_string()
+    };
+    let (status, _) = crate::peers::http(
+        f.server.port,
+        "PATCH",
+        &format!("/idempotent/v2/Groups/{gid}"),
+        TOKEN,
+        Some(
+            &serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "add", "path": "members", "value": [{"value": bob}]}]}),
+        ),
+    );
+    assert!(status < 300);
+    let applied = apply_json(&f, &["apply", "initech"], 0);
+    assert_eq!(
+        applied.result("group:msp-backup", "b.okafor").result,
+        "unchanged"
+    );
+    assert_eq!(
+        applied.result("group:msp-helpdesk", "dave").result,
+        "applied"
+    );
+    assert_eq!(members(&f, "msp-backup"), accounts(&["b.okafor"]));
+
+    // dave left msp-helpdesk outside onboard: revoking it changes nothing there.
+    f.tenant.remove_member("msp-helpdesk", &account("dave"));
+    let revoked = apply_json(&f, &["revoke", "--identity", "dave"], 0);
+    assert_eq!(
+        revoked.result("group:msp-helpdesk", "dave").result,
+        "unchanged"
+    );
+    assert_eq!(
+        revoked.result("group:msp-security", "dave").result,
+        "applied"
+    );
+    assert_eq!(members(&f, "msp-helpdesk"), accounts(&["frank"]));
+    assert_eq!(members(&f, "msp-security"), accounts(&["carol"]));
+}
+
+#[test]
+fn roles_and_entitlements_are_user_attribute_values() {
+    let Some(f) = fixture("roles", TOKEN, &[]) else {
+        return;
+    };
+    let text = f.env.read("clients/initech.yaml");
+    f.env.write(
+        "clients/initech.yaml",
+        &format!(
+            "{text}exceptions:\n  - id: initech-audit\n    identity: carol\n    grants:\n      - {{ system: scim, entitlement: \"role:auditor\" }}\n      - {{ system: scim, entitlement: \"entitlement:export-logs\" }}\n    reason: Quarterly access review\n    approver: dave\n    until: 2027-03-31\n"
+        ),
+    );
+    let applied = apply_json(&f, &["apply", "initech"], 0);
+    assert_eq!(applied.result("role:auditor", "carol").result, "applied");
+    assert_eq!(
+        applied.result("entitlement:export-logs", "carol").result,
+        "applied"
+    );
+    assert_eq!(f.tenant.values(&account("carol"), "roles"), ["auditor"]);
+    assert_eq!(
+        f.tenant.values(&account("carol"), "entitlements"),
+        ["export-logs"]
+    );
+    let (code, again) = plan(&f, &["--detailed-exitcode"]);
+    assert_eq!(code, 0, "converged: {:?}", again.changes);
+    // The exception is withdrawn: both values are removed, nothing else.
+    f.env.write("clients/initech.yaml", &text);
+    let revoked = apply_json(&f, &["apply", "initech"], 0);
+    assert_eq!(revoked.result("role:auditor", "carol").kind, "revoke");
+    assert!(f.tenant.values(&account("carol"), "roles").is_empty());
+    assert!(
+        f.tenant
+            .values(&account("carol"), "entitlements")
+            .is_empty()
+    );
+    assert_eq!(members(&f, "msp-security"), accounts(&["carol", "dave"]));
+}
+
+#[test]
+fn a_missing_group_fails_its_grants_and_lists_no_holders() {
+    let Some(f) = fixture("missing-group", TOKEN, &["msp-security"]) else {
+        return;
+    };
+    let (code, planned) = plan(&f, &[]);
+    assert_eq!(code, 0, "a missing group is read as holding no one");
+    assert_eq!(
+        planned
+            .changes
+            .iter()
+            .filter(|c| c.tenant == "scim")
+            .count(),
+        7
+    );
+    let applied = apply_json(&f, &["apply", "initech"], 4);
+    let failed = applied.result("group:msp-security", "carol");
+    assert_eq!(failed.result, "failed");
+    let error = failed.error.as_deref().unwrap();
+    assert!(
+        error.contains("the group `msp-security` does not exist"),
+        "{error}"
+    );
+    assert_eq!(
+        applied
+            .scim()
+            .iter()
+            .filter(|r| r.result == "applied")
+            .count(),
+        5
+    );
+    assert!(
+        applied
+            .results
+            .iter()
+            .all(|r| r.tenant == "scim" || r.result == "applied")
+    );
+}
+
+#[test]
+fn the_wrong_tenant_a_refused_token_or_plain_http_make_the_tenant_unknown() {
+    let Some(f) = fixture("right-tenant", TOKEN, &[]) else {
+        return;
+    };
+    let unknown_reason = |f: &Fixture| {
+        let (code, planned) = plan(f, &[]);
+        assert_eq!(code, 4);
+        assert_eq!(planned.summary.unknown, 1);
+        let change = planned
+            .changes
+            .iter()
+            .find(|c| c.kind == "unknown")
+            .unwrap();
+        assert_eq!(change.tenant, "scim");
+        change.reason.clone()
+    };
+    f.env.edit(
+        "clients/initech.yaml",
+        "tenant_id: right-tenant",
+        "tenant_id: globex",
+    );
+    let reason = unknown_reason(&f);
+    assert!(reason.contains("does not name tenant `globex`"), "{reason}");
+    f.env.edit(
+        "clients/initech.yaml",
+        "tenant_id: globex",
+        "tenant_id: right-tenant",
+    );
+
+    let wrong = Fixture {
+        token: "not-the-token".into(),
+        ..f
+    };
+    let reason = unknown_reason(&wrong);
+    assert!(
+        reason.contains("HTTP 401") && reason.contains("check that the token"),
+        "{reason}"
+    );
+
+    let endpoint = wrong.tenant.endpoint(wrong.server.port);
+    wrong.env.edit(
+        "clients/initech.yaml",
+        &endpoint,
+        "http://scim.initech.example/v2",
+    );
+    let reason = unknown_reason(&wrong);
+    assert!(reason.contains("refusing plain `http://`"), "{reason}");
+
+    let output = wrong
+        .env
+        .onboard(&["plan", "initech"])
+        .env_remove(TOKEN_VAR)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    let out = stdout(&output);
+    assert!(out.contains("`INITECH_SCIM_TOKEN` is not set"), "{out}");
+}
+
+#[test]
+fn retries_get_through_503_resets_and_429_honouring_retry_after() {
+    let Some(f) = fixture("retries", TOKEN, &[]) else {
+        return;
+    };
+    let proxy = FaultProxy::start(f.server.port);
+    let direct = f.tenant.endpoint(f.server.port);
+    f.env.edit(
+        "clients/initech.yaml",
+        &direct,
+        &f.tenant.endpoint(proxy.port),
+    );
+    let rule = |method, path_contains, times, fault| Rule {
+        method: Some(method),
+        path_contains,
+        skip: 0,
+        times,
+        fault,
+    };
+    proxy.add(rule("GET", "ServiceProviderConfig", 2, Fault::Status(503)));
+    proxy.add(rule(
+        "GET",
+        "ServiceProviderConfig",
+        1,
+        Fault::Latency(Duration::from_millis(200)),
+    ));
+    proxy.add(rule("GET", "/Groups?", 1, Fault::Reset));
+    proxy.add(rule("GET", "/Groups/", 1, Fault::TooMany("3")));
+    let output = onboard(&f, &["plan", "initech", "-o", "json"])
+        .env("ONBOARD_TEST_RETRY_SCALE", "0.1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    let planned: PlanJson = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(planned.summary.unknown, 0);
+    assert_eq!(
+        planned
+            .changes
+            .iter()
+            .filter(|c| c.tenant == "scim")
+            .count(),
+        7
+    );
+    let seen = proxy.seen();
+    let faults = seen.iter().filter(|s| s.fault.is_some()).count();
+    assert_eq!(faults, 5, "{seen:#?}");
+    // Retry-After: 3, scaled by 0.1, is a 300 ms pause; exponential backoff at this
+    // scale would be 25-50 ms.
+    let limited = seen
+        .iter()
+        .position(|s| s.fault.as_deref().is_some_and(|f| f.contains("TooMany")))
+        .unwrap();
+    let retried = &seen[limited + 1];
+    assert_eq!(
+        (&retried.method, &retried.path),
+        (&seen[limited].method, &seen[limited].path),
+        "the next request is the retry"
+    );
+    let waited = retried.at - seen[limited].at;
+    assert!(waited >= Duration::from_millis(290), "waited {waited:?}");
+}
+
+#[test]
+fn a_read_failing_after_retries_or_hanging_is_unknown_and_never_revokes() {
+    let Some(f) = fixture("unknown", TOKEN, &[]) else {
+        return;
+    };
+    let proxy = FaultProxy::start(f.server.port);
+    let direct = f.tenant.endpoint(f.server.port);
+    f.env.edit(
+        "clients/initech.yaml",
+        &direct,
+        &f.tenant.endpoint(proxy.port),
+    );
+    apply_json(&f, &["apply", "initech"], 0);
+    let ledger_before = f.env.read("state/ledger.json");
+    // The contract ended: every grant expires…
+    f.env
+        .edit("clients/initech.yaml", "end: 2027-12-31", "end: 2026-06-30");
+    proxy.add(Rule {
+        method: Some("GET"),
+        path_contains: "/Groups/",
+        skip: 0,
+        times: usize::MAX,
+        fault: Fault::Status(503),
+    });
+    // …but the tenant cannot be read: nothing is planned for it, in particular no revoke.
+    let (code, planned) = plan(&f, &[]);
+    assert_eq!(code, 4);
+    assert!(
+        planned
+            .changes
+            .iter()
+            .any(|c| c.tenant == "entra" && c.kind == "expire"),
+        "the readable tenant expires"
+    );
+    let scim: Vec<_> = planned
+        .changes
+        .iter()
+        .filter(|c| c.tenant == "scim")
+        .collect();
+    assert_eq!(scim.len(), 1, "{scim:?}");
+    assert_eq!(scim[0].kind, "unknown");
+    assert!(
+        scim[0].reason.contains("503") && scim[0].reason.contains("after 5 attempts"),
+        "{}",
+        scim[0].reason
+    );
+    let output = onboard(&f, &["apply", "initech", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&f.env, &output));
+    assert!(stderr(&f.env, &output).contains("could not be read"));
+    let ledger: crate::support::Ledger =
+        serde_json::from_str(&f.env.read("state/ledger.json")).unwrap();
+    let before: crate::support::Ledger = serde_json::from_str(&ledger_before).unwrap();
+    assert_eq!(
+        ledger.grants.iter().filter(|g| g.tenant == "scim").count(),
+        before.grants.iter().filter(|g| g.tenant == "scim").count(),
+        "no scim grant was revoked"
+    );
+    assert_eq!(members(&f, "msp-helpdesk"), accounts(&["dave", "frank"]));
+
+    // A tenant that never answers times out, and is unknown too.
+    proxy.clear();
+    proxy.add(Rule {
+        method: None,
+        path_contains: "ServiceProviderConfig",
+        skip: 0,
+        times: usize::MAX,
+        fault: Fault::Hang,
+    });
+    let started = Instant::now();
+    let output = onboard(&f, &["plan", "initech", "-o", "json"])
+        .env("ONBOARD_HTTP_TIMEOUT", "300ms")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let planned: PlanJson = serde_json::from_slice(&output.stdout).unwrap();
+    let reason = &planned
+        .changes
+        .iter()
+        .find(|c| c.kind == "unknown")
+        .unwrap()
+        .reason;
+    assert!(reason.contains("timed out"), "{reason}");
+    assert_eq!(planned.summary.revoke, 0);
+}
+
+#[test]
+fn a_tenant_failing_midway_through_apply_is_a_partial_failure() {
+    let Some(f) = fixture("midway", TOKEN, &[]) else {
+        return;
+    };
+    let proxy = FaultProxy::start(f.server.port);
+    let direct = f.tenant.endpoint(f.server.port);
+    f.env.edit(
+        "clients/initech.yaml",
+        &direct,
+        &f.tenant.endpoint(proxy.port),
+    );
+    proxy.add(Rule {
+        method: Some("PATCH"),
+        path_contains: "/Groups/",
+        skip: 1,
+        times: usize::MAX,
+        fault: Fault::Status(503),
+    });
+    let applied = apply_json(&f, &["apply", "initech"], 4);
+    let scim = applied.scim();
+    assert_eq!(scim.iter().filter(|r| r.result == "applied").count(), 1);
+    assert_eq!(scim.iter().filter(|r| r.result == "failed").count(), 6);
+    assert!(
+        scim.iter()
+            .filter_map(|r| r.error.as_deref())
+            .all(|e| e.contains("HTTP 503")),
+        "{scim:?}"
+    );
+    assert!(
+        applied
+            .results
+            .iter()
+            .filter(|r| r.tenant == "entra")
+            .all(|r| r.result == "applied" && r.kind == "grant"),
+        "the other tenant went ahead"
+    );
+    let ledger = f.env.ledger();
+    assert_eq!(
+        ledger.grants.iter().filter(|g| g.tenant == "scim").count(),
+        1
+    );
+    assert!(ledger.grants.iter().any(|g| g.tenant == "entra"));
+    proxy.clear();
+    let (_, left) = plan(&f, &[]);
+    assert_eq!(left.changes.len(), 6, "exactly the failed grants are left");
+}
+
+fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn a_planted_token_appears_in_no_output_log_plan_ledger_or_file() {
+    const PLANTED: &str = "sk-onboard-PLANTED-7f3c9a1e5b2d";
+    let Some(f) = fixture("leak", PLANTED, &[]) else {
+        return;
+    };
+    let proxy = FaultProxy::start(f.server.port);
+    let direct = f.tenant.endpoint(f.server.port);
+    f.env.edit(
+        "clients/initech.yaml",
+        &direct,
+        &f.tenant.endpoint(proxy.port),
+    );
+    proxy.add(Rule {
+        method: Some("PATCH"),
+        path_contains: "/Groups/",
+        skip: 0,
+        times: 1,
+        fault: Fault::Status(503),
+    });
+    proxy.add(Rule {
+        method: Some("GET"),
+        path_contains: "/Users",
+        skip: 0,
+        times: 1,
+        fault: Fault::TooMany("1"),
+    });
+    let mut everything = String::new();
+    let mut run = |args: &[&str]| {
+        let output = onboard(&f, args).output().unwrap();
+        everything.push_str(&String::from_utf8_lossy(&output.stdout));
+        everything.push_str(&String::from_utf8_lossy(&output.stderr));
+        output.status.code()
+    };
+    assert_eq!(
+        run(&["plan", "initech", "--verbose", "--out", "plan.json"]),
+        Some(0)
+    );
+    assert_eq!(run(&["apply", "plan.json", "--yes", "--verbose"]), Some(0));
+    assert_eq!(
+        run(&["plan", "initech", "--verbose", "-o", "json"]),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["plan", "initech", "--verbose", "-o", "markdown"]),
+        Some(0)
+    );
+    assert_eq!(
+        run(&[
+            "revoke",
+            "--identity",
+            "dave",
+            "--yes",
+            "--verbose",
+            "-o",
+            "json"
+        ]),
+        Some(0)
+    );
+    assert_eq!(run(&["status", "--verbose", "-o", "json"]), Some(0));
+    // Error paths: a refused tenant and a wrong tenant id, verbose.
+    proxy.add(Rule {
+        method: None,
+        path_contains: "ServiceProviderConfig",
+        skip: 0,
+        times: 1,
+        fault: Fault::Status(401),
+    });
+    assert_eq!(run(&["plan", "initech", "--verbose"]), Some(4));
+    f.env.edit(
+        "clients/initech.yaml",
+        "tenant_id: leak",
+        "tenant_id: other",
+    );
+    assert_eq!(run(&["apply", "initech", "--yes", "--verbose"]), Some(4));
+    assert!(
+        everything.contains("authorization: [redacted]"),
+        "requests were logged: {everything}"
+    );
+    assert!(everything.contains("retrying"), "retries were logged");
+    assert!(
+        !everything.contains(PLANTED),
+        "the token leaked into output"
+    );
+    let mut files = Vec::new();
+    files_under(&f.env.root, &mut files);
+    assert!(files.iter().any(|p| p.ends_with("state/ledger.json")));
+    assert!(files.iter().any(|p| p.ends_with("plan.json")));
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(PLANTED),
+            "the token leaked into {}",
+            path.display()
+        );
+    }
+}
