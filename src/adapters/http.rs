@@ -160,6 +160,38 @@ impl Call {
         self
     }
 
+    /// Sets a form body (`application/x-www-form-urlencoded`), as OAuth token endpoints
+    /// take. Bodies are never logged, so a client secret may travel here.
+    pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        self.headers.push((
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded".to_string(),
+        ));
+        self.body = Some(body.into_bytes());
+        self
+    }
+
+    /// Sets an empty body with `Content-Length: 0`, which some APIs require on a PUT or
+    /// POST without content (Okta answers 411 otherwise).
+    pub fn empty_body(mut self) -> Self {
+        self.body = Some(Vec::new());
+        self
+    }
+
+    /// Returns whether the request changes something (any method but GET, HEAD,
+    /// OPTIONS).
+    pub fn is_write(&self) -> bool {
+        !matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
+    }
+
+    /// Returns the method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
     /// Returns the URL.
     pub fn url(&self) -> &Url {
         &self.url
@@ -433,6 +465,11 @@ impl HttpClient {
         })
     }
 
+    /// Replaces how requests authenticate (a refreshed OAuth token).
+    pub fn set_auth(&mut self, auth: Option<Auth>) {
+        self.auth = auth;
+    }
+
     /// Returns the tenant's name (`client/tenant`).
     pub fn tenant(&self) -> &str {
         &self.tenant
@@ -523,7 +560,12 @@ impl HttpClient {
             };
             let (reason, asked) = match result {
                 Ok(mut response) => {
-                    if !is_retryable_status(response.status) {
+                    if !is_retryable(&response) {
+                        if let Some(wait) = pacing(&response.headers, SystemTime::now()) {
+                            // The tenant says its window is nearly used up: slow down
+                            // before it answers 429.
+                            self.budget.pause_until(Instant::now() + self.scaled(wait));
+                        }
                         response.attempts = attempt;
                         return Ok(response);
                     }
@@ -688,7 +730,8 @@ impl HttpClient {
         exponential.mul_f64(jitter)
     }
 
-    fn scaled(&self, delay: Duration) -> Duration {
+    /// Returns a wait shortened by `ONBOARD_TEST_RETRY_SCALE` (unchanged in real use).
+    pub fn scaled(&self, delay: Duration) -> Duration {
         delay.mul_f64(self.scale)
     }
 }
@@ -707,6 +750,55 @@ fn random_fraction() -> f64 {
 fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
         || (status.is_server_error() && !matches!(status.as_u16(), 501 | 505))
+}
+
+/// Returns whether a response asks to be retried: a transient status, or a 403 that is a
+/// rate limit (GitHub answers 403 with `retry-after`, or with
+/// `x-ratelimit-remaining: 0`), so that such a 403 is never taken for a refusal.
+fn is_retryable(response: &Response) -> bool {
+    is_retryable_status(response.status) || is_rate_limited_403(response.status, &response.headers)
+}
+
+/// Returns whether a 403 carries the headers of a rate limit rather than a refusal.
+pub fn is_rate_limited_403(status: StatusCode, headers: &HeaderMap) -> bool {
+    status == StatusCode::FORBIDDEN
+        && (headers.contains_key("retry-after") || rate_limit_remaining(headers) == Some(0))
+}
+
+/// Returns the requests left in the current window (`X-Rate-Limit-Remaining`,
+/// `x-ratelimit-remaining`).
+fn rate_limit_remaining(headers: &HeaderMap) -> Option<u64> {
+    ["x-rate-limit-remaining", "x-ratelimit-remaining"]
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok()?.trim().parse().ok())
+}
+
+/// Returns how long to hold the next request so that a tenant's rate-limit window
+/// (`X-Rate-Limit-Limit/Remaining/Reset`, `x-ratelimit-limit/remaining/reset`, reset in
+/// epoch seconds) is not exceeded: when nothing remains, until the reset; when less
+/// than a tenth remains, the rest of the window shared out between the requests left.
+/// `None` when the headers are absent or there is room.
+pub fn pacing(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let number = |names: [&str; 2]| -> Option<u64> {
+        names
+            .iter()
+            .find_map(|name| headers.get(*name)?.to_str().ok()?.trim().parse().ok())
+    };
+    let remaining = rate_limit_remaining(headers)?;
+    let limit = number(["x-rate-limit-limit", "x-ratelimit-limit"])?;
+    let reset = number(["x-rate-limit-reset", "x-ratelimit-reset"])?;
+    let until_reset = (UNIX_EPOCH + Duration::from_secs(reset))
+        .duration_since(now)
+        .unwrap_or(Duration::ZERO);
+    if remaining == 0 {
+        // A little past the reset: the tenant's clock and ours are not the same clock.
+        return Some(until_reset + Duration::from_millis(25));
+    }
+    if remaining.saturating_mul(10) < limit {
+        let share = until_reset / u32::try_from(remaining + 1).unwrap_or(u32::MAX);
+        return (!share.is_zero()).then_some(share);
+    }
+    None
 }
 
 /// Returns how long the tenant asked to wait: `Retry-After` (seconds or an HTTP date),
@@ -955,6 +1047,42 @@ mod tests {
             "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
         );
         assert_eq!(requested_delay(&headers, now), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn rate_limit_headers_pace_before_the_window_runs_out() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let headers = |limit: &str, remaining: &str, reset: &str| {
+            let mut h = HeaderMap::new();
+            h.insert("x-rate-limit-limit", limit.parse().unwrap());
+            h.insert("x-rate-limit-remaining", remaining.parse().unwrap());
+            h.insert("x-rate-limit-reset", reset.parse().unwrap());
+            h
+        };
+        assert_eq!(pacing(&headers("100", "50", "1700000010"), now), None);
+        assert_eq!(pacing(&HeaderMap::new(), now), None);
+        // Nothing left: wait for the reset (and a little more).
+        assert_eq!(
+            pacing(&headers("100", "0", "1700000002"), now),
+            Some(Duration::from_millis(2025))
+        );
+        // Less than a tenth left: share the rest of the window out.
+        assert_eq!(
+            pacing(&headers("100", "4", "1700000010"), now),
+            Some(Duration::from_secs(2))
+        );
+        // GitHub's spelling.
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", "5000".parse().unwrap());
+        h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        h.insert("x-ratelimit-reset", "1700000001".parse().unwrap());
+        assert_eq!(pacing(&h, now), Some(Duration::from_millis(1025)));
+        assert!(is_rate_limited_403(StatusCode::FORBIDDEN, &h));
+        assert!(!is_rate_limited_403(
+            StatusCode::FORBIDDEN,
+            &HeaderMap::new()
+        ));
+        assert!(!is_rate_limited_403(StatusCode::NOT_FOUND, &h));
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! partly succeeds, is an error: never an empty list.
 
 pub mod file;
+pub mod github;
+pub mod graph;
 pub mod http;
+pub mod okta;
 pub mod scim;
 
 use std::fmt;
@@ -166,6 +169,15 @@ pub fn open(
     match tenant.adapter {
         AdapterKind::File => Ok(Box::new(file::FileTenant::open(client, tenant, root)?)),
         AdapterKind::Scim => Ok(Box::new(scim::ScimTenant::open(
+            client, tenant, root, options,
+        )?)),
+        AdapterKind::Graph => Ok(Box::new(graph::GraphTenant::open(
+            client, tenant, root, options,
+        )?)),
+        AdapterKind::Okta => Ok(Box::new(okta::OktaTenant::open(
+            client, tenant, root, options,
+        )?)),
+        AdapterKind::Github => Ok(Box::new(github::GithubTenant::open(
             client, tenant, root, options,
         )?)),
         other => Err(AdapterError::new(

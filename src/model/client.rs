@@ -1,5 +1,6 @@
 //! Clients: tier, contract, data tags, tenants and exceptions.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -126,6 +127,18 @@ pub struct Tenant {
     pub base_dn: Option<String>,
     /// GitHub organisation.
     pub org: Option<String>,
+    /// Graph: the application (client) id of the app registration in the client's
+    /// tenant; the `credential` is its client secret.
+    pub client_id: Option<String>,
+    /// Graph: the Microsoft identity platform base URL the token is asked from
+    /// (default `https://login.microsoftonline.com`; tests point it at loopback).
+    pub auth_endpoint: Option<String>,
+    /// Graph: the tenant has Privileged Identity Management, so directory roles are
+    /// assigned through PIM schedule requests and time-bound grants expire by themselves.
+    pub pim: bool,
+    /// Graph: the object id of each group the bundles name (Entra display names are
+    /// not unique), `NAME: OBJECT-ID`. Groups not listed are looked up by display name.
+    pub groups: BTreeMap<String, String>,
     /// Where the tenant is declared.
     pub origin: Origin,
 }
@@ -218,6 +231,12 @@ struct RawTenant {
     domain: Option<String>,
     base_dn: Option<String>,
     org: Option<String>,
+    client_id: Option<String>,
+    auth_endpoint: Option<Spanned<String>>,
+    #[serde(default)]
+    pim: bool,
+    #[serde(default)]
+    groups: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -291,7 +310,44 @@ fn convert_tenant(
             None
         }
     });
-    if let Some(endpoint) = &raw.endpoint {
+    if raw.adapter != AdapterKind::Graph
+        && (raw.client_id.is_some()
+            || raw.auth_endpoint.is_some()
+            || raw.pim
+            || !raw.groups.is_empty())
+    {
+        problems.push(
+            Diagnostic::new(
+                at.clone(),
+                "`client_id`, `auth_endpoint`, `pim` and `groups` are for `graph` tenants only",
+            )
+            .field(field.clone())
+            .hint("remove them, or set `adapter: graph`"),
+        );
+    }
+    if let Some(id) = raw
+        .groups
+        .iter()
+        .find_map(|(name, id)| (!is_guid(id)).then(|| format!("`{name}: {id}`")))
+    {
+        problems.push(
+            Diagnostic::new(at.clone(), format!("{id} is not a group object id"))
+                .field(format!("{field}.groups"))
+                .hint(
+                    "map each group name to its Entra object id, e.g. `MSP-Helpdesk: 0f6a5c1e-…`",
+                ),
+        );
+    }
+    if raw.adapter == AdapterKind::Graph
+        && let Some(id) = raw.tenant_id.as_deref().filter(|id| !is_guid(id))
+    {
+        problems.push(
+            Diagnostic::new(at.clone(), format!("`{id}` is not an Entra tenant id"))
+                .field(format!("{field}.tenant_id"))
+                .hint("write the directory (tenant) id, a GUID, as Entra shows it: onboard checks the token's `tid` against it"),
+        );
+    }
+    for endpoint in raw.endpoint.iter().chain(raw.auth_endpoint.iter()) {
         // A URL with user:password@ carries a secret inline.
         let after_scheme = endpoint
             .value
@@ -340,6 +396,40 @@ fn convert_tenant(
             "add `path: tenants/CLIENT/TENANT`, the directory that holds the tenant",
             problems,
         ),
+        AdapterKind::Graph => {
+            needs(
+                "tenant_id",
+                raw.tenant_id.is_some(),
+                "add `tenant_id: GUID`, the client's Entra directory (tenant) id",
+                problems,
+            );
+            needs(
+                "client_id",
+                raw.client_id.is_some(),
+                "add `client_id: GUID`, the application id of onboard's app registration in the client's tenant",
+                problems,
+            );
+            needs(
+                "credential",
+                raw.credential.is_some(),
+                "add `credential: keyring:NAME` or `credential: env:VAR` naming the app's client secret",
+                problems,
+            );
+        }
+        AdapterKind::Github => {
+            needs(
+                "org",
+                raw.org.is_some(),
+                "add `org: LOGIN`, the GitHub organisation",
+                problems,
+            );
+            needs(
+                "credential",
+                raw.credential.is_some(),
+                "add `credential: keyring:NAME` or `credential: env:VAR`",
+                problems,
+            );
+        }
         _ => {
             needs(
                 "endpoint",
@@ -366,8 +456,22 @@ fn convert_tenant(
         domain: raw.domain,
         base_dn: raw.base_dn,
         org: raw.org,
+        client_id: raw.client_id,
+        auth_endpoint: raw.auth_endpoint.map(|e| e.value),
+        pim: raw.pim,
+        groups: raw.groups,
         origin: at,
     }
+}
+
+/// Returns whether text is a GUID (`8-4-4-4-12` hex digits), as Entra object ids are.
+pub fn is_guid(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Parses one client file; every problem found is returned.

@@ -19,7 +19,10 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use bundle::{Bundle, BundleGrant, Requirements};
-pub use client::{AdapterKind, Client, Contract, CredentialRef, Exception, Tenant};
+pub use client::{
+    AdapterKind, Client, Contract, CredentialRef, Exception, Tenant, is_guid,
+    parse as client_from_yaml,
+};
 pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
 pub use identity::{
     AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus,

@@ -1,0 +1,456 @@
+//! The GitHub adapter (REST API, one organisation), over [`super::http`].
+//!
+//! Entitlements (accounts are GitHub logins):
+//! - `org:member` / `org:admin`: organisation membership with that role,
+//!   `PUT /orgs/{org}/memberships/{login} {"role": …}`. Revoking `org:admin` demotes
+//!   to member; revoking `org:member` removes the membership (which also cancels a
+//!   pending invitation).
+//! - `team:SLUG` / `team-maintainer:SLUG`: team membership with role `member` or
+//!   `maintainer`, `PUT /orgs/{org}/teams/{slug}/memberships/{login}`. Revoking
+//!   `team-maintainer` demotes to member; revoking `team` removes the membership.
+//!
+//! Both PUTs add or change a role, so "already held" is read first and sends nothing.
+//! A user who is not yet in the organisation gets an invitation: the membership's
+//! `state` is `pending` until they accept, and listings show only active members, so
+//! the grant is reported as changed and the plan offers it again until it is accepted.
+//!
+//! Rate limits: GitHub answers 403 or 429. The HTTP layer retries a 403 that carries
+//! `retry-after` or `x-ratelimit-remaining: 0` (never taking it for a refusal), waits
+//! what those headers ask, and paces by `x-ratelimit-remaining/reset`. Writes are sent
+//! at least one second apart, as GitHub asks of integrations to stay clear of its
+//! secondary limits; a secondary limit without headers is reported, not hammered.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
+use super::{Adapter, AdapterError, Capabilities, FailureKind, Options, Outcome, Principal};
+use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+
+/// GitHub's REST API, used when the tenant names no endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://api.github.com";
+const API_VERSION: &str = "2022-11-28";
+/// Items per page (GitHub's maximum).
+const PAGE_SIZE: &str = "100";
+const MAX_PAGES: usize = 10_000;
+/// The least time between two writes.
+const WRITE_SPACING: Duration = Duration::from_secs(1);
+
+/// Reads a GitHub error body (`message`, and `errors[]` on 422).
+fn error_body(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let message = value.get("message")?.as_str()?.to_string();
+    let details: Vec<String> = value
+        .get("errors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            e.get("message")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| e.get("code").and_then(Value::as_str).map(str::to_string))
+        })
+        .collect();
+    Some(if details.is_empty() {
+        message
+    } else {
+        format!("{message} ({})", details.join("; "))
+    })
+}
+
+/// A GitHub organisation.
+pub struct GithubTenant {
+    name: String,
+    org: String,
+    http: HttpClient,
+    last_write: Option<Instant>,
+}
+
+impl GithubTenant {
+    /// Opens a GitHub organisation: its `org`, the token its `credential` names (a
+    /// fine-grained or classic token, or an installation token), and `endpoint` (default
+    /// `https://api.github.com`; GitHub Enterprise Server: `https://HOST/api/v3`).
+    pub fn open(
+        client: &Client,
+        tenant: &Tenant,
+        root: &Path,
+        options: &Options,
+    ) -> Result<Self, AdapterError> {
+        let name = format!("{}/{}", client.id, tenant.name);
+        let Some(org) = tenant.org.clone() else {
+            return Err(AdapterError::new(
+                &name,
+                "connect",
+                FailureKind::Rejected,
+                "a `github` tenant needs `org`, the organisation's login",
+            )
+            .with_hint("add `org: LOGIN` to the tenant"));
+        };
+        let token = super::credential(&name, tenant, root)?;
+        let policy = Policy::from_env()
+            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+        let http = HttpClient::new(
+            &name,
+            tenant.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT),
+            Some(Auth::Bearer(token)),
+            options.http_log.clone(),
+            error_body,
+            policy,
+        )?;
+        Ok(GithubTenant {
+            name,
+            org,
+            http,
+            last_write: None,
+        })
+    }
+
+    fn error(&self, operation: &str, kind: FailureKind, detail: impl Into<String>) -> AdapterError {
+        AdapterError::new(&self.name, operation, kind, detail)
+    }
+
+    fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
+        let mut url = self.http.url(segments);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+
+    fn send(&mut self, operation: &str, call: Call) -> Result<Response, AdapterError> {
+        let call = call
+            .header(reqwest::header::ACCEPT, "application/vnd.github+json")
+            .header(
+                reqwest::header::HeaderName::from_static("x-github-api-version"),
+                API_VERSION,
+            );
+        if call.is_write() {
+            if let Some(last) = self.last_write {
+                let spacing = self.http.scaled(WRITE_SPACING);
+                let since = last.elapsed();
+                if since < spacing {
+                    std::thread::sleep(spacing - since);
+                }
+            }
+            self.last_write = Some(Instant::now());
+        }
+        self.http.send(operation, &call)
+    }
+
+    /// Returns the error for a failed response, telling a rate limit from a refusal.
+    fn status_error(&self, operation: &str, response: &Response) -> AdapterError {
+        let status = response.status.as_u16();
+        let secondary = String::from_utf8_lossy(&response.body)
+            .to_ascii_lowercase()
+            .contains("secondary rate limit");
+        if matches!(status, 403 | 429)
+            && (http::is_rate_limited_403(reqwest::StatusCode::FORBIDDEN, &response.headers)
+                || secondary
+                || status == 429)
+        {
+            let error = self.http.status_error(operation, response);
+            return AdapterError {
+                kind: FailureKind::Unreachable,
+                ..error
+            }
+            .with_hint(if secondary {
+                "GitHub's secondary rate limit was hit: wait at least a minute before running again"
+            } else {
+                "GitHub's rate limit is used up: run again after the reset time in `x-ratelimit-reset`"
+            });
+        }
+        self.http.status_error(operation, response)
+    }
+
+    fn collect(&mut self, operation: &str, first: Url) -> Result<Vec<Value>, AdapterError> {
+        let call_headers = |url: &Url| {
+            Call::get(url.clone())
+                .header(reqwest::header::ACCEPT, "application/vnd.github+json")
+                .header(
+                    reqwest::header::HeaderName::from_static("x-github-api-version"),
+                    API_VERSION,
+                )
+        };
+        let this = &*self;
+        http::collect_linked(&this.http, operation, first, MAX_PAGES, |url| {
+            let response = this.http.send(operation, &call_headers(url))?;
+            if !response.is_success() {
+                return Err(this.status_error(operation, &response));
+            }
+            let items: Vec<Value> = this.http.json(operation, &response)?;
+            Ok((items, http::link_next(&response.headers)))
+        })
+    }
+
+    fn logins(items: &[Value]) -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|u| u.get("login").and_then(Value::as_str).map(str::to_string))
+            .collect()
+    }
+
+    /// Reads a membership: `Some((role, state))`, or `None` when there is none.
+    fn membership(
+        &mut self,
+        operation: &str,
+        segments: &[&str],
+    ) -> Result<Option<(String, String)>, AdapterError> {
+        let response = self.send(operation, Call::get(self.url(segments, &[])))?;
+        if response.status.as_u16() == 404 {
+            return Ok(None);
+        }
+        if !response.is_success() {
+            return Err(self.status_error(operation, &response));
+        }
+        let body: Value = self.http.json(operation, &response)?;
+        let text = |key: &str| {
+            body.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Ok(Some((text("role"), text("state"))))
+    }
+
+    /// Grants or revokes a role in a membership (org or team). `role` is the role the
+    /// entitlement stands for; `base` the plain membership's role (`member`).
+    fn change(
+        &mut self,
+        principal: &Principal,
+        entitlement: &Entitlement,
+        segments: &[&str],
+        role: &str,
+        add: bool,
+    ) -> Result<Outcome, AdapterError> {
+        let operation = if add {
+            format!("grant `{entitlement}` to `{}`", principal.account)
+        } else {
+            format!("revoke `{entitlement}` from `{}`", principal.account)
+        };
+        let current = self.membership(&operation, segments)?;
+        let elevated = role != "member";
+        let target = match (add, current.as_ref()) {
+            // Already holds it, or more (a maintainer is a member too).
+            (true, Some((held, _))) if held == role || (!elevated && held != "member") => {
+                return Ok(Outcome::NoChange);
+            }
+            (true, _) => Some(role),
+            (false, None) => return Ok(Outcome::NoChange),
+            // Revoking the elevated role keeps the plain membership.
+            (false, Some((held, _))) if elevated => {
+                if held != role {
+                    return Ok(Outcome::NoChange);
+                }
+                Some("member")
+            }
+            (false, Some(_)) => None,
+        };
+        let url = self.url(segments, &[]);
+        let call = match target {
+            Some(role) => {
+                Call::new(Method::PUT, url).json(&json!({ "role": role }), "application/json")
+            }
+            None => Call::new(Method::DELETE, url),
+        };
+        let response = self.send(&operation, call)?;
+        match response.status.as_u16() {
+            200..=299 => Ok(Outcome::Changed),
+            404 if target.is_none() => Ok(Outcome::NoChange),
+            _ => Err(self.status_error(&operation, &response)),
+        }
+    }
+
+    fn segments<'a>(&'a self, entitlement: &'a Entitlement, login: &'a str) -> Vec<&'a str> {
+        match entitlement.kind {
+            EntitlementKind::Org => vec!["orgs", &self.org, "memberships", login],
+            _ => vec![
+                "orgs",
+                &self.org,
+                "teams",
+                &entitlement.name,
+                "memberships",
+                login,
+            ],
+        }
+    }
+
+    fn role_of(
+        &self,
+        entitlement: &Entitlement,
+        operation: &str,
+    ) -> Result<&'static str, AdapterError> {
+        match (entitlement.kind, entitlement.name.as_str()) {
+            (EntitlementKind::Org, "member") => Ok("member"),
+            (EntitlementKind::Org, "admin") => Ok("admin"),
+            (EntitlementKind::Team, _) => Ok("member"),
+            (EntitlementKind::TeamMaintainer, _) => Ok("maintainer"),
+            _ => Err(self.error(
+                operation,
+                FailureKind::Unsupported,
+                format!("GitHub tenants have no `{entitlement}` entitlement (only `org:member`, `org:admin`, `team:SLUG`, `team-maintainer:SLUG`)"),
+            )),
+        }
+    }
+
+    fn grant_or_revoke(
+        &mut self,
+        principal: &Principal,
+        entitlement: &Entitlement,
+        add: bool,
+    ) -> Result<Outcome, AdapterError> {
+        let role = self.role_of(entitlement, if add { "grant" } else { "revoke" })?;
+        let segments: Vec<String> = self
+            .segments(entitlement, &principal.account)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        self.change(principal, entitlement, &segments, role, add)
+    }
+}
+
+impl Adapter for GithubTenant {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            native_expiry: false,
+        }
+    }
+
+    fn verify_tenant(&mut self) -> Result<(), AdapterError> {
+        // The organisation must exist and show its members to this token (a token that
+        // is not in the organisation is redirected to the public members, which is an
+        // error here: redirects are not followed).
+        let operation = "verify tenant";
+        let org = self.org.clone();
+        let url = self.url(&["orgs", &org, "members"], &[("per_page", "1")]);
+        let response = self.send(operation, Call::get(url))?;
+        if response.is_success() {
+            return Ok(());
+        }
+        let error = self.status_error(operation, &response);
+        Err(
+            if response.status.is_redirection() || response.status.as_u16() == 404 {
+                AdapterError {
+                kind: FailureKind::WrongTenant,
+                ..error
+            }
+            .with_hint(format!("check `org: {org}` and that the token belongs to a member or an installation of that organisation"))
+            } else {
+                error
+            },
+        )
+    }
+
+    fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
+        let operation = format!("resolve `{account}`");
+        let response = self.send(&operation, Call::get(self.url(&["users", account], &[])))?;
+        if response.status.as_u16() == 404 {
+            return Ok(None);
+        }
+        if !response.is_success() {
+            return Err(self.status_error(&operation, &response));
+        }
+        let user: Value = self.http.json(&operation, &response)?;
+        let (Some(login), Some(id)) = (
+            user.get("login").and_then(Value::as_str),
+            user.get("id").and_then(Value::as_u64),
+        ) else {
+            return Err(self.error(
+                &operation,
+                FailureKind::Malformed,
+                "the user has no `login` or `id`",
+            ));
+        };
+        Ok(Some(Principal {
+            id: id.to_string(),
+            account: login.to_string(),
+        }))
+    }
+
+    fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {
+        let operation = format!("list `{entitlement}`");
+        let role = self.role_of(entitlement, &operation)?;
+        let org = self.org.clone();
+        let url = match entitlement.kind {
+            EntitlementKind::Org => self.url(
+                &["orgs", &org, "members"],
+                &[
+                    ("role", if role == "admin" { "admin" } else { "all" }),
+                    ("per_page", PAGE_SIZE),
+                ],
+            ),
+            _ => self.url(
+                &["orgs", &org, "teams", &entitlement.name, "members"],
+                &[
+                    (
+                        "role",
+                        if role == "maintainer" {
+                            "maintainer"
+                        } else {
+                            "all"
+                        },
+                    ),
+                    ("per_page", PAGE_SIZE),
+                ],
+            ),
+        };
+        let items = match self.collect(&operation, url) {
+            Ok(items) => items,
+            // A team that does not exist yet has no holders.
+            Err(error)
+                if error.kind == FailureKind::NotFound
+                    && entitlement.kind != EntitlementKind::Org =>
+            {
+                Vec::new()
+            }
+            Err(error) => return Err(error),
+        };
+        Ok(Self::logins(&items)
+            .into_iter()
+            .map(|account| Holder {
+                account,
+                expires_at: None,
+            })
+            .collect())
+    }
+
+    fn grant(
+        &mut self,
+        principal: &Principal,
+        entitlement: &Entitlement,
+        _expires_at: Option<OffsetDateTime>,
+    ) -> Result<Outcome, AdapterError> {
+        self.grant_or_revoke(principal, entitlement, true)
+    }
+
+    fn revoke(
+        &mut self,
+        principal: &Principal,
+        entitlement: &Entitlement,
+    ) -> Result<Outcome, AdapterError> {
+        self.grant_or_revoke(principal, entitlement, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_error_bodies_become_messages() {
+        let body = br#"{"message":"Validation Failed","errors":[{"resource":"Membership","code":"invalid","message":"role is not valid"}],"documentation_url":"https://docs.github.com"}"#;
+        assert_eq!(
+            error_body(body).unwrap(),
+            "Validation Failed (role is not valid)"
+        );
+        assert_eq!(
+            error_body(br#"{"message":"Not Found"}"#).unwrap(),
+            "Not Found"
+        );
+        assert_eq!(error_body(b"[]"), None);
+    }
+}

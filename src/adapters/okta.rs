@@ -1,0 +1,559 @@
+//! The Okta adapter (Management API), over [`super::http`].
+//!
+//! Entitlements:
+//! - `group:NAME`: membership of the group whose `profile.name` is NAME, found with
+//!   `GET /api/v1/groups?search=profile.name eq "NAME"`. Only `OKTA_GROUP` groups are
+//!   changed: `APP_GROUP` memberships belong to their import (AD, an app) and
+//!   `BUILT_IN` ones to Okta, so a change to them is refused as not manageable (they
+//!   are still listed). Members are added with `PUT /groups/{id}/users/{userId}` (no
+//!   body, `Content-Length: 0`) and removed with `DELETE` on the same path.
+//! - `role:TYPE`: a standard admin role assigned to the user (`USER_ADMIN`,
+//!   `HELP_DESK_ADMIN`…), `POST /users/{id}/roles {"type": TYPE}`, removed by the
+//!   assignment's id.
+//!
+//! Okta does not say what re-adding a member or removing a non-member answers, so each
+//! group's members are read once per run and kept up to date as onboard changes them:
+//! "already a member" and "already gone" send nothing. Role holders are read once per
+//! run as well: the users with any admin role (`GET /api/v1/iam/assignees/users`), then
+//! each one's roles.
+//!
+//! Auth: an API token (`Authorization: SSWS …`) from the credential reference. Rate
+//! limits: `X-Rate-Limit-Limit/Remaining/Reset` are read on every response by the HTTP
+//! layer, which slows down before the window runs out and waits for the reset on 429.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use reqwest::header::AUTHORIZATION;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
+use super::{Adapter, AdapterError, Capabilities, FailureKind, Options, Outcome, Principal};
+use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+
+/// Items per page of group members (Okta's default is 1000; 200 avoids timeouts).
+const PAGE_SIZE: &str = "200";
+/// Upper bound of pages in any one read.
+const MAX_PAGES: usize = 100_000;
+
+/// Reads an Okta error body (`errorCode`, `errorSummary`, `errorCauses`).
+fn error_body(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let code = value.get("errorCode")?.as_str()?;
+    let mut text = format!("`{code}`");
+    if let Some(summary) = value.get("errorSummary").and_then(Value::as_str) {
+        text.push_str(": ");
+        text.push_str(summary);
+    }
+    let causes: Vec<&str> = value
+        .get("errorCauses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("errorSummary").and_then(Value::as_str))
+        .collect();
+    if !causes.is_empty() {
+        text.push_str(&format!(" ({})", causes.join("; ")));
+    }
+    Some(text)
+}
+
+/// Quotes a value for an Okta search expression.
+fn quote(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A group as found by name.
+#[derive(Debug, Clone)]
+struct Group {
+    id: String,
+    kind: String,
+}
+
+/// An Okta org.
+pub struct OktaTenant {
+    name: String,
+    http: HttpClient,
+    groups: HashMap<String, Option<Group>>,
+    /// Member ids of each group read this run, kept up to date as onboard changes them.
+    members: HashMap<String, BTreeSet<String>>,
+    /// Admin roles by user id (role type → assignment id), read once per run.
+    roles: Option<BTreeMap<String, BTreeMap<String, String>>>,
+    logins: HashMap<String, String>,
+}
+
+impl OktaTenant {
+    /// Opens an Okta org: its `endpoint` (`https://ORG.okta.com`) and the API token its
+    /// `credential` names. Nothing is sent until a verb is called.
+    pub fn open(
+        client: &Client,
+        tenant: &Tenant,
+        root: &Path,
+        options: &Options,
+    ) -> Result<Self, AdapterError> {
+        let name = format!("{}/{}", client.id, tenant.name);
+        let Some(endpoint) = &tenant.endpoint else {
+            return Err(AdapterError::new(
+                &name,
+                "connect",
+                FailureKind::Rejected,
+                "an `okta` tenant needs `endpoint`, the org's URL",
+            )
+            .with_hint("add `endpoint: https://ORG.okta.com` to the tenant"));
+        };
+        let token = super::credential(&name, tenant, root)?;
+        let mut policy = Policy::from_env()
+            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+        // Okta says how much of its window is left on every response, and the HTTP layer
+        // paces by that: no fixed spacing is needed on top.
+        policy.min_interval = std::time::Duration::ZERO;
+        let http = HttpClient::new(
+            &name,
+            endpoint,
+            Some(Auth::Header {
+                name: AUTHORIZATION,
+                scheme: "SSWS",
+                value: token,
+            }),
+            options.http_log.clone(),
+            error_body,
+            policy,
+        )?;
+        Ok(OktaTenant {
+            name,
+            http,
+            groups: HashMap::new(),
+            members: HashMap::new(),
+            roles: None,
+            logins: HashMap::new(),
+        })
+    }
+
+    fn error(&self, operation: &str, kind: FailureKind, detail: impl Into<String>) -> AdapterError {
+        AdapterError::new(&self.name, operation, kind, detail)
+    }
+
+    fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
+        let mut all = vec!["api", "v1"];
+        all.extend_from_slice(segments);
+        let mut url = self.http.url(&all);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+
+    fn send(&self, operation: &str, call: Call) -> Result<Response, AdapterError> {
+        self.http.send(
+            operation,
+            &call.header(reqwest::header::ACCEPT, "application/json"),
+        )
+    }
+
+    fn send_ok(&self, operation: &str, call: Call) -> Result<Response, AdapterError> {
+        let response = self.send(operation, call)?;
+        if response.is_success() {
+            Ok(response)
+        } else {
+            Err(self.http.status_error(operation, &response))
+        }
+    }
+
+    /// Reads every item of a collection, following `Link: <…>; rel="next"` (or a
+    /// body's `_links.next.href`, as the role assignment API pages).
+    fn collect(&self, operation: &str, first: Url) -> Result<Vec<Value>, AdapterError> {
+        http::collect_linked(&self.http, operation, first, MAX_PAGES, |url| {
+            let response = self.send_ok(operation, Call::get(url.clone()))?;
+            let body: Value = self.http.json(operation, &response)?;
+            let next = http::link_next(&response.headers).or_else(|| {
+                body.pointer("/_links/next/href")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            });
+            let items = match body {
+                Value::Array(items) => items,
+                Value::Object(mut object) => match object.remove("value") {
+                    Some(Value::Array(items)) => items,
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            Ok((items, next))
+        })
+    }
+
+    fn group(&mut self, name: &str, operation: &str) -> Result<Option<Group>, AdapterError> {
+        if let Some(group) = self.groups.get(name) {
+            return Ok(group.clone());
+        }
+        let url = self.url(
+            &["groups"],
+            &[("search", &format!("profile.name eq {}", quote(name)))],
+        );
+        let found: Vec<Group> = self
+            .collect(operation, url)?
+            .iter()
+            .filter(|g| g.pointer("/profile/name").and_then(Value::as_str) == Some(name))
+            .filter_map(|g| {
+                Some(Group {
+                    id: g.get("id")?.as_str()?.to_string(),
+                    kind: g
+                        .get("type")
+                        .and_then(Value::as_str)
+                        .unwrap_or("OKTA_GROUP")
+                        .to_string(),
+                })
+            })
+            .collect();
+        let group = match found.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            _ => {
+                return Err(self.error(
+                    operation,
+                    FailureKind::Malformed,
+                    format!(
+                        "{} groups are named `{name}`: onboard cannot tell which is meant",
+                        found.len()
+                    ),
+                ));
+            }
+        };
+        self.groups.insert(name.to_string(), group.clone());
+        Ok(group)
+    }
+
+    /// Reads a group's members (once per run) and returns their ids.
+    fn members(
+        &mut self,
+        group_id: &str,
+        operation: &str,
+    ) -> Result<&BTreeSet<String>, AdapterError> {
+        if !self.members.contains_key(group_id) {
+            let url = self.url(&["groups", group_id, "users"], &[("limit", PAGE_SIZE)]);
+            let mut ids = BTreeSet::new();
+            for user in self.collect(operation, url)? {
+                let (Some(id), Some(login)) = (
+                    user.get("id").and_then(Value::as_str),
+                    user.pointer("/profile/login").and_then(Value::as_str),
+                ) else {
+                    continue;
+                };
+                self.logins.insert(id.to_string(), login.to_string());
+                ids.insert(id.to_string());
+            }
+            self.members.insert(group_id.to_string(), ids);
+        }
+        Ok(&self.members[group_id])
+    }
+
+    fn login_of(&mut self, user_id: &str, operation: &str) -> Result<Option<String>, AdapterError> {
+        if let Some(login) = self.logins.get(user_id) {
+            return Ok(Some(login.clone()));
+        }
+        Ok(self.user(user_id, operation)?.map(|p| p.account))
+    }
+
+    fn user(&mut self, key: &str, operation: &str) -> Result<Option<Principal>, AdapterError> {
+        let response = self.send(operation, Call::get(self.url(&["users", key], &[])))?;
+        if response.status.as_u16() == 404 {
+            return Ok(None);
+        }
+        if !response.is_success() {
+            return Err(self.http.status_error(operation, &response));
+        }
+        let user: Value = self.http.json(operation, &response)?;
+        let (Some(id), Some(login)) = (
+            user.get("id").and_then(Value::as_str),
+            user.pointer("/profile/login").and_then(Value::as_str),
+        ) else {
+            return Err(self.error(
+                operation,
+                FailureKind::Malformed,
+                "the user has no `id` or `profile.login`",
+            ));
+        };
+        self.logins.insert(id.to_string(), login.to_string());
+        Ok(Some(Principal {
+            id: id.to_string(),
+            account: login.to_string(),
+        }))
+    }
+
+    /// Reads one user's admin roles: role type → assignment id (user assignments only;
+    /// roles held through a group are changed through that group).
+    fn user_roles(
+        &self,
+        user_id: &str,
+        operation: &str,
+    ) -> Result<BTreeMap<String, String>, AdapterError> {
+        let url = self.url(&["users", user_id, "roles"], &[]);
+        Ok(self
+            .collect(operation, url)?
+            .iter()
+            .filter(|r| {
+                r.get("assignmentType")
+                    .and_then(Value::as_str)
+                    .is_none_or(|t| t == "USER")
+            })
+            .filter_map(|r| {
+                Some((
+                    r.get("type")?.as_str()?.to_string(),
+                    r.get("id")?.as_str()?.to_string(),
+                ))
+            })
+            .collect())
+    }
+
+    /// Reads (once per run) every user holding an admin role, with their roles.
+    fn role_holders(
+        &mut self,
+        operation: &str,
+    ) -> Result<&BTreeMap<String, BTreeMap<String, String>>, AdapterError> {
+        if self.roles.is_none() {
+            let url = self.url(&["iam", "assignees", "users"], &[]);
+            let mut roles = BTreeMap::new();
+            for user in self.collect(operation, url)? {
+                let Some(id) = user.get("id").and_then(Value::as_str) else {
+                    continue;
+                };
+                roles.insert(id.to_string(), self.user_roles(id, operation)?);
+            }
+            self.roles = Some(roles);
+        }
+        Ok(self.roles.get_or_insert_default())
+    }
+
+    fn change_group(
+        &mut self,
+        principal: &Principal,
+        name: &str,
+        add: bool,
+    ) -> Result<Outcome, AdapterError> {
+        let operation = if add {
+            format!("grant `group:{name}` to `{}`", principal.account)
+        } else {
+            format!("revoke `group:{name}` from `{}`", principal.account)
+        };
+        let Some(group) = self.group(name, &operation)? else {
+            if add {
+                return Err(self
+                    .error(
+                        &operation,
+                        FailureKind::NotFound,
+                        format!("the group `{name}` does not exist in the org"),
+                    )
+                    .with_hint(
+                        "create the group in Okta first: onboard manages memberships, not groups",
+                    ));
+            }
+            return Ok(Outcome::NoChange);
+        };
+        if group.kind != "OKTA_GROUP" {
+            return Err(self
+                .error(
+                    &operation,
+                    FailureKind::Rejected,
+                    format!(
+                        "the group `{name}` is an `{}`: its members are managed by {}, not through the API",
+                        group.kind,
+                        if group.kind == "APP_GROUP" { "the app or directory it is imported from" } else { "Okta" }
+                    ),
+                )
+                .with_hint("grant an `OKTA_GROUP` instead, or change the membership where the group comes from"));
+        }
+        let is_member = self.members(&group.id, &operation)?.contains(&principal.id);
+        if is_member == add {
+            return Ok(Outcome::NoChange);
+        }
+        let url = self.url(&["groups", &group.id, "users", &principal.id], &[]);
+        let call = if add {
+            Call::new(Method::PUT, url).empty_body()
+        } else {
+            Call::new(Method::DELETE, url)
+        };
+        let response = self.send(&operation, call)?;
+        let outcome = match response.status.as_u16() {
+            200..=299 => Outcome::Changed,
+            404 if !add => Outcome::NoChange,
+            _ => return Err(self.http.status_error(&operation, &response)),
+        };
+        if let Some(members) = self.members.get_mut(&group.id) {
+            if add {
+                members.insert(principal.id.clone());
+            } else {
+                members.remove(&principal.id);
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn change_role(
+        &mut self,
+        principal: &Principal,
+        role: &str,
+        add: bool,
+    ) -> Result<Outcome, AdapterError> {
+        let operation = if add {
+            format!("grant `role:{role}` to `{}`", principal.account)
+        } else {
+            format!("revoke `role:{role}` from `{}`", principal.account)
+        };
+        // The user's own roles, read now: the run's cache may predate this change.
+        let held = self.user_roles(&principal.id, &operation)?;
+        let assignment = held.get(role).cloned();
+        let outcome = match (add, assignment) {
+            (true, Some(_)) | (false, None) => Outcome::NoChange,
+            (true, None) => {
+                let url = self.url(
+                    &["users", &principal.id, "roles"],
+                    &[("disableNotifications", "true")],
+                );
+                let call =
+                    Call::new(Method::POST, url).json(&json!({ "type": role }), "application/json");
+                self.send_ok(&operation, call)?;
+                Outcome::Changed
+            }
+            (false, Some(id)) => {
+                let url = self.url(&["users", &principal.id, "roles", &id], &[]);
+                let response = self.send(&operation, Call::new(Method::DELETE, url))?;
+                match response.status.as_u16() {
+                    200..=299 => Outcome::Changed,
+                    404 => Outcome::NoChange,
+                    _ => return Err(self.http.status_error(&operation, &response)),
+                }
+            }
+        };
+        // The run's cache of role holders no longer says what the org holds.
+        self.roles = None;
+        Ok(outcome)
+    }
+}
+
+impl Adapter for OktaTenant {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            native_expiry: false,
+        }
+    }
+
+    fn verify_tenant(&mut self) -> Result<(), AdapterError> {
+        // The token belongs to one org, the one at the endpoint; reading the token's own
+        // user shows that the org accepts it.
+        let operation = "verify tenant";
+        match self.user("me", operation)? {
+            Some(_) => Ok(()),
+            None => Err(self.error(
+                operation,
+                FailureKind::Denied,
+                "the org does not know the API token's user",
+            )),
+        }
+    }
+
+    fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
+        let operation = format!("resolve `{account}`");
+        let found = self.user(account, &operation)?;
+        Ok(found.filter(|p| p.account.eq_ignore_ascii_case(account)))
+    }
+
+    fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {
+        let operation = format!("list `{entitlement}`");
+        let ids: Vec<String> = match entitlement.kind {
+            EntitlementKind::Group => {
+                let Some(group) = self.group(&entitlement.name, &operation)? else {
+                    return Ok(Vec::new());
+                };
+                self.members(&group.id, &operation)?
+                    .iter()
+                    .cloned()
+                    .collect()
+            }
+            EntitlementKind::Role => self
+                .role_holders(&operation)?
+                .iter()
+                .filter(|(_, roles)| roles.contains_key(&entitlement.name))
+                .map(|(id, _)| id.clone())
+                .collect(),
+            other => {
+                return Err(self.error(
+                    &operation,
+                    FailureKind::Unsupported,
+                    format!(
+                        "Okta tenants have no `{}:` entitlements (only `group:` and `role:`)",
+                        other.as_str()
+                    ),
+                ));
+            }
+        };
+        let mut holders = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(account) = self.login_of(&id, &operation)? {
+                holders.push(Holder {
+                    account,
+                    expires_at: None,
+                });
+            }
+        }
+        Ok(holders)
+    }
+
+    fn grant(
+        &mut self,
+        principal: &Principal,
+        entitlement: &Entitlement,
+        _expires_at: Option<OffsetDateTime>,
+    ) -> Result<Outcome, AdapterError> {
+        match entitlement.kind {
+            EntitlementKind::Group => self.change_group(principal, &entitlement.name, true),
+            EntitlementKind::Role => self.change_role(principal, &entitlement.name, true),
+            other => Err(self.error(
+                "grant",
+                FailureKind::Unsupported,
+                format!("Okta tenants have no `{}:` entitlements", other.as_str()),
+            )),
+        }
+    }
+
+    fn revoke(
+        &mut self,
+        principal: &Principal,
+        entitlement: &Entitlement,
+    ) -> Result<Outcome, AdapterError> {
+        match entitlement.kind {
+            EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
+            EntitlementKind::Role => self.change_role(principal, &entitlement.name, false),
+            other => Err(self.error(
+                "revoke",
+                FailureKind::Unsupported,
+                format!("Okta tenants have no `{}:` entitlements", other.as_str()),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn okta_error_bodies_become_messages() {
+        let body = br#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"oae1","errorCauses":[]}"#;
+        assert_eq!(
+            error_body(body).unwrap(),
+            "`E0000047`: API call exceeded rate limit due to too many requests."
+        );
+        let body = br#"{"errorCode":"E0000001","errorSummary":"Api validation failed: type","errorCauses":[{"errorSummary":"type: not a role"}]}"#;
+        assert_eq!(
+            error_body(body).unwrap(),
+            "`E0000001`: Api validation failed: type (type: not a role)"
+        );
+        assert_eq!(error_body(b"{}"), None);
+    }
+
+    #[test]
+    fn search_values_are_quoted() {
+        assert_eq!(quote(r#"Ops "A""#), r#""Ops \"A\"""#);
+    }
+}

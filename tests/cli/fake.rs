@@ -1,0 +1,626 @@
+//! Test servers for the cloud adapters: a small HTTP/1.1 server whose answers come from a
+//! vendor handler (see `fake_graph`, `fake_okta`, `fake_github`), Stoplight Prism in
+//! proxy mode in front of it, validating every request and every answer against the
+//! vendor's own OpenAPI description in `../shared/openapi/`, and a recording front door
+//! the adapter talks to.
+//!
+//! ```text
+//! onboard ──> Front ──> Prism proxy --errors (vendor description) ──> fake vendor
+//!               └──────(only the routes the description lacks)──────────┘
+//! ```
+//!
+//! One fake, one Prism and one front per vendor per test process (Prism takes seconds to
+//! start); tests are kept apart by their credentials, each naming its own tenant. Prism
+//! is found through `ONBOARD_TEST_PRISM` (set by `scripts/test`, which installs it under
+//! `target/prism`), the descriptions through `ONBOARD_TEST_OPENAPI` (default
+//! `../shared/openapi` beside the repository). Without them a test skips loudly,
+//! except under `CI=true`, where it fails. Prism is stopped by a watchdog when the test
+//! process ends.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A request as the fake vendor sees it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// `GET`, `PUT`…
+    pub method: String,
+    /// The path, percent-decoded, without the query.
+    pub path: String,
+    /// The query pairs, decoded.
+    pub query: Vec<(String, String)>,
+    /// Headers, names in lowercase.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// Returns a header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Returns a query parameter's value.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Returns the path's segments.
+    pub fn segments(&self) -> Vec<&str> {
+        self.path.split('/').filter(|s| !s.is_empty()).collect()
+    }
+
+    /// Parses the body as JSON (`Null` when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// Returns the bearer or SSWS credential.
+    pub fn credential(&self) -> Option<&str> {
+        let value = self.header("authorization")?;
+        value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("SSWS "))
+    }
+}
+
+/// An answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status.
+    pub status: u16,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// The body (JSON when not empty).
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// Returns a JSON answer.
+    pub fn json(status: u16, body: &Value) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// Returns an answer without a body.
+    pub fn empty(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Adds a header.
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Reply {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+/// A vendor's answers.
+pub type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
+
+/// Decodes a form or query value (`+` is a space).
+pub fn decode_form(text: &str) -> String {
+    percent_decode(text)
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                Ok(b) => {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+                Err(_) => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads one request (head and `Content-Length` body) from a stream.
+fn read_raw(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut data = Vec::new();
+    let mut buffer = [0u8; 16384];
+    loop {
+        let n = stream.read(&mut buffer).ok()?;
+        if n == 0 {
+            return None;
+        }
+        data.extend_from_slice(&buffer[..n]);
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            while data.len() < end + 4 + length {
+                let n = stream.read(&mut buffer).ok()?;
+                if n == 0 {
+                    return None;
+                }
+                data.extend_from_slice(&buffer[..n]);
+            }
+            return Some(data);
+        }
+    }
+}
+
+fn parse(raw: &[u8]) -> Request {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..end]);
+    let mut lines = head.lines();
+    let mut first = lines.next().unwrap_or_default().split_whitespace();
+    let method = first.next().unwrap_or_default().to_string();
+    let target = first.next().unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Request {
+        method,
+        path: percent_decode(&path.replace('+', "%2B")),
+        query: query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (percent_decode(k), percent_decode(v))
+            })
+            .collect(),
+        headers,
+        body: raw[end + 4..].to_vec(),
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        411 => "Length Required",
+        429 => "Too Many Requests",
+        _ => "Status",
+    }
+}
+
+/// A fake vendor on loopback, one thread per connection, one request per connection.
+pub struct Server {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Server {
+    /// Starts a server answering with `handler`.
+    pub fn start(handler: Handler) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let handler = handler.clone();
+                std::thread::spawn(move || {
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                    let Some(raw) = read_raw(&mut stream) else {
+                        return;
+                    };
+                    let request = parse(&raw);
+                    let reply = handler(&request);
+                    let mut head = format!(
+                        "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+                        reply.status,
+                        reason(reply.status),
+                        reply.body.len()
+                    );
+                    if !reply.body.is_empty() {
+                        head.push_str("Content-Type: application/json\r\n");
+                    }
+                    for (name, value) in &reply.headers {
+                        head.push_str(&format!("{name}: {value}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    let _ = stream.write_all(head.as_bytes());
+                    let _ = stream.write_all(&reply.body);
+                    let _ = stream.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        Server { port }
+    }
+}
+
+/// A request that went through the front door.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// Method.
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    /// The credential it carried (which test it belongs to).
+    pub credential: String,
+    /// Whether Prism validated it (false: a route the description lacks).
+    pub validated: bool,
+    /// The status the adapter got.
+    pub status: u16,
+    /// Prism's `sl-violations` header, if any.
+    pub violations: Option<String>,
+}
+
+/// Decides which requests bypass Prism: routes the vendor's description lacks.
+pub type Outside = fn(method: &str, path: &str) -> bool;
+
+/// The front door the adapter talks to: forwards to Prism (or straight to the fake for
+/// routes the description lacks) and records every exchange.
+pub struct Front {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Front {
+    fn start(prism: u16, fake: u16, outside: Outside) -> Front {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let record = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let record = record.clone();
+                std::thread::spawn(move || {
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+                    while let Some(raw) = read_raw(&mut stream) {
+                        let request = parse(&raw);
+                        let target = String::from_utf8_lossy(&raw)
+                            .lines()
+                            .next()
+                            .unwrap_or_default()
+                            .split_whitespace()
+                            .nth(1)
+                            .unwrap_or_default()
+                            .to_string();
+                        let validated = !outside(&request.method, &request.path);
+                        let upstream = if validated { prism } else { fake };
+                        let response = forward(&raw, upstream, port);
+                        let (status, violations) = status_and_violations(&response);
+                        record.lock().unwrap().push(Seen {
+                            method: request.method.clone(),
+                            target,
+                            credential: request.credential().unwrap_or_default().to_string(),
+                            validated,
+                            status,
+                            violations,
+                        });
+                        if stream.write_all(&response).is_err()
+                            || request
+                                .header("connection")
+                                .is_some_and(|c| c.eq_ignore_ascii_case("close"))
+                        {
+                            let _ = stream.shutdown(Shutdown::Both);
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Front { port, seen }
+    }
+
+    /// Returns the origin next-page links must use: the front door the request came
+    /// through.
+    pub fn origin(request: &Request) -> String {
+        let host = request
+            .header("x-test-front-host")
+            .or_else(|| request.header("host"))
+            .unwrap_or("127.0.0.1");
+        format!("http://{host}")
+    }
+
+    /// Returns the exchanges made with a credential.
+    pub fn seen(&self, credential: &str) -> Vec<Seen> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.credential == credential)
+            .cloned()
+            .collect()
+    }
+}
+
+/// Sends a raw request to a port with `Connection: close` and returns the raw response,
+/// rewritten to say `Connection: keep-alive` so the adapter's client may reuse the front
+/// connection (the front answers one request at a time per connection).
+fn forward(raw: &[u8], port: u16, front: u16) -> Vec<u8> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..end]);
+    let mut rewritten: String = head
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    // The fake builds absolute next-page links on the front's origin from this header.
+    rewritten.push_str(&format!(
+        "\r\nX-Test-Front-Host: 127.0.0.1:{front}\r\nConnection: close\r\n\r\n"
+    ));
+    let mut bytes = rewritten.into_bytes();
+    bytes.extend_from_slice(&raw[end + 4..]);
+    let Ok(mut up) = TcpStream::connect(("127.0.0.1", port)) else {
+        return b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n".to_vec();
+    };
+    let _ = up.set_read_timeout(Some(Duration::from_secs(60)));
+    let _ = up.write_all(&bytes);
+    let mut response = Vec::new();
+    let _ = up.read_to_end(&mut response);
+    // Keep the body as it is; make the framing explicit for the client.
+    let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n".to_vec();
+    };
+    let head = String::from_utf8_lossy(&response[..end]).to_string();
+    let body = response[end + 4..].to_vec();
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked { dechunk(&body) } else { body };
+    let mut out: String = head
+        .lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            !l.starts_with("connection:")
+                && !l.starts_with("keep-alive:")
+                && !l.starts_with("content-length:")
+                && !l.starts_with("transfer-encoding:")
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    out.push_str(&format!(
+        "\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n",
+        body.len()
+    ));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&body);
+    bytes
+}
+
+fn dechunk(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(line_end) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(
+            String::from_utf8_lossy(&rest[..line_end])
+                .split(';')
+                .next()
+                .unwrap_or("0")
+                .trim(),
+            16,
+        )
+        .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        out.extend_from_slice(&rest[start..(start + size).min(rest.len())]);
+        rest = &rest[(start + size + 2).min(rest.len())..];
+    }
+    out
+}
+
+fn status_and_violations(response: &[u8]) -> (u16, Option<String>) {
+    let text = String::from_utf8_lossy(response);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let violations = text
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("sl-violations")
+                .then(|| value.trim().to_string())
+        });
+    (status, violations)
+}
+
+/// Returns the vendor descriptions' directory, or `None` (after saying so) outside CI.
+pub fn openapi_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("ONBOARD_TEST_OPENAPI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/openapi"));
+    crate::peers::find_peer(
+        "ONBOARD_TEST_OPENAPI_GRAPH",
+        dir.join("graph.prism.yaml"),
+        "the vendor OpenAPI descriptions (../shared/openapi)",
+    )?;
+    Some(dir)
+}
+
+/// A running Prism proxy, stopped by a watchdog when the test process ends.
+pub struct Prism {
+    _child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Prism {
+    /// Starts `prism proxy --errors DESCRIPTION http://127.0.0.1:UPSTREAM`.
+    pub fn start(description: &str, upstream: u16) -> Option<Prism> {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let program = crate::peers::find_peer(
+            "ONBOARD_TEST_PRISM",
+            repo.join("target/prism/node_modules/.bin/prism"),
+            "Prism (@stoplight/prism-cli)",
+        )?;
+        let spec = openapi_dir()?.join(description);
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // The watchdog ends Prism (by its pid) once this test process is gone.
+        let script = format!(
+            "\"$0\" proxy --errors -h 127.0.0.1 -p {port} \"$1\" http://127.0.0.1:{upstream} >/dev/null 2>&1 & child=$!; \
+             while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done; kill $child 2>/dev/null",
+            parent = std::process::id()
+        );
+        // The watchdog outlives this handle on purpose (it is shared by the process's
+        // tests) and reaps Prism itself.
+        #[allow(clippy::zombie_processes)]
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg(&program)
+            .arg(&spec)
+            .env("SCARF_ANALYTICS", "false")
+            .env("DO_NOT_TRACK", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(240);
+        while Instant::now() < deadline {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(Prism {
+                    _child: child,
+                    port,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("Prism did not start on {description} within 240 s");
+    }
+}
+
+/// One vendor's fake, Prism and front door, shared by the tests of a process.
+pub struct Vendor {
+    /// The fake's port (straight to the fake, no validation).
+    pub fake_port: u16,
+    /// The front door's port (what the adapter's endpoint names).
+    pub front: Front,
+    _prism: Prism,
+}
+
+impl Vendor {
+    /// Starts a vendor: its fake, Prism over its description, the front door.
+    pub fn start(description: &str, handler: Handler, outside: Outside) -> Option<Vendor> {
+        let fake = Server::start(handler);
+        let prism = Prism::start(description, fake.port)?;
+        let front = Front::start(prism.port, fake.port, outside);
+        Some(Vendor {
+            fake_port: fake.port,
+            front,
+            _prism: prism,
+        })
+    }
+
+    /// Returns the front door's base URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.front.port)
+    }
+
+    /// Asserts that every exchange made with a credential conformed to the vendor's
+    /// description (no violations, no request Prism refused), and that only the listed
+    /// routes went around Prism. Returns the exchanges.
+    pub fn assert_conformant(&self, credential: &str, allowed_outside: &[&str]) -> Vec<Seen> {
+        let seen = self.front.seen(credential);
+        assert!(
+            !seen.is_empty(),
+            "no requests were made with this credential"
+        );
+        for s in &seen {
+            assert!(
+                s.violations.is_none(),
+                "{} {} did not conform to the vendor's description: {}",
+                s.method,
+                s.target,
+                s.violations.as_deref().unwrap_or_default()
+            );
+            assert!(
+                s.status != 422,
+                "Prism refused {} {} (422)",
+                s.method,
+                s.target
+            );
+            if !s.validated {
+                assert!(
+                    allowed_outside.iter().any(|p| s.target.starts_with(p)),
+                    "{} {} went around the vendor's description",
+                    s.method,
+                    s.target
+                );
+            }
+        }
+        seen
+    }
+}
+
+/// Sends one raw request to a port and returns the status, the `sl-violations` header
+/// and the body.
+pub fn raw_request(
+    port: u16,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Option<String>, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let (status, violations) = status_and_violations(&response);
+    let text = String::from_utf8_lossy(&response);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, violations, body)
+}

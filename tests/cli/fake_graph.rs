@@ -1,0 +1,641 @@
+//! A stateful fake of Microsoft Graph (Entra ID) as `tenant-apis.md` §1 describes it:
+//! client-credentials tokens carrying `tid`, group members with `@odata.nextLink` pages,
+//! `members/$ref` add (400 "already exist" on a repeat) and remove (404 when not a
+//! member), directory role assignments, PIM schedule requests with `afterDateTime`
+//! expiry against a settable clock (400 `RoleAssignmentExists`), 429 + `Retry-After`.
+//! Answers carry only properties the vendor's description declares, so that Prism's
+//! response validation holds. Tenants are kept apart by tenant id.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::fake::{Reply, Request, Vendor};
+
+/// One fake Entra tenant.
+#[derive(Debug, Default)]
+pub struct Tenant {
+    /// The client secret the token endpoint accepts.
+    pub secret: String,
+    /// The `tid` its tokens carry (another tenant's id to play a misfiled credential).
+    pub issues_tid: Option<String>,
+    /// Users: id → UPN.
+    pub users: BTreeMap<String, String>,
+    /// Groups: id → (display name, member ids).
+    pub groups: BTreeMap<String, (String, BTreeSet<String>)>,
+    /// Role assignments: id → (principal, role definition, end).
+    pub assignments: BTreeMap<String, (String, String, Option<OffsetDateTime>)>,
+    /// The tenant's clock (PIM expiry).
+    pub now: Option<OffsetDateTime>,
+    /// Members per page.
+    pub page_size: usize,
+    /// Every Nth API request answers 429 with `Retry-After: 1`.
+    pub throttle_every: Option<usize>,
+    /// Member listings carry a property the description does not declare.
+    pub nonconforming: bool,
+    requests: usize,
+    next_id: u64,
+}
+
+impl Tenant {
+    fn id(&mut self, prefix: u32) -> String {
+        self.next_id += 1;
+        format!("{prefix:08x}-0000-4000-8000-{:012x}", self.next_id)
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.now
+            .unwrap_or_else(|| OffsetDateTime::parse(crate::support::NOW, &Rfc3339).unwrap())
+    }
+
+    fn active(&self) -> impl Iterator<Item = (&String, &(String, String, Option<OffsetDateTime>))> {
+        let now = self.now();
+        self.assignments
+            .iter()
+            .filter(move |(_, (_, _, end))| end.is_none_or(|e| e > now))
+    }
+}
+
+type Tenants = Arc<Mutex<HashMap<String, Tenant>>>;
+
+fn tenants() -> &'static Tenants {
+    static TENANTS: OnceLock<Tenants> = OnceLock::new();
+    TENANTS.get_or_init(Tenants::default)
+}
+
+/// Routes Graph's trimmed description lacks: display-name group lookups.
+fn outside(method: &str, path: &str) -> bool {
+    method == "GET" && path == "/groups"
+}
+
+/// Returns the shared fake Graph behind Prism, or `None` when Prism is not installed.
+pub fn vendor() -> Option<&'static Vendor> {
+    static VENDOR: OnceLock<Option<Vendor>> = OnceLock::new();
+    VENDOR
+        .get_or_init(|| Vendor::start("graph.prism.yaml", Arc::new(handle), outside))
+        .as_ref()
+}
+
+/// A handle on one fake tenant, for seeding and reading it directly.
+pub struct Handle {
+    /// The tenant id.
+    pub tid: String,
+}
+
+impl Handle {
+    /// Creates a tenant with this id and client secret.
+    pub fn create(tid: &str, secret: &str) -> Handle {
+        tenants().lock().unwrap().insert(
+            tid.to_string(),
+            Tenant {
+                secret: secret.to_string(),
+                page_size: 2,
+                ..Tenant::default()
+            },
+        );
+        Handle {
+            tid: tid.to_string(),
+        }
+    }
+
+    /// Runs `f` on the tenant.
+    pub fn with<R>(&self, f: impl FnOnce(&mut Tenant) -> R) -> R {
+        f(tenants().lock().unwrap().get_mut(&self.tid).unwrap())
+    }
+
+    /// Adds a user and returns its id.
+    pub fn add_user(&self, upn: &str) -> String {
+        self.with(|t| {
+            let id = t.id(0xa);
+            t.users.insert(id.clone(), upn.to_string());
+            id
+        })
+    }
+
+    /// Adds a group with these member UPNs and returns its id.
+    pub fn add_group(&self, name: &str, members: &[&str]) -> String {
+        self.with(|t| {
+            let id = t.id(0xb);
+            let ids = members
+                .iter()
+                .map(|upn| {
+                    t.users
+                        .iter()
+                        .find(|(_, u)| u == upn)
+                        .map(|(id, _)| id.clone())
+                        .unwrap()
+                })
+                .collect();
+            t.groups.insert(id.clone(), (name.to_string(), ids));
+            id
+        })
+    }
+
+    /// Returns the UPNs of a group's members, sorted.
+    pub fn members(&self, name: &str) -> Vec<String> {
+        self.with(|t| {
+            let (_, (_, ids)) = t.groups.iter().find(|(_, (n, _))| n == name).unwrap();
+            let mut upns: Vec<String> = ids.iter().map(|id| t.users[id].clone()).collect();
+            upns.sort();
+            upns
+        })
+    }
+
+    /// Returns the active holders of a role definition with their ends, sorted.
+    pub fn role_holders(&self, role_id: &str) -> Vec<(String, Option<OffsetDateTime>)> {
+        self.with(|t| {
+            let mut holders: Vec<_> = t
+                .active()
+                .filter(|(_, (_, r, _))| r == role_id)
+                .map(|(_, (p, _, end))| (t.users[p].clone(), *end))
+                .collect();
+            holders.sort();
+            holders
+        })
+    }
+
+    /// Sets the tenant's clock.
+    pub fn set_now(&self, now: &str) {
+        self.with(|t| t.now = Some(OffsetDateTime::parse(now, &Rfc3339).unwrap()));
+    }
+}
+
+fn error(status: u16, code: &str, message: &str) -> Reply {
+    Reply::json(
+        status,
+        &json!({"error": {"code": code, "message": message}}),
+    )
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn token_tid(request: &Request) -> Option<String> {
+    let token = request.credential()?;
+    let payload = token.split('.').nth(1)?;
+    // The fake's own tokens: payload is base64url of {"tid": …, "tenant": …}.
+    let bytes = decode_b64url(payload)?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("tenant")?.as_str().map(str::to_string)
+}
+
+fn decode_b64url(text: &str) -> Option<Vec<u8>> {
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for byte in text.bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    Some(out)
+}
+
+fn page(request: &Request, items: Vec<Value>, size: usize) -> Reply {
+    let skip: usize = request
+        .query("$skiptoken")
+        .and_then(|t| t.strip_prefix("X'"))
+        .and_then(|t| t.strip_suffix('\''))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let top: usize = request
+        .query("$top")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(100);
+    let size = size.min(top).max(1);
+    let mut body =
+        json!({"value": items.iter().skip(skip).take(size).cloned().collect::<Vec<_>>()});
+    if skip + size < items.len() {
+        // The next link repeats the query, with an opaque skip token the client must
+        // not build itself.
+        let mut query: Vec<String> = request
+            .query
+            .iter()
+            .filter(|(k, _)| k != "$skiptoken")
+            .map(|(k, v)| format!("{}={}", k, encode(v)))
+            .collect();
+        query.push(format!(
+            "$skiptoken={}",
+            encode(&format!("X'{}'", skip + size))
+        ));
+        body["@odata.nextLink"] = json!(format!(
+            "{}{}?{}",
+            crate::fake::Front::origin(request),
+            request.path,
+            query.join("&")
+        ));
+    }
+    Reply::json(200, &body)
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b'$'
+            | b','
+            | b'('
+            | b')'
+            | b'\'' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Parses `a eq 'x' and b eq 'y'` and `id in ('a','b')` filters.
+fn filter_terms(filter: &str) -> HashMap<String, Vec<String>> {
+    let mut terms = HashMap::new();
+    for clause in filter.split(" and ") {
+        let clause = clause.trim();
+        if let Some((field, value)) = clause.split_once(" eq ") {
+            terms.insert(
+                field.trim().to_string(),
+                vec![value.trim().trim_matches('\'').replace("''", "'")],
+            );
+        } else if let Some((field, list)) = clause.split_once(" in ") {
+            let values = list
+                .trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .split(',')
+                .map(|v| v.trim().trim_matches('\'').to_string())
+                .collect();
+            terms.insert(field.trim().to_string(), values);
+        }
+    }
+    terms
+}
+
+fn handle(request: &Request) -> Reply {
+    let segments = request.segments();
+    // Token endpoint: /{tenant}/oauth2/v2.0/token.
+    if request.method == "POST"
+        && segments.len() == 4
+        && segments[1..] == ["oauth2", "v2.0", "token"]
+    {
+        let form: HashMap<String, String> = String::from_utf8_lossy(&request.body)
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_string(), crate::fake::decode_form(v)))
+            .collect();
+        let map = tenants().lock().unwrap();
+        let Some(tenant) = map.get(segments[0]) else {
+            return Reply::json(
+                400,
+                &json!({"error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."}),
+            );
+        };
+        if form.get("client_secret") != Some(&tenant.secret)
+            || form.get("grant_type").map(String::as_str) != Some("client_credentials")
+            || form.get("scope").map(String::as_str) != Some("https://graph.microsoft.com/.default")
+        {
+            return Reply::json(
+                401,
+                &json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}),
+            );
+        }
+        let tid = tenant
+            .issues_tid
+            .clone()
+            .unwrap_or_else(|| segments[0].to_string());
+        let claims =
+            json!({"tid": tid, "tenant": segments[0], "aud": "https://graph.microsoft.com"});
+        let token = format!(
+            "{}.{}.c2ln",
+            b64url(br#"{"alg":"RS256","typ":"JWT"}"#),
+            b64url(claims.to_string().as_bytes())
+        );
+        return Reply::json(
+            200,
+            &json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token}),
+        );
+    }
+    let Some(tid) = token_tid(request) else {
+        return error(401, "InvalidAuthenticationToken", "Access token is empty.");
+    };
+    let mut map = tenants().lock().unwrap();
+    let Some(tenant) = map.get_mut(&tid) else {
+        return error(
+            401,
+            "InvalidAuthenticationToken",
+            "Access token validation failure.",
+        );
+    };
+    tenant.requests += 1;
+    if tenant
+        .throttle_every
+        .is_some_and(|n| tenant.requests % n == 0)
+    {
+        return error(429, "TooManyRequests", "Too many requests.").with("Retry-After", "1");
+    }
+    let method = request.method.as_str();
+    match (method, segments.as_slice()) {
+        ("GET", ["users", key]) => {
+            let found = tenant
+                .users
+                .iter()
+                .find(|(id, upn)| *id == key || upn.eq_ignore_ascii_case(key));
+            match found {
+                Some((id, upn)) => Reply::json(200, &json!({"id": id, "userPrincipalName": upn})),
+                None => error(
+                    404,
+                    "Request_ResourceNotFound",
+                    &format!(
+                        "Resource '{key}' does not exist or one of its queried reference-property objects are not present."
+                    ),
+                ),
+            }
+        }
+        ("GET", ["users"]) => {
+            let terms = filter_terms(request.query("$filter").unwrap_or_default());
+            let ids = terms.get("id").cloned().unwrap_or_default();
+            let items = tenant
+                .users
+                .iter()
+                .filter(|(id, _)| ids.contains(id))
+                .map(|(id, upn)| json!({"id": id, "userPrincipalName": upn}))
+                .collect();
+            page(request, items, 100)
+        }
+        ("GET", ["groups"]) => {
+            let terms = filter_terms(request.query("$filter").unwrap_or_default());
+            let name = terms
+                .get("displayName")
+                .and_then(|v| v.first())
+                .cloned()
+                .unwrap_or_default();
+            let items = tenant
+                .groups
+                .iter()
+                .filter(|(_, (n, _))| *n == name)
+                .map(|(id, (n, _))| json!({"id": id, "displayName": n}))
+                .collect();
+            page(request, items, 100)
+        }
+        ("GET", ["groups", id, "members"]) => match tenant.groups.get(*id) {
+            Some((_, members)) => {
+                let items = members
+                    .iter()
+                    .map(|m| match tenant.nonconforming {
+                        true => json!({"id": m, "userPrincipalName": tenant.users[m]}),
+                        false => json!({"id": m}),
+                    })
+                    .collect();
+                page(request, items, tenant.page_size)
+            }
+            None => error(
+                404,
+                "Request_ResourceNotFound",
+                &format!(
+                    "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+                ),
+            ),
+        },
+        ("POST", ["groups", id, "members", "$ref"]) => {
+            let reference = request.json()["@odata.id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let member = reference.rsplit('/').next().unwrap_or_default().to_string();
+            if !reference.contains("/directoryObjects/") || !tenant.users.contains_key(&member) {
+                return error(
+                    404,
+                    "Request_ResourceNotFound",
+                    &format!(
+                        "Resource '{member}' does not exist or one of its queried reference-property objects are not present."
+                    ),
+                );
+            }
+            match tenant.groups.get_mut(*id) {
+                None => error(
+                    404,
+                    "Request_ResourceNotFound",
+                    &format!(
+                        "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+                    ),
+                ),
+                Some((_, members)) => {
+                    if members.insert(member) {
+                        Reply::empty(204)
+                    } else {
+                        error(
+                            400,
+                            "Request_BadRequest",
+                            "One or more added object references already exist for the following modified properties: 'members'.",
+                        )
+                    }
+                }
+            }
+        }
+        ("DELETE", ["groups", id, "members", member, "$ref"]) => {
+            let removed = tenant
+                .groups
+                .get_mut(*id)
+                .is_some_and(|(_, members)| members.remove(*member));
+            match removed {
+                true => Reply::empty(204),
+                // As observed: the message names the group whether or not it exists.
+                _ => error(
+                    404,
+                    "Request_ResourceNotFound",
+                    &format!(
+                        "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+                    ),
+                ),
+            }
+        }
+        (
+            "GET",
+            [
+                "roleManagement",
+                "directory",
+                collection @ ("roleAssignments" | "roleAssignmentScheduleInstances"),
+            ],
+        ) => {
+            let terms = filter_terms(request.query("$filter").unwrap_or_default());
+            let wanted = |field: &str, value: &String| {
+                terms
+                    .get(field)
+                    .is_none_or(|v| v.iter().any(|w| w.eq_ignore_ascii_case(value)))
+            };
+            let instances = *collection == "roleAssignmentScheduleInstances";
+            let items = tenant
+                .active()
+                .filter(|(_, (p, r, _))| wanted("principalId", p) && wanted("roleDefinitionId", r))
+                .map(|(id, (p, r, end))| {
+                    let mut item = json!({"id": id, "principalId": p, "roleDefinitionId": r, "directoryScopeId": "/"});
+                    if instances {
+                        item["assignmentType"] = json!("Assigned");
+                        item["memberType"] = json!("Direct");
+                        item["endDateTime"] = match end {
+                            Some(end) => json!(end.format(&Rfc3339).unwrap()),
+                            None => Value::Null,
+                        };
+                    }
+                    item
+                })
+                .collect();
+            page(request, items, 100)
+        }
+        ("POST", ["roleManagement", "directory", "roleAssignments"]) => {
+            let body = request.json();
+            let (Some(principal), Some(role)) = (
+                body["principalId"].as_str(),
+                body["roleDefinitionId"].as_str(),
+            ) else {
+                return error(
+                    400,
+                    "Request_BadRequest",
+                    "principalId and roleDefinitionId are required.",
+                );
+            };
+            let id = tenant.id(0xc);
+            tenant
+                .assignments
+                .insert(id.clone(), (principal.to_string(), role.to_string(), None));
+            Reply::json(
+                201,
+                &json!({"id": id, "principalId": principal, "roleDefinitionId": role, "directoryScopeId": "/"}),
+            )
+        }
+        ("DELETE", ["roleManagement", "directory", "roleAssignments", id]) => {
+            if tenant.assignments.remove(*id).is_some() {
+                Reply::empty(204)
+            } else {
+                error(
+                    404,
+                    "Request_ResourceNotFound",
+                    &format!("Resource '{id}' does not exist."),
+                )
+            }
+        }
+        (
+            "POST",
+            [
+                "roleManagement",
+                "directory",
+                "roleAssignmentScheduleRequests",
+            ],
+        ) => {
+            let body = request.json();
+            let action = body["action"].as_str().unwrap_or_default().to_string();
+            let principal = body["principalId"].as_str().unwrap_or_default().to_string();
+            let role = body["roleDefinitionId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let end = match body
+                .pointer("/scheduleInfo/expiration/type")
+                .and_then(Value::as_str)
+            {
+                Some("afterDateTime") => body
+                    .pointer("/scheduleInfo/expiration/endDateTime")
+                    .and_then(Value::as_str)
+                    .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
+                _ => None,
+            };
+            if !tenant.users.contains_key(&principal) {
+                return error(
+                    404,
+                    "Request_ResourceNotFound",
+                    "The principal does not exist.",
+                );
+            }
+            if end.is_some_and(|e| e - tenant.now() < time::Duration::minutes(5)) {
+                return error(
+                    400,
+                    "ExpirationRule",
+                    "The assignment must last at least five minutes.",
+                );
+            }
+            let existing = tenant
+                .active()
+                .find(|(_, (p, r, _))| *p == principal && *r == role)
+                .map(|(id, _)| id.clone());
+            let target = match (action.as_str(), existing) {
+                ("adminAssign", Some(_)) => {
+                    return error(
+                        400,
+                        "RoleAssignmentExists",
+                        "The Role assignment already exists.",
+                    );
+                }
+                ("adminAssign", None) => {
+                    let id = tenant.id(0xd);
+                    tenant
+                        .assignments
+                        .insert(id.clone(), (principal.clone(), role.clone(), end));
+                    id
+                }
+                ("adminExtend" | "adminUpdate" | "adminRenew", Some(id)) => {
+                    tenant.assignments.get_mut(&id).unwrap().2 = end;
+                    id
+                }
+                ("adminRemove", Some(id)) => {
+                    tenant.assignments.remove(&id);
+                    id
+                }
+                (_, None) => {
+                    return error(
+                        400,
+                        "RoleAssignmentDoesNotExist",
+                        "The Role assignment does not exist.",
+                    );
+                }
+                _ => return error(400, "InvalidAction", "Unknown action."),
+            };
+            let request_id = tenant.id(0xe);
+            let mut reply = json!({
+                "id": request_id,
+                "action": action,
+                "principalId": principal,
+                "roleDefinitionId": role,
+                "directoryScopeId": "/",
+                "status": if action == "adminRemove" { "Revoked" } else { "Provisioned" },
+                "targetScheduleId": target,
+                "createdDateTime": tenant.now().format(&Rfc3339).unwrap(),
+            });
+            if let Some(schedule) = body.get("scheduleInfo") {
+                reply["scheduleInfo"] = schedule.clone();
+            }
+            Reply::json(201, &reply)
+        }
+        _ => error(
+            400,
+            "BadRequest",
+            &format!("the fake has no route for {method} {}", request.path),
+        ),
+    }
+}

@@ -1,0 +1,372 @@
+//! The Microsoft Graph adapter against the fake Graph, behind Prism validating every
+//! request and answer against Microsoft's own description (`graph.prism.yaml`).
+
+use std::sync::Arc;
+
+use onboard::adapters::{self, Adapter, FailureKind, Outcome, Principal};
+use onboard::model::{Entitlement, client_from_yaml};
+use tempfile::TempDir;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::fake::raw_request;
+use crate::fake_graph::{self, Handle};
+
+const SECRET: &str = "graph-client-secret-planted-3141";
+const SECURITY_ADMINISTRATOR: &str = "194ae4cb-b126-40b2-bd5b-6091b380977d";
+const GLOBAL_READER: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
+
+/// Returns a fresh tenant id for one test.
+pub fn tenant_id(n: u32) -> String {
+    format!("{n:08x}-1111-4111-8111-{:012x}", std::process::id())
+}
+
+/// An adapter opened on a client file, with its credential in a 0600 file.
+pub struct Opened {
+    _dir: TempDir,
+    pub adapter: Box<dyn Adapter>,
+}
+
+/// Opens the adapter of a client file's first tenant, its credential being `secret`.
+pub fn open(client_yaml: &str, secret: &str) -> Opened {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("secret");
+    std::fs::write(&path, secret).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let client = client_from_yaml(&Arc::from("clients/test.yaml"), client_yaml)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let adapter = adapters::open(
+        &client,
+        &client.tenants[0],
+        dir.path(),
+        &adapters::Options::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    Opened { _dir: dir, adapter }
+}
+
+fn client_yaml(tid: &str, pim: bool, groups: &[(&str, &str)]) -> Option<String> {
+    let vendor = fake_graph::vendor()?;
+    let mut text = format!(
+        "id: acme\ntier: premium\ntenants:\n  - name: entra\n    system: entra\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: http://127.0.0.1:{}\n    tenant_id: {tid}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: file:secret\n    pim: {pim}\n",
+        vendor.url(),
+        vendor.fake_port
+    );
+    if !groups.is_empty() {
+        text.push_str("    groups:\n");
+        for (name, id) in groups {
+            text.push_str(&format!("      {name}: {id}\n"));
+        }
+    }
+    Some(text)
+}
+
+fn entitlement(text: &str) -> Entitlement {
+    text.parse().unwrap()
+}
+
+fn accounts(holders: &[onboard::model::Holder]) -> Vec<String> {
+    let mut names: Vec<String> = holders.iter().map(|h| h.account.clone()).collect();
+    names.sort();
+    names
+}
+
+fn principal(adapter: &mut dyn Adapter, upn: &str) -> Principal {
+    adapter.resolve(upn).unwrap().unwrap()
+}
+
+#[test]
+fn graph_groups_page_and_change_idempotently_through_prism() {
+    let tid = tenant_id(1);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_) = fake_graph::vendor() else {
+        return;
+    };
+    for user in ["alice", "bob", "carol", "dave", "erik", "frank"] {
+        tenant.add_user(&format!("{user}@acme.example"));
+    }
+    let helpdesk = tenant.add_group(
+        "MSP-Helpdesk",
+        &[
+            "alice@acme.example",
+            "bob@acme.example",
+            "carol@acme.example",
+            "dave@acme.example",
+            "erik@acme.example",
+        ],
+    );
+    tenant.add_group("MSP-Backup", &[]);
+    let yaml = client_yaml(&tid, false, &[("MSP-Helpdesk", &helpdesk)]).unwrap();
+    let mut opened = open(&yaml, SECRET);
+    let adapter = opened.adapter.as_mut();
+    adapter.verify_tenant().unwrap();
+    assert!(!adapter.capabilities().native_expiry);
+
+    // Five members at two per page: three pages, followed whole.
+    let helpdesk_e = entitlement("group:MSP-Helpdesk");
+    let listed = adapter.list(&helpdesk_e).unwrap();
+    assert_eq!(
+        accounts(&listed),
+        ["alice", "bob", "carol", "dave", "erik"].map(|u| format!("{u}@acme.example"))
+    );
+    assert!(adapter.resolve("nobody@acme.example").unwrap().is_none());
+
+    let frank = principal(adapter, "frank@acme.example");
+    assert_eq!(
+        adapter.grant(&frank, &helpdesk_e, None).unwrap(),
+        Outcome::Changed
+    );
+    // The repeat answers 400 "already exist": no change.
+    assert_eq!(
+        adapter.grant(&frank, &helpdesk_e, None).unwrap(),
+        Outcome::NoChange
+    );
+    let bob = principal(adapter, "bob@acme.example");
+    assert_eq!(adapter.revoke(&bob, &helpdesk_e).unwrap(), Outcome::Changed);
+    // The repeat answers 404; the group exists, so: already gone.
+    assert_eq!(
+        adapter.revoke(&bob, &helpdesk_e).unwrap(),
+        Outcome::NoChange
+    );
+    assert_eq!(
+        tenant.members("MSP-Helpdesk"),
+        ["alice", "carol", "dave", "erik", "frank"].map(|u| format!("{u}@acme.example"))
+    );
+
+    // A group found by display name (the one lookup outside the trimmed description).
+    let backup = entitlement("group:MSP-Backup");
+    assert_eq!(
+        adapter.grant(&bob, &backup, None).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(
+        accounts(&adapter.list(&backup).unwrap()),
+        ["bob@acme.example"]
+    );
+    // A group that does not exist: no holders, nothing to revoke, a grant fails.
+    let missing = entitlement("group:MSP-Nothing");
+    assert!(adapter.list(&missing).unwrap().is_empty());
+    assert_eq!(adapter.revoke(&bob, &missing).unwrap(), Outcome::NoChange);
+    let error = adapter.grant(&bob, &missing, None).unwrap_err();
+    assert_eq!(error.kind, FailureKind::NotFound, "{error}");
+
+    let seen = fake_graph::vendor()
+        .unwrap()
+        .assert_conformant(&seen_token(&tenant), &["/groups?"]);
+    // Never the DELETE without `$ref`, which deletes the user.
+    assert!(
+        seen.iter()
+            .filter(|s| s.method == "DELETE")
+            .all(|s| s.target.ends_with("/$ref")),
+        "{seen:?}"
+    );
+}
+
+/// Returns the credential the adapter's requests carry for a tenant: its token.
+fn seen_token(tenant: &Handle) -> String {
+    // The fake's tokens are deterministic per tenant; read one the way the adapter does.
+    let vendor = fake_graph::vendor().unwrap();
+    let body = format!(
+        "grant_type=client_credentials&client_id=x&client_secret={SECRET}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+    );
+    let (status, _, text) = raw_request(
+        vendor.fake_port,
+        "POST",
+        &format!("/{}/oauth2/v2.0/token", tenant.tid),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &body,
+    );
+    assert_eq!(status, 200, "{text}");
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["access_token"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn graph_directory_roles_without_pim() {
+    let tid = tenant_id(2);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_) = fake_graph::vendor() else {
+        return;
+    };
+    tenant.add_user("alice@acme.example");
+    tenant.add_user("bob@acme.example");
+    let mut opened = open(&client_yaml(&tid, false, &[]).unwrap(), SECRET);
+    let adapter = opened.adapter.as_mut();
+    let reader = entitlement("role:Global Reader");
+    let alice = principal(adapter, "alice@acme.example");
+    assert!(adapter.list(&reader).unwrap().is_empty());
+    assert_eq!(
+        adapter.grant(&alice, &reader, None).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(
+        adapter.grant(&alice, &reader, None).unwrap(),
+        Outcome::NoChange
+    );
+    assert_eq!(
+        accounts(&adapter.list(&reader).unwrap()),
+        ["alice@acme.example"]
+    );
+    assert_eq!(adapter.revoke(&alice, &reader).unwrap(), Outcome::Changed);
+    assert_eq!(adapter.revoke(&alice, &reader).unwrap(), Outcome::NoChange);
+    assert!(tenant.role_holders(GLOBAL_READER).is_empty());
+    let error = adapter
+        .grant(&alice, &entitlement("role:Chief Wizard"), None)
+        .unwrap_err();
+    assert_eq!(error.kind, FailureKind::Unsupported);
+    assert!(error.hint.unwrap().contains("role:GUID"));
+    fake_graph::vendor()
+        .unwrap()
+        .assert_conformant(&seen_token(&tenant), &[]);
+}
+
+fn at(text: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(text, &Rfc3339).unwrap()
+}
+
+#[test]
+fn graph_pim_roles_expire_natively_and_renew() {
+    let tid = tenant_id(3);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_) = fake_graph::vendor() else {
+        return;
+    };
+    tenant.add_user("carol@acme.example");
+    let mut opened = open(&client_yaml(&tid, true, &[]).unwrap(), SECRET);
+    let adapter = opened.adapter.as_mut();
+    assert!(adapter.capabilities().native_expiry);
+    let admin = entitlement("role:Security Administrator");
+    let carol = principal(adapter, "carol@acme.example");
+    let end = at("2026-11-21T20:00:00Z");
+    assert_eq!(
+        adapter.grant(&carol, &admin, Some(end)).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(
+        tenant.role_holders(SECURITY_ADMINISTRATOR),
+        [("carol@acme.example".to_string(), Some(end))]
+    );
+    // Held until then already: nothing to send.
+    assert_eq!(
+        adapter.grant(&carol, &admin, Some(end)).unwrap(),
+        Outcome::NoChange
+    );
+    let listed = adapter.list(&admin).unwrap();
+    assert_eq!(listed[0].expires_at, Some(end));
+    // Renewal: a later end extends the assignment.
+    let later = at("2026-11-22T04:00:00Z");
+    assert_eq!(
+        adapter.grant(&carol, &admin, Some(later)).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(
+        tenant.role_holders(SECURITY_ADMINISTRATOR),
+        [("carol@acme.example".to_string(), Some(later))]
+    );
+    // The tenant ends it by itself.
+    tenant.set_now("2026-11-22T04:00:01Z");
+    assert!(adapter.list(&admin).unwrap().is_empty());
+    assert_eq!(adapter.revoke(&carol, &admin).unwrap(), Outcome::NoChange);
+    // A new assignment, then an early removal.
+    let end = at("2026-11-22T12:00:00Z");
+    assert_eq!(
+        adapter.grant(&carol, &admin, Some(end)).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(adapter.revoke(&carol, &admin).unwrap(), Outcome::Changed);
+    assert!(tenant.role_holders(SECURITY_ADMINISTRATOR).is_empty());
+    fake_graph::vendor()
+        .unwrap()
+        .assert_conformant(&seen_token(&tenant), &[]);
+}
+
+#[test]
+fn graph_refuses_a_token_for_another_tenant_and_a_bad_secret() {
+    let tid = tenant_id(4);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_) = fake_graph::vendor() else {
+        return;
+    };
+    tenant.with(|t| t.issues_tid = Some(tenant_id(99)));
+    let mut opened = open(&client_yaml(&tid, false, &[]).unwrap(), SECRET);
+    let error = opened.adapter.verify_tenant().unwrap_err();
+    assert_eq!(error.kind, FailureKind::WrongTenant, "{error}");
+    assert!(error.detail.contains(&tenant_id(99)), "{error}");
+
+    let tid = tenant_id(5);
+    Handle::create(&tid, SECRET);
+    let mut opened = open(&client_yaml(&tid, false, &[]).unwrap(), "a-wrong-secret");
+    let error = opened.adapter.verify_tenant().unwrap_err();
+    assert_eq!(error.kind, FailureKind::Denied, "{error}");
+    assert!(error.detail.contains("AADSTS7000215"), "{error}");
+    assert!(!format!("{error:?}").contains("a-wrong-secret"));
+}
+
+#[test]
+fn prism_fails_a_request_that_does_not_conform_to_the_graph_description() {
+    let Some(vendor) = fake_graph::vendor() else {
+        return;
+    };
+    let auth = ("Authorization", "Bearer x.eyJ0ZW5hbnQiOiJub25lIn0.y");
+    // A member reference whose body is not the description's.
+    let (status, _, body) = raw_request(
+        vendor.front.port,
+        "POST",
+        "/groups/g1/members/$ref",
+        &[auth, ("Content-Type", "application/json")],
+        r#"{"@odata.id": 42}"#,
+    );
+    assert_eq!(status, 422, "{body}");
+    // The form without `$ref`, which would delete the user, is no route of the API.
+    let (status, _, body) = raw_request(
+        vendor.front.port,
+        "DELETE",
+        "/groups/g1/members/u1",
+        &[auth],
+        "",
+    );
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("NO_PATH_MATCHED_ERROR"), "{body}");
+    // A PIM request with an action the description does not know.
+    let (status, _, body) = raw_request(
+        vendor.front.port,
+        "POST",
+        "/roleManagement/directory/roleAssignmentScheduleRequests",
+        &[auth, ("Content-Type", "application/json")],
+        r#"{"action":"makeMeAdmin","principalId":"p","roleDefinitionId":"r","directoryScopeId":"/"}"#,
+    );
+    assert_eq!(status, 422, "{body}");
+}
+
+#[test]
+fn prism_fails_an_answer_that_does_not_conform_to_the_graph_description() {
+    let tid = tenant_id(6);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_) = fake_graph::vendor() else {
+        return;
+    };
+    tenant.add_user("alice@acme.example");
+    let group = tenant.add_group("MSP-Helpdesk", &["alice@acme.example"]);
+    tenant.with(|t| t.nonconforming = true);
+    let yaml = client_yaml(&tid, false, &[("MSP-Helpdesk", &group)]).unwrap();
+    let mut opened = open(&yaml, SECRET);
+    // The description declares no `userPrincipalName` on a directoryObject (and says
+    // undeclared properties are objects): Prism turns the answer into a 500.
+    let error = opened
+        .adapter
+        .list(&entitlement("group:MSP-Helpdesk"))
+        .unwrap_err();
+    assert!(error.detail.contains("HTTP 500"), "{error}");
+    let seen = fake_graph::vendor()
+        .unwrap()
+        .front
+        .seen(&seen_token(&tenant));
+    assert!(
+        seen.iter().any(|s| s
+            .violations
+            .as_deref()
+            .is_some_and(|v| v.contains("response"))),
+        "{seen:?}"
+    );
+}
