@@ -314,8 +314,23 @@ impl Front {
                             .to_string();
                         let validated = !outside(&request.method, &request.path);
                         let upstream = if validated { prism } else { fake };
-                        let response = forward(&raw, upstream, port);
-                        let (status, violations) = status_and_violations(&response);
+                        let mut response = forward(&raw, upstream, port);
+                        let (mut status, violations) = status_and_violations(&response);
+                        if violations.as_deref().is_some_and(request_violated) && status != 422 {
+                            // Prism without `--errors` forwards a request that does not
+                            // conform and only reports it: fail it here as `--errors` would.
+                            let body = format!(
+                                "{{\"title\":\"Invalid request\",\"status\":422,\"validation\":{}}}",
+                                violations.as_deref().unwrap_or("[]")
+                            );
+                            response = format!(
+                                "HTTP/1.1 422 Unprocessable Entity\r\nContent-Type: application/problem+json\r\nsl-violations: {}\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
+                                violations.as_deref().unwrap_or("[]"),
+                                body.len()
+                            )
+                            .into_bytes();
+                            status = 422;
+                        }
                         record.lock().unwrap().push(Seen {
                             method: request.method.clone(),
                             target,
@@ -438,6 +453,16 @@ fn dechunk(body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Returns whether Prism's `sl-violations` name a request-side violation.
+fn request_violated(violations: &str) -> bool {
+    serde_json::from_str::<Value>(violations)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .into_iter()
+        .flatten()
+        .any(|v| v["location"][0] != "response")
+}
+
 fn status_and_violations(response: &[u8]) -> (u16, Option<String>) {
     let text = String::from_utf8_lossy(response);
     let status = text
@@ -479,8 +504,8 @@ pub struct Prism {
 }
 
 impl Prism {
-    /// Starts `prism proxy --errors DESCRIPTION http://127.0.0.1:UPSTREAM`.
-    pub fn start(description: &str, upstream: u16) -> Option<Prism> {
+    /// Starts `prism proxy [--errors] DESCRIPTION http://127.0.0.1:UPSTREAM`.
+    pub fn start(description: &str, upstream: u16, errors: bool) -> Option<Prism> {
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let program = crate::peers::find_peer(
             "ONBOARD_TEST_PRISM",
@@ -495,8 +520,9 @@ impl Prism {
             .port();
         // The watchdog ends Prism (by its pid) once this test process is gone.
         let script = format!(
-            "\"$0\" proxy --errors -h 127.0.0.1 -p {port} \"$1\" http://127.0.0.1:{upstream} >/dev/null 2>&1 & child=$!; \
+            "\"$0\" proxy {} -h 127.0.0.1 -p {port} \"$1\" http://127.0.0.1:{upstream} >/dev/null 2>&1 & child=$!; \
              while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done; kill $child 2>/dev/null",
+            if errors { "--errors" } else { "" },
             parent = std::process::id()
         );
         // The watchdog outlives this handle on purpose (it is shared by the process's
@@ -534,6 +560,9 @@ pub struct Vendor {
     pub fake_port: u16,
     /// The front door's port (what the adapter's endpoint names).
     pub front: Front,
+    /// A known defect of the vendor's description: answers on paths containing the
+    /// first text whose every violation says the second are tolerated.
+    tolerate: Option<(&'static str, &'static str)>,
     _prism: Prism,
 }
 
@@ -541,13 +570,49 @@ impl Vendor {
     /// Starts a vendor: its fake, Prism over its description, the front door.
     pub fn start(description: &str, handler: Handler, outside: Outside) -> Option<Vendor> {
         let fake = Server::start(handler);
-        let prism = Prism::start(description, fake.port)?;
+        let prism = Prism::start(description, fake.port, true)?;
         let front = Front::start(prism.port, fake.port, outside);
         Some(Vendor {
             fake_port: fake.port,
             front,
+            tolerate: None,
             _prism: prism,
         })
+    }
+
+    /// Starts a vendor whose Prism reports answers' violations in `sl-violations`
+    /// instead of failing them (requests that do not conform still get 422), for a
+    /// description with a known defect: `tolerate` names it, and
+    /// [`Vendor::assert_conformant`] fails every other violation.
+    pub fn start_reporting(
+        description: &str,
+        handler: Handler,
+        outside: Outside,
+        tolerate: (&'static str, &'static str),
+    ) -> Option<Vendor> {
+        let fake = Server::start(handler);
+        let prism = Prism::start(description, fake.port, false)?;
+        let front = Front::start(prism.port, fake.port, outside);
+        Some(Vendor {
+            fake_port: fake.port,
+            front,
+            tolerate: Some(tolerate),
+            _prism: prism,
+        })
+    }
+
+    fn tolerated(&self, seen: &Seen) -> bool {
+        let (Some((path, message)), Some(violations)) = (self.tolerate, &seen.violations) else {
+            return false;
+        };
+        let Ok(Value::Array(list)) = serde_json::from_str::<Value>(violations) else {
+            return false;
+        };
+        seen.target.contains(path)
+            && list.iter().all(|v| {
+                v["location"][0] == "response"
+                    && v["message"].as_str().is_some_and(|m| m.contains(message))
+            })
     }
 
     /// Returns the front door's base URL.
@@ -566,7 +631,7 @@ impl Vendor {
         );
         for s in &seen {
             assert!(
-                s.violations.is_none(),
+                s.violations.is_none() || self.tolerated(s),
                 "{} {} did not conform to the vendor's description: {}",
                 s.method,
                 s.target,

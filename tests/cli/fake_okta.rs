@@ -1,0 +1,377 @@
+//! A stateful fake of Okta's Management API as `tenant-apis.md` §2 describes it: `SSWS`
+//! tokens, groups found by `search`, members paged with `Link: <…>; rel="next"`,
+//! membership PUT (411 without `Content-Length`) and DELETE, admin roles per user,
+//! `OKTA_GROUP` and `APP_GROUP` groups, and a fixed-window rate limit announced on every
+//! answer with `X-Rate-Limit-Limit/Remaining/Reset` (429 `E0000047` past it). Orgs are
+//! kept apart by API token.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+
+use crate::fake::{Front, Reply, Request, Vendor};
+
+/// One fake Okta org.
+#[derive(Debug, Default)]
+pub struct Org {
+    /// Users: id → login.
+    pub users: BTreeMap<String, String>,
+    /// Groups: id → (name, type, member ids).
+    pub groups: BTreeMap<String, (String, String, BTreeSet<String>)>,
+    /// Admin roles: user id → (assignment id → role type).
+    pub roles: BTreeMap<String, BTreeMap<String, String>>,
+    /// Members per page.
+    pub page_size: usize,
+    /// `(limit, window seconds)`: a fixed window aligned to the epoch.
+    pub rate_limit: Option<(u64, u64)>,
+    window: (u64, u64),
+    /// Requests answered 429.
+    pub throttled: usize,
+    /// Requests answered in all.
+    pub requests: usize,
+    next_id: u64,
+}
+
+impl Org {
+    fn id(&mut self, prefix: &str) -> String {
+        self.next_id += 1;
+        format!("{prefix}{:016}", self.next_id)
+    }
+}
+
+type Orgs = Arc<Mutex<HashMap<String, Org>>>;
+
+fn orgs() -> &'static Orgs {
+    static ORGS: OnceLock<Orgs> = OnceLock::new();
+    ORGS.get_or_init(Orgs::default)
+}
+
+/// Routes Okta's trimmed description lacks: the list of users holding admin roles.
+fn outside(_method: &str, path: &str) -> bool {
+    path.starts_with("/api/v1/iam/")
+}
+
+/// Returns the shared fake Okta behind Prism, or `None` when Prism is not installed.
+pub fn vendor() -> Option<&'static Vendor> {
+    static VENDOR: OnceLock<Option<Vendor>> = OnceLock::new();
+    VENDOR
+        .get_or_init(|| {
+            // The description's role answers are a `oneOf` that any standard role matches
+            // twice, so Prism reports those answers rather than failing them
+            // (`Vendor::assert_conformant` fails every other violation).
+            Vendor::start_reporting(
+                "okta.yaml",
+                Arc::new(handle),
+                outside,
+                ("/roles", ROLE_ONE_OF),
+            )
+        })
+        .as_ref()
+}
+
+/// The violation Prism reports on every answer of `GET`/`POST /users/{id}/roles`.
+pub const ROLE_ONE_OF: &str = "must match exactly one schema in oneOf";
+
+/// Starts the fake alone (no Prism), for the throttling test.
+pub fn direct() -> u16 {
+    static PORT: OnceLock<u16> = OnceLock::new();
+    *PORT.get_or_init(|| crate::fake::Server::start(Arc::new(handle)).port)
+}
+
+/// A handle on one fake org, for seeding and reading it directly.
+pub struct Handle {
+    /// The org's API token.
+    pub token: String,
+}
+
+impl Handle {
+    /// Creates an org reached with this API token.
+    pub fn create(token: &str) -> Handle {
+        orgs().lock().unwrap().insert(
+            token.to_string(),
+            Org {
+                page_size: 2,
+                ..Org::default()
+            },
+        );
+        let handle = Handle {
+            token: token.to_string(),
+        };
+        // The API token's own user, which `GET /users/me` answers.
+        handle.with(|o| {
+            o.users
+                .insert("me".to_string(), "onboard-automation@msp.example".into())
+        });
+        handle
+    }
+
+    /// Runs `f` on the org.
+    pub fn with<R>(&self, f: impl FnOnce(&mut Org) -> R) -> R {
+        f(orgs().lock().unwrap().get_mut(&self.token).unwrap())
+    }
+
+    /// Adds a user and returns its id.
+    pub fn add_user(&self, login: &str) -> String {
+        self.with(|o| {
+            let id = o.id("00u");
+            o.users.insert(id.clone(), login.to_string());
+            id
+        })
+    }
+
+    /// Adds a group of a type (`OKTA_GROUP`, `APP_GROUP`) with these member logins.
+    pub fn add_group(&self, name: &str, kind: &str, members: &[&str]) -> String {
+        self.with(|o| {
+            let id = o.id("00g");
+            let ids = members
+                .iter()
+                .map(|l| o.users.iter().find(|(_, u)| u == l).unwrap().0.clone())
+                .collect();
+            o.groups
+                .insert(id.clone(), (name.to_string(), kind.to_string(), ids));
+            id
+        })
+    }
+
+    /// Returns a group's member logins, sorted.
+    pub fn members(&self, name: &str) -> Vec<String> {
+        self.with(|o| {
+            let (_, (_, _, ids)) = o.groups.iter().find(|(_, (n, _, _))| n == name).unwrap();
+            let mut logins: Vec<String> = ids.iter().map(|id| o.users[id].clone()).collect();
+            logins.sort();
+            logins
+        })
+    }
+
+    /// Returns a user's admin role types, sorted.
+    pub fn roles(&self, login: &str) -> Vec<String> {
+        self.with(|o| {
+            let id = o.users.iter().find(|(_, l)| *l == login).unwrap().0.clone();
+            o.roles
+                .get(&id)
+                .map(|r| r.values().cloned().collect())
+                .unwrap_or_default()
+        })
+    }
+}
+
+fn error(status: u16, code: &str, summary: &str) -> Reply {
+    Reply::json(
+        status,
+        &json!({"errorCode": code, "errorSummary": summary, "errorLink": code, "errorId": "oaeFake", "errorCauses": []}),
+    )
+}
+
+fn user_json(id: &str, login: &str) -> Value {
+    let (first, _) = login.split_once('@').unwrap_or((login, ""));
+    json!({
+        "id": id,
+        "status": "ACTIVE",
+        "created": "2025-01-01T00:00:00.000Z",
+        "lastUpdated": "2025-01-01T00:00:00.000Z",
+        "profile": {"login": login, "email": login, "firstName": first, "lastName": "Test"}
+    })
+}
+
+fn role_json(id: &str, kind: &str) -> Value {
+    json!({
+        "id": id,
+        "type": kind,
+        "label": kind,
+        "status": "ACTIVE",
+        "assignmentType": "USER",
+        "created": "2025-01-01T00:00:00.000Z",
+        "lastUpdated": "2025-01-01T00:00:00.000Z"
+    })
+}
+
+fn epoch() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn handle(request: &Request) -> Reply {
+    let Some(token) = request.credential().map(str::to_string) else {
+        return error(401, "E0000011", "Invalid token provided");
+    };
+    let mut map = orgs().lock().unwrap();
+    let Some(org) = map.get_mut(&token) else {
+        return error(401, "E0000011", "Invalid token provided");
+    };
+    org.requests += 1;
+    let mut limit_headers = Vec::new();
+    if let Some((limit, window)) = org.rate_limit {
+        let now = epoch();
+        let start = now - now % window;
+        if org.window.0 != start {
+            org.window = (start, 0);
+        }
+        org.window.1 += 1;
+        let used = org.window.1;
+        let reset = start + window;
+        limit_headers = vec![
+            ("X-Rate-Limit-Limit".to_string(), limit.to_string()),
+            (
+                "X-Rate-Limit-Remaining".to_string(),
+                limit.saturating_sub(used).to_string(),
+            ),
+            ("X-Rate-Limit-Reset".to_string(), reset.to_string()),
+        ];
+        if used > limit {
+            org.throttled += 1;
+            let mut reply = error(
+                429,
+                "E0000047",
+                "API call exceeded rate limit due to too many requests.",
+            );
+            reply.headers = limit_headers;
+            return reply;
+        }
+    }
+    let mut reply = route(org, request);
+    reply.headers.extend(limit_headers);
+    reply
+}
+
+fn route(org: &mut Org, request: &Request) -> Reply {
+    let segments = request.segments();
+    let method = request.method.as_str();
+    let not_found = || error(404, "E0000007", "Not found: Resource not found");
+    match (method, segments.as_slice()) {
+        ("GET", ["api", "v1", "users", key]) => {
+            match org
+                .users
+                .iter()
+                .find(|(id, login)| *id == key || login.eq_ignore_ascii_case(key))
+            {
+                Some((id, login)) => Reply::json(200, &user_json(id, login)),
+                None => not_found(),
+            }
+        }
+        ("GET", ["api", "v1", "groups"]) => {
+            let search = request.query("search").unwrap_or_default();
+            let name = search
+                .strip_prefix("profile.name eq \"")
+                .and_then(|s| s.strip_suffix('"'))
+                .unwrap_or_default()
+                .replace("\\\"", "\"");
+            let found: Vec<Value> = org
+                .groups
+                .iter()
+                .filter(|(_, (n, _, _))| *n == name)
+                .map(|(id, (n, kind, _))| {
+                    json!({"id": id, "type": kind, "created": "2025-01-01T00:00:00.000Z", "profile": {"name": n, "description": "fake"}})
+                })
+                .collect();
+            Reply::json(200, &Value::Array(found))
+        }
+        ("GET", ["api", "v1", "groups", id, "users"]) => {
+            let Some((_, _, members)) = org.groups.get(*id) else {
+                return not_found();
+            };
+            let limit: usize = request
+                .query("limit")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(1000);
+            let size = limit.min(org.page_size).max(1);
+            let after = request.query("after").unwrap_or_default();
+            let rest: Vec<&String> = members.iter().filter(|m| m.as_str() > after).collect();
+            let page: Vec<Value> = rest
+                .iter()
+                .take(size)
+                .map(|m| user_json(m, &org.users[*m]))
+                .collect();
+            let mut reply = Reply::json(200, &Value::Array(page));
+            if rest.len() > size {
+                let last = rest[size - 1];
+                reply = reply.with(
+                    "Link",
+                    format!(
+                        "<{}/api/v1/groups/{id}/users?limit={limit}&after={last}>; rel=\"next\"",
+                        Front::origin(request)
+                    ),
+                );
+            }
+            reply.with(
+                "Link",
+                format!("<{}{}>; rel=\"self\"", Front::origin(request), request.path),
+            )
+        }
+        (m @ ("PUT" | "DELETE"), ["api", "v1", "groups", gid, "users", uid]) => {
+            if m == "PUT" && request.header("content-length").is_none() {
+                return error(411, "E0000001", "Length Required");
+            }
+            if !org.users.contains_key(*uid) {
+                return not_found();
+            }
+            let Some((_, kind, members)) = org.groups.get_mut(*gid) else {
+                return not_found();
+            };
+            if kind != "OKTA_GROUP" {
+                return error(
+                    403,
+                    "E0000006",
+                    "You do not have permission to perform the requested action",
+                );
+            }
+            if m == "PUT" {
+                members.insert(uid.to_string());
+            } else {
+                members.remove(*uid);
+            }
+            Reply::empty(204)
+        }
+        ("GET", ["api", "v1", "users", uid, "roles"]) => {
+            let roles: Vec<Value> = org
+                .roles
+                .get(*uid)
+                .into_iter()
+                .flatten()
+                .map(|(id, kind)| role_json(id, kind))
+                .collect();
+            Reply::json(200, &Value::Array(roles))
+        }
+        ("POST", ["api", "v1", "users", uid, "roles"]) => {
+            let kind = request.json()["type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if !org.users.contains_key(*uid) {
+                return not_found();
+            }
+            if org
+                .roles
+                .get(*uid)
+                .is_some_and(|r| r.values().any(|k| *k == kind))
+            {
+                return error(409, "E0000090", "Duplicate role assignment exception");
+            }
+            let id = org.id("ra1");
+            org.roles
+                .entry(uid.to_string())
+                .or_default()
+                .insert(id.clone(), kind.clone());
+            Reply::json(201, &role_json(&id, &kind))
+        }
+        ("DELETE", ["api", "v1", "users", uid, "roles", rid]) => {
+            match org.roles.get_mut(*uid).and_then(|r| r.remove(*rid)) {
+                Some(_) => Reply::empty(204),
+                None => not_found(),
+            }
+        }
+        ("GET", ["api", "v1", "iam", "assignees", "users"]) => {
+            let value: Vec<Value> = org
+                .roles
+                .iter()
+                .filter(|(_, r)| !r.is_empty())
+                .map(|(id, _)| json!({"id": id, "orn": format!("orn:okta:directory:fake:users:{id}"), "_links": {}}))
+                .collect();
+            Reply::json(200, &json!({"value": value, "_links": {}}))
+        }
+        _ => error(404, "E0000022", "The endpoint does not exist."),
+    }
+}

@@ -1,0 +1,131 @@
+//! The Okta adapter against the fake Okta, behind Prism validating every request and
+//! answer against Okta's own description (`okta.yaml`).
+
+use onboard::adapters::{FailureKind, Outcome};
+
+use crate::fake::raw_request;
+use crate::fake_okta::{self, Handle};
+use crate::graph::open;
+
+fn client_yaml(endpoint: &str) -> String {
+    format!(
+        "id: acme\ntier: premium\ntenants:\n  - name: okta\n    system: okta\n    adapter: okta\n    endpoint: {endpoint}\n    credential: file:secret\n"
+    )
+}
+
+fn logins(holders: &[onboard::model::Holder]) -> Vec<String> {
+    let mut names: Vec<String> = holders.iter().map(|h| h.account.clone()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn okta_groups_and_roles_through_prism() {
+    let token = format!("okta-token-{}-groups", std::process::id());
+    let org = Handle::create(&token);
+    let Some(vendor) = fake_okta::vendor() else {
+        return;
+    };
+    for user in ["alice", "bob", "carol", "dave", "erik"] {
+        org.add_user(&format!("{user}@acme.example"));
+    }
+    org.add_group(
+        "MSP-Helpdesk",
+        "OKTA_GROUP",
+        &[
+            "alice@acme.example",
+            "bob@acme.example",
+            "carol@acme.example",
+        ],
+    );
+    org.add_group("AD-Staff", "APP_GROUP", &["dave@acme.example"]);
+    let mut opened = open(&client_yaml(&vendor.url()), &token);
+    let adapter = opened.adapter.as_mut();
+    adapter.verify_tenant().unwrap();
+
+    // Three members at two per page: `Link: rel="next"` followed.
+    let helpdesk = "group:MSP-Helpdesk".parse().unwrap();
+    assert_eq!(
+        logins(&adapter.list(&helpdesk).unwrap()),
+        [
+            "alice@acme.example",
+            "bob@acme.example",
+            "carol@acme.example"
+        ]
+    );
+    let erik = adapter.resolve("erik@acme.example").unwrap().unwrap();
+    assert!(adapter.resolve("nobody@acme.example").unwrap().is_none());
+    assert_eq!(
+        adapter.grant(&erik, &helpdesk, None).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(
+        adapter.grant(&erik, &helpdesk, None).unwrap(),
+        Outcome::NoChange
+    );
+    let bob = adapter.resolve("bob@acme.example").unwrap().unwrap();
+    assert_eq!(adapter.revoke(&bob, &helpdesk).unwrap(), Outcome::Changed);
+    assert_eq!(adapter.revoke(&bob, &helpdesk).unwrap(), Outcome::NoChange);
+    assert_eq!(
+        org.members("MSP-Helpdesk"),
+        [
+            "alice@acme.example",
+            "carol@acme.example",
+            "erik@acme.example"
+        ]
+    );
+
+    // An imported group is listed, never changed.
+    let staff = "group:AD-Staff".parse().unwrap();
+    assert_eq!(
+        logins(&adapter.list(&staff).unwrap()),
+        ["dave@acme.example"]
+    );
+    let error = adapter.grant(&erik, &staff, None).unwrap_err();
+    assert_eq!(error.kind, FailureKind::Rejected);
+    assert!(error.detail.contains("APP_GROUP"), "{error}");
+
+    // Admin roles.
+    let admin = "role:USER_ADMIN".parse().unwrap();
+    assert!(adapter.list(&admin).unwrap().is_empty());
+    assert_eq!(
+        adapter.grant(&erik, &admin, None).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(
+        adapter.grant(&erik, &admin, None).unwrap(),
+        Outcome::NoChange
+    );
+    assert_eq!(
+        logins(&adapter.list(&admin).unwrap()),
+        ["erik@acme.example"]
+    );
+    assert_eq!(org.roles("erik@acme.example"), ["USER_ADMIN"]);
+    assert_eq!(adapter.revoke(&erik, &admin).unwrap(), Outcome::Changed);
+    assert_eq!(adapter.revoke(&erik, &admin).unwrap(), Outcome::NoChange);
+    assert!(org.roles("erik@acme.example").is_empty());
+
+    let seen = vendor.assert_conformant(&token, &["/api/v1/iam/assignees/users"]);
+    // The PUT that adds a member went through with `Content-Length: 0` (else 411).
+    assert!(
+        seen.iter().any(|s| s.method == "PUT" && s.status == 204),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn prism_fails_a_request_that_does_not_conform_to_the_okta_description() {
+    let Some(vendor) = fake_okta::vendor() else {
+        return;
+    };
+    let auth = ("Authorization", "SSWS not-a-tenant");
+    let (status, violations, body) = raw_request(
+        vendor.front.port,
+        "POST",
+        "/api/v1/users/00u1/roles",
+        &[auth, ("Content-Type", "application/json")],
+        r#"{"role": 17}"#,
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(violations.is_some_and(|v| v.contains("body")), "{body}");
+}
