@@ -36,6 +36,13 @@ pub const ONBOARD_TEST_RETRY_SCALE: &str = "ONBOARD_TEST_RETRY_SCALE";
 /// Tests only (read by the test suite, not by onboard): the `scim2-server` program the
 /// adapter tests start; `scripts/test` sets it.
 pub const ONBOARD_TEST_SCIM_SERVER: &str = "ONBOARD_TEST_SCIM_SERVER";
+/// Tests only (read by the test suite, not by onboard): the `prism` program (Stoplight
+/// Prism) the cloud adapter tests put in front of their fake tenants; `scripts/test`
+/// sets it.
+pub const ONBOARD_TEST_PRISM: &str = "ONBOARD_TEST_PRISM";
+/// Tests only (read by the test suite, not by onboard): the directory of the vendors'
+/// OpenAPI descriptions (default `../shared/openapi` beside the repository).
+pub const ONBOARD_TEST_OPENAPI: &str = "ONBOARD_TEST_OPENAPI";
 /// Tests only (read by the test suite, not by onboard): the `keyctl` program used to run
 /// the keyring test inside a kernel session keyring (default `/usr/bin/keyctl`).
 pub const ONBOARD_TEST_KEYCTL: &str = "ONBOARD_TEST_KEYCTL";

@@ -495,17 +495,25 @@ fn status_and_violations(response: &[u8]) -> (u16, Option<String>) {
     (status, violations)
 }
 
-/// Returns the vendor descriptions' directory, or `None` (after saying so) outside CI.
+/// Returns the vendor descriptions' directory (`ONBOARD_TEST_OPENAPI`, else
+/// `../shared/openapi` beside the repository), or `None` (after saying so) outside CI.
 pub fn openapi_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("ONBOARD_TEST_OPENAPI")
+    let dir = std::env::var_os(onboard::env::ONBOARD_TEST_OPENAPI)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/openapi"));
-    crate::peers::find_peer(
-        "ONBOARD_TEST_OPENAPI_GRAPH",
-        dir.join("graph.prism.yaml"),
-        "the vendor OpenAPI descriptions (../shared/openapi)",
-    )?;
-    Some(dir)
+    let message = format!(
+        "the vendor OpenAPI descriptions are not in {} (set {})",
+        dir.display(),
+        onboard::env::ONBOARD_TEST_OPENAPI
+    );
+    if dir.join("graph.prism.yaml").is_file() {
+        return Some(dir);
+    }
+    if std::env::var(onboard::env::CI).is_ok_and(|v| v == "true") {
+        panic!("{message}");
+    }
+    eprintln!("\n!!! SKIPPED: {message}\n");
+    None
 }
 
 /// A running Prism proxy, stopped by a watchdog when the test process ends.
@@ -520,7 +528,7 @@ impl Prism {
     pub fn start(description: &str, upstream: u16, errors: bool) -> Option<Prism> {
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let program = crate::peers::find_peer(
-            "ONBOARD_TEST_PRISM",
+            onboard::env::ONBOARD_TEST_PRISM,
             repo.join("target/prism/node_modules/.bin/prism"),
             "Prism (@stoplight/prism-cli)",
         )?;

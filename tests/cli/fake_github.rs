@@ -120,20 +120,6 @@ impl Handle {
                 .collect()
         })
     }
-
-    /// Accepts every pending invitation.
-    pub fn accept_invitations(&self) {
-        self.with(|o| {
-            for (_, state) in o.members.values_mut() {
-                *state = "active".into();
-            }
-            for team in o.teams.values_mut() {
-                for (_, state) in team.values_mut() {
-                    *state = "active".into();
-                }
-            }
-        });
-    }
 }
 
 const API: &str = "https://api.github.com";
@@ -263,7 +249,10 @@ fn route(org: &mut Org, request: &Request) -> Reply {
     let method = request.method.as_str();
     if method != "GET" {
         org.writes += 1;
-        if org.secondary_every.is_some_and(|n| org.writes % n == 0) {
+        if org
+            .secondary_every
+            .is_some_and(|n| org.writes.is_multiple_of(n))
+        {
             org.secondary_hits += 1;
             return error(
                 403,

@@ -356,7 +356,7 @@ fn handle(request: &Request) -> Reply {
     tenant.requests += 1;
     if tenant
         .throttle_every
-        .is_some_and(|n| tenant.requests % n == 0)
+        .is_some_and(|n| tenant.requests.is_multiple_of(n))
     {
         return error(429, "TooManyRequests", "Too many requests.").with("Retry-After", "1");
     }

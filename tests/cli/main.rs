@@ -3,6 +3,7 @@
 
 mod apply;
 mod audit;
+mod cloud;
 mod completions;
 mod expire;
 mod fake;

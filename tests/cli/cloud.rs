@@ -1,0 +1,365 @@
+//! End to end: the example workspace's `acme` on the three cloud adapters at once (its
+//! Entra tenant on Graph with PIM, its Okta org, its GitHub organisation), each behind
+//! Prism: plan, apply, a second apply that sends nothing, revoke by identity, and a PIM
+//! grant that the tenant ends by itself and `onboard expire` then records.
+
+use std::collections::BTreeSet;
+
+use assert_cmd::Command;
+use serde::Deserialize;
+
+use crate::fake::Vendor;
+use crate::support::{Env, PlanJson, stderr};
+use crate::{fake_github, fake_graph, fake_okta};
+
+const GRAPH_SECRET: &str = "e2e-graph-secret-planted-2718";
+const SECURITY_ADMINISTRATOR: &str = "194ae4cb-b126-40b2-bd5b-6091b380977d";
+const ENTRA_GROUPS: [&str; 7] = [
+    "MSP-Backup",
+    "MSP-Backup-Restore",
+    "MSP-CloudOps",
+    "MSP-Helpdesk",
+    "MSP-Helpdesk-Tier2",
+    "MSP-Helpdesk-VIP",
+    "MSP-SecOps",
+];
+const OKTA_GROUPS: [&str; 6] = [
+    "MSP-Backup",
+    "MSP-CloudOps",
+    "MSP-Helpdesk",
+    "MSP-Helpdesk-Tier2",
+    "MSP-Helpdesk-VIP",
+    "MSP-SecOps",
+];
+const TEAMS: [&str; 5] = [
+    "msp-backup",
+    "msp-cloud-ops",
+    "infrastructure",
+    "msp-helpdesk",
+    "msp-security",
+];
+
+struct Fixture {
+    env: Env,
+    graph: fake_graph::Handle,
+    okta: fake_okta::Handle,
+    github: fake_github::Handle,
+    okta_token: String,
+    github_token: String,
+    graph_token: String,
+}
+
+fn vendors() -> Option<(&'static Vendor, &'static Vendor, &'static Vendor)> {
+    Some((
+        fake_graph::vendor()?,
+        fake_okta::vendor()?,
+        fake_github::vendor()?,
+    ))
+}
+
+fn fixture() -> Option<Fixture> {
+    let (graph_vendor, okta_vendor, github_vendor) = vendors()?;
+    let tid = crate::graph::tenant_id(0xe2e);
+    let graph = fake_graph::Handle::create(&tid, GRAPH_SECRET);
+    let okta_token = format!("okta-token-{}-e2e", std::process::id());
+    let okta = fake_okta::Handle::create(&okta_token);
+    let github_token = format!("gh-token-{}-e2e", std::process::id());
+    let github = fake_github::Handle::create(&github_token, "acme-corp");
+    let mut groups = String::from("    groups:\n");
+    for name in ENTRA_GROUPS {
+        let id = graph.add_group(name, &[]);
+        groups.push_str(&format!("      {name}: {id}\n"));
+    }
+    for name in OKTA_GROUPS {
+        okta.add_group(name, "OKTA_GROUP", &[]);
+    }
+    for team in TEAMS {
+        github.add_team(team);
+    }
+    let env = Env::example();
+    env.edit(
+        "clients/acme.yaml",
+        "    adapter: file\n    path: tenants/acme/entra\n",
+        &format!(
+            "    adapter: graph\n    endpoint: {}\n    auth_endpoint: http://127.0.0.1:{}\n    tenant_id: {tid}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: env:ACME_GRAPH_SECRET\n    pim: true\n{groups}",
+            graph_vendor.url(),
+            graph_vendor.fake_port
+        ),
+    );
+    env.edit(
+        "clients/acme.yaml",
+        "    adapter: file\n    path: tenants/acme/okta\n",
+        &format!(
+            "    adapter: okta\n    endpoint: {}\n    credential: env:ACME_OKTA_TOKEN\n",
+            okta_vendor.url()
+        ),
+    );
+    env.edit(
+        "clients/acme.yaml",
+        "    adapter: file\n    path: tenants/acme/github\n",
+        &format!(
+            "    adapter: github\n    endpoint: {}\n    org: acme-corp\n    credential: env:ACME_GITHUB_TOKEN\n",
+            github_vendor.url()
+        ),
+    );
+    let graph_token = graph_token(&tid);
+    Some(Fixture {
+        env,
+        graph,
+        okta,
+        github,
+        okta_token,
+        github_token,
+        graph_token,
+    })
+}
+
+fn graph_token(tid: &str) -> String {
+    let vendor = fake_graph::vendor().unwrap();
+    let body = format!(
+        "grant_type=client_credentials&client_id=x&client_secret={GRAPH_SECRET}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+    );
+    let (_, _, text) = crate::fake::raw_request(
+        vendor.fake_port,
+        "POST",
+        &format!("/{tid}/oauth2/v2.0/token"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &body,
+    );
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["access_token"].as_str().unwrap().to_string()
+}
+
+impl Fixture {
+    fn onboard_at(&self, now: &str, args: &[&str]) -> Command {
+        let mut command = self.env.onboard_at(now, args);
+        command
+            .env("ACME_GRAPH_SECRET", GRAPH_SECRET)
+            .env("ACME_OKTA_TOKEN", &self.okta_token)
+            .env("ACME_GITHUB_TOKEN", &self.github_token)
+            .env("ONBOARD_TEST_RETRY_SCALE", "0.01");
+        command
+    }
+
+    fn plan(&self, now: &str) -> PlanJson {
+        let output = self
+            .onboard_at(now, &["plan", "acme", "--output", "json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", stderr(&self.env, &output)))
+    }
+
+    /// Write requests each vendor has seen for this fixture.
+    fn writes(&self) -> [usize; 3] {
+        let (graph, okta, github) = vendors().unwrap();
+        let count = |vendor: &Vendor, credential: &str| {
+            vendor
+                .front
+                .seen(credential)
+                .iter()
+                .filter(|s| s.method != "GET")
+                .count()
+        };
+        [
+            count(graph, &self.graph_token),
+            count(okta, &self.okta_token),
+            count(github, &self.github_token),
+        ]
+    }
+
+    fn assert_conformant(&self) {
+        let (graph, okta, github) = vendors().unwrap();
+        graph.assert_conformant(&self.graph_token, &[]);
+        okta.assert_conformant(&self.okta_token, &["/api/v1/iam/assignees/users"]);
+        github.assert_conformant(&self.github_token, &[]);
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ApplyJson {
+    failed: usize,
+    results: Vec<serde_json::Value>,
+}
+
+const NOW: &str = crate::support::NOW;
+
+#[test]
+fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
+    let Some(f) = fixture() else { return };
+    // The first plan names every account the bundles want: create them in the tenants
+    // (GitHub users as organisation members already, so nothing waits on an invitation).
+    let first = f.plan(NOW);
+    assert_eq!(first.summary.unknown, 0, "{:?}", first.changes);
+    let mut accounts: BTreeSet<(String, String)> = BTreeSet::new();
+    for change in &first.changes {
+        if let Some(account) = &change.account {
+            accounts.insert((change.tenant.clone(), account.clone()));
+        }
+    }
+    for (tenant, account) in &accounts {
+        match tenant.as_str() {
+            "entra" => {
+                f.graph.add_user(account);
+            }
+            "okta" => {
+                f.okta.add_user(account);
+            }
+            "github" => f.github.add_members(&[account], "member"),
+            _ => {}
+        }
+    }
+    let planned = f.plan(NOW);
+    for tenant in ["entra", "okta", "github"] {
+        assert!(
+            planned
+                .changes
+                .iter()
+                .any(|c| c.tenant == tenant && c.kind == "grant"),
+            "no grants planned in {tenant}: {:?}",
+            planned.changes
+        );
+    }
+
+    // Apply.
+    let output = f
+        .onboard_at(NOW, &["apply", "acme", "--yes", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    let applied: ApplyJson = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(applied.failed, 0, "{:?}", applied.results);
+    assert!(
+        f.graph
+            .members("MSP-Helpdesk")
+            .contains(&"alice@acme.example".to_string())
+    );
+    assert!(
+        f.okta
+            .members("MSP-Helpdesk")
+            .contains(&"alice@acme.example".to_string())
+    );
+    assert!(
+        f.github
+            .team("msp-helpdesk")
+            .contains(&"alice-northwind member active".to_string())
+    );
+    // The exception's role went through PIM with its end: the tenant will end it.
+    let holders = f.graph.role_holders(SECURITY_ADMINISTRATOR);
+    assert_eq!(holders.len(), 1, "{holders:?}");
+    assert!(holders[0].0.starts_with("carol@"), "{holders:?}");
+    let pim_end = holders[0].1.expect("a PIM assignment with an end");
+    assert_eq!(pim_end.year(), 2027);
+
+    // Converged: the plan is empty and a second apply sends nothing.
+    let again = f.plan(NOW);
+    assert!(again.changes.is_empty(), "{:?}", again.changes);
+    let before = f.writes();
+    let output = f
+        .onboard_at(NOW, &["apply", "acme", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    assert_eq!(f.writes(), before, "the second apply sent a change");
+
+    // A leaver: alice's access goes from all three tenants, nobody else's.
+    let output = f
+        .onboard_at(NOW, &["revoke", "--identity", "alice", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    for group in ENTRA_GROUPS {
+        assert!(
+            !f.graph
+                .members(group)
+                .iter()
+                .any(|m| m.starts_with("alice@")),
+            "{group}"
+        );
+    }
+    for group in OKTA_GROUPS {
+        assert!(
+            !f.okta
+                .members(group)
+                .iter()
+                .any(|m| m.starts_with("alice@")),
+            "{group}"
+        );
+    }
+    for team in TEAMS {
+        assert!(
+            !f.github
+                .team(team)
+                .iter()
+                .any(|m| m.starts_with("alice-northwind ")),
+            "{team}"
+        );
+    }
+    assert!(
+        !f.github
+            .memberships()
+            .iter()
+            .any(|m| m.starts_with("alice-northwind "))
+    );
+    assert!(
+        f.graph
+            .members("MSP-Backup")
+            .iter()
+            .any(|m| m.starts_with("b.okafor@"))
+    );
+
+    // PIM ends the exception's role by itself; `onboard expire` then only records it.
+    let after_end = "2027-04-02T00:00:00Z";
+    f.graph.set_now(after_end);
+    assert!(f.graph.role_holders(SECURITY_ADMINISTRATOR).is_empty());
+    let expiring = f.plan(after_end);
+    let expire: Vec<_> = expiring
+        .changes
+        .iter()
+        .filter(|c| c.kind == "expire")
+        .collect();
+    assert_eq!(expire.len(), 1, "{:?}", expiring.changes);
+    assert_eq!(
+        expire[0].entitlement.as_deref(),
+        Some("role:Security Administrator")
+    );
+    assert!(expire[0].reason.contains("already gone"), "{:?}", expire[0]);
+    let before = f.writes();
+    let output = f.onboard_at(after_end, &["expire"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    assert_eq!(
+        f.writes(),
+        before,
+        "nothing is sent for a grant the tenant ended"
+    );
+    assert!(
+        !f.env
+            .ledger()
+            .grants
+            .iter()
+            .any(|g| g.entitlement == "role:Security Administrator")
+    );
+
+    f.assert_conformant();
+    // The planted secret never reaches the workspace's files.
+    for dir in ["state", "audit"] {
+        for entry in walk(&f.env.ws.join(dir)) {
+            let text = std::fs::read_to_string(&entry).unwrap_or_default();
+            assert!(!text.contains(GRAPH_SECRET), "{}", entry.display());
+            assert!(!text.contains(&f.okta_token), "{}", entry.display());
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
