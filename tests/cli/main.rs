@@ -5,6 +5,7 @@ mod apply;
 mod audit;
 mod completions;
 mod expire;
+mod governance;
 mod login;
 mod peers;
 mod plan;
