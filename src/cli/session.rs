@@ -162,6 +162,7 @@ impl Session {
         let configured = &self.workspace.settings.audit_key;
         match configured.split_once(':') {
             Some(("env", var)) => KeySource::Env(var.to_string()),
+            Some(("keyring", name)) => KeySource::Keyring(name.to_string()),
             Some((_, path)) => KeySource::File(self.root.join(path)),
             None => KeySource::File(self.root.join(configured)),
         }
