@@ -66,8 +66,9 @@ fn post(url: &str, event: &serde_json::Value) -> Result<(), String> {
     let policy = http::Policy::from_env()?;
     let client = HttpClient::new("break-glass webhook", url, None, None, |_| None, policy)
         .map_err(|e| e.detail)?;
-    let call =
-        Call::new(reqwest::Method::POST, client.base().clone()).json(event, "application/json");
+    // The webhook's exact URL (the client's base gains a trailing slash).
+    let target = http::parse_endpoint(url)?;
+    let call = Call::new(reqwest::Method::POST, target).json(event, "application/json");
     let response = client.send("notify", &call).map_err(|e| e.detail)?;
     if response.is_success() {
         Ok(())

@@ -714,3 +714,94 @@ fn the_mass_revoke_guard_stops_a_client_wide_revoke_until_a_second_person_approv
     assert!(env.ledger().grants.iter().all(|g| g.client != "globex"));
     assert!(env.tenant("globex", "entra").is_empty());
 }
+
+/// Accepts one HTTP request on loopback and returns its body.
+fn capture_one_post() -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/onboard", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut length = 0usize;
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line).unwrap();
+        assert!(
+            request_line.starts_with("POST /hooks/onboard "),
+            "{request_line}"
+        );
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line.trim().is_empty() {
+                break;
+            }
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0u8; length];
+        reader.read_exact(&mut body).unwrap();
+        reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
+        String::from_utf8(body).unwrap()
+    });
+    (url, handle)
+}
+
+#[test]
+fn break_glass_posts_the_event_to_a_webhook() {
+    let env = Env::example();
+    let (url, server) = capture_one_post();
+    env.write(
+        "policy.yaml",
+        &format!("break_glass:\n  notify:\n    webhook: {url}\n"),
+    );
+    let output = as_(
+        &env,
+        "dave",
+        &[
+            "break-glass",
+            "--client",
+            "initech",
+            "--bundle",
+            "essential-security-response",
+            "--reason",
+            "domain admin locked out",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let event: serde_json::Value = serde_json::from_str(&server.join().unwrap()).unwrap();
+    assert_eq!(
+        (event["event"].as_str(), event["client"].as_str()),
+        (Some("break-glass"), Some("initech"))
+    );
+    assert_eq!(event["reason"], "domain admin locked out");
+    // A hook that cannot be reached is reported, and the access is granted anyway.
+    env.write(
+        "policy.yaml",
+        "break_glass:\n  notify:\n    webhook: http://127.0.0.1:9/unreachable\n",
+    );
+    let output = env
+        .onboard(&[
+            "break-glass",
+            "--client",
+            "initech",
+            "--bundle",
+            "essential-helpdesk",
+            "--reason",
+            "second emergency",
+        ])
+        .env("ONBOARD_ACTOR", "dave")
+        .env("ONBOARD_TEST_RETRY_SCALE", "0")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert!(
+        stderr(&env, &output).contains("notify webhook"),
+        "{}",
+        stderr(&env, &output)
+    );
+}
