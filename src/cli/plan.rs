@@ -181,6 +181,9 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
         }
         let _lock = session.lock("plan")?;
         let mut audit = session.audit_log("plan")?;
+        // Each client with something to report gets the plan in its own chain (drift
+        // found, denials, unknown tenants included); the workspace chain gets the run.
+        // A converged plan of many clients so touches one chain, not all of them.
         for client in clients {
             let mine = Plan {
                 changes: plan
@@ -191,6 +194,9 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
                     .collect(),
                 warnings: Vec::new(),
             };
+            if mine.changes.is_empty() {
+                continue;
+            }
             audit.append(
                 &client.id,
                 crate::audit::Entry {
@@ -201,6 +207,17 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
                 },
             )?;
         }
+        audit.append(
+            crate::audit::WORKSPACE_CHAIN,
+            crate::audit::Entry {
+                kind: Some(crate::audit::EntryKind::Plan),
+                detail: Some(serde_json::json!({
+                    "clients": clients.len(),
+                    "summary": plan.summary(),
+                })),
+                ..crate::audit::Entry::default()
+            },
+        )?;
         audit.finish(serde_json::json!({ "planned": plan.changes.len() }))?;
         Ok(true)
     })();
