@@ -112,8 +112,18 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
     let s = plan.summary();
     let _ = writeln!(
         out,
-        "**{}** to grant · **{}** to renew · **{}** to expire · **{}** to revoke · **{}** drift · **{}** unknown\n",
-        s.grant, s.renew, s.expire, s.revoke, s.drift, s.unknown
+        "**{}** to grant · **{}** to renew · **{}** to expire · **{}** to revoke · **{}** drift · **{}** unknown{}\n",
+        s.grant,
+        s.renew,
+        s.expire,
+        s.revoke,
+        s.drift,
+        s.unknown,
+        if s.denied > 0 {
+            format!(" · **{}** denied", s.denied)
+        } else {
+            String::new()
+        }
     );
     if plan.changes.is_empty() {
         let _ = writeln!(out, "No changes: the tenants match the workspace.");
