@@ -372,27 +372,16 @@ fn mass_revoke_guard(
     let id = match existing {
         Some(r) => r.id.clone(),
         None => {
-            let request = AccessRequest {
-                id: super::access::new_id("mr"),
-                kind: RequestKind::MassRevoke,
-                client: over[0].client.clone(),
-                identity: None,
-                bundle: None,
-                ticket: None,
-                reason: format!("`onboard {}` would revoke {summary}", run.command),
-                ttl_seconds: None,
-                requested_by: requester,
-                requested_by_actor: session.actor.clone(),
-                requested_at: session.now,
-                status: RequestStatus::Pending,
-                decided_by: None,
-                decided_at: None,
-                decision_reason: None,
-                granted_at: None,
-                expires_at: None,
-                fingerprint: Some(fingerprint.clone()),
-                summary: Some(summary.clone()),
-            };
+            let mut request = AccessRequest::new(
+                super::access::new_id("mr"),
+                RequestKind::MassRevoke,
+                &over[0].client,
+                &format!("`onboard {}` would revoke {summary}", run.command),
+                (&requester, &session.actor),
+                session.now,
+            );
+            request.fingerprint = Some(fingerprint.clone());
+            request.summary = Some(summary.clone());
             let id = request.id.clone();
             requests.requests.push(request);
             session.state.write(&mut requests, lock)?;

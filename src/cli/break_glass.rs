@@ -77,27 +77,22 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
     }
     let now = session.now;
     let expires_at = now + time::Duration::try_from(ttl).unwrap_or(time::Duration::MAX);
-    let request = AccessRequest {
-        id: new_id("bg"),
-        kind: RequestKind::BreakGlass,
-        client: client.id.clone(),
-        identity: Some(identity.id.clone()),
-        bundle: Some(bundle.id.clone()),
-        ticket: args.ticket.clone(),
-        reason: args.reason.clone(),
-        ttl_seconds: Some(ttl.as_secs()),
-        requested_by: requester.id.clone(),
-        requested_by_actor: session.actor.clone(),
-        requested_at: now,
-        status: RequestStatus::Approved,
-        decided_by: None,
-        decided_at: Some(now),
-        decision_reason: None,
-        granted_at: Some(now),
-        expires_at: Some(expires_at),
-        fingerprint: None,
-        summary: None,
-    };
+    let mut request = AccessRequest::new(
+        new_id("bg"),
+        RequestKind::BreakGlass,
+        &client.id,
+        &args.reason,
+        (&requester.id, &session.actor),
+        now,
+    );
+    request.identity = Some(identity.id.clone());
+    request.bundle = Some(bundle.id.clone());
+    request.ticket = args.ticket.clone();
+    request.ttl_seconds = Some(ttl.as_secs());
+    request.status = RequestStatus::Approved;
+    request.decided_at = Some(now);
+    request.granted_at = Some(now);
+    request.expires_at = Some(expires_at);
     let mut requests: Requests = session.state.read()?;
     requests.requests.push(request.clone());
     session.state.write(&mut requests, &lock)?;

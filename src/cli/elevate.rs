@@ -158,27 +158,18 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
         .expect("not empty");
     let needs_approval = grants.iter().any(|g| g.requires.approval);
     let now = session.now;
-    let mut request = AccessRequest {
-        id: new_id("req"),
-        kind: RequestKind::Elevation,
-        client: client.id.clone(),
-        identity: Some(identity.id.clone()),
-        bundle: Some(bundle.id.clone()),
-        ticket: Some(args.ticket.clone()),
-        reason: args.reason.clone(),
-        ttl_seconds: Some(longest.as_secs()),
-        requested_by: requester.id.clone(),
-        requested_by_actor: session.actor.clone(),
-        requested_at: now,
-        status: RequestStatus::Pending,
-        decided_by: None,
-        decided_at: None,
-        decision_reason: None,
-        granted_at: None,
-        expires_at: None,
-        fingerprint: None,
-        summary: None,
-    };
+    let mut request = AccessRequest::new(
+        new_id("req"),
+        RequestKind::Elevation,
+        &client.id,
+        &args.reason,
+        (&requester.id, &session.actor),
+        now,
+    );
+    request.identity = Some(identity.id.clone());
+    request.bundle = Some(bundle.id.clone());
+    request.ticket = Some(args.ticket.clone());
+    request.ttl_seconds = Some(longest.as_secs());
     if !needs_approval {
         request.status = RequestStatus::Approved;
         request.granted_at = Some(now);

@@ -1,7 +1,6 @@
 //! `onboard requests`: pending, approved, denied and expired access requests.
 
 use clap::Args;
-use comfy_table::{Cell, ContentArrangement, LineStyle, Table, TableStyle};
 use serde::Serialize;
 
 use super::GlobalArgs;
@@ -12,6 +11,7 @@ use crate::model::{AccessRequest, RequestStatus};
 use crate::state::Requests;
 use crate::ui::OutputFormat;
 use crate::ui::documents::{FORMAT_VERSION, to_json};
+use crate::ui::tables::{new_table, render};
 
 /// List access requests
 ///
@@ -60,17 +60,10 @@ pub(super) fn run(global: &GlobalArgs, args: RequestsArgs) -> anyhow::Result<Exi
         printer.data("No requests.")?;
         return Ok(ExitStatus::Success);
     }
-    let mut table = Table::new();
-    table
-        .load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')))
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(
-            [
-                "id", "kind", "status", "client", "identity", "bundle", "ticket", "asked by",
-                "asked", "until",
-            ]
-            .map(Cell::new),
-        );
+    let mut table = new_table(&[
+        "id", "kind", "status", "client", "identity", "bundle", "ticket", "asked by", "asked",
+        "until",
+    ]);
     for r in &shown {
         let until = match (r.status, r.expires_at) {
             (RequestStatus::Approved, Some(at)) if at <= session.now => {
@@ -92,7 +85,7 @@ pub(super) fn run(global: &GlobalArgs, args: RequestsArgs) -> anyhow::Result<Exi
             until,
         ]);
     }
-    let text: Vec<String> = table.lines().map(|l| l.trim_end().to_string()).collect();
-    printer.data(&text.join("\n"))?;
+    let text = render(&table);
+    printer.data(&text)?;
     Ok(ExitStatus::Success)
 }

@@ -1,7 +1,6 @@
 //! `onboard review`: post-use reviews of break-glass and exception use.
 
 use clap::{Args, Subcommand};
-use comfy_table::{Cell, ContentArrangement, LineStyle, Table, TableStyle};
 use serde::Serialize;
 
 use super::GlobalArgs;
@@ -17,6 +16,7 @@ use crate::state::Reviews;
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::documents::{FORMAT_VERSION, to_json};
+use crate::ui::tables::{new_table, render};
 
 /// List open post-use reviews, or close one
 ///
@@ -86,11 +86,7 @@ fn list(global: &GlobalArgs, all: bool) -> anyhow::Result<ExitStatus> {
         printer.data("No open reviews.")?;
         return Ok(ExitStatus::Success);
     }
-    let mut table = Table::new();
-    table
-        .load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')))
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(["id", "kind", "client", "identity", "due", "state", "what"].map(Cell::new));
+    let mut table = new_table(&["id", "kind", "client", "identity", "due", "state", "what"]);
     for r in &shown {
         let state = match (&r.closed_at, r.overdue(session.now)) {
             (Some(_), _) => format!("closed: {}", r.outcome.as_deref().unwrap_or("-")),
@@ -107,8 +103,8 @@ fn list(global: &GlobalArgs, all: bool) -> anyhow::Result<ExitStatus> {
             r.summary.clone(),
         ]);
     }
-    let text: Vec<String> = table.lines().map(|l| l.trim_end().to_string()).collect();
-    printer.data(&text.join("\n"))?;
+    let text = render(&table);
+    printer.data(&text)?;
     Ok(ExitStatus::Success)
 }
 

@@ -200,6 +200,39 @@ pub struct AccessRequest {
 }
 
 impl AccessRequest {
+    /// Returns a pending request with nothing but its id, kind, client, reason and who
+    /// asked when; the caller fills in the rest.
+    pub fn new(
+        id: String,
+        kind: RequestKind,
+        client: &str,
+        reason: &str,
+        requested_by: (&str, &str),
+        requested_at: OffsetDateTime,
+    ) -> Self {
+        AccessRequest {
+            id,
+            kind,
+            client: client.to_string(),
+            identity: None,
+            bundle: None,
+            ticket: None,
+            reason: reason.to_string(),
+            ttl_seconds: None,
+            requested_by: requested_by.0.to_string(),
+            requested_by_actor: requested_by.1.to_string(),
+            requested_at,
+            status: RequestStatus::Pending,
+            decided_by: None,
+            decided_at: None,
+            decision_reason: None,
+            granted_at: None,
+            expires_at: None,
+            fingerprint: None,
+            summary: None,
+        }
+    }
+
     /// Returns the status at `now`: a pending request older than `expiry` has expired.
     pub fn status_at(&self, now: OffsetDateTime, expiry: std::time::Duration) -> RequestStatus {
         let limit = time::Duration::try_from(expiry).unwrap_or(time::Duration::MAX);
