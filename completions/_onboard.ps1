@@ -42,6 +42,12 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Revoke every grant whose time has passed, in every client')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke everything an identity, a client or a ticket holds')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who holds what, where, until when, and why')
+            [CompletionResult]::new('elevate', 'elevate', [CompletionResultType]::ParameterValue, 'Request just-in-time access to a bundle for a ticket')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve a pending request as a second person')
+            [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Refuse a pending request')
+            [CompletionResult]::new('requests', 'requests', [CompletionResultType]::ParameterValue, 'List access requests')
+            [CompletionResult]::new('break-glass', 'break-glass', [CompletionResultType]::ParameterValue, 'Take emergency access to a bundle, without approval')
+            [CompletionResult]::new('review', 'review', [CompletionResultType]::ParameterValue, 'List open post-use reviews, or close one')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Create the signing key, verify, show and export the audit log')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Work with the grant ledger')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Store a tenant''s credential in the OS keyring')
@@ -82,6 +88,8 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
         }
         'onboard;plan' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Save the plan as JSON to FILE, for `onboard apply FILE`')
+            [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'Show the plan as it will be at WHEN (`YYYY-MM-DD` or RFC 3339): expiries, contract ends, exceptions running out')
+            [CompletionResult]::new('--tier', '--tier', [CompletionResultType]::ParameterName, 'Show what would change if the one client named moved to tier TIER')
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
             [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
@@ -106,6 +114,7 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking for confirmation')
             [CompletionResult]::new('--prune', '--prune', [CompletionResultType]::ParameterName, 'Also revoke drift: access held in managed entitlements that onboard neither granted nor wants')
+            [CompletionResult]::new('--allow-mass-revoke', '--allow-mass-revoke', [CompletionResultType]::ParameterName, 'Revoke more of a tenant''s grants than the policy''s mass-revoke limit, once a second person approved exactly these removals (`onboard approve`)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
@@ -143,6 +152,7 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking for confirmation')
             [CompletionResult]::new('--lift', '--lift', [CompletionResultType]::ParameterName, 'Lift an earlier revocation of this scope instead (changes no tenant)')
+            [CompletionResult]::new('--allow-mass-revoke', '--allow-mass-revoke', [CompletionResultType]::ParameterName, 'Revoke more of a tenant''s grants than the policy''s mass-revoke limit, once a second person approved exactly these removals (`onboard approve`)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
@@ -167,6 +177,140 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;elevate' {
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'The client')
+            [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'The bundle whose just-in-time grants are asked for')
+            [CompletionResult]::new('--ticket', '--ticket', [CompletionResultType]::ParameterName, 'The ticket the access is for')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why the access is needed')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'How long (default: each grant''s own TTL; never longer)')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Who receives the access (default: you)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;approve' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;deny' {
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;requests' {
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Show only requests with this status (pending, approved, denied, expired, used)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;break-glass' {
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'The client')
+            [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'The bundle')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (mandatory)')
+            [CompletionResult]::new('--ticket', '--ticket', [CompletionResultType]::ParameterName, 'The ticket, when there is one')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Who receives the access (default: you)')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;review' {
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list closed reviews')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a review with its outcome')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'onboard;review;close' {
+            [CompletionResult]::new('--outcome', '--outcome', [CompletionResultType]::ParameterName, 'The verdict (e.g. `justified`, `misuse`, `needs-follow-up`)')
+            [CompletionResult]::new('--notes', '--notes', [CompletionResultType]::ParameterName, 'What the reviewer found')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;review;help' {
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a review with its outcome')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'onboard;review;help;close' {
+            break
+        }
+        'onboard;review;help;help' {
             break
         }
         'onboard;audit' {
@@ -392,6 +536,12 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Revoke every grant whose time has passed, in every client')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke everything an identity, a client or a ticket holds')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who holds what, where, until when, and why')
+            [CompletionResult]::new('elevate', 'elevate', [CompletionResultType]::ParameterValue, 'Request just-in-time access to a bundle for a ticket')
+            [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Approve a pending request as a second person')
+            [CompletionResult]::new('deny', 'deny', [CompletionResultType]::ParameterValue, 'Refuse a pending request')
+            [CompletionResult]::new('requests', 'requests', [CompletionResultType]::ParameterValue, 'List access requests')
+            [CompletionResult]::new('break-glass', 'break-glass', [CompletionResultType]::ParameterValue, 'Take emergency access to a bundle, without approval')
+            [CompletionResult]::new('review', 'review', [CompletionResultType]::ParameterValue, 'List open post-use reviews, or close one')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Create the signing key, verify, show and export the audit log')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Work with the grant ledger')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Store a tenant''s credential in the OS keyring')
@@ -418,6 +568,28 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             break
         }
         'onboard;help;status' {
+            break
+        }
+        'onboard;help;elevate' {
+            break
+        }
+        'onboard;help;approve' {
+            break
+        }
+        'onboard;help;deny' {
+            break
+        }
+        'onboard;help;requests' {
+            break
+        }
+        'onboard;help;break-glass' {
+            break
+        }
+        'onboard;help;review' {
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close a review with its outcome')
+            break
+        }
+        'onboard;help;review;close' {
             break
         }
         'onboard;help;audit' {

@@ -39,6 +39,12 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand expire 'Revoke every grant whose time has passed, in every client'
             cand revoke 'Revoke everything an identity, a client or a ticket holds'
             cand status 'Show who holds what, where, until when, and why'
+            cand elevate 'Request just-in-time access to a bundle for a ticket'
+            cand approve 'Approve a pending request as a second person'
+            cand deny 'Refuse a pending request'
+            cand requests 'List access requests'
+            cand break-glass 'Take emergency access to a bundle, without approval'
+            cand review 'List open post-use reviews, or close one'
             cand audit 'Create the signing key, verify, show and export the audit log'
             cand state 'Work with the grant ledger'
             cand login 'Store a tenant''s credential in the OS keyring'
@@ -76,6 +82,8 @@ set edit:completion:arg-completer[onboard] = {|@words|
         }
         &'onboard;plan'= {
             cand --out 'Save the plan as JSON to FILE, for `onboard apply FILE`'
+            cand --at 'Show the plan as it will be at WHEN (`YYYY-MM-DD` or RFC 3339): expiries, contract ends, exceptions running out'
+            cand --tier 'Show what would change if the one client named moved to tier TIER'
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'
             cand -o 'Write data on stdout in this format'
@@ -99,6 +107,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand -y 'Apply without asking for confirmation'
             cand --yes 'Apply without asking for confirmation'
             cand --prune 'Also revoke drift: access held in managed entitlements that onboard neither granted nor wants'
+            cand --allow-mass-revoke 'Revoke more of a tenant''s grants than the policy''s mass-revoke limit, once a second person approved exactly these removals (`onboard approve`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -134,6 +143,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand -y 'Apply without asking for confirmation'
             cand --yes 'Apply without asking for confirmation'
             cand --lift 'Lift an earlier revocation of this scope instead (changes no tenant)'
+            cand --allow-mass-revoke 'Revoke more of a tenant''s grants than the policy''s mass-revoke limit, once a second person approved exactly these removals (`onboard approve`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -157,6 +167,130 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --no-progress 'Never draw progress bars'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;elevate'= {
+            cand --client 'The client'
+            cand --bundle 'The bundle whose just-in-time grants are asked for'
+            cand --ticket 'The ticket the access is for'
+            cand --reason 'Why the access is needed'
+            cand --ttl 'How long (default: each grant''s own TTL; never longer)'
+            cand --identity 'Who receives the access (default: you)'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;approve'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;deny'= {
+            cand --reason 'Why'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;requests'= {
+            cand --status 'Show only requests with this status (pending, approved, denied, expired, used)'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;break-glass'= {
+            cand --client 'The client'
+            cand --bundle 'The bundle'
+            cand --reason 'Why (mandatory)'
+            cand --ticket 'The ticket, when there is one'
+            cand --identity 'Who receives the access (default: you)'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;review'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --all 'Also list closed reviews'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand close 'Close a review with its outcome'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'onboard;review;close'= {
+            cand --outcome 'The verdict (e.g. `justified`, `misuse`, `needs-follow-up`)'
+            cand --notes 'What the reviewer found'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;review;help'= {
+            cand close 'Close a review with its outcome'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'onboard;review;help;close'= {
+        }
+        &'onboard;review;help;help'= {
         }
         &'onboard;audit'= {
             cand -w 'Use the workspace in DIR'
@@ -361,6 +495,12 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand expire 'Revoke every grant whose time has passed, in every client'
             cand revoke 'Revoke everything an identity, a client or a ticket holds'
             cand status 'Show who holds what, where, until when, and why'
+            cand elevate 'Request just-in-time access to a bundle for a ticket'
+            cand approve 'Approve a pending request as a second person'
+            cand deny 'Refuse a pending request'
+            cand requests 'List access requests'
+            cand break-glass 'Take emergency access to a bundle, without approval'
+            cand review 'List open post-use reviews, or close one'
             cand audit 'Create the signing key, verify, show and export the audit log'
             cand state 'Work with the grant ledger'
             cand login 'Store a tenant''s credential in the OS keyring'
@@ -380,6 +520,21 @@ set edit:completion:arg-completer[onboard] = {|@words|
         &'onboard;help;revoke'= {
         }
         &'onboard;help;status'= {
+        }
+        &'onboard;help;elevate'= {
+        }
+        &'onboard;help;approve'= {
+        }
+        &'onboard;help;deny'= {
+        }
+        &'onboard;help;requests'= {
+        }
+        &'onboard;help;break-glass'= {
+        }
+        &'onboard;help;review'= {
+            cand close 'Close a review with its outcome'
+        }
+        &'onboard;help;review;close'= {
         }
         &'onboard;help;audit'= {
             cand init 'Create the audit signing key and write its public key to the audit directory'

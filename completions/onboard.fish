@@ -43,6 +43,12 @@ complete -c onboard -n "__fish_onboard_needs_command" -f -a "apply" -d 'Apply a 
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "expire" -d 'Revoke every grant whose time has passed, in every client'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "revoke" -d 'Revoke everything an identity, a client or a ticket holds'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "status" -d 'Show who holds what, where, until when, and why'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "elevate" -d 'Request just-in-time access to a bundle for a ticket'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "approve" -d 'Approve a pending request as a second person'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "deny" -d 'Refuse a pending request'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "requests" -d 'List access requests'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "break-glass" -d 'Take emergency access to a bundle, without approval'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "review" -d 'List open post-use reviews, or close one'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "audit" -d 'Create the signing key, verify, show and export the audit log'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "state" -d 'Work with the grant ledger'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "login" -d 'Store a tenant\'s credential in the OS keyring'
@@ -72,6 +78,8 @@ complete -c onboard -n "__fish_onboard_using_subcommand validate" -s v -l verbos
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c onboard -n "__fish_onboard_using_subcommand plan" -l out -d 'Save the plan as JSON to FILE, for `onboard apply FILE`' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -l at -d 'Show the plan as it will be at WHEN (`YYYY-MM-DD` or RFC 3339): expiries, contract ends, exceptions running out' -r
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -l tier -d 'Show what would change if the one client named moved to tier TIER' -r
 complete -c onboard -n "__fish_onboard_using_subcommand plan" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand plan" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'
@@ -93,6 +101,7 @@ always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -s y -l yes -d 'Apply without asking for confirmation'
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -l prune -d 'Also revoke drift: access held in managed entitlements that onboard neither granted nor wants'
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -l allow-mass-revoke -d 'Revoke more of a tenant\'s grants than the policy\'s mass-revoke limit, once a second person approved exactly these removals (`onboard approve`)'
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -l no-progress -d 'Never draw progress bars'
@@ -121,6 +130,7 @@ always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s y -l yes -d 'Apply without asking for confirmation'
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l lift -d 'Lift an earlier revocation of this scope instead (changes no tenant)'
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l allow-mass-revoke -d 'Revoke more of a tenant\'s grants than the policy\'s mass-revoke limit, once a second person approved exactly these removals (`onboard approve`)'
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l no-progress -d 'Never draw progress bars'
@@ -138,6 +148,103 @@ complete -c onboard -n "__fish_onboard_using_subcommand status" -s q -l quiet -d
 complete -c onboard -n "__fish_onboard_using_subcommand status" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand status" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l client -d 'The client' -r
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l bundle -d 'The bundle whose just-in-time grants are asked for' -r
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l ticket -d 'The ticket the access is for' -r
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l reason -d 'Why the access is needed' -r
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l ttl -d 'How long (default: each grant\'s own TTL; never longer)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l identity -d 'Who receives the access (default: you)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand deny" -l reason -d 'Why' -r
+complete -c onboard -n "__fish_onboard_using_subcommand deny" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand deny" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand deny" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand deny" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand deny" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand deny" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand deny" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand requests" -l status -d 'Show only requests with this status (pending, approved, denied, expired, used)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand requests" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand requests" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand requests" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand requests" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand requests" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand requests" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand requests" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l client -d 'The client' -r
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l bundle -d 'The bundle' -r
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l reason -d 'Why (mandatory)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l ticket -d 'The ticket, when there is one' -r
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l identity -d 'Who receives the access (default: you)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -l all -d 'Also list closed reviews'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -f -a "close" -d 'Close a review with its outcome'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l outcome -d 'The verdict (e.g. `justified`, `misuse`, `needs-follow-up`)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l notes -d 'What the reviewer found' -r
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from help" -f -a "close" -d 'Close a review with its outcome'
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'
@@ -285,18 +392,25 @@ complete -c onboard -n "__fish_onboard_using_subcommand completions" -s q -l qui
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "init" -d 'Create a new workspace'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "validate" -d 'Check every workspace file offline'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "plan" -d 'Show what would change in the clients\' tenants'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "apply" -d 'Apply a fresh plan, or a saved one'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "expire" -d 'Revoke every grant whose time has passed, in every client'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "revoke" -d 'Revoke everything an identity, a client or a ticket holds'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "status" -d 'Show who holds what, where, until when, and why'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "audit" -d 'Create the signing key, verify, show and export the audit log'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "state" -d 'Work with the grant ledger'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "login" -d 'Store a tenant\'s credential in the OS keyring'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "completions" -d 'Print shell completions'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status audit state login completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "init" -d 'Create a new workspace'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "validate" -d 'Check every workspace file offline'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "plan" -d 'Show what would change in the clients\' tenants'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "apply" -d 'Apply a fresh plan, or a saved one'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "expire" -d 'Revoke every grant whose time has passed, in every client'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "revoke" -d 'Revoke everything an identity, a client or a ticket holds'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "status" -d 'Show who holds what, where, until when, and why'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "elevate" -d 'Request just-in-time access to a bundle for a ticket'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "approve" -d 'Approve a pending request as a second person'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "deny" -d 'Refuse a pending request'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "requests" -d 'List access requests'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "break-glass" -d 'Take emergency access to a bundle, without approval'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "review" -d 'List open post-use reviews, or close one'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "audit" -d 'Create the signing key, verify, show and export the audit log'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "state" -d 'Work with the grant ledger'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "login" -d 'Store a tenant\'s credential in the OS keyring'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "completions" -d 'Print shell completions'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from review" -f -a "close" -d 'Close a review with its outcome'
 complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "init" -d 'Create the audit signing key and write its public key to the audit directory'
 complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check every chain\'s hash links, signatures, sequence, times and head'
 complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "show" -d 'Show audit entries, filtered'

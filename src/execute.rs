@@ -101,7 +101,7 @@ pub fn apply(
             .push(change);
     }
     let groups: Vec<((&str, &str), Vec<&Change>)> = by_tenant.into_iter().collect();
-    let ledger = Mutex::new(ledger);
+    let book = Mutex::new(Book::new(ledger));
     let failure: Mutex<Option<ExecuteError>> = Mutex::new(None);
     let counter = AtomicU64::new(0);
     progress.start(groups.iter().map(|(_, c)| c.len()).sum());
@@ -111,16 +111,14 @@ pub fn apply(
         |((client, tenant), changes)| {
             let (results, audit_error) =
                 apply_tenant(context, client, tenant, changes, progress, &counter);
-            let mut ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
+            let mut book = book.lock().unwrap_or_else(|e| e.into_inner());
+            let records = book.tenant(client, tenant);
             for result in &results {
                 if result.result.is_ok() {
-                    record(&mut ledger, &result.change, context);
+                    record(records, &result.change, context);
                 }
             }
-            let saved = context
-                .state
-                .save(&ledger, context.lock)
-                .map_err(ExecuteError::from);
+            let saved = book.save_now_and_then(context).map_err(ExecuteError::from);
             if let Some(error) = audit_error.map(ExecuteError::from).or(saved.err()) {
                 failure
                     .lock()
@@ -131,7 +129,12 @@ pub fn apply(
         },
     );
     progress.finish();
-    if let Some(error) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    let saved = book
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .save(context);
+    let failure = failure.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(error) = failure.or(saved.err().map(ExecuteError::from)) {
         return Err(error);
     }
     Ok(results.into_iter().flatten().collect())
@@ -297,9 +300,19 @@ fn apply_tenant(
             return (results, Some(error));
         }
         crash_switch(batch.len());
+        let mut sent: Vec<Result<Outcome, AdapterError>> = batch
+            .iter()
+            .map(|change| apply_one(adapter.as_mut(), &name, change))
+            .collect();
+        // Changes an adapter buffers are on the tenant only once flushed: a failed flush
+        // fails the batch's changes, and outcomes are written only after it.
+        if let Err(error) = adapter.flush() {
+            for result in sent.iter_mut().filter(|r| r.is_ok()) {
+                *result = Err(error.clone());
+            }
+        }
         let mut outcomes = Vec::with_capacity(batch.len());
-        for (change, id) in batch.iter().zip(batch_ids) {
-            let result = apply_one(adapter.as_mut(), &name, change);
+        for ((change, id), result) in batch.iter().zip(batch_ids).zip(sent) {
             progress.advance(change, &result);
             outcomes.push(outcome_of(entry_of(change, id.clone()), &result));
             results.push(ChangeResult {
@@ -370,8 +383,66 @@ fn apply_one(
     }
 }
 
-/// Updates the ledger for a change that succeeded.
-fn record(ledger: &mut Ledger, change: &Change, context: &ApplyContext<'_>) {
+/// The ledger while an apply runs: records split by tenant, so recording a change looks
+/// at one tenant's records only; saved now and then (not after every tenant: the ledger
+/// can be large) and at the end. A crash between saves loses only records of changes
+/// whose outcomes are in the audit log; the next plan finds them held and records them.
+struct Book {
+    by_tenant: BTreeMap<(String, String), Vec<GrantRecord>>,
+    blocks: Vec<crate::model::Block>,
+    last_save: std::time::Instant,
+    last_cost: std::time::Duration,
+}
+
+impl Book {
+    fn new(ledger: Ledger) -> Self {
+        let mut by_tenant: BTreeMap<(String, String), Vec<GrantRecord>> = BTreeMap::new();
+        for grant in ledger.grants {
+            by_tenant
+                .entry((grant.client.clone(), grant.tenant.clone()))
+                .or_default()
+                .push(grant);
+        }
+        Book {
+            by_tenant,
+            blocks: ledger.blocks,
+            last_save: std::time::Instant::now(),
+            last_cost: std::time::Duration::ZERO,
+        }
+    }
+
+    fn tenant(&mut self, client: &str, tenant: &str) -> &mut Vec<GrantRecord> {
+        self.by_tenant
+            .entry((client.to_string(), tenant.to_string()))
+            .or_default()
+    }
+
+    /// Saves when the last save is long enough ago: at least two seconds, and at least
+    /// ten times as long as a save takes, so saving never dominates a large apply.
+    fn save_now_and_then(&mut self, context: &ApplyContext<'_>) -> Result<(), StateError> {
+        let wait = std::time::Duration::from_secs(2).max(self.last_cost * 10);
+        if self.last_save.elapsed() < wait {
+            return Ok(());
+        }
+        self.save(context)
+    }
+
+    fn save(&mut self, context: &ApplyContext<'_>) -> Result<(), StateError> {
+        let started = std::time::Instant::now();
+        let ledger = Ledger {
+            format_version: 1,
+            grants: self.by_tenant.values().flatten().cloned().collect(),
+            blocks: self.blocks.clone(),
+        };
+        context.state.save(&ledger, context.lock)?;
+        self.last_cost = started.elapsed();
+        self.last_save = std::time::Instant::now();
+        Ok(())
+    }
+}
+
+/// Updates one tenant's ledger records for a change that succeeded there.
+fn record(records: &mut Vec<GrantRecord>, change: &Change, context: &ApplyContext<'_>) {
     let Some(entitlement) = &change.entitlement else {
         return;
     };
@@ -390,15 +461,12 @@ fn record(ledger: &mut Ledger, change: &Change, context: &ApplyContext<'_>) {
             let (Some(identity), Some(account)) = (&change.identity, &change.account) else {
                 return;
             };
-            let granted_at = ledger
-                .grants
+            let granted_at = records
                 .iter()
                 .find(|r| same(r) && r.account.eq_ignore_ascii_case(account))
                 .map_or(context.now, |r| r.granted_at);
-            ledger
-                .grants
-                .retain(|r| !(same(r) && r.account.eq_ignore_ascii_case(account)));
-            ledger.grants.push(GrantRecord {
+            records.retain(|r| !(same(r) && r.account.eq_ignore_ascii_case(account)));
+            records.push(GrantRecord {
                 client: change.client.clone(),
                 tenant: change.tenant.clone(),
                 entitlement: entitlement.clone(),
@@ -413,9 +481,7 @@ fn record(ledger: &mut Ledger, change: &Change, context: &ApplyContext<'_>) {
         }
         ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift => {
             let account = change.account.as_deref().unwrap_or_default();
-            ledger
-                .grants
-                .retain(|r| !(same(r) && r.account.eq_ignore_ascii_case(account)));
+            records.retain(|r| !(same(r) && r.account.eq_ignore_ascii_case(account)));
         }
         ChangeKind::Unknown | ChangeKind::Denied => {}
     }

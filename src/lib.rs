@@ -16,6 +16,7 @@ pub mod execute;
 pub mod exit;
 pub mod load;
 pub mod model;
+pub mod notify;
 pub mod observe;
 pub mod plan;
 pub mod policy;

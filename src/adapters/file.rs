@@ -51,6 +51,7 @@ pub struct FileTenant {
     expected_id: String,
     system: SystemKind,
     data: Option<TenantFile>,
+    dirty: bool,
 }
 
 impl FileTenant {
@@ -71,6 +72,7 @@ impl FileTenant {
             system: tenant.system,
             name,
             data: None,
+            dirty: false,
         })
     }
 
@@ -134,8 +136,9 @@ impl FileTenant {
     }
 
     fn save(&mut self) -> Result<(), AdapterError> {
-        let data = self.data.clone().expect("read before any change");
-        self.save_file(&data)
+        // Written on flush: one write per batch of changes, not one per change.
+        self.dirty = true;
+        Ok(())
     }
 
     fn fault(&mut self, verb: &str, operation: &str) -> Result<(), AdapterError> {
@@ -147,7 +150,25 @@ impl FileTenant {
     }
 }
 
+impl Drop for FileTenant {
+    fn drop(&mut self) {
+        // The executor flushes explicitly; this only keeps other callers from losing
+        // changes they forgot to flush.
+        let _ = self.flush();
+    }
+}
+
 impl Adapter for FileTenant {
+    fn flush(&mut self) -> Result<(), AdapterError> {
+        if !self.dirty {
+            return Ok(());
+        }
+        let data = self.data.as_ref().expect("read before any change");
+        self.save_file(data)?;
+        self.dirty = false;
+        Ok(())
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             native_expiry: false,

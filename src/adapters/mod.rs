@@ -138,6 +138,13 @@ pub trait Adapter: Send {
         principal: &Principal,
         entitlement: &Entitlement,
     ) -> Result<Outcome, AdapterError>;
+
+    /// Makes every change sent so far durable in the tenant. Adapters that send each
+    /// change at once (every API adapter) have nothing to do; the `file` adapter writes
+    /// its file here, once per batch rather than once per change.
+    fn flush(&mut self) -> Result<(), AdapterError> {
+        Ok(())
+    }
 }
 
 /// What every adapter is opened with besides its tenant: settings of the run, not of

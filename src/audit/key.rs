@@ -22,6 +22,8 @@ pub enum KeySource {
     Env(String),
     /// A file holding the hex seed, readable by its owner only.
     File(PathBuf),
+    /// An OS keyring entry holding the hex seed (service `onboard`, user NAME).
+    Keyring(String),
 }
 
 impl KeySource {
@@ -30,6 +32,7 @@ impl KeySource {
         match self {
             KeySource::Env(var) => format!("env:{var}"),
             KeySource::File(path) => format!("file:{}", path.display()),
+            KeySource::Keyring(name) => format!("keyring:{name}"),
         }
     }
 }
@@ -99,9 +102,17 @@ impl AuditKey {
         hex::encode(self.signing.sign(message).to_bytes())
     }
 
-    /// Loads the key from `source`; `Ok(None)` when a file source does not exist yet.
+    /// Loads the key from `source`; `Ok(None)` when a file or keyring entry does not
+    /// exist yet.
     pub fn load(source: &KeySource) -> Result<Option<Self>, AuditError> {
         match source {
+            KeySource::Keyring(name) => match crate::secrets::keyring::read(name, "audit") {
+                Ok(secret) => Self::parse(secret.expose(), source).map(Some),
+                Err(crate::secrets::SecretError::KeyringMissing { .. }) => Ok(None),
+                Err(e) => Err(AuditError::NoKey {
+                    detail: e.to_string(),
+                }),
+            },
             KeySource::Env(var) => match std::env::var(var) {
                 Ok(text) if !text.trim().is_empty() => Self::parse(&text, source).map(Some),
                 _ => Err(AuditError::NoKey {
@@ -126,7 +137,7 @@ impl AuditKey {
         }
     }
 
-    /// Stores the key in a file source with 0600 permissions.
+    /// Stores the key in a file (0600) or keyring source.
     pub fn store(&self, source: &KeySource) -> Result<(), AuditError> {
         match source {
             KeySource::File(path) => write_private(path, format!("{}\n", self.to_hex()).as_bytes())
@@ -135,6 +146,14 @@ impl AuditKey {
                     path: path.clone(),
                     source,
                 }),
+            KeySource::Keyring(name) => crate::secrets::keyring::store_in_keyring(
+                name,
+                "audit",
+                &crate::secrets::Secret::new(self.to_hex()),
+            )
+            .map_err(|e| AuditError::NoKey {
+                detail: e.to_string(),
+            }),
             KeySource::Env(var) => Err(AuditError::NoKey {
                 detail: format!(
                     "a key cannot be stored in the environment variable `{var}`: set it yourself"

@@ -12,6 +12,7 @@ use super::session::{Session, apply_status};
 use crate::audit::{AuditLog, Entry, EntryKind};
 use crate::execute::{self, ApplyContext, ChangeResult};
 use crate::exit::ExitStatus;
+use crate::model::{AccessRequest, RequestKind, RequestStatus, ReviewItem};
 use crate::plan::{Change, ChangeKind, Plan};
 use crate::state::{Ledger, WorkspaceLock};
 use crate::ui::OutputFormat;
@@ -44,6 +45,11 @@ pub struct ApplyArgs {
     /// granted nor wants
     #[arg(long)]
     pub prune: bool,
+
+    /// Revoke more of a tenant's grants than the policy's mass-revoke limit, once a
+    /// second person approved exactly these removals (`onboard approve`)
+    #[arg(long)]
+    pub allow_mass_revoke: bool,
 }
 
 pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitStatus> {
@@ -60,7 +66,7 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
         Some(path) => load_saved(&session, Path::new(path), &ledger_fingerprint)?,
         None => {
             let clients = session.select(&args.targets)?;
-            session.plan(&clients, &ledger, &[])
+            session.plan(&clients, &ledger, &[])?
         }
     };
     execute_plan(
@@ -73,6 +79,7 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
             yes: args.yes,
             prune: args.prune,
             preface: Vec::new(),
+            allow_mass_revoke: args.allow_mass_revoke,
         },
     )
 }
@@ -121,6 +128,8 @@ pub(super) struct Run {
     pub prune: bool,
     /// Entries to write to the audit log before the changes (chain, entry).
     pub preface: Vec<(String, Entry)>,
+    /// Revoke more than the mass-revoke limit, given a second person's approval.
+    pub allow_mass_revoke: bool,
 }
 
 /// Shows the actionable part of a plan, confirms, applies it with write-ahead audit
@@ -186,7 +195,7 @@ pub(super) fn execute_plan(
         .collect();
     for change in &denied {
         printer.warn(&format!(
-            "policy `{}` denies {} ({}); {}",
+            "policy `{}`: {} ({}); {}",
             change.rule.as_deref().unwrap_or("?"),
             change.reason,
             change.origin.as_deref().unwrap_or("-"),
@@ -215,6 +224,15 @@ pub(super) fn execute_plan(
     }
     if !printer.quiet {
         eprint!("{}", plan_table(&actionable, printer.color_stderr));
+    }
+    if let Some(refusal) = mass_revoke_guard(session, lock, &ledger, &actionable, run)? {
+        let mut audit = audit.expect("opened when there are changes");
+        record_preface(&mut audit, &preface, &interrupted)?;
+        for (client, entry) in &refusal.entries {
+            audit.append(client, entry.clone())?;
+        }
+        audit.finish(serde_json::json!({ "refused": "mass-revoke" }))?;
+        return Err(refusal.error.into());
     }
     if !yes {
         let question = format!("Apply these {} change(s)?", actionable.changes.len());
@@ -263,6 +281,7 @@ pub(super) fn execute_plan(
     };
     let progress = ApplyProgress::new(printer.progress);
     let results = execute::apply(&context, ledger, &actionable.changes, &progress)?;
+    open_exception_reviews(session, lock, &results)?;
     let document = apply_document(&results);
     audit
         .into_inner()
@@ -284,6 +303,169 @@ pub(super) fn execute_plan(
         }
     }
     Ok(apply_status(document.failed, unknown.len(), denied.len()))
+}
+
+/// A refused mass revocation: what to audit and the error to report.
+struct MassRevokeRefusal {
+    entries: Vec<(String, Entry)>,
+    error: UserError,
+}
+
+/// Stops a run that would revoke more of a tenant's grants than policy allows, unless
+/// `--allow-mass-revoke` is given and a second person approved exactly these removals.
+/// A refusal opens (or reuses) a pending mass-revoke request for that approval.
+fn mass_revoke_guard(
+    session: &Session,
+    lock: &WorkspaceLock,
+    ledger: &Ledger,
+    actionable: &Plan,
+    run: &Run,
+) -> anyhow::Result<Option<MassRevokeRefusal>> {
+    let policy = &session.workspace.policy;
+    let over = crate::policy::mass_revocations(
+        &actionable.changes,
+        &ledger.grants,
+        policy.mass_revoke_count.value,
+        policy.mass_revoke_share.value,
+    );
+    if over.is_empty() {
+        return Ok(None);
+    }
+    let fingerprint = crate::policy::removals_fingerprint(&actionable.changes);
+    let summary = over
+        .iter()
+        .map(|m| {
+            format!(
+                "{} of {} grants in {}/{}",
+                m.removals, m.managed, m.client, m.tenant
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut requests: crate::state::Requests = session.state.read()?;
+    let expiry = policy.request_expiry;
+    if run.allow_mass_revoke
+        && let Some(approved) = requests.requests.iter_mut().find(|r| {
+            r.kind == RequestKind::MassRevoke
+                && r.status == RequestStatus::Approved
+                && r.fingerprint.as_deref() == Some(fingerprint.as_str())
+        })
+    {
+        approved.status = RequestStatus::Used;
+        session.printer.status(&format!(
+            "Mass revocation approved by `{}` in request {}: proceeding.",
+            approved.decided_by.as_deref().unwrap_or("?"),
+            approved.id
+        ));
+        session.state.write(&mut requests, lock)?;
+        return Ok(None);
+    }
+    let requester = session
+        .workspace
+        .identity_of_actor(&session.actor)
+        .map_or_else(|| session.actor.clone(), |i| i.id.clone());
+    let existing = requests.requests.iter().find(|r| {
+        r.kind == RequestKind::MassRevoke
+            && r.status_at(session.now, expiry) == RequestStatus::Pending
+            && r.fingerprint.as_deref() == Some(fingerprint.as_str())
+    });
+    let id = match existing {
+        Some(r) => r.id.clone(),
+        None => {
+            let mut request = AccessRequest::new(
+                super::access::new_id("mr"),
+                RequestKind::MassRevoke,
+                &over[0].client,
+                &format!("`onboard {}` would revoke {summary}", run.command),
+                (&requester, &session.actor),
+                session.now,
+            );
+            request.fingerprint = Some(fingerprint.clone());
+            request.summary = Some(summary.clone());
+            let id = request.id.clone();
+            requests.requests.push(request);
+            session.state.write(&mut requests, lock)?;
+            id
+        }
+    };
+    let limit = format!(
+        "at most {} grants or {:.0}% of a tenant's grants at once ({})",
+        policy.mass_revoke_count.value,
+        policy.mass_revoke_share.value * 100.0,
+        policy.mass_revoke_count.origin
+    );
+    let entries = over
+        .iter()
+        .map(|m| {
+            (m.client.clone(), Entry {
+                kind: Some(EntryKind::Denial),
+                client: Some(m.client.clone()),
+                tenant: Some(m.tenant.clone()),
+                result: Some("denied".into()),
+                error_code: Some("mass-revoke".into()),
+                error: Some(format!("would revoke {} of {} grants; policy allows {limit}", m.removals, m.managed)),
+                detail: Some(serde_json::json!({ "rule": "mass-revoke", "request": id, "command": run.command })),
+                ..Entry::default()
+            })
+        })
+        .collect();
+    let error = UserError::new(format!("refusing to revoke {summary}: policy allows {limit}"))
+        .hint(format!(
+            "a second person approves it with `onboard approve {id}`; then run the same command again with `--allow-mass-revoke`"
+        ))
+        .status(ExitStatus::PolicyDenied);
+    Ok(Some(MassRevokeRefusal { entries, error }))
+}
+
+/// Opens a review item for each exception that was used for the first time.
+fn open_exception_reviews(
+    session: &Session,
+    lock: &WorkspaceLock,
+    results: &[ChangeResult],
+) -> anyhow::Result<()> {
+    for result in results
+        .iter()
+        .filter(|r| r.result.is_ok() && r.change.kind == ChangeKind::Grant)
+    {
+        for source in &result.change.sources {
+            let Some(id) = source.strip_prefix("exception:") else {
+                continue;
+            };
+            let Some(exception) = session
+                .workspace
+                .clients
+                .get(&result.change.client)
+                .and_then(|c| c.exceptions.iter().find(|e| e.id == id))
+            else {
+                continue;
+            };
+            let item = ReviewItem {
+                id: super::access::new_id("rev"),
+                kind: "exception".into(),
+                subject: format!("{}/{}", result.change.client, id),
+                client: result.change.client.clone(),
+                identity: exception.identity.0.clone(),
+                summary: format!(
+                    "exception `{id}` approved by `{}`: {}",
+                    exception.approver.0, exception.reason
+                ),
+                opened_at: session.now,
+                due_at: session.now
+                    + time::Duration::try_from(session.workspace.policy.review_within)
+                        .unwrap_or(time::Duration::MAX),
+                closed_by: None,
+                closed_at: None,
+                outcome: None,
+                notes: None,
+            };
+            let subject = item.subject.clone();
+            let reviews: crate::state::Reviews = session.state.read()?;
+            if !reviews.reviews.iter().any(|r| r.subject == subject) {
+                super::access::open_review(session, lock, item)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Returns the audit entry of a policy refusal.

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use comfy_table::{Cell, ContentArrangement, LineStyle, Table, TableStyle};
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 
@@ -22,6 +21,7 @@ use crate::model::time::{DateBound, parse_instant};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::documents::{FORMAT_VERSION, to_json};
+use crate::ui::tables::{new_table, render};
 
 /// Create the signing key, verify, show and export the audit log
 #[derive(Debug, Args)]
@@ -269,15 +269,7 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
             chains: results,
         }))?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            let mut table = Table::new();
-            table
-                .load_style(
-                    TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')),
-                )
-                .set_content_arrangement(ContentArrangement::Disabled)
-                .set_header(
-                    ["chain", "entries", "last checkpoint", "keys", "verdict"].map(Cell::new),
-                );
+            let mut table = new_table(&["chain", "entries", "last checkpoint", "keys", "verdict"]);
             for r in &results {
                 table.add_row(vec![
                     r.chain.clone(),
@@ -296,8 +288,8 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
                     },
                 ]);
             }
-            let text: Vec<String> = table.lines().map(|l| l.trim_end().to_string()).collect();
-            printer.data(&text.join("\n"))?;
+            let text = render(&table);
+            printer.data(&text)?;
             for r in &results {
                 if let Some(problem) = &r.problem {
                     let seq = r
@@ -428,26 +420,17 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
             ))?;
         }
         OutputFormat::Table | OutputFormat::Markdown => {
-            let mut table = Table::new();
-            table
-                .load_style(
-                    TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')),
-                )
-                .set_content_arrangement(ContentArrangement::Disabled)
-                .set_header(
-                    [
-                        "time",
-                        "chain#seq",
-                        "kind",
-                        "actor",
-                        "client/tenant",
-                        "identity",
-                        "entitlement",
-                        "ticket",
-                        "result",
-                    ]
-                    .map(Cell::new),
-                );
+            let mut table = new_table(&[
+                "time",
+                "chain#seq",
+                "kind",
+                "actor",
+                "client/tenant",
+                "identity",
+                "entitlement",
+                "ticket",
+                "result",
+            ]);
             for (_, e) in &selected {
                 let kind = match e.phase {
                     Some(crate::audit::Phase::Intent) => {
@@ -475,8 +458,8 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
                     },
                 ]);
             }
-            let text: Vec<String> = table.lines().map(|l| l.trim_end().to_string()).collect();
-            printer.data(&format!("{}\n{} entries.", text.join("\n"), selected.len()))?;
+            let text = render(&table);
+            printer.data(&format!("{}\n{} entries.", text, selected.len()))?;
         }
     }
     Ok(ExitStatus::Success)

@@ -26,7 +26,7 @@ pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitS
     let lock = session.lock("expire")?;
     let (ledger, _) = session.ledger()?;
     let clients = session.select(&[])?;
-    let full = session.plan(&clients, &ledger, &[]);
+    let full = session.plan(&clients, &ledger, &[])?;
     let plan = Plan {
         changes: full
             .changes
@@ -50,6 +50,7 @@ pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitS
         yes: true,
         prune: false,
         preface: Vec::new(),
+        allow_mass_revoke: false,
     };
     execute_plan(&session, &lock, ledger, &plan, &run)
 }

@@ -1,13 +1,20 @@
 //! The command line: global flags, subcommands, and dispatch. One file per subcommand,
 //! each with its clap `Args` and its `run` function.
 
+mod access;
 mod apply;
+mod approve;
 mod audit;
+mod break_glass;
 pub mod completions;
+mod deny;
+mod elevate;
 mod expire;
 mod init;
 mod login;
 mod plan;
+mod requests;
+mod review;
 mod revoke;
 mod session;
 mod state;
@@ -101,6 +108,18 @@ pub enum Command {
     Revoke(revoke::RevokeArgs),
     /// Show who holds what, where, until when, and why
     Status(status::StatusArgs),
+    /// Request just-in-time access to a bundle for a ticket
+    Elevate(elevate::ElevateArgs),
+    /// Approve a pending request as a second person
+    Approve(approve::ApproveArgs),
+    /// Refuse a pending request
+    Deny(deny::DenyArgs),
+    /// List access requests
+    Requests(requests::RequestsArgs),
+    /// Take emergency access to a bundle, without approval
+    BreakGlass(break_glass::BreakGlassArgs),
+    /// List open post-use reviews, or close one
+    Review(review::ReviewArgs),
     /// Create the signing key, verify, show and export the audit log
     Audit(audit::AuditArgs),
     /// Work with the grant ledger
@@ -122,6 +141,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Expire(args) => expire::run(global, args),
         Command::Revoke(args) => revoke::run(global, args),
         Command::Status(args) => status::run(global, args),
+        Command::Elevate(args) => elevate::run(global, args),
+        Command::Approve(args) => approve::run(global, args),
+        Command::Deny(args) => deny::run(global, args),
+        Command::Requests(args) => requests::run(global, args),
+        Command::BreakGlass(args) => break_glass::run(global, args),
+        Command::Review(args) => review::run(global, args),
         Command::Audit(args) => audit::run(global, args),
         Command::State(args) => state::run(global, args),
         Command::Login(args) => login::run(global, args),

@@ -9,8 +9,10 @@ use super::GlobalArgs;
 use super::session::Session;
 use crate::atomic_file;
 use crate::exit::ExitStatus;
+use crate::model::time::{DateBound, parse_instant};
 use crate::plan::Plan;
 use crate::ui::OutputFormat;
+use crate::ui::diagnostics::UserError;
 use crate::ui::documents::{FORMAT_VERSION, PlanDocument, to_json};
 use crate::ui::tables::{plan_markdown, plan_table};
 
@@ -34,6 +36,15 @@ pub struct PlanArgs {
     /// Without this flag, a successful plan exits 0 whether or not there are changes.
     #[arg(long)]
     pub detailed_exitcode: bool,
+
+    /// Show the plan as it will be at WHEN (`YYYY-MM-DD` or RFC 3339): expiries,
+    /// contract ends, exceptions running out
+    #[arg(long, value_name = "WHEN")]
+    pub at: Option<String>,
+
+    /// Show what would change if the one client named moved to tier TIER
+    #[arg(long, value_name = "TIER", requires = "clients")]
+    pub tier: Option<String>,
 }
 
 /// Builds the JSON document of a plan.
@@ -75,10 +86,43 @@ pub(super) fn show(session: &Session, plan: &Plan, document: &PlanDocument) -> a
 }
 
 pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(global)?;
+    let mut session = Session::open(global)?;
+    let hypothetical = args.at.is_some() || args.tier.is_some();
+    if hypothetical && args.out.is_some() {
+        return Err(UserError::new("a plan made with `--at` or `--tier` shows a future that is not here yet: it cannot be saved for apply")
+            .hint("drop `--out`, or plan without `--at`/`--tier`")
+            .into());
+    }
+    if let Some(when) = &args.at {
+        session.now = parse_instant(when, DateBound::Start)
+            .map_err(|e| UserError::new(format!("`--at`: {e}")))?;
+    }
+    if let Some(tier) = &args.tier {
+        let [client] = args.clients.as_slice() else {
+            return Err(UserError::new("`--tier` takes exactly one client")
+                .hint("e.g. `onboard plan --tier premium acme`")
+                .into());
+        };
+        if !session.workspace.tiers().contains(tier.as_str()) {
+            let tiers: Vec<_> = session
+                .workspace
+                .tiers()
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect();
+            return Err(UserError::new(format!("unknown tier `{tier}`"))
+                .hint(format!("the bundle libraries define: {}", tiers.join(", ")))
+                .into());
+        }
+        session.select(std::slice::from_ref(client))?;
+        if let Some(c) = session.workspace.clients.get_mut(client) {
+            c.tier = tier.clone();
+        }
+    }
+    let session = session;
     let clients = session.select(&args.clients)?;
     let (ledger, ledger_fingerprint) = session.ledger()?;
-    let mut plan = session.plan(&clients, &ledger, &[]);
+    let mut plan = session.plan(&clients, &ledger, &[])?;
     for client in &clients {
         let dangling = crate::audit::writer::peek_dangling(&session.audit_dir(), &client.id)?;
         if !dangling.is_empty() {
@@ -105,7 +149,10 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             path.display()
         ));
     }
-    record(&session, &plan, &clients);
+    if !hypothetical {
+        record(&session, &plan, &clients);
+    }
+    super::access::warn_overdue(&session);
     Ok(if plan.has_unknown() {
         session
             .printer
@@ -134,6 +181,9 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
         }
         let _lock = session.lock("plan")?;
         let mut audit = session.audit_log("plan")?;
+        // Each client with something to report gets the plan in its own chain (drift
+        // found, denials, unknown tenants included); the workspace chain gets the run.
+        // A converged plan of many clients so touches one chain, not all of them.
         for client in clients {
             let mine = Plan {
                 changes: plan
@@ -144,6 +194,9 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
                     .collect(),
                 warnings: Vec::new(),
             };
+            if mine.changes.is_empty() {
+                continue;
+            }
             audit.append(
                 &client.id,
                 crate::audit::Entry {
@@ -154,6 +207,17 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
                 },
             )?;
         }
+        audit.append(
+            crate::audit::WORKSPACE_CHAIN,
+            crate::audit::Entry {
+                kind: Some(crate::audit::EntryKind::Plan),
+                detail: Some(serde_json::json!({
+                    "clients": clients.len(),
+                    "summary": plan.summary(),
+                })),
+                ..crate::audit::Entry::default()
+            },
+        )?;
         audit.finish(serde_json::json!({ "planned": plan.changes.len() }))?;
         Ok(true)
     })();

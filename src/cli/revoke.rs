@@ -41,6 +41,11 @@ pub struct RevokeArgs {
     /// Lift an earlier revocation of this scope instead (changes no tenant)
     #[arg(long)]
     pub lift: bool,
+
+    /// Revoke more of a tenant's grants than the policy's mass-revoke limit, once a
+    /// second person approved exactly these removals (`onboard approve`)
+    #[arg(long)]
+    pub allow_mass_revoke: bool,
 }
 
 pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitStatus> {
@@ -109,7 +114,7 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
         BlockScope::Client => session.select(std::slice::from_ref(&value))?,
         _ => session.select(&[])?,
     };
-    let full = session.plan(&clients, &ledger, std::slice::from_ref(&block));
+    let full = session.plan(&clients, &ledger, std::slice::from_ref(&block))?;
     let plan = Plan {
         changes: full
             .changes
@@ -135,6 +140,7 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
             WORKSPACE_CHAIN.to_string(),
             revocation_entry(scope, &value, "revoke"),
         )],
+        allow_mass_revoke: args.allow_mass_revoke,
     };
     execute_plan(&session, &lock, ledger, &plan, &run)
 }

@@ -43,7 +43,7 @@ pub struct Session {
 pub fn policy_denials(workspace: &Workspace, now: OffsetDateTime) -> Vec<crate::policy::Denial> {
     let mut denials = crate::policy::check_bundles(workspace);
     for client in workspace.clients.values() {
-        for grant in desired_access(workspace, client, now).0.grants {
+        for grant in desired_access(workspace, client, &[], now).0.grants {
             for denial in grant.denials {
                 if !denials.contains(&denial) {
                     denials.push(denial);
@@ -59,7 +59,7 @@ pub fn policy_denials(workspace: &Workspace, now: OffsetDateTime) -> Vec<crate::
 pub fn desired_problems(workspace: &Workspace, now: OffsetDateTime) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     for client in workspace.clients.values() {
-        for problem in desired_access(workspace, client, now).1 {
+        for problem in desired_access(workspace, client, &[], now).1 {
             if !problems.contains(&problem) {
                 problems.push(problem);
             }
@@ -162,6 +162,7 @@ impl Session {
         let configured = &self.workspace.settings.audit_key;
         match configured.split_once(':') {
             Some(("env", var)) => KeySource::Env(var.to_string()),
+            Some(("keyring", name)) => KeySource::Keyring(name.to_string()),
             Some((_, path)) => KeySource::File(self.root.join(path)),
             None => KeySource::File(self.root.join(configured)),
         }
@@ -212,13 +213,19 @@ impl Session {
 
     /// Works out the plan for `clients`: desired access, tenant reads, diff. `extra_blocks`
     /// are revocations being planned that are not in the ledger yet.
-    pub fn plan(&self, clients: &[&Client], ledger: &Ledger, extra_blocks: &[Block]) -> Plan {
+    pub fn plan(
+        &self,
+        clients: &[&Client],
+        ledger: &Ledger,
+        extra_blocks: &[Block],
+    ) -> anyhow::Result<Plan> {
+        let access_requests = self.state.read::<crate::state::Requests>()?.requests;
         let mut blocks = ledger.blocks.clone();
         blocks.extend_from_slice(extra_blocks);
         let mut accesses = Vec::new();
         let mut requests = Vec::new();
         for client in clients {
-            let (access, _) = desired_access(&self.workspace, client, self.now);
+            let (access, _) = desired_access(&self.workspace, client, &access_requests, self.now);
             for tenant in &client.tenants {
                 let mut entitlements: BTreeSet<_> = access
                     .managed
@@ -272,7 +279,7 @@ impl Session {
         plan.warnings
             .extend(orphan_warnings(&self.workspace, clients, ledger));
         plan.sort();
-        plan
+        Ok(plan)
     }
 }
 

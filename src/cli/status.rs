@@ -78,6 +78,7 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
             block.value
         ));
     }
+    super::access::warn_overdue(&session);
     let expired = grants
         .iter()
         .filter(|g| g.expires_at.is_some_and(|e| e <= session.now))

@@ -49,7 +49,7 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
     problems.extend(denials.iter().map(|d| {
         Diagnostic::new(
             d.cause.clone(),
-            format!("policy `{}` denies {}", d.rule, d.message),
+            format!("policy `{}`: {}", d.rule, d.message),
         )
         .hint(d.hint.clone())
     }));

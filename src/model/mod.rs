@@ -28,7 +28,9 @@ pub use identity::{
     AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus,
 };
 pub use policy::Policy;
-pub use record::{Block, BlockScope, GrantRecord, Holder};
+pub use record::{
+    AccessRequest, Block, BlockScope, GrantRecord, Holder, RequestKind, RequestStatus, ReviewItem,
+};
 pub use settings::{Settings, parse as settings_from_toml};
 pub use workspace::{SourceFile, SourceKind, Workspace};
 

@@ -91,3 +91,197 @@ impl Block {
         }
     }
 }
+
+/// What a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestKind {
+    /// Just-in-time access to a bundle's TTL grants (`onboard elevate`).
+    Elevation,
+    /// Emergency access to a bundle (`onboard break-glass`).
+    BreakGlass,
+    /// Permission to revoke more of a tenant's grants at once than policy allows.
+    MassRevoke,
+}
+
+impl RequestKind {
+    /// Returns the kind's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Elevation => "elevation",
+            RequestKind::BreakGlass => "break-glass",
+            RequestKind::MassRevoke => "mass-revoke",
+        }
+    }
+}
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestStatus {
+    /// Waiting for a second person.
+    Pending,
+    /// Approved (or needing no approval): granted from `granted_at` to `expires_at`.
+    Approved,
+    /// Refused by a person.
+    Denied,
+    /// Not decided in time.
+    Expired,
+    /// A mass-revoke approval that has been used.
+    Used,
+}
+
+impl RequestStatus {
+    /// Returns the status's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Approved => "approved",
+            RequestStatus::Denied => "denied",
+            RequestStatus::Expired => "expired",
+            RequestStatus::Used => "used",
+        }
+    }
+}
+
+/// A request for access (or for a mass revocation), kept in `state/requests.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRequest {
+    /// Unique id, e.g. `req-3f9a1c0d`.
+    pub id: String,
+    /// What it asks for.
+    pub kind: RequestKind,
+    /// Client id.
+    pub client: String,
+    /// Who would receive the access (elevation, break-glass).
+    #[serde(default)]
+    pub identity: Option<String>,
+    /// The bundle asked for (elevation, break-glass).
+    #[serde(default)]
+    pub bundle: Option<String>,
+    /// The ticket.
+    #[serde(default)]
+    pub ticket: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// How long the access lasts once granted, in seconds.
+    #[serde(default)]
+    pub ttl_seconds: Option<u64>,
+    /// The identity that asked.
+    pub requested_by: String,
+    /// The actor name it asked under.
+    pub requested_by_actor: String,
+    /// When it was asked.
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+    /// Where it stands.
+    pub status: RequestStatus,
+    /// Who decided (approved or denied) it.
+    #[serde(default)]
+    pub decided_by: Option<String>,
+    /// When it was decided.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub decided_at: Option<OffsetDateTime>,
+    /// Why it was denied.
+    #[serde(default)]
+    pub decision_reason: Option<String>,
+    /// When the access started (the approval, not the request).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub granted_at: Option<OffsetDateTime>,
+    /// When the access ends.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// For mass revocations: the fingerprint of the removals approved.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+    /// For mass revocations: what is to be removed, for the approver to read.
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+impl AccessRequest {
+    /// Returns a pending request with nothing but its id, kind, client, reason and who
+    /// asked when; the caller fills in the rest.
+    pub fn new(
+        id: String,
+        kind: RequestKind,
+        client: &str,
+        reason: &str,
+        requested_by: (&str, &str),
+        requested_at: OffsetDateTime,
+    ) -> Self {
+        AccessRequest {
+            id,
+            kind,
+            client: client.to_string(),
+            identity: None,
+            bundle: None,
+            ticket: None,
+            reason: reason.to_string(),
+            ttl_seconds: None,
+            requested_by: requested_by.0.to_string(),
+            requested_by_actor: requested_by.1.to_string(),
+            requested_at,
+            status: RequestStatus::Pending,
+            decided_by: None,
+            decided_at: None,
+            decision_reason: None,
+            granted_at: None,
+            expires_at: None,
+            fingerprint: None,
+            summary: None,
+        }
+    }
+
+    /// Returns the status at `now`: a pending request older than `expiry` has expired.
+    pub fn status_at(&self, now: OffsetDateTime, expiry: std::time::Duration) -> RequestStatus {
+        let limit = time::Duration::try_from(expiry).unwrap_or(time::Duration::MAX);
+        if self.status == RequestStatus::Pending && self.requested_at + limit <= now {
+            RequestStatus::Expired
+        } else {
+            self.status
+        }
+    }
+}
+
+/// A post-use review of a break-glass use or an exception, kept in `state/reviews.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewItem {
+    /// Unique id, e.g. `rev-1a2b3c4d`.
+    pub id: String,
+    /// `break-glass` or `exception`.
+    pub kind: String,
+    /// The request or exception id reviewed.
+    pub subject: String,
+    /// Client id.
+    pub client: String,
+    /// The identity that used the access: it may not close its own review.
+    pub identity: String,
+    /// What was used and why.
+    pub summary: String,
+    /// When the item was opened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub opened_at: OffsetDateTime,
+    /// When the review is due.
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_at: OffsetDateTime,
+    /// Who closed it.
+    #[serde(default)]
+    pub closed_by: Option<String>,
+    /// When it was closed.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    /// The reviewer's verdict.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// The reviewer's notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl ReviewItem {
+    /// Returns whether the review is open and past its due time at `now`.
+    pub fn overdue(&self, now: OffsetDateTime) -> bool {
+        self.closed_at.is_none() && self.due_at <= now
+    }
+}

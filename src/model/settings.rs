@@ -20,7 +20,8 @@ pub struct Settings {
     pub policy_file: String,
     /// Tenants worked on at once.
     pub parallelism: usize,
-    /// Where the audit signing key is kept (`file:PATH` or `env:VAR`), as written.
+    /// Where the audit signing key is kept (`keyring:NAME`, `file:PATH` or `env:VAR`),
+    /// as written.
     pub audit_key: String,
 }
 
@@ -92,6 +93,9 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         let valid = key
             .strip_prefix("file:")
             .is_some_and(|p| !p.trim().is_empty())
+            || key
+                .strip_prefix("keyring:")
+                .is_some_and(|n| !n.trim().is_empty() && !n.contains(char::is_whitespace))
             || key.strip_prefix("env:").is_some_and(|v| {
                 !v.is_empty()
                     && v.chars()
@@ -104,7 +108,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
                 .map_or(0, |i| i as u64 + 1);
             return Err(Diagnostic::new(
                 Origin::at(path, line, 1),
-                "the audit key source is not `file:PATH` or `env:VAR`",
+                "the audit key source is not `keyring:NAME`, `file:PATH` or `env:VAR`",
             )
             .field("audit.key")
             .hint("write e.g. `key = \"file:.onboard/audit.key\"`; never the key itself"));

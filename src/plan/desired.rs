@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
 use crate::model::{
-    AccountContext, BundleGrant, Client, Diagnostic, Entitlement, Identity, Origin, Tenant,
-    Workspace,
+    AccessRequest, AccountContext, BundleGrant, Client, Diagnostic, Entitlement, Identity, Origin,
+    RequestKind, RequestStatus, Tenant, Workspace,
 };
 use crate::policy::{self, Denial, Request, Via};
 
@@ -216,6 +216,7 @@ impl Collector<'_> {
 pub fn desired_access(
     workspace: &Workspace,
     client: &Client,
+    requests: &[AccessRequest],
     now: OffsetDateTime,
 ) -> (DesiredAccess, Vec<Diagnostic>) {
     let mut problems = Vec::new();
@@ -303,6 +304,64 @@ pub fn desired_access(
                     .insert(grant.entitlement.clone());
             }
             collector.want(client, identity, grant, contract_start, &want);
+        }
+    }
+    for request in requests
+        .iter()
+        .filter(|r| r.client == client.id && r.status == RequestStatus::Approved)
+    {
+        let (Some(identity), Some(bundle), Some(granted_at), Some(ttl)) = (
+            request
+                .identity
+                .as_ref()
+                .and_then(|i| workspace.identities.get(i)),
+            request
+                .bundle
+                .as_ref()
+                .and_then(|b| workspace.bundles.get(b)),
+            request.granted_at,
+            request.ttl_seconds,
+        ) else {
+            continue;
+        };
+        let asked = std::time::Duration::from_secs(ttl);
+        let break_glass = request.kind == RequestKind::BreakGlass;
+        if !matches!(
+            request.kind,
+            RequestKind::Elevation | RequestKind::BreakGlass
+        ) {
+            continue;
+        }
+        // Elevation gives the bundle's just-in-time grants; break-glass gives all of it.
+        for grant in bundle
+            .grants
+            .iter()
+            .filter(|g| break_glass || g.ttl.is_some())
+        {
+            let lasts = if break_glass {
+                asked
+            } else {
+                grant.ttl.map_or(asked, |t| t.min(asked))
+            };
+            let ends = granted_at + time::Duration::try_from(lasts).unwrap_or(time::Duration::MAX);
+            for tenant in client.tenants.iter().filter(|t| grant_lands_in(grant, t)) {
+                managed
+                    .entry(tenant.name.clone())
+                    .or_default()
+                    .insert(grant.entitlement.clone());
+            }
+            let want = Want {
+                expires_at: Some(contract_end.map_or(ends, |end| end.min(ends))),
+                source: format!("{}:{}", request.kind.as_str(), request.id),
+                origin: &bundle.origin,
+                ticket: request.ticket.clone(),
+                via: if break_glass {
+                    Via::BreakGlass(bundle, lasts)
+                } else {
+                    Via::Elevation(bundle, lasts)
+                },
+            };
+            collector.want(client, identity, grant, Some(granted_at), &want);
         }
     }
     problems.append(&mut collector.problems);

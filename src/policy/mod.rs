@@ -306,3 +306,77 @@ pub fn check_bundles(workspace: &Workspace) -> Vec<Denial> {
     }
     denials
 }
+
+/// A tenant where one run would revoke more than policy allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MassRevocation {
+    /// Client id.
+    pub client: String,
+    /// Tenant name.
+    pub tenant: String,
+    /// Grants the run would revoke there.
+    pub removals: usize,
+    /// Grants onboard manages there (recorded in the ledger).
+    pub managed: usize,
+}
+
+/// Returns the tenants where `changes` revoke more than `max_count` grants or more than
+/// `max_share` of the grants recorded there. Expiries do not count: access whose time has
+/// passed ends whatever its number.
+pub fn mass_revocations(
+    changes: &[crate::plan::Change],
+    ledger: &[crate::model::GrantRecord],
+    max_count: usize,
+    max_share: f64,
+) -> Vec<MassRevocation> {
+    use crate::plan::ChangeKind;
+    let mut per_tenant: std::collections::BTreeMap<(&str, &str), usize> =
+        std::collections::BTreeMap::new();
+    for change in changes.iter().filter(|c| {
+        matches!(c.kind, ChangeKind::Revoke | ChangeKind::Drift) && !c.tenant_already_done
+    }) {
+        *per_tenant
+            .entry((&change.client, &change.tenant))
+            .or_default() += 1;
+    }
+    per_tenant
+        .into_iter()
+        .filter_map(|((client, tenant), removals)| {
+            let managed = ledger
+                .iter()
+                .filter(|g| g.client == client && g.tenant == tenant)
+                .count()
+                .max(removals);
+            let share = removals as f64 / managed as f64;
+            (removals > max_count || share > max_share).then(|| MassRevocation {
+                client: client.to_string(),
+                tenant: tenant.to_string(),
+                removals,
+                managed,
+            })
+        })
+        .collect()
+}
+
+/// Returns a fingerprint of the removals in `changes`, so an approval covers exactly them.
+pub fn removals_fingerprint(changes: &[crate::plan::Change]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut keys: Vec<String> = changes
+        .iter()
+        .filter(|c| c.kind.removes())
+        .map(|c| {
+            format!(
+                "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                c.client,
+                c.tenant,
+                c.entitlement
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                c.account.as_deref().unwrap_or_default()
+            )
+        })
+        .collect();
+    keys.sort();
+    hex::encode(Sha256::digest(keys.join("\n").as_bytes()))
+}

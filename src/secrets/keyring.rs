@@ -70,7 +70,7 @@ fn map_error(error: KeyringError, name: &str, tenant: &str) -> SecretError {
 }
 
 /// Reads the secret stored under `name`.
-pub(super) fn read(name: &str, tenant: &str) -> Result<Secret, SecretError> {
+pub(crate) fn read(name: &str, tenant: &str) -> Result<Secret, SecretError> {
     let value = entry(name, tenant)?
         .get_password()
         .map_err(|e| map_error(e, name, tenant))?;

@@ -6,7 +6,7 @@
 //! the value, and the value is read only through [`Secret::expose`], at the call that
 //! sends it.
 
-mod keyring;
+pub mod keyring;
 
 use std::fmt;
 use std::io::ErrorKind;

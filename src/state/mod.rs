@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::atomic_file;
-use crate::model::{Block, GrantRecord};
+use crate::model::{AccessRequest, Block, GrantRecord, ReviewItem};
 
 pub use lock::{LockInfo, WorkspaceLock};
 
@@ -94,6 +94,48 @@ impl Ledger {
     }
 }
 
+/// Access requests (`state/requests.json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requests {
+    /// Format of the file.
+    pub format_version: u32,
+    /// Every request, oldest first.
+    pub requests: Vec<AccessRequest>,
+}
+
+/// Post-use reviews (`state/reviews.json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reviews {
+    /// Format of the file.
+    pub format_version: u32,
+    /// Every review item, oldest first.
+    pub reviews: Vec<ReviewItem>,
+}
+
+/// A JSON document kept in the state directory.
+pub trait StateDocument: Serialize + serde::de::DeserializeOwned + Default {
+    /// The file name.
+    const FILE: &'static str;
+    /// Sets the format version before saving.
+    fn stamp(&mut self);
+}
+
+impl StateDocument for Requests {
+    const FILE: &'static str = "requests.json";
+    fn stamp(&mut self) {
+        self.format_version = FORMAT_VERSION;
+    }
+}
+
+impl StateDocument for Reviews {
+    const FILE: &'static str = "reviews.json";
+    fn stamp(&mut self) {
+        self.format_version = FORMAT_VERSION;
+    }
+}
+
 /// The state directory of a workspace.
 #[derive(Debug, Clone)]
 pub struct StateDir {
@@ -162,6 +204,43 @@ impl StateDir {
         atomic_file::write(&self.ledger_path(), text.as_bytes()).map_err(|source| StateError::Io {
             action: "write",
             path: self.ledger_path(),
+            source,
+        })
+    }
+
+    /// Reads a state document; a missing one is empty.
+    pub fn read<T: StateDocument>(&self) -> Result<T, StateError> {
+        let path = self.dir.join(T::FILE);
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
+                path,
+                detail: e.to_string(),
+            }),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(T::default()),
+            Err(source) => Err(StateError::Io {
+                action: "read",
+                path,
+                source,
+            }),
+        }
+    }
+
+    /// Writes a state document atomically. Requires the workspace lock.
+    pub fn write<T: StateDocument>(
+        &self,
+        document: &mut T,
+        _lock: &WorkspaceLock,
+    ) -> Result<(), StateError> {
+        document.stamp();
+        let path = self.dir.join(T::FILE);
+        let mut text = serde_json::to_string_pretty(document).map_err(|e| StateError::Corrupt {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        text.push('\n');
+        atomic_file::write(&path, text.as_bytes()).map_err(|source| StateError::Io {
+            action: "write",
+            path,
             source,
         })
     }

@@ -35,7 +35,8 @@ fn until(at: Option<OffsetDateTime>) -> String {
     at.map_or_else(|| "-".into(), format_short)
 }
 
-fn new_table(headers: &[&str]) -> Table {
+/// Returns a table in onboard's style: a header underline, no borders.
+pub fn new_table(headers: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')))
@@ -45,7 +46,7 @@ fn new_table(headers: &[&str]) -> Table {
 }
 
 /// Renders a table without the padding comfy-table leaves at line ends.
-fn render(table: &Table) -> String {
+pub fn render(table: &Table) -> String {
     table
         .lines()
         .map(|l| l.trim_end().to_string())
@@ -112,8 +113,18 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
     let s = plan.summary();
     let _ = writeln!(
         out,
-        "**{}** to grant · **{}** to renew · **{}** to expire · **{}** to revoke · **{}** drift · **{}** unknown\n",
-        s.grant, s.renew, s.expire, s.revoke, s.drift, s.unknown
+        "**{}** to grant · **{}** to renew · **{}** to expire · **{}** to revoke · **{}** drift · **{}** unknown{}\n",
+        s.grant,
+        s.renew,
+        s.expire,
+        s.revoke,
+        s.drift,
+        s.unknown,
+        if s.denied > 0 {
+            format!(" · **{}** denied", s.denied)
+        } else {
+            String::new()
+        }
     );
     if plan.changes.is_empty() {
         let _ = writeln!(out, "No changes: the tenants match the workspace.");

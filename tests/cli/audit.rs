@@ -484,3 +484,52 @@ fn no_secret_appears_in_anything_the_run_wrote() {
     }
     assert!(files > 20);
 }
+
+/// `onboard audit init` creates the signing key in the OS keyring (a fresh kernel session
+/// keyring, `keyctl session -`), and later runs in that session sign with it.
+#[test]
+fn the_signing_key_can_live_in_the_os_keyring() {
+    let Some(keyctl) = crate::peers::find_peer(
+        onboard::env::ONBOARD_TEST_KEYCTL,
+        PathBuf::from("/usr/bin/keyctl"),
+        "keyctl (Debian package keyutils)",
+    ) else {
+        return;
+    };
+    let env = Env::example();
+    let settings = env.read("onboard.toml");
+    env.write(
+        "onboard.toml",
+        &format!("{settings}\n[audit]\nkey = \"keyring:onboard-audit-test\"\n"),
+    );
+    let script = r#"
+        "$0" -w "$1" audit init || exit 10
+        "$0" -w "$1" apply initech --yes -q >/dev/null || exit 11
+        "$0" -w "$1" audit verify || exit 12
+    "#;
+    let output = std::process::Command::new(keyctl)
+        .args(["session", "-", "sh", "-c", script])
+        .arg(env!("CARGO_BIN_EXE_onboard"))
+        .arg(&env.ws)
+        .current_dir(&env.root)
+        .env("ONBOARD_NOW", NOW)
+        .env("ONBOARD_ACTOR", "test:runner")
+        .env("NO_COLOR", "1")
+        .env_remove("ONBOARD_WORKSPACE")
+        .env_remove("ONBOARD_AUDIT_KEY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("in `keyring:onboard-audit-test`"), "{err}");
+    assert!(!env.exists(".onboard/audit.key"), "no key file was written");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("intact"));
+    // Outside that session the key is gone: a run that must sign refuses, naming the source.
+    let output = env.onboard(&["apply", "acme", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&env, &output).contains("keyring:onboard-audit-test"),
+        "{}",
+        stderr(&env, &output)
+    );
+}

@@ -11,6 +11,7 @@ mod fake_github;
 mod fake_graph;
 mod fake_okta;
 mod github;
+mod governance;
 mod graph;
 mod login;
 mod okta;

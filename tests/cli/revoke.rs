@@ -80,6 +80,12 @@ fn a_closed_ticket_ends_the_grants_tied_to_it() {
 fn an_ended_contract_removes_the_client_only() {
     let env = Env::example();
     env.apply();
+    // A client-wide revoke needs a second person (see governance.rs); a generous limit
+    // lets this test see the revocation itself.
+    env.write(
+        "policy.yaml",
+        "mass_revoke:\n  max_count: 1000\n  max_share: 1.0\n",
+    );
     env.onboard(&["revoke", "--client", "globex", "--yes", "-q"])
         .assert()
         .success();

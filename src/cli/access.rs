@@ -1,0 +1,156 @@
+//! What the access-request commands (elevate, break-glass, approve, deny, requests,
+//! review) share: who the actor is, ids, and granting an approved request at once.
+
+use super::apply::{Run, execute_plan};
+use super::session::Session;
+use crate::audit::{Entry, EntryKind};
+use crate::exit::ExitStatus;
+use crate::model::{AccessRequest, Identity, ReviewItem};
+use crate::plan::{ChangeKind, Plan};
+use crate::state::{Requests, Reviews, WorkspaceLock};
+use crate::ui::diagnostics::UserError;
+
+/// Returns the identity the actor is, or an error saying how to declare it.
+pub(super) fn actor_identity(session: &Session) -> anyhow::Result<&Identity> {
+    session.workspace.identity_of_actor(&session.actor).ok_or_else(|| {
+        UserError::new(format!("you act as `{}`, which is no identity of this workspace", session.actor))
+            .hint(format!(
+                "add `actors: [\"{}\"]` to your identity file (or set `ONBOARD_ACTOR` to your identity id): approvals compare identities",
+                session.actor
+            ))
+            .into()
+    })
+}
+
+/// Returns a new random id with a prefix (`req-3f9a1c0d`).
+pub(super) fn new_id(prefix: &str) -> String {
+    let mut bytes = [0u8; 4];
+    let _ = getrandom::fill(&mut bytes);
+    format!("{prefix}-{}", hex::encode(bytes))
+}
+
+/// Returns the audit entry describing a request.
+pub(super) fn request_entry(kind: EntryKind, request: &AccessRequest, result: &str) -> Entry {
+    Entry {
+        kind: Some(kind),
+        client: Some(request.client.clone()),
+        identity: request.identity.clone(),
+        ticket: request.ticket.clone(),
+        reason: Some(request.reason.clone()),
+        sources: request
+            .bundle
+            .iter()
+            .map(|b| format!("bundle:{b}"))
+            .collect(),
+        expires_at: request.expires_at.map(crate::model::time::format_instant),
+        result: Some(result.to_string()),
+        detail: Some(serde_json::json!({
+            "request": request.id,
+            "request_kind": request.kind.as_str(),
+            "requested_by": request.requested_by,
+            "decided_by": request.decided_by,
+            "flagged": request.kind == crate::model::RequestKind::BreakGlass,
+        })),
+        ..Entry::default()
+    }
+}
+
+/// Finds a request by id.
+pub(super) fn find<'a>(
+    requests: &'a mut Requests,
+    id: &str,
+) -> anyhow::Result<&'a mut AccessRequest> {
+    let known: Vec<String> = requests
+        .requests
+        .iter()
+        .rev()
+        .take(5)
+        .map(|r| format!("`{}`", r.id))
+        .collect();
+    requests
+        .requests
+        .iter_mut()
+        .find(|r| r.id == id)
+        .ok_or_else(|| {
+            UserError::new(format!("there is no request `{id}`"))
+                .hint(if known.is_empty() {
+                    "there are no requests; `onboard requests` lists them".to_string()
+                } else {
+                    format!(
+                        "`onboard requests` lists them; the latest: {}",
+                        known.join(", ")
+                    )
+                })
+                .into()
+        })
+}
+
+/// Applies the grants of an approved request at once, writing `preface` to the audit
+/// log first.
+pub(super) fn grant_now(
+    session: &Session,
+    lock: &WorkspaceLock,
+    request: &AccessRequest,
+    command: &'static str,
+    preface: Entry,
+) -> anyhow::Result<ExitStatus> {
+    let (ledger, _) = session.ledger()?;
+    let clients = session.select(std::slice::from_ref(&request.client))?;
+    let full = session.plan(&clients, &ledger, &[])?;
+    let source = format!("{}:{}", request.kind.as_str(), request.id);
+    let plan = Plan {
+        changes: full
+            .changes
+            .into_iter()
+            .filter(|c| c.kind == ChangeKind::Unknown || c.sources.contains(&source))
+            .collect(),
+        warnings: Vec::new(),
+    };
+    let run = Run {
+        command,
+        yes: true,
+        prune: false,
+        preface: vec![(request.client.clone(), preface)],
+        allow_mass_revoke: false,
+    };
+    execute_plan(session, lock, ledger, &plan, &run)
+}
+
+/// Opens a review item unless one is open for the same subject already.
+pub(super) fn open_review(
+    session: &Session,
+    lock: &WorkspaceLock,
+    item: ReviewItem,
+) -> anyhow::Result<Option<String>> {
+    let mut reviews: Reviews = session.state.read()?;
+    if reviews
+        .reviews
+        .iter()
+        .any(|r| r.subject == item.subject && r.closed_at.is_none())
+    {
+        return Ok(None);
+    }
+    let id = item.id.clone();
+    reviews.reviews.push(item);
+    session.state.write(&mut reviews, lock)?;
+    Ok(Some(id))
+}
+
+/// Warns about reviews past their due time.
+pub(super) fn warn_overdue(session: &Session) {
+    let Ok(reviews) = session.state.read::<Reviews>() else {
+        return;
+    };
+    for review in reviews.reviews.iter().filter(|r| r.overdue(session.now)) {
+        session.printer.warn(&format!(
+            "review `{}` of {} `{}` by `{}` in `{}` is overdue since {}: close it with `onboard review close {} --outcome … --notes …`",
+            review.id,
+            review.kind,
+            review.subject,
+            review.identity,
+            review.client,
+            crate::model::time::format_short(review.due_at),
+            review.id
+        ));
+    }
+}

@@ -1,0 +1,144 @@
+//! `onboard approve`: a second person approves a pending request (four-eyes).
+
+use clap::Args;
+
+use super::GlobalArgs;
+use super::access::{actor_identity, find, grant_now, request_entry};
+use super::elevate::refuse;
+use super::session::Session;
+use crate::audit::{Entry, EntryKind};
+use crate::exit::ExitStatus;
+use crate::model::{RequestKind, RequestStatus};
+use crate::policy::{self, Denial, Request, Via};
+use crate::state::Requests;
+use crate::ui::diagnostics::UserError;
+
+/// Approve a pending request as a second person
+///
+/// The approver must be another identity than the one who asked and the one who would
+/// receive the access (identities are compared, not OS user names; see `actors:` in the
+/// identity files). An approved elevation is granted at once; its TTL runs from now.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The request id (see `onboard requests`)
+    pub request: String,
+}
+
+pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<ExitStatus> {
+    let session = Session::open(global)?;
+    let lock = session.lock("approve")?;
+    let approver = actor_identity(&session)?;
+    let mut requests: Requests = session.state.read()?;
+    let expiry = session.workspace.policy.request_expiry;
+    let request = find(&mut requests, &args.request)?;
+    match request.status_at(session.now, expiry) {
+        RequestStatus::Pending => {}
+        RequestStatus::Expired => {
+            request.status = RequestStatus::Expired;
+            let id = request.id.clone();
+            session.state.write(&mut requests, &lock)?;
+            return Err(
+                UserError::new(format!("request `{id}` expired before it was approved"))
+                    .hint("ask for it again")
+                    .into(),
+            );
+        }
+        other => {
+            return Err(UserError::new(format!(
+                "request `{}` is {}, not pending",
+                request.id,
+                other.as_str()
+            ))
+            .into());
+        }
+    }
+    let client_id = request.client.clone();
+    let own = [Some(&request.requested_by), request.identity.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|i| *i == approver.id);
+    if own {
+        let client = session.select(std::slice::from_ref(&client_id))?[0];
+        let denial = Denial {
+            rule: "four-eyes",
+            message: format!(
+                "`{}` cannot approve request `{}`: they asked for it or would receive it",
+                approver.id, request.id
+            ),
+            cause: approver.origin.clone(),
+            hint: "another person approves it with `onboard approve`".into(),
+        };
+        return refuse(
+            &session,
+            "approve",
+            client,
+            approver,
+            &[(request.bundle.clone().unwrap_or_default(), denial)],
+        );
+    }
+    if request.kind != RequestKind::MassRevoke {
+        // The workspace may have changed since the request: check the policy again.
+        let client = session.select(std::slice::from_ref(&client_id))?[0];
+        let identity = request
+            .identity
+            .as_ref()
+            .and_then(|i| session.workspace.identities.get(i));
+        let bundle = request
+            .bundle
+            .as_ref()
+            .and_then(|b| session.workspace.bundles.get(b));
+        let (Some(identity), Some(bundle)) = (identity, bundle) else {
+            return Err(UserError::new(format!(
+                "request `{}` names an identity or bundle the workspace no longer has",
+                request.id
+            ))
+            .into());
+        };
+        let ttl = std::time::Duration::from_secs(request.ttl_seconds.unwrap_or(0));
+        let mut denials = Vec::new();
+        for grant in bundle.grants.iter().filter(|g| g.ttl.is_some()) {
+            let lasts = grant.ttl.map_or(ttl, |t| t.min(ttl));
+            let check = Request {
+                client,
+                identity,
+                grant,
+                via: Via::Elevation(bundle, lasts),
+                now: session.now,
+            };
+            denials.extend(
+                policy::evaluate(&session.workspace, &check)
+                    .into_iter()
+                    .map(|d| (grant.entitlement.to_string(), d)),
+            );
+        }
+        if !denials.is_empty() {
+            return refuse(&session, "approve", client, identity, &denials);
+        }
+    }
+    request.status = RequestStatus::Approved;
+    request.decided_by = Some(approver.id.clone());
+    request.decided_at = Some(session.now);
+    if request.kind != RequestKind::MassRevoke {
+        // The access lasts its TTL from now, not from when it was asked for.
+        request.granted_at = Some(session.now);
+        request.expires_at =
+            Some(session.now + time::Duration::seconds(request.ttl_seconds.unwrap_or(0) as i64));
+    }
+    let request = request.clone();
+    session.state.write(&mut requests, &lock)?;
+    let entry: Entry = request_entry(EntryKind::Approval, &request, "approved");
+    if request.kind == RequestKind::MassRevoke {
+        let mut audit = session.audit_log("approve")?;
+        audit.append(&request.client, entry)?;
+        audit.finish(serde_json::json!({ "approved": request.id }))?;
+        session.printer.data(&format!(
+            "Approved {}: rerun the revocation with `--allow-mass-revoke` to carry it out.",
+            request.id
+        ))?;
+        return Ok(ExitStatus::Success);
+    }
+    session
+        .printer
+        .status(&format!("Approved {}; granting it now.", request.id));
+    grant_now(&session, &lock, &request, "approve", entry)
+}

@@ -1,0 +1,155 @@
+//! `onboard break-glass`: emergency access, no approval, a mandatory reason, a short TTL,
+//! a flagged audit entry, a notification hook and a post-use review.
+
+use clap::Args;
+
+use super::GlobalArgs;
+use super::access::{actor_identity, grant_now, new_id, open_review, request_entry};
+use super::elevate::{refuse, resolve};
+use super::session::Session;
+use crate::audit::EntryKind;
+use crate::exit::ExitStatus;
+use crate::model::time::{format_duration, format_instant};
+use crate::model::{AccessRequest, RequestKind, RequestStatus, ReviewItem};
+use crate::policy::{self, Request, Via};
+use crate::state::Requests;
+use crate::ui::diagnostics::UserError;
+
+/// Take emergency access to a bundle, without approval
+///
+/// Grants every grant of the bundle at once for the policy's short break-glass TTL. A
+/// reason is mandatory; the use is flagged in the audit log, the configured notification
+/// hook (`break_glass.notify` in `policy.yaml`) is given the event as JSON, and a review
+/// item is opened that someone else must close (`onboard review`).
+#[derive(Debug, Args)]
+pub struct BreakGlassArgs {
+    /// The client
+    #[arg(long, value_name = "ID")]
+    pub client: String,
+    /// The bundle
+    #[arg(long, value_name = "ID")]
+    pub bundle: String,
+    /// Why (mandatory)
+    #[arg(long)]
+    pub reason: String,
+    /// The ticket, when there is one
+    #[arg(long, value_name = "TICKET")]
+    pub ticket: Option<String>,
+    /// Who receives the access (default: you)
+    #[arg(long, value_name = "ID")]
+    pub identity: Option<String>,
+}
+
+pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<ExitStatus> {
+    let session = Session::open(global)?;
+    let lock = session.lock("break-glass")?;
+    let requester = actor_identity(&session)?;
+    if args.reason.trim().len() < 5 {
+        return Err(UserError::new("break-glass needs a reason")
+            .hint("say what is broken and why normal access will not do")
+            .into());
+    }
+    let (client, identity, bundle) = resolve(
+        &session,
+        &args.client,
+        args.identity.as_deref().unwrap_or(&requester.id),
+        &args.bundle,
+    )?;
+    let policy = &session.workspace.policy;
+    let ttl = policy.break_glass_ttl.value;
+    let mut denials = Vec::new();
+    for grant in &bundle.grants {
+        let request = Request {
+            client,
+            identity,
+            grant,
+            via: Via::BreakGlass(bundle, ttl),
+            now: session.now,
+        };
+        denials.extend(
+            policy::evaluate(&session.workspace, &request)
+                .into_iter()
+                .map(|d| (grant.entitlement.to_string(), d)),
+        );
+    }
+    if !denials.is_empty() {
+        return refuse(&session, "break-glass", client, identity, &denials);
+    }
+    let now = session.now;
+    let expires_at = now + time::Duration::try_from(ttl).unwrap_or(time::Duration::MAX);
+    let mut request = AccessRequest::new(
+        new_id("bg"),
+        RequestKind::BreakGlass,
+        &client.id,
+        &args.reason,
+        (&requester.id, &session.actor),
+        now,
+    );
+    request.identity = Some(identity.id.clone());
+    request.bundle = Some(bundle.id.clone());
+    request.ticket = args.ticket.clone();
+    request.ttl_seconds = Some(ttl.as_secs());
+    request.status = RequestStatus::Approved;
+    request.decided_at = Some(now);
+    request.granted_at = Some(now);
+    request.expires_at = Some(expires_at);
+    let mut requests: Requests = session.state.read()?;
+    requests.requests.push(request.clone());
+    session.state.write(&mut requests, &lock)?;
+    let review = ReviewItem {
+        id: new_id("rev"),
+        kind: "break-glass".into(),
+        subject: request.id.clone(),
+        client: client.id.clone(),
+        identity: identity.id.clone(),
+        summary: format!(
+            "break-glass to `{}` for {}: {}",
+            bundle.id,
+            format_duration(ttl),
+            args.reason
+        ),
+        opened_at: now,
+        due_at: now + time::Duration::try_from(policy.review_within).unwrap_or(time::Duration::MAX),
+        closed_by: None,
+        closed_at: None,
+        outcome: None,
+        notes: None,
+    };
+    let review_id = open_review(&session, &lock, review)?;
+    let event = serde_json::json!({
+        "event": "break-glass",
+        "request": request.id,
+        "client": client.id,
+        "identity": identity.id,
+        "bundle": bundle.id,
+        "reason": args.reason,
+        "ticket": args.ticket,
+        "actor": session.actor,
+        "granted_at": format_instant(now),
+        "expires_at": format_instant(expires_at),
+        "review": review_id,
+    });
+    let failures = crate::notify::notify(&policy.notify, &event);
+    for failure in &failures {
+        session
+            .printer
+            .warn(&format!("{failure}: the access is granted anyway"));
+    }
+    let mut entry = request_entry(EntryKind::BreakGlass, &request, "granted");
+    if let Some(detail) = entry.detail.as_mut() {
+        detail["review"] = serde_json::json!(review_id);
+        detail["notified"] =
+            serde_json::json!(policy.notify.command.is_some() || policy.notify.webhook.is_some());
+        detail["notify_failures"] = serde_json::json!(failures);
+    }
+    session.printer.status(&format!(
+        "BREAK-GLASS: granting `{}` to `{}` in `{}` for {} (request {}); review {} is open.",
+        bundle.id,
+        identity.id,
+        client.id,
+        format_duration(ttl),
+        request.id,
+        review_id.as_deref().unwrap_or("-")
+    ));
+    grant_now(&session, &lock, &request, "break-glass", entry)
+}

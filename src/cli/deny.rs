@@ -1,0 +1,56 @@
+//! `onboard deny`: refuse (or, for its requester, withdraw) a pending request.
+
+use clap::Args;
+
+use super::GlobalArgs;
+use super::access::{actor_identity, find, request_entry};
+use super::session::Session;
+use crate::audit::EntryKind;
+use crate::exit::ExitStatus;
+use crate::model::RequestStatus;
+use crate::state::Requests;
+use crate::ui::diagnostics::UserError;
+
+/// Refuse a pending request
+#[derive(Debug, Args)]
+pub struct DenyArgs {
+    /// The request id (see `onboard requests`)
+    pub request: String,
+    /// Why
+    #[arg(long)]
+    pub reason: String,
+}
+
+pub(super) fn run(global: &GlobalArgs, args: DenyArgs) -> anyhow::Result<ExitStatus> {
+    let session = Session::open(global)?;
+    let lock = session.lock("deny")?;
+    let who = actor_identity(&session)?;
+    if args.reason.trim().is_empty() {
+        return Err(UserError::new("a denial needs a reason").into());
+    }
+    let mut requests: Requests = session.state.read()?;
+    let expiry = session.workspace.policy.request_expiry;
+    let request = find(&mut requests, &args.request)?;
+    let status = request.status_at(session.now, expiry);
+    if status != RequestStatus::Pending {
+        return Err(UserError::new(format!(
+            "request `{}` is {}, not pending",
+            request.id,
+            status.as_str()
+        ))
+        .into());
+    }
+    request.status = RequestStatus::Denied;
+    request.decided_by = Some(who.id.clone());
+    request.decided_at = Some(session.now);
+    request.decision_reason = Some(args.reason.clone());
+    let request = request.clone();
+    session.state.write(&mut requests, &lock)?;
+    let mut entry = request_entry(EntryKind::Approval, &request, "denied");
+    entry.error = Some(args.reason.clone());
+    let mut audit = session.audit_log("deny")?;
+    audit.append(&request.client, entry)?;
+    audit.finish(serde_json::json!({ "denied": request.id }))?;
+    session.printer.status(&format!("Denied {}.", request.id));
+    Ok(ExitStatus::Success)
+}
