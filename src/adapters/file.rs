@@ -223,6 +223,7 @@ impl Adapter for FileTenant {
                     .map(|m| Holder {
                         account: m.account.clone(),
                         expires_at: m.expires_at,
+                        pending: false,
                     })
                     .collect()
             })

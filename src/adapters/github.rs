@@ -11,8 +11,12 @@
 //!
 //! Both PUTs add or change a role, so "already held" is read first and sends nothing.
 //! A user who is not yet in the organisation gets an invitation: the membership's
-//! `state` is `pending` until they accept, and listings show only active members, so
-//! the grant is reported as changed and the plan offers it again until it is accepted.
+//! `state` is `pending` until they accept. Member listings show only active members, so
+//! `list` also reads the pending invitations (`GET /orgs/{org}/invitations`, or the
+//! team's) and reports their logins as pending holders: the plan shows "invitation
+//! pending" instead of offering the grant again, and a revoke (`DELETE` of the
+//! membership) cancels the invitation. The invitation listings are not in the trimmed
+//! GitHub description the tests validate against (see the tests).
 //!
 //! Rate limits: GitHub answers 403 or 429. The HTTP layer retries a 403 that carries
 //! `retry-after` or `x-ratelimit-remaining: 0` (never taking it for a refusal), waits
@@ -296,6 +300,61 @@ impl GithubTenant {
         }
     }
 
+    /// Returns the logins with a pending invitation to an entitlement: the
+    /// organisation's (`GET /orgs/{org}/invitations`, whose `role` is `admin` or
+    /// `direct_member`) or the team's (`GET /orgs/{org}/teams/{slug}/invitations`, which
+    /// does not say the team role, so a maintainer's is read from the pending team
+    /// membership). Invitations sent to an email address have no login and are left out.
+    fn invited(
+        &mut self,
+        entitlement: &Entitlement,
+        role: &str,
+        operation: &str,
+    ) -> Result<Vec<String>, AdapterError> {
+        let org = self.org.clone();
+        let segments: Vec<&str> = match entitlement.kind {
+            EntitlementKind::Org => vec!["orgs", &org, "invitations"],
+            _ => vec!["orgs", &org, "teams", &entitlement.name, "invitations"],
+        };
+        let url = self.url(&segments, &[("per_page", PAGE_SIZE)]);
+        let items = match self.collect(operation, url) {
+            Ok(items) => items,
+            Err(error)
+                if error.kind == FailureKind::NotFound
+                    && entitlement.kind != EntitlementKind::Org =>
+            {
+                return Ok(Vec::new());
+            }
+            Err(error) => return Err(error),
+        };
+        let mut logins = Vec::new();
+        for item in &items {
+            let Some(login) = item.get("login").and_then(Value::as_str) else {
+                continue;
+            };
+            let wanted = match entitlement.kind {
+                EntitlementKind::Org => {
+                    role != "admin" || item.get("role").and_then(Value::as_str) == Some("admin")
+                }
+                EntitlementKind::TeamMaintainer => {
+                    let segments: Vec<String> = self
+                        .segments(entitlement, login)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect();
+                    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+                    self.membership(operation, &segments)?
+                        .is_some_and(|(held, _)| held == "maintainer")
+                }
+                _ => true,
+            };
+            if wanted {
+                logins.push(login.to_string());
+            }
+        }
+        Ok(logins)
+    }
+
     fn grant_or_revoke(
         &mut self,
         principal: &Principal,
@@ -409,13 +468,23 @@ impl Adapter for GithubTenant {
             }
             Err(error) => return Err(error),
         };
-        Ok(Self::logins(&items)
+        let mut holders: Vec<Holder> = Self::logins(&items)
             .into_iter()
-            .map(|account| Holder {
-                account,
-                expires_at: None,
-            })
-            .collect())
+            .map(|account| Holder::active(account, None))
+            .collect();
+        for account in self.invited(entitlement, role, &operation)? {
+            if !holders
+                .iter()
+                .any(|h| h.account.eq_ignore_ascii_case(&account))
+            {
+                holders.push(Holder {
+                    account,
+                    expires_at: None,
+                    pending: true,
+                });
+            }
+        }
+        Ok(holders)
     }
 
     fn grant(

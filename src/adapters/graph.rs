@@ -875,6 +875,7 @@ impl Adapter for GraphTenant {
                     .map(|account| Holder {
                         account,
                         expires_at: None,
+                        pending: false,
                     })
                     .collect())
             }
@@ -889,6 +890,7 @@ impl Adapter for GraphTenant {
                         Some(Holder {
                             account: self.user_names.get(&a.principal_id)?.clone(),
                             expires_at: a.ends_at,
+                            pending: false,
                         })
                     })
                     .collect())

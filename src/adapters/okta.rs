@@ -493,6 +493,7 @@ impl Adapter for OktaTenant {
                 holders.push(Holder {
                     account,
                     expires_at: None,
+                    pending: false,
                 });
             }
         }

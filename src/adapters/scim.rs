@@ -688,6 +688,7 @@ impl Adapter for ScimTenant {
             .map(|account| Holder {
                 account,
                 expires_at: None,
+                pending: false,
             })
             .collect())
     }

@@ -14,6 +14,22 @@ pub struct Holder {
     /// Native expiry the tenant enforces, if any.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    /// The grant was sent but the holder has not taken it up yet (a GitHub invitation
+    /// not yet accepted): it is neither granted again nor counted as drift, and revoking
+    /// it cancels it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
+}
+
+impl Holder {
+    /// Returns a holder that holds the entitlement now (not pending).
+    pub fn active(account: impl Into<String>, expires_at: Option<OffsetDateTime>) -> Self {
+        Holder {
+            account: account.into(),
+            expires_at,
+            pending: false,
+        }
+    }
 }
 
 /// A grant onboard made, as recorded in the ledger.

@@ -159,7 +159,14 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
         change.origin = Some(grant.origin.to_string());
         change.ticket = grant.ticket.clone();
         match (recorded, holder) {
-            (Some(record), Some(_)) if record.account.eq_ignore_ascii_case(&grant.account) => {
+            (Some(record), Some(holder)) if record.account.eq_ignore_ascii_case(&grant.account) => {
+                if holder.pending {
+                    warnings.push(pending_warning(
+                        input,
+                        &grant.key.entitlement,
+                        &holder.account,
+                    ));
+                }
                 let later = match (record.expires_at, grant.expires_at) {
                     (Some(old), Some(new)) => new > old,
                     (Some(_), None) => true,
@@ -196,7 +203,9 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
                     changes.push(old);
                 }
                 change.tenant_already_done = holder.is_some();
-                change.reason = if holder.is_some() {
+                change.reason = if holder.is_some_and(|h| h.pending) {
+                    "invitation pending (sent, not yet accepted): recording it".into()
+                } else if holder.is_some() {
                     "already held in the tenant: recording it".into()
                 } else {
                     format!("wanted by {}", grant.sources.join(", "))
@@ -240,9 +249,14 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
         change.expires_at = record.expires_at.or(ended_grant);
         change.sources = record.sources.clone();
         change.ticket = record.ticket.clone();
-        change.tenant_already_done = holds(&record.entitlement, &record.account).is_none();
+        let holder = holds(&record.entitlement, &record.account);
+        change.tenant_already_done = holder.is_none();
         if change.tenant_already_done {
             change.reason.push_str(" (already gone from the tenant)");
+        } else if holder.is_some_and(|h| h.pending) {
+            change
+                .reason
+                .push_str(" (invitation pending: cancelling it)");
         }
         changes.push(change);
     }
@@ -264,6 +278,14 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
             if known || recorded_under_account || wanted_under_account {
                 continue;
             }
+            if holder.pending {
+                // Not access yet: nothing to prune, but worth knowing about.
+                warnings.push(format!(
+                    "`{}` in `{}/{}`: `{}` has an invitation pending that onboard did not send and the workspace does not want; cancel it in the tenant if it is not expected",
+                    entitlement, input.client, input.tenant, holder.account
+                ));
+                continue;
+            }
             let mut change = base(
                 ChangeKind::Drift,
                 "held outside onboard and not wanted (removed only with `--prune`)".into(),
@@ -276,6 +298,14 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
         }
     }
     (changes, warnings)
+}
+
+/// Returns the warning for a recorded grant whose invitation is not yet accepted.
+fn pending_warning(input: &DiffInput<'_>, entitlement: &Entitlement, account: &str) -> String {
+    format!(
+        "`{entitlement}` for `{account}` in `{}/{}`: invitation pending (sent, not yet accepted); it is not sent again",
+        input.client, input.tenant
+    )
 }
 
 #[cfg(test)]

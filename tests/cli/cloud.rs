@@ -172,7 +172,16 @@ impl Fixture {
         let (graph, okta, github) = vendors().unwrap();
         graph.assert_conformant(&self.graph_token, &[]);
         okta.assert_conformant(&self.okta_token, &["/api/v1/iam/assignees/users"]);
-        github.assert_conformant(&self.github_token, &[]);
+        // The invitation listings are not in the trimmed GitHub description.
+        let invitations: Vec<String> = std::iter::once("/orgs/acme-corp/invitations?".to_string())
+            .chain(
+                TEAMS
+                    .iter()
+                    .map(|t| format!("/orgs/acme-corp/teams/{t}/invitations?")),
+            )
+            .collect();
+        let invitations: Vec<&str> = invitations.iter().map(String::as_str).collect();
+        github.assert_conformant(&self.github_token, &invitations);
     }
 }
 
@@ -197,8 +206,16 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
             accounts.insert((change.tenant.clone(), account.clone()));
         }
     }
+    // One GitHub user is outside the organisation: the grants invite them, and the
+    // invitations stay pending (shown as such, never sent again).
+    let invitee = accounts
+        .iter()
+        .find(|(t, a)| t == "github" && !a.starts_with("alice"))
+        .map(|(_, a)| a.clone())
+        .expect("a second GitHub account");
     for (tenant, account) in &accounts {
         match tenant.as_str() {
+            "github" if *account == invitee => f.github.add_users(&[account]),
             "entra" => {
                 f.graph.add_user(account);
             }
@@ -251,9 +268,18 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
     let pim_end = holders[0].1.expect("a PIM assignment with an end");
     assert_eq!(pim_end.year(), 2027);
 
-    // Converged: the plan is empty and a second apply sends nothing.
+    // Converged: the plan is empty and a second apply sends nothing; the invitations
+    // are shown as pending.
     let again = f.plan(NOW);
     assert!(again.changes.is_empty(), "{:?}", again.changes);
+    assert!(
+        again
+            .warnings
+            .iter()
+            .any(|w| w.contains(&format!("`{invitee}`")) && w.contains("invitation pending")),
+        "{:?}",
+        again.warnings
+    );
     let before = f.writes();
     let output = f
         .onboard_at(NOW, &["apply", "acme", "--yes"])

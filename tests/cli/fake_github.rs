@@ -38,11 +38,18 @@ fn orgs() -> &'static Orgs {
     ORGS.get_or_init(Orgs::default)
 }
 
+/// Routes the trimmed GitHub description lacks: the organisation's and a team's pending
+/// invitations (`GET /orgs/{org}/invitations`, `GET /orgs/{org}/teams/{slug}/invitations`),
+/// which go straight to the fake.
+fn outside(method: &str, path: &str) -> bool {
+    method == "GET" && path.ends_with("/invitations")
+}
+
 /// Returns the shared fake GitHub behind Prism, or `None` when Prism is not installed.
 pub fn vendor() -> Option<&'static Vendor> {
     static VENDOR: OnceLock<Option<Vendor>> = OnceLock::new();
     VENDOR
-        .get_or_init(|| Vendor::start("github.yaml", Arc::new(handle), |_, _| false))
+        .get_or_init(|| Vendor::start("github.yaml", Arc::new(handle), outside))
         .as_ref()
 }
 
@@ -229,6 +236,27 @@ fn page(request: &Request, org: &Org, logins: Vec<String>) -> Reply {
     reply
 }
 
+/// Answers a list of organisation invitations (`login`, org `role`) in GitHub's shape.
+fn invitations(items: &[(String, String)]) -> Reply {
+    let body: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (login, role))| {
+            json!({
+                "id": i + 1, "node_id": format!("OI_{}", i + 1), "login": login,
+                "email": null,
+                "role": if role == "admin" { "admin" } else { "direct_member" },
+                "created_at": "2026-11-20T00:00:00Z", "failed_at": null, "failed_reason": null,
+                "inviter": simple_user("owner-1", 1),
+                "team_count": 0,
+                "invitation_teams_url": format!("{API}/organizations/1/invitations/{}/teams", i + 1),
+                "invitation_source": "member"
+            })
+        })
+        .collect();
+    Reply::json(200, &Value::Array(body))
+}
+
 fn handle(request: &Request) -> Reply {
     let Some(token) = request.credential().map(str::to_string) else {
         return error(401, "Requires authentication");
@@ -269,6 +297,26 @@ fn route(org: &mut Org, request: &Request) -> Reply {
             None => error(404, "Not Found"),
         },
         (_, ["orgs", o, ..]) if *o != name => error(404, "Not Found"),
+        ("GET", ["orgs", _, "invitations"]) => {
+            let items: Vec<(String, String)> = org
+                .members
+                .iter()
+                .filter(|(_, (_, s))| s == "pending")
+                .map(|(l, (r, _))| (l.clone(), r.clone()))
+                .collect();
+            invitations(&items)
+        }
+        ("GET", ["orgs", _, "teams", slug, "invitations"]) => {
+            let Some(team) = org.teams.get(*slug) else {
+                return error(404, "Not Found");
+            };
+            let items: Vec<(String, String)> = team
+                .iter()
+                .filter(|(_, (_, s))| s == "pending")
+                .map(|(l, _)| (l.clone(), "member".to_string()))
+                .collect();
+            invitations(&items)
+        }
         ("GET", ["orgs", _, "members"]) => {
             let role = request.query("role").unwrap_or("all");
             let logins = org

@@ -65,7 +65,8 @@ fn github_org_and_team_memberships_through_prism() {
             .contains(&"alice-nw member active".to_string())
     );
 
-    // A user outside the organisation gets an invitation: pending, not listed.
+    // A user outside the organisation gets an invitation: listed as a pending holder
+    // (read from the invitations, which the trimmed description lacks), not as a member.
     let newcomer = adapter.resolve("newcomer").unwrap().unwrap();
     assert_eq!(
         adapter.grant(&newcomer, &member, None).unwrap(),
@@ -75,7 +76,21 @@ fn github_org_and_team_memberships_through_prism() {
         org.memberships()
             .contains(&"newcomer member pending".to_string())
     );
-    assert!(!logins(&adapter.list(&member).unwrap()).contains(&"newcomer".to_string()));
+    let listed = adapter.list(&member).unwrap();
+    let pending: Vec<&str> = listed
+        .iter()
+        .filter(|h| h.pending)
+        .map(|h| h.account.as_str())
+        .collect();
+    assert_eq!(pending, ["newcomer"]);
+    assert_eq!(listed.len(), 5);
+    // A member invitation is not an admin one.
+    assert!(adapter.list(&admin).unwrap().iter().all(|h| !h.pending));
+    // Granting again sends nothing: the invitation stands.
+    assert_eq!(
+        adapter.grant(&newcomer, &member, None).unwrap(),
+        Outcome::NoChange
+    );
     // Revoking cancels the invitation.
     assert_eq!(
         adapter.revoke(&newcomer, &member).unwrap(),
@@ -102,6 +117,21 @@ fn github_org_and_team_memberships_through_prism() {
     assert_eq!(org.team("msp-helpdesk"), ["bob-nw member active"]);
     assert_eq!(adapter.revoke(&bob, &team).unwrap(), Outcome::Changed);
     assert_eq!(adapter.revoke(&bob, &team).unwrap(), Outcome::NoChange);
+    // A team invitation for a user outside the organisation is pending, and its role is
+    // read from the pending team membership.
+    let outsider = adapter.resolve("newcomer").unwrap().unwrap();
+    assert_eq!(
+        adapter.grant(&outsider, &maintainer, None).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(org.team("msp-helpdesk"), ["newcomer maintainer pending"]);
+    for entitlement in [&team, &maintainer] {
+        let listed = adapter.list(entitlement).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(listed[0].pending && listed[0].account == "newcomer");
+    }
+    assert_eq!(adapter.revoke(&outsider, &team).unwrap(), Outcome::Changed);
+    assert!(adapter.list(&team).unwrap().is_empty());
     // A team that does not exist has no holders.
     assert!(
         adapter
@@ -110,7 +140,18 @@ fn github_org_and_team_memberships_through_prism() {
             .is_empty()
     );
 
-    vendor.assert_conformant(&token, &[]);
+    let seen = vendor.assert_conformant(
+        &token,
+        &[
+            "/orgs/acme-corp/invitations",
+            "/orgs/acme-corp/teams/msp-helpdesk/invitations",
+            "/orgs/acme-corp/teams/nothing/invitations",
+        ],
+    );
+    assert!(
+        seen.iter().any(|s| !s.validated),
+        "the invitation listings went around Prism"
+    );
 }
 
 #[test]

@@ -94,6 +94,7 @@ impl World {
                         holders.push(Holder {
                             account: account.clone(),
                             expires_at: None,
+                            pending: false,
                         });
                     }
                     let identity = change.identity.clone().unwrap();
@@ -166,6 +167,7 @@ fn grants_what_is_missing_and_records_what_is_held() {
         vec![Holder {
             account: "BEN@c.example".into(),
             expires_at: None,
+            pending: false,
         }],
     )]);
     let w = world(d, vec![], held);
@@ -189,6 +191,7 @@ fn ended_grants_expire_and_undesired_ones_are_revoked() {
             vec![Holder {
                 account: "ann@c.example".into(),
                 expires_at: None,
+                pending: false,
             }],
         ),
         (
@@ -196,6 +199,7 @@ fn ended_grants_expire_and_undesired_ones_are_revoked() {
             vec![Holder {
                 account: "ben@c.example".into(),
                 expires_at: None,
+                pending: false,
             }],
         ),
     ]);
@@ -233,10 +237,12 @@ fn later_end_renews_and_strangers_are_drift() {
             Holder {
                 account: "ann@c.example".into(),
                 expires_at: None,
+                pending: false,
             },
             Holder {
                 account: "mallory@c.example".into(),
                 expires_at: None,
+                pending: false,
             },
         ],
     )]);
@@ -245,6 +251,61 @@ fn later_end_renews_and_strangers_are_drift() {
     assert_eq!(changes[0].kind, ChangeKind::Renew);
     assert_eq!(changes[1].kind, ChangeKind::Drift);
     assert_eq!(changes[1].identity, None);
+}
+
+#[test]
+fn pending_invitations_are_neither_granted_again_nor_drift_and_revokes_cancel_them() {
+    let pending = |account: &str| Holder {
+        account: account.into(),
+        expires_at: None,
+        pending: true,
+    };
+    let kept = desired("ann", 0, None);
+    let unrecorded = desired("ben", 0, None);
+    let gone = desired("cat", 1, None);
+    let held = BTreeMap::from([
+        (
+            ent(0),
+            vec![
+                pending("ann@c.example"),
+                pending("ben@c.example"),
+                pending("stranger@c.example"),
+            ],
+        ),
+        (ent(1), vec![pending("cat@c.example")]),
+    ]);
+    let w = world(
+        vec![kept.clone(), unrecorded],
+        vec![record_of(&kept), record_of(&gone)],
+        held,
+    );
+    let (changes, warnings) = w.diff(&w.observe());
+    assert_eq!(
+        kinds(&changes),
+        [
+            (ChangeKind::Grant, "group:g0".into(), "ben@c.example".into()),
+            (
+                ChangeKind::Revoke,
+                "group:g1".into(),
+                "cat@c.example".into()
+            ),
+        ]
+    );
+    assert!(changes[0].tenant_already_done);
+    assert!(
+        changes[0].reason.contains("invitation pending"),
+        "{changes:?}"
+    );
+    assert!(!changes[1].tenant_already_done);
+    assert!(
+        changes[1]
+            .reason
+            .contains("invitation pending: cancelling it"),
+        "{changes:?}"
+    );
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].contains("`ann@c.example`") && warnings[0].contains("invitation pending"));
+    assert!(warnings[1].contains("stranger@c.example"));
 }
 
 #[test]
@@ -261,7 +322,7 @@ fn unreadable_tenant_plans_nothing_but_unknown() {
 fn arb_world() -> impl Strategy<Value = World> {
     let people = prop::sample::select(vec!["ann", "ben", "cat", "dan", "eve"]);
     let grant = (people.clone(), 0..4usize, prop::option::of(-3i64..5));
-    let holder = (people.clone(), 0..4usize);
+    let holder = (people.clone(), 0..4usize, prop::bool::weighted(0.25));
     (
         prop::collection::vec(grant.clone(), 0..8),
         prop::collection::vec(grant, 0..8),
@@ -277,13 +338,14 @@ fn arb_world() -> impl Strategy<Value = World> {
                 ledger_map.insert((p, e), record_of(&desired(p, e, x.filter(|d| *d != 0))));
             }
             let mut held: BTreeMap<Entitlement, Vec<Holder>> = BTreeMap::new();
-            for (p, e) in held_raw {
+            for (p, e, pending) in held_raw {
                 let holders = held.entry(ent(e)).or_default();
                 let account = format!("{p}@c.example");
                 if !holders.iter().any(|h| h.account == account) {
                     holders.push(Holder {
                         account,
                         expires_at: None,
+                        pending,
                     });
                 }
             }
@@ -302,7 +364,7 @@ proptest! {
         let active: Vec<_> = w.desired.iter().filter(|g| g.is_active(NOW)).cloned().collect();
         let mut held: BTreeMap<Entitlement, Vec<Holder>> = BTreeMap::new();
         for g in &active {
-            held.entry(g.key.entitlement.clone()).or_default().push(Holder { account: g.account.clone(), expires_at: None });
+            held.entry(g.key.entitlement.clone()).or_default().push(Holder { account: g.account.clone(), expires_at: None, pending: false });
         }
         let same = world(w.desired.clone(), active.iter().map(record_of).collect(), held);
         let (changes, _) = same.diff(&same.observe());
@@ -322,6 +384,29 @@ proptest! {
         let (changes, _) = w.diff(&Observation::Unreadable(reason));
         prop_assert_eq!(changes.len(), 1);
         prop_assert_eq!(changes[0].kind, ChangeKind::Unknown);
+    }
+
+    #[test]
+    fn a_pending_invitation_is_never_sent_again_nor_drift(w in arb_world()) {
+        let (changes, _) = w.diff(&w.observe());
+        for change in &changes {
+            let (Some(entitlement), Some(account)) = (&change.entitlement, &change.account) else {
+                continue;
+            };
+            let pending = w.held.get(entitlement).is_some_and(|hs| {
+                hs.iter().any(|h| h.pending && h.account.eq_ignore_ascii_case(account))
+            });
+            if !pending {
+                continue;
+            }
+            prop_assert!(change.kind != ChangeKind::Drift, "{:?}", change);
+            if matches!(change.kind, ChangeKind::Grant | ChangeKind::Renew) {
+                prop_assert!(change.kind == ChangeKind::Renew || change.tenant_already_done, "{:?}", change);
+            }
+            if change.kind.removes() {
+                prop_assert!(!change.tenant_already_done, "a pending invitation is cancelled: {:?}", change);
+            }
+        }
     }
 
     #[test]
