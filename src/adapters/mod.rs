@@ -139,12 +139,43 @@ pub trait Adapter: Send {
         entitlement: &Entitlement,
     ) -> Result<Outcome, AdapterError>;
 
+    /// Grants several entitlements, returning one result per item, in order, each as
+    /// [`Adapter::grant`] would. Adapters whose API has a bulk form (Graph's `$batch`)
+    /// send them together; the default sends them one by one. One item failing never
+    /// fails the others.
+    fn grant_many(&mut self, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {
+        items
+            .iter()
+            .map(|item| self.grant(&item.principal, &item.entitlement, item.expires_at))
+            .collect()
+    }
+
+    /// Revokes several entitlements, returning one result per item, in order, each as
+    /// [`Adapter::revoke`] would. The default sends them one by one.
+    fn revoke_many(&mut self, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {
+        items
+            .iter()
+            .map(|item| self.revoke(&item.principal, &item.entitlement))
+            .collect()
+    }
+
     /// Makes every change sent so far durable in the tenant. Adapters that send each
     /// change at once (every API adapter) have nothing to do; the `file` adapter writes
     /// its file here, once per batch rather than once per change.
     fn flush(&mut self) -> Result<(), AdapterError> {
         Ok(())
     }
+}
+
+/// One change of a bulk grant or revoke ([`Adapter::grant_many`], [`Adapter::revoke_many`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchItem {
+    /// Who gets or loses the entitlement.
+    pub principal: Principal,
+    /// The entitlement.
+    pub entitlement: Entitlement,
+    /// For grants: the end the tenant enforces (native expiry); ignored by revokes.
+    pub expires_at: Option<OffsetDateTime>,
 }
 
 /// What every adapter is opened with besides its tenant: settings of the run, not of

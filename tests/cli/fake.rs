@@ -635,6 +635,13 @@ impl Vendor {
             })
     }
 
+    /// Returns the port of the Prism proxy in front of the fake, for replaying requests
+    /// that reached the fake some other way (the items of Graph's `$batch`) through the
+    /// vendor's description.
+    pub fn prism_port(&self) -> u16 {
+        self._prism.port
+    }
+
     /// Returns the front door's base URL.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.front.port)
@@ -685,6 +692,19 @@ pub fn raw_request(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, Option<String>, String) {
+    let (status, violations, _, body) = exchange(port, method, target, headers, body);
+    (status, violations, body)
+}
+
+/// Sends one raw request to a port and returns the status, the `sl-violations` header,
+/// every header (names in lowercase) and the body.
+pub fn exchange(
+    port: u16,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Option<String>, Vec<(String, String)>, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
@@ -703,9 +723,20 @@ pub fn raw_request(
     let _ = stream.read_to_end(&mut response);
     let (status, violations) = status_and_violations(&response);
     let text = String::from_utf8_lossy(&response);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_string();
-    (status, violations, body)
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        String::from_utf8_lossy(&dechunk(body.as_bytes())).into_owned()
+    } else {
+        body.to_string()
+    };
+    (status, violations, headers, body)
 }

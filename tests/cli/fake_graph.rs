@@ -66,9 +66,125 @@ fn tenants() -> &'static Tenants {
     TENANTS.get_or_init(Tenants::default)
 }
 
-/// Routes Graph's trimmed description lacks: display-name group lookups.
+/// Routes Graph's trimmed description lacks: display-name group lookups, and `$batch`
+/// (no Graph module file describes it). The fake answers a `$batch` by replaying each
+/// item through Prism, so every item is still checked against the description.
 fn outside(method: &str, path: &str) -> bool {
-    method == "GET" && path == "/groups"
+    (method == "GET" && path == "/groups") || (method == "POST" && path == "/$batch")
+}
+
+/// One item of a `$batch` as the fake replayed it through Prism.
+#[derive(Debug, Clone)]
+pub struct BatchItemSeen {
+    /// The item's method.
+    pub method: String,
+    /// The item's URL, relative to the version root.
+    pub url: String,
+    /// The status Prism (and behind it the fake) answered.
+    pub status: u16,
+    /// Prism's `sl-violations` for the item, if any.
+    pub violations: Option<String>,
+}
+
+/// A `$batch` the fake received: its items, in the order sent.
+#[derive(Debug, Clone)]
+pub struct BatchSeen {
+    /// The credential it carried.
+    pub credential: String,
+    /// Its items.
+    pub items: Vec<BatchItemSeen>,
+}
+
+fn batches_seen() -> &'static Mutex<Vec<BatchSeen>> {
+    static SEEN: OnceLock<Mutex<Vec<BatchSeen>>> = OnceLock::new();
+    SEEN.get_or_init(Mutex::default)
+}
+
+/// Returns the `$batch` requests made with a credential.
+pub fn batches(credential: &str) -> Vec<BatchSeen> {
+    batches_seen()
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|b| b.credential == credential)
+        .cloned()
+        .collect()
+}
+
+/// Answers `POST /$batch` as Graph does: at most 20 items, each answered on its own
+/// (here by replaying it through Prism to this fake, so that Prism validates it),
+/// responses in an order other than the request's, and an outer 200 whatever the items'
+/// statuses.
+fn batch(request: &Request) -> Reply {
+    let credential = request.credential().unwrap_or_default().to_string();
+    let body = request.json();
+    let Some(items) = body["requests"].as_array() else {
+        return error(400, "BadRequest", "Invalid batch payload format.");
+    };
+    if items.len() > 20 {
+        return error(
+            400,
+            "BadRequest",
+            "The number of batch requests exceeds the limit of 20.",
+        );
+    }
+    let prism = vendor().expect("the fake runs behind Prism").prism_port();
+    let auth = format!("Bearer {credential}");
+    let mut responses = Vec::new();
+    let mut seen = Vec::new();
+    for item in items {
+        let id = item["id"].as_str().unwrap_or_default().to_string();
+        let method = item["method"].as_str().unwrap_or_default().to_string();
+        let url = item["url"].as_str().unwrap_or_default().to_string();
+        let inner_body = item.get("body").filter(|b| !b.is_null());
+        let content_type = item
+            .pointer("/headers/Content-Type")
+            .and_then(Value::as_str);
+        if inner_body.is_some() && content_type.is_none() {
+            responses.push(json!({"id": id, "status": 400, "body": {"error": {"code": "BadRequest", "message": "Content-Type header must be specified with a body."}}}));
+            continue;
+        }
+        let mut headers = vec![("Authorization", auth.as_str())];
+        if let Some(content_type) = content_type {
+            headers.push(("Content-Type", content_type));
+        }
+        let text = inner_body.map(Value::to_string).unwrap_or_default();
+        let target = if url.starts_with('/') {
+            url.clone()
+        } else {
+            format!("/{url}")
+        };
+        let (status, violations, reply_headers, reply_body) =
+            crate::fake::exchange(prism, &method, &target, &headers, &text);
+        seen.push(BatchItemSeen {
+            method,
+            url,
+            status,
+            violations,
+        });
+        let mut item_headers = serde_json::Map::new();
+        for (name, value) in reply_headers {
+            if name == "retry-after" || name == "content-type" {
+                item_headers.insert(
+                    if name == "retry-after" {
+                        "Retry-After".into()
+                    } else {
+                        "Content-Type".into()
+                    },
+                    json!(value),
+                );
+            }
+        }
+        let body = serde_json::from_str::<Value>(&reply_body).unwrap_or(Value::Null);
+        responses.push(json!({"id": id, "status": status, "headers": item_headers, "body": body}));
+    }
+    batches_seen().lock().unwrap().push(BatchSeen {
+        credential,
+        items: seen,
+    });
+    // Graph answers in any order: never the request's.
+    responses.reverse();
+    Reply::json(200, &json!({ "responses": responses }))
 }
 
 /// Returns the shared fake Graph behind Prism, or `None` when Prism is not installed.
@@ -299,6 +415,9 @@ fn filter_terms(filter: &str) -> HashMap<String, Vec<String>> {
 }
 
 fn handle(request: &Request) -> Reply {
+    if request.method == "POST" && request.path == "/$batch" {
+        return batch(request);
+    }
     let segments = request.segments();
     // Token endpoint: /{tenant}/oauth2/v2.0/token.
     if request.method == "POST"

@@ -370,3 +370,140 @@ fn prism_fails_an_answer_that_does_not_conform_to_the_graph_description() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn graph_bulk_membership_changes_go_through_batch_with_per_item_results() {
+    let tid = tenant_id(7);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(vendor) = fake_graph::vendor() else {
+        return;
+    };
+    let users: Vec<String> = (0..45)
+        .map(|i| format!("tech{i:02}@acme.example"))
+        .collect();
+    for user in &users {
+        tenant.add_user(user);
+    }
+    // tech01 is in MSP-Helpdesk already: its add answers 400 "already exist".
+    let helpdesk = tenant.add_group("MSP-Helpdesk", &["tech01@acme.example"]);
+    let backup = tenant.add_group("MSP-Backup", &[]);
+    let yaml = client_yaml(
+        &tid,
+        false,
+        &[("MSP-Helpdesk", &helpdesk), ("MSP-Backup", &backup)],
+    )
+    .unwrap();
+    let mut opened = open(&yaml, SECRET);
+    let adapter = opened.adapter.as_mut();
+    // Every 7th request the tenant sees (the batch items included) answers 429 with
+    // `Retry-After: 1`: items are throttled one by one, inside a batch answered 200.
+    tenant.with(|t| t.throttle_every = Some(7));
+    let mut items = Vec::new();
+    for (i, user) in users.iter().enumerate() {
+        let principal = principal(adapter, user);
+        let group = if i % 3 == 0 {
+            "group:MSP-Backup"
+        } else {
+            "group:MSP-Helpdesk"
+        };
+        items.push(adapters::BatchItem {
+            principal,
+            entitlement: entitlement(group),
+            expires_at: None,
+        });
+    }
+    // A principal the tenant does not have: its item answers 404 inside the batch.
+    items.push(adapters::BatchItem {
+        principal: Principal {
+            id: "aaaaaaaa-0000-4000-8000-00000000dead".into(),
+            account: "ghost@acme.example".into(),
+        },
+        entitlement: entitlement("group:MSP-Helpdesk"),
+        expires_at: None,
+    });
+    let results = adapter.grant_many(&items);
+    assert_eq!(results.len(), items.len());
+    let ghost = results.last().unwrap().as_ref().unwrap_err();
+    assert_eq!(ghost.kind, FailureKind::NotFound, "{ghost}");
+    assert!(ghost.operation.contains("ghost@acme.example"), "{ghost}");
+    for (item, result) in items.iter().zip(&results).take(users.len()) {
+        let expected = if item.principal.account == "tech01@acme.example" {
+            Outcome::NoChange
+        } else {
+            Outcome::Changed
+        };
+        assert_eq!(
+            result.as_ref().unwrap(),
+            &expected,
+            "{}",
+            item.principal.account
+        );
+    }
+    let in_backup: Vec<String> = users.iter().step_by(3).cloned().collect();
+    assert_eq!(tenant.members("MSP-Backup"), in_backup);
+    assert_eq!(
+        tenant.members("MSP-Helpdesk").len(),
+        users.len() - in_backup.len()
+    );
+
+    // Removes, in bulk too: a non-member's remove answers 404 and, the group existing,
+    // is "already gone".
+    tenant.with(|t| t.throttle_every = None);
+    let mut removes: Vec<adapters::BatchItem> = items[..30].to_vec();
+    removes.push(adapters::BatchItem {
+        entitlement: entitlement("group:MSP-Backup"),
+        ..items[1].clone()
+    });
+    let results = adapter.revoke_many(&removes);
+    assert_eq!(results.len(), removes.len());
+    assert!(
+        results[..30]
+            .iter()
+            .all(|r| matches!(r, Ok(Outcome::Changed))),
+        "{results:?}"
+    );
+    assert!(matches!(results[30], Ok(Outcome::NoChange)), "{results:?}");
+    assert_eq!(tenant.members("MSP-Backup"), in_backup[10..].to_vec());
+
+    // What went over the wire: `$batch` requests of at most 20 items, throttled items
+    // sent again, and every item one Prism accepts (each was replayed through it).
+    let token = seen_token(&tenant);
+    let batches = fake_graph::batches(&token);
+    assert!(batches.len() >= 5, "{batches:?}");
+    assert!(batches.iter().all(|b| b.items.len() <= 20), "{batches:?}");
+    let items_seen: Vec<_> = batches.iter().flat_map(|b| b.items.clone()).collect();
+    assert!(
+        items_seen.iter().any(|i| i.status == 429),
+        "nothing was throttled"
+    );
+    for item in &items_seen {
+        assert!(
+            item.status != 422,
+            "Prism refused {} {}",
+            item.method,
+            item.url
+        );
+        assert!(
+            !item
+                .violations
+                .as_deref()
+                .is_some_and(|v| v.contains("\"request\"")),
+            "{} {}: {:?}",
+            item.method,
+            item.url,
+            item.violations
+        );
+        assert!(
+            item.method == "POST" || item.url.ends_with("/$ref"),
+            "{item:?}"
+        );
+    }
+    let seen = vendor.assert_conformant(&token, &["/$batch"]);
+    // Memberships went only through `$batch`: no single add or remove was sent.
+    assert!(
+        !seen
+            .iter()
+            .any(|s| s.target.contains("/members/") && s.method != "GET"),
+        "{seen:?}"
+    );
+}
