@@ -266,6 +266,16 @@ fn apply_tenant(
                 })
                 .collect()
         };
+    let configured = context
+        .workspace
+        .clients
+        .get(client_id)
+        .and_then(|c| c.tenant(tenant_name))
+        .is_some_and(|t| t.gdap.is_some());
+    let adapter = match adapter {
+        Ok(adapter) if configured => reconcile(context, client_id, tenant_name, &run, adapter),
+        other => other,
+    };
     let mut adapter = match adapter {
         Ok(adapter) => adapter,
         Err(error) => {
@@ -333,6 +343,56 @@ fn apply_tenant(
         }
     }
     (results, None)
+}
+
+/// Brings a tenant's own configuration (a GDAP relationship's access assignments) in
+/// line before its entitlement changes are sent, with an intent in the audit log before
+/// and an outcome listing what changed after. A failure fails the tenant's changes:
+/// technicians are not added to partner groups whose access is not what the client file
+/// says.
+fn reconcile(
+    context: &ApplyContext<'_>,
+    client_id: &str,
+    tenant_name: &str,
+    run: &str,
+    mut adapter: Box<dyn Adapter>,
+) -> Result<Box<dyn Adapter>, AdapterError> {
+    let entry = |phase: Phase| Entry {
+        kind: Some(EntryKind::Grant),
+        change: Some(format!("{run}-{tenant_name}-configuration")),
+        client: Some(client_id.to_string()),
+        tenant: Some(tenant_name.to_string()),
+        entitlement: Some("gdap:access-assignments".into()),
+        reason: Some(
+            "the GDAP relationship's access assignments, as the client file declares them".into(),
+        ),
+        phase: Some(phase),
+        ..Entry::default()
+    };
+    let unsent = |_| {
+        AdapterError::new(
+            &format!("{client_id}/{tenant_name}"),
+            "reconcile",
+            FailureKind::Rejected,
+            "the audit log could not be written, so nothing was sent",
+        )
+    };
+    write_entries(context, client_id, vec![entry(Phase::Intent)]).map_err(unsent)?;
+    let result = adapter.reconcile(context.now);
+    let mut outcome = entry(Phase::Outcome);
+    match &result {
+        Ok(lines) => {
+            outcome.result = Some(if lines.is_empty() { "unchanged" } else { "ok" }.into());
+            outcome.detail = Some(serde_json::json!({ "changes": lines }));
+        }
+        Err(error) => {
+            outcome.result = Some("failed".into());
+            outcome.error_code = Some(failure_code(error.kind).into());
+            outcome.error = Some(format!("{}: {}", error.operation, error.detail));
+        }
+    }
+    write_entries(context, client_id, vec![outcome]).map_err(unsent)?;
+    result.map(|_| adapter)
 }
 
 /// Test-only fault switch: with `ONBOARD_TEST_CRASH_AFTER_INTENTS=N`, the process aborts

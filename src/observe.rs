@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use time::OffsetDateTime;
+
 use crate::adapters;
 use crate::model::{Client, Entitlement, Tenant};
 use crate::plan::Observation;
@@ -18,33 +20,45 @@ pub struct ReadRequest<'a> {
 }
 
 /// Reads every requested tenant with at most `parallelism` at once. A tenant that
-/// cannot be read in full is `Observation::Unreadable`, never empty.
+/// cannot be read in full is `Observation::Unreadable`, never empty. Each observation
+/// comes with the adapter's notes on the tenant as a whole ([`adapters::Adapter::review`]),
+/// for the plan's warnings.
 pub fn observe(
     root: &Path,
     requests: &[ReadRequest<'_>],
     parallelism: usize,
     options: &adapters::Options,
-) -> Vec<Observation> {
+    now: OffsetDateTime,
+) -> Vec<(Observation, Vec<String>)> {
     crate::workers::map(requests, parallelism, |request| {
-        read_tenant(root, request, options)
+        read_tenant(root, request, options, now)
     })
 }
 
-fn read_tenant(root: &Path, request: &ReadRequest<'_>, options: &adapters::Options) -> Observation {
+fn read_tenant(
+    root: &Path,
+    request: &ReadRequest<'_>,
+    options: &adapters::Options,
+    now: OffsetDateTime,
+) -> (Observation, Vec<String>) {
     let result = (|| {
         let mut adapter = adapters::open(request.client, request.tenant, root, options)?;
         adapter.verify_tenant()?;
+        let notes = adapter.review(now)?;
         let mut held = BTreeMap::new();
         for entitlement in &request.entitlements {
             held.insert(entitlement.clone(), adapter.list(entitlement)?);
         }
-        Ok::<_, adapters::AdapterError>(held)
+        Ok::<_, adapters::AdapterError>((held, notes))
     })();
     match result {
-        Ok(held) => Observation::Read(held),
-        Err(error) => Observation::Unreadable(match &error.hint {
-            Some(hint) => format!("{}: {} ({hint})", error.operation, error.detail),
-            None => format!("{}: {}", error.operation, error.detail),
-        }),
+        Ok((held, notes)) => (Observation::Read(held), notes),
+        Err(error) => (
+            Observation::Unreadable(match &error.hint {
+                Some(hint) => format!("{}: {} ({hint})", error.operation, error.detail),
+                None => format!("{}: {}", error.operation, error.detail),
+            }),
+            Vec::new(),
+        ),
     }
 }

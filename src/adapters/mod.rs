@@ -159,6 +159,23 @@ pub trait Adapter: Send {
             .collect()
     }
 
+    /// Returns what a plan should say about the tenant as a whole rather than about one
+    /// entitlement (a GDAP relationship ending soon, access assignments that `apply`
+    /// would create). Read-only; an error makes the tenant unknown in the plan. The
+    /// default has nothing to say.
+    fn review(&mut self, now: OffsetDateTime) -> Result<Vec<String>, AdapterError> {
+        let _ = now;
+        Ok(Vec::new())
+    }
+
+    /// Brings the tenant's own configuration in line with the client file before any
+    /// entitlement change is sent (a GDAP relationship's access assignments), returning
+    /// one line per change made. The default has nothing to do.
+    fn reconcile(&mut self, now: OffsetDateTime) -> Result<Vec<String>, AdapterError> {
+        let _ = now;
+        Ok(Vec::new())
+    }
+
     /// Makes every change sent so far durable in the tenant. Adapters that send each
     /// change at once (every API adapter) have nothing to do; the `file` adapter writes
     /// its file here, once per batch rather than once per change.

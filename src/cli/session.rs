@@ -252,6 +252,7 @@ impl Session {
             &requests,
             self.workspace.settings.parallelism,
             &self.adapters,
+            self.now,
         );
         let mut plan = Plan::default();
         let empty = BTreeMap::new();
@@ -260,7 +261,12 @@ impl Session {
             .map(|c| c.id.as_str())
             .zip(accesses.iter())
             .collect();
-        for (request, observation) in requests.iter().zip(&observations) {
+        for (request, (observation, notes)) in requests.iter().zip(&observations) {
+            plan.warnings.extend(
+                notes
+                    .iter()
+                    .map(|n| format!("`{}/{}`: {n}", request.client.id, request.tenant.name)),
+            );
             let access = by_client[request.client.id.as_str()];
             let (changes, warnings) = diff_tenant(&DiffInput {
                 now: self.now,

@@ -139,7 +139,40 @@ pub struct Tenant {
     /// Graph: the object id of each group the bundles name (Entra display names are
     /// not unique), `NAME: OBJECT-ID`. Groups not listed are looked up by display name.
     pub groups: BTreeMap<String, String>,
+    /// Graph: group membership changes with a `ttl` go through PIM for Groups
+    /// (`assignmentScheduleRequests` with an end), so the tenant ends them by itself.
+    pub pim_groups: bool,
+    /// Graph, partner side (`system: gdap`): the delegated admin relationship this
+    /// tenant manages.
+    pub gdap: Option<Gdap>,
     /// Where the tenant is declared.
+    pub origin: Origin,
+}
+
+/// The role definition id of Entra's Global Administrator (the same in every tenant).
+pub const GLOBAL_ADMINISTRATOR_ID: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+/// Returns whether a role (display name or role definition id) is Global Administrator.
+pub fn is_global_administrator(role: &str) -> bool {
+    role.eq_ignore_ascii_case("Global Administrator")
+        || role.eq_ignore_ascii_case(GLOBAL_ADMINISTRATOR_ID)
+}
+
+/// A `gdap` tenant's delegated admin relationship with the client (GDAP), managed from
+/// the MSP's partner tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gdap {
+    /// The relationship's id in the partner tenant.
+    pub relationship: String,
+    /// The client's Entra tenant id: the relationship's customer must be this tenant.
+    pub customer_tenant_id: String,
+    /// Whether the relationship is meant to auto-extend (`autoExtendDuration: P180D`).
+    pub auto_extend: bool,
+    /// The relationship's access assignments: partner security group name → the
+    /// directory roles (display names or role definition ids) its members get in the
+    /// client's tenant.
+    pub access: BTreeMap<String, Vec<String>>,
+    /// Where the `gdap:` section is written.
     pub origin: Origin,
 }
 
@@ -237,6 +270,20 @@ struct RawTenant {
     pim: bool,
     #[serde(default)]
     groups: BTreeMap<String, String>,
+    #[serde(default)]
+    pim_groups: bool,
+    gdap: Option<Spanned<RawGdap>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGdap {
+    relationship: String,
+    customer_tenant_id: String,
+    #[serde(default)]
+    auto_extend: bool,
+    #[serde(default)]
+    access: BTreeMap<String, Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -314,17 +361,20 @@ fn convert_tenant(
         && (raw.client_id.is_some()
             || raw.auth_endpoint.is_some()
             || raw.pim
+            || raw.pim_groups
+            || raw.gdap.is_some()
             || !raw.groups.is_empty())
     {
         problems.push(
             Diagnostic::new(
                 at.clone(),
-                "`client_id`, `auth_endpoint`, `pim` and `groups` are for `graph` tenants only",
+                "`client_id`, `auth_endpoint`, `pim`, `pim_groups`, `gdap` and `groups` are for `graph` tenants only",
             )
             .field(field.clone())
             .hint("remove them, or set `adapter: graph`"),
         );
     }
+    let gdap = convert_gdap(path, &field, &at, &raw, problems);
     if let Some(id) = raw
         .groups
         .iter()
@@ -460,8 +510,110 @@ fn convert_tenant(
         auth_endpoint: raw.auth_endpoint.map(|e| e.value),
         pim: raw.pim,
         groups: raw.groups,
+        pim_groups: raw.pim_groups,
+        gdap,
         origin: at,
     }
+}
+
+/// Checks a tenant's `gdap:` section: present exactly on `system: gdap` tenants, a
+/// customer tenant id, every group mapped to its partner-tenant object id, and no Global
+/// Administrator in a relationship that auto-extends (Microsoft refuses to auto-extend
+/// a relationship that includes it).
+fn convert_gdap(
+    path: &Arc<str>,
+    field: &str,
+    at: &Origin,
+    raw: &RawTenant,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Gdap> {
+    let Some(spanned) = &raw.gdap else {
+        if raw.system == SystemKind::Gdap {
+            problems.push(
+                Diagnostic::new(at.clone(), "a `gdap` tenant needs a `gdap:` section")
+                    .field(format!("{field}.gdap"))
+                    .hint("add `gdap:` with `relationship`, `customer_tenant_id` and `access` (see docs/workspace.md)"),
+            );
+        }
+        return None;
+    };
+    let section = origin(path, spanned);
+    let gdap = &spanned.value;
+    if raw.system != SystemKind::Gdap {
+        problems.push(
+            Diagnostic::new(
+                section.clone(),
+                "`gdap:` is for `system: gdap` tenants only",
+            )
+            .field(format!("{field}.gdap"))
+            .hint("set `system: gdap` on the partner tenant, or remove `gdap:`"),
+        );
+    }
+    if raw.pim || raw.pim_groups {
+        problems.push(
+            Diagnostic::new(section.clone(), "a `gdap` tenant has no `pim` or `pim_groups`: technicians' access is capped by the relationship's end")
+                .field(format!("{field}.gdap"))
+                .hint("remove `pim`/`pim_groups` from the partner tenant"),
+        );
+    }
+    if !is_guid(&gdap.customer_tenant_id) {
+        problems.push(
+            Diagnostic::new(
+                section.clone(),
+                format!("`{}` is not an Entra tenant id", gdap.customer_tenant_id),
+            )
+            .field(format!("{field}.gdap.customer_tenant_id"))
+            .hint("write the client's directory (tenant) id, a GUID"),
+        );
+    }
+    let mut access = BTreeMap::new();
+    for (group, roles) in &gdap.access {
+        if !raw.groups.contains_key(group) {
+            problems.push(
+                Diagnostic::new(
+                    section.clone(),
+                    format!("the partner group `{group}` has no object id in `groups:`"),
+                )
+                .field(format!("{field}.gdap.access"))
+                .hint(format!(
+                    "add `{group}: OBJECT-ID` (the security group in the partner tenant) to the tenant's `groups:`"
+                )),
+            );
+        }
+        if gdap.auto_extend
+            && let Some(role) = roles.iter().find(|r| is_global_administrator(&r.value))
+        {
+            problems.push(
+                Diagnostic::new(
+                    origin(path, role),
+                    "a relationship with Global Administrator cannot auto-extend",
+                )
+                .field(format!("{field}.gdap.access.{group}"))
+                .hint("remove Global Administrator from this relationship's access, or set `auto_extend: false` and renew the relationship before it ends"),
+            );
+        }
+        if roles.is_empty() {
+            problems.push(
+                Diagnostic::new(
+                    section.clone(),
+                    format!("the partner group `{group}` is given no roles"),
+                )
+                .field(format!("{field}.gdap.access.{group}"))
+                .hint("list the directory roles its members get in the client's tenant"),
+            );
+        }
+        access.insert(
+            group.clone(),
+            roles.iter().map(|r| r.value.clone()).collect(),
+        );
+    }
+    Some(Gdap {
+        relationship: gdap.relationship.clone(),
+        customer_tenant_id: gdap.customer_tenant_id.clone(),
+        auto_extend: gdap.auto_extend,
+        access,
+        origin: section,
+    })
 }
 
 /// Returns whether text is a GUID (`8-4-4-4-12` hex digits), as Entra object ids are.
@@ -664,6 +816,68 @@ mod tests {
         assert_eq!((errors[0].origin.line, errors[0].origin.column), (8, 17));
         let rendered = format!("{} {:?}", errors[0], errors[0].hint);
         assert!(!rendered.contains("SuperSecret"));
+    }
+
+    const PARTNER: &str = "id: acme\ntier: premium\ntenants:\n  - name: partner\n    system: gdap\n    adapter: graph\n    tenant_id: 11111111-1111-4111-8111-111111111111\n    client_id: 22222222-2222-4222-8222-222222222222\n    credential: env:MSP_PARTNER_SECRET\n    groups:\n      GDAP-Acme-Helpdesk: 33333333-3333-4333-8333-333333333333\n    gdap:\n      relationship: rel-acme\n      customer_tenant_id: 44444444-4444-4444-8444-444444444444\n";
+
+    #[test]
+    fn a_gdap_partner_tenant_is_parsed() {
+        let text = format!(
+            "{PARTNER}      access:\n        GDAP-Acme-Helpdesk: [Helpdesk Administrator, Global Reader]\n"
+        );
+        let c = parse(&Arc::from("clients/acme.yaml"), &text).unwrap_or_else(|e| panic!("{e:?}"));
+        let gdap = c.tenants[0].gdap.as_ref().unwrap();
+        assert_eq!(c.tenants[0].system, SystemKind::Gdap);
+        assert_eq!(gdap.relationship, "rel-acme");
+        assert!(!gdap.auto_extend);
+        assert_eq!(
+            gdap.access["GDAP-Acme-Helpdesk"],
+            ["Helpdesk Administrator", "Global Reader"]
+        );
+    }
+
+    #[test]
+    fn global_administrator_in_an_auto_extending_relationship_is_refused_at_its_line() {
+        let text = format!(
+            "{PARTNER}      auto_extend: true\n      access:\n        GDAP-Acme-Helpdesk:\n          - Helpdesk Administrator\n          - Global Administrator\n"
+        );
+        let errors = parse(&Arc::from("c.yaml"), &text).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].message.contains("cannot auto-extend"),
+            "{errors:?}"
+        );
+        assert_eq!(errors[0].origin.line, 19);
+        assert!(
+            errors[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("auto_extend: false")
+        );
+    }
+
+    #[test]
+    fn gdap_sections_are_checked() {
+        // An unmapped partner group, and a customer that is not a tenant id.
+        let text = PARTNER.replace("44444444-4444-4444-8444-444444444444", "acme.example")
+            + "      access:\n        GDAP-Other: [Global Reader]\n";
+        let errors = parse(&Arc::from("c.yaml"), &text).unwrap_err();
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(errors.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("not an Entra tenant id"));
+        assert!(messages[1].contains("`GDAP-Other` has no object id"));
+        // `gdap:` on another system, and a `gdap` tenant without it.
+        let text = PARTNER.replace("system: gdap", "system: entra");
+        let errors = parse(&Arc::from("c.yaml"), &text).unwrap_err();
+        assert!(
+            errors[0]
+                .message
+                .contains("for `system: gdap` tenants only")
+        );
+        let text = PARTNER.split("    gdap:").next().unwrap().to_string();
+        let errors = parse(&Arc::from("c.yaml"), &text).unwrap_err();
+        assert!(errors[0].message.contains("needs a `gdap:` section"));
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub enum SystemKind {
     Ldap,
     /// Active Directory.
     Ad,
+    /// An MSP's own Entra partner tenant, reached through Microsoft Graph, managing a
+    /// client's delegated admin relationship (GDAP): technicians' membership of the
+    /// partner security groups that the relationship's access assignments name.
+    Gdap,
 }
 
 impl SystemKind {
@@ -33,6 +37,7 @@ impl SystemKind {
             SystemKind::Scim => "scim",
             SystemKind::Ldap => "ldap",
             SystemKind::Ad => "ad",
+            SystemKind::Gdap => "gdap",
         }
     }
 
@@ -43,7 +48,7 @@ impl SystemKind {
             SystemKind::Entra | SystemKind::Okta => &[Group, Role],
             SystemKind::Github => &[Org, Team, TeamMaintainer],
             SystemKind::Scim => &[Group, Role, Entitlement],
-            SystemKind::Ldap | SystemKind::Ad => &[Group],
+            SystemKind::Ldap | SystemKind::Ad | SystemKind::Gdap => &[Group],
         }
     }
 }

@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 pub use bundle::{Bundle, BundleGrant, Requirements};
 pub use client::{
-    AdapterKind, Client, Contract, CredentialRef, Exception, Tenant, is_guid,
-    parse as client_from_yaml,
+    AdapterKind, Client, Contract, CredentialRef, Exception, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant,
+    is_global_administrator, is_guid, parse as client_from_yaml,
 };
 pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
 pub use identity::{

@@ -36,8 +36,27 @@ pub struct Tenant {
     pub throttle_every: Option<usize>,
     /// Member listings carry a property the description does not declare.
     pub nonconforming: bool,
+    /// Delegated admin relationships (partner side): id → relationship.
+    pub relationships: BTreeMap<String, Relationship>,
     requests: usize,
     next_id: u64,
+}
+
+/// A delegated admin relationship in a fake partner tenant.
+#[derive(Debug, Clone, Default)]
+pub struct Relationship {
+    /// The customer's tenant id.
+    pub customer: String,
+    /// `active`, `expired`…
+    pub status: String,
+    /// Its end.
+    pub end: Option<OffsetDateTime>,
+    /// `PT0S` or `P180D`.
+    pub auto_extend: String,
+    /// The role definition ids the customer approved.
+    pub roles: Vec<String>,
+    /// Access assignments: id → (partner group id, role ids, status, etag).
+    pub assignments: BTreeMap<String, (String, Vec<String>, String, String)>,
 }
 
 impl Tenant {
@@ -751,10 +770,137 @@ fn handle(request: &Request) -> Reply {
             }
             Reply::json(201, &reply)
         }
+        ("GET", ["tenantRelationships", "delegatedAdminRelationships"]) => {
+            let terms = filter_terms(request.query("$filter").unwrap_or_default());
+            let items = tenant
+                .relationships
+                .iter()
+                .filter(|(id, _)| terms.get("id").is_none_or(|v| v.contains(id)))
+                .map(|(id, r)| relationship_json(id, r))
+                .collect();
+            page(request, items, 100)
+        }
+        (
+            m,
+            [
+                "tenantRelationships",
+                "delegatedAdminRelationships",
+                relationship,
+                "accessAssignments",
+                rest @ ..,
+            ],
+        ) => {
+            let Some(r) = tenant.relationships.get_mut(*relationship) else {
+                return error(
+                    404,
+                    "Request_ResourceNotFound",
+                    &format!("Resource '{relationship}' does not exist."),
+                );
+            };
+            match (m, rest) {
+                ("GET", []) => {
+                    let items = r
+                        .assignments
+                        .iter()
+                        .map(|(id, a)| assignment_json(id, a))
+                        .collect();
+                    page(request, items, 2)
+                }
+                ("POST", []) => {
+                    let body = request.json();
+                    let Some(group) = body
+                        .pointer("/accessContainer/accessContainerId")
+                        .and_then(Value::as_str)
+                    else {
+                        return error(400, "BadRequest", "accessContainer is required.");
+                    };
+                    let roles: Vec<String> = body
+                        .pointer("/accessDetails/unifiedRoles")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|r| r["roleDefinitionId"].as_str().map(str::to_string))
+                        .collect();
+                    if let Some(role) = roles.iter().find(|role| !r.roles.contains(role)) {
+                        return error(
+                            400,
+                            "BadRequest",
+                            &format!("The role '{role}' is not part of the relationship."),
+                        );
+                    }
+                    let live = r.assignments.values().any(|(g, _, status, _)| {
+                        g == group && !matches!(status.as_str(), "deleted" | "deleting")
+                    });
+                    if live {
+                        return error(
+                            409,
+                            "Conflict",
+                            "An access assignment for this access container already exists.",
+                        );
+                    }
+                    let n = r.assignments.len() + 1;
+                    let id = format!("{group}-{n}");
+                    let entry = (
+                        group.to_string(),
+                        roles,
+                        "pending".to_string(),
+                        format!("W/\"etag-{n}\""),
+                    );
+                    let reply = assignment_json(&id, &entry);
+                    r.assignments.insert(id, entry);
+                    Reply::json(201, &reply)
+                }
+                ("GET", [id]) => match r.assignments.get(*id) {
+                    Some(a) => Reply::json(200, &assignment_json(id, a)).with("ETag", a.3.clone()),
+                    None => error(404, "Request_ResourceNotFound", "Not found."),
+                },
+                ("DELETE", [id]) => {
+                    let Some(a) = r.assignments.get(*id) else {
+                        return error(404, "Request_ResourceNotFound", "Not found.");
+                    };
+                    // The etag is required, and must be the current one.
+                    if request.header("if-match") != Some(a.3.as_str()) {
+                        return error(
+                            412,
+                            "PreconditionFailed",
+                            "The If-Match header is missing or does not match.",
+                        );
+                    }
+                    r.assignments.remove(*id);
+                    Reply::empty(204)
+                }
+                _ => error(400, "BadRequest", "no such access assignment route"),
+            }
+        }
         _ => error(
             400,
             "BadRequest",
             &format!("the fake has no route for {method} {}", request.path),
         ),
     }
+}
+
+fn relationship_json(id: &str, r: &Relationship) -> Value {
+    json!({
+        "id": id,
+        "displayName": format!("MSP-{id}"),
+        "duration": "P730D",
+        "customer": {"tenantId": r.customer, "displayName": "Customer"},
+        "accessDetails": {"unifiedRoles": r.roles.iter().map(|role| json!({"roleDefinitionId": role})).collect::<Vec<_>>()},
+        "status": r.status,
+        "autoExtendDuration": r.auto_extend,
+        "endDateTime": r.end.map(|e| e.format(&Rfc3339).unwrap()),
+    })
+}
+
+/// An access assignment as the description declares it: without `@odata.etag`, which
+/// real Graph returns but the description does not declare (its undeclared properties
+/// must be objects); the etag comes as the `ETag` header of the single GET instead.
+fn assignment_json(id: &str, a: &(String, Vec<String>, String, String)) -> Value {
+    json!({
+        "id": id,
+        "accessContainer": {"accessContainerId": a.0, "accessContainerType": "securityGroup"},
+        "accessDetails": {"unifiedRoles": a.1.iter().map(|role| json!({"roleDefinitionId": role})).collect::<Vec<_>>()},
+        "status": a.2,
+    })
 }

@@ -507,3 +507,160 @@ fn graph_bulk_membership_changes_go_through_batch_with_per_item_results() {
         "{seen:?}"
     );
 }
+
+const HELPDESK_ADMINISTRATOR: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
+const USER_ADMINISTRATOR: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
+const SECURITY_READER: &str = "5d6b6bb7-de71-4623-b4af-96380a352509";
+const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+/// A `gdap` partner tenant's client file: the partner tenant's own id and app, its
+/// partner groups mapped, the relationship with the customer and its access.
+fn gdap_yaml(partner: &str, customer: &str, groups: &[(&str, &str)], gdap: &str) -> String {
+    let vendor = fake_graph::vendor().unwrap();
+    let mut text = format!(
+        "id: acme\ntier: premium\ntenants:\n  - name: partner\n    system: gdap\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: http://127.0.0.1:{}\n    tenant_id: {partner}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: file:secret\n    groups:\n",
+        vendor.url(),
+        vendor.fake_port
+    );
+    for (name, id) in groups {
+        text.push_str(&format!("      {name}: {id}\n"));
+    }
+    text.push_str(&format!(
+        "    gdap:\n      relationship: rel-acme\n      customer_tenant_id: {customer}\n{gdap}"
+    ));
+    text
+}
+
+#[test]
+fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
+    let partner = tenant_id(8);
+    let customer = tenant_id(9);
+    let tenant = Handle::create(&partner, SECRET);
+    let Some(vendor) = fake_graph::vendor() else {
+        return;
+    };
+    tenant.add_user("tech1@msp.example");
+    let helpdesk = tenant.add_group("GDAP-Acme-Helpdesk", &[]);
+    let security = tenant.add_group("GDAP-Acme-Security", &[]);
+    let now = at(crate::support::NOW);
+    tenant.with(|t| {
+        let mut relationship = fake_graph::Relationship {
+            customer: customer.clone(),
+            status: "active".into(),
+            end: Some(now + time::Duration::days(20)),
+            auto_extend: "PT0S".into(),
+            roles: [HELPDESK_ADMINISTRATOR, USER_ADMINISTRATOR, SECURITY_READER]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        };
+        // The security group's assignment gives more than the client file says.
+        relationship.assignments.insert(
+            "old-1".into(),
+            (
+                security.clone(),
+                vec![SECURITY_READER.into(), USER_ADMINISTRATOR.into()],
+                "active".into(),
+                "W/\"etag-old\"".into(),
+            ),
+        );
+        t.relationships.insert("rel-acme".into(), relationship);
+    });
+    let groups = [
+        ("GDAP-Acme-Helpdesk", helpdesk.as_str()),
+        ("GDAP-Acme-Security", security.as_str()),
+    ];
+    let access = "      access:\n        GDAP-Acme-Helpdesk: [Helpdesk Administrator, User Administrator]\n        GDAP-Acme-Security: [Security Reader]\n";
+    let mut opened = open(&gdap_yaml(&partner, &customer, &groups, access), SECRET);
+    let adapter = opened.adapter.as_mut();
+    adapter.verify_tenant().unwrap();
+
+    // The plan's notes: the end within 30 days, and what apply would change.
+    let notes = adapter.review(now).unwrap();
+    assert_eq!(notes.len(), 3, "{notes:?}");
+    assert!(
+        notes[0].contains("ends on") && notes[0].contains("in 20 day(s)"),
+        "{notes:?}"
+    );
+    assert!(notes[1].contains("creates") && notes[1].contains("GDAP-Acme-Helpdesk"));
+    assert!(notes[2].contains("replaces") && notes[2].contains("GDAP-Acme-Security"));
+    // Apply: the missing assignment created, the other replaced (deleted with its etag).
+    let done = adapter.reconcile(now).unwrap();
+    assert_eq!(done.len(), 2, "{done:?}");
+    let assignments = tenant.with(|t| t.relationships["rel-acme"].assignments.clone());
+    let mut by_group: Vec<(String, Vec<String>)> = assignments
+        .values()
+        .map(|(g, roles, _, _)| (g.clone(), roles.clone()))
+        .collect();
+    by_group.sort();
+    let mut expected = vec![
+        (
+            helpdesk.clone(),
+            vec![
+                HELPDESK_ADMINISTRATOR.to_string(),
+                USER_ADMINISTRATOR.to_string(),
+            ],
+        ),
+        (security.clone(), vec![SECURITY_READER.to_string()]),
+    ];
+    expected.sort();
+    assert_eq!(by_group, expected);
+    assert!(!assignments.contains_key("old-1"));
+    // Converged: only the end is left to say.
+    assert_eq!(adapter.review(now).unwrap().len(), 1);
+    assert!(adapter.reconcile(now).unwrap().is_empty());
+    // Outside the 30 days, nothing.
+    assert!(
+        adapter
+            .review(now - time::Duration::days(30))
+            .unwrap()
+            .is_empty()
+    );
+
+    // Technicians get the client's access by membership of the partner groups.
+    let entitlement = entitlement("group:GDAP-Acme-Helpdesk");
+    let tech = principal(adapter, "tech1@msp.example");
+    assert_eq!(
+        adapter.grant(&tech, &entitlement, None).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(
+        accounts(&adapter.list(&entitlement).unwrap()),
+        ["tech1@msp.example"]
+    );
+    assert_eq!(tenant.members("GDAP-Acme-Helpdesk"), ["tech1@msp.example"]);
+
+    // A role the customer did not approve in the relationship is refused.
+    let access = "      access:\n        GDAP-Acme-Helpdesk: [Exchange Administrator]\n";
+    let mut refused = open(&gdap_yaml(&partner, &customer, &groups, access), SECRET);
+    let error = refused.adapter.review(now).unwrap_err();
+    assert_eq!(error.kind, FailureKind::Rejected, "{error}");
+    assert!(error.detail.contains("Exchange Administrator"), "{error}");
+    // A relationship with Global Administrator cannot auto-extend.
+    tenant.with(|t| {
+        t.relationships
+            .get_mut("rel-acme")
+            .unwrap()
+            .roles
+            .push(GLOBAL_ADMINISTRATOR.into())
+    });
+    let access = "      auto_extend: true\n      access:\n        GDAP-Acme-Helpdesk: [Helpdesk Administrator]\n";
+    let mut refused = open(&gdap_yaml(&partner, &customer, &groups, access), SECRET);
+    let error = refused.adapter.review(now).unwrap_err();
+    assert_eq!(error.kind, FailureKind::Rejected, "{error}");
+    assert!(error.detail.contains("cannot auto-extend"), "{error}");
+    // A relationship with another customer is refused as the wrong tenant.
+    let mut wrong = open(
+        &gdap_yaml(&partner, &tenant_id(10), &groups, "      access: {}\n"),
+        SECRET,
+    );
+    let error = wrong.adapter.review(now).unwrap_err();
+    assert_eq!(error.kind, FailureKind::WrongTenant, "{error}");
+
+    // Every GDAP call is in the trimmed description and went through Prism.
+    let seen = vendor.assert_conformant(&seen_token(&tenant), &[]);
+    assert!(
+        seen.iter()
+            .any(|s| s.method == "DELETE" && s.target.contains("/accessAssignments/old-1"))
+    );
+}

@@ -10,6 +10,7 @@ mod fake;
 mod fake_github;
 mod fake_graph;
 mod fake_okta;
+mod gdap;
 mod github;
 mod governance;
 mod graph;

@@ -1,0 +1,150 @@
+//! End to end: `acme`'s delegated admin relationship managed from the MSP's partner
+//! tenant (a `system: gdap` tenant on the fake Graph, behind Prism): the plan warns about
+//! the relationship's end and says which access assignments apply creates, apply creates
+//! them (with an audit entry) and adds the technicians to the partner groups, and a
+//! second plan has nothing left but the warning.
+
+use crate::fake_graph::{self, Handle};
+use crate::support::{Env, stderr};
+
+const SECRET: &str = "gdap-partner-secret-planted-1618";
+const HELPDESK_ADMINISTRATOR: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
+const USER_ADMINISTRATOR: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
+
+#[test]
+fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
+    let partner = crate::graph::tenant_id(0x6da9);
+    let customer = crate::graph::tenant_id(0x6daa);
+    let tenant = Handle::create(&partner, SECRET);
+    let Some(vendor) = fake_graph::vendor() else {
+        return;
+    };
+    let group = tenant.add_group("GDAP-Acme-Helpdesk", &[]);
+    let now = time::OffsetDateTime::parse(
+        crate::support::NOW,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    tenant.with(|t| {
+        t.relationships.insert(
+            "rel-acme".into(),
+            fake_graph::Relationship {
+                customer: customer.clone(),
+                status: "active".into(),
+                end: Some(now + time::Duration::days(12)),
+                auto_extend: "PT0S".into(),
+                roles: vec![HELPDESK_ADMINISTRATOR.into(), USER_ADMINISTRATOR.into()],
+                ..Default::default()
+            },
+        );
+    });
+    let env = Env::example();
+    env.edit(
+        "clients/acme.yaml",
+        "tenants:\n",
+        &format!(
+            "tenants:\n  - name: partner\n    system: gdap\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: http://127.0.0.1:{}\n    tenant_id: {partner}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: env:MSP_PARTNER_SECRET\n    domain: northwind-msp.example\n    groups:\n      GDAP-Acme-Helpdesk: {group}\n    gdap:\n      relationship: rel-acme\n      customer_tenant_id: {customer}\n      access:\n        GDAP-Acme-Helpdesk: [Helpdesk Administrator, User Administrator]\n",
+            vendor.url(),
+            vendor.fake_port
+        ),
+    );
+    env.edit(
+        "../../bundles/premium/helpdesk.yaml",
+        "  # standing\n",
+        "  # standing\n  - { system: gdap,   entitlement: \"group:GDAP-Acme-Helpdesk\" }\n",
+    );
+    let run = |args: &[&str]| {
+        env.onboard(args)
+            .env("MSP_PARTNER_SECRET", SECRET)
+            .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
+            .output()
+            .unwrap()
+    };
+    let plan = |label: &str| -> crate::support::PlanJson {
+        let output = run(&["plan", "acme", "--output", "json"]);
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{label}: {e}: {}", stderr(&env, &output)))
+    };
+
+    let first = plan("first");
+    let technicians: Vec<String> = first
+        .changes
+        .iter()
+        .filter(|c| c.tenant == "partner" && c.kind == "grant")
+        .filter_map(|c| c.account.clone())
+        .collect();
+    assert!(!technicians.is_empty(), "{:?}", first.changes);
+    for account in &technicians {
+        tenant.add_user(account);
+    }
+    let planned = plan("planned");
+    let ending = planned
+        .warnings
+        .iter()
+        .find(|w| w.contains("`acme/partner`") && w.contains("ends on"))
+        .unwrap_or_else(|| panic!("{:?}", planned.warnings));
+    assert!(ending.contains("in 12 day(s)"), "{ending}");
+    assert!(
+        planned.warnings.iter().any(|w| w
+            .contains("creates the GDAP access assignment of partner group `GDAP-Acme-Helpdesk`")),
+        "{:?}",
+        planned.warnings
+    );
+
+    let output = run(&["apply", "acme", "--yes"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let assignments = tenant.with(|t| t.relationships["rel-acme"].assignments.clone());
+    assert_eq!(assignments.len(), 1, "{assignments:?}");
+    let (container, roles, _, _) = assignments.values().next().unwrap();
+    assert_eq!(container, &group);
+    assert_eq!(roles, &[HELPDESK_ADMINISTRATOR, USER_ADMINISTRATOR]);
+    let mut members = tenant.members("GDAP-Acme-Helpdesk");
+    let mut expected = technicians.clone();
+    members.sort();
+    expected.sort();
+    assert_eq!(members, expected);
+    // The access assignments' reconciliation is in the client's audit chain.
+    let output = env.onboard(&["audit", "verify"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let audit: String = std::fs::read_dir(env.ws.join("audit"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect();
+    assert!(
+        audit.contains("gdap:access-assignments"),
+        "no reconcile entry"
+    );
+    assert!(audit.contains("created the access assignment of `GDAP-Acme-Helpdesk`"));
+
+    // Converged: no changes, only the relationship's end to warn about.
+    let again = plan("again");
+    assert!(
+        again.changes.iter().all(|c| c.tenant != "partner"),
+        "{:?}",
+        again.changes
+    );
+    let partner_warnings: Vec<&String> = again
+        .warnings
+        .iter()
+        .filter(|w| w.contains("`acme/partner`"))
+        .collect();
+    assert_eq!(partner_warnings.len(), 1, "{partner_warnings:?}");
+    vendor.assert_conformant(&partner_token(&partner), &["/$batch"]);
+}
+
+fn partner_token(tid: &str) -> String {
+    let vendor = fake_graph::vendor().unwrap();
+    let body = format!(
+        "grant_type=client_credentials&client_id=x&client_secret={SECRET}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+    );
+    let (_, _, text) = crate::fake::raw_request(
+        vendor.fake_port,
+        "POST",
+        &format!("/{tid}/oauth2/v2.0/token"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &body,
+    );
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["access_token"].as_str().unwrap().to_string()
+}
