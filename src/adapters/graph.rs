@@ -14,6 +14,12 @@
 //!   and a grant with an end is sent as `adminAssign` with `afterDateTime`, so that the
 //!   tenant ends it by itself even if `onboard expire` never runs.
 //!
+//! - With `pim_groups: true`, a `group:` grant with an end (a `ttl`) is a PIM for Groups
+//!   member assignment (`/identityGovernance/privilegedAccess/group/
+//!   assignmentScheduleRequests`, `adminAssign` with `afterDateTime`), so the tenant ends
+//!   it by itself; listings read each member's end from the group's
+//!   `assignmentScheduleInstances`, and a revoke of such a member is `adminRemove`.
+//!   Standing grants stay plain memberships.
 //! - A `system: gdap` tenant is the MSP's partner tenant acting for one client: its
 //!   `group:` entitlements are partner security groups, and [`Adapter::review`] /
 //!   [`Adapter::reconcile`] read and fix the client's delegated admin relationship's
@@ -357,6 +363,7 @@ pub struct GraphTenant {
     secret: Secret,
     token_valid_until: Option<Instant>,
     pim: bool,
+    pim_groups: bool,
     gdap: Option<Gdap>,
     mapped_groups: BTreeMap<String, String>,
     groups: HashMap<String, Option<String>>,
@@ -425,6 +432,7 @@ impl GraphTenant {
             secret,
             token_valid_until: None,
             pim: tenant.pim,
+            pim_groups: tenant.pim_groups,
             gdap: tenant.gdap.clone(),
             mapped_groups: tenant.groups.clone(),
             groups: HashMap::new(),
@@ -1033,7 +1041,9 @@ impl GraphTenant {
         // (index, group name, group id, operation)
         let mut members: Vec<(usize, String, String, String)> = Vec::new();
         for (index, item) in items.iter().enumerate() {
-            if item.entitlement.kind != EntitlementKind::Group {
+            // PIM for Groups changes are schedule requests, sent one by one.
+            let pim = self.pim_groups && (!add || item.expires_at.is_some());
+            if item.entitlement.kind != EntitlementKind::Group || pim {
                 results[index] = Some(if add {
                     self.grant(&item.principal, &item.entitlement, item.expires_at)
                 } else {
@@ -1419,6 +1429,169 @@ impl GraphTenant {
             .unwrap_or_default()
     }
 
+    /// Reads the active PIM for Groups member assignments of a group (optionally of
+    /// one principal): principal id → end.
+    fn group_instances(
+        &mut self,
+        group_id: &str,
+        principal_id: Option<&str>,
+        operation: &str,
+    ) -> Result<Vec<(String, Option<OffsetDateTime>)>, AdapterError> {
+        let mut filter = format!("groupId eq {}", quote(group_id));
+        if let Some(principal) = principal_id {
+            filter.push_str(&format!(" and principalId eq {}", quote(principal)));
+        }
+        let url = self.url(
+            &[
+                "identityGovernance",
+                "privilegedAccess",
+                "group",
+                "assignmentScheduleInstances",
+            ],
+            &[("$filter", &filter)],
+        );
+        let mut instances = Vec::new();
+        for item in self.collect(operation, url)? {
+            if item.get("accessId").and_then(Value::as_str) != Some("member") {
+                continue;
+            }
+            let Some(principal) = item.get("principalId").and_then(Value::as_str) else {
+                continue;
+            };
+            let ends_at = match item.get("endDateTime").and_then(Value::as_str) {
+                None => None,
+                Some(text) => Some(OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
+                    self.error(
+                        operation,
+                        FailureKind::Malformed,
+                        format!("the assignment's `endDateTime` `{text}` is not a date: {e}"),
+                    )
+                })?),
+            };
+            instances.push((principal.to_string(), ends_at));
+        }
+        Ok(instances)
+    }
+
+    /// Sends a PIM for Groups assignment schedule request for group membership.
+    fn group_schedule_request(
+        &mut self,
+        operation: &str,
+        action: &str,
+        principal: &Principal,
+        group_id: &str,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<Response, AdapterError> {
+        let mut body = json!({
+            "accessId": "member",
+            "principalId": principal.id,
+            "groupId": group_id,
+            "action": action,
+            "justification": "onboard",
+        });
+        if action != "adminRemove" {
+            let expiration = match expires_at {
+                Some(end) => json!({
+                    "type": "afterDateTime",
+                    "endDateTime": end.format(&Rfc3339).map_err(|e| self.error(operation, FailureKind::Malformed, e.to_string()))?,
+                }),
+                None => json!({ "type": "noExpiration" }),
+            };
+            body["scheduleInfo"] = json!({ "expiration": expiration });
+        }
+        let call = Call::new(
+            Method::POST,
+            self.url(
+                &[
+                    "identityGovernance",
+                    "privilegedAccess",
+                    "group",
+                    "assignmentScheduleRequests",
+                ],
+                &[],
+            ),
+        )
+        .json(&body, "application/json");
+        self.send(operation, &call)
+    }
+
+    /// Grants time-bound group membership through PIM for Groups, so that the tenant
+    /// ends it by itself. A standing member already holds more: nothing is sent.
+    fn grant_group_pim(
+        &mut self,
+        principal: &Principal,
+        group: &str,
+        end: OffsetDateTime,
+    ) -> Result<Outcome, AdapterError> {
+        let operation = format!("grant `group:{group}` to `{}`", principal.account);
+        let Some(group_id) = self.group_id(group, &operation)? else {
+            return Err(self
+                .error(
+                    &operation,
+                    FailureKind::NotFound,
+                    format!("the group `{group}` does not exist in the tenant"),
+                )
+                .with_hint("create the group in the tenant first (onboard manages memberships, not groups), or map its name in the tenant's `groups:`"));
+        };
+        let current = self
+            .group_instances(&group_id, Some(&principal.id), &operation)?
+            .into_iter()
+            .next();
+        let action = match current {
+            Some((_, Some(held))) if (held - end).abs() < time::Duration::minutes(1) => {
+                return Ok(Outcome::NoChange);
+            }
+            Some((_, Some(held))) if end > held => "adminExtend",
+            Some(_) => "adminUpdate",
+            None => {
+                let standing = self
+                    .member_ids(&group_id, &operation)?
+                    .is_some_and(|ids| ids.contains(&principal.id));
+                if standing {
+                    return Ok(Outcome::NoChange);
+                }
+                "adminAssign"
+            }
+        };
+        let response =
+            self.group_schedule_request(&operation, action, principal, &group_id, Some(end))?;
+        if response.is_success() {
+            return Ok(Outcome::Changed);
+        }
+        match error_code(&response.body) {
+            Some((code, _)) if code == "RoleAssignmentExists" => Ok(Outcome::NoChange),
+            _ => Err(self.http.status_error(&operation, &response)),
+        }
+    }
+
+    /// Revokes group membership held through PIM for Groups (`adminRemove`), or a
+    /// standing membership as usual.
+    fn revoke_group_pim(
+        &mut self,
+        principal: &Principal,
+        group: &str,
+    ) -> Result<Outcome, AdapterError> {
+        let operation = format!("revoke `group:{group}` from `{}`", principal.account);
+        let Some(group_id) = self.group_id(group, &operation)? else {
+            return Ok(Outcome::NoChange);
+        };
+        if self
+            .group_instances(&group_id, Some(&principal.id), &operation)?
+            .is_empty()
+        {
+            return self.change_group(principal, group, false);
+        }
+        let response =
+            self.group_schedule_request(&operation, "adminRemove", principal, &group_id, None)?;
+        if response.is_success() {
+            return Ok(Outcome::Changed);
+        }
+        match error_code(&response.body) {
+            Some((code, _)) if code == "RoleAssignmentDoesNotExist" => Ok(Outcome::NoChange),
+            _ => Err(self.http.status_error(&operation, &response)),
+        }
+    }
+
     fn change_group(
         &mut self,
         principal: &Principal,
@@ -1466,7 +1639,7 @@ impl GraphTenant {
 impl Adapter for GraphTenant {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            native_expiry: self.pim,
+            native_expiry: self.pim || self.pim_groups,
         }
     }
 
@@ -1523,13 +1696,21 @@ impl Adapter for GraphTenant {
                     }
                     return Ok(Vec::new());
                 };
-                Ok(self
-                    .user_names(&ids, &operation)?
-                    .into_iter()
-                    .map(|account| Holder {
-                        account,
-                        expires_at: None,
-                        pending: false,
+                let ends: HashMap<String, Option<OffsetDateTime>> = if self.pim_groups {
+                    self.group_instances(&group_id, None, &operation)?
+                        .into_iter()
+                        .collect()
+                } else {
+                    HashMap::new()
+                };
+                self.user_names(&ids, &operation)?;
+                Ok(ids
+                    .iter()
+                    .filter_map(|id| {
+                        Some(Holder::active(
+                            self.user_names.get(id)?.clone(),
+                            ends.get(id).copied().flatten(),
+                        ))
                     })
                     .collect())
             }
@@ -1567,7 +1748,12 @@ impl Adapter for GraphTenant {
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
         match entitlement.kind {
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, true),
+            EntitlementKind::Group => match expires_at {
+                Some(end) if self.pim_groups => {
+                    self.grant_group_pim(principal, &entitlement.name, end)
+                }
+                _ => self.change_group(principal, &entitlement.name, true),
+            },
             EntitlementKind::Role => self.grant_role(principal, &entitlement.name, expires_at),
             other => Err(self.error(
                 "grant",
@@ -1638,6 +1824,9 @@ impl Adapter for GraphTenant {
         entitlement: &Entitlement,
     ) -> Result<Outcome, AdapterError> {
         match entitlement.kind {
+            EntitlementKind::Group if self.pim_groups => {
+                self.revoke_group_pim(principal, &entitlement.name)
+            }
             EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
             EntitlementKind::Role => self.revoke_role(principal, &entitlement.name),
             other => Err(self.error(

@@ -36,6 +36,9 @@ pub struct Tenant {
     pub throttle_every: Option<usize>,
     /// Member listings carry a property the description does not declare.
     pub nonconforming: bool,
+    /// PIM for Groups member assignments: id → (group, principal, end). Active ones
+    /// make their principal a member of the group.
+    pub group_assignments: BTreeMap<String, (String, String, Option<OffsetDateTime>)>,
     /// Delegated admin relationships (partner side): id → relationship.
     pub relationships: BTreeMap<String, Relationship>,
     requests: usize,
@@ -89,7 +92,10 @@ fn tenants() -> &'static Tenants {
 /// (no Graph module file describes it). The fake answers a `$batch` by replaying each
 /// item through Prism, so every item is still checked against the description.
 fn outside(method: &str, path: &str) -> bool {
-    (method == "GET" && path == "/groups") || (method == "POST" && path == "/$batch")
+    (method == "GET" && path == "/groups")
+        || (method == "POST" && path == "/$batch")
+        // PIM for Groups: not in the trimmed description (see `pim_group_request`).
+        || path.starts_with("/identityGovernance/privilegedAccess/group/")
 }
 
 /// One item of a `$batch` as the fake replayed it through Prism.
@@ -544,6 +550,15 @@ fn handle(request: &Request) -> Reply {
         }
         ("GET", ["groups", id, "members"]) => match tenant.groups.get(*id) {
             Some((_, members)) => {
+                let now = tenant.now();
+                let mut members = members.clone();
+                members.extend(
+                    tenant
+                        .group_assignments
+                        .values()
+                        .filter(|(g, _, end)| g == id && end.is_none_or(|e| e > now))
+                        .map(|(_, p, _)| p.clone()),
+                );
                 let items = members
                     .iter()
                     .map(|m| match tenant.nonconforming {
@@ -770,6 +785,45 @@ fn handle(request: &Request) -> Reply {
             }
             Reply::json(201, &reply)
         }
+        (
+            "GET",
+            [
+                "identityGovernance",
+                "privilegedAccess",
+                "group",
+                "assignmentScheduleInstances",
+            ],
+        ) => {
+            let terms = filter_terms(request.query("$filter").unwrap_or_default());
+            let wanted = |field: &str, value: &String| {
+                terms
+                    .get(field)
+                    .is_none_or(|v| v.iter().any(|w| w.eq_ignore_ascii_case(value)))
+            };
+            let now = tenant.now();
+            let items = tenant
+                .group_assignments
+                .iter()
+                .filter(|(_, (g, p, end))| {
+                    end.is_none_or(|e| e > now) && wanted("groupId", g) && wanted("principalId", p)
+                })
+                .map(|(id, (g, p, end))| {
+                    json!({"id": id, "groupId": g, "principalId": p, "accessId": "member",
+                        "assignmentType": "assigned", "memberType": "direct",
+                        "endDateTime": end.map(|e| e.format(&Rfc3339).unwrap())})
+                })
+                .collect();
+            page(request, items, 100)
+        }
+        (
+            "POST",
+            [
+                "identityGovernance",
+                "privilegedAccess",
+                "group",
+                "assignmentScheduleRequests",
+            ],
+        ) => pim_group_request(tenant, &request.json()),
         ("GET", ["tenantRelationships", "delegatedAdminRelationships"]) => {
             let terms = filter_terms(request.query("$filter").unwrap_or_default());
             let items = tenant
@@ -878,6 +932,115 @@ fn handle(request: &Request) -> Reply {
             &format!("the fake has no route for {method} {}", request.path),
         ),
     }
+}
+
+/// Answers a PIM for Groups assignment schedule request. The trimmed description has no
+/// PIM for Groups operations, so Prism cannot check these requests: the fake checks the
+/// shape Microsoft documents (privilegedaccessgroup-post-assignmentschedulerequests)
+/// itself, and refuses anything else with 400.
+fn pim_group_request(tenant: &mut Tenant, body: &Value) -> Reply {
+    let text = |key: &str| body[key].as_str().unwrap_or_default().to_string();
+    let (action, principal, group, access) = (
+        text("action"),
+        text("principalId"),
+        text("groupId"),
+        text("accessId"),
+    );
+    let known = [
+        "accessId",
+        "principalId",
+        "groupId",
+        "action",
+        "justification",
+        "scheduleInfo",
+        "targetScheduleId",
+        "ticketInfo",
+    ];
+    if let Some(key) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !known.contains(&k.as_str())))
+    {
+        return error(400, "BadRequest", &format!("Unknown property '{key}'."));
+    }
+    if !matches!(access.as_str(), "member" | "owner")
+        || !matches!(
+            action.as_str(),
+            "adminAssign" | "adminUpdate" | "adminRemove" | "adminExtend" | "adminRenew"
+        )
+    {
+        return error(400, "BadRequest", "Invalid accessId or action.");
+    }
+    if !tenant.users.contains_key(&principal) || !tenant.groups.contains_key(&group) {
+        return error(
+            404,
+            "Request_ResourceNotFound",
+            "The principal or group does not exist.",
+        );
+    }
+    let expiration_type = body
+        .pointer("/scheduleInfo/expiration/type")
+        .and_then(Value::as_str);
+    let end = match expiration_type {
+        Some("afterDateTime") => match body
+            .pointer("/scheduleInfo/expiration/endDateTime")
+            .and_then(Value::as_str)
+            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+        {
+            Some(end) => Some(end),
+            None => return error(400, "BadRequest", "endDateTime is required."),
+        },
+        Some("noExpiration") => None,
+        None if action == "adminRemove" => None,
+        _ => return error(400, "BadRequest", "scheduleInfo.expiration is required."),
+    };
+    if end.is_some_and(|e| e - tenant.now() < time::Duration::minutes(5)) {
+        return error(
+            400,
+            "ExpirationRule",
+            "The assignment must last at least five minutes.",
+        );
+    }
+    let now = tenant.now();
+    let existing = tenant
+        .group_assignments
+        .iter()
+        .find(|(_, (g, p, e))| *g == group && *p == principal && e.is_none_or(|e| e > now))
+        .map(|(id, _)| id.clone());
+    match (action.as_str(), existing) {
+        ("adminAssign", Some(_)) => {
+            return error(
+                400,
+                "RoleAssignmentExists",
+                "The assignment already exists.",
+            );
+        }
+        ("adminAssign", None) => {
+            let id = tenant.id(0xf);
+            tenant
+                .group_assignments
+                .insert(id, (group.clone(), principal.clone(), end));
+        }
+        ("adminExtend" | "adminUpdate" | "adminRenew", Some(id)) => {
+            tenant.group_assignments.get_mut(&id).unwrap().2 = end;
+        }
+        ("adminRemove", Some(id)) => {
+            tenant.group_assignments.remove(&id);
+        }
+        (_, None) => {
+            return error(
+                400,
+                "RoleAssignmentDoesNotExist",
+                "The assignment does not exist.",
+            );
+        }
+        _ => return error(400, "InvalidAction", "Unknown action."),
+    }
+    let request_id = tenant.id(0xe);
+    Reply::json(
+        201,
+        &json!({"id": request_id, "action": action, "accessId": access, "principalId": principal,
+            "groupId": group, "status": "Provisioned"}),
+    )
 }
 
 fn relationship_json(id: &str, r: &Relationship) -> Value {

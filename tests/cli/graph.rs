@@ -664,3 +664,79 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
             .any(|s| s.method == "DELETE" && s.target.contains("/accessAssignments/old-1"))
     );
 }
+
+#[test]
+fn graph_pim_for_groups_makes_ttl_memberships_expire_natively() {
+    let tid = tenant_id(11);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(vendor) = fake_graph::vendor() else {
+        return;
+    };
+    tenant.add_user("dave@acme.example");
+    tenant.add_user("erik@acme.example");
+    let group = tenant.add_group("MSP-SecOps", &[]);
+    let yaml = client_yaml(&tid, false, &[("MSP-SecOps", &group)])
+        .unwrap()
+        .replace("    pim: false\n", "    pim: false\n    pim_groups: true\n");
+    let mut opened = open(&yaml, SECRET);
+    let adapter = opened.adapter.as_mut();
+    assert!(adapter.capabilities().native_expiry);
+    let secops = entitlement("group:MSP-SecOps");
+    let dave = principal(adapter, "dave@acme.example");
+    let end = at("2026-11-21T20:00:00Z");
+    assert_eq!(
+        adapter.grant(&dave, &secops, Some(end)).unwrap(),
+        Outcome::Changed
+    );
+    // A PIM for Groups assignment, not a plain membership.
+    assert!(tenant.with(|t| t.groups[&group].1.is_empty()));
+    let listed = adapter.list(&secops).unwrap();
+    assert_eq!(accounts(&listed), ["dave@acme.example"]);
+    assert_eq!(listed[0].expires_at, Some(end));
+    assert_eq!(
+        adapter.grant(&dave, &secops, Some(end)).unwrap(),
+        Outcome::NoChange
+    );
+    // Renewal extends it.
+    let later = at("2026-11-22T04:00:00Z");
+    assert_eq!(
+        adapter.grant(&dave, &secops, Some(later)).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(adapter.list(&secops).unwrap()[0].expires_at, Some(later));
+    // A standing grant stays a plain membership, through `$ref`.
+    let erik = principal(adapter, "erik@acme.example");
+    assert_eq!(
+        adapter.grant(&erik, &secops, None).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(tenant.with(|t| t.groups[&group].1.len()), 1);
+    // The tenant ends dave's membership by itself.
+    tenant.set_now("2026-11-22T04:00:01Z");
+    assert_eq!(
+        accounts(&adapter.list(&secops).unwrap()),
+        ["erik@acme.example"]
+    );
+    assert_eq!(adapter.revoke(&dave, &secops).unwrap(), Outcome::NoChange);
+    // An early end: `adminRemove`; erik's standing membership: `DELETE …/$ref`.
+    let end = at("2026-11-22T12:00:00Z");
+    assert_eq!(
+        adapter.grant(&dave, &secops, Some(end)).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(adapter.revoke(&dave, &secops).unwrap(), Outcome::Changed);
+    assert_eq!(adapter.revoke(&erik, &secops).unwrap(), Outcome::Changed);
+    assert!(adapter.list(&secops).unwrap().is_empty());
+    // PIM for Groups is not in the trimmed description: those calls went to the fake,
+    // which checks their shape itself; everything else went through Prism.
+    let seen = vendor.assert_conformant(
+        &seen_token(&tenant),
+        &["/identityGovernance/privilegedAccess/group/"],
+    );
+    assert!(
+        seen.iter()
+            .filter(|s| s.target.contains("assignmentScheduleRequests"))
+            .all(|s| s.status == 201),
+        "{seen:?}"
+    );
+}
