@@ -18,6 +18,12 @@
 //! membership) cancels the invitation. The invitation listings are not in the trimmed
 //! GitHub description the tests validate against (see the tests).
 //!
+//! Auth: a token from the `credential` reference, or, with `app_id`, as a GitHub App:
+//! the credential is then the app's private key, and onboard signs an RS256 JWT with it
+//! to mint an installation token (`POST /app/installations/{id}/access_tokens`, the
+//! installation found with `GET /orgs/{org}/installation` when `installation_id` is not
+//! given), kept until five minutes before its one-hour expiry.
+//!
 //! Rate limits: GitHub answers 403 or 429. The HTTP layer retries a 403 that carries
 //! `retry-after` or `x-ratelimit-remaining: 0` (never taking it for a refusal), waits
 //! what those headers ask, and paces by `x-ratelimit-remaining/reset`. Writes are sent
@@ -29,10 +35,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
+use super::jwt;
 use super::{Adapter, AdapterError, Capabilities, FailureKind, Options, Outcome, Principal};
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use crate::secrets::Secret;
 
 /// GitHub's REST API, used when the tenant names no endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://api.github.com";
@@ -66,12 +75,25 @@ fn error_body(body: &[u8]) -> Option<String> {
     })
 }
 
+/// An installation token is minted again this long before it expires (they last 1 h).
+const TOKEN_MARGIN: Duration = Duration::from_secs(300);
+
+/// A GitHub App that onboard authenticates as: its id, its installation in the
+/// organisation (looked up when not given) and its private key.
+struct App {
+    app_id: String,
+    installation_id: Option<String>,
+    key: Secret,
+    token_valid_until: Option<Instant>,
+}
+
 /// A GitHub organisation.
 pub struct GithubTenant {
     name: String,
     org: String,
     http: HttpClient,
     last_write: Option<Instant>,
+    app: Option<App>,
 }
 
 impl GithubTenant {
@@ -94,13 +116,33 @@ impl GithubTenant {
             )
             .with_hint("add `org: LOGIN` to the tenant"));
         };
-        let token = super::credential(&name, tenant, root)?;
+        let secret = super::credential(&name, tenant, root)?;
         let policy = Policy::from_env()
             .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+        let (auth, app) = match &tenant.app_id {
+            // The credential is the app's private key: tokens are minted as needed.
+            Some(app_id) => {
+                jwt::rsa_key(secret.expose()).map_err(|e| {
+                    AdapterError::new(&name, "connect", FailureKind::Denied, e).with_hint(
+                        "with `app_id`, the `credential` must name the GitHub App's private key (the `.pem` file GitHub gave)",
+                    )
+                })?;
+                (
+                    None,
+                    Some(App {
+                        app_id: app_id.clone(),
+                        installation_id: tenant.installation_id.clone(),
+                        key: secret,
+                        token_valid_until: None,
+                    }),
+                )
+            }
+            None => (Some(Auth::Bearer(secret)), None),
+        };
         let http = HttpClient::new(
             &name,
             tenant.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT),
-            Some(Auth::Bearer(token)),
+            auth,
             options.http_log.clone(),
             error_body,
             policy,
@@ -110,6 +152,7 @@ impl GithubTenant {
             org,
             http,
             last_write: None,
+            app,
         })
     }
 
@@ -125,7 +168,106 @@ impl GithubTenant {
         url
     }
 
+    /// As a GitHub App: mints an installation token unless the one held is good for
+    /// five more minutes. The app's JWT (RS256, `iat` a minute back for clock drift,
+    /// `exp` nine minutes on, `iss` the app id) is sent only to the token endpoints.
+    fn ensure_token(&mut self, operation: &str) -> Result<(), AdapterError> {
+        let Some(app) = &self.app else {
+            return Ok(());
+        };
+        if app
+            .token_valid_until
+            .is_some_and(|until| Instant::now() < until)
+        {
+            return Ok(());
+        }
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let claims = json!({ "iat": now - 60, "exp": now + 540, "iss": app.app_id });
+        let jwt = jwt::sign_rs256(&claims, app.key.expose())
+            .map_err(|e| self.error(operation, FailureKind::Denied, e))?;
+        let bearer = format!("Bearer {jwt}");
+        let installation_id = app.installation_id.clone();
+        // The old token must not ride along with the app's JWT.
+        self.http.set_auth(None);
+        let installation = match installation_id {
+            Some(id) => id,
+            None => {
+                let org = self.org.clone();
+                let call = self
+                    .headers(Call::get(self.url(&["orgs", &org, "installation"], &[])))
+                    .header(reqwest::header::AUTHORIZATION, bearer.clone());
+                let response = self.http.send(operation, &call)?;
+                if !response.is_success() {
+                    return Err(self.token_error(operation, &response));
+                }
+                let body: Value = self.http.json(operation, &response)?;
+                let id = body.get("id").and_then(Value::as_u64).ok_or_else(|| {
+                    self.error(
+                        operation,
+                        FailureKind::Malformed,
+                        "the installation has no `id`",
+                    )
+                })?;
+                id.to_string()
+            }
+        };
+        let call = self
+            .headers(Call::new(
+                Method::POST,
+                self.url(
+                    &["app", "installations", &installation, "access_tokens"],
+                    &[],
+                ),
+            ))
+            .header(reqwest::header::AUTHORIZATION, bearer);
+        let response = self.http.send(operation, &call)?;
+        if !response.is_success() {
+            return Err(self.token_error(operation, &response));
+        }
+        let body: Value = self.http.json(operation, &response)?;
+        let Some(token) = body.get("token").and_then(Value::as_str) else {
+            return Err(self.error(
+                operation,
+                FailureKind::Malformed,
+                "the installation token answer has no `token`",
+            ));
+        };
+        let lifetime = body
+            .get("expires_at")
+            .and_then(Value::as_str)
+            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+            .map(|at| at - OffsetDateTime::now_utc())
+            .and_then(|d| Duration::try_from(d).ok())
+            .unwrap_or(Duration::from_secs(3600));
+        self.http
+            .set_auth(Some(Auth::Bearer(Secret::new(token.to_string()))));
+        if let Some(app) = &mut self.app {
+            app.installation_id = Some(installation);
+            app.token_valid_until = Some(Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN));
+        }
+        Ok(())
+    }
+
+    fn token_error(&self, operation: &str, response: &Response) -> AdapterError {
+        let error = self.http.status_error(operation, response);
+        AdapterError {
+            detail: format!("getting an installation token: {}", error.detail),
+            kind: FailureKind::Denied,
+            ..error
+        }
+        .with_hint("check `app_id`, `installation_id` and that the `credential` is the app's current private key, and that the app is installed in the organisation")
+    }
+
+    fn headers(&self, call: Call) -> Call {
+        call.header(reqwest::header::ACCEPT, "application/vnd.github+json")
+            .header(
+                reqwest::header::HeaderName::from_static("x-github-api-version"),
+                API_VERSION,
+            )
+    }
+
     fn send(&mut self, operation: &str, call: Call) -> Result<Response, AdapterError> {
+        self.ensure_token(operation)?;
         let call = call
             .header(reqwest::header::ACCEPT, "application/vnd.github+json")
             .header(
@@ -171,6 +313,7 @@ impl GithubTenant {
     }
 
     fn collect(&mut self, operation: &str, first: Url) -> Result<Vec<Value>, AdapterError> {
+        self.ensure_token(operation)?;
         let call_headers = |url: &Url| {
             Call::get(url.clone())
                 .header(reqwest::header::ACCEPT, "application/vnd.github+json")

@@ -8,6 +8,7 @@ pub mod file;
 pub mod github;
 pub mod graph;
 pub mod http;
+pub mod jwt;
 pub mod okta;
 pub mod scim;
 

@@ -139,6 +139,11 @@ pub struct Tenant {
     /// Graph: the object id of each group the bundles name (Entra display names are
     /// not unique), `NAME: OBJECT-ID`. Groups not listed are looked up by display name.
     pub groups: BTreeMap<String, String>,
+    /// GitHub: the GitHub App's id; with it, the `credential` is the app's private key
+    /// (PEM) and onboard mints installation tokens itself.
+    pub app_id: Option<String>,
+    /// GitHub: the app's installation id in the organisation (looked up when absent).
+    pub installation_id: Option<String>,
     /// Graph: group membership changes with a `ttl` go through PIM for Groups
     /// (`assignmentScheduleRequests` with an end), so the tenant ends them by itself.
     pub pim_groups: bool,
@@ -273,6 +278,8 @@ struct RawTenant {
     #[serde(default)]
     pim_groups: bool,
     gdap: Option<Spanned<RawGdap>>,
+    app_id: Option<String>,
+    installation_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -375,6 +382,38 @@ fn convert_tenant(
         );
     }
     let gdap = convert_gdap(path, &field, &at, &raw, problems);
+    if raw.adapter != AdapterKind::Github && (raw.app_id.is_some() || raw.installation_id.is_some())
+    {
+        problems.push(
+            Diagnostic::new(
+                at.clone(),
+                "`app_id` and `installation_id` are for `github` tenants only",
+            )
+            .field(field.clone())
+            .hint("remove them, or set `adapter: github`"),
+        );
+    }
+    for (name, value) in [
+        ("app_id", &raw.app_id),
+        ("installation_id", &raw.installation_id),
+    ] {
+        if let Some(value) = value
+            && (value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()))
+        {
+            problems.push(
+                Diagnostic::new(at.clone(), format!("`{name}` `{value}` is not a number"))
+                    .field(format!("{field}.{name}"))
+                    .hint("write the id GitHub shows in the app's settings (App ID) or in the installation's URL"),
+            );
+        }
+    }
+    if raw.installation_id.is_some() && raw.app_id.is_none() {
+        problems.push(
+            Diagnostic::new(at.clone(), "`installation_id` needs `app_id`")
+                .field(format!("{field}.app_id"))
+                .hint("add the GitHub App's `app_id`, and make `credential` name its private key"),
+        );
+    }
     if let Some(id) = raw
         .groups
         .iter()
@@ -512,6 +551,8 @@ fn convert_tenant(
         groups: raw.groups,
         pim_groups: raw.pim_groups,
         gdap,
+        app_id: raw.app_id,
+        installation_id: raw.installation_id,
         origin: at,
     }
 }

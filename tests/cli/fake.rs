@@ -364,6 +364,11 @@ impl Front {
         format!("http://{host}")
     }
 
+    /// Returns every exchange, whatever its credential.
+    pub fn seen_all(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
     /// Returns the exchanges made with a credential.
     pub fn seen(&self, credential: &str) -> Vec<Seen> {
         self.seen

@@ -29,6 +29,23 @@ pub struct Org {
     writes: usize,
     /// Writes answered 403 for a secondary limit.
     pub secondary_hits: usize,
+    /// The GitHub App installed in the organisation, if any.
+    pub app: Option<App>,
+}
+
+/// A GitHub App installed in a fake organisation.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Its id (the JWT's `iss`).
+    pub app_id: String,
+    /// Its installation id in the organisation.
+    pub installation_id: u64,
+    /// Its private key (PEM); the fake checks JWTs against its public half.
+    pub key_pem: String,
+    /// How long minted tokens last, in seconds.
+    pub token_lifetime: i64,
+    /// The installation tokens minted so far.
+    pub minted: Vec<String>,
 }
 
 type Orgs = Arc<Mutex<HashMap<String, Org>>>;
@@ -40,9 +57,90 @@ fn orgs() -> &'static Orgs {
 
 /// Routes the trimmed GitHub description lacks: the organisation's and a team's pending
 /// invitations (`GET /orgs/{org}/invitations`, `GET /orgs/{org}/teams/{slug}/invitations`),
-/// which go straight to the fake.
+/// and a GitHub App's installation and token endpoints (`GET /orgs/{org}/installation`,
+/// `POST /app/installations/{id}/access_tokens`), which go straight to the fake.
 fn outside(method: &str, path: &str) -> bool {
-    method == "GET" && path.ends_with("/invitations")
+    (method == "GET" && (path.ends_with("/invitations") || path.ends_with("/installation")))
+        || (method == "POST" && path.starts_with("/app/installations/"))
+}
+
+/// Installation tokens minted by the fake: token → the organisation's own token.
+fn aliases() -> &'static Mutex<HashMap<String, String>> {
+    static ALIASES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    ALIASES.get_or_init(Mutex::default)
+}
+
+/// Checks an app JWT (RS256 over the app's key, `iss`, at most ten minutes long) and
+/// returns the organisation key of the app it names.
+fn app_of(orgs: &HashMap<String, Org>, jwt: &str) -> Option<String> {
+    use ring::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let [header, payload, signature] = parts.as_slice() else {
+        return None;
+    };
+    let header: Value = serde_json::from_slice(&crate::fake_graph::decode_b64url(header)?).ok()?;
+    let claims: Value = serde_json::from_slice(&crate::fake_graph::decode_b64url(payload)?).ok()?;
+    if header["alg"] != "RS256" {
+        return None;
+    }
+    let (iat, exp) = (claims["iat"].as_i64()?, claims["exp"].as_i64()?);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if exp - iat > 600 || exp < now || iat > now + 60 {
+        return None;
+    }
+    let (key, _) = orgs.iter().find(|(_, o)| {
+        o.app
+            .as_ref()
+            .is_some_and(|a| claims["iss"].as_str() == Some(a.app_id.as_str()))
+    })?;
+    let pem = &orgs[key].app.as_ref()?.key_pem;
+    let public = onboard::adapters::jwt::rsa_key(pem)
+        .ok()?
+        .public()
+        .as_ref()
+        .to_vec();
+    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public)
+        .verify(
+            format!("{header}.{payload}", header = parts[0], payload = parts[1]).as_bytes(),
+            &crate::fake_graph::decode_b64url(signature)?,
+        )
+        .ok()?;
+    Some(key.clone())
+}
+
+/// Answers the app endpoints, authenticated by the app's JWT.
+fn app_route(orgs: &mut HashMap<String, Org>, request: &Request) -> Reply {
+    let Some(key) = request.credential().and_then(|jwt| app_of(orgs, jwt)) else {
+        return error(401, "A JSON web token could not be decoded");
+    };
+    let org = orgs.get_mut(&key).unwrap();
+    let app = org.app.as_mut().unwrap();
+    let segments = request.segments();
+    match (request.method.as_str(), segments.as_slice()) {
+        ("GET", ["orgs", _, "installation"]) => Reply::json(
+            200,
+            &json!({"id": app.installation_id, "app_id": app.app_id, "target_type": "Organization"}),
+        ),
+        ("POST", ["app", "installations", id, "access_tokens"])
+            if *id == app.installation_id.to_string() =>
+        {
+            let token = format!("ghs_fake_{}_{}", app.minted.len() + 1, std::process::id());
+            app.minted.push(token.clone());
+            aliases().lock().unwrap().insert(token.clone(), key.clone());
+            let expires =
+                time::OffsetDateTime::now_utc() + time::Duration::seconds(app.token_lifetime);
+            Reply::json(
+                201,
+                &json!({
+                    "token": token,
+                    "expires_at": expires.replace_nanosecond(0).unwrap().format(&time::format_description::well_known::Rfc3339).unwrap(),
+                    "permissions": {"members": "write"},
+                    "repository_selection": "all"
+                }),
+            )
+        }
+        _ => error(404, "Not Found"),
+    }
 }
 
 /// Returns the shared fake GitHub behind Prism, or `None` when Prism is not installed.
@@ -262,6 +360,15 @@ fn handle(request: &Request) -> Reply {
         return error(401, "Requires authentication");
     };
     let mut map = orgs().lock().unwrap();
+    if request.path.starts_with("/app/") || request.path.ends_with("/installation") {
+        return app_route(&mut map, request);
+    }
+    let token = aliases()
+        .lock()
+        .unwrap()
+        .get(&token)
+        .cloned()
+        .unwrap_or(token);
     let Some(org) = map.get_mut(&token) else {
         return error(401, "Bad credentials");
     };

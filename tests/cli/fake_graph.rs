@@ -335,7 +335,7 @@ fn token_tid(request: &Request) -> Option<String> {
     claims.get("tenant")?.as_str().map(str::to_string)
 }
 
-fn decode_b64url(text: &str) -> Option<Vec<u8>> {
+pub fn decode_b64url(text: &str) -> Option<Vec<u8>> {
     let mut bits = 0u32;
     let mut count = 0;
     let mut out = Vec::new();

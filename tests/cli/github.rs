@@ -198,3 +198,101 @@ fn prism_fails_a_request_that_does_not_conform_to_the_github_description() {
     );
     assert_eq!(status, 422, "{body}");
 }
+
+const APP_KEY: &str = include_str!("../data/github-app-test-key.pem");
+
+#[test]
+fn github_app_mints_installation_tokens_and_keeps_them_until_near_expiry() {
+    // The organisation's own token is never given to onboard: only the app's key.
+    let org_token = format!("gh-token-{}-app", std::process::id());
+    let org = Handle::create(&org_token, "acme-app");
+    let Some(vendor) = fake_github::vendor() else {
+        return;
+    };
+    org.add_members(&["alice-nw"], "member");
+    org.with(|o| {
+        o.app = Some(fake_github::App {
+            app_id: format!("{}", 40_000 + std::process::id() % 1000),
+            installation_id: 777,
+            key_pem: APP_KEY.to_string(),
+            token_lifetime: 3600,
+            minted: Vec::new(),
+        })
+    });
+    let app_id = org.with(|o| o.app.as_ref().unwrap().app_id.clone());
+    let yaml = client_yaml(&vendor.url(), "acme-app").replace(
+        "    credential: file:secret\n",
+        &format!("    credential: file:secret\n    app_id: \"{app_id}\"\n"),
+    );
+    let mut opened = open(&yaml, APP_KEY);
+    let adapter = opened.adapter.as_mut();
+    adapter.verify_tenant().unwrap();
+    let member = "org:member".parse().unwrap();
+    assert_eq!(logins(&adapter.list(&member).unwrap()), ["alice-nw"]);
+    let alice = adapter.resolve("alice-nw").unwrap().unwrap();
+    let admin = "org:admin".parse().unwrap();
+    assert_eq!(
+        adapter.grant(&alice, &admin, None).unwrap(),
+        Outcome::Changed
+    );
+    // One token for the whole run: it lasts an hour.
+    let minted = org.with(|o| o.app.as_ref().unwrap().minted.clone());
+    assert_eq!(minted.len(), 1, "{minted:?}");
+    let seen = vendor.assert_conformant(&minted[0], &["/orgs/acme-app/invitations?"]);
+    assert!(seen.len() >= 4, "{seen:?}");
+    // The installation was looked up with the app's JWT (no `installation_id` given).
+    let jwt_calls: Vec<_> = vendor
+        .front
+        .seen_all()
+        .into_iter()
+        .filter(|s| s.credential.matches('.').count() == 2)
+        .filter(|s| s.target.contains("/installation"))
+        .collect();
+    assert!(
+        jwt_calls
+            .iter()
+            .any(|s| s.target == "/orgs/acme-app/installation" && s.status == 200),
+        "{jwt_calls:?}"
+    );
+
+    // A token about to expire is minted again before it is used.
+    org.with(|o| o.app.as_mut().unwrap().token_lifetime = 120);
+    let mut opened = open(
+        &yaml.replace("    app_id:", "    installation_id: \"777\"\n    app_id:"),
+        APP_KEY,
+    );
+    let adapter = opened.adapter.as_mut();
+    adapter.verify_tenant().unwrap();
+    adapter.list(&member).unwrap();
+    adapter.list(&member).unwrap();
+    let minted = org.with(|o| o.app.as_ref().unwrap().minted.len());
+    // verify, then two listings (members and invitations each): every call found the
+    // token within five minutes of its end, and minted a new one.
+    assert_eq!(minted, 1 + 5);
+
+    // A credential that is not a private key is refused before anything is sent.
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::write(dir.path().join("secret"), "ghp_a-plain-token").unwrap();
+    std::fs::set_permissions(
+        dir.path().join("secret"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let client = onboard::model::client_from_yaml(&std::sync::Arc::from("c.yaml"), &yaml).unwrap();
+    let error = match onboard::adapters::open(
+        &client,
+        &client.tenants[0],
+        dir.path(),
+        &onboard::adapters::Options::default(),
+    ) {
+        Ok(_) => panic!("opened without a key"),
+        Err(error) => error,
+    };
+    assert_eq!(
+        error.kind,
+        onboard::adapters::FailureKind::Denied,
+        "{error}"
+    );
+    assert!(error.hint.unwrap().contains("private key"));
+    assert!(!error.detail.contains("ghp_"));
+}
