@@ -17,20 +17,27 @@
 //! run as well: the users with any admin role (`GET /api/v1/iam/assignees/users`), then
 //! each one's roles.
 //!
-//! Auth: an API token (`Authorization: SSWS …`) from the credential reference. Rate
+//! Auth: an API token (`Authorization: SSWS …`) from the credential reference, or,
+//! with `client_id`, an OAuth 2.0 service app: the credential is then the app's RSA
+//! private key, and onboard gets tokens from the org authorization server
+//! (`POST /oauth2/v1/token`, client credentials with a `private_key_jwt` assertion,
+//! scopes [`OAUTH_SCOPES`]), kept until five minutes before they expire. Rate
 //! limits: `X-Rate-Limit-Limit/Remaining/Reset` are read on every response by the HTTP
 //! layer, which slows down before the window runs out and waits for the reset on 429.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
+use super::jwt;
 use super::{Adapter, AdapterError, Capabilities, FailureKind, Options, Outcome, Principal};
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use crate::secrets::Secret;
 
 /// Items per page of group members (Okta's default is 1000; 200 avoids timeouts).
 const PAGE_SIZE: &str = "200";
@@ -81,9 +88,106 @@ pub struct OktaTenant {
     /// Admin roles by user id (role type → assignment id), read once per run.
     roles: Option<BTreeMap<String, BTreeMap<String, String>>>,
     logins: HashMap<String, String>,
+    oauth: Option<OAuth>,
 }
 
+/// An OAuth 2.0 service app onboard authenticates as: client credentials with a
+/// `private_key_jwt` assertion, against the org authorization server.
+struct OAuth {
+    client_id: String,
+    key: Secret,
+    token_valid_until: Option<Instant>,
+}
+
+/// The scopes a service app's token asks for: group membership, reading users, admin
+/// roles.
+pub const OAUTH_SCOPES: &str = "okta.groups.manage okta.users.read okta.roles.manage";
+/// A token is renewed this long before it expires.
+const TOKEN_MARGIN: Duration = Duration::from_secs(300);
+
 impl OktaTenant {
+    /// As a service app: gets an access token unless the one held is good for five more
+    /// minutes. The assertion is an RS256 JWT (`iss` = `sub` = the client id, `aud` the
+    /// token endpoint, five minutes long, a random `jti`) signed with the app's key.
+    fn ensure_token(&mut self, operation: &str) -> Result<(), AdapterError> {
+        let Some(oauth) = &self.oauth else {
+            return Ok(());
+        };
+        if oauth
+            .token_valid_until
+            .is_some_and(|until| Instant::now() < until)
+        {
+            return Ok(());
+        }
+        let token_url = self.http.url(&["oauth2", "v1", "token"]);
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let mut nonce = [0u8; 16];
+        let _ = getrandom::fill(&mut nonce);
+        let claims = json!({
+            "iss": oauth.client_id,
+            "sub": oauth.client_id,
+            "aud": token_url.as_str(),
+            "iat": now,
+            "exp": now + 300,
+            "jti": hex::encode(nonce),
+        });
+        let assertion = jwt::sign_rs256(&claims, oauth.key.expose())
+            .map_err(|e| self.error(operation, FailureKind::Denied, e))?;
+        self.http.set_auth(None);
+        let call = Call::new(Method::POST, token_url).form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", OAUTH_SCOPES),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &assertion),
+        ]);
+        let response = self.http.send(operation, &call)?;
+        if !response.is_success() {
+            let error = self.http.status_error(operation, &response);
+            let oauth_error = serde_json::from_slice::<Value>(&response.body)
+                .ok()
+                .and_then(|v| {
+                    let code = v.get("error")?.as_str()?.to_string();
+                    let description = v
+                        .get("error_description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
+                    Some(format!("`{code}`: {description}"))
+                });
+            return Err(AdapterError {
+                detail: format!(
+                    "getting a token: {}",
+                    oauth_error.unwrap_or(error.detail.clone())
+                ),
+                kind: FailureKind::Denied,
+                ..error
+            }
+            .with_hint("check the tenant's `client_id`, that the `credential` is the service app's private key whose public key is registered with the app, and that the app is granted the scopes `okta.groups.manage okta.users.read okta.roles.manage` and an admin role"));
+        }
+        let body: Value = self.http.json(operation, &response)?;
+        let Some(token) = body.get("access_token").and_then(Value::as_str) else {
+            return Err(self.error(
+                operation,
+                FailureKind::Malformed,
+                "the token answer has no `access_token`",
+            ));
+        };
+        let lifetime = Duration::from_secs(
+            body.get("expires_in")
+                .and_then(Value::as_u64)
+                .unwrap_or(3600),
+        );
+        self.http
+            .set_auth(Some(Auth::Bearer(Secret::new(token.to_string()))));
+        if let Some(oauth) = &mut self.oauth {
+            oauth.token_valid_until = Some(Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN));
+        }
+        Ok(())
+    }
+
     /// Opens an Okta org: its `endpoint` (`https://ORG.okta.com`) and the API token its
     /// `credential` names. Nothing is sent until a verb is called.
     pub fn open(
@@ -102,20 +206,42 @@ impl OktaTenant {
             )
             .with_hint("add `endpoint: https://ORG.okta.com` to the tenant"));
         };
-        let token = super::credential(&name, tenant, root)?;
+        let secret = super::credential(&name, tenant, root)?;
         let mut policy = Policy::from_env()
             .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
         // Okta says how much of its window is left on every response, and the HTTP layer
         // paces by that: no fixed spacing is needed on top.
         policy.min_interval = std::time::Duration::ZERO;
+        let (auth, oauth) = match &tenant.client_id {
+            // A service app: the credential is its private key.
+            Some(client_id) => {
+                jwt::rsa_key(secret.expose()).map_err(|e| {
+                    AdapterError::new(&name, "connect", FailureKind::Denied, e).with_hint(
+                        "with `client_id`, the `credential` must name the service app's RSA private key (PEM)",
+                    )
+                })?;
+                (
+                    None,
+                    Some(OAuth {
+                        client_id: client_id.clone(),
+                        key: secret,
+                        token_valid_until: None,
+                    }),
+                )
+            }
+            None => (
+                Some(Auth::Header {
+                    name: AUTHORIZATION,
+                    scheme: "SSWS",
+                    value: secret,
+                }),
+                None,
+            ),
+        };
         let http = HttpClient::new(
             &name,
             endpoint,
-            Some(Auth::Header {
-                name: AUTHORIZATION,
-                scheme: "SSWS",
-                value: token,
-            }),
+            auth,
             options.http_log.clone(),
             error_body,
             policy,
@@ -127,6 +253,7 @@ impl OktaTenant {
             members: HashMap::new(),
             roles: None,
             logins: HashMap::new(),
+            oauth,
         })
     }
 
@@ -440,8 +567,12 @@ impl Adapter for OktaTenant {
 
     fn verify_tenant(&mut self) -> Result<(), AdapterError> {
         // The token belongs to one org, the one at the endpoint; reading the token's own
-        // user shows that the org accepts it.
+        // user shows that the org accepts it. A service app has no user: that the org's
+        // own authorization server issued its token shows the same.
         let operation = "verify tenant";
+        if self.oauth.is_some() {
+            return self.ensure_token(operation);
+        }
         match self.user("me", operation)? {
             Some(_) => Ok(()),
             None => Err(self.error(
@@ -454,12 +585,14 @@ impl Adapter for OktaTenant {
 
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
         let operation = format!("resolve `{account}`");
+        self.ensure_token(&operation)?;
         let found = self.user(account, &operation)?;
         Ok(found.filter(|p| p.account.eq_ignore_ascii_case(account)))
     }
 
     fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {
         let operation = format!("list `{entitlement}`");
+        self.ensure_token(&operation)?;
         let ids: Vec<String> = match entitlement.kind {
             EntitlementKind::Group => {
                 let Some(group) = self.group(&entitlement.name, &operation)? else {
@@ -506,6 +639,7 @@ impl Adapter for OktaTenant {
         entitlement: &Entitlement,
         _expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
+        self.ensure_token("grant")?;
         match entitlement.kind {
             EntitlementKind::Group => self.change_group(principal, &entitlement.name, true),
             EntitlementKind::Role => self.change_role(principal, &entitlement.name, true),
@@ -522,6 +656,7 @@ impl Adapter for OktaTenant {
         principal: &Principal,
         entitlement: &Entitlement,
     ) -> Result<Outcome, AdapterError> {
+        self.ensure_token("revoke")?;
         match entitlement.kind {
             EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
             EntitlementKind::Role => self.change_role(principal, &entitlement.name, false),

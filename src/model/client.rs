@@ -128,7 +128,8 @@ pub struct Tenant {
     /// GitHub organisation.
     pub org: Option<String>,
     /// Graph: the application (client) id of the app registration in the client's
-    /// tenant; the `credential` is its client secret.
+    /// tenant; the `credential` is its client secret. Okta: the OAuth 2.0 service app's
+    /// client id; the `credential` is then its private key.
     pub client_id: Option<String>,
     /// Graph: the Microsoft identity platform base URL the token is asked from
     /// (default `https://login.microsoftonline.com`; tests point it at loopback).
@@ -364,8 +365,18 @@ fn convert_tenant(
             None
         }
     });
+    if raw.adapter == AdapterKind::Okta
+        && let Some(id) = &raw.client_id
+        && (id.is_empty() || id.contains(char::is_whitespace))
+    {
+        problems.push(
+            Diagnostic::new(at.clone(), format!("`{id}` is not an Okta client id"))
+                .field(format!("{field}.client_id"))
+                .hint("write the service app's client id, as the Okta admin console shows it"),
+        );
+    }
     if raw.adapter != AdapterKind::Graph
-        && (raw.client_id.is_some()
+        && (raw.client_id.is_some() && raw.adapter != AdapterKind::Okta
             || raw.auth_endpoint.is_some()
             || raw.pim
             || raw.pim_groups
@@ -375,7 +386,7 @@ fn convert_tenant(
         problems.push(
             Diagnostic::new(
                 at.clone(),
-                "`client_id`, `auth_endpoint`, `pim`, `pim_groups`, `gdap` and `groups` are for `graph` tenants only",
+                "`auth_endpoint`, `pim`, `pim_groups`, `gdap` and `groups` are for `graph` tenants only (`client_id` for `graph` and `okta`)",
             )
             .field(field.clone())
             .hint("remove them, or set `adapter: graph`"),

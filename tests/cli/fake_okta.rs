@@ -31,6 +31,11 @@ pub struct Org {
     pub throttled: usize,
     /// Requests answered in all.
     pub requests: usize,
+    /// An OAuth 2.0 service app: its client id and private key (PEM); the fake checks
+    /// `private_key_jwt` assertions against the key's public half.
+    pub service_app: Option<(String, String)>,
+    /// Access tokens the org authorization server issued.
+    pub issued: Vec<String>,
     next_id: u64,
 }
 
@@ -50,7 +55,98 @@ fn orgs() -> &'static Orgs {
 
 /// Routes Okta's trimmed description lacks: the list of users holding admin roles.
 fn outside(_method: &str, path: &str) -> bool {
-    path.starts_with("/api/v1/iam/")
+    // The admin-role holders, and the org authorization server's token endpoint: neither
+    // is in the trimmed Management API description.
+    path.starts_with("/api/v1/iam/") || path == "/oauth2/v1/token"
+}
+
+/// Access tokens the fake's authorization server issued: token → the org's own key.
+fn issued() -> &'static Mutex<HashMap<String, String>> {
+    static ISSUED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    ISSUED.get_or_init(Mutex::default)
+}
+
+/// The org authorization server's token endpoint: client credentials with a
+/// `private_key_jwt` assertion (RS256 over the service app's key, `iss` = `sub` = the
+/// client id, `aud` this endpoint, at most an hour long) and the `okta.*` scopes.
+fn token(request: &Request) -> Reply {
+    use ring::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+    let refuse = |code: &str, description: &str| {
+        Reply::json(
+            401,
+            &json!({"error": code, "error_description": description}),
+        )
+    };
+    let form: HashMap<String, String> = String::from_utf8_lossy(&request.body)
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_string(), crate::fake::decode_form(v)))
+        .collect();
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials")
+        || form.get("client_assertion_type").map(String::as_str)
+            != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    {
+        return refuse(
+            "invalid_request",
+            "client credentials with a client assertion expected",
+        );
+    }
+    let assertion = form.get("client_assertion").cloned().unwrap_or_default();
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [header, payload, signature] = parts.as_slice() else {
+        return refuse("invalid_client", "The client_assertion is not a JWT.");
+    };
+    let decode = |text: &str| crate::fake_graph::decode_b64url(text);
+    let (Some(claims), Some(signature)) = (
+        decode(payload).and_then(|b| serde_json::from_slice::<Value>(&b).ok()),
+        decode(signature),
+    ) else {
+        return refuse("invalid_client", "The client_assertion cannot be read.");
+    };
+    let mut map = orgs().lock().unwrap();
+    let Some((key, org)) = map.iter_mut().find(|(_, o)| {
+        o.service_app
+            .as_ref()
+            .is_some_and(|(id, _)| claims["iss"].as_str() == Some(id))
+    }) else {
+        return refuse("invalid_client", "The client_id is not known.");
+    };
+    let (client_id, pem) = org.service_app.clone().unwrap();
+    let public = onboard::adapters::jwt::rsa_key(&pem)
+        .unwrap()
+        .public()
+        .as_ref()
+        .to_vec();
+    let signed = format!("{header}.{payload}");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let (iat, exp) = (
+        claims["iat"].as_i64().unwrap_or(0),
+        claims["exp"].as_i64().unwrap_or(0),
+    );
+    if UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public)
+        .verify(signed.as_bytes(), &signature)
+        .is_err()
+        || claims["sub"].as_str() != Some(client_id.as_str())
+        || !claims["aud"]
+            .as_str()
+            .is_some_and(|a| a.ends_with("/oauth2/v1/token"))
+        || exp < now
+        || exp - iat > 3600
+        || claims["jti"].as_str().is_none_or(str::is_empty)
+    {
+        return refuse("invalid_client", "The client_assertion token is invalid.");
+    }
+    let scopes = form.get("scope").cloned().unwrap_or_default();
+    if !scopes.split(' ').any(|s| s == "okta.groups.manage") {
+        return refuse("invalid_scope", "The requested scope is invalid.");
+    }
+    let token = format!("okta-at-{}-{}", org.issued.len() + 1, std::process::id());
+    org.issued.push(token.clone());
+    issued().lock().unwrap().insert(token.clone(), key.clone());
+    Reply::json(
+        200,
+        &json!({"token_type": "Bearer", "expires_in": 3600, "access_token": token, "scope": scopes}),
+    )
 }
 
 /// Returns the shared fake Okta behind Prism, or `None` when Prism is not installed.
@@ -195,9 +291,18 @@ fn epoch() -> u64 {
 }
 
 fn handle(request: &Request) -> Reply {
+    if request.path == "/oauth2/v1/token" {
+        return token(request);
+    }
     let Some(token) = request.credential().map(str::to_string) else {
         return error(401, "E0000011", "Invalid token provided");
     };
+    let token = issued()
+        .lock()
+        .unwrap()
+        .get(&token)
+        .cloned()
+        .unwrap_or(token);
     let mut map = orgs().lock().unwrap();
     let Some(org) = map.get_mut(&token) else {
         return error(401, "E0000011", "Invalid token provided");

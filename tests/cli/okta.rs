@@ -129,3 +129,49 @@ fn prism_fails_a_request_that_does_not_conform_to_the_okta_description() {
     assert_eq!(status, 422, "{body}");
     assert!(violations.is_some_and(|v| v.contains("body")), "{body}");
 }
+
+const SERVICE_APP_KEY: &str = include_str!("../data/okta-service-app-test-key.pem");
+
+#[test]
+fn okta_service_app_gets_tokens_with_a_private_key_jwt() {
+    // The org's API token is never given to onboard: only the service app's key.
+    let org_token = format!("okta-token-{}-oauth", std::process::id());
+    let org = Handle::create(&org_token);
+    let Some(vendor) = fake_okta::vendor() else {
+        return;
+    };
+    let client_id = format!("0oa{}service", std::process::id());
+    org.with(|o| o.service_app = Some((client_id.clone(), SERVICE_APP_KEY.to_string())));
+    org.add_user("alice@acme.example");
+    org.add_group("MSP-Helpdesk", "OKTA_GROUP", &[]);
+    let yaml = client_yaml(&vendor.url()).replace(
+        "    credential: file:secret\n",
+        &format!("    credential: file:secret\n    client_id: {client_id}\n"),
+    );
+    let mut opened = open(&yaml, SERVICE_APP_KEY);
+    let adapter = opened.adapter.as_mut();
+    adapter.verify_tenant().unwrap();
+    let helpdesk = "group:MSP-Helpdesk".parse().unwrap();
+    let alice = adapter.resolve("alice@acme.example").unwrap().unwrap();
+    assert_eq!(
+        adapter.grant(&alice, &helpdesk, None).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(
+        logins(&adapter.list(&helpdesk).unwrap()),
+        ["alice@acme.example"]
+    );
+    // One token for the run, sent as `Bearer`; every API request conformed.
+    let issued = org.with(|o| o.issued.clone());
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    let seen = vendor.assert_conformant(&issued[0], &["/api/v1/iam/"]);
+    assert!(seen.len() >= 3, "{seen:?}");
+
+    // A key the app does not have is refused by the authorization server.
+    let other_key = include_str!("../data/github-app-test-key.pem");
+    let mut opened = open(&yaml, other_key);
+    let error = opened.adapter.verify_tenant().unwrap_err();
+    assert_eq!(error.kind, FailureKind::Denied, "{error}");
+    assert!(error.detail.contains("invalid_client"), "{error}");
+    assert!(error.hint.unwrap().contains("private key"));
+}
