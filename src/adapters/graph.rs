@@ -1768,11 +1768,11 @@ impl Adapter for GraphTenant {
         for change in changes {
             notes.push(match change {
                 AccessChange::Create { group, roles, .. } => format!(
-                    "`apply` creates the GDAP access assignment of partner group `{group}` ({} role(s))",
+                    "`apply` creates the GDAP access assignment of partner group `{group}` ({} role(s)) before it sends this tenant's changes",
                     roles.len()
                 ),
                 AccessChange::Replace { group, roles, .. } => format!(
-                    "`apply` replaces the GDAP access assignment of partner group `{group}`: its roles differ from the client file's ({} role(s))",
+                    "`apply` replaces the GDAP access assignment of partner group `{group}` before it sends this tenant's changes: its roles differ from the client file's ({} role(s))",
                     roles.len()
                 ),
             });
