@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use crate::adapters::{self, Adapter, AdapterError, BatchItem, FailureKind, Outcome};
 use crate::audit::{AuditError, AuditLog, Entry, EntryKind, Phase};
 use crate::model::{GrantRecord, Workspace};
-use crate::plan::{Change, ChangeKind};
+use crate::plan::{Change, ChangeKind, TenantConfiguration};
 use crate::state::{Ledger, StateDir, StateError, WorkspaceLock};
 
 /// Receives progress as changes are applied. Implemented by the UI; tests pass a no-op.
@@ -87,16 +87,25 @@ pub enum ExecuteError {
 const BATCH: usize = 32;
 
 /// Applies changes (unknown changes are skipped), writing each change's intent to the
-/// audit log before sending it and its outcome after, and updates the ledger. Returns
+/// audit log before sending it and its outcome after, and updates the ledger. Tenants
+/// named in `configuration` are opened even without changes, so that their own
+/// configuration (GDAP access assignments) is brought in line. Returns
 /// each change's result in plan order; a ledger or audit write failure is returned as an
 /// error after the tenants have been worked on.
 pub fn apply(
     context: &ApplyContext<'_>,
     ledger: Ledger,
     changes: &[Change],
+    configuration: &[TenantConfiguration],
     progress: &dyn Progress,
 ) -> Result<Vec<ChangeResult>, ExecuteError> {
     let mut by_tenant: BTreeMap<(&str, &str), Vec<&Change>> = BTreeMap::new();
+    // A tenant whose own configuration needs changing is opened even without changes.
+    for tenant in configuration {
+        by_tenant
+            .entry((&tenant.client, &tenant.tenant))
+            .or_default();
+    }
     for change in changes.iter().filter(|c| c.kind.is_sent()) {
         by_tenant
             .entry((&change.client, &change.tenant))
@@ -280,13 +289,20 @@ fn apply_tenant(
         Ok(adapter) => adapter,
         Err(error) => {
             // Nothing is sent: record the failures as outcomes without intents.
-            let results = fail_all(changes, &ids, error);
+            let results = fail_all(changes, &ids, error.clone());
             let entries = results
                 .iter()
                 .zip(&ids)
                 .map(|(r, id)| outcome_of(entry_of(&r.change, id.clone()), &r.result))
                 .collect();
             let audit_error = write_entries(context, client_id, entries).err();
+            if results.is_empty() {
+                // A tenant opened only for its configuration: its failure still counts.
+                let change = configuration_change(client_id, tenant_name);
+                let result = Err(error);
+                progress.advance(&change, &result);
+                return (vec![ChangeResult { change, result }], audit_error);
+            }
             return (results, audit_error);
         }
     };
@@ -343,6 +359,28 @@ fn apply_tenant(
         }
     }
     (results, None)
+}
+
+/// Returns the stand-in change that reports a failed configuration of a tenant that had
+/// no entitlement changes (it names no entitlement, so it never touches the ledger).
+fn configuration_change(client: &str, tenant: &str) -> Change {
+    Change {
+        kind: ChangeKind::Grant,
+        client: client.to_string(),
+        tenant: tenant.to_string(),
+        entitlement: None,
+        identity: None,
+        account: None,
+        expires_at: None,
+        previous_expires_at: None,
+        sources: Vec::new(),
+        origin: None,
+        ticket: None,
+        tenant_already_done: false,
+        reason: "the tenant's configuration (GDAP access assignments)".into(),
+        rule: None,
+        hint: None,
+    }
 }
 
 /// Brings a tenant's own configuration (a GDAP relationship's access assignments) in

@@ -21,15 +21,15 @@ pub struct ReadRequest<'a> {
 
 /// Reads every requested tenant with at most `parallelism` at once. A tenant that
 /// cannot be read in full is `Observation::Unreadable`, never empty. Each observation
-/// comes with the adapter's notes on the tenant as a whole ([`adapters::Adapter::review`]),
-/// for the plan's warnings.
+/// comes with the adapter's review of the tenant as a whole ([`adapters::Adapter::review`]):
+/// warnings and configuration changes for the plan.
 pub fn observe(
     root: &Path,
     requests: &[ReadRequest<'_>],
     parallelism: usize,
     options: &adapters::Options,
     now: OffsetDateTime,
-) -> Vec<(Observation, Vec<String>)> {
+) -> Vec<(Observation, adapters::Review)> {
     crate::workers::map(requests, parallelism, |request| {
         read_tenant(root, request, options, now)
     })
@@ -40,7 +40,7 @@ fn read_tenant(
     request: &ReadRequest<'_>,
     options: &adapters::Options,
     now: OffsetDateTime,
-) -> (Observation, Vec<String>) {
+) -> (Observation, adapters::Review) {
     let result = (|| {
         let mut adapter = adapters::open(request.client, request.tenant, root, options)?;
         adapter.verify_tenant()?;
@@ -58,7 +58,7 @@ fn read_tenant(
                 Some(hint) => format!("{}: {} ({hint})", error.operation, error.detail),
                 None => format!("{}: {}", error.operation, error.detail),
             }),
-            Vec::new(),
+            adapters::Review::default(),
         ),
     }
 }

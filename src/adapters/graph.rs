@@ -57,6 +57,7 @@ use time::format_description::well_known::Rfc3339;
 use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
 use super::{
     Adapter, AdapterError, BatchItem, Capabilities, FailureKind, Options, Outcome, Principal,
+    Review,
 };
 use crate::model::{
     Client, Entitlement, EntitlementKind, Gdap, Holder, Tenant, is_global_administrator, is_guid,
@@ -1763,21 +1764,25 @@ impl Adapter for GraphTenant {
         }
     }
 
-    fn review(&mut self, now: OffsetDateTime) -> Result<Vec<String>, AdapterError> {
-        let (mut notes, changes) = self.access_changes(now, "review the GDAP relationship")?;
+    fn review(&mut self, now: OffsetDateTime) -> Result<Review, AdapterError> {
+        let (notes, changes) = self.access_changes(now, "review the GDAP relationship")?;
+        let mut configuration = Vec::new();
         for change in changes {
-            notes.push(match change {
+            configuration.push(match change {
                 AccessChange::Create { group, roles, .. } => format!(
-                    "`apply` creates the GDAP access assignment of partner group `{group}` ({} role(s)) before it sends this tenant's changes",
+                    "`apply` creates the GDAP access assignment of partner group `{group}` ({} role(s))",
                     roles.len()
                 ),
                 AccessChange::Replace { group, roles, .. } => format!(
-                    "`apply` replaces the GDAP access assignment of partner group `{group}` before it sends this tenant's changes: its roles differ from the client file's ({} role(s))",
+                    "`apply` replaces the GDAP access assignment of partner group `{group}`: its roles differ from the client file's ({} role(s))",
                     roles.len()
                 ),
             });
         }
-        Ok(notes)
+        Ok(Review {
+            notes,
+            configuration,
+        })
     }
 
     fn reconcile(&mut self, now: OffsetDateTime) -> Result<Vec<String>, AdapterError> {

@@ -161,12 +161,13 @@ pub trait Adapter: Send {
     }
 
     /// Returns what a plan should say about the tenant as a whole rather than about one
-    /// entitlement (a GDAP relationship ending soon, access assignments that `apply`
-    /// would create). Read-only; an error makes the tenant unknown in the plan. The
-    /// default has nothing to say.
-    fn review(&mut self, now: OffsetDateTime) -> Result<Vec<String>, AdapterError> {
+    /// entitlement: warnings (a GDAP relationship ending soon) and the changes to the
+    /// tenant's own configuration that [`Adapter::reconcile`] would make (access
+    /// assignments to create). Read-only; an error makes the tenant unknown in the plan.
+    /// The default has nothing to say.
+    fn review(&mut self, now: OffsetDateTime) -> Result<Review, AdapterError> {
         let _ = now;
-        Ok(Vec::new())
+        Ok(Review::default())
     }
 
     /// Brings the tenant's own configuration in line with the client file before any
@@ -183,6 +184,15 @@ pub trait Adapter: Send {
     fn flush(&mut self) -> Result<(), AdapterError> {
         Ok(())
     }
+}
+
+/// What [`Adapter::review`] found about a tenant as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Review {
+    /// Warnings for the plan.
+    pub notes: Vec<String>,
+    /// The configuration changes `apply` makes through [`Adapter::reconcile`].
+    pub configuration: Vec<String>,
 }
 
 /// One change of a bulk grant or revoke ([`Adapter::grant_many`], [`Adapter::revoke_many`]).

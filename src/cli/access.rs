@@ -105,6 +105,7 @@ pub(super) fn grant_now(
             .filter(|c| c.kind == ChangeKind::Unknown || c.sources.contains(&source))
             .collect(),
         warnings: Vec::new(),
+        configuration: Vec::new(),
     };
     let run = Run {
         command,

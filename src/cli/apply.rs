@@ -165,6 +165,7 @@ pub(super) fn execute_plan(
             .cloned()
             .collect(),
         warnings: Vec::new(),
+        configuration: plan.configuration.clone(),
     };
     let drift = plan.summary().drift;
     if drift > 0 && !prune {
@@ -204,14 +205,14 @@ pub(super) fn execute_plan(
     }
     let mut preface = run.preface.clone();
     preface.extend(denied.iter().map(|c| (c.client.clone(), denial_entry(c))));
-    let needs_audit =
-        !actionable.changes.is_empty() || !preface.is_empty() || !interrupted.is_empty();
+    let nothing = actionable.changes.is_empty() && actionable.configuration.is_empty();
+    let needs_audit = !nothing || !preface.is_empty() || !interrupted.is_empty();
     let audit = if needs_audit {
         Some(session.audit_log(run.command)?)
     } else {
         None
     };
-    if actionable.changes.is_empty() {
+    if nothing {
         if let Some(mut audit) = audit {
             record_preface(&mut audit, &preface, &interrupted)?;
             audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
@@ -255,6 +256,7 @@ pub(super) fn execute_plan(
         let summary = Plan {
             changes: mine,
             warnings: Vec::new(),
+            configuration: Vec::new(),
         }
         .summary();
         audit.append(
@@ -280,7 +282,13 @@ pub(super) fn execute_plan(
         adapters: &session.adapters,
     };
     let progress = ApplyProgress::new(printer.progress);
-    let results = execute::apply(&context, ledger, &actionable.changes, &progress)?;
+    let results = execute::apply(
+        &context,
+        ledger,
+        &actionable.changes,
+        &actionable.configuration,
+        &progress,
+    )?;
     open_exception_reviews(session, lock, &results)?;
     let document = apply_document(&results);
     audit

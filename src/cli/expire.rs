@@ -34,6 +34,7 @@ pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitS
             .filter(|c| matches!(c.kind, ChangeKind::Expire | ChangeKind::Unknown))
             .collect(),
         warnings: Vec::new(),
+        configuration: Vec::new(),
     };
     if args.dry_run {
         session

@@ -66,6 +66,7 @@ pub(super) fn document(
         summary: plan.summary(),
         changes: plan.changes.clone(),
         warnings: plan.warnings.clone(),
+        configuration: plan.configuration.clone(),
     }
 }
 
@@ -193,6 +194,7 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
                     .cloned()
                     .collect(),
                 warnings: Vec::new(),
+                configuration: Vec::new(),
             };
             if mine.changes.is_empty() {
                 continue;

@@ -122,6 +122,7 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
             .filter(|c| in_scope(c, scope, &value))
             .collect(),
         warnings: Vec::new(),
+        configuration: Vec::new(),
     };
     if !ledger
         .blocks

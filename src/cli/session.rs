@@ -261,12 +261,21 @@ impl Session {
             .map(|c| c.id.as_str())
             .zip(accesses.iter())
             .collect();
-        for (request, (observation, notes)) in requests.iter().zip(&observations) {
+        for (request, (observation, review)) in requests.iter().zip(&observations) {
             plan.warnings.extend(
-                notes
+                review
+                    .notes
                     .iter()
+                    .chain(&review.configuration)
                     .map(|n| format!("`{}/{}`: {n}", request.client.id, request.tenant.name)),
             );
+            if !review.configuration.is_empty() {
+                plan.configuration.push(crate::plan::TenantConfiguration {
+                    client: request.client.id.clone(),
+                    tenant: request.tenant.name.clone(),
+                    changes: review.configuration.clone(),
+                });
+            }
             let access = by_client[request.client.id.as_str()];
             let (changes, warnings) = diff_tenant(&DiffInput {
                 now: self.now,

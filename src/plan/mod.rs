@@ -128,6 +128,18 @@ pub struct Change {
     pub hint: Option<String>,
 }
 
+/// A tenant's own configuration that `apply` brings in line before its entitlement
+/// changes (a GDAP relationship's access assignments), as the plan found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantConfiguration {
+    /// Client id.
+    pub client: String,
+    /// Tenant name.
+    pub tenant: String,
+    /// What `apply` changes, one line each.
+    pub changes: Vec<String>,
+}
+
 /// A plan: ordered changes and warnings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
@@ -136,6 +148,9 @@ pub struct Plan {
     /// Things the user should know that are not changes.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Tenants whose own configuration `apply` changes (GDAP access assignments).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configuration: Vec<TenantConfiguration>,
 }
 
 /// Counts of changes by kind.
@@ -192,9 +207,10 @@ impl Plan {
     }
 
     /// Returns whether applying the plan would change anything. Drift counts: it is a
-    /// difference between the workspace and the tenant even when it is not pruned.
+    /// difference between the workspace and the tenant even when it is not pruned; so
+    /// does a tenant's configuration.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.kind.is_sent())
+        self.changes.iter().any(|c| c.kind.is_sent()) || !self.configuration.is_empty()
     }
 
     /// Returns whether policy refused some grant.

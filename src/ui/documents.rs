@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Block, GrantRecord};
-use crate::plan::{Change, Plan, Summary};
+use crate::plan::{Change, Plan, Summary, TenantConfiguration};
 
 /// The current major version of every JSON document.
 pub const FORMAT_VERSION: u32 = 1;
@@ -46,6 +46,10 @@ pub struct PlanDocument {
     pub changes: Vec<Change>,
     /// Warnings.
     pub warnings: Vec<String>,
+    /// Tenants whose own configuration `apply` changes (GDAP access assignments):
+    /// `[{"client": "acme", "tenant": "partner", "changes": ["…"]}]`; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configuration: Vec<TenantConfiguration>,
 }
 
 impl PlanDocument {
@@ -54,6 +58,7 @@ impl PlanDocument {
         Plan {
             changes: self.changes.clone(),
             warnings: self.warnings.clone(),
+            configuration: self.configuration.clone(),
         }
     }
 }

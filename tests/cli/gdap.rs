@@ -130,6 +130,37 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
         .filter(|w| w.contains("`acme/partner`"))
         .collect();
     assert_eq!(partner_warnings.len(), 1, "{partner_warnings:?}");
+
+    // A change to `access:` alone is a change of the plan (exit 2 with
+    // `--detailed-exitcode`), and `apply` makes it though no membership changes.
+    env.edit(
+        "clients/acme.yaml",
+        "GDAP-Acme-Helpdesk: [Helpdesk Administrator, User Administrator]",
+        "GDAP-Acme-Helpdesk: [Helpdesk Administrator]",
+    );
+    let output = run(&["plan", "acme", "--output", "json", "--detailed-exitcode"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&env, &output));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["changes"].as_array().map(Vec::len), Some(0));
+    assert_eq!(document["configuration"][0]["tenant"], "partner");
+    assert!(
+        document["configuration"][0]["changes"][0]
+            .as_str()
+            .unwrap()
+            .contains("replaces the GDAP access assignment")
+    );
+    let output = run(&["apply", "acme", "--yes"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let roles: Vec<Vec<String>> = tenant.with(|t| {
+        t.relationships["rel-acme"]
+            .assignments
+            .values()
+            .map(|a| a.1.clone())
+            .collect()
+    });
+    assert_eq!(roles, [vec![HELPDESK_ADMINISTRATOR.to_string()]]);
+    let output = run(&["plan", "acme", "--detailed-exitcode"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
     vendor.assert_conformant(&partner_token(&partner), &["/$batch"]);
 }
 

@@ -576,14 +576,16 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
     adapter.verify_tenant().unwrap();
 
     // The plan's notes: the end within 30 days, and what apply would change.
-    let notes = adapter.review(now).unwrap();
-    assert_eq!(notes.len(), 3, "{notes:?}");
+    let review = adapter.review(now).unwrap();
+    let (notes, planned) = (&review.notes, &review.configuration);
+    assert_eq!(notes.len(), 1, "{review:?}");
     assert!(
         notes[0].contains("ends on") && notes[0].contains("in 20 day(s)"),
-        "{notes:?}"
+        "{review:?}"
     );
-    assert!(notes[1].contains("creates") && notes[1].contains("GDAP-Acme-Helpdesk"));
-    assert!(notes[2].contains("replaces") && notes[2].contains("GDAP-Acme-Security"));
+    assert_eq!(planned.len(), 2, "{review:?}");
+    assert!(planned[0].contains("creates") && planned[0].contains("GDAP-Acme-Helpdesk"));
+    assert!(planned[1].contains("replaces") && planned[1].contains("GDAP-Acme-Security"));
     // Apply: the missing assignment created, the other replaced (deleted with its etag).
     let done = adapter.reconcile(now).unwrap();
     assert_eq!(done.len(), 2, "{done:?}");
@@ -607,14 +609,13 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
     assert_eq!(by_group, expected);
     assert!(!assignments.contains_key("old-1"));
     // Converged: only the end is left to say.
-    assert_eq!(adapter.review(now).unwrap().len(), 1);
+    let review = adapter.review(now).unwrap();
+    assert_eq!((review.notes.len(), review.configuration.len()), (1, 0));
     assert!(adapter.reconcile(now).unwrap().is_empty());
     // Outside the 30 days, nothing.
-    assert!(
-        adapter
-            .review(now - time::Duration::days(30))
-            .unwrap()
-            .is_empty()
+    assert_eq!(
+        adapter.review(now - time::Duration::days(30)).unwrap(),
+        onboard::adapters::Review::default()
     );
 
     // Technicians get the client's access by membership of the partner groups.
