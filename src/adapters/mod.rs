@@ -4,8 +4,10 @@
 //! member" and "already gone" are `Ok(Outcome::NoChange)`. A read that fails, or only
 //! partly succeeds, is an error: never an empty list.
 
+pub mod ad;
 pub mod file;
 pub mod http;
+pub mod ldap;
 pub mod scim;
 
 use std::fmt;
@@ -141,8 +143,8 @@ pub trait Adapter: Send {
 /// the workspace.
 #[derive(Clone, Default)]
 pub struct Options {
-    /// Where HTTP adapters log each request and response (`--verbose`); `None` logs
-    /// nothing. Lines never carry a secret.
+    /// Where HTTP adapters log each request and response, and directory adapters each
+    /// LDAP operation (`--verbose`); `None` logs nothing. Lines never carry a secret.
     pub http_log: Option<http::HttpLog>,
 }
 
@@ -168,6 +170,10 @@ pub fn open(
         AdapterKind::Scim => Ok(Box::new(scim::ScimTenant::open(
             client, tenant, root, options,
         )?)),
+        AdapterKind::Ldap => Ok(Box::new(ldap::LdapTenant::open(
+            client, tenant, root, options,
+        )?)),
+        AdapterKind::Ad => Ok(Box::new(ad::AdTenant::open(client, tenant, root, options)?)),
         other => Err(AdapterError::new(
             &name,
             "connect",

@@ -19,7 +19,9 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use bundle::{Bundle, BundleGrant, Requirements};
-pub use client::{AdapterKind, Client, Contract, CredentialRef, Exception, Tenant};
+pub use client::{
+    AdapterKind, Client, Contract, CredentialRef, Exception, Tenant, user_filter_attributes,
+};
 pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
 pub use identity::{
     AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus,
