@@ -282,16 +282,18 @@ fn adds_and_removes_are_idempotent_and_expiry_falls_back_to_onboard_expire() {
             permissive(),
         )
         .unwrap();
-    assert_eq!(
-        (with_control.rc, absent.rc),
-        (0, 0),
+    // AD answers both with success. Samba (4.17) accepts the control but ignores it on
+    // linked attributes, answering 68 and 53: the adapter's membership check before and
+    // after a refused modify is what keeps it idempotent there (the verbs above).
+    assert!(
+        matches!((with_control.rc, absent.rc), (0, 0) | (68, 53)),
         "{with_control:?} {absent:?}"
     );
 
     // bob's on-call exception ends on 2026-12-01: no native expiry, so `onboard expire`
     // revokes it.
     assert_eq!(f.members("oncall"), ["t3-bob"]);
-    let output = onboard_at(&f, "2026-12-02T09:00:00Z", &["expire", "--yes"])
+    let output = onboard_at(&f, "2026-12-02T09:00:00Z", &["expire"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
