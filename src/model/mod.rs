@@ -21,7 +21,7 @@ use std::sync::Arc;
 pub use bundle::{Bundle, BundleGrant, Requirements};
 pub use client::{
     AdapterKind, Client, Contract, CredentialRef, Exception, Tenant, is_guid,
-    parse as client_from_yaml,
+    parse as client_from_yaml, user_filter_attributes,
 };
 pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
 pub use identity::{

@@ -1,10 +1,12 @@
 //! End-to-end tests of the `onboard` binary on temporary copies of the example
 //! workspace: exit codes, files written, tenant state, and snapshots of what users read.
 
+mod ad;
 mod apply;
 mod audit;
 mod cloud;
 mod completions;
+mod directories;
 mod expire;
 mod fake;
 mod fake_github;
@@ -13,6 +15,7 @@ mod fake_okta;
 mod github;
 mod governance;
 mod graph;
+mod ldap;
 mod login;
 mod okta;
 mod peers;
