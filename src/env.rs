@@ -46,6 +46,17 @@ pub const ONBOARD_TEST_OPENAPI: &str = "ONBOARD_TEST_OPENAPI";
 /// Tests only (read by the test suite, not by onboard): the `keyctl` program used to run
 /// the keyring test inside a kernel session keyring (default `/usr/bin/keyctl`).
 pub const ONBOARD_TEST_KEYCTL: &str = "ONBOARD_TEST_KEYCTL";
+/// Tests only: a PEM file of CA certificates that `ldap` and `ad` tenants trust instead
+/// of the platform's roots, so that tests can run LDAPS and StartTLS against a test CA
+/// with certificate verification on. Unset in real use (put a private CA in the system
+/// trust store instead).
+pub const ONBOARD_TEST_LDAP_CA_FILE: &str = "ONBOARD_TEST_LDAP_CA_FILE";
+/// Tests only (read by the test suite, not by onboard): the OpenLDAP `slapd` program the
+/// LDAP adapter tests start (default `/usr/sbin/slapd`).
+pub const ONBOARD_TEST_SLAPD: &str = "ONBOARD_TEST_SLAPD";
+/// Tests only (read by the test suite, not by onboard): the `samba` program the Active
+/// Directory adapter tests start as a DC (default `/usr/sbin/samba`).
+pub const ONBOARD_TEST_SAMBA: &str = "ONBOARD_TEST_SAMBA";
 /// Tests only (read by the test suite, not by onboard): whether a missing test server
 /// fails the tests (`true` in CI) instead of skipping them.
 pub const CI: &str = "CI";
@@ -138,4 +149,9 @@ pub fn retry_scale() -> Result<f64, String> {
                 format!("{ONBOARD_TEST_RETRY_SCALE}: `{text}` is not a number from 0 to 1")
             }),
     }
+}
+
+/// Returns the test-only CA file for LDAP tenants (`ONBOARD_TEST_LDAP_CA_FILE`), if set.
+pub fn test_ldap_ca_file() -> Option<std::path::PathBuf> {
+    non_empty(ONBOARD_TEST_LDAP_CA_FILE).map(std::path::PathBuf::from)
 }

@@ -4,11 +4,13 @@
 //! member" and "already gone" are `Ok(Outcome::NoChange)`. A read that fails, or only
 //! partly succeeds, is an error: never an empty list.
 
+pub mod ad;
 pub mod file;
 pub mod github;
 pub mod graph;
 pub mod http;
 pub mod jwt;
+pub mod ldap;
 pub mod okta;
 pub mod scim;
 
@@ -210,8 +212,8 @@ pub struct BatchItem {
 /// the workspace.
 #[derive(Clone, Default)]
 pub struct Options {
-    /// Where HTTP adapters log each request and response (`--verbose`); `None` logs
-    /// nothing. Lines never carry a secret.
+    /// Where HTTP adapters log each request and response, and directory adapters each
+    /// LDAP operation (`--verbose`); `None` logs nothing. Lines never carry a secret.
     pub http_log: Option<http::HttpLog>,
 }
 
@@ -231,7 +233,6 @@ pub fn open(
     root: &Path,
     options: &Options,
 ) -> Result<Box<dyn Adapter>, AdapterError> {
-    let name = format!("{}/{}", client.id, tenant.name);
     match tenant.adapter {
         AdapterKind::File => Ok(Box::new(file::FileTenant::open(client, tenant, root)?)),
         AdapterKind::Scim => Ok(Box::new(scim::ScimTenant::open(
@@ -246,13 +247,10 @@ pub fn open(
         AdapterKind::Github => Ok(Box::new(github::GithubTenant::open(
             client, tenant, root, options,
         )?)),
-        other => Err(AdapterError::new(
-            &name,
-            "connect",
-            FailureKind::Unsupported,
-            format!("this build of onboard has no `{other}` adapter yet"),
-        )
-        .with_hint("use `adapter: file` for now, or a release that ships this adapter")),
+        AdapterKind::Ldap => Ok(Box::new(ldap::LdapTenant::open(
+            client, tenant, root, options,
+        )?)),
+        AdapterKind::Ad => Ok(Box::new(ad::AdTenant::open(client, tenant, root, options)?)),
     }
 }
 

@@ -219,7 +219,7 @@ pub(super) fn execute_plan(
         }
         printer.status("Nothing to apply: the tenants match the workspace.");
         if printer.format == OutputFormat::Json {
-            printer.data(&to_json(&apply_document(&[])))?;
+            printer.data(&to_json(&apply_document(&[], plan)))?;
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
@@ -290,7 +290,7 @@ pub(super) fn execute_plan(
         &progress,
     )?;
     open_exception_reviews(session, lock, &results)?;
-    let document = apply_document(&results);
+    let document = apply_document(&results, plan);
     audit
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
@@ -508,7 +508,7 @@ fn record_preface(
     Ok(())
 }
 
-fn apply_document(results: &[ChangeResult]) -> ApplyDocument {
+fn apply_document(results: &[ChangeResult], plan: &Plan) -> ApplyDocument {
     let outcomes: Vec<ChangeOutcome> = results
         .iter()
         .map(|r| ChangeOutcome {
@@ -524,5 +524,11 @@ fn apply_document(results: &[ChangeResult]) -> ApplyDocument {
         unchanged: count("unchanged"),
         failed: count("failed"),
         results: outcomes,
+        not_applied: plan
+            .changes
+            .iter()
+            .filter(|c| matches!(c.kind, ChangeKind::Unknown | ChangeKind::Denied))
+            .cloned()
+            .collect(),
     }
 }

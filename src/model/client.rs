@@ -123,8 +123,17 @@ pub struct Tenant {
     pub credential: Option<CredentialRef>,
     /// Domain used by account templates.
     pub domain: Option<String>,
-    /// LDAP base DN.
+    /// LDAP base DN: the subtree of the directory that is this tenant.
     pub base_dn: Option<String>,
+    /// The DN (or, for Active Directory, the UPN) that `ldap` and `ad` tenants bind as;
+    /// the password is the secret behind `credential`.
+    pub bind_dn: Option<String>,
+    /// The LDAP filter that finds an account's entry, with `{account}` where the
+    /// (escaped) account name goes, e.g. `(uid={account})`.
+    pub user_filter: Option<String>,
+    /// Whether an `ldap://` endpoint on loopback upgrades with StartTLS (`ldap://` to any
+    /// other host always does).
+    pub starttls: Option<bool>,
     /// GitHub organisation.
     pub org: Option<String>,
     /// Graph: the application (client) id of the app registration in the client's
@@ -269,6 +278,9 @@ struct RawTenant {
     credential: Option<Spanned<String>>,
     domain: Option<String>,
     base_dn: Option<String>,
+    bind_dn: Option<String>,
+    user_filter: Option<Spanned<String>>,
+    starttls: Option<bool>,
     org: Option<String>,
     client_id: Option<String>,
     auth_endpoint: Option<Spanned<String>>,
@@ -489,6 +501,59 @@ fn convert_tenant(
             );
         }
     };
+    if let Some(filter) = &raw.user_filter
+        && let Err(message) = user_filter_attributes(&filter.value)
+    {
+        problems.push(
+            Diagnostic::new(origin(path, filter), message)
+                .field(format!("{field}.user_filter"))
+                .hint("e.g. `(uid={account})` or `(&(objectClass=inetOrgPerson)(mail={account}))`"),
+        );
+    }
+    let directory = matches!(raw.adapter, AdapterKind::Ldap | AdapterKind::Ad);
+    if let Some(endpoint) = &raw.endpoint {
+        let ldap_url =
+            endpoint.value.starts_with("ldap://") || endpoint.value.starts_with("ldaps://");
+        if directory != ldap_url && endpoint.value.contains("://") {
+            problems.push(
+                Diagnostic::new(
+                    origin(path, endpoint),
+                    if directory {
+                        format!(
+                            "a `{}` tenant's endpoint is an `ldaps://` or `ldap://` URL",
+                            raw.adapter
+                        )
+                    } else {
+                        format!("a `{}` tenant's endpoint is an `https://` URL", raw.adapter)
+                    },
+                )
+                .field(format!("{field}.endpoint")),
+            );
+        }
+    }
+    if directory {
+        needs(
+            "bind_dn",
+            raw.bind_dn.is_some(),
+            "add `bind_dn: cn=onboard,ou=services,dc=example,dc=com`, the service account whose password `credential` names",
+            problems,
+        );
+    }
+    match raw.adapter {
+        AdapterKind::Ldap => needs(
+            "base_dn",
+            raw.base_dn.is_some(),
+            "add `base_dn: dc=example,dc=com`, the subtree that is this client's directory",
+            problems,
+        ),
+        AdapterKind::Ad => needs(
+            "domain",
+            raw.domain.is_some() || raw.tenant_id.is_some(),
+            "add `domain: corp.example.com` (or `tenant_id:`), the AD DNS domain onboard checks before any change",
+            problems,
+        ),
+        _ => {}
+    }
     match raw.adapter {
         AdapterKind::File => needs(
             "path",
@@ -555,6 +620,9 @@ fn convert_tenant(
         credential,
         domain: raw.domain,
         base_dn: raw.base_dn,
+        bind_dn: raw.bind_dn,
+        user_filter: raw.user_filter.map(|f| f.value),
+        starttls: raw.starttls,
         org: raw.org,
         client_id: raw.client_id,
         auth_endpoint: raw.auth_endpoint.map(|e| e.value),
@@ -676,6 +744,54 @@ pub fn is_guid(text: &str) -> bool {
             .iter()
             .zip([8, 4, 4, 4, 12])
             .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Returns the attributes an LDAP user filter compares with `{account}`, in order (the
+/// `uid` of `(uid={account})`): an account is listed by the first of them its entry has.
+///
+/// The filter must be parenthesised, balanced, and hold at least one `(ATTR={account})`.
+pub fn user_filter_attributes(filter: &str) -> Result<Vec<String>, String> {
+    let filter = filter.trim();
+    let mut depth: i64 = 0;
+    for c in filter.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            break;
+        }
+    }
+    if !filter.starts_with('(') || !filter.ends_with(')') || depth != 0 {
+        return Err(format!(
+            "the user filter `{filter}` is not a parenthesised LDAP filter"
+        ));
+    }
+    let mut attributes = Vec::new();
+    for (at, _) in filter.match_indices("={account})") {
+        let Some(open) = filter[..at].rfind('(') else {
+            continue;
+        };
+        let attribute = &filter[open + 1..at];
+        let valid = attribute.starts_with(|c: char| c.is_ascii_alphabetic())
+            && attribute
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ';');
+        if valid
+            && !attributes
+                .iter()
+                .any(|a: &String| a.eq_ignore_ascii_case(attribute))
+        {
+            attributes.push(attribute.to_string());
+        }
+    }
+    if attributes.is_empty() {
+        return Err(format!(
+            "the user filter `{filter}` compares no attribute with `{{account}}` (write e.g. `(uid={{account}})`)"
+        ));
+    }
+    Ok(attributes)
 }
 
 /// Parses one client file; every problem found is returned.
@@ -930,6 +1046,38 @@ mod tests {
         let text = PARTNER.split("    gdap:").next().unwrap().to_string();
         let errors = parse(&Arc::from("c.yaml"), &text).unwrap_err();
         assert!(errors[0].message.contains("needs a `gdap:` section"));
+    }
+
+    #[test]
+    fn user_filters_name_their_account_attributes() {
+        assert_eq!(user_filter_attributes("(uid={account})").unwrap(), ["uid"]);
+        assert_eq!(
+            user_filter_attributes(
+                "(&(objectClass=user)(|(userPrincipalName={account})(sAMAccountName={account})))"
+            )
+            .unwrap(),
+            ["userPrincipalName", "sAMAccountName"]
+        );
+        assert!(user_filter_attributes("uid={account}").is_err());
+        assert!(user_filter_attributes("(uid=bob)").is_err());
+        assert!(user_filter_attributes("(&(uid={account})").is_err());
+    }
+
+    #[test]
+    fn directory_tenants_need_a_bind_dn_and_an_ldap_url() {
+        let text = "id: acme\ntier: premium\ntenants:\n  - name: ldap\n    system: ldap\n    adapter: ldap\n    endpoint: https://ldap.acme.example\n    credential: env:ACME_LDAP_PASSWORD\n    user_filter: \"(mail=bob)\"\n";
+        let errors = parse(&Arc::from("c.yaml"), text).unwrap_err();
+        let fields: Vec<_> = errors.iter().filter_map(|e| e.field.as_deref()).collect();
+        assert_eq!(
+            fields,
+            [
+                "tenants[0].user_filter",
+                "tenants[0].endpoint",
+                "tenants[0].bind_dn",
+                "tenants[0].base_dn"
+            ],
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::sync::Arc;
 pub use bundle::{Bundle, BundleGrant, Requirements};
 pub use client::{
     AdapterKind, Client, Contract, CredentialRef, Exception, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant,
-    is_global_administrator, is_guid, parse as client_from_yaml,
+    is_global_administrator, is_guid, parse as client_from_yaml, user_filter_attributes,
 };
 pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
 pub use identity::{

@@ -76,6 +76,10 @@ pub struct ApplyDocument {
     pub unchanged: usize,
     /// Changes that failed.
     pub failed: usize,
+    /// What was not sent: tenants that could not be read (`unknown`, with the reason) and
+    /// grants a policy rule denied (`denied`, with the rule and hint).
+    #[serde(default)]
+    pub not_applied: Vec<Change>,
 }
 
 /// One change and what became of it.

@@ -227,3 +227,45 @@ fn access_removed_outside_onboard_is_granted_again() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn json_results_say_what_was_not_applied_and_why() {
+    let env = Env::example();
+    env.onboard(&["plan", "-q"]).assert().success(); // seeds the tenant directories
+    env.write("tenants/initech/scim/tenant.json", "{ not json");
+    env.edit(
+        "identities/frank.yaml",
+        "functions: [helpdesk]",
+        "functions: [helpdesk, security-response]",
+    );
+    let output = env
+        .onboard(&["apply", "--yes", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "an unreadable tenant makes it partial"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let skipped = doc["not_applied"].as_array().unwrap();
+    let unknown: Vec<_> = skipped.iter().filter(|c| c["kind"] == "unknown").collect();
+    assert_eq!(unknown.len(), 1);
+    assert_eq!(
+        (unknown[0]["client"].as_str(), unknown[0]["tenant"].as_str()),
+        (Some("initech"), Some("scim"))
+    );
+    assert!(
+        unknown[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid tenant file")
+    );
+    let denied: Vec<_> = skipped.iter().filter(|c| c["kind"] == "denied").collect();
+    assert!(
+        !denied.is_empty()
+            && denied
+                .iter()
+                .all(|c| c["rule"] == "mfa-required" && c["identity"] == "frank")
+    );
+}

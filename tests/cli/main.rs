@@ -1,10 +1,12 @@
 //! End-to-end tests of the `onboard` binary on temporary copies of the example
 //! workspace: exit codes, files written, tenant state, and snapshots of what users read.
 
+mod ad;
 mod apply;
 mod audit;
 mod cloud;
 mod completions;
+mod directories;
 mod expire;
 mod fake;
 mod fake_github;
@@ -14,6 +16,7 @@ mod gdap;
 mod github;
 mod governance;
 mod graph;
+mod ldap;
 mod login;
 mod okta;
 mod peers;

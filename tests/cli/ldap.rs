@@ -1,0 +1,552 @@
+//! The LDAP adapter end to end: the binary against a real OpenLDAP `slapd` (one per
+//! test), read back with `ldapsearch`, never through our adapter.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde::Deserialize;
+
+use crate::directories::{self, BASE, SERVICE_DN, Slapd, SlapdOptions, group, person};
+use crate::support::{Env, PlanJson, stderr};
+
+const PASSWORD_VAR: &str = "GLOBEX_LDAP_PASSWORD";
+const PASSWORD: &str = "service-password-for-tests";
+
+/// The accounts the example workspace wants in globex's LDAP tenant, and one more.
+const USERS: [&str; 8] = [
+    "alice@globex.example",
+    "bokafor",
+    "carol@globex.example",
+    "dave@globex.example",
+    "enakamura",
+    "frank@globex.example",
+    "svc-northwind-backup",
+    "zed",
+];
+const GROUPS: [&str; 5] = [
+    "msp-backup",
+    "msp-cloudops",
+    "msp-helpdesk",
+    "msp-helpdesk-tier2",
+    "msp-secops",
+];
+
+struct Fixture {
+    server: Slapd,
+    env: Env,
+    password: String,
+    extra: Vec<(&'static str, String)>,
+}
+
+/// Starts a slapd whose service account has `password`, seeds the accounts and the
+/// groups (each holding a placeholder member, as groupOfNames must; `bare` groups hold
+/// only what `seed` says), and points the example's `globex/ldap` tenant at it.
+fn fixture(password: &str, options: SlapdOptions, seed: &str) -> Option<Fixture> {
+    let server = Slapd::start(password, options)?;
+    let mut ldif: String = USERS.iter().map(|u| person(u)).collect();
+    for name in GROUPS {
+        if !seed.contains(&format!("dn: cn={name},")) {
+            ldif.push_str(&group(name, &[], false));
+        }
+    }
+    ldif.push_str(seed);
+    server.add(&ldif);
+    let env = Env::example();
+    env.edit(
+        "clients/globex.yaml",
+        "    adapter: file\n    path: tenants/globex/ldap",
+        &format!(
+            "    adapter: ldap\n    endpoint: {}\n    base_dn: {BASE}\n    bind_dn: {SERVICE_DN}\n    credential: env:{PASSWORD_VAR}",
+            server.url()
+        ),
+    );
+    Some(Fixture {
+        server,
+        env,
+        password: password.to_string(),
+        extra: Vec::new(),
+    })
+}
+
+fn onboard(f: &Fixture, args: &[&str]) -> Command {
+    let mut command = f.env.onboard(args);
+    command
+        .env(PASSWORD_VAR, &f.password)
+        .env_remove(onboard::env::ONBOARD_TEST_LDAP_CA_FILE)
+        .env_remove("ONBOARD_HTTP_TIMEOUT");
+    for (var, value) in &f.extra {
+        command.env(var, value);
+    }
+    command
+}
+
+fn plan(f: &Fixture, extra: &[&str]) -> (i32, PlanJson) {
+    let mut args = vec!["plan", "globex", "--output", "json"];
+    args.extend_from_slice(extra);
+    let output = onboard(f, &args).output().unwrap();
+    let plan = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&f.env, &output)));
+    (output.status.code().unwrap(), plan)
+}
+
+fn ldap_changes(plan: &PlanJson) -> Vec<&crate::support::ChangeJson> {
+    plan.changes.iter().filter(|c| c.tenant == "ldap").collect()
+}
+
+#[derive(Debug, Deserialize)]
+struct ApplyJson {
+    results: Vec<ResultJson>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ResultJson {
+    tenant: String,
+    entitlement: Option<String>,
+    account: Option<String>,
+    result: String,
+    error: Option<String>,
+}
+
+impl ApplyJson {
+    fn result(&self, entitlement: &str, account: &str) -> &ResultJson {
+        self.results
+            .iter()
+            .find(|r| {
+                r.tenant == "ldap"
+                    && r.entitlement.as_deref() == Some(entitlement)
+                    && r.account.as_deref() == Some(account)
+            })
+            .unwrap_or_else(|| panic!("no result for {entitlement} {account}: {self:?}"))
+    }
+}
+
+fn apply_json(f: &Fixture, args: &[&str], expected_code: i32) -> ApplyJson {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--yes", "--output", "json"]);
+    let output = onboard(f, &all).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(expected_code),
+        "{}",
+        stderr(&f.env, &output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn unknown_reason(f: &Fixture) -> String {
+    let (code, planned) = plan(f, &[]);
+    assert_eq!(code, 4, "{:?}", planned.changes);
+    let ldap = ldap_changes(&planned);
+    assert_eq!(ldap.len(), 1, "{ldap:?}");
+    assert_eq!(ldap[0].kind, "unknown");
+    assert_eq!(planned.summary.revoke, 0);
+    ldap[0].reason.clone()
+}
+
+#[test]
+fn plan_apply_converge_and_revoke_against_slapd() {
+    let Some(f) = fixture(PASSWORD, SlapdOptions::default(), "") else {
+        return;
+    };
+    let (code, planned) = plan(&f, &[]);
+    assert_eq!(code, 0, "{:?}", planned.changes);
+    let ldap = ldap_changes(&planned);
+    assert_eq!(ldap.len(), 13, "{ldap:?}");
+    assert!(ldap.iter().all(|c| c.kind == "grant"));
+
+    let output = onboard(&f, &["apply", "globex", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    assert_eq!(
+        f.server.members("msp-backup"),
+        ["bokafor", "svc-northwind-backup"]
+    );
+    assert_eq!(
+        f.server.members("msp-cloudops"),
+        ["alice@globex.example", "bokafor", "enakamura"]
+    );
+    assert_eq!(
+        f.server.members("msp-helpdesk"),
+        [
+            "alice@globex.example",
+            "dave@globex.example",
+            "frank@globex.example"
+        ]
+    );
+    assert_eq!(
+        f.server.members("msp-secops"),
+        ["carol@globex.example", "dave@globex.example"]
+    );
+
+    let (code, again) = plan(&f, &["--detailed-exitcode"]);
+    assert_eq!(code, 0, "converged: {:?}", again.changes);
+    assert!(again.changes.is_empty());
+
+    // A leaver: only that member goes.
+    let output = onboard(&f, &["revoke", "--identity", "dave", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    assert_eq!(
+        f.server.members("msp-helpdesk"),
+        ["alice@globex.example", "frank@globex.example"]
+    );
+    assert_eq!(f.server.members("msp-secops"), ["carol@globex.example"]);
+    assert_eq!(
+        f.server.members("msp-helpdesk-tier2"),
+        ["alice@globex.example", "frank@globex.example"]
+    );
+    let (code, after) = plan(&f, &["--detailed-exitcode"]);
+    assert_eq!(code, 0, "{:?}", after.changes);
+}
+
+#[test]
+fn already_a_member_and_already_gone_are_unchanged() {
+    let Some(f) = fixture(PASSWORD, SlapdOptions::default(), "") else {
+        return;
+    };
+    // A saved plan, then the directory changes under it: bob becomes a member by hand.
+    let output = onboard(&f, &["plan", "globex", "--out", "plan.json", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    f.server.modify(&format!(
+        "dn: cn=msp-backup,ou=groups,{BASE}\nchangetype: modify\nadd: member\nmember: uid=bokafor,ou=people,{BASE}\n"
+    ));
+    let applied = apply_json(&f, &["apply", "plan.json"], 0);
+    assert_eq!(
+        applied.result("group:msp-backup", "bokafor").result,
+        "unchanged"
+    );
+    assert_eq!(
+        applied
+            .result("group:msp-helpdesk", "dave@globex.example")
+            .result,
+        "applied"
+    );
+
+    // The contract ends: every grant goes. dave left msp-helpdesk by hand meanwhile.
+    f.env
+        .edit("clients/globex.yaml", "end: 2028-03-31", "end: 2026-06-30");
+    let output = onboard(&f, &["plan", "globex", "--out", "end.json", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    f.server.modify(&format!(
+        "dn: cn=msp-helpdesk,ou=groups,{BASE}\nchangetype: modify\ndelete: member\nmember: uid=dave@globex.example,ou=people,{BASE}\n"
+    ));
+    let revoked = apply_json(&f, &["apply", "end.json"], 0);
+    assert_eq!(
+        revoked
+            .result("group:msp-helpdesk", "dave@globex.example")
+            .result,
+        "unchanged"
+    );
+    assert_eq!(
+        revoked
+            .result("group:msp-secops", "dave@globex.example")
+            .result,
+        "applied"
+    );
+    for name in GROUPS {
+        assert!(
+            f.server.members(name).is_empty(),
+            "{name} still has members"
+        );
+    }
+}
+
+#[test]
+fn removing_the_last_member_of_a_group_of_names_says_so() {
+    // msp-secops holds carol and no placeholder.
+    let seed = group("msp-secops", &["carol@globex.example"], true);
+    let Some(f) = fixture(PASSWORD, SlapdOptions::default(), &seed) else {
+        return;
+    };
+    let applied = apply_json(&f, &["apply", "globex"], 0);
+    assert_eq!(
+        applied
+            .result("group:msp-secops", "carol@globex.example")
+            .result,
+        "unchanged",
+        "already held: recorded"
+    );
+    apply_json(&f, &["revoke", "--identity", "dave"], 0);
+    assert_eq!(f.server.members("msp-secops"), ["carol@globex.example"]);
+    let revoked = apply_json(&f, &["revoke", "--identity", "carol"], 4);
+    let failed = revoked.result("group:msp-secops", "carol@globex.example");
+    assert_eq!(failed.result, "failed");
+    let error = failed.error.as_deref().unwrap();
+    assert!(
+        error.contains(&format!(
+            "cannot remove the last member of groupOfNames `cn=msp-secops,ou=groups,{BASE}`"
+        )) && error.contains("LDAP result 65 (objectClassViolation)"),
+        "{error}"
+    );
+    assert_eq!(f.server.members("msp-secops"), ["carol@globex.example"]);
+}
+
+/// 650 more people, all members of msp-helpdesk: more than OpenLDAP's default size
+/// limit (500) and than our page size.
+fn crowd() -> String {
+    let uids: Vec<String> = (0..650).map(|i| format!("crowd{i:03}")).collect();
+    let mut ldif: String = uids.iter().map(|u| person(u)).collect();
+    let refs: Vec<&str> = uids.iter().map(String::as_str).collect();
+    ldif.push_str(&group("msp-helpdesk", &refs, false));
+    ldif
+}
+
+#[test]
+fn searches_page_through_a_large_directory_and_a_partial_read_is_unknown() {
+    let options = SlapdOptions {
+        unlimited_paging: true,
+        ..SlapdOptions::default()
+    };
+    let Some(f) = fixture(PASSWORD, options, &crowd()) else {
+        return;
+    };
+    let output = onboard(&f, &["plan", "globex", "-o", "json", "--verbose"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    let planned: PlanJson = serde_json::from_slice(&output.stdout).unwrap();
+    let drift = ldap_changes(&planned)
+        .into_iter()
+        .filter(|c| c.kind == "drift" && c.entitlement.as_deref() == Some("group:msp-helpdesk"))
+        .count();
+    assert_eq!(drift, 650, "every member outside onboard is seen");
+    let log = stderr(&f.env, &output);
+    assert!(
+        log.contains("`(uid=*)`: 658 entries, LDAP result 0 (success)"),
+        "one paged scan of every account: {log}"
+    );
+
+    // The same directory with OpenLDAP's default limits stops at 500 entries, paged or
+    // not: the tenant is unknown, never read as holding fewer members.
+    let Some(limited) = fixture(PASSWORD, SlapdOptions::default(), &crowd()) else {
+        return;
+    };
+    let reason = unknown_reason(&limited);
+    assert!(
+        reason.contains("stopped the search after 500 entries")
+            && reason.contains("sizeLimitExceeded"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_wrong_base_dn_password_or_tenant_id_makes_the_tenant_unknown_and_never_revokes() {
+    let Some(mut f) = fixture(PASSWORD, SlapdOptions::default(), "") else {
+        return;
+    };
+    apply_json(&f, &["apply", "globex"], 0);
+    // The contract ended, so every grant would go, but the tenant cannot be trusted.
+    f.env
+        .edit("clients/globex.yaml", "end: 2028-03-31", "end: 2026-06-30");
+
+    f.env.edit(
+        "clients/globex.yaml",
+        &format!("base_dn: {BASE}"),
+        "base_dn: dc=initech,dc=example",
+    );
+    let reason = unknown_reason(&f);
+    assert!(
+        reason.contains("the base DN `dc=initech,dc=example` does not exist"),
+        "{reason}"
+    );
+    f.env.edit(
+        "clients/globex.yaml",
+        "base_dn: dc=initech,dc=example",
+        &format!("base_dn: {BASE}\n    tenant_id: dc=initech,dc=example"),
+    );
+    let reason = unknown_reason(&f);
+    assert!(
+        reason.contains(
+            "`tenant_id: dc=initech,dc=example` is neither the base DN nor a naming context"
+        ),
+        "{reason}"
+    );
+    f.env.edit(
+        "clients/globex.yaml",
+        "tenant_id: dc=initech,dc=example",
+        &format!("tenant_id: {BASE}"),
+    );
+    let output = onboard(&f, &["apply", "globex", "--yes", "-o", "json"])
+        .env(PASSWORD_VAR, "not-the-password")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&f.env, &output)
+    );
+    assert!(
+        text.contains("LDAP result 49 (invalidCredentials)") && text.contains("check `bind_dn`"),
+        "{text}"
+    );
+    for name in GROUPS {
+        assert!(!f.server.members(name).is_empty(), "nothing was revoked");
+    }
+    // With the right password, the matching tenant id, the revocations go through.
+    f.password = PASSWORD.into();
+    let revoked = apply_json(&f, &["apply", "globex"], 0);
+    assert!(revoked.results.iter().any(|r| r.tenant == "ldap"));
+    assert!(f.server.members("msp-helpdesk").is_empty());
+}
+
+#[test]
+fn ldaps_and_starttls_verify_the_certificate_and_plain_ldap_stays_on_loopback() {
+    let options = SlapdOptions {
+        tls: true,
+        ..SlapdOptions::default()
+    };
+    let Some(mut f) = fixture(PASSWORD, options, "") else {
+        return;
+    };
+    let plain = f.server.url();
+    let ca = directories::test_ca().ca.display().to_string();
+
+    // LDAPS to the IP address and to `localhost`, trusting the test CA.
+    f.extra = vec![(onboard::env::ONBOARD_TEST_LDAP_CA_FILE, ca.clone())];
+    let ldaps = format!("ldaps://127.0.0.1:{}", f.server.tls_port);
+    f.env.edit("clients/globex.yaml", &plain, &ldaps);
+    let (code, planned) = plan(&f, &[]);
+    assert_eq!(code, 0, "{:?}", planned.changes);
+    assert_eq!(ldap_changes(&planned).len(), 13);
+    let by_name = format!("ldaps://localhost:{}", f.server.tls_port);
+    f.env.edit("clients/globex.yaml", &ldaps, &by_name);
+    let applied = apply_json(&f, &["apply", "globex"], 0);
+    assert_eq!(
+        applied
+            .results
+            .iter()
+            .filter(|r| r.tenant == "ldap")
+            .count(),
+        13
+    );
+
+    // Without the test CA the certificate is not trusted: unknown, nothing sent.
+    f.extra.clear();
+    let reason = unknown_reason(&f);
+    assert!(
+        reason.contains("TLS with `ldaps://localhost")
+            && reason.to_lowercase().contains("certificate"),
+        "{reason}"
+    );
+
+    // StartTLS on the plain port.
+    f.extra = vec![(onboard::env::ONBOARD_TEST_LDAP_CA_FILE, ca)];
+    f.env.edit(
+        "clients/globex.yaml",
+        &by_name,
+        &format!("{plain}\n    starttls: true"),
+    );
+    let output = onboard(&f, &["plan", "globex", "--verbose", "--detailed-exitcode"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    assert!(stderr(&f.env, &output).contains("(StartTls) as `cn=onboard"));
+
+    // Plain LDAP off loopback is refused before anything is sent.
+    f.env.edit(
+        "clients/globex.yaml",
+        &format!("{plain}\n    starttls: true"),
+        "ldap://ldap.globex.example\n    starttls: false",
+    );
+    let reason = unknown_reason(&f);
+    assert!(
+        reason.contains("refusing plain `ldap://` to `ldap.globex.example`"),
+        "{reason}"
+    );
+}
+
+fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn a_planted_bind_password_appears_in_no_output_log_plan_ledger_or_file() {
+    const PLANTED: &str = "ldap-PLANTED-4e8b1c7d9a";
+    let Some(f) = fixture(PLANTED, SlapdOptions::default(), "") else {
+        return;
+    };
+    let mut everything = String::new();
+    let mut run = |f: &Fixture, args: &[&str]| {
+        let output = onboard(f, args).output().unwrap();
+        everything.push_str(&String::from_utf8_lossy(&output.stdout));
+        everything.push_str(&String::from_utf8_lossy(&output.stderr));
+        output.status.code()
+    };
+    assert_eq!(
+        run(&f, &["plan", "globex", "--verbose", "--out", "plan.json"]),
+        Some(0)
+    );
+    assert_eq!(
+        run(&f, &["apply", "plan.json", "--yes", "--verbose"]),
+        Some(0)
+    );
+    assert_eq!(
+        run(&f, &["plan", "globex", "--verbose", "-o", "markdown"]),
+        Some(0)
+    );
+    assert_eq!(
+        run(
+            &f,
+            &[
+                "revoke",
+                "--identity",
+                "dave",
+                "--yes",
+                "--verbose",
+                "-o",
+                "json"
+            ]
+        ),
+        Some(0)
+    );
+    assert_eq!(run(&f, &["status", "--verbose", "-o", "json"]), Some(0));
+    // Error paths: a wrong base DN, then a wrong password, both verbose.
+    f.env.edit(
+        "clients/globex.yaml",
+        &format!("base_dn: {BASE}"),
+        "base_dn: dc=other,dc=example",
+    );
+    assert_eq!(run(&f, &["apply", "globex", "--yes", "--verbose"]), Some(4));
+    f.env.edit(
+        "clients/globex.yaml",
+        "base_dn: dc=other,dc=example",
+        &format!("base_dn: {BASE}"),
+    );
+    let wrong = Fixture {
+        password: format!("{PLANTED}-wrong"),
+        ..f
+    };
+    assert_eq!(run(&wrong, &["plan", "globex", "--verbose"]), Some(4));
+    assert!(
+        everything.contains("ldap: bind to ldap://127.0.0.1"),
+        "binds were logged: {everything}"
+    );
+    assert!(
+        !everything.contains(PLANTED),
+        "the password leaked into output"
+    );
+    let mut files = Vec::new();
+    files_under(&wrong.env.root, &mut files);
+    assert!(files.iter().any(|p| p.ends_with("state/ledger.json")));
+    assert!(files.iter().any(|p| p.ends_with("plan.json")));
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(PLANTED),
+            "the password leaked into {}",
+            path.display()
+        );
+    }
+}
