@@ -281,8 +281,14 @@ fn apply_tenant(
         .get(client_id)
         .and_then(|c| c.tenant(tenant_name))
         .is_some_and(|t| t.gdap.is_some());
+    let mut reconcile_audit_error = None;
     let adapter = match adapter {
-        Ok(adapter) if configured => reconcile(context, client_id, tenant_name, &run, adapter),
+        Ok(adapter) if configured => reconcile(context, client_id, tenant_name, &run, adapter)
+            .map_err(|failure| {
+                let (error, audit) = *failure;
+                reconcile_audit_error = audit;
+                error
+            }),
         other => other,
     };
     let mut adapter = match adapter {
@@ -295,7 +301,8 @@ fn apply_tenant(
                 .zip(&ids)
                 .map(|(r, id)| outcome_of(entry_of(&r.change, id.clone()), &r.result))
                 .collect();
-            let audit_error = write_entries(context, client_id, entries).err();
+            let audit_error =
+                reconcile_audit_error.or_else(|| write_entries(context, client_id, entries).err());
             if results.is_empty() {
                 // A tenant opened only for its configuration: its failure still counts.
                 let change = configuration_change(client_id, tenant_name);
@@ -383,18 +390,22 @@ fn configuration_change(client: &str, tenant: &str) -> Change {
     }
 }
 
+/// Why a tenant's configuration was not brought in line, and the audit log's failure
+/// when that was the cause.
+type ReconcileFailure = (AdapterError, Option<AuditError>);
+
 /// Brings a tenant's own configuration (a GDAP relationship's access assignments) in
 /// line before its entitlement changes are sent, with an intent in the audit log before
 /// and an outcome listing what changed after. A failure fails the tenant's changes:
 /// technicians are not added to partner groups whose access is not what the client file
-/// says.
+/// says. An audit log that cannot be written is returned beside the failure.
 fn reconcile(
     context: &ApplyContext<'_>,
     client_id: &str,
     tenant_name: &str,
     run: &str,
     mut adapter: Box<dyn Adapter>,
-) -> Result<Box<dyn Adapter>, AdapterError> {
+) -> Result<Box<dyn Adapter>, Box<ReconcileFailure>> {
     let entry = |phase: Phase| Entry {
         kind: Some(EntryKind::Grant),
         change: Some(format!("{run}-{tenant_name}-configuration")),
@@ -407,13 +418,16 @@ fn reconcile(
         phase: Some(phase),
         ..Entry::default()
     };
-    let unsent = |_| {
-        AdapterError::new(
-            &format!("{client_id}/{tenant_name}"),
-            "reconcile",
-            FailureKind::Rejected,
-            "the audit log could not be written, so nothing was sent",
-        )
+    let unsent = |error: AuditError| {
+        Box::new((
+            AdapterError::new(
+                &format!("{client_id}/{tenant_name}"),
+                "reconcile",
+                FailureKind::Rejected,
+                "the audit log could not be written, so nothing was sent",
+            ),
+            Some(error),
+        ))
     };
     write_entries(context, client_id, vec![entry(Phase::Intent)]).map_err(unsent)?;
     let result = adapter.reconcile(context.now);
@@ -430,7 +444,9 @@ fn reconcile(
         }
     }
     write_entries(context, client_id, vec![outcome]).map_err(unsent)?;
-    result.map(|_| adapter)
+    result
+        .map(|_| adapter)
+        .map_err(|error| Box::new((error, None)))
 }
 
 /// Test-only fault switch: with `ONBOARD_TEST_CRASH_AFTER_INTENTS=N`, the process aborts
