@@ -11,6 +11,7 @@ mod identity;
 pub mod policy;
 mod record;
 mod settings;
+mod tenant;
 pub mod time;
 mod workspace;
 mod yaml;
@@ -19,10 +20,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use bundle::{Bundle, BundleGrant, Requirements};
-pub use client::{
-    AdapterKind, Client, Contract, CredentialRef, Exception, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant,
-    is_global_administrator, is_guid, parse as client_from_yaml, user_filter_attributes,
-};
+pub use client::{Client, Contract, Exception, parse as client_from_yaml};
 pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
 pub use identity::{
     AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus,
@@ -32,6 +30,10 @@ pub use record::{
     AccessRequest, Block, BlockScope, GrantRecord, Holder, RequestKind, RequestStatus, ReviewItem,
 };
 pub use settings::{Settings, parse as settings_from_toml};
+pub use tenant::{
+    AdapterKind, CredentialRef, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant, is_global_administrator,
+    is_guid, user_filter_attributes,
+};
 pub use workspace::{SourceFile, SourceKind, Workspace};
 
 /// A place in a workspace file: path (as shown to the user), line and column, 1-based.

@@ -1,0 +1,670 @@
+//! Tenants: the systems a client has, the adapter that reaches each, where its
+//! credential is kept, and the settings each adapter needs (checked here).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use super::entitlement::SystemKind;
+use super::yaml::origin;
+use super::{Diagnostic, Origin, check_id};
+
+/// The adapter that talks to a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdapterKind {
+    /// A tenant kept as a local directory (examples, tests, dry runs).
+    File,
+    /// A SCIM 2.0 service provider.
+    Scim,
+    /// An LDAP directory.
+    Ldap,
+    /// Active Directory over LDAP.
+    Ad,
+    /// Microsoft Graph (Entra ID).
+    Graph,
+    /// Okta's management API.
+    Okta,
+    /// GitHub's REST API.
+    Github,
+}
+
+impl AdapterKind {
+    /// Returns the name used in workspace files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdapterKind::File => "file",
+            AdapterKind::Scim => "scim",
+            AdapterKind::Ldap => "ldap",
+            AdapterKind::Ad => "ad",
+            AdapterKind::Graph => "graph",
+            AdapterKind::Okta => "okta",
+            AdapterKind::Github => "github",
+        }
+    }
+}
+
+impl fmt::Display for AdapterKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a tenant's credential is kept: never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialRef {
+    /// An entry in the OS keyring.
+    Keyring(String),
+    /// An environment variable.
+    Env(String),
+    /// A file readable by its owner only.
+    File(String),
+}
+
+impl CredentialRef {
+    /// Parses `keyring:NAME`, `env:VAR` or `file:PATH`. The error never repeats the input,
+    /// which may be a secret pasted in by mistake.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let refuse = || {
+            "the credential is not a reference (`keyring:NAME`, `env:VAR` or `file:PATH`); if this is the secret itself, remove it from the file and rotate it".to_string()
+        };
+        let (scheme, rest) = text.split_once(':').ok_or_else(refuse)?;
+        let rest = rest.trim();
+        match scheme {
+            "keyring" if !rest.is_empty() && !rest.contains(char::is_whitespace) => {
+                Ok(CredentialRef::Keyring(rest.to_string()))
+            }
+            "env"
+                if !rest.is_empty()
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                    && !rest.starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                Ok(CredentialRef::Env(rest.to_string()))
+            }
+            "file" if !rest.is_empty() => Ok(CredentialRef::File(rest.to_string())),
+            _ => Err(refuse()),
+        }
+    }
+}
+
+impl fmt::Display for CredentialRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialRef::Keyring(name) => write!(f, "keyring:{name}"),
+            CredentialRef::Env(var) => write!(f, "env:{var}"),
+            CredentialRef::File(path) => write!(f, "file:{path}"),
+        }
+    }
+}
+
+/// One tenant of a client: a system reached through an adapter.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// Name, unique within the client.
+    pub name: String,
+    /// What kind of system it is.
+    pub system: SystemKind,
+    /// Which adapter reaches it.
+    pub adapter: AdapterKind,
+    /// Directory of a `file` tenant, as written (relative to the workspace).
+    pub path: Option<String>,
+    /// API endpoint or server URL.
+    pub endpoint: Option<String>,
+    /// The tenant's own id (Entra tenant id, Okta org…), checked before any change.
+    pub tenant_id: Option<String>,
+    /// Where the credential is kept.
+    pub credential: Option<CredentialRef>,
+    /// Domain used by account templates.
+    pub domain: Option<String>,
+    /// LDAP base DN: the subtree of the directory that is this tenant.
+    pub base_dn: Option<String>,
+    /// The DN (or, for Active Directory, the UPN) that `ldap` and `ad` tenants bind as;
+    /// the password is the secret behind `credential`.
+    pub bind_dn: Option<String>,
+    /// The LDAP filter that finds an account's entry, with `{account}` where the
+    /// (escaped) account name goes, e.g. `(uid={account})`.
+    pub user_filter: Option<String>,
+    /// Whether an `ldap://` endpoint on loopback upgrades with StartTLS (`ldap://` to any
+    /// other host always does).
+    pub starttls: Option<bool>,
+    /// GitHub organisation.
+    pub org: Option<String>,
+    /// Graph: the application (client) id of the app registration in the client's
+    /// tenant; the `credential` is its client secret. Okta: the OAuth 2.0 service app's
+    /// client id; the `credential` is then its private key.
+    pub client_id: Option<String>,
+    /// Graph: the Microsoft identity platform base URL the token is asked from
+    /// (default `https://login.microsoftonline.com`; tests point it at loopback).
+    pub auth_endpoint: Option<String>,
+    /// Graph: the tenant has Privileged Identity Management, so directory roles are
+    /// assigned through PIM schedule requests and time-bound grants expire by themselves.
+    pub pim: bool,
+    /// Graph: the object id of each group the bundles name (Entra display names are
+    /// not unique), `NAME: OBJECT-ID`. Groups not listed are looked up by display name.
+    pub groups: BTreeMap<String, String>,
+    /// GitHub: the GitHub App's id; with it, the `credential` is the app's private key
+    /// (PEM) and onboard mints installation tokens itself.
+    pub app_id: Option<String>,
+    /// GitHub: the app's installation id in the organisation (looked up when absent).
+    pub installation_id: Option<String>,
+    /// Graph: group membership changes with a `ttl` go through PIM for Groups
+    /// (`assignmentScheduleRequests` with an end), so the tenant ends them by itself.
+    pub pim_groups: bool,
+    /// Graph, partner side (`system: gdap`): the delegated admin relationship this
+    /// tenant manages.
+    pub gdap: Option<Gdap>,
+    /// Where the tenant is declared.
+    pub origin: Origin,
+}
+
+/// The role definition id of Entra's Global Administrator (the same in every tenant).
+pub const GLOBAL_ADMINISTRATOR_ID: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+/// Returns whether a role (display name or role definition id) is Global Administrator.
+pub fn is_global_administrator(role: &str) -> bool {
+    role.eq_ignore_ascii_case("Global Administrator")
+        || role.eq_ignore_ascii_case(GLOBAL_ADMINISTRATOR_ID)
+}
+
+/// A `gdap` tenant's delegated admin relationship with the client (GDAP), managed from
+/// the MSP's partner tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gdap {
+    /// The relationship's id in the partner tenant.
+    pub relationship: String,
+    /// The client's Entra tenant id: the relationship's customer must be this tenant.
+    pub customer_tenant_id: String,
+    /// Whether the relationship is meant to auto-extend (`autoExtendDuration: P180D`).
+    pub auto_extend: bool,
+    /// The relationship's access assignments: partner security group name → the
+    /// directory roles (display names or role definition ids) its members get in the
+    /// client's tenant.
+    pub access: BTreeMap<String, Vec<String>>,
+    /// Where the `gdap:` section is written.
+    pub origin: Origin,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTenant {
+    name: Spanned<String>,
+    system: SystemKind,
+    adapter: AdapterKind,
+    path: Option<String>,
+    endpoint: Option<Spanned<String>>,
+    tenant_id: Option<String>,
+    credential: Option<Spanned<String>>,
+    domain: Option<String>,
+    base_dn: Option<String>,
+    bind_dn: Option<String>,
+    user_filter: Option<Spanned<String>>,
+    starttls: Option<bool>,
+    org: Option<String>,
+    client_id: Option<String>,
+    auth_endpoint: Option<Spanned<String>>,
+    #[serde(default)]
+    pim: bool,
+    #[serde(default)]
+    groups: BTreeMap<String, String>,
+    #[serde(default)]
+    pim_groups: bool,
+    gdap: Option<Spanned<RawGdap>>,
+    app_id: Option<String>,
+    installation_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGdap {
+    relationship: String,
+    customer_tenant_id: String,
+    #[serde(default)]
+    auto_extend: bool,
+    #[serde(default)]
+    access: BTreeMap<String, Vec<Spanned<String>>>,
+}
+
+pub(super) fn convert_tenant(
+    path: &Arc<str>,
+    index: usize,
+    raw: RawTenant,
+    problems: &mut Vec<Diagnostic>,
+) -> Tenant {
+    let field = format!("tenants[{index}]");
+    let at = origin(path, &raw.name);
+    problems.extend(check_id(&at, &format!("{field}.name"), &raw.name.value));
+    let credential = raw.credential.as_ref().and_then(|c| match CredentialRef::parse(&c.value) {
+        Ok(reference) => Some(reference),
+        Err(message) => {
+            problems.push(
+                Diagnostic::new(origin(path, c), message)
+                    .field(format!("{field}.credential"))
+                    .hint(format!(
+                        "store the secret with `onboard login CLIENT/{}` and write `credential: keyring:NAME`, or use `env:VAR` in CI",
+                        raw.name.value
+                    )),
+            );
+            None
+        }
+    });
+    if raw.adapter == AdapterKind::Okta
+        && let Some(id) = &raw.client_id
+        && (id.is_empty() || id.contains(char::is_whitespace))
+    {
+        problems.push(
+            Diagnostic::new(at.clone(), format!("`{id}` is not an Okta client id"))
+                .field(format!("{field}.client_id"))
+                .hint("write the service app's client id, as the Okta admin console shows it"),
+        );
+    }
+    if raw.adapter != AdapterKind::Graph
+        && (raw.client_id.is_some() && raw.adapter != AdapterKind::Okta
+            || raw.auth_endpoint.is_some()
+            || raw.pim
+            || raw.pim_groups
+            || raw.gdap.is_some()
+            || !raw.groups.is_empty())
+    {
+        problems.push(
+            Diagnostic::new(
+                at.clone(),
+                "`auth_endpoint`, `pim`, `pim_groups`, `gdap` and `groups` are for `graph` tenants only (`client_id` for `graph` and `okta`)",
+            )
+            .field(field.clone())
+            .hint("remove them, or set `adapter: graph`"),
+        );
+    }
+    let gdap = convert_gdap(path, &field, &at, &raw, problems);
+    if raw.adapter != AdapterKind::Github && (raw.app_id.is_some() || raw.installation_id.is_some())
+    {
+        problems.push(
+            Diagnostic::new(
+                at.clone(),
+                "`app_id` and `installation_id` are for `github` tenants only",
+            )
+            .field(field.clone())
+            .hint("remove them, or set `adapter: github`"),
+        );
+    }
+    for (name, value) in [
+        ("app_id", &raw.app_id),
+        ("installation_id", &raw.installation_id),
+    ] {
+        if let Some(value) = value
+            && (value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()))
+        {
+            problems.push(
+                Diagnostic::new(at.clone(), format!("`{name}` `{value}` is not a number"))
+                    .field(format!("{field}.{name}"))
+                    .hint("write the id GitHub shows in the app's settings (App ID) or in the installation's URL"),
+            );
+        }
+    }
+    if raw.installation_id.is_some() && raw.app_id.is_none() {
+        problems.push(
+            Diagnostic::new(at.clone(), "`installation_id` needs `app_id`")
+                .field(format!("{field}.app_id"))
+                .hint("add the GitHub App's `app_id`, and make `credential` name its private key"),
+        );
+    }
+    if let Some(id) = raw
+        .groups
+        .iter()
+        .find_map(|(name, id)| (!is_guid(id)).then(|| format!("`{name}: {id}`")))
+    {
+        problems.push(
+            Diagnostic::new(at.clone(), format!("{id} is not a group object id"))
+                .field(format!("{field}.groups"))
+                .hint(
+                    "map each group name to its Entra object id, e.g. `MSP-Helpdesk: 0f6a5c1e-…`",
+                ),
+        );
+    }
+    if raw.adapter == AdapterKind::Graph
+        && let Some(id) = raw.tenant_id.as_deref().filter(|id| !is_guid(id))
+    {
+        problems.push(
+            Diagnostic::new(at.clone(), format!("`{id}` is not an Entra tenant id"))
+                .field(format!("{field}.tenant_id"))
+                .hint("write the directory (tenant) id, a GUID, as Entra shows it: onboard checks the token's `tid` against it"),
+        );
+    }
+    for endpoint in raw.endpoint.iter().chain(raw.auth_endpoint.iter()) {
+        // A URL with user:password@ carries a secret inline.
+        let after_scheme = endpoint
+            .value
+            .split_once("://")
+            .map_or("", |(_, rest)| rest);
+        let authority = after_scheme.split('/').next().unwrap_or_default();
+        if authority.contains('@') {
+            problems.push(
+                Diagnostic::new(
+                    origin(path, endpoint),
+                    "the endpoint carries credentials in its URL",
+                )
+                .field(format!("{field}.endpoint"))
+                .hint(
+                    "remove `user:password@` from the URL and put the secret behind `credential:`",
+                ),
+            );
+        } else if !endpoint.value.starts_with("https://")
+            && !endpoint.value.starts_with("http://")
+            && !endpoint.value.starts_with("ldap://")
+            && !endpoint.value.starts_with("ldaps://")
+        {
+            problems.push(
+                Diagnostic::new(origin(path, endpoint), format!("`{}` is not a URL", endpoint.value))
+                    .field(format!("{field}.endpoint"))
+                    .hint("write the full URL, e.g. `https://acme.okta.com` or `ldaps://dc1.acme.example`"),
+            );
+        }
+    }
+    let needs = |what: &str, present: bool, hint: &str, problems: &mut Vec<Diagnostic>| {
+        if !present {
+            problems.push(
+                Diagnostic::new(
+                    at.clone(),
+                    format!("a `{}` tenant needs `{what}`", raw.adapter),
+                )
+                .field(format!("{field}.{what}"))
+                .hint(hint.to_string()),
+            );
+        }
+    };
+    if let Some(filter) = &raw.user_filter
+        && let Err(message) = user_filter_attributes(&filter.value)
+    {
+        problems.push(
+            Diagnostic::new(origin(path, filter), message)
+                .field(format!("{field}.user_filter"))
+                .hint("e.g. `(uid={account})` or `(&(objectClass=inetOrgPerson)(mail={account}))`"),
+        );
+    }
+    let directory = matches!(raw.adapter, AdapterKind::Ldap | AdapterKind::Ad);
+    if let Some(endpoint) = &raw.endpoint {
+        let ldap_url =
+            endpoint.value.starts_with("ldap://") || endpoint.value.starts_with("ldaps://");
+        if directory != ldap_url && endpoint.value.contains("://") {
+            problems.push(
+                Diagnostic::new(
+                    origin(path, endpoint),
+                    if directory {
+                        format!(
+                            "a `{}` tenant's endpoint is an `ldaps://` or `ldap://` URL",
+                            raw.adapter
+                        )
+                    } else {
+                        format!("a `{}` tenant's endpoint is an `https://` URL", raw.adapter)
+                    },
+                )
+                .field(format!("{field}.endpoint")),
+            );
+        }
+    }
+    if directory {
+        needs(
+            "bind_dn",
+            raw.bind_dn.is_some(),
+            "add `bind_dn: cn=onboard,ou=services,dc=example,dc=com`, the service account whose password `credential` names",
+            problems,
+        );
+    }
+    match raw.adapter {
+        AdapterKind::Ldap => needs(
+            "base_dn",
+            raw.base_dn.is_some(),
+            "add `base_dn: dc=example,dc=com`, the subtree that is this client's directory",
+            problems,
+        ),
+        AdapterKind::Ad => needs(
+            "domain",
+            raw.domain.is_some() || raw.tenant_id.is_some(),
+            "add `domain: corp.example.com` (or `tenant_id:`), the AD DNS domain onboard checks before any change",
+            problems,
+        ),
+        _ => {}
+    }
+    match raw.adapter {
+        AdapterKind::File => needs(
+            "path",
+            raw.path.is_some(),
+            "add `path: tenants/CLIENT/TENANT`, the directory that holds the tenant",
+            problems,
+        ),
+        AdapterKind::Graph => {
+            needs(
+                "tenant_id",
+                raw.tenant_id.is_some(),
+                "add `tenant_id: GUID`, the client's Entra directory (tenant) id",
+                problems,
+            );
+            needs(
+                "client_id",
+                raw.client_id.is_some(),
+                "add `client_id: GUID`, the application id of onboard's app registration in the client's tenant",
+                problems,
+            );
+            needs(
+                "credential",
+                raw.credential.is_some(),
+                "add `credential: keyring:NAME` or `credential: env:VAR` naming the app's client secret",
+                problems,
+            );
+        }
+        AdapterKind::Github => {
+            needs(
+                "org",
+                raw.org.is_some(),
+                "add `org: LOGIN`, the GitHub organisation",
+                problems,
+            );
+            needs(
+                "credential",
+                raw.credential.is_some(),
+                "add `credential: keyring:NAME` or `credential: env:VAR`",
+                problems,
+            );
+        }
+        _ => {
+            needs(
+                "endpoint",
+                raw.endpoint.is_some(),
+                "add `endpoint: https://…`",
+                problems,
+            );
+            needs(
+                "credential",
+                raw.credential.is_some(),
+                "add `credential: keyring:NAME` or `credential: env:VAR`",
+                problems,
+            );
+        }
+    }
+    Tenant {
+        name: raw.name.value,
+        system: raw.system,
+        adapter: raw.adapter,
+        path: raw.path,
+        endpoint: raw.endpoint.map(|e| e.value),
+        tenant_id: raw.tenant_id,
+        credential,
+        domain: raw.domain,
+        base_dn: raw.base_dn,
+        bind_dn: raw.bind_dn,
+        user_filter: raw.user_filter.map(|f| f.value),
+        starttls: raw.starttls,
+        org: raw.org,
+        client_id: raw.client_id,
+        auth_endpoint: raw.auth_endpoint.map(|e| e.value),
+        pim: raw.pim,
+        groups: raw.groups,
+        pim_groups: raw.pim_groups,
+        gdap,
+        app_id: raw.app_id,
+        installation_id: raw.installation_id,
+        origin: at,
+    }
+}
+
+/// Checks a tenant's `gdap:` section: present exactly on `system: gdap` tenants, a
+/// customer tenant id, every group mapped to its partner-tenant object id, and no Global
+/// Administrator in a relationship that auto-extends (Microsoft refuses to auto-extend
+/// a relationship that includes it).
+fn convert_gdap(
+    path: &Arc<str>,
+    field: &str,
+    at: &Origin,
+    raw: &RawTenant,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Gdap> {
+    let Some(spanned) = &raw.gdap else {
+        if raw.system == SystemKind::Gdap {
+            problems.push(
+                Diagnostic::new(at.clone(), "a `gdap` tenant needs a `gdap:` section")
+                    .field(format!("{field}.gdap"))
+                    .hint("add `gdap:` with `relationship`, `customer_tenant_id` and `access` (see docs/workspace.md)"),
+            );
+        }
+        return None;
+    };
+    let section = origin(path, spanned);
+    let gdap = &spanned.value;
+    if raw.system != SystemKind::Gdap {
+        problems.push(
+            Diagnostic::new(
+                section.clone(),
+                "`gdap:` is for `system: gdap` tenants only",
+            )
+            .field(format!("{field}.gdap"))
+            .hint("set `system: gdap` on the partner tenant, or remove `gdap:`"),
+        );
+    }
+    if raw.pim || raw.pim_groups {
+        problems.push(
+            Diagnostic::new(section.clone(), "a `gdap` tenant has no `pim` or `pim_groups`: technicians' access is capped by the relationship's end")
+                .field(format!("{field}.gdap"))
+                .hint("remove `pim`/`pim_groups` from the partner tenant"),
+        );
+    }
+    if !is_guid(&gdap.customer_tenant_id) {
+        problems.push(
+            Diagnostic::new(
+                section.clone(),
+                format!("`{}` is not an Entra tenant id", gdap.customer_tenant_id),
+            )
+            .field(format!("{field}.gdap.customer_tenant_id"))
+            .hint("write the client's directory (tenant) id, a GUID"),
+        );
+    }
+    let mut access = BTreeMap::new();
+    for (group, roles) in &gdap.access {
+        if !raw.groups.contains_key(group) {
+            problems.push(
+                Diagnostic::new(
+                    section.clone(),
+                    format!("the partner group `{group}` has no object id in `groups:`"),
+                )
+                .field(format!("{field}.gdap.access"))
+                .hint(format!(
+                    "add `{group}: OBJECT-ID` (the security group in the partner tenant) to the tenant's `groups:`"
+                )),
+            );
+        }
+        if gdap.auto_extend
+            && let Some(role) = roles.iter().find(|r| is_global_administrator(&r.value))
+        {
+            problems.push(
+                Diagnostic::new(
+                    origin(path, role),
+                    "a relationship with Global Administrator cannot auto-extend",
+                )
+                .field(format!("{field}.gdap.access.{group}"))
+                .hint("remove Global Administrator from this relationship's access, or set `auto_extend: false` and renew the relationship before it ends"),
+            );
+        }
+        if roles.is_empty() {
+            problems.push(
+                Diagnostic::new(
+                    section.clone(),
+                    format!("the partner group `{group}` is given no roles"),
+                )
+                .field(format!("{field}.gdap.access.{group}"))
+                .hint("list the directory roles its members get in the client's tenant"),
+            );
+        }
+        access.insert(
+            group.clone(),
+            roles.iter().map(|r| r.value.clone()).collect(),
+        );
+    }
+    Some(Gdap {
+        relationship: gdap.relationship.clone(),
+        customer_tenant_id: gdap.customer_tenant_id.clone(),
+        auto_extend: gdap.auto_extend,
+        access,
+        origin: section,
+    })
+}
+
+/// Returns whether text is a GUID (`8-4-4-4-12` hex digits), as Entra object ids are.
+pub fn is_guid(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Returns the attributes an LDAP user filter compares with `{account}`, in order (the
+/// `uid` of `(uid={account})`): an account is listed by the first of them its entry has.
+///
+/// The filter must be parenthesised, balanced, and hold at least one `(ATTR={account})`.
+pub fn user_filter_attributes(filter: &str) -> Result<Vec<String>, String> {
+    let filter = filter.trim();
+    let mut depth: i64 = 0;
+    for c in filter.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            break;
+        }
+    }
+    if !filter.starts_with('(') || !filter.ends_with(')') || depth != 0 {
+        return Err(format!(
+            "the user filter `{filter}` is not a parenthesised LDAP filter"
+        ));
+    }
+    let mut attributes = Vec::new();
+    for (at, _) in filter.match_indices("={account})") {
+        let Some(open) = filter[..at].rfind('(') else {
+            continue;
+        };
+        let attribute = &filter[open + 1..at];
+        let valid = attribute.starts_with(|c: char| c.is_ascii_alphabetic())
+            && attribute
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ';');
+        if valid
+            && !attributes
+                .iter()
+                .any(|a: &String| a.eq_ignore_ascii_case(attribute))
+        {
+            attributes.push(attribute.to_string());
+        }
+    }
+    if attributes.is_empty() {
+        return Err(format!(
+            "the user filter `{filter}` compares no attribute with `{{account}}` (write e.g. `(uid={{account}})`)"
+        ));
+    }
+    Ok(attributes)
+}
