@@ -272,12 +272,7 @@ impl Directory {
         let refuse = |detail: String, hint: &str| {
             AdapterError::new(name, "connect", FailureKind::Rejected, detail).with_hint(hint)
         };
-        let Some(endpoint) = &tenant.endpoint else {
-            return Err(refuse(
-                format!("a `{kind}` tenant needs `endpoint`, the directory's URL"),
-                "add `endpoint: ldaps://HOST` to the tenant",
-            ));
-        };
+        let endpoint = super::endpoint(name, tenant, "the directory's URL", "ldaps://HOST")?;
         let url = Url::parse(endpoint.trim()).map_err(|e| {
             refuse(
                 format!("the endpoint `{endpoint}` is not a URL: {e}"),

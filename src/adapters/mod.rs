@@ -254,6 +254,26 @@ pub fn open(
     }
 }
 
+/// Returns a tenant's `endpoint`, or an error naming the tenant, what the endpoint is
+/// (`the org's URL`) and an example. The model already requires it for every adapter that
+/// needs one; this keeps an adapter opened from elsewhere from failing obscurely.
+pub fn endpoint<'t>(
+    name: &str,
+    tenant: &'t Tenant,
+    what: &str,
+    example: &str,
+) -> Result<&'t str, AdapterError> {
+    tenant.endpoint.as_deref().ok_or_else(|| {
+        AdapterError::new(
+            name,
+            "connect",
+            FailureKind::Rejected,
+            format!("a `{}` tenant needs `endpoint`, {what}", tenant.adapter),
+        )
+        .with_hint(format!("add `endpoint: {example}` to the tenant"))
+    })
+}
+
 /// Resolves a tenant's `credential` reference to its secret, for adapters that need
 /// one. `name` is `client/tenant`. Errors name the reference, never a value.
 pub fn credential(

@@ -197,15 +197,7 @@ impl OktaTenant {
         options: &Options,
     ) -> Result<Self, AdapterError> {
         let name = format!("{}/{}", client.id, tenant.name);
-        let Some(endpoint) = &tenant.endpoint else {
-            return Err(AdapterError::new(
-                &name,
-                "connect",
-                FailureKind::Rejected,
-                "an `okta` tenant needs `endpoint`, the org's URL",
-            )
-            .with_hint("add `endpoint: https://ORG.okta.com` to the tenant"));
-        };
+        let endpoint = super::endpoint(&name, tenant, "the org's URL", "https://ORG.okta.com")?;
         let secret = super::credential(&name, tenant, root)?;
         let mut policy = Policy::from_env()
             .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;

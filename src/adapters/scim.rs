@@ -147,15 +147,7 @@ impl ScimTenant {
         options: &Options,
     ) -> Result<Self, AdapterError> {
         let name = format!("{}/{}", client.id, tenant.name);
-        let Some(endpoint) = &tenant.endpoint else {
-            return Err(AdapterError::new(
-                &name,
-                "connect",
-                FailureKind::Rejected,
-                "a `scim` tenant needs `endpoint`, the SCIM base URL",
-            )
-            .with_hint("add `endpoint: https://HOST/scim/v2` to the tenant"));
-        };
+        let endpoint = super::endpoint(&name, tenant, "the SCIM base URL", "https://HOST/scim/v2")?;
         let token = super::credential(&name, tenant, root)?;
         let policy = Policy::from_env()
             .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;

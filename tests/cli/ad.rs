@@ -5,10 +5,9 @@
 use std::collections::HashSet;
 
 use assert_cmd::Command;
-use serde::Deserialize;
 
 use crate::directories::{AD_ADMIN, AD_BASE, AD_PASSWORD, SambaDc, samba};
-use crate::support::{Env, PlanJson, stderr};
+use crate::support::{ApplyJson, Env, PlanJson, stderr};
 
 /// The administrator's password, in a `file:` credential (0600) in the workspace.
 const SECRET_FILE: &str = "ad.secret";
@@ -95,29 +94,8 @@ fn plan(f: &Fixture, extra: &[&str]) -> (i32, PlanJson, String) {
     (output.status.code().unwrap(), plan, stderr(&f.env, &output))
 }
 
-#[derive(Debug, Deserialize)]
-struct ApplyJson {
-    results: Vec<ResultJson>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ResultJson {
-    entitlement: Option<String>,
-    account: Option<String>,
-    result: String,
-}
-
 fn apply_json(f: &Fixture, args: &[&str], code: i32) -> ApplyJson {
-    let mut all = args.to_vec();
-    all.extend_from_slice(&["--yes", "--output", "json"]);
-    let output = onboard(f, &all).output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "{}",
-        stderr(&f.env, &output)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    crate::support::apply_json(onboard(f, args), &f.env, code)
 }
 
 #[test]

@@ -4,10 +4,9 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use serde::Deserialize;
 
 use crate::directories::{self, BASE, SERVICE_DN, Slapd, SlapdOptions, group, person};
-use crate::support::{Env, PlanJson, stderr};
+use crate::support::{ApplyJson, Env, PlanJson, stderr};
 
 const PASSWORD_VAR: &str = "GLOBEX_LDAP_PASSWORD";
 const PASSWORD: &str = "service-password-for-tests";
@@ -93,44 +92,8 @@ fn ldap_changes(plan: &PlanJson) -> Vec<&crate::support::ChangeJson> {
     plan.changes.iter().filter(|c| c.tenant == "ldap").collect()
 }
 
-#[derive(Debug, Deserialize)]
-struct ApplyJson {
-    results: Vec<ResultJson>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ResultJson {
-    tenant: String,
-    entitlement: Option<String>,
-    account: Option<String>,
-    result: String,
-    error: Option<String>,
-}
-
-impl ApplyJson {
-    fn result(&self, entitlement: &str, account: &str) -> &ResultJson {
-        self.results
-            .iter()
-            .find(|r| {
-                r.tenant == "ldap"
-                    && r.entitlement.as_deref() == Some(entitlement)
-                    && r.account.as_deref() == Some(account)
-            })
-            .unwrap_or_else(|| panic!("no result for {entitlement} {account}: {self:?}"))
-    }
-}
-
-fn apply_json(f: &Fixture, args: &[&str], expected_code: i32) -> ApplyJson {
-    let mut all = args.to_vec();
-    all.extend_from_slice(&["--yes", "--output", "json"]);
-    let output = onboard(f, &all).output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(expected_code),
-        "{}",
-        stderr(&f.env, &output)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+fn apply_json(f: &Fixture, args: &[&str], code: i32) -> ApplyJson {
+    crate::support::apply_json(onboard(f, args), &f.env, code)
 }
 
 fn unknown_reason(f: &Fixture) -> String {
@@ -214,12 +177,12 @@ fn already_a_member_and_already_gone_are_unchanged() {
     ));
     let applied = apply_json(&f, &["apply", "plan.json"], 0);
     assert_eq!(
-        applied.result("group:msp-backup", "bokafor").result,
+        applied.result("ldap", "group:msp-backup", "bokafor").result,
         "unchanged"
     );
     assert_eq!(
         applied
-            .result("group:msp-helpdesk", "dave@globex.example")
+            .result("ldap", "group:msp-helpdesk", "dave@globex.example")
             .result,
         "applied"
     );
@@ -237,13 +200,13 @@ fn already_a_member_and_already_gone_are_unchanged() {
     let revoked = apply_json(&f, &["apply", "end.json"], 0);
     assert_eq!(
         revoked
-            .result("group:msp-helpdesk", "dave@globex.example")
+            .result("ldap", "group:msp-helpdesk", "dave@globex.example")
             .result,
         "unchanged"
     );
     assert_eq!(
         revoked
-            .result("group:msp-secops", "dave@globex.example")
+            .result("ldap", "group:msp-secops", "dave@globex.example")
             .result,
         "applied"
     );
@@ -265,7 +228,7 @@ fn removing_the_last_member_of_a_group_of_names_says_so() {
     let applied = apply_json(&f, &["apply", "globex"], 0);
     assert_eq!(
         applied
-            .result("group:msp-secops", "carol@globex.example")
+            .result("ldap", "group:msp-secops", "carol@globex.example")
             .result,
         "unchanged",
         "already held: recorded"
@@ -273,7 +236,7 @@ fn removing_the_last_member_of_a_group_of_names_says_so() {
     apply_json(&f, &["revoke", "--identity", "dave"], 0);
     assert_eq!(f.server.members("msp-secops"), ["carol@globex.example"]);
     let revoked = apply_json(&f, &["revoke", "--identity", "carol"], 4);
-    let failed = revoked.result("group:msp-secops", "carol@globex.example");
+    let failed = revoked.result("ldap", "group:msp-secops", "carol@globex.example");
     assert_eq!(failed.result, "failed");
     let error = failed.error.as_deref().unwrap();
     assert!(

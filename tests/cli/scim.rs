@@ -5,10 +5,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use serde::Deserialize;
 
 use crate::peers::{Fault, FaultProxy, Rule, ScimServer, ScimTenant};
-use crate::support::{Env, PlanJson, stderr, stdout};
+use crate::support::{ApplyJson, Env, PlanJson, stderr, stdout};
 
 pub const TOKEN_VAR: &str = "INITECH_SCIM_TOKEN";
 pub const TOKEN: &str = "test-token-for-scim";
@@ -87,49 +86,8 @@ fn plan(f: &Fixture, extra: &[&str]) -> (i32, PlanJson) {
     (output.status.code().unwrap(), plan)
 }
 
-#[derive(Debug, Deserialize)]
-struct ApplyJson {
-    results: Vec<ResultJson>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ResultJson {
-    kind: String,
-    tenant: String,
-    entitlement: Option<String>,
-    account: Option<String>,
-    result: String,
-    error: Option<String>,
-}
-
-impl ApplyJson {
-    fn scim(&self) -> Vec<&ResultJson> {
-        self.results.iter().filter(|r| r.tenant == "scim").collect()
-    }
-
-    fn result(&self, entitlement: &str, user: &str) -> &ResultJson {
-        self.results
-            .iter()
-            .find(|r| {
-                r.tenant == "scim"
-                    && r.entitlement.as_deref() == Some(entitlement)
-                    && r.account.as_deref() == Some(account(user).as_str())
-            })
-            .unwrap_or_else(|| panic!("no result for {entitlement} {user}: {self:?}"))
-    }
-}
-
-fn apply_json(f: &Fixture, args: &[&str], expected_code: i32) -> ApplyJson {
-    let mut all = args.to_vec();
-    all.extend_from_slice(&["--yes", "--output", "json"]);
-    let output = onboard(f, &all).output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(expected_code),
-        "{}",
-        stderr(&f.env, &output)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+fn apply_json(f: &Fixture, args: &[&str], code: i32) -> ApplyJson {
+    crate::support::apply_json(onboard(f, args), &f.env, code)
 }
 
 fn members(f: &Fixture, group: &str) -> Vec<String> {
@@ -225,11 +183,15 @@ fn already_a_member_and_already_gone_change_nothing() {
     assert!(status < 300);
     let applied = apply_json(&f, &["apply", "initech"], 0);
     assert_eq!(
-        applied.result("group:msp-backup", "b.okafor").result,
+        applied
+            .result("scim", "group:msp-backup", &account("b.okafor"))
+            .result,
         "unchanged"
     );
     assert_eq!(
-        applied.result("group:msp-helpdesk", "dave").result,
+        applied
+            .result("scim", "group:msp-helpdesk", &account("dave"))
+            .result,
         "applied"
     );
     assert_eq!(members(&f, "msp-backup"), accounts(&["b.okafor"]));
@@ -238,11 +200,15 @@ fn already_a_member_and_already_gone_change_nothing() {
     f.tenant.remove_member("msp-helpdesk", &account("dave"));
     let revoked = apply_json(&f, &["revoke", "--identity", "dave"], 0);
     assert_eq!(
-        revoked.result("group:msp-helpdesk", "dave").result,
+        revoked
+            .result("scim", "group:msp-helpdesk", &account("dave"))
+            .result,
         "unchanged"
     );
     assert_eq!(
-        revoked.result("group:msp-security", "dave").result,
+        revoked
+            .result("scim", "group:msp-security", &account("dave"))
+            .result,
         "applied"
     );
     assert_eq!(members(&f, "msp-helpdesk"), accounts(&["frank"]));
@@ -262,9 +228,16 @@ fn roles_and_entitlements_are_user_attribute_values() {
         ),
     );
     let applied = apply_json(&f, &["apply", "initech"], 0);
-    assert_eq!(applied.result("role:auditor", "carol").result, "applied");
     assert_eq!(
-        applied.result("entitlement:export-logs", "carol").result,
+        applied
+            .result("scim", "role:auditor", &account("carol"))
+            .result,
+        "applied"
+    );
+    assert_eq!(
+        applied
+            .result("scim", "entitlement:export-logs", &account("carol"))
+            .result,
         "applied"
     );
     assert_eq!(f.tenant.values(&account("carol"), "roles"), ["auditor"]);
@@ -277,7 +250,12 @@ fn roles_and_entitlements_are_user_attribute_values() {
     // The exception is withdrawn: both values are removed, nothing else.
     f.env.write("clients/initech.yaml", &text);
     let revoked = apply_json(&f, &["apply", "initech"], 0);
-    assert_eq!(revoked.result("role:auditor", "carol").kind, "revoke");
+    assert_eq!(
+        revoked
+            .result("scim", "role:auditor", &account("carol"))
+            .kind,
+        "revoke"
+    );
     assert!(f.tenant.values(&account("carol"), "roles").is_empty());
     assert!(
         f.tenant
@@ -303,7 +281,7 @@ fn a_missing_group_fails_its_grants_and_lists_no_holders() {
         7
     );
     let applied = apply_json(&f, &["apply", "initech"], 4);
-    let failed = applied.result("group:msp-security", "carol");
+    let failed = applied.result("scim", "group:msp-security", &account("carol"));
     assert_eq!(failed.result, "failed");
     let error = failed.error.as_deref().unwrap();
     assert!(
@@ -312,7 +290,7 @@ fn a_missing_group_fails_its_grants_and_lists_no_holders() {
     );
     assert_eq!(
         applied
-            .scim()
+            .in_tenant("scim")
             .iter()
             .filter(|r| r.result == "applied")
             .count(),
@@ -556,7 +534,7 @@ fn a_tenant_failing_midway_through_apply_is_a_partial_failure() {
         fault: Fault::Status(503),
     });
     let applied = apply_json(&f, &["apply", "initech"], 4);
-    let scim = applied.scim();
+    let scim = applied.in_tenant("scim");
     assert_eq!(scim.iter().filter(|r| r.result == "applied").count(), 1);
     assert_eq!(scim.iter().filter(|r| r.result == "failed").count(), 6);
     assert!(

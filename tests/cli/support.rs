@@ -253,3 +253,57 @@ pub fn stderr(env: &Env, output: &std::process::Output) -> String {
         .unwrap()
         .replace(&env.root.display().to_string(), "[TMP]")
 }
+
+/// The parts of `apply --output json` the adapter tests read.
+#[derive(Debug, Deserialize)]
+pub struct ApplyJson {
+    pub results: Vec<ResultJson>,
+}
+
+/// One change's result in `apply --output json`.
+#[derive(Debug, Deserialize)]
+pub struct ResultJson {
+    pub kind: String,
+    pub tenant: String,
+    pub entitlement: Option<String>,
+    pub account: Option<String>,
+    pub result: String,
+    pub error: Option<String>,
+}
+
+impl ApplyJson {
+    /// Returns the results in one tenant.
+    pub fn in_tenant(&self, tenant: &str) -> Vec<&ResultJson> {
+        self.results.iter().filter(|r| r.tenant == tenant).collect()
+    }
+
+    /// Returns the result of one change, failing the test when there is none.
+    pub fn result(&self, tenant: &str, entitlement: &str, account: &str) -> &ResultJson {
+        self.results
+            .iter()
+            .find(|r| {
+                r.tenant == tenant
+                    && r.entitlement.as_deref() == Some(entitlement)
+                    && r.account.as_deref() == Some(account)
+            })
+            .unwrap_or_else(|| {
+                panic!("no result for {entitlement} {account} in {tenant}: {self:?}")
+            })
+    }
+}
+
+/// Runs an apply-like command with `--yes --output json`, asserts its exit code and
+/// parses its results.
+pub fn apply_json(mut command: Command, env: &Env, expected_code: i32) -> ApplyJson {
+    let output = command
+        .args(["--yes", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(expected_code),
+        "{}",
+        stderr(env, &output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
