@@ -431,47 +431,59 @@ fn open_exception_reviews(
     lock: &WorkspaceLock,
     results: &[ChangeResult],
 ) -> anyhow::Result<()> {
+    // Exceptions used by this run, once each: one read and at most one write of the
+    // reviews however many grants an exception gives.
+    let mut used: BTreeSet<(&str, &str)> = BTreeSet::new();
     for result in results
         .iter()
         .filter(|r| r.result.is_ok() && r.change.kind == ChangeKind::Grant)
     {
         for source in &result.change.sources {
-            let Some(id) = source.strip_prefix("exception:") else {
-                continue;
-            };
-            let Some(exception) = session
-                .workspace
-                .clients
-                .get(&result.change.client)
-                .and_then(|c| c.exceptions.iter().find(|e| e.id == id))
-            else {
-                continue;
-            };
-            let item = ReviewItem {
-                id: super::access::new_id("rev"),
-                kind: "exception".into(),
-                subject: format!("{}/{}", result.change.client, id),
-                client: result.change.client.clone(),
-                identity: exception.identity.0.clone(),
-                summary: format!(
-                    "exception `{id}` approved by `{}`: {}",
-                    exception.approver.0, exception.reason
-                ),
-                opened_at: session.now,
-                due_at: session.now
-                    + time::Duration::try_from(session.workspace.policy.review_within)
-                        .unwrap_or(time::Duration::MAX),
-                closed_by: None,
-                closed_at: None,
-                outcome: None,
-                notes: None,
-            };
-            let subject = item.subject.clone();
-            let reviews: crate::state::Reviews = session.state.read()?;
-            if !reviews.reviews.iter().any(|r| r.subject == subject) {
-                super::access::open_review(session, lock, item)?;
+            if let Some(id) = source.strip_prefix("exception:") {
+                used.insert((&result.change.client, id));
             }
         }
+    }
+    if used.is_empty() {
+        return Ok(());
+    }
+    let mut reviews: crate::state::Reviews = session.state.read()?;
+    let before = reviews.reviews.len();
+    for (client, id) in used {
+        let subject = format!("{client}/{id}");
+        let Some(exception) = session
+            .workspace
+            .clients
+            .get(client)
+            .and_then(|c| c.exceptions.iter().find(|e| e.id == id))
+        else {
+            continue;
+        };
+        if reviews.reviews.iter().any(|r| r.subject == subject) {
+            continue;
+        }
+        reviews.reviews.push(ReviewItem {
+            id: super::access::new_id("rev"),
+            kind: "exception".into(),
+            subject,
+            client: client.to_string(),
+            identity: exception.identity.0.clone(),
+            summary: format!(
+                "exception `{id}` approved by `{}`: {}",
+                exception.approver.0, exception.reason
+            ),
+            opened_at: session.now,
+            due_at: session.now
+                + time::Duration::try_from(session.workspace.policy.review_within)
+                    .unwrap_or(time::Duration::MAX),
+            closed_by: None,
+            closed_at: None,
+            outcome: None,
+            notes: None,
+        });
+    }
+    if reviews.reviews.len() > before {
+        session.state.write(&mut reviews, lock)?;
     }
     Ok(())
 }
