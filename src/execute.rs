@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use crate::adapters::{self, Adapter, AdapterError, BatchItem, FailureKind, Outcome};
 use crate::audit::{AuditError, AuditLog, Entry, EntryKind, Phase};
-use crate::model::{GrantRecord, Workspace};
+use crate::model::{GrantRecord, Tenant, Workspace};
 use crate::plan::{Change, ChangeKind, TenantConfiguration};
 use crate::state::{Ledger, StateDir, StateError, WorkspaceLock};
 
@@ -89,7 +89,7 @@ const BATCH: usize = 32;
 /// Applies changes (unknown changes are skipped), writing each change's intent to the
 /// audit log before sending it and its outcome after, and updates the ledger. Tenants
 /// named in `configuration` are opened even without changes, so that their own
-/// configuration (GDAP access assignments) is brought in line. Returns
+/// configuration (GDAP access assignments, Okta group admin roles) is brought in line. Returns
 /// each change's result in plan order; a ledger or audit write failure is returned as an
 /// error after the tenants have been worked on.
 pub fn apply(
@@ -280,7 +280,7 @@ fn apply_tenant(
         .clients
         .get(client_id)
         .and_then(|c| c.tenant(tenant_name))
-        .is_some_and(|t| t.gdap.is_some());
+        .is_some_and(Tenant::has_configuration);
     let mut reconcile_audit_error = None;
     let adapter = match adapter {
         Ok(adapter) if configured => reconcile(context, client_id, tenant_name, &run, adapter)
@@ -384,7 +384,8 @@ fn configuration_change(client: &str, tenant: &str) -> Change {
         origin: None,
         ticket: None,
         tenant_already_done: false,
-        reason: "the tenant's configuration (GDAP access assignments)".into(),
+        reason: "the tenant's own configuration (GDAP access assignments, Okta group admin roles)"
+            .into(),
         rule: None,
         hint: None,
     }
@@ -394,8 +395,8 @@ fn configuration_change(client: &str, tenant: &str) -> Change {
 /// when that was the cause.
 type ReconcileFailure = (AdapterError, Option<AuditError>);
 
-/// Brings a tenant's own configuration (a GDAP relationship's access assignments) in
-/// line before its entitlement changes are sent, with an intent in the audit log before
+/// Brings a tenant's own configuration (a GDAP relationship's access assignments, the
+/// admin roles of Okta groups) in line before its entitlement changes are sent, with an intent in the audit log before
 /// and an outcome listing what changed after. A failure fails the tenant's changes:
 /// technicians are not added to partner groups whose access is not what the client file
 /// says. An audit log that cannot be written is returned beside the failure.
@@ -406,15 +407,14 @@ fn reconcile(
     run: &str,
     mut adapter: Box<dyn Adapter>,
 ) -> Result<Box<dyn Adapter>, Box<ReconcileFailure>> {
+    let subject = adapter.configuration_subject();
     let entry = |phase: Phase| Entry {
         kind: Some(EntryKind::Grant),
         change: Some(format!("{run}-{tenant_name}-configuration")),
         client: Some(client_id.to_string()),
         tenant: Some(tenant_name.to_string()),
-        entitlement: Some("gdap:access-assignments".into()),
-        reason: Some(
-            "the GDAP relationship's access assignments, as the client file declares them".into(),
-        ),
+        entitlement: Some(subject.subject.into()),
+        reason: Some(subject.description.into()),
         phase: Some(phase),
         ..Entry::default()
     };

@@ -180,6 +180,15 @@ pub trait Adapter: Send {
         Ok(Vec::new())
     }
 
+    /// Names the tenant's own configuration that [`Adapter::reconcile`] brings in line,
+    /// for the audit log: a subject (`gdap:access-assignments`) and what it is.
+    fn configuration_subject(&self) -> ConfigurationSubject {
+        ConfigurationSubject {
+            subject: "configuration",
+            description: "the tenant's own configuration, as the client file declares it",
+        }
+    }
+
     /// Makes every change sent so far durable in the tenant. Adapters that send each
     /// change at once (every API adapter) have nothing to do; the `file` adapter writes
     /// its file here, once per batch rather than once per change.
@@ -195,6 +204,15 @@ pub struct Review {
     pub notes: Vec<String>,
     /// The configuration changes `apply` makes through [`Adapter::reconcile`].
     pub configuration: Vec<String>,
+}
+
+/// What a tenant's own configuration is ([`Adapter::configuration_subject`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigurationSubject {
+    /// Written as the audit entries' entitlement, e.g. `okta:group-roles`.
+    pub subject: &'static str,
+    /// Written as the audit entries' reason.
+    pub description: &'static str,
 }
 
 /// One change of a bulk grant or revoke ([`Adapter::grant_many`], [`Adapter::revoke_many`]).

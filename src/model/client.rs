@@ -390,6 +390,71 @@ mod tests {
         assert!(errors[0].message.contains("needs a `gdap:` section"));
     }
 
+    const OKTA: &str = "id: acme\ntier: premium\ntenants:\n  - name: okta\n    system: okta\n    adapter: okta\n    endpoint: https://acme.okta.com\n    credential: env:ACME_OKTA_TOKEN\n";
+
+    #[test]
+    fn okta_group_roles_are_parsed_and_checked_at_their_line() {
+        let text = format!(
+            "{OKTA}    group_roles:\n      MSP-Helpdesk: [USER_ADMIN, HELP_DESK_ADMIN]\n      MSP-Readers: []\n"
+        );
+        let c = parse(&Arc::from("c.yaml"), &text).unwrap_or_else(|e| panic!("{e:?}"));
+        let roles = &c.tenants[0].group_roles;
+        assert_eq!(roles["MSP-Helpdesk"], ["HELP_DESK_ADMIN", "USER_ADMIN"]);
+        assert!(roles["MSP-Readers"].is_empty());
+
+        let text = format!(
+            "{OKTA}    group_roles:\n      MSP-Helpdesk:\n        - help_desk_admin\n        - CUSTOM\n        - USER_ADMIN\n        - USER_ADMIN\n"
+        );
+        let errors = parse(&Arc::from("c.yaml"), &text).unwrap_err();
+        let found: Vec<(&str, u32, &str)> = errors
+            .iter()
+            .map(|e| {
+                (
+                    e.message.as_str(),
+                    e.origin.line,
+                    e.field.as_deref().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "`help_desk_admin` is not an Okta admin role type",
+                    11,
+                    "tenants[0].group_roles.MSP-Helpdesk"
+                ),
+                (
+                    "a custom role needs a resource set, which `group_roles` cannot name",
+                    12,
+                    "tenants[0].group_roles.MSP-Helpdesk"
+                ),
+                (
+                    "`USER_ADMIN` is listed twice for the group `MSP-Helpdesk`",
+                    14,
+                    "tenants[0].group_roles.MSP-Helpdesk"
+                ),
+            ]
+        );
+        assert!(
+            errors[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("HELP_DESK_ADMIN")
+        );
+
+        // Only Okta tenants have `group_roles`.
+        let text = format!("{OKTA}    group_roles:\n      MSP-Helpdesk: [USER_ADMIN]\n")
+            .replace("adapter: okta", "adapter: scim");
+        let errors = parse(&Arc::from("c.yaml"), &text).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].message,
+            "`group_roles` is for `okta` tenants only"
+        );
+    }
+
     #[test]
     fn user_filters_name_their_account_attributes() {
         assert_eq!(user_filter_attributes("(uid={account})").unwrap(), ["uid"]);

@@ -158,8 +158,20 @@ pub struct Tenant {
     /// Graph, partner side (`system: gdap`): the delegated admin relationship this
     /// tenant manages.
     pub gdap: Option<Gdap>,
+    /// Okta: the standard admin roles each named group holds (`GROUP: [ROLE_TYPE…]`),
+    /// exactly: `apply` assigns the missing ones and removes the others (custom roles
+    /// are left alone). Members of the groups get the roles through the group.
+    pub group_roles: BTreeMap<String, Vec<String>>,
     /// Where the tenant is declared.
     pub origin: Origin,
+}
+
+impl Tenant {
+    /// Whether the client file declares configuration of the tenant itself that `apply`
+    /// brings in line ([`Gdap`] access assignments, Okta `group_roles`).
+    pub fn has_configuration(&self) -> bool {
+        self.gdap.is_some() || !self.group_roles.is_empty()
+    }
 }
 
 /// The role definition id of Entra's Global Administrator (the same in every tenant).
@@ -214,6 +226,8 @@ pub(super) struct RawTenant {
     #[serde(default)]
     pim_groups: bool,
     gdap: Option<Spanned<RawGdap>>,
+    #[serde(default)]
+    group_roles: BTreeMap<String, Vec<Spanned<String>>>,
     app_id: Option<String>,
     installation_id: Option<String>,
 }
@@ -280,6 +294,7 @@ pub(super) fn convert_tenant(
         );
     }
     let gdap = convert_gdap(path, &field, &at, &raw, problems);
+    let group_roles = convert_group_roles(path, &field, &at, &raw, problems);
     if raw.adapter != AdapterKind::Github && (raw.app_id.is_some() || raw.installation_id.is_some())
     {
         problems.push(
@@ -505,10 +520,85 @@ pub(super) fn convert_tenant(
         groups: raw.groups,
         pim_groups: raw.pim_groups,
         gdap,
+        group_roles,
         app_id: raw.app_id,
         installation_id: raw.installation_id,
         origin: at,
     }
+}
+
+/// Checks an `okta` tenant's `group_roles:`: standard admin role types (upper case,
+/// `HELP_DESK_ADMIN`), each once per group. Custom roles need a resource set, which
+/// `group_roles` cannot say, so `CUSTOM` is refused.
+fn convert_group_roles(
+    path: &Arc<str>,
+    field: &str,
+    at: &Origin,
+    raw: &RawTenant,
+    problems: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    if raw.group_roles.is_empty() {
+        return out;
+    }
+    if raw.adapter != AdapterKind::Okta {
+        problems.push(
+            Diagnostic::new(at.clone(), "`group_roles` is for `okta` tenants only")
+                .field(format!("{field}.group_roles"))
+                .hint("remove it, or set `adapter: okta` (a `gdap` tenant gives roles to partner groups with `gdap.access`)"),
+        );
+        return out;
+    }
+    for (group, roles) in &raw.group_roles {
+        let here = format!("{field}.group_roles.{group}");
+        if group.trim().is_empty() {
+            problems.push(
+                Diagnostic::new(at.clone(), "a group in `group_roles` has no name")
+                    .field(format!("{field}.group_roles"))
+                    .hint("write the group's name as Okta shows it (`profile.name`)"),
+            );
+            continue;
+        }
+        let mut types: Vec<String> = Vec::with_capacity(roles.len());
+        for role in roles {
+            let value = &role.value;
+            let problem = if value == "CUSTOM" {
+                Some((
+                    "a custom role needs a resource set, which `group_roles` cannot name"
+                        .to_string(),
+                    "assign custom roles in the Okta admin console; list standard role types here",
+                ))
+            } else if value.is_empty()
+                || !value.starts_with(|c: char| c.is_ascii_uppercase())
+                || !value
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            {
+                Some((
+                    format!("`{value}` is not an Okta admin role type"),
+                    "write a standard role type, e.g. `HELP_DESK_ADMIN`, `USER_ADMIN`, `GROUP_MEMBERSHIP_ADMIN` or `READ_ONLY_ADMIN`",
+                ))
+            } else if types.contains(value) {
+                Some((
+                    format!("`{value}` is listed twice for the group `{group}`"),
+                    "list each role once",
+                ))
+            } else {
+                None
+            };
+            match problem {
+                Some((message, hint)) => problems.push(
+                    Diagnostic::new(origin(path, role), message)
+                        .field(here.clone())
+                        .hint(hint),
+                ),
+                None => types.push(value.clone()),
+            }
+        }
+        types.sort();
+        out.insert(group.clone(), types);
+    }
+    out
 }
 
 /// Checks a tenant's `gdap:` section: present exactly on `system: gdap` tenants, a

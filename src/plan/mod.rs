@@ -148,7 +148,7 @@ pub struct Plan {
     /// Things the user should know that are not changes.
     #[serde(default)]
     pub warnings: Vec<String>,
-    /// Tenants whose own configuration `apply` changes (GDAP access assignments).
+    /// Tenants whose own configuration `apply` changes (GDAP access assignments, Okta group admin roles).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configuration: Vec<TenantConfiguration>,
 }

@@ -46,7 +46,7 @@ pub struct PlanDocument {
     pub changes: Vec<Change>,
     /// Warnings.
     pub warnings: Vec<String>,
-    /// Tenants whose own configuration `apply` changes (GDAP access assignments):
+    /// Tenants whose own configuration `apply` changes (GDAP access assignments, Okta group admin roles):
     /// `[{"client": "acme", "tenant": "partner", "changes": ["…"]}]`; absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configuration: Vec<TenantConfiguration>,

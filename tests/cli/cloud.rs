@@ -90,7 +90,7 @@ fn fixture() -> Option<Fixture> {
         "clients/acme.yaml",
         "    adapter: file\n    path: tenants/acme/okta\n",
         &format!(
-            "    adapter: okta\n    endpoint: {}\n    credential: env:ACME_OKTA_TOKEN\n",
+            "    adapter: okta\n    endpoint: {}\n    credential: env:ACME_OKTA_TOKEN\n    group_roles:\n      MSP-Helpdesk: [HELP_DESK_ADMIN]\n",
             okta_vendor.url()
         ),
     );
@@ -186,7 +186,12 @@ impl Fixture {
                 "{item:?}"
             );
         }
-        okta.assert_conformant(&self.okta_token, &["/api/v1/iam/assignees/users"]);
+        // Group admin roles are not in the trimmed Okta description either.
+        let roles = format!(
+            "/api/v1/groups/{}/roles",
+            self.okta.group_id("MSP-Helpdesk")
+        );
+        okta.assert_conformant(&self.okta_token, &["/api/v1/iam/assignees/users", &roles]);
         // The invitation listings are not in the trimmed GitHub description.
         let invitations: Vec<String> = std::iter::once("/orgs/acme-corp/invitations?".to_string())
             .chain(
@@ -253,6 +258,18 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
         );
     }
 
+    // The Okta helpdesk group's admin role is configuration apply brings in line first.
+    let okta_configuration: Vec<&String> = planned
+        .configuration
+        .iter()
+        .filter(|c| c.client == "acme" && c.tenant == "okta")
+        .flat_map(|c| &c.changes)
+        .collect();
+    assert_eq!(
+        okta_configuration,
+        ["`apply` assigns the admin role `HELP_DESK_ADMIN` to the group `MSP-Helpdesk`"]
+    );
+
     // Apply.
     let output = f
         .onboard_at(NOW, &["apply", "acme", "--yes", "--output", "json"])
@@ -276,6 +293,13 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
             .team("msp-helpdesk")
             .contains(&"alice-northwind member active".to_string())
     );
+    assert_eq!(f.okta.group_roles("MSP-Helpdesk"), ["HELP_DESK_ADMIN"]);
+    let audit = std::fs::read_to_string(f.env.ws.join("audit/acme.jsonl")).unwrap();
+    assert!(
+        audit.contains("okta:group-roles")
+            && audit.contains("assigned `HELP_DESK_ADMIN` to `MSP-Helpdesk`"),
+        "no audit entry for the group's admin role"
+    );
     // The exception's role went through PIM with its end: the tenant will end it.
     let holders = f.graph.role_holders(SECURITY_ADMINISTRATOR);
     assert_eq!(holders.len(), 1, "{holders:?}");
@@ -287,6 +311,7 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
     // are shown as pending.
     let again = f.plan(NOW);
     assert!(again.changes.is_empty(), "{:?}", again.changes);
+    assert!(again.configuration.is_empty(), "{:?}", again.configuration);
     assert!(
         again
             .warnings

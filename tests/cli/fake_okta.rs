@@ -1,6 +1,8 @@
 //! A stateful fake of Okta's Management API as `tenant-apis.md` §2 describes it: `SSWS`
 //! tokens, groups found by `search`, members paged with `Link: <…>; rel="next"`,
-//! membership PUT (411 without `Content-Length`) and DELETE, admin roles per user,
+//! membership PUT (411 without `Content-Length`) and DELETE, admin roles per user and
+//! per group (a user's role list includes those held through groups, as
+//! `assignmentType: GROUP`),
 //! `OKTA_GROUP` and `APP_GROUP` groups, and a fixed-window rate limit announced on every
 //! answer with `X-Rate-Limit-Limit/Remaining/Reset` (429 `E0000047` past it). Orgs are
 //! kept apart by API token.
@@ -22,6 +24,8 @@ pub struct Org {
     pub groups: BTreeMap<String, (String, String, BTreeSet<String>)>,
     /// Admin roles: user id → (assignment id → role type).
     pub roles: BTreeMap<String, BTreeMap<String, String>>,
+    /// Admin roles of groups: group id → (assignment id → role type).
+    pub group_roles: BTreeMap<String, BTreeMap<String, String>>,
     /// Members per page.
     pub page_size: usize,
     /// `(limit, window seconds)`: a fixed window aligned to the epoch.
@@ -44,6 +48,23 @@ impl Org {
         self.next_id += 1;
         format!("{prefix}{:016}", self.next_id)
     }
+
+    fn group_id(&self, name: &str) -> String {
+        self.groups
+            .iter()
+            .find(|(_, (n, _, _))| n == name)
+            .map(|(id, _)| id.clone())
+            .unwrap_or_else(|| panic!("no group `{name}`"))
+    }
+
+    /// The admin roles a user holds through groups: (assignment id, role type).
+    fn roles_through_groups(&self, uid: &str) -> Vec<(String, String)> {
+        self.group_roles
+            .iter()
+            .filter(|(gid, _)| self.groups.get(*gid).is_some_and(|g| g.2.contains(uid)))
+            .flat_map(|(_, roles)| roles.iter().map(|(id, k)| (id.clone(), k.clone())))
+            .collect()
+    }
 }
 
 type Orgs = Arc<Mutex<HashMap<String, Org>>>;
@@ -53,11 +74,13 @@ fn orgs() -> &'static Orgs {
     ORGS.get_or_init(Orgs::default)
 }
 
-/// Routes Okta's trimmed description lacks: the list of users holding admin roles.
+/// Routes Okta's trimmed description lacks: the users holding admin roles, the admin
+/// roles of groups, and the org authorization server's token endpoint.
 fn outside(_method: &str, path: &str) -> bool {
-    // The admin-role holders, and the org authorization server's token endpoint: neither
-    // is in the trimmed Management API description.
-    path.starts_with("/api/v1/iam/") || path == "/oauth2/v1/token"
+    let group_roles = path
+        .strip_prefix("/api/v1/groups/")
+        .is_some_and(|rest| rest.split('/').nth(1) == Some("roles"));
+    path.starts_with("/api/v1/iam/") || path == "/oauth2/v1/token" || group_roles
 }
 
 /// Access tokens the fake's authorization server issued: token → the org's own key.
@@ -241,6 +264,39 @@ impl Handle {
         })
     }
 
+    /// Returns a group's id.
+    pub fn group_id(&self, name: &str) -> String {
+        self.with(|o| o.group_id(name))
+    }
+
+    /// Gives a group an admin role (`CUSTOM` for a custom one) and returns the
+    /// assignment's id.
+    pub fn assign_group_role(&self, name: &str, kind: &str) -> String {
+        self.with(|o| {
+            let gid = o.group_id(name);
+            let id = o.id("ra1");
+            o.group_roles
+                .entry(gid)
+                .or_default()
+                .insert(id.clone(), kind.to_string());
+            id
+        })
+    }
+
+    /// Returns a group's admin role types, sorted.
+    pub fn group_roles(&self, name: &str) -> Vec<String> {
+        self.with(|o| {
+            let gid = o.group_id(name);
+            let mut kinds: Vec<String> = o
+                .group_roles
+                .get(&gid)
+                .map(|r| r.values().cloned().collect())
+                .unwrap_or_default();
+            kinds.sort();
+            kinds
+        })
+    }
+
     /// Returns a user's admin role types, sorted.
     pub fn roles(&self, login: &str) -> Vec<String> {
         self.with(|o| {
@@ -271,13 +327,13 @@ fn user_json(id: &str, login: &str) -> Value {
     })
 }
 
-fn role_json(id: &str, kind: &str) -> Value {
+fn role_json(id: &str, kind: &str, assignment: &str) -> Value {
     json!({
         "id": id,
         "type": kind,
         "label": kind,
         "status": "ACTIVE",
-        "assignmentType": "USER",
+        "assignmentType": assignment,
         "created": "2025-01-01T00:00:00.000Z",
         "lastUpdated": "2025-01-01T00:00:00.000Z"
     })
@@ -431,52 +487,102 @@ fn route(org: &mut Org, request: &Request) -> Reply {
             Reply::empty(204)
         }
         ("GET", ["api", "v1", "users", uid, "roles"]) => {
-            let roles: Vec<Value> = org
+            let mut roles: Vec<Value> = org
                 .roles
                 .get(*uid)
                 .into_iter()
                 .flatten()
-                .map(|(id, kind)| role_json(id, kind))
+                .map(|(id, kind)| role_json(id, kind, "USER"))
+                .collect();
+            roles.extend(
+                org.roles_through_groups(uid)
+                    .iter()
+                    .map(|(id, kind)| role_json(id, kind, "GROUP")),
+            );
+            Reply::json(200, &Value::Array(roles))
+        }
+        ("GET", ["api", "v1", "groups", gid, "roles"]) => {
+            if !org.groups.contains_key(*gid) {
+                return not_found();
+            }
+            let roles: Vec<Value> = org
+                .group_roles
+                .get(*gid)
+                .into_iter()
+                .flatten()
+                .map(|(id, kind)| role_json(id, kind, "GROUP"))
                 .collect();
             Reply::json(200, &Value::Array(roles))
         }
-        ("POST", ["api", "v1", "users", uid, "roles"]) => {
-            let kind = request.json()["type"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            if !org.users.contains_key(*uid) {
-                return not_found();
-            }
-            if org
-                .roles
-                .get(*uid)
-                .is_some_and(|r| r.values().any(|k| *k == kind))
-            {
-                return error(409, "E0000090", "Duplicate role assignment exception");
-            }
-            let id = org.id("ra1");
-            org.roles
-                .entry(uid.to_string())
-                .or_default()
-                .insert(id.clone(), kind.clone());
-            Reply::json(201, &role_json(&id, &kind))
+        ("POST", ["api", "v1", owners @ ("users" | "groups"), owner, "roles"]) => {
+            assign_role(org, request, owners, owner)
         }
-        ("DELETE", ["api", "v1", "users", uid, "roles", rid]) => {
-            match org.roles.get_mut(*uid).and_then(|r| r.remove(*rid)) {
+        (
+            "DELETE",
+            [
+                "api",
+                "v1",
+                owners @ ("users" | "groups"),
+                owner,
+                "roles",
+                rid,
+            ],
+        ) => {
+            let roles = if *owners == "users" {
+                &mut org.roles
+            } else {
+                &mut org.group_roles
+            };
+            match roles.get_mut(*owner).and_then(|r| r.remove(*rid)) {
                 Some(_) => Reply::empty(204),
                 None => not_found(),
             }
         }
         ("GET", ["api", "v1", "iam", "assignees", "users"]) => {
+            // Users holding a role, whether assigned to them or through a group.
             let value: Vec<Value> = org
-                .roles
-                .iter()
-                .filter(|(_, r)| !r.is_empty())
-                .map(|(id, _)| json!({"id": id, "orn": format!("orn:okta:directory:fake:users:{id}"), "_links": {}}))
+                .users
+                .keys()
+                .filter(|id| {
+                    org.roles.get(*id).is_some_and(|r| !r.is_empty())
+                        || !org.roles_through_groups(id).is_empty()
+                })
+                .map(|id| json!({"id": id, "orn": format!("orn:okta:directory:fake:users:{id}"), "_links": {}}))
                 .collect();
             Reply::json(200, &json!({"value": value, "_links": {}}))
         }
         _ => error(404, "E0000022", "The endpoint does not exist."),
     }
+}
+
+/// `POST /users/{id}/roles` or `POST /groups/{id}/roles`: assigns a standard role once
+/// (409 `E0000090` the second time).
+fn assign_role(org: &mut Org, request: &Request, owners: &str, owner: &str) -> Reply {
+    let kind = request.json()["type"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if kind.is_empty() {
+        return error(400, "E0000001", "Api validation failed: type");
+    }
+    let (exists, assignment) = if owners == "users" {
+        (org.users.contains_key(owner), "USER")
+    } else {
+        (org.groups.contains_key(owner), "GROUP")
+    };
+    if !exists {
+        return error(404, "E0000007", "Not found: Resource not found");
+    }
+    let id = org.id("ra1");
+    let roles = if owners == "users" {
+        &mut org.roles
+    } else {
+        &mut org.group_roles
+    };
+    let roles = roles.entry(owner.to_string()).or_default();
+    if roles.values().any(|k| *k == kind) {
+        return error(409, "E0000090", "Duplicate role assignment exception");
+    }
+    roles.insert(id.clone(), kind.clone());
+    Reply::json(201, &role_json(&id, &kind, assignment))
 }

@@ -175,3 +175,96 @@ fn okta_service_app_gets_tokens_with_a_private_key_jwt() {
     assert!(error.detail.contains("invalid_client"), "{error}");
     assert!(error.hint.unwrap().contains("private key"));
 }
+
+#[test]
+fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
+    let token = format!("okta-token-{}-group-roles", std::process::id());
+    let org = Handle::create(&token);
+    let Some(vendor) = fake_okta::vendor() else {
+        return;
+    };
+    org.add_user("alice@acme.example");
+    org.add_group("MSP-Helpdesk", "OKTA_GROUP", &["alice@acme.example"]);
+    org.add_group("Everyone", "BUILT_IN", &["alice@acme.example"]);
+    org.assign_group_role("MSP-Helpdesk", "READ_ONLY_ADMIN");
+    let custom = org.assign_group_role("MSP-Helpdesk", "CUSTOM");
+    let yaml = format!(
+        "{}    group_roles:\n      MSP-Helpdesk: [HELP_DESK_ADMIN, USER_ADMIN]\n",
+        client_yaml(&vendor.url())
+    );
+    let mut opened = open(&yaml, &token);
+    let adapter = opened.adapter.as_mut();
+    adapter.verify_tenant().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+
+    // The plan says what apply changes; the custom role is noted and left alone.
+    let review = adapter.review(now).unwrap();
+    assert_eq!(
+        review.configuration,
+        [
+            "`apply` assigns the admin role `HELP_DESK_ADMIN` to the group `MSP-Helpdesk`",
+            "`apply` assigns the admin role `USER_ADMIN` to the group `MSP-Helpdesk`",
+            "`apply` removes the admin role `READ_ONLY_ADMIN` from the group `MSP-Helpdesk`: `group_roles` does not give it",
+        ]
+    );
+    assert_eq!(review.notes.len(), 1, "{:?}", review.notes);
+    assert!(
+        review.notes[0].contains(&custom) && review.notes[0].contains("left alone"),
+        "{:?}",
+        review.notes
+    );
+    assert_eq!(
+        org.group_roles("MSP-Helpdesk"),
+        ["CUSTOM", "READ_ONLY_ADMIN"]
+    );
+
+    let done = adapter.reconcile(now).unwrap();
+    assert_eq!(
+        done,
+        [
+            "assigned `HELP_DESK_ADMIN` to `MSP-Helpdesk`",
+            "assigned `USER_ADMIN` to `MSP-Helpdesk`",
+            "removed `READ_ONLY_ADMIN` from `MSP-Helpdesk`",
+        ]
+    );
+    assert_eq!(
+        org.group_roles("MSP-Helpdesk"),
+        ["CUSTOM", "HELP_DESK_ADMIN", "USER_ADMIN"]
+    );
+    // Alice holds the roles through the group: a `role:` entitlement is about roles
+    // assigned to the user, so she is not its holder, and revoking it sends nothing.
+    let admin = "role:USER_ADMIN".parse().unwrap();
+    assert!(adapter.list(&admin).unwrap().is_empty());
+    let alice = adapter.resolve("alice@acme.example").unwrap().unwrap();
+    assert_eq!(adapter.revoke(&alice, &admin).unwrap(), Outcome::NoChange);
+    assert_eq!(
+        org.group_roles("MSP-Helpdesk"),
+        ["CUSTOM", "HELP_DESK_ADMIN", "USER_ADMIN"]
+    );
+
+    // Converged: nothing to change, nothing sent.
+    let review = adapter.review(now).unwrap();
+    assert!(review.configuration.is_empty(), "{review:?}");
+    assert!(adapter.reconcile(now).unwrap().is_empty());
+    // Group roles are not in the trimmed description: only they went around Prism.
+    let roles = format!("/api/v1/groups/{}/roles", org.group_id("MSP-Helpdesk"));
+    vendor.assert_conformant(&token, &["/api/v1/iam/assignees/users", &roles]);
+
+    // A group that does not exist, and Okta's built-in `Everyone`, are errors that say
+    // what to fix.
+    for (group, kind, says) in [
+        ("MSP-Nobody", FailureKind::NotFound, "does not exist"),
+        ("Everyone", FailureKind::Rejected, "built-in"),
+    ] {
+        let yaml = format!(
+            "{}    group_roles:\n      {group}: [USER_ADMIN]\n",
+            client_yaml(&vendor.url())
+        );
+        let mut opened = open(&yaml, &token);
+        let error = opened.adapter.review(now).unwrap_err();
+        assert_eq!(error.kind, kind, "{error}");
+        assert!(error.detail.contains(says), "{error}");
+        assert!(error.hint.is_some(), "{error}");
+    }
+    assert!(org.group_roles("Everyone").is_empty());
+}

@@ -202,6 +202,17 @@ pub struct PlanJson {
     pub summary: Summary,
     pub changes: Vec<ChangeJson>,
     pub warnings: Vec<String>,
+    /// Tenants whose own configuration apply changes.
+    #[serde(default)]
+    pub configuration: Vec<ConfigurationJson>,
+}
+
+/// A tenant's own configuration a JSON plan says apply changes.
+#[derive(Debug, Deserialize)]
+pub struct ConfigurationJson {
+    pub client: String,
+    pub tenant: String,
+    pub changes: Vec<String>,
 }
 
 /// Counts by kind.

@@ -60,8 +60,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
 use super::{
-    Adapter, AdapterError, BatchItem, Capabilities, FailureKind, Options, Outcome, Principal,
-    Review,
+    Adapter, AdapterError, BatchItem, Capabilities, ConfigurationSubject, FailureKind, Options,
+    Outcome, Principal, Review,
 };
 use crate::model::{
     Client, Entitlement, EntitlementKind, Gdap, Holder, Tenant, is_global_administrator, is_guid,
@@ -1045,6 +1045,13 @@ impl Adapter for GraphTenant {
             notes,
             configuration,
         })
+    }
+
+    fn configuration_subject(&self) -> ConfigurationSubject {
+        ConfigurationSubject {
+            subject: "gdap:access-assignments",
+            description: "the GDAP relationship's access assignments, as the client file declares them",
+        }
     }
 
     fn reconcile(&mut self, now: OffsetDateTime) -> Result<Vec<String>, AdapterError> {

@@ -11,6 +11,10 @@
 //!   `HELP_DESK_ADMIN`…), `POST /users/{id}/roles {"type": TYPE}`, removed by the
 //!   assignment's id.
 //!
+//! - `group_roles:` (tenant configuration, [`group_roles`]): the standard admin roles
+//!   each named group holds, brought in line by `apply` before membership changes, so
+//!   membership of such a group is how technicians get the roles.
+//!
 //! Okta does not say what re-adding a member or removing a non-member answers, so each
 //! group's members are read once per run and kept up to date as onboard changes them:
 //! "already a member" and "already gone" send nothing. Role holders are read once per
@@ -35,9 +39,14 @@ use time::OffsetDateTime;
 
 use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
 use super::jwt;
-use super::{Adapter, AdapterError, Capabilities, FailureKind, Options, Outcome, Principal};
+use super::{
+    Adapter, AdapterError, Capabilities, ConfigurationSubject, FailureKind, Options, Outcome,
+    Principal, Review,
+};
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
 use crate::secrets::Secret;
+
+mod group_roles;
 
 /// Items per page of group members (Okta's default is 1000; 200 avoids timeouts).
 const PAGE_SIZE: &str = "200";
@@ -89,6 +98,8 @@ pub struct OktaTenant {
     roles: Option<BTreeMap<String, BTreeMap<String, String>>>,
     logins: HashMap<String, String>,
     oauth: Option<OAuth>,
+    /// The admin roles each group holds, as the client file gives them.
+    group_roles: BTreeMap<String, Vec<String>>,
 }
 
 /// An OAuth 2.0 service app onboard authenticates as: client credentials with a
@@ -246,6 +257,7 @@ impl OktaTenant {
             roles: None,
             logins: HashMap::new(),
             oauth,
+            group_roles: tenant.group_roles.clone(),
         })
     }
 
@@ -400,6 +412,32 @@ impl OktaTenant {
         }))
     }
 
+    /// Reads the admin role assignments a `…/roles` URL lists: (role type, assignment
+    /// id), only those whose `assignmentType` is `assignment` (`USER`, `GROUP`) where
+    /// the answer says.
+    fn role_assignments(
+        &self,
+        url: Url,
+        assignment: &str,
+        operation: &str,
+    ) -> Result<Vec<(String, String)>, AdapterError> {
+        Ok(self
+            .collect(operation, url)?
+            .iter()
+            .filter(|r| {
+                r.get("assignmentType")
+                    .and_then(Value::as_str)
+                    .is_none_or(|t| t == assignment)
+            })
+            .filter_map(|r| {
+                Some((
+                    r.get("type")?.as_str()?.to_string(),
+                    r.get("id")?.as_str()?.to_string(),
+                ))
+            })
+            .collect())
+    }
+
     /// Reads one user's admin roles: role type → assignment id (user assignments only;
     /// roles held through a group are changed through that group).
     fn user_roles(
@@ -409,19 +447,8 @@ impl OktaTenant {
     ) -> Result<BTreeMap<String, String>, AdapterError> {
         let url = self.url(&["users", user_id, "roles"], &[]);
         Ok(self
-            .collect(operation, url)?
-            .iter()
-            .filter(|r| {
-                r.get("assignmentType")
-                    .and_then(Value::as_str)
-                    .is_none_or(|t| t == "USER")
-            })
-            .filter_map(|r| {
-                Some((
-                    r.get("type")?.as_str()?.to_string(),
-                    r.get("id")?.as_str()?.to_string(),
-                ))
-            })
+            .role_assignments(url, "USER", operation)?
+            .into_iter()
             .collect())
     }
 
@@ -623,6 +650,39 @@ impl Adapter for OktaTenant {
             }
         }
         Ok(holders)
+    }
+
+    fn review(&mut self, _now: OffsetDateTime) -> Result<Review, AdapterError> {
+        if self.group_roles.is_empty() {
+            return Ok(Review::default());
+        }
+        let operation = "review the groups' admin roles";
+        self.ensure_token(operation)?;
+        let (notes, changes) = self.group_role_changes(operation)?;
+        Ok(Review {
+            notes,
+            configuration: changes.iter().map(|c| c.planned()).collect(),
+        })
+    }
+
+    fn configuration_subject(&self) -> ConfigurationSubject {
+        ConfigurationSubject {
+            subject: "okta:group-roles",
+            description: "the admin roles of the groups `group_roles` names, as the client file declares them",
+        }
+    }
+
+    fn reconcile(&mut self, _now: OffsetDateTime) -> Result<Vec<String>, AdapterError> {
+        if self.group_roles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let operation = "reconcile the groups' admin roles";
+        self.ensure_token(operation)?;
+        let (_, changes) = self.group_role_changes(operation)?;
+        changes
+            .iter()
+            .map(|change| self.change_group_role(change, operation))
+            .collect()
     }
 
     fn grant(
