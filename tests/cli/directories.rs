@@ -68,12 +68,27 @@ pub struct TestCa {
     pub key: PathBuf,
 }
 
+/// Removes the test CAs of earlier test processes that are gone (`ldap-ca-PID` whose
+/// PID no longer runs), so runs do not pile them up.
+fn remove_stale_cas(tmp: &Path) {
+    for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("ldap-ca-")) else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Returns the process's test CA.
 pub fn test_ca() -> &'static TestCa {
     static CA: OnceLock<TestCa> = OnceLock::new();
     CA.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ldap-ca-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        remove_stale_cas(dir.parent().unwrap());
         std::fs::create_dir_all(&dir).unwrap();
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
         run(
