@@ -1,0 +1,325 @@
+//! The connection to one directory: where it is, how it is protected (LDAPS, StartTLS,
+//! plain to loopback only), the bind, and how client-side failures and LDAP results
+//! become errors.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ldap3::{LdapConn, LdapConnSettings, LdapError, LdapResult};
+use rustls::ClientConfig;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
+use super::result_code::describe;
+use crate::adapters::http::{HttpLog, Policy, Url};
+use crate::adapters::{self, AdapterError, FailureKind, Options};
+use crate::model::Tenant;
+use crate::secrets::Secret;
+
+/// Builds the rustls configuration for LDAPS and StartTLS: the ring provider (as the
+/// HTTP layer uses), and the platform's roots, or only the test CA file when
+/// `ONBOARD_TEST_LDAP_CA_FILE` names one.
+fn tls_config() -> Result<Arc<ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?;
+    let config = match crate::env::test_ldap_ca_file() {
+        Some(path) => {
+            let mut roots = rustls::RootCertStore::empty();
+            let certs = CertificateDer::pem_file_iter(&path).map_err(|e| {
+                format!(
+                    "{}: cannot read {}: {e}",
+                    crate::env::ONBOARD_TEST_LDAP_CA_FILE,
+                    path.display()
+                )
+            })?;
+            for cert in certs {
+                let cert = cert.map_err(|e| {
+                    format!(
+                        "{}: {} holds a certificate that cannot be read: {e}",
+                        crate::env::ONBOARD_TEST_LDAP_CA_FILE,
+                        path.display()
+                    )
+                })?;
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("cannot trust the test CA: {e}"))?;
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        None => {
+            use rustls_platform_verifier::BuilderVerifierExt;
+            builder
+                .with_platform_verifier()
+                .map_err(|e| format!("cannot load the platform's certificate roots: {e}"))?
+                .with_no_client_auth()
+        }
+    };
+    Ok(Arc::new(config))
+}
+
+/// How the connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    /// `ldaps://`.
+    Ldaps,
+    /// `ldap://` upgraded with StartTLS.
+    StartTls,
+    /// Plain `ldap://`, loopback only.
+    Plain,
+}
+
+/// One LDAP directory: where it is, how to bind, and the open connection. Shared by the
+/// `ldap` and `ad` adapters; knows no schema beyond RFC 4511/4512 and RFC 2696 paging.
+pub struct Directory {
+    name: String,
+    url: String,
+    host: String,
+    transport: Transport,
+    bind_dn: String,
+    password: Secret,
+    policy: Policy,
+    log: Option<HttpLog>,
+    conn: Option<LdapConn>,
+}
+
+impl Directory {
+    /// Reads a tenant's `endpoint`, `bind_dn` and `credential`. Nothing is sent until a
+    /// request is made. `kind` names the adapter in messages.
+    pub fn open(
+        name: &str,
+        tenant: &Tenant,
+        root: &Path,
+        options: &Options,
+    ) -> Result<Self, AdapterError> {
+        let kind = tenant.adapter;
+        let refuse = |detail: String, hint: &str| {
+            AdapterError::new(name, "connect", FailureKind::Rejected, detail).with_hint(hint)
+        };
+        let endpoint = adapters::endpoint(name, tenant, "the directory's URL", "ldaps://HOST")?;
+        let url = Url::parse(endpoint.trim()).map_err(|e| {
+            refuse(
+                format!("the endpoint `{endpoint}` is not a URL: {e}"),
+                "write e.g. `ldaps://dc1.acme.example`",
+            )
+        })?;
+        let Some(host) = url.host_str().map(str::to_string) else {
+            return Err(refuse(
+                "the endpoint has no host".into(),
+                "write e.g. `ldaps://dc1.acme.example`",
+            ));
+        };
+        // `ldap:` is not a special scheme to the URL parser, so its host is never parsed
+        // as an IP address: do it here.
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        let transport = match (url.scheme(), tenant.starttls) {
+            ("ldaps", _) => Transport::Ldaps,
+            ("ldap", Some(true)) => Transport::StartTls,
+            ("ldap", _) if !loopback && tenant.starttls == Some(false) => {
+                return Err(refuse(
+                    format!(
+                        "refusing plain `ldap://` to `{host}`: the bind password would cross the network unencrypted (plain LDAP is allowed to loopback only)"
+                    ),
+                    "remove `starttls: false`, or use `ldaps://`",
+                ));
+            }
+            ("ldap", _) if !loopback => Transport::StartTls,
+            ("ldap", _) => Transport::Plain,
+            (other, _) => {
+                return Err(refuse(
+                    format!("the endpoint's scheme `{other}` is not `ldaps` or `ldap`"),
+                    "write e.g. `ldaps://dc1.acme.example`",
+                ));
+            }
+        };
+        let port = url.port().unwrap_or(if transport == Transport::Ldaps {
+            636
+        } else {
+            389
+        });
+        let Some(bind_dn) = tenant.bind_dn.clone() else {
+            return Err(refuse(
+                format!("a `{kind}` tenant needs `bind_dn`, the account onboard binds as"),
+                "add `bind_dn: cn=onboard,ou=services,dc=acme,dc=example`; `credential` names its password",
+            ));
+        };
+        let password = adapters::credential(name, tenant, root)?;
+        let policy = Policy::from_env()
+            .map_err(|e| AdapterError::new(name, "connect", FailureKind::Rejected, e))?;
+        let host_in_url = host.clone();
+        Ok(Directory {
+            name: name.to_string(),
+            url: format!("{}://{host_in_url}:{port}", url.scheme()),
+            host,
+            transport,
+            bind_dn,
+            password,
+            policy,
+            log: options.http_log.clone(),
+            conn: None,
+        })
+    }
+
+    /// Returns `client/tenant`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Returns an error about this tenant.
+    pub fn error(
+        &self,
+        operation: &str,
+        kind: FailureKind,
+        detail: impl Into<String>,
+    ) -> AdapterError {
+        AdapterError::new(&self.name, operation, kind, detail)
+    }
+
+    pub(super) fn log(&self, line: impl FnOnce() -> String) {
+        if let Some(log) = &self.log {
+            log(&line());
+        }
+    }
+
+    /// Turns a client-side failure (network, TLS, timeout) into an error. The
+    /// connection is dropped: the next request opens a new one.
+    fn transport_error(&mut self, operation: &str, error: LdapError) -> AdapterError {
+        self.conn = None;
+        let (kind, detail, hint) = match &error {
+            LdapError::Timeout { .. } => (
+                FailureKind::Unreachable,
+                format!(
+                    "the directory at `{}` did not answer within {}",
+                    self.url,
+                    humantime::format_duration(self.policy.timeout)
+                ),
+                None,
+            ),
+            LdapError::Rustls { .. } | LdapError::DNSName { .. } => (
+                FailureKind::Unreachable,
+                format!("TLS with `{}` failed: {error}", self.url),
+                Some(
+                    "the directory's certificate must be valid for the endpoint's host and issued by a CA the system trusts",
+                ),
+            ),
+            LdapError::Io { source }
+                if source.to_string().to_lowercase().contains("certificate") =>
+            {
+                (
+                    FailureKind::Unreachable,
+                    format!("TLS with `{}` failed: {source}", self.url),
+                    Some(
+                        "the directory's certificate must be valid for the endpoint's host and issued by a CA the system trusts",
+                    ),
+                )
+            }
+            LdapError::LdapResult { result } => (FailureKind::Rejected, describe(result), None),
+            _ => (
+                FailureKind::Unreachable,
+                format!("cannot talk to the directory at `{}`: {error}", self.url),
+                None,
+            ),
+        };
+        let error = self.error(operation, kind, detail);
+        match hint {
+            Some(hint) => error.with_hint(hint),
+            None => error,
+        }
+    }
+
+    /// Turns an LDAP result that is not success into an error.
+    pub fn result_error(&self, operation: &str, result: &LdapResult) -> AdapterError {
+        let kind = match result.rc {
+            32 => FailureKind::NotFound,
+            8 | 13 | 48 | 49 | 50 => FailureKind::Denied,
+            51 | 52 => FailureKind::Unreachable,
+            _ => FailureKind::Rejected,
+        };
+        let error = self.error(operation, kind, describe(result));
+        match result.rc {
+            49 => error.with_hint(format!(
+                "check `bind_dn` (`{}`) and the password behind `credential`",
+                self.bind_dn
+            )),
+            50 => error.with_hint(format!(
+                "the bind account `{}` needs the right to read the tenant's entries and write group members",
+                self.bind_dn
+            )),
+            8 | 13 => error.with_hint(
+                "the directory wants an encrypted connection: use `ldaps://`, or `starttls: true`",
+            ),
+            _ => error,
+        }
+    }
+
+    /// Opens and binds the connection if it is not open yet.
+    fn connect(&mut self, operation: &str) -> Result<(), AdapterError> {
+        if self.conn.is_some() {
+            return Ok(());
+        }
+        let mut settings = LdapConnSettings::new().set_conn_timeout(self.policy.connect_timeout);
+        if self.transport != Transport::Plain {
+            let config =
+                tls_config().map_err(|e| self.error(operation, FailureKind::Rejected, e))?;
+            settings = settings.set_config(config);
+        }
+        if self.transport == Transport::StartTls {
+            settings = settings.set_starttls(true);
+        }
+        let mut conn = match LdapConn::with_settings(settings, &self.url) {
+            Ok(conn) => conn,
+            Err(e) => return Err(self.transport_error(operation, e)),
+        };
+        conn.with_timeout(self.policy.timeout);
+        // The one place the password is exposed: the bind request.
+        let bound = conn.simple_bind(&self.bind_dn, self.password.expose());
+        let result = match bound {
+            Ok(result) => result,
+            Err(e) => return Err(self.transport_error(operation, e)),
+        };
+        self.log(|| {
+            format!(
+                "ldap: bind to {} ({:?}) as `{}`: {}",
+                self.url,
+                self.transport,
+                self.bind_dn,
+                describe(&result)
+            )
+        });
+        if result.rc != 0 {
+            return Err(self.result_error(operation, &result));
+        }
+        self.conn = Some(conn);
+        Ok(())
+    }
+
+    /// Runs one request on the bound connection.
+    pub(super) fn with_conn<T>(
+        &mut self,
+        operation: &str,
+        request: impl FnOnce(&mut LdapConn) -> Result<T, LdapError>,
+    ) -> Result<T, AdapterError> {
+        self.connect(operation)?;
+        let timeout = self.policy.timeout;
+        let outcome = match self.conn.as_mut() {
+            Some(conn) => {
+                conn.with_timeout(timeout);
+                request(conn)
+            }
+            // `connect` just stored a connection or returned an error.
+            None => return Err(self.error(operation, FailureKind::Unreachable, "not connected")),
+        };
+        outcome.map_err(|e| self.transport_error(operation, e))
+    }
+
+    /// Returns the host the endpoint names.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+}
