@@ -287,11 +287,7 @@ impl AdTenant {
         add: bool,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
-        let operation = if add {
-            format!("grant `{entitlement}` to `{}`", principal.account)
-        } else {
-            format!("revoke `{entitlement}` from `{}`", principal.account)
-        };
+        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
         if entitlement.kind != EntitlementKind::Group {
             return Err(only_groups(&self.directory, entitlement, &operation));
         }

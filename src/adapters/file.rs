@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Adapter, AdapterError, Capabilities, FailureKind, Outcome, Principal};
+use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
 use crate::atomic_file;
 use crate::model::{Client, Entitlement, Holder, SystemKind, Tenant};
 
@@ -167,12 +167,6 @@ impl Adapter for FileTenant {
         self.save_file(data)?;
         self.dirty = false;
         Ok(())
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            native_expiry: false,
-        }
     }
 
     fn verify_tenant(&mut self) -> Result<(), AdapterError> {

@@ -39,7 +39,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
 use super::jwt;
-use super::{Adapter, AdapterError, Capabilities, FailureKind, Options, Outcome, Principal};
+use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
 use crate::secrets::Secret;
 
@@ -373,11 +373,7 @@ impl GithubTenant {
         role: &str,
         add: bool,
     ) -> Result<Outcome, AdapterError> {
-        let operation = if add {
-            format!("grant `{entitlement}` to `{}`", principal.account)
-        } else {
-            format!("revoke `{entitlement}` from `{}`", principal.account)
-        };
+        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
         let current = self.membership(&operation, segments)?;
         let elevated = role != "member";
         let target = match (add, current.as_ref()) {
@@ -516,12 +512,6 @@ impl GithubTenant {
 }
 
 impl Adapter for GithubTenant {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            native_expiry: false,
-        }
-    }
-
     fn verify_tenant(&mut self) -> Result<(), AdapterError> {
         // The organisation must exist and show its members to this token (a token that
         // is not in the organisation is redirected to the public members, which is an

@@ -111,8 +111,10 @@ impl AdapterError {
 /// Calls are made from one thread per tenant; an adapter keeps its own connection and
 /// token state.
 pub trait Adapter: Send {
-    /// Returns what the adapter can do.
-    fn capabilities(&self) -> Capabilities;
+    /// Returns what the adapter can do; by default, nothing beyond the verbs.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
 
     /// Confirms that the adapter is talking to the tenant the client file names (tenant
     /// id, base URL, base DN…), so that a credential for one client can never change
@@ -269,6 +271,16 @@ pub fn open(
             client, tenant, root, options,
         )?)),
         AdapterKind::Ad => Ok(Box::new(ad::AdTenant::open(client, tenant, root, options)?)),
+    }
+}
+
+/// Names a grant or revoke for errors and logs: ``grant `group:X` to `bob` `` or
+/// ``revoke `group:X` from `bob` ``.
+pub fn change_operation(add: bool, entitlement: impl fmt::Display, account: &str) -> String {
+    if add {
+        format!("grant `{entitlement}` to `{account}`")
+    } else {
+        format!("revoke `{entitlement}` from `{account}`")
     }
 }
 

@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::http::{self, Call, HttpClient, IndexPage, Method, Policy, Response, Url};
-use super::{Adapter, AdapterError, Capabilities, FailureKind, Options, Outcome, Principal};
+use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
 
 const MEDIA_TYPE: &str = "application/scim+json";
@@ -428,11 +428,11 @@ impl ScimTenant {
         group: &str,
         add: bool,
     ) -> Result<Outcome, AdapterError> {
-        let operation = if add {
-            format!("grant `group:{group}` to `{}`", principal.account)
-        } else {
-            format!("revoke `group:{group}` from `{}`", principal.account)
-        };
+        let operation = crate::adapters::change_operation(
+            add,
+            format_args!("group:{group}"),
+            &principal.account,
+        );
         self.require_patch(&operation)?;
         let Some(group_id) = self.group_id(group, &operation)? else {
             if add {
@@ -491,11 +491,7 @@ impl ScimTenant {
         attribute: &str,
         add: bool,
     ) -> Result<Outcome, AdapterError> {
-        let operation = if add {
-            format!("grant `{entitlement}` to `{}`", principal.account)
-        } else {
-            format!("revoke `{entitlement}` from `{}`", principal.account)
-        };
+        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
         self.require_patch(&operation)?;
         let value = &entitlement.name;
         for attempt in 1..=2 {
@@ -578,12 +574,6 @@ fn location_names(location: &str, tenant_id: &str) -> bool {
 }
 
 impl Adapter for ScimTenant {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            native_expiry: false,
-        }
-    }
-
     fn verify_tenant(&mut self) -> Result<(), AdapterError> {
         let operation = "verify tenant";
         let (_, location) = self.read_config(operation)?;

@@ -213,11 +213,11 @@ impl GraphTenant {
                 continue;
             }
             let group = item.entitlement.name.clone();
-            let operation = if add {
-                format!("grant `group:{group}` to `{}`", item.principal.account)
-            } else {
-                format!("revoke `group:{group}` from `{}`", item.principal.account)
-            };
+            let operation = crate::adapters::change_operation(
+                add,
+                format_args!("group:{group}"),
+                &item.principal.account,
+            );
             match self.group_id(&group, &operation) {
                 Ok(Some(group_id)) => members.push((index, group, group_id, operation)),
                 Ok(None) | Err(_) => {

@@ -861,11 +861,11 @@ impl GraphTenant {
         group: &str,
         add: bool,
     ) -> Result<Outcome, AdapterError> {
-        let operation = if add {
-            format!("grant `group:{group}` to `{}`", principal.account)
-        } else {
-            format!("revoke `group:{group}` from `{}`", principal.account)
-        };
+        let operation = crate::adapters::change_operation(
+            add,
+            format_args!("group:{group}"),
+            &principal.account,
+        );
         let Some(group_id) = self.group_id(group, &operation)? else {
             if add {
                 return Err(self

@@ -53,7 +53,7 @@ pub use self::account::{AccountCache, UserFilter, find_account};
 pub use self::connection::Directory;
 pub use self::dn::{is_within, normalize_dn};
 pub use self::membership::PERMISSIVE_MODIFY_OID;
-use super::{Adapter, AdapterError, Capabilities, FailureKind, Options, Outcome, Principal};
+use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
 
 /// The default `user_filter` of `ldap` tenants.
@@ -197,11 +197,7 @@ impl LdapTenant {
         entitlement: &Entitlement,
         add: bool,
     ) -> Result<Outcome, AdapterError> {
-        let operation = if add {
-            format!("grant `{entitlement}` to `{}`", principal.account)
-        } else {
-            format!("revoke `{entitlement}` from `{}`", principal.account)
-        };
+        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
         if entitlement.kind != EntitlementKind::Group {
             return Err(only_groups(&self.directory, entitlement, &operation));
         }
@@ -240,12 +236,6 @@ fn member_dn(value: &str) -> &str {
 }
 
 impl Adapter for LdapTenant {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            native_expiry: false,
-        }
-    }
-
     fn verify_tenant(&mut self) -> Result<(), AdapterError> {
         let operation = "verify tenant";
         let base = self.base_dn.clone();

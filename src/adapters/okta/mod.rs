@@ -40,8 +40,7 @@ use time::OffsetDateTime;
 use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
 use super::jwt;
 use super::{
-    Adapter, AdapterError, Capabilities, ConfigurationSubject, FailureKind, Options, Outcome,
-    Principal, Review,
+    Adapter, AdapterError, ConfigurationSubject, FailureKind, Options, Outcome, Principal, Review,
 };
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
 use crate::secrets::Secret;
@@ -477,11 +476,11 @@ impl OktaTenant {
         name: &str,
         add: bool,
     ) -> Result<Outcome, AdapterError> {
-        let operation = if add {
-            format!("grant `group:{name}` to `{}`", principal.account)
-        } else {
-            format!("revoke `group:{name}` from `{}`", principal.account)
-        };
+        let operation = crate::adapters::change_operation(
+            add,
+            format_args!("group:{name}"),
+            &principal.account,
+        );
         let Some(group) = self.group(name, &operation)? else {
             if add {
                 return Err(self
@@ -541,11 +540,8 @@ impl OktaTenant {
         role: &str,
         add: bool,
     ) -> Result<Outcome, AdapterError> {
-        let operation = if add {
-            format!("grant `role:{role}` to `{}`", principal.account)
-        } else {
-            format!("revoke `role:{role}` from `{}`", principal.account)
-        };
+        let operation =
+            crate::adapters::change_operation(add, format_args!("role:{role}"), &principal.account);
         // The user's own roles, read now: the run's cache may predate this change.
         let held = self.user_roles(&principal.id, &operation)?;
         let assignment = held.get(role).cloned();
@@ -578,12 +574,6 @@ impl OktaTenant {
 }
 
 impl Adapter for OktaTenant {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            native_expiry: false,
-        }
-    }
-
     fn verify_tenant(&mut self) -> Result<(), AdapterError> {
         // The token belongs to one org, the one at the endpoint; reading the token's own
         // user shows that the org accepts it. A service app has no user: that the org's
