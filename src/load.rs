@@ -178,7 +178,8 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
             });
         }
     }
-    match Workspace::build(settings, &settings_text, &files) {
+    let bundles_incomplete = !problems.is_empty();
+    match Workspace::build(settings, &settings_text, &files, bundles_incomplete) {
         Ok(workspace) if problems.is_empty() => Ok(workspace),
         Ok(_) => Err(LoadError::Invalid(problems)),
         Err(mut more) => {

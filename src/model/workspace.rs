@@ -52,10 +52,14 @@ pub struct Workspace {
 
 impl Workspace {
     /// Parses and cross-checks the workspace; returns every problem found.
+    /// `bundles_incomplete` says that a bundle library could not be read (already
+    /// reported), so references to tiers, functions and bundles are not checked: they
+    /// would all be reported as unknown.
     pub fn build(
         settings: Settings,
         settings_text: &str,
         files: &[SourceFile],
+        bundles_incomplete: bool,
     ) -> Result<Workspace, Vec<Diagnostic>> {
         let mut problems = Vec::new();
         let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
@@ -131,7 +135,7 @@ impl Workspace {
             policy,
             fingerprint: hex::encode(hasher.finalize()),
         };
-        workspace.check_references(&unparsed, &mut problems);
+        workspace.check_references(&unparsed, bundles_incomplete, &mut problems);
         if problems.is_empty() {
             Ok(workspace)
         } else {
@@ -162,13 +166,18 @@ impl Workspace {
     fn check_references(
         &self,
         unparsed: &BTreeSet<(SourceKind, String)>,
+        bundles_incomplete: bool,
         problems: &mut Vec<Diagnostic>,
     ) {
         let failed = |kind: SourceKind, id: &str| unparsed.contains(&(kind, id.to_string()));
-        let bundles_failed = unparsed.iter().any(|(kind, _)| *kind == SourceKind::Bundle);
+        let bundles_failed =
+            bundles_incomplete || unparsed.iter().any(|(kind, _)| *kind == SourceKind::Bundle);
         let tiers = self.tiers();
         let functions = self.functions();
         let list = |set: &BTreeSet<&str>| {
+            if set.is_empty() {
+                return "nothing: no bundle files were found (check `paths.bundles` in onboard.toml and the `bundles/` directory)".to_string();
+            }
             set.iter()
                 .map(|s| format!("`{s}`"))
                 .collect::<Vec<_>>()

@@ -124,6 +124,44 @@ fn cross_references_are_checked_once_files_parse() {
     insta::assert_snapshot!("validate_reference_errors", stderr(&env, &output));
 }
 
+#[test]
+fn a_missing_bundle_library_is_one_error_not_one_per_reference() {
+    let files = [
+        (
+            "identities/jane.yaml",
+            "id: jane\nkind: person\nmfa: enforced\nfunctions: [helpdesk]\n",
+        ),
+        (
+            "clients/acme.yaml",
+            "id: acme\ntier: essential\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: t/e\n",
+        ),
+    ];
+    let mut missing = vec![("onboard.toml", "[paths]\nbundles = [\"shared-bundles\"]\n")];
+    missing.extend(files);
+    let env = Env::with_files(&missing);
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&env, &output);
+    assert!(
+        text.contains("bundle library `shared-bundles` does not exist")
+            && text.contains("the workspace has 1 problem"),
+        "{text}"
+    );
+    // A library that exists but holds no bundles: the references are unknown, and the
+    // hint says why rather than listing nothing.
+    let mut empty = vec![
+        ("onboard.toml", SETTINGS),
+        ("bundles/README.md", "none yet\n"),
+    ];
+    empty.extend(files);
+    let env = Env::with_files(&empty);
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&env, &output);
+    assert!(text.contains("unknown tier `essential`"), "{text}");
+    assert!(text.contains("no bundle files were found"), "{text}");
+}
+
 #[derive(Deserialize)]
 struct ValidateJson {
     format_version: u32,
