@@ -3,6 +3,38 @@
 
 use super::*;
 
+/// Requests per `$batch` (Graph's limit).
+const BATCH_SIZE: usize = 20;
+/// Rounds of a `$batch` for items answered 429 (the first round included).
+const BATCH_ATTEMPTS: u32 = 5;
+/// The wait before resending an item answered 429 without `Retry-After`.
+const BATCH_DEFAULT_WAIT: Duration = Duration::from_secs(2);
+
+/// One request inside a `$batch`: a URL relative to the version root.
+pub(super) struct BatchRequest {
+    pub(super) method: &'static str,
+    pub(super) url: String,
+    pub(super) body: Option<Value>,
+}
+
+/// Turns a `$batch` item's `headers` object into a header map.
+fn item_headers(value: Option<&Value>) -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in value.and_then(Value::as_object).into_iter().flatten() {
+        let text = match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        if let (Ok(name), Ok(value)) = (
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+            reqwest::header::HeaderValue::from_str(&text),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    headers
+}
+
 impl GraphTenant {
     /// Returns the request that adds a member to a group (`POST …/members/$ref`) or
     /// removes it (`DELETE …/members/{id}/$ref`: never without `/$ref`, which deletes

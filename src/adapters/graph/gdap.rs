@@ -2,14 +2,63 @@
 
 use super::*;
 
+/// A relationship ending within this many days is warned about.
+const GDAP_WARN_DAYS: i64 = 30;
+
+/// A delegated admin relationship as read back.
+struct Relationship {
+    status: String,
+    ends_at: Option<OffsetDateTime>,
+    auto_extend: String,
+    roles: Vec<String>,
+}
+
+/// A relationship's access assignment as read back.
+struct AccessAssignment {
+    id: String,
+    etag: Option<String>,
+    group_id: String,
+    status: String,
+    roles: Vec<String>,
+}
+
+/// A change to a relationship's access assignments that `apply` makes.
+pub(super) enum AccessChange {
+    /// Create the assignment of these role ids to a partner group.
+    Create {
+        group: String,
+        group_id: String,
+        roles: Vec<String>,
+    },
+    /// Delete an assignment (its id and etag) whose roles differ, then create it again.
+    Replace {
+        group: String,
+        group_id: String,
+        roles: Vec<String>,
+        old_id: String,
+        etag: Option<String>,
+    },
+}
+
+/// Returns the role definition ids of a `unifiedRoles` array, lowercase and sorted.
+fn unified_roles(details: Option<&Value>) -> Vec<String> {
+    let mut roles: Vec<String> = details
+        .and_then(|d| d.get("unifiedRoles"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("roleDefinitionId").and_then(Value::as_str))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
 impl GraphTenant {
     /// Reads the `gdap` tenant's relationship and checks that its customer is the
     /// client's tenant.
-    pub(super) fn relationship(
-        &mut self,
-        gdap: &Gdap,
-        operation: &str,
-    ) -> Result<Relationship, AdapterError> {
+    fn relationship(&mut self, gdap: &Gdap, operation: &str) -> Result<Relationship, AdapterError> {
         let url = self.url(
             &["tenantRelationships", "delegatedAdminRelationships"],
             &[("$filter", &format!("id eq {}", quote(&gdap.relationship)))],
@@ -73,7 +122,7 @@ impl GraphTenant {
     }
 
     /// Reads a relationship's access assignments.
-    pub(super) fn access_assignments(
+    fn access_assignments(
         &mut self,
         relationship: &str,
         operation: &str,

@@ -1,0 +1,126 @@
+//! The client-credentials token: getting one for the client's tenant, keeping it until
+//! shortly before it expires, and refusing one whose `tid` claim names another tenant.
+
+use super::*;
+
+/// The scope of an app-only Graph token.
+const SCOPE: &str = "https://graph.microsoft.com/.default";
+/// A token is renewed this long before it expires.
+const TOKEN_MARGIN: Duration = Duration::from_secs(300);
+
+/// Decodes base64url without padding (JWT segments).
+fn base64url(text: &str) -> Option<Vec<u8>> {
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for byte in text.trim_end_matches('=').bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Returns the `tid` claim of a JWT access token. The signature is not checked: the
+/// token came over TLS from the tenant's token endpoint, and the claim is compared only
+/// to refuse a credential that belongs to another tenant.
+fn token_tenant(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let claims: Value = serde_json::from_slice(&base64url(payload)?).ok()?;
+    claims.get("tid")?.as_str().map(str::to_string)
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+impl GraphTenant {
+    /// Gets a token for the client's tenant unless the one held is still good, and
+    /// checks that it was issued for the tenant the client file names.
+    pub(super) fn ensure_token(&mut self, operation: &str) -> Result<(), AdapterError> {
+        if self
+            .token_valid_until
+            .is_some_and(|until| Instant::now() < until)
+        {
+            return Ok(());
+        }
+        let url = self
+            .login
+            .url(&[self.tenant_id.as_str(), "oauth2", "v2.0", "token"]);
+        let call = Call::new(Method::POST, url).form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &self.client_id),
+            ("client_secret", self.secret.expose()),
+            ("scope", SCOPE),
+        ]);
+        let response = self.login.send(operation, &call)?;
+        if !response.is_success() {
+            let error = self.login.status_error(operation, &response);
+            let error = AdapterError {
+                detail: format!("getting a token: {}", error.detail),
+                kind: FailureKind::Denied,
+                ..error
+            };
+            return Err(error.with_hint(
+                "check the tenant's `client_id`, `tenant_id` and the client secret its `credential` names, and that the app is consented in the client's tenant",
+            ));
+        }
+        let token: TokenResponse = self.login.json(operation, &response)?;
+        let issued_for = token_tenant(&token.access_token);
+        if !issued_for
+            .as_deref()
+            .is_some_and(|tid| tid.eq_ignore_ascii_case(&self.tenant_id))
+        {
+            return Err(self
+                .error(
+                    operation,
+                    FailureKind::WrongTenant,
+                    format!(
+                        "the token was issued for tenant `{}`, not `{}` from the client file",
+                        issued_for.as_deref().unwrap_or("(no `tid` claim)"),
+                        self.tenant_id
+                    ),
+                )
+                .with_hint(
+                    "check the tenant's `tenant_id` and `credential`: the credential may belong to another client",
+                ));
+        }
+        let lifetime = Duration::from_secs(token.expires_in.unwrap_or(3600));
+        self.token_valid_until = Some(Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN));
+        self.http
+            .set_auth(Some(Auth::Bearer(Secret::new(token.access_token))));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tenant_id_is_read_from_the_token() {
+        // {"alg":"none"}.{"tid":"72f988bf-86f1-41af-91ab-2d7cd011db47","aud":"x"}.
+        let token = "eyJhbGciOiJub25lIn0.eyJ0aWQiOiI3MmY5ODhiZi04NmYxLTQxYWYtOTFhYi0yZDdjZDAxMWRiNDciLCJhdWQiOiJ4In0.";
+        assert_eq!(
+            token_tenant(token).as_deref(),
+            Some("72f988bf-86f1-41af-91ab-2d7cd011db47")
+        );
+        assert_eq!(token_tenant("not-a-jwt"), None);
+        assert_eq!(base64url("TWFu").unwrap(), b"Man");
+        assert_eq!(base64url("TWE").unwrap(), b"Ma");
+    }
+}

@@ -1,0 +1,116 @@
+//! The ledger while an apply runs (`Book`), split by tenant and saved now and then, and
+//! how a change that succeeded updates a tenant's records.
+
+use std::collections::BTreeMap;
+
+use super::ApplyContext;
+use crate::model::GrantRecord;
+use crate::plan::{Change, ChangeKind};
+use crate::state::{Ledger, StateError};
+
+/// The ledger while an apply runs: records split by tenant, so recording a change looks
+/// at one tenant's records only; saved now and then (not after every tenant: the ledger
+/// can be large) and at the end. A crash between saves loses only records of changes
+/// whose outcomes are in the audit log; the next plan finds them held and records them.
+pub(super) struct Book {
+    by_tenant: BTreeMap<(String, String), Vec<GrantRecord>>,
+    blocks: Vec<crate::model::Block>,
+    last_save: std::time::Instant,
+    last_cost: std::time::Duration,
+}
+
+impl Book {
+    pub(super) fn new(ledger: Ledger) -> Self {
+        let mut by_tenant: BTreeMap<(String, String), Vec<GrantRecord>> = BTreeMap::new();
+        for grant in ledger.grants {
+            by_tenant
+                .entry((grant.client.clone(), grant.tenant.clone()))
+                .or_default()
+                .push(grant);
+        }
+        Book {
+            by_tenant,
+            blocks: ledger.blocks,
+            last_save: std::time::Instant::now(),
+            last_cost: std::time::Duration::ZERO,
+        }
+    }
+
+    pub(super) fn tenant(&mut self, client: &str, tenant: &str) -> &mut Vec<GrantRecord> {
+        self.by_tenant
+            .entry((client.to_string(), tenant.to_string()))
+            .or_default()
+    }
+
+    /// Saves when the last save is long enough ago: at least two seconds, and at least
+    /// ten times as long as a save takes, so saving never dominates a large apply.
+    pub(super) fn save_now_and_then(
+        &mut self,
+        context: &ApplyContext<'_>,
+    ) -> Result<(), StateError> {
+        let wait = std::time::Duration::from_secs(2).max(self.last_cost * 10);
+        if self.last_save.elapsed() < wait {
+            return Ok(());
+        }
+        self.save(context)
+    }
+
+    pub(super) fn save(&mut self, context: &ApplyContext<'_>) -> Result<(), StateError> {
+        let started = std::time::Instant::now();
+        let ledger = Ledger {
+            format_version: 1,
+            grants: self.by_tenant.values().flatten().cloned().collect(),
+            blocks: self.blocks.clone(),
+        };
+        context.state.save(&ledger, context.lock)?;
+        self.last_cost = started.elapsed();
+        self.last_save = std::time::Instant::now();
+        Ok(())
+    }
+}
+
+/// Updates one tenant's ledger records for a change that succeeded there.
+pub(super) fn record(records: &mut Vec<GrantRecord>, change: &Change, context: &ApplyContext<'_>) {
+    let Some(entitlement) = &change.entitlement else {
+        return;
+    };
+    let same = |r: &GrantRecord| {
+        r.client == change.client
+            && r.tenant == change.tenant
+            && &r.entitlement == entitlement
+            && match (&change.identity, &change.account) {
+                (Some(identity), _) if change.kind != ChangeKind::Drift => &r.identity == identity,
+                (_, Some(account)) => r.account.eq_ignore_ascii_case(account),
+                _ => false,
+            }
+    };
+    match change.kind {
+        ChangeKind::Grant | ChangeKind::Renew => {
+            let (Some(identity), Some(account)) = (&change.identity, &change.account) else {
+                return;
+            };
+            let granted_at = records
+                .iter()
+                .find(|r| same(r) && r.account.eq_ignore_ascii_case(account))
+                .map_or(context.now, |r| r.granted_at);
+            records.retain(|r| !(same(r) && r.account.eq_ignore_ascii_case(account)));
+            records.push(GrantRecord {
+                client: change.client.clone(),
+                tenant: change.tenant.clone(),
+                entitlement: entitlement.clone(),
+                identity: identity.clone(),
+                account: account.clone(),
+                granted_at,
+                expires_at: change.expires_at,
+                sources: change.sources.clone(),
+                ticket: change.ticket.clone(),
+                actor: context.actor.to_string(),
+            });
+        }
+        ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift => {
+            let account = change.account.as_deref().unwrap_or_default();
+            records.retain(|r| !(same(r) && r.account.eq_ignore_ascii_case(account)));
+        }
+        ChangeKind::Unknown | ChangeKind::Denied => {}
+    }
+}

@@ -1,0 +1,73 @@
+//! The audit entries of an apply: a change's entry, its outcome, the stable failure codes,
+//! and writing entries to a client's chain, synced to disk.
+
+use super::ApplyContext;
+use crate::adapters::{AdapterError, FailureKind, Outcome};
+use crate::audit::{AuditError, Entry, EntryKind, Phase};
+use crate::plan::{Change, ChangeKind};
+
+/// Returns the audit entry of a change, without phase or result.
+pub fn entry_of(change: &Change, id: String) -> Entry {
+    let kind = match change.kind {
+        ChangeKind::Grant => EntryKind::Grant,
+        ChangeKind::Renew => EntryKind::Renew,
+        ChangeKind::Expire => EntryKind::Expire,
+        ChangeKind::Revoke => EntryKind::Revoke,
+        ChangeKind::Drift | ChangeKind::Unknown => EntryKind::Drift,
+        ChangeKind::Denied => EntryKind::Denial,
+    };
+    Entry {
+        kind: Some(kind),
+        change: Some(id),
+        client: Some(change.client.clone()),
+        tenant: Some(change.tenant.clone()),
+        identity: change.identity.clone(),
+        account: change.account.clone(),
+        entitlement: change.entitlement.as_ref().map(ToString::to_string),
+        sources: change.sources.clone(),
+        ticket: change.ticket.clone(),
+        reason: Some(change.reason.clone()),
+        expires_at: change.expires_at.map(crate::model::time::format_instant),
+        ..Entry::default()
+    }
+}
+
+/// Returns the stable code of a failure, as recorded in the audit log.
+pub fn failure_code(kind: FailureKind) -> &'static str {
+    match kind {
+        FailureKind::Unreachable => "unreachable",
+        FailureKind::Denied => "denied",
+        FailureKind::WrongTenant => "wrong-tenant",
+        FailureKind::Malformed => "malformed",
+        FailureKind::NotFound => "not-found",
+        FailureKind::Unsupported => "unsupported",
+        FailureKind::Rejected => "rejected",
+    }
+}
+
+pub(super) fn outcome_of(mut entry: Entry, result: &Result<Outcome, AdapterError>) -> Entry {
+    entry.phase = Some(Phase::Outcome);
+    match result {
+        Ok(Outcome::Changed) => entry.result = Some("ok".into()),
+        Ok(Outcome::NoChange) => entry.result = Some("unchanged".into()),
+        Err(error) => {
+            entry.result = Some("failed".into());
+            entry.error_code = Some(failure_code(error.kind).into());
+            entry.error = Some(format!("{}: {}", error.operation, error.detail));
+        }
+    }
+    entry
+}
+
+/// Writes entries to a client's chain and syncs them to disk.
+pub(super) fn write_entries(
+    context: &ApplyContext<'_>,
+    chain: &str,
+    entries: Vec<Entry>,
+) -> Result<(), AuditError> {
+    let mut audit = context.audit.lock().unwrap_or_else(|e| e.into_inner());
+    for entry in entries {
+        audit.append(chain, entry)?;
+    }
+    audit.sync()
+}

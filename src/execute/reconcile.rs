@@ -1,0 +1,89 @@
+//! A tenant's own configuration (GDAP access assignments, Okta group admin roles): brought
+//! in line before its entitlement changes, with an intent and an outcome in the audit log.
+
+use super::ApplyContext;
+use super::entries::{failure_code, write_entries};
+use crate::adapters::{Adapter, AdapterError, FailureKind};
+use crate::audit::{AuditError, Entry, EntryKind, Phase};
+use crate::plan::{Change, ChangeKind};
+
+/// Returns the stand-in change that reports a failed configuration of a tenant that had
+/// no entitlement changes (it names no entitlement, so it never touches the ledger).
+pub(super) fn configuration_change(client: &str, tenant: &str) -> Change {
+    Change {
+        kind: ChangeKind::Grant,
+        client: client.to_string(),
+        tenant: tenant.to_string(),
+        entitlement: None,
+        identity: None,
+        account: None,
+        expires_at: None,
+        previous_expires_at: None,
+        sources: Vec::new(),
+        origin: None,
+        ticket: None,
+        tenant_already_done: false,
+        reason: "the tenant's own configuration (GDAP access assignments, Okta group admin roles)"
+            .into(),
+        rule: None,
+        hint: None,
+    }
+}
+
+/// Why a tenant's configuration was not brought in line, and the audit log's failure
+/// when that was the cause.
+type ReconcileFailure = (AdapterError, Option<AuditError>);
+
+/// Brings a tenant's own configuration (a GDAP relationship's access assignments, the
+/// admin roles of Okta groups) in line before its entitlement changes are sent, with an intent in the audit log before
+/// and an outcome listing what changed after. A failure fails the tenant's changes:
+/// technicians are not added to partner groups whose access is not what the client file
+/// says. An audit log that cannot be written is returned beside the failure.
+pub(super) fn reconcile(
+    context: &ApplyContext<'_>,
+    client_id: &str,
+    tenant_name: &str,
+    run: &str,
+    mut adapter: Box<dyn Adapter>,
+) -> Result<Box<dyn Adapter>, Box<ReconcileFailure>> {
+    let subject = adapter.configuration_subject();
+    let entry = |phase: Phase| Entry {
+        kind: Some(EntryKind::Grant),
+        change: Some(format!("{run}-{tenant_name}-configuration")),
+        client: Some(client_id.to_string()),
+        tenant: Some(tenant_name.to_string()),
+        entitlement: Some(subject.subject.into()),
+        reason: Some(subject.description.into()),
+        phase: Some(phase),
+        ..Entry::default()
+    };
+    let unsent = |error: AuditError| {
+        Box::new((
+            AdapterError::new(
+                &format!("{client_id}/{tenant_name}"),
+                "reconcile",
+                FailureKind::Rejected,
+                "the audit log could not be written, so nothing was sent",
+            ),
+            Some(error),
+        ))
+    };
+    write_entries(context, client_id, vec![entry(Phase::Intent)]).map_err(unsent)?;
+    let result = adapter.reconcile(context.now);
+    let mut outcome = entry(Phase::Outcome);
+    match &result {
+        Ok(lines) => {
+            outcome.result = Some(if lines.is_empty() { "unchanged" } else { "ok" }.into());
+            outcome.detail = Some(serde_json::json!({ "changes": lines }));
+        }
+        Err(error) => {
+            outcome.result = Some("failed".into());
+            outcome.error_code = Some(failure_code(error.kind).into());
+            outcome.error = Some(format!("{}: {}", error.operation, error.detail));
+        }
+    }
+    write_entries(context, client_id, vec![outcome]).map_err(unsent)?;
+    result
+        .map(|_| adapter)
+        .map_err(|error| Box::new((error, None)))
+}

@@ -1,0 +1,182 @@
+//! One tenant's part of an apply: opening its adapter, bringing its configuration in line,
+//! then sending its changes in batches, each batch's intents on disk in the audit log
+//! before it is sent and its outcomes after.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::entries::{entry_of, outcome_of, write_entries};
+use super::reconcile::{configuration_change, reconcile};
+use super::send::send_batch;
+use super::{ApplyContext, ChangeResult, Progress};
+use crate::adapters::{self, Adapter, AdapterError, FailureKind};
+use crate::audit::{AuditError, Phase};
+use crate::model::Tenant;
+use crate::plan::Change;
+
+/// Changes announced to the audit log (and synced) at once before being sent: one fsync
+/// per batch rather than per change, and still no change is sent before its intent is on
+/// disk.
+const BATCH: usize = 32;
+
+pub(super) fn apply_tenant(
+    context: &ApplyContext<'_>,
+    client_id: &str,
+    tenant_name: &str,
+    changes: &[&Change],
+    progress: &dyn Progress,
+    counter: &AtomicU64,
+) -> (Vec<ChangeResult>, Option<AuditError>) {
+    let name = format!("{client_id}/{tenant_name}");
+    let run = context
+        .audit
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .run_id()
+        .to_string();
+    let ids: Vec<String> = changes
+        .iter()
+        .map(|_| format!("{run}-{}", counter.fetch_add(1, Ordering::Relaxed) + 1))
+        .collect();
+    let adapter: Result<Box<dyn Adapter>, AdapterError> = (|| {
+        let client = context.workspace.clients.get(client_id).ok_or_else(|| {
+            AdapterError::new(
+                &name,
+                "open",
+                FailureKind::NotFound,
+                format!("client `{client_id}` is no longer in the workspace"),
+            )
+            .with_hint("restore the client file, or remove its grants by hand")
+        })?;
+        let tenant = client.tenant(tenant_name).ok_or_else(|| {
+            AdapterError::new(
+                &name,
+                "open",
+                FailureKind::NotFound,
+                format!("tenant `{tenant_name}` is no longer in the client file"),
+            )
+            .with_hint("restore the tenant in the client file so its grants can be revoked")
+        })?;
+        let mut adapter = adapters::open(client, tenant, context.root, context.adapters)?;
+        adapter.verify_tenant()?;
+        Ok(adapter)
+    })();
+    let fail_all =
+        |changes: &[&Change], ids: &[String], error: AdapterError| -> Vec<ChangeResult> {
+            changes
+                .iter()
+                .zip(ids)
+                .map(|(change, _)| {
+                    let result = Err(error.clone());
+                    progress.advance(change, &result);
+                    ChangeResult {
+                        change: (*change).clone(),
+                        result,
+                    }
+                })
+                .collect()
+        };
+    let configured = context
+        .workspace
+        .clients
+        .get(client_id)
+        .and_then(|c| c.tenant(tenant_name))
+        .is_some_and(Tenant::has_configuration);
+    let mut reconcile_audit_error = None;
+    let adapter = match adapter {
+        Ok(adapter) if configured => reconcile(context, client_id, tenant_name, &run, adapter)
+            .map_err(|failure| {
+                let (error, audit) = *failure;
+                reconcile_audit_error = audit;
+                error
+            }),
+        other => other,
+    };
+    let mut adapter = match adapter {
+        Ok(adapter) => adapter,
+        Err(error) => {
+            // Nothing is sent: record the failures as outcomes without intents.
+            let results = fail_all(changes, &ids, error.clone());
+            let entries = results
+                .iter()
+                .zip(&ids)
+                .map(|(r, id)| outcome_of(entry_of(&r.change, id.clone()), &r.result))
+                .collect();
+            let audit_error =
+                reconcile_audit_error.or_else(|| write_entries(context, client_id, entries).err());
+            if results.is_empty() {
+                // A tenant opened only for its configuration: its failure still counts.
+                let change = configuration_change(client_id, tenant_name);
+                let result = Err(error);
+                progress.advance(&change, &result);
+                return (vec![ChangeResult { change, result }], audit_error);
+            }
+            return (results, audit_error);
+        }
+    };
+    let mut results = Vec::with_capacity(changes.len());
+    for (batch, batch_ids) in changes.chunks(BATCH).zip(ids.chunks(BATCH)) {
+        let intents = batch
+            .iter()
+            .zip(batch_ids)
+            .map(|(change, id)| {
+                let mut entry = entry_of(change, id.clone());
+                entry.phase = Some(Phase::Intent);
+                entry
+            })
+            .collect();
+        if let Err(error) = write_entries(context, client_id, intents) {
+            let done = results.len();
+            let unsent = AdapterError::new(
+                &name,
+                "apply",
+                FailureKind::Rejected,
+                "the audit log could not be written, so the change was not sent",
+            );
+            results.extend(fail_all(&changes[done..], &ids[done..], unsent));
+            return (results, Some(error));
+        }
+        crash_switch(batch.len());
+        let mut sent = send_batch(adapter.as_mut(), &name, batch);
+        // Changes an adapter buffers are on the tenant only once flushed: a failed flush
+        // fails the batch's changes, and outcomes are written only after it.
+        if let Err(error) = adapter.flush() {
+            for result in sent.iter_mut().filter(|r| r.is_ok()) {
+                *result = Err(error.clone());
+            }
+        }
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for ((change, id), result) in batch.iter().zip(batch_ids).zip(sent) {
+            progress.advance(change, &result);
+            outcomes.push(outcome_of(entry_of(change, id.clone()), &result));
+            results.push(ChangeResult {
+                change: (*change).clone(),
+                result,
+            });
+        }
+        if let Err(error) = write_entries(context, client_id, outcomes) {
+            let done = results.len();
+            let unsent = AdapterError::new(
+                &name,
+                "apply",
+                FailureKind::Rejected,
+                "the audit log could not be written, so the change was not sent",
+            );
+            results.extend(fail_all(&changes[done..], &ids[done..], unsent));
+            return (results, Some(error));
+        }
+    }
+    (results, None)
+}
+
+/// Test-only fault switch: with `ONBOARD_TEST_CRASH_AFTER_INTENTS=N`, the process aborts
+/// once N intents are on disk and before their changes are sent, as a crash would.
+fn crash_switch(announced: usize) {
+    static ANNOUNCED: AtomicU64 = AtomicU64::new(0);
+    let Some(limit) = crate::env::test_crash_after_intents() else {
+        return;
+    };
+    let total = ANNOUNCED.fetch_add(announced as u64, Ordering::SeqCst) + announced as u64;
+    if total >= limit {
+        std::process::abort();
+    }
+}
