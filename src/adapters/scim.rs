@@ -9,7 +9,7 @@
 //!
 //! Accounts are `userName`s, which SCIM compares case-insensitively. Listing a group
 //! reads `GET /Groups/{id}?attributes=members`, then turns member ids into userNames
-//! with `id eq "…" or …` filters of [`ID_BATCH`] ids at a time (cached per run): that
+//! with `id eq "…" or …` filters of `ID_BATCH` ids at a time (cached per run): that
 //! costs members/50 requests, where paging all `/Users` would cost users/page and one
 //! GET per member would cost one request per member. Members that are not Users (nested
 //! groups, or ids the server no longer knows) are not holders and are left out.

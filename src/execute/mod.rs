@@ -5,9 +5,9 @@
 //! (`grant_many`/`revoke_many`), so that an adapter with a bulk API sends them in one
 //! request; every change still gets its own result and audit outcome. One tenant failing
 //! does not stop the others. Every change's intent is on disk in the audit log before
-//! the change is sent, and its outcome after. The ledger is saved after each tenant, so a
-//! crash loses at most the record of one tenant's changes, which the next plan
-//! reconciles.
+//! the change is sent, and its outcome after. The ledger is saved now and then (`book.rs`)
+//! and at the end, so a crash loses only records of changes whose outcomes are
+//! in the audit log, which the next plan finds held and records.
 
 mod book;
 mod entries;

@@ -11,7 +11,7 @@
 //!   `HELP_DESK_ADMIN`…), `POST /users/{id}/roles {"type": TYPE}`, removed by the
 //!   assignment's id.
 //!
-//! - `group_roles:` (tenant configuration, [`group_roles`]): the standard admin roles
+//! - `group_roles:` (tenant configuration, `group_roles.rs`): the standard admin roles
 //!   each named group holds, brought in line by `apply` before membership changes, so
 //!   membership of such a group is how technicians get the roles.
 //!
