@@ -252,6 +252,34 @@ impl GraphTenant {
         })
     }
 
+    /// Sends a PIM schedule request (roles or PIM for Groups) to the collection at
+    /// `segments`: `target` names who gets what; the action, a justification and, except
+    /// for `adminRemove`, the schedule's end (`afterDateTime`, or `noExpiration`) are
+    /// added here.
+    fn pim_request(
+        &mut self,
+        operation: &str,
+        segments: &[&str],
+        mut body: Value,
+        action: &str,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<Response, AdapterError> {
+        body["action"] = json!(action);
+        body["justification"] = json!("onboard");
+        if action != "adminRemove" {
+            let expiration = match expires_at {
+                Some(end) => json!({
+                    "type": "afterDateTime",
+                    "endDateTime": end.format(&Rfc3339).map_err(|e| self.error(operation, FailureKind::Malformed, e.to_string()))?,
+                }),
+                None => json!({ "type": "noExpiration" }),
+            };
+            body["scheduleInfo"] = json!({ "expiration": expiration });
+        }
+        let call = Call::new(Method::POST, self.url(segments, &[])).json(&body, "application/json");
+        self.send(operation, &call)
+    }
+
     fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
         let mut url = self.http.url(segments);
         if !query.is_empty() {

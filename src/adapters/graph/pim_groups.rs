@@ -56,37 +56,23 @@ impl GraphTenant {
         group_id: &str,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Response, AdapterError> {
-        let mut body = json!({
+        let target = json!({
             "accessId": "member",
             "principalId": principal.id,
             "groupId": group_id,
-            "action": action,
-            "justification": "onboard",
         });
-        if action != "adminRemove" {
-            let expiration = match expires_at {
-                Some(end) => json!({
-                    "type": "afterDateTime",
-                    "endDateTime": end.format(&Rfc3339).map_err(|e| self.error(operation, FailureKind::Malformed, e.to_string()))?,
-                }),
-                None => json!({ "type": "noExpiration" }),
-            };
-            body["scheduleInfo"] = json!({ "expiration": expiration });
-        }
-        let call = Call::new(
-            Method::POST,
-            self.url(
-                &[
-                    "identityGovernance",
-                    "privilegedAccess",
-                    "group",
-                    "assignmentScheduleRequests",
-                ],
-                &[],
-            ),
+        self.pim_request(
+            operation,
+            &[
+                "identityGovernance",
+                "privilegedAccess",
+                "group",
+                "assignmentScheduleRequests",
+            ],
+            target,
+            action,
+            expires_at,
         )
-        .json(&body, "application/json");
-        self.send(operation, &call)
     }
 
     /// Grants time-bound group membership through PIM for Groups, so that the tenant

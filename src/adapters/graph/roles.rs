@@ -192,36 +192,22 @@ impl GraphTenant {
         role_id: &str,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Response, AdapterError> {
-        let mut body = json!({
-            "action": action,
+        let target = json!({
             "principalId": principal.id,
             "roleDefinitionId": role_id,
             "directoryScopeId": "/",
-            "justification": "onboard",
         });
-        if action != "adminRemove" {
-            let expiration = match expires_at {
-                Some(end) => json!({
-                    "type": "afterDateTime",
-                    "endDateTime": end.format(&Rfc3339).map_err(|e| self.error(operation, FailureKind::Malformed, e.to_string()))?,
-                }),
-                None => json!({ "type": "noExpiration" }),
-            };
-            body["scheduleInfo"] = json!({ "expiration": expiration });
-        }
-        let call = Call::new(
-            Method::POST,
-            self.url(
-                &[
-                    "roleManagement",
-                    "directory",
-                    "roleAssignmentScheduleRequests",
-                ],
-                &[],
-            ),
+        self.pim_request(
+            operation,
+            &[
+                "roleManagement",
+                "directory",
+                "roleAssignmentScheduleRequests",
+            ],
+            target,
+            action,
+            expires_at,
         )
-        .json(&body, "application/json");
-        self.send(operation, &call)
     }
 
     pub(super) fn grant_role(
