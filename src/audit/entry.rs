@@ -32,6 +32,9 @@ pub enum EntryKind {
     Revoke,
     /// Access held outside onboard was found, or removed with `--prune`.
     Drift,
+    /// A tenant's own configuration (GDAP access assignments, Okta group admin roles)
+    /// was brought in line with the client file.
+    Configuration,
     /// A policy rule denied a grant or request.
     Denial,
     /// A request was approved.
@@ -65,6 +68,7 @@ impl EntryKind {
             EntryKind::Expire => "expire",
             EntryKind::Revoke => "revoke",
             EntryKind::Drift => "drift",
+            EntryKind::Configuration => "configuration",
             EntryKind::Denial => "denial",
             EntryKind::Approval => "approval",
             EntryKind::Elevation => "elevation",
@@ -86,6 +90,7 @@ impl EntryKind {
                 | EntryKind::Expire
                 | EntryKind::Revoke
                 | EntryKind::Drift
+                | EntryKind::Configuration
         )
     }
 }

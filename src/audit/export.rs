@@ -91,14 +91,18 @@ pub fn ocsf(entry: &Entry) -> Option<Value> {
         return None;
     }
     let adds = matches!(kind, EntryKind::Grant | EntryKind::Renew);
+    let configuration = kind == EntryKind::Configuration;
     let entitlement = entry.entitlement.clone().unwrap_or_default();
     let group = entitlement.strip_prefix("group:");
-    let (class_uid, class_name, activity_id, activity_name) = match (group.is_some(), adds) {
-        (true, true) => (3006, "Group Management", 3, "Add User"),
-        (true, false) => (3006, "Group Management", 4, "Remove User"),
-        (false, true) => (3005, "User Access Management", 1, "Assign Privileges"),
-        (false, false) => (3005, "User Access Management", 2, "Revoke Privileges"),
-    };
+    let (class_uid, class_name, activity_id, activity_name) =
+        match (configuration, group.is_some(), adds) {
+            // A tenant's own configuration: the managed entity is updated.
+            (true, _, _) => (3004, "Entity Management", 3, "Update"),
+            (false, true, true) => (3006, "Group Management", 3, "Add User"),
+            (false, true, false) => (3006, "Group Management", 4, "Remove User"),
+            (false, false, true) => (3005, "User Access Management", 1, "Assign Privileges"),
+            (false, false, false) => (3005, "User Access Management", 2, "Revoke Privileges"),
+        };
     let failed = entry.result.as_deref() == Some("failed");
     let time =
         time::OffsetDateTime::parse(&entry.ts, &time::format_description::well_known::Rfc3339)
@@ -134,7 +138,22 @@ pub fn ocsf(entry: &Entry) -> Option<Value> {
             "onboard_kind": kind.as_str(),
         },
     });
-    if let Some(name) = group {
+    if configuration {
+        let object = event.as_object_mut().expect("an object");
+        object.remove("user");
+        object.insert(
+            "entity".into(),
+            json!({ "name": entitlement, "type": "tenant configuration", "data": entry.detail }),
+        );
+        object.insert(
+            "message".into(),
+            json!(format!(
+                "configuration `{entitlement}` of {}/{} brought in line",
+                entry.client.as_deref().unwrap_or("-"),
+                entry.tenant.as_deref().unwrap_or("-")
+            )),
+        );
+    } else if let Some(name) = group {
         event["group"] = json!({ "name": name });
     } else {
         event["privileges"] = json!([entitlement]);

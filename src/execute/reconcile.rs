@@ -48,7 +48,7 @@ pub(super) fn reconcile(
 ) -> Result<Box<dyn Adapter>, Box<ReconcileFailure>> {
     let subject = adapter.configuration_subject();
     let entry = |phase: Phase| Entry {
-        kind: Some(EntryKind::Grant),
+        kind: Some(EntryKind::Configuration),
         change: Some(format!("{run}-{tenant_name}-configuration")),
         client: Some(client_id.to_string()),
         tenant: Some(tenant_name.to_string()),

@@ -296,7 +296,8 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
     assert_eq!(f.okta.group_roles("MSP-Helpdesk"), ["HELP_DESK_ADMIN"]);
     let audit = std::fs::read_to_string(f.env.ws.join("audit/acme.jsonl")).unwrap();
     assert!(
-        audit.contains("okta:group-roles")
+        audit.contains("\"kind\":\"configuration\"")
+            && audit.contains("okta:group-roles")
             && audit.contains("assigned `HELP_DESK_ADMIN` to `MSP-Helpdesk`"),
         "no audit entry for the group's admin role"
     );

@@ -116,6 +116,33 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
         "no reconcile entry"
     );
     assert!(audit.contains("created the access assignment of `GDAP-Acme-Helpdesk`"));
+    // Exported for a SIEM as an update of a managed entity, not as a grant to nobody.
+    let output = env
+        .onboard(&["audit", "export", "--format", "ocsf", "--client", "acme"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let configuration: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["unmapped"]["onboard_kind"] == "configuration")
+        .collect();
+    assert_eq!(configuration.len(), 1, "{configuration:?}");
+    assert_eq!(configuration[0]["class_uid"], 3004);
+    assert_eq!(configuration[0]["activity_name"], "Update");
+    assert_eq!(
+        configuration[0]["entity"]["name"],
+        "gdap:access-assignments"
+    );
+    assert!(
+        configuration[0]["entity"]["data"]["changes"][0]
+            .as_str()
+            .is_some_and(|c| c.contains("GDAP-Acme-Helpdesk")),
+        "{configuration:?}"
+    );
 
     // Converged: no changes, only the relationship's end to warn about.
     let again = plan("again");
