@@ -266,7 +266,6 @@ impl Session {
                 review
                     .notes
                     .iter()
-                    .chain(&review.configuration)
                     .map(|n| format!("`{}/{}`: {n}", request.client.id, request.tenant.name)),
             );
             if !review.configuration.is_empty() {

@@ -65,10 +65,32 @@ pub fn summary_line(plan: &Plan) -> String {
     } else {
         String::new()
     };
+    let configuration = match configuration_count(plan) {
+        0 => String::new(),
+        n => format!(", {n} to the tenants' own configuration"),
+    };
     format!(
-        "Plan: {} to grant, {} to renew, {} to expire, {} to revoke, {} drift, {} unknown{denied}.",
+        "Plan: {} to grant, {} to renew, {} to expire, {} to revoke, {} drift, {} unknown{denied}{configuration}.",
         s.grant, s.renew, s.expire, s.revoke, s.drift, s.unknown
     )
+}
+
+/// Counts the changes to tenants' own configuration a plan carries.
+fn configuration_count(plan: &Plan) -> usize {
+    plan.configuration.iter().map(|t| t.changes.len()).sum()
+}
+
+/// Lists the changes to tenants' own configuration (GDAP access assignments, Okta group
+/// admin roles), one line each under its `client/tenant`, with `prefix` before each.
+fn configuration_lines(plan: &Plan, prefix: &str) -> Vec<String> {
+    plan.configuration
+        .iter()
+        .flat_map(|t| {
+            t.changes
+                .iter()
+                .map(move |c| format!("{prefix}{}/{}: {}", t.client, t.tenant, c))
+        })
+        .collect()
 }
 
 /// Renders a plan as a table followed by its summary line.
@@ -98,6 +120,15 @@ pub fn plan_table(plan: &Plan, color: bool) -> String {
         }
         let _ = writeln!(out, "{}", render(&table));
     }
+    if !plan.configuration.is_empty() {
+        if !plan.changes.is_empty() {
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(out, "Tenant configuration (brought in line first):");
+        for line in configuration_lines(plan, "  ") {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     let _ = writeln!(out, "{}", summary_line(plan));
     out
 }
@@ -113,7 +144,7 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
     let s = plan.summary();
     let _ = writeln!(
         out,
-        "**{}** to grant · **{}** to renew · **{}** to expire · **{}** to revoke · **{}** drift · **{}** unknown{}\n",
+        "**{}** to grant · **{}** to renew · **{}** to expire · **{}** to revoke · **{}** drift · **{}** unknown{}{}\n",
         s.grant,
         s.renew,
         s.expire,
@@ -124,9 +155,13 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
             format!(" · **{}** denied", s.denied)
         } else {
             String::new()
+        },
+        match configuration_count(plan) {
+            0 => String::new(),
+            n => format!(" · **{n}** to tenant configuration"),
         }
     );
-    if plan.changes.is_empty() {
+    if plan.changes.is_empty() && plan.configuration.is_empty() {
         let _ = writeln!(out, "No changes: the tenants match the workspace.");
     } else {
         let _ = writeln!(
@@ -151,6 +186,12 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
                 until(change.expires_at),
                 md_cell(&change.reason)
             );
+        }
+    }
+    if !plan.configuration.is_empty() {
+        let _ = writeln!(out, "\n**Tenant configuration** (brought in line first)\n");
+        for line in configuration_lines(plan, "- ") {
+            let _ = writeln!(out, "{}", md_cell(&line));
         }
     }
     if !plan.warnings.is_empty() {

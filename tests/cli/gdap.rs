@@ -84,11 +84,34 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
         .find(|w| w.contains("`acme/partner`") && w.contains("ends on"))
         .unwrap_or_else(|| panic!("{:?}", planned.warnings));
     assert!(ending.contains("in 12 day(s)"), "{ending}");
+    let configuration: Vec<&String> = planned
+        .configuration
+        .iter()
+        .filter(|c| c.client == "acme" && c.tenant == "partner")
+        .flat_map(|c| &c.changes)
+        .collect();
+    assert_eq!(
+        configuration,
+        [
+            "`apply` creates the GDAP access assignment of partner group `GDAP-Acme-Helpdesk` (2 role(s))"
+        ]
+    );
+    // The human plans show it in a section of its own and count it in the summary, so a
+    // pull request's plan never reads "No changes" while apply would change something.
+    let output = run(&["plan", "acme"]);
+    let table = String::from_utf8_lossy(&output.stdout);
     assert!(
-        planned.warnings.iter().any(|w| w
-            .contains("creates the GDAP access assignment of partner group `GDAP-Acme-Helpdesk`")),
-        "{:?}",
-        planned.warnings
+        table.contains("Tenant configuration (brought in line first):\n  acme/partner: `apply` creates the GDAP access assignment")
+            && table.contains("1 to the tenants' own configuration."),
+        "{table}"
+    );
+    let output = run(&["plan", "acme", "--output", "markdown"]);
+    let markdown = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        markdown.contains(
+            "**Tenant configuration** (brought in line first)\n\n- acme/partner: `apply` creates"
+        ) && markdown.contains("· **1** to tenant configuration"),
+        "{markdown}"
     );
 
     let output = run(&["apply", "acme", "--yes"]);
@@ -165,6 +188,16 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
         "GDAP-Acme-Helpdesk: [Helpdesk Administrator, User Administrator]",
         "GDAP-Acme-Helpdesk: [Helpdesk Administrator]",
     );
+    let output = run(&[
+        "plan",
+        "acme",
+        "--output",
+        "markdown",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&env, &output));
+    let markdown = String::from_utf8_lossy(&output.stdout);
+    assert!(!markdown.contains("No changes"), "{markdown}");
     let output = run(&["plan", "acme", "--output", "json", "--detailed-exitcode"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&env, &output));
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
