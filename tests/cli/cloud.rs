@@ -259,12 +259,7 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
     }
 
     // The Okta helpdesk group's admin role is configuration apply brings in line first.
-    let okta_configuration: Vec<&String> = planned
-        .configuration
-        .iter()
-        .filter(|c| c.client == "acme" && c.tenant == "okta")
-        .flat_map(|c| &c.changes)
-        .collect();
+    let okta_configuration = planned.configuration_of("acme", "okta");
     assert_eq!(
         okta_configuration,
         ["`apply` assigns the admin role `HELP_DESK_ADMIN` to the group `MSP-Helpdesk`"]

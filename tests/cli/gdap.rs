@@ -84,12 +84,7 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
         .find(|w| w.contains("`acme/partner`") && w.contains("ends on"))
         .unwrap_or_else(|| panic!("{:?}", planned.warnings));
     assert!(ending.contains("in 12 day(s)"), "{ending}");
-    let configuration: Vec<&String> = planned
-        .configuration
-        .iter()
-        .filter(|c| c.client == "acme" && c.tenant == "partner")
-        .flat_map(|c| &c.changes)
-        .collect();
+    let configuration = planned.configuration_of("acme", "partner");
     assert_eq!(
         configuration,
         [

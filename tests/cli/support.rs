@@ -207,6 +207,17 @@ pub struct PlanJson {
     pub configuration: Vec<ConfigurationJson>,
 }
 
+impl PlanJson {
+    /// The changes to one tenant's own configuration the plan lists.
+    pub fn configuration_of(&self, client: &str, tenant: &str) -> Vec<&str> {
+        self.configuration
+            .iter()
+            .filter(|c| c.client == client && c.tenant == tenant)
+            .flat_map(|c| c.changes.iter().map(String::as_str))
+            .collect()
+    }
+}
+
 /// A tenant's own configuration a JSON plan says apply changes.
 #[derive(Debug, Deserialize)]
 pub struct ConfigurationJson {
