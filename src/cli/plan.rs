@@ -125,6 +125,15 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
     let (ledger, ledger_fingerprint) = session.ledger()?;
     let mut plan = session.plan(&clients, &ledger, &[])?;
     for client in &clients {
+        plan.warnings
+            .extend(client.ended_exceptions(session.now).iter().map(|d| {
+                format!(
+                    "{} ({}): {}",
+                    d.message,
+                    d.origin,
+                    d.hint.as_deref().unwrap_or_default()
+                )
+            }));
         let dangling = crate::audit::writer::peek_dangling(&session.audit_dir(), &client.id)?;
         if !dangling.is_empty() {
             plan.warnings.push(format!(

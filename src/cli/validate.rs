@@ -10,7 +10,7 @@ use crate::load::{self, LoadError};
 use crate::model::Diagnostic;
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::diagnostics::render_diagnostic;
+use crate::ui::diagnostics::{render_diagnostic, render_warning};
 use crate::ui::documents::{Counts, FORMAT_VERSION, Problem, ValidateDocument, to_json};
 
 /// Check every workspace file offline
@@ -29,10 +29,16 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
     let now = crate::env::now()
         .map_err(|e| UserError::new(e).hint("write an RFC 3339 timestamp or `YYYY-MM-DD`"))?;
     let mut denials = Vec::new();
+    let mut warnings = Vec::new();
     let (problems, counts) = match load::load(&root) {
         Ok(workspace) => {
             let problems = desired_problems(&workspace, now);
             denials = policy_denials(&workspace, now);
+            warnings = workspace
+                .clients
+                .values()
+                .flat_map(|c| c.ended_exceptions(now))
+                .collect::<Vec<_>>();
             let counts = Counts {
                 identities: workspace.identities.len(),
                 bundles: workspace.bundles.len(),
@@ -60,11 +66,17 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
                 format_version: FORMAT_VERSION,
                 valid,
                 problems: problems.iter().map(problem).collect(),
+                warnings: warnings.iter().map(problem).collect(),
                 counts: if valid { counts } else { None },
             };
             printer.data(&to_json(&document))?;
         }
         OutputFormat::Table | OutputFormat::Markdown => {
+            let mut text = String::new();
+            for warning in &warnings {
+                render_warning(&mut text, warning, printer.color_stderr);
+            }
+            eprint!("{text}");
             if valid {
                 let c = counts.expect("a valid workspace has counts");
                 printer.data(&format!(

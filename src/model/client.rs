@@ -74,6 +74,27 @@ impl Client {
             .is_none_or(|c| c.start <= now && c.end.is_none_or(|end| now < end))
     }
 
+    /// Returns notices for the client's exceptions that have ended by `now`: valid, but
+    /// they grant nothing any more. Each names where the exception is written.
+    pub fn ended_exceptions(&self, now: OffsetDateTime) -> Vec<Diagnostic> {
+        self.exceptions
+            .iter()
+            .filter(|e| e.until <= now)
+            .map(|e| {
+                Diagnostic::new(
+                    e.origin.clone(),
+                    format!(
+                        "exception `{}` of `{}` ended at {} and grants nothing any more",
+                        e.id,
+                        self.id,
+                        super::time::format_short(e.until)
+                    ),
+                )
+                .hint("once `onboard expire` has ended its access and its review is closed, remove it from the client file (git keeps the record), or extend `until` with a new approval")
+            })
+            .collect()
+    }
+
     /// Returns the tenant with this name.
     pub fn tenant(&self, name: &str) -> Option<&Tenant> {
         self.tenants.iter().find(|t| t.name == name)

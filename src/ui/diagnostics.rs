@@ -7,7 +7,7 @@ use crate::load::LoadError;
 use crate::model::Diagnostic;
 use crate::state::StateError;
 
-use super::{CYAN, RED, paint};
+use super::{CYAN, RED, YELLOW, paint};
 
 /// An error meant for the user, with a hint and an exit status.
 #[derive(Debug, thiserror::Error)]
@@ -44,14 +44,18 @@ impl UserError {
     }
 }
 
-/// Renders one diagnostic.
+/// Renders one diagnostic as an error.
 pub fn render_diagnostic(out: &mut String, diagnostic: &Diagnostic, color: bool) {
-    let _ = writeln!(
-        out,
-        "{} {}",
-        paint(color, RED, "error:"),
-        diagnostic.message
-    );
+    render_labelled(out, paint(color, RED, "error:"), diagnostic, color);
+}
+
+/// Renders one diagnostic as a warning: something valid the user should act on.
+pub fn render_warning(out: &mut String, diagnostic: &Diagnostic, color: bool) {
+    render_labelled(out, paint(color, YELLOW, "warning:"), diagnostic, color);
+}
+
+fn render_labelled(out: &mut String, label: String, diagnostic: &Diagnostic, color: bool) {
+    let _ = writeln!(out, "{label} {}", diagnostic.message);
     let location = match &diagnostic.field {
         Some(field) => format!("{} (field `{field}`)", diagnostic.origin),
         None => diagnostic.origin.to_string(),

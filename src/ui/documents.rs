@@ -117,6 +117,9 @@ pub struct ValidateDocument {
     pub valid: bool,
     /// Problems found.
     pub problems: Vec<Problem>,
+    /// Things that are valid but want attention (exceptions that have ended).
+    #[serde(default)]
+    pub warnings: Vec<Problem>,
     /// Counts of what was read, when valid.
     pub counts: Option<Counts>,
 }

@@ -125,6 +125,55 @@ fn cross_references_are_checked_once_files_parse() {
 }
 
 #[test]
+fn an_ended_exception_is_a_warning_that_names_where_it_is_written() {
+    let env = Env::example();
+    // Before its end: nothing to say.
+    let output = env
+        .onboard_at("2027-03-31T12:00:00Z", &["validate"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!stderr(&env, &output).contains("warning"));
+    // After: still valid (exit 0), with a warning naming the file and line.
+    let output = env
+        .onboard_at("2027-04-02T00:00:00Z", &["validate"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let text = stderr(&env, &output);
+    assert!(
+        text.contains(
+            "warning: exception `acme-defender-rollout` of `acme` ended at 2027-04-01 00:00Z"
+        ) && text.contains("--> clients/acme.yaml:26:9"),
+        "{text}"
+    );
+    let output = env
+        .onboard_at("2027-04-02T00:00:00Z", &["validate", "--output", "json"])
+        .output()
+        .unwrap();
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["valid"], true);
+    assert_eq!(document["warnings"][0]["file"], "clients/acme.yaml");
+    assert_eq!(document["warnings"][0]["line"], 26);
+    // The plan of that client says so too.
+    let output = env
+        .onboard_at(
+            "2027-04-02T00:00:00Z",
+            &["plan", "acme", "--output", "json"],
+        )
+        .output()
+        .unwrap();
+    let plan: crate::support::PlanJson = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("`acme-defender-rollout`") && w.contains("clients/acme.yaml:26:9")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+#[test]
 fn a_missing_bundle_library_is_one_error_not_one_per_reference() {
     let files = [
         (
