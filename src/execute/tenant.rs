@@ -113,6 +113,19 @@ pub(super) fn apply_tenant(
             return (results, audit_error);
         }
     };
+    // The audit log cannot be written: the changes not yet sent fail without being sent,
+    // and the audit failure is returned beside the results.
+    let stop_unsent = |mut results: Vec<ChangeResult>, error: AuditError| {
+        let done = results.len();
+        let unsent = AdapterError::new(
+            &name,
+            "apply",
+            FailureKind::Rejected,
+            "the audit log could not be written, so the change was not sent",
+        );
+        results.extend(fail_all(&changes[done..], &ids[done..], unsent));
+        (results, Some(error))
+    };
     let mut results = Vec::with_capacity(changes.len());
     for (batch, batch_ids) in changes.chunks(BATCH).zip(ids.chunks(BATCH)) {
         let intents = batch
@@ -125,15 +138,7 @@ pub(super) fn apply_tenant(
             })
             .collect();
         if let Err(error) = write_entries(context, client_id, intents) {
-            let done = results.len();
-            let unsent = AdapterError::new(
-                &name,
-                "apply",
-                FailureKind::Rejected,
-                "the audit log could not be written, so the change was not sent",
-            );
-            results.extend(fail_all(&changes[done..], &ids[done..], unsent));
-            return (results, Some(error));
+            return stop_unsent(results, error);
         }
         crash_switch(batch.len());
         let mut sent = send_batch(adapter.as_mut(), &name, batch);
@@ -154,15 +159,7 @@ pub(super) fn apply_tenant(
             });
         }
         if let Err(error) = write_entries(context, client_id, outcomes) {
-            let done = results.len();
-            let unsent = AdapterError::new(
-                &name,
-                "apply",
-                FailureKind::Rejected,
-                "the audit log could not be written, so the change was not sent",
-            );
-            results.extend(fail_all(&changes[done..], &ids[done..], unsent));
-            return (results, Some(error));
+            return stop_unsent(results, error);
         }
     }
     (results, None)
