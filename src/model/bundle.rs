@@ -62,6 +62,18 @@ pub struct BundleGrant {
     pub origin: Origin,
 }
 
+impl BundleGrant {
+    /// Returns whether the grant applies to a tenant: same system, and the named tenant
+    /// when the grant names one.
+    pub fn lands_in(&self, tenant: &super::Tenant) -> bool {
+        self.system == tenant.system
+            && self
+                .tenant
+                .as_ref()
+                .is_none_or(|(name, _)| *name == tenant.name)
+    }
+}
+
 /// A bundle from `bundles/**/*.yaml`.
 #[derive(Debug, Clone)]
 pub struct Bundle {

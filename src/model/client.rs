@@ -422,6 +422,14 @@ mod tests {
         let roles = &c.tenants[0].group_roles;
         assert_eq!(roles["MSP-Helpdesk"], ["HELP_DESK_ADMIN", "USER_ADMIN"]);
         assert!(roles["MSP-Readers"].is_empty());
+        // Membership of a group with roles is admin access; of one with none, it is not.
+        let okta = &c.tenants[0];
+        assert_eq!(
+            okta.admin_roles_of_group("MSP-Helpdesk"),
+            Some(&["HELP_DESK_ADMIN".to_string(), "USER_ADMIN".to_string()][..])
+        );
+        assert_eq!(okta.admin_roles_of_group("MSP-Readers"), None);
+        assert_eq!(okta.admin_roles_of_group("MSP-Other"), None);
 
         let text = format!(
             "{OKTA}    group_roles:\n      MSP-Helpdesk:\n        - help_desk_admin\n        - CUSTOM\n        - USER_ADMIN\n        - USER_ADMIN\n"

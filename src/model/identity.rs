@@ -30,6 +30,16 @@ impl IdentityKind {
             IdentityKind::Agent => "agent",
         }
     }
+
+    /// Returns the kind as prose with its article: `a person`, `a service account`,
+    /// `an automation agent`.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            IdentityKind::Person => "a person",
+            IdentityKind::ServiceAccount => "a service account",
+            IdentityKind::Agent => "an automation agent",
+        }
+    }
 }
 
 /// Whether a person's sign-in enforces MFA.

@@ -172,6 +172,17 @@ impl Tenant {
     pub fn has_configuration(&self) -> bool {
         self.gdap.is_some() || !self.group_roles.is_empty()
     }
+
+    /// Returns the admin roles the client file gives a group of this tenant through the
+    /// tenant's configuration (Okta `group_roles`, a GDAP relationship's `access`), or
+    /// `None` when it gives the group none: membership of such a group is admin access.
+    pub fn admin_roles_of_group(&self, group: &str) -> Option<&[String]> {
+        self.group_roles
+            .get(group)
+            .or_else(|| self.gdap.as_ref().and_then(|g| g.access.get(group)))
+            .map(Vec::as_slice)
+            .filter(|roles| !roles.is_empty())
+    }
 }
 
 /// The role definition id of Entra's Global Administrator (the same in every tenant).

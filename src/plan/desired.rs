@@ -102,16 +102,6 @@ pub fn account_of(
         })
 }
 
-/// Returns whether a grant applies to a tenant: same system, and the named tenant when
-/// the grant names one.
-fn grant_lands_in(grant: &BundleGrant, tenant: &Tenant) -> bool {
-    grant.system == tenant.system
-        && grant
-            .tenant
-            .as_ref()
-            .is_none_or(|(name, _)| *name == tenant.name)
-}
-
 /// What asks for a grant: shared by every tenant the grant lands in.
 struct Want<'a> {
     expires_at: Option<OffsetDateTime>,
@@ -149,7 +139,7 @@ impl Collector<'_> {
                 now: self.now,
             },
         );
-        for tenant in client.tenants.iter().filter(|t| grant_lands_in(grant, t)) {
+        for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
             let account = match account_of(identity, client, tenant) {
                 Ok(account) => account,
                 Err(problem) => {
@@ -297,7 +287,7 @@ pub fn desired_access(
             .map(|b| b.grants.as_slice())
             .unwrap_or_default();
         for grant in exception.grants.iter().chain(from_bundle) {
-            for tenant in client.tenants.iter().filter(|t| grant_lands_in(grant, t)) {
+            for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
                 managed
                     .entry(tenant.name.clone())
                     .or_default()
@@ -344,7 +334,7 @@ pub fn desired_access(
                 grant.ttl.map_or(asked, |t| t.min(asked))
             };
             let ends = granted_at + time::Duration::try_from(lasts).unwrap_or(time::Duration::MAX);
-            for tenant in client.tenants.iter().filter(|t| grant_lands_in(grant, t)) {
+            for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
                 managed
                     .entry(tenant.name.clone())
                     .or_default()

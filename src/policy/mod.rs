@@ -13,6 +13,9 @@
 //!   hold privileged (interactive admin) entitlements;
 //! - `contract-window`: no request into a client whose contract has ended or not started;
 //! - `exception-approval`: nobody approves their own exception.
+//!
+//! A grant is privileged when its bundle says so, or when it is membership of a group the
+//! client file gives admin roles (Okta `group_roles`, a GDAP relationship's access).
 
 use std::time::Duration;
 
@@ -20,8 +23,8 @@ use time::OffsetDateTime;
 
 use crate::model::time::format_duration;
 use crate::model::{
-    Bundle, BundleGrant, Client, Exception, Identity, IdentityKind, MfaStatus, Origin, Policy,
-    Workspace,
+    Bundle, BundleGrant, Client, EntitlementKind, Exception, Identity, IdentityKind, MfaStatus,
+    Origin, Policy, Tenant, Workspace,
 };
 
 /// A rule's refusal: which rule, why, what caused it and what would satisfy it.
@@ -86,14 +89,26 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
         via,
         now,
     } = *request;
-    let what = format!(
-        "`{}` for `{}` in `{}`",
-        grant.entitlement, identity.id, client.id
-    );
+    // Membership of a group that the client file gives admin roles (Okta `group_roles`,
+    // a GDAP relationship's access) is admin access, whatever the bundle says.
+    let carrier = (!grant.privileged)
+        .then(|| role_carrier(client, grant))
+        .flatten();
+    let privileged = grant.privileged || carrier.is_some();
+    let what = match carrier {
+        None => format!(
+            "`{}` for `{}` in `{}`",
+            grant.entitlement, identity.id, client.id
+        ),
+        Some(tenant) => format!(
+            "`{}` for `{}` in `{}` (privileged: the client file gives the group admin roles in `{}`, {})",
+            grant.entitlement, identity.id, client.id, tenant.name, tenant.origin
+        ),
+    };
     let is_request = matches!(via, Via::Elevation(..) | Via::BreakGlass(..));
 
     if identity.kind == IdentityKind::Person
-        && (grant.privileged || grant.requires.mfa)
+        && (privileged || grant.requires.mfa)
         && identity.mfa != Some(MfaStatus::Enforced)
     {
         deny(
@@ -125,10 +140,10 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
         }
     }
     if identity.kind != IdentityKind::Person {
-        if grant.privileged {
+        if privileged {
             deny(
                 "non-person-scope",
-                format!("{what}: a {} never holds privileged (interactive admin) entitlements", identity.kind.as_str()),
+                format!("{what}: {} never holds privileged (interactive admin) entitlements", identity.kind.with_article()),
                 &grant.origin,
                 "give the account a narrower, non-privileged entitlement, or have a person request it".into(),
             );
@@ -137,8 +152,8 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
             deny(
                 "non-person-scope",
                 format!(
-                    "{what}: a {} serves only its own client",
-                    identity.kind.as_str()
+                    "{what}: {} serves only its own client",
+                    identity.kind.with_article()
                 ),
                 &identity.origin,
                 "create a separate account for this client".into(),
@@ -147,7 +162,7 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
     }
     match via {
         Via::Standing(_) => {
-            if grant.privileged {
+            if privileged {
                 deny(
                     "max-ttl",
                     format!("{what}: a privileged entitlement may only be granted just in time"),
@@ -192,7 +207,7 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
             }
         }
         Via::Elevation(_, ttl) | Via::BreakGlass(_, ttl) => {
-            let (max, level) = if grant.privileged {
+            let (max, level) = if privileged {
                 (&policy.max_ttl_privileged, "privileged")
             } else {
                 (&policy.max_ttl_standard, "standard")
@@ -237,6 +252,19 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
         );
     }
     denials
+}
+
+/// Returns the client's tenant that gives the group a grant makes its holder a member of
+/// admin roles through the tenant's configuration, if any.
+fn role_carrier<'c>(client: &'c Client, grant: &BundleGrant) -> Option<&'c Tenant> {
+    if grant.entitlement.kind != EntitlementKind::Group {
+        return None;
+    }
+    client
+        .tenants
+        .iter()
+        .filter(|t| grant.lands_in(t))
+        .find(|t| t.admin_roles_of_group(&grant.entitlement.name).is_some())
 }
 
 /// Returns whether a grant is within the client's tier baseline or covered by an active

@@ -73,6 +73,9 @@ fn fixture() -> Option<Fixture> {
     for name in OKTA_GROUPS {
         okta.add_group(name, "OKTA_GROUP", &[]);
     }
+    // A group no bundle grants standing membership of: one that carries admin roles
+    // makes its membership privileged, which may only be granted just in time.
+    okta.add_group("MSP-Okta-Readers", "OKTA_GROUP", &[]);
     for team in TEAMS {
         github.add_team(team);
     }
@@ -90,7 +93,7 @@ fn fixture() -> Option<Fixture> {
         "clients/acme.yaml",
         "    adapter: file\n    path: tenants/acme/okta\n",
         &format!(
-            "    adapter: okta\n    endpoint: {}\n    credential: env:ACME_OKTA_TOKEN\n    group_roles:\n      MSP-Helpdesk: [HELP_DESK_ADMIN]\n",
+            "    adapter: okta\n    endpoint: {}\n    credential: env:ACME_OKTA_TOKEN\n    group_roles:\n      MSP-Okta-Readers: [READ_ONLY_ADMIN]\n",
             okta_vendor.url()
         ),
     );
@@ -189,7 +192,7 @@ impl Fixture {
         // Group admin roles are not in the trimmed Okta description either.
         let roles = format!(
             "/api/v1/groups/{}/roles",
-            self.okta.group_id("MSP-Helpdesk")
+            self.okta.group_id("MSP-Okta-Readers")
         );
         okta.assert_conformant(&self.okta_token, &["/api/v1/iam/assignees/users", &roles]);
         // The invitation listings are not in the trimmed GitHub description.
@@ -262,7 +265,7 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
     let okta_configuration = planned.configuration_of("acme", "okta");
     assert_eq!(
         okta_configuration,
-        ["`apply` assigns the admin role `HELP_DESK_ADMIN` to the group `MSP-Helpdesk`"]
+        ["`apply` assigns the admin role `READ_ONLY_ADMIN` to the group `MSP-Okta-Readers`"]
     );
 
     // Apply.
@@ -288,12 +291,12 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
             .team("msp-helpdesk")
             .contains(&"alice-northwind member active".to_string())
     );
-    assert_eq!(f.okta.group_roles("MSP-Helpdesk"), ["HELP_DESK_ADMIN"]);
+    assert_eq!(f.okta.group_roles("MSP-Okta-Readers"), ["READ_ONLY_ADMIN"]);
     let audit = std::fs::read_to_string(f.env.ws.join("audit/acme.jsonl")).unwrap();
     assert!(
         audit.contains("\"kind\":\"configuration\"")
             && audit.contains("okta:group-roles")
-            && audit.contains("assigned `HELP_DESK_ADMIN` to `MSP-Helpdesk`"),
+            && audit.contains("assigned `READ_ONLY_ADMIN` to `MSP-Okta-Readers`"),
         "no audit entry for the group's admin role"
     );
     // The exception's role went through PIM with its end: the tenant will end it.

@@ -48,10 +48,31 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
             vendor.fake_port
         ),
     );
+    // Membership of a partner group with an access assignment is admin access in the
+    // client's tenant: a standing bundle grant of it is denied (privileged grants are
+    // just in time), so the helpdesk gets it just in time, and alice through an approved
+    // exception while she covers the client.
     env.edit(
         "../../bundles/premium/helpdesk.yaml",
         "  # standing\n",
         "  # standing\n  - { system: gdap,   entitlement: \"group:GDAP-Acme-Helpdesk\" }\n",
+    );
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&env, &output));
+    assert!(
+        stderr(&env, &output).contains("policy `max-ttl`: `group:GDAP-Acme-Helpdesk` for `alice` in `acme` (privileged: the client file gives the group admin roles in `partner`"),
+        "{}",
+        stderr(&env, &output)
+    );
+    env.edit(
+        "../../bundles/premium/helpdesk.yaml",
+        "  - { system: gdap,   entitlement: \"group:GDAP-Acme-Helpdesk\" }\n",
+        "  - { system: gdap,   entitlement: \"group:GDAP-Acme-Helpdesk\", privileged: true, ttl: 8h, requires: { ticket: true } }\n",
+    );
+    env.edit(
+        "clients/acme.yaml",
+        "exceptions:\n",
+        "exceptions:\n  - id: acme-gdap-cover\n    identity: alice\n    grants:\n      - system: gdap\n        entitlement: group:GDAP-Acme-Helpdesk\n    reason: Covers Acme's helpdesk through the partner relationship during the migration\n    ticket: CHG-311\n    approver: dave\n    until: 2027-02-28\n",
     );
     let run = |args: &[&str]| {
         env.onboard(args)
