@@ -224,7 +224,7 @@ pub(super) fn execute_plan(
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
     if !printer.quiet {
-        eprint!("{}", plan_table(&actionable, printer.color_stderr));
+        printer.report(&plan_table(&actionable, printer.color_stderr));
     }
     if let Some(refusal) = mass_revoke_guard(session, lock, &ledger, &actionable, run)? {
         let mut audit = audit.expect("opened when there are changes");

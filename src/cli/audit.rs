@@ -295,12 +295,11 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
                     let seq = r
                         .first_bad_seq
                         .map_or(String::new(), |s| format!(", seq {s}"));
-                    eprintln!(
-                        "{} chain `{}` fails verification at line {}{seq}: {problem}",
-                        crate::ui::paint(printer.color_stderr, crate::ui::RED, "error:"),
+                    printer.error(&format!(
+                        "chain `{}` fails verification at line {}{seq}: {problem}",
                         r.chain,
                         r.first_bad_line.unwrap_or(0)
-                    );
+                    ));
                 }
                 for intent in &r.dangling_intents {
                     printer.warn(&format!(

@@ -93,16 +93,15 @@ pub(super) fn refuse(
         })?;
     }
     audit.finish(serde_json::json!({ "denied": denials.len() }))?;
+    let mut text = String::new();
     for (_, denial) in denials {
-        eprintln!(
-            "{} policy `{}`: {}\n  --> {}\n  hint: {}",
-            crate::ui::paint(session.printer.color_stderr, crate::ui::RED, "error:"),
-            denial.rule,
-            denial.message,
-            denial.cause,
-            denial.hint
+        crate::ui::diagnostics::render_diagnostic(
+            &mut text,
+            &denial.to_diagnostic(),
+            session.printer.color_stderr,
         );
     }
+    session.printer.report(&text);
     Ok(ExitStatus::PolicyDenied)
 }
 

@@ -52,13 +52,7 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
     };
     let structural = !problems.is_empty();
     let mut problems = problems;
-    problems.extend(denials.iter().map(|d| {
-        Diagnostic::new(
-            d.cause.clone(),
-            format!("policy `{}`: {}", d.rule, d.message),
-        )
-        .hint(d.hint.clone())
-    }));
+    problems.extend(denials.iter().map(crate::policy::Denial::to_diagnostic));
     let valid = problems.is_empty();
     match global.output {
         OutputFormat::Json => {
@@ -76,7 +70,9 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
             for warning in &warnings {
                 render_warning(&mut text, warning, printer.color_stderr);
             }
-            eprint!("{text}");
+            if !printer.quiet {
+                printer.report(&text);
+            }
             if valid {
                 let c = counts.expect("a valid workspace has counts");
                 printer.data(&format!(
@@ -93,13 +89,12 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
     for diagnostic in &problems {
         render_diagnostic(&mut text, diagnostic, printer.color_stderr);
     }
-    eprint!("{text}");
-    eprintln!(
-        "{} the workspace has {} problem{}",
-        crate::ui::paint(printer.color_stderr, crate::ui::RED, "error:"),
+    printer.report(&text);
+    printer.error(&format!(
+        "the workspace has {} problem{}",
         problems.len(),
         if problems.len() == 1 { "" } else { "s" }
-    );
+    ));
     Ok(if structural {
         ExitStatus::Failure
     } else {

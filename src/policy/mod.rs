@@ -23,8 +23,8 @@ use time::OffsetDateTime;
 
 use crate::model::time::format_duration;
 use crate::model::{
-    Bundle, BundleGrant, Client, EntitlementKind, Exception, Identity, IdentityKind, MfaStatus,
-    Origin, Policy, Tenant, Workspace,
+    Bundle, BundleGrant, Client, Diagnostic, EntitlementKind, Exception, Identity, IdentityKind,
+    MfaStatus, Origin, Policy, Tenant, Workspace,
 };
 
 /// A rule's refusal: which rule, why, what caused it and what would satisfy it.
@@ -38,6 +38,18 @@ pub struct Denial {
     pub cause: Origin,
     /// What would satisfy the rule.
     pub hint: String,
+}
+
+impl Denial {
+    /// Returns the denial as a diagnostic at its cause: ``policy `RULE`: MESSAGE`` with
+    /// its hint.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        Diagnostic::new(
+            self.cause.clone(),
+            format!("policy `{}`: {}", self.rule, self.message),
+        )
+        .hint(self.hint.clone())
+    }
 }
 
 /// How the access is asked for.

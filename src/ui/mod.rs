@@ -99,6 +99,18 @@ impl Printer {
         }
     }
 
+    /// Writes an error line (`error: …`) to stderr, even with `--quiet`.
+    pub fn error(&self, text: &str) {
+        let label = paint(self.color_stderr, RED, "error:");
+        let _ = writeln!(io::stderr(), "{label} {text}");
+    }
+
+    /// Writes text already rendered for stderr (diagnostics, the plan shown before a
+    /// confirmation) as it is, even with `--quiet`: callers decide whether it is shown.
+    pub fn report(&self, text: &str) {
+        let _ = io::stderr().write_all(text.as_bytes());
+    }
+
     /// Writes a warning to stderr unless `--quiet`.
     pub fn warn(&self, text: &str) {
         if !self.quiet {
