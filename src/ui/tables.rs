@@ -128,6 +128,7 @@ pub fn plan_table(plan: &Plan, color: bool) -> String {
         for line in configuration_lines(plan, "  ") {
             let _ = writeln!(out, "{line}");
         }
+        let _ = writeln!(out);
     }
     let _ = writeln!(out, "{}", summary_line(plan));
     out
@@ -307,4 +308,74 @@ pub fn status_markdown(grants: &[&GrantRecord]) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::TenantConfiguration;
+
+    /// A plan with one grant and configuration changes in two tenants.
+    fn plan_with_configuration() -> Plan {
+        Plan {
+            changes: vec![Change {
+                kind: ChangeKind::Grant,
+                client: "acme".into(),
+                tenant: "partner".into(),
+                entitlement: Some("group:GDAP-Acme-Helpdesk".parse().unwrap()),
+                identity: Some("alice".into()),
+                account: Some("alice@northwind-msp.example".into()),
+                expires_at: Some(time::macros::datetime!(2027-03-01 00:00 UTC)),
+                previous_expires_at: None,
+                sources: vec!["exception:acme-gdap-cover".into()],
+                origin: Some("clients/acme.yaml:30:9".into()),
+                ticket: Some("CHG-311".into()),
+                tenant_already_done: false,
+                reason: "wanted by exception:acme-gdap-cover".into(),
+                rule: None,
+                hint: None,
+            }],
+            warnings: vec!["`acme/partner`: the GDAP relationship `rel-acme` ends on 2026-12-03 00:00Z (in 12 day(s)) and does not auto-extend: renew it, or technicians lose access to the client".into()],
+            configuration: vec![
+                TenantConfiguration {
+                    client: "acme".into(),
+                    tenant: "okta".into(),
+                    changes: vec![
+                        "`apply` assigns the admin role `READ_ONLY_ADMIN` to the group `MSP-Okta-Readers`".into(),
+                        "`apply` removes the admin role `USER_ADMIN` from the group `MSP-Okta-Readers`: `group_roles` does not give it".into(),
+                    ],
+                },
+                TenantConfiguration {
+                    client: "acme".into(),
+                    tenant: "partner".into(),
+                    changes: vec!["`apply` creates the GDAP access assignment of partner group `GDAP-Acme-Helpdesk` (2 role(s))".into()],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn plans_show_configuration_changes_in_their_own_section() {
+        let plan = plan_with_configuration();
+        insta::assert_snapshot!("plan_table_configuration", plan_table(&plan, false));
+        insta::assert_snapshot!(
+            "plan_markdown_configuration",
+            plan_markdown(&plan, &["acme".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_plan_with_only_configuration_changes_is_not_empty() {
+        let mut plan = plan_with_configuration();
+        plan.changes.clear();
+        let table = plan_table(&plan, false);
+        assert!(!table.contains("No changes"), "{table}");
+        assert!(table.ends_with(
+            "Plan: 0 to grant, 0 to renew, 0 to expire, 0 to revoke, 0 drift, 0 unknown, 3 to the tenants' own configuration.\n"
+        ));
+        let markdown = plan_markdown(&plan, &["acme".to_string()]);
+        assert!(!markdown.contains("No changes"), "{markdown}");
+        plan.configuration.clear();
+        assert!(plan_table(&plan, false).contains("No changes"));
+    }
 }
