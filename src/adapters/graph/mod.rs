@@ -14,12 +14,13 @@
 //!   and a grant with an end is sent as `adminAssign` with `afterDateTime`, so that the
 //!   tenant ends it by itself even if `onboard expire` never runs.
 //!
-//! - With `pim_groups: true`, a `group:` grant with an end (a `ttl`) is a PIM for Groups
+//! - With `pim_groups: true`, a `group:` grant with an end (just in time, an exception,
+//!   or a standing grant ending with the client's contract) is a PIM for Groups
 //!   member assignment (`/identityGovernance/privilegedAccess/group/
 //!   assignmentScheduleRequests`, `adminAssign` with `afterDateTime`), so the tenant ends
 //!   it by itself; listings read each member's end from the group's
 //!   `assignmentScheduleInstances`, and a revoke of such a member is `adminRemove`.
-//!   Standing grants stay plain memberships.
+//!   Grants with no end stay plain memberships.
 //! - A `system: gdap` tenant is the MSP's partner tenant acting for one client: its
 //!   `group:` entitlements are partner security groups, and [`Adapter::review`] /
 //!   [`Adapter::reconcile`] read and fix the client's delegated admin relationship's
