@@ -34,7 +34,7 @@ use super::ldap::{
     AccountCache, Directory, PERMISSIVE_MODIFY_OID, UserFilter, find_account, is_within,
     only_groups,
 };
-use super::{Adapter, AdapterError, Capabilities, FailureKind, Options, Outcome, Principal};
+use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
 
 /// The default `user_filter` of `ad` tenants.
@@ -338,10 +338,10 @@ fn first(entry: &SearchEntry, attribute: &str) -> Option<String> {
 }
 
 impl Adapter for AdTenant {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            native_expiry: self.native_expiry,
-        }
+    fn enforces_expiry(&self, entitlement: &Entitlement) -> bool {
+        // TTL links exist only when the forest has the Privileged Access Management
+        // feature, which `verify_tenant` reads.
+        self.native_expiry && entitlement.kind == EntitlementKind::Group
     }
 
     fn verify_tenant(&mut self) -> Result<(), AdapterError> {

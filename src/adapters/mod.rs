@@ -40,13 +40,6 @@ pub enum Outcome {
     NoChange,
 }
 
-/// What an adapter can do beyond the four verbs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Capabilities {
-    /// The tenant ends time-bound grants by itself (PIM, AD TTL links).
-    pub native_expiry: bool,
-}
-
 /// The kind of an adapter failure, which decides how it is reported and retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
@@ -111,9 +104,12 @@ impl AdapterError {
 /// Calls are made from one thread per tenant; an adapter keeps its own connection and
 /// token state.
 pub trait Adapter: Send {
-    /// Returns what the adapter can do; by default, nothing beyond the verbs.
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::default()
+    /// Returns whether the tenant itself ends a grant of this entitlement sent with an
+    /// end (PIM roles, PIM for Groups, AD TTL links), so the end holds even if `onboard
+    /// expire` never runs. By default the tenant does not: onboard ends grants itself.
+    fn enforces_expiry(&self, entitlement: &Entitlement) -> bool {
+        let _ = entitlement;
+        false
     }
 
     /// Confirms that the adapter is talking to the tenant the client file names (tenant

@@ -95,6 +95,20 @@ impl EntryKind {
     }
 }
 
+/// The `detail` key of a grant or renew outcome whose end the tenant itself enforces
+/// (a PIM assignment, an AD TTL link).
+pub const TENANT_ENFORCES_EXPIRY: &str = "tenant_enforces_expiry";
+
+/// Returns whether an entry says the tenant itself enforces its grant's end.
+pub fn tenant_enforces_expiry(entry: &Entry) -> bool {
+    entry
+        .detail
+        .as_ref()
+        .and_then(|d| d.get(TENANT_ENFORCES_EXPIRY))
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
+}
+
 /// For changes: written before the change is sent, or after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -162,7 +176,8 @@ pub struct Entry {
     /// For failures: the message (never a secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Kind-specific detail (plan summary, checkpoint, key rotation).
+    /// Kind-specific detail (plan summary, checkpoint, key rotation; on a grant's
+    /// outcome, [`TENANT_ENFORCES_EXPIRY`] when the tenant ends it by itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<serde_json::Value>,
     /// SHA-256 (hex) of the previous line, or 64 zeros for the first.

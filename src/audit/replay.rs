@@ -100,7 +100,14 @@ fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>)
                 return;
             };
             let at = instant(&entry.ts).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-            let granted_at = grants.iter().find(|r| same(r)).map_or(at, |r| r.granted_at);
+            let previous = grants.iter().find(|r| same(r));
+            let granted_at = previous.map_or(at, |r| r.granted_at);
+            let expires_at = entry.expires_at.as_deref().and_then(instant);
+            // As `apply` records it: an unchanged grant keeps what the tenant enforced.
+            let tenant_enforces_expiry = super::tenant_enforces_expiry(entry)
+                || (entry.result.as_deref() == Some("unchanged")
+                    && previous
+                        .is_some_and(|r| r.tenant_enforces_expiry && r.expires_at == expires_at));
             grants.retain(|r| !same(r));
             grants.push(GrantRecord {
                 client: client.clone(),
@@ -109,10 +116,11 @@ fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>)
                 identity: identity.clone(),
                 account: account.clone(),
                 granted_at,
-                expires_at: entry.expires_at.as_deref().and_then(instant),
+                expires_at,
                 sources: entry.sources.clone(),
                 ticket: entry.ticket.clone(),
                 actor: entry.actor.clone(),
+                tenant_enforces_expiry,
             });
         }
         _ => grants.retain(|r| !same(r)),

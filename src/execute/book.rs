@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::ApplyContext;
+use super::{ApplyContext, ChangeResult};
+use crate::adapters::Outcome;
 use crate::model::GrantRecord;
-use crate::plan::{Change, ChangeKind};
+use crate::plan::ChangeKind;
 use crate::state::{Ledger, StateError};
 
 /// The ledger while an apply runs: records split by tenant, so recording a change looks
@@ -70,7 +71,12 @@ impl Book {
 }
 
 /// Updates one tenant's ledger records for a change that succeeded there.
-pub(super) fn record(records: &mut Vec<GrantRecord>, change: &Change, context: &ApplyContext<'_>) {
+pub(super) fn record(
+    records: &mut Vec<GrantRecord>,
+    result: &ChangeResult,
+    context: &ApplyContext<'_>,
+) {
+    let change = &result.change;
     let Some(entitlement) = &change.entitlement else {
         return;
     };
@@ -89,10 +95,16 @@ pub(super) fn record(records: &mut Vec<GrantRecord>, change: &Change, context: &
             let (Some(identity), Some(account)) = (&change.identity, &change.account) else {
                 return;
             };
-            let granted_at = records
+            let previous = records
                 .iter()
-                .find(|r| same(r) && r.account.eq_ignore_ascii_case(account))
-                .map_or(context.now, |r| r.granted_at);
+                .find(|r| same(r) && r.account.eq_ignore_ascii_case(account));
+            let granted_at = previous.map_or(context.now, |r| r.granted_at);
+            // Nothing sent (already held as wanted): the tenant keeps enforcing what it did.
+            let tenant_enforces_expiry = result.tenant_enforces_expiry
+                || (matches!(result.result, Ok(Outcome::NoChange))
+                    && previous.is_some_and(|r| {
+                        r.tenant_enforces_expiry && r.expires_at == change.expires_at
+                    }));
             records.retain(|r| !(same(r) && r.account.eq_ignore_ascii_case(account)));
             records.push(GrantRecord {
                 client: change.client.clone(),
@@ -105,6 +117,7 @@ pub(super) fn record(records: &mut Vec<GrantRecord>, change: &Change, context: &
                 sources: change.sources.clone(),
                 ticket: change.ticket.clone(),
                 actor: context.actor.to_string(),
+                tenant_enforces_expiry,
             });
         }
         ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift => {

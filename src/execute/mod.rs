@@ -57,6 +57,10 @@ pub struct ChangeResult {
     pub change: Change,
     /// What happened.
     pub result: Result<Outcome, AdapterError>,
+    /// Whether the tenant itself ends the access at the change's `expires_at` (a PIM
+    /// assignment, an AD TTL link): the grant was sent with its end to a tenant that
+    /// enforces it.
+    pub tenant_enforces_expiry: bool,
 }
 
 /// What an apply run needs besides the changes.
@@ -131,7 +135,7 @@ pub fn apply(
             let records = book.tenant(client, tenant);
             for result in &results {
                 if result.result.is_ok() {
-                    record(records, &result.change, context);
+                    record(records, result, context);
                 }
             }
             let saved = book.save_now_and_then(context).map_err(ExecuteError::from);

@@ -126,7 +126,7 @@ mod tests {
     use time::OffsetDateTime;
 
     use super::*;
-    use crate::adapters::{Capabilities, Principal};
+    use crate::adapters::Principal;
     use crate::model::{Entitlement, Holder};
 
     /// Records which bulk verb got which accounts; `bad` accounts fail.
@@ -136,9 +136,6 @@ mod tests {
     }
 
     impl Adapter for Recorder {
-        fn capabilities(&self) -> Capabilities {
-            Capabilities::default()
-        }
         fn verify_tenant(&mut self) -> Result<(), AdapterError> {
             Ok(())
         }

@@ -8,10 +8,12 @@ use super::entries::{entry_of, outcome_of, write_entries};
 use super::reconcile::{configuration_change, reconcile};
 use super::send::send_batch;
 use super::{ApplyContext, ChangeResult, Progress};
+use crate::adapters::Outcome;
 use crate::adapters::{self, Adapter, AdapterError, FailureKind};
+use crate::audit::TENANT_ENFORCES_EXPIRY;
 use crate::audit::{AuditError, Phase};
 use crate::model::Tenant;
-use crate::plan::Change;
+use crate::plan::{Change, ChangeKind};
 
 /// Changes announced to the audit log (and synced) at once before being sent: one fsync
 /// per batch rather than per change, and still no change is sent before its intent is on
@@ -71,6 +73,7 @@ pub(super) fn apply_tenant(
                     ChangeResult {
                         change: (*change).clone(),
                         result,
+                        tenant_enforces_expiry: false,
                     }
                 })
                 .collect()
@@ -108,7 +111,14 @@ pub(super) fn apply_tenant(
                 let change = configuration_change(client_id, tenant_name);
                 let result = Err(error);
                 progress.advance(&change, &result);
-                return (vec![ChangeResult { change, result }], audit_error);
+                return (
+                    vec![ChangeResult {
+                        change,
+                        result,
+                        tenant_enforces_expiry: false,
+                    }],
+                    audit_error,
+                );
             }
             return (results, audit_error);
         }
@@ -152,10 +162,24 @@ pub(super) fn apply_tenant(
         let mut outcomes = Vec::with_capacity(batch.len());
         for ((change, id), result) in batch.iter().zip(batch_ids).zip(sent) {
             progress.advance(change, &result);
-            outcomes.push(outcome_of(entry_of(change, id.clone()), &result));
+            let enforced = matches!(result, Ok(Outcome::Changed))
+                && matches!(change.kind, ChangeKind::Grant | ChangeKind::Renew)
+                && change.expires_at.is_some()
+                && change
+                    .entitlement
+                    .as_ref()
+                    .is_some_and(|e| adapter.enforces_expiry(e));
+            let mut outcome = outcome_of(entry_of(change, id.clone()), &result);
+            if enforced {
+                // Evidence that the end is the tenant's to enforce; `state rebuild`
+                // reads it back into the ledger.
+                outcome.detail = Some(serde_json::json!({ TENANT_ENFORCES_EXPIRY: true }));
+            }
+            outcomes.push(outcome);
             results.push(ChangeResult {
                 change: (*change).clone(),
                 result,
+                tenant_enforces_expiry: enforced,
             });
         }
         if let Err(error) = write_entries(context, client_id, outcomes) {

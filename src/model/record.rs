@@ -58,6 +58,10 @@ pub struct GrantRecord {
     pub ticket: Option<String>,
     /// Who applied it.
     pub actor: String,
+    /// Whether the tenant itself ends it at `expires_at` (a PIM assignment, an AD TTL
+    /// link), so the end holds even if `onboard expire` never runs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tenant_enforces_expiry: bool,
 }
 
 /// The scope of a manual revocation.

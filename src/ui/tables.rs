@@ -250,6 +250,16 @@ pub fn results_table(results: &[ChangeResult], color: bool) -> String {
     format!("{}\n", render(&table))
 }
 
+/// Returns a record's end, marked when the tenant itself enforces it.
+fn record_until(record: &GrantRecord, at: Option<OffsetDateTime>) -> String {
+    match at {
+        Some(at) if record.tenant_enforces_expiry => {
+            format!("{} (enforced by the tenant)", format_short(at))
+        }
+        other => until(other),
+    }
+}
+
 /// Renders ledger records as a status table.
 pub fn status_table(grants: &[&GrantRecord], now: OffsetDateTime, color: bool) -> String {
     if grants.is_empty() {
@@ -266,7 +276,7 @@ pub fn status_table(grants: &[&GrantRecord], now: OffsetDateTime, color: bool) -
     for g in grants {
         let until = match g.expires_at {
             Some(at) if at <= now => paint(color, RED, &format!("{} (expired)", format_short(at))),
-            other => until(other),
+            other => record_until(g, other),
         };
         let mut why = g.sources.join(", ");
         if let Some(ticket) = &g.ticket {
@@ -303,7 +313,7 @@ pub fn status_markdown(grants: &[&GrantRecord]) -> String {
             md_cell(&g.identity),
             md_cell(&g.entitlement.to_string()),
             format_short(g.granted_at),
-            until(g.expires_at),
+            record_until(g, g.expires_at),
             md_cell(&g.sources.join(", "))
         );
     }

@@ -209,7 +209,7 @@ fn adds_and_removes_are_idempotent_and_expiry_falls_back_to_onboard_expire() {
     let mut adapter = onboard::adapters::open(client, tenant, &f.env.ws, &options).unwrap();
     adapter.verify_tenant().unwrap();
     assert!(
-        !adapter.capabilities().native_expiry,
+        !adapter.enforces_expiry(&"group:t3-helpdesk".parse().unwrap()),
         "Samba has no Privileged Access Management feature: no native expiry"
     );
     let group: onboard::model::Entitlement = "group:t3-helpdesk".parse().unwrap();

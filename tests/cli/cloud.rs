@@ -305,6 +305,53 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
     assert!(holders[0].0.starts_with("carol@"), "{holders:?}");
     let pim_end = holders[0].1.expect("a PIM assignment with an end");
     assert_eq!(pim_end.year(), 2027);
+    // The ledger and `status` say which ends the tenant enforces: PIM roles, not plain
+    // group memberships (this tenant has no PIM for Groups) nor Okta or GitHub access.
+    let enforced = |ledger: &crate::support::Ledger| -> BTreeSet<(String, String, String)> {
+        ledger
+            .grants
+            .iter()
+            .filter(|g| g.tenant_enforces_expiry)
+            .map(|g| (g.tenant.clone(), g.identity.clone(), g.entitlement.clone()))
+            .collect()
+    };
+    let ledger = f.env.ledger();
+    let before_rebuild = enforced(&ledger);
+    assert!(
+        before_rebuild.contains(&(
+            "entra".into(),
+            "carol".into(),
+            "role:Security Administrator".into()
+        )),
+        "{before_rebuild:?}"
+    );
+    assert!(
+        before_rebuild
+            .iter()
+            .all(|(tenant, _, entitlement)| tenant == "entra" && entitlement.starts_with("role:")),
+        "{before_rebuild:?}"
+    );
+    let output = f
+        .onboard_at(NOW, &["status", "acme", "--identity", "carol"])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&output.stdout);
+    let line = status
+        .lines()
+        .find(|l| l.contains("role:Security Administrator"))
+        .unwrap_or_else(|| panic!("{status}"));
+    assert!(line.contains("(enforced by the tenant)"), "{status}");
+    assert!(
+        status
+            .lines()
+            .filter(|l| l.contains("group:"))
+            .all(|l| !l.contains("enforced by the tenant")),
+        "{status}"
+    );
+    // The audit log is evidence of it: the ledger rebuilt from the log alone agrees.
+    let output = f.onboard_at(NOW, &["state", "rebuild"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    assert_eq!(enforced(&f.env.ledger()), before_rebuild);
 
     // Converged: the plan is empty and a second apply sends nothing; the invitations
     // are shown as pending.

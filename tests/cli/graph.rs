@@ -101,7 +101,8 @@ fn graph_groups_page_and_change_idempotently_through_prism() {
     let mut opened = open(&yaml, SECRET);
     let adapter = opened.adapter.as_mut();
     adapter.verify_tenant().unwrap();
-    assert!(!adapter.capabilities().native_expiry);
+    assert!(!adapter.enforces_expiry(&entitlement("role:Global Reader")));
+    assert!(!adapter.enforces_expiry(&entitlement("group:MSP-Helpdesk")));
 
     // Five members at two per page: three pages, followed whole.
     let helpdesk_e = entitlement("group:MSP-Helpdesk");
@@ -235,8 +236,9 @@ fn graph_pim_roles_expire_natively_and_renew() {
     tenant.add_user("carol@acme.example");
     let mut opened = open(&client_yaml(&tid, true, &[]).unwrap(), SECRET);
     let adapter = opened.adapter.as_mut();
-    assert!(adapter.capabilities().native_expiry);
     let admin = entitlement("role:Security Administrator");
+    assert!(adapter.enforces_expiry(&admin));
+    assert!(!adapter.enforces_expiry(&entitlement("group:MSP-Helpdesk")));
     let carol = principal(adapter, "carol@acme.example");
     let end = at("2026-11-21T20:00:00Z");
     assert_eq!(
@@ -681,8 +683,8 @@ fn graph_pim_for_groups_makes_ttl_memberships_expire_natively() {
         .replace("    pim: false\n", "    pim: false\n    pim_groups: true\n");
     let mut opened = open(&yaml, SECRET);
     let adapter = opened.adapter.as_mut();
-    assert!(adapter.capabilities().native_expiry);
     let secops = entitlement("group:MSP-SecOps");
+    assert!(adapter.enforces_expiry(&secops));
     let dave = principal(adapter, "dave@acme.example");
     let end = at("2026-11-21T20:00:00Z");
     assert_eq!(

@@ -192,6 +192,8 @@ pub struct LedgerGrant {
     pub sources: Vec<String>,
     pub ticket: Option<String>,
     pub actor: String,
+    #[serde(default)]
+    pub tenant_enforces_expiry: bool,
 }
 
 /// The parts of a JSON plan the tests read.

@@ -64,8 +64,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
 use super::{
-    Adapter, AdapterError, BatchItem, Capabilities, ConfigurationSubject, FailureKind, Options,
-    Outcome, Principal, Review,
+    Adapter, AdapterError, BatchItem, ConfigurationSubject, FailureKind, Options, Outcome,
+    Principal, Review,
 };
 use crate::model::{
     Client, Entitlement, EntitlementKind, Gdap, Holder, Tenant, is_global_administrator, is_guid,
@@ -326,9 +326,11 @@ impl GraphTenant {
     }
 }
 impl Adapter for GraphTenant {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            native_expiry: self.pim || self.pim_groups,
+    fn enforces_expiry(&self, entitlement: &Entitlement) -> bool {
+        match entitlement.kind {
+            EntitlementKind::Role => self.pim,
+            EntitlementKind::Group => self.pim_groups,
+            _ => false,
         }
     }
 

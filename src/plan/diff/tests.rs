@@ -48,6 +48,7 @@ fn record_of(grant: &DesiredGrant) -> GrantRecord {
         sources: grant.sources.clone(),
         ticket: None,
         actor: "test".into(),
+        tenant_enforces_expiry: false,
     }
 }
 
@@ -111,6 +112,7 @@ impl World {
                         sources: change.sources.clone(),
                         ticket: change.ticket.clone(),
                         actor: "test".into(),
+                        tenant_enforces_expiry: false,
                     });
                 }
                 ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift => {
