@@ -409,6 +409,13 @@ mod tests {
         let text = PARTNER.split("    gdap:").next().unwrap().to_string();
         let errors = parse(&Arc::from("c.yaml"), &text).unwrap_err();
         assert!(errors[0].message.contains("needs a `gdap:` section"));
+        // Partner groups may be PIM for Groups groups; directory roles are not managed
+        // from the partner tenant.
+        let text = PARTNER.replace("    groups:\n", "    pim_groups: true\n    groups:\n");
+        assert!(parse(&Arc::from("c.yaml"), &text).is_ok());
+        let text = PARTNER.replace("    groups:\n", "    pim: true\n    groups:\n");
+        let errors = parse(&Arc::from("c.yaml"), &text).unwrap_err();
+        assert_eq!(errors[0].field.as_deref(), Some("tenants[0].pim"));
     }
 
     const OKTA: &str = "id: acme\ntier: premium\ntenants:\n  - name: okta\n    system: okta\n    adapter: okta\n    endpoint: https://acme.okta.com\n    credential: env:ACME_OKTA_TOKEN\n";

@@ -645,11 +645,11 @@ fn convert_gdap(
             .hint("set `system: gdap` on the partner tenant, or remove `gdap:`"),
         );
     }
-    if raw.pim || raw.pim_groups {
+    if raw.pim {
         problems.push(
-            Diagnostic::new(section.clone(), "a `gdap` tenant has no `pim` or `pim_groups`: technicians' access is capped by the relationship's end")
-                .field(format!("{field}.gdap"))
-                .hint("remove `pim`/`pim_groups` from the partner tenant"),
+            Diagnostic::new(section.clone(), "a `gdap` tenant manages partner groups, not directory roles: `pim` has nothing to act on")
+                .field(format!("{field}.pim"))
+                .hint("remove `pim`; `pim_groups: true` makes just-in-time memberships of the partner groups PIM for Groups assignments"),
         );
     }
     if !is_guid(&gdap.customer_tenant_id) {

@@ -285,6 +285,21 @@ impl Handle {
         })
     }
 
+    /// Returns a group's PIM for Groups member assignments: (UPN, end), sorted.
+    pub fn pim_members(&self, name: &str) -> Vec<(String, Option<OffsetDateTime>)> {
+        self.with(|t| {
+            let (id, _) = t.groups.iter().find(|(_, (n, _))| n == name).unwrap();
+            let mut members: Vec<_> = t
+                .group_assignments
+                .values()
+                .filter(|(group, _, _)| group == id)
+                .map(|(_, principal, end)| (t.users[principal].clone(), *end))
+                .collect();
+            members.sort();
+            members
+        })
+    }
+
     /// Returns the active holders of a role definition with their ends, sorted.
     pub fn role_holders(&self, role_id: &str) -> Vec<(String, Option<OffsetDateTime>)> {
         self.with(|t| {

@@ -1,7 +1,9 @@
 //! End to end: `acme`'s delegated admin relationship managed from the MSP's partner
 //! tenant (a `system: gdap` tenant on the fake Graph, behind Prism): the plan warns about
 //! the relationship's end and says which access assignments apply creates, apply creates
-//! them (with an audit entry) and adds the technicians to the partner groups, and a
+//! them (with an audit entry) and adds the technicians to the partner groups (through
+//! PIM for Groups, with the exception's end, so the partner tenant ends the membership),
+//! and a
 //! second plan has nothing left but the warning.
 
 use crate::fake_graph::{self, Handle};
@@ -43,7 +45,7 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
         "clients/acme.yaml",
         "tenants:\n",
         &format!(
-            "tenants:\n  - name: partner\n    system: gdap\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: http://127.0.0.1:{}\n    tenant_id: {partner}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: env:MSP_PARTNER_SECRET\n    domain: northwind-msp.example\n    groups:\n      GDAP-Acme-Helpdesk: {group}\n    gdap:\n      relationship: rel-acme\n      customer_tenant_id: {customer}\n      access:\n        GDAP-Acme-Helpdesk: [Helpdesk Administrator, User Administrator]\n",
+            "tenants:\n  - name: partner\n    system: gdap\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: http://127.0.0.1:{}\n    tenant_id: {partner}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: env:MSP_PARTNER_SECRET\n    domain: northwind-msp.example\n    pim_groups: true\n    groups:\n      GDAP-Acme-Helpdesk: {group}\n    gdap:\n      relationship: rel-acme\n      customer_tenant_id: {customer}\n      access:\n        GDAP-Acme-Helpdesk: [Helpdesk Administrator, User Administrator]\n",
             vendor.url(),
             vendor.fake_port
         ),
@@ -137,11 +139,22 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
     let (container, roles, _, _) = assignments.values().next().unwrap();
     assert_eq!(container, &group);
     assert_eq!(roles, &[HELPDESK_ADMINISTRATOR, USER_ADMINISTRATOR]);
-    let mut members = tenant.members("GDAP-Acme-Helpdesk");
-    let mut expected = technicians.clone();
-    members.sort();
-    expected.sort();
-    assert_eq!(members, expected);
+    // With `pim_groups: true`, the membership is a PIM for Groups assignment that the
+    // partner tenant ends by itself when the exception does.
+    let exception_end = time::macros::datetime!(2027-03-01 00:00 UTC);
+    let expected: Vec<(String, Option<time::OffsetDateTime>)> = technicians
+        .iter()
+        .map(|t| (t.clone(), Some(exception_end)))
+        .collect();
+    assert_eq!(tenant.pim_members("GDAP-Acme-Helpdesk"), expected);
+    assert!(tenant.members("GDAP-Acme-Helpdesk").is_empty());
+    assert!(
+        env.ledger()
+            .grants
+            .iter()
+            .filter(|g| g.tenant == "partner")
+            .all(|g| g.tenant_enforces_expiry)
+    );
     // The access assignments' reconciliation is in the client's audit chain.
     let output = env.onboard(&["audit", "verify"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
@@ -237,7 +250,11 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
     assert_eq!(roles, [vec![HELPDESK_ADMINISTRATOR.to_string()]]);
     let output = run(&["plan", "acme", "--detailed-exitcode"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
-    vendor.assert_conformant(&partner_token(&partner), &["/$batch"]);
+    // `$batch` and PIM for Groups are not in the trimmed Graph description.
+    vendor.assert_conformant(
+        &partner_token(&partner),
+        &["/$batch", "/identityGovernance/privilegedAccess/group/"],
+    );
 }
 
 fn partner_token(tid: &str) -> String {
