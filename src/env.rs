@@ -15,6 +15,8 @@ pub const ONBOARD_NOW: &str = "ONBOARD_NOW";
 pub const ONBOARD_AUDIT_KEY: &str = "ONBOARD_AUDIT_KEY";
 /// Test-only: abort the process once this many change intents are on disk.
 pub const ONBOARD_TEST_CRASH_AFTER_INTENTS: &str = "ONBOARD_TEST_CRASH_AFTER_INTENTS";
+/// Test-only: fail every change-audit write once this many change entries are written.
+pub const ONBOARD_TEST_AUDIT_FAIL_AFTER: &str = "ONBOARD_TEST_AUDIT_FAIL_AFTER";
 /// Turns colour off when set to anything.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// GitHub Actions: the user who triggered the run.
@@ -117,6 +119,11 @@ pub fn audit_key_in_env() -> bool {
 /// Returns the test-only crash point, if set.
 pub fn test_crash_after_intents() -> Option<u64> {
     non_empty(ONBOARD_TEST_CRASH_AFTER_INTENTS).and_then(|v| v.parse().ok())
+}
+
+/// Returns the test-only number of change entries after which audit writes fail, if set.
+pub fn test_audit_fail_after() -> Option<u64> {
+    non_empty(ONBOARD_TEST_AUDIT_FAIL_AFTER).and_then(|v| v.parse().ok())
 }
 
 /// Returns `ONBOARD_HTTP_TIMEOUT` when set; an invalid value is an error naming the

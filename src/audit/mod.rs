@@ -91,6 +91,9 @@ impl AuditError {
             AuditError::Tampered { .. } => Some(
                 "run `onboard audit verify` for the full report; nothing was written to the log".into(),
             ),
+            AuditError::Io { action, .. } if *action != "read" => Some(
+                "check that the audit directory is writable and its disk has space, then run again: a change whose intent could not be written was not sent, and the next `onboard plan` shows what is left".into(),
+            ),
             AuditError::Io { .. } => None,
         }
     }

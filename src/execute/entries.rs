@@ -1,6 +1,8 @@
 //! The audit entries of an apply: a change's entry, its outcome, the stable failure codes,
 //! and writing entries to a client's chain, synced to disk.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::ApplyContext;
 use crate::adapters::{AdapterError, FailureKind, Outcome};
 use crate::audit::{AuditError, Entry, EntryKind, Phase};
@@ -59,12 +61,32 @@ pub(super) fn outcome_of(mut entry: Entry, result: &Result<Outcome, AdapterError
     entry
 }
 
+/// Test-only fault switch: with `ONBOARD_TEST_AUDIT_FAIL_AFTER=N`, a write that would take
+/// the run past N change entries fails as a full disk would, so tests can show that no
+/// change is sent without its intent on disk.
+fn fault_switch(chain: &str, entries: usize) -> Result<(), AuditError> {
+    static WRITTEN: AtomicU64 = AtomicU64::new(0);
+    let Some(limit) = crate::env::test_audit_fail_after() else {
+        return Ok(());
+    };
+    let total = WRITTEN.fetch_add(entries as u64, Ordering::SeqCst) + entries as u64;
+    if total > limit {
+        return Err(AuditError::Io {
+            action: "write",
+            path: std::path::PathBuf::from(format!("audit/{chain}.jsonl")),
+            source: std::io::Error::other("no space left on device (test fault switch)"),
+        });
+    }
+    Ok(())
+}
+
 /// Writes entries to a client's chain and syncs them to disk.
 pub(super) fn write_entries(
     context: &ApplyContext<'_>,
     chain: &str,
     entries: Vec<Entry>,
 ) -> Result<(), AuditError> {
+    fault_switch(chain, entries.len())?;
     let mut audit = context.audit.lock().unwrap_or_else(|e| e.into_inner());
     for entry in entries {
         audit.append(chain, entry)?;

@@ -89,8 +89,15 @@ pub fn render(error: &anyhow::Error, color: bool) -> String {
             hints.push(hint);
         }
     }
+    // Messages often end with their cause's text already (`…: {source}`): say each
+    // thing once.
+    let mut said = error.to_string();
     for cause in error.chain().skip(1) {
-        let _ = writeln!(out, "  caused by: {cause}");
+        let text = cause.to_string();
+        if !said.contains(&text) {
+            let _ = writeln!(out, "  caused by: {text}");
+        }
+        said = text;
     }
     for hint in hints {
         let _ = writeln!(out, "  {} {hint}", paint(color, CYAN, "hint:"));
@@ -113,6 +120,12 @@ fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
     }
     if let Some(e) = cause.downcast_ref::<crate::audit::AuditError>() {
         return e.hint();
+    }
+    if let Some(e) = cause.downcast_ref::<crate::execute::ExecuteError>() {
+        return match e {
+            crate::execute::ExecuteError::Audit(e) => e.hint(),
+            crate::execute::ExecuteError::State(e) => e.hint(),
+        };
     }
     if let Some(e) = cause.downcast_ref::<crate::secrets::SecretError>() {
         return e.hint();

@@ -271,6 +271,70 @@ fn a_crash_between_intent_and_outcome_is_reported_and_reconciled() {
 }
 
 #[test]
+fn an_audit_log_that_cannot_be_written_stops_changes_before_they_are_sent() {
+    let env = Env::example();
+    // One tenant at a time, so the order of audit writes is known: `entra`, then `scim`.
+    env.edit("onboard.toml", "parallelism = 4", "parallelism = 1");
+    let plan = plan_json(&env, NOW, &["initech"]);
+    let count = |tenant: &str| plan.changes.iter().filter(|c| c.tenant == tenant).count();
+    let (entra, scim) = (count("entra"), count("scim"));
+    assert!(entra > 0 && scim > 0 && entra + scim == plan.summary.grant);
+
+    // The disk is full before the first intent: nothing is sent, and the user is told
+    // what to do.
+    let output = env
+        .onboard(&["apply", "initech", "--yes", "-q"])
+        .env("ONBOARD_TEST_AUDIT_FAIL_AFTER", "0")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&env, &output);
+    assert!(
+        err.contains("error: cannot write audit/initech.jsonl")
+            && err.contains("a change whose intent could not be written was not sent"),
+        "{err}"
+    );
+    assert_eq!(err.matches("no space left on device").count(), 1, "{err}");
+    assert!(env.tenant("initech", "entra").is_empty());
+    assert!(env.tenant("initech", "scim").is_empty());
+    assert_eq!(
+        plan_json(&env, NOW, &["initech"]).summary.grant,
+        entra + scim
+    );
+
+    // The disk fills up after `scim`'s intents: its changes were sent, their outcomes
+    // could not be written. The log still verifies and names the interrupted changes;
+    // the ledger has them, so the next plan has nothing left to do, and the next apply
+    // records them as reconciled.
+    let intents_and_outcomes = 2 * entra + scim;
+    let output = env
+        .onboard(&["apply", "initech", "--yes", "-q"])
+        .env(
+            "ONBOARD_TEST_AUDIT_FAIL_AFTER",
+            intents_and_outcomes.to_string(),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&env, &output));
+    assert_eq!(env.tenant("initech", "scim").len(), scim);
+    let (code, err) = verify(&env, &["--client", "initech"]);
+    assert_eq!(code, 0, "a full disk is not tampering: {err}");
+    assert!(
+        err.contains("intent without outcome (a run was interrupted)"),
+        "{err}"
+    );
+    env.onboard(&["plan", "--detailed-exitcode", "initech"])
+        .assert()
+        .code(0);
+    env.onboard(&["apply", "initech", "--yes", "-q"])
+        .assert()
+        .success();
+    let (code, err) = verify(&env, &["--client", "initech"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("intent without outcome"), "{err}");
+}
+
+#[test]
 fn exports_for_siems_and_auditors() {
     let env = applied();
     let output = env
