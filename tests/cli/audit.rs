@@ -228,6 +228,16 @@ fn a_log_spliced_from_two_chains_is_detected() {
     );
 }
 
+/// Applies `initech` again and checks that no interrupted change is left in its chain.
+fn apply_and_reconcile_initech(env: &Env) {
+    env.onboard(&["apply", "initech", "--yes", "-q"])
+        .assert()
+        .success();
+    let (code, err) = verify(env, &["--client", "initech"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("intent without outcome"), "{err}");
+}
+
 #[test]
 fn a_crash_between_intent_and_outcome_is_reported_and_reconciled() {
     let env = Env::example();
@@ -247,12 +257,7 @@ fn a_crash_between_intent_and_outcome_is_reported_and_reconciled() {
     let plan = plan_json(&env, NOW, &["initech"]);
     assert_eq!(plan.summary.grant, 18);
     // The next apply records the interrupted changes as reconciled and applies them.
-    env.onboard(&["apply", "initech", "--yes", "-q"])
-        .assert()
-        .success();
-    let (code, err) = verify(&env, &["--client", "initech"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(!err.contains("intent without outcome"), "{err}");
+    apply_and_reconcile_initech(&env);
     let show = env
         .onboard(&[
             "audit",
@@ -326,12 +331,7 @@ fn an_audit_log_that_cannot_be_written_stops_changes_before_they_are_sent() {
     env.onboard(&["plan", "--detailed-exitcode", "initech"])
         .assert()
         .code(0);
-    env.onboard(&["apply", "initech", "--yes", "-q"])
-        .assert()
-        .success();
-    let (code, err) = verify(&env, &["--client", "initech"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(!err.contains("intent without outcome"), "{err}");
+    apply_and_reconcile_initech(&env);
 }
 
 #[test]
