@@ -144,6 +144,8 @@ pub struct SlapdOptions {
 /// A running `slapd` with its own database, stopped by PID when dropped.
 pub struct Slapd {
     child: Child,
+    /// The program, its configuration and the URLs it listens on: what a restart needs.
+    command: (PathBuf, PathBuf, String),
     _dir: TempDir,
     /// Its plain (and StartTLS) port on 127.0.0.1.
     pub port: u16,
@@ -209,35 +211,16 @@ refint_attributes member
         if options.tls {
             urls.push_str(&format!(" ldaps://127.0.0.1:{tls_port}/"));
         }
-        // `-d 0`: stay in the foreground (so that the child is slapd itself), no debug.
-        let child = Command::new(&program)
-            .arg("-f")
-            .arg(dir.path().join("slapd.conf"))
-            .args(["-h", &urls, "-d", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()));
+        let command = (program, dir.path().join("slapd.conf"), urls);
         let mut server = Slapd {
-            child,
+            child: spawn_slapd(&command),
+            command,
             _dir: dir,
             port,
             tls_port,
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("slapd exited with {status}");
-            }
-            let probe = Command::new("ldapsearch")
-                .args(["-x", "-H", &server.url(), "-b", "", "-s", "base"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .unwrap();
-            if probe.success() {
-                server.add(&format!(
+        server.wait_until_ready();
+        server.add(&format!(
                     "dn: {BASE}\nobjectClass: dcObject\nobjectClass: organization\no: Globex\ndc: globex\n\n\
                      dn: ou=people,{BASE}\nobjectClass: organizationalUnit\nou: people\n\n\
                      dn: ou=groups,{BASE}\nobjectClass: organizationalUnit\nou: groups\n\n\
@@ -245,11 +228,40 @@ refint_attributes member
                      dn: {SERVICE_DN}\nobjectClass: person\nobjectClass: simpleSecurityObject\ncn: onboard\nsn: onboard\nuserPassword: {service_password}\n\n\
                      dn: cn=placeholder,ou=services,{BASE}\nobjectClass: person\ncn: placeholder\nsn: placeholder\n"
                 ));
-                return Some(server);
+        Some(server)
+    }
+
+    /// Waits until slapd answers a root DSE search.
+    fn wait_until_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("slapd exited with {status}");
+            }
+            let probe = Command::new("ldapsearch")
+                .args(["-x", "-H", &self.url(), "-b", "", "-s", "base"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            if probe.success() {
+                return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("slapd did not start");
+    }
+
+    /// Stops slapd, as a directory going down would; its database stays.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts slapd again on the same ports with the same database.
+    pub fn restart(&mut self) {
+        self.child = spawn_slapd(&self.command);
+        self.wait_until_ready();
     }
 
     /// Returns its plain URL.
@@ -291,6 +303,20 @@ refint_attributes member
         uids.sort();
         uids
     }
+}
+
+/// Starts slapd in the foreground (`-d 0`, so that the child is slapd itself, with no
+/// debug output) with a configuration file and the URLs to listen on.
+fn spawn_slapd((program, config, urls): &(PathBuf, PathBuf, String)) -> Child {
+    Command::new(program)
+        .arg("-f")
+        .arg(config)
+        .args(["-h", urls, "-d", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()))
 }
 
 impl Drop for Slapd {

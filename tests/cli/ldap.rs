@@ -297,6 +297,44 @@ fn searches_page_through_a_large_directory_and_a_partial_read_is_unknown() {
 }
 
 #[test]
+fn a_directory_down_for_a_moment_is_tried_again_and_one_that_stays_down_is_unknown() {
+    let Some(mut f) = fixture(PASSWORD, SlapdOptions::default(), "") else {
+        return;
+    };
+    apply_json(&f, &["apply", "globex"], 0);
+    f.server.stop();
+    // Down for good: every attempt fails, and the tenant is unknown, never empty.
+    f.extra
+        .push((onboard::env::ONBOARD_TEST_RETRY_SCALE, "0.01".into()));
+    let reason = unknown_reason(&f);
+    assert!(reason.contains("cannot talk to the directory"), "{reason}");
+    let output = onboard(&f, &["plan", "globex", "--verbose"])
+        .output()
+        .unwrap();
+    let log = stderr(&f.env, &output);
+    assert!(log.contains("ldap: connect to"), "{log}");
+    assert!(log.contains("attempt 5 of 5"), "{log}");
+    assert!(!log.contains("attempt 6"), "{log}");
+    // Back within a second (real waits): the plan waits for it and finds nothing to do.
+    f.extra.clear();
+    let (env, password, server) = (&f.env, &f.password, &mut f.server);
+    let code = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            server.restart();
+        });
+        env.onboard(&["plan", "globex", "--detailed-exitcode"])
+            .env(PASSWORD_VAR, password)
+            .env_remove(onboard::env::ONBOARD_TEST_LDAP_CA_FILE)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    });
+    assert_eq!(code, Some(0));
+}
+
+#[test]
 fn a_wrong_base_dn_password_or_tenant_id_makes_the_tenant_unknown_and_never_revokes() {
     let Some(mut f) = fixture(PASSWORD, SlapdOptions::default(), "") else {
         return;

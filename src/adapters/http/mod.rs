@@ -471,7 +471,7 @@ impl HttpClient {
                 }
             };
             let (asked, last_response) = asked;
-            let delay = self.scaled(asked.unwrap_or_else(|| self.backoff(attempt)));
+            let delay = self.scaled(asked.unwrap_or_else(|| self.policy.backoff(attempt)));
             let give_up = attempt >= self.policy.max_attempts
                 || started.elapsed() + delay > self.scaled(self.policy.retry_budget);
             if give_up {

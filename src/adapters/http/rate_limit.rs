@@ -8,17 +8,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 
-use super::{HttpClient, Response, StatusCode};
+use super::{Policy, Response, StatusCode};
 
-impl HttpClient {
+impl Policy {
     /// Returns the exponential backoff before retry `attempt` (1-based), with jitter
     /// between half and all of it so that tenants' clients do not retry in step.
-    pub(super) fn backoff(&self, attempt: u32) -> Duration {
+    pub fn backoff(&self, attempt: u32) -> Duration {
         let exponential = self
-            .policy
             .base_delay
             .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
-            .min(self.policy.max_delay);
+            .min(self.max_delay);
         let jitter = 0.5 + 0.5 * random_fraction();
         exponential.mul_f64(jitter)
     }
@@ -184,17 +183,9 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let client = HttpClient::new(
-            "t/x",
-            "https://example.invalid/v2",
-            None,
-            None,
-            |_| None,
-            Policy::default(),
-        )
-        .unwrap();
+        let policy = Policy::default();
         for attempt in 1..10 {
-            let delay = client.backoff(attempt);
+            let delay = policy.backoff(attempt);
             let full = Policy::default()
                 .base_delay
                 .saturating_mul(1 << (attempt - 1))

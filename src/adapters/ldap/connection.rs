@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ldap3::{LdapConn, LdapConnSettings, LdapError, LdapResult};
 use rustls::ClientConfig;
@@ -80,6 +81,8 @@ pub struct Directory {
     bind_dn: String,
     password: Secret,
     policy: Policy,
+    /// `ONBOARD_TEST_RETRY_SCALE`: shortens retry waits in tests (1 in real use).
+    scale: f64,
     log: Option<HttpLog>,
     conn: Option<LdapConn>,
 }
@@ -152,6 +155,8 @@ impl Directory {
         let password = adapters::credential(name, tenant, root)?;
         let policy = Policy::from_env()
             .map_err(|e| AdapterError::new(name, "connect", FailureKind::Rejected, e))?;
+        let scale = crate::env::retry_scale()
+            .map_err(|e| AdapterError::new(name, "connect", FailureKind::Rejected, e))?;
         let host_in_url = host.clone();
         Ok(Directory {
             name: name.to_string(),
@@ -161,6 +166,7 @@ impl Directory {
             bind_dn,
             password,
             policy,
+            scale,
             log: options.http_log.clone(),
             conn: None,
         })
@@ -258,15 +264,52 @@ impl Directory {
         }
     }
 
-    /// Opens and binds the connection if it is not open yet.
+    /// Opens and binds the connection if it is not open yet. A directory that cannot be
+    /// reached, or answers busy or unavailable, is tried again with backoff within the
+    /// policy's attempts and time budget: opening and binding change nothing, so a retry
+    /// is always safe (requests on the connection are never retried).
     fn connect(&mut self, operation: &str) -> Result<(), AdapterError> {
         if self.conn.is_some() {
             return Ok(());
         }
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let (error, transient) = match self.connect_once(operation) {
+                Ok(()) => return Ok(()),
+                Err(failure) => failure,
+            };
+            let wait = self.policy.backoff(attempt).mul_f64(self.scale);
+            let budget = self.policy.retry_budget.mul_f64(self.scale);
+            if !transient
+                || attempt >= self.policy.max_attempts
+                || started.elapsed() + wait > budget
+            {
+                return Err(error);
+            }
+            self.log(|| {
+                format!(
+                    "ldap: connect to {} failed ({}); attempt {} of {} in {}",
+                    self.url,
+                    error.detail,
+                    attempt + 1,
+                    self.policy.max_attempts,
+                    humantime::format_duration(Duration::from_millis(wait.as_millis() as u64))
+                )
+            });
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
+    }
+
+    /// Opens and binds a connection once. A failure says whether trying again may help:
+    /// the directory could not be reached or was busy, not a TLS, credential or
+    /// configuration problem.
+    fn connect_once(&mut self, operation: &str) -> Result<(), (AdapterError, bool)> {
         let mut settings = LdapConnSettings::new().set_conn_timeout(self.policy.connect_timeout);
         if self.transport != Transport::Plain {
-            let config =
-                tls_config().map_err(|e| self.error(operation, FailureKind::Rejected, e))?;
+            let config = tls_config()
+                .map_err(|e| (self.error(operation, FailureKind::Rejected, e), false))?;
             settings = settings.set_config(config);
         }
         if self.transport == Transport::StartTls {
@@ -274,14 +317,20 @@ impl Directory {
         }
         let mut conn = match LdapConn::with_settings(settings, &self.url) {
             Ok(conn) => conn,
-            Err(e) => return Err(self.transport_error(operation, e)),
+            Err(e) => {
+                let transient = is_transient(&e);
+                return Err((self.transport_error(operation, e), transient));
+            }
         };
         conn.with_timeout(self.policy.timeout);
         // The one place the password is exposed: the bind request.
         let bound = conn.simple_bind(&self.bind_dn, self.password.expose());
         let result = match bound {
             Ok(result) => result,
-            Err(e) => return Err(self.transport_error(operation, e)),
+            Err(e) => {
+                let transient = is_transient(&e);
+                return Err((self.transport_error(operation, e), transient));
+            }
         };
         self.log(|| {
             format!(
@@ -293,7 +342,9 @@ impl Directory {
             )
         });
         if result.rc != 0 {
-            return Err(self.result_error(operation, &result));
+            // 51 busy, 52 unavailable: the directory asks to be tried later.
+            let transient = matches!(result.rc, 51 | 52);
+            return Err((self.result_error(operation, &result), transient));
         }
         self.conn = Some(conn);
         Ok(())
@@ -321,5 +372,17 @@ impl Directory {
     /// Returns the host the endpoint names.
     pub fn host(&self) -> &str {
         &self.host
+    }
+}
+
+/// Returns whether a client-side failure to open or bind may pass by itself: the
+/// directory could not be reached, or the connection dropped or timed out. TLS and
+/// name failures stay until someone fixes them.
+fn is_transient(error: &LdapError) -> bool {
+    match error {
+        LdapError::Rustls { .. } | LdapError::DNSName { .. } => false,
+        LdapError::Io { source } => !source.to_string().to_lowercase().contains("certificate"),
+        LdapError::LdapResult { result } => matches!(result.rc, 51 | 52),
+        _ => true,
     }
 }
