@@ -379,7 +379,7 @@ _onboard() {
                     return 0
                     ;;
                 --kind)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint" -- "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -607,7 +607,7 @@ _onboard() {
                     return 0
                     ;;
                 --kind)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint" -- "${cur}"))
                     return 0
                     ;;
                 --dir)

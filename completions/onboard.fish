@@ -292,7 +292,25 @@ complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_s
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l ticket -d 'Only entries for this ticket' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l since -d 'Only entries at or after this date or time' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l until -d 'Only entries before the end of this date, or before this time' -r
-complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l kind -d 'Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l kind -d 'Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)' -r -f -a "chain-start\t''
+run-start\t''
+run-finish\t''
+plan\t''
+grant\t''
+renew\t''
+expire\t''
+revoke\t''
+drift\t''
+configuration\t''
+denial\t''
+approval\t''
+elevation\t''
+break-glass\t''
+review\t''
+revocation\t''
+reconcile\t''
+key-rotation\t''
+checkpoint\t''"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l dir -d 'Read the audit directory DIR instead of the workspace\'s' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
@@ -313,7 +331,25 @@ complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_s
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l ticket -d 'Only entries for this ticket' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only entries at or after this date or time' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only entries before the end of this date, or before this time' -r
-complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l kind -d 'Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l kind -d 'Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)' -r -f -a "chain-start\t''
+run-start\t''
+run-finish\t''
+plan\t''
+grant\t''
+renew\t''
+expire\t''
+revoke\t''
+drift\t''
+configuration\t''
+denial\t''
+approval\t''
+elevation\t''
+break-glass\t''
+review\t''
+revocation\t''
+reconcile\t''
+key-rotation\t''
+checkpoint\t''"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l dir -d 'Read the audit directory DIR instead of the workspace\'s' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'

@@ -56,6 +56,29 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
+    /// Every kind, in the order the variants are declared.
+    pub const ALL: [EntryKind; 19] = [
+        EntryKind::ChainStart,
+        EntryKind::RunStart,
+        EntryKind::RunFinish,
+        EntryKind::Plan,
+        EntryKind::Grant,
+        EntryKind::Renew,
+        EntryKind::Expire,
+        EntryKind::Revoke,
+        EntryKind::Drift,
+        EntryKind::Configuration,
+        EntryKind::Denial,
+        EntryKind::Approval,
+        EntryKind::Elevation,
+        EntryKind::BreakGlass,
+        EntryKind::Review,
+        EntryKind::Revocation,
+        EntryKind::Reconcile,
+        EntryKind::KeyRotation,
+        EntryKind::Checkpoint,
+    ];
+
     /// Returns the kind's name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -227,6 +250,37 @@ mod tests {
         assert_eq!(body, r#"{"seq":1,"key":"k"}"#);
         assert_eq!(sig, "abcd");
         assert!(split_signature(r#"{"seq":1}"#).is_none());
+    }
+
+    #[test]
+    fn every_kind_is_listed_once_under_its_written_name() {
+        for (index, kind) in EntryKind::ALL.iter().enumerate() {
+            // A new variant fails to compile here until it is given its place in `ALL`.
+            let place = match kind {
+                EntryKind::ChainStart => 0,
+                EntryKind::RunStart => 1,
+                EntryKind::RunFinish => 2,
+                EntryKind::Plan => 3,
+                EntryKind::Grant => 4,
+                EntryKind::Renew => 5,
+                EntryKind::Expire => 6,
+                EntryKind::Revoke => 7,
+                EntryKind::Drift => 8,
+                EntryKind::Configuration => 9,
+                EntryKind::Denial => 10,
+                EntryKind::Approval => 11,
+                EntryKind::Elevation => 12,
+                EntryKind::BreakGlass => 13,
+                EntryKind::Review => 14,
+                EntryKind::Revocation => 15,
+                EntryKind::Reconcile => 16,
+                EntryKind::KeyRotation => 17,
+                EntryKind::Checkpoint => 18,
+            };
+            assert_eq!(place, index);
+            let written = serde_json::to_value(kind).unwrap();
+            assert_eq!(written, kind.as_str());
+        }
     }
 
     #[test]

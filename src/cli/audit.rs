@@ -84,7 +84,11 @@ pub struct Filters {
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
     /// Only entries of this kind (e.g. `grant`, `revoke`, `checkpoint`; can be repeated)
-    #[arg(long, value_name = "KIND")]
+    #[arg(
+        long,
+        value_name = "KIND",
+        value_parser = clap::builder::PossibleValuesParser::new(EntryKind::ALL.map(EntryKind::as_str))
+    )]
     pub kind: Vec<String>,
     /// Read the audit directory DIR instead of the workspace's
     #[arg(long, value_name = "DIR")]
