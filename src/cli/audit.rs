@@ -1,7 +1,7 @@
 //! `onboard audit`: create the signing key, verify, show and export the audit log, and
 //! rotate the key.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
@@ -242,22 +242,7 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
                 .into(),
         );
     }
-    let names = match &args.client {
-        Some(client) => {
-            if !chain_path(&dir, client).exists() {
-                return Err(UserError::new(format!(
-                    "there is no audit chain for `{client}` in {}",
-                    dir.display()
-                ))
-                .into());
-            }
-            vec![client.clone()]
-        }
-        None => chains(&dir)?,
-    };
-    if names.is_empty() {
-        return Err(UserError::new(format!("there is no audit log in {}", dir.display())).into());
-    }
+    let names = chain_names(&dir, args.client.as_deref())?;
     let mut results = Vec::new();
     for name in &names {
         results.push(match verify_chain(&dir, name, &trusted)? {
@@ -371,10 +356,7 @@ fn select(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<Vec<(String,
     };
     let since = when(&filters.since, DateBound::Start, "--since")?;
     let until = when(&filters.until, DateBound::EndInclusive, "--until")?;
-    let names = match &filters.client {
-        Some(client) => vec![client.clone()],
-        None => chains(&dir)?,
-    };
+    let names = chain_names(&dir, filters.client.as_deref())?;
     let mut out = Vec::new();
     for name in names {
         let path = chain_path(&dir, &name);
@@ -502,4 +484,31 @@ fn export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<ExitStatus> 
     }
     printer.detail(&format!("exported {} entries", selected.len()));
     Ok(ExitStatus::Success)
+}
+
+/// Returns the chains to read: the client's, or every chain in the directory. A client
+/// without a chain, or a directory without any, is an error that lists what is there.
+fn chain_names(dir: &Path, client: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let all = chains(dir)?;
+    if all.is_empty() {
+        return Err(UserError::new(format!("there is no audit log in {}", dir.display()))
+            .hint("a workspace's log starts with its first `onboard apply` (or `onboard audit init`); pass `--dir` to read an evidence copy")
+            .into());
+    }
+    match client {
+        None => Ok(all),
+        Some(client) if all.iter().any(|c| c == client) => Ok(vec![client.to_string()]),
+        Some(client) => Err(UserError::new(format!(
+            "there is no audit chain for `{client}` in {}",
+            dir.display()
+        ))
+        .hint(format!(
+            "the chains there are: {}",
+            all.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .into()),
+    }
 }

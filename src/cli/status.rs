@@ -47,6 +47,25 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
         }
     };
     let (ledger, _) = session.ledger()?;
+    // An identity whose file is gone may still hold grants: only a name known to neither
+    // the workspace nor the ledger is a mistake.
+    if let Some(unknown) = args.identity.iter().find(|id| {
+        !session.workspace.identities.contains_key(*id)
+            && !ledger.grants.iter().any(|g| &g.identity == *id)
+    }) {
+        return Err(UserError::new(format!("unknown identity `{unknown}`"))
+            .hint(format!(
+                "the workspace's identities are: {}",
+                session
+                    .workspace
+                    .identities
+                    .keys()
+                    .map(|i| format!("`{i}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .into());
+    }
     let grants: Vec<_> = ledger
         .grants
         .iter()

@@ -335,6 +335,25 @@ fn an_audit_log_that_cannot_be_written_stops_changes_before_they_are_sent() {
 }
 
 #[test]
+fn a_client_without_a_chain_is_an_error_that_lists_the_chains() {
+    let env = applied();
+    for command in [
+        &["audit", "verify", "--client", "nope"][..],
+        &["audit", "show", "--client", "nope"],
+        &["audit", "export", "--client", "nope"],
+    ] {
+        let output = env.onboard(command).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{command:?}");
+        let err = stderr(&env, &output);
+        assert!(
+            err.contains("there is no audit chain for `nope`")
+                && err.contains("the chains there are: `acme`, `globex`, `initech`"),
+            "{command:?}: {err}"
+        );
+    }
+}
+
+#[test]
 fn exports_for_siems_and_auditors() {
     let env = applied();
     let output = env

@@ -61,3 +61,37 @@ fn a_broken_pipe_exits_quietly() {
     assert_eq!(output.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
 }
+
+#[test]
+fn an_unknown_identity_is_an_error_but_a_leaver_whose_file_is_gone_is_shown() {
+    let env = Env::example();
+    env.apply();
+    let output = env
+        .onboard(&["status", "--identity", "zed"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = crate::support::stderr(&env, &output);
+    assert!(
+        err.contains("unknown identity `zed`") && err.contains("`carol`"),
+        "{err}"
+    );
+    // Frank's file is deleted before anyone revoked his access: his grants are still in
+    // the ledger (and the tenants), and status must show them.
+    std::fs::remove_file(env.ws.join("identities/frank.yaml")).unwrap();
+    let output = env
+        .onboard(&["status", "--identity", "frank"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        crate::support::stderr(&env, &output)
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("frank") && !text.contains("No grants recorded."),
+        "{text}"
+    );
+}
