@@ -171,11 +171,16 @@ pub trait Adapter: Send {
     }
 
     /// Brings the tenant's own configuration in line with the client file before any
-    /// entitlement change is sent (a GDAP relationship's access assignments), returning
-    /// one line per change made. The default has nothing to do.
-    fn reconcile(&mut self, now: OffsetDateTime) -> Result<Vec<String>, AdapterError> {
-        let _ = now;
-        Ok(Vec::new())
+    /// entitlement change is sent (a GDAP relationship's access assignments, Okta group
+    /// admin roles), pushing one line to `done` per change as it is made, so that the
+    /// changes made before a failure are still recorded. The default has nothing to do.
+    fn reconcile(
+        &mut self,
+        now: OffsetDateTime,
+        done: &mut Vec<String>,
+    ) -> Result<(), AdapterError> {
+        let _ = (now, done);
+        Ok(())
     }
 
     /// Names the tenant's own configuration that [`Adapter::reconcile`] brings in line,

@@ -35,8 +35,9 @@ pub(super) fn configuration_change(client: &str, tenant: &str) -> Change {
 type ReconcileFailure = (AdapterError, Option<AuditError>);
 
 /// Brings a tenant's own configuration (a GDAP relationship's access assignments, the
-/// admin roles of Okta groups) in line before its entitlement changes are sent, with an intent in the audit log before
-/// and an outcome listing what changed after. A failure fails the tenant's changes:
+/// admin roles of Okta groups) in line before its entitlement changes are sent, with an
+/// intent in the audit log before and an outcome listing what changed after (also when
+/// a failure stopped it part of the way). A failure fails the tenant's changes:
 /// technicians are not added to partner groups whose access is not what the client file
 /// says. An audit log that cannot be written is returned beside the failure.
 pub(super) fn reconcile(
@@ -69,12 +70,14 @@ pub(super) fn reconcile(
         ))
     };
     write_entries(context, client_id, vec![entry(Phase::Intent)]).map_err(unsent)?;
-    let result = adapter.reconcile(context.now);
+    let mut done = Vec::new();
+    let result = adapter.reconcile(context.now, &mut done);
     let mut outcome = entry(Phase::Outcome);
+    // What changed is evidence whether or not everything did.
+    outcome.detail = Some(serde_json::json!({ "changes": done }));
     match &result {
-        Ok(lines) => {
-            outcome.result = Some(if lines.is_empty() { "unchanged" } else { "ok" }.into());
-            outcome.detail = Some(serde_json::json!({ "changes": lines }));
+        Ok(()) => {
+            outcome.result = Some(if done.is_empty() { "unchanged" } else { "ok" }.into());
         }
         Err(error) => {
             outcome.result = Some("failed".into());

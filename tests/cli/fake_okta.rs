@@ -562,7 +562,20 @@ fn assign_role(org: &mut Org, request: &Request, owners: &str, owner: &str) -> R
         .as_str()
         .unwrap_or_default()
         .to_string();
-    if kind.is_empty() {
+    // Okta's standard role types (custom roles take a role and a resource set).
+    const STANDARD: [&str; 10] = [
+        "SUPER_ADMIN",
+        "ORG_ADMIN",
+        "APP_ADMIN",
+        "USER_ADMIN",
+        "HELP_DESK_ADMIN",
+        "READ_ONLY_ADMIN",
+        "MOBILE_ADMIN",
+        "API_ACCESS_MANAGEMENT_ADMIN",
+        "REPORT_ADMIN",
+        "GROUP_MEMBERSHIP_ADMIN",
+    ];
+    if !STANDARD.contains(&kind.as_str()) {
         return error(400, "E0000001", "Api validation failed: type");
     }
     let (exists, assignment) = if owners == "users" {

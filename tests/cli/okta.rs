@@ -218,7 +218,7 @@ fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
         ["CUSTOM", "READ_ONLY_ADMIN"]
     );
 
-    let done = adapter.reconcile(now).unwrap();
+    let done = crate::support::reconcile(adapter, now);
     assert_eq!(
         done,
         [
@@ -245,10 +245,33 @@ fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
     // Converged: nothing to change, nothing sent.
     let review = adapter.review(now).unwrap();
     assert!(review.configuration.is_empty(), "{review:?}");
-    assert!(adapter.reconcile(now).unwrap().is_empty());
+    assert!(crate::support::reconcile(adapter, now).is_empty());
     // Group roles are not in the trimmed description: only they went around Prism.
     let roles = format!("/api/v1/groups/{}/roles", org.group_id("MSP-Helpdesk"));
     vendor.assert_conformant(&token, &["/api/v1/iam/assignees/users", &roles]);
+
+    // A role Okta does not know stops the reconcile where it is: what was done before
+    // is still reported (the audit log records it), and the error is Okta's.
+    let yaml = format!(
+        "{}    group_roles:\n      MSP-Helpdesk: [HELP_DESK_ADMIN, USER_ADMIN, ZONE_ADMIN]\n",
+        client_yaml(&vendor.url())
+    );
+    org.with(|o| o.group_roles.clear());
+    let mut opened = open(&yaml, &token);
+    let mut done = Vec::new();
+    let error = opened.adapter.reconcile(now, &mut done).unwrap_err();
+    assert_eq!(
+        done,
+        [
+            "assigned `HELP_DESK_ADMIN` to `MSP-Helpdesk`",
+            "assigned `USER_ADMIN` to `MSP-Helpdesk`"
+        ]
+    );
+    assert!(error.detail.contains("E0000001"), "{error}");
+    assert_eq!(
+        org.group_roles("MSP-Helpdesk"),
+        ["HELP_DESK_ADMIN", "USER_ADMIN"]
+    );
 
     // A group that does not exist, and Okta's built-in `Everyone`, are errors that say
     // what to fix.

@@ -196,6 +196,21 @@ pub struct LedgerGrant {
     pub tenant_enforces_expiry: bool,
 }
 
+/// Runs an adapter's [`Adapter::reconcile`] and returns what it did, failing the test on
+/// an error.
+///
+/// [`Adapter::reconcile`]: onboard::adapters::Adapter::reconcile
+pub fn reconcile(
+    adapter: &mut dyn onboard::adapters::Adapter,
+    now: time::OffsetDateTime,
+) -> Vec<String> {
+    let mut done = Vec::new();
+    adapter
+        .reconcile(now, &mut done)
+        .unwrap_or_else(|e| panic!("{e} (after {done:?})"));
+    done
+}
+
 /// The parts of a JSON plan the tests read.
 #[derive(Debug, Deserialize)]
 pub struct PlanJson {

@@ -482,10 +482,13 @@ impl Adapter for GraphTenant {
         }
     }
 
-    fn reconcile(&mut self, now: OffsetDateTime) -> Result<Vec<String>, AdapterError> {
+    fn reconcile(
+        &mut self,
+        now: OffsetDateTime,
+        done: &mut Vec<String>,
+    ) -> Result<(), AdapterError> {
         let operation = "reconcile the GDAP access assignments";
         let (_, changes) = self.access_changes(now, operation)?;
-        let mut done = Vec::new();
         for change in changes {
             match change {
                 AccessChange::Create {
@@ -509,7 +512,7 @@ impl Adapter for GraphTenant {
                 }
             }
         }
-        Ok(done)
+        Ok(())
     }
 
     fn grant_many(&mut self, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {

@@ -662,17 +662,21 @@ impl Adapter for OktaTenant {
         }
     }
 
-    fn reconcile(&mut self, _now: OffsetDateTime) -> Result<Vec<String>, AdapterError> {
+    fn reconcile(
+        &mut self,
+        _now: OffsetDateTime,
+        done: &mut Vec<String>,
+    ) -> Result<(), AdapterError> {
         if self.group_roles.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let operation = "reconcile the groups' admin roles";
         self.ensure_token(operation)?;
         let (_, changes) = self.group_role_changes(operation)?;
-        changes
-            .iter()
-            .map(|change| self.change_group_role(change, operation))
-            .collect()
+        for change in &changes {
+            done.push(self.change_group_role(change, operation)?);
+        }
+        Ok(())
     }
 
     fn grant(
