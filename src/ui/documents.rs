@@ -102,7 +102,8 @@ pub struct StatusDocument {
     /// The instant the status is for.
     #[serde(with = "time::serde::rfc3339")]
     pub now: time::OffsetDateTime,
-    /// Grants onboard recorded, with their expiry.
+    /// Grants onboard recorded, with their expiry (`tenant_enforces_expiry: true` when
+    /// the tenant itself ends the grant at `expires_at`; absent otherwise).
     pub grants: Vec<GrantRecord>,
     /// Standing revocations.
     pub revocations: Vec<Block>,
