@@ -107,6 +107,12 @@ fn one_failing_tenant_does_not_stop_the_others() {
         1,
     );
     env.write("tenants/acme/okta/tenant.json", &text);
+    let wanted_in_acme_okta = plan_json(&env, NOW, &["acme"])
+        .changes
+        .iter()
+        .filter(|c| c.tenant == "okta" && c.kind == "grant")
+        .count();
+    assert!(wanted_in_acme_okta > 0);
     let output = env.onboard(&["apply", "--yes"]).output().unwrap();
     assert_eq!(output.status.code(), Some(4), "partial failure");
     let out = stdout(&output);
@@ -139,6 +145,12 @@ fn one_failing_tenant_does_not_stop_the_others() {
         left.changes
             .iter()
             .all(|c| c.client == "acme" && c.tenant == "okta" && c.kind == "grant")
+    );
+    assert_eq!(
+        left.changes.len(),
+        wanted_in_acme_okta,
+        "{:?}",
+        left.changes
     );
 }
 

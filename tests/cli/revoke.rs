@@ -6,6 +6,13 @@ use crate::support::{Env, NOW, plan_json, stderr};
 fn a_leaver_loses_everything_and_it_does_not_come_back() {
     let env = Env::example();
     env.apply();
+    let bobs_grants = env
+        .ledger()
+        .grants
+        .iter()
+        .filter(|g| g.identity == "bob")
+        .count();
+    assert!(bobs_grants > 0);
     let output = env
         .onboard(&["revoke", "--identity", "bob"])
         .output()
@@ -47,12 +54,15 @@ fn a_leaver_loses_everything_and_it_does_not_come_back() {
     env.onboard(&["revoke", "--identity", "bob", "--lift"])
         .assert()
         .success();
+    let again = plan_json(&env, NOW, &[]);
     assert!(
-        plan_json(&env, NOW, &[])
+        again
             .changes
             .iter()
             .all(|c| c.identity.as_deref() == Some("bob") && c.kind == "grant")
     );
+    // Every grant bob had is planned again, not merely nothing else.
+    assert_eq!(again.changes.len(), bobs_grants, "{:?}", again.changes);
 }
 
 #[test]
