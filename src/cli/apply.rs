@@ -473,9 +473,7 @@ fn open_exception_reviews(
                 exception.approver.0, exception.reason
             ),
             opened_at: session.now,
-            due_at: session.now
-                + time::Duration::try_from(session.workspace.policy.review_within)
-                    .unwrap_or(time::Duration::MAX),
+            due_at: crate::model::time::after(session.now, session.workspace.policy.review_within),
             closed_by: None,
             closed_at: None,
             outcome: None,

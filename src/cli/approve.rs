@@ -121,8 +121,10 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
     if request.kind != RequestKind::MassRevoke {
         // The access lasts its TTL from now, not from when it was asked for.
         request.granted_at = Some(session.now);
-        request.expires_at =
-            Some(session.now + time::Duration::seconds(request.ttl_seconds.unwrap_or(0) as i64));
+        request.expires_at = Some(crate::model::time::after(
+            session.now,
+            std::time::Duration::from_secs(request.ttl_seconds.unwrap_or(0)),
+        ));
     }
     let request = request.clone();
     session.state.write(&mut requests, &lock)?;

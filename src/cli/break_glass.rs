@@ -76,7 +76,7 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
         return refuse(&session, "break-glass", client, identity, &denials);
     }
     let now = session.now;
-    let expires_at = now + time::Duration::try_from(ttl).unwrap_or(time::Duration::MAX);
+    let expires_at = crate::model::time::after(now, ttl);
     let mut request = AccessRequest::new(
         new_id("bg"),
         RequestKind::BreakGlass,
@@ -109,7 +109,7 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
             args.reason
         ),
         opened_at: now,
-        due_at: now + time::Duration::try_from(policy.review_within).unwrap_or(time::Duration::MAX),
+        due_at: crate::model::time::after(now, policy.review_within),
         closed_by: None,
         closed_at: None,
         outcome: None,

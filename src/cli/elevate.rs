@@ -172,8 +172,7 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
     if !needs_approval {
         request.status = RequestStatus::Approved;
         request.granted_at = Some(now);
-        request.expires_at =
-            Some(now + time::Duration::try_from(longest).unwrap_or(time::Duration::MAX));
+        request.expires_at = Some(crate::model::time::after(now, longest));
     }
     let mut requests: Requests = session.state.read()?;
     requests.requests.push(request.clone());

@@ -43,7 +43,7 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
                 UserError::new(format!("`--expiring-within`: {e}"))
                     .hint("write a duration such as `7d` or `12h`")
             })?;
-            Some(session.now + time::Duration::try_from(duration).unwrap_or(time::Duration::MAX))
+            Some(crate::model::time::after(session.now, duration))
         }
     };
     let (ledger, _) = session.ledger()?;

@@ -255,8 +255,9 @@ impl AccessRequest {
 
     /// Returns the status at `now`: a pending request older than `expiry` has expired.
     pub fn status_at(&self, now: OffsetDateTime, expiry: std::time::Duration) -> RequestStatus {
-        let limit = time::Duration::try_from(expiry).unwrap_or(time::Duration::MAX);
-        if self.status == RequestStatus::Pending && self.requested_at + limit <= now {
+        if self.status == RequestStatus::Pending
+            && super::time::after(self.requested_at, expiry) <= now
+        {
             RequestStatus::Expired
         } else {
             self.status

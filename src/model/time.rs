@@ -21,6 +21,19 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// Returns the instant a duration after `instant`, saturating at the end of year 9999
+/// rather than overflowing (`--expiring-within 10000y` means "ever", not a panic).
+pub fn after(instant: OffsetDateTime, duration: Duration) -> OffsetDateTime {
+    let last = Date::from_calendar_date(9999, time::Month::December, 31)
+        .expect("a valid date")
+        .with_time(Time::MIDNIGHT)
+        .assume_utc();
+    time::Duration::try_from(duration)
+        .ok()
+        .and_then(|d| instant.checked_add(d))
+        .map_or(last, |end| end.min(last))
+}
+
 /// Formats a duration compactly (`8h`, `1d 12h`).
 pub fn format_duration(duration: Duration) -> String {
     humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
@@ -72,6 +85,21 @@ pub mod rfc3339_opt {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_duration_after_an_instant_saturates_instead_of_overflowing() {
+        let now = time::macros::datetime!(2026-11-21 12:00 UTC);
+        assert_eq!(
+            after(now, Duration::from_secs(3600)),
+            time::macros::datetime!(2026-11-21 13:00 UTC)
+        );
+        let far = after(now, Duration::from_secs(u64::MAX));
+        assert_eq!(far.year(), 9999);
+        assert_eq!(
+            after(now, humantime::parse_duration("10000y").unwrap()),
+            far
+        );
+    }
+
     use super::*;
     use time::macros::datetime;
 

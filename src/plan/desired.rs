@@ -333,7 +333,7 @@ pub fn desired_access(
             } else {
                 grant.ttl.map_or(asked, |t| t.min(asked))
             };
-            let ends = granted_at + time::Duration::try_from(lasts).unwrap_or(time::Duration::MAX);
+            let ends = crate::model::time::after(granted_at, lasts);
             for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
                 managed
                     .entry(tenant.name.clone())
