@@ -141,7 +141,8 @@ impl Session {
             let locked = matches!(e, crate::state::StateError::Locked { .. });
             let error = anyhow::Error::new(e);
             if locked {
-                error.context(LockedMarker)
+                // The exit code comes from the `Locked` cause below this line.
+                error.context("another onboard run is working on this workspace")
             } else {
                 error
             }
@@ -294,16 +295,6 @@ impl Session {
             .extend(orphan_warnings(&self.workspace, clients, ledger));
         plan.sort();
         Ok(plan)
-    }
-}
-
-/// Marks an error as "the workspace lock is held" for the exit code.
-#[derive(Debug)]
-pub struct LockedMarker;
-
-impl std::fmt::Display for LockedMarker {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("another onboard run is working on this workspace")
     }
 }
 

@@ -86,11 +86,12 @@ pub struct ApplyContext<'a> {
 /// Failures that stop an apply run from recording what it did.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecuteError {
-    /// The ledger could not be written.
-    #[error(transparent)]
+    /// The ledger could not be written. (The cause stays in the error chain, where the
+    /// exit code and hint are read from.)
+    #[error("{0}")]
     State(#[from] StateError),
     /// The audit log could not be written: changes not yet announced were not sent.
-    #[error(transparent)]
+    #[error("{0}")]
     Audit(#[from] AuditError),
 }
 

@@ -121,12 +121,6 @@ fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = cause.downcast_ref::<crate::audit::AuditError>() {
         return e.hint();
     }
-    if let Some(e) = cause.downcast_ref::<crate::execute::ExecuteError>() {
-        return match e {
-            crate::execute::ExecuteError::Audit(e) => e.hint(),
-            crate::execute::ExecuteError::State(e) => e.hint(),
-        };
-    }
     if let Some(e) = cause.downcast_ref::<crate::secrets::SecretError>() {
         return e.hint();
     }
