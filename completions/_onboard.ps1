@@ -232,7 +232,7 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             break
         }
         'onboard;requests' {
-            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Show only requests with this status (pending, approved, denied, expired, used)')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Show only requests with this status')
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
             [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')

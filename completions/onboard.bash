@@ -1395,7 +1395,7 @@ _onboard() {
             fi
             case "${prev}" in
                 --status)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "pending approved denied expired used" -- "${cur}"))
                     return 0
                     ;;
                 --workspace)

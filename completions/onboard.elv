@@ -218,7 +218,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'onboard;requests'= {
-            cand --status 'Show only requests with this status (pending, approved, denied, expired, used)'
+            cand --status 'Show only requests with this status'
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'
             cand -o 'Write data on stdout in this format'

@@ -188,7 +188,11 @@ complete -c onboard -n "__fish_onboard_using_subcommand deny" -s q -l quiet -d '
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c onboard -n "__fish_onboard_using_subcommand requests" -l status -d 'Show only requests with this status (pending, approved, denied, expired, used)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand requests" -l status -d 'Show only requests with this status' -r -f -a "pending\t''
+approved\t''
+denied\t''
+expired\t''
+used\t''"
 complete -c onboard -n "__fish_onboard_using_subcommand requests" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand requests" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'

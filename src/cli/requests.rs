@@ -19,8 +19,12 @@ use crate::ui::tables::{new_table, render};
 /// pending request older than `requests.expire_after` (policy) shows as expired.
 #[derive(Debug, Args)]
 pub struct RequestsArgs {
-    /// Show only requests with this status (pending, approved, denied, expired, used)
-    #[arg(long, value_name = "STATUS")]
+    /// Show only requests with this status
+    #[arg(
+        long,
+        value_name = "STATUS",
+        value_parser = clap::builder::PossibleValuesParser::new(RequestStatus::ALL.map(RequestStatus::as_str))
+    )]
     pub status: Option<String>,
 }
 

@@ -152,6 +152,15 @@ pub enum RequestStatus {
 }
 
 impl RequestStatus {
+    /// Every status.
+    pub const ALL: [RequestStatus; 5] = [
+        RequestStatus::Pending,
+        RequestStatus::Approved,
+        RequestStatus::Denied,
+        RequestStatus::Expired,
+        RequestStatus::Used,
+    ];
+
     /// Returns the status's name.
     pub fn as_str(self) -> &'static str {
         match self {
