@@ -5,7 +5,7 @@ use std::path::Path;
 use super::AuditError;
 use super::entry::{Entry, EntryKind, Phase};
 use super::verify::chains;
-use crate::model::{Block, BlockScope, Entitlement, GrantRecord};
+use crate::model::{Block, BlockScope, Entitlement, GrantRecord, LedgerUpdate};
 
 /// Reads every entry of a chain, in order.
 pub fn read_entries(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> {
@@ -88,41 +88,38 @@ fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>)
     ) else {
         return;
     };
-    let same = |r: &GrantRecord| {
-        &r.client == client
-            && &r.tenant == tenant
-            && r.entitlement == entitlement
-            && r.account.eq_ignore_ascii_case(account)
-    };
-    match kind {
+    let update = match kind {
         EntryKind::Grant | EntryKind::Renew => {
             let Some(identity) = &entry.identity else {
                 return;
             };
-            let at = instant(&entry.ts).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-            let previous = grants.iter().find(|r| same(r));
-            let granted_at = previous.map_or(at, |r| r.granted_at);
-            let expires_at = entry.expires_at.as_deref().and_then(instant);
-            // As `apply` records it: an unchanged grant keeps what the tenant enforced.
-            let tenant_enforces_expiry = super::tenant_enforces_expiry(entry)
-                || (entry.result.as_deref() == Some("unchanged")
-                    && previous
-                        .is_some_and(|r| r.tenant_enforces_expiry && r.expires_at == expires_at));
-            grants.retain(|r| !same(r));
-            grants.push(GrantRecord {
-                client: client.clone(),
-                tenant: tenant.clone(),
-                entitlement,
-                identity: identity.clone(),
-                account: account.clone(),
-                granted_at,
-                expires_at,
-                sources: entry.sources.clone(),
-                ticket: entry.ticket.clone(),
-                actor: entry.actor.clone(),
-                tenant_enforces_expiry,
-            });
+            LedgerUpdate::Hold {
+                record: GrantRecord {
+                    client: client.clone(),
+                    tenant: tenant.clone(),
+                    entitlement,
+                    identity: identity.clone(),
+                    account: account.clone(),
+                    granted_at: instant(&entry.ts).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+                    expires_at: entry.expires_at.as_deref().and_then(instant),
+                    sources: entry.sources.clone(),
+                    ticket: entry.ticket.clone(),
+                    actor: entry.actor.clone(),
+                    tenant_enforces_expiry: super::tenant_enforces_expiry(entry),
+                },
+                unchanged: entry.result.as_deref() == Some("unchanged"),
+            }
         }
-        _ => grants.retain(|r| !same(r)),
-    }
+        _ => LedgerUpdate::Remove {
+            client,
+            tenant,
+            entitlement: &entitlement,
+            identity: entry
+                .identity
+                .as_deref()
+                .filter(|_| kind != EntryKind::Drift),
+            account,
+        },
+    };
+    update.apply_to(grants);
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{ApplyContext, ChangeResult};
 use crate::adapters::Outcome;
-use crate::model::GrantRecord;
+use crate::model::{GrantRecord, LedgerUpdate};
 use crate::plan::ChangeKind;
 use crate::state::{Ledger, StateError};
 
@@ -77,53 +77,43 @@ pub(super) fn record(
     context: &ApplyContext<'_>,
 ) {
     let change = &result.change;
-    let Some(entitlement) = &change.entitlement else {
+    let (Some(entitlement), Some(account)) = (&change.entitlement, &change.account) else {
         return;
     };
-    let same = |r: &GrantRecord| {
-        r.client == change.client
-            && r.tenant == change.tenant
-            && &r.entitlement == entitlement
-            && match (&change.identity, &change.account) {
-                (Some(identity), _) if change.kind != ChangeKind::Drift => &r.identity == identity,
-                (_, Some(account)) => r.account.eq_ignore_ascii_case(account),
-                _ => false,
-            }
-    };
-    match change.kind {
+    let update = match change.kind {
         ChangeKind::Grant | ChangeKind::Renew => {
-            let (Some(identity), Some(account)) = (&change.identity, &change.account) else {
+            let Some(identity) = &change.identity else {
                 return;
             };
-            let previous = records
-                .iter()
-                .find(|r| same(r) && r.account.eq_ignore_ascii_case(account));
-            let granted_at = previous.map_or(context.now, |r| r.granted_at);
-            // Nothing sent (already held as wanted): the tenant keeps enforcing what it did.
-            let tenant_enforces_expiry = result.tenant_enforces_expiry
-                || (matches!(result.result, Ok(Outcome::NoChange))
-                    && previous.is_some_and(|r| {
-                        r.tenant_enforces_expiry && r.expires_at == change.expires_at
-                    }));
-            records.retain(|r| !(same(r) && r.account.eq_ignore_ascii_case(account)));
-            records.push(GrantRecord {
-                client: change.client.clone(),
-                tenant: change.tenant.clone(),
-                entitlement: entitlement.clone(),
-                identity: identity.clone(),
-                account: account.clone(),
-                granted_at,
-                expires_at: change.expires_at,
-                sources: change.sources.clone(),
-                ticket: change.ticket.clone(),
-                actor: context.actor.to_string(),
-                tenant_enforces_expiry,
-            });
+            LedgerUpdate::Hold {
+                record: GrantRecord {
+                    client: change.client.clone(),
+                    tenant: change.tenant.clone(),
+                    entitlement: entitlement.clone(),
+                    identity: identity.clone(),
+                    account: account.clone(),
+                    granted_at: context.now,
+                    expires_at: change.expires_at,
+                    sources: change.sources.clone(),
+                    ticket: change.ticket.clone(),
+                    actor: context.actor.to_string(),
+                    tenant_enforces_expiry: result.tenant_enforces_expiry,
+                },
+                unchanged: matches!(result.result, Ok(Outcome::NoChange)),
+            }
         }
-        ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift => {
-            let account = change.account.as_deref().unwrap_or_default();
-            records.retain(|r| !(same(r) && r.account.eq_ignore_ascii_case(account)));
-        }
-        ChangeKind::Unknown | ChangeKind::Denied => {}
-    }
+        ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift => LedgerUpdate::Remove {
+            client: &change.client,
+            tenant: &change.tenant,
+            entitlement,
+            // Drift is access no identity of the workspace was recorded for.
+            identity: change
+                .identity
+                .as_deref()
+                .filter(|_| change.kind != ChangeKind::Drift),
+            account,
+        },
+        ChangeKind::Unknown | ChangeKind::Denied => return,
+    };
+    update.apply_to(records);
 }

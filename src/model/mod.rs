@@ -27,7 +27,8 @@ pub use identity::{
 };
 pub use policy::Policy;
 pub use record::{
-    AccessRequest, Block, BlockScope, GrantRecord, Holder, RequestKind, RequestStatus, ReviewItem,
+    AccessRequest, Block, BlockScope, GrantRecord, Holder, LedgerUpdate, RequestKind,
+    RequestStatus, ReviewItem,
 };
 pub use settings::{Settings, parse as settings_from_toml};
 pub use tenant::{

@@ -64,6 +64,77 @@ pub struct GrantRecord {
     pub tenant_enforces_expiry: bool,
 }
 
+/// What one change that succeeded in a tenant does to that tenant's ledger records. One
+/// rule for `apply` and for `state rebuild` (which replays the audit log), so a rebuilt
+/// ledger is the ledger `apply` wrote.
+#[derive(Debug, Clone)]
+pub enum LedgerUpdate<'a> {
+    /// Access now held (granted or renewed): the record replaces the identity's record for
+    /// the same account and entitlement, keeping its first `granted_at`. `unchanged`: the
+    /// tenant already held it as wanted, so it keeps enforcing the end it did.
+    Hold {
+        /// The record as of this change.
+        record: GrantRecord,
+        /// Nothing was sent.
+        unchanged: bool,
+    },
+    /// Access gone (expired, revoked, or drift removed): the account's records for the
+    /// entitlement go, only the identity's when an identity is named.
+    Remove {
+        /// Client id.
+        client: &'a str,
+        /// Tenant name.
+        tenant: &'a str,
+        /// The entitlement.
+        entitlement: &'a Entitlement,
+        /// The identity, when the change names one (drift does not).
+        identity: Option<&'a str>,
+        /// The account.
+        account: &'a str,
+    },
+}
+
+impl LedgerUpdate<'_> {
+    /// Applies the update to a tenant's records.
+    pub fn apply_to(self, records: &mut Vec<GrantRecord>) {
+        match self {
+            LedgerUpdate::Hold {
+                mut record,
+                unchanged,
+            } => {
+                let same = |r: &GrantRecord| {
+                    r.client == record.client
+                        && r.tenant == record.tenant
+                        && r.entitlement == record.entitlement
+                        && r.identity == record.identity
+                        && r.account.eq_ignore_ascii_case(&record.account)
+                };
+                if let Some(previous) = records.iter().find(|r| same(r)) {
+                    record.granted_at = previous.granted_at;
+                    record.tenant_enforces_expiry |= unchanged
+                        && previous.tenant_enforces_expiry
+                        && previous.expires_at == record.expires_at;
+                }
+                records.retain(|r| !same(r));
+                records.push(record);
+            }
+            LedgerUpdate::Remove {
+                client,
+                tenant,
+                entitlement,
+                identity,
+                account,
+            } => records.retain(|r| {
+                !(r.client == client
+                    && r.tenant == tenant
+                    && &r.entitlement == entitlement
+                    && r.account.eq_ignore_ascii_case(account)
+                    && identity.is_none_or(|i| r.identity == i))
+            }),
+        }
+    }
+}
+
 /// The scope of a manual revocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -313,5 +384,75 @@ impl ReviewItem {
     /// Returns whether the review is open and past its due time at `now`.
     pub fn overdue(&self, now: OffsetDateTime) -> bool {
         self.closed_at.is_none() && self.due_at <= now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(identity: &str, account: &str, at: OffsetDateTime) -> GrantRecord {
+        GrantRecord {
+            client: "acme".into(),
+            tenant: "entra".into(),
+            entitlement: "role:Security Administrator".parse().unwrap(),
+            identity: identity.into(),
+            account: account.into(),
+            granted_at: at,
+            expires_at: Some(time::macros::datetime!(2027-04-01 00:00 UTC)),
+            sources: vec!["exception:x".into()],
+            ticket: None,
+            actor: "test".into(),
+            tenant_enforces_expiry: false,
+        }
+    }
+
+    #[test]
+    fn a_renewal_keeps_the_first_grant_time_and_what_the_tenant_enforces() {
+        let first = time::macros::datetime!(2026-11-01 00:00 UTC);
+        let later = time::macros::datetime!(2026-12-01 00:00 UTC);
+        let mut records = vec![GrantRecord {
+            tenant_enforces_expiry: true,
+            ..record("carol", "carol@acme.example", first)
+        }];
+        // Held again, nothing sent: same end, so the tenant still enforces it.
+        LedgerUpdate::Hold {
+            record: record("carol", "CAROL@acme.example", later),
+            unchanged: true,
+        }
+        .apply_to(&mut records);
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].granted_at, first);
+        assert!(records[0].tenant_enforces_expiry);
+        // Sent again without the tenant enforcing it: no longer marked.
+        LedgerUpdate::Hold {
+            record: record("carol", "carol@acme.example", later),
+            unchanged: false,
+        }
+        .apply_to(&mut records);
+        assert_eq!(records[0].granted_at, first);
+        assert!(!records[0].tenant_enforces_expiry);
+    }
+
+    #[test]
+    fn a_removal_names_the_identity_except_for_drift() {
+        let at = time::macros::datetime!(2026-11-01 00:00 UTC);
+        let entitlement: Entitlement = "role:Security Administrator".parse().unwrap();
+        let mut records = vec![
+            record("carol", "shared@acme.example", at),
+            record("dave", "shared@acme.example", at),
+        ];
+        let remove = |identity| LedgerUpdate::Remove {
+            client: "acme",
+            tenant: "entra",
+            entitlement: &entitlement,
+            identity,
+            account: "SHARED@acme.example",
+        };
+        remove(Some("carol")).apply_to(&mut records);
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].identity, "dave");
+        remove(None).apply_to(&mut records);
+        assert!(records.is_empty());
     }
 }
