@@ -12,7 +12,7 @@ use super::GlobalArgs;
 use crate::audit::{AuditError, AuditKey, AuditLog, KeySource};
 use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
-use crate::model::{Block, Client, Diagnostic, Workspace};
+use crate::model::{Block, Client, CredentialRef, Diagnostic, Workspace};
 use crate::observe::{ReadRequest, observe};
 use crate::plan::{DiffInput, Plan, desired_access, diff_tenant};
 use crate::state::{Ledger, LockInfo, StateDir, WorkspaceLock};
@@ -160,12 +160,10 @@ impl Session {
         if crate::env::audit_key_in_env() {
             return KeySource::Env(crate::env::ONBOARD_AUDIT_KEY.to_string());
         }
-        let configured = &self.workspace.settings.audit_key;
-        match configured.split_once(':') {
-            Some(("env", var)) => KeySource::Env(var.to_string()),
-            Some(("keyring", name)) => KeySource::Keyring(name.to_string()),
-            Some((_, path)) => KeySource::File(self.root.join(path)),
-            None => KeySource::File(self.root.join(configured)),
+        match &self.workspace.settings.audit_key {
+            CredentialRef::Env(var) => KeySource::Env(var.clone()),
+            CredentialRef::Keyring(name) => KeySource::Keyring(name.clone()),
+            CredentialRef::File(path) => KeySource::File(self.root.join(path)),
         }
     }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::{Diagnostic, Origin};
+use super::{CredentialRef, Diagnostic, Origin};
 
 /// Settings read from `onboard.toml`, with defaults filled in. Paths are as written,
 /// relative to the workspace root.
@@ -22,7 +22,7 @@ pub struct Settings {
     pub parallelism: usize,
     /// Where the audit signing key is kept (`keyring:NAME`, `file:PATH` or `env:VAR`),
     /// as written.
-    pub audit_key: String,
+    pub audit_key: CredentialRef,
 }
 
 impl Default for Settings {
@@ -33,7 +33,7 @@ impl Default for Settings {
             audit_dir: "audit".into(),
             policy_file: "policy.yaml".into(),
             parallelism: 4,
-            audit_key: "file:.onboard/audit.key".into(),
+            audit_key: CredentialRef::File(".onboard/audit.key".into()),
         }
     }
 }
@@ -89,31 +89,22 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         }
     })?;
     let defaults = Settings::default();
-    if let Some(key) = &raw.audit.key {
-        let valid = key
-            .strip_prefix("file:")
-            .is_some_and(|p| !p.trim().is_empty())
-            || key
-                .strip_prefix("keyring:")
-                .is_some_and(|n| !n.trim().is_empty() && !n.contains(char::is_whitespace))
-            || key.strip_prefix("env:").is_some_and(|v| {
-                !v.is_empty()
-                    && v.chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            });
-        if !valid {
+    // The same references as tenants' credentials.
+    let audit_key = match &raw.audit.key {
+        None => defaults.audit_key.clone(),
+        Some(key) => CredentialRef::parse(key).map_err(|_| {
             let line = text
                 .lines()
                 .position(|l| l.trim_start().starts_with("key"))
                 .map_or(0, |i| i as u64 + 1);
-            return Err(Diagnostic::new(
+            Diagnostic::new(
                 Origin::at(path, line, 1),
                 "the audit key source is not `keyring:NAME`, `file:PATH` or `env:VAR`",
             )
             .field("audit.key")
-            .hint("write e.g. `key = \"file:.onboard/audit.key\"`; never the key itself"));
-        }
-    }
+            .hint("write e.g. `key = \"file:.onboard/audit.key\"`; never the key itself")
+        })?,
+    };
     let parallelism = match raw.apply.parallelism {
         None => defaults.parallelism,
         Some(n @ 1..=64) => n as usize,
@@ -136,7 +127,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         audit_dir: raw.paths.audit.unwrap_or(defaults.audit_dir),
         policy_file: raw.paths.policy.unwrap_or(defaults.policy_file),
         parallelism,
-        audit_key: raw.audit.key.unwrap_or(defaults.audit_key),
+        audit_key,
     })
 }
 
