@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 
 use ed25519_dalek::VerifyingKey;
 
+use super::AuditError;
 use super::entry::{
     Entry, EntryKind, GENESIS, Phase, SIG_MARKER, line_hash, split_signature, timestamp,
 };
 use super::key::{AuditKey, read_publics, verify_hex, write_public};
-use super::{AuditError, WORKSPACE_CHAIN};
 use crate::atomic_file;
 
 /// Returns the path of a chain's log.
@@ -37,13 +37,6 @@ pub struct ChainWriter {
     unsynced: bool,
     last_line: String,
     dangling: Vec<Entry>,
-}
-
-impl ChainWriter {
-    /// Returns the intents of an earlier run that have no outcome (a crash between them).
-    pub fn dangling(&self) -> &[Entry] {
-        &self.dangling
-    }
 }
 
 /// The audit log of a workspace, open for one run.
@@ -274,11 +267,6 @@ impl AuditLog {
         Ok(())
     }
 
-    /// Returns the intents without outcome found in a chain's tail.
-    pub fn dangling(&mut self, chain: &str) -> Result<Vec<Entry>, AuditError> {
-        Ok(self.chain(chain)?.dangling.clone())
-    }
-
     /// Closes interrupted changes of earlier runs in a chain with `reconcile` entries.
     pub fn reconcile(&mut self, chain: &str, note: &str) -> Result<usize, AuditError> {
         let dangling = std::mem::take(&mut self.chain(chain)?.dangling);
@@ -376,11 +364,6 @@ impl AuditLog {
                 .map_err(io("write", &path))?;
         }
         Ok(())
-    }
-
-    /// Returns the chain for a client, or the workspace chain.
-    pub fn chain_name(client: Option<&str>) -> String {
-        client.unwrap_or(WORKSPACE_CHAIN).to_string()
     }
 }
 

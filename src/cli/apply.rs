@@ -175,7 +175,7 @@ pub(super) fn execute_plan(
     }
     // Changes an earlier run announced but never finished (a crash): this run's plan has
     // re-read the tenants, so it shows what is left; the audit log records that.
-    let mut interrupted: Vec<(String, usize)> = Vec::new();
+    let mut interrupted: Vec<String> = Vec::new();
     let clients: BTreeSet<&str> = plan.changes.iter().map(|c| c.client.as_str()).collect();
     for client in session
         .workspace
@@ -183,9 +183,8 @@ pub(super) fn execute_plan(
         .keys()
         .filter(|c| clients.is_empty() || clients.contains(c.as_str()))
     {
-        let dangling = crate::audit::writer::peek_dangling(&session.audit_dir(), client)?;
-        if !dangling.is_empty() {
-            interrupted.push((client.clone(), dangling.len()));
+        if !crate::audit::writer::peek_dangling(&session.audit_dir(), client)?.is_empty() {
+            interrupted.push(client.clone());
         }
     }
     // Denied grants are never sent; each refusal goes to the audit log.
@@ -503,12 +502,12 @@ pub(super) fn denial_entry(change: &Change) -> Entry {
 fn record_preface(
     audit: &mut AuditLog,
     preface: &[(String, Entry)],
-    interrupted: &[(String, usize)],
+    interrupted: &[String],
 ) -> anyhow::Result<()> {
     for (chain, entry) in preface {
         audit.append(chain, entry.clone())?;
     }
-    for (client, _) in interrupted {
+    for client in interrupted {
         audit.reconcile(
             client,
             "this run re-read the tenant; its plan shows what was left",

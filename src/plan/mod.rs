@@ -37,17 +37,6 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    /// Every kind, in display order.
-    pub const ALL: [ChangeKind; 7] = [
-        ChangeKind::Grant,
-        ChangeKind::Renew,
-        ChangeKind::Expire,
-        ChangeKind::Revoke,
-        ChangeKind::Drift,
-        ChangeKind::Denied,
-        ChangeKind::Unknown,
-    ];
-
     /// Returns the kind's name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -171,21 +160,6 @@ pub struct Summary {
     /// Grants refused by policy.
     #[serde(default)]
     pub denied: usize,
-}
-
-impl Summary {
-    /// Returns the count for one kind.
-    pub fn count(&self, kind: ChangeKind) -> usize {
-        match kind {
-            ChangeKind::Grant => self.grant,
-            ChangeKind::Renew => self.renew,
-            ChangeKind::Expire => self.expire,
-            ChangeKind::Revoke => self.revoke,
-            ChangeKind::Drift => self.drift,
-            ChangeKind::Unknown => self.unknown,
-            ChangeKind::Denied => self.denied,
-        }
-    }
 }
 
 impl Plan {
