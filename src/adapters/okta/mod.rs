@@ -93,7 +93,8 @@ pub struct OktaTenant {
     groups: HashMap<String, Option<Group>>,
     /// Member ids of each group read this run, kept up to date as onboard changes them.
     members: HashMap<String, BTreeSet<String>>,
-    /// Admin roles by user id (role type → assignment id), read once per run.
+    /// Admin roles by user id (role type → assignment id), read once per run and kept
+    /// up to date as onboard changes users' roles (a group's roles are not in it).
     roles: Option<BTreeMap<String, BTreeMap<String, String>>>,
     logins: HashMap<String, String>,
     oauth: Option<OAuth>,
@@ -543,7 +544,7 @@ impl OktaTenant {
         let operation =
             crate::adapters::change_operation(add, format_args!("role:{role}"), &principal.account);
         // The user's own roles, read now: the run's cache may predate this change.
-        let held = self.user_roles(&principal.id, &operation)?;
+        let mut held = self.user_roles(&principal.id, &operation)?;
         let assignment = held.get(role).cloned();
         let outcome = match (add, assignment) {
             (true, Some(_)) | (false, None) => Outcome::NoChange,
@@ -554,22 +555,48 @@ impl OktaTenant {
                 );
                 let call =
                     Call::new(Method::POST, url).json(&json!({ "type": role }), "application/json");
-                self.send_ok(&operation, call)?;
+                let response = self.send_ok(&operation, call)?;
+                let assigned = serde_json::from_slice::<Value>(&response.body)
+                    .ok()
+                    .and_then(|v| Some(v.get("id")?.as_str()?.to_string()));
+                match assigned {
+                    Some(id) => {
+                        held.insert(role.to_string(), id);
+                    }
+                    // Without the new assignment's id the cache cannot be kept exact:
+                    // the next read of role holders asks the org again.
+                    None => self.roles = None,
+                }
                 Outcome::Changed
             }
             (false, Some(id)) => {
                 let url = self.url(&["users", &principal.id, "roles", &id], &[]);
                 let response = self.send(&operation, Call::new(Method::DELETE, url))?;
-                match response.status.as_u16() {
+                let outcome = match response.status.as_u16() {
                     200..=299 => Outcome::Changed,
                     404 => Outcome::NoChange,
                     _ => return Err(self.http.status_error(&operation, &response)),
-                }
+                };
+                held.remove(role);
+                outcome
             }
         };
-        // The run's cache of role holders no longer says what the org holds.
-        self.roles = None;
+        self.cache_user_roles(&principal.id, held);
         Ok(outcome)
+    }
+
+    /// Puts one user's admin roles, as just read and changed, into the run's cache of
+    /// role holders when it is loaded, so the next `role:` list need not read every
+    /// holder again.
+    fn cache_user_roles(&mut self, user_id: &str, held: BTreeMap<String, String>) {
+        let Some(roles) = &mut self.roles else {
+            return;
+        };
+        if held.is_empty() {
+            roles.remove(user_id);
+        } else {
+            roles.insert(user_id.to_string(), held);
+        }
     }
 }
 
