@@ -667,11 +667,7 @@ impl Adapter for ScimTenant {
         };
         Ok(accounts
             .into_iter()
-            .map(|account| Holder {
-                account,
-                expires_at: None,
-                pending: false,
-            })
+            .map(|account| Holder::active(account, None))
             .collect())
     }
 

@@ -413,11 +413,10 @@ impl Adapter for GraphTenant {
                 Ok(assignments
                     .iter()
                     .filter_map(|a| {
-                        Some(Holder {
-                            account: self.user_names.get(&a.principal_id)?.clone(),
-                            expires_at: a.ends_at,
-                            pending: false,
-                        })
+                        Some(Holder::active(
+                            self.user_names.get(&a.principal_id)?.clone(),
+                            a.ends_at,
+                        ))
                     })
                     .collect())
             }

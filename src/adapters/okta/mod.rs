@@ -659,11 +659,7 @@ impl Adapter for OktaTenant {
         let mut holders = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(account) = self.login_of(&id, &operation)? {
-                holders.push(Holder {
-                    account,
-                    expires_at: None,
-                    pending: false,
-                });
+                holders.push(Holder::active(account, None));
             }
         }
         Ok(holders)
