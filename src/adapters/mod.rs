@@ -285,6 +285,12 @@ pub fn change_operation(add: bool, entitlement: impl fmt::Display, account: &str
     }
 }
 
+/// Quotes a value for a filter or search expression (a SCIM filter, an Okta `search`):
+/// wrapped in double quotes, with backslashes and double quotes escaped by a backslash.
+pub(crate) fn quote_filter_value(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// Returns a tenant's `endpoint`, or an error naming the tenant, what the endpoint is
 /// (`the org's URL`) and an example. The model already requires it for every adapter that
 /// needs one; this keeps an adapter opened from elsewhere from failing obscurely.
@@ -339,4 +345,15 @@ pub fn credential(
             None => error,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_values_are_quoted() {
+        assert_eq!(quote_filter_value(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(quote_filter_value(r#"Ops "A""#), r#""Ops \"A\"""#);
+    }
 }

@@ -41,6 +41,7 @@ use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
 use super::jwt;
 use super::{
     Adapter, AdapterError, ConfigurationSubject, FailureKind, Options, Outcome, Principal, Review,
+    quote_filter_value,
 };
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
 use crate::secrets::Secret;
@@ -72,11 +73,6 @@ fn error_body(body: &[u8]) -> Option<String> {
         text.push_str(&format!(" ({})", causes.join("; ")));
     }
     Some(text)
-}
-
-/// Quotes a value for an Okta search expression.
-fn quote(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// A group as found by name.
@@ -320,7 +316,10 @@ impl OktaTenant {
         }
         let url = self.url(
             &["groups"],
-            &[("search", &format!("profile.name eq {}", quote(name)))],
+            &[(
+                "search",
+                &format!("profile.name eq {}", quote_filter_value(name)),
+            )],
         );
         let found: Vec<Group> = self
             .collect(operation, url)?
@@ -755,10 +754,5 @@ mod tests {
             "`E0000001`: Api validation failed: type (type: not a role)"
         );
         assert_eq!(error_body(b"{}"), None);
-    }
-
-    #[test]
-    fn search_values_are_quoted() {
-        assert_eq!(quote(r#"Ops "A""#), r#""Ops \"A\"""#);
     }
 }
