@@ -198,16 +198,6 @@ impl Call {
     pub fn is_write(&self) -> bool {
         !matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
     }
-
-    /// Returns the method.
-    pub fn method(&self) -> &Method {
-        &self.method
-    }
-
-    /// Returns the URL.
-    pub fn url(&self) -> &Url {
-        &self.url
-    }
 }
 
 /// A response, whatever its status.
@@ -368,11 +358,6 @@ impl HttpClient {
     /// Replaces how requests authenticate (a refreshed OAuth token).
     pub fn set_auth(&mut self, auth: Option<Auth>) {
         self.auth = auth;
-    }
-
-    /// Returns the tenant's name (`client/tenant`).
-    pub fn tenant(&self) -> &str {
-        &self.tenant
     }
 
     /// Returns the endpoint's base URL (ending in `/`).

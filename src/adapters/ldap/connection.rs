@@ -167,11 +167,6 @@ impl Directory {
         })
     }
 
-    /// Returns `client/tenant`.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Returns an error about this tenant.
     pub fn error(
         &self,
