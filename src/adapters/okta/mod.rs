@@ -261,6 +261,17 @@ impl OktaTenant {
         AdapterError::new(&self.name, operation, kind, detail)
     }
 
+    /// Returns the error for an entitlement kind Okta tenants do not have.
+    fn unsupported(&self, operation: &str, kind: EntitlementKind) -> AdapterError {
+        super::unsupported_entitlement(
+            &self.name,
+            operation,
+            "Okta",
+            kind,
+            &[EntitlementKind::Group, EntitlementKind::Role],
+        )
+    }
+
     fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
         let mut all = vec!["api", "v1"];
         all.extend_from_slice(segments);
@@ -644,16 +655,7 @@ impl Adapter for OktaTenant {
                 .filter(|(_, roles)| roles.contains_key(&entitlement.name))
                 .map(|(id, _)| id.clone())
                 .collect(),
-            other => {
-                return Err(self.error(
-                    &operation,
-                    FailureKind::Unsupported,
-                    format!(
-                        "Okta tenants have no `{}:` entitlements (only `group:` and `role:`)",
-                        other.as_str()
-                    ),
-                ));
-            }
+            other => return Err(self.unsupported(&operation, other)),
         };
         let mut holders = Vec::with_capacity(ids.len());
         for id in ids {
@@ -711,11 +713,7 @@ impl Adapter for OktaTenant {
         match entitlement.kind {
             EntitlementKind::Group => self.change_group(principal, &entitlement.name, true),
             EntitlementKind::Role => self.change_role(principal, &entitlement.name, true),
-            other => Err(self.error(
-                "grant",
-                FailureKind::Unsupported,
-                format!("Okta tenants have no `{}:` entitlements", other.as_str()),
-            )),
+            other => Err(self.unsupported("grant", other)),
         }
     }
 
@@ -728,11 +726,7 @@ impl Adapter for OktaTenant {
         match entitlement.kind {
             EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
             EntitlementKind::Role => self.change_role(principal, &entitlement.name, false),
-            other => Err(self.error(
-                "revoke",
-                FailureKind::Unsupported,
-                format!("Okta tenants have no `{}:` entitlements", other.as_str()),
-            )),
+            other => Err(self.unsupported("revoke", other)),
         }
     }
 }
