@@ -214,11 +214,7 @@ impl Adapter for FileTenant {
             .map(|members| {
                 members
                     .iter()
-                    .map(|m| Holder {
-                        account: m.account.clone(),
-                        expires_at: m.expires_at,
-                        pending: false,
-                    })
+                    .map(|m| Holder::active(m.account.clone(), m.expires_at))
                     .collect()
             })
             .unwrap_or_default())
@@ -232,7 +228,7 @@ impl Adapter for FileTenant {
     ) -> Result<Outcome, AdapterError> {
         self.fault(
             "grant",
-            &format!("grant `{entitlement}` to `{}`", principal.account),
+            &crate::adapters::change_operation(true, entitlement, &principal.account),
         )?;
         let data = self.data()?;
         let members = data
@@ -264,7 +260,7 @@ impl Adapter for FileTenant {
     ) -> Result<Outcome, AdapterError> {
         self.fault(
             "revoke",
-            &format!("revoke `{entitlement}` from `{}`", principal.account),
+            &crate::adapters::change_operation(false, entitlement, &principal.account),
         )?;
         let data = self.data()?;
         let Some(members) = data.entitlements.get_mut(&entitlement.to_string()) else {

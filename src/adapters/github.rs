@@ -258,6 +258,7 @@ impl GithubTenant {
         .with_hint("check `app_id`, `installation_id` and that the `credential` is the app's current private key, and that the app is installed in the organisation")
     }
 
+    /// Adds the headers every GitHub request carries: the media type and the API version.
     fn headers(&self, call: Call) -> Call {
         call.header(reqwest::header::ACCEPT, "application/vnd.github+json")
             .header(
@@ -268,12 +269,7 @@ impl GithubTenant {
 
     fn send(&mut self, operation: &str, call: Call) -> Result<Response, AdapterError> {
         self.ensure_token(operation)?;
-        let call = call
-            .header(reqwest::header::ACCEPT, "application/vnd.github+json")
-            .header(
-                reqwest::header::HeaderName::from_static("x-github-api-version"),
-                API_VERSION,
-            );
+        let call = self.headers(call);
         if call.is_write() {
             if let Some(last) = self.last_write {
                 let spacing = self.http.scaled(WRITE_SPACING);
@@ -314,17 +310,11 @@ impl GithubTenant {
 
     fn collect(&mut self, operation: &str, first: Url) -> Result<Vec<Value>, AdapterError> {
         self.ensure_token(operation)?;
-        let call_headers = |url: &Url| {
-            Call::get(url.clone())
-                .header(reqwest::header::ACCEPT, "application/vnd.github+json")
-                .header(
-                    reqwest::header::HeaderName::from_static("x-github-api-version"),
-                    API_VERSION,
-                )
-        };
         let this = &*self;
         http::collect_linked(&this.http, operation, first, MAX_PAGES, |url| {
-            let response = this.http.send(operation, &call_headers(url))?;
+            let response = this
+                .http
+                .send(operation, &this.headers(Call::get(url.clone())))?;
             if !response.is_success() {
                 return Err(this.status_error(operation, &response));
             }

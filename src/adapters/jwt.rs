@@ -1,8 +1,9 @@
 //! RS256 JSON Web Tokens, signed with an RSA private key in PEM (PKCS#1 `RSA PRIVATE
 //! KEY`, as GitHub issues App keys, or PKCS#8 `PRIVATE KEY`), with ring.
 //!
-//! Only what the adapters need to authenticate as an app: no parsing or verification of
-//! tokens from others. Errors never include key material.
+//! Only what the adapters need to authenticate as an app, and to read a claim of a
+//! token a tenant issued them ([`claims`]): no verification of tokens from others.
+//! Errors never include key material.
 
 use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
@@ -24,8 +25,9 @@ pub fn base64url(bytes: &[u8]) -> String {
     out
 }
 
-/// Decodes standard base64 (PEM bodies), ignoring whitespace and padding.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
+/// Decodes base64, standard or URL-safe (PEM bodies, JWT segments), ignoring whitespace
+/// and padding.
+pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let mut bits = 0u32;
     let mut count = 0;
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
@@ -49,6 +51,13 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// Returns the claims (the payload) of a compact JWT, or `None` when it is not one. The
+/// signature is not checked: callers use this only on tokens they were just issued.
+pub(crate) fn claims(token: &str) -> Option<Value> {
+    let payload = token.split('.').nth(1)?;
+    serde_json::from_slice(&base64_decode(payload)?).ok()
 }
 
 /// Reads an RSA private key from PEM: PKCS#1 (`RSA PRIVATE KEY`) or PKCS#8

@@ -20,7 +20,7 @@ use std::path::Path;
 use thiserror::Error;
 use time::OffsetDateTime;
 
-use crate::model::{AdapterKind, Client, Entitlement, Holder, Tenant};
+use crate::model::{AdapterKind, Client, Entitlement, EntitlementKind, Holder, Tenant};
 
 /// A principal (user, service principal…) as the tenant knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,6 +285,44 @@ pub fn change_operation(add: bool, entitlement: impl fmt::Display, account: &str
     }
 }
 
+/// Returns the error for an entitlement kind a tenant does not have, naming the kinds it
+/// has: ``Okta tenants have no `team:` entitlements (only `group:` and `role:`)``.
+///
+/// `tenant` is `client/tenant`; `tenants` names the kind of tenant as its users know it
+/// (`Okta`, `Entra`).
+pub(crate) fn unsupported_entitlement(
+    tenant: &str,
+    operation: &str,
+    tenants: &str,
+    kind: EntitlementKind,
+    supported: &[EntitlementKind],
+) -> AdapterError {
+    let names: Vec<String> = supported
+        .iter()
+        .map(|k| format!("`{}:`", k.as_str()))
+        .collect();
+    let only = match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    AdapterError::new(
+        tenant,
+        operation,
+        FailureKind::Unsupported,
+        format!(
+            "{tenants} tenants have no `{}:` entitlements (only {only})",
+            kind.as_str()
+        ),
+    )
+}
+
+/// Quotes a value for a filter or search expression (a SCIM filter, an Okta `search`):
+/// wrapped in double quotes, with backslashes and double quotes escaped by a backslash.
+pub(crate) fn quote_filter_value(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// Returns a tenant's `endpoint`, or an error naming the tenant, what the endpoint is
 /// (`the org's URL`) and an example. The model already requires it for every adapter that
 /// needs one; this keeps an adapter opened from elsewhere from failing obscurely.
@@ -339,4 +377,35 @@ pub fn credential(
             None => error,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_values_are_quoted() {
+        assert_eq!(quote_filter_value(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(quote_filter_value(r#"Ops "A""#), r#""Ops \"A\"""#);
+    }
+
+    #[test]
+    fn unsupported_entitlements_name_the_supported_kinds() {
+        use EntitlementKind::*;
+        let error = unsupported_entitlement("acme/okta", "grant", "Okta", Team, &[Group, Role]);
+        assert_eq!(error.kind, FailureKind::Unsupported);
+        assert_eq!(
+            error.detail,
+            "Okta tenants have no `team:` entitlements (only `group:` and `role:`)"
+        );
+        let error =
+            unsupported_entitlement("acme/x", "list", "X", Org, &[Group, Role, Entitlement]);
+        assert!(
+            error
+                .detail
+                .ends_with("(only `group:`, `role:` and `entitlement:`)"),
+            "{}",
+            error.detail
+        );
+    }
 }

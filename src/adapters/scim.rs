@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::http::{self, Call, HttpClient, IndexPage, Method, Policy, Response, Url};
-use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
+use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal, quote_filter_value};
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
 
 const MEDIA_TYPE: &str = "application/scim+json";
@@ -92,11 +92,6 @@ fn scim_type(response: &Response) -> Option<String> {
         .get("scimType")?
         .as_str()
         .map(str::to_string)
-}
-
-/// Quotes a value for a SCIM filter.
-fn quote(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -281,7 +276,7 @@ impl ScimTenant {
         let found = self.query(
             operation,
             "Groups",
-            &format!("displayName eq {}", quote(name)),
+            &format!("displayName eq {}", quote_filter_value(name)),
             "id,displayName",
         )?;
         let named = |exact: bool| -> Vec<String> {
@@ -373,7 +368,7 @@ impl ScimTenant {
         for batch in unknown.chunks(ID_BATCH) {
             let filter = batch
                 .iter()
-                .map(|id| format!("id eq {}", quote(id)))
+                .map(|id| format!("id eq {}", quote_filter_value(id)))
                 .collect::<Vec<_>>()
                 .join(" or ");
             for user in self.query(operation, "Users", &filter, "id,userName")? {
@@ -456,7 +451,7 @@ impl ScimTenant {
                 json!([{ "op": "add", "path": "members", "value": [{ "value": principal.id }] }])
             } else {
                 // Always the value filter: a bare `members` remove empties the group.
-                json!([{ "op": "remove", "path": format!("members[value eq {}]", quote(&principal.id)) }])
+                json!([{ "op": "remove", "path": format!("members[value eq {}]", quote_filter_value(&principal.id)) }])
             };
             let response = self.patch(
                 &operation,
@@ -513,7 +508,7 @@ impl ScimTenant {
             let change = if add {
                 json!([{ "op": "add", "path": attribute, "value": [{ "value": value }] }])
             } else {
-                json!([{ "op": "remove", "path": format!("{attribute}[value eq {}]", quote(value)) }])
+                json!([{ "op": "remove", "path": format!("{attribute}[value eq {}]", quote_filter_value(value)) }])
             };
             let etag = response.header("etag").map(str::to_string);
             let response = self.patch(
@@ -608,7 +603,7 @@ impl Adapter for ScimTenant {
         let found = self.query(
             &operation,
             "Users",
-            &format!("userName eq {}", quote(account)),
+            &format!("userName eq {}", quote_filter_value(account)),
             "id,userName",
         )?;
         let matches: Vec<(String, String)> = found
@@ -653,7 +648,10 @@ impl Adapter for ScimTenant {
                 self.query(
                     &operation,
                     "Users",
-                    &format!("{attribute}.value eq {}", quote(&entitlement.name)),
+                    &format!(
+                        "{attribute}.value eq {}",
+                        quote_filter_value(&entitlement.name)
+                    ),
                     "id,userName",
                 )?
                 .iter()
@@ -667,11 +665,7 @@ impl Adapter for ScimTenant {
         };
         Ok(accounts
             .into_iter()
-            .map(|account| Holder {
-                account,
-                expires_at: None,
-                pending: false,
-            })
+            .map(|account| Holder::active(account, None))
             .collect())
     }
 
@@ -719,11 +713,6 @@ mod tests {
         let body = br#"{"status":"404","detail":"Group 'x' not found"}"#;
         assert_eq!(error_body(body).unwrap(), "Group 'x' not found");
         assert_eq!(error_body(b"<html>oops</html>"), None);
-    }
-
-    #[test]
-    fn filter_values_are_quoted() {
-        assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
     }
 
     #[test]

@@ -218,6 +218,17 @@ impl GraphTenant {
         AdapterError::new(&self.name, operation, kind, detail)
     }
 
+    /// Returns the error for an entitlement kind Entra tenants do not have.
+    fn unsupported(&self, operation: &str, kind: EntitlementKind) -> AdapterError {
+        super::unsupported_entitlement(
+            &self.name,
+            operation,
+            "Entra",
+            kind,
+            &[EntitlementKind::Group, EntitlementKind::Role],
+        )
+    }
+
     /// Sends a request with a current token; a 401 gets one new token and one retry.
     fn send(&mut self, operation: &str, call: &Call) -> Result<Response, AdapterError> {
         self.ensure_token(operation)?;
@@ -413,22 +424,14 @@ impl Adapter for GraphTenant {
                 Ok(assignments
                     .iter()
                     .filter_map(|a| {
-                        Some(Holder {
-                            account: self.user_names.get(&a.principal_id)?.clone(),
-                            expires_at: a.ends_at,
-                            pending: false,
-                        })
+                        Some(Holder::active(
+                            self.user_names.get(&a.principal_id)?.clone(),
+                            a.ends_at,
+                        ))
                     })
                     .collect())
             }
-            other => Err(self.error(
-                &operation,
-                FailureKind::Unsupported,
-                format!(
-                    "Entra tenants have no `{}:` entitlements (only `group:` and `role:`)",
-                    other.as_str()
-                ),
-            )),
+            other => Err(self.unsupported(&operation, other)),
         }
     }
 
@@ -446,11 +449,7 @@ impl Adapter for GraphTenant {
                 _ => self.change_group(principal, &entitlement.name, true),
             },
             EntitlementKind::Role => self.grant_role(principal, &entitlement.name, expires_at),
-            other => Err(self.error(
-                "grant",
-                FailureKind::Unsupported,
-                format!("Entra tenants have no `{}:` entitlements", other.as_str()),
-            )),
+            other => Err(self.unsupported("grant", other)),
         }
     }
 
@@ -534,11 +533,7 @@ impl Adapter for GraphTenant {
             }
             EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
             EntitlementKind::Role => self.revoke_role(principal, &entitlement.name),
-            other => Err(self.error(
-                "revoke",
-                FailureKind::Unsupported,
-                format!("Entra tenants have no `{}:` entitlements", other.as_str()),
-            )),
+            other => Err(self.unsupported("revoke", other)),
         }
     }
 }

@@ -83,7 +83,11 @@ impl GraphTenant {
         group: &str,
         end: OffsetDateTime,
     ) -> Result<Outcome, AdapterError> {
-        let operation = format!("grant `group:{group}` to `{}`", principal.account);
+        let operation = crate::adapters::change_operation(
+            true,
+            format_args!("group:{group}"),
+            &principal.account,
+        );
         let Some(group_id) = self.group_id(group, &operation)? else {
             return Err(self
                 .error(
@@ -131,7 +135,11 @@ impl GraphTenant {
         principal: &Principal,
         group: &str,
     ) -> Result<Outcome, AdapterError> {
-        let operation = format!("revoke `group:{group}` from `{}`", principal.account);
+        let operation = crate::adapters::change_operation(
+            false,
+            format_args!("group:{group}"),
+            &principal.account,
+        );
         let Some(group_id) = self.group_id(group, &operation)? else {
             return Ok(Outcome::NoChange);
         };

@@ -216,7 +216,11 @@ impl GraphTenant {
         role: &str,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
-        let operation = format!("grant `role:{role}` to `{}`", principal.account);
+        let operation = crate::adapters::change_operation(
+            true,
+            format_args!("role:{role}"),
+            &principal.account,
+        );
         let role_id = self.role_id(role, &operation)?;
         let held = self.assignments(&role_id, Some(&principal.id), &operation)?;
         if !self.pim {
@@ -270,7 +274,11 @@ impl GraphTenant {
         principal: &Principal,
         role: &str,
     ) -> Result<Outcome, AdapterError> {
-        let operation = format!("revoke `role:{role}` from `{}`", principal.account);
+        let operation = crate::adapters::change_operation(
+            false,
+            format_args!("role:{role}"),
+            &principal.account,
+        );
         let role_id = self.role_id(role, &operation)?;
         let held = self.assignments(&role_id, Some(&principal.id), &operation)?;
         if held.is_empty() {

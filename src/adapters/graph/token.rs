@@ -2,43 +2,18 @@
 //! shortly before it expires, and refusing one whose `tid` claim names another tenant.
 
 use super::*;
+use crate::adapters::jwt;
 
 /// The scope of an app-only Graph token.
 const SCOPE: &str = "https://graph.microsoft.com/.default";
 /// A token is renewed this long before it expires.
 const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 
-/// Decodes base64url without padding (JWT segments).
-fn base64url(text: &str) -> Option<Vec<u8>> {
-    let mut bits = 0u32;
-    let mut count = 0;
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for byte in text.trim_end_matches('=').bytes() {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(value);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-        }
-    }
-    Some(out)
-}
-
 /// Returns the `tid` claim of a JWT access token. The signature is not checked: the
 /// token came over TLS from the tenant's token endpoint, and the claim is compared only
 /// to refuse a credential that belongs to another tenant.
 fn token_tenant(token: &str) -> Option<String> {
-    let payload = token.split('.').nth(1)?;
-    let claims: Value = serde_json::from_slice(&base64url(payload)?).ok()?;
-    claims.get("tid")?.as_str().map(str::to_string)
+    jwt::claims(token)?.get("tid")?.as_str().map(str::to_string)
 }
 
 #[derive(Deserialize)]
@@ -120,7 +95,7 @@ mod tests {
             Some("72f988bf-86f1-41af-91ab-2d7cd011db47")
         );
         assert_eq!(token_tenant("not-a-jwt"), None);
-        assert_eq!(base64url("TWFu").unwrap(), b"Man");
-        assert_eq!(base64url("TWE").unwrap(), b"Ma");
+        assert_eq!(jwt::base64_decode("TWFu").unwrap(), b"Man");
+        assert_eq!(jwt::base64_decode("TWE").unwrap(), b"Ma");
     }
 }

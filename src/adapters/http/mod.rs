@@ -198,16 +198,6 @@ impl Call {
     pub fn is_write(&self) -> bool {
         !matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
     }
-
-    /// Returns the method.
-    pub fn method(&self) -> &Method {
-        &self.method
-    }
-
-    /// Returns the URL.
-    pub fn url(&self) -> &Url {
-        &self.url
-    }
 }
 
 /// A response, whatever its status.
@@ -248,12 +238,19 @@ fn install_crypto_provider() {
 
 /// Returns whether a URL's host is on loopback.
 pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
+    url.host_str().is_some_and(is_loopback_host)
+}
+
+/// Returns whether a host name or address is on loopback: `localhost`, 127.0.0.0/8 or
+/// `::1` (with or without brackets). Takes text because the URL parser leaves the host
+/// of a scheme it does not know (`ldap:`) unparsed.
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Parses a tenant endpoint: `https://`, or `http://` to loopback only.
@@ -361,11 +358,6 @@ impl HttpClient {
     /// Replaces how requests authenticate (a refreshed OAuth token).
     pub fn set_auth(&mut self, auth: Option<Auth>) {
         self.auth = auth;
-    }
-
-    /// Returns the tenant's name (`client/tenant`).
-    pub fn tenant(&self) -> &str {
-        &self.tenant
     }
 
     /// Returns the endpoint's base URL (ending in `/`).
@@ -678,6 +670,23 @@ mod tests {
         assert!(parse_endpoint("http://10.0.0.1/").is_err());
         assert!(parse_endpoint("http://localhost.example.com/").is_err());
         assert!(parse_endpoint("ftp://x/").is_err());
+    }
+
+    #[test]
+    fn loopback_hosts_are_told_from_text() {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.9.9.9",
+            "::1",
+            "[::1]",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["10.0.0.1", "localhost.example.com", "dc1.acme.example", ""] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 
     #[test]

@@ -114,13 +114,8 @@ impl Directory {
             ));
         };
         // `ldap:` is not a special scheme to the URL parser, so its host is never parsed
-        // as an IP address: do it here.
-        let loopback = host.eq_ignore_ascii_case("localhost")
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
+        // as an IP address: the text is.
+        let loopback = adapters::http::is_loopback_host(&host);
         let transport = match (url.scheme(), tenant.starttls) {
             ("ldaps", _) => Transport::Ldaps,
             ("ldap", Some(true)) => Transport::StartTls,
@@ -170,11 +165,6 @@ impl Directory {
             log: options.http_log.clone(),
             conn: None,
         })
-    }
-
-    /// Returns `client/tenant`.
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     /// Returns an error about this tenant.

@@ -142,8 +142,6 @@ impl OktaTenant {
                 }
             }
         }
-        // Role holders read earlier this run no longer say what the org holds.
-        self.roles = None;
         Ok(change.done())
     }
 }

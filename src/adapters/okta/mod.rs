@@ -41,6 +41,7 @@ use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
 use super::jwt;
 use super::{
     Adapter, AdapterError, ConfigurationSubject, FailureKind, Options, Outcome, Principal, Review,
+    quote_filter_value,
 };
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
 use crate::secrets::Secret;
@@ -74,11 +75,6 @@ fn error_body(body: &[u8]) -> Option<String> {
     Some(text)
 }
 
-/// Quotes a value for an Okta search expression.
-fn quote(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
 /// A group as found by name.
 #[derive(Debug, Clone)]
 struct Group {
@@ -93,7 +89,8 @@ pub struct OktaTenant {
     groups: HashMap<String, Option<Group>>,
     /// Member ids of each group read this run, kept up to date as onboard changes them.
     members: HashMap<String, BTreeSet<String>>,
-    /// Admin roles by user id (role type → assignment id), read once per run.
+    /// Admin roles by user id (role type → assignment id), read once per run and kept
+    /// up to date as onboard changes users' roles (a group's roles are not in it).
     roles: Option<BTreeMap<String, BTreeMap<String, String>>>,
     logins: HashMap<String, String>,
     oauth: Option<OAuth>,
@@ -264,6 +261,17 @@ impl OktaTenant {
         AdapterError::new(&self.name, operation, kind, detail)
     }
 
+    /// Returns the error for an entitlement kind Okta tenants do not have.
+    fn unsupported(&self, operation: &str, kind: EntitlementKind) -> AdapterError {
+        super::unsupported_entitlement(
+            &self.name,
+            operation,
+            "Okta",
+            kind,
+            &[EntitlementKind::Group, EntitlementKind::Role],
+        )
+    }
+
     fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
         let mut all = vec!["api", "v1"];
         all.extend_from_slice(segments);
@@ -319,7 +327,10 @@ impl OktaTenant {
         }
         let url = self.url(
             &["groups"],
-            &[("search", &format!("profile.name eq {}", quote(name)))],
+            &[(
+                "search",
+                &format!("profile.name eq {}", quote_filter_value(name)),
+            )],
         );
         let found: Vec<Group> = self
             .collect(operation, url)?
@@ -543,7 +554,7 @@ impl OktaTenant {
         let operation =
             crate::adapters::change_operation(add, format_args!("role:{role}"), &principal.account);
         // The user's own roles, read now: the run's cache may predate this change.
-        let held = self.user_roles(&principal.id, &operation)?;
+        let mut held = self.user_roles(&principal.id, &operation)?;
         let assignment = held.get(role).cloned();
         let outcome = match (add, assignment) {
             (true, Some(_)) | (false, None) => Outcome::NoChange,
@@ -554,22 +565,48 @@ impl OktaTenant {
                 );
                 let call =
                     Call::new(Method::POST, url).json(&json!({ "type": role }), "application/json");
-                self.send_ok(&operation, call)?;
+                let response = self.send_ok(&operation, call)?;
+                let assigned = serde_json::from_slice::<Value>(&response.body)
+                    .ok()
+                    .and_then(|v| Some(v.get("id")?.as_str()?.to_string()));
+                match assigned {
+                    Some(id) => {
+                        held.insert(role.to_string(), id);
+                    }
+                    // Without the new assignment's id the cache cannot be kept exact:
+                    // the next read of role holders asks the org again.
+                    None => self.roles = None,
+                }
                 Outcome::Changed
             }
             (false, Some(id)) => {
                 let url = self.url(&["users", &principal.id, "roles", &id], &[]);
                 let response = self.send(&operation, Call::new(Method::DELETE, url))?;
-                match response.status.as_u16() {
+                let outcome = match response.status.as_u16() {
                     200..=299 => Outcome::Changed,
                     404 => Outcome::NoChange,
                     _ => return Err(self.http.status_error(&operation, &response)),
-                }
+                };
+                held.remove(role);
+                outcome
             }
         };
-        // The run's cache of role holders no longer says what the org holds.
-        self.roles = None;
+        self.cache_user_roles(&principal.id, held);
         Ok(outcome)
+    }
+
+    /// Puts one user's admin roles, as just read and changed, into the run's cache of
+    /// role holders when it is loaded, so the next `role:` list need not read every
+    /// holder again.
+    fn cache_user_roles(&mut self, user_id: &str, held: BTreeMap<String, String>) {
+        let Some(roles) = &mut self.roles else {
+            return;
+        };
+        if held.is_empty() {
+            roles.remove(user_id);
+        } else {
+            roles.insert(user_id.to_string(), held);
+        }
     }
 }
 
@@ -618,25 +655,12 @@ impl Adapter for OktaTenant {
                 .filter(|(_, roles)| roles.contains_key(&entitlement.name))
                 .map(|(id, _)| id.clone())
                 .collect(),
-            other => {
-                return Err(self.error(
-                    &operation,
-                    FailureKind::Unsupported,
-                    format!(
-                        "Okta tenants have no `{}:` entitlements (only `group:` and `role:`)",
-                        other.as_str()
-                    ),
-                ));
-            }
+            other => return Err(self.unsupported(&operation, other)),
         };
         let mut holders = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(account) = self.login_of(&id, &operation)? {
-                holders.push(Holder {
-                    account,
-                    expires_at: None,
-                    pending: false,
-                });
+                holders.push(Holder::active(account, None));
             }
         }
         Ok(holders)
@@ -689,11 +713,7 @@ impl Adapter for OktaTenant {
         match entitlement.kind {
             EntitlementKind::Group => self.change_group(principal, &entitlement.name, true),
             EntitlementKind::Role => self.change_role(principal, &entitlement.name, true),
-            other => Err(self.error(
-                "grant",
-                FailureKind::Unsupported,
-                format!("Okta tenants have no `{}:` entitlements", other.as_str()),
-            )),
+            other => Err(self.unsupported("grant", other)),
         }
     }
 
@@ -706,11 +726,7 @@ impl Adapter for OktaTenant {
         match entitlement.kind {
             EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
             EntitlementKind::Role => self.change_role(principal, &entitlement.name, false),
-            other => Err(self.error(
-                "revoke",
-                FailureKind::Unsupported,
-                format!("Okta tenants have no `{}:` entitlements", other.as_str()),
-            )),
+            other => Err(self.unsupported("revoke", other)),
         }
     }
 }
@@ -732,10 +748,5 @@ mod tests {
             "`E0000001`: Api validation failed: type (type: not a role)"
         );
         assert_eq!(error_body(b"{}"), None);
-    }
-
-    #[test]
-    fn search_values_are_quoted() {
-        assert_eq!(quote(r#"Ops "A""#), r#""Ops \"A\"""#);
     }
 }
