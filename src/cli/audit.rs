@@ -502,13 +502,7 @@ fn chain_names(dir: &Path, client: Option<&str>) -> anyhow::Result<Vec<String>> 
             "there is no audit chain for `{client}` in {}",
             dir.display()
         ))
-        .hint(format!(
-            "the chains there are: {}",
-            all.iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+        .hint(crate::model::suggest("chains", client, &all))
         .into()),
     }
 }

@@ -54,17 +54,16 @@ pub(super) fn resolve<'a>(
             .hint("`onboard status` lists who holds what")
     })?;
     let bundle = session.workspace.bundles.get(bundle).ok_or_else(|| {
-        let tier: Vec<_> = session
+        let of_tier = session
             .workspace
             .bundles
             .values()
             .filter(|b| b.tier == client.tier)
-            .map(|b| format!("`{}`", b.id))
-            .collect();
-        UserError::new(format!("unknown bundle `{bundle}`")).hint(format!(
-            "the bundles of tier `{}` are: {}",
-            client.tier,
-            tier.join(", ")
+            .map(|b| &b.id);
+        UserError::new(format!("unknown bundle `{bundle}`")).hint(crate::model::suggest(
+            &format!("bundles of tier `{}`", client.tier),
+            bundle,
+            of_tier,
         ))
     })?;
     Ok((client, identity, bundle))

@@ -45,16 +45,15 @@ pub(super) fn run(global: &GlobalArgs, args: LoginArgs) -> anyhow::Result<ExitSt
     };
     let client = session.select(&[client_id.to_string()])?[0];
     let Some(tenant) = client.tenant(tenant_name) else {
-        let known: Vec<_> = client
-            .tenants
-            .iter()
-            .map(|t| format!("`{}/{}`", client.id, t.name))
-            .collect();
         return Err(UserError::new(format!(
             "client `{}` has no tenant `{tenant_name}`",
             client.id
         ))
-        .hint(format!("its tenants are: {}", known.join(", ")))
+        .hint(crate::model::suggest(
+            &format!("tenants of `{}`", client.id),
+            tenant_name,
+            client.tenants.iter().map(|t| &t.name),
+        ))
         .into());
     };
     let name = match &tenant.credential {

@@ -104,15 +104,10 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
                 .hint("e.g. `onboard plan --tier premium acme`")
                 .into());
         };
-        if !session.workspace.tiers().contains(tier.as_str()) {
-            let tiers: Vec<_> = session
-                .workspace
-                .tiers()
-                .iter()
-                .map(|t| format!("`{t}`"))
-                .collect();
+        let tiers = session.workspace.tiers();
+        if !tiers.contains(tier.as_str()) {
             return Err(UserError::new(format!("unknown tier `{tier}`"))
-                .hint(format!("the bundle libraries define: {}", tiers.join(", ")))
+                .hint(crate::model::suggest("tiers", tier, tiers))
                 .into());
         }
         session.select(std::slice::from_ref(client))?;

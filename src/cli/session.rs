@@ -12,7 +12,7 @@ use super::GlobalArgs;
 use crate::audit::{AuditError, AuditKey, AuditLog, KeySource};
 use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
-use crate::model::{Block, Client, CredentialRef, Diagnostic, Workspace};
+use crate::model::{Block, Client, CredentialRef, Diagnostic, Workspace, suggest};
 use crate::observe::{ReadRequest, observe};
 use crate::plan::{DiffInput, Plan, desired_access, diff_tenant};
 use crate::state::{Ledger, LockInfo, StateDir, WorkspaceLock};
@@ -114,14 +114,8 @@ impl Session {
                     }
                 }
                 None => {
-                    let known: Vec<_> = self
-                        .workspace
-                        .clients
-                        .keys()
-                        .map(|k| format!("`{k}`"))
-                        .collect();
                     return Err(UserError::new(format!("unknown client `{name}`"))
-                        .hint(format!("the workspace's clients are: {}", known.join(", ")))
+                        .hint(suggest("clients", name, self.workspace.clients.keys()))
                         .into());
                 }
             }

@@ -54,15 +54,10 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
             && !ledger.grants.iter().any(|g| &g.identity == *id)
     }) {
         return Err(UserError::new(format!("unknown identity `{unknown}`"))
-            .hint(format!(
-                "the workspace's identities are: {}",
-                session
-                    .workspace
-                    .identities
-                    .keys()
-                    .map(|i| format!("`{i}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            .hint(crate::model::suggest(
+                "identities",
+                unknown,
+                session.workspace.identities.keys(),
             ))
             .into());
     }

@@ -35,7 +35,7 @@ pub use tenant::{
     AdapterKind, CredentialRef, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant, is_global_administrator,
     is_guid, user_filter_attributes,
 };
-pub use workspace::{SourceFile, SourceKind, Workspace};
+pub use workspace::{SourceFile, SourceKind, Workspace, suggest};
 
 /// A place in a workspace file: path (as shown to the user), line and column, 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -372,9 +372,15 @@ fn insert_unique<T>(
     map.insert(id, value);
 }
 
-/// Returns a hint naming the closest known id, or listing what exists.
-fn suggest<'a>(what: &str, wanted: &str, known: impl Iterator<Item = &'a String>) -> String {
-    let known: Vec<&String> = known.collect();
+/// Returns a hint naming the closest known name (`did you mean `acme`?`), or listing what
+/// exists (`known clients: `acme`, `globex``). Every "unknown X" error uses it.
+pub fn suggest<S: AsRef<str>>(
+    what: &str,
+    wanted: &str,
+    known: impl IntoIterator<Item = S>,
+) -> String {
+    let known: Vec<S> = known.into_iter().collect();
+    let known: Vec<&str> = known.iter().map(AsRef::as_ref).collect();
     let closest = known
         .iter()
         .map(|k| (edit_distance(wanted, k), *k))
@@ -382,7 +388,7 @@ fn suggest<'a>(what: &str, wanted: &str, known: impl Iterator<Item = &'a String>
         .min();
     match closest {
         Some((_, k)) => format!("did you mean `{k}`?"),
-        None if known.is_empty() => format!("the workspace declares no {what}"),
+        None if known.is_empty() => format!("there are no {what}"),
         None => format!(
             "known {what}: {}",
             known

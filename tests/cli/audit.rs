@@ -347,7 +347,7 @@ fn a_client_without_a_chain_is_an_error_that_lists_the_chains() {
         let err = stderr(&env, &output);
         assert!(
             err.contains("there is no audit chain for `nope`")
-                && err.contains("the chains there are: `acme`, `globex`, `initech`"),
+                && err.contains("known chains: `acme`, `globex`, `initech`"),
             "{command:?}: {err}"
         );
     }

@@ -240,6 +240,11 @@ fn unknown_clients_are_named() {
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&env, &output);
     assert!(text.contains("unknown client `acne`"), "{text}");
+    assert!(text.contains("did you mean `acme`?"), "{text}");
+    // Nothing close: the hint lists the clients there are.
+    let output = env.onboard(&["plan", "umbrella"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&env, &output);
     assert!(text.contains("`acme`, `globex`, `initech`"), "{text}");
 }
 
