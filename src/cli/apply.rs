@@ -461,23 +461,18 @@ fn open_exception_reviews(
         if reviews.reviews.iter().any(|r| r.subject == subject) {
             continue;
         }
-        reviews.reviews.push(ReviewItem {
-            id: super::access::new_id("rev"),
-            kind: "exception".into(),
+        reviews.reviews.push(ReviewItem::open(
+            super::access::new_id("rev"),
+            "exception",
             subject,
-            client: client.to_string(),
-            identity: exception.identity.0.clone(),
-            summary: format!(
+            (client, &exception.identity.0),
+            format!(
                 "exception `{id}` approved by `{}`: {}",
                 exception.approver.0, exception.reason
             ),
-            opened_at: session.now,
-            due_at: crate::model::time::after(session.now, session.workspace.policy.review_within),
-            closed_by: None,
-            closed_at: None,
-            outcome: None,
-            notes: None,
-        });
+            session.now,
+            session.workspace.policy.review_within,
+        ));
     }
     if reviews.reviews.len() > before {
         session.state.write(&mut reviews, lock)?;

@@ -96,25 +96,20 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
     let mut requests: Requests = session.state.read()?;
     requests.requests.push(request.clone());
     session.state.write(&mut requests, &lock)?;
-    let review = ReviewItem {
-        id: new_id("rev"),
-        kind: "break-glass".into(),
-        subject: request.id.clone(),
-        client: client.id.clone(),
-        identity: identity.id.clone(),
-        summary: format!(
+    let review = ReviewItem::open(
+        new_id("rev"),
+        "break-glass",
+        request.id.clone(),
+        (&client.id, &identity.id),
+        format!(
             "break-glass to `{}` for {}: {}",
             bundle.id,
             format_duration(ttl),
             args.reason
         ),
-        opened_at: now,
-        due_at: crate::model::time::after(now, policy.review_within),
-        closed_by: None,
-        closed_at: None,
-        outcome: None,
-        notes: None,
-    };
+        now,
+        policy.review_within,
+    );
     let review_id = open_review(&session, &lock, review)?;
     let event = serde_json::json!({
         "event": "break-glass",

@@ -381,6 +381,34 @@ pub struct ReviewItem {
 }
 
 impl ReviewItem {
+    /// Returns an open review item, due `review_within` after `now`. `subject` is what
+    /// is reviewed (a request id, `client/exception`); `(client, identity)` whose use it
+    /// is.
+    pub fn open(
+        id: String,
+        kind: &str,
+        subject: String,
+        (client, identity): (&str, &str),
+        summary: String,
+        now: OffsetDateTime,
+        review_within: std::time::Duration,
+    ) -> ReviewItem {
+        ReviewItem {
+            id,
+            kind: kind.to_string(),
+            subject,
+            client: client.to_string(),
+            identity: identity.to_string(),
+            summary,
+            opened_at: now,
+            due_at: super::time::after(now, review_within),
+            closed_by: None,
+            closed_at: None,
+            outcome: None,
+            notes: None,
+        }
+    }
+
     /// Returns whether the review is open and past its due time at `now`.
     pub fn overdue(&self, now: OffsetDateTime) -> bool {
         self.closed_at.is_none() && self.due_at <= now
