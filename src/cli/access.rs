@@ -6,7 +6,7 @@ use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
 use crate::model::{AccessRequest, Identity, ReviewItem};
-use crate::plan::{ChangeKind, Plan};
+use crate::plan::ChangeKind;
 use crate::state::{Requests, Reviews, WorkspaceLock};
 use crate::ui::diagnostics::UserError;
 
@@ -98,15 +98,7 @@ pub(super) fn grant_now(
     let clients = session.select(std::slice::from_ref(&request.client))?;
     let full = session.plan(&clients, &ledger, &[])?;
     let source = format!("{}:{}", request.kind.as_str(), request.id);
-    let plan = Plan {
-        changes: full
-            .changes
-            .into_iter()
-            .filter(|c| c.kind == ChangeKind::Unknown || c.sources.contains(&source))
-            .collect(),
-        warnings: Vec::new(),
-        configuration: Vec::new(),
-    };
+    let plan = full.only(|c| c.kind == ChangeKind::Unknown || c.sources.contains(&source));
     let run = Run {
         command,
         yes: true,

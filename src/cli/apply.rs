@@ -13,7 +13,7 @@ use crate::audit::{AuditLog, Entry, EntryKind};
 use crate::execute::{self, ApplyContext, ChangeResult};
 use crate::exit::ExitStatus;
 use crate::model::{AccessRequest, RequestKind, RequestStatus, ReviewItem};
-use crate::plan::{Change, ChangeKind, Plan};
+use crate::plan::{Change, ChangeKind, Plan, Summary};
 use crate::state::{Ledger, WorkspaceLock};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
@@ -158,14 +158,8 @@ pub(super) fn execute_plan(
         ));
     }
     let actionable = Plan {
-        changes: plan
-            .changes
-            .iter()
-            .filter(|c| c.kind.is_sent() && (c.kind != ChangeKind::Drift || prune))
-            .cloned()
-            .collect(),
-        warnings: Vec::new(),
         configuration: plan.configuration.clone(),
+        ..plan.only(|c| c.kind.is_sent() && (c.kind != ChangeKind::Drift || prune))
     };
     let drift = plan.summary().drift;
     if drift > 0 && !prune {
@@ -252,12 +246,7 @@ pub(super) fn execute_plan(
         if mine.is_empty() {
             continue;
         }
-        let summary = Plan {
-            changes: mine,
-            warnings: Vec::new(),
-            configuration: Vec::new(),
-        }
-        .summary();
+        let summary = Summary::of(&mine);
         audit.append(
             client,
             Entry {

@@ -6,7 +6,7 @@ use super::GlobalArgs;
 use super::apply::{Run, execute_plan};
 use super::session::Session;
 use crate::exit::ExitStatus;
-use crate::plan::{ChangeKind, Plan};
+use crate::plan::ChangeKind;
 use crate::ui::tables::plan_table;
 
 /// Revoke every grant whose time has passed, in every client
@@ -27,15 +27,7 @@ pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitS
     let (ledger, _) = session.ledger()?;
     let clients = session.select(&[])?;
     let full = session.plan(&clients, &ledger, &[])?;
-    let plan = Plan {
-        changes: full
-            .changes
-            .into_iter()
-            .filter(|c| matches!(c.kind, ChangeKind::Expire | ChangeKind::Unknown))
-            .collect(),
-        warnings: Vec::new(),
-        configuration: Vec::new(),
-    };
+    let plan = full.only(|c| matches!(c.kind, ChangeKind::Expire | ChangeKind::Unknown));
     if args.dry_run {
         session
             .printer

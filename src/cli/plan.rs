@@ -190,16 +190,7 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
         // found, denials, unknown tenants included); the workspace chain gets the run.
         // A converged plan of many clients so touches one chain, not all of them.
         for client in clients {
-            let mine = Plan {
-                changes: plan
-                    .changes
-                    .iter()
-                    .filter(|c| c.client == client.id)
-                    .cloned()
-                    .collect(),
-                warnings: Vec::new(),
-                configuration: Vec::new(),
-            };
+            let mine = plan.only(|c| c.client == client.id);
             if mine.changes.is_empty() {
                 continue;
             }

@@ -9,7 +9,7 @@ use super::session::Session;
 use crate::audit::{Entry, EntryKind, WORKSPACE_CHAIN};
 use crate::exit::ExitStatus;
 use crate::model::{Block, BlockScope};
-use crate::plan::{Change, ChangeKind, Plan};
+use crate::plan::{Change, ChangeKind};
 use crate::ui::diagnostics::UserError;
 
 /// Revoke everything an identity, a client or a ticket holds
@@ -115,15 +115,7 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
         _ => session.select(&[])?,
     };
     let full = session.plan(&clients, &ledger, std::slice::from_ref(&block))?;
-    let plan = Plan {
-        changes: full
-            .changes
-            .into_iter()
-            .filter(|c| in_scope(c, scope, &value))
-            .collect(),
-        warnings: Vec::new(),
-        configuration: Vec::new(),
-    };
+    let plan = full.only(|c| in_scope(c, scope, &value));
     if !ledger
         .blocks
         .iter()

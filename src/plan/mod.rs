@@ -162,11 +162,11 @@ pub struct Summary {
     pub denied: usize,
 }
 
-impl Plan {
-    /// Returns the counts by kind.
-    pub fn summary(&self) -> Summary {
+impl Summary {
+    /// Counts changes by kind.
+    pub fn of<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Summary {
         let mut s = Summary::default();
-        for change in &self.changes {
+        for change in changes {
             *match change.kind {
                 ChangeKind::Grant => &mut s.grant,
                 ChangeKind::Renew => &mut s.renew,
@@ -178,6 +178,23 @@ impl Plan {
             } += 1;
         }
         s
+    }
+}
+
+impl Plan {
+    /// Returns the counts by kind.
+    pub fn summary(&self) -> Summary {
+        Summary::of(&self.changes)
+    }
+
+    /// Returns the plan of the changes `keep` selects, without warnings or tenant
+    /// configuration.
+    pub fn only(&self, keep: impl Fn(&Change) -> bool) -> Plan {
+        Plan {
+            changes: self.changes.iter().filter(|c| keep(c)).cloned().collect(),
+            warnings: Vec::new(),
+            configuration: Vec::new(),
+        }
     }
 
     /// Returns whether applying the plan would change anything. Drift counts: it is a
