@@ -12,7 +12,7 @@ use super::GlobalArgs;
 use crate::audit::{AuditError, AuditKey, AuditLog, KeySource};
 use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
-use crate::model::{Block, Client, CredentialRef, Diagnostic, Workspace, suggest};
+use crate::model::{Block, Client, CredentialRef, Workspace, suggest};
 use crate::observe::{ReadRequest, observe};
 use crate::plan::{DiffInput, Plan, desired_access, diff_tenant};
 use crate::state::{Ledger, LockInfo, StateDir, WorkspaceLock};
@@ -38,36 +38,6 @@ pub struct Session {
     pub adapters: crate::adapters::Options,
 }
 
-/// Returns every policy denial of what the workspace declares at `now`: desired grants
-/// and bundles' just-in-time grants that could never be given.
-pub fn policy_denials(workspace: &Workspace, now: OffsetDateTime) -> Vec<crate::policy::Denial> {
-    let mut denials = crate::policy::check_bundles(workspace);
-    for client in workspace.clients.values() {
-        for grant in desired_access(workspace, client, &[], now).0.grants {
-            for denial in grant.denials {
-                if !denials.contains(&denial) {
-                    denials.push(denial);
-                }
-            }
-        }
-    }
-    denials
-}
-
-/// Returns every problem in the workspace that only shows when desired access is
-/// worked out (account templates that cannot be filled in).
-pub fn desired_problems(workspace: &Workspace, now: OffsetDateTime) -> Vec<Diagnostic> {
-    let mut problems = Vec::new();
-    for client in workspace.clients.values() {
-        for problem in desired_access(workspace, client, &[], now).1 {
-            if !problems.contains(&problem) {
-                problems.push(problem);
-            }
-        }
-    }
-    problems
-}
-
 impl Session {
     /// Finds, loads and checks the workspace.
     pub fn open(global: &GlobalArgs) -> anyhow::Result<Session> {
@@ -77,7 +47,7 @@ impl Session {
         let workspace = load::load(&root)?;
         let now = crate::env::now()
             .map_err(|e| UserError::new(e).hint("write an RFC 3339 timestamp or `YYYY-MM-DD`"))?;
-        let problems = desired_problems(&workspace, now);
+        let problems = crate::plan::check_workspace(&workspace, now).problems;
         if !problems.is_empty() {
             return Err(LoadError::Invalid(problems).into());
         }

@@ -4,7 +4,6 @@ use anyhow::Context;
 use clap::Args;
 
 use super::GlobalArgs;
-use super::session::{desired_problems, policy_denials};
 use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
 use crate::model::Diagnostic;
@@ -32,8 +31,9 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
     let mut warnings = Vec::new();
     let (problems, counts) = match load::load(&root) {
         Ok(workspace) => {
-            let problems = desired_problems(&workspace, now);
-            denials = policy_denials(&workspace, now);
+            let check = crate::plan::check_workspace(&workspace, now);
+            let problems = check.problems;
+            denials = check.denials;
             warnings = workspace
                 .clients
                 .values()

@@ -365,3 +365,37 @@ pub fn desired_access(
         problems,
     )
 }
+
+/// What working out every client's desired access at `now` finds wrong with the
+/// workspace, in one pass.
+#[derive(Debug, Default)]
+pub struct WorkspaceCheck {
+    /// Account templates that cannot be filled in.
+    pub problems: Vec<Diagnostic>,
+    /// Policy denials of desired grants, and of bundles' just-in-time grants that could
+    /// never be given.
+    pub denials: Vec<Denial>,
+}
+
+/// Works out every client's desired access once and returns its problems and denials
+/// (each once).
+pub fn check_workspace(workspace: &Workspace, now: OffsetDateTime) -> WorkspaceCheck {
+    let mut check = WorkspaceCheck {
+        denials: policy::check_bundles(workspace),
+        ..WorkspaceCheck::default()
+    };
+    for client in workspace.clients.values() {
+        let (access, problems) = desired_access(workspace, client, &[], now);
+        for problem in problems {
+            if !check.problems.contains(&problem) {
+                check.problems.push(problem);
+            }
+        }
+        for denial in access.grants.into_iter().flat_map(|g| g.denials) {
+            if !check.denials.contains(&denial) {
+                check.denials.push(denial);
+            }
+        }
+    }
+    check
+}

@@ -12,7 +12,10 @@ use time::OffsetDateTime;
 
 use crate::model::Entitlement;
 
-pub use desired::{DesiredAccess, DesiredGrant, GrantKey, account_of, desired_access};
+pub use desired::{
+    DesiredAccess, DesiredGrant, GrantKey, WorkspaceCheck, account_of, check_workspace,
+    desired_access,
+};
 pub use diff::{DiffInput, Observation, diff_tenant};
 
 /// What a change does.
