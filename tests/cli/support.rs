@@ -141,6 +141,13 @@ impl Env {
         serde_json::from_str(&self.read("state/ledger.json")).unwrap()
     }
 
+    /// Reads the ledger's records, sorted.
+    pub fn ledger_grants_sorted(&self) -> Vec<LedgerGrant> {
+        let mut grants = self.ledger().grants;
+        grants.sort();
+        grants
+    }
+
     /// Returns true when the ledger is missing or holds no elevation (for readability in
     /// tests that check nothing was granted).
     pub fn ledger_exists_or_empty(&self) -> bool {
@@ -180,8 +187,8 @@ pub struct Ledger {
     pub blocks: Vec<serde_json::Value>,
 }
 
-/// One ledger record.
-#[derive(Debug, Deserialize)]
+/// One ledger record, ordered field by field so two ledgers' records can be compared whole.
+#[derive(Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LedgerGrant {
     pub client: String,
     pub tenant: String,
