@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::support::{Env, NOW, plan_json, stderr, stdout};
+use crate::support::{Env, NOW, assert_secret_absent, plan_json, stderr, stdout};
 
 fn applied() -> Env {
     let env = Env::example();
@@ -545,25 +545,8 @@ fn no_secret_appears_in_anything_the_run_wrote() {
         outputs.push_str(&String::from_utf8_lossy(&output.stderr));
     }
     assert!(!outputs.to_lowercase().contains(&secret.to_lowercase()));
-    let mut stack = vec![env.ws.clone()];
-    let mut files = 0;
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files += 1;
-                let text = String::from_utf8_lossy(&fs::read(&path).unwrap()).to_lowercase();
-                assert!(
-                    !text.contains(&secret.to_lowercase()),
-                    "the key leaked into {}",
-                    path.display()
-                );
-            }
-        }
-    }
-    assert!(files > 20);
+    let files = assert_secret_absent(&env.ws, &secret, "key");
+    assert!(files.len() > 20);
 }
 
 /// `onboard audit init` creates the signing key in the OS keyring (a fresh kernel session

@@ -9,7 +9,7 @@ use assert_cmd::Command;
 use serde::Deserialize;
 
 use crate::fake::Vendor;
-use crate::support::{Env, PlanJson, stderr};
+use crate::support::{Env, PlanJson, assert_secret_absent, stderr};
 use crate::{fake_github, fake_graph, fake_okta};
 
 const GRAPH_SECRET: &str = "e2e-graph-secret-planted-2718";
@@ -455,23 +455,8 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
     f.assert_conformant();
     // The planted secret never reaches the workspace's files.
     for dir in ["state", "audit"] {
-        for entry in walk(&f.env.ws.join(dir)) {
-            let text = std::fs::read_to_string(&entry).unwrap_or_default();
-            assert!(!text.contains(GRAPH_SECRET), "{}", entry.display());
-            assert!(!text.contains(&f.okta_token), "{}", entry.display());
-        }
+        let dir = f.env.ws.join(dir);
+        assert_secret_absent(&dir, GRAPH_SECRET, "Graph client secret");
+        assert_secret_absent(&dir, &f.okta_token, "Okta token");
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }

@@ -288,6 +288,45 @@ pub fn plan_json(env: &Env, now: &str, args: &[&str]) -> PlanJson {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// Returns every file below a directory, at any depth, sorted; fails the test when a
+/// directory cannot be read.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries =
+            fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Fails the test, naming the file, when `secret` appears in any letter case in any file
+/// below `root` (`what` names the secret in the message); returns the files it read.
+pub fn assert_secret_absent(root: &Path, secret: &str, what: &str) -> Vec<PathBuf> {
+    let secret = secret.to_lowercase();
+    let files = files_under(root);
+    for path in &files {
+        let bytes = fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        assert!(
+            !String::from_utf8_lossy(&bytes)
+                .to_lowercase()
+                .contains(&secret),
+            "the {what} leaked into {}",
+            path.display()
+        );
+    }
+    files
+}
+
 /// Returns stdout of an output as text.
 pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
