@@ -6,10 +6,9 @@
 use std::collections::BTreeSet;
 
 use assert_cmd::Command;
-use serde::Deserialize;
 
 use crate::fake::Vendor;
-use crate::support::{Env, PlanJson, assert_secret_absent, stderr};
+use crate::support::{ApplyJson, Env, PlanJson, assert_secret_absent, stderr};
 use crate::{fake_github, fake_graph, fake_okta};
 
 const GRAPH_SECRET: &str = "e2e-graph-secret-planted-2718";
@@ -206,12 +205,6 @@ impl Fixture {
         let invitations: Vec<&str> = invitations.iter().map(String::as_str).collect();
         github.assert_conformant(&self.github_token, &invitations);
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct ApplyJson {
-    failed: usize,
-    results: Vec<serde_json::Value>,
 }
 
 const NOW: &str = crate::support::NOW;

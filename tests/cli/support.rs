@@ -273,6 +273,9 @@ pub struct ChangeJson {
     pub expires_at: Option<String>,
     pub reason: String,
     pub origin: Option<String>,
+    /// For denials: the rule.
+    #[serde(default)]
+    pub rule: Option<String>,
 }
 
 /// Runs `plan -o json` and parses it.
@@ -339,10 +342,17 @@ pub fn stderr(env: &Env, output: &std::process::Output) -> String {
         .replace(&env.root.display().to_string(), "[TMP]")
 }
 
-/// The parts of `apply --output json` the adapter tests read.
+/// The parts of `apply --output json` (also `expire` and `revoke`) the tests read.
 #[derive(Debug, Deserialize)]
 pub struct ApplyJson {
+    pub format_version: u32,
     pub results: Vec<ResultJson>,
+    pub applied: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// What was not sent: unknown tenants and denied grants.
+    #[serde(default)]
+    pub not_applied: Vec<ChangeJson>,
 }
 
 /// One change's result in `apply --output json`.
