@@ -104,7 +104,7 @@ fn fixture() -> Option<Fixture> {
             github_vendor.url()
         ),
     );
-    let graph_token = graph_token(&tid);
+    let graph_token = fake_graph::token(&tid, GRAPH_SECRET);
     Some(Fixture {
         env,
         graph,
@@ -114,22 +114,6 @@ fn fixture() -> Option<Fixture> {
         github_token,
         graph_token,
     })
-}
-
-fn graph_token(tid: &str) -> String {
-    let vendor = fake_graph::vendor().unwrap();
-    let body = format!(
-        "grant_type=client_credentials&client_id=x&client_secret={GRAPH_SECRET}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
-    );
-    let (_, _, text) = crate::fake::raw_request(
-        vendor.fake_port,
-        "POST",
-        &format!("/{tid}/oauth2/v2.0/token"),
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        &body,
-    );
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    value["access_token"].as_str().unwrap().to_string()
 }
 
 impl Fixture {

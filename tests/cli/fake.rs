@@ -144,8 +144,9 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Reads one request (head and `Content-Length` body) from a stream.
-fn read_raw(stream: &mut TcpStream) -> Option<Vec<u8>> {
+/// Reads one request (head and `Content-Length` body) from a stream; `None` when the
+/// stream ends or fails first.
+pub fn read_raw(stream: &mut TcpStream) -> Option<Vec<u8>> {
     let mut data = Vec::new();
     let mut buffer = [0u8; 16384];
     loop {

@@ -291,6 +291,13 @@ pub fn plan_json(env: &Env, now: &str, args: &[&str]) -> PlanJson {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// Returns the accounts of an adapter's holders, sorted.
+pub fn holder_accounts(holders: &[onboard::model::Holder]) -> Vec<String> {
+    let mut names: Vec<String> = holders.iter().map(|h| h.account.clone()).collect();
+    names.sort();
+    names
+}
+
 /// Returns every file below a directory, at any depth, sorted; fails the test when a
 /// directory cannot be read.
 pub fn files_under(root: &Path) -> Vec<PathBuf> {
