@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::support::{Env, NOW, assert_secret_absent, plan_json, stderr, stdout};
+use crate::support::{Env, NOW, assert_secret_absent, audit_show, plan_json, stderr, stdout};
 
 fn applied() -> Env {
     let env = Env::example();
@@ -417,25 +417,12 @@ fn show_filters_and_json() {
     env.onboard(&["revoke", "--ticket", "INC-4471", "--yes", "-q"])
         .assert()
         .success();
-    let output = env
-        .onboard(&["audit", "show", "--ticket", "INC-4471", "--output", "json"])
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let kinds: Vec<(&str, &str)> = doc["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["kind"].as_str().unwrap(),
-                e["phase"].as_str().unwrap_or("-"),
-            )
-        })
-        .collect();
+    let doc = audit_show(&env, &["--ticket", "INC-4471"]);
     // Chain by chain: the workspace chain (the revocation itself), then acme's.
+    let chains: Vec<&str> = doc.entries.iter().map(|e| e.chain.as_str()).collect();
+    assert_eq!(chains, ["_workspace", "acme", "acme", "acme", "acme"]);
     assert_eq!(
-        kinds,
+        doc.phases(),
         [
             ("revocation", "-"),
             ("grant", "intent"),

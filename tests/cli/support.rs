@@ -291,6 +291,58 @@ pub fn plan_json(env: &Env, now: &str, args: &[&str]) -> PlanJson {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// The parts of `audit show --output json` the tests read.
+#[derive(Debug, Deserialize)]
+pub struct AuditShowJson {
+    pub format_version: u32,
+    pub entries: Vec<AuditEntryJson>,
+}
+
+/// One entry of `audit show --output json`.
+#[derive(Debug, Deserialize)]
+pub struct AuditEntryJson {
+    /// The chain: a client id or `_workspace`.
+    pub chain: String,
+    pub kind: String,
+    /// `intent` or `outcome`, for changes.
+    pub phase: Option<String>,
+    pub result: Option<String>,
+}
+
+impl AuditShowJson {
+    /// Each entry's kind and result (`-` for none), in order.
+    pub fn results(&self) -> Vec<(&str, &str)> {
+        self.entries
+            .iter()
+            .map(|e| (e.kind.as_str(), e.result.as_deref().unwrap_or("-")))
+            .collect()
+    }
+
+    /// Each entry's kind and phase (`-` for none), in order.
+    pub fn phases(&self) -> Vec<(&str, &str)> {
+        self.entries
+            .iter()
+            .map(|e| (e.kind.as_str(), e.phase.as_deref().unwrap_or("-")))
+            .collect()
+    }
+}
+
+/// Runs `audit show ARGS --output json`, asserting success, and parses it.
+pub fn audit_show(env: &Env, args: &[&str]) -> AuditShowJson {
+    let mut all = vec!["audit", "show"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--output", "json"]);
+    let output = env.onboard(&all).output().unwrap();
+    assert!(
+        output.status.success(),
+        "audit show {args:?}: {}",
+        stderr(env, &output)
+    );
+    let doc: AuditShowJson = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc.format_version, 1);
+    doc
+}
+
 /// Returns the accounts of an adapter's holders, sorted.
 pub fn holder_accounts(holders: &[onboard::model::Holder]) -> Vec<String> {
     let mut names: Vec<String> = holders.iter().map(|h| h.account.clone()).collect();
