@@ -187,16 +187,7 @@ fn adds_and_removes_are_idempotent_and_expiry_falls_back_to_onboard_expire() {
     ));
     let applied = apply_json(&f, &["apply", "plan.json"], 0);
     let result = |entitlement: &str, account: &str| {
-        applied
-            .results
-            .iter()
-            .find(|r| {
-                r.entitlement.as_deref() == Some(entitlement)
-                    && r.account.as_deref() == Some(account)
-            })
-            .unwrap_or_else(|| panic!("{applied:?}"))
-            .result
-            .clone()
+        applied.result("ad", entitlement, account).result.as_str()
     };
     assert_eq!(result("group:t3-helpdesk", "alice@t3.example"), "unchanged");
     assert_eq!(result("group:t3-oncall", "t3-bob"), "applied");

@@ -2,7 +2,7 @@
 
 use std::fs::OpenOptions;
 
-use crate::support::{Env, NOW, plan_json, stderr, stdout};
+use crate::support::{ApplyJson, Env, NOW, plan_json, stderr, stdout};
 
 #[test]
 fn without_a_terminal_and_without_yes_it_refuses_and_changes_nothing() {
@@ -67,19 +67,6 @@ fn apply_grants_records_and_converges() {
 
 #[test]
 fn apply_results_as_json() {
-    #[derive(serde::Deserialize)]
-    struct ApplyJson {
-        format_version: u32,
-        applied: usize,
-        failed: usize,
-        results: Vec<ResultJson>,
-    }
-    #[derive(serde::Deserialize)]
-    struct ResultJson {
-        kind: String,
-        result: String,
-        error: Option<String>,
-    }
     let env = Env::example();
     let output = env
         .onboard(&["apply", "initech", "--yes", "--output", "json"])
@@ -89,6 +76,11 @@ fn apply_results_as_json() {
     let doc: ApplyJson = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(doc.format_version, 1);
     assert_eq!((doc.applied, doc.failed), (doc.results.len(), 0));
+    assert_eq!(
+        doc.unchanged, 0,
+        "a first apply finds nothing already there"
+    );
+    assert!(doc.not_applied.is_empty(), "{:?}", doc.not_applied);
     assert!(
         doc.results
             .iter()
@@ -259,25 +251,21 @@ fn json_results_say_what_was_not_applied_and_why() {
         Some(4),
         "an unreadable tenant makes it partial"
     );
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let skipped = doc["not_applied"].as_array().unwrap();
-    let unknown: Vec<_> = skipped.iter().filter(|c| c["kind"] == "unknown").collect();
+    let doc: ApplyJson = serde_json::from_slice(&output.stdout).unwrap();
+    let skipped = &doc.not_applied;
+    let unknown: Vec<_> = skipped.iter().filter(|c| c.kind == "unknown").collect();
     assert_eq!(unknown.len(), 1);
     assert_eq!(
-        (unknown[0]["client"].as_str(), unknown[0]["tenant"].as_str()),
-        (Some("initech"), Some("scim"))
+        (unknown[0].client.as_str(), unknown[0].tenant.as_str()),
+        ("initech", "scim")
     );
-    assert!(
-        unknown[0]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("not a valid tenant file")
-    );
-    let denied: Vec<_> = skipped.iter().filter(|c| c["kind"] == "denied").collect();
+    assert!(unknown[0].reason.contains("not a valid tenant file"));
+    let denied: Vec<_> = skipped.iter().filter(|c| c.kind == "denied").collect();
     assert!(
         !denied.is_empty()
             && denied
                 .iter()
-                .all(|c| c["rule"] == "mfa-required" && c["identity"] == "frank")
+                .all(|c| c.rule.as_deref() == Some("mfa-required")
+                    && c.identity.as_deref() == Some("frank"))
     );
 }

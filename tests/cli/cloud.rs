@@ -6,10 +6,9 @@
 use std::collections::BTreeSet;
 
 use assert_cmd::Command;
-use serde::Deserialize;
 
 use crate::fake::Vendor;
-use crate::support::{Env, PlanJson, stderr};
+use crate::support::{ApplyJson, Env, PlanJson, assert_secret_absent, stderr};
 use crate::{fake_github, fake_graph, fake_okta};
 
 const GRAPH_SECRET: &str = "e2e-graph-secret-planted-2718";
@@ -105,7 +104,7 @@ fn fixture() -> Option<Fixture> {
             github_vendor.url()
         ),
     );
-    let graph_token = graph_token(&tid);
+    let graph_token = fake_graph::token(&tid, GRAPH_SECRET);
     Some(Fixture {
         env,
         graph,
@@ -115,22 +114,6 @@ fn fixture() -> Option<Fixture> {
         github_token,
         graph_token,
     })
-}
-
-fn graph_token(tid: &str) -> String {
-    let vendor = fake_graph::vendor().unwrap();
-    let body = format!(
-        "grant_type=client_credentials&client_id=x&client_secret={GRAPH_SECRET}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
-    );
-    let (_, _, text) = crate::fake::raw_request(
-        vendor.fake_port,
-        "POST",
-        &format!("/{tid}/oauth2/v2.0/token"),
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        &body,
-    );
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    value["access_token"].as_str().unwrap().to_string()
 }
 
 impl Fixture {
@@ -206,12 +189,6 @@ impl Fixture {
         let invitations: Vec<&str> = invitations.iter().map(String::as_str).collect();
         github.assert_conformant(&self.github_token, &invitations);
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct ApplyJson {
-    failed: usize,
-    results: Vec<serde_json::Value>,
 }
 
 const NOW: &str = crate::support::NOW;
@@ -455,23 +432,8 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
     f.assert_conformant();
     // The planted secret never reaches the workspace's files.
     for dir in ["state", "audit"] {
-        for entry in walk(&f.env.ws.join(dir)) {
-            let text = std::fs::read_to_string(&entry).unwrap_or_default();
-            assert!(!text.contains(GRAPH_SECRET), "{}", entry.display());
-            assert!(!text.contains(&f.okta_token), "{}", entry.display());
-        }
+        let dir = f.env.ws.join(dir);
+        assert_secret_absent(&dir, GRAPH_SECRET, "Graph client secret");
+        assert_secret_absent(&dir, &f.okta_token, "Okta token");
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }

@@ -144,8 +144,9 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Reads one request (head and `Content-Length` body) from a stream.
-fn read_raw(stream: &mut TcpStream) -> Option<Vec<u8>> {
+/// Reads one request (head and `Content-Length` body) from a stream; `None` when the
+/// stream ends or fails first.
+pub fn read_raw(stream: &mut TcpStream) -> Option<Vec<u8>> {
     let mut data = Vec::new();
     let mut buffer = [0u8; 16384];
     loop {
@@ -500,20 +501,23 @@ fn status_and_violations(response: &[u8]) -> (u16, Option<String>) {
     (status, violations)
 }
 
-/// Returns the vendor descriptions' directory (`ONBOARD_TEST_OPENAPI`, else
-/// `../shared/openapi` beside the repository), or `None` (after saying so) outside CI.
-pub fn openapi_dir() -> Option<PathBuf> {
+/// Returns the path of one vendor description, `NAME` in `ONBOARD_TEST_OPENAPI` (else in
+/// `../shared/openapi` beside the repository), when that very file is there. When it is
+/// not: under `CI=true` the test fails at once, naming the file; elsewhere it says so and
+/// returns `None`, and the test skips.
+pub fn openapi_description(name: &str) -> Option<PathBuf> {
     let dir = std::env::var_os(onboard::env::ONBOARD_TEST_OPENAPI)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/openapi"));
+    let spec = dir.join(name);
+    if spec.is_file() {
+        return Some(spec);
+    }
     let message = format!(
-        "the vendor OpenAPI descriptions are not in {} (set {})",
-        dir.display(),
+        "the vendor OpenAPI description {} is not there (set {} to the directory holding {name})",
+        spec.display(),
         onboard::env::ONBOARD_TEST_OPENAPI
     );
-    if dir.join("graph.prism.yaml").is_file() {
-        return Some(dir);
-    }
     if std::env::var(onboard::env::CI).is_ok_and(|v| v == "true") {
         panic!("{message}");
     }
@@ -537,7 +541,7 @@ impl Prism {
             repo.join("target/prism/node_modules/.bin/prism"),
             "Prism (@stoplight/prism-cli)",
         )?;
-        let spec = openapi_dir()?.join(description);
+        let spec = openapi_description(description)?;
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -553,7 +557,7 @@ impl Prism {
         // The watchdog outlives this handle on purpose (it is shared by the process's
         // tests) and reaps Prism itself.
         #[allow(clippy::zombie_processes)]
-        let child = Command::new("sh")
+        let mut child = Command::new("sh")
             .arg("-c")
             .arg(script)
             .arg(&program)
@@ -572,6 +576,13 @@ impl Prism {
                     _child: child,
                     port,
                 });
+            }
+            // The watchdog ends as soon as Prism does: no use waiting out the deadline.
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!(
+                    "Prism exited ({status}) before listening on port {port}: can it serve {}?",
+                    spec.display()
+                );
             }
             std::thread::sleep(Duration::from_millis(200));
         }

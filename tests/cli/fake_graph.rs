@@ -220,6 +220,26 @@ pub fn vendor() -> Option<&'static Vendor> {
         .as_ref()
 }
 
+/// Fetches a client-credentials token for tenant `tid` with `secret` from the shared fake,
+/// as the adapter does (its tokens are deterministic per tenant), failing the test on an
+/// answer other than 200.
+pub fn token(tid: &str, secret: &str) -> String {
+    let vendor = vendor().expect("the fake Graph is running");
+    let body = format!(
+        "grant_type=client_credentials&client_id=x&client_secret={secret}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+    );
+    let (status, _, text) = crate::fake::raw_request(
+        vendor.fake_port,
+        "POST",
+        &format!("/{tid}/oauth2/v2.0/token"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &body,
+    );
+    assert_eq!(status, 200, "{text}");
+    let value: Value = serde_json::from_str(&text).unwrap();
+    value["access_token"].as_str().unwrap().to_string()
+}
+
 /// A handle on one fake tenant, for seeding and reading it directly.
 pub struct Handle {
     /// The tenant id.

@@ -252,23 +252,7 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
     // `$batch` and PIM for Groups are not in the trimmed Graph description.
     vendor.assert_conformant(
-        &partner_token(&partner),
+        &fake_graph::token(&partner, SECRET),
         &["/$batch", "/identityGovernance/privilegedAccess/group/"],
     );
-}
-
-fn partner_token(tid: &str) -> String {
-    let vendor = fake_graph::vendor().unwrap();
-    let body = format!(
-        "grant_type=client_credentials&client_id=x&client_secret={SECRET}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
-    );
-    let (_, _, text) = crate::fake::raw_request(
-        vendor.fake_port,
-        "POST",
-        &format!("/{tid}/oauth2/v2.0/token"),
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        &body,
-    );
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    value["access_token"].as_str().unwrap().to_string()
 }

@@ -6,17 +6,12 @@ use onboard::adapters::Outcome;
 use crate::fake::raw_request;
 use crate::fake_github::{self, Handle};
 use crate::graph::open;
+use crate::support::holder_accounts;
 
 fn client_yaml(endpoint: &str, org: &str) -> String {
     format!(
         "id: acme\ntier: premium\ntenants:\n  - name: github\n    system: github\n    adapter: github\n    endpoint: {endpoint}\n    org: {org}\n    credential: file:secret\n"
     )
-}
-
-fn logins(holders: &[onboard::model::Holder]) -> Vec<String> {
-    let mut names: Vec<String> = holders.iter().map(|h| h.account.clone()).collect();
-    names.sort();
-    names
 }
 
 #[test]
@@ -38,10 +33,10 @@ fn github_org_and_team_memberships_through_prism() {
     let admin = "org:admin".parse().unwrap();
     // Four members at two per page.
     assert_eq!(
-        logins(&adapter.list(&member).unwrap()),
+        holder_accounts(&adapter.list(&member).unwrap()),
         ["alice-nw", "bob-nw", "carol-nw", "owner-1"]
     );
-    assert_eq!(logins(&adapter.list(&admin).unwrap()), ["owner-1"]);
+    assert_eq!(holder_accounts(&adapter.list(&admin).unwrap()), ["owner-1"]);
 
     let alice = adapter.resolve("alice-nw").unwrap().unwrap();
     assert!(adapter.resolve("no-such-user").unwrap().is_none());
@@ -112,7 +107,10 @@ fn github_org_and_team_memberships_through_prism() {
         Outcome::Changed
     );
     assert_eq!(adapter.grant(&bob, &team, None).unwrap(), Outcome::NoChange);
-    assert_eq!(logins(&adapter.list(&maintainer).unwrap()), ["bob-nw"]);
+    assert_eq!(
+        holder_accounts(&adapter.list(&maintainer).unwrap()),
+        ["bob-nw"]
+    );
     assert_eq!(adapter.revoke(&bob, &maintainer).unwrap(), Outcome::Changed);
     assert_eq!(org.team("msp-helpdesk"), ["bob-nw member active"]);
     assert_eq!(adapter.revoke(&bob, &team).unwrap(), Outcome::Changed);
@@ -228,7 +226,10 @@ fn github_app_mints_installation_tokens_and_keeps_them_until_near_expiry() {
     let adapter = opened.adapter.as_mut();
     adapter.verify_tenant().unwrap();
     let member = "org:member".parse().unwrap();
-    assert_eq!(logins(&adapter.list(&member).unwrap()), ["alice-nw"]);
+    assert_eq!(
+        holder_accounts(&adapter.list(&member).unwrap()),
+        ["alice-nw"]
+    );
     let alice = adapter.resolve("alice-nw").unwrap().unwrap();
     let admin = "org:admin".parse().unwrap();
     assert_eq!(

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::support::{Env, NOW, plan_json, stderr, stdout};
+use crate::support::{Env, NOW, audit_show, plan_json, stderr, stdout};
 
 /// Runs as a given identity (`ONBOARD_ACTOR`).
 fn as_(env: &Env, who: &str, args: &[&str]) -> std::process::Output {
@@ -12,25 +12,6 @@ fn as_(env: &Env, who: &str, args: &[&str]) -> std::process::Output {
         .env("ONBOARD_ACTOR", who)
         .output()
         .unwrap()
-}
-
-fn audit_kinds(env: &Env, client: &str) -> Vec<(String, String)> {
-    let output = env
-        .onboard(&["audit", "show", "--client", client, "--output", "json"])
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    doc["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["kind"].as_str().unwrap().to_string(),
-                e["result"].as_str().unwrap_or("-").to_string(),
-            )
-        })
-        .collect()
 }
 
 fn denied_rules(env: &Env) -> Vec<(String, String, String)> {
@@ -96,7 +77,11 @@ fn mfa_required_denies_privileged_access_to_a_person_without_mfa() {
             .any(|g| g.identity == "frank" && g.sources.iter().all(|s| s.contains("security")))
     );
     assert!(env.ledger().grants.iter().any(|g| g.identity == "carol"));
-    assert!(audit_kinds(&env, "acme").contains(&("denial".into(), "denied".into())));
+    assert!(
+        audit_show(&env, &["--client", "acme"])
+            .results()
+            .contains(&("denial", "denied"))
+    );
     // Elevation is refused the same way.
     let output = as_(
         &env,
@@ -346,9 +331,10 @@ fn an_elevation_is_granted_at_once_and_expires() {
         "role:Helpdesk Administrator".into(),
         "alice@globex.example".into()
     )));
-    let kinds = audit_kinds(&env, "globex");
-    assert!(kinds.contains(&("elevation".into(), "granted".into())));
-    assert!(kinds.contains(&("expire".into(), "ok".into())));
+    let shown = audit_show(&env, &["--client", "globex"]);
+    let kinds = shown.results();
+    assert!(kinds.contains(&("elevation", "granted")));
+    assert!(kinds.contains(&("expire", "ok")));
 }
 
 #[test]
@@ -400,14 +386,15 @@ fn four_eyes_approval_refuses_the_requester_and_accepts_a_second_identity() {
                 && g.expires_at.as_deref() == Some("2026-11-21T15:00:00Z")),
         "{grants:?}"
     );
-    let kinds = audit_kinds(&env, "acme");
+    let shown = audit_show(&env, &["--client", "acme"]);
+    let kinds = shown.results();
     for expected in [
         ("elevation", "pending"),
         ("denial", "denied"),
         ("approval", "approved"),
     ] {
         assert!(
-            kinds.contains(&(expected.0.into(), expected.1.into())),
+            kinds.contains(&expected),
             "{expected:?} missing from {kinds:?}"
         );
     }
@@ -553,9 +540,10 @@ fn break_glass_runs_the_hook_and_leaves_a_review_someone_else_closes() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
     let output = env.onboard(&["review"]).output().unwrap();
     assert!(!stdout(&output).contains(review_id));
-    let kinds = audit_kinds(&env, "initech");
-    assert!(kinds.contains(&("break-glass".into(), "granted".into())));
-    assert!(kinds.contains(&("review".into(), "justified".into())));
+    let shown = audit_show(&env, &["--client", "initech"]);
+    let kinds = shown.results();
+    assert!(kinds.contains(&("break-glass", "granted")));
+    assert!(kinds.contains(&("review", "justified")));
     let flagged = env
         .onboard(&["audit", "export", "--client", "initech"])
         .output()
@@ -673,7 +661,9 @@ fn the_mass_revoke_guard_stops_a_client_wide_revoke_until_a_second_person_approv
         "nothing was revoked"
     );
     assert!(
-        audit_kinds(&env, "globex").contains(&("denial".into(), "denied".into())),
+        audit_show(&env, &["--client", "globex"])
+            .results()
+            .contains(&("denial", "denied")),
         "the refusal is audited"
     );
     let id = err

@@ -11,6 +11,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::fake::raw_request;
 use crate::fake_graph::{self, Handle};
+use crate::support::holder_accounts;
 
 const SECRET: &str = "graph-client-secret-planted-3141";
 const SECURITY_ADMINISTRATOR: &str = "194ae4cb-b126-40b2-bd5b-6091b380977d";
@@ -66,12 +67,6 @@ fn entitlement(text: &str) -> Entitlement {
     text.parse().unwrap()
 }
 
-fn accounts(holders: &[onboard::model::Holder]) -> Vec<String> {
-    let mut names: Vec<String> = holders.iter().map(|h| h.account.clone()).collect();
-    names.sort();
-    names
-}
-
 fn principal(adapter: &mut dyn Adapter, upn: &str) -> Principal {
     adapter.resolve(upn).unwrap().unwrap()
 }
@@ -108,7 +103,7 @@ fn graph_groups_page_and_change_idempotently_through_prism() {
     let helpdesk_e = entitlement("group:MSP-Helpdesk");
     let listed = adapter.list(&helpdesk_e).unwrap();
     assert_eq!(
-        accounts(&listed),
+        holder_accounts(&listed),
         ["alice", "bob", "carol", "dave", "erik"].map(|u| format!("{u}@acme.example"))
     );
     assert!(adapter.resolve("nobody@acme.example").unwrap().is_none());
@@ -142,7 +137,7 @@ fn graph_groups_page_and_change_idempotently_through_prism() {
         Outcome::Changed
     );
     assert_eq!(
-        accounts(&adapter.list(&backup).unwrap()),
+        holder_accounts(&adapter.list(&backup).unwrap()),
         ["bob@acme.example"]
     );
     // A group that does not exist: no holders, nothing to revoke, a grant fails.
@@ -154,7 +149,7 @@ fn graph_groups_page_and_change_idempotently_through_prism() {
 
     let seen = fake_graph::vendor()
         .unwrap()
-        .assert_conformant(&seen_token(&tenant), &["/groups?"]);
+        .assert_conformant(&fake_graph::token(&tenant.tid, SECRET), &["/groups?"]);
     // Never the DELETE without `$ref`, which deletes the user.
     assert!(
         seen.iter()
@@ -162,25 +157,6 @@ fn graph_groups_page_and_change_idempotently_through_prism() {
             .all(|s| s.target.ends_with("/$ref")),
         "{seen:?}"
     );
-}
-
-/// Returns the credential the adapter's requests carry for a tenant: its token.
-fn seen_token(tenant: &Handle) -> String {
-    // The fake's tokens are deterministic per tenant; read one the way the adapter does.
-    let vendor = fake_graph::vendor().unwrap();
-    let body = format!(
-        "grant_type=client_credentials&client_id=x&client_secret={SECRET}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
-    );
-    let (status, _, text) = raw_request(
-        vendor.fake_port,
-        "POST",
-        &format!("/{}/oauth2/v2.0/token", tenant.tid),
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        &body,
-    );
-    assert_eq!(status, 200, "{text}");
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    value["access_token"].as_str().unwrap().to_string()
 }
 
 #[test]
@@ -206,7 +182,7 @@ fn graph_directory_roles_without_pim() {
         Outcome::NoChange
     );
     assert_eq!(
-        accounts(&adapter.list(&reader).unwrap()),
+        holder_accounts(&adapter.list(&reader).unwrap()),
         ["alice@acme.example"]
     );
     assert_eq!(adapter.revoke(&alice, &reader).unwrap(), Outcome::Changed);
@@ -219,7 +195,7 @@ fn graph_directory_roles_without_pim() {
     assert!(error.hint.unwrap().contains("role:GUID"));
     fake_graph::vendor()
         .unwrap()
-        .assert_conformant(&seen_token(&tenant), &[]);
+        .assert_conformant(&fake_graph::token(&tenant.tid, SECRET), &[]);
 }
 
 fn at(text: &str) -> OffsetDateTime {
@@ -280,7 +256,7 @@ fn graph_pim_roles_expire_natively_and_renew() {
     assert!(tenant.role_holders(SECURITY_ADMINISTRATOR).is_empty());
     fake_graph::vendor()
         .unwrap()
-        .assert_conformant(&seen_token(&tenant), &[]);
+        .assert_conformant(&fake_graph::token(&tenant.tid, SECRET), &[]);
 }
 
 #[test]
@@ -363,7 +339,7 @@ fn prism_fails_an_answer_that_does_not_conform_to_the_graph_description() {
     let seen = fake_graph::vendor()
         .unwrap()
         .front
-        .seen(&seen_token(&tenant));
+        .seen(&fake_graph::token(&tenant.tid, SECRET));
     assert!(
         seen.iter().any(|s| s
             .violations
@@ -469,7 +445,7 @@ fn graph_bulk_membership_changes_go_through_batch_with_per_item_results() {
 
     // What went over the wire: `$batch` requests of at most 20 items, throttled items
     // sent again, and every item one Prism accepts (each was replayed through it).
-    let token = seen_token(&tenant);
+    let token = fake_graph::token(&tenant.tid, SECRET);
     let batches = fake_graph::batches(&token);
     assert!(batches.len() >= 5, "{batches:?}");
     assert!(batches.iter().all(|b| b.items.len() <= 20), "{batches:?}");
@@ -628,7 +604,7 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
         Outcome::Changed
     );
     assert_eq!(
-        accounts(&adapter.list(&entitlement).unwrap()),
+        holder_accounts(&adapter.list(&entitlement).unwrap()),
         ["tech1@msp.example"]
     );
     assert_eq!(tenant.members("GDAP-Acme-Helpdesk"), ["tech1@msp.example"]);
@@ -661,7 +637,7 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
     assert_eq!(error.kind, FailureKind::WrongTenant, "{error}");
 
     // Every GDAP call is in the trimmed description and went through Prism.
-    let seen = vendor.assert_conformant(&seen_token(&tenant), &[]);
+    let seen = vendor.assert_conformant(&fake_graph::token(&tenant.tid, SECRET), &[]);
     assert!(
         seen.iter()
             .any(|s| s.method == "DELETE" && s.target.contains("/accessAssignments/old-1"))
@@ -694,7 +670,7 @@ fn graph_pim_for_groups_makes_ttl_memberships_expire_natively() {
     // A PIM for Groups assignment, not a plain membership.
     assert!(tenant.with(|t| t.groups[&group].1.is_empty()));
     let listed = adapter.list(&secops).unwrap();
-    assert_eq!(accounts(&listed), ["dave@acme.example"]);
+    assert_eq!(holder_accounts(&listed), ["dave@acme.example"]);
     assert_eq!(listed[0].expires_at, Some(end));
     assert_eq!(
         adapter.grant(&dave, &secops, Some(end)).unwrap(),
@@ -717,7 +693,7 @@ fn graph_pim_for_groups_makes_ttl_memberships_expire_natively() {
     // The tenant ends dave's membership by itself.
     tenant.set_now("2026-11-22T04:00:01Z");
     assert_eq!(
-        accounts(&adapter.list(&secops).unwrap()),
+        holder_accounts(&adapter.list(&secops).unwrap()),
         ["erik@acme.example"]
     );
     assert_eq!(adapter.revoke(&dave, &secops).unwrap(), Outcome::NoChange);
@@ -733,7 +709,7 @@ fn graph_pim_for_groups_makes_ttl_memberships_expire_natively() {
     // PIM for Groups is not in the trimmed description: those calls went to the fake,
     // which checks their shape itself; everything else went through Prism.
     let seen = vendor.assert_conformant(
-        &seen_token(&tenant),
+        &fake_graph::token(&tenant.tid, SECRET),
         &["/identityGovernance/privilegedAccess/group/"],
     );
     assert!(

@@ -1,12 +1,10 @@
 //! The LDAP adapter end to end: the binary against a real OpenLDAP `slapd` (one per
 //! test), read back with `ldapsearch`, never through our adapter.
 
-use std::path::Path;
-
 use assert_cmd::Command;
 
 use crate::directories::{self, BASE, SERVICE_DN, Slapd, SlapdOptions, group, person};
-use crate::support::{ApplyJson, Env, PlanJson, stderr};
+use crate::support::{ApplyJson, Env, PlanJson, assert_secret_absent, stderr};
 
 const PASSWORD_VAR: &str = "GLOBEX_LDAP_PASSWORD";
 const PASSWORD: &str = "service-password-for-tests";
@@ -461,17 +459,6 @@ fn ldaps_and_starttls_verify_the_certificate_and_plain_ldap_stays_on_loopback() 
     );
 }
 
-fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files_under(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn a_planted_bind_password_appears_in_no_output_log_plan_ledger_or_file() {
     const PLANTED: &str = "ldap-PLANTED-4e8b1c7d9a";
@@ -538,16 +525,7 @@ fn a_planted_bind_password_appears_in_no_output_log_plan_ledger_or_file() {
         !everything.contains(PLANTED),
         "the password leaked into output"
     );
-    let mut files = Vec::new();
-    files_under(&wrong.env.root, &mut files);
+    let files = assert_secret_absent(&wrong.env.root, PLANTED, "password");
     assert!(files.iter().any(|p| p.ends_with("state/ledger.json")));
     assert!(files.iter().any(|p| p.ends_with("plan.json")));
-    for path in files {
-        let bytes = std::fs::read(&path).unwrap();
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(PLANTED),
-            "the password leaked into {}",
-            path.display()
-        );
-    }
 }

@@ -6,17 +6,12 @@ use onboard::adapters::{FailureKind, Outcome};
 use crate::fake::raw_request;
 use crate::fake_okta::{self, Handle};
 use crate::graph::open;
+use crate::support::holder_accounts;
 
 fn client_yaml(endpoint: &str) -> String {
     format!(
         "id: acme\ntier: premium\ntenants:\n  - name: okta\n    system: okta\n    adapter: okta\n    endpoint: {endpoint}\n    credential: file:secret\n"
     )
-}
-
-fn logins(holders: &[onboard::model::Holder]) -> Vec<String> {
-    let mut names: Vec<String> = holders.iter().map(|h| h.account.clone()).collect();
-    names.sort();
-    names
 }
 
 #[test]
@@ -46,7 +41,7 @@ fn okta_groups_and_roles_through_prism() {
     // Three members at two per page: `Link: rel="next"` followed.
     let helpdesk = "group:MSP-Helpdesk".parse().unwrap();
     assert_eq!(
-        logins(&adapter.list(&helpdesk).unwrap()),
+        holder_accounts(&adapter.list(&helpdesk).unwrap()),
         [
             "alice@acme.example",
             "bob@acme.example",
@@ -78,7 +73,7 @@ fn okta_groups_and_roles_through_prism() {
     // An imported group is listed, never changed.
     let staff = "group:AD-Staff".parse().unwrap();
     assert_eq!(
-        logins(&adapter.list(&staff).unwrap()),
+        holder_accounts(&adapter.list(&staff).unwrap()),
         ["dave@acme.example"]
     );
     let error = adapter.grant(&erik, &staff, None).unwrap_err();
@@ -97,7 +92,7 @@ fn okta_groups_and_roles_through_prism() {
         Outcome::NoChange
     );
     assert_eq!(
-        logins(&adapter.list(&admin).unwrap()),
+        holder_accounts(&adapter.list(&admin).unwrap()),
         ["erik@acme.example"]
     );
     assert_eq!(org.roles("erik@acme.example"), ["USER_ADMIN"]);
@@ -158,7 +153,7 @@ fn okta_service_app_gets_tokens_with_a_private_key_jwt() {
         Outcome::Changed
     );
     assert_eq!(
-        logins(&adapter.list(&helpdesk).unwrap()),
+        holder_accounts(&adapter.list(&helpdesk).unwrap()),
         ["alice@acme.example"]
     );
     // One token for the run, sent as `Bearer`; every API request conformed.

@@ -378,34 +378,6 @@ impl Drop for FaultProxy {
     }
 }
 
-fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut data = Vec::new();
-    let mut buffer = [0u8; 8192];
-    loop {
-        let n = stream.read(&mut buffer).ok()?;
-        if n == 0 {
-            return None;
-        }
-        data.extend_from_slice(&buffer[..n]);
-        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            while data.len() < end + 4 + length {
-                let n = stream.read(&mut buffer).ok()?;
-                if n == 0 {
-                    return None;
-                }
-                data.extend_from_slice(&buffer[..n]);
-            }
-            return Some(data);
-        }
-    }
-}
-
 fn handle(
     mut stream: TcpStream,
     upstream: u16,
@@ -414,7 +386,7 @@ fn handle(
     stop: &AtomicBool,
 ) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Some(request) = read_request(&mut stream) else {
+    let Some(request) = crate::fake::read_raw(&mut stream) else {
         return;
     };
     let line = String::from_utf8_lossy(&request)

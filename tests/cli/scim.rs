@@ -1,13 +1,12 @@
 //! The SCIM adapter end to end: the binary against a real `scim2-server` (one dynamic
 //! tenant per test), read back directly from the server; faults injected by a proxy.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
 use crate::peers::{Fault, FaultProxy, Rule, ScimServer, ScimTenant};
-use crate::support::{ApplyJson, Env, PlanJson, stderr, stdout};
+use crate::support::{ApplyJson, Env, PlanJson, assert_secret_absent, stderr, stdout};
 
 pub const TOKEN_VAR: &str = "INITECH_SCIM_TOKEN";
 pub const TOKEN: &str = "test-token-for-scim";
@@ -562,17 +561,6 @@ fn a_tenant_failing_midway_through_apply_is_a_partial_failure() {
     assert_eq!(left.changes.len(), 6, "exactly the failed grants are left");
 }
 
-fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files_under(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn a_planted_token_appears_in_no_output_log_plan_ledger_or_file() {
     const PLANTED: &str = "sk-onboard-PLANTED-7f3c9a1e5b2d";
@@ -657,16 +645,7 @@ fn a_planted_token_appears_in_no_output_log_plan_ledger_or_file() {
         !everything.contains(PLANTED),
         "the token leaked into output"
     );
-    let mut files = Vec::new();
-    files_under(&f.env.root, &mut files);
+    let files = assert_secret_absent(&f.env.root, PLANTED, "token");
     assert!(files.iter().any(|p| p.ends_with("state/ledger.json")));
     assert!(files.iter().any(|p| p.ends_with("plan.json")));
-    for path in files {
-        let bytes = std::fs::read(&path).unwrap();
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(PLANTED),
-            "the token leaked into {}",
-            path.display()
-        );
-    }
 }

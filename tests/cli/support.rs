@@ -141,6 +141,13 @@ impl Env {
         serde_json::from_str(&self.read("state/ledger.json")).unwrap()
     }
 
+    /// Reads the ledger's records, sorted.
+    pub fn ledger_grants_sorted(&self) -> Vec<LedgerGrant> {
+        let mut grants = self.ledger().grants;
+        grants.sort();
+        grants
+    }
+
     /// Returns true when the ledger is missing or holds no elevation (for readability in
     /// tests that check nothing was granted).
     pub fn ledger_exists_or_empty(&self) -> bool {
@@ -180,8 +187,8 @@ pub struct Ledger {
     pub blocks: Vec<serde_json::Value>,
 }
 
-/// One ledger record.
-#[derive(Debug, Deserialize)]
+/// One ledger record, ordered field by field so two ledgers' records can be compared whole.
+#[derive(Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LedgerGrant {
     pub client: String,
     pub tenant: String,
@@ -266,6 +273,9 @@ pub struct ChangeJson {
     pub expires_at: Option<String>,
     pub reason: String,
     pub origin: Option<String>,
+    /// For denials: the rule.
+    #[serde(default)]
+    pub rule: Option<String>,
 }
 
 /// Runs `plan -o json` and parses it.
@@ -281,6 +291,104 @@ pub fn plan_json(env: &Env, now: &str, args: &[&str]) -> PlanJson {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// The parts of `audit show --output json` the tests read.
+#[derive(Debug, Deserialize)]
+pub struct AuditShowJson {
+    pub format_version: u32,
+    pub entries: Vec<AuditEntryJson>,
+}
+
+/// One entry of `audit show --output json`.
+#[derive(Debug, Deserialize)]
+pub struct AuditEntryJson {
+    /// The chain: a client id or `_workspace`.
+    pub chain: String,
+    pub kind: String,
+    /// `intent` or `outcome`, for changes.
+    pub phase: Option<String>,
+    pub result: Option<String>,
+}
+
+impl AuditShowJson {
+    /// Each entry's kind and result (`-` for none), in order.
+    pub fn results(&self) -> Vec<(&str, &str)> {
+        self.entries
+            .iter()
+            .map(|e| (e.kind.as_str(), e.result.as_deref().unwrap_or("-")))
+            .collect()
+    }
+
+    /// Each entry's kind and phase (`-` for none), in order.
+    pub fn phases(&self) -> Vec<(&str, &str)> {
+        self.entries
+            .iter()
+            .map(|e| (e.kind.as_str(), e.phase.as_deref().unwrap_or("-")))
+            .collect()
+    }
+}
+
+/// Runs `audit show ARGS --output json`, asserting success, and parses it.
+pub fn audit_show(env: &Env, args: &[&str]) -> AuditShowJson {
+    let mut all = vec!["audit", "show"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--output", "json"]);
+    let output = env.onboard(&all).output().unwrap();
+    assert!(
+        output.status.success(),
+        "audit show {args:?}: {}",
+        stderr(env, &output)
+    );
+    let doc: AuditShowJson = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc.format_version, 1);
+    doc
+}
+
+/// Returns the accounts of an adapter's holders, sorted.
+pub fn holder_accounts(holders: &[onboard::model::Holder]) -> Vec<String> {
+    let mut names: Vec<String> = holders.iter().map(|h| h.account.clone()).collect();
+    names.sort();
+    names
+}
+
+/// Returns every file below a directory, at any depth, sorted; fails the test when a
+/// directory cannot be read.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries =
+            fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Fails the test, naming the file, when `secret` appears in any letter case in any file
+/// below `root` (`what` names the secret in the message); returns the files it read.
+pub fn assert_secret_absent(root: &Path, secret: &str, what: &str) -> Vec<PathBuf> {
+    let secret = secret.to_lowercase();
+    let files = files_under(root);
+    for path in &files {
+        let bytes = fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        assert!(
+            !String::from_utf8_lossy(&bytes)
+                .to_lowercase()
+                .contains(&secret),
+            "the {what} leaked into {}",
+            path.display()
+        );
+    }
+    files
+}
+
 /// Returns stdout of an output as text.
 pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
@@ -293,10 +401,17 @@ pub fn stderr(env: &Env, output: &std::process::Output) -> String {
         .replace(&env.root.display().to_string(), "[TMP]")
 }
 
-/// The parts of `apply --output json` the adapter tests read.
+/// The parts of `apply --output json` (also `expire` and `revoke`) the tests read.
 #[derive(Debug, Deserialize)]
 pub struct ApplyJson {
+    pub format_version: u32,
     pub results: Vec<ResultJson>,
+    pub applied: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// What was not sent: unknown tenants and denied grants.
+    #[serde(default)]
+    pub not_applied: Vec<ChangeJson>,
 }
 
 /// One change's result in `apply --output json`.

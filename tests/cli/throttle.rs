@@ -4,10 +4,8 @@
 
 use std::time::Instant;
 
-use serde::Deserialize;
-
 use crate::fake_okta::{self, Handle};
-use crate::support::{Env, stderr};
+use crate::support::{ApplyJson, Env, stderr};
 
 /// Changes in the apply.
 const CHANGES: usize = 500;
@@ -46,12 +44,6 @@ pub fn workspace(endpoint: &str, count: usize) -> Env {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     Env::with_files(&refs)
-}
-
-#[derive(Deserialize)]
-struct ApplyJson {
-    failed: usize,
-    results: Vec<serde_json::Value>,
 }
 
 #[test]
