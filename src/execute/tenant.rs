@@ -62,22 +62,20 @@ pub(super) fn apply_tenant(
         adapter.verify_tenant()?;
         Ok(adapter)
     })();
-    let fail_all =
-        |changes: &[&Change], ids: &[String], error: AdapterError| -> Vec<ChangeResult> {
-            changes
-                .iter()
-                .zip(ids)
-                .map(|(change, _)| {
-                    let result = Err(error.clone());
-                    progress.advance(change, &result);
-                    ChangeResult {
-                        change: (*change).clone(),
-                        result,
-                        tenant_enforces_expiry: false,
-                    }
-                })
-                .collect()
-        };
+    let fail_all = |changes: &[&Change], error: AdapterError| -> Vec<ChangeResult> {
+        changes
+            .iter()
+            .map(|change| {
+                let result = Err(error.clone());
+                progress.advance(change, &result);
+                ChangeResult {
+                    change: (*change).clone(),
+                    result,
+                    tenant_enforces_expiry: false,
+                }
+            })
+            .collect()
+    };
     let configured = context
         .workspace
         .clients
@@ -98,7 +96,7 @@ pub(super) fn apply_tenant(
         Ok(adapter) => adapter,
         Err(error) => {
             // Nothing is sent: record the failures as outcomes without intents.
-            let results = fail_all(changes, &ids, error.clone());
+            let results = fail_all(changes, error.clone());
             let entries = results
                 .iter()
                 .zip(&ids)
@@ -133,7 +131,7 @@ pub(super) fn apply_tenant(
             FailureKind::Rejected,
             "the audit log could not be written, so the change was not sent",
         );
-        results.extend(fail_all(&changes[done..], &ids[done..], unsent));
+        results.extend(fail_all(&changes[done..], unsent));
         (results, Some(error))
     };
     let mut results = Vec::with_capacity(changes.len());

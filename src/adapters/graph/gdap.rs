@@ -97,16 +97,7 @@ impl GraphTenant {
                 )
                 .with_hint("check `gdap.relationship` and `gdap.customer_tenant_id`: the relationship may belong to another client"));
         }
-        let ends_at = match item.get("endDateTime").and_then(Value::as_str) {
-            None => None,
-            Some(text) => Some(OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
-                self.error(
-                    operation,
-                    FailureKind::Malformed,
-                    format!("the relationship's `endDateTime` `{text}` is not a date: {e}"),
-                )
-            })?),
-        };
+        let ends_at = self.end_date_time(item, "the relationship", operation)?;
         let text = |key: &str| {
             item.get(key)
                 .and_then(Value::as_str)

@@ -264,6 +264,28 @@ impl GraphTenant {
         })
     }
 
+    /// Reads an item's `endDateTime` (`None` when it has none); `what` names the item in
+    /// the error (`the assignment`).
+    fn end_date_time(
+        &self,
+        item: &Value,
+        what: &str,
+        operation: &str,
+    ) -> Result<Option<OffsetDateTime>, AdapterError> {
+        let Some(text) = item.get("endDateTime").and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        OffsetDateTime::parse(text, &Rfc3339)
+            .map(Some)
+            .map_err(|e| {
+                self.error(
+                    operation,
+                    FailureKind::Malformed,
+                    format!("{what}'s `endDateTime` `{text}` is not a date: {e}"),
+                )
+            })
+    }
+
     /// Sends a PIM schedule request (roles or PIM for Groups) to the collection at
     /// `segments`: `target` names who gets what; the action, a justification and, except
     /// for `adminRemove`, the schedule's end (`afterDateTime`, or `noExpiration`) are

@@ -32,16 +32,7 @@ impl GraphTenant {
             let Some(principal) = item.get("principalId").and_then(Value::as_str) else {
                 continue;
             };
-            let ends_at = match item.get("endDateTime").and_then(Value::as_str) {
-                None => None,
-                Some(text) => Some(OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
-                    self.error(
-                        operation,
-                        FailureKind::Malformed,
-                        format!("the assignment's `endDateTime` `{text}` is not a date: {e}"),
-                    )
-                })?),
-            };
+            let ends_at = self.end_date_time(&item, "the assignment", operation)?;
             instances.push((principal.to_string(), ends_at));
         }
         Ok(instances)

@@ -164,16 +164,7 @@ impl GraphTenant {
             if scope != "/" || !same_role {
                 continue;
             }
-            let ends_at = match item.get("endDateTime").and_then(Value::as_str) {
-                None => None,
-                Some(text) => Some(OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
-                    self.error(
-                        operation,
-                        FailureKind::Malformed,
-                        format!("the assignment's `endDateTime` `{text}` is not a date: {e}"),
-                    )
-                })?),
-            };
+            let ends_at = self.end_date_time(&item, "the assignment", operation)?;
             assignments.push(Assignment {
                 id: item.get("id").and_then(Value::as_str).map(str::to_string),
                 principal_id: principal.to_string(),
