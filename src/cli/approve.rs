@@ -9,7 +9,7 @@ use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
 use crate::model::{RequestKind, RequestStatus};
-use crate::policy::{self, Denial, Request, Via};
+use crate::policy::{self, Denial};
 use crate::state::Requests;
 use crate::ui::diagnostics::UserError;
 
@@ -95,22 +95,15 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
             .into());
         };
         let ttl = std::time::Duration::from_secs(request.ttl_seconds.unwrap_or(0));
-        let mut denials = Vec::new();
-        for grant in bundle.grants.iter().filter(|g| g.ttl.is_some()) {
-            let lasts = grant.ttl.map_or(ttl, |t| t.min(ttl));
-            let check = Request {
-                client,
-                identity,
-                grant,
-                via: Via::Elevation(bundle, lasts),
-                now: session.now,
-            };
-            denials.extend(
-                policy::evaluate(&session.workspace, &check)
-                    .into_iter()
-                    .map(|d| (grant.entitlement.to_string(), d)),
-            );
-        }
+        let denials = policy::evaluate_request(
+            &session.workspace,
+            client,
+            identity,
+            bundle,
+            request.kind == RequestKind::BreakGlass,
+            ttl,
+            session.now,
+        );
         if !denials.is_empty() {
             return refuse(&session, "approve", client, identity, &denials);
         }

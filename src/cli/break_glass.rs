@@ -11,7 +11,7 @@ use crate::audit::EntryKind;
 use crate::exit::ExitStatus;
 use crate::model::time::{format_duration, format_instant};
 use crate::model::{AccessRequest, RequestKind, RequestStatus, ReviewItem};
-use crate::policy::{self, Request, Via};
+use crate::policy;
 use crate::state::Requests;
 use crate::ui::diagnostics::UserError;
 
@@ -57,21 +57,15 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
     )?;
     let policy = &session.workspace.policy;
     let ttl = policy.break_glass_ttl.value;
-    let mut denials = Vec::new();
-    for grant in &bundle.grants {
-        let request = Request {
-            client,
-            identity,
-            grant,
-            via: Via::BreakGlass(bundle, ttl),
-            now: session.now,
-        };
-        denials.extend(
-            policy::evaluate(&session.workspace, &request)
-                .into_iter()
-                .map(|d| (grant.entitlement.to_string(), d)),
-        );
-    }
+    let denials = policy::evaluate_request(
+        &session.workspace,
+        client,
+        identity,
+        bundle,
+        true,
+        ttl,
+        session.now,
+    );
     if !denials.is_empty() {
         return refuse(&session, "break-glass", client, identity, &denials);
     }

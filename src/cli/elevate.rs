@@ -9,7 +9,7 @@ use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
 use crate::model::time::{format_duration, format_short, parse_duration};
 use crate::model::{AccessRequest, Bundle, Client, Identity, RequestKind, RequestStatus};
-use crate::policy::{self, Denial, Request, Via};
+use crate::policy::{self, Denial};
 use crate::state::Requests;
 use crate::ui::diagnostics::UserError;
 
@@ -129,29 +129,22 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
         })?),
         None => None,
     };
-    let lasts = |grant_ttl: std::time::Duration| asked.map_or(grant_ttl, |a| a.min(grant_ttl));
-    let mut denials = Vec::new();
-    for grant in &grants {
-        let ttl = lasts(grant.ttl.expect("filtered to TTL grants"));
-        let request = Request {
-            client,
-            identity,
-            grant,
-            via: Via::Elevation(bundle, ttl),
-            now: session.now,
-        };
-        denials.extend(
-            policy::evaluate(&session.workspace, &request)
-                .into_iter()
-                .map(|d| (grant.entitlement.to_string(), d)),
-        );
-    }
+    // Without `--ttl`, each grant lasts its own `ttl`.
+    let asked = asked.unwrap_or(std::time::Duration::MAX);
+    let denials = policy::evaluate_request(
+        &session.workspace,
+        client,
+        identity,
+        bundle,
+        false,
+        asked,
+        session.now,
+    );
     if !denials.is_empty() {
         return refuse(&session, "elevate", client, identity, &denials);
     }
-    let longest = grants
-        .iter()
-        .map(|g| lasts(g.ttl.expect("filtered")))
+    let longest = policy::request_grants(bundle, false, asked)
+        .map(|(_, lasts)| lasts)
         .max()
         .expect("not empty");
     let needs_approval = grants.iter().any(|g| g.requires.approval);

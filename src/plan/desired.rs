@@ -322,17 +322,7 @@ pub fn desired_access(
         ) {
             continue;
         }
-        // Elevation gives the bundle's just-in-time grants; break-glass gives all of it.
-        for grant in bundle
-            .grants
-            .iter()
-            .filter(|g| break_glass || g.ttl.is_some())
-        {
-            let lasts = if break_glass {
-                asked
-            } else {
-                grant.ttl.map_or(asked, |t| t.min(asked))
-            };
+        for (grant, lasts) in policy::request_grants(bundle, break_glass, asked) {
             let ends = crate::model::time::after(granted_at, lasts);
             for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
                 managed

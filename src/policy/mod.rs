@@ -279,6 +279,61 @@ fn role_carrier<'c>(client: &'c Client, grant: &BundleGrant) -> Option<&'c Tenan
         .find(|t| t.admin_roles_of_group(&grant.entitlement.name).is_some())
 }
 
+/// Returns the grants a request for a bundle gives, each with how long it lasts: an
+/// elevation gives the bundle's just-in-time grants, each for the shorter of its own
+/// `ttl` and `asked`; break-glass gives the whole bundle for `asked`. One rule for the
+/// checks when access is asked for or approved and for the access the plan then gives.
+pub fn request_grants(
+    bundle: &Bundle,
+    break_glass: bool,
+    asked: Duration,
+) -> impl Iterator<Item = (&BundleGrant, Duration)> {
+    bundle
+        .grants
+        .iter()
+        .filter(move |g| break_glass || g.ttl.is_some())
+        .map(move |g| {
+            let lasts = if break_glass {
+                asked
+            } else {
+                g.ttl.map_or(asked, |t| t.min(asked))
+            };
+            (g, lasts)
+        })
+}
+
+/// Returns every rule's denial of a request for a bundle (empty: allowed), each with the
+/// entitlement it is about.
+pub fn evaluate_request(
+    workspace: &Workspace,
+    client: &Client,
+    identity: &Identity,
+    bundle: &Bundle,
+    break_glass: bool,
+    asked: Duration,
+    now: OffsetDateTime,
+) -> Vec<(String, Denial)> {
+    request_grants(bundle, break_glass, asked)
+        .flat_map(|(grant, lasts)| {
+            let via = if break_glass {
+                Via::BreakGlass(bundle, lasts)
+            } else {
+                Via::Elevation(bundle, lasts)
+            };
+            let request = Request {
+                client,
+                identity,
+                grant,
+                via,
+                now,
+            };
+            evaluate(workspace, &request)
+                .into_iter()
+                .map(|d| (grant.entitlement.to_string(), d))
+        })
+        .collect()
+}
+
 /// Returns whether a grant is within the client's tier baseline or covered by an active
 /// exception for the identity.
 fn within_baseline(
