@@ -283,29 +283,28 @@ impl GithubTenant {
         self.http.send(operation, &call)
     }
 
-    /// Returns the error for a failed response, telling a rate limit from a refusal.
+    /// Returns the error for a failed response. The HTTP layer already tells a rate
+    /// limit (429, or 403 with rate-limit headers) from a refusal; GitHub also answers a
+    /// secondary rate limit as a bare 403 that says so in its body.
     fn status_error(&self, operation: &str, response: &Response) -> AdapterError {
-        let status = response.status.as_u16();
-        let secondary = String::from_utf8_lossy(&response.body)
-            .to_ascii_lowercase()
-            .contains("secondary rate limit");
-        if matches!(status, 403 | 429)
-            && (http::is_rate_limited_403(reqwest::StatusCode::FORBIDDEN, &response.headers)
-                || secondary
-                || status == 429)
-        {
-            let error = self.http.status_error(operation, response);
-            return AdapterError {
+        let error = self.http.status_error(operation, response);
+        let secondary = matches!(response.status.as_u16(), 403 | 429)
+            && String::from_utf8_lossy(&response.body)
+                .to_ascii_lowercase()
+                .contains("secondary rate limit");
+        if secondary {
+            AdapterError {
                 kind: FailureKind::Unreachable,
                 ..error
             }
-            .with_hint(if secondary {
-                "GitHub's secondary rate limit was hit: wait at least a minute before running again"
-            } else {
-                "GitHub's rate limit is used up: run again after the reset time in `x-ratelimit-reset`"
-            });
+            .with_hint("GitHub's secondary rate limit was hit: wait at least a minute before running again")
+        } else if error.kind == FailureKind::Unreachable
+            && matches!(response.status.as_u16(), 403 | 429)
+        {
+            error.with_hint("GitHub's rate limit is used up: run again after the reset time in `x-ratelimit-reset`")
+        } else {
+            error
         }
-        self.http.status_error(operation, response)
     }
 
     fn collect(&mut self, operation: &str, first: Url) -> Result<Vec<Value>, AdapterError> {

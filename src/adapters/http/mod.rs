@@ -45,8 +45,9 @@ use serde::de::DeserializeOwned;
 
 use self::budget::Budget;
 pub use self::paging::{IndexPage, collect_indexed, collect_linked, link_next, odata_next_link};
+use self::rate_limit::is_rate_limited_403;
 use self::rate_limit::is_retryable;
-pub use self::rate_limit::{is_rate_limited_403, pacing, requested_delay};
+pub use self::rate_limit::{pacing, requested_delay};
 pub use self::redact::redact_url;
 use self::redact::{is_secret_name, redact_text};
 use super::{AdapterError, FailureKind};
@@ -390,7 +391,10 @@ impl HttpClient {
     /// message, and how many attempts were made.
     pub fn status_error(&self, operation: &str, response: &Response) -> AdapterError {
         let status = response.status;
+        // A 403 that carries rate-limit headers is a rate limit, not a refusal.
+        let rate_limited = status.as_u16() == 429 || is_rate_limited_403(status, &response.headers);
         let kind = match status.as_u16() {
+            _ if rate_limited => FailureKind::Unreachable,
             401 | 403 => FailureKind::Denied,
             404 | 410 => FailureKind::NotFound,
             408 | 429 | 500..=599 => FailureKind::Unreachable,
@@ -406,9 +410,9 @@ impl HttpClient {
         }
         let error = self.error(operation, kind, detail);
         match status.as_u16() {
+            _ if rate_limited => error.with_hint("the tenant is rate limiting onboard: run again later"),
             401 => error.with_hint("the tenant refused the credential: check that the token in the tenant's `credential` reference is current"),
             403 => error.with_hint("the credential lacks a permission this operation needs"),
-            429 => error.with_hint("the tenant is rate limiting onboard: run again later"),
             _ => error,
         }
     }
@@ -704,5 +708,39 @@ mod tests {
             client.url(&["Groups", "a b/c"]).as_str(),
             "http://127.0.0.1:1/acme/v2/Groups/a%20b%2Fc"
         );
+    }
+
+    #[test]
+    fn a_rate_limited_403_is_not_a_refusal() {
+        let client = HttpClient::new(
+            "t/x",
+            "http://127.0.0.1:1/",
+            None,
+            None,
+            |_| None,
+            Policy::default(),
+        )
+        .unwrap();
+        let response = |status: u16, headers: &[(&'static str, &str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in headers {
+                map.insert(*name, value.parse().unwrap());
+            }
+            Response {
+                status: StatusCode::from_u16(status).unwrap(),
+                headers: map,
+                body: Vec::new(),
+                attempts: 5,
+            }
+        };
+        let limited =
+            client.status_error("list", &response(403, &[("x-ratelimit-remaining", "0")]));
+        assert_eq!(limited.kind, FailureKind::Unreachable);
+        assert!(limited.hint.unwrap().contains("rate limiting"));
+        let throttled = client.status_error("list", &response(429, &[]));
+        assert_eq!(throttled.kind, FailureKind::Unreachable);
+        let refused = client.status_error("list", &response(403, &[]));
+        assert_eq!(refused.kind, FailureKind::Denied);
+        assert!(refused.hint.unwrap().contains("permission"));
     }
 }

@@ -47,7 +47,7 @@ pub(super) fn is_retryable(response: &Response) -> bool {
 }
 
 /// Returns whether a 403 carries the headers of a rate limit rather than a refusal.
-pub fn is_rate_limited_403(status: StatusCode, headers: &HeaderMap) -> bool {
+pub(super) fn is_rate_limited_403(status: StatusCode, headers: &HeaderMap) -> bool {
     status == StatusCode::FORBIDDEN
         && (headers.contains_key("retry-after") || rate_limit_remaining(headers) == Some(0))
 }
