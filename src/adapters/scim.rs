@@ -441,40 +441,18 @@ impl ScimTenant {
             }
             return Ok(Outcome::NoChange);
         };
-        for attempt in 1..=2 {
-            let members = self.members(&group_id, &operation)?;
-            let is_member = members.ids.iter().any(|id| id == &principal.id);
-            if is_member == add {
-                return Ok(Outcome::NoChange);
-            }
-            let change = if add {
-                json!([{ "op": "add", "path": "members", "value": [{ "value": principal.id }] }])
-            } else {
-                // Always the value filter: a bare `members` remove empties the group.
-                json!([{ "op": "remove", "path": format!("members[value eq {}]", quote_filter_value(&principal.id)) }])
-            };
-            let response = self.patch(
-                &operation,
-                &["Groups", &group_id],
-                change,
-                members.etag.as_deref(),
-            )?;
-            match response.status.as_u16() {
-                200..=299 => return Ok(Outcome::Changed),
-                412 if attempt == 1 => continue,
-                400 if !add && scim_type(&response).as_deref() == Some("noTarget") => {
-                    return Ok(Outcome::NoChange);
-                }
-                _ => return Err(self.http.status_error(&operation, &response)),
-            }
-        }
-        Err(self
-            .error(
-                &operation,
-                FailureKind::Rejected,
-                "the group kept changing while onboard changed it (HTTP 412 twice)",
-            )
-            .with_hint("run again once other changes to the group have finished"))
+        let member = principal.id.clone();
+        self.patch_values(
+            &operation,
+            ("the group", &["Groups", &group_id]),
+            ("members", &member),
+            add,
+            |this| {
+                let members = this.members(&group_id, &operation)?;
+                let held = members.ids.contains(&member);
+                Ok((held, members.etag.clone()))
+            },
+        )
     }
 
     /// Adds or removes a value of the User's `roles` / `entitlements`, reading the user
@@ -488,20 +466,45 @@ impl ScimTenant {
     ) -> Result<Outcome, AdapterError> {
         let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
         self.require_patch(&operation)?;
-        let value = &entitlement.name;
+        let value = entitlement.name.clone();
+        let user = principal.id.clone();
+        self.patch_values(
+            &operation,
+            ("the user", &["Users", &user]),
+            (attribute, &value),
+            add,
+            |this| {
+                let mut url = this.http.url(&["Users", &user]);
+                url.query_pairs_mut().append_pair("attributes", attribute);
+                let response = this.send_ok(&operation, Call::get(url))?;
+                let body: Value = this.http.json(&operation, &response)?;
+                let held = body
+                    .get(attribute)
+                    .and_then(Value::as_array)
+                    .is_some_and(|values| {
+                        values
+                            .iter()
+                            .any(|v| v.get("value").and_then(Value::as_str) == Some(value.as_str()))
+                    });
+                Ok((held, response.header("etag").map(str::to_string)))
+            },
+        )
+    }
+
+    /// Adds `value` to, or removes it from, a multi-valued attribute of a resource with
+    /// a PATCH guarded by the resource's etag: `read` says whether the value is held and
+    /// gives the etag. Already as wanted sends nothing; a removal always names the value
+    /// (a bare `members` remove would empty a group); retried once on 412.
+    fn patch_values(
+        &mut self,
+        operation: &str,
+        (what, resource): (&str, &[&str]),
+        (attribute, value): (&str, &str),
+        add: bool,
+        mut read: impl FnMut(&mut Self) -> Result<(bool, Option<String>), AdapterError>,
+    ) -> Result<Outcome, AdapterError> {
         for attempt in 1..=2 {
-            let mut url = self.http.url(&["Users", &principal.id]);
-            url.query_pairs_mut().append_pair("attributes", attribute);
-            let response = self.send_ok(&operation, Call::get(url))?;
-            let body: Value = self.http.json(&operation, &response)?;
-            let held = body
-                .get(attribute)
-                .and_then(Value::as_array)
-                .is_some_and(|values| {
-                    values
-                        .iter()
-                        .any(|v| v.get("value").and_then(Value::as_str) == Some(value.as_str()))
-                });
+            let (held, etag) = read(self)?;
             if held == add {
                 return Ok(Outcome::NoChange);
             }
@@ -510,27 +513,25 @@ impl ScimTenant {
             } else {
                 json!([{ "op": "remove", "path": format!("{attribute}[value eq {}]", quote_filter_value(value)) }])
             };
-            let etag = response.header("etag").map(str::to_string);
-            let response = self.patch(
-                &operation,
-                &["Users", &principal.id],
-                change,
-                etag.as_deref(),
-            )?;
+            let response = self.patch(operation, resource, change, etag.as_deref())?;
             match response.status.as_u16() {
                 200..=299 => return Ok(Outcome::Changed),
                 412 if attempt == 1 => continue,
                 400 if !add && scim_type(&response).as_deref() == Some("noTarget") => {
                     return Ok(Outcome::NoChange);
                 }
-                _ => return Err(self.http.status_error(&operation, &response)),
+                _ => return Err(self.http.status_error(operation, &response)),
             }
         }
-        Err(self.error(
-            &operation,
-            FailureKind::Rejected,
-            "the user kept changing while onboard changed it (HTTP 412 twice)",
-        ))
+        Err(self
+            .error(
+                operation,
+                FailureKind::Rejected,
+                format!("{what} kept changing while onboard changed it (HTTP 412 twice)"),
+            )
+            .with_hint(format!(
+                "run again once other changes to {what} have finished"
+            )))
     }
 
     fn attribute_of(
