@@ -2,7 +2,7 @@
 //! KEY`, as GitHub issues App keys, or PKCS#8 `PRIVATE KEY`), with ring.
 //!
 //! Only what the adapters need to authenticate as an app, and to read a claim of a
-//! token a tenant issued them ([`claims`]): no verification of tokens from others.
+//! token a tenant issued them (`claims`): no verification of tokens from others.
 //! Errors never include key material.
 
 use ring::rand::SystemRandom;
