@@ -42,9 +42,10 @@ pub const ONBOARD_TEST_SCIM_SERVER: &str = "ONBOARD_TEST_SCIM_SERVER";
 /// Prism) the cloud adapter tests put in front of their fake tenants; `scripts/test`
 /// sets it.
 pub const ONBOARD_TEST_PRISM: &str = "ONBOARD_TEST_PRISM";
-/// Tests only (read by the test suite, not by onboard): the directory of the vendors'
-/// OpenAPI descriptions (default `../shared/openapi` beside the repository).
-pub const ONBOARD_TEST_OPENAPI: &str = "ONBOARD_TEST_OPENAPI";
+/// Tests only (read by the test suite, not by onboard): a file each test that skips for
+/// a missing test server appends a line to (`TEST<TAB>SERVER`); `scripts/test` sets it and
+/// counts them.
+pub const ONBOARD_TEST_SKIP_LOG: &str = "ONBOARD_TEST_SKIP_LOG";
 /// Tests only (read by the test suite, not by onboard): the `keyctl` program used to run
 /// the keyring test inside a kernel session keyring (default `/usr/bin/keyctl`).
 pub const ONBOARD_TEST_KEYCTL: &str = "ONBOARD_TEST_KEYCTL";

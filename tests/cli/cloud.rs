@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use assert_cmd::Command;
 
-use crate::fake::Vendor;
+use crate::fake::{Vendor, assert_checked};
 use crate::support::{ApplyJson, Env, PlanJson, assert_secret_absent, stderr};
 use crate::{fake_github, fake_graph, fake_okta};
 
@@ -83,9 +83,9 @@ fn fixture() -> Option<Fixture> {
         "clients/acme.yaml",
         "    adapter: file\n    path: tenants/acme/entra\n",
         &format!(
-            "    adapter: graph\n    endpoint: {}\n    auth_endpoint: http://127.0.0.1:{}\n    tenant_id: {tid}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: env:ACME_GRAPH_SECRET\n    pim: true\n{groups}",
+            "    adapter: graph\n    endpoint: {}\n    auth_endpoint: {}\n    tenant_id: {tid}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: env:ACME_GRAPH_SECRET\n    pim: true\n{groups}",
             graph_vendor.url(),
-            graph_vendor.fake_port
+            graph_vendor.url()
         ),
     );
     env.edit(
@@ -156,10 +156,11 @@ impl Fixture {
 
     fn assert_conformant(&self) {
         let (graph, okta, github) = vendors().unwrap();
-        // Bulk membership changes go through `$batch`, which the trimmed description
-        // lacks: the fake replays each of its items through Prism (see `fake_graph`),
-        // and none may be refused or carry a request violation.
-        graph.assert_conformant(&self.graph_token, &["/$batch"]);
+        // Bulk membership changes go through `$batch`, checked against the batching
+        // description; the fake replays each of its items through the Graph one (see
+        // `fake_graph`), and none may be refused or carry a request violation.
+        let seen = graph.assert_conformant(&self.graph_token);
+        assert_checked(&seen, "POST", "/$batch", "graph-batch.yaml");
         let batches = fake_graph::batches(&self.graph_token);
         assert!(!batches.is_empty(), "the apply sent no `$batch`");
         for item in batches.iter().flat_map(|b| b.items.iter()) {
@@ -172,22 +173,17 @@ impl Fixture {
                 "{item:?}"
             );
         }
-        // Group admin roles are not in the trimmed Okta description either.
+        // Group admin roles and the admin-role holders, through Okta's description.
+        let seen = okta.assert_conformant(&self.okta_token);
         let roles = format!(
             "/api/v1/groups/{}/roles",
             self.okta.group_id("MSP-Okta-Readers")
         );
-        okta.assert_conformant(&self.okta_token, &["/api/v1/iam/assignees/users", &roles]);
-        // The invitation listings are not in the trimmed GitHub description.
-        let invitations: Vec<String> = std::iter::once("/orgs/acme-corp/invitations?".to_string())
-            .chain(
-                TEAMS
-                    .iter()
-                    .map(|t| format!("/orgs/acme-corp/teams/{t}/invitations?")),
-            )
-            .collect();
-        let invitations: Vec<&str> = invitations.iter().map(String::as_str).collect();
-        github.assert_conformant(&self.github_token, &invitations);
+        assert_checked(&seen, "POST", &roles, "okta.yaml");
+        assert_checked(&seen, "GET", "/api/v1/iam/assignees/users", "okta.yaml");
+        // The invitation listings, through GitHub's.
+        let seen = github.assert_conformant(&self.github_token);
+        fake_github::assert_invitations_checked(&seen, "acme-corp", "msp-helpdesk");
     }
 }
 

@@ -365,7 +365,7 @@ pub struct SambaDc {
 /// is not installed (outside CI).
 pub fn samba() -> Option<&'static SambaDc> {
     static DC: OnceLock<Option<SambaDc>> = OnceLock::new();
-    DC.get_or_init(start_samba).as_ref()
+    crate::peers::shared(&DC, "Samba AD DC (samba)", start_samba)
 }
 
 fn start_samba() -> Option<SambaDc> {

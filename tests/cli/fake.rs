@@ -1,21 +1,23 @@
 //! Test servers for the cloud adapters: a small HTTP/1.1 server whose answers come from a
 //! vendor handler (see `fake_graph`, `fake_okta`, `fake_github`), Stoplight Prism in
 //! proxy mode in front of it, validating every request and every answer against the
-//! vendor's own OpenAPI description in `../shared/openapi/`, and a recording front door
-//! the adapter talks to.
+//! vendor's own OpenAPI description in `tests/contracts/`, and a recording front door
+//! the adapter talks to, which routes each request to the Prism of the description that
+//! covers it.
 //!
 //! ```text
-//! onboard ──> Front ──> Prism proxy --errors (vendor description) ──> fake vendor
-//!               └──────(only the routes the description lacks)──────────┘
+//! onboard ──> Front ──> Prism proxy (the description covering the path) ──> fake vendor
+//!               └──────(only the vendor's declared bypass list)──────────────┘
 //! ```
 //!
-//! One fake, one Prism and one front per vendor per test process (Prism takes seconds to
-//! start); tests are kept apart by their credentials, each naming its own tenant. Prism
-//! is found through `ONBOARD_TEST_PRISM` (set by `scripts/test`, which installs it under
-//! `target/prism`), the descriptions through `ONBOARD_TEST_OPENAPI` (default
-//! `../shared/openapi` beside the repository). Without them a test skips loudly,
-//! except under `CI=true`, where it fails. Prism is stopped by a watchdog when the test
-//! process ends.
+//! A vendor declares its [`Contract`]s (one Prism per description: Prism serves one file
+//! per process) and its [`Bypass`] list: the calls no description covers, each with the
+//! reason. A request that is neither covered nor listed fails the test. One fake, its
+//! Prisms and one front per vendor per test process (Prism takes seconds to start); tests
+//! are kept apart by their credentials, each naming its own tenant. Prism is found through
+//! `ONBOARD_TEST_PRISM` (set by `scripts/test`, which installs it under `target/prism`).
+//! Without it a test skips loudly and is counted as skipped, except under `CI=true`, where
+//! it fails. Prism is stopped by a watchdog when the test process ends.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -270,76 +272,108 @@ pub struct Seen {
     pub method: String,
     /// Path and query, as sent.
     pub target: String,
-    /// The credential it carried (which test it belongs to).
+    /// The credential it carried (which test it belongs to): the `Authorization`
+    /// credential, else the `iss` of a `client_assertion` in a form body (a
+    /// `private_key_jwt` token request).
     pub credential: String,
-    /// Whether Prism validated it (false: a route the description lacks).
-    pub validated: bool,
+    /// The description Prism checked it against; `None`: it went straight to the fake.
+    pub description: Option<&'static str>,
+    /// Why it went straight to the fake: the vendor's [`Bypass`] entry, if one matched.
+    pub bypass: Option<&'static str>,
     /// The status the adapter got.
     pub status: u16,
-    /// Prism's `sl-violations` header, if any.
+    /// Prism's `sl-violations` header, less the description's [`Known`] violations.
     pub violations: Option<String>,
+    /// The [`Known`] violations it carried (their messages).
+    pub known: Vec<&'static str>,
+    /// Prism found no operation for it in the description (`NO_PATH_MATCHED_ERROR`,
+    /// `NO_METHOD_MATCHED_ERROR`): a call the vendor does not document.
+    pub unmatched: bool,
 }
 
-/// Decides which requests bypass Prism: routes the vendor's description lacks.
-pub type Outside = fn(method: &str, path: &str) -> bool;
+impl Seen {
+    /// Whether Prism checked it against a description.
+    pub fn validated(&self) -> bool {
+        self.description.is_some()
+    }
+}
 
-/// The front door the adapter talks to: forwards to Prism (or straight to the fake for
-/// routes the description lacks) and records every exchange.
+/// One vendor description in `tests/contracts/` and the requests Prism checks against it.
+pub struct Contract {
+    /// The file name in `tests/contracts/`.
+    pub description: &'static str,
+    /// Whether it covers a request (method, path). The first contract that covers a
+    /// request gets it.
+    pub covers: fn(&str, &str) -> bool,
+    /// `--errors`: Prism fails an answer that does not conform (a 500). Without it Prism
+    /// reports answers' violations in `sl-violations`, which [`Vendor::assert_conformant`]
+    /// fails all the same, less the [`Known`] ones.
+    pub errors: bool,
+    /// Violations Prism reports because of the description itself, not the traffic
+    /// (`tests/contracts/README.md` says why): only these are tolerated, where they apply.
+    pub known: &'static [Known],
+}
+
+/// A violation Prism reports because of the description itself.
+pub struct Known {
+    /// Requests whose path contains this.
+    pub path_contains: &'static str,
+    /// Where: `request` or `response` (the first element of the violation's `location`).
+    pub location: &'static str,
+    /// Text in the violation's `message`.
+    pub message: &'static str,
+    /// Every matching request carries it: [`Vendor::assert_conformant`] fails one that
+    /// does not (the request then is not what the test thinks it is).
+    pub always: bool,
+}
+
+/// A call no vendor description covers: it goes straight to the fake, which checks its
+/// shape itself.
+pub struct Bypass {
+    /// Its method.
+    pub method: &'static str,
+    /// Whether a path is this call's.
+    pub path: fn(&str) -> bool,
+    /// Why no description covers it.
+    pub why: &'static str,
+}
+
+struct Routes {
+    fake: u16,
+    prisms: Vec<(u16, &'static Contract)>,
+    bypass: &'static [Bypass],
+}
+
+/// The front door the adapter talks to: forwards each request to the Prism of the
+/// description that covers it (or straight to the fake for the vendor's bypass list) and
+/// records every exchange.
 pub struct Front {
     /// Its port on 127.0.0.1.
     pub port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
+/// The answer for a request neither a description nor the bypass list covers.
+const UNCOVERED: &[u8] = b"HTTP/1.1 501 Not Implemented\r\nContent-Type: application/json\r\nContent-Length: 56\r\nConnection: keep-alive\r\n\r\n{\"title\":\"no description or bypass covers this request\"}";
+
 impl Front {
-    fn start(prism: u16, fake: u16, outside: Outside) -> Front {
+    fn start(routes: Routes) -> Front {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let record = seen.clone();
+        let routes = Arc::new(routes);
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                let record = record.clone();
+                let (record, routes) = (record.clone(), routes.clone());
                 std::thread::spawn(move || {
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
                     while let Some(raw) = read_raw(&mut stream) {
                         let request = parse(&raw);
-                        let target = String::from_utf8_lossy(&raw)
-                            .lines()
-                            .next()
-                            .unwrap_or_default()
-                            .split_whitespace()
-                            .nth(1)
-                            .unwrap_or_default()
-                            .to_string();
-                        let validated = !outside(&request.method, &request.path);
-                        let upstream = if validated { prism } else { fake };
-                        let mut response = forward(&raw, upstream, port);
-                        let (mut status, violations) = status_and_violations(&response);
-                        if violations.as_deref().is_some_and(request_violated) && status != 422 {
-                            // Prism without `--errors` forwards a request that does not
-                            // conform and only reports it: fail it here as `--errors` would.
-                            let body = format!(
-                                "{{\"title\":\"Invalid request\",\"status\":422,\"validation\":{}}}",
-                                violations.as_deref().unwrap_or("[]")
-                            );
-                            response = format!(
-                                "HTTP/1.1 422 Unprocessable Entity\r\nContent-Type: application/problem+json\r\nsl-violations: {}\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
-                                violations.as_deref().unwrap_or("[]"),
-                                body.len()
-                            )
-                            .into_bytes();
-                            status = 422;
-                        }
-                        record.lock().unwrap().push(Seen {
-                            method: request.method.clone(),
-                            target,
-                            credential: request.credential().unwrap_or_default().to_string(),
-                            validated,
-                            status,
-                            violations,
-                        });
+                        let seen = routes.exchange(&raw, &request, port);
+                        let response = seen.1;
+                        record.lock().unwrap().push(seen.0);
                         if stream.write_all(&response).is_err()
                             || request
                                 .header("connection")
@@ -380,6 +414,106 @@ impl Front {
             .cloned()
             .collect()
     }
+}
+
+impl Routes {
+    /// Sends one request where it belongs and returns what was seen and the answer.
+    fn exchange(&self, raw: &[u8], request: &Request, front: u16) -> (Seen, Vec<u8>) {
+        let target = String::from_utf8_lossy(raw)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        let bypass = self
+            .bypass
+            .iter()
+            .find(|b| b.method == request.method && (b.path)(&request.path));
+        let contract = match bypass {
+            Some(_) => None,
+            None => self
+                .prisms
+                .iter()
+                .find(|(_, c)| (c.covers)(&request.method, &request.path)),
+        };
+        let mut response = match (bypass, contract) {
+            (Some(_), _) => forward(raw, self.fake, front),
+            (None, Some((prism, _))) => forward(raw, *prism, front),
+            (None, None) => UNCOVERED.to_vec(),
+        };
+        let (mut status, reported) = status_and_violations(&response);
+        let mut list: Vec<Value> = reported
+            .as_deref()
+            .and_then(|v| serde_json::from_str::<Value>(v).ok())
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default();
+        let mut known = Vec::new();
+        if let Some((_, contract)) = contract {
+            list.retain(|v| {
+                let found = contract.known.iter().find(|k| {
+                    request.path.contains(k.path_contains)
+                        && v["location"][0] == k.location
+                        && v["message"].as_str().is_some_and(|m| m.contains(k.message))
+                });
+                if let Some(k) = found {
+                    known.push(k.message);
+                }
+                found.is_none()
+            });
+        }
+        let violations = (!list.is_empty()).then(|| Value::Array(list).to_string());
+        if violations.as_deref().is_some_and(request_violated) && status != 422 {
+            // Prism without `--errors` forwards a request that does not conform and only
+            // reports it: fail it here as `--errors` would.
+            let text = violations.clone().unwrap_or_default();
+            let body =
+                format!("{{\"title\":\"Invalid request\",\"status\":422,\"validation\":{text}}}");
+            response = format!(
+                "HTTP/1.1 422 Unprocessable Entity\r\nContent-Type: application/problem+json\r\nsl-violations: {text}\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes();
+            status = 422;
+        }
+        let seen = Seen {
+            method: request.method.clone(),
+            target,
+            credential: credential_of(request),
+            description: contract.map(|(_, c)| c.description),
+            bypass: bypass.map(|b| b.why),
+            status,
+            violations,
+            known,
+            unmatched: contract.is_some() && unmatched(&response),
+        };
+        (seen, response)
+    }
+}
+
+/// Whether an answer is Prism's own: no operation of the description matches.
+fn unmatched(response: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(response);
+    ["NO_PATH_MATCHED_ERROR", "NO_METHOD_MATCHED_ERROR"]
+        .iter()
+        .any(|error| text.contains(&format!("stoplight.io/prism/errors#{error}")))
+}
+
+/// The credential a request carries: `Authorization`'s, else the `iss` of the
+/// `client_assertion` in its form body.
+fn credential_of(request: &Request) -> String {
+    if let Some(credential) = request.credential() {
+        return credential.to_string();
+    }
+    String::from_utf8_lossy(&request.body)
+        .split('&')
+        .find_map(|p| p.strip_prefix("client_assertion="))
+        .and_then(|jwt| decode_form(jwt).split('.').nth(1).map(str::to_string))
+        .and_then(|payload| crate::fake_graph::decode_b64url(&payload))
+        .and_then(|claims| serde_json::from_slice::<Value>(&claims).ok())
+        .and_then(|claims| claims["iss"].as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Sends a raw request to a port with `Connection: close` and returns the raw response,
@@ -501,28 +635,18 @@ fn status_and_violations(response: &[u8]) -> (u16, Option<String>) {
     (status, violations)
 }
 
-/// Returns the path of one vendor description, `NAME` in `ONBOARD_TEST_OPENAPI` (else in
-/// `../shared/openapi` beside the repository), when that very file is there. When it is
-/// not: under `CI=true` the test fails at once, naming the file; elsewhere it says so and
-/// returns `None`, and the test skips.
-pub fn openapi_description(name: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os(onboard::env::ONBOARD_TEST_OPENAPI)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/openapi"));
-    let spec = dir.join(name);
-    if spec.is_file() {
-        return Some(spec);
-    }
-    let message = format!(
-        "the vendor OpenAPI description {} is not there (set {} to the directory holding {name})",
-        spec.display(),
-        onboard::env::ONBOARD_TEST_OPENAPI
+/// Returns the path of one vendor description in `tests/contracts/` (part of the
+/// repository: a missing one fails the test).
+pub fn openapi_description(name: &str) -> PathBuf {
+    let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/contracts")
+        .join(name);
+    assert!(
+        spec.is_file(),
+        "the vendor OpenAPI description {} is missing from the repository",
+        spec.display()
     );
-    if std::env::var(onboard::env::CI).is_ok_and(|v| v == "true") {
-        panic!("{message}");
-    }
-    eprintln!("\n!!! SKIPPED: {message}\n");
-    None
+    spec
 }
 
 /// A running Prism proxy, stopped by a watchdog when the test process ends.
@@ -539,9 +663,9 @@ impl Prism {
         let program = crate::peers::find_peer(
             onboard::env::ONBOARD_TEST_PRISM,
             repo.join("target/prism/node_modules/.bin/prism"),
-            "Prism (@stoplight/prism-cli)",
+            PRISM,
         )?;
-        let spec = openapi_description(description)?;
+        let spec = openapi_description(description);
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -590,72 +714,58 @@ impl Prism {
     }
 }
 
-/// One vendor's fake, Prism and front door, shared by the tests of a process.
+/// The program the cloud tests need, as [`crate::peers::find_peer`] names it.
+pub const PRISM: &str = "Prism (@stoplight/prism-cli)";
+
+/// One vendor's fake, its Prisms and front door, shared by the tests of a process.
 pub struct Vendor {
     /// The fake's port (straight to the fake, no validation).
     pub fake_port: u16,
     /// The front door's port (what the adapter's endpoint names).
     pub front: Front,
-    /// A known defect of the vendor's description: answers on paths containing the
-    /// first text whose every violation says the second are tolerated.
-    tolerate: Option<(&'static str, &'static str)>,
-    _prism: Prism,
+    contracts: &'static [Contract],
+    prisms: Vec<(Prism, &'static str)>,
 }
 
 impl Vendor {
-    /// Starts a vendor: its fake, Prism over its description, the front door.
-    pub fn start(description: &str, handler: Handler, outside: Outside) -> Option<Vendor> {
-        let fake = Server::start(handler);
-        let prism = Prism::start(description, fake.port, true)?;
-        let front = Front::start(prism.port, fake.port, outside);
-        Some(Vendor {
-            fake_port: fake.port,
-            front,
-            tolerate: None,
-            _prism: prism,
-        })
-    }
-
-    /// Starts a vendor whose Prism reports answers' violations in `sl-violations`
-    /// instead of failing them (requests that do not conform still get 422), for a
-    /// description with a known defect: `tolerate` names it, and
-    /// [`Vendor::assert_conformant`] fails every other violation.
-    pub fn start_reporting(
-        description: &str,
+    /// Starts a vendor: its fake, one Prism per contract, and the front door routing
+    /// each request to the contract that covers it, or to the fake for the bypass list.
+    pub fn start(
+        contracts: &'static [Contract],
+        bypass: &'static [Bypass],
         handler: Handler,
-        outside: Outside,
-        tolerate: (&'static str, &'static str),
     ) -> Option<Vendor> {
         let fake = Server::start(handler);
-        let prism = Prism::start(description, fake.port, false)?;
-        let front = Front::start(prism.port, fake.port, outside);
+        let mut prisms = Vec::new();
+        for contract in contracts {
+            let prism = Prism::start(contract.description, fake.port, contract.errors)?;
+            prisms.push((prism, contract.description));
+        }
+        let front = Front::start(Routes {
+            fake: fake.port,
+            prisms: prisms
+                .iter()
+                .zip(contracts)
+                .map(|((prism, _), contract)| (prism.port, contract))
+                .collect(),
+            bypass,
+        });
         Some(Vendor {
             fake_port: fake.port,
             front,
-            tolerate: Some(tolerate),
-            _prism: prism,
+            contracts,
+            prisms,
         })
     }
 
-    fn tolerated(&self, seen: &Seen) -> bool {
-        let (Some((path, message)), Some(violations)) = (self.tolerate, &seen.violations) else {
-            return false;
-        };
-        let Ok(Value::Array(list)) = serde_json::from_str::<Value>(violations) else {
-            return false;
-        };
-        seen.target.contains(path)
-            && list.iter().all(|v| {
-                v["location"][0] == "response"
-                    && v["message"].as_str().is_some_and(|m| m.contains(message))
-            })
-    }
-
-    /// Returns the port of the Prism proxy in front of the fake, for replaying requests
-    /// that reached the fake some other way (the items of Graph's `$batch`) through the
-    /// vendor's description.
-    pub fn prism_port(&self) -> u16 {
-        self._prism.port
+    /// Returns the port of the Prism serving a description, for replaying requests that
+    /// reached the fake some other way (the items of Graph's `$batch`) through it.
+    pub fn prism_port(&self, description: &str) -> u16 {
+        self.prisms
+            .iter()
+            .find(|(_, d)| *d == description)
+            .map(|(p, _)| p.port)
+            .unwrap_or_else(|| panic!("no Prism serves {description}"))
     }
 
     /// Returns the front door's base URL.
@@ -663,10 +773,11 @@ impl Vendor {
         format!("http://127.0.0.1:{}", self.front.port)
     }
 
-    /// Asserts that every exchange made with a credential conformed to the vendor's
-    /// description (no violations, no request Prism refused), and that only the listed
-    /// routes went around Prism. Returns the exchanges.
-    pub fn assert_conformant(&self, credential: &str, allowed_outside: &[&str]) -> Vec<Seen> {
+    /// Asserts that every exchange made with a credential was checked against the
+    /// description covering it, or is on the vendor's bypass list; that none carried a
+    /// violation but the description's [`Known`] ones (and those that always apply did);
+    /// and that Prism refused none. Returns the exchanges.
+    pub fn assert_conformant(&self, credential: &str) -> Vec<Seen> {
         let seen = self.front.seen(credential);
         assert!(
             !seen.is_empty(),
@@ -674,10 +785,24 @@ impl Vendor {
         );
         for s in &seen {
             assert!(
-                !s.violations.as_deref().is_some_and(has_error) || self.tolerated(s),
-                "{} {} did not conform to the vendor's description: {}",
+                s.validated() || s.bypass.is_some(),
+                "{} {}: no vendor description covers it, and it is not on the vendor's bypass list",
+                s.method,
+                s.target
+            );
+            assert!(
+                !s.unmatched,
+                "{} {} is not an operation of {}",
                 s.method,
                 s.target,
+                s.description.unwrap_or_default()
+            );
+            assert!(
+                !s.violations.as_deref().is_some_and(has_error),
+                "{} {} did not conform to {}: {}",
+                s.method,
+                s.target,
+                s.description.unwrap_or_default(),
                 s.violations.as_deref().unwrap_or_default()
             );
             assert!(
@@ -686,17 +811,45 @@ impl Vendor {
                 s.method,
                 s.target
             );
-            if !s.validated {
+            let contract = self
+                .contracts
+                .iter()
+                .find(|c| Some(c.description) == s.description);
+            for known in contract.into_iter().flat_map(|c| c.known) {
                 assert!(
-                    allowed_outside.iter().any(|p| s.target.starts_with(p)),
-                    "{} {} went around the vendor's description",
+                    !known.always
+                        || !s.target.contains(known.path_contains)
+                        || s.known.contains(&known.message),
+                    "{} {} lacks the violation Prism always reports on it ({}): {:?}",
                     s.method,
-                    s.target
+                    s.target,
+                    known.message,
+                    s
                 );
             }
         }
         seen
     }
+}
+
+/// Asserts that a call (`method`, a target containing `target`) was made and that Prism
+/// checked it against `description`.
+pub fn assert_checked(seen: &[Seen], method: &str, target: &str, description: &str) {
+    assert!(
+        seen.iter().any(|s| s.method == method
+            && s.target.contains(target)
+            && s.description == Some(description)),
+        "no {method} …{target}… checked against {description}: {seen:#?}"
+    );
+}
+
+/// Returns a vendor shared by the tests of this process, started on first use, or `None`
+/// (the test skips, counted as such) when Prism is not installed.
+pub fn shared(
+    cell: &'static std::sync::OnceLock<Option<Vendor>>,
+    start: impl FnOnce() -> Option<Vendor>,
+) -> Option<&'static Vendor> {
+    crate::peers::shared(cell, PRISM, start)
 }
 
 /// Sends one raw request to a port and returns the status, the `sl-violations` header

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::fake::{Reply, Request, Vendor};
+use crate::fake::{Bypass, Contract, Reply, Request, Vendor};
 
 /// One fake Entra tenant.
 #[derive(Debug, Default)]
@@ -88,15 +88,35 @@ fn tenants() -> &'static Tenants {
     TENANTS.get_or_init(Tenants::default)
 }
 
-/// Routes Graph's trimmed description lacks: display-name group lookups, and `$batch`
-/// (no Graph module file describes it). The fake answers a `$batch` by replaying each
-/// item through Prism, so every item is still checked against the description.
-fn outside(method: &str, path: &str) -> bool {
-    (method == "GET" && path == "/groups")
-        || (method == "POST" && path == "/$batch")
-        // PIM for Groups: not in the trimmed description (see `pim_group_request`).
-        || path.starts_with("/identityGovernance/privilegedAccess/group/")
-}
+/// Graph's descriptions: `$batch` (hand-written from Microsoft's documentation, no vendor
+/// file describes it) and every other Graph call. The fake answers a `$batch` by replaying
+/// each item through the Prism of `graph.prism.yaml`, so every item is checked too.
+static CONTRACTS: &[Contract] = &[
+    Contract {
+        description: "graph-batch.yaml",
+        covers: |method, path| method == "POST" && path == "/$batch",
+        errors: true,
+        known: &[],
+    },
+    Contract {
+        description: GRAPH,
+        covers: |_, _| true,
+        errors: true,
+        known: &[],
+    },
+];
+
+/// The description every Graph call but `$batch` is checked against.
+const GRAPH: &str = "graph.prism.yaml";
+
+/// The one call no description covers.
+pub static BYPASS: &[Bypass] = &[Bypass {
+    method: "POST",
+    path: |path| path.ends_with("/oauth2/v2.0/token"),
+    why: "the client-credentials token endpoint of the Microsoft identity platform \
+          (login.microsoftonline.com/{tenant}/oauth2/v2.0/token) is not part of Graph, \
+          and Microsoft publishes no OpenAPI description of it",
+}];
 
 /// One item of a `$batch` as the fake replayed it through Prism.
 #[derive(Debug, Clone)]
@@ -153,7 +173,9 @@ fn batch(request: &Request) -> Reply {
             "The number of batch requests exceeds the limit of 20.",
         );
     }
-    let prism = vendor().expect("the fake runs behind Prism").prism_port();
+    let prism = vendor()
+        .expect("the fake runs behind Prism")
+        .prism_port(GRAPH);
     let auth = format!("Bearer {credential}");
     let mut responses = Vec::new();
     let mut seen = Vec::new();
@@ -200,8 +222,12 @@ fn batch(request: &Request) -> Reply {
                 );
             }
         }
-        let body = serde_json::from_str::<Value>(&reply_body).unwrap_or(Value::Null);
-        responses.push(json!({"id": id, "status": status, "headers": item_headers, "body": body}));
+        let mut response = json!({"id": id, "status": status, "headers": item_headers});
+        // An answer without a body (204) has no `body` in its item.
+        if let Ok(body) = serde_json::from_str::<Value>(&reply_body) {
+            response["body"] = body;
+        }
+        responses.push(response);
     }
     batches_seen().lock().unwrap().push(BatchSeen {
         credential,
@@ -215,9 +241,9 @@ fn batch(request: &Request) -> Reply {
 /// Returns the shared fake Graph behind Prism, or `None` when Prism is not installed.
 pub fn vendor() -> Option<&'static Vendor> {
     static VENDOR: OnceLock<Option<Vendor>> = OnceLock::new();
-    VENDOR
-        .get_or_init(|| Vendor::start("graph.prism.yaml", Arc::new(handle), outside))
-        .as_ref()
+    crate::fake::shared(&VENDOR, || {
+        Vendor::start(CONTRACTS, BYPASS, Arc::new(handle))
+    })
 }
 
 /// Fetches a client-credentials token for tenant `tid` with `secret` from the shared fake,
@@ -969,10 +995,9 @@ fn handle(request: &Request) -> Reply {
     }
 }
 
-/// Answers a PIM for Groups assignment schedule request. The trimmed description has no
-/// PIM for Groups operations, so Prism cannot check these requests: the fake checks the
-/// shape Microsoft documents (privilegedaccessgroup-post-assignmentschedulerequests)
-/// itself, and refuses anything else with 400.
+/// Answers a PIM for Groups assignment schedule request (Prism has checked it against
+/// the description already; the fake also refuses, with 400, anything but the shape
+/// Microsoft documents in privilegedaccessgroup-post-assignmentschedulerequests).
 fn pim_group_request(tenant: &mut Tenant, body: &Value) -> Reply {
     let text = |key: &str| body[key].as_str().unwrap_or_default().to_string();
     let (action, principal, group, access) = (

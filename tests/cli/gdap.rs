@@ -6,6 +6,7 @@
 //! and a
 //! second plan has nothing left but the warning.
 
+use crate::fake::assert_checked;
 use crate::fake_graph::{self, Handle};
 use crate::support::{Env, stderr};
 
@@ -45,9 +46,9 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
         "clients/acme.yaml",
         "tenants:\n",
         &format!(
-            "tenants:\n  - name: partner\n    system: gdap\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: http://127.0.0.1:{}\n    tenant_id: {partner}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: env:MSP_PARTNER_SECRET\n    domain: northwind-msp.example\n    pim_groups: true\n    groups:\n      GDAP-Acme-Helpdesk: {group}\n    gdap:\n      relationship: rel-acme\n      customer_tenant_id: {customer}\n      access:\n        GDAP-Acme-Helpdesk: [Helpdesk Administrator, User Administrator]\n",
+            "tenants:\n  - name: partner\n    system: gdap\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: {}\n    tenant_id: {partner}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: env:MSP_PARTNER_SECRET\n    domain: northwind-msp.example\n    pim_groups: true\n    groups:\n      GDAP-Acme-Helpdesk: {group}\n    gdap:\n      relationship: rel-acme\n      customer_tenant_id: {customer}\n      access:\n        GDAP-Acme-Helpdesk: [Helpdesk Administrator, User Administrator]\n",
             vendor.url(),
-            vendor.fake_port
+            vendor.url()
         ),
     );
     // Membership of a partner group with an access assignment is admin access in the
@@ -250,9 +251,12 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
     assert_eq!(roles, [vec![HELPDESK_ADMINISTRATOR.to_string()]]);
     let output = run(&["plan", "acme", "--detailed-exitcode"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
-    // `$batch` and PIM for Groups are not in the trimmed Graph description.
-    vendor.assert_conformant(
-        &fake_graph::token(&partner, SECRET),
-        &["/$batch", "/identityGovernance/privilegedAccess/group/"],
+    // `$batch` and PIM for Groups are checked against their descriptions too.
+    let seen = vendor.assert_conformant(&fake_graph::token(&partner, SECRET));
+    assert_checked(
+        &seen,
+        "POST",
+        "/privilegedAccess/group/assignmentScheduleRequests",
+        "graph.prism.yaml",
     );
 }

@@ -9,7 +9,7 @@ use tempfile::TempDir;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::fake::raw_request;
+use crate::fake::{assert_checked, raw_request};
 use crate::fake_graph::{self, Handle};
 use crate::support::holder_accounts;
 
@@ -50,9 +50,9 @@ pub fn open(client_yaml: &str, secret: &str) -> Opened {
 fn client_yaml(tid: &str, pim: bool, groups: &[(&str, &str)]) -> Option<String> {
     let vendor = fake_graph::vendor()?;
     let mut text = format!(
-        "id: acme\ntier: premium\ntenants:\n  - name: entra\n    system: entra\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: http://127.0.0.1:{}\n    tenant_id: {tid}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: file:secret\n    pim: {pim}\n",
+        "id: acme\ntier: premium\ntenants:\n  - name: entra\n    system: entra\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: {}\n    tenant_id: {tid}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: file:secret\n    pim: {pim}\n",
         vendor.url(),
-        vendor.fake_port
+        vendor.url()
     );
     if !groups.is_empty() {
         text.push_str("    groups:\n");
@@ -130,7 +130,7 @@ fn graph_groups_page_and_change_idempotently_through_prism() {
         ["alice", "carol", "dave", "erik", "frank"].map(|u| format!("{u}@acme.example"))
     );
 
-    // A group found by display name (the one lookup outside the trimmed description).
+    // A group found by display name (`GET /groups?$filter=displayName eq …`).
     let backup = entitlement("group:MSP-Backup");
     assert_eq!(
         adapter.grant(&bob, &backup, None).unwrap(),
@@ -149,7 +149,8 @@ fn graph_groups_page_and_change_idempotently_through_prism() {
 
     let seen = fake_graph::vendor()
         .unwrap()
-        .assert_conformant(&fake_graph::token(&tenant.tid, SECRET), &["/groups?"]);
+        .assert_conformant(&fake_graph::token(&tenant.tid, SECRET));
+    assert_checked(&seen, "GET", "/groups?", "graph.prism.yaml");
     // Never the DELETE without `$ref`, which deletes the user.
     assert!(
         seen.iter()
@@ -195,7 +196,7 @@ fn graph_directory_roles_without_pim() {
     assert!(error.hint.unwrap().contains("role:GUID"));
     fake_graph::vendor()
         .unwrap()
-        .assert_conformant(&fake_graph::token(&tenant.tid, SECRET), &[]);
+        .assert_conformant(&fake_graph::token(&tenant.tid, SECRET));
 }
 
 fn at(text: &str) -> OffsetDateTime {
@@ -256,7 +257,7 @@ fn graph_pim_roles_expire_natively_and_renew() {
     assert!(tenant.role_holders(SECURITY_ADMINISTRATOR).is_empty());
     fake_graph::vendor()
         .unwrap()
-        .assert_conformant(&fake_graph::token(&tenant.tid, SECRET), &[]);
+        .assert_conformant(&fake_graph::token(&tenant.tid, SECRET));
 }
 
 #[test]
@@ -476,7 +477,8 @@ fn graph_bulk_membership_changes_go_through_batch_with_per_item_results() {
             "{item:?}"
         );
     }
-    let seen = vendor.assert_conformant(&token, &["/$batch"]);
+    let seen = vendor.assert_conformant(&token);
+    assert_checked(&seen, "POST", "/$batch", "graph-batch.yaml");
     // Memberships went only through `$batch`: no single add or remove was sent.
     assert!(
         !seen
@@ -496,9 +498,9 @@ const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
 fn gdap_yaml(partner: &str, customer: &str, groups: &[(&str, &str)], gdap: &str) -> String {
     let vendor = fake_graph::vendor().unwrap();
     let mut text = format!(
-        "id: acme\ntier: premium\ntenants:\n  - name: partner\n    system: gdap\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: http://127.0.0.1:{}\n    tenant_id: {partner}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: file:secret\n    groups:\n",
+        "id: acme\ntier: premium\ntenants:\n  - name: partner\n    system: gdap\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: {}\n    tenant_id: {partner}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: file:secret\n    groups:\n",
         vendor.url(),
-        vendor.fake_port
+        vendor.url()
     );
     for (name, id) in groups {
         text.push_str(&format!("      {name}: {id}\n"));
@@ -637,7 +639,7 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
     assert_eq!(error.kind, FailureKind::WrongTenant, "{error}");
 
     // Every GDAP call is in the trimmed description and went through Prism.
-    let seen = vendor.assert_conformant(&fake_graph::token(&tenant.tid, SECRET), &[]);
+    let seen = vendor.assert_conformant(&fake_graph::token(&tenant.tid, SECRET));
     assert!(
         seen.iter()
             .any(|s| s.method == "DELETE" && s.target.contains("/accessAssignments/old-1"))
@@ -706,12 +708,14 @@ fn graph_pim_for_groups_makes_ttl_memberships_expire_natively() {
     assert_eq!(adapter.revoke(&dave, &secops).unwrap(), Outcome::Changed);
     assert_eq!(adapter.revoke(&erik, &secops).unwrap(), Outcome::Changed);
     assert!(adapter.list(&secops).unwrap().is_empty());
-    // PIM for Groups is not in the trimmed description: those calls went to the fake,
-    // which checks their shape itself; everything else went through Prism.
-    let seen = vendor.assert_conformant(
-        &fake_graph::token(&tenant.tid, SECRET),
-        &["/identityGovernance/privilegedAccess/group/"],
-    );
+    // PIM for Groups is checked against Graph's description like everything else.
+    let seen = vendor.assert_conformant(&fake_graph::token(&tenant.tid, SECRET));
+    for (method, path) in [
+        ("POST", "/privilegedAccess/group/assignmentScheduleRequests"),
+        ("GET", "/privilegedAccess/group/assignmentScheduleInstances"),
+    ] {
+        assert_checked(&seen, method, path, "graph.prism.yaml");
+    }
     assert!(
         seen.iter()
             .filter(|s| s.target.contains("assignmentScheduleRequests"))

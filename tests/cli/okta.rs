@@ -3,7 +3,7 @@
 
 use onboard::adapters::{FailureKind, Outcome};
 
-use crate::fake::raw_request;
+use crate::fake::{assert_checked, raw_request};
 use crate::fake_okta::{self, Handle};
 use crate::graph::open;
 use crate::support::holder_accounts;
@@ -100,7 +100,8 @@ fn okta_groups_and_roles_through_prism() {
     assert_eq!(adapter.revoke(&erik, &admin).unwrap(), Outcome::NoChange);
     assert!(org.roles("erik@acme.example").is_empty());
 
-    let seen = vendor.assert_conformant(&token, &["/api/v1/iam/assignees/users"]);
+    let seen = vendor.assert_conformant(&token);
+    assert_checked(&seen, "GET", "/api/v1/iam/assignees/users", "okta.yaml");
     // The PUT that adds a member went through with `Content-Length: 0` (else 411).
     assert!(
         seen.iter().any(|s| s.method == "PUT" && s.status == 204),
@@ -159,8 +160,24 @@ fn okta_service_app_gets_tokens_with_a_private_key_jwt() {
     // One token for the run, sent as `Bearer`; every API request conformed.
     let issued = org.with(|o| o.issued.clone());
     assert_eq!(issued.len(), 1, "{issued:?}");
-    let seen = vendor.assert_conformant(&issued[0], &["/api/v1/iam/"]);
+    let seen = vendor.assert_conformant(&issued[0]);
     assert!(seen.len() >= 3, "{seen:?}");
+    // The token request was checked against Okta's OAuth description: its one violation
+    // is the `private_key_jwt` scheme Prism cannot check (asserted by
+    // `assert_conformant`), and nothing else.
+    let token_requests = vendor.assert_conformant(&client_id);
+    assert_checked(
+        &token_requests,
+        "POST",
+        "/oauth2/v1/token",
+        "okta-oauth.yaml",
+    );
+    assert!(
+        token_requests
+            .iter()
+            .all(|s| s.known == [fake_okta::PRIVATE_KEY_JWT] && s.status == 200),
+        "{token_requests:#?}"
+    );
 
     // A key the app does not have is refused by the authorization server.
     let other_key = include_str!("../data/github-app-test-key.pem");
@@ -241,14 +258,19 @@ fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
     let review = adapter.review(now).unwrap();
     assert!(review.configuration.is_empty(), "{review:?}");
     assert!(crate::support::reconcile(adapter, now).is_empty());
-    // Group roles are not in the trimmed description: only they went around Prism.
+    // Group roles are checked against Okta's description like everything else.
     let roles = format!("/api/v1/groups/{}/roles", org.group_id("MSP-Helpdesk"));
-    vendor.assert_conformant(&token, &["/api/v1/iam/assignees/users", &roles]);
+    let seen = vendor.assert_conformant(&token);
+    for method in ["GET", "POST", "DELETE"] {
+        assert_checked(&seen, method, &roles, "okta.yaml");
+    }
 
-    // A role Okta does not know stops the reconcile where it is: what was done before
-    // is still reported (the audit log records it), and the error is Okta's.
+    // A role the org refuses (one of Okta's role types, but an IAM-based one the org has
+    // no product for) stops the reconcile where it is: what was done before is still
+    // reported (the audit log records it), and the error is Okta's. (A role type Okta
+    // does not have at all is refused by the description before it reaches the org.)
     let yaml = format!(
-        "{}    group_roles:\n      MSP-Helpdesk: [HELP_DESK_ADMIN, USER_ADMIN, ZONE_ADMIN]\n",
+        "{}    group_roles:\n      MSP-Helpdesk: [HELP_DESK_ADMIN, USER_ADMIN, WORKFLOWS_ADMIN]\n",
         client_yaml(&vendor.url())
     );
     org.with(|o| o.group_roles.clear());

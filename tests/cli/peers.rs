@@ -4,14 +4,15 @@
 //!
 //! `scim2-server` is found through `ONBOARD_TEST_SCIM_SERVER` (set by `scripts/test`,
 //! which installs it in `target/test-venv`), else in `target/test-venv`. Without it a
-//! test skips with a loud message, except under `CI=true`, where it fails.
+//! test skips with a loud message and is counted as skipped by `scripts/test` (see
+//! [`skip`]), except under `CI=true`, where it fails.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -38,11 +39,50 @@ pub fn find_peer(env_var: &str, default: PathBuf, what: &str) -> Option<PathBuf>
         "{what} not found at {} (set {env_var}, or run scripts/test, which installs it)",
         path.display()
     );
+    skip(what, &message);
+    None
+}
+
+/// Marks the running test as skipped because `what` is missing: under `CI=true` it fails
+/// at once; elsewhere it says so and appends `TEST<TAB>WHAT` to the file named by
+/// `ONBOARD_TEST_SKIP_LOG`, from which `scripts/test` counts the skipped tests (cargo's
+/// harness would count them as passed).
+pub fn skip(what: &str, message: &str) {
     if std::env::var(onboard::env::CI).is_ok_and(|v| v == "true") {
         panic!("{message}");
     }
-    eprintln!("\n!!! SKIPPED: {message}\n");
-    None
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unknown test")
+        .to_string();
+    eprintln!("\n!!! SKIPPED: {test}: {message}\n");
+    if let Some(log) = std::env::var_os(onboard::env::ONBOARD_TEST_SKIP_LOG) {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap_or_else(|e| panic!("{}: {e}", PathBuf::from(&log).display()));
+        // One short write: tests append at once from several threads.
+        file.write_all(format!("{test}\t{what}\n").as_bytes())
+            .unwrap();
+    }
+}
+
+/// Returns a peer shared by the tests of this process, started by `start` on first use.
+/// Every test that finds it missing is marked skipped (see [`skip`]), not only the first.
+pub fn shared<T: Send + Sync>(
+    cell: &'static OnceLock<Option<T>>,
+    what: &str,
+    start: impl FnOnce() -> Option<T>,
+) -> Option<&'static T> {
+    let peer = cell.get_or_init(start).as_ref();
+    if peer.is_none() {
+        skip(
+            what,
+            &format!("{what} is missing (see the first test that needed it)"),
+        );
+    }
+    peer
 }
 
 /// Sends one HTTP/1.1 request with `Connection: close` and returns the status and the
@@ -461,4 +501,53 @@ fn handle(
     let _ = up.read_to_end(&mut response);
     let _ = stream.write_all(&response);
     let _ = stream.shutdown(Shutdown::Both);
+}
+
+/// Runs cloud tests of this very test binary without Prism, as a clone without it would.
+fn run_without_prism(ci: bool, skip_log: &std::path::Path) -> std::process::Output {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "--exact",
+            "github::prism_fails_a_request_that_does_not_conform_to_the_github_description",
+            "github::a_call_no_description_covers_fails_the_conformance_check",
+            "--test-threads=1",
+        ])
+        .env(onboard::env::ONBOARD_TEST_PRISM, "/nonexistent/prism")
+        .env(onboard::env::ONBOARD_TEST_SKIP_LOG, skip_log)
+        .env_remove(onboard::env::CI);
+    if ci {
+        command.env(onboard::env::CI, "true");
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn a_test_without_its_peer_is_counted_as_skipped_and_fails_under_ci() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let log = dir.path().join("skipped.log");
+    let output = run_without_prism(false, &log);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    // Both tests are in the log, the second one too though the first found Prism
+    // missing (the vendor is shared): scripts/test counts them as skipped.
+    let mut lines: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines.dedup();
+    assert_eq!(
+        lines,
+        [
+            "github::a_call_no_description_covers_fails_the_conformance_check\tPrism (@stoplight/prism-cli)",
+            "github::prism_fails_a_request_that_does_not_conform_to_the_github_description\tPrism (@stoplight/prism-cli)",
+        ]
+    );
+    // Under CI=true the same tests fail.
+    let output = run_without_prism(true, &dir.path().join("ci.log"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{stdout}");
+    assert!(stdout.contains("2 failed"), "{stdout}");
 }
