@@ -620,5 +620,8 @@ fn assign_role(org: &mut Org, request: &Request, owners: &str, owner: &str) -> R
         return error(409, "E0000090", "Duplicate role assignment exception");
     }
     roles.insert(id.clone(), kind.clone());
-    Reply::json(201, &role_json(&id, &kind, assignment))
+    // A user's new role is `201`, a group's `200` (the description's `201` for a group
+    // has no body, so Prism could not check this one).
+    let status = if owners == "users" { 201 } else { 200 };
+    Reply::json(status, &role_json(&id, &kind, assignment))
 }
