@@ -852,6 +852,62 @@ pub fn shared(
     crate::peers::shared(cell, PRISM, start)
 }
 
+/// A request to probe a description's answer checks with: `METHOD TARGET STATUS [BODY]`,
+/// STATUS being the success status the vendor (and the fake) answers it with, BODY JSON
+/// when it starts with `{`, else a form.
+pub type Probe = &'static str;
+
+fn probe_parts(probe: Probe) -> (&'static str, &'static str, u16, &'static str) {
+    let mut parts = probe.splitn(4, ' ');
+    let mut next = || parts.next().unwrap_or_default();
+    let (method, target, status, body) = (next(), next(), next(), next());
+    (method, target, status.parse().unwrap(), body)
+}
+
+/// Sends each probe through a Prism (`--errors`) of `description` in front of a server
+/// that answers it with its status and a body of the wrong shape (a JSON string), and
+/// returns the probes whose answer Prism let through: answers it does not check. `None`
+/// when Prism is not installed.
+pub fn unchecked_answers(
+    description: &str,
+    authorization: &str,
+    probes: &'static [Probe],
+) -> Option<Vec<String>> {
+    let handler: Handler = Arc::new(move |request: &Request| {
+        let status = probes
+            .iter()
+            .map(|probe| probe_parts(probe))
+            .find(|(method, target, _, _)| {
+                *method == request.method && target.split('?').next() == Some(request.path.as_str())
+            })
+            .map_or(404, |(_, _, status, _)| status);
+        Reply::json(status, &Value::from("not the described shape"))
+    });
+    let wrong = Server::start(handler);
+    let prism = Prism::start(description, wrong.port, true)?;
+    let mut unchecked = Vec::new();
+    for (method, target, _, body) in probes.iter().map(|probe| probe_parts(probe)) {
+        let mut headers = vec![("Authorization", authorization)];
+        if body.starts_with('{') {
+            headers.push(("Content-Type", "application/json"));
+        } else if !body.is_empty() {
+            headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+        }
+        let (status, violations, text) = raw_request(prism.port, method, target, &headers, body);
+        match status {
+            500 => assert!(
+                violations
+                    .as_deref()
+                    .is_some_and(|v| v.contains("\"response\"")),
+                "{method} {target}: {text}"
+            ),
+            200..=299 => unchecked.push(format!("{method} {target}")),
+            _ => panic!("the probe {method} {target} is not valid: {status} {text}"),
+        }
+    }
+    Some(unchecked)
+}
+
 /// Sends one raw request to a port and returns the status, the `sl-violations` header
 /// and the body.
 pub fn raw_request(

@@ -723,3 +723,35 @@ fn graph_pim_for_groups_makes_ttl_memberships_expire_natively() {
         "{seen:?}"
     );
 }
+
+/// Every Graph operation the adapter calls, as the adapter calls it.
+static PROBES: &[crate::fake::Probe] = &[
+    "GET /groups?$filter=displayName%20eq%20%27x%27&$select=id,displayName 200",
+    "GET /groups/g/members?$select=id&$top=100 200",
+    "GET /users/u?$select=id,userPrincipalName 200",
+    "GET /users?$filter=id%20in%20(%27a%27)&$select=id,userPrincipalName 200",
+    "GET /roleManagement/directory/roleAssignments?$filter=x 200",
+    r#"POST /roleManagement/directory/roleAssignments 201 {"principalId":"p","roleDefinitionId":"r","directoryScopeId":"/"}"#,
+    "GET /roleManagement/directory/roleAssignmentScheduleInstances?$filter=x 200",
+    r#"POST /roleManagement/directory/roleAssignmentScheduleRequests 201 {"action":"adminAssign","principalId":"p","roleDefinitionId":"r","directoryScopeId":"/"}"#,
+    "GET /identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=x 200",
+    r#"POST /identityGovernance/privilegedAccess/group/assignmentScheduleRequests 201 {"action":"adminAssign","principalId":"p","groupId":"g","accessId":"member"}"#,
+    "GET /tenantRelationships/delegatedAdminRelationships?$filter=x 200",
+    "GET /tenantRelationships/delegatedAdminRelationships/r/accessAssignments 200",
+    r#"POST /tenantRelationships/delegatedAdminRelationships/r/accessAssignments 201 {"accessContainer":{"accessContainerId":"g","accessContainerType":"securityGroup"}}"#,
+    "GET /tenantRelationships/delegatedAdminRelationships/r/accessAssignments/a 200",
+];
+
+static BATCH_PROBE: &[crate::fake::Probe] =
+    &[r#"POST /$batch 200 {"requests":[{"id":"1","method":"GET","url":"/users/u"}]}"#];
+
+#[test]
+fn prism_checks_the_answers_of_every_graph_call() {
+    let auth = "Bearer probe";
+    let Some(unchecked) = crate::fake::unchecked_answers("graph.prism.yaml", auth, PROBES) else {
+        return;
+    };
+    assert!(unchecked.is_empty(), "{unchecked:?}");
+    let unchecked = crate::fake::unchecked_answers("graph-batch.yaml", auth, BATCH_PROBE).unwrap();
+    assert!(unchecked.is_empty(), "{unchecked:?}");
+}

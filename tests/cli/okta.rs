@@ -308,3 +308,31 @@ fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
     }
     assert!(org.group_roles("Everyone").is_empty());
 }
+
+/// Every management API operation the adapter calls, as the adapter calls it, with the
+/// status Okta answers (a group's new role is `200`: the description's `201` has no body).
+static PROBES: &[crate::fake::Probe] = &[
+    "GET /api/v1/groups?search=x 200",
+    "GET /api/v1/groups/g/users?limit=200 200",
+    "GET /api/v1/users/u 200",
+    "GET /api/v1/users/u/roles 200",
+    r#"POST /api/v1/users/u/roles?disableNotifications=true 201 {"type":"USER_ADMIN"}"#,
+    "GET /api/v1/groups/g/roles 200",
+    r#"POST /api/v1/groups/g/roles?disableNotifications=true 200 {"type":"USER_ADMIN"}"#,
+    "GET /api/v1/iam/assignees/users 200",
+];
+
+static TOKEN_PROBE: &[crate::fake::Probe] =
+    &["POST /oauth2/v1/token 200 grant_type=client_credentials&scope=okta.groups.manage"];
+
+#[test]
+fn prism_checks_the_answers_of_every_okta_call() {
+    let Some(unchecked) = crate::fake::unchecked_answers("okta.yaml", "SSWS probe", PROBES) else {
+        return;
+    };
+    assert!(unchecked.is_empty(), "{unchecked:?}");
+    // The token endpoint's answer, with client_secret_basic (the one scheme Prism checks).
+    let unchecked =
+        crate::fake::unchecked_answers("okta-oauth.yaml", "Basic eDp5", TOKEN_PROBE).unwrap();
+    assert!(unchecked.is_empty(), "{unchecked:?}");
+}
