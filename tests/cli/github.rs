@@ -61,7 +61,7 @@ fn github_org_and_team_memberships_through_prism() {
     );
 
     // A user outside the organisation gets an invitation: listed as a pending holder
-    // (read from the invitations, which the trimmed description lacks), not as a member.
+    // (read from the invitations), not as a member.
     let newcomer = adapter.resolve("newcomer").unwrap().unwrap();
     assert_eq!(
         adapter.grant(&newcomer, &member, None).unwrap(),
