@@ -66,8 +66,12 @@ fn render_labelled(out: &mut String, label: String, diagnostic: &Diagnostic, col
     }
 }
 
-/// Renders an error chain for stderr.
+/// Renders an error chain for stderr, scrubbed of registered secrets.
 pub fn render(error: &anyhow::Error, color: bool) -> String {
+    crate::secrets::scrub(&render_chain(error, color)).into_owned()
+}
+
+fn render_chain(error: &anyhow::Error, color: bool) -> String {
     let mut out = String::new();
     if let Some(LoadError::Invalid(diagnostics)) = error.downcast_ref::<LoadError>() {
         for diagnostic in diagnostics {

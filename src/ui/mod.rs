@@ -11,6 +11,8 @@ use std::io::{self, IsTerminal, Write};
 
 use clap::ValueEnum;
 
+use crate::secrets::scrub;
+
 /// Where `--output` sends data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -34,6 +36,9 @@ pub enum ColorChoice {
 }
 
 /// Decides what is written where: data to stdout, everything else to stderr.
+///
+/// Every text is scrubbed of registered secrets ([`crate::secrets::scrub`]) on its way
+/// out, whatever its origin.
 #[derive(Debug, Clone)]
 pub struct Printer {
     /// Hide status messages.
@@ -77,6 +82,7 @@ impl Printer {
 
     /// Writes data to stdout.
     pub fn data(&self, text: &str) -> io::Result<()> {
+        let text = scrub(text);
         let mut out = io::stdout().lock();
         out.write_all(text.as_bytes())?;
         if !text.ends_with('\n') {
@@ -88,34 +94,34 @@ impl Printer {
     /// Writes a status line to stderr unless `--quiet`.
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            let _ = writeln!(io::stderr(), "{text}");
+            let _ = writeln!(io::stderr(), "{}", scrub(text));
         }
     }
 
     /// Writes a detail line to stderr with `--verbose`.
     pub fn detail(&self, text: &str) {
         if self.verbose {
-            let _ = writeln!(io::stderr(), "{text}");
+            let _ = writeln!(io::stderr(), "{}", scrub(text));
         }
     }
 
     /// Writes an error line (`error: …`) to stderr, even with `--quiet`.
     pub fn error(&self, text: &str) {
         let label = paint(self.color_stderr, RED, "error:");
-        let _ = writeln!(io::stderr(), "{label} {text}");
+        let _ = writeln!(io::stderr(), "{label} {}", scrub(text));
     }
 
     /// Writes text already rendered for stderr (diagnostics, the plan shown before a
     /// confirmation) as it is, even with `--quiet`: callers decide whether it is shown.
     pub fn report(&self, text: &str) {
-        let _ = io::stderr().write_all(text.as_bytes());
+        let _ = io::stderr().write_all(scrub(text).as_bytes());
     }
 
     /// Writes a warning to stderr unless `--quiet`.
     pub fn warn(&self, text: &str) {
         if !self.quiet {
             let label = paint(self.color_stderr, YELLOW, "warning:");
-            let _ = writeln!(io::stderr(), "{label} {text}");
+            let _ = writeln!(io::stderr(), "{label} {}", scrub(text));
         }
     }
 }
