@@ -3,6 +3,7 @@
 
 pub mod diagnostics;
 pub mod documents;
+pub mod escape;
 pub mod progress;
 pub mod prompt;
 pub mod tables;
@@ -12,6 +13,8 @@ use std::io::{self, IsTerminal, Write};
 use clap::ValueEnum;
 
 use crate::secrets::scrub;
+
+use self::escape::escape_output;
 
 /// Where `--output` sends data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -37,8 +40,9 @@ pub enum ColorChoice {
 
 /// Decides what is written where: data to stdout, everything else to stderr.
 ///
-/// Every text is scrubbed of registered secrets ([`crate::secrets::scrub`]) on its way
-/// out, whatever its origin.
+/// Every text is scrubbed of registered secrets ([`crate::secrets::scrub`]) and has its
+/// control characters escaped ([`escape::escape_output`]) on its way out, whatever its
+/// origin.
 #[derive(Debug, Clone)]
 pub struct Printer {
     /// Hide status messages.
@@ -82,7 +86,7 @@ impl Printer {
 
     /// Writes data to stdout.
     pub fn data(&self, text: &str) -> io::Result<()> {
-        let text = scrub(text);
+        let text = self.clean(text, self.color_stdout);
         let mut out = io::stdout().lock();
         out.write_all(text.as_bytes())?;
         if !text.ends_with('\n') {
@@ -94,35 +98,49 @@ impl Printer {
     /// Writes a status line to stderr unless `--quiet`.
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            let _ = writeln!(io::stderr(), "{}", scrub(text));
+            let _ = writeln!(io::stderr(), "{}", self.clean(text, self.color_stderr));
         }
     }
 
     /// Writes a detail line to stderr with `--verbose`.
     pub fn detail(&self, text: &str) {
         if self.verbose {
-            let _ = writeln!(io::stderr(), "{}", scrub(text));
+            let _ = writeln!(io::stderr(), "{}", self.clean(text, self.color_stderr));
         }
     }
 
     /// Writes an error line (`error: …`) to stderr, even with `--quiet`.
     pub fn error(&self, text: &str) {
         let label = paint(self.color_stderr, RED, "error:");
-        let _ = writeln!(io::stderr(), "{label} {}", scrub(text));
+        let _ = writeln!(
+            io::stderr(),
+            "{label} {}",
+            self.clean(text, self.color_stderr)
+        );
     }
 
     /// Writes text already rendered for stderr (diagnostics, the plan shown before a
     /// confirmation) as it is, even with `--quiet`: callers decide whether it is shown.
     pub fn report(&self, text: &str) {
-        let _ = io::stderr().write_all(scrub(text).as_bytes());
+        let _ = io::stderr().write_all(self.clean(text, self.color_stderr).as_bytes());
     }
 
     /// Writes a warning to stderr unless `--quiet`.
     pub fn warn(&self, text: &str) {
         if !self.quiet {
             let label = paint(self.color_stderr, YELLOW, "warning:");
-            let _ = writeln!(io::stderr(), "{label} {}", scrub(text));
+            let _ = writeln!(
+                io::stderr(),
+                "{label} {}",
+                self.clean(text, self.color_stderr)
+            );
         }
+    }
+
+    /// Returns text as it may be written: secrets scrubbed, control characters escaped
+    /// except the colour sequences onboard writes itself when `color` is on.
+    fn clean(&self, text: &str, color: bool) -> String {
+        escape_output(&scrub(text), color).into_owned()
     }
 }
 

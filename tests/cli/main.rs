@@ -7,6 +7,7 @@ mod audit;
 mod cloud;
 mod completions;
 mod directories;
+mod escapes;
 mod expire;
 mod fake;
 mod fake_github;
