@@ -98,29 +98,25 @@ impl Printer {
     /// Writes a status line to stderr unless `--quiet`.
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            let _ = writeln!(io::stderr(), "{}", self.clean(text, self.color_stderr));
+            let _ = writeln!(io::stderr(), "{}", self.clean(text, false));
         }
     }
 
     /// Writes a detail line to stderr with `--verbose`.
     pub fn detail(&self, text: &str) {
         if self.verbose {
-            let _ = writeln!(io::stderr(), "{}", self.clean(text, self.color_stderr));
+            let _ = writeln!(io::stderr(), "{}", self.clean(text, false));
         }
     }
 
     /// Writes an error line (`error: …`) to stderr, even with `--quiet`.
     pub fn error(&self, text: &str) {
         let label = paint(self.color_stderr, RED, "error:");
-        let _ = writeln!(
-            io::stderr(),
-            "{label} {}",
-            self.clean(text, self.color_stderr)
-        );
+        let _ = writeln!(io::stderr(), "{label} {}", self.clean(text, false));
     }
 
     /// Writes text already rendered for stderr (diagnostics, the plan shown before a
-    /// confirmation) as it is, even with `--quiet`: callers decide whether it is shown.
+    /// confirmation), even with `--quiet`: callers decide whether it is shown.
     pub fn report(&self, text: &str) {
         let _ = io::stderr().write_all(self.clean(text, self.color_stderr).as_bytes());
     }
@@ -129,16 +125,15 @@ impl Printer {
     pub fn warn(&self, text: &str) {
         if !self.quiet {
             let label = paint(self.color_stderr, YELLOW, "warning:");
-            let _ = writeln!(
-                io::stderr(),
-                "{label} {}",
-                self.clean(text, self.color_stderr)
-            );
+            let _ = writeln!(io::stderr(), "{label} {}", self.clean(text, false));
         }
     }
 
     /// Returns text as it may be written: secrets scrubbed, control characters escaped
-    /// except the colour sequences onboard writes itself when `color` is on.
+    /// except colour sequences when `color` is on. Only data and reports carry colours
+    /// of onboard's own (painted table cells, diagnostic labels), whose untrusted fields
+    /// were escaped when they were rendered; messages never do: their labels are painted
+    /// here.
     fn clean(&self, text: &str, color: bool) -> String {
         escape_output(&scrub(text), color).into_owned()
     }

@@ -87,7 +87,7 @@ fn tenant_answers_with_control_characters_are_shown_escaped_everywhere() {
         "tenants/initech/scim/tenant.json",
         &tenant(
             serde_json::json!({}),
-            serde_json::json!({ "list": "unreadable \u{1b}]0;pwned\u{7}\u{0}" }),
+            serde_json::json!({ "list": "unreadable \u{1b}[31m\u{1b}]0;pwned\u{7}\u{0}" }),
             "initech/scim",
             "scim",
         ),
@@ -148,10 +148,37 @@ fn tenant_answers_with_control_characters_are_shown_escaped_everywhere() {
     let requests: Value = serde_json::from_slice(&requests.stdout).unwrap();
     assert!(holds(&requests, "T-\u{1b}[31m9\u{202e}"), "{requests:#}");
 
+    // With colour on, only onboard's own colour sequences are written raw.
+    for args in [
+        &["plan", "acme", "initech", "--color", "always"][..],
+        &["apply", "acme", "initech", "--yes", "--color", "always"],
+    ] {
+        let output = env.onboard(args).output().unwrap();
+        let text = [output.stdout, output.stderr].concat();
+        for raw in [
+            &b"\x1b[2J"[..],
+            b"\x1b]0;",
+            b"mallory\x1b",
+            b"unreadable \x1b",
+            b"\0",
+            "\u{202e}".as_bytes(),
+        ] {
+            assert!(
+                !text.windows(raw.len()).any(|w| w == raw),
+                "{args:?} wrote {raw:02x?} raw: {}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+        assert!(
+            text.windows(5)
+                .any(|w| w == b"\x1b[32m" || w == b"\x1b[33m")
+        );
+    }
+
     for escaped in [
         "mallory\\u001b[31m\\u0000\\u202e@acme.example",
         "refused by \\u001b[2J\\u0000 policy",
-        "unreadable \\u001b]0;pwned\\u0007\\u0000",
+        "unreadable \\u001b[31m\\u001b]0;pwned\\u0007\\u0000",
         "T-\\u001b[31m9\\u202e",
     ] {
         assert!(
