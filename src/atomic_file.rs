@@ -7,8 +7,18 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, flushed to
 /// disk and renamed over the target; the directory is synced so the rename survives a
-/// crash.
+/// crash. Text is scrubbed of registered secrets first ([`crate::secrets::scrub`]):
+/// plans, the ledger and requests keep what tenants answered.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => write_exact(path, crate::secrets::scrub(text).as_bytes()),
+        Err(_) => write_exact(path, bytes),
+    }
+}
+
+/// Like [`write`], byte for byte: for the one file that holds a secret on purpose (the
+/// audit signing key).
+pub fn write_exact(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -17,7 +17,12 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 /// Sends an event to every configured hook; returns what went wrong, per hook.
 pub fn notify(hooks: &Notify, event: &serde_json::Value) -> Vec<String> {
     let mut failures = Vec::new();
-    let body = serde_json::to_string(event).expect("events always serialize");
+    // An event carries what people typed (reasons, tickets): scrubbed like any text
+    // that leaves onboard.
+    let body =
+        crate::secrets::scrub(&serde_json::to_string(event).expect("events always serialize"))
+            .into_owned();
+    let event = &serde_json::from_str(&body).unwrap_or_else(|_| event.clone());
     if let Some(command) = &hooks.command
         && let Err(e) = run_command(command, &body)
     {

@@ -11,18 +11,7 @@ use serde_json::Value;
 
 /// Encodes bytes as base64url without padding (JWT segments).
 pub fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-    out
+    crate::secrets::scrub::base64(bytes, true)
 }
 
 /// Decodes base64, standard or URL-safe (PEM bodies, JWT segments), ignoring whitespace
@@ -81,7 +70,8 @@ pub fn rsa_key(pem: &str) -> Result<RsaKeyPair, String> {
     Err("the credential is not an RSA private key in PEM (`-----BEGIN RSA PRIVATE KEY-----` or `-----BEGIN PRIVATE KEY-----`)".into())
 }
 
-/// Returns a compact JWT of these claims, signed RS256 with the PEM key.
+/// Returns a compact JWT of these claims, signed RS256 with the PEM key, and registers
+/// it as a secret (see [`crate::secrets::scrub`]).
 pub fn sign_rs256(claims: &Value, pem: &str) -> Result<String, String> {
     let key = rsa_key(pem)?;
     let header = base64url(br#"{"alg":"RS256","typ":"JWT"}"#);
@@ -95,7 +85,10 @@ pub fn sign_rs256(claims: &Value, pem: &str) -> Result<String, String> {
         &mut signature,
     )
     .map_err(|_| "signing the token failed".to_string())?;
-    Ok(format!("{input}.{}", base64url(&signature)))
+    let token = format!("{input}.{}", base64url(&signature));
+    // The assertion authenticates as the app until it expires: a secret like any other.
+    crate::secrets::register(&token);
+    Ok(token)
 }
 
 #[cfg(test)]

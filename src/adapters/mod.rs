@@ -87,14 +87,15 @@ impl AdapterError {
             tenant: tenant.to_string(),
             operation: operation.to_string(),
             kind,
-            detail: detail.into(),
+            // Tenants echo requests back in their error bodies, credentials included.
+            detail: crate::secrets::scrub(&detail.into()).into_owned(),
             hint: None,
         }
     }
 
     /// Adds a hint.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(crate::secrets::scrub(&hint.into()).into_owned());
         self
     }
 }

@@ -67,6 +67,7 @@ impl AuditKey {
 
     /// Returns the key for a seed.
     pub fn from_seed(seed: [u8; 32]) -> Self {
+        crate::secrets::register(&hex::encode(seed));
         let signing = SigningKey::from_bytes(&seed);
         let id = key_id(&signing.verifying_key());
         AuditKey { signing, id }
@@ -184,7 +185,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 #[cfg(not(unix))]
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    atomic_file::write(path, bytes)
+    atomic_file::write_exact(path, bytes)
 }
 
 #[cfg(unix)]

@@ -411,6 +411,9 @@ fn now() -> time::OffsetDateTime {
 
 fn write_line(writer: &mut ChainWriter, key: &AuditKey, entry: &Entry) -> Result<(), AuditError> {
     let body = serde_json::to_string(entry).expect("entries always serialize");
+    // A tenant's error text can echo a credential: it is scrubbed before it is signed,
+    // after which it could never be removed.
+    let body = crate::secrets::scrub(&body).into_owned();
     let signature = key.sign(body.as_bytes());
     let line = format!("{}{SIG_MARKER}{signature}\"}}", &body[..body.len() - 1]);
     writer

@@ -4,9 +4,11 @@
 //! A secret never reaches a log, an error, a panic message or a file written by onboard:
 //! `Secret` prints as `[redacted]`, errors name the reference (`env:ACME_TOKEN`), never
 //! the value, and the value is read only through [`Secret::expose`], at the call that
-//! sends it.
+//! sends it. Every `Secret` registers its value with [`scrub`], so that a tenant echoing
+//! it back in an error body does not get it printed, saved or signed either.
 
 pub mod keyring;
+pub mod scrub;
 
 use std::fmt;
 use std::io::ErrorKind;
@@ -17,6 +19,7 @@ use thiserror::Error;
 use crate::model::CredentialRef;
 
 pub use keyring::{KEYRING_SERVICE, store_in_keyring};
+pub use scrub::{register, scrub};
 
 /// A secret value (token, password, API key) that never prints.
 ///
@@ -26,9 +29,11 @@ pub use keyring::{KEYRING_SERVICE, store_in_keyring};
 pub struct Secret(String);
 
 impl Secret {
-    /// Wraps a value.
+    /// Wraps a value and registers it, so that [`scrub`] removes it from any text.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        let value = value.into();
+        register(&value);
+        Secret(value)
     }
 
     /// Returns the value, for the one call that sends it.

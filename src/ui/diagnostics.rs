@@ -7,6 +7,7 @@ use crate::load::LoadError;
 use crate::model::Diagnostic;
 use crate::state::StateError;
 
+use super::escape::{escape, escape_output};
 use super::{CYAN, RED, YELLOW, paint};
 
 /// An error meant for the user, with a hint and an exit status.
@@ -55,19 +56,26 @@ pub fn render_warning(out: &mut String, diagnostic: &Diagnostic, color: bool) {
 }
 
 fn render_labelled(out: &mut String, label: String, diagnostic: &Diagnostic, color: bool) {
-    let _ = writeln!(out, "{label} {}", diagnostic.message);
+    // Messages, fields and hints quote ids and values from the files: each is one line
+    // of text, whatever those values hold.
+    let _ = writeln!(out, "{label} {}", escape(&diagnostic.message));
     let location = match &diagnostic.field {
         Some(field) => format!("{} (field `{field}`)", diagnostic.origin),
         None => diagnostic.origin.to_string(),
     };
-    let _ = writeln!(out, "  {} {location}", paint(color, CYAN, "-->"));
+    let _ = writeln!(out, "  {} {}", paint(color, CYAN, "-->"), escape(&location));
     if let Some(hint) = &diagnostic.hint {
-        let _ = writeln!(out, "  {} {hint}", paint(color, CYAN, "hint:"));
+        let _ = writeln!(out, "  {} {}", paint(color, CYAN, "hint:"), escape(hint));
     }
 }
 
-/// Renders an error chain for stderr.
+/// Renders an error chain for stderr, scrubbed of registered secrets.
 pub fn render(error: &anyhow::Error, color: bool) -> String {
+    let text = render_chain(error, color);
+    escape_output(&crate::secrets::scrub(&text), color).into_owned()
+}
+
+fn render_chain(error: &anyhow::Error, color: bool) -> String {
     let mut out = String::new();
     if let Some(LoadError::Invalid(diagnostics)) = error.downcast_ref::<LoadError>() {
         for diagnostic in diagnostics {
@@ -82,7 +90,12 @@ pub fn render(error: &anyhow::Error, color: bool) -> String {
         );
         return out;
     }
-    let _ = writeln!(out, "{} {error}", paint(color, RED, "error:"));
+    let _ = writeln!(
+        out,
+        "{} {}",
+        paint(color, RED, "error:"),
+        escape(&error.to_string())
+    );
     let mut hints = Vec::new();
     for cause in error.chain() {
         if let Some(hint) = hint_of(cause) {
@@ -95,12 +108,12 @@ pub fn render(error: &anyhow::Error, color: bool) -> String {
     for cause in error.chain().skip(1) {
         let text = cause.to_string();
         if !said.contains(&text) {
-            let _ = writeln!(out, "  caused by: {text}");
+            let _ = writeln!(out, "  caused by: {}", escape(&text));
         }
         said = text;
     }
     for hint in hints {
-        let _ = writeln!(out, "  {} {hint}", paint(color, CYAN, "hint:"));
+        let _ = writeln!(out, "  {} {}", paint(color, CYAN, "hint:"), escape(&hint));
     }
     out
 }

@@ -3,6 +3,7 @@
 
 pub mod diagnostics;
 pub mod documents;
+pub mod escape;
 pub mod progress;
 pub mod prompt;
 pub mod tables;
@@ -10,6 +11,10 @@ pub mod tables;
 use std::io::{self, IsTerminal, Write};
 
 use clap::ValueEnum;
+
+use crate::secrets::scrub;
+
+use self::escape::escape_output;
 
 /// Where `--output` sends data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -34,6 +39,10 @@ pub enum ColorChoice {
 }
 
 /// Decides what is written where: data to stdout, everything else to stderr.
+///
+/// Every text is scrubbed of registered secrets ([`crate::secrets::scrub`]) and has its
+/// control characters escaped ([`escape::escape_output`]) on its way out, whatever its
+/// origin.
 #[derive(Debug, Clone)]
 pub struct Printer {
     /// Hide status messages.
@@ -77,6 +86,7 @@ impl Printer {
 
     /// Writes data to stdout.
     pub fn data(&self, text: &str) -> io::Result<()> {
+        let text = self.clean(text, self.color_stdout);
         let mut out = io::stdout().lock();
         out.write_all(text.as_bytes())?;
         if !text.ends_with('\n') {
@@ -88,35 +98,44 @@ impl Printer {
     /// Writes a status line to stderr unless `--quiet`.
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            let _ = writeln!(io::stderr(), "{text}");
+            let _ = writeln!(io::stderr(), "{}", self.clean(text, false));
         }
     }
 
     /// Writes a detail line to stderr with `--verbose`.
     pub fn detail(&self, text: &str) {
         if self.verbose {
-            let _ = writeln!(io::stderr(), "{text}");
+            let _ = writeln!(io::stderr(), "{}", self.clean(text, false));
         }
     }
 
     /// Writes an error line (`error: …`) to stderr, even with `--quiet`.
     pub fn error(&self, text: &str) {
         let label = paint(self.color_stderr, RED, "error:");
-        let _ = writeln!(io::stderr(), "{label} {text}");
+        let _ = writeln!(io::stderr(), "{label} {}", self.clean(text, false));
     }
 
     /// Writes text already rendered for stderr (diagnostics, the plan shown before a
-    /// confirmation) as it is, even with `--quiet`: callers decide whether it is shown.
+    /// confirmation), even with `--quiet`: callers decide whether it is shown.
     pub fn report(&self, text: &str) {
-        let _ = io::stderr().write_all(text.as_bytes());
+        let _ = io::stderr().write_all(self.clean(text, self.color_stderr).as_bytes());
     }
 
     /// Writes a warning to stderr unless `--quiet`.
     pub fn warn(&self, text: &str) {
         if !self.quiet {
             let label = paint(self.color_stderr, YELLOW, "warning:");
-            let _ = writeln!(io::stderr(), "{label} {text}");
+            let _ = writeln!(io::stderr(), "{label} {}", self.clean(text, false));
         }
+    }
+
+    /// Returns text as it may be written: secrets scrubbed, control characters escaped
+    /// except colour sequences when `color` is on. Only data and reports carry colours
+    /// of onboard's own (painted table cells, diagnostic labels), whose untrusted fields
+    /// were escaped when they were rendered; messages never do: their labels are painted
+    /// here.
+    fn clean(&self, text: &str, color: bool) -> String {
+        escape_output(&scrub(text), color).into_owned()
     }
 }
 

@@ -37,8 +37,9 @@ impl Progress for ApplyProgress {
     }
 
     fn advance(&self, change: &Change, _result: &Result<Outcome, AdapterError>) {
+        let tenant = format!("{}/{}", change.client, change.tenant);
         self.bar
-            .set_message(format!("{}/{}", change.client, change.tenant));
+            .set_message(super::escape::escape(&tenant).into_owned());
         self.bar.inc(1);
     }
 

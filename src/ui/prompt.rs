@@ -14,6 +14,7 @@ pub fn confirm(question: &str) -> Result<bool, UserError> {
         .hint("review the plan, then pass `--yes` to apply without a prompt (as CI does)"));
     }
     let mut stderr = io::stderr();
+    let question = super::escape::escape(question);
     let _ = write!(stderr, "{question} Only `yes` is accepted: ");
     let _ = stderr.flush();
     let mut answer = String::new();

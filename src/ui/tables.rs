@@ -11,6 +11,7 @@ use crate::model::GrantRecord;
 use crate::model::time::format_short;
 use crate::plan::{Change, ChangeKind, Plan};
 
+use super::escape::escape;
 use super::{CYAN, DIM, GREEN, RED, YELLOW, paint};
 
 fn kind_color(kind: ChangeKind) -> &'static str {
@@ -108,14 +109,11 @@ pub fn plan_table(plan: &Plan, color: bool) -> String {
         for change in &plan.changes {
             table.add_row(vec![
                 paint(color, kind_color(change.kind), change.kind.as_str()),
-                format!("{}/{}", change.client, change.tenant),
-                holder(change),
-                change
-                    .entitlement
-                    .as_ref()
-                    .map_or_else(|| "-".into(), ToString::to_string),
+                cell(&format!("{}/{}", change.client, change.tenant)),
+                cell(&holder(change)),
+                cell(&entitlement(change)),
                 until(change.expires_at),
-                change.reason.clone(),
+                cell(&change.reason),
             ]);
         }
         let _ = writeln!(out, "{}", render(&table));
@@ -126,7 +124,7 @@ pub fn plan_table(plan: &Plan, color: bool) -> String {
         }
         let _ = writeln!(out, "Tenant configuration (brought in line first):");
         for line in configuration_lines(plan, "  ") {
-            let _ = writeln!(out, "{line}");
+            let _ = writeln!(out, "{}", cell(&line));
         }
         let _ = writeln!(out);
     }
@@ -134,8 +132,21 @@ pub fn plan_table(plan: &Plan, color: bool) -> String {
     out
 }
 
+/// Returns an untrusted value (an id, a name, a tenant's words) as one table cell:
+/// control characters escaped, line breaks included.
+fn cell(text: &str) -> String {
+    escape(text).into_owned()
+}
+
 fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    cell(&text.replace('|', "\\|").replace('\n', " "))
+}
+
+fn entitlement(change: &Change) -> String {
+    change
+        .entitlement
+        .as_ref()
+        .map_or_else(|| "-".into(), ToString::to_string)
 }
 
 /// Renders a plan as markdown for a pull-request comment.
@@ -178,12 +189,7 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
                 md_cell(&change.client),
                 md_cell(&change.tenant),
                 md_cell(&holder(change)),
-                md_cell(
-                    &change
-                        .entitlement
-                        .as_ref()
-                        .map_or_else(|| "-".into(), ToString::to_string)
-                ),
+                md_cell(&entitlement(change)),
                 until(change.expires_at),
                 md_cell(&change.reason)
             );
@@ -238,13 +244,10 @@ pub fn results_table(results: &[ChangeResult], color: bool) -> String {
         table.add_row(vec![
             painted,
             r.change.kind.to_string(),
-            format!("{}/{}", r.change.client, r.change.tenant),
-            holder(&r.change),
-            r.change
-                .entitlement
-                .as_ref()
-                .map_or_else(|| "-".into(), ToString::to_string),
-            detail,
+            cell(&format!("{}/{}", r.change.client, r.change.tenant)),
+            cell(&holder(&r.change)),
+            cell(&entitlement(&r.change)),
+            cell(&detail),
         ]);
     }
     format!("{}\n", render(&table))
@@ -283,12 +286,12 @@ pub fn status_table(grants: &[&GrantRecord], now: OffsetDateTime, color: bool) -
             let _ = write!(why, " [{ticket}]");
         }
         table.add_row(vec![
-            format!("{}/{}", g.client, g.tenant),
-            g.identity.clone(),
-            g.entitlement.to_string(),
+            cell(&format!("{}/{}", g.client, g.tenant)),
+            cell(&g.identity),
+            cell(&g.entitlement.to_string()),
             format_short(g.granted_at),
             until,
-            why,
+            cell(&why),
         ]);
     }
     format!(
@@ -308,8 +311,8 @@ pub fn status_markdown(grants: &[&GrantRecord]) -> String {
         let _ = writeln!(
             out,
             "| {}/{} | {} | `{}` | {} | {} | {} |",
-            g.client,
-            g.tenant,
+            md_cell(&g.client),
+            md_cell(&g.tenant),
             md_cell(&g.identity),
             md_cell(&g.entitlement.to_string()),
             format_short(g.granted_at),

@@ -330,6 +330,10 @@ pub enum Fault {
     Reset,
     /// Never answers (until the proxy is dropped, or 30 s).
     Hang,
+    /// Answers this status with a SCIM error body whose `detail` repeats the request's
+    /// `Authorization` header, as a careless tenant might: as is, URL-encoded and in
+    /// base64.
+    EchoCredential(u16),
 }
 
 /// Which requests a fault applies to.
@@ -462,16 +466,37 @@ fn handle(
         path,
         fault: fault.as_ref().map(|f| format!("{f:?}")),
     });
-    let respond = |stream: &mut TcpStream, status: u16, extra: &str| {
-        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": status.to_string(), "detail": "injected by the test proxy"}).to_string();
+    let respond_with = |stream: &mut TcpStream, status: u16, extra: &str, detail: &str| {
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": status.to_string(), "detail": detail}).to_string();
         let _ = write!(
             stream,
             "HTTP/1.1 {status} Injected\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n{body}",
             body.len()
         );
     };
+    let respond = |stream: &mut TcpStream, status: u16, extra: &str| {
+        respond_with(stream, status, extra, "injected by the test proxy")
+    };
     match fault {
         Some(Fault::Status(status)) => return respond(&mut stream, status, ""),
+        Some(Fault::EchoCredential(status)) => {
+            let head = String::from_utf8_lossy(&request).into_owned();
+            let authorization = head
+                .lines()
+                .find_map(|l| {
+                    l.split_once(':')
+                        .filter(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+                        .map(|(_, value)| value.trim().to_string())
+                })
+                .unwrap_or_default();
+            let token = authorization.strip_prefix("Bearer ").unwrap_or_default();
+            let detail = format!(
+                "injected by the test proxy: the credential `{authorization}` (url `{}`, basic `{}`) is not valid here",
+                encode(token),
+                onboard::secrets::scrub::base64(format!("onboard:{token}").as_bytes(), false),
+            );
+            return respond_with(&mut stream, status, "", &detail);
+        }
         Some(Fault::TooMany(after)) => {
             return respond(&mut stream, 429, &format!("Retry-After: {after}\r\n"));
         }

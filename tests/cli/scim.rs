@@ -67,7 +67,20 @@ fn point(env: &Env, endpoint: &str, tenant_id: &str) {
     );
 }
 
-fn onboard(f: &Fixture, args: &[&str]) -> Command {
+/// Puts a fault proxy between onboard and the fixture's tenant.
+pub fn behind_proxy(f: &Fixture) -> FaultProxy {
+    let proxy = FaultProxy::start(f.server.port);
+    let direct = f.tenant.endpoint(f.server.port);
+    f.env.edit(
+        "clients/initech.yaml",
+        &direct,
+        &f.tenant.endpoint(proxy.port),
+    );
+    proxy
+}
+
+/// Returns `onboard ARGS` with the fixture's token and short retry waits.
+pub fn onboard(f: &Fixture, args: &[&str]) -> Command {
     let mut command = f.env.onboard(args);
     command
         .env(TOKEN_VAR, &f.token)
@@ -368,13 +381,7 @@ fn retries_get_through_503_resets_and_429_honouring_retry_after() {
     let Some(f) = fixture("retries", TOKEN, &[]) else {
         return;
     };
-    let proxy = FaultProxy::start(f.server.port);
-    let direct = f.tenant.endpoint(f.server.port);
-    f.env.edit(
-        "clients/initech.yaml",
-        &direct,
-        &f.tenant.endpoint(proxy.port),
-    );
+    let proxy = behind_proxy(&f);
     let rule = |method, path_contains, times, fault| Rule {
         method: Some(method),
         path_contains,
@@ -430,13 +437,7 @@ fn a_read_failing_after_retries_or_hanging_is_unknown_and_never_revokes() {
     let Some(f) = fixture("unknown", TOKEN, &[]) else {
         return;
     };
-    let proxy = FaultProxy::start(f.server.port);
-    let direct = f.tenant.endpoint(f.server.port);
-    f.env.edit(
-        "clients/initech.yaml",
-        &direct,
-        &f.tenant.endpoint(proxy.port),
-    );
+    let proxy = behind_proxy(&f);
     apply_json(&f, &["apply", "initech"], 0);
     let ledger_before = f.env.read("state/ledger.json");
     // The contract ended: every grant expires…
@@ -518,13 +519,7 @@ fn a_tenant_failing_midway_through_apply_is_a_partial_failure() {
     let Some(f) = fixture("midway", TOKEN, &[]) else {
         return;
     };
-    let proxy = FaultProxy::start(f.server.port);
-    let direct = f.tenant.endpoint(f.server.port);
-    f.env.edit(
-        "clients/initech.yaml",
-        &direct,
-        &f.tenant.endpoint(proxy.port),
-    );
+    let proxy = behind_proxy(&f);
     proxy.add(Rule {
         method: Some("PATCH"),
         path_contains: "/Groups/",
@@ -567,13 +562,7 @@ fn a_planted_token_appears_in_no_output_log_plan_ledger_or_file() {
     let Some(f) = fixture("leak", PLANTED, &[]) else {
         return;
     };
-    let proxy = FaultProxy::start(f.server.port);
-    let direct = f.tenant.endpoint(f.server.port);
-    f.env.edit(
-        "clients/initech.yaml",
-        &direct,
-        &f.tenant.endpoint(proxy.port),
-    );
+    let proxy = behind_proxy(&f);
     proxy.add(Rule {
         method: Some("PATCH"),
         path_contains: "/Groups/",

@@ -376,3 +376,43 @@ fn is_transient(error: &LdapError) -> bool {
         _ => true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_echoing_the_bind_password_gets_it_scrubbed() {
+        let mut directory = Directory {
+            name: "globex/ldap".into(),
+            url: "ldap://127.0.0.1:1".into(),
+            host: "127.0.0.1".into(),
+            transport: Transport::Plain,
+            bind_dn: "cn=onboard,dc=globex,dc=example".into(),
+            password: Secret::new("unit-bind-Passw0rd/echoed"),
+            policy: Policy::default(),
+            scale: 1.0,
+            log: None,
+            conn: None,
+        };
+        let result = LdapResult {
+            rc: 49,
+            matched: String::new(),
+            text: "bind as cn=onboard with 'unit-bind-Passw0rd/echoed' (dW5pdC1iaW5kLVBhc3N3MHJkL2VjaG9lZA==) refused".into(),
+            refs: Vec::new(),
+            ctrls: Vec::new(),
+        };
+        let errors = [
+            directory.result_error("connect", &result),
+            directory.transport_error("connect", LdapError::LdapResult { result }),
+        ];
+        for text in errors
+            .iter()
+            .flat_map(|e| [e.detail.clone(), e.to_string()])
+        {
+            assert!(!text.to_lowercase().contains("passw0rd"), "{text}");
+            assert!(!text.contains("dW5pdC1iaW5kLVBhc3N3"), "{text}");
+            assert!(text.contains("with '[redacted]' ([redacted]"), "{text}");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The process-wide registry of secret values and [`scrub`], which removes them from
+//! any text before it is printed, logged, saved or signed.
+//!
+//! Every [`Secret`](super::Secret) registers its value when it is made (tenant
+//! credentials, tokens onboard mints, the audit key's seed when it is stored in the
+//! keyring); other secret text (signed JWT assertions, the audit key loaded from a file)
+//! is registered with [`register`]. A tenant can echo a credential back in an error body
+//! (`invalid token Bearer eyJ…`), so text from anywhere can hold one: the few places every
+//! text passes through (the error renderer, the printer, adapter errors, files written,
+//! audit entries before they are signed) call [`scrub`].
+//!
+//! A value is matched in any ASCII letter case and in the encodings it travels in:
+//! as is, URL-encoded (`+` or `%20` for a space), JSON-escaped, and in base64 (standard
+//! and URL-safe) at any alignment, so `Basic base64(user:password)` is caught whatever
+//! the user name. Each line of a multi-line value (a PEM key's body) is matched on its
+//! own too. Values shorter than [`MIN_LEN`] characters are not registered: they would
+//! turn up in ordinary text.
+
+use std::borrow::Cow;
+use std::sync::RwLock;
+
+/// What a secret is replaced with.
+pub const REDACTED: &str = "[redacted]";
+
+/// The shortest value registered, in characters.
+pub const MIN_LEN: usize = 6;
+
+/// The shortest base64 rendering matched: shorter runs of base64 characters turn up in
+/// hashes and ids by chance.
+const MIN_ENCODED_LEN: usize = 12;
+
+/// Every form of every registered value, lowercased (ASCII), longest first.
+static PATTERNS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Registers a secret value so that [`scrub`] removes it (and its encodings) from any
+/// text from now on, in this process. Values shorter than [`MIN_LEN`] characters are
+/// ignored.
+pub fn register(value: &str) {
+    let value = value.trim();
+    if value.chars().count() < MIN_LEN {
+        return;
+    }
+    let mut forms = encodings(value);
+    if value.contains('\n') {
+        for line in value.lines().map(str::trim) {
+            // PEM armour (`-----BEGIN … KEY-----`) is not secret, and onboard's own
+            // messages name it.
+            if line.chars().count() >= MIN_ENCODED_LEN && !line.starts_with("-----") {
+                forms.extend(encodings(line));
+            }
+        }
+    }
+    let mut patterns = PATTERNS.write().unwrap_or_else(|e| e.into_inner());
+    for form in forms {
+        let form = form.to_ascii_lowercase();
+        if !patterns.contains(&form) {
+            patterns.push(form);
+        }
+    }
+    patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
+}
+
+/// Returns the forms a value may be written in: as is, URL-encoded, JSON-escaped, and
+/// the base64 runs that encode it at each of the three alignments.
+fn encodings(value: &str) -> Vec<String> {
+    let form_encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let mut forms = vec![
+        value.to_string(),
+        // A literal `+` is written `%2B`, so every `+` left stands for a space.
+        form_encoded.replace('+', "%20"),
+        form_encoded,
+        json[1..json.len() - 1].to_string(),
+    ];
+    for url_safe in [false, true] {
+        for offset in 0..3 {
+            let mut bytes = vec![0u8; offset];
+            bytes.extend_from_slice(value.as_bytes());
+            let encoded = base64(&bytes, url_safe);
+            // The characters that depend only on the value's bits: none of the
+            // `offset` bytes before it, none of whatever follows it.
+            let start = (8 * offset).div_ceil(6);
+            let end = 8 * bytes.len() / 6;
+            if end >= start + MIN_ENCODED_LEN {
+                forms.push(encoded[start..end].to_string());
+            }
+        }
+    }
+    forms
+}
+
+/// Encodes bytes as base64 without padding, with the standard alphabet or the URL-safe
+/// one (JWT segments).
+pub fn base64(bytes: &[u8], url_safe: bool) -> String {
+    const STANDARD: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const URL_SAFE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let alphabet = if url_safe { URL_SAFE } else { STANDARD };
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(char::from(alphabet[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// Returns the text with every registered secret, in any of its forms and any ASCII
+/// letter case, replaced by `[redacted]`. Borrows when there is nothing to replace.
+pub fn scrub(text: &str) -> Cow<'_, str> {
+    let patterns = PATTERNS.read().unwrap_or_else(|e| e.into_inner());
+    if patterns.is_empty() || text.len() < MIN_LEN {
+        return Cow::Borrowed(text);
+    }
+    // ASCII lowercasing keeps every byte offset, so matches in `lower` are matches at
+    // the same offsets in `text`, on character boundaries.
+    let lower = text.to_ascii_lowercase();
+    let mut ranges: Vec<(usize, usize)> = patterns
+        .iter()
+        .flat_map(|p| {
+            lower
+                .match_indices(p.as_str())
+                .map(|(at, m)| (at, at + m.len()))
+        })
+        .collect();
+    if ranges.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    ranges.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    for (index, (start, end)) in ranges.into_iter().enumerate() {
+        if index > 0 && start <= done {
+            // A match overlapping or touching the one replaced extends it.
+            done = done.max(end);
+            continue;
+        }
+        out.push_str(&text[done..start]);
+        out.push_str(REDACTED);
+        done = end;
+    }
+    out.push_str(&text[done..]);
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_registered_value_is_scrubbed_in_any_case_and_encoding() {
+        let secret = "Leak-Me/7f3a+Q\"z\\9 x";
+        register(secret);
+        let basic = base64(format!("alice:{secret}").as_bytes(), false);
+        let bearer = base64(secret.as_bytes(), true);
+        let url: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let json = serde_json::to_string(secret).unwrap();
+        for text in [
+            format!("invalid token {secret} here"),
+            format!("INVALID TOKEN {} here", secret.to_uppercase()),
+            format!("Authorization: Basic {basic}"),
+            format!("token={bearer}."),
+            format!("GET /x?token={url}"),
+            format!("GET /x?token={}", url.replace('+', "%20")),
+            format!("{{\"detail\":{json}}}"),
+        ] {
+            let scrubbed = scrub(&text);
+            assert!(scrubbed.contains(REDACTED), "{text} -> {scrubbed}");
+            for needle in ["leak-me", "7f3a", &basic[8..20], &bearer[..12], &url[..14]] {
+                assert!(
+                    !scrubbed.to_lowercase().contains(&needle.to_lowercase()),
+                    "{text} -> {scrubbed} keeps {needle}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn text_without_secrets_is_borrowed_unchanged() {
+        register("unit-scrub-secret-1");
+        let text = "tenant `acme/scim`: list group:x failed: HTTP 401";
+        assert!(matches!(scrub(text), Cow::Borrowed(t) if t == text));
+        assert_eq!(
+            scrub("a unit-scrub-secret-1unit-scrub-secret-1 b"),
+            "a [redacted] b"
+        );
+    }
+
+    #[test]
+    fn short_values_and_pem_armour_are_not_registered() {
+        register("abc");
+        assert_eq!(scrub("abc abc abcdef"), "abc abc abcdef");
+        register(
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
+        );
+        assert_eq!(
+            scrub("not `-----BEGIN PRIVATE KEY-----` but MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
+            "not `-----BEGIN PRIVATE KEY-----` but [redacted]"
+        );
+    }
+
+    #[test]
+    fn base64_matches_the_rfc_vectors() {
+        assert_eq!(base64(b"Man", false), "TWFu");
+        assert_eq!(base64(b"Ma", false), "TWE");
+        assert_eq!(base64(&[0xfb, 0xff], false), "+/8");
+        assert_eq!(base64(&[0xfb, 0xff], true), "-_8");
+    }
+}
