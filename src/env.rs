@@ -111,6 +111,12 @@ pub fn now() -> Result<OffsetDateTime, String> {
     }
 }
 
+/// Returns the instant `ONBOARD_NOW` asks to act at, when it is set and valid: a
+/// rehearsal. The audit log records it beside the real time, never instead of it.
+pub fn rehearsed_now() -> Option<OffsetDateTime> {
+    non_empty(ONBOARD_NOW).and(now().ok())
+}
+
 /// Returns whether `ONBOARD_AUDIT_KEY` is set.
 pub fn audit_key_in_env() -> bool {
     non_empty(ONBOARD_AUDIT_KEY).is_some()

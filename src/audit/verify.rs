@@ -20,8 +20,9 @@ use super::entry::{Entry, GENESIS, line_hash, split_signature};
 use super::key::{key_id, verify_hex};
 use super::writer::{chain_path, head_path};
 
-/// How far (seconds) an entry's time may be before the previous one's (clock skew
-/// between technicians' machines).
+/// How far (seconds) an entry's time may be before the previous one's. Entries carry
+/// the writer's real clock (never a rehearsed `ONBOARD_NOW`, which goes in `as_of`), so
+/// times go back only by the clock skew between the machines that share a log.
 pub const CLOCK_TOLERANCE_SECONDS: i64 = 300;
 
 /// The first problem found in a chain.

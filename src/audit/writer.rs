@@ -47,6 +47,8 @@ pub struct AuditLog {
     run: String,
     actor: String,
     command: String,
+    /// The rehearsed instant (`ONBOARD_NOW`), recorded in every entry's `as_of`.
+    as_of: Option<String>,
     chains: BTreeMap<String, ChainWriter>,
 }
 
@@ -84,6 +86,7 @@ impl AuditLog {
             run: hex::encode(run),
             actor: actor.to_string(),
             command: command.to_string(),
+            as_of: crate::env::rehearsed_now().map(timestamp),
             chains: BTreeMap::new(),
         })
     }
@@ -235,6 +238,7 @@ impl AuditLog {
             let start = Entry {
                 seq: 1,
                 ts: timestamp(now()),
+                as_of: self.as_of.clone(),
                 chain: chain.to_string(),
                 kind: Some(EntryKind::ChainStart),
                 run: self.run.clone(),
@@ -250,6 +254,7 @@ impl AuditLog {
         }
         entry.seq = writer.seq + 1;
         entry.ts = timestamp(now());
+        entry.as_of = self.as_of.clone();
         entry.chain = chain.to_string();
         entry.run = self.run.clone();
         entry.actor = self.actor.clone();
@@ -405,8 +410,11 @@ pub fn peek_dangling(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> 
         .collect())
 }
 
+/// The time entries are written at: the real clock, never `ONBOARD_NOW`. A rehearsal
+/// of a later (or earlier) date must not move a chain's times, or the next real run
+/// would look like entries written out of order.
 fn now() -> time::OffsetDateTime {
-    crate::env::now().unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+    time::OffsetDateTime::now_utc()
 }
 
 fn write_line(writer: &mut ChainWriter, key: &AuditKey, entry: &Entry) -> Result<(), AuditError> {

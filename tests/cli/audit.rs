@@ -157,8 +157,14 @@ fn an_entry_appended_without_the_key_is_named() {
         hex::encode(sha2::Sha256::digest(last.as_bytes()))
     };
     let forged = format!(
-        r#"{{"seq":{},"ts":"2026-11-21T12:00:00.000Z","chain":"initech","kind":"grant","phase":"outcome","run":"ffff","actor":"os:mallory","client":"initech","tenant":"entra","identity":"mallory","account":"mallory@initech.example","entitlement":"role:Global Administrator","result":"ok","prev":"{prev}","key":"{}","sig":"{}"}}"#,
+        r#"{{"seq":{},"ts":"{}","chain":"initech","kind":"grant","phase":"outcome","run":"ffff","actor":"os:mallory","client":"initech","tenant":"entra","identity":"mallory","account":"mallory@initech.example","entitlement":"role:Global Administrator","result":"ok","prev":"{prev}","key":"{}","sig":"{}"}}"#,
         seq + 1,
+        last.split("\"ts\":\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap(),
         last.split("\"key\":\"")
             .nth(1)
             .unwrap()
@@ -583,4 +589,103 @@ fn the_signing_key_can_live_in_the_os_keyring() {
         "{}",
         stderr(&env, &output)
     );
+}
+
+/// Returns the `ts` and `as_of` of every entry of a chain.
+fn times(env: &Env, name: &str) -> Vec<(String, Option<String>)> {
+    lines(env, name)
+        .iter()
+        .map(|l| {
+            let entry: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                entry["ts"].as_str().unwrap().to_string(),
+                entry["as_of"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+/// `ONBOARD_NOW` rehearses another date; the log keeps the real clock in `ts` and the
+/// rehearsed instant in `as_of`, so rehearsals later and earlier than the real time,
+/// between real runs, never make the log look reordered.
+#[test]
+fn rehearsals_of_other_dates_keep_the_log_verifiable() {
+    let env = Env::example();
+    let steps: [(Option<&str>, &[&str]); 6] = [
+        (None, &["apply", "acme", "--yes", "-q"]),
+        (Some("2027-06-01T00:00:00Z"), &["plan"]),
+        (None, &["plan"]),
+        (
+            Some("2025-10-01T00:00:00Z"),
+            &["apply", "initech", "--yes", "-q"],
+        ),
+        (None, &["plan"]),
+        (Some("2027-06-01T00:00:00Z"), &["expire", "-q"]),
+    ];
+    let start = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    for (at, args) in steps {
+        let mut command = env.onboard(args);
+        match at {
+            Some(at) => command.env("ONBOARD_NOW", at),
+            None => command.env_remove("ONBOARD_NOW"),
+        };
+        let output = command.output().unwrap();
+        assert!(
+            matches!(output.status.code(), Some(0 | 2)),
+            "{at:?} {args:?}: {}",
+            stderr(&env, &output)
+        );
+        let (code, err) = verify(&env, &[]);
+        assert_eq!(code, 0, "after {at:?} {args:?}: {err}");
+    }
+    let end = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+    let parse = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let entries: Vec<(String, Option<String>)> = ["_workspace", "acme", "initech"]
+        .iter()
+        .flat_map(|chain| times(&env, chain))
+        .collect();
+    assert!(entries.len() > 100, "{entries:?}");
+    for (ts, _) in &entries {
+        assert!(
+            (start..end).contains(&parse(ts)),
+            "{ts} is not the real time"
+        );
+    }
+    let rehearsed: Vec<&str> = entries
+        .iter()
+        .filter_map(|(_, as_of)| as_of.as_deref())
+        .collect();
+    assert!(
+        rehearsed.contains(&"2027-06-01T00:00:00.000Z"),
+        "{rehearsed:?}"
+    );
+    assert!(
+        rehearsed.contains(&"2025-10-01T00:00:00.000Z"),
+        "{rehearsed:?}"
+    );
+    assert!(
+        entries.iter().any(|(_, as_of)| as_of.is_none()),
+        "real runs record no rehearsed instant"
+    );
+    // The ledger rebuilt from the log keeps the rehearsed grant times, as apply recorded
+    // them (not the real time of the entries).
+    let rehearsed_grants = |env: &Env| {
+        let ledger: serde_json::Value =
+            serde_json::from_str(&env.read("state/ledger.json")).unwrap();
+        let mut grants: Vec<String> = ledger["grants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["granted_at"].as_str().unwrap().starts_with("2025-10-01"))
+            .map(|g| format!("{} {} {}", g["client"], g["identity"], g["entitlement"]))
+            .collect();
+        grants.sort();
+        grants
+    };
+    let recorded = rehearsed_grants(&env);
+    assert!(recorded.len() > 5, "{recorded:?}");
+    env.onboard(&["state", "rebuild"]).assert().success();
+    assert_eq!(rehearsed_grants(&env), recorded);
 }
