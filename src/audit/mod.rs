@@ -65,15 +65,12 @@ pub enum AuditError {
         /// The audit directory.
         dir: PathBuf,
     },
-    /// The chain's tail does not verify: appending would bless a forged entry.
-    #[error("the audit chain `{chain}` does not verify at line {line}: {detail}")]
+    /// A chain does not verify (for a run: its tail, so appending would bless a forged
+    /// entry). Names the file and line, as `audit verify` does.
+    #[error("{tamper}")]
     Tampered {
-        /// The chain.
-        chain: String,
-        /// The first bad line.
-        line: u64,
-        /// What is wrong.
-        detail: String,
+        /// The first problem: chain, file, line, sequence and what is wrong.
+        tamper: verify::Tamper,
     },
 }
 

@@ -16,13 +16,17 @@ pub fn read_entries(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> {
         source,
     })?;
     text.lines()
-        .filter(|l| !l.trim().is_empty())
         .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, line)| {
             serde_json::from_str(line).map_err(|e| AuditError::Tampered {
-                chain: chain.to_string(),
-                line: i as u64 + 1,
-                detail: format!("not a valid entry: {e}"),
+                tamper: super::verify::Tamper {
+                    chain: chain.to_string(),
+                    file: path.clone(),
+                    line: i as u64 + 1,
+                    seq: None,
+                    detail: format!("not a valid entry: {e}"),
+                },
             })
         })
         .collect()

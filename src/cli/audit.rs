@@ -191,9 +191,15 @@ struct ChainResult {
     unsealed: u64,
     dangling_intents: Vec<Entry>,
     keys: Vec<String>,
+    /// The file at fault: the chain's log or its head file.
+    first_bad_file: Option<PathBuf>,
+    /// The first bad line of that file (0: the file as a whole).
     first_bad_line: Option<u64>,
     first_bad_seq: Option<u64>,
     problem: Option<String>,
+    /// The whole report, for the message.
+    #[serde(skip)]
+    tamper: Option<Tamper>,
 }
 
 /// `onboard audit verify --output json`.
@@ -265,10 +271,12 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
                     r.entries.to_string(),
                     r.last_checkpoint.map_or("-".into(), |c| c.to_string()),
                     r.keys.join(", "),
-                    match (&r.problem, r.dangling_intents.len()) {
-                        (Some(_), _) => {
-                            format!("TAMPERED at line {}", r.first_bad_line.unwrap_or(0))
-                        }
+                    match (&r.tamper, r.dangling_intents.len()) {
+                        (Some(t), _) if t.line > 0 => format!("TAMPERED at line {}", t.line),
+                        (Some(t), _) => format!(
+                            "TAMPERED: {}",
+                            t.file.file_name().unwrap_or_default().to_string_lossy()
+                        ),
                         (None, 0) if r.unsealed == 0 => "intact".into(),
                         (None, 0) => {
                             format!("intact; {} entries after the last checkpoint", r.unsealed)
@@ -280,15 +288,8 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
             let text = render(&table);
             printer.data(&text)?;
             for r in &results {
-                if let Some(problem) = &r.problem {
-                    let seq = r
-                        .first_bad_seq
-                        .map_or(String::new(), |s| format!(", seq {s}"));
-                    printer.error(&format!(
-                        "chain `{}` fails verification at line {}{seq}: {problem}",
-                        r.chain,
-                        r.first_bad_line.unwrap_or(0)
-                    ));
+                if let Some(tamper) = &r.tamper {
+                    printer.error(&tamper.to_string());
                 }
                 for intent in &r.dangling_intents {
                     printer.warn(&format!(
@@ -320,24 +321,28 @@ fn intact(r: ChainReport) -> ChainResult {
         unsealed: r.unsealed,
         dangling_intents: r.dangling,
         keys: r.keys,
+        first_bad_file: None,
         first_bad_line: None,
         first_bad_seq: None,
         problem: None,
+        tamper: None,
     }
 }
 
 fn tampered(t: Tamper) -> ChainResult {
     ChainResult {
-        chain: t.chain,
+        chain: t.chain.clone(),
         intact: false,
         entries: 0,
         last_checkpoint: None,
         unsealed: 0,
         dangling_intents: Vec::new(),
         keys: Vec::new(),
+        first_bad_file: Some(t.file.clone()),
         first_bad_line: Some(t.line),
         first_bad_seq: t.seq,
-        problem: Some(t.detail),
+        problem: Some(t.detail.clone()),
+        tamper: Some(t),
     }
 }
 

@@ -95,7 +95,7 @@ fn an_edited_entry_is_named() {
     assert_eq!(code, 6, "{err}");
     assert!(
         err.contains(
-            "chain `initech` fails verification at line 10, seq 10: the entry was changed"
+            "chain `initech` fails verification at [TMP]/examples/acme-msp/audit/initech.jsonl line 10, seq 10: the entry was changed"
         ),
         "{err}"
     );
@@ -152,10 +152,7 @@ fn an_entry_appended_without_the_key_is_named() {
     let mut l = lines(&env, "initech");
     let last = l.last().unwrap().clone();
     let seq = l.len() as u64;
-    let prev = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(last.as_bytes()))
-    };
+    let prev = hash(&last);
     let forged = format!(
         r#"{{"seq":{},"ts":"{}","chain":"initech","kind":"grant","phase":"outcome","run":"ffff","actor":"os:mallory","client":"initech","tenant":"entra","identity":"mallory","account":"mallory@initech.example","entitlement":"role:Global Administrator","result":"ok","prev":"{prev}","key":"{}","sig":"{}"}}"#,
         seq + 1,
@@ -688,4 +685,76 @@ fn rehearsals_of_other_dates_keep_the_log_verifiable() {
     assert!(recorded.len() > 5, "{recorded:?}");
     env.onboard(&["state", "rebuild"]).assert().success();
     assert_eq!(rehearsed_grants(&env), recorded);
+}
+
+/// Returns the SHA-256 (hex) of a line, as the next entry's `prev` records it.
+fn hash(line: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(line.as_bytes()))
+}
+
+/// A run that refuses to append to a tampered chain names the file and the line, as
+/// `audit verify` does: never "line 0", never the line before the bad one.
+#[test]
+fn a_refused_run_names_the_file_and_line_of_the_tampering() {
+    let env = applied();
+    let mut l = lines(&env, "initech");
+    let n = l.len();
+    // The chain's last line, its checkpoint, is edited.
+    assert!(l[n - 1].contains("\"kind\":\"checkpoint\""), "{}", l[n - 1]);
+    l[n - 1] = l[n - 1].replacen("\"actor\":\"", "\"actor\":\"x", 1);
+    write_lines(&env, "initech", &l);
+    let run = both_name_the_tampering(
+        &env,
+        &format!("[TMP]/examples/acme-msp/audit/initech.jsonl line {n}, seq {n}"),
+    );
+    assert!(!run.contains("line 0"), "{run}");
+}
+
+/// Checks that `audit verify` and a run that would append to initech's chain both exit 6
+/// naming `place`; returns both stderrs.
+fn both_name_the_tampering(env: &Env, place: &str) -> String {
+    let (code, err) = verify(env, &["--client", "initech"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains(place), "{err}");
+    let output = env
+        .onboard(&["revoke", "--client", "initech", "--yes"])
+        .output()
+        .unwrap();
+    let run = stderr(env, &output);
+    assert_eq!(output.status.code(), Some(6), "{run}");
+    assert!(run.contains(place), "{run}");
+    format!("{err}\n{run}")
+}
+
+/// A line appended with a made-up `prev` is the bad one, not the genuine line before it.
+#[test]
+fn a_forged_line_that_does_not_link_is_blamed_on_itself() {
+    let env = applied();
+    let mut l = lines(&env, "initech");
+    let n = l.len();
+    let mut forged = l[n - 1].replacen(&format!("\"seq\":{n},"), &format!("\"seq\":{},", n + 1), 1);
+    forged = forged.replacen(&hash(&l[n - 2]), &"ab".repeat(32), 1);
+    assert_ne!(forged, l[n - 1]);
+    l.push(forged);
+    write_lines(&env, "initech", &l);
+    let err = both_name_the_tampering(
+        &env,
+        &format!("audit/initech.jsonl line {}, seq {}", n + 1, n + 1),
+    );
+    assert!(err.contains("does not link to the one before it"), "{err}");
+}
+
+/// A damaged head file is named as the file it is, not as "line 0" of the log.
+#[test]
+fn a_damaged_head_file_is_named() {
+    let env = applied();
+    env.write("audit/initech.head", "{}\n");
+    let (code, err) = verify(&env, &["--client", "initech"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("fails verification at [TMP]/examples/acme-msp/audit/initech.head:"),
+        "{err}"
+    );
+    assert!(!err.contains("line 0"), "{err}");
 }
