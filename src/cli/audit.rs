@@ -15,7 +15,7 @@ use crate::audit::key::{parse_public, read_publics};
 use crate::audit::replay::read_entries;
 use crate::audit::verify::{ChainReport, Tamper, Verdict, chains, verify_chain};
 use crate::audit::writer::chain_path;
-use crate::audit::{AuditError, AuditKey, Entry, EntryKind, WORKSPACE_CHAIN};
+use crate::audit::{AuditError, AuditKey, Entry, EntryKind, KeySource, WORKSPACE_CHAIN};
 use crate::exit::ExitStatus;
 use crate::model::time::{DateBound, parse_instant};
 use crate::ui::OutputFormat;
@@ -35,6 +35,11 @@ pub struct AuditArgs {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Create the audit signing key and write its public key to the audit directory
+    ///
+    /// Says where the key is kept and which public key file auditors get. Stores the
+    /// key and reads it back before anything is written to the log: a key that later
+    /// runs could not read (a kernel keyring in a process without a session keyring of
+    /// its own, as under cron) is refused with exit 1.
     Init,
     /// Check every chain's hash links, signatures, sequence, times and head
     Verify(VerifyArgs),
@@ -139,27 +144,79 @@ fn init(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let _lock = session.lock("audit init")?;
     let source = session.key_source();
-    if AuditKey::load(&source)?.is_some() {
-        let audit = session.audit_log("audit init")?;
-        session.printer.status(&format!(
-            "The audit signing key `{}` already exists in `{}`.",
-            audit.key_id(),
-            source.describe()
-        ));
-        return Ok(ExitStatus::Success);
+    let dir = session.audit_dir();
+    // A new key only for a log without keys; a log signed with other keys gets none
+    // (`audit_log` below says which key it needs).
+    let create = AuditKey::load(&source)?.is_none() && read_publics(&dir)?.0.is_empty();
+    if create {
+        // Stored and read back before the log names it.
+        let key = AuditKey::generate()?;
+        key.store(&source)?;
+        check_readable(&source, &key.id)?;
     }
     let mut audit = session.audit_log("audit init")?;
     let id = audit.key_id().to_string();
+    if !create {
+        session.printer.status(&format!(
+            "The audit signing key `{id}` already exists in `{}`; its public key is {}. Nothing was changed.",
+            source.describe(),
+            public_key_path(&dir, &id).display()
+        ));
+        return Ok(ExitStatus::Success);
+    }
     audit.chain(WORKSPACE_CHAIN)?;
     audit.finish(serde_json::json!({ "key": id }))?;
+    session.printer.status(&format!(
+        "Created the audit signing key `{id}` in `{}`; its public key is {}.",
+        source.describe(),
+        public_key_path(&dir, &id).display()
+    ));
     Ok(ExitStatus::Success)
+}
+
+fn public_key_path(dir: &Path, id: &str) -> PathBuf {
+    dir.join(format!("{id}.pub"))
+}
+
+/// Checks that the key just stored can be read back, and, for a keyring, that it
+/// outlasts this process (a kernel keyring without a session keyring of its own lasts
+/// only as long as the process that stored the key).
+fn check_readable(source: &KeySource, id: &str) -> anyhow::Result<()> {
+    let unusable = |why: String| {
+        let hint = match source {
+            KeySource::Keyring(_) => {
+                "the kernel keyring keeps a key only for a login session (not under cron, in containers or on some CI runners): set `key = \"file:.onboard/audit.key\"` under `[audit]` in onboard.toml (the default; keep `.onboard/` out of git), or run onboard inside `keyctl session -`"
+            }
+            _ => {
+                "check that the key's location is writable and readable by this user, or choose another `[audit] key` in onboard.toml"
+            }
+        };
+        anyhow::Error::from(
+            UserError::new(format!(
+                "the audit signing key `{id}` was stored in `{}`, but {why}; nothing was written to the audit log",
+                source.describe()
+            ))
+            .hint(hint),
+        )
+    };
+    match AuditKey::load(source) {
+        Ok(Some(key)) if key.id == id => {}
+        Ok(_) => return Err(unusable("it could not be read back".into())),
+        Err(e) => return Err(unusable(format!("reading it back failed: {e}"))),
+    }
+    if let KeySource::Keyring(_) = source
+        && let Some(why) = crate::secrets::keyring::lasting_store_problem()
+    {
+        return Err(unusable(format!("later runs could not read it: {why}")));
+    }
+    Ok(())
 }
 
 fn rotate(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let _lock = session.lock("audit rotate-key")?;
     let source = session.key_source();
-    if matches!(source, crate::audit::KeySource::Env(_)) {
+    if matches!(source, KeySource::Env(_)) {
         return Err(UserError::new(format!("cannot rotate a key that comes from `{}`", source.describe()))
             .hint("rotate where the key is kept in a file (`[audit] key = \"file:…\"`), then update the CI secret")
             .into());

@@ -93,15 +93,8 @@ pub(super) fn run(global: &GlobalArgs, args: InitArgs) -> anyhow::Result<ExitSta
     }
     let mut libraries = vec!["\"bundles\"".to_string()];
     libraries.extend(args.library.iter().map(|l| format!("{l:?}")));
-    let name: String = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_default()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
     let settings = format!(
-        "# onboard workspace settings. See docs/workspace.md.\n\n[paths]\n# Bundle libraries, relative to this file; they may point outside the workspace.\nbundles = [{}]\nstate = \"state\"\naudit = \"audit\"\n\n[apply]\n# Tenants worked on at once.\nparallelism = 4\n\n[audit]\n# The audit signing key: created in the OS keyring by `onboard audit init`.\n# In CI, set ONBOARD_AUDIT_KEY instead.\nkey = \"keyring:onboard-audit-{name}\"\n",
+        "# onboard workspace settings. See docs/workspace.md.\n\n[paths]\n# Bundle libraries, relative to this file; they may point outside the workspace.\nbundles = [{}]\nstate = \"state\"\naudit = \"audit\"\n\n[apply]\n# Tenants worked on at once.\nparallelism = 4\n\n[audit]\n# The audit signing key, created by `onboard audit init` (or the first apply): a file\n# only its owner may read, kept out of git by .gitignore. A file works for every run of\n# this user, cron included; the OS keyring (`keyring:NAME`) keeps it only for a login\n# session. In CI, set ONBOARD_AUDIT_KEY instead.\nkey = \"file:.onboard/audit.key\"\n",
         libraries.join(", ")
     );
     let files: [(&str, &str); 5] = [

@@ -758,3 +758,101 @@ fn a_damaged_head_file_is_named() {
     );
     assert!(!err.contains("line 0"), "{err}");
 }
+
+/// Runs onboard with no `ONBOARD_AUDIT_KEY`, so the workspace's own key source is used;
+/// returns (exit code, stderr).
+fn run_with_own_key(env: &Env, args: &[&str]) -> (Option<i32>, String) {
+    let output = env
+        .onboard(args)
+        .env_remove("ONBOARD_AUDIT_KEY")
+        .output()
+        .unwrap();
+    (output.status.code(), stderr(env, &output))
+}
+
+/// `onboard init`'s default key is a file, which every later process (cron included)
+/// reads; `audit init` says what it made and where, and a second one changes nothing.
+#[test]
+fn the_key_that_init_chooses_serves_every_later_run() {
+    let env = Env::with_files(&[]);
+    env.onboard(&["init"]).assert().success();
+    assert!(
+        env.read("onboard.toml")
+            .contains("key = \"file:.onboard/audit.key\""),
+        "{}",
+        env.read("onboard.toml")
+    );
+    assert!(env.read(".gitignore").lines().any(|l| l == "/.onboard/"));
+    let (code, err) = run_with_own_key(&env, &["audit", "init"]);
+    assert_eq!(code, Some(0), "{err}");
+    let id = err
+        .split("Created the audit signing key `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("{err}"))
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "in `file:[TMP]/ws/.onboard/audit.key`; its public key is [TMP]/ws/audit/{id}.pub."
+        )),
+        "{err}"
+    );
+    assert!(env.exists(&format!("audit/{id}.pub")));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(env.ws.join(".onboard/audit.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Later runs, each its own process, sign with the same key.
+    for args in [&["apply", "--yes", "-q"][..], &["expire", "-q"]] {
+        let (code, err) = run_with_own_key(&env, args);
+        assert_eq!(code, Some(0), "{err}");
+    }
+    assert_eq!(verify(&env, &[]).0, 0);
+    let before = lines(&env, "_workspace").len();
+    let (code, err) = run_with_own_key(&env, &["audit", "init"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains(&format!("The audit signing key `{id}` already exists"))
+            && err.contains("Nothing was changed."),
+        "{err}"
+    );
+    assert_eq!(lines(&env, "_workspace").len(), before);
+}
+
+/// A key kept where a new process cannot read it back (the kernel keyring without a
+/// login session, as under cron or in a container) is refused by `audit init`, which
+/// then writes nothing to the log; where the keyring does last, later runs can sign.
+#[test]
+fn audit_init_refuses_a_key_that_later_runs_could_not_read() {
+    let env = Env::example();
+    let name = format!("onboard-audit-unkept-{}", std::process::id());
+    let settings = env.read("onboard.toml");
+    env.write(
+        "onboard.toml",
+        &format!("{settings}\n[audit]\nkey = \"keyring:{name}\"\n"),
+    );
+    let (code, err) = run_with_own_key(&env, &["audit", "init"]);
+    if code == Some(1) {
+        assert!(
+            err.contains(&format!(
+                "was stored in `keyring:{name}`, but later runs could not read it"
+            )) && err.contains("nothing was written to the audit log")
+                && err.contains("key = \"file:.onboard/audit.key\""),
+            "{err}"
+        );
+        let written: Vec<_> = fs::read_dir(env.ws.join("audit"))
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        assert!(written.is_empty(), "{written:?}");
+    } else {
+        // This machine's keyring keeps keys across processes: then they must work.
+        assert_eq!(code, Some(0), "{err}");
+        let (code, err) = run_with_own_key(&env, &["apply", "initech", "--yes", "-q"]);
+        assert_eq!(code, Some(0), "{err}");
+    }
+}
