@@ -856,3 +856,75 @@ fn audit_init_refuses_a_key_that_later_runs_could_not_read() {
         assert_eq!(code, Some(0), "{err}");
     }
 }
+
+/// Running the example in the repository (the README's first command) leaves its
+/// state, audit log, tenants and signing key there; the tests' copy of the example has
+/// only what a fresh clone has, as the `.gitignore` files say, so those never leak into
+/// a test.
+#[test]
+fn test_workspaces_hold_only_what_a_fresh_clone_has() {
+    let repo = tempfile::TempDir::new().unwrap();
+    let files = [
+        (".gitignore", "/target\n*.swp\n"),
+        ("target/debug/onboard", "binary"),
+        (
+            "examples/ws/.gitignore",
+            "/state/\n/.onboard/\n/audit/\nnotes/*.tmp\n!keep.tmp\n",
+        ),
+        ("examples/ws/onboard.toml", "[paths]\n"),
+        ("examples/ws/clients/acme.yaml", "id: acme\n"),
+        ("examples/ws/clients/.acme.yaml.swp", "editor"),
+        ("examples/ws/.onboard/audit.key", "secret"),
+        ("examples/ws/state/ledger.json", "{}"),
+        ("examples/ws/audit/_workspace.jsonl", "{}"),
+        ("examples/ws/notes/a.tmp", "scratch"),
+        ("examples/ws/notes/keep.tmp", "kept"),
+        (
+            "examples/ws/notes/deep/state/x",
+            "not the workspace's state",
+        ),
+        ("examples/ws/sub/.gitignore", "secret.txt\n"),
+        ("examples/ws/sub/secret.txt", "secret"),
+        ("examples/ws/sub/public.txt", "public"),
+        ("examples/ws/other/secret.txt", "not ignored here"),
+    ];
+    for (path, text) in files {
+        let path = repo.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    let copy = tempfile::TempDir::new().unwrap();
+    crate::support::copy_as_cloned(
+        repo.path(),
+        std::path::Path::new("examples/ws"),
+        copy.path(),
+    );
+    let mut copied: Vec<String> = crate::support::files_under(copy.path())
+        .iter()
+        .map(|p| {
+            p.strip_prefix(copy.path())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    copied.sort();
+    assert_eq!(
+        copied,
+        [
+            ".gitignore",
+            "clients/acme.yaml",
+            "notes/deep/state/x",
+            "notes/keep.tmp",
+            "onboard.toml",
+            "other/secret.txt",
+            "sub/.gitignore",
+            "sub/public.txt",
+        ]
+    );
+    // And the example itself, whatever running it left in the repository.
+    let env = Env::example();
+    for generated in [".onboard", "state", "audit", "tenants"] {
+        assert!(!env.exists(generated), "{generated}");
+    }
+}
