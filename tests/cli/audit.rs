@@ -928,3 +928,30 @@ fn test_workspaces_hold_only_what_a_fresh_clone_has() {
         assert!(!env.exists(generated), "{generated}");
     }
 }
+
+/// A run with no `$USER` (cron, a container) is recorded as the OS account it runs as,
+/// never as `os:unknown`.
+#[test]
+fn a_run_without_user_is_recorded_as_its_os_account() {
+    let env = Env::example();
+    let output = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let account = String::from_utf8(output.stdout).unwrap().trim().to_string();
+    assert!(!account.is_empty());
+    let mut command = env.onboard(&["apply", "initech", "--yes", "-q"]);
+    for var in ["ONBOARD_ACTOR", "USER", "USERNAME", "LOGNAME"] {
+        command.env_remove(var);
+    }
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let actors: std::collections::BTreeSet<String> = lines(&env, "initech")
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["actor"].to_string())
+        .collect();
+    assert_eq!(
+        actors.into_iter().collect::<Vec<_>>(),
+        [format!("\"os:{account}\"")]
+    );
+}
