@@ -114,9 +114,29 @@ pub(super) fn run(global: &GlobalArgs, args: InitArgs) -> anyhow::Result<ExitSta
         }
         fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     }
+    // The next commands work from where the user is: `-w DIR` unless DIR is here.
+    let here = std::env::current_dir().and_then(fs::canonicalize).ok();
+    let flag = if here.is_some() && fs::canonicalize(&dir).ok() == here {
+        String::new()
+    } else {
+        format!("-w {} ", shell_word(&dir.to_string_lossy()))
+    };
     printer.status(&format!(
-        "Created a workspace in {}. Next: `onboard validate`, then `onboard plan`.",
+        "Created a workspace in {}. Next: `onboard {flag}validate`, then `onboard {flag}plan`.",
         dir.display()
     ));
     Ok(ExitStatus::Success)
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }

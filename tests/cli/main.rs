@@ -16,6 +16,7 @@ mod gdap;
 mod github;
 mod governance;
 mod graph;
+mod init;
 mod ldap;
 mod login;
 mod okta;
