@@ -955,3 +955,33 @@ fn a_run_without_user_is_recorded_as_its_os_account() {
         [format!("\"os:{account}\"")]
     );
 }
+
+/// A lost key cannot be replaced by a new one for a log it signed: the error says what
+/// does help, `audit init` refuses too (exit 1) and nothing is appended.
+#[test]
+fn a_lost_key_is_not_papered_over_by_audit_init() {
+    let env = applied();
+    let log = |env: &Env| -> Vec<(PathBuf, String)> {
+        crate::support::files_under(&env.ws.join("audit"))
+            .into_iter()
+            .map(|p| (p.clone(), fs::read_to_string(p).unwrap()))
+            .collect()
+    };
+    let before = log(&env);
+    std::fs::remove_file(env.ws.join(".onboard/audit.key")).unwrap();
+    for args in [
+        &["revoke", "--identity", "bob", "--yes"][..],
+        &["audit", "init"],
+    ] {
+        let (code, err) = run_with_own_key(&env, args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("`file:[TMP]/examples/acme-msp/.onboard/audit.key` does not exist")
+                && err.contains("restore the key")
+                && !err.contains("onboard audit init"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(log(&env), before);
+    assert!(!env.exists(".onboard/audit.key"));
+}
