@@ -72,7 +72,8 @@ fn non_empty(name: &str) -> Option<String> {
 }
 
 /// Returns who is acting: `ONBOARD_ACTOR`, else the CI identity (`github:USER`,
-/// `gitlab:USER` or `ci-job:ID`), else the OS user (`os:NAME`).
+/// `gitlab:USER` or `ci-job:ID`), else the OS user (`os:NAME`: `$USER`, else the user
+/// database's name for the process's user id).
 pub fn actor() -> String {
     if let Some(actor) = non_empty(ONBOARD_ACTOR) {
         return actor;
@@ -88,8 +89,54 @@ pub fn actor() -> String {
     }
     let user = non_empty(USER)
         .or_else(|| non_empty(USERNAME))
+        .or_else(account_name)
         .unwrap_or_else(|| "unknown".into());
     format!("os:{user}")
+}
+
+/// Returns the name the system's user database gives this process's user id (for a
+/// run with no `$USER`, as from cron or a container), else `uid-N`.
+#[cfg(unix)]
+fn account_name() -> Option<String> {
+    // SAFETY: getuid cannot fail and touches no memory of ours.
+    let uid = unsafe { libc::getuid() };
+    let mut buffer = vec![0u8; 1024];
+    loop {
+        // SAFETY: `passwd` is plain data; getpwuid_r writes only into `entry` and
+        // `buffer` (of the length given), and `found` points at `entry` or is null.
+        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        let code = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut entry,
+                buffer.as_mut_ptr().cast(),
+                buffer.len(),
+                &mut found,
+            )
+        };
+        if code == libc::ERANGE && buffer.len() < 1 << 20 {
+            buffer.resize(buffer.len() * 2, 0);
+            continue;
+        }
+        if code != 0 || found.is_null() || entry.pw_name.is_null() {
+            return Some(format!("uid-{uid}"));
+        }
+        // SAFETY: on success `pw_name` is a NUL-terminated string inside `buffer`.
+        let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) }
+            .to_string_lossy()
+            .into_owned();
+        return Some(if name.is_empty() {
+            format!("uid-{uid}")
+        } else {
+            name
+        });
+    }
+}
+
+#[cfg(not(unix))]
+fn account_name() -> Option<String> {
+    None
 }
 
 /// Returns whether `NO_COLOR` asks for no colour.
@@ -110,6 +157,12 @@ pub fn now() -> Result<OffsetDateTime, String> {
                 .map_err(|e| format!("{ONBOARD_NOW}: {e}"))
         }
     }
+}
+
+/// Returns the instant `ONBOARD_NOW` asks to act at, when it is set and valid: a
+/// rehearsal. The audit log records it beside the real time, never instead of it.
+pub fn rehearsed_now() -> Option<OffsetDateTime> {
+    non_empty(ONBOARD_NOW).and(now().ok())
 }
 
 /// Returns whether `ONBOARD_AUDIT_KEY` is set.

@@ -147,8 +147,13 @@ pub enum Phase {
 pub struct Entry {
     /// Position in the chain, from 1.
     pub seq: u64,
-    /// UTC time, `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    /// UTC time the entry was written, `YYYY-MM-DDTHH:MM:SS.mmmZ`: always the real
+    /// clock, so a chain's times only move forward.
     pub ts: String,
+    /// The instant the run acted as of when it was a rehearsal (`ONBOARD_NOW`), in the
+    /// same format; absent for runs at the real time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
     /// The chain: a client id or `_workspace`.
     pub chain: String,
     /// What is recorded.

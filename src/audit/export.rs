@@ -14,7 +14,7 @@ use super::entry::{Entry, EntryKind, Phase};
 pub const OCSF_VERSION: &str = "1.3.0";
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 19] = [
+pub const CSV_COLUMNS: [&str; 20] = [
     "ts",
     "chain",
     "seq",
@@ -34,6 +34,7 @@ pub const CSV_COLUMNS: [&str; 19] = [
     "expires_at",
     "result",
     "error",
+    "as_of",
 ];
 
 fn csv_field(text: &str) -> String {
@@ -76,6 +77,7 @@ pub fn csv_line(entry: &Entry) -> String {
         o(&entry.expires_at),
         o(&entry.result),
         o(&entry.error),
+        o(&entry.as_of),
     ];
     fields
         .iter()
@@ -135,7 +137,7 @@ pub fn ocsf(entry: &Entry) -> Option<Value> {
         "unmapped": {
             "client": entry.client, "tenant": entry.tenant, "ticket": entry.ticket,
             "reason": entry.reason, "sources": entry.sources, "expires_at": entry.expires_at,
-            "onboard_kind": kind.as_str(),
+            "onboard_kind": kind.as_str(), "as_of": entry.as_of,
         },
     });
     if configuration {

@@ -49,6 +49,17 @@ pub enum AuditError {
         /// Why, naming the source tried (never a secret).
         detail: String,
     },
+    /// The signing key's source holds nothing, but the log is signed with other keys: a
+    /// new key cannot continue it.
+    #[error("no audit signing key: `{source_name}` does not exist, but the audit log in {} is signed with key(s) {}", dir.display(), keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))]
+    KeyMissing {
+        /// The key source, e.g. `file:.onboard/audit.key`.
+        source_name: String,
+        /// The audit directory.
+        dir: PathBuf,
+        /// The ids of the log's public keys.
+        keys: Vec<String>,
+    },
     /// The signing key is not valid.
     #[error("the audit signing key from `{source_name}` is not valid: {detail}")]
     BadKey {
@@ -65,15 +76,12 @@ pub enum AuditError {
         /// The audit directory.
         dir: PathBuf,
     },
-    /// The chain's tail does not verify: appending would bless a forged entry.
-    #[error("the audit chain `{chain}` does not verify at line {line}: {detail}")]
+    /// A chain does not verify (for a run: its tail, so appending would bless a forged
+    /// entry). Names the file and line, as `audit verify` does.
+    #[error("{tamper}")]
     Tampered {
-        /// The chain.
-        chain: String,
-        /// The first bad line.
-        line: u64,
-        /// What is wrong.
-        detail: String,
+        /// The first problem: chain, file, line, sequence and what is wrong.
+        tamper: verify::Tamper,
     },
 }
 
@@ -83,6 +91,9 @@ impl AuditError {
         match self {
             AuditError::NoKey { .. } => Some(
                 "create one with `onboard audit init`, or in CI set `ONBOARD_AUDIT_KEY` to the key's hex seed".into(),
+            ),
+            AuditError::KeyMissing { .. } => Some(
+                "restore the key where the source says (from a backup), or set `ONBOARD_AUDIT_KEY` to its hex seed; a new key cannot continue a log signed by another".into(),
             ),
             AuditError::BadKey { .. } => Some("the key is 64 hex characters (a 32-byte Ed25519 seed)".into()),
             AuditError::UnknownKey { .. } => Some(

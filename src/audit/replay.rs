@@ -16,13 +16,17 @@ pub fn read_entries(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> {
         source,
     })?;
     text.lines()
-        .filter(|l| !l.trim().is_empty())
         .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, line)| {
             serde_json::from_str(line).map_err(|e| AuditError::Tampered {
-                chain: chain.to_string(),
-                line: i as u64 + 1,
-                detail: format!("not a valid entry: {e}"),
+                tamper: super::verify::Tamper {
+                    chain: chain.to_string(),
+                    file: path.clone(),
+                    line: i as u64 + 1,
+                    seq: None,
+                    detail: format!("not a valid entry: {e}"),
+                },
             })
         })
         .collect()
@@ -30,6 +34,17 @@ pub fn read_entries(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> {
 
 fn instant(text: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// Returns the instant a run acted at: the rehearsed one (`as_of`) when it was a
+/// rehearsal, as the ledger recorded it, else the entry's time.
+fn acted_at(entry: &Entry) -> time::OffsetDateTime {
+    entry
+        .as_of
+        .as_deref()
+        .or(Some(entry.ts.as_str()))
+        .and_then(instant)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Replays every chain's successful changes and revocations into grants and blocks.
@@ -61,7 +76,7 @@ fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>)
         };
         blocks.retain(|b| !(b.scope == scope && b.value == value));
         if detail.get("action").and_then(|a| a.as_str()) != Some("lift") {
-            let at = instant(&entry.ts).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let at = acted_at(entry);
             blocks.push(Block {
                 scope,
                 value,
@@ -100,7 +115,7 @@ fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>)
                     entitlement,
                     identity: identity.clone(),
                     account: account.clone(),
-                    granted_at: instant(&entry.ts).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+                    granted_at: acted_at(entry),
                     expires_at: entry.expires_at.as_deref().and_then(instant),
                     sources: entry.sources.clone(),
                     ticket: entry.ticket.clone(),

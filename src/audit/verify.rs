@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ed25519_dalek::VerifyingKey;
 use serde::Deserialize;
@@ -20,8 +20,9 @@ use super::entry::{Entry, GENESIS, line_hash, split_signature};
 use super::key::{key_id, verify_hex};
 use super::writer::{chain_path, head_path};
 
-/// How far (seconds) an entry's time may be before the previous one's (clock skew
-/// between technicians' machines).
+/// How far (seconds) an entry's time may be before the previous one's. Entries carry
+/// the writer's real clock (never a rehearsed `ONBOARD_NOW`, which goes in `as_of`), so
+/// times go back only by the clock skew between the machines that share a log.
 pub const CLOCK_TOLERANCE_SECONDS: i64 = 300;
 
 /// The first problem found in a chain.
@@ -29,12 +30,41 @@ pub const CLOCK_TOLERANCE_SECONDS: i64 = 300;
 pub struct Tamper {
     /// The chain.
     pub chain: String,
-    /// The first bad line (1-based; 0 for the head file).
+    /// The file at fault: the chain's log, or its head file.
+    pub file: PathBuf,
+    /// The first bad line of `file` (1-based; 0 when the fault is the file as a whole,
+    /// as for a head file).
     pub line: u64,
     /// Its sequence number, when it could be read.
     pub seq: Option<u64>,
     /// What is wrong.
     pub detail: String,
+}
+
+impl std::fmt::Display for Tamper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "chain `{}` fails verification at {}",
+            self.chain,
+            self.file.display()
+        )?;
+        if self.line > 0 {
+            write!(f, " line {}", self.line)?;
+        }
+        if let Some(seq) = self.seq {
+            write!(f, ", seq {seq}")?;
+        }
+        write!(f, ": {}", self.detail)
+    }
+}
+
+/// Returns the 1-based line of a file that the byte at `offset` is on (reading the
+/// file: for error reports only).
+pub fn line_at(path: &Path, offset: u64) -> u64 {
+    let bytes = fs::read(path).unwrap_or_default();
+    let end = (offset as usize).min(bytes.len());
+    1 + bytes[..end].iter().filter(|b| **b == b'\n').count() as u64
 }
 
 /// What a verified chain holds.
@@ -163,16 +193,25 @@ pub fn verify_chain(
     })?;
     let torn = bytes.iter().rev().take_while(|b| **b != b'\n').count();
     let whole = &bytes[..bytes.len() - torn];
-    let tamper = |line: u64, seq: Option<u64>, detail: String| {
+    let in_file = |file: &Path, line: u64, seq: Option<u64>, detail: String| {
         Ok(Verdict::Tampered(Tamper {
             chain: chain.to_string(),
+            file: file.to_path_buf(),
             line,
             seq,
             detail,
         }))
     };
-    let Ok(text) = std::str::from_utf8(whole) else {
-        return tamper(0, None, "the log is not UTF-8 text".into());
+    let tamper = |line: u64, seq: Option<u64>, detail: String| in_file(&path, line, seq, detail);
+    let text = match std::str::from_utf8(whole) {
+        Ok(text) => text,
+        Err(e) => {
+            let line = 1 + whole[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            return tamper(line, None, "the line is not UTF-8 text".into());
+        }
     };
     let parsed = parse_all(text);
     if parsed.is_empty() {
@@ -186,6 +225,8 @@ pub fn verify_chain(
     };
     // The key in force, and whether the chain's keys reach a trusted one.
     let mut current: Option<VerifyingKey> = None;
+    // Every key the chain has named so far, to tell a genuine line from an edited one.
+    let mut chain_keys: Vec<VerifyingKey> = Vec::new();
     let mut reaches_trusted = false;
     let mut last_ts: Option<i64> = None;
     let mut checkpoints: Vec<usize> = Vec::new();
@@ -226,7 +267,20 @@ pub fn verify_chain(
             parsed[index - 1].hash.as_str()
         };
         if fields.prev != expected_prev {
-            return if index > 0 {
+            let before_is_genuine =
+                index > 0 && chain_keys.iter().any(|k| signed(parsed[index - 1].line, k));
+            return if before_is_genuine {
+                // The line before still carries its own valid signature: it is as written,
+                // and this one was inserted, forged, or had its link edited.
+                tamper(
+                    number,
+                    seq,
+                    format!(
+                        "the entry does not link to the one before it (line {}): it was inserted, forged or edited",
+                        number - 1
+                    ),
+                )
+            } else if index > 0 {
                 tamper(
                     number - 1,
                     Some(number - 1),
@@ -256,12 +310,10 @@ pub fn verify_chain(
         last_ts = Some(last_ts.map_or(ts, |p| p.max(ts)));
         match (index, fields.kind) {
             (0, "chain-start") => {
-                let entry: Entry =
-                    serde_json::from_str(item.line).map_err(|e| AuditError::Tampered {
-                        chain: chain.to_string(),
-                        line: 1,
-                        detail: e.to_string(),
-                    })?;
+                let entry: Entry = match serde_json::from_str(item.line) {
+                    Ok(entry) => entry,
+                    Err(e) => return tamper(1, seq, format!("not a valid entry: {e}")),
+                };
                 let key = entry
                     .detail
                     .as_ref()
@@ -285,6 +337,7 @@ pub fn verify_chain(
                 }
                 reaches_trusted |= trusted_ids.contains(fields.key);
                 report.keys.push(fields.key.to_string());
+                chain_keys.push(key);
                 current = Some(key);
             }
             (0, _) => return tamper(1, seq, "the log does not begin with a chain start".into()),
@@ -304,12 +357,10 @@ pub fn verify_chain(
                         "the key rotation is not signed by the key in force".into(),
                     );
                 }
-                let entry: Entry =
-                    serde_json::from_str(item.line).map_err(|e| AuditError::Tampered {
-                        chain: chain.to_string(),
-                        line: number,
-                        detail: e.to_string(),
-                    })?;
+                let entry: Entry = match serde_json::from_str(item.line) {
+                    Ok(entry) => entry,
+                    Err(e) => return tamper(number, seq, format!("not a valid entry: {e}")),
+                };
                 let detail = entry.detail.unwrap_or_default();
                 let new_key = detail
                     .get("new_public_key")
@@ -334,6 +385,7 @@ pub fn verify_chain(
                 }
                 reaches_trusted |= trusted_ids.contains(&key_id(&new_key));
                 report.keys.push(key_id(&new_key));
+                chain_keys.push(new_key);
                 current = Some(new_key);
             }
             (_, kind) => {
@@ -415,13 +467,11 @@ pub fn verify_chain(
                 || line_hash(line.as_bytes()) != hash
                 || !head_key.is_some_and(|k| signed(line, &k))
             {
-                return tamper(
+                return in_file(
+                    &head,
                     0,
                     None,
-                    format!(
-                        "the head file {} is not a valid signed checkpoint",
-                        head.display()
-                    ),
+                    "the head file is not a valid signed checkpoint".into(),
                 );
             }
             if seq > parsed.len() as u64 {
@@ -444,13 +494,11 @@ pub fn verify_chain(
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if !checkpoints.is_empty() {
-                return tamper(
+                return in_file(
+                    &head,
                     0,
                     None,
-                    format!(
-                        "the head file {} is missing: the tail may have been cut",
-                        head.display()
-                    ),
+                    "the head file is missing: the tail may have been cut".into(),
                 );
             }
         }

@@ -16,6 +16,7 @@ use super::entry::{
     Entry, EntryKind, GENESIS, Phase, SIG_MARKER, line_hash, split_signature, timestamp,
 };
 use super::key::{AuditKey, read_publics, verify_hex, write_public};
+use super::verify::{Tamper, line_at};
 use crate::atomic_file;
 
 /// Returns the path of a chain's log.
@@ -47,6 +48,8 @@ pub struct AuditLog {
     run: String,
     actor: String,
     command: String,
+    /// The rehearsed instant (`ONBOARD_NOW`), recorded in every entry's `as_of`.
+    as_of: Option<String>,
     chains: BTreeMap<String, ChainWriter>,
 }
 
@@ -84,6 +87,7 @@ impl AuditLog {
             run: hex::encode(run),
             actor: actor.to_string(),
             command: command.to_string(),
+            as_of: crate::env::rehearsed_now().map(timestamp),
             chains: BTreeMap::new(),
         })
     }
@@ -125,7 +129,7 @@ impl AuditLog {
             .create(true)
             .open(&path)
             .map_err(io("open", &path))?;
-        let tail = read_tail(&mut file, &path)?;
+        let tail = read_tail(&mut file, &path, name)?;
         let mut writer = ChainWriter {
             path: path.clone(),
             file,
@@ -145,7 +149,7 @@ impl AuditLog {
                 .set_len(length - tail.torn)
                 .map_err(io("write", &path))?;
         }
-        let (seq, prev, dangling) = self.check_tail(name, &tail)?;
+        let (seq, prev, dangling) = self.check_tail(name, &path, &tail)?;
         writer.seq = seq;
         writer.prev = prev;
         writer.dangling = dangling;
@@ -165,21 +169,31 @@ impl AuditLog {
 
     /// Checks the tail's links and signatures; returns the last seq and hash and the
     /// intents without outcome.
-    fn check_tail(&self, name: &str, tail: &Tail) -> Result<(u64, String, Vec<Entry>), AuditError> {
+    fn check_tail(
+        &self,
+        name: &str,
+        path: &Path,
+        tail: &Tail,
+    ) -> Result<(u64, String, Vec<Entry>), AuditError> {
         let mut seq = None;
         let mut prev: Option<String> = None;
         let mut intents: Vec<Entry> = Vec::new();
         let mut closed: BTreeSet<String> = BTreeSet::new();
-        for line in &tail.lines {
-            // Line numbers equal sequence numbers in an intact chain.
-            let line_no = seq.map_or(0, |s| s + 1);
-            let bad = |detail: String| AuditError::Tampered {
-                chain: name.to_string(),
-                line: line_no,
-                detail,
+        for (index, line) in tail.lines.iter().enumerate() {
+            // The file's line number is counted only when something is wrong: appending
+            // reads the tail alone.
+            let bad = |seq: Option<u64>, detail: String| AuditError::Tampered {
+                tamper: Tamper {
+                    chain: name.to_string(),
+                    file: path.to_path_buf(),
+                    line: line_at(path, tail.offset) + index as u64,
+                    seq,
+                    detail,
+                },
             };
-            let entry: Entry =
-                serde_json::from_str(line).map_err(|e| bad(format!("not a valid entry: {e}")))?;
+            let entry: Entry = serde_json::from_str(line)
+                .map_err(|e| bad(None, format!("not a valid entry: {e}")))?;
+            let bad = |detail: String| bad(Some(entry.seq), detail);
             if let Some(p) = &prev
                 && entry.prev != *p
             {
@@ -235,6 +249,7 @@ impl AuditLog {
             let start = Entry {
                 seq: 1,
                 ts: timestamp(now()),
+                as_of: self.as_of.clone(),
                 chain: chain.to_string(),
                 kind: Some(EntryKind::ChainStart),
                 run: self.run.clone(),
@@ -250,6 +265,7 @@ impl AuditLog {
         }
         entry.seq = writer.seq + 1;
         entry.ts = timestamp(now());
+        entry.as_of = self.as_of.clone();
         entry.chain = chain.to_string();
         entry.run = self.run.clone();
         entry.actor = self.actor.clone();
@@ -382,7 +398,7 @@ pub fn peek_dangling(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> 
             });
         }
     };
-    let Some(tail) = read_tail(&mut file, &path)? else {
+    let Some(tail) = read_tail(&mut file, &path, chain)? else {
         return Ok(Vec::new());
     };
     let entries: Vec<Entry> = tail
@@ -405,8 +421,11 @@ pub fn peek_dangling(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> 
         .collect())
 }
 
+/// The time entries are written at: the real clock, never `ONBOARD_NOW`. A rehearsal
+/// of a later (or earlier) date must not move a chain's times, or the next real run
+/// would look like entries written out of order.
 fn now() -> time::OffsetDateTime {
-    crate::env::now().unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+    time::OffsetDateTime::now_utc()
 }
 
 fn write_line(writer: &mut ChainWriter, key: &AuditKey, entry: &Entry) -> Result<(), AuditError> {
@@ -430,11 +449,13 @@ fn write_line(writer: &mut ChainWriter, key: &AuditKey, entry: &Entry) -> Result
 /// A chain's tail: the lines from the last checkpoint (or the first line) on.
 struct Tail {
     lines: Vec<String>,
+    /// Where the first of `lines` starts in the file, in bytes.
+    offset: u64,
     torn: u64,
 }
 
 /// Reads a chain's tail from the end, in blocks, stopping at the last checkpoint.
-fn read_tail(file: &mut File, path: &Path) -> Result<Option<Tail>, AuditError> {
+fn read_tail(file: &mut File, path: &Path, chain: &str) -> Result<Option<Tail>, AuditError> {
     const BLOCK: u64 = 256 * 1024;
     let length = file.metadata().map_err(io("read", path))?.len();
     if length == 0 {
@@ -465,22 +486,65 @@ fn read_tail(file: &mut File, path: &Path) -> Result<Option<Tail>, AuditError> {
         }
     }
     let torn = buffer.iter().rev().take_while(|b| **b != b'\n').count() as u64;
-    let whole = &buffer[..buffer.len() - torn as usize];
-    let text = String::from_utf8(whole.to_vec()).map_err(|_| AuditError::Tampered {
-        chain: path.display().to_string(),
-        line: 0,
-        detail: "the log is not UTF-8".into(),
-    })?;
-    let mut lines: Vec<&str> = text.lines().collect();
-    if start > 0 && !lines.is_empty() {
-        lines.remove(0); // a partial line at the block boundary
+    let mut whole = &buffer[..buffer.len() - torn as usize];
+    let mut offset = start;
+    if start > 0 {
+        // A partial line at the block boundary (which may split a character): skipped
+        // before decoding.
+        let cut = whole
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(whole.len(), |i| i + 1);
+        offset += cut as u64;
+        whole = &whole[cut..];
     }
+    let text = std::str::from_utf8(whole).map_err(|e| AuditError::Tampered {
+        tamper: Tamper {
+            chain: chain.to_string(),
+            file: path.to_path_buf(),
+            line: line_at(path, offset + e.valid_up_to() as u64),
+            seq: None,
+            detail: "the line is not UTF-8 text".into(),
+        },
+    })?;
+    let lines: Vec<&str> = text.split_terminator('\n').collect();
     let from = lines
         .iter()
         .rposition(|l| l.contains("\"kind\":\"checkpoint\""))
         .unwrap_or(0);
+    offset += lines[..from]
+        .iter()
+        .map(|l| l.len() as u64 + 1)
+        .sum::<u64>();
     Ok(Some(Tail {
         lines: lines[from..].iter().map(|l| l.to_string()).collect(),
+        offset,
         torn,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The block read from the end may start inside a multi-byte character of an entry
+    /// before the last checkpoint: that is no reason to refuse the chain.
+    #[test]
+    fn a_tail_read_that_starts_inside_a_character_is_not_tampering() {
+        let dir = tempfile::TempDir::new().unwrap();
+        for pad in 0..2 {
+            let path = dir.path().join(format!("c{pad}.jsonl"));
+            let first = format!("{{\"reason\":\"{}\"}}", "é".repeat(200_000));
+            let checkpoint = format!(
+                "{{\"kind\":\"checkpoint\",\"pad\":\"{}\"}}",
+                " ".repeat(pad)
+            );
+            fs::write(&path, format!("{first}\n{checkpoint}\n")).unwrap();
+            let mut file = File::open(&path).unwrap();
+            let tail = read_tail(&mut file, &path, "c").unwrap().unwrap();
+            assert_eq!(tail.lines, [checkpoint]);
+            assert_eq!(tail.offset, first.len() as u64 + 1);
+            assert_eq!(line_at(&path, tail.offset), 2);
+        }
+    }
 }

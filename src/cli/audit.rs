@@ -15,7 +15,7 @@ use crate::audit::key::{parse_public, read_publics};
 use crate::audit::replay::read_entries;
 use crate::audit::verify::{ChainReport, Tamper, Verdict, chains, verify_chain};
 use crate::audit::writer::chain_path;
-use crate::audit::{AuditError, AuditKey, Entry, EntryKind, WORKSPACE_CHAIN};
+use crate::audit::{AuditError, AuditKey, Entry, EntryKind, KeySource, WORKSPACE_CHAIN};
 use crate::exit::ExitStatus;
 use crate::model::time::{DateBound, parse_instant};
 use crate::ui::OutputFormat;
@@ -35,6 +35,11 @@ pub struct AuditArgs {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Create the audit signing key and write its public key to the audit directory
+    ///
+    /// Says where the key is kept and which public key file auditors get. Stores the
+    /// key and reads it back before anything is written to the log: a key that later
+    /// runs could not read (a kernel keyring in a process without a session keyring of
+    /// its own, as under cron) is refused with exit 1.
     Init,
     /// Check every chain's hash links, signatures, sequence, times and head
     Verify(VerifyArgs),
@@ -139,27 +144,79 @@ fn init(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let _lock = session.lock("audit init")?;
     let source = session.key_source();
-    if AuditKey::load(&source)?.is_some() {
-        let audit = session.audit_log("audit init")?;
-        session.printer.status(&format!(
-            "The audit signing key `{}` already exists in `{}`.",
-            audit.key_id(),
-            source.describe()
-        ));
-        return Ok(ExitStatus::Success);
+    let dir = session.audit_dir();
+    // A new key only for a log without keys; a log signed with other keys gets none
+    // (`audit_log` below says which key it needs).
+    let create = AuditKey::load(&source)?.is_none() && read_publics(&dir)?.0.is_empty();
+    if create {
+        // Stored and read back before the log names it.
+        let key = AuditKey::generate()?;
+        key.store(&source)?;
+        check_readable(&source, &key.id)?;
     }
     let mut audit = session.audit_log("audit init")?;
     let id = audit.key_id().to_string();
+    if !create {
+        session.printer.status(&format!(
+            "The audit signing key `{id}` already exists in `{}`; its public key is {}. Nothing was changed.",
+            source.describe(),
+            public_key_path(&dir, &id).display()
+        ));
+        return Ok(ExitStatus::Success);
+    }
     audit.chain(WORKSPACE_CHAIN)?;
     audit.finish(serde_json::json!({ "key": id }))?;
+    session.printer.status(&format!(
+        "Created the audit signing key `{id}` in `{}`; its public key is {}.",
+        source.describe(),
+        public_key_path(&dir, &id).display()
+    ));
     Ok(ExitStatus::Success)
+}
+
+fn public_key_path(dir: &Path, id: &str) -> PathBuf {
+    dir.join(format!("{id}.pub"))
+}
+
+/// Checks that the key just stored can be read back, and, for a keyring, that it
+/// outlasts this process (a kernel keyring without a session keyring of its own lasts
+/// only as long as the process that stored the key).
+fn check_readable(source: &KeySource, id: &str) -> anyhow::Result<()> {
+    let unusable = |why: String| {
+        let hint = match source {
+            KeySource::Keyring(_) => {
+                "the kernel keyring keeps a key only for a login session (not under cron, in containers or on some CI runners): set `key = \"file:.onboard/audit.key\"` under `[audit]` in onboard.toml (the default; keep `.onboard/` out of git), or run onboard inside `keyctl session -`"
+            }
+            _ => {
+                "check that the key's location is writable and readable by this user, or choose another `[audit] key` in onboard.toml"
+            }
+        };
+        anyhow::Error::from(
+            UserError::new(format!(
+                "the audit signing key `{id}` was stored in `{}`, but {why}; nothing was written to the audit log",
+                source.describe()
+            ))
+            .hint(hint),
+        )
+    };
+    match AuditKey::load(source) {
+        Ok(Some(key)) if key.id == id => {}
+        Ok(_) => return Err(unusable("it could not be read back".into())),
+        Err(e) => return Err(unusable(format!("reading it back failed: {e}"))),
+    }
+    if let KeySource::Keyring(_) = source
+        && let Some(why) = crate::secrets::keyring::lasting_store_problem()
+    {
+        return Err(unusable(format!("later runs could not read it: {why}")));
+    }
+    Ok(())
 }
 
 fn rotate(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let _lock = session.lock("audit rotate-key")?;
     let source = session.key_source();
-    if matches!(source, crate::audit::KeySource::Env(_)) {
+    if matches!(source, KeySource::Env(_)) {
         return Err(UserError::new(format!("cannot rotate a key that comes from `{}`", source.describe()))
             .hint("rotate where the key is kept in a file (`[audit] key = \"file:…\"`), then update the CI secret")
             .into());
@@ -191,9 +248,15 @@ struct ChainResult {
     unsealed: u64,
     dangling_intents: Vec<Entry>,
     keys: Vec<String>,
+    /// The file at fault: the chain's log or its head file.
+    first_bad_file: Option<PathBuf>,
+    /// The first bad line of that file (0: the file as a whole).
     first_bad_line: Option<u64>,
     first_bad_seq: Option<u64>,
     problem: Option<String>,
+    /// The whole report, for the message.
+    #[serde(skip)]
+    tamper: Option<Tamper>,
 }
 
 /// `onboard audit verify --output json`.
@@ -265,10 +328,12 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
                     r.entries.to_string(),
                     r.last_checkpoint.map_or("-".into(), |c| c.to_string()),
                     r.keys.join(", "),
-                    match (&r.problem, r.dangling_intents.len()) {
-                        (Some(_), _) => {
-                            format!("TAMPERED at line {}", r.first_bad_line.unwrap_or(0))
-                        }
+                    match (&r.tamper, r.dangling_intents.len()) {
+                        (Some(t), _) if t.line > 0 => format!("TAMPERED at line {}", t.line),
+                        (Some(t), _) => format!(
+                            "TAMPERED: {}",
+                            t.file.file_name().unwrap_or_default().to_string_lossy()
+                        ),
                         (None, 0) if r.unsealed == 0 => "intact".into(),
                         (None, 0) => {
                             format!("intact; {} entries after the last checkpoint", r.unsealed)
@@ -280,15 +345,8 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
             let text = render(&table);
             printer.data(&text)?;
             for r in &results {
-                if let Some(problem) = &r.problem {
-                    let seq = r
-                        .first_bad_seq
-                        .map_or(String::new(), |s| format!(", seq {s}"));
-                    printer.error(&format!(
-                        "chain `{}` fails verification at line {}{seq}: {problem}",
-                        r.chain,
-                        r.first_bad_line.unwrap_or(0)
-                    ));
+                if let Some(tamper) = &r.tamper {
+                    printer.error(&tamper.to_string());
                 }
                 for intent in &r.dangling_intents {
                     printer.warn(&format!(
@@ -320,24 +378,28 @@ fn intact(r: ChainReport) -> ChainResult {
         unsealed: r.unsealed,
         dangling_intents: r.dangling,
         keys: r.keys,
+        first_bad_file: None,
         first_bad_line: None,
         first_bad_seq: None,
         problem: None,
+        tamper: None,
     }
 }
 
 fn tampered(t: Tamper) -> ChainResult {
     ChainResult {
-        chain: t.chain,
+        chain: t.chain.clone(),
         intact: false,
         entries: 0,
         last_checkpoint: None,
         unsealed: 0,
         dangling_intents: Vec::new(),
         keys: Vec::new(),
+        first_bad_file: Some(t.file.clone()),
         first_bad_line: Some(t.line),
         first_bad_seq: t.seq,
-        problem: Some(t.detail),
+        problem: Some(t.detail.clone()),
+        tamper: Some(t),
     }
 }
 

@@ -93,15 +93,8 @@ pub(super) fn run(global: &GlobalArgs, args: InitArgs) -> anyhow::Result<ExitSta
     }
     let mut libraries = vec!["\"bundles\"".to_string()];
     libraries.extend(args.library.iter().map(|l| format!("{l:?}")));
-    let name: String = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_default()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
     let settings = format!(
-        "# onboard workspace settings. See docs/workspace.md.\n\n[paths]\n# Bundle libraries, relative to this file; they may point outside the workspace.\nbundles = [{}]\nstate = \"state\"\naudit = \"audit\"\n\n[apply]\n# Tenants worked on at once.\nparallelism = 4\n\n[audit]\n# The audit signing key: created in the OS keyring by `onboard audit init`.\n# In CI, set ONBOARD_AUDIT_KEY instead.\nkey = \"keyring:onboard-audit-{name}\"\n",
+        "# onboard workspace settings. See docs/workspace.md.\n\n[paths]\n# Bundle libraries, relative to this file; they may point outside the workspace.\nbundles = [{}]\nstate = \"state\"\naudit = \"audit\"\n\n[apply]\n# Tenants worked on at once.\nparallelism = 4\n\n[audit]\n# The audit signing key, created by `onboard audit init` (or the first apply): a file\n# only its owner may read, kept out of git by .gitignore. A file works for every run of\n# this user, cron included; the OS keyring (`keyring:NAME`) keeps it only for a login\n# session. In CI, set ONBOARD_AUDIT_KEY instead.\nkey = \"file:.onboard/audit.key\"\n",
         libraries.join(", ")
     );
     let files: [(&str, &str); 5] = [
@@ -121,9 +114,29 @@ pub(super) fn run(global: &GlobalArgs, args: InitArgs) -> anyhow::Result<ExitSta
         }
         fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     }
+    // The next commands work from where the user is: `-w DIR` unless DIR is here.
+    let here = std::env::current_dir().and_then(fs::canonicalize).ok();
+    let flag = if here.is_some() && fs::canonicalize(&dir).ok() == here {
+        String::new()
+    } else {
+        format!("-w {} ", shell_word(&dir.to_string_lossy()))
+    };
     printer.status(&format!(
-        "Created a workspace in {}. Next: `onboard validate`, then `onboard plan`.",
+        "Created a workspace in {}. Next: `onboard {flag}validate`, then `onboard {flag}plan`.",
         dir.display()
     ));
     Ok(ExitStatus::Success)
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }

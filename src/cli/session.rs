@@ -141,17 +141,10 @@ impl Session {
             None => {
                 let (publics, _) = crate::audit::key::read_publics(&dir)?;
                 if !publics.is_empty() {
-                    return Err(AuditError::NoKey {
-                        detail: format!(
-                            "`{}` does not exist, but the audit log in {} is signed with key(s) {}",
-                            source.describe(),
-                            dir.display(),
-                            publics
-                                .iter()
-                                .map(|(id, _)| format!("`{id}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
+                    return Err(AuditError::KeyMissing {
+                        source_name: source.describe(),
+                        dir,
+                        keys: publics.into_iter().map(|(id, _)| id).collect(),
                     }
                     .into());
                 }

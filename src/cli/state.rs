@@ -52,13 +52,12 @@ fn rebuild_ledger(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     }
     for name in &names {
         if let Verdict::Tampered(t) = verify_chain(&dir, name, &trusted)? {
-            return Err(UserError::new(format!(
-                "refusing to rebuild from chain `{}`: it fails verification at line {}: {}",
-                t.chain, t.line, t.detail
-            ))
-            .hint("run `onboard audit verify` for the full report")
-            .status(ExitStatus::AuditTampered)
-            .into());
+            return Err(
+                UserError::new(format!("refusing to rebuild from the audit log: {t}"))
+                    .hint("run `onboard audit verify` for the full report")
+                    .status(ExitStatus::AuditTampered)
+                    .into(),
+            );
         }
     }
     let (grants, blocks) = rebuild(&dir)?;

@@ -14,6 +14,42 @@ use super::{Secret, SecretError};
 /// The keyring service under which onboard keeps tenant secrets.
 pub const KEYRING_SERVICE: &str = "onboard";
 
+/// Whether this process was started inside a session keyring of its own (a login
+/// session, `keyctl session`), noted before the store first touches the keyring. Without
+/// one (cron, containers, some CI runners) the kernel gives the process a keyring that
+/// later processes do not share, so what is stored there is lost when it exits.
+static SESSION_LASTS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+#[cfg(target_os = "linux")]
+fn has_own_session_keyring() -> bool {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    // Asked without creating one: a process with no session keyring of its own gets
+    // the user's default one, `_uid_ses.UID`.
+    KeyRing::from_special_id(KeyRingIdentifier::Session, false)
+        .and_then(|k| k.metadata())
+        .is_ok_and(|m| !m.get_description().starts_with("_uid_ses"))
+}
+
+/// Returns why a secret stored in the OS keyring now would not be there for the next
+/// onboard process, if it would not.
+pub fn lasting_store_problem() -> Option<String> {
+    if keyring_core::get_default_store().is_some() && SESSION_LASTS.get().is_none() {
+        // A store set by the caller (the mock store in tests): it is what it is.
+        return None;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let lasts = *SESSION_LASTS.get_or_init(has_own_session_keyring);
+        (!lasts).then(|| {
+            "this process has no session keyring of its own (as under cron, in a container or on some CI runners), so the kernel keyring would lose the key when it exits".to_string()
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
 /// Sets the platform's store as the default one, unless a store is set already.
 fn ensure_store() -> Result<(), String> {
     static INIT: Mutex<()> = Mutex::new(());
@@ -23,6 +59,7 @@ fn ensure_store() -> Result<(), String> {
     }
     #[cfg(target_os = "linux")]
     {
+        SESSION_LASTS.get_or_init(has_own_session_keyring);
         let store = linux_keyutils_keyring_store::Store::new().map_err(|e| e.to_string())?;
         keyring_core::set_default_store(store);
         Ok(())

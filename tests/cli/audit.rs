@@ -95,7 +95,7 @@ fn an_edited_entry_is_named() {
     assert_eq!(code, 6, "{err}");
     assert!(
         err.contains(
-            "chain `initech` fails verification at line 10, seq 10: the entry was changed"
+            "chain `initech` fails verification at [TMP]/examples/acme-msp/audit/initech.jsonl line 10, seq 10: the entry was changed"
         ),
         "{err}"
     );
@@ -152,13 +152,16 @@ fn an_entry_appended_without_the_key_is_named() {
     let mut l = lines(&env, "initech");
     let last = l.last().unwrap().clone();
     let seq = l.len() as u64;
-    let prev = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(last.as_bytes()))
-    };
+    let prev = hash(&last);
     let forged = format!(
-        r#"{{"seq":{},"ts":"2026-11-21T12:00:00.000Z","chain":"initech","kind":"grant","phase":"outcome","run":"ffff","actor":"os:mallory","client":"initech","tenant":"entra","identity":"mallory","account":"mallory@initech.example","entitlement":"role:Global Administrator","result":"ok","prev":"{prev}","key":"{}","sig":"{}"}}"#,
+        r#"{{"seq":{},"ts":"{}","chain":"initech","kind":"grant","phase":"outcome","run":"ffff","actor":"os:mallory","client":"initech","tenant":"entra","identity":"mallory","account":"mallory@initech.example","entitlement":"role:Global Administrator","result":"ok","prev":"{prev}","key":"{}","sig":"{}"}}"#,
         seq + 1,
+        last.split("\"ts\":\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap(),
         last.split("\"key\":\"")
             .nth(1)
             .unwrap()
@@ -583,4 +586,402 @@ fn the_signing_key_can_live_in_the_os_keyring() {
         "{}",
         stderr(&env, &output)
     );
+}
+
+/// Returns the `ts` and `as_of` of every entry of a chain.
+fn times(env: &Env, name: &str) -> Vec<(String, Option<String>)> {
+    lines(env, name)
+        .iter()
+        .map(|l| {
+            let entry: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                entry["ts"].as_str().unwrap().to_string(),
+                entry["as_of"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+/// `ONBOARD_NOW` rehearses another date; the log keeps the real clock in `ts` and the
+/// rehearsed instant in `as_of`, so rehearsals later and earlier than the real time,
+/// between real runs, never make the log look reordered.
+#[test]
+fn rehearsals_of_other_dates_keep_the_log_verifiable() {
+    let env = Env::example();
+    let steps: [(Option<&str>, &[&str]); 6] = [
+        (None, &["apply", "acme", "--yes", "-q"]),
+        (Some("2027-06-01T00:00:00Z"), &["plan"]),
+        (None, &["plan"]),
+        (
+            Some("2025-10-01T00:00:00Z"),
+            &["apply", "initech", "--yes", "-q"],
+        ),
+        (None, &["plan"]),
+        (Some("2027-06-01T00:00:00Z"), &["expire", "-q"]),
+    ];
+    let start = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    for (at, args) in steps {
+        let mut command = env.onboard(args);
+        match at {
+            Some(at) => command.env("ONBOARD_NOW", at),
+            None => command.env_remove("ONBOARD_NOW"),
+        };
+        let output = command.output().unwrap();
+        assert!(
+            matches!(output.status.code(), Some(0 | 2)),
+            "{at:?} {args:?}: {}",
+            stderr(&env, &output)
+        );
+        let (code, err) = verify(&env, &[]);
+        assert_eq!(code, 0, "after {at:?} {args:?}: {err}");
+    }
+    let end = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+    let parse = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let entries: Vec<(String, Option<String>)> = ["_workspace", "acme", "initech"]
+        .iter()
+        .flat_map(|chain| times(&env, chain))
+        .collect();
+    assert!(entries.len() > 100, "{entries:?}");
+    for (ts, _) in &entries {
+        assert!(
+            (start..end).contains(&parse(ts)),
+            "{ts} is not the real time"
+        );
+    }
+    let rehearsed: Vec<&str> = entries
+        .iter()
+        .filter_map(|(_, as_of)| as_of.as_deref())
+        .collect();
+    assert!(
+        rehearsed.contains(&"2027-06-01T00:00:00.000Z"),
+        "{rehearsed:?}"
+    );
+    assert!(
+        rehearsed.contains(&"2025-10-01T00:00:00.000Z"),
+        "{rehearsed:?}"
+    );
+    assert!(
+        entries.iter().any(|(_, as_of)| as_of.is_none()),
+        "real runs record no rehearsed instant"
+    );
+    // The ledger rebuilt from the log keeps the rehearsed grant times, as apply recorded
+    // them (not the real time of the entries).
+    let rehearsed_grants = |env: &Env| {
+        let ledger: serde_json::Value =
+            serde_json::from_str(&env.read("state/ledger.json")).unwrap();
+        let mut grants: Vec<String> = ledger["grants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["granted_at"].as_str().unwrap().starts_with("2025-10-01"))
+            .map(|g| format!("{} {} {}", g["client"], g["identity"], g["entitlement"]))
+            .collect();
+        grants.sort();
+        grants
+    };
+    let recorded = rehearsed_grants(&env);
+    assert!(recorded.len() > 5, "{recorded:?}");
+    env.onboard(&["state", "rebuild"]).assert().success();
+    assert_eq!(rehearsed_grants(&env), recorded);
+}
+
+/// Returns the SHA-256 (hex) of a line, as the next entry's `prev` records it.
+fn hash(line: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(line.as_bytes()))
+}
+
+/// A run that refuses to append to a tampered chain names the file and the line, as
+/// `audit verify` does: never "line 0", never the line before the bad one.
+#[test]
+fn a_refused_run_names_the_file_and_line_of_the_tampering() {
+    let env = applied();
+    let mut l = lines(&env, "initech");
+    let n = l.len();
+    // The chain's last line, its checkpoint, is edited.
+    assert!(l[n - 1].contains("\"kind\":\"checkpoint\""), "{}", l[n - 1]);
+    l[n - 1] = l[n - 1].replacen("\"actor\":\"", "\"actor\":\"x", 1);
+    write_lines(&env, "initech", &l);
+    let run = both_name_the_tampering(
+        &env,
+        &format!("[TMP]/examples/acme-msp/audit/initech.jsonl line {n}, seq {n}"),
+    );
+    assert!(!run.contains("line 0"), "{run}");
+}
+
+/// Checks that `audit verify` and a run that would append to initech's chain both exit 6
+/// naming `place`; returns both stderrs.
+fn both_name_the_tampering(env: &Env, place: &str) -> String {
+    let (code, err) = verify(env, &["--client", "initech"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains(place), "{err}");
+    let output = env
+        .onboard(&["revoke", "--client", "initech", "--yes"])
+        .output()
+        .unwrap();
+    let run = stderr(env, &output);
+    assert_eq!(output.status.code(), Some(6), "{run}");
+    assert!(run.contains(place), "{run}");
+    format!("{err}\n{run}")
+}
+
+/// A line appended with a made-up `prev` is the bad one, not the genuine line before it.
+#[test]
+fn a_forged_line_that_does_not_link_is_blamed_on_itself() {
+    let env = applied();
+    let mut l = lines(&env, "initech");
+    let n = l.len();
+    let mut forged = l[n - 1].replacen(&format!("\"seq\":{n},"), &format!("\"seq\":{},", n + 1), 1);
+    forged = forged.replacen(&hash(&l[n - 2]), &"ab".repeat(32), 1);
+    assert_ne!(forged, l[n - 1]);
+    l.push(forged);
+    write_lines(&env, "initech", &l);
+    let err = both_name_the_tampering(
+        &env,
+        &format!("audit/initech.jsonl line {}, seq {}", n + 1, n + 1),
+    );
+    assert!(err.contains("does not link to the one before it"), "{err}");
+}
+
+/// A damaged head file is named as the file it is, not as "line 0" of the log.
+#[test]
+fn a_damaged_head_file_is_named() {
+    let env = applied();
+    env.write("audit/initech.head", "{}\n");
+    let (code, err) = verify(&env, &["--client", "initech"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("fails verification at [TMP]/examples/acme-msp/audit/initech.head:"),
+        "{err}"
+    );
+    assert!(!err.contains("line 0"), "{err}");
+}
+
+/// Runs onboard with no `ONBOARD_AUDIT_KEY`, so the workspace's own key source is used;
+/// returns (exit code, stderr).
+fn run_with_own_key(env: &Env, args: &[&str]) -> (Option<i32>, String) {
+    let output = env
+        .onboard(args)
+        .env_remove("ONBOARD_AUDIT_KEY")
+        .output()
+        .unwrap();
+    (output.status.code(), stderr(env, &output))
+}
+
+/// `onboard init`'s default key is a file, which every later process (cron included)
+/// reads; `audit init` says what it made and where, and a second one changes nothing.
+#[test]
+fn the_key_that_init_chooses_serves_every_later_run() {
+    let env = Env::with_files(&[]);
+    env.onboard(&["init"]).assert().success();
+    assert!(
+        env.read("onboard.toml")
+            .contains("key = \"file:.onboard/audit.key\""),
+        "{}",
+        env.read("onboard.toml")
+    );
+    assert!(env.read(".gitignore").lines().any(|l| l == "/.onboard/"));
+    let (code, err) = run_with_own_key(&env, &["audit", "init"]);
+    assert_eq!(code, Some(0), "{err}");
+    let id = err
+        .split("Created the audit signing key `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("{err}"))
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "in `file:[TMP]/ws/.onboard/audit.key`; its public key is [TMP]/ws/audit/{id}.pub."
+        )),
+        "{err}"
+    );
+    assert!(env.exists(&format!("audit/{id}.pub")));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(env.ws.join(".onboard/audit.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Later runs, each its own process, sign with the same key.
+    for args in [&["apply", "--yes", "-q"][..], &["expire", "-q"]] {
+        let (code, err) = run_with_own_key(&env, args);
+        assert_eq!(code, Some(0), "{err}");
+    }
+    assert_eq!(verify(&env, &[]).0, 0);
+    let before = lines(&env, "_workspace").len();
+    let (code, err) = run_with_own_key(&env, &["audit", "init"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains(&format!("The audit signing key `{id}` already exists"))
+            && err.contains("Nothing was changed."),
+        "{err}"
+    );
+    assert_eq!(lines(&env, "_workspace").len(), before);
+}
+
+/// A key kept where a new process cannot read it back (the kernel keyring without a
+/// login session, as under cron or in a container) is refused by `audit init`, which
+/// then writes nothing to the log; where the keyring does last, later runs can sign.
+#[test]
+fn audit_init_refuses_a_key_that_later_runs_could_not_read() {
+    let env = Env::example();
+    let name = format!("onboard-audit-unkept-{}", std::process::id());
+    let settings = env.read("onboard.toml");
+    env.write(
+        "onboard.toml",
+        &format!("{settings}\n[audit]\nkey = \"keyring:{name}\"\n"),
+    );
+    let (code, err) = run_with_own_key(&env, &["audit", "init"]);
+    if code == Some(1) {
+        assert!(
+            err.contains(&format!(
+                "was stored in `keyring:{name}`, but later runs could not read it"
+            )) && err.contains("nothing was written to the audit log")
+                && err.contains("key = \"file:.onboard/audit.key\""),
+            "{err}"
+        );
+        let written: Vec<_> = fs::read_dir(env.ws.join("audit"))
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        assert!(written.is_empty(), "{written:?}");
+    } else {
+        // This machine's keyring keeps keys across processes: then they must work.
+        assert_eq!(code, Some(0), "{err}");
+        let (code, err) = run_with_own_key(&env, &["apply", "initech", "--yes", "-q"]);
+        assert_eq!(code, Some(0), "{err}");
+    }
+}
+
+/// Running the example in the repository (the README's first command) leaves its
+/// state, audit log, tenants and signing key there; the tests' copy of the example has
+/// only what a fresh clone has, as the `.gitignore` files say, so those never leak into
+/// a test.
+#[test]
+fn test_workspaces_hold_only_what_a_fresh_clone_has() {
+    let repo = tempfile::TempDir::new().unwrap();
+    let files = [
+        (".gitignore", "/target\n*.swp\n"),
+        ("target/debug/onboard", "binary"),
+        (
+            "examples/ws/.gitignore",
+            "/state/\n/.onboard/\n/audit/\nnotes/*.tmp\n!keep.tmp\n",
+        ),
+        ("examples/ws/onboard.toml", "[paths]\n"),
+        ("examples/ws/clients/acme.yaml", "id: acme\n"),
+        ("examples/ws/clients/.acme.yaml.swp", "editor"),
+        ("examples/ws/.onboard/audit.key", "secret"),
+        ("examples/ws/state/ledger.json", "{}"),
+        ("examples/ws/audit/_workspace.jsonl", "{}"),
+        ("examples/ws/notes/a.tmp", "scratch"),
+        ("examples/ws/notes/keep.tmp", "kept"),
+        (
+            "examples/ws/notes/deep/state/x",
+            "not the workspace's state",
+        ),
+        ("examples/ws/sub/.gitignore", "secret.txt\n"),
+        ("examples/ws/sub/secret.txt", "secret"),
+        ("examples/ws/sub/public.txt", "public"),
+        ("examples/ws/other/secret.txt", "not ignored here"),
+    ];
+    for (path, text) in files {
+        let path = repo.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    let copy = tempfile::TempDir::new().unwrap();
+    crate::support::copy_as_cloned(
+        repo.path(),
+        std::path::Path::new("examples/ws"),
+        copy.path(),
+    );
+    let mut copied: Vec<String> = crate::support::files_under(copy.path())
+        .iter()
+        .map(|p| {
+            p.strip_prefix(copy.path())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    copied.sort();
+    assert_eq!(
+        copied,
+        [
+            ".gitignore",
+            "clients/acme.yaml",
+            "notes/deep/state/x",
+            "notes/keep.tmp",
+            "onboard.toml",
+            "other/secret.txt",
+            "sub/.gitignore",
+            "sub/public.txt",
+        ]
+    );
+    // And the example itself, whatever running it left in the repository.
+    let env = Env::example();
+    for generated in [".onboard", "state", "audit", "tenants"] {
+        assert!(!env.exists(generated), "{generated}");
+    }
+}
+
+/// A run with no `$USER` (cron, a container) is recorded as the OS account it runs as,
+/// never as `os:unknown`.
+#[test]
+fn a_run_without_user_is_recorded_as_its_os_account() {
+    let env = Env::example();
+    let output = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let account = String::from_utf8(output.stdout).unwrap().trim().to_string();
+    assert!(!account.is_empty());
+    let mut command = env.onboard(&["apply", "initech", "--yes", "-q"]);
+    for var in ["ONBOARD_ACTOR", "USER", "USERNAME", "LOGNAME"] {
+        command.env_remove(var);
+    }
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let actors: std::collections::BTreeSet<String> = lines(&env, "initech")
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["actor"].to_string())
+        .collect();
+    assert_eq!(
+        actors.into_iter().collect::<Vec<_>>(),
+        [format!("\"os:{account}\"")]
+    );
+}
+
+/// A lost key cannot be replaced by a new one for a log it signed: the error says what
+/// does help, `audit init` refuses too (exit 1) and nothing is appended.
+#[test]
+fn a_lost_key_is_not_papered_over_by_audit_init() {
+    let env = applied();
+    let log = |env: &Env| -> Vec<(PathBuf, String)> {
+        crate::support::files_under(&env.ws.join("audit"))
+            .into_iter()
+            .map(|p| (p.clone(), fs::read_to_string(p).unwrap()))
+            .collect()
+    };
+    let before = log(&env);
+    std::fs::remove_file(env.ws.join(".onboard/audit.key")).unwrap();
+    for args in [
+        &["revoke", "--identity", "bob", "--yes"][..],
+        &["audit", "init"],
+    ] {
+        let (code, err) = run_with_own_key(&env, args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("`file:[TMP]/examples/acme-msp/.onboard/audit.key` does not exist")
+                && err.contains("restore the key")
+                && !err.contains("onboard audit init"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(log(&env), before);
+    assert!(!env.exists(".onboard/audit.key"));
 }

@@ -17,6 +17,7 @@ mod gdap;
 mod github;
 mod governance;
 mod graph;
+mod init;
 mod ldap;
 mod leaks;
 mod login;
