@@ -69,7 +69,8 @@ pub(super) fn resolve<'a>(
     Ok((client, identity, bundle))
 }
 
-/// Records policy denials in the audit log and returns the error that reports them.
+/// Records policy denials of a request in the audit log and returns the error that
+/// reports them.
 pub(super) fn refuse(
     session: &Session,
     command: &str,
@@ -77,19 +78,56 @@ pub(super) fn refuse(
     identity: &Identity,
     denials: &[(String, Denial)],
 ) -> anyhow::Result<ExitStatus> {
-    let mut audit = session.audit_log(command)?;
+    refuse_with(
+        session,
+        &Refusal {
+            command,
+            client: &client.id,
+            identity: Some(&identity.id),
+            detail: serde_json::json!({}),
+        },
+        denials,
+    )
+}
+
+/// What a refusal is about, for its audit entries.
+pub(super) struct Refusal<'a> {
+    /// The command refused.
+    pub command: &'a str,
+    /// The client whose chain records it.
+    pub client: &'a str,
+    /// Who would have received the access, if anyone.
+    pub identity: Option<&'a str>,
+    /// More to record in each entry's detail (an object: request, actor…).
+    pub detail: serde_json::Value,
+}
+
+/// Records policy denials in the audit log and returns the error that reports them.
+pub(super) fn refuse_with(
+    session: &Session,
+    refusal: &Refusal<'_>,
+    denials: &[(String, Denial)],
+) -> anyhow::Result<ExitStatus> {
+    let mut audit = session.audit_log(refusal.command)?;
     for (entitlement, denial) in denials {
-        audit.append(&client.id, Entry {
-            kind: Some(EntryKind::Denial),
-            client: Some(client.id.clone()),
-            identity: Some(identity.id.clone()),
-            entitlement: Some(entitlement.clone()),
-            result: Some("denied".into()),
-            error_code: Some(denial.rule.to_string()),
-            error: Some(denial.message.clone()),
-            detail: Some(serde_json::json!({ "rule": denial.rule, "cause": denial.cause.to_string(), "hint": denial.hint, "command": command })),
-            ..Entry::default()
-        })?;
+        let mut detail = serde_json::json!({ "rule": denial.rule, "cause": denial.cause.to_string(), "hint": denial.hint, "command": refusal.command });
+        if let (Some(detail), Some(extra)) = (detail.as_object_mut(), refusal.detail.as_object()) {
+            detail.extend(extra.clone());
+        }
+        audit.append(
+            refusal.client,
+            Entry {
+                kind: Some(EntryKind::Denial),
+                client: Some(refusal.client.to_string()),
+                identity: refusal.identity.map(str::to_string),
+                entitlement: (!entitlement.is_empty()).then(|| entitlement.clone()),
+                result: Some("denied".into()),
+                error_code: Some(denial.rule.to_string()),
+                error: Some(denial.message.clone()),
+                detail: Some(detail),
+                ..Entry::default()
+            },
+        )?;
     }
     audit.finish(serde_json::json!({ "denied": denials.len() }))?;
     let mut text = String::new();

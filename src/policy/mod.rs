@@ -14,8 +14,14 @@
 //! - `contract-window`: no request into a client whose contract has ended or not started;
 //! - `exception-approval`: nobody approves their own exception.
 //!
+//!
+//! Who may approve, deny or close a review is decided in [`approval`]
+//! (`approver-person`, `approver-not-party`, `approver-mfa`).
+//!
 //! A grant is privileged when its bundle says so, or when it is membership of a group the
 //! client file gives admin roles (Okta `group_roles`, a GDAP relationship's access).
+
+pub mod approval;
 
 use std::time::Duration;
 

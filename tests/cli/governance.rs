@@ -7,11 +7,32 @@ use std::fs;
 use crate::support::{Env, NOW, audit_show, plan_json, stderr, stdout};
 
 /// Runs as a given identity (`ONBOARD_ACTOR`).
-fn as_(env: &Env, who: &str, args: &[&str]) -> std::process::Output {
+pub(crate) fn as_(env: &Env, who: &str, args: &[&str]) -> std::process::Output {
     env.onboard(args)
         .env("ONBOARD_ACTOR", who)
         .output()
         .unwrap()
+}
+
+/// Returns the items of a command's JSON document under `key` (`onboard review -o json`:
+/// `reviews`).
+pub(crate) fn json_items(env: &Env, args: &[&str], key: &str) -> Vec<serde_json::Value> {
+    let mut all = args.to_vec();
+    all.extend(["--output", "json"]);
+    let output = env.onboard(&all).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(env, &output));
+    let mut doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    serde_json::from_value(doc[key].take()).unwrap()
+}
+
+/// Returns the id of the open review of a kind (`break-glass`, `exception`).
+pub(crate) fn open_review_id(env: &Env, kind: &str) -> String {
+    json_items(env, &["review"], "reviews")
+        .iter()
+        .find(|r| r["kind"] == kind)
+        .and_then(|r| r["id"].as_str())
+        .unwrap()
+        .to_string()
 }
 
 fn denied_rules(env: &Env) -> Vec<(String, String, String)> {
@@ -364,7 +385,7 @@ fn four_eyes_approval_refuses_the_requester_and_accepts_a_second_identity() {
     // The requester cannot approve, not even under another OS name that maps to her.
     let output = as_(&env, "carol", &["approve", &id]);
     assert_eq!(output.status.code(), Some(3));
-    assert!(stderr(&env, &output).contains("policy `four-eyes`"));
+    assert!(stderr(&env, &output).contains("policy `approver-not-party`"));
     assert!(env.ledger_exists_or_empty());
     // A second person approves: granted now, for the bundle's TTLs from now.
     let output = env
@@ -486,19 +507,7 @@ fn break_glass_runs_the_hook_and_leaves_a_review_someone_else_closes() {
             .all(|g| g.expires_at.as_deref() == Some("2026-11-21T12:30:00Z")),
         "{held:?}"
     );
-    let output = env
-        .onboard(&["review", "--output", "json"])
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let review = doc["reviews"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["kind"] == "break-glass")
-        .unwrap()
-        .clone();
-    let review_id = review["id"].as_str().unwrap();
+    let review_id = &open_review_id(&env, "break-glass");
     // The user cannot close their own review; someone else can.
     let output = as_(
         &env,

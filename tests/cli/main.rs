@@ -3,6 +3,7 @@
 
 mod ad;
 mod apply;
+mod approvals;
 mod audit;
 mod cloud;
 mod completions;
