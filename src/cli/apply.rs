@@ -188,7 +188,8 @@ pub(super) fn execute_plan(
         .filter(|c| c.kind == ChangeKind::Denied)
         .collect();
     for change in &denied {
-        printer.warn(&format!(
+        // Said even with `--quiet`: it is why the run exits 3.
+        printer.error(&format!(
             "policy `{}`: {} ({}); {}",
             change.rule.as_deref().unwrap_or("?"),
             change.reason,

@@ -370,9 +370,11 @@ fn within_baseline(
     in_tier || excepted
 }
 
-/// Returns denials of bundles' just-in-time grants that could never be granted: longer
-/// than the policy allows (for `validate`).
-pub fn check_bundles(workspace: &Workspace) -> Vec<Denial> {
+/// Returns denials of bundles' just-in-time grants that are longer than the policy
+/// allows, each with its bundle and grant: an elevation to the bundle is refused unless it
+/// asks for a shorter `--ttl` (for `validate`, and for `plan` and `apply`, which report
+/// them as denied).
+pub fn check_bundles(workspace: &Workspace) -> Vec<(&Bundle, &BundleGrant, Denial)> {
     let policy: &Policy = &workspace.policy;
     let mut denials = Vec::new();
     if !policy.enabled("max-ttl") {
@@ -387,7 +389,7 @@ pub fn check_bundles(workspace: &Workspace) -> Vec<Denial> {
                 (&policy.max_ttl_standard, "standard")
             };
             if ttl > max.value {
-                denials.push(Denial {
+                let denial = Denial {
                     rule: "max-ttl",
                     message: format!(
                         "bundle `{}` grants `{}` for {}, longer than the {level} maximum of {}",
@@ -401,7 +403,8 @@ pub fn check_bundles(workspace: &Workspace) -> Vec<Denial> {
                         "shorten the `ttl:`, or raise `max_ttl.{level}` at {}",
                         max.origin
                     ),
-                });
+                };
+                denials.push((bundle, grant, denial));
             }
         }
     }

@@ -804,3 +804,51 @@ fn break_glass_posts_the_event_to_a_webhook() {
         stderr(&env, &output)
     );
 }
+
+#[test]
+fn a_bundle_that_breaks_a_rule_is_denied_by_validate_plan_and_apply_alike() {
+    let env = Env::example();
+    // Every privileged just-in-time grant of the library is longer than this.
+    env.write("policy.yaml", "max_ttl:\n  privileged: 30m\n");
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&env, &output));
+    assert!(stderr(&env, &output).contains("policy `max-ttl`"));
+    // plan reports the same denials, in the table and in JSON, and exits 3.
+    let output = env.onboard(&["plan", "globex"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&env, &output));
+    assert!(stdout(&output).contains("denied"), "{}", stdout(&output));
+    let plan = plan_json(&env, NOW, &["globex"]);
+    let denied: Vec<_> = plan.changes.iter().filter(|c| c.kind == "denied").collect();
+    assert!(
+        denied.iter().any(|c| c.rule.as_deref() == Some("max-ttl")
+            && c.entitlement.as_deref() == Some("role:Helpdesk Administrator")
+            && c.reason.contains("standard-helpdesk")),
+        "{denied:?}"
+    );
+    assert!(plan.summary.grant > 0, "the rest is still planned");
+    // apply sends everything else, audits each denial and exits 3.
+    let output = env.onboard(&["apply", "--yes", "-q"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&env, &output));
+    assert!(stderr(&env, &output).contains("policy `max-ttl`"));
+    assert!(env.ledger().grants.iter().any(|g| g.client == "globex"));
+    let audited = json_items(&env, &["audit", "show", "--client", "globex"], "entries");
+    assert!(
+        audited
+            .iter()
+            .any(|e| e["kind"] == "denial" && e["error_code"] == "max-ttl"),
+        "{audited:?}"
+    );
+    // expire still ends what ran out, and says what policy denies, exiting 3 too.
+    let output = env.onboard(&["expire", "-q"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&env, &output));
+    assert!(stderr(&env, &output).contains("policy `max-ttl`"));
+    // status reports the ledger and warns.
+    let output = env.onboard(&["status"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert!(
+        stderr(&env, &output).contains("policy denies"),
+        "{}",
+        stderr(&env, &output)
+    );
+    // (elevate refuses it too: see `max_ttl_denies_standing_privileged_grants_and_long_elevations`.)
+}
