@@ -72,6 +72,26 @@ pub(super) fn request_decider<'s>(
     )
 }
 
+/// Prints a request as the command's data: its JSON document under `--output json`,
+/// otherwise `prose`, if any.
+pub(super) fn print_request(
+    session: &Session,
+    request: AccessRequest,
+    prose: Option<String>,
+) -> anyhow::Result<()> {
+    if session.printer.format == crate::ui::OutputFormat::Json {
+        session
+            .printer
+            .document(&crate::ui::documents::RequestDocument {
+                format_version: crate::ui::documents::FORMAT_VERSION,
+                request,
+            })?;
+    } else if let Some(prose) = prose {
+        session.printer.data(&prose)?;
+    }
+    Ok(())
+}
+
 /// Returns a new random id with a prefix (`req-3f9a1c0d`).
 pub(super) fn new_id(prefix: &str) -> String {
     let mut bytes = [0u8; 4];
@@ -144,6 +164,10 @@ pub(super) fn grant_now(
     command: &'static str,
     preface: Entry,
 ) -> anyhow::Result<ExitStatus> {
+    // `--output json`: the apply document says which request it grants.
+    session
+        .printer
+        .attach("request", serde_json::to_value(request).unwrap_or_default());
     let (ledger, _) = session.ledger()?;
     let clients = session.select(std::slice::from_ref(&request.client))?;
     let full = session.plan(&clients, &ledger, &[])?;

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::GlobalArgs;
-use super::access::{find, grant_now, request_decider, request_entry};
+use super::access::{find, grant_now, print_request, request_decider, request_entry};
 use super::elevate::refuse;
 use super::session::Session;
 use crate::audit::{Entry, EntryKind};
@@ -109,10 +109,11 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
         let mut audit = session.audit_log("approve")?;
         audit.append(&request.client, entry)?;
         audit.finish(serde_json::json!({ "approved": request.id }))?;
-        session.printer.data(&format!(
+        let prose = format!(
             "Approved {}: rerun the revocation with `--allow-mass-revoke` to carry it out.",
             request.id
-        ))?;
+        );
+        print_request(&session, request, Some(prose))?;
         return Ok(ExitStatus::Success);
     }
     session

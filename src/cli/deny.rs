@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::GlobalArgs;
-use super::access::{find, request_decider, request_entry};
+use super::access::{find, print_request, request_decider, request_entry};
 use super::session::Session;
 use crate::audit::EntryKind;
 use crate::exit::ExitStatus;
@@ -60,5 +60,6 @@ pub(super) fn run(global: &GlobalArgs, args: DenyArgs) -> anyhow::Result<ExitSta
     audit.append(&request.client, entry)?;
     audit.finish(serde_json::json!({ "denied": request.id }))?;
     session.printer.status(&format!("Denied {}.", request.id));
+    print_request(&session, request, None)?;
     Ok(ExitStatus::Success)
 }

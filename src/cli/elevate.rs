@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::GlobalArgs;
-use super::access::{actor_identity, grant_now, new_id, request_entry};
+use super::access::{actor_identity, grant_now, new_id, print_request, request_entry};
 use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
@@ -11,7 +11,9 @@ use crate::model::time::{format_duration, format_short, parse_duration};
 use crate::model::{AccessRequest, Bundle, Client, Identity, RequestKind, RequestStatus};
 use crate::policy::{self, Denial};
 use crate::state::Requests;
+use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
+use crate::ui::documents::{DenialItem, ErrorBody, ErrorDocument};
 
 /// Request just-in-time access to a bundle for a ticket
 ///
@@ -139,6 +141,26 @@ pub(super) fn refuse_with(
         );
     }
     session.printer.report(&text);
+    if session.printer.format == OutputFormat::Json {
+        let body = ErrorBody {
+            message: format!(
+                "`onboard {}` was refused by policy: {}",
+                refusal.command,
+                denials
+                    .iter()
+                    .map(|(_, d)| format!("`{}`", d.rule))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            hint: denials.first().map(|(_, d)| d.hint.clone()),
+            denials: denials.iter().map(DenialItem::from).collect(),
+            ..ErrorBody::default()
+        };
+        session.printer.document(&ErrorDocument::new(
+            ExitStatus::PolicyDenied.code(),
+            Some(body),
+        ))?;
+    }
     Ok(ExitStatus::PolicyDenied)
 }
 
@@ -214,10 +236,11 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
             request_entry(EntryKind::Elevation, &request, "pending"),
         )?;
         audit.finish(serde_json::json!({ "request": request.id }))?;
-        session.printer.data(&format!(
+        let prose = format!(
             "Request {} is pending: `{}` needs a second person's approval. They run `onboard approve {}`.",
             request.id, bundle.id, request.id
-        ))?;
+        );
+        print_request(&session, request, Some(prose))?;
         return Ok(ExitStatus::Success);
     }
     session.printer.status(&format!(

@@ -25,7 +25,7 @@ pub struct ExpireArgs {
 pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let lock = session.lock("expire")?;
-    let (ledger, _) = session.ledger()?;
+    let (ledger, fingerprint) = session.ledger()?;
     let clients = session.select(&[])?;
     let full = session.plan(&clients, &ledger, &[])?;
     // Denials are never sent, but are reported (and exit 3) as `plan` and `apply` do.
@@ -36,9 +36,19 @@ pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitS
         )
     });
     if args.dry_run {
-        session
-            .printer
-            .data(&plan_table(&plan, session.printer.color_stdout))?;
+        if session.printer.format == crate::ui::OutputFormat::Json {
+            let document = super::plan::document(
+                &session,
+                &plan,
+                &fingerprint,
+                clients.iter().map(|c| c.id.clone()).collect(),
+            );
+            session.printer.document(&document)?;
+        } else {
+            session
+                .printer
+                .data(&plan_table(&plan, session.printer.color_stdout))?;
+        }
         return Ok(if plan.has_unknown() {
             ExitStatus::PartialFailure
         } else if plan.has_denials() {

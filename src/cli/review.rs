@@ -14,7 +14,7 @@ use crate::policy::approval::{self, Decision};
 use crate::state::{Requests, Reviews};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::documents::{FORMAT_VERSION, to_json};
+use crate::ui::documents::{FORMAT_VERSION, ReviewDocument, to_json};
 use crate::ui::tables::{new_table, render};
 
 /// List open post-use reviews, or close one
@@ -156,5 +156,11 @@ fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
     session
         .printer
         .status(&format!("Closed review {} ({}).", item.id, args.outcome));
+    if session.printer.format == OutputFormat::Json {
+        session.printer.document(&ReviewDocument {
+            format_version: FORMAT_VERSION,
+            review: item,
+        })?;
+    }
     Ok(ExitStatus::Success)
 }

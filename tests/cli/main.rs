@@ -17,6 +17,7 @@ mod gdap;
 mod github;
 mod governance;
 mod graph;
+mod json_output;
 mod ldap;
 mod login;
 mod okta;
