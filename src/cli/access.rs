@@ -92,6 +92,30 @@ pub(super) fn print_request(
     Ok(())
 }
 
+/// Returns when access granted now for `lasts` in `client` ends, and how to say so:
+/// ``for 8h (until 2026-11-21 20:00Z)``, or, when the contract ends it sooner,
+/// ``for 40d (until 2027-01-01 00:00Z, when the contract ends)``.
+pub(super) fn term(
+    session: &Session,
+    client: &crate::model::Client,
+    lasts: std::time::Duration,
+) -> (time::OffsetDateTime, String) {
+    use crate::model::time::{format_duration, format_short};
+    let (ends, by_contract) = crate::policy::request_end(client, session.now, lasts);
+    let runs = (ends - session.now).try_into().unwrap_or_default();
+    let text = format!(
+        "for {} (until {}{})",
+        format_duration(runs),
+        format_short(ends),
+        if by_contract {
+            ", when the contract ends"
+        } else {
+            ""
+        }
+    );
+    (ends, text)
+}
+
 /// Returns a new random id with a prefix (`req-3f9a1c0d`).
 pub(super) fn new_id(prefix: &str) -> String {
     let mut bytes = [0u8; 4];

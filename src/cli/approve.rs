@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::GlobalArgs;
-use super::access::{find, grant_now, print_request, request_decider, request_entry};
+use super::access::{find, grant_now, print_request, request_decider, request_entry, term};
 use super::elevate::refuse;
 use super::session::Session;
 use crate::audit::{Entry, EntryKind};
@@ -97,10 +97,12 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
     if request.kind != RequestKind::MassRevoke {
         // The access lasts its TTL from now, not from when it was asked for.
         request.granted_at = Some(session.now);
-        request.expires_at = Some(crate::model::time::after(
-            session.now,
-            std::time::Duration::from_secs(request.ttl_seconds.unwrap_or(0)),
-        ));
+        let lasts = std::time::Duration::from_secs(request.ttl_seconds.unwrap_or(0));
+        if let Some(client) = session.workspace.clients.get(&request.client) {
+            let (ends, term) = term(&session, client, lasts);
+            request.expires_at = Some(ends);
+            session.printer.status(&format!("Granting it {term}."));
+        }
     }
     let request = request.clone();
     session.state.write(&mut requests, &lock)?;

@@ -3,11 +3,11 @@
 use clap::Args;
 
 use super::GlobalArgs;
-use super::access::{actor_identity, grant_now, new_id, print_request, request_entry};
+use super::access::{actor_identity, grant_now, new_id, print_request, request_entry, term};
 use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
-use crate::model::time::{format_duration, format_short, parse_duration};
+use crate::model::time::{format_duration, parse_duration};
 use crate::model::{AccessRequest, Bundle, Client, Identity, RequestKind, RequestStatus};
 use crate::policy::{self, Denial};
 use crate::state::Requests;
@@ -203,6 +203,19 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
     if !denials.is_empty() {
         return refuse(&session, "elevate", client, identity, &denials);
     }
+    let shortened = policy::shortened_grants(bundle, asked);
+    if args.ttl.is_some() && !shortened.is_empty() {
+        let gets = shortened
+            .iter()
+            .map(|(g, ttl)| format!("`{}` for {}", g.entitlement, format_duration(*ttl)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        session.printer.warn(&format!(
+            "`--ttl {}` is longer than bundle `{}` gives: {gets} (each grant lasts at most its own `ttl`)",
+            format_duration(asked),
+            bundle.id
+        ));
+    }
     let longest = policy::request_grants(bundle, false, asked)
         .map(|(_, lasts)| lasts)
         .max()
@@ -221,10 +234,11 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
     request.bundle = Some(bundle.id.clone());
     request.ticket = Some(args.ticket.clone());
     request.ttl_seconds = Some(longest.as_secs());
+    let (ends, term) = term(&session, client, longest);
     if !needs_approval {
         request.status = RequestStatus::Approved;
         request.granted_at = Some(now);
-        request.expires_at = Some(crate::model::time::after(now, longest));
+        request.expires_at = Some(ends);
     }
     let mut requests: Requests = session.state.read()?;
     requests.requests.push(request.clone());
@@ -244,13 +258,8 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
         return Ok(ExitStatus::Success);
     }
     session.printer.status(&format!(
-        "Granting `{}` to `{}` in `{}` for {} (until {}), request {}.",
-        bundle.id,
-        identity.id,
-        client.id,
-        format_duration(longest),
-        format_short(request.expires_at.expect("set above")),
-        request.id
+        "Granting `{}` to `{}` in `{}` {term}, request {}.",
+        bundle.id, identity.id, client.id, request.id
     ));
     let entry = request_entry(EntryKind::Elevation, &request, "granted");
     grant_now(&session, &lock, &request, "elevate", entry)

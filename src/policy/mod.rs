@@ -308,6 +308,30 @@ pub fn request_grants(
         })
 }
 
+/// Returns when access granted at `start` for `lasts` in `client` ends, and whether the
+/// client's contract ends it sooner: the plan never grants past the contract's end.
+pub fn request_end(
+    client: &Client,
+    start: OffsetDateTime,
+    lasts: Duration,
+) -> (OffsetDateTime, bool) {
+    let ends = crate::model::time::after(start, lasts);
+    match client.contract.and_then(|c| c.end) {
+        Some(end) if end < ends => (end, true),
+        _ => (ends, false),
+    }
+}
+
+/// Returns the just-in-time grants of a bundle that an elevation asking for `asked`
+/// gives for less, each with its own TTL: what to tell the one who asked.
+pub fn shortened_grants(bundle: &Bundle, asked: Duration) -> Vec<(&BundleGrant, Duration)> {
+    bundle
+        .grants
+        .iter()
+        .filter_map(|g| g.ttl.filter(|ttl| *ttl < asked).map(|ttl| (g, ttl)))
+        .collect()
+}
+
 /// Returns every rule's denial of a request for a bundle (empty: allowed), each with the
 /// entitlement it is about.
 pub fn evaluate_request(

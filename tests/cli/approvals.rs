@@ -4,7 +4,7 @@
 //! (elevation, mass revocation) and every decision (approve, deny, closing a review) goes
 //! through the same rules, and each refusal exits 3 and is audited.
 
-use crate::governance::{as_, json_items, open_review_id};
+use crate::governance::{as_, break_glass, json_items, open_review_id};
 use crate::support::{Env, stderr, stdout};
 
 /// Runs as `who`, asserts that policy `rule` refused it (exit 3), and returns stderr.
@@ -177,19 +177,7 @@ fn deny_needs_a_person_and_lets_the_requester_withdraw() {
 #[test]
 fn an_agent_cannot_close_a_break_glass_review() {
     let env = Env::example();
-    let output = as_(
-        &env,
-        "dave",
-        &[
-            "break-glass",
-            "--client",
-            "acme",
-            "--bundle",
-            "premium-security-response",
-            "--reason",
-            "ransomware on the file server",
-        ],
-    );
+    let output = break_glass(&env, "acme", "premium-security-response");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
     let review_id = &open_review_id(&env, "break-glass");
     let close = [

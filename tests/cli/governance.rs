@@ -14,6 +14,21 @@ pub(crate) fn as_(env: &Env, who: &str, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Runs `break-glass` as dave into a client's bundle, for a ransomware attack.
+pub(crate) fn break_glass(env: &Env, client: &str, bundle: &str) -> std::process::Output {
+    let reason = "ransomware on the file server";
+    let args = [
+        "break-glass",
+        "--client",
+        client,
+        "--bundle",
+        bundle,
+        "--reason",
+        reason,
+    ];
+    as_(env, "dave", &args)
+}
+
 /// Returns the items of a command's JSON document under `key` (`onboard review -o json`:
 /// `reviews`).
 pub(crate) fn json_items(env: &Env, args: &[&str], key: &str) -> Vec<serde_json::Value> {
@@ -470,19 +485,7 @@ fn break_glass_runs_the_hook_and_leaves_a_review_someone_else_closes() {
             event.display()
         ),
     );
-    let output = as_(
-        &env,
-        "dave",
-        &[
-            "break-glass",
-            "--client",
-            "initech",
-            "--bundle",
-            "essential-security-response",
-            "--reason",
-            "ransomware on the file server",
-        ],
-    );
+    let output = break_glass(&env, "initech", "essential-security-response");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
     let sent: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&event).unwrap()).unwrap();

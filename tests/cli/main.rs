@@ -8,6 +8,7 @@ mod audit;
 mod cloud;
 mod completions;
 mod directories;
+mod durations;
 mod expire;
 mod fake;
 mod fake_github;
