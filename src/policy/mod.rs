@@ -212,6 +212,30 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
                     ),
                 );
             }
+            // Whoever approves an exception is held to the rules of who may decide
+            // (`approver-person`, `approver-mfa`); approving one's own is
+            // `exception-approval`.
+            if let Some(approver) = workspace.identities.get(&exception.approver.0) {
+                let subject = approval::Subject {
+                    name: format!("exception `{}`", exception.id),
+                    requester: None,
+                    parties: Vec::new(),
+                    privileged: privileged.then(|| format!("it gives {what}")),
+                };
+                for denial in approval::check_decider(
+                    &approver.id,
+                    Some(approver),
+                    approval::Decision::Approve,
+                    &subject,
+                ) {
+                    deny(
+                        denial.rule,
+                        denial.message,
+                        &exception.approver.1,
+                        denial.hint,
+                    );
+                }
+            }
             if exception.approver.0 == exception.identity.0 {
                 deny(
                     "exception-approval",

@@ -199,3 +199,29 @@ fn an_agent_cannot_close_a_break_glass_review() {
     let output = as_(&env, "carol", &close);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
 }
+
+#[test]
+fn a_privileged_exception_needs_an_approver_with_mfa() {
+    let env = Env::example();
+    env.edit(
+        "clients/acme.yaml",
+        "entitlement: role:Security Administrator",
+        "entitlement: role:Security Administrator\n        privileged: true",
+    );
+    env.edit("clients/acme.yaml", "approver: dave", "approver: frank");
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(
+        err.contains("policy `approver-mfa`") && err.contains("exception `acme-defender-rollout`"),
+        "{err}"
+    );
+    let plan = crate::support::plan_json(&env, crate::support::NOW, &["acme"]);
+    assert!(
+        plan.changes.iter().any(|c| c.kind == "denied"
+            && c.rule.as_deref() == Some("approver-mfa")
+            && c.identity.as_deref() == Some("carol")),
+        "{:?}",
+        plan.changes
+    );
+}
