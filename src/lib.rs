@@ -37,31 +37,73 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match cli::Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(error) => {
-            let code = match error.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                    ExitStatus::Success
-                }
-                // A usage mistake is an error (1), never the "changes present" code 2.
-                _ => ExitStatus::Failure,
-            };
             let _ = error.print();
-            return code.code();
+            if matches!(
+                error.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) {
+                return ExitStatus::Success.code();
+            }
+            // A usage mistake is an error (1), never the "changes present" code 2.
+            if wants_json(&args) {
+                let body = ui::documents::ErrorBody {
+                    message: error.kind().to_string(),
+                    hint: Some("`onboard help` lists the commands and their flags".into()),
+                    causes: vec![error.to_string().trim().to_string()],
+                    ..Default::default()
+                };
+                print_document(ExitStatus::Failure, Some(body));
+            }
+            return ExitStatus::Failure.code();
         }
     };
-    let color = cli.global.printer().color_stderr;
+    let printer = cli.global.printer();
+    let json = printer.format == ui::OutputFormat::Json;
     match cli::run(cli) {
-        Ok(status) => status.code(),
+        Ok(status) => {
+            // Every command prints one document under `--output json`, even one that has
+            // no other data to print.
+            if json && !ui::data_written() {
+                print_document(status, None);
+            }
+            status.code()
+        }
         Err(error) => {
             if is_broken_pipe(&error) {
                 return ExitStatus::Success.code();
             }
-            eprint!("{}", ui::diagnostics::render(&error, color));
-            status_of(&error).code()
+            eprint!("{}", ui::diagnostics::render(&error, printer.color_stderr));
+            let status = status_of(&error);
+            if json && !ui::data_written() {
+                print_document(status, Some(ui::diagnostics::error_body(&error)));
+            }
+            status.code()
         }
     }
+}
+
+/// Prints the document of a run that ended with `status`: its error, if any.
+fn print_document(status: ExitStatus, error: Option<ui::documents::ErrorBody>) {
+    let document = ui::documents::ErrorDocument::new(status.code(), error);
+    let _ = std::io::Write::write_all(
+        &mut std::io::stdout(),
+        ui::documents::to_json(&document).as_bytes(),
+    );
+}
+
+/// Returns whether the command line asks for `--output json` (for errors found before
+/// it is parsed).
+fn wants_json(args: &[std::ffi::OsString]) -> bool {
+    let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    args.windows(2)
+        .any(|w| matches!(w[0], "--output" | "-o") && w[1] == "json")
+        || args
+            .iter()
+            .any(|a| matches!(*a, "--output=json" | "-ojson" | "-o=json"))
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -57,8 +57,8 @@ fn run_command(command: &[String], body: &str) -> Result<(), String> {
             Ok(None) if started.elapsed() > COMMAND_TIMEOUT => {
                 let _ = child.kill();
                 return Err(format!(
-                    "it ran longer than {} s and was stopped",
-                    COMMAND_TIMEOUT.as_secs()
+                    "it ran longer than {} and was stopped",
+                    crate::model::time::format_duration(COMMAND_TIMEOUT)
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),

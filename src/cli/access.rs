@@ -2,11 +2,13 @@
 //! review) share: who the actor is, ids, and granting an approved request at once.
 
 use super::apply::{Run, execute_plan};
+use super::elevate::{Refusal, refuse_with};
 use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
 use crate::model::{AccessRequest, Identity, ReviewItem};
 use crate::plan::ChangeKind;
+use crate::policy::approval::{Decision, Subject, check_decider};
 use crate::state::{Requests, Reviews, WorkspaceLock};
 use crate::ui::diagnostics::UserError;
 
@@ -20,6 +22,98 @@ pub(super) fn actor_identity(session: &Session) -> anyhow::Result<&Identity> {
             ))
             .into()
     })
+}
+
+/// Returns the identity the actor is when policy lets it take `decision` on `subject`
+/// (`approver-person`, `approver-not-party`, `approver-mfa`); otherwise audits the
+/// refusal in `client`'s chain, reports it, and returns the exit status (3).
+pub(super) fn decider<'s>(
+    session: &'s Session,
+    command: &str,
+    decision: Decision,
+    subject: &Subject,
+    (client, receiver): (&str, Option<&str>),
+) -> anyhow::Result<Result<&'s Identity, ExitStatus>> {
+    let identity = session.workspace.identity_of_actor(&session.actor);
+    let denials = check_decider(&session.actor, identity, decision, subject);
+    match identity {
+        Some(identity) if denials.is_empty() => Ok(Ok(identity)),
+        _ => {
+            let refusal = Refusal {
+                command,
+                client,
+                identity: receiver,
+                detail: serde_json::json!({
+                    "subject": subject.name,
+                    "actor": session.actor,
+                    "decider": identity.map(|i| &i.id),
+                }),
+            };
+            let denials: Vec<_> = denials.into_iter().map(|d| (String::new(), d)).collect();
+            refuse_with(session, &refusal, &denials).map(Err)
+        }
+    }
+}
+
+/// Like [`decider`], for a decision on a request, recorded in the request's client chain.
+pub(super) fn request_decider<'s>(
+    session: &'s Session,
+    command: &str,
+    decision: Decision,
+    request: &AccessRequest,
+) -> anyhow::Result<Result<&'s Identity, ExitStatus>> {
+    let subject = crate::policy::approval::request_subject(&session.workspace, request);
+    decider(
+        session,
+        command,
+        decision,
+        &subject,
+        (&request.client, request.identity.as_deref()),
+    )
+}
+
+/// Prints a request as the command's data: its JSON document under `--output json`,
+/// otherwise `prose`, if any.
+pub(super) fn print_request(
+    session: &Session,
+    request: AccessRequest,
+    prose: Option<String>,
+) -> anyhow::Result<()> {
+    if session.printer.format == crate::ui::OutputFormat::Json {
+        session
+            .printer
+            .document(&crate::ui::documents::RequestDocument {
+                format_version: crate::ui::documents::FORMAT_VERSION,
+                request,
+            })?;
+    } else if let Some(prose) = prose {
+        session.printer.data(&prose)?;
+    }
+    Ok(())
+}
+
+/// Returns when access granted now for `lasts` in `client` ends, and how to say so:
+/// ``for 8h (until 2026-11-21 20:00Z)``, or, when the contract ends it sooner,
+/// ``for 40d (until 2027-01-01 00:00Z, when the contract ends)``.
+pub(super) fn term(
+    session: &Session,
+    client: &crate::model::Client,
+    lasts: std::time::Duration,
+) -> (time::OffsetDateTime, String) {
+    use crate::model::time::{format_duration, format_short};
+    let (ends, by_contract) = crate::policy::request_end(client, session.now, lasts);
+    let runs = (ends - session.now).try_into().unwrap_or_default();
+    let text = format!(
+        "for {} (until {}{})",
+        format_duration(runs),
+        format_short(ends),
+        if by_contract {
+            ", when the contract ends"
+        } else {
+            ""
+        }
+    );
+    (ends, text)
 }
 
 /// Returns a new random id with a prefix (`req-3f9a1c0d`).
@@ -94,6 +188,10 @@ pub(super) fn grant_now(
     command: &'static str,
     preface: Entry,
 ) -> anyhow::Result<ExitStatus> {
+    // `--output json`: the apply document says which request it grants.
+    session
+        .printer
+        .attach("request", serde_json::to_value(request).unwrap_or_default());
     let (ledger, _) = session.ledger()?;
     let clients = session.select(std::slice::from_ref(&request.client))?;
     let full = session.plan(&clients, &ledger, &[])?;

@@ -17,7 +17,7 @@ use crate::plan::{Change, ChangeKind, Plan, Summary};
 use crate::state::{Ledger, WorkspaceLock};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::documents::{ApplyDocument, ChangeOutcome, FORMAT_VERSION, PlanDocument, to_json};
+use crate::ui::documents::{ApplyDocument, ChangeOutcome, FORMAT_VERSION, PlanDocument};
 use crate::ui::progress::ApplyProgress;
 use crate::ui::prompt::confirm;
 use crate::ui::tables::{plan_table, result_word, results_table};
@@ -188,7 +188,8 @@ pub(super) fn execute_plan(
         .filter(|c| c.kind == ChangeKind::Denied)
         .collect();
     for change in &denied {
-        printer.warn(&format!(
+        // Said even with `--quiet`: it is why the run exits 3.
+        printer.error(&format!(
             "policy `{}`: {} ({}); {}",
             change.rule.as_deref().unwrap_or("?"),
             change.reason,
@@ -212,7 +213,7 @@ pub(super) fn execute_plan(
         }
         printer.status("Nothing to apply: the tenants match the workspace.");
         if printer.format == OutputFormat::Json {
-            printer.data(&to_json(&apply_document(&[], plan)))?;
+            printer.document(&apply_document(&[], plan))?;
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
@@ -284,7 +285,7 @@ pub(super) fn execute_plan(
         .unwrap_or_else(|e| e.into_inner())
         .finish(serde_json::json!({ "applied": document.applied, "unchanged": document.unchanged, "failed": document.failed }))?;
     match printer.format {
-        OutputFormat::Json => printer.data(&to_json(&document))?,
+        OutputFormat::Json => printer.document(&document)?,
         OutputFormat::Table | OutputFormat::Markdown => {
             printer.data(&results_table(&results, printer.color_stdout))?
         }

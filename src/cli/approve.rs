@@ -3,21 +3,24 @@
 use clap::Args;
 
 use super::GlobalArgs;
-use super::access::{actor_identity, find, grant_now, request_entry};
+use super::access::{find, grant_now, print_request, request_decider, request_entry, term};
 use super::elevate::refuse;
 use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
 use crate::model::{RequestKind, RequestStatus};
-use crate::policy::{self, Denial};
+use crate::policy;
+use crate::policy::approval::Decision;
 use crate::state::Requests;
 use crate::ui::diagnostics::UserError;
 
 /// Approve a pending request as a second person
 ///
-/// The approver must be another identity than the one who asked and the one who would
-/// receive the access (identities are compared, not OS user names; see `actors:` in the
-/// identity files). An approved elevation is granted at once; its TTL runs from now.
+/// The approver must be a person declared in the workspace (see `actors:` in the identity
+/// files), neither the one who asked nor the one who would receive the access, with MFA
+/// enforced when the request is privileged (policy rules `approver-person`,
+/// `approver-not-party`, `approver-mfa`). An approved elevation is granted at once; its
+/// TTL runs from now.
 #[derive(Debug, Args)]
 pub struct ApproveArgs {
     /// The request id (see `onboard requests`)
@@ -27,7 +30,6 @@ pub struct ApproveArgs {
 pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let lock = session.lock("approve")?;
-    let approver = actor_identity(&session)?;
     let mut requests: Requests = session.state.read()?;
     let expiry = session.workspace.policy.request_expiry;
     let request = find(&mut requests, &args.request)?;
@@ -53,29 +55,10 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
         }
     }
     let client_id = request.client.clone();
-    let own = [Some(&request.requested_by), request.identity.as_ref()]
-        .into_iter()
-        .flatten()
-        .any(|i| *i == approver.id);
-    if own {
-        let client = session.select(std::slice::from_ref(&client_id))?[0];
-        let denial = Denial {
-            rule: "four-eyes",
-            message: format!(
-                "`{}` cannot approve request `{}`: they asked for it or would receive it",
-                approver.id, request.id
-            ),
-            cause: approver.origin.clone(),
-            hint: "another person approves it with `onboard approve`".into(),
-        };
-        return refuse(
-            &session,
-            "approve",
-            client,
-            approver,
-            &[(request.bundle.clone().unwrap_or_default(), denial)],
-        );
-    }
+    let approver = match request_decider(&session, "approve", Decision::Approve, request)? {
+        Ok(approver) => approver,
+        Err(status) => return Ok(status),
+    };
     if request.kind != RequestKind::MassRevoke {
         // The workspace may have changed since the request: check the policy again.
         let client = session.select(std::slice::from_ref(&client_id))?[0];
@@ -114,10 +97,12 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
     if request.kind != RequestKind::MassRevoke {
         // The access lasts its TTL from now, not from when it was asked for.
         request.granted_at = Some(session.now);
-        request.expires_at = Some(crate::model::time::after(
-            session.now,
-            std::time::Duration::from_secs(request.ttl_seconds.unwrap_or(0)),
-        ));
+        let lasts = std::time::Duration::from_secs(request.ttl_seconds.unwrap_or(0));
+        if let Some(client) = session.workspace.clients.get(&request.client) {
+            let (ends, term) = term(&session, client, lasts);
+            request.expires_at = Some(ends);
+            session.printer.status(&format!("Granting it {term}."));
+        }
     }
     let request = request.clone();
     session.state.write(&mut requests, &lock)?;
@@ -126,10 +111,11 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
         let mut audit = session.audit_log("approve")?;
         audit.append(&request.client, entry)?;
         audit.finish(serde_json::json!({ "approved": request.id }))?;
-        session.printer.data(&format!(
+        let prose = format!(
             "Approved {}: rerun the revocation with `--allow-mass-revoke` to carry it out.",
             request.id
-        ))?;
+        );
+        print_request(&session, request, Some(prose))?;
         return Ok(ExitStatus::Success);
     }
     session

@@ -4,12 +4,12 @@
 use clap::Args;
 
 use super::GlobalArgs;
-use super::access::{actor_identity, grant_now, new_id, open_review, request_entry};
+use super::access::{actor_identity, grant_now, new_id, open_review, request_entry, term};
 use super::elevate::{refuse, resolve};
 use super::session::Session;
 use crate::audit::EntryKind;
 use crate::exit::ExitStatus;
-use crate::model::time::{format_duration, format_instant};
+use crate::model::time::format_instant;
 use crate::model::{AccessRequest, RequestKind, RequestStatus, ReviewItem};
 use crate::policy;
 use crate::state::Requests;
@@ -70,7 +70,7 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
         return refuse(&session, "break-glass", client, identity, &denials);
     }
     let now = session.now;
-    let expires_at = crate::model::time::after(now, ttl);
+    let (expires_at, term) = term(&session, client, ttl);
     let mut request = AccessRequest::new(
         new_id("bg"),
         RequestKind::BreakGlass,
@@ -95,12 +95,7 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
         "break-glass",
         request.id.clone(),
         (&client.id, &identity.id),
-        format!(
-            "break-glass to `{}` for {}: {}",
-            bundle.id,
-            format_duration(ttl),
-            args.reason
-        ),
+        format!("break-glass to `{}` {term}: {}", bundle.id, args.reason),
         now,
         policy.review_within,
     );
@@ -132,11 +127,10 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
         detail["notify_failures"] = serde_json::json!(failures);
     }
     session.printer.status(&format!(
-        "BREAK-GLASS: granting `{}` to `{}` in `{}` for {} (request {}); review {} is open.",
+        "BREAK-GLASS: granting `{}` to `{}` in `{}` {term} (request {}); review {} is open.",
         bundle.id,
         identity.id,
         client.id,
-        format_duration(ttl),
         request.id,
         review_id.as_deref().unwrap_or("-")
     ));

@@ -3,15 +3,20 @@
 use clap::Args;
 
 use super::GlobalArgs;
-use super::access::{actor_identity, find, request_entry};
+use super::access::{find, print_request, request_decider, request_entry};
 use super::session::Session;
 use crate::audit::EntryKind;
 use crate::exit::ExitStatus;
 use crate::model::RequestStatus;
+use crate::policy::approval::Decision;
 use crate::state::Requests;
 use crate::ui::diagnostics::UserError;
 
 /// Refuse a pending request
+///
+/// Any person declared in the workspace may refuse a request (policy rule
+/// `approver-person`: not an agent or service account, not an actor that maps to no
+/// identity); the one who asked may always withdraw it.
 #[derive(Debug, Args)]
 pub struct DenyArgs {
     /// The request id (see `onboard requests`)
@@ -24,7 +29,6 @@ pub struct DenyArgs {
 pub(super) fn run(global: &GlobalArgs, args: DenyArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let lock = session.lock("deny")?;
-    let who = actor_identity(&session)?;
     if args.reason.trim().is_empty() {
         return Err(UserError::new("a denial needs a reason").into());
     }
@@ -40,6 +44,10 @@ pub(super) fn run(global: &GlobalArgs, args: DenyArgs) -> anyhow::Result<ExitSta
         ))
         .into());
     }
+    let who = match request_decider(&session, "deny", Decision::Deny, request)? {
+        Ok(who) => who,
+        Err(status) => return Ok(status),
+    };
     request.status = RequestStatus::Denied;
     request.decided_by = Some(who.id.clone());
     request.decided_at = Some(session.now);
@@ -52,5 +60,6 @@ pub(super) fn run(global: &GlobalArgs, args: DenyArgs) -> anyhow::Result<ExitSta
     audit.append(&request.client, entry)?;
     audit.finish(serde_json::json!({ "denied": request.id }))?;
     session.printer.status(&format!("Denied {}.", request.id));
+    print_request(&session, request, None)?;
     Ok(ExitStatus::Success)
 }

@@ -3,15 +3,17 @@
 use clap::Args;
 
 use super::GlobalArgs;
-use super::access::{actor_identity, grant_now, new_id, request_entry};
+use super::access::{actor_identity, grant_now, new_id, print_request, request_entry, term};
 use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
-use crate::model::time::{format_duration, format_short, parse_duration};
+use crate::model::time::{format_duration, parse_duration};
 use crate::model::{AccessRequest, Bundle, Client, Identity, RequestKind, RequestStatus};
 use crate::policy::{self, Denial};
 use crate::state::Requests;
+use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
+use crate::ui::documents::{DenialItem, ErrorBody, ErrorDocument};
 
 /// Request just-in-time access to a bundle for a ticket
 ///
@@ -69,7 +71,8 @@ pub(super) fn resolve<'a>(
     Ok((client, identity, bundle))
 }
 
-/// Records policy denials in the audit log and returns the error that reports them.
+/// Records policy denials of a request in the audit log and returns the error that
+/// reports them.
 pub(super) fn refuse(
     session: &Session,
     command: &str,
@@ -77,19 +80,56 @@ pub(super) fn refuse(
     identity: &Identity,
     denials: &[(String, Denial)],
 ) -> anyhow::Result<ExitStatus> {
-    let mut audit = session.audit_log(command)?;
+    refuse_with(
+        session,
+        &Refusal {
+            command,
+            client: &client.id,
+            identity: Some(&identity.id),
+            detail: serde_json::json!({}),
+        },
+        denials,
+    )
+}
+
+/// What a refusal is about, for its audit entries.
+pub(super) struct Refusal<'a> {
+    /// The command refused.
+    pub command: &'a str,
+    /// The client whose chain records it.
+    pub client: &'a str,
+    /// Who would have received the access, if anyone.
+    pub identity: Option<&'a str>,
+    /// More to record in each entry's detail (an object: request, actor…).
+    pub detail: serde_json::Value,
+}
+
+/// Records policy denials in the audit log and returns the error that reports them.
+pub(super) fn refuse_with(
+    session: &Session,
+    refusal: &Refusal<'_>,
+    denials: &[(String, Denial)],
+) -> anyhow::Result<ExitStatus> {
+    let mut audit = session.audit_log(refusal.command)?;
     for (entitlement, denial) in denials {
-        audit.append(&client.id, Entry {
-            kind: Some(EntryKind::Denial),
-            client: Some(client.id.clone()),
-            identity: Some(identity.id.clone()),
-            entitlement: Some(entitlement.clone()),
-            result: Some("denied".into()),
-            error_code: Some(denial.rule.to_string()),
-            error: Some(denial.message.clone()),
-            detail: Some(serde_json::json!({ "rule": denial.rule, "cause": denial.cause.to_string(), "hint": denial.hint, "command": command })),
-            ..Entry::default()
-        })?;
+        let mut detail = serde_json::json!({ "rule": denial.rule, "cause": denial.cause.to_string(), "hint": denial.hint, "command": refusal.command });
+        if let (Some(detail), Some(extra)) = (detail.as_object_mut(), refusal.detail.as_object()) {
+            detail.extend(extra.clone());
+        }
+        audit.append(
+            refusal.client,
+            Entry {
+                kind: Some(EntryKind::Denial),
+                client: Some(refusal.client.to_string()),
+                identity: refusal.identity.map(str::to_string),
+                entitlement: (!entitlement.is_empty()).then(|| entitlement.clone()),
+                result: Some("denied".into()),
+                error_code: Some(denial.rule.to_string()),
+                error: Some(denial.message.clone()),
+                detail: Some(detail),
+                ..Entry::default()
+            },
+        )?;
     }
     audit.finish(serde_json::json!({ "denied": denials.len() }))?;
     let mut text = String::new();
@@ -101,6 +141,26 @@ pub(super) fn refuse(
         );
     }
     session.printer.report(&text);
+    if session.printer.format == OutputFormat::Json {
+        let body = ErrorBody {
+            message: format!(
+                "`onboard {}` was refused by policy: {}",
+                refusal.command,
+                denials
+                    .iter()
+                    .map(|(_, d)| format!("`{}`", d.rule))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            hint: denials.first().map(|(_, d)| d.hint.clone()),
+            denials: denials.iter().map(DenialItem::from).collect(),
+            ..ErrorBody::default()
+        };
+        session.printer.document(&ErrorDocument::new(
+            ExitStatus::PolicyDenied.code(),
+            Some(body),
+        ))?;
+    }
     Ok(ExitStatus::PolicyDenied)
 }
 
@@ -143,6 +203,19 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
     if !denials.is_empty() {
         return refuse(&session, "elevate", client, identity, &denials);
     }
+    let shortened = policy::shortened_grants(bundle, asked);
+    if args.ttl.is_some() && !shortened.is_empty() {
+        let gets = shortened
+            .iter()
+            .map(|(g, ttl)| format!("`{}` for {}", g.entitlement, format_duration(*ttl)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        session.printer.warn(&format!(
+            "`--ttl {}` is longer than bundle `{}` gives: {gets} (each grant lasts at most its own `ttl`)",
+            format_duration(asked),
+            bundle.id
+        ));
+    }
     let longest = policy::request_grants(bundle, false, asked)
         .map(|(_, lasts)| lasts)
         .max()
@@ -161,10 +234,11 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
     request.bundle = Some(bundle.id.clone());
     request.ticket = Some(args.ticket.clone());
     request.ttl_seconds = Some(longest.as_secs());
+    let (ends, term) = term(&session, client, longest);
     if !needs_approval {
         request.status = RequestStatus::Approved;
         request.granted_at = Some(now);
-        request.expires_at = Some(crate::model::time::after(now, longest));
+        request.expires_at = Some(ends);
     }
     let mut requests: Requests = session.state.read()?;
     requests.requests.push(request.clone());
@@ -176,20 +250,16 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
             request_entry(EntryKind::Elevation, &request, "pending"),
         )?;
         audit.finish(serde_json::json!({ "request": request.id }))?;
-        session.printer.data(&format!(
+        let prose = format!(
             "Request {} is pending: `{}` needs a second person's approval. They run `onboard approve {}`.",
             request.id, bundle.id, request.id
-        ))?;
+        );
+        print_request(&session, request, Some(prose))?;
         return Ok(ExitStatus::Success);
     }
     session.printer.status(&format!(
-        "Granting `{}` to `{}` in `{}` for {} (until {}), request {}.",
-        bundle.id,
-        identity.id,
-        client.id,
-        format_duration(longest),
-        format_short(request.expires_at.expect("set above")),
-        request.id
+        "Granting `{}` to `{}` in `{}` {term}, request {}.",
+        bundle.id, identity.id, client.id, request.id
     ));
     let entry = request_entry(EntryKind::Elevation, &request, "granted");
     grant_now(&session, &lock, &request, "elevate", entry)

@@ -13,7 +13,8 @@ use crate::ui::tables::plan_table;
 ///
 /// Removes grants whose TTL, exception or client contract has ended, and nothing else.
 /// Idempotent and meant for cron: it does not prompt, because it only removes access
-/// that has run out. Tenants that cannot be read are skipped and make it exit 4.
+/// that has run out. Tenants that cannot be read are skipped and make it exit 4; grants
+/// policy denies are reported as `plan` shows them, and make it exit 3.
 #[derive(Debug, Args)]
 pub struct ExpireArgs {
     /// Show what would expire without changing anything
@@ -24,16 +25,34 @@ pub struct ExpireArgs {
 pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let lock = session.lock("expire")?;
-    let (ledger, _) = session.ledger()?;
+    let (ledger, fingerprint) = session.ledger()?;
     let clients = session.select(&[])?;
     let full = session.plan(&clients, &ledger, &[])?;
-    let plan = full.only(|c| matches!(c.kind, ChangeKind::Expire | ChangeKind::Unknown));
+    // Denials are never sent, but are reported (and exit 3) as `plan` and `apply` do.
+    let plan = full.only(|c| {
+        matches!(
+            c.kind,
+            ChangeKind::Expire | ChangeKind::Unknown | ChangeKind::Denied
+        )
+    });
     if args.dry_run {
-        session
-            .printer
-            .data(&plan_table(&plan, session.printer.color_stdout))?;
+        if session.printer.format == crate::ui::OutputFormat::Json {
+            let document = super::plan::document(
+                &session,
+                &plan,
+                &fingerprint,
+                clients.iter().map(|c| c.id.clone()).collect(),
+            );
+            session.printer.document(&document)?;
+        } else {
+            session
+                .printer
+                .data(&plan_table(&plan, session.printer.color_stdout))?;
+        }
         return Ok(if plan.has_unknown() {
             ExitStatus::PartialFailure
+        } else if plan.has_denials() {
+            ExitStatus::PolicyDenied
         } else {
             ExitStatus::Success
         });

@@ -4,24 +4,24 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::GlobalArgs;
-use super::access::actor_identity;
-use super::elevate::refuse;
+use super::access::decider;
 use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
 use crate::model::ReviewItem;
 use crate::model::time::format_short;
-use crate::policy::Denial;
-use crate::state::Reviews;
+use crate::policy::approval::{self, Decision};
+use crate::state::{Requests, Reviews};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::documents::{FORMAT_VERSION, to_json};
+use crate::ui::documents::{FORMAT_VERSION, ReviewDocument, to_json};
 use crate::ui::tables::{new_table, render};
 
 /// List open post-use reviews, or close one
 ///
-/// Every break-glass use and every exception's first use opens a review item. Someone
-/// other than the person who used the access closes it.
+/// Every break-glass use and every exception's first use opens a review item. A person
+/// other than the one who used the access closes it, with MFA enforced when the access
+/// was privileged (policy rules `approver-person`, `approver-not-party`, `approver-mfa`).
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
     /// Close a review
@@ -111,7 +111,6 @@ fn list(global: &GlobalArgs, all: bool) -> anyhow::Result<ExitStatus> {
 fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let lock = session.lock("review close")?;
-    let reviewer = actor_identity(&session)?;
     let mut reviews: Reviews = session.state.read()?;
     let Some(item) = reviews.reviews.iter_mut().find(|r| r.id == args.id) else {
         return Err(UserError::new(format!("there is no review `{}`", args.id))
@@ -124,25 +123,19 @@ fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
     if args.outcome.trim().is_empty() || args.notes.trim().is_empty() {
         return Err(UserError::new("closing a review needs an outcome and notes").into());
     }
-    if item.identity == reviewer.id {
-        let client = session.select(std::slice::from_ref(&item.client))?[0];
-        let denial = Denial {
-            rule: "four-eyes",
-            message: format!(
-                "`{}` cannot close the review of their own use (`{}`)",
-                reviewer.id, item.id
-            ),
-            cause: reviewer.origin.clone(),
-            hint: "another person reviews it".into(),
-        };
-        return refuse(
-            &session,
-            "review close",
-            client,
-            reviewer,
-            &[(item.subject.clone(), denial)],
-        );
-    }
+    let requests: Requests = session.state.read()?;
+    let subject = approval::review_subject(&session.workspace, item, &requests.requests);
+    let client = item.client.clone();
+    let reviewer = match decider(
+        &session,
+        "review close",
+        Decision::CloseReview,
+        &subject,
+        (&client, Some(&item.identity)),
+    )? {
+        Ok(reviewer) => reviewer,
+        Err(status) => return Ok(status),
+    };
     item.closed_by = Some(reviewer.id.clone());
     item.closed_at = Some(session.now);
     item.outcome = Some(args.outcome.clone());
@@ -163,5 +156,11 @@ fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
     session
         .printer
         .status(&format!("Closed review {} ({}).", item.id, args.outcome));
+    if session.printer.format == OutputFormat::Json {
+        session.printer.document(&ReviewDocument {
+            format_version: FORMAT_VERSION,
+            review: item,
+        })?;
+    }
     Ok(ExitStatus::Success)
 }

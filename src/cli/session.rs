@@ -248,6 +248,9 @@ impl Session {
         }
         plan.warnings
             .extend(orphan_warnings(&self.workspace, clients, ledger));
+        // What policy refuses in any request for a bundle: every command agrees with `validate`.
+        plan.changes
+            .extend(crate::plan::bundle_denials(&self.workspace, clients));
         plan.sort();
         Ok(plan)
     }

@@ -93,6 +93,14 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
         ));
     }
     super::access::warn_overdue(&session);
+    let denials = crate::plan::check_workspace(&session.workspace, session.now)
+        .denials
+        .len();
+    if denials > 0 {
+        printer.warn(&format!(
+            "policy denies {denials} thing(s) the workspace declares: `onboard validate` lists them; `onboard apply` never grants them and revokes what was granted"
+        ));
+    }
     let expired = grants
         .iter()
         .filter(|g| g.expires_at.is_some_and(|e| e <= session.now))

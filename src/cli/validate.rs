@@ -6,7 +6,6 @@ use clap::Args;
 use super::GlobalArgs;
 use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
-use crate::model::Diagnostic;
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::diagnostics::{render_diagnostic, render_warning};
@@ -59,8 +58,8 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
             let document = ValidateDocument {
                 format_version: FORMAT_VERSION,
                 valid,
-                problems: problems.iter().map(problem).collect(),
-                warnings: warnings.iter().map(problem).collect(),
+                problems: problems.iter().map(Problem::from).collect(),
+                warnings: warnings.iter().map(Problem::from).collect(),
                 counts: if valid { counts } else { None },
             };
             printer.data(&to_json(&document))?;
@@ -100,15 +99,4 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
     } else {
         ExitStatus::PolicyDenied
     })
-}
-
-fn problem(d: &Diagnostic) -> Problem {
-    Problem {
-        file: d.origin.path.to_string(),
-        line: d.origin.line,
-        column: d.origin.column,
-        field: d.field.clone(),
-        message: d.message.clone(),
-        hint: d.hint.clone(),
-    }
 }

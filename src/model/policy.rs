@@ -24,6 +24,10 @@ pub const RULES: [&str; 7] = [
     "exception-approval",
 ];
 
+/// The rules on who may decide a request (`crate::policy::approval`): always on, so
+/// `disabled_rules` refuses them.
+pub const FIXED_RULES: [&str; 3] = ["approver-person", "approver-not-party", "approver-mfa"];
+
 /// A duration with where it was set (or the policy file, for defaults).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting<T> {
@@ -236,6 +240,15 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
     for rule in &raw.disabled_rules {
         if RULES.contains(&rule.value.as_str()) {
             policy.disabled.push(rule.value.clone());
+        } else if FIXED_RULES.contains(&rule.value.as_str()) {
+            problems.push(
+                Diagnostic::new(
+                    origin(path, rule),
+                    format!("rule `{}` cannot be turned off", rule.value),
+                )
+                .field("disabled_rules")
+                .hint("who may approve (a person, not a party, with MFA for privileged access) is always checked"),
+            );
         } else {
             problems.push(
                 Diagnostic::new(origin(path, rule), format!("unknown rule `{}`", rule.value))
@@ -326,5 +339,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(errors.len(), 2);
+        let errors = parse(&path, "disabled_rules: [approver-mfa]\n").unwrap_err();
+        assert!(
+            errors[0].message.contains("cannot be turned off"),
+            "{errors:?}"
+        );
     }
 }

@@ -34,9 +34,42 @@ pub fn after(instant: OffsetDateTime, duration: Duration) -> OffsetDateTime {
         .map_or(last, |end| end.min(last))
 }
 
-/// Formats a duration compactly (`8h`, `1d 12h`).
+/// Formats a duration the way people write one, in one unit when one fits exactly:
+/// `30m`, `8h`, `24h`, `72h`, `7d`, `366d`, `45s`, `500ms`; otherwise in parts
+/// (`1h 30m 5s`).
+/// Days are used from a week up, so a day-scale TTL reads in hours as policy files write
+/// it. What it prints, [`parse_duration`] reads back to the same duration (to the
+/// millisecond). The one formatter for every duration onboard prints.
 pub fn format_duration(duration: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
+    const UNITS: [(&str, u128); 5] = [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+        ("ms", 1),
+    ];
+    let millis = duration.as_millis();
+    if millis == 0 {
+        return "0s".into();
+    }
+    let usable = |(unit, size): &(&str, u128)| *unit != "d" || millis >= 7 * size;
+    // One unit when it fits exactly: days, hours or minutes, or what is under a minute.
+    if let Some((unit, size)) = UNITS
+        .iter()
+        .filter(|u| usable(u))
+        .find(|(_, size)| millis.is_multiple_of(*size) && (*size >= 60_000 || millis < 60_000))
+    {
+        return format!("{}{unit}", millis / size);
+    }
+    let mut rest = millis;
+    let mut parts = Vec::new();
+    for (unit, size) in UNITS.iter().filter(|u| usable(u)) {
+        if rest >= *size {
+            parts.push(format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    parts.join(" ")
 }
 
 /// Which end of a day a date-only value stands for.
@@ -118,6 +151,36 @@ mod tests {
                 .starts_with("invalid duration")
         );
         assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn durations_print_as_people_write_them_and_read_back() {
+        for (text, printed) in [
+            ("24h", "24h"),
+            ("8h", "8h"),
+            ("30m", "30m"),
+            ("72h", "72h"),
+            ("7d", "7d"),
+            ("2w", "14d"),
+            ("366d", "366d"),
+            ("1h 30m", "90m"),
+            ("1h 30m 5s", "1h 30m 5s"),
+            ("500ms", "500ms"),
+            ("1s 500ms", "1500ms"),
+            ("45s", "45s"),
+            ("10000y", "3652500d"),
+        ] {
+            let duration = parse_duration(text).unwrap();
+            assert_eq!(format_duration(duration), printed, "{text}");
+            assert_eq!(parse_duration(printed).unwrap(), duration, "{text}");
+        }
+        assert_eq!(
+            format_duration(Duration::from_secs(8 * 86_400 + 1)),
+            "8d 1s"
+        );
+        assert_eq!(format_duration(Duration::ZERO), "0s");
+        let most = format_duration(Duration::MAX);
+        assert!(most.ends_with("ms"), "{most}");
     }
 
     #[test]

@@ -371,7 +371,10 @@ pub struct WorkspaceCheck {
 /// (each once).
 pub fn check_workspace(workspace: &Workspace, now: OffsetDateTime) -> WorkspaceCheck {
     let mut check = WorkspaceCheck {
-        denials: policy::check_bundles(workspace),
+        denials: policy::check_bundles(workspace)
+            .into_iter()
+            .map(|(_, _, denial)| denial)
+            .collect(),
         ..WorkspaceCheck::default()
     };
     for client in workspace.clients.values() {
@@ -388,4 +391,41 @@ pub fn check_workspace(workspace: &Workspace, now: OffsetDateTime) -> WorkspaceC
         }
     }
     check
+}
+
+/// Returns a `denied` change for each bundle grant policy refuses whatever is asked
+/// ([`policy::check_bundles`]), in each of `clients` that could ask for it (the bundle
+/// is of its tier, or one of its exceptions names the bundle), in each tenant the grant
+/// lands in: so `plan` and `apply` report what `validate` does.
+pub fn bundle_denials(workspace: &Workspace, clients: &[&Client]) -> Vec<crate::plan::Change> {
+    let mut changes = Vec::new();
+    for (bundle, grant, denial) in policy::check_bundles(workspace) {
+        for client in clients.iter().filter(|c| {
+            c.tier == bundle.tier
+                || c.exceptions
+                    .iter()
+                    .any(|e| e.bundle.as_ref().is_some_and(|(id, _)| *id == bundle.id))
+        }) {
+            for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
+                changes.push(crate::plan::Change {
+                    kind: crate::plan::ChangeKind::Denied,
+                    client: client.id.clone(),
+                    tenant: tenant.name.clone(),
+                    entitlement: Some(grant.entitlement.clone()),
+                    identity: None,
+                    account: None,
+                    expires_at: None,
+                    previous_expires_at: None,
+                    sources: vec![format!("bundle:{}", bundle.id)],
+                    origin: Some(denial.cause.to_string()),
+                    ticket: None,
+                    tenant_already_done: false,
+                    reason: denial.message.clone(),
+                    rule: Some(denial.rule.to_string()),
+                    hint: Some(denial.hint.clone()),
+                });
+            }
+        }
+    }
+    changes
 }

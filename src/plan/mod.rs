@@ -13,8 +13,8 @@ use time::OffsetDateTime;
 use crate::model::Entitlement;
 
 pub use desired::{
-    DesiredAccess, DesiredGrant, GrantKey, WorkspaceCheck, account_of, check_workspace,
-    desired_access,
+    DesiredAccess, DesiredGrant, GrantKey, WorkspaceCheck, account_of, bundle_denials,
+    check_workspace, desired_access,
 };
 pub use diff::{DiffInput, Observation, diff_tenant};
 

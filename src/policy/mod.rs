@@ -14,8 +14,14 @@
 //! - `contract-window`: no request into a client whose contract has ended or not started;
 //! - `exception-approval`: nobody approves their own exception.
 //!
+//!
+//! Who may approve, deny or close a review is decided in [`approval`]
+//! (`approver-person`, `approver-not-party`, `approver-mfa`).
+//!
 //! A grant is privileged when its bundle says so, or when it is membership of a group the
 //! client file gives admin roles (Okta `group_roles`, a GDAP relationship's access).
+
+pub mod approval;
 
 use std::time::Duration;
 
@@ -206,6 +212,30 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
                     ),
                 );
             }
+            // Whoever approves an exception is held to the rules of who may decide
+            // (`approver-person`, `approver-mfa`); approving one's own is
+            // `exception-approval`.
+            if let Some(approver) = workspace.identities.get(&exception.approver.0) {
+                let subject = approval::Subject {
+                    name: format!("exception `{}`", exception.id),
+                    requester: None,
+                    parties: Vec::new(),
+                    privileged: privileged.then(|| format!("it gives {what}")),
+                };
+                for denial in approval::check_decider(
+                    &approver.id,
+                    Some(approver),
+                    approval::Decision::Approve,
+                    &subject,
+                ) {
+                    deny(
+                        denial.rule,
+                        denial.message,
+                        &exception.approver.1,
+                        denial.hint,
+                    );
+                }
+            }
             if exception.approver.0 == exception.identity.0 {
                 deny(
                     "exception-approval",
@@ -302,6 +332,30 @@ pub fn request_grants(
         })
 }
 
+/// Returns when access granted at `start` for `lasts` in `client` ends, and whether the
+/// client's contract ends it sooner: the plan never grants past the contract's end.
+pub fn request_end(
+    client: &Client,
+    start: OffsetDateTime,
+    lasts: Duration,
+) -> (OffsetDateTime, bool) {
+    let ends = crate::model::time::after(start, lasts);
+    match client.contract.and_then(|c| c.end) {
+        Some(end) if end < ends => (end, true),
+        _ => (ends, false),
+    }
+}
+
+/// Returns the just-in-time grants of a bundle that an elevation asking for `asked`
+/// gives for less, each with its own TTL: what to tell the one who asked.
+pub fn shortened_grants(bundle: &Bundle, asked: Duration) -> Vec<(&BundleGrant, Duration)> {
+    bundle
+        .grants
+        .iter()
+        .filter_map(|g| g.ttl.filter(|ttl| *ttl < asked).map(|ttl| (g, ttl)))
+        .collect()
+}
+
 /// Returns every rule's denial of a request for a bundle (empty: allowed), each with the
 /// entitlement it is about.
 pub fn evaluate_request(
@@ -364,9 +418,11 @@ fn within_baseline(
     in_tier || excepted
 }
 
-/// Returns denials of bundles' just-in-time grants that could never be granted: longer
-/// than the policy allows (for `validate`).
-pub fn check_bundles(workspace: &Workspace) -> Vec<Denial> {
+/// Returns denials of bundles' just-in-time grants that are longer than the policy
+/// allows, each with its bundle and grant: an elevation to the bundle is refused unless it
+/// asks for a shorter `--ttl` (for `validate`, and for `plan` and `apply`, which report
+/// them as denied).
+pub fn check_bundles(workspace: &Workspace) -> Vec<(&Bundle, &BundleGrant, Denial)> {
     let policy: &Policy = &workspace.policy;
     let mut denials = Vec::new();
     if !policy.enabled("max-ttl") {
@@ -381,7 +437,7 @@ pub fn check_bundles(workspace: &Workspace) -> Vec<Denial> {
                 (&policy.max_ttl_standard, "standard")
             };
             if ttl > max.value {
-                denials.push(Denial {
+                let denial = Denial {
                     rule: "max-ttl",
                     message: format!(
                         "bundle `{}` grants `{}` for {}, longer than the {level} maximum of {}",
@@ -395,7 +451,8 @@ pub fn check_bundles(workspace: &Workspace) -> Vec<Denial> {
                         "shorten the `ttl:`, or raise `max_ttl.{level}` at {}",
                         max.origin
                     ),
-                });
+                };
+                denials.push((bundle, grant, denial));
             }
         }
     }

@@ -96,26 +96,52 @@ fn render_chain(error: &anyhow::Error, color: bool) -> String {
         paint(color, RED, "error:"),
         escape(&error.to_string())
     );
-    let mut hints = Vec::new();
-    for cause in error.chain() {
-        if let Some(hint) = hint_of(cause) {
-            hints.push(hint);
-        }
+    for cause in causes_of(error) {
+        let _ = writeln!(out, "  caused by: {}", escape(&cause));
     }
-    // Messages often end with their cause's text already (`…: {source}`): say each
-    // thing once.
-    let mut said = error.to_string();
-    for cause in error.chain().skip(1) {
-        let text = cause.to_string();
-        if !said.contains(&text) {
-            let _ = writeln!(out, "  caused by: {}", escape(&text));
-        }
-        said = text;
-    }
-    for hint in hints {
+    for hint in error.chain().filter_map(hint_of) {
         let _ = writeln!(out, "  {} {}", paint(color, CYAN, "hint:"), escape(&hint));
     }
     out
+}
+
+/// Returns an error chain as the error of a JSON document: the same message, causes and
+/// hints [`render`] prints, and an invalid workspace's problems.
+pub fn error_body(error: &anyhow::Error) -> crate::ui::documents::ErrorBody {
+    use crate::ui::documents::{ErrorBody, Problem};
+    let hints: Vec<String> = error.chain().filter_map(hint_of).collect();
+    let problems = match error.downcast_ref::<LoadError>() {
+        Some(LoadError::Invalid(diagnostics)) => diagnostics.iter().map(Problem::from).collect(),
+        _ => Vec::new(),
+    };
+    ErrorBody {
+        message: error.to_string(),
+        hint: match (hints.is_empty(), problems.is_empty()) {
+            (false, _) => Some(hints.join("\n")),
+            (true, false) => Some(
+                "fix each problem at its file and line (`onboard validate` lists them all)".into(),
+            ),
+            (true, true) => None,
+        },
+        causes: causes_of(error),
+        problems,
+        ..ErrorBody::default()
+    }
+}
+
+/// Returns the causes below an error's message worth saying: messages often end with
+/// their cause's text already (`…: {source}`), so each thing is said once.
+fn causes_of(error: &anyhow::Error) -> Vec<String> {
+    let mut said = error.to_string();
+    let mut causes = Vec::new();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !said.contains(&text) {
+            causes.push(text.clone());
+        }
+        said = text;
+    }
+    causes
 }
 
 fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {

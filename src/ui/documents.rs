@@ -125,6 +125,94 @@ pub struct ValidateDocument {
     pub counts: Option<Counts>,
 }
 
+/// What `--output json` prints when a command fails (on stdout, besides the message on
+/// stderr), and when it succeeds without other data to print.
+///
+/// ```json
+/// { "format_version": 1,
+///   "error": { "message": "there is no request `req-1`", "hint": "`onboard requests` lists them",
+///              "exit_code": 1, "causes": [], "problems": [], "denials": [] } }
+/// ```
+///
+/// A policy refusal (exit 3) lists each rule's denial in `denials`; an invalid workspace
+/// lists its `problems` (as `validate` does). On success the document is
+/// `{"format_version": 1, "exit_code": 0}` and has no `error`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorDocument {
+    /// Major version of this document's shape.
+    pub format_version: u32,
+    /// The process exit code.
+    pub exit_code: u8,
+    /// What went wrong; absent on success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// The error of an [`ErrorDocument`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong, in one line.
+    pub message: String,
+    /// What would fix it (several hints joined by newlines).
+    pub hint: Option<String>,
+    /// The process exit code (as the document's).
+    pub exit_code: u8,
+    /// The causes below the message, outermost first.
+    #[serde(default)]
+    pub causes: Vec<String>,
+    /// Problems in workspace files, with file, line and column.
+    #[serde(default)]
+    pub problems: Vec<Problem>,
+    /// Policy rules that denied the request.
+    #[serde(default)]
+    pub denials: Vec<DenialItem>,
+}
+
+/// One policy rule's denial in an [`ErrorBody`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DenialItem {
+    /// The rule id (`max-ttl`, `approver-person`…).
+    pub rule: String,
+    /// The entitlement it is about, when it is about one.
+    pub entitlement: Option<String>,
+    /// What is refused and why.
+    pub message: String,
+    /// The file and line that caused it.
+    pub cause: String,
+    /// What would satisfy the rule.
+    pub hint: String,
+}
+
+impl ErrorDocument {
+    /// Returns the document of a run that ended with `exit_code` and `error`.
+    pub fn new(exit_code: u8, error: Option<ErrorBody>) -> Self {
+        ErrorDocument {
+            format_version: FORMAT_VERSION,
+            exit_code,
+            error: error.map(|e| ErrorBody { exit_code, ..e }),
+        }
+    }
+}
+
+/// `onboard deny --output json` (and `elevate` when the request waits): the request as
+/// it now stands, as `onboard requests --output json` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestDocument {
+    /// Major version of this document's shape.
+    pub format_version: u32,
+    /// The request.
+    pub request: crate::model::AccessRequest,
+}
+
+/// `onboard review close --output json`: the review as closed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewDocument {
+    /// Major version of this document's shape.
+    pub format_version: u32,
+    /// The review.
+    pub review: crate::model::ReviewItem,
+}
+
 /// One validation problem.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Problem {
@@ -140,6 +228,31 @@ pub struct Problem {
     pub message: String,
     /// What would fix it.
     pub hint: Option<String>,
+}
+
+impl From<&crate::model::Diagnostic> for Problem {
+    fn from(d: &crate::model::Diagnostic) -> Self {
+        Problem {
+            file: d.origin.path.to_string(),
+            line: d.origin.line,
+            column: d.origin.column,
+            field: d.field.clone(),
+            message: d.message.clone(),
+            hint: d.hint.clone(),
+        }
+    }
+}
+
+impl From<&(String, crate::policy::Denial)> for DenialItem {
+    fn from((entitlement, denial): &(String, crate::policy::Denial)) -> Self {
+        DenialItem {
+            rule: denial.rule.to_string(),
+            entitlement: (!entitlement.is_empty()).then(|| entitlement.clone()),
+            message: denial.message.clone(),
+            cause: denial.cause.to_string(),
+            hint: denial.hint.clone(),
+        }
+    }
 }
 
 /// What a valid workspace holds.

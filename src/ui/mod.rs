@@ -9,6 +9,8 @@ pub mod prompt;
 pub mod tables;
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use clap::ValueEnum;
 
@@ -57,6 +59,17 @@ pub struct Printer {
     pub progress: bool,
     /// Output format for data.
     pub format: OutputFormat,
+    /// Fields added to the JSON document this run prints (`request` for `elevate`).
+    attached: Arc<Mutex<serde_json::Map<String, serde_json::Value>>>,
+}
+
+/// Whether this process wrote data to stdout: `--output json` prints one document, so an
+/// error after it adds none.
+static DATA_WRITTEN: AtomicBool = AtomicBool::new(false);
+
+/// Returns whether this process has written data to stdout.
+pub fn data_written() -> bool {
+    DATA_WRITTEN.load(Ordering::SeqCst)
 }
 
 impl Printer {
@@ -81,11 +94,29 @@ impl Printer {
             color_stderr: allowed(stderr_tty),
             progress: stderr_tty && !quiet && !verbose && !no_progress,
             format,
+            attached: Arc::default(),
         }
+    }
+
+    /// Adds a field to the JSON document this run prints with [`Printer::document`].
+    pub fn attach(&self, key: &str, value: serde_json::Value) {
+        let mut attached = self.attached.lock().unwrap_or_else(|e| e.into_inner());
+        attached.insert(key.to_string(), value);
+    }
+
+    /// Writes a JSON document to stdout, with the fields attached to this run.
+    pub fn document<T: serde::Serialize>(&self, document: &T) -> io::Result<()> {
+        let mut value = serde_json::to_value(document).map_err(io::Error::other)?;
+        if let Some(fields) = value.as_object_mut() {
+            let attached = self.attached.lock().unwrap_or_else(|e| e.into_inner());
+            fields.extend(attached.clone());
+        }
+        self.data(&documents::to_json(&value))
     }
 
     /// Writes data to stdout.
     pub fn data(&self, text: &str) -> io::Result<()> {
+        DATA_WRITTEN.store(true, Ordering::SeqCst);
         let text = self.clean(text, self.color_stdout);
         let mut out = io::stdout().lock();
         out.write_all(text.as_bytes())?;

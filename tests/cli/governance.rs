@@ -7,11 +7,47 @@ use std::fs;
 use crate::support::{Env, NOW, audit_show, plan_json, stderr, stdout};
 
 /// Runs as a given identity (`ONBOARD_ACTOR`).
-fn as_(env: &Env, who: &str, args: &[&str]) -> std::process::Output {
+pub(crate) fn as_(env: &Env, who: &str, args: &[&str]) -> std::process::Output {
     env.onboard(args)
         .env("ONBOARD_ACTOR", who)
         .output()
         .unwrap()
+}
+
+/// Runs `break-glass` as dave into a client's bundle, for a ransomware attack.
+pub(crate) fn break_glass(env: &Env, client: &str, bundle: &str) -> std::process::Output {
+    let reason = "ransomware on the file server";
+    let args = [
+        "break-glass",
+        "--client",
+        client,
+        "--bundle",
+        bundle,
+        "--reason",
+        reason,
+    ];
+    as_(env, "dave", &args)
+}
+
+/// Returns the items of a command's JSON document under `key` (`onboard review -o json`:
+/// `reviews`).
+pub(crate) fn json_items(env: &Env, args: &[&str], key: &str) -> Vec<serde_json::Value> {
+    let mut all = args.to_vec();
+    all.extend(["--output", "json"]);
+    let output = env.onboard(&all).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(env, &output));
+    let mut doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    serde_json::from_value(doc[key].take()).unwrap()
+}
+
+/// Returns the id of the open review of a kind (`break-glass`, `exception`).
+pub(crate) fn open_review_id(env: &Env, kind: &str) -> String {
+    json_items(env, &["review"], "reviews")
+        .iter()
+        .find(|r| r["kind"] == kind)
+        .and_then(|r| r["id"].as_str())
+        .unwrap()
+        .to_string()
 }
 
 fn denied_rules(env: &Env) -> Vec<(String, String, String)> {
@@ -364,7 +400,7 @@ fn four_eyes_approval_refuses_the_requester_and_accepts_a_second_identity() {
     // The requester cannot approve, not even under another OS name that maps to her.
     let output = as_(&env, "carol", &["approve", &id]);
     assert_eq!(output.status.code(), Some(3));
-    assert!(stderr(&env, &output).contains("policy `four-eyes`"));
+    assert!(stderr(&env, &output).contains("policy `approver-not-party`"));
     assert!(env.ledger_exists_or_empty());
     // A second person approves: granted now, for the bundle's TTLs from now.
     let output = env
@@ -449,19 +485,7 @@ fn break_glass_runs_the_hook_and_leaves_a_review_someone_else_closes() {
             event.display()
         ),
     );
-    let output = as_(
-        &env,
-        "dave",
-        &[
-            "break-glass",
-            "--client",
-            "initech",
-            "--bundle",
-            "essential-security-response",
-            "--reason",
-            "ransomware on the file server",
-        ],
-    );
+    let output = break_glass(&env, "initech", "essential-security-response");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
     let sent: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&event).unwrap()).unwrap();
@@ -486,19 +510,7 @@ fn break_glass_runs_the_hook_and_leaves_a_review_someone_else_closes() {
             .all(|g| g.expires_at.as_deref() == Some("2026-11-21T12:30:00Z")),
         "{held:?}"
     );
-    let output = env
-        .onboard(&["review", "--output", "json"])
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let review = doc["reviews"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["kind"] == "break-glass")
-        .unwrap()
-        .clone();
-    let review_id = review["id"].as_str().unwrap();
+    let review_id = &open_review_id(&env, "break-glass");
     // The user cannot close their own review; someone else can.
     let output = as_(
         &env,
@@ -794,4 +806,52 @@ fn break_glass_posts_the_event_to_a_webhook() {
         "{}",
         stderr(&env, &output)
     );
+}
+
+#[test]
+fn a_bundle_that_breaks_a_rule_is_denied_by_validate_plan_and_apply_alike() {
+    let env = Env::example();
+    // Every privileged just-in-time grant of the library is longer than this.
+    env.write("policy.yaml", "max_ttl:\n  privileged: 30m\n");
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&env, &output));
+    assert!(stderr(&env, &output).contains("policy `max-ttl`"));
+    // plan reports the same denials, in the table and in JSON, and exits 3.
+    let output = env.onboard(&["plan", "globex"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&env, &output));
+    assert!(stdout(&output).contains("denied"), "{}", stdout(&output));
+    let plan = plan_json(&env, NOW, &["globex"]);
+    let denied: Vec<_> = plan.changes.iter().filter(|c| c.kind == "denied").collect();
+    assert!(
+        denied.iter().any(|c| c.rule.as_deref() == Some("max-ttl")
+            && c.entitlement.as_deref() == Some("role:Helpdesk Administrator")
+            && c.reason.contains("standard-helpdesk")),
+        "{denied:?}"
+    );
+    assert!(plan.summary.grant > 0, "the rest is still planned");
+    // apply sends everything else, audits each denial and exits 3.
+    let output = env.onboard(&["apply", "--yes", "-q"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&env, &output));
+    assert!(stderr(&env, &output).contains("policy `max-ttl`"));
+    assert!(env.ledger().grants.iter().any(|g| g.client == "globex"));
+    let audited = json_items(&env, &["audit", "show", "--client", "globex"], "entries");
+    assert!(
+        audited
+            .iter()
+            .any(|e| e["kind"] == "denial" && e["error_code"] == "max-ttl"),
+        "{audited:?}"
+    );
+    // expire still ends what ran out, and says what policy denies, exiting 3 too.
+    let output = env.onboard(&["expire", "-q"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&env, &output));
+    assert!(stderr(&env, &output).contains("policy `max-ttl`"));
+    // status reports the ledger and warns.
+    let output = env.onboard(&["status"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert!(
+        stderr(&env, &output).contains("policy denies"),
+        "{}",
+        stderr(&env, &output)
+    );
+    // (elevate refuses it too: see `max_ttl_denies_standing_privileged_grants_and_long_elevations`.)
 }

@@ -3,10 +3,12 @@
 
 mod ad;
 mod apply;
+mod approvals;
 mod audit;
 mod cloud;
 mod completions;
 mod directories;
+mod durations;
 mod escapes;
 mod expire;
 mod fake;
@@ -18,6 +20,7 @@ mod github;
 mod governance;
 mod graph;
 mod init;
+mod json_output;
 mod ldap;
 mod leaks;
 mod login;

@@ -493,11 +493,11 @@ impl HttpClient {
                 self.budget.pause_until(Instant::now() + delay);
             }
             self.log(&format!(
-                "http {}: {reason}; retrying {} {} in {} ms (attempt {} of {})",
+                "http {}: {reason}; retrying {} {} in {} (attempt {} of {})",
                 self.tenant,
                 call.method,
                 redact_url(&call.url),
-                delay.as_millis(),
+                crate::model::time::format_duration(delay),
                 attempt + 1,
                 self.policy.max_attempts
             ));
@@ -578,11 +578,11 @@ impl HttpClient {
         match outcome {
             Ok(response) => {
                 self.log(&format!(
-                    "http {}: < {} {url}: {} in {} ms, {} bytes",
+                    "http {}: < {} {url}: {} in {}, {} bytes",
                     self.tenant,
                     call.method,
                     response.status,
-                    started.elapsed().as_millis(),
+                    crate::model::time::format_duration(started.elapsed()),
                     response.body.len()
                 ));
                 Ok(response)
@@ -590,11 +590,11 @@ impl HttpClient {
             Err(error) => {
                 let failure = describe_transport(&error, &self.policy);
                 self.log(&format!(
-                    "http {}: < {} {url}: {} after {} ms",
+                    "http {}: < {} {url}: {} after {}",
                     self.tenant,
                     call.method,
                     failure.message,
-                    started.elapsed().as_millis()
+                    crate::model::time::format_duration(started.elapsed())
                 ));
                 Err(failure)
             }
@@ -632,7 +632,7 @@ fn describe_transport(error: &reqwest::Error, policy: &Policy) -> TransportFailu
         return TransportFailure {
             message: format!(
                 "no answer within {} (timed out)",
-                humantime::format_duration(policy.timeout)
+                crate::model::time::format_duration(policy.timeout)
             ),
             retryable: true,
         };

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ldap3::{LdapConn, LdapConnSettings, LdapError, LdapResult};
 use rustls::ClientConfig;
@@ -193,7 +193,7 @@ impl Directory {
                 format!(
                     "the directory at `{}` did not answer within {}",
                     self.url,
-                    humantime::format_duration(self.policy.timeout)
+                    crate::model::time::format_duration(self.policy.timeout)
                 ),
                 None,
             ),
@@ -284,7 +284,7 @@ impl Directory {
                     error.detail,
                     attempt + 1,
                     self.policy.max_attempts,
-                    humantime::format_duration(Duration::from_millis(wait.as_millis() as u64))
+                    crate::model::time::format_duration(wait)
                 )
             });
             std::thread::sleep(wait);
