@@ -37,7 +37,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match cli::Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(error) => {
             let code = match error.kind() {
@@ -47,7 +48,11 @@ where
                 // A usage mistake is an error (1), never the "changes present" code 2.
                 _ => ExitStatus::Failure,
             };
-            let _ = error.print();
+            if code == ExitStatus::Success {
+                let _ = error.print();
+            } else {
+                eprint!("{}", usage_error(&error, &args));
+            }
             return code.code();
         }
     };
@@ -62,6 +67,35 @@ where
             status_of(&error).code()
         }
     }
+}
+
+/// Renders a usage error as clap words it, with a `hint:` naming the help to read (in
+/// place of clap's "For more information" line), like every other error.
+fn usage_error(error: &clap::Error, args: &[std::ffi::OsString]) -> String {
+    let text = error.render().to_string();
+    let text = text.trim_end();
+    let text = text
+        .strip_suffix("For more information, try '--help'.")
+        .unwrap_or(text)
+        .trim_end();
+    // The subcommands named on the command line: `onboard audit show`.
+    let mut command = <cli::Cli as clap::CommandFactory>::command();
+    let mut words = vec!["onboard".to_string()];
+    for arg in args.iter().skip(1) {
+        let Some(sub) = arg
+            .to_str()
+            .and_then(|a| command.find_subcommand(a))
+            .cloned()
+        else {
+            continue;
+        };
+        words.push(sub.get_name().to_string());
+        command = sub;
+    }
+    format!(
+        "{text}\n  hint: `{} --help` lists the arguments\n",
+        words.join(" ")
+    )
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -7,7 +7,7 @@ use super::access::{actor_identity, grant_now, new_id, request_entry};
 use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
-use crate::model::time::{format_duration, format_short, parse_duration};
+use crate::model::time::{format_duration, format_short};
 use crate::model::{AccessRequest, Bundle, Client, Identity, RequestKind, RequestStatus};
 use crate::policy::{self, Denial};
 use crate::state::Requests;
@@ -124,9 +124,7 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
             .into());
     }
     let asked = match &args.ttl {
-        Some(text) => Some(parse_duration(text).map_err(|e| {
-            UserError::new(format!("`--ttl`: {e}")).hint("write a duration such as `2h`")
-        })?),
+        Some(text) => Some(super::duration_arg("--ttl", text)?),
         None => None,
     };
     // Without `--ttl`, each grant lasts its own `ttl`.

@@ -9,7 +9,7 @@ use super::GlobalArgs;
 use super::session::Session;
 use crate::atomic_file;
 use crate::exit::ExitStatus;
-use crate::model::time::{DateBound, parse_instant};
+use crate::model::time::DateBound;
 use crate::plan::Plan;
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
@@ -95,8 +95,7 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             .into());
     }
     if let Some(when) = &args.at {
-        session.now = parse_instant(when, DateBound::Start)
-            .map_err(|e| UserError::new(format!("`--at`: {e}")))?;
+        session.now = super::instant_arg("--at", when, DateBound::Start)?;
     }
     if let Some(tier) = &args.tier {
         let [client] = args.clients.as_slice() else {

@@ -18,6 +18,7 @@ mod governance;
 mod graph;
 mod ldap;
 mod login;
+mod no_panic;
 mod okta;
 mod peers;
 mod plan;
