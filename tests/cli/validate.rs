@@ -315,3 +315,149 @@ fn init_scaffolds_a_workspace_that_plans() {
         "init must refuse an existing workspace"
     );
 }
+
+/// Lists every file below `dir` with its bytes, so a test can tell nothing changed.
+fn tree(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                out.extend(tree(&path));
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_file_tenant_path_that_leaves_the_workspace_is_refused_at_its_line() {
+    let env = Env::example();
+    let outside = env.root.join("outside");
+    for (path, why) in [
+        ("../../outside", "its `..` lead out of the workspace"),
+        (outside.to_str().unwrap(), "it is an absolute path"),
+        (
+            "tenants/../../outside",
+            "its `..` lead out of the workspace",
+        ),
+    ] {
+        env.edit(
+            "clients/acme.yaml",
+            "path: tenants/acme/entra",
+            &format!("path: {path}"),
+        );
+        for command in [&["validate"][..], &["plan"], &["apply", "--yes"]] {
+            let output = env.onboard(command).output().unwrap();
+            let text = stderr(&env, &output);
+            assert_eq!(output.status.code(), Some(1), "{command:?} {path}: {text}");
+            assert!(
+                text.contains(&format!(
+                    "tenant path `{}` leaves the workspace: {why}",
+                    path.replace(&env.root.display().to_string(), "[TMP]")
+                )) && text.contains("--> clients/acme.yaml:13:11 (field `tenants[0].path`)")
+                    && text.contains("hint: "),
+                "{command:?}: {text}"
+            );
+        }
+        assert!(!outside.exists(), "apply wrote outside the workspace");
+        env.edit(
+            "clients/acme.yaml",
+            &format!("path: {path}"),
+            "path: tenants/acme/entra",
+        );
+    }
+}
+
+#[test]
+fn the_paths_onboard_writes_stay_inside_the_workspace_while_bundle_libraries_may_not() {
+    let env = Env::example();
+    // The example reads its bundles from `../../bundles`: that is fine.
+    env.onboard(&["validate"]).assert().success();
+    let absolute = env.root.join("audit-out").display().to_string();
+    for (key, value) in [
+        ("state", "../state"),
+        ("audit", absolute.as_str()),
+        ("policy", "../../policy.yaml"),
+    ] {
+        env.write(
+            "onboard.toml",
+            &format!("[paths]\nbundles = [\"../../bundles\"]\n{key} = \"{value}\"\n"),
+        );
+        let output = env.onboard(&["apply", "--yes"]).output().unwrap();
+        let text = stderr(&env, &output);
+        assert_eq!(output.status.code(), Some(1), "{text}");
+        let value = value.replace(&env.root.display().to_string(), "[TMP]");
+        assert!(
+            text.contains(&format!("`{value}` leaves the workspace"))
+                && text.contains("--> onboard.toml:3:")
+                && text.contains(&format!("(field `paths.{key}`)"))
+                && text.contains("only `paths.bundles` may point outside"),
+            "{text}"
+        );
+    }
+    assert!(!env.root.join("examples/state").exists());
+    assert!(!env.root.join("audit-out").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn links_that_lead_out_of_the_workspace_are_refused_and_never_read() {
+    use std::os::unix::fs::symlink;
+    let env = Env::example();
+    let outside = env.root.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("x.yaml"), "id: PLANTED-SECRET-LINE\n").unwrap();
+    let before = tree(&outside);
+    // An identity file, the state directory and a file tenant's directory, each a link
+    // to a place outside the workspace.
+    symlink(outside.join("x.yaml"), env.ws.join("identities/zed.yaml")).unwrap();
+    symlink(&outside, env.ws.join("state")).unwrap();
+    std::fs::create_dir_all(env.ws.join("tenants/acme")).unwrap();
+    symlink(&outside, env.ws.join("tenants/acme/okta")).unwrap();
+    // A bundle in the shared library that links out of that library.
+    symlink(
+        outside.join("x.yaml"),
+        env.root.join("bundles/premium/zed.yaml"),
+    )
+    .unwrap();
+    for command in [
+        &["validate"][..],
+        &["plan"],
+        &["apply", "--yes"],
+        &["expire"],
+    ] {
+        let output = env.onboard(command).output().unwrap();
+        let text = stderr(&env, &output);
+        assert_eq!(output.status.code(), Some(1), "{command:?}: {text}");
+        assert!(!text.contains("PLANTED-SECRET"), "echoed: {text}");
+        for refused in [
+            "`identities/zed.yaml` is a link to a place outside the workspace",
+            "the state directory `state` is a link to a place outside the workspace",
+            "the tenant directory `tenants/acme/okta` is a link to a place outside the workspace",
+            "`../../bundles/premium/zed.yaml` is a link to a place outside the workspace",
+        ] {
+            assert!(
+                text.contains(refused),
+                "{command:?}: no {refused:?} in {text}"
+            );
+        }
+    }
+    assert_eq!(
+        tree(&outside),
+        before,
+        "something was written outside the workspace"
+    );
+    // Links that stay inside the workspace are fine.
+    for link in ["identities/zed.yaml", "state", "tenants/acme/okta"] {
+        std::fs::remove_file(env.ws.join(link)).unwrap();
+    }
+    std::fs::remove_file(env.root.join("bundles/premium/zed.yaml")).unwrap();
+    std::fs::create_dir_all(env.ws.join("data/state")).unwrap();
+    symlink(env.ws.join("data/state"), env.ws.join("state")).unwrap();
+    env.apply();
+    assert!(env.exists("data/state/ledger.json"));
+}
