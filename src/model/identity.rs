@@ -164,6 +164,15 @@ impl Identity {
         }
     }
 
+    /// Returns the account template that applies in a tenant: by the tenant's name, then
+    /// its system kind, then `default`; `None` when the identity has none of them.
+    pub fn account_template(&self, tenant_name: &str, system: &str) -> Option<&AccountTemplate> {
+        self.accounts
+            .get(tenant_name)
+            .or_else(|| self.accounts.get(system))
+            .or_else(|| self.accounts.get("default"))
+    }
+
     /// Returns the account name this identity has in a tenant, or `None` when no template
     /// applies (a `{domain}` template on a tenant without a domain).
     pub fn account_for(
@@ -172,12 +181,7 @@ impl Identity {
         system: &str,
         context: &AccountContext<'_>,
     ) -> Option<String> {
-        let template = self
-            .accounts
-            .get(tenant_name)
-            .or_else(|| self.accounts.get(system))
-            .or_else(|| self.accounts.get("default"));
-        match template {
+        match self.account_template(tenant_name, system) {
             Some(t) => t.render(&self.id, context),
             None => Some(match context.domain {
                 Some(domain) => format!("{}@{domain}", self.id),

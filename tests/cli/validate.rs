@@ -461,3 +461,43 @@ fn links_that_lead_out_of_the_workspace_are_refused_and_never_read() {
     env.apply();
     assert!(env.exists("data/state/ledger.json"));
 }
+
+#[test]
+fn two_identities_with_one_account_in_a_tenant_are_refused_naming_both() {
+    let env = Env::example();
+    // A second identity for Alice, under another id, whose accounts are hers: removing
+    // either would revoke the other's access.
+    let alice = env.read("identities/alice.yaml");
+    env.write(
+        "identities/alice-old.yaml",
+        &alice
+            .replace("id: alice", "id: alice-old")
+            .replace("actors: [\"os:alice\"]", "")
+            .replace("{id}@{domain}", "ALICE@{domain}"),
+    );
+    for command in [&["validate"][..], &["plan"], &["apply", "--yes"]] {
+        let output = env.onboard(command).output().unwrap();
+        let text = stderr(&env, &output);
+        assert_eq!(output.status.code(), Some(1), "{command:?}: {text}");
+        assert!(
+            text.contains(
+                "identities `alice-old` and `alice` have the same account `alice@acme.example` in `acme/entra` and 4 other tenants"
+            ) && text.contains("--> identities/alice-old.yaml:10:12 (field `accounts`)")
+                && text.contains("`alice` is at identities/alice.yaml:10:12"),
+            "{command:?}: {text}"
+        );
+    }
+    assert!(!env.exists("state") && !env.exists("tenants"));
+    // Accounts that differ are fine.
+    env.edit(
+        "identities/alice-old.yaml",
+        "ALICE@{domain}",
+        "alice.old@{domain}",
+    );
+    env.edit(
+        "identities/alice-old.yaml",
+        "github: alice-northwind",
+        "github: alice-old",
+    );
+    env.onboard(&["validate"]).assert().success();
+}
