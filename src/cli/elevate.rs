@@ -115,7 +115,11 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
         &args.bundle,
     )?;
     if args.reason.trim().is_empty() || args.ticket.trim().is_empty() {
-        return Err(UserError::new("an elevation needs a ticket and a reason").into());
+        return Err(UserError::new("an elevation needs a ticket and a reason")
+            .hint(
+                "pass `--ticket` with the ticket's id and `--reason` saying what the access is for",
+            )
+            .into());
     }
     let grants: Vec<_> = bundle.grants.iter().filter(|g| g.ttl.is_some()).collect();
     if grants.is_empty() {

@@ -85,7 +85,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         if message.starts_with("unknown field") {
             diagnostic.hint("`onboard.toml` has the sections `[paths]` (bundles, state, audit, policy), `[apply]` (parallelism) and `[audit]` (key)")
         } else {
-            diagnostic
+            diagnostic.hint("check the TOML at this place: `key = value` lines under `[section]` headers, text in quotes, lists in `[…]`; docs/workspace.md shows every setting")
         }
     })?;
     let defaults = Settings::default();

@@ -225,7 +225,7 @@ impl Workspace {
                     Some(o) if o.kind != IdentityKind::Person => problems.push(
                         Diagnostic::new(
                             origin.clone(),
-                            format!("owner `{owner}` is a {}, not a person", o.kind.as_str()),
+                            format!("owner `{owner}` is {}, not a person", o.kind.with_article()),
                         )
                         .field("owner")
                         .hint("the owner of a service account or agent must be a person"),
@@ -261,8 +261,8 @@ impl Workspace {
                         Diagnostic::new(
                             origin.clone(),
                             format!(
-                                "approver `{approver}` is a {}, not a person",
-                                a.kind.as_str()
+                                "approver `{approver}` is {}, not a person",
+                                a.kind.with_article()
                             ),
                         )
                         .field("approver")

@@ -99,10 +99,34 @@ pub fn render(error: &anyhow::Error, color: bool) -> String {
         }
         said = text;
     }
+    if hints.is_empty() {
+        hints.extend(io_hint(error));
+    }
     for hint in hints {
         let _ = writeln!(out, "  {} {hint}", paint(color, CYAN, "hint:"));
     }
     out
+}
+
+/// A hint for an error whose cause is a file that cannot be opened, when nothing closer to
+/// the cause offered one: every error says what to do next.
+fn io_hint(error: &anyhow::Error) -> Option<String> {
+    let io = error
+        .chain()
+        .find_map(|c| c.downcast_ref::<std::io::Error>())?;
+    match io.kind() {
+        std::io::ErrorKind::NotFound => Some(
+            "check the path: it is relative to the current directory unless it starts with `/`"
+                .into(),
+        ),
+        std::io::ErrorKind::PermissionDenied => {
+            Some("check the permissions of the file and of the directories above it".into())
+        }
+        std::io::ErrorKind::IsADirectory | std::io::ErrorKind::NotADirectory => Some(
+            "name a file where a file is asked for, and a directory where a directory is".into(),
+        ),
+        _ => None,
+    }
 }
 
 fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {

@@ -4,6 +4,7 @@
 mod ad;
 mod apply;
 mod audit;
+mod bad_input;
 mod cloud;
 mod completions;
 mod directories;

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::bad_input::tree;
 use crate::support::{Env, stderr, stdout};
 
 #[test]
@@ -314,23 +315,6 @@ fn init_scaffolds_a_workspace_that_plans() {
         Some(1),
         "init must refuse an existing workspace"
     );
-}
-
-/// Lists every file below `dir` with its bytes, so a test can tell nothing changed.
-fn tree(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if entry.file_type().unwrap().is_dir() {
-                out.extend(tree(&path));
-            } else {
-                out.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
