@@ -153,6 +153,17 @@ pub(crate) fn duration_arg(flag: &str, text: &str) -> Result<std::time::Duration
     })
 }
 
+/// Returns `text` as one word for a POSIX shell: as it is when it holds only safe
+/// characters, else in single quotes.
+pub(crate) fn shell_word(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_./-:=@%+,".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let global = &cli.global;

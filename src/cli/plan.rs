@@ -124,7 +124,7 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
                 format!(
                     "{} ({}): {}",
                     d.message,
-                    d.origin,
+                    crate::ui::diagnostics::shown_origin(&d.origin),
                     d.hint.as_deref().unwrap_or_default()
                 )
             }));
@@ -147,10 +147,16 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
     if let Some(path) = &args.out {
         atomic_file::write(path, to_json(&document).as_bytes())
             .with_context(|| format!("writing the plan to {}", path.display()))?;
+        // The hint repeats `-w DIR` when the workspace was named, so it works as printed.
+        let workspace = global
+            .workspace
+            .as_ref()
+            .map(|dir| format!("-w {} ", super::shell_word(&dir.display().to_string())))
+            .unwrap_or_default();
         session.printer.status(&format!(
-            "Saved the plan to {}; apply it with `onboard apply {}`.",
+            "Saved the plan to {}; apply it with `onboard {workspace}apply {}`.",
             path.display(),
-            path.display()
+            super::shell_word(&path.display().to_string())
         ));
     }
     if !hypothetical {

@@ -145,7 +145,7 @@ fn an_ended_exception_is_a_warning_that_names_where_it_is_written() {
     assert!(
         text.contains(
             "warning: exception `acme-defender-rollout` of `acme` ended at 2027-04-01 00:00Z"
-        ) && text.contains("--> clients/acme.yaml:26:9"),
+        ) && text.contains("--> examples/acme-msp/clients/acme.yaml:26:9"),
         "{text}"
     );
     let output = env
@@ -342,8 +342,9 @@ fn a_file_tenant_path_that_leaves_the_workspace_is_refused_at_its_line() {
                 text.contains(&format!(
                     "tenant path `{}` leaves the workspace: {why}",
                     path.replace(&env.root.display().to_string(), "[TMP]")
-                )) && text.contains("--> clients/acme.yaml:13:11 (field `tenants[0].path`)")
-                    && text.contains("hint: "),
+                )) && text.contains(
+                    "--> examples/acme-msp/clients/acme.yaml:13:11 (field `tenants[0].path`)"
+                ) && text.contains("hint: "),
                 "{command:?}: {text}"
             );
         }
@@ -377,7 +378,7 @@ fn the_paths_onboard_writes_stay_inside_the_workspace_while_bundle_libraries_may
         let value = value.replace(&env.root.display().to_string(), "[TMP]");
         assert!(
             text.contains(&format!("`{value}` leaves the workspace"))
-                && text.contains("--> onboard.toml:3:")
+                && text.contains("--> examples/acme-msp/onboard.toml:3:")
                 && text.contains(&format!("(field `paths.{key}`)"))
                 && text.contains("only `paths.bundles` may point outside"),
             "{text}"
@@ -466,7 +467,7 @@ fn two_identities_with_one_account_in_a_tenant_are_refused_naming_both() {
         assert!(
             text.contains(
                 "identities `alice-old` and `alice` have the same account `alice@acme.example` in `acme/entra` and 4 other tenants"
-            ) && text.contains("--> identities/alice-old.yaml:10:12 (field `accounts`)")
+            ) && text.contains("--> examples/acme-msp/identities/alice-old.yaml:10:12 (field `accounts`)")
                 && text.contains("`alice` is at identities/alice.yaml:10:12"),
             "{command:?}: {text}"
         );
@@ -484,4 +485,118 @@ fn two_identities_with_one_account_in_a_tenant_are_refused_naming_both() {
         "github: alice-old",
     );
     env.onboard(&["validate"]).assert().success();
+}
+
+#[test]
+fn counts_are_words_for_people() {
+    let env = Env::with_files(&[
+        ("onboard.toml", SETTINGS),
+        (
+            "bundles/helpdesk.yaml",
+            &BUNDLE.replace("4 fortnights", "4h"),
+        ),
+        (
+            "identities/jane.yaml",
+            "id: jane\nkind: person\nmfa: enforced\nfunctions: [helpdesk]\n",
+        ),
+        (
+            "clients/acme.yaml",
+            "id: acme\ntier: essential\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: t/e\n",
+        ),
+    ]);
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(
+        stdout(&output),
+        "The workspace is valid: 1 identity, 1 bundle, 1 client, 1 tenant.\n"
+    );
+    // Kinds of identity with their article.
+    env.write(
+        "identities/bot.yaml",
+        "id: bot\nkind: agent\nowner: jane\npurpose: p\nclient: acme\nmfa: enforced\n",
+    );
+    env.write(
+        "clients/acme.yaml",
+        "id: acme\ntier: essential\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: t/e\nexceptions:\n  - id: x\n    identity: jane\n    grants:\n      - { system: entra, entitlement: group:X }\n    reason: r\n    approver: bot\n    until: 2026-12-01\n",
+    );
+    let text = stderr(&env, &output_of(&env, &["validate"]));
+    assert!(
+        text.contains("error: `mfa` applies to persons, not to an automation agent\n  --> ws/identities/bot.yaml:6:6 (field `mfa`)"),
+        "{text}"
+    );
+    assert!(!text.contains(" a agent"), "{text}");
+}
+
+fn output_of(env: &Env, args: &[&str]) -> std::process::Output {
+    env.onboard(args).output().unwrap()
+}
+
+#[test]
+fn locations_name_files_as_they_open_from_the_current_directory() {
+    let env = Env::example();
+    let bundle = env.root.join("bundles/premium/helpdesk.yaml");
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    std::fs::write(&bundle, text.replacen("ttl: 8h", "ttl: 0s", 1)).unwrap();
+    // From the repository root (where the tests run), as `-w examples/acme-msp`.
+    let from_root = stderr(&env, &output_of(&env, &["validate"]));
+    assert!(
+        from_root.contains("--> bundles/premium/helpdesk.yaml:24:30"),
+        "{from_root}"
+    );
+    // From inside the workspace.
+    let output = env
+        .onboard(&["validate"])
+        .current_dir(&env.ws)
+        .output()
+        .unwrap();
+    let inside = stderr(&env, &output);
+    assert!(
+        inside.contains("--> ../../bundles/premium/helpdesk.yaml:24:30"),
+        "{inside}"
+    );
+    // JSON keeps paths relative to the workspace: a contract, not a message.
+    let output = output_of(&env, &["validate", "--output", "json"]);
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        document["problems"][0]["file"],
+        "../../bundles/premium/helpdesk.yaml"
+    );
+    // Warnings too.
+    std::fs::write(&bundle, text).unwrap();
+    let output = env
+        .onboard_at("2027-04-02T00:00:00Z", &["plan", "acme"])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&env, &output).contains("(examples/acme-msp/clients/acme.yaml:26:9)"),
+        "{}",
+        stderr(&env, &output)
+    );
+}
+
+#[test]
+fn the_saved_plan_hint_works_as_printed() {
+    let env = Env::example();
+    let output = output_of(&env, &["plan", "--out", "saved plan.json"]);
+    let text = stderr(&env, &output);
+    assert!(
+        text.contains("apply it with `onboard -w [TMP]/examples/acme-msp apply 'saved plan.json'`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_leaver_held_back_by_a_revocation_is_one_warning_not_one_per_entitlement() {
+    let env = Env::example();
+    env.apply();
+    env.onboard(&["revoke", "--identity", "frank", "--yes", "--quiet"])
+        .assert()
+        .success();
+    let output = output_of(&env, &["plan"]);
+    let text = stderr(&env, &output);
+    let warnings: Vec<&str> = text.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{text}");
+    assert!(
+        warnings[0].contains("identity `frank` was revoked on 2026-11-21 12:00Z: the workspace still declares 14 grants (group:MSP-Helpdesk in `acme/entra` at bundles/premium/helpdesk.yaml:9:36 and 13 more)"),
+        "{text}"
+    );
 }
