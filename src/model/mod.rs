@@ -154,7 +154,7 @@ pub(crate) fn check_id(origin: &Origin, field: &str, value: &str) -> Option<Diag
     (!is_valid_id(value)).then(|| {
         Diagnostic::new(origin.clone(), format!("invalid {field} `{value}`"))
             .field(field)
-            .hint("use lowercase letters, digits, `-` and `_`, at most 64 characters")
+            .hint("use lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 64 characters")
     })
 }
 

@@ -600,3 +600,26 @@ fn a_leaver_held_back_by_a_revocation_is_one_warning_not_one_per_entitlement() {
         "{text}"
     );
 }
+
+#[test]
+fn the_docs_say_what_the_code_does_about_ids_and_ledger_saves() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace_md = std::fs::read_to_string(repo.join("docs/workspace.md")).unwrap();
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    // Ids take `_` as the docs say, and not a leading one.
+    let env = Env::example();
+    env.edit("identities/frank.yaml", "id: frank", "id: frank_2");
+    env.onboard(&["validate"]).assert().success();
+    env.edit("identities/frank.yaml", "id: frank_2", "id: _frank");
+    env.onboard(&["validate"]).assert().code(1);
+    assert!(
+        workspace_md.contains("lowercase letters, digits, '-' and '_'")
+            && workspace_md.contains("starting with a letter or digit"),
+        "docs/workspace.md does not describe ids as the code checks them"
+    );
+    // The ledger is saved now and then during an apply, not after each tenant.
+    assert!(
+        !readme.contains("saved after each tenant") && readme.contains("at most every 2 seconds"),
+        "README.md does not describe when the ledger is saved"
+    );
+}
