@@ -10,7 +10,7 @@ use clap::Parser;
 use onboard::model::{SourceFile, SourceKind, Workspace};
 use proptest::prelude::*;
 
-use crate::support::Env;
+use crate::support::{Env, NOW};
 
 /// Values that have broken parsers before, or sit at an edge: huge dates and durations,
 /// offsets that leave the calendar, numbers past every integer type, YAML oddities, paths
@@ -456,5 +456,67 @@ fn audit_filters_and_now_at_the_edges_of_the_calendar_never_panic() {
             "{stderr}"
         );
         assert!(stderr.contains("hint:"), "{stderr}");
+    }
+}
+
+/// Every flag that takes a date or a duration, at every edge, run for real: where the
+/// property above samples, this is exhaustive.
+#[test]
+fn every_date_and_duration_flag_at_every_edge_never_panics() {
+    let env = applied();
+    let dates = [
+        "9999-12-31",
+        "0000-01-01",
+        "9999-12-31T23:59:59-23:59",
+        "0000-01-01T00:00:00+23:59",
+        "9999-12-31T23:59:59.999999999Z",
+    ];
+    let durations = ["584942417355y", "10000y", "1ns", "99999999999999999999s"];
+    let mut runs: Vec<Vec<&str>> = Vec::new();
+    for date in dates {
+        runs.push(vec!["plan", "--at", date]);
+        for command in ["show", "export"] {
+            runs.push(vec!["audit", command, "--since", date]);
+            runs.push(vec!["audit", command, "--until", date]);
+        }
+    }
+    for duration in durations {
+        runs.push(vec!["status", "--expiring-within", duration]);
+        runs.push(vec![
+            "elevate",
+            "--client",
+            "acme",
+            "--bundle",
+            "premium-security-response",
+            "--reason",
+            "r",
+            "--ticket",
+            "t",
+            "--ttl",
+            duration,
+        ]);
+    }
+    let mut at: Vec<(&str, Vec<&str>)> = runs.into_iter().map(|r| (NOW, r)).collect();
+    for now in dates {
+        for args in [
+            &["plan"][..],
+            &["expire", "--dry-run"],
+            &["status"],
+            &["requests"],
+        ] {
+            at.push((now, args.to_vec()));
+        }
+    }
+    for (now, args) in at {
+        let output = env
+            .onboard_at(now, &args)
+            .env("ONBOARD_ACTOR", "os:carol")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.code() != Some(101) && !stderr.contains("panicked"),
+            "ONBOARD_NOW={now} {args:?} panicked: {stderr}"
+        );
     }
 }
