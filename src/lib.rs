@@ -41,19 +41,25 @@ where
     let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(error) => {
-            let _ = error.print();
             if matches!(
                 error.kind(),
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
             ) {
+                let _ = error.print();
                 return ExitStatus::Success.code();
             }
             // A usage mistake is an error (1), never the "changes present" code 2.
+            let (text, hint) = usage_error(&error, &args);
+            // The text quotes the user's own arguments: shown escaped, like any untrusted text.
+            eprint!(
+                "{}\n  hint: {hint}\n",
+                ui::escape::escape_output(&text, false)
+            );
             if wants_json(&args) {
                 let body = ui::documents::ErrorBody {
                     message: error.kind().to_string(),
-                    hint: Some("`onboard help` lists the commands and their flags".into()),
-                    causes: vec![error.to_string().trim().to_string()],
+                    hint: Some(hint),
+                    causes: vec![text],
                     ..Default::default()
                 };
                 print_document(ExitStatus::Failure, Some(body));
@@ -104,6 +110,35 @@ fn wants_json(args: &[std::ffi::OsString]) -> bool {
         || args
             .iter()
             .any(|a| matches!(*a, "--output=json" | "-ojson" | "-o=json"))
+}
+
+/// Returns a usage error as clap words it, without clap's "For more information" line,
+/// and the hint that takes its place: the help to read, like every other error's hint.
+fn usage_error(error: &clap::Error, args: &[std::ffi::OsString]) -> (String, String) {
+    let text = error.render().to_string();
+    let text = text.trim_end();
+    let text = text
+        .strip_suffix("For more information, try '--help'.")
+        .unwrap_or(text)
+        .trim_end();
+    // The subcommands named on the command line: `onboard audit show`.
+    let mut command = <cli::Cli as clap::CommandFactory>::command();
+    let mut words = vec!["onboard".to_string()];
+    for arg in args.iter().skip(1) {
+        let Some(sub) = arg
+            .to_str()
+            .and_then(|a| command.find_subcommand(a))
+            .cloned()
+        else {
+            continue;
+        };
+        words.push(sub.get_name().to_string());
+        command = sub;
+    }
+    (
+        text.to_string(),
+        format!("`{} --help` lists the arguments", words.join(" ")),
+    )
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -77,6 +77,47 @@ pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<PathBuf, LoadEr
     })
 }
 
+/// Returns whether `path` (which need not exist yet) resolves, through every link on the
+/// way, to a place inside `within` (a canonical directory). A link that leads nowhere is
+/// outside: writing through it would create its target wherever it points.
+pub fn resolves_inside(within: &Path, path: &Path) -> bool {
+    let mut existing = path;
+    let mut missing = Vec::new();
+    while fs::symlink_metadata(existing).is_err() {
+        let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+            return false;
+        };
+        missing.push(name);
+        existing = parent;
+    }
+    let Ok(real) = fs::canonicalize(existing) else {
+        return false;
+    };
+    real.starts_with(within) && !missing.iter().any(|n| *n == "..")
+}
+
+/// The canonical workspace root, for [`resolves_inside`].
+pub fn canonical_root(root: &Path) -> Result<PathBuf, LoadError> {
+    fs::canonicalize(root).map_err(|source| LoadError::Io {
+        path: root.to_path_buf(),
+        source,
+    })
+}
+
+/// A workspace file that is a link to a place outside the workspace (or its bundle
+/// library): refused, and its content is never read, so it cannot be echoed.
+fn outside(shown: &Arc<str>, field: Option<&str>, what: &str) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Origin::file(shown),
+        format!("{what} is a link to a place outside the workspace"),
+    )
+    .hint("onboard reads and writes only inside the workspace: replace the link with the file or directory itself");
+    match field {
+        Some(field) => diagnostic.field(field),
+        None => diagnostic,
+    }
+}
+
 fn read(path: &Path) -> Result<String, LoadError> {
     fs::read_to_string(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
@@ -130,14 +171,55 @@ fn display(root: &Path, path: &Path) -> Arc<str> {
 }
 
 /// Reads and checks the whole workspace at `root`.
+///
+/// Every file read must resolve inside the workspace (or, for a bundle library outside
+/// it, inside that library), and every directory onboard writes (`paths.state`,
+/// `paths.audit`, `file` tenants) must resolve inside the workspace: links leading out
+/// are refused without reading what they point to.
 pub fn load(root: &Path) -> Result<Workspace, LoadError> {
+    let within = canonical_root(root)?;
     let settings_path = root.join(SETTINGS_FILE);
-    let settings_text = read(&settings_path)?;
     let settings_display: Arc<str> = Arc::from(SETTINGS_FILE);
+    if !resolves_inside(&within, &settings_path) {
+        return Err(LoadError::Invalid(vec![outside(
+            &settings_display,
+            None,
+            "`onboard.toml`",
+        )]));
+    }
+    let settings_text = read(&settings_path)?;
     let settings = crate::model::settings_from_toml(&settings_display, &settings_text)
         .map_err(|d| LoadError::Invalid(vec![d]))?;
     let mut files = Vec::new();
     let mut problems = Vec::new();
+    for (name, dir) in [
+        ("state", &settings.state_dir),
+        ("audit", &settings.audit_dir),
+    ] {
+        if !resolves_inside(&within, &root.join(dir)) {
+            let line = settings_line(&settings_text, name);
+            problems.push(Diagnostic {
+                origin: Origin::at(&settings_display, line, 0),
+                ..outside(
+                    &settings_display,
+                    Some(&format!("paths.{name}")),
+                    &format!("the {name} directory `{dir}`"),
+                )
+            });
+        }
+    }
+    // Reads a file that resolves inside `within`; refuses (unread) one that does not.
+    let mut read_inside = |kind, path: &Path, shown: Arc<str>, within: &Path| {
+        if !resolves_inside(within, path) {
+            return Ok(Some(outside(&shown, None, &format!("`{shown}`"))));
+        }
+        files.push(SourceFile {
+            kind,
+            path: shown,
+            text: read(path)?,
+        });
+        Ok::<_, LoadError>(None)
+    };
     for (kind, dir) in [
         (SourceKind::Identity, "identities"),
         (SourceKind::Client, "clients"),
@@ -145,48 +227,104 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
         let mut paths = Vec::new();
         yaml_files(&root.join(dir), false, &mut paths)?;
         for path in paths {
-            files.push(SourceFile {
-                kind,
-                path: display(root, &path),
-                text: read(&path)?,
-            });
+            problems.extend(read_inside(kind, &path, display(root, &path), &within)?);
         }
     }
     let policy_path = root.join(&settings.policy_file);
-    if policy_path.is_file() {
-        files.push(SourceFile {
-            kind: SourceKind::Policy,
-            path: display(root, &policy_path),
-            text: read(&policy_path)?,
-        });
+    if fs::symlink_metadata(&policy_path).is_ok() && !policy_path.is_dir() {
+        problems.extend(read_inside(
+            SourceKind::Policy,
+            &policy_path,
+            display(root, &policy_path),
+            &within,
+        )?);
     }
+    let mut missing = Vec::new();
+    let mut refused_bundles = Vec::new();
     for library in &settings.bundle_paths {
         let dir = root.join(library);
-        if !dir.is_dir() {
-            problems.push(missing_library(&settings_text, &settings_display, library));
-            continue;
-        }
+        let real = match fs::canonicalize(&dir) {
+            Ok(real) if real.is_dir() => real,
+            _ => {
+                missing.push(library);
+                continue;
+            }
+        };
+        // A library inside the workspace may link within the workspace; one outside it
+        // (read only, e.g. a shared `../../bundles`) within itself.
+        let library_within = if real.starts_with(&within) {
+            within.clone()
+        } else {
+            real
+        };
         let mut paths = Vec::new();
         yaml_files(&dir, true, &mut paths)?;
         for path in paths {
             let inside = path.strip_prefix(&dir).unwrap_or(&path);
             let shown = Path::new(library).join(inside);
-            files.push(SourceFile {
-                kind: SourceKind::Bundle,
-                path: Arc::from(shown.to_string_lossy().replace('\\', "/").as_str()),
-                text: read(&path)?,
-            });
+            let shown = Arc::from(shown.to_string_lossy().replace('\\', "/").as_str());
+            refused_bundles.extend(read_inside(
+                SourceKind::Bundle,
+                &path,
+                shown,
+                &library_within,
+            )?);
         }
     }
-    let bundles_incomplete = !problems.is_empty();
+    let bundles_incomplete = !missing.is_empty() || !refused_bundles.is_empty();
+    for library in missing {
+        problems.push(missing_library(&settings_text, &settings_display, library));
+    }
+    problems.append(&mut refused_bundles);
     match Workspace::build(settings, &settings_text, &files, bundles_incomplete) {
-        Ok(workspace) if problems.is_empty() => Ok(workspace),
-        Ok(_) => Err(LoadError::Invalid(problems)),
+        Ok(workspace) => {
+            problems.extend(file_tenants_outside(root, &within, &workspace));
+            if problems.is_empty() {
+                Ok(workspace)
+            } else {
+                Err(LoadError::Invalid(problems))
+            }
+        }
         Err(mut more) => {
             problems.append(&mut more);
             Err(LoadError::Invalid(problems))
         }
     }
+}
+
+/// `file` tenants whose directory resolves outside the workspace through a link (paths
+/// that leave it as written are refused by the client file's parser).
+fn file_tenants_outside(root: &Path, within: &Path, workspace: &Workspace) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for client in workspace.clients.values() {
+        for (index, tenant) in client.tenants.iter().enumerate() {
+            let Some(dir) = &tenant.path else { continue };
+            if tenant.adapter == crate::model::AdapterKind::File
+                && !resolves_inside(within, &root.join(dir))
+            {
+                problems.push(Diagnostic {
+                    origin: tenant.origin.clone(),
+                    ..outside(
+                        &tenant.origin.path,
+                        Some(&format!("tenants[{index}].path")),
+                        &format!("the tenant directory `{dir}`"),
+                    )
+                });
+            }
+        }
+    }
+    problems
+}
+
+/// The line of `onboard.toml` that sets `key`, or 0.
+fn settings_line(text: &str, key: &str) -> u64 {
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or(0, |i| i as u64 + 1)
 }
 
 fn missing_library(text: &str, path: &Arc<str>, library: &str) -> Diagnostic {

@@ -66,6 +66,19 @@ impl FileTenant {
                 "a `file` tenant needs `path`",
             ));
         };
+        // Checked when the workspace is read, and again here: a link made since must not
+        // lead the writes out of the workspace either.
+        let inside = crate::load::canonical_root(root)
+            .is_ok_and(|within| crate::load::resolves_inside(&within, &root.join(dir)));
+        if crate::model::path_leaves_workspace(dir).is_some() || !inside {
+            return Err(AdapterError::new(
+                &name,
+                "open",
+                FailureKind::Malformed,
+                format!("the tenant directory `{dir}` leads outside the workspace"),
+            )
+            .with_hint("use a path inside the workspace, and no link that leads out of it"));
+        }
         Ok(FileTenant {
             path: root.join(dir).join(FILE_NAME),
             expected_id: tenant.tenant_id.clone().unwrap_or_else(|| name.clone()),

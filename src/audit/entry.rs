@@ -232,7 +232,7 @@ pub fn line_hash(line: &[u8]) -> String {
 
 /// Returns the current time as written in entries, or the given instant.
 pub fn timestamp(instant: time::OffsetDateTime) -> String {
-    let utc = instant.to_offset(time::UtcOffset::UTC);
+    let utc = crate::model::time::to_utc(instant);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         utc.year(),

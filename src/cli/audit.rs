@@ -17,7 +17,7 @@ use crate::audit::verify::{ChainReport, Tamper, Verdict, chains, verify_chain};
 use crate::audit::writer::chain_path;
 use crate::audit::{AuditError, AuditKey, Entry, EntryKind, KeySource, WORKSPACE_CHAIN};
 use crate::exit::ExitStatus;
-use crate::model::time::{DateBound, parse_instant};
+use crate::model::time::DateBound;
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::documents::{FORMAT_VERSION, to_json};
@@ -411,9 +411,7 @@ fn select(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<Vec<(String,
                 flag: &str|
      -> anyhow::Result<Option<time::OffsetDateTime>> {
         text.as_deref()
-            .map(|t| {
-                parse_instant(t, bound).map_err(|e| UserError::new(format!("`{flag}`: {e}")).into())
-            })
+            .map(|t| super::instant_arg(flag, t, bound).map_err(Into::into))
             .transpose()
     };
     let since = when(&filters.since, DateBound::Start, "--since")?;

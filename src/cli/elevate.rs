@@ -7,7 +7,7 @@ use super::access::{actor_identity, grant_now, new_id, print_request, request_en
 use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
-use crate::model::time::{format_duration, parse_duration};
+use crate::model::time::{format_duration, format_short, parse_duration};
 use crate::model::{AccessRequest, Bundle, Client, Identity, RequestKind, RequestStatus};
 use crate::policy::{self, Denial};
 use crate::state::Requests;
@@ -175,7 +175,11 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
         &args.bundle,
     )?;
     if args.reason.trim().is_empty() || args.ticket.trim().is_empty() {
-        return Err(UserError::new("an elevation needs a ticket and a reason").into());
+        return Err(UserError::new("an elevation needs a ticket and a reason")
+            .hint(
+                "pass `--ticket` with the ticket's id and `--reason` saying what the access is for",
+            )
+            .into());
     }
     let grants: Vec<_> = bundle.grants.iter().filter(|g| g.ttl.is_some()).collect();
     if grants.is_empty() {
@@ -184,9 +188,7 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
             .into());
     }
     let asked = match &args.ttl {
-        Some(text) => Some(parse_duration(text).map_err(|e| {
-            UserError::new(format!("`--ttl`: {e}")).hint("write a duration such as `2h`")
-        })?),
+        Some(text) => Some(super::duration_arg("--ttl", text)?),
         None => None,
     };
     // Without `--ttl`, each grant lasts its own `ttl`.

@@ -26,6 +26,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::exit::{EXIT_CODES_HELP, ExitStatus};
+use crate::ui::diagnostics::UserError;
 use crate::ui::{ColorChoice, OutputFormat, Printer};
 
 /// Access bundles per client service tier, planned and applied to client tenants.
@@ -128,6 +129,39 @@ pub enum Command {
     Login(login::LoginArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
+}
+
+/// Parses a `WHEN` flag's value (`YYYY-MM-DD` or RFC 3339) into an instant, or an error
+/// naming the flag with a hint; every date flag goes through here.
+pub(crate) fn instant_arg(
+    flag: &str,
+    text: &str,
+    bound: crate::model::time::DateBound,
+) -> Result<time::OffsetDateTime, UserError> {
+    crate::model::time::parse_instant(text, bound).map_err(|e| {
+        UserError::new(format!("`{flag}`: {e}"))
+            .hint("write a day such as `2026-12-31` or an RFC 3339 timestamp such as `2026-12-31T18:00:00Z`")
+    })
+}
+
+/// Parses a `DURATION` flag's value (`30m`, `8h`, `7d`) or an error naming the flag with
+/// a hint; every duration flag goes through here.
+pub(crate) fn duration_arg(flag: &str, text: &str) -> Result<std::time::Duration, UserError> {
+    crate::model::time::parse_duration(text).map_err(|e| {
+        UserError::new(format!("`{flag}`: {e}"))
+            .hint("write a duration such as `30m`, `8h` or `7d`")
+    })
+}
+
+/// Returns `text` as one word for a POSIX shell: as it is when it holds only safe
+/// characters, else in single quotes.
+pub(crate) fn shell_word(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_./-:=@%+,".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 /// Runs a parsed command line.

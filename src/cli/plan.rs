@@ -9,7 +9,7 @@ use super::GlobalArgs;
 use super::session::Session;
 use crate::atomic_file;
 use crate::exit::ExitStatus;
-use crate::model::time::{DateBound, parse_instant};
+use crate::model::time::DateBound;
 use crate::plan::Plan;
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
@@ -95,8 +95,7 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             .into());
     }
     if let Some(when) = &args.at {
-        session.now = parse_instant(when, DateBound::Start)
-            .map_err(|e| UserError::new(format!("`--at`: {e}")))?;
+        session.now = super::instant_arg("--at", when, DateBound::Start)?;
     }
     if let Some(tier) = &args.tier {
         let [client] = args.clients.as_slice() else {
@@ -125,7 +124,7 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
                 format!(
                     "{} ({}): {}",
                     d.message,
-                    d.origin,
+                    crate::ui::diagnostics::shown_origin(&d.origin),
                     d.hint.as_deref().unwrap_or_default()
                 )
             }));
@@ -148,10 +147,16 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
     if let Some(path) = &args.out {
         atomic_file::write(path, to_json(&document).as_bytes())
             .with_context(|| format!("writing the plan to {}", path.display()))?;
+        // The hint repeats `-w DIR` when the workspace was named, so it works as printed.
+        let workspace = global
+            .workspace
+            .as_ref()
+            .map(|dir| format!("-w {} ", super::shell_word(&dir.display().to_string())))
+            .unwrap_or_default();
         session.printer.status(&format!(
-            "Saved the plan to {}; apply it with `onboard apply {}`.",
+            "Saved the plan to {}; apply it with `onboard {workspace}apply {}`.",
             path.display(),
-            path.display()
+            super::shell_word(&path.display().to_string())
         ));
     }
     if !hypothetical {

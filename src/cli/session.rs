@@ -44,6 +44,7 @@ impl Session {
         let printer = global.printer();
         let cwd = std::env::current_dir().context("reading the current directory")?;
         let root = load::discover(global.workspace.as_deref(), &cwd)?;
+        crate::ui::diagnostics::show_paths_from(&cwd, &root);
         let workspace = load::load(&root)?;
         let now = crate::env::now()
             .map_err(|e| UserError::new(e).hint("write an RFC 3339 timestamp or `YYYY-MM-DD`"))?;
@@ -246,6 +247,12 @@ impl Session {
             plan.changes.extend(changes);
             plan.warnings.extend(warnings);
         }
+        plan.warnings.extend(crate::plan::block_warnings(
+            accesses.iter().flat_map(|a| &a.grants),
+            &blocks,
+            self.now,
+            |o| crate::ui::diagnostics::shown_origin(o).to_string(),
+        ));
         plan.warnings
             .extend(orphan_warnings(&self.workspace, clients, ledger));
         // What policy refuses in any request for a bundle: every command agrees with `validate`.

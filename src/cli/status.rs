@@ -5,7 +5,7 @@ use clap::Args;
 use super::GlobalArgs;
 use super::session::Session;
 use crate::exit::ExitStatus;
-use crate::model::time::{format_short, parse_duration};
+use crate::model::time::format_short;
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::documents::{FORMAT_VERSION, StatusDocument, to_json};
@@ -39,10 +39,7 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
     let horizon = match &args.expiring_within {
         None => None,
         Some(text) => {
-            let duration = parse_duration(text).map_err(|e| {
-                UserError::new(format!("`--expiring-within`: {e}"))
-                    .hint("write a duration such as `7d` or `12h`")
-            })?;
+            let duration = super::duration_arg("--expiring-within", text)?;
             Some(crate::model::time::after(session.now, duration))
         }
     };

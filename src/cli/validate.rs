@@ -8,7 +8,7 @@ use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::diagnostics::{render_diagnostic, render_warning};
+use crate::ui::diagnostics::{count, render_diagnostic, render_warning};
 use crate::ui::documents::{Counts, FORMAT_VERSION, Problem, ValidateDocument, to_json};
 
 /// Check every workspace file offline
@@ -24,6 +24,7 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
     let printer = global.printer();
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let root = load::discover(global.workspace.as_deref(), &cwd)?;
+    crate::ui::diagnostics::show_paths_from(&cwd, &root);
     let now = crate::env::now()
         .map_err(|e| UserError::new(e).hint("write an RFC 3339 timestamp or `YYYY-MM-DD`"))?;
     let mut denials = Vec::new();
@@ -75,8 +76,11 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
             if valid {
                 let c = counts.expect("a valid workspace has counts");
                 printer.data(&format!(
-                    "The workspace is valid: {} identities, {} bundles, {} clients, {} tenants.",
-                    c.identities, c.bundles, c.clients, c.tenants
+                    "The workspace is valid: {}, {}, {}, {}.",
+                    count(c.identities, "identity", "identities"),
+                    count(c.bundles, "bundle", "bundles"),
+                    count(c.clients, "client", "clients"),
+                    count(c.tenants, "tenant", "tenants"),
                 ))?;
             }
         }
@@ -90,9 +94,8 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
     }
     printer.report(&text);
     printer.error(&format!(
-        "the workspace has {} problem{}",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
+        "the workspace has {}",
+        count(problems.len(), "problem", "problems")
     ));
     Ok(if structural {
         ExitStatus::Failure

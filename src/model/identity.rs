@@ -164,6 +164,15 @@ impl Identity {
         }
     }
 
+    /// Returns the account template that applies in a tenant: by the tenant's name, then
+    /// its system kind, then `default`; `None` when the identity has none of them.
+    pub fn account_template(&self, tenant_name: &str, system: &str) -> Option<&AccountTemplate> {
+        self.accounts
+            .get(tenant_name)
+            .or_else(|| self.accounts.get(system))
+            .or_else(|| self.accounts.get("default"))
+    }
+
     /// Returns the account name this identity has in a tenant, or `None` when no template
     /// applies (a `{domain}` template on a tenant without a domain).
     pub fn account_for(
@@ -172,12 +181,7 @@ impl Identity {
         system: &str,
         context: &AccountContext<'_>,
     ) -> Option<String> {
-        let template = self
-            .accounts
-            .get(tenant_name)
-            .or_else(|| self.accounts.get(system))
-            .or_else(|| self.accounts.get("default"));
-        match template {
+        match self.account_template(tenant_name, system) {
             Some(t) => t.render(&self.id, context),
             None => Some(match context.domain {
                 Some(domain) => format!("{}@{domain}", self.id),
@@ -196,10 +200,10 @@ struct RawIdentity {
     email: Option<String>,
     #[serde(default)]
     functions: Vec<Spanned<String>>,
-    mfa: Option<MfaStatus>,
-    clients: Option<Vec<Spanned<String>>>,
+    mfa: Option<Spanned<MfaStatus>>,
+    clients: Option<Spanned<Vec<Spanned<String>>>>,
     owner: Option<Spanned<String>>,
-    purpose: Option<String>,
+    purpose: Option<Spanned<String>>,
     client: Option<Spanned<String>>,
     #[serde(default)]
     accounts: BTreeMap<String, Spanned<String>>,
@@ -222,45 +226,47 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
                         .hint("add `mfa: enforced` (or `mfa: not-enforced`)"),
                 );
             }
-            for (field, present) in [
-                ("owner", raw.owner.is_some()),
-                ("purpose", raw.purpose.is_some()),
-                ("client", raw.client.is_some()),
+            // Each at its own line.
+            for (field, at) in [
+                ("owner", raw.owner.as_ref().map(|o| origin(path, o))),
+                ("purpose", raw.purpose.as_ref().map(|p| origin(path, p))),
+                ("client", raw.client.as_ref().map(|c| origin(path, c))),
             ] {
-                if present {
+                if let Some(at) = at {
                     problems.push(
-                        Diagnostic::new(id_origin.clone(), format!("`{field}` is for service accounts and agents, not persons"))
+                        Diagnostic::new(at, format!("`{field}` is for service accounts and agents, not persons"))
                             .field(field)
                             .hint("a person serves clients through `clients:` (or every client when absent)"),
                     );
                 }
             }
-            match raw.clients {
+            match &raw.clients {
                 None => IdentityScope::AllClients,
                 Some(list) => IdentityScope::Clients(
-                    list.iter()
+                    list.value
+                        .iter()
                         .map(|c| (c.value.clone(), origin(path, c)))
                         .collect(),
                 ),
             }
         }
         kind @ (IdentityKind::ServiceAccount | IdentityKind::Agent) => {
-            let what = kind.as_str();
-            if raw.mfa.is_some() {
+            let what = kind.with_article();
+            if let Some(mfa) = &raw.mfa {
                 problems.push(
                     Diagnostic::new(
-                        id_origin.clone(),
-                        format!("`mfa` applies to persons, not to a {what}"),
+                        origin(path, mfa),
+                        format!("`mfa` applies to persons, not to {what}"),
                     )
                     .field("mfa")
                     .hint("remove `mfa:`"),
                 );
             }
-            if raw.clients.is_some() {
+            if let Some(clients) = &raw.clients {
                 problems.push(
                     Diagnostic::new(
-                        id_origin.clone(),
-                        format!("a {what} serves exactly one client"),
+                        origin(path, clients),
+                        format!("{what} serves exactly one client"),
                     )
                     .field("clients")
                     .hint("replace `clients:` with `client: CLIENT-ID`"),
@@ -268,25 +274,31 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
             }
             if raw.owner.is_none() {
                 problems.push(
-                    Diagnostic::new(id_origin.clone(), format!("a {what} needs an owner"))
+                    Diagnostic::new(id_origin.clone(), format!("{what} needs an owner"))
                         .field("owner")
                         .hint("add `owner: PERSON-ID`, the person answerable for it"),
                 );
             }
-            if raw.purpose.as_deref().is_none_or(|p| p.trim().is_empty()) {
+            if raw
+                .purpose
+                .as_ref()
+                .is_none_or(|p| p.value.trim().is_empty())
+            {
                 problems.push(
-                    Diagnostic::new(id_origin.clone(), format!("a {what} needs a purpose"))
+                    Diagnostic::new(id_origin.clone(), format!("{what} needs a purpose"))
                         .field("purpose")
                         .hint("add `purpose: …` saying what it does and why"),
                 );
             }
             match &raw.client {
                 Some(c) => IdentityScope::Client(c.value.clone(), origin(path, c)),
+                // `clients:` instead is reported above.
+                None if raw.clients.is_some() => IdentityScope::Clients(Vec::new()),
                 None => {
                     problems.push(
                         Diagnostic::new(
                             id_origin.clone(),
-                            format!("a {what} must be scoped to one client"),
+                            format!("{what} must be scoped to one client"),
                         )
                         .field("client")
                         .hint("add `client: CLIENT-ID`"),
@@ -324,13 +336,13 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
             .iter()
             .map(|f| (f.value.clone(), origin(path, f)))
             .collect(),
-        mfa: raw.mfa,
+        mfa: raw.mfa.map(|m| m.value),
         scope,
         owner: raw.owner.map(|o| {
             let at = origin(path, &o);
             (o.value, at)
         }),
-        purpose: raw.purpose,
+        purpose: raw.purpose.map(|p| p.value),
         accounts,
         actors: raw
             .actors
@@ -375,6 +387,23 @@ mod tests {
         let errors = parse(&path(), "id: bot\nkind: service-account\nmfa: enforced\n").unwrap_err();
         let fields: Vec<_> = errors.iter().filter_map(|d| d.field.clone()).collect();
         assert_eq!(fields, ["mfa", "owner", "purpose", "client"]);
+        // Each field's problem at its own line, in words for people.
+        assert_eq!(errors[0].origin.line, 3);
+        assert_eq!(
+            errors[0].message,
+            "`mfa` applies to persons, not to a service account"
+        );
+        let errors = parse(
+            &path(),
+            "id: bot\nkind: agent\nowner: a\npurpose: p\nclients: [x]\n",
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].origin.line, 5);
+        assert_eq!(
+            errors[0].message,
+            "an automation agent serves exactly one client"
+        );
     }
 
     #[test]

@@ -125,12 +125,36 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Returns why `path`, written in a workspace file and taken relative to the workspace
+/// root, would lead outside the workspace: it is absolute, or its `..` climb above the
+/// root. `None` when it stays inside. Purely textual: links are checked when the
+/// workspace is read (`load`).
+pub fn path_leaves_workspace(path: &str) -> Option<&'static str> {
+    let bytes = path.as_bytes();
+    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    if path.starts_with(['/', '\\']) || drive || std::path::Path::new(path).has_root() {
+        return Some("it is an absolute path");
+    }
+    let mut depth = 0usize;
+    for part in path.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return Some("its `..` lead out of the workspace"),
+            },
+            _ => depth += 1,
+        }
+    }
+    None
+}
+
 /// Returns a diagnostic when `value` is not a valid id (see `is_valid_id`).
 pub(crate) fn check_id(origin: &Origin, field: &str, value: &str) -> Option<Diagnostic> {
     (!is_valid_id(value)).then(|| {
         Diagnostic::new(origin.clone(), format!("invalid {field} `{value}`"))
             .field(field)
-            .hint("use lowercase letters, digits, `-` and `_`, at most 64 characters")
+            .hint("use lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 64 characters")
     })
 }
 
@@ -143,4 +167,34 @@ pub fn is_valid_id(id: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
         && !id.starts_with(['-', '_'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_leaves_workspace;
+
+    #[test]
+    fn paths_that_leave_the_workspace() {
+        for inside in [
+            "tenants/acme/entra",
+            "state",
+            "./a/../b",
+            "a/b/../../c",
+            ".",
+        ] {
+            assert_eq!(path_leaves_workspace(inside), None, "{inside}");
+        }
+        for outside in [
+            "../x",
+            "a/../../x",
+            "/etc",
+            "\\\\host\\share",
+            "C:\\x",
+            "c:x",
+            "..",
+            "a/..\\..\\x",
+        ] {
+            assert!(path_leaves_workspace(outside).is_some(), "{outside}");
+        }
+    }
 }

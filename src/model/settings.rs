@@ -59,9 +59,9 @@ struct RawAudit {
 #[serde(deny_unknown_fields)]
 struct RawPaths {
     bundles: Option<Vec<String>>,
-    state: Option<String>,
-    audit: Option<String>,
-    policy: Option<String>,
+    state: Option<toml::Spanned<String>>,
+    audit: Option<toml::Spanned<String>>,
+    policy: Option<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -85,7 +85,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         if message.starts_with("unknown field") {
             diagnostic.hint("`onboard.toml` has the sections `[paths]` (bundles, state, audit, policy), `[apply]` (parallelism) and `[audit]` (key)")
         } else {
-            diagnostic
+            diagnostic.hint("check the TOML at this place: `key = value` lines under `[section]` headers, text in quotes, lists in `[…]`; docs/workspace.md shows every setting")
         }
     })?;
     let defaults = Settings::default();
@@ -121,18 +121,40 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
             .hint("use a number from 1 to 64"));
         }
     };
+    // Onboard writes the ledger and the audit log, and the policy is part of what is
+    // reviewed with the workspace: all three stay inside it. Bundle libraries are only
+    // read and may be shared from outside (`../../bundles`).
+    let inside = |name: &str, value: Option<toml::Spanned<String>>, default: String| {
+        let Some(value) = value else {
+            return Ok(default);
+        };
+        match super::path_leaves_workspace(value.get_ref()) {
+            None => Ok(value.into_inner()),
+            Some(why) => {
+                let (line, column) = line_column(text, value.span().start);
+                Err(Diagnostic::new(
+                    Origin::at(path, line, column),
+                    format!("`{}` leaves the workspace: {why}", value.get_ref()),
+                )
+                .field(format!("paths.{name}"))
+                .hint(format!(
+                    "`paths.{name}` must name a path inside the workspace, relative to `onboard.toml` (only `paths.bundles` may point outside)"
+                )))
+            }
+        }
+    };
     Ok(Settings {
         bundle_paths: raw.paths.bundles.unwrap_or(defaults.bundle_paths),
-        state_dir: raw.paths.state.unwrap_or(defaults.state_dir),
-        audit_dir: raw.paths.audit.unwrap_or(defaults.audit_dir),
-        policy_file: raw.paths.policy.unwrap_or(defaults.policy_file),
+        state_dir: inside("state", raw.paths.state, defaults.state_dir)?,
+        audit_dir: inside("audit", raw.paths.audit, defaults.audit_dir)?,
+        policy_file: inside("policy", raw.paths.policy, defaults.policy_file)?,
         parallelism,
         audit_key,
     })
 }
 
 fn line_column(text: &str, offset: usize) -> (u64, u64) {
-    let before = &text[..offset.min(text.len())];
+    let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() as u64 + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
     (line, column)
@@ -163,5 +185,22 @@ mod tests {
         assert!(d.message.contains("unknown field"), "{}", d.message);
         let d = parse(&path, "[apply]\nparallelism = 0\n").unwrap_err();
         assert_eq!(d.origin.line, 2);
+    }
+
+    #[test]
+    fn written_paths_stay_inside_the_workspace() {
+        let path = Arc::from("onboard.toml");
+        let d = parse(
+            &path,
+            "[paths]\nbundles = [\"../../b\"]\naudit = \"/var/log\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            (d.origin.line, d.field.as_deref()),
+            (3, Some("paths.audit"))
+        );
+        let d = parse(&path, "[paths]\nstate = \"x/../../s\"\n").unwrap_err();
+        assert_eq!(d.field.as_deref(), Some("paths.state"));
+        assert!(parse(&path, "[paths]\npolicy = \"../p.yaml\"\n").is_err());
     }
 }

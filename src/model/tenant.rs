@@ -218,7 +218,7 @@ pub(super) struct RawTenant {
     name: Spanned<String>,
     system: SystemKind,
     adapter: AdapterKind,
-    path: Option<String>,
+    path: Option<Spanned<String>>,
     endpoint: Option<Spanned<String>>,
     tenant_id: Option<String>,
     credential: Option<Spanned<String>>,
@@ -455,6 +455,18 @@ pub(super) fn convert_tenant(
         ),
         _ => {}
     }
+    if let Some(dir) = &raw.path
+        && let Some(why) = super::path_leaves_workspace(&dir.value)
+    {
+        problems.push(
+            Diagnostic::new(
+                origin(path, dir),
+                format!("tenant path `{}` leaves the workspace: {why}", dir.value),
+            )
+            .field(format!("{field}.path"))
+            .hint("onboard writes a `file` tenant there: use a path inside the workspace, such as `tenants/CLIENT/TENANT`"),
+        );
+    }
     match raw.adapter {
         AdapterKind::File => needs(
             "path",
@@ -515,7 +527,7 @@ pub(super) fn convert_tenant(
         name: raw.name.value,
         system: raw.system,
         adapter: raw.adapter,
-        path: raw.path,
+        path: raw.path.map(|p| p.value),
         endpoint: raw.endpoint.map(|e| e.value),
         tenant_id: raw.tenant_id,
         credential,

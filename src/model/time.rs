@@ -21,17 +21,30 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-/// Returns the instant a duration after `instant`, saturating at the end of year 9999
-/// rather than overflowing (`--expiring-within 10000y` means "ever", not a panic).
+/// The last instant onboard works with: the last second of year 9999, UTC. Later ends
+/// (`until: 9999-12-31`, `--expiring-within 10000y`) saturate here and mean "ever".
+pub const LAST: OffsetDateTime = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+
+/// The first instant onboard works with: the first second of year 0000, UTC.
+pub const FIRST: OffsetDateTime = time::macros::datetime!(0000-01-01 00:00:00 UTC);
+
+/// Returns the instant a duration after `instant`, saturating at [`LAST`] rather than
+/// overflowing (`--expiring-within 10000y` means "ever", not a panic).
 pub fn after(instant: OffsetDateTime, duration: Duration) -> OffsetDateTime {
-    let last = Date::from_calendar_date(9999, time::Month::December, 31)
-        .expect("a valid date")
-        .with_time(Time::MIDNIGHT)
-        .assume_utc();
     time::Duration::try_from(duration)
         .ok()
-        .and_then(|d| instant.checked_add(d))
-        .map_or(last, |end| end.min(last))
+        .and_then(|d| to_utc(instant).checked_add(d))
+        .map_or(LAST, |end| end.min(LAST))
+}
+
+/// Returns `instant` in UTC, clamped to [`FIRST`]..=[`LAST`]: an offset that would carry
+/// it past year 9999 or before year 0 (`9999-12-31T23:59:59-23:59`) cannot panic.
+pub fn to_utc(instant: OffsetDateTime) -> OffsetDateTime {
+    match instant.checked_to_offset(time::UtcOffset::UTC) {
+        Some(utc) => utc.clamp(FIRST, LAST),
+        None if instant.offset().is_negative() => LAST,
+        None => FIRST,
+    }
 }
 
 /// Formats a duration the way people write one, in one unit when one fits exactly:
@@ -81,11 +94,18 @@ pub enum DateBound {
     EndInclusive,
 }
 
-/// Parses `YYYY-MM-DD` or an RFC 3339 timestamp into an instant.
+/// Parses `YYYY-MM-DD` or an RFC 3339 timestamp into an instant in UTC, within
+/// [`FIRST`]..=[`LAST`]. The end of `9999-12-31` is [`LAST`]; a timestamp whose offset
+/// carries it outside those years is refused.
 pub fn parse_instant(text: &str, bound: DateBound) -> Result<OffsetDateTime, String> {
     let text = text.trim();
     if let Ok(instant) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Ok(instant);
+        return instant
+            .checked_to_offset(time::UtcOffset::UTC)
+            .filter(|utc| (FIRST..=LAST).contains(utc))
+            .ok_or_else(|| {
+                format!("invalid date `{text}`: it is outside the years 0000 to 9999 in UTC")
+            });
     }
     let date = Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| {
         format!("invalid date `{text}`: write `YYYY-MM-DD` or an RFC 3339 timestamp")
@@ -93,20 +113,20 @@ pub fn parse_instant(text: &str, bound: DateBound) -> Result<OffsetDateTime, Str
     let day = date.with_time(Time::MIDNIGHT).assume_utc();
     Ok(match bound {
         DateBound::Start => day,
-        DateBound::EndInclusive => day + time::Duration::days(1),
+        DateBound::EndInclusive => day.checked_add(time::Duration::DAY).unwrap_or(LAST),
     })
 }
 
 /// Formats an instant as RFC 3339 in UTC, to the second.
 pub fn format_instant(instant: OffsetDateTime) -> String {
-    let utc = instant.to_offset(time::UtcOffset::UTC);
+    let utc = to_utc(instant);
     let utc = utc.replace_nanosecond(0).unwrap_or(utc);
     utc.format(&Rfc3339).unwrap_or_else(|_| utc.to_string())
 }
 
 /// Formats an instant for tables: `2026-12-16 00:00Z`.
 pub fn format_short(instant: OffsetDateTime) -> String {
-    let utc = instant.to_offset(time::UtcOffset::UTC);
+    let utc = to_utc(instant);
     utc.format(format_description!("[year]-[month]-[day] [hour]:[minute]Z"))
         .unwrap_or_else(|_| utc.to_string())
 }
@@ -198,6 +218,16 @@ mod tests {
             datetime!(2026-12-15 07:30 UTC)
         );
         assert!(parse_instant("2026-13-01", DateBound::Start).is_err());
+        assert_eq!(
+            parse_instant("9999-12-31", DateBound::EndInclusive).unwrap(),
+            LAST
+        );
+        assert!(parse_instant("9999-12-31T23:59:59-23:59", DateBound::Start).is_err());
+        assert!(parse_instant("0000-01-01T00:00:00+23:59", DateBound::Start).is_err());
+        assert_eq!(
+            format_instant(datetime!(9999-12-31 23:59:59 -23:59)),
+            "9999-12-31T23:59:59Z"
+        );
         assert!(parse_instant("next tuesday", DateBound::Start).is_err());
     }
 }

@@ -225,7 +225,7 @@ impl Workspace {
                     Some(o) if o.kind != IdentityKind::Person => problems.push(
                         Diagnostic::new(
                             origin.clone(),
-                            format!("owner `{owner}` is a {}, not a person", o.kind.as_str()),
+                            format!("owner `{owner}` is {}, not a person", o.kind.with_article()),
                         )
                         .field("owner")
                         .hint("the owner of a service account or agent must be a person"),
@@ -234,6 +234,7 @@ impl Workspace {
                 }
             }
         }
+        self.check_shared_accounts(problems);
         for client in self.clients.values() {
             if !tiers.contains(client.tier.as_str()) && !bundles_failed {
                 problems.push(
@@ -260,8 +261,8 @@ impl Workspace {
                         Diagnostic::new(
                             origin.clone(),
                             format!(
-                                "approver `{approver}` is a {}, not a person",
-                                a.kind.as_str()
+                                "approver `{approver}` is {}, not a person",
+                                a.kind.with_article()
                             ),
                         )
                         .field("approver")
@@ -324,6 +325,86 @@ impl Workspace {
                 }
             }
         }
+    }
+
+    /// Two identities whose accounts resolve to the same account in one tenant would hold
+    /// each other's access: revoking one revokes the other. Refused, once per pair,
+    /// naming both identities' files and lines.
+    fn check_shared_accounts(&self, problems: &mut Vec<Diagnostic>) {
+        // (first, second) → the tenants and the account they share there.
+        let mut shared: BTreeMap<(&str, &str), Vec<(String, String)>> = BTreeMap::new();
+        for client in self.clients.values() {
+            let in_client: Vec<&Identity> = self
+                .identities
+                .values()
+                .filter(|i| {
+                    i.serves(&client.id) || client.exceptions.iter().any(|e| e.identity.0 == i.id)
+                })
+                .collect();
+            for tenant in &client.tenants {
+                let context = super::AccountContext {
+                    client: &client.id,
+                    tenant: &tenant.name,
+                    domain: tenant.domain.as_deref(),
+                };
+                let mut holders: BTreeMap<String, &Identity> = BTreeMap::new();
+                for identity in &in_client {
+                    let Some(account) =
+                        identity.account_for(&tenant.name, tenant.system.as_str(), &context)
+                    else {
+                        continue;
+                    };
+                    let account = account.to_lowercase();
+                    if let Some(first) = holders.get(&account) {
+                        shared
+                            .entry((first.id.as_str(), identity.id.as_str()))
+                            .or_default()
+                            .push((format!("{}/{}", client.id, tenant.name), account));
+                    } else {
+                        holders.insert(account, identity);
+                    }
+                }
+            }
+        }
+        for ((first, second), places) in shared {
+            let (Some(first), Some(second)) =
+                (self.identities.get(first), self.identities.get(second))
+            else {
+                continue;
+            };
+            let (tenant, account) = &places[0];
+            let more = match places.len() {
+                1 => String::new(),
+                2 => " and 1 other tenant".to_string(),
+                n => format!(" and {} other tenants", n - 1),
+            };
+            problems.push(
+                Diagnostic::new(
+                    self.template_origin(second, tenant),
+                    format!(
+                        "identities `{}` and `{}` have the same account `{account}` in `{tenant}`{more}",
+                        second.id, first.id
+                    ),
+                )
+                .field("accounts")
+                .hint(format!(
+                    "`{}` is at {}: give each identity its own account (`accounts:`), or remove the duplicate identity; revoking one would revoke the other's access",
+                    first.id,
+                    self.template_origin(first, tenant)
+                )),
+            );
+        }
+    }
+
+    /// Where the account template an identity uses in `client/tenant` is written, or the
+    /// identity's own line when it has none.
+    fn template_origin(&self, identity: &Identity, place: &str) -> Origin {
+        let tenant = place
+            .split_once('/')
+            .and_then(|(c, t)| self.clients.get(c)?.tenant(t));
+        tenant
+            .and_then(|t| identity.account_template(&t.name, t.system.as_str()))
+            .map_or_else(|| identity.origin.clone(), |t| t.origin.clone())
     }
 
     fn unknown_client(&self, origin: &Origin, client: &str) -> Diagnostic {

@@ -77,8 +77,12 @@ fn describe(origin: Origin, raw: &str) -> Diagnostic {
         return Diagnostic::new(origin, "not a boolean")
             .hint("write `true` or `false` (YAML 1.1 forms such as `yes`/`no` are not accepted)");
     }
-    Diagnostic::new(origin, message.to_string())
+    Diagnostic::new(origin, message.to_string()).hint(SYNTAX_HINT)
 }
+
+/// The hint of a parser message with no more specific one: most are about the shape of
+/// the text (a scalar where a list belongs, a tab, an unclosed bracket).
+const SYNTAX_HINT: &str = "check the YAML at this place: indent with spaces, quote values holding `:` or `#`, and see docs/workspace.md for the field's form";
 
 fn strip_location(message: &str) -> &str {
     match message.rfind(" at line ") {
@@ -126,6 +130,18 @@ mod tests {
         let d = err("name: a\nflag: no\n");
         assert_eq!((d.origin.line, d.origin.column), (2, 7));
         assert_eq!(d.message, "not a boolean");
+    }
+
+    #[test]
+    fn every_parser_message_has_a_hint() {
+        for text in [
+            "- a\n- b\n",
+            "name: [\n",
+            "name:\tb\n\t- x\n",
+            "name: [a]\n",
+        ] {
+            assert!(err(text).hint.is_some(), "{text:?}");
+        }
     }
 
     #[test]

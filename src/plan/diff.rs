@@ -40,6 +40,50 @@ pub struct DiffInput<'a> {
     pub observation: &'a Observation,
 }
 
+/// Returns one warning per standing revocation that holds back grants the workspace still
+/// declares (a leaver's every entitlement in every tenant is one warning, not one each):
+/// how many, and where the first is declared (as `show` writes a place).
+pub fn block_warnings<'a>(
+    desired: impl IntoIterator<Item = &'a DesiredGrant>,
+    blocks: &[Block],
+    now: OffsetDateTime,
+    show: impl Fn(&crate::model::Origin) -> String,
+) -> Vec<String> {
+    let active: Vec<&DesiredGrant> = desired
+        .into_iter()
+        .filter(|g| g.is_active(now) && g.denials.is_empty())
+        .collect();
+    let mut warnings = Vec::new();
+    for block in blocks {
+        let held: Vec<&&DesiredGrant> = active
+            .iter()
+            .filter(|g| block.covers(&g.key.client, &g.key.identity, g.ticket.as_deref()))
+            .collect();
+        let Some(first) = held.first() else { continue };
+        let more = match held.len() {
+            1 => String::new(),
+            2 => " and 1 more".to_string(),
+            n => format!(" and {} more", n - 1),
+        };
+        warnings.push(format!(
+            "{} `{}` was revoked on {}: the workspace still declares {} ({} in `{}/{}` at {}{more}), not granted again until the revocation is lifted",
+            block.scope.as_str(),
+            block.value,
+            format_short(block.at),
+            if held.len() == 1 {
+                "1 grant".to_string()
+            } else {
+                format!("{} grants", held.len())
+            },
+            first.key.entitlement,
+            first.key.client,
+            first.key.tenant,
+            show(&first.origin),
+        ));
+    }
+    warnings
+}
+
 /// Returns the changes for one tenant and any warnings.
 pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
     let base = |kind: ChangeKind, reason: String| Change {
@@ -128,21 +172,12 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
             }
             continue;
         }
-        if let Some(block) = input
+        // Held back by a standing revocation: `block_warnings` says so once per revocation.
+        if input
             .blocks
             .iter()
-            .find(|b| b.covers(input.client, &grant.key.identity, grant.ticket.as_deref()))
+            .any(|b| b.covers(input.client, &grant.key.identity, grant.ticket.as_deref()))
         {
-            warnings.push(format!(
-                "`{}` in `{}/{}` is still declared ({}) but {} `{}` was revoked on {}: it is not granted again until the revocation is lifted",
-                grant.key.entitlement,
-                input.client,
-                input.tenant,
-                grant.origin,
-                block.scope.as_str(),
-                block.value,
-                format_short(block.at)
-            ));
             continue;
         }
         wanted.insert(key, grant);

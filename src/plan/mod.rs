@@ -16,7 +16,7 @@ pub use desired::{
     DesiredAccess, DesiredGrant, GrantKey, WorkspaceCheck, account_of, bundle_denials,
     check_workspace, desired_access,
 };
-pub use diff::{DiffInput, Observation, diff_tenant};
+pub use diff::{DiffInput, Observation, block_warnings, diff_tenant};
 
 /// What a change does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

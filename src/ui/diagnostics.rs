@@ -1,6 +1,8 @@
 //! Rendering errors: `error:`, each cause, the `-->` location, then `hint:` lines.
 
 use std::fmt::Write;
+use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::adapters::AdapterError;
 use crate::load::LoadError;
@@ -55,13 +57,90 @@ pub fn render_warning(out: &mut String, diagnostic: &Diagnostic, color: bool) {
     render_labelled(out, paint(color, YELLOW, "warning:"), diagnostic, color);
 }
 
+/// `n` and the noun for it: `1 identity`, `2 identities`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The workspace root as seen from the current directory, once the workspace is found.
+static WORKSPACE_FROM_HERE: OnceLock<PathBuf> = OnceLock::new();
+
+/// Makes every location printed for people name its file as it can be opened from the
+/// current directory `cwd` (`examples/acme-msp/clients/acme.yaml`, `bundles/…`), not
+/// relative to the workspace `root` (`clients/acme.yaml`, `../../bundles/…`). JSON
+/// documents keep workspace-relative paths.
+pub fn show_paths_from(cwd: &Path, root: &Path) {
+    let _ = WORKSPACE_FROM_HERE.set(relative(cwd, root));
+}
+
+/// The path from `from` to `to`, both absolute (or both relative to one place).
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let (from, to) = (normalize(from), normalize(to));
+    let from: Vec<Component> = from.components().collect();
+    let to: Vec<Component> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    if common == 0
+        && to
+            .first()
+            .is_some_and(|c| matches!(c, Component::RootDir | Component::Prefix(_)))
+    {
+        return to.iter().collect();
+    }
+    let mut path = PathBuf::new();
+    for _ in common..from.len() {
+        path.push("..");
+    }
+    path.extend(&to[common..]);
+    path
+}
+
+/// Removes `.` and resolves `..` against the components before it, without the disk.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A workspace-relative path as the user can open it from the current directory.
+pub fn shown(path: &str) -> String {
+    match WORKSPACE_FROM_HERE.get() {
+        Some(base) if Path::new(path).is_relative() => {
+            let shown = normalize(&base.join(path));
+            match shown.to_string_lossy().replace('\\', "/") {
+                empty if empty.is_empty() => ".".into(),
+                shown => shown,
+            }
+        }
+        _ => path.to_string(),
+    }
+}
+
+/// An origin (`file:line:column`) as the user can open it from the current directory.
+pub fn shown_origin(origin: &crate::model::Origin) -> crate::model::Origin {
+    crate::model::Origin {
+        path: shown(&origin.path).into(),
+        ..origin.clone()
+    }
+}
+
 fn render_labelled(out: &mut String, label: String, diagnostic: &Diagnostic, color: bool) {
     // Messages, fields and hints quote ids and values from the files: each is one line
     // of text, whatever those values hold.
     let _ = writeln!(out, "{label} {}", escape(&diagnostic.message));
+    let origin = shown_origin(&diagnostic.origin);
     let location = match &diagnostic.field {
-        Some(field) => format!("{} (field `{field}`)", diagnostic.origin),
-        None => diagnostic.origin.to_string(),
+        Some(field) => format!("{origin} (field `{field}`)"),
+        None => origin.to_string(),
     };
     let _ = writeln!(out, "  {} {}", paint(color, CYAN, "-->"), escape(&location));
     if let Some(hint) = &diagnostic.hint {
@@ -81,12 +160,11 @@ fn render_chain(error: &anyhow::Error, color: bool) -> String {
         for diagnostic in diagnostics {
             render_diagnostic(&mut out, diagnostic, color);
         }
-        let n = diagnostics.len();
         let _ = writeln!(
             out,
-            "{} the workspace has {n} problem{}; nothing was changed",
+            "{} the workspace has {}; nothing was changed",
             paint(color, RED, "error:"),
-            if n == 1 { "" } else { "s" }
+            count(diagnostics.len(), "problem", "problems")
         );
         return out;
     }
@@ -99,7 +177,7 @@ fn render_chain(error: &anyhow::Error, color: bool) -> String {
     for cause in causes_of(error) {
         let _ = writeln!(out, "  caused by: {}", escape(&cause));
     }
-    for hint in error.chain().filter_map(hint_of) {
+    for hint in hints_of(error) {
         let _ = writeln!(out, "  {} {}", paint(color, CYAN, "hint:"), escape(&hint));
     }
     out
@@ -109,7 +187,7 @@ fn render_chain(error: &anyhow::Error, color: bool) -> String {
 /// hints [`render`] prints, and an invalid workspace's problems.
 pub fn error_body(error: &anyhow::Error) -> crate::ui::documents::ErrorBody {
     use crate::ui::documents::{ErrorBody, Problem};
-    let hints: Vec<String> = error.chain().filter_map(hint_of).collect();
+    let hints = hints_of(error);
     let problems = match error.downcast_ref::<LoadError>() {
         Some(LoadError::Invalid(diagnostics)) => diagnostics.iter().map(Problem::from).collect(),
         _ => Vec::new(),
@@ -144,6 +222,37 @@ fn causes_of(error: &anyhow::Error) -> Vec<String> {
     causes
 }
 
+/// Returns the hints of an error chain, or a hint about the file behind it when nothing
+/// closer to the cause offered one: every error says what to do next.
+fn hints_of(error: &anyhow::Error) -> Vec<String> {
+    let mut hints: Vec<String> = error.chain().filter_map(hint_of).collect();
+    if hints.is_empty() {
+        hints.extend(io_hint(error));
+    }
+    hints
+}
+
+/// A hint for an error whose cause is a file that cannot be opened, when nothing closer to
+/// the cause offered one: every error says what to do next.
+fn io_hint(error: &anyhow::Error) -> Option<String> {
+    let io = error
+        .chain()
+        .find_map(|c| c.downcast_ref::<std::io::Error>())?;
+    match io.kind() {
+        std::io::ErrorKind::NotFound => Some(
+            "check the path: it is relative to the current directory unless it starts with `/`"
+                .into(),
+        ),
+        std::io::ErrorKind::PermissionDenied => {
+            Some("check the permissions of the file and of the directories above it".into())
+        }
+        std::io::ErrorKind::IsADirectory | std::io::ErrorKind::NotADirectory => Some(
+            "name a file where a file is asked for, and a directory where a directory is".into(),
+        ),
+        _ => None,
+    }
+}
+
 fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = cause.downcast_ref::<UserError>() {
         return e.hint.clone();
@@ -164,4 +273,52 @@ fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
         return e.hint();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_from_the_current_directory() {
+        for (cwd, root, path, shown) in [
+            (
+                "/r",
+                "/r/examples/acme-msp",
+                "clients/acme.yaml",
+                "examples/acme-msp/clients/acme.yaml",
+            ),
+            (
+                "/r",
+                "/r/examples/acme-msp",
+                "../../bundles/x.yaml",
+                "bundles/x.yaml",
+            ),
+            (
+                "/r/examples/acme-msp",
+                "/r/examples/acme-msp",
+                "../../bundles/x.yaml",
+                "../../bundles/x.yaml",
+            ),
+            (
+                "/r/other",
+                "/r/ws/",
+                "clients/a.yaml",
+                "../ws/clients/a.yaml",
+            ),
+            (
+                "/r/ws/clients",
+                "/r/ws",
+                "clients/a.yaml",
+                "../clients/a.yaml",
+            ),
+        ] {
+            let base = relative(Path::new(cwd), Path::new(root));
+            assert_eq!(
+                normalize(&base.join(path)),
+                Path::new(shown),
+                "{cwd} {root} {path}"
+            );
+        }
+    }
 }

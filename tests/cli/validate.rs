@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::bad_input::tree;
 use crate::support::{Env, stderr, stdout};
 
 #[test]
@@ -144,7 +145,7 @@ fn an_ended_exception_is_a_warning_that_names_where_it_is_written() {
     assert!(
         text.contains(
             "warning: exception `acme-defender-rollout` of `acme` ended at 2027-04-01 00:00Z"
-        ) && text.contains("--> clients/acme.yaml:26:9"),
+        ) && text.contains("--> examples/acme-msp/clients/acme.yaml:26:9"),
         "{text}"
     );
     let output = env
@@ -313,5 +314,312 @@ fn init_scaffolds_a_workspace_that_plans() {
         output.status.code(),
         Some(1),
         "init must refuse an existing workspace"
+    );
+}
+
+#[test]
+fn a_file_tenant_path_that_leaves_the_workspace_is_refused_at_its_line() {
+    let env = Env::example();
+    let outside = env.root.join("outside");
+    for (path, why) in [
+        ("../../outside", "its `..` lead out of the workspace"),
+        (outside.to_str().unwrap(), "it is an absolute path"),
+        (
+            "tenants/../../outside",
+            "its `..` lead out of the workspace",
+        ),
+    ] {
+        env.edit(
+            "clients/acme.yaml",
+            "path: tenants/acme/entra",
+            &format!("path: {path}"),
+        );
+        for command in [&["validate"][..], &["plan"], &["apply", "--yes"]] {
+            let output = env.onboard(command).output().unwrap();
+            let text = stderr(&env, &output);
+            assert_eq!(output.status.code(), Some(1), "{command:?} {path}: {text}");
+            assert!(
+                text.contains(&format!(
+                    "tenant path `{}` leaves the workspace: {why}",
+                    path.replace(&env.root.display().to_string(), "[TMP]")
+                )) && text.contains(
+                    "--> examples/acme-msp/clients/acme.yaml:13:11 (field `tenants[0].path`)"
+                ) && text.contains("hint: "),
+                "{command:?}: {text}"
+            );
+        }
+        assert!(!outside.exists(), "apply wrote outside the workspace");
+        env.edit(
+            "clients/acme.yaml",
+            &format!("path: {path}"),
+            "path: tenants/acme/entra",
+        );
+    }
+}
+
+#[test]
+fn the_paths_onboard_writes_stay_inside_the_workspace_while_bundle_libraries_may_not() {
+    let env = Env::example();
+    // The example reads its bundles from `../../bundles`: that is fine.
+    env.onboard(&["validate"]).assert().success();
+    let absolute = env.root.join("audit-out").display().to_string();
+    for (key, value) in [
+        ("state", "../state"),
+        ("audit", absolute.as_str()),
+        ("policy", "../../policy.yaml"),
+    ] {
+        env.write(
+            "onboard.toml",
+            &format!("[paths]\nbundles = [\"../../bundles\"]\n{key} = \"{value}\"\n"),
+        );
+        let output = env.onboard(&["apply", "--yes"]).output().unwrap();
+        let text = stderr(&env, &output);
+        assert_eq!(output.status.code(), Some(1), "{text}");
+        let value = value.replace(&env.root.display().to_string(), "[TMP]");
+        assert!(
+            text.contains(&format!("`{value}` leaves the workspace"))
+                && text.contains("--> examples/acme-msp/onboard.toml:3:")
+                && text.contains(&format!("(field `paths.{key}`)"))
+                && text.contains("only `paths.bundles` may point outside"),
+            "{text}"
+        );
+    }
+    assert!(!env.root.join("examples/state").exists());
+    assert!(!env.root.join("audit-out").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn links_that_lead_out_of_the_workspace_are_refused_and_never_read() {
+    use std::os::unix::fs::symlink;
+    let env = Env::example();
+    let outside = env.root.join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("x.yaml"), "id: PLANTED-SECRET-LINE\n").unwrap();
+    let before = tree(&outside);
+    // An identity file, the state directory and a file tenant's directory, each a link
+    // to a place outside the workspace.
+    symlink(outside.join("x.yaml"), env.ws.join("identities/zed.yaml")).unwrap();
+    symlink(&outside, env.ws.join("state")).unwrap();
+    std::fs::create_dir_all(env.ws.join("tenants/acme")).unwrap();
+    symlink(&outside, env.ws.join("tenants/acme/okta")).unwrap();
+    // A bundle in the shared library that links out of that library.
+    symlink(
+        outside.join("x.yaml"),
+        env.root.join("bundles/premium/zed.yaml"),
+    )
+    .unwrap();
+    for command in [
+        &["validate"][..],
+        &["plan"],
+        &["apply", "--yes"],
+        &["expire"],
+    ] {
+        let output = env.onboard(command).output().unwrap();
+        let text = stderr(&env, &output);
+        assert_eq!(output.status.code(), Some(1), "{command:?}: {text}");
+        assert!(!text.contains("PLANTED-SECRET"), "echoed: {text}");
+        for refused in [
+            "`identities/zed.yaml` is a link to a place outside the workspace",
+            "the state directory `state` is a link to a place outside the workspace",
+            "the tenant directory `tenants/acme/okta` is a link to a place outside the workspace",
+            "`../../bundles/premium/zed.yaml` is a link to a place outside the workspace",
+        ] {
+            assert!(
+                text.contains(refused),
+                "{command:?}: no {refused:?} in {text}"
+            );
+        }
+    }
+    assert_eq!(
+        tree(&outside),
+        before,
+        "something was written outside the workspace"
+    );
+    // Links that stay inside the workspace are fine.
+    for link in ["identities/zed.yaml", "state", "tenants/acme/okta"] {
+        std::fs::remove_file(env.ws.join(link)).unwrap();
+    }
+    std::fs::remove_file(env.root.join("bundles/premium/zed.yaml")).unwrap();
+    std::fs::create_dir_all(env.ws.join("data/state")).unwrap();
+    symlink(env.ws.join("data/state"), env.ws.join("state")).unwrap();
+    env.apply();
+    assert!(env.exists("data/state/ledger.json"));
+}
+
+#[test]
+fn two_identities_with_one_account_in_a_tenant_are_refused_naming_both() {
+    let env = Env::example();
+    // A second identity for Alice, under another id, whose accounts are hers: removing
+    // either would revoke the other's access.
+    let alice = env.read("identities/alice.yaml");
+    env.write(
+        "identities/alice-old.yaml",
+        &alice
+            .replace("id: alice", "id: alice-old")
+            .replace("actors: [\"os:alice\"]", "")
+            .replace("{id}@{domain}", "ALICE@{domain}"),
+    );
+    for command in [&["validate"][..], &["plan"], &["apply", "--yes"]] {
+        let output = env.onboard(command).output().unwrap();
+        let text = stderr(&env, &output);
+        assert_eq!(output.status.code(), Some(1), "{command:?}: {text}");
+        assert!(
+            text.contains(
+                "identities `alice-old` and `alice` have the same account `alice@acme.example` in `acme/entra` and 4 other tenants"
+            ) && text.contains("--> examples/acme-msp/identities/alice-old.yaml:10:12 (field `accounts`)")
+                && text.contains("`alice` is at identities/alice.yaml:10:12"),
+            "{command:?}: {text}"
+        );
+    }
+    assert!(!env.exists("state") && !env.exists("tenants"));
+    // Accounts that differ are fine.
+    env.edit(
+        "identities/alice-old.yaml",
+        "ALICE@{domain}",
+        "alice.old@{domain}",
+    );
+    env.edit(
+        "identities/alice-old.yaml",
+        "github: alice-northwind",
+        "github: alice-old",
+    );
+    env.onboard(&["validate"]).assert().success();
+}
+
+#[test]
+fn counts_are_words_for_people() {
+    let env = Env::with_files(&[
+        ("onboard.toml", SETTINGS),
+        (
+            "bundles/helpdesk.yaml",
+            &BUNDLE.replace("4 fortnights", "4h"),
+        ),
+        (
+            "identities/jane.yaml",
+            "id: jane\nkind: person\nmfa: enforced\nfunctions: [helpdesk]\n",
+        ),
+        (
+            "clients/acme.yaml",
+            "id: acme\ntier: essential\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: t/e\n",
+        ),
+    ]);
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(
+        stdout(&output),
+        "The workspace is valid: 1 identity, 1 bundle, 1 client, 1 tenant.\n"
+    );
+    // Kinds of identity with their article.
+    env.write(
+        "identities/bot.yaml",
+        "id: bot\nkind: agent\nowner: jane\npurpose: p\nclient: acme\nmfa: enforced\n",
+    );
+    env.write(
+        "clients/acme.yaml",
+        "id: acme\ntier: essential\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: t/e\nexceptions:\n  - id: x\n    identity: jane\n    grants:\n      - { system: entra, entitlement: group:X }\n    reason: r\n    approver: bot\n    until: 2026-12-01\n",
+    );
+    let text = stderr(&env, &output_of(&env, &["validate"]));
+    assert!(
+        text.contains("error: `mfa` applies to persons, not to an automation agent\n  --> ws/identities/bot.yaml:6:6 (field `mfa`)"),
+        "{text}"
+    );
+    assert!(!text.contains(" a agent"), "{text}");
+}
+
+fn output_of(env: &Env, args: &[&str]) -> std::process::Output {
+    env.onboard(args).output().unwrap()
+}
+
+#[test]
+fn locations_name_files_as_they_open_from_the_current_directory() {
+    let env = Env::example();
+    let bundle = env.root.join("bundles/premium/helpdesk.yaml");
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    std::fs::write(&bundle, text.replacen("ttl: 8h", "ttl: 0s", 1)).unwrap();
+    // From the repository root (where the tests run), as `-w examples/acme-msp`.
+    let from_root = stderr(&env, &output_of(&env, &["validate"]));
+    assert!(
+        from_root.contains("--> bundles/premium/helpdesk.yaml:24:30"),
+        "{from_root}"
+    );
+    // From inside the workspace.
+    let output = env
+        .onboard(&["validate"])
+        .current_dir(&env.ws)
+        .output()
+        .unwrap();
+    let inside = stderr(&env, &output);
+    assert!(
+        inside.contains("--> ../../bundles/premium/helpdesk.yaml:24:30"),
+        "{inside}"
+    );
+    // JSON keeps paths relative to the workspace: a contract, not a message.
+    let output = output_of(&env, &["validate", "--output", "json"]);
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        document["problems"][0]["file"],
+        "../../bundles/premium/helpdesk.yaml"
+    );
+    // Warnings too.
+    std::fs::write(&bundle, text).unwrap();
+    let output = env
+        .onboard_at("2027-04-02T00:00:00Z", &["plan", "acme"])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&env, &output).contains("(examples/acme-msp/clients/acme.yaml:26:9)"),
+        "{}",
+        stderr(&env, &output)
+    );
+}
+
+#[test]
+fn the_saved_plan_hint_works_as_printed() {
+    let env = Env::example();
+    let output = output_of(&env, &["plan", "--out", "saved plan.json"]);
+    let text = stderr(&env, &output);
+    assert!(
+        text.contains("apply it with `onboard -w [TMP]/examples/acme-msp apply 'saved plan.json'`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_leaver_held_back_by_a_revocation_is_one_warning_not_one_per_entitlement() {
+    let env = Env::example();
+    env.apply();
+    env.onboard(&["revoke", "--identity", "frank", "--yes", "--quiet"])
+        .assert()
+        .success();
+    let output = output_of(&env, &["plan"]);
+    let text = stderr(&env, &output);
+    let warnings: Vec<&str> = text.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{text}");
+    assert!(
+        warnings[0].contains("identity `frank` was revoked on 2026-11-21 12:00Z: the workspace still declares 14 grants (group:MSP-Helpdesk in `acme/entra` at bundles/premium/helpdesk.yaml:9:36 and 13 more)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_docs_say_what_the_code_does_about_ids_and_ledger_saves() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace_md = std::fs::read_to_string(repo.join("docs/workspace.md")).unwrap();
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    // Ids take `_` as the docs say, and not a leading one.
+    let env = Env::example();
+    env.edit("identities/frank.yaml", "id: frank", "id: frank_2");
+    env.onboard(&["validate"]).assert().success();
+    env.edit("identities/frank.yaml", "id: frank_2", "id: _frank");
+    env.onboard(&["validate"]).assert().code(1);
+    assert!(
+        workspace_md.contains("lowercase letters, digits, '-' and '_'")
+            && workspace_md.contains("starting with a letter or digit"),
+        "docs/workspace.md does not describe ids as the code checks them"
+    );
+    // The ledger is saved now and then during an apply, not after each tenant.
+    assert!(
+        !readme.contains("saved after each tenant") && readme.contains("at most every 2 seconds"),
+        "README.md does not describe when the ledger is saved"
     );
 }
