@@ -7,7 +7,7 @@ use super::access::{actor_identity, grant_now, new_id, print_request, request_en
 use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
-use crate::model::time::{format_duration, format_short, parse_duration};
+use crate::model::time::format_duration;
 use crate::model::{AccessRequest, Bundle, Client, Identity, RequestKind, RequestStatus};
 use crate::policy::{self, Denial};
 use crate::state::Requests;
