@@ -19,6 +19,19 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Like [`write`], byte for byte: for the one file that holds a secret on purpose (the
 /// audit signing key).
 pub fn write_exact(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    // Renaming over a device, a pipe or a directory would replace it (`--out /dev/full`
+    // run as root would remove the device): only a regular file is ever replaced.
+    if let Ok(meta) = fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} exists and is not a regular file; name a file to write",
+                path.display()
+            ),
+        ));
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -44,4 +57,32 @@ pub fn write_exact(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::FileTypeExt;
+
+    #[test]
+    fn only_a_regular_file_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let error = write(&pipe, b"plan").unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        assert!(error.to_string().contains("not a regular file"), "{error}");
+        assert!(fs::metadata(&pipe).unwrap().file_type().is_fifo());
+        let error = write(dir.path(), b"plan").unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+
+        let file = dir.path().join("plan.json");
+        write(&file, b"one").unwrap();
+        write(&file, b"two").unwrap();
+        assert_eq!(fs::read(&file).unwrap(), b"two");
+    }
 }
