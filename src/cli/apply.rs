@@ -12,7 +12,7 @@ use super::session::{Session, apply_status};
 use crate::audit::{AuditLog, Entry, EntryKind};
 use crate::execute::{self, ApplyContext, ChangeResult};
 use crate::exit::ExitStatus;
-use crate::model::{AccessRequest, RequestKind, RequestStatus, ReviewItem};
+use crate::model::{AccessRequest, Block, RequestKind, RequestStatus, ReviewItem};
 use crate::plan::{Change, ChangeKind, Plan, Summary};
 use crate::state::{Ledger, WorkspaceLock};
 use crate::ui::OutputFormat;
@@ -80,6 +80,7 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
             prune: args.prune,
             preface: Vec::new(),
             allow_mass_revoke: args.allow_mass_revoke,
+            block: None,
         },
     )
 }
@@ -130,6 +131,8 @@ pub(super) struct Run {
     pub preface: Vec<(String, Entry)>,
     /// Revoke more than the mass-revoke limit, given a second person's approval.
     pub allow_mass_revoke: bool,
+    /// The standing revocation `onboard revoke` records, once the run goes ahead.
+    pub block: Option<Block>,
 }
 
 /// Shows the actionable part of a plan, confirms, applies it with write-ahead audit
@@ -196,18 +199,32 @@ pub(super) fn execute_plan(
             change.hint.as_deref().unwrap_or("")
         ));
     }
-    let mut preface = run.preface.clone();
-    preface.extend(denied.iter().map(|c| (c.client.clone(), denial_entry(c))));
+    let denials: Vec<(String, Entry)> = denied
+        .iter()
+        .map(|c| (c.client.clone(), denial_entry(c)))
+        .collect();
     let nothing = actionable.changes.is_empty() && actionable.configuration.is_empty();
-    let needs_audit = !nothing || !preface.is_empty() || !interrupted.is_empty();
-    let audit = if needs_audit {
-        Some(session.audit_log(run.command)?)
-    } else {
-        None
-    };
-    if nothing {
-        if let Some(mut audit) = audit {
-            record_preface(&mut audit, &preface, &interrupted)?;
+    // A standing revocation this run would add: recorded only once the run goes ahead.
+    let new_block = run.block.as_ref().filter(|b| {
+        !ledger
+            .blocks
+            .iter()
+            .any(|x| x.scope == b.scope && x.value == b.value)
+    });
+    let needs_audit = !nothing
+        || new_block.is_some()
+        || !run.preface.is_empty()
+        || !denials.is_empty()
+        || !interrupted.is_empty();
+    if needs_audit {
+        // Before anything is recorded or asked: a run that cannot sign its audit entries
+        // records nothing.
+        session.check_audit()?;
+    }
+    if nothing && new_block.is_none() {
+        if needs_audit {
+            let mut audit = session.audit_log(run.command)?;
+            record_preface(&mut audit, &[&run.preface, &denials], &interrupted)?;
             audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
         }
         printer.status("Nothing to apply: the tenants match the workspace.");
@@ -216,26 +233,64 @@ pub(super) fn execute_plan(
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
-    if !printer.quiet {
+    if !nothing && !printer.quiet {
         printer.report(&plan_table(&actionable, printer.color_stderr));
     }
-    if let Some(refusal) = mass_revoke_guard(session, lock, &ledger, &actionable, run)? {
-        let mut audit = audit.expect("opened when there are changes");
-        record_preface(&mut audit, &preface, &interrupted)?;
-        for (client, entry) in &refusal.entries {
-            audit.append(client, entry.clone())?;
+    let approval = if nothing {
+        None
+    } else {
+        match mass_revoke_guard(session, &ledger, &actionable, run)? {
+            Guard::Clear => None,
+            Guard::Approved(id) => Some(id),
+            Guard::Refused(refusal) => {
+                // The refusal goes ahead as a refusal: its denials and the pending
+                // request a second person approves; the run's own preface (a revocation)
+                // is not recorded, for it was not carried out.
+                let mut audit = session.audit_log(run.command)?;
+                if let Some(request) = refusal.request {
+                    let mut requests: crate::state::Requests = session.state.read()?;
+                    requests.requests.push(request);
+                    session.state.write(&mut requests, lock)?;
+                }
+                record_preface(&mut audit, &[&denials, &refusal.entries], &interrupted)?;
+                audit.finish(serde_json::json!({ "refused": "mass-revoke" }))?;
+                return Err(refusal.error.into());
+            }
         }
-        audit.finish(serde_json::json!({ "refused": "mass-revoke" }))?;
-        return Err(refusal.error.into());
-    }
+    };
     if !yes {
-        let question = format!("Apply these {} change(s)?", actionable.changes.len());
+        let question = match new_block {
+            Some(block) if nothing => format!(
+                "Revoke {} `{}`? No tenant holds anything in its scope now; the revocation keeps it from being granted.",
+                block.scope.as_str(),
+                block.value
+            ),
+            _ => format!("Apply these {} change(s)?", actionable.changes.len()),
+        };
         if !confirm(&question)? {
             return Err(UserError::new("cancelled: nothing was changed").into());
         }
     }
-    let mut audit = audit.expect("opened when there are changes");
-    record_preface(&mut audit, &preface, &interrupted)?;
+    // Confirmed: from here on the run goes ahead and records what it does.
+    let mut audit = session.audit_log(run.command)?;
+    record_preface(&mut audit, &[&run.preface, &denials], &interrupted)?;
+    if let Some(id) = approval {
+        use_mass_revoke_approval(session, lock, &id)?;
+    }
+    let mut ledger = ledger;
+    if let Some(block) = new_block {
+        ledger.blocks.push(block.clone());
+        // Recorded before any tenant is touched, so a crash cannot let the access return.
+        session.state.save(&ledger, lock)?;
+    }
+    if nothing {
+        audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
+        printer.status("Nothing to apply: the revocation is recorded.");
+        if printer.format == OutputFormat::Json {
+            printer.data(&to_json(&apply_document(&[], plan)))?;
+        }
+        return Ok(apply_status(0, unknown.len(), denied.len()));
+    }
     for client in &clients {
         let mine: Vec<_> = actionable
             .changes
@@ -301,22 +356,35 @@ pub(super) fn execute_plan(
     Ok(apply_status(document.failed, unknown.len(), denied.len()))
 }
 
-/// A refused mass revocation: what to audit and the error to report.
+/// A refused mass revocation: the pending request to store (none when one is pending
+/// already), what to audit and the error to report.
 struct MassRevokeRefusal {
+    request: Option<AccessRequest>,
     entries: Vec<(String, Entry)>,
     error: UserError,
 }
 
+/// What the mass-revoke guard decided.
+enum Guard {
+    /// Within the limits.
+    Clear,
+    /// Over the limits, but a second person approved exactly these removals in this
+    /// request: it is marked used once the run goes ahead.
+    Approved(String),
+    /// Refused.
+    Refused(Box<MassRevokeRefusal>),
+}
+
 /// Stops a run that would revoke more of a tenant's grants than policy allows, unless
 /// `--allow-mass-revoke` is given and a second person approved exactly these removals.
-/// A refusal opens (or reuses) a pending mass-revoke request for that approval.
+/// A refusal opens (or reuses) a pending mass-revoke request for that approval. Writes
+/// nothing: the caller records the outcome.
 fn mass_revoke_guard(
     session: &Session,
-    lock: &WorkspaceLock,
     ledger: &Ledger,
     actionable: &Plan,
     run: &Run,
-) -> anyhow::Result<Option<MassRevokeRefusal>> {
+) -> anyhow::Result<Guard> {
     let policy = &session.workspace.policy;
     let over = crate::policy::mass_revocations(
         &actionable.changes,
@@ -325,7 +393,7 @@ fn mass_revoke_guard(
         policy.mass_revoke_share.value,
     );
     if over.is_empty() {
-        return Ok(None);
+        return Ok(Guard::Clear);
     }
     let fingerprint = crate::policy::removals_fingerprint(&actionable.changes);
     let summary = over
@@ -338,23 +406,21 @@ fn mass_revoke_guard(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let mut requests: crate::state::Requests = session.state.read()?;
+    let requests: crate::state::Requests = session.state.read()?;
     let expiry = policy.request_expiry;
     if run.allow_mass_revoke
-        && let Some(approved) = requests.requests.iter_mut().find(|r| {
+        && let Some(approved) = requests.requests.iter().find(|r| {
             r.kind == RequestKind::MassRevoke
                 && r.status == RequestStatus::Approved
                 && r.fingerprint.as_deref() == Some(fingerprint.as_str())
         })
     {
-        approved.status = RequestStatus::Used;
         session.printer.status(&format!(
-            "Mass revocation approved by `{}` in request {}: proceeding.",
+            "Mass revocation approved by `{}` in request {}.",
             approved.decided_by.as_deref().unwrap_or("?"),
             approved.id
         ));
-        session.state.write(&mut requests, lock)?;
-        return Ok(None);
+        return Ok(Guard::Approved(approved.id.clone()));
     }
     let requester = session
         .workspace
@@ -365,8 +431,8 @@ fn mass_revoke_guard(
             && r.status_at(session.now, expiry) == RequestStatus::Pending
             && r.fingerprint.as_deref() == Some(fingerprint.as_str())
     });
-    let id = match existing {
-        Some(r) => r.id.clone(),
+    let (id, request) = match existing {
+        Some(r) => (r.id.clone(), None),
         None => {
             let mut request = AccessRequest::new(
                 super::access::new_id("mr"),
@@ -378,10 +444,11 @@ fn mass_revoke_guard(
             );
             request.fingerprint = Some(fingerprint.clone());
             request.summary = Some(summary.clone());
-            let id = request.id.clone();
-            requests.requests.push(request);
-            session.state.write(&mut requests, lock)?;
-            id
+            request.revocation = run.block.as_ref().map(|b| crate::model::Revocation {
+                scope: b.scope,
+                value: b.value.clone(),
+            });
+            (request.id.clone(), Some(request))
         }
     };
     let limit = format!(
@@ -405,12 +472,38 @@ fn mass_revoke_guard(
             })
         })
         .collect();
+    let next = if run.block.is_some() {
+        "once approved, it is carried out at once"
+    } else {
+        "then run the same command again with `--allow-mass-revoke`"
+    };
     let error = UserError::new(format!("refusing to revoke {summary}: policy allows {limit}"))
         .hint(format!(
-            "a second person approves it with `onboard approve {id}`; then run the same command again with `--allow-mass-revoke`"
+            "a second person approves it with `onboard approve {id}` (pending request {id}, see `onboard requests`); {next}"
         ))
         .status(ExitStatus::PolicyDenied);
-    Ok(Some(MassRevokeRefusal { entries, error }))
+    Ok(Guard::Refused(Box::new(MassRevokeRefusal {
+        request,
+        entries,
+        error,
+    })))
+}
+
+/// Marks an approved mass-revoke request used, once the run it approved goes ahead.
+fn use_mass_revoke_approval(
+    session: &Session,
+    lock: &WorkspaceLock,
+    id: &str,
+) -> anyhow::Result<()> {
+    let mut requests: crate::state::Requests = session.state.read()?;
+    if let Some(request) = requests.requests.iter_mut().find(|r| r.id == id) {
+        request.status = RequestStatus::Used;
+        session.state.write(&mut requests, lock)?;
+    }
+    session
+        .printer
+        .status(&format!("Mass revocation {id}: proceeding."));
+    Ok(())
 }
 
 /// Opens a review item for each exception that was used for the first time.
@@ -485,10 +578,10 @@ pub(super) fn denial_entry(change: &Change) -> Entry {
 /// Writes the run's preface entries and closes interrupted changes of earlier runs.
 fn record_preface(
     audit: &mut AuditLog,
-    preface: &[(String, Entry)],
+    preface: &[&[(String, Entry)]],
     interrupted: &[String],
 ) -> anyhow::Result<()> {
-    for (chain, entry) in preface {
+    for (chain, entry) in preface.iter().flat_map(|p| p.iter()) {
         audit.append(chain, entry.clone())?;
     }
     for client in interrupted {

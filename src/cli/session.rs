@@ -131,42 +131,70 @@ impl Session {
         }
     }
 
-    /// Opens the audit log for a run of `command`. A workspace whose audit log has no
-    /// public key yet and whose key file does not exist gets a new key on first use.
-    pub fn audit_log(&self, command: &str) -> anyhow::Result<AuditLog> {
+    /// Returns the audit signing key when it exists, or `None` when it may be created on
+    /// first use (no key and an audit log without public keys). Writes nothing.
+    fn existing_audit_key(&self) -> anyhow::Result<Option<AuditKey>> {
         let source = self.key_source();
         let dir = self.audit_dir();
-        let key = match AuditKey::load(&source)? {
-            Some(key) => key,
-            None => {
-                let (publics, _) = crate::audit::key::read_publics(&dir)?;
-                if !publics.is_empty() {
-                    return Err(AuditError::NoKey {
-                        detail: format!(
-                            "`{}` does not exist, but the audit log in {} is signed with key(s) {}",
-                            source.describe(),
-                            dir.display(),
-                            publics
-                                .iter()
-                                .map(|(id, _)| format!("`{id}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
+        let (publics, _) = crate::audit::key::read_publics(&dir)?;
+        match AuditKey::load(&source)? {
+            Some(key) => {
+                if !publics.is_empty() && !publics.iter().any(|(id, _)| *id == key.id) {
+                    return Err(AuditError::UnknownKey {
+                        key_id: key.id,
+                        dir,
                     }
                     .into());
                 }
+                Ok(Some(key))
+            }
+            None if publics.is_empty() => Ok(None),
+            None => Err(AuditError::NoKey {
+                detail: format!(
+                    "`{}` does not exist, but the audit log in {} is signed with key(s) {}",
+                    source.describe(),
+                    dir.display(),
+                    publics
+                        .iter()
+                        .map(|(id, _)| format!("`{id}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+            .into()),
+        }
+    }
+
+    /// Checks, writing nothing, that a run could sign the audit log: called before a run
+    /// records anything, so a missing key refuses the run before it changes any state.
+    pub fn check_audit(&self) -> anyhow::Result<()> {
+        self.existing_audit_key().map(|_| ())
+    }
+
+    /// Opens the audit log for a run of `command`. A workspace whose audit log has no
+    /// public key yet and whose key file does not exist gets a new key on first use.
+    pub fn audit_log(&self, command: &str) -> anyhow::Result<AuditLog> {
+        let key = match self.existing_audit_key()? {
+            Some(key) => key,
+            None => {
+                let source = self.key_source();
                 let key = AuditKey::generate()?;
                 key.store(&source)?;
                 self.printer.status(&format!(
                     "Created the audit signing key `{}` in `{}`; its public key is in {}.",
                     key.id,
                     source.describe(),
-                    dir.display()
+                    self.audit_dir().display()
                 ));
                 key
             }
         };
-        Ok(AuditLog::open(&dir, key, &self.actor, command)?)
+        Ok(AuditLog::open(
+            &self.audit_dir(),
+            key,
+            &self.actor,
+            command,
+        )?)
     }
 
     /// Reads the ledger and its fingerprint.

@@ -21,6 +21,7 @@ mod login;
 mod okta;
 mod peers;
 mod plan;
+mod refusals;
 mod revoke;
 mod scim;
 mod status;
