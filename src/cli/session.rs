@@ -14,7 +14,7 @@ use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
 use crate::model::{Block, Client, CredentialRef, Workspace, suggest};
 use crate::observe::{ReadRequest, observe};
-use crate::plan::{DiffInput, Plan, desired_access, diff_tenant};
+use crate::plan::{ChangeKind, DiffInput, Plan, desired_access, diff_tenant};
 use crate::state::{Ledger, LockInfo, StateDir, WorkspaceLock};
 use crate::ui::Printer;
 use crate::ui::diagnostics::UserError;
@@ -247,6 +247,7 @@ impl Session {
         );
         let mut plan = Plan::default();
         let empty = BTreeMap::new();
+        let mut sent: BTreeMap<&str, Vec<crate::model::GrantRecord>> = BTreeMap::new();
         let by_client: BTreeMap<&str, _> = clients
             .iter()
             .map(|c| c.id.as_str())
@@ -267,7 +268,7 @@ impl Session {
                 });
             }
             let access = by_client[request.client.id.as_str()];
-            let (changes, warnings) = diff_tenant(&DiffInput {
+            let input = DiffInput {
                 now: self.now,
                 client: &request.client.id,
                 tenant: &request.tenant.name,
@@ -276,8 +277,24 @@ impl Session {
                 accounts: access.accounts.get(&request.tenant.name).unwrap_or(&empty),
                 ledger: &ledger.grants,
                 blocks: &blocks,
+                sent: &[],
                 observation,
-            });
+            };
+            let (mut changes, mut warnings) = diff_tenant(&input);
+            if changes.iter().any(|c| c.kind == ChangeKind::Drift) {
+                // Access held outside the ledger may be onboard's own, sent by a run that
+                // was interrupted before it saved the ledger: the audit log says so. Read
+                // only when there is drift, for it means reading the client's whole chain.
+                let client = request.client.id.as_str();
+                if !sent.contains_key(client) {
+                    let grants = crate::audit::replay::sent_grants(&self.audit_dir(), client)?;
+                    sent.insert(client, grants);
+                }
+                (changes, warnings) = diff_tenant(&DiffInput {
+                    sent: &sent[client],
+                    ..input
+                });
+            }
             plan.changes.extend(changes);
             plan.warnings.extend(warnings);
         }

@@ -269,3 +269,64 @@ fn json_results_say_what_was_not_applied_and_why() {
                     && c.identity.as_deref() == Some("frank"))
     );
 }
+
+#[test]
+fn access_a_crashed_run_sent_is_onboards_to_revoke_once_its_holder_leaves() {
+    let env = Env::example();
+    // One tenant at a time, so the order is known: `entra`, then `scim`.
+    env.edit("onboard.toml", "parallelism = 4", "parallelism = 1");
+    let plan = plan_json(&env, NOW, &["initech"]);
+    let entra = plan.changes.iter().filter(|c| c.tenant == "entra").count();
+    // `entra`'s grants are sent and their outcomes written; the crash comes with `scim`'s
+    // intents, before the ledger is saved.
+    let output = env
+        .onboard(&["apply", "initech", "--yes", "-q"])
+        .env("ONBOARD_TEST_CRASH_AFTER_INTENTS", (entra + 1).to_string())
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0), "the process was killed");
+    let bob = "b.okafor@initech.example";
+    assert!(env.tenant("initech", "entra").iter().any(|(_, a)| a == bob));
+    assert!(
+        !env.exists("state/ledger.json") || env.ledger().grants.iter().all(|g| g.identity != "bob"),
+        "the ledger missed what was sent"
+    );
+    // bob leaves before any other run.
+    env.edit(
+        "identities/globex-backup-svc.yaml",
+        "owner: bob",
+        "owner: alice",
+    );
+    std::fs::remove_file(env.ws.join("identities/bob.yaml")).unwrap();
+    let plan = plan_json(&env, NOW, &["initech"]);
+    let bobs: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.tenant == "entra" && c.account.as_deref() == Some(bob))
+        .collect();
+    assert!(!bobs.is_empty());
+    assert!(
+        bobs.iter()
+            .all(|c| c.kind == "revoke" && c.identity.as_deref() == Some("bob")),
+        "onboard's own grants, not drift: {bobs:?}"
+    );
+    // A normal apply (no `--prune`) takes them back. The ledger lost every `entra` record,
+    // so the mass-revoke guard would count these as all of the tenant's grants.
+    env.write(
+        "policy.yaml",
+        "mass_revoke:\n  max_count: 1000\n  max_share: 1.0\n",
+    );
+    let output = env
+        .onboard(&["apply", "initech", "--yes", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert!(
+        env.tenant("initech", "entra").iter().all(|(_, a)| a != bob),
+        "{:?}",
+        env.tenant("initech", "entra")
+    );
+    env.onboard(&["plan", "--detailed-exitcode", "initech"])
+        .assert()
+        .code(0);
+}
