@@ -27,7 +27,8 @@ use crate::ui::tables::{plan_table, result_word, results_table};
 /// With client names (or none, meaning every client), works out a fresh plan, shows it,
 /// asks for confirmation and applies it. With the path of a plan saved by
 /// `onboard plan --out FILE`, applies exactly that plan, and refuses it if the workspace
-/// or the ledger changed since it was made. Drift is left alone unless `--prune` is
+/// or the ledger changed since it was made, or once a grant in it has ended (its
+/// `valid_until`). Drift is left alone unless `--prune` is
 /// given. One tenant failing does not stop the others; the exit code says so (4).
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -102,21 +103,42 @@ fn load_saved(session: &Session, path: &Path, ledger_fingerprint: &str) -> anyho
         .into());
     }
     let stale = if document.workspace_fingerprint != session.workspace.fingerprint {
-        Some("the workspace files changed")
+        Some("the workspace files changed since it was made")
     } else if document.ledger_fingerprint != ledger_fingerprint {
-        Some("the grant ledger changed (another apply ran)")
+        Some("the grant ledger changed since it was made (another apply ran)")
     } else {
         None
     };
+    let plan = document.plan();
+    let ended = plan
+        .first_end()
+        .filter(|c| c.expires_at.is_some_and(|at| at <= session.now));
+    let ended = ended.map(|c| {
+        format!(
+            "the {} of `{}` to `{}` in `{}/{}` in it ended {}: the plan was valid only until then",
+            c.kind.as_str(),
+            c.entitlement
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            c.identity.as_deref().unwrap_or("-"),
+            c.client,
+            c.tenant,
+            c.expires_at
+                .map(crate::model::time::format_short)
+                .unwrap_or_default()
+        )
+    });
+    let stale = stale.map(str::to_string).or(ended);
     if let Some(what) = stale {
         return Err(UserError::new(format!(
-            "refusing the saved plan {}: {what} since it was made",
+            "refusing the saved plan {}: {what}",
             path.display()
         ))
         .hint("make a fresh plan with `onboard plan --out FILE`, review it, and apply that")
         .into());
     }
-    Ok(document.plan())
+    Ok(plan)
 }
 
 /// How an apply-like command runs a plan.

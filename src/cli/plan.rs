@@ -60,6 +60,7 @@ pub(super) fn document(
             .replace_nanosecond(0)
             .unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
         now: session.now,
+        valid_until: plan.first_end().and_then(|c| c.expires_at),
         workspace_fingerprint: session.workspace.fingerprint.clone(),
         ledger_fingerprint: ledger_fingerprint.to_string(),
         clients,
@@ -148,8 +149,14 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
     if let Some(path) = &args.out {
         atomic_file::write(path, to_json(&document).as_bytes())
             .with_context(|| format!("writing the plan to {}", path.display()))?;
+        let until = document.valid_until.map_or(String::new(), |at| {
+            format!(
+                " before {}, when the first grant in it ends",
+                crate::model::time::format_short(at)
+            )
+        });
         session.printer.status(&format!(
-            "Saved the plan to {}; apply it with `onboard apply {}`.",
+            "Saved the plan to {}; apply it with `onboard apply {}`{until}.",
             path.display(),
             path.display()
         ));
