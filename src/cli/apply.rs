@@ -182,9 +182,10 @@ pub(super) fn execute_plan(
             change.client, change.tenant, change.reason
         ));
     }
+    let applied = |c: &Change| c.kind.is_sent() && (c.kind != ChangeKind::Drift || prune);
     let actionable = Plan {
         configuration: plan.configuration.clone(),
-        ..plan.only(|c| c.kind.is_sent() && (c.kind != ChangeKind::Drift || prune))
+        ..plan.only(applied)
     };
     let drift = plan.summary().drift;
     if drift > 0 && !prune {
@@ -249,14 +250,26 @@ pub(super) fn execute_plan(
             record_preface(&mut audit, &[&run.preface, &denials], &interrupted)?;
             audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
         }
-        printer.status("Nothing to apply: the tenants match the workspace.");
+        printer.status(&match unknown.len() {
+            0 => "Nothing to apply: the tenants match the workspace.".to_string(),
+            n => format!(
+                "Nothing to apply to the tenants that were read; {n} tenant(s) could not be read, so nothing was applied to them."
+            ),
+        });
         if printer.format == OutputFormat::Json {
             printer.data(&to_json(&apply_document(&[], plan)))?;
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
     if !nothing && !printer.quiet {
-        printer.report(&plan_table(&actionable, printer.color_stderr));
+        // What is applied, and what is not (unread tenants, denied grants), so the plan's
+        // counts tell the whole truth.
+        let shown = Plan {
+            configuration: actionable.configuration.clone(),
+            ..plan
+                .only(|c| applied(c) || matches!(c.kind, ChangeKind::Unknown | ChangeKind::Denied))
+        };
+        printer.report(&plan_table(&shown, printer.color_stderr));
     }
     let approval = if nothing {
         None
@@ -366,8 +379,12 @@ pub(super) fn execute_plan(
             printer.data(&results_table(&results, printer.color_stdout))?
         }
     }
+    let unread = match document.unknown {
+        0 => String::new(),
+        n => format!("; {n} tenant(s) could not be read, so nothing was applied to them"),
+    };
     printer.status(&format!(
-        "Applied {}, unchanged {}, failed {}.",
+        "Applied {}, unchanged {}, failed {}{unread}.",
         document.applied, document.unchanged, document.failed
     ));
     for failure in results.iter().filter_map(|r| r.result.as_ref().err()) {
@@ -631,6 +648,11 @@ fn apply_document(results: &[ChangeResult], plan: &Plan) -> ApplyDocument {
         applied: count("applied"),
         unchanged: count("unchanged"),
         failed: count("failed"),
+        unknown: plan
+            .changes
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Unknown)
+            .count(),
         results: outcomes,
         not_applied: plan
             .changes

@@ -81,6 +81,9 @@ pub struct ApplyDocument {
     pub unchanged: usize,
     /// Changes that failed.
     pub failed: usize,
+    /// Tenants that could not be read, so nothing was applied to them.
+    #[serde(default)]
+    pub unknown: usize,
     /// What was not sent: tenants that could not be read (`unknown`, with the reason) and
     /// grants a policy rule denied (`denied`, with the rule and hint).
     #[serde(default)]

@@ -330,3 +330,55 @@ fn access_a_crashed_run_sent_is_onboards_to_revoke_once_its_holder_leaves() {
         .assert()
         .code(0);
 }
+
+/// Makes a file tenant fail `verb` with a simulated outage.
+fn inject_fault(env: &Env, tenant: &str, verb: &str) {
+    let path = format!("tenants/{tenant}/tenant.json");
+    let text = env.read(&path).replacen(
+        "\"entitlements\": {",
+        &format!("\"faults\": {{ \"{verb}\": \"HTTP 503 (simulated)\" }},\n  \"entitlements\": {{"),
+        1,
+    );
+    env.write(&path, &text);
+}
+
+#[test]
+fn counts_name_the_tenants_that_could_not_be_read() {
+    let env = Env::example();
+    env.apply();
+    inject_fault(&env, "acme/okta", "list");
+    // Nothing to do elsewhere: the run does not claim the tenants match.
+    let output = env.onboard(&["apply", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(!err.contains("the tenants match"), "{err}");
+    assert!(err.contains("1 tenant(s) could not be read"), "{err}");
+    // With changes elsewhere, the plan shown and the results count the unread tenant.
+    env.edit("clients/globex.yaml", "identity: erik", "identity: frank");
+    for args in [
+        &["apply", "--yes"][..],
+        &["revoke", "--identity", "carol", "--yes"][..],
+    ] {
+        let output = env.onboard(args).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(4),
+            "{args:?}: {}",
+            stderr(&env, &output)
+        );
+        let err = stderr(&env, &output);
+        assert!(err.contains(" 1 unknown"), "{args:?}: {err}");
+        assert!(!err.contains(" 0 unknown"), "{args:?}: {err}");
+        assert!(
+            err.contains("1 tenant(s) could not be read"),
+            "{args:?}: {err}"
+        );
+    }
+    let output = env
+        .onboard(&["revoke", "--identity", "dave", "--yes", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&env, &output));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["unknown"], 1, "{document}");
+}
