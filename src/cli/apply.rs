@@ -167,6 +167,8 @@ pub(super) fn execute_plan(
     run: &Run,
 ) -> anyhow::Result<ExitStatus> {
     let (yes, prune) = (run.yes, run.prune);
+    let pruning = prune.then(|| plan.pruning());
+    let plan = pruning.as_ref().unwrap_or(plan);
     let printer = &session.printer;
     for warning in &plan.warnings {
         printer.warn(warning);

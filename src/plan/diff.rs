@@ -43,6 +43,9 @@ pub struct DiffInput<'a> {
     pub observation: &'a Observation,
 }
 
+/// What drift is: the start of every drift change's reason.
+pub const DRIFT_HELD: &str = "held outside onboard and not wanted";
+
 /// Returns the changes for one tenant and any warnings.
 pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
     let base = |kind: ChangeKind, reason: String| Change {
@@ -311,7 +314,7 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
             }
             let mut change = base(
                 ChangeKind::Drift,
-                "held outside onboard and not wanted (removed only with `--prune`)".into(),
+                format!("{DRIFT_HELD} (removed only with `--prune`)"),
             );
             change.entitlement = Some(entitlement.clone());
             change.identity = identity;

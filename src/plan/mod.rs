@@ -218,6 +218,20 @@ impl Plan {
             .min_by_key(|c| c.expires_at)
     }
 
+    /// Returns the plan with its drift labelled as removed, for a run that removes it
+    /// (`apply --prune`, `revoke`): the plan's own label says drift is left alone.
+    pub fn pruning(&self) -> Plan {
+        let mut plan = self.clone();
+        for change in plan
+            .changes
+            .iter_mut()
+            .filter(|c| c.kind == ChangeKind::Drift)
+        {
+            change.reason = format!("{}: removed by this run", diff::DRIFT_HELD);
+        }
+        plan
+    }
+
     /// Returns whether policy refused some grant.
     pub fn has_denials(&self) -> bool {
         self.changes.iter().any(|c| c.kind == ChangeKind::Denied)

@@ -169,16 +169,27 @@ fn a_second_apply_is_stopped_by_the_lock_and_told_who_holds_it() {
     env.onboard(&["apply", "--yes", "-q"]).assert().success();
 }
 
+/// Adds accounts to `group:MSP-Helpdesk` in `initech/entra` behind onboard's back.
+fn hold_outside_onboard(env: &Env, accounts: &[&str]) {
+    let held: String = accounts
+        .iter()
+        .map(|a| {
+            format!("\n      {{ \"account\": \"{a}\", \"granted_at\": \"2026-01-01T00:00:00Z\" }},")
+        })
+        .collect();
+    let text = env.read("tenants/initech/entra/tenant.json").replacen(
+        "\"group:MSP-Helpdesk\": [",
+        &format!("\"group:MSP-Helpdesk\": [{held}"),
+        1,
+    );
+    env.write("tenants/initech/entra/tenant.json", &text);
+}
+
 #[test]
 fn drift_is_shown_and_removed_only_with_prune() {
     let env = Env::example();
     env.apply();
-    let text = env.read("tenants/initech/entra/tenant.json").replacen(
-        "\"group:MSP-Helpdesk\": [",
-        "\"group:MSP-Helpdesk\": [\n      { \"account\": \"mallory@initech.example\", \"granted_at\": \"2026-01-01T00:00:00Z\" },",
-        1,
-    );
-    env.write("tenants/initech/entra/tenant.json", &text);
+    hold_outside_onboard(&env, &["mallory@initech.example"]);
     let plan = plan_json(&env, NOW, &[]);
     assert_eq!(plan.summary.drift, 1);
     let drift = &plan.changes[0];
@@ -381,4 +392,56 @@ fn counts_name_the_tenants_that_could_not_be_read() {
     assert_eq!(output.status.code(), Some(4), "{}", stderr(&env, &output));
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(document["unknown"], 1, "{document}");
+}
+
+#[test]
+fn drift_being_removed_is_not_labelled_as_left_alone() {
+    let env = Env::example();
+    env.apply();
+    // Held outside onboard: by someone unknown, and by bob beyond what he is given.
+    hold_outside_onboard(
+        &env,
+        &["mallory@initech.example", "b.okafor@initech.example"],
+    );
+    let left_alone = "removed only with `--prune`";
+    assert!(
+        plan_json(&env, NOW, &[])
+            .changes
+            .iter()
+            .all(|c| c.kind == "drift" && c.reason.contains(left_alone)),
+        "a plan leaves drift alone"
+    );
+    for args in [
+        &["revoke", "--identity", "bob", "--yes"][..],
+        &["apply", "--prune", "--yes"][..],
+    ] {
+        let output = env
+            .onboard(args)
+            .args(["--output", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&env, &output)
+        );
+        let document: ApplyJson = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(
+            document.results.iter().any(|r| r.kind == "drift"),
+            "{args:?}: {document:?}"
+        );
+        for (what, text) in [
+            ("stdout", stdout(&output)),
+            ("stderr", stderr(&env, &output)),
+            ("audit log", env.read("audit/initech.jsonl")),
+        ] {
+            assert!(!text.contains(left_alone), "{args:?}: {what}: {text}");
+        }
+    }
+    assert!(
+        env.tenant("initech", "entra")
+            .iter()
+            .all(|(_, a)| a != "mallory@initech.example" && !a.contains("okafor"))
+    );
 }
