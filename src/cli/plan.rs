@@ -132,11 +132,18 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             }));
         let dangling = crate::audit::writer::peek_dangling(&session.audit_dir(), &client.id)?;
         if !dangling.is_empty() {
-            plan.warnings.push(format!(
-                "an earlier run was interrupted after announcing {} change(s) in `{}` (intent without outcome): this plan re-read the tenants, so it shows what is left; the next apply records them as reconciled",
-                dangling.len(),
-                client.id
-            ));
+            plan.warnings.push(match session.state.running()? {
+                Some(holder) => format!(
+                    "a run in progress, {holder}, has announced {} change(s) in `{}` it has not finished (intent without outcome): this plan shows the tenants as they were read meanwhile; plan again once that run ends",
+                    dangling.len(),
+                    client.id
+                ),
+                None => format!(
+                    "an earlier run was interrupted after announcing {} change(s) in `{}` (intent without outcome): this plan re-read the tenants, so it shows what is left; the next apply records them as reconciled",
+                    dangling.len(),
+                    client.id
+                ),
+            });
         }
     }
     let document = document(

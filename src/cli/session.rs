@@ -197,6 +197,15 @@ impl Session {
         )?)
     }
 
+    /// Says what left intents without outcome in the audit log: a run in progress (it
+    /// holds the workspace lock, naming who) or an interrupted one.
+    pub fn unfinished_cause(&self) -> anyhow::Result<String> {
+        Ok(match self.state.running()? {
+            Some(holder) => format!("a run is in progress: {holder}"),
+            None => "a run was interrupted".into(),
+        })
+    }
+
     /// Reads the ledger and its fingerprint.
     pub fn ledger(&self) -> anyhow::Result<(Ledger, String)> {
         Ok(self.state.load()?)

@@ -1,7 +1,5 @@
 //! `onboard apply`: confirmation, results, ledger, partial failure, lock, prune.
 
-use std::fs::OpenOptions;
-
 use crate::support::{ApplyJson, Env, NOW, plan_json, stderr, stdout};
 
 #[test]
@@ -149,22 +147,15 @@ fn one_failing_tenant_does_not_stop_the_others() {
 #[test]
 fn a_second_apply_is_stopped_by_the_lock_and_told_who_holds_it() {
     let env = Env::example();
-    std::fs::create_dir_all(env.ws.join("state")).unwrap();
-    let path = env.ws.join("state/onboard.lock");
-    std::fs::write(
-        &path,
-        r#"{"actor":"os:alice","command":"apply","pid":4242,"since":"2026-11-21T11:59:00Z"}"#,
-    )
-    .unwrap();
-    let held = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&path)
-        .unwrap();
-    held.lock().unwrap();
+    // The holder is alive: this test process.
+    let me = std::process::id();
+    let held = crate::lock::hold_lock(&env, &crate::lock::live_holder());
     let output = env.onboard(&["apply", "--yes"]).output().unwrap();
     assert_eq!(output.status.code(), Some(5));
-    insta::assert_snapshot!("locked", stderr(&env, &output));
+    insta::assert_snapshot!(
+        "locked",
+        stderr(&env, &output).replace(&format!("pid {me}"), "pid [PID]")
+    );
     drop(held);
     env.onboard(&["apply", "--yes", "-q"]).assert().success();
 }

@@ -17,6 +17,7 @@ mod github;
 mod governance;
 mod graph;
 mod ldap;
+mod lock;
 mod login;
 mod okta;
 mod peers;
