@@ -284,12 +284,12 @@ pub(super) fn execute_plan(
                 // request a second person approves; the run's own preface (a revocation)
                 // is not recorded, for it was not carried out.
                 let mut audit = session.audit_log(run.command)?;
+                record_preface(&mut audit, &[&denials, &refusal.entries], &interrupted)?;
                 if let Some(request) = refusal.request {
                     let mut requests: crate::state::Requests = session.state.read()?;
                     requests.requests.push(request);
                     session.state.write(&mut requests, lock)?;
                 }
-                record_preface(&mut audit, &[&denials, &refusal.entries], &interrupted)?;
                 audit.finish(serde_json::json!({ "refused": "mass-revoke" }))?;
                 return Err(refusal.error.into());
             }
