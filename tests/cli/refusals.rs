@@ -168,6 +168,27 @@ fn a_revoke_that_cannot_sign_its_audit_entries_records_nothing() {
         .unwrap()
         .to_string();
     assert!(request.starts_with("req-"), "{}", stdout(&output));
+    let break_glass = [
+        "break-glass",
+        "--client",
+        "initech",
+        "--bundle",
+        "essential-helpdesk",
+        "--reason",
+        "domain admin locked out",
+    ];
+    // A break-glass use opens a review for another person to close.
+    run_as(&env, "dave", &break_glass, 0);
+    let reviews: serde_json::Value = serde_json::from_str(&env.read("state/reviews.json")).unwrap();
+    let review = reviews["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "break-glass")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     std::fs::remove_file(env.ws.join(".onboard/audit.key")).unwrap();
     let before = recorded(&env);
     let output = run_as(
@@ -183,20 +204,23 @@ fn a_revoke_that_cannot_sign_its_audit_entries_records_nothing() {
     );
     assert_unchanged(&env, &before, "a revoke without its audit key");
     // The other state-changing commands refuse the same way, before recording anything.
-    let break_glass = [
-        "break-glass",
-        "--client",
-        "initech",
-        "--bundle",
-        "essential-helpdesk",
-        "--reason",
-        "domain admin locked out",
-    ];
     for (who, args) in [
         ("carol", &elevate[..]),
         ("dave", &break_glass[..]),
         ("alice", &["approve", &request][..]),
         ("alice", &["deny", &request, "--reason", "no"][..]),
+        (
+            "carol",
+            &[
+                "review",
+                "close",
+                &review,
+                "--outcome",
+                "ok",
+                "--notes",
+                "as expected",
+            ][..],
+        ),
     ] {
         run_as(&env, who, args, 1);
         assert_unchanged(&env, &before, &format!("{args:?} without its audit key"));
