@@ -32,6 +32,42 @@ pub fn read_entries(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> {
         .collect()
 }
 
+/// Returns the grants a chain shows onboard sent and did not take back: its successful
+/// changes replayed as `state rebuild` does, plus grants whose intent has no outcome (an
+/// interrupted run may have sent them). A chain that does not exist shows none.
+pub fn sent_grants(dir: &Path, chain: &str) -> Result<Vec<GrantRecord>, AuditError> {
+    if !super::writer::chain_path(dir, chain).exists() {
+        return Ok(Vec::new());
+    }
+    let entries = read_entries(dir, chain)?;
+    let finished: std::collections::BTreeSet<&str> = entries
+        .iter()
+        .filter(|e| e.phase == Some(Phase::Outcome))
+        .filter_map(|e| e.change.as_deref())
+        .collect();
+    let mut grants = Vec::new();
+    let mut blocks = Vec::new();
+    for entry in &entries {
+        let unfinished = entry.kind == Some(EntryKind::Grant)
+            && entry.phase == Some(Phase::Intent)
+            && entry
+                .change
+                .as_deref()
+                .is_some_and(|c| !finished.contains(c));
+        if unfinished {
+            let sent = Entry {
+                phase: Some(Phase::Outcome),
+                result: Some("ok".into()),
+                ..entry.clone()
+            };
+            replay(&sent, &mut grants, &mut blocks);
+        } else {
+            replay(entry, &mut grants, &mut blocks);
+        }
+    }
+    Ok(grants)
+}
+
 fn instant(text: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }

@@ -203,6 +203,7 @@ pub(super) fn grant_now(
         prune: false,
         preface: vec![(request.client.clone(), preface)],
         allow_mass_revoke: false,
+        block: None,
     };
     execute_plan(session, lock, ledger, &plan, &run)
 }

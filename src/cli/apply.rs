@@ -12,7 +12,7 @@ use super::session::{Session, apply_status};
 use crate::audit::{AuditLog, Entry, EntryKind};
 use crate::execute::{self, ApplyContext, ChangeResult};
 use crate::exit::ExitStatus;
-use crate::model::{AccessRequest, RequestKind, RequestStatus, ReviewItem};
+use crate::model::{AccessRequest, Block, RequestKind, RequestStatus, ReviewItem};
 use crate::plan::{Change, ChangeKind, Plan, Summary};
 use crate::state::{Ledger, WorkspaceLock};
 use crate::ui::OutputFormat;
@@ -27,7 +27,8 @@ use crate::ui::tables::{plan_table, result_word, results_table};
 /// With client names (or none, meaning every client), works out a fresh plan, shows it,
 /// asks for confirmation and applies it. With the path of a plan saved by
 /// `onboard plan --out FILE`, applies exactly that plan, and refuses it if the workspace
-/// or the ledger changed since it was made. Drift is left alone unless `--prune` is
+/// or the ledger changed since it was made, or once a grant in it has ended (its
+/// `valid_until`). Drift is left alone unless `--prune` is
 /// given. One tenant failing does not stop the others; the exit code says so (4).
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -80,6 +81,7 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
             prune: args.prune,
             preface: Vec::new(),
             allow_mass_revoke: args.allow_mass_revoke,
+            block: None,
         },
     )
 }
@@ -101,21 +103,42 @@ fn load_saved(session: &Session, path: &Path, ledger_fingerprint: &str) -> anyho
         .into());
     }
     let stale = if document.workspace_fingerprint != session.workspace.fingerprint {
-        Some("the workspace files changed")
+        Some("the workspace files changed since it was made")
     } else if document.ledger_fingerprint != ledger_fingerprint {
-        Some("the grant ledger changed (another apply ran)")
+        Some("the grant ledger changed since it was made (another apply ran)")
     } else {
         None
     };
+    let plan = document.plan();
+    let ended = plan
+        .first_end()
+        .filter(|c| c.expires_at.is_some_and(|at| at <= session.now));
+    let ended = ended.map(|c| {
+        format!(
+            "the {} of `{}` to `{}` in `{}/{}` in it ended {}: the plan was valid only until then",
+            c.kind.as_str(),
+            c.entitlement
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            c.identity.as_deref().unwrap_or("-"),
+            c.client,
+            c.tenant,
+            c.expires_at
+                .map(crate::model::time::format_short)
+                .unwrap_or_default()
+        )
+    });
+    let stale = stale.map(str::to_string).or(ended);
     if let Some(what) = stale {
         return Err(UserError::new(format!(
-            "refusing the saved plan {}: {what} since it was made",
+            "refusing the saved plan {}: {what}",
             path.display()
         ))
         .hint("make a fresh plan with `onboard plan --out FILE`, review it, and apply that")
         .into());
     }
-    Ok(document.plan())
+    Ok(plan)
 }
 
 /// How an apply-like command runs a plan.
@@ -130,6 +153,8 @@ pub(super) struct Run {
     pub preface: Vec<(String, Entry)>,
     /// Revoke more than the mass-revoke limit, given a second person's approval.
     pub allow_mass_revoke: bool,
+    /// The standing revocation `onboard revoke` records, once the run goes ahead.
+    pub block: Option<Block>,
 }
 
 /// Shows the actionable part of a plan, confirms, applies it with write-ahead audit
@@ -142,6 +167,8 @@ pub(super) fn execute_plan(
     run: &Run,
 ) -> anyhow::Result<ExitStatus> {
     let (yes, prune) = (run.yes, run.prune);
+    let pruning = prune.then(|| plan.pruning());
+    let plan = pruning.as_ref().unwrap_or(plan);
     let printer = &session.printer;
     for warning in &plan.warnings {
         printer.warn(warning);
@@ -157,9 +184,10 @@ pub(super) fn execute_plan(
             change.client, change.tenant, change.reason
         ));
     }
+    let applied = |c: &Change| c.kind.is_sent() && (c.kind != ChangeKind::Drift || prune);
     let actionable = Plan {
         configuration: plan.configuration.clone(),
-        ..plan.only(|c| c.kind.is_sent() && (c.kind != ChangeKind::Drift || prune))
+        ..plan.only(applied)
     };
     let drift = plan.summary().drift;
     if drift > 0 && !prune {
@@ -197,46 +225,110 @@ pub(super) fn execute_plan(
             change.hint.as_deref().unwrap_or("")
         ));
     }
-    let mut preface = run.preface.clone();
-    preface.extend(denied.iter().map(|c| (c.client.clone(), denial_entry(c))));
+    let denials: Vec<(String, Entry)> = denied
+        .iter()
+        .map(|c| (c.client.clone(), denial_entry(c)))
+        .collect();
     let nothing = actionable.changes.is_empty() && actionable.configuration.is_empty();
-    let needs_audit = !nothing || !preface.is_empty() || !interrupted.is_empty();
-    let audit = if needs_audit {
-        Some(session.audit_log(run.command)?)
-    } else {
-        None
-    };
-    if nothing {
-        if let Some(mut audit) = audit {
-            record_preface(&mut audit, &preface, &interrupted)?;
+    // A standing revocation this run would add: recorded only once the run goes ahead.
+    let new_block = run.block.as_ref().filter(|b| {
+        !ledger
+            .blocks
+            .iter()
+            .any(|x| x.scope == b.scope && x.value == b.value)
+    });
+    let needs_audit = !nothing
+        || new_block.is_some()
+        || !run.preface.is_empty()
+        || !denials.is_empty()
+        || !interrupted.is_empty();
+    if needs_audit {
+        // Before anything is recorded or asked: a run that cannot sign its audit entries
+        // records nothing.
+        session.check_audit()?;
+    }
+    if nothing && new_block.is_none() {
+        if needs_audit {
+            let mut audit = session.audit_log(run.command)?;
+            record_preface(&mut audit, &[&run.preface, &denials], &interrupted)?;
             audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
         }
-        printer.status("Nothing to apply: the tenants match the workspace.");
+        printer.status(&match unknown.len() {
+            0 => "Nothing to apply: the tenants match the workspace.".to_string(),
+            n => format!(
+                "Nothing to apply to the tenants that were read; {n} tenant(s) could not be read, so nothing was applied to them."
+            ),
+        });
         if printer.format == OutputFormat::Json {
             printer.document(&apply_document(&[], plan))?;
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
-    if !printer.quiet {
-        printer.report(&plan_table(&actionable, printer.color_stderr));
+    if !nothing && !printer.quiet {
+        // What is applied, and what is not (unread tenants, denied grants), so the plan's
+        // counts tell the whole truth.
+        let shown = Plan {
+            configuration: actionable.configuration.clone(),
+            ..plan
+                .only(|c| applied(c) || matches!(c.kind, ChangeKind::Unknown | ChangeKind::Denied))
+        };
+        printer.report(&plan_table(&shown, printer.color_stderr));
     }
-    if let Some(refusal) = mass_revoke_guard(session, lock, &ledger, &actionable, run)? {
-        let mut audit = audit.expect("opened when there are changes");
-        record_preface(&mut audit, &preface, &interrupted)?;
-        for (client, entry) in &refusal.entries {
-            audit.append(client, entry.clone())?;
+    let approval = if nothing {
+        None
+    } else {
+        match mass_revoke_guard(session, &ledger, &actionable, run)? {
+            Guard::Clear => None,
+            Guard::Approved(id) => Some(id),
+            Guard::Refused(refusal) => {
+                // The refusal goes ahead as a refusal: its denials and the pending
+                // request a second person approves; the run's own preface (a revocation)
+                // is not recorded, for it was not carried out.
+                let mut audit = session.audit_log(run.command)?;
+                record_preface(&mut audit, &[&denials, &refusal.entries], &interrupted)?;
+                if let Some(request) = refusal.request {
+                    let mut requests: crate::state::Requests = session.state.read()?;
+                    requests.requests.push(request);
+                    session.state.write(&mut requests, lock)?;
+                }
+                audit.finish(serde_json::json!({ "refused": "mass-revoke" }))?;
+                return Err(refusal.error.into());
+            }
         }
-        audit.finish(serde_json::json!({ "refused": "mass-revoke" }))?;
-        return Err(refusal.error.into());
-    }
+    };
     if !yes {
-        let question = format!("Apply these {} change(s)?", actionable.changes.len());
+        let question = match new_block {
+            Some(block) if nothing => format!(
+                "Revoke {} `{}`? No tenant holds anything in its scope now; the revocation keeps it from being granted.",
+                block.scope.as_str(),
+                block.value
+            ),
+            _ => format!("Apply these {} change(s)?", actionable.changes.len()),
+        };
         if !confirm(&question)? {
             return Err(UserError::new("cancelled: nothing was changed").into());
         }
     }
-    let mut audit = audit.expect("opened when there are changes");
-    record_preface(&mut audit, &preface, &interrupted)?;
+    // Confirmed: from here on the run goes ahead and records what it does.
+    let mut audit = session.audit_log(run.command)?;
+    record_preface(&mut audit, &[&run.preface, &denials], &interrupted)?;
+    if let Some(id) = approval {
+        use_mass_revoke_approval(session, lock, &id)?;
+    }
+    let mut ledger = ledger;
+    if let Some(block) = new_block {
+        ledger.blocks.push(block.clone());
+        // Recorded before any tenant is touched, so a crash cannot let the access return.
+        session.state.save(&ledger, lock)?;
+    }
+    if nothing {
+        audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
+        printer.status("Nothing to apply: the revocation is recorded.");
+        if printer.format == OutputFormat::Json {
+            printer.document(&apply_document(&[], plan))?;
+        }
+        return Ok(apply_status(0, unknown.len(), denied.len()));
+    }
     for client in &clients {
         let mine: Vec<_> = actionable
             .changes
@@ -290,8 +382,12 @@ pub(super) fn execute_plan(
             printer.data(&results_table(&results, printer.color_stdout))?
         }
     }
+    let unread = match document.unknown {
+        0 => String::new(),
+        n => format!("; {n} tenant(s) could not be read, so nothing was applied to them"),
+    };
     printer.status(&format!(
-        "Applied {}, unchanged {}, failed {}.",
+        "Applied {}, unchanged {}, failed {}{unread}.",
         document.applied, document.unchanged, document.failed
     ));
     for failure in results.iter().filter_map(|r| r.result.as_ref().err()) {
@@ -302,22 +398,35 @@ pub(super) fn execute_plan(
     Ok(apply_status(document.failed, unknown.len(), denied.len()))
 }
 
-/// A refused mass revocation: what to audit and the error to report.
+/// A refused mass revocation: the pending request to store (none when one is pending
+/// already), what to audit and the error to report.
 struct MassRevokeRefusal {
+    request: Option<AccessRequest>,
     entries: Vec<(String, Entry)>,
     error: UserError,
 }
 
+/// What the mass-revoke guard decided.
+enum Guard {
+    /// Within the limits.
+    Clear,
+    /// Over the limits, but a second person approved exactly these removals in this
+    /// request: it is marked used once the run goes ahead.
+    Approved(String),
+    /// Refused.
+    Refused(Box<MassRevokeRefusal>),
+}
+
 /// Stops a run that would revoke more of a tenant's grants than policy allows, unless
 /// `--allow-mass-revoke` is given and a second person approved exactly these removals.
-/// A refusal opens (or reuses) a pending mass-revoke request for that approval.
+/// A refusal opens (or reuses) a pending mass-revoke request for that approval. Writes
+/// nothing: the caller records the outcome.
 fn mass_revoke_guard(
     session: &Session,
-    lock: &WorkspaceLock,
     ledger: &Ledger,
     actionable: &Plan,
     run: &Run,
-) -> anyhow::Result<Option<MassRevokeRefusal>> {
+) -> anyhow::Result<Guard> {
     let policy = &session.workspace.policy;
     let over = crate::policy::mass_revocations(
         &actionable.changes,
@@ -326,7 +435,7 @@ fn mass_revoke_guard(
         policy.mass_revoke_share.value,
     );
     if over.is_empty() {
-        return Ok(None);
+        return Ok(Guard::Clear);
     }
     let fingerprint = crate::policy::removals_fingerprint(&actionable.changes);
     let summary = over
@@ -339,23 +448,21 @@ fn mass_revoke_guard(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let mut requests: crate::state::Requests = session.state.read()?;
+    let requests: crate::state::Requests = session.state.read()?;
     let expiry = policy.request_expiry;
     if run.allow_mass_revoke
-        && let Some(approved) = requests.requests.iter_mut().find(|r| {
+        && let Some(approved) = requests.requests.iter().find(|r| {
             r.kind == RequestKind::MassRevoke
                 && r.status == RequestStatus::Approved
                 && r.fingerprint.as_deref() == Some(fingerprint.as_str())
         })
     {
-        approved.status = RequestStatus::Used;
         session.printer.status(&format!(
-            "Mass revocation approved by `{}` in request {}: proceeding.",
+            "Mass revocation approved by `{}` in request {}.",
             approved.decided_by.as_deref().unwrap_or("?"),
             approved.id
         ));
-        session.state.write(&mut requests, lock)?;
-        return Ok(None);
+        return Ok(Guard::Approved(approved.id.clone()));
     }
     let requester = session
         .workspace
@@ -366,8 +473,8 @@ fn mass_revoke_guard(
             && r.status_at(session.now, expiry) == RequestStatus::Pending
             && r.fingerprint.as_deref() == Some(fingerprint.as_str())
     });
-    let id = match existing {
-        Some(r) => r.id.clone(),
+    let (id, request) = match existing {
+        Some(r) => (r.id.clone(), None),
         None => {
             let mut request = AccessRequest::new(
                 super::access::new_id("mr"),
@@ -379,10 +486,11 @@ fn mass_revoke_guard(
             );
             request.fingerprint = Some(fingerprint.clone());
             request.summary = Some(summary.clone());
-            let id = request.id.clone();
-            requests.requests.push(request);
-            session.state.write(&mut requests, lock)?;
-            id
+            request.revocation = run.block.as_ref().map(|b| crate::model::Revocation {
+                scope: b.scope,
+                value: b.value.clone(),
+            });
+            (request.id.clone(), Some(request))
         }
     };
     let limit = format!(
@@ -406,12 +514,38 @@ fn mass_revoke_guard(
             })
         })
         .collect();
+    let next = if run.block.is_some() {
+        "once approved, it is carried out at once"
+    } else {
+        "then run the same command again with `--allow-mass-revoke`"
+    };
     let error = UserError::new(format!("refusing to revoke {summary}: policy allows {limit}"))
         .hint(format!(
-            "a second person approves it with `onboard approve {id}`; then run the same command again with `--allow-mass-revoke`"
+            "a second person approves it with `onboard approve {id}` (pending request {id}, see `onboard requests`); {next}"
         ))
         .status(ExitStatus::PolicyDenied);
-    Ok(Some(MassRevokeRefusal { entries, error }))
+    Ok(Guard::Refused(Box::new(MassRevokeRefusal {
+        request,
+        entries,
+        error,
+    })))
+}
+
+/// Marks an approved mass-revoke request used, once the run it approved goes ahead.
+fn use_mass_revoke_approval(
+    session: &Session,
+    lock: &WorkspaceLock,
+    id: &str,
+) -> anyhow::Result<()> {
+    let mut requests: crate::state::Requests = session.state.read()?;
+    if let Some(request) = requests.requests.iter_mut().find(|r| r.id == id) {
+        request.status = RequestStatus::Used;
+        session.state.write(&mut requests, lock)?;
+    }
+    session
+        .printer
+        .status(&format!("Mass revocation {id}: proceeding."));
+    Ok(())
 }
 
 /// Opens a review item for each exception that was used for the first time.
@@ -486,10 +620,10 @@ pub(super) fn denial_entry(change: &Change) -> Entry {
 /// Writes the run's preface entries and closes interrupted changes of earlier runs.
 fn record_preface(
     audit: &mut AuditLog,
-    preface: &[(String, Entry)],
+    preface: &[&[(String, Entry)]],
     interrupted: &[String],
 ) -> anyhow::Result<()> {
-    for (chain, entry) in preface {
+    for (chain, entry) in preface.iter().flat_map(|p| p.iter()) {
         audit.append(chain, entry.clone())?;
     }
     for client in interrupted {
@@ -517,6 +651,11 @@ fn apply_document(results: &[ChangeResult], plan: &Plan) -> ApplyDocument {
         applied: count("applied"),
         unchanged: count("unchanged"),
         failed: count("failed"),
+        unknown: plan
+            .changes
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Unknown)
+            .count(),
         results: outcomes,
         not_applied: plan
             .changes

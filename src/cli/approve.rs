@@ -105,12 +105,17 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
         }
     }
     let request = request.clone();
+    // Nothing is recorded by a run that cannot sign its audit entries.
+    session.check_audit()?;
     session.state.write(&mut requests, &lock)?;
     let entry: Entry = request_entry(EntryKind::Approval, &request, "approved");
     if request.kind == RequestKind::MassRevoke {
         let mut audit = session.audit_log("approve")?;
         audit.append(&request.client, entry)?;
         audit.finish(serde_json::json!({ "approved": request.id }))?;
+        if let Some(status) = super::revoke::carry_out_approved(&session, &lock, &request)? {
+            return Ok(status);
+        }
         let prose = format!(
             "Approved {}: rerun the revocation with `--allow-mass-revoke` to carry it out.",
             request.id

@@ -314,6 +314,12 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
         });
     }
     let all_intact = results.iter().all(|r| r.intact);
+    // Intents without outcome: a crash, or a run still going (it holds the lock).
+    let cause = match &args.dir {
+        _ if results.iter().all(|r| r.dangling_intents.is_empty()) => String::new(),
+        None => Session::open(global)?.unfinished_cause()?,
+        Some(_) => "a run was interrupted, or is still running".into(),
+    };
     match printer.format {
         OutputFormat::Json => printer.data(&to_json(&VerifyDocument {
             format_version: FORMAT_VERSION,
@@ -350,7 +356,7 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
                 }
                 for intent in &r.dangling_intents {
                     printer.warn(&format!(
-                        "chain `{}` line {}: intent without outcome (a run was interrupted): {} `{}` for `{}` in {}; the next plan re-reads the tenant and the next apply records it",
+                        "chain `{}` line {}: intent without outcome ({cause}): {} `{}` for `{}` in {}; the next plan re-reads the tenant and the next apply records it",
                         r.chain,
                         intent.seq,
                         intent.kind.map_or("change", EntryKind::as_str),

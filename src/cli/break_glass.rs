@@ -89,6 +89,8 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
     request.expires_at = Some(expires_at);
     let mut requests: Requests = session.state.read()?;
     requests.requests.push(request.clone());
+    // Nothing is recorded by a run that cannot sign its audit entries.
+    session.check_audit()?;
     session.state.write(&mut requests, &lock)?;
     let review = ReviewItem::open(
         new_id("rev"),

@@ -53,6 +53,8 @@ pub(super) fn run(global: &GlobalArgs, args: DenyArgs) -> anyhow::Result<ExitSta
     request.decided_at = Some(session.now);
     request.decision_reason = Some(args.reason.clone());
     let request = request.clone();
+    // Nothing is recorded by a run that cannot sign its audit entries.
+    session.check_audit()?;
     session.state.write(&mut requests, &lock)?;
     let mut entry = request_entry(EntryKind::Approval, &request, "denied");
     entry.error = Some(args.reason.clone());

@@ -244,6 +244,8 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
     }
     let mut requests: Requests = session.state.read()?;
     requests.requests.push(request.clone());
+    // Nothing is recorded by a run that cannot sign its audit entries.
+    session.check_audit()?;
     session.state.write(&mut requests, &lock)?;
     if needs_approval {
         let mut audit = session.audit_log("elevate")?;

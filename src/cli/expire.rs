@@ -63,6 +63,7 @@ pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitS
         prune: false,
         preface: Vec::new(),
         allow_mass_revoke: false,
+        block: None,
     };
     execute_plan(&session, &lock, ledger, &plan, &run)
 }

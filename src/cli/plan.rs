@@ -60,6 +60,7 @@ pub(super) fn document(
             .replace_nanosecond(0)
             .unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
         now: session.now,
+        valid_until: plan.first_end().and_then(|c| c.expires_at),
         workspace_fingerprint: session.workspace.fingerprint.clone(),
         ledger_fingerprint: ledger_fingerprint.to_string(),
         clients,
@@ -130,11 +131,18 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             }));
         let dangling = crate::audit::writer::peek_dangling(&session.audit_dir(), &client.id)?;
         if !dangling.is_empty() {
-            plan.warnings.push(format!(
-                "an earlier run was interrupted after announcing {} change(s) in `{}` (intent without outcome): this plan re-read the tenants, so it shows what is left; the next apply records them as reconciled",
-                dangling.len(),
-                client.id
-            ));
+            plan.warnings.push(match session.state.running()? {
+                Some(holder) => format!(
+                    "a run in progress, {holder}, has announced {} change(s) in `{}` it has not finished (intent without outcome): this plan shows the tenants as they were read meanwhile; plan again once that run ends",
+                    dangling.len(),
+                    client.id
+                ),
+                None => format!(
+                    "an earlier run was interrupted after announcing {} change(s) in `{}` (intent without outcome): this plan re-read the tenants, so it shows what is left; the next apply records them as reconciled",
+                    dangling.len(),
+                    client.id
+                ),
+            });
         }
     }
     let document = document(
@@ -153,8 +161,14 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             .as_ref()
             .map(|dir| format!("-w {} ", super::shell_word(&dir.display().to_string())))
             .unwrap_or_default();
+        let until = document.valid_until.map_or(String::new(), |at| {
+            format!(
+                " before {}, when the first grant in it ends",
+                crate::model::time::format_short(at)
+            )
+        });
         session.printer.status(&format!(
-            "Saved the plan to {}; apply it with `onboard {workspace}apply {}`.",
+            "Saved the plan to {}; apply it with `onboard {workspace}apply {}`{until}.",
             path.display(),
             super::shell_word(&path.display().to_string())
         ));

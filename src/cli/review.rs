@@ -141,6 +141,8 @@ fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
     item.outcome = Some(args.outcome.clone());
     item.notes = Some(args.notes.clone());
     let item = item.clone();
+    // Nothing is recorded by a run that cannot sign its audit entries.
+    session.check_audit()?;
     session.state.write(&mut reviews, &lock)?;
     let mut audit = session.audit_log("review close")?;
     audit.append(&item.client, Entry {

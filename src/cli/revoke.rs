@@ -8,8 +8,9 @@ use super::apply::{Run, execute_plan};
 use super::session::Session;
 use crate::audit::{Entry, EntryKind, WORKSPACE_CHAIN};
 use crate::exit::ExitStatus;
-use crate::model::{Block, BlockScope};
+use crate::model::{AccessRequest, Block, BlockScope};
 use crate::plan::{Change, ChangeKind};
+use crate::state::{Ledger, WorkspaceLock};
 use crate::ui::diagnostics::UserError;
 
 /// Revoke everything an identity, a client or a ticket holds
@@ -104,38 +105,93 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
                 .into(),
         );
     }
+    let run = Run {
+        allow_mass_revoke: args.allow_mass_revoke,
+        ..revocation_run(args.yes)
+    };
+    revoke_scope(&session, &lock, ledger, scope, &value, run)
+}
+
+/// Returns how `onboard revoke` runs its plan: drift in scope is removed, and the
+/// revocation is recorded only once the run goes ahead.
+fn revocation_run(yes: bool) -> Run {
+    Run {
+        command: "revoke",
+        yes,
+        prune: true,
+        preface: Vec::new(),
+        allow_mass_revoke: false,
+        block: None,
+    }
+}
+
+/// Plans the removal of everything in a scope and carries it out, recording the standing
+/// revocation once the run goes ahead (confirmed, within the mass-revoke guard).
+fn revoke_scope(
+    session: &Session,
+    lock: &WorkspaceLock,
+    ledger: Ledger,
+    scope: BlockScope,
+    value: &str,
+    run: Run,
+) -> anyhow::Result<ExitStatus> {
     let block = Block {
         scope,
-        value: value.clone(),
+        value: value.to_string(),
         at: session.now,
         actor: session.actor.clone(),
     };
     let clients = match scope {
-        BlockScope::Client => session.select(std::slice::from_ref(&value))?,
+        BlockScope::Client => session.select(&[value.to_string()])?,
         _ => session.select(&[])?,
     };
     let full = session.plan(&clients, &ledger, std::slice::from_ref(&block))?;
-    let plan = full.only(|c| in_scope(c, scope, &value));
-    if !ledger
-        .blocks
-        .iter()
-        .any(|b| b.scope == scope && b.value == value)
-    {
-        ledger.blocks.push(block);
-        // Recorded before any tenant is touched, so a crash cannot let the access return.
-        session.state.save(&ledger, &lock)?;
-    }
+    let plan = full.only(|c| in_scope(c, scope, value));
+    let mut preface = run.preface;
+    preface.push((
+        WORKSPACE_CHAIN.to_string(),
+        revocation_entry(scope, value, "revoke"),
+    ));
     let run = Run {
-        command: "revoke",
-        yes: args.yes,
-        prune: true,
-        preface: vec![(
-            WORKSPACE_CHAIN.to_string(),
-            revocation_entry(scope, &value, "revoke"),
-        )],
-        allow_mass_revoke: args.allow_mass_revoke,
+        preface,
+        block: Some(block),
+        ..run
     };
-    execute_plan(&session, &lock, ledger, &plan, &run)
+    execute_plan(session, lock, ledger, &plan, &run)
+}
+
+/// Carries out the revocation a second person just approved in a mass-revoke request
+/// (`onboard approve`), after the approval is recorded. Returns `None` for a request that
+/// names no revocation (a mass revoke asked for by `onboard apply`, which its requester
+/// runs again with `--allow-mass-revoke`).
+pub(super) fn carry_out_approved(
+    session: &Session,
+    lock: &WorkspaceLock,
+    request: &AccessRequest,
+) -> anyhow::Result<Option<ExitStatus>> {
+    let Some(revocation) = &request.revocation else {
+        return Ok(None);
+    };
+    let (ledger, _) = session.ledger()?;
+    session.printer.status(&format!(
+        "Carrying out the approved revocation of {} `{}`.",
+        revocation.scope.as_str(),
+        revocation.value
+    ));
+    let run = Run {
+        command: "approve",
+        allow_mass_revoke: true,
+        ..revocation_run(true)
+    };
+    revoke_scope(
+        session,
+        lock,
+        ledger,
+        revocation.scope,
+        &revocation.value,
+        run,
+    )
+    .map(Some)
 }
 
 /// Returns the audit entry recording a revocation of a scope, or its lifting.

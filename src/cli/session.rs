@@ -14,7 +14,7 @@ use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
 use crate::model::{Block, Client, CredentialRef, Workspace, suggest};
 use crate::observe::{ReadRequest, observe};
-use crate::plan::{DiffInput, Plan, desired_access, diff_tenant};
+use crate::plan::{ChangeKind, DiffInput, Plan, desired_access, diff_tenant};
 use crate::state::{Ledger, LockInfo, StateDir, WorkspaceLock};
 use crate::ui::Printer;
 use crate::ui::diagnostics::UserError;
@@ -132,35 +132,72 @@ impl Session {
         }
     }
 
-    /// Opens the audit log for a run of `command`. A workspace whose audit log has no
-    /// public key yet and whose key file does not exist gets a new key on first use.
-    pub fn audit_log(&self, command: &str) -> anyhow::Result<AuditLog> {
+    /// Returns the audit signing key when it exists, or `None` when it may be created on
+    /// first use (no key and an audit log without public keys). Writes nothing.
+    fn existing_audit_key(&self) -> anyhow::Result<Option<AuditKey>> {
         let source = self.key_source();
         let dir = self.audit_dir();
-        let key = match AuditKey::load(&source)? {
-            Some(key) => key,
-            None => {
-                let (publics, _) = crate::audit::key::read_publics(&dir)?;
-                if !publics.is_empty() {
-                    return Err(AuditError::KeyMissing {
-                        source_name: source.describe(),
+        let (publics, _) = crate::audit::key::read_publics(&dir)?;
+        match AuditKey::load(&source)? {
+            Some(key) => {
+                if !publics.is_empty() && !publics.iter().any(|(id, _)| *id == key.id) {
+                    return Err(AuditError::UnknownKey {
+                        key_id: key.id,
                         dir,
-                        keys: publics.into_iter().map(|(id, _)| id).collect(),
                     }
                     .into());
                 }
+                Ok(Some(key))
+            }
+            None if publics.is_empty() => Ok(None),
+            None => Err(AuditError::KeyMissing {
+                source_name: source.describe(),
+                dir,
+                keys: publics.into_iter().map(|(id, _)| id).collect(),
+            }
+            .into()),
+        }
+    }
+
+    /// Checks, writing nothing, that a run could sign the audit log: called before a run
+    /// records anything, so a missing key refuses the run before it changes any state.
+    pub fn check_audit(&self) -> anyhow::Result<()> {
+        self.existing_audit_key().map(|_| ())
+    }
+
+    /// Opens the audit log for a run of `command`. A workspace whose audit log has no
+    /// public key yet and whose key file does not exist gets a new key on first use.
+    pub fn audit_log(&self, command: &str) -> anyhow::Result<AuditLog> {
+        let key = match self.existing_audit_key()? {
+            Some(key) => key,
+            None => {
+                let source = self.key_source();
                 let key = AuditKey::generate()?;
                 key.store(&source)?;
                 self.printer.status(&format!(
                     "Created the audit signing key `{}` in `{}`; its public key is in {}.",
                     key.id,
                     source.describe(),
-                    dir.display()
+                    self.audit_dir().display()
                 ));
                 key
             }
         };
-        Ok(AuditLog::open(&dir, key, &self.actor, command)?)
+        Ok(AuditLog::open(
+            &self.audit_dir(),
+            key,
+            &self.actor,
+            command,
+        )?)
+    }
+
+    /// Says what left intents without outcome in the audit log: a run in progress (it
+    /// holds the workspace lock, naming who) or an interrupted one.
+    pub fn unfinished_cause(&self) -> anyhow::Result<String> {
+        Ok(match self.state.running()? {
+            Some(holder) => format!("a run is in progress: {holder}"),
+            None => "a run was interrupted".into(),
+        })
     }
 
     /// Reads the ledger and its fingerprint.
@@ -213,6 +250,7 @@ impl Session {
         );
         let mut plan = Plan::default();
         let empty = BTreeMap::new();
+        let mut sent: BTreeMap<&str, Vec<crate::model::GrantRecord>> = BTreeMap::new();
         let by_client: BTreeMap<&str, _> = clients
             .iter()
             .map(|c| c.id.as_str())
@@ -233,7 +271,7 @@ impl Session {
                 });
             }
             let access = by_client[request.client.id.as_str()];
-            let (changes, warnings) = diff_tenant(&DiffInput {
+            let input = DiffInput {
                 now: self.now,
                 client: &request.client.id,
                 tenant: &request.tenant.name,
@@ -242,8 +280,24 @@ impl Session {
                 accounts: access.accounts.get(&request.tenant.name).unwrap_or(&empty),
                 ledger: &ledger.grants,
                 blocks: &blocks,
+                sent: &[],
                 observation,
-            });
+            };
+            let (mut changes, mut warnings) = diff_tenant(&input);
+            if changes.iter().any(|c| c.kind == ChangeKind::Drift) {
+                // Access held outside the ledger may be onboard's own, sent by a run that
+                // was interrupted before it saved the ledger: the audit log says so. Read
+                // only when there is drift, for it means reading the client's whole chain.
+                let client = request.client.id.as_str();
+                if !sent.contains_key(client) {
+                    let grants = crate::audit::replay::sent_grants(&self.audit_dir(), client)?;
+                    sent.insert(client, grants);
+                }
+                (changes, warnings) = diff_tenant(&DiffInput {
+                    sent: &sent[client],
+                    ..input
+                });
+            }
             plan.changes.extend(changes);
             plan.warnings.extend(warnings);
         }

@@ -28,7 +28,7 @@ pub use identity::{
 pub use policy::Policy;
 pub use record::{
     AccessRequest, Block, BlockScope, GrantRecord, Holder, LedgerUpdate, RequestKind,
-    RequestStatus, ReviewItem,
+    RequestStatus, ReviewItem, Revocation,
 };
 pub use settings::{Settings, parse as settings_from_toml};
 pub use tenant::{

@@ -297,6 +297,19 @@ pub struct AccessRequest {
     /// For mass revocations: what is to be removed, for the approver to read.
     #[serde(default)]
     pub summary: Option<String>,
+    /// For a mass revocation asked for by `onboard revoke`: its scope, carried out once
+    /// the request is approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<Revocation>,
+}
+
+/// The scope of an `onboard revoke` waiting for a second person's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    /// What kind of scope.
+    pub scope: BlockScope,
+    /// The identity, client or ticket id.
+    pub value: String,
 }
 
 impl AccessRequest {
@@ -330,6 +343,7 @@ impl AccessRequest {
             expires_at: None,
             fingerprint: None,
             summary: None,
+            revocation: None,
         }
     }
 

@@ -36,6 +36,9 @@ pub struct DiffInput<'a> {
     pub ledger: &'a [GrantRecord],
     /// Standing revocations.
     pub blocks: &'a [Block],
+    /// Grants the audit log shows onboard sent that the ledger may lack (an interrupted
+    /// run): a holder they cover is onboard's grant, revoked when not wanted, never drift.
+    pub sent: &'a [GrantRecord],
     /// What the tenant reported.
     pub observation: &'a Observation,
 }
@@ -83,6 +86,9 @@ pub fn block_warnings<'a>(
     }
     warnings
 }
+
+/// What drift is: the start of every drift change's reason.
+pub const DRIFT_HELD: &str = "held outside onboard and not wanted";
 
 /// Returns the changes for one tenant and any warnings.
 pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
@@ -313,6 +319,26 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
             if known || recorded_under_account || wanted_under_account {
                 continue;
             }
+            let sent = input.sent.iter().find(|r| {
+                r.client == input.client
+                    && r.tenant == input.tenant
+                    && &r.entitlement == entitlement
+                    && r.account.eq_ignore_ascii_case(&holder.account)
+            });
+            if let Some(record) = sent {
+                let mut change = base(
+                    ChangeKind::Revoke,
+                    "granted by onboard (its audit log records sending it; an interrupted run did not record it in the ledger) and no longer wanted".into(),
+                );
+                change.entitlement = Some(entitlement.clone());
+                change.identity = Some(record.identity.clone());
+                change.account = Some(holder.account.clone());
+                change.expires_at = record.expires_at;
+                change.sources = record.sources.clone();
+                change.ticket = record.ticket.clone();
+                changes.push(change);
+                continue;
+            }
             if holder.pending {
                 // Not access yet: nothing to prune, but worth knowing about.
                 warnings.push(format!(
@@ -323,7 +349,7 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
             }
             let mut change = base(
                 ChangeKind::Drift,
-                "held outside onboard and not wanted (removed only with `--prune`)".into(),
+                format!("{DRIFT_HELD} (removed only with `--prune`)"),
             );
             change.entitlement = Some(entitlement.clone());
             change.identity = identity;

@@ -207,6 +207,31 @@ impl Plan {
         self.changes.iter().any(|c| c.kind.is_sent()) || !self.configuration.is_empty()
     }
 
+    /// Returns the first grant (or renewal) of the plan to end: a saved plan is valid
+    /// only before then, for applying it later would grant access that has ended (an
+    /// exception's `until`, a TTL, a contract's end).
+    pub fn first_end(&self) -> Option<&Change> {
+        self.changes
+            .iter()
+            .filter(|c| matches!(c.kind, ChangeKind::Grant | ChangeKind::Renew))
+            .filter(|c| c.expires_at.is_some())
+            .min_by_key(|c| c.expires_at)
+    }
+
+    /// Returns the plan with its drift labelled as removed, for a run that removes it
+    /// (`apply --prune`, `revoke`): the plan's own label says drift is left alone.
+    pub fn pruning(&self) -> Plan {
+        let mut plan = self.clone();
+        for change in plan
+            .changes
+            .iter_mut()
+            .filter(|c| c.kind == ChangeKind::Drift)
+        {
+            change.reason = format!("{}: removed by this run", diff::DRIFT_HELD);
+        }
+        plan
+    }
+
     /// Returns whether policy refused some grant.
     pub fn has_denials(&self) -> bool {
         self.changes.iter().any(|c| c.kind == ChangeKind::Denied)

@@ -5,12 +5,22 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use super::StateError;
 
 const LOCK_FILE: &str = "onboard.lock";
+
+/// How long a run waits for the holder of the lock to say who it is.
+const SETTLE: Duration = Duration::from_secs(2);
+
+/// How often it looks again meanwhile.
+const RETRY: Duration = Duration::from_millis(20);
+
+/// The holder when it has not said who it is within `SETTLE`.
+const UNNAMED: &str = "another onboard process, which has not said who it is";
 
 /// Who holds the lock.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,27 +57,102 @@ impl WorkspaceLock {
             .truncate(false)
             .open(&path)
             .map_err(io)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut text = String::new();
-                let _ = file.read_to_string(&mut text);
-                let holder = match serde_json::from_str::<LockInfo>(&text) {
-                    Ok(h) => format!(
-                        "{} (`onboard {}`, pid {}) since {}",
-                        h.actor, h.command, h.pid, h.since
-                    ),
-                    Err(_) => "another onboard process".to_string(),
-                };
-                return Err(StateError::Locked { holder });
+        let deadline = Instant::now() + SETTLE;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) => {
+                    // The holder may not have said who it is yet (two runs starting at
+                    // once), or a probe holds the lock for an instant: wait for a live
+                    // holder to name, or for the lock.
+                    if let Some(holder) = live_holder(&mut file) {
+                        return Err(StateError::Locked { holder });
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(StateError::Locked {
+                            holder: UNNAMED.to_string(),
+                        });
+                    }
+                    std::thread::sleep(RETRY);
+                }
+                Err(TryLockError::Error(e)) => return Err(io(e)),
             }
-            Err(TryLockError::Error(e)) => return Err(io(e)),
         }
+        // Written over the old text before cutting it: a reader sees the old holder, a
+        // mix that does not parse, or the new holder; never an empty file.
         let text = serde_json::to_string(info).unwrap_or_default();
-        file.set_len(0).map_err(io)?;
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         file.write_all(text.as_bytes()).map_err(io)?;
+        file.set_len(text.len() as u64).map_err(io)?;
         file.sync_all().map_err(io)?;
         Ok(WorkspaceLock { _file: file })
+    }
+}
+
+/// Returns who holds the workspace lock in `dir` now, or `None` when no live run holds
+/// it (an apply that crashed released it as it died). Takes the lock shared for an
+/// instant to find out; a run starting meanwhile waits for it (see `acquire`).
+pub(super) fn running(dir: &Path) -> Result<Option<String>, StateError> {
+    let path = dir.join(LOCK_FILE);
+    let mut file = match OpenOptions::new().read(true).open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(StateError::Io {
+                action: "read",
+                path,
+                source,
+            });
+        }
+    };
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        match file.try_lock_shared() {
+            Ok(()) => {
+                let _ = file.unlock();
+                return Ok(None);
+            }
+            Err(TryLockError::WouldBlock) => {
+                if let Some(holder) = live_holder(&mut file) {
+                    return Ok(Some(holder));
+                }
+                if Instant::now() >= deadline {
+                    return Ok(Some(UNNAMED.to_string()));
+                }
+                std::thread::sleep(RETRY);
+            }
+            Err(TryLockError::Error(source)) => {
+                return Err(StateError::Io {
+                    action: "read",
+                    path,
+                    source,
+                });
+            }
+        }
+    }
+}
+
+/// Returns the holder named in the lock file when that process is alive: the text of a
+/// holder that exited, or of one still writing it, names nobody.
+fn live_holder(file: &mut File) -> Option<String> {
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.read_to_string(&mut text).ok()?;
+    let holder: LockInfo = serde_json::from_str(&text).ok()?;
+    (holder.pid != std::process::id() && alive(holder.pid)).then(|| {
+        format!(
+            "{} (`onboard {}`, pid {}) since {}",
+            holder.actor, holder.command, holder.pid, holder.since
+        )
+    })
+}
+
+/// Returns whether a process is running.
+fn alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        // No cheap portable check: trust the text.
+        true
     }
 }

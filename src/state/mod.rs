@@ -245,6 +245,12 @@ impl StateDir {
         })
     }
 
+    /// Returns who holds the workspace lock now (a run in progress), or `None` when no
+    /// live run holds it.
+    pub fn running(&self) -> Result<Option<String>, StateError> {
+        lock::running(&self.dir)
+    }
+
     /// Takes the workspace lock, or says who holds it.
     pub fn lock(&self, info: &LockInfo) -> Result<WorkspaceLock, StateError> {
         WorkspaceLock::acquire(&self.dir, info)

@@ -14,7 +14,8 @@ pub const FORMAT_VERSION: u32 = 1;
 ///
 /// ```json
 /// { "format_version": 1, "generated_at": "2026-11-21T12:00:00Z",
-///   "now": "2026-11-21T12:00:00Z", "workspace_fingerprint": "…",
+///   "now": "2026-11-21T12:00:00Z", "valid_until": "2027-04-01T00:00:00Z",
+///   "workspace_fingerprint": "…",
 ///   "ledger_fingerprint": "…", "clients": ["acme"],
 ///   "summary": {"grant": 1, "renew": 0, "expire": 0, "revoke": 0, "drift": 0, "unknown": 0},
 ///   "changes": [{"kind": "grant", "client": "acme", "tenant": "entra",
@@ -34,6 +35,10 @@ pub struct PlanDocument {
     /// The instant the plan is for.
     #[serde(with = "time::serde::rfc3339")]
     pub now: time::OffsetDateTime,
+    /// When the first grant in the plan ends: `apply` refuses the saved plan from then
+    /// on. `null` when no grant in it ends.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub valid_until: Option<time::OffsetDateTime>,
     /// SHA-256 of the workspace files the plan came from.
     pub workspace_fingerprint: String,
     /// SHA-256 of the ledger the plan came from (`none` when there was none).
@@ -76,6 +81,9 @@ pub struct ApplyDocument {
     pub unchanged: usize,
     /// Changes that failed.
     pub failed: usize,
+    /// Tenants that could not be read, so nothing was applied to them.
+    #[serde(default)]
+    pub unknown: usize,
     /// What was not sent: tenants that could not be read (`unknown`, with the reason) and
     /// grants a policy rule denied (`denied`, with the rule and hint).
     #[serde(default)]

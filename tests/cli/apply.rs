@@ -1,7 +1,5 @@
 //! `onboard apply`: confirmation, results, ledger, partial failure, lock, prune.
 
-use std::fs::OpenOptions;
-
 use crate::support::{ApplyJson, Env, NOW, plan_json, stderr, stdout};
 
 #[test]
@@ -149,36 +147,40 @@ fn one_failing_tenant_does_not_stop_the_others() {
 #[test]
 fn a_second_apply_is_stopped_by_the_lock_and_told_who_holds_it() {
     let env = Env::example();
-    std::fs::create_dir_all(env.ws.join("state")).unwrap();
-    let path = env.ws.join("state/onboard.lock");
-    std::fs::write(
-        &path,
-        r#"{"actor":"os:alice","command":"apply","pid":4242,"since":"2026-11-21T11:59:00Z"}"#,
-    )
-    .unwrap();
-    let held = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&path)
-        .unwrap();
-    held.lock().unwrap();
+    // The holder is alive: this test process.
+    let me = std::process::id();
+    let held = crate::lock::hold_lock(&env, &crate::lock::live_holder());
     let output = env.onboard(&["apply", "--yes"]).output().unwrap();
     assert_eq!(output.status.code(), Some(5));
-    insta::assert_snapshot!("locked", stderr(&env, &output));
+    insta::assert_snapshot!(
+        "locked",
+        stderr(&env, &output).replace(&format!("pid {me}"), "pid [PID]")
+    );
     drop(held);
     env.onboard(&["apply", "--yes", "-q"]).assert().success();
+}
+
+/// Adds accounts to `group:MSP-Helpdesk` in `initech/entra` behind onboard's back.
+fn hold_outside_onboard(env: &Env, accounts: &[&str]) {
+    let held: String = accounts
+        .iter()
+        .map(|a| {
+            format!("\n      {{ \"account\": \"{a}\", \"granted_at\": \"2026-01-01T00:00:00Z\" }},")
+        })
+        .collect();
+    let text = env.read("tenants/initech/entra/tenant.json").replacen(
+        "\"group:MSP-Helpdesk\": [",
+        &format!("\"group:MSP-Helpdesk\": [{held}"),
+        1,
+    );
+    env.write("tenants/initech/entra/tenant.json", &text);
 }
 
 #[test]
 fn drift_is_shown_and_removed_only_with_prune() {
     let env = Env::example();
     env.apply();
-    let text = env.read("tenants/initech/entra/tenant.json").replacen(
-        "\"group:MSP-Helpdesk\": [",
-        "\"group:MSP-Helpdesk\": [\n      { \"account\": \"mallory@initech.example\", \"granted_at\": \"2026-01-01T00:00:00Z\" },",
-        1,
-    );
-    env.write("tenants/initech/entra/tenant.json", &text);
+    hold_outside_onboard(&env, &["mallory@initech.example"]);
     let plan = plan_json(&env, NOW, &[]);
     assert_eq!(plan.summary.drift, 1);
     let drift = &plan.changes[0];
@@ -267,5 +269,170 @@ fn json_results_say_what_was_not_applied_and_why() {
                 .iter()
                 .all(|c| c.rule.as_deref() == Some("mfa-required")
                     && c.identity.as_deref() == Some("frank"))
+    );
+}
+
+#[test]
+fn access_a_crashed_run_sent_is_onboards_to_revoke_once_its_holder_leaves() {
+    let env = Env::example();
+    // One tenant at a time, so the order is known: `entra`, then `scim`.
+    env.edit("onboard.toml", "parallelism = 4", "parallelism = 1");
+    let plan = plan_json(&env, NOW, &["initech"]);
+    let entra = plan.changes.iter().filter(|c| c.tenant == "entra").count();
+    // `entra`'s grants are sent and their outcomes written; the crash comes with `scim`'s
+    // intents, before the ledger is saved.
+    let output = env
+        .onboard(&["apply", "initech", "--yes", "-q"])
+        .env("ONBOARD_TEST_CRASH_AFTER_INTENTS", (entra + 1).to_string())
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0), "the process was killed");
+    let bob = "b.okafor@initech.example";
+    assert!(env.tenant("initech", "entra").iter().any(|(_, a)| a == bob));
+    assert!(
+        !env.exists("state/ledger.json") || env.ledger().grants.iter().all(|g| g.identity != "bob"),
+        "the ledger missed what was sent"
+    );
+    // bob leaves before any other run.
+    env.edit(
+        "identities/globex-backup-svc.yaml",
+        "owner: bob",
+        "owner: alice",
+    );
+    std::fs::remove_file(env.ws.join("identities/bob.yaml")).unwrap();
+    let plan = plan_json(&env, NOW, &["initech"]);
+    let bobs: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.tenant == "entra" && c.account.as_deref() == Some(bob))
+        .collect();
+    assert!(!bobs.is_empty());
+    assert!(
+        bobs.iter()
+            .all(|c| c.kind == "revoke" && c.identity.as_deref() == Some("bob")),
+        "onboard's own grants, not drift: {bobs:?}"
+    );
+    // A normal apply (no `--prune`) takes them back. The ledger lost every `entra` record,
+    // so the mass-revoke guard would count these as all of the tenant's grants.
+    env.write(
+        "policy.yaml",
+        "mass_revoke:\n  max_count: 1000\n  max_share: 1.0\n",
+    );
+    let output = env
+        .onboard(&["apply", "initech", "--yes", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert!(
+        env.tenant("initech", "entra").iter().all(|(_, a)| a != bob),
+        "{:?}",
+        env.tenant("initech", "entra")
+    );
+    env.onboard(&["plan", "--detailed-exitcode", "initech"])
+        .assert()
+        .code(0);
+}
+
+/// Makes a file tenant fail `verb` with a simulated outage.
+fn inject_fault(env: &Env, tenant: &str, verb: &str) {
+    let path = format!("tenants/{tenant}/tenant.json");
+    let text = env.read(&path).replacen(
+        "\"entitlements\": {",
+        &format!("\"faults\": {{ \"{verb}\": \"HTTP 503 (simulated)\" }},\n  \"entitlements\": {{"),
+        1,
+    );
+    env.write(&path, &text);
+}
+
+#[test]
+fn counts_name_the_tenants_that_could_not_be_read() {
+    let env = Env::example();
+    env.apply();
+    inject_fault(&env, "acme/okta", "list");
+    // Nothing to do elsewhere: the run does not claim the tenants match.
+    let output = env.onboard(&["apply", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(!err.contains("the tenants match"), "{err}");
+    assert!(err.contains("1 tenant(s) could not be read"), "{err}");
+    // With changes elsewhere, the plan shown and the results count the unread tenant.
+    env.edit("clients/globex.yaml", "identity: erik", "identity: frank");
+    for args in [
+        &["apply", "--yes"][..],
+        &["revoke", "--identity", "carol", "--yes"][..],
+    ] {
+        let output = env.onboard(args).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(4),
+            "{args:?}: {}",
+            stderr(&env, &output)
+        );
+        let err = stderr(&env, &output);
+        assert!(err.contains(" 1 unknown"), "{args:?}: {err}");
+        assert!(!err.contains(" 0 unknown"), "{args:?}: {err}");
+        assert!(
+            err.contains("1 tenant(s) could not be read"),
+            "{args:?}: {err}"
+        );
+    }
+    let output = env
+        .onboard(&["revoke", "--identity", "dave", "--yes", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&env, &output));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["unknown"], 1, "{document}");
+}
+
+#[test]
+fn drift_being_removed_is_not_labelled_as_left_alone() {
+    let env = Env::example();
+    env.apply();
+    // Held outside onboard: by someone unknown, and by bob beyond what he is given.
+    hold_outside_onboard(
+        &env,
+        &["mallory@initech.example", "b.okafor@initech.example"],
+    );
+    let left_alone = "removed only with `--prune`";
+    assert!(
+        plan_json(&env, NOW, &[])
+            .changes
+            .iter()
+            .all(|c| c.kind == "drift" && c.reason.contains(left_alone)),
+        "a plan leaves drift alone"
+    );
+    for args in [
+        &["revoke", "--identity", "bob", "--yes"][..],
+        &["apply", "--prune", "--yes"][..],
+    ] {
+        let output = env
+            .onboard(args)
+            .args(["--output", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&env, &output)
+        );
+        let document: ApplyJson = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(
+            document.results.iter().any(|r| r.kind == "drift"),
+            "{args:?}: {document:?}"
+        );
+        for (what, text) in [
+            ("stdout", stdout(&output)),
+            ("stderr", stderr(&env, &output)),
+            ("audit log", env.read("audit/initech.jsonl")),
+        ] {
+            assert!(!text.contains(left_alone), "{args:?}: {what}: {text}");
+        }
+    }
+    assert!(
+        env.tenant("initech", "entra")
+            .iter()
+            .all(|(_, a)| a != "mallory@initech.example" && !a.contains("okafor"))
     );
 }

@@ -282,3 +282,46 @@ fn an_exception_can_give_a_whole_bundle_in_one_tenant() {
             .any(|c| c.tenant == "scim" && c.entitlement.as_deref() == Some("group:Initech-Cover"))
     );
 }
+
+#[test]
+fn a_saved_plan_is_refused_once_a_grant_in_it_has_ended() {
+    let env = Env::example();
+    let saved = env.root.join("plan.json");
+    let saved_arg = saved.to_str().unwrap();
+    let output = env
+        .onboard(&["plan", "acme", "--out", saved_arg])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    // The plan says until when it is valid: carol's exception ends on 2027-04-01.
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(document["valid_until"], "2027-04-01T00:00:00Z");
+    assert!(
+        stderr(&env, &output).contains("before 2027-04-01"),
+        "{}",
+        stderr(&env, &output)
+    );
+    // Applied after that, it would grant what has ended: refused, nothing changed.
+    let output = env
+        .onboard_at("2027-04-02T00:00:00Z", &["apply", saved_arg, "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(
+        err.contains("refusing the saved plan")
+            && err.contains("`role:Security Administrator` to `carol`")
+            && err.contains("ended 2027-04-01"),
+        "{err}"
+    );
+    assert!(env.tenant("acme", "entra").is_empty() && !env.exists("state/ledger.json"));
+    // Before then it applies.
+    env.onboard_at("2027-03-31T00:00:00Z", &["apply", saved_arg, "--yes", "-q"])
+        .assert()
+        .success();
+    assert!(env.tenant("acme", "entra").contains(&(
+        "role:Security Administrator".into(),
+        "carol@acme.example".into()
+    )));
+}

@@ -10,6 +10,16 @@ use tempfile::TempDir;
 /// The instant every test runs at, unless it says otherwise.
 pub const NOW: &str = "2026-11-21T12:00:00Z";
 
+/// Returns the environment every test command runs with: a fixed clock and actor, no
+/// colour.
+pub fn fixed_env(now: &str) -> [(&'static str, String); 3] {
+    [
+        ("ONBOARD_NOW", now.to_string()),
+        ("ONBOARD_ACTOR", "test:runner".to_string()),
+        ("NO_COLOR", "1".to_string()),
+    ]
+}
+
 /// A temporary copy of the repository's example workspace and bundle library, laid out
 /// as in the repository (`examples/acme-msp`, `bundles/`).
 pub struct Env {
@@ -179,9 +189,7 @@ impl Env {
             command.env_remove(var);
         }
         command
-            .env("ONBOARD_NOW", now)
-            .env("ONBOARD_ACTOR", "test:runner")
-            .env("NO_COLOR", "1")
+            .envs(fixed_env(now))
             .current_dir(&self.root)
             .arg("--workspace")
             .arg(&self.ws)

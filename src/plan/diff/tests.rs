@@ -72,6 +72,7 @@ impl World {
             accounts: &self.accounts,
             ledger: &self.ledger,
             blocks: &[],
+            sent: &[],
             observation,
         })
     }
