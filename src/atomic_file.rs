@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, flushed to
 /// disk and renamed over the target; the directory is synced so the rename survives a
-/// crash. Text is scrubbed of registered secrets first ([`crate::secrets::scrub`]):
+/// crash. Text is scrubbed of registered secrets first ([`crate::secrets::scrub()`]):
 /// plans, the ledger and requests keep what tenants answered.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     match std::str::from_utf8(bytes) {
@@ -16,7 +16,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     }
 }
 
-/// Like [`write`], byte for byte: for the one file that holds a secret on purpose (the
+/// Like [`write()`], byte for byte: for the one file that holds a secret on purpose (the
 /// audit signing key).
 pub fn write_exact(path: &Path, bytes: &[u8]) -> io::Result<()> {
     // Renaming over a device, a pipe or a directory would replace it (`--out /dev/full`

@@ -71,7 +71,7 @@ pub fn rsa_key(pem: &str) -> Result<RsaKeyPair, String> {
 }
 
 /// Returns a compact JWT of these claims, signed RS256 with the PEM key, and registers
-/// it as a secret (see [`crate::secrets::scrub`]).
+/// it as a secret (see [`crate::secrets::scrub()`]).
 pub fn sign_rs256(claims: &Value, pem: &str) -> Result<String, String> {
     let key = rsa_key(pem)?;
     let header = base64url(br#"{"alg":"RS256","typ":"JWT"}"#);

@@ -4,7 +4,7 @@
 //! A secret never reaches a log, an error, a panic message or a file written by onboard:
 //! `Secret` prints as `[redacted]`, errors name the reference (`env:ACME_TOKEN`), never
 //! the value, and the value is read only through [`Secret::expose`], at the call that
-//! sends it. Every `Secret` registers its value with [`scrub`], so that a tenant echoing
+//! sends it. Every `Secret` registers its value with [`scrub()`], so that a tenant echoing
 //! it back in an error body does not get it printed, saved or signed either.
 
 pub mod keyring;
@@ -29,7 +29,7 @@ pub use scrub::{register, scrub};
 pub struct Secret(String);
 
 impl Secret {
-    /// Wraps a value and registers it, so that [`scrub`] removes it from any text.
+    /// Wraps a value and registers it, so that [`scrub()`] removes it from any text.
     pub fn new(value: impl Into<String>) -> Self {
         let value = value.into();
         register(&value);

@@ -42,7 +42,7 @@ pub enum ColorChoice {
 
 /// Decides what is written where: data to stdout, everything else to stderr.
 ///
-/// Every text is scrubbed of registered secrets ([`crate::secrets::scrub`]) and has its
+/// Every text is scrubbed of registered secrets ([`crate::secrets::scrub()`]) and has its
 /// control characters escaped ([`escape::escape_output`]) on its way out, whatever its
 /// origin.
 #[derive(Debug, Clone)]
