@@ -231,7 +231,7 @@ pub fn format_public(key: &VerifyingKey) -> String {
 
 /// Writes `audit/<key-id>.pub` for a key.
 pub fn write_public(dir: &Path, key: &VerifyingKey) -> Result<PathBuf, AuditError> {
-    let path = dir.join(format!("{}.pub", key_id(key)));
+    let path = super::layout::public_key_path(dir, &key_id(key));
     atomic_file::write(&path, format_public(key).as_bytes()).map_err(|source| AuditError::Io {
         action: "write",
         path: path.clone(),
@@ -263,7 +263,7 @@ pub fn read_publics(dir: &Path) -> Result<(PublicKeys, Vec<PathBuf>), AuditError
     paths.sort();
     for path in paths
         .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "pub"))
+        .filter(|p| super::layout::is_public_key(p))
     {
         match fs::read_to_string(&path)
             .ok()

@@ -15,6 +15,7 @@
 pub mod entry;
 pub mod export;
 pub mod key;
+pub mod layout;
 pub mod replay;
 pub mod verify;
 pub mod writer;

@@ -4,12 +4,12 @@ use std::path::Path;
 
 use super::AuditError;
 use super::entry::{Entry, EntryKind, Phase};
-use super::verify::chains;
+use super::layout::{chain_path, chains};
 use crate::model::{Block, BlockScope, Entitlement, GrantRecord, LedgerUpdate};
 
 /// Reads every entry of a chain, in order.
 pub fn read_entries(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> {
-    let path = super::writer::chain_path(dir, chain);
+    let path = chain_path(dir, chain);
     let text = std::fs::read_to_string(&path).map_err(|source| AuditError::Io {
         action: "read",
         path: path.clone(),
@@ -36,7 +36,7 @@ pub fn read_entries(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> {
 /// changes replayed as `state rebuild` does, plus grants whose intent has no outcome (an
 /// interrupted run may have sent them). A chain that does not exist shows none.
 pub fn sent_grants(dir: &Path, chain: &str) -> Result<Vec<GrantRecord>, AuditError> {
-    if !super::writer::chain_path(dir, chain).exists() {
+    if !chain_path(dir, chain).exists() {
         return Ok(Vec::new());
     }
     let entries = read_entries(dir, chain)?;

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::AuditError;
 use super::entry::{Entry, GENESIS, line_hash, split_signature};
 use super::key::{key_id, verify_hex};
-use super::writer::{chain_path, head_path};
+use super::layout::{chain_path, head_path};
 
 /// How far (seconds) an entry's time may be before the previous one's. Entries carry
 /// the writer's real clock (never a rehearsed `ONBOARD_NOW`, which goes in `as_of`), so
@@ -118,30 +118,6 @@ struct Parsed<'a> {
     line: &'a str,
     hash: String,
     fields: Result<Line<'a>, String>,
-}
-
-/// Returns the chain names in an audit directory.
-pub fn chains(dir: &Path) -> Result<Vec<String>, AuditError> {
-    let mut names = Vec::new();
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(names),
-        Err(source) => {
-            return Err(AuditError::Io {
-                action: "read",
-                path: dir.to_path_buf(),
-                source,
-            });
-        }
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(chain) = name.strip_suffix(".jsonl") {
-            names.push(chain.to_string());
-        }
-    }
-    names.sort();
-    Ok(names)
 }
 
 fn parse_all(text: &str) -> Vec<Parsed<'_>> {

@@ -16,18 +16,9 @@ use super::entry::{
     Entry, EntryKind, GENESIS, Phase, SIG_MARKER, line_hash, split_signature, timestamp,
 };
 use super::key::{AuditKey, read_publics, verify_hex, write_public};
+use super::layout::{chain_path, chains, head_path};
 use super::verify::{Tamper, line_at};
 use crate::atomic_file;
-
-/// Returns the path of a chain's log.
-pub fn chain_path(dir: &Path, chain: &str) -> PathBuf {
-    dir.join(format!("{chain}.jsonl"))
-}
-
-/// Returns the path of a chain's head file (its latest signed checkpoint).
-pub fn head_path(dir: &Path, chain: &str) -> PathBuf {
-    dir.join(format!("{chain}.head"))
-}
 
 /// One chain open for appending.
 pub struct ChainWriter {
@@ -322,7 +313,7 @@ impl AuditLog {
     /// by the old key that names the new one and carries the new key's signature over
     /// the rotation; every entry after it is signed by the new key.
     pub fn rotate(&mut self, new_key: AuditKey) -> Result<Vec<String>, AuditError> {
-        let chains = super::verify::chains(&self.dir)?;
+        let chains = chains(&self.dir)?;
         for chain in &chains {
             let seq = self.chain(chain)?.seq + 1;
             let message = super::verify::rotation_message(chain, seq, &self.key.id, &new_key.id);

@@ -12,9 +12,9 @@ use super::GlobalArgs;
 use super::session::Session;
 use crate::audit::export::{csv_header, csv_line, ocsf};
 use crate::audit::key::{parse_public, read_publics};
+use crate::audit::layout::{chain_path, chains, public_key_path};
 use crate::audit::replay::read_entries;
-use crate::audit::verify::{ChainReport, Tamper, Verdict, chains, verify_chain};
-use crate::audit::writer::chain_path;
+use crate::audit::verify::{ChainReport, Tamper, Verdict, verify_chain};
 use crate::audit::{AuditError, AuditKey, Entry, EntryKind, KeySource, WORKSPACE_CHAIN};
 use crate::exit::ExitStatus;
 use crate::model::time::DateBound;
@@ -172,10 +172,6 @@ fn init(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
         public_key_path(&dir, &id).display()
     ));
     Ok(ExitStatus::Success)
-}
-
-fn public_key_path(dir: &Path, id: &str) -> PathBuf {
-    dir.join(format!("{id}.pub"))
 }
 
 /// Checks that the key just stored can be read back, and, for a keyring, that it
