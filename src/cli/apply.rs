@@ -428,7 +428,7 @@ fn mass_revoke_guard(
     run: &Run,
 ) -> anyhow::Result<Guard> {
     let policy = &session.workspace.policy;
-    let over = crate::policy::mass_revocations(
+    let over = crate::plan::mass_revocations(
         &actionable.changes,
         &ledger.grants,
         policy.mass_revoke_count.value,
@@ -437,7 +437,7 @@ fn mass_revoke_guard(
     if over.is_empty() {
         return Ok(Guard::Clear);
     }
-    let fingerprint = crate::policy::removals_fingerprint(&actionable.changes);
+    let fingerprint = crate::plan::removals_fingerprint(&actionable.changes);
     let summary = over
         .iter()
         .map(|m| {

@@ -4,6 +4,7 @@
 
 mod desired;
 mod diff;
+mod guard;
 
 use std::fmt;
 
@@ -17,6 +18,7 @@ pub use desired::{
     check_workspace, desired_access,
 };
 pub use diff::{DiffInput, Observation, block_warnings, diff_tenant};
+pub use guard::{MassRevocation, mass_revocations, removals_fingerprint};
 
 /// What a change does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
