@@ -10,24 +10,12 @@ use crate::plan::{Change, ChangeKind};
 /// Returns the stand-in change that reports a failed configuration of a tenant that had
 /// no entitlement changes (it names no entitlement, so it never touches the ledger).
 pub(super) fn configuration_change(client: &str, tenant: &str) -> Change {
-    Change {
-        kind: ChangeKind::Grant,
-        client: client.to_string(),
-        tenant: tenant.to_string(),
-        entitlement: None,
-        identity: None,
-        account: None,
-        expires_at: None,
-        previous_expires_at: None,
-        sources: Vec::new(),
-        origin: None,
-        ticket: None,
-        tenant_already_done: false,
-        reason: "the tenant's own configuration (GDAP access assignments, Okta group admin roles)"
-            .into(),
-        rule: None,
-        hint: None,
-    }
+    Change::new(
+        ChangeKind::Grant,
+        client,
+        tenant,
+        "the tenant's own configuration (GDAP access assignments, Okta group admin roles)".into(),
+    )
 }
 
 /// Why a tenant's configuration was not brought in line, and the audit log's failure

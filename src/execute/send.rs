@@ -185,21 +185,10 @@ mod tests {
 
     fn change(kind: ChangeKind, account: &str) -> Change {
         Change {
-            kind,
-            client: "c".into(),
-            tenant: "t".into(),
             entitlement: Some("group:g".parse().unwrap()),
             identity: Some(account.into()),
             account: Some(account.into()),
-            expires_at: None,
-            previous_expires_at: None,
-            sources: Vec::new(),
-            origin: None,
-            ticket: None,
-            tenant_already_done: false,
-            reason: String::new(),
-            rule: None,
-            hint: None,
+            ..Change::new(kind, "c", "t", String::new())
         }
     }
 

@@ -92,23 +92,8 @@ pub const DRIFT_HELD: &str = "held outside onboard and not wanted";
 
 /// Returns the changes for one tenant and any warnings.
 pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
-    let base = |kind: ChangeKind, reason: String| Change {
-        kind,
-        client: input.client.to_string(),
-        tenant: input.tenant.to_string(),
-        entitlement: None,
-        identity: None,
-        account: None,
-        expires_at: None,
-        previous_expires_at: None,
-        sources: Vec::new(),
-        origin: None,
-        ticket: None,
-        tenant_already_done: false,
-        reason,
-        rule: None,
-        hint: None,
-    };
+    let base =
+        |kind: ChangeKind, reason: String| Change::new(kind, input.client, input.tenant, reason);
     let held = match input.observation {
         Observation::Unreadable(reason) => {
             return (vec![base(ChangeKind::Unknown, reason.clone())], Vec::new());

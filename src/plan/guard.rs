@@ -92,21 +92,9 @@ mod tests {
 
     fn change(kind: ChangeKind, tenant: &str, account: &str) -> Change {
         Change {
-            kind,
-            client: "acme".into(),
-            tenant: tenant.into(),
             entitlement: Some("group:Helpdesk".parse().expect("entitlement")),
-            identity: None,
             account: Some(account.into()),
-            expires_at: None,
-            previous_expires_at: None,
-            sources: Vec::new(),
-            origin: None,
-            ticket: None,
-            tenant_already_done: false,
-            reason: String::new(),
-            rule: None,
-            hint: None,
+            ..Change::new(kind, "acme", tenant, String::new())
         }
     }
 

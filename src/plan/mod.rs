@@ -122,6 +122,30 @@ pub struct Change {
     pub hint: Option<String>,
 }
 
+impl Change {
+    /// Returns a change of a kind in a tenant, with the reason given and nothing else
+    /// set (no entitlement, holder, end, sources, origin, ticket or denial).
+    pub fn new(kind: ChangeKind, client: &str, tenant: &str, reason: String) -> Change {
+        Change {
+            kind,
+            client: client.to_string(),
+            tenant: tenant.to_string(),
+            entitlement: None,
+            identity: None,
+            account: None,
+            expires_at: None,
+            previous_expires_at: None,
+            sources: Vec::new(),
+            origin: None,
+            ticket: None,
+            tenant_already_done: false,
+            reason,
+            rule: None,
+            hint: None,
+        }
+    }
+}
+
 /// A tenant's own configuration that `apply` brings in line before its entitlement
 /// changes (a GDAP relationship's access assignments), as the plan found it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
