@@ -10,7 +10,7 @@ use super::session::Session;
 use crate::audit::EntryKind;
 use crate::exit::ExitStatus;
 use crate::model::time::format_instant;
-use crate::model::{AccessRequest, RequestKind, RequestStatus, ReviewItem};
+use crate::model::{AccessRequest, BundleRequest, RequestKind, ReviewItem};
 use crate::policy;
 use crate::state::Requests;
 use crate::ui::diagnostics::UserError;
@@ -71,22 +71,19 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
     }
     let now = session.now;
     let (expires_at, term) = term(&session, client, ttl);
-    let mut request = AccessRequest::new(
-        new_id("bg"),
-        RequestKind::BreakGlass,
-        &client.id,
-        &args.reason,
-        (&requester.id, &session.actor),
-        now,
-    );
-    request.identity = Some(identity.id.clone());
-    request.bundle = Some(bundle.id.clone());
-    request.ticket = args.ticket.clone();
-    request.ttl_seconds = Some(ttl.as_secs());
-    request.status = RequestStatus::Approved;
+    let ask = BundleRequest {
+        kind: RequestKind::BreakGlass,
+        client: &client.id,
+        identity: &identity.id,
+        bundle: &bundle.id,
+        ticket: args.ticket.as_deref(),
+        reason: &args.reason,
+        ttl,
+    };
+    let mut request =
+        AccessRequest::for_bundle(new_id("bg"), &ask, (&requester.id, &session.actor), now);
+    request.grant(now, expires_at);
     request.decided_at = Some(now);
-    request.granted_at = Some(now);
-    request.expires_at = Some(expires_at);
     let mut requests: Requests = session.state.read()?;
     requests.requests.push(request.clone());
     // Nothing is recorded by a run that cannot sign its audit entries.

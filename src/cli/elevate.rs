@@ -8,7 +8,7 @@ use super::session::Session;
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
 use crate::model::time::format_duration;
-use crate::model::{AccessRequest, Bundle, Client, Identity, RequestKind, RequestStatus};
+use crate::model::{AccessRequest, Bundle, BundleRequest, Client, Identity, RequestKind};
 use crate::policy::{self, Denial};
 use crate::state::Requests;
 use crate::ui::OutputFormat;
@@ -224,23 +224,20 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
         .expect("not empty");
     let needs_approval = grants.iter().any(|g| g.requires.approval);
     let now = session.now;
-    let mut request = AccessRequest::new(
-        new_id("req"),
-        RequestKind::Elevation,
-        &client.id,
-        &args.reason,
-        (&requester.id, &session.actor),
-        now,
-    );
-    request.identity = Some(identity.id.clone());
-    request.bundle = Some(bundle.id.clone());
-    request.ticket = Some(args.ticket.clone());
-    request.ttl_seconds = Some(longest.as_secs());
+    let ask = BundleRequest {
+        kind: RequestKind::Elevation,
+        client: &client.id,
+        identity: &identity.id,
+        bundle: &bundle.id,
+        ticket: Some(&args.ticket),
+        reason: &args.reason,
+        ttl: longest,
+    };
+    let mut request =
+        AccessRequest::for_bundle(new_id("req"), &ask, (&requester.id, &session.actor), now);
     let (ends, term) = term(&session, client, longest);
     if !needs_approval {
-        request.status = RequestStatus::Approved;
-        request.granted_at = Some(now);
-        request.expires_at = Some(ends);
+        request.grant(now, ends);
     }
     let mut requests: Requests = session.state.read()?;
     requests.requests.push(request.clone());

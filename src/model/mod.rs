@@ -27,8 +27,8 @@ pub use identity::{
 };
 pub use policy::Policy;
 pub use record::{
-    AccessRequest, Block, BlockScope, GrantRecord, Holder, LedgerUpdate, RequestKind,
-    RequestStatus, ReviewItem, Revocation,
+    AccessRequest, Block, BlockScope, BundleRequest, GrantRecord, Holder, LedgerUpdate,
+    RequestKind, RequestStatus, ReviewItem, Revocation,
 };
 pub use settings::{Settings, parse as settings_from_toml};
 pub use tenant::{

@@ -303,6 +303,26 @@ pub struct AccessRequest {
     pub revocation: Option<Revocation>,
 }
 
+/// What a request for a bundle asks: which bundle, for whom, in which client, why, and
+/// for how long once granted.
+#[derive(Debug, Clone, Copy)]
+pub struct BundleRequest<'a> {
+    /// Elevation or break-glass.
+    pub kind: RequestKind,
+    /// Client id.
+    pub client: &'a str,
+    /// Who would receive the access.
+    pub identity: &'a str,
+    /// The bundle.
+    pub bundle: &'a str,
+    /// The ticket, when there is one.
+    pub ticket: Option<&'a str>,
+    /// Why.
+    pub reason: &'a str,
+    /// How long the access lasts once granted.
+    pub ttl: std::time::Duration,
+}
+
 /// The scope of an `onboard revoke` waiting for a second person's approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revocation {
@@ -345,6 +365,32 @@ impl AccessRequest {
             summary: None,
             revocation: None,
         }
+    }
+
+    /// Returns a pending request for a bundle (an elevation or a break-glass), asked by
+    /// `requested_by` (identity id, actor name) at `at`. The one place such a request is
+    /// built: `elevate` and `break-glass` differ only in what they pass.
+    pub fn for_bundle(
+        id: String,
+        ask: &BundleRequest<'_>,
+        requested_by: (&str, &str),
+        at: OffsetDateTime,
+    ) -> Self {
+        let mut request =
+            AccessRequest::new(id, ask.kind, ask.client, ask.reason, requested_by, at);
+        request.identity = Some(ask.identity.to_string());
+        request.bundle = Some(ask.bundle.to_string());
+        request.ticket = ask.ticket.map(str::to_string);
+        request.ttl_seconds = Some(ask.ttl.as_secs());
+        request
+    }
+
+    /// Marks the request approved and its access granted at `now`, ending at `expires_at`
+    /// (who decided, if anyone, is the caller's to record).
+    pub fn grant(&mut self, now: OffsetDateTime, expires_at: OffsetDateTime) {
+        self.status = RequestStatus::Approved;
+        self.granted_at = Some(now);
+        self.expires_at = Some(expires_at);
     }
 
     /// Returns the status at `now`: a pending request older than `expiry` has expired.
