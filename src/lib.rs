@@ -3,8 +3,8 @@
 //!
 //! The core (`model`, `plan`) is pure: no files, network, clock or terminal. Around it:
 //! `load` (reading the workspace), `adapters` (tenants), `observe` and `execute`
-//! (reading and changing tenants), `state` (the ledger), `ui` (everything printed) and
-//! `cli` (commands).
+//! (reading and changing tenants), `state` (the ledger), `ui` (everything printed),
+//! `workflow` (what the commands do, printing nothing) and `cli` (commands).
 #![warn(missing_docs)]
 
 pub mod adapters;
@@ -24,6 +24,7 @@ pub mod secrets;
 pub mod state;
 pub mod ui;
 pub mod workers;
+pub mod workflow;
 
 use std::io::ErrorKind;
 

@@ -1,0 +1,159 @@
+//! The plan pipeline shared by plan, apply, expire, revoke and the access commands:
+//! desired access → tenant reads → diff, with the warnings that go with a plan (tenant
+//! notes, drift that an interrupted run may have sent, blocks, orphaned grants) and the
+//! bundles policy refuses.
+//!
+//! Returns the plan with its warnings in it; prints nothing and asks nothing (the
+//! commands render and confirm).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Context;
+use crate::model::{Block, Client, Workspace};
+use crate::observe::{ReadRequest, observe};
+use crate::plan::{ChangeKind, DiffInput, Plan, desired_access, diff_tenant};
+use crate::state::Ledger;
+
+/// Works out the plan for `clients`: desired access, tenant reads, diff. `extra_blocks`
+/// are revocations being planned that are not in the ledger yet.
+pub fn plan(
+    cx: &Context<'_>,
+    clients: &[&Client],
+    ledger: &Ledger,
+    extra_blocks: &[Block],
+) -> anyhow::Result<Plan> {
+    let access_requests = cx.state.read::<crate::state::Requests>()?.requests;
+    let mut blocks = ledger.blocks.clone();
+    blocks.extend_from_slice(extra_blocks);
+    let mut accesses = Vec::new();
+    let mut requests = Vec::new();
+    for client in clients {
+        let (access, _) = desired_access(cx.workspace, client, &access_requests, cx.now);
+        for tenant in &client.tenants {
+            let mut entitlements: BTreeSet<_> = access
+                .managed
+                .get(&tenant.name)
+                .cloned()
+                .unwrap_or_default();
+            entitlements.extend(
+                ledger
+                    .grants
+                    .iter()
+                    .filter(|r| r.client == client.id && r.tenant == tenant.name)
+                    .map(|r| r.entitlement.clone()),
+            );
+            requests.push(ReadRequest {
+                client,
+                tenant,
+                entitlements,
+            });
+        }
+        accesses.push(access);
+    }
+    let observations = observe(
+        cx.root,
+        &requests,
+        cx.workspace.settings.parallelism,
+        cx.adapters,
+        cx.now,
+    );
+    let mut plan = Plan::default();
+    let empty = BTreeMap::new();
+    let mut sent: BTreeMap<&str, Vec<crate::model::GrantRecord>> = BTreeMap::new();
+    let by_client: BTreeMap<&str, _> = clients
+        .iter()
+        .map(|c| c.id.as_str())
+        .zip(accesses.iter())
+        .collect();
+    for (request, (observation, review)) in requests.iter().zip(&observations) {
+        plan.warnings.extend(
+            review
+                .notes
+                .iter()
+                .map(|n| format!("`{}/{}`: {n}", request.client.id, request.tenant.name)),
+        );
+        if !review.configuration.is_empty() {
+            plan.configuration.push(crate::plan::TenantConfiguration {
+                client: request.client.id.clone(),
+                tenant: request.tenant.name.clone(),
+                changes: review.configuration.clone(),
+            });
+        }
+        let access = by_client[request.client.id.as_str()];
+        let input = DiffInput {
+            now: cx.now,
+            client: &request.client.id,
+            tenant: &request.tenant.name,
+            desired: &access.grants,
+            managed: &request.entitlements,
+            accounts: access.accounts.get(&request.tenant.name).unwrap_or(&empty),
+            ledger: &ledger.grants,
+            blocks: &blocks,
+            sent: &[],
+            observation,
+        };
+        let (mut changes, mut warnings) = diff_tenant(&input);
+        if changes.iter().any(|c| c.kind == ChangeKind::Drift) {
+            // Access held outside the ledger may be onboard's own, sent by a run that
+            // was interrupted before it saved the ledger: the audit log says so. Read
+            // only when there is drift, for it means reading the client's whole chain.
+            let client = request.client.id.as_str();
+            if !sent.contains_key(client) {
+                let grants = crate::audit::replay::sent_grants(&cx.audit_dir(), client)?;
+                sent.insert(client, grants);
+            }
+            (changes, warnings) = diff_tenant(&DiffInput {
+                sent: &sent[client],
+                ..input
+            });
+        }
+        plan.changes.extend(changes);
+        plan.warnings.extend(warnings);
+    }
+    plan.warnings.extend(crate::plan::block_warnings(
+        accesses.iter().flat_map(|a| &a.grants),
+        &blocks,
+        cx.now,
+        |o| crate::ui::diagnostics::shown_origin(o).to_string(),
+    ));
+    plan.warnings
+        .extend(orphan_warnings(cx.workspace, clients, ledger));
+    // What policy refuses in any request for a bundle: every command agrees with `validate`.
+    plan.changes
+        .extend(crate::plan::bundle_denials(cx.workspace, clients));
+    plan.sort();
+    Ok(plan)
+}
+
+/// Warns about recorded grants whose client or tenant left the workspace: they can no
+/// longer be reached to revoke.
+fn orphan_warnings(workspace: &Workspace, clients: &[&Client], ledger: &Ledger) -> Vec<String> {
+    let selected: BTreeSet<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+    let all = clients.len() == workspace.clients.len();
+    let mut counts: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
+    for record in &ledger.grants {
+        match workspace.clients.get(&record.client) {
+            None if all => *counts.entry((record.client.clone(), None)).or_default() += 1,
+            Some(client)
+                if selected.contains(client.id.as_str())
+                    && client.tenant(&record.tenant).is_none() =>
+            {
+                *counts
+                    .entry((record.client.clone(), Some(record.tenant.clone())))
+                    .or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    counts
+        .into_iter()
+        .map(|((client, tenant), n)| match tenant {
+            None => format!(
+                "client `{client}` is no longer in the workspace but {n} grant(s) are recorded for it: restore `clients/{client}.yaml` and run `onboard revoke --client {client}` to remove them"
+            ),
+            Some(tenant) => format!(
+                "tenant `{client}/{tenant}` is no longer in its client file but {n} grant(s) are recorded for it: restore the tenant to revoke them"
+            ),
+        })
+        .collect()
+}
