@@ -21,6 +21,7 @@ use crate::ui::documents::{ApplyDocument, ChangeOutcome, FORMAT_VERSION, PlanDoc
 use crate::ui::progress::ApplyProgress;
 use crate::ui::prompt::confirm;
 use crate::ui::tables::{plan_table, result_word, results_table};
+use crate::workflow::apply::{Prepared, sends};
 
 /// Apply a fresh plan, or a saved one
 ///
@@ -167,55 +168,31 @@ pub(super) fn execute_plan(
     run: &Run,
 ) -> anyhow::Result<ExitStatus> {
     let (yes, prune) = (run.yes, run.prune);
-    let pruning = prune.then(|| plan.pruning());
-    let plan = pruning.as_ref().unwrap_or(plan);
+    let prepared = crate::workflow::apply::prepare(&session.context(), plan, prune)?;
+    let Prepared {
+        plan,
+        actionable,
+        unknown,
+        denied,
+        drift_left,
+        interrupted,
+    } = &prepared;
     let printer = &session.printer;
     for warning in &plan.warnings {
         printer.warn(warning);
     }
-    let unknown: Vec<_> = plan
-        .changes
-        .iter()
-        .filter(|c| c.kind == ChangeKind::Unknown)
-        .collect();
-    for change in &unknown {
+    for change in unknown {
         printer.warn(&format!(
             "tenant `{}/{}` could not be read, so nothing is applied to it: {}",
             change.client, change.tenant, change.reason
         ));
     }
-    let applied = |c: &Change| c.kind.is_sent() && (c.kind != ChangeKind::Drift || prune);
-    let actionable = Plan {
-        configuration: plan.configuration.clone(),
-        ..plan.only(applied)
-    };
-    let drift = plan.summary().drift;
-    if drift > 0 && !prune {
+    if *drift_left > 0 {
         printer.status(&format!(
-            "{drift} drift change(s) left alone: pass `--prune` to revoke them."
+            "{drift_left} drift change(s) left alone: pass `--prune` to revoke them."
         ));
     }
-    // Changes an earlier run announced but never finished (a crash): this run's plan has
-    // re-read the tenants, so it shows what is left; the audit log records that.
-    let mut interrupted: Vec<String> = Vec::new();
-    let clients: BTreeSet<&str> = plan.changes.iter().map(|c| c.client.as_str()).collect();
-    for client in session
-        .workspace
-        .clients
-        .keys()
-        .filter(|c| clients.is_empty() || clients.contains(c.as_str()))
-    {
-        if !crate::audit::writer::peek_dangling(&session.audit_dir(), client)?.is_empty() {
-            interrupted.push(client.clone());
-        }
-    }
-    // Denied grants are never sent; each refusal goes to the audit log.
-    let denied: Vec<&Change> = plan
-        .changes
-        .iter()
-        .filter(|c| c.kind == ChangeKind::Denied)
-        .collect();
-    for change in &denied {
+    for change in denied {
         // Said even with `--quiet`: it is why the run exits 3.
         printer.error(&format!(
             "policy `{}`: {} ({}); {}",
@@ -225,11 +202,12 @@ pub(super) fn execute_plan(
             change.hint.as_deref().unwrap_or("")
         ));
     }
+    // Denied grants are never sent; each refusal goes to the audit log.
     let denials: Vec<(String, Entry)> = denied
         .iter()
         .map(|c| (c.client.clone(), denial_entry(c)))
         .collect();
-    let nothing = actionable.changes.is_empty() && actionable.configuration.is_empty();
+    let nothing = prepared.nothing();
     // A standing revocation this run would add: recorded only once the run goes ahead.
     let new_block = run.block.as_ref().filter(|b| {
         !ledger
@@ -250,7 +228,7 @@ pub(super) fn execute_plan(
     if nothing && new_block.is_none() {
         if needs_audit {
             let mut audit = session.audit_log(run.command)?;
-            record_preface(&mut audit, &[&run.preface, &denials], &interrupted)?;
+            record_preface(&mut audit, &[&run.preface, &denials], interrupted)?;
             audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
         }
         printer.status(&match unknown.len() {
@@ -269,15 +247,16 @@ pub(super) fn execute_plan(
         // counts tell the whole truth.
         let shown = Plan {
             configuration: actionable.configuration.clone(),
-            ..plan
-                .only(|c| applied(c) || matches!(c.kind, ChangeKind::Unknown | ChangeKind::Denied))
+            ..plan.only(|c| {
+                sends(c, prune) || matches!(c.kind, ChangeKind::Unknown | ChangeKind::Denied)
+            })
         };
         printer.report(&plan_table(&shown, printer.color_stderr));
     }
     let approval = if nothing {
         None
     } else {
-        match mass_revoke_guard(session, &ledger, &actionable, run)? {
+        match mass_revoke_guard(session, &ledger, actionable, run)? {
             Guard::Clear => None,
             Guard::Approved(id) => Some(id),
             Guard::Refused(refusal) => {
@@ -285,7 +264,7 @@ pub(super) fn execute_plan(
                 // request a second person approves; the run's own preface (a revocation)
                 // is not recorded, for it was not carried out.
                 let mut audit = session.audit_log(run.command)?;
-                record_preface(&mut audit, &[&denials, &refusal.entries], &interrupted)?;
+                record_preface(&mut audit, &[&denials, &refusal.entries], interrupted)?;
                 if let Some(request) = refusal.request {
                     let mut requests: crate::state::Requests = session.state.read()?;
                     requests.requests.push(request);
@@ -311,7 +290,7 @@ pub(super) fn execute_plan(
     }
     // Confirmed: from here on the run goes ahead and records what it does.
     let mut audit = session.audit_log(run.command)?;
-    record_preface(&mut audit, &[&run.preface, &denials], &interrupted)?;
+    record_preface(&mut audit, &[&run.preface, &denials], interrupted)?;
     if let Some(id) = approval {
         use_mass_revoke_approval(session, lock, &id)?;
     }
@@ -329,6 +308,7 @@ pub(super) fn execute_plan(
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
+    let clients: BTreeSet<&str> = plan.changes.iter().map(|c| c.client.as_str()).collect();
     for client in &clients {
         let mine: Vec<_> = actionable
             .changes

@@ -6,6 +6,7 @@
 //! that called it. A `cli/<cmd>.rs` parses its arguments, calls one workflow, confirms
 //! if needed, and renders.
 
+pub mod apply;
 pub mod plan;
 
 use std::path::{Path, PathBuf};
