@@ -1,6 +1,6 @@
 //! `onboard apply`: apply a fresh plan, or a saved one, to the tenants.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -236,17 +236,12 @@ pub(super) fn execute_plan(
     }
     let mut audit = audit.expect("opened when there are changes");
     record_preface(&mut audit, &preface, &interrupted)?;
-    for client in &clients {
-        let mine: Vec<_> = actionable
-            .changes
-            .iter()
-            .filter(|c| c.client == *client)
-            .cloned()
-            .collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let summary = Summary::of(&mine);
+    let mut by_client: BTreeMap<&str, Vec<&Change>> = BTreeMap::new();
+    for change in &actionable.changes {
+        by_client.entry(&change.client).or_default().push(change);
+    }
+    for (client, mine) in by_client {
+        let summary = Summary::of(mine);
         audit.append(
             client,
             Entry {

@@ -12,9 +12,9 @@ use super::GlobalArgs;
 use crate::audit::{AuditError, AuditKey, AuditLog, KeySource};
 use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
-use crate::model::{Block, Client, CredentialRef, Workspace, suggest};
+use crate::model::{Block, BlockScope, Client, CredentialRef, Workspace, suggest};
 use crate::observe::{ReadRequest, observe};
-use crate::plan::{DiffInput, Plan, desired_access, diff_tenant};
+use crate::plan::{ByTenant, DiffInput, Plan, desired_access, diff_tenant};
 use crate::state::{Ledger, LockInfo, StateDir, WorkspaceLock};
 use crate::ui::Printer;
 use crate::ui::diagnostics::UserError;
@@ -44,7 +44,10 @@ impl Session {
         let printer = global.printer();
         let cwd = std::env::current_dir().context("reading the current directory")?;
         let root = load::discover(global.workspace.as_deref(), &cwd)?;
-        let workspace = load::load(&root)?;
+        let mut workspace = load::load(&root)?;
+        if let Some(n) = global.parallelism {
+            workspace.settings.parallelism = usize::from(n);
+        }
         let now = crate::env::now()
             .map_err(|e| UserError::new(e).hint("write an RFC 3339 timestamp or `YYYY-MM-DD`"))?;
         let problems = crate::plan::check_workspace(&workspace, now).problems;
@@ -183,12 +186,33 @@ impl Session {
         extra_blocks: &[Block],
     ) -> anyhow::Result<Plan> {
         let access_requests = self.state.read::<crate::state::Requests>()?.requests;
-        let mut blocks = ledger.blocks.clone();
-        blocks.extend_from_slice(extra_blocks);
-        let mut accesses = Vec::new();
+        // Each tenant's records, grants and revocations are found once here, so the work
+        // for one tenant never scans the others' (the plan is linear in the workspace).
+        let records = ByTenant::new(&ledger.grants, |r| (r.client.as_str(), r.tenant.as_str()));
+        let mut blocks: BTreeMap<Option<&str>, Vec<Block>> = BTreeMap::new();
+        for block in ledger.blocks.iter().chain(extra_blocks) {
+            let client = (block.scope == BlockScope::Client).then_some(block.value.as_str());
+            blocks.entry(client).or_default().push(block.clone());
+        }
+        let client_blocks = |client: &str| -> Vec<Block> {
+            let mut mine = blocks.get(&None).cloned().unwrap_or_default();
+            mine.extend(blocks.get(&Some(client)).into_iter().flatten().cloned());
+            mine
+        };
+        let accesses: Vec<_> = clients
+            .iter()
+            .map(|client| desired_access(&self.workspace, client, &access_requests, self.now).0)
+            .collect();
+        let desired: Vec<_> = accesses
+            .iter()
+            .map(|access| {
+                ByTenant::new(&access.grants, |g| {
+                    (g.key.client.as_str(), g.key.tenant.as_str())
+                })
+            })
+            .collect();
         let mut requests = Vec::new();
-        for client in clients {
-            let (access, _) = desired_access(&self.workspace, client, &access_requests, self.now);
+        for (client, access) in clients.iter().zip(&accesses) {
             for tenant in &client.tenants {
                 let mut entitlements: BTreeSet<_> = access
                     .managed
@@ -196,10 +220,9 @@ impl Session {
                     .cloned()
                     .unwrap_or_default();
                 entitlements.extend(
-                    ledger
-                        .grants
+                    records
+                        .get(&client.id, &tenant.name)
                         .iter()
-                        .filter(|r| r.client == client.id && r.tenant == tenant.name)
                         .map(|r| r.entitlement.clone()),
                 );
                 requests.push(ReadRequest {
@@ -208,21 +231,25 @@ impl Session {
                     entitlements,
                 });
             }
-            accesses.push(access);
         }
+        let progress =
+            crate::ui::progress::ReadProgress::new(self.printer.progress, requests.len());
         let observations = observe(
             &self.root,
             &requests,
             self.workspace.settings.parallelism,
             &self.adapters,
             self.now,
+            &|r| progress.read(&format!("{}/{}", r.client.id, r.tenant.name)),
         );
+        progress.finish();
         let mut plan = Plan::default();
         let empty = BTreeMap::new();
         let by_client: BTreeMap<&str, _> = clients
             .iter()
             .map(|c| c.id.as_str())
-            .zip(accesses.iter())
+            .zip(accesses.iter().zip(&desired))
+            .map(|(id, (access, desired))| (id, (access, desired, client_blocks(id))))
             .collect();
         for (request, (observation, review)) in requests.iter().zip(&observations) {
             plan.warnings.extend(
@@ -238,16 +265,16 @@ impl Session {
                     changes: review.configuration.clone(),
                 });
             }
-            let access = by_client[request.client.id.as_str()];
+            let (access, desired, blocks) = &by_client[request.client.id.as_str()];
             let (changes, warnings) = diff_tenant(&DiffInput {
                 now: self.now,
                 client: &request.client.id,
                 tenant: &request.tenant.name,
-                desired: &access.grants,
+                desired: desired.get(&request.client.id, &request.tenant.name),
                 managed: &request.entitlements,
                 accounts: access.accounts.get(&request.tenant.name).unwrap_or(&empty),
-                ledger: &ledger.grants,
-                blocks: &blocks,
+                ledger: records.get(&request.client.id, &request.tenant.name),
+                blocks,
                 observation,
             });
             plan.changes.extend(changes);

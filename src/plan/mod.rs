@@ -4,6 +4,7 @@
 
 mod desired;
 mod diff;
+mod index;
 
 use std::fmt;
 
@@ -17,6 +18,7 @@ pub use desired::{
     desired_access,
 };
 pub use diff::{DiffInput, Observation, diff_tenant};
+pub use index::ByTenant;
 
 /// What a change does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

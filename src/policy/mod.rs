@@ -434,13 +434,24 @@ pub fn mass_revocations(
             .entry((&change.client, &change.tenant))
             .or_default() += 1;
     }
+    // Each tenant's recorded grants, counted in one pass over the ledger.
+    let mut recorded: std::collections::BTreeMap<(&str, &str), usize> =
+        std::collections::BTreeMap::new();
+    for grant in ledger {
+        if let Some(count) = per_tenant
+            .contains_key(&(grant.client.as_str(), grant.tenant.as_str()))
+            .then(|| recorded.entry((&grant.client, &grant.tenant)).or_default())
+        {
+            *count += 1;
+        }
+    }
     per_tenant
         .into_iter()
         .filter_map(|((client, tenant), removals)| {
-            let managed = ledger
-                .iter()
-                .filter(|g| g.client == client && g.tenant == tenant)
-                .count()
+            let managed = recorded
+                .get(&(client, tenant))
+                .copied()
+                .unwrap_or(0)
                 .max(removals);
             let share = removals as f64 / managed as f64;
             (removals > max_count || share > max_share).then(|| MassRevocation {

@@ -7,6 +7,43 @@ use crate::adapters::{AdapterError, Outcome};
 use crate::execute::Progress;
 use crate::plan::Change;
 
+/// A progress bar for reading tenants (plan, and the read phase of apply, expire and
+/// revoke): tenants read of the total, with a rate.
+pub struct ReadProgress {
+    bar: ProgressBar,
+}
+
+impl ReadProgress {
+    /// Returns a bar for `total` tenants that draws only when `visible` (and there is more
+    /// than one tenant).
+    pub fn new(visible: bool, total: usize) -> Self {
+        let bar = ProgressBar::hidden();
+        bar.set_length(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} reading tenants [{bar:30}] {pos}/{len} ({per_sec}) {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        if visible && total > 1 {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        ReadProgress { bar }
+    }
+
+    /// Counts one tenant read.
+    pub fn read(&self, tenant: &str) {
+        self.bar.set_message(tenant.to_string());
+        self.bar.inc(1);
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 /// A progress bar for applying changes.
 pub struct ApplyProgress {
     bar: ProgressBar,

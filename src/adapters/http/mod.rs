@@ -14,8 +14,9 @@
 //!   Every request is retried whatever its method: adapters only send requests whose
 //!   repetition converges (adding a member twice, removing it twice);
 //! - a per-tenant budget (at most N requests in flight, a minimum interval between
-//!   starts), shared by every thread of the process that talks to the same endpoint, and
-//!   paused for everyone when the tenant asks to wait;
+//!   starts), shared by every thread of the process that talks to the same tenant (its
+//!   `client/tenant` name and endpoint; never the host alone, which many tenants share),
+//!   and paused for that tenant only when it asks to wait;
 //! - logging of each request and response at `--verbose`, with credentials, secret query
 //!   parameters and URL passwords redacted; bodies are never logged;
 //! - paging helpers: by index (SCIM `startIndex`/`count`) and by next link (Graph
@@ -342,7 +343,9 @@ impl HttpClient {
                     format!("cannot set up HTTPS: {}", error_chain(&e.without_url())),
                 )
             })?;
-        let budget = Budget::shared(base.as_str(), &policy);
+        // One budget per tenant, never per host: Microsoft Graph, Okta and GitHub limit
+        // per app and tenant (or org), and every Entra tenant lives at one host.
+        let budget = Budget::shared(&format!("{tenant}\u{1f}{base}"), &policy);
         Ok(HttpClient {
             tenant: tenant.to_string(),
             base,
@@ -708,6 +711,42 @@ mod tests {
             client.url(&["Groups", "a b/c"]).as_str(),
             "http://127.0.0.1:1/acme/v2/Groups/a%20b%2Fc"
         );
+    }
+
+    #[test]
+    fn a_throttled_tenant_does_not_hold_up_another_on_the_same_host() {
+        let open = |tenant: &str| {
+            HttpClient::new(
+                tenant,
+                "https://graph.example.test/v1.0",
+                None,
+                None,
+                |_| None,
+                Policy {
+                    max_concurrent: 1,
+                    ..Policy::default()
+                },
+            )
+            .unwrap()
+        };
+        let (throttled, other) = (open("budget-a/entra"), open("budget-b/entra"));
+        // `budget-a` asked to wait 20 seconds (a 429 with Retry-After: 20).
+        throttled
+            .budget
+            .pause_until(Instant::now() + Duration::from_secs(20));
+        let started = Instant::now();
+        let _permit = other.budget.acquire();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "another tenant on the same host waited {:?}",
+            started.elapsed()
+        );
+        // The same tenant opened again shares its budget (one limit per tenant).
+        assert!(Arc::ptr_eq(
+            &throttled.budget,
+            &open("budget-a/entra").budget
+        ));
+        assert!(!Arc::ptr_eq(&throttled.budget, &other.budget));
     }
 
     #[test]
