@@ -5,7 +5,7 @@
 //!
 //! Run with `cargo bench --bench plan`: 250, 500 and 1,000 clients side by side, with the
 //! peak memory of a plan and of an apply; choose sizes with `ONBOARD_BENCH_CLIENTS=50` or
-//! `ONBOARD_BENCH_CLIENTS=100,200`.
+//! `ONBOARD_BENCH_CLIENTS=100,200`; `ONBOARD_BENCH_KEEP=1` keeps the workspaces.
 
 use std::fs;
 use std::path::Path;
@@ -80,10 +80,21 @@ fn bench(clients: usize) -> Figures {
         clients * IDENTITIES * GRANTS
     );
     let dir = tempfile::tempdir().expect("create a temporary directory");
-    let ws = dir.path();
+    // `ONBOARD_BENCH_KEEP`: keep the workspace, to profile a command on it afterwards.
+    let (dir, kept) = match std::env::var_os("ONBOARD_BENCH_KEEP") {
+        Some(_) => (None, Some(dir.keep())),
+        None => (Some(dir), None),
+    };
+    let ws = kept
+        .as_deref()
+        .or(dir.as_ref().map(|d| d.path()))
+        .expect("one of them");
     let started = Instant::now();
     generate(ws, clients);
     println!("generate workspace: {}", secs(started.elapsed()));
+    if kept.is_some() {
+        println!("keeping the workspace in {}", ws.display());
+    }
 
     let (out, took, _) = run(ws, &["validate"]);
     check("validate", &out);

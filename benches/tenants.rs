@@ -183,6 +183,7 @@ fn generate(ws: &Path, count: usize, port: u16) {
 fn serve(fake: &Fake, stream: TcpStream) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
     let mut stream = stream;
+    let _ = stream.set_nodelay(true);
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -224,7 +225,10 @@ fn serve(fake: &Fake, stream: TcpStream) {
             "HTTP/1.1 {status} X\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\n{extra}Connection: keep-alive\r\n\r\n",
             text.len()
         );
-        if stream.write_all(head.as_bytes()).is_err() || stream.write_all(text.as_bytes()).is_err()
+        // One write: a head and a body in two small writes would wait out delayed ACKs.
+        if stream
+            .write_all(format!("{head}{text}").as_bytes())
+            .is_err()
         {
             return;
         }

@@ -34,9 +34,10 @@ mod rate_limit;
 mod redact;
 
 use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::blocking::Client;
@@ -238,6 +239,31 @@ fn install_crypto_provider() {
     });
 }
 
+/// Returns the process's client for these timeouts, built once: setting up TLS (the
+/// platform's roots) and opening connections cost more than a request, so every tenant
+/// shares one client and its connection pool (budgets stay per tenant).
+fn shared_client(policy: &Policy) -> Result<Client, reqwest::Error> {
+    type Clients = Mutex<HashMap<(Duration, Duration), Client>>;
+    static CLIENTS: OnceLock<Clients> = OnceLock::new();
+    let mut clients = CLIENTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let key = (policy.connect_timeout, policy.timeout);
+    if let Some(client) = clients.get(&key) {
+        return Ok(client.clone());
+    }
+    install_crypto_provider();
+    let client = Client::builder()
+        .connect_timeout(policy.connect_timeout)
+        .timeout(policy.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("onboard/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    clients.insert(key, client.clone());
+    Ok(client)
+}
+
 /// Returns whether a URL's host is on loopback.
 pub fn is_loopback(url: &Url) -> bool {
     url.host_str().is_some_and(is_loopback_host)
@@ -328,21 +354,14 @@ impl HttpClient {
         }
         let scale = crate::env::retry_scale()
             .map_err(|e| AdapterError::new(tenant, "connect", FailureKind::Rejected, e))?;
-        install_crypto_provider();
-        let inner = Client::builder()
-            .connect_timeout(policy.connect_timeout)
-            .timeout(policy.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("onboard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                AdapterError::new(
-                    tenant,
-                    "connect",
-                    FailureKind::Unreachable,
-                    format!("cannot set up HTTPS: {}", error_chain(&e.without_url())),
-                )
-            })?;
+        let inner = shared_client(&policy).map_err(|e| {
+            AdapterError::new(
+                tenant,
+                "connect",
+                FailureKind::Unreachable,
+                format!("cannot set up HTTPS: {}", error_chain(&e.without_url())),
+            )
+        })?;
         // One budget per tenant, never per host: Microsoft Graph, Okta and GitHub limit
         // per app and tenant (or org), and every Entra tenant lives at one host.
         let budget = Budget::shared(&format!("{tenant}\u{1f}{base}"), &policy);
