@@ -212,7 +212,7 @@ _onboard() {
 
     case "${cmd}" in
         onboard)
-            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --help --version init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help"
+            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --parallelism --help --version init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,6 +238,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -246,7 +250,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__apply)
-            opts="-y -w -o -q -v -h --yes --prune --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-y -w -o -q -v -h --yes --prune --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -270,6 +274,10 @@ _onboard() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -280,7 +288,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__approve)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,6 +312,10 @@ _onboard() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -314,7 +326,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --help init verify show export rotate-key help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help init verify show export rotate-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,6 +352,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -348,7 +364,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__export)
-            opts="-w -o -q -v -h --format --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --format --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -404,6 +420,10 @@ _onboard() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -512,7 +532,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__init)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +556,10 @@ _onboard() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -546,7 +570,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__rotate__subcmd__key)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -572,6 +596,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -580,7 +608,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__show)
-            opts="-w -o -q -v -h --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,6 +662,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -642,7 +674,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__verify)
-            opts="-w -o -q -v -h --client --pubkey --dir --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --client --pubkey --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -680,6 +712,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -688,7 +724,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__break__subcmd__glass)
-            opts="-w -o -q -v -h --client --bundle --reason --ticket --identity --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --client --bundle --reason --ticket --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -734,6 +770,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -742,7 +782,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__completions)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --help bash elvish fish powershell zsh"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -768,6 +808,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -776,7 +820,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__deny)
-            opts="-w -o -q -v -h --reason --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --reason --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -806,6 +850,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -814,7 +862,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__elevate)
-            opts="-w -o -q -v -h --client --bundle --ticket --reason --ttl --identity --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --client --bundle --ticket --reason --ttl --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -864,6 +912,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -872,7 +924,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__expire)
-            opts="-w -o -q -v -h --dry-run --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --dry-run --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -896,6 +948,10 @@ _onboard() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1270,7 +1326,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__init)
-            opts="-w -o -q -v -h --library --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --library --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1300,6 +1356,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1308,7 +1368,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__login)
-            opts="-w -o -q -v -h --stdin --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --stdin --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1334,6 +1394,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1342,7 +1406,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__plan)
-            opts="-w -o -q -v -h --out --detailed-exitcode --at --tier --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --out --detailed-exitcode --at --tier --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1380,6 +1444,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1388,7 +1456,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__requests)
-            opts="-w -o -q -v -h --status --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --status --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1418,6 +1486,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1426,7 +1498,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__review)
-            opts="-w -o -q -v -h --all --workspace --output --quiet --verbose --color --no-progress --help close help"
+            opts="-w -o -q -v -h --all --workspace --output --quiet --verbose --color --no-progress --parallelism --help close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1452,6 +1524,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1460,7 +1536,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__review__subcmd__close)
-            opts="-w -o -q -v -h --outcome --notes --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --outcome --notes --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1492,6 +1568,10 @@ _onboard() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1544,7 +1624,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__revoke)
-            opts="-y -w -o -q -v -h --identity --client --ticket --yes --lift --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-y -w -o -q -v -h --identity --client --ticket --yes --lift --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1582,6 +1662,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1590,7 +1674,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__state)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --help rebuild help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help rebuild help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1614,6 +1698,10 @@ _onboard() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1666,7 +1754,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__state__subcmd__rebuild)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1692,6 +1780,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1700,7 +1792,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__status)
-            opts="-w -o -q -v -h --identity --expiring-within --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --identity --expiring-within --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1734,6 +1826,10 @@ _onboard() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1742,7 +1838,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__validate)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1766,6 +1862,10 @@ _onboard() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_onboard_global_optspecs
-    string join \n w/workspace= o/output= q/quiet v/verbose color= no-progress h/help V/version
+    string join \n w/workspace= o/output= q/quiet v/verbose color= no-progress parallelism= h/help V/version
 end
 
 function __fish_onboard_needs_command
@@ -31,6 +31,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_needs_command" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_needs_command" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_needs_command" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_needs_command" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_needs_command" -l no-progress -d 'Never draw progress bars'
@@ -62,6 +63,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand init" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand init" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand init" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand init" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand init" -l no-progress -d 'Never draw progress bars'
@@ -73,6 +75,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand validate" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -l no-progress -d 'Never draw progress bars'
@@ -87,6 +90,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand plan" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand plan" -l detailed-exitcode -d 'Exit 2 when there are changes and 0 when there are none'
 complete -c onboard -n "__fish_onboard_using_subcommand plan" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand plan" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
@@ -99,6 +103,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -s y -l yes -d 'Apply without asking for confirmation'
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -l prune -d 'Also revoke drift: access held in managed entitlements that onboard neither granted nor wants'
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -l allow-mass-revoke -d 'Revoke more of a tenant\'s grants than the policy\'s mass-revoke limit, once a second person approved exactly these removals (`onboard approve`)'
@@ -113,6 +118,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand expire" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -l dry-run -d 'Show what would expire without changing anything'
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
@@ -128,6 +134,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s y -l yes -d 'Apply without asking for confirmation'
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l lift -d 'Lift an earlier revocation of this scope instead (changes no tenant)'
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l allow-mass-revoke -d 'Revoke more of a tenant\'s grants than the policy\'s mass-revoke limit, once a second person approved exactly these removals (`onboard approve`)'
@@ -144,6 +151,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand status" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand status" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand status" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand status" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand status" -l no-progress -d 'Never draw progress bars'
@@ -161,6 +169,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l no-progress -d 'Never draw progress bars'
@@ -172,6 +181,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -l no-progress -d 'Never draw progress bars'
@@ -184,6 +194,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand deny" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -l no-progress -d 'Never draw progress bars'
@@ -200,6 +211,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand requests" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand requests" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand requests" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand requests" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand requests" -l no-progress -d 'Never draw progress bars'
@@ -216,6 +228,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l no-progress -d 'Never draw progress bars'
@@ -227,6 +240,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -l all -d 'Also list closed reviews'
 complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
@@ -243,6 +257,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l no-progress -d 'Never draw progress bars'
@@ -256,6 +271,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -l no-progress -d 'Never draw progress bars'
@@ -273,6 +289,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -l no-progress -d 'Never draw progress bars'
@@ -287,6 +304,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -l no-progress -d 'Never draw progress bars'
@@ -323,6 +341,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l no-progress -d 'Never draw progress bars'
@@ -362,6 +381,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l no-progress -d 'Never draw progress bars'
@@ -373,6 +393,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -l no-progress -d 'Never draw progress bars'
@@ -390,6 +411,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild help" -l no-progress -d 'Never draw progress bars'
@@ -403,6 +425,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -l no-progress -d 'Never draw progress bars'
@@ -416,6 +439,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand login" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand login" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand login" -l stdin -d 'Read the secret from standard input instead of prompting (for scripts)'
 complete -c onboard -n "__fish_onboard_using_subcommand login" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand login" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
@@ -428,6 +452,7 @@ markdown\t'Markdown, for a pull-request comment'"
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand completions" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -l no-progress -d 'Never draw progress bars'

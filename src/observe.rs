@@ -19,19 +19,42 @@ pub struct ReadRequest<'a> {
     pub entitlements: BTreeSet<Entitlement>,
 }
 
-/// Reads every requested tenant with at most `parallelism` at once. A tenant that
-/// cannot be read in full is `Observation::Unreadable`, never empty. Each observation
-/// comes with the adapter's review of the tenant as a whole ([`adapters::Adapter::review`]):
-/// warnings and configuration changes for the plan.
+/// Receives progress as tenants are read. Implemented by the UI; tests pass a no-op.
+pub trait ReadReporter: Sync {
+    /// Called once before any tenant is read, with the number of tenants.
+    fn start(&self, total: usize);
+    /// Called after each tenant, with its `client/tenant` name.
+    fn read(&self, tenant: &str);
+    /// Called once after the last tenant.
+    fn finish(&self);
+}
+
+/// A read reporter that reports nothing.
+pub struct NoReadProgress;
+
+impl ReadReporter for NoReadProgress {
+    fn start(&self, _total: usize) {}
+    fn read(&self, _tenant: &str) {}
+    fn finish(&self) {}
+}
+
+/// Reads every requested tenant with at most `parallelism` at once, calling `read` after
+/// each tenant (progress). A tenant that cannot be read in full is
+/// `Observation::Unreadable`, never empty. Each observation comes with the adapter's
+/// review of the tenant as a whole ([`adapters::Adapter::review`]): warnings and
+/// configuration changes for the plan.
 pub fn observe(
     root: &Path,
     requests: &[ReadRequest<'_>],
     parallelism: usize,
     options: &adapters::Options,
     now: OffsetDateTime,
+    read: &(dyn Fn(&ReadRequest<'_>) + Sync),
 ) -> Vec<(Observation, adapters::Review)> {
     crate::workers::map(requests, parallelism, |request| {
-        read_tenant(root, request, options, now)
+        let observation = read_tenant(root, request, options, now);
+        read(request);
+        observation
     })
 }
 

@@ -1,6 +1,6 @@
 //! `onboard apply`: apply a fresh plan, or a saved one, to the tenants.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -308,18 +308,12 @@ pub(super) fn execute_plan(
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
-    let clients: BTreeSet<&str> = plan.changes.iter().map(|c| c.client.as_str()).collect();
-    for client in &clients {
-        let mine: Vec<_> = actionable
-            .changes
-            .iter()
-            .filter(|c| c.client == *client)
-            .cloned()
-            .collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let summary = Summary::of(&mine);
+    let mut by_client: BTreeMap<&str, Vec<&Change>> = BTreeMap::new();
+    for change in &actionable.changes {
+        by_client.entry(&change.client).or_default().push(change);
+    }
+    for (client, mine) in by_client {
+        let summary = Summary::of(mine);
         audit.append(
             client,
             Entry {

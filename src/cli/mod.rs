@@ -77,6 +77,13 @@ pub struct GlobalArgs {
     /// Never draw progress bars
     #[arg(long, global = true)]
     pub no_progress: bool,
+
+    /// Work on at most N tenants at once (1-64), reading and applying
+    ///
+    /// Overrides `[apply] parallelism` in `onboard.toml` (default 4). Each tenant keeps its
+    /// own request budget whatever N is.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: Option<u16>,
 }
 
 impl GlobalArgs {

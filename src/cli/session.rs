@@ -44,7 +44,10 @@ impl Session {
         let cwd = std::env::current_dir().context("reading the current directory")?;
         let root = load::discover(global.workspace.as_deref(), &cwd)?;
         crate::ui::diagnostics::show_paths_from(&cwd, &root);
-        let workspace = load::load(&root)?;
+        let mut workspace = load::load(&root)?;
+        if let Some(n) = global.parallelism {
+            workspace.settings.parallelism = usize::from(n);
+        }
         let now = crate::env::now()
             .map_err(|e| UserError::new(e).hint("write an RFC 3339 timestamp or `YYYY-MM-DD`"))?;
         let problems = crate::plan::check_workspace(&workspace, now).problems;
@@ -223,7 +226,8 @@ impl Session {
         ledger: &Ledger,
         extra_blocks: &[Block],
     ) -> anyhow::Result<Plan> {
-        workflow::plan::plan(&self.context(), clients, ledger, extra_blocks)
+        let progress = crate::ui::progress::ReadProgress::new(self.printer.progress);
+        workflow::plan::plan(&self.context(), clients, ledger, extra_blocks, &progress)
     }
 }
 

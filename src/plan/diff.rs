@@ -1,6 +1,6 @@
 //! The diff: desired access against the ledger and what one tenant reports.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use time::OffsetDateTime;
 
@@ -102,10 +102,19 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
     };
     let now = input.now;
     let mine = |client: &str, tenant: &str| client == input.client && tenant == input.tenant;
+    // Holders by lowercase account, first one kept: a lookup, not a scan per grant.
+    let mut held_by_account: HashMap<(&Entitlement, String), &Holder> = HashMap::new();
+    for (entitlement, holders) in held {
+        for holder in holders {
+            held_by_account
+                .entry((entitlement, holder.account.to_ascii_lowercase()))
+                .or_insert(holder);
+        }
+    }
     let holds = |entitlement: &Entitlement, account: &str| -> Option<&Holder> {
-        held.get(entitlement)?
-            .iter()
-            .find(|h| h.account.eq_ignore_ascii_case(account))
+        held_by_account
+            .get(&(entitlement, account.to_ascii_lowercase()))
+            .copied()
     };
     let ledger: BTreeMap<(&Entitlement, &str), &GrantRecord> = input
         .ledger
@@ -286,6 +295,14 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
         }
         changes.push(change);
     }
+    let recorded_accounts: HashSet<(&Entitlement, String)> = ledger
+        .values()
+        .map(|r| (&r.entitlement, r.account.to_ascii_lowercase()))
+        .collect();
+    let wanted_accounts: HashSet<(&Entitlement, String)> = wanted
+        .values()
+        .map(|g| (&g.key.entitlement, g.account.to_ascii_lowercase()))
+        .collect();
     for (entitlement, holders) in held {
         if !input.managed.contains(entitlement) {
             continue;
@@ -295,12 +312,9 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
             let known = identity.as_deref().is_some_and(|id| {
                 ledger.contains_key(&(entitlement, id)) || wanted.contains_key(&(entitlement, id))
             });
-            let recorded_under_account = ledger.values().any(|r| {
-                &r.entitlement == entitlement && r.account.eq_ignore_ascii_case(&holder.account)
-            });
-            let wanted_under_account = wanted.values().any(|g| {
-                &g.key.entitlement == entitlement && g.account.eq_ignore_ascii_case(&holder.account)
-            });
+            let account = (entitlement, holder.account.to_ascii_lowercase());
+            let recorded_under_account = recorded_accounts.contains(&account);
+            let wanted_under_account = wanted_accounts.contains(&account);
             if known || recorded_under_account || wanted_under_account {
                 continue;
             }

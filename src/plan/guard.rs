@@ -43,13 +43,21 @@ pub fn mass_revocations(
             .entry((&change.client, &change.tenant))
             .or_default() += 1;
     }
+    // Each tenant's recorded grants, counted in one pass over the ledger.
+    let mut recorded: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for grant in ledger {
+        let key = (grant.client.as_str(), grant.tenant.as_str());
+        if per_tenant.contains_key(&key) {
+            *recorded.entry(key).or_default() += 1;
+        }
+    }
     per_tenant
         .into_iter()
         .filter_map(|((client, tenant), removals)| {
-            let managed = ledger
-                .iter()
-                .filter(|g| g.client == client && g.tenant == tenant)
-                .count()
+            let managed = recorded
+                .get(&(client, tenant))
+                .copied()
+                .unwrap_or(0)
                 .max(removals);
             let share = removals as f64 / managed as f64;
             (removals > max_count || share > max_share).then(|| MassRevocation {

@@ -5,6 +5,7 @@
 mod desired;
 mod diff;
 mod guard;
+mod index;
 
 use std::fmt;
 
@@ -19,6 +20,7 @@ pub use desired::{
 };
 pub use diff::{DiffInput, Observation, block_warnings, diff_tenant};
 pub use guard::{MassRevocation, mass_revocations, removals_fingerprint};
+pub use index::ByTenant;
 
 /// What a change does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

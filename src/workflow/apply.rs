@@ -132,7 +132,14 @@ mod tests {
             adapters: &adapters,
         };
         let clients: Vec<_> = workspace.clients.values().collect();
-        let plan = super::super::plan::plan(&cx, &clients, &Ledger::default(), &[]).expect("plan");
+        let plan = super::super::plan::plan(
+            &cx,
+            &clients,
+            &Ledger::default(),
+            &[],
+            &crate::observe::NoReadProgress,
+        )
+        .expect("plan");
         prepare(&cx, &plan, prune).expect("prepare")
     }
 

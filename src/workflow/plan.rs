@@ -9,9 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Context;
-use crate::model::{Block, Client, Workspace};
-use crate::observe::{ReadRequest, observe};
-use crate::plan::{ChangeKind, DiffInput, Plan, desired_access, diff_tenant};
+use crate::model::{Block, BlockScope, Client, Workspace};
+use crate::observe::{ReadReporter, ReadRequest, observe};
+use crate::plan::{ByTenant, ChangeKind, DiffInput, Plan, desired_access, diff_tenant};
 use crate::state::Ledger;
 
 /// Works out the plan for `clients`: desired access, tenant reads, diff. `extra_blocks`
@@ -21,14 +21,38 @@ pub fn plan(
     clients: &[&Client],
     ledger: &Ledger,
     extra_blocks: &[Block],
+    progress: &dyn ReadReporter,
 ) -> anyhow::Result<Plan> {
     let access_requests = cx.state.read::<crate::state::Requests>()?.requests;
+    // Each tenant's records, grants and revocations are found once here, so the work for
+    // one tenant never scans the others' (the plan is linear in the workspace).
+    let records = ByTenant::new(&ledger.grants, |r| (r.client.as_str(), r.tenant.as_str()));
     let mut blocks = ledger.blocks.clone();
     blocks.extend_from_slice(extra_blocks);
-    let mut accesses = Vec::new();
+    let mut blocks_of: BTreeMap<Option<&str>, Vec<Block>> = BTreeMap::new();
+    for block in &blocks {
+        let client = (block.scope == BlockScope::Client).then_some(block.value.as_str());
+        blocks_of.entry(client).or_default().push(block.clone());
+    }
+    let client_blocks = |client: &str| -> Vec<Block> {
+        let mut mine = blocks_of.get(&None).cloned().unwrap_or_default();
+        mine.extend(blocks_of.get(&Some(client)).into_iter().flatten().cloned());
+        mine
+    };
+    let accesses: Vec<_> = clients
+        .iter()
+        .map(|client| desired_access(cx.workspace, client, &access_requests, cx.now).0)
+        .collect();
+    let desired: Vec<_> = accesses
+        .iter()
+        .map(|access| {
+            ByTenant::new(&access.grants, |g| {
+                (g.key.client.as_str(), g.key.tenant.as_str())
+            })
+        })
+        .collect();
     let mut requests = Vec::new();
-    for client in clients {
-        let (access, _) = desired_access(cx.workspace, client, &access_requests, cx.now);
+    for (client, access) in clients.iter().zip(&accesses) {
         for tenant in &client.tenants {
             let mut entitlements: BTreeSet<_> = access
                 .managed
@@ -36,10 +60,9 @@ pub fn plan(
                 .cloned()
                 .unwrap_or_default();
             entitlements.extend(
-                ledger
-                    .grants
+                records
+                    .get(&client.id, &tenant.name)
                     .iter()
-                    .filter(|r| r.client == client.id && r.tenant == tenant.name)
                     .map(|r| r.entitlement.clone()),
             );
             requests.push(ReadRequest {
@@ -48,22 +71,25 @@ pub fn plan(
                 entitlements,
             });
         }
-        accesses.push(access);
     }
+    progress.start(requests.len());
     let observations = observe(
         cx.root,
         &requests,
         cx.workspace.settings.parallelism,
         cx.adapters,
         cx.now,
+        &|r| progress.read(&format!("{}/{}", r.client.id, r.tenant.name)),
     );
+    progress.finish();
     let mut plan = Plan::default();
     let empty = BTreeMap::new();
     let mut sent: BTreeMap<&str, Vec<crate::model::GrantRecord>> = BTreeMap::new();
     let by_client: BTreeMap<&str, _> = clients
         .iter()
         .map(|c| c.id.as_str())
-        .zip(accesses.iter())
+        .zip(accesses.iter().zip(&desired))
+        .map(|(id, (access, desired))| (id, (access, desired, client_blocks(id))))
         .collect();
     for (request, (observation, review)) in requests.iter().zip(&observations) {
         plan.warnings.extend(
@@ -79,16 +105,16 @@ pub fn plan(
                 changes: review.configuration.clone(),
             });
         }
-        let access = by_client[request.client.id.as_str()];
+        let (access, desired, blocks) = &by_client[request.client.id.as_str()];
         let input = DiffInput {
             now: cx.now,
             client: &request.client.id,
             tenant: &request.tenant.name,
-            desired: &access.grants,
+            desired: desired.get(&request.client.id, &request.tenant.name),
             managed: &request.entitlements,
             accounts: access.accounts.get(&request.tenant.name).unwrap_or(&empty),
-            ledger: &ledger.grants,
-            blocks: &blocks,
+            ledger: records.get(&request.client.id, &request.tenant.name),
+            blocks,
             sent: &[],
             observation,
         };

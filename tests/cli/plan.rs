@@ -325,3 +325,29 @@ fn a_saved_plan_is_refused_once_a_grant_in_it_has_ended() {
         "carol@acme.example".into()
     )));
 }
+
+#[test]
+fn parallelism_on_the_command_line_gives_the_same_plan_and_is_range_checked() {
+    let env = Env::example();
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["plan", "-o", "json"];
+        args.extend_from_slice(extra);
+        let output = env.onboard(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+        stdout(&output)
+    };
+    assert_eq!(plan(&["--parallelism", "1"]), plan(&[]));
+    assert_eq!(plan(&["--parallelism", "64"]), plan(&[]));
+    for bad in ["0", "65", "many"] {
+        let output = env
+            .onboard(&["plan", "--parallelism", bad])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "--parallelism {bad}");
+        assert!(
+            stderr(&env, &output).contains("--parallelism"),
+            "{}",
+            stderr(&env, &output)
+        );
+    }
+}

@@ -1,6 +1,7 @@
-//! The per-tenant request budget: at most N requests in flight to one endpoint, a
-//! minimum interval between their starts, shared by every client in the process and
-//! paused for all of them when the tenant asks to wait.
+//! The per-tenant request budget: at most N requests in flight to one tenant, a minimum
+//! interval between their starts, shared by every client of that tenant in the process
+//! and paused for them when the tenant asks to wait. Other tenants, even on the same
+//! host, have budgets of their own.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
@@ -32,7 +33,7 @@ impl Drop for Permit<'_> {
 }
 
 impl Budget {
-    /// Returns the budget shared by every client of one endpoint in this process.
+    /// Returns the budget shared by every client of one tenant (`key`) in this process.
     pub(super) fn shared(key: &str, policy: &Policy) -> Arc<Budget> {
         static BUDGETS: OnceLock<Mutex<HashMap<String, Arc<Budget>>>> = OnceLock::new();
         let mut budgets = BUDGETS

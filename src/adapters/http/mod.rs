@@ -14,8 +14,9 @@
 //!   Every request is retried whatever its method: adapters only send requests whose
 //!   repetition converges (adding a member twice, removing it twice);
 //! - a per-tenant budget (at most N requests in flight, a minimum interval between
-//!   starts), shared by every thread of the process that talks to the same endpoint, and
-//!   paused for everyone when the tenant asks to wait;
+//!   starts), shared by every thread of the process that talks to the same tenant (its
+//!   `client/tenant` name and endpoint; never the host alone, which many tenants share),
+//!   and paused for that tenant only when it asks to wait;
 //! - logging of each request and response at `--verbose`, with credentials, secret query
 //!   parameters and URL passwords redacted; bodies are never logged;
 //! - paging helpers: by index (SCIM `startIndex`/`count`) and by next link (Graph
@@ -33,9 +34,10 @@ mod rate_limit;
 mod redact;
 
 use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::blocking::Client;
@@ -237,6 +239,31 @@ fn install_crypto_provider() {
     });
 }
 
+/// Returns the process's client for these timeouts, built once: setting up TLS (the
+/// platform's roots) and opening connections cost more than a request, so every tenant
+/// shares one client and its connection pool (budgets stay per tenant).
+fn shared_client(policy: &Policy) -> Result<Client, reqwest::Error> {
+    type Clients = Mutex<HashMap<(Duration, Duration), Client>>;
+    static CLIENTS: OnceLock<Clients> = OnceLock::new();
+    let mut clients = CLIENTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let key = (policy.connect_timeout, policy.timeout);
+    if let Some(client) = clients.get(&key) {
+        return Ok(client.clone());
+    }
+    install_crypto_provider();
+    let client = Client::builder()
+        .connect_timeout(policy.connect_timeout)
+        .timeout(policy.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("onboard/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    clients.insert(key, client.clone());
+    Ok(client)
+}
+
 /// Returns whether a URL's host is on loopback.
 pub fn is_loopback(url: &Url) -> bool {
     url.host_str().is_some_and(is_loopback_host)
@@ -327,22 +354,17 @@ impl HttpClient {
         }
         let scale = crate::env::retry_scale()
             .map_err(|e| AdapterError::new(tenant, "connect", FailureKind::Rejected, e))?;
-        install_crypto_provider();
-        let inner = Client::builder()
-            .connect_timeout(policy.connect_timeout)
-            .timeout(policy.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("onboard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                AdapterError::new(
-                    tenant,
-                    "connect",
-                    FailureKind::Unreachable,
-                    format!("cannot set up HTTPS: {}", error_chain(&e.without_url())),
-                )
-            })?;
-        let budget = Budget::shared(base.as_str(), &policy);
+        let inner = shared_client(&policy).map_err(|e| {
+            AdapterError::new(
+                tenant,
+                "connect",
+                FailureKind::Unreachable,
+                format!("cannot set up HTTPS: {}", error_chain(&e.without_url())),
+            )
+        })?;
+        // One budget per tenant, never per host: Microsoft Graph, Okta and GitHub limit
+        // per app and tenant (or org), and every Entra tenant lives at one host.
+        let budget = Budget::shared(&format!("{tenant}\u{1f}{base}"), &policy);
         Ok(HttpClient {
             tenant: tenant.to_string(),
             base,
@@ -708,6 +730,42 @@ mod tests {
             client.url(&["Groups", "a b/c"]).as_str(),
             "http://127.0.0.1:1/acme/v2/Groups/a%20b%2Fc"
         );
+    }
+
+    #[test]
+    fn a_throttled_tenant_does_not_hold_up_another_on_the_same_host() {
+        let open = |tenant: &str| {
+            HttpClient::new(
+                tenant,
+                "https://graph.example.test/v1.0",
+                None,
+                None,
+                |_| None,
+                Policy {
+                    max_concurrent: 1,
+                    ..Policy::default()
+                },
+            )
+            .unwrap()
+        };
+        let (throttled, other) = (open("budget-a/entra"), open("budget-b/entra"));
+        // `budget-a` asked to wait 20 seconds (a 429 with Retry-After: 20).
+        throttled
+            .budget
+            .pause_until(Instant::now() + Duration::from_secs(20));
+        let started = Instant::now();
+        let _permit = other.budget.acquire();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "another tenant on the same host waited {:?}",
+            started.elapsed()
+        );
+        // The same tenant opened again shares its budget (one limit per tenant).
+        assert!(Arc::ptr_eq(
+            &throttled.budget,
+            &open("budget-a/entra").budget
+        ));
+        assert!(!Arc::ptr_eq(&throttled.budget, &other.budget));
     }
 
     #[test]
