@@ -76,9 +76,7 @@ fn fixture(prefix: &'static str, extra_ldif: &str) -> Option<Fixture> {
 }
 
 fn onboard_at(f: &Fixture, now: &str, args: &[&str]) -> Command {
-    let mut command = f.env.onboard_at(now, args);
-    command.env_remove(onboard::env::ONBOARD_TEST_LDAP_CA_FILE);
-    command
+    f.env.onboard_at(now, args)
 }
 
 fn onboard(f: &Fixture, args: &[&str]) -> Command {

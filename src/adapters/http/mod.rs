@@ -10,7 +10,7 @@
 //! - retries of connect errors, timeouts, 5xx and 429, waiting what `Retry-After` asks
 //!   (seconds or an HTTP date), else what a reset header asks (`X-Rate-Limit-Reset`,
 //!   `x-ratelimit-reset`: epoch seconds), else exponential backoff with jitter; bounded in
-//!   attempts and in total time. `ONBOARD_TEST_RETRY_SCALE` shrinks every wait in tests.
+//!   attempts and in total time. `ONBOARD_TEST_RETRY_SCALE` shrinks every wait in test builds (`test-hooks`).
 //!   Every request is retried whatever its method: adapters only send requests whose
 //!   repetition converges (adding a member twice, removing it twice);
 //! - a per-tenant budget (at most N requests in flight, a minimum interval between

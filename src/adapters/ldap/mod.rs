@@ -15,7 +15,7 @@
 //! Connection: `ldaps://` is LDAPS; `ldap://` upgrades with StartTLS, always to a host off
 //! loopback, and on loopback when the tenant says `starttls: true`; plain `ldap://` is
 //! allowed to loopback only (like plain HTTP). Certificates are verified against the
-//! platform's roots (`ONBOARD_TEST_LDAP_CA_FILE` replaces them in tests). Binds are simple
+//! platform's roots (a tenant's `ca_file:` replaces them). Binds are simple
 //! binds as `bind_dn` with the password behind `credential`, which is exposed only to the
 //! bind call and never logged. Every search pages (RFC 2696) and must end with result 0:
 //! a size or time limit hit midway is an error, never a short list.
@@ -50,7 +50,7 @@ use ldap3::Scope;
 use time::OffsetDateTime;
 
 pub use self::account::{AccountCache, UserFilter, find_account};
-pub use self::connection::Directory;
+pub use self::connection::{Directory, read_ca_file};
 pub use self::dn::{is_within, normalize_dn};
 pub use self::membership::PERMISSIVE_MODIFY_OID;
 use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
