@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
+use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, TokenCache, Url};
 use super::jwt;
 use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
 use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
@@ -75,16 +75,13 @@ fn error_body(body: &[u8]) -> Option<String> {
     })
 }
 
-/// An installation token is minted again this long before it expires (they last 1 h).
-const TOKEN_MARGIN: Duration = Duration::from_secs(300);
-
 /// A GitHub App that onboard authenticates as: its id, its installation in the
 /// organisation (looked up when not given) and its private key.
 struct App {
     app_id: String,
     installation_id: Option<String>,
     key: Secret,
-    token_valid_until: Option<Instant>,
+    token: TokenCache,
 }
 
 /// A GitHub organisation.
@@ -133,7 +130,7 @@ impl GithubTenant {
                         app_id: app_id.clone(),
                         installation_id: tenant.installation_id.clone(),
                         key: secret,
-                        token_valid_until: None,
+                        token: TokenCache::default(),
                     }),
                 )
             }
@@ -175,10 +172,7 @@ impl GithubTenant {
         let Some(app) = &self.app else {
             return Ok(());
         };
-        if app
-            .token_valid_until
-            .is_some_and(|until| Instant::now() < until)
-        {
+        if app.token.is_fresh() {
             return Ok(());
         }
         let now = OffsetDateTime::now_utc().unix_timestamp();
@@ -237,13 +231,11 @@ impl GithubTenant {
             .and_then(Value::as_str)
             .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
             .map(|at| at - OffsetDateTime::now_utc())
-            .and_then(|d| Duration::try_from(d).ok())
-            .unwrap_or(Duration::from_secs(3600));
-        self.http
-            .set_auth(Some(Auth::Bearer(Secret::new(token.to_string()))));
+            .and_then(|d| Duration::try_from(d).ok());
+        let token = token.to_string();
         if let Some(app) = &mut self.app {
             app.installation_id = Some(installation);
-            app.token_valid_until = Some(Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN));
+            app.token.store(&mut self.http, token, lifetime);
         }
         Ok(())
     }

@@ -55,14 +55,14 @@ mod token;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
+use super::http::{self, Call, HttpClient, Method, Policy, Response, TokenCache, Url};
 use super::{
     Adapter, AdapterError, BatchItem, ConfigurationSubject, FailureKind, Options, Outcome,
     Principal, Review,
@@ -135,7 +135,7 @@ pub struct GraphTenant {
     tenant_id: String,
     client_id: String,
     secret: Secret,
-    token_valid_until: Option<Instant>,
+    token: TokenCache,
     pim: bool,
     pim_groups: bool,
     gdap: Option<Gdap>,
@@ -204,7 +204,7 @@ impl GraphTenant {
             tenant_id,
             client_id,
             secret,
-            token_valid_until: None,
+            token: TokenCache::default(),
             pim: tenant.pim,
             pim_groups: tenant.pim_groups,
             gdap: tenant.gdap.clone(),
@@ -236,7 +236,7 @@ impl GraphTenant {
         if response.status.as_u16() != 401 {
             return Ok(response);
         }
-        self.token_valid_until = None;
+        self.token.clear();
         self.ensure_token(operation)?;
         self.http.send(operation, call)
     }

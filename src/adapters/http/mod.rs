@@ -31,6 +31,7 @@ mod budget;
 mod paging;
 mod rate_limit;
 mod redact;
+mod token;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -50,6 +51,7 @@ use self::rate_limit::is_retryable;
 pub use self::rate_limit::{pacing, requested_delay};
 pub use self::redact::redact_url;
 use self::redact::{is_secret_name, redact_text};
+pub use self::token::{TOKEN_MARGIN, TokenCache};
 use super::{AdapterError, FailureKind};
 use crate::secrets::Secret;
 

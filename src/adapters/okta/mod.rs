@@ -31,13 +31,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
+use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, TokenCache, Url};
 use super::jwt;
 use super::{
     Adapter, AdapterError, ConfigurationSubject, FailureKind, Options, Outcome, Principal, Review,
@@ -103,14 +103,12 @@ pub struct OktaTenant {
 struct OAuth {
     client_id: String,
     key: Secret,
-    token_valid_until: Option<Instant>,
+    token: TokenCache,
 }
 
 /// The scopes a service app's token asks for: group membership, reading users, admin
 /// roles.
 pub const OAUTH_SCOPES: &str = "okta.groups.manage okta.users.read okta.roles.manage";
-/// A token is renewed this long before it expires.
-const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 
 impl OktaTenant {
     /// As a service app: gets an access token unless the one held is good for five more
@@ -120,10 +118,7 @@ impl OktaTenant {
         let Some(oauth) = &self.oauth else {
             return Ok(());
         };
-        if oauth
-            .token_valid_until
-            .is_some_and(|until| Instant::now() < until)
-        {
+        if oauth.token.is_fresh() {
             return Ok(());
         }
         let token_url = self.http.url(&["oauth2", "v1", "token"]);
@@ -182,15 +177,13 @@ impl OktaTenant {
                 "the token answer has no `access_token`",
             ));
         };
-        let lifetime = Duration::from_secs(
-            body.get("expires_in")
-                .and_then(Value::as_u64)
-                .unwrap_or(3600),
-        );
-        self.http
-            .set_auth(Some(Auth::Bearer(Secret::new(token.to_string()))));
+        let lifetime = body
+            .get("expires_in")
+            .and_then(Value::as_u64)
+            .map(Duration::from_secs);
+        let token = token.to_string();
         if let Some(oauth) = &mut self.oauth {
-            oauth.token_valid_until = Some(Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN));
+            oauth.token.store(&mut self.http, token, lifetime);
         }
         Ok(())
     }
@@ -224,7 +217,7 @@ impl OktaTenant {
                     Some(OAuth {
                         client_id: client_id.clone(),
                         key: secret,
-                        token_valid_until: None,
+                        token: TokenCache::default(),
                     }),
                 )
             }
