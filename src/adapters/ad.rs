@@ -24,7 +24,6 @@
 //!   `tenant_id` (or, without it, `domain`), and `base_dn`, when set, must exist under it.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use ldap3::controls::RawControl;
 use ldap3::{Scope, SearchEntry};
@@ -34,8 +33,9 @@ use super::ldap::{
     AccountCache, Directory, PERMISSIVE_MODIFY_OID, UserFilter, find_account, is_within,
     only_groups,
 };
-use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
-use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Holder};
 
 /// The default `user_filter` of `ad` tenants.
 pub const DEFAULT_USER_FILTER: &str =
@@ -125,17 +125,11 @@ impl AdTenant {
     /// Opens an AD tenant: `endpoint`, `bind_dn` (a DN or a UPN), `credential` (its
     /// password), `tenant_id` or `domain`, and optionally `base_dn` and `user_filter`.
     /// Nothing is sent until a verb is called.
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
-        let filter = UserFilter::new(tenant.user_filter.as_deref().unwrap_or(DEFAULT_USER_FILTER))
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let tenant = context.tenant;
+        let filter = UserFilter::of_tenant(context, DEFAULT_USER_FILTER)?;
         Ok(AdTenant {
-            directory: Directory::open(&name, tenant, root, options)?,
+            directory: Directory::open(context)?,
             base_dn: tenant.base_dn.clone(),
             expected_domain: tenant
                 .tenant_id

@@ -30,17 +30,17 @@
 //! at least one second apart, as GitHub asks of integrations to stay clear of its
 //! secondary limits; a secondary limit without headers is reported, not hammered.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, TokenCache, Url};
+use super::http::{self, Auth, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::jwt;
-use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
-use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Holder};
 use crate::secrets::Secret;
 
 /// GitHub's REST API, used when the tenant names no endpoint.
@@ -97,30 +97,19 @@ impl GithubTenant {
     /// Opens a GitHub organisation: its `org`, the token its `credential` names (a
     /// fine-grained or classic token, or an installation token), and `endpoint` (default
     /// `https://api.github.com`; GitHub Enterprise Server: `https://HOST/api/v3`).
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let tenant = context.tenant;
         let Some(org) = tenant.org.clone() else {
-            return Err(AdapterError::new(
-                &name,
-                "connect",
-                FailureKind::Rejected,
-                "a `github` tenant needs `org`, the organisation's login",
-            )
-            .with_hint("add `org: LOGIN` to the tenant"));
+            return Err(context
+                .refuse("a `github` tenant needs `org`, the organisation's login")
+                .with_hint("add `org: LOGIN` to the tenant"));
         };
-        let secret = super::credential(&name, tenant, root)?;
-        let policy = Policy::from_env()
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+        let secret = context.credential()?;
         let (auth, app) = match &tenant.app_id {
             // The credential is the app's private key: tokens are minted as needed.
             Some(app_id) => {
                 jwt::rsa_key(secret.expose()).map_err(|e| {
-                    AdapterError::new(&name, "connect", FailureKind::Denied, e).with_hint(
+                    AdapterError::new(&context.name, "connect", FailureKind::Denied, e).with_hint(
                         "with `app_id`, the `credential` must name the GitHub App's private key (the `.pem` file GitHub gave)",
                     )
                 })?;
@@ -136,16 +125,10 @@ impl GithubTenant {
             }
             None => (Some(Auth::Bearer(secret)), None),
         };
-        let http = HttpClient::new(
-            &name,
-            tenant.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT),
-            auth,
-            options.http_log.clone(),
-            error_body,
-            policy,
-        )?;
+        let endpoint = tenant.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
+        let http = context.http(endpoint, auth, error_body)?;
         Ok(GithubTenant {
-            name,
+            name: context.name.clone(),
             org,
             http,
             last_write: None,

@@ -231,19 +231,125 @@ pub struct BatchItem {
 }
 
 /// What every adapter is opened with besides its tenant: settings of the run, not of
-/// the workspace.
-#[derive(Clone, Default)]
+/// the workspace. Filled once from the environment ([`Options::from_env`]) by the
+/// command; adapters read no environment variable themselves.
+#[derive(Clone)]
 pub struct Options {
     /// Where HTTP adapters log each request and response, and directory adapters each
     /// LDAP operation (`--verbose`); `None` logs nothing. Lines never carry a secret.
     pub http_log: Option<http::HttpLog>,
+    /// Timeouts and retry limits of every request to a tenant (`ONBOARD_HTTP_TIMEOUT`).
+    pub policy: http::Policy,
+    /// A factor (0 to 1) applied to every retry wait: 1, but in a test build
+    /// (`ONBOARD_TEST_RETRY_SCALE`).
+    pub retry_scale: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            http_log: None,
+            policy: http::Policy::default(),
+            retry_scale: 1.0,
+        }
+    }
 }
 
 impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")
             .field("http_log", &self.http_log.is_some())
+            .field("policy", &self.policy)
+            .field("retry_scale", &self.retry_scale)
             .finish()
+    }
+}
+
+impl Options {
+    /// Returns the run's settings from the environment (no log); an invalid value is an
+    /// error naming the variable.
+    pub fn from_env() -> Result<Options, String> {
+        Ok(Options {
+            http_log: None,
+            policy: http::Policy::from_env()?,
+            retry_scale: crate::env::retry_scale()?,
+        })
+    }
+
+    /// Returns how an [`http::HttpClient`] of this run is built, with `auth` and a reader
+    /// of the vendor's error bodies.
+    pub fn client_settings(
+        &self,
+        auth: Option<http::Auth>,
+        error_body: http::ErrorBodyReader,
+    ) -> http::ClientSettings {
+        http::ClientSettings {
+            auth,
+            log: self.http_log.clone(),
+            error_body,
+            policy: self.policy,
+            retry_scale: self.retry_scale,
+        }
+    }
+}
+
+/// One tenant being opened: what every adapter's `open` starts from. It names the
+/// tenant (`client/tenant`) in every error, and reads its `endpoint` and `credential`.
+pub struct TenantContext<'a> {
+    /// `client/tenant`.
+    pub name: String,
+    /// The tenant as the client file declares it.
+    pub tenant: &'a Tenant,
+    /// The workspace root, against which relative paths (`file` tenants, `file:`
+    /// credentials, `ca_file:`) resolve.
+    pub root: &'a Path,
+    /// The run's settings.
+    pub options: &'a Options,
+}
+
+impl<'a> TenantContext<'a> {
+    /// Returns the context of a client's tenant.
+    pub fn new(client: &Client, tenant: &'a Tenant, root: &'a Path, options: &'a Options) -> Self {
+        TenantContext {
+            name: format!("{}/{}", client.id, tenant.name),
+            tenant,
+            root,
+            options,
+        }
+    }
+
+    /// Returns an error about the tenant's configuration, found while opening it.
+    pub fn refuse(&self, detail: impl Into<String>) -> AdapterError {
+        AdapterError::new(&self.name, "connect", FailureKind::Rejected, detail)
+    }
+
+    /// Returns the tenant's `endpoint` (see [`endpoint`]).
+    pub fn endpoint(&self, what: &str, example: &str) -> Result<&'a str, AdapterError> {
+        endpoint(&self.name, self.tenant, what, example)
+    }
+
+    /// Resolves the tenant's `credential` (see [`credential`]).
+    pub fn credential(&self) -> Result<crate::secrets::Secret, AdapterError> {
+        credential(&self.name, self.tenant, self.root)
+    }
+
+    /// Builds an HTTP client for the tenant's API at `endpoint`, with the run's settings.
+    pub fn http(
+        &self,
+        endpoint: &str,
+        auth: Option<http::Auth>,
+        error_body: http::ErrorBodyReader,
+    ) -> Result<http::HttpClient, AdapterError> {
+        self.http_with(endpoint, self.options.client_settings(auth, error_body))
+    }
+
+    /// Builds an HTTP client for the tenant's API at `endpoint`, with these settings.
+    pub fn http_with(
+        &self,
+        endpoint: &str,
+        settings: http::ClientSettings,
+    ) -> Result<http::HttpClient, AdapterError> {
+        http::HttpClient::new(&self.name, endpoint, settings)
     }
 }
 
@@ -255,25 +361,16 @@ pub fn open(
     root: &Path,
     options: &Options,
 ) -> Result<Box<dyn Adapter>, AdapterError> {
-    match tenant.adapter {
-        AdapterKind::File => Ok(Box::new(file::FileTenant::open(client, tenant, root)?)),
-        AdapterKind::Scim => Ok(Box::new(scim::ScimTenant::open(
-            client, tenant, root, options,
-        )?)),
-        AdapterKind::Graph => Ok(Box::new(graph::GraphTenant::open(
-            client, tenant, root, options,
-        )?)),
-        AdapterKind::Okta => Ok(Box::new(okta::OktaTenant::open(
-            client, tenant, root, options,
-        )?)),
-        AdapterKind::Github => Ok(Box::new(github::GithubTenant::open(
-            client, tenant, root, options,
-        )?)),
-        AdapterKind::Ldap => Ok(Box::new(ldap::LdapTenant::open(
-            client, tenant, root, options,
-        )?)),
-        AdapterKind::Ad => Ok(Box::new(ad::AdTenant::open(client, tenant, root, options)?)),
-    }
+    let context = TenantContext::new(client, tenant, root, options);
+    Ok(match tenant.adapter {
+        AdapterKind::File => Box::new(file::FileTenant::open(&context)?),
+        AdapterKind::Scim => Box::new(scim::ScimTenant::open(&context)?),
+        AdapterKind::Graph => Box::new(graph::GraphTenant::open(&context)?),
+        AdapterKind::Okta => Box::new(okta::OktaTenant::open(&context)?),
+        AdapterKind::Github => Box::new(github::GithubTenant::open(&context)?),
+        AdapterKind::Ldap => Box::new(ldap::LdapTenant::open(&context)?),
+        AdapterKind::Ad => Box::new(ad::AdTenant::open(&context)?),
+    })
 }
 
 /// Names a grant or revoke for errors and logs: ``grant `group:X` to `bob` `` or

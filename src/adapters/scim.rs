@@ -30,15 +30,15 @@
 //! `tenant_id: acme` is checked against what the server says, not only against our URL.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::http::{self, Call, HttpClient, IndexPage, Method, Policy, Response, Url};
-use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal, quote_filter_value};
-use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use super::http::{self, Call, HttpClient, IndexPage, Method, Response, Url};
+use super::{Adapter, AdapterError, FailureKind, Outcome, Principal, quote_filter_value};
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Holder};
 
 const MEDIA_TYPE: &str = "application/scim+json";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -135,29 +135,14 @@ pub struct ScimTenant {
 impl ScimTenant {
     /// Opens a SCIM tenant: its `endpoint` (the base URL, ending before `/Users`) and the
     /// bearer token its `credential` names. Nothing is sent until a verb is called.
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
-        let endpoint = super::endpoint(&name, tenant, "the SCIM base URL", "https://HOST/scim/v2")?;
-        let token = super::credential(&name, tenant, root)?;
-        let policy = Policy::from_env()
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
-        let http = HttpClient::new(
-            &name,
-            endpoint,
-            Some(http::Auth::Bearer(token)),
-            options.http_log.clone(),
-            error_body,
-            policy,
-        )?;
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let endpoint = context.endpoint("the SCIM base URL", "https://HOST/scim/v2")?;
+        let token = context.credential()?;
+        let http = context.http(endpoint, Some(http::Auth::Bearer(token)), error_body)?;
         Ok(ScimTenant {
-            name,
+            name: context.name.clone(),
             http,
-            expected_tenant: tenant.tenant_id.clone(),
+            expected_tenant: context.tenant.tenant_id.clone(),
             config: None,
             groups: HashMap::new(),
             user_names: HashMap::new(),

@@ -54,7 +54,6 @@ mod roles;
 mod token;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -62,14 +61,12 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::http::{self, Call, HttpClient, Method, Policy, Response, TokenCache, Url};
+use super::http::{self, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::{
-    Adapter, AdapterError, BatchItem, ConfigurationSubject, FailureKind, Options, Outcome,
-    Principal, Review,
+    Adapter, AdapterError, BatchItem, ConfigurationSubject, FailureKind, Outcome, Principal, Review,
 };
-use crate::model::{
-    Client, Entitlement, EntitlementKind, Gdap, Holder, Tenant, is_global_administrator, is_guid,
-};
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Gdap, Holder, is_global_administrator, is_guid};
 use crate::secrets::Secret;
 use gdap::AccessChange;
 pub use roles::{BUILT_IN_ROLES, role_definition_id};
@@ -148,21 +145,12 @@ impl GraphTenant {
     /// Opens a Graph tenant: its `endpoint` (default Graph v1.0), `tenant_id`,
     /// `client_id` and the client secret its `credential` names. Nothing is sent until
     /// a verb is called.
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let tenant = context.tenant;
         let missing = |field: &str, hint: &str| {
-            AdapterError::new(
-                &name,
-                "connect",
-                FailureKind::Rejected,
-                format!("a `graph` tenant needs `{field}`"),
-            )
-            .with_hint(hint.to_string())
+            context
+                .refuse(format!("a `graph` tenant needs `{field}`"))
+                .with_hint(hint.to_string())
         };
         let tenant_id = tenant
             .tenant_id
@@ -174,31 +162,17 @@ impl GraphTenant {
                 "add `client_id: GUID`, the application id of onboard's app registration",
             )
         })?;
-        let secret = super::credential(&name, tenant, root)?;
-        let policy = Policy::from_env()
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+        let secret = context.credential()?;
         let endpoint = tenant.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
-        let http = HttpClient::new(
-            &name,
-            endpoint,
+        let http = context.http(endpoint, None, error_body)?;
+        let auth_endpoint = tenant.auth_endpoint.as_deref();
+        let login = context.http(
+            auth_endpoint.unwrap_or(DEFAULT_AUTH_ENDPOINT),
             None,
-            options.http_log.clone(),
             error_body,
-            policy,
-        )?;
-        let login = HttpClient::new(
-            &name,
-            tenant
-                .auth_endpoint
-                .as_deref()
-                .unwrap_or(DEFAULT_AUTH_ENDPOINT),
-            None,
-            options.http_log.clone(),
-            error_body,
-            policy,
         )?;
         Ok(GraphTenant {
-            name,
+            name: context.name.clone(),
             http,
             login,
             tenant_id,

@@ -283,6 +283,34 @@ struct TransportFailure {
     retryable: bool,
 }
 
+/// How an [`HttpClient`] is built, besides its tenant and endpoint. The default: no
+/// authentication, no log, no reader of error bodies, the default [`Policy`], real waits.
+#[derive(Clone)]
+pub struct ClientSettings {
+    /// How requests authenticate.
+    pub auth: Option<Auth>,
+    /// Where each request and response is logged (`--verbose`).
+    pub log: Option<HttpLog>,
+    /// Turns the vendor's error bodies into messages.
+    pub error_body: ErrorBodyReader,
+    /// Timeouts, retries and pacing.
+    pub policy: Policy,
+    /// A factor (0 to 1) applied to every retry wait: 1 but in tests.
+    pub retry_scale: f64,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            auth: None,
+            log: None,
+            error_body: |_| None,
+            policy: Policy::default(),
+            retry_scale: 1.0,
+        }
+    }
+}
+
 /// A client for one tenant's HTTP API.
 pub struct HttpClient {
     tenant: String,
@@ -309,15 +337,19 @@ impl fmt::Debug for HttpClient {
 
 impl HttpClient {
     /// Builds a client for a tenant (`client/tenant`, named in every error) whose API
-    /// lives at `endpoint`. `error_body` turns the vendor's error bodies into messages.
+    /// lives at `endpoint`, as `settings` say.
     pub fn new(
         tenant: &str,
         endpoint: &str,
-        auth: Option<Auth>,
-        log: Option<HttpLog>,
-        error_body: ErrorBodyReader,
-        policy: Policy,
+        settings: ClientSettings,
     ) -> Result<HttpClient, AdapterError> {
+        let ClientSettings {
+            auth,
+            log,
+            error_body,
+            policy,
+            retry_scale: scale,
+        } = settings;
         let config_error = |detail: String| {
             AdapterError::new(tenant, "connect", FailureKind::Rejected, detail)
                 .with_hint("fix the tenant's `endpoint` in the client file")
@@ -327,8 +359,6 @@ impl HttpClient {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        let scale = crate::env::retry_scale()
-            .map_err(|e| AdapterError::new(tenant, "connect", FailureKind::Rejected, e))?;
         install_crypto_provider();
         let inner = Client::builder()
             .connect_timeout(policy.connect_timeout)
@@ -700,10 +730,7 @@ mod tests {
         let client = HttpClient::new(
             "t/x",
             "http://127.0.0.1:1/acme/v2",
-            None,
-            None,
-            |_| None,
-            Policy::default(),
+            ClientSettings::default(),
         )
         .unwrap();
         assert_eq!(
@@ -714,15 +741,8 @@ mod tests {
 
     #[test]
     fn a_rate_limited_403_is_not_a_refusal() {
-        let client = HttpClient::new(
-            "t/x",
-            "http://127.0.0.1:1/",
-            None,
-            None,
-            |_| None,
-            Policy::default(),
-        )
-        .unwrap();
+        let client =
+            HttpClient::new("t/x", "http://127.0.0.1:1/", ClientSettings::default()).unwrap();
         let response = |status: u16, headers: &[(&'static str, &str)]| {
             let mut map = HeaderMap::new();
             for (name, value) in headers {

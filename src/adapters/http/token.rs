@@ -47,15 +47,7 @@ mod tests {
     fn a_token_is_fresh_until_the_margin_before_it_expires() {
         let mut cache = TokenCache::default();
         assert!(!cache.is_fresh());
-        let mut http = HttpClient::new(
-            "t/x",
-            "http://127.0.0.1:1/",
-            None,
-            None,
-            |_| None,
-            super::super::Policy::default(),
-        )
-        .unwrap();
+        let mut http = HttpClient::new("t/x", "http://127.0.0.1:1/", Default::default()).unwrap();
         cache.store(
             &mut http,
             "t".into(),

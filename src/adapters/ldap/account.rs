@@ -30,6 +30,15 @@ impl UserFilter {
         })
     }
 
+    /// Returns a directory tenant's `user_filter`, else `default`.
+    pub fn of_tenant(
+        context: &crate::adapters::TenantContext<'_>,
+        default: &str,
+    ) -> Result<Self, crate::adapters::AdapterError> {
+        let template = context.tenant.user_filter.as_deref().unwrap_or(default);
+        UserFilter::new(template).map_err(|e| context.refuse(e))
+    }
+
     /// Returns the filter for one account, escaped.
     pub fn for_account(&self, account: &str) -> String {
         self.template

@@ -12,9 +12,9 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use super::result_code::describe;
+use crate::adapters::TenantContext;
 use crate::adapters::http::{HttpLog, Policy, Url};
-use crate::adapters::{self, AdapterError, FailureKind, Options};
-use crate::model::Tenant;
+use crate::adapters::{self, AdapterError, FailureKind};
 use crate::secrets::Secret;
 
 /// Reads a tenant's `ca_file:`: a PEM file holding at least one CA certificate. Errors
@@ -101,17 +101,11 @@ pub struct Directory {
 impl Directory {
     /// Reads a tenant's `endpoint`, `bind_dn` and `credential`. Nothing is sent until a
     /// request is made. `kind` names the adapter in messages.
-    pub fn open(
-        name: &str,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let (name, tenant, options) = (context.name.as_str(), context.tenant, context.options);
         let kind = tenant.adapter;
-        let refuse = |detail: String, hint: &str| {
-            AdapterError::new(name, "connect", FailureKind::Rejected, detail).with_hint(hint)
-        };
-        let endpoint = adapters::endpoint(name, tenant, "the directory's URL", "ldaps://HOST")?;
+        let refuse = |detail: String, hint: &str| context.refuse(detail).with_hint(hint);
+        let endpoint = context.endpoint("the directory's URL", "ldaps://HOST")?;
         let url = Url::parse(endpoint.trim()).map_err(|e| {
             refuse(
                 format!("the endpoint `{endpoint}` is not a URL: {e}"),
@@ -158,11 +152,7 @@ impl Directory {
                 "add `bind_dn: cn=onboard,ou=services,dc=acme,dc=example`; `credential` names its password",
             ));
         };
-        let password = adapters::credential(name, tenant, root)?;
-        let policy = Policy::from_env()
-            .map_err(|e| AdapterError::new(name, "connect", FailureKind::Rejected, e))?;
-        let scale = crate::env::retry_scale()
-            .map_err(|e| AdapterError::new(name, "connect", FailureKind::Rejected, e))?;
+        let password = context.credential()?;
         let host_in_url = host.clone();
         Ok(Directory {
             name: name.to_string(),
@@ -171,9 +161,9 @@ impl Directory {
             transport,
             bind_dn,
             password,
-            ca_file: tenant.ca_file.as_ref().map(|c| root.join(&c.path)),
-            policy,
-            scale,
+            ca_file: tenant.ca_file.as_ref().map(|c| context.root.join(&c.path)),
+            policy: options.policy,
+            scale: options.retry_scale,
             log: options.http_log.clone(),
             conn: None,
         })

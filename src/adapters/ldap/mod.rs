@@ -44,7 +44,6 @@ mod result_code;
 mod search;
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use ldap3::Scope;
 use time::OffsetDateTime;
@@ -53,8 +52,9 @@ pub use self::account::{AccountCache, UserFilter, find_account};
 pub use self::connection::{Directory, read_ca_file};
 pub use self::dn::{is_within, normalize_dn};
 pub use self::membership::PERMISSIVE_MODIFY_OID;
-use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
-use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Holder};
 
 /// The default `user_filter` of `ldap` tenants.
 pub const DEFAULT_USER_FILTER: &str = "(uid={account})";
@@ -95,28 +95,16 @@ pub struct LdapTenant {
 impl LdapTenant {
     /// Opens an LDAP tenant: `endpoint`, `base_dn`, `bind_dn`, `credential` (the bind
     /// password) and `user_filter`. Nothing is sent until a verb is called.
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let tenant = context.tenant;
         let Some(base_dn) = tenant.base_dn.clone() else {
-            return Err(AdapterError::new(
-                &name,
-                "connect",
-                FailureKind::Rejected,
-                "an `ldap` tenant needs `base_dn`",
-            )
-            .with_hint(
+            return Err(context.refuse("an `ldap` tenant needs `base_dn`").with_hint(
                 "add `base_dn: dc=acme,dc=example`, the subtree that is this client's directory",
             ));
         };
-        let filter = UserFilter::new(tenant.user_filter.as_deref().unwrap_or(DEFAULT_USER_FILTER))
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+        let filter = UserFilter::of_tenant(context, DEFAULT_USER_FILTER)?;
         Ok(LdapTenant {
-            directory: Directory::open(&name, tenant, root, options)?,
+            directory: Directory::open(context)?,
             base_dn,
             expected_tenant: tenant.tenant_id.clone(),
             filter,

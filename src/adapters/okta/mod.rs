@@ -30,20 +30,20 @@
 //! layer, which slows down before the window runs out and waits for the reset on 429.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
 use std::time::Duration;
 
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, TokenCache, Url};
+use super::http::{self, Auth, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::jwt;
 use super::{
-    Adapter, AdapterError, ConfigurationSubject, FailureKind, Options, Outcome, Principal, Review,
+    Adapter, AdapterError, ConfigurationSubject, FailureKind, Outcome, Principal, Review,
     quote_filter_value,
 };
-use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Holder};
 use crate::secrets::Secret;
 
 mod group_roles;
@@ -190,25 +190,15 @@ impl OktaTenant {
 
     /// Opens an Okta org: its `endpoint` (`https://ORG.okta.com`) and the API token its
     /// `credential` names. Nothing is sent until a verb is called.
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
-        let endpoint = super::endpoint(&name, tenant, "the org's URL", "https://ORG.okta.com")?;
-        let secret = super::credential(&name, tenant, root)?;
-        let mut policy = Policy::from_env()
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
-        // Okta says how much of its window is left on every response, and the HTTP layer
-        // paces by that: no fixed spacing is needed on top.
-        policy.min_interval = std::time::Duration::ZERO;
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let tenant = context.tenant;
+        let endpoint = context.endpoint("the org's URL", "https://ORG.okta.com")?;
+        let secret = context.credential()?;
         let (auth, oauth) = match &tenant.client_id {
             // A service app: the credential is its private key.
             Some(client_id) => {
                 jwt::rsa_key(secret.expose()).map_err(|e| {
-                    AdapterError::new(&name, "connect", FailureKind::Denied, e).with_hint(
+                    AdapterError::new(&context.name, "connect", FailureKind::Denied, e).with_hint(
                         "with `client_id`, the `credential` must name the service app's RSA private key (PEM)",
                     )
                 })?;
@@ -230,16 +220,13 @@ impl OktaTenant {
                 None,
             ),
         };
-        let http = HttpClient::new(
-            &name,
-            endpoint,
-            auth,
-            options.http_log.clone(),
-            error_body,
-            policy,
-        )?;
+        let mut settings = context.options.client_settings(auth, error_body);
+        // Okta says how much of its window is left on every response, and the HTTP layer
+        // paces by that: no fixed spacing is needed on top.
+        settings.policy.min_interval = std::time::Duration::ZERO;
+        let http = context.http_with(endpoint, settings)?;
         Ok(OktaTenant {
-            name,
+            name: context.name.clone(),
             http,
             groups: HashMap::new(),
             members: HashMap::new(),
