@@ -34,6 +34,7 @@ use super::ldap::{
     only_groups,
 };
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::model::{Entitlement, EntitlementKind, Holder};
 
@@ -278,15 +279,16 @@ impl AdTenant {
         &mut self,
         principal: &Principal,
         entitlement: &Entitlement,
-        add: bool,
+        direction: Direction,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
+        let operation =
+            crate::adapters::change_operation(direction, entitlement, &principal.account);
         if entitlement.kind != EntitlementKind::Group {
             return Err(only_groups(&self.directory, entitlement, &operation));
         }
         let Some(group) = self.group(&entitlement.name, &operation)? else {
-            if add {
+            if direction.is_grant() {
                 return Err(self
                     .directory
                     .error(
@@ -299,7 +301,7 @@ impl AdTenant {
             return Ok(Outcome::NoChange);
         };
         // A TTL link is (re)written even for a current member: that is how it renews.
-        let ttl = match (add && self.native_expiry, expires_at) {
+        let ttl = match (direction.is_grant() && self.native_expiry, expires_at) {
             (true, Some(end)) => {
                 let seconds = (end - OffsetDateTime::now_utc()).whole_seconds().max(1);
                 Some(u64::try_from(seconds).unwrap_or(1))
@@ -316,7 +318,7 @@ impl AdTenant {
             "member",
             &principal.id,
             &value,
-            add,
+            direction,
             ttl.is_some(),
             permissive(),
         )
@@ -455,7 +457,7 @@ impl Adapter for AdTenant {
         entitlement: &Entitlement,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, true, expires_at)
+        self.change(principal, entitlement, Direction::Grant, expires_at)
     }
 
     fn revoke(
@@ -463,7 +465,7 @@ impl Adapter for AdTenant {
         principal: &Principal,
         entitlement: &Entitlement,
     ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, false, None)
+        self.change(principal, entitlement, Direction::Revoke, None)
     }
 }
 

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::atomic_file;
 use crate::model::{Entitlement, Holder, SystemKind};
@@ -243,7 +244,7 @@ impl Adapter for FileTenant {
     ) -> Result<Outcome, AdapterError> {
         self.fault(
             "grant",
-            &crate::adapters::change_operation(true, entitlement, &principal.account),
+            &crate::adapters::change_operation(Direction::Grant, entitlement, &principal.account),
         )?;
         let data = self.data()?;
         let members = data
@@ -275,7 +276,7 @@ impl Adapter for FileTenant {
     ) -> Result<Outcome, AdapterError> {
         self.fault(
             "revoke",
-            &crate::adapters::change_operation(false, entitlement, &principal.account),
+            &crate::adapters::change_operation(Direction::Revoke, entitlement, &principal.account),
         )?;
         let data = self.data()?;
         let Some(members) = data.entitlements.get_mut(&entitlement.to_string()) else {

@@ -39,6 +39,7 @@ use time::format_description::well_known::Rfc3339;
 use super::http::{self, Auth, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::jwt;
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::model::{Entitlement, EntitlementKind, Holder};
 use crate::secrets::Secret;
@@ -335,26 +336,29 @@ impl GithubTenant {
         entitlement: &Entitlement,
         segments: &[&str],
         role: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
+        let operation =
+            crate::adapters::change_operation(direction, entitlement, &principal.account);
         let current = self.membership(&operation, segments)?;
         let elevated = role != "member";
-        let target = match (add, current.as_ref()) {
+        let target = match (direction, current.as_ref()) {
             // Already holds it, or more (a maintainer is a member too).
-            (true, Some((held, _))) if held == role || (!elevated && held != "member") => {
+            (Direction::Grant, Some((held, _)))
+                if held == role || (!elevated && held != "member") =>
+            {
                 return Ok(Outcome::NoChange);
             }
-            (true, _) => Some(role),
-            (false, None) => return Ok(Outcome::NoChange),
+            (Direction::Grant, _) => Some(role),
+            (Direction::Revoke, None) => return Ok(Outcome::NoChange),
             // Revoking the elevated role keeps the plain membership.
-            (false, Some((held, _))) if elevated => {
+            (Direction::Revoke, Some((held, _))) if elevated => {
                 if held != role {
                     return Ok(Outcome::NoChange);
                 }
                 Some("member")
             }
-            (false, Some(_)) => None,
+            (Direction::Revoke, Some(_)) => None,
         };
         let url = self.url(segments, &[]);
         let call = match target {
@@ -462,16 +466,16 @@ impl GithubTenant {
         &mut self,
         principal: &Principal,
         entitlement: &Entitlement,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let role = self.role_of(entitlement, if add { "grant" } else { "revoke" })?;
+        let role = self.role_of(entitlement, direction.verb())?;
         let segments: Vec<String> = self
             .segments(entitlement, &principal.account)
             .into_iter()
             .map(str::to_string)
             .collect();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        self.change(principal, entitlement, &segments, role, add)
+        self.change(principal, entitlement, &segments, role, direction)
     }
 }
 
@@ -590,7 +594,7 @@ impl Adapter for GithubTenant {
         entitlement: &Entitlement,
         _expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
-        self.grant_or_revoke(principal, entitlement, true)
+        self.grant_or_revoke(principal, entitlement, Direction::Grant)
     }
 
     fn revoke(
@@ -598,7 +602,7 @@ impl Adapter for GithubTenant {
         principal: &Principal,
         entitlement: &Entitlement,
     ) -> Result<Outcome, AdapterError> {
-        self.grant_or_revoke(principal, entitlement, false)
+        self.grant_or_revoke(principal, entitlement, Direction::Revoke)
     }
 }
 

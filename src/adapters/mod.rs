@@ -373,13 +373,41 @@ pub fn open(
     })
 }
 
+/// Which way a change goes: what the functions that serve both a grant and a revoke
+/// are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The principal gets the entitlement.
+    Grant,
+    /// The principal loses the entitlement.
+    Revoke,
+}
+
+impl Direction {
+    /// Whether this is a grant.
+    pub fn is_grant(self) -> bool {
+        self == Direction::Grant
+    }
+
+    /// `grant` or `revoke`.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Direction::Grant => "grant",
+            Direction::Revoke => "revoke",
+        }
+    }
+}
+
 /// Names a grant or revoke for errors and logs: ``grant `group:X` to `bob` `` or
 /// ``revoke `group:X` from `bob` ``.
-pub fn change_operation(add: bool, entitlement: impl fmt::Display, account: &str) -> String {
-    if add {
-        format!("grant `{entitlement}` to `{account}`")
-    } else {
-        format!("revoke `{entitlement}` from `{account}`")
+pub fn change_operation(
+    direction: Direction,
+    entitlement: impl fmt::Display,
+    account: &str,
+) -> String {
+    match direction {
+        Direction::Grant => format!("grant `{entitlement}` to `{account}`"),
+        Direction::Revoke => format!("revoke `{entitlement}` from `{account}`"),
     }
 }
 

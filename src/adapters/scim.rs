@@ -37,6 +37,7 @@ use time::OffsetDateTime;
 
 use super::http::{self, Call, HttpClient, IndexPage, Method, Response, Url};
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal, quote_filter_value};
+use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::model::{Entitlement, EntitlementKind, Holder};
 
@@ -406,16 +407,16 @@ impl ScimTenant {
         &mut self,
         principal: &Principal,
         group: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
         let operation = crate::adapters::change_operation(
-            add,
+            direction,
             format_args!("group:{group}"),
             &principal.account,
         );
         self.require_patch(&operation)?;
         let Some(group_id) = self.group_id(group, &operation)? else {
-            if add {
+            if direction.is_grant() {
                 return Err(self
                     .error(
                         &operation,
@@ -431,7 +432,7 @@ impl ScimTenant {
             &operation,
             ("the group", &["Groups", &group_id]),
             ("members", &member),
-            add,
+            direction,
             |this| {
                 let members = this.members(&group_id, &operation)?;
                 let held = members.ids.contains(&member);
@@ -447,9 +448,10 @@ impl ScimTenant {
         principal: &Principal,
         entitlement: &Entitlement,
         attribute: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
+        let operation =
+            crate::adapters::change_operation(direction, entitlement, &principal.account);
         self.require_patch(&operation)?;
         let value = entitlement.name.clone();
         let user = principal.id.clone();
@@ -457,7 +459,7 @@ impl ScimTenant {
             &operation,
             ("the user", &["Users", &user]),
             (attribute, &value),
-            add,
+            direction,
             |this| {
                 let mut url = this.http.url(&["Users", &user]);
                 url.query_pairs_mut().append_pair("attributes", attribute);
@@ -485,15 +487,15 @@ impl ScimTenant {
         operation: &str,
         (what, resource): (&str, &[&str]),
         (attribute, value): (&str, &str),
-        add: bool,
+        direction: Direction,
         mut read: impl FnMut(&mut Self) -> Result<(bool, Option<String>), AdapterError>,
     ) -> Result<Outcome, AdapterError> {
         for attempt in 1..=2 {
             let (held, etag) = read(self)?;
-            if held == add {
+            if held == direction.is_grant() {
                 return Ok(Outcome::NoChange);
             }
-            let change = if add {
+            let change = if direction.is_grant() {
                 json!([{ "op": "add", "path": attribute, "value": [{ "value": value }] }])
             } else {
                 json!([{ "op": "remove", "path": format!("{attribute}[value eq {}]", quote_filter_value(value)) }])
@@ -502,7 +504,9 @@ impl ScimTenant {
             match response.status.as_u16() {
                 200..=299 => return Ok(Outcome::Changed),
                 412 if attempt == 1 => continue,
-                400 if !add && scim_type(&response).as_deref() == Some("noTarget") => {
+                400 if !direction.is_grant()
+                    && scim_type(&response).as_deref() == Some("noTarget") =>
+                {
                     return Ok(Outcome::NoChange);
                 }
                 _ => return Err(self.http.status_error(operation, &response)),
@@ -662,10 +666,12 @@ impl Adapter for ScimTenant {
         _expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
         match entitlement.kind {
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, true),
+            EntitlementKind::Group => {
+                self.change_group(principal, &entitlement.name, Direction::Grant)
+            }
             _ => {
                 let attribute = self.attribute_of(entitlement, "grant")?;
-                self.change_attribute(principal, entitlement, attribute, true)
+                self.change_attribute(principal, entitlement, attribute, Direction::Grant)
             }
         }
     }
@@ -676,10 +682,12 @@ impl Adapter for ScimTenant {
         entitlement: &Entitlement,
     ) -> Result<Outcome, AdapterError> {
         match entitlement.kind {
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
+            EntitlementKind::Group => {
+                self.change_group(principal, &entitlement.name, Direction::Revoke)
+            }
             _ => {
                 let attribute = self.attribute_of(entitlement, "revoke")?;
-                self.change_attribute(principal, entitlement, attribute, false)
+                self.change_attribute(principal, entitlement, attribute, Direction::Revoke)
             }
         }
     }

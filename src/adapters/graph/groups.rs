@@ -2,6 +2,7 @@
 //! and adding or removing one member.
 
 use super::*;
+use crate::adapters::Direction;
 
 impl GraphTenant {
     /// Returns a group's object id: mapped, an id itself, or looked up by display name;
@@ -78,15 +79,15 @@ impl GraphTenant {
         &mut self,
         principal: &Principal,
         group: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
         let operation = crate::adapters::change_operation(
-            add,
+            direction,
             format_args!("group:{group}"),
             &principal.account,
         );
         let Some(group_id) = self.group_id(group, &operation)? else {
-            if add {
+            if direction.is_grant() {
                 return Err(self
                     .error(
                         &operation,
@@ -97,7 +98,7 @@ impl GraphTenant {
             }
             return Ok(Outcome::NoChange);
         };
-        let request = self.member_request(&group_id, principal, add);
+        let request = self.member_request(&group_id, principal, direction);
         let mut url = self.http.base().clone();
         // The relative URL starts with `/`; the base ends with one.
         url.set_path(&format!(
@@ -114,6 +115,8 @@ impl GraphTenant {
         let mut check = |this: &mut Self| -> Result<bool, AdapterError> {
             Ok(this.member_ids(&id, &operation)?.is_some())
         };
-        self.member_outcome(&operation, group, &group_id, add, &response, &mut check)
+        self.member_outcome(
+            &operation, group, &group_id, direction, &response, &mut check,
+        )
     }
 }

@@ -65,6 +65,7 @@ use super::http::{self, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::{
     Adapter, AdapterError, BatchItem, ConfigurationSubject, FailureKind, Outcome, Principal, Review,
 };
+use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::model::{Entitlement, EntitlementKind, Gdap, Holder, is_global_administrator, is_guid};
 use crate::secrets::Secret;
@@ -442,7 +443,7 @@ impl Adapter for GraphTenant {
                 Some(end) if self.pim_groups => {
                     self.grant_group_pim(principal, &entitlement.name, end)
                 }
-                _ => self.change_group(principal, &entitlement.name, true),
+                _ => self.change_group(principal, &entitlement.name, Direction::Grant),
             },
             EntitlementKind::Role => self.grant_role(principal, &entitlement.name, expires_at),
             other => Err(self.unsupported("grant", other)),
@@ -511,11 +512,11 @@ impl Adapter for GraphTenant {
     }
 
     fn grant_many(&mut self, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {
-        self.change_many(items, true)
+        self.change_many(items, Direction::Grant)
     }
 
     fn revoke_many(&mut self, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {
-        self.change_many(items, false)
+        self.change_many(items, Direction::Revoke)
     }
 
     fn revoke(
@@ -527,7 +528,9 @@ impl Adapter for GraphTenant {
             EntitlementKind::Group if self.pim_groups => {
                 self.revoke_group_pim(principal, &entitlement.name)
             }
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
+            EntitlementKind::Group => {
+                self.change_group(principal, &entitlement.name, Direction::Revoke)
+            }
             EntitlementKind::Role => self.revoke_role(principal, &entitlement.name),
             other => Err(self.unsupported("revoke", other)),
         }

@@ -1,6 +1,7 @@
 //! PIM for Groups: time-bound group membership that the tenant ends by itself.
 
 use super::*;
+use crate::adapters::Direction;
 
 impl GraphTenant {
     /// Reads the active PIM for Groups member assignments of a group (optionally of
@@ -75,7 +76,7 @@ impl GraphTenant {
         end: OffsetDateTime,
     ) -> Result<Outcome, AdapterError> {
         let operation = crate::adapters::change_operation(
-            true,
+            Direction::Grant,
             format_args!("group:{group}"),
             &principal.account,
         );
@@ -127,7 +128,7 @@ impl GraphTenant {
         group: &str,
     ) -> Result<Outcome, AdapterError> {
         let operation = crate::adapters::change_operation(
-            false,
+            Direction::Revoke,
             format_args!("group:{group}"),
             &principal.account,
         );
@@ -138,7 +139,7 @@ impl GraphTenant {
             .group_instances(&group_id, Some(&principal.id), &operation)?
             .is_empty()
         {
-            return self.change_group(principal, group, false);
+            return self.change_group(principal, group, Direction::Revoke);
         }
         let response =
             self.group_schedule_request(&operation, "adminRemove", principal, &group_id, None)?;

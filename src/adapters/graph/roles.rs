@@ -3,6 +3,7 @@
 //! role assignment schedule request.
 
 use super::*;
+use crate::adapters::Direction;
 
 /// Built-in Entra directory roles by display name, with their role definition ids,
 /// which are the roles' template ids and the same in every tenant.
@@ -208,7 +209,7 @@ impl GraphTenant {
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
         let operation = crate::adapters::change_operation(
-            true,
+            Direction::Grant,
             format_args!("role:{role}"),
             &principal.account,
         );
@@ -266,7 +267,7 @@ impl GraphTenant {
         role: &str,
     ) -> Result<Outcome, AdapterError> {
         let operation = crate::adapters::change_operation(
-            false,
+            Direction::Revoke,
             format_args!("role:{role}"),
             &principal.account,
         );

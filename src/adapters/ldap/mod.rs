@@ -53,6 +53,7 @@ pub use self::connection::{Directory, read_ca_file};
 pub use self::dn::{is_within, normalize_dn};
 pub use self::membership::PERMISSIVE_MODIFY_OID;
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::model::{Entitlement, EntitlementKind, Holder};
 
@@ -183,14 +184,15 @@ impl LdapTenant {
         &mut self,
         principal: &Principal,
         entitlement: &Entitlement,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
+        let operation =
+            crate::adapters::change_operation(direction, entitlement, &principal.account);
         if entitlement.kind != EntitlementKind::Group {
             return Err(only_groups(&self.directory, entitlement, &operation));
         }
         let Some(group) = self.group(&entitlement.name, &operation)? else {
-            if add {
+            if direction.is_grant() {
                 return Err(self
                     .directory
                     .error(
@@ -208,7 +210,7 @@ impl LdapTenant {
             group.attribute,
             &principal.id,
             &principal.id,
-            add,
+            direction,
             false,
             Vec::new(),
         )
@@ -334,7 +336,7 @@ impl Adapter for LdapTenant {
         entitlement: &Entitlement,
         _expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, true)
+        self.change(principal, entitlement, Direction::Grant)
     }
 
     fn revoke(
@@ -342,7 +344,7 @@ impl Adapter for LdapTenant {
         principal: &Principal,
         entitlement: &Entitlement,
     ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, false)
+        self.change(principal, entitlement, Direction::Revoke)
     }
 }
 

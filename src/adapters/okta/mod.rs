@@ -42,6 +42,7 @@ use super::{
     Adapter, AdapterError, ConfigurationSubject, FailureKind, Outcome, Principal, Review,
     quote_filter_value,
 };
+use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::model::{Entitlement, EntitlementKind, Holder};
 use crate::secrets::Secret;
@@ -465,15 +466,15 @@ impl OktaTenant {
         &mut self,
         principal: &Principal,
         name: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
         let operation = crate::adapters::change_operation(
-            add,
+            direction,
             format_args!("group:{name}"),
             &principal.account,
         );
         let Some(group) = self.group(name, &operation)? else {
-            if add {
+            if direction.is_grant() {
                 return Err(self
                     .error(
                         &operation,
@@ -500,11 +501,11 @@ impl OktaTenant {
                 .with_hint("grant an `OKTA_GROUP` instead, or change the membership where the group comes from"));
         }
         let is_member = self.members(&group.id, &operation)?.contains(&principal.id);
-        if is_member == add {
+        if is_member == direction.is_grant() {
             return Ok(Outcome::NoChange);
         }
         let url = self.url(&["groups", &group.id, "users", &principal.id], &[]);
-        let call = if add {
+        let call = if direction.is_grant() {
             Call::new(Method::PUT, url).empty_body()
         } else {
             Call::new(Method::DELETE, url)
@@ -512,11 +513,11 @@ impl OktaTenant {
         let response = self.send(&operation, call)?;
         let outcome = match response.status.as_u16() {
             200..=299 => Outcome::Changed,
-            404 if !add => Outcome::NoChange,
+            404 if !direction.is_grant() => Outcome::NoChange,
             _ => return Err(self.http.status_error(&operation, &response)),
         };
         if let Some(members) = self.members.get_mut(&group.id) {
-            if add {
+            if direction.is_grant() {
                 members.insert(principal.id.clone());
             } else {
                 members.remove(&principal.id);
@@ -529,16 +530,19 @@ impl OktaTenant {
         &mut self,
         principal: &Principal,
         role: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation =
-            crate::adapters::change_operation(add, format_args!("role:{role}"), &principal.account);
+        let operation = crate::adapters::change_operation(
+            direction,
+            format_args!("role:{role}"),
+            &principal.account,
+        );
         // The user's own roles, read now: the run's cache may predate this change.
         let mut held = self.user_roles(&principal.id, &operation)?;
         let assignment = held.get(role).cloned();
-        let outcome = match (add, assignment) {
-            (true, Some(_)) | (false, None) => Outcome::NoChange,
-            (true, None) => {
+        let outcome = match (direction, assignment) {
+            (Direction::Grant, Some(_)) | (Direction::Revoke, None) => Outcome::NoChange,
+            (Direction::Grant, None) => {
                 let url = self.url(
                     &["users", &principal.id, "roles"],
                     &[("disableNotifications", "true")],
@@ -559,7 +563,7 @@ impl OktaTenant {
                 }
                 Outcome::Changed
             }
-            (false, Some(id)) => {
+            (Direction::Revoke, Some(id)) => {
                 let url = self.url(&["users", &principal.id, "roles", &id], &[]);
                 let response = self.send(&operation, Call::new(Method::DELETE, url))?;
                 let outcome = match response.status.as_u16() {
@@ -691,8 +695,12 @@ impl Adapter for OktaTenant {
     ) -> Result<Outcome, AdapterError> {
         self.ensure_token("grant")?;
         match entitlement.kind {
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, true),
-            EntitlementKind::Role => self.change_role(principal, &entitlement.name, true),
+            EntitlementKind::Group => {
+                self.change_group(principal, &entitlement.name, Direction::Grant)
+            }
+            EntitlementKind::Role => {
+                self.change_role(principal, &entitlement.name, Direction::Grant)
+            }
             other => Err(self.unsupported("grant", other)),
         }
     }
@@ -704,8 +712,12 @@ impl Adapter for OktaTenant {
     ) -> Result<Outcome, AdapterError> {
         self.ensure_token("revoke")?;
         match entitlement.kind {
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
-            EntitlementKind::Role => self.change_role(principal, &entitlement.name, false),
+            EntitlementKind::Group => {
+                self.change_group(principal, &entitlement.name, Direction::Revoke)
+            }
+            EntitlementKind::Role => {
+                self.change_role(principal, &entitlement.name, Direction::Revoke)
+            }
             other => Err(self.unsupported("revoke", other)),
         }
     }
