@@ -34,7 +34,7 @@ use super::ldap::{
     only_groups,
 };
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
-use crate::adapters::Direction;
+use crate::adapters::ChangeRequest;
 use crate::adapters::TenantContext;
 use crate::model::{Entitlement, EntitlementKind, Holder};
 
@@ -275,13 +275,13 @@ impl AdTenant {
         Ok(members)
     }
 
-    fn change(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        direction: Direction,
-        expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
+    fn change(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
+        let ChangeRequest {
+            principal,
+            entitlement,
+            direction,
+            expires_at,
+        } = request;
         let operation =
             crate::adapters::change_operation(direction, entitlement, &principal.account);
         if entitlement.kind != EntitlementKind::Group {
@@ -451,22 +451,7 @@ impl Adapter for AdTenant {
             .collect())
     }
 
-    fn grant(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, Direction::Grant, expires_at)
-    }
-
-    fn revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-    ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, Direction::Revoke, None)
-    }
+    crate::adapters::grant_and_revoke_through!(change);
 }
 
 #[cfg(test)]

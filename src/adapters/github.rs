@@ -39,6 +39,7 @@ use time::format_description::well_known::Rfc3339;
 use super::http::{self, Auth, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::jwt;
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::ChangeRequest;
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::model::{Entitlement, EntitlementKind, Holder};
@@ -109,11 +110,10 @@ impl GithubTenant {
         let (auth, app) = match &tenant.app_id {
             // The credential is the app's private key: tokens are minted as needed.
             Some(app_id) => {
-                jwt::rsa_key(secret.expose()).map_err(|e| {
-                    AdapterError::new(&context.name, "connect", FailureKind::Denied, e).with_hint(
-                        "with `app_id`, the `credential` must name the GitHub App's private key (the `.pem` file GitHub gave)",
-                    )
-                })?;
+                context.require_private_key(
+                    &secret,
+                    "with `app_id`, the `credential` must name the GitHub App's private key (the `.pem` file GitHub gave)",
+                )?;
                 (
                     None,
                     Some(App {
@@ -462,12 +462,8 @@ impl GithubTenant {
         Ok(logins)
     }
 
-    fn grant_or_revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        direction: Direction,
-    ) -> Result<Outcome, AdapterError> {
+    fn grant_or_revoke(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
+        let (principal, entitlement, direction) = request.parts();
         let role = self.role_of(entitlement, direction.verb())?;
         let segments: Vec<String> = self
             .segments(entitlement, &principal.account)
@@ -588,22 +584,7 @@ impl Adapter for GithubTenant {
         Ok(holders)
     }
 
-    fn grant(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        _expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
-        self.grant_or_revoke(principal, entitlement, Direction::Grant)
-    }
-
-    fn revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-    ) -> Result<Outcome, AdapterError> {
-        self.grant_or_revoke(principal, entitlement, Direction::Revoke)
-    }
+    crate::adapters::grant_and_revoke_through!(grant_or_revoke);
 }
 
 #[cfg(test)]

@@ -333,6 +333,18 @@ impl<'a> TenantContext<'a> {
         credential(&self.name, self.tenant, self.root)
     }
 
+    /// Checks that the tenant's credential is an RSA private key (PEM), as the key an app
+    /// signs its token requests with must be; `hint` names the key the user should give.
+    pub fn require_private_key(
+        &self,
+        secret: &crate::secrets::Secret,
+        hint: &str,
+    ) -> Result<(), AdapterError> {
+        jwt::rsa_key(secret.expose()).map(drop).map_err(|e| {
+            AdapterError::new(&self.name, "connect", FailureKind::Denied, e).with_hint(hint)
+        })
+    }
+
     /// Builds an HTTP client for the tenant's API at `endpoint`, with the run's settings.
     pub fn http(
         &self,
@@ -397,6 +409,62 @@ impl Direction {
         }
     }
 }
+
+/// One grant or revoke, as the adapters whose grant and revoke are one method in two
+/// directions receive it (see [`grant_and_revoke_through`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeRequest<'a> {
+    /// Who gets or loses the entitlement.
+    pub principal: &'a Principal,
+    /// The entitlement.
+    pub entitlement: &'a Entitlement,
+    /// Grant or revoke.
+    pub direction: Direction,
+    /// For a grant: the end the tenant enforces (native expiry); a revoke has none.
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+impl<'a> ChangeRequest<'a> {
+    /// Returns who, what and which way.
+    pub fn parts(self) -> (&'a Principal, &'a Entitlement, Direction) {
+        (self.principal, self.entitlement, self.direction)
+    }
+}
+
+/// Writes an adapter's [`Adapter::grant`] and [`Adapter::revoke`], inside its `impl
+/// Adapter` block, as calls of one method of the adapter:
+/// `fn METHOD(&mut self, ChangeRequest<'_>) -> Result<Outcome, AdapterError>`.
+macro_rules! grant_and_revoke_through {
+    ($method:ident) => {
+        fn grant(
+            &mut self,
+            principal: &$crate::adapters::Principal,
+            entitlement: &$crate::model::Entitlement,
+            expires_at: Option<::time::OffsetDateTime>,
+        ) -> Result<$crate::adapters::Outcome, $crate::adapters::AdapterError> {
+            self.$method($crate::adapters::ChangeRequest {
+                principal,
+                entitlement,
+                direction: $crate::adapters::Direction::Grant,
+                expires_at,
+            })
+        }
+
+        fn revoke(
+            &mut self,
+            principal: &$crate::adapters::Principal,
+            entitlement: &$crate::model::Entitlement,
+        ) -> Result<$crate::adapters::Outcome, $crate::adapters::AdapterError> {
+            self.$method($crate::adapters::ChangeRequest {
+                principal,
+                entitlement,
+                direction: $crate::adapters::Direction::Revoke,
+                expires_at: None,
+            })
+        }
+    };
+}
+pub(crate) use grant_and_revoke_through;
 
 /// Names a grant or revoke for errors and logs: ``grant `group:X` to `bob` `` or
 /// ``revoke `group:X` from `bob` ``.

@@ -33,10 +33,10 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
 use super::http::{self, Call, HttpClient, IndexPage, Method, Response, Url};
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal, quote_filter_value};
+use crate::adapters::ChangeRequest;
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::model::{Entitlement, EntitlementKind, Holder};
@@ -558,6 +558,20 @@ fn location_names(location: &str, tenant_id: &str) -> bool {
     segment || host
 }
 
+impl ScimTenant {
+    /// Grants or revokes an entitlement (see [`Adapter::grant`], [`Adapter::revoke`]).
+    fn change(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
+        let (principal, entitlement, direction) = request.parts();
+        match entitlement.kind {
+            EntitlementKind::Group => self.change_group(principal, &entitlement.name, direction),
+            _ => {
+                let attribute = self.attribute_of(entitlement, direction.verb())?;
+                self.change_attribute(principal, entitlement, attribute, direction)
+            }
+        }
+    }
+}
+
 impl Adapter for ScimTenant {
     fn verify_tenant(&mut self) -> Result<(), AdapterError> {
         let operation = "verify tenant";
@@ -659,38 +673,7 @@ impl Adapter for ScimTenant {
             .collect())
     }
 
-    fn grant(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        _expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
-        match entitlement.kind {
-            EntitlementKind::Group => {
-                self.change_group(principal, &entitlement.name, Direction::Grant)
-            }
-            _ => {
-                let attribute = self.attribute_of(entitlement, "grant")?;
-                self.change_attribute(principal, entitlement, attribute, Direction::Grant)
-            }
-        }
-    }
-
-    fn revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-    ) -> Result<Outcome, AdapterError> {
-        match entitlement.kind {
-            EntitlementKind::Group => {
-                self.change_group(principal, &entitlement.name, Direction::Revoke)
-            }
-            _ => {
-                let attribute = self.attribute_of(entitlement, "revoke")?;
-                self.change_attribute(principal, entitlement, attribute, Direction::Revoke)
-            }
-        }
-    }
+    crate::adapters::grant_and_revoke_through!(change);
 }
 
 #[cfg(test)]

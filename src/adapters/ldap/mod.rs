@@ -46,14 +46,13 @@ mod search;
 use std::collections::HashMap;
 
 use ldap3::Scope;
-use time::OffsetDateTime;
 
 pub use self::account::{AccountCache, UserFilter, find_account};
 pub use self::connection::{Directory, read_ca_file};
 pub use self::dn::{is_within, normalize_dn};
 pub use self::membership::PERMISSIVE_MODIFY_OID;
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
-use crate::adapters::Direction;
+use crate::adapters::ChangeRequest;
 use crate::adapters::TenantContext;
 use crate::model::{Entitlement, EntitlementKind, Holder};
 
@@ -180,12 +179,8 @@ impl LdapTenant {
         Ok(group)
     }
 
-    fn change(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        direction: Direction,
-    ) -> Result<Outcome, AdapterError> {
+    fn change(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
+        let (principal, entitlement, direction) = request.parts();
         let operation =
             crate::adapters::change_operation(direction, entitlement, &principal.account);
         if entitlement.kind != EntitlementKind::Group {
@@ -330,22 +325,7 @@ impl Adapter for LdapTenant {
             .collect())
     }
 
-    fn grant(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        _expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, Direction::Grant)
-    }
-
-    fn revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-    ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, Direction::Revoke)
-    }
+    crate::adapters::grant_and_revoke_through!(change);
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ use super::{
     Adapter, AdapterError, ConfigurationSubject, FailureKind, Outcome, Principal, Review,
     quote_filter_value,
 };
+use crate::adapters::ChangeRequest;
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::model::{Entitlement, EntitlementKind, Holder};
@@ -198,11 +199,10 @@ impl OktaTenant {
         let (auth, oauth) = match &tenant.client_id {
             // A service app: the credential is its private key.
             Some(client_id) => {
-                jwt::rsa_key(secret.expose()).map_err(|e| {
-                    AdapterError::new(&context.name, "connect", FailureKind::Denied, e).with_hint(
-                        "with `client_id`, the `credential` must name the service app's RSA private key (PEM)",
-                    )
-                })?;
+                context.require_private_key(
+                    &secret,
+                    "with `client_id`, the `credential` must name the service app's RSA private key (PEM)",
+                )?;
                 (
                     None,
                     Some(OAuth {
@@ -594,6 +594,19 @@ impl OktaTenant {
     }
 }
 
+impl OktaTenant {
+    /// Grants or revokes an entitlement (see [`Adapter::grant`], [`Adapter::revoke`]).
+    fn change(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
+        let (principal, entitlement, direction) = request.parts();
+        self.ensure_token(direction.verb())?;
+        match entitlement.kind {
+            EntitlementKind::Group => self.change_group(principal, &entitlement.name, direction),
+            EntitlementKind::Role => self.change_role(principal, &entitlement.name, direction),
+            other => Err(self.unsupported(direction.verb(), other)),
+        }
+    }
+}
+
 impl Adapter for OktaTenant {
     fn verify_tenant(&mut self) -> Result<(), AdapterError> {
         // The token belongs to one org, the one at the endpoint; reading the token's own
@@ -687,40 +700,7 @@ impl Adapter for OktaTenant {
         Ok(())
     }
 
-    fn grant(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        _expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
-        self.ensure_token("grant")?;
-        match entitlement.kind {
-            EntitlementKind::Group => {
-                self.change_group(principal, &entitlement.name, Direction::Grant)
-            }
-            EntitlementKind::Role => {
-                self.change_role(principal, &entitlement.name, Direction::Grant)
-            }
-            other => Err(self.unsupported("grant", other)),
-        }
-    }
-
-    fn revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-    ) -> Result<Outcome, AdapterError> {
-        self.ensure_token("revoke")?;
-        match entitlement.kind {
-            EntitlementKind::Group => {
-                self.change_group(principal, &entitlement.name, Direction::Revoke)
-            }
-            EntitlementKind::Role => {
-                self.change_role(principal, &entitlement.name, Direction::Revoke)
-            }
-            other => Err(self.unsupported("revoke", other)),
-        }
-    }
+    crate::adapters::grant_and_revoke_through!(change);
 }
 
 #[cfg(test)]
