@@ -30,8 +30,7 @@ use ldap3::{Scope, SearchEntry};
 use time::OffsetDateTime;
 
 use super::ldap::{
-    AccountCache, Directory, PERMISSIVE_MODIFY_OID, UserFilter, find_account, is_within,
-    only_groups,
+    AccountCache, Directory, PERMISSIVE_MODIFY_OID, UserFilter, is_within, only_groups,
 };
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
 use crate::adapters::ChangeRequest;
@@ -282,8 +281,7 @@ impl AdTenant {
             direction,
             expires_at,
         } = request;
-        let operation =
-            crate::adapters::change_operation(direction, entitlement, &principal.account);
+        let operation = direction.operation(entitlement, principal);
         if entitlement.kind != EntitlementKind::Group {
             return Err(only_groups(&self.directory, entitlement, &operation));
         }
@@ -414,13 +412,8 @@ impl Adapter for AdTenant {
 
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
         let base = self.base(&format!("resolve `{account}`"))?;
-        find_account(
-            &mut self.directory,
-            &mut self.cache,
-            &base,
-            &self.filter,
-            account,
-        )
+        self.cache
+            .find(&mut self.directory, &base, &self.filter, account)
     }
 
     fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {

@@ -242,10 +242,7 @@ impl Adapter for FileTenant {
         entitlement: &Entitlement,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
-        self.fault(
-            "grant",
-            &crate::adapters::change_operation(Direction::Grant, entitlement, &principal.account),
-        )?;
+        self.fault("grant", &Direction::Grant.operation(entitlement, principal))?;
         let data = self.data()?;
         let members = data
             .entitlements
@@ -276,7 +273,7 @@ impl Adapter for FileTenant {
     ) -> Result<Outcome, AdapterError> {
         self.fault(
             "revoke",
-            &crate::adapters::change_operation(Direction::Revoke, entitlement, &principal.account),
+            &Direction::Revoke.operation(entitlement, principal),
         )?;
         let data = self.data()?;
         let Some(members) = data.entitlements.get_mut(&entitlement.to_string()) else {

@@ -338,8 +338,7 @@ impl GithubTenant {
         role: &str,
         direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation =
-            crate::adapters::change_operation(direction, entitlement, &principal.account);
+        let operation = direction.operation(entitlement, principal);
         let current = self.membership(&operation, segments)?;
         let elevated = role != "member";
         let target = match (direction, current.as_ref()) {

@@ -401,6 +401,39 @@ impl Direction {
         self == Direction::Grant
     }
 
+    /// Names this change of `entitlement` for `principal`, for errors and logs:
+    /// ``grant `group:X` to `bob` `` or ``revoke `group:X` from `bob` ``.
+    pub fn operation(self, entitlement: impl fmt::Display, principal: &Principal) -> String {
+        let account = &principal.account;
+        match self {
+            Direction::Grant => format!("grant `{entitlement}` to `{account}`"),
+            Direction::Revoke => format!("revoke `{entitlement}` from `{account}`"),
+        }
+    }
+
+    /// What a change of membership in a group the tenant does not have comes to: a grant
+    /// fails (`NotFound`: the group does not exist in `place`, with `hint`); a revoke has
+    /// nothing to do.
+    pub fn missing_group(
+        self,
+        tenant: &str,
+        operation: &str,
+        group: &str,
+        place: &str,
+        hint: &str,
+    ) -> Result<Outcome, AdapterError> {
+        match self {
+            Direction::Grant => Err(AdapterError::new(
+                tenant,
+                operation,
+                FailureKind::NotFound,
+                format!("the group `{group}` does not exist in {place}"),
+            )
+            .with_hint(hint)),
+            Direction::Revoke => Ok(Outcome::NoChange),
+        }
+    }
+
     /// `grant` or `revoke`.
     pub fn verb(self) -> &'static str {
         match self {
@@ -465,19 +498,6 @@ macro_rules! grant_and_revoke_through {
     };
 }
 pub(crate) use grant_and_revoke_through;
-
-/// Names a grant or revoke for errors and logs: ``grant `group:X` to `bob` `` or
-/// ``revoke `group:X` from `bob` ``.
-pub fn change_operation(
-    direction: Direction,
-    entitlement: impl fmt::Display,
-    account: &str,
-) -> String {
-    match direction {
-        Direction::Grant => format!("grant `{entitlement}` to `{account}`"),
-        Direction::Revoke => format!("revoke `{entitlement}` from `{account}`"),
-    }
-}
 
 /// Returns the error for an entitlement kind a tenant does not have, naming the kinds it
 /// has: ``Okta tenants have no `team:` entitlements (only `group:` and `role:`)``.

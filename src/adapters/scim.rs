@@ -409,23 +409,16 @@ impl ScimTenant {
         group: &str,
         direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            direction,
-            format_args!("group:{group}"),
-            &principal.account,
-        );
+        let operation = direction.operation(format_args!("group:{group}"), principal);
         self.require_patch(&operation)?;
         let Some(group_id) = self.group_id(group, &operation)? else {
-            if direction.is_grant() {
-                return Err(self
-                    .error(
-                        &operation,
-                        FailureKind::NotFound,
-                        format!("the group `{group}` does not exist in the tenant"),
-                    )
-                    .with_hint("create the group in the tenant first: onboard manages memberships, not groups"));
-            }
-            return Ok(Outcome::NoChange);
+            return direction.missing_group(
+                &self.name,
+                &operation,
+                group,
+                "the tenant",
+                "create the group in the tenant first: onboard manages memberships, not groups",
+            );
         };
         let member = principal.id.clone();
         self.patch_values(
@@ -450,8 +443,7 @@ impl ScimTenant {
         attribute: &str,
         direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation =
-            crate::adapters::change_operation(direction, entitlement, &principal.account);
+        let operation = direction.operation(entitlement, principal);
         self.require_patch(&operation)?;
         let value = entitlement.name.clone();
         let user = principal.id.clone();

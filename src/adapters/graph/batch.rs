@@ -246,11 +246,7 @@ impl GraphTenant {
                 continue;
             }
             let group = item.entitlement.name.clone();
-            let operation = crate::adapters::change_operation(
-                direction,
-                format_args!("group:{group}"),
-                &item.principal.account,
-            );
+            let operation = direction.operation(format_args!("group:{group}"), &item.principal);
             match self.group_id(&group, &operation) {
                 Ok(Some(group_id)) => members.push((index, group, group_id, operation)),
                 Ok(None) | Err(_) => {

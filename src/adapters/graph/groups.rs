@@ -81,22 +81,9 @@ impl GraphTenant {
         group: &str,
         direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            direction,
-            format_args!("group:{group}"),
-            &principal.account,
-        );
+        let operation = direction.operation(format_args!("group:{group}"), principal);
         let Some(group_id) = self.group_id(group, &operation)? else {
-            if direction.is_grant() {
-                return Err(self
-                    .error(
-                        &operation,
-                        FailureKind::NotFound,
-                        format!("the group `{group}` does not exist in the tenant"),
-                    )
-                    .with_hint("create the group in the tenant first (onboard manages memberships, not groups), or map its name in the tenant's `groups:`"));
-            }
-            return Ok(Outcome::NoChange);
+            return direction.missing_group(&self.name, &operation, group, "the tenant", "create the group in the tenant first (onboard manages memberships, not groups), or map its name in the tenant's `groups:`");
         };
         let request = self.member_request(&group_id, principal, direction);
         let mut url = self.http.base().clone();

@@ -75,11 +75,7 @@ impl GraphTenant {
         group: &str,
         end: OffsetDateTime,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            Direction::Grant,
-            format_args!("group:{group}"),
-            &principal.account,
-        );
+        let operation = Direction::Grant.operation(format_args!("group:{group}"), principal);
         let Some(group_id) = self.group_id(group, &operation)? else {
             return Err(self
                 .error(
@@ -127,11 +123,7 @@ impl GraphTenant {
         principal: &Principal,
         group: &str,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            Direction::Revoke,
-            format_args!("group:{group}"),
-            &principal.account,
-        );
+        let operation = Direction::Revoke.operation(format_args!("group:{group}"), principal);
         let Some(group_id) = self.group_id(group, &operation)? else {
             return Ok(Outcome::NoChange);
         };

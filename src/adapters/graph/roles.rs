@@ -208,11 +208,7 @@ impl GraphTenant {
         role: &str,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            Direction::Grant,
-            format_args!("role:{role}"),
-            &principal.account,
-        );
+        let operation = Direction::Grant.operation(format_args!("role:{role}"), principal);
         let role_id = self.role_id(role, &operation)?;
         let held = self.assignments(&role_id, Some(&principal.id), &operation)?;
         if !self.pim {
@@ -266,11 +262,7 @@ impl GraphTenant {
         principal: &Principal,
         role: &str,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            Direction::Revoke,
-            format_args!("role:{role}"),
-            &principal.account,
-        );
+        let operation = Direction::Revoke.operation(format_args!("role:{role}"), principal);
         let role_id = self.role_id(role, &operation)?;
         let held = self.assignments(&role_id, Some(&principal.id), &operation)?;
         if held.is_empty() {

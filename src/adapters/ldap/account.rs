@@ -75,6 +75,17 @@ pub struct AccountCache {
 }
 
 impl AccountCache {
+    /// Finds the one entry an account filter matches under `base` (see [`find_account`]).
+    pub fn find(
+        &mut self,
+        directory: &mut Directory,
+        base: &str,
+        filter: &UserFilter,
+        account: &str,
+    ) -> Result<Option<Principal>, AdapterError> {
+        find_account(directory, self, base, filter, account)
+    }
+
     /// Remembers an entry's account.
     pub fn remember(&mut self, dn: &str, account: Option<String>) {
         self.accounts.insert(normalize_dn(dn), account);

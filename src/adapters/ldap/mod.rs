@@ -181,8 +181,7 @@ impl LdapTenant {
 
     fn change(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
         let (principal, entitlement, direction) = request.parts();
-        let operation =
-            crate::adapters::change_operation(direction, entitlement, &principal.account);
+        let operation = direction.operation(entitlement, principal);
         if entitlement.kind != EntitlementKind::Group {
             return Err(only_groups(&self.directory, entitlement, &operation));
         }
@@ -271,13 +270,8 @@ impl Adapter for LdapTenant {
 
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
         let base = self.base_dn.clone();
-        find_account(
-            &mut self.directory,
-            &mut self.cache,
-            &base,
-            &self.filter,
-            account,
-        )
+        self.cache
+            .find(&mut self.directory, &base, &self.filter, account)
     }
 
     fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {

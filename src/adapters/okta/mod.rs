@@ -468,24 +468,15 @@ impl OktaTenant {
         name: &str,
         direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            direction,
-            format_args!("group:{name}"),
-            &principal.account,
-        );
+        let operation = direction.operation(format_args!("group:{name}"), principal);
         let Some(group) = self.group(name, &operation)? else {
-            if direction.is_grant() {
-                return Err(self
-                    .error(
-                        &operation,
-                        FailureKind::NotFound,
-                        format!("the group `{name}` does not exist in the org"),
-                    )
-                    .with_hint(
-                        "create the group in Okta first: onboard manages memberships, not groups",
-                    ));
-            }
-            return Ok(Outcome::NoChange);
+            return direction.missing_group(
+                &self.name,
+                &operation,
+                name,
+                "the org",
+                "create the group in Okta first: onboard manages memberships, not groups",
+            );
         };
         if group.kind != "OKTA_GROUP" {
             return Err(self
@@ -532,11 +523,7 @@ impl OktaTenant {
         role: &str,
         direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            direction,
-            format_args!("role:{role}"),
-            &principal.account,
-        );
+        let operation = direction.operation(format_args!("role:{role}"), principal);
         // The user's own roles, read now: the run's cache may predate this change.
         let mut held = self.user_roles(&principal.id, &operation)?;
         let assignment = held.get(role).cloned();
