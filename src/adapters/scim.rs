@@ -166,11 +166,7 @@ impl ScimTenant {
     /// Sends a request and requires a 2xx answer.
     fn send_ok(&self, operation: &str, call: Call) -> Result<Response, AdapterError> {
         let response = self.send(operation, call)?;
-        if response.is_success() {
-            Ok(response)
-        } else {
-            Err(self.http.status_error(operation, &response))
-        }
+        self.http.require_success(operation, response)
     }
 
     /// Reads `ServiceProviderConfig` (once) and returns it with the location the server

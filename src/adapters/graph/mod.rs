@@ -218,11 +218,7 @@ impl GraphTenant {
 
     fn send_ok(&mut self, operation: &str, call: &Call) -> Result<Response, AdapterError> {
         let response = self.send(operation, call)?;
-        if response.is_success() {
-            Ok(response)
-        } else {
-            Err(self.http.status_error(operation, &response))
-        }
+        self.http.require_success(operation, response)
     }
 
     /// Reads every item of a collection, following `@odata.nextLink` whole.

@@ -419,6 +419,20 @@ impl HttpClient {
         AdapterError::new(&self.tenant, operation, kind, detail)
     }
 
+    /// Returns a success response as it is, and any other as its error
+    /// ([`HttpClient::status_error`]).
+    pub fn require_success(
+        &self,
+        operation: &str,
+        response: Response,
+    ) -> Result<Response, AdapterError> {
+        if response.is_success() {
+            Ok(response)
+        } else {
+            Err(self.status_error(operation, &response))
+        }
+    }
+
     /// Returns the error for a response that is not a success: its status, the vendor's
     /// message, and how many attempts were made.
     pub fn status_error(&self, operation: &str, response: &Response) -> AdapterError {

@@ -272,11 +272,7 @@ impl OktaTenant {
 
     fn send_ok(&self, operation: &str, call: Call) -> Result<Response, AdapterError> {
         let response = self.send(operation, call)?;
-        if response.is_success() {
-            Ok(response)
-        } else {
-            Err(self.http.status_error(operation, &response))
-        }
+        self.http.require_success(operation, response)
     }
 
     /// Reads every item of a collection, following `Link: <…>; rel="next"` (or a
