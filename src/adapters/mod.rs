@@ -531,6 +531,37 @@ pub(crate) fn unsupported_entitlement(
     )
 }
 
+/// Returns the one group found by a name, `None` when there is none, and an error
+/// (`Malformed`, with `hint` when there is one) when several share the name: onboard never
+/// guesses which is meant.
+pub(crate) fn one_group<T: Clone>(
+    tenant: &str,
+    operation: &str,
+    name: &str,
+    found: &[T],
+    hint: Option<String>,
+) -> Result<Option<T>, AdapterError> {
+    match found {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        _ => {
+            let error = AdapterError::new(
+                tenant,
+                operation,
+                FailureKind::Malformed,
+                format!(
+                    "{} groups are named `{name}`: onboard cannot tell which is meant",
+                    found.len()
+                ),
+            );
+            Err(match hint {
+                Some(hint) => error.with_hint(hint),
+                None => error,
+            })
+        }
+    }
+}
+
 /// Quotes a value for a filter or search expression (a SCIM filter, an Okta `search`):
 /// wrapped in double quotes, with backslashes and double quotes escaped by a backslash.
 pub(crate) fn quote_filter_value(value: &str) -> String {
@@ -596,6 +627,24 @@ pub fn credential(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_several_groups_share_is_an_error_never_a_guess() {
+        let none: [String; 0] = [];
+        assert_eq!(one_group("a/t", "list", "Ops", &none, None).unwrap(), None);
+        assert_eq!(
+            one_group("a/t", "list", "Ops", &["g1".to_string()], None).unwrap(),
+            Some("g1".to_string())
+        );
+        let error =
+            one_group("a/t", "list", "Ops", &["g1", "g2"], Some("rename".into())).unwrap_err();
+        assert_eq!(error.kind, FailureKind::Malformed);
+        assert_eq!(
+            error.detail,
+            "2 groups are named `Ops`: onboard cannot tell which is meant"
+        );
+        assert_eq!(error.hint.as_deref(), Some("rename"));
+    }
 
     #[test]
     fn filter_values_are_quoted() {

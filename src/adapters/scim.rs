@@ -284,22 +284,14 @@ impl ScimTenant {
         } else {
             exact
         };
-        let id = match candidates.as_slice() {
-            [] => None,
-            [one] => Some(one.clone()),
-            _ => {
-                return Err(self
-                    .error(
-                        operation,
-                        FailureKind::Malformed,
-                        format!(
-                            "{} groups are named `{name}`: onboard cannot tell which is meant",
-                            candidates.len()
-                        ),
-                    )
-                    .with_hint("rename the duplicates in the tenant so the name is unique"));
-            }
-        };
+        let hint = "rename the duplicates in the tenant so the name is unique";
+        let id = crate::adapters::one_group(
+            &self.name,
+            operation,
+            name,
+            &candidates,
+            Some(hint.into()),
+        )?;
         self.groups.insert(name.to_string(), id.clone());
         Ok(id)
     }

@@ -34,21 +34,10 @@ impl GraphTenant {
             .filter(|g| g.get("displayName").and_then(Value::as_str) == Some(name))
             .filter_map(|g| g.get("id").and_then(Value::as_str).map(str::to_string))
             .collect();
-        let id = match ids.as_slice() {
-            [] => None,
-            [one] => Some(one.clone()),
-            _ => {
-                return Err(self
-                    .error(
-                        operation,
-                        FailureKind::Malformed,
-                        format!("{} groups are named `{name}`: onboard cannot tell which is meant", ids.len()),
-                    )
-                    .with_hint(format!(
-                        "map the name to the right object id in the tenant's `groups:` (`{name}: OBJECT-ID`)"
-                    )));
-            }
-        };
+        let hint = format!(
+            "map the name to the right object id in the tenant's `groups:` (`{name}: OBJECT-ID`)"
+        );
+        let id = crate::adapters::one_group(&self.name, operation, name, &ids, Some(hint))?;
         self.groups.insert(name.to_string(), id.clone());
         Ok(id)
     }

@@ -324,20 +324,7 @@ impl OktaTenant {
                 })
             })
             .collect();
-        let group = match found.as_slice() {
-            [] => None,
-            [one] => Some(one.clone()),
-            _ => {
-                return Err(self.error(
-                    operation,
-                    FailureKind::Malformed,
-                    format!(
-                        "{} groups are named `{name}`: onboard cannot tell which is meant",
-                        found.len()
-                    ),
-                ));
-            }
-        };
+        let group = crate::adapters::one_group(&self.name, operation, name, &found, None)?;
         self.groups.insert(name.to_string(), group.clone());
         Ok(group)
     }
