@@ -13,10 +13,6 @@ pub const ONBOARD_ACTOR: &str = "ONBOARD_ACTOR";
 pub const ONBOARD_NOW: &str = "ONBOARD_NOW";
 /// The audit signing key (64 hex characters), for CI; overrides `[audit] key`.
 pub const ONBOARD_AUDIT_KEY: &str = "ONBOARD_AUDIT_KEY";
-/// Test-only: abort the process once this many change intents are on disk.
-pub const ONBOARD_TEST_CRASH_AFTER_INTENTS: &str = "ONBOARD_TEST_CRASH_AFTER_INTENTS";
-/// Test-only: fail every change-audit write once this many change entries are written.
-pub const ONBOARD_TEST_AUDIT_FAIL_AFTER: &str = "ONBOARD_TEST_AUDIT_FAIL_AFTER";
 /// Turns colour off when set to anything.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// GitHub Actions: the user who triggered the run.
@@ -32,9 +28,6 @@ pub const USERNAME: &str = "USERNAME";
 /// The time allowed for one HTTP request to a tenant (`30s` by default), as
 /// `humantime` durations (`500ms`, `2m`).
 pub const ONBOARD_HTTP_TIMEOUT: &str = "ONBOARD_HTTP_TIMEOUT";
-/// Tests only: a factor (0 to 1) applied to every retry wait, so that tests of backoff
-/// and `Retry-After` run fast. Unset in real use.
-pub const ONBOARD_TEST_RETRY_SCALE: &str = "ONBOARD_TEST_RETRY_SCALE";
 /// Tests only (read by the test suite, not by onboard): the `scim2-server` program the
 /// adapter tests start; `scripts/test` sets it.
 pub const ONBOARD_TEST_SCIM_SERVER: &str = "ONBOARD_TEST_SCIM_SERVER";
@@ -49,11 +42,6 @@ pub const ONBOARD_TEST_SKIP_LOG: &str = "ONBOARD_TEST_SKIP_LOG";
 /// Tests only (read by the test suite, not by onboard): the `keyctl` program used to run
 /// the keyring test inside a kernel session keyring (default `/usr/bin/keyctl`).
 pub const ONBOARD_TEST_KEYCTL: &str = "ONBOARD_TEST_KEYCTL";
-/// Tests only: a PEM file of CA certificates that `ldap` and `ad` tenants trust instead
-/// of the platform's roots, so that tests can run LDAPS and StartTLS against a test CA
-/// with certificate verification on. Unset in real use (put a private CA in the system
-/// trust store instead).
-pub const ONBOARD_TEST_LDAP_CA_FILE: &str = "ONBOARD_TEST_LDAP_CA_FILE";
 /// Tests only (read by the test suite, not by onboard): the OpenLDAP `slapd` program the
 /// LDAP adapter tests start (default `/usr/sbin/slapd`).
 pub const ONBOARD_TEST_SLAPD: &str = "ONBOARD_TEST_SLAPD";
@@ -170,16 +158,6 @@ pub fn audit_key_in_env() -> bool {
     non_empty(ONBOARD_AUDIT_KEY).is_some()
 }
 
-/// Returns the test-only crash point, if set.
-pub fn test_crash_after_intents() -> Option<u64> {
-    non_empty(ONBOARD_TEST_CRASH_AFTER_INTENTS).and_then(|v| v.parse().ok())
-}
-
-/// Returns the test-only number of change entries after which audit writes fail, if set.
-pub fn test_audit_fail_after() -> Option<u64> {
-    non_empty(ONBOARD_TEST_AUDIT_FAIL_AFTER).and_then(|v| v.parse().ok())
-}
-
 /// Returns `ONBOARD_HTTP_TIMEOUT` when set; an invalid value is an error naming the
 /// variable.
 pub fn http_timeout() -> Result<Option<Duration>, String> {
@@ -197,22 +175,51 @@ pub fn http_timeout() -> Result<Option<Duration>, String> {
     }
 }
 
-/// Returns the factor applied to retry waits: `ONBOARD_TEST_RETRY_SCALE` (0 to 1) in
-/// tests, else 1.
+/// Returns the factor applied to retry waits: `ONBOARD_TEST_RETRY_SCALE` in a build with
+/// the test switches, else 1.
 pub fn retry_scale() -> Result<f64, String> {
-    match non_empty(ONBOARD_TEST_RETRY_SCALE) {
-        None => Ok(1.0),
-        Some(text) => text
-            .parse::<f64>()
-            .ok()
-            .filter(|f| (0.0..=1.0).contains(f))
-            .ok_or_else(|| {
-                format!("{ONBOARD_TEST_RETRY_SCALE}: `{text}` is not a number from 0 to 1")
-            }),
-    }
+    #[cfg(feature = "test-hooks")]
+    return hooks::retry_scale();
+    #[cfg(not(feature = "test-hooks"))]
+    Ok(1.0)
 }
 
-/// Returns the test-only CA file for LDAP tenants (`ONBOARD_TEST_LDAP_CA_FILE`), if set.
-pub fn test_ldap_ca_file() -> Option<std::path::PathBuf> {
-    non_empty(ONBOARD_TEST_LDAP_CA_FILE).map(std::path::PathBuf::from)
+/// Test-only switches, compiled in only with the `test-hooks` feature: the test suite
+/// builds with it (`cargo test --features test-hooks`); a release build has none of them,
+/// not even their names.
+#[cfg(feature = "test-hooks")]
+pub mod hooks {
+    use super::non_empty;
+
+    /// Aborts the process once this many change intents are on disk.
+    pub const ONBOARD_TEST_CRASH_AFTER_INTENTS: &str = "ONBOARD_TEST_CRASH_AFTER_INTENTS";
+    /// Fails every change-audit write once this many change entries are written.
+    pub const ONBOARD_TEST_AUDIT_FAIL_AFTER: &str = "ONBOARD_TEST_AUDIT_FAIL_AFTER";
+    /// A factor (0 to 1) applied to every retry wait, so that tests of backoff and
+    /// `Retry-After` run fast.
+    pub const ONBOARD_TEST_RETRY_SCALE: &str = "ONBOARD_TEST_RETRY_SCALE";
+
+    /// Returns the crash point, if set.
+    pub fn crash_after_intents() -> Option<u64> {
+        non_empty(ONBOARD_TEST_CRASH_AFTER_INTENTS).and_then(|v| v.parse().ok())
+    }
+
+    /// Returns the number of change entries after which audit writes fail, if set.
+    pub fn audit_fail_after() -> Option<u64> {
+        non_empty(ONBOARD_TEST_AUDIT_FAIL_AFTER).and_then(|v| v.parse().ok())
+    }
+
+    /// Returns `ONBOARD_TEST_RETRY_SCALE` (0 to 1), else 1.
+    pub fn retry_scale() -> Result<f64, String> {
+        match non_empty(ONBOARD_TEST_RETRY_SCALE) {
+            None => Ok(1.0),
+            Some(text) => text
+                .parse::<f64>()
+                .ok()
+                .filter(|f| (0.0..=1.0).contains(f))
+                .ok_or_else(|| {
+                    format!("{ONBOARD_TEST_RETRY_SCALE}: `{text}` is not a number from 0 to 1")
+                }),
+        }
+    }
 }

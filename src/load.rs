@@ -279,6 +279,7 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
     match Workspace::build(settings, &settings_text, &files, bundles_incomplete) {
         Ok(workspace) => {
             problems.extend(file_tenants_outside(root, &within, &workspace));
+            problems.extend(unreadable_ca_files(root, &workspace));
             if problems.is_empty() {
                 Ok(workspace)
             } else {
@@ -310,6 +311,27 @@ fn file_tenants_outside(root: &Path, within: &Path, workspace: &Workspace) -> Ve
                         &format!("the tenant directory `{dir}`"),
                     )
                 });
+            }
+        }
+    }
+    problems
+}
+
+/// `ldap` and `ad` tenants whose `ca_file:` cannot be read or holds no certificate,
+/// reported at the `ca_file:` line (the adapter would fail only once connecting).
+fn unreadable_ca_files(root: &Path, workspace: &Workspace) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for client in workspace.clients.values() {
+        for (index, tenant) in client.tenants.iter().enumerate() {
+            let Some(ca_file) = &tenant.ca_file else {
+                continue;
+            };
+            if let Err(message) = crate::adapters::ldap::read_ca_file(&root.join(&ca_file.path)) {
+                problems.push(
+                    Diagnostic::new(ca_file.origin.clone(), message)
+                        .field(format!("tenants[{index}].ca_file"))
+                        .hint("name a PEM file of the CA certificates the directory's certificate chains to, relative to the workspace"),
+                );
             }
         }
     }

@@ -68,9 +68,8 @@ fn run_command(command: &[String], body: &str) -> Result<(), String> {
 }
 
 fn post(url: &str, event: &serde_json::Value) -> Result<(), String> {
-    let policy = http::Policy::from_env()?;
-    let client = HttpClient::new("break-glass webhook", url, None, None, |_| None, policy)
-        .map_err(|e| e.detail)?;
+    let settings = crate::adapters::Options::from_env()?.client_settings(None, |_| None);
+    let client = HttpClient::new("break-glass webhook", url, settings).map_err(|e| e.detail)?;
     // The webhook's exact URL (the client's base gains a trailing slash).
     let target = http::parse_endpoint(url)?;
     let call = Call::new(reqwest::Method::POST, target).json(event, "application/json");

@@ -24,18 +24,18 @@
 //!   `tenant_id` (or, without it, `domain`), and `base_dn`, when set, must exist under it.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use ldap3::controls::RawControl;
 use ldap3::{Scope, SearchEntry};
 use time::OffsetDateTime;
 
 use super::ldap::{
-    AccountCache, Directory, PERMISSIVE_MODIFY_OID, UserFilter, find_account, is_within,
-    only_groups,
+    AccountCache, Directory, PERMISSIVE_MODIFY_OID, UserFilter, is_within, only_groups,
 };
-use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
-use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::ChangeRequest;
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Holder};
 
 /// The default `user_filter` of `ad` tenants.
 pub const DEFAULT_USER_FILTER: &str =
@@ -125,17 +125,11 @@ impl AdTenant {
     /// Opens an AD tenant: `endpoint`, `bind_dn` (a DN or a UPN), `credential` (its
     /// password), `tenant_id` or `domain`, and optionally `base_dn` and `user_filter`.
     /// Nothing is sent until a verb is called.
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
-        let filter = UserFilter::new(tenant.user_filter.as_deref().unwrap_or(DEFAULT_USER_FILTER))
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let tenant = context.tenant;
+        let filter = UserFilter::of_tenant(context, DEFAULT_USER_FILTER)?;
         Ok(AdTenant {
-            directory: Directory::open(&name, tenant, root, options)?,
+            directory: Directory::open(context)?,
             base_dn: tenant.base_dn.clone(),
             expected_domain: tenant
                 .tenant_id
@@ -280,19 +274,19 @@ impl AdTenant {
         Ok(members)
     }
 
-    fn change(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        add: bool,
-        expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
+    fn change(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
+        let ChangeRequest {
+            principal,
+            entitlement,
+            direction,
+            expires_at,
+        } = request;
+        let operation = direction.operation(entitlement, principal);
         if entitlement.kind != EntitlementKind::Group {
             return Err(only_groups(&self.directory, entitlement, &operation));
         }
         let Some(group) = self.group(&entitlement.name, &operation)? else {
-            if add {
+            if direction.is_grant() {
                 return Err(self
                     .directory
                     .error(
@@ -305,7 +299,7 @@ impl AdTenant {
             return Ok(Outcome::NoChange);
         };
         // A TTL link is (re)written even for a current member: that is how it renews.
-        let ttl = match (add && self.native_expiry, expires_at) {
+        let ttl = match (direction.is_grant() && self.native_expiry, expires_at) {
             (true, Some(end)) => {
                 let seconds = (end - OffsetDateTime::now_utc()).whole_seconds().max(1);
                 Some(u64::try_from(seconds).unwrap_or(1))
@@ -322,7 +316,7 @@ impl AdTenant {
             "member",
             &principal.id,
             &value,
-            add,
+            direction,
             ttl.is_some(),
             permissive(),
         )
@@ -418,13 +412,8 @@ impl Adapter for AdTenant {
 
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
         let base = self.base(&format!("resolve `{account}`"))?;
-        find_account(
-            &mut self.directory,
-            &mut self.cache,
-            &base,
-            &self.filter,
-            account,
-        )
+        self.cache
+            .find(&mut self.directory, &base, &self.filter, account)
     }
 
     fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {
@@ -455,22 +444,7 @@ impl Adapter for AdTenant {
             .collect())
     }
 
-    fn grant(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, true, expires_at)
-    }
-
-    fn revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-    ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, false, None)
-    }
+    crate::adapters::grant_and_revoke_through!(change);
 }
 
 #[cfg(test)]

@@ -9,14 +9,16 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::Direction;
+use crate::adapters::TenantContext;
 use crate::atomic_file;
-use crate::model::{Client, Entitlement, Holder, SystemKind, Tenant};
+use crate::model::{Entitlement, Holder, SystemKind};
 
 const FILE_NAME: &str = "tenant.json";
 
@@ -56,8 +58,9 @@ pub struct FileTenant {
 
 impl FileTenant {
     /// Opens (but does not yet read) the tenant directory of a `file` tenant.
-    pub fn open(client: &Client, tenant: &Tenant, root: &Path) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let (tenant, root) = (context.tenant, context.root);
+        let name = context.name.clone();
         let Some(dir) = &tenant.path else {
             return Err(AdapterError::new(
                 &name,
@@ -239,10 +242,7 @@ impl Adapter for FileTenant {
         entitlement: &Entitlement,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
-        self.fault(
-            "grant",
-            &crate::adapters::change_operation(true, entitlement, &principal.account),
-        )?;
+        self.fault("grant", &Direction::Grant.operation(entitlement, principal))?;
         let data = self.data()?;
         let members = data
             .entitlements
@@ -273,7 +273,7 @@ impl Adapter for FileTenant {
     ) -> Result<Outcome, AdapterError> {
         self.fault(
             "revoke",
-            &crate::adapters::change_operation(false, entitlement, &principal.account),
+            &Direction::Revoke.operation(entitlement, principal),
         )?;
         let data = self.data()?;
         let Some(members) = data.entitlements.get_mut(&entitlement.to_string()) else {

@@ -30,17 +30,19 @@
 //! at least one second apart, as GitHub asks of integrations to stay clear of its
 //! secondary limits; a secondary limit without headers is reported, not hammered.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
+use super::http::{self, Auth, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::jwt;
-use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
-use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::ChangeRequest;
+use crate::adapters::Direction;
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Holder};
 use crate::secrets::Secret;
 
 /// GitHub's REST API, used when the tenant names no endpoint.
@@ -75,16 +77,13 @@ fn error_body(body: &[u8]) -> Option<String> {
     })
 }
 
-/// An installation token is minted again this long before it expires (they last 1 h).
-const TOKEN_MARGIN: Duration = Duration::from_secs(300);
-
 /// A GitHub App that onboard authenticates as: its id, its installation in the
 /// organisation (looked up when not given) and its private key.
 struct App {
     app_id: String,
     installation_id: Option<String>,
     key: Secret,
-    token_valid_until: Option<Instant>,
+    token: TokenCache,
 }
 
 /// A GitHub organisation.
@@ -100,55 +99,37 @@ impl GithubTenant {
     /// Opens a GitHub organisation: its `org`, the token its `credential` names (a
     /// fine-grained or classic token, or an installation token), and `endpoint` (default
     /// `https://api.github.com`; GitHub Enterprise Server: `https://HOST/api/v3`).
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let tenant = context.tenant;
         let Some(org) = tenant.org.clone() else {
-            return Err(AdapterError::new(
-                &name,
-                "connect",
-                FailureKind::Rejected,
-                "a `github` tenant needs `org`, the organisation's login",
-            )
-            .with_hint("add `org: LOGIN` to the tenant"));
+            return Err(context
+                .refuse("a `github` tenant needs `org`, the organisation's login")
+                .with_hint("add `org: LOGIN` to the tenant"));
         };
-        let secret = super::credential(&name, tenant, root)?;
-        let policy = Policy::from_env()
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+        let secret = context.credential()?;
         let (auth, app) = match &tenant.app_id {
             // The credential is the app's private key: tokens are minted as needed.
             Some(app_id) => {
-                jwt::rsa_key(secret.expose()).map_err(|e| {
-                    AdapterError::new(&name, "connect", FailureKind::Denied, e).with_hint(
-                        "with `app_id`, the `credential` must name the GitHub App's private key (the `.pem` file GitHub gave)",
-                    )
-                })?;
+                context.require_private_key(
+                    &secret,
+                    "with `app_id`, the `credential` must name the GitHub App's private key (the `.pem` file GitHub gave)",
+                )?;
                 (
                     None,
                     Some(App {
                         app_id: app_id.clone(),
                         installation_id: tenant.installation_id.clone(),
                         key: secret,
-                        token_valid_until: None,
+                        token: TokenCache::default(),
                     }),
                 )
             }
             None => (Some(Auth::Bearer(secret)), None),
         };
-        let http = HttpClient::new(
-            &name,
-            tenant.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT),
-            auth,
-            options.http_log.clone(),
-            error_body,
-            policy,
-        )?;
+        let endpoint = tenant.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
+        let http = context.http(endpoint, auth, error_body)?;
         Ok(GithubTenant {
-            name,
+            name: context.name.clone(),
             org,
             http,
             last_write: None,
@@ -175,10 +156,7 @@ impl GithubTenant {
         let Some(app) = &self.app else {
             return Ok(());
         };
-        if app
-            .token_valid_until
-            .is_some_and(|until| Instant::now() < until)
-        {
+        if app.token.is_fresh() {
             return Ok(());
         }
         let now = OffsetDateTime::now_utc().unix_timestamp();
@@ -237,13 +215,11 @@ impl GithubTenant {
             .and_then(Value::as_str)
             .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
             .map(|at| at - OffsetDateTime::now_utc())
-            .and_then(|d| Duration::try_from(d).ok())
-            .unwrap_or(Duration::from_secs(3600));
-        self.http
-            .set_auth(Some(Auth::Bearer(Secret::new(token.to_string()))));
+            .and_then(|d| Duration::try_from(d).ok());
+        let token = token.to_string();
         if let Some(app) = &mut self.app {
             app.installation_id = Some(installation);
-            app.token_valid_until = Some(Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN));
+            app.token.store(&mut self.http, token, lifetime);
         }
         Ok(())
     }
@@ -360,26 +336,28 @@ impl GithubTenant {
         entitlement: &Entitlement,
         segments: &[&str],
         role: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
+        let operation = direction.operation(entitlement, principal);
         let current = self.membership(&operation, segments)?;
         let elevated = role != "member";
-        let target = match (add, current.as_ref()) {
+        let target = match (direction, current.as_ref()) {
             // Already holds it, or more (a maintainer is a member too).
-            (true, Some((held, _))) if held == role || (!elevated && held != "member") => {
+            (Direction::Grant, Some((held, _)))
+                if held == role || (!elevated && held != "member") =>
+            {
                 return Ok(Outcome::NoChange);
             }
-            (true, _) => Some(role),
-            (false, None) => return Ok(Outcome::NoChange),
+            (Direction::Grant, _) => Some(role),
+            (Direction::Revoke, None) => return Ok(Outcome::NoChange),
             // Revoking the elevated role keeps the plain membership.
-            (false, Some((held, _))) if elevated => {
+            (Direction::Revoke, Some((held, _))) if elevated => {
                 if held != role {
                     return Ok(Outcome::NoChange);
                 }
                 Some("member")
             }
-            (false, Some(_)) => None,
+            (Direction::Revoke, Some(_)) => None,
         };
         let url = self.url(segments, &[]);
         let call = match target {
@@ -483,20 +461,16 @@ impl GithubTenant {
         Ok(logins)
     }
 
-    fn grant_or_revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        add: bool,
-    ) -> Result<Outcome, AdapterError> {
-        let role = self.role_of(entitlement, if add { "grant" } else { "revoke" })?;
+    fn grant_or_revoke(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
+        let (principal, entitlement, direction) = request.parts();
+        let role = self.role_of(entitlement, direction.verb())?;
         let segments: Vec<String> = self
             .segments(entitlement, &principal.account)
             .into_iter()
             .map(str::to_string)
             .collect();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        self.change(principal, entitlement, &segments, role, add)
+        self.change(principal, entitlement, &segments, role, direction)
     }
 }
 
@@ -609,22 +583,7 @@ impl Adapter for GithubTenant {
         Ok(holders)
     }
 
-    fn grant(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        _expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
-        self.grant_or_revoke(principal, entitlement, true)
-    }
-
-    fn revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-    ) -> Result<Outcome, AdapterError> {
-        self.grant_or_revoke(principal, entitlement, false)
-    }
+    crate::adapters::grant_and_revoke_through!(grant_or_revoke);
 }
 
 #[cfg(test)]

@@ -231,19 +231,137 @@ pub struct BatchItem {
 }
 
 /// What every adapter is opened with besides its tenant: settings of the run, not of
-/// the workspace.
-#[derive(Clone, Default)]
+/// the workspace. Filled once from the environment ([`Options::from_env`]) by the
+/// command; adapters read no environment variable themselves.
+#[derive(Clone)]
 pub struct Options {
     /// Where HTTP adapters log each request and response, and directory adapters each
     /// LDAP operation (`--verbose`); `None` logs nothing. Lines never carry a secret.
     pub http_log: Option<http::HttpLog>,
+    /// Timeouts and retry limits of every request to a tenant (`ONBOARD_HTTP_TIMEOUT`).
+    pub policy: http::Policy,
+    /// A factor (0 to 1) applied to every retry wait: 1, but in a test build
+    /// (`ONBOARD_TEST_RETRY_SCALE`).
+    pub retry_scale: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            http_log: None,
+            policy: http::Policy::default(),
+            retry_scale: 1.0,
+        }
+    }
 }
 
 impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")
             .field("http_log", &self.http_log.is_some())
+            .field("policy", &self.policy)
+            .field("retry_scale", &self.retry_scale)
             .finish()
+    }
+}
+
+impl Options {
+    /// Returns the run's settings from the environment (no log); an invalid value is an
+    /// error naming the variable.
+    pub fn from_env() -> Result<Options, String> {
+        Ok(Options {
+            http_log: None,
+            policy: http::Policy::from_env()?,
+            retry_scale: crate::env::retry_scale()?,
+        })
+    }
+
+    /// Returns how an [`http::HttpClient`] of this run is built, with `auth` and a reader
+    /// of the vendor's error bodies.
+    pub fn client_settings(
+        &self,
+        auth: Option<http::Auth>,
+        error_body: http::ErrorBodyReader,
+    ) -> http::ClientSettings {
+        http::ClientSettings {
+            auth,
+            log: self.http_log.clone(),
+            error_body,
+            policy: self.policy,
+            retry_scale: self.retry_scale,
+        }
+    }
+}
+
+/// One tenant being opened: what every adapter's `open` starts from. It names the
+/// tenant (`client/tenant`) in every error, and reads its `endpoint` and `credential`.
+pub struct TenantContext<'a> {
+    /// `client/tenant`.
+    pub name: String,
+    /// The tenant as the client file declares it.
+    pub tenant: &'a Tenant,
+    /// The workspace root, against which relative paths (`file` tenants, `file:`
+    /// credentials, `ca_file:`) resolve.
+    pub root: &'a Path,
+    /// The run's settings.
+    pub options: &'a Options,
+}
+
+impl<'a> TenantContext<'a> {
+    /// Returns the context of a client's tenant.
+    pub fn new(client: &Client, tenant: &'a Tenant, root: &'a Path, options: &'a Options) -> Self {
+        TenantContext {
+            name: format!("{}/{}", client.id, tenant.name),
+            tenant,
+            root,
+            options,
+        }
+    }
+
+    /// Returns an error about the tenant's configuration, found while opening it.
+    pub fn refuse(&self, detail: impl Into<String>) -> AdapterError {
+        AdapterError::new(&self.name, "connect", FailureKind::Rejected, detail)
+    }
+
+    /// Returns the tenant's `endpoint` (see [`endpoint`]).
+    pub fn endpoint(&self, what: &str, example: &str) -> Result<&'a str, AdapterError> {
+        endpoint(&self.name, self.tenant, what, example)
+    }
+
+    /// Resolves the tenant's `credential` (see [`credential`]).
+    pub fn credential(&self) -> Result<crate::secrets::Secret, AdapterError> {
+        credential(&self.name, self.tenant, self.root)
+    }
+
+    /// Checks that the tenant's credential is an RSA private key (PEM), as the key an app
+    /// signs its token requests with must be; `hint` names the key the user should give.
+    pub fn require_private_key(
+        &self,
+        secret: &crate::secrets::Secret,
+        hint: &str,
+    ) -> Result<(), AdapterError> {
+        jwt::rsa_key(secret.expose()).map(drop).map_err(|e| {
+            AdapterError::new(&self.name, "connect", FailureKind::Denied, e).with_hint(hint)
+        })
+    }
+
+    /// Builds an HTTP client for the tenant's API at `endpoint`, with the run's settings.
+    pub fn http(
+        &self,
+        endpoint: &str,
+        auth: Option<http::Auth>,
+        error_body: http::ErrorBodyReader,
+    ) -> Result<http::HttpClient, AdapterError> {
+        self.http_with(endpoint, self.options.client_settings(auth, error_body))
+    }
+
+    /// Builds an HTTP client for the tenant's API at `endpoint`, with these settings.
+    pub fn http_with(
+        &self,
+        endpoint: &str,
+        settings: http::ClientSettings,
+    ) -> Result<http::HttpClient, AdapterError> {
+        http::HttpClient::new(&self.name, endpoint, settings)
     }
 }
 
@@ -255,36 +373,131 @@ pub fn open(
     root: &Path,
     options: &Options,
 ) -> Result<Box<dyn Adapter>, AdapterError> {
-    match tenant.adapter {
-        AdapterKind::File => Ok(Box::new(file::FileTenant::open(client, tenant, root)?)),
-        AdapterKind::Scim => Ok(Box::new(scim::ScimTenant::open(
-            client, tenant, root, options,
-        )?)),
-        AdapterKind::Graph => Ok(Box::new(graph::GraphTenant::open(
-            client, tenant, root, options,
-        )?)),
-        AdapterKind::Okta => Ok(Box::new(okta::OktaTenant::open(
-            client, tenant, root, options,
-        )?)),
-        AdapterKind::Github => Ok(Box::new(github::GithubTenant::open(
-            client, tenant, root, options,
-        )?)),
-        AdapterKind::Ldap => Ok(Box::new(ldap::LdapTenant::open(
-            client, tenant, root, options,
-        )?)),
-        AdapterKind::Ad => Ok(Box::new(ad::AdTenant::open(client, tenant, root, options)?)),
+    let context = TenantContext::new(client, tenant, root, options);
+    Ok(match tenant.adapter {
+        AdapterKind::File => Box::new(file::FileTenant::open(&context)?),
+        AdapterKind::Scim => Box::new(scim::ScimTenant::open(&context)?),
+        AdapterKind::Graph => Box::new(graph::GraphTenant::open(&context)?),
+        AdapterKind::Okta => Box::new(okta::OktaTenant::open(&context)?),
+        AdapterKind::Github => Box::new(github::GithubTenant::open(&context)?),
+        AdapterKind::Ldap => Box::new(ldap::LdapTenant::open(&context)?),
+        AdapterKind::Ad => Box::new(ad::AdTenant::open(&context)?),
+    })
+}
+
+/// Which way a change goes: what the functions that serve both a grant and a revoke
+/// are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The principal gets the entitlement.
+    Grant,
+    /// The principal loses the entitlement.
+    Revoke,
+}
+
+impl Direction {
+    /// Whether this is a grant.
+    pub fn is_grant(self) -> bool {
+        self == Direction::Grant
+    }
+
+    /// Names this change of `entitlement` for `principal`, for errors and logs:
+    /// ``grant `group:X` to `bob` `` or ``revoke `group:X` from `bob` ``.
+    pub fn operation(self, entitlement: impl fmt::Display, principal: &Principal) -> String {
+        let account = &principal.account;
+        match self {
+            Direction::Grant => format!("grant `{entitlement}` to `{account}`"),
+            Direction::Revoke => format!("revoke `{entitlement}` from `{account}`"),
+        }
+    }
+
+    /// What a change of membership in a group the tenant does not have comes to: a grant
+    /// fails (`NotFound`: the group does not exist in `place`, with `hint`); a revoke has
+    /// nothing to do.
+    pub fn missing_group(
+        self,
+        tenant: &str,
+        operation: &str,
+        group: &str,
+        place: &str,
+        hint: &str,
+    ) -> Result<Outcome, AdapterError> {
+        match self {
+            Direction::Grant => Err(AdapterError::new(
+                tenant,
+                operation,
+                FailureKind::NotFound,
+                format!("the group `{group}` does not exist in {place}"),
+            )
+            .with_hint(hint)),
+            Direction::Revoke => Ok(Outcome::NoChange),
+        }
+    }
+
+    /// `grant` or `revoke`.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Direction::Grant => "grant",
+            Direction::Revoke => "revoke",
+        }
     }
 }
 
-/// Names a grant or revoke for errors and logs: ``grant `group:X` to `bob` `` or
-/// ``revoke `group:X` from `bob` ``.
-pub fn change_operation(add: bool, entitlement: impl fmt::Display, account: &str) -> String {
-    if add {
-        format!("grant `{entitlement}` to `{account}`")
-    } else {
-        format!("revoke `{entitlement}` from `{account}`")
+/// One grant or revoke, as the adapters whose grant and revoke are one method in two
+/// directions receive it (see [`grant_and_revoke_through`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeRequest<'a> {
+    /// Who gets or loses the entitlement.
+    pub principal: &'a Principal,
+    /// The entitlement.
+    pub entitlement: &'a Entitlement,
+    /// Grant or revoke.
+    pub direction: Direction,
+    /// For a grant: the end the tenant enforces (native expiry); a revoke has none.
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+impl<'a> ChangeRequest<'a> {
+    /// Returns who, what and which way.
+    pub fn parts(self) -> (&'a Principal, &'a Entitlement, Direction) {
+        (self.principal, self.entitlement, self.direction)
     }
 }
+
+/// Writes an adapter's [`Adapter::grant`] and [`Adapter::revoke`], inside its `impl
+/// Adapter` block, as calls of one method of the adapter:
+/// `fn METHOD(&mut self, ChangeRequest<'_>) -> Result<Outcome, AdapterError>`.
+macro_rules! grant_and_revoke_through {
+    ($method:ident) => {
+        fn grant(
+            &mut self,
+            principal: &$crate::adapters::Principal,
+            entitlement: &$crate::model::Entitlement,
+            expires_at: Option<::time::OffsetDateTime>,
+        ) -> Result<$crate::adapters::Outcome, $crate::adapters::AdapterError> {
+            self.$method($crate::adapters::ChangeRequest {
+                principal,
+                entitlement,
+                direction: $crate::adapters::Direction::Grant,
+                expires_at,
+            })
+        }
+
+        fn revoke(
+            &mut self,
+            principal: &$crate::adapters::Principal,
+            entitlement: &$crate::model::Entitlement,
+        ) -> Result<$crate::adapters::Outcome, $crate::adapters::AdapterError> {
+            self.$method($crate::adapters::ChangeRequest {
+                principal,
+                entitlement,
+                direction: $crate::adapters::Direction::Revoke,
+                expires_at: None,
+            })
+        }
+    };
+}
+pub(crate) use grant_and_revoke_through;
 
 /// Returns the error for an entitlement kind a tenant does not have, naming the kinds it
 /// has: ``Okta tenants have no `team:` entitlements (only `group:` and `role:`)``.
@@ -316,6 +529,37 @@ pub(crate) fn unsupported_entitlement(
             kind.as_str()
         ),
     )
+}
+
+/// Returns the one group found by a name, `None` when there is none, and an error
+/// (`Malformed`, with `hint` when there is one) when several share the name: onboard never
+/// guesses which is meant.
+pub(crate) fn one_group<T: Clone>(
+    tenant: &str,
+    operation: &str,
+    name: &str,
+    found: &[T],
+    hint: Option<String>,
+) -> Result<Option<T>, AdapterError> {
+    match found {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        _ => {
+            let error = AdapterError::new(
+                tenant,
+                operation,
+                FailureKind::Malformed,
+                format!(
+                    "{} groups are named `{name}`: onboard cannot tell which is meant",
+                    found.len()
+                ),
+            );
+            Err(match hint {
+                Some(hint) => error.with_hint(hint),
+                None => error,
+            })
+        }
+    }
 }
 
 /// Quotes a value for a filter or search expression (a SCIM filter, an Okta `search`):
@@ -383,6 +627,24 @@ pub fn credential(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_several_groups_share_is_an_error_never_a_guess() {
+        let none: [String; 0] = [];
+        assert_eq!(one_group("a/t", "list", "Ops", &none, None).unwrap(), None);
+        assert_eq!(
+            one_group("a/t", "list", "Ops", &["g1".to_string()], None).unwrap(),
+            Some("g1".to_string())
+        );
+        let error =
+            one_group("a/t", "list", "Ops", &["g1", "g2"], Some("rename".into())).unwrap_err();
+        assert_eq!(error.kind, FailureKind::Malformed);
+        assert_eq!(
+            error.detail,
+            "2 groups are named `Ops`: onboard cannot tell which is meant"
+        );
+        assert_eq!(error.hint.as_deref(), Some("rename"));
+    }
 
     #[test]
     fn filter_values_are_quoted() {

@@ -30,15 +30,16 @@
 //! `tenant_id: acme` is checked against what the server says, not only against our URL.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
-use super::http::{self, Call, HttpClient, IndexPage, Method, Policy, Response, Url};
-use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal, quote_filter_value};
-use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use super::http::{self, Call, HttpClient, IndexPage, Method, Response, Url};
+use super::{Adapter, AdapterError, FailureKind, Outcome, Principal, quote_filter_value};
+use crate::adapters::ChangeRequest;
+use crate::adapters::Direction;
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Holder};
 
 const MEDIA_TYPE: &str = "application/scim+json";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -135,29 +136,14 @@ pub struct ScimTenant {
 impl ScimTenant {
     /// Opens a SCIM tenant: its `endpoint` (the base URL, ending before `/Users`) and the
     /// bearer token its `credential` names. Nothing is sent until a verb is called.
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
-        let endpoint = super::endpoint(&name, tenant, "the SCIM base URL", "https://HOST/scim/v2")?;
-        let token = super::credential(&name, tenant, root)?;
-        let policy = Policy::from_env()
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
-        let http = HttpClient::new(
-            &name,
-            endpoint,
-            Some(http::Auth::Bearer(token)),
-            options.http_log.clone(),
-            error_body,
-            policy,
-        )?;
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let endpoint = context.endpoint("the SCIM base URL", "https://HOST/scim/v2")?;
+        let token = context.credential()?;
+        let http = context.http(endpoint, Some(http::Auth::Bearer(token)), error_body)?;
         Ok(ScimTenant {
-            name,
+            name: context.name.clone(),
             http,
-            expected_tenant: tenant.tenant_id.clone(),
+            expected_tenant: context.tenant.tenant_id.clone(),
             config: None,
             groups: HashMap::new(),
             user_names: HashMap::new(),
@@ -180,11 +166,7 @@ impl ScimTenant {
     /// Sends a request and requires a 2xx answer.
     fn send_ok(&self, operation: &str, call: Call) -> Result<Response, AdapterError> {
         let response = self.send(operation, call)?;
-        if response.is_success() {
-            Ok(response)
-        } else {
-            Err(self.http.status_error(operation, &response))
-        }
+        self.http.require_success(operation, response)
     }
 
     /// Reads `ServiceProviderConfig` (once) and returns it with the location the server
@@ -302,22 +284,14 @@ impl ScimTenant {
         } else {
             exact
         };
-        let id = match candidates.as_slice() {
-            [] => None,
-            [one] => Some(one.clone()),
-            _ => {
-                return Err(self
-                    .error(
-                        operation,
-                        FailureKind::Malformed,
-                        format!(
-                            "{} groups are named `{name}`: onboard cannot tell which is meant",
-                            candidates.len()
-                        ),
-                    )
-                    .with_hint("rename the duplicates in the tenant so the name is unique"));
-            }
-        };
+        let hint = "rename the duplicates in the tenant so the name is unique";
+        let id = crate::adapters::one_group(
+            &self.name,
+            operation,
+            name,
+            &candidates,
+            Some(hint.into()),
+        )?;
         self.groups.insert(name.to_string(), id.clone());
         Ok(id)
     }
@@ -421,32 +395,25 @@ impl ScimTenant {
         &mut self,
         principal: &Principal,
         group: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            add,
-            format_args!("group:{group}"),
-            &principal.account,
-        );
+        let operation = direction.operation(format_args!("group:{group}"), principal);
         self.require_patch(&operation)?;
         let Some(group_id) = self.group_id(group, &operation)? else {
-            if add {
-                return Err(self
-                    .error(
-                        &operation,
-                        FailureKind::NotFound,
-                        format!("the group `{group}` does not exist in the tenant"),
-                    )
-                    .with_hint("create the group in the tenant first: onboard manages memberships, not groups"));
-            }
-            return Ok(Outcome::NoChange);
+            return direction.missing_group(
+                &self.name,
+                &operation,
+                group,
+                "the tenant",
+                "create the group in the tenant first: onboard manages memberships, not groups",
+            );
         };
         let member = principal.id.clone();
         self.patch_values(
             &operation,
             ("the group", &["Groups", &group_id]),
             ("members", &member),
-            add,
+            direction,
             |this| {
                 let members = this.members(&group_id, &operation)?;
                 let held = members.ids.contains(&member);
@@ -462,9 +429,9 @@ impl ScimTenant {
         principal: &Principal,
         entitlement: &Entitlement,
         attribute: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
+        let operation = direction.operation(entitlement, principal);
         self.require_patch(&operation)?;
         let value = entitlement.name.clone();
         let user = principal.id.clone();
@@ -472,7 +439,7 @@ impl ScimTenant {
             &operation,
             ("the user", &["Users", &user]),
             (attribute, &value),
-            add,
+            direction,
             |this| {
                 let mut url = this.http.url(&["Users", &user]);
                 url.query_pairs_mut().append_pair("attributes", attribute);
@@ -500,15 +467,15 @@ impl ScimTenant {
         operation: &str,
         (what, resource): (&str, &[&str]),
         (attribute, value): (&str, &str),
-        add: bool,
+        direction: Direction,
         mut read: impl FnMut(&mut Self) -> Result<(bool, Option<String>), AdapterError>,
     ) -> Result<Outcome, AdapterError> {
         for attempt in 1..=2 {
             let (held, etag) = read(self)?;
-            if held == add {
+            if held == direction.is_grant() {
                 return Ok(Outcome::NoChange);
             }
-            let change = if add {
+            let change = if direction.is_grant() {
                 json!([{ "op": "add", "path": attribute, "value": [{ "value": value }] }])
             } else {
                 json!([{ "op": "remove", "path": format!("{attribute}[value eq {}]", quote_filter_value(value)) }])
@@ -517,7 +484,9 @@ impl ScimTenant {
             match response.status.as_u16() {
                 200..=299 => return Ok(Outcome::Changed),
                 412 if attempt == 1 => continue,
-                400 if !add && scim_type(&response).as_deref() == Some("noTarget") => {
+                400 if !direction.is_grant()
+                    && scim_type(&response).as_deref() == Some("noTarget") =>
+                {
                     return Ok(Outcome::NoChange);
                 }
                 _ => return Err(self.http.status_error(operation, &response)),
@@ -567,6 +536,20 @@ fn location_names(location: &str, tenant_id: &str) -> bool {
         .and_then(|h| h.split('.').next())
         .is_some_and(|label| label.eq_ignore_ascii_case(tenant_id));
     segment || host
+}
+
+impl ScimTenant {
+    /// Grants or revokes an entitlement (see [`Adapter::grant`], [`Adapter::revoke`]).
+    fn change(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
+        let (principal, entitlement, direction) = request.parts();
+        match entitlement.kind {
+            EntitlementKind::Group => self.change_group(principal, &entitlement.name, direction),
+            _ => {
+                let attribute = self.attribute_of(entitlement, direction.verb())?;
+                self.change_attribute(principal, entitlement, attribute, direction)
+            }
+        }
+    }
 }
 
 impl Adapter for ScimTenant {
@@ -670,34 +653,7 @@ impl Adapter for ScimTenant {
             .collect())
     }
 
-    fn grant(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        _expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
-        match entitlement.kind {
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, true),
-            _ => {
-                let attribute = self.attribute_of(entitlement, "grant")?;
-                self.change_attribute(principal, entitlement, attribute, true)
-            }
-        }
-    }
-
-    fn revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-    ) -> Result<Outcome, AdapterError> {
-        match entitlement.kind {
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
-            _ => {
-                let attribute = self.attribute_of(entitlement, "revoke")?;
-                self.change_attribute(principal, entitlement, attribute, false)
-            }
-        }
-    }
+    crate::adapters::grant_and_revoke_through!(change);
 }
 
 #[cfg(test)]

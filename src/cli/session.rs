@@ -61,6 +61,10 @@ impl Session {
                 let printer = printer.clone();
                 std::sync::Arc::new(move |line: &str| printer.detail(line)) as _
             }),
+            ..crate::adapters::Options::from_env().map_err(|e| {
+                UserError::new(e)
+                    .hint("fix or unset the variable: see the README's Environment table")
+            })?
         };
         Ok(Session {
             adapters,

@@ -1,8 +1,6 @@
 //! The audit entries of an apply: a change's entry, its outcome, the stable failure codes,
 //! and writing entries to a client's chain, synced to disk.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use super::ApplyContext;
 use crate::adapters::{AdapterError, FailureKind, Outcome};
 use crate::audit::{AuditError, Entry, EntryKind, Phase};
@@ -61,12 +59,15 @@ pub(super) fn outcome_of(mut entry: Entry, result: &Result<Outcome, AdapterError
     entry
 }
 
-/// Test-only fault switch: with `ONBOARD_TEST_AUDIT_FAIL_AFTER=N`, a write that would take
-/// the run past N change entries fails as a full disk would, so tests can show that no
-/// change is sent without its intent on disk.
+/// Test-only fault switch (only in a build with the `test-hooks` feature): with
+/// `ONBOARD_TEST_AUDIT_FAIL_AFTER=N`, a write that would take the run past N change
+/// entries fails as a full disk would, so tests can show that no change is sent without
+/// its intent on disk.
+#[cfg(feature = "test-hooks")]
 fn fault_switch(chain: &str, entries: usize) -> Result<(), AuditError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
     static WRITTEN: AtomicU64 = AtomicU64::new(0);
-    let Some(limit) = crate::env::test_audit_fail_after() else {
+    let Some(limit) = crate::env::hooks::audit_fail_after() else {
         return Ok(());
     };
     let total = WRITTEN.fetch_add(entries as u64, Ordering::SeqCst) + entries as u64;
@@ -86,6 +87,7 @@ pub(super) fn write_entries(
     chain: &str,
     entries: Vec<Entry>,
 ) -> Result<(), AuditError> {
+    #[cfg(feature = "test-hooks")]
     fault_switch(chain, entries.len())?;
     let mut audit = context.audit.lock().unwrap_or_else(|e| e.into_inner());
     for entry in entries {

@@ -148,6 +148,7 @@ pub(super) fn apply_tenant(
         if let Err(error) = write_entries(context, client_id, intents) {
             return stop_unsent(results, error);
         }
+        #[cfg(feature = "test-hooks")]
         crash_switch(batch.len());
         let mut sent = send_batch(adapter.as_mut(), &name, batch);
         // Changes an adapter buffers are on the tenant only once flushed: a failed flush
@@ -187,11 +188,13 @@ pub(super) fn apply_tenant(
     (results, None)
 }
 
-/// Test-only fault switch: with `ONBOARD_TEST_CRASH_AFTER_INTENTS=N`, the process aborts
-/// once N intents are on disk and before their changes are sent, as a crash would.
+/// Test-only fault switch (only in a build with the `test-hooks` feature): with
+/// `ONBOARD_TEST_CRASH_AFTER_INTENTS=N`, the process aborts once N intents are on disk and
+/// before their changes are sent, as a crash would.
+#[cfg(feature = "test-hooks")]
 fn crash_switch(announced: usize) {
     static ANNOUNCED: AtomicU64 = AtomicU64::new(0);
-    let Some(limit) = crate::env::test_crash_after_intents() else {
+    let Some(limit) = crate::env::hooks::crash_after_intents() else {
         return;
     };
     let total = ANNOUNCED.fetch_add(announced as u64, Ordering::SeqCst) + announced as u64;

@@ -132,6 +132,10 @@ pub struct Tenant {
     /// Whether an `ldap://` endpoint on loopback upgrades with StartTLS (`ldap://` to any
     /// other host always does).
     pub starttls: Option<bool>,
+    /// `ldap` and `ad`: a PEM file of the CA certificates the directory's certificate is
+    /// checked against, instead of the platform's roots (a private CA), as written
+    /// (relative to the workspace).
+    pub ca_file: Option<CaFile>,
     /// GitHub organisation.
     pub org: Option<String>,
     /// Graph: the application (client) id of the app registration in the client's
@@ -163,6 +167,16 @@ pub struct Tenant {
     /// are left alone). Members of the groups get the roles through the group.
     pub group_roles: BTreeMap<String, Vec<String>>,
     /// Where the tenant is declared.
+    pub origin: Origin,
+}
+
+/// A tenant's `ca_file:`: the path as written, and where it is written (so that a file
+/// that cannot be read is reported at its line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaFile {
+    /// The path, relative to the workspace (or absolute).
+    pub path: String,
+    /// Where `ca_file:` is written.
     pub origin: Origin,
 }
 
@@ -227,6 +241,7 @@ pub(super) struct RawTenant {
     bind_dn: Option<String>,
     user_filter: Option<Spanned<String>>,
     starttls: Option<bool>,
+    ca_file: Option<Spanned<String>>,
     org: Option<String>,
     client_id: Option<String>,
     auth_endpoint: Option<Spanned<String>>,
@@ -412,6 +427,24 @@ pub(super) fn convert_tenant(
         );
     }
     let directory = matches!(raw.adapter, AdapterKind::Ldap | AdapterKind::Ad);
+    if let Some(ca_file) = &raw.ca_file {
+        if !directory {
+            problems.push(
+                Diagnostic::new(
+                    origin(path, ca_file),
+                    "`ca_file` is for `ldap` and `ad` tenants only",
+                )
+                .field(format!("{field}.ca_file"))
+                .hint("remove it: HTTPS tenants are checked against the platform's roots"),
+            );
+        } else if ca_file.value.trim().is_empty() {
+            problems.push(
+                Diagnostic::new(origin(path, ca_file), "`ca_file` is empty")
+                    .field(format!("{field}.ca_file"))
+                    .hint("write the path of a PEM file of CA certificates, relative to the workspace, or remove `ca_file`"),
+            );
+        }
+    }
     if let Some(endpoint) = &raw.endpoint {
         let ldap_url =
             endpoint.value.starts_with("ldap://") || endpoint.value.starts_with("ldaps://");
@@ -536,6 +569,10 @@ pub(super) fn convert_tenant(
         bind_dn: raw.bind_dn,
         user_filter: raw.user_filter.map(|f| f.value),
         starttls: raw.starttls,
+        ca_file: raw.ca_file.map(|c| CaFile {
+            origin: origin(path, &c),
+            path: c.value,
+        }),
         org: raw.org,
         client_id: raw.client_id,
         auth_endpoint: raw.auth_endpoint.map(|e| e.value),

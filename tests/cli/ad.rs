@@ -76,9 +76,7 @@ fn fixture(prefix: &'static str, extra_ldif: &str) -> Option<Fixture> {
 }
 
 fn onboard_at(f: &Fixture, now: &str, args: &[&str]) -> Command {
-    let mut command = f.env.onboard_at(now, args);
-    command.env_remove(onboard::env::ONBOARD_TEST_LDAP_CA_FILE);
-    command
+    f.env.onboard_at(now, args)
 }
 
 fn onboard(f: &Fixture, args: &[&str]) -> Command {
@@ -216,8 +214,8 @@ fn adds_and_removes_are_idempotent_and_expiry_falls_back_to_onboard_expire() {
 
     // The permissive-modify control itself: re-adding a present member and removing an
     // absent one succeed with it, where a bare modify fails.
-    let mut directory =
-        onboard::adapters::ldap::Directory::open("corp/ad", tenant, &f.env.ws, &options).unwrap();
+    let context = onboard::adapters::TenantContext::new(client, tenant, &f.env.ws, &options);
+    let mut directory = onboard::adapters::ldap::Directory::open(&context).unwrap();
     let permissive = || {
         vec![ldap3::controls::RawControl {
             ctype: onboard::adapters::ldap::PERMISSIVE_MODIFY_OID.into(),

@@ -60,7 +60,7 @@ fn run(command: &mut Command, input: Option<&str>) -> String {
 /// A test CA and a server certificate for `127.0.0.1` and `localhost`, made once per
 /// test process with openssl.
 pub struct TestCa {
-    /// The CA certificate (PEM): what `ONBOARD_TEST_LDAP_CA_FILE` points at.
+    /// The CA certificate (PEM): what a tenant's `ca_file:` names.
     pub ca: PathBuf,
     /// The server certificate (PEM).
     pub cert: PathBuf,

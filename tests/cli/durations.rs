@@ -91,3 +91,19 @@ fn a_grant_is_said_to_last_until_the_contract_ends_not_for_ever() {
         "{doc}"
     );
 }
+
+#[test]
+fn an_http_timeout_that_is_not_a_duration_stops_the_command_before_any_tenant_is_read() {
+    let env = Env::example();
+    let output = env
+        .onboard(&["plan", "acme"])
+        .env("ONBOARD_HTTP_TIMEOUT", "soon")
+        .output()
+        .unwrap();
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("ONBOARD_HTTP_TIMEOUT: `soon` is not a duration such as `30s` or `500ms`"),
+        "{err}"
+    );
+}

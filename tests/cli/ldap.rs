@@ -69,7 +69,6 @@ fn onboard(f: &Fixture, args: &[&str]) -> Command {
     let mut command = f.env.onboard(args);
     command
         .env(PASSWORD_VAR, &f.password)
-        .env_remove(onboard::env::ONBOARD_TEST_LDAP_CA_FILE)
         .env_remove("ONBOARD_HTTP_TIMEOUT");
     for (var, value) in &f.extra {
         command.env(var, value);
@@ -302,8 +301,7 @@ fn a_directory_down_for_a_moment_is_tried_again_and_one_that_stays_down_is_unkno
     apply_json(&f, &["apply", "globex"], 0);
     f.server.stop();
     // Down for good: every attempt fails, and the tenant is unknown, never empty.
-    f.extra
-        .push((onboard::env::ONBOARD_TEST_RETRY_SCALE, "0.01".into()));
+    f.extra.push(("ONBOARD_TEST_RETRY_SCALE", "0.01".into()));
     let reason = unknown_reason(&f);
     assert!(reason.contains("cannot talk to the directory"), "{reason}");
     let output = onboard(&f, &["plan", "globex", "--verbose"])
@@ -323,7 +321,6 @@ fn a_directory_down_for_a_moment_is_tried_again_and_one_that_stays_down_is_unkno
         });
         env.onboard(&["plan", "globex", "--detailed-exitcode"])
             .env(PASSWORD_VAR, password)
-            .env_remove(onboard::env::ONBOARD_TEST_LDAP_CA_FILE)
             .output()
             .unwrap()
             .status
@@ -399,16 +396,21 @@ fn ldaps_and_starttls_verify_the_certificate_and_plain_ldap_stays_on_loopback() 
         tls: true,
         ..SlapdOptions::default()
     };
-    let Some(mut f) = fixture(PASSWORD, options, "") else {
+    let Some(f) = fixture(PASSWORD, options, "") else {
         return;
     };
     let plain = f.server.url();
     let ca = directories::test_ca().ca.display().to_string();
 
-    // LDAPS to the IP address and to `localhost`, trusting the test CA.
-    f.extra = vec![(onboard::env::ONBOARD_TEST_LDAP_CA_FILE, ca.clone())];
+    // LDAPS to the IP address and to `localhost`, trusting the test CA (`ca_file:`,
+    // relative to the workspace).
+    std::fs::copy(&ca, f.env.ws.join("globex-ca.pem")).unwrap();
     let ldaps = format!("ldaps://127.0.0.1:{}", f.server.tls_port);
-    f.env.edit("clients/globex.yaml", &plain, &ldaps);
+    f.env.edit(
+        "clients/globex.yaml",
+        &plain,
+        &format!("{ldaps}\n    ca_file: globex-ca.pem"),
+    );
     let (code, planned) = plan(&f, &[]);
     assert_eq!(code, 0, "{:?}", planned.changes);
     assert_eq!(ldap_changes(&planned).len(), 13);
@@ -424,8 +426,10 @@ fn ldaps_and_starttls_verify_the_certificate_and_plain_ldap_stays_on_loopback() 
         13
     );
 
-    // Without the test CA the certificate is not trusted: unknown, nothing sent.
-    f.extra.clear();
+    // Without the test CA the certificate is not trusted (the platform's roots do not
+    // have it): unknown, nothing sent.
+    f.env
+        .edit("clients/globex.yaml", "\n    ca_file: globex-ca.pem", "");
     let reason = unknown_reason(&f);
     assert!(
         reason.contains("TLS with `ldaps://localhost")
@@ -434,17 +438,18 @@ fn ldaps_and_starttls_verify_the_certificate_and_plain_ldap_stays_on_loopback() 
     );
 
     // StartTLS on the plain port.
-    f.extra = vec![(onboard::env::ONBOARD_TEST_LDAP_CA_FILE, ca)];
     f.env.edit(
         "clients/globex.yaml",
         &by_name,
-        &format!("{plain}\n    starttls: true"),
+        &format!("{plain}\n    starttls: true\n    ca_file: globex-ca.pem"),
     );
     let output = onboard(&f, &["plan", "globex", "--verbose", "--detailed-exitcode"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
     assert!(stderr(&f.env, &output).contains("(StartTls) as `cn=onboard"));
+    f.env
+        .edit("clients/globex.yaml", "\n    ca_file: globex-ca.pem", "");
 
     // Plain LDAP off loopback is refused before anything is sent.
     f.env.edit(
@@ -528,4 +533,66 @@ fn a_planted_bind_password_appears_in_no_output_log_plan_ledger_or_file() {
     let files = assert_secret_absent(&wrong.env.root, PLANTED, "password");
     assert!(files.iter().any(|p| p.ends_with("state/ledger.json")));
     assert!(files.iter().any(|p| p.ends_with("plan.json")));
+}
+
+#[test]
+fn validate_reports_a_ca_file_that_is_missing_or_holds_no_certificate_at_its_line() {
+    let env = crate::support::Env::example();
+    env.edit(
+        "clients/globex.yaml",
+        "    adapter: file\n    path: tenants/globex/ldap",
+        &format!(
+            "    adapter: ldap\n    endpoint: ldaps://ldap.globex.example\n    base_dn: {BASE}\n    bind_dn: {SERVICE_DN}\n    credential: env:{PASSWORD_VAR}\n    ca_file: certs/globex-ca.pem"
+        ),
+    );
+    env.write("certs/not-pem.pem", "just some text, no certificate\n");
+    env.write(
+        "certs/broken.pem",
+        "-----BEGIN CERTIFICATE-----\n@@@ not base64 @@@\n-----END CERTIFICATE-----\n",
+    );
+    for (file, problem) in [
+        ("certs/globex-ca.pem", "cannot read the CA file"),
+        ("certs/not-pem.pem", "holds no PEM certificate"),
+        (
+            "certs/broken.pem",
+            "holds a certificate that cannot be read",
+        ),
+    ] {
+        env.edit(
+            "clients/globex.yaml",
+            "ca_file: certs/globex-ca.pem",
+            &format!("ca_file: {file}"),
+        );
+        for command in [&["validate"][..], &["plan", "globex"]] {
+            let output = env.onboard(command).output().unwrap();
+            let text = stderr(&env, &output);
+            assert_eq!(output.status.code(), Some(1), "{command:?} {file}: {text}");
+            assert!(
+                text.contains(problem)
+                    && text.contains(file)
+                    && text.contains("clients/globex.yaml:21:")
+                    && text.contains("(field `tenants[1].ca_file`)"),
+                "{command:?} {file}: {text}"
+            );
+        }
+        env.edit(
+            "clients/globex.yaml",
+            &format!("ca_file: {file}"),
+            "ca_file: certs/globex-ca.pem",
+        );
+    }
+    // Only directory tenants check a certificate against a CA file of their own.
+    env.edit(
+        "clients/globex.yaml",
+        "    path: tenants/globex/entra",
+        "    path: tenants/globex/entra\n    ca_file: certs/not-pem.pem",
+    );
+    let output = env.onboard(&["validate"]).output().unwrap();
+    let text = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("`ca_file` is for `ldap` and `ad` tenants only")
+            && text.contains("(field `tenants[0].ca_file`)"),
+        "{text}"
+    );
 }

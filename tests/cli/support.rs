@@ -559,3 +559,19 @@ pub fn apply_json(mut command: Command, env: &Env, expected_code: i32) -> ApplyJ
     );
     serde_json::from_slice(&output.stdout).unwrap()
 }
+
+/// Returns whether the binary under test has the test-only switches
+/// (`ONBOARD_TEST_CRASH_AFTER_INTENTS`, `ONBOARD_TEST_AUDIT_FAIL_AFTER`,
+/// `ONBOARD_TEST_RETRY_SCALE`): it does when built with `--features test-hooks`, as
+/// `scripts/test` builds it. Without them a test that needs one is marked skipped (it
+/// fails under `CI=true`), never passed.
+pub fn test_hooks() -> bool {
+    if cfg!(feature = "test-hooks") {
+        return true;
+    }
+    crate::peers::skip(
+        "the test-hooks feature",
+        "onboard was built without its test switches: run `cargo test --features test-hooks`",
+    );
+    false
+}

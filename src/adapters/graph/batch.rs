@@ -2,6 +2,7 @@
 //! item decided by its own status.
 
 use super::*;
+use crate::adapters::Direction;
 
 /// Requests per `$batch` (Graph's limit).
 const BATCH_SIZE: usize = 20;
@@ -43,9 +44,9 @@ impl GraphTenant {
         &self,
         group_id: &str,
         principal: &Principal,
-        add: bool,
+        direction: Direction,
     ) -> BatchRequest {
-        if add {
+        if direction.is_grant() {
             let reference = format!("{}directoryObjects/{}", self.http.base(), principal.id);
             BatchRequest {
                 method: "POST",
@@ -68,7 +69,7 @@ impl GraphTenant {
         operation: &str,
         group: &str,
         group_id: &str,
-        add: bool,
+        direction: Direction,
         response: &Response,
         group_exists: &mut dyn FnMut(&mut Self) -> Result<bool, AdapterError>,
     ) -> Result<Outcome, AdapterError> {
@@ -78,14 +79,14 @@ impl GraphTenant {
         let status = response.status.as_u16();
         // Documented answer to adding a member twice: 400 "One or more added object
         // references already exist". The code alone is a generic `Request_BadRequest`.
-        if add
+        if direction.is_grant()
             && status == 400
             && error_code(&response.body)
                 .is_some_and(|(_, message)| message.is_some_and(|m| m.contains("already exist")))
         {
             return Ok(Outcome::NoChange);
         }
-        if !add && status == 404 {
+        if !direction.is_grant() && status == 404 {
             return if group_exists(self)? {
                 Ok(Outcome::NoChange)
             } else {
@@ -227,7 +228,7 @@ impl GraphTenant {
     pub(super) fn change_many(
         &mut self,
         items: &[BatchItem],
-        add: bool,
+        direction: Direction,
     ) -> Vec<Result<Outcome, AdapterError>> {
         let mut results: Vec<Option<Result<Outcome, AdapterError>>> =
             items.iter().map(|_| None).collect();
@@ -235,9 +236,9 @@ impl GraphTenant {
         let mut members: Vec<(usize, String, String, String)> = Vec::new();
         for (index, item) in items.iter().enumerate() {
             // PIM for Groups changes are schedule requests, sent one by one.
-            let pim = self.pim_groups && (!add || item.expires_at.is_some());
+            let pim = self.pim_groups && (!direction.is_grant() || item.expires_at.is_some());
             if item.entitlement.kind != EntitlementKind::Group || pim {
-                results[index] = Some(if add {
+                results[index] = Some(if direction.is_grant() {
                     self.grant(&item.principal, &item.entitlement, item.expires_at)
                 } else {
                     self.revoke(&item.principal, &item.entitlement)
@@ -245,33 +246,29 @@ impl GraphTenant {
                 continue;
             }
             let group = item.entitlement.name.clone();
-            let operation = crate::adapters::change_operation(
-                add,
-                format_args!("group:{group}"),
-                &item.principal.account,
-            );
+            let operation = direction.operation(format_args!("group:{group}"), &item.principal);
             match self.group_id(&group, &operation) {
                 Ok(Some(group_id)) => members.push((index, group, group_id, operation)),
                 Ok(None) | Err(_) => {
                     // The one-by-one path says what is wrong (or that there is nothing
                     // to remove).
-                    results[index] = Some(self.change_group(&item.principal, &group, add));
+                    results[index] = Some(self.change_group(&item.principal, &group, direction));
                 }
             }
         }
         if members.len() == 1 {
             let (index, group, _, _) = &members[0];
-            results[*index] = Some(self.change_group(&items[*index].principal, group, add));
+            results[*index] = Some(self.change_group(&items[*index].principal, group, direction));
             members.clear();
         }
         if !members.is_empty() {
             let requests: Vec<BatchRequest> = members
                 .iter()
                 .map(|(index, _, group_id, _)| {
-                    self.member_request(group_id, &items[*index].principal, add)
+                    self.member_request(group_id, &items[*index].principal, direction)
                 })
                 .collect();
-            let operation = if add {
+            let operation = if direction.is_grant() {
                 "add group members (`$batch`)"
             } else {
                 "remove group members (`$batch`)"
@@ -288,7 +285,9 @@ impl GraphTenant {
                         exists.insert(group_id.clone(), found);
                         Ok(found)
                     };
-                    self.member_outcome(operation, group, group_id, add, &response, &mut check)
+                    self.member_outcome(
+                        operation, group, group_id, direction, &response, &mut check,
+                    )
                 });
                 let result = result.map_err(|error| AdapterError {
                     operation: operation.clone(),

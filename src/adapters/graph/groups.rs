@@ -2,6 +2,7 @@
 //! and adding or removing one member.
 
 use super::*;
+use crate::adapters::Direction;
 
 impl GraphTenant {
     /// Returns a group's object id: mapped, an id itself, or looked up by display name;
@@ -33,21 +34,10 @@ impl GraphTenant {
             .filter(|g| g.get("displayName").and_then(Value::as_str) == Some(name))
             .filter_map(|g| g.get("id").and_then(Value::as_str).map(str::to_string))
             .collect();
-        let id = match ids.as_slice() {
-            [] => None,
-            [one] => Some(one.clone()),
-            _ => {
-                return Err(self
-                    .error(
-                        operation,
-                        FailureKind::Malformed,
-                        format!("{} groups are named `{name}`: onboard cannot tell which is meant", ids.len()),
-                    )
-                    .with_hint(format!(
-                        "map the name to the right object id in the tenant's `groups:` (`{name}: OBJECT-ID`)"
-                    )));
-            }
-        };
+        let hint = format!(
+            "map the name to the right object id in the tenant's `groups:` (`{name}: OBJECT-ID`)"
+        );
+        let id = crate::adapters::one_group(&self.name, operation, name, &ids, Some(hint))?;
         self.groups.insert(name.to_string(), id.clone());
         Ok(id)
     }
@@ -78,26 +68,13 @@ impl GraphTenant {
         &mut self,
         principal: &Principal,
         group: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            add,
-            format_args!("group:{group}"),
-            &principal.account,
-        );
+        let operation = direction.operation(format_args!("group:{group}"), principal);
         let Some(group_id) = self.group_id(group, &operation)? else {
-            if add {
-                return Err(self
-                    .error(
-                        &operation,
-                        FailureKind::NotFound,
-                        format!("the group `{group}` does not exist in the tenant"),
-                    )
-                    .with_hint("create the group in the tenant first (onboard manages memberships, not groups), or map its name in the tenant's `groups:`"));
-            }
-            return Ok(Outcome::NoChange);
+            return direction.missing_group(&self.name, &operation, group, "the tenant", "create the group in the tenant first (onboard manages memberships, not groups), or map its name in the tenant's `groups:`");
         };
-        let request = self.member_request(&group_id, principal, add);
+        let request = self.member_request(&group_id, principal, direction);
         let mut url = self.http.base().clone();
         // The relative URL starts with `/`; the base ends with one.
         url.set_path(&format!(
@@ -114,6 +91,8 @@ impl GraphTenant {
         let mut check = |this: &mut Self| -> Result<bool, AdapterError> {
             Ok(this.member_ids(&id, &operation)?.is_some())
         };
-        self.member_outcome(&operation, group, &group_id, add, &response, &mut check)
+        self.member_outcome(
+            &operation, group, &group_id, direction, &response, &mut check,
+        )
     }
 }

@@ -54,22 +54,20 @@ mod roles;
 mod token;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
+use super::http::{self, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::{
-    Adapter, AdapterError, BatchItem, ConfigurationSubject, FailureKind, Options, Outcome,
-    Principal, Review,
+    Adapter, AdapterError, BatchItem, ConfigurationSubject, FailureKind, Outcome, Principal, Review,
 };
-use crate::model::{
-    Client, Entitlement, EntitlementKind, Gdap, Holder, Tenant, is_global_administrator, is_guid,
-};
+use crate::adapters::Direction;
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Gdap, Holder, is_global_administrator, is_guid};
 use crate::secrets::Secret;
 use gdap::AccessChange;
 pub use roles::{BUILT_IN_ROLES, role_definition_id};
@@ -135,7 +133,7 @@ pub struct GraphTenant {
     tenant_id: String,
     client_id: String,
     secret: Secret,
-    token_valid_until: Option<Instant>,
+    token: TokenCache,
     pim: bool,
     pim_groups: bool,
     gdap: Option<Gdap>,
@@ -148,21 +146,12 @@ impl GraphTenant {
     /// Opens a Graph tenant: its `endpoint` (default Graph v1.0), `tenant_id`,
     /// `client_id` and the client secret its `credential` names. Nothing is sent until
     /// a verb is called.
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let tenant = context.tenant;
         let missing = |field: &str, hint: &str| {
-            AdapterError::new(
-                &name,
-                "connect",
-                FailureKind::Rejected,
-                format!("a `graph` tenant needs `{field}`"),
-            )
-            .with_hint(hint.to_string())
+            context
+                .refuse(format!("a `graph` tenant needs `{field}`"))
+                .with_hint(hint.to_string())
         };
         let tenant_id = tenant
             .tenant_id
@@ -174,37 +163,23 @@ impl GraphTenant {
                 "add `client_id: GUID`, the application id of onboard's app registration",
             )
         })?;
-        let secret = super::credential(&name, tenant, root)?;
-        let policy = Policy::from_env()
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+        let secret = context.credential()?;
         let endpoint = tenant.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
-        let http = HttpClient::new(
-            &name,
-            endpoint,
+        let http = context.http(endpoint, None, error_body)?;
+        let auth_endpoint = tenant.auth_endpoint.as_deref();
+        let login = context.http(
+            auth_endpoint.unwrap_or(DEFAULT_AUTH_ENDPOINT),
             None,
-            options.http_log.clone(),
             error_body,
-            policy,
-        )?;
-        let login = HttpClient::new(
-            &name,
-            tenant
-                .auth_endpoint
-                .as_deref()
-                .unwrap_or(DEFAULT_AUTH_ENDPOINT),
-            None,
-            options.http_log.clone(),
-            error_body,
-            policy,
         )?;
         Ok(GraphTenant {
-            name,
+            name: context.name.clone(),
             http,
             login,
             tenant_id,
             client_id,
             secret,
-            token_valid_until: None,
+            token: TokenCache::default(),
             pim: tenant.pim,
             pim_groups: tenant.pim_groups,
             gdap: tenant.gdap.clone(),
@@ -236,18 +211,14 @@ impl GraphTenant {
         if response.status.as_u16() != 401 {
             return Ok(response);
         }
-        self.token_valid_until = None;
+        self.token.clear();
         self.ensure_token(operation)?;
         self.http.send(operation, call)
     }
 
     fn send_ok(&mut self, operation: &str, call: &Call) -> Result<Response, AdapterError> {
         let response = self.send(operation, call)?;
-        if response.is_success() {
-            Ok(response)
-        } else {
-            Err(self.http.status_error(operation, &response))
-        }
+        self.http.require_success(operation, response)
     }
 
     /// Reads every item of a collection, following `@odata.nextLink` whole.
@@ -468,7 +439,7 @@ impl Adapter for GraphTenant {
                 Some(end) if self.pim_groups => {
                     self.grant_group_pim(principal, &entitlement.name, end)
                 }
-                _ => self.change_group(principal, &entitlement.name, true),
+                _ => self.change_group(principal, &entitlement.name, Direction::Grant),
             },
             EntitlementKind::Role => self.grant_role(principal, &entitlement.name, expires_at),
             other => Err(self.unsupported("grant", other)),
@@ -537,11 +508,11 @@ impl Adapter for GraphTenant {
     }
 
     fn grant_many(&mut self, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {
-        self.change_many(items, true)
+        self.change_many(items, Direction::Grant)
     }
 
     fn revoke_many(&mut self, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {
-        self.change_many(items, false)
+        self.change_many(items, Direction::Revoke)
     }
 
     fn revoke(
@@ -553,7 +524,9 @@ impl Adapter for GraphTenant {
             EntitlementKind::Group if self.pim_groups => {
                 self.revoke_group_pim(principal, &entitlement.name)
             }
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
+            EntitlementKind::Group => {
+                self.change_group(principal, &entitlement.name, Direction::Revoke)
+            }
             EntitlementKind::Role => self.revoke_role(principal, &entitlement.name),
             other => Err(self.unsupported("revoke", other)),
         }

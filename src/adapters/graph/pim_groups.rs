@@ -1,6 +1,7 @@
 //! PIM for Groups: time-bound group membership that the tenant ends by itself.
 
 use super::*;
+use crate::adapters::Direction;
 
 impl GraphTenant {
     /// Reads the active PIM for Groups member assignments of a group (optionally of
@@ -74,11 +75,7 @@ impl GraphTenant {
         group: &str,
         end: OffsetDateTime,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            true,
-            format_args!("group:{group}"),
-            &principal.account,
-        );
+        let operation = Direction::Grant.operation(format_args!("group:{group}"), principal);
         let Some(group_id) = self.group_id(group, &operation)? else {
             return Err(self
                 .error(
@@ -126,11 +123,7 @@ impl GraphTenant {
         principal: &Principal,
         group: &str,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            false,
-            format_args!("group:{group}"),
-            &principal.account,
-        );
+        let operation = Direction::Revoke.operation(format_args!("group:{group}"), principal);
         let Some(group_id) = self.group_id(group, &operation)? else {
             return Ok(Outcome::NoChange);
         };
@@ -138,7 +131,7 @@ impl GraphTenant {
             .group_instances(&group_id, Some(&principal.id), &operation)?
             .is_empty()
         {
-            return self.change_group(principal, group, false);
+            return self.change_group(principal, group, Direction::Revoke);
         }
         let response =
             self.group_schedule_request(&operation, "adminRemove", principal, &group_id, None)?;

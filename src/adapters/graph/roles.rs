@@ -3,6 +3,7 @@
 //! role assignment schedule request.
 
 use super::*;
+use crate::adapters::Direction;
 
 /// Built-in Entra directory roles by display name, with their role definition ids,
 /// which are the roles' template ids and the same in every tenant.
@@ -207,11 +208,7 @@ impl GraphTenant {
         role: &str,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            true,
-            format_args!("role:{role}"),
-            &principal.account,
-        );
+        let operation = Direction::Grant.operation(format_args!("role:{role}"), principal);
         let role_id = self.role_id(role, &operation)?;
         let held = self.assignments(&role_id, Some(&principal.id), &operation)?;
         if !self.pim {
@@ -265,11 +262,7 @@ impl GraphTenant {
         principal: &Principal,
         role: &str,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            false,
-            format_args!("role:{role}"),
-            &principal.account,
-        );
+        let operation = Direction::Revoke.operation(format_args!("role:{role}"), principal);
         let role_id = self.role_id(role, &operation)?;
         let held = self.assignments(&role_id, Some(&principal.id), &operation)?;
         if held.is_empty() {

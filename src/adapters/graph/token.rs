@@ -6,8 +6,6 @@ use crate::adapters::jwt;
 
 /// The scope of an app-only Graph token.
 const SCOPE: &str = "https://graph.microsoft.com/.default";
-/// A token is renewed this long before it expires.
-const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 
 /// Returns the `tid` claim of a JWT access token. The signature is not checked: the
 /// token came over TLS from the tenant's token endpoint, and the claim is compared only
@@ -27,10 +25,7 @@ impl GraphTenant {
     /// Gets a token for the client's tenant unless the one held is still good, and
     /// checks that it was issued for the tenant the client file names.
     pub(super) fn ensure_token(&mut self, operation: &str) -> Result<(), AdapterError> {
-        if self
-            .token_valid_until
-            .is_some_and(|until| Instant::now() < until)
-        {
+        if self.token.is_fresh() {
             return Ok(());
         }
         let url = self
@@ -74,10 +69,11 @@ impl GraphTenant {
                     "check the tenant's `tenant_id` and `credential`: the credential may belong to another client",
                 ));
         }
-        let lifetime = Duration::from_secs(token.expires_in.unwrap_or(3600));
-        self.token_valid_until = Some(Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN));
-        self.http
-            .set_auth(Some(Auth::Bearer(Secret::new(token.access_token))));
+        self.token.store(
+            &mut self.http,
+            token.access_token,
+            token.expires_in.map(Duration::from_secs),
+        );
         Ok(())
     }
 }

@@ -10,7 +10,7 @@
 //! - retries of connect errors, timeouts, 5xx and 429, waiting what `Retry-After` asks
 //!   (seconds or an HTTP date), else what a reset header asks (`X-Rate-Limit-Reset`,
 //!   `x-ratelimit-reset`: epoch seconds), else exponential backoff with jitter; bounded in
-//!   attempts and in total time. `ONBOARD_TEST_RETRY_SCALE` shrinks every wait in tests.
+//!   attempts and in total time. `ONBOARD_TEST_RETRY_SCALE` shrinks every wait in test builds (`test-hooks`).
 //!   Every request is retried whatever its method: adapters only send requests whose
 //!   repetition converges (adding a member twice, removing it twice);
 //! - a per-tenant budget (at most N requests in flight, a minimum interval between
@@ -32,6 +32,7 @@ mod budget;
 mod paging;
 mod rate_limit;
 mod redact;
+mod token;
 
 use std::collections::BTreeSet;
 use std::collections::HashMap;
@@ -52,6 +53,7 @@ use self::rate_limit::is_retryable;
 pub use self::rate_limit::{pacing, requested_delay};
 pub use self::redact::redact_url;
 use self::redact::{is_secret_name, redact_text};
+pub use self::token::{TOKEN_MARGIN, TokenCache};
 use super::{AdapterError, FailureKind};
 use crate::secrets::Secret;
 
@@ -308,6 +310,34 @@ struct TransportFailure {
     retryable: bool,
 }
 
+/// How an [`HttpClient`] is built, besides its tenant and endpoint. The default: no
+/// authentication, no log, no reader of error bodies, the default [`Policy`], real waits.
+#[derive(Clone)]
+pub struct ClientSettings {
+    /// How requests authenticate.
+    pub auth: Option<Auth>,
+    /// Where each request and response is logged (`--verbose`).
+    pub log: Option<HttpLog>,
+    /// Turns the vendor's error bodies into messages.
+    pub error_body: ErrorBodyReader,
+    /// Timeouts, retries and pacing.
+    pub policy: Policy,
+    /// A factor (0 to 1) applied to every retry wait: 1 but in tests.
+    pub retry_scale: f64,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            auth: None,
+            log: None,
+            error_body: |_| None,
+            policy: Policy::default(),
+            retry_scale: 1.0,
+        }
+    }
+}
+
 /// A client for one tenant's HTTP API.
 pub struct HttpClient {
     tenant: String,
@@ -334,15 +364,19 @@ impl fmt::Debug for HttpClient {
 
 impl HttpClient {
     /// Builds a client for a tenant (`client/tenant`, named in every error) whose API
-    /// lives at `endpoint`. `error_body` turns the vendor's error bodies into messages.
+    /// lives at `endpoint`, as `settings` say.
     pub fn new(
         tenant: &str,
         endpoint: &str,
-        auth: Option<Auth>,
-        log: Option<HttpLog>,
-        error_body: ErrorBodyReader,
-        policy: Policy,
+        settings: ClientSettings,
     ) -> Result<HttpClient, AdapterError> {
+        let ClientSettings {
+            auth,
+            log,
+            error_body,
+            policy,
+            retry_scale: scale,
+        } = settings;
         let config_error = |detail: String| {
             AdapterError::new(tenant, "connect", FailureKind::Rejected, detail)
                 .with_hint("fix the tenant's `endpoint` in the client file")
@@ -352,8 +386,6 @@ impl HttpClient {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        let scale = crate::env::retry_scale()
-            .map_err(|e| AdapterError::new(tenant, "connect", FailureKind::Rejected, e))?;
         let inner = shared_client(&policy).map_err(|e| {
             AdapterError::new(
                 tenant,
@@ -407,6 +439,20 @@ impl HttpClient {
         detail: impl Into<String>,
     ) -> AdapterError {
         AdapterError::new(&self.tenant, operation, kind, detail)
+    }
+
+    /// Returns a success response as it is, and any other as its error
+    /// ([`HttpClient::status_error`]).
+    pub fn require_success(
+        &self,
+        operation: &str,
+        response: Response,
+    ) -> Result<Response, AdapterError> {
+        if response.is_success() {
+            Ok(response)
+        } else {
+            Err(self.status_error(operation, &response))
+        }
     }
 
     /// Returns the error for a response that is not a success: its status, the vendor's
@@ -720,10 +766,7 @@ mod tests {
         let client = HttpClient::new(
             "t/x",
             "http://127.0.0.1:1/acme/v2",
-            None,
-            None,
-            |_| None,
-            Policy::default(),
+            ClientSettings::default(),
         )
         .unwrap();
         assert_eq!(
@@ -738,12 +781,12 @@ mod tests {
             HttpClient::new(
                 tenant,
                 "https://graph.example.test/v1.0",
-                None,
-                None,
-                |_| None,
-                Policy {
-                    max_concurrent: 1,
-                    ..Policy::default()
+                ClientSettings {
+                    policy: Policy {
+                        max_concurrent: 1,
+                        ..Policy::default()
+                    },
+                    ..ClientSettings::default()
                 },
             )
             .unwrap()
@@ -770,15 +813,8 @@ mod tests {
 
     #[test]
     fn a_rate_limited_403_is_not_a_refusal() {
-        let client = HttpClient::new(
-            "t/x",
-            "http://127.0.0.1:1/",
-            None,
-            None,
-            |_| None,
-            Policy::default(),
-        )
-        .unwrap();
+        let client =
+            HttpClient::new("t/x", "http://127.0.0.1:1/", ClientSettings::default()).unwrap();
         let response = |status: u16, headers: &[(&'static str, &str)]| {
             let mut map = HeaderMap::new();
             for (name, value) in headers {

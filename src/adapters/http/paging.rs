@@ -135,7 +135,6 @@ pub fn odata_next_link(body: &serde_json::Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::http::Policy;
 
     #[test]
     fn link_headers_give_the_next_page() {
@@ -164,15 +163,7 @@ mod tests {
     }
 
     fn offline_client() -> HttpClient {
-        HttpClient::new(
-            "t/x",
-            "https://tenant.example/api",
-            None,
-            None,
-            |_| None,
-            Policy::default(),
-        )
-        .unwrap()
+        HttpClient::new("t/x", "https://tenant.example/api", Default::default()).unwrap()
     }
 
     #[test]

@@ -30,6 +30,15 @@ impl UserFilter {
         })
     }
 
+    /// Returns a directory tenant's `user_filter`, else `default`.
+    pub fn of_tenant(
+        context: &crate::adapters::TenantContext<'_>,
+        default: &str,
+    ) -> Result<Self, crate::adapters::AdapterError> {
+        let template = context.tenant.user_filter.as_deref().unwrap_or(default);
+        UserFilter::new(template).map_err(|e| context.refuse(e))
+    }
+
     /// Returns the filter for one account, escaped.
     pub fn for_account(&self, account: &str) -> String {
         self.template
@@ -66,6 +75,17 @@ pub struct AccountCache {
 }
 
 impl AccountCache {
+    /// Finds the one entry an account filter matches under `base` (see [`find_account`]).
+    pub fn find(
+        &mut self,
+        directory: &mut Directory,
+        base: &str,
+        filter: &UserFilter,
+        account: &str,
+    ) -> Result<Option<Principal>, AdapterError> {
+        find_account(directory, self, base, filter, account)
+    }
+
     /// Remembers an entry's account.
     pub fn remember(&mut self, dn: &str, account: Option<String>) {
         self.accounts.insert(normalize_dn(dn), account);

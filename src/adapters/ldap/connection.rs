@@ -12,43 +12,52 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use super::result_code::describe;
+use crate::adapters::TenantContext;
 use crate::adapters::http::{HttpLog, Policy, Url};
-use crate::adapters::{self, AdapterError, FailureKind, Options};
-use crate::model::Tenant;
+use crate::adapters::{self, AdapterError, FailureKind};
 use crate::secrets::Secret;
 
+/// Reads a tenant's `ca_file:`: a PEM file holding at least one CA certificate. Errors
+/// name the file and what is wrong with it, never its content.
+pub fn read_ca_file(path: &Path) -> Result<rustls::RootCertStore, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
+    for cert in certs {
+        let cert = cert.map_err(|e| {
+            format!(
+                "the CA file {} holds a certificate that cannot be read: {e}",
+                path.display()
+            )
+        })?;
+        roots.add(cert).map_err(|e| {
+            format!(
+                "the CA file {} holds a certificate that cannot be trusted: {e}",
+                path.display()
+            )
+        })?;
+    }
+    if roots.is_empty() {
+        return Err(format!(
+            "the CA file {} holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)",
+            path.display()
+        ));
+    }
+    Ok(roots)
+}
+
 /// Builds the rustls configuration for LDAPS and StartTLS: the ring provider (as the
-/// HTTP layer uses), and the platform's roots, or only the test CA file when
-/// `ONBOARD_TEST_LDAP_CA_FILE` names one.
-fn tls_config() -> Result<Arc<ClientConfig>, String> {
+/// HTTP layer uses), and the platform's roots, or only the certificates of the tenant's
+/// `ca_file` when it has one.
+fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot set up TLS: {e}"))?;
-    let config = match crate::env::test_ldap_ca_file() {
-        Some(path) => {
-            let mut roots = rustls::RootCertStore::empty();
-            let certs = CertificateDer::pem_file_iter(&path).map_err(|e| {
-                format!(
-                    "{}: cannot read {}: {e}",
-                    crate::env::ONBOARD_TEST_LDAP_CA_FILE,
-                    path.display()
-                )
-            })?;
-            for cert in certs {
-                let cert = cert.map_err(|e| {
-                    format!(
-                        "{}: {} holds a certificate that cannot be read: {e}",
-                        crate::env::ONBOARD_TEST_LDAP_CA_FILE,
-                        path.display()
-                    )
-                })?;
-                roots
-                    .add(cert)
-                    .map_err(|e| format!("cannot trust the test CA: {e}"))?;
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
-        }
+    let config = match ca_file {
+        Some(path) => builder
+            .with_root_certificates(read_ca_file(path)?)
+            .with_no_client_auth(),
         None => {
             use rustls_platform_verifier::BuilderVerifierExt;
             builder
@@ -80,6 +89,8 @@ pub struct Directory {
     transport: Transport,
     bind_dn: String,
     password: Secret,
+    /// The tenant's `ca_file:`, resolved against the workspace.
+    ca_file: Option<std::path::PathBuf>,
     policy: Policy,
     /// `ONBOARD_TEST_RETRY_SCALE`: shortens retry waits in tests (1 in real use).
     scale: f64,
@@ -90,17 +101,11 @@ pub struct Directory {
 impl Directory {
     /// Reads a tenant's `endpoint`, `bind_dn` and `credential`. Nothing is sent until a
     /// request is made. `kind` names the adapter in messages.
-    pub fn open(
-        name: &str,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let (name, tenant, options) = (context.name.as_str(), context.tenant, context.options);
         let kind = tenant.adapter;
-        let refuse = |detail: String, hint: &str| {
-            AdapterError::new(name, "connect", FailureKind::Rejected, detail).with_hint(hint)
-        };
-        let endpoint = adapters::endpoint(name, tenant, "the directory's URL", "ldaps://HOST")?;
+        let refuse = |detail: String, hint: &str| context.refuse(detail).with_hint(hint);
+        let endpoint = context.endpoint("the directory's URL", "ldaps://HOST")?;
         let url = Url::parse(endpoint.trim()).map_err(|e| {
             refuse(
                 format!("the endpoint `{endpoint}` is not a URL: {e}"),
@@ -147,11 +152,7 @@ impl Directory {
                 "add `bind_dn: cn=onboard,ou=services,dc=acme,dc=example`; `credential` names its password",
             ));
         };
-        let password = adapters::credential(name, tenant, root)?;
-        let policy = Policy::from_env()
-            .map_err(|e| AdapterError::new(name, "connect", FailureKind::Rejected, e))?;
-        let scale = crate::env::retry_scale()
-            .map_err(|e| AdapterError::new(name, "connect", FailureKind::Rejected, e))?;
+        let password = context.credential()?;
         let host_in_url = host.clone();
         Ok(Directory {
             name: name.to_string(),
@@ -160,8 +161,9 @@ impl Directory {
             transport,
             bind_dn,
             password,
-            policy,
-            scale,
+            ca_file: tenant.ca_file.as_ref().map(|c| context.root.join(&c.path)),
+            policy: options.policy,
+            scale: options.retry_scale,
             log: options.http_log.clone(),
             conn: None,
         })
@@ -298,7 +300,7 @@ impl Directory {
     fn connect_once(&mut self, operation: &str) -> Result<(), (AdapterError, bool)> {
         let mut settings = LdapConnSettings::new().set_conn_timeout(self.policy.connect_timeout);
         if self.transport != Transport::Plain {
-            let config = tls_config()
+            let config = tls_config(self.ca_file.as_deref())
                 .map_err(|e| (self.error(operation, FailureKind::Rejected, e), false))?;
             settings = settings.set_config(config);
         }
@@ -390,6 +392,7 @@ mod tests {
             transport: Transport::Plain,
             bind_dn: "cn=onboard,dc=globex,dc=example".into(),
             password: Secret::new("unit-bind-Passw0rd/echoed"),
+            ca_file: None,
             policy: Policy::default(),
             scale: 1.0,
             log: None,

@@ -9,6 +9,7 @@ use ldap3::{LdapResult, Mod};
 
 use super::Directory;
 use super::result_code::describe;
+use crate::adapters::Direction;
 use crate::adapters::{AdapterError, FailureKind, Outcome};
 
 /// The control that makes Active Directory treat adding a present value or deleting an
@@ -66,24 +67,26 @@ impl Directory {
         attribute: &str,
         member: &str,
         value: &str,
-        add: bool,
+        direction: Direction,
         force: bool,
         controls: Vec<RawControl>,
     ) -> Result<Outcome, AdapterError> {
-        if !force && self.has_member(operation, group_dn, attribute, member)? == add {
+        if !force
+            && self.has_member(operation, group_dn, attribute, member)? == direction.is_grant()
+        {
             return Ok(Outcome::NoChange);
         }
         let values = HashSet::from([value.to_string()]);
-        let change = if add {
+        let change = if direction.is_grant() {
             Mod::Add(attribute.to_string(), values)
         } else {
             Mod::Delete(attribute.to_string(), values)
         };
         let result = self.modify(operation, group_dn, change, controls)?;
-        match (result.rc, add) {
+        match (result.rc, direction) {
             (0, _) => Ok(Outcome::Changed),
-            (20, true) | (16, false) => Ok(Outcome::NoChange),
-            (65, false) => Err(self
+            (20, Direction::Grant) | (16, Direction::Revoke) => Ok(Outcome::NoChange),
+            (65, Direction::Revoke) => Err(self
                 .error(
                     operation,
                     FailureKind::Rejected,
@@ -97,7 +100,7 @@ impl Directory {
                 // Some servers answer "already done" with other codes (Samba: 68 on a
                 // present value, 53 on an absent one): if the group is now as asked, the
                 // change was already made.
-                if rc != 65 && !force && self.has_member(operation, group_dn, attribute, member)? == add {
+                if rc != 65 && !force && self.has_member(operation, group_dn, attribute, member)? == direction.is_grant() {
                     return Ok(Outcome::NoChange);
                 }
                 Err(self.result_error(operation, &result))

@@ -15,7 +15,7 @@
 //! Connection: `ldaps://` is LDAPS; `ldap://` upgrades with StartTLS, always to a host off
 //! loopback, and on loopback when the tenant says `starttls: true`; plain `ldap://` is
 //! allowed to loopback only (like plain HTTP). Certificates are verified against the
-//! platform's roots (`ONBOARD_TEST_LDAP_CA_FILE` replaces them in tests). Binds are simple
+//! platform's roots (a tenant's `ca_file:` replaces them). Binds are simple
 //! binds as `bind_dn` with the password behind `credential`, which is exposed only to the
 //! bind call and never logged. Every search pages (RFC 2696) and must end with result 0:
 //! a size or time limit hit midway is an error, never a short list.
@@ -44,17 +44,17 @@ mod result_code;
 mod search;
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use ldap3::Scope;
-use time::OffsetDateTime;
 
 pub use self::account::{AccountCache, UserFilter, find_account};
-pub use self::connection::Directory;
+pub use self::connection::{Directory, read_ca_file};
 pub use self::dn::{is_within, normalize_dn};
 pub use self::membership::PERMISSIVE_MODIFY_OID;
-use super::{Adapter, AdapterError, FailureKind, Options, Outcome, Principal};
-use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
+use crate::adapters::ChangeRequest;
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Holder};
 
 /// The default `user_filter` of `ldap` tenants.
 pub const DEFAULT_USER_FILTER: &str = "(uid={account})";
@@ -95,28 +95,16 @@ pub struct LdapTenant {
 impl LdapTenant {
     /// Opens an LDAP tenant: `endpoint`, `base_dn`, `bind_dn`, `credential` (the bind
     /// password) and `user_filter`. Nothing is sent until a verb is called.
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let tenant = context.tenant;
         let Some(base_dn) = tenant.base_dn.clone() else {
-            return Err(AdapterError::new(
-                &name,
-                "connect",
-                FailureKind::Rejected,
-                "an `ldap` tenant needs `base_dn`",
-            )
-            .with_hint(
+            return Err(context.refuse("an `ldap` tenant needs `base_dn`").with_hint(
                 "add `base_dn: dc=acme,dc=example`, the subtree that is this client's directory",
             ));
         };
-        let filter = UserFilter::new(tenant.user_filter.as_deref().unwrap_or(DEFAULT_USER_FILTER))
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
+        let filter = UserFilter::of_tenant(context, DEFAULT_USER_FILTER)?;
         Ok(LdapTenant {
-            directory: Directory::open(&name, tenant, root, options)?,
+            directory: Directory::open(context)?,
             base_dn,
             expected_tenant: tenant.tenant_id.clone(),
             filter,
@@ -191,18 +179,14 @@ impl LdapTenant {
         Ok(group)
     }
 
-    fn change(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        add: bool,
-    ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(add, entitlement, &principal.account);
+    fn change(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
+        let (principal, entitlement, direction) = request.parts();
+        let operation = direction.operation(entitlement, principal);
         if entitlement.kind != EntitlementKind::Group {
             return Err(only_groups(&self.directory, entitlement, &operation));
         }
         let Some(group) = self.group(&entitlement.name, &operation)? else {
-            if add {
+            if direction.is_grant() {
                 return Err(self
                     .directory
                     .error(
@@ -220,7 +204,7 @@ impl LdapTenant {
             group.attribute,
             &principal.id,
             &principal.id,
-            add,
+            direction,
             false,
             Vec::new(),
         )
@@ -286,13 +270,8 @@ impl Adapter for LdapTenant {
 
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
         let base = self.base_dn.clone();
-        find_account(
-            &mut self.directory,
-            &mut self.cache,
-            &base,
-            &self.filter,
-            account,
-        )
+        self.cache
+            .find(&mut self.directory, &base, &self.filter, account)
     }
 
     fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {
@@ -340,22 +319,7 @@ impl Adapter for LdapTenant {
             .collect())
     }
 
-    fn grant(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        _expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, true)
-    }
-
-    fn revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-    ) -> Result<Outcome, AdapterError> {
-        self.change(principal, entitlement, false)
-    }
+    crate::adapters::grant_and_revoke_through!(change);
 }
 
 #[cfg(test)]

@@ -30,20 +30,22 @@
 //! layer, which slows down before the window runs out and waits for the reset on 429.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::http::{self, Auth, Call, HttpClient, Method, Policy, Response, Url};
+use super::http::{self, Auth, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::jwt;
 use super::{
-    Adapter, AdapterError, ConfigurationSubject, FailureKind, Options, Outcome, Principal, Review,
+    Adapter, AdapterError, ConfigurationSubject, FailureKind, Outcome, Principal, Review,
     quote_filter_value,
 };
-use crate::model::{Client, Entitlement, EntitlementKind, Holder, Tenant};
+use crate::adapters::ChangeRequest;
+use crate::adapters::Direction;
+use crate::adapters::TenantContext;
+use crate::model::{Entitlement, EntitlementKind, Holder};
 use crate::secrets::Secret;
 
 mod group_roles;
@@ -103,14 +105,12 @@ pub struct OktaTenant {
 struct OAuth {
     client_id: String,
     key: Secret,
-    token_valid_until: Option<Instant>,
+    token: TokenCache,
 }
 
 /// The scopes a service app's token asks for: group membership, reading users, admin
 /// roles.
 pub const OAUTH_SCOPES: &str = "okta.groups.manage okta.users.read okta.roles.manage";
-/// A token is renewed this long before it expires.
-const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 
 impl OktaTenant {
     /// As a service app: gets an access token unless the one held is good for five more
@@ -120,10 +120,7 @@ impl OktaTenant {
         let Some(oauth) = &self.oauth else {
             return Ok(());
         };
-        if oauth
-            .token_valid_until
-            .is_some_and(|until| Instant::now() < until)
-        {
+        if oauth.token.is_fresh() {
             return Ok(());
         }
         let token_url = self.http.url(&["oauth2", "v1", "token"]);
@@ -182,49 +179,36 @@ impl OktaTenant {
                 "the token answer has no `access_token`",
             ));
         };
-        let lifetime = Duration::from_secs(
-            body.get("expires_in")
-                .and_then(Value::as_u64)
-                .unwrap_or(3600),
-        );
-        self.http
-            .set_auth(Some(Auth::Bearer(Secret::new(token.to_string()))));
+        let lifetime = body
+            .get("expires_in")
+            .and_then(Value::as_u64)
+            .map(Duration::from_secs);
+        let token = token.to_string();
         if let Some(oauth) = &mut self.oauth {
-            oauth.token_valid_until = Some(Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN));
+            oauth.token.store(&mut self.http, token, lifetime);
         }
         Ok(())
     }
 
     /// Opens an Okta org: its `endpoint` (`https://ORG.okta.com`) and the API token its
     /// `credential` names. Nothing is sent until a verb is called.
-    pub fn open(
-        client: &Client,
-        tenant: &Tenant,
-        root: &Path,
-        options: &Options,
-    ) -> Result<Self, AdapterError> {
-        let name = format!("{}/{}", client.id, tenant.name);
-        let endpoint = super::endpoint(&name, tenant, "the org's URL", "https://ORG.okta.com")?;
-        let secret = super::credential(&name, tenant, root)?;
-        let mut policy = Policy::from_env()
-            .map_err(|e| AdapterError::new(&name, "connect", FailureKind::Rejected, e))?;
-        // Okta says how much of its window is left on every response, and the HTTP layer
-        // paces by that: no fixed spacing is needed on top.
-        policy.min_interval = std::time::Duration::ZERO;
+    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+        let tenant = context.tenant;
+        let endpoint = context.endpoint("the org's URL", "https://ORG.okta.com")?;
+        let secret = context.credential()?;
         let (auth, oauth) = match &tenant.client_id {
             // A service app: the credential is its private key.
             Some(client_id) => {
-                jwt::rsa_key(secret.expose()).map_err(|e| {
-                    AdapterError::new(&name, "connect", FailureKind::Denied, e).with_hint(
-                        "with `client_id`, the `credential` must name the service app's RSA private key (PEM)",
-                    )
-                })?;
+                context.require_private_key(
+                    &secret,
+                    "with `client_id`, the `credential` must name the service app's RSA private key (PEM)",
+                )?;
                 (
                     None,
                     Some(OAuth {
                         client_id: client_id.clone(),
                         key: secret,
-                        token_valid_until: None,
+                        token: TokenCache::default(),
                     }),
                 )
             }
@@ -237,16 +221,13 @@ impl OktaTenant {
                 None,
             ),
         };
-        let http = HttpClient::new(
-            &name,
-            endpoint,
-            auth,
-            options.http_log.clone(),
-            error_body,
-            policy,
-        )?;
+        let mut settings = context.options.client_settings(auth, error_body);
+        // Okta says how much of its window is left on every response, and the HTTP layer
+        // paces by that: no fixed spacing is needed on top.
+        settings.policy.min_interval = std::time::Duration::ZERO;
+        let http = context.http_with(endpoint, settings)?;
         Ok(OktaTenant {
-            name,
+            name: context.name.clone(),
             http,
             groups: HashMap::new(),
             members: HashMap::new(),
@@ -291,11 +272,7 @@ impl OktaTenant {
 
     fn send_ok(&self, operation: &str, call: Call) -> Result<Response, AdapterError> {
         let response = self.send(operation, call)?;
-        if response.is_success() {
-            Ok(response)
-        } else {
-            Err(self.http.status_error(operation, &response))
-        }
+        self.http.require_success(operation, response)
     }
 
     /// Reads every item of a collection, following `Link: <…>; rel="next"` (or a
@@ -347,20 +324,7 @@ impl OktaTenant {
                 })
             })
             .collect();
-        let group = match found.as_slice() {
-            [] => None,
-            [one] => Some(one.clone()),
-            _ => {
-                return Err(self.error(
-                    operation,
-                    FailureKind::Malformed,
-                    format!(
-                        "{} groups are named `{name}`: onboard cannot tell which is meant",
-                        found.len()
-                    ),
-                ));
-            }
-        };
+        let group = crate::adapters::one_group(&self.name, operation, name, &found, None)?;
         self.groups.insert(name.to_string(), group.clone());
         Ok(group)
     }
@@ -485,26 +449,17 @@ impl OktaTenant {
         &mut self,
         principal: &Principal,
         name: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation = crate::adapters::change_operation(
-            add,
-            format_args!("group:{name}"),
-            &principal.account,
-        );
+        let operation = direction.operation(format_args!("group:{name}"), principal);
         let Some(group) = self.group(name, &operation)? else {
-            if add {
-                return Err(self
-                    .error(
-                        &operation,
-                        FailureKind::NotFound,
-                        format!("the group `{name}` does not exist in the org"),
-                    )
-                    .with_hint(
-                        "create the group in Okta first: onboard manages memberships, not groups",
-                    ));
-            }
-            return Ok(Outcome::NoChange);
+            return direction.missing_group(
+                &self.name,
+                &operation,
+                name,
+                "the org",
+                "create the group in Okta first: onboard manages memberships, not groups",
+            );
         };
         if group.kind != "OKTA_GROUP" {
             return Err(self
@@ -520,11 +475,11 @@ impl OktaTenant {
                 .with_hint("grant an `OKTA_GROUP` instead, or change the membership where the group comes from"));
         }
         let is_member = self.members(&group.id, &operation)?.contains(&principal.id);
-        if is_member == add {
+        if is_member == direction.is_grant() {
             return Ok(Outcome::NoChange);
         }
         let url = self.url(&["groups", &group.id, "users", &principal.id], &[]);
-        let call = if add {
+        let call = if direction.is_grant() {
             Call::new(Method::PUT, url).empty_body()
         } else {
             Call::new(Method::DELETE, url)
@@ -532,11 +487,11 @@ impl OktaTenant {
         let response = self.send(&operation, call)?;
         let outcome = match response.status.as_u16() {
             200..=299 => Outcome::Changed,
-            404 if !add => Outcome::NoChange,
+            404 if !direction.is_grant() => Outcome::NoChange,
             _ => return Err(self.http.status_error(&operation, &response)),
         };
         if let Some(members) = self.members.get_mut(&group.id) {
-            if add {
+            if direction.is_grant() {
                 members.insert(principal.id.clone());
             } else {
                 members.remove(&principal.id);
@@ -549,16 +504,15 @@ impl OktaTenant {
         &mut self,
         principal: &Principal,
         role: &str,
-        add: bool,
+        direction: Direction,
     ) -> Result<Outcome, AdapterError> {
-        let operation =
-            crate::adapters::change_operation(add, format_args!("role:{role}"), &principal.account);
+        let operation = direction.operation(format_args!("role:{role}"), principal);
         // The user's own roles, read now: the run's cache may predate this change.
         let mut held = self.user_roles(&principal.id, &operation)?;
         let assignment = held.get(role).cloned();
-        let outcome = match (add, assignment) {
-            (true, Some(_)) | (false, None) => Outcome::NoChange,
-            (true, None) => {
+        let outcome = match (direction, assignment) {
+            (Direction::Grant, Some(_)) | (Direction::Revoke, None) => Outcome::NoChange,
+            (Direction::Grant, None) => {
                 let url = self.url(
                     &["users", &principal.id, "roles"],
                     &[("disableNotifications", "true")],
@@ -579,7 +533,7 @@ impl OktaTenant {
                 }
                 Outcome::Changed
             }
-            (false, Some(id)) => {
+            (Direction::Revoke, Some(id)) => {
                 let url = self.url(&["users", &principal.id, "roles", &id], &[]);
                 let response = self.send(&operation, Call::new(Method::DELETE, url))?;
                 let outcome = match response.status.as_u16() {
@@ -606,6 +560,19 @@ impl OktaTenant {
             roles.remove(user_id);
         } else {
             roles.insert(user_id.to_string(), held);
+        }
+    }
+}
+
+impl OktaTenant {
+    /// Grants or revokes an entitlement (see [`Adapter::grant`], [`Adapter::revoke`]).
+    fn change(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
+        let (principal, entitlement, direction) = request.parts();
+        self.ensure_token(direction.verb())?;
+        match entitlement.kind {
+            EntitlementKind::Group => self.change_group(principal, &entitlement.name, direction),
+            EntitlementKind::Role => self.change_role(principal, &entitlement.name, direction),
+            other => Err(self.unsupported(direction.verb(), other)),
         }
     }
 }
@@ -703,32 +670,7 @@ impl Adapter for OktaTenant {
         Ok(())
     }
 
-    fn grant(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-        _expires_at: Option<OffsetDateTime>,
-    ) -> Result<Outcome, AdapterError> {
-        self.ensure_token("grant")?;
-        match entitlement.kind {
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, true),
-            EntitlementKind::Role => self.change_role(principal, &entitlement.name, true),
-            other => Err(self.unsupported("grant", other)),
-        }
-    }
-
-    fn revoke(
-        &mut self,
-        principal: &Principal,
-        entitlement: &Entitlement,
-    ) -> Result<Outcome, AdapterError> {
-        self.ensure_token("revoke")?;
-        match entitlement.kind {
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, false),
-            EntitlementKind::Role => self.change_role(principal, &entitlement.name, false),
-            other => Err(self.unsupported("revoke", other)),
-        }
-    }
+    crate::adapters::grant_and_revoke_through!(change);
 }
 
 #[cfg(test)]
