@@ -444,7 +444,7 @@ impl Direction {
 }
 
 /// One grant or revoke, as the adapters whose grant and revoke are one method in two
-/// directions receive it (see [`grant_and_revoke_through`]).
+/// directions receive it (see the `grant_and_revoke_through!` macro).
 #[derive(Debug, Clone, Copy)]
 pub struct ChangeRequest<'a> {
     /// Who gets or loses the entitlement.
