@@ -28,30 +28,6 @@ pub const USERNAME: &str = "USERNAME";
 /// The time allowed for one HTTP request to a tenant (`30s` by default), as
 /// `humantime` durations (`500ms`, `2m`).
 pub const ONBOARD_HTTP_TIMEOUT: &str = "ONBOARD_HTTP_TIMEOUT";
-/// Tests only (read by the test suite, not by onboard): the `scim2-server` program the
-/// adapter tests start; `scripts/test` sets it.
-pub const ONBOARD_TEST_SCIM_SERVER: &str = "ONBOARD_TEST_SCIM_SERVER";
-/// Tests only (read by the test suite, not by onboard): the `prism` program (Stoplight
-/// Prism) the cloud adapter tests put in front of their fake tenants; `scripts/test`
-/// sets it.
-pub const ONBOARD_TEST_PRISM: &str = "ONBOARD_TEST_PRISM";
-/// Tests only (read by the test suite, not by onboard): a file each test that skips for
-/// a missing test server appends a line to (`TEST<TAB>SERVER`); `scripts/test` sets it and
-/// counts them.
-pub const ONBOARD_TEST_SKIP_LOG: &str = "ONBOARD_TEST_SKIP_LOG";
-/// Tests only (read by the test suite, not by onboard): the `keyctl` program used to run
-/// the keyring test inside a kernel session keyring (default `/usr/bin/keyctl`).
-pub const ONBOARD_TEST_KEYCTL: &str = "ONBOARD_TEST_KEYCTL";
-/// Tests only (read by the test suite, not by onboard): the OpenLDAP `slapd` program the
-/// LDAP adapter tests start (default `/usr/sbin/slapd`).
-pub const ONBOARD_TEST_SLAPD: &str = "ONBOARD_TEST_SLAPD";
-/// Tests only (read by the test suite, not by onboard): the `samba` program the Active
-/// Directory adapter tests start as a DC (default `/usr/sbin/samba`).
-pub const ONBOARD_TEST_SAMBA: &str = "ONBOARD_TEST_SAMBA";
-/// Tests only (read by the test suite, not by onboard): whether a missing test server
-/// fails the tests (`true` in CI) instead of skipping them.
-pub const CI: &str = "CI";
-
 fn non_empty(name: &str) -> Option<String> {
     env::var(name)
         .ok()

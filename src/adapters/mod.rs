@@ -240,8 +240,8 @@ pub struct Options {
     pub http_log: Option<http::HttpLog>,
     /// Timeouts and retry limits of every request to a tenant (`ONBOARD_HTTP_TIMEOUT`).
     pub policy: http::Policy,
-    /// A factor (0 to 1) applied to every retry wait: 1, but in a test build
-    /// (`ONBOARD_TEST_RETRY_SCALE`).
+    /// A factor (0 to 1) applied to every retry wait: 1, but in a `test-hooks` build
+    /// (see `env::hooks`).
     pub retry_scale: f64,
 }
 

@@ -243,10 +243,10 @@ mod tests {
 
     #[test]
     fn env_reference_errors_name_the_variable_and_tenant() {
-        let error = from_env("ONBOARD_TEST_SURELY_UNSET_VAR", "acme/scim").unwrap_err();
+        let error = from_env("ONBOARD_UNIT_SURELY_UNSET_VAR", "acme/scim").unwrap_err();
         let text = error.to_string();
         assert!(
-            text.contains("`ONBOARD_TEST_SURELY_UNSET_VAR` is not set"),
+            text.contains("`ONBOARD_UNIT_SURELY_UNSET_VAR` is not set"),
             "{text}"
         );
         assert!(text.contains("acme/scim"), "{text}");

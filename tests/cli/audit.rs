@@ -550,7 +550,7 @@ fn no_secret_appears_in_anything_the_run_wrote() {
 #[test]
 fn the_signing_key_can_live_in_the_os_keyring() {
     let Some(keyctl) = crate::peers::find_peer(
-        onboard::env::ONBOARD_TEST_KEYCTL,
+        crate::peers::ONBOARD_TEST_KEYCTL,
         PathBuf::from("/usr/bin/keyctl"),
         "keyctl (Debian package keyutils)",
     ) else {

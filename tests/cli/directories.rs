@@ -158,7 +158,7 @@ impl Slapd {
     /// entries; `None` when slapd is not installed (outside CI).
     pub fn start(service_password: &str, options: SlapdOptions) -> Option<Slapd> {
         let program = find_peer(
-            onboard::env::ONBOARD_TEST_SLAPD,
+            crate::peers::ONBOARD_TEST_SLAPD,
             PathBuf::from("/usr/sbin/slapd"),
             "OpenLDAP slapd",
         )?;
@@ -370,7 +370,7 @@ pub fn samba() -> Option<&'static SambaDc> {
 
 fn start_samba() -> Option<SambaDc> {
     let program = find_peer(
-        onboard::env::ONBOARD_TEST_SAMBA,
+        crate::peers::ONBOARD_TEST_SAMBA,
         PathBuf::from("/usr/sbin/samba"),
         "Samba AD DC (samba)",
     )?;

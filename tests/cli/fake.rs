@@ -661,7 +661,7 @@ impl Prism {
     pub fn start(description: &str, upstream: u16, errors: bool) -> Option<Prism> {
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let program = crate::peers::find_peer(
-            onboard::env::ONBOARD_TEST_PRISM,
+            crate::peers::ONBOARD_TEST_PRISM,
             repo.join("target/prism/node_modules/.bin/prism"),
             PRISM,
         )?;

@@ -70,7 +70,7 @@ fn login_without_a_terminal_asks_for_stdin() {
 #[test]
 fn login_stores_in_the_kernel_keyring_and_plan_reads_it() {
     let Some(keyctl) = find_peer(
-        onboard::env::ONBOARD_TEST_KEYCTL,
+        crate::peers::ONBOARD_TEST_KEYCTL,
         PathBuf::from("/usr/bin/keyctl"),
         "keyctl (Debian package keyutils)",
     ) else {

@@ -17,6 +17,28 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+// The environment variables the test suite reads (never onboard itself); `scripts/test`
+// sets them.
+
+/// The `scim2-server` program the adapter tests start.
+pub const ONBOARD_TEST_SCIM_SERVER: &str = "ONBOARD_TEST_SCIM_SERVER";
+/// The `prism` program (Stoplight Prism) the cloud adapter tests put in front of their
+/// fake tenants.
+pub const ONBOARD_TEST_PRISM: &str = "ONBOARD_TEST_PRISM";
+/// A file each test that skips for a missing test server appends a line to
+/// (`TEST<TAB>SERVER`); `scripts/test` counts them.
+pub const ONBOARD_TEST_SKIP_LOG: &str = "ONBOARD_TEST_SKIP_LOG";
+/// The `keyctl` program used to run the keyring test inside a kernel session keyring
+/// (default `/usr/bin/keyctl`).
+pub const ONBOARD_TEST_KEYCTL: &str = "ONBOARD_TEST_KEYCTL";
+/// The OpenLDAP `slapd` program the LDAP adapter tests start (default `/usr/sbin/slapd`).
+pub const ONBOARD_TEST_SLAPD: &str = "ONBOARD_TEST_SLAPD";
+/// The `samba` program the Active Directory adapter tests start as a DC (default
+/// `/usr/sbin/samba`).
+pub const ONBOARD_TEST_SAMBA: &str = "ONBOARD_TEST_SAMBA";
+/// Whether a missing test server fails the tests (`true` in CI) instead of skipping them.
+pub const CI: &str = "CI";
+
 /// Returns a free loopback port (the race until it is bound again is acceptable here).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -48,7 +70,7 @@ pub fn find_peer(env_var: &str, default: PathBuf, what: &str) -> Option<PathBuf>
 /// `ONBOARD_TEST_SKIP_LOG`, from which `scripts/test` counts the skipped tests (cargo's
 /// harness would count them as passed).
 pub fn skip(what: &str, message: &str) {
-    if std::env::var(onboard::env::CI).is_ok_and(|v| v == "true") {
+    if std::env::var(CI).is_ok_and(|v| v == "true") {
         panic!("{message}");
     }
     let test = std::thread::current()
@@ -56,7 +78,7 @@ pub fn skip(what: &str, message: &str) {
         .unwrap_or("unknown test")
         .to_string();
     eprintln!("\n!!! SKIPPED: {test}: {message}\n");
-    if let Some(log) = std::env::var_os(onboard::env::ONBOARD_TEST_SKIP_LOG) {
+    if let Some(log) = std::env::var_os(ONBOARD_TEST_SKIP_LOG) {
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -150,7 +172,7 @@ impl ScimServer {
     pub fn start(token: &str) -> Option<ScimServer> {
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let program = find_peer(
-            onboard::env::ONBOARD_TEST_SCIM_SERVER,
+            ONBOARD_TEST_SCIM_SERVER,
             repo.join("target/test-venv/bin/scim2-server"),
             "scim2-server",
         )?;
@@ -538,11 +560,11 @@ fn run_without_prism(ci: bool, skip_log: &std::path::Path) -> std::process::Outp
             "github::a_call_no_description_covers_fails_the_conformance_check",
             "--test-threads=1",
         ])
-        .env(onboard::env::ONBOARD_TEST_PRISM, "/nonexistent/prism")
-        .env(onboard::env::ONBOARD_TEST_SKIP_LOG, skip_log)
-        .env_remove(onboard::env::CI);
+        .env(ONBOARD_TEST_PRISM, "/nonexistent/prism")
+        .env(ONBOARD_TEST_SKIP_LOG, skip_log)
+        .env_remove(CI);
     if ci {
-        command.env(onboard::env::CI, "true");
+        command.env(CI, "true");
     }
     command.output().unwrap()
 }

@@ -10,7 +10,8 @@
 //! - retries of connect errors, timeouts, 5xx and 429, waiting what `Retry-After` asks
 //!   (seconds or an HTTP date), else what a reset header asks (`X-Rate-Limit-Reset`,
 //!   `x-ratelimit-reset`: epoch seconds), else exponential backoff with jitter; bounded in
-//!   attempts and in total time. `ONBOARD_TEST_RETRY_SCALE` shrinks every wait in test builds (`test-hooks`).
+//!   attempts and in total time. A test build (feature `test-hooks`) may
+//!   shrink every wait; a shipped build never does.
 //!   Every request is retried whatever its method: adapters only send requests whose
 //!   repetition converges (adding a member twice, removing it twice);
 //! - a per-tenant budget (at most N requests in flight, a minimum interval between
@@ -29,6 +30,7 @@
 //! live in a submodule of that name; their public items are re-exported from here.
 
 mod budget;
+mod call;
 mod paging;
 mod rate_limit;
 mod redact;
@@ -42,11 +44,12 @@ use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::blocking::Client;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderValue;
 pub use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use self::budget::Budget;
+pub use self::call::{Auth, Call, Response};
 pub use self::paging::{IndexPage, collect_indexed, collect_linked, link_next, odata_next_link};
 use self::rate_limit::is_rate_limited_403;
 use self::rate_limit::is_retryable;
@@ -55,7 +58,6 @@ pub use self::redact::redact_url;
 use self::redact::{is_secret_name, redact_text};
 pub use self::token::{TOKEN_MARGIN, TokenCache};
 use super::{AdapterError, FailureKind};
-use crate::secrets::Secret;
 
 /// Where request and response lines go at `--verbose` (one line per call).
 pub type HttpLog = Arc<dyn Fn(&str) + Send + Sync>;
@@ -109,124 +111,6 @@ impl Policy {
             policy.connect_timeout = policy.connect_timeout.min(timeout);
         }
         Ok(policy)
-    }
-}
-
-/// How requests authenticate.
-#[derive(Clone)]
-pub enum Auth {
-    /// `Authorization: Bearer TOKEN`.
-    Bearer(Secret),
-    /// Another header carrying a secret (`Authorization: SSWS …` for Okta).
-    Header {
-        /// The header's name.
-        name: HeaderName,
-        /// The scheme written before the secret (`SSWS`), or empty.
-        scheme: &'static str,
-        /// The secret.
-        value: Secret,
-    },
-}
-
-impl fmt::Debug for Auth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Auth::Bearer(_) => f.write_str("Bearer [redacted]"),
-            Auth::Header { name, scheme, .. } => write!(f, "{name}: {scheme} [redacted]"),
-        }
-    }
-}
-
-/// One HTTP request, before it is sent.
-#[derive(Debug, Clone)]
-pub struct Call {
-    method: Method,
-    url: Url,
-    headers: Vec<(HeaderName, String)>,
-    body: Option<Vec<u8>>,
-}
-
-impl Call {
-    /// Returns a request with no body.
-    pub fn new(method: Method, url: Url) -> Self {
-        Call {
-            method,
-            url,
-            headers: Vec::new(),
-            body: None,
-        }
-    }
-
-    /// Returns a GET request.
-    pub fn get(url: Url) -> Self {
-        Call::new(Method::GET, url)
-    }
-
-    /// Adds a header. Never put a secret here: use [`Auth`].
-    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
-        self
-    }
-
-    /// Sets a JSON body with its media type (`application/json`,
-    /// `application/scim+json`…).
-    pub fn json(mut self, body: &serde_json::Value, content_type: &str) -> Self {
-        self.headers
-            .push((reqwest::header::CONTENT_TYPE, content_type.to_string()));
-        self.body = Some(body.to_string().into_bytes());
-        self
-    }
-
-    /// Sets a form body (`application/x-www-form-urlencoded`), as OAuth token endpoints
-    /// take. Bodies are never logged, so a client secret may travel here.
-    pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish();
-        self.headers.push((
-            reqwest::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded".to_string(),
-        ));
-        self.body = Some(body.into_bytes());
-        self
-    }
-
-    /// Sets an empty body with `Content-Length: 0`, which some APIs require on a PUT or
-    /// POST without content (Okta answers 411 otherwise).
-    pub fn empty_body(mut self) -> Self {
-        self.body = Some(Vec::new());
-        self
-    }
-
-    /// Returns whether the request changes something (any method but GET, HEAD,
-    /// OPTIONS).
-    pub fn is_write(&self) -> bool {
-        !matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
-    }
-}
-
-/// A response, whatever its status.
-#[derive(Debug)]
-pub struct Response {
-    /// The status.
-    pub status: StatusCode,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// The body.
-    pub body: Vec<u8>,
-    /// How many attempts it took.
-    pub attempts: u32,
-}
-
-impl Response {
-    /// Returns whether the status is 2xx.
-    pub fn is_success(&self) -> bool {
-        self.status.is_success()
-    }
-
-    /// Returns a header as text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -675,7 +559,7 @@ impl HttpClient {
         }
     }
 
-    /// Returns a wait shortened by `ONBOARD_TEST_RETRY_SCALE` (unchanged in real use).
+    /// Returns a wait shortened by the retry scale (1, so unchanged, but in a test build).
     pub fn scaled(&self, delay: Duration) -> Duration {
         delay.mul_f64(self.scale)
     }
@@ -725,6 +609,7 @@ fn describe_transport(error: &reqwest::Error, policy: &Policy) -> TransportFailu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::HeaderMap;
 
     #[test]
     fn plain_http_only_to_loopback() {

@@ -92,7 +92,7 @@ pub struct Directory {
     /// The tenant's `ca_file:`, resolved against the workspace.
     ca_file: Option<std::path::PathBuf>,
     policy: Policy,
-    /// `ONBOARD_TEST_RETRY_SCALE`: shortens retry waits in tests (1 in real use).
+    /// A factor applied to retry waits: 1, but in a `test-hooks` build (see `env::hooks`).
     scale: f64,
     log: Option<HttpLog>,
     conn: Option<LdapConn>,
