@@ -128,14 +128,7 @@ fn mass_revoke_approvals_go_through_the_same_rules() {
     let output = as_(&env, "alice", &revoke);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&env, &output));
     let err = stderr(&env, &output);
-    let id = err
-        .split("onboard approve ")
-        .nth(1)
-        .unwrap()
-        .split('`')
-        .next()
-        .unwrap()
-        .to_string();
+    let id = crate::support::pending_request_id(&err);
     for (who, rule) in [
         ("acme-triage-agent", "approver-person"),
         ("globex-backup-svc", "approver-person"),

@@ -678,14 +678,7 @@ fn the_mass_revoke_guard_stops_a_client_wide_revoke_until_a_second_person_approv
             .contains(&("denial", "denied")),
         "the refusal is audited"
     );
-    let id = err
-        .split("onboard approve ")
-        .nth(1)
-        .unwrap()
-        .split('`')
-        .next()
-        .unwrap()
-        .to_string();
+    let id = crate::support::pending_request_id(&err);
     // --allow-mass-revoke alone is not enough.
     let output = as_(
         &env,

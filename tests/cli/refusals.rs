@@ -312,14 +312,7 @@ fn an_apply_cancelled_at_the_prompt_keeps_a_mass_revoke_approval_unused() {
     std::fs::remove_file(env.ws.join("identities/bob.yaml")).unwrap();
     let output = run_as(&env, "alice", &["apply", "--yes"], 3);
     let err = stderr(&env, &output);
-    let id = err
-        .split("onboard approve ")
-        .nth(1)
-        .unwrap()
-        .split('`')
-        .next()
-        .unwrap()
-        .to_string();
+    let id = crate::support::pending_request_id(&err);
     run_as(&env, "carol", &["approve", &id], 0);
     let before = recorded(&env);
     let (code, text) = on_terminal(&env, &["apply", "--allow-mass-revoke"], "n");

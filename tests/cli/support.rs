@@ -575,3 +575,13 @@ pub fn test_hooks() -> bool {
     );
     false
 }
+
+/// Returns the id of the pending request a refusal names in its hint (`onboard approve
+/// ID`), failing the test when it names none.
+pub fn pending_request_id(stderr: &str) -> String {
+    let after = stderr
+        .split("onboard approve ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no pending request named in:\n{stderr}"));
+    after.split('`').next().unwrap_or_default().to_string()
+}
