@@ -24,6 +24,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -60,6 +61,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -75,6 +77,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -93,6 +96,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand --detailed-exitcode 'Exit 2 when there are changes and 0 when there are none'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
@@ -109,6 +113,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -y 'Apply without asking for confirmation'
             cand --yes 'Apply without asking for confirmation'
             cand --prune 'Also revoke drift: access held in managed entitlements that onboard neither granted nor wants'
@@ -128,6 +133,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand --dry-run 'Show what would expire without changing anything'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
@@ -147,6 +153,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -y 'Apply without asking for confirmation'
             cand --yes 'Apply without asking for confirmation'
             cand --lift 'Lift an earlier revocation of this scope instead (changes no tenant)'
@@ -168,6 +175,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -189,6 +197,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -204,6 +213,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -220,6 +230,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -236,6 +247,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -256,6 +268,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -271,6 +284,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand --all 'Also list closed reviews'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
@@ -291,6 +305,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -314,6 +329,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -335,6 +351,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -353,6 +370,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -375,6 +393,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -398,6 +417,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -413,6 +433,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -448,6 +469,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -456,6 +478,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand rebuild 'Rebuild the grant ledger from the audit log alone'
+            cand status 'Show which backend keeps the state, where, and who holds which locks'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'onboard;state;rebuild'= {
@@ -465,6 +488,23 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;state;status'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -475,9 +515,12 @@ set edit:completion:arg-completer[onboard] = {|@words|
         }
         &'onboard;state;help'= {
             cand rebuild 'Rebuild the grant ledger from the audit log alone'
+            cand status 'Show which backend keeps the state, where, and who holds which locks'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'onboard;state;help;rebuild'= {
+        }
+        &'onboard;state;help;status'= {
         }
         &'onboard;state;help;help'= {
         }
@@ -488,6 +531,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand --stdin 'Read the secret from standard input instead of prompting (for scripts)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
@@ -504,6 +548,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -580,8 +625,11 @@ set edit:completion:arg-completer[onboard] = {|@words|
         }
         &'onboard;help;state'= {
             cand rebuild 'Rebuild the grant ledger from the audit log alone'
+            cand status 'Show which backend keeps the state, where, and who holds which locks'
         }
         &'onboard;help;state;rebuild'= {
+        }
+        &'onboard;help;state;status'= {
         }
         &'onboard;help;login'= {
         }
