@@ -162,6 +162,45 @@ fn plan_apply_converge_and_revoke_against_a_real_scim_server() {
 }
 
 #[test]
+fn an_apply_sends_a_bounded_number_of_requests_whatever_the_number_of_identities() {
+    let Some(f) = fixture("round-trips", TOKEN, &[]) else {
+        return;
+    };
+    // Twelve more helpdesk technicians: 19 grants in four groups in all.
+    const MORE: usize = 12;
+    for i in 1..=MORE {
+        let id = format!("tech{i:02}");
+        f.env.write(
+            &format!("identities/{id}.yaml"),
+            &format!(
+                "id: {id}\nkind: person\ndisplay_name: Tech {i}\nfunctions: [helpdesk]\nmfa: enforced\naccounts:\n  default: \"{{id}}@{{domain}}\"\n"
+            ),
+        );
+        f.tenant.create_user(&account(&id));
+    }
+    let proxy = behind_proxy(&f);
+    let applied = apply_json(&f, &["apply", "initech"], 0);
+    let granted = applied
+        .in_tenant("scim")
+        .iter()
+        .filter(|r| r.result == "applied")
+        .count();
+    assert_eq!(granted, 7 + MORE);
+    assert_eq!(members(&f, "msp-helpdesk").len(), 2 + MORE);
+    let seen = proxy.seen();
+    let count = |method: &str, path: &str| {
+        seen.iter()
+            .filter(|s| s.method == method && s.path.contains(path))
+            .count()
+    };
+    // One PATCH per group, one filter resolving every account: never one request per
+    // identity (the plan's read and the apply's together).
+    assert_eq!(count("PATCH", "/Groups/"), 4, "{seen:#?}");
+    assert_eq!(count("GET", "/Users?"), 1, "{seen:#?}");
+    assert!(seen.len() <= 2 * 13, "{} requests: {seen:#?}", seen.len());
+}
+
+#[test]
 fn already_a_member_and_already_gone_change_nothing() {
     let Some(f) = fixture("idempotent", TOKEN, &[]) else {
         return;
