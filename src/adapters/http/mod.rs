@@ -395,13 +395,13 @@ impl HttpClient {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
-            let result = {
-                let _permit = self.budget.acquire();
-                self.send_once(call, attempt)
-            };
+            let permit = self.budget.acquire();
+            let result = self.send_once(call, attempt);
             let (reason, asked) = match result {
                 Ok(mut response) => {
                     if !is_retryable(&response) {
+                        permit.accepted();
+                        drop(permit);
                         if let Some(wait) = pacing(&response.headers, SystemTime::now()) {
                             // The tenant says its window is nearly used up: slow down
                             // before it answers 429.
@@ -420,6 +420,12 @@ impl HttpClient {
             };
             let (asked, last_response) = asked;
             let delay = self.scaled(asked.unwrap_or_else(|| self.policy.backoff(attempt)));
+            if asked.is_some() {
+                // The tenant said when to come back: every request to it waits, and its
+                // budget learns the tenant's rate.
+                permit.throttled(Instant::now() + delay);
+            }
+            drop(permit);
             let give_up = attempt >= self.policy.max_attempts
                 || started.elapsed() + delay > self.scaled(self.policy.retry_budget);
             if give_up {
@@ -440,9 +446,6 @@ impl HttpClient {
                         )
                         .with_hint("check that the tenant's `endpoint` is reachable from here, then run again")),
                 };
-            }
-            if asked.is_some() {
-                self.budget.pause_until(Instant::now() + delay);
             }
             self.log(&format!(
                 "http {}: {reason}; retrying {} {} in {} (attempt {} of {})",
@@ -694,6 +697,117 @@ mod tests {
             &open("budget-a/entra").budget
         ));
         assert!(!Arc::ptr_eq(&throttled.budget, &other.budget));
+    }
+
+    /// The answers a test server gave: when, and which status.
+    type Answers = Arc<Mutex<Vec<(Instant, u16)>>>;
+
+    /// A loopback server that allows `limit` requests per one-second window (the window
+    /// starts at the first request after the last one ended) and answers 429 with
+    /// `Retry-After: 1` beyond; it records each answer's status and time.
+    fn rate_limited_server(limit: usize) -> (u16, Answers) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let answers: Answers = Arc::default();
+        let window: Arc<Mutex<Option<(Instant, usize)>>> = Arc::default();
+        let recorded = answers.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (answers, window) = (recorded.clone(), window.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut stream = stream;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        while line.trim_end() != "" {
+                            line.clear();
+                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                        }
+                        let now = Instant::now();
+                        let status = {
+                            let mut window = window.lock().unwrap();
+                            let (start, n) = match *window {
+                                Some((start, n)) if now - start < Duration::from_secs(1) => {
+                                    (start, n + 1)
+                                }
+                                _ => (now, 1),
+                            };
+                            *window = Some((start, n));
+                            if n > limit { 429 } else { 200 }
+                        };
+                        answers.lock().unwrap().push((now, status));
+                        let reply = format!(
+                            "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nRetry-After: 1\r\n\r\n{{}}"
+                        );
+                        if stream.write_all(reply.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (port, answers)
+    }
+
+    #[test]
+    fn after_its_first_429_a_tenant_is_paced_and_throttles_no_more() {
+        const LIMIT: usize = 20;
+        let (port, answers) = rate_limited_server(LIMIT);
+        let max_concurrent = 4;
+        let client = HttpClient::new(
+            "learn-rate/scim",
+            &format!("http://127.0.0.1:{port}/"),
+            ClientSettings {
+                policy: Policy {
+                    max_concurrent,
+                    min_interval: Duration::from_millis(1),
+                    ..Policy::default()
+                },
+                ..ClientSettings::default()
+            },
+        )
+        .unwrap();
+        std::thread::scope(|scope| {
+            for _ in 0..max_concurrent {
+                scope.spawn(|| {
+                    for _ in 0..(3 * LIMIT / max_concurrent) {
+                        let response = client.send("read", &Call::get(client.url(&["x"]))).unwrap();
+                        assert_eq!(response.status.as_u16(), 200);
+                    }
+                });
+            }
+        });
+        let answers = answers.lock().unwrap().clone();
+        let throttled: Vec<Instant> = answers
+            .iter()
+            .filter(|(_, status)| *status == 429)
+            .map(|(at, _)| *at)
+            .collect();
+        let first = *throttled.first().expect("the burst is throttled once");
+        // Only the requests already in flight when the first 429 came are throttled: none
+        // after the tenant's first window.
+        assert!(
+            throttled.len() <= max_concurrent,
+            "{} 429s",
+            throttled.len()
+        );
+        assert!(
+            throttled
+                .iter()
+                .all(|at| *at - first < Duration::from_millis(500)),
+            "a 429 after the first window: {throttled:?}"
+        );
+        let learned = client.budget.learned();
+        assert!(
+            learned >= Duration::from_secs(1) / LIMIT as u32,
+            "learned {learned:?}"
+        );
     }
 
     #[test]
