@@ -300,6 +300,7 @@ impl Options {
             error_body,
             policy: self.policy,
             retry_scale: self.retry_scale,
+            kind: None,
         }
     }
 }
@@ -372,6 +373,10 @@ impl<'a> TenantContext<'a> {
         endpoint: &str,
         settings: http::ClientSettings,
     ) -> Result<http::HttpClient, AdapterError> {
+        let settings = http::ClientSettings {
+            kind: Some(self.tenant.adapter),
+            ..settings
+        };
         http::HttpClient::new(&self.name, endpoint, settings)
     }
 }

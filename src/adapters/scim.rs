@@ -192,6 +192,7 @@ impl ScimTenant {
         &mut self,
         operation: &str,
     ) -> Result<(ServerConfig, Option<String>), AdapterError> {
+        self.http.needed(1);
         let response = self.send_ok(
             operation,
             Call::get(self.http.url(&["ServiceProviderConfig"])),
@@ -270,6 +271,7 @@ impl ScimTenant {
         if let Some(id) = self.groups.get(name) {
             return Ok(id.clone());
         }
+        self.http.needed(1);
         let found = self.query(
             operation,
             "Groups",
@@ -354,6 +356,7 @@ impl ScimTenant {
             .iter()
             .filter(|id| !self.user_names.contains_key(*id))
             .collect();
+        self.http.needed(unknown.len().div_ceil(ID_BATCH));
         for batch in unknown.chunks(ID_BATCH) {
             let filter = batch
                 .iter()
@@ -462,6 +465,11 @@ impl ScimTenant {
     ) -> Vec<Result<Outcome, AdapterError>> {
         let operation = &operations[0];
         for attempt in 1..=2 {
+            // At the fewest: one read, and one PATCH when something changes; a second
+            // attempt is beyond what the work needs.
+            if attempt == 1 {
+                self.http.needed(1);
+            }
             let members = match self.members(group_id, operation) {
                 Ok(members) => members,
                 Err(error) => return each_failed(operations, &error),
@@ -488,6 +496,9 @@ impl ScimTenant {
             };
             if sending.is_empty() {
                 return done(outcomes);
+            }
+            if attempt == 1 {
+                self.http.needed(1);
             }
             let change = if direction.is_grant() {
                 let values: Vec<Value> = sending.iter().map(|id| json!({ "value": id })).collect();
@@ -604,9 +615,15 @@ impl ScimTenant {
         mut read: impl FnMut(&mut Self) -> Result<(bool, Option<String>), AdapterError>,
     ) -> Result<Outcome, AdapterError> {
         for attempt in 1..=2 {
+            if attempt == 1 {
+                self.http.needed(1);
+            }
             let (held, etag) = read(self)?;
             if held == direction.is_grant() {
                 return Ok(Outcome::NoChange);
+            }
+            if attempt == 1 {
+                self.http.needed(1);
             }
             let change = if direction.is_grant() {
                 json!([{ "op": "add", "path": attribute, "value": [{ "value": value }] }])
@@ -745,6 +762,7 @@ impl ScimTenant {
             .collect();
         unknown.sort_unstable();
         unknown.dedup();
+        self.http.needed(unknown.len().div_ceil(ID_BATCH));
         for batch in unknown.chunks(ID_BATCH) {
             let operation = match batch {
                 [one] => format!("resolve `{one}`"),
@@ -861,12 +879,13 @@ impl Adapter for ScimTenant {
                 let Some(group_id) = self.group_id(&entitlement.name, &operation)? else {
                     return Ok(Vec::new());
                 };
+                self.http.needed(1);
                 let members = self.members(&group_id, &operation)?;
                 self.user_names(&members.ids, &operation)?
             }
             _ => {
                 let attribute = self.attribute_of(entitlement, &operation)?;
-                self.query(
+                let users = self.query(
                     &operation,
                     "Users",
                     &format!(
@@ -874,14 +893,17 @@ impl Adapter for ScimTenant {
                         quote_filter_value(&entitlement.name)
                     ),
                     "id,userName",
-                )?
-                .iter()
-                .filter_map(|u| {
-                    u.get("userName")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                })
-                .collect()
+                )?;
+                self.http
+                    .needed(users.len().div_ceil(self.page_size()).max(1));
+                users
+                    .iter()
+                    .filter_map(|u| {
+                        u.get("userName")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
+                    .collect()
             }
         };
         Ok(accounts

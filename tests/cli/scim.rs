@@ -198,6 +198,22 @@ fn an_apply_sends_a_bounded_number_of_requests_whatever_the_number_of_identities
     assert_eq!(count("PATCH", "/Groups/"), 4, "{seen:#?}");
     assert_eq!(count("GET", "/Users?"), 1, "{seen:#?}");
     assert!(seen.len() <= 2 * 13, "{} requests: {seen:#?}", seen.len());
+
+    // `--verbose` puts the requests made beside the lower bound: a converged plan makes
+    // no more than it needs, and says so.
+    let before = proxy.seen().len();
+    let output = onboard(&f, &["plan", "initech", "--verbose", "--detailed-exitcode"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    let made = proxy.seen().len() - before;
+    let text = stderr(&f.env, &output);
+    assert!(
+        text.contains(&format!(
+            "requests to scim tenants: {made} made, lower bound {made} (1.00x)"
+        )),
+        "{made} requests seen: {text}"
+    );
 }
 
 #[test]

@@ -34,6 +34,7 @@ mod call;
 mod paging;
 mod rate_limit;
 mod redact;
+mod tally;
 mod token;
 
 use std::collections::BTreeSet;
@@ -56,8 +57,10 @@ use self::rate_limit::is_retryable;
 pub use self::rate_limit::{pacing, requested_delay};
 pub use self::redact::redact_url;
 use self::redact::{is_secret_name, redact_text};
+pub use self::tally::{Counts, RequestTally, requests};
 pub use self::token::{TOKEN_MARGIN, TokenCache};
 use super::{AdapterError, FailureKind};
+use crate::model::AdapterKind;
 
 /// Where request and response lines go at `--verbose` (one line per call).
 pub type HttpLog = Arc<dyn Fn(&str) + Send + Sync>;
@@ -208,6 +211,9 @@ pub struct ClientSettings {
     pub policy: Policy,
     /// A factor (0 to 1) applied to every retry wait: 1 but in tests.
     pub retry_scale: f64,
+    /// The kind of tenant, under which requests are counted ([`requests`]); `None`
+    /// counts nothing.
+    pub kind: Option<AdapterKind>,
 }
 
 impl Default for ClientSettings {
@@ -218,6 +224,7 @@ impl Default for ClientSettings {
             error_body: |_| None,
             policy: Policy::default(),
             retry_scale: 1.0,
+            kind: None,
         }
     }
 }
@@ -233,6 +240,7 @@ pub struct HttpClient {
     budget: Arc<Budget>,
     policy: Policy,
     scale: f64,
+    kind: Option<AdapterKind>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -260,6 +268,7 @@ impl HttpClient {
             error_body,
             policy,
             retry_scale: scale,
+            kind,
         } = settings;
         let config_error = |detail: String| {
             AdapterError::new(tenant, "connect", FailureKind::Rejected, detail)
@@ -291,7 +300,16 @@ impl HttpClient {
             budget,
             policy,
             scale,
+            kind,
         })
+    }
+
+    /// Adds `n` requests to the lower bound of requests to this kind of tenant: the
+    /// adapter says what its work needs at the fewest ([`requests`]).
+    pub fn needed(&self, n: usize) {
+        if let Some(kind) = self.kind {
+            requests().needed(kind, n as u64);
+        }
     }
 
     /// Replaces how requests authenticate (a refreshed OAuth token).
@@ -519,6 +537,9 @@ impl HttpClient {
                 String::new()
             }
         ));
+        if let Some(kind) = self.kind {
+            requests().made(kind);
+        }
         let started = Instant::now();
         let outcome = request.send().and_then(|response| {
             let status = response.status();
