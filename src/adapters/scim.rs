@@ -443,7 +443,7 @@ impl ScimTenant {
                     })
                     .collect();
             }
-            Err(error) => return each_failed(&operations, &error),
+            Err(error) => return each_failed(&operations, &[], &error),
         };
         principals
             .chunks(PATCH_BATCH)
@@ -464,6 +464,8 @@ impl ScimTenant {
         direction: Direction,
     ) -> Vec<Result<Outcome, AdapterError>> {
         let operation = &operations[0];
+        // What the last attempt found needed no sending.
+        let mut known: Vec<Option<Outcome>> = Vec::new();
         for attempt in 1..=2 {
             // At the fewest: one read, and one PATCH when something changes; a second
             // attempt is beyond what the work needs.
@@ -472,7 +474,7 @@ impl ScimTenant {
             }
             let members = match self.members(group_id, operation) {
                 Ok(members) => members,
-                Err(error) => return each_failed(operations, &error),
+                Err(error) => return each_failed(operations, &[], &error),
             };
             // Already as wanted, or named twice in the batch: nothing to send for it.
             let mut sending: Vec<&str> = Vec::new();
@@ -518,11 +520,15 @@ impl ScimTenant {
                 members.etag.as_deref(),
             ) {
                 Ok(response) => response,
-                Err(error) => return each_failed(operations, &error),
+                Err(error) => return each_failed(operations, &outcomes, &error),
             };
             match response.status.as_u16() {
                 200..=299 => return done(outcomes),
-                412 if attempt == 1 => continue,
+                412 if attempt == 1 => {
+                    known = outcomes;
+                    continue;
+                }
+                412 => known = outcomes,
                 400 if !direction.is_grant()
                     && scim_type(&response).as_deref() == Some("noTarget") =>
                 {
@@ -548,10 +554,17 @@ impl ScimTenant {
                         })
                         .collect();
                 }
-                _ => return each_failed(operations, &self.http.status_error(operation, &response)),
+                _ => {
+                    let error = self.http.status_error(operation, &response);
+                    return each_failed(operations, &outcomes, &error);
+                }
             }
         }
-        each_failed(operations, &self.kept_changing(operation, "the group"))
+        each_failed(
+            operations,
+            &known,
+            &self.kept_changing(operation, "the group"),
+        )
     }
 
     /// The error for a resource that answered 412 twice.
@@ -680,16 +693,25 @@ fn location_names(location: &str, tenant_id: &str) -> bool {
     segment || host
 }
 
-/// The same failure for each of several changes, each naming its own operation.
-fn each_failed(operations: &[String], error: &AdapterError) -> Vec<Result<Outcome, AdapterError>> {
+/// The same failure for each of several changes, each naming its own operation, but
+/// those whose outcome is already `known` (nothing needed sending for them).
+fn each_failed(
+    operations: &[String],
+    known: &[Option<Outcome>],
+    error: &AdapterError,
+) -> Vec<Result<Outcome, AdapterError>> {
     operations
         .iter()
-        .map(|operation| {
-            Err(AdapterError {
-                operation: operation.clone(),
-                ..error.clone()
-            })
-        })
+        .enumerate()
+        .map(
+            |(index, operation)| match known.get(index).copied().flatten() {
+                Some(outcome) => Ok(outcome),
+                None => Err(AdapterError {
+                    operation: operation.clone(),
+                    ..error.clone()
+                }),
+            },
+        )
         .collect()
 }
 

@@ -570,6 +570,45 @@ fn a_read_failing_after_retries_or_hanging_is_unknown_and_never_revokes() {
 }
 
 #[test]
+fn a_failed_group_patch_fails_only_the_members_it_was_sending() {
+    let Some(f) = fixture("patch-fails", TOKEN, &["msp-helpdesk"]) else {
+        return;
+    };
+    // frank is in msp-helpdesk already; dave is to be added in the same PATCH, which fails.
+    let frank = f.tenant.user_id(&account("frank"));
+    f.tenant.create_group("msp-helpdesk", &[&frank]);
+    let proxy = behind_proxy(&f);
+    let group_id = {
+        let (_, body) = crate::peers::http(
+            f.server.port,
+            "GET",
+            "/patch-fails/v2/Groups?filter=displayName%20eq%20%22msp-helpdesk%22",
+            TOKEN,
+            None,
+        );
+        body["Resources"][0]["id"].as_str().unwrap().to_string()
+    };
+    let path: &'static str = Box::leak(format!("/Groups/{group_id}").into_boxed_str());
+    proxy.add(Rule {
+        method: Some("PATCH"),
+        path_contains: path,
+        skip: 0,
+        times: usize::MAX,
+        fault: Fault::Status(500),
+    });
+    let applied = apply_json(&f, &["apply", "initech"], 4);
+    let result = |user: &str| {
+        applied
+            .result("scim", "group:msp-helpdesk", &account(user))
+            .result
+            .clone()
+    };
+    assert_eq!(result("frank"), "unchanged");
+    assert_eq!(result("dave"), "failed");
+    assert_eq!(members(&f, "msp-helpdesk"), accounts(&["frank"]));
+}
+
+#[test]
 fn a_tenant_failing_midway_through_apply_is_a_partial_failure() {
     let Some(f) = fixture("midway", TOKEN, &[]) else {
         return;
