@@ -121,6 +121,17 @@ pub trait Adapter: Send {
     /// Finds a principal by account name; `Ok(None)` when the tenant has no such account.
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError>;
 
+    /// Finds several principals by account name, returning one result per account, in
+    /// order, each as [`Adapter::resolve`] would. Adapters whose API can look up many
+    /// accounts in one request (a SCIM `or` filter) do so; the default resolves them one
+    /// by one. One account failing never fails the others.
+    fn resolve_many(&mut self, accounts: &[&str]) -> Vec<Result<Option<Principal>, AdapterError>> {
+        accounts
+            .iter()
+            .map(|account| self.resolve(account))
+            .collect()
+    }
+
     /// Lists every holder of an entitlement, following every page. An entitlement that
     /// does not exist yet has no holders.
     fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError>;
@@ -289,6 +300,7 @@ impl Options {
             error_body,
             policy: self.policy,
             retry_scale: self.retry_scale,
+            kind: None,
         }
     }
 }
@@ -361,6 +373,10 @@ impl<'a> TenantContext<'a> {
         endpoint: &str,
         settings: http::ClientSettings,
     ) -> Result<http::HttpClient, AdapterError> {
+        let settings = http::ClientSettings {
+            kind: Some(self.tenant.adapter),
+            ..settings
+        };
         http::HttpClient::new(&self.name, endpoint, settings)
     }
 }

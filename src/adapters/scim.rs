@@ -13,14 +13,19 @@
 //! costs members/50 requests, where paging all `/Users` would cost users/page and one
 //! GET per member would cost one request per member. Members that are not Users (nested
 //! groups, or ids the server no longer knows) are not holders and are left out.
+//! Resolving accounts works the same way the other way round: `userName eq "…" or …`
+//! filters of `ID_BATCH` names, each name asked once per run. Collections are read with
+//! the largest page the server advertises (`filter.maxResults`), else `PAGE_SIZE`.
 //!
-//! Changes are PATCHes. A remove always carries the value filter
-//! (`members[value eq "ID"]`): a bare `members` remove empties the group. Membership is
-//! read before each change, so "already a member" and "already gone" change nothing
-//! whatever the server would answer; a 400 `noTarget` on a remove also means "already
-//! gone". When the server advertises ETags, the change carries `If-Match` with the
-//! version just read, and a 412 (someone changed the group in between) re-reads and
-//! tries once more.
+//! Changes are PATCHes. The members one apply batch adds to a group go in one PATCH
+//! (`PATCH_BATCH` at most), and the members it removes likewise (one `remove` operation
+//! each). A remove always carries the value filter (`members[value eq "ID"]`): a bare
+//! `members` remove empties the group. Membership is read before each PATCH, so "already
+//! a member" and "already gone" change nothing whatever the server would answer; a 400
+//! `noTarget` on a remove also means "already gone" (several removes that meet one are
+//! sent again one by one). When the server advertises ETags, the change carries
+//! `If-Match` with the version just read, and a 412 (someone changed the group in
+//! between) re-reads and tries once more.
 //!
 //! Tenant identity: `verify_tenant` reads `ServiceProviderConfig` with the credential,
 //! and when the client file sets `tenant_id` it must be a path segment (or the first
@@ -35,7 +40,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::http::{self, Call, HttpClient, IndexPage, Method, Response, Url};
-use super::{Adapter, AdapterError, FailureKind, Outcome, Principal, quote_filter_value};
+use super::{
+    Adapter, AdapterError, BatchItem, FailureKind, Outcome, Principal, quote_filter_value,
+};
 use crate::adapters::ChangeRequest;
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
@@ -43,10 +50,17 @@ use crate::model::{Entitlement, EntitlementKind, Holder};
 
 const MEDIA_TYPE: &str = "application/scim+json";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-/// Member ids resolved to userNames per filter request.
+/// Member ids resolved to userNames (or userNames to ids) per filter request: the
+/// filter travels in the URL, which servers cap at a few kilobytes.
 const ID_BATCH: usize = 50;
-/// Items per page when paging a collection.
-const PAGE_SIZE: usize = 100;
+/// Items per page when paging a collection whose server advertises no maximum (a server
+/// may return fewer; paging follows what it returns).
+const PAGE_SIZE: usize = 1_000;
+/// Members added to (or removed from) a group in one PATCH.
+const PATCH_BATCH: usize = 100;
+/// What to do about a group that does not exist.
+const CREATE_GROUP_HINT: &str =
+    "create the group in the tenant first: onboard manages memberships, not groups";
 /// Upper bound of any one collection read, against servers that never stop paging.
 const MAX_ITEMS: usize = 1_000_000;
 
@@ -131,6 +145,8 @@ pub struct ScimTenant {
     config: Option<ServerConfig>,
     groups: HashMap<String, Option<String>>,
     user_names: HashMap<String, String>,
+    /// Accounts resolved this run, by userName in lower case; `None`: no such user.
+    principals: HashMap<String, Option<Principal>>,
 }
 
 impl ScimTenant {
@@ -147,6 +163,7 @@ impl ScimTenant {
             config: None,
             groups: HashMap::new(),
             user_names: HashMap::new(),
+            principals: HashMap::new(),
         })
     }
 
@@ -175,6 +192,7 @@ impl ScimTenant {
         &mut self,
         operation: &str,
     ) -> Result<(ServerConfig, Option<String>), AdapterError> {
+        self.http.needed(1);
         let response = self.send_ok(
             operation,
             Call::get(self.http.url(&["ServiceProviderConfig"])),
@@ -214,9 +232,7 @@ impl ScimTenant {
     }
 
     fn page_size(&self) -> usize {
-        self.config
-            .and_then(|c| c.max_results)
-            .map_or(PAGE_SIZE, |max| max.min(PAGE_SIZE))
+        self.config.and_then(|c| c.max_results).unwrap_or(PAGE_SIZE)
     }
 
     /// Reads every resource of a filtered collection (`Users`, `Groups`), page by page.
@@ -255,6 +271,7 @@ impl ScimTenant {
         if let Some(id) = self.groups.get(name) {
             return Ok(id.clone());
         }
+        self.http.needed(1);
         let found = self.query(
             operation,
             "Groups",
@@ -339,6 +356,7 @@ impl ScimTenant {
             .iter()
             .filter(|id| !self.user_names.contains_key(*id))
             .collect();
+        self.http.needed(unknown.len().div_ceil(ID_BATCH));
         for batch in unknown.chunks(ID_BATCH) {
             let filter = batch
                 .iter()
@@ -390,36 +408,175 @@ impl ScimTenant {
         self.send(operation, call)
     }
 
-    /// Adds or removes a member, reading the group first; retried once on 412.
+    /// Adds members to a group, or removes them, one result per principal in order: the
+    /// group's members are read, and those not yet as wanted changed in one PATCH per
+    /// `PATCH_BATCH`.
     fn change_group(
         &mut self,
-        principal: &Principal,
         group: &str,
+        principals: &[&Principal],
         direction: Direction,
-    ) -> Result<Outcome, AdapterError> {
-        let operation = direction.operation(format_args!("group:{group}"), principal);
-        self.require_patch(&operation)?;
-        let Some(group_id) = self.group_id(group, &operation)? else {
-            return direction.missing_group(
-                &self.name,
-                &operation,
-                group,
-                "the tenant",
-                "create the group in the tenant first: onboard manages memberships, not groups",
-            );
+    ) -> Vec<Result<Outcome, AdapterError>> {
+        let operations: Vec<String> = principals
+            .iter()
+            .map(|p| direction.operation(format_args!("group:{group}"), p))
+            .collect();
+        let Some(first) = operations.first() else {
+            return Vec::new();
         };
-        let member = principal.id.clone();
-        self.patch_values(
-            &operation,
-            ("the group", &["Groups", &group_id]),
-            ("members", &member),
-            direction,
-            |this| {
-                let members = this.members(&group_id, &operation)?;
-                let held = members.ids.contains(&member);
-                Ok((held, members.etag.clone()))
-            },
+        let group_id = match self
+            .require_patch(first)
+            .and_then(|()| self.group_id(group, first))
+        {
+            Ok(Some(id)) => id,
+            Ok(None) => {
+                return operations
+                    .iter()
+                    .map(|operation| {
+                        direction.missing_group(
+                            &self.name,
+                            operation,
+                            group,
+                            "the tenant",
+                            CREATE_GROUP_HINT,
+                        )
+                    })
+                    .collect();
+            }
+            Err(error) => return each_failed(&operations, &[], &error),
+        };
+        principals
+            .chunks(PATCH_BATCH)
+            .zip(operations.chunks(PATCH_BATCH))
+            .flat_map(|(principals, operations)| {
+                self.patch_members(&group_id, principals, operations, direction)
+            })
+            .collect()
+    }
+
+    /// One PATCH of a group's members (see [`ScimTenant::change_group`]), reading the
+    /// members first; retried once on 412.
+    fn patch_members(
+        &mut self,
+        group_id: &str,
+        principals: &[&Principal],
+        operations: &[String],
+        direction: Direction,
+    ) -> Vec<Result<Outcome, AdapterError>> {
+        let operation = &operations[0];
+        // What the last attempt found needed no sending.
+        let mut known: Vec<Option<Outcome>> = Vec::new();
+        for attempt in 1..=2 {
+            // At the fewest: one read, and one PATCH when something changes; a second
+            // attempt is beyond what the work needs.
+            if attempt == 1 {
+                self.http.needed(1);
+            }
+            let members = match self.members(group_id, operation) {
+                Ok(members) => members,
+                Err(error) => return each_failed(operations, &[], &error),
+            };
+            // Already as wanted, or named twice in the batch: nothing to send for it.
+            let mut sending: Vec<&str> = Vec::new();
+            let outcomes: Vec<Option<Outcome>> = principals
+                .iter()
+                .map(|p| {
+                    let held = members.ids.contains(&p.id);
+                    if held == direction.is_grant() || sending.contains(&p.id.as_str()) {
+                        Some(Outcome::NoChange)
+                    } else {
+                        sending.push(&p.id);
+                        None
+                    }
+                })
+                .collect();
+            let done = |outcomes: Vec<Option<Outcome>>| {
+                outcomes
+                    .into_iter()
+                    .map(|o| Ok(o.unwrap_or(Outcome::Changed)))
+                    .collect()
+            };
+            if sending.is_empty() {
+                return done(outcomes);
+            }
+            if attempt == 1 {
+                self.http.needed(1);
+            }
+            let change = if direction.is_grant() {
+                let values: Vec<Value> = sending.iter().map(|id| json!({ "value": id })).collect();
+                json!([{ "op": "add", "path": "members", "value": values }])
+            } else {
+                Value::Array(
+                    sending
+                        .iter()
+                        .map(|id| json!({ "op": "remove", "path": format!("members[value eq {}]", quote_filter_value(id)) }))
+                        .collect(),
+                )
+            };
+            let response = match self.patch(
+                operation,
+                &["Groups", group_id],
+                change,
+                members.etag.as_deref(),
+            ) {
+                Ok(response) => response,
+                Err(error) => return each_failed(operations, &outcomes, &error),
+            };
+            match response.status.as_u16() {
+                200..=299 => return done(outcomes),
+                412 if attempt == 1 => {
+                    known = outcomes;
+                    continue;
+                }
+                412 => known = outcomes,
+                400 if !direction.is_grant()
+                    && scim_type(&response).as_deref() == Some("noTarget") =>
+                {
+                    if sending.len() == 1 {
+                        return outcomes
+                            .into_iter()
+                            .map(|o| Ok(o.unwrap_or(Outcome::NoChange)))
+                            .collect();
+                    }
+                    // One of them left meanwhile: remove them one by one.
+                    return principals
+                        .iter()
+                        .zip(operations)
+                        .zip(outcomes)
+                        .flat_map(|((principal, operation), outcome)| match outcome {
+                            Some(outcome) => vec![Ok(outcome)],
+                            None => self.patch_members(
+                                group_id,
+                                &[*principal],
+                                std::slice::from_ref(operation),
+                                direction,
+                            ),
+                        })
+                        .collect();
+                }
+                _ => {
+                    let error = self.http.status_error(operation, &response);
+                    return each_failed(operations, &outcomes, &error);
+                }
+            }
+        }
+        each_failed(
+            operations,
+            &known,
+            &self.kept_changing(operation, "the group"),
         )
+    }
+
+    /// The error for a resource that answered 412 twice.
+    fn kept_changing(&self, operation: &str, what: &str) -> AdapterError {
+        self.error(
+            operation,
+            FailureKind::Rejected,
+            format!("{what} kept changing while onboard changed it (HTTP 412 twice)"),
+        )
+        .with_hint(format!(
+            "run again once other changes to {what} have finished"
+        ))
     }
 
     /// Adds or removes a value of the User's `roles` / `entitlements`, reading the user
@@ -471,9 +628,15 @@ impl ScimTenant {
         mut read: impl FnMut(&mut Self) -> Result<(bool, Option<String>), AdapterError>,
     ) -> Result<Outcome, AdapterError> {
         for attempt in 1..=2 {
+            if attempt == 1 {
+                self.http.needed(1);
+            }
             let (held, etag) = read(self)?;
             if held == direction.is_grant() {
                 return Ok(Outcome::NoChange);
+            }
+            if attempt == 1 {
+                self.http.needed(1);
             }
             let change = if direction.is_grant() {
                 json!([{ "op": "add", "path": attribute, "value": [{ "value": value }] }])
@@ -492,15 +655,7 @@ impl ScimTenant {
                 _ => return Err(self.http.status_error(operation, &response)),
             }
         }
-        Err(self
-            .error(
-                operation,
-                FailureKind::Rejected,
-                format!("{what} kept changing while onboard changed it (HTTP 412 twice)"),
-            )
-            .with_hint(format!(
-                "run again once other changes to {what} have finished"
-            )))
+        Err(self.kept_changing(operation, what))
     }
 
     fn attribute_of(
@@ -538,17 +693,166 @@ fn location_names(location: &str, tenant_id: &str) -> bool {
     segment || host
 }
 
+/// The same failure for each of several changes, each naming its own operation, but
+/// those whose outcome is already `known` (nothing needed sending for them).
+fn each_failed(
+    operations: &[String],
+    known: &[Option<Outcome>],
+    error: &AdapterError,
+) -> Vec<Result<Outcome, AdapterError>> {
+    operations
+        .iter()
+        .enumerate()
+        .map(
+            |(index, operation)| match known.get(index).copied().flatten() {
+                Some(outcome) => Ok(outcome),
+                None => Err(AdapterError {
+                    operation: operation.clone(),
+                    ..error.clone()
+                }),
+            },
+        )
+        .collect()
+}
+
 impl ScimTenant {
     /// Grants or revokes an entitlement (see [`Adapter::grant`], [`Adapter::revoke`]).
     fn change(&mut self, request: ChangeRequest<'_>) -> Result<Outcome, AdapterError> {
         let (principal, entitlement, direction) = request.parts();
         match entitlement.kind {
-            EntitlementKind::Group => self.change_group(principal, &entitlement.name, direction),
+            EntitlementKind::Group => self
+                .change_group(&entitlement.name, &[principal], direction)
+                .pop()
+                .unwrap_or(Ok(Outcome::NoChange)),
             _ => {
                 let attribute = self.attribute_of(entitlement, direction.verb())?;
                 self.change_attribute(principal, entitlement, attribute, direction)
             }
         }
+    }
+
+    /// Grants or revokes several entitlements (see [`Adapter::grant_many`]): the
+    /// members of each group in one PATCH, user attributes one by one.
+    fn change_many(
+        &mut self,
+        items: &[BatchItem],
+        direction: Direction,
+    ) -> Vec<Result<Outcome, AdapterError>> {
+        let mut results: Vec<Option<Result<Outcome, AdapterError>>> = vec![None; items.len()];
+        let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            if item.entitlement.kind == EntitlementKind::Group {
+                let name = item.entitlement.name.as_str();
+                match groups.iter_mut().find(|(group, _)| *group == name) {
+                    Some((_, indexes)) => indexes.push(index),
+                    None => groups.push((name, vec![index])),
+                }
+            } else {
+                results[index] = Some(self.change(ChangeRequest {
+                    principal: &item.principal,
+                    entitlement: &item.entitlement,
+                    direction,
+                    expires_at: item.expires_at,
+                }));
+            }
+        }
+        for (group, indexes) in groups {
+            let principals: Vec<&Principal> =
+                indexes.iter().map(|i| &items[*i].principal).collect();
+            let outcomes = self.change_group(group, &principals, direction);
+            for (index, outcome) in indexes.into_iter().zip(outcomes) {
+                results[index] = Some(outcome);
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or(Ok(Outcome::NoChange)))
+            .collect()
+    }
+
+    /// Resolves accounts by userName (see [`Adapter::resolve_many`]): the names not
+    /// resolved before in `userName eq … or …` filters of `ID_BATCH`.
+    fn resolve_accounts(
+        &mut self,
+        accounts: &[&str],
+    ) -> Vec<Result<Option<Principal>, AdapterError>> {
+        let mut failed: HashMap<String, AdapterError> = HashMap::new();
+        let mut unknown: Vec<String> = accounts
+            .iter()
+            .map(|a| a.to_ascii_lowercase())
+            .filter(|a| !self.principals.contains_key(a))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        self.http.needed(unknown.len().div_ceil(ID_BATCH));
+        for batch in unknown.chunks(ID_BATCH) {
+            let operation = match batch {
+                [one] => format!("resolve `{one}`"),
+                _ => format!("resolve {} accounts", batch.len()),
+            };
+            let filter = batch
+                .iter()
+                .map(|name| format!("userName eq {}", quote_filter_value(name)))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let found = match self.query(&operation, "Users", &filter, "id,userName") {
+                Ok(found) => found,
+                Err(error) => {
+                    for name in batch {
+                        failed.insert(name.clone(), error.clone());
+                    }
+                    continue;
+                }
+            };
+            let mut users: HashMap<String, Vec<Principal>> = HashMap::new();
+            for user in &found {
+                if let (Some(id), Some(user_name)) = (
+                    user.get("id").and_then(Value::as_str),
+                    user.get("userName").and_then(Value::as_str),
+                ) {
+                    users
+                        .entry(user_name.to_ascii_lowercase())
+                        .or_default()
+                        .push(Principal {
+                            id: id.to_string(),
+                            account: user_name.to_string(),
+                        });
+                }
+            }
+            for name in batch {
+                match users.remove(name).unwrap_or_default().as_slice() {
+                    [] => {
+                        self.principals.insert(name.clone(), None);
+                    }
+                    [principal] => {
+                        self.user_names
+                            .insert(principal.id.clone(), principal.account.clone());
+                        self.principals
+                            .insert(name.clone(), Some(principal.clone()));
+                    }
+                    several => {
+                        failed.insert(
+                            name.clone(),
+                            self.error(
+                                &format!("resolve `{name}`"),
+                                FailureKind::Malformed,
+                                format!("{} users have the userName `{name}`", several.len()),
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        accounts
+            .iter()
+            .map(|account| {
+                let key = account.to_ascii_lowercase();
+                match failed.get(&key) {
+                    Some(error) => Err(error.clone()),
+                    None => Ok(self.principals.get(&key).cloned().flatten()),
+                }
+            })
+            .collect()
     }
 }
 
@@ -583,38 +887,11 @@ impl Adapter for ScimTenant {
     }
 
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
-        let operation = format!("resolve `{account}`");
-        let found = self.query(
-            &operation,
-            "Users",
-            &format!("userName eq {}", quote_filter_value(account)),
-            "id,userName",
-        )?;
-        let matches: Vec<(String, String)> = found
-            .iter()
-            .filter_map(|u| {
-                Some((
-                    u.get("id")?.as_str()?.to_string(),
-                    u.get("userName")?.as_str()?.to_string(),
-                ))
-            })
-            .filter(|(_, name)| name.eq_ignore_ascii_case(account))
-            .collect();
-        match matches.as_slice() {
-            [] => Ok(None),
-            [(id, user_name)] => {
-                self.user_names.insert(id.clone(), user_name.clone());
-                Ok(Some(Principal {
-                    id: id.clone(),
-                    account: user_name.clone(),
-                }))
-            }
-            _ => Err(self.error(
-                &operation,
-                FailureKind::Malformed,
-                format!("{} users have the userName `{account}`", matches.len()),
-            )),
-        }
+        self.resolve_accounts(&[account]).pop().unwrap_or(Ok(None))
+    }
+
+    fn resolve_many(&mut self, accounts: &[&str]) -> Vec<Result<Option<Principal>, AdapterError>> {
+        self.resolve_accounts(accounts)
     }
 
     fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {
@@ -624,12 +901,13 @@ impl Adapter for ScimTenant {
                 let Some(group_id) = self.group_id(&entitlement.name, &operation)? else {
                     return Ok(Vec::new());
                 };
+                self.http.needed(1);
                 let members = self.members(&group_id, &operation)?;
                 self.user_names(&members.ids, &operation)?
             }
             _ => {
                 let attribute = self.attribute_of(entitlement, &operation)?;
-                self.query(
+                let users = self.query(
                     &operation,
                     "Users",
                     &format!(
@@ -637,14 +915,17 @@ impl Adapter for ScimTenant {
                         quote_filter_value(&entitlement.name)
                     ),
                     "id,userName",
-                )?
-                .iter()
-                .filter_map(|u| {
-                    u.get("userName")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                })
-                .collect()
+                )?;
+                self.http
+                    .needed(users.len().div_ceil(self.page_size()).max(1));
+                users
+                    .iter()
+                    .filter_map(|u| {
+                        u.get("userName")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
+                    .collect()
             }
         };
         Ok(accounts
@@ -654,6 +935,14 @@ impl Adapter for ScimTenant {
     }
 
     crate::adapters::grant_and_revoke_through!(change);
+
+    fn grant_many(&mut self, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {
+        self.change_many(items, Direction::Grant)
+    }
+
+    fn revoke_many(&mut self, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {
+        self.change_many(items, Direction::Revoke)
+    }
 }
 
 #[cfg(test)]

@@ -189,7 +189,17 @@ pub(crate) fn shell_word(text: &str) -> String {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     let global = &cli.global;
-    match cli.command {
+    let result = run_command(global, cli.command);
+    // Requests to tenants beside the fewest the work needed (none: no tenant was asked).
+    let printer = global.printer();
+    for line in crate::adapters::http::requests().summary() {
+        printer.detail(&line);
+    }
+    result
+}
+
+fn run_command(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitStatus> {
+    match command {
         Command::Init(args) => init::run(global, args),
         Command::Validate(args) => validate::run(global, args),
         Command::Plan(args) => plan::run(global, args),

@@ -1,7 +1,9 @@
 //! Sending one batch of a tenant's changes: each change's account resolved, consecutive
 //! grants (and revokes) handed to the adapter together, one result per change.
 
-use crate::adapters::{Adapter, AdapterError, BatchItem, FailureKind, Outcome};
+use std::collections::HashMap;
+
+use crate::adapters::{Adapter, AdapterError, BatchItem, FailureKind, Outcome, Principal};
 use crate::plan::{Change, ChangeKind};
 
 /// What one change needs sent, once its account is resolved.
@@ -12,8 +14,28 @@ enum Prepared {
     Send(bool, BatchItem),
 }
 
-/// Resolves a change's account and decides what to send for it.
-fn prepare(adapter: &mut dyn Adapter, tenant: &str, change: &Change) -> Prepared {
+/// The principals of a batch's accounts, each resolved once.
+type Resolved = HashMap<String, Result<Option<Principal>, AdapterError>>;
+
+/// Resolves every account a batch names, all in one call of the adapter (one request
+/// where its API allows), each account once.
+fn resolve_accounts(adapter: &mut dyn Adapter, batch: &[&Change]) -> Resolved {
+    let mut accounts: Vec<&str> = batch
+        .iter()
+        .filter_map(|change| change.account.as_deref())
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let results = adapter.resolve_many(&accounts);
+    accounts
+        .into_iter()
+        .map(str::to_string)
+        .zip(results)
+        .collect()
+}
+
+/// Decides what to send for a change, its account resolved.
+fn prepare(tenant: &str, change: &Change, resolved: &Resolved) -> Prepared {
     let (Some(entitlement), Some(account)) = (&change.entitlement, &change.account) else {
         return Prepared::Done(Err(AdapterError::new(
             tenant,
@@ -22,9 +44,17 @@ fn prepare(adapter: &mut dyn Adapter, tenant: &str, change: &Change) -> Prepared
             "the change names no entitlement or account",
         )));
     };
-    let principal = match adapter.resolve(account) {
-        Ok(principal) => principal,
-        Err(error) => return Prepared::Done(Err(error)),
+    let principal = match resolved.get(account.as_str()) {
+        Some(Ok(principal)) => principal.clone(),
+        Some(Err(error)) => return Prepared::Done(Err(error.clone())),
+        None => {
+            return Prepared::Done(Err(AdapterError::new(
+                tenant,
+                format!("resolve `{account}`"),
+                FailureKind::Malformed,
+                "the adapter gave no result for this account",
+            )));
+        }
     };
     let item = |principal| BatchItem {
         principal,
@@ -59,9 +89,10 @@ pub(super) fn send_batch(
     tenant: &str,
     batch: &[&Change],
 ) -> Vec<Result<Outcome, AdapterError>> {
+    let resolved = resolve_accounts(adapter, batch);
     let prepared: Vec<Prepared> = batch
         .iter()
-        .map(|change| prepare(adapter, tenant, change))
+        .map(|change| prepare(tenant, change, &resolved))
         .collect();
     let mut results: Vec<Option<Result<Outcome, AdapterError>>> = Vec::with_capacity(batch.len());
     let mut run: Vec<(usize, BatchItem)> = Vec::new();
@@ -126,13 +157,13 @@ mod tests {
     use time::OffsetDateTime;
 
     use super::*;
-    use crate::adapters::Principal;
     use crate::model::{Entitlement, Holder};
 
     /// Records which bulk verb got which accounts; `bad` accounts fail.
     #[derive(Default)]
     struct Recorder {
         calls: Vec<(bool, Vec<String>)>,
+        resolved: Vec<Vec<String>>,
     }
 
     impl Adapter for Recorder {
@@ -144,6 +175,14 @@ mod tests {
                 id: account.to_string(),
                 account: account.to_string(),
             }))
+        }
+        fn resolve_many(
+            &mut self,
+            accounts: &[&str],
+        ) -> Vec<Result<Option<Principal>, AdapterError>> {
+            self.resolved
+                .push(accounts.iter().map(|a| a.to_string()).collect());
+            accounts.iter().map(|a| self.resolve(a)).collect()
         }
         fn list(&mut self, _: &Entitlement) -> Result<Vec<Holder>, AdapterError> {
             Ok(Vec::new())
@@ -206,6 +245,11 @@ mod tests {
         let refs: Vec<&Change> = changes.iter().collect();
         let mut adapter = Recorder::default();
         let results = send_batch(&mut adapter, "c/t", &refs);
+        // Every account of the batch resolved in one call, each once.
+        assert_eq!(
+            adapter.resolved,
+            [["ann", "bad", "ben", "cat", "dan", "missing"].map(String::from)]
+        );
         assert_eq!(
             adapter.calls,
             [

@@ -351,6 +351,44 @@ fn prism_fails_an_answer_that_does_not_conform_to_the_graph_description() {
 }
 
 #[test]
+fn graph_resolves_many_accounts_in_batches_not_one_request_each() {
+    let tid = tenant_id(12);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_vendor) = fake_graph::vendor() else {
+        return;
+    };
+    let users: Vec<String> = (0..25).map(|i| format!("res{i:02}@acme.example")).collect();
+    for user in &users {
+        tenant.add_user(user);
+    }
+    let mut opened = open(&client_yaml(&tid, false, &[]).unwrap(), SECRET);
+    let mut accounts: Vec<&str> = users.iter().map(String::as_str).collect();
+    accounts.push("ghost@acme.example");
+    let results = opened.adapter.resolve_many(&accounts);
+    assert_eq!(results.len(), accounts.len());
+    for (account, result) in accounts.iter().zip(&results).take(users.len()) {
+        let principal = result.as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(&principal.account, account);
+    }
+    assert_eq!(results.last().unwrap().as_ref().unwrap(), &None);
+    // Two `$batch`es of GETs (20 + 6), not 26 requests.
+    let token = fake_graph::token(&tenant.tid, SECRET);
+    let batches = fake_graph::batches(&token);
+    assert_eq!(
+        batches.iter().map(|b| b.items.len()).collect::<Vec<_>>(),
+        [20, 6],
+        "{batches:?}"
+    );
+    assert!(
+        batches
+            .iter()
+            .flat_map(|b| &b.items)
+            .all(|i| i.method == "GET"),
+        "{batches:?}"
+    );
+}
+
+#[test]
 fn graph_bulk_membership_changes_go_through_batch_with_per_item_results() {
     let tid = tenant_id(7);
     let tenant = Handle::create(&tid, SECRET);

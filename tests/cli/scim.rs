@@ -162,6 +162,61 @@ fn plan_apply_converge_and_revoke_against_a_real_scim_server() {
 }
 
 #[test]
+fn an_apply_sends_a_bounded_number_of_requests_whatever_the_number_of_identities() {
+    let Some(f) = fixture("round-trips", TOKEN, &[]) else {
+        return;
+    };
+    // Twelve more helpdesk technicians: 19 grants in four groups in all.
+    const MORE: usize = 12;
+    for i in 1..=MORE {
+        let id = format!("tech{i:02}");
+        f.env.write(
+            &format!("identities/{id}.yaml"),
+            &format!(
+                "id: {id}\nkind: person\ndisplay_name: Tech {i}\nfunctions: [helpdesk]\nmfa: enforced\naccounts:\n  default: \"{{id}}@{{domain}}\"\n"
+            ),
+        );
+        f.tenant.create_user(&account(&id));
+    }
+    let proxy = behind_proxy(&f);
+    let applied = apply_json(&f, &["apply", "initech"], 0);
+    let granted = applied
+        .in_tenant("scim")
+        .iter()
+        .filter(|r| r.result == "applied")
+        .count();
+    assert_eq!(granted, 7 + MORE);
+    assert_eq!(members(&f, "msp-helpdesk").len(), 2 + MORE);
+    let seen = proxy.seen();
+    let count = |method: &str, path: &str| {
+        seen.iter()
+            .filter(|s| s.method == method && s.path.contains(path))
+            .count()
+    };
+    // One PATCH per group, one filter resolving every account: never one request per
+    // identity (the plan's read and the apply's together).
+    assert_eq!(count("PATCH", "/Groups/"), 4, "{seen:#?}");
+    assert_eq!(count("GET", "/Users?"), 1, "{seen:#?}");
+    assert!(seen.len() <= 2 * 13, "{} requests: {seen:#?}", seen.len());
+
+    // `--verbose` puts the requests made beside the lower bound: a converged plan makes
+    // no more than it needs, and says so.
+    let before = proxy.seen().len();
+    let output = onboard(&f, &["plan", "initech", "--verbose", "--detailed-exitcode"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    let made = proxy.seen().len() - before;
+    let text = stderr(&f.env, &output);
+    assert!(
+        text.contains(&format!(
+            "requests to scim tenants: {made} made, lower bound {made} (1.00x)"
+        )),
+        "{made} requests seen: {text}"
+    );
+}
+
+#[test]
 fn already_a_member_and_already_gone_change_nothing() {
     let Some(f) = fixture("idempotent", TOKEN, &[]) else {
         return;
@@ -512,6 +567,35 @@ fn a_read_failing_after_retries_or_hanging_is_unknown_and_never_revokes() {
         .reason;
     assert!(reason.contains("timed out"), "{reason}");
     assert_eq!(planned.summary.revoke, 0);
+}
+
+#[test]
+fn a_failed_group_patch_fails_only_the_members_it_was_sending() {
+    let Some(f) = fixture("patch-fails", TOKEN, &["msp-helpdesk"]) else {
+        return;
+    };
+    // frank is in msp-helpdesk already; dave is to be added in the same PATCH, which fails.
+    let frank = f.tenant.user_id(&account("frank"));
+    let group_id = f.tenant.create_group("msp-helpdesk", &[&frank]);
+    let proxy = behind_proxy(&f);
+    let path: &'static str = Box::leak(format!("/Groups/{group_id}").into_boxed_str());
+    proxy.add(Rule {
+        method: Some("PATCH"),
+        path_contains: path,
+        skip: 0,
+        times: usize::MAX,
+        fault: Fault::Status(500),
+    });
+    let applied = apply_json(&f, &["apply", "initech"], 4);
+    let result = |user: &str| {
+        applied
+            .result("scim", "group:msp-helpdesk", &account(user))
+            .result
+            .clone()
+    };
+    assert_eq!(result("frank"), "unchanged");
+    assert_eq!(result("dave"), "failed");
+    assert_eq!(members(&f, "msp-helpdesk"), accounts(&["frank"]));
 }
 
 #[test]

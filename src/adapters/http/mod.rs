@@ -34,6 +34,7 @@ mod call;
 mod paging;
 mod rate_limit;
 mod redact;
+mod tally;
 mod token;
 
 use std::collections::BTreeSet;
@@ -56,8 +57,10 @@ use self::rate_limit::is_retryable;
 pub use self::rate_limit::{pacing, requested_delay};
 pub use self::redact::redact_url;
 use self::redact::{is_secret_name, redact_text};
+pub use self::tally::{Counts, RequestTally, requests};
 pub use self::token::{TOKEN_MARGIN, TokenCache};
 use super::{AdapterError, FailureKind};
+use crate::model::AdapterKind;
 
 /// Where request and response lines go at `--verbose` (one line per call).
 pub type HttpLog = Arc<dyn Fn(&str) + Send + Sync>;
@@ -208,6 +211,9 @@ pub struct ClientSettings {
     pub policy: Policy,
     /// A factor (0 to 1) applied to every retry wait: 1 but in tests.
     pub retry_scale: f64,
+    /// The kind of tenant, under which requests are counted ([`requests`]); `None`
+    /// counts nothing.
+    pub kind: Option<AdapterKind>,
 }
 
 impl Default for ClientSettings {
@@ -218,6 +224,7 @@ impl Default for ClientSettings {
             error_body: |_| None,
             policy: Policy::default(),
             retry_scale: 1.0,
+            kind: None,
         }
     }
 }
@@ -233,6 +240,7 @@ pub struct HttpClient {
     budget: Arc<Budget>,
     policy: Policy,
     scale: f64,
+    kind: Option<AdapterKind>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -260,6 +268,7 @@ impl HttpClient {
             error_body,
             policy,
             retry_scale: scale,
+            kind,
         } = settings;
         let config_error = |detail: String| {
             AdapterError::new(tenant, "connect", FailureKind::Rejected, detail)
@@ -291,7 +300,16 @@ impl HttpClient {
             budget,
             policy,
             scale,
+            kind,
         })
+    }
+
+    /// Adds `n` requests to the lower bound of requests to this kind of tenant: the
+    /// adapter says what its work needs at the fewest ([`requests`]).
+    pub fn needed(&self, n: usize) {
+        if let Some(kind) = self.kind {
+            requests().needed(kind, n as u64);
+        }
     }
 
     /// Replaces how requests authenticate (a refreshed OAuth token).
@@ -395,13 +413,13 @@ impl HttpClient {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
-            let result = {
-                let _permit = self.budget.acquire();
-                self.send_once(call, attempt)
-            };
+            let permit = self.budget.acquire();
+            let result = self.send_once(call, attempt);
             let (reason, asked) = match result {
                 Ok(mut response) => {
                     if !is_retryable(&response) {
+                        permit.accepted();
+                        drop(permit);
                         if let Some(wait) = pacing(&response.headers, SystemTime::now()) {
                             // The tenant says its window is nearly used up: slow down
                             // before it answers 429.
@@ -420,6 +438,12 @@ impl HttpClient {
             };
             let (asked, last_response) = asked;
             let delay = self.scaled(asked.unwrap_or_else(|| self.policy.backoff(attempt)));
+            if asked.is_some() {
+                // The tenant said when to come back: every request to it waits, and its
+                // budget learns the tenant's rate.
+                permit.throttled(Instant::now() + delay);
+            }
+            drop(permit);
             let give_up = attempt >= self.policy.max_attempts
                 || started.elapsed() + delay > self.scaled(self.policy.retry_budget);
             if give_up {
@@ -440,9 +464,6 @@ impl HttpClient {
                         )
                         .with_hint("check that the tenant's `endpoint` is reachable from here, then run again")),
                 };
-            }
-            if asked.is_some() {
-                self.budget.pause_until(Instant::now() + delay);
             }
             self.log(&format!(
                 "http {}: {reason}; retrying {} {} in {} (attempt {} of {})",
@@ -516,6 +537,9 @@ impl HttpClient {
                 String::new()
             }
         ));
+        if let Some(kind) = self.kind {
+            requests().made(kind);
+        }
         let started = Instant::now();
         let outcome = request.send().and_then(|response| {
             let status = response.status();
@@ -694,6 +718,117 @@ mod tests {
             &open("budget-a/entra").budget
         ));
         assert!(!Arc::ptr_eq(&throttled.budget, &other.budget));
+    }
+
+    /// The answers a test server gave: when, and which status.
+    type Answers = Arc<Mutex<Vec<(Instant, u16)>>>;
+
+    /// A loopback server that allows `limit` requests per one-second window (the window
+    /// starts at the first request after the last one ended) and answers 429 with
+    /// `Retry-After: 1` beyond; it records each answer's status and time.
+    fn rate_limited_server(limit: usize) -> (u16, Answers) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let answers: Answers = Arc::default();
+        let window: Arc<Mutex<Option<(Instant, usize)>>> = Arc::default();
+        let recorded = answers.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (answers, window) = (recorded.clone(), window.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut stream = stream;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        while line.trim_end() != "" {
+                            line.clear();
+                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                        }
+                        let now = Instant::now();
+                        let status = {
+                            let mut window = window.lock().unwrap();
+                            let (start, n) = match *window {
+                                Some((start, n)) if now - start < Duration::from_secs(1) => {
+                                    (start, n + 1)
+                                }
+                                _ => (now, 1),
+                            };
+                            *window = Some((start, n));
+                            if n > limit { 429 } else { 200 }
+                        };
+                        answers.lock().unwrap().push((now, status));
+                        let reply = format!(
+                            "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nRetry-After: 1\r\n\r\n{{}}"
+                        );
+                        if stream.write_all(reply.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (port, answers)
+    }
+
+    #[test]
+    fn after_its_first_429_a_tenant_is_paced_and_throttles_no_more() {
+        const LIMIT: usize = 20;
+        let (port, answers) = rate_limited_server(LIMIT);
+        let max_concurrent = 4;
+        let client = HttpClient::new(
+            "learn-rate/scim",
+            &format!("http://127.0.0.1:{port}/"),
+            ClientSettings {
+                policy: Policy {
+                    max_concurrent,
+                    min_interval: Duration::from_millis(1),
+                    ..Policy::default()
+                },
+                ..ClientSettings::default()
+            },
+        )
+        .unwrap();
+        std::thread::scope(|scope| {
+            for _ in 0..max_concurrent {
+                scope.spawn(|| {
+                    for _ in 0..(3 * LIMIT / max_concurrent) {
+                        let response = client.send("read", &Call::get(client.url(&["x"]))).unwrap();
+                        assert_eq!(response.status.as_u16(), 200);
+                    }
+                });
+            }
+        });
+        let answers = answers.lock().unwrap().clone();
+        let throttled: Vec<Instant> = answers
+            .iter()
+            .filter(|(_, status)| *status == 429)
+            .map(|(at, _)| *at)
+            .collect();
+        let first = *throttled.first().expect("the burst is throttled once");
+        // Only the requests already in flight when the first 429 came are throttled: none
+        // after the tenant's first window.
+        assert!(
+            throttled.len() <= max_concurrent,
+            "{} 429s",
+            throttled.len()
+        );
+        assert!(
+            throttled
+                .iter()
+                .all(|at| *at - first < Duration::from_millis(500)),
+            "a 429 after the first window: {throttled:?}"
+        );
+        let learned = client.budget.learned();
+        assert!(
+            learned >= Duration::from_secs(1) / LIMIT as u32,
+            "learned {learned:?}"
+        );
     }
 
     #[test]
