@@ -6,7 +6,7 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use crate::adapters;
-use crate::model::{Client, Entitlement, Tenant};
+use crate::model::{Client, ConfigurationChange, Entitlement, Tenant};
 use crate::plan::Observation;
 
 /// One tenant to read and the entitlements to list in it.
@@ -84,4 +84,22 @@ fn read_tenant(
             adapters::Review::default(),
         ),
     }
+}
+
+/// Reviews the own configuration of each tenant (GDAP access assignments, Okta group
+/// admin roles) again, with at most `parallelism` at once, and returns the changes each
+/// needs now, or why it could not be read. Read-only: `apply` compares them with a
+/// plan's before sending anything.
+pub fn review_configuration(
+    root: &Path,
+    tenants: &[(&Client, &Tenant)],
+    parallelism: usize,
+    options: &adapters::Options,
+    now: OffsetDateTime,
+) -> Vec<Result<Vec<ConfigurationChange>, adapters::AdapterError>> {
+    crate::workers::map(tenants, parallelism, |(client, tenant)| {
+        let mut adapter = adapters::open(client, tenant, root, options)?;
+        adapter.verify_tenant()?;
+        Ok(adapter.review(now)?.configuration)
+    })
 }

@@ -29,8 +29,10 @@ use crate::workflow::apply::{Prepared, sends};
 /// asks for confirmation and applies it. With the path of a plan saved by
 /// `onboard plan --out FILE`, applies exactly that plan, and refuses it if the workspace
 /// or the ledger changed since it was made, or once a grant in it has ended (its
-/// `valid_until`). Drift is left alone unless `--prune` is
-/// given. One tenant failing does not stop the others; the exit code says so (4).
+/// `valid_until`). A tenant's own configuration changes (GDAP access assignments, Okta
+/// group roles) are made exactly as the plan lists them; the run is refused, with nothing
+/// sent, if a tenant's configuration is no longer as the plan saw it. Drift is left alone
+/// unless `--prune` is given. One tenant failing does not stop the others; the exit code says so (4).
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// Clients to apply (default: every client), or one saved plan file
@@ -288,6 +290,9 @@ pub(super) fn execute_plan(
             return Err(UserError::new("cancelled: nothing was changed").into());
         }
     }
+    if !nothing {
+        refuse_moved_configuration(session, actionable)?;
+    }
     // Confirmed: from here on the run goes ahead and records what it does.
     let mut audit = session.audit_log(run.command)?;
     record_preface(&mut audit, &[&run.preface, &denials], interrupted)?;
@@ -370,6 +375,35 @@ pub(super) fn execute_plan(
         }
     }
     Ok(apply_status(document.failed, unknown.len(), denied.len()))
+}
+
+/// Refuses the run, before anything is recorded or sent, when a tenant's own
+/// configuration (GDAP access assignments, Okta group admin roles) is no longer as the
+/// plan saw it: `apply` carries out the plan's configuration changes exactly, never
+/// changes worked out from another state.
+fn refuse_moved_configuration(session: &Session, actionable: &Plan) -> anyhow::Result<()> {
+    let moved = crate::workflow::apply::moved_configuration(&session.context(), actionable);
+    let Some(first) = moved.first() else {
+        return Ok(());
+    };
+    let more = match moved.len() {
+        1 => String::new(),
+        n => format!(
+            " (and {} more tenant(s): {})",
+            n - 1,
+            moved[1..]
+                .iter()
+                .map(|m| format!("`{}/{}`", m.client, m.tenant))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Err(UserError::new(format!(
+        "refusing the plan: the own configuration of `{}/{}` changed since the plan was made: {}{more}; nothing was sent",
+        first.client, first.tenant, first.why
+    ))
+    .hint("make a fresh plan with `onboard plan`, review what the tenant needs now, and apply that")
+    .into())
 }
 
 /// A refused mass revocation: the pending request to store (none when one is pending

@@ -27,7 +27,7 @@ pub use self::entries::{entry_of, failure_code};
 use self::tenant::apply_tenant;
 use crate::adapters::{self, AdapterError, Outcome};
 use crate::audit::{AuditError, AuditLog};
-use crate::model::Workspace;
+use crate::model::{ConfigurationChange, Workspace};
 use crate::plan::{Change, TenantConfiguration};
 use crate::state::{Ledger, StateDir, StateError, WorkspaceLock};
 
@@ -96,9 +96,10 @@ pub enum ExecuteError {
 }
 
 /// Applies changes (unknown changes are skipped), writing each change's intent to the
-/// audit log before sending it and its outcome after, and updates the ledger. Tenants
-/// named in `configuration` are opened even without changes, so that their own
-/// configuration (GDAP access assignments, Okta group admin roles) is brought in line. Returns
+/// audit log before sending it and its outcome after, and updates the ledger. Each
+/// tenant's planned `configuration` changes (GDAP access assignments, Okta group admin
+/// roles) are carried out, exactly as planned, before its entitlement changes; a tenant
+/// named there is opened even without entitlement changes. Returns
 /// each change's result in plan order; a ledger or audit write failure is returned as an
 /// error after the tenants have been worked on.
 pub fn apply(
@@ -110,10 +111,12 @@ pub fn apply(
 ) -> Result<Vec<ChangeResult>, ExecuteError> {
     let mut by_tenant: BTreeMap<(&str, &str), Vec<&Change>> = BTreeMap::new();
     // A tenant whose own configuration needs changing is opened even without changes.
+    let mut planned: BTreeMap<(&str, &str), &[ConfigurationChange]> = BTreeMap::new();
     for tenant in configuration {
         by_tenant
             .entry((&tenant.client, &tenant.tenant))
             .or_default();
+        planned.insert((&tenant.client, &tenant.tenant), &tenant.changes);
     }
     for change in changes.iter().filter(|c| c.kind.is_sent()) {
         by_tenant
@@ -130,8 +133,15 @@ pub fn apply(
         &groups,
         context.workspace.settings.parallelism,
         |((client, tenant), changes)| {
-            let (results, audit_error) =
-                apply_tenant(context, client, tenant, changes, progress, &counter);
+            let configuration = planned.get(&(*client, *tenant)).copied().unwrap_or(&[]);
+            let (results, audit_error) = apply_tenant(
+                context,
+                (client, tenant),
+                configuration,
+                changes,
+                progress,
+                &counter,
+            );
             let mut book = book.lock().unwrap_or_else(|e| e.into_inner());
             let records = book.tenant(client, tenant);
             for result in &results {

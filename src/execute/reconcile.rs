@@ -5,6 +5,7 @@ use super::ApplyContext;
 use super::entries::{failure_code, write_entries};
 use crate::adapters::{Adapter, AdapterError, FailureKind};
 use crate::audit::{AuditError, Entry, EntryKind, Phase};
+use crate::model::ConfigurationChange;
 use crate::plan::{Change, ChangeKind};
 
 /// Returns the stand-in change that reports a failed configuration of a tenant that had
@@ -22,17 +23,18 @@ pub(super) fn configuration_change(client: &str, tenant: &str) -> Change {
 /// when that was the cause.
 type ReconcileFailure = (AdapterError, Option<AuditError>);
 
-/// Brings a tenant's own configuration (a GDAP relationship's access assignments, the
-/// admin roles of Okta groups) in line before its entitlement changes are sent, with an
+/// Carries out the `planned` changes to a tenant's own configuration (a GDAP
+/// relationship's access assignments, the admin roles of Okta groups) before its
+/// entitlement changes are sent, with an
 /// intent in the audit log before and an outcome listing what changed after (also when
 /// a failure stopped it part of the way). A failure fails the tenant's changes:
 /// technicians are not added to partner groups whose access is not what the client file
 /// says. An audit log that cannot be written is returned beside the failure.
 pub(super) fn reconcile(
     context: &ApplyContext<'_>,
-    client_id: &str,
-    tenant_name: &str,
+    (client_id, tenant_name): (&str, &str),
     run: &str,
+    planned: &[ConfigurationChange],
     mut adapter: Box<dyn Adapter>,
 ) -> Result<Box<dyn Adapter>, Box<ReconcileFailure>> {
     let subject = adapter.configuration_subject();
@@ -59,7 +61,7 @@ pub(super) fn reconcile(
     };
     write_entries(context, client_id, vec![entry(Phase::Intent)]).map_err(unsent)?;
     let mut done = Vec::new();
-    let result = adapter.reconcile(context.now, &mut done);
+    let result = adapter.reconcile(planned, &mut done);
     let mut outcome = entry(Phase::Outcome);
     // What changed is evidence whether or not everything did.
     outcome.detail = Some(serde_json::json!({ "changes": done }));

@@ -12,7 +12,7 @@ use crate::adapters::Outcome;
 use crate::adapters::{self, Adapter, AdapterError, FailureKind};
 use crate::audit::TENANT_ENFORCES_EXPIRY;
 use crate::audit::{AuditError, Phase};
-use crate::model::Tenant;
+use crate::model::ConfigurationChange;
 use crate::plan::{Change, ChangeKind};
 
 /// Changes announced to the audit log (and synced) at once before being sent: one fsync
@@ -20,10 +20,12 @@ use crate::plan::{Change, ChangeKind};
 /// disk.
 const BATCH: usize = 32;
 
+/// Applies one tenant's part of a run: its planned `configuration` changes first, then
+/// its entitlement `changes`.
 pub(super) fn apply_tenant(
     context: &ApplyContext<'_>,
-    client_id: &str,
-    tenant_name: &str,
+    (client_id, tenant_name): (&str, &str),
+    configuration: &[ConfigurationChange],
     changes: &[&Change],
     progress: &dyn Progress,
     counter: &AtomicU64,
@@ -76,20 +78,20 @@ pub(super) fn apply_tenant(
             })
             .collect()
     };
-    let configured = context
-        .workspace
-        .clients
-        .get(client_id)
-        .and_then(|c| c.tenant(tenant_name))
-        .is_some_and(Tenant::has_configuration);
     let mut reconcile_audit_error = None;
     let adapter = match adapter {
-        Ok(adapter) if configured => reconcile(context, client_id, tenant_name, &run, adapter)
-            .map_err(|failure| {
-                let (error, audit) = *failure;
-                reconcile_audit_error = audit;
-                error
-            }),
+        Ok(adapter) if !configuration.is_empty() => reconcile(
+            context,
+            (client_id, tenant_name),
+            &run,
+            configuration,
+            adapter,
+        )
+        .map_err(|failure| {
+            let (error, audit) = *failure;
+            reconcile_audit_error = audit;
+            error
+        }),
         other => other,
     };
     let mut adapter = match adapter {

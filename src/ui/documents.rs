@@ -52,7 +52,9 @@ pub struct PlanDocument {
     /// Warnings.
     pub warnings: Vec<String>,
     /// Tenants whose own configuration `apply` changes (GDAP access assignments, Okta group admin roles):
-    /// `[{"client": "acme", "tenant": "partner", "changes": ["…"]}]`; absent when none.
+    /// `[{"client": "acme", "tenant": "partner", "changes": ["…"], "planned": [{"action":
+    /// "gdap-create-access", …}]}]`, each change in words (`changes`) and as the data
+    /// `apply` carries out (`planned`, see [`TenantConfiguration`]); absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configuration: Vec<TenantConfiguration>,
 }

@@ -326,6 +326,7 @@ pub fn status_markdown(grants: &[&GrantRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ConfigurationChange;
     use crate::plan::TenantConfiguration;
 
     /// A plan with one grant and configuration changes in two tenants.
@@ -354,14 +355,27 @@ mod tests {
                     client: "acme".into(),
                     tenant: "okta".into(),
                     changes: vec![
-                        "`apply` assigns the admin role `READ_ONLY_ADMIN` to the group `MSP-Okta-Readers`".into(),
-                        "`apply` removes the admin role `USER_ADMIN` from the group `MSP-Okta-Readers`: `group_roles` does not give it".into(),
+                        ConfigurationChange::OktaAssignGroupRole {
+                            group: "MSP-Okta-Readers".into(),
+                            group_id: "00g1".into(),
+                            role: "READ_ONLY_ADMIN".into(),
+                        },
+                        ConfigurationChange::OktaUnassignGroupRole {
+                            group: "MSP-Okta-Readers".into(),
+                            group_id: "00g1".into(),
+                            role: "USER_ADMIN".into(),
+                            assignment: "ra1".into(),
+                        },
                     ],
                 },
                 TenantConfiguration {
                     client: "acme".into(),
                     tenant: "partner".into(),
-                    changes: vec!["`apply` creates the GDAP access assignment of partner group `GDAP-Acme-Helpdesk` (2 role(s))".into()],
+                    changes: vec![ConfigurationChange::GdapCreateAccess {
+                        group: "GDAP-Acme-Helpdesk".into(),
+                        group_id: "g1".into(),
+                        roles: vec!["r1".into(), "r2".into()],
+                    }],
                 },
             ],
         }

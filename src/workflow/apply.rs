@@ -83,6 +83,84 @@ pub fn prepare(cx: &Context<'_>, plan: &Plan, prune: bool) -> anyhow::Result<Pre
     })
 }
 
+/// A tenant whose own configuration is no longer as the plan saw it: `apply` refuses
+/// the plan rather than carry out changes worked out from another state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedConfiguration {
+    /// Client id.
+    pub client: String,
+    /// Tenant name.
+    pub tenant: String,
+    /// What differs, or why the tenant could not be read to tell.
+    pub why: String,
+}
+
+/// Reads again the own configuration (GDAP access assignments, Okta group admin roles)
+/// of every tenant `actionable` sends something to whose client file declares some, and
+/// returns those that no longer need exactly the changes the plan carries for them
+/// (none, when the plan carries none), or that could not be read to tell. Sends nothing.
+pub fn moved_configuration(cx: &Context<'_>, actionable: &Plan) -> Vec<MovedConfiguration> {
+    let mut touched: BTreeSet<(&str, &str)> = actionable
+        .changes
+        .iter()
+        .map(|c| (c.client.as_str(), c.tenant.as_str()))
+        .collect();
+    touched.extend(
+        actionable
+            .configuration
+            .iter()
+            .map(|t| (t.client.as_str(), t.tenant.as_str())),
+    );
+    let tenants: Vec<_> = touched
+        .into_iter()
+        .filter_map(|(client, tenant)| {
+            let client = cx.workspace.clients.get(client)?;
+            let tenant = client.tenant(tenant)?;
+            tenant.has_configuration().then_some((client, tenant))
+        })
+        .collect();
+    let now = crate::observe::review_configuration(
+        cx.root,
+        &tenants,
+        cx.workspace.settings.parallelism,
+        cx.adapters,
+        cx.now,
+    );
+    let words = |changes: &[crate::model::ConfigurationChange]| -> String {
+        if changes.is_empty() {
+            return "no change".into();
+        }
+        changes
+            .iter()
+            .map(|c| c.planned())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    tenants
+        .iter()
+        .zip(now)
+        .filter_map(|((client, tenant), now)| {
+            let planned = actionable.configuration_of(&client.id, &tenant.name);
+            let why = match now {
+                Ok(now) if now == planned => return None,
+                Ok(now) => format!(
+                    "the plan carries {}, but the tenant now needs {}",
+                    words(planned),
+                    words(&now)
+                ),
+                Err(error) => {
+                    format!("it could not be read to confirm it is as the plan saw it: {error}")
+                }
+            };
+            Some(MovedConfiguration {
+                client: client.id.clone(),
+                tenant: tenant.name.clone(),
+                why,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::fs;
