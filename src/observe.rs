@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::adapters;
 use crate::model::{Client, ConfigurationChange, Entitlement, Tenant};
-use crate::plan::Observation;
+use crate::plan::{Observation, ReadFailure};
 
 /// One tenant to read and the entitlements to list in it.
 pub struct ReadRequest<'a> {
@@ -77,9 +77,10 @@ fn read_tenant(
     match result {
         Ok((held, notes)) => (Observation::Read(held), notes),
         Err(error) => (
-            Observation::Unreadable(match &error.hint {
-                Some(hint) => format!("{}: {} ({hint})", error.operation, error.detail),
-                None => format!("{}: {}", error.operation, error.detail),
+            Observation::Unreadable(ReadFailure {
+                reason: format!("{}: {}", error.operation, error.detail),
+                code: error.kind.code().to_string(),
+                hint: error.hint,
             }),
             adapters::Review::default(),
         ),

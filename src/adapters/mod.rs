@@ -61,6 +61,22 @@ pub enum FailureKind {
     Rejected,
 }
 
+impl FailureKind {
+    /// Returns the kind's code, as audit entries and plans write it (`unreachable`,
+    /// `wrong-tenant`…).
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureKind::Unreachable => "unreachable",
+            FailureKind::Denied => "denied",
+            FailureKind::WrongTenant => "wrong-tenant",
+            FailureKind::Malformed => "malformed",
+            FailureKind::NotFound => "not-found",
+            FailureKind::Unsupported => "unsupported",
+            FailureKind::Rejected => "rejected",
+        }
+    }
+}
+
 /// An adapter failure, naming the tenant and the operation.
 #[derive(Debug, Clone, Error)]
 #[error("tenant `{tenant}`: {operation} failed: {detail}")]

@@ -185,8 +185,16 @@ pub(super) fn execute_plan(
     }
     for change in unknown {
         printer.warn(&format!(
-            "tenant `{}/{}` could not be read, so nothing is applied to it: {}",
-            change.client, change.tenant, change.reason
+            "tenant `{}/{}` could not be read ({}), so nothing is applied to it: {}{}",
+            change.client,
+            change.tenant,
+            change.error_code.as_deref().unwrap_or("unknown"),
+            change.reason,
+            change
+                .hint
+                .as_ref()
+                .map(|h| format!("; hint: {h}"))
+                .unwrap_or_default()
         ));
     }
     if *drift_left > 0 {

@@ -23,7 +23,7 @@ use std::sync::atomic::AtomicU64;
 use time::OffsetDateTime;
 
 use self::book::{Book, record};
-pub use self::entries::{entry_of, failure_code};
+pub use self::entries::entry_of;
 use self::tenant::apply_tenant;
 use crate::adapters::{self, AdapterError, Outcome};
 use crate::audit::{AuditError, AuditLog};

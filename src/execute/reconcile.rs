@@ -2,7 +2,7 @@
 //! in line before its entitlement changes, with an intent and an outcome in the audit log.
 
 use super::ApplyContext;
-use super::entries::{failure_code, write_entries};
+use super::entries::write_entries;
 use crate::adapters::{Adapter, AdapterError, FailureKind};
 use crate::audit::{AuditError, Entry, EntryKind, Phase};
 use crate::model::ConfigurationChange;
@@ -71,7 +71,7 @@ pub(super) fn reconcile(
         }
         Err(error) => {
             outcome.result = Some("failed".into());
-            outcome.error_code = Some(failure_code(error.kind).into());
+            outcome.error_code = Some(error.kind.code().into());
             outcome.error = Some(format!("{}: {}", error.operation, error.detail));
         }
     }

@@ -14,7 +14,20 @@ pub enum Observation {
     /// The holders of each managed entitlement, read in full.
     Read(BTreeMap<Entitlement, Vec<Holder>>),
     /// The tenant could not be read, or only in part: nothing may be planned from it.
-    Unreadable(String),
+    Unreadable(ReadFailure),
+}
+
+/// Why a tenant could not be read, as its adapter said: what failed, the kind of
+/// failure, and what would fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFailure {
+    /// What was being done and what went wrong (`list group:X: connection refused`).
+    pub reason: String,
+    /// The kind of failure, as a code (`unreachable`, `denied`, `wrong-tenant`,
+    /// `malformed`, `not-found`, `unsupported`, `rejected`).
+    pub code: String,
+    /// What would fix it.
+    pub hint: Option<String>,
 }
 
 /// Everything the diff of one tenant needs.
@@ -95,8 +108,11 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
     let base =
         |kind: ChangeKind, reason: String| Change::new(kind, input.client, input.tenant, reason);
     let held = match input.observation {
-        Observation::Unreadable(reason) => {
-            return (vec![base(ChangeKind::Unknown, reason.clone())], Vec::new());
+        Observation::Unreadable(failure) => {
+            let mut change = base(ChangeKind::Unknown, failure.reason.clone());
+            change.error_code = Some(failure.code.clone());
+            change.hint = failure.hint.clone();
+            return (vec![change], Vec::new());
         }
         Observation::Read(held) => held,
     };

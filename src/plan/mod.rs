@@ -18,7 +18,7 @@ pub use desired::{
     DesiredAccess, DesiredGrant, GrantKey, WorkspaceCheck, account_of, bundle_denials,
     check_workspace, desired_access,
 };
-pub use diff::{DiffInput, Observation, block_warnings, diff_tenant};
+pub use diff::{DiffInput, Observation, ReadFailure, block_warnings, diff_tenant};
 pub use guard::{MassRevocation, mass_revocations, removals_fingerprint};
 pub use index::ByTenant;
 
@@ -119,9 +119,15 @@ pub struct Change {
     /// For denials: the rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
-    /// For denials: what would satisfy the rule.
+    /// For denials: what would satisfy the rule; for unknown: what would let the tenant
+    /// be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// For unknown: the kind of failure that kept the tenant from being read
+    /// (`unreachable`, `denied`, `wrong-tenant`, `malformed`, `not-found`,
+    /// `unsupported`, `rejected`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
 }
 
 impl Change {
@@ -144,6 +150,7 @@ impl Change {
             reason,
             rule: None,
             hint: None,
+            error_code: None,
         }
     }
 }

@@ -94,6 +94,28 @@ fn configuration_lines(plan: &Plan, prefix: &str) -> Vec<String> {
         .collect()
 }
 
+/// Returns a change's "why" column: its reason, after the kind of failure for a tenant
+/// that could not be read.
+fn why(change: &Change) -> String {
+    match (&change.kind, &change.error_code) {
+        (ChangeKind::Unknown, Some(code)) => format!("{code}: {}", change.reason),
+        _ => change.reason.clone(),
+    }
+}
+
+/// Returns what to do about each tenant that could not be read, one line each:
+/// `hint for `client/tenant`: …`.
+pub fn unreadable_hints(plan: &Plan) -> Vec<String> {
+    plan.changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Unknown)
+        .filter_map(|c| {
+            let hint = c.hint.as_ref()?;
+            Some(format!("hint for `{}/{}`: {hint}", c.client, c.tenant))
+        })
+        .collect()
+}
+
 /// Renders a plan as a table followed by its summary line.
 pub fn plan_table(plan: &Plan, color: bool) -> String {
     let mut out = String::new();
@@ -113,10 +135,13 @@ pub fn plan_table(plan: &Plan, color: bool) -> String {
                 cell(&holder(change)),
                 cell(&entitlement(change)),
                 until(change.expires_at),
-                cell(&change.reason),
+                cell(&why(change)),
             ]);
         }
         let _ = writeln!(out, "{}", render(&table));
+        for line in unreadable_hints(plan) {
+            let _ = writeln!(out, "{}", cell(&line));
+        }
     }
     if !plan.configuration.is_empty() {
         if !plan.changes.is_empty() {
@@ -191,8 +216,15 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
                 md_cell(&holder(change)),
                 md_cell(&entitlement(change)),
                 until(change.expires_at),
-                md_cell(&change.reason)
+                md_cell(&why(change))
             );
+        }
+        let hints = unreadable_hints(plan);
+        if !hints.is_empty() {
+            let _ = writeln!(out);
+        }
+        for line in hints {
+            let _ = writeln!(out, "- {}", md_cell(&line));
         }
     }
     if !plan.configuration.is_empty() {
@@ -348,6 +380,7 @@ mod tests {
                 reason: "wanted by exception:acme-gdap-cover".into(),
                 rule: None,
                 hint: None,
+                error_code: None,
             }],
             warnings: vec!["`acme/partner`: the GDAP relationship `rel-acme` ends on 2026-12-03 00:00Z (in 12 day(s)) and does not auto-extend: renew it, or technicians lose access to the client".into()],
             configuration: vec![

@@ -387,6 +387,9 @@ pub struct ChangeJson {
     /// For denials: the rule.
     #[serde(default)]
     pub rule: Option<String>,
+    /// For denials: what satisfies the rule; for unknown: what lets the tenant be read.
+    #[serde(default)]
+    pub hint: Option<String>,
 }
 
 /// Runs `plan -o json` and parses it.
