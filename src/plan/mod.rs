@@ -12,7 +12,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::{ConfigurationChange, Entitlement};
+use crate::model::{ConfigurationChange, Entitlement, GrantRecord};
 
 pub use desired::{
     DesiredAccess, DesiredGrant, GrantKey, WorkspaceCheck, account_of, bundle_denials,
@@ -151,6 +151,35 @@ impl Change {
             rule: None,
             hint: None,
             error_code: None,
+        }
+    }
+
+    /// Returns a change of a kind for a desired grant: its entitlement, identity,
+    /// account, sources and ticket (its end and origin are the caller's to set, for
+    /// they depend on the kind).
+    pub fn of_grant(kind: ChangeKind, grant: &DesiredGrant, reason: String) -> Change {
+        Change {
+            entitlement: Some(grant.key.entitlement.clone()),
+            identity: Some(grant.key.identity.clone()),
+            account: Some(grant.account.clone()),
+            sources: grant.sources.clone(),
+            ticket: grant.ticket.clone(),
+            ..Change::new(kind, &grant.key.client, &grant.key.tenant, reason)
+        }
+    }
+
+    /// Returns a change of a kind for a recorded grant (a ledger record, or one the
+    /// audit log shows was sent): its entitlement, identity, account, end, sources and
+    /// ticket.
+    pub fn of_record(kind: ChangeKind, record: &GrantRecord, reason: String) -> Change {
+        Change {
+            entitlement: Some(record.entitlement.clone()),
+            identity: Some(record.identity.clone()),
+            account: Some(record.account.clone()),
+            expires_at: record.expires_at,
+            sources: record.sources.clone(),
+            ticket: record.ticket.clone(),
+            ..Change::new(kind, &record.client, &record.tenant, reason)
         }
     }
 }
