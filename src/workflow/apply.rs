@@ -96,9 +96,10 @@ pub struct MovedConfiguration {
 }
 
 /// Reads again the own configuration (GDAP access assignments, Okta group admin roles)
-/// of every tenant `actionable` sends something to whose client file declares some, and
-/// returns those that no longer need exactly the changes the plan carries for them
-/// (none, when the plan carries none), or that could not be read to tell. Sends nothing.
+/// of every tenant `actionable` sends something to whose client file declares some, or
+/// for which the plan carries configuration changes, and returns those that no longer
+/// need exactly the changes the plan carries for them (none, when the plan carries none),
+/// or that could not be read to tell. Sends nothing.
 pub fn moved_configuration(cx: &Context<'_>, actionable: &Plan) -> Vec<MovedConfiguration> {
     let mut touched: BTreeSet<(&str, &str)> = actionable
         .changes
@@ -116,7 +117,10 @@ pub fn moved_configuration(cx: &Context<'_>, actionable: &Plan) -> Vec<MovedConf
         .filter_map(|(client, tenant)| {
             let client = cx.workspace.clients.get(client)?;
             let tenant = client.tenant(tenant)?;
-            tenant.has_configuration().then_some((client, tenant))
+            let planned = !actionable
+                .configuration_of(&client.id, &tenant.name)
+                .is_empty();
+            (planned || tenant.has_configuration()).then_some((client, tenant))
         })
         .collect();
     let now = crate::observe::review_configuration(
@@ -268,6 +272,58 @@ mod tests {
             !root.join(&workspace.settings.state_dir).exists(),
             "prepare writes no state"
         );
+    }
+
+    #[test]
+    fn configuration_changes_a_tenant_does_not_need_are_refused() {
+        // A plan (a saved one, edited) carrying a configuration change for a tenant
+        // whose client file declares none: the tenant needs no change, so it moved.
+        let (_dir, root, workspace) = example();
+        let state = StateDir::new(root.join(&workspace.settings.state_dir));
+        let adapters = crate::adapters::Options::default();
+        let cx = Context {
+            root: &root,
+            workspace: &workspace,
+            state: &state,
+            now: datetime!(2026-11-21 12:00 UTC),
+            adapters: &adapters,
+        };
+        let change = crate::model::ConfigurationChange::OktaAssignGroupRole {
+            group: "MSP-Helpdesk".into(),
+            group_id: "00g1".into(),
+            role: "SUPER_ADMIN".into(),
+        };
+        let mut plan = Plan {
+            configuration: vec![crate::plan::TenantConfiguration {
+                client: "acme".into(),
+                tenant: "okta".into(),
+                changes: vec![change],
+            }],
+            ..Plan::default()
+        };
+        let moved = moved_configuration(&cx, &plan);
+        assert_eq!(moved.len(), 1, "{moved:?}");
+        assert_eq!(
+            (moved[0].client.as_str(), moved[0].tenant.as_str()),
+            ("acme", "okta")
+        );
+        assert!(
+            moved[0]
+                .why
+                .contains("assigns the admin role `SUPER_ADMIN`")
+                && moved[0].why.ends_with("the tenant now needs no change"),
+            "{}",
+            moved[0].why
+        );
+        // Without it, tenants that declare no configuration are not read at all.
+        plan.configuration.clear();
+        plan.changes.push(crate::plan::Change::new(
+            ChangeKind::Grant,
+            "acme",
+            "okta",
+            String::new(),
+        ));
+        assert!(moved_configuration(&cx, &plan).is_empty());
     }
 
     #[test]
