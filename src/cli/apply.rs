@@ -10,14 +10,16 @@ use clap::Args;
 use super::GlobalArgs;
 use super::session::{Session, apply_status};
 use crate::audit::{AuditLog, Entry, EntryKind};
-use crate::execute::{self, ApplyContext, ChangeResult};
+use crate::execute::{self, Applied, ApplyContext, ChangeResult};
 use crate::exit::ExitStatus;
 use crate::model::{AccessRequest, Block, RequestKind, RequestStatus, ReviewItem};
 use crate::plan::{Change, ChangeKind, Plan, Summary};
 use crate::state::{Ledger, WorkspaceLock};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::documents::{ApplyDocument, ChangeOutcome, FORMAT_VERSION, PlanDocument};
+use crate::ui::documents::{
+    ApplyDocument, ChangeOutcome, ConfigurationFailed, FORMAT_VERSION, PlanDocument,
+};
 use crate::ui::progress::ApplyProgress;
 use crate::ui::prompt::confirm;
 use crate::ui::tables::{plan_table, result_word, results_table};
@@ -248,7 +250,7 @@ pub(super) fn execute_plan(
             ),
         });
         if printer.format == OutputFormat::Json {
-            printer.document(&apply_document(&[], plan))?;
+            printer.document(&apply_document(&Applied::default(), plan))?;
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
@@ -317,7 +319,7 @@ pub(super) fn execute_plan(
         audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
         printer.status("Nothing to apply: the revocation is recorded.");
         if printer.format == OutputFormat::Json {
-            printer.document(&apply_document(&[], plan))?;
+            printer.document(&apply_document(&Applied::default(), plan))?;
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
@@ -350,15 +352,16 @@ pub(super) fn execute_plan(
         adapters: &session.adapters,
     };
     let progress = ApplyProgress::new(printer.progress);
-    let results = execute::apply(
+    let applied = execute::apply(
         &context,
         ledger,
         &actionable.changes,
         &actionable.configuration,
         &progress,
     )?;
-    open_exception_reviews(session, lock, &results)?;
-    let document = apply_document(&results, plan);
+    let results = &applied.results;
+    open_exception_reviews(session, lock, results)?;
+    let document = apply_document(&applied, plan);
     audit
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
@@ -366,7 +369,7 @@ pub(super) fn execute_plan(
     match printer.format {
         OutputFormat::Json => printer.document(&document)?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            printer.data(&results_table(&results, printer.color_stdout))?
+            printer.data(&results_table(&applied, printer.color_stdout))?
         }
     }
     let unread = match document.unknown {
@@ -377,7 +380,12 @@ pub(super) fn execute_plan(
         "Applied {}, unchanged {}, failed {}{unread}.",
         document.applied, document.unchanged, document.failed
     ));
-    for failure in results.iter().filter_map(|r| r.result.as_ref().err()) {
+    let configuration = applied.configuration_failures.iter().map(|f| &f.error);
+    for failure in results
+        .iter()
+        .filter_map(|r| r.result.as_ref().err())
+        .chain(configuration)
+    {
         if let Some(hint) = &failure.hint {
             printer.detail(&format!("hint for `{}`: {hint}", failure.tenant));
         }
@@ -652,8 +660,9 @@ fn record_preface(
     Ok(())
 }
 
-fn apply_document(results: &[ChangeResult], plan: &Plan) -> ApplyDocument {
-    let outcomes: Vec<ChangeOutcome> = results
+fn apply_document(applied: &Applied, plan: &Plan) -> ApplyDocument {
+    let outcomes: Vec<ChangeOutcome> = applied
+        .results
         .iter()
         .map(|r| ChangeOutcome {
             change: r.change.clone(),
@@ -666,7 +675,16 @@ fn apply_document(results: &[ChangeResult], plan: &Plan) -> ApplyDocument {
         format_version: FORMAT_VERSION,
         applied: count("applied"),
         unchanged: count("unchanged"),
-        failed: count("failed"),
+        failed: count("failed") + applied.configuration_failures.len(),
+        configuration_failed: applied
+            .configuration_failures
+            .iter()
+            .map(|f| ConfigurationFailed {
+                client: f.client.clone(),
+                tenant: f.tenant.clone(),
+                error: f.error.to_string(),
+            })
+            .collect(),
         unknown: plan
             .changes
             .iter()

@@ -6,18 +6,6 @@ use super::entries::write_entries;
 use crate::adapters::{Adapter, AdapterError, FailureKind};
 use crate::audit::{AuditError, Entry, EntryKind, Phase};
 use crate::model::ConfigurationChange;
-use crate::plan::{Change, ChangeKind};
-
-/// Returns the stand-in change that reports a failed configuration of a tenant that had
-/// no entitlement changes (it names no entitlement, so it never touches the ledger).
-pub(super) fn configuration_change(client: &str, tenant: &str) -> Change {
-    Change::new(
-        ChangeKind::Grant,
-        client,
-        tenant,
-        "the tenant's own configuration (GDAP access assignments, Okta group admin roles)".into(),
-    )
-}
 
 /// Why a tenant's configuration was not brought in line, and the audit log's failure
 /// when that was the cause.

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::entries::{entry_of, outcome_of, write_entries};
-use super::reconcile::{configuration_change, reconcile};
+use super::reconcile::reconcile;
 use super::send::send_batch;
 use super::{ApplyContext, ChangeResult, Progress};
 use crate::adapters::Outcome;
@@ -20,6 +20,17 @@ use crate::plan::{Change, ChangeKind};
 /// disk.
 const BATCH: usize = 32;
 
+/// What one tenant's part of a run did.
+pub(super) struct TenantApplied {
+    /// Each change's result, in order.
+    pub results: Vec<ChangeResult>,
+    /// Why the tenant's configuration could not be brought in line, for a tenant opened
+    /// only for its configuration (no change carries the failure).
+    pub configuration_failure: Option<AdapterError>,
+    /// The audit log's failure, if it could not be written.
+    pub audit_error: Option<AuditError>,
+}
+
 /// Applies one tenant's part of a run: its planned `configuration` changes first, then
 /// its entitlement `changes`.
 pub(super) fn apply_tenant(
@@ -29,7 +40,7 @@ pub(super) fn apply_tenant(
     changes: &[&Change],
     progress: &dyn Progress,
     counter: &AtomicU64,
-) -> (Vec<ChangeResult>, Option<AuditError>) {
+) -> TenantApplied {
     let name = format!("{client_id}/{tenant_name}");
     let run = context
         .audit
@@ -106,21 +117,14 @@ pub(super) fn apply_tenant(
                 .collect();
             let audit_error =
                 reconcile_audit_error.or_else(|| write_entries(context, client_id, entries).err());
-            if results.is_empty() {
-                // A tenant opened only for its configuration: its failure still counts.
-                let change = configuration_change(client_id, tenant_name);
-                let result = Err(error);
-                progress.advance(&change, &result);
-                return (
-                    vec![ChangeResult {
-                        change,
-                        result,
-                        tenant_enforces_expiry: false,
-                    }],
-                    audit_error,
-                );
-            }
-            return (results, audit_error);
+            // A tenant opened only for its configuration: no change carries its failure,
+            // which still counts.
+            let configuration_failure = results.is_empty().then_some(error);
+            return TenantApplied {
+                results,
+                configuration_failure,
+                audit_error,
+            };
         }
     };
     // The audit log cannot be written: the changes not yet sent fail without being sent,
@@ -134,7 +138,11 @@ pub(super) fn apply_tenant(
             "the audit log could not be written, so the change was not sent",
         );
         results.extend(fail_all(&changes[done..], unsent));
-        (results, Some(error))
+        TenantApplied {
+            results,
+            configuration_failure: None,
+            audit_error: Some(error),
+        }
     };
     let mut results = Vec::with_capacity(changes.len());
     for (batch, batch_ids) in changes.chunks(BATCH).zip(ids.chunks(BATCH)) {
@@ -187,7 +195,11 @@ pub(super) fn apply_tenant(
             return stop_unsent(results, error);
         }
     }
-    (results, None)
+    TenantApplied {
+        results,
+        configuration_failure: None,
+        audit_error: None,
+    }
 }
 
 /// Test-only fault switch (only in a build with the `test-hooks` feature): with

@@ -6,7 +6,7 @@ use comfy_table::{Cell, ContentArrangement, LineStyle, Table, TableStyle};
 use time::OffsetDateTime;
 
 use crate::adapters::Outcome;
-use crate::execute::ChangeResult;
+use crate::execute::{Applied, ChangeResult};
 use crate::model::GrantRecord;
 use crate::model::time::format_short;
 use crate::plan::{Change, ChangeKind, Plan};
@@ -251,8 +251,9 @@ pub fn result_word(result: &ChangeResult) -> &'static str {
     }
 }
 
-/// Renders apply results as a table.
-pub fn results_table(results: &[ChangeResult], color: bool) -> String {
+/// Renders apply results as a table: each change, then each tenant whose own
+/// configuration failed with no change of its own (as a `configuration` row).
+pub fn results_table(applied: &Applied, color: bool) -> String {
     let mut table = new_table(&[
         "result",
         "change",
@@ -261,7 +262,7 @@ pub fn results_table(results: &[ChangeResult], color: bool) -> String {
         "entitlement",
         "detail",
     ]);
-    for r in results {
+    for r in &applied.results {
         let word = result_word(r);
         let painted = match word {
             "applied" => paint(color, GREEN, word),
@@ -280,6 +281,19 @@ pub fn results_table(results: &[ChangeResult], color: bool) -> String {
             cell(&holder(&r.change)),
             cell(&entitlement(&r.change)),
             cell(&detail),
+        ]);
+    }
+    for failure in &applied.configuration_failures {
+        table.add_row(vec![
+            paint(color, RED, "failed"),
+            "configuration".to_string(),
+            cell(&format!("{}/{}", failure.client, failure.tenant)),
+            "-".to_string(),
+            "-".to_string(),
+            cell(&format!(
+                "{}: {}",
+                failure.error.operation, failure.error.detail
+            )),
         ]);
     }
     format!("{}\n", render(&table))

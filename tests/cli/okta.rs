@@ -427,4 +427,50 @@ fn a_saved_plan_pins_its_okta_group_role_changes_and_is_refused_once_the_org_mov
     assert_eq!(org.group_roles("MSP-Okta-Admins"), ["HELP_DESK_ADMIN"]);
     assert!(!org.members("MSP-Helpdesk").is_empty());
     assert!(env.ledger().grants.iter().any(|g| g.tenant == "okta"));
+
+    // A configuration change the org refuses, in a tenant with nothing else to change:
+    // reported as the tenant's configuration failing, not as a change it never had.
+    env.edit(
+        "clients/acme.yaml",
+        "MSP-Okta-Admins: [HELP_DESK_ADMIN]",
+        "MSP-Okta-Admins: [HELP_DESK_ADMIN, WORKFLOWS_ADMIN]",
+    );
+    let output = run(&["apply", "acme", "--yes", "--output", "json"]);
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&env, &output));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["failed"], 1, "{document}");
+    assert_eq!(document["configuration_failed"][0]["tenant"], "okta");
+    assert!(
+        document["configuration_failed"][0]["error"]
+            .as_str()
+            .is_some_and(
+                |e| e.contains("reconcile the groups' admin roles") && e.contains("E0000001")
+            ),
+        "{document}"
+    );
+    assert!(
+        document["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| !r["entitlement"].is_null()),
+        "a change with no entitlement stands for the failure: {document}"
+    );
+    let output = run(&["apply", "acme", "--yes"]);
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&env, &output));
+    let table = crate::support::stdout(&output);
+    assert!(
+        table.lines().any(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words.starts_with(&[
+                "failed",
+                "configuration",
+                "acme/okta",
+                "-",
+                "-",
+                "reconcile",
+            ])
+        }),
+        "{table}"
+    );
 }
