@@ -6,8 +6,8 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use crate::adapters;
-use crate::model::{Client, Entitlement, Tenant};
-use crate::plan::Observation;
+use crate::model::{Client, ConfigurationChange, Entitlement, Tenant};
+use crate::plan::{Observation, ReadFailure};
 
 /// One tenant to read and the entitlements to list in it.
 pub struct ReadRequest<'a> {
@@ -77,11 +77,30 @@ fn read_tenant(
     match result {
         Ok((held, notes)) => (Observation::Read(held), notes),
         Err(error) => (
-            Observation::Unreadable(match &error.hint {
-                Some(hint) => format!("{}: {} ({hint})", error.operation, error.detail),
-                None => format!("{}: {}", error.operation, error.detail),
+            Observation::Unreadable(ReadFailure {
+                reason: format!("{}: {}", error.operation, error.detail),
+                code: error.kind.code().to_string(),
+                hint: error.hint,
             }),
             adapters::Review::default(),
         ),
     }
+}
+
+/// Reviews the own configuration of each tenant (GDAP access assignments, Okta group
+/// admin roles) again, with at most `parallelism` at once, and returns the changes each
+/// needs now, or why it could not be read. Read-only: `apply` compares them with a
+/// plan's before sending anything.
+pub fn review_configuration(
+    root: &Path,
+    tenants: &[(&Client, &Tenant)],
+    parallelism: usize,
+    options: &adapters::Options,
+    now: OffsetDateTime,
+) -> Vec<Result<Vec<ConfigurationChange>, adapters::AdapterError>> {
+    crate::workers::map(tenants, parallelism, |(client, tenant)| {
+        let mut adapter = adapters::open(client, tenant, root, options)?;
+        adapter.verify_tenant()?;
+        Ok(adapter.review(now)?.configuration)
+    })
 }

@@ -20,7 +20,9 @@ use std::path::Path;
 use thiserror::Error;
 use time::OffsetDateTime;
 
-use crate::model::{AdapterKind, Client, Entitlement, EntitlementKind, Holder, Tenant};
+use crate::model::{
+    AdapterKind, Client, ConfigurationChange, Entitlement, EntitlementKind, Holder, Tenant,
+};
 
 /// A principal (user, service principal…) as the tenant knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +59,22 @@ pub enum FailureKind {
     Unsupported,
     /// The tenant refused the request for another reason.
     Rejected,
+}
+
+impl FailureKind {
+    /// Returns the kind's code, as audit entries and plans write it (`unreachable`,
+    /// `wrong-tenant`…).
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureKind::Unreachable => "unreachable",
+            FailureKind::Denied => "denied",
+            FailureKind::WrongTenant => "wrong-tenant",
+            FailureKind::Malformed => "malformed",
+            FailureKind::NotFound => "not-found",
+            FailureKind::Unsupported => "unsupported",
+            FailureKind::Rejected => "rejected",
+        }
+    }
 }
 
 /// An adapter failure, naming the tenant and the operation.
@@ -174,25 +192,31 @@ pub trait Adapter: Send {
 
     /// Returns what a plan should say about the tenant as a whole rather than about one
     /// entitlement: warnings (a GDAP relationship ending soon) and the changes to the
-    /// tenant's own configuration that [`Adapter::reconcile`] would make (access
-    /// assignments to create). Read-only; an error makes the tenant unknown in the plan.
-    /// The default has nothing to say.
+    /// tenant's own configuration that the client file asks for (access assignments to
+    /// create), as data that [`Adapter::reconcile`] carries out. Read-only; an error
+    /// makes the tenant unknown in the plan. Two reviews of a tenant that did not change
+    /// return equal changes: `apply` reviews again to check that a plan's configuration
+    /// changes still hold. The default has nothing to say.
     fn review(&mut self, now: OffsetDateTime) -> Result<Review, AdapterError> {
         let _ = now;
         Ok(Review::default())
     }
 
-    /// Brings the tenant's own configuration in line with the client file before any
-    /// entitlement change is sent (a GDAP relationship's access assignments, Okta group
-    /// admin roles), pushing one line to `done` per change as it is made, so that the
-    /// changes made before a failure are still recorded. The default has nothing to do.
+    /// Carries out exactly the `planned` changes to the tenant's own configuration (as a
+    /// review returned them), in order, before any entitlement change is sent, pushing
+    /// one line to `done` per change as it is made, so that the changes made before a
+    /// failure are still recorded. Works nothing out again: the plan decides. The
+    /// default makes no configuration change, and refuses any.
     fn reconcile(
         &mut self,
-        now: OffsetDateTime,
+        planned: &[ConfigurationChange],
         done: &mut Vec<String>,
     ) -> Result<(), AdapterError> {
-        let _ = (now, done);
-        Ok(())
+        let _ = done;
+        match planned.first() {
+            None => Ok(()),
+            Some(change) => Err(foreign_change("this tenant", "reconcile", change)),
+        }
     }
 
     /// Names the tenant's own configuration that [`Adapter::reconcile`] brings in line,
@@ -218,7 +242,7 @@ pub struct Review {
     /// Warnings for the plan.
     pub notes: Vec<String>,
     /// The configuration changes `apply` makes through [`Adapter::reconcile`].
-    pub configuration: Vec<String>,
+    pub configuration: Vec<ConfigurationChange>,
 }
 
 /// What a tenant's own configuration is ([`Adapter::configuration_subject`]).
@@ -520,6 +544,23 @@ pub(crate) use grant_and_revoke_through;
 ///
 /// `tenant` is `client/tenant`; `tenants` names the kind of tenant as its users know it
 /// (`Okta`, `Entra`).
+/// Returns the error for a configuration change that the tenant's adapter does not make
+/// (an Okta change planned for a Graph tenant): a plan edited by hand, or for another
+/// tenant.
+pub(crate) fn foreign_change(
+    tenant: &str,
+    operation: &str,
+    change: &ConfigurationChange,
+) -> AdapterError {
+    AdapterError::new(
+        tenant,
+        operation,
+        FailureKind::Malformed,
+        format!("the plan's change is not one this tenant's adapter makes: {change}"),
+    )
+    .with_hint("make a fresh plan with `onboard plan --out FILE` and apply that")
+}
+
 pub(crate) fn unsupported_entitlement(
     tenant: &str,
     operation: &str,

@@ -10,14 +10,16 @@ use clap::Args;
 use super::GlobalArgs;
 use super::session::{Session, apply_status};
 use crate::audit::{AuditLog, Entry, EntryKind};
-use crate::execute::{self, ApplyContext, ChangeResult};
+use crate::execute::{self, Applied, ApplyContext, ChangeResult};
 use crate::exit::ExitStatus;
 use crate::model::{AccessRequest, Block, RequestKind, RequestStatus, ReviewItem};
 use crate::plan::{Change, ChangeKind, Plan, Summary};
 use crate::state::{Ledger, Lock};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::documents::{ApplyDocument, ChangeOutcome, FORMAT_VERSION, PlanDocument};
+use crate::ui::documents::{
+    ApplyDocument, ChangeOutcome, ConfigurationFailed, FORMAT_VERSION, PlanDocument,
+};
 use crate::ui::progress::ApplyProgress;
 use crate::ui::prompt::confirm;
 use crate::ui::tables::{plan_table, result_word, results_table};
@@ -29,8 +31,10 @@ use crate::workflow::apply::{Prepared, sends};
 /// asks for confirmation and applies it. With the path of a plan saved by
 /// `onboard plan --out FILE`, applies exactly that plan, and refuses it if the workspace
 /// or the ledger changed since it was made, or once a grant in it has ended (its
-/// `valid_until`). Drift is left alone unless `--prune` is
-/// given. One tenant failing does not stop the others; the exit code says so (4).
+/// `valid_until`). A tenant's own configuration changes (GDAP access assignments, Okta
+/// group roles) are made exactly as the plan lists them; the run is refused, with nothing
+/// sent, if a tenant's configuration is no longer as the plan saw it. Drift is left alone
+/// unless `--prune` is given. One tenant failing does not stop the others; the exit code says so (4).
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// Clients to apply (default: every client), or one saved plan file
@@ -193,8 +197,16 @@ pub(super) fn execute_plan(
     }
     for change in unknown {
         printer.warn(&format!(
-            "tenant `{}/{}` could not be read, so nothing is applied to it: {}",
-            change.client, change.tenant, change.reason
+            "tenant `{}/{}` could not be read ({}), so nothing is applied to it: {}{}",
+            change.client,
+            change.tenant,
+            change.error_code.as_deref().unwrap_or("unknown"),
+            change.reason,
+            change
+                .hint
+                .as_ref()
+                .map(|h| format!("; hint: {h}"))
+                .unwrap_or_default()
         ));
     }
     if *drift_left > 0 {
@@ -248,7 +260,7 @@ pub(super) fn execute_plan(
             ),
         });
         if printer.format == OutputFormat::Json {
-            printer.document(&apply_document(&[], plan))?;
+            printer.document(&apply_document(&Applied::default(), plan))?;
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
@@ -298,6 +310,9 @@ pub(super) fn execute_plan(
             return Err(UserError::new("cancelled: nothing was changed").into());
         }
     }
+    if !nothing {
+        refuse_moved_configuration(session, actionable)?;
+    }
     // Confirmed: from here on the run goes ahead and records what it does.
     let mut audit = session.audit_log(run.command)?;
     record_preface(&mut audit, &[&run.preface, &denials], interrupted)?;
@@ -314,7 +329,7 @@ pub(super) fn execute_plan(
         audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
         printer.status("Nothing to apply: the revocation is recorded.");
         if printer.format == OutputFormat::Json {
-            printer.document(&apply_document(&[], plan))?;
+            printer.document(&apply_document(&Applied::default(), plan))?;
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
@@ -347,15 +362,16 @@ pub(super) fn execute_plan(
         adapters: &session.adapters,
     };
     let progress = ApplyProgress::new(printer.progress);
-    let results = execute::apply(
+    let applied = execute::apply(
         &context,
         ledger,
         &actionable.changes,
         &actionable.configuration,
         &progress,
     )?;
-    open_exception_reviews(session, lock, &results)?;
-    let document = apply_document(&results, plan);
+    let results = &applied.results;
+    open_exception_reviews(session, lock, results)?;
+    let document = apply_document(&applied, plan);
     audit
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
@@ -363,7 +379,7 @@ pub(super) fn execute_plan(
     match printer.format {
         OutputFormat::Json => printer.document(&document)?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            printer.data(&results_table(&results, printer.color_stdout))?
+            printer.data(&results_table(&applied, printer.color_stdout))?
         }
     }
     let unread = match document.unknown {
@@ -374,12 +390,46 @@ pub(super) fn execute_plan(
         "Applied {}, unchanged {}, failed {}{unread}.",
         document.applied, document.unchanged, document.failed
     ));
-    for failure in results.iter().filter_map(|r| r.result.as_ref().err()) {
+    let configuration = applied.configuration_failures.iter().map(|f| &f.error);
+    for failure in results
+        .iter()
+        .filter_map(|r| r.result.as_ref().err())
+        .chain(configuration)
+    {
         if let Some(hint) = &failure.hint {
             printer.detail(&format!("hint for `{}`: {hint}", failure.tenant));
         }
     }
     Ok(apply_status(document.failed, unknown.len(), denied.len()))
+}
+
+/// Refuses the run, before anything is recorded or sent, when a tenant's own
+/// configuration (GDAP access assignments, Okta group admin roles) is no longer as the
+/// plan saw it: `apply` carries out the plan's configuration changes exactly, never
+/// changes worked out from another state.
+fn refuse_moved_configuration(session: &Session, actionable: &Plan) -> anyhow::Result<()> {
+    let moved = crate::workflow::apply::moved_configuration(&session.context(), actionable);
+    let Some(first) = moved.first() else {
+        return Ok(());
+    };
+    let more = match moved.len() {
+        1 => String::new(),
+        n => format!(
+            " (and {} more tenant(s): {})",
+            n - 1,
+            moved[1..]
+                .iter()
+                .map(|m| format!("`{}/{}`", m.client, m.tenant))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Err(UserError::new(format!(
+        "refusing the plan: the own configuration of `{}/{}` changed since the plan was made: {}{more}; nothing was sent",
+        first.client, first.tenant, first.why
+    ))
+    .hint("make a fresh plan with `onboard plan`, review what the tenant needs now, and apply that")
+    .into())
 }
 
 /// A refused mass revocation: the pending request to store (none when one is pending
@@ -616,8 +666,9 @@ fn record_preface(
     Ok(())
 }
 
-fn apply_document(results: &[ChangeResult], plan: &Plan) -> ApplyDocument {
-    let outcomes: Vec<ChangeOutcome> = results
+fn apply_document(applied: &Applied, plan: &Plan) -> ApplyDocument {
+    let outcomes: Vec<ChangeOutcome> = applied
+        .results
         .iter()
         .map(|r| ChangeOutcome {
             change: r.change.clone(),
@@ -630,7 +681,16 @@ fn apply_document(results: &[ChangeResult], plan: &Plan) -> ApplyDocument {
         format_version: FORMAT_VERSION,
         applied: count("applied"),
         unchanged: count("unchanged"),
-        failed: count("failed"),
+        failed: count("failed") + applied.configuration_failures.len(),
+        configuration_failed: applied
+            .configuration_failures
+            .iter()
+            .map(|f| ConfigurationFailed {
+                client: f.client.clone(),
+                tenant: f.tenant.clone(),
+                error: f.error.to_string(),
+            })
+            .collect(),
         unknown: plan
             .changes
             .iter()

@@ -2,7 +2,7 @@
 //! and writing entries to a client's chain, synced to disk.
 
 use super::ApplyContext;
-use crate::adapters::{AdapterError, FailureKind, Outcome};
+use crate::adapters::{AdapterError, Outcome};
 use crate::audit::{AuditError, Entry, EntryKind, Phase};
 use crate::plan::{Change, ChangeKind};
 
@@ -32,19 +32,6 @@ pub fn entry_of(change: &Change, id: String) -> Entry {
     }
 }
 
-/// Returns the stable code of a failure, as recorded in the audit log.
-pub fn failure_code(kind: FailureKind) -> &'static str {
-    match kind {
-        FailureKind::Unreachable => "unreachable",
-        FailureKind::Denied => "denied",
-        FailureKind::WrongTenant => "wrong-tenant",
-        FailureKind::Malformed => "malformed",
-        FailureKind::NotFound => "not-found",
-        FailureKind::Unsupported => "unsupported",
-        FailureKind::Rejected => "rejected",
-    }
-}
-
 pub(super) fn outcome_of(mut entry: Entry, result: &Result<Outcome, AdapterError>) -> Entry {
     entry.phase = Some(Phase::Outcome);
     match result {
@@ -52,7 +39,7 @@ pub(super) fn outcome_of(mut entry: Entry, result: &Result<Outcome, AdapterError
         Ok(Outcome::NoChange) => entry.result = Some("unchanged".into()),
         Err(error) => {
             entry.result = Some("failed".into());
-            entry.error_code = Some(failure_code(error.kind).into());
+            entry.error_code = Some(error.kind.code().into());
             entry.error = Some(format!("{}: {}", error.operation, error.detail));
         }
     }

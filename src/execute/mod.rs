@@ -23,11 +23,11 @@ use std::sync::atomic::AtomicU64;
 use time::OffsetDateTime;
 
 use self::book::{Book, record};
-pub use self::entries::{entry_of, failure_code};
+pub use self::entries::entry_of;
 use self::tenant::apply_tenant;
 use crate::adapters::{self, AdapterError, Outcome};
 use crate::audit::{AuditError, AuditLog};
-use crate::model::Workspace;
+use crate::model::{ConfigurationChange, Workspace};
 use crate::plan::{Change, TenantConfiguration};
 use crate::state::{Ledger, Lock, StateError, Store};
 
@@ -63,6 +63,27 @@ pub struct ChangeResult {
     pub tenant_enforces_expiry: bool,
 }
 
+/// A tenant opened only to bring its own configuration in line, which could not be:
+/// nothing was changed in it.
+#[derive(Debug, Clone)]
+pub struct ConfigurationFailure {
+    /// Client id.
+    pub client: String,
+    /// Tenant name.
+    pub tenant: String,
+    /// What went wrong.
+    pub error: AdapterError,
+}
+
+/// What an apply run did.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    /// Each change's result, in plan order.
+    pub results: Vec<ChangeResult>,
+    /// Tenants with no change of their own whose configuration failed.
+    pub configuration_failures: Vec<ConfigurationFailure>,
+}
+
 /// What an apply run needs besides the changes.
 pub struct ApplyContext<'a> {
     /// The workspace.
@@ -96,10 +117,12 @@ pub enum ExecuteError {
 }
 
 /// Applies changes (unknown changes are skipped), writing each change's intent to the
-/// audit log before sending it and its outcome after, and updates the ledger. Tenants
-/// named in `configuration` are opened even without changes, so that their own
-/// configuration (GDAP access assignments, Okta group admin roles) is brought in line. Returns
-/// each change's result in plan order; a ledger or audit write failure is returned as an
+/// audit log before sending it and its outcome after, and updates the ledger. Each
+/// tenant's planned `configuration` changes (GDAP access assignments, Okta group admin
+/// roles) are carried out, exactly as planned, before its entitlement changes; a tenant
+/// named there is opened even without entitlement changes. Returns
+/// each change's result in plan order, and the tenants opened only for their
+/// configuration whose configuration failed; a ledger or audit write failure is returned as an
 /// error after the tenants have been worked on.
 pub fn apply(
     context: &ApplyContext<'_>,
@@ -107,13 +130,15 @@ pub fn apply(
     changes: &[Change],
     configuration: &[TenantConfiguration],
     progress: &dyn Progress,
-) -> Result<Vec<ChangeResult>, ExecuteError> {
+) -> Result<Applied, ExecuteError> {
     let mut by_tenant: BTreeMap<(&str, &str), Vec<&Change>> = BTreeMap::new();
     // A tenant whose own configuration needs changing is opened even without changes.
+    let mut planned: BTreeMap<(&str, &str), &[ConfigurationChange]> = BTreeMap::new();
     for tenant in configuration {
         by_tenant
             .entry((&tenant.client, &tenant.tenant))
             .or_default();
+        planned.insert((&tenant.client, &tenant.tenant), &tenant.changes);
     }
     for change in changes.iter().filter(|c| c.kind.is_sent()) {
         by_tenant
@@ -130,23 +155,37 @@ pub fn apply(
         &groups,
         context.workspace.settings.parallelism,
         |((client, tenant), changes)| {
-            let (results, audit_error) =
-                apply_tenant(context, client, tenant, changes, progress, &counter);
+            let configuration = planned.get(&(*client, *tenant)).copied().unwrap_or(&[]);
+            let applied = apply_tenant(
+                context,
+                (client, tenant),
+                configuration,
+                changes,
+                progress,
+                &counter,
+            );
             let mut book = book.lock().unwrap_or_else(|e| e.into_inner());
             let records = book.tenant(client, tenant);
-            for result in &results {
+            for result in &applied.results {
                 if result.result.is_ok() {
                     record(records, result, context);
                 }
             }
             let saved = book.save_now_and_then(context).map_err(ExecuteError::from);
-            if let Some(error) = audit_error.map(ExecuteError::from).or(saved.err()) {
+            if let Some(error) = applied.audit_error.map(ExecuteError::from).or(saved.err()) {
                 failure
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .get_or_insert(error);
             }
-            results
+            let failure = applied
+                .configuration_failure
+                .map(|error| ConfigurationFailure {
+                    client: client.to_string(),
+                    tenant: tenant.to_string(),
+                    error,
+                });
+            (applied.results, failure)
         },
     );
     progress.finish();
@@ -158,5 +197,10 @@ pub fn apply(
     if let Some(error) = failure.or(saved.err().map(ExecuteError::from)) {
         return Err(error);
     }
-    Ok(results.into_iter().flatten().collect())
+    let mut applied = Applied::default();
+    for (results, failure) in results {
+        applied.results.extend(results);
+        applied.configuration_failures.extend(failure);
+    }
+    Ok(applied)
 }

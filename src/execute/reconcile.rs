@@ -2,37 +2,27 @@
 //! in line before its entitlement changes, with an intent and an outcome in the audit log.
 
 use super::ApplyContext;
-use super::entries::{Durability, failure_code, write_entries};
+use super::entries::{Durability, write_entries};
 use crate::adapters::{Adapter, AdapterError, FailureKind};
 use crate::audit::{AuditError, Entry, EntryKind, Phase};
-use crate::plan::{Change, ChangeKind};
-
-/// Returns the stand-in change that reports a failed configuration of a tenant that had
-/// no entitlement changes (it names no entitlement, so it never touches the ledger).
-pub(super) fn configuration_change(client: &str, tenant: &str) -> Change {
-    Change::new(
-        ChangeKind::Grant,
-        client,
-        tenant,
-        "the tenant's own configuration (GDAP access assignments, Okta group admin roles)".into(),
-    )
-}
+use crate::model::ConfigurationChange;
 
 /// Why a tenant's configuration was not brought in line, and the audit log's failure
 /// when that was the cause.
 type ReconcileFailure = (AdapterError, Option<AuditError>);
 
-/// Brings a tenant's own configuration (a GDAP relationship's access assignments, the
-/// admin roles of Okta groups) in line before its entitlement changes are sent, with an
+/// Carries out the `planned` changes to a tenant's own configuration (a GDAP
+/// relationship's access assignments, the admin roles of Okta groups) before its
+/// entitlement changes are sent, with an
 /// intent in the audit log before and an outcome listing what changed after (also when
 /// a failure stopped it part of the way). A failure fails the tenant's changes:
 /// technicians are not added to partner groups whose access is not what the client file
 /// says. An audit log that cannot be written is returned beside the failure.
 pub(super) fn reconcile(
     context: &ApplyContext<'_>,
-    client_id: &str,
-    tenant_name: &str,
+    (client_id, tenant_name): (&str, &str),
     run: &str,
+    planned: &[ConfigurationChange],
     mut adapter: Box<dyn Adapter>,
 ) -> Result<Box<dyn Adapter>, Box<ReconcileFailure>> {
     let subject = adapter.configuration_subject();
@@ -65,7 +55,7 @@ pub(super) fn reconcile(
     )
     .map_err(unsent)?;
     let mut done = Vec::new();
-    let result = adapter.reconcile(context.now, &mut done);
+    let result = adapter.reconcile(planned, &mut done);
     let mut outcome = entry(Phase::Outcome);
     // What changed is evidence whether or not everything did.
     outcome.detail = Some(serde_json::json!({ "changes": done }));
@@ -75,7 +65,7 @@ pub(super) fn reconcile(
         }
         Err(error) => {
             outcome.result = Some("failed".into());
-            outcome.error_code = Some(failure_code(error.kind).into());
+            outcome.error_code = Some(error.kind.code().into());
             outcome.error = Some(format!("{}: {}", error.operation, error.detail));
         }
     }

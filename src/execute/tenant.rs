@@ -7,14 +7,14 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::entries::{Durability, entry_of, outcome_of, write_entries};
-use super::reconcile::{configuration_change, reconcile};
+use super::reconcile::reconcile;
 use super::send::send_batch;
 use super::{ApplyContext, ChangeResult, Progress};
 use crate::adapters::Outcome;
 use crate::adapters::{self, Adapter, AdapterError, FailureKind};
 use crate::audit::TENANT_ENFORCES_EXPIRY;
 use crate::audit::{AuditError, Entry, Phase};
-use crate::model::Tenant;
+use crate::model::ConfigurationChange;
 use crate::plan::{Change, ChangeKind};
 
 /// Changes handed to the adapter at once (and flushed) before their outcomes are written.
@@ -27,14 +27,27 @@ const BATCH: usize = 32;
 /// tenant to reconcile.
 const WINDOW: usize = 1024;
 
+/// What one tenant's part of a run did.
+pub(super) struct TenantApplied {
+    /// Each change's result, in order.
+    pub results: Vec<ChangeResult>,
+    /// Why the tenant's configuration could not be brought in line, for a tenant opened
+    /// only for its configuration (no change carries the failure).
+    pub configuration_failure: Option<AdapterError>,
+    /// The audit log's failure, if it could not be written.
+    pub audit_error: Option<AuditError>,
+}
+
+/// Applies one tenant's part of a run: its planned `configuration` changes first, then
+/// its entitlement `changes`.
 pub(super) fn apply_tenant(
     context: &ApplyContext<'_>,
-    client_id: &str,
-    tenant_name: &str,
+    (client_id, tenant_name): (&str, &str),
+    configuration: &[ConfigurationChange],
     changes: &[&Change],
     progress: &dyn Progress,
     counter: &AtomicU64,
-) -> (Vec<ChangeResult>, Option<AuditError>) {
+) -> TenantApplied {
     let name = format!("{client_id}/{tenant_name}");
     let run = context
         .audit
@@ -83,20 +96,20 @@ pub(super) fn apply_tenant(
             })
             .collect()
     };
-    let configured = context
-        .workspace
-        .clients
-        .get(client_id)
-        .and_then(|c| c.tenant(tenant_name))
-        .is_some_and(Tenant::has_configuration);
     let mut reconcile_audit_error = None;
     let adapter = match adapter {
-        Ok(adapter) if configured => reconcile(context, client_id, tenant_name, &run, adapter)
-            .map_err(|failure| {
-                let (error, audit) = *failure;
-                reconcile_audit_error = audit;
-                error
-            }),
+        Ok(adapter) if !configuration.is_empty() => reconcile(
+            context,
+            (client_id, tenant_name),
+            &run,
+            configuration,
+            adapter,
+        )
+        .map_err(|failure| {
+            let (error, audit) = *failure;
+            reconcile_audit_error = audit;
+            error
+        }),
         other => other,
     };
     let mut adapter = match adapter {
@@ -109,23 +122,16 @@ pub(super) fn apply_tenant(
                 .zip(&ids)
                 .map(|(r, id)| outcome_of(entry_of(&r.change, id.clone()), &r.result))
                 .collect();
-            let audit_error = reconcile_audit_error
-                .or_else(|| write_entries(context, client_id, entries, Durability::Now).err());
-            if results.is_empty() {
-                // A tenant opened only for its configuration: its failure still counts.
-                let change = configuration_change(client_id, tenant_name);
-                let result = Err(error);
-                progress.advance(&change, &result);
-                return (
-                    vec![ChangeResult {
-                        change,
-                        result,
-                        tenant_enforces_expiry: false,
-                    }],
-                    audit_error,
-                );
-            }
-            return (results, audit_error);
+            let audit_error =
+                reconcile_audit_error.or_else(|| write_entries(context, client_id, entries, Durability::Now).err());
+            // A tenant opened only for its configuration: no change carries its failure,
+            // which still counts.
+            let configuration_failure = results.is_empty().then_some(error);
+            return TenantApplied {
+                results,
+                configuration_failure,
+                audit_error,
+            };
         }
     };
     // The audit log cannot be written: the changes not yet sent fail without being sent,
@@ -139,7 +145,11 @@ pub(super) fn apply_tenant(
             "the audit log could not be written, so the change was not sent",
         );
         results.extend(fail_all(&changes[done..], unsent));
-        (results, Some(error))
+        TenantApplied {
+            results,
+            configuration_failure: None,
+            audit_error: Some(error),
+        }
     };
     let mut results = Vec::with_capacity(changes.len());
     for (window, window_ids) in changes.chunks(WINDOW).zip(ids.chunks(WINDOW)) {
@@ -173,9 +183,17 @@ pub(super) fn apply_tenant(
     }
     // The outcomes are stored before the tenant counts as done.
     if let Err(error) = write_entries(context, client_id, Vec::new(), Durability::Now) {
-        return (results, Some(error));
+        return TenantApplied {
+            results,
+            configuration_failure: None,
+            audit_error: Some(error),
+        };
     }
-    (results, None)
+    TenantApplied {
+        results,
+        configuration_failure: None,
+        audit_error: None,
+    }
 }
 
 /// Sends one batch of a tenant's changes (their intents stored), pushing each change's

@@ -32,7 +32,7 @@ pub use record::{
 };
 pub use settings::{Settings, StateBackend, parse as settings_from_toml};
 pub use tenant::{
-    AdapterKind, CaFile, CredentialRef, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant,
+    AdapterKind, CaFile, ConfigurationChange, CredentialRef, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant,
     is_global_administrator, is_guid, user_filter_attributes,
 };
 pub use workspace::{SourceFile, SourceKind, Workspace, suggest};

@@ -408,21 +408,17 @@ pub fn bundle_denials(workspace: &Workspace, clients: &[&Client]) -> Vec<crate::
         }) {
             for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
                 changes.push(crate::plan::Change {
-                    kind: crate::plan::ChangeKind::Denied,
-                    client: client.id.clone(),
-                    tenant: tenant.name.clone(),
                     entitlement: Some(grant.entitlement.clone()),
-                    identity: None,
-                    account: None,
-                    expires_at: None,
-                    previous_expires_at: None,
                     sources: vec![format!("bundle:{}", bundle.id)],
                     origin: Some(denial.cause.to_string()),
-                    ticket: None,
-                    tenant_already_done: false,
-                    reason: denial.message.clone(),
                     rule: Some(denial.rule.to_string()),
                     hint: Some(denial.hint.clone()),
+                    ..crate::plan::Change::new(
+                        crate::plan::ChangeKind::Denied,
+                        &client.id,
+                        &tenant.name,
+                        denial.message.clone(),
+                    )
                 });
             }
         }

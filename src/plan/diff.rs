@@ -14,7 +14,20 @@ pub enum Observation {
     /// The holders of each managed entitlement, read in full.
     Read(BTreeMap<Entitlement, Vec<Holder>>),
     /// The tenant could not be read, or only in part: nothing may be planned from it.
-    Unreadable(String),
+    Unreadable(ReadFailure),
+}
+
+/// Why a tenant could not be read, as its adapter said: what failed, the kind of
+/// failure, and what would fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFailure {
+    /// What was being done and what went wrong (`list group:X: connection refused`).
+    pub reason: String,
+    /// The kind of failure, as a code (`unreachable`, `denied`, `wrong-tenant`,
+    /// `malformed`, `not-found`, `unsupported`, `rejected`).
+    pub code: String,
+    /// What would fix it.
+    pub hint: Option<String>,
 }
 
 /// Everything the diff of one tenant needs.
@@ -95,8 +108,11 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
     let base =
         |kind: ChangeKind, reason: String| Change::new(kind, input.client, input.tenant, reason);
     let held = match input.observation {
-        Observation::Unreadable(reason) => {
-            return (vec![base(ChangeKind::Unknown, reason.clone())], Vec::new());
+        Observation::Unreadable(failure) => {
+            let mut change = base(ChangeKind::Unknown, failure.reason.clone());
+            change.error_code = Some(failure.code.clone());
+            change.hint = failure.hint.clone();
+            return (vec![change], Vec::new());
         }
         Observation::Read(held) => held,
     };
@@ -143,24 +159,20 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
         if !grant.denials.is_empty() {
             for denial in &grant.denials {
                 let recorded = ledger.contains_key(&key);
-                let mut change = base(
+                let mut change = Change::of_grant(
                     if recorded {
                         ChangeKind::Revoke
                     } else {
                         ChangeKind::Denied
                     },
+                    grant,
                     if recorded {
                         format!("denied by policy `{}`: {}", denial.rule, denial.message)
                     } else {
                         denial.message.clone()
                     },
                 );
-                change.entitlement = Some(grant.key.entitlement.clone());
-                change.identity = Some(grant.key.identity.clone());
-                change.account = Some(grant.account.clone());
-                change.sources = grant.sources.clone();
                 change.origin = Some(denial.cause.to_string());
-                change.ticket = grant.ticket.clone();
                 change.rule = Some(denial.rule.to_string());
                 change.hint = Some(denial.hint.clone());
                 if recorded {
@@ -185,14 +197,9 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
     for (key, grant) in &wanted {
         let recorded = ledger.get(key);
         let holder = holds(&grant.key.entitlement, &grant.account);
-        let mut change = base(ChangeKind::Grant, String::new());
-        change.entitlement = Some(grant.key.entitlement.clone());
-        change.identity = Some(grant.key.identity.clone());
-        change.account = Some(grant.account.clone());
+        let mut change = Change::of_grant(ChangeKind::Grant, grant, String::new());
         change.expires_at = grant.expires_at;
-        change.sources = grant.sources.clone();
         change.origin = Some(grant.origin.to_string());
-        change.ticket = grant.ticket.clone();
         match (recorded, holder) {
             (Some(record), Some(holder)) if record.account.eq_ignore_ascii_case(&grant.account) => {
                 if holder.pending {
@@ -225,15 +232,12 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
             (recorded, holder) => {
                 if let Some(record) = recorded {
                     // The account name changed: the old account's access goes.
-                    let mut old = base(
+                    let mut old = Change::of_record(
                         ChangeKind::Revoke,
+                        record,
                         format!("account renamed to `{}`", grant.account),
                     );
-                    old.entitlement = Some(record.entitlement.clone());
-                    old.identity = Some(record.identity.clone());
-                    old.account = Some(record.account.clone());
-                    old.sources = record.sources.clone();
-                    old.ticket = record.ticket.clone();
+                    old.expires_at = None;
                     old.tenant_already_done = holds(&record.entitlement, &record.account).is_none();
                     changes.push(old);
                 }
@@ -277,13 +281,8 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
                 }
             }
         };
-        let mut change = base(kind, reason);
-        change.entitlement = Some(record.entitlement.clone());
-        change.identity = Some(record.identity.clone());
-        change.account = Some(record.account.clone());
+        let mut change = Change::of_record(kind, record, reason);
         change.expires_at = record.expires_at.or(ended_grant);
-        change.sources = record.sources.clone();
-        change.ticket = record.ticket.clone();
         let holder = holds(&record.entitlement, &record.account);
         change.tenant_already_done = holder.is_none();
         if change.tenant_already_done {
@@ -325,16 +324,13 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
                     && r.account.eq_ignore_ascii_case(&holder.account)
             });
             if let Some(record) = sent {
-                let mut change = base(
+                let mut change = Change::of_record(
                     ChangeKind::Revoke,
+                    record,
                     "granted by onboard (its audit log records sending it; an interrupted run did not record it in the ledger) and no longer wanted".into(),
                 );
-                change.entitlement = Some(entitlement.clone());
-                change.identity = Some(record.identity.clone());
+                // The account as the tenant holds it.
                 change.account = Some(holder.account.clone());
-                change.expires_at = record.expires_at;
-                change.sources = record.sources.clone();
-                change.ticket = record.ticket.clone();
                 changes.push(change);
                 continue;
             }

@@ -12,13 +12,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::Entitlement;
+use crate::model::{ConfigurationChange, Entitlement, GrantRecord};
 
 pub use desired::{
     DesiredAccess, DesiredGrant, GrantKey, WorkspaceCheck, account_of, bundle_denials,
     check_workspace, desired_access,
 };
-pub use diff::{DiffInput, Observation, block_warnings, diff_tenant};
+pub use diff::{DiffInput, Observation, ReadFailure, block_warnings, diff_tenant};
 pub use guard::{MassRevocation, mass_revocations, removals_fingerprint};
 pub use index::ByTenant;
 
@@ -119,9 +119,15 @@ pub struct Change {
     /// For denials: the rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
-    /// For denials: what would satisfy the rule.
+    /// For denials: what would satisfy the rule; for unknown: what would let the tenant
+    /// be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// For unknown: the kind of failure that kept the tenant from being read
+    /// (`unreachable`, `denied`, `wrong-tenant`, `malformed`, `not-found`,
+    /// `unsupported`, `rejected`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
 }
 
 impl Change {
@@ -144,20 +150,101 @@ impl Change {
             reason,
             rule: None,
             hint: None,
+            error_code: None,
+        }
+    }
+
+    /// Returns a change of a kind for a desired grant: its entitlement, identity,
+    /// account, sources and ticket (its end and origin are the caller's to set, for
+    /// they depend on the kind).
+    pub fn of_grant(kind: ChangeKind, grant: &DesiredGrant, reason: String) -> Change {
+        Change {
+            entitlement: Some(grant.key.entitlement.clone()),
+            identity: Some(grant.key.identity.clone()),
+            account: Some(grant.account.clone()),
+            sources: grant.sources.clone(),
+            ticket: grant.ticket.clone(),
+            ..Change::new(kind, &grant.key.client, &grant.key.tenant, reason)
+        }
+    }
+
+    /// Returns a change of a kind for a recorded grant (a ledger record, or one the
+    /// audit log shows was sent): its entitlement, identity, account, end, sources and
+    /// ticket.
+    pub fn of_record(kind: ChangeKind, record: &GrantRecord, reason: String) -> Change {
+        Change {
+            entitlement: Some(record.entitlement.clone()),
+            identity: Some(record.identity.clone()),
+            account: Some(record.account.clone()),
+            expires_at: record.expires_at,
+            sources: record.sources.clone(),
+            ticket: record.ticket.clone(),
+            ..Change::new(kind, &record.client, &record.tenant, reason)
         }
     }
 }
 
 /// A tenant's own configuration that `apply` brings in line before its entitlement
-/// changes (a GDAP relationship's access assignments), as the plan found it.
+/// changes (a GDAP relationship's access assignments, Okta group admin roles): the
+/// changes the plan found needed, as data that `apply` carries out exactly.
+///
+/// In JSON: `{"client": "acme", "tenant": "partner", "changes": ["`apply` creates …"],
+/// "planned": [{"action": "gdap-create-access", "group": "…", "group_id": "…",
+/// "roles": ["…"]}]}`: `changes` says each change in words, `planned` is what `apply`
+/// carries out. A saved plan whose `changes` lack their `planned` data (made by an
+/// earlier onboard) is not read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "ConfigurationJson", try_from = "ConfigurationJson")]
 pub struct TenantConfiguration {
     /// Client id.
     pub client: String,
     /// Tenant name.
     pub tenant: String,
-    /// What `apply` changes, one line each.
-    pub changes: Vec<String>,
+    /// What `apply` changes, in order.
+    pub changes: Vec<ConfigurationChange>,
+}
+
+/// [`TenantConfiguration`] as JSON: each change in words beside its data.
+#[derive(Serialize, Deserialize)]
+struct ConfigurationJson {
+    client: String,
+    tenant: String,
+    changes: Vec<String>,
+    #[serde(default)]
+    planned: Vec<ConfigurationChange>,
+}
+
+impl From<TenantConfiguration> for ConfigurationJson {
+    fn from(configuration: TenantConfiguration) -> Self {
+        ConfigurationJson {
+            client: configuration.client,
+            tenant: configuration.tenant,
+            changes: configuration
+                .changes
+                .iter()
+                .map(ConfigurationChange::planned)
+                .collect(),
+            planned: configuration.changes,
+        }
+    }
+}
+
+impl TryFrom<ConfigurationJson> for TenantConfiguration {
+    type Error = String;
+
+    fn try_from(json: ConfigurationJson) -> Result<Self, String> {
+        if json.changes.len() != json.planned.len() {
+            return Err(format!(
+                "the configuration changes of `{}/{}` come without their `planned` data (a plan made by an earlier onboard)",
+                json.client, json.tenant
+            ));
+        }
+        Ok(TenantConfiguration {
+            client: json.client,
+            tenant: json.tenant,
+            changes: json.planned,
+        })
+    }
 }
 
 /// A plan: ordered changes and warnings.
@@ -218,14 +305,33 @@ impl Plan {
         Summary::of(&self.changes)
     }
 
-    /// Returns the plan of the changes `keep` selects, without warnings or tenant
-    /// configuration.
+    /// Returns the plan of the changes `keep` selects, without warnings, and with the
+    /// configuration of the tenants those changes are in (brought in line before them).
     pub fn only(&self, keep: impl Fn(&Change) -> bool) -> Plan {
+        let changes: Vec<Change> = self.changes.iter().filter(|c| keep(c)).cloned().collect();
+        let configuration = self
+            .configuration
+            .iter()
+            .filter(|t| {
+                changes
+                    .iter()
+                    .any(|c| c.client == t.client && c.tenant == t.tenant)
+            })
+            .cloned()
+            .collect();
         Plan {
-            changes: self.changes.iter().filter(|c| keep(c)).cloned().collect(),
+            changes,
             warnings: Vec::new(),
-            configuration: Vec::new(),
+            configuration,
         }
+    }
+
+    /// Returns the planned changes to one tenant's own configuration.
+    pub fn configuration_of(&self, client: &str, tenant: &str) -> &[ConfigurationChange] {
+        self.configuration
+            .iter()
+            .find(|t| t.client == client && t.tenant == tenant)
+            .map_or(&[], |t| t.changes.as_slice())
     }
 
     /// Returns whether applying the plan would change anything. Drift counts: it is a
@@ -290,5 +396,74 @@ impl Plan {
                     &b.account,
                 ))
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn okta_roles() -> TenantConfiguration {
+        TenantConfiguration {
+            client: "acme".into(),
+            tenant: "okta".into(),
+            changes: vec![ConfigurationChange::OktaUnassignGroupRole {
+                group: "MSP-Admins".into(),
+                group_id: "00g1".into(),
+                role: "USER_ADMIN".into(),
+                assignment: "ra1".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn configuration_changes_are_saved_as_words_and_data_and_read_back_from_the_data() {
+        let json = serde_json::to_value(okta_roles()).unwrap();
+        assert_eq!(
+            json["changes"],
+            serde_json::json!([
+                "`apply` removes the admin role `USER_ADMIN` from the group `MSP-Admins`: `group_roles` does not give it"
+            ])
+        );
+        assert_eq!(json["planned"][0]["action"], "okta-unassign-group-role");
+        assert_eq!(json["planned"][0]["assignment"], "ra1");
+        let back: TenantConfiguration = serde_json::from_value(json).unwrap();
+        assert_eq!(back, okta_roles());
+    }
+
+    #[test]
+    fn configuration_changes_without_their_data_are_not_read() {
+        // As an earlier onboard saved them: words only, which `apply` cannot carry out.
+        let old = serde_json::json!({
+            "client": "acme",
+            "tenant": "okta",
+            "changes": ["`apply` assigns the admin role `USER_ADMIN` to the group `MSP-Admins`"],
+        });
+        let error = serde_json::from_value::<TenantConfiguration>(old).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("a plan made by an earlier onboard"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_part_of_a_plan_keeps_the_configuration_of_its_tenants_only() {
+        let mut plan = Plan {
+            changes: vec![
+                Change::new(ChangeKind::Grant, "acme", "okta", String::new()),
+                Change::new(ChangeKind::Grant, "acme", "entra", String::new()),
+            ],
+            warnings: vec!["w".into()],
+            configuration: vec![okta_roles()],
+        };
+        let okta = plan.only(|c| c.tenant == "okta");
+        assert_eq!(okta.configuration, [okta_roles()]);
+        assert!(okta.warnings.is_empty());
+        assert!(plan.only(|c| c.tenant == "entra").configuration.is_empty());
+        assert_eq!(plan.configuration_of("acme", "okta"), okta_roles().changes);
+        plan.configuration.clear();
+        assert!(plan.configuration_of("acme", "okta").is_empty());
     }
 }

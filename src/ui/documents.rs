@@ -52,7 +52,9 @@ pub struct PlanDocument {
     /// Warnings.
     pub warnings: Vec<String>,
     /// Tenants whose own configuration `apply` changes (GDAP access assignments, Okta group admin roles):
-    /// `[{"client": "acme", "tenant": "partner", "changes": ["…"]}]`; absent when none.
+    /// `[{"client": "acme", "tenant": "partner", "changes": ["…"], "planned": [{"action":
+    /// "gdap-create-access", …}]}]`, each change in words (`changes`) and as the data
+    /// `apply` carries out (`planned`, see [`TenantConfiguration`]); absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configuration: Vec<TenantConfiguration>,
 }
@@ -79,8 +81,14 @@ pub struct ApplyDocument {
     pub applied: usize,
     /// Changes the tenant already matched (ledger updated only).
     pub unchanged: usize,
-    /// Changes that failed.
+    /// Changes that failed, and tenants opened only for their own configuration whose
+    /// configuration failed (`configuration_failed`).
     pub failed: usize,
+    /// Tenants with no change of their own whose configuration (GDAP access
+    /// assignments, Okta group admin roles) could not be brought in line:
+    /// `[{"client": "acme", "tenant": "okta", "error": "…"}]`; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configuration_failed: Vec<ConfigurationFailed>,
     /// Tenants that could not be read, so nothing was applied to them.
     #[serde(default)]
     pub unknown: usize,
@@ -88,6 +96,17 @@ pub struct ApplyDocument {
     /// grants a policy rule denied (`denied`, with the rule and hint).
     #[serde(default)]
     pub not_applied: Vec<Change>,
+}
+
+/// A tenant whose own configuration could not be brought in line ([`ApplyDocument`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigurationFailed {
+    /// Client id.
+    pub client: String,
+    /// Tenant name.
+    pub tenant: String,
+    /// The error.
+    pub error: String,
 }
 
 /// One change and what became of it.

@@ -6,7 +6,7 @@ use comfy_table::{Cell, ContentArrangement, LineStyle, Table, TableStyle};
 use time::OffsetDateTime;
 
 use crate::adapters::Outcome;
-use crate::execute::ChangeResult;
+use crate::execute::{Applied, ChangeResult};
 use crate::model::GrantRecord;
 use crate::model::time::format_short;
 use crate::plan::{Change, ChangeKind, Plan};
@@ -94,6 +94,28 @@ fn configuration_lines(plan: &Plan, prefix: &str) -> Vec<String> {
         .collect()
 }
 
+/// Returns a change's "why" column: its reason, after the kind of failure for a tenant
+/// that could not be read.
+fn why(change: &Change) -> String {
+    match (&change.kind, &change.error_code) {
+        (ChangeKind::Unknown, Some(code)) => format!("{code}: {}", change.reason),
+        _ => change.reason.clone(),
+    }
+}
+
+/// Returns what to do about each tenant that could not be read, one line each:
+/// `hint for `client/tenant`: …`.
+pub fn unreadable_hints(plan: &Plan) -> Vec<String> {
+    plan.changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Unknown)
+        .filter_map(|c| {
+            let hint = c.hint.as_ref()?;
+            Some(format!("hint for `{}/{}`: {hint}", c.client, c.tenant))
+        })
+        .collect()
+}
+
 /// Renders a plan as a table followed by its summary line.
 pub fn plan_table(plan: &Plan, color: bool) -> String {
     let mut out = String::new();
@@ -113,10 +135,13 @@ pub fn plan_table(plan: &Plan, color: bool) -> String {
                 cell(&holder(change)),
                 cell(&entitlement(change)),
                 until(change.expires_at),
-                cell(&change.reason),
+                cell(&why(change)),
             ]);
         }
         let _ = writeln!(out, "{}", render(&table));
+        for line in unreadable_hints(plan) {
+            let _ = writeln!(out, "{}", cell(&line));
+        }
     }
     if !plan.configuration.is_empty() {
         if !plan.changes.is_empty() {
@@ -191,8 +216,15 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
                 md_cell(&holder(change)),
                 md_cell(&entitlement(change)),
                 until(change.expires_at),
-                md_cell(&change.reason)
+                md_cell(&why(change))
             );
+        }
+        let hints = unreadable_hints(plan);
+        if !hints.is_empty() {
+            let _ = writeln!(out);
+        }
+        for line in hints {
+            let _ = writeln!(out, "- {}", md_cell(&line));
         }
     }
     if !plan.configuration.is_empty() {
@@ -219,8 +251,9 @@ pub fn result_word(result: &ChangeResult) -> &'static str {
     }
 }
 
-/// Renders apply results as a table.
-pub fn results_table(results: &[ChangeResult], color: bool) -> String {
+/// Renders apply results as a table: each change, then each tenant whose own
+/// configuration failed with no change of its own (as a `configuration` row).
+pub fn results_table(applied: &Applied, color: bool) -> String {
     let mut table = new_table(&[
         "result",
         "change",
@@ -229,7 +262,7 @@ pub fn results_table(results: &[ChangeResult], color: bool) -> String {
         "entitlement",
         "detail",
     ]);
-    for r in results {
+    for r in &applied.results {
         let word = result_word(r);
         let painted = match word {
             "applied" => paint(color, GREEN, word),
@@ -248,6 +281,19 @@ pub fn results_table(results: &[ChangeResult], color: bool) -> String {
             cell(&holder(&r.change)),
             cell(&entitlement(&r.change)),
             cell(&detail),
+        ]);
+    }
+    for failure in &applied.configuration_failures {
+        table.add_row(vec![
+            paint(color, RED, "failed"),
+            "configuration".to_string(),
+            cell(&format!("{}/{}", failure.client, failure.tenant)),
+            "-".to_string(),
+            "-".to_string(),
+            cell(&format!(
+                "{}: {}",
+                failure.error.operation, failure.error.detail
+            )),
         ]);
     }
     format!("{}\n", render(&table))
@@ -326,6 +372,7 @@ pub fn status_markdown(grants: &[&GrantRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ConfigurationChange;
     use crate::plan::TenantConfiguration;
 
     /// A plan with one grant and configuration changes in two tenants.
@@ -347,6 +394,7 @@ mod tests {
                 reason: "wanted by exception:acme-gdap-cover".into(),
                 rule: None,
                 hint: None,
+                error_code: None,
             }],
             warnings: vec!["`acme/partner`: the GDAP relationship `rel-acme` ends on 2026-12-03 00:00Z (in 12 day(s)) and does not auto-extend: renew it, or technicians lose access to the client".into()],
             configuration: vec![
@@ -354,14 +402,27 @@ mod tests {
                     client: "acme".into(),
                     tenant: "okta".into(),
                     changes: vec![
-                        "`apply` assigns the admin role `READ_ONLY_ADMIN` to the group `MSP-Okta-Readers`".into(),
-                        "`apply` removes the admin role `USER_ADMIN` from the group `MSP-Okta-Readers`: `group_roles` does not give it".into(),
+                        ConfigurationChange::OktaAssignGroupRole {
+                            group: "MSP-Okta-Readers".into(),
+                            group_id: "00g1".into(),
+                            role: "READ_ONLY_ADMIN".into(),
+                        },
+                        ConfigurationChange::OktaUnassignGroupRole {
+                            group: "MSP-Okta-Readers".into(),
+                            group_id: "00g1".into(),
+                            role: "USER_ADMIN".into(),
+                            assignment: "ra1".into(),
+                        },
                     ],
                 },
                 TenantConfiguration {
                     client: "acme".into(),
                     tenant: "partner".into(),
-                    changes: vec!["`apply` creates the GDAP access assignment of partner group `GDAP-Acme-Helpdesk` (2 role(s))".into()],
+                    changes: vec![ConfigurationChange::GdapCreateAccess {
+                        group: "GDAP-Acme-Helpdesk".into(),
+                        group_id: "g1".into(),
+                        roles: vec!["r1".into(), "r2".into()],
+                    }],
                 },
             ],
         }

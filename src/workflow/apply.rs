@@ -83,6 +83,88 @@ pub fn prepare(cx: &Context<'_>, plan: &Plan, prune: bool) -> anyhow::Result<Pre
     })
 }
 
+/// A tenant whose own configuration is no longer as the plan saw it: `apply` refuses
+/// the plan rather than carry out changes worked out from another state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedConfiguration {
+    /// Client id.
+    pub client: String,
+    /// Tenant name.
+    pub tenant: String,
+    /// What differs, or why the tenant could not be read to tell.
+    pub why: String,
+}
+
+/// Reads again the own configuration (GDAP access assignments, Okta group admin roles)
+/// of every tenant `actionable` sends something to whose client file declares some, or
+/// for which the plan carries configuration changes, and returns those that no longer
+/// need exactly the changes the plan carries for them (none, when the plan carries none),
+/// or that could not be read to tell. Sends nothing.
+pub fn moved_configuration(cx: &Context<'_>, actionable: &Plan) -> Vec<MovedConfiguration> {
+    let mut touched: BTreeSet<(&str, &str)> = actionable
+        .changes
+        .iter()
+        .map(|c| (c.client.as_str(), c.tenant.as_str()))
+        .collect();
+    touched.extend(
+        actionable
+            .configuration
+            .iter()
+            .map(|t| (t.client.as_str(), t.tenant.as_str())),
+    );
+    let tenants: Vec<_> = touched
+        .into_iter()
+        .filter_map(|(client, tenant)| {
+            let client = cx.workspace.clients.get(client)?;
+            let tenant = client.tenant(tenant)?;
+            let planned = !actionable
+                .configuration_of(&client.id, &tenant.name)
+                .is_empty();
+            (planned || tenant.has_configuration()).then_some((client, tenant))
+        })
+        .collect();
+    let now = crate::observe::review_configuration(
+        cx.root,
+        &tenants,
+        cx.workspace.settings.parallelism,
+        cx.adapters,
+        cx.now,
+    );
+    let words = |changes: &[crate::model::ConfigurationChange]| -> String {
+        if changes.is_empty() {
+            return "no change".into();
+        }
+        changes
+            .iter()
+            .map(|c| c.planned())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    tenants
+        .iter()
+        .zip(now)
+        .filter_map(|((client, tenant), now)| {
+            let planned = actionable.configuration_of(&client.id, &tenant.name);
+            let why = match now {
+                Ok(now) if now == planned => return None,
+                Ok(now) => format!(
+                    "the plan carries {}, but the tenant now needs {}",
+                    words(planned),
+                    words(&now)
+                ),
+                Err(error) => {
+                    format!("it could not be read to confirm it is as the plan saw it: {error}")
+                }
+            };
+            Some(MovedConfiguration {
+                client: client.id.clone(),
+                tenant: tenant.name.clone(),
+                why,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::fs;
@@ -190,6 +272,58 @@ mod tests {
             !root.join(&workspace.settings.state_dir).exists(),
             "prepare writes no state"
         );
+    }
+
+    #[test]
+    fn configuration_changes_a_tenant_does_not_need_are_refused() {
+        // A plan (a saved one, edited) carrying a configuration change for a tenant
+        // whose client file declares none: the tenant needs no change, so it moved.
+        let (_dir, root, workspace) = example();
+        let state = crate::state::open(&workspace.settings, &root).expect("file state");
+        let adapters = crate::adapters::Options::default();
+        let cx = Context {
+            root: &root,
+            workspace: &workspace,
+            state: state.as_ref(),
+            now: datetime!(2026-11-21 12:00 UTC),
+            adapters: &adapters,
+        };
+        let change = crate::model::ConfigurationChange::OktaAssignGroupRole {
+            group: "MSP-Helpdesk".into(),
+            group_id: "00g1".into(),
+            role: "SUPER_ADMIN".into(),
+        };
+        let mut plan = Plan {
+            configuration: vec![crate::plan::TenantConfiguration {
+                client: "acme".into(),
+                tenant: "okta".into(),
+                changes: vec![change],
+            }],
+            ..Plan::default()
+        };
+        let moved = moved_configuration(&cx, &plan);
+        assert_eq!(moved.len(), 1, "{moved:?}");
+        assert_eq!(
+            (moved[0].client.as_str(), moved[0].tenant.as_str()),
+            ("acme", "okta")
+        );
+        assert!(
+            moved[0]
+                .why
+                .contains("assigns the admin role `SUPER_ADMIN`")
+                && moved[0].why.ends_with("the tenant now needs no change"),
+            "{}",
+            moved[0].why
+        );
+        // Without it, tenants that declare no configuration are not read at all.
+        plan.configuration.clear();
+        plan.changes.push(crate::plan::Change::new(
+            ChangeKind::Grant,
+            "acme",
+            "okta",
+            String::new(),
+        ));
+        assert!(moved_configuration(&cx, &plan).is_empty());
     }
 
     #[test]

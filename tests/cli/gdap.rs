@@ -14,14 +14,14 @@ const SECRET: &str = "gdap-partner-secret-planted-1618";
 const HELPDESK_ADMINISTRATOR: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
 const USER_ADMINISTRATOR: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
 
-#[test]
-fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
-    let partner = crate::graph::tenant_id(0x6da9);
+/// The fake partner tenant `partner` (with a relationship `rel-acme` ending in 12 days
+/// and a group `GDAP-Acme-Helpdesk`), its vendor, the group's id, and the example
+/// workspace with `acme`'s tenant `partner` on it, whose `gdap.access` gives the group
+/// both approved roles. `None` when the vendor's description is not at hand.
+fn partner_workspace(partner: &str) -> Option<(Handle, &'static crate::fake::Vendor, String, Env)> {
     let customer = crate::graph::tenant_id(0x6daa);
-    let tenant = Handle::create(&partner, SECRET);
-    let Some(vendor) = fake_graph::vendor() else {
-        return;
-    };
+    let tenant = Handle::create(partner, SECRET);
+    let vendor = fake_graph::vendor()?;
     let group = tenant.add_group("GDAP-Acme-Helpdesk", &[]);
     let now = time::OffsetDateTime::parse(
         crate::support::NOW,
@@ -51,6 +51,122 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
             vendor.url()
         ),
     );
+    Some((tenant, vendor, group, env))
+}
+
+/// Runs onboard with the partner tenant's secret.
+fn run(env: &Env, args: &[&str]) -> std::process::Output {
+    env.onboard(args)
+        .env("MSP_PARTNER_SECRET", SECRET)
+        .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
+        .output()
+        .unwrap()
+}
+
+/// The partner relationship's access assignments: (group id, role ids), sorted.
+fn assignments(tenant: &Handle) -> Vec<(String, Vec<String>)> {
+    let mut all: Vec<(String, Vec<String>)> = tenant.with(|t| {
+        t.relationships["rel-acme"]
+            .assignments
+            .values()
+            .map(|(group, roles, _, _)| (group.clone(), roles.clone()))
+            .collect()
+    });
+    all.sort();
+    all
+}
+
+/// The audit log's text, every chain.
+fn audit_text(env: &Env) -> String {
+    std::fs::read_dir(env.ws.join("audit"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect()
+}
+
+#[test]
+fn a_saved_plan_pins_its_gdap_access_changes_and_is_refused_once_the_tenant_moved() {
+    let partner = crate::graph::tenant_id(0x6dab);
+    let Some((tenant, _vendor, group, env)) = partner_workspace(&partner) else {
+        return;
+    };
+    let output = run(&env, &["plan", "acme", "--out", "plan.json", "-q"]);
+    // The saved plan carries the change as data, beside its words.
+    assert_eq!(
+        crate::support::saved_configuration(&env, &output),
+        serde_json::json!([{
+            "action": "gdap-create-access",
+            "group": "GDAP-Acme-Helpdesk",
+            "group_id": group.to_ascii_lowercase(),
+            "roles": [HELPDESK_ADMINISTRATOR, USER_ADMINISTRATOR],
+        }])
+    );
+
+    // Behind the plan, someone gives the group an assignment of one role by hand: the
+    // plan's "create" no longer holds (worked out again, apply would delete theirs).
+    let by_hand = (group.clone(), vec![HELPDESK_ADMINISTRATOR.to_string()]);
+    tenant.with(|t| {
+        t.relationships
+            .get_mut("rel-acme")
+            .unwrap()
+            .assignments
+            .insert(
+                "by-hand".into(),
+                (
+                    by_hand.0.clone(),
+                    by_hand.1.clone(),
+                    "active".into(),
+                    "W/\"etag-by-hand\"".into(),
+                ),
+            );
+    });
+    let output = run(&env, &["apply", "plan.json", "--yes"]);
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("refusing the plan: the own configuration of `acme/partner` changed since the plan was made")
+            && err.contains("the plan carries `apply` creates the GDAP access assignment of partner group `GDAP-Acme-Helpdesk`")
+            && err.contains("the tenant now needs `apply` replaces")
+            && err.contains("nothing was sent")
+            && err.contains("hint: make a fresh plan"),
+        "{err}"
+    );
+    // Nothing sent, to this tenant or any other, and nothing recorded.
+    assert_eq!(assignments(&tenant), [by_hand]);
+    assert!(!env.exists("state/ledger.json"), "the ledger was written");
+    assert!(!audit_text(&env).contains("gdap:access-assignments"));
+
+    // The tenant back as the plan saw it: apply carries out exactly the saved change.
+    tenant.with(|t| {
+        t.relationships
+            .get_mut("rel-acme")
+            .unwrap()
+            .assignments
+            .clear();
+    });
+    let output = run(&env, &["apply", "plan.json", "--yes"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert_eq!(
+        assignments(&tenant),
+        [(
+            group.clone(),
+            vec![
+                HELPDESK_ADMINISTRATOR.to_string(),
+                USER_ADMINISTRATOR.to_string()
+            ]
+        )]
+    );
+    assert!(audit_text(&env).contains("created the access assignment of `GDAP-Acme-Helpdesk`"));
+}
+
+#[test]
+fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
+    let partner = crate::graph::tenant_id(0x6da9);
+    let Some((tenant, vendor, group, env)) = partner_workspace(&partner) else {
+        return;
+    };
     // Membership of a partner group with an access assignment is admin access in the
     // client's tenant: a standing bundle grant of it is denied (privileged grants are
     // just in time), so the helpdesk gets it just in time, and alice through an approved

@@ -602,8 +602,9 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
         "{review:?}"
     );
     assert_eq!(planned.len(), 2, "{review:?}");
-    assert!(planned[0].contains("creates") && planned[0].contains("GDAP-Acme-Helpdesk"));
-    assert!(planned[1].contains("replaces") && planned[1].contains("GDAP-Acme-Security"));
+    let said: Vec<String> = planned.iter().map(ToString::to_string).collect();
+    assert!(said[0].contains("creates") && said[0].contains("GDAP-Acme-Helpdesk"));
+    assert!(said[1].contains("replaces") && said[1].contains("GDAP-Acme-Security"));
     // Apply: the missing assignment created, the other replaced (deleted with its etag).
     let done = crate::support::reconcile(adapter, now);
     assert_eq!(done.len(), 2, "{done:?}");

@@ -1,12 +1,14 @@
 //! The Okta adapter against the fake Okta, behind Prism validating every request and
 //! answer against Okta's own description (`okta.yaml`).
 
+use std::collections::BTreeSet;
+
 use onboard::adapters::{FailureKind, Outcome};
 
 use crate::fake::{assert_checked, raw_request};
 use crate::fake_okta::{self, Handle};
 use crate::graph::open;
-use crate::support::holder_accounts;
+use crate::support::{Env, holder_accounts, stderr};
 
 fn client_yaml(endpoint: &str) -> String {
     format!(
@@ -212,7 +214,11 @@ fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
     // The plan says what apply changes; the custom role is noted and left alone.
     let review = adapter.review(now).unwrap();
     assert_eq!(
-        review.configuration,
+        review
+            .configuration
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         [
             "`apply` assigns the admin role `HELP_DESK_ADMIN` to the group `MSP-Helpdesk`",
             "`apply` assigns the admin role `USER_ADMIN` to the group `MSP-Helpdesk`",
@@ -275,8 +281,9 @@ fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
     );
     org.with(|o| o.group_roles.clear());
     let mut opened = open(&yaml, &token);
+    let planned = opened.adapter.review(now).unwrap().configuration;
     let mut done = Vec::new();
-    let error = opened.adapter.reconcile(now, &mut done).unwrap_err();
+    let error = opened.adapter.reconcile(&planned, &mut done).unwrap_err();
     assert_eq!(
         done,
         [
@@ -335,4 +342,135 @@ fn prism_checks_the_answers_of_every_okta_call() {
     let unchecked =
         crate::fake::unchecked_answers("okta-oauth.yaml", "Basic eDp5", TOKEN_PROBE).unwrap();
     assert!(unchecked.is_empty(), "{unchecked:?}");
+}
+
+#[test]
+fn a_saved_plan_pins_its_okta_group_role_changes_and_is_refused_once_the_org_moved() {
+    let token = format!("okta-token-{}-pinned", std::process::id());
+    let org = Handle::create(&token);
+    let Some(vendor) = fake_okta::vendor() else {
+        return;
+    };
+    org.add_group("MSP-Okta-Admins", "OKTA_GROUP", &[]);
+    let env = Env::example();
+    env.edit(
+        "clients/acme.yaml",
+        "adapter: file\n    path: tenants/acme/okta",
+        &format!(
+            "adapter: okta\n    endpoint: {}\n    credential: env:ACME_OKTA\n    group_roles:\n      MSP-Okta-Admins: [HELP_DESK_ADMIN]",
+            vendor.url()
+        ),
+    );
+    let run = |args: &[&str]| {
+        env.onboard(args)
+            .env("ACME_OKTA", &org.token)
+            .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
+            .output()
+            .unwrap()
+    };
+    // The technicians' accounts and the groups they get exist in the org, so the plan's
+    // grants can be sent.
+    let output = run(&["plan", "acme", "--output", "json"]);
+    let plan: crate::support::PlanJson = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&env, &output)));
+    let grants: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.tenant == "okta" && c.kind == "grant")
+        .collect();
+    let accounts: BTreeSet<&str> = grants.iter().filter_map(|c| c.account.as_deref()).collect();
+    for account in accounts {
+        org.add_user(account);
+    }
+    let groups: BTreeSet<&str> = grants
+        .iter()
+        .filter_map(|c| c.entitlement.as_deref()?.strip_prefix("group:"))
+        .collect();
+    for group in groups {
+        org.add_group(group, "OKTA_GROUP", &[]);
+    }
+    let output = run(&["plan", "acme", "--out", "plan.json"]);
+    assert_eq!(
+        crate::support::saved_configuration(&env, &output),
+        serde_json::json!([{
+            "action": "okta-assign-group-role",
+            "group": "MSP-Okta-Admins",
+            "group_id": org.group_id("MSP-Okta-Admins"),
+            "role": "HELP_DESK_ADMIN",
+        }])
+    );
+
+    // Behind the plan, someone gives the group another admin role: worked out again,
+    // apply would remove it, which the plan never said.
+    org.assign_group_role("MSP-Okta-Admins", "READ_ONLY_ADMIN");
+    let output = run(&["apply", "plan.json", "--yes"]);
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("refusing the plan: the own configuration of `acme/okta` changed since the plan was made")
+            && err.contains("the tenant now needs `apply` assigns the admin role `HELP_DESK_ADMIN` to the group `MSP-Okta-Admins`; `apply` removes the admin role `READ_ONLY_ADMIN`")
+            && err.contains("nothing was sent"),
+        "{err}"
+    );
+    assert_eq!(org.group_roles("MSP-Okta-Admins"), ["READ_ONLY_ADMIN"]);
+    assert!(
+        org.members("MSP-Helpdesk").is_empty(),
+        "a membership was sent"
+    );
+    assert!(!env.exists("state/ledger.json"), "the ledger was written");
+
+    // The org back as the plan saw it: apply carries out exactly the saved change, then
+    // the memberships.
+    org.with(|o| o.group_roles.clear());
+    let output = run(&["apply", "plan.json", "--yes"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert_eq!(org.group_roles("MSP-Okta-Admins"), ["HELP_DESK_ADMIN"]);
+    assert!(!org.members("MSP-Helpdesk").is_empty());
+    assert!(env.ledger().grants.iter().any(|g| g.tenant == "okta"));
+
+    // A configuration change the org refuses, in a tenant with nothing else to change:
+    // reported as the tenant's configuration failing, not as a change it never had.
+    env.edit(
+        "clients/acme.yaml",
+        "MSP-Okta-Admins: [HELP_DESK_ADMIN]",
+        "MSP-Okta-Admins: [HELP_DESK_ADMIN, WORKFLOWS_ADMIN]",
+    );
+    let output = run(&["apply", "acme", "--yes", "--output", "json"]);
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&env, &output));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["failed"], 1, "{document}");
+    assert_eq!(document["configuration_failed"][0]["tenant"], "okta");
+    assert!(
+        document["configuration_failed"][0]["error"]
+            .as_str()
+            .is_some_and(
+                |e| e.contains("reconcile the groups' admin roles") && e.contains("E0000001")
+            ),
+        "{document}"
+    );
+    assert!(
+        document["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| !r["entitlement"].is_null()),
+        "a change with no entitlement stands for the failure: {document}"
+    );
+    let output = run(&["apply", "acme", "--yes"]);
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&env, &output));
+    let table = crate::support::stdout(&output);
+    assert!(
+        table.lines().any(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words.starts_with(&[
+                "failed",
+                "configuration",
+                "acme/okta",
+                "-",
+                "-",
+                "reconcile",
+            ])
+        }),
+        "{table}"
+    );
 }

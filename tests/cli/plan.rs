@@ -171,6 +171,62 @@ fn an_unreadable_tenant_is_unknown_never_empty() {
 }
 
 #[test]
+fn an_unreadable_tenant_says_why_and_what_to_do() {
+    let env = Env::example();
+    env.write("tenants/acme/okta/tenant.json", "{ this is not json");
+    // JSON: the reason, the kind of failure and the hint, each in its own field.
+    let output = env
+        .onboard(&["plan", "acme", "--output", "json"])
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let unknown = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "unknown")
+        .unwrap_or_else(|| panic!("{plan}"));
+    assert_eq!(unknown["tenant"], "okta");
+    assert_eq!(unknown["error_code"], "malformed");
+    assert_eq!(
+        unknown["hint"],
+        "restore the file, or delete the directory to seed an empty tenant"
+    );
+    let reason = unknown["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("not a valid tenant file") && !reason.contains("restore the file"),
+        "{reason}"
+    );
+    // The table and markdown say the kind in the row and what to do under the table.
+    let output = env.onboard(&["plan", "acme"]).output().unwrap();
+    let table = stdout(&output);
+    assert!(table.contains("malformed: read: "), "{table}");
+    assert!(
+        table.contains("\nhint for `acme/okta`: restore the file, or delete the directory to seed an empty tenant\n"),
+        "{table}"
+    );
+    let output = env
+        .onboard(&["plan", "acme", "--output", "markdown"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&output).contains("\n- hint for `acme/okta`: restore the file"),
+        "{}",
+        stdout(&output)
+    );
+    // `apply` warns with both.
+    let output = env.onboard(&["apply", "acme", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    let err = stderr(&env, &output);
+    assert!(
+        err.contains(
+            "tenant `acme/okta` could not be read (malformed), so nothing is applied to it: read: "
+        ) && err.contains("; hint: restore the file, or delete the directory"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_wrong_tenant_directory_is_refused() {
     let env = Env::example();
     env.apply();

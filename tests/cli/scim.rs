@@ -386,7 +386,12 @@ fn the_wrong_tenant_a_refused_token_or_plain_http_make_the_tenant_unknown() {
             .find(|c| c.kind == "unknown")
             .unwrap();
         assert_eq!(change.tenant, "scim");
-        change.reason.clone()
+        // The reason, then what to do.
+        format!(
+            "{}; hint: {}",
+            change.reason,
+            change.hint.as_deref().unwrap_or("-")
+        )
     };
     f.env.edit(
         "clients/initech.yaml",

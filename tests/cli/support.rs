@@ -309,11 +309,24 @@ pub fn reconcile(
     adapter: &mut dyn onboard::adapters::Adapter,
     now: time::OffsetDateTime,
 ) -> Vec<String> {
+    let planned = adapter
+        .review(now)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .configuration;
     let mut done = Vec::new();
     adapter
-        .reconcile(now, &mut done)
+        .reconcile(&planned, &mut done)
         .unwrap_or_else(|e| panic!("{e} (after {done:?})"));
     done
+}
+
+/// Asserts that `plan --out plan.json` succeeded and returns the changes to the first
+/// tenant's own configuration that the saved plan carries as data (`planned`).
+pub fn saved_configuration(env: &Env, output: &std::process::Output) -> serde_json::Value {
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(env, output));
+    let saved: serde_json::Value =
+        serde_json::from_slice(&fs::read(env.root.join("plan.json")).unwrap()).unwrap();
+    saved["configuration"][0]["planned"].clone()
 }
 
 /// The parts of a JSON plan the tests read.
@@ -374,6 +387,9 @@ pub struct ChangeJson {
     /// For denials: the rule.
     #[serde(default)]
     pub rule: Option<String>,
+    /// For denials: what satisfies the rule; for unknown: what lets the tenant be read.
+    #[serde(default)]
+    pub hint: Option<String>,
 }
 
 /// Runs `plan -o json` and parses it.

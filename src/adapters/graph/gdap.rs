@@ -22,24 +22,6 @@ struct AccessAssignment {
     roles: Vec<String>,
 }
 
-/// A change to a relationship's access assignments that `apply` makes.
-pub(super) enum AccessChange {
-    /// Create the assignment of these role ids to a partner group.
-    Create {
-        group: String,
-        group_id: String,
-        roles: Vec<String>,
-    },
-    /// Delete an assignment (its id and etag) whose roles differ, then create it again.
-    Replace {
-        group: String,
-        group_id: String,
-        roles: Vec<String>,
-        old_id: String,
-        etag: Option<String>,
-    },
-}
-
 /// Returns the role definition ids of a `unifiedRoles` array, lowercase and sorted.
 fn unified_roles(details: Option<&Value>) -> Vec<String> {
     let mut roles: Vec<String> = details
@@ -160,7 +142,7 @@ impl GraphTenant {
         &mut self,
         now: OffsetDateTime,
         operation: &str,
-    ) -> Result<(Vec<String>, Vec<AccessChange>), AdapterError> {
+    ) -> Result<(Vec<String>, Vec<ConfigurationChange>), AdapterError> {
         let Some(gdap) = self.gdap.clone() else {
             return Ok((Vec::new(), Vec::new()));
         };
@@ -249,18 +231,21 @@ impl GraphTenant {
                 .filter(live)
                 .find(|a| a.group_id == group_id)
             {
-                None => changes.push(AccessChange::Create {
+                None => changes.push(ConfigurationChange::GdapCreateAccess {
                     group: group.clone(),
                     group_id,
                     roles: ids,
                 }),
-                Some(current) if current.roles != ids => changes.push(AccessChange::Replace {
-                    group: group.clone(),
-                    group_id,
-                    roles: ids,
-                    old_id: current.id.clone(),
-                    etag: current.etag.clone(),
-                }),
+                Some(current) if current.roles != ids => {
+                    changes.push(ConfigurationChange::GdapReplaceAccess {
+                        group: group.clone(),
+                        group_id,
+                        roles: ids,
+                        assignment: current.id.clone(),
+                        etag: current.etag.clone(),
+                        current_roles: current.roles.clone(),
+                    })
+                }
                 Some(_) => {}
             }
         }

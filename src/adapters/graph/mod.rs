@@ -67,9 +67,11 @@ use super::{
 };
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
-use crate::model::{Entitlement, EntitlementKind, Gdap, Holder, is_global_administrator, is_guid};
+use crate::model::{
+    ConfigurationChange, Entitlement, EntitlementKind, Gdap, Holder, is_global_administrator,
+    is_guid,
+};
 use crate::secrets::Secret;
-use gdap::AccessChange;
 pub use roles::{BUILT_IN_ROLES, role_definition_id};
 
 /// Graph's v1.0 endpoint, used when the tenant names none.
@@ -492,20 +494,7 @@ impl Adapter for GraphTenant {
     }
 
     fn review(&mut self, now: OffsetDateTime) -> Result<Review, AdapterError> {
-        let (notes, changes) = self.access_changes(now, "review the GDAP relationship")?;
-        let mut configuration = Vec::new();
-        for change in changes {
-            configuration.push(match change {
-                AccessChange::Create { group, roles, .. } => format!(
-                    "`apply` creates the GDAP access assignment of partner group `{group}` ({} role(s))",
-                    roles.len()
-                ),
-                AccessChange::Replace { group, roles, .. } => format!(
-                    "`apply` replaces the GDAP access assignment of partner group `{group}`: its roles differ from the client file's ({} role(s))",
-                    roles.len()
-                ),
-            });
-        }
+        let (notes, configuration) = self.access_changes(now, "review the GDAP relationship")?;
         Ok(Review {
             notes,
             configuration,
@@ -521,33 +510,32 @@ impl Adapter for GraphTenant {
 
     fn reconcile(
         &mut self,
-        now: OffsetDateTime,
+        planned: &[ConfigurationChange],
         done: &mut Vec<String>,
     ) -> Result<(), AdapterError> {
         let operation = "reconcile the GDAP access assignments";
-        let (_, changes) = self.access_changes(now, operation)?;
-        for change in changes {
+        for change in planned {
             match change {
-                AccessChange::Create {
-                    group,
+                ConfigurationChange::GdapCreateAccess {
+                    group_id, roles, ..
+                } => self.create_access(operation, group_id, roles)?,
+                ConfigurationChange::GdapReplaceAccess {
                     group_id,
                     roles,
-                } => {
-                    self.create_access(operation, &group_id, &roles)?;
-                    done.push(format!("created the access assignment of `{group}`"));
-                }
-                AccessChange::Replace {
-                    group,
-                    group_id,
-                    roles,
-                    old_id,
+                    assignment,
                     etag,
+                    ..
                 } => {
-                    self.delete_access(operation, &old_id, etag)?;
-                    self.create_access(operation, &group_id, &roles)?;
-                    done.push(format!("replaced the access assignment of `{group}`"));
+                    self.delete_access(operation, assignment, etag.clone())?;
+                    self.create_access(operation, group_id, roles)?;
+                }
+                other => {
+                    return Err(crate::adapters::foreign_change(
+                        &self.name, operation, other,
+                    ));
                 }
             }
+            done.push(change.done());
         }
         Ok(())
     }

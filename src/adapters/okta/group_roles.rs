@@ -9,50 +9,6 @@
 
 use super::*;
 
-/// One change to a group's admin roles.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum GroupRoleChange {
-    /// The group lacks a role the client file gives it.
-    Assign {
-        group: String,
-        group_id: String,
-        role: String,
-    },
-    /// The group holds a standard role the client file does not give it.
-    Unassign {
-        group: String,
-        group_id: String,
-        role: String,
-        assignment: String,
-    },
-}
-
-impl GroupRoleChange {
-    /// What the plan says `apply` will do.
-    pub(super) fn planned(&self) -> String {
-        match self {
-            GroupRoleChange::Assign { group, role, .. } => {
-                format!("`apply` assigns the admin role `{role}` to the group `{group}`")
-            }
-            GroupRoleChange::Unassign { group, role, .. } => format!(
-                "`apply` removes the admin role `{role}` from the group `{group}`: `group_roles` does not give it"
-            ),
-        }
-    }
-
-    /// What `apply` did, for the audit log.
-    fn done(&self) -> String {
-        match self {
-            GroupRoleChange::Assign { group, role, .. } => {
-                format!("assigned `{role}` to `{group}`")
-            }
-            GroupRoleChange::Unassign { group, role, .. } => {
-                format!("removed `{role}` from `{group}`")
-            }
-        }
-    }
-}
-
 impl OktaTenant {
     /// Works out what the groups `group_roles` names need: notes for the plan (custom
     /// roles left alone) and the changes `apply` makes. A group that does not exist, or
@@ -61,7 +17,7 @@ impl OktaTenant {
     pub(super) fn group_role_changes(
         &mut self,
         operation: &str,
-    ) -> Result<(Vec<String>, Vec<GroupRoleChange>), AdapterError> {
+    ) -> Result<(Vec<String>, Vec<ConfigurationChange>), AdapterError> {
         let declared = self.group_roles.clone();
         let mut notes = Vec::new();
         let mut changes = Vec::new();
@@ -88,7 +44,7 @@ impl OktaTenant {
             let held = self.role_assignments(url, "GROUP", operation)?;
             for role in roles {
                 if !held.iter().any(|(kind, _)| kind == role) {
-                    changes.push(GroupRoleChange::Assign {
+                    changes.push(ConfigurationChange::OktaAssignGroupRole {
                         group: group.clone(),
                         group_id: found.id.clone(),
                         role: role.clone(),
@@ -101,7 +57,7 @@ impl OktaTenant {
                         "the group `{group}` holds a custom admin role (assignment `{assignment}`), which `group_roles` cannot name: left alone"
                     ));
                 } else if !roles.contains(kind) {
-                    changes.push(GroupRoleChange::Unassign {
+                    changes.push(ConfigurationChange::OktaUnassignGroupRole {
                         group: group.clone(),
                         group_id: found.id.clone(),
                         role: kind.clone(),
@@ -113,15 +69,15 @@ impl OktaTenant {
         Ok((notes, changes))
     }
 
-    /// Makes one change to a group's admin roles and returns what was done. A removal
-    /// that finds the assignment already gone is success.
+    /// Makes one change to a group's admin roles. A removal that finds the assignment
+    /// already gone is success.
     pub(super) fn change_group_role(
         &mut self,
-        change: &GroupRoleChange,
+        change: &ConfigurationChange,
         operation: &str,
-    ) -> Result<String, AdapterError> {
+    ) -> Result<(), AdapterError> {
         match change {
-            GroupRoleChange::Assign { group_id, role, .. } => {
+            ConfigurationChange::OktaAssignGroupRole { group_id, role, .. } => {
                 let url = self.url(
                     &["groups", group_id, "roles"],
                     &[("disableNotifications", "true")],
@@ -130,7 +86,7 @@ impl OktaTenant {
                     Call::new(Method::POST, url).json(&json!({ "type": role }), "application/json");
                 self.send_ok(operation, call)?;
             }
-            GroupRoleChange::Unassign {
+            ConfigurationChange::OktaUnassignGroupRole {
                 group_id,
                 assignment,
                 ..
@@ -141,7 +97,12 @@ impl OktaTenant {
                     return Err(self.http.status_error(operation, &response));
                 }
             }
+            other => {
+                return Err(crate::adapters::foreign_change(
+                    &self.name, operation, other,
+                ));
+            }
         }
-        Ok(change.done())
+        Ok(())
     }
 }

@@ -45,7 +45,7 @@ use super::{
 use crate::adapters::ChangeRequest;
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
-use crate::model::{Entitlement, EntitlementKind, Holder};
+use crate::model::{ConfigurationChange, Entitlement, EntitlementKind, Holder};
 use crate::secrets::Secret;
 
 mod group_roles;
@@ -639,10 +639,10 @@ impl Adapter for OktaTenant {
         }
         let operation = "review the groups' admin roles";
         self.ensure_token(operation)?;
-        let (notes, changes) = self.group_role_changes(operation)?;
+        let (notes, configuration) = self.group_role_changes(operation)?;
         Ok(Review {
             notes,
-            configuration: changes.iter().map(|c| c.planned()).collect(),
+            configuration,
         })
     }
 
@@ -655,17 +655,17 @@ impl Adapter for OktaTenant {
 
     fn reconcile(
         &mut self,
-        _now: OffsetDateTime,
+        planned: &[ConfigurationChange],
         done: &mut Vec<String>,
     ) -> Result<(), AdapterError> {
-        if self.group_roles.is_empty() {
+        if planned.is_empty() {
             return Ok(());
         }
         let operation = "reconcile the groups' admin roles";
         self.ensure_token(operation)?;
-        let (_, changes) = self.group_role_changes(operation)?;
-        for change in &changes {
-            done.push(self.change_group_role(change, operation)?);
+        for change in planned {
+            self.change_group_role(change, operation)?;
+            done.push(change.done());
         }
         Ok(())
     }

@@ -12,8 +12,10 @@ use super::entitlement::SystemKind;
 use super::yaml::origin;
 use super::{Diagnostic, Origin, check_id};
 
+mod configuration;
 mod gdap;
 
+pub use configuration::ConfigurationChange;
 pub use gdap::{GLOBAL_ADMINISTRATOR_ID, Gdap, is_global_administrator};
 use gdap::{RawGdap, convert_gdap};
 

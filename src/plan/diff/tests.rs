@@ -315,11 +315,24 @@ fn pending_invitations_are_neither_granted_again_nor_drift_and_revokes_cancel_th
 fn unreadable_tenant_plans_nothing_but_unknown() {
     let d = desired("ann", 0, None);
     let w = world(vec![], vec![record_of(&d)], BTreeMap::new());
-    let (changes, _) = w.diff(&Observation::Unreadable("timed out".into()));
+    let (changes, _) = w.diff(&Observation::Unreadable(unreadable("list: timed out")));
     assert_eq!(
         kinds(&changes),
         [(ChangeKind::Unknown, String::new(), String::new())]
     );
+    // It says why, what kind of failure, and what to do.
+    assert_eq!(changes[0].reason, "list: timed out");
+    assert_eq!(changes[0].error_code.as_deref(), Some("unreachable"));
+    assert_eq!(changes[0].hint.as_deref(), Some("check the endpoint"));
+}
+
+/// A tenant that did not answer in time.
+fn unreadable(reason: &str) -> crate::plan::ReadFailure {
+    crate::plan::ReadFailure {
+        reason: reason.to_string(),
+        code: "unreachable".into(),
+        hint: Some("check the endpoint".into()),
+    }
 }
 
 fn arb_world() -> impl Strategy<Value = World> {
@@ -384,7 +397,7 @@ proptest! {
 
     #[test]
     fn an_unknown_read_never_yields_a_removal(w in arb_world(), reason in "[a-z ]{1,20}") {
-        let (changes, _) = w.diff(&Observation::Unreadable(reason));
+        let (changes, _) = w.diff(&Observation::Unreadable(unreadable(&reason)));
         prop_assert_eq!(changes.len(), 1);
         prop_assert_eq!(changes[0].kind, ChangeKind::Unknown);
     }
