@@ -6,6 +6,7 @@
 
 mod bundle;
 mod client;
+mod credential;
 mod entitlement;
 mod identity;
 pub mod policy;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 pub use bundle::{Bundle, BundleGrant, Requirements};
 pub use client::{Client, Contract, Exception, parse as client_from_yaml};
+pub use credential::{CredentialRef, ExecRef, KvPath, VaultRef, split_words};
 pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
 pub use identity::{
     AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus,
@@ -30,10 +32,12 @@ pub use record::{
     AccessRequest, Block, BlockScope, BundleRequest, GrantRecord, Holder, LedgerUpdate,
     RequestKind, RequestStatus, ReviewItem, Revocation,
 };
-pub use settings::{Settings, parse as settings_from_toml};
+pub use settings::{
+    DEFAULT_EXEC_TIMEOUT, Settings, VaultAuth, VaultSettings, parse as settings_from_toml,
+};
 pub use tenant::{
-    AdapterKind, CaFile, CredentialRef, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant,
-    is_global_administrator, is_guid, user_filter_attributes,
+    AdapterKind, CaFile, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant, is_global_administrator, is_guid,
+    user_filter_attributes,
 };
 pub use workspace::{SourceFile, SourceKind, Workspace, suggest};
 

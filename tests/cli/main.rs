@@ -37,3 +37,4 @@ mod status;
 mod support;
 mod throttle;
 mod validate;
+mod vault;
