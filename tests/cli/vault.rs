@@ -289,6 +289,19 @@ fn a_missing_secret_or_field_is_a_clear_error() {
     );
 }
 
+/// Returns an example workspace whose audit key is the field `seed` of
+/// `secret/data/onboard/audit-key` in `bao`, with more `[vault]` lines (`ca_file`).
+fn audit_key_in_vault(bao: &BaoServer, more: &str) -> Env {
+    let env = Env::example();
+    configure(
+        &env,
+        &bao.address,
+        &format!("token = \"env:{BAO_TOKEN_VAR}\"\n{more}"),
+        "[audit]\nkey = \"vault:secret/data/onboard/audit-key#seed\"\n",
+    );
+    env
+}
+
 #[test]
 fn the_audit_key_comes_from_the_vault() {
     let Some(bao) = BaoServer::shared() else {
@@ -296,24 +309,7 @@ fn the_audit_key_comes_from_the_vault() {
     };
     let seed = "7d1e2c3b4a5968778695a4b3c2d1e0f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
     bao.put("onboard/audit-key", &[("seed", seed)]);
-    let workspace = || {
-        let env = Env::example();
-        configure(
-            &env,
-            &bao.address,
-            &format!("token = \"env:{BAO_TOKEN_VAR}\""),
-            "",
-        );
-        let settings = env.read("onboard.toml");
-        env.write(
-            "onboard.toml",
-            &settings.replace(
-                "[vault]",
-                "[audit]\nkey = \"vault:secret/data/onboard/audit-key#seed\"\n\n[vault]",
-            ),
-        );
-        env
-    };
+    let workspace = || audit_key_in_vault(bao, "");
 
     // A wrong token: refused before anything is applied or written, naming the vault.
     let env = workspace();
@@ -608,22 +604,8 @@ fn a_vault_behind_a_private_ca_is_trusted_through_its_ca_file_only() {
 
     // A workspace whose audit key is in that vault, with `ca_file` as given.
     let workspace = |ca_file: &str| {
-        let env = Env::example();
+        let env = audit_key_in_vault(&bao, ca_file);
         std::fs::copy(bao.ca_file(), env.ws.join("bao-ca.pem")).unwrap();
-        configure(
-            &env,
-            &bao.address,
-            &format!("token = \"env:{BAO_TOKEN_VAR}\"\n{ca_file}"),
-            "",
-        );
-        let settings = env.read("onboard.toml");
-        env.write(
-            "onboard.toml",
-            &settings.replace(
-                "[vault]",
-                "[audit]\nkey = \"vault:secret/data/onboard/audit-key#seed\"\n\n[vault]",
-            ),
-        );
         env
     };
     let env = workspace("ca_file = \"bao-ca.pem\"");
