@@ -50,15 +50,18 @@ pub(crate) fn run(
             })
         })?;
     // Read both pipes on their own threads, so that a command writing much on one does
-    // not block on it while we wait for it to exit.
+    // not block on it while we wait for it to exit. A pipe still held open by something
+    // the command left running is not waited for past the deadline.
     let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
             if let Some(mut pipe) = pipe {
                 let _ = pipe.read_to_end(&mut bytes);
             }
-            bytes
-        })
+            let _ = sender.send(bytes);
+        });
+        receiver
     };
     let stdout = reader(child.stdout.take().map(|p| Box::new(p) as _));
     let stderr = reader(child.stderr.take().map(|p| Box::new(p) as _));
@@ -79,8 +82,11 @@ pub(crate) fn run(
             Err(e) => return Err(error(format!("waiting for it failed: {e}"))),
         }
     };
-    let out = stdout.join().unwrap_or_default();
-    let err = stderr.join().unwrap_or_default();
+    let rest = |started: Instant| timeout.saturating_sub(started.elapsed());
+    let out = stdout.recv_timeout(rest(started)).map_err(|_| {
+        error("it exited, but something it started still holds its standard output open".into())
+    })?;
+    let err = stderr.recv_timeout(rest(started)).unwrap_or_default();
     // Whatever came out is registered first, so that stderr echoing it is scrubbed.
     let text = String::from_utf8(out).map_err(|_| error("its output is not UTF-8 text".into()))?;
     let value = text.trim();
@@ -152,6 +158,25 @@ mod tests {
         );
         let error = run(&exec("true"), "a/b", dir.path(), timeout).unwrap_err();
         assert!(error.to_string().contains("printed nothing"), "{error}");
+    }
+
+    #[test]
+    fn a_command_leaving_its_output_open_is_not_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        // The shell exits at once; the `sleep` it leaves holds its stdout open.
+        let secret = run(
+            &exec("sh -c 'printf unit-exec-background; sleep 30 &'"),
+            "a/b",
+            dir.path(),
+            Duration::from_millis(500),
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let error = secret.unwrap_err().to_string();
+        assert!(
+            error.contains("still holds its standard output open"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -306,28 +306,28 @@ impl PartialEq for Resolvable {
 
 impl Eq for Resolvable {}
 
-/// Returns a logged-in client for the vault, shared by every reference of the process
-/// (one login per run, not one per tenant). A failed login is not kept: the next
-/// reference tries again, and reports its own error.
+/// Returns a logged-in client for the vault, shared by every reference of the process:
+/// one login per run, not one per tenant, and a login that failed (a vault that is down,
+/// a refused secret id) is not tried again by every tenant of the run.
 fn vault_for(
     settings: &VaultSettings,
     tenant: &str,
     root: &Path,
     options: &Options,
 ) -> Result<Arc<Vault>, VaultError> {
-    type Logins = Mutex<Vec<(VaultSettings, PathBuf, Arc<Vault>)>>;
+    type Logins = Mutex<Vec<(VaultSettings, PathBuf, Result<Arc<Vault>, VaultError>)>>;
     static LOGINS: Logins = Mutex::new(Vec::new());
     // Held while logging in, so that tenants opened at once log in once.
     let mut logins = LOGINS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, _, vault)) = logins
+    if let Some((_, _, login)) = logins
         .iter()
         .find(|(s, r, _)| s == settings && r.as_path() == root)
     {
-        return Ok(vault.clone());
+        return login.clone();
     }
-    let vault = Arc::new(Vault::connect(settings, tenant, root, options)?);
-    logins.push((settings.clone(), root.to_path_buf(), vault.clone()));
-    Ok(vault)
+    let login = Vault::connect(settings, tenant, root, options).map(Arc::new);
+    logins.push((settings.clone(), root.to_path_buf(), login.clone()));
+    login
 }
 
 fn from_env(var: &str, tenant: &str) -> Result<Secret, SecretError> {

@@ -68,8 +68,8 @@ pub struct Vault {
 
 impl Vault {
     /// Logs in to the vault `settings` describe. `who` (a tenant `client/tenant`, or
-    /// `audit`) is named when the vault's own login credential cannot be read; `root`
-    /// is the workspace root (`file:` references, `ca_file`).
+    /// `audit`) is who needs it, named in nothing the login's errors say (the login is
+    /// shared); `root` is the workspace root (`file:` references, `ca_file`).
     pub fn connect(
         settings: &VaultSettings,
         who: &str,
@@ -84,7 +84,11 @@ impl Vault {
                     "log in",
                     "",
                     VaultFailure::Denied,
-                    format!("its `{field}` in onboard.toml could not be read: {e}"),
+                    format!(
+                        "its `{field}` in onboard.toml could not be read: {}",
+                        // The login is shared by every tenant: name none of them.
+                        e.to_string().trim_start_matches(&format!("tenant `{who}`: "))
+                    ),
                 )
                 .with_hint(e.hint().unwrap_or_else(|| {
                     format!("make `[vault] {field}` in onboard.toml name where the vault's login is kept")

@@ -204,7 +204,9 @@ fn a_wrong_vault_token_is_a_clear_error_and_changes_nothing() {
         &f.env,
         &plan,
         4,
-        &[&format!("`{BAO_TOKEN_VAR}` is not set")],
+        &[&format!(
+            "log in failed: its `token` in onboard.toml could not be read: the credential `env:{BAO_TOKEN_VAR}` is not available: `{BAO_TOKEN_VAR}` is not set"
+        )],
     );
 }
 
