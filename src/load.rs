@@ -348,6 +348,17 @@ fn vault_problems(root: &Path, workspace: &Workspace, settings: &Arc<str>) -> Ve
                     reference,
                 ));
             }
+            for identity in workspace.identities.values() {
+                for (index, credential) in identity.credentials.iter().enumerate() {
+                    if let crate::model::Delivery::Vault(path) = &credential.deliver {
+                        problems.push(
+                            Diagnostic::new(credential.origin.clone(), format!("`vault:{path}` names the vault, but onboard.toml has no `[vault]`"))
+                                .field(format!("credentials[{index}].deliver"))
+                                .hint("add `[vault]` with `address` and `token` (or `approle`) to onboard.toml: see docs/workspace.md"),
+                        );
+                    }
+                }
+            }
             for client in workspace.clients.values() {
                 for (index, tenant) in client.tenants.iter().enumerate() {
                     if let Some(reference @ CredentialRef::Vault(_)) = &tenant.credential {

@@ -7,6 +7,7 @@
 mod bundle;
 mod client;
 mod credential;
+mod declared_credential;
 mod entitlement;
 mod identity;
 pub mod policy;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 pub use bundle::{Bundle, BundleGrant, Requirements};
 pub use client::{Client, Contract, Exception, parse as client_from_yaml};
 pub use credential::{CredentialRef, ExecRef, KvPath, VaultRef, split_words};
+pub use declared_credential::{CredentialKind, DeclaredCredential, Delivery};
 pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
 pub use identity::{
     AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus,

@@ -644,3 +644,42 @@ fn a_vault_behind_a_private_ca_is_trusted_through_its_ca_file_only() {
         &["holds no PEM certificate", "vault.ca_file"],
     );
 }
+
+#[test]
+fn declared_credentials_are_validated_against_the_clients_tenants() {
+    let env = Env::example();
+    let identity = env.read("identities/globex-backup-svc.yaml");
+    let declare = |system: &str, deliver: &str| {
+        env.write(
+            "identities/globex-backup-svc.yaml",
+            &format!(
+                "{identity}credentials:\n  - system: {system}\n    kind: password\n    max_age: 90d\n    overlap: 1d\n    deliver: \"{deliver}\"\n"
+            ),
+        );
+        onboard(&env, None, &["validate"]).output().unwrap()
+    };
+    let vault = "vault:secret/data/clients/{client}/{id}-ldap#password";
+    let file = "file:vault-standin/{client}/{id}-ldap";
+    expect(&env, &declare("ldap", file), 0, &[]);
+    // Delivery to a vault needs `[vault]`.
+    expect(
+        &env,
+        &declare("ldap", vault),
+        1,
+        &[
+            "`vault:secret/data/clients/{client}/{id}-ldap#password` names the vault, but onboard.toml has no `[vault]`",
+            "credentials[0].deliver",
+        ],
+    );
+    let output = declare("ad", file);
+    expect(
+        &env,
+        &output,
+        1,
+        &[
+            "identities/globex-backup-svc.yaml:",
+            "client `globex` has no `ad` tenant to hold this `password`",
+            "credentials[0].system",
+        ],
+    );
+}
