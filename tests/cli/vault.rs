@@ -683,3 +683,38 @@ fn declared_credentials_are_validated_against_the_clients_tenants() {
         ],
     );
 }
+
+#[test]
+fn policy_caps_the_max_age_of_declared_credentials_per_identity_kind() {
+    let env = Env::example();
+    let identity = env.read("identities/globex-backup-svc.yaml");
+    env.write(
+        "identities/globex-backup-svc.yaml",
+        &format!(
+            "{identity}credentials:\n  - system: ldap\n    kind: password\n    max_age: 120d\n    deliver: \"file:vault-standin/{{client}}/{{id}}\"\n"
+        ),
+    );
+    let line = identity.lines().count() + 4;
+    let validate = onboard(&env, None, &["validate"]).output().unwrap();
+    expect(
+        &env,
+        &validate,
+        3,
+        &[
+            &format!("identities/globex-backup-svc.yaml:{line}"),
+            "policy `credential-max-age`: `globex-backup-svc`'s `password` in `ldap` may grow 120d old, but a service account may keep a credential at most 90d",
+            "raise `credentials.max_age.service-account`",
+        ],
+    );
+    let policy = env.read("policy.yaml");
+    env.write(
+        "policy.yaml",
+        &format!("{policy}\ncredentials:\n  max_age:\n    service-account: 180d\n"),
+    );
+    expect(
+        &env,
+        &onboard(&env, None, &["validate"]).output().unwrap(),
+        0,
+        &[],
+    );
+}
