@@ -325,6 +325,13 @@ fn vault_problems(root: &Path, workspace: &Workspace, settings: &Arc<str>) -> Ve
     let mut problems = Vec::new();
     match &workspace.settings.vault {
         Some(vault) => {
+            if let Err(message) = crate::adapters::http::parse_endpoint(&vault.address) {
+                problems.push(
+                    Diagnostic::new(Origin::file(settings), format!("the vault's address: {message}"))
+                        .field("vault.address")
+                        .hint("write `https://HOST:PORT` (plain `http://` only to loopback), without `/v1`"),
+                );
+            }
             if let Some(ca_file) = &vault.ca_file
                 && let Err(message) = crate::adapters::ldap::read_ca_file(&root.join(ca_file))
             {

@@ -633,6 +633,25 @@ fn a_vault_behind_a_private_ca_is_trusted_through_its_ca_file_only() {
     );
     assert!(text.to_lowercase().contains("certificate"), "{text}");
 
+    // An address that would send the token in the clear is refused when the workspace
+    // is loaded.
+    let env = workspace("");
+    let settings = env.read("onboard.toml");
+    env.write(
+        "onboard.toml",
+        &settings.replace(&bao.address, "http://bao.msp.example:8200"),
+    );
+    let validate = onboard(&env, None, &["validate"]).output().unwrap();
+    expect(
+        &env,
+        &validate,
+        1,
+        &[
+            "the vault's address: refusing plain `http://`",
+            "vault.address",
+        ],
+    );
+
     // A CA file that holds no certificate is refused when the workspace is loaded.
     let env = workspace("ca_file = \"bao-ca.pem\"");
     env.write("bao-ca.pem", "not a certificate\n");
