@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::model::{Diagnostic, Origin, SourceFile, SourceKind, Workspace};
+use crate::model::{CredentialRef, Diagnostic, Origin, SourceFile, SourceKind, Workspace};
 
 /// The settings file that marks a workspace root.
 pub const SETTINGS_FILE: &str = "onboard.toml";
@@ -280,6 +280,7 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
         Ok(workspace) => {
             problems.extend(file_tenants_outside(root, &within, &workspace));
             problems.extend(unreadable_ca_files(root, &workspace));
+            problems.extend(vault_problems(root, &workspace, &settings_display));
             if problems.is_empty() {
                 Ok(workspace)
             } else {
@@ -311,6 +312,70 @@ fn file_tenants_outside(root: &Path, within: &Path, workspace: &Workspace) -> Ve
                         &format!("the tenant directory `{dir}`"),
                     )
                 });
+            }
+        }
+    }
+    problems
+}
+
+/// `vault:` references in a workspace without `[vault]`, and a `[vault] ca_file` that
+/// cannot be read or holds no certificate: found here rather than when a run first
+/// needs the secret.
+fn vault_problems(root: &Path, workspace: &Workspace, settings: &Arc<str>) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    match &workspace.settings.vault {
+        Some(vault) => {
+            if let Err(message) = crate::adapters::http::parse_endpoint(&vault.address) {
+                problems.push(
+                    Diagnostic::new(Origin::file(settings), format!("the vault's address: {message}"))
+                        .field("vault.address")
+                        .hint("write `https://HOST:PORT` (plain `http://` only to loopback), without `/v1`"),
+                );
+            }
+            if let Some(ca_file) = &vault.ca_file
+                && let Err(message) = crate::adapters::ldap::read_ca_file(&root.join(ca_file))
+            {
+                problems.push(
+                    Diagnostic::new(Origin::file(settings), message)
+                        .field("vault.ca_file")
+                        .hint("name a PEM file of the CA certificates the vault's certificate chains to, relative to the workspace"),
+                );
+            }
+        }
+        None => {
+            let no_vault = |origin: Origin, field: String, reference: &CredentialRef| {
+                Diagnostic::new(origin, format!("`{reference}` names the vault, but onboard.toml has no `[vault]`"))
+                    .field(field)
+                    .hint("add `[vault]` with `address` and `token` (or `approle`) to onboard.toml: see docs/workspace.md")
+            };
+            if let reference @ CredentialRef::Vault(_) = &workspace.settings.audit_key {
+                problems.push(no_vault(
+                    Origin::file(settings),
+                    "audit.key".into(),
+                    reference,
+                ));
+            }
+            for identity in workspace.identities.values() {
+                for (index, credential) in identity.credentials.iter().enumerate() {
+                    if let crate::model::Delivery::Vault(path) = &credential.deliver {
+                        problems.push(
+                            Diagnostic::new(credential.origin.clone(), format!("`vault:{path}` names the vault, but onboard.toml has no `[vault]`"))
+                                .field(format!("credentials[{index}].deliver"))
+                                .hint("add `[vault]` with `address` and `token` (or `approle`) to onboard.toml: see docs/workspace.md"),
+                        );
+                    }
+                }
+            }
+            for client in workspace.clients.values() {
+                for (index, tenant) in client.tenants.iter().enumerate() {
+                    if let Some(reference @ CredentialRef::Vault(_)) = &tenant.credential {
+                        problems.push(no_vault(
+                            tenant.origin.clone(),
+                            format!("tenants[{index}].credential"),
+                            reference,
+                        ));
+                    }
+                }
             }
         }
     }

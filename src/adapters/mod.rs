@@ -278,6 +278,9 @@ pub struct Options {
     /// A factor (0 to 1) applied to every retry wait: 1, but in a `test-hooks` build
     /// (see `env::hooks`).
     pub retry_scale: f64,
+    /// Where `vault:` and `exec:` credential references are read from (the workspace's
+    /// `[vault]` and `[credentials]` settings).
+    pub credentials: crate::secrets::Sources,
 }
 
 impl Default for Options {
@@ -286,6 +289,7 @@ impl Default for Options {
             http_log: None,
             policy: http::Policy::default(),
             retry_scale: 1.0,
+            credentials: crate::secrets::Sources::default(),
         }
     }
 }
@@ -296,6 +300,7 @@ impl fmt::Debug for Options {
             .field("http_log", &self.http_log.is_some())
             .field("policy", &self.policy)
             .field("retry_scale", &self.retry_scale)
+            .field("credentials", &self.credentials)
             .finish()
     }
 }
@@ -308,6 +313,7 @@ impl Options {
             http_log: None,
             policy: http::Policy::from_env()?,
             retry_scale: crate::env::retry_scale()?,
+            credentials: crate::secrets::Sources::default(),
         })
     }
 
@@ -325,6 +331,7 @@ impl Options {
             policy: self.policy,
             retry_scale: self.retry_scale,
             kind: None,
+            ca_file: None,
         }
     }
 }
@@ -366,7 +373,7 @@ impl<'a> TenantContext<'a> {
 
     /// Resolves the tenant's `credential` (see [`credential`]).
     pub fn credential(&self) -> Result<crate::secrets::Secret, AdapterError> {
-        credential(&self.name, self.tenant, self.root)
+        credential(&self.name, self.tenant, self.root, self.options)
     }
 
     /// Checks that the tenant's credential is an RSA private key (PEM), as the key an app
@@ -651,6 +658,7 @@ pub fn credential(
     name: &str,
     tenant: &Tenant,
     root: &Path,
+    options: &Options,
 ) -> Result<crate::secrets::Secret, AdapterError> {
     let Some(reference) = &tenant.credential else {
         return Err(AdapterError::new(
@@ -663,12 +671,12 @@ pub fn credential(
             "add `credential: env:VAR` (CI) or `credential: keyring:NAME` (a laptop, with `onboard login`) to the tenant",
         ));
     };
-    crate::secrets::resolve(reference, name, root).map_err(|e| {
+    crate::secrets::resolve(reference, name, root, options).map_err(|e| {
         let hint = e.hint();
         let error = AdapterError::new(
             name,
             "read the credential",
-            FailureKind::Denied,
+            e.failure_kind(),
             // The tenant is already named by AdapterError's own message.
             e.to_string()
                 .trim_start_matches(&format!("tenant `{name}`: "))

@@ -25,6 +25,8 @@ pub enum KeySource {
     File(PathBuf),
     /// An OS keyring entry holding the hex seed (service `onboard`, user NAME).
     Keyring(String),
+    /// A `vault:` or `exec:` reference whose secret is the hex seed: read only.
+    Reference(Box<crate::secrets::Resolvable>),
 }
 
 impl KeySource {
@@ -34,7 +36,14 @@ impl KeySource {
             KeySource::Env(var) => format!("env:{var}"),
             KeySource::File(path) => format!("file:{}", path.display()),
             KeySource::Keyring(name) => format!("keyring:{name}"),
+            KeySource::Reference(source) => source.reference.to_string(),
         }
+    }
+
+    /// Returns whether onboard can only read the key there, never store one
+    /// (`env:`, `vault:`, `exec:`).
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, KeySource::Env(_) | KeySource::Reference(_))
     }
 }
 
@@ -115,6 +124,15 @@ impl AuditKey {
                     detail: e.to_string(),
                 }),
             },
+            KeySource::Reference(reference) => match reference.resolve("audit") {
+                Ok(secret) => Self::parse(secret.expose(), source).map(Some),
+                Err(e) => Err(AuditError::KeyUnreadable {
+                    detail: crate::secrets::scrub(&e.to_string())
+                        .trim_start_matches("tenant `audit`: ")
+                        .to_string(),
+                    hint: e.hint(),
+                }),
+            },
             KeySource::Env(var) => match std::env::var(var) {
                 Ok(text) if !text.trim().is_empty() => Self::parse(&text, source).map(Some),
                 _ => Err(AuditError::NoKey {
@@ -159,6 +177,12 @@ impl AuditKey {
             KeySource::Env(var) => Err(AuditError::NoKey {
                 detail: format!(
                     "a key cannot be stored in the environment variable `{var}`: set it yourself"
+                ),
+            }),
+            KeySource::Reference(reference) => Err(AuditError::NoKey {
+                detail: format!(
+                    "a key cannot be stored through `{}`: put its hex seed there yourself",
+                    reference.reference
                 ),
             }),
         }

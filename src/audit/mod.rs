@@ -50,6 +50,14 @@ pub enum AuditError {
         /// Why, naming the source tried (never a secret).
         detail: String,
     },
+    /// The signing key's `vault:` or `exec:` source could not give it.
+    #[error("no audit signing key: {detail}")]
+    KeyUnreadable {
+        /// Why, naming the reference (never a secret).
+        detail: String,
+        /// What would fix it, as the reference's kind says.
+        hint: Option<String>,
+    },
     /// The signing key's source holds nothing, but the log is signed with other keys: a
     /// new key cannot continue it.
     #[error("no audit signing key: `{source_name}` does not exist, but the audit log in {} is signed with key(s) {}", dir.display(), keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))]
@@ -119,6 +127,7 @@ impl AuditError {
             AuditError::KeyMissing { .. } => Some(
                 "restore the key where the source says (from a backup), or set `ONBOARD_AUDIT_KEY` to its hex seed; a new key cannot continue a log signed by another".into(),
             ),
+            AuditError::KeyUnreadable { hint, .. } => hint.clone(),
             AuditError::BadKey { .. } => Some("the key is 64 hex characters (a 32-byte Ed25519 seed)".into()),
             AuditError::UnknownKey { .. } => Some(
                 "use the workspace's key, or rotate keys with `onboard audit rotate-key` using the current one".into(),

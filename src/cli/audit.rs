@@ -213,7 +213,7 @@ fn rotate(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let _lock = session.lock("audit rotate-key")?;
     let source = session.key_source();
-    if matches!(source, KeySource::Env(_)) {
+    if source.is_read_only() {
         return Err(UserError::new(format!("cannot rotate a key that comes from `{}`", source.describe()))
             .hint("rotate where the key is kept in a file (`[audit] key = \"file:…\"`), then update the CI secret")
             .into());

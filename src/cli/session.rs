@@ -61,6 +61,7 @@ impl Session {
         let state: Arc<dyn Store> = Arc::from(crate::state::open(&workspace.settings, &root)?);
         printer.detail(&format!("workspace: {}", root.display()));
         let adapters = crate::adapters::Options {
+            credentials: crate::secrets::Sources::from_settings(&workspace.settings),
             http_log: printer.verbose.then(|| {
                 let printer = printer.clone();
                 std::sync::Arc::new(move |line: &str| printer.detail(line)) as _
@@ -186,6 +187,13 @@ impl Session {
             CredentialRef::Env(var) => KeySource::Env(var.clone()),
             CredentialRef::Keyring(name) => KeySource::Keyring(name.clone()),
             CredentialRef::File(path) => KeySource::File(self.root.join(path)),
+            reference @ (CredentialRef::Vault(_) | CredentialRef::Exec(_)) => {
+                KeySource::Reference(Box::new(crate::secrets::Resolvable {
+                    reference: reference.clone(),
+                    root: self.root.clone(),
+                    options: self.adapters.clone(),
+                }))
+            }
         }
     }
 

@@ -150,6 +150,8 @@ pub struct Identity {
     /// The names this identity acts under when running onboard (`os:alice`,
     /// `github:alice-nw`…), so approvals compare identities, not OS user names.
     pub actors: Vec<(String, Origin)>,
+    /// The credentials it holds in its client's tenants (service accounts and agents).
+    pub credentials: Vec<super::DeclaredCredential>,
     /// Where the record starts.
     pub origin: Origin,
 }
@@ -209,6 +211,7 @@ struct RawIdentity {
     accounts: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     actors: Vec<Spanned<String>>,
+    credentials: Option<Spanned<Vec<super::declared_credential::RawCredential>>>,
 }
 
 /// Parses one identity file; every problem found is returned.
@@ -228,6 +231,10 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
             }
             // Each at its own line.
             for (field, at) in [
+                (
+                    "credentials",
+                    raw.credentials.as_ref().map(|c| origin(path, c)),
+                ),
                 ("owner", raw.owner.as_ref().map(|o| origin(path, o))),
                 ("purpose", raw.purpose.as_ref().map(|p| origin(path, p))),
                 ("client", raw.client.as_ref().map(|c| origin(path, c))),
@@ -308,6 +315,12 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
             }
         }
     };
+    let credentials = match raw.credentials {
+        Some(list) if raw.kind != IdentityKind::Person => {
+            super::declared_credential::convert(path, list.value, &mut problems)
+        }
+        _ => Vec::new(),
+    };
     let mut accounts = BTreeMap::new();
     for (key, value) in raw.accounts {
         let template = AccountTemplate {
@@ -349,6 +362,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
             .iter()
             .map(|a| (a.value.clone(), origin(path, a)))
             .collect(),
+        credentials,
         origin: id_origin,
     })
 }

@@ -6,6 +6,8 @@
 
 mod bundle;
 mod client;
+mod credential;
+mod declared_credential;
 mod entitlement;
 mod identity;
 pub mod policy;
@@ -21,6 +23,8 @@ use std::sync::Arc;
 
 pub use bundle::{Bundle, BundleGrant, Requirements};
 pub use client::{Client, Contract, Exception, parse as client_from_yaml};
+pub use credential::{CredentialRef, ExecRef, KvPath, VaultRef, split_words};
+pub use declared_credential::{CredentialKind, DeclaredCredential, Delivery};
 pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
 pub use identity::{
     AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus,
@@ -30,9 +34,12 @@ pub use record::{
     AccessRequest, Block, BlockScope, BundleRequest, GrantRecord, Holder, LedgerUpdate,
     RequestKind, RequestStatus, ReviewItem, Revocation,
 };
-pub use settings::{Settings, StateBackend, parse as settings_from_toml};
+pub use settings::{
+    DEFAULT_EXEC_TIMEOUT, Settings, StateBackend, VaultAuth, VaultSettings,
+    parse as settings_from_toml,
+};
 pub use tenant::{
-    AdapterKind, CaFile, ConfigurationChange, CredentialRef, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant,
+    AdapterKind, CaFile, ConfigurationChange, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant,
     is_global_administrator, is_guid, user_filter_attributes,
 };
 pub use workspace::{SourceFile, SourceKind, Workspace, suggest};

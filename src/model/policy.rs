@@ -14,7 +14,7 @@ use super::yaml::{self, origin};
 use super::{Diagnostic, Origin};
 
 /// The ids of the built-in rules.
-pub const RULES: [&str; 7] = [
+pub const RULES: [&str; 8] = [
     "mfa-required",
     "tier-baseline",
     "data-tags",
@@ -22,6 +22,7 @@ pub const RULES: [&str; 7] = [
     "non-person-scope",
     "contract-window",
     "exception-approval",
+    "credential-max-age",
 ];
 
 /// The rules on who may decide a request (`crate::policy::approval`): always on, so
@@ -69,6 +70,10 @@ pub struct Policy {
     pub mass_revoke_count: Setting<usize>,
     /// Largest share (0–1) of one tenant's managed grants revoked in one apply.
     pub mass_revoke_share: Setting<f64>,
+    /// Longest `max_age` a service account's declared credential may have.
+    pub credential_max_age_service_account: Setting<Duration>,
+    /// Longest `max_age` an agent's declared credential may have.
+    pub credential_max_age_agent: Setting<Duration>,
     /// The policy file, for denials that point at it.
     pub file: Origin,
 }
@@ -98,6 +103,8 @@ impl Policy {
                 value: 0.5,
                 origin: file.clone(),
             },
+            credential_max_age_service_account: hours(90 * 24),
+            credential_max_age_agent: hours(30 * 24),
             file,
         }
     }
@@ -157,6 +164,21 @@ struct RawMassRevoke {
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
+struct RawCredentialAges {
+    #[serde(rename = "service-account")]
+    service_account: Option<Spanned<String>>,
+    agent: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCredentials {
+    #[serde(default)]
+    max_age: RawCredentialAges,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct RawPolicy {
     #[serde(default)]
     disabled_rules: Vec<Spanned<String>>,
@@ -172,6 +194,8 @@ struct RawPolicy {
     requests: RawRequests,
     #[serde(default)]
     mass_revoke: RawMassRevoke,
+    #[serde(default)]
+    credentials: RawCredentials,
 }
 
 /// Parses `policy.yaml`; every problem found is returned.
@@ -220,6 +244,16 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
         &raw.break_glass.ttl,
         "break_glass.ttl",
         &mut policy.break_glass_ttl,
+    );
+    duration(
+        &raw.credentials.max_age.service_account,
+        "credentials.max_age.service-account",
+        &mut policy.credential_max_age_service_account,
+    );
+    duration(
+        &raw.credentials.max_age.agent,
+        "credentials.max_age.agent",
+        &mut policy.credential_max_age_agent,
     );
     let mut review = Setting {
         value: policy.review_within,

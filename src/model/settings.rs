@@ -1,6 +1,7 @@
 //! Workspace settings from `onboard.toml`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -20,9 +21,12 @@ pub struct Settings {
     pub policy_file: String,
     /// Tenants worked on at once.
     pub parallelism: usize,
-    /// Where the audit signing key is kept (`keyring:NAME`, `file:PATH` or `env:VAR`),
-    /// as written.
+    /// Where the audit signing key is kept (any credential reference), as written.
     pub audit_key: CredentialRef,
+    /// The vault `vault:` references read from (`[vault]`), if any.
+    pub vault: Option<VaultSettings>,
+    /// How long an `exec:` reference's command may run (`[credentials] exec_timeout`).
+    pub exec_timeout: Duration,
     /// Which backend keeps the state (`[state] backend`).
     pub state: StateBackend,
 }
@@ -42,6 +46,37 @@ pub enum StateBackend {
     },
 }
 
+/// The vault (HashiCorp Vault or OpenBao, KV version 2) that `vault:` references name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultSettings {
+    /// Its address, e.g. `https://bao.msp.example:8200` (without `/v1`).
+    pub address: String,
+    /// How onboard logs in.
+    pub auth: VaultAuth,
+    /// A PEM file of the CA certificates its TLS certificate chains to, relative to the
+    /// workspace; without it, the platform's roots.
+    pub ca_file: Option<String>,
+}
+
+/// How onboard logs in to the vault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VaultAuth {
+    /// A token, kept where the reference says (never in the vault itself).
+    Token(CredentialRef),
+    /// AppRole: a role id and a secret id, exchanged for a token at each run.
+    AppRole {
+        /// Where the AppRole auth method is mounted (`approle`).
+        mount: String,
+        /// The role id (an identifier, not a secret).
+        role_id: String,
+        /// Where the secret id is kept.
+        secret_id: CredentialRef,
+    },
+}
+
+/// How long an `exec:` command may run by default.
+pub const DEFAULT_EXEC_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -52,6 +87,8 @@ impl Default for Settings {
             parallelism: 4,
             audit_key: CredentialRef::File(".onboard/audit.key".into()),
             state: StateBackend::File,
+            vault: None,
+            exec_timeout: DEFAULT_EXEC_TIMEOUT,
         }
     }
 }
@@ -67,6 +104,31 @@ struct RawSettings {
     audit: RawAudit,
     #[serde(default)]
     state: RawState,
+    vault: Option<RawVault>,
+    #[serde(default)]
+    credentials: RawCredentials,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVault {
+    address: toml::Spanned<String>,
+    token: Option<toml::Spanned<String>>,
+    approle: Option<toml::Spanned<RawAppRole>>,
+    ca_file: Option<toml::Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAppRole {
+    #[serde(default = "default_approle_mount")]
+    mount: String,
+    role_id: String,
+    secret_id: toml::Spanned<String>,
+}
+
+fn default_approle_mount() -> String {
+    "approle".into()
 }
 
 #[derive(Deserialize, Default)]
@@ -74,6 +136,12 @@ struct RawSettings {
 struct RawState {
     backend: Option<toml::Spanned<String>>,
     url: Option<toml::Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCredentials {
+    exec_timeout: Option<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -110,7 +178,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         let message = error.message().trim().to_string();
         let diagnostic = Diagnostic::new(origin, message.clone());
         if message.starts_with("unknown field") {
-            diagnostic.hint("`onboard.toml` has the sections `[paths]` (bundles, state, audit, policy), `[apply]` (parallelism), `[audit]` (key) and `[state]` (backend, url)")
+            diagnostic.hint("`onboard.toml` has the sections `[paths]` (bundles, state, audit, policy), `[apply]` (parallelism), `[audit]` (key), `[state]` (backend, url), `[vault]` (address, token or approle, ca_file) and `[credentials]` (exec_timeout)")
         } else {
             diagnostic.hint("check the TOML at this place: `key = value` lines under `[section]` headers, text in quotes, lists in `[…]`; docs/workspace.md shows every setting")
         }
@@ -126,7 +194,10 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
                 .map_or(0, |i| i as u64 + 1);
             Diagnostic::new(
                 Origin::at(path, line, 1),
-                "the audit key source is not `keyring:NAME`, `file:PATH` or `env:VAR`",
+                format!(
+                    "the audit key source is not a reference ({})",
+                    CredentialRef::forms()
+                ),
             )
             .field("audit.key")
             .hint("write e.g. `key = \"file:.onboard/audit.key\"`; never the key itself")
@@ -171,6 +242,19 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
             }
         }
     };
+    let at = |span: std::ops::Range<usize>| {
+        let (line, column) = line_column(text, span.start);
+        Origin::at(path, line, column)
+    };
+    let vault = raw.vault.map(|v| vault_settings(v, &at)).transpose()?;
+    let exec_timeout = match raw.credentials.exec_timeout {
+        None => defaults.exec_timeout,
+        Some(value) => super::time::parse_duration(value.get_ref()).map_err(|e| {
+            Diagnostic::new(at(value.span()), e)
+                .field("credentials.exec_timeout")
+                .hint("write a duration such as `30s` or `2m`")
+        })?,
+    };
     Ok(Settings {
         bundle_paths: raw.paths.bundles.unwrap_or(defaults.bundle_paths),
         state_dir: inside("state", raw.paths.state, defaults.state_dir)?,
@@ -179,6 +263,78 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         parallelism,
         audit_key,
         state,
+        vault,
+        exec_timeout,
+    })
+}
+
+/// Checks `[vault]`: an address, exactly one of `token` and `approle`, references that
+/// do not point into the vault itself.
+fn vault_settings(
+    raw: RawVault,
+    at: &dyn Fn(std::ops::Range<usize>) -> Origin,
+) -> Result<VaultSettings, Diagnostic> {
+    let reference = |value: &toml::Spanned<String>, field: &str| {
+        let problem = match CredentialRef::parse(value.get_ref()) {
+            Ok(CredentialRef::Vault(_)) => {
+                "the vault's own login cannot be kept in the vault".to_string()
+            }
+            Ok(reference) => return Ok(reference),
+            Err(message) => message,
+        };
+        Err(Diagnostic::new(at(value.span()), problem)
+            .field(format!("vault.{field}"))
+            .hint("write e.g. `\"env:BAO_TOKEN\"`, `\"keyring:bao\"` or `\"exec:…\"`; never the secret itself"))
+    };
+    let address = raw.address.get_ref().trim().trim_end_matches('/');
+    if address.is_empty() || address.ends_with("/v1") {
+        return Err(Diagnostic::new(
+            at(raw.address.span()),
+            "`address` is the vault's URL without `/v1`",
+        )
+        .field("vault.address")
+        .hint("write e.g. `address = \"https://bao.msp.example:8200\"`"));
+    }
+    let auth = match (&raw.token, raw.approle) {
+        (Some(token), None) => VaultAuth::Token(reference(token, "token")?),
+        (None, Some(approle)) => {
+            let span = approle.span();
+            let approle = approle.into_inner();
+            if approle.role_id.trim().is_empty() || approle.mount.trim().is_empty() {
+                return Err(Diagnostic::new(
+                    at(span),
+                    "`approle` needs a `role_id` (and a `mount`, `approle` by default)",
+                )
+                .field("vault.approle"));
+            }
+            VaultAuth::AppRole {
+                mount: approle.mount.trim().trim_matches('/').to_string(),
+                role_id: approle.role_id.trim().to_string(),
+                secret_id: reference(&approle.secret_id, "approle.secret_id")?,
+            }
+        }
+        _ => {
+            return Err(Diagnostic::new(
+                at(raw.address.span()),
+                "`[vault]` needs exactly one of `token` and `approle`",
+            )
+            .field("vault")
+            .hint("write `token = \"env:BAO_TOKEN\"`, or `approle = { role_id = \"…\", secret_id = \"env:BAO_SECRET_ID\" }`"));
+        }
+    };
+    let ca_file = match raw.ca_file {
+        None => None,
+        Some(ca) if ca.get_ref().trim().is_empty() => {
+            return Err(Diagnostic::new(at(ca.span()), "`ca_file` is empty")
+                .field("vault.ca_file")
+                .hint("write the path of a PEM file of CA certificates, relative to the workspace, or remove `ca_file`"));
+        }
+        Some(ca) => Some(ca.into_inner().trim().to_string()),
+    };
+    Ok(VaultSettings {
+        address: address.to_string(),
+        auth,
+        ca_file,
     })
 }
 
@@ -304,6 +460,71 @@ mod tests {
         .unwrap_err();
         assert_eq!((d.origin.line, d.field.as_deref()), (3, Some("state.url")));
         assert!(!d.message.contains("u:p"), "{}", d.message);
+    }
+
+    #[test]
+    fn vault_settings_take_a_token_or_an_approle() {
+        let path = Arc::from("onboard.toml");
+        let s = parse(
+            &path,
+            "[vault]\naddress = \"https://bao.example:8200/\"\ntoken = \"env:BAO_TOKEN\"\nca_file = \"ca.pem\"\n[credentials]\nexec_timeout = \"5s\"\n",
+        )
+        .unwrap();
+        let vault = s.vault.unwrap();
+        assert_eq!(vault.address, "https://bao.example:8200");
+        assert_eq!(
+            vault.auth,
+            VaultAuth::Token(CredentialRef::Env("BAO_TOKEN".into()))
+        );
+        assert_eq!(vault.ca_file.as_deref(), Some("ca.pem"));
+        assert_eq!(s.exec_timeout, Duration::from_secs(5));
+        let s = parse(
+            &path,
+            "[vault]\naddress = \"http://127.0.0.1:8200\"\napprole = { role_id = \"r-1\", secret_id = \"exec:bao-secret-id\" }\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            s.vault.unwrap().auth,
+            VaultAuth::AppRole { ref mount, ref role_id, secret_id: CredentialRef::Exec(_) }
+                if mount == "approle" && role_id == "r-1"
+        ));
+        for (text, field, line) in [
+            ("[vault]\naddress = \"https://b\"\n", "vault", 2),
+            (
+                "[vault]\naddress = \"https://b\"\ntoken = \"env:T\"\napprole = { role_id = \"r\", secret_id = \"env:S\" }\n",
+                "vault",
+                2,
+            ),
+            (
+                "[vault]\naddress = \"https://b\"\ntoken = \"vault:secret/data/t#token\"\n",
+                "vault.token",
+                3,
+            ),
+            (
+                "[vault]\naddress = \"https://b\"\ntoken = \"hunter2-pasted\"\n",
+                "vault.token",
+                3,
+            ),
+            (
+                "[vault]\naddress = \"https://b/v1\"\ntoken = \"env:T\"\n",
+                "vault.address",
+                2,
+            ),
+            (
+                "[credentials]\nexec_timeout = \"soon\"\n",
+                "credentials.exec_timeout",
+                2,
+            ),
+        ] {
+            let d = parse(&path, text).unwrap_err();
+            assert_eq!(
+                (d.field.as_deref(), d.origin.line),
+                (Some(field), line),
+                "{text}: {}",
+                d.message
+            );
+            assert!(!d.message.contains("hunter2"), "{}", d.message);
+        }
     }
 
     #[test]

@@ -233,6 +233,27 @@ impl Workspace {
                     Some(_) => {}
                 }
             }
+            if let IdentityScope::Client(client, _) = &identity.scope
+                && let Some(client) = self.clients.get(client)
+            {
+                for (index, credential) in identity.credentials.iter().enumerate() {
+                    if !client.tenants.iter().any(|t| t.system == credential.system) {
+                        problems.push(
+                            Diagnostic::new(
+                                credential.origin.clone(),
+                                format!(
+                                    "client `{}` has no `{}` tenant to hold this `{}`",
+                                    client.id,
+                                    credential.system,
+                                    credential.kind.as_str()
+                                ),
+                            )
+                            .field(format!("credentials[{index}].system"))
+                            .hint("name a system the client has a tenant of, or add the tenant to the client file"),
+                        );
+                    }
+                }
+            }
         }
         self.check_shared_accounts(problems);
         for client in self.clients.values() {

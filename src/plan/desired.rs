@@ -374,6 +374,7 @@ pub fn check_workspace(workspace: &Workspace, now: OffsetDateTime) -> WorkspaceC
         denials: policy::check_bundles(workspace)
             .into_iter()
             .map(|(_, _, denial)| denial)
+            .chain(policy::check_credentials(workspace))
             .collect(),
         ..WorkspaceCheck::default()
     };

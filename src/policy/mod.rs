@@ -418,6 +418,50 @@ fn within_baseline(
     in_tier || excepted
 }
 
+/// Returns a denial for each credential a service account or agent declares with a
+/// `max_age` longer than the policy allows its kind (`credential-max-age`).
+pub fn check_credentials(workspace: &Workspace) -> Vec<Denial> {
+    let policy: &Policy = &workspace.policy;
+    if !policy.enabled("credential-max-age") {
+        return Vec::new();
+    }
+    let mut denials = Vec::new();
+    for identity in workspace.identities.values() {
+        let (cap, key) = match identity.kind {
+            crate::model::IdentityKind::Person => continue,
+            crate::model::IdentityKind::ServiceAccount => (
+                &policy.credential_max_age_service_account,
+                "service-account",
+            ),
+            crate::model::IdentityKind::Agent => (&policy.credential_max_age_agent, "agent"),
+        };
+        for credential in identity
+            .credentials
+            .iter()
+            .filter(|c| c.max_age > cap.value)
+        {
+            denials.push(Denial {
+                rule: "credential-max-age",
+                message: format!(
+                    "`{}`'s `{}` in `{}` may grow {} old, but {} may keep a credential at most {}",
+                    identity.id,
+                    credential.kind.as_str(),
+                    credential.system,
+                    format_duration(credential.max_age),
+                    identity.kind.with_article(),
+                    format_duration(cap.value)
+                ),
+                cause: credential.max_age_origin.clone(),
+                hint: format!(
+                    "shorten `max_age`, or raise `credentials.max_age.{key}` at {}",
+                    cap.origin
+                ),
+            });
+        }
+    }
+    denials
+}
+
 /// Returns denials of bundles' just-in-time grants that are longer than the policy
 /// allows, each with its bundle and grant: an elevation to the bundle is refused unless it
 /// asks for a shorter `--ttl` (for `validate`, and for `plan` and `apply`, which report

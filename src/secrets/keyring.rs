@@ -150,6 +150,7 @@ mod tests {
             &CredentialRef::Keyring("unit-acme-scim".into()),
             "acme/scim",
             std::path::Path::new("."),
+            &crate::adapters::Options::default(),
         )
         .unwrap();
         assert_eq!(read.expose(), "keyring-secret-value");

@@ -1,5 +1,6 @@
-//! Credentials: the `Secret` type and resolving a tenant's credential reference
-//! (`keyring:NAME`, `env:VAR`, `file:PATH`) to the secret it names.
+//! Credentials: the `Secret` type and resolving a credential reference (`keyring:NAME`,
+//! `env:VAR`, `file:PATH`, `vault:MOUNT/data/PATH#FIELD`, `exec:COMMAND`) to the secret
+//! it names, for a tenant or the audit key.
 //!
 //! A secret never reaches a log, an error, a panic message or a file written by onboard:
 //! `Secret` prints as `[redacted]`, errors name the reference (`env:ACME_TOKEN`), never
@@ -7,16 +8,21 @@
 //! sends it. Every `Secret` registers its value with [`scrub()`], so that a tenant echoing
 //! it back in an error body does not get it printed, saved or signed either.
 
+mod exec;
 pub mod keyring;
 pub mod scrub;
 
 use std::fmt;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::model::CredentialRef;
+use crate::adapters::{FailureKind, Options};
+use crate::model::{CredentialRef, VaultSettings};
+use crate::vault::{Vault, VaultError};
 
 pub use keyring::{KEYRING_SERVICE, store_in_keyring};
 pub use scrub::{register, scrub};
@@ -51,6 +57,35 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
+    }
+}
+
+/// Where `vault:` and `exec:` references are read from: the workspace's `[vault]` and
+/// `[credentials]` settings.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// The vault, if `[vault]` is configured.
+    pub vault: Option<Arc<VaultSettings>>,
+    /// How long an `exec:` command may run.
+    pub exec_timeout: Duration,
+}
+
+impl Default for Sources {
+    fn default() -> Self {
+        Sources {
+            vault: None,
+            exec_timeout: crate::model::DEFAULT_EXEC_TIMEOUT,
+        }
+    }
+}
+
+impl Sources {
+    /// Returns the sources a workspace's settings configure.
+    pub fn from_settings(settings: &crate::model::Settings) -> Sources {
+        Sources {
+            vault: settings.vault.clone().map(Arc::new),
+            exec_timeout: settings.exec_timeout,
+        }
     }
 }
 
@@ -127,6 +162,36 @@ pub enum SecretError {
         /// What the keyring said (never a secret).
         detail: String,
     },
+    /// `vault:` is used but `[vault]` is not configured.
+    #[error(
+        "tenant `{tenant}`: the credential `{reference}` names the vault, but onboard.toml has no `[vault]`"
+    )]
+    NoVault {
+        /// The tenant.
+        tenant: String,
+        /// The reference.
+        reference: String,
+    },
+    /// The vault could not give the secret.
+    #[error("tenant `{tenant}`: the credential `{reference}` could not be read: {source}")]
+    Vault {
+        /// The tenant.
+        tenant: String,
+        /// The reference.
+        reference: String,
+        /// What the vault said (never a secret).
+        source: Box<VaultError>,
+    },
+    /// An `exec:` command did not give the secret.
+    #[error("tenant `{tenant}`: the credential command `{command}` failed: {problem}")]
+    Exec {
+        /// The tenant.
+        tenant: String,
+        /// The command as written.
+        command: String,
+        /// What went wrong, its standard error scrubbed.
+        problem: String,
+    },
 }
 
 impl SecretError {
@@ -154,22 +219,115 @@ impl SecretError {
                 "store it with `onboard login {tenant}` (or use `env:VAR` in CI)"
             )),
             SecretError::Keyring { .. } => None,
+            SecretError::NoVault { .. } => Some(
+                "add `[vault]` with `address` and `token` (or `approle`) to onboard.toml: see docs/workspace.md".into(),
+            ),
+            SecretError::Vault { source, .. } => source.hint.clone(),
+            SecretError::Exec { .. } => Some(
+                "run the command yourself to see why; it must print the secret on standard output and exit 0 (`[credentials] exec_timeout` in onboard.toml sets how long it may take)".into(),
+            ),
+        }
+    }
+
+    /// Returns the adapter failure kind a tenant whose credential failed this way gets.
+    pub fn failure_kind(&self) -> FailureKind {
+        match self {
+            SecretError::Vault { source, .. } => source.kind.failure_kind(),
+            _ => FailureKind::Denied,
         }
     }
 }
 
-/// Returns the secret a tenant's credential reference names. `tenant` (`client/tenant`)
-/// is named in errors; `root` is the workspace root, against which `file:` paths resolve.
+/// Returns the secret a credential reference names. `tenant` (`client/tenant`, or
+/// `audit`) is named in errors; `root` is the workspace root, against which `file:`
+/// paths resolve and `exec:` commands run; `options.credentials` says where the vault
+/// is and how long a command may run.
 pub fn resolve(
     reference: &CredentialRef,
     tenant: &str,
     root: &Path,
+    options: &Options,
 ) -> Result<Secret, SecretError> {
     match reference {
         CredentialRef::Env(var) => from_env(var, tenant),
         CredentialRef::File(path) => from_file(&root.join(path), tenant),
         CredentialRef::Keyring(name) => keyring::read(name, tenant),
+        CredentialRef::Exec(command) => {
+            exec::run(command, tenant, root, options.credentials.exec_timeout)
+        }
+        CredentialRef::Vault(field) => {
+            let Some(settings) = &options.credentials.vault else {
+                return Err(SecretError::NoVault {
+                    tenant: tenant.to_string(),
+                    reference: reference.to_string(),
+                });
+            };
+            vault_for(settings, tenant, root, options)
+                .and_then(|vault| vault.read_field(field))
+                .map_err(|source| SecretError::Vault {
+                    tenant: tenant.to_string(),
+                    reference: reference.to_string(),
+                    source: Box::new(source),
+                })
+        }
     }
+}
+
+/// A reference with what resolving it later needs: the workspace root and the run's
+/// options (the audit key's source, read when the audit log is opened).
+#[derive(Clone)]
+pub struct Resolvable {
+    /// The reference.
+    pub reference: CredentialRef,
+    /// The workspace root.
+    pub root: PathBuf,
+    /// The run's options (where the vault is, how long a command may run).
+    pub options: Options,
+}
+
+impl Resolvable {
+    /// Returns the secret; `who` is named in errors.
+    pub fn resolve(&self, who: &str) -> Result<Secret, SecretError> {
+        resolve(&self.reference, who, &self.root, &self.options)
+    }
+}
+
+impl fmt::Debug for Resolvable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Resolvable({})", self.reference)
+    }
+}
+
+impl PartialEq for Resolvable {
+    fn eq(&self, other: &Self) -> bool {
+        self.reference == other.reference && self.root == other.root
+    }
+}
+
+impl Eq for Resolvable {}
+
+/// Returns a logged-in client for the vault, shared by every reference of the process:
+/// one login per run, not one per tenant, and a login that failed (a vault that is down,
+/// a refused secret id) is not tried again by every tenant of the run.
+fn vault_for(
+    settings: &VaultSettings,
+    tenant: &str,
+    root: &Path,
+    options: &Options,
+) -> Result<Arc<Vault>, VaultError> {
+    type Logins = Mutex<Vec<(VaultSettings, PathBuf, Result<Arc<Vault>, VaultError>)>>;
+    static LOGINS: Logins = Mutex::new(Vec::new());
+    // Held while logging in, so that tenants opened at once log in once.
+    let mut logins = LOGINS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, _, login)) = logins
+        .iter()
+        .find(|(s, r, _)| s == settings && r.as_path() == root)
+    {
+        return login.clone();
+    }
+    let login = Vault::connect(settings, tenant, root, options).map(Arc::new);
+    logins.push((settings.clone(), root.to_path_buf(), login.clone()));
+    login
 }
 
 fn from_env(var: &str, tenant: &str) -> Result<Secret, SecretError> {
@@ -262,30 +420,42 @@ mod tests {
         std::fs::write(&path, "file-secret-value\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let reference = CredentialRef::File("token".into());
-        let error = resolve(&reference, "acme/scim", dir.path()).unwrap_err();
+        let error = resolve(&reference, "acme/scim", dir.path(), &Options::default()).unwrap_err();
         let text = error.to_string();
         assert!(text.contains("mode is 0644"), "{text}");
         assert!(!text.contains("file-secret-value"));
         assert!(error.hint().unwrap().contains("chmod 600"));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let secret = resolve(&reference, "acme/scim", dir.path()).unwrap();
+        let secret = resolve(&reference, "acme/scim", dir.path(), &Options::default()).unwrap();
         assert_eq!(secret.expose(), "file-secret-value");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
-        assert!(resolve(&reference, "acme/scim", dir.path()).is_ok());
+        assert!(resolve(&reference, "acme/scim", dir.path(), &Options::default()).is_ok());
         std::fs::write(dir.path().join("empty"), "\n").unwrap();
         std::fs::set_permissions(
             dir.path().join("empty"),
             std::fs::Permissions::from_mode(0o600),
         )
         .unwrap();
-        let error = resolve(&CredentialRef::File("empty".into()), "a/b", dir.path()).unwrap_err();
+        let error = resolve(
+            &CredentialRef::File("empty".into()),
+            "a/b",
+            dir.path(),
+            &Options::default(),
+        )
+        .unwrap_err();
         assert!(matches!(error, SecretError::FileEmpty { .. }));
     }
 
     #[test]
     fn missing_file_is_an_error_naming_the_path() {
         let dir = tempfile::tempdir().unwrap();
-        let error = resolve(&CredentialRef::File("nope".into()), "a/b", dir.path()).unwrap_err();
+        let error = resolve(
+            &CredentialRef::File("nope".into()),
+            "a/b",
+            dir.path(),
+            &Options::default(),
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("nope"), "{error}");
     }
 }

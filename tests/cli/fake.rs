@@ -22,7 +22,7 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -671,26 +671,26 @@ impl Prism {
             .local_addr()
             .unwrap()
             .port();
-        // The watchdog ends Prism (by its pid) once this test process is gone.
-        let script = format!(
-            "\"$0\" proxy {} -h 127.0.0.1 -p {port} \"$1\" http://127.0.0.1:{upstream} >/dev/null 2>&1 & child=$!; \
-             while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done; kill $child 2>/dev/null",
-            if errors { "--errors" } else { "" },
-            parent = std::process::id()
-        );
+        let mut args = vec!["proxy".to_string()];
+        if errors {
+            args.push("--errors".into());
+        }
+        args.extend([
+            "-h".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            port.to_string(),
+        ]);
+        args.extend([
+            spec.display().to_string(),
+            format!("http://127.0.0.1:{upstream}"),
+        ]);
         // The watchdog outlives this handle on purpose (it is shared by the process's
         // tests) and reaps Prism itself.
         #[allow(clippy::zombie_processes)]
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .arg(&program)
-            .arg(&spec)
+        let mut child = crate::peers::watched(&program, &args)
             .env("SCARF_ANALYTICS", "false")
             .env("DO_NOT_TRACK", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(240);

@@ -38,3 +38,4 @@ mod status;
 mod support;
 mod throttle;
 mod validate;
+mod vault;

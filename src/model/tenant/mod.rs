@@ -10,7 +10,7 @@ use serde_saphyr::Spanned;
 
 use super::entitlement::SystemKind;
 use super::yaml::origin;
-use super::{Diagnostic, Origin, check_id};
+use super::{CredentialRef, Diagnostic, Origin, check_id};
 
 mod configuration;
 mod gdap;
@@ -57,55 +57,6 @@ impl AdapterKind {
 impl fmt::Display for AdapterKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// Where a tenant's credential is kept: never the secret itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CredentialRef {
-    /// An entry in the OS keyring.
-    Keyring(String),
-    /// An environment variable.
-    Env(String),
-    /// A file readable by its owner only.
-    File(String),
-}
-
-impl CredentialRef {
-    /// Parses `keyring:NAME`, `env:VAR` or `file:PATH`. The error never repeats the input,
-    /// which may be a secret pasted in by mistake.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let refuse = || {
-            "the credential is not a reference (`keyring:NAME`, `env:VAR` or `file:PATH`); if this is the secret itself, remove it from the file and rotate it".to_string()
-        };
-        let (scheme, rest) = text.split_once(':').ok_or_else(refuse)?;
-        let rest = rest.trim();
-        match scheme {
-            "keyring" if !rest.is_empty() && !rest.contains(char::is_whitespace) => {
-                Ok(CredentialRef::Keyring(rest.to_string()))
-            }
-            "env"
-                if !rest.is_empty()
-                    && rest
-                        .chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-                    && !rest.starts_with(|c: char| c.is_ascii_digit()) =>
-            {
-                Ok(CredentialRef::Env(rest.to_string()))
-            }
-            "file" if !rest.is_empty() => Ok(CredentialRef::File(rest.to_string())),
-            _ => Err(refuse()),
-        }
-    }
-}
-
-impl fmt::Display for CredentialRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CredentialRef::Keyring(name) => write!(f, "keyring:{name}"),
-            CredentialRef::Env(var) => write!(f, "env:{var}"),
-            CredentialRef::File(path) => write!(f, "file:{path}"),
-        }
     }
 }
 
