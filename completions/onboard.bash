@@ -61,6 +61,9 @@ _onboard() {
             onboard,revoke)
                 cmd="onboard__subcmd__revoke"
                 ;;
+            onboard,schema)
+                cmd="onboard__subcmd__schema"
+                ;;
             onboard,state)
                 cmd="onboard__subcmd__state"
                 ;;
@@ -151,6 +154,9 @@ _onboard() {
             onboard__subcmd__help,revoke)
                 cmd="onboard__subcmd__help__subcmd__revoke"
                 ;;
+            onboard__subcmd__help,schema)
+                cmd="onboard__subcmd__help__subcmd__schema"
+                ;;
             onboard__subcmd__help,state)
                 cmd="onboard__subcmd__help__subcmd__state"
                 ;;
@@ -212,7 +218,7 @@ _onboard() {
 
     case "${cmd}" in
         onboard)
-            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --parallelism --help --version init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help"
+            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --parallelism --help --version init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -962,7 +968,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__help)
-            opts="init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help"
+            opts="init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1256,6 +1262,20 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        onboard__subcmd__help__subcmd__schema)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1642,6 +1662,44 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --workspace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        onboard__subcmd__schema)
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help settings identity bundle client policy plan apply status validate audit-show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --workspace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -50,6 +50,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand state 'Work with the grant ledger'
             cand login 'Store a tenant''s credential in the OS keyring'
             cand completions 'Print shell completions'
+            cand schema 'Print the JSON Schema of a workspace file or of a JSON document'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'onboard;init'= {
@@ -512,6 +513,21 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'onboard;schema'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'onboard;help'= {
             cand init 'Create a new workspace'
             cand validate 'Check every workspace file offline'
@@ -530,6 +546,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand state 'Work with the grant ledger'
             cand login 'Store a tenant''s credential in the OS keyring'
             cand completions 'Print shell completions'
+            cand schema 'Print the JSON Schema of a workspace file or of a JSON document'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'onboard;help;init'= {
@@ -586,6 +603,8 @@ set edit:completion:arg-completer[onboard] = {|@words|
         &'onboard;help;login'= {
         }
         &'onboard;help;completions'= {
+        }
+        &'onboard;help;schema'= {
         }
         &'onboard;help;help'= {
         }

@@ -16,6 +16,7 @@ mod plan;
 mod requests;
 mod review;
 mod revoke;
+pub mod schema;
 mod session;
 mod state;
 mod status;
@@ -136,6 +137,8 @@ pub enum Command {
     Login(login::LoginArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
+    /// Print the JSON Schema of a workspace file or of a JSON document
+    Schema(schema::SchemaArgs),
 }
 
 /// Parses a `WHEN` flag's value (`YYYY-MM-DD` or RFC 3339) into an instant, or an error
@@ -192,5 +195,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::State(args) => state::run(global, args),
         Command::Login(args) => login::run(global, args),
         Command::Completions(args) => completions::run(args),
+        Command::Schema(args) => schema::run(global, args),
     }
 }

@@ -10,6 +10,7 @@ mod entitlement;
 mod identity;
 pub mod policy;
 mod record;
+pub mod schema;
 mod settings;
 mod tenant;
 pub mod time;

@@ -38,9 +38,9 @@ impl Default for Settings {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
-struct RawSettings {
+pub(super) struct RawSettings {
     #[serde(default)]
     paths: RawPaths,
     #[serde(default)]
@@ -49,24 +49,29 @@ struct RawSettings {
     audit: RawAudit,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawAudit {
+    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
     key: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawPaths {
     bundles: Option<Vec<String>>,
+    #[schemars(with = "Option<String>")]
     state: Option<toml::Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     audit: Option<toml::Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     policy: Option<toml::Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawApply {
+    #[schemars(with = "Option<crate::model::schema::Parallelism>")]
     parallelism: Option<i64>,
 }
 

@@ -23,7 +23,19 @@ pub use guard::{MassRevocation, mass_revocations, removals_fingerprint};
 pub use index::ByTenant;
 
 /// What a change does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangeKind {
     /// Give access that is desired and missing (or held but not yet recorded).
@@ -78,7 +90,7 @@ impl fmt::Display for ChangeKind {
 }
 
 /// One planned change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Change {
     /// What the change does.
     pub kind: ChangeKind,
@@ -97,9 +109,11 @@ pub struct Change {
     pub account: Option<String>,
     /// For grant and renew: the new end; for expire: the end that passed.
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<crate::model::schema::DateTime>")]
     pub expires_at: Option<OffsetDateTime>,
     /// For renew: the end being replaced.
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<crate::model::schema::DateTime>")]
     pub previous_expires_at: Option<OffsetDateTime>,
     /// What asks for the access: `bundle:ID`, `exception:ID`.
     #[serde(default)]
@@ -150,7 +164,7 @@ impl Change {
 
 /// A tenant's own configuration that `apply` brings in line before its entitlement
 /// changes (a GDAP relationship's access assignments), as the plan found it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TenantConfiguration {
     /// Client id.
     pub client: String,
@@ -174,7 +188,9 @@ pub struct Plan {
 }
 
 /// Counts of changes by kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Summary {
     /// Grants.
     pub grant: usize,

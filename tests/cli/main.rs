@@ -32,6 +32,7 @@ mod peers;
 mod plan;
 mod refusals;
 mod revoke;
+mod schemas;
 mod scim;
 mod status;
 mod support;
