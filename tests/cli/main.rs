@@ -26,6 +26,7 @@ mod ldap;
 mod leaks;
 mod lock;
 mod login;
+mod man;
 mod no_panic;
 mod okta;
 mod peers;
