@@ -6,6 +6,7 @@ mod apply;
 mod approvals;
 mod audit;
 mod bad_input;
+mod ci_kit;
 mod cloud;
 mod completions;
 mod directories;
