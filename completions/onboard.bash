@@ -40,6 +40,9 @@ _onboard() {
             onboard,expire)
                 cmd="onboard__subcmd__expire"
                 ;;
+            onboard,fmt)
+                cmd="onboard__subcmd__fmt"
+                ;;
             onboard,help)
                 cmd="onboard__subcmd__help"
                 ;;
@@ -133,6 +136,9 @@ _onboard() {
             onboard__subcmd__help,expire)
                 cmd="onboard__subcmd__help__subcmd__expire"
                 ;;
+            onboard__subcmd__help,fmt)
+                cmd="onboard__subcmd__help__subcmd__fmt"
+                ;;
             onboard__subcmd__help,help)
                 cmd="onboard__subcmd__help__subcmd__help"
                 ;;
@@ -218,7 +224,7 @@ _onboard() {
 
     case "${cmd}" in
         onboard)
-            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --parallelism --help --version init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
+            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --parallelism --help --version init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -967,8 +973,46 @@ _onboard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        onboard__subcmd__fmt)
+            opts="-w -o -q -v -h --check --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --workspace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         onboard__subcmd__help)
-            opts="init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
+            opts="init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1150,6 +1194,20 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__help__subcmd__expire)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        onboard__subcmd__help__subcmd__fmt)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -35,6 +35,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --version 'Print version'
             cand init 'Create a new workspace'
             cand validate 'Check every workspace file offline'
+            cand fmt 'Rewrite the workspace''s YAML files in canonical layout'
             cand plan 'Show what would change in the clients'' tenants'
             cand apply 'Apply a fresh plan, or a saved one'
             cand expire 'Revoke every grant whose time has passed, in every client'
@@ -76,6 +77,22 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --output 'Write data on stdout in this format'
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;fmt'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --check 'Change nothing: list the files that are not in canonical layout, and exit 2 if there are any (for CI)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -531,6 +548,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
         &'onboard;help'= {
             cand init 'Create a new workspace'
             cand validate 'Check every workspace file offline'
+            cand fmt 'Rewrite the workspace''s YAML files in canonical layout'
             cand plan 'Show what would change in the clients'' tenants'
             cand apply 'Apply a fresh plan, or a saved one'
             cand expire 'Revoke every grant whose time has passed, in every client'
@@ -552,6 +570,8 @@ set edit:completion:arg-completer[onboard] = {|@words|
         &'onboard;help;init'= {
         }
         &'onboard;help;validate'= {
+        }
+        &'onboard;help;fmt'= {
         }
         &'onboard;help;plan'= {
         }

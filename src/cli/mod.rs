@@ -10,6 +10,7 @@ pub mod completions;
 mod deny;
 mod elevate;
 mod expire;
+mod fmt;
 mod init;
 mod login;
 mod plan;
@@ -107,6 +108,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Check every workspace file offline
     Validate(validate::ValidateArgs),
+    /// Rewrite the workspace's YAML files in canonical layout
+    Fmt(fmt::FmtArgs),
     /// Show what would change in the clients' tenants
     Plan(plan::PlanArgs),
     /// Apply a fresh plan, or a saved one
@@ -180,6 +183,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Init(args) => init::run(global, args),
         Command::Validate(args) => validate::run(global, args),
+        Command::Fmt(args) => fmt::run(global, args),
         Command::Plan(args) => plan::run(global, args),
         Command::Apply(args) => apply::run(global, args),
         Command::Expire(args) => expire::run(global, args),

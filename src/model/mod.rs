@@ -7,6 +7,7 @@
 mod bundle;
 mod client;
 mod entitlement;
+pub mod format;
 mod identity;
 pub mod policy;
 mod record;

@@ -50,6 +50,7 @@ fn check_commands<'a>(scripts: impl Iterator<Item = &'a str>) -> Vec<Vec<String>
 fn check_loop(scripts: &[String]) {
     let commands = check_commands(scripts.iter().map(String::as_str));
     assert!(has(&commands, &["validate"]));
+    assert!(has(&commands, &["fmt", "--check"]));
     let plan = [
         "plan",
         "--detailed-exitcode",

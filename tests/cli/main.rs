@@ -17,6 +17,7 @@ mod fake;
 mod fake_github;
 mod fake_graph;
 mod fake_okta;
+mod fmt;
 mod gdap;
 mod github;
 mod governance;
