@@ -6,9 +6,10 @@ use clap::{Args, ValueEnum};
 use super::GlobalArgs;
 use crate::exit::ExitStatus;
 use crate::model::schema::{FileKind, document_schema, file_schema};
+use crate::ui::OutputFormat;
 use crate::ui::documents::{
     ApplyDocument, AuditShowDocument, FORMAT_VERSION, PlanDocument, StatusDocument,
-    ValidateDocument,
+    ValidateDocument, to_json,
 };
 
 /// Print the JSON Schema of a workspace file or of a JSON document
@@ -138,6 +139,22 @@ pub(super) fn run(global: &GlobalArgs, args: SchemaArgs) -> anyhow::Result<ExitS
     let printer = global.printer();
     match args.kind {
         Some(kind) => printer.data(&generate(kind))?,
+        None if printer.format == OutputFormat::Json => {
+            let kinds: Vec<serde_json::Value> = SchemaKind::ALL
+                .into_iter()
+                .map(|kind| {
+                    serde_json::json!({
+                        "kind": kind.name(),
+                        "title": kind.title(),
+                        "file": format!("schemas/{}", kind.file_name()),
+                    })
+                })
+                .collect();
+            printer.data(&to_json(&serde_json::json!({
+                "format_version": FORMAT_VERSION,
+                "kinds": kinds,
+            })))?;
+        }
         None => {
             let mut out = String::new();
             for kind in SchemaKind::ALL {

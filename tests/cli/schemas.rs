@@ -371,6 +371,10 @@ fn the_schema_command_prints_one_schema_or_lists_them() {
     for kind in SchemaKind::ALL {
         assert!(listed.contains(&kind.name()), "{listed}");
     }
+    let output = env.onboard(&["schema", "-o", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(listed["kinds"][3]["file"], "schemas/client.schema.json");
     let output = env.onboard(&["schema", "nope"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
 }
