@@ -40,6 +40,9 @@ _onboard() {
             onboard,expire)
                 cmd="onboard__subcmd__expire"
                 ;;
+            onboard,fmt)
+                cmd="onboard__subcmd__fmt"
+                ;;
             onboard,help)
                 cmd="onboard__subcmd__help"
                 ;;
@@ -60,6 +63,9 @@ _onboard() {
                 ;;
             onboard,revoke)
                 cmd="onboard__subcmd__revoke"
+                ;;
+            onboard,schema)
+                cmd="onboard__subcmd__schema"
                 ;;
             onboard,state)
                 cmd="onboard__subcmd__state"
@@ -130,6 +136,9 @@ _onboard() {
             onboard__subcmd__help,expire)
                 cmd="onboard__subcmd__help__subcmd__expire"
                 ;;
+            onboard__subcmd__help,fmt)
+                cmd="onboard__subcmd__help__subcmd__fmt"
+                ;;
             onboard__subcmd__help,help)
                 cmd="onboard__subcmd__help__subcmd__help"
                 ;;
@@ -150,6 +159,9 @@ _onboard() {
                 ;;
             onboard__subcmd__help,revoke)
                 cmd="onboard__subcmd__help__subcmd__revoke"
+                ;;
+            onboard__subcmd__help,schema)
+                cmd="onboard__subcmd__help__subcmd__schema"
                 ;;
             onboard__subcmd__help,state)
                 cmd="onboard__subcmd__help__subcmd__state"
@@ -181,9 +193,6 @@ _onboard() {
             onboard__subcmd__help__subcmd__state,rebuild)
                 cmd="onboard__subcmd__help__subcmd__state__subcmd__rebuild"
                 ;;
-            onboard__subcmd__help__subcmd__state,status)
-                cmd="onboard__subcmd__help__subcmd__state__subcmd__status"
-                ;;
             onboard__subcmd__review,close)
                 cmd="onboard__subcmd__review__subcmd__close"
                 ;;
@@ -202,17 +211,11 @@ _onboard() {
             onboard__subcmd__state,rebuild)
                 cmd="onboard__subcmd__state__subcmd__rebuild"
                 ;;
-            onboard__subcmd__state,status)
-                cmd="onboard__subcmd__state__subcmd__status"
-                ;;
             onboard__subcmd__state__subcmd__help,help)
                 cmd="onboard__subcmd__state__subcmd__help__subcmd__help"
                 ;;
             onboard__subcmd__state__subcmd__help,rebuild)
                 cmd="onboard__subcmd__state__subcmd__help__subcmd__rebuild"
-                ;;
-            onboard__subcmd__state__subcmd__help,status)
-                cmd="onboard__subcmd__state__subcmd__help__subcmd__status"
                 ;;
             *)
                 ;;
@@ -221,7 +224,7 @@ _onboard() {
 
     case "${cmd}" in
         onboard)
-            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help --version init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help"
+            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --parallelism --help --version init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,10 +254,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -263,7 +262,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__apply)
-            opts="-y -w -o -q -v -h --yes --prune --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-y -w -o -q -v -h --yes --prune --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -290,10 +289,6 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -305,7 +300,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__approve)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,10 +327,6 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -347,7 +338,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help init verify show export rotate-key help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help init verify show export rotate-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -377,10 +368,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -389,7 +376,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__export)
-            opts="-w -o -q -v -h --format --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --format --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -448,10 +435,6 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -561,7 +544,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__init)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,10 +571,6 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -603,7 +582,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__rotate__subcmd__key)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -633,10 +612,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -645,7 +620,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__show)
-            opts="-w -o -q -v -h --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -703,10 +678,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -715,7 +686,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__verify)
-            opts="-w -o -q -v -h --client --pubkey --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --client --pubkey --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -757,10 +728,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -769,7 +736,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__break__subcmd__glass)
-            opts="-w -o -q -v -h --client --bundle --reason --ticket --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --client --bundle --reason --ticket --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -819,10 +786,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -831,7 +794,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__completions)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help bash elvish fish powershell zsh"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -861,10 +824,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -873,7 +832,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__deny)
-            opts="-w -o -q -v -h --reason --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --reason --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -907,10 +866,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -919,7 +874,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__elevate)
-            opts="-w -o -q -v -h --client --bundle --ticket --reason --ttl --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --client --bundle --ticket --reason --ttl --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -973,10 +928,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -985,7 +936,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__expire)
-            opts="-w -o -q -v -h --dry-run --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --dry-run --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1015,7 +966,41 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        onboard__subcmd__fmt)
+            opts="-w -o -q -v -h --check --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --workspace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1027,7 +1012,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__help)
-            opts="init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help"
+            opts="init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1222,6 +1207,20 @@ _onboard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        onboard__subcmd__help__subcmd__fmt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         onboard__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1334,8 +1333,22 @@ _onboard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        onboard__subcmd__help__subcmd__schema)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         onboard__subcmd__help__subcmd__state)
-            opts="rebuild status"
+            opts="rebuild"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1349,20 +1362,6 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__help__subcmd__state__subcmd__rebuild)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        onboard__subcmd__help__subcmd__state__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1405,7 +1404,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__init)
-            opts="-w -o -q -v -h --library --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --library --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1439,10 +1438,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1451,7 +1446,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__login)
-            opts="-w -o -q -v -h --stdin --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --stdin --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1481,10 +1476,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1493,7 +1484,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__plan)
-            opts="-w -o -q -v -h --out --detailed-exitcode --at --tier --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --out --detailed-exitcode --at --tier --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1535,10 +1526,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1547,7 +1534,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__requests)
-            opts="-w -o -q -v -h --status --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --status --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1581,10 +1568,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1593,7 +1576,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__review)
-            opts="-w -o -q -v -h --all --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help close help"
+            opts="-w -o -q -v -h --all --workspace --output --quiet --verbose --color --no-progress --parallelism --help close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1623,10 +1606,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1635,7 +1614,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__review__subcmd__close)
-            opts="-w -o -q -v -h --outcome --notes --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --outcome --notes --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1670,10 +1649,6 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1727,7 +1702,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__revoke)
-            opts="-y -w -o -q -v -h --identity --client --ticket --yes --lift --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-y -w -o -q -v -h --identity --client --ticket --yes --lift --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1769,10 +1744,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1780,8 +1751,8 @@ _onboard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        onboard__subcmd__state)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help rebuild status help"
+        onboard__subcmd__schema)
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help settings identity bundle client policy plan apply status validate audit-show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1811,7 +1782,41 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        onboard__subcmd__state)
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help rebuild help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --workspace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1823,7 +1828,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__state__subcmd__help)
-            opts="rebuild status help"
+            opts="rebuild help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1864,22 +1869,8 @@ _onboard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        onboard__subcmd__state__subcmd__help__subcmd__status)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         onboard__subcmd__state__subcmd__rebuild)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1906,52 +1897,6 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        onboard__subcmd__state__subcmd__status)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --workspace)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
-                    return 0
-                    ;;
-                --color)
-                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
-                    return 0
-                    ;;
-                --parallelism)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1963,7 +1908,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__status)
-            opts="-w -o -q -v -h --identity --expiring-within --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --identity --expiring-within --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2001,10 +1946,6 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --lock-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2013,7 +1954,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__validate)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2040,10 +1981,6 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --version 'Print version'
             cand init 'Create a new workspace'
             cand validate 'Check every workspace file offline'
+            cand fmt 'Rewrite the workspace''s YAML files in canonical layout'
             cand plan 'Show what would change in the clients'' tenants'
             cand apply 'Apply a fresh plan, or a saved one'
             cand expire 'Revoke every grant whose time has passed, in every client'
@@ -51,6 +52,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand state 'Work with the grant ledger'
             cand login 'Store a tenant''s credential in the OS keyring'
             cand completions 'Print shell completions'
+            cand schema 'Print the JSON Schema of a workspace file or of a JSON document'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'onboard;init'= {
@@ -78,6 +80,22 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
             cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;fmt'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --check 'Change nothing: list the files that are not in canonical layout, and exit 2 if there are any (for CI)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -557,9 +575,25 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'onboard;schema'= {
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'onboard;help'= {
             cand init 'Create a new workspace'
             cand validate 'Check every workspace file offline'
+            cand fmt 'Rewrite the workspace''s YAML files in canonical layout'
             cand plan 'Show what would change in the clients'' tenants'
             cand apply 'Apply a fresh plan, or a saved one'
             cand expire 'Revoke every grant whose time has passed, in every client'
@@ -575,11 +609,14 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand state 'Work with the grant ledger'
             cand login 'Store a tenant''s credential in the OS keyring'
             cand completions 'Print shell completions'
+            cand schema 'Print the JSON Schema of a workspace file or of a JSON document'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'onboard;help;init'= {
         }
         &'onboard;help;validate'= {
+        }
+        &'onboard;help;fmt'= {
         }
         &'onboard;help;plan'= {
         }
@@ -634,6 +671,8 @@ set edit:completion:arg-completer[onboard] = {|@words|
         &'onboard;help;login'= {
         }
         &'onboard;help;completions'= {
+        }
+        &'onboard;help;schema'= {
         }
         &'onboard;help;help'= {
         }

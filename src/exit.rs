@@ -7,7 +7,7 @@ pub enum ExitStatus {
     Success,
     /// 1: an error: bad input, bad usage, unreadable files; nothing was changed.
     Failure,
-    /// 2: `plan --detailed-exitcode` found changes.
+    /// 2: `plan --detailed-exitcode` found changes; `fmt --check` found a file to format.
     Changes,
     /// 3: a policy rule denied a grant or request.
     PolicyDenied,
@@ -40,7 +40,7 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success; with `plan --detailed-exitcode`: no changes
   1  error (bad input, bad usage, unreadable files); nothing was changed
-  2  `plan --detailed-exitcode`: changes are present
+  2  `plan --detailed-exitcode`: changes are present; `fmt --check`: a file needs formatting
   3  a policy rule denied a grant or request
   4  partial failure: some changes failed or some tenants could not be read
   5  another onboard run holds the workspace lock

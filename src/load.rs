@@ -126,7 +126,11 @@ fn read(path: &Path) -> Result<String, LoadError> {
 }
 
 /// Lists `*.yaml`/`*.yml` files below `dir`, sorted; a missing directory has none.
-fn yaml_files(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+pub(crate) fn yaml_files(
+    dir: &Path,
+    recursive: bool,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), LoadError> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -165,7 +169,7 @@ fn yaml_files(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<(),
 }
 
 /// Returns `path` as shown to the user: relative to the root where it lies below it.
-fn display(root: &Path, path: &Path) -> Arc<str> {
+pub(crate) fn display(root: &Path, path: &Path) -> Arc<str> {
     let shown = path.strip_prefix(root).unwrap_or(path);
     Arc::from(shown.to_string_lossy().replace('\\', "/").as_str())
 }

@@ -464,10 +464,10 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
     let selected = select(global, filters)?;
     match printer.format {
         OutputFormat::Json => {
-            let entries: Vec<&Entry> = selected.iter().map(|(_, e)| e).collect();
-            printer.data(&to_json(
-                &serde_json::json!({ "format_version": FORMAT_VERSION, "entries": entries }),
-            ))?;
+            printer.data(&to_json(&crate::ui::documents::AuditShowDocument {
+                format_version: FORMAT_VERSION,
+                entries: selected.into_iter().map(|(_, e)| e).collect(),
+            }))?;
         }
         OutputFormat::Table | OutputFormat::Markdown => {
             let mut table = new_table(&[

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::GlobalArgs;
+use super::schema::{self, SchemaKind};
 use crate::exit::ExitStatus;
 use crate::load::SETTINGS_FILE;
 use crate::ui::diagnostics::UserError;
@@ -14,7 +15,8 @@ use crate::ui::diagnostics::UserError;
 /// Create a new workspace
 ///
 /// Writes `onboard.toml`, a sample identity, bundle and client (with a local `file`
-/// tenant, so `onboard plan` works at once) and a `.gitignore`. Refuses to touch a
+/// tenant, so `onboard plan` works at once), a `.gitignore`, and the JSON Schemas of the
+/// workspace files under `schemas/`, which the files name for editors. Refuses to touch a
 /// directory that already holds `onboard.toml`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -29,6 +31,7 @@ pub struct InitArgs {
 }
 
 const IDENTITY: &str = "\
+# yaml-language-server: $schema=../schemas/identity.schema.json
 # One file per person, service account or agent. See docs/workspace.md.
 id: jane
 kind: person
@@ -39,6 +42,7 @@ mfa: enforced
 ";
 
 const BUNDLE: &str = "\
+# yaml-language-server: $schema=../schemas/bundle.schema.json
 # A bundle: the grants one support function needs at one service tier.
 id: essential-helpdesk
 tier: essential
@@ -55,6 +59,7 @@ grants:
 ";
 
 const CLIENT: &str = "\
+# yaml-language-server: $schema=../schemas/client.schema.json
 # One file per client. Tenants name an adapter; `file` keeps the tenant in a local
 # directory, for trying things out without credentials.
 id: example
@@ -94,7 +99,7 @@ pub(super) fn run(global: &GlobalArgs, args: InitArgs) -> anyhow::Result<ExitSta
     let mut libraries = vec!["\"bundles\"".to_string()];
     libraries.extend(args.library.iter().map(|l| format!("{l:?}")));
     let settings = format!(
-        "# onboard workspace settings. See docs/workspace.md.\n\n[paths]\n# Bundle libraries, relative to this file; they may point outside the workspace.\nbundles = [{}]\nstate = \"state\"\naudit = \"audit\"\n\n[apply]\n# Tenants worked on at once.\nparallelism = 4\n\n[audit]\n# The audit signing key, created by `onboard audit init` (or the first apply): a file\n# only its owner may read, kept out of git by .gitignore. A file works for every run of\n# this user, cron included; the OS keyring (`keyring:NAME`) keeps it only for a login\n# session. In CI, set ONBOARD_AUDIT_KEY instead.\nkey = \"file:.onboard/audit.key\"\n",
+        "#:schema ./schemas/settings.schema.json\n# onboard workspace settings. See docs/workspace.md.\n\n[paths]\n# Bundle libraries, relative to this file; they may point outside the workspace.\nbundles = [{}]\nstate = \"state\"\naudit = \"audit\"\n\n[apply]\n# Tenants worked on at once.\nparallelism = 4\n\n[audit]\n# The audit signing key, created by `onboard audit init` (or the first apply): a file\n# only its owner may read, kept out of git by .gitignore. A file works for every run of\n# this user, cron included; the OS keyring (`keyring:NAME`) keeps it only for a login\n# session. In CI, set ONBOARD_AUDIT_KEY instead.\nkey = \"file:.onboard/audit.key\"\n",
         libraries.join(", ")
     );
     let files: [(&str, &str); 5] = [
@@ -104,6 +109,23 @@ pub(super) fn run(global: &GlobalArgs, args: InitArgs) -> anyhow::Result<ExitSta
         ("clients/example.yaml", CLIENT),
         (".gitignore", GITIGNORE),
     ];
+    // The schemas the files above name, so editors complete and check them offline;
+    // `policy.yaml`, when written, points at `schemas/policy.schema.json`.
+    let schemas: Vec<(String, String)> = SchemaKind::ALL
+        .into_iter()
+        .filter(|kind| kind.file_kind().is_some())
+        .map(|kind| {
+            (
+                format!("schemas/{}", kind.file_name()),
+                schema::generate(kind),
+            )
+        })
+        .collect();
+    let files = files.into_iter().chain(
+        schemas
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+    );
     for (name, text) in files {
         let path = dir.join(name);
         if path.exists() {

@@ -10,12 +10,14 @@ pub mod completions;
 mod deny;
 mod elevate;
 mod expire;
+mod fmt;
 mod init;
 mod login;
 mod plan;
 mod requests;
 mod review;
 mod revoke;
+pub mod schema;
 mod session;
 mod state;
 mod status;
@@ -121,6 +123,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Check every workspace file offline
     Validate(validate::ValidateArgs),
+    /// Rewrite the workspace's YAML files in canonical layout
+    Fmt(fmt::FmtArgs),
     /// Show what would change in the clients' tenants
     Plan(plan::PlanArgs),
     /// Apply a fresh plan, or a saved one
@@ -151,6 +155,8 @@ pub enum Command {
     Login(login::LoginArgs),
     /// Print shell completions
     Completions(completions::CompletionsArgs),
+    /// Print the JSON Schema of a workspace file or of a JSON document
+    Schema(schema::SchemaArgs),
 }
 
 /// Parses a `WHEN` flag's value (`YYYY-MM-DD` or RFC 3339) into an instant, or an error
@@ -202,6 +208,7 @@ fn run_command(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitStat
     match command {
         Command::Init(args) => init::run(global, args),
         Command::Validate(args) => validate::run(global, args),
+        Command::Fmt(args) => fmt::run(global, args),
         Command::Plan(args) => plan::run(global, args),
         Command::Apply(args) => apply::run(global, args),
         Command::Expire(args) => expire::run(global, args),
@@ -217,5 +224,6 @@ fn run_command(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitStat
         Command::State(args) => state::run(global, args),
         Command::Login(args) => login::run(global, args),
         Command::Completions(args) => completions::run(args),
+        Command::Schema(args) => schema::run(global, args),
     }
 }

@@ -93,7 +93,7 @@ pub struct Bundle {
     pub tier_origin: Origin,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRequires {
     mfa: Option<bool>,
@@ -114,14 +114,18 @@ impl RawRequires {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawGrant {
+    #[schemars(with = "SystemKind")]
     system: Spanned<SystemKind>,
+    #[schemars(with = "crate::model::schema::EntitlementText")]
     entitlement: Spanned<String>,
     privileged: Option<bool>,
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     ttl: Option<Spanned<String>>,
     requires: Option<RawRequires>,
+    #[schemars(with = "Option<crate::model::schema::Id>")]
     tenant: Option<Spanned<String>>,
 }
 
@@ -192,14 +196,22 @@ impl RawGrant {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawBundle {
+// `tenant` names one client's tenant: only a client's exception grants may carry it.
+#[schemars(extend("allOf" = [
+    { "properties": { "grants": { "items": { "not": { "required": ["tenant"] } } } } }
+]))]
+pub(super) struct RawBundle {
+    #[schemars(with = "crate::model::schema::Id")]
     id: Spanned<String>,
+    #[schemars(with = "crate::model::schema::Id")]
     tier: Spanned<String>,
+    #[schemars(with = "crate::model::schema::Id")]
     function: Spanned<String>,
     description: Option<String>,
     requires: Option<RawRequires>,
+    #[schemars(length(min = 1))]
     grants: Vec<RawGrant>,
 }
 

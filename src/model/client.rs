@@ -101,36 +101,46 @@ impl Client {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawContract {
+    #[schemars(with = "crate::model::schema::DateText")]
     start: Spanned<String>,
+    #[schemars(with = "Option<crate::model::schema::DateText>")]
     end: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawException {
+    #[schemars(with = "String")]
     id: Spanned<String>,
+    #[schemars(with = "String")]
     identity: Spanned<String>,
+    #[schemars(with = "Option<String>")]
     bundle: Option<Spanned<String>>,
     #[serde(default)]
     grants: Vec<RawGrant>,
     reason: Option<String>,
     ticket: Option<String>,
+    #[schemars(with = "Option<String>")]
     approver: Option<Spanned<String>>,
+    #[schemars(with = "Option<crate::model::schema::DateText>")]
     until: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawClient {
+pub(super) struct RawClient {
+    #[schemars(with = "crate::model::schema::Id")]
     id: Spanned<String>,
     name: Option<String>,
+    #[schemars(with = "crate::model::schema::Id")]
     tier: Spanned<String>,
     contract: Option<RawContract>,
     #[serde(default)]
     data_tags: Vec<String>,
+    #[schemars(length(min = 1))]
     tenants: Vec<RawTenant>,
     #[serde(default)]
     exceptions: Vec<RawException>,

@@ -13,7 +13,9 @@ use super::yaml::origin;
 use super::{Diagnostic, Origin, SystemKind, VaultRef};
 
 /// What kind of credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
     /// An Entra app registration's client secret (Graph `addPassword`/`removePassword`).
@@ -113,14 +115,20 @@ pub struct DeclaredCredential {
 }
 
 /// A declared credential as written.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCredential {
+    #[schemars(with = "SystemKind")]
     system: Spanned<SystemKind>,
+    #[schemars(with = "CredentialKind")]
     kind: Spanned<CredentialKind>,
+    #[schemars(with = "Option<String>")]
     application: Option<Spanned<String>>,
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     max_age: Option<Spanned<String>>,
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     overlap: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     deliver: Option<Spanned<String>>,
 }
 

@@ -10,7 +10,19 @@ use super::yaml::{self, origin};
 use super::{Diagnostic, Origin, check_id};
 
 /// The three kinds of identity, never mixed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdentityKind {
     /// A technician.
@@ -43,7 +55,7 @@ impl IdentityKind {
 }
 
 /// Whether a person's sign-in enforces MFA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MfaStatus {
     /// MFA is enforced.
@@ -193,24 +205,50 @@ impl Identity {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawIdentity {
+#[schemars(extend("allOf" = [
+    {
+        "if": { "properties": { "kind": { "const": "person" } } },
+        "then": {
+            "required": ["mfa"],
+            "not": { "anyOf": [{ "required": ["owner"] }, { "required": ["purpose"] }, { "required": ["client"] }] }
+        }
+    },
+    {
+        "if": { "properties": { "kind": { "enum": ["service-account", "agent"] } } },
+        "then": {
+            "required": ["owner", "purpose", "client"],
+            "not": { "anyOf": [{ "required": ["mfa"] }, { "required": ["clients"] }] }
+        }
+    }
+]))]
+pub(super) struct RawIdentity {
+    #[schemars(with = "crate::model::schema::Id")]
     id: Spanned<String>,
     kind: IdentityKind,
     display_name: Option<String>,
     email: Option<String>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     functions: Vec<Spanned<String>>,
+    #[schemars(with = "Option<MfaStatus>")]
     mfa: Option<Spanned<MfaStatus>>,
+    #[schemars(with = "Option<Vec<String>>")]
     clients: Option<Spanned<Vec<Spanned<String>>>>,
+    #[schemars(with = "Option<String>")]
     owner: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     purpose: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     client: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     accounts: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     actors: Vec<Spanned<String>>,
+    #[schemars(with = "Option<Vec<super::declared_credential::RawCredential>>")]
     credentials: Option<Spanned<Vec<super::declared_credential::RawCredential>>>,
 }
 

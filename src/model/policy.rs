@@ -115,72 +115,84 @@ impl Policy {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawTtl {
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     privileged: Option<Spanned<String>>,
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     standard: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawExceptions {
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     max_duration: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawNotify {
     command: Option<Vec<String>>,
+    #[schemars(with = "Option<String>")]
     webhook: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawBreakGlass {
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     ttl: Option<Spanned<String>>,
     #[serde(default)]
     notify: RawNotify,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawReviews {
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     due_within: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawRequests {
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     expire_after: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawMassRevoke {
+    #[schemars(with = "Option<u64>")]
     max_count: Option<Spanned<u64>>,
+    #[schemars(with = "Option<crate::model::schema::Share>")]
     max_share: Option<Spanned<f64>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawCredentialAges {
     #[serde(rename = "service-account")]
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     service_account: Option<Spanned<String>>,
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     agent: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawCredentials {
     #[serde(default)]
     max_age: RawCredentialAges,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
-struct RawPolicy {
+pub(super) struct RawPolicy {
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     disabled_rules: Vec<Spanned<String>>,
     #[serde(default)]
     max_ttl: RawTtl,

@@ -33,7 +33,7 @@ impl Holder {
 }
 
 /// A grant onboard made, as recorded in the ledger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GrantRecord {
     /// Client id.
     pub client: String,
@@ -47,9 +47,11 @@ pub struct GrantRecord {
     pub account: String,
     /// When it was granted (or last renewed).
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "crate::model::schema::DateTime")]
     pub granted_at: OffsetDateTime,
     /// When it ends; `None` for standing access.
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<crate::model::schema::DateTime>")]
     pub expires_at: Option<OffsetDateTime>,
     /// What asked for it: `bundle:ID`, `exception:ID`.
     pub sources: Vec<String>,
@@ -136,7 +138,19 @@ impl LedgerUpdate<'_> {
 }
 
 /// The scope of a manual revocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum BlockScope {
     /// Everything an identity holds (a leaver).
@@ -159,7 +173,7 @@ impl BlockScope {
 }
 
 /// A standing revocation: grants in this scope are not given again until it is lifted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Block {
     /// What kind of scope.
     pub scope: BlockScope,
@@ -167,6 +181,7 @@ pub struct Block {
     pub value: String,
     /// When the revocation was made.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "crate::model::schema::DateTime")]
     pub at: OffsetDateTime,
     /// Who made it.
     pub actor: String,

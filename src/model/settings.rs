@@ -93,9 +93,9 @@ impl Default for Settings {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
-struct RawSettings {
+pub(super) struct RawSettings {
     #[serde(default)]
     paths: RawPaths,
     #[serde(default)]
@@ -109,21 +109,26 @@ struct RawSettings {
     credentials: RawCredentials,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawVault {
+    #[schemars(with = "String")]
     address: toml::Spanned<String>,
+    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
     token: Option<toml::Spanned<String>>,
+    #[schemars(with = "Option<RawAppRole>")]
     approle: Option<toml::Spanned<RawAppRole>>,
+    #[schemars(with = "Option<String>")]
     ca_file: Option<toml::Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawAppRole {
     #[serde(default = "default_approle_mount")]
     mount: String,
     role_id: String,
+    #[schemars(with = "crate::model::schema::CredentialText")]
     secret_id: toml::Spanned<String>,
 }
 
@@ -131,37 +136,56 @@ fn default_approle_mount() -> String {
     "approle".into()
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawState {
+    #[schemars(with = "Option<StateBackendName>")]
     backend: Option<toml::Spanned<String>>,
+    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
     url: Option<toml::Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+/// The state backends `[state] backend` names (for the schema).
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum StateBackendName {
+    /// Files in the workspace.
+    File,
+    /// A PostgreSQL database.
+    Postgres,
+}
+
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawCredentials {
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
     exec_timeout: Option<toml::Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawAudit {
+    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
     key: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawPaths {
     bundles: Option<Vec<String>>,
+    #[schemars(with = "Option<String>")]
     state: Option<toml::Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     audit: Option<toml::Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     policy: Option<toml::Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawApply {
+    #[schemars(with = "Option<crate::model::schema::Parallelism>")]
     parallelism: Option<i64>,
 }
 

@@ -23,7 +23,19 @@ pub use guard::{MassRevocation, mass_revocations, removals_fingerprint};
 pub use index::ByTenant;
 
 /// What a change does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangeKind {
     /// Give access that is desired and missing (or held but not yet recorded).
@@ -78,7 +90,7 @@ impl fmt::Display for ChangeKind {
 }
 
 /// One planned change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Change {
     /// What the change does.
     pub kind: ChangeKind,
@@ -97,9 +109,11 @@ pub struct Change {
     pub account: Option<String>,
     /// For grant and renew: the new end; for expire: the end that passed.
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<crate::model::schema::DateTime>")]
     pub expires_at: Option<OffsetDateTime>,
     /// For renew: the end being replaced.
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<crate::model::schema::DateTime>")]
     pub previous_expires_at: Option<OffsetDateTime>,
     /// What asks for the access: `bundle:ID`, `exception:ID`.
     #[serde(default)]
@@ -194,6 +208,7 @@ impl Change {
 /// carries out. A saved plan whose `changes` lack their `planned` data (made by an
 /// earlier onboard) is not read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(into = "ConfigurationJson", try_from = "ConfigurationJson")]
 pub struct TenantConfiguration {
     /// Client id.
@@ -205,7 +220,7 @@ pub struct TenantConfiguration {
 }
 
 /// [`TenantConfiguration`] as JSON: each change in words beside its data.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct ConfigurationJson {
     client: String,
     tenant: String,
@@ -261,7 +276,9 @@ pub struct Plan {
 }
 
 /// Counts of changes by kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Summary {
     /// Grants.
     pub grant: usize,

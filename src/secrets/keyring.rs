@@ -2,8 +2,10 @@
 //!
 //! Entries are stored under the service [`KEYRING_SERVICE`] with the reference's NAME as
 //! the user. On Linux the kernel keyutils store is used (no desktop needed, but it lives
-//! in the session keyring); other platforms have no store in this build yet. A store set
-//! beforehand with `keyring_core::set_default_store` (the mock store in tests) is kept.
+//! in the session keyring); on macOS the user's login Keychain; on Windows the Credential
+//! Manager. Other platforms have no store: a `keyring:` reference there fails with a hint
+//! to use `env:` or `file:`. A store set beforehand with `keyring_core::set_default_store`
+//! (the mock store in tests) is kept.
 
 use std::sync::Mutex;
 
@@ -64,9 +66,22 @@ fn ensure_store() -> Result<(), String> {
         keyring_core::set_default_store(store);
         Ok(())
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(target_os = "macos")]
     {
-        Err("this build of onboard has no keyring store for this platform yet".into())
+        let store =
+            apple_native_keyring_store::keychain::Store::new().map_err(|e| e.to_string())?;
+        keyring_core::set_default_store(store);
+        Ok(())
+    }
+    #[cfg(target_os = "windows")]
+    {
+        let store = windows_native_keyring_store::Store::new().map_err(|e| e.to_string())?;
+        keyring_core::set_default_store(store);
+        Ok(())
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+    {
+        Err("this build of onboard has no keyring store for this platform".into())
     }
 }
 

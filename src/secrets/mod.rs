@@ -212,7 +212,7 @@ impl SecretError {
                 Some("write the secret into the file, on one line".into())
             }
             SecretError::NoKeyring { .. } => Some(
-                "on a server or in CI use `credential: env:VAR` instead; on Linux without a desktop keyring, run onboard inside a session keyring (`keyctl session - …`)"
+                "use `credential: env:VAR` (CI) or `credential: file:PATH` (a file only you can read) instead, or on Linux run onboard inside a session keyring (`keyctl session - …`)"
                     .into(),
             ),
             SecretError::KeyringMissing { tenant, .. } => Some(format!(
@@ -389,6 +389,18 @@ fn from_file(path: &Path, tenant: &str) -> Result<Secret, SecretError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_a_keyring_the_hint_names_the_other_references() {
+        let error = SecretError::NoKeyring {
+            tenant: "acme/scim".into(),
+            name: "acme-scim".into(),
+            detail: "this build of onboard has no keyring store for this platform".into(),
+        };
+        let hint = error.hint().unwrap();
+        assert!(hint.contains("`credential: env:VAR`"), "{hint}");
+        assert!(hint.contains("`credential: file:PATH`"), "{hint}");
+    }
 
     #[test]
     fn a_secret_never_prints() {

@@ -25,19 +25,22 @@ pub const FORMAT_VERSION: u32 = 1;
 ///                "tenant_already_done": false, "reason": "…"}],
 ///   "warnings": [] }
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanDocument {
     /// Major version of this document's shape.
     pub format_version: u32,
     /// When the plan was made.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "crate::model::schema::DateTime")]
     pub generated_at: time::OffsetDateTime,
     /// The instant the plan is for.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "crate::model::schema::DateTime")]
     pub now: time::OffsetDateTime,
     /// When the first grant in the plan ends: `apply` refuses the saved plan from then
     /// on. `null` when no grant in it ends.
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<crate::model::schema::DateTime>")]
     pub valid_until: Option<time::OffsetDateTime>,
     /// SHA-256 of the workspace files the plan came from.
     pub workspace_fingerprint: String,
@@ -71,7 +74,7 @@ impl PlanDocument {
 }
 
 /// `onboard apply --output json` (also `expire` and `revoke`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ApplyDocument {
     /// Major version of this document's shape.
     pub format_version: u32,
@@ -99,7 +102,7 @@ pub struct ApplyDocument {
 }
 
 /// A tenant whose own configuration could not be brought in line ([`ApplyDocument`]).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ConfigurationFailed {
     /// Client id.
     pub client: String,
@@ -110,7 +113,7 @@ pub struct ConfigurationFailed {
 }
 
 /// One change and what became of it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChangeOutcome {
     /// The change.
     #[serde(flatten)]
@@ -122,12 +125,13 @@ pub struct ChangeOutcome {
 }
 
 /// `onboard status --output json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StatusDocument {
     /// Major version of this document's shape.
     pub format_version: u32,
     /// The instant the status is for.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "crate::model::schema::DateTime")]
     pub now: time::OffsetDateTime,
     /// Grants onboard recorded, with their expiry (`tenant_enforces_expiry: true` when
     /// the tenant itself ends the grant at `expires_at`; absent otherwise).
@@ -137,7 +141,7 @@ pub struct StatusDocument {
 }
 
 /// `onboard validate --output json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ValidateDocument {
     /// Major version of this document's shape.
     pub format_version: u32,
@@ -150,6 +154,19 @@ pub struct ValidateDocument {
     pub warnings: Vec<Problem>,
     /// Counts of what was read, when valid.
     pub counts: Option<Counts>,
+}
+
+/// `onboard audit show --output json`: the entries selected, oldest first per chain.
+///
+/// ```json
+/// { "format_version": 1, "entries": [{"seq": 1, "ts": "…", "chain": "acme", "kind": "grant", …}] }
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AuditShowDocument {
+    /// Major version of this document's shape.
+    pub format_version: u32,
+    /// The entries, as written in the log.
+    pub entries: Vec<crate::audit::Entry>,
 }
 
 /// What `--output json` prints when a command fails (on stdout, besides the message on
@@ -241,7 +258,7 @@ pub struct ReviewDocument {
 }
 
 /// One validation problem.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Problem {
     /// File path.
     pub file: String,
@@ -283,7 +300,7 @@ impl From<&(String, crate::policy::Denial)> for DenialItem {
 }
 
 /// What a valid workspace holds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Counts {
     /// Identities.
     pub identities: usize,

@@ -9,7 +9,7 @@ use crate::adapters::Outcome;
 use crate::execute::{Applied, ChangeResult};
 use crate::model::GrantRecord;
 use crate::model::time::format_short;
-use crate::plan::{Change, ChangeKind, Plan};
+use crate::plan::{Change, ChangeKind, Plan, Summary};
 
 use super::escape::escape;
 use super::{CYAN, DIM, GREEN, RED, YELLOW, paint};
@@ -174,10 +174,54 @@ fn entitlement(change: &Change) -> String {
         .map_or_else(|| "-".into(), ToString::to_string)
 }
 
-/// Renders a plan as markdown for a pull-request comment.
+/// The most a markdown plan may hold, in bytes: GitHub refuses comments over 65,536
+/// characters, and a comment bot adds a few lines of its own around the plan.
+pub const MARKDOWN_LIMIT: usize = 60_000;
+
+/// Room kept for the lines that close a capped plan: the `</details>` of the client
+/// being written and the note that says what was left out.
+const MARKDOWN_TAIL: usize = 1_000;
+
+/// Markdown that stops at [`MARKDOWN_LIMIT`], counting what it leaves out.
+struct Capped {
+    out: String,
+    /// Changes left out.
+    changes: usize,
+    /// Configuration and warning lines left out.
+    lines: usize,
+}
+
+impl Capped {
+    /// Returns whether `bytes` more fit before the tail's reserve.
+    fn fits(&self, bytes: usize) -> bool {
+        self.out.len() + bytes <= MARKDOWN_LIMIT - MARKDOWN_TAIL
+    }
+
+    /// Writes a line, or counts it as left out once nothing more fits.
+    fn line(&mut self, text: &str) -> bool {
+        let fits = self.lines == 0 && self.fits(text.len() + 1);
+        if fits {
+            self.out.push_str(text);
+            self.out.push('\n');
+        } else {
+            self.lines += 1;
+        }
+        fits
+    }
+}
+
+/// Renders a plan as markdown for a pull-request comment: the counts, then each
+/// client's changes in a collapsed `<details>` block (open when only one client has
+/// changes). A plan that would pass [`MARKDOWN_LIMIT`] stops at a row and says how many
+/// changes it left out and where the whole plan is.
 pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "### onboard plan: {}\n", clients.join(", "));
+    let title = if clients.len() > 10 {
+        format!("{} clients", clients.len())
+    } else {
+        clients.join(", ")
+    };
+    let _ = writeln!(out, "### onboard plan: {}\n", md_cell(&title));
     let s = plan.summary();
     let _ = writeln!(
         out,
@@ -200,46 +244,121 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
     );
     if plan.changes.is_empty() && plan.configuration.is_empty() {
         let _ = writeln!(out, "No changes: the tenants match the workspace.");
-    } else {
+        return out;
+    }
+    let mut capped = Capped {
+        out,
+        changes: 0,
+        lines: 0,
+    };
+    // Changes come ordered by client: one block per run of the same client.
+    let groups: Vec<&[Change]> = plan.changes.chunk_by(|a, b| a.client == b.client).collect();
+    for group in &groups {
+        write_client_changes(&mut capped, group, groups.len() == 1);
+    }
+    let hints = unreadable_hints(plan);
+    if !hints.is_empty() {
+        capped.line("");
+    }
+    for line in hints {
+        capped.line(&format!("- {}", md_cell(&line)));
+    }
+    if !plan.configuration.is_empty() {
+        capped.line("\n**Tenant configuration** (brought in line first)\n");
+        for line in configuration_lines(plan, "- ") {
+            capped.line(&md_cell(&line));
+        }
+    }
+    if !plan.warnings.is_empty() {
+        capped.line("\n**Warnings**\n");
+        for warning in &plan.warnings {
+            capped.line(&format!("- {}", md_cell(warning)));
+        }
+    }
+    let mut out = capped.out;
+    if capped.changes > 0 || capped.lines > 0 {
+        let mut left_out = Vec::new();
+        if capped.changes > 0 {
+            left_out.push(format!(
+                "{} of {} changes",
+                capped.changes,
+                plan.changes.len()
+            ));
+        }
+        if capped.lines > 0 {
+            left_out.push(format!("{} configuration or warning lines", capped.lines));
+        }
         let _ = writeln!(
             out,
-            "| change | client/tenant | identity | entitlement | until | why |"
+            "\n> [!NOTE]\n> **Not shown: {}**, to stay under the 65,536 characters a comment may hold. The counts above are the whole plan's; the full plan is the `plan.json` artifact of this run (`onboard plan --out plan.json`), or run `onboard plan` yourself.",
+            left_out.join(" and ")
         );
-        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
-        for change in &plan.changes {
-            let _ = writeln!(
-                out,
-                "| {} | {}/{} | {} | `{}` | {} | {} |",
+    }
+    out
+}
+
+/// Writes one client's changes as a `<details>` block with a table, row by row until
+/// the limit, counting the rows left out.
+fn write_client_changes(capped: &mut Capped, changes: &[Change], open: bool) {
+    let Some(first) = changes.first() else { return };
+    let summary = Summary::of(changes);
+    let counts: Vec<String> = [
+        (summary.grant, "to grant"),
+        (summary.renew, "to renew"),
+        (summary.expire, "to expire"),
+        (summary.revoke, "to revoke"),
+        (summary.drift, "drift"),
+        (summary.unknown, "unknown"),
+        (summary.denied, "denied"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    let head = format!(
+        "<details{}><summary><b>{}</b>: {}</summary>\n\n| change | tenant | identity | entitlement | until | why |\n| --- | --- | --- | --- | --- | --- |\n",
+        if open { " open" } else { "" },
+        html_text(&first.client),
+        counts.join(" · ")
+    );
+    let rows: Vec<String> = changes
+        .iter()
+        .map(|change| {
+            format!(
+                "| {} | {} | {} | `{}` | {} | {} |\n",
                 change.kind,
-                md_cell(&change.client),
                 md_cell(&change.tenant),
                 md_cell(&holder(change)),
                 md_cell(&entitlement(change)),
                 until(change.expires_at),
                 md_cell(&why(change))
-            );
-        }
-        let hints = unreadable_hints(plan);
-        if !hints.is_empty() {
-            let _ = writeln!(out);
-        }
-        for line in hints {
-            let _ = writeln!(out, "- {}", md_cell(&line));
+            )
+        })
+        .collect();
+    // A block is started only when its head and first row fit, and nothing is written
+    // after the first row left out, so the table never skips rows in the middle.
+    if capped.changes > 0 || !capped.fits(head.len() + rows[0].len()) {
+        capped.changes += changes.len();
+        return;
+    }
+    capped.out.push_str(&head);
+    for row in &rows {
+        if capped.changes == 0 && capped.fits(row.len()) {
+            capped.out.push_str(row);
+        } else {
+            capped.changes += 1;
         }
     }
-    if !plan.configuration.is_empty() {
-        let _ = writeln!(out, "\n**Tenant configuration** (brought in line first)\n");
-        for line in configuration_lines(plan, "- ") {
-            let _ = writeln!(out, "{}", md_cell(&line));
-        }
-    }
-    if !plan.warnings.is_empty() {
-        let _ = writeln!(out, "\n**Warnings**\n");
-        for warning in &plan.warnings {
-            let _ = writeln!(out, "- {}", md_cell(warning));
-        }
-    }
-    out
+    capped.out.push_str("\n</details>\n");
+}
+
+/// Returns text for HTML (a `<summary>`): control characters escaped, `<`, `>` and `&`
+/// as entities.
+fn html_text(text: &str) -> String {
+    cell(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Returns `applied`, `unchanged` or `failed` for a result.
@@ -435,6 +554,80 @@ mod tests {
         insta::assert_snapshot!(
             "plan_markdown_configuration",
             plan_markdown(&plan, &["acme".to_string()])
+        );
+    }
+
+    /// A plan of `n` grants spread over 40 clients, with long reasons and many warnings.
+    fn big_plan(n: usize) -> Plan {
+        let template = plan_with_configuration();
+        let changes = (0..n)
+            .map(|i| Change {
+                client: format!("client-{:02}", i % 40),
+                identity: Some(format!("technician-{i}")),
+                reason: format!("wanted by bundle:premium-security-response ({i}) for the client's security operations rota"),
+                ..template.changes[0].clone()
+            })
+            .collect::<Vec<_>>();
+        let mut changes = changes;
+        changes.sort_by(|a, b| a.client.cmp(&b.client));
+        Plan {
+            changes,
+            warnings: vec![template.warnings[0].clone(); 2_000],
+            configuration: template.configuration,
+        }
+    }
+
+    /// Returns the number of table rows (changes) a markdown plan shows.
+    fn rows_shown(markdown: &str) -> usize {
+        markdown
+            .lines()
+            .filter(|l| l.starts_with("| grant |"))
+            .count()
+    }
+
+    #[test]
+    fn a_ten_thousand_change_plan_fits_a_github_comment_and_counts_what_it_leaves_out() {
+        let plan = big_plan(10_000);
+        let clients: Vec<String> = (0..40).map(|i| format!("client-{i:02}")).collect();
+        let markdown = plan_markdown(&plan, &clients);
+        assert!(markdown.len() <= MARKDOWN_LIMIT, "{} bytes", markdown.len());
+        assert!(markdown.chars().count() < 65_536);
+        let shown = rows_shown(&markdown);
+        assert!(shown > 100, "only {shown} rows shown");
+        assert!(
+            markdown.contains(&format!(
+                "**Not shown: {} of 10000 changes and ",
+                10_000 - shown
+            )),
+            "{}",
+            &markdown[markdown.len() - 600..]
+        );
+        assert!(markdown.contains("`plan.json` artifact"));
+        // The counts are the whole plan's, and every block that was opened is closed.
+        assert!(markdown.contains("**10000** to grant"));
+        assert_eq!(
+            markdown.matches("<details").count(),
+            markdown.matches("</details>").count()
+        );
+        assert!(markdown.contains("<details><summary><b>client-00</b>: 250 to grant</summary>"));
+    }
+
+    #[test]
+    fn a_plan_under_the_limit_shows_every_change_and_no_note() {
+        let mut plan = big_plan(200);
+        plan.warnings.truncate(1);
+        let markdown = plan_markdown(&plan, &["client-00".to_string()]);
+        assert_eq!(rows_shown(&markdown), 200);
+        assert!(!markdown.contains("Not shown"), "{markdown}");
+        assert!(
+            !markdown.contains("<details open>"),
+            "40 clients are collapsed"
+        );
+        let one = plan.only(|c| c.client == "client-07");
+        let markdown = plan_markdown(&one, &["client-07".to_string()]);
+        assert!(
+            markdown.contains("<details open><summary><b>client-07</b>: 5 to grant</summary>"),
+            "{markdown}"
         );
     }
 

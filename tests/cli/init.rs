@@ -96,3 +96,33 @@ fn the_readme_says_how_to_put_onboard_on_the_path() {
     // What it installs is the binary the README calls.
     assert!(Path::new(env!("CARGO_BIN_EXE_onboard")).ends_with("onboard"));
 }
+
+#[test]
+fn the_readme_says_what_onboard_version_prints() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(printed, format!("onboard {}\n", env!("CARGO_PKG_VERSION")));
+    assert!(
+        readme.contains(&format!("prints `{}`", printed.trim_end())),
+        "the README says `onboard --version` prints {printed:?}"
+    );
+    // The licences Cargo.toml declares ship beside it.
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("license = \"MIT OR Apache-2.0\""));
+    for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(text.len() > 1000, "{file}");
+        assert!(
+            readme.contains(&format!("]({file})")),
+            "the README links {file}"
+        );
+    }
+}

@@ -296,6 +296,7 @@ const COMMANDS: &[&str] = &[
     "audit verify --dir {} --pubkey {}",
     "state {}",
     "completions {}",
+    "schema {}",
     "-o {} status",
     "--color {} validate",
 ];

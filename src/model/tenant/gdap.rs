@@ -39,14 +39,16 @@ pub struct Gdap {
     pub origin: Origin,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawGdap {
     relationship: String,
+    #[schemars(with = "crate::model::schema::Guid")]
     customer_tenant_id: String,
     #[serde(default)]
     auto_extend: bool,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
     access: BTreeMap<String, Vec<Spanned<String>>>,
 }
 

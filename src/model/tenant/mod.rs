@@ -20,7 +20,19 @@ pub use gdap::{GLOBAL_ADMINISTRATOR_ID, Gdap, is_global_administrator};
 use gdap::{RawGdap, convert_gdap};
 
 /// The adapter that talks to a tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum AdapterKind {
     /// A tenant kept as a local directory (examples, tests, dry runs).
@@ -157,35 +169,68 @@ impl Tenant {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+// What each adapter needs, and the fields only some adapters take (as `convert_tenant`).
+#[schemars(extend(
+    "dependentRequired" = { "installation_id": ["app_id"] },
+    "allOf" = [
+        { "if": { "properties": { "adapter": { "const": "file" } } }, "then": { "required": ["path"] } },
+        { "if": { "properties": { "adapter": { "const": "graph" } } }, "then": { "required": ["tenant_id", "client_id", "credential"] } },
+        { "if": { "properties": { "adapter": { "const": "github" } } }, "then": { "required": ["org", "credential"] } },
+        { "if": { "properties": { "adapter": { "enum": ["scim", "okta", "ldap", "ad"] } } }, "then": { "required": ["endpoint", "credential"] } },
+        { "if": { "properties": { "adapter": { "const": "ldap" } } }, "then": { "required": ["base_dn", "bind_dn"] } },
+        { "if": { "properties": { "adapter": { "const": "ad" } } }, "then": { "required": ["bind_dn"], "anyOf": [{ "required": ["domain"] }, { "required": ["tenant_id"] }] } },
+        { "if": { "properties": { "adapter": { "not": { "const": "graph" } } } }, "then": { "not": { "anyOf": [
+            { "required": ["auth_endpoint"] }, { "required": ["gdap"] }, { "required": ["groups"] },
+            { "properties": { "pim": { "const": true } }, "required": ["pim"] },
+            { "properties": { "pim_groups": { "const": true } }, "required": ["pim_groups"] }
+        ] } } },
+        { "if": { "properties": { "adapter": { "not": { "enum": ["graph", "okta"] } } } }, "then": { "not": { "required": ["client_id"] } } },
+        { "if": { "properties": { "adapter": { "not": { "const": "github" } } } }, "then": { "not": { "anyOf": [{ "required": ["app_id"] }, { "required": ["installation_id"] }] } } },
+        { "if": { "properties": { "adapter": { "not": { "enum": ["ldap", "ad"] } } } }, "then": { "not": { "required": ["ca_file"] } } },
+        { "if": { "properties": { "system": { "const": "gdap" } } }, "then": { "required": ["gdap"] }, "else": { "not": { "required": ["gdap"] } } }
+    ]
+))]
 pub(super) struct RawTenant {
+    #[schemars(with = "crate::model::schema::Id")]
     name: Spanned<String>,
     system: SystemKind,
     adapter: AdapterKind,
+    #[schemars(with = "Option<String>")]
     path: Option<Spanned<String>>,
+    #[schemars(with = "Option<crate::model::schema::UrlText>")]
     endpoint: Option<Spanned<String>>,
     tenant_id: Option<String>,
+    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
     credential: Option<Spanned<String>>,
     domain: Option<String>,
     base_dn: Option<String>,
     bind_dn: Option<String>,
+    #[schemars(with = "Option<String>")]
     user_filter: Option<Spanned<String>>,
     starttls: Option<bool>,
+    #[schemars(with = "Option<String>")]
     ca_file: Option<Spanned<String>>,
     org: Option<String>,
     client_id: Option<String>,
+    #[schemars(with = "Option<crate::model::schema::UrlText>")]
     auth_endpoint: Option<Spanned<String>>,
     #[serde(default)]
     pim: bool,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, crate::model::schema::Guid>")]
     groups: BTreeMap<String, String>,
     #[serde(default)]
     pim_groups: bool,
+    #[schemars(with = "Option<RawGdap>")]
     gdap: Option<Spanned<RawGdap>>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
     group_roles: BTreeMap<String, Vec<Spanned<String>>>,
+    #[schemars(with = "Option<crate::model::schema::Digits>")]
     app_id: Option<String>,
+    #[schemars(with = "Option<crate::model::schema::Digits>")]
     installation_id: Option<String>,
 }
 

@@ -1,0 +1,194 @@
+//! The CI kit in `examples/ci/`: the GitHub Actions workflow and the GitLab CI template
+//! parse as YAML, have the jobs of the GitOps loop, and every `onboard` command line in
+//! them is one the CLI accepts; the plan step's command, run on the example workspace,
+//! gates and writes what the next steps read.
+
+use std::path::Path;
+
+use clap::Parser;
+use onboard::cli::Cli;
+use serde_json::Value;
+
+use crate::support::{Env, stderr, stdout};
+
+fn read_yaml(path: &str) -> Value {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    // Strict booleans: GitHub's `on:` key is a string, not YAML 1.1's `true`.
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options(&text, options).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Returns the `onboard …` command lines in a shell script, each as its words up to
+/// the first shell operator or redirection.
+fn onboard_commands(script: &str) -> Vec<Vec<String>> {
+    script
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("onboard "))
+        .map(|line| {
+            line.split_whitespace()
+                .take_while(|w| !matches!(*w, ">" | "|" | "||" | "&&" | ";" | "2>" | "2>&1"))
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+/// Checks that the CLI accepts every `onboard` command in the scripts, returning them.
+fn check_commands<'a>(scripts: impl Iterator<Item = &'a str>) -> Vec<Vec<String>> {
+    let commands: Vec<Vec<String>> = scripts.flat_map(onboard_commands).collect();
+    for command in &commands {
+        if let Err(e) = Cli::try_parse_from(command) {
+            panic!("{}: {e}", command.join(" "));
+        }
+    }
+    commands
+}
+
+/// Checks that the scripts hold the loop's commands, each one the CLI accepts.
+fn check_loop(scripts: &[String]) {
+    let commands = check_commands(scripts.iter().map(String::as_str));
+    assert!(has(&commands, &["validate"]));
+    assert!(has(&commands, &["fmt", "--check"]));
+    let plan = [
+        "plan",
+        "--detailed-exitcode",
+        "--output",
+        "markdown",
+        "--out",
+    ];
+    assert!(has(&commands, &plan));
+    assert!(has(&commands, &["apply", "--yes"]));
+    assert!(has(&commands, &["expire"]));
+}
+
+fn has(commands: &[Vec<String>], words: &[&str]) -> bool {
+    commands
+        .iter()
+        .any(|c| words.iter().all(|w| c.iter().any(|word| word == w)))
+}
+
+#[test]
+fn the_github_workflow_runs_the_gitops_loop_with_commands_onboard_accepts() {
+    let workflow = read_yaml("examples/ci/github/onboard.yml");
+    let on = &workflow["on"];
+    for trigger in ["pull_request", "push", "schedule"] {
+        assert!(on.get(trigger).is_some(), "no `{trigger}` trigger");
+    }
+    let cron = on["schedule"][0]["cron"].as_str().unwrap();
+    assert_eq!(cron.split_whitespace().count(), 5, "{cron}");
+    let jobs = workflow["jobs"].as_object().unwrap();
+    let mut scripts = Vec::new();
+    for (name, event) in [
+        ("plan", "pull_request"),
+        ("apply", "push"),
+        ("expire", "schedule"),
+    ] {
+        let job = &jobs[name];
+        assert!(job["runs-on"].is_string(), "{name}");
+        assert!(
+            job["if"].as_str().unwrap().contains(event),
+            "{name} does not run on {event}"
+        );
+        for step in job["steps"].as_array().unwrap() {
+            assert!(
+                step.get("uses").is_some() != step.get("run").is_some(),
+                "{name}: a step needs exactly one of `uses` and `run`: {step}"
+            );
+            if let Some(run) = step["run"].as_str() {
+                scripts.push(run.to_string());
+            }
+        }
+    }
+    // The plan job may comment; the jobs that change tenants sign with the key from the
+    // secrets; tenant credentials come from secrets too.
+    assert_eq!(jobs["plan"]["permissions"]["pull-requests"], "write");
+    for name in ["apply", "expire"] {
+        assert_eq!(
+            jobs[name]["env"]["ONBOARD_AUDIT_KEY"],
+            "${{ secrets.ONBOARD_AUDIT_KEY }}"
+        );
+        assert_eq!(jobs[name]["permissions"]["contents"], "write");
+    }
+    assert!(jobs["plan"]["env"].get("ONBOARD_AUDIT_KEY").is_none());
+    check_loop(&scripts);
+    // The gate lets 0 (no changes) and 2 (changes) through and nothing else.
+    let gate = jobs["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Gate on the plan")
+        .unwrap();
+    assert_eq!(
+        gate["if"],
+        "steps.plan.outputs.exit_code != '0' && steps.plan.outputs.exit_code != '2'"
+    );
+}
+
+#[test]
+fn the_gitlab_template_runs_the_gitops_loop_with_commands_onboard_accepts() {
+    let template = read_yaml("examples/ci/gitlab/onboard.gitlab-ci.yml");
+    let jobs = template.as_object().unwrap();
+    let mut scripts = Vec::new();
+    for (name, source) in [
+        ("onboard-plan", "merge_request_event"),
+        ("onboard-apply", "push"),
+        ("onboard-expire", "schedule"),
+    ] {
+        let job = &jobs[name];
+        let rule = job["rules"][0]["if"].as_str().unwrap();
+        assert!(rule.contains(source), "{name}: {rule}");
+        let extends: Vec<&str> = match &job["extends"] {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().map(|v| v.as_str().unwrap()).collect(),
+            other => panic!("{name}: extends {other}"),
+        };
+        for parent in extends {
+            assert!(jobs.contains_key(parent), "{name} extends missing {parent}");
+        }
+        for line in job["script"].as_array().unwrap() {
+            scripts.push(line.as_str().unwrap().to_string());
+        }
+    }
+    for hidden in [".onboard", ".commit-state"] {
+        for key in ["before_script", "after_script"] {
+            for line in template[hidden][key].as_array().into_iter().flatten() {
+                scripts.push(line.as_str().unwrap().to_string());
+            }
+        }
+    }
+    check_loop(&scripts);
+    assert!(
+        scripts
+            .iter()
+            .any(|s| s == "test \"$code\" -eq 0 || test \"$code\" -eq 2")
+    );
+}
+
+#[test]
+fn the_workflows_plan_command_gates_and_writes_the_comment_and_the_artifact() {
+    let env = Env::example();
+    let output = env
+        .onboard(&[
+            "plan",
+            "--detailed-exitcode",
+            "--output",
+            "markdown",
+            "--out",
+            "plan.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&env, &output));
+    let markdown = stdout(&output);
+    assert!(markdown.starts_with("### onboard plan: "), "{markdown}");
+    assert!(
+        markdown.contains("<details><summary><b>acme</b>"),
+        "{markdown}"
+    );
+    let saved = std::fs::read_to_string(env.root.join("plan.json")).unwrap();
+    let plan: Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(plan["format_version"], 1);
+    assert!(!plan["changes"].as_array().unwrap().is_empty());
+}
