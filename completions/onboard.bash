@@ -288,12 +288,28 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__approve)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --signing-key --signature --statement --print-statement --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --signing-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --statement)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --print-statement)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --workspace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -724,7 +740,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__break__subcmd__glass)
-            opts="-w -o -q -v -h --client --bundle --reason --ticket --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --client --bundle --reason --ticket --identity --signing-key --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -747,6 +763,10 @@ _onboard() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signing-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -820,13 +840,17 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__deny)
-            opts="-w -o -q -v -h --reason --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --reason --signing-key --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signing-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -862,7 +886,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__elevate)
-            opts="-w -o -q -v -h --client --bundle --ticket --reason --ttl --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --client --bundle --ticket --reason --ttl --identity --signing-key --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -889,6 +913,10 @@ _onboard() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signing-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1536,7 +1564,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__review__subcmd__close)
-            opts="-w -o -q -v -h --outcome --notes --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --outcome --notes --signing-key --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1547,6 +1575,10 @@ _onboard() {
                     return 0
                     ;;
                 --notes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signing-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1624,7 +1656,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__revoke)
-            opts="-y -w -o -q -v -h --identity --client --ticket --yes --lift --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-y -w -o -q -v -h --identity --client --ticket --yes --lift --allow-mass-revoke --signing-key --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1639,6 +1671,10 @@ _onboard() {
                     return 0
                     ;;
                 --ticket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signing-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

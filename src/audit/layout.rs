@@ -33,6 +33,12 @@ pub fn public_key_path(dir: &Path, key_id: &str) -> PathBuf {
     dir.join(format!("{key_id}.{PUBLIC_KEY_EXTENSION}"))
 }
 
+/// Returns the path of the signers file: the SSH public keys that signed governance
+/// actions, in OpenSSH's `allowed_signers` format (`ssh-keygen -Y verify -f`).
+pub fn allowed_signers_path(dir: &Path) -> PathBuf {
+    dir.join("allowed_signers")
+}
+
 /// Tells whether a path names a public key file.
 pub fn is_public_key(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == PUBLIC_KEY_EXTENSION)

@@ -17,6 +17,7 @@ mod requests;
 mod review;
 mod revoke;
 mod session;
+mod sign;
 mod state;
 mod status;
 mod validate;

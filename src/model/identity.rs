@@ -150,6 +150,8 @@ pub struct Identity {
     /// The names this identity acts under when running onboard (`os:alice`,
     /// `github:alice-nw`…), so approvals compare identities, not OS user names.
     pub actors: Vec<(String, Origin)>,
+    /// The SSH public keys whose signatures prove this identity acts (`signing_keys:`).
+    pub signing_keys: Vec<(crate::actor::PublicKey, Origin)>,
     /// Where the record starts.
     pub origin: Origin,
 }
@@ -209,6 +211,31 @@ struct RawIdentity {
     accounts: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     actors: Vec<Spanned<String>>,
+    #[serde(default)]
+    signing_keys: Vec<Spanned<String>>,
+}
+
+/// Parses `signing_keys:` lines (`ssh-ed25519 AAAA… carol@laptop`), reporting each bad
+/// one at its line.
+pub(crate) fn parse_signing_keys(
+    path: &Arc<str>,
+    lines: &[Spanned<String>],
+    field: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<(crate::actor::PublicKey, Origin)> {
+    let mut keys = Vec::new();
+    for line in lines {
+        let at = origin(path, line);
+        match crate::actor::PublicKey::parse_line(&line.value) {
+            Ok(key) => keys.push((key, at)),
+            Err(message) => problems.push(
+                Diagnostic::new(at, message)
+                    .field(field)
+                    .hint("paste the one line of the public key file (`~/.ssh/id_ed25519.pub`), e.g. `ssh-ed25519 AAAAC3Nz… carol@laptop`"),
+            ),
+        }
+    }
+    keys
 }
 
 /// Parses one identity file; every problem found is returned.
@@ -308,6 +335,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
             }
         }
     };
+    let signing_keys = parse_signing_keys(path, &raw.signing_keys, "signing_keys", &mut problems);
     let mut accounts = BTreeMap::new();
     for (key, value) in raw.accounts {
         let template = AccountTemplate {
@@ -349,6 +377,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
             .iter()
             .map(|a| (a.value.clone(), origin(path, a)))
             .collect(),
+        signing_keys,
         origin: id_origin,
     })
 }

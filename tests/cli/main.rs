@@ -33,6 +33,7 @@ mod plan;
 mod refusals;
 mod revoke;
 mod scim;
+mod signatures;
 mod status;
 mod support;
 mod throttle;
