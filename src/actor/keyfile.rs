@@ -185,3 +185,53 @@ impl PrivateKey {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PHRASE: &str = "test passphrase";
+
+    fn check(private: &str, public: &str) {
+        let expected = PublicKey::parse_line(public).unwrap();
+        assert_eq!(
+            parse(private, || None).err(),
+            Some(KeyFileError::NeedsPassphrase)
+        );
+        assert_eq!(
+            parse(private, || Some("wrong".into())).err(),
+            Some(KeyFileError::WrongPassphrase)
+        );
+        let key = parse(private, || Some(PHRASE.into())).unwrap();
+        assert_eq!(key.public, expected);
+        let signature = key.sign(b"statement").unwrap();
+        assert!(expected.verify(b"statement", &signature));
+        assert!(!expected.verify(b"statemenT", &signature));
+    }
+
+    #[test]
+    fn opens_passphrase_protected_ed25519_and_ecdsa_keys_and_signs() {
+        check(
+            include_str!("../../tests/keys/locked_ed25519"),
+            include_str!("../../tests/keys/locked_ed25519.pub"),
+        );
+        check(
+            include_str!("../../tests/keys/locked_ecdsa384"),
+            include_str!("../../tests/keys/locked_ecdsa384.pub"),
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_key_file() {
+        for text in [
+            "",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n!!\n-----END OPENSSH PRIVATE KEY-----",
+            "ssh-ed25519 AAAA",
+        ] {
+            assert!(matches!(
+                parse(text, || None),
+                Err(KeyFileError::Invalid(_))
+            ));
+        }
+    }
+}
