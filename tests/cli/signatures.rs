@@ -615,6 +615,28 @@ fn every_governance_action_policy_names_is_signed() {
 }
 
 #[test]
+fn a_mass_revocation_is_asked_for_and_approved_with_signatures() {
+    let Some(s) = signed_workspace() else { return };
+    s.env.apply();
+    let revoke = ["revoke", "--client", "globex", "--yes"];
+    let output = with_key(&s, "alice", &s.alice, &revoke);
+    let err = denied(&s.env, &output);
+    let id = crate::support::pending_request_id(&err);
+    // Unsigned, it is refused; signed by dave, it is approved and carried out.
+    denied(&s.env, &as_(&s.env, "os:dave", &["approve", &id]));
+    let output = with_key(&s, "os:dave", &s.dave, &["approve", &id]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&s.env, &output));
+    // Approved and carried out at once.
+    assert_eq!(status_of(&s.env, &id), "used");
+    assert!(!s.env.ledger().grants.iter().any(|g| g.client == "globex"));
+    let approval = json_items(&s.env, &["audit", "show", "--client", "globex"], "entries")
+        .into_iter()
+        .find(|e| e["kind"] == "approval")
+        .unwrap();
+    assert_eq!(approval["proof"]["signer"], "dave");
+}
+
+#[test]
 fn validate_reports_a_bad_key_at_its_line_and_a_key_listed_twice() {
     let env = Env::example();
     let carol = env.read("identities/carol.yaml");
