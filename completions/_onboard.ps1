@@ -213,7 +213,7 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
         }
         'onboard;approve' {
             [CompletionResult]::new('--signing-key', '--signing-key', [CompletionResultType]::ParameterName, 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal')
-            [CompletionResult]::new('--signature', '--signature', [CompletionResultType]::ParameterName, 'A signature made elsewhere over the statement `--print-statement` printed (`ssh-keygen -Y sign -n onboard FILE` writes FILE.sig)')
+            [CompletionResult]::new('--signature', '--signature', [CompletionResultType]::ParameterName, 'A signature made elsewhere over the statement `--print-statement` printed (`ssh-keygen -Y sign -n onboard FILE` writes FILE.sig); no key of yours is used')
             [CompletionResult]::new('--statement', '--statement', [CompletionResultType]::ParameterName, 'The statement the signature signs (default: the signature''s path without `.sig`)')
             [CompletionResult]::new('--print-statement', '--print-statement', [CompletionResultType]::ParameterName, 'Print the statement SIGNER (an identity id, or CLIENT/APPROVER for a client''s approver) signs to approve the request, and change nothing')
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')

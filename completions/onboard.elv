@@ -201,7 +201,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
         }
         &'onboard;approve'= {
             cand --signing-key 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal'
-            cand --signature 'A signature made elsewhere over the statement `--print-statement` printed (`ssh-keygen -Y sign -n onboard FILE` writes FILE.sig)'
+            cand --signature 'A signature made elsewhere over the statement `--print-statement` printed (`ssh-keygen -Y sign -n onboard FILE` writes FILE.sig); no key of yours is used'
             cand --statement 'The statement the signature signs (default: the signature''s path without `.sig`)'
             cand --print-statement 'Print the statement SIGNER (an identity id, or CLIENT/APPROVER for a client''s approver) signs to approve the request, and change nothing'
             cand -w 'Use the workspace in DIR'

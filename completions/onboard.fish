@@ -177,7 +177,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s v -l verbose
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -l signing-key -d 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal' -r -F
-complete -c onboard -n "__fish_onboard_using_subcommand approve" -l signature -d 'A signature made elsewhere over the statement `--print-statement` printed (`ssh-keygen -Y sign -n onboard FILE` writes FILE.sig)' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -l signature -d 'A signature made elsewhere over the statement `--print-statement` printed (`ssh-keygen -Y sign -n onboard FILE` writes FILE.sig); no key of yours is used' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -l statement -d 'The statement the signature signs (default: the signature\'s path without `.sig`)' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -l print-statement -d 'Print the statement SIGNER (an identity id, or CLIENT/APPROVER for a client\'s approver) signs to approve the request, and change nothing' -r
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -s w -l workspace -d 'Use the workspace in DIR' -r -F

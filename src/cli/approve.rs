@@ -36,15 +36,15 @@ pub struct ApproveArgs {
     #[command(flatten)]
     pub sign: SignArgs,
     /// A signature made elsewhere over the statement `--print-statement` printed
-    /// (`ssh-keygen -Y sign -n onboard FILE` writes FILE.sig)
-    #[arg(long, value_name = "FILE", conflicts_with = "signing_key")]
+    /// (`ssh-keygen -Y sign -n onboard FILE` writes FILE.sig); no key of yours is used
+    #[arg(long, value_name = "FILE")]
     pub signature: Option<PathBuf>,
     /// The statement the signature signs (default: the signature's path without `.sig`)
     #[arg(long, value_name = "FILE", requires = "signature")]
     pub statement: Option<PathBuf>,
     /// Print the statement SIGNER (an identity id, or CLIENT/APPROVER for a client's
     /// approver) signs to approve the request, and change nothing
-    #[arg(long, value_name = "SIGNER", conflicts_with_all = ["signature", "signing_key"])]
+    #[arg(long, value_name = "SIGNER", conflicts_with = "signature")]
     pub print_statement: Option<String>,
 }
 
