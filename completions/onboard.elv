@@ -165,6 +165,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --identity 'Revoke everything this identity holds, in every client'
             cand --client 'Revoke everything granted in this client'
             cand --ticket 'Revoke every grant tied to this ticket'
+            cand --signing-key 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal'
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'
             cand -o 'Write data on stdout in this format'
@@ -209,6 +210,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --reason 'Why the access is needed'
             cand --ttl 'How long (default: each grant''s own TTL; never longer)'
             cand --identity 'Who receives the access (default: you)'
+            cand --signing-key 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal'
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'
             cand -o 'Write data on stdout in this format'
@@ -225,6 +227,10 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'onboard;approve'= {
+            cand --signing-key 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal'
+            cand --signature 'A signature made elsewhere over the statement `--print-statement` printed (`ssh-keygen -Y sign -n onboard FILE` writes FILE.sig); no key of yours is used'
+            cand --statement 'The statement the signature signs (default: the signature''s path without `.sig`)'
+            cand --print-statement 'Print the statement SIGNER (an identity id, or CLIENT/APPROVER for a client''s approver) signs to approve the request, and change nothing'
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'
             cand -o 'Write data on stdout in this format'
@@ -242,6 +248,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
         }
         &'onboard;deny'= {
             cand --reason 'Why'
+            cand --signing-key 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal'
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'
             cand -o 'Write data on stdout in this format'
@@ -280,6 +287,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --reason 'Why (mandatory)'
             cand --ticket 'The ticket, when there is one'
             cand --identity 'Who receives the access (default: you)'
+            cand --signing-key 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal'
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'
             cand -o 'Write data on stdout in this format'
@@ -317,6 +325,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
         &'onboard;review;close'= {
             cand --outcome 'The verdict (e.g. `justified`, `misuse`, `needs-follow-up`)'
             cand --notes 'What the reviewer found'
+            cand --signing-key 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal'
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'
             cand -o 'Write data on stdout in this format'

@@ -148,6 +148,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand expire" -s h -l help -d 
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l identity -d 'Revoke everything this identity holds, in every client' -r
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l client -d 'Revoke everything granted in this client' -r
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l ticket -d 'Revoke every grant tied to this ticket' -r
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l signing-key -d 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'
@@ -185,6 +186,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l ticket -d 'T
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l reason -d 'Why the access is needed' -r
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l ttl -d 'How long (default: each grant\'s own TTL; never longer)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l identity -d 'Who receives the access (default: you)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l signing-key -d 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'
@@ -198,6 +200,10 @@ complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s q -l quiet -
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -l signing-key -d 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -l signature -d 'A signature made elsewhere over the statement `--print-statement` printed (`ssh-keygen -Y sign -n onboard FILE` writes FILE.sig); no key of yours is used' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -l statement -d 'The statement the signature signs (default: the signature\'s path without `.sig`)' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -l print-statement -d 'Print the statement SIGNER (an identity id, or CLIENT/APPROVER for a client\'s approver) signs to approve the request, and change nothing' -r
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'
@@ -212,6 +218,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand approve" -s v -l verbose
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -l reason -d 'Why' -r
+complete -c onboard -n "__fish_onboard_using_subcommand deny" -l signing-key -d 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'
@@ -248,6 +255,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l bundle -
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l reason -d 'Why (mandatory)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l ticket -d 'The ticket, when there is one' -r
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l identity -d 'Who receives the access (default: you)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l signing-key -d 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'
@@ -279,6 +287,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_s
 complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l outcome -d 'The verdict (e.g. `justified`, `misuse`, `needs-follow-up`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l notes -d 'What the reviewer found' -r
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l signing-key -d 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'

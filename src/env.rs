@@ -9,6 +9,11 @@ use time::OffsetDateTime;
 pub const ONBOARD_WORKSPACE: &str = "ONBOARD_WORKSPACE";
 /// Overrides who is recorded as the actor of a run.
 pub const ONBOARD_ACTOR: &str = "ONBOARD_ACTOR";
+/// A private key file (OpenSSH format) to sign governance actions with, instead of
+/// ssh-agent (same as `--signing-key`).
+pub const ONBOARD_SIGNING_KEY: &str = "ONBOARD_SIGNING_KEY";
+/// The ssh-agent socket that signs governance actions.
+pub const SSH_AUTH_SOCK: &str = "SSH_AUTH_SOCK";
 /// Overrides the current time (RFC 3339 or `YYYY-MM-DD`), for rehearsals and tests.
 pub const ONBOARD_NOW: &str = "ONBOARD_NOW";
 /// The audit signing key (64 hex characters), for CI; overrides `[audit] key`.
@@ -101,6 +106,13 @@ fn account_name() -> Option<String> {
 #[cfg(not(unix))]
 fn account_name() -> Option<String> {
     None
+}
+
+/// Returns the ssh-agent socket, when `SSH_AUTH_SOCK` names one.
+pub fn ssh_auth_sock() -> Option<std::path::PathBuf> {
+    env::var_os(SSH_AUTH_SOCK)
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
 }
 
 /// Returns whether `NO_COLOR` asks for no colour.

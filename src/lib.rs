@@ -7,6 +7,7 @@
 //! `workflow` (what the commands do, printing nothing) and `cli` (commands).
 #![warn(missing_docs)]
 
+pub mod actor;
 pub mod adapters;
 pub mod atomic_file;
 pub mod audit;

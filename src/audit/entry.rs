@@ -208,6 +208,10 @@ pub struct Entry {
     /// outcome, [`TENANT_ENFORCES_EXPIRY`] when the tenant ends it by itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<serde_json::Value>,
+    /// For a signed governance action: the statement the actor signed, the SSH
+    /// signature and the key, re-checked by `audit verify`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<crate::actor::Proof>,
     /// SHA-256 (hex) of the previous line, or 64 zeros for the first.
     pub prev: String,
     /// Id of the signing key.

@@ -5,6 +5,12 @@ pub use crate::state::layout::{chain_path, head_path, is_public_key, public_key_
 
 use super::AuditError;
 
+/// Returns the path of the signers file: the SSH public keys that signed governance
+/// actions, in OpenSSH's `allowed_signers` format (`ssh-keygen -Y verify -f`).
+pub fn allowed_signers_path(dir: &std::path::Path) -> std::path::PathBuf {
+    dir.join("allowed_signers")
+}
+
 /// Returns the chain names in an audit directory, sorted (none if it does not exist).
 pub fn chains(dir: &std::path::Path) -> Result<Vec<String>, AuditError> {
     crate::state::layout::chains(dir).map_err(AuditError::from)

@@ -93,6 +93,8 @@ pub struct ChainReport {
     pub keys: Vec<String>,
     /// An incomplete last line left by a crash mid-write, in bytes.
     pub torn_bytes: u64,
+    /// The signed governance actions, each re-verified: sequence number and evidence.
+    pub signed: Vec<(u64, crate::actor::Proof)>,
 }
 
 /// The verdict on one chain.
@@ -117,6 +119,10 @@ struct Line<'a> {
     phase: Option<&'a str>,
     #[serde(borrow, default)]
     change: Option<&'a str>,
+    #[serde(borrow, default)]
+    actor: std::borrow::Cow<'a, str>,
+    #[serde(default)]
+    proof: Option<crate::actor::Proof>,
     #[serde(borrow)]
     prev: &'a str,
     #[serde(borrow)]
@@ -289,6 +295,27 @@ pub fn verify_chain(
             );
         }
         last_ts = Some(last_ts.map_or(ts, |p| p.max(ts)));
+        if let Some(proof) = &fields.proof {
+            // A client's approver (`CLIENT/ID`) signs what an MSP person hands in.
+            let checked = proof.check().and_then(|_| {
+                if proof.signer.contains('/') || proof.signer == *fields.actor {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the entry's actor `{}` is not its signer `{}`",
+                        fields.actor, proof.signer
+                    ))
+                }
+            });
+            if let Err(problem) = checked {
+                return tamper(
+                    number,
+                    seq,
+                    format!("the signed action does not verify: {problem}"),
+                );
+            }
+            report.signed.push((fields.seq, proof.clone()));
+        }
         match (index, fields.kind) {
             (0, "chain-start") => {
                 let entry: Entry = match serde_json::from_str(item.line) {

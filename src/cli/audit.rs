@@ -245,6 +245,9 @@ struct ChainResult {
     unsealed: u64,
     dangling_intents: Vec<Entry>,
     keys: Vec<String>,
+    /// The signed governance actions, each re-verified.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    signed: Vec<SignedAction>,
     /// The file at fault: the chain's log or its head file.
     first_bad_file: Option<PathBuf>,
     /// The first bad line of that file (0: the file as a whole).
@@ -254,6 +257,32 @@ struct ChainResult {
     /// The whole report, for the message.
     #[serde(skip)]
     tamper: Option<Tamper>,
+}
+
+/// A signed action `audit verify` re-verified.
+#[derive(Debug, Serialize)]
+struct SignedAction {
+    seq: u64,
+    signer: String,
+    key: String,
+    action: String,
+    subject: String,
+}
+
+impl SignedAction {
+    fn new(seq: u64, proof: &crate::actor::Proof) -> Self {
+        let statement = crate::actor::Statement::parse(&proof.statement).ok();
+        let field = |f: fn(&crate::actor::Statement) -> &String| {
+            statement.as_ref().map(f).cloned().unwrap_or_default()
+        };
+        SignedAction {
+            seq,
+            signer: proof.signer.clone(),
+            key: proof.key.clone(),
+            action: field(|s| &s.action),
+            subject: field(|s| &s.subject),
+        }
+    }
 }
 
 /// `onboard audit verify --output json`.
@@ -356,6 +385,12 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
                 if let Some(tamper) = &r.tamper {
                     printer.error(&tamper.to_string());
                 }
+                for s in &r.signed {
+                    printer.data(&format!(
+                        "chain `{}` seq {}: {} `{}` signed by {} ({}); the signature verifies",
+                        r.chain, s.seq, s.action, s.subject, s.signer, s.key
+                    ))?;
+                }
                 for intent in &r.dangling_intents {
                     printer.warn(&format!(
                         "chain `{}` line {}: intent without outcome ({cause}): {} `{}` for `{}` in {}; the next plan re-reads the tenant and the next apply records it",
@@ -386,6 +421,11 @@ fn intact(r: ChainReport) -> ChainResult {
         unsealed: r.unsealed,
         dangling_intents: r.dangling,
         keys: r.keys,
+        signed: r
+            .signed
+            .iter()
+            .map(|(seq, proof)| SignedAction::new(*seq, proof))
+            .collect(),
         first_bad_file: None,
         first_bad_line: None,
         first_bad_seq: None,
@@ -403,6 +443,7 @@ fn tampered(t: Tamper) -> ChainResult {
         unsealed: 0,
         dangling_intents: Vec::new(),
         keys: Vec::new(),
+        signed: Vec::new(),
         first_bad_file: Some(t.file.clone()),
         first_bad_line: Some(t.line),
         first_bad_seq: t.seq,
@@ -508,7 +549,12 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
                     },
                 ]);
             }
-            let text = render(&table);
+            let mut text = render(&table);
+            for (_, e) in &selected {
+                if let Some(proof) = &e.proof {
+                    text.push_str(&format!("\n{}#{}: {}", e.chain, e.seq, proof.describe()));
+                }
+            }
             printer.data(&format!("{}\n{} entries.", text, selected.len()))?;
         }
     }

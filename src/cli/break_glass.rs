@@ -37,11 +37,16 @@ pub struct BreakGlassArgs {
     /// Who receives the access (default: you)
     #[arg(long, value_name = "ID")]
     pub identity: Option<String>,
+    #[command(flatten)]
+    pub sign: super::sign::SignArgs,
 }
 
 pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(global)?;
+    let mut session = Session::open(global)?;
     let lock = session.lock_client("break-glass", &args.client)?;
+    let subject = super::sign::bundle_subject(&args.client, &args.bundle, args.identity.as_deref());
+    let proof = super::sign::prove(&mut session, &lock, "break-glass", &subject, &args.sign)?;
+    let session = session;
     let requester = actor_identity(&session)?;
     if args.reason.trim().len() < 5 {
         return Err(UserError::new("break-glass needs a reason")
@@ -118,6 +123,7 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
             .warn(&format!("{failure}: the access is granted anyway"));
     }
     let mut entry = request_entry(EntryKind::BreakGlass, &request, "granted");
+    entry.proof = proof;
     if let Some(detail) = entry.detail.as_mut() {
         detail["review"] = serde_json::json!(review_id);
         detail["notified"] =

@@ -23,11 +23,15 @@ pub struct DenyArgs {
     /// Why
     #[arg(long)]
     pub reason: String,
+    #[command(flatten)]
+    pub sign: super::sign::SignArgs,
 }
 
 pub(super) fn run(global: &GlobalArgs, args: DenyArgs) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(global)?;
+    let mut session = Session::open(global)?;
     let lock = session.lock("deny")?;
+    let proof = super::sign::prove(&mut session, &lock, "deny", &args.request, &args.sign)?;
+    let session = session;
     if args.reason.trim().is_empty() {
         return Err(UserError::new("a denial needs a reason").into());
     }
@@ -57,6 +61,7 @@ pub(super) fn run(global: &GlobalArgs, args: DenyArgs) -> anyhow::Result<ExitSta
     session.state.save_requests(&requests, &lock)?;
     let mut entry = request_entry(EntryKind::Approval, &request, "denied");
     entry.error = Some(args.reason.clone());
+    entry.proof = proof;
     let mut audit = session.audit_log("deny")?;
     audit.append(&request.client, entry)?;
     audit.finish(serde_json::json!({ "denied": request.id }))?;

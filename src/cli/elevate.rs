@@ -40,6 +40,8 @@ pub struct ElevateArgs {
     /// Who receives the access (default: you)
     #[arg(long, value_name = "ID")]
     pub identity: Option<String>,
+    #[command(flatten)]
+    pub sign: super::sign::SignArgs,
 }
 
 /// Resolves a request's client, identity and bundle, or says which is unknown.
@@ -164,8 +166,11 @@ pub(super) fn refuse_with(
 }
 
 pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(global)?;
+    let mut session = Session::open(global)?;
     let lock = session.lock_client("elevate", &args.client)?;
+    let subject = super::sign::bundle_subject(&args.client, &args.bundle, args.identity.as_deref());
+    let proof = super::sign::prove(&mut session, &lock, "elevate", &subject, &args.sign)?;
+    let session = session;
     let requester = actor_identity(&session)?;
     let (client, identity, bundle) = resolve(
         &session,
@@ -245,10 +250,9 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
     session.state.save_requests(&requests, &lock)?;
     if needs_approval {
         let mut audit = session.audit_log("elevate")?;
-        audit.append(
-            &client.id,
-            request_entry(EntryKind::Elevation, &request, "pending"),
-        )?;
+        let mut entry = request_entry(EntryKind::Elevation, &request, "pending");
+        entry.proof = proof;
+        audit.append(&client.id, entry)?;
         audit.finish(serde_json::json!({ "request": request.id }))?;
         let prose = format!(
             "Request {} is pending: `{}` needs a second person's approval. They run `onboard approve {}`.",
@@ -261,6 +265,7 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
         "Granting `{}` to `{}` in `{}` {term}, request {}.",
         bundle.id, identity.id, client.id, request.id
     ));
-    let entry = request_entry(EntryKind::Elevation, &request, "granted");
+    let mut entry = request_entry(EntryKind::Elevation, &request, "granted");
+    entry.proof = proof;
     grant_now(&session, &lock, &request, "elevate", entry)
 }

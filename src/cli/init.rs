@@ -14,9 +14,10 @@ use crate::ui::diagnostics::UserError;
 
 /// Create a new workspace
 ///
-/// Writes `onboard.toml`, a sample identity, bundle and client (with a local `file`
-/// tenant, so `onboard plan` works at once), a `.gitignore`, and the JSON Schemas of the
-/// workspace files under `schemas/`, which the files name for editors. Refuses to touch a
+/// Writes `onboard.toml`, a policy that requires signed approvals, a sample identity,
+/// bundle and client (with a local `file` tenant, so `onboard plan` works at once), a
+/// `.gitignore`, and the JSON Schemas of the workspace files under `schemas/`, which the
+/// files name for editors. Refuses to touch a
 /// directory that already holds `onboard.toml`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -39,6 +40,19 @@ display_name: Jane Doe
 email: jane@msp.example
 functions: [helpdesk]
 mfa: enforced
+# The SSH public keys that prove it is Jane approving (paste ~/.ssh/id_ed25519.pub):
+# signing_keys:
+#   - \"ssh-ed25519 AAAAC3Nz… jane@laptop\"
+";
+
+const POLICY: &str = "\
+# The request-time policy. See docs/policy.md.
+
+actors:
+  # Approvals must be signed with an SSH key the approver's identity file lists
+  # (`signing_keys`), from ssh-agent or `--signing-key`: see the README, \"Who acted\".
+  # Add deny, break-glass, review-close, elevate and revoke to prove every actor.
+  require_signature: [approve]
 ";
 
 const BUNDLE: &str = "\
@@ -102,8 +116,9 @@ pub(super) fn run(global: &GlobalArgs, args: InitArgs) -> anyhow::Result<ExitSta
         "#:schema ./schemas/settings.schema.json\n# onboard workspace settings. See docs/workspace.md.\n\n[paths]\n# Bundle libraries, relative to this file; they may point outside the workspace.\nbundles = [{}]\nstate = \"state\"\naudit = \"audit\"\n\n[apply]\n# Tenants worked on at once.\nparallelism = 4\n\n[audit]\n# The audit signing key, created by `onboard audit init` (or the first apply): a file\n# only its owner may read, kept out of git by .gitignore. A file works for every run of\n# this user, cron included; the OS keyring (`keyring:NAME`) keeps it only for a login\n# session. In CI, set ONBOARD_AUDIT_KEY instead.\nkey = \"file:.onboard/audit.key\"\n",
         libraries.join(", ")
     );
-    let files: [(&str, &str); 5] = [
+    let files: [(&str, &str); 6] = [
         (SETTINGS_FILE, &settings),
+        ("policy.yaml", POLICY),
         ("identities/jane.yaml", IDENTITY),
         ("bundles/essential-helpdesk.yaml", BUNDLE),
         ("clients/example.yaml", CLIENT),

@@ -19,6 +19,7 @@ mod review;
 mod revoke;
 pub mod schema;
 mod session;
+mod sign;
 mod state;
 mod status;
 mod validate;

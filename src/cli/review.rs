@@ -49,6 +49,8 @@ pub struct CloseArgs {
     /// What the reviewer found
     #[arg(long)]
     pub notes: String,
+    #[command(flatten)]
+    pub sign: super::sign::SignArgs,
 }
 
 /// `onboard review --output json`.
@@ -108,8 +110,10 @@ fn list(global: &GlobalArgs, all: bool) -> anyhow::Result<ExitStatus> {
 }
 
 fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(global)?;
+    let mut session = Session::open(global)?;
     let lock = session.lock("review close")?;
+    let proof = super::sign::prove(&mut session, &lock, "review-close", &args.id, &args.sign)?;
+    let session = session;
     let mut reviews = session.state.load_reviews()?;
     let Some(item) = reviews.reviews.iter_mut().find(|r| r.id == args.id) else {
         return Err(UserError::new(format!("there is no review `{}`", args.id))
@@ -151,6 +155,7 @@ fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
         reason: Some(args.notes.clone()),
         result: Some(args.outcome.clone()),
         detail: Some(serde_json::json!({ "review": item.id, "subject": item.subject, "kind": item.kind, "reviewer": reviewer.id })),
+        proof,
         ..Entry::default()
     })?;
     audit.finish(serde_json::json!({ "review": item.id }))?;

@@ -47,10 +47,12 @@ pub struct RevokeArgs {
     /// second person approved exactly these removals (`onboard approve`)
     #[arg(long)]
     pub allow_mass_revoke: bool,
+    #[command(flatten)]
+    pub sign: super::sign::SignArgs,
 }
 
 pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(global)?;
+    let mut session = Session::open(global)?;
     let (scope, value) = match (&args.identity, &args.client, &args.ticket) {
         (Some(v), _, _) => (BlockScope::Identity, v.clone()),
         (_, Some(v), _) => (BlockScope::Client, v.clone()),
@@ -58,6 +60,13 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
         _ => unreachable!("clap requires one scope"),
     };
     let lock = session.lock("revoke")?;
+    let subject = format!(
+        "{}{}:{value}",
+        if args.lift { "lift " } else { "" },
+        scope.as_str()
+    );
+    let proof = super::sign::prove(&mut session, &lock, "revoke", &subject, &args.sign)?;
+    let session = session;
     let (mut ledger, _) = session.ledger()?;
     if args.lift {
         let before = ledger.blocks.len();
@@ -72,7 +81,10 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
             return Ok(ExitStatus::Success);
         }
         let mut audit = session.audit_log("revoke")?;
-        audit.append(WORKSPACE_CHAIN, revocation_entry(scope, &value, "lift"))?;
+        audit.append(
+            WORKSPACE_CHAIN,
+            revocation_entry(scope, &value, "lift", proof),
+        )?;
         audit.finish(serde_json::json!({ "lifted": 1 }))?;
         session.state.save_ledger(&ledger, &lock)?;
         session.printer.status(&format!(
@@ -109,7 +121,7 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
         allow_mass_revoke: args.allow_mass_revoke,
         ..revocation_run(args.yes)
     };
-    revoke_scope(&session, &lock, ledger, scope, &value, run)
+    revoke_scope(&session, &lock, ledger, (scope, &value), run, proof)
 }
 
 /// Returns how `onboard revoke` runs its plan: drift in scope is removed, and the
@@ -131,9 +143,9 @@ fn revoke_scope(
     session: &Session,
     lock: &Lock,
     ledger: Ledger,
-    scope: BlockScope,
-    value: &str,
+    (scope, value): (BlockScope, &str),
     run: Run,
+    proof: Option<crate::actor::Proof>,
 ) -> anyhow::Result<ExitStatus> {
     let block = Block {
         scope,
@@ -150,7 +162,7 @@ fn revoke_scope(
     let mut preface = run.preface;
     preface.push((
         WORKSPACE_CHAIN.to_string(),
-        revocation_entry(scope, value, "revoke"),
+        revocation_entry(scope, value, "revoke", proof),
     ));
     let run = Run {
         preface,
@@ -187,21 +199,27 @@ pub(super) fn carry_out_approved(
         session,
         lock,
         ledger,
-        revocation.scope,
-        &revocation.value,
+        (revocation.scope, &revocation.value),
         run,
+        None,
     )
     .map(Some)
 }
 
 /// Returns the audit entry recording a revocation of a scope, or its lifting.
-fn revocation_entry(scope: BlockScope, value: &str, action: &str) -> Entry {
+fn revocation_entry(
+    scope: BlockScope,
+    value: &str,
+    action: &str,
+    proof: Option<crate::actor::Proof>,
+) -> Entry {
     Entry {
         kind: Some(EntryKind::Revocation),
         identity: (scope == BlockScope::Identity).then(|| value.to_string()),
         client: (scope == BlockScope::Client).then(|| value.to_string()),
         ticket: (scope == BlockScope::Ticket).then(|| value.to_string()),
         detail: Some(serde_json::json!({ "scope": scope, "value": value, "action": action })),
+        proof,
         ..Entry::default()
     }
 }

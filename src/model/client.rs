@@ -63,11 +63,56 @@ pub struct Client {
     pub tenants: Vec<Tenant>,
     /// Exceptions.
     pub exceptions: Vec<Exception>,
+    /// The client's own approvers, who co-approve what `co_approval` names.
+    pub approvers: Vec<ClientApprover>,
+    /// Which requests need a client approver's signed approval besides an MSP person's.
+    pub co_approval: CoApproval,
     /// Where the record starts.
     pub origin: Origin,
 }
 
+/// A person on the client's side who co-approves requests with an SSH signature.
+#[derive(Debug, Clone)]
+pub struct ClientApprover {
+    /// Id, unique within the client; the signer is written `CLIENT/ID`.
+    pub id: String,
+    /// Their name.
+    pub name: Option<String>,
+    /// Their SSH public keys.
+    pub signing_keys: Vec<(crate::actor::PublicKey, Origin)>,
+    /// Where it is declared.
+    pub origin: Origin,
+}
+
+/// Which requests need a client approver's co-approval.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoApproval {
+    /// Requests that grant privileged access (admin-level entitlements).
+    #[serde(default)]
+    pub privileged: bool,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RawApprover {
+    #[schemars(with = "crate::model::schema::Id")]
+    id: Spanned<String>,
+    name: Option<String>,
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    signing_keys: Vec<Spanned<String>>,
+}
+
 impl Client {
+    /// Returns the approver `CLIENT/ID` names, when it is one of this client's.
+    pub fn approver(&self, signer: &str) -> Option<&ClientApprover> {
+        let (client, id) = signer.split_once('/')?;
+        (client == self.id)
+            .then(|| self.approvers.iter().find(|a| a.id == id))
+            .flatten()
+    }
+
     /// Returns whether the contract is running at `now`.
     pub fn is_active(&self, now: OffsetDateTime) -> bool {
         self.contract
@@ -144,6 +189,10 @@ pub(super) struct RawClient {
     tenants: Vec<RawTenant>,
     #[serde(default)]
     exceptions: Vec<RawException>,
+    #[serde(default)]
+    approvers: Vec<RawApprover>,
+    #[serde(default)]
+    co_approval: CoApproval,
 }
 
 pub(super) fn parse_date(
@@ -317,6 +366,48 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
             origin: at,
         });
     }
+    let mut approvers: Vec<ClientApprover> = Vec::new();
+    for (index, raw) in raw.approvers.iter().enumerate() {
+        let at = origin(path, &raw.id);
+        let field = format!("approvers[{index}]");
+        problems.extend(check_id(&at, &format!("{field}.id"), &raw.id.value));
+        if approvers.iter().any(|a| a.id == raw.id.value) {
+            problems.push(
+                Diagnostic::new(
+                    at.clone(),
+                    format!("approver `{}` is listed twice", raw.id.value),
+                )
+                .field(format!("{field}.id"))
+                .hint("give each approver one entry"),
+            );
+        }
+        let signing_keys = super::identity::parse_signing_keys(
+            path,
+            &raw.signing_keys,
+            &format!("{field}.signing_keys"),
+            &mut problems,
+        );
+        if raw.signing_keys.is_empty() {
+            problems.push(
+                Diagnostic::new(at.clone(), format!("approver `{}` lists no signing key", raw.id.value))
+                    .field(format!("{field}.signing_keys"))
+                    .hint("a client approver approves by signing: add `signing_keys: [\"ssh-ed25519 AAAA…\"]`"),
+            );
+        }
+        approvers.push(ClientApprover {
+            id: raw.id.value.clone(),
+            name: raw.name.clone(),
+            signing_keys,
+            origin: at,
+        });
+    }
+    if raw.co_approval.privileged && approvers.is_empty() {
+        problems.push(
+            Diagnostic::new(id_origin.clone(), "`co_approval` asks for the client's approval, but the client file lists no approvers")
+                .field("co_approval")
+                .hint("add `approvers:` with each client approver's id, name and signing_keys"),
+        );
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -329,6 +420,8 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
         data_tags: raw.data_tags,
         tenants,
         exceptions,
+        approvers,
+        co_approval: raw.co_approval,
         origin: id_origin,
     })
 }

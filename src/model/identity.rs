@@ -164,6 +164,8 @@ pub struct Identity {
     pub actors: Vec<(String, Origin)>,
     /// The credentials it holds in its client's tenants (service accounts and agents).
     pub credentials: Vec<super::DeclaredCredential>,
+    /// The SSH public keys whose signatures prove this identity acts (`signing_keys:`).
+    pub signing_keys: Vec<(crate::actor::PublicKey, Origin)>,
     /// Where the record starts.
     pub origin: Origin,
 }
@@ -250,6 +252,32 @@ pub(super) struct RawIdentity {
     actors: Vec<Spanned<String>>,
     #[schemars(with = "Option<Vec<super::declared_credential::RawCredential>>")]
     credentials: Option<Spanned<Vec<super::declared_credential::RawCredential>>>,
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    signing_keys: Vec<Spanned<String>>,
+}
+
+/// Parses `signing_keys:` lines (`ssh-ed25519 AAAA… carol@laptop`), reporting each bad
+/// one at its line.
+pub(crate) fn parse_signing_keys(
+    path: &Arc<str>,
+    lines: &[Spanned<String>],
+    field: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<(crate::actor::PublicKey, Origin)> {
+    let mut keys = Vec::new();
+    for line in lines {
+        let at = origin(path, line);
+        match crate::actor::PublicKey::parse_line(&line.value) {
+            Ok(key) => keys.push((key, at)),
+            Err(message) => problems.push(
+                Diagnostic::new(at, message)
+                    .field(field)
+                    .hint("paste the one line of the public key file (`~/.ssh/id_ed25519.pub`), e.g. `ssh-ed25519 AAAAC3Nz… carol@laptop`"),
+            ),
+        }
+    }
+    keys
 }
 
 /// Parses one identity file; every problem found is returned.
@@ -359,6 +387,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
         }
         _ => Vec::new(),
     };
+    let signing_keys = parse_signing_keys(path, &raw.signing_keys, "signing_keys", &mut problems);
     let mut accounts = BTreeMap::new();
     for (key, value) in raw.accounts {
         let template = AccountTemplate {
@@ -401,6 +430,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
             .map(|a| (a.value.clone(), origin(path, a)))
             .collect(),
         credentials,
+        signing_keys,
         origin: id_origin,
     })
 }

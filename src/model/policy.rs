@@ -74,6 +74,11 @@ pub struct Policy {
     pub credential_max_age_service_account: Setting<Duration>,
     /// Longest `max_age` an agent's declared credential may have.
     pub credential_max_age_agent: Setting<Duration>,
+    /// The governance actions (`approve`, `deny`, `break-glass`, `review-close`,
+    /// `elevate`, `revoke`) that need a signed statement from the actor.
+    pub require_signature: Vec<String>,
+    /// How long a signed statement stays valid after it was made.
+    pub statement_valid_for: Setting<Duration>,
     /// The policy file, for denials that point at it.
     pub file: Origin,
 }
@@ -105,8 +110,18 @@ impl Policy {
             },
             credential_max_age_service_account: hours(90 * 24),
             credential_max_age_agent: hours(30 * 24),
+            require_signature: Vec::new(),
+            statement_valid_for: Setting {
+                value: Duration::from_secs(10 * 60),
+                origin: file.clone(),
+            },
             file,
         }
+    }
+
+    /// Returns whether `action` needs a signed statement (`actors.require_signature`).
+    pub fn requires_signature(&self, action: &str) -> bool {
+        self.require_signature.iter().any(|a| a == action)
     }
 
     /// Returns whether a rule is on.
@@ -173,6 +188,16 @@ struct RawMassRevoke {
 
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
+struct RawActors {
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    require_signature: Vec<Spanned<String>>,
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    statement_valid_for: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
 struct RawCredentialAges {
     #[serde(rename = "service-account")]
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
@@ -191,6 +216,8 @@ struct RawCredentials {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawPolicy {
+    #[serde(default)]
+    actors: RawActors,
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     disabled_rules: Vec<Spanned<String>>,
@@ -283,6 +310,30 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
         &mut expiry,
     );
     policy.request_expiry = expiry.value;
+    duration(
+        &raw.actors.statement_valid_for,
+        "actors.statement_valid_for",
+        &mut policy.statement_valid_for,
+    );
+    for action in &raw.actors.require_signature {
+        if crate::actor::statement::ACTIONS.contains(&action.value.as_str()) {
+            policy.require_signature.push(action.value.clone());
+        } else {
+            problems.push(
+                Diagnostic::new(
+                    origin(path, action),
+                    format!("unknown action `{}`", action.value),
+                )
+                .field("actors.require_signature")
+                .hint(format!(
+                    "the actions are: {}",
+                    crate::actor::statement::ACTIONS
+                        .map(|a| format!("`{a}`"))
+                        .join(", ")
+                )),
+            );
+        }
+    }
     for rule in &raw.disabled_rules {
         if RULES.contains(&rule.value.as_str()) {
             policy.disabled.push(rule.value.clone());
@@ -388,6 +439,26 @@ mod tests {
         let errors = parse(&path, "disabled_rules: [approver-mfa]\n").unwrap_err();
         assert!(
             errors[0].message.contains("cannot be turned off"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn actors_name_the_actions_that_need_a_signature() {
+        let path: Arc<str> = Arc::from("policy.yaml");
+        assert!(!parse(&path, "").unwrap().requires_signature("approve"));
+        let p = parse(
+            &path,
+            "actors:\n  require_signature: [approve, revoke]\n  statement_valid_for: 5m\n",
+        )
+        .unwrap();
+        assert!(p.requires_signature("approve") && p.requires_signature("revoke"));
+        assert!(!p.requires_signature("deny"));
+        assert_eq!(p.statement_valid_for.value, Duration::from_secs(300));
+        let errors = parse(&path, "actors:\n  require_signature: [approve, aprove]\n").unwrap_err();
+        assert_eq!(errors[0].origin.line, 2);
+        assert!(
+            errors[0].message.contains("unknown action `aprove`"),
             "{errors:?}"
         );
     }

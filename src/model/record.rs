@@ -316,6 +316,13 @@ pub struct AccessRequest {
     /// the request is approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation: Option<Revocation>,
+    /// Where the client's co-approval is needed too: the MSP person who approved, while
+    /// the request waits for the client's approver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msp_approved_by: Option<String>,
+    /// The client's approver (`CLIENT/ID`) who co-approved it with a signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_approved_by: Option<String>,
 }
 
 /// What a request for a bundle asks: which bundle, for whom, in which client, why, and
@@ -379,6 +386,8 @@ impl AccessRequest {
             fingerprint: None,
             summary: None,
             revocation: None,
+            msp_approved_by: None,
+            client_approved_by: None,
         }
     }
 

@@ -99,8 +99,8 @@ text_type!(
 text_type!(
     /// A credential reference, never a secret.
     CredentialText,
-    "^(keyring:\\s*\\S+\\s*|env:\\s*[A-Z_][A-Z0-9_]*\\s*|file:.*\\S.*)$",
-    "A reference to the secret, never the secret: `keyring:NAME`, `env:VAR` or `file:PATH`."
+    "^(keyring:\\s*\\S+\\s*|env:\\s*[A-Z_][A-Z0-9_]*\\s*|file:.*\\S.*|vault:\\s*[^#\\s]+#\\S+\\s*|exec:.*\\S.*)$",
+    "A reference to the secret, never the secret: `keyring:NAME`, `env:VAR`, `file:PATH`, `vault:MOUNT/data/PATH#FIELD` or `exec:COMMAND`."
 );
 
 text_type!(

@@ -163,6 +163,60 @@ impl Workspace {
         self.bundles.values().map(|b| b.function.as_str()).collect()
     }
 
+    /// Reports a signing key listed for two signers (identities or client approvers):
+    /// a signature must prove one actor.
+    fn check_signing_keys(&self, problems: &mut Vec<Diagnostic>) {
+        let identities = self.identities.values().flat_map(|i| {
+            i.signing_keys
+                .iter()
+                .map(move |(k, o)| (i.id.clone(), k, o))
+        });
+        let approvers = self.clients.values().flat_map(|c| {
+            c.approvers.iter().flat_map(move |a| {
+                a.signing_keys
+                    .iter()
+                    .map(move |(k, o)| (format!("{}/{}", c.id, a.id), k, o))
+            })
+        });
+        let mut signers: BTreeMap<&crate::actor::PublicKey, String> = BTreeMap::new();
+        for (signer, key, origin) in identities.chain(approvers) {
+            match signers.get(key) {
+                Some(other) if *other != signer => problems.push(
+                    Diagnostic::new(
+                        origin.clone(),
+                        format!(
+                            "signing key {} is also listed for `{other}`",
+                            key.describe()
+                        ),
+                    )
+                    .field("signing_keys")
+                    .hint("a key proves one signer: each person signs with a key of their own"),
+                ),
+                Some(_) => {}
+                None => {
+                    signers.insert(key, signer);
+                }
+            }
+        }
+    }
+
+    /// Returns the signer a key proves, with the key: an identity id, or `CLIENT/ID` for
+    /// a client's approver.
+    pub fn signer_keys(&self, signer: &str) -> Vec<&crate::actor::PublicKey> {
+        if let Some((client, _)) = signer.split_once('/') {
+            return self
+                .clients
+                .get(client)
+                .and_then(|c| c.approver(signer))
+                .map(|a| a.signing_keys.iter().map(|(k, _)| k).collect())
+                .unwrap_or_default();
+        }
+        self.identities
+            .get(signer)
+            .map(|i| i.signing_keys.iter().map(|(k, _)| k).collect())
+            .unwrap_or_default()
+    }
+
     fn check_references(
         &self,
         unparsed: &BTreeSet<(SourceKind, String)>,
@@ -195,6 +249,7 @@ impl Workspace {
                 }
             }
         }
+        self.check_signing_keys(problems);
         for identity in self.identities.values() {
             for (function, origin) in &identity.functions {
                 if !functions.contains(function.as_str()) && !bundles_failed {

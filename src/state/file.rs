@@ -23,11 +23,17 @@ use super::lock::{self, LOCK_FILE};
 use super::store::{
     CHECKPOINT_MARKER, ChainHead, ChainTail, Description, Holder, Lock, LockScope, Store, StoredKey,
 };
-use super::{FORMAT_VERSION, LEDGER_FILE, Ledger, LockInfo, Requests, Reviews, StateError};
+use super::{
+    FORMAT_VERSION, LEDGER_FILE, Ledger, LockInfo, Requests, Reviews, StateError, UsedStatements,
+};
+use time::OffsetDateTime;
 use crate::atomic_file;
 
 /// The requests document's file.
 const REQUESTS_FILE: &str = "requests.json";
+
+/// The signed statements document's file.
+const STATEMENTS_FILE: &str = "statements.json";
 
 /// The reviews document's file.
 const REVIEWS_FILE: &str = "reviews.json";
@@ -265,6 +271,41 @@ impl Store for FileStore {
                     requests,
                 },
             )
+        })
+    }
+
+    fn statement_workspace(&self, lock: &Lock) -> Result<String, StateError> {
+        self.merging(lock, || {
+            let mut statements: UsedStatements = self
+                .read_document(STATEMENTS_FILE)?
+                .map(|(d, _)| d)
+                .unwrap_or_default();
+            if !statements.workspace.is_empty() {
+                return Ok(statements.workspace);
+            }
+            let id = statements.workspace_id();
+            self.write_document(STATEMENTS_FILE, &statements)?;
+            Ok(id)
+        })
+    }
+
+    fn claim_statement(
+        &self,
+        nonce: &str,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+        lock: &Lock,
+    ) -> Result<bool, StateError> {
+        self.merging(lock, || {
+            let mut statements: UsedStatements = self
+                .read_document(STATEMENTS_FILE)?
+                .map(|(d, _)| d)
+                .unwrap_or_default();
+            if !statements.claim(nonce, until, now) {
+                return Ok(false);
+            }
+            self.write_document(STATEMENTS_FILE, &statements)?;
+            Ok(true)
         })
     }
 

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::model::{AccessRequest, Block, GrantRecord, ReviewItem};
+use time::OffsetDateTime;
 
 pub use file::FileStore;
 pub use lock::{LockInfo, host_name};
@@ -167,6 +168,64 @@ pub struct Requests {
     pub format_version: u32,
     /// Every request, oldest first.
     pub requests: Vec<AccessRequest>,
+}
+
+/// The statements accepted in a workspace (`state/statements.json` in the file backend): the workspace's id,
+/// which every statement names, and the nonces used and until when they could have
+/// been used, so that no statement is accepted twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsedStatements {
+    /// Format of the file.
+    pub format_version: u32,
+    /// The workspace's id (random, made on first use).
+    #[serde(default)]
+    pub workspace: String,
+    /// Nonces accepted, with the end of their statement's validity (RFC 3339).
+    #[serde(default)]
+    pub used: Vec<UsedNonce>,
+}
+
+/// One accepted statement's nonce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsedNonce {
+    /// The nonce.
+    pub nonce: String,
+    /// Until when its statement was valid: after that it is refused by age anyway.
+    pub until: String,
+}
+
+impl UsedStatements {
+    /// Claims a statement's `nonce`, valid `until`: false when it was used before.
+    /// Nonces whose statements could no longer be used at `now` are dropped.
+    pub fn claim(&mut self, nonce: &str, until: OffsetDateTime, now: OffsetDateTime) -> bool {
+        self.format_version = FORMAT_VERSION;
+        if self.used.iter().any(|u| u.nonce == nonce) {
+            return false;
+        }
+        self.used.retain(|u| {
+            crate::model::time::parse_instant(&u.until, crate::model::time::DateBound::Start)
+                .is_ok_and(|until| until > now)
+        });
+        self.used.push(UsedNonce {
+            nonce: nonce.to_string(),
+            until: crate::model::time::format_instant(until),
+        });
+        true
+    }
+
+    /// Returns the workspace's id, making one (`ws-` and 16 random hex digits) if there
+    /// is none yet.
+    pub fn workspace_id(&mut self) -> String {
+        self.format_version = FORMAT_VERSION;
+        if self.workspace.is_empty() {
+            let mut bytes = [0u8; 8];
+            let _ = getrandom::fill(&mut bytes);
+            self.workspace = format!("ws-{}", hex::encode(bytes));
+        }
+        self.workspace.clone()
+    }
 }
 
 /// Post-use reviews (`state/reviews.json`).

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{Ledger, LockInfo, Requests, Reviews, StateError};
+use time::OffsetDateTime;
 
 /// What a lock covers.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -178,6 +179,22 @@ pub trait Store: Send + Sync {
 
     /// Writes the review items of the clients `lock` covers (see [`Store::save_ledger`]).
     fn save_reviews(&self, reviews: &Reviews, lock: &Lock) -> Result<(), StateError>;
+
+    // ---- signed statements ----
+
+    /// Returns the workspace's id, which every signed statement names (made once, on
+    /// first use, and the same for every checkout sharing this state).
+    fn statement_workspace(&self, lock: &Lock) -> Result<String, StateError>;
+
+    /// Claims a signed statement's nonce, valid until `until`: false when it was
+    /// claimed before (a replay). Atomic: of two runs claiming one nonce, one wins.
+    fn claim_statement(
+        &self,
+        nonce: &str,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+        lock: &Lock,
+    ) -> Result<bool, StateError>;
 
     // ---- locks ----
 

@@ -17,25 +17,26 @@ fn refused(env: &Env, who: &str, args: &[&str], rule: &str) -> String {
     err
 }
 
+/// Returns the arguments of an elevation for `receiver` in acme that needs approval.
+pub(crate) fn privileged_elevation(receiver: &str) -> [&str; 11] {
+    [
+        "elevate",
+        "--client",
+        "acme",
+        "--bundle",
+        "premium-security-response",
+        "--identity",
+        receiver,
+        "--ticket",
+        "INC-40",
+        "--reason",
+        "phishing triage",
+    ]
+}
+
 /// Asks for a privileged elevation that waits for approval and returns its id.
 fn pending_privileged_request(env: &Env, requester: &str, receiver: &str) -> String {
-    let output = as_(
-        env,
-        requester,
-        &[
-            "elevate",
-            "--client",
-            "acme",
-            "--bundle",
-            "premium-security-response",
-            "--identity",
-            receiver,
-            "--ticket",
-            "INC-40",
-            "--reason",
-            "phishing triage",
-        ],
-    );
+    let output = as_(env, requester, &privileged_elevation(receiver));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(env, &output));
     let text = stdout(&output);
     let id = text.split_whitespace().nth(1).unwrap().to_string();
@@ -53,7 +54,7 @@ fn denied_rules(env: &Env, client: &str) -> Vec<String> {
 }
 
 /// Returns the status of a request as `requests --output json` shows it.
-fn status_of(env: &Env, id: &str) -> String {
+pub(crate) fn status_of(env: &Env, id: &str) -> String {
     json_items(env, &["requests"], "requests")
         .iter()
         .find(|r| r["id"] == id)

@@ -38,6 +38,7 @@ mod revoke;
 mod schemas;
 mod scim;
 mod state_backend;
+mod signatures;
 mod status;
 mod support;
 mod throttle;

@@ -185,6 +185,8 @@ impl Env {
             "GITHUB_ACTOR",
             "GITLAB_USER_LOGIN",
             "CI_JOB_ID",
+            "ONBOARD_SIGNING_KEY",
+            "SSH_AUTH_SOCK",
         ] {
             command.env_remove(var);
         }
