@@ -55,6 +55,8 @@ pub fn field_order(kind: super::SourceKind) -> &'static [&'static str] {
             "clients",
             "accounts",
             "actors",
+            "signing_keys",
+            "credentials",
         ],
         super::SourceKind::Bundle => &[
             "id",
@@ -71,9 +73,12 @@ pub fn field_order(kind: super::SourceKind) -> &'static [&'static str] {
             "contract",
             "data_tags",
             "tenants",
+            "approvers",
+            "co_approval",
             "exceptions",
         ],
         super::SourceKind::Policy => &[
+            "actors",
             "disabled_rules",
             "max_ttl",
             "exceptions",
@@ -81,6 +86,7 @@ pub fn field_order(kind: super::SourceKind) -> &'static [&'static str] {
             "reviews",
             "requests",
             "mass_revoke",
+            "credentials",
         ],
     }
 }
