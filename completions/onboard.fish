@@ -93,6 +93,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand fmt" -l color -d 'When t
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand fmt" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand fmt" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand fmt" -l check -d 'Change nothing: list the files that are not in canonical layout, and exit 2 if there are any (for CI)'
 complete -c onboard -n "__fish_onboard_using_subcommand fmt" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand fmt" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
@@ -529,6 +530,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand schema" -l color -d 'Whe
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand schema" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand schema" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand schema" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand schema" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand schema" -l no-progress -d 'Never draw progress bars'

@@ -73,9 +73,9 @@ pub fn field_order(kind: super::SourceKind) -> &'static [&'static str] {
             "contract",
             "data_tags",
             "tenants",
+            "exceptions",
             "approvers",
             "co_approval",
-            "exceptions",
         ],
         super::SourceKind::Policy => &[
             "actors",
