@@ -67,4 +67,3 @@ impl Proof {
 }
 
 pub use crate::state::{UsedNonce, UsedStatements};
-

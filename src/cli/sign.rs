@@ -345,7 +345,10 @@ pub(super) fn accept(
         ));
     }
     record_signer(
-        &session.root.join(&session.workspace.settings.audit_dir), &statement.actor, &sig.key)?;
+        &session.root.join(&session.workspace.settings.audit_dir),
+        &statement.actor,
+        &sig.key,
+    )?;
     if session.workspace.identities.contains_key(&statement.actor) {
         session.actor = statement.actor.clone();
     }

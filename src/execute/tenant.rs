@@ -122,8 +122,8 @@ pub(super) fn apply_tenant(
                 .zip(&ids)
                 .map(|(r, id)| outcome_of(entry_of(&r.change, id.clone()), &r.result))
                 .collect();
-            let audit_error =
-                reconcile_audit_error.or_else(|| write_entries(context, client_id, entries, Durability::Now).err());
+            let audit_error = reconcile_audit_error
+                .or_else(|| write_entries(context, client_id, entries, Durability::Now).err());
             // A tenant opened only for its configuration: no change carries its failure,
             // which still counts.
             let configuration_failure = results.is_empty().then_some(error);

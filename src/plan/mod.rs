@@ -207,8 +207,7 @@ impl Change {
 /// "roles": ["…"]}]}`: `changes` says each change in words, `planned` is what `apply`
 /// carries out. A saved plan whose `changes` lack their `planned` data (made by an
 /// earlier onboard) is not read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[derive(schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(into = "ConfigurationJson", try_from = "ConfigurationJson")]
 pub struct TenantConfiguration {
     /// Client id.

@@ -26,8 +26,8 @@ use super::store::{
 use super::{
     FORMAT_VERSION, LEDGER_FILE, Ledger, LockInfo, Requests, Reviews, StateError, UsedStatements,
 };
-use time::OffsetDateTime;
 use crate::atomic_file;
+use time::OffsetDateTime;
 
 /// The requests document's file.
 const REQUESTS_FILE: &str = "requests.json";
