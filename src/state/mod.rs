@@ -3,6 +3,7 @@
 //! so two applies never run on one workspace at once.
 
 mod lock;
+pub mod postgres;
 
 use std::fs;
 use std::io::ErrorKind;
