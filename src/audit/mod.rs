@@ -84,6 +84,29 @@ pub enum AuditError {
         /// The first problem: chain, file, line, sequence and what is wrong.
         tamper: verify::Tamper,
     },
+    /// The state backend that keeps the audit log failed.
+    #[error(transparent)]
+    Store(crate::state::StateError),
+}
+
+impl From<crate::state::StateError> for AuditError {
+    /// A file the backend could not read or write is the audit log's own I/O failure (its
+    /// hint says a change whose intent was not written was not sent); anything else is
+    /// the backend's.
+    fn from(error: crate::state::StateError) -> Self {
+        match error {
+            crate::state::StateError::File {
+                action,
+                path,
+                source,
+            } => AuditError::Io {
+                action,
+                path,
+                source,
+            },
+            other => AuditError::Store(other),
+        }
+    }
 }
 
 impl AuditError {
@@ -107,6 +130,7 @@ impl AuditError {
                 "check that the audit directory is writable and its disk has space, then run again: a change whose intent could not be written was not sent, and the next `onboard plan` shows what is left".into(),
             ),
             AuditError::Io { .. } => None,
+            AuditError::Store(error) => error.hint(),
         }
     }
 }

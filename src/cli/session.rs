@@ -104,6 +104,7 @@ impl Session {
     pub fn lock(&self, command: &str) -> anyhow::Result<WorkspaceLock> {
         let info = LockInfo {
             actor: self.actor.clone(),
+            host: crate::state::host_name(),
             command: command.to_string(),
             pid: std::process::id(),
             since: crate::model::time::format_instant(OffsetDateTime::now_utc()),

@@ -30,7 +30,7 @@ pub use record::{
     AccessRequest, Block, BlockScope, BundleRequest, GrantRecord, Holder, LedgerUpdate,
     RequestKind, RequestStatus, ReviewItem, Revocation,
 };
-pub use settings::{Settings, parse as settings_from_toml};
+pub use settings::{Settings, StateBackend, parse as settings_from_toml};
 pub use tenant::{
     AdapterKind, CaFile, CredentialRef, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant,
     is_global_administrator, is_guid, user_filter_attributes,

@@ -23,6 +23,23 @@ pub struct Settings {
     /// Where the audit signing key is kept (`keyring:NAME`, `file:PATH` or `env:VAR`),
     /// as written.
     pub audit_key: CredentialRef,
+    /// Which backend keeps the state (`[state] backend`).
+    pub state: StateBackend,
+}
+
+/// Which backend keeps the ledger, requests, reviews, locks and audit chains
+/// (`[state] backend` in `onboard.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum StateBackend {
+    /// Files in the workspace (`paths.state`, `paths.audit`): the default.
+    #[default]
+    File,
+    /// A PostgreSQL database.
+    Postgres {
+        /// Where the connection URL comes from (`env:VAR`, `file:PATH`, `keyring:NAME`),
+        /// as written: the URL holds a password, so it is never written in the file.
+        url: CredentialRef,
+    },
 }
 
 impl Default for Settings {
@@ -34,6 +51,7 @@ impl Default for Settings {
             policy_file: "policy.yaml".into(),
             parallelism: 4,
             audit_key: CredentialRef::File(".onboard/audit.key".into()),
+            state: StateBackend::File,
         }
     }
 }
@@ -47,6 +65,15 @@ struct RawSettings {
     apply: RawApply,
     #[serde(default)]
     audit: RawAudit,
+    #[serde(default)]
+    state: RawState,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    backend: Option<toml::Spanned<String>>,
+    url: Option<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -83,7 +110,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         let message = error.message().trim().to_string();
         let diagnostic = Diagnostic::new(origin, message.clone());
         if message.starts_with("unknown field") {
-            diagnostic.hint("`onboard.toml` has the sections `[paths]` (bundles, state, audit, policy), `[apply]` (parallelism) and `[audit]` (key)")
+            diagnostic.hint("`onboard.toml` has the sections `[paths]` (bundles, state, audit, policy), `[apply]` (parallelism), `[audit]` (key) and `[state]` (backend, url)")
         } else {
             diagnostic.hint("check the TOML at this place: `key = value` lines under `[section]` headers, text in quotes, lists in `[…]`; docs/workspace.md shows every setting")
         }
@@ -121,6 +148,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
             .hint("use a number from 1 to 64"));
         }
     };
+    let state = state_backend(path, text, raw.state)?;
     // Onboard writes the ledger and the audit log, and the policy is part of what is
     // reviewed with the workspace: all three stay inside it. Bundle libraries are only
     // read and may be shared from outside (`../../bundles`).
@@ -150,7 +178,64 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         policy_file: inside("policy", raw.paths.policy, defaults.policy_file)?,
         parallelism,
         audit_key,
+        state,
     })
+}
+
+/// Reads `[state]`: `backend = "file"` (the default) or `"postgres"` with `url`, a
+/// credential reference.
+fn state_backend(path: &Arc<str>, text: &str, raw: RawState) -> Result<StateBackend, Diagnostic> {
+    let at = |span: std::ops::Range<usize>| {
+        let (line, column) = line_column(text, span.start);
+        Origin::at(path, line, column)
+    };
+    let section = || {
+        let line = text
+            .lines()
+            .position(|l| l.trim() == "[state]")
+            .map_or(0, |i| i as u64 + 1);
+        Origin::at(path, line, 1)
+    };
+    let backend = raw
+        .backend
+        .as_ref()
+        .map(|b| (b.get_ref().as_str(), b.span()));
+    match backend {
+        None | Some(("file", _)) => match raw.url {
+            None => Ok(StateBackend::File),
+            Some(url) => Err(Diagnostic::new(
+                at(url.span()),
+                "`url` is for a database backend, but `[state] backend` is `file`",
+            )
+            .field("state.url")
+            .hint("remove `url`, or set `backend = \"postgres\"`")),
+        },
+        Some(("postgres", _)) => {
+            let Some(url) = raw.url else {
+                return Err(Diagnostic::new(
+                    section(),
+                    "`[state] backend = \"postgres\"` needs `url`, where the connection URL comes from",
+                )
+                .field("state.url")
+                .hint("write e.g. `url = \"env:ONBOARD_DATABASE_URL\"` (or `file:PATH`, `keyring:NAME`); never the URL itself, which holds a password"));
+            };
+            let reference = CredentialRef::parse(url.get_ref()).map_err(|_| {
+                Diagnostic::new(
+                    at(url.span()),
+                    "the database URL source is not `env:VAR`, `file:PATH` or `keyring:NAME`",
+                )
+                .field("state.url")
+                .hint("write e.g. `url = \"env:ONBOARD_DATABASE_URL\"`; never the URL itself, which holds a password")
+            })?;
+            Ok(StateBackend::Postgres { url: reference })
+        }
+        Some((other, span)) => Err(Diagnostic::new(
+            at(span),
+            format!("unknown state backend `{other}`"),
+        )
+        .field("state.backend")
+        .hint("`[state] backend` is `file` (the default) or `postgres`")),
+    }
 }
 
 fn line_column(text: &str, offset: usize) -> (u64, u64) {
@@ -185,6 +270,40 @@ mod tests {
         assert!(d.message.contains("unknown field"), "{}", d.message);
         let d = parse(&path, "[apply]\nparallelism = 0\n").unwrap_err();
         assert_eq!(d.origin.line, 2);
+    }
+
+    #[test]
+    fn state_backend_is_typed() {
+        let path = Arc::from("onboard.toml");
+        assert_eq!(
+            parse(&path, "[state]\nbackend = \"file\"\n").unwrap().state,
+            StateBackend::File
+        );
+        assert_eq!(
+            parse(
+                &path,
+                "[state]\nbackend = \"postgres\"\nurl = \"env:ONBOARD_DATABASE_URL\"\n"
+            )
+            .unwrap()
+            .state,
+            StateBackend::Postgres {
+                url: CredentialRef::Env("ONBOARD_DATABASE_URL".into())
+            }
+        );
+        let d = parse(&path, "[state]\nbackend = \"postgres\"\n").unwrap_err();
+        assert_eq!((d.origin.line, d.field.as_deref()), (1, Some("state.url")));
+        let d = parse(&path, "[state]\nbackend = \"s3\"\n").unwrap_err();
+        assert_eq!(
+            (d.origin.line, d.field.as_deref()),
+            (2, Some("state.backend"))
+        );
+        let d = parse(
+            &path,
+            "[state]\nbackend = \"postgres\"\nurl = \"postgres://u:p@h/db\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((d.origin.line, d.field.as_deref()), (3, Some("state.url")));
+        assert!(!d.message.contains("u:p"), "{}", d.message);
     }
 
     #[test]

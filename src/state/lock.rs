@@ -1,17 +1,24 @@
-//! The workspace lock: an OS file lock on `state/onboard.lock`, released when the
-//! process exits however it exits. The holder writes who it is into the file so that a
+//! The file backend's locks: OS file locks, released when the process exits however it
+//! exits. The workspace lock is `state/onboard.lock`, taken exclusively; a client's lock
+//! is `state/locks/<client>.lock`, taken exclusively, with `state/onboard.lock` taken
+//! shared beside it, so that a workspace lock excludes every client lock and locks of two
+//! clients are independent. Each holder writes who it is into its lock file so that a
 //! second run can say who holds the lock and since when.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use super::StateError;
 
-const LOCK_FILE: &str = "onboard.lock";
+/// The workspace lock file, in the state directory.
+pub(super) const LOCK_FILE: &str = "onboard.lock";
+
+/// The directory of the clients' lock files, in the state directory.
+pub(super) const LOCKS_DIR: &str = "locks";
 
 /// How long a run waits for the holder of the lock to say who it is.
 const SETTLE: Duration = Duration::from_secs(2);
@@ -23,10 +30,13 @@ const RETRY: Duration = Duration::from_millis(20);
 const UNNAMED: &str = "another onboard process, which has not said who it is";
 
 /// Who holds the lock.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockInfo {
     /// The actor running onboard.
     pub actor: String,
+    /// The machine it runs on (empty when a holder did not say).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
     /// The command (`apply`, `expire`…).
     pub command: String,
     /// Process id.
@@ -35,72 +45,195 @@ pub struct LockInfo {
     pub since: String,
 }
 
+impl LockInfo {
+    /// Returns the holder as a refused run names it: actor, host, command, pid, since.
+    pub fn describe(&self) -> String {
+        let host = if self.host.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", self.host)
+        };
+        format!(
+            "{}{host} (`onboard {}`, pid {}) since {}",
+            self.actor, self.command, self.pid, self.since
+        )
+    }
+}
+
+/// Returns this machine's name, for lock holders.
+pub fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// A held workspace lock; dropping it releases the lock.
 #[derive(Debug)]
 pub struct WorkspaceLock {
     _file: File,
 }
 
-impl WorkspaceLock {
-    pub(super) fn acquire(dir: &Path, info: &LockInfo) -> Result<Self, StateError> {
-        let path = dir.join(LOCK_FILE);
-        let io = |source| StateError::Io {
-            action: "write",
-            path: path.clone(),
-            source,
-        };
+/// Opens (creating) a lock file.
+fn open(path: &Path) -> Result<File, StateError> {
+    let io = |source| StateError::File {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
-        let deadline = Instant::now() + SETTLE;
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(TryLockError::WouldBlock) => {
-                    // The holder may not have said who it is yet (two runs starting at
-                    // once), or a probe holds the lock for an instant: wait for a live
-                    // holder to name, or for the lock.
-                    if let Some(holder) = live_holder(&mut file) {
+    }
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(io)
+}
+
+/// How a lock file is taken.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Exclusive,
+    Shared,
+}
+
+/// Takes a lock file's OS lock, waiting up to `wait` for its holder; a holder that does
+/// not say who it is is waited for up to `SETTLE` more (two runs starting at once). On
+/// refusal, `name` says who holds it.
+fn take(
+    file: &File,
+    mode: Mode,
+    wait: Duration,
+    name: &dyn Fn() -> Option<String>,
+) -> Result<(), StateError> {
+    let started = Instant::now();
+    loop {
+        let tried = match mode {
+            Mode::Exclusive => file.try_lock(),
+            Mode::Shared => file.try_lock_shared(),
+        };
+        match tried {
+            Ok(()) => return Ok(()),
+            Err(TryLockError::WouldBlock) => {
+                let waited = started.elapsed();
+                if waited >= wait {
+                    if let Some(holder) = name() {
                         return Err(StateError::Locked { holder });
                     }
-                    if Instant::now() >= deadline {
+                    if waited >= wait + SETTLE {
                         return Err(StateError::Locked {
                             holder: UNNAMED.to_string(),
                         });
                     }
-                    std::thread::sleep(RETRY);
                 }
-                Err(TryLockError::Error(e)) => return Err(io(e)),
+                std::thread::sleep(RETRY);
+            }
+            Err(TryLockError::Error(source)) => {
+                return Err(StateError::File {
+                    action: "lock",
+                    path: PathBuf::new(),
+                    source,
+                });
             }
         }
-        // Written over the old text before cutting it: a reader sees the old holder, a
-        // mix that does not parse, or the new holder; never an empty file.
-        let text = serde_json::to_string(info).unwrap_or_default();
-        file.seek(SeekFrom::Start(0)).map_err(io)?;
-        file.write_all(text.as_bytes()).map_err(io)?;
-        file.set_len(text.len() as u64).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        Ok(WorkspaceLock { _file: file })
     }
 }
 
-/// Returns who holds the workspace lock in `dir` now, or `None` when no live run holds
-/// it (an apply that crashed released it as it died). Takes the lock shared for an
-/// instant to find out; a run starting meanwhile waits for it (see `acquire`).
-pub(super) fn running(dir: &Path) -> Result<Option<String>, StateError> {
+/// Writes who holds a lock into its file: over the old text before cutting it, so a
+/// reader sees the old holder, a mix that does not parse, or the new holder; never an
+/// empty file.
+fn sign(file: &mut File, path: &Path, info: &LockInfo) -> Result<(), StateError> {
+    let io = |source| StateError::File {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = serde_json::to_string(info).unwrap_or_default();
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    file.write_all(text.as_bytes()).map_err(io)?;
+    file.set_len(text.len() as u64).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+/// Takes the workspace lock: `onboard.lock` exclusively.
+pub(super) fn workspace(
+    dir: &Path,
+    info: &LockInfo,
+    wait: Duration,
+) -> Result<WorkspaceLock, StateError> {
     let path = dir.join(LOCK_FILE);
-    let mut file = match OpenOptions::new().read(true).open(&path) {
+    let mut file = open(&path)?;
+    let name = || {
+        let mut probe = File::open(&path).ok()?;
+        live_holder(&mut probe, true).or_else(|| client_holders(dir).into_iter().next())
+    };
+    take(&file, Mode::Exclusive, wait, &name).map_err(|e| at(e, &path))?;
+    sign(&mut file, &path, info)?;
+    Ok(WorkspaceLock { _file: file })
+}
+
+/// Takes a client's lock: `onboard.lock` shared, then `locks/<client>.lock`
+/// exclusively. Returns both files, which hold the locks while open.
+pub(super) fn client(
+    dir: &Path,
+    client: &str,
+    info: &LockInfo,
+    wait: Duration,
+) -> Result<(File, File), StateError> {
+    let started = Instant::now();
+    let path = dir.join(LOCK_FILE);
+    let shared = open(&path)?;
+    let name = || {
+        let mut probe = File::open(&path).ok()?;
+        live_holder(&mut probe, true)
+    };
+    take(&shared, Mode::Shared, wait, &name).map_err(|e| at(e, &path))?;
+    let path = client_path(dir, client);
+    let mut file = open(&path)?;
+    let name = || {
+        let mut probe = File::open(&path).ok()?;
+        live_holder(&mut probe, true)
+    };
+    let left = wait.saturating_sub(started.elapsed());
+    take(&file, Mode::Exclusive, left, &name).map_err(|e| at(e, &path))?;
+    sign(&mut file, &path, info)?;
+    Ok((shared, file))
+}
+
+/// Returns the path of a client's lock file.
+pub(super) fn client_path(dir: &Path, client: &str) -> PathBuf {
+    dir.join(LOCKS_DIR).join(format!("{client}.lock"))
+}
+
+/// Names the lock file in an I/O error of `take`.
+fn at(error: StateError, path: &Path) -> StateError {
+    match error {
+        StateError::File { action, source, .. } => StateError::File {
+            action,
+            path: path.to_path_buf(),
+            source,
+        },
+        other => other,
+    }
+}
+
+/// Returns who holds the lock file at `path` now: `Ok(None)` when nobody does,
+/// `Ok(Some(None))` when a holder has not said who it is within `SETTLE`. Takes the lock
+/// shared for an instant to find out.
+pub(super) fn holder(path: &Path) -> Result<Option<Option<LockInfo>>, StateError> {
+    let mut file = match OpenOptions::new().read(true).open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(source) => {
-            return Err(StateError::Io {
+            return Err(StateError::File {
                 action: "read",
-                path,
+                path: path.to_path_buf(),
                 source,
             });
         }
@@ -113,18 +246,18 @@ pub(super) fn running(dir: &Path) -> Result<Option<String>, StateError> {
                 return Ok(None);
             }
             Err(TryLockError::WouldBlock) => {
-                if let Some(holder) = live_holder(&mut file) {
-                    return Ok(Some(holder));
+                if let Some(info) = read_live(&mut file, false) {
+                    return Ok(Some(Some(info)));
                 }
                 if Instant::now() >= deadline {
-                    return Ok(Some(UNNAMED.to_string()));
+                    return Ok(Some(None));
                 }
                 std::thread::sleep(RETRY);
             }
             Err(TryLockError::Error(source)) => {
-                return Err(StateError::Io {
+                return Err(StateError::File {
                     action: "read",
-                    path,
+                    path: path.to_path_buf(),
                     source,
                 });
             }
@@ -132,19 +265,54 @@ pub(super) fn running(dir: &Path) -> Result<Option<String>, StateError> {
     }
 }
 
-/// Returns the holder named in the lock file when that process is alive: the text of a
-/// holder that exited, or of one still writing it, names nobody.
-fn live_holder(file: &mut File) -> Option<String> {
+/// Returns the clients whose lock files exist, sorted.
+pub(super) fn client_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join(LOCKS_DIR))
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.strip_suffix(".lock")
+                        .filter(|n| !n.starts_with('_'))
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Names the live holders of client locks (for a workspace lock refused by them).
+fn client_holders(dir: &Path) -> Vec<String> {
+    client_names(dir)
+        .into_iter()
+        .filter_map(|client| {
+            let mut file = File::open(client_path(dir, &client)).ok()?;
+            if file.try_lock_shared().is_ok() {
+                let _ = file.unlock();
+                return None;
+            }
+            let info = read_live(&mut file, true)?;
+            Some(format!("{} (holding client `{client}`)", info.describe()))
+        })
+        .collect()
+}
+
+/// Returns the holder named in a lock file when it is another live process: the text of
+/// a holder that exited, or of one still writing it, names nobody.
+fn live_holder(file: &mut File, others_only: bool) -> Option<String> {
+    read_live(file, others_only).map(|info| info.describe())
+}
+
+fn read_live(file: &mut File, others_only: bool) -> Option<LockInfo> {
     let mut text = String::new();
     file.seek(SeekFrom::Start(0)).ok()?;
     file.read_to_string(&mut text).ok()?;
     let holder: LockInfo = serde_json::from_str(&text).ok()?;
-    (holder.pid != std::process::id() && alive(holder.pid)).then(|| {
-        format!(
-            "{} (`onboard {}`, pid {}) since {}",
-            holder.actor, holder.command, holder.pid, holder.since
-        )
-    })
+    let someone_else = !others_only || holder.pid != std::process::id();
+    (someone_else && alive(holder.pid)).then_some(holder)
 }
 
 /// Returns whether a process is running.

@@ -2,8 +2,11 @@
 //! until when and why, plus standing revocations. Written atomically; guarded by a lock
 //! so two applies never run on one workspace at once.
 
+mod file;
+pub mod layout;
 mod lock;
 pub mod postgres;
+mod store;
 
 use std::fs;
 use std::io::ErrorKind;
@@ -16,7 +19,29 @@ use thiserror::Error;
 use crate::atomic_file;
 use crate::model::{AccessRequest, Block, GrantRecord, ReviewItem};
 
-pub use lock::{LockInfo, WorkspaceLock};
+pub use file::FileStore;
+pub use lock::{LockInfo, WorkspaceLock, host_name};
+pub use store::{
+    CHECKPOINT_MARKER, ChainHead, ChainTail, Description, Holder, Lock, LockScope, Store, StoredKey,
+};
+
+/// Opens the state backend the workspace's `[state]` settings name, for the workspace at
+/// `root`. The one place that knows which backends exist.
+pub fn open(
+    settings: &crate::model::Settings,
+    root: &std::path::Path,
+) -> Result<Box<dyn Store>, StateError> {
+    match &settings.state {
+        crate::model::StateBackend::File => Ok(Box::new(FileStore::new(
+            root.join(&settings.state_dir),
+            root.join(&settings.audit_dir),
+        ))),
+        crate::model::StateBackend::Postgres { .. } => Err(StateError::Config {
+            detail: "`[state] backend = \"postgres\"` in onboard.toml: this build of onboard has no PostgreSQL backend".into(),
+            hint: "set `[state] backend = \"file\"` (the default), or use a build of onboard with the PostgreSQL backend".into(),
+        }),
+    }
+}
 
 const LEDGER_FILE: &str = "ledger.json";
 const FORMAT_VERSION: u32 = 1;
@@ -48,6 +73,43 @@ pub enum StateError {
         /// Who holds it, as the holder wrote it.
         holder: String,
     },
+    /// A file of the state or the audit log could not be read or written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    File {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// An audit chain no longer ends where the writer read it: another writer appended
+    /// to it meanwhile. Nothing was written.
+    #[error(
+        "the audit chain `{chain}` moved on while it was being written ({detail}): nothing was appended"
+    )]
+    ChainMoved {
+        /// The chain.
+        chain: String,
+        /// Where it was expected to end, and where it ends.
+        detail: String,
+    },
+    /// The `[state]` settings name a backend this build cannot open, or are incomplete.
+    #[error("{detail}")]
+    Config {
+        /// What is wrong, naming `[state] backend`.
+        detail: String,
+        /// What to do.
+        hint: String,
+    },
+    /// The backend failed (a database error, the server unreachable…).
+    #[error("{detail}")]
+    Backend {
+        /// What failed, naming the server or object (never a password).
+        detail: String,
+        /// What to do, when known.
+        hint: Option<String>,
+    },
 }
 
 impl StateError {
@@ -60,7 +122,12 @@ impl StateError {
             StateError::Locked { .. } => Some(
                 "wait for that run to finish and try again (the lock is released when its process exits)".into(),
             ),
-            StateError::Io { .. } => None,
+            StateError::ChainMoved { .. } => Some(
+                "another run wrote to the chain without holding its lock; run again (the chain is intact)".into(),
+            ),
+            StateError::Config { hint, .. } => Some(hint.clone()),
+            StateError::Backend { hint, .. } => hint.clone(),
+            StateError::Io { .. } | StateError::File { .. } => None,
         }
     }
 }
@@ -249,11 +316,16 @@ impl StateDir {
     /// Returns who holds the workspace lock now (a run in progress), or `None` when no
     /// live run holds it.
     pub fn running(&self) -> Result<Option<String>, StateError> {
-        lock::running(&self.dir)
+        Ok(lock::holder(&self.dir.join(lock::LOCK_FILE))?.map(|info| {
+            info.map_or_else(
+                || "another onboard process, which has not said who it is".to_string(),
+                |i| i.describe(),
+            )
+        }))
     }
 
     /// Takes the workspace lock, or says who holds it.
     pub fn lock(&self, info: &LockInfo) -> Result<WorkspaceLock, StateError> {
-        WorkspaceLock::acquire(&self.dir, info)
+        lock::workspace(&self.dir, info, std::time::Duration::ZERO)
     }
 }
