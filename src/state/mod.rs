@@ -36,10 +36,7 @@ pub fn open(
             root.join(&settings.state_dir),
             root.join(&settings.audit_dir),
         ))),
-        crate::model::StateBackend::Postgres { .. } => Err(StateError::Config {
-            detail: "`[state] backend = \"postgres\"` in onboard.toml: this build of onboard has no PostgreSQL backend".into(),
-            hint: "set `[state] backend = \"file\"` (the default), or use a build of onboard with the PostgreSQL backend".into(),
-        }),
+        crate::model::StateBackend::Postgres { url } => Ok(Box::new(postgres::open(url, root)?)),
     }
 }
 
@@ -162,6 +159,34 @@ impl Ledger {
     }
 }
 
+/// Returns a stored ledger (and its stored bytes, which its digest is the SHA-256 of) or,
+/// when there is none yet, an empty ledger with the digest `none`; refuses a format this
+/// build does not read. `path` names where it is kept, for the error.
+fn checked_ledger(
+    stored: Option<(Ledger, Vec<u8>)>,
+    path: PathBuf,
+) -> Result<(Ledger, String), StateError> {
+    let Some((ledger, bytes)) = stored else {
+        return Ok((
+            Ledger {
+                format_version: FORMAT_VERSION,
+                ..Ledger::default()
+            },
+            "none".into(),
+        ));
+    };
+    if ledger.format_version != FORMAT_VERSION {
+        return Err(StateError::Corrupt {
+            path,
+            detail: format!(
+                "format version {} is not supported (this build reads {FORMAT_VERSION})",
+                ledger.format_version
+            ),
+        });
+    }
+    Ok((ledger, hex::encode(Sha256::digest(&bytes))))
+}
+
 /// Access requests (`state/requests.json`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -243,21 +268,11 @@ impl StateDir {
                 });
             }
         };
-        let digest = hex::encode(Sha256::digest(&bytes));
         let ledger: Ledger = serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
             path: path.clone(),
             detail: e.to_string(),
         })?;
-        if ledger.format_version != FORMAT_VERSION {
-            return Err(StateError::Corrupt {
-                path,
-                detail: format!(
-                    "format version {} is not supported (this build reads {FORMAT_VERSION})",
-                    ledger.format_version
-                ),
-            });
-        }
-        Ok((ledger, digest))
+        checked_ledger(Some((ledger, bytes)), path)
     }
 
     /// Writes the ledger atomically. Requires the workspace lock.

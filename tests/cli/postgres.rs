@@ -12,8 +12,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use onboard::secrets::Secret;
-use onboard::state::postgres::{ChainHead, DatabaseUrl, Holder, PgError, PgStore};
+use onboard::model::CredentialRef;
+use onboard::state::postgres::PgStore;
+use onboard::state::{ChainHead, LockInfo, LockScope, StateError, Store};
 
 use crate::peers::{find_postgres, free_port, shared};
 
@@ -169,21 +170,22 @@ pub fn server() -> Option<&'static PgServer> {
     shared(&SERVER, "postgresql", PgServer::start)
 }
 
-/// Opens the state store on `url` through onboard's own URL handling.
-fn store(url: &str) -> Result<PgStore, PgError> {
-    PgStore::open(DatabaseUrl::parse(
-        &Secret::new(url),
-        "env:ONBOARD_DATABASE_URL",
-        Path::new("/"),
-    )?)
+/// Opens the state store on `url` as onboard does: through a `file:` credential
+/// reference holding the URL.
+fn store(url: &str) -> Result<PgStore, StateError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("database-url");
+    std::fs::write(&path, url).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    onboard::state::postgres::open(&CredentialRef::File("database-url".into()), dir.path())
 }
 
-fn holder(actor: &str) -> Holder {
-    Holder {
-        client: String::new(),
+fn info(actor: &str) -> LockInfo {
+    LockInfo {
         actor: actor.into(),
-        command: "apply".into(),
         host: "laptop-1".into(),
+        command: "apply".into(),
         pid: 4242,
         since: "2026-11-21T12:00:00Z".into(),
     }
@@ -194,37 +196,53 @@ fn sql(url: &str, statement: &str) {
     client.batch_execute(statement).unwrap();
 }
 
+fn genesis() -> ChainHead {
+    ChainHead {
+        seq: 0,
+        hash: "0".repeat(64),
+    }
+}
+
+fn head_after(line: &str, seq: u64) -> ChainHead {
+    ChainHead {
+        seq,
+        hash: onboard::audit::entry::line_hash(line.as_bytes()),
+    }
+}
+
+fn lines(store: &dyn Store, chain: &str) -> Vec<String> {
+    let bytes = store.read_chain(chain).unwrap().unwrap_or_default();
+    String::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
 fn two_writers_never_fork_a_chain() {
     let Some(server) = server() else { return };
     let url = server.database();
-    let mut first = store(&url).unwrap();
-    let mut second = store(&url).unwrap();
-    let genesis = ChainHead::genesis();
-    let head = first
-        .append("acme", &genesis, &[(1, "one".into()), (2, "two".into())])
+    let first = store(&url).unwrap();
+    let second = store(&url).unwrap();
+    first
+        .append("acme", &genesis(), &["one".into(), "two".into()])
         .unwrap();
-    assert_eq!(head.seq, 2);
     // The second writer read the chain before the first appended: refused, nothing written.
     let error = second
-        .append("acme", &genesis, &[(1, "forked".into())])
+        .append("acme", &genesis(), &["forked".into()])
         .unwrap_err();
     assert!(
-        matches!(error, PgError::ChainMoved { ref chain, expected: 0, found: 2 } if chain == "acme"),
+        matches!(error, StateError::ChainMoved { ref chain, .. } if chain == "acme"),
         "{error}"
     );
-    assert_eq!(
-        second.lines("acme", 0).unwrap(),
-        vec![(1, "one".to_string()), (2, "two".to_string())]
-    );
-    // From the head it reads now, it appends.
-    let now = second.head("acme").unwrap();
-    assert_eq!(now, head);
-    second.append("acme", &now, &[(3, "three".into())]).unwrap();
-    assert_eq!(
-        first.lines("acme", 2).unwrap(),
-        vec![(3, "three".to_string())]
-    );
+    assert_eq!(lines(&second, "acme"), ["one", "two"]);
+    // From where the chain ends now, it appends.
+    second
+        .append("acme", &head_after("two", 2), &["three".into()])
+        .unwrap();
+    assert_eq!(lines(&first, "acme"), ["one", "two", "three"]);
+    assert_eq!(Store::chains(&first).unwrap(), ["acme"]);
 }
 
 #[test]
@@ -236,14 +254,17 @@ fn concurrent_appenders_all_land_in_one_unbroken_chain() {
         .map(|t| {
             let url = url.clone();
             std::thread::spawn(move || {
-                let mut store = store(&url).unwrap();
+                let store = store(&url).unwrap();
                 for i in 0..10 {
                     loop {
-                        let head = store.head("_workspace").unwrap();
+                        let now = lines(&store, "_workspace");
+                        let head = now
+                            .last()
+                            .map_or_else(genesis, |l| head_after(l, now.len() as u64));
                         let line = format!("writer {t} entry {i}");
-                        match store.append("_workspace", &head, &[(head.seq + 1, line)]) {
-                            Ok(_) => break,
-                            Err(PgError::ChainMoved { .. }) => continue,
+                        match store.append("_workspace", &head, &[line]) {
+                            Ok(()) => break,
+                            Err(StateError::ChainMoved { .. }) => continue,
                             Err(e) => panic!("{e}"),
                         }
                     }
@@ -254,89 +275,95 @@ fn concurrent_appenders_all_land_in_one_unbroken_chain() {
     for t in threads {
         t.join().unwrap();
     }
-    let mut store = store(&url).unwrap();
-    let lines = store.lines("_workspace", 0).unwrap();
-    assert_eq!(lines.len(), 80);
-    assert!(
-        lines
+    let store = store(&url).unwrap();
+    let all = lines(&store, "_workspace");
+    assert_eq!(all.len(), 80);
+    for t in 0..8 {
+        let mine: Vec<&String> = all
             .iter()
-            .enumerate()
-            .all(|(i, (seq, _))| *seq == i as u64 + 1)
-    );
+            .filter(|l| l.starts_with(&format!("writer {t} ")))
+            .collect();
+        assert_eq!(mine.len(), 10, "{all:?}");
+    }
 }
 
 #[test]
-fn documents_are_written_only_over_the_revision_read() {
+fn a_tail_starts_at_the_last_checkpoint_and_heads_never_go_back() {
     let Some(server) = server() else { return };
     let url = server.database();
-    let mut a = store(&url).unwrap();
-    let mut b = store(&url).unwrap();
-    let read = a.read_document("requests").unwrap();
-    assert_eq!((read.body.as_deref(), read.revision), (None, 0));
-    assert_eq!(a.write_document("requests", "{\"a\":1}", 0).unwrap(), 1);
-    let error = b.write_document("requests", "{\"b\":1}", 0).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            PgError::Conflict {
-                expected: 0,
-                found: 1,
-                ..
-            }
-        ),
-        "{error}"
-    );
-    assert_eq!(b.write_document("requests", "{\"b\":1}", 1).unwrap(), 2);
-    let error = a.write_document("requests", "{\"a\":2}", 1).unwrap_err();
-    assert!(
-        error.to_string().contains("changed since this run read it"),
-        "{error}"
-    );
-    assert_eq!(
-        a.read_document("requests").unwrap().body.unwrap(),
-        "{\"b\":1}"
-    );
-}
-
-#[test]
-fn a_client_lock_names_its_holder_and_dies_with_its_session() {
-    let Some(server) = server() else { return };
-    let url = server.database();
-    let mut a = store(&url).unwrap();
-    let mut b = store(&url).unwrap();
-    let lock = a
-        .lock_client("acme", &holder("tech:alice"), Duration::ZERO)
+    let store = store(&url).unwrap();
+    assert!(store.chain_tail("acme").unwrap().is_none());
+    let written = [
+        r#"{"seq":1,"kind":"chain-start"}"#,
+        r#"{"seq":2,"kind":"checkpoint"}"#,
+        r#"{"seq":3,"kind":"grant"}"#,
+    ];
+    store
+        .append("acme", &genesis(), &written.map(String::from))
         .unwrap();
+    let tail = store.chain_tail("acme").unwrap().unwrap();
+    let all = store.read_chain("acme").unwrap().unwrap();
+    assert_eq!(&all[tail.offset as usize..], &tail.bytes[..]);
+    assert!(
+        String::from_utf8(tail.bytes)
+            .unwrap()
+            .starts_with(written[1])
+    );
+    store.write_head("acme", 2, "{\"seq\":2}").unwrap();
+    store.write_head("acme", 1, "{\"seq\":1}").unwrap();
+    assert_eq!(store.read_head("acme").unwrap().unwrap(), "{\"seq\":2}");
+    store.put_public_key("k1", "ed25519 00").unwrap();
+    store.put_public_key("k1", "ed25519 11").unwrap();
+    let keys = store.public_keys().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].text, "ed25519 11");
+}
+
+#[test]
+fn locks_name_their_holder_exclude_the_workspace_and_die_with_their_session() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let a = store(&url).unwrap();
+    let b = store(&url).unwrap();
+    let acme = LockScope::Client("acme".into());
+    let lock = a.lock(&acme, &info("tech:alice"), Duration::ZERO).unwrap();
     // Another client is not blocked.
     let other = b
-        .lock_client("globex", &holder("tech:bob"), Duration::ZERO)
+        .lock(
+            &LockScope::Client("globex".into()),
+            &info("tech:bob"),
+            Duration::ZERO,
+        )
         .unwrap();
     let error = b
-        .lock_client("acme", &holder("tech:bob"), Duration::ZERO)
+        .lock(&acme, &info("tech:bob"), Duration::ZERO)
         .unwrap_err();
     let text = error.to_string();
+    assert!(matches!(error, StateError::Locked { .. }), "{text}");
     assert!(
         text.contains(
-            "client `acme` is locked by tech:alice (`onboard apply`, pid 4242 on laptop-1)"
+            "tech:alice on laptop-1 (`onboard apply`, pid 4242) since 2026-11-21T12:00:00Z"
         ),
         "{text}"
     );
-    assert_eq!(
-        a.holders()
-            .unwrap()
-            .iter()
-            .map(|h| h.client.as_str())
-            .collect::<Vec<_>>(),
-        ["acme", "globex"]
-    );
+    // The workspace waits for every client.
+    let error = b
+        .lock(&LockScope::Workspace, &info("tech:carol"), Duration::ZERO)
+        .unwrap_err();
+    assert!(matches!(error, StateError::Locked { .. }), "{error}");
+    let held: Vec<LockScope> = a.holders().unwrap().into_iter().map(|h| h.scope).collect();
+    assert_eq!(held, [acme.clone(), LockScope::Client("globex".into())]);
     // A waiter gets it once the holder's session ends.
     let waiter = std::thread::spawn(move || {
-        b.lock_client("acme", &holder("tech:bob"), Duration::from_secs(20))
-            .map(|l| l.client().to_string())
+        b.lock(&acme, &info("tech:bob"), Duration::from_secs(20))
+            .map(|l| l.scopes().to_vec())
     });
     std::thread::sleep(Duration::from_millis(300));
     drop(lock);
-    assert_eq!(waiter.join().unwrap().unwrap(), "acme");
+    assert_eq!(
+        waiter.join().unwrap().unwrap(),
+        [LockScope::Client("acme".into())]
+    );
     drop(other);
 }
 
@@ -344,7 +371,7 @@ fn a_client_lock_names_its_holder_and_dies_with_its_session() {
 fn a_newer_schema_is_refused() {
     let Some(server) = server() else { return };
     let url = server.database();
-    let mut first = store(&url).unwrap();
+    let first = store(&url).unwrap();
     assert_eq!(first.schema_version().unwrap(), 1);
     sql(
         &url,
@@ -373,6 +400,6 @@ fn connection_errors_name_the_host_never_the_password() {
     assert!(text.contains("no_such_database\" does not exist"), "{text}");
     let closed = format!("postgres://onboard:{PASSWORD}@127.0.0.1:{}/x", free_port());
     let error = store(&closed).unwrap_err();
-    assert!(matches!(error, PgError::Connect { .. }), "{error}");
+    assert!(matches!(error, StateError::Backend { .. }), "{error}");
     assert!(!error.to_string().contains(PASSWORD));
 }

@@ -1,13 +1,15 @@
 //! Team state on PostgreSQL: the grant ledger, requests and reviews as JSON documents
-//! with a revision (written only over the revision read), the audit chains as one row
-//! per entry keyed by (chain, seq) and appended in one transaction that checks the
-//! chain's head, and per-client locks held as session advisory locks (released by the
-//! server when the session dies), with a table saying who holds them.
+//! (changed in a transaction holding their row, so writers take turns and none loses
+//! another's records), the audit chains as one row per entry keyed by (chain, seq) and
+//! appended in one transaction that checks the chain's head, and locks held as session
+//! advisory locks (released by the server when the session dies), with a table saying
+//! who holds them.
 //!
 //! The schema is created and upgraded here, in transactions, with a version table; a
 //! binary facing a newer schema refuses. The URL comes from a credential reference and
 //! its password never appears in a message.
 
+mod backend;
 mod lock;
 mod schema;
 mod store;
@@ -15,10 +17,27 @@ mod url;
 
 use thiserror::Error;
 
-pub use lock::{ClientLock, Holder};
+pub use lock::LockSession;
 pub use schema::SCHEMA_VERSION;
-pub use store::{ChainHead, Counts, Document, PgStore};
+pub use store::{Counts, PgStore};
 pub use url::{DatabaseUrl, Tls};
+
+/// Opens the database the credential reference `url` (`[state] url`) names, resolving
+/// `file:` paths and `sslrootcert` against the workspace `root`; creates or upgrades the
+/// schema.
+pub fn open(
+    url: &crate::model::CredentialRef,
+    root: &std::path::Path,
+) -> Result<PgStore, crate::state::StateError> {
+    let secret = crate::secrets::resolve(url, "[state] url", root).map_err(|e| {
+        crate::state::StateError::Config {
+            hint: e.hint().unwrap_or_default(),
+            detail: format!("the state database URL: {e}"),
+        }
+    })?;
+    let url = DatabaseUrl::parse(&secret, &url.to_string(), root)?;
+    Ok(PgStore::open(url)?)
+}
 
 /// Failures of the PostgreSQL state backend. Messages name the server as
 /// `host:port`, never the URL's password.
@@ -70,18 +89,6 @@ pub enum PgError {
         /// The newest this binary knows.
         supported: i32,
     },
-    /// A document changed since it was read (another run wrote it).
-    #[error(
-        "the {name} in the state database changed since this run read it (revision {expected} read, {found} now)"
-    )]
-    Conflict {
-        /// `ledger`, `requests`, `reviews`.
-        name: String,
-        /// The revision this run read.
-        expected: i64,
-        /// The revision there now.
-        found: i64,
-    },
     /// An audit chain's head moved since this run read it: another writer appended.
     #[error(
         "the audit chain `{chain}` moved: this run expected its head at sequence {expected}, the database has {found}"
@@ -94,11 +101,11 @@ pub enum PgError {
         /// The head's sequence number in the database.
         found: u64,
     },
-    /// Another run holds a client's lock.
-    #[error("client `{client}` is locked by {holder}")]
+    /// Another run holds a lock.
+    #[error("{scope} is locked by {holder}")]
     Locked {
-        /// The client.
-        client: String,
+        /// What is locked: the workspace, or client `acme`.
+        scope: String,
         /// Who holds it: actor, command, pid, host, since.
         holder: String,
     },
@@ -123,7 +130,7 @@ impl PgError {
             PgError::SchemaTooNew { .. } => Some(
                 "a newer onboard upgraded this database: use that version (or newer) here too".into(),
             ),
-            PgError::Conflict { .. } | PgError::ChainMoved { .. } => Some(
+            PgError::ChainMoved { .. } => Some(
                 "another run wrote meanwhile; run the command again".into(),
             ),
             PgError::Locked { .. } => Some(

@@ -24,20 +24,24 @@ const STEPS: [(i32, &str); 1] = [(
          chain text NOT NULL,
          seq bigint NOT NULL,
          line text NOT NULL,
+         checkpoint boolean NOT NULL,
          PRIMARY KEY (chain, seq)
      );
+     CREATE INDEX onboard_audit_checkpoints ON onboard_audit_entries (chain, seq)
+         WHERE checkpoint;
      CREATE TABLE onboard_audit_heads (
          chain text PRIMARY KEY,
          seq bigint NOT NULL,
          hash text NOT NULL,
-         checkpoint text
+         head_seq bigint,
+         head text
      );
      CREATE TABLE onboard_audit_keys (
          key_id text PRIMARY KEY,
          public text NOT NULL
      );
      CREATE TABLE onboard_lock_holders (
-         client text PRIMARY KEY,
+         scope text PRIMARY KEY,
          actor text NOT NULL,
          command text NOT NULL,
          host text NOT NULL,

@@ -1,55 +1,14 @@
-//! The connection and the statements: documents with revisions, audit chains appended
-//! in transactions that check the head, public keys, checkpoints, counts.
+//! The connection and the statements: documents changed under a row lock, audit chains
+//! appended in transactions that check the head, heads, public keys, counts.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use postgres::{Client, NoTls};
-use sha2::{Digest, Sha256};
 
 use super::url::{DatabaseUrl, Tls};
 use super::{PgError, schema};
-use crate::audit::entry::GENESIS;
-
-/// A JSON document (`ledger`, `requests`, `reviews`) and the revision it was read at
-/// (0: it does not exist yet).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Document {
-    /// The JSON text, exactly as written.
-    pub body: Option<String>,
-    /// The revision read; a write must name it.
-    pub revision: i64,
-}
-
-impl Document {
-    /// Returns the SHA-256 of the body's bytes (`none` when there is no body), as the
-    /// file backend computes the ledger's digest.
-    pub fn digest(&self) -> String {
-        match &self.body {
-            Some(body) => hex::encode(Sha256::digest(body.as_bytes())),
-            None => "none".into(),
-        }
-    }
-}
-
-/// Where a chain ends: the last entry's sequence number and line hash (0 and the
-/// genesis hash for an empty chain).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainHead {
-    /// The last sequence number.
-    pub seq: u64,
-    /// The SHA-256 of the last line.
-    pub hash: String,
-}
-
-impl ChainHead {
-    /// The head of a chain with no entry.
-    pub fn genesis() -> Self {
-        ChainHead {
-            seq: 0,
-            hash: GENESIS.to_string(),
-        }
-    }
-}
+use crate::audit::entry::{GENESIS, line_hash};
+use crate::state::{CHECKPOINT_MARKER, ChainHead};
 
 /// Row counts, for `onboard state status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,9 +23,10 @@ pub struct Counts {
     pub keys: i64,
 }
 
-/// An open connection to the state database, its schema current.
+/// An open connection to the state database, its schema current. One session serves
+/// every thread of a run, one statement at a time; each lock has a session of its own.
 pub struct PgStore {
-    pub(super) client: Client,
+    client: Mutex<Client>,
     pub(super) url: Arc<DatabaseUrl>,
 }
 
@@ -82,7 +42,10 @@ impl PgStore {
         let url = Arc::new(url);
         let mut client = connect(&url)?;
         schema::upgrade(&mut client, &url.target)?;
-        Ok(PgStore { client, url })
+        Ok(PgStore {
+            client: Mutex::new(client),
+            url,
+        })
     }
 
     /// Returns `postgres://user@host:port/dbname`, without the password.
@@ -90,16 +53,17 @@ impl PgStore {
         &self.url.redacted
     }
 
-    /// Returns the server's `host:port`.
-    pub fn target(&self) -> &str {
-        &self.url.target
-    }
-
     /// Returns the TLS mode in force.
     pub fn tls(&self) -> Tls {
         self.url.tls
     }
 
+    /// The session, for one statement or transaction at a time.
+    pub(super) fn session(&self) -> MutexGuard<'_, Client> {
+        self.client.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Returns how to wrap a client error met while `action`.
     pub(super) fn error(
         &self,
         action: impl Into<String>,
@@ -109,128 +73,145 @@ impl PgStore {
     }
 
     /// Returns the schema version in force.
-    pub fn schema_version(&mut self) -> Result<i32, PgError> {
+    pub fn schema_version(&self) -> Result<i32, PgError> {
         let row = self
-            .client
+            .session()
             .query_one("SELECT coalesce(max(version), 0) FROM onboard_schema", &[])
             .map_err(self.error("reading the schema version"))?;
         Ok(row.get(0))
     }
 
-    /// Reads a document and its revision.
-    pub fn read_document(&mut self, name: &str) -> Result<Document, PgError> {
+    /// Reads a document's text, if it exists.
+    pub fn read_document(&self, name: &str) -> Result<Option<String>, PgError> {
         let row = self
-            .client
+            .session()
             .query_opt(
-                "SELECT body, revision FROM onboard_documents WHERE name = $1",
+                "SELECT body FROM onboard_documents WHERE name = $1",
                 &[&name],
             )
             .map_err(self.error(format!("reading the {name}")))?;
-        Ok(match row {
-            Some(row) => Document {
-                body: Some(row.get(0)),
-                revision: row.get(1),
-            },
-            None => Document {
-                body: None,
-                revision: 0,
-            },
-        })
+        Ok(row.map(|r| r.get(0)))
     }
 
-    /// Writes a document over the revision `expected` (0: it must not exist yet) and
-    /// returns its new revision; fails with [`PgError::Conflict`] when another run
-    /// wrote it meanwhile.
-    pub fn write_document(
-        &mut self,
+    /// Replaces a document with what `change` makes of its stored text, in one
+    /// transaction holding the document's row: writers of one document take turns, and
+    /// none loses another's write.
+    pub fn update_document<E: From<PgError>>(
+        &self,
         name: &str,
-        body: &str,
-        expected: i64,
-    ) -> Result<i64, PgError> {
-        let target = self.url.target.clone();
-        let error = |e: postgres::Error| PgError::query(&target, format!("writing the {name}"), &e);
-        let next = expected + 1;
-        let written = if expected == 0 {
-            self.client
-                .execute(
-                    "INSERT INTO onboard_documents (name, body, revision) VALUES ($1, $2, 1)
-                     ON CONFLICT (name) DO NOTHING",
-                    &[&name, &body],
-                )
-                .map_err(error)?
-        } else {
-            self.client
-                .execute(
-                    "UPDATE onboard_documents SET body = $2, revision = $3
-                     WHERE name = $1 AND revision = $4",
-                    &[&name, &body, &next, &expected],
-                )
-                .map_err(error)?
+        change: impl FnOnce(Option<String>) -> Result<String, E>,
+    ) -> Result<(), E> {
+        let mut session = self.session();
+        let error = |e: postgres::Error| {
+            PgError::query(&self.url.target, format!("writing the {name}"), &e)
         };
-        if written == 1 {
-            return Ok(next);
-        }
-        let found = self.read_document(name)?.revision;
-        Err(PgError::Conflict {
-            name: name.to_string(),
-            expected,
-            found,
-        })
+        let mut tx = session.transaction().map_err(error)?;
+        // The row exists before it is locked, so first writers take turns too.
+        tx.execute(
+            "INSERT INTO onboard_documents (name, body, revision) VALUES ($1, '', 0)
+             ON CONFLICT (name) DO NOTHING",
+            &[&name],
+        )
+        .map_err(error)?;
+        let row = tx
+            .query_one(
+                "SELECT body, revision FROM onboard_documents WHERE name = $1 FOR UPDATE",
+                &[&name],
+            )
+            .map_err(error)?;
+        let revision: i64 = row.get(1);
+        let stored: String = row.get(0);
+        let body = change((revision > 0).then_some(stored))?;
+        tx.execute(
+            "UPDATE onboard_documents SET body = $2, revision = revision + 1 WHERE name = $1",
+            &[&name, &body],
+        )
+        .map_err(error)?;
+        tx.commit().map_err(error)?;
+        Ok(())
     }
 
     /// Returns the names of the chains, sorted.
-    pub fn chains(&mut self) -> Result<Vec<String>, PgError> {
+    pub fn chain_names(&self) -> Result<Vec<String>, PgError> {
         let rows = self
-            .client
-            .query("SELECT chain FROM onboard_audit_heads ORDER BY chain", &[])
+            .session()
+            .query(
+                "SELECT chain FROM onboard_audit_heads WHERE seq > 0 ORDER BY chain",
+                &[],
+            )
             .map_err(self.error("listing the audit chains"))?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    /// Returns a chain's head (the genesis head when it has no entry).
-    pub fn head(&mut self, chain: &str) -> Result<ChainHead, PgError> {
+    /// Returns a chain's lines from sequence number `from` on, in order, and the number
+    /// of bytes the lines before it take (each with its newline).
+    pub fn lines_from(&self, chain: &str, from: u64) -> Result<(Vec<String>, u64), PgError> {
+        let mut session = self.session();
+        let error = |e| {
+            PgError::query(
+                &self.url.target,
+                format!("reading the audit chain `{chain}`"),
+                &e,
+            )
+        };
+        let from = to_db(from);
+        let before: i64 = session
+            .query_one(
+                "SELECT coalesce(sum(octet_length(line) + 1), 0)::bigint
+                 FROM onboard_audit_entries WHERE chain = $1 AND seq < $2",
+                &[&chain, &from],
+            )
+            .map_err(error)?
+            .get(0);
+        let rows = session
+            .query(
+                "SELECT line FROM onboard_audit_entries WHERE chain = $1 AND seq >= $2 ORDER BY seq",
+                &[&chain, &from],
+            )
+            .map_err(error)?;
+        Ok((
+            rows.iter().map(|r| r.get(0)).collect(),
+            u64::try_from(before).unwrap_or(0),
+        ))
+    }
+
+    /// Returns the sequence number of a chain's last checkpoint line (1 when it has
+    /// none), or `None` when the chain has no line.
+    pub fn tail_start(&self, chain: &str) -> Result<Option<u64>, PgError> {
         let row = self
-            .client
-            .query_opt(
-                "SELECT seq, hash FROM onboard_audit_heads WHERE chain = $1",
+            .session()
+            .query_one(
+                "SELECT (SELECT max(seq) FROM onboard_audit_entries WHERE chain = $1 AND checkpoint),
+                        (SELECT seq FROM onboard_audit_heads WHERE chain = $1)",
                 &[&chain],
             )
-            .map_err(self.error(format!("reading the head of `{chain}`")))?;
-        Ok(match row {
-            Some(row) => ChainHead {
-                seq: to_seq(row.get(0)),
-                hash: row.get(1),
-            },
-            None => ChainHead::genesis(),
+            .map_err(self.error(format!("reading the tail of `{chain}`")))?;
+        let checkpoint: Option<i64> = row.get(0);
+        let head: Option<i64> = row.get(1);
+        Ok(match head {
+            Some(head) if head > 0 => Some(checkpoint.map_or(1, to_seq)),
+            _ => None,
         })
     }
 
-    /// Returns a chain's lines with sequence number above `after`, in order.
-    pub fn lines(&mut self, chain: &str, after: u64) -> Result<Vec<(u64, String)>, PgError> {
-        let after = to_db(after);
-        let rows = self
-            .client
-            .query(
-                "SELECT seq, line FROM onboard_audit_entries WHERE chain = $1 AND seq > $2 ORDER BY seq",
-                &[&chain, &after],
-            )
-            .map_err(self.error(format!("reading the audit chain `{chain}`")))?;
-        Ok(rows.iter().map(|r| (to_seq(r.get(0)), r.get(1))).collect())
-    }
-
-    /// Appends `lines` (each with its sequence number, in order) to a chain in one
-    /// transaction, provided the chain's head is still `expected`: two writers never
-    /// fork a chain. Returns the new head. Nothing is written when the head moved.
-    pub fn append(
-        &mut self,
+    /// Appends `lines` (sequence numbers `expected.seq + 1` on) to a chain in one
+    /// transaction, provided the chain still ends at `expected`: two writers never fork
+    /// a chain. Nothing is written when it moved.
+    pub fn append_lines(
+        &self,
         chain: &str,
         expected: &ChainHead,
-        lines: &[(u64, String)],
-    ) -> Result<ChainHead, PgError> {
-        let target = self.url.target.clone();
-        let action = format!("appending to the audit chain `{chain}`");
-        let error = |e: postgres::Error| PgError::query(&target, action.clone(), &e);
-        let mut tx = self.client.transaction().map_err(error)?;
+        lines: &[String],
+    ) -> Result<(), PgError> {
+        let mut session = self.session();
+        let error = |e| {
+            PgError::query(
+                &self.url.target,
+                format!("appending to the audit chain `{chain}`"),
+                &e,
+            )
+        };
+        let mut tx = session.transaction().map_err(error)?;
         tx.execute(
             "INSERT INTO onboard_audit_heads (chain, seq, hash) VALUES ($1, 0, $2)
              ON CONFLICT (chain) DO NOTHING",
@@ -254,65 +235,58 @@ impl PgStore {
                 found: found.seq,
             });
         }
-        let mut head = found;
-        if lines.is_empty() {
-            return Ok(head);
-        }
+        let Some(last) = lines.last() else {
+            return Ok(());
+        };
         let insert = tx
-            .prepare("INSERT INTO onboard_audit_entries (chain, seq, line) VALUES ($1, $2, $3)")
+            .prepare(
+                "INSERT INTO onboard_audit_entries (chain, seq, line, checkpoint) VALUES ($1, $2, $3, $4)",
+            )
             .map_err(error)?;
-        for (seq, line) in lines {
-            if *seq != head.seq + 1 {
-                return Err(PgError::ChainMoved {
-                    chain: chain.to_string(),
-                    expected: head.seq + 1,
-                    found: *seq,
-                });
-            }
-            tx.execute(&insert, &[&chain, &to_db(*seq), line])
+        for (i, line) in lines.iter().enumerate() {
+            let seq = to_db(expected.seq + 1 + i as u64);
+            let checkpoint = line.contains(CHECKPOINT_MARKER);
+            tx.execute(&insert, &[&chain, &seq, line, &checkpoint])
                 .map_err(error)?;
-            head = ChainHead {
-                seq: *seq,
-                hash: crate::audit::entry::line_hash(line.as_bytes()),
-            };
         }
+        let seq = to_db(expected.seq + lines.len() as u64);
         tx.execute(
             "UPDATE onboard_audit_heads SET seq = $2, hash = $3 WHERE chain = $1",
-            &[&chain, &to_db(head.seq), &head.hash],
+            &[&chain, &seq, &line_hash(last.as_bytes())],
         )
         .map_err(error)?;
-        tx.commit().map_err(error)?;
-        Ok(head)
+        tx.commit().map_err(error)
     }
 
-    /// Returns a chain's latest signed checkpoint (its `.head` file's text), if any.
-    pub fn checkpoint(&mut self, chain: &str) -> Result<Option<String>, PgError> {
+    /// Returns a chain's signed head text, if any.
+    pub fn head(&self, chain: &str) -> Result<Option<String>, PgError> {
         let row = self
-            .client
+            .session()
             .query_opt(
-                "SELECT checkpoint FROM onboard_audit_heads WHERE chain = $1",
+                "SELECT head FROM onboard_audit_heads WHERE chain = $1",
                 &[&chain],
             )
-            .map_err(self.error(format!("reading the checkpoint of `{chain}`")))?;
+            .map_err(self.error(format!("reading the head of `{chain}`")))?;
         Ok(row.and_then(|r| r.get(0)))
     }
 
-    /// Records a chain's latest signed checkpoint.
-    pub fn set_checkpoint(&mut self, chain: &str, text: &str) -> Result<(), PgError> {
-        self.client
+    /// Records a chain's signed head, unless a head with a higher `seq` is stored.
+    pub fn set_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), PgError> {
+        self.session()
             .execute(
-                "INSERT INTO onboard_audit_heads (chain, seq, hash, checkpoint) VALUES ($1, 0, $2, $3)
-                 ON CONFLICT (chain) DO UPDATE SET checkpoint = excluded.checkpoint",
-                &[&chain, &GENESIS, &text],
+                "INSERT INTO onboard_audit_heads (chain, seq, hash, head_seq, head) VALUES ($1, 0, $2, $3, $4)
+                 ON CONFLICT (chain) DO UPDATE SET head_seq = excluded.head_seq, head = excluded.head
+                 WHERE onboard_audit_heads.head_seq IS NULL OR onboard_audit_heads.head_seq <= excluded.head_seq",
+                &[&chain, &GENESIS, &to_db(seq), &text],
             )
-            .map_err(self.error(format!("writing the checkpoint of `{chain}`")))?;
+            .map_err(self.error(format!("writing the head of `{chain}`")))?;
         Ok(())
     }
 
-    /// Returns the public keys (id, text of the `.pub` file), sorted by id.
-    pub fn public_keys(&mut self) -> Result<Vec<(String, String)>, PgError> {
+    /// Returns the public keys (id, text), sorted by id.
+    pub fn keys(&self) -> Result<Vec<(String, String)>, PgError> {
         let rows = self
-            .client
+            .session()
             .query(
                 "SELECT key_id, public FROM onboard_audit_keys ORDER BY key_id",
                 &[],
@@ -321,12 +295,12 @@ impl PgStore {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    /// Adds a public key (kept as it is when the id is already there).
-    pub fn add_public_key(&mut self, key_id: &str, public: &str) -> Result<(), PgError> {
-        self.client
+    /// Stores a public key, replacing one of the same id.
+    pub fn store_key(&self, key_id: &str, public: &str) -> Result<(), PgError> {
+        self.session()
             .execute(
                 "INSERT INTO onboard_audit_keys (key_id, public) VALUES ($1, $2)
-                 ON CONFLICT (key_id) DO NOTHING",
+                 ON CONFLICT (key_id) DO UPDATE SET public = excluded.public",
                 &[&key_id, &public],
             )
             .map_err(self.error("writing an audit public key"))?;
@@ -334,12 +308,12 @@ impl PgStore {
     }
 
     /// Returns the row counts.
-    pub fn counts(&mut self) -> Result<Counts, PgError> {
+    pub fn counts(&self) -> Result<Counts, PgError> {
         let row = self
-            .client
+            .session()
             .query_one(
-                "SELECT (SELECT count(*) FROM onboard_documents),
-                        (SELECT count(*) FROM onboard_audit_heads),
+                "SELECT (SELECT count(*) FROM onboard_documents WHERE revision > 0),
+                        (SELECT count(*) FROM onboard_audit_heads WHERE seq > 0),
                         (SELECT count(*) FROM onboard_audit_entries),
                         (SELECT count(*) FROM onboard_audit_keys)",
                 &[],
