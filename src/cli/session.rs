@@ -100,15 +100,20 @@ impl Session {
         Ok(selected)
     }
 
-    /// Takes the workspace lock for a command.
-    pub fn lock(&self, command: &str) -> anyhow::Result<WorkspaceLock> {
-        let info = LockInfo {
+    /// Returns who this run is, as a lock holder, for `command`.
+    pub fn lock_info(&self, command: &str) -> LockInfo {
+        LockInfo {
             actor: self.actor.clone(),
             host: crate::state::host_name(),
             command: command.to_string(),
             pid: std::process::id(),
             since: crate::model::time::format_instant(OffsetDateTime::now_utc()),
-        };
+        }
+    }
+
+    /// Takes the workspace lock for a command.
+    pub fn lock(&self, command: &str) -> anyhow::Result<WorkspaceLock> {
+        let info = self.lock_info(command);
         self.state.lock(&info).map_err(|e| {
             let locked = matches!(e, crate::state::StateError::Locked { .. });
             let error = anyhow::Error::new(e);

@@ -2,6 +2,7 @@
 //! until when and why, plus standing revocations. Written atomically; guarded by a lock
 //! so two applies never run on one workspace at once.
 
+pub mod copy;
 mod file;
 pub mod layout;
 mod lock;

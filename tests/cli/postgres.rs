@@ -403,3 +403,216 @@ fn connection_errors_name_the_host_never_the_password() {
     assert!(matches!(error, StateError::Backend { .. }), "{error}");
     assert!(!error.to_string().contains(PASSWORD));
 }
+
+// ---- the command line ----
+
+use crate::support::Env;
+
+/// The files of the file backend a round trip must give back byte for byte.
+fn state_files(env: &Env) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for dir in ["state", "audit"] {
+        let mut names: Vec<_> = std::fs::read_dir(env.ws.join(dir))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| !p.is_dir() && p.extension().is_none_or(|e| e != "lock"))
+            .collect();
+        names.sort();
+        for path in names {
+            let name = path.strip_prefix(&env.ws).unwrap().display().to_string();
+            files.push((name, std::fs::read(&path).unwrap()));
+        }
+    }
+    files
+}
+
+fn onboard_pg(env: &Env, url: &str, args: &[&str]) -> assert_cmd::Command {
+    let mut command = env.onboard(args);
+    command.env("ONBOARD_DATABASE_URL", url);
+    command
+}
+
+fn text(output: &[u8]) -> String {
+    String::from_utf8_lossy(output).into_owned()
+}
+
+#[test]
+fn migrate_file_to_postgres_and_back_is_lossless_and_the_copy_verifies_offline() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let env = Env::example();
+    env.apply();
+    let before = state_files(&env);
+    assert!(
+        before.iter().any(|(n, _)| n.ends_with(".jsonl")),
+        "{before:?}"
+    );
+
+    let output = onboard_pg(&env, &url, &["state", "migrate", "--to", "postgres"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let toml = env.read("onboard.toml");
+    assert!(
+        toml.contains("[state]\nbackend = \"postgres\"\nurl = \"env:ONBOARD_DATABASE_URL\"\n"),
+        "{toml}"
+    );
+    assert!(!toml.contains(PASSWORD) && !text(&output.stderr).contains(PASSWORD));
+
+    // `state status` says where, without the password, and what is there.
+    let output = onboard_pg(&env, &url, &["state", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let status = text(&output.stdout);
+    assert!(status.contains("backend: postgres\n"), "{status}");
+    assert!(
+        status.contains(&format!(
+            "location: postgres://onboard@127.0.0.1:{}/",
+            server.port
+        )),
+        "{status}"
+    );
+    assert!(status.contains("schema version: 1\n"), "{status}");
+    assert!(!status.contains(PASSWORD), "{status}");
+    let chains = before.iter().filter(|(n, _)| n.ends_with(".jsonl")).count();
+    assert!(
+        status.contains(&format!("audit chains: {chains}\n")),
+        "{status}"
+    );
+
+    // An auditor gets the chains from the database and verifies them offline.
+    let evidence = tempfile::tempdir().unwrap();
+    let dir = evidence.path().join("evidence");
+    let output = onboard_pg(
+        &env,
+        &url,
+        &["audit", "export", "--to", dir.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let key = std::fs::read_dir(env.ws.join("audit"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pub"))
+        .unwrap();
+    let output = env
+        .onboard(&[
+            "audit",
+            "verify",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--pubkey",
+            key.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    for (name, bytes) in before.iter().filter(|(n, _)| n.starts_with("audit/")) {
+        let exported = std::fs::read(dir.join(name.trim_start_matches("audit/"))).unwrap();
+        assert_eq!(&exported, bytes, "{name}");
+    }
+
+    // The workspace's files go; the way back gives them back byte for byte.
+    std::fs::remove_dir_all(env.ws.join("state")).unwrap();
+    std::fs::remove_dir_all(env.ws.join("audit")).unwrap();
+    let output = onboard_pg(&env, &url, &["state", "migrate", "--to", "file"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        env.read("onboard.toml")
+            .contains("[state]\nbackend = \"file\"\n")
+    );
+    let after = state_files(&env);
+    let names =
+        |files: &[(String, Vec<u8>)]| files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&after), names(&before));
+    for ((name, bytes), (_, original)) in after.iter().zip(&before) {
+        assert!(
+            bytes == original,
+            "{name} differs:\n{}\n---\n{}",
+            String::from_utf8_lossy(bytes),
+            String::from_utf8_lossy(original)
+        );
+    }
+    // And the workspace runs on: nothing left to do.
+    let output = env
+        .onboard(&["plan", "--detailed-exitcode", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
+
+#[test]
+fn a_row_forged_in_sql_is_caught_naming_chain_and_sequence() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let env = Env::example();
+    env.apply();
+    onboard_pg(&env, &url, &["state", "migrate", "--to", "postgres"])
+        .assert()
+        .success();
+    sql(
+        &url,
+        "UPDATE onboard_audit_entries SET line = replace(line, '\"actor\":\"test:runner\"', '\"actor\":\"test:mallory\"')
+         WHERE chain = 'acme' AND seq = 3",
+    );
+    // Migrating back verifies the copy first: refused with exit 6, `onboard.toml` unchanged.
+    let output = onboard_pg(&env, &url, &["state", "migrate", "--to", "file"])
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("acme"), "{stderr}");
+    assert!(
+        stderr.contains("seq 3") || stderr.contains("sequence 3"),
+        "{stderr}"
+    );
+    assert!(env.read("onboard.toml").contains("backend = \"postgres\""));
+    // An exported copy fails offline verification the same way.
+    let evidence = tempfile::tempdir().unwrap();
+    let dir = evidence.path().to_str().unwrap();
+    onboard_pg(
+        &env,
+        &url,
+        &["audit", "export", "--to", dir, "--client", "acme"],
+    )
+    .assert()
+    .success();
+    let output = env
+        .onboard(&["audit", "verify", "--dir", dir])
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr) + &text(&output.stdout);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("acme"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_server_exits_1_naming_the_host_with_nothing_sent() {
+    let Some(_server) = server() else { return };
+    let env = Env::example();
+    let port = free_port();
+    env.write(
+        "onboard.toml",
+        "[paths]\nbundles = [\"../../bundles\"]\n\n[state]\nbackend = \"postgres\"\nurl = \"env:ONBOARD_DATABASE_URL\"\n",
+    );
+    let url = format!("postgres://onboard:{PASSWORD}@127.0.0.1:{port}/x");
+    let output = onboard_pg(&env, &url, &["state", "status"])
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    // A missing URL says which variable.
+    let output = env.onboard(&["state", "status"]).output().unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("ONBOARD_DATABASE_URL"), "{stderr}");
+}
