@@ -10,6 +10,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use onboard::audit::{AuditKey, AuditLog, Entry, EntryKind, Phase};
+use onboard::state::FileStore;
 
 fn main() {
     let entries: u64 = std::env::var("ONBOARD_BENCH_ENTRIES")
@@ -28,7 +29,8 @@ fn main() {
     let mut written = 0u64;
     let mut run = 0u64;
     while written < entries {
-        let mut log = AuditLog::open(&audit, AuditKey::from_seed(seed), "bench:runner", "apply")
+        let store = std::sync::Arc::new(FileStore::new(audit.clone(), audit.clone()));
+        let mut log = AuditLog::open(store, AuditKey::from_seed(seed), "bench:runner", "apply")
             .expect("open");
         let batch = (entries - written).min(10_000);
         for i in 0..batch {

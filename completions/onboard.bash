@@ -230,7 +230,7 @@ _onboard() {
 
     case "${cmd}" in
         onboard)
-            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --parallelism --help --version init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help"
+            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help --version init validate plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -260,6 +260,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -268,7 +272,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__apply)
-            opts="-y -w -o -q -v -h --yes --prune --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-y -w -o -q -v -h --yes --prune --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,6 +299,10 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -306,7 +314,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__approve)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +341,10 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -344,7 +356,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help init verify show export rotate-key help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help init verify show export rotate-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,6 +386,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -382,7 +398,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__export)
-            opts="-w -o -q -v -h --format --to --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --format --to --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,6 +461,10 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -554,7 +574,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__init)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -581,6 +601,10 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -592,7 +616,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__rotate__subcmd__key)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,6 +646,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -630,7 +658,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__show)
-            opts="-w -o -q -v -h --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -688,6 +716,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -696,7 +728,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__verify)
-            opts="-w -o -q -v -h --client --pubkey --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --client --pubkey --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -738,6 +770,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -746,7 +782,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__break__subcmd__glass)
-            opts="-w -o -q -v -h --client --bundle --reason --ticket --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --client --bundle --reason --ticket --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -796,6 +832,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -804,7 +844,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__completions)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help bash elvish fish powershell zsh"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -834,6 +874,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -842,7 +886,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__deny)
-            opts="-w -o -q -v -h --reason --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --reason --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -876,6 +920,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -884,7 +932,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__elevate)
-            opts="-w -o -q -v -h --client --bundle --ticket --reason --ttl --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --client --bundle --ticket --reason --ttl --identity --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -938,6 +986,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -946,7 +998,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__expire)
-            opts="-w -o -q -v -h --dry-run --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --dry-run --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -973,6 +1025,10 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1376,7 +1432,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__init)
-            opts="-w -o -q -v -h --library --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --library --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1410,6 +1466,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1418,7 +1478,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__login)
-            opts="-w -o -q -v -h --stdin --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --stdin --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1448,6 +1508,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1456,7 +1520,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__plan)
-            opts="-w -o -q -v -h --out --detailed-exitcode --at --tier --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --out --detailed-exitcode --at --tier --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1498,6 +1562,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1506,7 +1574,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__requests)
-            opts="-w -o -q -v -h --status --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --status --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1540,6 +1608,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1548,7 +1620,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__review)
-            opts="-w -o -q -v -h --all --workspace --output --quiet --verbose --color --no-progress --parallelism --help close help"
+            opts="-w -o -q -v -h --all --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1578,6 +1650,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1586,7 +1662,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__review__subcmd__close)
-            opts="-w -o -q -v -h --outcome --notes --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --outcome --notes --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1621,6 +1697,10 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1674,7 +1754,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__revoke)
-            opts="-y -w -o -q -v -h --identity --client --ticket --yes --lift --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-y -w -o -q -v -h --identity --client --ticket --yes --lift --allow-mass-revoke --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1716,6 +1796,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1724,7 +1808,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__state)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help rebuild status migrate help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help rebuild status migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1751,6 +1835,10 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1832,7 +1920,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__state__subcmd__migrate)
-            opts="-w -o -q -v -h --to --url --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --to --url --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1870,6 +1958,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1878,7 +1970,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__state__subcmd__rebuild)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1905,6 +1997,10 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1916,7 +2012,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__state__subcmd__status)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1946,6 +2042,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1954,7 +2054,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__status)
-            opts="-w -o -q -v -h --identity --expiring-within --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --identity --expiring-within --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1992,6 +2092,10 @@ _onboard() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2000,7 +2104,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__validate)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2027,6 +2131,10 @@ _onboard() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_onboard_global_optspecs
-    string join \n w/workspace= o/output= q/quiet v/verbose color= no-progress parallelism= h/help V/version
+    string join \n w/workspace= o/output= q/quiet v/verbose color= no-progress parallelism= lock-timeout= h/help V/version
 end
 
 function __fish_onboard_needs_command
@@ -32,6 +32,7 @@ complete -c onboard -n "__fish_onboard_needs_command" -l color -d 'When to use c
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_needs_command" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_needs_command" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_needs_command" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_needs_command" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_needs_command" -l no-progress -d 'Never draw progress bars'
@@ -64,6 +65,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand init" -l color -d 'When 
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand init" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand init" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand init" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand init" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand init" -l no-progress -d 'Never draw progress bars'
@@ -76,6 +78,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand validate" -l color -d 'W
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand validate" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -l no-progress -d 'Never draw progress bars'
@@ -91,6 +94,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand plan" -l color -d 'When 
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand plan" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand plan" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand plan" -l detailed-exitcode -d 'Exit 2 when there are changes and 0 when there are none'
 complete -c onboard -n "__fish_onboard_using_subcommand plan" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand plan" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
@@ -104,6 +108,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand apply" -l color -d 'When
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand apply" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -s y -l yes -d 'Apply without asking for confirmation'
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -l prune -d 'Also revoke drift: access held in managed entitlements that onboard neither granted nor wants'
 complete -c onboard -n "__fish_onboard_using_subcommand apply" -l allow-mass-revoke -d 'Revoke more of a tenant\'s grants than the policy\'s mass-revoke limit, once a second person approved exactly these removals (`onboard approve`)'
@@ -119,6 +124,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand expire" -l color -d 'Whe
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand expire" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -l dry-run -d 'Show what would expire without changing anything'
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
@@ -135,6 +141,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l color -d 'Whe
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -s y -l yes -d 'Apply without asking for confirmation'
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l lift -d 'Lift an earlier revocation of this scope instead (changes no tenant)'
 complete -c onboard -n "__fish_onboard_using_subcommand revoke" -l allow-mass-revoke -d 'Revoke more of a tenant\'s grants than the policy\'s mass-revoke limit, once a second person approved exactly these removals (`onboard approve`)'
@@ -152,6 +159,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand status" -l color -d 'Whe
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand status" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand status" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand status" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand status" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand status" -l no-progress -d 'Never draw progress bars'
@@ -170,6 +178,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l color -d 'Wh
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand elevate" -l no-progress -d 'Never draw progress bars'
@@ -182,6 +191,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand approve" -l color -d 'Wh
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand approve" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand approve" -l no-progress -d 'Never draw progress bars'
@@ -195,6 +205,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand deny" -l color -d 'When 
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand deny" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand deny" -l no-progress -d 'Never draw progress bars'
@@ -212,6 +223,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand requests" -l color -d 'W
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand requests" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand requests" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand requests" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand requests" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand requests" -l no-progress -d 'Never draw progress bars'
@@ -229,6 +241,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l color -d
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand break-glass" -l no-progress -d 'Never draw progress bars'
@@ -241,6 +254,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_s
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -l all -d 'Also list closed reviews'
 complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
@@ -258,6 +272,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l no-progress -d 'Never draw progress bars'
@@ -272,6 +287,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_se
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and not __fish_seen_subcommand_from init verify show export rotate-key help" -l no-progress -d 'Never draw progress bars'
@@ -290,6 +306,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_s
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from init" -l no-progress -d 'Never draw progress bars'
@@ -305,6 +322,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_s
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from verify" -l no-progress -d 'Never draw progress bars'
@@ -342,6 +360,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_s
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l no-progress -d 'Never draw progress bars'
@@ -383,6 +402,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_s
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l no-progress -d 'Never draw progress bars'
@@ -395,6 +415,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_s
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from rotate-key" -l no-progress -d 'Never draw progress bars'
@@ -413,6 +434,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_se
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -l no-progress -d 'Never draw progress bars'
@@ -429,6 +451,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_s
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -l no-progress -d 'Never draw progress bars'
@@ -441,6 +464,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_s
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from status" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from status" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from status" -l no-progress -d 'Never draw progress bars'
@@ -456,6 +480,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_s
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -l no-progress -d 'Never draw progress bars'
@@ -472,6 +497,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand login" -l color -d 'When
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand login" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand login" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand login" -l stdin -d 'Read the secret from standard input instead of prompting (for scripts)'
 complete -c onboard -n "__fish_onboard_using_subcommand login" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand login" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
@@ -485,6 +511,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand completions" -l color -d
 always\t'Always'
 never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand completions" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand completions" -l no-progress -d 'Never draw progress bars'

@@ -13,7 +13,8 @@ use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use super::AuditError;
-use crate::atomic_file;
+
+use crate::state::Store;
 
 /// Where the signing key is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,49 +230,33 @@ pub fn format_public(key: &VerifyingKey) -> String {
     format!("ed25519 {}\n", hex::encode(key.as_bytes()))
 }
 
-/// Writes `audit/<key-id>.pub` for a key.
-pub fn write_public(dir: &Path, key: &VerifyingKey) -> Result<PathBuf, AuditError> {
-    let path = super::layout::public_key_path(dir, &key_id(key));
-    atomic_file::write(&path, format_public(key).as_bytes()).map_err(|source| AuditError::Io {
-        action: "write",
-        path: path.clone(),
-        source,
-    })?;
-    Ok(path)
+/// Stores a key's public key (`audit/<key-id>.pub` in the file backend); returns where.
+pub fn write_public(store: &dyn Store, key: &VerifyingKey) -> Result<PathBuf, AuditError> {
+    Ok(store.put_public_key(&key_id(key), &format_public(key))?)
+}
+
+/// Returns where the public key of `key_id` is kept (the audit log's place when it is
+/// not stored).
+pub fn public_location(store: &dyn Store, key_id_wanted: &str) -> Result<PathBuf, AuditError> {
+    Ok(store
+        .public_keys()?
+        .into_iter()
+        .find(|k| parse_public(&k.text).is_some_and(|p| key_id(&p) == key_id_wanted))
+        .map_or_else(|| store.audit_location(), |k| k.location))
 }
 
 /// Public keys by key id, as read from a directory.
 pub type PublicKeys = Vec<(String, VerifyingKey)>;
 
-/// Reads every `*.pub` in a directory, by key id; files that are not public keys are
-/// returned in the second list for the caller to report.
-pub fn read_publics(dir: &Path) -> Result<(PublicKeys, Vec<PathBuf>), AuditError> {
+/// Reads every stored public key, by key id; the places of those that are not public
+/// keys are returned in the second list for the caller to report.
+pub fn read_publics(store: &dyn Store) -> Result<(PublicKeys, Vec<PathBuf>), AuditError> {
     let mut keys = Vec::new();
     let mut bad = Vec::new();
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok((keys, bad)),
-        Err(source) => {
-            return Err(AuditError::Io {
-                action: "read",
-                path: dir.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths
-        .into_iter()
-        .filter(|p| super::layout::is_public_key(p))
-    {
-        match fs::read_to_string(&path)
-            .ok()
-            .as_deref()
-            .and_then(parse_public)
-        {
+    for stored in store.public_keys()? {
+        match parse_public(&stored.text) {
             Some(key) => keys.push((key_id(&key), key)),
-            None => bad.push(path),
+            None => bad.push(stored.location),
         }
     }
     Ok((keys, bad))

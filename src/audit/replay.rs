@@ -1,19 +1,18 @@
 //! Rebuilding the grant ledger from the audit log alone.
 
-use std::path::Path;
-
 use super::AuditError;
 use super::entry::{Entry, EntryKind, Phase};
-use super::layout::{chain_path, chains};
 use crate::model::{Block, BlockScope, Entitlement, GrantRecord, LedgerUpdate};
+use crate::state::Store;
 
 /// Reads every entry of a chain, in order.
-pub fn read_entries(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> {
-    let path = chain_path(dir, chain);
-    let text = std::fs::read_to_string(&path).map_err(|source| AuditError::Io {
+pub fn read_entries(store: &dyn Store, chain: &str) -> Result<Vec<Entry>, AuditError> {
+    let path = store.chain_location(chain);
+    let bytes = super::verify::read_whole(store, chain)?;
+    let text = String::from_utf8(bytes).map_err(|e| AuditError::Io {
         action: "read",
         path: path.clone(),
-        source,
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
     })?;
     text.lines()
         .enumerate()
@@ -35,11 +34,11 @@ pub fn read_entries(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> {
 /// Returns the grants a chain shows onboard sent and did not take back: its successful
 /// changes replayed as `state rebuild` does, plus grants whose intent has no outcome (an
 /// interrupted run may have sent them). A chain that does not exist shows none.
-pub fn sent_grants(dir: &Path, chain: &str) -> Result<Vec<GrantRecord>, AuditError> {
-    if !chain_path(dir, chain).exists() {
+pub fn sent_grants(store: &dyn Store, chain: &str) -> Result<Vec<GrantRecord>, AuditError> {
+    if !store.chains()?.iter().any(|c| c == chain) {
         return Ok(Vec::new());
     }
-    let entries = read_entries(dir, chain)?;
+    let entries = read_entries(store, chain)?;
     let finished: std::collections::BTreeSet<&str> = entries
         .iter()
         .filter(|e| e.phase == Some(Phase::Outcome))
@@ -85,11 +84,11 @@ fn acted_at(entry: &Entry) -> time::OffsetDateTime {
 
 /// Replays every chain's successful changes and revocations into grants and blocks.
 /// The caller verifies the chains first.
-pub fn rebuild(dir: &Path) -> Result<(Vec<GrantRecord>, Vec<Block>), AuditError> {
+pub fn rebuild(store: &dyn Store) -> Result<(Vec<GrantRecord>, Vec<Block>), AuditError> {
     let mut grants: Vec<GrantRecord> = Vec::new();
     let mut blocks: Vec<Block> = Vec::new();
-    for chain in chains(dir)? {
-        for entry in read_entries(dir, &chain)? {
+    for chain in store.chains()? {
+        for entry in read_entries(store, &chain)? {
             replay(&entry, &mut grants, &mut blocks);
         }
     }

@@ -9,8 +9,7 @@
 //! the log. Lines are hashed and parsed on all cores.
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ed25519_dalek::VerifyingKey;
 use serde::Deserialize;
@@ -18,7 +17,7 @@ use serde::Deserialize;
 use super::AuditError;
 use super::entry::{Entry, GENESIS, line_hash, split_signature};
 use super::key::{key_id, verify_hex};
-use super::layout::{chain_path, head_path};
+use crate::state::Store;
 
 /// How far (seconds) an entry's time may be before the previous one's. Entries carry
 /// the writer's real clock (never a rehearsed `ONBOARD_NOW`, which goes in `as_of`), so
@@ -59,12 +58,22 @@ impl std::fmt::Display for Tamper {
     }
 }
 
-/// Returns the 1-based line of a file that the byte at `offset` is on (reading the
-/// file: for error reports only).
-pub fn line_at(path: &Path, offset: u64) -> u64 {
-    let bytes = fs::read(path).unwrap_or_default();
+/// Returns the 1-based line of a chain that the byte at `offset` of its stored form is
+/// on (reading the whole chain: for error reports only).
+pub fn line_in(store: &dyn Store, chain: &str, offset: u64) -> u64 {
+    let bytes = store.read_chain(chain).ok().flatten().unwrap_or_default();
     let end = (offset as usize).min(bytes.len());
     1 + bytes[..end].iter().filter(|b| **b == b'\n').count() as u64
+}
+
+/// Reads a whole chain as stored; a chain that does not exist is an error naming where
+/// it would be.
+pub fn read_whole(store: &dyn Store, chain: &str) -> Result<Vec<u8>, AuditError> {
+    store.read_chain(chain)?.ok_or_else(|| AuditError::Io {
+        action: "read",
+        path: store.chain_location(chain),
+        source: std::io::ErrorKind::NotFound.into(),
+    })
 }
 
 /// What a verified chain holds.
@@ -155,21 +164,17 @@ fn parse_ts(ts: &str) -> Option<i64> {
         .map(|t| t.unix_timestamp())
 }
 
-/// Verifies one chain of an audit directory against trusted public keys.
+/// Verifies one chain of an audit log against trusted public keys.
 pub fn verify_chain(
-    dir: &Path,
+    store: &dyn Store,
     chain: &str,
     trusted: &[VerifyingKey],
 ) -> Result<Verdict, AuditError> {
-    let path = chain_path(dir, chain);
-    let bytes = fs::read(&path).map_err(|source| AuditError::Io {
-        action: "read",
-        path: path.clone(),
-        source,
-    })?;
+    let path = store.chain_location(chain);
+    let bytes = read_whole(store, chain)?;
     let torn = bytes.iter().rev().take_while(|b| **b != b'\n').count();
     let whole = &bytes[..bytes.len() - torn];
-    let in_file = |file: &Path, line: u64, seq: Option<u64>, detail: String| {
+    let in_file = |file: &std::path::Path, line: u64, seq: Option<u64>, detail: String| {
         Ok(Verdict::Tampered(Tamper {
             chain: chain.to_string(),
             file: file.to_path_buf(),
@@ -422,9 +427,9 @@ pub fn verify_chain(
         }
     }
     // The head file holds the latest checkpoint: the log must still contain it.
-    let head = head_path(dir, chain);
-    match fs::read_to_string(&head) {
-        Ok(text) => {
+    let head = store.head_location(chain);
+    match store.read_head(chain)? {
+        Some(text) => {
             let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
             let seq = value.get("seq").and_then(|v| v.as_u64()).unwrap_or(0);
             let hash = value
@@ -468,7 +473,7 @@ pub fn verify_chain(
                 );
             }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        None => {
             if !checkpoints.is_empty() {
                 return in_file(
                     &head,
@@ -477,13 +482,6 @@ pub fn verify_chain(
                     "the head file is missing: the tail may have been cut".into(),
                 );
             }
-        }
-        Err(source) => {
-            return Err(AuditError::Io {
-                action: "read",
-                path: head,
-                source,
-            });
         }
     }
     report.entries = parsed.len() as u64;

@@ -5,9 +5,7 @@
 //! blessed by a later checkpoint.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ed25519_dalek::VerifyingKey;
 
@@ -16,24 +14,24 @@ use super::entry::{
     Entry, EntryKind, GENESIS, Phase, SIG_MARKER, line_hash, split_signature, timestamp,
 };
 use super::key::{AuditKey, read_publics, verify_hex, write_public};
-use super::layout::{chain_path, chains, head_path};
-use super::verify::{Tamper, line_at};
-use crate::atomic_file;
+use super::verify::{Tamper, line_in};
+use crate::state::{ChainHead, Store};
 
 /// One chain open for appending.
 pub struct ChainWriter {
-    path: PathBuf,
-    file: File,
     seq: u64,
     prev: String,
-    unsynced: bool,
+    /// Where the chain ends in the store: the lines up to it are durable.
+    stored: ChainHead,
+    /// Signed lines not yet in the store.
+    pending: Vec<String>,
     last_line: String,
     dangling: Vec<Entry>,
 }
 
 /// The audit log of a workspace, open for one run.
 pub struct AuditLog {
-    dir: PathBuf,
+    store: Arc<dyn Store>,
     key: AuditKey,
     keys: BTreeMap<String, VerifyingKey>,
     run: String,
@@ -44,27 +42,23 @@ pub struct AuditLog {
     chains: BTreeMap<String, ChainWriter>,
 }
 
-fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> AuditError + 'a {
-    move |source| AuditError::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 impl AuditLog {
-    /// Opens the audit directory for a run of `command` by `actor`, signing with `key`.
-    /// The key must be one whose public key is in the directory; in a directory with no
-    /// public keys yet, the key's public key is written there.
-    pub fn open(dir: &Path, key: AuditKey, actor: &str, command: &str) -> Result<Self, AuditError> {
-        fs::create_dir_all(dir).map_err(io("create", dir))?;
-        let (publics, _) = read_publics(dir)?;
+    /// Opens the audit log kept in `store` for a run of `command` by `actor`, signing
+    /// with `key`. The key must be one whose public key is stored; in a log with no
+    /// public keys yet, the key's public key is stored.
+    pub fn open(
+        store: Arc<dyn Store>,
+        key: AuditKey,
+        actor: &str,
+        command: &str,
+    ) -> Result<Self, AuditError> {
+        let (publics, _) = read_publics(store.as_ref())?;
         if publics.is_empty() {
-            write_public(dir, &key.public())?;
+            write_public(store.as_ref(), &key.public())?;
         } else if !publics.iter().any(|(id, _)| *id == key.id) {
             return Err(AuditError::UnknownKey {
                 key_id: key.id.clone(),
-                dir: dir.to_path_buf(),
+                dir: store.audit_location(),
             });
         }
         let mut keys: BTreeMap<String, VerifyingKey> = publics.into_iter().collect();
@@ -72,7 +66,7 @@ impl AuditLog {
         let mut run = [0u8; 8];
         let _ = getrandom::fill(&mut run);
         Ok(AuditLog {
-            dir: dir.to_path_buf(),
+            store,
             key,
             keys,
             run: hex::encode(run),
@@ -113,39 +107,30 @@ impl AuditLog {
     }
 
     fn open_chain(&self, name: &str) -> Result<ChainWriter, AuditError> {
-        let path = chain_path(&self.dir, name);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(io("open", &path))?;
-        let tail = read_tail(&mut file, &path, name)?;
         let mut writer = ChainWriter {
-            path: path.clone(),
-            file,
             seq: 0,
             prev: GENESIS.to_string(),
-            unsynced: false,
+            stored: ChainHead {
+                seq: 0,
+                hash: GENESIS.to_string(),
+            },
+            pending: Vec::new(),
             last_line: String::new(),
             dangling: Vec::new(),
         };
-        let Some(tail) = tail else { return Ok(writer) };
-        if tail.torn > 0 {
-            // A crash mid-write left an incomplete last line: cut it off so the chain
-            // continues from the last whole line. The cut is recorded below.
-            let length = writer.file.metadata().map_err(io("read", &path))?.len();
-            writer
-                .file
-                .set_len(length - tail.torn)
-                .map_err(io("write", &path))?;
-        }
-        let (seq, prev, dangling) = self.check_tail(name, &path, &tail)?;
+        let Some(tail) = self.store.chain_tail(name)? else {
+            return Ok(writer);
+        };
+        let lines = tail_lines(self.store.as_ref(), name, &tail)?;
+        let (seq, prev, dangling) = self.check_tail(name, &lines, tail.offset)?;
         writer.seq = seq;
-        writer.prev = prev;
+        writer.prev = prev.clone();
+        writer.stored = ChainHead { seq, hash: prev };
         writer.dangling = dangling;
-        writer.last_line = tail.lines.last().cloned().unwrap_or_default();
+        writer.last_line = lines.last().cloned().unwrap_or_default();
         if tail.torn > 0 {
+            // A crash mid-write left an incomplete last line: the store cuts it off as
+            // the chain continues from the last whole line. The cut is recorded here.
             writer.dangling.push(Entry {
                 kind: Some(EntryKind::Reconcile),
                 reason: Some(format!(
@@ -163,21 +148,21 @@ impl AuditLog {
     fn check_tail(
         &self,
         name: &str,
-        path: &Path,
-        tail: &Tail,
+        lines: &[String],
+        offset: u64,
     ) -> Result<(u64, String, Vec<Entry>), AuditError> {
         let mut seq = None;
         let mut prev: Option<String> = None;
         let mut intents: Vec<Entry> = Vec::new();
         let mut closed: BTreeSet<String> = BTreeSet::new();
-        for (index, line) in tail.lines.iter().enumerate() {
-            // The file's line number is counted only when something is wrong: appending
-            // reads the tail alone.
+        for (index, line) in lines.iter().enumerate() {
+            // The line number is counted only when something is wrong: appending reads
+            // the tail alone.
             let bad = |seq: Option<u64>, detail: String| AuditError::Tampered {
                 tamper: Tamper {
                     chain: name.to_string(),
-                    file: path.to_path_buf(),
-                    line: line_at(path, tail.offset) + index as u64,
+                    file: self.store.chain_location(name),
+                    line: line_in(self.store.as_ref(), name, offset) + index as u64,
                     seq,
                     detail,
                 },
@@ -252,7 +237,7 @@ impl AuditLog {
                 key: self.key.id.clone(),
                 ..Entry::default()
             };
-            write_line(writer, &self.key, &start)?;
+            write_line(writer, &self.key, &start);
         }
         entry.seq = writer.seq + 1;
         entry.ts = timestamp(now());
@@ -262,14 +247,24 @@ impl AuditLog {
         entry.actor = self.actor.clone();
         entry.prev = writer.prev.clone();
         entry.key = self.key.id.clone();
-        write_line(writer, &self.key, &entry)
+        write_line(writer, &self.key, &entry);
+        Ok(())
     }
 
-    /// Flushes every chain written since the last sync to disk (fsync).
+    /// Stores every line appended since the last sync, each chain's in one durable step
+    /// (an fsync, or a transaction) that checks the chain still ends where this run
+    /// left it.
     pub fn sync(&mut self) -> Result<(), AuditError> {
-        for writer in self.chains.values_mut().filter(|w| w.unsynced) {
-            writer.file.sync_data().map_err(io("sync", &writer.path))?;
-            writer.unsynced = false;
+        for (name, writer) in self.chains.iter_mut() {
+            if writer.pending.is_empty() {
+                continue;
+            }
+            self.store.append(name, &writer.stored, &writer.pending)?;
+            writer.pending.clear();
+            writer.stored = ChainHead {
+                seq: writer.seq,
+                hash: writer.prev.clone(),
+            };
         }
         Ok(())
     }
@@ -313,7 +308,9 @@ impl AuditLog {
     /// by the old key that names the new one and carries the new key's signature over
     /// the rotation; every entry after it is signed by the new key.
     pub fn rotate(&mut self, new_key: AuditKey) -> Result<Vec<String>, AuditError> {
-        let chains = chains(&self.dir)?;
+        // Chains this run opened are stored first, so that every chain gets the rotation.
+        self.sync()?;
+        let chains = self.store.chains()?;
         for chain in &chains {
             let seq = self.chain(chain)?.seq + 1;
             let message = super::verify::rotation_message(chain, seq, &self.key.id, &new_key.id);
@@ -331,7 +328,7 @@ impl AuditLog {
             )?;
         }
         self.sync()?;
-        write_public(&self.dir, &new_key.public())?;
+        write_public(self.store.as_ref(), &new_key.public())?;
         self.keys.insert(new_key.id.clone(), new_key.public());
         self.key = new_key;
         Ok(chains)
@@ -366,9 +363,8 @@ impl AuditLog {
         for name in &names {
             let writer = &self.chains[name];
             let head = serde_json::json!({ "chain": name, "seq": writer.seq, "hash": writer.prev, "line": writer.last_line });
-            let path = head_path(&self.dir, name);
-            atomic_file::write(&path, format!("{head}\n").as_bytes())
-                .map_err(io("write", &path))?;
+            self.store
+                .write_head(name, writer.seq, &format!("{head}\n"))?;
         }
         Ok(())
     }
@@ -376,25 +372,12 @@ impl AuditLog {
 
 /// Returns the intents without outcome in a chain's tail, reading only the tail and
 /// checking nothing (for warnings; appending checks the tail in full).
-pub fn peek_dangling(dir: &Path, chain: &str) -> Result<Vec<Entry>, AuditError> {
-    let path = chain_path(dir, chain);
-    let mut file = match File::open(&path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(AuditError::Io {
-                action: "read",
-                path,
-                source,
-            });
-        }
-    };
-    let Some(tail) = read_tail(&mut file, &path, chain)? else {
+pub fn peek_dangling(store: &dyn Store, chain: &str) -> Result<Vec<Entry>, AuditError> {
+    let Some(tail) = store.chain_tail(chain)? else {
         return Ok(Vec::new());
     };
-    let entries: Vec<Entry> = tail
-        .lines
-        .iter()
+    let entries: Vec<Entry> = String::from_utf8_lossy(&tail.bytes)
+        .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     let closed: BTreeSet<&str> = entries
@@ -419,123 +402,61 @@ fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
-fn write_line(writer: &mut ChainWriter, key: &AuditKey, entry: &Entry) -> Result<(), AuditError> {
+fn write_line(writer: &mut ChainWriter, key: &AuditKey, entry: &Entry) {
     let body = serde_json::to_string(entry).expect("entries always serialize");
     // A tenant's error text can echo a credential: it is scrubbed before it is signed,
     // after which it could never be removed.
     let body = crate::secrets::scrub(&body).into_owned();
     let signature = key.sign(body.as_bytes());
     let line = format!("{}{SIG_MARKER}{signature}\"}}", &body[..body.len() - 1]);
-    writer
-        .file
-        .write_all(format!("{line}\n").as_bytes())
-        .map_err(io("write", &writer.path))?;
     writer.seq = entry.seq;
     writer.prev = line_hash(line.as_bytes());
+    writer.pending.push(line.clone());
     writer.last_line = line;
-    writer.unsynced = true;
-    Ok(())
 }
 
-/// A chain's tail: the lines from the last checkpoint (or the first line) on.
-struct Tail {
-    lines: Vec<String>,
-    /// Where the first of `lines` starts in the file, in bytes.
-    offset: u64,
-    torn: u64,
-}
-
-/// Reads a chain's tail from the end, in blocks, stopping at the last checkpoint.
-fn read_tail(file: &mut File, path: &Path, chain: &str) -> Result<Option<Tail>, AuditError> {
-    const BLOCK: u64 = 256 * 1024;
-    let length = file.metadata().map_err(io("read", path))?.len();
-    if length == 0 {
-        return Ok(None);
-    }
-    let mut buffer: Vec<u8> = Vec::new();
-    let mut start = length;
-    loop {
-        let from = start.saturating_sub(BLOCK);
-        let mut block = vec![0u8; (start - from) as usize];
-        file.seek(SeekFrom::Start(from)).map_err(io("read", path))?;
-        file.read_exact(&mut block).map_err(io("read", path))?;
-        block.extend_from_slice(&buffer);
-        buffer = block;
-        start = from;
-        let text = String::from_utf8_lossy(&buffer);
-        let complete = if start == 0 {
-            &text[..]
-        } else {
-            text.split_once('\n').map_or("", |(_, rest)| rest)
-        };
-        if start == 0
-            || complete
-                .lines()
-                .any(|l| l.contains("\"kind\":\"checkpoint\""))
-        {
-            break;
-        }
-    }
-    let torn = buffer.iter().rev().take_while(|b| **b != b'\n').count() as u64;
-    let mut whole = &buffer[..buffer.len() - torn as usize];
-    let mut offset = start;
-    if start > 0 {
-        // A partial line at the block boundary (which may split a character): skipped
-        // before decoding.
-        let cut = whole
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(whole.len(), |i| i + 1);
-        offset += cut as u64;
-        whole = &whole[cut..];
-    }
-    let text = std::str::from_utf8(whole).map_err(|e| AuditError::Tampered {
+/// Returns a tail's lines, which must be text.
+fn tail_lines(
+    store: &dyn Store,
+    chain: &str,
+    tail: &crate::state::ChainTail,
+) -> Result<Vec<String>, AuditError> {
+    let text = std::str::from_utf8(&tail.bytes).map_err(|e| AuditError::Tampered {
         tamper: Tamper {
             chain: chain.to_string(),
-            file: path.to_path_buf(),
-            line: line_at(path, offset + e.valid_up_to() as u64),
+            file: store.chain_location(chain),
+            line: line_in(store, chain, tail.offset + e.valid_up_to() as u64),
             seq: None,
             detail: "the line is not UTF-8 text".into(),
         },
     })?;
-    let lines: Vec<&str> = text.split_terminator('\n').collect();
-    let from = lines
-        .iter()
-        .rposition(|l| l.contains("\"kind\":\"checkpoint\""))
-        .unwrap_or(0);
-    offset += lines[..from]
-        .iter()
-        .map(|l| l.len() as u64 + 1)
-        .sum::<u64>();
-    Ok(Some(Tail {
-        lines: lines[from..].iter().map(|l| l.to_string()).collect(),
-        offset,
-        torn,
-    }))
+    Ok(text.split_terminator('\n').map(str::to_string).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::FileStore;
 
     /// The block read from the end may start inside a multi-byte character of an entry
     /// before the last checkpoint: that is no reason to refuse the chain.
     #[test]
     fn a_tail_read_that_starts_inside_a_character_is_not_tampering() {
         let dir = tempfile::TempDir::new().unwrap();
+        let store = FileStore::new(dir.path().to_path_buf(), dir.path().to_path_buf());
         for pad in 0..2 {
-            let path = dir.path().join(format!("c{pad}.jsonl"));
+            let chain = format!("c{pad}");
+            let path = store.chain_location(&chain);
             let first = format!("{{\"reason\":\"{}\"}}", "é".repeat(200_000));
             let checkpoint = format!(
                 "{{\"kind\":\"checkpoint\",\"pad\":\"{}\"}}",
                 " ".repeat(pad)
             );
-            fs::write(&path, format!("{first}\n{checkpoint}\n")).unwrap();
-            let mut file = File::open(&path).unwrap();
-            let tail = read_tail(&mut file, &path, "c").unwrap().unwrap();
-            assert_eq!(tail.lines, [checkpoint]);
+            std::fs::write(&path, format!("{first}\n{checkpoint}\n")).unwrap();
+            let tail = store.chain_tail(&chain).unwrap().unwrap();
+            assert_eq!(tail_lines(&store, &chain, &tail).unwrap(), [checkpoint]);
             assert_eq!(tail.offset, first.len() as u64 + 1);
-            assert_eq!(line_at(&path, tail.offset), 2);
+            assert_eq!(line_in(&store, &chain, tail.offset), 2);
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::exit::ExitStatus;
 use crate::model::{AccessRequest, Identity, ReviewItem};
 use crate::plan::ChangeKind;
 use crate::policy::approval::{Decision, Subject, check_decider};
-use crate::state::{Requests, Reviews, WorkspaceLock};
+use crate::state::{Lock, Requests};
 use crate::ui::diagnostics::UserError;
 
 /// Returns the identity the actor is, or an error saying how to declare it.
@@ -183,7 +183,7 @@ pub(super) fn find<'a>(
 /// log first.
 pub(super) fn grant_now(
     session: &Session,
-    lock: &WorkspaceLock,
+    lock: &Lock,
     request: &AccessRequest,
     command: &'static str,
     preface: Entry,
@@ -211,10 +211,10 @@ pub(super) fn grant_now(
 /// Opens a review item unless one is open for the same subject already.
 pub(super) fn open_review(
     session: &Session,
-    lock: &WorkspaceLock,
+    lock: &Lock,
     item: ReviewItem,
 ) -> anyhow::Result<Option<String>> {
-    let mut reviews: Reviews = session.state.read()?;
+    let mut reviews = session.state.load_reviews()?;
     if reviews
         .reviews
         .iter()
@@ -224,13 +224,13 @@ pub(super) fn open_review(
     }
     let id = item.id.clone();
     reviews.reviews.push(item);
-    session.state.write(&mut reviews, lock)?;
+    session.state.save_reviews(&reviews, lock)?;
     Ok(Some(id))
 }
 
 /// Warns about reviews past their due time.
 pub(super) fn warn_overdue(session: &Session) {
-    let Ok(reviews) = session.state.read::<Reviews>() else {
+    let Ok(reviews) = session.state.load_reviews() else {
         return;
     };
     for review in reviews.reviews.iter().filter(|r| r.overdue(session.now)) {

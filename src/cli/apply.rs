@@ -14,7 +14,7 @@ use crate::execute::{self, ApplyContext, ChangeResult};
 use crate::exit::ExitStatus;
 use crate::model::{AccessRequest, Block, RequestKind, RequestStatus, ReviewItem};
 use crate::plan::{Change, ChangeKind, Plan, Summary};
-use crate::state::{Ledger, WorkspaceLock};
+use crate::state::{Ledger, Lock};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::documents::{ApplyDocument, ChangeOutcome, FORMAT_VERSION, PlanDocument};
@@ -56,14 +56,22 @@ pub struct ApplyArgs {
 
 pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
-    let lock = session.lock("apply")?;
-    let (ledger, ledger_fingerprint) = session.ledger()?;
     let saved = match args.targets.as_slice() {
         [one] if !session.workspace.clients.contains_key(one) && Path::new(one).is_file() => {
             Some(one)
         }
         _ => None,
     };
+    // Named clients lock those clients only: runs on other clients go on meanwhile.
+    // Every client, or a saved plan, locks the workspace.
+    let lock = if saved.is_none() && !args.targets.is_empty() {
+        let clients = session.select(&args.targets)?;
+        let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+        session.lock_clients("apply", &ids)?
+    } else {
+        session.lock("apply")?
+    };
+    let (ledger, ledger_fingerprint) = session.ledger()?;
     let plan = match saved {
         Some(path) => load_saved(&session, Path::new(path), &ledger_fingerprint)?,
         None => {
@@ -162,13 +170,15 @@ pub(super) struct Run {
 /// entries and reports the results.
 pub(super) fn execute_plan(
     session: &Session,
-    lock: &WorkspaceLock,
+    lock: &Lock,
     ledger: Ledger,
     plan: &Plan,
     run: &Run,
 ) -> anyhow::Result<ExitStatus> {
     let (yes, prune) = (run.yes, run.prune);
-    let prepared = crate::workflow::apply::prepare(&session.context(), plan, prune)?;
+    let mut prepared = crate::workflow::apply::prepare(&session.context(), plan, prune)?;
+    // Chains of clients another run may be writing are that run's to finish.
+    prepared.interrupted.retain(|client| lock.covers(client));
     let Prepared {
         plan,
         actionable,
@@ -266,9 +276,9 @@ pub(super) fn execute_plan(
                 let mut audit = session.audit_log(run.command)?;
                 record_preface(&mut audit, &[&denials, &refusal.entries], interrupted)?;
                 if let Some(request) = refusal.request {
-                    let mut requests: crate::state::Requests = session.state.read()?;
+                    let mut requests = session.state.load_requests()?;
                     requests.requests.push(request);
-                    session.state.write(&mut requests, lock)?;
+                    session.state.save_requests(&requests, lock)?;
                 }
                 audit.finish(serde_json::json!({ "refused": "mass-revoke" }))?;
                 return Err(refusal.error.into());
@@ -298,7 +308,7 @@ pub(super) fn execute_plan(
     if let Some(block) = new_block {
         ledger.blocks.push(block.clone());
         // Recorded before any tenant is touched, so a crash cannot let the access return.
-        session.state.save(&ledger, lock)?;
+        session.state.save_ledger(&ledger, lock)?;
     }
     if nothing {
         audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
@@ -329,7 +339,7 @@ pub(super) fn execute_plan(
     let context = ApplyContext {
         workspace: &session.workspace,
         root: &session.root,
-        state: &session.state,
+        state: session.state.as_ref(),
         lock,
         actor: &session.actor,
         now: session.now,
@@ -422,7 +432,7 @@ fn mass_revoke_guard(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let requests: crate::state::Requests = session.state.read()?;
+    let requests = session.state.load_requests()?;
     let expiry = policy.request_expiry;
     if run.allow_mass_revoke
         && let Some(approved) = requests.requests.iter().find(|r| {
@@ -506,15 +516,11 @@ fn mass_revoke_guard(
 }
 
 /// Marks an approved mass-revoke request used, once the run it approved goes ahead.
-fn use_mass_revoke_approval(
-    session: &Session,
-    lock: &WorkspaceLock,
-    id: &str,
-) -> anyhow::Result<()> {
-    let mut requests: crate::state::Requests = session.state.read()?;
+fn use_mass_revoke_approval(session: &Session, lock: &Lock, id: &str) -> anyhow::Result<()> {
+    let mut requests = session.state.load_requests()?;
     if let Some(request) = requests.requests.iter_mut().find(|r| r.id == id) {
         request.status = RequestStatus::Used;
-        session.state.write(&mut requests, lock)?;
+        session.state.save_requests(&requests, lock)?;
     }
     session
         .printer
@@ -525,7 +531,7 @@ fn use_mass_revoke_approval(
 /// Opens a review item for each exception that was used for the first time.
 fn open_exception_reviews(
     session: &Session,
-    lock: &WorkspaceLock,
+    lock: &Lock,
     results: &[ChangeResult],
 ) -> anyhow::Result<()> {
     // Exceptions used by this run, once each: one read and at most one write of the
@@ -544,7 +550,7 @@ fn open_exception_reviews(
     if used.is_empty() {
         return Ok(());
     }
-    let mut reviews: crate::state::Reviews = session.state.read()?;
+    let mut reviews = session.state.load_reviews()?;
     let before = reviews.reviews.len();
     for (client, id) in used {
         let subject = format!("{client}/{id}");
@@ -573,7 +579,7 @@ fn open_exception_reviews(
         ));
     }
     if reviews.reviews.len() > before {
-        session.state.write(&mut reviews, lock)?;
+        session.state.save_reviews(&reviews, lock)?;
     }
     Ok(())
 }

@@ -11,7 +11,6 @@ use crate::exit::ExitStatus;
 use crate::model::{RequestKind, RequestStatus};
 use crate::policy;
 use crate::policy::approval::Decision;
-use crate::state::Requests;
 use crate::ui::diagnostics::UserError;
 
 /// Approve a pending request as a second person
@@ -30,7 +29,7 @@ pub struct ApproveArgs {
 pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let lock = session.lock("approve")?;
-    let mut requests: Requests = session.state.read()?;
+    let mut requests = session.state.load_requests()?;
     let expiry = session.workspace.policy.request_expiry;
     let request = find(&mut requests, &args.request)?;
     match request.status_at(session.now, expiry) {
@@ -38,7 +37,7 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
         RequestStatus::Expired => {
             request.status = RequestStatus::Expired;
             let id = request.id.clone();
-            session.state.write(&mut requests, &lock)?;
+            session.state.save_requests(&requests, &lock)?;
             return Err(
                 UserError::new(format!("request `{id}` expired before it was approved"))
                     .hint("ask for it again")
@@ -107,7 +106,7 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
     let request = request.clone();
     // Nothing is recorded by a run that cannot sign its audit entries.
     session.check_audit()?;
-    session.state.write(&mut requests, &lock)?;
+    session.state.save_requests(&requests, &lock)?;
     let entry: Entry = request_entry(EntryKind::Approval, &request, "approved");
     if request.kind == RequestKind::MassRevoke {
         let mut audit = session.audit_log("approve")?;

@@ -2,6 +2,7 @@
 //! rotate the key.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
@@ -11,13 +12,13 @@ use serde::Serialize;
 use super::GlobalArgs;
 use super::session::Session;
 use crate::audit::export::{csv_header, csv_line, ocsf};
-use crate::audit::key::{parse_public, read_publics};
-use crate::audit::layout::{chain_path, chains, public_key_path};
+use crate::audit::key::{parse_public, public_location, read_publics};
 use crate::audit::replay::read_entries;
 use crate::audit::verify::{ChainReport, Tamper, Verdict, verify_chain};
-use crate::audit::{AuditError, AuditKey, Entry, EntryKind, KeySource, WORKSPACE_CHAIN};
+use crate::audit::{AuditKey, Entry, EntryKind, KeySource, WORKSPACE_CHAIN};
 use crate::exit::ExitStatus;
 use crate::model::time::DateBound;
+use crate::state::{FileStore, Store};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::documents::{FORMAT_VERSION, to_json};
@@ -150,10 +151,10 @@ fn init(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let _lock = session.lock("audit init")?;
     let source = session.key_source();
-    let dir = session.audit_dir();
+    let store = session.state.as_ref();
     // A new key only for a log without keys; a log signed with other keys gets none
     // (`audit_log` below says which key it needs).
-    let create = AuditKey::load(&source)?.is_none() && read_publics(&dir)?.0.is_empty();
+    let create = AuditKey::load(&source)?.is_none() && read_publics(store)?.0.is_empty();
     if create {
         // Stored and read back before the log names it.
         let key = AuditKey::generate()?;
@@ -166,7 +167,7 @@ fn init(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
         session.printer.status(&format!(
             "The audit signing key `{id}` already exists in `{}`; its public key is {}. Nothing was changed.",
             source.describe(),
-            public_key_path(&dir, &id).display()
+            public_location(store, &id)?.display()
         ));
         return Ok(ExitStatus::Success);
     }
@@ -175,7 +176,7 @@ fn init(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     session.printer.status(&format!(
         "Created the audit signing key `{id}` in `{}`; its public key is {}.",
         source.describe(),
-        public_key_path(&dir, &id).display()
+        public_location(store, &id)?.display()
     ));
     Ok(ExitStatus::Success)
 }
@@ -235,7 +236,7 @@ fn rotate(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     session.printer.status(&format!(
         "Rotated the audit key from `{old}` to `{new_id}` in {} chain(s); both public keys stay in {}.",
         chains.len(),
-        session.audit_dir().display()
+        session.state.audit_location().display()
     ));
     Ok(ExitStatus::Success)
 }
@@ -269,18 +270,21 @@ struct VerifyDocument {
     chains: Vec<ChainResult>,
 }
 
-fn audit_dir(global: &GlobalArgs, dir: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
+/// Returns the audit log to read: the files in `--dir` (an evidence copy), else the
+/// workspace's, wherever its state backend keeps it.
+fn audit_store(global: &GlobalArgs, dir: &Option<PathBuf>) -> anyhow::Result<Arc<dyn Store>> {
     match dir {
-        Some(dir) => Ok(dir.clone()),
-        None => Ok(Session::open(global)?.audit_dir()),
+        Some(dir) => Ok(Arc::new(FileStore::new(dir.clone(), dir.clone()))),
+        None => Ok(Session::open(global)?.state),
     }
 }
 
 fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
     let printer = global.printer();
-    let dir = audit_dir(global, &args.dir)?;
+    let store = audit_store(global, &args.dir)?;
+    let store = store.as_ref();
     let trusted: Vec<VerifyingKey> = if args.pubkey.is_empty() {
-        let (keys, bad) = read_publics(&dir)?;
+        let (keys, bad) = read_publics(store)?;
         for path in bad {
             printer.warn(&format!(
                 "{} is not a public key file; ignored",
@@ -301,26 +305,28 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
         keys
     };
     if trusted.is_empty() {
-        return Err(
-            UserError::new(format!("no public key to verify with in {}", dir.display()))
-                .hint("pass `--pubkey FILE`, the public key you were given")
-                .into(),
-        );
+        return Err(UserError::new(format!(
+            "no public key to verify with in {}",
+            store.audit_location().display()
+        ))
+        .hint("pass `--pubkey FILE`, the public key you were given")
+        .into());
     }
-    let names = chain_names(&dir, args.client.as_deref())?;
+    let names = chain_names(store, args.client.as_deref())?;
     let mut results = Vec::new();
     for name in &names {
-        results.push(match verify_chain(&dir, name, &trusted)? {
+        results.push(match verify_chain(store, name, &trusted)? {
             Verdict::Intact(r) => intact(r),
             Verdict::Tampered(t) => tampered(t),
         });
     }
     let all_intact = results.iter().all(|r| r.intact);
     // Intents without outcome: a crash, or a run still going (it holds the lock).
-    let cause = match &args.dir {
-        _ if results.iter().all(|r| r.dangling_intents.is_empty()) => String::new(),
-        None => Session::open(global)?.unfinished_cause()?,
-        Some(_) => "a run was interrupted, or is still running".into(),
+    let unfinished = results.iter().find(|r| !r.dangling_intents.is_empty());
+    let cause = match (&args.dir, unfinished) {
+        (_, None) => String::new(),
+        (None, Some(chain)) => Session::open(global)?.unfinished_cause(&chain.chain)?,
+        (Some(_), Some(_)) => "a run was interrupted, or is still running".into(),
     };
     match printer.format {
         OutputFormat::Json => printer.data(&to_json(&VerifyDocument {
@@ -413,7 +419,8 @@ fn tampered(t: Tamper) -> ChainResult {
 
 /// Returns the raw lines and entries that pass the filters, chain by chain.
 fn select(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<Vec<(String, Entry)>> {
-    let dir = audit_dir(global, &filters.dir)?;
+    let store = audit_store(global, &filters.dir)?;
+    let store = store.as_ref();
     let when = |text: &Option<String>,
                 bound: DateBound,
                 flag: &str|
@@ -424,16 +431,12 @@ fn select(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<Vec<(String,
     };
     let since = when(&filters.since, DateBound::Start, "--since")?;
     let until = when(&filters.until, DateBound::EndInclusive, "--until")?;
-    let names = chain_names(&dir, filters.client.as_deref())?;
+    let names = chain_names(store, filters.client.as_deref())?;
     let mut out = Vec::new();
     for name in names {
-        let path = chain_path(&dir, &name);
-        let text = std::fs::read_to_string(&path).map_err(|source| AuditError::Io {
-            action: "read",
-            path,
-            source,
-        })?;
-        let entries = read_entries(&dir, &name)?;
+        let bytes = store.read_chain(&name)?.unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        let entries = read_entries(store, &name)?;
         for (line, entry) in text.lines().zip(entries) {
             let ts = time::OffsetDateTime::parse(
                 &entry.ts,
@@ -559,8 +562,9 @@ fn export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<ExitStatus> 
 
 /// Returns the chains to read: the client's, or every chain in the directory. A client
 /// without a chain, or a directory without any, is an error that lists what is there.
-fn chain_names(dir: &Path, client: Option<&str>) -> anyhow::Result<Vec<String>> {
-    let all = chains(dir)?;
+fn chain_names(store: &dyn Store, client: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let dir = store.audit_location();
+    let all = store.chains()?;
     if all.is_empty() {
         return Err(UserError::new(format!("there is no audit log in {}", dir.display()))
             .hint("a workspace's log starts with its first `onboard apply` (or `onboard audit init`); pass `--dir` to read an evidence copy")
@@ -580,7 +584,6 @@ fn chain_names(dir: &Path, client: Option<&str>) -> anyhow::Result<Vec<String>> 
 
 /// Writes the audit log (one client's chain, or every chain) as files to `to`.
 fn export_files(global: &GlobalArgs, filters: &Filters, to: &Path) -> anyhow::Result<ExitStatus> {
-    use crate::state::{FileStore, Store};
     let source: Box<dyn Store> = match &filters.dir {
         Some(dir) => Box::new(FileStore::new(dir.clone(), dir.clone())),
         None => {

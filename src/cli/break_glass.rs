@@ -12,7 +12,6 @@ use crate::exit::ExitStatus;
 use crate::model::time::format_instant;
 use crate::model::{AccessRequest, BundleRequest, RequestKind, ReviewItem};
 use crate::policy;
-use crate::state::Requests;
 use crate::ui::diagnostics::UserError;
 
 /// Take emergency access to a bundle, without approval
@@ -42,7 +41,7 @@ pub struct BreakGlassArgs {
 
 pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
-    let lock = session.lock("break-glass")?;
+    let lock = session.lock_client("break-glass", &args.client)?;
     let requester = actor_identity(&session)?;
     if args.reason.trim().len() < 5 {
         return Err(UserError::new("break-glass needs a reason")
@@ -84,11 +83,11 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
         AccessRequest::for_bundle(new_id("bg"), &ask, (&requester.id, &session.actor), now);
     request.grant(now, expires_at);
     request.decided_at = Some(now);
-    let mut requests: Requests = session.state.read()?;
+    let mut requests = session.state.load_requests()?;
     requests.requests.push(request.clone());
     // Nothing is recorded by a run that cannot sign its audit entries.
     session.check_audit()?;
-    session.state.write(&mut requests, &lock)?;
+    session.state.save_requests(&requests, &lock)?;
     let review = ReviewItem::open(
         new_id("rev"),
         "break-glass",

@@ -9,7 +9,6 @@ use crate::audit::EntryKind;
 use crate::exit::ExitStatus;
 use crate::model::RequestStatus;
 use crate::policy::approval::Decision;
-use crate::state::Requests;
 use crate::ui::diagnostics::UserError;
 
 /// Refuse a pending request
@@ -32,7 +31,7 @@ pub(super) fn run(global: &GlobalArgs, args: DenyArgs) -> anyhow::Result<ExitSta
     if args.reason.trim().is_empty() {
         return Err(UserError::new("a denial needs a reason").into());
     }
-    let mut requests: Requests = session.state.read()?;
+    let mut requests = session.state.load_requests()?;
     let expiry = session.workspace.policy.request_expiry;
     let request = find(&mut requests, &args.request)?;
     let status = request.status_at(session.now, expiry);
@@ -55,7 +54,7 @@ pub(super) fn run(global: &GlobalArgs, args: DenyArgs) -> anyhow::Result<ExitSta
     let request = request.clone();
     // Nothing is recorded by a run that cannot sign its audit entries.
     session.check_audit()?;
-    session.state.write(&mut requests, &lock)?;
+    session.state.save_requests(&requests, &lock)?;
     let mut entry = request_entry(EntryKind::Approval, &request, "denied");
     entry.error = Some(args.reason.clone());
     let mut audit = session.audit_log("deny")?;

@@ -10,7 +10,6 @@ use crate::exit::ExitStatus;
 use crate::model::time::format_duration;
 use crate::model::{AccessRequest, Bundle, BundleRequest, Client, Identity, RequestKind};
 use crate::policy::{self, Denial};
-use crate::state::Requests;
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::documents::{DenialItem, ErrorBody, ErrorDocument};
@@ -166,7 +165,7 @@ pub(super) fn refuse_with(
 
 pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
-    let lock = session.lock("elevate")?;
+    let lock = session.lock_client("elevate", &args.client)?;
     let requester = actor_identity(&session)?;
     let (client, identity, bundle) = resolve(
         &session,
@@ -239,11 +238,11 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
     if !needs_approval {
         request.grant(now, ends);
     }
-    let mut requests: Requests = session.state.read()?;
+    let mut requests = session.state.load_requests()?;
     requests.requests.push(request.clone());
     // Nothing is recorded by a run that cannot sign its audit entries.
     session.check_audit()?;
-    session.state.write(&mut requests, &lock)?;
+    session.state.save_requests(&requests, &lock)?;
     if needs_approval {
         let mut audit = session.audit_log("elevate")?;
         audit.append(

@@ -84,6 +84,21 @@ pub struct GlobalArgs {
     /// own request budget whatever N is.
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: Option<u16>,
+
+    /// Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)
+    ///
+    /// Commands that change state lock the clients they work on (or the whole
+    /// workspace). Default 0: fail at once (exit 5), naming who holds the lock.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_lock_timeout)]
+    pub lock_timeout: Option<std::time::Duration>,
+}
+
+/// Parses `--lock-timeout`: a duration, or 0.
+fn parse_lock_timeout(text: &str) -> Result<std::time::Duration, String> {
+    if text.trim() == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    crate::model::time::parse_duration(text)
 }
 
 impl GlobalArgs {

@@ -129,9 +129,9 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
                     d.hint.as_deref().unwrap_or_default()
                 )
             }));
-        let dangling = crate::audit::writer::peek_dangling(&session.audit_dir(), &client.id)?;
+        let dangling = crate::audit::writer::peek_dangling(session.state.as_ref(), &client.id)?;
         if !dangling.is_empty() {
-            plan.warnings.push(match session.state.running()? {
+            plan.warnings.push(match session.running(&client.id)? {
                 Some(holder) => format!(
                     "a run in progress, {holder}, has announced {} change(s) in `{}` it has not finished (intent without outcome): this plan shows the tenants as they were read meanwhile; plan again once that run ends",
                     dangling.len(),
@@ -203,7 +203,7 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
         {
             return Ok(false);
         }
-        let _lock = session.lock("plan")?;
+        let _lock = session.lock_waiting("plan", std::time::Duration::ZERO)?;
         let mut audit = session.audit_log("plan")?;
         // Each client with something to report gets the plan in its own chain (drift
         // found, denials, unknown tenants included); the workspace chain gets the run.

@@ -8,7 +8,6 @@ use super::session::Session;
 use crate::exit::ExitStatus;
 use crate::model::time::format_short;
 use crate::model::{AccessRequest, RequestStatus};
-use crate::state::Requests;
 use crate::ui::OutputFormat;
 use crate::ui::documents::{FORMAT_VERSION, to_json};
 use crate::ui::tables::{new_table, render};
@@ -37,7 +36,7 @@ struct RequestsDocument {
 
 pub(super) fn run(global: &GlobalArgs, args: RequestsArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
-    let requests: Requests = session.state.read()?;
+    let requests = session.state.load_requests()?;
     let expiry = session.workspace.policy.request_expiry;
     let shown: Vec<AccessRequest> = requests
         .requests

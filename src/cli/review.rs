@@ -11,7 +11,6 @@ use crate::exit::ExitStatus;
 use crate::model::ReviewItem;
 use crate::model::time::format_short;
 use crate::policy::approval::{self, Decision};
-use crate::state::{Requests, Reviews};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::documents::{FORMAT_VERSION, ReviewDocument, to_json};
@@ -68,7 +67,7 @@ pub(super) fn run(global: &GlobalArgs, args: ReviewArgs) -> anyhow::Result<ExitS
 
 fn list(global: &GlobalArgs, all: bool) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
-    let reviews: Reviews = session.state.read()?;
+    let reviews = session.state.load_reviews()?;
     let shown: Vec<ReviewItem> = reviews
         .reviews
         .into_iter()
@@ -111,7 +110,7 @@ fn list(global: &GlobalArgs, all: bool) -> anyhow::Result<ExitStatus> {
 fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let lock = session.lock("review close")?;
-    let mut reviews: Reviews = session.state.read()?;
+    let mut reviews = session.state.load_reviews()?;
     let Some(item) = reviews.reviews.iter_mut().find(|r| r.id == args.id) else {
         return Err(UserError::new(format!("there is no review `{}`", args.id))
             .hint("`onboard review` lists the open ones")
@@ -123,7 +122,7 @@ fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
     if args.outcome.trim().is_empty() || args.notes.trim().is_empty() {
         return Err(UserError::new("closing a review needs an outcome and notes").into());
     }
-    let requests: Requests = session.state.read()?;
+    let requests = session.state.load_requests()?;
     let subject = approval::review_subject(&session.workspace, item, &requests.requests);
     let client = item.client.clone();
     let reviewer = match decider(
@@ -143,7 +142,7 @@ fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
     let item = item.clone();
     // Nothing is recorded by a run that cannot sign its audit entries.
     session.check_audit()?;
-    session.state.write(&mut reviews, &lock)?;
+    session.state.save_reviews(&reviews, &lock)?;
     let mut audit = session.audit_log("review close")?;
     audit.append(&item.client, Entry {
         kind: Some(EntryKind::Review),

@@ -10,7 +10,7 @@ use crate::audit::{Entry, EntryKind, WORKSPACE_CHAIN};
 use crate::exit::ExitStatus;
 use crate::model::{AccessRequest, Block, BlockScope};
 use crate::plan::{Change, ChangeKind};
-use crate::state::{Ledger, WorkspaceLock};
+use crate::state::{Ledger, Lock};
 use crate::ui::diagnostics::UserError;
 
 /// Revoke everything an identity, a client or a ticket holds
@@ -74,7 +74,7 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
         let mut audit = session.audit_log("revoke")?;
         audit.append(WORKSPACE_CHAIN, revocation_entry(scope, &value, "lift"))?;
         audit.finish(serde_json::json!({ "lifted": 1 }))?;
-        session.state.save(&ledger, &lock)?;
+        session.state.save_ledger(&ledger, &lock)?;
         session.printer.status(&format!(
             "Lifted the revocation of {} `{value}`: the next `onboard apply` grants what the workspace declares.",
             scope.as_str()
@@ -129,7 +129,7 @@ fn revocation_run(yes: bool) -> Run {
 /// revocation once the run goes ahead (confirmed, within the mass-revoke guard).
 fn revoke_scope(
     session: &Session,
-    lock: &WorkspaceLock,
+    lock: &Lock,
     ledger: Ledger,
     scope: BlockScope,
     value: &str,
@@ -166,7 +166,7 @@ fn revoke_scope(
 /// runs again with `--allow-mass-revoke`).
 pub(super) fn carry_out_approved(
     session: &Session,
-    lock: &WorkspaceLock,
+    lock: &Lock,
     request: &AccessRequest,
 ) -> anyhow::Result<Option<ExitStatus>> {
     let Some(revocation) = &request.revocation else {

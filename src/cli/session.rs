@@ -3,6 +3,8 @@
 //! [`crate::workflow::plan`].
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use time::OffsetDateTime;
@@ -13,7 +15,7 @@ use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
 use crate::model::{Block, Client, CredentialRef, Workspace, suggest};
 use crate::plan::Plan;
-use crate::state::{Ledger, LockInfo, StateDir, WorkspaceLock};
+use crate::state::{Ledger, Lock, LockInfo, LockScope, StateError, Store};
 use crate::ui::Printer;
 use crate::ui::diagnostics::UserError;
 use crate::workflow;
@@ -24,8 +26,10 @@ pub struct Session {
     pub root: PathBuf,
     /// The workspace.
     pub workspace: Workspace,
-    /// The state directory.
-    pub state: StateDir,
+    /// Where the state is kept (the backend `[state]` names).
+    pub state: Arc<dyn Store>,
+    /// How long to wait for a lock another run holds (`--lock-timeout`).
+    pub lock_timeout: Duration,
     /// The instant commands act at.
     pub now: OffsetDateTime,
     /// Who is acting.
@@ -54,7 +58,7 @@ impl Session {
         if !problems.is_empty() {
             return Err(LoadError::Invalid(problems).into());
         }
-        let state = StateDir::new(root.join(&workspace.settings.state_dir));
+        let state: Arc<dyn Store> = Arc::from(crate::state::open(&workspace.settings, &root)?);
         printer.detail(&format!("workspace: {}", root.display()));
         let adapters = crate::adapters::Options {
             http_log: printer.verbose.then(|| {
@@ -71,6 +75,7 @@ impl Session {
             root,
             workspace,
             state,
+            lock_timeout: global.lock_timeout.unwrap_or_default(),
             now,
             actor: crate::env::actor(),
             printer,
@@ -111,24 +116,69 @@ impl Session {
         }
     }
 
-    /// Takes the workspace lock for a command.
-    pub fn lock(&self, command: &str) -> anyhow::Result<WorkspaceLock> {
-        let info = self.lock_info(command);
-        self.state.lock(&info).map_err(|e| {
-            let locked = matches!(e, crate::state::StateError::Locked { .. });
-            let error = anyhow::Error::new(e);
-            if locked {
-                // The exit code comes from the `Locked` cause below this line.
-                error.context("another onboard run is working on this workspace")
-            } else {
-                error
-            }
-        })
+    /// Takes the workspace lock for a command (waiting up to `--lock-timeout`).
+    pub fn lock(&self, command: &str) -> anyhow::Result<Lock> {
+        self.lock_waiting(command, self.lock_timeout)
     }
 
-    /// Returns the audit directory.
-    pub fn audit_dir(&self) -> PathBuf {
-        self.context().audit_dir()
+    /// Takes the workspace lock for a command, waiting up to `wait`.
+    pub fn lock_waiting(&self, command: &str, wait: Duration) -> anyhow::Result<Lock> {
+        self.lock_scopes(command, vec![LockScope::Workspace], wait)
+    }
+
+    /// Takes the locks of `clients` for a command (waiting up to `--lock-timeout` in
+    /// all): runs on other clients go on meanwhile.
+    pub fn lock_clients(&self, command: &str, clients: &[&str]) -> anyhow::Result<Lock> {
+        let scopes = clients
+            .iter()
+            .map(|c| LockScope::Client(c.to_string()))
+            .collect();
+        self.lock_scopes(command, scopes, self.lock_timeout)
+    }
+
+    /// Takes the lock of one client a command works on, or the workspace's when the
+    /// workspace has no such client (the command then says so).
+    pub fn lock_client(&self, command: &str, client: &str) -> anyhow::Result<Lock> {
+        if self.workspace.clients.contains_key(client) {
+            self.lock_clients(command, &[client])
+        } else {
+            self.lock(command)
+        }
+    }
+
+    fn lock_scopes(
+        &self,
+        command: &str,
+        mut scopes: Vec<LockScope>,
+        timeout: Duration,
+    ) -> anyhow::Result<Lock> {
+        let info = self.lock_info(command);
+        // Always in one order, so two runs taking overlapping sets never wait on each
+        // other in a circle.
+        scopes.sort();
+        scopes.dedup();
+        let started = std::time::Instant::now();
+        let mut held: Option<Lock> = None;
+        for scope in &scopes {
+            let wait = timeout.saturating_sub(started.elapsed());
+            let lock = self.state.lock(scope, &info, wait).map_err(|e| {
+                let locked = matches!(e, StateError::Locked { .. });
+                let error = anyhow::Error::new(e);
+                if !locked {
+                    error
+                } else if *scope == LockScope::Workspace {
+                    // The exit code comes from the `Locked` cause below this line.
+                    error.context("another onboard run is working on this workspace")
+                } else {
+                    error.context(format!("another onboard run is working on {scope}"))
+                }
+            })?;
+            held = Some(match held {
+                None => lock,
+                Some(held) => held.join(lock),
+            });
+        }
+        Ok(held.expect("at least one scope"))
     }
 
     /// Returns where the audit signing key comes from: `ONBOARD_AUDIT_KEY` when set,
@@ -148,8 +198,8 @@ impl Session {
     /// first use (no key and an audit log without public keys). Writes nothing.
     fn existing_audit_key(&self) -> anyhow::Result<Option<AuditKey>> {
         let source = self.key_source();
-        let dir = self.audit_dir();
-        let (publics, _) = crate::audit::key::read_publics(&dir)?;
+        let dir = self.state.audit_location();
+        let (publics, _) = crate::audit::key::read_publics(self.state.as_ref())?;
         match AuditKey::load(&source)? {
             Some(key) => {
                 if !publics.is_empty() && !publics.iter().any(|(id, _)| *id == key.id) {
@@ -190,31 +240,50 @@ impl Session {
                     "Created the audit signing key `{}` in `{}`; its public key is in {}.",
                     key.id,
                     source.describe(),
-                    self.audit_dir().display()
+                    self.state.audit_location().display()
                 ));
                 key
             }
         };
         Ok(AuditLog::open(
-            &self.audit_dir(),
+            Arc::clone(&self.state),
             key,
             &self.actor,
             command,
         )?)
     }
 
-    /// Says what left intents without outcome in the audit log: a run in progress (it
-    /// holds the workspace lock, naming who) or an interrupted one.
-    pub fn unfinished_cause(&self) -> anyhow::Result<String> {
-        Ok(match self.state.running()? {
+    /// Says what left intents without outcome in a client's chain: a run in progress
+    /// (it holds the client's or the workspace's lock, naming who) or an interrupted one.
+    pub fn unfinished_cause(&self, client: &str) -> anyhow::Result<String> {
+        Ok(match self.running(client)? {
             Some(holder) => format!("a run is in progress: {holder}"),
             None => "a run was interrupted".into(),
         })
     }
 
+    /// Returns who holds the lock of `client` or of the workspace now (a run in
+    /// progress), or `None` when no live run does.
+    pub fn running(&self, client: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .state
+            .holders()?
+            .into_iter()
+            .find(|h| match &h.scope {
+                LockScope::Workspace => true,
+                LockScope::Client(c) => c == client,
+            })
+            .map(|h| {
+                h.info.map_or_else(
+                    || "another onboard process, which has not said who it is".to_string(),
+                    |i| i.describe(),
+                )
+            }))
+    }
+
     /// Reads the ledger and its fingerprint.
     pub fn ledger(&self) -> anyhow::Result<(Ledger, String)> {
-        Ok(self.state.load()?)
+        Ok(self.state.load_ledger()?)
     }
 
     /// Returns what the workflows read from the session: the workspace, its state and
@@ -223,7 +292,7 @@ impl Session {
         workflow::Context {
             root: &self.root,
             workspace: &self.workspace,
-            state: &self.state,
+            state: self.state.as_ref(),
             now: self.now,
             adapters: &self.adapters,
         }

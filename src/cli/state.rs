@@ -8,12 +8,14 @@ use clap::{Args, Subcommand};
 use super::GlobalArgs;
 use super::session::Session;
 use crate::audit::key::read_publics;
-use crate::audit::layout::chains;
 use crate::audit::replay::rebuild;
 use crate::audit::verify::{Verdict, verify_chain};
 use crate::exit::ExitStatus;
-use crate::state::Ledger;
+use crate::state::{Ledger, LockScope};
+use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
+use crate::ui::documents::{FORMAT_VERSION, to_json};
+use crate::ui::tables::{new_table, render};
 
 /// Work with the grant ledger
 #[derive(Debug, Args)]
@@ -75,22 +77,116 @@ pub(super) fn run(global: &GlobalArgs, args: StateArgs) -> anyhow::Result<ExitSt
     }
 }
 
+/// One held lock, for `state status --output json`.
+#[derive(Debug, serde::Serialize)]
+struct HeldLock {
+    /// `workspace` or `client`.
+    scope: &'static str,
+    client: Option<String>,
+    /// The holder, when it has said who it is.
+    holder: Option<crate::state::LockInfo>,
+}
+
+/// `onboard state status --output json`.
+#[derive(Debug, serde::Serialize)]
+struct StatusDocument {
+    format_version: u32,
+    backend: &'static str,
+    location: String,
+    details: std::collections::BTreeMap<String, String>,
+    locks: Vec<HeldLock>,
+}
+
+fn status(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
+    let session = Session::open(global)?;
+    let description = session.state.describe()?;
+    let locks: Vec<HeldLock> = session
+        .state
+        .holders()?
+        .into_iter()
+        .map(|h| {
+            let (scope, client) = match h.scope {
+                LockScope::Workspace => ("workspace", None),
+                LockScope::Client(c) => ("client", Some(c)),
+            };
+            HeldLock {
+                scope,
+                client,
+                holder: h.info,
+            }
+        })
+        .collect();
+    let printer = &session.printer;
+    if printer.format == OutputFormat::Json {
+        printer.data(&to_json(&StatusDocument {
+            format_version: FORMAT_VERSION,
+            backend: description.backend,
+            location: description.location,
+            details: description.details.into_iter().collect(),
+            locks,
+        }))?;
+        return Ok(ExitStatus::Success);
+    }
+    let mut text = format!(
+        "backend: {}\nlocation: {}\n",
+        description.backend, description.location
+    );
+    for (key, value) in &description.details {
+        text.push_str(&format!("{key}: {value}\n"));
+    }
+    if locks.is_empty() {
+        text.push_str("locks: none held\n");
+    } else {
+        let mut table = new_table(&["lock", "actor", "host", "command", "pid", "since"]);
+        for lock in &locks {
+            let what = match &lock.client {
+                Some(client) => format!("client {client}"),
+                None => "workspace".into(),
+            };
+            let row = match &lock.holder {
+                Some(h) => vec![
+                    what,
+                    h.actor.clone(),
+                    if h.host.is_empty() {
+                        "-".into()
+                    } else {
+                        h.host.clone()
+                    },
+                    h.command.clone(),
+                    h.pid.to_string(),
+                    h.since.clone(),
+                ],
+                None => {
+                    let mut row = vec![what, "(not said yet)".to_string()];
+                    row.extend(["-", "-", "-", "-"].map(String::from));
+                    row
+                }
+            };
+            table.add_row(row);
+        }
+        text.push_str("locks:\n");
+        text.push_str(&render(&table));
+    }
+    printer.data(&text)?;
+    Ok(ExitStatus::Success)
+}
+
 fn rebuild_ledger(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let lock = session.lock("state rebuild")?;
-    let dir = session.audit_dir();
-    let (keys, _) = read_publics(&dir)?;
+    let store = session.state.as_ref();
+    let (keys, _) = read_publics(store)?;
     let trusted: Vec<_> = keys.into_iter().map(|(_, k)| k).collect();
-    let names = chains(&dir)?;
+    let names = store.chains()?;
     if names.is_empty() || trusted.is_empty() {
         return Err(UserError::new(format!(
             "there is no audit log in {} to rebuild from",
-            dir.display()
+            store.audit_location().display()
         ))
         .into());
     }
     for name in &names {
-        if let Verdict::Tampered(t) = verify_chain(&dir, name, &trusted)? {
+        if let Verdict::Tampered(t) = verify_chain(store, name, &trusted)? {
             return Err(
                 UserError::new(format!("refusing to rebuild from the audit log: {t}"))
                     .hint("run `onboard audit verify` for the full report")
@@ -99,7 +195,7 @@ fn rebuild_ledger(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
             );
         }
     }
-    let (grants, blocks) = rebuild(&dir)?;
+    let (grants, blocks) = rebuild(store)?;
     let mut ledger = Ledger {
         format_version: 1,
         grants,
@@ -108,14 +204,14 @@ fn rebuild_ledger(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     ledger.normalise();
     let previous = session
         .state
-        .load()
+        .load_ledger()
         .ok()
         .filter(|(_, digest)| digest != "none")
         .map(|(mut l, _)| {
             l.normalise();
             l
         });
-    session.state.save(&ledger, &lock)?;
+    session.state.save_ledger(&ledger, &lock)?;
     let note = match previous {
         Some(old) if old == ledger => "it matches the ledger that was there".to_string(),
         Some(old) => format!(
@@ -133,35 +229,9 @@ fn rebuild_ledger(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn status(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(global)?;
-    let store = crate::state::open(&session.workspace.settings, &session.root)?;
-    let description = store.describe()?;
-    let mut text = format!(
-        "backend: {}\nlocation: {}\n",
-        description.backend, description.location
-    );
-    for (name, value) in &description.details {
-        text.push_str(&format!("{name}: {value}\n"));
-    }
-    let holders = store.holders()?;
-    if holders.is_empty() {
-        text.push_str("locks: none held\n");
-    }
-    for holder in holders {
-        let who = holder.info.map_or_else(
-            || "a run that has not said who it is".to_string(),
-            |i| i.describe(),
-        );
-        text.push_str(&format!("lock: {} held by {who}\n", holder.scope));
-    }
-    session.printer.data(&text)?;
-    Ok(ExitStatus::Success)
-}
-
 fn migrate(global: &GlobalArgs, args: &MigrateArgs) -> anyhow::Result<ExitStatus> {
     use crate::model::{CredentialRef, StateBackend};
-    use crate::state::{FileStore, LockScope, Store, copy};
+    use crate::state::{FileStore, Store, copy};
     let session = Session::open(global)?;
     let settings = &session.workspace.settings;
     let files = || -> Box<dyn Store> {
@@ -236,22 +306,13 @@ fn migrate(global: &GlobalArgs, args: &MigrateArgs) -> anyhow::Result<ExitStatus
     Ok(ExitStatus::Success)
 }
 
-/// Verifies every chain of a store as `audit verify` does, on an exported copy; `what`
-/// names the log in the error.
+/// Verifies every chain of a store as `audit verify` does; `what` names the log in the
+/// error.
 fn verify_chains(store: &dyn crate::state::Store, what: &str) -> anyhow::Result<()> {
-    let dir = tempfile_dir()?;
-    let files = crate::state::FileStore::new(dir.clone(), dir.clone());
-    crate::state::copy::copy_audit(store, &files, None)?;
-    let (keys, _) = read_publics(&dir)?;
+    let (keys, _) = read_publics(store)?;
     let trusted: Vec<_> = keys.into_iter().map(|(_, k)| k).collect();
-    let names = chains(&dir)?;
-    let verdicts: anyhow::Result<Vec<Verdict>> = names
-        .iter()
-        .map(|name| Ok(verify_chain(&dir, name, &trusted)?))
-        .collect();
-    let _ = std::fs::remove_dir_all(&dir);
-    for verdict in verdicts? {
-        if let Verdict::Tampered(t) = verdict {
+    for name in store.chains()? {
+        if let Verdict::Tampered(t) = verify_chain(store, &name, &trusted)? {
             return Err(UserError::new(format!("{what} does not verify: {t}"))
                 .hint(
                     "`onboard.toml` was not changed; `onboard audit verify` gives the full report",
@@ -261,15 +322,6 @@ fn verify_chains(store: &dyn crate::state::Store, what: &str) -> anyhow::Result<
         }
     }
     Ok(())
-}
-
-/// A fresh private directory under the system's temporary directory.
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let mut random = [0u8; 8];
-    let _ = getrandom::fill(&mut random);
-    let dir = std::env::temp_dir().join(format!("onboard-verify-{}", hex::encode(random)));
-    std::fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(dir)
 }
 
 /// Returns `onboard.toml`'s text with its `[state]` section (if any) replaced by

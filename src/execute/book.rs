@@ -63,7 +63,7 @@ impl Book {
             grants: self.by_tenant.values().flatten().cloned().collect(),
             blocks: self.blocks.clone(),
         };
-        context.state.save(&ledger, context.lock)?;
+        context.state.save_ledger(&ledger, context.lock)?;
         self.last_cost = started.elapsed();
         self.last_save = std::time::Instant::now();
         Ok(())

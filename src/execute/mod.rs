@@ -29,7 +29,7 @@ use crate::adapters::{self, AdapterError, Outcome};
 use crate::audit::{AuditError, AuditLog};
 use crate::model::Workspace;
 use crate::plan::{Change, TenantConfiguration};
-use crate::state::{Ledger, StateDir, StateError, WorkspaceLock};
+use crate::state::{Ledger, Lock, StateError, Store};
 
 /// Receives progress as changes are applied. Implemented by the UI; tests pass a no-op.
 pub trait Progress: Sync {
@@ -69,10 +69,10 @@ pub struct ApplyContext<'a> {
     pub workspace: &'a Workspace,
     /// The workspace root.
     pub root: &'a Path,
-    /// The state directory.
-    pub state: &'a StateDir,
+    /// Where the ledger is kept.
+    pub state: &'a dyn Store,
     /// The held workspace lock.
-    pub lock: &'a WorkspaceLock,
+    pub lock: &'a Lock,
     /// Who is acting.
     pub actor: &'a str,
     /// The time recorded for the changes.

@@ -19,15 +19,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::layout;
-use super::lock::{self, LOCK_FILE, LOCKS_DIR};
+use super::lock::{self, LOCK_FILE};
 use super::store::{
     CHECKPOINT_MARKER, ChainHead, ChainTail, Description, Holder, Lock, LockScope, Store, StoredKey,
 };
 use super::{FORMAT_VERSION, LEDGER_FILE, Ledger, LockInfo, Requests, Reviews, StateError};
 use crate::atomic_file;
-
-/// The file that serialises merges of documents under client locks.
-const MERGE_LOCK: &str = "_state.lock";
 
 /// The requests document's file.
 const REQUESTS_FILE: &str = "requests.json";
@@ -122,18 +119,7 @@ impl FileStore {
         if lock.is_workspace() {
             return merge();
         }
-        let path = self.state.join(LOCKS_DIR).join(MERGE_LOCK);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(io("write", dir))?;
-        }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io("write", &path))?;
-        file.lock().map_err(io("lock", &path))?;
+        let _held = lock::merging(&self.state)?;
         merge()
     }
 
@@ -548,5 +534,241 @@ impl Store for FileStore {
         let path = layout::public_key_path(&self.audit, key_id);
         atomic_file::write(&path, text.as_bytes()).map_err(io("write", &path))?;
         Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, FileStore) {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let store = FileStore::new(dir.path().join("state"), dir.path().join("audit"));
+        (dir, store)
+    }
+
+    fn head(seq: u64, line: &str) -> ChainHead {
+        ChainHead {
+            seq,
+            hash: hash(line.as_bytes()),
+        }
+    }
+
+    fn empty() -> ChainHead {
+        ChainHead {
+            seq: 0,
+            hash: crate::audit::entry::GENESIS.to_string(),
+        }
+    }
+
+    /// A holder that is alive and not this process (pid 1 always runs), so that a
+    /// refusal names it.
+    fn holder(actor: &str) -> LockInfo {
+        LockInfo {
+            actor: actor.into(),
+            host: "build-7".into(),
+            command: "apply".into(),
+            pid: 1,
+            since: "2026-11-21T11:59:00Z".into(),
+        }
+    }
+
+    fn held(store: &FileStore) -> Vec<LockScope> {
+        store
+            .holders()
+            .unwrap()
+            .into_iter()
+            .map(|h| h.scope)
+            .collect()
+    }
+
+    fn client(name: &str) -> LockScope {
+        LockScope::Client(name.into())
+    }
+
+    #[test]
+    fn an_append_from_a_stale_head_is_refused_and_writes_nothing() {
+        let (_dir, store) = store();
+        store
+            .append("acme", &empty(), &["one".into(), "two".into()])
+            .expect("first batch");
+        // A second writer (another process: no shared memory of the end) read the chain
+        // when it held one line.
+        let other = FileStore::new(store.state.clone(), store.audit.clone());
+        let before = store.read_chain("acme").unwrap().unwrap();
+        for stale in [empty(), head(1, "one"), head(2, "not-two")] {
+            let refused = other.append("acme", &stale, &["three".into()]);
+            assert!(
+                matches!(refused, Err(StateError::ChainMoved { .. })),
+                "{stale:?}: {refused:?}"
+            );
+            // This process's own memory of the end does not let a stale head through.
+            let refused = store.append("acme", &stale, &["three".into()]);
+            assert!(matches!(refused, Err(StateError::ChainMoved { .. })));
+        }
+        assert_eq!(store.read_chain("acme").unwrap().unwrap(), before);
+        other
+            .append("acme", &head(2, "two"), &["three".into()])
+            .expect("the true head continues");
+        assert_eq!(
+            store.read_chain("acme").unwrap().unwrap(),
+            b"one\ntwo\nthree\n"
+        );
+    }
+
+    #[test]
+    fn a_batch_is_stored_whole_and_a_torn_line_is_cut_before_the_next() {
+        let (_dir, store) = store();
+        let lines: Vec<String> = (1..=100).map(|i| format!("line {i}")).collect();
+        store.append("acme", &empty(), &lines).expect("batch");
+        let text = store.read_chain("acme").unwrap().unwrap();
+        assert_eq!(text.iter().filter(|b| **b == b'\n').count(), 100);
+        // A crash mid-write leaves half a line; a writer that read the tail continues
+        // from the last whole line.
+        let path = store.chain_location("acme");
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(b"{\"half").unwrap();
+        let fresh = FileStore::new(store.state.clone(), store.audit.clone());
+        let tail = fresh.chain_tail("acme").unwrap().unwrap();
+        assert_eq!(tail.torn, 6);
+        fresh
+            .append("acme", &head(100, "line 100"), &["line 101".into()])
+            .expect("continues");
+        let text = String::from_utf8(fresh.read_chain("acme").unwrap().unwrap()).unwrap();
+        assert!(text.ends_with("line 100\nline 101\n"), "{text}");
+        assert_eq!(fresh.chains().unwrap(), ["acme"]);
+    }
+
+    #[test]
+    fn a_tail_starts_at_the_last_checkpoint() {
+        let (_dir, store) = store();
+        let lines = [
+            "{\"seq\":1}",
+            "{\"kind\":\"checkpoint\",\"seq\":2}",
+            "{\"seq\":3}",
+        ]
+        .map(String::from);
+        store.append("c", &empty(), &lines).unwrap();
+        let tail = store.chain_tail("c").unwrap().unwrap();
+        assert_eq!(
+            tail.bytes,
+            format!("{}\n{}\n", lines[1], lines[2]).as_bytes()
+        );
+        assert_eq!(tail.offset, lines[0].len() as u64 + 1);
+        assert!(store.chain_tail("none").unwrap().is_none());
+    }
+
+    #[test]
+    fn client_locks_are_independent_and_the_workspace_lock_excludes_them() {
+        let (_dir, store) = store();
+        let zero = Duration::ZERO;
+        let acme = store
+            .lock(&client("acme"), &holder("os:alice"), zero)
+            .unwrap();
+        let globex = store.lock(&client("globex"), &holder("os:bob"), zero);
+        assert!(globex.is_ok(), "another client's lock is free: {globex:?}");
+        match store.lock(&client("acme"), &holder("os:carol"), zero) {
+            Err(StateError::Locked { holder }) => {
+                assert!(holder.contains("os:alice on build-7"), "{holder}")
+            }
+            other => panic!("acme is held: {other:?}"),
+        }
+        match store.lock(&LockScope::Workspace, &holder("os:carol"), zero) {
+            Err(StateError::Locked { holder }) => assert!(
+                holder.contains("os:alice") || holder.contains("os:bob"),
+                "{holder}"
+            ),
+            other => panic!("clients are held: {other:?}"),
+        }
+        assert_eq!(held(&store), [client("acme"), client("globex")]);
+        drop((acme, globex));
+        let workspace = store
+            .lock(&LockScope::Workspace, &holder("os:carol"), zero)
+            .expect("free once the clients are released");
+        assert!(matches!(
+            store.lock(&client("acme"), &holder("os:alice"), zero),
+            Err(StateError::Locked { .. })
+        ));
+        assert_eq!(held(&store), [LockScope::Workspace]);
+        drop(workspace);
+        assert!(store.holders().unwrap().is_empty());
+        assert!(
+            lock::client_names(&store.state).is_empty(),
+            "released client locks leave no file"
+        );
+    }
+
+    #[test]
+    fn a_lock_timeout_waits_for_the_holder_then_names_it() {
+        let (_dir, store) = store();
+        let held = store
+            .lock(&client("acme"), &holder("os:alice"), Duration::ZERO)
+            .unwrap();
+        // Kept: the wait runs out, and the refusal names who holds it.
+        let started = Instant::now();
+        match store.lock(
+            &client("acme"),
+            &holder("os:bob"),
+            Duration::from_millis(400),
+        ) {
+            Err(StateError::Locked { holder }) => assert_eq!(
+                holder,
+                "os:alice on build-7 (`onboard apply`, pid 1) since 2026-11-21T11:59:00Z"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(started.elapsed() >= Duration::from_millis(400));
+        // Released meanwhile: the waiting run gets it.
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                drop(held);
+            });
+            store
+                .lock(&client("acme"), &holder("os:bob"), Duration::from_secs(20))
+                .expect("taken once released");
+        });
+        assert!(started.elapsed() >= Duration::from_millis(300));
+    }
+
+    #[test]
+    fn saves_under_client_locks_keep_other_clients_records() {
+        use crate::model::GrantRecord;
+        let (_dir, store) = store();
+        let grant = |client: &str| -> GrantRecord {
+            serde_json::from_value(serde_json::json!({
+                "client": client, "tenant": "entra", "entitlement": "group:G",
+                "identity": "ada", "account": "ada@x", "granted_at": "2026-01-01T00:00:00Z",
+                "expires_at": null, "sources": [], "ticket": null, "actor": "os:a",
+            }))
+            .expect("a grant record")
+        };
+        let zero = Duration::ZERO;
+        let acme = store.lock(&client("acme"), &holder("os:a"), zero).unwrap();
+        let globex = store
+            .lock(&client("globex"), &holder("os:b"), zero)
+            .unwrap();
+        // Both runs read the empty ledger, then each saves its own client's grant.
+        let (empty, _) = store.load_ledger().unwrap();
+        let mut mine = empty.clone();
+        mine.grants.push(grant("acme"));
+        // A record of another client in what a run saves is not its to write.
+        mine.grants.push(grant("initech"));
+        store.save_ledger(&mine, &acme).unwrap();
+        let mut theirs = empty;
+        theirs.grants.push(grant("globex"));
+        store.save_ledger(&theirs, &globex).unwrap();
+        let (ledger, _) = store.load_ledger().unwrap();
+        let clients: Vec<&str> = ledger.grants.iter().map(|g| g.client.as_str()).collect();
+        assert_eq!(clients, ["acme", "globex"]);
+        assert!(
+            lock::client_names(&store.state)
+                .iter()
+                .all(|c| c == "acme" || c == "globex"),
+            "the merge lock leaves no file"
+        );
     }
 }

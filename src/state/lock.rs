@@ -73,7 +73,7 @@ pub fn host_name() -> String {
 
 /// A held workspace lock; dropping it releases the lock.
 #[derive(Debug)]
-pub struct WorkspaceLock {
+pub(super) struct WorkspaceLock {
     _file: File,
 }
 
@@ -178,14 +178,105 @@ pub(super) fn workspace(
     Ok(WorkspaceLock { _file: file })
 }
 
+/// A lock file that exists only while it is held: removed when released (while still
+/// held), so a workspace whose runs have ended holds only `onboard.lock`. Whoever takes
+/// it checks, once it holds the lock, that the file it locked is still the one at the
+/// path (not one removed meanwhile), else takes the new one.
+pub(super) struct Transient {
+    path: PathBuf,
+    _file: File,
+}
+
+impl Drop for Transient {
+    fn drop(&mut self) {
+        // Removed first, then closed (which releases the lock).
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Tells whether `file` is still the file at `path`.
+fn still_at(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(held), Ok(named)) => held.dev() == named.dev() && held.ino() == named.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
+}
+
+/// Takes a transient lock file exclusively, waiting up to `wait` (see [`take`]).
+fn take_transient(
+    path: &Path,
+    wait: Duration,
+    name: &dyn Fn() -> Option<String>,
+) -> Result<(File, Transient), StateError> {
+    let started = Instant::now();
+    loop {
+        let file = open(path)?;
+        let left = wait.saturating_sub(started.elapsed());
+        take(&file, Mode::Exclusive, left, name).map_err(|e| at(e, path))?;
+        if still_at(&file, path) {
+            let writer = file.try_clone().map_err(|source| StateError::File {
+                action: "write",
+                path: path.to_path_buf(),
+                source,
+            })?;
+            return Ok((
+                writer,
+                Transient {
+                    path: path.to_path_buf(),
+                    _file: file,
+                },
+            ));
+        }
+    }
+}
+
+/// Holds the lock that serialises merging writes of documents by client runs, for as
+/// long as the returned value lives; waits as long as it takes (it is held for an
+/// instant).
+pub(super) fn merging(dir: &Path) -> Result<Transient, StateError> {
+    let path = dir.join(LOCKS_DIR).join("_state.lock");
+    loop {
+        let file = open(&path)?;
+        file.lock().map_err(|source| StateError::File {
+            action: "lock",
+            path: path.clone(),
+            source,
+        })?;
+        if still_at(&file, &path) {
+            return Ok(Transient { path, _file: file });
+        }
+    }
+}
+
 /// Takes a client's lock: `onboard.lock` shared, then `locks/<client>.lock`
-/// exclusively. Returns both files, which hold the locks while open.
+/// exclusively. Returns what holds both locks while it lives.
 pub(super) fn client(
     dir: &Path,
     client: &str,
     info: &LockInfo,
     wait: Duration,
-) -> Result<(File, File), StateError> {
+) -> Result<(File, Transient), StateError> {
+    // The name becomes a file name: only a client id (as the workspace checks them).
+    let valid = !client.is_empty()
+        && !client.starts_with(['_', '-'])
+        && client
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid {
+        return Err(StateError::Backend {
+            detail: format!("`{client}` is not a client id, so it has no lock"),
+            hint: None,
+        });
+    }
     let started = Instant::now();
     let path = dir.join(LOCK_FILE);
     let shared = open(&path)?;
@@ -195,15 +286,14 @@ pub(super) fn client(
     };
     take(&shared, Mode::Shared, wait, &name).map_err(|e| at(e, &path))?;
     let path = client_path(dir, client);
-    let mut file = open(&path)?;
     let name = || {
         let mut probe = File::open(&path).ok()?;
         live_holder(&mut probe, true)
     };
     let left = wait.saturating_sub(started.elapsed());
-    take(&file, Mode::Exclusive, left, &name).map_err(|e| at(e, &path))?;
+    let (mut file, held) = take_transient(&path, left, &name)?;
     sign(&mut file, &path, info)?;
-    Ok((shared, file))
+    Ok((shared, held))
 }
 
 /// Returns the path of a client's lock file.

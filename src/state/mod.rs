@@ -1,6 +1,8 @@
-//! The grant ledger (`state/ledger.json`): what onboard granted, to whom, where, when,
-//! until when and why, plus standing revocations. Written atomically; guarded by a lock
-//! so two applies never run on one workspace at once.
+//! What onboard remembers: the grant ledger (what onboard granted, to whom, where, when,
+//! until when and why, plus standing revocations), access requests, post-use reviews,
+//! locks, and the storage of the audit chains, behind one interface ([`Store`]) so that
+//! nothing else knows which backend keeps them. [`open`] picks the backend the
+//! workspace's `[state]` settings name; the file backend ([`FileStore`]) is the default.
 
 pub mod copy;
 mod file;
@@ -9,19 +11,15 @@ mod lock;
 pub mod postgres;
 mod store;
 
-use std::fs;
-use std::io::ErrorKind;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::atomic_file;
 use crate::model::{AccessRequest, Block, GrantRecord, ReviewItem};
 
 pub use file::FileStore;
-pub use lock::{LockInfo, WorkspaceLock, host_name};
+pub use lock::{LockInfo, host_name};
 pub use store::{
     CHECKPOINT_MARKER, ChainHead, ChainTail, Description, Holder, Lock, LockScope, Store, StoredKey,
 };
@@ -185,7 +183,10 @@ fn checked_ledger(
             ),
         });
     }
-    Ok((ledger, hex::encode(Sha256::digest(&bytes))))
+    Ok((
+        ledger,
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+    ))
 }
 
 /// Access requests (`state/requests.json`).
@@ -206,142 +207,4 @@ pub struct Reviews {
     pub format_version: u32,
     /// Every review item, oldest first.
     pub reviews: Vec<ReviewItem>,
-}
-
-/// A JSON document kept in the state directory.
-pub trait StateDocument: Serialize + serde::de::DeserializeOwned + Default {
-    /// The file name.
-    const FILE: &'static str;
-    /// Sets the format version before saving.
-    fn stamp(&mut self);
-}
-
-impl StateDocument for Requests {
-    const FILE: &'static str = "requests.json";
-    fn stamp(&mut self) {
-        self.format_version = FORMAT_VERSION;
-    }
-}
-
-impl StateDocument for Reviews {
-    const FILE: &'static str = "reviews.json";
-    fn stamp(&mut self) {
-        self.format_version = FORMAT_VERSION;
-    }
-}
-
-/// The state directory of a workspace.
-#[derive(Debug, Clone)]
-pub struct StateDir {
-    dir: PathBuf,
-}
-
-impl StateDir {
-    /// Returns the state directory at `dir` (it need not exist yet).
-    pub fn new(dir: PathBuf) -> Self {
-        StateDir { dir }
-    }
-
-    /// Returns the ledger's path.
-    pub fn ledger_path(&self) -> PathBuf {
-        self.dir.join(LEDGER_FILE)
-    }
-
-    /// Reads the ledger and the SHA-256 of its bytes; a missing ledger is empty.
-    pub fn load(&self) -> Result<(Ledger, String), StateError> {
-        let path = self.ledger_path();
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                return Ok((
-                    Ledger {
-                        format_version: FORMAT_VERSION,
-                        ..Ledger::default()
-                    },
-                    "none".into(),
-                ));
-            }
-            Err(source) => {
-                return Err(StateError::Io {
-                    action: "read",
-                    path,
-                    source,
-                });
-            }
-        };
-        let ledger: Ledger = serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
-        checked_ledger(Some((ledger, bytes)), path)
-    }
-
-    /// Writes the ledger atomically. Requires the workspace lock.
-    pub fn save(&self, ledger: &Ledger, _lock: &WorkspaceLock) -> Result<(), StateError> {
-        let mut ledger = ledger.clone();
-        ledger.normalise();
-        let mut text = serde_json::to_string_pretty(&ledger).map_err(|e| StateError::Corrupt {
-            path: self.ledger_path(),
-            detail: e.to_string(),
-        })?;
-        text.push('\n');
-        atomic_file::write(&self.ledger_path(), text.as_bytes()).map_err(|source| StateError::Io {
-            action: "write",
-            path: self.ledger_path(),
-            source,
-        })
-    }
-
-    /// Reads a state document; a missing one is empty.
-    pub fn read<T: StateDocument>(&self) -> Result<T, StateError> {
-        let path = self.dir.join(T::FILE);
-        match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
-                path,
-                detail: e.to_string(),
-            }),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(T::default()),
-            Err(source) => Err(StateError::Io {
-                action: "read",
-                path,
-                source,
-            }),
-        }
-    }
-
-    /// Writes a state document atomically. Requires the workspace lock.
-    pub fn write<T: StateDocument>(
-        &self,
-        document: &mut T,
-        _lock: &WorkspaceLock,
-    ) -> Result<(), StateError> {
-        document.stamp();
-        let path = self.dir.join(T::FILE);
-        let mut text = serde_json::to_string_pretty(document).map_err(|e| StateError::Corrupt {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
-        text.push('\n');
-        atomic_file::write(&path, text.as_bytes()).map_err(|source| StateError::Io {
-            action: "write",
-            path,
-            source,
-        })
-    }
-
-    /// Returns who holds the workspace lock now (a run in progress), or `None` when no
-    /// live run holds it.
-    pub fn running(&self) -> Result<Option<String>, StateError> {
-        Ok(lock::holder(&self.dir.join(lock::LOCK_FILE))?.map(|info| {
-            info.map_or_else(
-                || "another onboard process, which has not said who it is".to_string(),
-                |i| i.describe(),
-            )
-        }))
-    }
-
-    /// Takes the workspace lock, or says who holds it.
-    pub fn lock(&self, info: &LockInfo) -> Result<WorkspaceLock, StateError> {
-        lock::workspace(&self.dir, info, std::time::Duration::ZERO)
-    }
 }

@@ -69,7 +69,7 @@ pub fn prepare(cx: &Context<'_>, plan: &Plan, prune: bool) -> anyhow::Result<Pre
         .keys()
         .filter(|c| clients.is_empty() || clients.contains(c.as_str()))
     {
-        if !crate::audit::writer::peek_dangling(&cx.audit_dir(), client)?.is_empty() {
+        if !crate::audit::writer::peek_dangling(cx.state, client)?.is_empty() {
             interrupted.push(client.clone());
         }
     }
@@ -94,7 +94,7 @@ mod tests {
     use super::*;
     use crate::audit::{Entry, Phase};
     use crate::model::Workspace;
-    use crate::state::{Ledger, StateDir};
+    use crate::state::Ledger;
 
     /// Copies a directory tree.
     fn copy(from: &Path, to: &Path) {
@@ -122,12 +122,12 @@ mod tests {
     }
 
     fn prepared(root: &Path, workspace: &Workspace, prune: bool) -> Prepared {
-        let state = StateDir::new(root.join(&workspace.settings.state_dir));
+        let state = crate::state::open(&workspace.settings, root).expect("file state");
         let adapters = crate::adapters::Options::default();
         let cx = Context {
             root,
             workspace,
-            state: &state,
+            state: state.as_ref(),
             now: datetime!(2026-11-21 12:00 UTC),
             adapters: &adapters,
         };
@@ -150,7 +150,7 @@ mod tests {
             .iter()
             .map(|e| serde_json::to_string(e).expect("entry") + "\n")
             .collect();
-        fs::write(crate::audit::layout::chain_path(&dir, chain), lines).expect("chain");
+        fs::write(crate::state::layout::chain_path(&dir, chain), lines).expect("chain");
     }
 
     fn change_entry(seq: u64, phase: Phase, change: &str) -> Entry {

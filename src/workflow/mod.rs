@@ -9,12 +9,12 @@
 pub mod apply;
 pub mod plan;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use time::OffsetDateTime;
 
 use crate::model::Workspace;
-use crate::state::StateDir;
+use crate::state::Store;
 
 /// What a workflow reads: the loaded workspace, its state directory, the instant it acts
 /// at, and how adapters are opened.
@@ -24,17 +24,10 @@ pub struct Context<'a> {
     pub root: &'a Path,
     /// The workspace.
     pub workspace: &'a Workspace,
-    /// The state directory.
-    pub state: &'a StateDir,
+    /// Where the state and the audit log are kept.
+    pub state: &'a dyn Store,
     /// The instant the workflow acts at.
     pub now: OffsetDateTime,
     /// How adapters are opened.
     pub adapters: &'a crate::adapters::Options,
-}
-
-impl Context<'_> {
-    /// Returns the audit directory.
-    pub fn audit_dir(&self) -> PathBuf {
-        self.root.join(&self.workspace.settings.audit_dir)
-    }
 }

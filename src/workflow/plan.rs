@@ -23,7 +23,7 @@ pub fn plan(
     extra_blocks: &[Block],
     progress: &dyn ReadReporter,
 ) -> anyhow::Result<Plan> {
-    let access_requests = cx.state.read::<crate::state::Requests>()?.requests;
+    let access_requests = cx.state.load_requests()?.requests;
     // Each tenant's records, grants and revocations are found once here, so the work for
     // one tenant never scans the others' (the plan is linear in the workspace).
     let records = ByTenant::new(&ledger.grants, |r| (r.client.as_str(), r.tenant.as_str()));
@@ -125,7 +125,7 @@ pub fn plan(
             // only when there is drift, for it means reading the client's whole chain.
             let client = request.client.id.as_str();
             if !sent.contains_key(client) {
-                let grants = crate::audit::replay::sent_grants(&cx.audit_dir(), client)?;
+                let grants = crate::audit::replay::sent_grants(cx.state, client)?;
                 sent.insert(client, grants);
             }
             (changes, warnings) = diff_tenant(&DiffInput {
