@@ -499,18 +499,7 @@ fn migrate_file_to_postgres_and_back_is_lossless_and_the_copy_verifies_offline()
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|e| e == "pub"))
         .unwrap();
-    let output = env
-        .onboard(&[
-            "audit",
-            "verify",
-            "--dir",
-            dir.to_str().unwrap(),
-            "--pubkey",
-            key.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    verify_offline(&dir, &key);
     for (name, bytes) in before.iter().filter(|(n, _)| n.starts_with("audit/")) {
         let exported = std::fs::read(dir.join(name.trim_start_matches("audit/"))).unwrap();
         assert_eq!(&exported, bytes, "{name}");
@@ -615,4 +604,269 @@ fn an_unreachable_server_exits_1_naming_the_host_with_nothing_sent() {
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("ONBOARD_DATABASE_URL"), "{stderr}");
+}
+
+// ---- the commands on the postgres backend ----
+
+/// A fresh copy of the example workspace whose state is in the database
+/// `ONBOARD_DATABASE_URL` names.
+fn team_env() -> Env {
+    let env = Env::example();
+    let toml = env.read("onboard.toml");
+    env.write(
+        "onboard.toml",
+        &format!("{toml}\n[state]\nbackend = \"postgres\"\nurl = \"env:ONBOARD_DATABASE_URL\"\n"),
+    );
+    env
+}
+
+fn code(output: &std::process::Output) -> Option<i32> {
+    output.status.code()
+}
+
+/// Runs `audit verify --dir DIR --pubkey KEY` as an auditor does: outside any workspace.
+fn verify_offline(dir: &Path, key: &Path) {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .current_dir(elsewhere.path())
+        .arg("audit")
+        .arg("verify")
+        .arg("--dir")
+        .arg(dir)
+        .arg("--pubkey")
+        .arg(key)
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
+}
+
+/// Runs onboard on `url`'s database and asserts its exit code; returns what it printed.
+fn expect_exit(env: &Env, url: &str, args: &[&str], expected: i32) -> std::process::Output {
+    let output = onboard_pg(env, url, args).output().unwrap();
+    assert_eq!(
+        code(&output),
+        Some(expected),
+        "{args:?}: {}",
+        text(&output.stderr)
+    );
+    output
+}
+
+#[test]
+fn the_example_runs_end_to_end_on_postgres_and_an_auditor_verifies_an_export_offline() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let env = team_env();
+    let run = |args: &[&str]| onboard_pg(&env, &url, args).output().unwrap();
+    expect_exit(&env, &url, &["validate"], 0);
+    expect_exit(&env, &url, &["plan", "--detailed-exitcode"], 2);
+    expect_exit(&env, &url, &["apply", "--yes", "--quiet"], 0);
+    expect_exit(&env, &url, &["plan", "--detailed-exitcode"], 0);
+    let output = expect_exit(&env, &url, &["status"], 0);
+    assert!(
+        text(&output.stdout).contains("acme"),
+        "{}",
+        text(&output.stdout)
+    );
+    expect_exit(&env, &url, &["audit", "verify"], 0);
+    // Everything lives in the database: no ledger, no chain in the workspace.
+    assert!(!env.exists("state/ledger.json"));
+    assert!(!env.exists("audit/acme.jsonl"));
+    let output = run(&["state", "status"]);
+    let status = text(&output.stdout);
+    assert!(status.contains("backend: postgres"), "{status}");
+    assert!(!status.contains(PASSWORD), "{status}");
+    // The export verifies offline, with only the public key.
+    let evidence = tempfile::tempdir().unwrap();
+    let dir = evidence.path().join("evidence");
+    expect_exit(
+        &env,
+        &url,
+        &["audit", "export", "--to", dir.to_str().unwrap()],
+        0,
+    );
+    let key = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pub"))
+        .unwrap();
+    verify_offline(&dir, &key);
+    for chain in ["acme", "globex", "initech"] {
+        assert!(dir.join(format!("{chain}.jsonl")).exists(), "{chain}");
+        assert!(dir.join(format!("{chain}.head")).exists(), "{chain}");
+    }
+}
+
+#[test]
+fn eight_processes_apply_eight_clients_at_once_and_every_chain_verifies() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let env = team_env();
+    let initech = env.read("clients/initech.yaml");
+    let mut clients: Vec<String> = ["acme", "globex", "initech"].map(String::from).to_vec();
+    for n in 4..=8 {
+        let id = format!("client{n}");
+        env.write(
+            &format!("clients/{id}.yaml"),
+            &initech
+                .replace("id: initech", &format!("id: {id}"))
+                .replace("tenants/initech/", &format!("tenants/{id}/")),
+        );
+        clients.push(id);
+    }
+    let children: Vec<_> = clients
+        .iter()
+        .map(|client| {
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"));
+            command
+                .envs(crate::support::fixed_env(crate::support::NOW))
+                .env("ONBOARD_DATABASE_URL", &url)
+                .current_dir(&env.root)
+                .args([
+                    "--workspace",
+                    env.ws.to_str().unwrap(),
+                    "apply",
+                    client,
+                    "--yes",
+                    "--quiet",
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            (client.clone(), command.spawn().unwrap())
+        })
+        .collect();
+    for (client, child) in children {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(code(&output), Some(0), "{client}: {}", text(&output.stderr));
+    }
+    expect_exit(&env, &url, &["audit", "verify"], 0);
+    expect_exit(&env, &url, &["plan", "--detailed-exitcode"], 0);
+    // Every client's grants are in the one ledger.
+    let store = store(&url).unwrap();
+    let (ledger, _) = store.load_ledger().unwrap();
+    for client in &clients {
+        assert!(
+            ledger.grants.iter().any(|g| &g.client == client),
+            "{client}"
+        );
+    }
+}
+
+#[test]
+fn a_second_run_on_a_locked_client_exits_5_naming_the_holder() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let env = team_env();
+    let holder = store(&url).unwrap();
+    let _held = holder
+        .lock(
+            &LockScope::Client("acme".into()),
+            &info("tech:alice"),
+            Duration::ZERO,
+        )
+        .unwrap();
+    let output = onboard_pg(&env, &url, &["apply", "acme", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(code(&output), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("tech:alice on laptop-1 (`onboard apply`, pid 4242)"),
+        "{stderr}"
+    );
+    // Another client goes on meanwhile.
+    expect_exit(&env, &url, &["apply", "globex", "--yes", "--quiet"], 0);
+}
+
+#[test]
+fn a_request_made_in_one_checkout_is_approved_from_another() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let laptop = team_env();
+    let other = team_env();
+    let output = onboard_pg(
+        &laptop,
+        &url,
+        &[
+            "elevate",
+            "--client",
+            "acme",
+            "--bundle",
+            "premium-security-response",
+            "--ticket",
+            "INC-9",
+            "--reason",
+            "phishing triage",
+        ],
+    )
+    .env("ONBOARD_ACTOR", "carol")
+    .output()
+    .unwrap();
+    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
+    // The team shares the audit signing key (in CI: `ONBOARD_AUDIT_KEY`).
+    std::fs::create_dir_all(other.ws.join(".onboard")).unwrap();
+    std::fs::copy(
+        laptop.ws.join(".onboard/audit.key"),
+        other.ws.join(".onboard/audit.key"),
+    )
+    .unwrap();
+    let id = text(&output.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(id.starts_with("req-"), "{id}");
+    let output = onboard_pg(&other, &url, &["requests", "--status", "pending"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&output.stdout).contains(&id),
+        "{}",
+        text(&output.stdout)
+    );
+    let output = onboard_pg(&other, &url, &["approve", &id])
+        .env("ONBOARD_ACTOR", "dave")
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
+    let store = store(&url).unwrap();
+    let (ledger, _) = store.load_ledger().unwrap();
+    assert!(
+        ledger
+            .grants
+            .iter()
+            .any(|g| g.ticket.as_deref() == Some("INC-9")),
+        "{:?}",
+        ledger.grants
+    );
+    expect_exit(&laptop, &url, &["audit", "verify"], 0);
+}
+
+#[test]
+fn a_run_killed_mid_apply_converges_with_chains_intact() {
+    let Some(server) = server() else { return };
+    if !crate::support::test_hooks() {
+        return;
+    }
+    let url = server.database();
+    let env = team_env();
+    let output = onboard_pg(&env, &url, &["apply", "initech", "--yes", "-q"])
+        .env("ONBOARD_TEST_CRASH_AFTER_INTENTS", "1")
+        .output()
+        .unwrap();
+    assert_ne!(code(&output), Some(0));
+    expect_exit(&env, &url, &["apply", "--yes", "--quiet"], 0);
+    expect_exit(&env, &url, &["plan", "--detailed-exitcode"], 0);
+    expect_exit(&env, &url, &["audit", "verify"], 0);
+    let store = store(&url).unwrap();
+    let (ledger, _) = store.load_ledger().unwrap();
+    let mut keys: Vec<_> = ledger
+        .grants
+        .iter()
+        .map(|g| (&g.client, &g.tenant, &g.entitlement, &g.identity))
+        .collect();
+    let all = keys.len();
+    keys.dedup();
+    assert_eq!(keys.len(), all, "a duplicate grant");
 }
