@@ -21,8 +21,8 @@ use crate::peers::{find_postgres, free_port, shared};
 /// The superuser's password (scram over TCP; the socket trusts).
 pub const PASSWORD: &str = "pg-test-password-7f3a";
 
-/// A private PostgreSQL server, stopped when the test process ends (a watchdog stops it
-/// when the process is gone, even after `kill -9`).
+/// A private PostgreSQL server, stopped and its directory removed when the test process
+/// ends (a watchdog does it once the process is gone, even after `kill -9`).
 pub struct PgServer {
     _dir: tempfile::TempDir,
     _watchdog: std::process::Child,
@@ -86,7 +86,8 @@ impl PgServer {
             run(
                 {
                     let mut c = Command::new("chown");
-                    c.arg("nobody").arg(&data);
+                    // Owned by the server's user, so the watchdog can remove it.
+                    c.args(["-R", "nobody"]).arg(dir.path());
                     c
                 },
                 "chown",
@@ -121,9 +122,10 @@ impl PgServer {
         // The watchdog: stops the server once this test process is gone, however it ended.
         let me = std::process::id();
         let script = format!(
-            "while [ -d /proc/{me} ]; do sleep 1; done; '{}' -D '{}' -m immediate stop",
+            "while [ -d /proc/{me} ]; do sleep 1; done; '{}' -D '{}' -m immediate stop; rm -rf '{}'",
             bin.join("pg_ctl").display(),
-            data.display()
+            data.display(),
+            dir.path().display()
         );
         let mut sh = as_owner(Path::new("/bin/sh"));
         let watchdog = sh
@@ -774,6 +776,13 @@ fn a_second_run_on_a_locked_client_exits_5_naming_the_holder() {
     assert!(
         stderr.contains("tech:alice on laptop-1 (`onboard apply`, pid 4242)"),
         "{stderr}"
+    );
+    // `state status` says who holds which lock.
+    let output = expect_exit(&env, &url, &["state", "status"], 0);
+    let status = text(&output.stdout);
+    assert!(
+        status.contains("tech:alice") && status.contains("acme"),
+        "{status}"
     );
     // Another client goes on meanwhile.
     expect_exit(&env, &url, &["apply", "globex", "--yes", "--quiet"], 0);

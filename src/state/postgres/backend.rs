@@ -93,7 +93,7 @@ impl PgStore {
 impl Store for PgStore {
     fn describe(&self) -> Result<Description, StateError> {
         let counts = self.counts()?;
-        let mut details = vec![
+        let details = vec![
             (
                 "schema version".to_string(),
                 self.schema_version()?.to_string(),
@@ -104,9 +104,6 @@ impl Store for PgStore {
             ("audit entries".to_string(), counts.entries.to_string()),
             ("public keys".to_string(), counts.keys.to_string()),
         ];
-        for (scope, info) in self.lock_holders()? {
-            details.push((format!("lock: {scope}"), info.describe()));
-        }
         Ok(Description {
             backend: "postgres",
             location: self.redacted_url().to_string(),
