@@ -81,11 +81,25 @@ fn fault_switch(chain: &str, entries: usize) -> Result<(), AuditError> {
     Ok(())
 }
 
-/// Writes entries to a client's chain and syncs them to disk.
+/// Whether entries written must be durable before the write returns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Durability {
+    /// Stored durably now (with every entry written before them): intents, before
+    /// their changes are sent.
+    Now,
+    /// Signed into the chain now, stored with the next durable write (or the run's end):
+    /// outcomes, which a crash may lose (their intents then show the changes as
+    /// interrupted, and the next run reconciles them).
+    Later,
+}
+
+/// Writes entries to a client's chain; with [`Durability::Now`], every chain's entries
+/// written so far are stored in one durable step per chain.
 pub(super) fn write_entries(
     context: &ApplyContext<'_>,
     chain: &str,
     entries: Vec<Entry>,
+    durability: Durability,
 ) -> Result<(), AuditError> {
     #[cfg(feature = "test-hooks")]
     fault_switch(chain, entries.len())?;
@@ -93,5 +107,8 @@ pub(super) fn write_entries(
     for entry in entries {
         audit.append(chain, entry)?;
     }
-    audit.sync()
+    match durability {
+        Durability::Now => audit.sync(),
+        Durability::Later => Ok(()),
+    }
 }

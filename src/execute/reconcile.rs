@@ -2,7 +2,7 @@
 //! in line before its entitlement changes, with an intent and an outcome in the audit log.
 
 use super::ApplyContext;
-use super::entries::{failure_code, write_entries};
+use super::entries::{Durability, failure_code, write_entries};
 use crate::adapters::{Adapter, AdapterError, FailureKind};
 use crate::audit::{AuditError, Entry, EntryKind, Phase};
 use crate::plan::{Change, ChangeKind};
@@ -57,7 +57,13 @@ pub(super) fn reconcile(
             Some(error),
         ))
     };
-    write_entries(context, client_id, vec![entry(Phase::Intent)]).map_err(unsent)?;
+    write_entries(
+        context,
+        client_id,
+        vec![entry(Phase::Intent)],
+        Durability::Now,
+    )
+    .map_err(unsent)?;
     let mut done = Vec::new();
     let result = adapter.reconcile(context.now, &mut done);
     let mut outcome = entry(Phase::Outcome);
@@ -73,7 +79,7 @@ pub(super) fn reconcile(
             outcome.error = Some(format!("{}: {}", error.operation, error.detail));
         }
     }
-    write_entries(context, client_id, vec![outcome]).map_err(unsent)?;
+    write_entries(context, client_id, vec![outcome], Durability::Now).map_err(unsent)?;
     result
         .map(|_| adapter)
         .map_err(|error| Box::new((error, None)))

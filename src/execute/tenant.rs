@@ -1,24 +1,31 @@
 //! One tenant's part of an apply: opening its adapter, bringing its configuration in line,
-//! then sending its changes in batches, each batch's intents on disk in the audit log
-//! before it is sent and its outcomes after.
+//! then sending its changes in batches. The intents of up to `WINDOW` changes are stored
+//! durably in the audit log in one step before any of them is sent; each batch's
+//! outcomes are signed into the chain after it is sent and stored with the next durable
+//! write (the next window's intents, or the tenant's end).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::entries::{entry_of, outcome_of, write_entries};
+use super::entries::{Durability, entry_of, outcome_of, write_entries};
 use super::reconcile::{configuration_change, reconcile};
 use super::send::send_batch;
 use super::{ApplyContext, ChangeResult, Progress};
 use crate::adapters::Outcome;
 use crate::adapters::{self, Adapter, AdapterError, FailureKind};
 use crate::audit::TENANT_ENFORCES_EXPIRY;
-use crate::audit::{AuditError, Phase};
+use crate::audit::{AuditError, Entry, Phase};
 use crate::model::Tenant;
 use crate::plan::{Change, ChangeKind};
 
-/// Changes announced to the audit log (and synced) at once before being sent: one fsync
-/// per batch rather than per change, and still no change is sent before its intent is on
-/// disk.
+/// Changes handed to the adapter at once (and flushed) before their outcomes are written.
 const BATCH: usize = 32;
+
+/// Changes announced to the audit log at once, in one durable write (one fsync, or one
+/// transaction), before any of them is sent: no change is sent before its intent is
+/// stored, and a tenant of a few hundred changes costs one durable write for its intents
+/// and one for its outcomes. Bounded, so a crash leaves at most this many changes of a
+/// tenant to reconcile.
+const WINDOW: usize = 1024;
 
 pub(super) fn apply_tenant(
     context: &ApplyContext<'_>,
@@ -102,8 +109,8 @@ pub(super) fn apply_tenant(
                 .zip(&ids)
                 .map(|(r, id)| outcome_of(entry_of(&r.change, id.clone()), &r.result))
                 .collect();
-            let audit_error =
-                reconcile_audit_error.or_else(|| write_entries(context, client_id, entries).err());
+            let audit_error = reconcile_audit_error
+                .or_else(|| write_entries(context, client_id, entries, Durability::Now).err());
             if results.is_empty() {
                 // A tenant opened only for its configuration: its failure still counts.
                 let change = configuration_change(client_id, tenant_name);
@@ -135,57 +142,84 @@ pub(super) fn apply_tenant(
         (results, Some(error))
     };
     let mut results = Vec::with_capacity(changes.len());
-    for (batch, batch_ids) in changes.chunks(BATCH).zip(ids.chunks(BATCH)) {
-        let intents = batch
+    for (window, window_ids) in changes.chunks(WINDOW).zip(ids.chunks(WINDOW)) {
+        let intents = window
             .iter()
-            .zip(batch_ids)
+            .zip(window_ids)
             .map(|(change, id)| {
                 let mut entry = entry_of(change, id.clone());
                 entry.phase = Some(Phase::Intent);
                 entry
             })
             .collect();
-        if let Err(error) = write_entries(context, client_id, intents) {
+        if let Err(error) = write_entries(context, client_id, intents, Durability::Now) {
             return stop_unsent(results, error);
         }
         #[cfg(feature = "test-hooks")]
-        crash_switch(batch.len());
-        let mut sent = send_batch(adapter.as_mut(), &name, batch);
-        // Changes an adapter buffers are on the tenant only once flushed: a failed flush
-        // fails the batch's changes, and outcomes are written only after it.
-        if let Err(error) = adapter.flush() {
-            for result in sent.iter_mut().filter(|r| r.is_ok()) {
-                *result = Err(error.clone());
+        crash_switch(window.len());
+        for (batch, batch_ids) in window.chunks(BATCH).zip(window_ids.chunks(BATCH)) {
+            let outcomes = send(
+                adapter.as_mut(),
+                &name,
+                batch,
+                batch_ids,
+                progress,
+                &mut results,
+            );
+            if let Err(error) = write_entries(context, client_id, outcomes, Durability::Later) {
+                return stop_unsent(results, error);
             }
-        }
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for ((change, id), result) in batch.iter().zip(batch_ids).zip(sent) {
-            progress.advance(change, &result);
-            let enforced = matches!(result, Ok(Outcome::Changed))
-                && matches!(change.kind, ChangeKind::Grant | ChangeKind::Renew)
-                && change.expires_at.is_some()
-                && change
-                    .entitlement
-                    .as_ref()
-                    .is_some_and(|e| adapter.enforces_expiry(e));
-            let mut outcome = outcome_of(entry_of(change, id.clone()), &result);
-            if enforced {
-                // Evidence that the end is the tenant's to enforce; `state rebuild`
-                // reads it back into the ledger.
-                outcome.detail = Some(serde_json::json!({ TENANT_ENFORCES_EXPIRY: true }));
-            }
-            outcomes.push(outcome);
-            results.push(ChangeResult {
-                change: (*change).clone(),
-                result,
-                tenant_enforces_expiry: enforced,
-            });
-        }
-        if let Err(error) = write_entries(context, client_id, outcomes) {
-            return stop_unsent(results, error);
         }
     }
+    // The outcomes are stored before the tenant counts as done.
+    if let Err(error) = write_entries(context, client_id, Vec::new(), Durability::Now) {
+        return (results, Some(error));
+    }
     (results, None)
+}
+
+/// Sends one batch of a tenant's changes (their intents stored), pushing each change's
+/// result; returns their outcome entries.
+fn send(
+    adapter: &mut dyn Adapter,
+    name: &str,
+    batch: &[&Change],
+    batch_ids: &[String],
+    progress: &dyn Progress,
+    results: &mut Vec<ChangeResult>,
+) -> Vec<Entry> {
+    let mut sent = send_batch(adapter, name, batch);
+    // Changes an adapter buffers are on the tenant only once flushed: a failed flush
+    // fails the batch's changes, and outcomes are written only after it.
+    if let Err(error) = adapter.flush() {
+        for result in sent.iter_mut().filter(|r| r.is_ok()) {
+            *result = Err(error.clone());
+        }
+    }
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for ((change, id), result) in batch.iter().zip(batch_ids).zip(sent) {
+        progress.advance(change, &result);
+        let enforced = matches!(result, Ok(Outcome::Changed))
+            && matches!(change.kind, ChangeKind::Grant | ChangeKind::Renew)
+            && change.expires_at.is_some()
+            && change
+                .entitlement
+                .as_ref()
+                .is_some_and(|e| adapter.enforces_expiry(e));
+        let mut outcome = outcome_of(entry_of(change, id.clone()), &result);
+        if enforced {
+            // Evidence that the end is the tenant's to enforce; `state rebuild` reads
+            // it back into the ledger.
+            outcome.detail = Some(serde_json::json!({ TENANT_ENFORCES_EXPIRY: true }));
+        }
+        outcomes.push(outcome);
+        results.push(ChangeResult {
+            change: (*change).clone(),
+            result,
+            tenant_enforces_expiry: enforced,
+        });
+    }
+    outcomes
 }
 
 /// Test-only fault switch (only in a build with the `test-hooks` feature): with

@@ -34,6 +34,7 @@ mod postgres;
 mod refusals;
 mod revoke;
 mod scim;
+mod state_backend;
 mod status;
 mod support;
 mod throttle;
