@@ -458,6 +458,7 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
         }
         'onboard;audit;export' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The format')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Write the audit log as files to DIR instead: each chain''s log and head, and the public keys, as an auditor verifies them offline with `onboard audit verify --dir DIR --pubkey KEY.pub`; from any state backend. Only `--client` (and `--dir`) apply; run it again and it adds what is new')
             [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Only this client''s chain')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Only entries about this identity')
             [CompletionResult]::new('--ticket', '--ticket', [CompletionResultType]::ParameterName, 'Only entries for this ticket')
@@ -541,7 +542,8 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('rebuild', 'rebuild', [CompletionResultType]::ParameterValue, 'Rebuild the grant ledger from the audit log alone')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show which backend keeps the state, where, and who holds which locks')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say which state backend is in use, where, what it holds and who holds its locks')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy everything onboard remembers to the other backend, verify, and switch')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -579,9 +581,29 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'onboard;state;migrate' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The backend to move to')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Where the database URL comes from, for `--to postgres` (`env:VAR`, `file:PATH`, `keyring:NAME`); default: `[state] url` when set, else `env:ONBOARD_DATABASE_URL`')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--parallelism', '--parallelism', [CompletionResultType]::ParameterName, 'Work on at most N tenants at once (1-64), reading and applying')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'onboard;state;help' {
             [CompletionResult]::new('rebuild', 'rebuild', [CompletionResultType]::ParameterValue, 'Rebuild the grant ledger from the audit log alone')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show which backend keeps the state, where, and who holds which locks')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say which state backend is in use, where, what it holds and who holds its locks')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy everything onboard remembers to the other backend, verify, and switch')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -589,6 +611,9 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             break
         }
         'onboard;state;help;status' {
+            break
+        }
+        'onboard;state;help;migrate' {
             break
         }
         'onboard;state;help;help' {
@@ -740,13 +765,17 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
         }
         'onboard;help;state' {
             [CompletionResult]::new('rebuild', 'rebuild', [CompletionResultType]::ParameterValue, 'Rebuild the grant ledger from the audit log alone')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show which backend keeps the state, where, and who holds which locks')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Say which state backend is in use, where, what it holds and who holds its locks')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy everything onboard remembers to the other backend, verify, and switch')
             break
         }
         'onboard;help;state;rebuild' {
             break
         }
         'onboard;help;state;status' {
+            break
+        }
+        'onboard;help;state;migrate' {
             break
         }
         'onboard;help;login' {

@@ -190,6 +190,9 @@ _onboard() {
             onboard__subcmd__help__subcmd__review,close)
                 cmd="onboard__subcmd__help__subcmd__review__subcmd__close"
                 ;;
+            onboard__subcmd__help__subcmd__state,migrate)
+                cmd="onboard__subcmd__help__subcmd__state__subcmd__migrate"
+                ;;
             onboard__subcmd__help__subcmd__state,rebuild)
                 cmd="onboard__subcmd__help__subcmd__state__subcmd__rebuild"
                 ;;
@@ -211,6 +214,9 @@ _onboard() {
             onboard__subcmd__state,help)
                 cmd="onboard__subcmd__state__subcmd__help"
                 ;;
+            onboard__subcmd__state,migrate)
+                cmd="onboard__subcmd__state__subcmd__migrate"
+                ;;
             onboard__subcmd__state,rebuild)
                 cmd="onboard__subcmd__state__subcmd__rebuild"
                 ;;
@@ -219,6 +225,9 @@ _onboard() {
                 ;;
             onboard__subcmd__state__subcmd__help,help)
                 cmd="onboard__subcmd__state__subcmd__help__subcmd__help"
+                ;;
+            onboard__subcmd__state__subcmd__help,migrate)
+                cmd="onboard__subcmd__state__subcmd__help__subcmd__migrate"
                 ;;
             onboard__subcmd__state__subcmd__help,rebuild)
                 cmd="onboard__subcmd__state__subcmd__help__subcmd__rebuild"
@@ -417,7 +426,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__audit__subcmd__export)
-            opts="-w -o -q -v -h --format --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --format --to --client --identity --ticket --since --until --kind --dir --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,6 +434,10 @@ _onboard() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "jsonl csv ocsf" -- "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --client)
@@ -1445,8 +1458,22 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__help__subcmd__state)
-            opts="rebuild status"
+            opts="rebuild status migrate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        onboard__subcmd__help__subcmd__state__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1941,7 +1968,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__state)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help rebuild status help"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help rebuild status migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1983,7 +2010,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__state__subcmd__help)
-            opts="rebuild status help"
+            opts="rebuild status migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1997,6 +2024,20 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__state__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        onboard__subcmd__state__subcmd__help__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2031,6 +2072,56 @@ _onboard() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        onboard__subcmd__state__subcmd__migrate)
+            opts="-w -o -q -v -h --to --url --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -W "file postgres" -- "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workspace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -432,6 +432,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
         }
         &'onboard;audit;export'= {
             cand --format 'The format'
+            cand --to 'Write the audit log as files to DIR instead: each chain''s log and head, and the public keys, as an auditor verifies them offline with `onboard audit verify --dir DIR --pubkey KEY.pub`; from any state backend. Only `--client` (and `--dir`) apply; run it again and it adds what is new'
             cand --client 'Only this client''s chain'
             cand --identity 'Only entries about this identity'
             cand --ticket 'Only entries for this ticket'
@@ -506,7 +507,8 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand rebuild 'Rebuild the grant ledger from the audit log alone'
-            cand status 'Show which backend keeps the state, where, and who holds which locks'
+            cand status 'Say which state backend is in use, where, what it holds and who holds its locks'
+            cand migrate 'Copy everything onboard remembers to the other backend, verify, and switch'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'onboard;state;rebuild'= {
@@ -541,14 +543,35 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'onboard;state;migrate'= {
+            cand --to 'The backend to move to'
+            cand --url 'Where the database URL comes from, for `--to postgres` (`env:VAR`, `file:PATH`, `keyring:NAME`); default: `[state] url` when set, else `env:ONBOARD_DATABASE_URL`'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'onboard;state;help'= {
             cand rebuild 'Rebuild the grant ledger from the audit log alone'
-            cand status 'Show which backend keeps the state, where, and who holds which locks'
+            cand status 'Say which state backend is in use, where, what it holds and who holds its locks'
+            cand migrate 'Copy everything onboard remembers to the other backend, verify, and switch'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'onboard;state;help;rebuild'= {
         }
         &'onboard;state;help;status'= {
+        }
+        &'onboard;state;help;migrate'= {
         }
         &'onboard;state;help;help'= {
         }
@@ -673,11 +696,14 @@ set edit:completion:arg-completer[onboard] = {|@words|
         }
         &'onboard;help;state'= {
             cand rebuild 'Rebuild the grant ledger from the audit log alone'
-            cand status 'Show which backend keeps the state, where, and who holds which locks'
+            cand status 'Say which state backend is in use, where, what it holds and who holds its locks'
+            cand migrate 'Copy everything onboard remembers to the other backend, verify, and switch'
         }
         &'onboard;help;state;rebuild'= {
         }
         &'onboard;help;state;status'= {
+        }
+        &'onboard;help;state;migrate'= {
         }
         &'onboard;help;login'= {
         }

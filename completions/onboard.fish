@@ -393,6 +393,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_s
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l format -d 'The format' -r -f -a "jsonl\t'The entries as JSON lines, exactly as logged'
 csv\t'One row per entry'
 ocsf\t'OCSF 1.3.0 events (JSON lines) for access changes'"
+complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l to -d 'Write the audit log as files to DIR instead: each chain\'s log and head, and the public keys, as an auditor verifies them offline with `onboard audit verify --dir DIR --pubkey KEY.pub`; from any state backend. Only `--client` (and `--dir`) apply; run it again and it adds what is new' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l client -d 'Only this client\'s chain' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l identity -d 'Only entries about this identity' -r
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l ticket -d 'Only entries for this ticket' -r
@@ -450,22 +451,23 @@ complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_s
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export audit entries for SIEMs and auditors'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "rotate-key" -d 'Replace the signing key, recording the change in every chain'
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -s w -l workspace -d 'Use the workspace in DIR' -r -F
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'
 markdown\t'Markdown, for a pull-request comment'"
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
 always\t'Always'
 never\t'Never'"
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -s q -l quiet -d 'Print only data and errors'
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -l no-progress -d 'Never draw progress bars'
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -f -a "rebuild" -d 'Rebuild the grant ledger from the audit log alone'
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -f -a "status" -d 'Show which backend keeps the state, where, and who holds which locks'
-complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -f -a "rebuild" -d 'Rebuild the grant ledger from the audit log alone'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -f -a "status" -d 'Say which state backend is in use, where, what it holds and who holds its locks'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -f -a "migrate" -d 'Copy everything onboard remembers to the other backend, verify, and switch'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and not __fish_seen_subcommand_from rebuild status migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from rebuild" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'
@@ -492,8 +494,25 @@ complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_s
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from status" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -l to -d 'The backend to move to' -r -f -a "file\t'The workspace\'s files (`state/`, `audit/`)'
+postgres\t'A PostgreSQL database'"
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -l url -d 'Where the database URL comes from, for `--to postgres` (`env:VAR`, `file:PATH`, `keyring:NAME`); default: `[state] url` when set, else `env:ONBOARD_DATABASE_URL`' -r
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "rebuild" -d 'Rebuild the grant ledger from the audit log alone'
-complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show which backend keeps the state, where, and who holds which locks'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "status" -d 'Say which state backend is in use, where, what it holds and who holds its locks'
+complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Copy everything onboard remembers to the other backend, verify, and switch'
 complete -c onboard -n "__fish_onboard_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c onboard -n "__fish_onboard_using_subcommand login" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand login" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
@@ -562,4 +581,5 @@ complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_su
 complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "export" -d 'Export audit entries for SIEMs and auditors'
 complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "rotate-key" -d 'Replace the signing key, recording the change in every chain'
 complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "rebuild" -d 'Rebuild the grant ledger from the audit log alone'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "status" -d 'Show which backend keeps the state, where, and who holds which locks'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "status" -d 'Say which state backend is in use, where, what it holds and who holds its locks'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "migrate" -d 'Copy everything onboard remembers to the other backend, verify, and switch'

@@ -1,7 +1,7 @@
 //! `onboard audit`: create the signing key, verify, show and export the audit log, and
 //! rotate the key.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -126,6 +126,12 @@ pub struct ExportArgs {
     /// The format
     #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
     pub format: ExportFormat,
+    /// Write the audit log as files to DIR instead: each chain's log and head, and the
+    /// public keys, as an auditor verifies them offline with `onboard audit verify --dir
+    /// DIR --pubkey KEY.pub`; from any state backend. Only `--client` (and `--dir`)
+    /// apply; run it again and it adds what is new
+    #[arg(long, value_name = "DIR")]
+    pub to: Option<PathBuf>,
     /// Which entries
     #[command(flatten)]
     pub filters: Filters,
@@ -563,6 +569,9 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
 
 fn export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<ExitStatus> {
     let printer = global.printer();
+    if let Some(to) = &args.to {
+        return export_files(global, &args.filters, to);
+    }
     let selected = select(global, &args.filters)?;
     let mut out = String::new();
     match args.format {
@@ -617,4 +626,43 @@ fn chain_names(store: &dyn Store, client: Option<&str>) -> anyhow::Result<Vec<St
         .hint(crate::model::suggest("chains", client, &all))
         .into()),
     }
+}
+
+/// Writes the audit log (one client's chain, or every chain) as files to `to`.
+fn export_files(global: &GlobalArgs, filters: &Filters, to: &Path) -> anyhow::Result<ExitStatus> {
+    let source: Box<dyn Store> = match &filters.dir {
+        Some(dir) => Box::new(FileStore::new(dir.clone(), dir.clone())),
+        None => {
+            let session = Session::open(global)?;
+            crate::state::open(&session.workspace.settings, &session.root)?
+        }
+    };
+    let all = source.chains()?;
+    let names = match &filters.client {
+        None => all,
+        Some(client) if all.contains(client) => vec![client.clone()],
+        Some(client) => {
+            return Err(UserError::new(format!(
+                "there is no audit chain for `{client}` in {}",
+                source.audit_location().display()
+            ))
+            .hint(crate::model::suggest("chains", client, &all))
+            .into());
+        }
+    };
+    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    let copied = crate::state::copy::copy_audit(
+        source.as_ref(),
+        &FileStore::new(to.to_path_buf(), to.to_path_buf()),
+        Some(&names),
+    )?;
+    global.printer().status(&format!(
+        "Exported {} audit chain(s) ({} new line(s)) and {} public key(s) to {}; verify with `onboard audit verify --dir {} --pubkey KEY.pub`",
+        copied.chains,
+        copied.lines,
+        copied.keys,
+        to.display(),
+        to.display()
+    ));
+    Ok(ExitStatus::Success)
 }

@@ -106,6 +106,17 @@ impl Session {
         Ok(selected)
     }
 
+    /// Returns who this run is, as a lock holder, for `command`.
+    pub fn lock_info(&self, command: &str) -> LockInfo {
+        LockInfo {
+            actor: self.actor.clone(),
+            host: crate::state::host_name(),
+            command: command.to_string(),
+            pid: std::process::id(),
+            since: crate::model::time::format_instant(OffsetDateTime::now_utc()),
+        }
+    }
+
     /// Takes the workspace lock for a command (waiting up to `--lock-timeout`).
     pub fn lock(&self, command: &str) -> anyhow::Result<Lock> {
         self.lock_waiting(command, self.lock_timeout)
@@ -142,13 +153,7 @@ impl Session {
         mut scopes: Vec<LockScope>,
         timeout: Duration,
     ) -> anyhow::Result<Lock> {
-        let info = LockInfo {
-            actor: self.actor.clone(),
-            host: crate::state::host_name(),
-            command: command.to_string(),
-            pid: std::process::id(),
-            since: crate::model::time::format_instant(OffsetDateTime::now_utc()),
-        };
+        let info = self.lock_info(command);
         // Always in one order, so two runs taking overlapping sets never wait on each
         // other in a circle.
         scopes.sort();

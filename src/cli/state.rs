@@ -1,6 +1,8 @@
-//! `onboard state`: where the state is kept and who holds its locks (`status`), and
-//! rebuilding the grant ledger from the audit log alone (`rebuild`).
+//! `onboard state rebuild`: reconstruct the grant ledger from the audit log alone;
+//! `onboard state status`: which backend, where, what it holds, who holds its locks;
+//! `onboard state migrate`: copy everything to the other backend, verify, switch.
 
+use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::GlobalArgs;
@@ -32,14 +34,46 @@ pub enum StateCommand {
     /// successful grant, renewal, expiry and revocation, and every standing revocation,
     /// and writes the ledger anew: a lost or corrupt ledger loses nothing.
     Rebuild,
-    /// Show which backend keeps the state, where, and who holds which locks
+    /// Say which state backend is in use, where, what it holds and who holds its locks
+    ///
+    /// Never prints a password: a database URL is shown as `postgres://USER@HOST:PORT/DB`.
     Status,
+    /// Copy everything onboard remembers to the other backend, verify, and switch
+    ///
+    /// Copies the ledger and standing revocations, requests, reviews, the audit chains,
+    /// their heads and the public keys while holding the workspace lock on both sides;
+    /// verifies every chain of the copy and that counts and hashes match the source;
+    /// only then rewrites the `[state]` section of `onboard.toml`. The source is left as
+    /// it was. An interrupted migration loses nothing: run it again and it resumes.
+    Migrate(MigrateArgs),
+}
+
+/// Which backend to move to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendName {
+    /// The workspace's files (`state/`, `audit/`).
+    File,
+    /// A PostgreSQL database.
+    Postgres,
+}
+
+/// Copy everything onboard remembers to the other backend, verify, and switch
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The backend to move to
+    #[arg(long, value_enum)]
+    pub to: BackendName,
+    /// Where the database URL comes from, for `--to postgres` (`env:VAR`, `file:PATH`,
+    /// `keyring:NAME`); default: `[state] url` when set, else `env:ONBOARD_DATABASE_URL`
+    #[arg(long, value_name = "REF")]
+    pub url: Option<String>,
 }
 
 pub(super) fn run(global: &GlobalArgs, args: StateArgs) -> anyhow::Result<ExitStatus> {
     match args.command {
         StateCommand::Rebuild => rebuild_ledger(global),
         StateCommand::Status => status(global),
+        StateCommand::Migrate(args) => migrate(global, &args),
     }
 }
 
@@ -193,4 +227,149 @@ fn rebuild_ledger(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
         ledger.blocks.len()
     ));
     Ok(ExitStatus::Success)
+}
+
+fn migrate(global: &GlobalArgs, args: &MigrateArgs) -> anyhow::Result<ExitStatus> {
+    use crate::model::{CredentialRef, StateBackend};
+    use crate::state::{FileStore, Store, copy};
+    let session = Session::open(global)?;
+    let settings = &session.workspace.settings;
+    let files = || -> Box<dyn Store> {
+        Box::new(FileStore::new(
+            session.root.join(&settings.state_dir),
+            session.root.join(&settings.audit_dir),
+        ))
+    };
+    let (from, to, url): (Box<dyn Store>, Box<dyn Store>, Option<CredentialRef>) =
+        match (&settings.state, args.to) {
+            (StateBackend::File, BackendName::Postgres) => {
+                let text = args.url.as_deref().unwrap_or("env:ONBOARD_DATABASE_URL");
+                let url = CredentialRef::parse(text).map_err(|e| {
+                    UserError::new(format!("`--url {text}`: {e}"))
+                        .hint("write `env:VAR`, `file:PATH` or `keyring:NAME`")
+                })?;
+                let to = crate::state::postgres::open(
+                    &url,
+                    &session.root,
+                    &crate::secrets::Sources::from_settings(&session.workspace.settings),
+                )?;
+                (files(), Box::new(to), Some(url))
+            }
+            (StateBackend::Postgres { .. }, BackendName::File) => {
+                (crate::state::open(settings, &session.root)?, files(), None)
+            }
+            _ => {
+                return Err(UserError::new(format!(
+                    "the workspace's state is already in the {} backend",
+                    match args.to {
+                        BackendName::File => "file",
+                        BackendName::Postgres => "postgres",
+                    }
+                ))
+                .hint("`onboard state status` says where it is")
+                .into());
+            }
+        };
+    let info = session.lock_info("state migrate");
+    let _source = from.lock(&LockScope::Workspace, &info, std::time::Duration::ZERO)?;
+    let lock = to.lock(&LockScope::Workspace, &info, std::time::Duration::ZERO)?;
+    // A tampered log is not carried over (where it would look vouched for).
+    verify_chains(from.as_ref(), "the audit log to migrate")?;
+    let copied = copy::copy_audit(from.as_ref(), to.as_ref(), None)?;
+    copy::copy_records(from.as_ref(), to.as_ref(), &lock)?;
+    let differences = copy::differences(
+        &copy::fingerprint(from.as_ref())?,
+        &copy::fingerprint(to.as_ref())?,
+    );
+    if !differences.is_empty() {
+        return Err(UserError::new(format!(
+            "the copy in {} does not match its source: {}",
+            to.describe()?.location,
+            differences.join("; ")
+        ))
+        .hint("`onboard.toml` was not changed; the workspace still uses its source")
+        .into());
+    }
+    verify_chains(to.as_ref(), "the copied audit log")?;
+    let toml = session.root.join("onboard.toml");
+    let text =
+        std::fs::read_to_string(&toml).with_context(|| format!("reading {}", toml.display()))?;
+    let section = match &url {
+        Some(url) => format!("[state]\nbackend = \"postgres\"\nurl = \"{url}\"\n"),
+        None => "[state]\nbackend = \"file\"\n".to_string(),
+    };
+    crate::atomic_file::write(&toml, with_state_section(&text, &section).as_bytes())
+        .with_context(|| format!("writing {}", toml.display()))?;
+    session.printer.status(&format!(
+        "Copied to {}: {} audit chain(s) ({} line(s) appended), {} public key(s), the ledger, requests and reviews; verified; `onboard.toml` now says:\n{section}",
+        to.describe()?.location,
+        copied.chains,
+        copied.lines,
+        copied.keys,
+    ));
+    Ok(ExitStatus::Success)
+}
+
+/// Verifies every chain of a store as `audit verify` does; `what` names the log in the
+/// error.
+fn verify_chains(store: &dyn crate::state::Store, what: &str) -> anyhow::Result<()> {
+    let (keys, _) = read_publics(store)?;
+    let trusted: Vec<_> = keys.into_iter().map(|(_, k)| k).collect();
+    for name in store.chains()? {
+        if let Verdict::Tampered(t) = verify_chain(store, &name, &trusted)? {
+            return Err(UserError::new(format!("{what} does not verify: {t}"))
+                .hint(
+                    "`onboard.toml` was not changed; `onboard audit verify` gives the full report",
+                )
+                .status(ExitStatus::AuditTampered)
+                .into());
+        }
+    }
+    Ok(())
+}
+
+/// Returns `onboard.toml`'s text with its `[state]` section (if any) replaced by
+/// `section`, or `section` appended.
+fn with_state_section(text: &str, section: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            inside = trimmed == "[state]";
+        }
+        if !inside {
+            out.push_str(line);
+        }
+    }
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    if !out.is_empty() && !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+    out.push_str(section);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_state_section;
+
+    #[test]
+    fn the_state_section_is_replaced_or_appended() {
+        let section = "[state]\nbackend = \"file\"\n";
+        assert_eq!(
+            with_state_section("[paths]\nstate = \"s\"\n", section),
+            "[paths]\nstate = \"s\"\n\n[state]\nbackend = \"file\"\n"
+        );
+        assert_eq!(
+            with_state_section(
+                "[state]\nbackend = \"postgres\"\nurl = \"env:X\"\n\n[audit]\nkey = \"env:K\"\n",
+                section
+            ),
+            "[audit]\nkey = \"env:K\"\n\n[state]\nbackend = \"file\"\n"
+        );
+        assert_eq!(with_state_section("", section), section);
+    }
 }

@@ -161,6 +161,72 @@ fn merge_records<T: Clone, K: Ord>(
     merged
 }
 
+/// Returns the ledger a save under `lock` writes: `ours` whole under a workspace lock;
+/// else our grants of the clients `lock` covers, the `stored` grants of the others and
+/// the stored standing revocations. Normalised.
+pub(super) fn merged_ledger(
+    lock: &Lock,
+    stored: impl FnOnce() -> Result<Ledger, StateError>,
+    ours: &Ledger,
+) -> Result<Ledger, StateError> {
+    let mut ledger = if lock.is_workspace() {
+        ours.clone()
+    } else {
+        let stored = stored()?;
+        Ledger {
+            format_version: FORMAT_VERSION,
+            grants: merge_records(lock, stored.grants, &ours.grants, |g| &g.client, |_| ()),
+            blocks: stored.blocks,
+        }
+    };
+    ledger.normalise();
+    Ok(ledger)
+}
+
+/// Returns the requests a save under `lock` writes (see [`merged_ledger`]).
+pub(super) fn merged_requests(
+    lock: &Lock,
+    stored: impl FnOnce() -> Result<Requests, StateError>,
+    ours: &Requests,
+) -> Result<Requests, StateError> {
+    Ok(Requests {
+        format_version: FORMAT_VERSION,
+        requests: if lock.is_workspace() {
+            ours.requests.clone()
+        } else {
+            merge_records(
+                lock,
+                stored()?.requests,
+                &ours.requests,
+                |r| &r.client,
+                |r| r.requested_at,
+            )
+        },
+    })
+}
+
+/// Returns the review items a save under `lock` writes (see [`merged_ledger`]).
+pub(super) fn merged_reviews(
+    lock: &Lock,
+    stored: impl FnOnce() -> Result<Reviews, StateError>,
+    ours: &Reviews,
+) -> Result<Reviews, StateError> {
+    Ok(Reviews {
+        format_version: FORMAT_VERSION,
+        reviews: if lock.is_workspace() {
+            ours.reviews.clone()
+        } else {
+            merge_records(
+                lock,
+                stored()?.reviews,
+                &ours.reviews,
+                |r| &r.client,
+                |r| r.opened_at,
+            )
+        },
+    })
+}
+
 /// Reads the end of a log: the length of its whole lines, its last whole line, and the
 /// bytes of an incomplete line after it.
 fn log_end(file: &mut File, path: &Path) -> Result<(u64, Option<Vec<u8>>, u64), StateError> {
@@ -199,47 +265,15 @@ impl Store for FileStore {
     }
 
     fn load_ledger(&self) -> Result<(Ledger, String), StateError> {
-        let path = self.ledger_path();
-        let Some((ledger, bytes)) = self.read_document::<Ledger>(LEDGER_FILE)? else {
-            return Ok((
-                Ledger {
-                    format_version: FORMAT_VERSION,
-                    ..Ledger::default()
-                },
-                "none".into(),
-            ));
-        };
-        if ledger.format_version != FORMAT_VERSION {
-            return Err(StateError::Corrupt {
-                path,
-                detail: format!(
-                    "format version {} is not supported (this build reads {FORMAT_VERSION})",
-                    ledger.format_version
-                ),
-            });
-        }
-        Ok((ledger, hex::encode(Sha256::digest(&bytes))))
+        super::checked_ledger(
+            self.read_document::<Ledger>(LEDGER_FILE)?,
+            self.ledger_path(),
+        )
     }
 
     fn save_ledger(&self, ledger: &Ledger, lock: &Lock) -> Result<(), StateError> {
         self.merging(lock, || {
-            let mut ledger = if lock.is_workspace() {
-                ledger.clone()
-            } else {
-                let (stored, _) = self.load_ledger()?;
-                Ledger {
-                    format_version: FORMAT_VERSION,
-                    grants: merge_records(
-                        lock,
-                        stored.grants,
-                        &ledger.grants,
-                        |g| &g.client,
-                        |_| (),
-                    ),
-                    blocks: stored.blocks,
-                }
-            };
-            ledger.normalise();
+            let ledger = merged_ledger(lock, || Ok(self.load_ledger()?.0), ledger)?;
             self.write_document(LEDGER_FILE, &ledger)
         })
     }
@@ -253,24 +287,8 @@ impl Store for FileStore {
 
     fn save_requests(&self, requests: &Requests, lock: &Lock) -> Result<(), StateError> {
         self.merging(lock, || {
-            let requests = if lock.is_workspace() {
-                requests.requests.clone()
-            } else {
-                merge_records(
-                    lock,
-                    self.load_requests()?.requests,
-                    &requests.requests,
-                    |r| &r.client,
-                    |r| r.requested_at,
-                )
-            };
-            self.write_document(
-                REQUESTS_FILE,
-                &Requests {
-                    format_version: FORMAT_VERSION,
-                    requests,
-                },
-            )
+            let requests = merged_requests(lock, || self.load_requests(), requests)?;
+            self.write_document(REQUESTS_FILE, &requests)
         })
     }
 
@@ -318,24 +336,8 @@ impl Store for FileStore {
 
     fn save_reviews(&self, reviews: &Reviews, lock: &Lock) -> Result<(), StateError> {
         self.merging(lock, || {
-            let reviews = if lock.is_workspace() {
-                reviews.reviews.clone()
-            } else {
-                merge_records(
-                    lock,
-                    self.load_reviews()?.reviews,
-                    &reviews.reviews,
-                    |r| &r.client,
-                    |r| r.opened_at,
-                )
-            };
-            self.write_document(
-                REVIEWS_FILE,
-                &Reviews {
-                    format_version: FORMAT_VERSION,
-                    reviews,
-                },
-            )
+            let reviews = merged_reviews(lock, || self.load_reviews(), reviews)?;
+            self.write_document(REVIEWS_FILE, &reviews)
         })
     }
 

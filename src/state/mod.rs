@@ -4,9 +4,11 @@
 //! nothing else knows which backend keeps them. [`open`] picks the backend the
 //! workspace's `[state]` settings name; the file backend ([`FileStore`]) is the default.
 
+pub mod copy;
 mod file;
 pub mod layout;
 mod lock;
+pub mod postgres;
 mod store;
 
 use std::path::PathBuf;
@@ -34,10 +36,11 @@ pub fn open(
             root.join(&settings.state_dir),
             root.join(&settings.audit_dir),
         ))),
-        crate::model::StateBackend::Postgres { .. } => Err(StateError::Config {
-            detail: "`[state] backend = \"postgres\"` in onboard.toml: this build of onboard has no PostgreSQL backend".into(),
-            hint: "set `[state] backend = \"file\"` (the default), or use a build of onboard with the PostgreSQL backend".into(),
-        }),
+        crate::model::StateBackend::Postgres { url } => Ok(Box::new(postgres::open(
+            url,
+            root,
+            &crate::secrets::Sources::from_settings(settings),
+        )?)),
     }
 }
 
@@ -158,6 +161,37 @@ impl Ledger {
         self.blocks
             .sort_by(|a, b| (a.scope, &a.value).cmp(&(b.scope, &b.value)));
     }
+}
+
+/// Returns a stored ledger (and its stored bytes, which its digest is the SHA-256 of) or,
+/// when there is none yet, an empty ledger with the digest `none`; refuses a format this
+/// build does not read. `path` names where it is kept, for the error.
+fn checked_ledger(
+    stored: Option<(Ledger, Vec<u8>)>,
+    path: PathBuf,
+) -> Result<(Ledger, String), StateError> {
+    let Some((ledger, bytes)) = stored else {
+        return Ok((
+            Ledger {
+                format_version: FORMAT_VERSION,
+                ..Ledger::default()
+            },
+            "none".into(),
+        ));
+    };
+    if ledger.format_version != FORMAT_VERSION {
+        return Err(StateError::Corrupt {
+            path,
+            detail: format!(
+                "format version {} is not supported (this build reads {FORMAT_VERSION})",
+                ledger.format_version
+            ),
+        });
+    }
+    Ok((
+        ledger,
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+    ))
 }
 
 /// Access requests (`state/requests.json`).

@@ -33,6 +33,7 @@ mod no_panic;
 mod okta;
 mod peers;
 mod plan;
+mod postgres;
 mod refusals;
 mod revoke;
 mod schemas;

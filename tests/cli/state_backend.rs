@@ -185,7 +185,7 @@ fn state_status_shows_the_backend_and_who_holds_which_lock() {
 }
 
 #[test]
-fn a_postgres_backend_is_a_configuration_error_naming_the_setting() {
+fn a_postgres_backend_whose_url_is_missing_is_an_error_naming_the_setting() {
     let env = Env::example();
     let toml = env.read("onboard.toml");
     env.write(
@@ -195,7 +195,10 @@ fn a_postgres_backend_is_a_configuration_error_naming_the_setting() {
     let output = env.onboard(&["plan"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&env, &output);
-    assert!(err.contains("[state] backend"), "{err}");
+    assert!(
+        err.contains("[state] url") && err.contains("`ONBOARD_DATABASE_URL` is not set"),
+        "{err}"
+    );
     assert!(
         !env.exists("state") && !env.exists("audit"),
         "nothing written"

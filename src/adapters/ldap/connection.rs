@@ -46,10 +46,10 @@ pub fn read_ca_file(path: &Path) -> Result<rustls::RootCertStore, String> {
     Ok(roots)
 }
 
-/// Builds the rustls configuration for LDAPS and StartTLS: the ring provider (as the
-/// HTTP layer uses), and the platform's roots, or only the certificates of the tenant's
-/// `ca_file` when it has one.
-fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
+/// Builds the rustls configuration for LDAPS and StartTLS (and the state database): the
+/// ring provider (as the HTTP layer uses), and the platform's roots, or only the
+/// certificates of the tenant's `ca_file` when it has one.
+pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -48,7 +48,7 @@ use std::collections::HashMap;
 use ldap3::Scope;
 
 pub use self::account::{AccountCache, UserFilter, find_account};
-pub use self::connection::{Directory, read_ca_file};
+pub use self::connection::{Directory, read_ca_file, tls_config};
 pub use self::dn::{is_within, normalize_dn};
 pub use self::membership::PERMISSIVE_MODIFY_OID;
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};

@@ -1,0 +1,360 @@
+//! The connection and the statements: documents changed under a row lock, audit chains
+//! appended in transactions that check the head, heads, public keys, counts.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use postgres::{Client, NoTls};
+
+use super::url::{DatabaseUrl, Tls};
+use super::{PgError, schema};
+use crate::audit::entry::{GENESIS, line_hash};
+use crate::state::{CHECKPOINT_MARKER, ChainHead};
+
+/// Row counts, for `onboard state status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Documents stored (ledger, requests, reviews).
+    pub documents: i64,
+    /// Audit chains.
+    pub chains: i64,
+    /// Audit entries across all chains.
+    pub entries: i64,
+    /// Public keys.
+    pub keys: i64,
+}
+
+/// An open connection to the state database, its schema current. One session serves
+/// every thread of a run, one statement at a time; each lock has a session of its own.
+pub struct PgStore {
+    client: Mutex<Client>,
+    pub(super) url: Arc<DatabaseUrl>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("url", &self.url).finish()
+    }
+}
+
+impl PgStore {
+    /// Connects, then creates or upgrades the schema (refusing a newer one).
+    pub fn open(url: DatabaseUrl) -> Result<Self, PgError> {
+        let url = Arc::new(url);
+        let mut client = connect(&url)?;
+        schema::upgrade(&mut client, &url.target)?;
+        Ok(PgStore {
+            client: Mutex::new(client),
+            url,
+        })
+    }
+
+    /// Returns `postgres://user@host:port/dbname`, without the password.
+    pub fn redacted_url(&self) -> &str {
+        &self.url.redacted
+    }
+
+    /// Returns the TLS mode in force.
+    pub fn tls(&self) -> Tls {
+        self.url.tls
+    }
+
+    /// The session, for one statement or transaction at a time.
+    pub(super) fn session(&self) -> MutexGuard<'_, Client> {
+        self.client.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Returns how to wrap a client error met while `action`.
+    pub(super) fn error(
+        &self,
+        action: impl Into<String>,
+    ) -> impl FnOnce(postgres::Error) -> PgError + '_ {
+        let action = action.into();
+        move |e| PgError::query(&self.url.target, action, &e)
+    }
+
+    /// Returns the schema version in force.
+    pub fn schema_version(&self) -> Result<i32, PgError> {
+        let row = self
+            .session()
+            .query_one("SELECT coalesce(max(version), 0) FROM onboard_schema", &[])
+            .map_err(self.error("reading the schema version"))?;
+        Ok(row.get(0))
+    }
+
+    /// Reads a document's text, if it exists.
+    pub fn read_document(&self, name: &str) -> Result<Option<String>, PgError> {
+        let row = self
+            .session()
+            .query_opt(
+                "SELECT body FROM onboard_documents WHERE name = $1",
+                &[&name],
+            )
+            .map_err(self.error(format!("reading the {name}")))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// Replaces a document with what `change` makes of its stored text, in one
+    /// transaction holding the document's row: writers of one document take turns, and
+    /// none loses another's write.
+    pub fn update_document<E: From<PgError>>(
+        &self,
+        name: &str,
+        change: impl FnOnce(Option<String>) -> Result<String, E>,
+    ) -> Result<(), E> {
+        let mut session = self.session();
+        let error = |e: postgres::Error| {
+            PgError::query(&self.url.target, format!("writing the {name}"), &e)
+        };
+        let mut tx = session.transaction().map_err(error)?;
+        // The row exists before it is locked, so first writers take turns too.
+        tx.execute(
+            "INSERT INTO onboard_documents (name, body, revision) VALUES ($1, '', 0)
+             ON CONFLICT (name) DO NOTHING",
+            &[&name],
+        )
+        .map_err(error)?;
+        let row = tx
+            .query_one(
+                "SELECT body, revision FROM onboard_documents WHERE name = $1 FOR UPDATE",
+                &[&name],
+            )
+            .map_err(error)?;
+        let revision: i64 = row.get(1);
+        let stored: String = row.get(0);
+        let body = change((revision > 0).then_some(stored))?;
+        tx.execute(
+            "UPDATE onboard_documents SET body = $2, revision = revision + 1 WHERE name = $1",
+            &[&name, &body],
+        )
+        .map_err(error)?;
+        tx.commit().map_err(error)?;
+        Ok(())
+    }
+
+    /// Returns the names of the chains, sorted.
+    pub fn chain_names(&self) -> Result<Vec<String>, PgError> {
+        let rows = self
+            .session()
+            .query(
+                "SELECT chain FROM onboard_audit_heads WHERE seq > 0 ORDER BY chain",
+                &[],
+            )
+            .map_err(self.error("listing the audit chains"))?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// Returns a chain's lines from sequence number `from` on, in order, and the number
+    /// of bytes the lines before it take (each with its newline).
+    pub fn lines_from(&self, chain: &str, from: u64) -> Result<(Vec<String>, u64), PgError> {
+        let mut session = self.session();
+        let error = |e| {
+            PgError::query(
+                &self.url.target,
+                format!("reading the audit chain `{chain}`"),
+                &e,
+            )
+        };
+        let from = to_db(from);
+        let before: i64 = session
+            .query_one(
+                "SELECT coalesce(sum(octet_length(line) + 1), 0)::bigint
+                 FROM onboard_audit_entries WHERE chain = $1 AND seq < $2",
+                &[&chain, &from],
+            )
+            .map_err(error)?
+            .get(0);
+        let rows = session
+            .query(
+                "SELECT line FROM onboard_audit_entries WHERE chain = $1 AND seq >= $2 ORDER BY seq",
+                &[&chain, &from],
+            )
+            .map_err(error)?;
+        Ok((
+            rows.iter().map(|r| r.get(0)).collect(),
+            u64::try_from(before).unwrap_or(0),
+        ))
+    }
+
+    /// Returns the sequence number of a chain's last checkpoint line (1 when it has
+    /// none), or `None` when the chain has no line.
+    pub fn tail_start(&self, chain: &str) -> Result<Option<u64>, PgError> {
+        let row = self
+            .session()
+            .query_one(
+                "SELECT (SELECT max(seq) FROM onboard_audit_entries WHERE chain = $1 AND checkpoint),
+                        (SELECT seq FROM onboard_audit_heads WHERE chain = $1)",
+                &[&chain],
+            )
+            .map_err(self.error(format!("reading the tail of `{chain}`")))?;
+        let checkpoint: Option<i64> = row.get(0);
+        let head: Option<i64> = row.get(1);
+        Ok(match head {
+            Some(head) if head > 0 => Some(checkpoint.map_or(1, to_seq)),
+            _ => None,
+        })
+    }
+
+    /// Appends `lines` (sequence numbers `expected.seq + 1` on) to a chain in one
+    /// transaction, provided the chain still ends at `expected`: two writers never fork
+    /// a chain. Nothing is written when it moved.
+    pub fn append_lines(
+        &self,
+        chain: &str,
+        expected: &ChainHead,
+        lines: &[String],
+    ) -> Result<(), PgError> {
+        let mut session = self.session();
+        let error = |e| {
+            PgError::query(
+                &self.url.target,
+                format!("appending to the audit chain `{chain}`"),
+                &e,
+            )
+        };
+        let mut tx = session.transaction().map_err(error)?;
+        tx.execute(
+            "INSERT INTO onboard_audit_heads (chain, seq, hash) VALUES ($1, 0, $2)
+             ON CONFLICT (chain) DO NOTHING",
+            &[&chain, &GENESIS],
+        )
+        .map_err(error)?;
+        let row = tx
+            .query_one(
+                "SELECT seq, hash FROM onboard_audit_heads WHERE chain = $1 FOR UPDATE",
+                &[&chain],
+            )
+            .map_err(error)?;
+        let found = ChainHead {
+            seq: to_seq(row.get(0)),
+            hash: row.get(1),
+        };
+        if found != *expected {
+            return Err(PgError::ChainMoved {
+                chain: chain.to_string(),
+                expected: expected.seq,
+                found: found.seq,
+            });
+        }
+        let Some(last) = lines.last() else {
+            return Ok(());
+        };
+        let insert = tx
+            .prepare(
+                "INSERT INTO onboard_audit_entries (chain, seq, line, checkpoint) VALUES ($1, $2, $3, $4)",
+            )
+            .map_err(error)?;
+        for (i, line) in lines.iter().enumerate() {
+            let seq = to_db(expected.seq + 1 + i as u64);
+            let checkpoint = line.contains(CHECKPOINT_MARKER);
+            tx.execute(&insert, &[&chain, &seq, line, &checkpoint])
+                .map_err(error)?;
+        }
+        let seq = to_db(expected.seq + lines.len() as u64);
+        tx.execute(
+            "UPDATE onboard_audit_heads SET seq = $2, hash = $3 WHERE chain = $1",
+            &[&chain, &seq, &line_hash(last.as_bytes())],
+        )
+        .map_err(error)?;
+        tx.commit().map_err(error)
+    }
+
+    /// Returns a chain's signed head text, if any.
+    pub fn head(&self, chain: &str) -> Result<Option<String>, PgError> {
+        let row = self
+            .session()
+            .query_opt(
+                "SELECT head FROM onboard_audit_heads WHERE chain = $1",
+                &[&chain],
+            )
+            .map_err(self.error(format!("reading the head of `{chain}`")))?;
+        Ok(row.and_then(|r| r.get(0)))
+    }
+
+    /// Records a chain's signed head, unless a head with a higher `seq` is stored.
+    pub fn set_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), PgError> {
+        self.session()
+            .execute(
+                "INSERT INTO onboard_audit_heads (chain, seq, hash, head_seq, head) VALUES ($1, 0, $2, $3, $4)
+                 ON CONFLICT (chain) DO UPDATE SET head_seq = excluded.head_seq, head = excluded.head
+                 WHERE onboard_audit_heads.head_seq IS NULL OR onboard_audit_heads.head_seq <= excluded.head_seq",
+                &[&chain, &GENESIS, &to_db(seq), &text],
+            )
+            .map_err(self.error(format!("writing the head of `{chain}`")))?;
+        Ok(())
+    }
+
+    /// Returns the public keys (id, text), sorted by id.
+    pub fn keys(&self) -> Result<Vec<(String, String)>, PgError> {
+        let rows = self
+            .session()
+            .query(
+                "SELECT key_id, public FROM onboard_audit_keys ORDER BY key_id",
+                &[],
+            )
+            .map_err(self.error("reading the audit public keys"))?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// Stores a public key, replacing one of the same id.
+    pub fn store_key(&self, key_id: &str, public: &str) -> Result<(), PgError> {
+        self.session()
+            .execute(
+                "INSERT INTO onboard_audit_keys (key_id, public) VALUES ($1, $2)
+                 ON CONFLICT (key_id) DO UPDATE SET public = excluded.public",
+                &[&key_id, &public],
+            )
+            .map_err(self.error("writing an audit public key"))?;
+        Ok(())
+    }
+
+    /// Returns the row counts.
+    pub fn counts(&self) -> Result<Counts, PgError> {
+        let row = self
+            .session()
+            .query_one(
+                "SELECT (SELECT count(*) FROM onboard_documents WHERE revision > 0),
+                        (SELECT count(*) FROM onboard_audit_heads WHERE seq > 0),
+                        (SELECT count(*) FROM onboard_audit_entries),
+                        (SELECT count(*) FROM onboard_audit_keys)",
+                &[],
+            )
+            .map_err(self.error("counting rows"))?;
+        Ok(Counts {
+            documents: row.get(0),
+            chains: row.get(1),
+            entries: row.get(2),
+            keys: row.get(3),
+        })
+    }
+}
+
+/// Opens one session to the server, over TLS unless the URL says `sslmode=disable`.
+pub(super) fn connect(url: &DatabaseUrl) -> Result<Client, PgError> {
+    let failed = |e: postgres::Error| PgError::Connect {
+        target: url.target.clone(),
+        detail: super::describe(&e),
+    };
+    match url.tls {
+        Tls::Disable => url.config.connect(NoTls).map_err(failed),
+        Tls::Prefer | Tls::Require => {
+            let config =
+                crate::adapters::ldap::tls_config(url.ca_file.as_deref()).map_err(|detail| {
+                    PgError::Tls {
+                        target: url.target.clone(),
+                        detail,
+                    }
+                })?;
+            let tls = tokio_postgres_rustls::MakeRustlsConnect::new(Arc::unwrap_or_clone(config));
+            url.config.connect(tls).map_err(failed)
+        }
+    }
+}
+
+/// Sequence numbers are stored as `bigint`; entries never reach 2^63.
+fn to_db(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+fn to_seq(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}

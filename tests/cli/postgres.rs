@@ -1,0 +1,885 @@
+//! Team state on a real PostgreSQL: one private server per test process (`initdb` in a
+//! temporary directory, started on a free loopback port, as user `nobody` when the
+//! tests run as root), one database per test.
+//!
+//! The programs are found through `ONBOARD_TEST_POSTGRES` (their directory), else in the
+//! newest `/usr/lib/postgresql/*/bin`. Without them a test skips loudly (fails under
+//! `CI=true`), as for the other peers.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use onboard::model::CredentialRef;
+use onboard::state::postgres::PgStore;
+use onboard::state::{ChainHead, LockInfo, LockScope, StateError, Store};
+
+use crate::peers::{find_postgres, free_port, shared};
+
+/// The superuser's password (scram over TCP; the socket trusts).
+pub const PASSWORD: &str = "pg-test-password-7f3a";
+
+/// A private PostgreSQL server, stopped and its directory removed when the test process
+/// ends (a watchdog does it once the process is gone, even after `kill -9`).
+pub struct PgServer {
+    _dir: tempfile::TempDir,
+    _watchdog: std::process::Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+static SERVER: OnceLock<Option<PgServer>> = OnceLock::new();
+static DATABASES: AtomicU32 = AtomicU32::new(0);
+
+/// Runs a PostgreSQL program, as `nobody` when we are root (PostgreSQL refuses root).
+fn as_owner(program: &Path) -> Command {
+    if is_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "nobody", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+fn run(mut command: Command, what: &str) {
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        output.status.success(),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+impl PgServer {
+    fn start() -> Option<PgServer> {
+        let bin = find_postgres()?;
+        let dir = tempfile::Builder::new()
+            .prefix("onboard-pg")
+            .tempdir()
+            .unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        let pwfile = dir.path().join("pw");
+        std::fs::write(&pwfile, format!("{PASSWORD}\n")).unwrap();
+        if is_root() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::fs::set_permissions(&pwfile, std::fs::Permissions::from_mode(0o644)).unwrap();
+            run(
+                {
+                    let mut c = Command::new("chown");
+                    // Owned by the server's user, so the watchdog can remove it.
+                    c.args(["-R", "nobody"]).arg(dir.path());
+                    c
+                },
+                "chown",
+            );
+        }
+        let mut initdb = as_owner(&bin.join("initdb"));
+        initdb
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-U",
+                "onboard",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+            ])
+            .arg(format!("--pwfile={}", pwfile.display()))
+            .args(["-E", "UTF8", "--no-sync"]);
+        run(initdb, "initdb");
+        let port = free_port();
+        let mut start = as_owner(&bin.join("pg_ctl"));
+        start
+            .arg("-D")
+            .arg(&data)
+            .arg("-l")
+            .arg(data.join("server.log"))
+            .args(["-w", "start", "-o"])
+            .arg(format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                data.display()
+            ));
+        run(start, "pg_ctl start");
+        // The watchdog: stops the server once this test process is gone, however it ended.
+        let me = std::process::id();
+        let script = format!(
+            "while [ -d /proc/{me} ]; do sleep 1; done; '{}' -D '{}' -m immediate stop; rm -rf '{}'",
+            bin.join("pg_ctl").display(),
+            data.display(),
+            dir.path().display()
+        );
+        let mut sh = as_owner(Path::new("/bin/sh"));
+        let watchdog = sh
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting the watchdog");
+        Some(PgServer {
+            _dir: dir,
+            _watchdog: watchdog,
+            port,
+        })
+    }
+
+    /// Returns the URL of `database` (password included).
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "postgres://onboard:{PASSWORD}@127.0.0.1:{}/{database}",
+            self.port
+        )
+    }
+
+    /// Creates a fresh database and returns its URL.
+    pub fn database(&self) -> String {
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            DATABASES.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls)
+            .expect("connecting to the test server");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("createdb");
+        self.url(&name)
+    }
+}
+
+/// The server shared by this process's tests, or `None` (skipped) when PostgreSQL is
+/// missing.
+pub fn server() -> Option<&'static PgServer> {
+    shared(&SERVER, "postgresql", PgServer::start)
+}
+
+/// Opens the state store on `url` as onboard does: through a `file:` credential
+/// reference holding the URL.
+fn store(url: &str) -> Result<PgStore, StateError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("database-url");
+    std::fs::write(&path, url).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    onboard::state::postgres::open(
+        &CredentialRef::File("database-url".into()),
+        dir.path(),
+        &onboard::secrets::Sources::default(),
+    )
+}
+
+fn info(actor: &str) -> LockInfo {
+    LockInfo {
+        actor: actor.into(),
+        host: "laptop-1".into(),
+        command: "apply".into(),
+        pid: 4242,
+        since: "2026-11-21T12:00:00Z".into(),
+    }
+}
+
+fn sql(url: &str, statement: &str) {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    client.batch_execute(statement).unwrap();
+}
+
+fn genesis() -> ChainHead {
+    ChainHead {
+        seq: 0,
+        hash: "0".repeat(64),
+    }
+}
+
+fn head_after(line: &str, seq: u64) -> ChainHead {
+    ChainHead {
+        seq,
+        hash: onboard::audit::entry::line_hash(line.as_bytes()),
+    }
+}
+
+fn lines(store: &dyn Store, chain: &str) -> Vec<String> {
+    let bytes = store.read_chain(chain).unwrap().unwrap_or_default();
+    String::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn two_writers_never_fork_a_chain() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let first = store(&url).unwrap();
+    let second = store(&url).unwrap();
+    first
+        .append("acme", &genesis(), &["one".into(), "two".into()])
+        .unwrap();
+    // The second writer read the chain before the first appended: refused, nothing written.
+    let error = second
+        .append("acme", &genesis(), &["forked".into()])
+        .unwrap_err();
+    assert!(
+        matches!(error, StateError::ChainMoved { ref chain, .. } if chain == "acme"),
+        "{error}"
+    );
+    assert_eq!(lines(&second, "acme"), ["one", "two"]);
+    // From where the chain ends now, it appends.
+    second
+        .append("acme", &head_after("two", 2), &["three".into()])
+        .unwrap();
+    assert_eq!(lines(&first, "acme"), ["one", "two", "three"]);
+    assert_eq!(Store::chains(&first).unwrap(), ["acme"]);
+}
+
+#[test]
+fn concurrent_appenders_all_land_in_one_unbroken_chain() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    store(&url).unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let store = store(&url).unwrap();
+                for i in 0..10 {
+                    loop {
+                        let now = lines(&store, "_workspace");
+                        let head = now
+                            .last()
+                            .map_or_else(genesis, |l| head_after(l, now.len() as u64));
+                        let line = format!("writer {t} entry {i}");
+                        match store.append("_workspace", &head, &[line]) {
+                            Ok(()) => break,
+                            Err(StateError::ChainMoved { .. }) => continue,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let store = store(&url).unwrap();
+    let all = lines(&store, "_workspace");
+    assert_eq!(all.len(), 80);
+    for t in 0..8 {
+        let mine: Vec<&String> = all
+            .iter()
+            .filter(|l| l.starts_with(&format!("writer {t} ")))
+            .collect();
+        assert_eq!(mine.len(), 10, "{all:?}");
+    }
+}
+
+#[test]
+fn a_tail_starts_at_the_last_checkpoint_and_heads_never_go_back() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let store = store(&url).unwrap();
+    assert!(store.chain_tail("acme").unwrap().is_none());
+    let written = [
+        r#"{"seq":1,"kind":"chain-start"}"#,
+        r#"{"seq":2,"kind":"checkpoint"}"#,
+        r#"{"seq":3,"kind":"grant"}"#,
+    ];
+    store
+        .append("acme", &genesis(), &written.map(String::from))
+        .unwrap();
+    let tail = store.chain_tail("acme").unwrap().unwrap();
+    let all = store.read_chain("acme").unwrap().unwrap();
+    assert_eq!(&all[tail.offset as usize..], &tail.bytes[..]);
+    assert!(
+        String::from_utf8(tail.bytes)
+            .unwrap()
+            .starts_with(written[1])
+    );
+    store.write_head("acme", 2, "{\"seq\":2}").unwrap();
+    store.write_head("acme", 1, "{\"seq\":1}").unwrap();
+    assert_eq!(store.read_head("acme").unwrap().unwrap(), "{\"seq\":2}");
+    store.put_public_key("k1", "ed25519 00").unwrap();
+    store.put_public_key("k1", "ed25519 11").unwrap();
+    let keys = store.public_keys().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].text, "ed25519 11");
+}
+
+#[test]
+fn locks_name_their_holder_exclude_the_workspace_and_die_with_their_session() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let a = store(&url).unwrap();
+    let b = store(&url).unwrap();
+    let acme = LockScope::Client("acme".into());
+    let lock = a.lock(&acme, &info("tech:alice"), Duration::ZERO).unwrap();
+    // Another client is not blocked.
+    let other = b
+        .lock(
+            &LockScope::Client("globex".into()),
+            &info("tech:bob"),
+            Duration::ZERO,
+        )
+        .unwrap();
+    let error = b
+        .lock(&acme, &info("tech:bob"), Duration::ZERO)
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, StateError::Locked { .. }), "{text}");
+    assert!(
+        text.contains(
+            "tech:alice on laptop-1 (`onboard apply`, pid 4242) since 2026-11-21T12:00:00Z"
+        ),
+        "{text}"
+    );
+    // The workspace waits for every client.
+    let error = b
+        .lock(&LockScope::Workspace, &info("tech:carol"), Duration::ZERO)
+        .unwrap_err();
+    assert!(matches!(error, StateError::Locked { .. }), "{error}");
+    let held: Vec<LockScope> = a.holders().unwrap().into_iter().map(|h| h.scope).collect();
+    assert_eq!(held, [acme.clone(), LockScope::Client("globex".into())]);
+    // A waiter gets it once the holder's session ends.
+    let waiter = std::thread::spawn(move || {
+        b.lock(&acme, &info("tech:bob"), Duration::from_secs(20))
+            .map(|l| l.scopes().to_vec())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    drop(lock);
+    assert_eq!(
+        waiter.join().unwrap().unwrap(),
+        [LockScope::Client("acme".into())]
+    );
+    drop(other);
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let first = store(&url).unwrap();
+    assert_eq!(first.schema_version().unwrap(), 1);
+    sql(
+        &url,
+        "INSERT INTO onboard_schema (version, applied_by) VALUES (99, 'onboard 9.0.0')",
+    );
+    let error = store(&url).unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("schema version 99"), "{text}");
+    assert!(error.hint().unwrap().contains("newer onboard"));
+}
+
+#[test]
+fn connection_errors_name_the_host_never_the_password() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let wrong = url.replace(PASSWORD, "wrong-password-9c1d");
+    let text = store(&wrong).unwrap_err().to_string();
+    assert!(
+        text.contains(&format!("127.0.0.1:{}", server.port)),
+        "{text}"
+    );
+    assert!(text.contains("password authentication failed"), "{text}");
+    assert!(!text.contains("wrong-password-9c1d"), "{text}");
+    let missing = server.url("no_such_database");
+    let text = store(&missing).unwrap_err().to_string();
+    assert!(text.contains("no_such_database\" does not exist"), "{text}");
+    let closed = format!("postgres://onboard:{PASSWORD}@127.0.0.1:{}/x", free_port());
+    let error = store(&closed).unwrap_err();
+    assert!(matches!(error, StateError::Backend { .. }), "{error}");
+    assert!(!error.to_string().contains(PASSWORD));
+}
+
+// ---- the command line ----
+
+use crate::support::Env;
+
+/// The files of the file backend a round trip must give back byte for byte.
+fn state_files(env: &Env) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for dir in ["state", "audit"] {
+        let mut names: Vec<_> = std::fs::read_dir(env.ws.join(dir))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| !p.is_dir() && p.extension().is_none_or(|e| e != "lock"))
+            .collect();
+        names.sort();
+        for path in names {
+            let name = path.strip_prefix(&env.ws).unwrap().display().to_string();
+            files.push((name, std::fs::read(&path).unwrap()));
+        }
+    }
+    files
+}
+
+fn onboard_pg(env: &Env, url: &str, args: &[&str]) -> assert_cmd::Command {
+    let mut command = env.onboard(args);
+    command.env("ONBOARD_DATABASE_URL", url);
+    command
+}
+
+fn text(output: &[u8]) -> String {
+    String::from_utf8_lossy(output).into_owned()
+}
+
+#[test]
+fn migrate_file_to_postgres_and_back_is_lossless_and_the_copy_verifies_offline() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let env = Env::example();
+    env.apply();
+    let before = state_files(&env);
+    assert!(
+        before.iter().any(|(n, _)| n.ends_with(".jsonl")),
+        "{before:?}"
+    );
+
+    let output = onboard_pg(&env, &url, &["state", "migrate", "--to", "postgres"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let toml = env.read("onboard.toml");
+    assert!(
+        toml.contains("[state]\nbackend = \"postgres\"\nurl = \"env:ONBOARD_DATABASE_URL\"\n"),
+        "{toml}"
+    );
+    assert!(!toml.contains(PASSWORD) && !text(&output.stderr).contains(PASSWORD));
+
+    // `state status` says where, without the password, and what is there.
+    let output = onboard_pg(&env, &url, &["state", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let status = text(&output.stdout);
+    assert!(status.contains("backend: postgres\n"), "{status}");
+    assert!(
+        status.contains(&format!(
+            "location: postgres://onboard@127.0.0.1:{}/",
+            server.port
+        )),
+        "{status}"
+    );
+    assert!(status.contains("schema version: 1\n"), "{status}");
+    assert!(!status.contains(PASSWORD), "{status}");
+    let chains = before.iter().filter(|(n, _)| n.ends_with(".jsonl")).count();
+    assert!(
+        status.contains(&format!("audit chains: {chains}\n")),
+        "{status}"
+    );
+
+    // An auditor gets the chains from the database and verifies them offline.
+    let evidence = tempfile::tempdir().unwrap();
+    let dir = evidence.path().join("evidence");
+    let output = onboard_pg(
+        &env,
+        &url,
+        &["audit", "export", "--to", dir.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let key = std::fs::read_dir(env.ws.join("audit"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pub"))
+        .unwrap();
+    verify_offline(&dir, &key);
+    for (name, bytes) in before.iter().filter(|(n, _)| n.starts_with("audit/")) {
+        let exported = std::fs::read(dir.join(name.trim_start_matches("audit/"))).unwrap();
+        assert_eq!(&exported, bytes, "{name}");
+    }
+
+    // The workspace's files go; the way back gives them back byte for byte.
+    std::fs::remove_dir_all(env.ws.join("state")).unwrap();
+    std::fs::remove_dir_all(env.ws.join("audit")).unwrap();
+    let output = onboard_pg(&env, &url, &["state", "migrate", "--to", "file"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        env.read("onboard.toml")
+            .contains("[state]\nbackend = \"file\"\n")
+    );
+    let after = state_files(&env);
+    let names =
+        |files: &[(String, Vec<u8>)]| files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&after), names(&before));
+    for ((name, bytes), (_, original)) in after.iter().zip(&before) {
+        assert!(
+            bytes == original,
+            "{name} differs:\n{}\n---\n{}",
+            String::from_utf8_lossy(bytes),
+            String::from_utf8_lossy(original)
+        );
+    }
+    // And the workspace runs on: nothing left to do.
+    let output = env
+        .onboard(&["plan", "--detailed-exitcode", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
+
+#[test]
+fn a_row_forged_in_sql_is_caught_naming_chain_and_sequence() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let env = Env::example();
+    env.apply();
+    onboard_pg(&env, &url, &["state", "migrate", "--to", "postgres"])
+        .assert()
+        .success();
+    sql(
+        &url,
+        "UPDATE onboard_audit_entries SET line = replace(line, '\"actor\":\"test:runner\"', '\"actor\":\"test:mallory\"')
+         WHERE chain = 'acme' AND seq = 3",
+    );
+    // Migrating back verifies the copy first: refused with exit 6, `onboard.toml` unchanged.
+    let output = onboard_pg(&env, &url, &["state", "migrate", "--to", "file"])
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("acme"), "{stderr}");
+    assert!(
+        stderr.contains("seq 3") || stderr.contains("sequence 3"),
+        "{stderr}"
+    );
+    assert!(env.read("onboard.toml").contains("backend = \"postgres\""));
+    // An exported copy fails offline verification the same way.
+    let evidence = tempfile::tempdir().unwrap();
+    let dir = evidence.path().to_str().unwrap();
+    onboard_pg(
+        &env,
+        &url,
+        &["audit", "export", "--to", dir, "--client", "acme"],
+    )
+    .assert()
+    .success();
+    let output = env
+        .onboard(&["audit", "verify", "--dir", dir])
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr) + &text(&output.stdout);
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("acme"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_server_exits_1_naming_the_host_with_nothing_sent() {
+    let Some(_server) = server() else { return };
+    let env = Env::example();
+    let port = free_port();
+    env.write(
+        "onboard.toml",
+        "[paths]\nbundles = [\"../../bundles\"]\n\n[state]\nbackend = \"postgres\"\nurl = \"env:ONBOARD_DATABASE_URL\"\n",
+    );
+    let url = format!("postgres://onboard:{PASSWORD}@127.0.0.1:{port}/x");
+    let output = onboard_pg(&env, &url, &["state", "status"])
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    // A missing URL says which variable.
+    let output = env.onboard(&["state", "status"]).output().unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("ONBOARD_DATABASE_URL"), "{stderr}");
+}
+
+// ---- the commands on the postgres backend ----
+
+/// A fresh copy of the example workspace whose state is in the database
+/// `ONBOARD_DATABASE_URL` names.
+fn team_env() -> Env {
+    let env = Env::example();
+    let toml = env.read("onboard.toml");
+    env.write(
+        "onboard.toml",
+        &format!("{toml}\n[state]\nbackend = \"postgres\"\nurl = \"env:ONBOARD_DATABASE_URL\"\n"),
+    );
+    env
+}
+
+fn code(output: &std::process::Output) -> Option<i32> {
+    output.status.code()
+}
+
+/// Runs `audit verify --dir DIR --pubkey KEY` as an auditor does: outside any workspace.
+fn verify_offline(dir: &Path, key: &Path) {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_onboard"))
+        .current_dir(elsewhere.path())
+        .arg("audit")
+        .arg("verify")
+        .arg("--dir")
+        .arg(dir)
+        .arg("--pubkey")
+        .arg(key)
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
+}
+
+/// Runs onboard on `url`'s database and asserts its exit code; returns what it printed.
+fn expect_exit(env: &Env, url: &str, args: &[&str], expected: i32) -> std::process::Output {
+    let output = onboard_pg(env, url, args).output().unwrap();
+    assert_eq!(
+        code(&output),
+        Some(expected),
+        "{args:?}: {}",
+        text(&output.stderr)
+    );
+    output
+}
+
+#[test]
+fn the_example_runs_end_to_end_on_postgres_and_an_auditor_verifies_an_export_offline() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let env = team_env();
+    let run = |args: &[&str]| onboard_pg(&env, &url, args).output().unwrap();
+    expect_exit(&env, &url, &["validate"], 0);
+    expect_exit(&env, &url, &["plan", "--detailed-exitcode"], 2);
+    expect_exit(&env, &url, &["apply", "--yes", "--quiet"], 0);
+    expect_exit(&env, &url, &["plan", "--detailed-exitcode"], 0);
+    let output = expect_exit(&env, &url, &["status"], 0);
+    assert!(
+        text(&output.stdout).contains("acme"),
+        "{}",
+        text(&output.stdout)
+    );
+    expect_exit(&env, &url, &["audit", "verify"], 0);
+    // Everything lives in the database: no ledger, no chain in the workspace.
+    assert!(!env.exists("state/ledger.json"));
+    assert!(!env.exists("audit/acme.jsonl"));
+    let output = run(&["state", "status"]);
+    let status = text(&output.stdout);
+    assert!(status.contains("backend: postgres"), "{status}");
+    assert!(!status.contains(PASSWORD), "{status}");
+    // The export verifies offline, with only the public key.
+    let evidence = tempfile::tempdir().unwrap();
+    let dir = evidence.path().join("evidence");
+    expect_exit(
+        &env,
+        &url,
+        &["audit", "export", "--to", dir.to_str().unwrap()],
+        0,
+    );
+    let key = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pub"))
+        .unwrap();
+    verify_offline(&dir, &key);
+    for chain in ["acme", "globex", "initech"] {
+        assert!(dir.join(format!("{chain}.jsonl")).exists(), "{chain}");
+        assert!(dir.join(format!("{chain}.head")).exists(), "{chain}");
+    }
+}
+
+#[test]
+fn eight_processes_apply_eight_clients_at_once_and_every_chain_verifies() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let env = team_env();
+    let initech = env.read("clients/initech.yaml");
+    let mut clients: Vec<String> = ["acme", "globex", "initech"].map(String::from).to_vec();
+    for n in 4..=8 {
+        let id = format!("client{n}");
+        env.write(
+            &format!("clients/{id}.yaml"),
+            &initech
+                .replace("id: initech", &format!("id: {id}"))
+                .replace("tenants/initech/", &format!("tenants/{id}/")),
+        );
+        clients.push(id);
+    }
+    let children: Vec<_> = clients
+        .iter()
+        .map(|client| {
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_onboard"));
+            command
+                .envs(crate::support::fixed_env(crate::support::NOW))
+                .env("ONBOARD_DATABASE_URL", &url)
+                .current_dir(&env.root)
+                .args([
+                    "--workspace",
+                    env.ws.to_str().unwrap(),
+                    "apply",
+                    client,
+                    "--yes",
+                    "--quiet",
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            (client.clone(), command.spawn().unwrap())
+        })
+        .collect();
+    for (client, child) in children {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(code(&output), Some(0), "{client}: {}", text(&output.stderr));
+    }
+    expect_exit(&env, &url, &["audit", "verify"], 0);
+    expect_exit(&env, &url, &["plan", "--detailed-exitcode"], 0);
+    // Every client's grants are in the one ledger.
+    let store = store(&url).unwrap();
+    let (ledger, _) = store.load_ledger().unwrap();
+    for client in &clients {
+        assert!(
+            ledger.grants.iter().any(|g| &g.client == client),
+            "{client}"
+        );
+    }
+}
+
+#[test]
+fn a_second_run_on_a_locked_client_exits_5_naming_the_holder() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let env = team_env();
+    let holder = store(&url).unwrap();
+    let _held = holder
+        .lock(
+            &LockScope::Client("acme".into()),
+            &info("tech:alice"),
+            Duration::ZERO,
+        )
+        .unwrap();
+    let output = onboard_pg(&env, &url, &["apply", "acme", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(code(&output), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("tech:alice on laptop-1 (`onboard apply`, pid 4242)"),
+        "{stderr}"
+    );
+    // `state status` says who holds which lock.
+    let output = expect_exit(&env, &url, &["state", "status"], 0);
+    let status = text(&output.stdout);
+    assert!(
+        status.contains("tech:alice") && status.contains("acme"),
+        "{status}"
+    );
+    // Another client goes on meanwhile.
+    expect_exit(&env, &url, &["apply", "globex", "--yes", "--quiet"], 0);
+}
+
+#[test]
+fn a_request_made_in_one_checkout_is_approved_from_another() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let laptop = team_env();
+    let other = team_env();
+    let output = onboard_pg(
+        &laptop,
+        &url,
+        &[
+            "elevate",
+            "--client",
+            "acme",
+            "--bundle",
+            "premium-security-response",
+            "--ticket",
+            "INC-9",
+            "--reason",
+            "phishing triage",
+        ],
+    )
+    .env("ONBOARD_ACTOR", "carol")
+    .output()
+    .unwrap();
+    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
+    // The team shares the audit signing key (in CI: `ONBOARD_AUDIT_KEY`).
+    std::fs::create_dir_all(other.ws.join(".onboard")).unwrap();
+    std::fs::copy(
+        laptop.ws.join(".onboard/audit.key"),
+        other.ws.join(".onboard/audit.key"),
+    )
+    .unwrap();
+    let id = text(&output.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(id.starts_with("req-"), "{id}");
+    let output = onboard_pg(&other, &url, &["requests", "--status", "pending"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&output.stdout).contains(&id),
+        "{}",
+        text(&output.stdout)
+    );
+    let output = onboard_pg(&other, &url, &["approve", &id])
+        .env("ONBOARD_ACTOR", "dave")
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
+    let store = store(&url).unwrap();
+    let (ledger, _) = store.load_ledger().unwrap();
+    assert!(
+        ledger
+            .grants
+            .iter()
+            .any(|g| g.ticket.as_deref() == Some("INC-9")),
+        "{:?}",
+        ledger.grants
+    );
+    expect_exit(&laptop, &url, &["audit", "verify"], 0);
+}
+
+#[test]
+fn a_run_killed_mid_apply_converges_with_chains_intact() {
+    let Some(server) = server() else { return };
+    if !crate::support::test_hooks() {
+        return;
+    }
+    let url = server.database();
+    let env = team_env();
+    let output = onboard_pg(&env, &url, &["apply", "initech", "--yes", "-q"])
+        .env("ONBOARD_TEST_CRASH_AFTER_INTENTS", "1")
+        .output()
+        .unwrap();
+    assert_ne!(code(&output), Some(0));
+    expect_exit(&env, &url, &["apply", "--yes", "--quiet"], 0);
+    expect_exit(&env, &url, &["plan", "--detailed-exitcode"], 0);
+    expect_exit(&env, &url, &["audit", "verify"], 0);
+    let store = store(&url).unwrap();
+    let (ledger, _) = store.load_ledger().unwrap();
+    let mut keys: Vec<_> = ledger
+        .grants
+        .iter()
+        .map(|g| (&g.client, &g.tenant, &g.entitlement, &g.identity))
+        .collect();
+    let all = keys.len();
+    keys.dedup();
+    assert_eq!(keys.len(), all, "a duplicate grant");
+}
