@@ -6,7 +6,7 @@
 //! newest `/usr/lib/postgresql/*/bin`. Without them a test skips loudly (fails under
 //! `CI=true`), as for the other peers.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -882,4 +882,126 @@ fn a_run_killed_mid_apply_converges_with_chains_intact() {
     let all = keys.len();
     keys.dedup();
     assert_eq!(keys.len(), all, "a duplicate grant");
+}
+
+/// Gives `who` a fresh Ed25519 signing key in the identity files of every checkout (as
+/// the shared repository would list it); returns the private key's path.
+fn signing_key_for(who: &str, keygen: &Path, dir: &Path, checkouts: &[&Env]) -> PathBuf {
+    let key = dir.join(who);
+    let status = Command::new(keygen)
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+        .arg(&key)
+        .stdin(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let file = format!("identities/{who}.yaml");
+    for env in checkouts {
+        let text = env.read(&file);
+        let start = text.find("signing_keys:").unwrap_or(text.len());
+        env.write(
+            &file,
+            &format!(
+                "{}signing_keys:\n  - \"{}\"\n",
+                &text[..start],
+                public.trim()
+            ),
+        );
+    }
+    key
+}
+
+#[test]
+fn a_statement_printed_in_one_checkout_is_accepted_once_in_any_checkout() {
+    // The workspace id that statements name and the nonces already used live in the
+    // team state: a statement printed on one machine is accepted from another, and a
+    // replay is refused on either.
+    let Some(server) = server() else { return };
+    let Some(keygen) = crate::peers::find_peer(
+        "ONBOARD_TEST_SSH_KEYGEN",
+        PathBuf::from("/usr/bin/ssh-keygen"),
+        "ssh-keygen (Debian openssh-client)",
+    ) else {
+        return;
+    };
+    let url = server.database();
+    let laptop = team_env();
+    let other = team_env();
+    let keys = tempfile::tempdir().unwrap();
+    let dave = signing_key_for("dave", &keygen, keys.path(), &[&laptop, &other]);
+    let output = onboard_pg(
+        &laptop,
+        &url,
+        &[
+            "elevate",
+            "--client",
+            "acme",
+            "--bundle",
+            "premium-security-response",
+            "--ticket",
+            "INC-10",
+            "--reason",
+            "phishing triage",
+        ],
+    )
+    .env("ONBOARD_ACTOR", "carol")
+    .output()
+    .unwrap();
+    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
+    std::fs::create_dir_all(other.ws.join(".onboard")).unwrap();
+    std::fs::copy(
+        laptop.ws.join(".onboard/audit.key"),
+        other.ws.join(".onboard/audit.key"),
+    )
+    .unwrap();
+    let id = text(&output.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let output = expect_exit(
+        &laptop,
+        &url,
+        &["approve", &id, "--print-statement", "dave"],
+        0,
+    );
+    let statement = keys.path().join("statement");
+    std::fs::write(&statement, &output.stdout).unwrap();
+    let status = Command::new(&keygen)
+        .args(["-Y", "sign", "-n", "onboard", "-f"])
+        .arg(&dave)
+        .arg(&statement)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    let signature = format!("{}.sig", statement.display());
+    let submit = |env: &Env| {
+        onboard_pg(env, &url, &["approve", &id, "--signature", &signature])
+            .env("ONBOARD_ACTOR", "carol")
+            .output()
+            .unwrap()
+    };
+    let output = submit(&other);
+    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
+    let (ledger, _) = store(&url).unwrap().load_ledger().unwrap();
+    assert!(
+        ledger
+            .grants
+            .iter()
+            .any(|g| g.ticket.as_deref() == Some("INC-10")),
+        "{:?}",
+        ledger.grants
+    );
+    for env in [&laptop, &other] {
+        let output = submit(env);
+        assert_eq!(code(&output), Some(3), "{}", text(&output.stderr));
+        assert!(
+            text(&output.stderr).contains("used before"),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+    expect_exit(&other, &url, &["audit", "verify"], 0);
 }
