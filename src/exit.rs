@@ -14,7 +14,8 @@ pub enum ExitStatus {
     /// 4: partial failure: some changes or tenants failed (or could not be read) while
     /// others succeeded.
     PartialFailure,
-    /// 5: another onboard run holds the workspace lock.
+    /// 5: another onboard run holds the lock of the workspace or of a client the command
+    /// works on (after `--lock-timeout`).
     Locked,
     /// 6: the audit log failed verification.
     AuditTampered,
@@ -41,7 +42,7 @@ Exit codes:
   0  success; with `plan --detailed-exitcode`: no changes
   1  error (bad input, bad usage, unreadable files); nothing was changed
   2  `plan --detailed-exitcode`: changes are present; `fmt --check`: a file needs formatting
-  3  a policy rule denied a grant or request
+  3  a policy rule denied a grant or request, or a required signature is missing or invalid
   4  partial failure: some changes failed or some tenants could not be read
-  5  another onboard run holds the workspace lock
+  5  another onboard run holds the lock of the workspace or of a client (after --lock-timeout)
   6  the audit log failed verification";

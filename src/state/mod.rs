@@ -68,7 +68,7 @@ pub enum StateError {
         /// What is wrong.
         detail: String,
     },
-    /// Another onboard process holds the workspace lock.
+    /// Another onboard process holds the lock of the workspace or of a client.
     #[error("the workspace is locked by {holder}")]
     Locked {
         /// Who holds it, as the holder wrote it.
