@@ -1,7 +1,10 @@
 //! The CI kit in `examples/ci/`: the GitHub Actions workflow and the GitLab CI template
 //! parse as YAML, have the jobs of the GitOps loop, and every `onboard` command line in
 //! them is one the CLI accepts; the plan step's command, run on the example workspace,
-//! gates and writes what the next steps read.
+//! gates and writes what the next steps read. The jobs that change tenants keep their
+//! state in the team state database (its URL and the audit key from the CI's secrets),
+//! wait for each other through its locks, export the audit log as evidence, and never
+//! commit or push state back to the repository.
 
 use std::path::Path;
 
@@ -63,6 +66,40 @@ fn check_loop(scripts: &[String]) {
     assert!(has(&commands, &["expire"]));
 }
 
+/// Checks that the jobs keep state in the database: the changing commands wait for
+/// other runs' locks, the audit log is verified and exported as evidence, and no script
+/// commits or pushes anything back to the repository.
+fn check_state_in_database(scripts: &[String]) {
+    let commands = check_commands(scripts.iter().map(String::as_str));
+    for verb in ["apply", "expire"] {
+        let command = commands
+            .iter()
+            .find(|c| {
+                c.get(1..)
+                    .is_some_and(|rest| rest.contains(&verb.to_string()))
+            })
+            .unwrap_or_else(|| panic!("no `onboard {verb}`"));
+        let at = command.iter().position(|w| w == "--lock-timeout");
+        assert!(
+            at.is_some_and(|at| command.get(at + 1).is_some_and(|t| t != "0")),
+            "{} does not wait for other runs' locks",
+            command.join(" ")
+        );
+    }
+    assert!(has(&commands, &["audit", "verify"]));
+    assert!(has(&commands, &["audit", "export", "--to", "evidence/"]));
+    for script in scripts {
+        for line in script.lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let git = words.windows(2).any(|w| {
+                w[0].trim_start_matches(['\'', '"']) == "git"
+                    && matches!(w[1], "commit" | "push" | "add")
+            });
+            assert!(!git, "a job writes state back to the repository: {line}");
+        }
+    }
+}
+
 fn has(commands: &[Vec<String>], words: &[&str]) -> bool {
     commands
         .iter()
@@ -105,14 +142,50 @@ fn the_github_workflow_runs_the_gitops_loop_with_commands_onboard_accepts() {
     // secrets; tenant credentials come from secrets too.
     assert_eq!(jobs["plan"]["permissions"]["pull-requests"], "write");
     for name in ["apply", "expire"] {
-        assert_eq!(
-            jobs[name]["env"]["ONBOARD_AUDIT_KEY"],
-            "${{ secrets.ONBOARD_AUDIT_KEY }}"
-        );
-        assert_eq!(jobs[name]["permissions"]["contents"], "write");
+        for secret in ["ONBOARD_AUDIT_KEY", "ONBOARD_DATABASE_URL"] {
+            assert_eq!(
+                jobs[name]["env"][secret],
+                format!("${{{{ secrets.{secret} }}}}"),
+                "{name}: {secret}"
+            );
+        }
+        // State lives in the database: the job needs no write access to the repository.
+        assert_eq!(jobs[name]["permissions"]["contents"], "read", "{name}");
     }
+    assert_eq!(
+        jobs["plan"]["env"]["ONBOARD_DATABASE_URL"],
+        "${{ secrets.ONBOARD_DATABASE_URL }}"
+    );
     assert!(jobs["plan"]["env"].get("ONBOARD_AUDIT_KEY").is_none());
+    // No global group serialises every run: only merge applies keep one, for order.
+    assert!(
+        workflow.get("concurrency").is_none(),
+        "a workflow-wide group"
+    );
+    assert!(jobs["expire"].get("concurrency").is_none());
+    let group = jobs["apply"]["concurrency"]["group"].as_str().unwrap();
+    assert!(group.contains("github.ref"), "{group}");
+    assert_eq!(jobs["apply"]["concurrency"]["cancel-in-progress"], false);
+    // The apply keeps its results and the exported evidence as an artifact.
+    let upload = jobs["apply"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact@"))
+        })
+        .expect("the apply job uploads an artifact");
+    assert!(
+        upload["with"]["path"]
+            .as_str()
+            .unwrap()
+            .contains("evidence/"),
+        "{upload}"
+    );
     check_loop(&scripts);
+    check_state_in_database(&scripts);
     // The gate lets 0 (no changes) and 2 (changes) through and nothing else.
     let gate = jobs["plan"]["steps"]
         .as_array()
@@ -151,7 +224,7 @@ fn the_gitlab_template_runs_the_gitops_loop_with_commands_onboard_accepts() {
             scripts.push(line.as_str().unwrap().to_string());
         }
     }
-    for hidden in [".onboard", ".commit-state"] {
+    for hidden in [".onboard", ".onboard-change"] {
         for key in ["before_script", "after_script"] {
             for line in template[hidden][key].as_array().into_iter().flatten() {
                 scripts.push(line.as_str().unwrap().to_string());
@@ -159,11 +232,20 @@ fn the_gitlab_template_runs_the_gitops_loop_with_commands_onboard_accepts() {
         }
     }
     check_loop(&scripts);
+    check_state_in_database(&scripts);
     assert!(
         scripts
             .iter()
             .any(|s| s == "test \"$code\" -eq 0 || test \"$code\" -eq 2")
     );
+    // No group serialises every job: only merge applies keep one, for order.
+    assert!(template[".onboard"].get("resource_group").is_none());
+    assert!(template["onboard-expire"].get("resource_group").is_none());
+    assert_eq!(template["onboard-apply"]["resource_group"], "onboard-apply");
+    for name in ["onboard-apply", "onboard-expire"] {
+        let paths = template[name]["artifacts"]["paths"].as_array().unwrap();
+        assert!(paths.iter().any(|p| p == "evidence/"), "{name}: {paths:?}");
+    }
 }
 
 #[test]
