@@ -1013,7 +1013,8 @@ const CUT: u8 = 3;
 const RESTORED: u8 = 4;
 
 impl Proxy {
-    fn start(upstream: u16, trigger: &'static [u8]) -> Proxy {
+    /// With `before_commit`, the cut drops the `COMMIT` itself: the write never commits.
+    fn start(upstream: u16, trigger: &'static [u8], before_commit: bool) -> Proxy {
         use std::io::{Read, Write};
         use std::net::{Shutdown, TcpListener, TcpStream};
         use std::sync::Arc;
@@ -1057,6 +1058,10 @@ impl Proxy {
                             up.store(SEEN, Ordering::SeqCst);
                         }
                         if up.load(Ordering::SeqCst) == SEEN && has(b"COMMIT") {
+                            if before_commit {
+                                up.store(CUT, Ordering::SeqCst);
+                                break;
+                            }
                             up.store(COMMITTED, Ordering::SeqCst);
                         }
                         if to_server.write_all(chunk).is_err() {
@@ -1116,24 +1121,26 @@ fn assert_no_duplicate_grant(url: &str) {
     assert_eq!(keys.len(), all, "a duplicate grant");
 }
 
-#[test]
-fn the_server_lost_mid_apply_exits_4_naming_the_unknown_and_the_next_run_converges() {
-    let Some(server) = server() else { return };
+/// Applies the example through a proxy that loses the server once the first intents'
+/// `COMMIT` is sent (`before_commit`: that `COMMIT` is lost) or has passed, asserts
+/// `expected` exit code, then brings the server back and checks the next runs converge
+/// with no duplicate grant and every chain verifies. Returns what the cut run printed.
+fn lose_the_server_mid_apply(before_commit: bool, expected: i32) -> Option<(Env, String)> {
+    let server = server()?;
     let url = server.database();
     let env = team_env();
-    let proxy = Proxy::start(server.port, b"\"intent\"");
+    let proxy = Proxy::start(server.port, b"\"intent\"", before_commit);
     let output = onboard_pg(&env, &proxy.url(&url), &["apply", "--yes"])
         .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
     let stderr = text(&output.stderr);
     assert!(proxy.was_cut(), "the proxy never cut: {stderr}");
-    // Exit 4, naming the changes sent whose outcome is unknown, and the database's failure.
-    assert_eq!(code(&output), Some(4), "{stderr}");
-    assert!(stderr.contains("unknown: acme/entra grant"), "{stderr}");
+    assert_eq!(code(&output), Some(expected), "{stderr}");
     assert!(stderr.contains("127.0.0.1:"), "{stderr}");
     assert!(!stderr.contains(PASSWORD), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+    let tenants_after_cut = tenants(&env);
     proxy.restore();
     let back = proxy.url(&url);
     expect_exit(&env, &back, &["audit", "verify"], 0);
@@ -1141,4 +1148,51 @@ fn the_server_lost_mid_apply_exits_4_naming_the_unknown_and_the_next_run_converg
     expect_exit(&env, &back, &["plan", "--detailed-exitcode"], 0);
     expect_exit(&env, &back, &["audit", "verify"], 0);
     assert_no_duplicate_grant(&url);
+    let sent = tenants_after_cut
+        .iter()
+        .any(|(_, bytes)| !text(bytes).contains("\"entitlements\": {}"));
+    Some((env, format!("{stderr}\nsent: {sent}")))
+}
+
+#[test]
+fn the_server_lost_mid_apply_exits_4_naming_the_unknown_and_the_next_run_converges() {
+    let Some((_env, report)) = lose_the_server_mid_apply(false, 4) else {
+        return;
+    };
+    // Exit 4, naming the changes sent whose outcome is unknown.
+    assert!(report.contains("unknown: acme/"), "{report}");
+    assert!(report.ends_with("sent: true"), "{report}");
+}
+
+#[test]
+fn the_server_lost_before_any_intent_commits_exits_1_with_nothing_sent() {
+    let Some((_env, report)) = lose_the_server_mid_apply(true, 1) else {
+        return;
+    };
+    assert!(!report.contains("unknown:"), "{report}");
+    // Nothing reached a tenant: those opened hold no entitlement.
+    assert!(report.ends_with("sent: false"), "{report}");
+}
+
+/// Every file under the workspace's `tenants/` folder with its bytes.
+fn tenants(env: &Env) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![env.ws.join("tenants")];
+    while let Some(dir) = dirs.pop() {
+        for path in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+        {
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.push((path, bytes));
+            }
+        }
+    }
+    files.sort();
+    files
 }
