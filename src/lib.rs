@@ -156,6 +156,11 @@ fn status_of(error: &anyhow::Error) -> ExitStatus {
         if let Some(e) = cause.downcast_ref::<ui::diagnostics::UserError>() {
             return e.status;
         }
+        if let Some(execute::ExecuteError::Unrecorded { .. }) =
+            cause.downcast_ref::<execute::ExecuteError>()
+        {
+            return ExitStatus::PartialFailure;
+        }
         if let Some(state::StateError::Locked { .. }) = cause.downcast_ref::<state::StateError>() {
             return ExitStatus::Locked;
         }

@@ -114,6 +114,31 @@ pub enum ExecuteError {
     /// The audit log could not be written: changes not yet announced were not sent.
     #[error("{0}")]
     Audit(#[from] AuditError),
+    /// The state was lost after some changes were sent: their intents are committed, but
+    /// their outcomes (or the ledger's records of them) may not be.
+    #[error(
+        "{} change(s) were sent but their outcome could not be recorded, so whether they took effect is unknown: {}",
+        unknown.len(),
+        unknown.join(", ")
+    )]
+    Unrecorded {
+        /// Why nothing more could be recorded.
+        #[source]
+        cause: Box<ExecuteError>,
+        /// The changes sent whose outcome is unknown (`client/tenant kind identity entitlement`).
+        unknown: Vec<String>,
+    },
+}
+
+/// Names a change sent whose outcome is unknown.
+fn unknown_change(change: &Change) -> String {
+    let mut words = vec![
+        format!("{}/{}", change.client, change.tenant),
+        change.kind.to_string(),
+    ];
+    words.extend(change.identity.clone());
+    words.extend(change.entitlement.as_ref().map(ToString::to_string));
+    words.join(" ")
 }
 
 /// Applies changes (unknown changes are skipped), writing each change's intent to the
@@ -149,6 +174,8 @@ pub fn apply(
     let groups: Vec<((&str, &str), Vec<&Change>)> = by_tenant.into_iter().collect();
     let book = Mutex::new(Book::new(ledger));
     let failure: Mutex<Option<ExecuteError>> = Mutex::new(None);
+    // Changes sent by tenants whose outcomes or ledger records could not be stored.
+    let unrecorded: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let counter = AtomicU64::new(0);
     progress.start(groups.iter().map(|(_, c)| c.len()).sum());
     let results = crate::workers::map(
@@ -173,6 +200,13 @@ pub fn apply(
             }
             let saved = book.save_now_and_then(context).map_err(ExecuteError::from);
             if let Some(error) = applied.audit_error.map(ExecuteError::from).or(saved.err()) {
+                unrecorded.lock().unwrap_or_else(|e| e.into_inner()).extend(
+                    applied
+                        .results
+                        .iter()
+                        .filter(|r| r.result.is_ok())
+                        .map(|r| unknown_change(&r.change)),
+                );
                 failure
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -195,7 +229,14 @@ pub fn apply(
         .save(context);
     let failure = failure.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(error) = failure.or(saved.err().map(ExecuteError::from)) {
-        return Err(error);
+        let unknown = unrecorded.into_inner().unwrap_or_else(|e| e.into_inner());
+        if unknown.is_empty() {
+            return Err(error);
+        }
+        return Err(ExecuteError::Unrecorded {
+            cause: Box::new(error),
+            unknown,
+        });
     }
     let mut applied = Applied::default();
     for (results, failure) in results {

@@ -872,16 +872,7 @@ fn a_run_killed_mid_apply_converges_with_chains_intact() {
     expect_exit(&env, &url, &["apply", "--yes", "--quiet"], 0);
     expect_exit(&env, &url, &["plan", "--detailed-exitcode"], 0);
     expect_exit(&env, &url, &["audit", "verify"], 0);
-    let store = store(&url).unwrap();
-    let (ledger, _) = store.load_ledger().unwrap();
-    let mut keys: Vec<_> = ledger
-        .grants
-        .iter()
-        .map(|g| (&g.client, &g.tenant, &g.entitlement, &g.identity))
-        .collect();
-    let all = keys.len();
-    keys.dedup();
-    assert_eq!(keys.len(), all, "a duplicate grant");
+    assert_no_duplicate_grant(&url);
 }
 
 /// Gives `who` a fresh Ed25519 signing key in the identity files of every checkout (as
@@ -1004,4 +995,204 @@ fn a_statement_printed_in_one_checkout_is_accepted_once_in_any_checkout() {
         );
     }
     expect_exit(&other, &url, &["audit", "verify"], 0);
+}
+
+/// A TCP proxy in front of the test server that the test cuts (every connection shut,
+/// new ones refused) once the client's stream, having sent `trigger` and then a
+/// `COMMIT`, sends anything more: the server is lost right after a write committed.
+struct Proxy {
+    port: u16,
+    armed: std::sync::Arc<std::sync::atomic::AtomicU8>,
+}
+
+/// The proxy's states.
+const WATCHING: u8 = 0;
+const SEEN: u8 = 1;
+const COMMITTED: u8 = 2;
+const CUT: u8 = 3;
+const RESTORED: u8 = 4;
+
+impl Proxy {
+    /// With `before_commit`, the cut drops the `COMMIT` itself: the write never commits.
+    fn start(upstream: u16, trigger: &'static [u8], before_commit: bool) -> Proxy {
+        use std::io::{Read, Write};
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicU8;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let armed = Arc::new(AtomicU8::new(WATCHING));
+        let state = armed.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if state.load(Ordering::SeqCst) == CUT {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                let (mut from_client, mut to_server) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let (mut from_server, mut to_client) = (server, client);
+                let up = state.clone();
+                let cut = |a: &TcpStream, b: &TcpStream| {
+                    let _ = a.shutdown(Shutdown::Both);
+                    let _ = b.shutdown(Shutdown::Both);
+                };
+                std::thread::spawn(move || {
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = match from_client.read(&mut buffer) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let chunk = &buffer[..n];
+                        let has = |needle: &[u8]| chunk.windows(needle.len()).any(|w| w == needle);
+                        let now = up.load(Ordering::SeqCst);
+                        if now == CUT || (now == COMMITTED) {
+                            up.store(CUT, Ordering::SeqCst);
+                            break;
+                        }
+                        if now == WATCHING && has(trigger) {
+                            up.store(SEEN, Ordering::SeqCst);
+                        }
+                        if up.load(Ordering::SeqCst) == SEEN && has(b"COMMIT") {
+                            if before_commit {
+                                up.store(CUT, Ordering::SeqCst);
+                                break;
+                            }
+                            up.store(COMMITTED, Ordering::SeqCst);
+                        }
+                        if to_server.write_all(chunk).is_err() {
+                            break;
+                        }
+                    }
+                    cut(&from_client, &to_server);
+                });
+                let down = state.clone();
+                std::thread::spawn(move || {
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = match from_server.read(&mut buffer) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        if down.load(Ordering::SeqCst) == CUT
+                            || to_client.write_all(&buffer[..n]).is_err()
+                        {
+                            break;
+                        }
+                    }
+                    cut(&from_server, &to_client);
+                });
+            }
+        });
+        Proxy { port, armed }
+    }
+
+    fn url(&self, direct: &str) -> String {
+        let server = server().unwrap();
+        direct.replace(&format!(":{}/", server.port), &format!(":{}/", self.port))
+    }
+
+    fn was_cut(&self) -> bool {
+        self.armed.load(Ordering::SeqCst) == CUT
+    }
+
+    /// The server is back: connections pass again and are never cut.
+    fn restore(&self) {
+        self.armed.store(RESTORED, Ordering::SeqCst);
+    }
+}
+
+/// Every grant in the ledger once.
+fn assert_no_duplicate_grant(url: &str) {
+    let store = store(url).unwrap();
+    let (ledger, _) = store.load_ledger().unwrap();
+    let mut keys: Vec<_> = ledger
+        .grants
+        .iter()
+        .map(|g| (&g.client, &g.tenant, &g.entitlement, &g.identity))
+        .collect();
+    let all = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), all, "a duplicate grant");
+}
+
+/// Applies the example through a proxy that loses the server once the first intents'
+/// `COMMIT` is sent (`before_commit`: that `COMMIT` is lost) or has passed, asserts
+/// `expected` exit code, then brings the server back and checks the next runs converge
+/// with no duplicate grant and every chain verifies. Returns what the cut run printed.
+fn lose_the_server_mid_apply(before_commit: bool, expected: i32) -> Option<(Env, String)> {
+    let server = server()?;
+    let url = server.database();
+    let env = team_env();
+    let proxy = Proxy::start(server.port, b"\"intent\"", before_commit);
+    let output = onboard_pg(&env, &proxy.url(&url), &["apply", "--yes"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert!(proxy.was_cut(), "the proxy never cut: {stderr}");
+    assert_eq!(code(&output), Some(expected), "{stderr}");
+    assert!(stderr.contains("127.0.0.1:"), "{stderr}");
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let tenants_after_cut = tenants(&env);
+    proxy.restore();
+    let back = proxy.url(&url);
+    expect_exit(&env, &back, &["audit", "verify"], 0);
+    expect_exit(&env, &back, &["apply", "--yes", "--quiet"], 0);
+    expect_exit(&env, &back, &["plan", "--detailed-exitcode"], 0);
+    expect_exit(&env, &back, &["audit", "verify"], 0);
+    assert_no_duplicate_grant(&url);
+    let sent = tenants_after_cut
+        .iter()
+        .any(|(_, bytes)| !text(bytes).contains("\"entitlements\": {}"));
+    Some((env, format!("{stderr}\nsent: {sent}")))
+}
+
+#[test]
+fn the_server_lost_mid_apply_exits_4_naming_the_unknown_and_the_next_run_converges() {
+    let Some((_env, report)) = lose_the_server_mid_apply(false, 4) else {
+        return;
+    };
+    // Exit 4, naming the changes sent whose outcome is unknown.
+    assert!(report.contains("unknown: acme/"), "{report}");
+    assert!(report.ends_with("sent: true"), "{report}");
+}
+
+#[test]
+fn the_server_lost_before_any_intent_commits_exits_1_with_nothing_sent() {
+    let Some((_env, report)) = lose_the_server_mid_apply(true, 1) else {
+        return;
+    };
+    assert!(!report.contains("unknown:"), "{report}");
+    // Nothing reached a tenant: those opened hold no entitlement.
+    assert!(report.ends_with("sent: false"), "{report}");
+}
+
+/// Every file under the workspace's `tenants/` folder with its bytes.
+fn tenants(env: &Env) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![env.ws.join("tenants")];
+    while let Some(dir) = dirs.pop() {
+        for path in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+        {
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.push((path, bytes));
+            }
+        }
+    }
+    files.sort();
+    files
 }
