@@ -317,7 +317,7 @@ fn an_audit_log_that_cannot_be_written_stops_changes_before_they_are_sent() {
     );
 
     // The disk fills up after `scim`'s intents: its changes were sent, their outcomes
-    // could not be written. The log still verifies and names the interrupted changes;
+    // could not be written (exit 4, as for a state database lost mid-apply). The log still verifies and names the interrupted changes;
     // the ledger has them, so the next plan has nothing left to do, and the next apply
     // records them as reconciled.
     let intents_and_outcomes = 2 * entra + scim;
@@ -329,7 +329,15 @@ fn an_audit_log_that_cannot_be_written_stops_changes_before_they_are_sent() {
         )
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&env, &output));
+    // Sent but not recorded: partial, and the message names each such change.
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(
+        err.contains(&format!(
+            "{scim} change(s) were sent but their outcome could not be recorded"
+        )) && err.contains("initech/scim grant"),
+        "{err}"
+    );
     assert_eq!(env.tenant("initech", "scim").len(), scim);
     let (code, err) = verify(&env, &["--client", "initech"]);
     assert_eq!(code, 0, "a full disk is not tampering: {err}");
