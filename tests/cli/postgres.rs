@@ -798,37 +798,7 @@ fn a_request_made_in_one_checkout_is_approved_from_another() {
     let url = server.database();
     let laptop = team_env();
     let other = team_env();
-    let output = onboard_pg(
-        &laptop,
-        &url,
-        &[
-            "elevate",
-            "--client",
-            "acme",
-            "--bundle",
-            "premium-security-response",
-            "--ticket",
-            "INC-9",
-            "--reason",
-            "phishing triage",
-        ],
-    )
-    .env("ONBOARD_ACTOR", "carol")
-    .output()
-    .unwrap();
-    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
-    // The team shares the audit signing key (in CI: `ONBOARD_AUDIT_KEY`).
-    std::fs::create_dir_all(other.ws.join(".onboard")).unwrap();
-    std::fs::copy(
-        laptop.ws.join(".onboard/audit.key"),
-        other.ws.join(".onboard/audit.key"),
-    )
-    .unwrap();
-    let id = text(&output.stdout)
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string();
+    let id = elevate_and_share_the_audit_key(&laptop, &other, &url, "INC-9");
     assert!(id.starts_with("req-"), "{id}");
     let output = onboard_pg(&other, &url, &["requests", "--status", "pending"])
         .output()
@@ -921,36 +891,7 @@ fn a_statement_printed_in_one_checkout_is_accepted_once_in_any_checkout() {
     let other = team_env();
     let keys = tempfile::tempdir().unwrap();
     let dave = signing_key_for("dave", &keygen, keys.path(), &[&laptop, &other]);
-    let output = onboard_pg(
-        &laptop,
-        &url,
-        &[
-            "elevate",
-            "--client",
-            "acme",
-            "--bundle",
-            "premium-security-response",
-            "--ticket",
-            "INC-10",
-            "--reason",
-            "phishing triage",
-        ],
-    )
-    .env("ONBOARD_ACTOR", "carol")
-    .output()
-    .unwrap();
-    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
-    std::fs::create_dir_all(other.ws.join(".onboard")).unwrap();
-    std::fs::copy(
-        laptop.ws.join(".onboard/audit.key"),
-        other.ws.join(".onboard/audit.key"),
-    )
-    .unwrap();
-    let id = text(&output.stdout)
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string();
+    let id = elevate_and_share_the_audit_key(&laptop, &other, &url, "INC-10");
     let output = expect_exit(
         &laptop,
         &url,
@@ -1195,4 +1136,39 @@ fn tenants(env: &Env) -> Vec<(PathBuf, Vec<u8>)> {
     }
     files.sort();
     files
+}
+
+/// Carol asks in `laptop` for a privileged bundle at acme on `ticket`; the team shares
+/// the audit signing key with `other` (in CI: `ONBOARD_AUDIT_KEY`). Returns the request id.
+fn elevate_and_share_the_audit_key(laptop: &Env, other: &Env, url: &str, ticket: &str) -> String {
+    let output = onboard_pg(
+        laptop,
+        url,
+        &[
+            "elevate",
+            "--client",
+            "acme",
+            "--bundle",
+            "premium-security-response",
+            "--ticket",
+            ticket,
+            "--reason",
+            "phishing triage",
+        ],
+    )
+    .env("ONBOARD_ACTOR", "carol")
+    .output()
+    .unwrap();
+    assert_eq!(code(&output), Some(0), "{}", text(&output.stderr));
+    std::fs::create_dir_all(other.ws.join(".onboard")).unwrap();
+    std::fs::copy(
+        laptop.ws.join(".onboard/audit.key"),
+        other.ws.join(".onboard/audit.key"),
+    )
+    .unwrap();
+    text(&output.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string()
 }
