@@ -20,6 +20,9 @@ pub use gdap::{GLOBAL_ADMINISTRATOR_ID, Gdap, is_global_administrator};
 use gdap::{RawGdap, convert_gdap};
 
 /// The adapter that talks to a tenant.
+/// The hint for a tenant without its `credential:`: a reference, never the secret.
+const ADD_CREDENTIAL: &str = "add `credential: keyring:NAME`, `env:VAR`, `file:PATH`, `vault:MOUNT/data/PATH#FIELD` or `exec:COMMAND` (a reference, never the secret)";
+
 #[derive(
     Debug,
     Clone,
@@ -502,7 +505,7 @@ pub(super) fn convert_tenant(
             needs(
                 "credential",
                 raw.credential.is_some(),
-                "add `credential: keyring:NAME` or `credential: env:VAR`",
+                ADD_CREDENTIAL,
                 problems,
             );
         }
@@ -516,7 +519,7 @@ pub(super) fn convert_tenant(
             needs(
                 "credential",
                 raw.credential.is_some(),
-                "add `credential: keyring:NAME` or `credential: env:VAR`",
+                ADD_CREDENTIAL,
                 problems,
             );
         }
