@@ -19,10 +19,10 @@ pub use configuration::ConfigurationChange;
 pub use gdap::{GLOBAL_ADMINISTRATOR_ID, Gdap, is_global_administrator};
 use gdap::{RawGdap, convert_gdap};
 
-/// The adapter that talks to a tenant.
 /// The hint for a tenant without its `credential:`: a reference, never the secret.
 const ADD_CREDENTIAL: &str = "add `credential: keyring:NAME`, `env:VAR`, `file:PATH`, `vault:MOUNT/data/PATH#FIELD` or `exec:COMMAND` (a reference, never the secret)";
 
+/// The adapter that talks to a tenant.
 #[derive(
     Debug,
     Clone,
