@@ -1,0 +1,96 @@
+//! Resolving accounts by userName, many per request: `userName eq "…" or …` filters of
+//! `ID_BATCH` names, each name asked once per run.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::{ID_BATCH, ScimTenant};
+use crate::adapters::{AdapterError, FailureKind, Principal, quote_filter_value};
+
+impl ScimTenant {
+    /// Resolves accounts by userName (see [`crate::adapters::Adapter::resolve_many`]): the
+    /// names not resolved before in `userName eq … or …` filters of `ID_BATCH`.
+    pub(super) fn resolve_accounts(
+        &mut self,
+        accounts: &[&str],
+    ) -> Vec<Result<Option<Principal>, AdapterError>> {
+        let mut failed: HashMap<String, AdapterError> = HashMap::new();
+        let mut unknown: Vec<String> = accounts
+            .iter()
+            .map(|a| a.to_ascii_lowercase())
+            .filter(|a| !self.principals.contains_key(a))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        self.http.needed(unknown.len().div_ceil(ID_BATCH));
+        for batch in unknown.chunks(ID_BATCH) {
+            let operation = match batch {
+                [one] => format!("resolve `{one}`"),
+                _ => format!("resolve {} accounts", batch.len()),
+            };
+            let filter = batch
+                .iter()
+                .map(|name| format!("userName eq {}", quote_filter_value(name)))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let found = match self.query(&operation, "Users", &filter, "id,userName") {
+                Ok(found) => found,
+                Err(error) => {
+                    for name in batch {
+                        failed.insert(name.clone(), error.clone());
+                    }
+                    continue;
+                }
+            };
+            let mut users: HashMap<String, Vec<Principal>> = HashMap::new();
+            for user in &found {
+                if let (Some(id), Some(user_name)) = (
+                    user.get("id").and_then(Value::as_str),
+                    user.get("userName").and_then(Value::as_str),
+                ) {
+                    users
+                        .entry(user_name.to_ascii_lowercase())
+                        .or_default()
+                        .push(Principal {
+                            id: id.to_string(),
+                            account: user_name.to_string(),
+                        });
+                }
+            }
+            for name in batch {
+                match users.remove(name).unwrap_or_default().as_slice() {
+                    [] => {
+                        self.principals.insert(name.clone(), None);
+                    }
+                    [principal] => {
+                        self.user_names
+                            .insert(principal.id.clone(), principal.account.clone());
+                        self.principals
+                            .insert(name.clone(), Some(principal.clone()));
+                    }
+                    several => {
+                        failed.insert(
+                            name.clone(),
+                            self.error(
+                                &format!("resolve `{name}`"),
+                                FailureKind::Malformed,
+                                format!("{} users have the userName `{name}`", several.len()),
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        accounts
+            .iter()
+            .map(|account| {
+                let key = account.to_ascii_lowercase();
+                match failed.get(&key) {
+                    Some(error) => Err(error.clone()),
+                    None => Ok(self.principals.get(&key).cloned().flatten()),
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,239 @@
+//! Reading collections, groups and their members.
+//!
+//! Listing a group reads `GET /Groups/{id}?attributes=members`, then turns member ids
+//! into userNames with `id eq "…" or …` filters of `ID_BATCH` ids at a time (cached per
+//! run): that costs members/50 requests, where paging all `/Users` would cost users/page
+//! and one GET per member would cost one request per member. Members that are not Users
+//! (nested groups, or ids the server no longer knows) are not holders and are left out.
+//! Collections are read with the largest page the server advertises
+//! (`filter.maxResults`), else `PAGE_SIZE`.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{ID_BATCH, ScimTenant};
+use crate::adapters::http::{self, Call, IndexPage};
+use crate::adapters::{AdapterError, FailureKind, quote_filter_value};
+use crate::model::{Entitlement, EntitlementKind, Holder};
+
+/// Upper bound of any one collection read, against servers that never stop paging.
+const MAX_ITEMS: usize = 1_000_000;
+
+#[derive(Debug, Deserialize)]
+struct ListResponse {
+    #[serde(rename = "totalResults", default)]
+    total_results: usize,
+    #[serde(rename = "Resources", default)]
+    resources: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Member {
+    value: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// A group's members as just read, with the version to send as `If-Match`.
+pub(super) struct Members {
+    pub(super) ids: Vec<String>,
+    pub(super) etag: Option<String>,
+}
+
+impl ScimTenant {
+    /// Reads every resource of a filtered collection (`Users`, `Groups`), page by page.
+    pub(super) fn query(
+        &self,
+        operation: &str,
+        collection: &str,
+        filter: &str,
+        attributes: &str,
+    ) -> Result<Vec<Value>, AdapterError> {
+        let page_size = self.page_size();
+        http::collect_indexed(
+            &self.http,
+            operation,
+            page_size,
+            MAX_ITEMS,
+            |start, count| {
+                let mut url = self.http.url(&[collection]);
+                url.query_pairs_mut()
+                    .append_pair("filter", filter)
+                    .append_pair("attributes", attributes)
+                    .append_pair("startIndex", &start.to_string())
+                    .append_pair("count", &count.to_string());
+                let response = self.send_ok(operation, Call::get(url))?;
+                let list: ListResponse = self.http.json(operation, &response)?;
+                Ok(IndexPage {
+                    items: list.resources,
+                    total: list.total_results,
+                })
+            },
+        )
+    }
+
+    /// Returns the id of the group named `name`, or `None` when there is none.
+    pub(super) fn group_id(
+        &mut self,
+        name: &str,
+        operation: &str,
+    ) -> Result<Option<String>, AdapterError> {
+        if let Some(id) = self.groups.get(name) {
+            return Ok(id.clone());
+        }
+        self.http.needed(1);
+        let found = self.query(
+            operation,
+            "Groups",
+            &format!("displayName eq {}", quote_filter_value(name)),
+            "id,displayName",
+        )?;
+        let named = |exact: bool| -> Vec<String> {
+            found
+                .iter()
+                .filter(|g| {
+                    g.get("displayName")
+                        .and_then(Value::as_str)
+                        .is_some_and(|d| {
+                            if exact {
+                                d == name
+                            } else {
+                                d.eq_ignore_ascii_case(name)
+                            }
+                        })
+                })
+                .filter_map(|g| g.get("id").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        };
+        let exact = named(true);
+        let candidates = if exact.is_empty() {
+            named(false)
+        } else {
+            exact
+        };
+        let hint = "rename the duplicates in the tenant so the name is unique";
+        let id = crate::adapters::one_group(
+            &self.name,
+            operation,
+            name,
+            &candidates,
+            Some(hint.into()),
+        )?;
+        self.groups.insert(name.to_string(), id.clone());
+        Ok(id)
+    }
+
+    /// Reads a group's member ids and the version to send as `If-Match`.
+    pub(super) fn members(&self, group_id: &str, operation: &str) -> Result<Members, AdapterError> {
+        let mut url = self.http.url(&["Groups", group_id]);
+        url.query_pairs_mut().append_pair("attributes", "members");
+        let response = self.send_ok(operation, Call::get(url))?;
+        let body: Value = self.http.json(operation, &response)?;
+        let members: Vec<Member> = match body.get("members") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(list) => serde_json::from_value(list.clone()).map_err(|e| {
+                self.error(
+                    operation,
+                    FailureKind::Malformed,
+                    format!("the group's `members` cannot be read: {e}"),
+                )
+            })?,
+        };
+        let etag = response.header("etag").map(str::to_string).or_else(|| {
+            body.get("meta")
+                .and_then(|m| m.get("version"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        Ok(Members {
+            ids: members
+                .into_iter()
+                .filter(|m| {
+                    !m.kind
+                        .as_deref()
+                        .is_some_and(|k| k.eq_ignore_ascii_case("Group"))
+                })
+                .map(|m| m.value)
+                .collect(),
+            etag,
+        })
+    }
+
+    /// Returns the userNames of these ids (ids that are not Users are left out), asking
+    /// the server only about ids not seen before.
+    pub(super) fn user_names(
+        &mut self,
+        ids: &[String],
+        operation: &str,
+    ) -> Result<Vec<String>, AdapterError> {
+        let unknown: Vec<&String> = ids
+            .iter()
+            .filter(|id| !self.user_names.contains_key(*id))
+            .collect();
+        self.http.needed(unknown.len().div_ceil(ID_BATCH));
+        for batch in unknown.chunks(ID_BATCH) {
+            let filter = batch
+                .iter()
+                .map(|id| format!("id eq {}", quote_filter_value(id)))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            for user in self.query(operation, "Users", &filter, "id,userName")? {
+                if let (Some(id), Some(user_name)) = (
+                    user.get("id").and_then(Value::as_str),
+                    user.get("userName").and_then(Value::as_str),
+                ) {
+                    self.user_names
+                        .insert(id.to_string(), user_name.to_string());
+                }
+            }
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.user_names.get(id).cloned())
+            .collect())
+    }
+
+    /// Lists an entitlement's holders (see [`crate::adapters::Adapter::list`]).
+    pub(super) fn holders(
+        &mut self,
+        entitlement: &Entitlement,
+    ) -> Result<Vec<Holder>, AdapterError> {
+        let operation = format!("list `{entitlement}`");
+        let accounts = match entitlement.kind {
+            EntitlementKind::Group => {
+                let Some(group_id) = self.group_id(&entitlement.name, &operation)? else {
+                    return Ok(Vec::new());
+                };
+                self.http.needed(1);
+                let members = self.members(&group_id, &operation)?;
+                self.user_names(&members.ids, &operation)?
+            }
+            _ => {
+                let attribute = self.attribute_of(entitlement, &operation)?;
+                let users = self.query(
+                    &operation,
+                    "Users",
+                    &format!(
+                        "{attribute}.value eq {}",
+                        quote_filter_value(&entitlement.name)
+                    ),
+                    "id,userName",
+                )?;
+                self.http
+                    .needed(users.len().div_ceil(self.page_size()).max(1));
+                users
+                    .iter()
+                    .filter_map(|u| {
+                        u.get("userName")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
+                    .collect()
+            }
+        };
+        Ok(accounts
+            .into_iter()
+            .map(|account| Holder::active(account, None))
+            .collect())
+    }
+}
