@@ -42,7 +42,8 @@ impl ReadReporter for NoReadProgress {
 /// each tenant (progress). A tenant that cannot be read in full is
 /// `Observation::Unreadable`, never empty. Each observation comes with the adapter's
 /// review of the tenant as a whole ([`adapters::Adapter::review`]): warnings and
-/// configuration changes for the plan.
+/// configuration changes for the plan. Each tenant read in full stays open for the run
+/// ([`adapters::opened`]).
 pub fn observe(
     root: &Path,
     requests: &[ReadRequest<'_>],
@@ -65,13 +66,15 @@ fn read_tenant(
     now: OffsetDateTime,
 ) -> (Observation, adapters::Review) {
     let result = (|| {
-        let mut adapter = adapters::open(request.client, request.tenant, root, options)?;
-        adapter.verify_tenant()?;
+        let mut adapter =
+            adapters::opened::open_verified(request.client, request.tenant, root, options)?;
         let notes = adapter.review(now)?;
         let mut held = BTreeMap::new();
         for entitlement in &request.entitlements {
             held.insert(entitlement.clone(), adapter.list(entitlement)?);
         }
+        // Kept for the run: an apply sends its changes through it.
+        options.opened.keep(request.client, request.tenant, adapter);
         Ok::<_, adapters::AdapterError>((held, notes))
     })();
     match result {
@@ -99,8 +102,9 @@ pub fn review_configuration(
     now: OffsetDateTime,
 ) -> Vec<Result<Vec<ConfigurationChange>, adapters::AdapterError>> {
     crate::workers::map(tenants, parallelism, |(client, tenant)| {
-        let mut adapter = adapters::open(client, tenant, root, options)?;
-        adapter.verify_tenant()?;
-        Ok(adapter.review(now)?.configuration)
+        let mut adapter = adapters::opened::open_verified(client, tenant, root, options)?;
+        let configuration = adapter.review(now)?.configuration;
+        options.opened.keep(client, tenant, adapter);
+        Ok(configuration)
     })
 }

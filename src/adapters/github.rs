@@ -9,6 +9,10 @@
 //!   `maintainer`, `PUT /orgs/{org}/teams/{slug}/memberships/{login}`. Revoking
 //!   `team-maintainer` demotes to member; revoking `team` removes the membership.
 //!
+//! Logins resolve to ids from the member listings the run reads anyway; several logins
+//! not known yet from one listing of the organisation's members (`per_page=100`, once per
+//! run); users outside the organisation one `GET /users/{login}` each.
+//!
 //! Both PUTs add or change a role, so "already held" is read first and sends nothing.
 //! A user who is not yet in the organisation gets an invitation: the membership's
 //! `state` is `pending` until they accept. Member listings show only active members, so
@@ -30,6 +34,7 @@
 //! at least one second apart, as GitHub asks of integrations to stay clear of its
 //! secondary limits; a secondary limit without headers is reported, not hammered.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -93,6 +98,10 @@ pub struct GithubTenant {
     http: HttpClient,
     last_write: Option<Instant>,
     app: Option<App>,
+    /// Accounts resolved this run, by login.
+    principals: super::accounts::ResolvedAccounts,
+    /// Whether the organisation's members were listed this run (their ids learnt).
+    members_listed: bool,
 }
 
 impl GithubTenant {
@@ -134,6 +143,8 @@ impl GithubTenant {
             http,
             last_write: None,
             app,
+            principals: Default::default(),
+            members_listed: false,
         })
     }
 
@@ -296,6 +307,80 @@ impl GithubTenant {
             let items: Vec<Value> = this.http.json(operation, &response)?;
             Ok((items, http::link_next(&response.headers)))
         })
+    }
+
+    /// Remembers the ids of the users a listing shows, for the run.
+    fn learn(&mut self, items: &[Value]) {
+        for item in items {
+            if let (Some(login), Some(id)) = (
+                item.get("login").and_then(Value::as_str),
+                item.get("id").and_then(Value::as_u64),
+            ) {
+                self.principals.learn(&id.to_string(), login);
+            }
+        }
+    }
+
+    /// Resolves logins (see [`Adapter::resolve_many`]): those not known yet, when there
+    /// are several, from one listing of the organisation's members (100 a page, once
+    /// per run); the rest (users outside the organisation) one `GET /users/{login}` each.
+    fn resolve_accounts(
+        &mut self,
+        accounts: &[&str],
+    ) -> Vec<Result<Option<Principal>, AdapterError>> {
+        let unknown = self.principals.unknown(accounts);
+        if unknown.len() > 1 && !self.members_listed {
+            let operation = format!("resolve {} accounts", unknown.len());
+            let org = self.org.clone();
+            let url = self.url(&["orgs", &org, "members"], &[("per_page", PAGE_SIZE)]);
+            // A failed listing costs nothing more: each login is then looked up alone.
+            if let Ok(items) = self.collect(&operation, url) {
+                self.learn(&items);
+                self.members_listed = true;
+            }
+        }
+        let mut failed: HashMap<String, AdapterError> = HashMap::new();
+        for login in unknown {
+            if self.principals.contains(&login) {
+                continue;
+            }
+            match self.user(&login) {
+                Ok(found) => {
+                    self.principals.insert(login, found);
+                }
+                Err(error) => {
+                    failed.insert(login, error);
+                }
+            }
+        }
+        self.principals.results(accounts, &failed)
+    }
+
+    /// Looks a user up by login: `GET /users/{login}`.
+    fn user(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
+        let operation = format!("resolve `{account}`");
+        let response = self.send(&operation, Call::get(self.url(&["users", account], &[])))?;
+        if response.status.as_u16() == 404 {
+            return Ok(None);
+        }
+        if !response.is_success() {
+            return Err(self.status_error(&operation, &response));
+        }
+        let user: Value = self.http.json(&operation, &response)?;
+        let (Some(login), Some(id)) = (
+            user.get("login").and_then(Value::as_str),
+            user.get("id").and_then(Value::as_u64),
+        ) else {
+            return Err(self.error(
+                &operation,
+                FailureKind::Malformed,
+                "the user has no `login` or `id`",
+            ));
+        };
+        Ok(Some(Principal {
+            id: id.to_string(),
+            account: login.to_string(),
+        }))
     }
 
     fn logins(items: &[Value]) -> Vec<String> {
@@ -501,29 +586,11 @@ impl Adapter for GithubTenant {
     }
 
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
-        let operation = format!("resolve `{account}`");
-        let response = self.send(&operation, Call::get(self.url(&["users", account], &[])))?;
-        if response.status.as_u16() == 404 {
-            return Ok(None);
-        }
-        if !response.is_success() {
-            return Err(self.status_error(&operation, &response));
-        }
-        let user: Value = self.http.json(&operation, &response)?;
-        let (Some(login), Some(id)) = (
-            user.get("login").and_then(Value::as_str),
-            user.get("id").and_then(Value::as_u64),
-        ) else {
-            return Err(self.error(
-                &operation,
-                FailureKind::Malformed,
-                "the user has no `login` or `id`",
-            ));
-        };
-        Ok(Some(Principal {
-            id: id.to_string(),
-            account: login.to_string(),
-        }))
+        self.resolve_accounts(&[account]).pop().unwrap_or(Ok(None))
+    }
+
+    fn resolve_many(&mut self, accounts: &[&str]) -> Vec<Result<Option<Principal>, AdapterError>> {
+        self.resolve_accounts(accounts)
     }
 
     fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {
@@ -564,6 +631,10 @@ impl Adapter for GithubTenant {
             }
             Err(error) => return Err(error),
         };
+        self.learn(&items);
+        if entitlement.kind == EntitlementKind::Org && role != "admin" {
+            self.members_listed = true;
+        }
         let mut holders: Vec<Holder> = Self::logins(&items)
             .into_iter()
             .map(|account| Holder::active(account, None))

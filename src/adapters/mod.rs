@@ -4,6 +4,7 @@
 //! member" and "already gone" are `Ok(Outcome::NoChange)`. A read that fails, or only
 //! partly succeeds, is an error: never an empty list.
 
+mod accounts;
 pub mod ad;
 pub mod file;
 pub mod github;
@@ -12,6 +13,7 @@ pub mod http;
 pub mod jwt;
 pub mod ldap;
 pub mod okta;
+pub mod opened;
 pub mod scim;
 
 use std::fmt;
@@ -281,6 +283,8 @@ pub struct Options {
     /// Where `vault:` and `exec:` credential references are read from (the workspace's
     /// `[vault]` and `[credentials]` settings).
     pub credentials: crate::secrets::Sources,
+    /// Tenants opened and verified in this run, kept for its next phase.
+    pub opened: opened::Opened,
 }
 
 impl Default for Options {
@@ -290,6 +294,7 @@ impl Default for Options {
             policy: http::Policy::default(),
             retry_scale: 1.0,
             credentials: crate::secrets::Sources::default(),
+            opened: opened::Opened::default(),
         }
     }
 }
@@ -301,6 +306,7 @@ impl fmt::Debug for Options {
             .field("policy", &self.policy)
             .field("retry_scale", &self.retry_scale)
             .field("credentials", &self.credentials)
+            .field("opened", &self.opened.len())
             .finish()
     }
 }
@@ -314,6 +320,7 @@ impl Options {
             policy: http::Policy::from_env()?,
             retry_scale: crate::env::retry_scale()?,
             credentials: crate::secrets::Sources::default(),
+            opened: opened::Opened::default(),
         })
     }
 

@@ -309,6 +309,9 @@ pub(super) fn execute_plan(
         if !confirm(&question)? {
             return Err(UserError::new("cancelled: nothing was changed").into());
         }
+        // The answer may have come minutes after the plan's read: tenants are opened and
+        // verified again rather than through connections that may have gone idle.
+        session.adapters.opened.clear();
     }
     if !nothing {
         refuse_moved_configuration(session, actionable)?;

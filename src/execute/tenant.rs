@@ -78,9 +78,8 @@ pub(super) fn apply_tenant(
             )
             .with_hint("restore the tenant in the client file so its grants can be revoked")
         })?;
-        let mut adapter = adapters::open(client, tenant, context.root, context.adapters)?;
-        adapter.verify_tenant()?;
-        Ok(adapter)
+        // The adapter the run's plan read with, else one opened and verified now.
+        adapters::opened::open_verified(client, tenant, context.root, context.adapters)
     })();
     let fail_all = |changes: &[&Change], error: AdapterError| -> Vec<ChangeResult> {
         changes

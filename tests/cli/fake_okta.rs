@@ -434,6 +434,45 @@ fn route(org: &mut Org, request: &Request) -> Reply {
                 None => not_found(),
             }
         }
+        ("GET", ["api", "v1", "users"]) => {
+            // `search=profile.login eq "a" or profile.login eq "b"`: values compared
+            // without case, as Okta does; `limit` users per page (200 at most), then
+            // `Link: <…after=ID>; rel="next"`.
+            let search = request.query("search").unwrap_or_default();
+            let logins: Vec<String> = search
+                .split(" or ")
+                .filter_map(|term| term.trim().strip_prefix("profile.login eq \""))
+                .filter_map(|value| value.strip_suffix('"'))
+                .map(|value| value.replace("\\\"", "\"").to_lowercase())
+                .collect();
+            let limit: usize = request
+                .query("limit")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(200);
+            let size = limit.clamp(1, 200);
+            let after = request.query("after").unwrap_or_default();
+            let rest: Vec<(&String, &String)> = org
+                .users
+                .iter()
+                .filter(|(id, login)| id.as_str() > after && logins.contains(&login.to_lowercase()))
+                .collect();
+            let page: Vec<Value> = rest
+                .iter()
+                .take(size)
+                .map(|(id, login)| user_json(id, login))
+                .collect();
+            let mut reply = Reply::json(200, &Value::Array(page));
+            if rest.len() > size {
+                let mut next = url::Url::parse(&format!("{}/api/v1/users", Front::origin(request)))
+                    .expect("the fake's own URL");
+                next.query_pairs_mut()
+                    .append_pair("search", search)
+                    .append_pair("limit", &limit.to_string())
+                    .append_pair("after", rest[size - 1].0);
+                reply = reply.with("Link", format!("<{next}>; rel=\"next\""));
+            }
+            reply
+        }
         ("GET", ["api", "v1", "groups"]) => {
             let search = request.query("search").unwrap_or_default();
             let name = search

@@ -144,6 +144,46 @@ fn github_org_and_team_memberships_through_prism() {
 }
 
 #[test]
+fn github_resolves_many_accounts_in_batches_not_one_request_each() {
+    let token = format!("gh-token-{}-resolve", std::process::id());
+    let org = Handle::create(&token, "acme-corp");
+    let Some(vendor) = fake_github::vendor() else {
+        return;
+    };
+    org.with(|o| o.page_size = 100);
+    let members: Vec<String> = (0..25).map(|i| format!("member-{i:02}")).collect();
+    org.add_members(
+        &members.iter().map(String::as_str).collect::<Vec<_>>(),
+        "member",
+    );
+    org.add_users(&["outsider-1", "outsider-2"]);
+    let mut opened = open(&client_yaml(&vendor.url(), "acme-corp"), &token);
+    let mut accounts: Vec<&str> = members.iter().map(String::as_str).collect();
+    accounts.extend(["outsider-1", "outsider-2", "ghost"]);
+    let results = opened.adapter.resolve_many(&accounts);
+    assert_eq!(results.len(), accounts.len());
+    for (account, result) in accounts.iter().zip(&results).take(accounts.len() - 1) {
+        let principal = result.as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(&principal.account, account);
+    }
+    assert_eq!(results.last().unwrap().as_ref().unwrap(), &None);
+    // One page of the organisation's members (100 a page), then the two users outside
+    // it and the login nobody has one by one: 4 requests, not 28.
+    let seen = vendor.assert_conformant(&token);
+    let gets = |prefix: &str| {
+        seen.iter()
+            .filter(|s| s.method == "GET" && s.target.starts_with(prefix))
+            .count()
+    };
+    assert_eq!(gets("/orgs/acme-corp/members?per_page=100"), 1, "{seen:#?}");
+    assert_eq!(gets("/users/"), 3, "{seen:#?}");
+    assert_eq!(seen.len(), 4, "{seen:#?}");
+    // Resolved once per run: asking again sends nothing.
+    assert!(opened.adapter.resolve("member-07").unwrap().is_some());
+    assert_eq!(vendor.assert_conformant(&token).len(), 4);
+}
+
+#[test]
 fn github_secondary_rate_limits_are_waited_out_not_taken_for_refusals() {
     let token = format!("gh-token-{}-secondary", std::process::id());
     let org = Handle::create(&token, "acme-corp");

@@ -316,12 +316,65 @@ fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
     assert!(org.group_roles("Everyone").is_empty());
 }
 
+#[test]
+fn okta_resolves_many_accounts_in_batches_not_one_request_each() {
+    let token = format!("okta-token-{}-resolve", std::process::id());
+    let org = Handle::create(&token);
+    let Some(vendor) = fake_okta::vendor() else {
+        return;
+    };
+    let users: Vec<String> = (0..25).map(|i| format!("res{i:02}@acme.example")).collect();
+    for user in &users {
+        org.add_user(user);
+    }
+    let mut opened = open(&client_yaml(&vendor.url()), &token);
+    let mut accounts: Vec<&str> = users.iter().map(String::as_str).collect();
+    // Okta compares logins without case; a login nobody has.
+    accounts.extend(["RES03@acme.example", "ghost@acme.example"]);
+    let results = opened.adapter.resolve_many(&accounts);
+    assert_eq!(results.len(), accounts.len());
+    for (account, result) in accounts.iter().zip(&results).take(users.len()) {
+        let principal = result.as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(&principal.account, account);
+    }
+    let again = results[users.len()].as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(again.account, "res03@acme.example");
+    assert_eq!(results.last().unwrap().as_ref().unwrap(), &None);
+    // Two searches (20 logins, then 6), each asking for the largest page, and one
+    // direct lookup of the login no search found: not 26 requests.
+    let seen = vendor.assert_conformant(&token);
+    let gets = |prefix: &str| -> Vec<&crate::fake::Seen> {
+        seen.iter()
+            .filter(|s| s.method == "GET" && s.target.starts_with(prefix))
+            .collect()
+    };
+    let searches = gets("/api/v1/users?");
+    assert_eq!(searches.len(), 2, "{seen:#?}");
+    assert!(
+        searches.iter().all(|s| s.target.contains("limit=200")),
+        "{searches:#?}"
+    );
+    assert_eq!(gets("/api/v1/users/").len(), 1, "{seen:#?}");
+    assert_checked(&seen, "GET", "/api/v1/users?search=", "okta.yaml");
+    // Resolved once per run: asking again sends nothing.
+    let before = vendor.assert_conformant(&token).len();
+    assert!(
+        opened
+            .adapter
+            .resolve("res10@acme.example")
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(vendor.assert_conformant(&token).len(), before);
+}
+
 /// Every management API operation the adapter calls, as the adapter calls it, with the
 /// status Okta answers (a group's new role is `200`: the description's `201` has no body).
 static PROBES: &[crate::fake::Probe] = &[
     "GET /api/v1/groups?search=x 200",
     "GET /api/v1/groups/g/users?limit=200 200",
     "GET /api/v1/users/u 200",
+    "GET /api/v1/users?search=profile.login%20eq%20%22u%22&limit=200 200",
     "GET /api/v1/users/u/roles 200",
     r#"POST /api/v1/users/u/roles?disableNotifications=true 201 {"type":"USER_ADMIN"}"#,
     "GET /api/v1/groups/g/roles 200",

@@ -217,6 +217,59 @@ fn an_apply_sends_a_bounded_number_of_requests_whatever_the_number_of_identities
 }
 
 #[test]
+fn an_apply_sends_its_changes_through_the_tenants_its_plan_read() {
+    let Some(f) = fixture("opened-once", TOKEN, &[]) else {
+        return;
+    };
+    let proxy = behind_proxy(&f);
+    let output = onboard(&f, &["apply", "initech", "--yes", "--verbose"])
+        .output()
+        .unwrap();
+    let text = stderr(&f.env, &output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert_eq!(members(&f, "msp-helpdesk"), accounts(&["dave", "frank"]));
+    let seen = proxy.seen();
+    let count = |method: &str, path: &str| {
+        seen.iter()
+            .filter(|s| s.method == method && s.path.contains(path))
+            .count()
+    };
+    // The tenant is verified once and each group found once per run: the apply reuses
+    // the adapter its plan read with, rather than opening the tenant again.
+    assert_eq!(count("GET", "/ServiceProviderConfig"), 1, "{seen:#?}");
+    assert_eq!(count("GET", "/Groups?"), 4, "{seen:#?}");
+    assert!(
+        text.contains(&format!(
+            "requests to scim tenants: {} made, lower bound {} (1.00x)",
+            seen.len(),
+            seen.len()
+        )),
+        "{} requests seen: {text}",
+        seen.len()
+    );
+
+    // A leaver: the plan read the groups' members, so the revoke resolves no account.
+    let before = proxy.seen().len();
+    let output = onboard(&f, &["revoke", "--identity", "dave", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&f.env, &output));
+    assert_eq!(members(&f, "msp-helpdesk"), accounts(&["frank"]));
+    let seen = proxy.seen()[before..].to_vec();
+    assert!(
+        !seen.iter().any(|s| s.path.contains("filter=userName")),
+        "{seen:#?}"
+    );
+    assert_eq!(
+        seen.iter()
+            .filter(|s| s.path.contains("/ServiceProviderConfig"))
+            .count(),
+        1,
+        "{seen:#?}"
+    );
+}
+
+#[test]
 fn already_a_member_and_already_gone_change_nothing() {
     let Some(f) = fixture("idempotent", TOKEN, &[]) else {
         return;

@@ -15,6 +15,8 @@
 //!   each named group holds, brought in line by `apply` before membership changes, so
 //!   membership of such a group is how technicians get the roles.
 //!
+//! Accounts are resolved many logins per search (`accounts.rs`).
+//!
 //! Okta does not say what re-adding a member or removing a non-member answers, so each
 //! group's members are read once per run and kept up to date as onboard changes them:
 //! "already a member" and "already gone" send nothing. Role holders are read once per
@@ -48,6 +50,7 @@ use crate::adapters::TenantContext;
 use crate::model::{ConfigurationChange, Entitlement, EntitlementKind, Holder};
 use crate::secrets::Secret;
 
+mod accounts;
 mod group_roles;
 
 /// Items per page of group members (Okta's default is 1000; 200 avoids timeouts).
@@ -95,6 +98,8 @@ pub struct OktaTenant {
     /// up to date as onboard changes users' roles (a group's roles are not in it).
     roles: Option<BTreeMap<String, BTreeMap<String, String>>>,
     logins: HashMap<String, String>,
+    /// Accounts resolved this run, by login.
+    principals: super::accounts::ResolvedAccounts,
     oauth: Option<OAuth>,
     /// The admin roles each group holds, as the client file gives them.
     group_roles: BTreeMap<String, Vec<String>>,
@@ -233,6 +238,7 @@ impl OktaTenant {
             members: HashMap::new(),
             roles: None,
             logins: HashMap::new(),
+            principals: Default::default(),
             oauth,
             group_roles: tenant.group_roles.clone(),
         })
@@ -345,7 +351,7 @@ impl OktaTenant {
                 ) else {
                     continue;
                 };
-                self.logins.insert(id.to_string(), login.to_string());
+                self.learn(id, login);
                 ids.insert(id.to_string());
             }
             self.members.insert(group_id.to_string(), ids);
@@ -379,7 +385,7 @@ impl OktaTenant {
                 "the user has no `id` or `profile.login`",
             ));
         };
-        self.logins.insert(id.to_string(), login.to_string());
+        self.learn(id, login);
         Ok(Some(Principal {
             id: id.to_string(),
             account: login.to_string(),
@@ -597,10 +603,11 @@ impl Adapter for OktaTenant {
     }
 
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
-        let operation = format!("resolve `{account}`");
-        self.ensure_token(&operation)?;
-        let found = self.user(account, &operation)?;
-        Ok(found.filter(|p| p.account.eq_ignore_ascii_case(account)))
+        self.resolve_accounts(&[account]).pop().unwrap_or(Ok(None))
+    }
+
+    fn resolve_many(&mut self, accounts: &[&str]) -> Vec<Result<Option<Principal>, AdapterError>> {
+        self.resolve_accounts(accounts)
     }
 
     fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::{ID_BATCH, ScimTenant};
+use crate::adapters::accounts::ResolvedAccounts;
 use crate::adapters::{AdapterError, FailureKind, Principal, quote_filter_value};
 
 impl ScimTenant {
@@ -16,19 +17,10 @@ impl ScimTenant {
         accounts: &[&str],
     ) -> Vec<Result<Option<Principal>, AdapterError>> {
         let mut failed: HashMap<String, AdapterError> = HashMap::new();
-        let mut unknown: Vec<String> = accounts
-            .iter()
-            .map(|a| a.to_ascii_lowercase())
-            .filter(|a| !self.principals.contains_key(a))
-            .collect();
-        unknown.sort_unstable();
-        unknown.dedup();
+        let unknown = self.principals.unknown(accounts);
         self.http.needed(unknown.len().div_ceil(ID_BATCH));
         for batch in unknown.chunks(ID_BATCH) {
-            let operation = match batch {
-                [one] => format!("resolve `{one}`"),
-                _ => format!("resolve {} accounts", batch.len()),
-            };
+            let operation = ResolvedAccounts::operation(batch);
             let filter = batch
                 .iter()
                 .map(|name| format!("userName eq {}", quote_filter_value(name)))
@@ -50,7 +42,7 @@ impl ScimTenant {
                     user.get("userName").and_then(Value::as_str),
                 ) {
                     users
-                        .entry(user_name.to_ascii_lowercase())
+                        .entry(ResolvedAccounts::key(user_name))
                         .or_default()
                         .push(Principal {
                             id: id.to_string(),
@@ -82,15 +74,6 @@ impl ScimTenant {
                 }
             }
         }
-        accounts
-            .iter()
-            .map(|account| {
-                let key = account.to_ascii_lowercase();
-                match failed.get(&key) {
-                    Some(error) => Err(error.clone()),
-                    None => Ok(self.principals.get(&key).cloned().flatten()),
-                }
-            })
-            .collect()
+        self.principals.results(accounts, &failed)
     }
 }

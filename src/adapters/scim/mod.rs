@@ -26,6 +26,7 @@ mod reads;
 
 use std::collections::HashMap;
 
+use super::accounts::ResolvedAccounts;
 use super::http::{self, Call, HttpClient, Response};
 use super::{Adapter, AdapterError, BatchItem, FailureKind, Outcome, Principal};
 use crate::adapters::ChangeRequest;
@@ -49,8 +50,8 @@ pub struct ScimTenant {
     config: Option<ServerConfig>,
     groups: HashMap<String, Option<String>>,
     user_names: HashMap<String, String>,
-    /// Accounts resolved this run, by userName in lower case; `None`: no such user.
-    principals: HashMap<String, Option<Principal>>,
+    /// Accounts resolved this run, by userName.
+    principals: ResolvedAccounts,
 }
 
 impl ScimTenant {
@@ -67,7 +68,7 @@ impl ScimTenant {
             config: None,
             groups: HashMap::new(),
             user_names: HashMap::new(),
-            principals: HashMap::new(),
+            principals: ResolvedAccounts::default(),
         })
     }
 

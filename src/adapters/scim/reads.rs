@@ -159,6 +159,14 @@ impl ScimTenant {
         })
     }
 
+    /// Remembers a user read from the server for the run: its userName for its id, and
+    /// the account it resolves (so an apply after the plan resolves no member again).
+    pub(super) fn learn(&mut self, id: &str, user_name: &str) {
+        self.user_names
+            .insert(id.to_string(), user_name.to_string());
+        self.principals.learn(id, user_name);
+    }
+
     /// Returns the userNames of these ids (ids that are not Users are left out), asking
     /// the server only about ids not seen before.
     pub(super) fn user_names(
@@ -182,8 +190,7 @@ impl ScimTenant {
                     user.get("id").and_then(Value::as_str),
                     user.get("userName").and_then(Value::as_str),
                 ) {
-                    self.user_names
-                        .insert(id.to_string(), user_name.to_string());
+                    self.learn(id, user_name);
                 }
             }
         }
