@@ -83,3 +83,50 @@ impl ResolvedAccounts {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::FailureKind;
+
+    #[test]
+    fn accounts_are_asked_once_without_case_and_failures_are_not_kept() {
+        let mut resolved = ResolvedAccounts::default();
+        resolved.learn("u1", "Bob@acme.example");
+        resolved.insert(ResolvedAccounts::key("ghost@acme.example"), None);
+        assert_eq!(
+            resolved.unknown(&["BOB@acme.example", "carol", "Carol", "ghost@acme.example"]),
+            ["carol"]
+        );
+        // A member seen later does not replace what a lookup resolved.
+        resolved.learn("u9", "bob@ACME.example");
+        let failed = HashMap::from([(
+            "carol".to_string(),
+            AdapterError::new("a/t", "resolve `carol`", FailureKind::Unreachable, "down"),
+        )]);
+        let results = resolved.results(
+            &["bob@acme.example", "Carol", "ghost@acme.example"],
+            &failed,
+        );
+        let bob = results[0].as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(
+            (bob.id.as_str(), bob.account.as_str()),
+            ("u1", "Bob@acme.example")
+        );
+        assert_eq!(
+            results[1].as_ref().unwrap_err().kind,
+            FailureKind::Unreachable
+        );
+        assert_eq!(results[2].as_ref().unwrap(), &None);
+        // The failure is this call's: the account is still unknown, so asked again.
+        assert_eq!(resolved.unknown(&["carol"]), ["carol"]);
+        assert_eq!(
+            ResolvedAccounts::operation(&["bob".to_string()]),
+            "resolve `bob`"
+        );
+        assert_eq!(
+            ResolvedAccounts::operation(&["a".to_string(), "b".to_string()]),
+            "resolve 2 accounts"
+        );
+    }
+}
