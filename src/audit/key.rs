@@ -157,6 +157,29 @@ impl AuditKey {
         }
     }
 
+    /// Stores a newly generated key unless another process stored one at `source`
+    /// first (several first runs of a workspace at once), and returns the key that is
+    /// stored there: this one, or the one that won.
+    pub fn store_new(self, source: &KeySource) -> Result<AuditKey, AuditError> {
+        let KeySource::File(path) = source else {
+            self.store(source)?;
+            return Ok(self);
+        };
+        match create_private(path, format!("{}\n", self.to_hex()).as_bytes()) {
+            Ok(()) => Ok(self),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                Self::load(source)?.ok_or_else(|| AuditError::NoKey {
+                    detail: format!("`{}` appeared and vanished again", path.display()),
+                })
+            }
+            Err(e) => Err(AuditError::Io {
+                action: "write",
+                path: path.clone(),
+                source: e,
+            }),
+        }
+    }
+
     /// Stores the key in a file (0600) or keyring source.
     pub fn store(&self, source: &KeySource) -> Result<(), AuditError> {
         match source {
@@ -191,12 +214,23 @@ impl AuditKey {
 
 #[cfg(unix)]
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = private_temporary(path, bytes)?;
+    fs::rename(tmp, path)
+}
+
+/// Writes `bytes` (0600) to a temporary file of this process beside `path`, synced.
+#[cfg(unix)]
+fn private_temporary(path: &Path, bytes: &[u8]) -> std::io::Result<std::path::PathBuf> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension("tmp");
+    // One temporary file per process and call: writers creating the key at once
+    // never write or rename each other's.
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp.{}.{call}", std::process::id()));
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -205,7 +239,26 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .open(&tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
-    fs::rename(tmp, path)
+    Ok(tmp)
+}
+
+/// Creates `path` (0600) holding `bytes`, complete or not at all; `AlreadyExists` when
+/// it exists.
+#[cfg(unix)]
+fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = private_temporary(path, bytes)?;
+    // A hard link never replaces an existing file: of several processes, one wins.
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    linked
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if path.exists() {
+        return Err(ErrorKind::AlreadyExists.into());
+    }
+    write_private(path, bytes)
 }
 
 #[cfg(not(unix))]
@@ -295,4 +348,33 @@ pub fn verify_hex(key: &VerifyingKey, message: &[u8], signature_hex: &str) -> bo
         return false;
     };
     key.verify(message, &Signature::from_bytes(&bytes)).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_runs_at_once_end_up_sharing_one_stored_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = KeySource::File(dir.path().join(".onboard/audit.key"));
+        let keys: Vec<String> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let key = AuditKey::generate().unwrap();
+                        key.store_new(&source).unwrap().id
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let stored = AuditKey::load(&source).unwrap().unwrap().id;
+        assert!(keys.iter().all(|id| *id == stored), "{keys:?} vs {stored}");
+        let names: Vec<_> = fs::read_dir(dir.path().join(".onboard"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["audit.key"], "no temporary file is left behind");
+    }
 }

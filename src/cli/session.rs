@@ -242,8 +242,7 @@ impl Session {
             Some(key) => key,
             None => {
                 let source = self.key_source();
-                let key = AuditKey::generate()?;
-                key.store(&source)?;
+                let key = AuditKey::generate()?.store_new(&source)?;
                 self.printer.status(&format!(
                     "Created the audit signing key `{}` in `{}`; its public key is in {}.",
                     key.id,
