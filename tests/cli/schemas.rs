@@ -340,6 +340,10 @@ fn printed_documents_validate_against_their_schemas() {
         (SchemaKind::Apply, run(&["apply", "--yes", "-o", "json"])),
         (SchemaKind::Status, run(&["status", "-o", "json"])),
         (SchemaKind::AuditShow, run(&["audit", "show", "-o", "json"])),
+        (
+            SchemaKind::Import,
+            run(&["import", "initech", "--dry-run", "-o", "json"]),
+        ),
     ];
     for (kind, document) in checks {
         if let Err(e) = Validator::of(kind).check(&document) {
