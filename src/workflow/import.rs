@@ -636,7 +636,7 @@ fn scalar(text: &str) -> String {
         && !text.starts_with([' ', '-', ':', '@', ',', '.'])
         && !text.ends_with([' ', ':'])
         && !text.contains(": ")
-        && (!text.starts_with(|c: char| c.is_ascii_digit()) || is_day(text))
+        && (!text.starts_with(|c: char| c.is_ascii_digit()) || is_day_or_id(text))
         && !matches!(
             text.to_ascii_lowercase().as_str(),
             "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
@@ -648,15 +648,13 @@ fn scalar(text: &str) -> String {
     }
 }
 
-/// Returns whether a text is a day, `YYYY-MM-DD`, which workspace files write plain (the
-/// YAML reader takes it for a string).
-fn is_day(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.len() == 10
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            4 | 7 => *b == b'-',
-            _ => b.is_ascii_digit(),
-        })
+/// Returns whether a text starting with a digit still reads back as a string when
+/// plain: a day (`2026-12-31`, which workspace files write plain) or an id with dashes
+/// (a GUID), which no YAML reader takes for a number.
+fn is_day_or_id(text: &str) -> bool {
+    text[1..].contains('-')
+        && text.parse::<f64>().is_err()
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// Returns the client file text for one tenant given field by field.
@@ -925,6 +923,8 @@ mod tests {
         }
         assert_eq!(scalar("env:ACME_SCIM_TOKEN"), "env:ACME_SCIM_TOKEN");
         assert_eq!(scalar("2026-12-21"), "2026-12-21");
+        assert_eq!(scalar("0f6a5c1e-1111-2222"), "0f6a5c1e-1111-2222");
+        assert_eq!(scalar("12345"), "\"12345\"");
     }
 
     #[test]

@@ -343,30 +343,16 @@ fn import_of_a_domain_that_already_holds_access_has_an_empty_first_plan() {
     // The file's own exception is kept beside the imported one.
     assert!(text.contains("- id: oncall"), "{text}");
 
-    let (code, planned, log) = plan(&f, &["--detailed-exitcode"]);
-    assert_eq!(code, 0, "{log}: {:?}", planned.changes);
-
-    f.env.write(
-        "clients/corp.yaml",
-        &crate::import::without_exception(&text, "imported-alice"),
-    );
-    let (code, planned, log) = plan(&f, &["--detailed-exitcode"]);
-    assert_eq!(code, 2, "{log}");
-    let changes: Vec<_> = planned
-        .changes
-        .iter()
-        .map(|c| {
-            (
-                c.kind.as_str(),
-                c.entitlement.clone().unwrap_or_default(),
-                c.account.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
     assert_eq!(
-        changes,
+        crate::import::revokes_after_removing(
+            |args| onboard(&f, args),
+            &f.env,
+            "corp",
+            &text,
+            "imported-alice"
+        ),
         [(
-            "revoke",
+            "revoke".to_string(),
             format!("group:{prefix}-oncall"),
             format!("alice@{prefix}.example")
         )]

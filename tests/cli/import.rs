@@ -62,6 +62,44 @@ pub fn first_plan(mut command: assert_cmd::Command, env: &Env) -> (i32, PlanJson
     (output.status.code().unwrap(), plan)
 }
 
+/// Checks the first plan of `client` after its import is empty (exit 0 with
+/// `--detailed-exitcode`), takes the imported exception `exception` out of the client
+/// file `text`, and returns the next plan's changes as `(kind, entitlement, account)`
+/// (it exits 2). `run` builds an `onboard` command with the tenant's credential.
+pub fn revokes_after_removing(
+    run: impl Fn(&[&str]) -> assert_cmd::Command,
+    env: &Env,
+    client: &str,
+    text: &str,
+    exception: &str,
+) -> Vec<(String, String, String)> {
+    let plan = || {
+        first_plan(
+            run(&["plan", client, "--detailed-exitcode", "-o", "json"]),
+            env,
+        )
+    };
+    let (code, planned) = plan();
+    assert_eq!(code, 0, "{:?}", planned.changes);
+    env.write(
+        &format!("clients/{client}.yaml"),
+        &without_exception(text, exception),
+    );
+    let (code, planned) = plan();
+    assert_eq!(code, 2, "{:?}", planned.changes);
+    planned
+        .changes
+        .iter()
+        .map(|c| {
+            (
+                c.kind.clone(),
+                c.entitlement.clone().unwrap_or_default(),
+                c.account.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 /// Removes an imported exception (its comment line and its list item) from a client
 /// file's text.
 pub fn without_exception(text: &str, id: &str) -> String {
@@ -498,26 +536,15 @@ mod scim {
             "{text}"
         );
 
-        let plan = |args: &[&str]| {
-            let mut all = vec!["plan", "initech", "-o", "json"];
-            all.extend_from_slice(args);
-            first_plan(crate::scim::onboard(&f, &all), &f.env)
-        };
-        let (code, planned) = plan(&["--detailed-exitcode"]);
-        assert_eq!(code, 0, "{:?}", planned.changes);
-
-        f.env.write(
-            "clients/initech.yaml",
-            &without_exception(&text, "imported-dave"),
+        let run = |args: &[&str]| crate::scim::onboard(&f, args);
+        assert_eq!(
+            revokes_after_removing(run, &f.env, "initech", &text, "imported-dave"),
+            [(
+                "revoke".to_string(),
+                "group:msp-cloud-ops".to_string(),
+                "dave@initech.example".to_string()
+            )]
         );
-        let (code, planned) = plan(&["--detailed-exitcode"]);
-        assert_eq!(code, 2);
-        let changes: Vec<_> = planned
-            .changes
-            .iter()
-            .map(|c| (c.kind.as_str(), c.account.as_deref().unwrap_or("-")))
-            .collect();
-        assert_eq!(changes, [("revoke", "dave@initech.example")]);
         // Nothing was written to the tenant.
         assert_eq!(
             f.tenant.members("msp-cloud-ops"),
@@ -625,36 +652,339 @@ mod ldap {
         );
         assert!(text.contains(&format!("base_dn: {BASE}\n")), "{text}");
 
-        let (code, planned) = first_plan(
-            onboard(&["plan", "globex", "--detailed-exitcode", "-o", "json"]),
-            &env,
+        assert_eq!(
+            revokes_after_removing(onboard, &env, "globex", &text, "imported-erik"),
+            [(
+                "revoke".to_string(),
+                "group:msp-secops".to_string(),
+                "enakamura".to_string()
+            )]
         );
-        assert_eq!(code, 0, "{:?}", planned.changes);
-
-        env.write(
-            "clients/globex.yaml",
-            &without_exception(&text, "imported-erik"),
-        );
-        let (code, planned) = first_plan(
-            onboard(&["plan", "globex", "--detailed-exitcode", "-o", "json"]),
-            &env,
-        );
-        assert_eq!(code, 2);
-        let changes: Vec<_> = planned
-            .changes
-            .iter()
-            .map(|c| {
-                (
-                    c.kind.as_str(),
-                    c.entitlement.as_deref().unwrap_or("-"),
-                    c.account.as_deref().unwrap_or("-"),
-                )
-            })
-            .collect();
-        assert_eq!(changes, [("revoke", "group:msp-secops", "enakamura")]);
         assert_eq!(
             server.members("msp-secops"),
             ["carol@globex.example", "dave@globex.example", "enakamura"]
         );
+    }
+}
+
+mod gdap {
+    use super::*;
+    use crate::fake_graph::{self, Handle};
+
+    const SECRET: &str = "gdap-import-secret-planted-2718";
+    const HELPDESK_ADMINISTRATOR: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
+    const USER_ADMINISTRATOR: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
+
+    /// A partner tenant (behind Prism) whose relationship with a new client already has
+    /// an access assignment for `GDAP-Contoso-Helpdesk`, of which alice is a member; the
+    /// premium helpdesk bundle gives the group just in time. Import, from the partner
+    /// side, the client file with the group's id and the assignment, and alice's standing
+    /// membership as an exception: the first plan is empty.
+    #[test]
+    fn a_gdap_partner_tenant_is_imported_with_its_access_assignments() {
+        let partner = crate::graph::tenant_id(0x1e01);
+        let customer = crate::graph::tenant_id(0x1e02);
+        let tenant = Handle::create(&partner, SECRET);
+        let Some(vendor) = fake_graph::vendor() else {
+            return;
+        };
+        tenant.add_user("alice@northwind-msp.example");
+        let group = tenant.add_group("GDAP-Contoso-Helpdesk", &["alice@northwind-msp.example"]);
+        tenant.with(|t| {
+            t.relationships.insert(
+                "rel-contoso".into(),
+                fake_graph::Relationship {
+                    customer: customer.clone(),
+                    status: "active".into(),
+                    auto_extend: "P180D".into(),
+                    roles: vec![HELPDESK_ADMINISTRATOR.into(), USER_ADMINISTRATOR.into()],
+                    assignments: [(
+                        "assign-1".to_string(),
+                        (
+                            group.clone(),
+                            vec![HELPDESK_ADMINISTRATOR.to_string()],
+                            "active".to_string(),
+                            "W/\"1\"".to_string(),
+                        ),
+                    )]
+                    .into(),
+                    ..Default::default()
+                },
+            );
+        });
+        let env = Env::example();
+        env.edit(
+            "../../bundles/premium/helpdesk.yaml",
+            "  # standing\n",
+            "  # standing\n  - { system: gdap, entitlement: \"group:GDAP-Contoso-Helpdesk\", privileged: true, ttl: 8h, requires: { ticket: true } }\n",
+        );
+        let run = |args: &[&str]| {
+            let mut command = env.onboard(args);
+            command
+                .env("CONTOSO_PARTNER_SECRET", SECRET)
+                .env("ONBOARD_TEST_RETRY_SCALE", "0.01");
+            command
+        };
+        let url = vendor.url();
+        let doc = import_json(
+            run(&[
+                "import",
+                "contoso",
+                "--tier",
+                "premium",
+                "--adapter",
+                "graph",
+                "--tenant",
+                "partner",
+                "--relationship",
+                "rel-contoso",
+                "--customer-tenant-id",
+                &customer,
+                "--tenant-id",
+                &partner,
+                "--client-id",
+                "5b1f0c2a-0000-4000-8000-000000000001",
+                "--endpoint",
+                &url,
+                "--auth-endpoint",
+                &url,
+                "--domain",
+                "northwind-msp.example",
+                "--approver",
+                "dave",
+                "-o",
+                "json",
+            ]),
+            &env,
+            0,
+        );
+        assert_eq!(doc.exceptions, ["imported-alice"]);
+        assert_eq!(doc.recorded, 1);
+        let text = env.read("clients/contoso.yaml");
+        assert!(text.contains("system: gdap\n"), "{text}");
+        assert!(
+            text.contains("credential: env:CONTOSO_PARTNER_SECRET\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("      GDAP-Contoso-Helpdesk: {group}\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains("        GDAP-Contoso-Helpdesk: [Helpdesk Administrator]\n"),
+            "{text}"
+        );
+
+        assert_eq!(
+            revokes_after_removing(run, &env, "contoso", &text, "imported-alice"),
+            [(
+                "revoke".to_string(),
+                "group:GDAP-Contoso-Helpdesk".to_string(),
+                "alice@northwind-msp.example".to_string()
+            )]
+        );
+        // Read only: the assignment and the membership are as they were.
+        assert_eq!(
+            tenant.members("GDAP-Contoso-Helpdesk"),
+            ["alice@northwind-msp.example"]
+        );
+        let seen = vendor.assert_conformant(&fake_graph::token(&partner, SECRET));
+        crate::fake::assert_checked(&seen, "GET", "/accessAssignments", "graph.prism.yaml");
+    }
+}
+
+/// Okta and GitHub behind Prism, in a small workspace of their own: alice and carol serve
+/// every client with the helpdesk bundle; alice also holds, standing, what the bundle
+/// gives only just in time.
+mod cloud {
+    use super::*;
+
+    const BUNDLE: &str = "id: standard-helpdesk\ntier: standard\nfunction: helpdesk\ngrants:\n  - { system: okta, entitlement: \"group:MSP-Helpdesk\" }\n  - { system: okta, entitlement: \"role:HELP_DESK_ADMIN\", privileged: true, ttl: 8h }\n  - { system: github, entitlement: \"org:member\" }\n  - { system: github, entitlement: \"team:msp-helpdesk\" }\n  - { system: github, entitlement: \"team:msp-oncall\", ttl: 8h }\n  - { system: entra, entitlement: \"group:MSP-Helpdesk\" }\n  - { system: entra, entitlement: \"role:Helpdesk Administrator\", privileged: true, ttl: 8h }\n";
+
+    fn workspace() -> Env {
+        let person = |id: &str| {
+            format!(
+                "id: {id}\nkind: person\nmfa: enforced\nfunctions: [helpdesk]\naccounts:\n  default: \"{{id}}@{{domain}}\"\n  github: {id}-gh\n"
+            )
+        };
+        Env::with_files(&[
+            ("onboard.toml", "[paths]\nbundles = [\"bundles\"]\n"),
+            ("bundles/helpdesk.yaml", BUNDLE),
+            ("identities/alice.yaml", &person("alice")),
+            ("identities/carol.yaml", &person("carol")),
+        ])
+    }
+
+    /// Imports `umbrella` with `flags`, then checks the first plan is empty and that
+    /// taking alice's imported exception out revokes exactly `revoked`.
+    fn round_trip(env: &Env, flags: &[&str], secret: (&str, &str), revoked: (&str, &str)) {
+        let run = |args: &[&str]| {
+            let mut command = env.onboard(args);
+            command
+                .env(secret.0, secret.1)
+                .env("ONBOARD_TEST_RETRY_SCALE", "0.01");
+            command
+        };
+        let mut args = vec![
+            "import",
+            "umbrella",
+            "--tier",
+            "standard",
+            "--approver",
+            "carol",
+            "-o",
+            "json",
+        ];
+        args.extend_from_slice(flags);
+        let doc = import_json(run(&args), env, 0);
+        assert_eq!(doc.exceptions, ["imported-alice"], "{:?}", doc.holders());
+        assert!(doc.missing.is_empty(), "{:?}", doc.missing);
+        let text = env.read("clients/umbrella.yaml");
+        assert!(
+            text.contains(&format!("credential: env:{}\n", secret.0)),
+            "{text}"
+        );
+        assert_eq!(
+            revokes_after_removing(run, env, "umbrella", &text, "imported-alice"),
+            [(
+                "revoke".to_string(),
+                revoked.0.to_string(),
+                revoked.1.to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn an_okta_org_is_imported_with_an_empty_first_plan() {
+        let token = format!("okta-import-{}", std::process::id());
+        let org = crate::fake_okta::Handle::create(&token);
+        let Some(vendor) = crate::fake_okta::vendor() else {
+            return;
+        };
+        let alice = org.add_user("alice@umbrella.example");
+        org.add_user("carol@umbrella.example");
+        org.add_group(
+            "MSP-Helpdesk",
+            "OKTA_GROUP",
+            &["alice@umbrella.example", "carol@umbrella.example"],
+        );
+        org.with(|o| {
+            o.roles
+                .entry(alice)
+                .or_default()
+                .insert("ra00000001".into(), "HELP_DESK_ADMIN".into());
+        });
+        let env = workspace();
+        let url = vendor.url();
+        round_trip(
+            &env,
+            &[
+                "--adapter",
+                "okta",
+                "--endpoint",
+                &url,
+                "--domain",
+                "umbrella.example",
+            ],
+            ("UMBRELLA_OKTA_TOKEN", &token),
+            ("role:HELP_DESK_ADMIN", "alice@umbrella.example"),
+        );
+        assert_eq!(org.roles("alice@umbrella.example"), ["HELP_DESK_ADMIN"]);
+        let seen = vendor.assert_conformant(&token);
+        crate::fake::assert_checked(&seen, "GET", "/iam/assignees/users", "okta.yaml");
+    }
+
+    #[test]
+    fn an_entra_tenant_is_imported_with_its_group_ids() {
+        const SECRET: &str = "entra-import-secret-planted-3141";
+        let tid = crate::graph::tenant_id(0x1e03);
+        let tenant = crate::fake_graph::Handle::create(&tid, SECRET);
+        let Some(vendor) = crate::fake_graph::vendor() else {
+            return;
+        };
+        let alice = tenant.add_user("alice@umbrella.example");
+        tenant.add_user("carol@umbrella.example");
+        let group = tenant.add_group(
+            "MSP-Helpdesk",
+            &["alice@umbrella.example", "carol@umbrella.example"],
+        );
+        tenant.with(|t| {
+            t.assignments.insert(
+                "ra-1".into(),
+                (alice, "729827e3-9c14-49f7-bb1b-9608f156bbb8".into(), None),
+            );
+        });
+        let env = workspace();
+        let url = vendor.url();
+        round_trip(
+            &env,
+            &[
+                "--adapter",
+                "graph",
+                "--tenant-id",
+                &tid,
+                "--client-id",
+                "5b1f0c2a-0000-4000-8000-000000000002",
+                "--endpoint",
+                &url,
+                "--auth-endpoint",
+                &url,
+                "--domain",
+                "umbrella.example",
+            ],
+            ("UMBRELLA_ENTRA_SECRET", SECRET),
+            ("role:Helpdesk Administrator", "alice@umbrella.example"),
+        );
+        // The group's name is pinned to the id the tenant resolved it to.
+        let text = env.read("clients/umbrella.yaml");
+        assert!(
+            text.contains(&format!("    groups:\n      MSP-Helpdesk: {group}\n")),
+            "{text}"
+        );
+        assert_eq!(
+            tenant
+                .role_holders("729827e3-9c14-49f7-bb1b-9608f156bbb8")
+                .len(),
+            1
+        );
+        vendor.assert_conformant(&crate::fake_graph::token(&tid, SECRET));
+    }
+
+    #[test]
+    fn a_github_organisation_is_imported_with_an_empty_first_plan() {
+        let token = format!("github-import-{}", std::process::id());
+        let org = crate::fake_github::Handle::create(&token, "umbrella-corp");
+        let Some(vendor) = crate::fake_github::vendor() else {
+            return;
+        };
+        org.add_members(&["alice-gh", "carol-gh"], "member");
+        org.with(|o| {
+            let helpdesk = o.teams.entry("msp-helpdesk".into()).or_default();
+            for login in ["alice-gh", "carol-gh"] {
+                helpdesk.insert(login.into(), ("member".into(), "active".into()));
+            }
+            o.teams
+                .entry("msp-oncall".into())
+                .or_default()
+                .insert("alice-gh".into(), ("member".into(), "active".into()));
+        });
+        let env = workspace();
+        let url = vendor.url();
+        round_trip(
+            &env,
+            &[
+                "--adapter",
+                "github",
+                "--endpoint",
+                &url,
+                "--org",
+                "umbrella-corp",
+            ],
+            ("UMBRELLA_GITHUB_TOKEN", &token),
+            ("team:msp-oncall", "alice-gh"),
+        );
+        assert_eq!(org.team("msp-oncall"), ["alice-gh member active"]);
+        let seen = vendor.assert_conformant(&token);
+        crate::fake::assert_checked(&seen, "GET", "/teams/msp-oncall/members", "github.yaml");
     }
 }
