@@ -535,7 +535,15 @@ pub fn status_markdown(grants: &[&GrantRecord]) -> String {
             md_cell(&g.entitlement.to_string()),
             format_short(g.granted_at),
             record_until(g, g.expires_at),
-            md_cell(&g.sources.join(", "))
+            md_cell(&format!(
+                "{}{}",
+                g.sources.join(", "),
+                if g.origin == crate::model::RecordOrigin::HeldBeforeOnboard {
+                    " (held before onboard)"
+                } else {
+                    ""
+                }
+            ))
         );
     }
     out

@@ -316,6 +316,53 @@ fn an_existing_client_is_imported_and_its_first_plan_changes_nothing() {
 }
 
 #[test]
+fn a_client_file_listing_the_tenants_is_imported_from_where_it_lies() {
+    let env = adopted_initech();
+    let stub = env.ws.join("initech-tenants.yaml");
+    std::fs::rename(env.ws.join("clients/initech.yaml"), &stub).unwrap();
+    let stub = stub.display().to_string();
+    // The file names its client: importing it as another is refused, writing nothing.
+    let output = env
+        .onboard(&["import", "umbrella", "--from", &stub, "--approver", "carol"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&env, &output).contains("names client `initech`, not `umbrella`"),
+        "{}",
+        stderr(&env, &output)
+    );
+    assert!(!env.exists("clients/umbrella.yaml"));
+    let doc = import_json(
+        env.onboard(&[
+            "import",
+            "initech",
+            "--from",
+            &stub,
+            "--approver",
+            "carol",
+            "-o",
+            "json",
+        ]),
+        &env,
+        0,
+    );
+    assert_eq!(doc.file, "clients/initech.yaml");
+    assert_eq!(doc.exceptions, ["imported-dave"]);
+    assert_eq!(env.read("clients/initech.yaml"), doc.content);
+    let (code, plan) = first_plan(
+        env.onboard(&["plan", "initech", "--detailed-exitcode", "-o", "json"]),
+        &env,
+    );
+    assert_eq!(code, 0, "{:?}", plan.changes);
+    let output = env
+        .onboard(&["status", "initech", "-o", "markdown"])
+        .output()
+        .unwrap();
+    assert!(stdout(&output).contains("(held before onboard)"));
+}
+
+#[test]
 fn a_dry_run_prints_the_proposal_and_writes_nothing() {
     let env = adopted_initech();
     let before = env.read("clients/initech.yaml");
