@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create a new workspace')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Propose a client file and ledger records from what its tenants already hold')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check every workspace file offline')
             [CompletionResult]::new('fmt', 'fmt', [CompletionResultType]::ParameterValue, 'Rewrite the workspace''s YAML files in canonical layout')
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Show what would change in the clients'' tenants')
@@ -68,6 +69,51 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--parallelism', '--parallelism', [CompletionResultType]::ParameterName, 'Work on at most N tenants at once (1-64), reading and applying')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'onboard;import' {
+            [CompletionResult]::new('--tier', '--tier', [CompletionResultType]::ParameterName, 'The service tier whose bundles say what is read and what is wanted')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read the client''s tenants from this client file (id, tier, tenants; its exceptions and other fields are kept)')
+            [CompletionResult]::new('--adapter', '--adapter', [CompletionResultType]::ParameterName, 'The adapter that reaches the tenant')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The tenant''s name in the client file (default: its system)')
+            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'What kind of system the tenant is (default: the adapter''s: `graph` is `entra`, or `gdap` with `--relationship`)')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'The tenant''s API endpoint or directory URL')
+            [CompletionResult]::new('--credential', '--credential', [CompletionResultType]::ParameterName, 'Where the tenant''s secret is kept: a reference, never the secret')
+            [CompletionResult]::new('--tenant-id', '--tenant-id', [CompletionResultType]::ParameterName, 'The tenant''s own id, checked before anything is read')
+            [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'The domain account templates use')
+            [CompletionResult]::new('--base-dn', '--base-dn', [CompletionResultType]::ParameterName, 'LDAP and AD: the subtree that is the tenant')
+            [CompletionResult]::new('--bind-dn', '--bind-dn', [CompletionResultType]::ParameterName, 'LDAP and AD: the DN (or AD UPN) to bind as')
+            [CompletionResult]::new('--user-filter', '--user-filter', [CompletionResultType]::ParameterName, 'LDAP and AD: the filter that finds an account, with `{account}`')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'LDAP and AD: a PEM file of the CAs the directory''s certificate chains to')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'GitHub: the organisation')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Graph: the app registration''s application id; Okta: the service app''s client id')
+            [CompletionResult]::new('--app-id', '--app-id', [CompletionResultType]::ParameterName, 'GitHub: the GitHub App''s id (the credential is then its private key)')
+            [CompletionResult]::new('--auth-endpoint', '--auth-endpoint', [CompletionResultType]::ParameterName, 'Graph: the token endpoint (default `https://login.microsoftonline.com`)')
+            [CompletionResult]::new('--relationship', '--relationship', [CompletionResultType]::ParameterName, 'Graph, partner tenant: the client''s GDAP relationship id (makes the system `gdap`)')
+            [CompletionResult]::new('--customer-tenant-id', '--customer-tenant-id', [CompletionResultType]::ParameterName, 'Graph, partner tenant: the client''s own Entra tenant id')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, '`file`: the tenant''s directory, inside the workspace')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'End the imported exceptions at WHEN: a day (`2026-12-31`), an RFC 3339 timestamp, or a duration from now (`30d`)')
+            [CompletionResult]::new('--ticket', '--ticket', [CompletionResultType]::ParameterName, 'The ticket the imported exceptions name (a placeholder to replace in review)')
+            [CompletionResult]::new('--approver', '--approver', [CompletionResultType]::ParameterName, 'The person who approves the imported exceptions')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write data on stdout in this format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--parallelism', '--parallelism', [CompletionResultType]::ParameterName, 'Work on at most N tenants at once (1-64), reading and applying')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)')
+            [CompletionResult]::new('--starttls', '--starttls', [CompletionResultType]::ParameterName, 'LDAP: upgrade an `ldap://` endpoint on loopback with StartTLS')
+            [CompletionResult]::new('--pim', '--pim', [CompletionResultType]::ParameterName, 'Graph: directory roles go through PIM')
+            [CompletionResult]::new('--pim-groups', '--pim-groups', [CompletionResultType]::ParameterName, 'Graph: group grants with an end go through PIM for Groups')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the proposal and write nothing')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite the client''s existing file')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')
@@ -673,6 +719,7 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
         }
         'onboard;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create a new workspace')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Propose a client file and ledger records from what its tenants already hold')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check every workspace file offline')
             [CompletionResult]::new('fmt', 'fmt', [CompletionResultType]::ParameterValue, 'Rewrite the workspace''s YAML files in canonical layout')
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Show what would change in the clients'' tenants')
@@ -695,6 +742,9 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             break
         }
         'onboard;help;init' {
+            break
+        }
+        'onboard;help;import' {
             break
         }
         'onboard;help;validate' {

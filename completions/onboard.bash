@@ -46,6 +46,9 @@ _onboard() {
             onboard,help)
                 cmd="onboard__subcmd__help"
                 ;;
+            onboard,import)
+                cmd="onboard__subcmd__import"
+                ;;
             onboard,init)
                 cmd="onboard__subcmd__init"
                 ;;
@@ -141,6 +144,9 @@ _onboard() {
                 ;;
             onboard__subcmd__help,help)
                 cmd="onboard__subcmd__help__subcmd__help"
+                ;;
+            onboard__subcmd__help,import)
+                cmd="onboard__subcmd__help__subcmd__import"
                 ;;
             onboard__subcmd__help,init)
                 cmd="onboard__subcmd__help__subcmd__init"
@@ -242,7 +248,7 @@ _onboard() {
 
     case "${cmd}" in
         onboard)
-            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help --version init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
+            opts="-w -o -q -v -h -V --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help --version init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,7 +467,7 @@ _onboard() {
                     return 0
                     ;;
                 --kind)
-                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint import" -- "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -713,7 +719,7 @@ _onboard() {
                     return 0
                     ;;
                 --kind)
-                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint import" -- "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -1122,7 +1128,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__help)
-            opts="init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
+            opts="init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1345,6 +1351,20 @@ _onboard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        onboard__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         onboard__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1534,6 +1554,140 @@ _onboard() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        onboard__subcmd__import)
+            opts="-w -o -q -v -h --tier --from --adapter --tenant --system --endpoint --credential --tenant-id --domain --base-dn --bind-dn --user-filter --ca-file --starttls --org --client-id --app-id --auth-endpoint --pim --pim-groups --relationship --customer-tenant-id --path --until --ticket --approver --dry-run --force --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tier)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adapter)
+                    COMPREPLY=($(compgen -W "file scim ldap ad graph okta github" -- "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --system)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --credential)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-dn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bind-dn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --app-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --relationship)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --customer-tenant-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ticket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workspace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1926,7 +2080,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__schema)
-            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help settings identity bundle client policy plan apply status validate audit-show"
+            opts="-w -o -q -v -h --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help settings identity bundle client policy plan apply status validate audit-show import"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -35,6 +35,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Create a new workspace'
+            cand import 'Propose a client file and ledger records from what its tenants already hold'
             cand validate 'Check every workspace file offline'
             cand fmt 'Rewrite the workspace''s YAML files in canonical layout'
             cand plan 'Show what would change in the clients'' tenants'
@@ -64,6 +65,50 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
             cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Print more detail on stderr (and no progress bars)'
+            cand --verbose 'Print more detail on stderr (and no progress bars)'
+            cand --no-progress 'Never draw progress bars'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'onboard;import'= {
+            cand --tier 'The service tier whose bundles say what is read and what is wanted'
+            cand --from 'Read the client''s tenants from this client file (id, tier, tenants; its exceptions and other fields are kept)'
+            cand --adapter 'The adapter that reaches the tenant'
+            cand --tenant 'The tenant''s name in the client file (default: its system)'
+            cand --system 'What kind of system the tenant is (default: the adapter''s: `graph` is `entra`, or `gdap` with `--relationship`)'
+            cand --endpoint 'The tenant''s API endpoint or directory URL'
+            cand --credential 'Where the tenant''s secret is kept: a reference, never the secret'
+            cand --tenant-id 'The tenant''s own id, checked before anything is read'
+            cand --domain 'The domain account templates use'
+            cand --base-dn 'LDAP and AD: the subtree that is the tenant'
+            cand --bind-dn 'LDAP and AD: the DN (or AD UPN) to bind as'
+            cand --user-filter 'LDAP and AD: the filter that finds an account, with `{account}`'
+            cand --ca-file 'LDAP and AD: a PEM file of the CAs the directory''s certificate chains to'
+            cand --org 'GitHub: the organisation'
+            cand --client-id 'Graph: the app registration''s application id; Okta: the service app''s client id'
+            cand --app-id 'GitHub: the GitHub App''s id (the credential is then its private key)'
+            cand --auth-endpoint 'Graph: the token endpoint (default `https://login.microsoftonline.com`)'
+            cand --relationship 'Graph, partner tenant: the client''s GDAP relationship id (makes the system `gdap`)'
+            cand --customer-tenant-id 'Graph, partner tenant: the client''s own Entra tenant id'
+            cand --path '`file`: the tenant''s directory, inside the workspace'
+            cand --until 'End the imported exceptions at WHEN: a day (`2026-12-31`), an RFC 3339 timestamp, or a duration from now (`30d`)'
+            cand --ticket 'The ticket the imported exceptions name (a placeholder to replace in review)'
+            cand --approver 'The person who approves the imported exceptions'
+            cand -w 'Use the workspace in DIR'
+            cand --workspace 'Use the workspace in DIR'
+            cand -o 'Write data on stdout in this format'
+            cand --output 'Write data on stdout in this format'
+            cand --color 'When to use colour'
+            cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
+            cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
+            cand --starttls 'LDAP: upgrade an `ldap://` endpoint on loopback with StartTLS'
+            cand --pim 'Graph: directory roles go through PIM'
+            cand --pim-groups 'Graph: group grants with an end go through PIM for Groups'
+            cand --dry-run 'Print the proposal and write nothing'
+            cand --force 'Overwrite the client''s existing file'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'
@@ -626,6 +671,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
         }
         &'onboard;help'= {
             cand init 'Create a new workspace'
+            cand import 'Propose a client file and ledger records from what its tenants already hold'
             cand validate 'Check every workspace file offline'
             cand fmt 'Rewrite the workspace''s YAML files in canonical layout'
             cand plan 'Show what would change in the clients'' tenants'
@@ -647,6 +693,8 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'onboard;help;init'= {
+        }
+        &'onboard;help;import'= {
         }
         &'onboard;help;validate'= {
         }

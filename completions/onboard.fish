@@ -39,6 +39,7 @@ complete -c onboard -n "__fish_onboard_needs_command" -l no-progress -d 'Never d
 complete -c onboard -n "__fish_onboard_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c onboard -n "__fish_onboard_needs_command" -s V -l version -d 'Print version'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "init" -d 'Create a new workspace'
+complete -c onboard -n "__fish_onboard_needs_command" -f -a "import" -d 'Propose a client file and ledger records from what its tenants already hold'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "validate" -d 'Check every workspace file offline'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "fmt" -d 'Rewrite the workspace\'s YAML files in canonical layout'
 complete -c onboard -n "__fish_onboard_needs_command" -f -a "plan" -d 'Show what would change in the clients\' tenants'
@@ -72,6 +73,53 @@ complete -c onboard -n "__fish_onboard_using_subcommand init" -s q -l quiet -d '
 complete -c onboard -n "__fish_onboard_using_subcommand init" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand init" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l tier -d 'The service tier whose bundles say what is read and what is wanted' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l from -d 'Read the client\'s tenants from this client file (id, tier, tenants; its exceptions and other fields are kept)' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l adapter -d 'The adapter that reaches the tenant' -r -f -a "file\t''
+scim\t''
+ldap\t''
+ad\t''
+graph\t''
+okta\t''
+github\t''"
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l tenant -d 'The tenant\'s name in the client file (default: its system)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l system -d 'What kind of system the tenant is (default: the adapter\'s: `graph` is `entra`, or `gdap` with `--relationship`)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l endpoint -d 'The tenant\'s API endpoint or directory URL' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l credential -d 'Where the tenant\'s secret is kept: a reference, never the secret' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l tenant-id -d 'The tenant\'s own id, checked before anything is read' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l domain -d 'The domain account templates use' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l base-dn -d 'LDAP and AD: the subtree that is the tenant' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l bind-dn -d 'LDAP and AD: the DN (or AD UPN) to bind as' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l user-filter -d 'LDAP and AD: the filter that finds an account, with `{account}`' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l ca-file -d 'LDAP and AD: a PEM file of the CAs the directory\'s certificate chains to' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l org -d 'GitHub: the organisation' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l client-id -d 'Graph: the app registration\'s application id; Okta: the service app\'s client id' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l app-id -d 'GitHub: the GitHub App\'s id (the credential is then its private key)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l auth-endpoint -d 'Graph: the token endpoint (default `https://login.microsoftonline.com`)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l relationship -d 'Graph, partner tenant: the client\'s GDAP relationship id (makes the system `gdap`)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l customer-tenant-id -d 'Graph, partner tenant: the client\'s own Entra tenant id' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l path -d '`file`: the tenant\'s directory, inside the workspace' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l until -d 'End the imported exceptions at WHEN: a day (`2026-12-31`), an RFC 3339 timestamp, or a duration from now (`30d`)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l ticket -d 'The ticket the imported exceptions name (a placeholder to replace in review)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l approver -d 'The person who approves the imported exceptions' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -s w -l workspace -d 'Use the workspace in DIR' -r -F
+complete -c onboard -n "__fish_onboard_using_subcommand import" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
+json\t'JSON with a `format_version`'
+markdown\t'Markdown, for a pull-request comment'"
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l color -d 'When to use colour' -r -f -a "auto\t'When stdout or stderr is a terminal and `NO_COLOR` is not set'
+always\t'Always'
+never\t'Never'"
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l starttls -d 'LDAP: upgrade an `ldap://` endpoint on loopback with StartTLS'
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l pim -d 'Graph: directory roles go through PIM'
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l pim-groups -d 'Graph: group grants with an end go through PIM for Groups'
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l dry-run -d 'Print the proposal and write nothing'
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l force -d 'Overwrite the client\'s existing file'
+complete -c onboard -n "__fish_onboard_using_subcommand import" -s q -l quiet -d 'Print only data and errors'
+complete -c onboard -n "__fish_onboard_using_subcommand import" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
+complete -c onboard -n "__fish_onboard_using_subcommand import" -l no-progress -d 'Never draw progress bars'
+complete -c onboard -n "__fish_onboard_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand validate" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
 json\t'JSON with a `format_version`'
@@ -375,7 +423,8 @@ review\t''
 revocation\t''
 reconcile\t''
 key-rotation\t''
-checkpoint\t''"
+checkpoint\t''
+import\t''"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l dir -d 'Read the audit directory DIR instead of the workspace\'s' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
@@ -417,7 +466,8 @@ review\t''
 revocation\t''
 reconcile\t''
 key-rotation\t''
-checkpoint\t''"
+checkpoint\t''
+import\t''"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l dir -d 'Read the audit directory DIR instead of the workspace\'s' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
@@ -554,26 +604,27 @@ complete -c onboard -n "__fish_onboard_using_subcommand schema" -s q -l quiet -d
 complete -c onboard -n "__fish_onboard_using_subcommand schema" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand schema" -l no-progress -d 'Never draw progress bars'
 complete -c onboard -n "__fish_onboard_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "init" -d 'Create a new workspace'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "validate" -d 'Check every workspace file offline'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "fmt" -d 'Rewrite the workspace\'s YAML files in canonical layout'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "plan" -d 'Show what would change in the clients\' tenants'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "apply" -d 'Apply a fresh plan, or a saved one'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "expire" -d 'Revoke every grant whose time has passed, in every client'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "revoke" -d 'Revoke everything an identity, a client or a ticket holds'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "status" -d 'Show who holds what, where, until when, and why'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "elevate" -d 'Request just-in-time access to a bundle for a ticket'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "approve" -d 'Approve a pending request as a second person'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "deny" -d 'Refuse a pending request'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "requests" -d 'List access requests'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "break-glass" -d 'Take emergency access to a bundle, without approval'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "review" -d 'List open post-use reviews, or close one'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "audit" -d 'Create the signing key, verify, show and export the audit log'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "state" -d 'Work with the grant ledger'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "login" -d 'Store a tenant\'s credential in the OS keyring'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "completions" -d 'Print shell completions'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "schema" -d 'Print the JSON Schema of a workspace file or of a JSON document'
-complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "init" -d 'Create a new workspace'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "import" -d 'Propose a client file and ledger records from what its tenants already hold'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "validate" -d 'Check every workspace file offline'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "fmt" -d 'Rewrite the workspace\'s YAML files in canonical layout'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "plan" -d 'Show what would change in the clients\' tenants'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "apply" -d 'Apply a fresh plan, or a saved one'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "expire" -d 'Revoke every grant whose time has passed, in every client'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "revoke" -d 'Revoke everything an identity, a client or a ticket holds'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "status" -d 'Show who holds what, where, until when, and why'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "elevate" -d 'Request just-in-time access to a bundle for a ticket'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "approve" -d 'Approve a pending request as a second person'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "deny" -d 'Refuse a pending request'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "requests" -d 'List access requests'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "break-glass" -d 'Take emergency access to a bundle, without approval'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "review" -d 'List open post-use reviews, or close one'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "audit" -d 'Create the signing key, verify, show and export the audit log'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "state" -d 'Work with the grant ledger'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "login" -d 'Store a tenant\'s credential in the OS keyring'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "completions" -d 'Print shell completions'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "schema" -d 'Print the JSON Schema of a workspace file or of a JSON document'
+complete -c onboard -n "__fish_onboard_using_subcommand help; and not __fish_seen_subcommand_from init import validate fmt plan apply expire revoke status elevate approve deny requests break-glass review audit state login completions schema help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from review" -f -a "close" -d 'Close a review with its outcome'
 complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "init" -d 'Create the audit signing key and write its public key to the audit directory'
 complete -c onboard -n "__fish_onboard_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check every chain\'s hash links, signatures, sequence, times and head'

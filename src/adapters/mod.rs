@@ -230,11 +230,40 @@ pub trait Adapter: Send {
         }
     }
 
+    /// Returns what `onboard import` writes into the tenant's block of the client file
+    /// beside what it was given: the ids the tenant resolves the names of `entitlements`
+    /// to (Entra group object ids), the access assignments of a GDAP relationship.
+    /// Read-only. The default adds nothing: the tenant's names are its ids.
+    fn discover(&mut self, entitlements: &[Entitlement]) -> Result<Discovery, AdapterError> {
+        let _ = entitlements;
+        Ok(Discovery::default())
+    }
+
     /// Makes every change sent so far durable in the tenant. Adapters that send each
     /// change at once (every API adapter) have nothing to do; the `file` adapter writes
     /// its file here, once per batch rather than once per change.
     fn flush(&mut self) -> Result<(), AdapterError> {
         Ok(())
+    }
+}
+
+/// What [`Adapter::discover`] found for `onboard import` to write into a tenant's block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovery {
+    /// Group name → the tenant's object id, for the names it resolves (Graph `groups:`).
+    pub groups: std::collections::BTreeMap<String, String>,
+    /// A GDAP relationship's access assignments: partner group name → the directory
+    /// roles (display names, or role definition ids where no name is known) its members
+    /// get in the client's tenant (`gdap.access:`).
+    pub gdap_access: std::collections::BTreeMap<String, Vec<String>>,
+    /// What the import report should say about the tenant.
+    pub notes: Vec<String>,
+}
+
+impl Discovery {
+    /// Returns whether it adds nothing to the tenant's block.
+    pub fn adds_nothing(&self) -> bool {
+        self.groups.is_empty() && self.gdap_access.is_empty()
     }
 }
 

@@ -53,11 +53,14 @@ pub enum EntryKind {
     KeyRotation,
     /// A signed checkpoint: binds every entry before it.
     Checkpoint,
+    /// Access the tenant held before onboard managed it, recorded by `onboard import`
+    /// (nothing was sent to the tenant).
+    Import,
 }
 
 impl EntryKind {
     /// Every kind, in the order the variants are declared.
-    pub const ALL: [EntryKind; 19] = [
+    pub const ALL: [EntryKind; 20] = [
         EntryKind::ChainStart,
         EntryKind::RunStart,
         EntryKind::RunFinish,
@@ -77,6 +80,7 @@ impl EntryKind {
         EntryKind::Reconcile,
         EntryKind::KeyRotation,
         EntryKind::Checkpoint,
+        EntryKind::Import,
     ];
 
     /// Returns the kind's name.
@@ -101,6 +105,7 @@ impl EntryKind {
             EntryKind::Reconcile => "reconcile",
             EntryKind::KeyRotation => "key-rotation",
             EntryKind::Checkpoint => "checkpoint",
+            EntryKind::Import => "import",
         }
     }
 
@@ -285,6 +290,7 @@ mod tests {
                 EntryKind::Reconcile => 16,
                 EntryKind::KeyRotation => 17,
                 EntryKind::Checkpoint => 18,
+                EntryKind::Import => 19,
             };
             assert_eq!(place, index);
             let written = serde_json::to_value(kind).unwrap();

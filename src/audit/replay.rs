@@ -2,7 +2,7 @@
 
 use super::AuditError;
 use super::entry::{Entry, EntryKind, Phase};
-use crate::model::{Block, BlockScope, Entitlement, GrantRecord, LedgerUpdate};
+use crate::model::{Block, BlockScope, Entitlement, GrantRecord, LedgerUpdate, RecordOrigin};
 use crate::state::Store;
 
 /// Reads every entry of a chain, in order.
@@ -121,9 +121,13 @@ fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>)
         }
         return;
     }
-    if !kind.is_change()
-        || entry.phase != Some(Phase::Outcome)
-        || !matches!(entry.result.as_deref(), Some("ok" | "unchanged"))
+    // An import records access the tenant already held: nothing was sent, so it has no
+    // intent or outcome, only the record.
+    let imported = kind == EntryKind::Import;
+    if !imported
+        && (!kind.is_change()
+            || entry.phase != Some(Phase::Outcome)
+            || !matches!(entry.result.as_deref(), Some("ok" | "unchanged")))
     {
         return;
     }
@@ -139,7 +143,7 @@ fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>)
         return;
     };
     let update = match kind {
-        EntryKind::Grant | EntryKind::Renew => {
+        EntryKind::Grant | EntryKind::Renew | EntryKind::Import => {
             let Some(identity) = &entry.identity else {
                 return;
             };
@@ -156,8 +160,13 @@ fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>)
                     ticket: entry.ticket.clone(),
                     actor: entry.actor.clone(),
                     tenant_enforces_expiry: super::tenant_enforces_expiry(entry),
+                    origin: if imported {
+                        RecordOrigin::HeldBeforeOnboard
+                    } else {
+                        RecordOrigin::Granted
+                    },
                 },
-                unchanged: entry.result.as_deref() == Some("unchanged"),
+                unchanged: imported || entry.result.as_deref() == Some("unchanged"),
             }
         }
         _ => LedgerUpdate::Remove {

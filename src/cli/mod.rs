@@ -11,6 +11,7 @@ mod deny;
 mod elevate;
 mod expire;
 mod fmt;
+mod import;
 mod init;
 mod login;
 mod plan;
@@ -122,6 +123,8 @@ impl GlobalArgs {
 pub enum Command {
     /// Create a new workspace
     Init(init::InitArgs),
+    /// Propose a client file and ledger records from what its tenants already hold
+    Import(Box<import::ImportArgs>),
     /// Check every workspace file offline
     Validate(validate::ValidateArgs),
     /// Rewrite the workspace's YAML files in canonical layout
@@ -208,6 +211,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
 fn run_command(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitStatus> {
     match command {
         Command::Init(args) => init::run(global, args),
+        Command::Import(args) => import::run(global, *args),
         Command::Validate(args) => validate::run(global, args),
         Command::Fmt(args) => fmt::run(global, args),
         Command::Plan(args) => plan::run(global, args),

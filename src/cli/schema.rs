@@ -8,7 +8,7 @@ use crate::exit::ExitStatus;
 use crate::model::schema::{FileKind, document_schema, file_schema};
 use crate::ui::OutputFormat;
 use crate::ui::documents::{
-    ApplyDocument, AuditShowDocument, FORMAT_VERSION, PlanDocument, StatusDocument,
+    ApplyDocument, AuditShowDocument, FORMAT_VERSION, ImportDocument, PlanDocument, StatusDocument,
     ValidateDocument, to_json,
 };
 
@@ -47,11 +47,13 @@ pub enum SchemaKind {
     Validate,
     /// `onboard audit show --output json`.
     AuditShow,
+    /// `onboard import --output json`.
+    Import,
 }
 
 impl SchemaKind {
     /// Every kind, in the order `onboard schema` lists them.
-    pub const ALL: [SchemaKind; 10] = [
+    pub const ALL: [SchemaKind; 11] = [
         SchemaKind::Settings,
         SchemaKind::Identity,
         SchemaKind::Bundle,
@@ -62,6 +64,7 @@ impl SchemaKind {
         SchemaKind::Status,
         SchemaKind::Validate,
         SchemaKind::AuditShow,
+        SchemaKind::Import,
     ];
 
     /// The kind's name on the command line.
@@ -89,6 +92,7 @@ impl SchemaKind {
             SchemaKind::Status => "onboard status --output json",
             SchemaKind::Validate => "onboard validate --output json",
             SchemaKind::AuditShow => "onboard audit show --output json",
+            SchemaKind::Import => "onboard import --output json",
         }
     }
 
@@ -115,6 +119,7 @@ pub fn generate(kind: SchemaKind) -> String {
             SchemaKind::Apply => document_schema::<ApplyDocument>(title),
             SchemaKind::Status => document_schema::<StatusDocument>(title),
             SchemaKind::Validate => document_schema::<ValidateDocument>(title),
+            SchemaKind::Import => document_schema::<ImportDocument>(title),
             _ => document_schema::<AuditShowDocument>(title),
         },
     };

@@ -98,6 +98,7 @@ pub(super) fn record(
                     ticket: change.ticket.clone(),
                     actor: context.actor.to_string(),
                     tenant_enforces_expiry: result.tenant_enforces_expiry,
+                    origin: crate::model::RecordOrigin::Granted,
                 },
                 unchanged: matches!(result.result, Ok(Outcome::NoChange)),
             }

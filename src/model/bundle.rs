@@ -96,9 +96,13 @@ pub struct Bundle {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRequires {
+    /// The holder must have MFA enforced.
     mfa: Option<bool>,
+    /// A request for it must name a ticket.
     ticket: Option<bool>,
+    /// A request for it needs a second person's approval.
     approval: Option<bool>,
+    /// The client must carry these data tags.
     #[serde(default)]
     data_tags: Vec<String>,
 }
@@ -117,14 +121,21 @@ impl RawRequires {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawGrant {
+    /// The kind of tenant the grant applies to.
     #[schemars(with = "SystemKind")]
     system: Spanned<SystemKind>,
+    /// What is granted, `KIND:NAME` (`group:MSP-Helpdesk`, `role:Global Reader`).
     #[schemars(with = "crate::model::schema::EntitlementText")]
     entitlement: Spanned<String>,
+    /// Admin-level access: granted only just in time, to persons with MFA.
     privileged: Option<bool>,
+    /// Just in time: granted on request for at most this long (`8h`); without it,
+    /// standing.
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     ttl: Option<Spanned<String>>,
+    /// Requirements of this grant, beside the bundle's.
     requires: Option<RawRequires>,
+    /// Exception grants only: the one tenant of the client it is for.
     #[schemars(with = "Option<crate::model::schema::Id>")]
     tenant: Option<Spanned<String>>,
 }
@@ -203,14 +214,20 @@ impl RawGrant {
     { "properties": { "grants": { "items": { "not": { "required": ["tenant"] } } } } }
 ]))]
 pub(super) struct RawBundle {
+    /// The bundle's id, unique across the bundle libraries.
     #[schemars(with = "crate::model::schema::Id")]
     id: Spanned<String>,
+    /// The service tier it belongs to.
     #[schemars(with = "crate::model::schema::Id")]
     tier: Spanned<String>,
+    /// The support function it serves (`helpdesk`…).
     #[schemars(with = "crate::model::schema::Id")]
     function: Spanned<String>,
+    /// What the bundle is for.
     description: Option<String>,
+    /// Requirements of every grant.
     requires: Option<RawRequires>,
+    /// The grants.
     #[schemars(length(min = 1))]
     grants: Vec<RawGrant>,
 }

@@ -96,9 +96,12 @@ pub struct CoApproval {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawApprover {
+    /// The approver's id, unique within the client; they sign as `CLIENT/ID`.
     #[schemars(with = "crate::model::schema::Id")]
     id: Spanned<String>,
+    /// Their name.
     name: Option<String>,
+    /// Their SSH public keys (one line of a `.pub` file each): they approve by signing.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     signing_keys: Vec<Spanned<String>>,
@@ -149,8 +152,11 @@ impl Client {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawContract {
+    /// The first day access may be granted (`YYYY-MM-DD`, or an RFC 3339 time).
     #[schemars(with = "crate::model::schema::DateText")]
     start: Spanned<String>,
+    /// The last day of the contract, inclusive: access ends when this day ends (UTC).
+    /// Omit for an open-ended contract.
     #[schemars(with = "Option<crate::model::schema::DateText>")]
     end: Option<Spanned<String>>,
 }
@@ -158,18 +164,27 @@ struct RawContract {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawException {
+    /// Unique within the client.
     #[schemars(with = "String")]
     id: Spanned<String>,
+    /// The identity that receives the access.
     #[schemars(with = "String")]
     identity: Spanned<String>,
+    /// A bundle whose every grant (standing and just in time) the exception gives.
     #[schemars(with = "Option<String>")]
     bundle: Option<Spanned<String>>,
+    /// Grants beyond the bundle; each may name one `tenant` of the client.
     #[serde(default)]
     grants: Vec<RawGrant>,
+    /// Why the access is needed (`imported` for access `onboard import` found).
     reason: Option<String>,
+    /// The ticket the exception belongs to.
     ticket: Option<String>,
+    /// The person who approved it (not the identity it is for).
     #[schemars(with = "Option<String>")]
     approver: Option<Spanned<String>>,
+    /// The last day of the exception, inclusive (`YYYY-MM-DD` or RFC 3339): exceptions
+    /// are always time-bound.
     #[schemars(with = "Option<crate::model::schema::DateText>")]
     until: Option<Spanned<String>>,
 }
@@ -177,20 +192,29 @@ struct RawException {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawClient {
+    /// The client's id: lowercase letters, digits, `-` and `_`.
     #[schemars(with = "crate::model::schema::Id")]
     id: Spanned<String>,
+    /// The client's display name.
     name: Option<String>,
+    /// The service tier: the bundles of this tier say what access the client gets.
     #[schemars(with = "crate::model::schema::Id")]
     tier: Spanned<String>,
+    /// When access may be granted; without it, always.
     contract: Option<RawContract>,
+    /// Data-handling tags the client is cleared for; bundles may require them.
     #[serde(default)]
     data_tags: Vec<String>,
+    /// The client's tenants: each a system reached through an adapter.
     #[schemars(length(min = 1))]
     tenants: Vec<RawTenant>,
+    /// Explicit, time-bound access beyond the bundles.
     #[serde(default)]
     exceptions: Vec<RawException>,
+    /// The client's own approvers, who co-approve what `co_approval` names.
     #[serde(default)]
     approvers: Vec<RawApprover>,
+    /// Which requests also need one of the client's approvers.
     #[serde(default)]
     co_approval: CoApproval,
 }

@@ -216,7 +216,7 @@ fn push_line(out: &mut String, line: &str, previous_blank: &mut bool) {
 }
 
 /// Returns whether a line starts a top-level field (`key:` at the first column).
-fn is_top_level(line: &str) -> bool {
+pub fn is_top_level(line: &str) -> bool {
     !line.is_empty()
         && !line.starts_with([' ', '\t', '#', '-', '{', '[', '}', ']'])
         && line != "---"

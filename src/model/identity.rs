@@ -226,32 +226,47 @@ impl Identity {
     }
 ]))]
 pub(super) struct RawIdentity {
+    /// The identity's id: lowercase letters, digits, `-` and `_`.
     #[schemars(with = "crate::model::schema::Id")]
     id: Spanned<String>,
+    /// A person, a service account or an automation agent.
     kind: IdentityKind,
+    /// The name shown.
     display_name: Option<String>,
+    /// Where to reach them.
     email: Option<String>,
+    /// The support functions it performs: bundles of these functions apply.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     functions: Vec<Spanned<String>>,
+    /// Persons: whether MFA is enforced for them (required).
     #[schemars(with = "Option<MfaStatus>")]
     mfa: Option<Spanned<MfaStatus>>,
+    /// Persons: the clients they serve (default: every client).
     #[schemars(with = "Option<Vec<String>>")]
     clients: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Service accounts and agents: the person responsible.
     #[schemars(with = "Option<String>")]
     owner: Option<Spanned<String>>,
+    /// Service accounts and agents: what it does.
     #[schemars(with = "Option<String>")]
     purpose: Option<Spanned<String>>,
+    /// Service accounts and agents: the one client it serves.
     #[schemars(with = "Option<String>")]
     client: Option<Spanned<String>>,
+    /// Account name templates per tenant name or system (`default` otherwise), with
+    /// `{id}`, `{client}`, `{tenant}` and `{domain}`.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     accounts: BTreeMap<String, Spanned<String>>,
+    /// The names it runs onboard under (`os:alice`), so approvals compare identities.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     actors: Vec<Spanned<String>>,
+    /// Service accounts and agents: the secrets it holds in its client's tenants.
     #[schemars(with = "Option<Vec<super::declared_credential::RawCredential>>")]
     credentials: Option<Spanned<Vec<super::declared_credential::RawCredential>>>,
+    /// SSH public keys that prove this identity acts (one `.pub` line each).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     signing_keys: Vec<Spanned<String>>,

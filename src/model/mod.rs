@@ -34,7 +34,7 @@ pub use identity::{
 pub use policy::Policy;
 pub use record::{
     AccessRequest, Block, BlockScope, BundleRequest, GrantRecord, Holder, LedgerUpdate,
-    RequestKind, RequestStatus, ReviewItem, Revocation,
+    RecordOrigin, RequestKind, RequestStatus, ReviewItem, Revocation,
 };
 pub use settings::{
     DEFAULT_EXEC_TIMEOUT, Settings, StateBackend, VaultAuth, VaultSettings,

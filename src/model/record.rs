@@ -64,6 +64,50 @@ pub struct GrantRecord {
     /// link), so the end holds even if `onboard expire` never runs.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub tenant_enforces_expiry: bool,
+    /// How the access came to be recorded: granted by onboard (the default, left out of
+    /// the ledger), or held in the tenant before onboard managed it (`onboard import`).
+    #[serde(default, skip_serializing_if = "RecordOrigin::is_granted")]
+    pub origin: RecordOrigin,
+}
+
+/// How a recorded grant came to be held.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordOrigin {
+    /// onboard granted it (or recorded it as already held during an apply).
+    #[default]
+    Granted,
+    /// The tenant held it before onboard managed the tenant: recorded by `onboard
+    /// import`, so that it is neither granted again nor taken for drift.
+    HeldBeforeOnboard,
+}
+
+impl RecordOrigin {
+    /// Returns whether onboard granted it (the default).
+    pub fn is_granted(&self) -> bool {
+        *self == RecordOrigin::Granted
+    }
+
+    /// Returns the origin's name, as the ledger writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordOrigin::Granted => "granted",
+            RecordOrigin::HeldBeforeOnboard => "held-before-onboard",
+        }
+    }
 }
 
 /// What one change that succeeded in a tenant does to that tenant's ledger records. One
@@ -113,6 +157,8 @@ impl LedgerUpdate<'_> {
                 };
                 if let Some(previous) = records.iter().find(|r| same(r)) {
                     record.granted_at = previous.granted_at;
+                    // Held before onboard stays a fact about how the access began.
+                    record.origin = previous.origin;
                     record.tenant_enforces_expiry |= unchanged
                         && previous.tenant_enforces_expiry
                         && previous.expires_at == record.expires_at;
@@ -516,6 +562,7 @@ mod tests {
             ticket: None,
             actor: "test".into(),
             tenant_enforces_expiry: false,
+            origin: RecordOrigin::Granted,
         }
     }
 

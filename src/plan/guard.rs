@@ -119,6 +119,7 @@ mod tests {
             ticket: None,
             actor: "ops".into(),
             tenant_enforces_expiry: false,
+            origin: crate::model::RecordOrigin::Granted,
         }
     }
 

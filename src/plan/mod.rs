@@ -142,6 +142,10 @@ pub struct Change {
     /// `unsupported`, `rejected`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// For a change of a recorded grant: the tenant held it before onboard managed the
+    /// tenant (recorded by `onboard import`), rather than onboard granting it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held_before_onboard: bool,
 }
 
 impl Change {
@@ -165,6 +169,7 @@ impl Change {
             rule: None,
             hint: None,
             error_code: None,
+            held_before_onboard: false,
         }
     }
 
@@ -193,6 +198,7 @@ impl Change {
             expires_at: record.expires_at,
             sources: record.sources.clone(),
             ticket: record.ticket.clone(),
+            held_before_onboard: record.origin == crate::model::RecordOrigin::HeldBeforeOnboard,
             ..Change::new(kind, &record.client, &record.tenant, reason)
         }
     }

@@ -124,6 +124,55 @@ pub struct ChangeOutcome {
     pub error: Option<String>,
 }
 
+/// `onboard import --output json`: the proposal for adopting a client's tenants.
+///
+/// ```json
+/// { "format_version": 1, "client": "initech", "file": "clients/initech.yaml",
+///   "dry_run": false, "written": true,
+///   "content": "# yaml-language-server: $schema=../schemas/client.schema.json\nid: initech\n…",
+///   "held": [{"tenant": "scim", "entitlement": "group:msp-helpdesk",
+///             "account": "dave@initech.example", "identity": "dave",
+///             "held_as": "wanted", "sources": ["bundle:essential-helpdesk"]},
+///            {"tenant": "scim", "entitlement": "group:msp-helpdesk",
+///             "account": "zed@initech.example", "held_as": "unknown"}],
+///   "exceptions": ["imported-frank"],
+///   "missing": [{"tenant": "scim", "entitlement": "group:msp-backup",
+///                "identity": "bob", "account": "b.okafor@initech.example"}],
+///   "recorded": 4, "warnings": [] }
+/// ```
+///
+/// `held_as` is `wanted` (a bundle or an existing exception gives it), `exception` (an
+/// imported exception gives it, until its end), `unknown` (no identity has the account:
+/// the first plan shows it as drift), `denied` (policy refuses it) or `unwanted`
+/// (nothing wants it: the contract is not running). `wanted` and `exception` grants are
+/// recorded in the ledger as held before onboard (`recorded` counts them); `missing`
+/// lists what the bundles want that no tenant holds, which the first plan grants.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ImportDocument {
+    /// Major version of this document's shape.
+    pub format_version: u32,
+    /// The client's id.
+    pub client: String,
+    /// The client file, relative to the workspace.
+    pub file: String,
+    /// Whether this was a dry run (nothing written).
+    pub dry_run: bool,
+    /// Whether the file, the ledger records and the audit entries were written.
+    pub written: bool,
+    /// The client file's text.
+    pub content: String,
+    /// Every holder of an entitlement the client's bundles manage.
+    pub held: Vec<crate::workflow::import::HeldGrant>,
+    /// The ids of the imported exceptions.
+    pub exceptions: Vec<String>,
+    /// Grants the bundles want that the tenants do not hold: the first plan grants them.
+    pub missing: Vec<crate::workflow::import::MissingGrant>,
+    /// How many grants are recorded in the ledger as held before onboard.
+    pub recorded: usize,
+    /// What to look at before committing: tenants' notes, policy denials.
+    pub warnings: Vec<String>,
+}
+
 /// `onboard status --output json`.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StatusDocument {

@@ -99,6 +99,7 @@ fn configuration_lines(plan: &Plan, prefix: &str) -> Vec<String> {
 fn why(change: &Change) -> String {
     match (&change.kind, &change.error_code) {
         (ChangeKind::Unknown, Some(code)) => format!("{code}: {}", change.reason),
+        _ if change.held_before_onboard => format!("{} (held before onboard)", change.reason),
         _ => change.reason.clone(),
     }
 }
@@ -450,6 +451,9 @@ pub fn status_table(grants: &[&GrantRecord], now: OffsetDateTime, color: bool) -
         if let Some(ticket) = &g.ticket {
             let _ = write!(why, " [{ticket}]");
         }
+        if g.origin == crate::model::RecordOrigin::HeldBeforeOnboard {
+            why.push_str(" (held before onboard)");
+        }
         table.add_row(vec![
             cell(&format!("{}/{}", g.client, g.tenant)),
             cell(&g.identity),
@@ -467,6 +471,55 @@ pub fn status_table(grants: &[&GrantRecord], now: OffsetDateTime, color: bool) -
     )
 }
 
+/// Renders what an import found: every holder of a managed entitlement and how it is
+/// taken in, then what the bundles want that no tenant holds.
+pub fn import_table(
+    held: &[crate::workflow::import::HeldGrant],
+    missing: &[crate::workflow::import::MissingGrant],
+) -> String {
+    use crate::workflow::import::HeldAs;
+    if held.is_empty() && missing.is_empty() {
+        return "No tenant holds any entitlement the client's bundles manage.\n".into();
+    }
+    let mut table = new_table(&[
+        "tenant",
+        "entitlement",
+        "account",
+        "identity",
+        "taken in as",
+    ]);
+    for h in held {
+        let what = match h.held_as {
+            HeldAs::Wanted => format!("recorded: {}", h.sources.join(", ")),
+            HeldAs::Exception => format!(
+                "recorded: {} until {}",
+                h.sources.join(", "),
+                until(h.until)
+            ),
+            HeldAs::Unknown => "unknown holder: left alone (drift in the plan)".into(),
+            HeldAs::Denied => "refused by policy: see the warnings".into(),
+            HeldAs::Unwanted => "wanted by nothing: the contract is not running".into(),
+        };
+        table.add_row(vec![
+            cell(&h.tenant),
+            cell(&h.entitlement),
+            cell(&h.account),
+            cell(h.identity.as_deref().unwrap_or("-")),
+            cell(&what),
+        ]);
+    }
+    for m in missing {
+        table.add_row(vec![
+            cell(&m.tenant),
+            cell(&m.entitlement),
+            cell(&m.account),
+            cell(&m.identity),
+            "not held: the first plan grants it".to_string(),
+        ]);
+    }
+    format!("{}\n", render(&table))
+}
+
 /// Renders ledger records as markdown.
 pub fn status_markdown(grants: &[&GrantRecord]) -> String {
     let mut out = String::from(
@@ -482,7 +535,15 @@ pub fn status_markdown(grants: &[&GrantRecord]) -> String {
             md_cell(&g.entitlement.to_string()),
             format_short(g.granted_at),
             record_until(g, g.expires_at),
-            md_cell(&g.sources.join(", "))
+            md_cell(&format!(
+                "{}{}",
+                g.sources.join(", "),
+                if g.origin == crate::model::RecordOrigin::HeldBeforeOnboard {
+                    " (held before onboard)"
+                } else {
+                    ""
+                }
+            ))
         );
     }
     out
@@ -514,6 +575,7 @@ mod tests {
                 rule: None,
                 hint: None,
                 error_code: None,
+                held_before_onboard: false,
             }],
             warnings: vec!["`acme/partner`: the GDAP relationship `rel-acme` ends on 2026-12-03 00:00Z (in 12 day(s)) and does not auto-extend: renew it, or technicians lose access to the client".into()],
             configuration: vec![

@@ -1,5 +1,5 @@
 //! The product's workflows, below the command line: what `plan`, `apply`, `expire`,
-//! `revoke` and the access commands do, as functions over a [`Context`].
+//! `revoke`, `import` and the access commands do, as functions over a [`Context`].
 //!
 //! A workflow knows no clap and prints nothing: it returns values (plans, reports,
 //! warnings) for `ui` to render, and leaves prompts and confirmations to the command
@@ -7,6 +7,7 @@
 //! if needed, and renders.
 
 pub mod apply;
+pub mod import;
 pub mod plan;
 
 use std::path::Path;

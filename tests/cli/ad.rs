@@ -302,3 +302,61 @@ fn the_wrong_domain_makes_the_tenant_unknown() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+/// `onboard import` against the DC, as `import::ldap` against slapd: a domain that
+/// already holds access is imported (the client's existing file names the tenant), the
+/// first plan is empty, and taking the imported exception out revokes exactly that.
+#[test]
+fn import_of_a_domain_that_already_holds_access_has_an_empty_first_plan() {
+    let Some(f) = fixture("t5", "") else {
+        return;
+    };
+    let ou = f.ou();
+    let prefix = f.prefix;
+    // alice and bob hold the helpdesk group (the bundle's), bob the on-call group (his
+    // exception's), and alice the on-call group too, which nothing gives her.
+    f.dc.modify(&format!(
+        "dn: {helpdesk}\nchangetype: modify\nadd: member\nmember: CN={prefix}-alice,{ou}\nmember: CN={prefix}-bob,{ou}\n\n\
+         dn: {oncall}\nchangetype: modify\nadd: member\nmember: CN={prefix}-bob,{ou}\nmember: CN={prefix}-alice,{ou}\n\n",
+        helpdesk = f.group_dn("helpdesk"),
+        oncall = f.group_dn("oncall"),
+    ));
+    let doc = crate::import::import_json(
+        onboard(
+            &f,
+            &[
+                "import",
+                "corp",
+                "--force",
+                "--approver",
+                "bob",
+                "-o",
+                "json",
+            ],
+        ),
+        &f.env,
+        0,
+    );
+    assert_eq!(doc.exceptions, ["imported-alice"]);
+    assert_eq!(doc.recorded, 4, "{:?}", doc.holders());
+    let text = f.env.read("clients/corp.yaml");
+    // The file's own exception is kept beside the imported one.
+    assert!(text.contains("- id: oncall"), "{text}");
+
+    assert_eq!(
+        crate::import::revokes_after_removing(
+            |args| onboard(&f, args),
+            &f.env,
+            "corp",
+            &text,
+            "imported-alice"
+        ),
+        [(
+            "revoke".to_string(),
+            format!("group:{prefix}-oncall"),
+            format!("alice@{prefix}.example")
+        )]
+    );
+    // Nothing was written to the domain.
+    assert_eq!(f.members("oncall").len(), 2);
+}

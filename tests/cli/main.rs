@@ -22,6 +22,7 @@ mod gdap;
 mod github;
 mod governance;
 mod graph;
+mod import;
 mod init;
 mod json_output;
 mod ldap;

@@ -340,6 +340,10 @@ fn printed_documents_validate_against_their_schemas() {
         (SchemaKind::Apply, run(&["apply", "--yes", "-o", "json"])),
         (SchemaKind::Status, run(&["status", "-o", "json"])),
         (SchemaKind::AuditShow, run(&["audit", "show", "-o", "json"])),
+        (
+            SchemaKind::Import,
+            run(&["import", "initech", "--dry-run", "-o", "json"]),
+        ),
     ];
     for (kind, document) in checks {
         if let Err(e) = Validator::of(kind).check(&document) {
@@ -416,4 +420,42 @@ fn init_points_each_file_it_writes_at_a_schema_it_validates_against() {
     }
     let output = env.onboard(&["validate"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+}
+
+#[test]
+fn editors_show_a_description_for_every_field_of_a_client_bundle_and_identity_file() {
+    for (kind, defs) in [
+        (
+            "client",
+            &[
+                "RawException",
+                "RawContract",
+                "RawApprover",
+                "RawTenant",
+                "RawGdap",
+            ][..],
+        ),
+        ("bundle", &["RawGrant", "RawRequires"][..]),
+        ("identity", &[][..]),
+    ] {
+        let text = fs::read_to_string(schemas_dir().join(format!("{kind}.schema.json"))).unwrap();
+        let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut objects = vec![("top level".to_string(), &schema["properties"])];
+        for def in defs {
+            objects.push((def.to_string(), &schema["$defs"][*def]["properties"]));
+        }
+        for (name, properties) in objects {
+            let properties = properties
+                .as_object()
+                .unwrap_or_else(|| panic!("{kind}: {name} has no properties"));
+            for (field, property) in properties {
+                assert!(
+                    property["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{kind}: {name}.{field} has no description"
+                );
+            }
+        }
+    }
 }

@@ -262,6 +262,56 @@ impl GraphTenant {
         Ok((notes, changes))
     }
 
+    /// Adds the relationship's live access assignments to `discovery` as `gdap.access`
+    /// entries, for the partner groups it knows the names of (mapped or discovered);
+    /// others are noted. Roles are written by display name where they are built-in.
+    pub(super) fn discover_access(
+        &mut self,
+        discovery: &mut Discovery,
+    ) -> Result<(), AdapterError> {
+        let operation = "read the GDAP relationship";
+        let Some(gdap) = self.gdap.clone() else {
+            return Ok(());
+        };
+        let relationship = self.relationship(&gdap, operation)?;
+        if relationship.status != "active" {
+            discovery.notes.push(format!(
+                "the GDAP relationship `{}` is `{}`, not `active`",
+                gdap.relationship, relationship.status
+            ));
+        }
+        let names: Vec<(String, String)> = self
+            .mapped_groups
+            .iter()
+            .chain(&discovery.groups)
+            .map(|(name, id)| (id.to_ascii_lowercase(), name.clone()))
+            .collect();
+        for assignment in self.access_assignments(&gdap.relationship, operation)? {
+            if matches!(assignment.status.as_str(), "deleting" | "deleted") {
+                continue;
+            }
+            let Some((_, group)) = names.iter().find(|(id, _)| *id == assignment.group_id) else {
+                discovery.notes.push(format!(
+                    "the GDAP relationship `{}` has an access assignment for partner group `{}`, which no bundle names: not imported (the plan notes it and leaves it alone)",
+                    gdap.relationship, assignment.group_id
+                ));
+                continue;
+            };
+            let roles = assignment
+                .roles
+                .iter()
+                .map(|id| {
+                    super::BUILT_IN_ROLES
+                        .iter()
+                        .find(|(_, known)| known.eq_ignore_ascii_case(id))
+                        .map_or_else(|| id.clone(), |(name, _)| (*name).to_string())
+                })
+                .collect();
+            discovery.gdap_access.insert(group.clone(), roles);
+        }
+        Ok(())
+    }
+
     /// Creates an access assignment of role ids to a partner group.
     pub(super) fn create_access(
         &mut self,

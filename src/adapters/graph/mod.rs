@@ -63,7 +63,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::http::{self, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::{
-    Adapter, AdapterError, BatchItem, ConfigurationSubject, FailureKind, Outcome, Principal, Review,
+    Adapter, AdapterError, BatchItem, ConfigurationSubject, Discovery, FailureKind, Outcome,
+    Principal, Review,
 };
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
@@ -491,6 +492,35 @@ impl Adapter for GraphTenant {
             EntitlementKind::Role => self.grant_role(principal, &entitlement.name, expires_at),
             other => Err(self.unsupported("grant", other)),
         }
+    }
+
+    /// Maps the group names of `entitlements` to object ids (`groups:`) and, for a
+    /// `gdap` tenant, reads the relationship's access assignments of those groups
+    /// (`gdap.access:`, roles by display name where they are built-in ones).
+    fn discover(&mut self, entitlements: &[Entitlement]) -> Result<Discovery, AdapterError> {
+        let operation = "look up the tenant's groups";
+        let mut discovery = Discovery::default();
+        for entitlement in entitlements
+            .iter()
+            .filter(|e| e.kind == EntitlementKind::Group)
+        {
+            let name = &entitlement.name;
+            if is_guid(name) || self.mapped_groups.contains_key(name) {
+                continue;
+            }
+            match self.group_id(name, operation)? {
+                Some(id) => {
+                    discovery.groups.insert(name.clone(), id);
+                }
+                None => discovery
+                    .notes
+                    .push(format!("the group `{name}` does not exist in the tenant")),
+            }
+        }
+        if self.gdap.is_some() {
+            self.discover_access(&mut discovery)?;
+        }
+        Ok(discovery)
     }
 
     fn review(&mut self, now: OffsetDateTime) -> Result<Review, AdapterError> {

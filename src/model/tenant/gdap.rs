@@ -42,11 +42,16 @@ pub struct Gdap {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawGdap {
+    /// The relationship's id, as Partner Center shows it.
     relationship: String,
+    /// The client's own Entra tenant id: the relationship must be with it.
     #[schemars(with = "crate::model::schema::Guid")]
     customer_tenant_id: String,
+    /// Whether the relationship is meant to auto-extend (not with Global Administrator).
     #[serde(default)]
     auto_extend: bool,
+    /// Access assignments: partner group → the directory roles its members get in the
+    /// client's tenant (display names or role definition ids).
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, Vec<String>>")]
     access: BTreeMap<String, Vec<Spanned<String>>>,

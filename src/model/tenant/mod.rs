@@ -196,43 +196,69 @@ impl Tenant {
     ]
 ))]
 pub(super) struct RawTenant {
+    /// The tenant's name, unique within the client (exception grants name it).
     #[schemars(with = "crate::model::schema::Id")]
     name: Spanned<String>,
+    /// What kind of system it is: bundles grant to systems.
     system: SystemKind,
+    /// Which adapter reaches it.
     adapter: AdapterKind,
+    /// `file` adapter: the directory holding the tenant, inside the workspace.
     #[schemars(with = "Option<String>")]
     path: Option<Spanned<String>>,
+    /// The API endpoint or directory URL (`https://…`, `ldaps://…`).
     #[schemars(with = "Option<crate::model::schema::UrlText>")]
     endpoint: Option<Spanned<String>>,
+    /// The tenant's own id, checked before anything is sent: an Entra directory id,
+    /// a SCIM tenant, an LDAP base DN or naming context, an AD DNS domain.
     tenant_id: Option<String>,
+    /// Where the secret is kept: `keyring:NAME`, `env:VAR`, `file:PATH`,
+    /// `vault:MOUNT/data/PATH#FIELD` or `exec:COMMAND`; never the secret itself.
     #[schemars(with = "Option<crate::model::schema::CredentialText>")]
     credential: Option<Spanned<String>>,
+    /// The domain account templates fill `{domain}` with.
     domain: Option<String>,
+    /// `ldap`: the client's subtree (required); `ad`: the subtree to work in.
     base_dn: Option<String>,
+    /// `ldap` and `ad`: the DN (AD also a UPN) onboard binds as.
     bind_dn: Option<String>,
+    /// `ldap` and `ad`: the filter finding an account, with `{account}`.
     #[schemars(with = "Option<String>")]
     user_filter: Option<Spanned<String>>,
+    /// `ldap`: upgrade an `ldap://` endpoint on loopback with StartTLS.
     starttls: Option<bool>,
+    /// `ldap` and `ad`: a PEM file of the CAs the directory's certificate chains to.
     #[schemars(with = "Option<String>")]
     ca_file: Option<Spanned<String>>,
+    /// `github`: the organisation.
     org: Option<String>,
+    /// `graph`: onboard's app registration's application id; `okta`: the OAuth 2.0
+    /// service app's client id (the credential is then its private key).
     client_id: Option<String>,
+    /// `graph`: the token endpoint (default `https://login.microsoftonline.com`).
     #[schemars(with = "Option<crate::model::schema::UrlText>")]
     auth_endpoint: Option<Spanned<String>>,
+    /// `graph`: directory roles go through PIM, so time-bound grants end in the tenant.
     #[serde(default)]
     pim: bool,
+    /// `graph`: group names mapped to object ids (Entra names are not unique).
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, crate::model::schema::Guid>")]
     groups: BTreeMap<String, String>,
+    /// `graph`: group grants with an end are PIM for Groups assignments.
     #[serde(default)]
     pim_groups: bool,
+    /// `graph`, `system: gdap`: the client's delegated admin relationship.
     #[schemars(with = "Option<RawGdap>")]
     gdap: Option<Spanned<RawGdap>>,
+    /// `okta`: the standard admin role types each named group holds, exactly.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, Vec<String>>")]
     group_roles: BTreeMap<String, Vec<Spanned<String>>>,
+    /// `github`: the GitHub App's id (the credential is then its private key).
     #[schemars(with = "Option<crate::model::schema::Digits>")]
     app_id: Option<String>,
+    /// `github`: the app's installation id (looked up when absent).
     #[schemars(with = "Option<crate::model::schema::Digits>")]
     installation_id: Option<String>,
 }

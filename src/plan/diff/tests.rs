@@ -49,6 +49,7 @@ fn record_of(grant: &DesiredGrant) -> GrantRecord {
         ticket: None,
         actor: "test".into(),
         tenant_enforces_expiry: false,
+        origin: crate::model::RecordOrigin::Granted,
     }
 }
 
@@ -114,6 +115,7 @@ impl World {
                         ticket: change.ticket.clone(),
                         actor: "test".into(),
                         tenant_enforces_expiry: false,
+                        origin: crate::model::RecordOrigin::Granted,
                     });
                 }
                 ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift => {
