@@ -26,7 +26,9 @@ use crate::adapters::{FailureKind, Options};
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
 use crate::model::time::format_instant;
-use crate::model::{Block, BlockScope, Client, TicketProvider, TicketProviderKind, Workspace};
+use crate::model::{
+    Block, BlockScope, Client, Diagnostic, TicketProvider, TicketProviderKind, Workspace,
+};
 use crate::plan::{Change, ChangeKind, Plan};
 use crate::policy::Denial;
 use crate::state::Ledger;
@@ -281,13 +283,13 @@ pub fn check_review(
 
 /// Checks the tickets of `clients`' exceptions: returns the `ticket-open` denial of each
 /// exception source (`exception:ID`, by client) whose ticket is missing, closed or
-/// another client's, and a warning for each ticket the provider could not answer about
-/// (those exceptions are left as they are).
+/// another client's, and a warning (at the exception) for each ticket the provider could
+/// not answer about (those exceptions are left as they are).
 pub fn exception_denials(
     desk: Desk<'_>,
     workspace: &Workspace,
     clients: &[&Client],
-) -> (BTreeMap<(String, String), Denial>, Vec<String>) {
+) -> (BTreeMap<(String, String), Denial>, Vec<Diagnostic>) {
     let mut denials = BTreeMap::new();
     let mut warnings = Vec::new();
     for client in clients {
@@ -314,10 +316,16 @@ pub fn exception_denials(
             };
             let verdict = decide::decide(client, provider, &lookup(desk, provider, client, id));
             if let Verdict::Unknown(why) = &verdict {
-                warnings.push(format!(
-                    "exception `{}` of `{}`: cannot check ticket `{id}` ({why}); its access is left as it is",
-                    exception.id, client.id
-                ));
+                warnings.push(
+                    Diagnostic::new(
+                        exception.origin.clone(),
+                        format!(
+                            "exception `{}` of `{}`: cannot check ticket `{id}` ({why}); its access is left as it is",
+                            exception.id, client.id
+                        ),
+                    )
+                    .hint("run again once the ticket provider answers"),
+                );
             }
             if let Some(mut denial) = decide::denial(id, client, provider, &verdict) {
                 denial.message = format!("exception `{}`: {}", exception.id, denial.message);
@@ -327,6 +335,33 @@ pub fn exception_denials(
         }
     }
     (denials, warnings)
+}
+
+/// Checks every exception's ticket for `onboard validate`, which has no session: the
+/// run's options come from the environment and the workspace's settings. Returns the
+/// denials and the warnings (a provider that cannot be reached checks nothing further).
+pub fn validate_exceptions(root: &Path, workspace: &Workspace) -> (Vec<Denial>, Vec<Diagnostic>) {
+    let clients: Vec<&Client> = workspace.clients.values().collect();
+    if !clients.iter().any(|c| provider_for(workspace, c).is_some()) {
+        return (Vec::new(), Vec::new());
+    }
+    let options = match Options::from_env() {
+        Ok(options) => Options {
+            credentials: crate::secrets::Sources::from_settings(&workspace.settings),
+            ..options
+        },
+        Err(e) => {
+            let origin = crate::model::Origin::file(&"onboard.toml".into());
+            let warning = Diagnostic::new(origin, format!("tickets were not checked: {e}"));
+            return (Vec::new(), vec![warning]);
+        }
+    };
+    let desk = Desk {
+        root,
+        options: &options,
+    };
+    let (denials, warnings) = exception_denials(desk, workspace, &clients);
+    (denials.into_values().collect(), warnings)
 }
 
 /// Adds each exception's ticket denial to the desired grants that exception alone asks

@@ -89,7 +89,7 @@ pub fn plan(
     );
     progress.finish();
     let mut plan = Plan {
-        warnings: ticket_warnings,
+        warnings: ticket_warnings.into_iter().map(|d| d.message).collect(),
         ..Plan::default()
     };
     let empty = BTreeMap::new();

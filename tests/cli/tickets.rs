@@ -63,6 +63,13 @@ fn set_provider(env: &Env, endpoint: &str, write_back: bool) {
     );
 }
 
+/// Returns an endpoint on a loopback port nothing listens on: a provider that is down.
+fn dead_endpoint() -> String {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    format!("http://127.0.0.1:{port}/v4_6_release/apis/3.0")
+}
+
 /// Runs onboard as `who` at `now`, with the PSA's credentials in the environment.
 fn run_at(env: &Env, now: &str, who: &str, args: &[&str]) -> Output {
     env.onboard_at(now, args)
@@ -266,14 +273,7 @@ fn a_provider_that_cannot_answer_leaves_grants_unknown_and_exits_4() {
     let err = expire_unknown("foreign");
     assert!(err.contains("now belongs to company `ACME`"), "{err}");
     // The provider is down.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = dead.local_addr().unwrap().port();
-    drop(dead);
-    set_provider(
-        &env,
-        &format!("http://127.0.0.1:{port}/v4_6_release/apis/3.0"),
-        false,
-    );
+    set_provider(&env, &dead_endpoint(), false);
     expire_unknown("down");
     // With the provider down an elevation is not made, and says why (exit 4).
     let output = elevate(&env, "7005");
@@ -556,9 +556,21 @@ fn exceptions_rest_on_their_tickets_in_plan() {
             .contains("exception `globex-mailbox-migration`: ticket `2210` is closed")),
         "{denied:?}"
     );
-    // `validate` stays offline: it checks the settings, not the tickets.
+    // `validate` asks the provider too, and refuses the same exception.
     let output = run_at(&env, NOW, "alice", &["validate"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("policy `ticket-open`: exception `globex-mailbox-migration`"),
+        "{err}"
+    );
+    assert!(err.contains("clients/globex.yaml:"), "{err}");
+    // Offline, validate says the tickets were not checked, and checks the rest.
+    set_provider(&env, &dead_endpoint(), false);
+    let output = run_at(&env, NOW, "alice", &["validate"]);
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("cannot check ticket `2210`"), "{err}");
     assert_eq!(psa.problems(), Vec::<String>::new());
 }
 
