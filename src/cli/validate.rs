@@ -43,7 +43,7 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
                 .flat_map(|c| c.ended_exceptions(now))
                 .collect::<Vec<_>>();
             let (ticket_denials, ticket_warnings) =
-                crate::tickets::validate_exceptions(&root, &workspace);
+                crate::tickets::validate_exceptions(&root, &workspace, now);
             denials.extend(ticket_denials);
             warnings.extend(ticket_warnings);
             let counts = Counts {

@@ -284,11 +284,13 @@ pub fn check_review(
 /// Checks the tickets of `clients`' exceptions: returns the `ticket-open` denial of each
 /// exception source (`exception:ID`, by client) whose ticket is missing, closed or
 /// another client's, and a warning (at the exception) for each ticket the provider could
-/// not answer about (those exceptions are left as they are).
+/// not answer about (those exceptions are left as they are). Exceptions that ended by
+/// `now` grant nothing and are not asked about.
 pub fn exception_denials(
     desk: Desk<'_>,
     workspace: &Workspace,
     clients: &[&Client],
+    now: OffsetDateTime,
 ) -> (BTreeMap<(String, String), Denial>, Vec<Diagnostic>) {
     let mut denials = BTreeMap::new();
     let mut warnings = Vec::new();
@@ -296,7 +298,7 @@ pub fn exception_denials(
         let Some(provider) = provider_for(workspace, client) else {
             continue;
         };
-        for exception in &client.exceptions {
+        for exception in client.exceptions.iter().filter(|e| now < e.until) {
             let source = format!("exception:{}", exception.id);
             let Some(id) = exception.ticket.as_deref() else {
                 denials.insert(
@@ -340,7 +342,11 @@ pub fn exception_denials(
 /// Checks every exception's ticket for `onboard validate`, which has no session: the
 /// run's options come from the environment and the workspace's settings. Returns the
 /// denials and the warnings (a provider that cannot be reached checks nothing further).
-pub fn validate_exceptions(root: &Path, workspace: &Workspace) -> (Vec<Denial>, Vec<Diagnostic>) {
+pub fn validate_exceptions(
+    root: &Path,
+    workspace: &Workspace,
+    now: OffsetDateTime,
+) -> (Vec<Denial>, Vec<Diagnostic>) {
     let clients: Vec<&Client> = workspace.clients.values().collect();
     if !clients.iter().any(|c| provider_for(workspace, c).is_some()) {
         return (Vec::new(), Vec::new());
@@ -360,7 +366,7 @@ pub fn validate_exceptions(root: &Path, workspace: &Workspace) -> (Vec<Denial>, 
         root,
         options: &options,
     };
-    let (denials, warnings) = exception_denials(desk, workspace, &clients);
+    let (denials, warnings) = exception_denials(desk, workspace, &clients, now);
     (denials.into_values().collect(), warnings)
 }
 

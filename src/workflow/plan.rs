@@ -44,8 +44,12 @@ pub fn plan(
         .map(|client| desired_access(cx.workspace, client, &access_requests, cx.now).0)
         .collect();
     // Exceptions rest on their tickets: a missing, closed or foreign one denies them.
-    let (ticket_denials, ticket_warnings) =
-        crate::tickets::exception_denials(crate::tickets::Desk::of(cx), cx.workspace, clients);
+    let (ticket_denials, ticket_warnings) = crate::tickets::exception_denials(
+        crate::tickets::Desk::of(cx),
+        cx.workspace,
+        clients,
+        cx.now,
+    );
     for access in &mut accesses {
         crate::tickets::deny_exception_grants(access, &ticket_denials);
     }

@@ -532,6 +532,15 @@ fn break_glass_may_come_before_its_ticket_and_the_review_demands_one() {
     // A ticket given to break-glass is checked like any.
     let output = break_glass(&env, "ransomware again", Some("8200"));
     assert_refused(&env, &output, "belongs to company `ACME`");
+    // With the provider down, an emergency is not held up: it goes ahead, with a warning.
+    set_provider(&env, &dead_endpoint(), false);
+    let output = break_glass(&env, "ransomware, third wave", Some("8300"));
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("cannot check ticket `8300`") && err.contains("going ahead"),
+        "{err}"
+    );
     assert_eq!(psa.problems(), Vec::<String>::new());
 }
 
@@ -556,6 +565,11 @@ fn exceptions_rest_on_their_tickets_in_plan() {
             .contains("exception `globex-mailbox-migration`: ticket `2210` is closed")),
         "{denied:?}"
     );
+    // An exception that has ended grants nothing, so its ticket no longer matters.
+    let output = run_at(&env, "2027-07-15T00:00:00Z", "alice", &["validate"]);
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(!err.contains("ticket-open"), "{err}");
     // `validate` asks the provider too, and refuses the same exception.
     let output = run_at(&env, NOW, "alice", &["validate"]);
     let err = stderr(&env, &output);
