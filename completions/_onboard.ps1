@@ -390,6 +390,7 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
         'onboard;review;close' {
             [CompletionResult]::new('--outcome', '--outcome', [CompletionResultType]::ParameterName, 'The verdict (e.g. `justified`, `misuse`, `needs-follow-up`)')
             [CompletionResult]::new('--notes', '--notes', [CompletionResultType]::ParameterName, 'What the reviewer found')
+            [CompletionResult]::new('--ticket', '--ticket', [CompletionResultType]::ParameterName, 'The ticket of the reviewed access: required for break-glass taken without one where a ticket provider is configured')
             [CompletionResult]::new('--signing-key', '--signing-key', [CompletionResultType]::ParameterName, 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal')
             [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')
             [CompletionResult]::new('--workspace', '--workspace', [CompletionResultType]::ParameterName, 'Use the workspace in DIR')

@@ -1926,7 +1926,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__review__subcmd__close)
-            opts="-w -o -q -v -h --outcome --notes --signing-key --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --outcome --notes --ticket --signing-key --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1937,6 +1937,10 @@ _onboard() {
                     return 0
                     ;;
                 --notes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ticket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

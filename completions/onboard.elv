@@ -371,6 +371,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
         &'onboard;review;close'= {
             cand --outcome 'The verdict (e.g. `justified`, `misuse`, `needs-follow-up`)'
             cand --notes 'What the reviewer found'
+            cand --ticket 'The ticket of the reviewed access: required for break-glass taken without one where a ticket provider is configured'
             cand --signing-key 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal'
             cand -w 'Use the workspace in DIR'
             cand --workspace 'Use the workspace in DIR'

@@ -336,6 +336,7 @@ complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_s
 complete -c onboard -n "__fish_onboard_using_subcommand review; and not __fish_seen_subcommand_from close help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l outcome -d 'The verdict (e.g. `justified`, `misuse`, `needs-follow-up`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l notes -d 'What the reviewer found' -r
+complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l ticket -d 'The ticket of the reviewed access: required for break-glass taken without one where a ticket provider is configured' -r
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -l signing-key -d 'Sign with this private key file (OpenSSH format, Ed25519 or ECDSA) instead of ssh-agent; a passphrase is asked on the terminal' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand review; and __fish_seen_subcommand_from close" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'

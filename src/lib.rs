@@ -23,6 +23,7 @@ pub mod plan;
 pub mod policy;
 pub mod secrets;
 pub mod state;
+pub mod tickets;
 pub mod ui;
 pub mod vault;
 pub mod workers;

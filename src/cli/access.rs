@@ -205,7 +205,9 @@ pub(super) fn grant_now(
         allow_mass_revoke: false,
         block: None,
     };
-    execute_plan(session, lock, ledger, &plan, &run)
+    let status = execute_plan(session, lock, ledger, &plan, &run)?;
+    write_back(session, &plan, status);
+    Ok(status)
 }
 
 /// Opens a review item unless one is open for the same subject already.
@@ -244,5 +246,41 @@ pub(super) fn warn_overdue(session: &Session) {
             crate::model::time::format_short(review.due_at),
             review.id
         ));
+    }
+}
+
+/// Writes a note to each ticket the finished run's changes rest on, where the client's
+/// ticket provider has `write_back`; a note that cannot be written is a warning, never a
+/// failure of the run (the access change stands). A run whose changes did not all go
+/// through (`status` 4 or worse) writes none: the notes would not be true of all of them.
+pub(super) fn write_back(session: &Session, plan: &crate::plan::Plan, status: ExitStatus) {
+    if !matches!(status, ExitStatus::Success | ExitStatus::PolicyDenied) {
+        return;
+    }
+    let wanted = plan.changes.iter().any(|c| {
+        c.ticket.is_some()
+            && session
+                .workspace
+                .clients
+                .get(&c.client)
+                .and_then(|client| crate::tickets::provider_for(&session.workspace, client))
+                .is_some_and(|p| p.write_back)
+    });
+    if !wanted {
+        return;
+    }
+    // Each note names the audit entry that seals the run's entries in its client's chain.
+    let mut audit = std::collections::BTreeMap::new();
+    for change in &plan.changes {
+        if let Ok(Some(head)) = session.state.read_head(&change.client)
+            && let Ok(head) = serde_json::from_str::<serde_json::Value>(&head)
+            && let Some(seq) = head.get("seq").and_then(|s| s.as_u64())
+        {
+            audit.insert(change.client.clone(), format!("{}#{seq}", change.client));
+        }
+    }
+    let notes = crate::tickets::notes_for(plan, &session.actor, &audit);
+    for warning in crate::tickets::write_back(&session.context(), &notes) {
+        session.printer.warn(&warning);
     }
 }

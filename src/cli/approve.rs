@@ -156,7 +156,7 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
             .into());
         };
         let ttl = std::time::Duration::from_secs(request.ttl_seconds.unwrap_or(0));
-        let denials = policy::evaluate_request(
+        let mut denials = policy::evaluate_request(
             &session.workspace,
             client,
             identity,
@@ -164,6 +164,17 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
             request.kind == RequestKind::BreakGlass,
             ttl,
             session.now,
+        );
+        // The ticket may have closed since the request: check it again.
+        let need = crate::tickets::Need::Required;
+        denials.extend(
+            crate::tickets::check_request(
+                &session.context(),
+                client,
+                request.ticket.as_deref(),
+                need,
+            )?
+            .denials,
         );
         if !denials.is_empty() {
             return refuse(&session, "approve", client, identity, &denials);

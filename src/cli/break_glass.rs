@@ -61,7 +61,7 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
     )?;
     let policy = &session.workspace.policy;
     let ttl = policy.break_glass_ttl.value;
-    let denials = policy::evaluate_request(
+    let mut denials = policy::evaluate_request(
         &session.workspace,
         client,
         identity,
@@ -70,6 +70,18 @@ pub(super) fn run(global: &GlobalArgs, args: BreakGlassArgs) -> anyhow::Result<E
         ttl,
         session.now,
     );
+    // A ticket given must be open and the client's; an emergency may come before it.
+    let tickets = crate::tickets::check_request(
+        &session.context(),
+        client,
+        args.ticket.as_deref(),
+        crate::tickets::Need::Optional,
+    )?;
+    tickets
+        .warnings
+        .iter()
+        .for_each(|w| session.printer.warn(w));
+    denials.extend(tickets.denials);
     if !denials.is_empty() {
         return refuse(&session, "break-glass", client, identity, &denials);
     }

@@ -197,7 +197,7 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
     };
     // Without `--ttl`, each grant lasts its own `ttl`.
     let asked = asked.unwrap_or(std::time::Duration::MAX);
-    let denials = policy::evaluate_request(
+    let mut denials = policy::evaluate_request(
         &session.workspace,
         client,
         identity,
@@ -205,6 +205,12 @@ pub(super) fn run(global: &GlobalArgs, args: ElevateArgs) -> anyhow::Result<Exit
         false,
         asked,
         session.now,
+    );
+    // The ticket must exist, be open and be the client's (when a provider checks them).
+    let tickets = crate::tickets::Need::Required;
+    denials.extend(
+        crate::tickets::check_request(&session.context(), client, Some(&args.ticket), tickets)?
+            .denials,
     );
     if !denials.is_empty() {
         return refuse(&session, "elevate", client, identity, &denials);

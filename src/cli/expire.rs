@@ -25,16 +25,28 @@ pub struct ExpireArgs {
 pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let lock = session.lock("expire")?;
-    let (ledger, fingerprint) = session.ledger()?;
+    let (mut ledger, fingerprint) = session.ledger()?;
     let clients = session.select(&[])?;
-    let full = session.plan(&clients, &ledger, &[])?;
+    // Grants whose ticket closed are revoked; those whose ticket cannot be checked are
+    // left alone ("unknown", exit 4).
+    let tickets = crate::tickets::sweep(&session.context(), &clients, &ledger);
+    let blocks = tickets.blocks(session.now, &session.actor);
+    let full = session.plan(&clients, &ledger, &blocks)?;
     // Denials are never sent, but are reported (and exit 3) as `plan` and `apply` do.
-    let plan = full.only(|c| {
+    let mut plan = full.only(|c| {
         matches!(
             c.kind,
             ChangeKind::Expire | ChangeKind::Unknown | ChangeKind::Denied
-        )
+        ) || tickets.revokes(c)
     });
+    tickets.explain(&mut plan);
+    for warning in tickets.warnings() {
+        session.printer.warn(&warning);
+    }
+    if !tickets.closed.is_empty() || !tickets.unknown.is_empty() {
+        let value = serde_json::to_value(&tickets).unwrap_or_default();
+        session.printer.attach("tickets", value);
+    }
     if args.dry_run {
         if session.printer.format == crate::ui::OutputFormat::Json {
             let document = super::plan::document(
@@ -49,21 +61,30 @@ pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitS
                 .printer
                 .data(&plan_table(&plan, session.printer.color_stdout))?;
         }
-        return Ok(if plan.has_unknown() {
+        return Ok(tickets.status(if plan.has_unknown() {
             ExitStatus::PartialFailure
         } else if plan.has_denials() {
             ExitStatus::PolicyDenied
         } else {
             ExitStatus::Success
-        });
+        }));
+    }
+    if !blocks.is_empty() {
+        // Recorded before any tenant is touched, so a crash cannot let the access return;
+        // a run that cannot sign its audit entries records nothing.
+        session.check_audit()?;
+        ledger.blocks.extend(blocks);
+        session.state.save_ledger(&ledger, &lock)?;
     }
     let run = Run {
         command: "expire",
         yes: true,
         prune: false,
-        preface: Vec::new(),
+        preface: tickets.entries(),
         allow_mass_revoke: false,
         block: None,
     };
-    execute_plan(&session, &lock, ledger, &plan, &run)
+    let status = execute_plan(&session, &lock, ledger, &plan, &run)?;
+    super::access::write_back(&session, &plan, status);
+    Ok(tickets.status(status))
 }

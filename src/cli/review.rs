@@ -49,6 +49,10 @@ pub struct CloseArgs {
     /// What the reviewer found
     #[arg(long)]
     pub notes: String,
+    /// The ticket of the reviewed access: required for break-glass taken without one
+    /// where a ticket provider is configured
+    #[arg(long, value_name = "TICKET")]
+    pub ticket: Option<String>,
     #[command(flatten)]
     pub sign: super::sign::SignArgs,
 }
@@ -139,6 +143,21 @@ fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
         Ok(reviewer) => reviewer,
         Err(status) => return Ok(status),
     };
+    let denials = crate::tickets::check_review(
+        &session.context(),
+        item,
+        &requests.requests,
+        args.ticket.as_deref(),
+    )?;
+    if !denials.is_empty() {
+        let refusal = super::elevate::Refusal {
+            command: "review close",
+            client: &client,
+            identity: Some(&item.identity),
+            detail: serde_json::json!({ "review": item.id }),
+        };
+        return super::elevate::refuse_with(&session, &refusal, &denials);
+    }
     item.closed_by = Some(reviewer.id.clone());
     item.closed_at = Some(session.now);
     item.outcome = Some(args.outcome.clone());
@@ -153,6 +172,7 @@ fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
         client: Some(item.client.clone()),
         identity: Some(item.identity.clone()),
         reason: Some(args.notes.clone()),
+        ticket: args.ticket.clone(),
         result: Some(args.outcome.clone()),
         detail: Some(serde_json::json!({ "review": item.id, "subject": item.subject, "kind": item.kind, "reviewer": reviewer.id })),
         proof,

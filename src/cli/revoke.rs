@@ -169,7 +169,9 @@ fn revoke_scope(
         block: Some(block),
         ..run
     };
-    execute_plan(session, lock, ledger, &plan, &run)
+    let status = execute_plan(session, lock, ledger, &plan, &run)?;
+    super::access::write_back(session, &plan, status);
+    Ok(status)
 }
 
 /// Carries out the revocation a second person just approved in a mass-revoke request

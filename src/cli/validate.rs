@@ -15,8 +15,11 @@ use crate::ui::documents::{Counts, FORMAT_VERSION, Problem, ValidateDocument, to
 ///
 /// Reads `onboard.toml`, every identity, bundle and client and the policy file, checks
 /// references between them, and evaluates the policy rules on everything the workspace
-/// declares. Contacts no tenant. Lists every problem with its file, line and column; exits
-/// 1 when a file is wrong and 3 when only policy rules deny something.
+/// declares. Contacts no tenant. Where a ticket provider is configured (`[tickets]`), asks
+/// it whether each exception's ticket is open and the client's (rule `ticket-open`); a
+/// provider that cannot be reached is a warning and checks nothing further. Lists every
+/// problem with its file, line and column; exits 1 when a file is wrong and 3 when only
+/// policy rules deny something.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {}
 
@@ -39,6 +42,10 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
                 .values()
                 .flat_map(|c| c.ended_exceptions(now))
                 .collect::<Vec<_>>();
+            let (ticket_denials, ticket_warnings) =
+                crate::tickets::validate_exceptions(&root, &workspace, now);
+            denials.extend(ticket_denials);
+            warnings.extend(ticket_warnings);
             let counts = Counts {
                 identities: workspace.identities.len(),
                 bundles: workspace.bundles.len(),

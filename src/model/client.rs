@@ -67,6 +67,10 @@ pub struct Client {
     pub approvers: Vec<ClientApprover>,
     /// Which requests need a client approver's signed approval besides an MSP person's.
     pub co_approval: CoApproval,
+    /// The client's company identifier in the ticket provider (`psa_company:`).
+    pub psa_company: Option<String>,
+    /// The client's own ticket provider, replacing the workspace's (`tickets:`).
+    pub tickets: Option<super::TicketProvider>,
     /// Where the record starts.
     pub origin: Origin,
 }
@@ -217,6 +221,9 @@ pub(super) struct RawClient {
     /// Which requests also need one of the client's approvers.
     #[serde(default)]
     co_approval: CoApproval,
+    psa_company: Option<String>,
+    #[schemars(with = "Option<super::tickets::RawTicketProvider>")]
+    tickets: Option<Spanned<super::tickets::RawTicketProvider>>,
 }
 
 pub(super) fn parse_date(
@@ -432,6 +439,13 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
                 .hint("add `approvers:` with each client approver's id, name and signing_keys"),
         );
     }
+    let tickets = raw.tickets.and_then(|t| {
+        let at = origin(path, &t);
+        t.value
+            .convert("tickets", at)
+            .map_err(|d| problems.push(d))
+            .ok()
+    });
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -446,6 +460,11 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
         exceptions,
         approvers,
         co_approval: raw.co_approval,
+        psa_company: raw
+            .psa_company
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty()),
+        tickets,
         origin: id_origin,
     })
 }

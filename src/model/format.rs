@@ -72,6 +72,8 @@ pub fn field_order(kind: super::SourceKind) -> &'static [&'static str] {
             "tier",
             "contract",
             "data_tags",
+            "psa_company",
+            "tickets",
             "tenants",
             "exceptions",
             "approvers",

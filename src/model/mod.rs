@@ -16,6 +16,7 @@ mod record;
 pub mod schema;
 mod settings;
 mod tenant;
+mod tickets;
 pub mod time;
 mod workspace;
 mod yaml;
@@ -44,6 +45,7 @@ pub use tenant::{
     AdapterKind, CaFile, ConfigurationChange, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant,
     is_global_administrator, is_guid, user_filter_attributes,
 };
+pub use tickets::{DEFAULT_TICKET_TIMEOUT, TicketProvider, TicketProviderKind};
 pub use workspace::{SourceFile, SourceKind, Workspace, suggest};
 
 /// A place in a workspace file: path (as shown to the user), line and column, 1-based.

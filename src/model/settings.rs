@@ -29,6 +29,8 @@ pub struct Settings {
     pub exec_timeout: Duration,
     /// Which backend keeps the state (`[state] backend`).
     pub state: StateBackend,
+    /// The workspace's ticket provider (`[tickets]`), if any.
+    pub tickets: Option<super::TicketProvider>,
 }
 
 /// Which backend keeps the ledger, requests, reviews, locks and audit chains
@@ -89,6 +91,7 @@ impl Default for Settings {
             state: StateBackend::File,
             vault: None,
             exec_timeout: DEFAULT_EXEC_TIMEOUT,
+            tickets: None,
         }
     }
 }
@@ -107,6 +110,8 @@ pub(super) struct RawSettings {
     vault: Option<RawVault>,
     #[serde(default)]
     credentials: RawCredentials,
+    #[schemars(with = "Option<super::tickets::RawTicketProvider>")]
+    tickets: Option<toml::Spanned<super::tickets::RawTicketProvider>>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -202,7 +207,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         let message = error.message().trim().to_string();
         let diagnostic = Diagnostic::new(origin, message.clone());
         if message.starts_with("unknown field") {
-            diagnostic.hint("`onboard.toml` has the sections `[paths]` (bundles, state, audit, policy), `[apply]` (parallelism), `[audit]` (key), `[state]` (backend, url), `[vault]` (address, token or approle, ca_file) and `[credentials]` (exec_timeout)")
+            diagnostic.hint("`onboard.toml` has the sections `[paths]` (bundles, state, audit, policy), `[apply]` (parallelism), `[audit]` (key), `[state]` (backend, url), `[vault]` (address, token or approle, ca_file), `[credentials]` (exec_timeout) and `[tickets]` (kind, …)")
         } else {
             diagnostic.hint("check the TOML at this place: `key = value` lines under `[section]` headers, text in quotes, lists in `[…]`; docs/workspace.md shows every setting")
         }
@@ -279,6 +284,13 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
                 .hint("write a duration such as `30s` or `2m`")
         })?,
     };
+    let tickets = raw
+        .tickets
+        .map(|t| {
+            let origin = at(t.span());
+            t.into_inner().convert("tickets", origin)
+        })
+        .transpose()?;
     Ok(Settings {
         bundle_paths: raw.paths.bundles.unwrap_or(defaults.bundle_paths),
         state_dir: inside("state", raw.paths.state, defaults.state_dir)?,
@@ -289,6 +301,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Settings, Diagnostic> {
         state,
         vault,
         exec_timeout,
+        tickets,
     })
 }
 

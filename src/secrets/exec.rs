@@ -52,19 +52,8 @@ pub(crate) fn run(
     // Read both pipes on their own threads, so that a command writing much on one does
     // not block on it while we wait for it to exit. A pipe still held open by something
     // the command left running is not waited for past the deadline.
-    let reader = |pipe: Option<Box<dyn Read + Send>>| {
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            let _ = sender.send(bytes);
-        });
-        receiver
-    };
-    let stdout = reader(child.stdout.take().map(|p| Box::new(p) as _));
-    let stderr = reader(child.stderr.take().map(|p| Box::new(p) as _));
+    let stdout = read_pipe(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = read_pipe(child.stderr.take().map(|p| Box::new(p) as _));
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -196,4 +185,19 @@ mod tests {
             "{error}"
         );
     }
+}
+
+/// Reads a child's pipe to its end on a thread of its own, so that a command writing
+/// much on one pipe does not block while the other is waited for; the bytes arrive on
+/// the returned channel.
+pub(crate) fn read_pipe(pipe: Option<Box<dyn Read + Send>>) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        let _ = sender.send(bytes);
+    });
+    receiver
 }

@@ -8,7 +8,7 @@
 //! sends it. Every `Secret` registers its value with [`scrub()`], so that a tenant echoing
 //! it back in an error body does not get it printed, saved or signed either.
 
-mod exec;
+pub(crate) mod exec;
 pub mod keyring;
 pub mod scrub;
 

@@ -39,10 +39,20 @@ pub fn plan(
         mine.extend(blocks_of.get(&Some(client)).into_iter().flatten().cloned());
         mine
     };
-    let accesses: Vec<_> = clients
+    let mut accesses: Vec<_> = clients
         .iter()
         .map(|client| desired_access(cx.workspace, client, &access_requests, cx.now).0)
         .collect();
+    // Exceptions rest on their tickets: a missing, closed or foreign one denies them.
+    let (ticket_denials, ticket_warnings) = crate::tickets::exception_denials(
+        crate::tickets::Desk::of(cx),
+        cx.workspace,
+        clients,
+        cx.now,
+    );
+    for access in &mut accesses {
+        crate::tickets::deny_exception_grants(access, &ticket_denials);
+    }
     let desired: Vec<_> = accesses
         .iter()
         .map(|access| {
@@ -82,7 +92,10 @@ pub fn plan(
         &|r| progress.read(&format!("{}/{}", r.client.id, r.tenant.name)),
     );
     progress.finish();
-    let mut plan = Plan::default();
+    let mut plan = Plan {
+        warnings: ticket_warnings.into_iter().map(|d| d.message).collect(),
+        ..Plan::default()
+    };
     let empty = BTreeMap::new();
     let mut sent: BTreeMap<&str, Vec<crate::model::GrantRecord>> = BTreeMap::new();
     let by_client: BTreeMap<&str, _> = clients
