@@ -760,20 +760,8 @@ fn break_glass_posts_the_event_to_a_webhook() {
         "policy.yaml",
         "break_glass:\n  notify:\n    webhook: http://127.0.0.1:9/unreachable\n",
     );
-    let output = env
-        .onboard(&[
-            "break-glass",
-            "--client",
-            "initech",
-            "--bundle",
-            "essential-helpdesk",
-            "--reason",
-            "second emergency",
-        ])
-        .env("ONBOARD_ACTOR", "dave")
-        .env("ONBOARD_TEST_RETRY_SCALE", "0")
-        .output()
-        .unwrap();
+    let output =
+        crate::notifications::daves_break_glass(&env, "essential-helpdesk", "second emergency");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
     assert!(
         stderr(&env, &output).contains("notify webhook"),

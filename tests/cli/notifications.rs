@@ -11,8 +11,26 @@
 //!   `application/vnd.microsoft.card.adaptive` and the card as `content`
 //!   (`"type": "AdaptiveCard"`, a `version`, a `body`).
 
-use crate::governance::{as_, capture_one_post};
+use crate::governance::capture_one_post;
 use crate::support::{Env, audit_show, stderr};
+
+/// Runs dave's break-glass into one of initech's bundles, retrying a failed hook without
+/// waiting.
+pub(crate) fn daves_break_glass(env: &Env, bundle: &str, reason: &str) -> std::process::Output {
+    env.onboard(&[
+        "break-glass",
+        "--client",
+        "initech",
+        "--bundle",
+        bundle,
+        "--reason",
+        reason,
+    ])
+    .env("ONBOARD_ACTOR", "dave")
+    .env("ONBOARD_TEST_RETRY_SCALE", "0")
+    .output()
+    .unwrap()
+}
 
 /// Runs dave's break-glass into initech's security-response bundle with the policy's
 /// webhook on a loopback receiver and `notify_extra` under it (`format: slack`); returns
@@ -24,19 +42,7 @@ pub(crate) fn break_glass_to_webhook(notify_extra: &str, reason: &str) -> (Env, 
         "policy.yaml",
         &format!("break_glass:\n  notify:\n    webhook: {url}\n{notify_extra}"),
     );
-    let output = as_(
-        &env,
-        "dave",
-        &[
-            "break-glass",
-            "--client",
-            "initech",
-            "--bundle",
-            "essential-security-response",
-            "--reason",
-            reason,
-        ],
-    );
+    let output = daves_break_glass(&env, "essential-security-response", reason);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
     let body = server.join().unwrap();
     (env, body)
@@ -104,4 +110,50 @@ fn an_unknown_webhook_format_is_refused_with_its_location() {
     let err = stderr(&env, &output);
     assert!(err.contains("policy.yaml"), "{err}");
     assert!(err.contains("discord"), "{err}");
+}
+
+/// Answers every request on loopback with HTTP 500 until the test ends.
+fn failing_receiver() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/onboard", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buffer = [0u8; 65536];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(
+                b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_receiver_that_fails_is_a_warning_and_the_access_stands() {
+    let env = Env::example();
+    let url = failing_receiver();
+    env.write(
+        "policy.yaml",
+        &format!("break_glass:\n  notify:\n    webhook: {url}\n    format: slack\n"),
+    );
+    let output = daves_break_glass(
+        &env,
+        "essential-security-response",
+        "domain admin locked out",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(err.contains("notify webhook"), "{err}");
+    assert!(err.contains("granted anyway"), "{err}");
+    assert!(
+        env.ledger()
+            .grants
+            .iter()
+            .any(|g| g.sources.iter().any(|s| s.starts_with("break-glass:"))),
+        "the access stands"
+    );
+    let shown = audit_show(&env, &["--client", "initech"]);
+    assert!(shown.results().contains(&("break-glass", "granted")));
 }
