@@ -147,6 +147,9 @@ fn a_receiver_that_fails_is_a_warning_and_the_access_stands() {
     let err = stderr(&env, &output);
     assert!(err.contains("notify webhook"), "{err}");
     assert!(err.contains("granted anyway"), "{err}");
+    // The warning names the hook, not its URL (a webhook URL is a credential).
+    let shown = format!("{err}{}", crate::support::stdout(&output));
+    assert!(!shown.contains(&url), "{shown}");
     assert!(
         env.ledger()
             .grants
