@@ -1,75 +1,52 @@
 //! What the access-request commands (elevate, break-glass, approve, deny, requests,
-//! review) share: who the actor is, ids, and granting an approved request at once.
+//! review) share on the command line: rendering a request or a refusal, and granting an
+//! approved request at once. The lifecycle itself is [`crate::workflow::request`].
 
 use super::apply::{Run, execute_plan};
-use super::elevate::{Refusal, refuse_with};
 use super::session::Session;
-use crate::audit::{Entry, EntryKind};
+use crate::audit::Entry;
 use crate::exit::ExitStatus;
-use crate::model::{AccessRequest, Identity, ReviewItem};
+use crate::model::AccessRequest;
 use crate::plan::ChangeKind;
-use crate::policy::approval::{Decision, Subject, check_decider};
-use crate::state::{Lock, Requests};
-use crate::ui::diagnostics::UserError;
+use crate::state::Lock;
+use crate::ui::OutputFormat;
+use crate::ui::documents::{DenialItem, ErrorBody, ErrorDocument};
+use crate::workflow::request::Refusal;
 
-/// Returns the identity the actor is, or an error saying how to declare it.
-pub(super) fn actor_identity(session: &Session) -> anyhow::Result<&Identity> {
-    session.workspace.identity_of_actor(&session.actor).ok_or_else(|| {
-        UserError::new(format!("you act as `{}`, which is no identity of this workspace", session.actor))
-            .hint(format!(
-                "add `actors: [\"{}\"]` to your identity file (or set `ONBOARD_ACTOR` to your identity id): approvals compare identities",
-                session.actor
-            ))
-            .into()
-    })
-}
-
-/// Returns the identity the actor is when policy lets it take `decision` on `subject`
-/// (`approver-person`, `approver-not-party`, `approver-mfa`); otherwise audits the
-/// refusal in `client`'s chain, reports it, and returns the exit status (3).
-pub(super) fn decider<'s>(
-    session: &'s Session,
-    command: &str,
-    decision: Decision,
-    subject: &Subject,
-    (client, receiver): (&str, Option<&str>),
-) -> anyhow::Result<Result<&'s Identity, ExitStatus>> {
-    let identity = session.workspace.identity_of_actor(&session.actor);
-    let denials = check_decider(&session.actor, identity, decision, subject);
-    match identity {
-        Some(identity) if denials.is_empty() => Ok(Ok(identity)),
-        _ => {
-            let refusal = Refusal {
-                command,
-                client,
-                identity: receiver,
-                detail: serde_json::json!({
-                    "subject": subject.name,
-                    "actor": session.actor,
-                    "decider": identity.map(|i| &i.id),
-                }),
-            };
-            let denials: Vec<_> = denials.into_iter().map(|d| (String::new(), d)).collect();
-            refuse_with(session, &refusal, &denials).map(Err)
-        }
+/// Reports a policy refusal the workflow recorded (each denial at its cause, and the
+/// error document under `--output json`) and returns its exit status (3).
+pub(super) fn render_refusal(session: &Session, refusal: &Refusal) -> anyhow::Result<ExitStatus> {
+    let denials = &refusal.denials;
+    let mut text = String::new();
+    for (_, denial) in denials {
+        crate::ui::diagnostics::render_diagnostic(
+            &mut text,
+            &denial.to_diagnostic(),
+            session.printer.color_stderr,
+        );
     }
-}
-
-/// Like [`decider`], for a decision on a request, recorded in the request's client chain.
-pub(super) fn request_decider<'s>(
-    session: &'s Session,
-    command: &str,
-    decision: Decision,
-    request: &AccessRequest,
-) -> anyhow::Result<Result<&'s Identity, ExitStatus>> {
-    let subject = crate::policy::approval::request_subject(&session.workspace, request);
-    decider(
-        session,
-        command,
-        decision,
-        &subject,
-        (&request.client, request.identity.as_deref()),
-    )
+    session.printer.report(&text);
+    if session.printer.format == OutputFormat::Json {
+        let body = ErrorBody {
+            message: format!(
+                "`onboard {}` was refused by policy: {}",
+                refusal.command,
+                denials
+                    .iter()
+                    .map(|(_, d)| format!("`{}`", d.rule))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            hint: denials.first().map(|(_, d)| d.hint.clone()),
+            denials: denials.iter().map(DenialItem::from).collect(),
+            ..ErrorBody::default()
+        };
+        session.printer.document(&ErrorDocument::new(
+            ExitStatus::PolicyDenied.code(),
+            Some(body),
+        ))?;
+    }
+    Ok(ExitStatus::PolicyDenied)
 }
 
 /// Prints a request as the command's data: its JSON document under `--output json`,
@@ -79,7 +56,7 @@ pub(super) fn print_request(
     request: AccessRequest,
     prose: Option<String>,
 ) -> anyhow::Result<()> {
-    if session.printer.format == crate::ui::OutputFormat::Json {
+    if session.printer.format == OutputFormat::Json {
         session
             .printer
             .document(&crate::ui::documents::RequestDocument {
@@ -90,93 +67,6 @@ pub(super) fn print_request(
         session.printer.data(&prose)?;
     }
     Ok(())
-}
-
-/// Returns when access granted now for `lasts` in `client` ends, and how to say so:
-/// ``for 8h (until 2026-11-21 20:00Z)``, or, when the contract ends it sooner,
-/// ``for 40d (until 2027-01-01 00:00Z, when the contract ends)``.
-pub(super) fn term(
-    session: &Session,
-    client: &crate::model::Client,
-    lasts: std::time::Duration,
-) -> (time::OffsetDateTime, String) {
-    use crate::model::time::{format_duration, format_short};
-    let (ends, by_contract) = crate::policy::request_end(client, session.now, lasts);
-    let runs = (ends - session.now).try_into().unwrap_or_default();
-    let text = format!(
-        "for {} (until {}{})",
-        format_duration(runs),
-        format_short(ends),
-        if by_contract {
-            ", when the contract ends"
-        } else {
-            ""
-        }
-    );
-    (ends, text)
-}
-
-/// Returns a new random id with a prefix (`req-3f9a1c0d`).
-pub(super) fn new_id(prefix: &str) -> String {
-    let mut bytes = [0u8; 4];
-    let _ = getrandom::fill(&mut bytes);
-    format!("{prefix}-{}", hex::encode(bytes))
-}
-
-/// Returns the audit entry describing a request.
-pub(super) fn request_entry(kind: EntryKind, request: &AccessRequest, result: &str) -> Entry {
-    Entry {
-        kind: Some(kind),
-        client: Some(request.client.clone()),
-        identity: request.identity.clone(),
-        ticket: request.ticket.clone(),
-        reason: Some(request.reason.clone()),
-        sources: request
-            .bundle
-            .iter()
-            .map(|b| format!("bundle:{b}"))
-            .collect(),
-        expires_at: request.expires_at.map(crate::model::time::format_instant),
-        result: Some(result.to_string()),
-        detail: Some(serde_json::json!({
-            "request": request.id,
-            "request_kind": request.kind.as_str(),
-            "requested_by": request.requested_by,
-            "decided_by": request.decided_by,
-            "flagged": request.kind == crate::model::RequestKind::BreakGlass,
-        })),
-        ..Entry::default()
-    }
-}
-
-/// Finds a request by id.
-pub(super) fn find<'a>(
-    requests: &'a mut Requests,
-    id: &str,
-) -> anyhow::Result<&'a mut AccessRequest> {
-    let known: Vec<String> = requests
-        .requests
-        .iter()
-        .rev()
-        .take(5)
-        .map(|r| format!("`{}`", r.id))
-        .collect();
-    requests
-        .requests
-        .iter_mut()
-        .find(|r| r.id == id)
-        .ok_or_else(|| {
-            UserError::new(format!("there is no request `{id}`"))
-                .hint(if known.is_empty() {
-                    "there are no requests; `onboard requests` lists them".to_string()
-                } else {
-                    format!(
-                        "`onboard requests` lists them; the latest: {}",
-                        known.join(", ")
-                    )
-                })
-                .into()
-        })
 }
 
 /// Applies the grants of an approved request at once, writing `preface` to the audit
@@ -210,32 +100,9 @@ pub(super) fn grant_now(
     Ok(status)
 }
 
-/// Opens a review item unless one is open for the same subject already.
-pub(super) fn open_review(
-    session: &Session,
-    lock: &Lock,
-    item: ReviewItem,
-) -> anyhow::Result<Option<String>> {
-    let mut reviews = session.state.load_reviews()?;
-    if reviews
-        .reviews
-        .iter()
-        .any(|r| r.subject == item.subject && r.closed_at.is_none())
-    {
-        return Ok(None);
-    }
-    let id = item.id.clone();
-    reviews.reviews.push(item);
-    session.state.save_reviews(&reviews, lock)?;
-    Ok(Some(id))
-}
-
 /// Warns about reviews past their due time.
 pub(super) fn warn_overdue(session: &Session) {
-    let Ok(reviews) = session.state.load_reviews() else {
-        return;
-    };
-    for review in reviews.reviews.iter().filter(|r| r.overdue(session.now)) {
+    for review in crate::workflow::request::overdue_reviews(&session.context()) {
         session.printer.warn(&format!(
             "review `{}` of {} `{}` by `{}` in `{}` is overdue since {}: close it with `onboard review close {} --outcome … --notes …`",
             review.id,

@@ -514,7 +514,7 @@ fn mass_revoke_guard(
         Some(r) => (r.id.clone(), None),
         None => {
             let mut request = AccessRequest::new(
-                super::access::new_id("mr"),
+                crate::workflow::request::new_id("mr"),
                 RequestKind::MassRevoke,
                 &over[0].client,
                 &format!("`onboard {}` would revoke {summary}", run.command),
@@ -619,7 +619,7 @@ fn open_exception_reviews(
             continue;
         }
         reviews.reviews.push(ReviewItem::open(
-            super::access::new_id("rev"),
+            crate::workflow::request::new_id("rev"),
             "exception",
             subject,
             (client, &exception.identity.0),

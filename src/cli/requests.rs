@@ -36,21 +36,7 @@ struct RequestsDocument {
 
 pub(super) fn run(global: &GlobalArgs, args: RequestsArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
-    let requests = session.state.load_requests()?;
-    let expiry = session.workspace.policy.request_expiry;
-    let shown: Vec<AccessRequest> = requests
-        .requests
-        .into_iter()
-        .map(|mut r| {
-            r.status = r.status_at(session.now, expiry);
-            r
-        })
-        .filter(|r| {
-            args.status
-                .as_deref()
-                .is_none_or(|s| s == r.status.as_str())
-        })
-        .collect();
+    let shown = crate::workflow::request::requests(&session.context(), args.status.as_deref())?;
     let printer = &session.printer;
     if printer.format == OutputFormat::Json {
         printer.data(&to_json(&RequestsDocument {

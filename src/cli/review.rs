@@ -4,17 +4,15 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::GlobalArgs;
-use super::access::decider;
+use super::access::render_refusal;
 use super::session::Session;
-use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
 use crate::model::ReviewItem;
 use crate::model::time::format_short;
-use crate::policy::approval::{self, Decision};
 use crate::ui::OutputFormat;
-use crate::ui::diagnostics::UserError;
 use crate::ui::documents::{FORMAT_VERSION, ReviewDocument, to_json};
 use crate::ui::tables::{new_table, render};
+use crate::workflow::request::{self, Closed, ReviewClose};
 
 /// List open post-use reviews, or close one
 ///
@@ -73,12 +71,7 @@ pub(super) fn run(global: &GlobalArgs, args: ReviewArgs) -> anyhow::Result<ExitS
 
 fn list(global: &GlobalArgs, all: bool) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
-    let reviews = session.state.load_reviews()?;
-    let shown: Vec<ReviewItem> = reviews
-        .reviews
-        .into_iter()
-        .filter(|r| all || r.closed_at.is_none())
-        .collect();
+    let shown = request::reviews(&session.context(), all)?;
     let printer = &session.printer;
     if printer.format == OutputFormat::Json {
         printer.data(&to_json(&ReviewsDocument {
@@ -118,74 +111,24 @@ fn close(global: &GlobalArgs, args: CloseArgs) -> anyhow::Result<ExitStatus> {
     let lock = session.lock("review close")?;
     let proof = super::sign::prove(&mut session, &lock, "review-close", &args.id, &args.sign)?;
     let session = session;
-    let mut reviews = session.state.load_reviews()?;
-    let Some(item) = reviews.reviews.iter_mut().find(|r| r.id == args.id) else {
-        return Err(UserError::new(format!("there is no review `{}`", args.id))
-            .hint("`onboard review` lists the open ones")
-            .into());
-    };
-    if item.closed_at.is_some() {
-        return Err(UserError::new(format!("review `{}` is closed already", item.id)).into());
-    }
-    if args.outcome.trim().is_empty() || args.notes.trim().is_empty() {
-        return Err(UserError::new("closing a review needs an outcome and notes").into());
-    }
-    let requests = session.state.load_requests()?;
-    let subject = approval::review_subject(&session.workspace, item, &requests.requests);
-    let client = item.client.clone();
-    let reviewer = match decider(
-        &session,
-        "review close",
-        Decision::CloseReview,
-        &subject,
-        (&client, Some(&item.identity)),
-    )? {
-        Ok(reviewer) => reviewer,
-        Err(status) => return Ok(status),
-    };
-    let denials = crate::tickets::check_review(
-        &session.context(),
-        item,
-        &requests.requests,
-        args.ticket.as_deref(),
-    )?;
-    if !denials.is_empty() {
-        let refusal = super::elevate::Refusal {
-            command: "review close",
-            client: &client,
-            identity: Some(&item.identity),
-            detail: serde_json::json!({ "review": item.id }),
-        };
-        return super::elevate::refuse_with(&session, &refusal, &denials);
-    }
-    item.closed_by = Some(reviewer.id.clone());
-    item.closed_at = Some(session.now);
-    item.outcome = Some(args.outcome.clone());
-    item.notes = Some(args.notes.clone());
-    let item = item.clone();
-    // Nothing is recorded by a run that cannot sign its audit entries.
-    session.check_audit()?;
-    session.state.save_reviews(&reviews, &lock)?;
-    let mut audit = session.audit_log("review close")?;
-    audit.append(&item.client, Entry {
-        kind: Some(EntryKind::Review),
-        client: Some(item.client.clone()),
-        identity: Some(item.identity.clone()),
-        reason: Some(args.notes.clone()),
-        ticket: args.ticket.clone(),
-        result: Some(args.outcome.clone()),
-        detail: Some(serde_json::json!({ "review": item.id, "subject": item.subject, "kind": item.kind, "reviewer": reviewer.id })),
+    let close = ReviewClose {
+        id: &args.id,
+        outcome: &args.outcome,
+        notes: &args.notes,
+        ticket: args.ticket.as_deref(),
         proof,
-        ..Entry::default()
-    })?;
-    audit.finish(serde_json::json!({ "review": item.id }))?;
+    };
+    let item = match request::close_review(&session.desk(&lock), close)? {
+        Closed::Refused(refusal) => return render_refusal(&session, &refusal),
+        Closed::Closed(item) => item,
+    };
     session
         .printer
         .status(&format!("Closed review {} ({}).", item.id, args.outcome));
     if session.printer.format == OutputFormat::Json {
         session.printer.document(&ReviewDocument {
             format_version: FORMAT_VERSION,
-            review: item,
+            review: *item,
         })?;
     }
     Ok(ExitStatus::Success)

@@ -13,7 +13,7 @@ use super::GlobalArgs;
 use crate::audit::{AuditError, AuditKey, AuditLog, KeySource};
 use crate::exit::ExitStatus;
 use crate::load::{self, LoadError};
-use crate::model::{Block, Client, CredentialRef, Workspace, suggest};
+use crate::model::{Block, Client, CredentialRef, Workspace};
 use crate::plan::Plan;
 use crate::state::{Ledger, Lock, LockInfo, LockScope, StateError, Store};
 use crate::ui::Printer;
@@ -88,19 +88,11 @@ impl Session {
         if names.is_empty() {
             return Ok(self.workspace.clients.values().collect());
         }
-        let mut selected = Vec::new();
+        let mut selected: Vec<&Client> = Vec::new();
         for name in names {
-            match self.workspace.clients.get(name) {
-                Some(client) => {
-                    if !selected.iter().any(|c: &&Client| c.id == client.id) {
-                        selected.push(client);
-                    }
-                }
-                None => {
-                    return Err(UserError::new(format!("unknown client `{name}`"))
-                        .hint(suggest("clients", name, self.workspace.clients.keys()))
-                        .into());
-                }
+            let client = self.context().client(name)?;
+            if !selected.iter().any(|c| c.id == client.id) {
+                selected.push(client);
             }
         }
         Ok(selected)
@@ -305,6 +297,17 @@ impl Session {
         }
     }
 
+    /// Returns what the request workflows act with: the workflow context, the actor,
+    /// the lock held and this session's audit log.
+    pub fn desk<'a>(&'a self, lock: &'a Lock) -> workflow::request::Desk<'a> {
+        workflow::request::Desk {
+            cx: self.context(),
+            actor: &self.actor,
+            lock,
+            audit: self,
+        }
+    }
+
     /// Works out the plan for `clients` (see [`crate::workflow::plan::plan`]).
     pub fn plan(
         &self,
@@ -314,6 +317,16 @@ impl Session {
     ) -> anyhow::Result<Plan> {
         let progress = crate::ui::progress::ReadProgress::new(self.printer.progress);
         workflow::plan::plan(&self.context(), clients, ledger, extra_blocks, &progress)
+    }
+}
+
+impl workflow::request::AuditOpener for Session {
+    fn check(&self) -> anyhow::Result<()> {
+        self.check_audit()
+    }
+
+    fn open(&self, command: &str) -> anyhow::Result<AuditLog> {
+        self.audit_log(command)
     }
 }
 

@@ -45,6 +45,21 @@ pub struct Notify {
     pub command: Option<Vec<String>>,
     /// A URL the event is POSTed to as JSON.
     pub webhook: Option<String>,
+    /// The body the webhook receives: the event itself, or a Slack or Teams message.
+    pub format: WebhookFormat,
+}
+
+/// The body a notification webhook is sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// The event as JSON (`{"event": "break-glass", ...}`).
+    #[default]
+    Json,
+    /// A Slack incoming-webhook message (Block Kit `blocks` with a `text` fallback).
+    Slack,
+    /// A Microsoft Teams incoming-webhook (or Workflows) message carrying an Adaptive Card.
+    Teams,
 }
 
 /// The policy in force.
@@ -152,6 +167,9 @@ struct RawNotify {
     command: Option<Vec<String>>,
     #[schemars(with = "Option<String>")]
     webhook: Option<Spanned<String>>,
+    /// The webhook's body: `json` (the event, the default), `slack` or `teams`.
+    #[serde(default)]
+    format: WebhookFormat,
 }
 
 #[derive(Deserialize, schemars::JsonSchema, Default)]
@@ -405,6 +423,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
     policy.notify = Notify {
         command: raw.break_glass.notify.command.filter(|c| !c.is_empty()),
         webhook: raw.break_glass.notify.webhook.map(|w| w.value),
+        format: raw.break_glass.notify.format,
     };
     if problems.is_empty() {
         Ok(policy)

@@ -170,38 +170,13 @@ mod tests {
     use std::fs;
     use std::path::Path;
 
-    use tempfile::TempDir;
     use time::macros::datetime;
 
     use super::*;
     use crate::audit::{Entry, Phase};
     use crate::model::Workspace;
     use crate::state::Ledger;
-
-    /// Copies a directory tree.
-    fn copy(from: &Path, to: &Path) {
-        fs::create_dir_all(to).expect("create");
-        for entry in fs::read_dir(from).expect("read").flatten() {
-            let target = to.join(entry.file_name());
-            if entry.path().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                fs::copy(entry.path(), &target).expect("copy");
-            }
-        }
-    }
-
-    /// A temporary copy of the example workspace (every tenant on the `file` adapter)
-    /// and its bundle library, laid out as in the repository.
-    fn example() -> (TempDir, std::path::PathBuf, Workspace) {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let dir = TempDir::new().expect("temp dir");
-        copy(&repo.join("bundles"), &dir.path().join("bundles"));
-        let root = dir.path().join("examples/acme-msp");
-        copy(&repo.join("examples/acme-msp"), &root);
-        let workspace = crate::load::load(&root).expect("the example loads");
-        (dir, root, workspace)
-    }
+    use crate::workflow::testing::example;
 
     fn prepared(root: &Path, workspace: &Workspace, prune: bool) -> Prepared {
         let state = crate::state::open(&workspace.settings, root).expect("file state");

@@ -9,12 +9,15 @@
 pub mod apply;
 pub mod import;
 pub mod plan;
+pub mod request;
+#[cfg(test)]
+mod testing;
 
 use std::path::Path;
 
 use time::OffsetDateTime;
 
-use crate::model::Workspace;
+use crate::model::{Client, Workspace, suggest};
 use crate::state::Store;
 
 /// What a workflow reads: the loaded workspace, its state directory, the instant it acts
@@ -31,4 +34,15 @@ pub struct Context<'a> {
     pub now: OffsetDateTime,
     /// How adapters are opened.
     pub adapters: &'a crate::adapters::Options,
+}
+
+impl<'a> Context<'a> {
+    /// Returns the client `id`, or an error naming the clients there are.
+    pub fn client(&self, id: &str) -> anyhow::Result<&'a Client> {
+        self.workspace.clients.get(id).ok_or_else(|| {
+            crate::ui::diagnostics::UserError::new(format!("unknown client `{id}`"))
+                .hint(suggest("clients", id, self.workspace.clients.keys()))
+                .into()
+        })
+    }
 }

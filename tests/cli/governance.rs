@@ -711,7 +711,7 @@ fn the_mass_revoke_guard_stops_a_client_wide_revoke_until_a_second_person_approv
 }
 
 /// Accepts one HTTP request on loopback and returns its body.
-fn capture_one_post() -> (String, std::thread::JoinHandle<String>) {
+pub(crate) fn capture_one_post() -> (String, std::thread::JoinHandle<String>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hooks/onboard", listener.local_addr().unwrap());
@@ -748,27 +748,8 @@ fn capture_one_post() -> (String, std::thread::JoinHandle<String>) {
 
 #[test]
 fn break_glass_posts_the_event_to_a_webhook() {
-    let env = Env::example();
-    let (url, server) = capture_one_post();
-    env.write(
-        "policy.yaml",
-        &format!("break_glass:\n  notify:\n    webhook: {url}\n"),
-    );
-    let output = as_(
-        &env,
-        "dave",
-        &[
-            "break-glass",
-            "--client",
-            "initech",
-            "--bundle",
-            "essential-security-response",
-            "--reason",
-            "domain admin locked out",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
-    let event: serde_json::Value = serde_json::from_str(&server.join().unwrap()).unwrap();
+    let (env, body) = crate::notifications::break_glass_to_webhook("", "domain admin locked out");
+    let event: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
         (event["event"].as_str(), event["client"].as_str()),
         (Some("break-glass"), Some("initech"))
@@ -779,20 +760,8 @@ fn break_glass_posts_the_event_to_a_webhook() {
         "policy.yaml",
         "break_glass:\n  notify:\n    webhook: http://127.0.0.1:9/unreachable\n",
     );
-    let output = env
-        .onboard(&[
-            "break-glass",
-            "--client",
-            "initech",
-            "--bundle",
-            "essential-helpdesk",
-            "--reason",
-            "second emergency",
-        ])
-        .env("ONBOARD_ACTOR", "dave")
-        .env("ONBOARD_TEST_RETRY_SCALE", "0")
-        .output()
-        .unwrap();
+    let output =
+        crate::notifications::daves_break_glass(&env, "essential-helpdesk", "second emergency");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
     assert!(
         stderr(&env, &output).contains("notify webhook"),

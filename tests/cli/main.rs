@@ -32,6 +32,7 @@ mod lock;
 mod login;
 mod man;
 mod no_panic;
+mod notifications;
 mod okta;
 mod peers;
 mod plan;

@@ -1,7 +1,8 @@
 //! Notification hooks: tell other approvers at once when break-glass access is used.
 //!
 //! The event goes as JSON to a configured command's stdin and/or as the body of a POST
-//! to a webhook. A hook that fails is reported, never fatal: emergency access must not
+//! to a webhook: the event itself, or a Slack or Teams message ([`chat`]) as
+//! `break_glass.notify.format` says. A hook that fails is reported, never fatal: emergency access must not
 //! wait on a pager.
 
 use std::io::Write;
@@ -9,7 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::adapters::http::{self, Call, HttpClient};
-use crate::model::policy::Notify;
+use crate::model::policy::{Notify, WebhookFormat};
+
+pub mod chat;
 
 /// How long a hook command may run.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
@@ -28,8 +31,13 @@ pub fn notify(hooks: &Notify, event: &serde_json::Value) -> Vec<String> {
     {
         failures.push(format!("notify command `{}`: {e}", command[0]));
     }
+    let body = match hooks.format {
+        WebhookFormat::Json => event.clone(),
+        WebhookFormat::Slack => chat::slack(&chat::break_glass(event)),
+        WebhookFormat::Teams => chat::teams(&chat::break_glass(event)),
+    };
     if let Some(url) = &hooks.webhook
-        && let Err(e) = post(url, event)
+        && let Err(e) = post(url, &body)
     {
         failures.push(format!("notify webhook: {e}"));
     }
