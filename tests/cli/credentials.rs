@@ -368,3 +368,70 @@ fn a_vault_down_or_refusing_the_token_leaves_the_tenant_unchanged_and_exits_4() 
     assert!(!text.contains(wrong), "{text}");
     assert!(tenant_secrets(&env).is_empty(), "{text}");
 }
+
+#[test]
+fn a_password_is_delivered_before_the_tenant_gets_it_and_a_crash_after_is_repaired() {
+    let env = Env::example();
+    let text = env.read(SVC);
+    env.write(
+        SVC,
+        &format!(
+            "{text}credentials:\n  - system: ldap\n    kind: password\n    max_age: 90d\n    deliver: \"file:vault-standin/{{client}}/{{id}}-ldap\"\n"
+        ),
+    );
+    let delivered = "vault-standin/globex/globex-backup-svc-ldap";
+    let password_of = |env: &Env| -> Option<String> {
+        let text =
+            std::fs::read_to_string(env.ws.join("tenants/globex/ldap/credentials.json")).ok()?;
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        value["passwords"]["svc-northwind-backup"]["fingerprint"]
+            .as_str()
+            .map(str::to_string)
+    };
+    // A crash once the password is delivered and set, before it is recorded.
+    let crashed = env
+        .onboard(&["apply", "globex", "--yes"])
+        .env("ONBOARD_TEST_CRASH_AFTER_ISSUE", "1")
+        .output()
+        .unwrap();
+    assert!(!crashed.status.success());
+    let first = env.read(delivered).trim().to_string();
+    assert!(matches(&password_of(&env).unwrap(), &first));
+    assert!(recorded(&env).is_empty());
+
+    // The next run finds the delivered password by the intent's fingerprint and records
+    // it: no new password, nothing lost.
+    let (repaired, _) = run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    assert!(
+        repaired.contains("interrupted password rotation repaired"),
+        "{repaired}"
+    );
+    assert_eq!(env.read(delivered).trim(), first);
+    let records = recorded(&env);
+    assert_eq!(records.len(), 1, "{repaired}");
+    assert!(
+        matches(&records[0].0, &first),
+        "the fingerprint is recorded, not the value"
+    );
+
+    // At 90 days a new one is delivered and set; the old one no longer signs in.
+    let (rotated, _) = run(
+        &env,
+        "2027-02-20T12:00:00Z",
+        &["apply", "globex", "--yes"],
+        0,
+    );
+    let second = env.read(delivered).trim().to_string();
+    assert_ne!(second, first);
+    let fingerprint = password_of(&env).unwrap();
+    assert!(matches(&fingerprint, &second) && !matches(&fingerprint, &first));
+    let delivered_path = env.ws.join(delivered);
+    for value in [&first, &second] {
+        assert_unseen(
+            &env,
+            &[repaired.clone(), rotated.clone()],
+            value,
+            Some(&delivered_path),
+        );
+    }
+}
