@@ -145,6 +145,30 @@ fn a_client_secret_is_issued_delivered_rotated_and_retired_with_the_file_stand_i
         );
     }
 
+    // `status --credentials` lists its age, next rotation and delivery path.
+    let (status, _) = run(
+        &env,
+        "2026-11-26T12:00:00Z",
+        &["status", "--credentials"],
+        0,
+    );
+    assert!(
+        status.contains("globex/entra") && status.contains("globex-backup-svc"),
+        "{status}"
+    );
+    assert!(status.contains("120h"), "{status}");
+    assert!(status.contains("rotate 2026-12-21"), "{status}");
+    assert!(
+        status.contains("file:vault-standin/globex/globex-backup-svc.secret"),
+        "{status}"
+    );
+    assert_unseen(
+        &env,
+        std::slice::from_ref(&status),
+        &value,
+        Some(&delivered),
+    );
+
     // Nothing is due the next time.
     let (again, _) = run(&env, t0, &["plan", "globex"], 0);
     assert!(
