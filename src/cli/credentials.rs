@@ -113,21 +113,40 @@ pub(super) fn show_plan(session: &Session, clients: &[&str]) -> anyhow::Result<u
 }
 
 /// Repairs interrupted credential changes, then carries out the credential changes due
-/// for `clients`, recording each in the audit log. Returns how many failed.
+/// for `clients`, recording each in the audit log under `command` (`apply`, or `revoke`:
+/// then only the revocations, which its confirmation already covers). Returns how many
+/// failed.
 pub(super) fn apply_phase(
     session: &Session,
     lock: &Lock,
     clients: &[&str],
     yes: bool,
+    command: &str,
 ) -> anyhow::Result<usize> {
     let cx = session.context();
+    let revocations_only = command == "revoke";
+    let plan = || -> anyhow::Result<_> {
+        let (mut changes, problems) = crate::workflow::credentials::plan(&cx, Some(clients))?;
+        if revocations_only {
+            changes.retain(|c| {
+                matches!(
+                    c,
+                    CredentialChange::Retire {
+                        reason: crate::plan::credentials::RetireReason::Revoked,
+                        ..
+                    }
+                )
+            });
+        }
+        Ok((changes, problems))
+    };
     let interrupted = clients.iter().any(|c| {
         crate::audit::writer::peek_dangling(session.state.as_ref(), c).is_ok_and(|d| {
             d.iter()
                 .any(|e| e.kind == Some(crate::audit::EntryKind::Credential))
         })
     });
-    let (changes, problems) = crate::workflow::credentials::plan(&cx, Some(clients))?;
+    let (changes, problems) = plan()?;
     for problem in &problems {
         session.printer.warn(&problem.to_string());
     }
@@ -151,15 +170,11 @@ pub(super) fn apply_phase(
         );
     }
     session.check_audit()?;
-    let mut audit = session.audit_log("apply")?;
+    let mut audit = session.audit_log(command)?;
     let mut runner = Runner::new(&cx, lock, &mut audit)?;
     let mut results = runner.repair(clients);
     // Planned again after a repair: a repaired rotation is due no more.
-    let changes = if interrupted {
-        crate::workflow::credentials::plan(&cx, Some(clients))?.0
-    } else {
-        changes
-    };
+    let changes = if interrupted { plan()?.0 } else { changes };
     results.extend(runner.apply(&changes));
     drop(runner);
     let failed = results.iter().filter(|r| r.failed).count();
