@@ -56,11 +56,14 @@ pub enum EntryKind {
     /// Access the tenant held before onboard managed it, recorded by `onboard import`
     /// (nothing was sent to the tenant).
     Import,
+    /// A service account's or agent's credential was issued, delivered, retired or
+    /// revoked (never its value: its key id or fingerprint).
+    Credential,
 }
 
 impl EntryKind {
     /// Every kind, in the order the variants are declared.
-    pub const ALL: [EntryKind; 20] = [
+    pub const ALL: [EntryKind; 21] = [
         EntryKind::ChainStart,
         EntryKind::RunStart,
         EntryKind::RunFinish,
@@ -81,6 +84,7 @@ impl EntryKind {
         EntryKind::KeyRotation,
         EntryKind::Checkpoint,
         EntryKind::Import,
+        EntryKind::Credential,
     ];
 
     /// Returns the kind's name.
@@ -106,6 +110,7 @@ impl EntryKind {
             EntryKind::KeyRotation => "key-rotation",
             EntryKind::Checkpoint => "checkpoint",
             EntryKind::Import => "import",
+            EntryKind::Credential => "credential",
         }
     }
 
@@ -291,6 +296,7 @@ mod tests {
                 EntryKind::KeyRotation => 17,
                 EntryKind::Checkpoint => 18,
                 EntryKind::Import => 19,
+                EntryKind::Credential => 20,
             };
             assert_eq!(place, index);
             let written = serde_json::to_value(kind).unwrap();

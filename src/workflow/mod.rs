@@ -7,6 +7,7 @@
 //! if needed, and renders.
 
 pub mod apply;
+pub mod credentials;
 pub mod import;
 pub mod plan;
 pub mod request;
