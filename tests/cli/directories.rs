@@ -21,7 +21,8 @@ use crate::peers::{find_peer, free_port};
 pub const BASE: &str = "dc=globex,dc=example";
 /// Its root DN (used only to seed and read, never by onboard).
 pub const ROOT_DN: &str = "cn=admin,dc=globex,dc=example";
-const ROOT_PW: &str = "root-password-for-seeding";
+/// Its root password.
+pub const ROOT_PW: &str = "root-password-for-seeding";
 /// The service account onboard binds as.
 pub const SERVICE_DN: &str = "cn=onboard,ou=services,dc=globex,dc=example";
 
@@ -139,6 +140,9 @@ pub struct SlapdOptions {
     pub unlimited_paging: bool,
     /// Also listen on LDAPS and offer StartTLS, with a certificate from [`test_ca`].
     pub tls: bool,
+    /// Keep the service account from writing `userPassword` (it may by default, as a
+    /// directory set up for onboard's credential rotation lets it).
+    pub deny_password_writes: bool,
 }
 
 /// A running `slapd` with its own database, stopped by PID when dropped.
@@ -180,6 +184,11 @@ impl Slapd {
         } else {
             String::new()
         };
+        let password_writer = if options.deny_password_writes {
+            String::new()
+        } else {
+            format!("by dn.exact=\"{SERVICE_DN}\" =w ")
+        };
         let config = format!(
             "include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -196,7 +205,7 @@ rootdn \"{ROOT_DN}\"
 rootpw {ROOT_PW}
 directory {dir}/data
 maxsize 104857600
-{limits}access to attrs=userPassword by self write by anonymous auth by * none
+{limits}access to attrs=userPassword by self write {password_writer}by anonymous auth by * none
 access to * by dn.exact=\"{SERVICE_DN}\" write by * read
 overlay memberof
 memberof-refint TRUE
@@ -285,6 +294,11 @@ refint_attributes member
         run(&mut self.tool("ldapmodify"), Some(ldif));
     }
 
+    /// Returns whether a simple bind as `dn` with `password` succeeds.
+    pub fn binds(&self, dn: &str, password: &str) -> bool {
+        binds(&self.url(), dn, password, None)
+    }
+
     /// Returns the uids of a group's members (members that are not people are left
     /// out), sorted.
     pub fn members(&self, group: &str) -> Vec<String> {
@@ -324,6 +338,22 @@ impl Drop for Slapd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Returns whether a simple bind to `url` as `dn` with `password` succeeds (`ldapwhoami`),
+/// trusting `ca` for TLS.
+fn binds(url: &str, dn: &str, password: &str, ca: Option<&Path>) -> bool {
+    let mut command = Command::new("ldapwhoami");
+    command.args(["-x", "-H", url, "-D", dn, "-w", password]);
+    if let Some(ca) = ca {
+        command.env("LDAPTLS_CACERT", ca);
+    }
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("ldapwhoami: {e}"))
+        .success()
 }
 
 /// Returns the LDIF of a person whose `uid` is `uid`.

@@ -596,3 +596,140 @@ fn validate_reports_a_ca_file_that_is_missing_or_holds_no_certificate_at_its_lin
         "{text}"
     );
 }
+
+/// The service account whose password the credential tests set.
+const SERVICE_ACCOUNT: &str = "svc-northwind-backup";
+
+fn service_account_dn() -> String {
+    format!("uid={SERVICE_ACCOUNT},ou=people,{BASE}")
+}
+
+/// Opens the fixture's tenant's directory in this process, as the adapter does, its
+/// bind password in a 0600 `file:` credential (an in-process test cannot set the
+/// variable the fixture's client file names).
+fn directory(f: &Fixture) -> onboard::adapters::ldap::Directory {
+    use std::os::unix::fs::PermissionsExt;
+    f.env.write("ldap.secret", &f.password);
+    std::fs::set_permissions(
+        f.env.ws.join("ldap.secret"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    f.env.edit(
+        "clients/globex.yaml",
+        &format!("credential: env:{PASSWORD_VAR}"),
+        "credential: file:ldap.secret",
+    );
+    let workspace = onboard::load::load(&f.env.ws).unwrap();
+    let client = &workspace.clients["globex"];
+    let tenant = client.tenant("ldap").unwrap();
+    let options = onboard::adapters::Options::default();
+    let context = onboard::adapters::TenantContext::new(client, tenant, &f.env.ws, &options);
+    onboard::adapters::ldap::Directory::open(&context).unwrap()
+}
+
+/// Seeds the service account's current password.
+fn seed_service_password(f: &Fixture, password: &str) {
+    f.server.modify(&format!(
+        "dn: {}\nchangetype: modify\nreplace: userPassword\nuserPassword: {password}\n",
+        service_account_dn()
+    ));
+    assert!(f.server.binds(&service_account_dn(), password));
+}
+
+#[test]
+fn password_modify_sets_the_service_accounts_password_and_the_old_one_stops_binding() {
+    use onboard::adapters::ldap::PasswordWrite;
+    use onboard::secrets::Secret;
+    let Some(f) = fixture(PASSWORD, SlapdOptions::default(), "") else {
+        return;
+    };
+    const OLD: &str = "svc-old-password-1f2e";
+    seed_service_password(&f, OLD);
+    let mut directory = directory(&f);
+    let new = Secret::new("svc-NEW-password-9a8b7c");
+    directory
+        .set_password(
+            "issue `password` for `svc-northwind-backup`",
+            &service_account_dn(),
+            PasswordWrite::PasswordModify,
+            &new,
+        )
+        .unwrap();
+    assert!(f.server.binds(&service_account_dn(), new.expose()));
+    assert!(!f.server.binds(&service_account_dn(), OLD));
+    // slapd hashed it (its default `password-hash`, `{SSHA}`): the exop, not a plain
+    // write of the value.
+    let stored = std::process::Command::new("ldapsearch")
+        .args(["-x", "-LLL", "-H", &f.server.url(), "-D"])
+        .arg(crate::directories::ROOT_DN)
+        .args(["-w", crate::directories::ROOT_PW, "-b"])
+        .arg(service_account_dn())
+        .args(["-s", "base", "userPassword"])
+        .output()
+        .unwrap();
+    let stored = String::from_utf8_lossy(&stored.stdout).to_string();
+    assert!(stored.contains("userPassword:: "), "{stored}");
+    assert!(!stored.contains("svc-NEW-password"), "{stored}");
+}
+
+#[test]
+fn a_directory_refusing_the_password_says_tenant_account_and_why_never_the_password() {
+    use onboard::adapters::FailureKind;
+    use onboard::adapters::ldap::PasswordWrite;
+    use onboard::secrets::Secret;
+    let options = SlapdOptions {
+        deny_password_writes: true,
+        ..SlapdOptions::default()
+    };
+    let Some(f) = fixture(PASSWORD, options, "") else {
+        return;
+    };
+    const OLD: &str = "svc-old-password-5d6c";
+    seed_service_password(&f, OLD);
+    let mut directory = directory(&f);
+    let new = Secret::new("svc-REFUSED-password-3c4d");
+    let error = directory
+        .set_password(
+            "issue `password` for `svc-northwind-backup`",
+            &service_account_dn(),
+            PasswordWrite::PasswordModify,
+            &new,
+        )
+        .unwrap_err();
+    assert_eq!(error.kind, FailureKind::Denied);
+    let text = format!("{error} {}", error.hint.clone().unwrap_or_default());
+    assert!(
+        text.starts_with(
+            "tenant `globex/ldap`: issue `password` for `svc-northwind-backup` failed: LDAP result 50 (insufficientAccessRights)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "`{SERVICE_DN}` needs write access to `userPassword` of `{}`",
+            service_account_dn()
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("REFUSED"), "{text}");
+    assert!(
+        f.server.binds(&service_account_dn(), OLD),
+        "nothing changed"
+    );
+
+    // A missing account: result 32, named.
+    let gone = format!("uid=nobody,ou=people,{BASE}");
+    let error = directory
+        .set_password("issue", &gone, PasswordWrite::PasswordModify, &new)
+        .unwrap_err();
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains(&format!("`{gone}` is gone")),
+        "{error} {:?}",
+        error.hint
+    );
+}

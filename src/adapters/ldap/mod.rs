@@ -40,6 +40,7 @@ mod account;
 mod connection;
 mod dn;
 mod membership;
+mod password;
 mod result_code;
 mod search;
 
@@ -51,6 +52,7 @@ pub use self::account::{AccountCache, UserFilter, find_account};
 pub use self::connection::{Directory, read_ca_file, tls_config};
 pub use self::dn::{is_within, normalize_dn};
 pub use self::membership::PERMISSIVE_MODIFY_OID;
+pub use self::password::{PasswordWrite, SecretBytes, unicode_pwd};
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
 use crate::adapters::ChangeRequest;
 use crate::adapters::TenantContext;
