@@ -234,6 +234,126 @@ pub trait Adapter: Send {
     fn flush(&mut self) -> Result<(), AdapterError> {
         Ok(())
     }
+
+    /// Issues a new credential of `request.kind` for an identity and returns it with the
+    /// id it is known by. A `client_secret` is made by the tenant (`password` is `None`);
+    /// a `password` is made by onboard and passed in, so that it is delivered to the
+    /// vault before the tenant gets it, and the adapter sets it as the account's
+    /// password. The returned `secret` is the value set (for a password, the one passed
+    /// in). Never logs, returns in an error or stores the value. The default refuses:
+    /// this adapter issues no credential.
+    fn issue_credential(
+        &mut self,
+        request: &CredentialRequest,
+        password: Option<&crate::secrets::Secret>,
+    ) -> Result<IssuedCredential, AdapterError> {
+        let _ = password;
+        Err(request.unsupported("this tenant", "issue"))
+    }
+
+    /// Removes one issued credential (`key_id` as [`Adapter::issue_credential`] returned
+    /// it) from the identity in the tenant: a client secret's key is deleted. A password
+    /// has no separate credential to remove: adapters return `NoChange` for it (the
+    /// next rotation replaces it; a revoked identity is disabled or removed through its
+    /// entitlements). Already gone: `NoChange`. The default refuses.
+    fn remove_credential(
+        &mut self,
+        request: &CredentialRequest,
+        key_id: &str,
+    ) -> Result<Outcome, AdapterError> {
+        let _ = key_id;
+        Err(request.unsupported("this tenant", "remove"))
+    }
+
+    /// Lists the key ids of the credentials of `request.kind` the tenant holds for the
+    /// identity (for a client secret: every secret of `request.application`), so that a
+    /// run can find a credential issued but never recorded (a crash between issue and
+    /// delivery) and remove it. `Ok(None)`: the kind keeps no separate credentials (a
+    /// password). The default refuses.
+    fn list_credentials(
+        &mut self,
+        request: &CredentialRequest,
+    ) -> Result<Option<Vec<String>>, AdapterError> {
+        Err(request.unsupported("this tenant", "list"))
+    }
+}
+
+pub use crate::model::CredentialKind;
+
+/// A credential to issue, remove or list for one identity in this tenant
+/// ([`Adapter::issue_credential`], [`Adapter::remove_credential`],
+/// [`Adapter::list_credentials`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredentialRequest<'a> {
+    /// What kind of credential: a `client_secret` of an app registration, or the
+    /// account's own `password`.
+    pub kind: CredentialKind,
+    /// The identity's account in this tenant (its UPN, uid or sAMAccountName, as its
+    /// `accounts:` entry for the tenant names it).
+    pub account: &'a str,
+    /// For a `client_secret`: the app registration it belongs to (appId or object id,
+    /// as the identity's `credentials:` entry writes it); `None` for a password.
+    pub application: Option<&'a str>,
+    /// The display name onboard puts on the credential where the kind has one (Graph's
+    /// `displayName`): `onboard CLIENT/ID`, so that a person looking at the tenant sees
+    /// who manages it. Never a secret.
+    pub label: &'a str,
+    /// The end of life the tenant itself enforces, where the kind supports one (Graph's
+    /// `endDateTime`): the rotation's due date plus its overlap, so that a credential
+    /// onboard lost track of still dies. `None`: the kind has no such end (a password).
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+impl CredentialRequest<'_> {
+    /// Names the request for errors and logs: ``issue `client_secret` of `APP` for
+    /// `backup-svc` `` (`verb` is `issue`, `remove` or `list`). Never a secret.
+    pub fn operation(&self, verb: &str) -> String {
+        let of = match self.application {
+            Some(application) => format!(" of `{application}`"),
+            None => String::new(),
+        };
+        format!("{verb} `{}`{of} for `{}`", self.kind.as_str(), self.account)
+    }
+
+    /// Returns the error of an adapter that cannot issue credentials of this kind
+    /// (`Unsupported`), naming the tenant and the kind.
+    pub fn unsupported(&self, tenant: &str, verb: &str) -> AdapterError {
+        AdapterError::new(
+            tenant,
+            self.operation(verb),
+            FailureKind::Unsupported,
+            format!(
+                "this adapter cannot issue credentials of kind `{}`",
+                self.kind.as_str()
+            ),
+        )
+        .with_hint(
+            "declare the credential against a tenant whose adapter issues that kind (see the README's \"Service accounts and agents: credentials\")",
+        )
+    }
+}
+
+/// A credential just issued ([`Adapter::issue_credential`]).
+pub struct IssuedCredential {
+    /// The id the credential is known by: the vendor's key id (Graph's `keyId`) for a
+    /// client secret, or a fingerprint ([`crate::secrets::fingerprint`]) for a password.
+    /// Recorded in the ledger and audit log; never the value.
+    pub key_id: String,
+    /// The value, to be delivered to the vault and then dropped. Never printed.
+    pub secret: crate::secrets::Secret,
+    /// The end of life the tenant enforces, as the tenant reports it (it may round or
+    /// cap the one asked for); `None` when there is none.
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+impl fmt::Debug for IssuedCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IssuedCredential")
+            .field("key_id", &self.key_id)
+            .field("secret", &self.secret)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// What [`Adapter::review`] found about a tenant as a whole.

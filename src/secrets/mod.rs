@@ -9,6 +9,7 @@
 //! it back in an error body does not get it printed, saved or signed either.
 
 mod exec;
+pub mod generate;
 pub mod keyring;
 pub mod scrub;
 
@@ -24,6 +25,7 @@ use crate::adapters::{FailureKind, Options};
 use crate::model::{CredentialRef, VaultSettings};
 use crate::vault::{Vault, VaultError};
 
+pub use generate::{RandomError, fingerprint, fingerprint_matches, generate_password};
 pub use keyring::{KEYRING_SERVICE, store_in_keyring};
 pub use scrub::{register, scrub};
 
