@@ -302,3 +302,111 @@ fn the_wrong_domain_makes_the_tenant_unknown() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+/// Opens the fixture's `ad` tenant in this process, as `apply` does.
+fn open_tenant(f: &Fixture) -> Box<dyn onboard::adapters::Adapter> {
+    let workspace = onboard::load::load(&f.env.ws).unwrap();
+    let client = &workspace.clients["corp"];
+    let tenant = client.tenant("ad").unwrap();
+    let mut adapter = onboard::adapters::open(
+        client,
+        tenant,
+        &f.env.ws,
+        &onboard::adapters::Options::default(),
+    )
+    .unwrap();
+    adapter.verify_tenant().unwrap();
+    adapter
+}
+
+#[test]
+fn a_service_accounts_password_is_reset_over_ldaps_or_starttls_and_never_over_plain_ldap() {
+    use onboard::adapters::{CredentialKind, CredentialRequest, FailureKind, Outcome};
+    use onboard::secrets::{Secret, fingerprint_matches, generate_password};
+    let Some(f) = fixture("t5", "") else {
+        return;
+    };
+    const OLD: &str = "T5-Svc-Old-Passw0rd!";
+    let mut value = onboard::secrets::scrub::base64(
+        onboard::adapters::ldap::unicode_pwd(&Secret::new(OLD)).expose(),
+        false,
+    );
+    while !value.len().is_multiple_of(4) {
+        value.push('=');
+    }
+    f.dc.add_over_tls(&format!(
+        "dn: CN=t5-svc,{}\nobjectClass: user\nsAMAccountName: t5-svc\nuserPrincipalName: svc@t5.example\nunicodePwd:: {value}\nuserAccountControl: 512\n",
+        f.ou()
+    ));
+    assert!(f.dc.binds("svc@t5.example", OLD));
+    let request = CredentialRequest {
+        kind: CredentialKind::Password,
+        account: "t5-svc",
+        application: None,
+        label: "onboard corp/t5-svc",
+        expires_at: None,
+    };
+
+    // Plain LDAP (to loopback): refused before anything is sent.
+    let refused = generate_password().unwrap();
+    let error = open_tenant(&f)
+        .issue_credential(&request, Some(&refused))
+        .unwrap_err();
+    assert_eq!(error.kind, FailureKind::Rejected);
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "tenant `corp/ad`: issue `password` for `t5-svc` failed: refusing to send a new password for `CN=t5-svc,{}` over plain LDAP: Active Directory takes passwords only over an encrypted connection",
+            f.ou()
+        )
+    );
+    assert!(f.dc.binds("svc@t5.example", OLD), "nothing changed");
+
+    // LDAPS, trusting the test CA: the new password binds, the old one no longer does.
+    let ca = std::fs::read_to_string(&crate::directories::test_ca().ca).unwrap();
+    f.env.write("ad-ca.pem", &ca);
+    f.env.edit(
+        "clients/corp.yaml",
+        "endpoint: ldap://127.0.0.1",
+        "endpoint: ldaps://127.0.0.1\n    ca_file: ad-ca.pem",
+    );
+    let new = generate_password().unwrap();
+    let mut adapter = open_tenant(&f);
+    let issued = adapter.issue_credential(&request, Some(&new)).unwrap();
+    assert!(
+        fingerprint_matches(&issued.key_id, &new),
+        "{}",
+        issued.key_id
+    );
+    assert_eq!(issued.secret, new);
+    assert_eq!(issued.expires_at, None);
+    assert!(f.dc.binds("svc@t5.example", new.expose()));
+    assert!(!f.dc.binds("svc@t5.example", OLD));
+    // A password has no separate credential to remove or list.
+    assert_eq!(
+        adapter.remove_credential(&request, &issued.key_id).unwrap(),
+        Outcome::NoChange
+    );
+    assert_eq!(adapter.list_credentials(&request).unwrap(), None);
+    // A client secret is not a directory's.
+    let secret = CredentialRequest {
+        kind: CredentialKind::ClientSecret,
+        application: Some("3f1c"),
+        ..request
+    };
+    let error = adapter.issue_credential(&secret, None).unwrap_err();
+    assert_eq!(error.kind, FailureKind::Unsupported, "{error}");
+
+    // StartTLS on the plain port: the same.
+    f.env.edit(
+        "clients/corp.yaml",
+        "endpoint: ldaps://127.0.0.1",
+        "endpoint: ldap://127.0.0.1\n    starttls: true",
+    );
+    let newer = generate_password().unwrap();
+    open_tenant(&f)
+        .issue_credential(&request, Some(&newer))
+        .unwrap();
+    assert!(f.dc.binds("svc@t5.example", newer.expose()));
+    assert!(!f.dc.binds("svc@t5.example", new.expose()));
+}

@@ -123,6 +123,10 @@ pub fn test_ca() -> &'static TestCa {
                 .args(["-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"]),
             None,
         );
+        // Samba refuses a key file others can read.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.join("server.key"), std::fs::Permissions::from_mode(0o600))
+            .unwrap();
         TestCa {
             ca: dir.join("ca.pem"),
             cert: dir.join("server.pem"),
@@ -340,20 +344,27 @@ impl Drop for Slapd {
     }
 }
 
-/// Returns whether a simple bind to `url` as `dn` with `password` succeeds (`ldapwhoami`),
-/// trusting `ca` for TLS.
+/// Returns whether a simple bind to `url` as `dn` with `password` succeeds (then a read
+/// of the root DSE: Samba has no "Who am I?" operation), trusting `ca` for TLS.
 fn binds(url: &str, dn: &str, password: &str, ca: Option<&Path>) -> bool {
-    let mut command = Command::new("ldapwhoami");
+    let mut command = Command::new("ldapsearch");
     command.args(["-x", "-H", url, "-D", dn, "-w", password]);
+    command.args(["-b", "", "-s", "base", "1.1"]);
     if let Some(ca) = ca {
         command.env("LDAPTLS_CACERT", ca);
     }
-    command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap_or_else(|e| panic!("ldapwhoami: {e}"))
-        .success()
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("ldapsearch: {e}"));
+    if !output.status.success() {
+        // Said, so that a test expecting success shows why it failed.
+        eprintln!(
+            "bind to {url} as {dn} refused: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    output.status.success()
 }
 
 /// Returns the LDIF of a person whose `uid` is `uid`.
@@ -383,6 +394,8 @@ pub const AD_BASE: &str = "DC=onboard,DC=test";
 pub const AD_ADMIN: &str = "Administrator@onboard.test";
 /// The administrator's password.
 pub const AD_PASSWORD: &str = "Onb0ard-Test-Adm1n!";
+/// The DC's LDAPS URL (its certificate is the test CA's, for 127.0.0.1).
+pub const AD_LDAPS: &str = "ldaps://127.0.0.1";
 
 /// The process-wide Samba AD DC. It runs in the foreground (`-i`) and exits when its
 /// stdin closes, that is when this test process ends, however it ends.
@@ -426,6 +439,10 @@ fn start_samba() -> Option<SambaDc> {
             .arg(format!("--option=log file={}/samba.log", dir.display())),
         None,
     );
+    // LDAPS (636) and StartTLS with a certificate of the test CA for 127.0.0.1, so that
+    // passwords can be set (AD takes them only encrypted); and no grace period for an
+    // old password after a reset, so that the old one fails at once, as a test expects.
+    let ca = test_ca();
     let mut child = Command::new(&program)
         .arg("-s")
         .arg(dir.join("etc/smb.conf"))
@@ -434,7 +451,12 @@ fn start_samba() -> Option<SambaDc> {
             "-M",
             "single",
             "--option=ldap server require strong auth=no",
+            "--option=tls enabled=yes",
+            "--option=old password allowed period=0",
         ])
+        .arg(format!("--option=tls keyfile={}", ca.key.display()))
+        .arg(format!("--option=tls certfile={}", ca.cert.display()))
+        .arg(format!("--option=tls cafile={}", ca.ca.display()))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -498,6 +520,22 @@ impl SambaDc {
     /// Applies an LDIF modify as the administrator.
     pub fn modify(&self, ldif: &str) {
         run(&mut self.tool("ldapmodify"), Some(ldif));
+    }
+
+    /// Adds entries (LDIF) as the administrator over LDAPS: what setting `unicodePwd`
+    /// needs.
+    pub fn add_over_tls(&self, ldif: &str) {
+        let mut command = Command::new("ldapadd");
+        command
+            .args(["-x", "-H", AD_LDAPS, "-D", AD_ADMIN, "-w", AD_PASSWORD])
+            .env("LDAPTLS_CACERT", &test_ca().ca);
+        run(&mut command, Some(ldif));
+    }
+
+    /// Returns whether a simple bind as `user` (a DN or UPN) with `password` succeeds,
+    /// over LDAPS.
+    pub fn binds(&self, user: &str, password: &str) -> bool {
+        binds(AD_LDAPS, user, password, Some(&test_ca().ca))
     }
 
     /// Returns the sAMAccountNames of a group's members, sorted.

@@ -794,3 +794,141 @@ fn prism_checks_the_answers_of_every_graph_call() {
     let unchecked = crate::fake::unchecked_answers("graph-batch.yaml", auth, BATCH_PROBE).unwrap();
     assert!(unchecked.is_empty(), "{unchecked:?}");
 }
+
+/// The appId of the app registration whose secrets the credential tests rotate.
+const BACKUP_APP: &str = "3f1c0a2b-0000-4000-8000-00000000b4c0";
+
+fn secret_request<'a>(
+    application: &'a str,
+    expires_at: Option<OffsetDateTime>,
+) -> adapters::CredentialRequest<'a> {
+    adapters::CredentialRequest {
+        kind: adapters::CredentialKind::ClientSecret,
+        account: "backup-svc",
+        application: Some(application),
+        label: "onboard acme/backup-svc",
+        expires_at,
+    }
+}
+
+#[test]
+fn client_secrets_are_added_listed_and_removed_through_prism() {
+    let tid = tenant_id(20);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_) = fake_graph::vendor() else {
+        return;
+    };
+    let object_id = tenant.add_application(BACKUP_APP);
+    let yaml = client_yaml(&tid, false, &[]).unwrap();
+    let mut opened = open(&yaml, SECRET);
+    let adapter = opened.adapter.as_mut();
+    let end = OffsetDateTime::parse("2027-01-20T12:00:00Z", &Rfc3339).unwrap();
+
+    // By appId: the tenant makes the secret; its key id and end come back.
+    let request = secret_request(BACKUP_APP, Some(end));
+    assert_eq!(adapter.list_credentials(&request).unwrap(), Some(vec![]));
+    let first = adapter.issue_credential(&request, None).unwrap();
+    let held = tenant.secrets(BACKUP_APP);
+    assert_eq!(held.len(), 1);
+    assert_eq!(first.key_id, held[0].key_id);
+    assert_eq!(first.secret.expose(), held[0].value);
+    assert_eq!(first.expires_at, Some(end));
+    assert_eq!(held[0].end, end);
+    assert_eq!(
+        held[0].display_name.as_deref(),
+        Some("onboard acme/backup-svc")
+    );
+    assert_eq!(format!("{first:?}").matches(&held[0].value).count(), 0);
+
+    // By object id too; a second secret lives beside the first (the overlap).
+    let by_object = secret_request(&object_id, None);
+    let second = adapter.issue_credential(&by_object, None).unwrap();
+    assert_ne!(first.key_id, second.key_id);
+    assert_eq!(
+        adapter.list_credentials(&request).unwrap(),
+        Some(vec![first.key_id.clone(), second.key_id.clone()])
+    );
+
+    // Retiring the first: removed once, then already gone.
+    assert_eq!(
+        adapter.remove_credential(&request, &first.key_id).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(
+        adapter.remove_credential(&request, &first.key_id).unwrap(),
+        Outcome::NoChange
+    );
+    let held = tenant.secrets(BACKUP_APP);
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].key_id, second.key_id);
+    let seen = fake_graph::vendor()
+        .unwrap()
+        .assert_conformant(&fake_graph::token(&tid, SECRET));
+    for action in ["addPassword", "removePassword"] {
+        assert_checked(
+            &seen,
+            "POST",
+            &format!("/microsoft.graph.{action}"),
+            "graph.prism.yaml",
+        );
+    }
+    assert_checked(&seen, "GET", "/applications?", "graph.prism.yaml");
+}
+
+#[test]
+fn a_client_secret_refused_or_of_an_unknown_app_names_tenant_app_and_permission() {
+    let tid = tenant_id(21);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_) = fake_graph::vendor() else {
+        return;
+    };
+    tenant.add_application(BACKUP_APP);
+    let yaml = client_yaml(&tid, false, &[]).unwrap();
+    let mut opened = open(&yaml, SECRET);
+    let adapter = opened.adapter.as_mut();
+
+    let unknown = "9e9e9e9e-0000-4000-8000-000000000000";
+    let error = adapter
+        .issue_credential(&secret_request(unknown, None), None)
+        .unwrap_err();
+    assert_eq!(error.kind, FailureKind::NotFound);
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "tenant `acme/entra`: issue `client_secret` of `{unknown}` for `backup-svc` failed: no app registration with the appId or object id `{unknown}` is visible to onboard in the tenant"
+        )
+    );
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("Application.ReadWrite.OwnedBy")
+    );
+
+    tenant.with(|t| t.deny_application_writes = true);
+    let error = adapter
+        .issue_credential(&secret_request(BACKUP_APP, None), None)
+        .unwrap_err();
+    assert_eq!(error.kind, FailureKind::Denied);
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!("tenant `acme/entra`: issue `client_secret` of `{BACKUP_APP}` for `backup-svc` failed: HTTP 403")),
+        "{text}"
+    );
+    assert!(text.contains("Insufficient privileges"), "{text}");
+    assert!(tenant.secrets(BACKUP_APP).is_empty());
+
+    // A password asked of an Entra tenant: refused, naming the kinds it holds.
+    let password = adapters::CredentialRequest {
+        kind: adapters::CredentialKind::Password,
+        application: None,
+        ..secret_request(BACKUP_APP, None)
+    };
+    let error = adapter.list_credentials(&password).unwrap_err();
+    assert_eq!(error.kind, FailureKind::Unsupported);
+    assert!(error.detail.contains("only `client_secret`"), "{error}");
+    fake_graph::vendor()
+        .unwrap()
+        .assert_conformant(&fake_graph::token(&tid, SECRET));
+}

@@ -24,7 +24,9 @@ use ldap3::exop::PasswordModify;
 
 use super::Directory;
 use super::result_code::describe;
-use crate::adapters::{AdapterError, FailureKind};
+use crate::adapters::{
+    AdapterError, CredentialKind, CredentialRequest, FailureKind, IssuedCredential, Principal,
+};
 use crate::secrets::Secret;
 
 /// How a directory takes a new password.
@@ -162,6 +164,112 @@ impl Directory {
         })
     }
 }
+
+/// Refuses a credential request of a kind directories do not issue (only `password`).
+pub fn passwords_only(
+    directory: &Directory,
+    request: &CredentialRequest<'_>,
+    verb: &str,
+) -> Result<(), AdapterError> {
+    if request.kind == CredentialKind::Password {
+        return Ok(());
+    }
+    Err(directory
+        .error(
+            &request.operation(verb),
+            FailureKind::Unsupported,
+            format!(
+                "directory tenants hold only `password` credentials, not `{}`",
+                request.kind.as_str()
+            ),
+        )
+        .with_hint(
+            "declare `kind: password` for `ldap` and `ad` systems, `client_secret` for `entra`",
+        ))
+}
+
+/// Sets the password onboard made (`password`) on the account `principal` (as the
+/// tenant resolved `request.account`) and returns it with its fingerprint as key id:
+/// [`crate::adapters::Adapter::issue_credential`] of the directory adapters, once
+/// [`passwords_only`] has passed the request.
+pub fn issue_password(
+    directory: &mut Directory,
+    request: &CredentialRequest<'_>,
+    principal: Option<Principal>,
+    password: Option<&Secret>,
+    write: PasswordWrite,
+) -> Result<IssuedCredential, AdapterError> {
+    let operation = request.operation("issue");
+    let Some(password) = password else {
+        return Err(directory.error(
+            &operation,
+            FailureKind::Malformed,
+            "no password was given to set: onboard makes directory passwords itself",
+        ));
+    };
+    let Some(principal) = principal else {
+        return Err(directory
+            .error(
+                &operation,
+                FailureKind::NotFound,
+                format!("the directory has no account `{}`", request.account),
+            )
+            .with_hint("check the identity's account for this tenant (`accounts:`) and the tenant's `user_filter`"));
+    };
+    // Taken before the password is set, so that a failure here changes nothing.
+    let key_id = crate::secrets::fingerprint(password)
+        .map_err(|e| directory.error(&operation, FailureKind::Rejected, e.to_string()))?;
+    directory.set_password(&operation, &principal.id, write, password)?;
+    Ok(IssuedCredential {
+        key_id,
+        secret: password.clone(),
+        expires_at: None,
+    })
+}
+
+/// Writes the credential verbs of a directory adapter (`ldap`, `ad`) inside its `impl
+/// Adapter` block: passwords only, set the way `$write` ([`PasswordWrite`]) says on the
+/// account [`crate::adapters::Adapter::resolve`] finds; a password has no separate
+/// credential to remove (`NoChange`: the next one replaces it) or list (`None`). The
+/// adapter has a `directory: Directory` field.
+macro_rules! directory_credentials {
+    ($write:expr) => {
+        fn issue_credential(
+            &mut self,
+            request: &$crate::adapters::CredentialRequest,
+            password: Option<&$crate::secrets::Secret>,
+        ) -> Result<$crate::adapters::IssuedCredential, $crate::adapters::AdapterError> {
+            $crate::adapters::ldap::passwords_only(&self.directory, request, "issue")?;
+            let principal = self.resolve(request.account)?;
+            $crate::adapters::ldap::issue_password(
+                &mut self.directory,
+                request,
+                principal,
+                password,
+                $write,
+            )
+        }
+
+        fn remove_credential(
+            &mut self,
+            request: &$crate::adapters::CredentialRequest,
+            key_id: &str,
+        ) -> Result<$crate::adapters::Outcome, $crate::adapters::AdapterError> {
+            let _ = key_id;
+            $crate::adapters::ldap::passwords_only(&self.directory, request, "remove")?;
+            Ok($crate::adapters::Outcome::NoChange)
+        }
+
+        fn list_credentials(
+            &mut self,
+            request: &$crate::adapters::CredentialRequest,
+        ) -> Result<Option<Vec<String>>, $crate::adapters::AdapterError> {
+            $crate::adapters::ldap::passwords_only(&self.directory, request, "list")?;
+            Ok(None)
+        }
+    };
+}
+pub(crate) use directory_credentials;
 
 /// Returns what would fix a directory's refusal (result `rc`) to set the password of
 /// `dn`, where that differs from the hints of any other request.
