@@ -46,6 +46,9 @@ pub struct Tenant {
     /// `addPassword` and `removePassword` answer 403, as to an app without
     /// `Application.ReadWrite.*`.
     pub deny_application_writes: bool,
+    /// A refused `addPassword` or `removePassword` quotes the app's secrets back, as a
+    /// careless API might.
+    pub echo_secrets: bool,
     requests: usize,
     next_id: u64,
 }
@@ -1100,10 +1103,22 @@ fn handle(request: &Request) -> Reply {
 /// rely on it (it reads the app's keys before and after).
 fn application_action(tenant: &mut Tenant, id: &str, action: &str, body: &Value) -> Reply {
     if tenant.deny_application_writes {
+        let echoed: Vec<String> = match tenant.applications.get(id) {
+            Some(app) if tenant.echo_secrets => {
+                app.secrets.iter().map(|s| s.value.clone()).collect()
+            }
+            _ => Vec::new(),
+        };
         return error(
             403,
             "Authorization_RequestDenied",
-            "Insufficient privileges to complete the operation.",
+            &format!(
+                "Insufficient privileges to complete the operation.{}",
+                echoed
+                    .iter()
+                    .map(|v| format!(" Secret: {v}"))
+                    .collect::<String>()
+            ),
         );
     }
     let now = tenant.now();

@@ -919,6 +919,23 @@ fn a_client_secret_refused_or_of_an_unknown_app_names_tenant_app_and_permission(
     assert!(text.contains("Insufficient privileges"), "{text}");
     assert!(tenant.secrets(BACKUP_APP).is_empty());
 
+    // A tenant that quotes a secret back in its refusal: the error never carries it.
+    tenant.with(|t| t.deny_application_writes = false);
+    let issued = adapter
+        .issue_credential(&secret_request(BACKUP_APP, None), None)
+        .unwrap();
+    tenant.with(|t| {
+        t.deny_application_writes = true;
+        t.echo_secrets = true;
+    });
+    let error = adapter
+        .remove_credential(&secret_request(BACKUP_APP, None), &issued.key_id)
+        .unwrap_err();
+    let text = format!("{error} {:?}", error.hint);
+    assert!(text.contains("Secret: [redacted]"), "{text}");
+    assert!(!text.contains(issued.secret.expose()), "{text}");
+    assert_eq!(tenant.secrets(BACKUP_APP).len(), 1, "nothing removed");
+
     // A password asked of an Entra tenant: refused, naming the kinds it holds.
     let password = adapters::CredentialRequest {
         kind: adapters::CredentialKind::Password,

@@ -671,6 +671,46 @@ fn password_modify_sets_the_service_accounts_password_and_the_old_one_stops_bind
     let stored = String::from_utf8_lossy(&stored.stdout).to_string();
     assert!(stored.contains("userPassword:: "), "{stored}");
     assert!(!stored.contains("svc-NEW-password"), "{stored}");
+
+    // Through the adapter, as `apply` rotates it: the account found by `user_filter`,
+    // a fingerprint for key id, nothing to remove or list for a password.
+    use onboard::adapters::{CredentialKind, CredentialRequest, Outcome};
+    let workspace = onboard::load::load(&f.env.ws).unwrap();
+    let client = &workspace.clients["globex"];
+    let options = onboard::adapters::Options::default();
+    let mut adapter =
+        onboard::adapters::open(client, client.tenant("ldap").unwrap(), &f.env.ws, &options)
+            .unwrap();
+    adapter.verify_tenant().unwrap();
+    let request = CredentialRequest {
+        kind: CredentialKind::Password,
+        account: SERVICE_ACCOUNT,
+        application: None,
+        label: "onboard globex/svc-northwind-backup",
+        expires_at: None,
+    };
+    let newer = onboard::secrets::generate_password().unwrap();
+    let issued = adapter.issue_credential(&request, Some(&newer)).unwrap();
+    assert!(onboard::secrets::fingerprint_matches(
+        &issued.key_id,
+        &newer
+    ));
+    assert!(f.server.binds(&service_account_dn(), newer.expose()));
+    assert!(!f.server.binds(&service_account_dn(), new.expose()));
+    assert_eq!(
+        adapter.remove_credential(&request, &issued.key_id).unwrap(),
+        Outcome::NoChange
+    );
+    assert_eq!(adapter.list_credentials(&request).unwrap(), None);
+    let nobody = CredentialRequest {
+        account: "nobody",
+        ..request
+    };
+    let error = adapter.issue_credential(&nobody, Some(&newer)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "tenant `globex/ldap`: issue `password` for `nobody` failed: the directory has no account `nobody`"
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! (`/applications/{id}/microsoft.graph.addPassword`), the form Microsoft's OpenAPI
 //! description declares and OData defines for bound actions (the docs show the shorter
 //! `/addPassword`). A POST that times out is sent again by the HTTP layer, so a lost answer
-//! can leave a second secret: `list_credentials` shows it, and the next run removes it.
+//! can leave a second secret: `list_credentials` shows it, so that a repair can remove it.
 //!
 //! `addPassword` returns the new secret's `secretText` once: it goes straight into a
 //! [`Secret`] (registered with the scrubber) and is never logged (request logs show
