@@ -187,6 +187,16 @@ pub mod hooks {
     /// `Retry-After` run fast.
     pub const ONBOARD_TEST_RETRY_SCALE: &str = "ONBOARD_TEST_RETRY_SCALE";
 
+    /// Aborts the process right after this many credentials were issued in their
+    /// tenants (a client secret: before it is delivered; a password: delivered and set,
+    /// before it is recorded).
+    pub const ONBOARD_TEST_CRASH_AFTER_ISSUE: &str = "ONBOARD_TEST_CRASH_AFTER_ISSUE";
+
+    /// Returns the credential crash point, if set.
+    pub fn crash_after_issue() -> Option<u64> {
+        non_empty(ONBOARD_TEST_CRASH_AFTER_ISSUE).and_then(|v| v.parse().ok())
+    }
+
     /// Returns the crash point, if set.
     pub fn crash_after_intents() -> Option<u64> {
         non_empty(ONBOARD_TEST_CRASH_AFTER_INTENTS).and_then(|v| v.parse().ok())

@@ -53,11 +53,14 @@ pub enum EntryKind {
     KeyRotation,
     /// A signed checkpoint: binds every entry before it.
     Checkpoint,
+    /// A service account's or agent's credential was issued, delivered, retired or
+    /// revoked (never its value: its key id or fingerprint).
+    Credential,
 }
 
 impl EntryKind {
     /// Every kind, in the order the variants are declared.
-    pub const ALL: [EntryKind; 19] = [
+    pub const ALL: [EntryKind; 20] = [
         EntryKind::ChainStart,
         EntryKind::RunStart,
         EntryKind::RunFinish,
@@ -77,6 +80,7 @@ impl EntryKind {
         EntryKind::Reconcile,
         EntryKind::KeyRotation,
         EntryKind::Checkpoint,
+        EntryKind::Credential,
     ];
 
     /// Returns the kind's name.
@@ -101,6 +105,7 @@ impl EntryKind {
             EntryKind::Reconcile => "reconcile",
             EntryKind::KeyRotation => "key-rotation",
             EntryKind::Checkpoint => "checkpoint",
+            EntryKind::Credential => "credential",
         }
     }
 
@@ -285,6 +290,7 @@ mod tests {
                 EntryKind::Reconcile => 16,
                 EntryKind::KeyRotation => 17,
                 EntryKind::Checkpoint => 18,
+                EntryKind::Credential => 19,
             };
             assert_eq!(place, index);
             let written = serde_json::to_value(kind).unwrap();

@@ -83,7 +83,20 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
             session.plan(&clients, &ledger, &[])?
         }
     };
-    execute_plan(
+    // Credentials first: a run that crashed mid-rotation is repaired before anything
+    // else reconciles its interrupted changes.
+    let credential_clients: Vec<String> = match saved {
+        Some(_) => session.workspace.clients.keys().cloned().collect(),
+        None => session
+            .select(&args.targets)?
+            .iter()
+            .map(|c| c.id.clone())
+            .collect(),
+    };
+    let credential_clients: Vec<&str> = credential_clients.iter().map(String::as_str).collect();
+    let credentials_failed =
+        super::credentials::apply_phase(&session, &lock, &credential_clients, args.yes)?;
+    let status = execute_plan(
         &session,
         &lock,
         ledger,
@@ -96,7 +109,11 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
             allow_mass_revoke: args.allow_mass_revoke,
             block: None,
         },
-    )
+    )?;
+    Ok(match status {
+        ExitStatus::Success if credentials_failed > 0 => ExitStatus::PartialFailure,
+        other => other,
+    })
 }
 
 fn load_saved(session: &Session, path: &Path, ledger_fingerprint: &str) -> anyhow::Result<Plan> {

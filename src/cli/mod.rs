@@ -7,6 +7,7 @@ mod approve;
 mod audit;
 mod break_glass;
 pub mod completions;
+mod credentials;
 mod deny;
 mod elevate;
 mod expire;

@@ -152,6 +152,8 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
         clients.iter().map(|c| c.id.clone()).collect(),
     );
     show(&session, &plan, &document)?;
+    let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+    let credential_changes = super::credentials::show_plan(&session, &ids)?;
     if let Some(path) = &args.out {
         atomic_file::write(path, to_json(&document).as_bytes())
             .with_context(|| format!("writing the plan to {}", path.display()))?;
@@ -184,7 +186,7 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
         ExitStatus::PartialFailure
     } else if plan.has_denials() {
         ExitStatus::PolicyDenied
-    } else if args.detailed_exitcode && plan.has_changes() {
+    } else if args.detailed_exitcode && (plan.has_changes() || credential_changes > 0) {
         ExitStatus::Changes
     } else {
         ExitStatus::Success

@@ -14,7 +14,17 @@ use super::{Diagnostic, Origin, SystemKind, VaultRef};
 
 /// What kind of credential.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
@@ -93,6 +103,15 @@ impl Delivery {
     }
 }
 
+impl std::fmt::Display for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Delivery::Vault(text) => write!(f, "vault:{text}"),
+            Delivery::File(text) => write!(f, "file:{text}"),
+        }
+    }
+}
+
 /// One declared credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeclaredCredential {
@@ -112,6 +131,22 @@ pub struct DeclaredCredential {
     pub origin: Origin,
     /// Where `max_age:` is written.
     pub max_age_origin: Origin,
+}
+
+impl DeclaredCredential {
+    /// Returns what a credential issued under this declaration records of it, so that a
+    /// changed declaration (another `max_age`, `overlap`, application or delivery) is
+    /// seen and the credential rotated under the new one: the declaration's terms as
+    /// text.
+    pub fn terms(&self) -> String {
+        format!(
+            "max_age={} overlap={} application={} deliver={}",
+            format_duration(self.max_age),
+            format_duration(self.overlap),
+            self.application.as_deref().unwrap_or("-"),
+            self.deliver
+        )
+    }
 }
 
 /// A declared credential as written.

@@ -11,6 +11,7 @@ mod declared_credential;
 mod entitlement;
 pub mod format;
 mod identity;
+mod issued_credential;
 pub mod policy;
 mod record;
 pub mod schema;
@@ -31,6 +32,7 @@ pub use entitlement::{Entitlement, EntitlementKind, SystemKind};
 pub use identity::{
     AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus,
 };
+pub use issued_credential::{CredentialSlot, IssuedRecord};
 pub use policy::Policy;
 pub use record::{
     AccessRequest, Block, BlockScope, BundleRequest, GrantRecord, Holder, LedgerUpdate,

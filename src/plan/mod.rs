@@ -2,6 +2,7 @@
 //!
 //! Pure: no I/O, no clock (`now` is a parameter), no terminal.
 
+pub mod credentials;
 mod desired;
 mod diff;
 mod guard;

@@ -308,6 +308,23 @@ impl PartialEq for Resolvable {
 
 impl Eq for Resolvable {}
 
+/// Returns a logged-in client for the workspace's vault (the one `[vault]` in
+/// onboard.toml names), shared with the credential references of the process; `who` is
+/// named in errors.
+pub fn vault(who: &str, root: &Path, options: &Options) -> Result<Arc<Vault>, SecretError> {
+    let Some(settings) = &options.credentials.vault else {
+        return Err(SecretError::NoVault {
+            tenant: who.to_string(),
+            reference: "vault:".to_string(),
+        });
+    };
+    vault_for(settings, who, root, options).map_err(|source| SecretError::Vault {
+        tenant: who.to_string(),
+        reference: "vault:".to_string(),
+        source: Box::new(source),
+    })
+}
+
 /// Returns a logged-in client for the vault, shared by every reference of the process:
 /// one login per run, not one per tenant, and a login that failed (a vault that is down,
 /// a refused secret id) is not tried again by every tenant of the run.

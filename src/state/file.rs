@@ -145,7 +145,7 @@ impl FileStore {
 
 /// Keeps the records of the clients `lock` covers from `ours` and the others from
 /// `stored`, in the order `key` gives (stable).
-fn merge_records<T: Clone, K: Ord>(
+pub(super) fn merge_records<T: Clone, K: Ord>(
     lock: &Lock,
     stored: Vec<T>,
     ours: &[T],
@@ -324,6 +324,25 @@ impl Store for FileStore {
             }
             self.write_document(STATEMENTS_FILE, &statements)?;
             Ok(true)
+        })
+    }
+
+    fn load_credentials(&self) -> Result<super::Credentials, StateError> {
+        let file = format!("{}.json", super::credentials::NAME);
+        Ok(self
+            .read_document(&file)?
+            .map(|(d, _)| d)
+            .unwrap_or_default())
+    }
+
+    fn save_credentials(
+        &self,
+        credentials: &super::Credentials,
+        lock: &Lock,
+    ) -> Result<(), StateError> {
+        self.merging(lock, || {
+            let merged = super::credentials::merged(lock, || self.load_credentials(), credentials)?;
+            self.write_document(&format!("{}.json", super::credentials::NAME), &merged)
         })
     }
 

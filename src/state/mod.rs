@@ -5,6 +5,7 @@
 //! workspace's `[state]` settings name; the file backend ([`FileStore`]) is the default.
 
 pub mod copy;
+mod credentials;
 mod file;
 pub mod layout;
 mod lock;
@@ -19,6 +20,7 @@ use thiserror::Error;
 use crate::model::{AccessRequest, Block, GrantRecord, ReviewItem};
 use time::OffsetDateTime;
 
+pub use credentials::Credentials;
 pub use file::FileStore;
 pub use lock::{LockInfo, host_name};
 pub use store::{

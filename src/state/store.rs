@@ -16,7 +16,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{Ledger, LockInfo, Requests, Reviews, StateError};
+use super::{Credentials, Ledger, LockInfo, Requests, Reviews, StateError};
 use time::OffsetDateTime;
 
 /// What a lock covers.
@@ -179,6 +179,16 @@ pub trait Store: Send + Sync {
 
     /// Writes the review items of the clients `lock` covers (see [`Store::save_ledger`]).
     fn save_reviews(&self, reviews: &Reviews, lock: &Lock) -> Result<(), StateError>;
+
+    // ---- issued credentials ----
+
+    /// Reads the credentials issued to service accounts and agents; none when there
+    /// are none yet.
+    fn load_credentials(&self) -> Result<Credentials, StateError>;
+
+    /// Writes the issued credentials of the clients `lock` covers (see
+    /// [`Store::save_ledger`]).
+    fn save_credentials(&self, credentials: &Credentials, lock: &Lock) -> Result<(), StateError>;
 
     // ---- signed statements ----
 

@@ -7,6 +7,7 @@
 //! if needed, and renders.
 
 pub mod apply;
+pub mod credentials;
 pub mod plan;
 
 use std::path::Path;

@@ -9,6 +9,7 @@ mod bad_input;
 mod ci_kit;
 mod cloud;
 mod completions;
+mod credentials;
 mod directories;
 mod durations;
 mod escapes;

@@ -144,6 +144,23 @@ impl Store for PgStore {
         })
     }
 
+    fn load_credentials(&self) -> Result<crate::state::Credentials, StateError> {
+        Ok(self
+            .load(crate::state::credentials::NAME)?
+            .map(|(d, _)| d)
+            .unwrap_or_default())
+    }
+
+    fn save_credentials(
+        &self,
+        credentials: &crate::state::Credentials,
+        lock: &Lock,
+    ) -> Result<(), StateError> {
+        self.save(crate::state::credentials::NAME, |stored| {
+            crate::state::credentials::merged(lock, || Ok(stored), credentials)
+        })
+    }
+
     fn statement_workspace(&self, _lock: &Lock) -> Result<String, StateError> {
         if let Some((stored, _)) = self.load::<UsedStatements>(STATEMENTS)?
             && !stored.workspace.is_empty()

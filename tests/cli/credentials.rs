@@ -1,0 +1,437 @@
+//! Credentials of service accounts and agents, end to end: issued in a `file` tenant,
+//! delivered to a `file:` stand-in or a real OpenBao dev server (one per test process),
+//! rotated at `max_age`, retired after the overlap, revoked with the identity, repaired
+//! after a crash. The tenant, the vault and the state are read back directly.
+
+use std::path::Path;
+
+use crate::peers::{BaoServer, free_port};
+use crate::support::{Env, stderr, stdout};
+
+/// The test's service account, its client and where its client secret goes.
+const SVC: &str = "identities/globex-backup-svc.yaml";
+const APP: &str = "3f1c0000-0000-0000-0000-000000000001";
+
+/// Declares a client secret of `APP` in `entra` for the example's service account,
+/// delivered to `deliver`.
+fn declare(env: &Env, deliver: &str) {
+    let text = env.read(SVC);
+    env.write(
+        SVC,
+        &format!(
+            "{text}credentials:\n  - system: entra\n    kind: client_secret\n    application: {APP}\n    max_age: 30d\n    overlap: 2d\n    deliver: \"{deliver}\"\n"
+        ),
+    );
+}
+
+fn printed(env: &Env, output: &std::process::Output) -> String {
+    format!("{}\n{}", stdout(output), stderr(env, output))
+}
+
+fn run(env: &Env, now: &str, args: &[&str], code: i32) -> (String, std::process::Output) {
+    let output = env.onboard_at(now, args).output().unwrap();
+    let text = printed(env, &output);
+    assert_eq!(output.status.code(), Some(code), "{text}");
+    (text, output)
+}
+
+/// The client secrets the `file` tenant `globex/entra` holds: (key id, fingerprint).
+fn tenant_secrets(env: &Env) -> Vec<(String, String)> {
+    let path = env.ws.join("tenants/globex/entra/credentials.json");
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["client_secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["key_id"].as_str().unwrap().to_string(),
+                c["fingerprint"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The issued credentials onboard recorded: (key id, retire_after).
+fn recorded(env: &Env) -> Vec<(String, Option<String>)> {
+    if !env.exists("state/credentials.json") {
+        return Vec::new();
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(&env.read("state/credentials.json")).unwrap();
+    value["issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["key_id"].as_str().unwrap().to_string(),
+                r["retire_after"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+/// Fails when `secret` appears in any output or in any file below the workspace other
+/// than `except` (the delivery stand-in, whose job is to hold it).
+fn assert_unseen(env: &Env, outputs: &[String], secret: &str, except: Option<&Path>) {
+    for text in outputs {
+        assert!(
+            !text.contains(secret),
+            "the credential leaked into the output:\n{text}"
+        );
+    }
+    let mut stack = vec![env.ws.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if Some(path.as_path()) != except {
+                let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                assert!(
+                    !text.contains(secret),
+                    "the credential leaked into {}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+fn matches(fingerprint: &str, value: &str) -> bool {
+    onboard::secrets::fingerprint_matches(fingerprint, &onboard::secrets::Secret::new(value))
+}
+
+#[test]
+fn a_client_secret_is_issued_delivered_rotated_and_retired_with_the_file_stand_in() {
+    let env = Env::example();
+    declare(&env, "file:vault-standin/{client}/{id}.secret");
+    let delivered = env.ws.join("vault-standin/globex/globex-backup-svc.secret");
+    let t0 = "2026-11-21T12:00:00Z";
+    let (plan, _) = run(&env, t0, &["plan", "globex"], 0);
+    assert!(
+        plan.contains("rotate") && plan.contains("never issued"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("file:vault-standin/globex/globex-backup-svc.secret"),
+        "{plan}"
+    );
+
+    let (first, _) = run(&env, t0, &["apply", "globex", "--yes"], 0);
+    let value = std::fs::read_to_string(&delivered)
+        .unwrap()
+        .trim()
+        .to_string();
+    let secrets = tenant_secrets(&env);
+    assert_eq!(secrets.len(), 1, "{secrets:?}");
+    assert!(
+        matches(&secrets[0].1, &value),
+        "the tenant holds another value than the one delivered"
+    );
+    assert_eq!(recorded(&env), [(secrets[0].0.clone(), None)]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&delivered).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the stand-in is readable by others: {mode:o}"
+        );
+    }
+
+    // Nothing is due the next time.
+    let (again, _) = run(&env, t0, &["plan", "globex"], 0);
+    assert!(
+        !again.contains("never issued") && !again.contains("older than"),
+        "{again}"
+    );
+    let (quiet, _) = run(&env, t0, &["apply", "globex", "--yes"], 0);
+    assert_eq!(tenant_secrets(&env).len(), 1, "{quiet}");
+
+    // `plan --at` shows the rotation due once `max_age` has passed; apply at that time
+    // rotates and the old one starts its 2-day overlap.
+    let t30 = "2026-12-21T12:00:00Z";
+    let (due, _) = run(&env, t0, &["plan", "globex", "--at", "2026-12-22"], 0);
+    assert!(due.contains("older than 30d"), "{due}");
+    let (second, _) = run(&env, t30, &["apply", "globex", "--yes"], 0);
+    let newer = std::fs::read_to_string(&delivered)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_ne!(newer, value);
+    let secrets = tenant_secrets(&env);
+    assert_eq!(
+        secrets.len(),
+        2,
+        "both live during the overlap: {secrets:?}"
+    );
+    let records = recorded(&env);
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        records[0].1.as_deref(),
+        Some("2026-12-23T12:00:00Z"),
+        "{records:?}"
+    );
+    assert!(records[1].1.is_none());
+
+    // Once the overlap has passed, the old one is retired from the tenant.
+    let t32 = "2026-12-23T12:00:00Z";
+    let (retire_plan, _) = run(&env, t32, &["plan", "globex"], 0);
+    assert!(
+        retire_plan.contains("retire") && retire_plan.contains("overlap ended"),
+        "{retire_plan}"
+    );
+    let (third, _) = run(&env, t32, &["apply", "globex", "--yes"], 0);
+    let secrets = tenant_secrets(&env);
+    assert_eq!(secrets.len(), 1, "{third}");
+    assert!(matches(&secrets[0].1, &newer));
+    assert_eq!(recorded(&env).len(), 1);
+
+    // The audit log records key ids, never the values, and verifies.
+    let audit = env.read("audit/globex.jsonl");
+    assert!(audit.contains("\"kind\":\"credential\""), "{audit}");
+    run(&env, t32, &["audit", "verify"], 0);
+    for value in [&value, &newer] {
+        assert_unseen(
+            &env,
+            &[first.clone(), second.clone(), third.clone(), plan.clone()],
+            value,
+            Some(&delivered),
+        );
+    }
+}
+
+#[test]
+fn a_crash_between_issue_and_delivery_is_repaired_by_the_next_run() {
+    let env = Env::example();
+    declare(&env, "file:vault-standin/{client}/{id}.secret");
+    let crashed = env
+        .onboard(&["apply", "globex", "--yes"])
+        .env("ONBOARD_TEST_CRASH_AFTER_ISSUE", "1")
+        .output()
+        .unwrap();
+    assert!(!crashed.status.success());
+    // Issued in the tenant, never delivered nor recorded.
+    assert_eq!(tenant_secrets(&env).len(), 1);
+    assert!(!env.exists("vault-standin/globex/globex-backup-svc.secret"));
+    assert!(recorded(&env).is_empty());
+
+    let (repaired, _) = run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    assert!(repaired.contains("repair"), "{repaired}");
+    assert!(
+        repaired.contains("removed the undelivered credential"),
+        "{repaired}"
+    );
+    // The orphan is gone; a new one is issued, delivered and recorded.
+    let secrets = tenant_secrets(&env);
+    assert_eq!(secrets.len(), 1, "{secrets:?}");
+    assert_eq!(recorded(&env), [(secrets[0].0.clone(), None)]);
+    let value = env.read("vault-standin/globex/globex-backup-svc.secret");
+    assert!(matches(&secrets[0].1, value.trim()));
+    let audit = env.read("audit/globex.jsonl");
+    assert!(audit.contains("\"kind\":\"reconcile\""), "{audit}");
+}
+
+/// Configures `[vault]` at `address`, its token in `ONBOARD_TEST_VAULT_TOKEN`.
+fn configure_vault(env: &Env, address: &str) {
+    let settings = env.read("onboard.toml");
+    env.write(
+        "onboard.toml",
+        &format!("{settings}\n[vault]\naddress = \"{address}\"\ntoken = \"env:ONBOARD_TEST_VAULT_TOKEN\"\n"),
+    );
+}
+
+/// A copy of the example whose service account's client secret goes to `deliver`, with
+/// `[vault]` at `address`.
+fn vault_env(address: &str, deliver: &str) -> Env {
+    let env = Env::example();
+    configure_vault(&env, address);
+    declare(&env, deliver);
+    env
+}
+
+fn with_token(env: &Env, now: &str, token: &str, args: &[&str]) -> std::process::Output {
+    env.onboard_at(now, args)
+        .env("ONBOARD_TEST_VAULT_TOKEN", token)
+        .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_client_secret_goes_to_a_real_vault_and_is_destroyed_there_when_revoked() {
+    let Some(bao) = BaoServer::shared() else {
+        return;
+    };
+    let env = vault_env(
+        &bao.address,
+        "vault:secret/data/creds-rotate/{client}/{id}#client_secret",
+    );
+    bao.put("creds-rotate/globex/globex-backup-svc", &[("note", "kept")]);
+    let now = crate::support::NOW;
+    let apply = with_token(
+        &env,
+        now,
+        crate::peers::BAO_ROOT_TOKEN,
+        &["apply", "globex", "--yes"],
+    );
+    let text = printed(&env, &apply);
+    assert_eq!(apply.status.code(), Some(0), "{text}");
+    let value = bao
+        .get("creds-rotate/globex/globex-backup-svc", "client_secret")
+        .expect("delivered to the vault");
+    // The secret's other fields are kept.
+    assert_eq!(
+        bao.get("creds-rotate/globex/globex-backup-svc", "note")
+            .as_deref(),
+        Some("kept")
+    );
+    let secrets = tenant_secrets(&env);
+    assert_eq!(secrets.len(), 1);
+    assert!(matches(&secrets[0].1, &value));
+    assert_unseen(&env, std::slice::from_ref(&text), &value, None);
+    let state: serde_json::Value =
+        serde_json::from_str(&env.read("state/credentials.json")).unwrap();
+    assert_eq!(state["issued"][0]["vault_version"], 2, "{state}");
+
+    // The service account leaves: its credential is removed from the tenant and its
+    // vault version destroyed.
+    env.write(
+        SVC,
+        &env.read(SVC).replace("client: globex", "client: acme"),
+    );
+    let revoke = with_token(
+        &env,
+        now,
+        crate::peers::BAO_ROOT_TOKEN,
+        &["apply", "globex", "--yes"],
+    );
+    let text = printed(&env, &revoke);
+    assert!(text.contains("revoke"), "{text}");
+    assert!(tenant_secrets(&env).is_empty(), "{text}");
+    assert!(recorded(&env).is_empty());
+    let (_, metadata) = bao.call(
+        "GET",
+        "/v1/secret/metadata/creds-rotate/globex/globex-backup-svc",
+        None,
+    );
+    assert_eq!(
+        metadata["data"]["versions"]["2"]["destroyed"], true,
+        "{metadata}"
+    );
+}
+
+#[test]
+fn a_vault_down_or_refusing_the_token_leaves_the_tenant_unchanged_and_exits_4() {
+    let env = vault_env(
+        &format!("http://127.0.0.1:{}", free_port()),
+        "vault:secret/data/clients/{client}/{id}#client_secret",
+    );
+    let down = with_token(
+        &env,
+        crate::support::NOW,
+        "t",
+        &["apply", "globex", "--yes"],
+    );
+    let text = printed(&env, &down);
+    assert_eq!(down.status.code(), Some(4), "{text}");
+    assert!(text.contains("failed"), "{text}");
+    assert!(tenant_secrets(&env).is_empty(), "{text}");
+    assert!(recorded(&env).is_empty());
+
+    let Some(bao) = BaoServer::shared() else {
+        return;
+    };
+    let env = vault_env(
+        &bao.address,
+        "vault:secret/data/clients/{client}/{id}#client_secret",
+    );
+    let wrong = "hvs.not-a-token-this-vault-issued";
+    let refused = with_token(
+        &env,
+        crate::support::NOW,
+        wrong,
+        &["apply", "globex", "--yes"],
+    );
+    let text = printed(&env, &refused);
+    assert_eq!(refused.status.code(), Some(4), "{text}");
+    assert!(
+        text.contains("403") || text.contains("permission denied"),
+        "{text}"
+    );
+    assert!(!text.contains(wrong), "{text}");
+    assert!(tenant_secrets(&env).is_empty(), "{text}");
+}
+
+#[test]
+fn a_password_is_delivered_before_the_tenant_gets_it_and_a_crash_after_is_repaired() {
+    let env = Env::example();
+    let text = env.read(SVC);
+    env.write(
+        SVC,
+        &format!(
+            "{text}credentials:\n  - system: ldap\n    kind: password\n    max_age: 90d\n    deliver: \"file:vault-standin/{{client}}/{{id}}-ldap\"\n"
+        ),
+    );
+    let delivered = "vault-standin/globex/globex-backup-svc-ldap";
+    let password_of = |env: &Env| -> Option<String> {
+        let text =
+            std::fs::read_to_string(env.ws.join("tenants/globex/ldap/credentials.json")).ok()?;
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        value["passwords"]["svc-northwind-backup"]["fingerprint"]
+            .as_str()
+            .map(str::to_string)
+    };
+    // A crash once the password is delivered and set, before it is recorded.
+    let crashed = env
+        .onboard(&["apply", "globex", "--yes"])
+        .env("ONBOARD_TEST_CRASH_AFTER_ISSUE", "1")
+        .output()
+        .unwrap();
+    assert!(!crashed.status.success());
+    let first = env.read(delivered).trim().to_string();
+    assert!(matches(&password_of(&env).unwrap(), &first));
+    assert!(recorded(&env).is_empty());
+
+    // The next run finds the delivered password by the intent's fingerprint and records
+    // it: no new password, nothing lost.
+    let (repaired, _) = run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    assert!(
+        repaired.contains("interrupted password rotation repaired"),
+        "{repaired}"
+    );
+    assert_eq!(env.read(delivered).trim(), first);
+    let records = recorded(&env);
+    assert_eq!(records.len(), 1, "{repaired}");
+    assert!(
+        matches(&records[0].0, &first),
+        "the fingerprint is recorded, not the value"
+    );
+
+    // At 90 days a new one is delivered and set; the old one no longer signs in.
+    let (rotated, _) = run(
+        &env,
+        "2027-02-20T12:00:00Z",
+        &["apply", "globex", "--yes"],
+        0,
+    );
+    let second = env.read(delivered).trim().to_string();
+    assert_ne!(second, first);
+    let fingerprint = password_of(&env).unwrap();
+    assert!(matches(&fingerprint, &second) && !matches(&fingerprint, &first));
+    let delivered_path = env.ws.join(delivered);
+    for value in [&first, &second] {
+        assert_unseen(
+            &env,
+            &[repaired.clone(), rotated.clone()],
+            value,
+            Some(&delivered_path),
+        );
+    }
+}
