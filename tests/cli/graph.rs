@@ -949,3 +949,128 @@ fn a_client_secret_refused_or_of_an_unknown_app_names_tenant_app_and_permission(
         .unwrap()
         .assert_conformant(&fake_graph::token(&tid, SECRET));
 }
+
+/// A workspace whose client `acme` has one `graph` tenant on the fake (tenant `tid`), a
+/// person `alice` and her service account `backup-svc`, who holds `group:MSP-Backup` and
+/// a client secret of [`BACKUP_APP`] (30 days, 2 days' overlap) delivered to the vault at
+/// `vault`.
+fn secret_workspace(tid: &str, vault: &str, group: &str) -> Option<crate::support::Env> {
+    use std::os::unix::fs::PermissionsExt;
+    let vendor = fake_graph::vendor()?;
+    let bundle = "id: standard-backup\ntier: standard\nfunction: backup-administration\ngrants:\n  - system: entra\n    entitlement: \"group:MSP-Backup\"\n";
+    let client = format!(
+        "id: acme\ntier: standard\ncontract:\n  start: 2025-01-01\n  end: 2028-12-31\ntenants:\n  - name: entra\n    system: entra\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: {}\n    tenant_id: {tid}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: file:graph.secret\n    domain: acme.example\n    groups:\n      MSP-Backup: {group}\n",
+        vendor.url(),
+        vendor.url()
+    );
+    let svc = format!(
+        "id: backup-svc\nkind: service-account\nowner: alice\npurpose: Nightly restore tests\nclient: acme\nfunctions: [backup-administration]\naccounts:\n  default: \"svc-backup@{{domain}}\"\ncredentials:\n  - system: entra\n    kind: client_secret\n    application: {BACKUP_APP}\n    max_age: 30d\n    overlap: 2d\n    deliver: \"vault:secret/data/creds-graph/{{client}}/{{id}}#client_secret\"\n"
+    );
+    let env = crate::support::Env::with_files(&[
+        (
+            "onboard.toml",
+            &format!(
+                "[paths]\nbundles = [\"bundles\"]\n\n[vault]\naddress = \"{vault}\"\ntoken = \"env:ONBOARD_TEST_VAULT_TOKEN\"\n"
+            ),
+        ),
+        ("bundles/backup.yaml", bundle),
+        (
+            "identities/alice.yaml",
+            "id: alice\nkind: person\nmfa: enforced\nfunctions: []\n",
+        ),
+        ("identities/backup-svc.yaml", &svc),
+        ("clients/acme.yaml", &client),
+    ]);
+    env.write("graph.secret", SECRET);
+    std::fs::set_permissions(
+        env.ws.join("graph.secret"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    Some(env)
+}
+
+#[test]
+fn a_declared_client_secret_reaches_the_vault_only_and_the_old_one_is_removed_after_the_overlap() {
+    let Some(bao) = crate::peers::BaoServer::shared() else {
+        return;
+    };
+    let tid = tenant_id(22);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_) = fake_graph::vendor() else {
+        return;
+    };
+    tenant.add_user("svc-backup@acme.example");
+    let group = tenant.add_group("MSP-Backup", &[]);
+    tenant.add_application(BACKUP_APP);
+    let token = bao.token_with("onboard-creds-graph", &["create", "read", "update"]);
+    let Some(env) = secret_workspace(&tid, &bao.address, &group) else {
+        return;
+    };
+    let mut printed = Vec::new();
+    let mut run = |now: &str, args: &[&str], code: i32| {
+        let output = env
+            .onboard_at(now, args)
+            .env("ONBOARD_TEST_VAULT_TOKEN", &token)
+            .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            crate::support::stderr(&env, &output)
+        );
+        assert_eq!(output.status.code(), Some(code), "{text}");
+        printed.push(text.clone());
+        text
+    };
+    let vault = || bao.get("creds-graph/acme/backup-svc", "client_secret");
+
+    let t0 = "2026-11-21T12:00:00Z";
+    let planned = run(t0, &["plan", "acme"], 0);
+    assert!(planned.contains("rotate"), "{planned}");
+    run(t0, &["apply", "acme", "--yes", "--verbose"], 0);
+    let first = tenant.secrets(BACKUP_APP);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(vault().as_deref(), Some(first[0].value.as_str()));
+    assert_eq!(
+        first[0].display_name.as_deref(),
+        Some("onboard acme/backup-svc")
+    );
+
+    // At max_age: a second secret, delivered; the first lives on through the overlap.
+    let t30 = "2026-12-21T12:00:00Z";
+    run(t30, &["apply", "acme", "--yes"], 0);
+    let both = tenant.secrets(BACKUP_APP);
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert_eq!(vault().as_deref(), Some(both[1].value.as_str()));
+
+    // After the overlap: retire removes the first from the tenant (removePassword).
+    let t32 = "2026-12-23T12:00:00Z";
+    let retire = run(t32, &["plan", "acme"], 0);
+    assert!(retire.contains("retire"), "{retire}");
+    run(t32, &["apply", "acme", "--yes"], 0);
+    let left = tenant.secrets(BACKUP_APP);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].key_id, both[1].key_id);
+    let seen = fake_graph::vendor()
+        .unwrap()
+        .assert_conformant(&fake_graph::token(&tid, SECRET));
+    assert_checked(
+        &seen,
+        "POST",
+        "/microsoft.graph.removePassword",
+        "graph.prism.yaml",
+    );
+
+    // The values reached the vault and nothing else: no output, ledger, audit entry or
+    // plan holds them; the key ids are what is recorded.
+    for secret in [&first[0].value, &both[1].value] {
+        for text in &printed {
+            assert!(!text.contains(secret.as_str()), "leaked:\n{text}");
+        }
+        crate::support::assert_secret_absent(&env.root, secret, "client secret");
+    }
+    let audit = std::fs::read_to_string(env.ws.join("audit/acme.jsonl")).unwrap_or_default();
+    assert!(audit.contains(&both[1].key_id), "{audit}");
+}

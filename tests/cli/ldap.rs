@@ -773,3 +773,63 @@ fn a_directory_refusing_the_password_says_tenant_account_and_why_never_the_passw
         error.hint
     );
 }
+
+#[test]
+fn a_declared_ldap_password_is_rotated_into_a_real_vault_and_the_old_one_stops_binding() {
+    let Some(bao) = crate::peers::BaoServer::shared() else {
+        return;
+    };
+    let Some(mut f) = fixture(PASSWORD, SlapdOptions::default(), "") else {
+        return;
+    };
+    const OLD: &str = "svc-e2e-old-password-77aa";
+    seed_service_password(&f, OLD);
+    let token = bao.token_with("onboard-creds-ldap", &["create", "read", "update"]);
+    let settings = f.env.read("onboard.toml");
+    f.env.write(
+        "onboard.toml",
+        &format!(
+            "{settings}\n[vault]\naddress = \"{}\"\ntoken = \"env:ONBOARD_TEST_VAULT_TOKEN\"\n",
+            bao.address
+        ),
+    );
+    f.extra.push(("ONBOARD_TEST_VAULT_TOKEN", token.clone()));
+    let svc = f.env.read("identities/globex-backup-svc.yaml");
+    f.env.write(
+        "identities/globex-backup-svc.yaml",
+        &format!(
+            "{svc}credentials:\n  - system: ldap\n    kind: password\n    max_age: 90d\n    deliver: \"vault:secret/data/creds-ldap/{{client}}/{{id}}#password\"\n"
+        ),
+    );
+    let mut printed = Vec::new();
+    let mut run = |args: &[&str], code: i32| {
+        let output = onboard(&f, args).output().unwrap();
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(&f.env, &output)
+        );
+        assert_eq!(output.status.code(), Some(code), "{text}");
+        printed.push(text.clone());
+        text
+    };
+    let planned = run(&["plan", "globex"], 0);
+    assert!(
+        planned.contains("rotate") && planned.contains("globex-backup-svc"),
+        "{planned}"
+    );
+    run(&["apply", "globex", "--yes", "--verbose"], 0);
+    let delivered = bao
+        .get("creds-ldap/globex/globex-backup-svc", "password")
+        .expect("the new password is in the vault");
+    assert!(f.server.binds(&service_account_dn(), &delivered));
+    assert!(!f.server.binds(&service_account_dn(), OLD));
+    // Converged: nothing more to rotate.
+    let again = run(&["plan", "globex"], 0);
+    assert!(!again.contains("rotate"), "{again}");
+    for text in &printed {
+        assert!(!text.contains(&delivered), "the password leaked:\n{text}");
+    }
+    assert_secret_absent(&f.env.root, &delivered, "new password");
+    assert_secret_absent(&f.env.root, &token, "vault token");
+}
