@@ -319,26 +319,92 @@ fn open_tenant(f: &Fixture) -> Box<dyn onboard::adapters::Adapter> {
     adapter
 }
 
-#[test]
-fn a_service_accounts_password_is_reset_over_ldaps_or_starttls_and_never_over_plain_ldap() {
-    use onboard::adapters::{CredentialKind, CredentialRequest, FailureKind, Outcome};
-    use onboard::secrets::{Secret, fingerprint_matches, generate_password};
-    let Some(f) = fixture("t5", "") else {
-        return;
-    };
-    const OLD: &str = "T5-Svc-Old-Passw0rd!";
+/// Adds the enabled user `PREFIX-svc` (UPN `svc@PREFIX.example`) with `password`.
+fn add_service_account(f: &Fixture, password: &str) {
+    use onboard::secrets::Secret;
     let mut value = onboard::secrets::scrub::base64(
-        onboard::adapters::ldap::unicode_pwd(&Secret::new(OLD)).expose(),
+        onboard::adapters::ldap::unicode_pwd(&Secret::new(password)).expose(),
         false,
     );
     while !value.len().is_multiple_of(4) {
         value.push('=');
     }
+    let prefix = f.prefix;
     f.dc.add_over_tls(&format!(
-        "dn: CN=t5-svc,{}\nobjectClass: user\nsAMAccountName: t5-svc\nuserPrincipalName: svc@t5.example\nunicodePwd:: {value}\nuserAccountControl: 512\n",
+        "dn: CN={prefix}-svc,{}\nobjectClass: user\nsAMAccountName: {prefix}-svc\nuserPrincipalName: svc@{prefix}.example\nunicodePwd:: {value}\nuserAccountControl: 512\n",
         f.ou()
     ));
-    assert!(f.dc.binds("svc@t5.example", OLD));
+    assert!(f.dc.binds(&format!("svc@{prefix}.example"), password));
+}
+
+/// Points the fixture's tenant at the DC's LDAPS port, trusting the test CA.
+fn use_ldaps(f: &Fixture) {
+    let ca = std::fs::read_to_string(&crate::directories::test_ca().ca).unwrap();
+    f.env.write("ad-ca.pem", &ca);
+    f.env.edit(
+        "clients/corp.yaml",
+        "endpoint: ldap://127.0.0.1",
+        "endpoint: ldaps://127.0.0.1\n    ca_file: ad-ca.pem",
+    );
+}
+
+#[test]
+fn a_declared_ad_password_is_rotated_into_a_real_vault_and_the_old_one_stops_binding() {
+    let Some(bao) = crate::peers::BaoServer::shared() else {
+        return;
+    };
+    let Some(f) = fixture("t6", "") else {
+        return;
+    };
+    const OLD: &str = "T6-Svc-Old-Passw0rd!";
+    add_service_account(&f, OLD);
+    use_ldaps(&f);
+    let token = crate::support::deliver_to_vault(&f.env, bao, "onboard-creds-ad");
+    f.env.write(
+        "identities/svc.yaml",
+        "id: svc\nkind: service-account\nowner: alice\npurpose: Directory sync\nclient: corp\nfunctions: [helpdesk]\naccounts:\n  ad: t6-svc\ncredentials:\n  - system: ad\n    kind: password\n    max_age: 90d\n    deliver: \"vault:secret/data/creds-ad/{client}/{id}#password\"\n",
+    );
+    let mut printed = Vec::new();
+    let mut run = |args: &[&str]| {
+        let output = onboard(&f, args)
+            .env("ONBOARD_TEST_VAULT_TOKEN", &token)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}\n{}",
+            crate::support::stdout(&output),
+            stderr(&f.env, &output)
+        );
+        assert_eq!(output.status.code(), Some(0), "{text}");
+        printed.push(text.clone());
+        text
+    };
+    let planned = run(&["plan", "corp"]);
+    assert!(
+        planned.contains("rotate") && planned.contains("svc"),
+        "{planned}"
+    );
+    run(&["apply", "corp", "--yes", "--verbose"]);
+    let delivered = bao
+        .get("creds-ad/corp/svc", "password")
+        .expect("the new password is in the vault");
+    assert!(f.dc.binds("svc@t6.example", &delivered));
+    assert!(!f.dc.binds("svc@t6.example", OLD));
+    for text in &printed {
+        assert!(!text.contains(&delivered), "the password leaked:\n{text}");
+    }
+    crate::support::assert_secret_absent(&f.env.root, &delivered, "new password");
+}
+
+#[test]
+fn a_service_accounts_password_is_reset_over_ldaps_or_starttls_and_never_over_plain_ldap() {
+    use onboard::adapters::{CredentialKind, CredentialRequest, FailureKind, Outcome};
+    use onboard::secrets::{fingerprint_matches, generate_password};
+    let Some(f) = fixture("t5", "") else {
+        return;
+    };
+    const OLD: &str = "T5-Svc-Old-Passw0rd!";
+    add_service_account(&f, OLD);
     let request = CredentialRequest {
         kind: CredentialKind::Password,
         account: "t5-svc",
@@ -363,13 +429,7 @@ fn a_service_accounts_password_is_reset_over_ldaps_or_starttls_and_never_over_pl
     assert!(f.dc.binds("svc@t5.example", OLD), "nothing changed");
 
     // LDAPS, trusting the test CA: the new password binds, the old one no longer does.
-    let ca = std::fs::read_to_string(&crate::directories::test_ca().ca).unwrap();
-    f.env.write("ad-ca.pem", &ca);
-    f.env.edit(
-        "clients/corp.yaml",
-        "endpoint: ldap://127.0.0.1",
-        "endpoint: ldaps://127.0.0.1\n    ca_file: ad-ca.pem",
-    );
+    use_ldaps(&f);
     let new = generate_password().unwrap();
     let mut adapter = open_tenant(&f);
     let issued = adapter.issue_credential(&request, Some(&new)).unwrap();

@@ -784,15 +784,7 @@ fn a_declared_ldap_password_is_rotated_into_a_real_vault_and_the_old_one_stops_b
     };
     const OLD: &str = "svc-e2e-old-password-77aa";
     seed_service_password(&f, OLD);
-    let token = bao.token_with("onboard-creds-ldap", &["create", "read", "update"]);
-    let settings = f.env.read("onboard.toml");
-    f.env.write(
-        "onboard.toml",
-        &format!(
-            "{settings}\n[vault]\naddress = \"{}\"\ntoken = \"env:ONBOARD_TEST_VAULT_TOKEN\"\n",
-            bao.address
-        ),
-    );
+    let token = crate::support::deliver_to_vault(&f.env, bao, "onboard-creds-ldap");
     f.extra.push(("ONBOARD_TEST_VAULT_TOKEN", token.clone()));
     let svc = f.env.read("identities/globex-backup-svc.yaml");
     f.env.write(
