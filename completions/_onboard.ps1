@@ -207,6 +207,7 @@ Register-ArgumentCompleter -Native -CommandName 'onboard' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--parallelism', '--parallelism', [CompletionResultType]::ParameterName, 'Work on at most N tenants at once (1-64), reading and applying')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)')
+            [CompletionResult]::new('--credentials', '--credentials', [CompletionResultType]::ParameterName, 'List the credentials issued to service accounts and agents instead: each one''s age, next rotation (or retirement) and where it was delivered, never a value')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail on stderr (and no progress bars)')

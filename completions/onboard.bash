@@ -461,7 +461,7 @@ _onboard() {
                     return 0
                     ;;
                 --kind)
-                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint credential" -- "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -713,7 +713,7 @@ _onboard() {
                     return 0
                     ;;
                 --kind)
-                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint credential" -- "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -2214,7 +2214,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__status)
-            opts="-w -o -q -v -h --identity --expiring-within --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --identity --expiring-within --credentials --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

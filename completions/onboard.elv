@@ -196,6 +196,7 @@ set edit:completion:arg-completer[onboard] = {|@words|
             cand --color 'When to use colour'
             cand --parallelism 'Work on at most N tenants at once (1-64), reading and applying'
             cand --lock-timeout 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)'
+            cand --credentials 'List the credentials issued to service accounts and agents instead: each one''s age, next rotation (or retirement) and where it was delivered, never a value'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Print more detail on stderr (and no progress bars)'

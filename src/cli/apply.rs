@@ -95,7 +95,7 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
     };
     let credential_clients: Vec<&str> = credential_clients.iter().map(String::as_str).collect();
     let credentials_failed =
-        super::credentials::apply_phase(&session, &lock, &credential_clients, args.yes)?;
+        super::credentials::apply_phase(&session, &lock, &credential_clients, args.yes, "apply")?;
     let status = execute_plan(
         &session,
         &lock,

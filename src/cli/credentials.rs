@@ -113,21 +113,40 @@ pub(super) fn show_plan(session: &Session, clients: &[&str]) -> anyhow::Result<u
 }
 
 /// Repairs interrupted credential changes, then carries out the credential changes due
-/// for `clients`, recording each in the audit log. Returns how many failed.
+/// for `clients`, recording each in the audit log under `command` (`apply`, or `revoke`:
+/// then only the revocations, which its confirmation already covers). Returns how many
+/// failed.
 pub(super) fn apply_phase(
     session: &Session,
     lock: &Lock,
     clients: &[&str],
     yes: bool,
+    command: &str,
 ) -> anyhow::Result<usize> {
     let cx = session.context();
+    let revocations_only = command == "revoke";
+    let plan = || -> anyhow::Result<_> {
+        let (mut changes, problems) = crate::workflow::credentials::plan(&cx, Some(clients))?;
+        if revocations_only {
+            changes.retain(|c| {
+                matches!(
+                    c,
+                    CredentialChange::Retire {
+                        reason: crate::plan::credentials::RetireReason::Revoked,
+                        ..
+                    }
+                )
+            });
+        }
+        Ok((changes, problems))
+    };
     let interrupted = clients.iter().any(|c| {
         crate::audit::writer::peek_dangling(session.state.as_ref(), c).is_ok_and(|d| {
             d.iter()
                 .any(|e| e.kind == Some(crate::audit::EntryKind::Credential))
         })
     });
-    let (changes, problems) = crate::workflow::credentials::plan(&cx, Some(clients))?;
+    let (changes, problems) = plan()?;
     for problem in &problems {
         session.printer.warn(&problem.to_string());
     }
@@ -151,15 +170,11 @@ pub(super) fn apply_phase(
         );
     }
     session.check_audit()?;
-    let mut audit = session.audit_log("apply")?;
+    let mut audit = session.audit_log(command)?;
     let mut runner = Runner::new(&cx, lock, &mut audit)?;
     let mut results = runner.repair(clients);
     // Planned again after a repair: a repaired rotation is due no more.
-    let changes = if interrupted {
-        crate::workflow::credentials::plan(&cx, Some(clients))?.0
-    } else {
-        changes
-    };
+    let changes = if interrupted { plan()?.0 } else { changes };
     results.extend(runner.apply(&changes));
     drop(runner);
     let failed = results.iter().filter(|r| r.failed).count();
@@ -182,4 +197,92 @@ pub(super) fn apply_phase(
         }
     }
     Ok(failed)
+}
+
+/// Prints `status --credentials`: every issued credential of `clients` and `identities`
+/// (all when empty) with its age, next rotation or retirement, and delivery path.
+pub(super) fn show_status(
+    session: &Session,
+    clients: &[String],
+    identities: &[String],
+) -> anyhow::Result<()> {
+    use crate::model::time::{format_duration, format_short};
+    let now = session.now;
+    let (wanted, _) = crate::plan::credentials::wanted(&session.workspace, now);
+    let records: Vec<_> = session
+        .state
+        .load_credentials()?
+        .issued
+        .into_iter()
+        .filter(|r| clients.is_empty() || clients.contains(&r.slot.client))
+        .filter(|r| identities.is_empty() || identities.contains(&r.slot.identity))
+        .collect();
+    let rows: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| {
+            let age = (now - r.issued_at).max(time::Duration::ZERO);
+            let age = std::time::Duration::from_secs(age.whole_seconds().unsigned_abs());
+            let next = match r.retire_after {
+                Some(end) => format!("retire {}", format_short(end)),
+                None => match wanted.iter().find(|w| r.is_of(&w.slot)) {
+                    Some(w) => format!(
+                        "rotate {}",
+                        format_short(crate::plan::credentials::next_rotation(
+                            r.issued_at,
+                            w.max_age
+                        ))
+                    ),
+                    None => "revoke: no longer declared".to_string(),
+                },
+            };
+            serde_json::json!({
+                "client": r.slot.client,
+                "tenant": r.slot.tenant,
+                "identity": r.slot.identity,
+                "kind": r.slot.kind,
+                "application": r.slot.application,
+                "key_id": r.key_id,
+                "issued_at": crate::model::time::format_instant(r.issued_at),
+                "age": format_duration(age),
+                "next": next,
+                "delivered_to": r.delivered_to,
+                "vault_version": r.vault_version,
+            })
+        })
+        .collect();
+    let printer = &session.printer;
+    if printer.format == OutputFormat::Json {
+        return Ok(
+            printer.data(&crate::ui::documents::to_json(&serde_json::json!({
+                "format_version": crate::ui::documents::FORMAT_VERSION,
+                "now": crate::model::time::format_instant(now),
+                "credentials": rows,
+            })))?,
+        );
+    }
+    if rows.is_empty() {
+        printer.status("No credentials issued.");
+        return Ok(());
+    }
+    let mut table = new_table(&[
+        "client/tenant",
+        "identity",
+        "kind",
+        "key",
+        "age",
+        "next",
+        "delivered to",
+    ]);
+    for (row, r) in rows.iter().zip(&records) {
+        table.add_row(vec![
+            format!("{}/{}", r.slot.client, r.slot.tenant),
+            r.slot.identity.clone(),
+            r.slot.kind.as_str().to_string(),
+            short(&r.key_id),
+            row["age"].as_str().unwrap_or_default().to_string(),
+            row["next"].as_str().unwrap_or_default().to_string(),
+            r.delivered_to.clone(),
+        ]);
+    }
+    Ok(printer.data(&render(&table))?)
 }

@@ -169,7 +169,15 @@ fn revoke_scope(
         block: Some(block),
         ..run
     };
-    execute_plan(session, lock, ledger, &plan, &run)
+    let status = execute_plan(session, lock, ledger, &plan, &run)?;
+    // The revocation is recorded now: the credentials of its identities go too, from
+    // the tenants and the vault.
+    let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+    let failed = super::credentials::apply_phase(session, lock, &ids, true, "revoke")?;
+    Ok(match status {
+        ExitStatus::Success if failed > 0 => ExitStatus::PartialFailure,
+        other => other,
+    })
 }
 
 /// Carries out the revocation a second person just approved in a mass-revoke request

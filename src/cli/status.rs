@@ -27,6 +27,11 @@ pub struct StatusArgs {
     /// Show only grants that end within this duration (e.g. `7d`), for renewal reminders
     #[arg(long, value_name = "DURATION")]
     pub expiring_within: Option<String>,
+
+    /// List the credentials issued to service accounts and agents instead: each one's
+    /// age, next rotation (or retirement) and where it was delivered, never a value
+    #[arg(long)]
+    pub credentials: bool,
 }
 
 pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitStatus> {
@@ -57,6 +62,10 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
                 session.workspace.identities.keys(),
             ))
             .into());
+    }
+    if args.credentials {
+        super::credentials::show_status(&session, &args.clients, &args.identity)?;
+        return Ok(ExitStatus::Success);
     }
     let grants: Vec<_> = ledger
         .grants

@@ -102,6 +102,14 @@ pub fn plan(
     clients: Option<&[&str]>,
 ) -> anyhow::Result<(Vec<CredentialChange>, Vec<crate::model::Diagnostic>)> {
     let (mut wanted, problems) = wanted(cx.workspace, cx.now);
+    // A standing revocation (a leaver, `revoke --client`) takes the credentials too.
+    let (ledger, _) = cx.state.load_ledger()?;
+    wanted.retain(|w| {
+        !ledger
+            .blocks
+            .iter()
+            .any(|b| b.covers(&w.slot.client, &w.slot.identity, None))
+    });
     let mut records = cx.state.load_credentials()?.issued;
     if let Some(clients) = clients {
         wanted.retain(|w| clients.contains(&w.slot.client.as_str()));

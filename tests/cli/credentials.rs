@@ -145,6 +145,30 @@ fn a_client_secret_is_issued_delivered_rotated_and_retired_with_the_file_stand_i
         );
     }
 
+    // `status --credentials` lists its age, next rotation and delivery path.
+    let (status, _) = run(
+        &env,
+        "2026-11-26T12:00:00Z",
+        &["status", "--credentials"],
+        0,
+    );
+    assert!(
+        status.contains("globex/entra") && status.contains("globex-backup-svc"),
+        "{status}"
+    );
+    assert!(status.contains("120h"), "{status}");
+    assert!(status.contains("rotate 2026-12-21"), "{status}");
+    assert!(
+        status.contains("file:vault-standin/globex/globex-backup-svc.secret"),
+        "{status}"
+    );
+    assert_unseen(
+        &env,
+        std::slice::from_ref(&status),
+        &value,
+        Some(&delivered),
+    );
+
     // Nothing is due the next time.
     let (again, _) = run(&env, t0, &["plan", "globex"], 0);
     assert!(
@@ -434,4 +458,69 @@ fn a_password_is_delivered_before_the_tenant_gets_it_and_a_crash_after_is_repair
             Some(&delivered_path),
         );
     }
+}
+
+#[test]
+fn credentials_round_trip_on_the_postgres_backend() {
+    let Some(server) = crate::postgres::server() else {
+        return;
+    };
+    let url = server.database();
+    let env = Env::example();
+    let toml = env.read("onboard.toml");
+    env.write(
+        "onboard.toml",
+        &format!("{toml}\n[state]\nbackend = \"postgres\"\nurl = \"env:ONBOARD_DATABASE_URL\"\n"),
+    );
+    declare(&env, "file:vault-standin/{client}/{id}.secret");
+    let pg = |now: &str, args: &[&str]| {
+        let output = env
+            .onboard_at(now, args)
+            .env("ONBOARD_DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        let text = printed(&env, &output);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {text}");
+        text
+    };
+    pg(crate::support::NOW, &["apply", "globex", "--yes"]);
+    // Recorded in the database, not in the workspace.
+    assert!(!env.exists("state/credentials.json"));
+    let secrets = tenant_secrets(&env);
+    assert_eq!(secrets.len(), 1);
+    let status = pg(
+        crate::support::NOW,
+        &["status", "--credentials", "--output", "json"],
+    );
+    assert!(status.contains(&secrets[0].0), "{status}");
+    // Read back on the next run: nothing is due, then a rotation at 30 days.
+    let again = pg(crate::support::NOW, &["plan", "globex"]);
+    assert!(!again.contains("never issued"), "{again}");
+    pg("2026-12-21T12:00:00Z", &["apply", "globex", "--yes"]);
+    assert_eq!(tenant_secrets(&env).len(), 2);
+    pg("2026-12-21T12:00:00Z", &["audit", "verify"]);
+}
+
+#[test]
+fn revoking_the_identity_removes_its_credentials_from_the_tenant_and_the_stand_in() {
+    let env = Env::example();
+    declare(&env, "file:vault-standin/{client}/{id}.secret");
+    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    assert_eq!(tenant_secrets(&env).len(), 1);
+    assert!(env.exists("vault-standin/globex/globex-backup-svc.secret"));
+    let (revoked, _) = run(
+        &env,
+        crate::support::NOW,
+        &["revoke", "--identity", "globex-backup-svc", "--yes"],
+        0,
+    );
+    assert!(tenant_secrets(&env).is_empty(), "{revoked}");
+    assert!(
+        !env.exists("vault-standin/globex/globex-backup-svc.secret"),
+        "{revoked}"
+    );
+    assert!(recorded(&env).is_empty(), "{revoked}");
+    // A later apply issues nothing while the revocation stands.
+    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    assert!(tenant_secrets(&env).is_empty());
 }
