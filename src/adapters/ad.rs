@@ -20,6 +20,10 @@
 //!   an end is written as a TTL link (`<TTL=SECONDS,DN>`), re-adding renews it, and
 //!   listing sends the link-TTL control so holders carry their end. Without it (Samba
 //!   has no PAM feature), grants are plain and `onboard expire` revokes them.
+//! - Credentials: a service account's own `password`, which onboard makes and sets as an
+//!   administrator's reset (a replace of `unicodePwd`, quoted, UTF-16LE), only over LDAPS
+//!   or StartTLS; the bind account needs the Reset Password right on the account (see
+//!   [`super::ldap::password`]).
 //! - Tenant identity: the domain's `defaultNamingContext` must be the DNS domain of
 //!   `tenant_id` (or, without it, `domain`), and `base_dn`, when set, must exist under it.
 
@@ -30,7 +34,8 @@ use ldap3::{Scope, SearchEntry};
 use time::OffsetDateTime;
 
 use super::ldap::{
-    AccountCache, Directory, PERMISSIVE_MODIFY_OID, UserFilter, is_within, only_groups,
+    AccountCache, Directory, PERMISSIVE_MODIFY_OID, PasswordWrite, UserFilter,
+    directory_credentials, is_within, only_groups,
 };
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
 use crate::adapters::ChangeRequest;
@@ -445,6 +450,8 @@ impl Adapter for AdTenant {
     }
 
     crate::adapters::grant_and_revoke_through!(change);
+
+    directory_credentials!(PasswordWrite::UnicodePwd);
 }
 
 #[cfg(test)]

@@ -308,7 +308,7 @@ fn the_wrong_domain_makes_the_tenant_unknown() {
 /// first plan is empty, and taking the imported exception out revokes exactly that.
 #[test]
 fn import_of_a_domain_that_already_holds_access_has_an_empty_first_plan() {
-    let Some(f) = fixture("t5", "") else {
+    let Some(f) = fixture("t7", "") else {
         return;
     };
     let ou = f.ou();
@@ -359,4 +359,172 @@ fn import_of_a_domain_that_already_holds_access_has_an_empty_first_plan() {
     );
     // Nothing was written to the domain.
     assert_eq!(f.members("oncall").len(), 2);
+}
+
+/// Opens the fixture's `ad` tenant in this process, as `apply` does.
+fn open_tenant(f: &Fixture) -> Box<dyn onboard::adapters::Adapter> {
+    let workspace = onboard::load::load(&f.env.ws).unwrap();
+    let client = &workspace.clients["corp"];
+    let tenant = client.tenant("ad").unwrap();
+    let mut adapter = onboard::adapters::open(
+        client,
+        tenant,
+        &f.env.ws,
+        &onboard::adapters::Options::default(),
+    )
+    .unwrap();
+    adapter.verify_tenant().unwrap();
+    adapter
+}
+
+/// Adds the enabled user `PREFIX-svc` (UPN `svc@PREFIX.example`) with `password`.
+fn add_service_account(f: &Fixture, password: &str) {
+    use onboard::secrets::Secret;
+    let mut value = onboard::secrets::scrub::base64(
+        onboard::adapters::ldap::unicode_pwd(&Secret::new(password)).expose(),
+        false,
+    );
+    while !value.len().is_multiple_of(4) {
+        value.push('=');
+    }
+    let prefix = f.prefix;
+    f.dc.add_over_tls(&format!(
+        "dn: CN={prefix}-svc,{}\nobjectClass: user\nsAMAccountName: {prefix}-svc\nuserPrincipalName: svc@{prefix}.example\nunicodePwd:: {value}\nuserAccountControl: 512\n",
+        f.ou()
+    ));
+    assert!(f.dc.binds(&format!("svc@{prefix}.example"), password));
+}
+
+/// Points the fixture's tenant at the DC's LDAPS port, trusting the test CA.
+fn use_ldaps(f: &Fixture) {
+    let ca = std::fs::read_to_string(&crate::directories::test_ca().ca).unwrap();
+    f.env.write("ad-ca.pem", &ca);
+    f.env.edit(
+        "clients/corp.yaml",
+        "endpoint: ldap://127.0.0.1",
+        "endpoint: ldaps://127.0.0.1\n    ca_file: ad-ca.pem",
+    );
+}
+
+#[test]
+fn a_declared_ad_password_is_rotated_into_a_real_vault_and_the_old_one_stops_binding() {
+    let Some(bao) = crate::peers::BaoServer::shared() else {
+        return;
+    };
+    let Some(f) = fixture("t6", "") else {
+        return;
+    };
+    const OLD: &str = "T6-Svc-Old-Passw0rd!";
+    add_service_account(&f, OLD);
+    use_ldaps(&f);
+    let token = crate::support::deliver_to_vault(&f.env, bao, "onboard-creds-ad");
+    f.env.write(
+        "identities/svc.yaml",
+        "id: svc\nkind: service-account\nowner: alice\npurpose: Directory sync\nclient: corp\nfunctions: [helpdesk]\naccounts:\n  ad: t6-svc\ncredentials:\n  - system: ad\n    kind: password\n    max_age: 90d\n    deliver: \"vault:secret/data/creds-ad/{client}/{id}#password\"\n",
+    );
+    let mut printed = Vec::new();
+    let mut run = |args: &[&str]| {
+        let output = onboard(&f, args)
+            .env("ONBOARD_TEST_VAULT_TOKEN", &token)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}\n{}",
+            crate::support::stdout(&output),
+            stderr(&f.env, &output)
+        );
+        assert_eq!(output.status.code(), Some(0), "{text}");
+        printed.push(text.clone());
+        text
+    };
+    let planned = run(&["plan", "corp"]);
+    assert!(
+        planned.contains("rotate") && planned.contains("svc"),
+        "{planned}"
+    );
+    run(&["apply", "corp", "--yes", "--verbose"]);
+    let delivered = bao
+        .get("creds-ad/corp/svc", "password")
+        .expect("the new password is in the vault");
+    assert!(f.dc.binds("svc@t6.example", &delivered));
+    assert!(!f.dc.binds("svc@t6.example", OLD));
+    for text in &printed {
+        assert!(!text.contains(&delivered), "the password leaked:\n{text}");
+    }
+    crate::support::assert_secret_absent(&f.env.root, &delivered, "new password");
+}
+
+#[test]
+fn a_service_accounts_password_is_reset_over_ldaps_or_starttls_and_never_over_plain_ldap() {
+    use onboard::adapters::{CredentialKind, CredentialRequest, FailureKind, Outcome};
+    use onboard::secrets::{fingerprint_matches, generate_password};
+    let Some(f) = fixture("t5", "") else {
+        return;
+    };
+    const OLD: &str = "T5-Svc-Old-Passw0rd!";
+    add_service_account(&f, OLD);
+    let request = CredentialRequest {
+        kind: CredentialKind::Password,
+        account: "t5-svc",
+        application: None,
+        label: "onboard corp/t5-svc",
+        expires_at: None,
+    };
+
+    // Plain LDAP (to loopback): refused before anything is sent.
+    let refused = generate_password().unwrap();
+    let error = open_tenant(&f)
+        .issue_credential(&request, Some(&refused))
+        .unwrap_err();
+    assert_eq!(error.kind, FailureKind::Rejected);
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "tenant `corp/ad`: issue `password` for `t5-svc` failed: refusing to send a new password for `CN=t5-svc,{}` over plain LDAP: Active Directory takes passwords only over an encrypted connection",
+            f.ou()
+        )
+    );
+    assert!(f.dc.binds("svc@t5.example", OLD), "nothing changed");
+
+    // LDAPS, trusting the test CA: the new password binds, the old one no longer does.
+    use_ldaps(&f);
+    let new = generate_password().unwrap();
+    let mut adapter = open_tenant(&f);
+    let issued = adapter.issue_credential(&request, Some(&new)).unwrap();
+    assert!(
+        fingerprint_matches(&issued.key_id, &new),
+        "{}",
+        issued.key_id
+    );
+    assert_eq!(issued.secret, new);
+    assert_eq!(issued.expires_at, None);
+    assert!(f.dc.binds("svc@t5.example", new.expose()));
+    assert!(!f.dc.binds("svc@t5.example", OLD));
+    // A password has no separate credential to remove or list.
+    assert_eq!(
+        adapter.remove_credential(&request, &issued.key_id).unwrap(),
+        Outcome::NoChange
+    );
+    assert_eq!(adapter.list_credentials(&request).unwrap(), None);
+    // A client secret is not a directory's.
+    let secret = CredentialRequest {
+        kind: CredentialKind::ClientSecret,
+        application: Some("3f1c"),
+        ..request
+    };
+    let error = adapter.issue_credential(&secret, None).unwrap_err();
+    assert_eq!(error.kind, FailureKind::Unsupported, "{error}");
+
+    // StartTLS on the plain port: the same.
+    f.env.edit(
+        "clients/corp.yaml",
+        "endpoint: ldaps://127.0.0.1",
+        "endpoint: ldap://127.0.0.1\n    starttls: true",
+    );
+    let newer = generate_password().unwrap();
+    open_tenant(&f)
+        .issue_credential(&request, Some(&newer))
+        .unwrap();
+    assert!(f.dc.binds("svc@t5.example", newer.expose()));
+    assert!(!f.dc.binds("svc@t5.example", new.expose()));
 }

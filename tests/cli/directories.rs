@@ -21,7 +21,8 @@ use crate::peers::{find_peer, free_port};
 pub const BASE: &str = "dc=globex,dc=example";
 /// Its root DN (used only to seed and read, never by onboard).
 pub const ROOT_DN: &str = "cn=admin,dc=globex,dc=example";
-const ROOT_PW: &str = "root-password-for-seeding";
+/// Its root password.
+pub const ROOT_PW: &str = "root-password-for-seeding";
 /// The service account onboard binds as.
 pub const SERVICE_DN: &str = "cn=onboard,ou=services,dc=globex,dc=example";
 
@@ -122,6 +123,10 @@ pub fn test_ca() -> &'static TestCa {
                 .args(["-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"]),
             None,
         );
+        // Samba refuses a key file others can read.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.join("server.key"), std::fs::Permissions::from_mode(0o600))
+            .unwrap();
         TestCa {
             ca: dir.join("ca.pem"),
             cert: dir.join("server.pem"),
@@ -139,6 +144,9 @@ pub struct SlapdOptions {
     pub unlimited_paging: bool,
     /// Also listen on LDAPS and offer StartTLS, with a certificate from [`test_ca`].
     pub tls: bool,
+    /// Keep the service account from writing `userPassword` (it may by default, as a
+    /// directory set up for onboard's credential rotation lets it).
+    pub deny_password_writes: bool,
 }
 
 /// A running `slapd` with its own database, stopped by PID when dropped.
@@ -180,6 +188,11 @@ impl Slapd {
         } else {
             String::new()
         };
+        let password_writer = if options.deny_password_writes {
+            String::new()
+        } else {
+            format!("by dn.exact=\"{SERVICE_DN}\" =w ")
+        };
         let config = format!(
             "include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -196,7 +209,7 @@ rootdn \"{ROOT_DN}\"
 rootpw {ROOT_PW}
 directory {dir}/data
 maxsize 104857600
-{limits}access to attrs=userPassword by self write by anonymous auth by * none
+{limits}access to attrs=userPassword by self write {password_writer}by anonymous auth by * none
 access to * by dn.exact=\"{SERVICE_DN}\" write by * read
 overlay memberof
 memberof-refint TRUE
@@ -285,6 +298,11 @@ refint_attributes member
         run(&mut self.tool("ldapmodify"), Some(ldif));
     }
 
+    /// Returns whether a simple bind as `dn` with `password` succeeds.
+    pub fn binds(&self, dn: &str, password: &str) -> bool {
+        binds(&self.url(), dn, password, None)
+    }
+
     /// Returns the uids of a group's members (members that are not people are left
     /// out), sorted.
     pub fn members(&self, group: &str) -> Vec<String> {
@@ -326,6 +344,29 @@ impl Drop for Slapd {
     }
 }
 
+/// Returns whether a simple bind to `url` as `dn` with `password` succeeds (then a read
+/// of the root DSE: Samba has no "Who am I?" operation), trusting `ca` for TLS.
+fn binds(url: &str, dn: &str, password: &str, ca: Option<&Path>) -> bool {
+    let mut command = Command::new("ldapsearch");
+    command.args(["-x", "-H", url, "-D", dn, "-w", password]);
+    command.args(["-b", "", "-s", "base", "1.1"]);
+    if let Some(ca) = ca {
+        command.env("LDAPTLS_CACERT", ca);
+    }
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("ldapsearch: {e}"));
+    if !output.status.success() {
+        // Said, so that a test expecting success shows why it failed.
+        eprintln!(
+            "bind to {url} as {dn} refused: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    output.status.success()
+}
+
 /// Returns the LDIF of a person whose `uid` is `uid`.
 pub fn person(uid: &str) -> String {
     format!(
@@ -353,6 +394,8 @@ pub const AD_BASE: &str = "DC=onboard,DC=test";
 pub const AD_ADMIN: &str = "Administrator@onboard.test";
 /// The administrator's password.
 pub const AD_PASSWORD: &str = "Onb0ard-Test-Adm1n!";
+/// The DC's LDAPS URL (its certificate is the test CA's, for 127.0.0.1).
+pub const AD_LDAPS: &str = "ldaps://127.0.0.1";
 
 /// The process-wide Samba AD DC. It runs in the foreground (`-i`) and exits when its
 /// stdin closes, that is when this test process ends, however it ends.
@@ -396,6 +439,10 @@ fn start_samba() -> Option<SambaDc> {
             .arg(format!("--option=log file={}/samba.log", dir.display())),
         None,
     );
+    // LDAPS (636) and StartTLS with a certificate of the test CA for 127.0.0.1, so that
+    // passwords can be set (AD takes them only encrypted); and no grace period for an
+    // old password after a reset, so that the old one fails at once, as a test expects.
+    let ca = test_ca();
     let mut child = Command::new(&program)
         .arg("-s")
         .arg(dir.join("etc/smb.conf"))
@@ -404,7 +451,12 @@ fn start_samba() -> Option<SambaDc> {
             "-M",
             "single",
             "--option=ldap server require strong auth=no",
+            "--option=tls enabled=yes",
+            "--option=old password allowed period=0",
         ])
+        .arg(format!("--option=tls keyfile={}", ca.key.display()))
+        .arg(format!("--option=tls certfile={}", ca.cert.display()))
+        .arg(format!("--option=tls cafile={}", ca.ca.display()))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -468,6 +520,22 @@ impl SambaDc {
     /// Applies an LDIF modify as the administrator.
     pub fn modify(&self, ldif: &str) {
         run(&mut self.tool("ldapmodify"), Some(ldif));
+    }
+
+    /// Adds entries (LDIF) as the administrator over LDAPS: what setting `unicodePwd`
+    /// needs.
+    pub fn add_over_tls(&self, ldif: &str) {
+        let mut command = Command::new("ldapadd");
+        command
+            .args(["-x", "-H", AD_LDAPS, "-D", AD_ADMIN, "-w", AD_PASSWORD])
+            .env("LDAPTLS_CACERT", &test_ca().ca);
+        run(&mut command, Some(ldif));
+    }
+
+    /// Returns whether a simple bind as `user` (a DN or UPN) with `password` succeeds,
+    /// over LDAPS.
+    pub fn binds(&self, user: &str, password: &str) -> bool {
+        binds(AD_LDAPS, user, password, Some(&test_ca().ca))
     }
 
     /// Returns the sAMAccountNames of a group's members, sorted.

@@ -41,6 +41,14 @@ pub struct Tenant {
     pub group_assignments: BTreeMap<String, (String, String, Option<OffsetDateTime>)>,
     /// Delegated admin relationships (partner side): id → relationship.
     pub relationships: BTreeMap<String, Relationship>,
+    /// App registrations: object id → app.
+    pub applications: BTreeMap<String, Application>,
+    /// `addPassword` and `removePassword` answer 403, as to an app without
+    /// `Application.ReadWrite.*`.
+    pub deny_application_writes: bool,
+    /// A refused `addPassword` or `removePassword` quotes the app's secrets back, as a
+    /// careless API might.
+    pub echo_secrets: bool,
     requests: usize,
     next_id: u64,
 }
@@ -60,6 +68,46 @@ pub struct Relationship {
     pub roles: Vec<String>,
     /// Access assignments: id → (partner group id, role ids, status, etag).
     pub assignments: BTreeMap<String, (String, Vec<String>, String, String)>,
+}
+
+/// An app registration in a fake tenant.
+#[derive(Debug, Clone, Default)]
+pub struct Application {
+    /// Its appId (client id).
+    pub app_id: String,
+    /// Its client secrets, in the order added.
+    pub secrets: Vec<ClientSecret>,
+}
+
+/// A client secret of a fake app registration.
+#[derive(Debug, Clone)]
+pub struct ClientSecret {
+    /// Its key id.
+    pub key_id: String,
+    /// Its display name.
+    pub display_name: Option<String>,
+    /// Its value (`secretText`), answered once, by `addPassword`.
+    pub value: String,
+    /// When it was added.
+    pub start: OffsetDateTime,
+    /// When it ends.
+    pub end: OffsetDateTime,
+}
+
+impl ClientSecret {
+    /// The secret as a `passwordCredential`: without its value, unless `with_value`
+    /// (the answer to `addPassword`).
+    fn json(&self, with_value: bool) -> Value {
+        json!({
+            "customKeyIdentifier": null,
+            "displayName": self.display_name,
+            "endDateTime": self.end.format(&Rfc3339).unwrap(),
+            "hint": &self.value[..3],
+            "keyId": self.key_id,
+            "secretText": if with_value { json!(self.value) } else { Value::Null },
+            "startDateTime": self.start.format(&Rfc3339).unwrap(),
+        })
+    }
 }
 
 impl Tenant {
@@ -356,6 +404,32 @@ impl Handle {
                 .collect();
             holders.sort();
             holders
+        })
+    }
+
+    /// Adds an app registration with this appId and returns its object id.
+    pub fn add_application(&self, app_id: &str) -> String {
+        self.with(|t| {
+            let id = t.id(0xc);
+            t.applications.insert(
+                id.clone(),
+                Application {
+                    app_id: app_id.to_string(),
+                    secrets: Vec::new(),
+                },
+            );
+            id
+        })
+    }
+
+    /// Returns the client secrets of the app registration with this appId.
+    pub fn secrets(&self, app_id: &str) -> Vec<ClientSecret> {
+        self.with(|t| {
+            t.applications
+                .values()
+                .find(|a| a.app_id == app_id)
+                .map(|a| a.secrets.clone())
+                .unwrap_or_default()
         })
     }
 
@@ -987,12 +1061,124 @@ fn handle(request: &Request) -> Reply {
                 _ => error(400, "BadRequest", "no such access assignment route"),
             }
         }
+        ("GET", ["applications"]) => {
+            let terms = filter_terms(request.query("$filter").unwrap_or_default());
+            let wanted = |field: &str, value: &str| {
+                terms
+                    .get(field)
+                    .is_none_or(|v| v.iter().any(|w| w.eq_ignore_ascii_case(value)))
+            };
+            let items = tenant
+                .applications
+                .iter()
+                .filter(|(id, app)| wanted("id", id) && wanted("appId", &app.app_id))
+                .map(|(id, app)| {
+                    json!({"id": id, "appId": app.app_id,
+                        "passwordCredentials": app.secrets.iter().map(|s| s.json(false)).collect::<Vec<_>>()})
+                })
+                .collect();
+            page(request, items, 100)
+        }
+        ("POST", ["applications", id, action])
+            if matches!(
+                *action,
+                "microsoft.graph.addPassword" | "microsoft.graph.removePassword"
+            ) =>
+        {
+            application_action(tenant, id, action, &request.json())
+        }
         _ => error(
             400,
             "BadRequest",
             &format!("the fake has no route for {method} {}", request.path),
         ),
     }
+}
+
+/// Answers `addPassword` and `removePassword` as Microsoft documents them
+/// (application-addpassword, application-removepassword): `200` with the new
+/// `passwordCredential`, its `secretText` answered this once (two years without an
+/// `endDateTime`); `204` for a removal. Microsoft does not document the answer to
+/// removing a key the app does not have: the fake answers `400`, and the adapter does not
+/// rely on it (it reads the app's keys before and after).
+fn application_action(tenant: &mut Tenant, id: &str, action: &str, body: &Value) -> Reply {
+    if tenant.deny_application_writes {
+        let echoed: Vec<String> = match tenant.applications.get(id) {
+            Some(app) if tenant.echo_secrets => {
+                app.secrets.iter().map(|s| s.value.clone()).collect()
+            }
+            _ => Vec::new(),
+        };
+        return error(
+            403,
+            "Authorization_RequestDenied",
+            &format!(
+                "Insufficient privileges to complete the operation.{}",
+                echoed
+                    .iter()
+                    .map(|v| format!(" Secret: {v}"))
+                    .collect::<String>()
+            ),
+        );
+    }
+    let now = tenant.now();
+    let n = tenant.next_id + 1;
+    let key_id = tenant.id(0x5);
+    let Some(app) = tenant.applications.get_mut(id) else {
+        return error(
+            404,
+            "Request_ResourceNotFound",
+            &format!(
+                "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+            ),
+        );
+    };
+    if action == "microsoft.graph.removePassword" {
+        let wanted = body["keyId"].as_str().unwrap_or_default();
+        let before = app.secrets.len();
+        app.secrets
+            .retain(|s| !s.key_id.eq_ignore_ascii_case(wanted));
+        return if app.secrets.len() < before {
+            Reply::empty(204)
+        } else {
+            error(
+                400,
+                "Request_BadRequest",
+                &format!("No password credential with keyId '{wanted}' was found."),
+            )
+        };
+    }
+    let credential = &body["passwordCredential"];
+    let end = match credential.get("endDateTime").and_then(Value::as_str) {
+        Some(text) => match OffsetDateTime::parse(text, &Rfc3339) {
+            Ok(end) if end > now => end,
+            _ => {
+                return error(
+                    400,
+                    "Request_BadRequest",
+                    "Invalid value specified for property 'endDateTime'.",
+                );
+            }
+        },
+        None => now + time::Duration::days(730),
+    };
+    let secret = ClientSecret {
+        key_id,
+        display_name: credential
+            .get("displayName")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        value: format!(
+            "Fk{}8Q~fake-client-secret-{n:06}-{:08x}",
+            n % 10,
+            std::process::id()
+        ),
+        start: now,
+        end,
+    };
+    let reply = secret.json(true);
+    app.secrets.push(secret);
+    Reply::json(200, &reply)
 }
 
 /// Answers a PIM for Groups assignment schedule request (Prism has checked it against

@@ -794,3 +794,283 @@ fn prism_checks_the_answers_of_every_graph_call() {
     let unchecked = crate::fake::unchecked_answers("graph-batch.yaml", auth, BATCH_PROBE).unwrap();
     assert!(unchecked.is_empty(), "{unchecked:?}");
 }
+
+/// The appId of the app registration whose secrets the credential tests rotate.
+const BACKUP_APP: &str = "3f1c0a2b-0000-4000-8000-00000000b4c0";
+
+fn secret_request<'a>(
+    application: &'a str,
+    expires_at: Option<OffsetDateTime>,
+) -> adapters::CredentialRequest<'a> {
+    adapters::CredentialRequest {
+        kind: adapters::CredentialKind::ClientSecret,
+        account: "backup-svc",
+        application: Some(application),
+        label: "onboard acme/backup-svc",
+        expires_at,
+    }
+}
+
+#[test]
+fn client_secrets_are_added_listed_and_removed_through_prism() {
+    let tid = tenant_id(20);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_) = fake_graph::vendor() else {
+        return;
+    };
+    let object_id = tenant.add_application(BACKUP_APP);
+    let yaml = client_yaml(&tid, false, &[]).unwrap();
+    let mut opened = open(&yaml, SECRET);
+    let adapter = opened.adapter.as_mut();
+    let end = OffsetDateTime::parse("2027-01-20T12:00:00Z", &Rfc3339).unwrap();
+
+    // By appId: the tenant makes the secret; its key id and end come back.
+    let request = secret_request(BACKUP_APP, Some(end));
+    assert_eq!(adapter.list_credentials(&request).unwrap(), Some(vec![]));
+    let first = adapter.issue_credential(&request, None).unwrap();
+    let held = tenant.secrets(BACKUP_APP);
+    assert_eq!(held.len(), 1);
+    assert_eq!(first.key_id, held[0].key_id);
+    assert_eq!(first.secret.expose(), held[0].value);
+    assert_eq!(first.expires_at, Some(end));
+    assert_eq!(held[0].end, end);
+    assert_eq!(
+        held[0].display_name.as_deref(),
+        Some("onboard acme/backup-svc")
+    );
+    assert_eq!(format!("{first:?}").matches(&held[0].value).count(), 0);
+
+    // By object id too; a second secret lives beside the first (the overlap).
+    let by_object = secret_request(&object_id, None);
+    let second = adapter.issue_credential(&by_object, None).unwrap();
+    assert_ne!(first.key_id, second.key_id);
+    assert_eq!(
+        adapter.list_credentials(&request).unwrap(),
+        Some(vec![first.key_id.clone(), second.key_id.clone()])
+    );
+
+    // Retiring the first: removed once, then already gone.
+    assert_eq!(
+        adapter.remove_credential(&request, &first.key_id).unwrap(),
+        Outcome::Changed
+    );
+    assert_eq!(
+        adapter.remove_credential(&request, &first.key_id).unwrap(),
+        Outcome::NoChange
+    );
+    let held = tenant.secrets(BACKUP_APP);
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].key_id, second.key_id);
+    let seen = fake_graph::vendor()
+        .unwrap()
+        .assert_conformant(&fake_graph::token(&tid, SECRET));
+    for action in ["addPassword", "removePassword"] {
+        assert_checked(
+            &seen,
+            "POST",
+            &format!("/microsoft.graph.{action}"),
+            "graph.prism.yaml",
+        );
+    }
+    assert_checked(&seen, "GET", "/applications?", "graph.prism.yaml");
+}
+
+#[test]
+fn a_client_secret_refused_or_of_an_unknown_app_names_tenant_app_and_permission() {
+    let tid = tenant_id(21);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_) = fake_graph::vendor() else {
+        return;
+    };
+    tenant.add_application(BACKUP_APP);
+    let yaml = client_yaml(&tid, false, &[]).unwrap();
+    let mut opened = open(&yaml, SECRET);
+    let adapter = opened.adapter.as_mut();
+
+    let unknown = "9e9e9e9e-0000-4000-8000-000000000000";
+    let error = adapter
+        .issue_credential(&secret_request(unknown, None), None)
+        .unwrap_err();
+    assert_eq!(error.kind, FailureKind::NotFound);
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "tenant `acme/entra`: issue `client_secret` of `{unknown}` for `backup-svc` failed: no app registration with the appId or object id `{unknown}` is visible to onboard in the tenant"
+        )
+    );
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("Application.ReadWrite.OwnedBy")
+    );
+
+    tenant.with(|t| t.deny_application_writes = true);
+    let error = adapter
+        .issue_credential(&secret_request(BACKUP_APP, None), None)
+        .unwrap_err();
+    assert_eq!(error.kind, FailureKind::Denied);
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!("tenant `acme/entra`: issue `client_secret` of `{BACKUP_APP}` for `backup-svc` failed: HTTP 403")),
+        "{text}"
+    );
+    assert!(text.contains("Insufficient privileges"), "{text}");
+    assert!(tenant.secrets(BACKUP_APP).is_empty());
+
+    // A tenant that quotes a secret back in its refusal: the error never carries it.
+    tenant.with(|t| t.deny_application_writes = false);
+    let issued = adapter
+        .issue_credential(&secret_request(BACKUP_APP, None), None)
+        .unwrap();
+    tenant.with(|t| {
+        t.deny_application_writes = true;
+        t.echo_secrets = true;
+    });
+    let error = adapter
+        .remove_credential(&secret_request(BACKUP_APP, None), &issued.key_id)
+        .unwrap_err();
+    let text = format!("{error} {:?}", error.hint);
+    assert!(text.contains("Secret: [redacted]"), "{text}");
+    assert!(!text.contains(issued.secret.expose()), "{text}");
+    assert_eq!(tenant.secrets(BACKUP_APP).len(), 1, "nothing removed");
+
+    // A password asked of an Entra tenant: refused, naming the kinds it holds.
+    let password = adapters::CredentialRequest {
+        kind: adapters::CredentialKind::Password,
+        application: None,
+        ..secret_request(BACKUP_APP, None)
+    };
+    let error = adapter.list_credentials(&password).unwrap_err();
+    assert_eq!(error.kind, FailureKind::Unsupported);
+    assert!(error.detail.contains("only `client_secret`"), "{error}");
+    fake_graph::vendor()
+        .unwrap()
+        .assert_conformant(&fake_graph::token(&tid, SECRET));
+}
+
+/// A workspace whose client `acme` has one `graph` tenant on the fake (tenant `tid`), a
+/// person `alice` and her service account `backup-svc`, who holds `group:MSP-Backup` and
+/// a client secret of [`BACKUP_APP`] (30 days, 2 days' overlap) delivered to the vault at
+/// `vault`.
+fn secret_workspace(tid: &str, vault: &str, group: &str) -> Option<crate::support::Env> {
+    use std::os::unix::fs::PermissionsExt;
+    let vendor = fake_graph::vendor()?;
+    let bundle = "id: standard-backup\ntier: standard\nfunction: backup-administration\ngrants:\n  - system: entra\n    entitlement: \"group:MSP-Backup\"\n";
+    let client = format!(
+        "id: acme\ntier: standard\ncontract:\n  start: 2025-01-01\n  end: 2028-12-31\ntenants:\n  - name: entra\n    system: entra\n    adapter: graph\n    endpoint: {}\n    auth_endpoint: {}\n    tenant_id: {tid}\n    client_id: 5b1f0c2a-0000-4000-8000-000000000001\n    credential: file:graph.secret\n    domain: acme.example\n    groups:\n      MSP-Backup: {group}\n",
+        vendor.url(),
+        vendor.url()
+    );
+    let svc = format!(
+        "id: backup-svc\nkind: service-account\nowner: alice\npurpose: Nightly restore tests\nclient: acme\nfunctions: [backup-administration]\naccounts:\n  default: \"svc-backup@{{domain}}\"\ncredentials:\n  - system: entra\n    kind: client_secret\n    application: {BACKUP_APP}\n    max_age: 30d\n    overlap: 2d\n    deliver: \"vault:secret/data/creds-graph/{{client}}/{{id}}#client_secret\"\n"
+    );
+    let env = crate::support::Env::with_files(&[
+        (
+            "onboard.toml",
+            &format!(
+                "[paths]\nbundles = [\"bundles\"]\n\n[vault]\naddress = \"{vault}\"\ntoken = \"env:ONBOARD_TEST_VAULT_TOKEN\"\n"
+            ),
+        ),
+        ("bundles/backup.yaml", bundle),
+        (
+            "identities/alice.yaml",
+            "id: alice\nkind: person\nmfa: enforced\nfunctions: []\n",
+        ),
+        ("identities/backup-svc.yaml", &svc),
+        ("clients/acme.yaml", &client),
+    ]);
+    env.write("graph.secret", SECRET);
+    std::fs::set_permissions(
+        env.ws.join("graph.secret"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    Some(env)
+}
+
+#[test]
+fn a_declared_client_secret_reaches_the_vault_only_and_the_old_one_is_removed_after_the_overlap() {
+    let Some(bao) = crate::peers::BaoServer::shared() else {
+        return;
+    };
+    let tid = tenant_id(22);
+    let tenant = Handle::create(&tid, SECRET);
+    let Some(_) = fake_graph::vendor() else {
+        return;
+    };
+    tenant.add_user("svc-backup@acme.example");
+    let group = tenant.add_group("MSP-Backup", &[]);
+    tenant.add_application(BACKUP_APP);
+    let token = bao.token_with("onboard-creds-graph", &["create", "read", "update"]);
+    let Some(env) = secret_workspace(&tid, &bao.address, &group) else {
+        return;
+    };
+    let mut printed = Vec::new();
+    let mut run = |now: &str, args: &[&str], code: i32| {
+        let output = env
+            .onboard_at(now, args)
+            .env("ONBOARD_TEST_VAULT_TOKEN", &token)
+            .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            crate::support::stderr(&env, &output)
+        );
+        assert_eq!(output.status.code(), Some(code), "{text}");
+        printed.push(text.clone());
+        text
+    };
+    let vault = || bao.get("creds-graph/acme/backup-svc", "client_secret");
+
+    let t0 = "2026-11-21T12:00:00Z";
+    let planned = run(t0, &["plan", "acme"], 0);
+    assert!(planned.contains("rotate"), "{planned}");
+    run(t0, &["apply", "acme", "--yes", "--verbose"], 0);
+    let first = tenant.secrets(BACKUP_APP);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(vault().as_deref(), Some(first[0].value.as_str()));
+    assert_eq!(
+        first[0].display_name.as_deref(),
+        Some("onboard acme/backup-svc")
+    );
+
+    // At max_age: a second secret, delivered; the first lives on through the overlap.
+    let t30 = "2026-12-21T12:00:00Z";
+    run(t30, &["apply", "acme", "--yes"], 0);
+    let both = tenant.secrets(BACKUP_APP);
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert_eq!(vault().as_deref(), Some(both[1].value.as_str()));
+
+    // After the overlap: retire removes the first from the tenant (removePassword).
+    let t32 = "2026-12-23T12:00:00Z";
+    let retire = run(t32, &["plan", "acme"], 0);
+    assert!(retire.contains("retire"), "{retire}");
+    run(t32, &["apply", "acme", "--yes"], 0);
+    let left = tenant.secrets(BACKUP_APP);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].key_id, both[1].key_id);
+    let seen = fake_graph::vendor()
+        .unwrap()
+        .assert_conformant(&fake_graph::token(&tid, SECRET));
+    assert_checked(
+        &seen,
+        "POST",
+        "/microsoft.graph.removePassword",
+        "graph.prism.yaml",
+    );
+
+    // The values reached the vault and nothing else: no output, ledger, audit entry or
+    // plan holds them; the key ids are what is recorded.
+    for secret in [&first[0].value, &both[1].value] {
+        for text in &printed {
+            assert!(!text.contains(secret.as_str()), "leaked:\n{text}");
+        }
+        crate::support::assert_secret_absent(&env.root, secret, "client secret");
+    }
+    let audit = std::fs::read_to_string(env.ws.join("audit/acme.jsonl")).unwrap_or_default();
+    assert!(audit.contains(&both[1].key_id), "{audit}");
+}

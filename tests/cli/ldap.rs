@@ -596,3 +596,232 @@ fn validate_reports_a_ca_file_that_is_missing_or_holds_no_certificate_at_its_lin
         "{text}"
     );
 }
+
+/// The service account whose password the credential tests set.
+const SERVICE_ACCOUNT: &str = "svc-northwind-backup";
+
+fn service_account_dn() -> String {
+    format!("uid={SERVICE_ACCOUNT},ou=people,{BASE}")
+}
+
+/// Opens the fixture's tenant's directory in this process, as the adapter does, its
+/// bind password in a 0600 `file:` credential (an in-process test cannot set the
+/// variable the fixture's client file names).
+fn directory(f: &Fixture) -> onboard::adapters::ldap::Directory {
+    use std::os::unix::fs::PermissionsExt;
+    f.env.write("ldap.secret", &f.password);
+    std::fs::set_permissions(
+        f.env.ws.join("ldap.secret"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    f.env.edit(
+        "clients/globex.yaml",
+        &format!("credential: env:{PASSWORD_VAR}"),
+        "credential: file:ldap.secret",
+    );
+    let workspace = onboard::load::load(&f.env.ws).unwrap();
+    let client = &workspace.clients["globex"];
+    let tenant = client.tenant("ldap").unwrap();
+    let options = onboard::adapters::Options::default();
+    let context = onboard::adapters::TenantContext::new(client, tenant, &f.env.ws, &options);
+    onboard::adapters::ldap::Directory::open(&context).unwrap()
+}
+
+/// Seeds the service account's current password.
+fn seed_service_password(f: &Fixture, password: &str) {
+    f.server.modify(&format!(
+        "dn: {}\nchangetype: modify\nreplace: userPassword\nuserPassword: {password}\n",
+        service_account_dn()
+    ));
+    assert!(f.server.binds(&service_account_dn(), password));
+}
+
+#[test]
+fn password_modify_sets_the_service_accounts_password_and_the_old_one_stops_binding() {
+    use onboard::adapters::ldap::PasswordWrite;
+    use onboard::secrets::Secret;
+    let Some(f) = fixture(PASSWORD, SlapdOptions::default(), "") else {
+        return;
+    };
+    const OLD: &str = "svc-old-password-1f2e";
+    seed_service_password(&f, OLD);
+    let mut directory = directory(&f);
+    let new = Secret::new("svc-NEW-password-9a8b7c");
+    directory
+        .set_password(
+            "issue `password` for `svc-northwind-backup`",
+            &service_account_dn(),
+            PasswordWrite::PasswordModify,
+            &new,
+        )
+        .unwrap();
+    assert!(f.server.binds(&service_account_dn(), new.expose()));
+    assert!(!f.server.binds(&service_account_dn(), OLD));
+    // slapd hashed it (its default `password-hash`, `{SSHA}`): the exop, not a plain
+    // write of the value.
+    let stored = std::process::Command::new("ldapsearch")
+        .args(["-x", "-LLL", "-H", &f.server.url(), "-D"])
+        .arg(crate::directories::ROOT_DN)
+        .args(["-w", crate::directories::ROOT_PW, "-b"])
+        .arg(service_account_dn())
+        .args(["-s", "base", "userPassword"])
+        .output()
+        .unwrap();
+    let stored = String::from_utf8_lossy(&stored.stdout).to_string();
+    assert!(stored.contains("userPassword:: "), "{stored}");
+    assert!(!stored.contains("svc-NEW-password"), "{stored}");
+
+    // Through the adapter, as `apply` rotates it: the account found by `user_filter`,
+    // a fingerprint for key id, nothing to remove or list for a password.
+    use onboard::adapters::{CredentialKind, CredentialRequest, Outcome};
+    let workspace = onboard::load::load(&f.env.ws).unwrap();
+    let client = &workspace.clients["globex"];
+    let options = onboard::adapters::Options::default();
+    let mut adapter =
+        onboard::adapters::open(client, client.tenant("ldap").unwrap(), &f.env.ws, &options)
+            .unwrap();
+    adapter.verify_tenant().unwrap();
+    let request = CredentialRequest {
+        kind: CredentialKind::Password,
+        account: SERVICE_ACCOUNT,
+        application: None,
+        label: "onboard globex/svc-northwind-backup",
+        expires_at: None,
+    };
+    let newer = onboard::secrets::generate_password().unwrap();
+    let issued = adapter.issue_credential(&request, Some(&newer)).unwrap();
+    assert!(onboard::secrets::fingerprint_matches(
+        &issued.key_id,
+        &newer
+    ));
+    assert!(f.server.binds(&service_account_dn(), newer.expose()));
+    assert!(!f.server.binds(&service_account_dn(), new.expose()));
+    assert_eq!(
+        adapter.remove_credential(&request, &issued.key_id).unwrap(),
+        Outcome::NoChange
+    );
+    assert_eq!(adapter.list_credentials(&request).unwrap(), None);
+    let nobody = CredentialRequest {
+        account: "nobody",
+        ..request
+    };
+    let error = adapter.issue_credential(&nobody, Some(&newer)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "tenant `globex/ldap`: issue `password` for `nobody` failed: the directory has no account `nobody`"
+    );
+}
+
+#[test]
+fn a_directory_refusing_the_password_says_tenant_account_and_why_never_the_password() {
+    use onboard::adapters::FailureKind;
+    use onboard::adapters::ldap::PasswordWrite;
+    use onboard::secrets::Secret;
+    let options = SlapdOptions {
+        deny_password_writes: true,
+        ..SlapdOptions::default()
+    };
+    let Some(f) = fixture(PASSWORD, options, "") else {
+        return;
+    };
+    const OLD: &str = "svc-old-password-5d6c";
+    seed_service_password(&f, OLD);
+    let mut directory = directory(&f);
+    let new = Secret::new("svc-REFUSED-password-3c4d");
+    let error = directory
+        .set_password(
+            "issue `password` for `svc-northwind-backup`",
+            &service_account_dn(),
+            PasswordWrite::PasswordModify,
+            &new,
+        )
+        .unwrap_err();
+    assert_eq!(error.kind, FailureKind::Denied);
+    let text = format!("{error} {}", error.hint.clone().unwrap_or_default());
+    assert!(
+        text.starts_with(
+            "tenant `globex/ldap`: issue `password` for `svc-northwind-backup` failed: LDAP result 50 (insufficientAccessRights)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "`{SERVICE_DN}` needs write access to `userPassword` of `{}`",
+            service_account_dn()
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("REFUSED"), "{text}");
+    assert!(
+        f.server.binds(&service_account_dn(), OLD),
+        "nothing changed"
+    );
+
+    // A missing account: result 32, named.
+    let gone = format!("uid=nobody,ou=people,{BASE}");
+    let error = directory
+        .set_password("issue", &gone, PasswordWrite::PasswordModify, &new)
+        .unwrap_err();
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains(&format!("`{gone}` is gone")),
+        "{error} {:?}",
+        error.hint
+    );
+}
+
+#[test]
+fn a_declared_ldap_password_is_rotated_into_a_real_vault_and_the_old_one_stops_binding() {
+    let Some(bao) = crate::peers::BaoServer::shared() else {
+        return;
+    };
+    let Some(mut f) = fixture(PASSWORD, SlapdOptions::default(), "") else {
+        return;
+    };
+    const OLD: &str = "svc-e2e-old-password-77aa";
+    seed_service_password(&f, OLD);
+    let token = crate::support::deliver_to_vault(&f.env, bao, "onboard-creds-ldap");
+    f.extra.push(("ONBOARD_TEST_VAULT_TOKEN", token.clone()));
+    let svc = f.env.read("identities/globex-backup-svc.yaml");
+    f.env.write(
+        "identities/globex-backup-svc.yaml",
+        &format!(
+            "{svc}credentials:\n  - system: ldap\n    kind: password\n    max_age: 90d\n    deliver: \"vault:secret/data/creds-ldap/{{client}}/{{id}}#password\"\n"
+        ),
+    );
+    let mut printed = Vec::new();
+    let mut run = |args: &[&str], code: i32| {
+        let output = onboard(&f, args).output().unwrap();
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(&f.env, &output)
+        );
+        assert_eq!(output.status.code(), Some(code), "{text}");
+        printed.push(text.clone());
+        text
+    };
+    let planned = run(&["plan", "globex"], 0);
+    assert!(
+        planned.contains("rotate") && planned.contains("globex-backup-svc"),
+        "{planned}"
+    );
+    run(&["apply", "globex", "--yes", "--verbose"], 0);
+    let delivered = bao
+        .get("creds-ldap/globex/globex-backup-svc", "password")
+        .expect("the new password is in the vault");
+    assert!(f.server.binds(&service_account_dn(), &delivered));
+    assert!(!f.server.binds(&service_account_dn(), OLD));
+    // Converged: nothing more to rotate.
+    let again = run(&["plan", "globex"], 0);
+    assert!(!again.contains("rotate"), "{again}");
+    for text in &printed {
+        assert!(!text.contains(&delivered), "the password leaked:\n{text}");
+    }
+    assert_secret_absent(&f.env.root, &delivered, "new password");
+    assert_secret_absent(&f.env.root, &token, "vault token");
+}

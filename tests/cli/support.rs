@@ -505,6 +505,21 @@ pub fn assert_secret_absent(root: &Path, secret: &str, what: &str) -> Vec<PathBu
     files
 }
 
+/// Adds `[vault]` at `address` to the workspace's onboard.toml, its token read from
+/// `ONBOARD_TEST_VAULT_TOKEN`, and returns a token of a new vault policy `policy` that may
+/// write and read `secret/`: what a run delivering credentials needs.
+pub fn deliver_to_vault(env: &Env, bao: &crate::peers::BaoServer, policy: &str) -> String {
+    let settings = env.read("onboard.toml");
+    env.write(
+        "onboard.toml",
+        &format!(
+            "{settings}\n[vault]\naddress = \"{}\"\ntoken = \"env:ONBOARD_TEST_VAULT_TOKEN\"\n",
+            bao.address
+        ),
+    );
+    bao.token_with(policy, &["create", "read", "update"])
+}
+
 /// Returns stdout of an output as text.
 pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()

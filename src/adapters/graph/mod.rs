@@ -27,6 +27,10 @@
 //!   access assignments (`/tenantRelationships/delegatedAdminRelationships/{id}/
 //!   accessAssignments`; a delete carries `If-Match` with the assignment's etag).
 //!
+//! Credentials: an app registration's `client_secret`, issued with `addPassword` and
+//! removed with `removePassword` (see [`secrets`]); onboard's app needs
+//! `Application.ReadWrite.OwnedBy` (as an owner of the app) or `Application.ReadWrite.All`.
+//!
 //! Auth: OAuth 2.0 client credentials against the client's own tenant
 //! (`{auth_endpoint}/{tenant_id}/oauth2/v2.0/token`, scope
 //! `https://graph.microsoft.com/.default`), the client secret from the credential
@@ -51,6 +55,7 @@ mod gdap;
 mod groups;
 mod pim_groups;
 mod roles;
+mod secrets;
 mod token;
 
 use std::collections::{BTreeMap, HashMap};
@@ -63,8 +68,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::http::{self, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::{
-    Adapter, AdapterError, BatchItem, ConfigurationSubject, Discovery, FailureKind, Outcome,
-    Principal, Review,
+    Adapter, AdapterError, BatchItem, ConfigurationSubject, CredentialKind, CredentialRequest,
+    Discovery, FailureKind, IssuedCredential, Outcome, Principal, Review,
 };
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
@@ -194,6 +199,36 @@ impl GraphTenant {
 
     fn error(&self, operation: &str, kind: FailureKind, detail: impl Into<String>) -> AdapterError {
         AdapterError::new(&self.name, operation, kind, detail)
+    }
+
+    /// Returns the app registration a credential request names, or an error when the
+    /// request is not for a client secret or names none.
+    fn credential_application<'r>(
+        &self,
+        request: &CredentialRequest<'r>,
+        verb: &str,
+    ) -> Result<&'r str, AdapterError> {
+        let operation = request.operation(verb);
+        if request.kind != CredentialKind::ClientSecret {
+            return Err(self
+                .error(
+                    &operation,
+                    FailureKind::Unsupported,
+                    format!(
+                        "Entra tenants hold only `client_secret` credentials (of app registrations), not `{}`",
+                        request.kind.as_str()
+                    ),
+                )
+                .with_hint("declare `kind: client_secret` with `application:` for `entra` systems, `password` for `ldap` and `ad`"));
+        }
+        request.application.ok_or_else(|| {
+            self.error(
+                &operation,
+                FailureKind::Malformed,
+                "a `client_secret` names no app registration",
+            )
+            .with_hint("add `application: APP-ID` (the appId or object id) to the credential")
+        })
     }
 
     /// Returns the error for an entitlement kind Entra tenants do not have.
@@ -576,6 +611,50 @@ impl Adapter for GraphTenant {
 
     fn revoke_many(&mut self, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {
         self.change_many(items, Direction::Revoke)
+    }
+
+    /// Adds a client secret to the request's app registration (`addPassword`), named by
+    /// the request's label and ending at its `expires_at`. The tenant makes the secret:
+    /// `password` is ignored.
+    fn issue_credential(
+        &mut self,
+        request: &CredentialRequest,
+        password: Option<&Secret>,
+    ) -> Result<IssuedCredential, AdapterError> {
+        let _ = password;
+        let application = self.credential_application(request, "issue")?;
+        let issued = self.add_password(
+            application,
+            request.label,
+            request.expires_at,
+            &request.operation("issue"),
+        )?;
+        Ok(IssuedCredential {
+            key_id: issued.key_id,
+            secret: issued.secret,
+            expires_at: issued.expires_at,
+        })
+    }
+
+    /// Removes a client secret from the request's app registration (`removePassword`);
+    /// a key it no longer has is no change.
+    fn remove_credential(
+        &mut self,
+        request: &CredentialRequest,
+        key_id: &str,
+    ) -> Result<Outcome, AdapterError> {
+        let application = self.credential_application(request, "remove")?;
+        self.remove_password(application, key_id, &request.operation("remove"))
+    }
+
+    /// Lists the key ids of every client secret of the request's app registration.
+    fn list_credentials(
+        &mut self,
+        request: &CredentialRequest,
+    ) -> Result<Option<Vec<String>>, AdapterError> {
+        let application = self.credential_application(request, "list")?;
+        let app = self.application(application, &request.operation("list"))?;
+        Ok(Some(app.key_ids))
     }
 
     fn revoke(

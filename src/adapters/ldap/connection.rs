@@ -365,6 +365,17 @@ impl Directory {
     pub fn host(&self) -> &str {
         &self.host
     }
+
+    /// Returns the DN (or UPN) onboard binds as.
+    pub fn bind_dn(&self) -> &str {
+        &self.bind_dn
+    }
+
+    /// Returns whether the connection is encrypted (LDAPS or StartTLS), not plain LDAP
+    /// to loopback.
+    pub fn is_encrypted(&self) -> bool {
+        self.transport != Transport::Plain
+    }
 }
 
 /// Returns whether a client-side failure to open or bind may pass by itself: the

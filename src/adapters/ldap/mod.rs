@@ -31,15 +31,20 @@
 //! outside `base_dn` is read or changed, so one client's credential and tenant entry
 //! cannot reach another client's subtree of a shared directory.
 //!
+//! Credentials: a service account's own `password`, which onboard makes and sets with the
+//! Password Modify extended operation (RFC 3062); the bind account needs write access to
+//! the account's `userPassword` (see [`password`]).
+//!
 //! The directory connection (bind, TLS, errors), paged search and reads, membership
-//! changes, accounts, DNs and result codes live in submodules (`connection`, `search`,
-//! `membership`, `account`, `dn`, `result_code`); what the `ad` adapter uses is
-//! re-exported from here.
+//! changes, passwords, accounts, DNs and result codes live in submodules (`connection`,
+//! `search`, `membership`, `password`, `account`, `dn`, `result_code`); what the `ad`
+//! adapter uses is re-exported from here.
 
 mod account;
 mod connection;
 mod dn;
 mod membership;
+pub mod password;
 mod result_code;
 mod search;
 
@@ -51,6 +56,8 @@ pub use self::account::{AccountCache, UserFilter, find_account};
 pub use self::connection::{Directory, read_ca_file, tls_config};
 pub use self::dn::{is_within, normalize_dn};
 pub use self::membership::PERMISSIVE_MODIFY_OID;
+pub(crate) use self::password::directory_credentials;
+pub use self::password::{PasswordWrite, SecretBytes, issue_password, passwords_only, unicode_pwd};
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
 use crate::adapters::ChangeRequest;
 use crate::adapters::TenantContext;
@@ -320,6 +327,8 @@ impl Adapter for LdapTenant {
     }
 
     crate::adapters::grant_and_revoke_through!(change);
+
+    directory_credentials!(PasswordWrite::PasswordModify);
 }
 
 #[cfg(test)]
