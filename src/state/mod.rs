@@ -8,6 +8,7 @@ pub mod copy;
 mod file;
 pub mod layout;
 mod lock;
+mod merge;
 pub mod postgres;
 mod store;
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{PgError, PgStore};
-use crate::state::file::{merged_ledger, merged_requests, merged_reviews};
+use crate::state::merge::{merged_ledger, merged_requests, merged_reviews};
 use crate::state::{
     ChainHead, ChainTail, Description, Holder, Ledger, Lock, LockInfo, LockScope, Requests,
     Reviews, StateError, Store, StoredKey, UsedStatements,
