@@ -159,9 +159,13 @@ impl Ledger {
                 &b.identity,
             ))
         });
-        self.blocks
-            .sort_by(|a, b| (a.scope, &a.value).cmp(&(b.scope, &b.value)));
+        normalise_blocks(&mut self.blocks);
     }
+}
+
+/// Sorts standing revocations into the ledger's stable order.
+fn normalise_blocks(blocks: &mut [Block]) {
+    blocks.sort_by(|a, b| (a.scope, &a.value).cmp(&(b.scope, &b.value)));
 }
 
 /// Returns a stored ledger (and its stored bytes, which its digest is the SHA-256 of) or,
