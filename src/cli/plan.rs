@@ -51,7 +51,7 @@ pub struct PlanArgs {
 pub(super) fn document(
     session: &Session,
     plan: &Plan,
-    ledger_fingerprint: &str,
+    (ledger, ledger_fingerprint): (&crate::state::Ledger, &str),
     clients: Vec<String>,
 ) -> PlanDocument {
     PlanDocument {
@@ -63,6 +63,7 @@ pub(super) fn document(
         valid_until: plan.first_end().and_then(|c| c.expires_at),
         workspace_fingerprint: session.workspace.fingerprint.clone(),
         ledger_fingerprint: ledger_fingerprint.to_string(),
+        ledger_pins: Some(crate::ui::documents::LedgerPins::of(ledger, plan)),
         clients,
         summary: plan.summary(),
         changes: plan.changes.clone(),
@@ -148,7 +149,7 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
     let document = document(
         &session,
         &plan,
-        &ledger_fingerprint,
+        (&ledger, &ledger_fingerprint),
         clients.iter().map(|c| c.id.clone()).collect(),
     );
     show(&session, &plan, &document)?;

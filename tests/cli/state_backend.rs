@@ -234,3 +234,56 @@ fn spawn(env: &Env, args: &[&str]) -> std::process::Child {
         .spawn()
         .unwrap()
 }
+
+#[test]
+fn a_saved_plan_pins_only_the_clients_it_changes() {
+    let env = Env::example();
+    let plan = env.root.join("acme.plan.json");
+    let plan = plan.to_str().unwrap();
+    let save = |path: &str| {
+        let output = env
+            .onboard(&["plan", "acme", "--out", path])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    };
+    save(plan);
+    // Another client's apply changes the ledger, not acme's part of it: the plan holds,
+    // and while it is applied, runs on other clients may go on (it locks acme only).
+    let output = env.onboard(&["apply", "globex", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let _initech = hold_client(&env, "initech", "os:bob");
+    let output = env.onboard(&["apply", plan, "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert!(
+        env.ledger_grants_sorted()
+            .iter()
+            .any(|g| g.client == "acme"),
+        "the saved plan was applied"
+    );
+
+    // A plan whose own client moved meanwhile is refused, naming that client.
+    let initech_plan = env.root.join("initech.plan.json");
+    let initech_plan = initech_plan.to_str().unwrap();
+    drop(_initech);
+    let output = env
+        .onboard(&["plan", "initech", "--out", initech_plan])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let output = env
+        .onboard(&["apply", "initech", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let output = env
+        .onboard(&["apply", initech_plan, "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&env, &output);
+    assert!(
+        err.contains("the grant ledger of `initech` changed since it was made"),
+        "{err}"
+    );
+}
