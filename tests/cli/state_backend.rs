@@ -287,3 +287,43 @@ fn a_saved_plan_pins_only_the_clients_it_changes() {
         "{err}"
     );
 }
+
+/// The lines of an audit chain of the file backend whose `kind` is `kind`.
+fn entries_of(env: &Env, chain: &str, kind: &str) -> Vec<serde_json::Value> {
+    let path = env.ws.join(format!("audit/{chain}.jsonl"));
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["kind"] == kind)
+        .collect()
+}
+
+#[test]
+fn plan_is_recorded_while_a_run_holds_another_client() {
+    let env = Env::example();
+    // The signing key exists once a run has written the audit log.
+    let output = env
+        .onboard(&["apply", "initech", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let _globex = hold_client(&env, "globex", "os:bob");
+    let output = env.onboard(&["plan"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert_eq!(
+        entries_of(&env, "acme", "plan").len(),
+        1,
+        "acme's plan is recorded"
+    );
+    assert!(
+        entries_of(&env, "globex", "plan").is_empty(),
+        "the client a run holds is that run's to record"
+    );
+    let runs = entries_of(&env, "_workspace", "plan");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        runs[0]["detail"]["not_recorded"],
+        serde_json::json!(["globex"])
+    );
+}
