@@ -196,7 +196,22 @@ fn a_postgres_backend_whose_url_is_missing_is_an_error_naming_the_setting() {
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&env, &output);
     assert!(
-        err.contains("[state] url") && err.contains("`ONBOARD_DATABASE_URL` is not set"),
+        err.contains("`[state] url` in onboard.toml: the credential `env:ONBOARD_DATABASE_URL`")
+            && err.contains("`ONBOARD_DATABASE_URL` is not set"),
+        "{err}"
+    );
+    assert!(!err.contains("tenant"), "a setting is no tenant: {err}");
+    // Every kind of reference says so: a keyring entry that is missing too.
+    env.write(
+        "onboard.toml",
+        &format!("{toml}\n[state]\nbackend = \"postgres\"\nurl = \"file:db-url\"\n"),
+    );
+    let output = env.onboard(&["plan"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&env, &output);
+    assert!(
+        err.contains("`[state] url` in onboard.toml: cannot read the credential file")
+            && !err.contains("tenant"),
         "{err}"
     );
     assert!(
