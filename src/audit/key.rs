@@ -16,6 +16,9 @@ use super::AuditError;
 
 use crate::state::Store;
 
+/// Who needs the audit key, as credential errors name it.
+const AUDIT_KEY_SETTING: &str = "[audit] key";
+
 /// Where the signing key is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
@@ -117,18 +120,23 @@ impl AuditKey {
     /// exist yet.
     pub fn load(source: &KeySource) -> Result<Option<Self>, AuditError> {
         match source {
-            KeySource::Keyring(name) => match crate::secrets::keyring::read(name, "audit") {
-                Ok(secret) => Self::parse(secret.expose(), source).map(Some),
-                Err(crate::secrets::SecretError::KeyringMissing { .. }) => Ok(None),
-                Err(e) => Err(AuditError::NoKey {
-                    detail: e.to_string(),
-                }),
-            },
-            KeySource::Reference(reference) => match reference.resolve("audit") {
+            KeySource::Keyring(name) => {
+                match crate::secrets::keyring::read(name, AUDIT_KEY_SETTING) {
+                    Ok(secret) => Self::parse(secret.expose(), source).map(Some),
+                    Err(crate::secrets::SecretError::KeyringMissing { .. }) => Ok(None),
+                    Err(e) => Err(AuditError::NoKey {
+                        detail: e.to_string(),
+                    }),
+                }
+            }
+            KeySource::Reference(reference) => match reference.resolve(AUDIT_KEY_SETTING) {
                 Ok(secret) => Self::parse(secret.expose(), source).map(Some),
                 Err(e) => Err(AuditError::KeyUnreadable {
                     detail: crate::secrets::scrub(&e.to_string())
-                        .trim_start_matches("tenant `audit`: ")
+                        .trim_start_matches(&format!(
+                            "{}: ",
+                            crate::secrets::user(AUDIT_KEY_SETTING)
+                        ))
                         .to_string(),
                     hint: e.hint(),
                 }),

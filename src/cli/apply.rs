@@ -29,8 +29,9 @@ use crate::workflow::apply::{Prepared, sends};
 ///
 /// With client names (or none, meaning every client), works out a fresh plan, shows it,
 /// asks for confirmation and applies it. With the path of a plan saved by
-/// `onboard plan --out FILE`, applies exactly that plan, and refuses it if the workspace
-/// or the ledger changed since it was made, or once a grant in it has ended (its
+/// `onboard plan --out FILE`, applies exactly that plan, locking the clients it changes,
+/// and refuses it if the workspace, the ledger of a client it changes or the standing
+/// revocations changed since it was made, or once a grant in it has ended (its
 /// `valid_until`). A tenant's own configuration changes (GDAP access assignments, Okta
 /// group roles) are made exactly as the plan lists them; the run is refused, with nothing
 /// sent, if a tenant's configuration is no longer as the plan saw it. Drift is left alone
@@ -66,19 +67,35 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
         }
         _ => None,
     };
-    // Named clients lock those clients only: runs on other clients go on meanwhile.
-    // Every client, or a saved plan, locks the workspace.
-    let lock = if saved.is_none() && !args.targets.is_empty() {
-        let clients = session.select(&args.targets)?;
-        let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
-        session.lock_clients("apply", &ids)?
-    } else {
-        session.lock("apply")?
+    // Named clients lock those clients only, and a saved plan the clients it changes:
+    // runs on other clients go on meanwhile. Every client locks the workspace.
+    let document = saved.map(|path| read_saved(Path::new(path))).transpose()?;
+    let lock = match &document {
+        Some(document) => {
+            let ids: BTreeSet<&str> = document.changes.iter().map(|c| c.client.as_str()).collect();
+            if ids.is_empty() {
+                session.lock("apply")?
+            } else {
+                session.lock_clients("apply", &ids.into_iter().collect::<Vec<_>>())?
+            }
+        }
+        None if !args.targets.is_empty() => {
+            let clients = session.select(&args.targets)?;
+            let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+            session.lock_clients("apply", &ids)?
+        }
+        None => session.lock("apply")?,
     };
     let (ledger, ledger_fingerprint) = session.ledger()?;
-    let plan = match saved {
-        Some(path) => load_saved(&session, Path::new(path), &ledger_fingerprint)?,
-        None => {
+    let plan = match (saved, document) {
+        (Some(path), Some(document)) => check_saved(
+            &session,
+            Path::new(path),
+            document,
+            &ledger,
+            &ledger_fingerprint,
+        )?,
+        _ => {
             let clients = session.select(&args.targets)?;
             session.plan(&clients, &ledger, &[])?
         }
@@ -116,7 +133,8 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
     })
 }
 
-fn load_saved(session: &Session, path: &Path, ledger_fingerprint: &str) -> anyhow::Result<Plan> {
+/// Reads a saved plan, refusing one of another format version.
+fn read_saved(path: &Path) -> anyhow::Result<PlanDocument> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the plan {}", path.display()))?;
     let document: PlanDocument = serde_json::from_str(&text).map_err(|e| {
@@ -132,12 +150,44 @@ fn load_saved(session: &Session, path: &Path, ledger_fingerprint: &str) -> anyho
         .hint("make the plan again with this version of onboard")
         .into());
     }
+    Ok(document)
+}
+
+/// Returns the plan a saved document holds, unless it is stale: the workspace changed,
+/// the ledger changed where the plan depends on it (the clients it changes, the standing
+/// revocations; the whole ledger for a plan without pins), or a grant in it ended.
+fn check_saved(
+    session: &Session,
+    path: &Path,
+    document: PlanDocument,
+    ledger: &Ledger,
+    ledger_fingerprint: &str,
+) -> anyhow::Result<Plan> {
+    let ledger_moved = match &document.ledger_pins {
+        Some(pins) if pins.blocks != ledger.blocks_digest() => Some(
+            "the standing revocations changed since it was made (`onboard revoke` ran)".to_string(),
+        ),
+        Some(pins) => {
+            let moved: Vec<String> = pins
+                .clients
+                .iter()
+                .filter(|(client, digest)| ledger.client_digest(client) != **digest)
+                .map(|(client, _)| format!("`{client}`"))
+                .collect();
+            (!moved.is_empty()).then(|| {
+                format!(
+                    "the grant ledger of {} changed since it was made (another apply ran)",
+                    moved.join(", ")
+                )
+            })
+        }
+        None => (document.ledger_fingerprint != ledger_fingerprint)
+            .then(|| "the grant ledger changed since it was made (another apply ran)".to_string()),
+    };
     let stale = if document.workspace_fingerprint != session.workspace.fingerprint {
-        Some("the workspace files changed since it was made")
-    } else if document.ledger_fingerprint != ledger_fingerprint {
-        Some("the grant ledger changed since it was made (another apply ran)")
+        Some("the workspace files changed since it was made".to_string())
     } else {
-        None
+        ledger_moved
     };
     let plan = document.plan();
     let ended = plan
@@ -159,7 +209,7 @@ fn load_saved(session: &Session, path: &Path, ledger_fingerprint: &str) -> anyho
                 .unwrap_or_default()
         )
     });
-    let stale = stale.map(str::to_string).or(ended);
+    let stale = stale.or(ended);
     if let Some(what) = stale {
         return Err(UserError::new(format!(
             "refusing the saved plan {}: {what}",

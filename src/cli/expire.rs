@@ -52,7 +52,7 @@ pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitS
             let document = super::plan::document(
                 &session,
                 &plan,
-                &fingerprint,
+                (&ledger, &fingerprint),
                 clients.iter().map(|c| c.id.clone()).collect(),
             );
             session.printer.document(&document)?;

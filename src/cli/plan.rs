@@ -51,7 +51,7 @@ pub struct PlanArgs {
 pub(super) fn document(
     session: &Session,
     plan: &Plan,
-    ledger_fingerprint: &str,
+    (ledger, ledger_fingerprint): (&crate::state::Ledger, &str),
     clients: Vec<String>,
 ) -> PlanDocument {
     PlanDocument {
@@ -63,6 +63,7 @@ pub(super) fn document(
         valid_until: plan.first_end().and_then(|c| c.expires_at),
         workspace_fingerprint: session.workspace.fingerprint.clone(),
         ledger_fingerprint: ledger_fingerprint.to_string(),
+        ledger_pins: Some(crate::ui::documents::LedgerPins::of(ledger, plan)),
         clients,
         summary: plan.summary(),
         changes: plan.changes.clone(),
@@ -148,7 +149,7 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
     let document = document(
         &session,
         &plan,
-        &ledger_fingerprint,
+        (&ledger, &ledger_fingerprint),
         clients.iter().map(|c| c.id.clone()).collect(),
     );
     show(&session, &plan, &document)?;
@@ -193,9 +194,12 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
     })
 }
 
-/// Records the plan run in each client's audit chain when the signing key is at hand and
-/// no other run holds the workspace: a plan changes nothing, so it neither creates a key
-/// nor waits for a lock.
+/// Records the plan run in each client's audit chain when the signing key is at hand: a
+/// plan changes nothing, so it neither creates a key nor waits for a lock. It takes the
+/// lock of each planned client it can at once (runs on other clients go on, and a client
+/// a run holds is that run's to record); the workspace chain gets the run, naming the
+/// clients left unrecorded because a run held them. Nothing is recorded when every
+/// planned client is held (or the workspace is).
 fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
     let outcome = (|| -> anyhow::Result<bool> {
         if crate::audit::AuditKey::load(&session.key_source())
@@ -205,12 +209,42 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
         {
             return Ok(false);
         }
-        let _lock = session.lock_waiting("plan", std::time::Duration::ZERO)?;
+        // The clients whose chains get the plan, or one planned client when none has
+        // anything to report: any client lock keeps out the runs that hold the whole
+        // workspace (and write its chain), and a plan waits for none.
+        let changed: Vec<&str> = clients
+            .iter()
+            .map(|c| c.id.as_str())
+            .filter(|id| plan.changes.iter().any(|c| c.client == *id))
+            .collect();
+        let wanted = if changed.is_empty() {
+            clients.iter().take(1).map(|c| c.id.as_str()).collect()
+        } else {
+            changed
+        };
+        let info = session.lock_info("plan");
+        let mut held: Option<crate::state::Lock> = None;
+        let mut busy: Vec<&str> = Vec::new();
+        for id in wanted {
+            let scope = crate::state::LockScope::Client(id.to_string());
+            match session.state.lock(&scope, &info, std::time::Duration::ZERO) {
+                Ok(lock) => {
+                    held = Some(match held.take() {
+                        Some(h) => h.join(lock),
+                        None => lock,
+                    })
+                }
+                Err(_) => busy.push(id),
+            }
+        }
+        let Some(lock) = held else {
+            anyhow::bail!("a run in progress holds the clients planned");
+        };
         let mut audit = session.audit_log("plan")?;
         // Each client with something to report gets the plan in its own chain (drift
         // found, denials, unknown tenants included); the workspace chain gets the run.
         // A converged plan of many clients so touches one chain, not all of them.
-        for client in clients {
+        for client in clients.iter().filter(|c| lock.covers(&c.id)) {
             let mine = plan.only(|c| c.client == client.id);
             if mine.changes.is_empty() {
                 continue;
@@ -232,6 +266,7 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
                 detail: Some(serde_json::json!({
                     "clients": clients.len(),
                     "summary": plan.summary(),
+                    "not_recorded": busy,
                 })),
                 ..crate::audit::Entry::default()
             },

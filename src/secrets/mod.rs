@@ -96,7 +96,7 @@ impl Sources {
 #[derive(Debug, Error)]
 pub enum SecretError {
     /// `env:VAR` names a variable that is not set, or is empty.
-    #[error("tenant `{tenant}`: the credential `env:{var}` is not available: `{var}` is {state}")]
+    #[error("{}: the credential `env:{var}` is not available: `{var}` is {state}", user(.tenant))]
     Env {
         /// The tenant (`client/tenant`).
         tenant: String,
@@ -106,7 +106,7 @@ pub enum SecretError {
         state: &'static str,
     },
     /// `file:PATH` cannot be read.
-    #[error("tenant `{tenant}`: cannot read the credential file {}: {source}", path.display())]
+    #[error("{}: cannot read the credential file {}: {source}", user(.tenant), .path.display())]
     FileRead {
         /// The tenant.
         tenant: String,
@@ -117,8 +117,9 @@ pub enum SecretError {
     },
     /// `file:PATH` is readable by users other than its owner.
     #[error(
-        "tenant `{tenant}`: refusing the credential file {}: its mode is {mode:04o}, so users other than its owner can read it",
-        path.display()
+        "{}: refusing the credential file {}: its mode is {mode:04o}, so users other than its owner can read it",
+        user(.tenant),
+        .path.display()
     )]
     FileMode {
         /// The tenant.
@@ -129,7 +130,7 @@ pub enum SecretError {
         mode: u32,
     },
     /// `file:PATH` is empty.
-    #[error("tenant `{tenant}`: the credential file {} is empty", path.display())]
+    #[error("{}: the credential file {} is empty", user(.tenant), .path.display())]
     FileEmpty {
         /// The tenant.
         tenant: String,
@@ -137,7 +138,7 @@ pub enum SecretError {
         path: PathBuf,
     },
     /// No OS keyring can be used here.
-    #[error("tenant `{tenant}`: no OS keyring is available for `keyring:{name}`: {detail}")]
+    #[error("{}: no OS keyring is available for `keyring:{name}`: {detail}", user(.tenant))]
     NoKeyring {
         /// The tenant.
         tenant: String,
@@ -147,7 +148,7 @@ pub enum SecretError {
         detail: String,
     },
     /// The keyring holds nothing under the name.
-    #[error("tenant `{tenant}`: the OS keyring holds no secret for `keyring:{name}`")]
+    #[error("{}: the OS keyring holds no secret for `keyring:{name}`", user(.tenant))]
     KeyringMissing {
         /// The tenant.
         tenant: String,
@@ -155,7 +156,7 @@ pub enum SecretError {
         name: String,
     },
     /// The keyring failed in another way.
-    #[error("tenant `{tenant}`: the OS keyring failed for `keyring:{name}`: {detail}")]
+    #[error("{}: the OS keyring failed for `keyring:{name}`: {detail}", user(.tenant))]
     Keyring {
         /// The tenant.
         tenant: String,
@@ -165,9 +166,7 @@ pub enum SecretError {
         detail: String,
     },
     /// `vault:` is used but `[vault]` is not configured.
-    #[error(
-        "tenant `{tenant}`: the credential `{reference}` names the vault, but onboard.toml has no `[vault]`"
-    )]
+    #[error("{}: the credential `{reference}` names the vault, but onboard.toml has no `[vault]`", user(.tenant))]
     NoVault {
         /// The tenant.
         tenant: String,
@@ -175,7 +174,7 @@ pub enum SecretError {
         reference: String,
     },
     /// The vault could not give the secret.
-    #[error("tenant `{tenant}`: the credential `{reference}` could not be read: {source}")]
+    #[error("{}: the credential `{reference}` could not be read: {source}", user(.tenant))]
     Vault {
         /// The tenant.
         tenant: String,
@@ -185,7 +184,7 @@ pub enum SecretError {
         source: Box<VaultError>,
     },
     /// An `exec:` command did not give the secret.
-    #[error("tenant `{tenant}`: the credential command `{command}` failed: {problem}")]
+    #[error("{}: the credential command `{command}` failed: {problem}", user(.tenant))]
     Exec {
         /// The tenant.
         tenant: String,
@@ -196,12 +195,23 @@ pub enum SecretError {
     },
 }
 
+/// Names who needs a credential, as messages start: a setting of onboard.toml
+/// (`[state] url`, `[audit] key`: names starting with `[`) or a tenant.
+pub fn user(who: &str) -> String {
+    if who.starts_with('[') {
+        format!("`{who}` in onboard.toml")
+    } else {
+        format!("tenant `{who}`")
+    }
+}
+
 impl SecretError {
     /// Returns what would fix the problem.
     pub fn hint(&self) -> Option<String> {
         match self {
-            SecretError::Env { var, .. } => Some(format!(
-                "export `{var}` with the tenant's secret before running onboard; in CI, map it from the pipeline's secret store"
+            SecretError::Env { var, tenant, .. } => Some(format!(
+                "export `{var}` with the secret of {} before running onboard; in CI, map it from the pipeline's secret store",
+                user(tenant)
             )),
             SecretError::FileRead { .. } => {
                 Some("`file:` paths are relative to the workspace root".into())
@@ -217,6 +227,11 @@ impl SecretError {
                 "use `credential: env:VAR` (CI) or `credential: file:PATH` (a file only you can read) instead, or on Linux run onboard inside a session keyring (`keyctl session - …`)"
                     .into(),
             ),
+            SecretError::KeyringMissing { tenant, name, .. } if tenant.starts_with('[') => {
+                Some(format!(
+                    "store it in the OS keyring under `{name}` (or use `env:VAR` in CI)"
+                ))
+            }
             SecretError::KeyringMissing { tenant, .. } => Some(format!(
                 "store it with `onboard login {tenant}` (or use `env:VAR` in CI)"
             )),

@@ -33,7 +33,7 @@ pub(super) fn merged(
         issued: if lock.is_workspace() {
             ours.issued.clone()
         } else {
-            super::file::merge_records(
+            super::merge::merge_records(
                 lock,
                 stored()?.issued,
                 &ours.issued,

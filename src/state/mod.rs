@@ -9,6 +9,7 @@ mod credentials;
 mod file;
 pub mod layout;
 mod lock;
+mod merge;
 pub mod postgres;
 mod store;
 
@@ -160,9 +161,44 @@ impl Ledger {
                 &b.identity,
             ))
         });
-        self.blocks
-            .sort_by(|a, b| (a.scope, &a.value).cmp(&(b.scope, &b.value)));
+        normalise_blocks(&mut self.blocks);
     }
+}
+
+impl Ledger {
+    /// Returns the digest of one client's grants (SHA-256 of their JSON in the ledger's
+    /// order): a saved plan pins the clients it changes by it, so an apply on another
+    /// client leaves it current.
+    pub fn client_digest(&self, client: &str) -> String {
+        let mut grants: Vec<&GrantRecord> =
+            self.grants.iter().filter(|g| g.client == client).collect();
+        grants.sort_by(|a, b| {
+            (&a.tenant, &a.entitlement, &a.identity, &a.account).cmp(&(
+                &b.tenant,
+                &b.entitlement,
+                &b.identity,
+                &b.account,
+            ))
+        });
+        digest_of(&grants)
+    }
+
+    /// Returns the digest of the standing revocations, which every plan depends on.
+    pub fn blocks_digest(&self) -> String {
+        let mut blocks = self.blocks.clone();
+        normalise_blocks(&mut blocks);
+        digest_of(&blocks)
+    }
+}
+
+fn digest_of<T: Serialize>(value: &T) -> String {
+    let json = serde_json::to_vec(value).unwrap_or_default();
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&json))
+}
+
+/// Sorts standing revocations into the ledger's stable order.
+fn normalise_blocks(blocks: &mut [Block]) {
+    blocks.sort_by(|a, b| (a.scope, &a.value).cmp(&(b.scope, &b.value)));
 }
 
 /// Returns a stored ledger (and its stored bytes, which its digest is the SHA-256 of) or,

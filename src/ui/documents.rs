@@ -46,6 +46,12 @@ pub struct PlanDocument {
     pub workspace_fingerprint: String,
     /// SHA-256 of the ledger the plan came from (`none` when there was none).
     pub ledger_fingerprint: String,
+    /// The ledger as the plan saw it, for the parts the plan depends on: the digest of
+    /// each client it changes and of the standing revocations. `apply PLAN` refuses the
+    /// plan when one of them changed, and not when only other clients' grants did. Absent
+    /// in plans saved by older versions, which pin `ledger_fingerprint` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger_pins: Option<LedgerPins>,
     /// The clients planned.
     pub clients: Vec<String>,
     /// Counts by kind.
@@ -60,6 +66,29 @@ pub struct PlanDocument {
     /// `apply` carries out (`planned`, see [`TenantConfiguration`]); absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configuration: Vec<TenantConfiguration>,
+}
+
+/// What a saved plan pins of the ledger (see [`PlanDocument::ledger_pins`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LedgerPins {
+    /// Digest of each changed client's grants ([`crate::state::Ledger::client_digest`]).
+    pub clients: std::collections::BTreeMap<String, String>,
+    /// Digest of the standing revocations ([`crate::state::Ledger::blocks_digest`]).
+    pub blocks: String,
+}
+
+impl LedgerPins {
+    /// Returns the pins of `ledger` for the clients `plan` changes.
+    pub fn of(ledger: &crate::state::Ledger, plan: &Plan) -> Self {
+        LedgerPins {
+            clients: plan
+                .changes
+                .iter()
+                .map(|c| (c.client.clone(), ledger.client_digest(&c.client)))
+                .collect(),
+            blocks: ledger.blocks_digest(),
+        }
+    }
 }
 
 impl PlanDocument {

@@ -378,7 +378,10 @@ fn a_newer_schema_is_refused() {
     let Some(server) = server() else { return };
     let url = server.database();
     let first = store(&url).unwrap();
-    assert_eq!(first.schema_version().unwrap(), 1);
+    assert_eq!(
+        first.schema_version().unwrap(),
+        onboard::state::postgres::SCHEMA_VERSION
+    );
     sql(
         &url,
         "INSERT INTO onboard_schema (version, applied_by) VALUES (99, 'onboard 9.0.0')",
@@ -408,6 +411,233 @@ fn connection_errors_name_the_host_never_the_password() {
     let error = store(&closed).unwrap_err();
     assert!(matches!(error, StateError::Backend { .. }), "{error}");
     assert!(!error.to_string().contains(PASSWORD));
+}
+
+fn grant(client: &str, identity: &str, ticket: &str) -> onboard::model::GrantRecord {
+    serde_json::from_value(serde_json::json!({
+        "client": client, "tenant": "entra", "entitlement": "group:G",
+        "identity": identity, "account": format!("{identity}@x"),
+        "granted_at": "2026-01-01T00:00:00Z", "expires_at": null, "sources": [],
+        "ticket": ticket, "actor": "os:a",
+    }))
+    .expect("a grant record")
+}
+
+/// Each ledger row's key and the transaction that last wrote it.
+fn row_writers(url: &str) -> std::collections::BTreeMap<(String, String), String> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    client
+        .query(
+            "SELECT client, key, xmin::text FROM onboard_ledger_grants",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+        .collect()
+}
+
+#[test]
+fn a_ledger_save_writes_only_the_rows_that_changed_and_never_from_a_stale_picture() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let store = store(&url).unwrap();
+    let workspace = store
+        .lock(&LockScope::Workspace, &info("os:a"), Duration::ZERO)
+        .unwrap();
+    let mut ledger = onboard::state::Ledger::default();
+    for client in ["acme", "globex"] {
+        for i in 0..500 {
+            ledger.grants.push(grant(client, &format!("u{i}"), "T-1"));
+        }
+    }
+    ledger.blocks.push(
+        serde_json::from_value(serde_json::json!({
+            "scope": "identity", "value": "mallory", "at": "2026-01-01T00:00:00Z",
+            "actor": "os:a",
+        }))
+        .unwrap(),
+    );
+    store.save_ledger(&ledger, &workspace).unwrap();
+    drop(workspace);
+    let before = row_writers(&url);
+    assert_eq!(before.len(), 1000);
+
+    // A run on acme changes one record, removes one and adds one.
+    let acme = store
+        .lock(
+            &LockScope::Client("acme".into()),
+            &info("os:a"),
+            Duration::ZERO,
+        )
+        .unwrap();
+    let (mut mine, digest) = store.load_ledger().unwrap();
+    mine.grants
+        .retain(|g| !(g.client == "acme" && g.identity == "u1"));
+    for g in mine
+        .grants
+        .iter_mut()
+        .filter(|g| g.client == "acme" && g.identity == "u2")
+    {
+        g.ticket = Some("T-2".into());
+    }
+    mine.grants.push(grant("acme", "new", "T-3"));
+    // Not acme's run to write: left as stored.
+    mine.grants
+        .retain(|g| !(g.client == "globex" && g.identity == "u3"));
+    mine.blocks.clear();
+    store.save_ledger(&mine, &acme).unwrap();
+    let after = row_writers(&url);
+    let rewritten: Vec<&(String, String)> = after
+        .iter()
+        .filter(|(key, xmin)| before.get(*key) != Some(*xmin))
+        .map(|(key, _)| key)
+        .collect();
+    assert_eq!(
+        rewritten.len(),
+        2,
+        "only the changed and the new row: {rewritten:?}"
+    );
+    assert!(rewritten.iter().all(|(c, _)| c == "acme"));
+    assert_eq!(after.len(), 1000, "one removed, one added");
+    let (stored, changed) = store.load_ledger().unwrap();
+    assert_ne!(changed, digest);
+    assert_eq!(
+        stored.blocks.len(),
+        1,
+        "revocations are written under the workspace lock only"
+    );
+    assert!(
+        stored
+            .grants
+            .iter()
+            .any(|g| g.client == "globex" && g.identity == "u3")
+    );
+    assert!(
+        !stored
+            .grants
+            .iter()
+            .any(|g| g.client == "acme" && g.identity == "u1")
+    );
+    drop(acme);
+
+    // Another process writes acme meanwhile: this store's picture of acme is stale, and
+    // its next save makes acme exactly what it saves, not a mix.
+    let other = self::store(&url).unwrap();
+    let lock = other
+        .lock(
+            &LockScope::Client("acme".into()),
+            &info("os:b"),
+            Duration::ZERO,
+        )
+        .unwrap();
+    let (mut theirs, _) = other.load_ledger().unwrap();
+    theirs.grants.push(grant("acme", "theirs", "T-4"));
+    other.save_ledger(&theirs, &lock).unwrap();
+    drop(lock);
+    let lock = store
+        .lock(
+            &LockScope::Client("acme".into()),
+            &info("os:a"),
+            Duration::ZERO,
+        )
+        .unwrap();
+    mine.grants
+        .retain(|g| !(g.client == "acme" && g.identity == "u4"));
+    store.save_ledger(&mine, &lock).unwrap();
+    let (stored, _) = other.load_ledger().unwrap();
+    let acme_of = |ledger: &onboard::state::Ledger| -> Vec<String> {
+        ledger
+            .grants
+            .iter()
+            .filter(|g| g.client == "acme")
+            .map(|g| format!("{}:{:?}", g.identity, g.ticket))
+            .collect()
+    };
+    let mut expected = mine.clone();
+    expected.normalise();
+    assert_eq!(acme_of(&stored), acme_of(&expected));
+}
+
+#[test]
+fn a_schema_1_database_is_upgraded_in_place_its_ledger_moved_into_rows() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    onboard::state::postgres::upgrade_to(&mut client, "test", 1).unwrap();
+    // As onboard 1 left it: the ledger one document, chains without offsets.
+    let mut ledger = onboard::state::Ledger::default();
+    ledger.grants.push(grant("acme", "ada", "T-1"));
+    ledger.grants.push(grant("globex", "bob", "T-2"));
+    ledger.normalise();
+    let mut body = serde_json::to_string_pretty(&ledger).unwrap();
+    body.push('\n');
+    client
+        .execute(
+            "INSERT INTO onboard_documents (name, body, revision) VALUES ('ledger', $1, 3)",
+            &[&body],
+        )
+        .unwrap();
+    let lines = [
+        "{\"seq\":1}",
+        "{\"kind\":\"checkpoint\",\"seq\":2}",
+        "{\"seq\":3}",
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        client
+            .execute(
+                "INSERT INTO onboard_audit_entries (chain, seq, line, checkpoint) VALUES ('acme', $1, $2, $3)",
+                &[&(i as i64 + 1), line, &line.contains("checkpoint")],
+            )
+            .unwrap();
+    }
+    client
+        .execute(
+            "INSERT INTO onboard_audit_heads (chain, seq, hash) VALUES ('acme', 3, $1)",
+            &[&onboard::audit::entry::line_hash(lines[2].as_bytes())],
+        )
+        .unwrap();
+    drop(client);
+
+    let store = store(&url).unwrap();
+    assert_eq!(
+        store.schema_version().unwrap(),
+        onboard::state::postgres::SCHEMA_VERSION
+    );
+    let (upgraded, digest) = store.load_ledger().unwrap();
+    assert_eq!(upgraded, ledger);
+    // One ledger, one digest: a plan saved before the upgrade is still current.
+    assert_eq!(
+        digest,
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body.as_bytes()))
+    );
+    assert_eq!(row_writers(&url).len(), 2);
+    let tail = store.chain_tail("acme").unwrap().unwrap();
+    assert_eq!(tail.offset, lines[0].len() as u64 + 1);
+    assert_eq!(
+        tail.bytes,
+        format!("{}\n{}\n", lines[1], lines[2]).as_bytes()
+    );
+    // Appends after the upgrade keep the offsets.
+    store
+        .append(
+            "acme",
+            &head_after(lines[2], 3),
+            &["{\"kind\":\"checkpoint\",\"seq\":4}".into()],
+        )
+        .unwrap();
+    let tail = store.chain_tail("acme").unwrap().unwrap();
+    let before: usize = lines.iter().map(|l| l.len() + 1).sum();
+    assert_eq!(tail.offset, before as u64);
+    let mut sql = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let left: i64 = sql
+        .query_one(
+            "SELECT count(*) FROM onboard_documents WHERE name = 'ledger'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the document is gone once its rows are in");
 }
 
 // ---- the command line ----
@@ -480,7 +710,7 @@ fn migrate_file_to_postgres_and_back_is_lossless_and_the_copy_verifies_offline()
         )),
         "{status}"
     );
-    assert!(status.contains("schema version: 1\n"), "{status}");
+    assert!(status.contains("schema version: 2\n"), "{status}");
     assert!(!status.contains(PASSWORD), "{status}");
     let chains = before.iter().filter(|(n, _)| n.ends_with(".jsonl")).count();
     assert!(

@@ -196,7 +196,22 @@ fn a_postgres_backend_whose_url_is_missing_is_an_error_naming_the_setting() {
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&env, &output);
     assert!(
-        err.contains("[state] url") && err.contains("`ONBOARD_DATABASE_URL` is not set"),
+        err.contains("`[state] url` in onboard.toml: the credential `env:ONBOARD_DATABASE_URL`")
+            && err.contains("`ONBOARD_DATABASE_URL` is not set"),
+        "{err}"
+    );
+    assert!(!err.contains("tenant"), "a setting is no tenant: {err}");
+    // Every kind of reference says so: a keyring entry that is missing too.
+    env.write(
+        "onboard.toml",
+        &format!("{toml}\n[state]\nbackend = \"postgres\"\nurl = \"file:db-url\"\n"),
+    );
+    let output = env.onboard(&["plan"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&env, &output);
+    assert!(
+        err.contains("`[state] url` in onboard.toml: cannot read the credential file")
+            && !err.contains("tenant"),
         "{err}"
     );
     assert!(
@@ -233,4 +248,97 @@ fn spawn(env: &Env, args: &[&str]) -> std::process::Child {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap()
+}
+
+#[test]
+fn a_saved_plan_pins_only_the_clients_it_changes() {
+    let env = Env::example();
+    let plan = env.root.join("acme.plan.json");
+    let plan = plan.to_str().unwrap();
+    let save = |path: &str| {
+        let output = env
+            .onboard(&["plan", "acme", "--out", path])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    };
+    save(plan);
+    // Another client's apply changes the ledger, not acme's part of it: the plan holds,
+    // and while it is applied, runs on other clients may go on (it locks acme only).
+    let output = env.onboard(&["apply", "globex", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let _initech = hold_client(&env, "initech", "os:bob");
+    let output = env.onboard(&["apply", plan, "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert!(
+        env.ledger_grants_sorted()
+            .iter()
+            .any(|g| g.client == "acme"),
+        "the saved plan was applied"
+    );
+
+    // A plan whose own client moved meanwhile is refused, naming that client.
+    let initech_plan = env.root.join("initech.plan.json");
+    let initech_plan = initech_plan.to_str().unwrap();
+    drop(_initech);
+    let output = env
+        .onboard(&["plan", "initech", "--out", initech_plan])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let output = env
+        .onboard(&["apply", "initech", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let output = env
+        .onboard(&["apply", initech_plan, "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&env, &output);
+    assert!(
+        err.contains("the grant ledger of `initech` changed since it was made"),
+        "{err}"
+    );
+}
+
+/// The lines of an audit chain of the file backend whose `kind` is `kind`.
+fn entries_of(env: &Env, chain: &str, kind: &str) -> Vec<serde_json::Value> {
+    let path = env.ws.join(format!("audit/{chain}.jsonl"));
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["kind"] == kind)
+        .collect()
+}
+
+#[test]
+fn plan_is_recorded_while_a_run_holds_another_client() {
+    let env = Env::example();
+    // The signing key exists once a run has written the audit log.
+    let output = env
+        .onboard(&["apply", "initech", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let _globex = hold_client(&env, "globex", "os:bob");
+    let output = env.onboard(&["plan"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert_eq!(
+        entries_of(&env, "acme", "plan").len(),
+        1,
+        "acme's plan is recorded"
+    );
+    assert!(
+        entries_of(&env, "globex", "plan").is_empty(),
+        "the client a run holds is that run's to record"
+    );
+    let runs = entries_of(&env, "_workspace", "plan");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        runs[0]["detail"]["not_recorded"],
+        serde_json::json!(["globex"])
+    );
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{PgError, PgStore};
-use crate::state::file::{merged_ledger, merged_requests, merged_reviews};
+use crate::state::merge::{merged_requests, merged_reviews};
 use crate::state::{
     ChainHead, ChainTail, Description, Holder, Ledger, Lock, LockInfo, LockScope, Requests,
     Reviews, StateError, Store, StoredKey, UsedStatements,
@@ -101,6 +101,7 @@ impl Store for PgStore {
             ),
             ("tls".to_string(), self.tls().name().to_string()),
             ("documents".to_string(), counts.documents.to_string()),
+            ("grant records".to_string(), counts.grants.to_string()),
             ("audit chains".to_string(), counts.chains.to_string()),
             ("audit entries".to_string(), counts.entries.to_string()),
             ("public keys".to_string(), counts.keys.to_string()),
@@ -113,15 +114,25 @@ impl Store for PgStore {
     }
 
     fn load_ledger(&self) -> Result<(Ledger, String), StateError> {
-        crate::state::checked_ledger(
-            self.load::<Ledger>(LEDGER)?
-                .map(|(l, t)| (l, t.into_bytes())),
-            self.location(LEDGER),
-        )
+        // The digest is of the ledger as the file backend would store it, so one ledger
+        // has one digest whichever backend keeps it.
+        let stored = match self.read_ledger()? {
+            Some(ledger) => {
+                let mut text =
+                    serde_json::to_string_pretty(&ledger).map_err(|e| StateError::Corrupt {
+                        path: self.location(LEDGER),
+                        detail: e.to_string(),
+                    })?;
+                text.push('\n');
+                Some((ledger, text.into_bytes()))
+            }
+            None => None,
+        };
+        crate::state::checked_ledger(stored, self.location(LEDGER))
     }
 
     fn save_ledger(&self, ledger: &Ledger, lock: &Lock) -> Result<(), StateError> {
-        self.save(LEDGER, |stored| merged_ledger(lock, || Ok(stored), ledger))
+        self.write_ledger(ledger, lock)
     }
 
     fn load_requests(&self) -> Result<Requests, StateError> {

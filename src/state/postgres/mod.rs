@@ -10,6 +10,7 @@
 //! its password never appears in a message.
 
 mod backend;
+mod ledger;
 mod lock;
 mod schema;
 mod store;
@@ -18,7 +19,7 @@ mod url;
 use thiserror::Error;
 
 pub use lock::LockSession;
-pub use schema::SCHEMA_VERSION;
+pub use schema::{SCHEMA_VERSION, upgrade_to};
 pub use store::{Counts, PgStore};
 pub use url::{DatabaseUrl, Tls};
 

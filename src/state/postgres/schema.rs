@@ -2,20 +2,25 @@
 //! recorded in `onboard_schema`. Concurrent runs serialise on a transaction advisory lock;
 //! a database upgraded by a newer onboard is refused.
 
-use postgres::Client;
+use postgres::{Client, Transaction};
 
 use super::PgError;
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The advisory lock key upgrades serialise on ("onboard-schema").
 const UPGRADE_LOCK: i64 = 0x6f6e_626f_6172_6473;
 
-/// Each step takes the schema from the version before it to its own.
-const STEPS: [(i32, &str); 1] = [(
-    1,
-    "CREATE TABLE onboard_documents (
+/// A step's work beyond its SQL, in its transaction (moving data between tables).
+type Migrate = fn(&mut Transaction<'_>) -> Result<(), postgres::Error>;
+
+/// Each step takes the schema from the version before it to its own: its SQL, then its
+/// data migration, in the upgrade's transaction.
+const STEPS: [(i32, &str, Option<Migrate>); 2] = [
+    (
+        1,
+        "CREATE TABLE onboard_documents (
          name text PRIMARY KEY,
          body text NOT NULL,
          revision bigint NOT NULL
@@ -49,10 +54,76 @@ const STEPS: [(i32, &str); 1] = [(
          since text NOT NULL,
          backend_pid integer NOT NULL
      );",
-)];
+        None,
+    ),
+    (
+        2,
+        // The ledger as rows (one per grant record) with a revision per client, so a save
+        // writes only what changed; each entry's end offset and each chain's length and
+        // last checkpoint, so reading a chain's tail reads no earlier row.
+        "CREATE TABLE onboard_ledger_clients (
+             client text PRIMARY KEY,
+             revision bigint NOT NULL
+         );
+         CREATE TABLE onboard_ledger_grants (
+             client text NOT NULL,
+             key text NOT NULL,
+             record text NOT NULL,
+             PRIMARY KEY (client, key)
+         );
+         ALTER TABLE onboard_audit_entries ADD COLUMN end_offset bigint;
+         UPDATE onboard_audit_entries e SET end_offset = o.end_offset
+           FROM (SELECT chain, seq, sum(octet_length(line) + 1)
+                        OVER (PARTITION BY chain ORDER BY seq) AS end_offset
+                 FROM onboard_audit_entries) o
+          WHERE e.chain = o.chain AND e.seq = o.seq;
+         ALTER TABLE onboard_audit_entries ALTER COLUMN end_offset SET NOT NULL;
+         ALTER TABLE onboard_audit_heads ADD COLUMN bytes bigint NOT NULL DEFAULT 0,
+                                         ADD COLUMN tail_seq bigint;
+         UPDATE onboard_audit_heads h SET
+             bytes = coalesce((SELECT max(end_offset) FROM onboard_audit_entries e
+                               WHERE e.chain = h.chain), 0),
+             tail_seq = (SELECT max(seq) FROM onboard_audit_entries e
+                         WHERE e.chain = h.chain AND e.checkpoint);",
+        Some(ledger_to_rows),
+    ),
+];
+
+/// Moves the ledger document of schema 1 into rows.
+fn ledger_to_rows(tx: &mut Transaction<'_>) -> Result<(), postgres::Error> {
+    let Some(row) = tx.query_opt(
+        "SELECT body FROM onboard_documents WHERE name = 'ledger' AND revision > 0",
+        &[],
+    )?
+    else {
+        return Ok(());
+    };
+    // A document that does not parse is left where it was, for the next read to report.
+    let Ok(ledger) = serde_json::from_str::<crate::state::Ledger>(row.get::<_, &str>(0)) else {
+        return Ok(());
+    };
+    let rows = super::ledger::rows_of(&ledger.grants);
+    let clients: std::collections::BTreeSet<&String> = rows.iter().map(|(c, _, _)| c).collect();
+    let clients: Vec<&String> = clients.into_iter().collect();
+    tx.execute(
+        "INSERT INTO onboard_ledger_clients (client, revision) SELECT unnest($1::text[]), 1",
+        &[&clients],
+    )?;
+    super::ledger::upsert_rows(tx, &rows)?;
+    super::ledger::put_blocks(tx, &ledger.blocks)?;
+    tx.execute("DELETE FROM onboard_documents WHERE name = 'ledger'", &[])?;
+    Ok(())
+}
 
 /// Creates or upgrades the schema; returns the version now in force.
 pub fn upgrade(client: &mut Client, target: &str) -> Result<i32, PgError> {
+    upgrade_to(client, target, SCHEMA_VERSION)
+}
+
+/// Creates or upgrades the schema up to `version` (at most [`SCHEMA_VERSION`]; an older
+/// one makes a database as an older onboard left it, for tests of upgrades); returns
+/// the version now in force.
+pub fn upgrade_to(client: &mut Client, target: &str, version: i32) -> Result<i32, PgError> {
     let query = |e: postgres::Error| PgError::query(target, "upgrading the schema", &e);
     let mut tx = client.transaction().map_err(query)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&UPGRADE_LOCK])
@@ -77,8 +148,12 @@ pub fn upgrade(client: &mut Client, target: &str) -> Result<i32, PgError> {
         });
     }
     let by = format!("onboard {}", env!("CARGO_PKG_VERSION"));
-    for (version, sql) in STEPS.iter().filter(|(v, _)| *v > found) {
+    let steps = STEPS.iter().filter(|(v, _, _)| *v > found && *v <= version);
+    for (version, sql, migrate) in steps {
         tx.batch_execute(sql).map_err(query)?;
+        if let Some(migrate) = migrate {
+            migrate(&mut tx).map_err(query)?;
+        }
         tx.execute(
             "INSERT INTO onboard_schema (version, applied_by) VALUES ($1, $2)",
             &[version, &by],
@@ -86,5 +161,5 @@ pub fn upgrade(client: &mut Client, target: &str) -> Result<i32, PgError> {
         .map_err(query)?;
     }
     tx.commit().map_err(query)?;
-    Ok(SCHEMA_VERSION)
+    Ok(version.max(found))
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use postgres::{Client, NoTls};
 
+use super::ledger::LedgerCache;
 use super::url::{DatabaseUrl, Tls};
 use super::{PgError, schema};
 use crate::audit::entry::{GENESIS, line_hash};
@@ -13,8 +14,10 @@ use crate::state::{CHECKPOINT_MARKER, ChainHead};
 /// Row counts, for `onboard state status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
-    /// Documents stored (ledger, requests, reviews).
+    /// Documents stored (requests, reviews, statements, standing revocations).
     pub documents: i64,
+    /// Grant records in the ledger.
+    pub grants: i64,
     /// Audit chains.
     pub chains: i64,
     /// Audit entries across all chains.
@@ -28,6 +31,8 @@ pub struct Counts {
 pub struct PgStore {
     client: Mutex<Client>,
     pub(super) url: Arc<DatabaseUrl>,
+    /// What this process last read or wrote of the ledger.
+    ledger: Mutex<LedgerCache>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -45,6 +50,7 @@ impl PgStore {
         Ok(PgStore {
             client: Mutex::new(client),
             url,
+            ledger: Mutex::new(LedgerCache::default()),
         })
     }
 
@@ -61,6 +67,12 @@ impl PgStore {
     /// The session, for one statement or transaction at a time.
     pub(super) fn session(&self) -> MutexGuard<'_, Client> {
         self.client.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What this process last read or wrote of the ledger (taken after the session,
+    /// never before it).
+    pub(super) fn ledger_cache(&self) -> MutexGuard<'_, LedgerCache> {
+        self.ledger.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Returns how to wrap a client error met while `action`.
@@ -144,7 +156,8 @@ impl PgStore {
     }
 
     /// Returns a chain's lines from sequence number `from` on, in order, and the number
-    /// of bytes the lines before it take (each with its newline).
+    /// of bytes the lines before it take (each with its newline). Reads no row before
+    /// `from`: the offset is the end offset stored with the line before it.
     pub fn lines_from(&self, chain: &str, from: u64) -> Result<(Vec<String>, u64), PgError> {
         let mut session = self.session();
         let error = |e| {
@@ -156,13 +169,12 @@ impl PgStore {
         };
         let from = to_db(from);
         let before: i64 = session
-            .query_one(
-                "SELECT coalesce(sum(octet_length(line) + 1), 0)::bigint
-                 FROM onboard_audit_entries WHERE chain = $1 AND seq < $2",
-                &[&chain, &from],
+            .query_opt(
+                "SELECT end_offset FROM onboard_audit_entries WHERE chain = $1 AND seq = $2",
+                &[&chain, &(from - 1)],
             )
             .map_err(error)?
-            .get(0);
+            .map_or(0, |r| r.get(0));
         let rows = session
             .query(
                 "SELECT line FROM onboard_audit_entries WHERE chain = $1 AND seq >= $2 ORDER BY seq",
@@ -176,22 +188,20 @@ impl PgStore {
     }
 
     /// Returns the sequence number of a chain's last checkpoint line (1 when it has
-    /// none), or `None` when the chain has no line.
+    /// none), or `None` when the chain has no line: one row of the heads table.
     pub fn tail_start(&self, chain: &str) -> Result<Option<u64>, PgError> {
         let row = self
             .session()
-            .query_one(
-                "SELECT (SELECT max(seq) FROM onboard_audit_entries WHERE chain = $1 AND checkpoint),
-                        (SELECT seq FROM onboard_audit_heads WHERE chain = $1)",
+            .query_opt(
+                "SELECT seq, tail_seq FROM onboard_audit_heads WHERE chain = $1",
                 &[&chain],
             )
             .map_err(self.error(format!("reading the tail of `{chain}`")))?;
-        let checkpoint: Option<i64> = row.get(0);
-        let head: Option<i64> = row.get(1);
-        Ok(match head {
-            Some(head) if head > 0 => Some(checkpoint.map_or(1, to_seq)),
-            _ => None,
-        })
+        Ok(row.and_then(|row| {
+            let head: i64 = row.get(0);
+            let checkpoint: Option<i64> = row.get(1);
+            (head > 0).then(|| checkpoint.map_or(1, to_seq))
+        }))
     }
 
     /// Appends `lines` (sequence numbers `expected.seq + 1` on) to a chain in one
@@ -220,10 +230,11 @@ impl PgStore {
         .map_err(error)?;
         let row = tx
             .query_one(
-                "SELECT seq, hash FROM onboard_audit_heads WHERE chain = $1 FOR UPDATE",
+                "SELECT seq, hash, bytes, tail_seq FROM onboard_audit_heads WHERE chain = $1 FOR UPDATE",
                 &[&chain],
             )
             .map_err(error)?;
+        let (mut bytes, mut tail_seq): (i64, Option<i64>) = (row.get(2), row.get(3));
         let found = ChainHead {
             seq: to_seq(row.get(0)),
             hash: row.get(1),
@@ -240,19 +251,25 @@ impl PgStore {
         };
         let insert = tx
             .prepare(
-                "INSERT INTO onboard_audit_entries (chain, seq, line, checkpoint) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO onboard_audit_entries (chain, seq, line, checkpoint, end_offset)
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .map_err(error)?;
         for (i, line) in lines.iter().enumerate() {
             let seq = to_db(expected.seq + 1 + i as u64);
             let checkpoint = line.contains(CHECKPOINT_MARKER);
-            tx.execute(&insert, &[&chain, &seq, line, &checkpoint])
+            bytes += i64::try_from(line.len() + 1).unwrap_or(i64::MAX);
+            if checkpoint {
+                tail_seq = Some(seq);
+            }
+            tx.execute(&insert, &[&chain, &seq, line, &checkpoint, &bytes])
                 .map_err(error)?;
         }
         let seq = to_db(expected.seq + lines.len() as u64);
         tx.execute(
-            "UPDATE onboard_audit_heads SET seq = $2, hash = $3 WHERE chain = $1",
-            &[&chain, &seq, &line_hash(last.as_bytes())],
+            "UPDATE onboard_audit_heads SET seq = $2, hash = $3, bytes = $4, tail_seq = $5
+             WHERE chain = $1",
+            &[&chain, &seq, &line_hash(last.as_bytes()), &bytes, &tail_seq],
         )
         .map_err(error)?;
         tx.commit().map_err(error)
@@ -313,6 +330,7 @@ impl PgStore {
             .session()
             .query_one(
                 "SELECT (SELECT count(*) FROM onboard_documents WHERE revision > 0),
+                        (SELECT count(*) FROM onboard_ledger_grants),
                         (SELECT count(*) FROM onboard_audit_heads WHERE seq > 0),
                         (SELECT count(*) FROM onboard_audit_entries),
                         (SELECT count(*) FROM onboard_audit_keys)",
@@ -321,9 +339,10 @@ impl PgStore {
             .map_err(self.error("counting rows"))?;
         Ok(Counts {
             documents: row.get(0),
-            chains: row.get(1),
-            entries: row.get(2),
-            keys: row.get(3),
+            grants: row.get(1),
+            chains: row.get(2),
+            entries: row.get(3),
+            keys: row.get(4),
         })
     }
 }

@@ -1,0 +1,90 @@
+//! What a save under a lock writes, whatever the backend: the records of the clients the
+//! lock covers from the run's copy, the others as stored (see [`super::Store`]'s
+//! contract). Pure: the backends read the stored records and write the result.
+
+use super::store::Lock;
+use super::{FORMAT_VERSION, Ledger, Requests, Reviews, StateError};
+
+/// Keeps the records of the clients `lock` covers from `ours` and the others from
+/// `stored`, in the order `key` gives (stable).
+pub(super) fn merge_records<T: Clone, K: Ord>(
+    lock: &Lock,
+    stored: Vec<T>,
+    ours: &[T],
+    client: impl Fn(&T) -> &str,
+    key: impl Fn(&T) -> K,
+) -> Vec<T> {
+    let mut merged: Vec<T> = stored
+        .into_iter()
+        .filter(|r| !lock.covers(client(r)))
+        .collect();
+    merged.extend(ours.iter().filter(|r| lock.covers(client(r))).cloned());
+    merged.sort_by_key(|r| key(r));
+    merged
+}
+
+/// Returns the ledger a save under `lock` writes: `ours` whole under a workspace lock;
+/// else our grants of the clients `lock` covers, the `stored` grants of the others and
+/// the stored standing revocations. Normalised.
+pub(super) fn merged_ledger(
+    lock: &Lock,
+    stored: impl FnOnce() -> Result<Ledger, StateError>,
+    ours: &Ledger,
+) -> Result<Ledger, StateError> {
+    let mut ledger = if lock.is_workspace() {
+        ours.clone()
+    } else {
+        let stored = stored()?;
+        Ledger {
+            format_version: FORMAT_VERSION,
+            grants: merge_records(lock, stored.grants, &ours.grants, |g| &g.client, |_| ()),
+            blocks: stored.blocks,
+        }
+    };
+    ledger.normalise();
+    Ok(ledger)
+}
+
+/// Returns the requests a save under `lock` writes (see [`merged_ledger`]).
+pub(super) fn merged_requests(
+    lock: &Lock,
+    stored: impl FnOnce() -> Result<Requests, StateError>,
+    ours: &Requests,
+) -> Result<Requests, StateError> {
+    Ok(Requests {
+        format_version: FORMAT_VERSION,
+        requests: if lock.is_workspace() {
+            ours.requests.clone()
+        } else {
+            merge_records(
+                lock,
+                stored()?.requests,
+                &ours.requests,
+                |r| &r.client,
+                |r| r.requested_at,
+            )
+        },
+    })
+}
+
+/// Returns the review items a save under `lock` writes (see [`merged_ledger`]).
+pub(super) fn merged_reviews(
+    lock: &Lock,
+    stored: impl FnOnce() -> Result<Reviews, StateError>,
+    ours: &Reviews,
+) -> Result<Reviews, StateError> {
+    Ok(Reviews {
+        format_version: FORMAT_VERSION,
+        reviews: if lock.is_workspace() {
+            ours.reviews.clone()
+        } else {
+            merge_records(
+                lock,
+                stored()?.reviews,
+                &ours.reviews,
+                |r| &r.client,
+                |r| r.opened_at,
+            )
+        },
+    })
+}
