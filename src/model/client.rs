@@ -221,7 +221,11 @@ pub(super) struct RawClient {
     /// Which requests also need one of the client's approvers.
     #[serde(default)]
     co_approval: CoApproval,
+    /// The client's company identifier in the ticket provider (a PSA's company id), used
+    /// to check that a ticket belongs to this client.
     psa_company: Option<String>,
+    /// A ticket provider for this client only, replacing the workspace's `[tickets]`
+    /// (`kind: none` turns ticket checks off for it).
     #[schemars(with = "Option<super::tickets::RawTicketProvider>")]
     tickets: Option<Spanned<super::tickets::RawTicketProvider>>,
 }
