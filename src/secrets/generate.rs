@@ -46,7 +46,7 @@ fn pick(bound: usize) -> Result<usize, RandomError> {
     }
 }
 
-/// Returns a new random password of [`PASSWORD_LENGTH`] characters holding at least one
+/// Returns a new random password of `PASSWORD_LENGTH` characters holding at least one
 /// character of every class (upper case, lower case, digit, symbol).
 pub fn generate_password() -> Result<Secret, RandomError> {
     let all: Vec<u8> = CLASSES.concat();

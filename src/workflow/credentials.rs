@@ -12,7 +12,7 @@
 //!
 //! Only once the new credential is recorded does the old one start its overlap. A crash
 //! in between leaves an intent without outcome, which the next run repairs first
-//! ([`repair`]): a password found in the vault is set again; a client secret the tenant
+//! (`repair`): a password found in the vault is set again; a client secret the tenant
 //! holds that was never recorded is removed.
 
 use std::collections::BTreeMap;

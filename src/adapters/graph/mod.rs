@@ -28,7 +28,7 @@
 //!   accessAssignments`; a delete carries `If-Match` with the assignment's etag).
 //!
 //! Credentials: an app registration's `client_secret`, issued with `addPassword` and
-//! removed with `removePassword` (see [`secrets`]); onboard's app needs
+//! removed with `removePassword` (see the `secrets` module); onboard's app needs
 //! `Application.ReadWrite.OwnedBy` (as an owner of the app) or `Application.ReadWrite.All`.
 //!
 //! Auth: OAuth 2.0 client credentials against the client's own tenant

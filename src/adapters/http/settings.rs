@@ -64,7 +64,7 @@ impl Policy {
     }
 }
 
-/// How an [`HttpClient`] is built, besides its tenant and endpoint. The default: no
+/// How an [`HttpClient`](super::HttpClient) is built, besides its tenant and endpoint. The default: no
 /// authentication, no log, no reader of error bodies, the default [`Policy`], real waits.
 #[derive(Clone)]
 pub struct ClientSettings {
