@@ -41,7 +41,7 @@ use time::OffsetDateTime;
 use super::http::{self, Auth, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::jwt;
 use super::{
-    Adapter, AdapterError, ConfigurationSubject, FailureKind, Outcome, Principal, Review,
+    Adapter, AdapterError, ConfigurationSubject, FailureKind, Inspection, Outcome, Principal,
     quote_filter_value,
 };
 use crate::adapters::ChangeRequest;
@@ -229,7 +229,7 @@ impl OktaTenant {
         let mut settings = context.options.client_settings(auth, error_body);
         // Okta says how much of its window is left on every response, and the HTTP layer
         // paces by that: no fixed spacing is needed on top.
-        settings.policy.min_interval = std::time::Duration::ZERO;
+        settings.retry.min_interval = std::time::Duration::ZERO;
         let http = context.http_with(endpoint, settings)?;
         Ok(OktaTenant {
             name: context.name.clone(),
@@ -640,14 +640,14 @@ impl Adapter for OktaTenant {
         Ok(holders)
     }
 
-    fn review(&mut self, _now: OffsetDateTime) -> Result<Review, AdapterError> {
+    fn inspect(&mut self, _now: OffsetDateTime) -> Result<Inspection, AdapterError> {
         if self.group_roles.is_empty() {
-            return Ok(Review::default());
+            return Ok(Inspection::default());
         }
         let operation = "review the groups' admin roles";
         self.ensure_token(operation)?;
         let (notes, configuration) = self.group_role_changes(operation)?;
-        Ok(Review {
+        Ok(Inspection {
             notes,
             configuration,
         })
@@ -660,7 +660,7 @@ impl Adapter for OktaTenant {
         }
     }
 
-    fn reconcile(
+    fn apply_configuration(
         &mut self,
         planned: &[ConfigurationChange],
         done: &mut Vec<String>,
