@@ -60,7 +60,7 @@ pub use self::redact::redact_url;
 pub(crate) use self::send::error_chain;
 pub use self::settings::{ClientSettings, ErrorBodyReader, HttpLog, RetryPolicy};
 pub use self::tally::{Counts, RequestTally, requests};
-pub use self::token::{TOKEN_MARGIN, TokenCache};
+pub use self::token::{TOKEN_MARGIN, TokenCache, token_answer};
 use crate::model::AdapterKind;
 
 /// A client for one tenant's HTTP API.

@@ -32,7 +32,6 @@
 //! layer, which slows down before the window runs out and waits for the reset on 429.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Duration;
 
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
@@ -176,19 +175,12 @@ impl OktaTenant {
             }
             .with_hint("check the tenant's `client_id`, that the `credential` is the service app's private key whose public key is registered with the app, and that the app is granted the scopes `okta.groups.manage okta.users.read okta.roles.manage` and an admin role"));
         }
-        let body: Value = self.http.json(operation, &response)?;
-        let Some(token) = body.get("access_token").and_then(Value::as_str) else {
-            return Err(self.error(
-                operation,
-                FailureKind::Malformed,
-                "the token answer has no `access_token`",
-            ));
-        };
-        let lifetime = body
-            .get("expires_in")
-            .and_then(Value::as_u64)
-            .map(Duration::from_secs);
-        let token = token.to_string();
+        let (token, lifetime) = http::token_answer(
+            &self.http,
+            operation,
+            &response,
+            ("access_token", "the token answer"),
+        )?;
         if let Some(oauth) = &mut self.oauth {
             oauth.token.store(&mut self.http, token, lifetime);
         }
