@@ -41,7 +41,7 @@ impl ReadReporter for NoReadProgress {
 /// Reads every requested tenant with at most `parallelism` at once, calling `read` after
 /// each tenant (progress). A tenant that cannot be read in full is
 /// `Observation::Unreadable`, never empty. Each observation comes with the adapter's
-/// review of the tenant as a whole ([`adapters::Adapter::review`]): warnings and
+/// inspection of the tenant as a whole ([`adapters::Adapter::inspect`]): warnings and
 /// configuration changes for the plan. Each tenant read in full stays open for the run
 /// ([`adapters::opened`]).
 pub fn observe(
@@ -51,7 +51,7 @@ pub fn observe(
     options: &adapters::Options,
     now: OffsetDateTime,
     read: &(dyn Fn(&ReadRequest<'_>) + Sync),
-) -> Vec<(Observation, adapters::Review)> {
+) -> Vec<(Observation, adapters::Inspection)> {
     crate::workers::map(requests, parallelism, |request| {
         let observation = read_tenant(root, request, options, now);
         read(request);
@@ -64,11 +64,11 @@ fn read_tenant(
     request: &ReadRequest<'_>,
     options: &adapters::Options,
     now: OffsetDateTime,
-) -> (Observation, adapters::Review) {
+) -> (Observation, adapters::Inspection) {
     let result = (|| {
         let mut adapter =
             adapters::opened::open_verified(request.client, request.tenant, root, options)?;
-        let notes = adapter.review(now)?;
+        let notes = adapter.inspect(now)?;
         let mut held = BTreeMap::new();
         for entitlement in &request.entitlements {
             held.insert(entitlement.clone(), adapter.list(entitlement)?);
@@ -85,7 +85,7 @@ fn read_tenant(
                 code: error.kind.code().to_string(),
                 hint: error.hint,
             }),
-            adapters::Review::default(),
+            adapters::Inspection::default(),
         ),
     }
 }
@@ -103,7 +103,7 @@ pub fn review_configuration(
 ) -> Vec<Result<Vec<ConfigurationChange>, adapters::AdapterError>> {
     crate::workers::map(tenants, parallelism, |(client, tenant)| {
         let mut adapter = adapters::opened::open_verified(client, tenant, root, options)?;
-        let configuration = adapter.review(now)?.configuration;
+        let configuration = adapter.inspect(now)?.configuration;
         options.opened.keep(client, tenant, adapter);
         Ok(configuration)
     })

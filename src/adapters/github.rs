@@ -39,7 +39,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::http::{self, Auth, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::jwt;
@@ -213,21 +212,12 @@ impl GithubTenant {
         if !response.is_success() {
             return Err(self.token_error(operation, &response));
         }
-        let body: Value = self.http.json(operation, &response)?;
-        let Some(token) = body.get("token").and_then(Value::as_str) else {
-            return Err(self.error(
-                operation,
-                FailureKind::Malformed,
-                "the installation token answer has no `token`",
-            ));
-        };
-        let lifetime = body
-            .get("expires_at")
-            .and_then(Value::as_str)
-            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
-            .map(|at| at - OffsetDateTime::now_utc())
-            .and_then(|d| Duration::try_from(d).ok());
-        let token = token.to_string();
+        let (token, lifetime) = http::token_answer(
+            &self.http,
+            operation,
+            &response,
+            ("token", "the installation token answer"),
+        )?;
         if let Some(app) = &mut self.app {
             app.installation_id = Some(installation);
             app.token.store(&mut self.http, token, lifetime);

@@ -195,21 +195,21 @@ pub trait Adapter: Send {
     /// Returns what a plan should say about the tenant as a whole rather than about one
     /// entitlement: warnings (a GDAP relationship ending soon) and the changes to the
     /// tenant's own configuration that the client file asks for (access assignments to
-    /// create), as data that [`Adapter::reconcile`] carries out. Read-only; an error
-    /// makes the tenant unknown in the plan. Two reviews of a tenant that did not change
-    /// return equal changes: `apply` reviews again to check that a plan's configuration
+    /// create), as data that [`Adapter::apply_configuration`] carries out. Read-only; an error
+    /// makes the tenant unknown in the plan. Two inspections of a tenant that did not change
+    /// return equal changes: `apply` inspects again to check that a plan's configuration
     /// changes still hold. The default has nothing to say.
-    fn review(&mut self, now: OffsetDateTime) -> Result<Review, AdapterError> {
+    fn inspect(&mut self, now: OffsetDateTime) -> Result<Inspection, AdapterError> {
         let _ = now;
-        Ok(Review::default())
+        Ok(Inspection::default())
     }
 
     /// Carries out exactly the `planned` changes to the tenant's own configuration (as a
-    /// review returned them), in order, before any entitlement change is sent, pushing
+    /// inspection returned them), in order, before any entitlement change is sent, pushing
     /// one line to `done` per change as it is made, so that the changes made before a
     /// failure are still recorded. Works nothing out again: the plan decides. The
     /// default makes no configuration change, and refuses any.
-    fn reconcile(
+    fn apply_configuration(
         &mut self,
         planned: &[ConfigurationChange],
         done: &mut Vec<String>,
@@ -221,7 +221,7 @@ pub trait Adapter: Send {
         }
     }
 
-    /// Names the tenant's own configuration that [`Adapter::reconcile`] brings in line,
+    /// Names the tenant's own configuration that [`Adapter::apply_configuration`] brings in line,
     /// for the audit log: a subject (`gdap:access-assignments`) and what it is.
     fn configuration_subject(&self) -> ConfigurationSubject {
         ConfigurationSubject {
@@ -387,12 +387,12 @@ impl Discovery {
     }
 }
 
-/// What [`Adapter::review`] found about a tenant as a whole.
+/// What [`Adapter::inspect`] found about a tenant as a whole.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Review {
+pub struct Inspection {
     /// Warnings for the plan.
     pub notes: Vec<String>,
-    /// The configuration changes `apply` makes through [`Adapter::reconcile`].
+    /// The configuration changes `apply` makes through [`Adapter::apply_configuration`].
     pub configuration: Vec<ConfigurationChange>,
 }
 
@@ -425,7 +425,7 @@ pub struct Options {
     /// LDAP operation (`--verbose`); `None` logs nothing. Lines never carry a secret.
     pub http_log: Option<http::HttpLog>,
     /// Timeouts and retry limits of every request to a tenant (`ONBOARD_HTTP_TIMEOUT`).
-    pub policy: http::Policy,
+    pub retry: http::RetryPolicy,
     /// A factor (0 to 1) applied to every retry wait: 1, but in a `test-hooks` build
     /// (see `env::hooks`).
     pub retry_scale: f64,
@@ -440,7 +440,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             http_log: None,
-            policy: http::Policy::default(),
+            retry: http::RetryPolicy::default(),
             retry_scale: 1.0,
             credentials: crate::secrets::Sources::default(),
             opened: opened::Opened::default(),
@@ -452,7 +452,7 @@ impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")
             .field("http_log", &self.http_log.is_some())
-            .field("policy", &self.policy)
+            .field("retry", &self.retry)
             .field("retry_scale", &self.retry_scale)
             .field("credentials", &self.credentials)
             .field("opened", &self.opened.len())
@@ -466,7 +466,7 @@ impl Options {
     pub fn from_env() -> Result<Options, String> {
         Ok(Options {
             http_log: None,
-            policy: http::Policy::from_env()?,
+            retry: http::RetryPolicy::from_env()?,
             retry_scale: crate::env::retry_scale()?,
             credentials: crate::secrets::Sources::default(),
             opened: opened::Opened::default(),
@@ -484,7 +484,7 @@ impl Options {
             auth,
             log: self.http_log.clone(),
             error_body,
-            policy: self.policy,
+            retry: self.retry,
             retry_scale: self.retry_scale,
             kind: None,
             ca_file: None,

@@ -10,8 +10,8 @@
 //! in the audit log, which the next plan finds held and records.
 
 mod book;
+mod configuration;
 mod entries;
-mod reconcile;
 mod send;
 mod tenant;
 

@@ -6,8 +6,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::configuration::apply_configuration;
 use super::entries::{Durability, entry_of, outcome_of, write_entries};
-use super::reconcile::reconcile;
 use super::send::send_batch;
 use super::{ApplyContext, ChangeResult, Progress};
 use crate::adapters::Outcome;
@@ -24,7 +24,7 @@ const BATCH: usize = 32;
 /// transaction), before any of them is sent: no change is sent before its intent is
 /// stored, and a tenant of a few hundred changes costs one durable write for its intents
 /// and one for its outcomes. Bounded, so a crash leaves at most this many changes of a
-/// tenant to reconcile.
+/// tenant to bring in line.
 const WINDOW: usize = 1024;
 
 /// What one tenant's part of a run did.
@@ -95,9 +95,9 @@ pub(super) fn apply_tenant(
             })
             .collect()
     };
-    let mut reconcile_audit_error = None;
+    let mut configuration_audit_error = None;
     let adapter = match adapter {
-        Ok(adapter) if !configuration.is_empty() => reconcile(
+        Ok(adapter) if !configuration.is_empty() => apply_configuration(
             context,
             (client_id, tenant_name),
             &run,
@@ -106,7 +106,7 @@ pub(super) fn apply_tenant(
         )
         .map_err(|failure| {
             let (error, audit) = *failure;
-            reconcile_audit_error = audit;
+            configuration_audit_error = audit;
             error
         }),
         other => other,
@@ -121,7 +121,7 @@ pub(super) fn apply_tenant(
                 .zip(&ids)
                 .map(|(r, id)| outcome_of(entry_of(&r.change, id.clone()), &r.result))
                 .collect();
-            let audit_error = reconcile_audit_error
+            let audit_error = configuration_audit_error
                 .or_else(|| write_entries(context, client_id, entries, Durability::Now).err());
             // A tenant opened only for its configuration: no change carries its failure,
             // which still counts.

@@ -594,7 +594,7 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
     adapter.verify_tenant().unwrap();
 
     // The plan's notes: the end within 30 days, and what apply would change.
-    let review = adapter.review(now).unwrap();
+    let review = adapter.inspect(now).unwrap();
     let (notes, planned) = (&review.notes, &review.configuration);
     assert_eq!(notes.len(), 1, "{review:?}");
     assert!(
@@ -628,13 +628,13 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
     assert_eq!(by_group, expected);
     assert!(!assignments.contains_key("old-1"));
     // Converged: only the end is left to say.
-    let review = adapter.review(now).unwrap();
+    let review = adapter.inspect(now).unwrap();
     assert_eq!((review.notes.len(), review.configuration.len()), (1, 0));
     assert!(crate::support::reconcile(adapter, now).is_empty());
     // Outside the 30 days, nothing.
     assert_eq!(
-        adapter.review(now - time::Duration::days(30)).unwrap(),
-        onboard::adapters::Review::default()
+        adapter.inspect(now - time::Duration::days(30)).unwrap(),
+        onboard::adapters::Inspection::default()
     );
 
     // Technicians get the client's access by membership of the partner groups.
@@ -653,7 +653,7 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
     // A role the customer did not approve in the relationship is refused.
     let access = "      access:\n        GDAP-Acme-Helpdesk: [Exchange Administrator]\n";
     let mut refused = open(&gdap_yaml(&partner, &customer, &groups, access), SECRET);
-    let error = refused.adapter.review(now).unwrap_err();
+    let error = refused.adapter.inspect(now).unwrap_err();
     assert_eq!(error.kind, FailureKind::Rejected, "{error}");
     assert!(error.detail.contains("Exchange Administrator"), "{error}");
     // A relationship with Global Administrator cannot auto-extend.
@@ -666,7 +666,7 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
     });
     let access = "      auto_extend: true\n      access:\n        GDAP-Acme-Helpdesk: [Helpdesk Administrator]\n";
     let mut refused = open(&gdap_yaml(&partner, &customer, &groups, access), SECRET);
-    let error = refused.adapter.review(now).unwrap_err();
+    let error = refused.adapter.inspect(now).unwrap_err();
     assert_eq!(error.kind, FailureKind::Rejected, "{error}");
     assert!(error.detail.contains("cannot auto-extend"), "{error}");
     // A relationship with another customer is refused as the wrong tenant.
@@ -674,7 +674,7 @@ fn graph_gdap_partner_side_manages_access_assignments_and_technicians() {
         &gdap_yaml(&partner, &tenant_id(10), &groups, "      access: {}\n"),
         SECRET,
     );
-    let error = wrong.adapter.review(now).unwrap_err();
+    let error = wrong.adapter.inspect(now).unwrap_err();
     assert_eq!(error.kind, FailureKind::WrongTenant, "{error}");
 
     // Every GDAP call is in the trimmed description and went through Prism.

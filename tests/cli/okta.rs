@@ -212,7 +212,7 @@ fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
     let now = time::OffsetDateTime::now_utc();
 
     // The plan says what apply changes; the custom role is noted and left alone.
-    let review = adapter.review(now).unwrap();
+    let review = adapter.inspect(now).unwrap();
     assert_eq!(
         review
             .configuration
@@ -261,7 +261,7 @@ fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
     );
 
     // Converged: nothing to change, nothing sent.
-    let review = adapter.review(now).unwrap();
+    let review = adapter.inspect(now).unwrap();
     assert!(review.configuration.is_empty(), "{review:?}");
     assert!(crate::support::reconcile(adapter, now).is_empty());
     // Group roles are checked against Okta's description like everything else.
@@ -281,9 +281,12 @@ fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
     );
     org.with(|o| o.group_roles.clear());
     let mut opened = open(&yaml, &token);
-    let planned = opened.adapter.review(now).unwrap().configuration;
+    let planned = opened.adapter.inspect(now).unwrap().configuration;
     let mut done = Vec::new();
-    let error = opened.adapter.reconcile(&planned, &mut done).unwrap_err();
+    let error = opened
+        .adapter
+        .apply_configuration(&planned, &mut done)
+        .unwrap_err();
     assert_eq!(
         done,
         [
@@ -308,7 +311,7 @@ fn okta_group_roles_are_brought_in_line_and_custom_roles_left_alone() {
             client_yaml(&vendor.url())
         );
         let mut opened = open(&yaml, &token);
-        let error = opened.adapter.review(now).unwrap_err();
+        let error = opened.adapter.inspect(now).unwrap_err();
         assert_eq!(error.kind, kind, "{error}");
         assert!(error.detail.contains(says), "{error}");
         assert!(error.hint.is_some(), "{error}");

@@ -303,21 +303,21 @@ pub struct LedgerGrant {
     pub tenant_enforces_expiry: bool,
 }
 
-/// Runs an adapter's [`Adapter::reconcile`] and returns what it did, failing the test on
+/// Runs an adapter's [`Adapter::apply_configuration`] and returns what it did, failing the test on
 /// an error.
 ///
-/// [`Adapter::reconcile`]: onboard::adapters::Adapter::reconcile
+/// [`Adapter::apply_configuration`]: onboard::adapters::Adapter::apply_configuration
 pub fn reconcile(
     adapter: &mut dyn onboard::adapters::Adapter,
     now: time::OffsetDateTime,
 ) -> Vec<String> {
     let planned = adapter
-        .review(now)
+        .inspect(now)
         .unwrap_or_else(|e| panic!("{e}"))
         .configuration;
     let mut done = Vec::new();
     adapter
-        .reconcile(&planned, &mut done)
+        .apply_configuration(&planned, &mut done)
         .unwrap_or_else(|e| panic!("{e} (after {done:?})"));
     done
 }

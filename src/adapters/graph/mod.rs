@@ -22,8 +22,8 @@
 //!   `assignmentScheduleInstances`, and a revoke of such a member is `adminRemove`.
 //!   Grants with no end stay plain memberships.
 //! - A `system: gdap` tenant is the MSP's partner tenant acting for one client: its
-//!   `group:` entitlements are partner security groups, and [`Adapter::review`] /
-//!   [`Adapter::reconcile`] read and fix the client's delegated admin relationship's
+//!   `group:` entitlements are partner security groups, and [`Adapter::inspect`] /
+//!   [`Adapter::apply_configuration`] read and fix the client's delegated admin relationship's
 //!   access assignments (`/tenantRelationships/delegatedAdminRelationships/{id}/
 //!   accessAssignments`; a delete carries `If-Match` with the assignment's etag).
 //!
@@ -69,7 +69,7 @@ use time::format_description::well_known::Rfc3339;
 use super::http::{self, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::{
     Adapter, AdapterError, BatchItem, ConfigurationSubject, CredentialKind, CredentialRequest,
-    Discovery, FailureKind, IssuedCredential, Outcome, Principal, Review,
+    Discovery, FailureKind, Inspection, IssuedCredential, Outcome, Principal,
 };
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
@@ -558,9 +558,9 @@ impl Adapter for GraphTenant {
         Ok(discovery)
     }
 
-    fn review(&mut self, now: OffsetDateTime) -> Result<Review, AdapterError> {
+    fn inspect(&mut self, now: OffsetDateTime) -> Result<Inspection, AdapterError> {
         let (notes, configuration) = self.access_changes(now, "review the GDAP relationship")?;
-        Ok(Review {
+        Ok(Inspection {
             notes,
             configuration,
         })
@@ -573,7 +573,7 @@ impl Adapter for GraphTenant {
         }
     }
 
-    fn reconcile(
+    fn apply_configuration(
         &mut self,
         planned: &[ConfigurationChange],
         done: &mut Vec<String>,

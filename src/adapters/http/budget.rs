@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::Policy;
+use super::RetryPolicy;
 
 /// How much slower than the learned rate requests go: the tenant's clock and ours
 /// differ, and requests reach it with some jitter.
@@ -85,7 +85,7 @@ impl Drop for Permit<'_> {
 
 impl Budget {
     /// Returns the budget shared by every client of one tenant (`key`) in this process.
-    pub(super) fn shared(key: &str, policy: &Policy) -> Arc<Budget> {
+    pub(super) fn shared(key: &str, retry: &RetryPolicy) -> Arc<Budget> {
         static BUDGETS: OnceLock<Mutex<HashMap<String, Arc<Budget>>>> = OnceLock::new();
         let mut budgets = BUDGETS
             .get_or_init(Default::default)
@@ -103,8 +103,8 @@ impl Budget {
                         window: None,
                     }),
                     freed: Condvar::new(),
-                    max_concurrent: policy.max_concurrent.max(1),
-                    min_interval: policy.min_interval,
+                    max_concurrent: retry.max_concurrent.max(1),
+                    min_interval: retry.min_interval,
                 })
             })
             .clone()
@@ -152,12 +152,12 @@ mod tests {
 
     #[test]
     fn the_budget_spaces_requests_to_one_tenant() {
-        let policy = Policy {
+        let retry = RetryPolicy {
             min_interval: Duration::from_millis(30),
             max_concurrent: 1,
-            ..Policy::default()
+            ..RetryPolicy::default()
         };
-        let budget = Budget::shared("unit-test-budget", &policy);
+        let budget = Budget::shared("unit-test-budget", &retry);
         let started = Instant::now();
         for _ in 0..4 {
             let _permit = budget.acquire();

@@ -12,7 +12,9 @@ use serde::de::DeserializeOwned;
 use super::budget::Budget;
 use super::rate_limit::is_rate_limited_403;
 use super::send::error_chain;
-use super::{Auth, ClientSettings, HttpClient, Policy, Response, Url, parse_endpoint, requests};
+use super::{
+    Auth, ClientSettings, HttpClient, Response, RetryPolicy, Url, parse_endpoint, requests,
+};
 use crate::adapters::{AdapterError, FailureKind};
 
 /// Installs the rustls crypto provider once per process. reqwest is built without a
@@ -32,7 +34,7 @@ fn install_crypto_provider() {
 ///
 /// With a `ca_file`, the client trusts only the certificates in it (a private CA), and
 /// is shared only with clients of the same file.
-fn shared_client(policy: &Policy, ca_file: Option<&Path>) -> Result<Client, String> {
+fn shared_client(retry: &RetryPolicy, ca_file: Option<&Path>) -> Result<Client, String> {
     type Clients = Mutex<HashMap<(Duration, Duration, Option<PathBuf>), Client>>;
     static CLIENTS: OnceLock<Clients> = OnceLock::new();
     let mut clients = CLIENTS
@@ -40,8 +42,8 @@ fn shared_client(policy: &Policy, ca_file: Option<&Path>) -> Result<Client, Stri
         .lock()
         .unwrap_or_else(|e| e.into_inner());
     let key = (
-        policy.connect_timeout,
-        policy.timeout,
+        retry.connect_timeout,
+        retry.timeout,
         ca_file.map(Path::to_path_buf),
     );
     if let Some(client) = clients.get(&key) {
@@ -49,8 +51,8 @@ fn shared_client(policy: &Policy, ca_file: Option<&Path>) -> Result<Client, Stri
     }
     install_crypto_provider();
     let mut builder = Client::builder()
-        .connect_timeout(policy.connect_timeout)
-        .timeout(policy.timeout)
+        .connect_timeout(retry.connect_timeout)
+        .timeout(retry.timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("onboard/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = ca_file {
@@ -86,7 +88,7 @@ impl HttpClient {
             auth,
             log,
             error_body,
-            policy,
+            retry,
             retry_scale: scale,
             kind,
             ca_file,
@@ -100,12 +102,12 @@ impl HttpClient {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        let inner = shared_client(&policy, ca_file.as_deref()).map_err(|detail| {
+        let inner = shared_client(&retry, ca_file.as_deref()).map_err(|detail| {
             AdapterError::new(tenant, "connect", FailureKind::Unreachable, detail)
         })?;
         // One budget per tenant, never per host: Microsoft Graph, Okta and GitHub limit
         // per app and tenant (or org), and every Entra tenant lives at one host.
-        let budget = Budget::shared(&format!("{tenant}\u{1f}{base}"), &policy);
+        let budget = Budget::shared(&format!("{tenant}\u{1f}{base}"), &retry);
         Ok(HttpClient {
             tenant: tenant.to_string(),
             base,
@@ -114,7 +116,7 @@ impl HttpClient {
             log,
             error_body,
             budget,
-            policy,
+            retry,
             scale,
             kind,
         })
@@ -252,9 +254,9 @@ mod tests {
                 tenant,
                 "https://graph.example.test/v1.0",
                 ClientSettings {
-                    policy: Policy {
+                    retry: RetryPolicy {
                         max_concurrent: 1,
-                        ..Policy::default()
+                        ..RetryPolicy::default()
                     },
                     ..ClientSettings::default()
                 },

@@ -26,7 +26,7 @@
 //!
 //! It must not know any vendor's semantics beyond those headers.
 //!
-//! By concept: `settings` (how a client is built: [`Policy`], [`ClientSettings`]),
+//! By concept: `settings` (how a client is built: [`RetryPolicy`], [`ClientSettings`]),
 //! `endpoint` (the plain-HTTP rule), `client` (the process's shared reqwest client, one
 //! [`HttpClient`] per tenant, its URLs and error mapping), `send` (one request and its
 //! retry loop); then the budget, the rate-limit and backoff rules, redaction, paging,
@@ -58,9 +58,9 @@ pub use self::paging::{IndexPage, collect_indexed, collect_linked, link_next, od
 pub use self::rate_limit::{pacing, requested_delay};
 pub use self::redact::redact_url;
 pub(crate) use self::send::error_chain;
-pub use self::settings::{ClientSettings, ErrorBodyReader, HttpLog, Policy};
+pub use self::settings::{ClientSettings, ErrorBodyReader, HttpLog, RetryPolicy};
 pub use self::tally::{Counts, RequestTally, requests};
-pub use self::token::{TOKEN_MARGIN, TokenCache};
+pub use self::token::{TOKEN_MARGIN, TokenCache, token_answer};
 use crate::model::AdapterKind;
 
 /// A client for one tenant's HTTP API.
@@ -72,7 +72,7 @@ pub struct HttpClient {
     log: Option<HttpLog>,
     error_body: ErrorBodyReader,
     budget: Arc<Budget>,
-    policy: Policy,
+    retry: RetryPolicy,
     scale: f64,
     kind: Option<AdapterKind>,
 }
@@ -83,7 +83,7 @@ impl fmt::Debug for HttpClient {
             .field("tenant", &self.tenant)
             .field("base", &redact_url(&self.base))
             .field("auth", &self.auth)
-            .field("policy", &self.policy)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }

@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 
-use super::{Policy, Response, StatusCode};
+use super::{Response, RetryPolicy, StatusCode};
 
-impl Policy {
+impl RetryPolicy {
     /// Returns the exponential backoff before retry `attempt` (1-based), with jitter
     /// between half and all of it so that tenants' clients do not retry in step.
     pub fn backoff(&self, attempt: u32) -> Duration {
@@ -119,7 +119,7 @@ pub fn requested_delay(headers: &HeaderMap, now: SystemTime) -> Option<Duration>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::http::Policy;
+    use crate::adapters::http::RetryPolicy;
 
     #[test]
     fn requested_delay_prefers_retry_after_then_reset_headers() {
@@ -183,13 +183,13 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let policy = Policy::default();
+        let retry = RetryPolicy::default();
         for attempt in 1..10 {
-            let delay = policy.backoff(attempt);
-            let full = Policy::default()
+            let delay = retry.backoff(attempt);
+            let full = RetryPolicy::default()
                 .base_delay
                 .saturating_mul(1 << (attempt - 1))
-                .min(Policy::default().max_delay);
+                .min(RetryPolicy::default().max_delay);
             assert!(delay <= full && delay >= full / 2, "{attempt}: {delay:?}");
         }
     }

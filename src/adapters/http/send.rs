@@ -9,7 +9,7 @@ use reqwest::header::HeaderValue;
 use super::rate_limit::is_retryable;
 use super::redact::is_secret_name;
 use super::{
-    Auth, Call, HttpClient, Policy, Response, pacing, redact_url, requested_delay, requests,
+    Auth, Call, HttpClient, Response, RetryPolicy, pacing, redact_url, requested_delay, requests,
 };
 use crate::adapters::{AdapterError, FailureKind};
 
@@ -52,15 +52,15 @@ impl HttpClient {
                 }
             };
             let (asked, last_response) = asked;
-            let delay = self.scaled(asked.unwrap_or_else(|| self.policy.backoff(attempt)));
+            let delay = self.scaled(asked.unwrap_or_else(|| self.retry.backoff(attempt)));
             if asked.is_some() {
                 // The tenant said when to come back: every request to it waits, and its
                 // budget learns the tenant's rate.
                 permit.throttled(Instant::now() + delay);
             }
             drop(permit);
-            let give_up = attempt >= self.policy.max_attempts
-                || started.elapsed() + delay > self.scaled(self.policy.retry_budget);
+            let give_up = attempt >= self.retry.max_attempts
+                || started.elapsed() + delay > self.scaled(self.retry.retry_budget);
             if give_up {
                 return match last_response {
                     Some(mut response) => {
@@ -87,7 +87,7 @@ impl HttpClient {
                 redact_url(&call.url),
                 crate::model::time::format_duration(delay),
                 attempt + 1,
-                self.policy.max_attempts
+                self.retry.max_attempts
             ));
             std::thread::sleep(delay);
             attempt += 1;
@@ -179,7 +179,7 @@ impl HttpClient {
                 Ok(response)
             }
             Err(error) => {
-                let failure = describe_transport(&error, &self.policy);
+                let failure = describe_transport(&error, &self.retry);
                 self.log(&format!(
                     "http {}: < {} {url}: {} after {}",
                     self.tenant,
@@ -218,12 +218,12 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-fn describe_transport(error: &reqwest::Error, policy: &Policy) -> TransportFailure {
+fn describe_transport(error: &reqwest::Error, retry: &RetryPolicy) -> TransportFailure {
     if error.is_timeout() {
         return TransportFailure {
             message: format!(
                 "no answer within {} (timed out)",
-                crate::model::time::format_duration(policy.timeout)
+                crate::model::time::format_duration(retry.timeout)
             ),
             retryable: true,
         };
@@ -317,10 +317,10 @@ mod tests {
             "learn-rate/scim",
             &format!("http://127.0.0.1:{port}/"),
             ClientSettings {
-                policy: Policy {
+                retry: RetryPolicy {
                     max_concurrent,
                     min_interval: Duration::from_millis(1),
-                    ..Policy::default()
+                    ..RetryPolicy::default()
                 },
                 ..ClientSettings::default()
             },

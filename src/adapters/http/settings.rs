@@ -1,5 +1,5 @@
 //! How an [`HttpClient`](super::HttpClient) is built: timeouts, retries and pacing
-//! ([`Policy`]), authentication, logging and the vendor's error bodies
+//! ([`RetryPolicy`]), authentication, logging and the vendor's error bodies
 //! ([`ClientSettings`]).
 
 use std::path::PathBuf;
@@ -17,7 +17,7 @@ pub type ErrorBodyReader = fn(&[u8]) -> Option<String>;
 
 /// Limits for one tenant's requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Policy {
+pub struct RetryPolicy {
     /// Time allowed to open a connection.
     pub connect_timeout: Duration,
     /// Time allowed for a whole request, from sending to the last byte of the body.
@@ -36,9 +36,9 @@ pub struct Policy {
     pub min_interval: Duration,
 }
 
-impl Default for Policy {
+impl Default for RetryPolicy {
     fn default() -> Self {
-        Policy {
+        RetryPolicy {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             max_attempts: 5,
@@ -51,21 +51,21 @@ impl Default for Policy {
     }
 }
 
-impl Policy {
-    /// Returns the default policy with the environment's overrides
+impl RetryPolicy {
+    /// Returns the default retry policy with the environment's overrides
     /// (`ONBOARD_HTTP_TIMEOUT`).
-    pub fn from_env() -> Result<Policy, String> {
-        let mut policy = Policy::default();
+    pub fn from_env() -> Result<RetryPolicy, String> {
+        let mut retry = RetryPolicy::default();
         if let Some(timeout) = crate::env::http_timeout()? {
-            policy.timeout = timeout;
-            policy.connect_timeout = policy.connect_timeout.min(timeout);
+            retry.timeout = timeout;
+            retry.connect_timeout = retry.connect_timeout.min(timeout);
         }
-        Ok(policy)
+        Ok(retry)
     }
 }
 
 /// How an [`HttpClient`](super::HttpClient) is built, besides its tenant and endpoint. The default: no
-/// authentication, no log, no reader of error bodies, the default [`Policy`], real waits.
+/// authentication, no log, no reader of error bodies, the default [`RetryPolicy`], real waits.
 #[derive(Clone)]
 pub struct ClientSettings {
     /// How requests authenticate.
@@ -75,7 +75,7 @@ pub struct ClientSettings {
     /// Turns the vendor's error bodies into messages.
     pub error_body: ErrorBodyReader,
     /// Timeouts, retries and pacing.
-    pub policy: Policy,
+    pub retry: RetryPolicy,
     /// A factor (0 to 1) applied to every retry wait: 1 but in tests.
     pub retry_scale: f64,
     /// The kind of tenant, under which requests are counted ([`super::requests`]); `None`
@@ -92,7 +92,7 @@ impl Default for ClientSettings {
             auth: None,
             log: None,
             error_body: |_| None,
-            policy: Policy::default(),
+            retry: RetryPolicy::default(),
             retry_scale: 1.0,
             kind: None,
             ca_file: None,

@@ -13,7 +13,7 @@ use rustls::pki_types::pem::PemObject;
 
 use super::result_code::describe;
 use crate::adapters::TenantContext;
-use crate::adapters::http::{HttpLog, Policy, Url};
+use crate::adapters::http::{HttpLog, RetryPolicy, Url};
 use crate::adapters::{self, AdapterError, FailureKind};
 use crate::secrets::Secret;
 
@@ -91,7 +91,7 @@ pub struct Directory {
     password: Secret,
     /// The tenant's `ca_file:`, resolved against the workspace.
     ca_file: Option<std::path::PathBuf>,
-    policy: Policy,
+    retry: RetryPolicy,
     /// A factor applied to retry waits: 1, but in a `test-hooks` build (see `env::hooks`).
     scale: f64,
     log: Option<HttpLog>,
@@ -162,7 +162,7 @@ impl Directory {
             bind_dn,
             password,
             ca_file: tenant.ca_file.as_ref().map(|c| context.root.join(&c.path)),
-            policy: options.policy,
+            retry: options.retry,
             scale: options.retry_scale,
             log: options.http_log.clone(),
             conn: None,
@@ -195,7 +195,7 @@ impl Directory {
                 format!(
                     "the directory at `{}` did not answer within {}",
                     self.url,
-                    crate::model::time::format_duration(self.policy.timeout)
+                    crate::model::time::format_duration(self.retry.timeout)
                 ),
                 None,
             ),
@@ -258,7 +258,7 @@ impl Directory {
 
     /// Opens and binds the connection if it is not open yet. A directory that cannot be
     /// reached, or answers busy or unavailable, is tried again with backoff within the
-    /// policy's attempts and time budget: opening and binding change nothing, so a retry
+    /// retry policy's attempts and time budget: opening and binding change nothing, so a retry
     /// is always safe (requests on the connection are never retried).
     fn connect(&mut self, operation: &str) -> Result<(), AdapterError> {
         if self.conn.is_some() {
@@ -271,11 +271,9 @@ impl Directory {
                 Ok(()) => return Ok(()),
                 Err(failure) => failure,
             };
-            let wait = self.policy.backoff(attempt).mul_f64(self.scale);
-            let budget = self.policy.retry_budget.mul_f64(self.scale);
-            if !transient
-                || attempt >= self.policy.max_attempts
-                || started.elapsed() + wait > budget
+            let wait = self.retry.backoff(attempt).mul_f64(self.scale);
+            let budget = self.retry.retry_budget.mul_f64(self.scale);
+            if !transient || attempt >= self.retry.max_attempts || started.elapsed() + wait > budget
             {
                 return Err(error);
             }
@@ -285,7 +283,7 @@ impl Directory {
                     self.url,
                     error.detail,
                     attempt + 1,
-                    self.policy.max_attempts,
+                    self.retry.max_attempts,
                     crate::model::time::format_duration(wait)
                 )
             });
@@ -298,7 +296,7 @@ impl Directory {
     /// the directory could not be reached or was busy, not a TLS, credential or
     /// configuration problem.
     fn connect_once(&mut self, operation: &str) -> Result<(), (AdapterError, bool)> {
-        let mut settings = LdapConnSettings::new().set_conn_timeout(self.policy.connect_timeout);
+        let mut settings = LdapConnSettings::new().set_conn_timeout(self.retry.connect_timeout);
         if self.transport != Transport::Plain {
             let config = tls_config(self.ca_file.as_deref())
                 .map_err(|e| (self.error(operation, FailureKind::Rejected, e), false))?;
@@ -314,7 +312,7 @@ impl Directory {
                 return Err((self.transport_error(operation, e), transient));
             }
         };
-        conn.with_timeout(self.policy.timeout);
+        conn.with_timeout(self.retry.timeout);
         // The one place the password is exposed: the bind request.
         let bound = conn.simple_bind(&self.bind_dn, self.password.expose());
         let result = match bound {
@@ -349,7 +347,7 @@ impl Directory {
         request: impl FnOnce(&mut LdapConn) -> Result<T, LdapError>,
     ) -> Result<T, AdapterError> {
         self.connect(operation)?;
-        let timeout = self.policy.timeout;
+        let timeout = self.retry.timeout;
         let outcome = match self.conn.as_mut() {
             Some(conn) => {
                 conn.with_timeout(timeout);
@@ -404,7 +402,7 @@ mod tests {
             bind_dn: "cn=onboard,dc=globex,dc=example".into(),
             password: Secret::new("unit-bind-Passw0rd/echoed"),
             ca_file: None,
-            policy: Policy::default(),
+            retry: RetryPolicy::default(),
             scale: 1.0,
             log: None,
             conn: None,

@@ -32,7 +32,6 @@
 //! layer, which slows down before the window runs out and waits for the reset on 429.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Duration;
 
 use reqwest::header::AUTHORIZATION;
 use serde_json::{Value, json};
@@ -41,7 +40,7 @@ use time::OffsetDateTime;
 use super::http::{self, Auth, Call, HttpClient, Method, Response, TokenCache, Url};
 use super::jwt;
 use super::{
-    Adapter, AdapterError, ConfigurationSubject, FailureKind, Outcome, Principal, Review,
+    Adapter, AdapterError, ConfigurationSubject, FailureKind, Inspection, Outcome, Principal,
     quote_filter_value,
 };
 use crate::adapters::ChangeRequest;
@@ -176,19 +175,12 @@ impl OktaTenant {
             }
             .with_hint("check the tenant's `client_id`, that the `credential` is the service app's private key whose public key is registered with the app, and that the app is granted the scopes `okta.groups.manage okta.users.read okta.roles.manage` and an admin role"));
         }
-        let body: Value = self.http.json(operation, &response)?;
-        let Some(token) = body.get("access_token").and_then(Value::as_str) else {
-            return Err(self.error(
-                operation,
-                FailureKind::Malformed,
-                "the token answer has no `access_token`",
-            ));
-        };
-        let lifetime = body
-            .get("expires_in")
-            .and_then(Value::as_u64)
-            .map(Duration::from_secs);
-        let token = token.to_string();
+        let (token, lifetime) = http::token_answer(
+            &self.http,
+            operation,
+            &response,
+            ("access_token", "the token answer"),
+        )?;
         if let Some(oauth) = &mut self.oauth {
             oauth.token.store(&mut self.http, token, lifetime);
         }
@@ -229,7 +221,7 @@ impl OktaTenant {
         let mut settings = context.options.client_settings(auth, error_body);
         // Okta says how much of its window is left on every response, and the HTTP layer
         // paces by that: no fixed spacing is needed on top.
-        settings.policy.min_interval = std::time::Duration::ZERO;
+        settings.retry.min_interval = std::time::Duration::ZERO;
         let http = context.http_with(endpoint, settings)?;
         Ok(OktaTenant {
             name: context.name.clone(),
@@ -640,14 +632,14 @@ impl Adapter for OktaTenant {
         Ok(holders)
     }
 
-    fn review(&mut self, _now: OffsetDateTime) -> Result<Review, AdapterError> {
+    fn inspect(&mut self, _now: OffsetDateTime) -> Result<Inspection, AdapterError> {
         if self.group_roles.is_empty() {
-            return Ok(Review::default());
+            return Ok(Inspection::default());
         }
         let operation = "review the groups' admin roles";
         self.ensure_token(operation)?;
         let (notes, configuration) = self.group_role_changes(operation)?;
-        Ok(Review {
+        Ok(Inspection {
             notes,
             configuration,
         })
@@ -660,7 +652,7 @@ impl Adapter for OktaTenant {
         }
     }
 
-    fn reconcile(
+    fn apply_configuration(
         &mut self,
         planned: &[ConfigurationChange],
         done: &mut Vec<String>,

@@ -9,7 +9,7 @@ use crate::model::ConfigurationChange;
 
 /// Why a tenant's configuration was not brought in line, and the audit log's failure
 /// when that was the cause.
-type ReconcileFailure = (AdapterError, Option<AuditError>);
+type ConfigurationFailure = (AdapterError, Option<AuditError>);
 
 /// Carries out the `planned` changes to a tenant's own configuration (a GDAP
 /// relationship's access assignments, the admin roles of Okta groups) before its
@@ -18,13 +18,13 @@ type ReconcileFailure = (AdapterError, Option<AuditError>);
 /// a failure stopped it part of the way). A failure fails the tenant's changes:
 /// technicians are not added to partner groups whose access is not what the client file
 /// says. An audit log that cannot be written is returned beside the failure.
-pub(super) fn reconcile(
+pub(super) fn apply_configuration(
     context: &ApplyContext<'_>,
     (client_id, tenant_name): (&str, &str),
     run: &str,
     planned: &[ConfigurationChange],
     mut adapter: Box<dyn Adapter>,
-) -> Result<Box<dyn Adapter>, Box<ReconcileFailure>> {
+) -> Result<Box<dyn Adapter>, Box<ConfigurationFailure>> {
     let subject = adapter.configuration_subject();
     let entry = |phase: Phase| Entry {
         kind: Some(EntryKind::Configuration),
@@ -55,7 +55,7 @@ pub(super) fn reconcile(
     )
     .map_err(unsent)?;
     let mut done = Vec::new();
-    let result = adapter.reconcile(planned, &mut done);
+    let result = adapter.apply_configuration(planned, &mut done);
     let mut outcome = entry(Phase::Outcome);
     // What changed is evidence whether or not everything did.
     outcome.detail = Some(serde_json::json!({ "changes": done }));
