@@ -160,6 +160,12 @@ pub trait Store: Send + Sync {
         Ok(true)
     }
 
+    /// Returns how many calls this store served and how long they took, when it counts
+    /// them (the store [`crate::state::open`] returns does); `None` otherwise.
+    fn timing(&self) -> Option<super::Timing> {
+        None
+    }
+
     // ---- the grant ledger and standing revocations ----
 
     /// Reads the ledger and a digest of its content (the SHA-256 of the stored form, or

@@ -33,27 +33,9 @@ pub struct PgServer {
 static SERVER: OnceLock<Option<PgServer>> = OnceLock::new();
 static DATABASES: AtomicU32 = AtomicU32::new(0);
 
-/// Runs a PostgreSQL program, as `nobody` when we are root (PostgreSQL refuses root).
-fn as_owner(program: &Path) -> Command {
-    if is_root() {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "nobody", "--"]).arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
+#[path = "../../benches/common/pg.rs"]
+mod pg;
+use pg::{as_owner, is_root};
 
 fn run(mut command: Command, what: &str) {
     let output = command
