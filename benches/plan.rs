@@ -12,6 +12,10 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{check, generate};
+
 const IDENTITIES: usize = 20;
 const GRANTS: usize = 5;
 const DEFAULT_CLIENTS: [usize; 3] = [250, 500, 1000];
@@ -90,7 +94,7 @@ fn bench(clients: usize) -> Figures {
         .or(dir.as_ref().map(|d| d.path()))
         .expect("one of them");
     let started = Instant::now();
-    generate(ws, clients);
+    generate(ws, clients, IDENTITIES, GRANTS, "");
     println!("generate workspace: {}", secs(started.elapsed()));
     if kept.is_some() {
         println!("keeping the workspace in {}", ws.display());
@@ -170,60 +174,6 @@ fn run(ws: &Path, args: &[&str]) -> (Output, Duration, Option<u64>) {
     (out, started.elapsed(), peak)
 }
 
-fn check(what: &str, out: &Output) {
-    assert!(
-        out.status.success(),
-        "{what} failed ({})\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
-}
-
-fn write(path: &Path, text: &str) {
-    fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-}
-
-fn generate(ws: &Path, clients: usize) {
-    for sub in ["bundles", "identities", "clients"] {
-        fs::create_dir_all(ws.join(sub)).expect("create a workspace directory");
-    }
-
-    write(
-        &ws.join("onboard.toml"),
-        "[paths]\nbundles = [\"bundles\"]\n\n[apply]\nparallelism = 2\n",
-    );
-
-    let mut bundle = String::from(
-        "id: bench-ops\ntier: bench\nfunction: ops\ndescription: Benchmark bundle\ngrants:\n",
-    );
-    for g in 1..=GRANTS {
-        bundle.push_str(&format!(
-            "  - system: entra\n    entitlement: \"group:Bench-{g}\"\n"
-        ));
-    }
-    write(&ws.join("bundles/bench.yaml"), &bundle);
-
-    for i in 1..=IDENTITIES {
-        let id = format!("p{i:02}");
-        write(
-            &ws.join(format!("identities/{id}.yaml")),
-            &format!(
-                "id: {id}\nkind: person\ndisplay_name: Person {i}\nfunctions: [ops]\nmfa: enforced\n"
-            ),
-        );
-    }
-
-    for c in 1..=clients {
-        let id = format!("c{c:04}");
-        write(
-            &ws.join(format!("clients/{id}.yaml")),
-            &format!(
-                "id: {id}\nname: Client {c}\ntier: bench\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: tenants/{id}/entra\n    domain: {id}.example\n"
-            ),
-        );
-    }
 }

@@ -209,6 +209,9 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
         {
             return Ok(false);
         }
+        if !session.state.writable()? {
+            anyhow::bail!("the state database does not let this role write (it may only read)");
+        }
         // The clients whose chains get the plan, or one planned client when none has
         // anything to report: any client lock keeps out the runs that hold the whole
         // workspace (and write its chain), and a plan waits for none.

@@ -12,6 +12,7 @@ mod lock;
 mod merge;
 pub mod postgres;
 mod store;
+mod timed;
 
 use std::path::PathBuf;
 
@@ -27,6 +28,7 @@ pub use lock::{LockInfo, host_name};
 pub use store::{
     CHECKPOINT_MARKER, ChainHead, ChainTail, Description, Holder, Lock, LockScope, Store, StoredKey,
 };
+pub use timed::{Timed, Timing};
 
 /// Opens the state backend the workspace's `[state]` settings name, for the workspace at
 /// `root`. The one place that knows which backends exist.
@@ -34,17 +36,18 @@ pub fn open(
     settings: &crate::model::Settings,
     root: &std::path::Path,
 ) -> Result<Box<dyn Store>, StateError> {
-    match &settings.state {
-        crate::model::StateBackend::File => Ok(Box::new(FileStore::new(
+    let store: Box<dyn Store> = match &settings.state {
+        crate::model::StateBackend::File => Box::new(FileStore::new(
             root.join(&settings.state_dir),
             root.join(&settings.audit_dir),
-        ))),
-        crate::model::StateBackend::Postgres { url } => Ok(Box::new(postgres::open(
+        )),
+        crate::model::StateBackend::Postgres { url } => Box::new(postgres::open(
             url,
             root,
             &crate::secrets::Sources::from_settings(settings),
-        )?)),
-    }
+        )?),
+    };
+    Ok(Box::new(Timed::new(store)))
 }
 
 const LEDGER_FILE: &str = "ledger.json";

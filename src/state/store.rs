@@ -154,6 +154,18 @@ pub trait Store: Send + Sync {
     /// Says which backend this is and where its state is.
     fn describe(&self) -> Result<Description, StateError>;
 
+    /// Says whether this run may write the state (a database role granted only SELECT
+    /// may not): a run that only reads, such as `plan`, then records nothing.
+    fn writable(&self) -> Result<bool, StateError> {
+        Ok(true)
+    }
+
+    /// Returns how many calls this store served and how long they took, when it counts
+    /// them (the store [`crate::state::open`] returns does); `None` otherwise.
+    fn timing(&self) -> Option<super::Timing> {
+        None
+    }
+
     // ---- the grant ledger and standing revocations ----
 
     /// Reads the ledger and a digest of its content (the SHA-256 of the stored form, or

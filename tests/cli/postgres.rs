@@ -33,27 +33,9 @@ pub struct PgServer {
 static SERVER: OnceLock<Option<PgServer>> = OnceLock::new();
 static DATABASES: AtomicU32 = AtomicU32::new(0);
 
-/// Runs a PostgreSQL program, as `nobody` when we are root (PostgreSQL refuses root).
-fn as_owner(program: &Path) -> Command {
-    if is_root() {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "nobody", "--"]).arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
+#[path = "../../benches/common/pg.rs"]
+mod pg;
+use pg::{as_owner, is_root};
 
 fn run(mut command: Command, what: &str) {
     let output = command
@@ -1401,4 +1383,89 @@ fn elevate_and_share_the_audit_key(laptop: &Env, other: &Env, url: &str, ticket:
         .nth(1)
         .unwrap()
         .to_string()
+}
+
+/// Creates a login role of the test server that may only read `url`'s database (CONNECT,
+/// USAGE on the schema, SELECT on the tables, as the README's plan-job role) and returns
+/// the URL that logs in as it.
+fn read_only_role(url: &str) -> String {
+    let (base, database) = url.rsplit_once('/').unwrap();
+    let role = format!("reader_{database}");
+    let password = "reader-password-1c9e";
+    sql(
+        url,
+        &format!(
+            "CREATE ROLE {role} LOGIN PASSWORD '{password}';
+             REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+             GRANT CONNECT ON DATABASE {database} TO {role};
+             GRANT USAGE ON SCHEMA public TO {role};
+             GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};"
+        ),
+    );
+    let host = base.rsplit_once('@').unwrap().1;
+    format!("postgres://{role}:{password}@{host}/{database}")
+}
+
+/// Rows of every onboard table, so a test sees that a run wrote nothing.
+fn table_rows(url: &str) -> Vec<(String, i64)> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let tables: Vec<String> = client
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    tables
+        .into_iter()
+        .map(|t| {
+            let n: i64 = client
+                .query_one(&format!("SELECT count(*) FROM {t}"), &[])
+                .unwrap()
+                .get(0);
+            (t, n)
+        })
+        .collect()
+}
+
+#[test]
+fn plan_runs_with_a_role_that_may_only_read_and_writes_nothing() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let env = team_env();
+    // One client applied (the schema made and the audit key created by a writer), so the
+    // plan has changes to report for the others.
+    expect_exit(&env, &url, &["apply", "acme", "--yes", "--quiet"], 0);
+    let reader = read_only_role(&url);
+    let before = table_rows(&url);
+    let output = expect_exit(
+        &env,
+        &reader,
+        &["plan", "--detailed-exitcode", "--verbose"],
+        2,
+    );
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(
+            "plan not recorded in the audit log: the state database does not let this role write"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("reader-password-1c9e"), "{stderr}");
+    assert!(
+        text(&output.stdout).contains("globex"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(table_rows(&url), before, "a read-only plan wrote nothing");
+    // Without --verbose the plan is as quiet as ever, and the writer's chains still verify.
+    let output = expect_exit(&env, &reader, &["plan", "--detailed-exitcode"], 2);
+    assert!(
+        !text(&output.stderr).contains("not recorded"),
+        "{}",
+        text(&output.stderr)
+    );
+    expect_exit(&env, &url, &["audit", "verify"], 0);
 }

@@ -342,3 +342,32 @@ fn plan_is_recorded_while_a_run_holds_another_client() {
         serde_json::json!(["globex"])
     );
 }
+
+/// Reads the calls and seconds of apply's `state: N calls, X s of Y s` line.
+fn state_line(err: &str) -> Option<(u64, f64, f64)> {
+    let line = err.lines().find(|l| l.starts_with("state: "))?;
+    let (calls, rest) = line.strip_prefix("state: ")?.split_once(" calls, ")?;
+    let (spent, total) = rest.split_once(" s of ")?;
+    Some((
+        calls.parse().ok()?,
+        spent.parse().ok()?,
+        total.strip_suffix(" s")?.parse().ok()?,
+    ))
+}
+
+#[test]
+fn apply_verbose_says_how_many_state_calls_it_made_and_their_share_of_the_run() {
+    let env = Env::example();
+    let output = env
+        .onboard(&["apply", "--yes", "--verbose"])
+        .output()
+        .unwrap();
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let (calls, spent, total) =
+        state_line(&err).unwrap_or_else(|| panic!("no `state:` line:\n{err}"));
+    assert!(calls > 0 && spent <= total, "{err}");
+    // Only under --verbose.
+    let output = env.onboard(&["apply", "--yes"]).output().unwrap();
+    assert!(state_line(&stderr(&env, &output)).is_none());
+}

@@ -206,6 +206,10 @@ impl Store for PgStore {
         Ok(Lock::new(scope.clone(), Box::new(session)))
     }
 
+    fn writable(&self) -> Result<bool, StateError> {
+        Ok(self.may_write()?)
+    }
+
     fn holders(&self) -> Result<Vec<Holder>, StateError> {
         Ok(self
             .lock_holders()?

@@ -125,6 +125,27 @@ pub fn upgrade(client: &mut Client, target: &str) -> Result<i32, PgError> {
 /// the version now in force.
 pub fn upgrade_to(client: &mut Client, target: &str, version: i32) -> Result<i32, PgError> {
     let query = |e: postgres::Error| PgError::query(target, "upgrading the schema", &e);
+    // A plain read first: a database already at the version needs no upgrade, and a role
+    // that may only read (a CI plan job's) can open it without CREATE rights.
+    let read = |e: postgres::Error| PgError::query(target, "reading the schema version", &e);
+    let exists: bool = client
+        .query_one("SELECT to_regclass('onboard_schema') IS NOT NULL", &[])
+        .map_err(read)?
+        .get(0);
+    let current: Option<i32> = if exists {
+        let row = client
+            .query_one("SELECT coalesce(max(version), 0) FROM onboard_schema", &[])
+            .map_err(read)?;
+        Some(row.get(0))
+    } else {
+        None
+    };
+    if let Some(found) = current {
+        refuse_newer(target, found)?;
+        if found >= version {
+            return Ok(found);
+        }
+    }
     let mut tx = client.transaction().map_err(query)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&UPGRADE_LOCK])
         .map_err(query)?;
@@ -140,13 +161,7 @@ pub fn upgrade_to(client: &mut Client, target: &str, version: i32) -> Result<i32
         .query_one("SELECT coalesce(max(version), 0) FROM onboard_schema", &[])
         .map_err(query)?
         .get(0);
-    if found > SCHEMA_VERSION {
-        return Err(PgError::SchemaTooNew {
-            target: target.to_string(),
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
+    refuse_newer(target, found)?;
     let by = format!("onboard {}", env!("CARGO_PKG_VERSION"));
     let steps = STEPS.iter().filter(|(v, _, _)| *v > found && *v <= version);
     for (version, sql, migrate) in steps {
@@ -162,4 +177,16 @@ pub fn upgrade_to(client: &mut Client, target: &str, version: i32) -> Result<i32
     }
     tx.commit().map_err(query)?;
     Ok(version.max(found))
+}
+
+/// Refuses a database whose schema a newer onboard made.
+fn refuse_newer(target: &str, found: i32) -> Result<(), PgError> {
+    if found > SCHEMA_VERSION {
+        return Err(PgError::SchemaTooNew {
+            target: target.to_string(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
 }

@@ -93,6 +93,21 @@ impl PgStore {
         Ok(row.get(0))
     }
 
+    /// Says whether this session's role may write what a run records: append audit
+    /// entries, move chain heads, and name itself as a lock's holder.
+    pub fn may_write(&self) -> Result<bool, PgError> {
+        let row = self
+            .session()
+            .query_one(
+                "SELECT has_table_privilege('onboard_audit_entries', 'INSERT')
+                    AND has_table_privilege('onboard_audit_heads', 'INSERT, UPDATE')
+                    AND has_table_privilege('onboard_lock_holders', 'INSERT, UPDATE, DELETE')",
+                &[],
+            )
+            .map_err(self.error("reading the role's privileges"))?;
+        Ok(row.get(0))
+    }
+
     /// Reads a document's text, if it exists.
     pub fn read_document(&self, name: &str) -> Result<Option<String>, PgError> {
         let row = self

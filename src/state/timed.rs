@@ -1,0 +1,170 @@
+//! Time spent in the state store: a [`Store`] that forwards every call to the backend it
+//! wraps and counts the calls and the time they took, so `apply --verbose` can say what
+//! share of a run the state (the database, or the files) took. It adds no behaviour.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+use super::{
+    ChainHead, ChainTail, Credentials, Description, Holder, Ledger, Lock, LockInfo, LockScope,
+    Requests, Reviews, StateError, Store, StoredKey,
+};
+
+/// How many store calls a run made and how long they took, summed over its threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// The number of calls.
+    pub calls: u64,
+    /// Their total duration (calls made at once on several threads each count).
+    pub spent: Duration,
+}
+
+/// A store that times the calls made to the one it wraps.
+pub struct Timed {
+    inner: Box<dyn Store>,
+    calls: AtomicU64,
+    nanos: AtomicU64,
+}
+
+impl Timed {
+    /// Wraps `inner`, with no call counted yet.
+    pub fn new(inner: Box<dyn Store>) -> Self {
+        Timed {
+            inner,
+            calls: AtomicU64::new(0),
+            nanos: AtomicU64::new(0),
+        }
+    }
+
+    fn time<T>(&self, call: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let result = call();
+        let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.nanos.fetch_add(took, Ordering::Relaxed);
+        result
+    }
+}
+
+impl Store for Timed {
+    fn timing(&self) -> Option<Timing> {
+        Some(Timing {
+            calls: self.calls.load(Ordering::Relaxed),
+            spent: Duration::from_nanos(self.nanos.load(Ordering::Relaxed)),
+        })
+    }
+
+    fn describe(&self) -> Result<Description, StateError> {
+        self.time(|| self.inner.describe())
+    }
+
+    fn writable(&self) -> Result<bool, StateError> {
+        self.time(|| self.inner.writable())
+    }
+
+    fn load_ledger(&self) -> Result<(Ledger, String), StateError> {
+        self.time(|| self.inner.load_ledger())
+    }
+
+    fn save_ledger(&self, ledger: &Ledger, lock: &Lock) -> Result<(), StateError> {
+        self.time(|| self.inner.save_ledger(ledger, lock))
+    }
+
+    fn load_requests(&self) -> Result<Requests, StateError> {
+        self.time(|| self.inner.load_requests())
+    }
+
+    fn save_requests(&self, requests: &Requests, lock: &Lock) -> Result<(), StateError> {
+        self.time(|| self.inner.save_requests(requests, lock))
+    }
+
+    fn load_reviews(&self) -> Result<Reviews, StateError> {
+        self.time(|| self.inner.load_reviews())
+    }
+
+    fn save_reviews(&self, reviews: &Reviews, lock: &Lock) -> Result<(), StateError> {
+        self.time(|| self.inner.save_reviews(reviews, lock))
+    }
+
+    fn load_credentials(&self) -> Result<Credentials, StateError> {
+        self.time(|| self.inner.load_credentials())
+    }
+
+    fn save_credentials(&self, credentials: &Credentials, lock: &Lock) -> Result<(), StateError> {
+        self.time(|| self.inner.save_credentials(credentials, lock))
+    }
+
+    fn statement_workspace(&self, lock: &Lock) -> Result<String, StateError> {
+        self.time(|| self.inner.statement_workspace(lock))
+    }
+
+    fn claim_statement(
+        &self,
+        nonce: &str,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+        lock: &Lock,
+    ) -> Result<bool, StateError> {
+        self.time(|| self.inner.claim_statement(nonce, until, now, lock))
+    }
+
+    fn lock(&self, scope: &LockScope, info: &LockInfo, wait: Duration) -> Result<Lock, StateError> {
+        self.time(|| self.inner.lock(scope, info, wait))
+    }
+
+    fn holders(&self) -> Result<Vec<Holder>, StateError> {
+        self.time(|| self.inner.holders())
+    }
+
+    fn chains(&self) -> Result<Vec<String>, StateError> {
+        self.time(|| self.inner.chains())
+    }
+
+    fn chain_tail(&self, chain: &str) -> Result<Option<ChainTail>, StateError> {
+        self.time(|| self.inner.chain_tail(chain))
+    }
+
+    fn append(
+        &self,
+        chain: &str,
+        expected: &ChainHead,
+        lines: &[String],
+    ) -> Result<(), StateError> {
+        self.time(|| self.inner.append(chain, expected, lines))
+    }
+
+    fn write_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), StateError> {
+        self.time(|| self.inner.write_head(chain, seq, text))
+    }
+
+    fn read_chain(&self, chain: &str) -> Result<Option<Vec<u8>>, StateError> {
+        self.time(|| self.inner.read_chain(chain))
+    }
+
+    fn read_head(&self, chain: &str) -> Result<Option<String>, StateError> {
+        self.time(|| self.inner.read_head(chain))
+    }
+
+    fn chain_location(&self, chain: &str) -> PathBuf {
+        self.time(|| self.inner.chain_location(chain))
+    }
+
+    fn head_location(&self, chain: &str) -> PathBuf {
+        self.time(|| self.inner.head_location(chain))
+    }
+
+    fn audit_location(&self) -> PathBuf {
+        self.time(|| self.inner.audit_location())
+    }
+
+    fn public_keys(&self) -> Result<Vec<StoredKey>, StateError> {
+        self.time(|| self.inner.public_keys())
+    }
+
+    fn put_public_key(&self, key_id: &str, text: &str) -> Result<PathBuf, StateError> {
+        self.time(|| self.inner.put_public_key(key_id, text))
+    }
+}
