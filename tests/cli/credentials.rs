@@ -15,7 +15,7 @@ const APP: &str = "3f1c0000-0000-0000-0000-000000000001";
 /// Declares a client secret of `APP` in `entra` for the example's service account,
 /// delivered to `deliver`.
 fn declare(env: &Env, deliver: &str) {
-    let text = env.read(SVC);
+    let text = env.read_without_credentials(SVC);
     env.write(
         SVC,
         &format!(
@@ -396,7 +396,7 @@ fn a_vault_down_or_refusing_the_token_leaves_the_tenant_unchanged_and_exits_4() 
 #[test]
 fn a_password_is_delivered_before_the_tenant_gets_it_and_a_crash_after_is_repaired() {
     let env = Env::example();
-    let text = env.read(SVC);
+    let text = env.read_without_credentials(SVC);
     env.write(
         SVC,
         &format!(
@@ -523,4 +523,38 @@ fn revoking_the_identity_removes_its_credentials_from_the_tenant_and_the_stand_i
     // A later apply issues nothing while the revocation stands.
     run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
     assert!(tenant_secrets(&env).is_empty());
+}
+
+#[test]
+fn a_saved_plan_makes_no_credential_change_and_says_so() {
+    // The example declares credentials for globex's service account and acme's agent.
+    let env = Env::example();
+    let saved = env.root.join("globex-plan.json");
+    let saved_arg = saved.to_str().unwrap();
+    let (planned, _) = run(
+        &env,
+        crate::support::NOW,
+        &["plan", "globex", "--out", saved_arg],
+        0,
+    );
+    assert!(
+        planned.contains("The saved plan holds the access changes only"),
+        "{planned}"
+    );
+    let (applied, _) = run(&env, crate::support::NOW, &["apply", saved_arg, "--yes"], 0);
+    assert!(
+        applied.contains("a saved plan carries access changes only: 2 credential change(s)")
+            && applied.contains("`onboard apply globex`"),
+        "{applied}"
+    );
+    // The access changes were made; no credential was issued, in globex or elsewhere.
+    assert!(!env.tenant("globex", "entra").is_empty());
+    assert!(tenant_secrets(&env).is_empty(), "{applied}");
+    assert!(!env.exists("vault-standin"), "{applied}");
+    assert!(!env.exists("tenants/acme"), "{applied}");
+    assert!(recorded(&env).is_empty());
+    // A fresh apply of the client makes them.
+    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    assert_eq!(tenant_secrets(&env).len(), 1);
+    assert!(env.exists("vault-standin/globex/globex-backup-svc-ldap.password"));
 }
