@@ -558,3 +558,48 @@ fn a_saved_plan_makes_no_credential_change_and_says_so() {
     assert_eq!(tenant_secrets(&env).len(), 1);
     assert!(env.exists("vault-standin/globex/globex-backup-svc-ldap.password"));
 }
+
+#[test]
+fn revoking_a_client_removes_its_credentials_and_only_those_after_the_mass_revoke_guard() {
+    // The example declares globex's service account's credentials and acme's agent's.
+    let env = Env::example();
+    run(&env, crate::support::NOW, &["apply", "--yes", "--quiet"], 0);
+    let acme_secret = "vault-standin/acme/acme-triage-agent.client_secret";
+    let globex = [
+        "vault-standin/globex/globex-backup-svc.client_secret",
+        "vault-standin/globex/globex-backup-svc-ldap.password",
+    ];
+    assert_eq!(recorded(&env).len(), 3);
+    // A whole client's grants are a mass revoke: refused (exit 3) until a second person
+    // approves, and then nothing is removed, credentials included.
+    let (refused, _) = run(
+        &env,
+        crate::support::NOW,
+        &["revoke", "--client", "globex", "--yes"],
+        3,
+    );
+    assert!(refused.contains("refusing to revoke"), "{refused}");
+    assert_eq!(tenant_secrets(&env).len(), 1, "{refused}");
+    assert!(globex.iter().all(|p| env.exists(p)), "{refused}");
+    assert_eq!(recorded(&env).len(), 3);
+
+    env.write(
+        "policy.yaml",
+        "mass_revoke:\n  max_count: 1000\n  max_share: 1.0\n",
+    );
+    let (revoked, _) = run(
+        &env,
+        crate::support::NOW,
+        &["revoke", "--client", "globex", "--yes"],
+        0,
+    );
+    assert!(tenant_secrets(&env).is_empty(), "{revoked}");
+    assert!(globex.iter().all(|p| !env.exists(p)), "{revoked}");
+    let records = recorded(&env);
+    assert_eq!(records.len(), 1, "acme's agent keeps its secret: {revoked}");
+    assert!(env.exists(acme_secret));
+    // Later runs issue nothing for the revoked client and leave acme's alone.
+    run(&env, crate::support::NOW, &["apply", "--yes", "--quiet"], 0);
+    assert!(tenant_secrets(&env).is_empty());
+    assert_eq!(recorded(&env), records);
+}
