@@ -117,18 +117,23 @@ fn apply(session: &Session, args: ApplyArgs) -> anyhow::Result<ExitStatus> {
         }
     };
     // Credentials first: a run that crashed mid-rotation is repaired before anything
-    // else reconciles its interrupted changes.
-    let credential_clients: Vec<String> = match saved {
-        Some(_) => session.workspace.clients.keys().cloned().collect(),
-        None => session
-            .select(&args.targets)?
-            .iter()
-            .map(|c| c.id.clone())
-            .collect(),
+    // else reconciles its interrupted changes. A saved plan holds access changes only,
+    // so it carries out no credential change (they are named, for a fresh `apply`).
+    let credentials_failed = match &saved {
+        Some(_) => {
+            let clients: BTreeSet<&str> = plan.changes.iter().map(|c| c.client.as_str()).collect();
+            super::credentials::warn_not_in_saved_plan(
+                session,
+                &clients.into_iter().collect::<Vec<_>>(),
+            )?;
+            0
+        }
+        None => {
+            let clients = session.select(&args.targets)?;
+            let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+            super::credentials::apply_phase(session, &lock, &ids, args.yes, "apply")?
+        }
     };
-    let credential_clients: Vec<&str> = credential_clients.iter().map(String::as_str).collect();
-    let credentials_failed =
-        super::credentials::apply_phase(session, &lock, &credential_clients, args.yes, "apply")?;
     let status = execute_plan(
         session,
         &lock,

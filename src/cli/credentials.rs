@@ -54,6 +54,12 @@ pub(super) fn plan_table(changes: &[CredentialChange]) -> String {
             ),
         };
         let kind = match &slot.application {
+            // An appId is a GUID: its first group names it well enough in a table.
+            Some(application) if application.chars().count() > 9 => format!(
+                "{} {}…",
+                slot.kind.as_str(),
+                application.chars().take(8).collect::<String>()
+            ),
             Some(application) => format!("{} {application}", slot.kind.as_str()),
             None => slot.kind.as_str().to_string(),
         };
@@ -112,6 +118,38 @@ pub(super) fn show_plan(session: &Session, clients: &[&str]) -> anyhow::Result<u
     Ok(changes.len())
 }
 
+/// Whether a run was interrupted mid credential change in one of `clients` (a credential
+/// intent without its outcome in the audit log).
+fn interrupted(session: &Session, clients: &[&str]) -> bool {
+    clients.iter().any(|c| {
+        crate::audit::writer::peek_dangling(session.state.as_ref(), c).is_ok_and(|d| {
+            d.iter()
+                .any(|e| e.kind == Some(crate::audit::EntryKind::Credential))
+        })
+    })
+}
+
+/// Warns that the credential changes due for `clients` (and any interrupted one) are not
+/// part of a saved plan, which carries out access changes only, and how to make them.
+pub(super) fn warn_not_in_saved_plan(session: &Session, clients: &[&str]) -> anyhow::Result<()> {
+    let (changes, _) = crate::workflow::credentials::plan(&session.context(), Some(clients))?;
+    let interrupted = interrupted(session, clients);
+    if changes.is_empty() && !interrupted {
+        return Ok(());
+    }
+    let mut named: Vec<String> = changes.iter().map(|c| c.slot().client.clone()).collect();
+    named.dedup();
+    if named.is_empty() {
+        named = clients.iter().map(|c| c.to_string()).collect();
+    }
+    session.printer.warn(&format!(
+        "a saved plan carries access changes only: {} credential change(s) due (or an interrupted one) were not made; run `onboard apply {}` to make them",
+        changes.len(),
+        named.join(" ")
+    ));
+    Ok(())
+}
+
 /// Repairs interrupted credential changes, then carries out the credential changes due
 /// for `clients`, recording each in the audit log under `command` (`apply`, or `revoke`:
 /// then only the revocations, which its confirmation already covers). Returns how many
@@ -140,12 +178,7 @@ pub(super) fn apply_phase(
         }
         Ok((changes, problems))
     };
-    let interrupted = clients.iter().any(|c| {
-        crate::audit::writer::peek_dangling(session.state.as_ref(), c).is_ok_and(|d| {
-            d.iter()
-                .any(|e| e.kind == Some(crate::audit::EntryKind::Credential))
-        })
-    });
+    let interrupted = interrupted(session, clients);
     let (changes, problems) = plan()?;
     for problem in &problems {
         session.printer.warn(&problem.to_string());

@@ -175,6 +175,11 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             path.display(),
             super::shell_word(&path.display().to_string())
         ));
+        if credential_changes > 0 {
+            session.printer.status(&format!(
+                "The saved plan holds the access changes only: the {credential_changes} credential change(s) above are made by `onboard {workspace}apply` with client names."
+            ));
+        }
     }
     if !hypothetical {
         record(&session, &plan, &clients);

@@ -15,7 +15,7 @@ const APP: &str = "3f1c0000-0000-0000-0000-000000000001";
 /// Declares a client secret of `APP` in `entra` for the example's service account,
 /// delivered to `deliver`.
 fn declare(env: &Env, deliver: &str) {
-    let text = env.read(SVC);
+    let text = env.read_without_credentials(SVC);
     env.write(
         SVC,
         &format!(
@@ -396,7 +396,7 @@ fn a_vault_down_or_refusing_the_token_leaves_the_tenant_unchanged_and_exits_4() 
 #[test]
 fn a_password_is_delivered_before_the_tenant_gets_it_and_a_crash_after_is_repaired() {
     let env = Env::example();
-    let text = env.read(SVC);
+    let text = env.read_without_credentials(SVC);
     env.write(
         SVC,
         &format!(
@@ -523,4 +523,83 @@ fn revoking_the_identity_removes_its_credentials_from_the_tenant_and_the_stand_i
     // A later apply issues nothing while the revocation stands.
     run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
     assert!(tenant_secrets(&env).is_empty());
+}
+
+#[test]
+fn a_saved_plan_makes_no_credential_change_and_says_so() {
+    // The example declares credentials for globex's service account and acme's agent.
+    let env = Env::example();
+    let saved = env.root.join("globex-plan.json");
+    let saved_arg = saved.to_str().unwrap();
+    let (planned, _) = run(
+        &env,
+        crate::support::NOW,
+        &["plan", "globex", "--out", saved_arg],
+        0,
+    );
+    assert!(
+        planned.contains("The saved plan holds the access changes only"),
+        "{planned}"
+    );
+    let (applied, _) = run(&env, crate::support::NOW, &["apply", saved_arg, "--yes"], 0);
+    assert!(
+        applied.contains("a saved plan carries access changes only: 2 credential change(s)")
+            && applied.contains("`onboard apply globex`"),
+        "{applied}"
+    );
+    // The access changes were made; no credential was issued, in globex or elsewhere.
+    assert!(!env.tenant("globex", "entra").is_empty());
+    assert!(tenant_secrets(&env).is_empty(), "{applied}");
+    assert!(!env.exists("vault-standin"), "{applied}");
+    assert!(!env.exists("tenants/acme"), "{applied}");
+    assert!(recorded(&env).is_empty());
+    // A fresh apply of the client makes them.
+    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    assert_eq!(tenant_secrets(&env).len(), 1);
+    assert!(env.exists("vault-standin/globex/globex-backup-svc-ldap.password"));
+}
+
+#[test]
+fn revoking_a_client_removes_its_credentials_and_only_those_after_the_mass_revoke_guard() {
+    // The example declares globex's service account's credentials and acme's agent's.
+    let env = Env::example();
+    run(&env, crate::support::NOW, &["apply", "--yes", "--quiet"], 0);
+    let acme_secret = "vault-standin/acme/acme-triage-agent.client_secret";
+    let globex = [
+        "vault-standin/globex/globex-backup-svc.client_secret",
+        "vault-standin/globex/globex-backup-svc-ldap.password",
+    ];
+    assert_eq!(recorded(&env).len(), 3);
+    // A whole client's grants are a mass revoke: refused (exit 3) until a second person
+    // approves, and then nothing is removed, credentials included.
+    let (refused, _) = run(
+        &env,
+        crate::support::NOW,
+        &["revoke", "--client", "globex", "--yes"],
+        3,
+    );
+    assert!(refused.contains("refusing to revoke"), "{refused}");
+    assert_eq!(tenant_secrets(&env).len(), 1, "{refused}");
+    assert!(globex.iter().all(|p| env.exists(p)), "{refused}");
+    assert_eq!(recorded(&env).len(), 3);
+
+    env.write(
+        "policy.yaml",
+        "mass_revoke:\n  max_count: 1000\n  max_share: 1.0\n",
+    );
+    let (revoked, _) = run(
+        &env,
+        crate::support::NOW,
+        &["revoke", "--client", "globex", "--yes"],
+        0,
+    );
+    assert!(tenant_secrets(&env).is_empty(), "{revoked}");
+    assert!(globex.iter().all(|p| !env.exists(p)), "{revoked}");
+    let records = recorded(&env);
+    assert_eq!(records.len(), 1, "acme's agent keeps its secret: {revoked}");
+    assert!(env.exists(acme_secret));
+    // Later runs issue nothing for the revoked client and leave acme's alone.
+    run(&env, crate::support::NOW, &["apply", "--yes", "--quiet"], 0);
+    assert!(tenant_secrets(&env).is_empty());
+    assert_eq!(recorded(&env), records);
 }

@@ -657,6 +657,9 @@ mod ldap {
         }
         server.add(&ldif);
         let env = Env::example();
+        // The imported globex has only its directory: no `entra` for the service
+        // account's client secret.
+        env.drop_example_credentials();
         let onboard = |args: &[&str]| {
             let mut command = env.onboard(args);
             command

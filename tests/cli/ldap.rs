@@ -786,7 +786,9 @@ fn a_declared_ldap_password_is_rotated_into_a_real_vault_and_the_old_one_stops_b
     seed_service_password(&f, OLD);
     let token = crate::support::deliver_to_vault(&f.env, bao, "onboard-creds-ldap");
     f.extra.push(("ONBOARD_TEST_VAULT_TOKEN", token.clone()));
-    let svc = f.env.read("identities/globex-backup-svc.yaml");
+    let svc = f
+        .env
+        .read_without_credentials("identities/globex-backup-svc.yaml");
     f.env.write(
         "identities/globex-backup-svc.yaml",
         &format!(

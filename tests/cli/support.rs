@@ -211,6 +211,31 @@ impl Env {
         fs::read_to_string(self.ws.join(path)).unwrap_or_else(|e| panic!("reading {path}: {e}"))
     }
 
+    /// Reads an identity file without the `credentials:` it declares (and the comment
+    /// above them), so a test can declare its own.
+    pub fn read_without_credentials(&self, path: &str) -> String {
+        let text = self.read(path);
+        let mut lines: Vec<&str> = text
+            .lines()
+            .take_while(|line| !line.starts_with("credentials:"))
+            .collect();
+        while lines.last().is_some_and(|line| line.starts_with('#')) {
+            lines.pop();
+        }
+        lines.iter().map(|line| format!("{line}\n")).collect()
+    }
+
+    /// Takes the credentials the example's service account and agent declare out of
+    /// their identity files, for tests that give their clients other tenants.
+    pub fn drop_example_credentials(&self) {
+        for path in [
+            "identities/globex-backup-svc.yaml",
+            "identities/acme-triage-agent.yaml",
+        ] {
+            self.write(path, &self.read_without_credentials(path));
+        }
+    }
+
     /// Replaces text in a workspace file, failing when it is not there.
     pub fn edit(&self, path: &str, from: &str, to: &str) {
         let text = self.read(path);

@@ -667,7 +667,7 @@ fn a_vault_behind_a_private_ca_is_trusted_through_its_ca_file_only() {
 #[test]
 fn declared_credentials_are_validated_against_the_clients_tenants() {
     let env = Env::example();
-    let identity = env.read("identities/globex-backup-svc.yaml");
+    let identity = env.read_without_credentials("identities/globex-backup-svc.yaml");
     let declare = |system: &str, deliver: &str| {
         env.write(
             "identities/globex-backup-svc.yaml",
@@ -706,7 +706,7 @@ fn declared_credentials_are_validated_against_the_clients_tenants() {
 #[test]
 fn policy_caps_the_max_age_of_declared_credentials_per_identity_kind() {
     let env = Env::example();
-    let identity = env.read("identities/globex-backup-svc.yaml");
+    let identity = env.read_without_credentials("identities/globex-backup-svc.yaml");
     env.write(
         "identities/globex-backup-svc.yaml",
         &format!(
