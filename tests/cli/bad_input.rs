@@ -97,7 +97,7 @@ const CASES: &[Case] = &[
     case("identity id twice", Write("identities/alice2.yaml", "id: alice\nkind: person\nmfa: enforced\nfunctions: [helpdesk]\n"), V, 1, "identities/alice2.yaml:1"),
     case("person with an owner", Append(ALICE, "owner: dave"), V, 1, "identities/alice.yaml:13"),
     case("agent without owner", Edit(AGENT, "owner: dave\n", ""), V, 1, "identities/acme-triage-agent.yaml"),
-    case("agent with mfa", Append(AGENT, "mfa: enforced"), V, 1, "identities/acme-triage-agent.yaml:12:6"),
+    case("agent with mfa", Append(AGENT, "mfa: enforced"), V, 1, "identities/acme-triage-agent.yaml:21:6"),
     case("owner not a person", Edit(AGENT, "owner: dave", "owner: globex-backup-svc"), V, 1, "identities/acme-triage-agent.yaml:5"),
     case("agent of an unknown client", Edit(AGENT, "client: acme", "client: acne"), V, 1, "identities/acme-triage-agent.yaml:7"),
     case("service account without purpose", Edit(SVC, "purpose: Nightly", "# purpose: Nightly"), V, 1, "identities/globex-backup-svc.yaml"),

@@ -79,6 +79,9 @@ fn fixture() -> Option<Fixture> {
         github.add_team(team);
     }
     let env = Env::example();
+    // The agent's client secret is an app of the example's `file` tenant, not of this
+    // Graph fake (tests/cli/graph.rs rotates client secrets against it).
+    env.drop_example_credentials();
     env.edit(
         "clients/acme.yaml",
         "    adapter: file\n    path: tenants/acme/entra\n",
