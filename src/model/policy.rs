@@ -43,10 +43,32 @@ pub struct Setting<T> {
 pub struct Notify {
     /// A command run with the event as JSON on stdin (program and arguments).
     pub command: Option<Vec<String>>,
-    /// A URL the event is POSTed to as JSON.
-    pub webhook: Option<String>,
+    /// Where the URL the event is POSTed to is: a credential reference, or the URL
+    /// itself written in the file.
+    pub webhook: Option<WebhookUrl>,
     /// The body the webhook receives: the event itself, or a Slack or Teams message.
     pub format: WebhookFormat,
+}
+
+/// Where a notification webhook's URL comes from. A webhook URL is a secret (whoever
+/// holds it can post to the channel), so it is best kept where credentials are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookUrl {
+    /// A credential reference (`env:VAR`, `file:PATH`, `keyring:NAME`, `vault:…`,
+    /// `exec:…`) whose secret is the URL.
+    Reference(super::CredentialRef),
+    /// The URL written in the file itself (`validate` warns about it), with where.
+    Plain(String, Origin),
+}
+
+impl WebhookUrl {
+    /// Returns how the URL is named in messages: its reference, never a URL.
+    pub fn describe(&self) -> String {
+        match self {
+            WebhookUrl::Reference(reference) => format!("`{reference}`"),
+            WebhookUrl::Plain(..) => "the URL in policy.yaml".into(),
+        }
+    }
 }
 
 /// The body a notification webhook is sent.
@@ -139,6 +161,22 @@ impl Policy {
         self.require_signature.iter().any(|a| a == action)
     }
 
+    /// Returns what is allowed but unwise in the file: a webhook URL written in it (a
+    /// secret in a file that is shared and versioned).
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        match &self.notify.webhook {
+            Some(WebhookUrl::Plain(_, at)) => vec![
+                Diagnostic::new(
+                    at.clone(),
+                    "the webhook URL is written in policy.yaml: a webhook URL is a secret (whoever has it can post to the channel)",
+                )
+                .field("break_glass.notify.webhook")
+                .hint("keep it as a credential reference, e.g. `webhook: env:ONBOARD_ONCALL_WEBHOOK` or `webhook: keyring:oncall-webhook`, and rotate the URL if the file's history was shared"),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
     /// Returns whether a rule is on.
     pub fn enabled(&self, rule: &str) -> bool {
         !self.disabled.iter().any(|r| r == rule)
@@ -165,6 +203,9 @@ struct RawExceptions {
 #[serde(deny_unknown_fields)]
 struct RawNotify {
     command: Option<Vec<String>>,
+    /// Where the webhook URL is kept: a credential reference (`env:VAR`, `file:PATH`,
+    /// `keyring:NAME`, `vault:MOUNT/data/PATH#FIELD`, `exec:COMMAND`), or the https URL
+    /// itself (a secret in the file: `validate` warns).
     #[schemars(with = "Option<String>")]
     webhook: Option<Spanned<String>>,
     /// The webhook's body: `json` (the event, the default), `slack` or `teams`.
@@ -409,20 +450,21 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
                 ),
         );
     }
-    if let Some(url) = &raw.break_glass.notify.webhook
-        && !url.value.starts_with("https://")
-        && !url.value.starts_with("http://127.")
-        && !url.value.starts_with("http://localhost")
-    {
-        problems.push(
-            Diagnostic::new(origin(path, url), "the webhook is not an https URL")
-                .field("break_glass.notify.webhook")
-                .hint("use https (plain http only to loopback)"),
-        );
-    }
+    let webhook =
+        raw.break_glass
+            .notify
+            .webhook
+            .as_ref()
+            .and_then(|text| match webhook_url(path, text) {
+                Ok(url) => Some(url),
+                Err(problem) => {
+                    problems.push(problem);
+                    None
+                }
+            });
     policy.notify = Notify {
         command: raw.break_glass.notify.command.filter(|c| !c.is_empty()),
-        webhook: raw.break_glass.notify.webhook.map(|w| w.value),
+        webhook,
         format: raw.break_glass.notify.format,
     };
     if problems.is_empty() {
@@ -432,9 +474,96 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
     }
 }
 
+/// Reads a webhook setting: an `https://` URL (plain `http://` only to loopback), or a
+/// credential reference. A refusal never repeats the text, which may be a secret.
+fn webhook_url(path: &Arc<str>, text: &Spanned<String>) -> Result<WebhookUrl, Diagnostic> {
+    let at = origin(path, text);
+    let value = text.value.trim();
+    let problem = |message: String, hint: &str| {
+        Diagnostic::new(at.clone(), message)
+            .field("break_glass.notify.webhook")
+            .hint(hint.to_string())
+    };
+    if value.starts_with("https://") {
+        return Ok(WebhookUrl::Plain(value.to_string(), at));
+    }
+    if value.starts_with("http://") {
+        // Plain http only to loopback (a test receiver), as `adapters::http` allows.
+        let loopback = url::Url::parse(value)
+            .ok()
+            .is_some_and(|url| match url.host() {
+                Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            });
+        if loopback {
+            return Ok(WebhookUrl::Plain(value.to_string(), at));
+        }
+        return Err(problem(
+            "the webhook is not an https URL".into(),
+            "use https (plain http only to loopback), or a credential reference such as `env:ONBOARD_ONCALL_WEBHOOK`",
+        ));
+    }
+    super::CredentialRef::parse(value)
+        .map(WebhookUrl::Reference)
+        .map_err(|message| {
+            problem(
+                format!("the webhook is neither an https URL nor a credential reference: {message}"),
+                "write `webhook: env:VAR` (or `keyring:NAME`, `file:PATH`, `vault:MOUNT/data/PATH#FIELD`, `exec:COMMAND`) holding the URL",
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_webhook_is_a_reference_or_an_https_url_that_validate_warns_about() {
+        let path: Arc<str> = Arc::from("policy.yaml");
+        let p = parse(
+            &path,
+            "break_glass:\n  notify:\n    webhook: env:ONCALL_HOOK\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.notify.webhook,
+            Some(WebhookUrl::Reference(super::super::CredentialRef::Env(
+                "ONCALL_HOOK".into()
+            )))
+        );
+        assert!(p.warnings().is_empty());
+        let p = parse(
+            &path,
+            "break_glass:\n  notify:\n    webhook: https://hooks.slack.com/services/T0/B0/sekrit123\n",
+        )
+        .unwrap();
+        let warnings = p.warnings();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].origin.line, 3);
+        assert!(warnings[0].message.contains("is a secret"), "{warnings:?}");
+        assert!(!format!("{warnings:?}").contains("sekrit123"));
+        for bad in ["http://hooks.example.com/x", "hooks.example.com/sekrit123"] {
+            let errors = parse(
+                &path,
+                &format!("break_glass:\n  notify:\n    webhook: {bad}\n"),
+            )
+            .unwrap_err();
+            assert_eq!(
+                errors[0].field.as_deref(),
+                Some("break_glass.notify.webhook")
+            );
+            assert!(!format!("{errors:?}").contains("sekrit123"), "{errors:?}");
+        }
+        assert!(
+            parse(
+                &path,
+                "break_glass:\n  notify:\n    webhook: http://127.0.0.1:9/x\n"
+            )
+            .is_ok()
+        );
+    }
 
     #[test]
     fn defaults_and_overrides() {

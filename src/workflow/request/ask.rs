@@ -239,7 +239,15 @@ pub fn break_glass(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         "expires_at": format_instant(term.ends),
         "review": review,
     });
-    let failures = crate::notify::notify(&policy.notify, &event);
+    let sources = crate::notify::Sources {
+        root: desk.cx.root,
+        options: desk.cx.adapters,
+    };
+    let deliveries = crate::notify::notify(&policy.notify, &event, sources);
+    let failures: Vec<String> = deliveries
+        .iter()
+        .filter_map(|d| Some(format!("notify {}: {}", d.channel, d.error.as_ref()?)))
+        .collect();
     let warnings = tickets
         .warnings
         .into_iter()
@@ -253,8 +261,9 @@ pub fn break_glass(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
     preface.proof = ask.proof;
     if let Some(detail) = preface.detail.as_mut() {
         detail["review"] = serde_json::json!(review);
-        detail["notified"] =
-            serde_json::json!(policy.notify.command.is_some() || policy.notify.webhook.is_some());
+        detail["notified"] = serde_json::json!(deliveries.iter().any(|d| d.delivered()));
+        // Each hook by name and outcome, never its URL.
+        detail["notifications"] = serde_json::json!(deliveries);
         detail["notify_failures"] = serde_json::json!(failures);
     }
     Ok(Asked::Granted {
