@@ -48,6 +48,8 @@ pub struct Notify {
     pub webhook: Option<WebhookUrl>,
     /// The body the webhook receives: the event itself, or a Slack or Teams message.
     pub format: WebhookFormat,
+    /// Where these hooks are set in policy.yaml (`break_glass.notify`), for messages.
+    pub setting: String,
 }
 
 /// Where a notification webhook's URL comes from. A webhook URL is a secret (whoever
@@ -99,6 +101,9 @@ pub struct Policy {
     pub break_glass_ttl: Setting<Duration>,
     /// Who hears of break-glass use.
     pub notify: Notify,
+    /// Who hears of requests waiting for approval (`notify.approvals`): the approvers
+    /// are mentioned by their chat handles.
+    pub notify_approvals: Notify,
     /// Time to close a post-use review before it is overdue.
     pub review_within: Duration,
     /// Age at which a pending request expires.
@@ -135,6 +140,7 @@ impl Policy {
             max_exception: hours(366 * 24),
             break_glass_ttl: hours(1),
             notify: Notify::default(),
+            notify_approvals: Notify::default(),
             review_within: Duration::from_secs(72 * 3600),
             request_expiry: Duration::from_secs(24 * 3600),
             mass_revoke_count: Setting {
@@ -164,17 +170,23 @@ impl Policy {
     /// Returns what is allowed but unwise in the file: a webhook URL written in it (a
     /// secret in a file that is shared and versioned).
     pub fn warnings(&self) -> Vec<Diagnostic> {
-        match &self.notify.webhook {
-            Some(WebhookUrl::Plain(_, at)) => vec![
+        [
+            (&self.notify, "break_glass.notify.webhook"),
+            (&self.notify_approvals, "notify.approvals.webhook"),
+        ]
+        .into_iter()
+        .filter_map(|(hooks, field)| match &hooks.webhook {
+            Some(WebhookUrl::Plain(_, at)) => Some(
                 Diagnostic::new(
                     at.clone(),
                     "the webhook URL is written in policy.yaml: a webhook URL is a secret (whoever has it can post to the channel)",
                 )
-                .field("break_glass.notify.webhook")
+                .field(field)
                 .hint("keep it as a credential reference, e.g. `webhook: env:ONBOARD_ONCALL_WEBHOOK` or `webhook: keyring:oncall-webhook`, and rotate the URL if the file's history was shared"),
-            ],
-            _ => Vec::new(),
-        }
+            ),
+            _ => None,
+        })
+        .collect()
     }
 
     /// Returns whether a rule is on.
@@ -220,6 +232,14 @@ struct RawBreakGlass {
     ttl: Option<Spanned<String>>,
     #[serde(default)]
     notify: RawNotify,
+}
+
+#[derive(Deserialize, schemars::JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+struct RawNotifyEvents {
+    /// Where requests waiting for approval are announced, mentioning the people who may
+    /// approve them by their identity's `chat:` handles.
+    approvals: Option<RawNotify>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema, Default)]
@@ -294,6 +314,9 @@ pub(super) struct RawPolicy {
     mass_revoke: RawMassRevoke,
     #[serde(default)]
     credentials: RawCredentials,
+    /// Notification channels per event (break-glass has its own, `break_glass.notify`).
+    #[serde(default)]
+    notify: RawNotifyEvents,
 }
 
 /// Parses `policy.yaml`; every problem found is returned.
@@ -439,34 +462,15 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
             );
         }
     }
-    if let Some(command) = &raw.break_glass.notify.command
-        && command.is_empty()
-    {
-        problems.push(
-            Diagnostic::new(Origin::file(path), "the notify command is empty")
-                .field("break_glass.notify.command")
-                .hint(
-                    "write the program and its arguments, e.g. `[notify-oncall, --channel, msp]`",
-                ),
-        );
+    policy.notify = hooks(
+        path,
+        raw.break_glass.notify,
+        "break_glass.notify",
+        &mut problems,
+    );
+    if let Some(approvals) = raw.notify.approvals {
+        policy.notify_approvals = hooks(path, approvals, "notify.approvals", &mut problems);
     }
-    let webhook =
-        raw.break_glass
-            .notify
-            .webhook
-            .as_ref()
-            .and_then(|text| match webhook_url(path, text) {
-                Ok(url) => Some(url),
-                Err(problem) => {
-                    problems.push(problem);
-                    None
-                }
-            });
-    policy.notify = Notify {
-        command: raw.break_glass.notify.command.filter(|c| !c.is_empty()),
-        webhook,
-        format: raw.break_glass.notify.format,
-    };
     if problems.is_empty() {
         Ok(policy)
     } else {
@@ -474,14 +478,47 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
     }
 }
 
+/// Checks one set of notification hooks; `field` is where it sits (`break_glass.notify`).
+fn hooks(path: &Arc<str>, raw: RawNotify, field: &str, problems: &mut Vec<Diagnostic>) -> Notify {
+    if raw.command.as_ref().is_some_and(|c| c.is_empty()) {
+        problems.push(
+            Diagnostic::new(Origin::file(path), "the notify command is empty")
+                .field(format!("{field}.command"))
+                .hint(
+                    "write the program and its arguments, e.g. `[notify-oncall, --channel, msp]`",
+                ),
+        );
+    }
+    let webhook = raw
+        .webhook
+        .as_ref()
+        .and_then(|text| match webhook_url(path, text, field) {
+            Ok(url) => Some(url),
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        });
+    Notify {
+        command: raw.command.filter(|c| !c.is_empty()),
+        webhook,
+        format: raw.format,
+        setting: field.to_string(),
+    }
+}
+
 /// Reads a webhook setting: an `https://` URL (plain `http://` only to loopback), or a
 /// credential reference. A refusal never repeats the text, which may be a secret.
-fn webhook_url(path: &Arc<str>, text: &Spanned<String>) -> Result<WebhookUrl, Diagnostic> {
+fn webhook_url(
+    path: &Arc<str>,
+    text: &Spanned<String>,
+    field: &str,
+) -> Result<WebhookUrl, Diagnostic> {
     let at = origin(path, text);
     let value = text.value.trim();
     let problem = |message: String, hint: &str| {
         Diagnostic::new(at.clone(), message)
-            .field("break_glass.notify.webhook")
+            .field(format!("{field}.webhook"))
             .hint(hint.to_string())
     };
     if value.starts_with("https://") {

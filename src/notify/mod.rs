@@ -1,8 +1,10 @@
-//! Notification hooks: tell other approvers at once when break-glass access is used.
+//! Notification hooks: tell other approvers at once when break-glass access is used,
+//! and the people who may approve a request that waits for them.
 //!
 //! The event goes as JSON to a configured command's stdin and/or as the body of a POST
-//! to a webhook: the event itself, or a Slack or Teams message ([`chat`]) as
-//! `break_glass.notify.format` says. A hook that fails is reported, never fatal: emergency access must not
+//! to a webhook: the event itself, or a Slack or Teams message ([`chat`]) as the hooks'
+//! `format` says. A webhook's URL is a secret: read through a credential reference
+//! where one is given, and registered with the scrubber either way. A hook that fails is reported, never fatal: emergency access must not
 //! wait on a pager.
 
 use std::io::Write;
@@ -76,10 +78,21 @@ pub struct Sources<'a> {
     pub options: &'a crate::adapters::Options,
 }
 
-/// Sends an event to every configured hook; returns what came of each. A hook that
-/// fails is retried (webhooks) and reported, never an error: the caller's access change
-/// stands whatever the hooks say.
+/// Sends a break-glass event to every configured hook; returns what came of each.
 pub fn notify(hooks: &Notify, event: &serde_json::Value, sources: Sources<'_>) -> Vec<Delivery> {
+    send(hooks, event, chat::break_glass, sources)
+}
+
+/// Sends an event to every configured hook: as JSON to a command and a `json` webhook,
+/// as the chat message `message` makes of it to a `slack` or `teams` webhook. Returns
+/// what came of each. A hook that fails is retried (webhooks) and reported, never an
+/// error: the caller's access change stands whatever the hooks say.
+pub fn send(
+    hooks: &Notify,
+    event: &serde_json::Value,
+    message: impl Fn(&serde_json::Value) -> chat::Message,
+    sources: Sources<'_>,
+) -> Vec<Delivery> {
     let mut deliveries = Vec::new();
     // An event carries what people typed (reasons, tickets): scrubbed like any text
     // that leaves onboard.
@@ -96,11 +109,12 @@ pub fn notify(hooks: &Notify, event: &serde_json::Value, sources: Sources<'_>) -
     if let Some(url) = &hooks.webhook {
         let body = match hooks.format {
             WebhookFormat::Json => event.clone(),
-            WebhookFormat::Slack => chat::slack(&chat::break_glass(event)),
-            WebhookFormat::Teams => chat::teams(&chat::break_glass(event)),
+            WebhookFormat::Slack => chat::slack(&message(event)),
+            WebhookFormat::Teams => chat::teams(&message(event)),
         };
         let channel = format!("webhook ({})", format_name(hooks.format));
-        let result = webhook_url(url, sources).and_then(|url| post(&url, &body, sources));
+        let setting = format!("policy.yaml:{}.webhook", hooks.setting);
+        let result = webhook_url(url, &setting, sources).and_then(|url| post(&url, &body, sources));
         deliveries.push(Delivery::new(channel, result));
     }
     deliveries
@@ -117,21 +131,23 @@ fn format_name(format: WebhookFormat) -> &'static str {
 
 /// Returns a webhook's URL as a secret, registered with the scrubber whether it was
 /// written in the file or read through a credential reference.
-fn webhook_url(url: &WebhookUrl, sources: Sources<'_>) -> Result<Secret, (Option<u32>, String)> {
+fn webhook_url(
+    url: &WebhookUrl,
+    setting: &str,
+    sources: Sources<'_>,
+) -> Result<Secret, (Option<u32>, String)> {
     match url {
         WebhookUrl::Plain(text, _) => Ok(Secret::new(text.as_str())),
         WebhookUrl::Reference(reference) => {
-            crate::secrets::resolve(reference, WEBHOOK_SETTING, sources.root, sources.options)
-                .map_err(|e| {
+            crate::secrets::resolve(reference, setting, sources.root, sources.options).map_err(
+                |e| {
                     let hint = e.hint().map(|h| format!(" ({h})")).unwrap_or_default();
                     (None, format!("{e}{hint}"))
-                })
+                },
+            )
         }
     }
 }
-
-/// The setting a webhook URL's credential errors name.
-const WEBHOOK_SETTING: &str = "policy.yaml:break_glass.notify.webhook";
 
 fn run_command(command: &[String], body: &str) -> Result<(), String> {
     let mut child = Command::new(&command[0])

@@ -60,25 +60,30 @@ fn break_glass_to(format: &str) -> (Env, serde_json::Value) {
     (env, serde_json::from_str(&body).unwrap())
 }
 
-#[test]
-fn break_glass_reaches_a_slack_webhook_as_blocks_with_a_text_fallback() {
-    let (_env, body) = break_glass_to("slack");
+/// Checks a Slack incoming-webhook body's shape; returns its `text` and `blocks`.
+fn slack_message(body: &serde_json::Value) -> (&str, &Vec<serde_json::Value>) {
     let text = body["text"].as_str().expect("a `text` fallback");
-    assert!(text.contains("BREAK-GLASS"), "{text}");
-    // User text is escaped: Slack reads `<…>` as markup (mentions, links).
-    assert!(text.contains("&lt;locked&gt;"), "{text}");
     let blocks = body["blocks"].as_array().expect("`blocks`");
     assert!(!blocks.is_empty());
     for block in blocks {
         assert!(block["type"].is_string(), "a block without a type: {block}");
     }
+    (text, blocks)
+}
+
+#[test]
+fn break_glass_reaches_a_slack_webhook_as_blocks_with_a_text_fallback() {
+    let (_env, body) = break_glass_to("slack");
+    let (text, _) = slack_message(&body);
+    assert!(text.contains("BREAK-GLASS"), "{text}");
+    // User text is escaped: Slack reads `<…>` as markup (mentions, links).
+    assert!(text.contains("&lt;locked&gt;"), "{text}");
     assert!(body.to_string().contains("essential-security-response"));
     assert!(body.get("event").is_none(), "not the generic event: {body}");
 }
 
-#[test]
-fn break_glass_reaches_a_teams_webhook_as_an_adaptive_card() {
-    let (_env, body) = break_glass_to("teams");
+/// Checks a Teams incoming-webhook body's shape; returns its one Adaptive Card.
+fn teams_card(body: &serde_json::Value) -> &serde_json::Value {
     assert_eq!(body["type"], "message");
     let attachments = body["attachments"].as_array().expect("`attachments`");
     assert_eq!(attachments.len(), 1);
@@ -91,6 +96,14 @@ fn break_glass_reaches_a_teams_webhook_as_an_adaptive_card() {
     assert!(card["version"].is_string());
     let card_body = card["body"].as_array().expect("a card body");
     assert!(card_body.iter().all(|e| e["type"].is_string()));
+    card
+}
+
+#[test]
+fn break_glass_reaches_a_teams_webhook_as_an_adaptive_card() {
+    let (_env, body) = break_glass_to("teams");
+    let card = teams_card(&body);
+    let card_body = card["body"].as_array().expect("a card body");
     let facts = card_body
         .iter()
         .find(|e| e["type"] == "FactSet")
@@ -149,21 +162,26 @@ fn scripted_receiver(
     (url, bodies)
 }
 
-/// The break-glass audit entry's `detail.notifications`: each hook and its outcome.
-fn recorded_notifications(env: &Env) -> Vec<serde_json::Value> {
+/// Returns the first audit entry of `client`'s chain with `field` equal to `value`.
+fn audit_entry(env: &Env, client: &str, (field, value): (&str, &str)) -> serde_json::Value {
     let output = env
-        .onboard(&["audit", "show", "--client", "initech", "--output", "json"])
+        .onboard(&["audit", "show", "--client", client, "--output", "json"])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(env, &output));
     let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let entry = shown["entries"]
+    shown["entries"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["kind"] == "break-glass")
-        .expect("a break-glass entry")
-        .clone();
+        .find(|e| e[field] == value)
+        .unwrap_or_else(|| panic!("an entry with {field} {value}"))
+        .clone()
+}
+
+/// The break-glass audit entry's `detail.notifications`: each hook and its outcome.
+fn recorded_notifications(env: &Env) -> Vec<serde_json::Value> {
+    let entry = audit_entry(env, "initech", ("kind", "break-glass"));
     entry["detail"]["notifications"]
         .as_array()
         .expect("`notifications` in the entry's detail")
@@ -337,4 +355,76 @@ fn validate_warns_about_a_webhook_url_written_in_the_policy_file() {
     let output = env.onboard(&["validate"]).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
     assert!(!stderr(&env, &output).contains("is a secret"));
+}
+
+/// Alice asks for carol's privileged elevation in acme, which waits for approval, with
+/// `notify.approvals` on a loopback receiver in `format` and dave's chat handles in his
+/// identity file; returns the workspace and the message the receiver got.
+fn pending_request_to(format: &str) -> (Env, serde_json::Value) {
+    let env = Env::example();
+    let (url, bodies) = scripted_receiver(&[(204, "")]);
+    env.write(
+        "policy.yaml",
+        &format!(
+            "notify:\n  approvals:\n    webhook: env:ONBOARD_TEST_APPROVALS_WEBHOOK\n    format: {format}\n"
+        ),
+    );
+    let dave = env.read("identities/dave.yaml");
+    env.write(
+        "identities/dave.yaml",
+        &format!("{dave}chat:\n  slack: U0DAVE1234\n  teams: dave@northwind-msp.example\n"),
+    );
+    let output = env
+        .onboard(&crate::approvals::privileged_elevation("carol"))
+        .env("ONBOARD_ACTOR", "alice")
+        .env("ONBOARD_TEST_APPROVALS_WEBHOOK", &url)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(!err.contains("notify"), "delivered, so no warning: {err}");
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    // The pending request's audit entry says who was told.
+    let entry = audit_entry(&env, "acme", ("result", "pending"));
+    assert_eq!(entry["detail"]["notifications"][0]["outcome"], "delivered");
+    assert!(
+        !entry
+            .to_string()
+            .contains(url.trim_start_matches("http://"))
+    );
+    (env, serde_json::from_str(&bodies[0]).unwrap())
+}
+
+#[test]
+fn a_pending_request_reaches_slack_mentioning_the_people_who_may_approve_it() {
+    let (_env, body) = pending_request_to("slack");
+    let (text, blocks) = slack_message(&body);
+    assert!(text.contains("<@U0DAVE1234>"), "dave, by member id: {text}");
+    assert!(text.contains("onboard approve req-"), "{text}");
+    let mentioned = blocks.last().unwrap().to_string();
+    // A person who may approve, without a handle, is named.
+    assert!(mentioned.contains("bob"), "{mentioned}");
+    // Never the requester or the receiver, nor a person without MFA (privileged access).
+    for party in ["alice", "carol", "frank"] {
+        assert!(!mentioned.contains(party), "{party}: {mentioned}");
+    }
+    assert!(body.to_string().contains("premium-security-response"));
+}
+
+#[test]
+fn a_pending_request_reaches_teams_as_a_card_mentioning_the_approvers() {
+    let (_env, body) = pending_request_to("teams");
+    let card = teams_card(&body);
+    let entities = card["msteams"]["entities"].as_array().expect("mentions");
+    assert_eq!(
+        entities.len(),
+        1,
+        "only dave has a Teams handle: {entities:?}"
+    );
+    assert_eq!(entities[0]["type"], "mention");
+    assert_eq!(entities[0]["mentioned"]["id"], "dave@northwind-msp.example");
+    // Teams shows a mention only where its `<at>` text is in the card.
+    let tag = entities[0]["text"].as_str().unwrap();
+    assert!(card["body"].to_string().contains(tag), "{card}");
 }
