@@ -46,6 +46,7 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
                 crate::tickets::validate_exceptions(&root, &workspace, now);
             denials.extend(ticket_denials);
             warnings.extend(ticket_warnings);
+            warnings.extend(workspace.policy.warnings());
             let counts = Counts {
                 identities: workspace.identities.len(),
                 bundles: workspace.bundles.len(),

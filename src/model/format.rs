@@ -56,6 +56,7 @@ pub fn field_order(kind: super::SourceKind) -> &'static [&'static str] {
             "accounts",
             "actors",
             "signing_keys",
+            "chat",
             "credentials",
         ],
         super::SourceKind::Bundle => &[
@@ -89,6 +90,7 @@ pub fn field_order(kind: super::SourceKind) -> &'static [&'static str] {
             "requests",
             "mass_revoke",
             "credentials",
+            "notify",
         ],
     }
 }

@@ -166,6 +166,8 @@ pub struct Identity {
     pub credentials: Vec<super::DeclaredCredential>,
     /// The SSH public keys whose signatures prove this identity acts (`signing_keys:`).
     pub signing_keys: Vec<(crate::actor::PublicKey, Origin)>,
+    /// How notifications mention this identity in chat (`chat:`).
+    pub chat: ChatHandles,
     /// Where the record starts.
     pub origin: Origin,
 }
@@ -205,6 +207,16 @@ impl Identity {
             }),
         }
     }
+}
+
+/// How a person is mentioned in chat notifications (`chat:` in their identity file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChatHandles {
+    /// Their Slack member id (`U024BE7LH`), mentioned as `<@U024BE7LH>`.
+    pub slack: Option<String>,
+    /// Their Microsoft Teams user principal name (an email address) or Entra object id.
+    pub teams: Option<String>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -270,6 +282,9 @@ pub(super) struct RawIdentity {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     signing_keys: Vec<Spanned<String>>,
+    /// How notifications mention them in chat: `{slack: MEMBER-ID, teams: UPN}`.
+    #[serde(default)]
+    chat: ChatHandles,
 }
 
 /// Parses `signing_keys:` lines (`ssh-ed25519 AAAA… carol@laptop`), reporting each bad
@@ -446,6 +461,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Identity, Vec<Diagnostic>> {
             .collect(),
         credentials,
         signing_keys,
+        chat: raw.chat,
         origin: id_origin,
     })
 }

@@ -43,10 +43,34 @@ pub struct Setting<T> {
 pub struct Notify {
     /// A command run with the event as JSON on stdin (program and arguments).
     pub command: Option<Vec<String>>,
-    /// A URL the event is POSTed to as JSON.
-    pub webhook: Option<String>,
+    /// Where the URL the event is POSTed to is: a credential reference, or the URL
+    /// itself written in the file.
+    pub webhook: Option<WebhookUrl>,
     /// The body the webhook receives: the event itself, or a Slack or Teams message.
     pub format: WebhookFormat,
+    /// Where these hooks are set in policy.yaml (`break_glass.notify`), for messages.
+    pub setting: String,
+}
+
+/// Where a notification webhook's URL comes from. A webhook URL is a secret (whoever
+/// holds it can post to the channel), so it is best kept where credentials are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookUrl {
+    /// A credential reference (`env:VAR`, `file:PATH`, `keyring:NAME`, `vault:…`,
+    /// `exec:…`) whose secret is the URL.
+    Reference(super::CredentialRef),
+    /// The URL written in the file itself (`validate` warns about it), with where.
+    Plain(String, Origin),
+}
+
+impl WebhookUrl {
+    /// Returns how the URL is named in messages: its reference, never a URL.
+    pub fn describe(&self) -> String {
+        match self {
+            WebhookUrl::Reference(reference) => format!("`{reference}`"),
+            WebhookUrl::Plain(..) => "the URL in policy.yaml".into(),
+        }
+    }
 }
 
 /// The body a notification webhook is sent.
@@ -77,6 +101,9 @@ pub struct Policy {
     pub break_glass_ttl: Setting<Duration>,
     /// Who hears of break-glass use.
     pub notify: Notify,
+    /// Who hears of requests waiting for approval (`notify.approvals`): the approvers
+    /// are mentioned by their chat handles.
+    pub notify_approvals: Notify,
     /// Time to close a post-use review before it is overdue.
     pub review_within: Duration,
     /// Age at which a pending request expires.
@@ -113,6 +140,7 @@ impl Policy {
             max_exception: hours(366 * 24),
             break_glass_ttl: hours(1),
             notify: Notify::default(),
+            notify_approvals: Notify::default(),
             review_within: Duration::from_secs(72 * 3600),
             request_expiry: Duration::from_secs(24 * 3600),
             mass_revoke_count: Setting {
@@ -137,6 +165,28 @@ impl Policy {
     /// Returns whether `action` needs a signed statement (`actors.require_signature`).
     pub fn requires_signature(&self, action: &str) -> bool {
         self.require_signature.iter().any(|a| a == action)
+    }
+
+    /// Returns what is allowed but unwise in the file: a webhook URL written in it (a
+    /// secret in a file that is shared and versioned).
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        [
+            (&self.notify, "break_glass.notify.webhook"),
+            (&self.notify_approvals, "notify.approvals.webhook"),
+        ]
+        .into_iter()
+        .filter_map(|(hooks, field)| match &hooks.webhook {
+            Some(WebhookUrl::Plain(_, at)) => Some(
+                Diagnostic::new(
+                    at.clone(),
+                    "the webhook URL is written in policy.yaml: a webhook URL is a secret (whoever has it can post to the channel)",
+                )
+                .field(field)
+                .hint("keep it as a credential reference, e.g. `webhook: env:ONBOARD_ONCALL_WEBHOOK` or `webhook: keyring:oncall-webhook`, and rotate the URL if the file's history was shared"),
+            ),
+            _ => None,
+        })
+        .collect()
     }
 
     /// Returns whether a rule is on.
@@ -165,6 +215,9 @@ struct RawExceptions {
 #[serde(deny_unknown_fields)]
 struct RawNotify {
     command: Option<Vec<String>>,
+    /// Where the webhook URL is kept: a credential reference (`env:VAR`, `file:PATH`,
+    /// `keyring:NAME`, `vault:MOUNT/data/PATH#FIELD`, `exec:COMMAND`), or the https URL
+    /// itself (a secret in the file: `validate` warns).
     #[schemars(with = "Option<String>")]
     webhook: Option<Spanned<String>>,
     /// The webhook's body: `json` (the event, the default), `slack` or `teams`.
@@ -179,6 +232,14 @@ struct RawBreakGlass {
     ttl: Option<Spanned<String>>,
     #[serde(default)]
     notify: RawNotify,
+}
+
+#[derive(Deserialize, schemars::JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+struct RawNotifyEvents {
+    /// Where requests waiting for approval are announced, mentioning the people who may
+    /// approve them by their identity's `chat:` handles.
+    approvals: Option<RawNotify>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema, Default)]
@@ -253,6 +314,9 @@ pub(super) struct RawPolicy {
     mass_revoke: RawMassRevoke,
     #[serde(default)]
     credentials: RawCredentials,
+    /// Notification channels per event (break-glass has its own, `break_glass.notify`).
+    #[serde(default)]
+    notify: RawNotifyEvents,
 }
 
 /// Parses `policy.yaml`; every problem found is returned.
@@ -398,33 +462,15 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
             );
         }
     }
-    if let Some(command) = &raw.break_glass.notify.command
-        && command.is_empty()
-    {
-        problems.push(
-            Diagnostic::new(Origin::file(path), "the notify command is empty")
-                .field("break_glass.notify.command")
-                .hint(
-                    "write the program and its arguments, e.g. `[notify-oncall, --channel, msp]`",
-                ),
-        );
+    policy.notify = hooks(
+        path,
+        raw.break_glass.notify,
+        "break_glass.notify",
+        &mut problems,
+    );
+    if let Some(approvals) = raw.notify.approvals {
+        policy.notify_approvals = hooks(path, approvals, "notify.approvals", &mut problems);
     }
-    if let Some(url) = &raw.break_glass.notify.webhook
-        && !url.value.starts_with("https://")
-        && !url.value.starts_with("http://127.")
-        && !url.value.starts_with("http://localhost")
-    {
-        problems.push(
-            Diagnostic::new(origin(path, url), "the webhook is not an https URL")
-                .field("break_glass.notify.webhook")
-                .hint("use https (plain http only to loopback)"),
-        );
-    }
-    policy.notify = Notify {
-        command: raw.break_glass.notify.command.filter(|c| !c.is_empty()),
-        webhook: raw.break_glass.notify.webhook.map(|w| w.value),
-        format: raw.break_glass.notify.format,
-    };
     if problems.is_empty() {
         Ok(policy)
     } else {
@@ -432,9 +478,129 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
     }
 }
 
+/// Checks one set of notification hooks; `field` is where it sits (`break_glass.notify`).
+fn hooks(path: &Arc<str>, raw: RawNotify, field: &str, problems: &mut Vec<Diagnostic>) -> Notify {
+    if raw.command.as_ref().is_some_and(|c| c.is_empty()) {
+        problems.push(
+            Diagnostic::new(Origin::file(path), "the notify command is empty")
+                .field(format!("{field}.command"))
+                .hint(
+                    "write the program and its arguments, e.g. `[notify-oncall, --channel, msp]`",
+                ),
+        );
+    }
+    let webhook = raw
+        .webhook
+        .as_ref()
+        .and_then(|text| match webhook_url(path, text, field) {
+            Ok(url) => Some(url),
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        });
+    Notify {
+        command: raw.command.filter(|c| !c.is_empty()),
+        webhook,
+        format: raw.format,
+        setting: field.to_string(),
+    }
+}
+
+/// Reads a webhook setting: an `https://` URL (plain `http://` only to loopback), or a
+/// credential reference. A refusal never repeats the text, which may be a secret.
+fn webhook_url(
+    path: &Arc<str>,
+    text: &Spanned<String>,
+    field: &str,
+) -> Result<WebhookUrl, Diagnostic> {
+    let at = origin(path, text);
+    let value = text.value.trim();
+    let problem = |message: String, hint: &str| {
+        Diagnostic::new(at.clone(), message)
+            .field(format!("{field}.webhook"))
+            .hint(hint.to_string())
+    };
+    if value.starts_with("https://") {
+        return Ok(WebhookUrl::Plain(value.to_string(), at));
+    }
+    if value.starts_with("http://") {
+        // Plain http only to loopback (a test receiver), as `adapters::http` allows.
+        let loopback = url::Url::parse(value)
+            .ok()
+            .is_some_and(|url| match url.host() {
+                Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            });
+        if loopback {
+            return Ok(WebhookUrl::Plain(value.to_string(), at));
+        }
+        return Err(problem(
+            "the webhook is not an https URL".into(),
+            "use https (plain http only to loopback), or a credential reference such as `env:ONBOARD_ONCALL_WEBHOOK`",
+        ));
+    }
+    super::CredentialRef::parse(value)
+        .map(WebhookUrl::Reference)
+        .map_err(|message| {
+            problem(
+                format!("the webhook is neither an https URL nor a credential reference: {message}"),
+                "write `webhook: env:VAR` (or `keyring:NAME`, `file:PATH`, `vault:MOUNT/data/PATH#FIELD`, `exec:COMMAND`) holding the URL",
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_webhook_is_a_reference_or_an_https_url_that_validate_warns_about() {
+        let path: Arc<str> = Arc::from("policy.yaml");
+        let p = parse(
+            &path,
+            "break_glass:\n  notify:\n    webhook: env:ONCALL_HOOK\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.notify.webhook,
+            Some(WebhookUrl::Reference(super::super::CredentialRef::Env(
+                "ONCALL_HOOK".into()
+            )))
+        );
+        assert!(p.warnings().is_empty());
+        let p = parse(
+            &path,
+            "break_glass:\n  notify:\n    webhook: https://hooks.slack.com/services/T0/B0/sekrit123\n",
+        )
+        .unwrap();
+        let warnings = p.warnings();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].origin.line, 3);
+        assert!(warnings[0].message.contains("is a secret"), "{warnings:?}");
+        assert!(!format!("{warnings:?}").contains("sekrit123"));
+        for bad in ["http://hooks.example.com/x", "hooks.example.com/sekrit123"] {
+            let errors = parse(
+                &path,
+                &format!("break_glass:\n  notify:\n    webhook: {bad}\n"),
+            )
+            .unwrap_err();
+            assert_eq!(
+                errors[0].field.as_deref(),
+                Some("break_glass.notify.webhook")
+            );
+            assert!(!format!("{errors:?}").contains("sekrit123"), "{errors:?}");
+        }
+        assert!(
+            parse(
+                &path,
+                "break_glass:\n  notify:\n    webhook: http://127.0.0.1:9/x\n"
+            )
+            .is_ok()
+        );
+    }
 
     #[test]
     fn defaults_and_overrides() {

@@ -178,6 +178,52 @@ pub fn break_glass(event: &Value) -> Message {
     }
 }
 
+/// Returns the message asking the people who may approve a request to decide it: the
+/// event's `approvers` (each `{"id", "slack", "teams"}`) are mentioned.
+pub fn approval_pending(event: &Value) -> Message {
+    let field = |name: &str| event[name].as_str().unwrap_or("-").to_string();
+    let mentions = event["approvers"]
+        .as_array()
+        .map(|approvers| {
+            approvers
+                .iter()
+                .map(|a| Mention {
+                    name: a["id"].as_str().unwrap_or("-").to_string(),
+                    slack: a["slack"].as_str().map(str::to_string),
+                    teams: a["teams"].as_str().map(str::to_string),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Message {
+        title: "Access request waiting for approval".into(),
+        summary: format!(
+            "`{}` asks for `{}` in `{}` for `{}`: {}. Approve with `onboard approve {}` or refuse with `onboard deny {} --reason …`.",
+            field("requested_by"),
+            field("bundle"),
+            field("client"),
+            field("identity"),
+            field("reason"),
+            field("request"),
+            field("request"),
+        ),
+        facts: [
+            ("Request", "request"),
+            ("Client", "client"),
+            ("Identity", "identity"),
+            ("Bundle", "bundle"),
+            ("Ticket", "ticket"),
+            ("Reason", "reason"),
+            ("Asked by", "requested_by"),
+            ("Asked at", "requested_at"),
+        ]
+        .into_iter()
+        .map(|(label, name)| (label.to_string(), field(name)))
+        .collect(),
+        mentions,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,10 @@
-//! Notification hooks: tell other approvers at once when break-glass access is used.
+//! Notification hooks: tell other approvers at once when break-glass access is used,
+//! and the people who may approve a request that waits for them.
 //!
 //! The event goes as JSON to a configured command's stdin and/or as the body of a POST
-//! to a webhook: the event itself, or a Slack or Teams message ([`chat`]) as
-//! `break_glass.notify.format` says. A hook that fails is reported, never fatal: emergency access must not
+//! to a webhook: the event itself, or a Slack or Teams message ([`chat`]) as the hooks'
+//! `format` says. A webhook's URL is a secret: read through a credential reference
+//! where one is given, and registered with the scrubber either way. A hook that fails is reported, never fatal: emergency access must not
 //! wait on a pager.
 
 use std::io::Write;
@@ -10,38 +12,141 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::adapters::http::{self, Call, HttpClient};
-use crate::model::policy::{Notify, WebhookFormat};
+use crate::model::policy::{Notify, WebhookFormat, WebhookUrl};
+use crate::secrets::Secret;
 
 pub mod chat;
+
+/// Most requests one webhook notification makes.
+const MAX_ATTEMPTS: u32 = 4;
+
+/// Longest a webhook notification may take across its attempts and waits: a 429 asking
+/// for longer is given up at once.
+const RETRY_BUDGET: Duration = Duration::from_secs(30);
 
 /// How long a hook command may run.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Sends an event to every configured hook; returns what went wrong, per hook.
-pub fn notify(hooks: &Notify, event: &serde_json::Value) -> Vec<String> {
-    let mut failures = Vec::new();
+/// What came of telling one hook.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Delivery {
+    /// The hook, as messages and audit entries name it (`webhook (slack)`, ``command
+    /// `notify-oncall` ``): never a URL.
+    pub channel: String,
+    /// `delivered` or `failed`.
+    pub outcome: &'static str,
+    /// Requests made, when known (a webhook is retried on connection errors, 429 and
+    /// 5xx; a failure to connect says how often it tried in its `error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+    /// Why it failed, scrubbed of secrets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Delivery {
+    /// Returns whether the hook was told.
+    pub fn delivered(&self) -> bool {
+        self.error.is_none()
+    }
+
+    fn new(channel: String, result: Result<u32, (Option<u32>, String)>) -> Delivery {
+        match result {
+            Ok(attempts) => Delivery {
+                channel,
+                outcome: "delivered",
+                attempts: Some(attempts),
+                error: None,
+            },
+            Err((attempts, error)) => Delivery {
+                channel,
+                outcome: "failed",
+                attempts,
+                error: Some(crate::secrets::scrub(&error).into_owned()),
+            },
+        }
+    }
+}
+
+/// Where a webhook's URL is read from: the workspace root (`file:`, `exec:`) and the
+/// run's settings (the vault, the retry scale).
+#[derive(Clone, Copy)]
+pub struct Sources<'a> {
+    /// The workspace root.
+    pub root: &'a std::path::Path,
+    /// The run's settings.
+    pub options: &'a crate::adapters::Options,
+}
+
+/// Sends a break-glass event to every configured hook; returns what came of each.
+pub fn notify(hooks: &Notify, event: &serde_json::Value, sources: Sources<'_>) -> Vec<Delivery> {
+    send(hooks, event, chat::break_glass, sources)
+}
+
+/// Sends an event to every configured hook: as JSON to a command and a `json` webhook,
+/// as the chat message `message` makes of it to a `slack` or `teams` webhook. Returns
+/// what came of each. A hook that fails is retried (webhooks) and reported, never an
+/// error: the caller's access change stands whatever the hooks say.
+pub fn send(
+    hooks: &Notify,
+    event: &serde_json::Value,
+    message: impl Fn(&serde_json::Value) -> chat::Message,
+    sources: Sources<'_>,
+) -> Vec<Delivery> {
+    let mut deliveries = Vec::new();
     // An event carries what people typed (reasons, tickets): scrubbed like any text
     // that leaves onboard.
     let body =
         crate::secrets::scrub(&serde_json::to_string(event).expect("events always serialize"))
             .into_owned();
     let event = &serde_json::from_str(&body).unwrap_or_else(|_| event.clone());
-    if let Some(command) = &hooks.command
-        && let Err(e) = run_command(command, &body)
-    {
-        failures.push(format!("notify command `{}`: {e}", command[0]));
+    if let Some(command) = &hooks.command {
+        let result = run_command(command, &body)
+            .map(|()| 1)
+            .map_err(|e| (Some(1), e));
+        deliveries.push(Delivery::new(format!("command `{}`", command[0]), result));
     }
-    let body = match hooks.format {
-        WebhookFormat::Json => event.clone(),
-        WebhookFormat::Slack => chat::slack(&chat::break_glass(event)),
-        WebhookFormat::Teams => chat::teams(&chat::break_glass(event)),
-    };
-    if let Some(url) = &hooks.webhook
-        && let Err(e) = post(url, &body)
-    {
-        failures.push(format!("notify webhook: {e}"));
+    if let Some(url) = &hooks.webhook {
+        let body = match hooks.format {
+            WebhookFormat::Json => event.clone(),
+            WebhookFormat::Slack => chat::slack(&message(event)),
+            WebhookFormat::Teams => chat::teams(&message(event)),
+        };
+        let channel = format!("webhook ({})", format_name(hooks.format));
+        let setting = format!("policy.yaml:{}.webhook", hooks.setting);
+        let result = webhook_url(url, &setting, sources).and_then(|url| post(&url, &body, sources));
+        deliveries.push(Delivery::new(channel, result));
     }
-    failures
+    deliveries
+}
+
+/// Returns the name `format:` gives a webhook body.
+fn format_name(format: WebhookFormat) -> &'static str {
+    match format {
+        WebhookFormat::Json => "json",
+        WebhookFormat::Slack => "slack",
+        WebhookFormat::Teams => "teams",
+    }
+}
+
+/// Returns a webhook's URL as a secret, registered with the scrubber whether it was
+/// written in the file or read through a credential reference.
+fn webhook_url(
+    url: &WebhookUrl,
+    setting: &str,
+    sources: Sources<'_>,
+) -> Result<Secret, (Option<u32>, String)> {
+    match url {
+        WebhookUrl::Plain(text, _) => Ok(Secret::new(text.as_str())),
+        WebhookUrl::Reference(reference) => {
+            crate::secrets::resolve(reference, setting, sources.root, sources.options).map_err(
+                |e| {
+                    let hint = e.hint().map(|h| format!(" ({h})")).unwrap_or_default();
+                    (None, format!("{e}{hint}"))
+                },
+            )
+        }
+    }
 }
 
 fn run_command(command: &[String], body: &str) -> Result<(), String> {
@@ -75,16 +180,32 @@ fn run_command(command: &[String], body: &str) -> Result<(), String> {
     }
 }
 
-fn post(url: &str, event: &serde_json::Value) -> Result<(), String> {
-    let settings = crate::adapters::Options::from_env()?.client_settings(None, |_| None);
-    let client = HttpClient::new("break-glass webhook", url, settings).map_err(|e| e.detail)?;
+/// POSTs a body to the webhook, retrying connection errors, 429 (after what
+/// `Retry-After` asks) and 5xx within a short budget; returns the requests made.
+fn post(
+    url: &Secret,
+    body: &serde_json::Value,
+    sources: Sources<'_>,
+) -> Result<u32, (Option<u32>, String)> {
+    let mut settings = sources.options.client_settings(None, |_| None);
+    // A pager must not hold access up for long: fewer attempts than a tenant gets.
+    settings.policy.max_attempts = settings.policy.max_attempts.min(MAX_ATTEMPTS);
+    settings.policy.retry_budget = settings.policy.retry_budget.min(RETRY_BUDGET);
+    let client =
+        HttpClient::new("notify webhook", url.expose(), settings).map_err(|e| (None, e.detail))?;
     // The webhook's exact URL (the client's base gains a trailing slash).
-    let target = http::parse_endpoint(url)?;
-    let call = Call::new(reqwest::Method::POST, target).json(event, "application/json");
-    let response = client.send("notify", &call).map_err(|e| e.detail)?;
+    let target = http::parse_endpoint(url.expose()).map_err(|e| (None, e))?;
+    let call = Call::new(reqwest::Method::POST, target).json(body, "application/json");
+    let response = client.send("notify", &call).map_err(|e| (None, e.detail))?;
     if response.is_success() {
-        Ok(())
+        Ok(response.attempts)
     } else {
-        Err(format!("HTTP {}", response.status))
+        Err((
+            Some(response.attempts),
+            format!(
+                "HTTP {} (after {} attempt(s))",
+                response.status, response.attempts
+            ),
+        ))
     }
 }

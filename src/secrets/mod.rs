@@ -196,9 +196,12 @@ pub enum SecretError {
 }
 
 /// Names who needs a credential, as messages start: a setting of onboard.toml
-/// (`[state] url`, `[audit] key`: names starting with `[`) or a tenant.
+/// (`[state] url`, `[audit] key`: names starting with `[`), one of policy.yaml
+/// (`policy.yaml:break_glass.notify.webhook`) or a tenant.
 pub fn user(who: &str) -> String {
-    if who.starts_with('[') {
+    if let Some(setting) = who.strip_prefix("policy.yaml:") {
+        format!("`{setting}` in policy.yaml")
+    } else if who.starts_with('[') {
         format!("`{who}` in onboard.toml")
     } else {
         format!("tenant `{who}`")
@@ -227,7 +230,7 @@ impl SecretError {
                 "use `credential: env:VAR` (CI) or `credential: file:PATH` (a file only you can read) instead, or on Linux run onboard inside a session keyring (`keyctl session - …`)"
                     .into(),
             ),
-            SecretError::KeyringMissing { tenant, name, .. } if tenant.starts_with('[') => {
+            SecretError::KeyringMissing { tenant, name, .. } if tenant.starts_with('[') || tenant.starts_with("policy.yaml:") => {
                 Some(format!(
                     "store it in the OS keyring under `{name}` (or use `env:VAR` in CI)"
                 ))

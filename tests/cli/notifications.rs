@@ -60,25 +60,30 @@ fn break_glass_to(format: &str) -> (Env, serde_json::Value) {
     (env, serde_json::from_str(&body).unwrap())
 }
 
-#[test]
-fn break_glass_reaches_a_slack_webhook_as_blocks_with_a_text_fallback() {
-    let (_env, body) = break_glass_to("slack");
+/// Checks a Slack incoming-webhook body's shape; returns its `text` and `blocks`.
+fn slack_message(body: &serde_json::Value) -> (&str, &Vec<serde_json::Value>) {
     let text = body["text"].as_str().expect("a `text` fallback");
-    assert!(text.contains("BREAK-GLASS"), "{text}");
-    // User text is escaped: Slack reads `<…>` as markup (mentions, links).
-    assert!(text.contains("&lt;locked&gt;"), "{text}");
     let blocks = body["blocks"].as_array().expect("`blocks`");
     assert!(!blocks.is_empty());
     for block in blocks {
         assert!(block["type"].is_string(), "a block without a type: {block}");
     }
+    (text, blocks)
+}
+
+#[test]
+fn break_glass_reaches_a_slack_webhook_as_blocks_with_a_text_fallback() {
+    let (_env, body) = break_glass_to("slack");
+    let (text, _) = slack_message(&body);
+    assert!(text.contains("BREAK-GLASS"), "{text}");
+    // User text is escaped: Slack reads `<…>` as markup (mentions, links).
+    assert!(text.contains("&lt;locked&gt;"), "{text}");
     assert!(body.to_string().contains("essential-security-response"));
     assert!(body.get("event").is_none(), "not the generic event: {body}");
 }
 
-#[test]
-fn break_glass_reaches_a_teams_webhook_as_an_adaptive_card() {
-    let (_env, body) = break_glass_to("teams");
+/// Checks a Teams incoming-webhook body's shape; returns its one Adaptive Card.
+fn teams_card(body: &serde_json::Value) -> &serde_json::Value {
     assert_eq!(body["type"], "message");
     let attachments = body["attachments"].as_array().expect("`attachments`");
     assert_eq!(attachments.len(), 1);
@@ -91,6 +96,14 @@ fn break_glass_reaches_a_teams_webhook_as_an_adaptive_card() {
     assert!(card["version"].is_string());
     let card_body = card["body"].as_array().expect("a card body");
     assert!(card_body.iter().all(|e| e["type"].is_string()));
+    card
+}
+
+#[test]
+fn break_glass_reaches_a_teams_webhook_as_an_adaptive_card() {
+    let (_env, body) = break_glass_to("teams");
+    let card = teams_card(&body);
+    let card_body = card["body"].as_array().expect("a card body");
     let facts = card_body
         .iter()
         .find(|e| e["type"] == "FactSet")
@@ -112,31 +125,200 @@ fn an_unknown_webhook_format_is_refused_with_its_location() {
     assert!(err.contains("discord"), "{err}");
 }
 
-/// Answers every request on loopback with HTTP 500 until the test ends.
-fn failing_receiver() -> String {
-    use std::io::{Read, Write};
+/// A loopback webhook receiver answering with `script`'s statuses in turn (the last one
+/// from then on), each with its extra header lines; returns its URL and the bodies it got.
+fn scripted_receiver(
+    script: &[(u16, &'static str)],
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hooks/onboard", listener.local_addr().unwrap());
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (seen, script) = (bodies.clone(), script.to_vec());
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let mut stream = stream;
-            let mut buffer = [0u8; 65536];
-            let _ = stream.read(&mut buffer);
-            let _ = stream.write_all(
-                b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            let mut reader = BufReader::new(stream);
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            let mut seen = seen.lock().unwrap();
+            seen.push(String::from_utf8_lossy(&body).into_owned());
+            let (status, headers) = script[(seen.len() - 1).min(script.len() - 1)];
+            let reply = format!(
+                "HTTP/1.1 {status} X\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
             );
+            let _ = reader.get_mut().write_all(reply.as_bytes());
         }
     });
-    url
+    (url, bodies)
+}
+
+/// Returns the first audit entry of `client`'s chain with `field` equal to `value`.
+fn audit_entry(env: &Env, client: &str, (field, value): (&str, &str)) -> serde_json::Value {
+    let output = env
+        .onboard(&["audit", "show", "--client", client, "--output", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(env, &output));
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    shown["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e[field] == value)
+        .unwrap_or_else(|| panic!("an entry with {field} {value}"))
+        .clone()
+}
+
+/// The break-glass audit entry's `detail.notifications`: each hook and its outcome.
+fn recorded_notifications(env: &Env) -> Vec<serde_json::Value> {
+    let entry = audit_entry(env, "initech", ("kind", "break-glass"));
+    entry["detail"]["notifications"]
+        .as_array()
+        .expect("`notifications` in the entry's detail")
+        .clone()
+}
+
+/// Runs dave's break-glass with the webhook at `url` (in `format: slack`), written in
+/// policy.yaml or, with `from_env`, kept in `ONBOARD_TEST_ONCALL_WEBHOOK`.
+fn break_glass_with_webhook(env: &Env, url: &str, from_env: bool) -> std::process::Output {
+    let setting = if from_env {
+        "env:ONBOARD_TEST_ONCALL_WEBHOOK"
+    } else {
+        url
+    };
+    env.write(
+        "policy.yaml",
+        &format!("break_glass:\n  notify:\n    webhook: {setting}\n    format: slack\n"),
+    );
+    env.onboard(&[
+        "break-glass",
+        "--client",
+        "initech",
+        "--bundle",
+        "essential-security-response",
+        "--reason",
+        "domain admin locked out",
+    ])
+    .env("ONBOARD_ACTOR", "dave")
+    .env("ONBOARD_TEST_RETRY_SCALE", "0")
+    .env("ONBOARD_TEST_ONCALL_WEBHOOK", url)
+    .output()
+    .unwrap()
+}
+
+/// Asserts the break-glass access stands in the ledger and its audit entry.
+fn assert_access_stands(env: &Env) {
+    assert!(
+        env.ledger()
+            .grants
+            .iter()
+            .any(|g| g.sources.iter().any(|s| s.starts_with("break-glass:"))),
+        "the access stands"
+    );
+    let shown = audit_show(env, &["--client", "initech"]);
+    assert!(shown.results().contains(&("break-glass", "granted")));
 }
 
 #[test]
 fn a_receiver_that_fails_is_a_warning_and_the_access_stands() {
     let env = Env::example();
-    let url = failing_receiver();
+    let (url, bodies) = scripted_receiver(&[(500, "")]);
+    let output = break_glass_with_webhook(&env, &url, false);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(err.contains("notify webhook (slack)"), "{err}");
+    assert!(err.contains("HTTP 500"), "{err}");
+    assert!(err.contains("granted anyway"), "{err}");
+    // Retried, within bounds.
+    let tries = bodies.lock().unwrap().len();
+    assert!((2..=4).contains(&tries), "{tries} requests");
+    // The warning names the hook, not its URL (a webhook URL is a credential).
+    let shown = format!("{err}{}", crate::support::stdout(&output));
+    assert!(!shown.contains(&url), "{shown}");
+    assert_access_stands(&env);
+    let recorded = recorded_notifications(&env);
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert_eq!(recorded[0]["channel"], "webhook (slack)");
+    assert_eq!(recorded[0]["outcome"], "failed");
+    assert_eq!(recorded[0]["attempts"], tries);
+}
+
+#[test]
+fn a_receiver_that_is_down_is_a_warning_and_the_access_stands() {
+    let env = Env::example();
+    // A port nothing listens on any more.
+    let url = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hooks/onboard", listener.local_addr().unwrap())
+    };
+    let output = break_glass_with_webhook(&env, &url, true);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(err.contains("notify webhook (slack)"), "{err}");
+    assert!(err.contains("granted anyway"), "{err}");
+    assert_access_stands(&env);
+    let recorded = recorded_notifications(&env);
+    assert_eq!(recorded[0]["outcome"], "failed", "{recorded:?}");
+    assert!(!recorded[0].to_string().contains(&url), "{recorded:?}");
+}
+
+#[test]
+fn a_429_is_retried_after_what_it_asks_and_then_delivered() {
+    let env = Env::example();
+    let (url, bodies) = scripted_receiver(&[(429, "Retry-After: 1\r\n"), (204, "")]);
+    let output = break_glass_with_webhook(&env, &url, true);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(!err.contains("notify"), "no warning once delivered: {err}");
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    assert_eq!(bodies[0], bodies[1], "the same message, sent again");
+    assert_access_stands(&env);
+    let recorded = recorded_notifications(&env);
+    assert_eq!(recorded[0]["outcome"], "delivered", "{recorded:?}");
+    assert_eq!(recorded[0]["attempts"], 2);
+}
+
+#[test]
+fn a_webhook_url_kept_as_a_reference_never_appears_in_output_state_or_audit() {
+    let env = Env::example();
+    // The receiver fails, so the URL has every chance to turn up in an error.
+    let (url, _) = scripted_receiver(&[(500, "")]);
+    let output = break_glass_with_webhook(&env, &url, true);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let shown = format!(
+        "{}{}",
+        stderr(&env, &output),
+        crate::support::stdout(&output)
+    );
+    assert!(shown.contains("granted anyway"), "{shown}");
+    let path = url.trim_start_matches("http://");
+    assert!(!shown.contains(path), "{shown}");
+    let audit = env
+        .onboard(&["audit", "show", "--output", "json"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&audit.stdout).contains(path));
+    // Every file the run wrote: ledger, requests, reviews, audit chains.
+    crate::support::assert_secret_absent(&env.ws, path, "webhook URL");
+}
+
+#[test]
+fn a_webhook_reference_that_cannot_be_read_is_a_warning_naming_it() {
+    let env = Env::example();
     env.write(
         "policy.yaml",
-        &format!("break_glass:\n  notify:\n    webhook: {url}\n    format: slack\n"),
+        "break_glass:\n  notify:\n    webhook: env:ONBOARD_TEST_UNSET_WEBHOOK\n",
     );
     let output = daves_break_glass(
         &env,
@@ -145,18 +327,104 @@ fn a_receiver_that_fails_is_a_warning_and_the_access_stands() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
     let err = stderr(&env, &output);
-    assert!(err.contains("notify webhook"), "{err}");
-    assert!(err.contains("granted anyway"), "{err}");
-    // The warning names the hook, not its URL (a webhook URL is a credential).
-    let shown = format!("{err}{}", crate::support::stdout(&output));
-    assert!(!shown.contains(&url), "{shown}");
-    assert!(
-        env.ledger()
-            .grants
-            .iter()
-            .any(|g| g.sources.iter().any(|s| s.starts_with("break-glass:"))),
-        "the access stands"
+    assert!(err.contains("ONBOARD_TEST_UNSET_WEBHOOK"), "{err}");
+    assert!(err.contains("policy.yaml"), "{err}");
+    assert_access_stands(&env);
+}
+
+#[test]
+fn validate_warns_about_a_webhook_url_written_in_the_policy_file() {
+    let env = Env::example();
+    env.write(
+        "policy.yaml",
+        "break_glass:\n  notify:\n    webhook: https://hooks.slack.com/services/T0/B0/planted-hook-secret\n",
     );
-    let shown = audit_show(&env, &["--client", "initech"]);
-    assert!(shown.results().contains(&("break-glass", "granted")));
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(err.contains("warning"), "{err}");
+    assert!(err.contains("is a secret"), "{err}");
+    assert!(err.contains("policy.yaml:3"), "{err}");
+    assert!(err.contains("env:"), "the hint names a reference: {err}");
+    assert!(!err.contains("planted-hook-secret"), "{err}");
+    // A reference gives no warning.
+    env.write(
+        "policy.yaml",
+        "break_glass:\n  notify:\n    webhook: keyring:oncall-webhook\n",
+    );
+    let output = env.onboard(&["validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert!(!stderr(&env, &output).contains("is a secret"));
+}
+
+/// Alice asks for carol's privileged elevation in acme, which waits for approval, with
+/// `notify.approvals` on a loopback receiver in `format` and dave's chat handles in his
+/// identity file; returns the workspace and the message the receiver got.
+fn pending_request_to(format: &str) -> (Env, serde_json::Value) {
+    let env = Env::example();
+    let (url, bodies) = scripted_receiver(&[(204, "")]);
+    env.write(
+        "policy.yaml",
+        &format!(
+            "notify:\n  approvals:\n    webhook: env:ONBOARD_TEST_APPROVALS_WEBHOOK\n    format: {format}\n"
+        ),
+    );
+    let dave = env.read("identities/dave.yaml");
+    env.write(
+        "identities/dave.yaml",
+        &format!("{dave}chat:\n  slack: U0DAVE1234\n  teams: dave@northwind-msp.example\n"),
+    );
+    let output = env
+        .onboard(&crate::approvals::privileged_elevation("carol"))
+        .env("ONBOARD_ACTOR", "alice")
+        .env("ONBOARD_TEST_APPROVALS_WEBHOOK", &url)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let err = stderr(&env, &output);
+    assert!(!err.contains("notify"), "delivered, so no warning: {err}");
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    // The pending request's audit entry says who was told.
+    let entry = audit_entry(&env, "acme", ("result", "pending"));
+    assert_eq!(entry["detail"]["notifications"][0]["outcome"], "delivered");
+    assert!(
+        !entry
+            .to_string()
+            .contains(url.trim_start_matches("http://"))
+    );
+    (env, serde_json::from_str(&bodies[0]).unwrap())
+}
+
+#[test]
+fn a_pending_request_reaches_slack_mentioning_the_people_who_may_approve_it() {
+    let (_env, body) = pending_request_to("slack");
+    let (text, blocks) = slack_message(&body);
+    assert!(text.contains("<@U0DAVE1234>"), "dave, by member id: {text}");
+    assert!(text.contains("onboard approve req-"), "{text}");
+    let mentioned = blocks.last().unwrap().to_string();
+    // A person who may approve, without a handle, is named.
+    assert!(mentioned.contains("bob"), "{mentioned}");
+    // Never the requester or the receiver, nor a person without MFA (privileged access).
+    for party in ["alice", "carol", "frank"] {
+        assert!(!mentioned.contains(party), "{party}: {mentioned}");
+    }
+    assert!(body.to_string().contains("premium-security-response"));
+}
+
+#[test]
+fn a_pending_request_reaches_teams_as_a_card_mentioning_the_approvers() {
+    let (_env, body) = pending_request_to("teams");
+    let card = teams_card(&body);
+    let entities = card["msteams"]["entities"].as_array().expect("mentions");
+    assert_eq!(
+        entities.len(),
+        1,
+        "only dave has a Teams handle: {entities:?}"
+    );
+    assert_eq!(entities[0]["type"], "mention");
+    assert_eq!(entities[0]["mentioned"]["id"], "dave@northwind-msp.example");
+    // Teams shows a mention only where its `<at>` text is in the card.
+    let tag = entities[0]["text"].as_str().unwrap();
+    assert!(card["body"].to_string().contains(tag), "{card}");
 }

@@ -13,7 +13,9 @@ use crate::model::time::{format_duration, format_instant};
 use crate::model::{
     AccessRequest, Bundle, BundleRequest, Client, Identity, RequestKind, ReviewItem,
 };
+use crate::notify::Delivery;
 use crate::policy;
+use crate::policy::approval::Decision;
 use crate::tickets::Need;
 use crate::ui::diagnostics::UserError;
 
@@ -169,9 +171,14 @@ pub fn elevate(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         (requester, longest, !needs_approval),
     )?;
     if needs_approval {
+        let deliveries = announce_pending(desk, &request);
+        warnings.extend(failures(&deliveries, "the request is recorded anyway"));
         let mut audit = desk.audit.open("elevate")?;
         let mut entry = request_entry(EntryKind::Elevation, &request, "pending");
         entry.proof = ask.proof;
+        if !deliveries.is_empty() {
+            record_deliveries(&mut entry, &deliveries);
+        }
         audit.append(&client.id, entry)?;
         audit.finish(serde_json::json!({ "request": request.id }))?;
         return Ok(Asked::Pending { request, warnings });
@@ -239,24 +246,18 @@ pub fn break_glass(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         "expires_at": format_instant(term.ends),
         "review": review,
     });
-    let failures = crate::notify::notify(&policy.notify, &event);
+    let deliveries = crate::notify::notify(&policy.notify, &event, sources(desk));
     let warnings = tickets
         .warnings
         .into_iter()
-        .chain(
-            failures
-                .iter()
-                .map(|failure| format!("{failure}: the access is granted anyway")),
-        )
+        .chain(failures(&deliveries, "the access is granted anyway"))
         .collect();
     let mut preface = request_entry(EntryKind::BreakGlass, &request, "granted");
     preface.proof = ask.proof;
     if let Some(detail) = preface.detail.as_mut() {
         detail["review"] = serde_json::json!(review);
-        detail["notified"] =
-            serde_json::json!(policy.notify.command.is_some() || policy.notify.webhook.is_some());
-        detail["notify_failures"] = serde_json::json!(failures);
     }
+    record_deliveries(&mut preface, &deliveries);
     Ok(Asked::Granted {
         request,
         term,
@@ -264,4 +265,82 @@ pub fn break_glass(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         review,
         warnings,
     })
+}
+
+/// Returns where notification hooks read their webhook URLs from.
+fn sources<'a>(desk: &Desk<'a>) -> crate::notify::Sources<'a> {
+    crate::notify::Sources {
+        root: desk.cx.root,
+        options: desk.cx.adapters,
+    }
+}
+
+/// Returns a warning for each hook that could not be told, saying what stands anyway.
+fn failures(deliveries: &[Delivery], anyway: &str) -> Vec<String> {
+    deliveries
+        .iter()
+        .filter_map(|d| {
+            Some(format!(
+                "notify {}: {}: {anyway}",
+                d.channel,
+                d.error.as_ref()?
+            ))
+        })
+        .collect()
+}
+
+/// Records in an audit entry's detail which hooks were told: `notified` (any was),
+/// `notifications` (each hook by name and outcome, never its URL) and `notify_failures`.
+fn record_deliveries(entry: &mut Entry, deliveries: &[Delivery]) {
+    if let Some(detail) = entry.detail.as_mut() {
+        detail["notified"] = serde_json::json!(deliveries.iter().any(|d| d.delivered()));
+        if deliveries.is_empty() {
+            return;
+        }
+        detail["notifications"] = serde_json::json!(deliveries);
+        detail["notify_failures"] = serde_json::json!(
+            deliveries
+                .iter()
+                .filter_map(|d| Some(format!("notify {}: {}", d.channel, d.error.as_ref()?)))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Tells `notify.approvals` that a request waits, mentioning every person who may
+/// approve it (policy's `approver-*` rules) and serves its client.
+fn announce_pending(desk: &Desk<'_>, request: &AccessRequest) -> Vec<Delivery> {
+    let hooks = &desk.cx.workspace.policy.notify_approvals;
+    if hooks.command.is_none() && hooks.webhook.is_none() {
+        return Vec::new();
+    }
+    let workspace = desk.cx.workspace;
+    let subject = policy::approval::request_subject(workspace, request);
+    let approvers: Vec<serde_json::Value> = workspace
+        .identities
+        .values()
+        .filter(|i| i.serves(&request.client))
+        .filter(|i| {
+            policy::approval::check_decider(&i.id, Some(i), Decision::Approve, &subject).is_empty()
+        })
+        .map(|i| serde_json::json!({ "id": i.id, "slack": i.chat.slack, "teams": i.chat.teams }))
+        .collect();
+    let event = serde_json::json!({
+        "event": "approval-pending",
+        "request": request.id,
+        "client": request.client,
+        "identity": request.identity,
+        "bundle": request.bundle,
+        "reason": request.reason,
+        "ticket": request.ticket,
+        "requested_by": request.requested_by,
+        "requested_at": format_instant(request.requested_at),
+        "approvers": approvers,
+    });
+    crate::notify::send(
+        hooks,
+        &event,
+        crate::notify::chat::approval_pending,
+        sources(desk),
+    )
 }
