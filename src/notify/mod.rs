@@ -189,8 +189,8 @@ fn post(
 ) -> Result<u32, (Option<u32>, String)> {
     let mut settings = sources.options.client_settings(None, |_| None);
     // A pager must not hold access up for long: fewer attempts than a tenant gets.
-    settings.policy.max_attempts = settings.policy.max_attempts.min(MAX_ATTEMPTS);
-    settings.policy.retry_budget = settings.policy.retry_budget.min(RETRY_BUDGET);
+    settings.retry.max_attempts = settings.retry.max_attempts.min(MAX_ATTEMPTS);
+    settings.retry.retry_budget = settings.retry.retry_budget.min(RETRY_BUDGET);
     let client =
         HttpClient::new("notify webhook", url.expose(), settings).map_err(|e| (None, e.detail))?;
     // The webhook's exact URL (the client's base gains a trailing slash).
