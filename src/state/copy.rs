@@ -98,7 +98,8 @@ pub fn copy_audit(
     Ok(copied)
 }
 
-/// Copies the ledger (with its standing revocations), the requests and the reviews from
+/// Copies the ledger (with its standing revocations), the requests, the reviews and the
+/// issued credentials from
 /// `from` to `to`, replacing `to`'s (`lock` must be `to`'s workspace lock). A document
 /// empty on both sides is not written (a copy back creates no file the source had not).
 pub fn copy_records(from: &dyn Store, to: &dyn Store, lock: &Lock) -> Result<(), StateError> {
@@ -114,6 +115,10 @@ pub fn copy_records(from: &dyn Store, to: &dyn Store, lock: &Lock) -> Result<(),
     let reviews = from.load_reviews()?;
     if reviews.reviews != to.load_reviews()?.reviews {
         to.save_reviews(&reviews, lock)?;
+    }
+    let credentials = from.load_credentials()?;
+    if credentials.issued != to.load_credentials()?.issued {
+        to.save_credentials(&credentials, lock)?;
     }
     Ok(())
 }
@@ -152,6 +157,12 @@ pub fn fingerprint(store: &dyn Store) -> Result<Vec<(String, usize, String)>, St
         "reviews".to_string(),
         reviews.len(),
         digest(&json(&reviews)),
+    ));
+    let credentials = store.load_credentials()?.issued;
+    parts.push((
+        "issued credentials".to_string(),
+        credentials.len(),
+        digest(&json(&credentials)),
     ));
     let mut keys: Vec<String> = store.public_keys()?.into_iter().map(|k| k.text).collect();
     keys.sort();

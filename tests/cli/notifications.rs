@@ -27,7 +27,7 @@ pub(crate) fn daves_break_glass(env: &Env, bundle: &str, reason: &str) -> std::p
         reason,
     ])
     .env("ONBOARD_ACTOR", "dave")
-    .env("ONBOARD_TEST_RETRY_SCALE", "0")
+    .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
     .output()
     .unwrap()
 }
@@ -210,7 +210,7 @@ fn break_glass_with_webhook(env: &Env, url: &str, from_env: bool) -> std::proces
         "domain admin locked out",
     ])
     .env("ONBOARD_ACTOR", "dave")
-    .env("ONBOARD_TEST_RETRY_SCALE", "0")
+    .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
     .env("ONBOARD_TEST_ONCALL_WEBHOOK", url)
     .output()
     .unwrap()

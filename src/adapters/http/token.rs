@@ -45,7 +45,7 @@ impl TokenCache {
 }
 
 /// Reads a token endpoint's JSON answer: the token it carries in `field` and how long
-/// it lasts ([`lifetime_in`]), or the error (`Malformed`) that `what` (`the token
+/// it lasts (`lifetime_in`), or the error (`Malformed`) that `what` (`the token
 /// answer`) has no token.
 pub fn token_answer(
     http: &HttpClient,
