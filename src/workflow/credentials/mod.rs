@@ -1,0 +1,306 @@
+//! Issuing, rotating, retiring and revoking the credentials of service accounts and
+//! agents: the edges of [`crate::plan::credentials`]'s decisions.
+//!
+//! A rotation never leaves a credential only in onboard's memory, and never records one
+//! that was not delivered:
+//! - a **password** is made by onboard: its intent (with the new value's fingerprint) is
+//!   on disk, then the value is delivered to the vault and read back, then set in the
+//!   tenant, then recorded;
+//! - a **client secret** is made by the tenant: its intent (with the key ids the tenant
+//!   held before) is on disk, then it is issued, delivered and read back, then recorded.
+//!   A delivery that fails removes it from the tenant again.
+//!
+//! Only once the new credential is recorded does the old one start its overlap. A crash
+//! in between leaves an intent without outcome, which the next run repairs first
+//! (`repair`): a password found in the vault is set again; a client secret the tenant
+//! holds that was never recorded is removed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::json;
+
+use super::Context;
+use crate::adapters::{AdapterError, CredentialRequest, IssuedCredential};
+use crate::audit::{AuditLog, Entry, EntryKind, Phase};
+use crate::model::{Client, CredentialKind, CredentialSlot, IssuedRecord, VaultRef};
+use crate::plan::credentials::{CredentialChange, RetireReason, Wanted, decide, wanted};
+use crate::secrets::Secret;
+use crate::state::{Credentials, Lock};
+
+mod repair;
+mod revoke;
+mod rotation;
+mod sink;
+
+use sink::Sink;
+
+/// What happened to one credential.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CredentialResult {
+    /// Which credential.
+    #[serde(flatten)]
+    pub slot: CredentialSlot,
+    /// `rotate`, `retire`, `revoke` or `repair`.
+    pub action: &'static str,
+    /// What was done (key ids, vault versions; never a value), or why it failed.
+    pub detail: String,
+    /// Whether it failed.
+    pub failed: bool,
+    /// What would fix a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// A failure of one credential's change, never holding a secret.
+#[derive(Debug)]
+struct Failure {
+    detail: String,
+    hint: Option<String>,
+}
+
+impl From<AdapterError> for Failure {
+    fn from(error: AdapterError) -> Self {
+        Failure {
+            detail: error.to_string(),
+            hint: error.hint,
+        }
+    }
+}
+
+impl From<crate::secrets::SecretError> for Failure {
+    fn from(error: crate::secrets::SecretError) -> Self {
+        Failure {
+            hint: error.hint(),
+            detail: error.to_string(),
+        }
+    }
+}
+
+impl From<crate::vault::VaultError> for Failure {
+    fn from(error: crate::vault::VaultError) -> Self {
+        Failure {
+            hint: error.hint.clone(),
+            detail: error.to_string(),
+        }
+    }
+}
+
+impl From<crate::secrets::RandomError> for Failure {
+    fn from(error: crate::secrets::RandomError) -> Self {
+        Failure {
+            detail: error.to_string(),
+            hint: None,
+        }
+    }
+}
+
+fn failure(detail: impl Into<String>) -> Failure {
+    Failure {
+        detail: detail.into(),
+        hint: None,
+    }
+}
+
+/// Returns the credential changes due at the context's instant, and problems naming an
+/// identity whose account cannot be named.
+pub fn plan(
+    cx: &Context<'_>,
+    clients: Option<&[&str]>,
+) -> anyhow::Result<(Vec<CredentialChange>, Vec<crate::model::Diagnostic>)> {
+    let (mut wanted, problems) = wanted(cx.workspace, cx.now);
+    // A standing revocation (a leaver, `revoke --client`) takes the credentials too.
+    let (ledger, _) = cx.state.load_ledger()?;
+    wanted.retain(|w| {
+        !ledger
+            .blocks
+            .iter()
+            .any(|b| b.covers(&w.slot.client, &w.slot.identity, None))
+    });
+    let mut records = cx.state.load_credentials()?.issued;
+    if let Some(clients) = clients {
+        wanted.retain(|w| clients.contains(&w.slot.client.as_str()));
+        records.retain(|r| clients.contains(&r.slot.client.as_str()));
+    }
+    Ok((decide(&wanted, &records, cx.now), problems))
+}
+
+/// Names a slot's credential as audit entries write it: `credential:client_secret:APP`
+/// or `credential:password`.
+fn subject(slot: &CredentialSlot) -> String {
+    match &slot.application {
+        Some(application) => format!("credential:{}:{application}", slot.kind.as_str()),
+        None => format!("credential:{}", slot.kind.as_str()),
+    }
+}
+
+fn entry(slot: &CredentialSlot, account: Option<&str>, change: &str, reason: String) -> Entry {
+    Entry {
+        kind: Some(EntryKind::Credential),
+        change: Some(change.to_string()),
+        client: Some(slot.client.clone()),
+        tenant: Some(slot.tenant.clone()),
+        identity: Some(slot.identity.clone()),
+        account: account.map(str::to_string),
+        entitlement: Some(subject(slot)),
+        reason: Some(reason),
+        ..Entry::default()
+    }
+}
+
+/// What a run of credential changes works with.
+pub struct Runner<'a> {
+    cx: &'a Context<'a>,
+    lock: &'a Lock,
+    audit: &'a mut AuditLog,
+    credentials: Credentials,
+    counter: usize,
+}
+
+impl<'a> Runner<'a> {
+    /// Starts a run: reads the issued credentials.
+    pub fn new(
+        cx: &'a Context<'a>,
+        lock: &'a Lock,
+        audit: &'a mut AuditLog,
+    ) -> anyhow::Result<Self> {
+        Ok(Runner {
+            credentials: cx.state.load_credentials()?,
+            cx,
+            lock,
+            audit,
+            counter: 0,
+        })
+    }
+
+    fn client(&self, id: &str) -> Result<&'a Client, Failure> {
+        self.cx
+            .workspace
+            .clients
+            .get(id)
+            .ok_or_else(|| failure(format!("client `{id}` is not in the workspace")))
+    }
+
+    fn adapter(&self, slot: &CredentialSlot) -> Result<Box<dyn crate::adapters::Adapter>, Failure> {
+        let client = self.client(&slot.client)?;
+        let tenant = client
+            .tenants
+            .iter()
+            .find(|t| t.name == slot.tenant)
+            .ok_or_else(|| {
+                failure(format!(
+                    "tenant `{}/{}` is not in the client file",
+                    slot.client, slot.tenant
+                ))
+            })?;
+        let mut adapter = crate::adapters::open(client, tenant, self.cx.root, self.cx.adapters)?;
+        adapter.verify_tenant()?;
+        Ok(adapter)
+    }
+
+    fn change_id(&mut self) -> String {
+        self.counter += 1;
+        format!("{}-c{}", self.audit.run_id(), self.counter)
+    }
+
+    fn append(&mut self, chain: &str, entry: Entry) -> Result<(), Failure> {
+        self.audit
+            .append(chain, entry)
+            .and_then(|()| self.audit.sync())
+            .map_err(|e| failure(format!("the audit log could not be written: {e}")))
+    }
+
+    fn save(&mut self) -> Result<(), Failure> {
+        self.cx
+            .state
+            .save_credentials(&self.credentials, self.lock)
+            .map_err(|e| failure(format!("the issued credentials could not be recorded: {e}")))
+    }
+
+    /// Carries out `changes` in order; one failing never stops the others.
+    pub fn apply(&mut self, changes: &[CredentialChange]) -> Vec<CredentialResult> {
+        changes
+            .iter()
+            .map(|change| {
+                let slot = change.slot();
+                let (action, result) = match change {
+                    CredentialChange::Rotate {
+                        wanted, replaces, ..
+                    } => ("rotate", self.rotate(wanted, replaces.as_deref(), change)),
+                    CredentialChange::Retire { record, reason } => {
+                        let action = match reason {
+                            RetireReason::OverlapEnded => "retire",
+                            RetireReason::Revoked => "revoke",
+                        };
+                        (action, self.retire(record, *reason))
+                    }
+                };
+                finish(slot, action, result)
+            })
+            .collect()
+    }
+
+    fn declared(&self, slot: &CredentialSlot) -> Option<&crate::model::DeclaredCredential> {
+        let identity = self.cx.workspace.identities.get(&slot.identity)?;
+        identity
+            .credentials
+            .iter()
+            .find(|c| c.kind == slot.kind && c.application == slot.application)
+    }
+
+    fn terms_of(&self, slot: &CredentialSlot) -> String {
+        self.declared(slot).map(|d| d.terms()).unwrap_or_default()
+    }
+
+    fn overlap_of(&self, slot: &CredentialSlot) -> std::time::Duration {
+        self.declared(slot).map(|d| d.overlap).unwrap_or_default()
+    }
+}
+
+fn finish(
+    slot: CredentialSlot,
+    action: &'static str,
+    result: Result<String, Failure>,
+) -> CredentialResult {
+    match result {
+        Ok(detail) => CredentialResult {
+            slot,
+            action,
+            detail,
+            failed: false,
+            hint: None,
+        },
+        Err(e) => CredentialResult {
+            slot,
+            action,
+            detail: crate::secrets::scrub(&e.detail).into_owned(),
+            failed: true,
+            hint: e.hint,
+        },
+    }
+}
+
+/// Shortens a key id or fingerprint for tables: its first 12 characters after any
+/// `sha256:` prefix.
+pub fn short(key: &str) -> String {
+    let key = key.strip_prefix("sha256:").unwrap_or(key);
+    key.chars().take(12).collect()
+}
+
+/// Test-only fault switch (only with the `test-hooks` feature): with
+/// `ONBOARD_TEST_CRASH_AFTER_ISSUE=N`, the process aborts right after the Nth credential
+/// was issued in its tenant, as a crash would.
+#[cfg(feature = "test-hooks")]
+fn crash_switch() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static ISSUED: AtomicU64 = AtomicU64::new(0);
+    let Some(limit) = crate::env::hooks::crash_after_issue() else {
+        return;
+    };
+    if ISSUED.fetch_add(1, Ordering::SeqCst) + 1 >= limit {
+        std::process::abort();
+    }
+}
+
+#[cfg(not(feature = "test-hooks"))]
+fn crash_switch() {}
