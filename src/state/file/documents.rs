@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::FileStore;
 use crate::atomic_file;
 use crate::state::lock;
-use crate::state::merge::{merged_ledger, merged_requests, merged_reviews};
+use crate::state::merge::{merged_credentials, merged_ledger, merged_requests, merged_reviews};
 use crate::state::store::Lock;
 use crate::state::{LEDGER_FILE, Ledger, Requests, Reviews, StateError, UsedStatements};
 use time::OffsetDateTime;
@@ -150,7 +150,7 @@ impl FileStore {
     ) -> Result<(), StateError> {
         self.merging(lock, || {
             let stored = || self.read_credentials();
-            let merged = crate::state::credentials::merged(lock, stored, credentials)?;
+            let merged = merged_credentials(lock, stored, credentials)?;
             let file = format!("{}.json", crate::state::credentials::NAME);
             self.write_document(&file, &merged)
         })

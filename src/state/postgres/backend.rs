@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{PgError, PgStore};
-use crate::state::merge::{merged_requests, merged_reviews};
+use crate::state::merge::{merged_credentials, merged_requests, merged_reviews};
 use crate::state::{
     ChainHead, ChainTail, Description, Holder, Ledger, Lock, LockInfo, LockScope, Requests,
     Reviews, StateError, Store, StoredKey, UsedStatements,
@@ -168,7 +168,7 @@ impl Store for PgStore {
         lock: &Lock,
     ) -> Result<(), StateError> {
         self.save(crate::state::credentials::NAME, |stored| {
-            crate::state::credentials::merged(lock, || Ok(stored), credentials)
+            merged_credentials(lock, || Ok(stored), credentials)
         })
     }
 
