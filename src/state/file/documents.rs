@@ -55,11 +55,7 @@ impl FileStore {
     /// newline.
     fn write_document<T: Serialize>(&self, file: &str, document: &T) -> Result<(), StateError> {
         let path = self.state.join(file);
-        let mut text = serde_json::to_string_pretty(document).map_err(|e| StateError::Corrupt {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
-        text.push('\n');
+        let text = crate::state::document_text(document, path.clone())?;
         atomic_file::write(&path, text.as_bytes()).map_err(|source| StateError::Io {
             action: "write",
             path,
