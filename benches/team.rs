@@ -24,7 +24,7 @@ mod common;
 #[path = "common/pg.rs"]
 mod pg;
 use common::{check, generate};
-use pg::{as_owner, is_root};
+use pg::{as_owner, initdb, is_root, pg_ctl_start};
 
 /// The audit signing key every process shares (made here once, before any run).
 const AUDIT_KEY: &str = "4f6e626f61726420626e6368206b6579206e6f7420666f72207573652121212a";
@@ -224,31 +224,17 @@ impl Server {
         if is_root() {
             run(Command::new("chown").args(["-R", "nobody"]).arg(dir.path()));
         }
-        run(as_owner(&bin.join("initdb"))
-            .arg("-D")
-            .arg(&data)
-            .args([
-                "-U",
-                "onboard",
-                "--auth-local=trust",
-                "--auth-host=scram-sha-256",
-            ])
-            .arg(format!("--pwfile={}", pwfile.display()))
-            .args(["-E", "UTF8", "--no-sync"]));
+        run(&mut initdb(&bin, &data, &pwfile));
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        run(as_owner(&bin.join("pg_ctl"))
-            .arg("-D")
-            .arg(&data)
-            .arg("-l")
-            .arg(data.join("server.log"))
-            .args(["-w", "start", "-o"])
-            .arg(format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=100",
-                data.display()
-            )));
+        run(&mut pg_ctl_start(
+            &bin,
+            &data,
+            port,
+            "-c max_connections=100",
+        ));
         Server { dir, bin, port }
     }
 

@@ -3,7 +3,7 @@
 //! contract). Pure: the backends read the stored records and write the result.
 
 use super::store::Lock;
-use super::{FORMAT_VERSION, Ledger, Requests, Reviews, StateError};
+use super::{Credentials, FORMAT_VERSION, Ledger, Requests, Reviews, StateError};
 
 /// Keeps the records of the clients `lock` covers from `ours` and the others from
 /// `stored`, in the order `key` gives (stable).
@@ -45,6 +45,22 @@ pub(super) fn merged_ledger(
     Ok(ledger)
 }
 
+/// Returns the list a save under `lock` writes: `ours` whole under a workspace lock,
+/// else [`merge_records`] of the `stored` list (read only then) and ours.
+fn merged_list<T: Clone, K: Ord>(
+    lock: &Lock,
+    stored: impl FnOnce() -> Result<Vec<T>, StateError>,
+    ours: &[T],
+    client: impl Fn(&T) -> &str,
+    key: impl Fn(&T) -> K,
+) -> Result<Vec<T>, StateError> {
+    Ok(if lock.is_workspace() {
+        ours.to_vec()
+    } else {
+        merge_records(lock, stored()?, ours, client, key)
+    })
+}
+
 /// Returns the requests a save under `lock` writes (see [`merged_ledger`]).
 pub(super) fn merged_requests(
     lock: &Lock,
@@ -53,17 +69,13 @@ pub(super) fn merged_requests(
 ) -> Result<Requests, StateError> {
     Ok(Requests {
         format_version: FORMAT_VERSION,
-        requests: if lock.is_workspace() {
-            ours.requests.clone()
-        } else {
-            merge_records(
-                lock,
-                stored()?.requests,
-                &ours.requests,
-                |r| &r.client,
-                |r| r.requested_at,
-            )
-        },
+        requests: merged_list(
+            lock,
+            || Ok(stored()?.requests),
+            &ours.requests,
+            |r| &r.client,
+            |r| r.requested_at,
+        )?,
     })
 }
 
@@ -75,16 +87,30 @@ pub(super) fn merged_reviews(
 ) -> Result<Reviews, StateError> {
     Ok(Reviews {
         format_version: FORMAT_VERSION,
-        reviews: if lock.is_workspace() {
-            ours.reviews.clone()
-        } else {
-            merge_records(
-                lock,
-                stored()?.reviews,
-                &ours.reviews,
-                |r| &r.client,
-                |r| r.opened_at,
-            )
-        },
+        reviews: merged_list(
+            lock,
+            || Ok(stored()?.reviews),
+            &ours.reviews,
+            |r| &r.client,
+            |r| r.opened_at,
+        )?,
+    })
+}
+
+/// Returns the issued credentials a save under `lock` writes (see [`merged_ledger`]).
+pub(super) fn merged_credentials(
+    lock: &Lock,
+    stored: impl FnOnce() -> Result<Credentials, StateError>,
+    ours: &Credentials,
+) -> Result<Credentials, StateError> {
+    Ok(Credentials {
+        format_version: FORMAT_VERSION,
+        issued: merged_list(
+            lock,
+            || Ok(stored()?.issued),
+            &ours.issued,
+            |r| &r.slot.client,
+            |r| r.issued_at,
+        )?,
     })
 }

@@ -194,6 +194,18 @@ impl Ledger {
     }
 }
 
+/// Returns a document as every backend stores it: pretty JSON with a final newline (so
+/// one ledger has one digest whichever backend keeps it). `path` names where it goes,
+/// for the error.
+fn document_text<T: Serialize>(document: &T, path: PathBuf) -> Result<String, StateError> {
+    let mut text = serde_json::to_string_pretty(document).map_err(|e| StateError::Corrupt {
+        path,
+        detail: e.to_string(),
+    })?;
+    text.push('\n');
+    Ok(text)
+}
+
 fn digest_of<T: Serialize>(value: &T) -> String {
     let json = serde_json::to_vec(value).unwrap_or_default();
     hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&json))

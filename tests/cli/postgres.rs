@@ -75,32 +75,12 @@ impl PgServer {
                 "chown",
             );
         }
-        let mut initdb = as_owner(&bin.join("initdb"));
-        initdb
-            .arg("-D")
-            .arg(&data)
-            .args([
-                "-U",
-                "onboard",
-                "--auth-local=trust",
-                "--auth-host=scram-sha-256",
-            ])
-            .arg(format!("--pwfile={}", pwfile.display()))
-            .args(["-E", "UTF8", "--no-sync"]);
-        run(initdb, "initdb");
+        run(pg::initdb(&bin, &data, &pwfile), "initdb");
         let port = free_port();
-        let mut start = as_owner(&bin.join("pg_ctl"));
-        start
-            .arg("-D")
-            .arg(&data)
-            .arg("-l")
-            .arg(data.join("server.log"))
-            .args(["-w", "start", "-o"])
-            .arg(format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
-                data.display()
-            ));
-        run(start, "pg_ctl start");
+        run(
+            pg::pg_ctl_start(&bin, &data, port, "-c fsync=off -c max_connections=200"),
+            "pg_ctl start",
+        );
         // The watchdog: stops the server once this test process is gone, however it ended.
         let me = std::process::id();
         let script = format!(

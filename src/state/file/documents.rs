@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::FileStore;
 use crate::atomic_file;
 use crate::state::lock;
-use crate::state::merge::{merged_ledger, merged_requests, merged_reviews};
+use crate::state::merge::{merged_credentials, merged_ledger, merged_requests, merged_reviews};
 use crate::state::store::Lock;
 use crate::state::{LEDGER_FILE, Ledger, Requests, Reviews, StateError, UsedStatements};
 use time::OffsetDateTime;
@@ -55,11 +55,7 @@ impl FileStore {
     /// newline.
     fn write_document<T: Serialize>(&self, file: &str, document: &T) -> Result<(), StateError> {
         let path = self.state.join(file);
-        let mut text = serde_json::to_string_pretty(document).map_err(|e| StateError::Corrupt {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
-        text.push('\n');
+        let text = crate::state::document_text(document, path.clone())?;
         atomic_file::write(&path, text.as_bytes()).map_err(|source| StateError::Io {
             action: "write",
             path,
@@ -150,7 +146,7 @@ impl FileStore {
     ) -> Result<(), StateError> {
         self.merging(lock, || {
             let stored = || self.read_credentials();
-            let merged = crate::state::credentials::merged(lock, stored, credentials)?;
+            let merged = merged_credentials(lock, stored, credentials)?;
             let file = format!("{}.json", crate::state::credentials::NAME);
             self.write_document(&file, &merged)
         })

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{PgError, PgStore};
-use crate::state::merge::{merged_requests, merged_reviews};
+use crate::state::merge::{merged_credentials, merged_requests, merged_reviews};
 use crate::state::{
     ChainHead, ChainTail, Description, Holder, Ledger, Lock, LockInfo, LockScope, Requests,
     Reviews, StateError, Store, StoredKey, UsedStatements,
@@ -80,13 +80,7 @@ impl PgStore {
     ) -> Result<(), StateError> {
         self.update_document(name, |stored| {
             let document = make(self.parse(name, stored)?)?;
-            let mut text =
-                serde_json::to_string_pretty(&document).map_err(|e| StateError::Corrupt {
-                    path: self.location(name),
-                    detail: e.to_string(),
-                })?;
-            text.push('\n');
-            Ok(text)
+            crate::state::document_text(&document, self.location(name))
         })
     }
 }
@@ -114,16 +108,11 @@ impl Store for PgStore {
     }
 
     fn load_ledger(&self) -> Result<(Ledger, String), StateError> {
-        // The digest is of the ledger as the file backend would store it, so one ledger
-        // has one digest whichever backend keeps it.
+        // The digest is of the ledger as the file backend stores it, so one ledger has
+        // one digest whichever backend keeps it.
         let stored = match self.read_ledger()? {
             Some(ledger) => {
-                let mut text =
-                    serde_json::to_string_pretty(&ledger).map_err(|e| StateError::Corrupt {
-                        path: self.location(LEDGER),
-                        detail: e.to_string(),
-                    })?;
-                text.push('\n');
+                let text = crate::state::document_text(&ledger, self.location(LEDGER))?;
                 Some((ledger, text.into_bytes()))
             }
             None => None,
@@ -168,7 +157,7 @@ impl Store for PgStore {
         lock: &Lock,
     ) -> Result<(), StateError> {
         self.save(crate::state::credentials::NAME, |stored| {
-            crate::state::credentials::merged(lock, || Ok(stored), credentials)
+            merged_credentials(lock, || Ok(stored), credentials)
         })
     }
 
