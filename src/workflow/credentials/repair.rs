@@ -110,11 +110,7 @@ impl Runner<'_> {
                     terms,
                     retire_after: None,
                 };
-                self.record(
-                    record,
-                    None,
-                    crate::model::time::after(self.cx.now, overlap),
-                )?;
+                self.record(record, overlap)?;
                 close(
                     self,
                     format!(

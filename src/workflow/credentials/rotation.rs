@@ -103,8 +103,7 @@ impl Runner<'_> {
             terms: wanted.terms.clone(),
             retire_after: None,
         };
-        let retire_after = crate::model::time::after(self.cx.now, wanted.overlap);
-        self.record(record, replaces, retire_after)?;
+        self.record(record, wanted.overlap)?;
         let mut outcome = intent;
         outcome.phase = Some(Phase::Outcome);
         outcome.result = Some("ok".into());
@@ -125,21 +124,20 @@ impl Runner<'_> {
         ))
     }
 
-    /// Records a delivered credential and starts its predecessor's overlap.
+    /// Records a delivered credential and starts the overlap of every current one of its
+    /// slot (the one the plan replaces among them): they retire `overlap` from now.
     pub(super) fn record(
         &mut self,
         record: IssuedRecord,
-        replaces: Option<&str>,
-        retire_after: time::OffsetDateTime,
+        overlap: std::time::Duration,
     ) -> Result<(), Failure> {
+        let retire_after = crate::model::time::after(self.cx.now, overlap);
         for old in self
             .credentials
             .issued
             .iter_mut()
             .filter(|r| r.is_of(&record.slot) && r.is_current())
         {
-            // Every current one is superseded (`replaces`, as planned, is one of them).
-            let _ = replaces;
             old.retire_after = Some(retire_after);
         }
         self.credentials.issued.push(record);
