@@ -1,0 +1,287 @@
+//! Writing the client file: its values as YAML scalars, its tenant blocks, the default
+//! credential references, and the edits to top-level fields.
+
+use crate::adapters::Discovery;
+use crate::model::{AdapterKind, Tenant};
+
+use super::TenantSpec;
+
+/// Returns the reference a tenant's secret is expected under when the flags name none:
+/// `env:ACME_SCIM_TOKEN` (the client, the tenant, and what the secret is).
+pub fn default_credential(client: &str, tenant: &str, adapter: AdapterKind) -> Option<String> {
+    let what = match adapter {
+        AdapterKind::File => return None,
+        AdapterKind::Scim | AdapterKind::Okta | AdapterKind::Github => "TOKEN",
+        AdapterKind::Graph => "SECRET",
+        AdapterKind::Ldap | AdapterKind::Ad => "PASSWORD",
+    };
+    let word = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    Some(format!("env:{}_{}_{what}", word(client), word(tenant)))
+}
+
+/// Returns the system a tenant reached through `adapter` usually is (`graph` → `entra`),
+/// or `None` for the `file` adapter, which may stand in for any.
+pub fn default_system(adapter: AdapterKind) -> Option<&'static str> {
+    Some(match adapter {
+        AdapterKind::File => return None,
+        AdapterKind::Scim => "scim",
+        AdapterKind::Ldap => "ldap",
+        AdapterKind::Ad => "ad",
+        AdapterKind::Graph => "entra",
+        AdapterKind::Okta => "okta",
+        AdapterKind::Github => "github",
+    })
+}
+
+/// Writes a value as a YAML scalar: plain when it reads back as the same string,
+/// else double-quoted (JSON's escapes are YAML's).
+pub(super) fn scalar(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " -_./@:=,+".contains(c))
+        && !text.starts_with([' ', '-', ':', '@', ',', '.'])
+        && !text.ends_with([' ', ':'])
+        && !text.contains(": ")
+        && (!text.starts_with(|c: char| c.is_ascii_digit()) || is_day_or_id(text))
+        && !matches!(
+            text.to_ascii_lowercase().as_str(),
+            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
+        );
+    if plain {
+        text.to_string()
+    } else {
+        serde_json::to_string(text).unwrap_or_else(|_| format!("{text:?}"))
+    }
+}
+
+/// Returns whether a text starting with a digit still reads back as a string when
+/// plain: a day (`2026-12-31`, which workspace files write plain) or an id with dashes
+/// (a GUID), which no YAML reader takes for a number.
+fn is_day_or_id(text: &str) -> bool {
+    text[1..].contains('-')
+        && text.parse::<f64>().is_err()
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// Returns the client file text for one tenant given field by field.
+pub(super) fn spec_client_text(client: &str, tier: &str, spec: &TenantSpec) -> String {
+    let mut text = format!(
+        "id: {}\ntier: {}\ntenants:\n  - name: {}\n    system: {}\n    adapter: {}\n",
+        scalar(client),
+        scalar(tier),
+        scalar(&spec.name),
+        scalar(&spec.system),
+        scalar(&spec.adapter)
+    );
+    for (field, value) in &spec.fields {
+        text.push_str(&format!("    {field}: {}\n", scalar(value)));
+    }
+    for field in &spec.switches {
+        text.push_str(&format!("    {field}: true\n"));
+    }
+    if let Some((relationship, customer)) = &spec.gdap {
+        text.push_str(&format!(
+            "    gdap:\n      relationship: {}\n      customer_tenant_id: {}\n",
+            scalar(relationship),
+            scalar(customer)
+        ));
+    }
+    text
+}
+
+/// Writes one tenant's block (a `tenants:` list item) from the parsed tenant and what
+/// the tenant resolved.
+pub(super) fn tenant_yaml(tenant: &Tenant, discovery: &Discovery) -> String {
+    let mut out = format!("  - name: {}\n", scalar(&tenant.name));
+    let mut field = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            out.push_str(&format!("    {name}: {}\n", scalar(&value)));
+        }
+    };
+    field("system", Some(tenant.system.as_str().to_string()));
+    field("adapter", Some(tenant.adapter.as_str().to_string()));
+    field("path", tenant.path.clone());
+    field("endpoint", tenant.endpoint.clone());
+    field("auth_endpoint", tenant.auth_endpoint.clone());
+    field("tenant_id", tenant.tenant_id.clone());
+    field("client_id", tenant.client_id.clone());
+    field("org", tenant.org.clone());
+    field("app_id", tenant.app_id.clone());
+    field("installation_id", tenant.installation_id.clone());
+    field("domain", tenant.domain.clone());
+    field("base_dn", tenant.base_dn.clone());
+    field("bind_dn", tenant.bind_dn.clone());
+    field("user_filter", tenant.user_filter.clone());
+    field("ca_file", tenant.ca_file.as_ref().map(|c| c.path.clone()));
+    field(
+        "credential",
+        tenant.credential.as_ref().map(ToString::to_string),
+    );
+    let mut flags = Vec::new();
+    if let Some(starttls) = tenant.starttls {
+        flags.push(format!("    starttls: {starttls}\n"));
+    }
+    if tenant.pim {
+        flags.push("    pim: true\n".into());
+    }
+    if tenant.pim_groups {
+        flags.push("    pim_groups: true\n".into());
+    }
+    for line in flags {
+        out.push_str(&line);
+    }
+    let mut groups = tenant.groups.clone();
+    for (name, id) in &discovery.groups {
+        groups.entry(name.clone()).or_insert_with(|| id.clone());
+    }
+    if !groups.is_empty() {
+        out.push_str("    groups:\n");
+        for (name, id) in &groups {
+            out.push_str(&format!("      {}: {}\n", scalar(name), scalar(id)));
+        }
+    }
+    if let Some(gdap) = &tenant.gdap {
+        let mut access = gdap.access.clone();
+        for (group, roles) in &discovery.gdap_access {
+            access.entry(group.clone()).or_insert_with(|| roles.clone());
+        }
+        out.push_str(&format!(
+            "    gdap:\n      relationship: {}\n      customer_tenant_id: {}\n",
+            scalar(&gdap.relationship),
+            scalar(&gdap.customer_tenant_id)
+        ));
+        if gdap.auto_extend {
+            out.push_str("      auto_extend: true\n");
+        }
+        if !access.is_empty() {
+            out.push_str("      access:\n");
+            for (group, roles) in &access {
+                let roles: Vec<String> = roles.iter().map(|r| scalar(r)).collect();
+                out.push_str(&format!(
+                    "        {}: [{}]\n",
+                    scalar(group),
+                    roles.join(", ")
+                ));
+            }
+        }
+    }
+    if !tenant.group_roles.is_empty() {
+        out.push_str("    group_roles:\n");
+        for (group, roles) in &tenant.group_roles {
+            out.push_str(&format!(
+                "      {}: [{}]\n",
+                scalar(group),
+                roles.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// the next field (leaving the comments directly above that field to it).
+pub(super) fn field_lines(lines: &[&str], key: &str) -> Option<(usize, usize)> {
+    let start = lines.iter().position(|l| {
+        crate::model::format::is_top_level(l)
+            && l.split(':').next().map(str::trim) == Some(key)
+            && l.contains(':')
+    })?;
+    let mut end = lines[start + 1..]
+        .iter()
+        .position(|l| crate::model::format::is_top_level(l))
+        .map_or(lines.len(), |i| start + 1 + i);
+    while end > start + 1 && (lines[end - 1].starts_with('#') || lines[end - 1].trim().is_empty()) {
+        end -= 1;
+    }
+    Some((start, end))
+}
+
+/// Replaces a top-level field (`replacement` ends in a newline), or appends it.
+pub(super) fn replace_top_level(text: &str, key: &str, replacement: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some((start, end)) = field_lines(&lines, key) else {
+        let mut out = text.to_string();
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(replacement);
+        return out;
+    };
+    let mut out = String::new();
+    for line in &lines[..start] {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(replacement);
+    for line in &lines[end..] {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Adds exception items (written at two spaces' indentation) to the file's
+/// The line that points editors at the client file's schema, as `onboard init` writes it.
+pub const SCHEMA_LINE: &str = "# yaml-language-server: $schema=../schemas/client.schema.json";
+
+/// Returns the text starting with [`SCHEMA_LINE`] (replacing another schema line).
+pub(super) fn with_schema_line(text: &str) -> String {
+    let rest: String = text
+        .lines()
+        .filter(|l| !l.starts_with("# yaml-language-server:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    format!("{SCHEMA_LINE}\n{rest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn scalars_read_back_as_the_same_string() {
+        for value in [
+            "env:ACME_SCIM_TOKEN",
+            "https://scim.example/v2",
+            "cn=onboard,ou=services,dc=x",
+            "role:Global Reader",
+            "(uid={account})",
+            "0f6a5c1e-1111-2222-3333-444455556666",
+            "yes",
+            "2026-12-31",
+            "a: b",
+            "# x",
+            "",
+            "12345",
+        ] {
+            let yaml = format!("v: {}\n", scalar(value));
+            let read: BTreeMap<String, String> = serde_saphyr::from_str(&yaml).unwrap();
+            assert_eq!(read["v"], value, "{yaml}");
+        }
+        assert_eq!(scalar("env:ACME_SCIM_TOKEN"), "env:ACME_SCIM_TOKEN");
+        assert_eq!(scalar("2026-12-21"), "2026-12-21");
+        assert_eq!(scalar("0f6a5c1e-1111-2222"), "0f6a5c1e-1111-2222");
+        assert_eq!(scalar("12345"), "\"12345\"");
+    }
+
+    #[test]
+    fn default_credentials_name_the_client_and_tenant() {
+        assert_eq!(
+            default_credential("acme-2", "scim", AdapterKind::Scim).as_deref(),
+            Some("env:ACME_2_SCIM_TOKEN")
+        );
+        assert_eq!(default_credential("a", "f", AdapterKind::File), None);
+    }
+}
