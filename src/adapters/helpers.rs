@@ -90,6 +90,16 @@ pub(crate) fn quote_filter_value(value: &str) -> String {
     format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
+/// A SCIM-style filter (SCIM and Okta share the grammar) matching any of `values`:
+/// `attribute eq "a" or attribute eq "b"`, each value quoted.
+pub(crate) fn any_equal(attribute: &str, values: &[impl AsRef<str>]) -> String {
+    values
+        .iter()
+        .map(|value| format!("{attribute} eq {}", quote_filter_value(value.as_ref())))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +126,10 @@ mod tests {
     fn filter_values_are_quoted() {
         assert_eq!(quote_filter_value(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(quote_filter_value(r#"Ops "A""#), r#""Ops \"A\"""#);
+        assert_eq!(
+            any_equal("userName", &["a", r#"b"c"#]),
+            r#"userName eq "a" or userName eq "b\"c""#
+        );
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub use change::{ChangeRequest, Direction};
 pub use context::{Options, TenantContext, credential, endpoint, open};
 pub use credential_request::{CredentialRequest, IssuedCredential};
 pub use error::{AdapterError, FailureKind};
-pub(crate) use helpers::{foreign_change, one_group, quote_filter_value, unsupported_entitlement};
+pub(crate) use helpers::{
+    any_equal, foreign_change, one_group, quote_filter_value, unsupported_entitlement,
+};
 
 pub use crate::model::CredentialKind;

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::{OktaTenant, PAGE_SIZE};
 use crate::adapters::accounts::ResolvedAccounts;
-use crate::adapters::{AdapterError, Principal, quote_filter_value};
+use crate::adapters::{AdapterError, Principal};
 
 /// Logins resolved per search: Okta refuses an overly long search, and the search
 /// travels in the URL.
@@ -64,11 +64,7 @@ impl OktaTenant {
     /// Finds the users with these logins in one search (every page of it).
     fn search_logins(&mut self, logins: &[String], operation: &str) -> Result<(), AdapterError> {
         self.ensure_token(operation)?;
-        let search = logins
-            .iter()
-            .map(|login| format!("profile.login eq {}", quote_filter_value(login)))
-            .collect::<Vec<_>>()
-            .join(" or ");
+        let search = crate::adapters::any_equal("profile.login", logins);
         let url = self.url(&["users"], &[("search", &search), ("limit", PAGE_SIZE)]);
         for user in self.collect(operation, url)? {
             if let (Some(id), Some(login)) = (

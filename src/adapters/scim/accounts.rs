@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{ID_BATCH, ScimTenant};
 use crate::adapters::accounts::ResolvedAccounts;
-use crate::adapters::{AdapterError, FailureKind, Principal, quote_filter_value};
+use crate::adapters::{AdapterError, FailureKind, Principal};
 
 impl ScimTenant {
     /// Resolves accounts by userName (see [`crate::adapters::Adapter::resolve_many`]): the
@@ -21,11 +21,7 @@ impl ScimTenant {
         self.http.needed(unknown.len().div_ceil(ID_BATCH));
         for batch in unknown.chunks(ID_BATCH) {
             let operation = ResolvedAccounts::operation(batch);
-            let filter = batch
-                .iter()
-                .map(|name| format!("userName eq {}", quote_filter_value(name)))
-                .collect::<Vec<_>>()
-                .join(" or ");
+            let filter = crate::adapters::any_equal("userName", batch);
             let found = match self.query(&operation, "Users", &filter, "id,userName") {
                 Ok(found) => found,
                 Err(error) => {

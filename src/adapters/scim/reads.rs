@@ -180,11 +180,7 @@ impl ScimTenant {
             .collect();
         self.http.needed(unknown.len().div_ceil(ID_BATCH));
         for batch in unknown.chunks(ID_BATCH) {
-            let filter = batch
-                .iter()
-                .map(|id| format!("id eq {}", quote_filter_value(id)))
-                .collect::<Vec<_>>()
-                .join(" or ");
+            let filter = crate::adapters::any_equal("id", batch);
             for user in self.query(operation, "Users", &filter, "id,userName")? {
                 if let (Some(id), Some(user_name)) = (
                     user.get("id").and_then(Value::as_str),
