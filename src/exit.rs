@@ -1,4 +1,5 @@
-//! Exit codes: one enum, one mapping, documented in `onboard --help` and the README.
+//! Exit codes: one enum, one mapping, documented in `onboard --help` and the README; and
+//! the error meant for the user, which carries its hint and exit code.
 
 /// The process exit codes onboard uses. Stable: scripts depend on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,3 +47,38 @@ Exit codes:
   4  partial failure: some changes failed or some tenants could not be read
   5  another onboard run holds the lock of the workspace or of a client (after --lock-timeout)
   6  the audit log failed verification";
+
+/// An error meant for the user, with a hint and an exit status.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UserError {
+    /// What is wrong.
+    pub message: String,
+    /// What would fix it.
+    pub hint: Option<String>,
+    /// The exit status it maps to.
+    pub status: ExitStatus,
+}
+
+impl UserError {
+    /// Returns an error exiting 1.
+    pub fn new(message: impl Into<String>) -> Self {
+        UserError {
+            message: message.into(),
+            hint: None,
+            status: ExitStatus::Failure,
+        }
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Sets the exit status.
+    pub fn status(mut self, status: ExitStatus) -> Self {
+        self.status = status;
+        self
+    }
+}

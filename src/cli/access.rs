@@ -89,13 +89,10 @@ pub(super) fn grant_now(
     let plan = full.only(|c| c.kind == ChangeKind::Unknown || c.sources.contains(&source));
     let run = Run {
         command,
-        yes: true,
-        prune: false,
         preface: vec![(request.client.clone(), preface)],
-        allow_mass_revoke: false,
-        block: None,
+        ..Run::default()
     };
-    let status = execute_plan(session, lock, ledger, &plan, &run)?;
+    let status = execute_plan(session, lock, ledger, &plan, &run, true)?;
     write_back(session, &plan, status);
     Ok(status)
 }

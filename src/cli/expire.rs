@@ -25,7 +25,7 @@ pub struct ExpireArgs {
 pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
     let lock = session.lock("expire")?;
-    let (mut ledger, fingerprint) = session.ledger()?;
+    let (ledger, fingerprint) = session.ledger()?;
     let clients = session.select(&[])?;
     // Grants whose ticket closed are revoked; those whose ticket cannot be checked are
     // left alone ("unknown", exit 4).
@@ -69,22 +69,15 @@ pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitS
             ExitStatus::Success
         }));
     }
-    if !blocks.is_empty() {
-        // Recorded before any tenant is touched, so a crash cannot let the access return;
-        // a run that cannot sign its audit entries records nothing.
-        session.check_audit()?;
-        ledger.blocks.extend(blocks);
-        session.state.save_ledger(&ledger, &lock)?;
-    }
     let run = Run {
         command: "expire",
-        yes: true,
-        prune: false,
         preface: tickets.entries(),
-        allow_mass_revoke: false,
-        block: None,
+        // Recorded before any tenant is touched (a crash cannot let the access return),
+        // and only once the run goes ahead (not when the mass-revoke guard refuses it).
+        blocks,
+        ..Run::default()
     };
-    let status = execute_plan(&session, &lock, ledger, &plan, &run)?;
+    let status = execute_plan(&session, &lock, ledger, &plan, &run, true)?;
     super::access::write_back(&session, &plan, status);
     Ok(tickets.status(status))
 }

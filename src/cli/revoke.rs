@@ -119,32 +119,37 @@ pub(super) fn run(global: &GlobalArgs, args: RevokeArgs) -> anyhow::Result<ExitS
     }
     let run = Run {
         allow_mass_revoke: args.allow_mass_revoke,
-        ..revocation_run(args.yes)
+        ..revocation_run()
     };
-    revoke_scope(&session, &lock, ledger, (scope, &value), run, proof)
+    revoke_scope(
+        &session,
+        &lock,
+        ledger,
+        (scope, &value),
+        (run, args.yes),
+        proof,
+    )
 }
 
 /// Returns how `onboard revoke` runs its plan: drift in scope is removed, and the
 /// revocation is recorded only once the run goes ahead.
-fn revocation_run(yes: bool) -> Run {
+fn revocation_run() -> Run {
     Run {
         command: "revoke",
-        yes,
         prune: true,
-        preface: Vec::new(),
-        allow_mass_revoke: false,
-        block: None,
+        ..Run::default()
     }
 }
 
 /// Plans the removal of everything in a scope and carries it out, recording the standing
-/// revocation once the run goes ahead (confirmed, within the mass-revoke guard).
+/// revocation once the run goes ahead (confirmed unless `yes`, within the mass-revoke
+/// guard).
 fn revoke_scope(
     session: &Session,
     lock: &Lock,
     ledger: Ledger,
     (scope, value): (BlockScope, &str),
-    run: Run,
+    (run, yes): (Run, bool),
     proof: Option<crate::actor::Proof>,
 ) -> anyhow::Result<ExitStatus> {
     let block = Block {
@@ -169,7 +174,7 @@ fn revoke_scope(
         block: Some(block),
         ..run
     };
-    let status = execute_plan(session, lock, ledger, &plan, &run)?;
+    let status = execute_plan(session, lock, ledger, &plan, &run, yes)?;
     super::access::write_back(session, &plan, status);
     // The revocation is recorded now: the credentials of its identities go too, from
     // the tenants and the vault.
@@ -202,14 +207,14 @@ pub(super) fn carry_out_approved(
     let run = Run {
         command: "approve",
         allow_mass_revoke: true,
-        ..revocation_run(true)
+        ..revocation_run()
     };
     revoke_scope(
         session,
         lock,
         ledger,
         (revocation.scope, &revocation.value),
-        run,
+        (run, true),
         None,
     )
     .map(Some)

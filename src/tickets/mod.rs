@@ -25,6 +25,7 @@ pub use self::decide::{RULE, Verdict};
 use crate::adapters::{FailureKind, Options};
 use crate::audit::{Entry, EntryKind};
 use crate::exit::ExitStatus;
+use crate::exit::UserError;
 use crate::model::time::format_instant;
 use crate::model::{
     Block, BlockScope, Client, Diagnostic, TicketProvider, TicketProviderKind, Workspace,
@@ -32,7 +33,6 @@ use crate::model::{
 use crate::plan::{Change, ChangeKind, Plan};
 use crate::policy::Denial;
 use crate::state::Ledger;
-use crate::ui::diagnostics::UserError;
 
 /// A ticket as a provider describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]

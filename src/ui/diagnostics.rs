@@ -12,40 +12,7 @@ use crate::state::StateError;
 use super::escape::{escape, escape_output};
 use super::{CYAN, RED, YELLOW, paint};
 
-/// An error meant for the user, with a hint and an exit status.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct UserError {
-    /// What is wrong.
-    pub message: String,
-    /// What would fix it.
-    pub hint: Option<String>,
-    /// The exit status it maps to.
-    pub status: crate::exit::ExitStatus,
-}
-
-impl UserError {
-    /// Returns an error exiting 1.
-    pub fn new(message: impl Into<String>) -> Self {
-        UserError {
-            message: message.into(),
-            hint: None,
-            status: crate::exit::ExitStatus::Failure,
-        }
-    }
-
-    /// Adds a hint.
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
-    }
-
-    /// Sets the exit status.
-    pub fn status(mut self, status: crate::exit::ExitStatus) -> Self {
-        self.status = status;
-        self
-    }
-}
+pub use crate::exit::UserError;
 
 /// Renders one diagnostic as an error.
 pub fn render_diagnostic(out: &mut String, diagnostic: &Diagnostic, color: bool) {

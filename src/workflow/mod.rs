@@ -41,7 +41,7 @@ impl<'a> Context<'a> {
     /// Returns the client `id`, or an error naming the clients there are.
     pub fn client(&self, id: &str) -> anyhow::Result<&'a Client> {
         self.workspace.clients.get(id).ok_or_else(|| {
-            crate::ui::diagnostics::UserError::new(format!("unknown client `{id}`"))
+            crate::exit::UserError::new(format!("unknown client `{id}`"))
                 .hint(suggest("clients", id, self.workspace.clients.keys()))
                 .into()
         })

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::actor::Proof;
 use crate::audit::{Entry, EntryKind};
+use crate::exit::UserError;
 use crate::model::time::{format_duration, format_instant};
 use crate::model::{
     AccessRequest, Bundle, BundleRequest, Client, Identity, RequestKind, ReviewItem,
@@ -17,7 +18,6 @@ use crate::notify::Delivery;
 use crate::policy;
 use crate::policy::approval::Decision;
 use crate::tickets::Need;
-use crate::ui::diagnostics::UserError;
 
 /// What a person asks for: a bundle's access for an identity in a client.
 #[derive(Debug, Clone, Default)]

@@ -21,12 +21,12 @@ use time::OffsetDateTime;
 
 use super::Context;
 use crate::audit::{AuditLog, Entry, EntryKind};
+use crate::exit::UserError;
 use crate::model::time::{format_duration, format_short};
 use crate::model::{AccessRequest, Bundle, Client, Identity, RequestStatus, ReviewItem};
 use crate::policy::Denial;
 use crate::policy::approval::{Decision, Subject, check_decider};
 use crate::state::{Lock, Requests};
-use crate::ui::diagnostics::UserError;
 
 /// How a workflow opens the audit log: the session owns the signing key (and may create
 /// it on first use), tests pass a key of their own.

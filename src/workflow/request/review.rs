@@ -3,9 +3,9 @@
 use super::{Context, Desk, Refusal, Refused, decider, refuse, save_reviews_checked};
 use crate::actor::Proof;
 use crate::audit::{Entry, EntryKind};
+use crate::exit::UserError;
 use crate::model::ReviewItem;
 use crate::policy::approval::{self, Decision};
-use crate::ui::diagnostics::UserError;
 
 /// A review to close, with its verdict.
 #[derive(Debug, Clone)]

@@ -1,113 +1,11 @@
 //! Unit tests of the request workflows on a copy of the example workspace (the `file`
 //! adapter, the file state backend): what each stores, records and returns.
 
-use std::sync::Arc;
-
 use time::macros::datetime;
 
 use super::*;
-use crate::audit::AuditKey;
-use crate::model::{RequestKind, Workspace};
-use crate::state::{LockScope, Store};
-use crate::workflow::testing::example;
-
-/// The audit log of a test: a key of its own, in the workspace's state.
-struct TestAudit {
-    state: Arc<dyn Store>,
-    seed: [u8; 32],
-}
-
-impl AuditOpener for TestAudit {
-    fn check(&self) -> anyhow::Result<()> {
-        Ok(())
-    }
-
-    fn open(&self, command: &str) -> anyhow::Result<AuditLog> {
-        Ok(AuditLog::open(
-            Arc::clone(&self.state),
-            AuditKey::from_seed(self.seed),
-            "test",
-            command,
-        )?)
-    }
-}
-
-/// A workspace the workflows act on, with its state and audit log.
-struct Bench {
-    _dir: tempfile::TempDir,
-    root: std::path::PathBuf,
-    workspace: Workspace,
-    audit: TestAudit,
-    adapters: crate::adapters::Options,
-}
-
-impl Bench {
-    fn new() -> Self {
-        let (dir, root, workspace) = example();
-        let state: Arc<dyn Store> =
-            Arc::from(crate::state::open(&workspace.settings, &root).expect("file state"));
-        let audit = TestAudit {
-            state,
-            seed: [7; 32],
-        };
-        Bench {
-            _dir: dir,
-            root,
-            workspace,
-            audit,
-            adapters: crate::adapters::Options::default(),
-        }
-    }
-
-    /// Runs `work` as `actor` at `now`, holding the workspace lock.
-    fn act<T>(&self, actor: &str, now: OffsetDateTime, work: impl FnOnce(&Desk<'_>) -> T) -> T {
-        let info = crate::state::LockInfo {
-            actor: actor.into(),
-            host: "test".into(),
-            command: "test".into(),
-            pid: std::process::id(),
-            since: String::new(),
-        };
-        let lock = self
-            .audit
-            .state
-            .lock(&LockScope::Workspace, &info, std::time::Duration::ZERO)
-            .expect("lock");
-        let desk = Desk {
-            cx: Context {
-                now,
-                ..bench_cx(self)
-            },
-            actor,
-            lock: &lock,
-            audit: &self.audit,
-        };
-        work(&desk)
-    }
-
-    fn requests(&self) -> Vec<AccessRequest> {
-        self.audit.state.load_requests().expect("requests").requests
-    }
-
-    /// Returns whether a client's chain holds an entry of `kind` with `result`.
-    fn has_recorded(&self, client: &str, kind: &str, result: &str) -> bool {
-        self.recorded(client)
-            .iter()
-            .any(|(k, r)| k == kind && r == result)
-    }
-
-    /// Returns the (kind, result) of every audit entry in a client's chain.
-    fn recorded(&self, client: &str) -> Vec<(String, String)> {
-        let dir = self.root.join(&self.workspace.settings.audit_dir);
-        let path = crate::state::layout::chain_path(&dir, client);
-        std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .lines()
-            .map(|line| serde_json::from_str::<Entry>(line).expect("an entry"))
-            .filter_map(|e| Some((e.kind?.as_str().to_string(), e.result?)))
-            .collect()
-    }
-}
+use crate::model::RequestKind;
+use crate::workflow::testing::Bench;
 
 const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
 
@@ -338,7 +236,7 @@ fn break_glass_is_granted_at_once_and_opens_a_review_its_user_cannot_close() {
     assert_eq!(detail["notified"], false);
     let review = review.expect("a review opened");
     assert_eq!(detail["review"], review.as_str());
-    assert_eq!(reviews(&bench_cx(&bench), false).expect("reviews").len(), 1);
+    assert_eq!(reviews(&bench.cx(NOW), false).expect("reviews").len(), 1);
 
     let close = |notes| ReviewClose {
         id: &review,
@@ -363,12 +261,8 @@ fn break_glass_is_granted_at_once_and_opens_a_review_its_user_cannot_close() {
         panic!("carol may close it");
     };
     assert_eq!(item.closed_by.as_deref(), Some("carol"));
-    assert!(
-        reviews(&bench_cx(&bench), false)
-            .expect("reviews")
-            .is_empty()
-    );
-    assert_eq!(reviews(&bench_cx(&bench), true).expect("reviews").len(), 1);
+    assert!(reviews(&bench.cx(NOW), false).expect("reviews").is_empty());
+    assert_eq!(reviews(&bench.cx(NOW), true).expect("reviews").len(), 1);
     assert!(bench.has_recorded("initech", "review", "justified"));
 }
 
@@ -379,20 +273,10 @@ fn overdue_reviews_are_found_once_due() {
     bench
         .act("dave", NOW, |desk| break_glass(desk, ask))
         .expect("break-glass");
-    assert!(overdue_reviews(&bench_cx(&bench)).is_empty());
+    assert!(overdue_reviews(&bench.cx(NOW)).is_empty());
     let later = Context {
         now: datetime!(2026-11-25 12:00 UTC),
-        ..bench_cx(&bench)
+        ..bench.cx(NOW)
     };
     assert_eq!(overdue_reviews(&later).len(), 1);
-}
-
-fn bench_cx(bench: &Bench) -> Context<'_> {
-    Context {
-        root: &bench.root,
-        workspace: &bench.workspace,
-        state: bench.audit.state.as_ref(),
-        now: NOW,
-        adapters: &bench.adapters,
-    }
 }

@@ -1,12 +1,18 @@
 //! Preparing a plan for an apply-like run (`apply`, `expire`, `revoke`, and the access
 //! commands that grant at once): which changes are sent, which are not (unread
 //! tenants, policy denials, drift left alone) and which clients an earlier run left
-//! unfinished.
+//! unfinished; and carrying it out ([`run`]).
 //!
-//! Reads the audit log's tails and nothing else; writes nothing, prints nothing and asks
-//! nothing. The command shows what `prepare` returns, confirms, and executes.
+//! [`prepare`] reads the audit log's tails and nothing else; writes nothing, prints
+//! nothing and asks nothing. The command shows what it returns, [`admit`]s the run,
+//! shows the plan, checks the mass-revoke [`guard`], confirms, and [`execute`]s.
 
 use std::collections::BTreeSet;
+
+pub mod guard;
+pub mod run;
+
+pub use run::{Admission, Counts, Run, admit, denial_entry, execute};
 
 use super::Context;
 use crate::plan::{Change, ChangeKind, Plan};
@@ -166,164 +172,4 @@ pub fn moved_configuration(cx: &Context<'_>, actionable: &Plan) -> Vec<MovedConf
 }
 
 #[cfg(test)]
-mod tests {
-    use std::fs;
-    use std::path::Path;
-
-    use time::macros::datetime;
-
-    use super::*;
-    use crate::audit::{Entry, Phase};
-    use crate::model::Workspace;
-    use crate::state::Ledger;
-    use crate::workflow::testing::example;
-
-    fn prepared(root: &Path, workspace: &Workspace, prune: bool) -> Prepared {
-        let state = crate::state::open(&workspace.settings, root).expect("file state");
-        let adapters = crate::adapters::Options::default();
-        let cx = Context {
-            root,
-            workspace,
-            state: state.as_ref(),
-            now: datetime!(2026-11-21 12:00 UTC),
-            adapters: &adapters,
-        };
-        let clients: Vec<_> = workspace.clients.values().collect();
-        let plan = super::super::plan::plan(
-            &cx,
-            &clients,
-            &Ledger::default(),
-            &[],
-            &crate::observe::NoReadProgress,
-        )
-        .expect("plan");
-        prepare(&cx, &plan, prune).expect("prepare")
-    }
-
-    fn write_chain(root: &Path, workspace: &Workspace, chain: &str, entries: &[Entry]) {
-        let dir = root.join(&workspace.settings.audit_dir);
-        fs::create_dir_all(&dir).expect("audit dir");
-        let lines: String = entries
-            .iter()
-            .map(|e| serde_json::to_string(e).expect("entry") + "\n")
-            .collect();
-        fs::write(crate::state::layout::chain_path(&dir, chain), lines).expect("chain");
-    }
-
-    fn change_entry(seq: u64, phase: Phase, change: &str) -> Entry {
-        Entry {
-            seq,
-            phase: Some(phase),
-            change: Some(change.into()),
-            ..Entry::default()
-        }
-    }
-
-    #[test]
-    fn a_fresh_workspace_sends_its_grants_and_prepare_writes_nothing() {
-        let (_dir, root, workspace) = example();
-        let prepared = prepared(&root, &workspace, false);
-        assert!(!prepared.nothing());
-        assert!(
-            prepared
-                .actionable
-                .changes
-                .iter()
-                .all(|c| c.kind == ChangeKind::Grant)
-        );
-        assert!(prepared.unknown.is_empty());
-        assert!(prepared.interrupted.is_empty());
-        assert_eq!(prepared.drift_left, 0);
-        assert_eq!(
-            prepared.denied.len(),
-            prepared.plan.summary().denied,
-            "every denial is reported, none is sent"
-        );
-        assert!(
-            !root.join(&workspace.settings.audit_dir).exists(),
-            "prepare writes no audit entry"
-        );
-        assert!(
-            !root.join(&workspace.settings.state_dir).exists(),
-            "prepare writes no state"
-        );
-    }
-
-    #[test]
-    fn configuration_changes_a_tenant_does_not_need_are_refused() {
-        // A plan (a saved one, edited) carrying a configuration change for a tenant
-        // whose client file declares none: the tenant needs no change, so it moved.
-        let (_dir, root, workspace) = example();
-        let state = crate::state::open(&workspace.settings, &root).expect("file state");
-        let adapters = crate::adapters::Options::default();
-        let cx = Context {
-            root: &root,
-            workspace: &workspace,
-            state: state.as_ref(),
-            now: datetime!(2026-11-21 12:00 UTC),
-            adapters: &adapters,
-        };
-        let change = crate::model::ConfigurationChange::OktaAssignGroupRole {
-            group: "MSP-Helpdesk".into(),
-            group_id: "00g1".into(),
-            role: "SUPER_ADMIN".into(),
-        };
-        let mut plan = Plan {
-            configuration: vec![crate::plan::TenantConfiguration {
-                client: "acme".into(),
-                tenant: "okta".into(),
-                changes: vec![change],
-            }],
-            ..Plan::default()
-        };
-        let moved = moved_configuration(&cx, &plan);
-        assert_eq!(moved.len(), 1, "{moved:?}");
-        assert_eq!(
-            (moved[0].client.as_str(), moved[0].tenant.as_str()),
-            ("acme", "okta")
-        );
-        assert!(
-            moved[0]
-                .why
-                .contains("assigns the admin role `SUPER_ADMIN`")
-                && moved[0].why.ends_with("the tenant now needs no change"),
-            "{}",
-            moved[0].why
-        );
-        // Without it, tenants that declare no configuration are not read at all.
-        plan.configuration.clear();
-        plan.changes.push(crate::plan::Change::new(
-            ChangeKind::Grant,
-            "acme",
-            "okta",
-            String::new(),
-        ));
-        assert!(moved_configuration(&cx, &plan).is_empty());
-    }
-
-    #[test]
-    fn an_intent_without_outcome_marks_its_client_interrupted() {
-        let (_dir, root, workspace) = example();
-        let client = workspace.clients.keys().next().expect("a client").clone();
-        write_chain(
-            &root,
-            &workspace,
-            &client,
-            &[change_entry(1, Phase::Intent, "c-1")],
-        );
-        assert_eq!(
-            prepared(&root, &workspace, false).interrupted,
-            vec![client.clone()]
-        );
-        write_chain(
-            &root,
-            &workspace,
-            &client,
-            &[
-                change_entry(1, Phase::Intent, "c-1"),
-                change_entry(2, Phase::Outcome, "c-1"),
-            ],
-        );
-        assert!(prepared(&root, &workspace, false).interrupted.is_empty());
-    }
-}
+mod tests;
