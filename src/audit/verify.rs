@@ -170,26 +170,100 @@ fn parse_ts(ts: &str) -> Option<i64> {
         .map(|t| t.unix_timestamp())
 }
 
+/// A problem found in a chain: where (a line of its log, or its head file) and what.
+struct Fault {
+    /// In the head file rather than the log.
+    head: bool,
+    /// The 1-based line of the log (0 for the head file).
+    line: u64,
+    /// The entry's sequence number, when it could be read.
+    seq: Option<u64>,
+    /// What is wrong.
+    detail: String,
+}
+
+impl Fault {
+    fn at(line: u64, seq: Option<u64>, detail: impl Into<String>) -> Fault {
+        Fault {
+            head: false,
+            line,
+            seq,
+            detail: detail.into(),
+        }
+    }
+
+    fn in_head(detail: impl Into<String>) -> Fault {
+        Fault {
+            head: true,
+            line: 0,
+            seq: None,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The outcome of one check: a fault ends the verification.
+type Checked<T> = Result<T, Fault>;
+
+/// The chain's signing keys as the walk meets them: the one in force, every one named
+/// so far (to tell a genuine line from an edited one), and whether one is trusted.
+struct Keys {
+    trusted: BTreeSet<String>,
+    current: Option<VerifyingKey>,
+    named: Vec<VerifyingKey>,
+    reaches_trusted: bool,
+}
+
+impl Keys {
+    /// Puts `key` in force.
+    fn take(&mut self, key: VerifyingKey, report: &mut ChainReport) {
+        let id = key_id(&key);
+        self.reaches_trusted |= self.trusted.contains(&id);
+        report.keys.push(id);
+        self.named.push(key);
+        self.current = Some(key);
+    }
+}
+
 /// Verifies one chain of an audit log against trusted public keys.
 pub fn verify_chain(
     store: &dyn Store,
     chain: &str,
     trusted: &[VerifyingKey],
 ) -> Result<Verdict, AuditError> {
-    let path = store.chain_location(chain);
     let bytes = read_whole(store, chain)?;
     let torn = bytes.iter().rev().take_while(|b| **b != b'\n').count();
     let whole = &bytes[..bytes.len() - torn];
-    let in_file = |file: &std::path::Path, line: u64, seq: Option<u64>, detail: String| {
-        Ok(Verdict::Tampered(Tamper {
-            chain: chain.to_string(),
-            file: file.to_path_buf(),
-            line,
-            seq,
-            detail,
-        }))
+    let mut report = ChainReport {
+        chain: chain.to_string(),
+        torn_bytes: torn as u64,
+        ..ChainReport::default()
     };
-    let tamper = |line: u64, seq: Option<u64>, detail: String| in_file(&path, line, seq, detail);
+    match check_chain(store, chain, whole, trusted, &mut report)? {
+        Ok(()) => Ok(Verdict::Intact(report)),
+        Err(fault) => Ok(Verdict::Tampered(Tamper {
+            chain: chain.to_string(),
+            file: if fault.head {
+                store.head_location(chain)
+            } else {
+                store.chain_location(chain)
+            },
+            line: fault.line,
+            seq: fault.seq,
+            detail: fault.detail,
+        })),
+    }
+}
+
+/// Runs every check over a chain's complete lines, filling in `report`: the outer
+/// error is a failure to read, the inner one the first fault found.
+fn check_chain(
+    store: &dyn Store,
+    chain: &str,
+    whole: &[u8],
+    trusted: &[VerifyingKey],
+    report: &mut ChainReport,
+) -> Result<Checked<()>, AuditError> {
     let text = match std::str::from_utf8(whole) {
         Ok(text) => text,
         Err(e) => {
@@ -197,247 +271,287 @@ pub fn verify_chain(
                 .iter()
                 .filter(|b| **b == b'\n')
                 .count() as u64;
-            return tamper(line, None, "the line is not UTF-8 text".into());
+            return Ok(Err(Fault::at(line, None, "the line is not UTF-8 text")));
         }
     };
     let parsed = parse_all(text);
     if parsed.is_empty() {
-        return tamper(1, None, "the log is empty".into());
+        return Ok(Err(Fault::at(1, None, "the log is empty")));
     }
-    let trusted_ids: BTreeSet<String> = trusted.iter().map(key_id).collect();
-    let mut report = ChainReport {
-        chain: chain.to_string(),
-        torn_bytes: torn as u64,
-        ..ChainReport::default()
+    let checkpoints = match walk(chain, &parsed, trusted, report) {
+        Ok(checkpoints) => checkpoints,
+        Err(fault) => return Ok(Err(fault)),
     };
-    // The key in force, and whether the chain's keys reach a trusted one.
-    let mut current: Option<VerifyingKey> = None;
-    // Every key the chain has named so far, to tell a genuine line from an edited one.
-    let mut chain_keys: Vec<VerifyingKey> = Vec::new();
-    let mut reaches_trusted = false;
+    // Entries after the last checkpoint are bound by nothing else: check each signature.
+    let sealed_until = checkpoints.last().map_or(0, |i| i + 1);
+    let keys_in_order = rotation_keys(&parsed, trusted, &report.keys);
+    if let Err(fault) = check_unsealed(&parsed[sealed_until..], sealed_until, &keys_in_order) {
+        return Ok(Err(fault));
+    }
+    let head = store.read_head(chain)?;
+    if let Err(fault) = check_head(head.as_deref(), &parsed, &checkpoints, &keys_in_order) {
+        return Ok(Err(fault));
+    }
+    report.entries = parsed.len() as u64;
+    report.last_checkpoint = checkpoints.last().map(|i| *i as u64 + 1);
+    report.unsealed = (parsed.len() - sealed_until) as u64;
+    report.dangling = dangling(&parsed[sealed_until..]);
+    Ok(Ok(()))
+}
+
+/// Walks the chain line by line: order, links, times, signed actions and the keys.
+/// Returns the indexes of its checkpoints.
+fn walk(
+    chain: &str,
+    parsed: &[Parsed<'_>],
+    trusted: &[VerifyingKey],
+    report: &mut ChainReport,
+) -> Checked<Vec<usize>> {
+    let mut keys = Keys {
+        trusted: trusted.iter().map(key_id).collect(),
+        current: None,
+        named: Vec::new(),
+        reaches_trusted: false,
+    };
     let mut last_ts: Option<i64> = None;
     let mut checkpoints: Vec<usize> = Vec::new();
     for (index, item) in parsed.iter().enumerate() {
         let number = index as u64 + 1;
-        let fields = match &item.fields {
-            Ok(f) => f,
-            Err(e) => return tamper(number, None, format!("not a valid entry: {e}")),
-        };
-        let seq = Some(fields.seq);
-        if fields.seq != number {
-            let detail = if fields.seq > number {
-                format!(
-                    "sequence {} where {number} was due: entries before it were deleted, or entries were reordered",
-                    fields.seq
-                )
-            } else {
-                format!(
-                    "sequence {} where {number} was due: entries were reordered or duplicated",
-                    fields.seq
-                )
-            };
-            return tamper(number, seq, detail);
+        let fields = item
+            .fields
+            .as_ref()
+            .map_err(|e| Fault::at(number, None, format!("not a valid entry: {e}")))?;
+        check_place(chain, parsed, index, fields, &keys.named)?;
+        check_time(number, fields, &mut last_ts)?;
+        if let Some(proof) = check_proof(number, fields)? {
+            report.signed.push((fields.seq, proof));
         }
-        if fields.chain != chain {
-            return tamper(
-                number,
-                seq,
-                format!(
-                    "the entry belongs to chain `{}`: the log was spliced from two chains",
-                    fields.chain
-                ),
-            );
-        }
-        let expected_prev = if index == 0 {
-            GENESIS
-        } else {
-            parsed[index - 1].hash.as_str()
-        };
-        if fields.prev != expected_prev {
-            let before_is_genuine =
-                index > 0 && chain_keys.iter().any(|k| signed(parsed[index - 1].line, k));
-            return if before_is_genuine {
-                // The line before still carries its own valid signature: it is as written,
-                // and this one was inserted, forged, or had its link edited.
-                tamper(
-                    number,
-                    seq,
-                    format!(
-                        "the entry does not link to the one before it (line {}): it was inserted, forged or edited",
-                        number - 1
-                    ),
-                )
-            } else if index > 0 {
-                tamper(
-                    number - 1,
-                    Some(number - 1),
-                    format!(
-                        "the entry was changed after it was written: the next entry (line {number}) recorded a different hash for it"
-                    ),
-                )
-            } else {
-                tamper(number, seq, "the first entry does not start a chain".into())
-            };
-        }
-        let Some(ts) = parse_ts(fields.ts) else {
-            return tamper(number, seq, format!("invalid time `{}`", fields.ts));
-        };
-        if let Some(previous) = last_ts
-            && ts < previous - CLOCK_TOLERANCE_SECONDS
-        {
-            return tamper(
-                number,
-                seq,
-                format!(
-                    "time {} is before the previous entry's: entries were reordered",
-                    fields.ts
-                ),
-            );
-        }
-        last_ts = Some(last_ts.map_or(ts, |p| p.max(ts)));
-        if let Some(proof) = &fields.proof {
-            // A client's approver (`CLIENT/ID`) signs what an MSP person hands in.
-            let checked = proof.check().and_then(|_| {
-                if proof.signer.contains('/') || proof.signer == *fields.actor {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "the entry's actor `{}` is not its signer `{}`",
-                        fields.actor, proof.signer
-                    ))
-                }
-            });
-            if let Err(problem) = checked {
-                return tamper(
-                    number,
-                    seq,
-                    format!("the signed action does not verify: {problem}"),
-                );
-            }
-            report.signed.push((fields.seq, proof.clone()));
-        }
-        match (index, fields.kind) {
-            (0, "chain-start") => {
-                let entry: Entry = match serde_json::from_str(item.line) {
-                    Ok(entry) => entry,
-                    Err(e) => return tamper(1, seq, format!("not a valid entry: {e}")),
-                };
-                let key = entry
-                    .detail
-                    .as_ref()
-                    .and_then(|d| d.get("public_key"))
-                    .and_then(|k| k.as_str())
-                    .and_then(|k| hex::decode(k).ok())
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                    .and_then(|b| VerifyingKey::from_bytes(&b).ok());
-                let Some(key) = key else {
-                    return tamper(1, seq, "the chain start names no valid public key".into());
-                };
-                if key_id(&key) != fields.key {
-                    return tamper(
-                        1,
-                        seq,
-                        "the chain start is signed by another key than it names".into(),
-                    );
-                }
-                if !signed(item.line, &key) {
-                    return tamper(1, seq, "the chain start's signature does not verify".into());
-                }
-                reaches_trusted |= trusted_ids.contains(fields.key);
-                report.keys.push(fields.key.to_string());
-                chain_keys.push(key);
-                current = Some(key);
-            }
-            (0, _) => return tamper(1, seq, "the log does not begin with a chain start".into()),
-            (_, "chain-start") => {
-                return tamper(
-                    number,
-                    seq,
-                    "a second chain start: the log was spliced from two chains".into(),
-                );
-            }
-            (_, "key-rotation") => {
-                let key = current.expect("set by the chain start");
-                if fields.key != key_id(&key) || !signed(item.line, &key) {
-                    return tamper(
-                        number,
-                        seq,
-                        "the key rotation is not signed by the key in force".into(),
-                    );
-                }
-                let entry: Entry = match serde_json::from_str(item.line) {
-                    Ok(entry) => entry,
-                    Err(e) => return tamper(number, seq, format!("not a valid entry: {e}")),
-                };
-                let detail = entry.detail.unwrap_or_default();
-                let new_key = detail
-                    .get("new_public_key")
-                    .and_then(|k| k.as_str())
-                    .and_then(|k| hex::decode(k).ok())
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                    .and_then(|b| VerifyingKey::from_bytes(&b).ok());
-                let Some(new_key) = new_key else {
-                    return tamper(
-                        number,
-                        seq,
-                        "the key rotation names no valid new key".into(),
-                    );
-                };
-                let message = rotation_message(chain, fields.seq, fields.key, &key_id(&new_key));
-                let endorsed = detail
-                    .get("new_key_signature")
-                    .and_then(|s| s.as_str())
-                    .is_some_and(|s| verify_hex(&new_key, message.as_bytes(), s));
-                if !endorsed {
-                    return tamper(number, seq, "the new key did not sign its rotation".into());
-                }
-                reaches_trusted |= trusted_ids.contains(&key_id(&new_key));
-                report.keys.push(key_id(&new_key));
-                chain_keys.push(new_key);
-                current = Some(new_key);
-            }
-            (_, kind) => {
-                let key = current.expect("set by the chain start");
-                if fields.key != key_id(&key) {
-                    return tamper(
-                        number,
-                        seq,
-                        format!(
-                            "signed with key `{}`, but `{}` was in force",
-                            fields.key,
-                            key_id(&key)
-                        ),
-                    );
-                }
-                if kind == "checkpoint" {
-                    if !signed(item.line, &key) {
-                        return tamper(
-                            number,
-                            seq,
-                            "the checkpoint's signature does not verify".into(),
-                        );
-                    }
-                    checkpoints.push(index);
-                }
-            }
+        if check_key(chain, index, item, fields, &mut keys, report)? {
+            checkpoints.push(index);
         }
     }
-    if !reaches_trusted {
-        return tamper(
+    if !keys.reaches_trusted {
+        return Err(Fault::at(
             1,
             Some(1),
             format!(
                 "the chain is signed with key(s) {} and none of them is trusted: the key was substituted, or pass the right `--pubkey`",
                 report.keys.join(", ")
             ),
-        );
+        ));
     }
-    // Entries after the last checkpoint are bound by nothing else: check each signature.
-    let sealed_until = checkpoints.last().map_or(0, |i| i + 1);
+    Ok(checkpoints)
+}
+
+/// Checks that line `index` is where it belongs: its sequence number, its chain, and
+/// its link to the line before (telling an inserted line from an edited one before it).
+fn check_place(
+    chain: &str,
+    parsed: &[Parsed<'_>],
+    index: usize,
+    fields: &Line<'_>,
+    named: &[VerifyingKey],
+) -> Checked<()> {
+    let number = index as u64 + 1;
+    let seq = Some(fields.seq);
+    if fields.seq != number {
+        let why = if fields.seq > number {
+            "entries before it were deleted, or entries were reordered"
+        } else {
+            "entries were reordered or duplicated"
+        };
+        return Err(Fault::at(
+            number,
+            seq,
+            format!("sequence {} where {number} was due: {why}", fields.seq),
+        ));
+    }
+    if fields.chain != chain {
+        return Err(Fault::at(
+            number,
+            seq,
+            format!(
+                "the entry belongs to chain `{}`: the log was spliced from two chains",
+                fields.chain
+            ),
+        ));
+    }
+    let expected_prev = match index {
+        0 => GENESIS,
+        _ => parsed[index - 1].hash.as_str(),
+    };
+    if fields.prev == expected_prev {
+        return Ok(());
+    }
+    if index == 0 {
+        return Err(Fault::at(
+            number,
+            seq,
+            "the first entry does not start a chain",
+        ));
+    }
+    if named.iter().any(|k| signed(parsed[index - 1].line, k)) {
+        // The line before still carries its own valid signature: it is as written, and
+        // this one was inserted, forged, or had its link edited.
+        Err(Fault::at(
+            number,
+            seq,
+            format!(
+                "the entry does not link to the one before it (line {}): it was inserted, forged or edited",
+                number - 1
+            ),
+        ))
+    } else {
+        Err(Fault::at(
+            number - 1,
+            Some(number - 1),
+            format!(
+                "the entry was changed after it was written: the next entry (line {number}) recorded a different hash for it"
+            ),
+        ))
+    }
+}
+
+/// Checks that an entry's time is valid and not before the latest one so far by more
+/// than the clock tolerance.
+fn check_time(number: u64, fields: &Line<'_>, last_ts: &mut Option<i64>) -> Checked<()> {
+    let seq = Some(fields.seq);
+    let ts = parse_ts(fields.ts)
+        .ok_or_else(|| Fault::at(number, seq, format!("invalid time `{}`", fields.ts)))?;
+    if let Some(previous) = *last_ts
+        && ts < previous - CLOCK_TOLERANCE_SECONDS
+    {
+        return Err(Fault::at(
+            number,
+            seq,
+            format!(
+                "time {} is before the previous entry's: entries were reordered",
+                fields.ts
+            ),
+        ));
+    }
+    *last_ts = Some(last_ts.map_or(ts, |p| p.max(ts)));
+    Ok(())
+}
+
+/// Re-verifies a signed governance action, whose signer must be the entry's actor (or
+/// a client's approver, `CLIENT/ID`, whose signature an MSP person hands in).
+fn check_proof(number: u64, fields: &Line<'_>) -> Checked<Option<crate::actor::Proof>> {
+    let Some(proof) = &fields.proof else {
+        return Ok(None);
+    };
+    let checked = proof.check().and_then(|_| {
+        if proof.signer.contains('/') || proof.signer == *fields.actor {
+            Ok(())
+        } else {
+            Err(format!(
+                "the entry's actor `{}` is not its signer `{}`",
+                fields.actor, proof.signer
+            ))
+        }
+    });
+    match checked {
+        Ok(()) => Ok(Some(proof.clone())),
+        Err(problem) => Err(Fault::at(
+            number,
+            Some(fields.seq),
+            format!("the signed action does not verify: {problem}"),
+        )),
+    }
+}
+
+/// Returns the public key an entry's detail names in `field`, when it is a valid one.
+fn named_key(line: &str, field: &str) -> Option<VerifyingKey> {
+    let entry: Entry = serde_json::from_str(line).ok()?;
+    let bytes = hex::decode(entry.detail?.get(field)?.as_str()?).ok()?;
+    VerifyingKey::from_bytes(&<[u8; 32]>::try_from(bytes).ok()?).ok()
+}
+
+/// Checks the key of line `index`: the chain start names and signs with the first key;
+/// a rotation is signed by the key in force and endorsed by the new one; every other
+/// entry names the key in force, and a checkpoint carries its signature. Returns
+/// whether the line is a checkpoint.
+fn check_key(
+    chain: &str,
+    index: usize,
+    item: &Parsed<'_>,
+    fields: &Line<'_>,
+    keys: &mut Keys,
+    report: &mut ChainReport,
+) -> Checked<bool> {
+    let number = index as u64 + 1;
+    let fault = |detail: &str| Fault::at(number, Some(fields.seq), detail);
+    let current = match (index, fields.kind, keys.current) {
+        (0, "chain-start", _) => {
+            let key = named_key(item.line, "public_key")
+                .ok_or_else(|| fault("the chain start names no valid public key"))?;
+            if key_id(&key) != fields.key {
+                return Err(fault(
+                    "the chain start is signed by another key than it names",
+                ));
+            }
+            if !signed(item.line, &key) {
+                return Err(fault("the chain start's signature does not verify"));
+            }
+            keys.take(key, report);
+            return Ok(false);
+        }
+        (0, _, _) | (_, _, None) => {
+            return Err(fault("the log does not begin with a chain start"));
+        }
+        (_, "chain-start", _) => {
+            return Err(fault(
+                "a second chain start: the log was spliced from two chains",
+            ));
+        }
+        (_, _, Some(current)) => current,
+    };
+    if fields.kind == "key-rotation" {
+        if fields.key != key_id(&current) || !signed(item.line, &current) {
+            return Err(fault("the key rotation is not signed by the key in force"));
+        }
+        let new_key = named_key(item.line, "new_public_key")
+            .ok_or_else(|| fault("the key rotation names no valid new key"))?;
+        let message = rotation_message(chain, fields.seq, fields.key, &key_id(&new_key));
+        let endorsement: Option<String> = serde_json::from_str::<Entry>(item.line)
+            .ok()
+            .and_then(|e| Some(e.detail?.get("new_key_signature")?.as_str()?.to_string()));
+        if !endorsement.is_some_and(|s| verify_hex(&new_key, message.as_bytes(), &s)) {
+            return Err(fault("the new key did not sign its rotation"));
+        }
+        keys.take(new_key, report);
+        return Ok(false);
+    }
+    if fields.key != key_id(&current) {
+        return Err(Fault::at(
+            number,
+            Some(fields.seq),
+            format!(
+                "signed with key `{}`, but `{}` was in force",
+                fields.key,
+                key_id(&current)
+            ),
+        ));
+    }
+    if fields.kind != "checkpoint" {
+        return Ok(false);
+    }
+    if !signed(item.line, &current) {
+        return Err(fault("the checkpoint's signature does not verify"));
+    }
+    Ok(true)
+}
+
+/// Checks the signature of every entry after the last checkpoint (`from` is the index
+/// of the first): nothing else binds them.
+fn check_unsealed(
+    unsealed: &[Parsed<'_>],
+    from: usize,
+    keys_in_order: &[(String, VerifyingKey)],
+) -> Checked<()> {
     let mut key = None;
-    let keys_in_order = rotation_keys(&parsed, trusted, &report.keys);
-    for (index, item) in parsed.iter().enumerate().skip(sealed_until) {
-        let fields = item.fields.as_ref().expect("checked above");
+    for (offset, item) in unsealed.iter().enumerate() {
+        let Ok(fields) = &item.fields else { continue };
         key = keys_in_order
             .iter()
             .find(|(id, _)| id == fields.key)
@@ -445,94 +559,89 @@ pub fn verify_chain(
             .or(key);
         let Some(k) = key else { continue };
         if !signed(item.line, &k) {
-            return tamper(
-                index as u64 + 1,
+            return Err(Fault::at(
+                (from + offset) as u64 + 1,
                 Some(fields.seq),
-                "the signature does not verify: the entry was written without the key, or edited"
-                    .into(),
-            );
+                "the signature does not verify: the entry was written without the key, or edited",
+            ));
         }
     }
-    // The head file holds the latest checkpoint: the log must still contain it.
-    let head = store.head_location(chain);
-    match store.read_head(chain)? {
-        Some(text) => {
-            let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-            let seq = value.get("seq").and_then(|v| v.as_u64()).unwrap_or(0);
-            let hash = value
-                .get("hash")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            let line = value
-                .get("line")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            let head_key = keys_in_order
-                .iter()
-                .find(|(id, _)| line.contains(&format!("\"key\":\"{id}\"")))
-                .map(|(_, k)| *k);
-            if seq == 0
-                || line_hash(line.as_bytes()) != hash
-                || !head_key.is_some_and(|k| signed(line, &k))
-            {
-                return in_file(
-                    &head,
-                    0,
-                    None,
-                    "the head file is not a valid signed checkpoint".into(),
-                );
-            }
-            if seq > parsed.len() as u64 {
-                return tamper(
-                    parsed.len() as u64,
-                    Some(parsed.len() as u64),
-                    format!(
-                        "the log ends at entry {} but its signed head says {seq}: entries were removed from the end",
-                        parsed.len()
-                    ),
-                );
-            }
-            if parsed[(seq - 1) as usize].hash != hash {
-                return tamper(
-                    seq,
-                    Some(seq),
-                    "the entry differs from the signed head's checkpoint".into(),
-                );
-            }
-        }
-        None => {
-            if !checkpoints.is_empty() {
-                return in_file(
-                    &head,
-                    0,
-                    None,
-                    "the head file is missing: the tail may have been cut".into(),
-                );
-            }
-        }
+    Ok(())
+}
+
+/// Checks the head file, which holds the latest checkpoint: it must be a valid signed
+/// checkpoint that the log still contains; none at all is a fault once the log has
+/// checkpoints (the tail may have been cut).
+fn check_head(
+    head: Option<&str>,
+    parsed: &[Parsed<'_>],
+    checkpoints: &[usize],
+    keys_in_order: &[(String, VerifyingKey)],
+) -> Checked<()> {
+    let Some(text) = head else {
+        return match checkpoints {
+            [] => Ok(()),
+            _ => Err(Fault::in_head(
+                "the head file is missing: the tail may have been cut",
+            )),
+        };
+    };
+    let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    let seq = value.get("seq").and_then(|v| v.as_u64()).unwrap_or(0);
+    let hash = value
+        .get("hash")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let line = value
+        .get("line")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let head_key = keys_in_order
+        .iter()
+        .find(|(id, _)| line.contains(&format!("\"key\":\"{id}\"")))
+        .map(|(_, k)| *k);
+    if seq == 0 || line_hash(line.as_bytes()) != hash || !head_key.is_some_and(|k| signed(line, &k))
+    {
+        return Err(Fault::in_head(
+            "the head file is not a valid signed checkpoint",
+        ));
     }
-    report.entries = parsed.len() as u64;
-    report.last_checkpoint = checkpoints.last().map(|i| *i as u64 + 1);
-    report.unsealed = (parsed.len() - sealed_until) as u64;
-    let mut closed: BTreeSet<&str> = BTreeSet::new();
-    for item in &parsed[sealed_until..] {
-        let f = item.fields.as_ref().expect("checked above");
-        if (f.phase == Some("outcome") || f.kind == "reconcile")
-            && let Some(change) = f.change
-        {
-            closed.insert(change);
-        }
+    let entries = parsed.len() as u64;
+    if seq > entries {
+        return Err(Fault::at(
+            entries,
+            Some(entries),
+            format!(
+                "the log ends at entry {entries} but its signed head says {seq}: entries were removed from the end"
+            ),
+        ));
     }
-    for item in &parsed[sealed_until..] {
-        let f = item.fields.as_ref().expect("checked above");
-        if f.phase == Some("intent")
-            && f.change.is_some_and(|c| !closed.contains(c))
-            && let Ok(entry) = serde_json::from_str::<Entry>(item.line)
-        {
-            report.dangling.push(entry);
-        }
+    if parsed[(seq - 1) as usize].hash != hash {
+        return Err(Fault::at(
+            seq,
+            Some(seq),
+            "the entry differs from the signed head's checkpoint",
+        ));
     }
-    Ok(Verdict::Intact(report))
+    Ok(())
+}
+
+/// Returns the intents among `unsealed` entries that have no outcome (nor a
+/// reconciliation): changes a crash interrupted.
+fn dangling(unsealed: &[Parsed<'_>]) -> Vec<Entry> {
+    let fields = || {
+        unsealed
+            .iter()
+            .filter_map(|item| Some((item, item.fields.as_ref().ok()?)))
+    };
+    let closed: BTreeSet<&str> = fields()
+        .filter(|(_, f)| f.phase == Some("outcome") || f.kind == "reconcile")
+        .filter_map(|(_, f)| f.change)
+        .collect();
+    fields()
+        .filter(|(_, f)| f.phase == Some("intent") && f.change.is_some_and(|c| !closed.contains(c)))
+        .filter_map(|(item, _)| serde_json::from_str::<Entry>(item.line).ok())
+        .collect()
 }
 
 fn signed(line: &str, key: &VerifyingKey) -> bool {
@@ -551,18 +660,8 @@ fn rotation_keys(
         if !matches!(fields.kind, "chain-start" | "key-rotation") {
             continue;
         }
-        let Ok(entry) = serde_json::from_str::<Entry>(item.line) else {
-            continue;
-        };
-        let detail = entry.detail.unwrap_or_default();
         for field in ["public_key", "new_public_key"] {
-            let key = detail
-                .get(field)
-                .and_then(|k| k.as_str())
-                .and_then(|k| hex::decode(k).ok())
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .and_then(|b| VerifyingKey::from_bytes(&b).ok());
-            if let Some(key) = key
+            if let Some(key) = named_key(item.line, field)
                 && ids.contains(&key_id(&key))
             {
                 keys.push((key_id(&key), key));
