@@ -105,255 +105,347 @@ pub const DRIFT_HELD: &str = "held outside onboard and not wanted";
 
 /// Returns the changes for one tenant and any warnings.
 pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
-    let base =
-        |kind: ChangeKind, reason: String| Change::new(kind, input.client, input.tenant, reason);
     let held = match input.observation {
         Observation::Unreadable(failure) => {
-            let mut change = base(ChangeKind::Unknown, failure.reason.clone());
+            let mut change = Change::new(
+                ChangeKind::Unknown,
+                input.client,
+                input.tenant,
+                failure.reason.clone(),
+            );
             change.error_code = Some(failure.code.clone());
             change.hint = failure.hint.clone();
             return (vec![change], Vec::new());
         }
         Observation::Read(held) => held,
     };
-    let now = input.now;
-    let mine = |client: &str, tenant: &str| client == input.client && tenant == input.tenant;
-    // Holders by lowercase account, first one kept: a lookup, not a scan per grant.
-    let mut held_by_account: HashMap<(&Entitlement, String), &Holder> = HashMap::new();
-    for (entitlement, holders) in held {
-        for holder in holders {
-            held_by_account
-                .entry((entitlement, holder.account.to_ascii_lowercase()))
-                .or_insert(holder);
+    let mut diff = TenantDiff::new(*input, held);
+    diff.sort_desired();
+    diff.compare_wanted();
+    diff.end_unwanted_records();
+    diff.find_unrecorded_holders();
+    (diff.changes, diff.warnings)
+}
+
+/// A grant's place in a tenant: its entitlement and identity.
+type Key<'a> = (&'a Entitlement, &'a str);
+
+/// The diff of one tenant as it is worked out: lookups built once, then the changes.
+struct TenantDiff<'a> {
+    input: DiffInput<'a>,
+    /// What the tenant holds, per entitlement.
+    held: &'a BTreeMap<Entitlement, Vec<Holder>>,
+    /// Holders by lowercase account, first one kept: a lookup, not a scan per grant.
+    held_by_account: HashMap<(&'a Entitlement, String), &'a Holder>,
+    /// This tenant's ledger records.
+    ledger: BTreeMap<Key<'a>, &'a GrantRecord>,
+    /// Grants wanted now, after denials and standing revocations.
+    wanted: BTreeMap<Key<'a>, &'a DesiredGrant>,
+    /// Grants whose time has ended.
+    ended: BTreeMap<Key<'a>, &'a DesiredGrant>,
+    /// Recorded grants policy now denies, with the reason their revocation gives.
+    denied_recorded: BTreeMap<Key<'a>, String>,
+    changes: Vec<Change>,
+    warnings: Vec<String>,
+}
+
+impl<'a> TenantDiff<'a> {
+    fn new(input: DiffInput<'a>, held: &'a BTreeMap<Entitlement, Vec<Holder>>) -> Self {
+        let mut held_by_account = HashMap::new();
+        for (entitlement, holders) in held {
+            for holder in holders {
+                held_by_account
+                    .entry((entitlement, holder.account.to_ascii_lowercase()))
+                    .or_insert(holder);
+            }
+        }
+        let ledger = input
+            .ledger
+            .iter()
+            .filter(|r| r.client == input.client && r.tenant == input.tenant)
+            .map(|r| ((&r.entitlement, r.identity.as_str()), r))
+            .collect();
+        TenantDiff {
+            input,
+            held,
+            held_by_account,
+            ledger,
+            wanted: BTreeMap::new(),
+            ended: BTreeMap::new(),
+            denied_recorded: BTreeMap::new(),
+            changes: Vec::new(),
+            warnings: Vec::new(),
         }
     }
-    let holds = |entitlement: &Entitlement, account: &str| -> Option<&Holder> {
-        held_by_account
+
+    /// Returns the holder of `entitlement` under `account` (case-insensitive).
+    fn holds(&self, entitlement: &Entitlement, account: &str) -> Option<&'a Holder> {
+        self.held_by_account
             .get(&(entitlement, account.to_ascii_lowercase()))
             .copied()
-    };
-    let ledger: BTreeMap<(&Entitlement, &str), &GrantRecord> = input
-        .ledger
-        .iter()
-        .filter(|r| mine(&r.client, &r.tenant))
-        .map(|r| ((&r.entitlement, r.identity.as_str()), r))
-        .collect();
-    let mut changes = Vec::new();
-    let mut warnings = Vec::new();
-    // Grants wanted now, after standing revocations.
-    let mut wanted: BTreeMap<(&Entitlement, &str), &DesiredGrant> = BTreeMap::new();
-    let mut ended: BTreeMap<(&Entitlement, &str), &DesiredGrant> = BTreeMap::new();
-    let mut denied_recorded: BTreeMap<(&Entitlement, &str), String> = BTreeMap::new();
-    for grant in input
-        .desired
-        .iter()
-        .filter(|g| mine(&g.key.client, &g.key.tenant))
-    {
-        let key = (&grant.key.entitlement, grant.key.identity.as_str());
-        if !grant.is_active(now) {
-            if grant.expires_at.is_some_and(|e| e <= now) {
-                ended.insert(key, grant);
-            }
-            continue;
-        }
-        if !grant.denials.is_empty() {
-            for denial in &grant.denials {
-                let recorded = ledger.contains_key(&key);
-                let mut change = Change::of_grant(
-                    if recorded {
-                        ChangeKind::Revoke
-                    } else {
-                        ChangeKind::Denied
-                    },
-                    grant,
-                    if recorded {
-                        format!("denied by policy `{}`: {}", denial.rule, denial.message)
-                    } else {
-                        denial.message.clone()
-                    },
-                );
-                change.origin = Some(denial.cause.to_string());
-                change.rule = Some(denial.rule.to_string());
-                change.hint = Some(denial.hint.clone());
-                if recorded {
-                    // The ledger loop below revokes it; say why there.
-                    denied_recorded.insert(key, change.reason.clone());
-                    break;
+    }
+
+    /// Sorts this tenant's desired grants: ended, denied (a denial of a grant never
+    /// recorded is a change of its own; of a recorded one, the reason it is revoked),
+    /// held back by a standing revocation (`block_warnings` says so once per
+    /// revocation), or wanted.
+    fn sort_desired(&mut self) {
+        let input = self.input;
+        let now = input.now;
+        for grant in input
+            .desired
+            .iter()
+            .filter(|g| g.key.client == input.client && g.key.tenant == input.tenant)
+        {
+            let key = (&grant.key.entitlement, grant.key.identity.as_str());
+            if !grant.is_active(now) {
+                if grant.expires_at.is_some_and(|e| e <= now) {
+                    self.ended.insert(key, grant);
                 }
-                changes.push(change);
+                continue;
             }
-            continue;
+            if !grant.denials.is_empty() {
+                self.deny(key, grant);
+                continue;
+            }
+            if input
+                .blocks
+                .iter()
+                .any(|b| b.covers(input.client, &grant.key.identity, grant.ticket.as_deref()))
+            {
+                continue;
+            }
+            self.wanted.insert(key, grant);
         }
-        // Held back by a standing revocation: `block_warnings` says so once per revocation.
-        if input
+    }
+
+    /// A desired grant policy denies: each denial of a grant never recorded is a change;
+    /// a recorded one is revoked by [`Self::end_unwanted_records`], for the first
+    /// denial's reason.
+    fn deny(&mut self, key: Key<'a>, grant: &'a DesiredGrant) {
+        let recorded = self.ledger.contains_key(&key);
+        for denial in &grant.denials {
+            let (kind, reason) = if recorded {
+                (
+                    ChangeKind::Revoke,
+                    format!("denied by policy `{}`: {}", denial.rule, denial.message),
+                )
+            } else {
+                (ChangeKind::Denied, denial.message.clone())
+            };
+            let mut change = Change::of_grant(kind, grant, reason);
+            change.origin = Some(denial.cause.to_string());
+            change.rule = Some(denial.rule.to_string());
+            change.hint = Some(denial.hint.clone());
+            if recorded {
+                self.denied_recorded.insert(key, change.reason);
+                return;
+            }
+            self.changes.push(change);
+        }
+    }
+
+    /// Compares each wanted grant with its record and the tenant: kept, renewed, granted
+    /// (again), recorded as already held, or moved to a renamed account.
+    fn compare_wanted(&mut self) {
+        let wanted: Vec<(Key<'a>, &'a DesiredGrant)> =
+            self.wanted.iter().map(|(k, g)| (*k, *g)).collect();
+        for (key, grant) in wanted {
+            let recorded = self.ledger.get(&key).copied();
+            let holder = self.holds(&grant.key.entitlement, &grant.account);
+            let mut change = Change::of_grant(ChangeKind::Grant, grant, String::new());
+            change.expires_at = grant.expires_at;
+            change.origin = Some(grant.origin.to_string());
+            let same_account =
+                recorded.is_some_and(|r| r.account.eq_ignore_ascii_case(&grant.account));
+            match (recorded, holder) {
+                (Some(record), Some(holder)) if same_account => {
+                    if holder.pending {
+                        self.warnings.push(pending_warning(
+                            &self.input,
+                            &grant.key.entitlement,
+                            &holder.account,
+                        ));
+                    }
+                    if let Some(renewal) = renewal(record, grant, change) {
+                        self.changes.push(renewal);
+                    }
+                }
+                (Some(_), None) if same_account => {
+                    change.reason =
+                        "recorded as granted but missing from the tenant: granting again".into();
+                    self.changes.push(change);
+                }
+                (recorded, holder) => {
+                    if let Some(record) = recorded {
+                        // The account name changed: the old account's access goes.
+                        let mut old = Change::of_record(
+                            ChangeKind::Revoke,
+                            record,
+                            format!("account renamed to `{}`", grant.account),
+                        );
+                        old.expires_at = None;
+                        old.tenant_already_done =
+                            self.holds(&record.entitlement, &record.account).is_none();
+                        self.changes.push(old);
+                    }
+                    change.tenant_already_done = holder.is_some();
+                    change.reason = if holder.is_some_and(|h| h.pending) {
+                        "invitation pending (sent, not yet accepted): recording it".into()
+                    } else if holder.is_some() {
+                        "already held in the tenant: recording it".into()
+                    } else {
+                        format!("wanted by {}", grant.sources.join(", "))
+                    };
+                    self.changes.push(change);
+                }
+            }
+        }
+    }
+
+    /// Ends every recorded grant no longer wanted: expired (its time, or its desired
+    /// grant's, has passed) or revoked (a standing revocation, a denial, or the
+    /// workspace no longer wanting it).
+    fn end_unwanted_records(&mut self) {
+        let now = self.input.now;
+        for (key, record) in &self.ledger {
+            if self.wanted.contains_key(key) {
+                continue; // kept, renewed, or (renamed account) revoked above
+            }
+            let expired_record = record.expires_at.filter(|e| *e <= now);
+            let ended_grant = self.ended.get(key).and_then(|g| g.expires_at);
+            let (kind, reason) = match (expired_record, ended_grant) {
+                (Some(at), _) | (None, Some(at)) => {
+                    (ChangeKind::Expire, format!("ended {}", format_short(at)))
+                }
+                (None, None) => (ChangeKind::Revoke, self.revocation_reason(key, record)),
+            };
+            let mut change = Change::of_record(kind, record, reason);
+            change.expires_at = record.expires_at.or(ended_grant);
+            let holder = self.holds(&record.entitlement, &record.account);
+            change.tenant_already_done = holder.is_none();
+            if change.tenant_already_done {
+                change.reason.push_str(" (already gone from the tenant)");
+            } else if holder.is_some_and(|h| h.pending) {
+                change
+                    .reason
+                    .push_str(" (invitation pending: cancelling it)");
+            }
+            self.changes.push(change);
+        }
+    }
+
+    /// Why a recorded grant that has not ended is revoked.
+    fn revocation_reason(&self, key: &Key<'a>, record: &GrantRecord) -> String {
+        let input = &self.input;
+        let blocked = input
             .blocks
             .iter()
-            .any(|b| b.covers(input.client, &grant.key.identity, grant.ticket.as_deref()))
-        {
-            continue;
+            .find(|b| b.covers(input.client, &record.identity, record.ticket.as_deref()));
+        match (blocked, self.denied_recorded.get(key)) {
+            (Some(b), _) => format!("{} `{}` revoked", b.scope.as_str(), b.value),
+            (None, Some(reason)) => reason.clone(),
+            (None, None) => "no longer wanted by the workspace".to_string(),
         }
-        wanted.insert(key, grant);
     }
-    for (key, grant) in &wanted {
-        let recorded = ledger.get(key);
-        let holder = holds(&grant.key.entitlement, &grant.account);
-        let mut change = Change::of_grant(ChangeKind::Grant, grant, String::new());
-        change.expires_at = grant.expires_at;
-        change.origin = Some(grant.origin.to_string());
-        match (recorded, holder) {
-            (Some(record), Some(holder)) if record.account.eq_ignore_ascii_case(&grant.account) => {
-                if holder.pending {
-                    warnings.push(pending_warning(
-                        input,
-                        &grant.key.entitlement,
-                        &holder.account,
-                    ));
-                }
-                let later = match (record.expires_at, grant.expires_at) {
-                    (Some(old), Some(new)) => new > old,
-                    (Some(_), None) => true,
-                    (None, _) => false,
-                };
-                if later {
-                    change.kind = ChangeKind::Renew;
-                    change.previous_expires_at = record.expires_at;
-                    change.reason = match grant.expires_at {
-                        Some(new) => format!("now wanted until {}", format_short(new)),
-                        None => "now standing access".into(),
-                    };
-                    changes.push(change);
-                }
+
+    /// Finds holders of managed entitlements that no record or wanted grant covers:
+    /// onboard's own grants an interrupted run did not record (revoked when not
+    /// wanted), pending invitations onboard did not send (a warning), and drift.
+    fn find_unrecorded_holders(&mut self) {
+        let input = self.input;
+        let recorded_accounts: HashSet<(&Entitlement, String)> = self
+            .ledger
+            .values()
+            .map(|r| (&r.entitlement, r.account.to_ascii_lowercase()))
+            .collect();
+        let wanted_accounts: HashSet<(&Entitlement, String)> = self
+            .wanted
+            .values()
+            .map(|g| (&g.key.entitlement, g.account.to_ascii_lowercase()))
+            .collect();
+        for (entitlement, holders) in self.held {
+            if !input.managed.contains(entitlement) {
+                continue;
             }
-            (Some(record), None) if record.account.eq_ignore_ascii_case(&grant.account) => {
-                change.reason =
-                    "recorded as granted but missing from the tenant: granting again".into();
-                changes.push(change);
-            }
-            (recorded, holder) => {
-                if let Some(record) = recorded {
-                    // The account name changed: the old account's access goes.
-                    let mut old = Change::of_record(
-                        ChangeKind::Revoke,
-                        record,
-                        format!("account renamed to `{}`", grant.account),
-                    );
-                    old.expires_at = None;
-                    old.tenant_already_done = holds(&record.entitlement, &record.account).is_none();
-                    changes.push(old);
+            for holder in holders {
+                let identity = input.accounts.get(&holder.account.to_lowercase()).cloned();
+                let known = identity.as_deref().is_some_and(|id| {
+                    self.ledger.contains_key(&(entitlement, id))
+                        || self.wanted.contains_key(&(entitlement, id))
+                });
+                let account = (entitlement, holder.account.to_ascii_lowercase());
+                if known
+                    || recorded_accounts.contains(&account)
+                    || wanted_accounts.contains(&account)
+                {
+                    continue;
                 }
-                change.tenant_already_done = holder.is_some();
-                change.reason = if holder.is_some_and(|h| h.pending) {
-                    "invitation pending (sent, not yet accepted): recording it".into()
-                } else if holder.is_some() {
-                    "already held in the tenant: recording it".into()
-                } else {
-                    format!("wanted by {}", grant.sources.join(", "))
-                };
-                changes.push(change);
+                self.unrecorded(entitlement, holder, identity);
             }
         }
     }
-    for (key, record) in &ledger {
-        if wanted.contains_key(key) {
-            continue; // kept, renewed, or (renamed account) revoked above
-        }
-        let expired_record = record.expires_at.filter(|e| *e <= now);
-        let ended_grant = ended.get(key).and_then(|g| g.expires_at);
-        let (kind, reason) = match (expired_record, ended_grant) {
-            (Some(at), _) | (None, Some(at)) => {
-                (ChangeKind::Expire, format!("ended {}", format_short(at)))
-            }
-            (None, None) => {
-                let blocked = input
-                    .blocks
-                    .iter()
-                    .find(|b| b.covers(input.client, &record.identity, record.ticket.as_deref()));
-                match (blocked, denied_recorded.get(key)) {
-                    (Some(b), _) => (
-                        ChangeKind::Revoke,
-                        format!("{} `{}` revoked", b.scope.as_str(), b.value),
-                    ),
-                    (None, Some(reason)) => (ChangeKind::Revoke, reason.clone()),
-                    (None, None) => (
-                        ChangeKind::Revoke,
-                        "no longer wanted by the workspace".to_string(),
-                    ),
-                }
-            }
-        };
-        let mut change = Change::of_record(kind, record, reason);
-        change.expires_at = record.expires_at.or(ended_grant);
-        let holder = holds(&record.entitlement, &record.account);
-        change.tenant_already_done = holder.is_none();
-        if change.tenant_already_done {
-            change.reason.push_str(" (already gone from the tenant)");
-        } else if holder.is_some_and(|h| h.pending) {
-            change
-                .reason
-                .push_str(" (invitation pending: cancelling it)");
-        }
-        changes.push(change);
-    }
-    let recorded_accounts: HashSet<(&Entitlement, String)> = ledger
-        .values()
-        .map(|r| (&r.entitlement, r.account.to_ascii_lowercase()))
-        .collect();
-    let wanted_accounts: HashSet<(&Entitlement, String)> = wanted
-        .values()
-        .map(|g| (&g.key.entitlement, g.account.to_ascii_lowercase()))
-        .collect();
-    for (entitlement, holders) in held {
-        if !input.managed.contains(entitlement) {
-            continue;
-        }
-        for holder in holders {
-            let identity = input.accounts.get(&holder.account.to_lowercase()).cloned();
-            let known = identity.as_deref().is_some_and(|id| {
-                ledger.contains_key(&(entitlement, id)) || wanted.contains_key(&(entitlement, id))
-            });
-            let account = (entitlement, holder.account.to_ascii_lowercase());
-            let recorded_under_account = recorded_accounts.contains(&account);
-            let wanted_under_account = wanted_accounts.contains(&account);
-            if known || recorded_under_account || wanted_under_account {
-                continue;
-            }
-            let sent = input.sent.iter().find(|r| {
-                r.client == input.client
-                    && r.tenant == input.tenant
-                    && &r.entitlement == entitlement
-                    && r.account.eq_ignore_ascii_case(&holder.account)
-            });
-            if let Some(record) = sent {
-                let mut change = Change::of_record(
-                    ChangeKind::Revoke,
-                    record,
-                    "granted by onboard (its audit log records sending it; an interrupted run did not record it in the ledger) and no longer wanted".into(),
-                );
-                // The account as the tenant holds it.
-                change.account = Some(holder.account.clone());
-                changes.push(change);
-                continue;
-            }
-            if holder.pending {
-                // Not access yet: nothing to prune, but worth knowing about.
-                warnings.push(format!(
-                    "`{}` in `{}/{}`: `{}` has an invitation pending that onboard did not send and the workspace does not want; cancel it in the tenant if it is not expected",
-                    entitlement, input.client, input.tenant, holder.account
-                ));
-                continue;
-            }
-            let mut change = base(
-                ChangeKind::Drift,
-                format!("{DRIFT_HELD} (removed only with `--prune`)"),
+
+    /// One holder no record or wanted grant covers.
+    fn unrecorded(&mut self, entitlement: &Entitlement, holder: &Holder, identity: Option<String>) {
+        let input = self.input;
+        let sent = input.sent.iter().find(|r| {
+            r.client == input.client
+                && r.tenant == input.tenant
+                && &r.entitlement == entitlement
+                && r.account.eq_ignore_ascii_case(&holder.account)
+        });
+        if let Some(record) = sent {
+            let mut change = Change::of_record(
+                ChangeKind::Revoke,
+                record,
+                "granted by onboard (its audit log records sending it; an interrupted run did not record it in the ledger) and no longer wanted".into(),
             );
-            change.entitlement = Some(entitlement.clone());
-            change.identity = identity;
+            // The account as the tenant holds it.
             change.account = Some(holder.account.clone());
-            change.expires_at = holder.expires_at;
-            changes.push(change);
+            self.changes.push(change);
+            return;
         }
+        if holder.pending {
+            // Not access yet: nothing to prune, but worth knowing about.
+            self.warnings.push(format!(
+                "`{}` in `{}/{}`: `{}` has an invitation pending that onboard did not send and the workspace does not want; cancel it in the tenant if it is not expected",
+                entitlement, input.client, input.tenant, holder.account
+            ));
+            return;
+        }
+        let mut change = Change::new(
+            ChangeKind::Drift,
+            input.client,
+            input.tenant,
+            format!("{DRIFT_HELD} (removed only with `--prune`)"),
+        );
+        change.entitlement = Some(entitlement.clone());
+        change.identity = identity;
+        change.account = Some(holder.account.clone());
+        change.expires_at = holder.expires_at;
+        self.changes.push(change);
     }
-    (changes, warnings)
+}
+
+/// The renewal of a kept grant the workspace now wants for longer (or for good), or
+/// `None` when it wants it no longer than recorded. `change` is the grant's change.
+fn renewal(record: &GrantRecord, grant: &DesiredGrant, mut change: Change) -> Option<Change> {
+    let later = match (record.expires_at, grant.expires_at) {
+        (Some(old), Some(new)) => new > old,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if !later {
+        return None;
+    }
+    change.kind = ChangeKind::Renew;
+    change.previous_expires_at = record.expires_at;
+    change.reason = match grant.expires_at {
+        Some(new) => format!("now wanted until {}", format_short(new)),
+        None => "now standing access".into(),
+    };
+    Some(change)
 }
 
 /// Returns the warning for a recorded grant whose invitation is not yet accepted.
