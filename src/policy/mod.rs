@@ -88,52 +88,103 @@ pub struct Request<'a> {
 
 /// Returns every rule's denial of a request (empty: allowed).
 pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
-    let policy = &workspace.policy;
-    let mut denials = Vec::new();
-    let mut deny = |rule: &'static str, message: String, cause: &Origin, hint: String| {
-        if policy.enabled(rule) {
-            denials.push(Denial {
+    let case = Case::of(workspace, request);
+    let mut denials = Denials {
+        policy: &workspace.policy,
+        found: Vec::new(),
+    };
+    mfa_required(&case, &mut denials);
+    data_tags(&case, &mut denials);
+    non_person_scope(&case, &mut denials);
+    match request.via {
+        Via::Standing(_) => standing_is_not_privileged(&case, &mut denials),
+        Via::Exception(exception) => exception_rules(&case, exception, &mut denials),
+        Via::Elevation(_, ttl) | Via::BreakGlass(_, ttl) => request_ttl(&case, ttl, &mut denials),
+    }
+    contract_window(&case, &mut denials);
+    tier_baseline(&case, &mut denials);
+    denials.found
+}
+
+/// A request as the rules see it: the request, whether the grant is privileged, and
+/// how messages name it.
+struct Case<'a> {
+    workspace: &'a Workspace,
+    request: Request<'a>,
+    /// Whether the grant gives admin access (its bundle says so, or the client file
+    /// gives its group admin roles).
+    privileged: bool,
+    /// How messages name the grant: `` `ENTITLEMENT` for `IDENTITY` in `CLIENT` ``, and
+    /// why it is privileged when the client file makes it so.
+    what: String,
+}
+
+impl<'a> Case<'a> {
+    fn of(workspace: &'a Workspace, request: &Request<'a>) -> Case<'a> {
+        let Request {
+            client,
+            identity,
+            grant,
+            ..
+        } = *request;
+        // Membership of a group that the client file gives admin roles (Okta
+        // `group_roles`, a GDAP relationship's access) is admin access, whatever the
+        // bundle says.
+        let carrier = (!grant.privileged)
+            .then(|| role_carrier(client, grant))
+            .flatten();
+        let what = match carrier {
+            None => format!(
+                "`{}` for `{}` in `{}`",
+                grant.entitlement, identity.id, client.id
+            ),
+            Some(tenant) => format!(
+                "`{}` for `{}` in `{}` (privileged: the client file gives the group admin roles in `{}`, {})",
+                grant.entitlement, identity.id, client.id, tenant.name, tenant.origin
+            ),
+        };
+        Case {
+            workspace,
+            request: *request,
+            privileged: grant.privileged || carrier.is_some(),
+            what,
+        }
+    }
+}
+
+/// The denials found so far; a rule `policy.yaml` disables denies nothing.
+struct Denials<'p> {
+    policy: &'p Policy,
+    found: Vec<Denial>,
+}
+
+impl Denials<'_> {
+    fn deny(&mut self, rule: &'static str, message: String, cause: &Origin, hint: String) {
+        if self.policy.enabled(rule) {
+            self.found.push(Denial {
                 rule,
                 message,
                 cause: cause.clone(),
                 hint,
             });
         }
-    };
-    let Request {
-        client,
-        identity,
-        grant,
-        via,
-        now,
-    } = *request;
-    // Membership of a group that the client file gives admin roles (Okta `group_roles`,
-    // a GDAP relationship's access) is admin access, whatever the bundle says.
-    let carrier = (!grant.privileged)
-        .then(|| role_carrier(client, grant))
-        .flatten();
-    let privileged = grant.privileged || carrier.is_some();
-    let what = match carrier {
-        None => format!(
-            "`{}` for `{}` in `{}`",
-            grant.entitlement, identity.id, client.id
-        ),
-        Some(tenant) => format!(
-            "`{}` for `{}` in `{}` (privileged: the client file gives the group admin roles in `{}`, {})",
-            grant.entitlement, identity.id, client.id, tenant.name, tenant.origin
-        ),
-    };
-    let is_request = matches!(via, Via::Elevation(..) | Via::BreakGlass(..));
+    }
+}
 
+/// `mfa-required`: a person holding a privileged grant, or one that requires MFA.
+fn mfa_required(case: &Case<'_>, denials: &mut Denials<'_>) {
+    let Request {
+        identity, grant, ..
+    } = case.request;
     if identity.kind == IdentityKind::Person
-        && (privileged || grant.requires.mfa)
+        && (case.privileged || grant.requires.mfa)
         && identity.mfa != Some(MfaStatus::Enforced)
     {
-        deny(
+        denials.deny(
             "mfa-required",
             format!(
-                "{what}: `{}` holds a privileged grant but does not have MFA enforced",
-                identity.id
+                "{}: `{}` holds a privileged grant but does not have MFA enforced",
+                case.what, identity.id
             ),
             &identity.origin,
             format!(
@@ -142,13 +193,18 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
             ),
         );
     }
+}
+
+/// `data-tags`: the client carries every data tag the grant requires.
+fn data_tags(case: &Case<'_>, denials: &mut Denials<'_>) {
+    let Request { client, grant, .. } = case.request;
     for tag in &grant.requires.data_tags {
         if !client.data_tags.contains(tag) {
-            deny(
+            denials.deny(
                 "data-tags",
                 format!(
-                    "{what}: the grant requires data tag `{tag}`, which client `{}` does not carry",
-                    client.id
+                    "{}: the grant requires data tag `{tag}`, which client `{}` does not carry",
+                    case.what, client.id
                 ),
                 &grant.origin,
                 format!(
@@ -157,134 +213,183 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
             );
         }
     }
-    if identity.kind != IdentityKind::Person {
-        if privileged {
-            deny(
-                "non-person-scope",
-                format!("{what}: {} never holds privileged (interactive admin) entitlements", identity.kind.with_article()),
-                &grant.origin,
-                "give the account a narrower, non-privileged entitlement, or have a person request it".into(),
-            );
-        }
-        if !identity.serves(&client.id) {
-            deny(
-                "non-person-scope",
-                format!(
-                    "{what}: {} serves only its own client",
-                    identity.kind.with_article()
-                ),
-                &identity.origin,
-                "create a separate account for this client".into(),
+}
+
+/// `non-person-scope`: service accounts and agents act in their one client and never
+/// hold privileged entitlements.
+fn non_person_scope(case: &Case<'_>, denials: &mut Denials<'_>) {
+    let Request {
+        client,
+        identity,
+        grant,
+        ..
+    } = case.request;
+    if identity.kind == IdentityKind::Person {
+        return;
+    }
+    if case.privileged {
+        denials.deny(
+            "non-person-scope",
+            format!(
+                "{}: {} never holds privileged (interactive admin) entitlements",
+                case.what,
+                identity.kind.with_article()
+            ),
+            &grant.origin,
+            "give the account a narrower, non-privileged entitlement, or have a person request it"
+                .into(),
+        );
+    }
+    if !identity.serves(&client.id) {
+        denials.deny(
+            "non-person-scope",
+            format!(
+                "{}: {} serves only its own client",
+                case.what,
+                identity.kind.with_article()
+            ),
+            &identity.origin,
+            "create a separate account for this client".into(),
+        );
+    }
+}
+
+/// `max-ttl` for standing grants: a privileged entitlement is granted just in time only.
+fn standing_is_not_privileged(case: &Case<'_>, denials: &mut Denials<'_>) {
+    if case.privileged {
+        denials.deny(
+            "max-ttl",
+            format!(
+                "{}: a privileged entitlement may only be granted just in time",
+                case.what
+            ),
+            &case.request.grant.origin,
+            format!(
+                "give the grant a `ttl:` of at most {}",
+                format_duration(denials.policy.max_ttl_privileged.value)
+            ),
+        );
+    }
+}
+
+/// The rules of an exception: `max-ttl` (it ends within the exception maximum), who may
+/// approve it (`approver-person`, `approver-mfa`), and `exception-approval` (nobody
+/// approves their own).
+fn exception_rules(case: &Case<'_>, exception: &Exception, denials: &mut Denials<'_>) {
+    let policy = denials.policy;
+    let what = &case.what;
+    let runs = exception.until - case.request.now;
+    if runs > time::Duration::try_from(policy.max_exception.value).unwrap_or(time::Duration::MAX) {
+        denials.deny(
+            "max-ttl",
+            format!(
+                "{what}: exception `{}` runs longer than the policy's maximum of {}",
+                exception.id,
+                format_duration(policy.max_exception.value)
+            ),
+            &exception.origin,
+            format!(
+                "end the exception sooner (`until:`), or raise `exceptions.max_duration` at {}",
+                policy.max_exception.origin
+            ),
+        );
+    }
+    // Whoever approves an exception is held to the rules of who may decide.
+    if let Some(approver) = case.workspace.identities.get(&exception.approver.0) {
+        let subject = approval::Subject {
+            name: format!("exception `{}`", exception.id),
+            requester: None,
+            parties: Vec::new(),
+            privileged: case.privileged.then(|| format!("it gives {what}")),
+        };
+        for denial in approval::check_decider(
+            &approver.id,
+            Some(approver),
+            approval::Decision::Approve,
+            &subject,
+        ) {
+            denials.deny(
+                denial.rule,
+                denial.message,
+                &exception.approver.1,
+                denial.hint,
             );
         }
     }
-    match via {
-        Via::Standing(_) => {
-            if privileged {
-                deny(
-                    "max-ttl",
-                    format!("{what}: a privileged entitlement may only be granted just in time"),
-                    &grant.origin,
-                    format!(
-                        "give the grant a `ttl:` of at most {}",
-                        format_duration(policy.max_ttl_privileged.value)
-                    ),
-                );
-            }
-        }
-        Via::Exception(exception) => {
-            let runs = exception.until - now;
-            if runs
-                > time::Duration::try_from(policy.max_exception.value)
-                    .unwrap_or(time::Duration::MAX)
-            {
-                deny(
-                    "max-ttl",
-                    format!(
-                        "{what}: exception `{}` runs longer than the policy's maximum of {}",
-                        exception.id,
-                        format_duration(policy.max_exception.value)
-                    ),
-                    &exception.origin,
-                    format!(
-                        "end the exception sooner (`until:`), or raise `exceptions.max_duration` at {}",
-                        policy.max_exception.origin
-                    ),
-                );
-            }
-            // Whoever approves an exception is held to the rules of who may decide
-            // (`approver-person`, `approver-mfa`); approving one's own is
-            // `exception-approval`.
-            if let Some(approver) = workspace.identities.get(&exception.approver.0) {
-                let subject = approval::Subject {
-                    name: format!("exception `{}`", exception.id),
-                    requester: None,
-                    parties: Vec::new(),
-                    privileged: privileged.then(|| format!("it gives {what}")),
-                };
-                for denial in approval::check_decider(
-                    &approver.id,
-                    Some(approver),
-                    approval::Decision::Approve,
-                    &subject,
-                ) {
-                    deny(
-                        denial.rule,
-                        denial.message,
-                        &exception.approver.1,
-                        denial.hint,
-                    );
-                }
-            }
-            if exception.approver.0 == exception.identity.0 {
-                deny(
-                    "exception-approval",
-                    format!(
-                        "{what}: exception `{}` is approved by the person it is for",
-                        exception.id
-                    ),
-                    &exception.approver.1,
-                    "have a second person approve it and name them in `approver:`".into(),
-                );
-            }
-        }
-        Via::Elevation(_, ttl) | Via::BreakGlass(_, ttl) => {
-            let (max, level) = if privileged {
-                (&policy.max_ttl_privileged, "privileged")
-            } else {
-                (&policy.max_ttl_standard, "standard")
-            };
-            if ttl > max.value {
-                deny(
-                    "max-ttl",
-                    format!(
-                        "{what}: {} is longer than the {level} maximum of {}",
-                        format_duration(ttl),
-                        format_duration(max.value)
-                    ),
-                    &max.origin,
-                    format!("ask for at most {}", format_duration(max.value)),
-                );
-            }
-        }
+    if exception.approver.0 == exception.identity.0 {
+        denials.deny(
+            "exception-approval",
+            format!(
+                "{what}: exception `{}` is approved by the person it is for",
+                exception.id
+            ),
+            &exception.approver.1,
+            "have a second person approve it and name them in `approver:`".into(),
+        );
     }
+}
+
+/// `max-ttl` for requests: no just-in-time grant outlives the maximum for its level.
+fn request_ttl(case: &Case<'_>, ttl: Duration, denials: &mut Denials<'_>) {
+    let policy = denials.policy;
+    let (max, level) = if case.privileged {
+        (&policy.max_ttl_privileged, "privileged")
+    } else {
+        (&policy.max_ttl_standard, "standard")
+    };
+    if ttl > max.value {
+        denials.deny(
+            "max-ttl",
+            format!(
+                "{}: {} is longer than the {level} maximum of {}",
+                case.what,
+                format_duration(ttl),
+                format_duration(max.value)
+            ),
+            &max.origin,
+            format!("ask for at most {}", format_duration(max.value)),
+        );
+    }
+}
+
+/// `contract-window`: no request into a client whose contract has ended or not started.
+fn contract_window(case: &Case<'_>, denials: &mut Denials<'_>) {
+    let Request {
+        client, via, now, ..
+    } = case.request;
+    let is_request = matches!(via, Via::Elevation(..) | Via::BreakGlass(..));
     if is_request && !client.is_active(now) {
-        deny(
+        denials.deny(
             "contract-window",
-            format!("{what}: client `{}` has no running contract", client.id),
+            format!(
+                "{}: client `{}` has no running contract",
+                case.what, client.id
+            ),
             &client.origin,
             "check `contract.start` and `contract.end` in the client file".into(),
         );
     }
+}
+
+/// `tier-baseline`: an elevation gives nothing above the client's tier baseline unless
+/// an exception covers it.
+fn tier_baseline(case: &Case<'_>, denials: &mut Denials<'_>) {
+    let Request {
+        client,
+        identity,
+        grant,
+        via,
+        now,
+    } = case.request;
     if let Via::Elevation(bundle, _) = via
         && bundle.tier != client.tier
-        && !within_baseline(workspace, client, identity, grant, now)
+        && !within_baseline(case.workspace, client, identity, grant, now)
     {
-        deny(
+        denials.deny(
             "tier-baseline",
             format!(
-                "{what}: bundle `{}` is for tier `{}`, above client `{}`'s tier `{}`",
-                bundle.id, bundle.tier, client.id, client.tier
+                "{}: bundle `{}` is for tier `{}`, above client `{}`'s tier `{}`",
+                case.what, bundle.id, bundle.tier, client.id, client.tier
             ),
             &bundle.tier_origin,
             format!(
@@ -293,7 +398,6 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
             ),
         );
     }
-    denials
 }
 
 /// Returns the client's tenant that gives the group a grant makes its holder a member of
