@@ -14,7 +14,7 @@ use super::yaml::{self, origin};
 use super::{Diagnostic, Origin};
 
 /// The ids of the built-in rules.
-pub const RULES: [&str; 8] = [
+pub const RULES: [&str; 9] = [
     "mfa-required",
     "tier-baseline",
     "data-tags",
@@ -23,6 +23,7 @@ pub const RULES: [&str; 8] = [
     "contract-window",
     "exception-approval",
     "credential-max-age",
+    "ticket-open",
 ];
 
 /// The rules on who may decide a request (`crate::policy::approval`): always on, so

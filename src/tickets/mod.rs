@@ -100,6 +100,13 @@ pub fn provider_for<'w>(
         .filter(|p| p.is_active())
 }
 
+/// Returns the provider that checks `client`'s tickets when access is asked for (requests,
+/// review closings, exceptions): its provider, unless `policy.yaml` turns `ticket-open`
+/// off. The provider still revokes what rests on closed tickets and takes notes then.
+fn checking<'w>(workspace: &'w Workspace, client: &'w Client) -> Option<&'w TicketProvider> {
+    provider_for(workspace, client).filter(|_| workspace.policy.enabled(RULE))
+}
+
 /// Returns how a provider is named in messages.
 fn provider_name(provider: &TicketProvider) -> String {
     format!(
@@ -171,7 +178,7 @@ pub fn check_request(
     need: Need,
 ) -> anyhow::Result<RequestCheck> {
     let mut check = RequestCheck::default();
-    let Some(provider) = provider_for(cx.workspace, client) else {
+    let Some(provider) = checking(cx.workspace, client) else {
         return Ok(check);
     };
     let Some(id) = ticket.map(str::trim).filter(|t| !t.is_empty()) else {
@@ -223,7 +230,7 @@ fn check_review_ticket(
     client: &Client,
     ticket: &str,
 ) -> anyhow::Result<Option<Denial>> {
-    let Some(provider) = provider_for(cx.workspace, client) else {
+    let Some(provider) = checking(cx.workspace, client) else {
         return Ok(None);
     };
     match decide::decide(
@@ -255,7 +262,7 @@ pub fn check_review(
     let Some(client) = cx.workspace.clients.get(&review.client) else {
         return Ok(Vec::new());
     };
-    let Some(provider) = provider_for(cx.workspace, client) else {
+    let Some(provider) = checking(cx.workspace, client) else {
         return Ok(Vec::new());
     };
     let had_ticket = requests
@@ -295,7 +302,7 @@ pub fn exception_denials(
     let mut denials = BTreeMap::new();
     let mut warnings = Vec::new();
     for client in clients {
-        let Some(provider) = provider_for(workspace, client) else {
+        let Some(provider) = checking(workspace, client) else {
             continue;
         };
         for exception in client.exceptions.iter().filter(|e| now < e.until) {
@@ -348,7 +355,7 @@ pub fn validate_exceptions(
     now: OffsetDateTime,
 ) -> (Vec<Denial>, Vec<Diagnostic>) {
     let clients: Vec<&Client> = workspace.clients.values().collect();
-    if !clients.iter().any(|c| provider_for(workspace, c).is_some()) {
+    if !clients.iter().any(|c| checking(workspace, c).is_some()) {
         return (Vec::new(), Vec::new());
     }
     let options = match Options::from_env() {

@@ -238,6 +238,32 @@ fn elevation_needs_an_open_ticket_of_the_client_and_ends_when_it_closes() {
 }
 
 #[test]
+fn turning_ticket_open_off_lets_requests_through_and_still_revokes_on_close() {
+    let (env, psa) = connectwise(false);
+    psa.open(7003, "GLOBEX");
+    psa.close(7003, "2026-11-20T08:00:00Z");
+    assert_refused(&env, &elevate(&env, "7003"), "is closed");
+    env.write(
+        "policy.yaml",
+        &format!(
+            "{}\ndisabled_rules: [ticket-open]\n",
+            env.read("policy.yaml")
+        ),
+    );
+    // Asked for with a closed ticket: granted, the provider not asked at request time.
+    let asked = psa.lookups().len();
+    let output = elevate(&env, "7003");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert_eq!(psa.lookups().len(), asked, "no lookup when the rule is off");
+    assert!(grants_on(&env, "7003") > 0);
+    // The provider still ends what rests on a ticket that closed.
+    let output = run_at(&env, "2026-11-21T15:00:00Z", "cron", &["expire"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert_eq!(grants_on(&env, "7003"), 0);
+    assert_eq!(psa.problems(), Vec::<String>::new());
+}
+
+#[test]
 fn a_provider_that_cannot_answer_leaves_grants_unknown_and_exits_4() {
     let (env, psa) = connectwise(false);
     psa.open(7001, "GLOBEX");
