@@ -84,3 +84,61 @@ pub fn counts(event: &Value) -> Value {
         .collect();
     Value::Object(counts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-30 09:00 UTC);
+
+    fn grant(client: &str, identity: &str, expires_at: Option<&str>) -> GrantRecord {
+        serde_json::from_value(json!({
+            "client": client, "tenant": "entra", "entitlement": "role:Security Reader",
+            "identity": identity, "account": format!("{identity}@{client}.example"),
+            "granted_at": "2026-11-01T00:00:00Z", "expires_at": expires_at,
+            "sources": ["bundle:essential-security-response"], "ticket": "INC-40",
+            "actor": "dave",
+        }))
+        .expect("a grant record")
+    }
+
+    #[test]
+    fn the_digest_lists_what_ends_within_the_window_per_client_by_end() {
+        let grants = [
+            grant("initech", "erik", Some("2026-12-02T00:00:00Z")),
+            grant("acme", "carol", Some("2026-12-03T00:00:00Z")),
+            grant("acme", "bob", Some("2026-12-01T00:00:00Z")),
+            // Ended but still held: the most urgent.
+            grant("acme", "dave", Some("2026-11-29T00:00:00Z")),
+            // Beyond the window, and standing access: not listed.
+            grant("acme", "frank", Some("2026-12-20T00:00:00Z")),
+            grant("acme", "alice", None),
+        ];
+        let week = Duration::from_secs(7 * 24 * 3600);
+        let chosen = expiring(&grants, NOW, week);
+        let order: Vec<_> = chosen
+            .iter()
+            .map(|g| (g.client.as_str(), g.identity.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("acme", "dave"),
+                ("acme", "bob"),
+                ("acme", "carol"),
+                ("initech", "erik")
+            ]
+        );
+        let event = event(&chosen, NOW, week);
+        assert_eq!(event["count"], 4);
+        assert_eq!(event["within"], "7d");
+        assert_eq!(event["until"], "2026-12-07T09:00:00Z");
+        assert_eq!(event["clients"][0]["grants"][1]["ticket"], "INC-40");
+        assert_eq!(
+            event["clients"][0]["grants"][1]["entitlement"],
+            "role:Security Reader"
+        );
+        assert_eq!(counts(&event), json!({ "acme": 3, "initech": 1 }));
+    }
+}

@@ -877,3 +877,36 @@ fn notify_without_an_expiring_hook_is_an_error_naming_the_policy_field() {
     assert_eq!(env.ledger().grants.len(), before.grants.len());
     assert!(digest_entries(&env).is_empty());
 }
+
+#[test]
+fn a_digest_reaches_a_command_as_the_json_event_on_stdin() {
+    let env = Env::example();
+    let out = env.ws.join("digest.json");
+    env.write(
+        "policy.yaml",
+        &format!(
+            "notify:\n  expiring:\n    command: [sh, -c, \"cat > {}\"]\n",
+            out.display()
+        ),
+    );
+    daves_emergency_access(&env);
+    let output = env
+        .onboard(&["status", "initech", "--notify"])
+        .output()
+        .unwrap();
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("to command `sh`"), "{err}");
+    let event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(event["event"], "access-expiring");
+    // Without `--expiring-within`, the policy's window (7d by default).
+    assert_eq!(event["within"], "7d");
+    let grants = event["clients"][0]["grants"].as_array().unwrap();
+    assert!(grants.iter().all(|g| g["identity"] == "dave"), "{event}");
+    let entries = digest_entries(&env);
+    assert_eq!(
+        entries[0]["detail"]["notifications"][0]["channel"],
+        "command `sh`"
+    );
+}
