@@ -468,19 +468,26 @@ fn pending_decision(format: &str) -> (Env, String) {
         Some("U0ALICE123"),
         Some("alice@northwind-msp.example"),
     );
+    let id = alices_pending_elevation(&env, "carol");
+    (env, id)
+}
+
+/// Alice asks for `receiver`'s privileged elevation in acme, which waits for approval;
+/// returns the request id.
+fn alices_pending_elevation(env: &Env, receiver: &str) -> String {
     let output = env
-        .onboard(&crate::approvals::privileged_elevation("carol"))
+        .onboard(&crate::approvals::privileged_elevation(receiver))
         .env("ONBOARD_ACTOR", "alice")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(env, &output));
     let id = crate::support::stdout(&output)
         .split_whitespace()
         .nth(1)
         .unwrap()
         .to_string();
     assert!(id.starts_with("req-"), "{id}");
-    (env, id)
+    id
 }
 
 /// Runs dave's decision (`approve ID` or `deny ID --reason …`) with the decisions
@@ -909,4 +916,24 @@ fn a_digest_reaches_a_command_as_the_json_event_on_stdin() {
         entries[0]["detail"]["notifications"][0]["channel"],
         "command `sh`"
     );
+}
+
+#[test]
+fn a_requester_withdrawing_their_own_request_is_not_told_of_it() {
+    let env = Env::example();
+    env.write(
+        "policy.yaml",
+        "notify:\n  decisions:\n    webhook: env:ONBOARD_TEST_DECISIONS_WEBHOOK\n",
+    );
+    let id = alices_pending_elevation(&env, "alice");
+    let (url, bodies) = scripted_receiver(&[(204, "")]);
+    let output = env
+        .onboard(&["deny", &id, "--reason", "not needed after all"])
+        .env("ONBOARD_ACTOR", "alice")
+        .env("ONBOARD_TEST_DECISIONS_WEBHOOK", &url)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert_eq!(crate::approvals::status_of(&env, &id), "denied");
+    assert!(bodies.lock().unwrap().is_empty(), "nobody else to tell");
 }

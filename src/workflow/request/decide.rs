@@ -275,7 +275,8 @@ pub fn deny(
 }
 
 /// Tells `notify.decisions` that a request was decided, mentioning its requester (and
-/// its receiver, when another person) by their chat handles; records what came of each
+/// its receiver, when another person) by their chat handles, unless the only one to
+/// tell is who decided (a requester withdrawing their own request); records what came of each
 /// hook in the decision's audit entry and returns a warning for each that failed. The
 /// decision is saved already: nothing a hook says changes it.
 fn announce_decision(
@@ -289,9 +290,22 @@ fn announce_decision(
         return Vec::new();
     }
     let identities = &desk.cx.workspace.identities;
-    let mut told: Vec<&str> = vec![&request.requested_by];
-    if let Some(receiver) = request.identity.as_deref().filter(|r| !told.contains(r)) {
-        told.push(receiver);
+    // Whoever decided knows: a requester who withdraws their own request is not told.
+    let decider = request.decided_by.as_deref();
+    let mut told: Vec<&str> = Vec::new();
+    for person in [
+        Some(request.requested_by.as_str()),
+        request.identity.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if Some(person) != decider && !told.contains(&person) {
+            told.push(person);
+        }
+    }
+    if told.is_empty() {
+        return Vec::new();
     }
     let people: Vec<serde_json::Value> = told
         .iter()
