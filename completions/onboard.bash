@@ -467,7 +467,7 @@ _onboard() {
                     return 0
                     ;;
                 --kind)
-                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint import credential" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint import credential notify" -- "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -719,7 +719,7 @@ _onboard() {
                     return 0
                     ;;
                 --kind)
-                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint import credential" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "chain-start run-start run-finish plan grant renew expire revoke drift configuration denial approval elevation break-glass review revocation reconcile key-rotation checkpoint import credential notify" -- "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -1044,7 +1044,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__expire)
-            opts="-w -o -q -v -h --dry-run --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --dry-run --notify --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2372,7 +2372,7 @@ _onboard() {
             return 0
             ;;
         onboard__subcmd__status)
-            opts="-w -o -q -v -h --identity --expiring-within --credentials --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
+            opts="-w -o -q -v -h --identity --expiring-within --credentials --notify --workspace --output --quiet --verbose --color --no-progress --parallelism --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

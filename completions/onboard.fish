@@ -190,6 +190,7 @@ never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -l dry-run -d 'Show what would expire without changing anything'
+complete -c onboard -n "__fish_onboard_using_subcommand expire" -l notify -d 'After the run, send a digest of the access ending within `notify.expiring.within` (default 7d) to the `notify.expiring` hooks of policy.yaml'
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand expire" -l no-progress -d 'Never draw progress bars'
@@ -226,6 +227,7 @@ never\t'Never'"
 complete -c onboard -n "__fish_onboard_using_subcommand status" -l parallelism -d 'Work on at most N tenants at once (1-64), reading and applying' -r
 complete -c onboard -n "__fish_onboard_using_subcommand status" -l lock-timeout -d 'Wait up to DURATION for a lock another run holds (e.g. `30s`, `5m`)' -r
 complete -c onboard -n "__fish_onboard_using_subcommand status" -l credentials -d 'List the credentials issued to service accounts and agents instead: each one\'s age, next rotation (or retirement) and where it was delivered, never a value'
+complete -c onboard -n "__fish_onboard_using_subcommand status" -l notify -d 'Send the grants listed that end within `--expiring-within` (default: `notify.expiring.within`, 7d) as one digest to the `notify.expiring` hooks of policy.yaml, and record it in the audit log'
 complete -c onboard -n "__fish_onboard_using_subcommand status" -s q -l quiet -d 'Print only data and errors'
 complete -c onboard -n "__fish_onboard_using_subcommand status" -s v -l verbose -d 'Print more detail on stderr (and no progress bars)'
 complete -c onboard -n "__fish_onboard_using_subcommand status" -l no-progress -d 'Never draw progress bars'
@@ -427,7 +429,8 @@ reconcile\t''
 key-rotation\t''
 checkpoint\t''
 import\t''
-credential\t''"
+credential\t''
+notify\t''"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -l dir -d 'Read the audit directory DIR instead of the workspace\'s' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from show" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'
@@ -471,7 +474,8 @@ reconcile\t''
 key-rotation\t''
 checkpoint\t''
 import\t''
-credential\t''"
+credential\t''
+notify\t''"
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -l dir -d 'Read the audit directory DIR instead of the workspace\'s' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s w -l workspace -d 'Use the workspace in DIR' -r -F
 complete -c onboard -n "__fish_onboard_using_subcommand audit; and __fish_seen_subcommand_from export" -s o -l output -d 'Write data on stdout in this format' -r -f -a "table\t'A human table'

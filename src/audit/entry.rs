@@ -59,11 +59,14 @@ pub enum EntryKind {
     /// A service account's or agent's credential was issued, delivered, retired or
     /// revoked (never its value: its key id or fingerprint).
     Credential,
+    /// A notification that belongs to no other entry was sent (the digest of access
+    /// about to expire): who was told and what came of it. Changes no state.
+    Notify,
 }
 
 impl EntryKind {
     /// Every kind, in the order the variants are declared.
-    pub const ALL: [EntryKind; 21] = [
+    pub const ALL: [EntryKind; 22] = [
         EntryKind::ChainStart,
         EntryKind::RunStart,
         EntryKind::RunFinish,
@@ -85,6 +88,7 @@ impl EntryKind {
         EntryKind::Checkpoint,
         EntryKind::Import,
         EntryKind::Credential,
+        EntryKind::Notify,
     ];
 
     /// Returns the kind's name.
@@ -111,6 +115,7 @@ impl EntryKind {
             EntryKind::Checkpoint => "checkpoint",
             EntryKind::Import => "import",
             EntryKind::Credential => "credential",
+            EntryKind::Notify => "notify",
         }
     }
 
@@ -297,6 +302,7 @@ mod tests {
                 EntryKind::Checkpoint => 18,
                 EntryKind::Import => 19,
                 EntryKind::Credential => 20,
+                EntryKind::Notify => 21,
             };
             assert_eq!(place, index);
             let written = serde_json::to_value(kind).unwrap();

@@ -66,7 +66,10 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
     match request::approve(&session.desk(&lock), &args.request, proof)? {
         Approval::Refused(refusal) => render_refusal(&session, &refusal),
         Approval::Partial(partial) => render_partial(&session, partial),
-        Approval::MassRevoke(request) => {
+        Approval::MassRevoke { request, warnings } => {
+            for warning in &warnings {
+                session.printer.warn(warning);
+            }
             if let Some(status) = super::revoke::carry_out_approved(&session, &lock, &request)? {
                 return Ok(status);
             }
@@ -81,7 +84,11 @@ pub(super) fn run(global: &GlobalArgs, args: ApproveArgs) -> anyhow::Result<Exit
             request,
             term,
             preface,
+            warnings,
         } => {
+            for warning in &warnings {
+                session.printer.warn(warning);
+            }
             if let Some(term) = term {
                 session.printer.status(&format!("Granting it {term}."));
             }

@@ -31,7 +31,10 @@ pub(super) fn run(global: &GlobalArgs, args: DenyArgs) -> anyhow::Result<ExitSta
     let session = session;
     match request::deny(&session.desk(&lock), &args.request, &args.reason, proof)? {
         Denied::Refused(refusal) => render_refusal(&session, &refusal),
-        Denied::Denied(request) => {
+        Denied::Denied { request, warnings } => {
+            for warning in &warnings {
+                session.printer.warn(warning);
+            }
             session.printer.status(&format!("Denied {}.", request.id));
             print_request(&session, *request, None)?;
             Ok(ExitStatus::Success)

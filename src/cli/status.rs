@@ -15,6 +15,12 @@ use crate::ui::tables::{status_markdown, status_table};
 ///
 /// Reads the grant ledger (offline): every grant onboard made that is in force, with its
 /// sources, ticket and expiry, and any standing revocations.
+///
+/// With `--notify`, the grants listed that end within `--expiring-within` (default:
+/// `notify.expiring.within` of policy.yaml, 7d) are also sent as one digest to the
+/// `notify.expiring` hooks. That sends what the workspace holds to a channel, so it is
+/// recorded in the audit log (it takes the workspace lock and needs the audit key);
+/// without `--notify`, `status` writes nothing.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Show only these clients (default: every client)
@@ -32,6 +38,12 @@ pub struct StatusArgs {
     /// age, next rotation (or retirement) and where it was delivered, never a value
     #[arg(long)]
     pub credentials: bool,
+
+    /// Send the grants listed that end within `--expiring-within` (default:
+    /// `notify.expiring.within`, 7d) as one digest to the `notify.expiring` hooks of
+    /// policy.yaml, and record it in the audit log
+    #[arg(long, conflicts_with = "credentials")]
+    pub notify: bool,
 }
 
 pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitStatus> {
@@ -41,13 +53,22 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
             session.select(std::slice::from_ref(client))?;
         }
     }
-    let horizon = match &args.expiring_within {
+    let mut within = match &args.expiring_within {
         None => None,
-        Some(text) => {
-            let duration = super::duration_arg("--expiring-within", text)?;
-            Some(crate::model::time::after(session.now, duration))
-        }
+        Some(text) => Some(super::duration_arg("--expiring-within", text)?),
     };
+    // A digest writes an audit entry: under the lock, with a key that can sign, both
+    // checked before anything is sent.
+    let _lock = if args.notify {
+        super::expire::digest_hooks(&session)?;
+        within.get_or_insert(session.workspace.policy.notify_expiring_within.value);
+        let lock = session.lock("status")?;
+        session.check_audit()?;
+        Some(lock)
+    } else {
+        None
+    };
+    let horizon = within.map(|w| crate::model::time::after(session.now, w));
     let (ledger, _) = session.ledger()?;
     // An identity whose file is gone may still hold grants: only a name known to neither
     // the workspace nor the ledger is a mistake.
@@ -86,6 +107,10 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
             printer.data(&status_table(&grants, session.now, printer.color_stdout))?
         }
         OutputFormat::Markdown => printer.data(&status_markdown(&grants))?,
+    }
+    if let (true, Some(within)) = (args.notify, within) {
+        let listed = crate::notify::digest::expiring(grants.iter().copied(), session.now, within);
+        super::expire::send_digest(&session, "status", &listed, within)?;
     }
     for block in &ledger.blocks {
         printer.warn(&format!(

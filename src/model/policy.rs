@@ -53,6 +53,13 @@ pub struct Notify {
     pub setting: String,
 }
 
+impl Notify {
+    /// Returns whether any hook (a command or a webhook) is configured.
+    pub fn is_configured(&self) -> bool {
+        self.command.is_some() || self.webhook.is_some()
+    }
+}
+
 /// Where a notification webhook's URL comes from. A webhook URL is a secret (whoever
 /// holds it can post to the channel), so it is best kept where credentials are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +112,14 @@ pub struct Policy {
     /// Who hears of requests waiting for approval (`notify.approvals`): the approvers
     /// are mentioned by their chat handles.
     pub notify_approvals: Notify,
+    /// Who hears of decided requests (`notify.decisions`): the requester is mentioned
+    /// by their chat handles.
+    pub notify_decisions: Notify,
+    /// Where the digest of access about to expire goes (`notify.expiring`).
+    pub notify_expiring: Notify,
+    /// The window `expire --notify` (and `status --notify` without
+    /// `--expiring-within`) digests: `notify.expiring.within`, 7 days by default.
+    pub notify_expiring_within: Setting<Duration>,
     /// Time to close a post-use review before it is overdue.
     pub review_within: Duration,
     /// Age at which a pending request expires.
@@ -142,6 +157,9 @@ impl Policy {
             break_glass_ttl: hours(1),
             notify: Notify::default(),
             notify_approvals: Notify::default(),
+            notify_decisions: Notify::default(),
+            notify_expiring: Notify::default(),
+            notify_expiring_within: hours(7 * 24),
             review_within: Duration::from_secs(72 * 3600),
             request_expiry: Duration::from_secs(24 * 3600),
             mass_revoke_count: Setting {
@@ -174,6 +192,8 @@ impl Policy {
         [
             (&self.notify, "break_glass.notify.webhook"),
             (&self.notify_approvals, "notify.approvals.webhook"),
+            (&self.notify_decisions, "notify.decisions.webhook"),
+            (&self.notify_expiring, "notify.expiring.webhook"),
         ]
         .into_iter()
         .filter_map(|(hooks, field)| match &hooks.webhook {
@@ -241,6 +261,29 @@ struct RawNotifyEvents {
     /// Where requests waiting for approval are announced, mentioning the people who may
     /// approve them by their identity's `chat:` handles.
     approvals: Option<RawNotify>,
+    /// Where a request's decision (approved or denied) is announced, mentioning its
+    /// requester by their identity's `chat:` handles.
+    decisions: Option<RawNotify>,
+    /// Where `expire --notify` and `status --notify` send their digest of access about
+    /// to expire.
+    expiring: Option<RawExpiringNotify>,
+}
+
+/// The hooks of the expiring-access digest: those of any event, and its window.
+#[derive(Deserialize, schemars::JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+struct RawExpiringNotify {
+    command: Option<Vec<String>>,
+    /// Where the webhook URL is kept (as for `notify.approvals.webhook`).
+    #[schemars(with = "Option<String>")]
+    webhook: Option<Spanned<String>>,
+    /// The webhook's body: `json` (the event, the default), `slack` or `teams`.
+    #[serde(default)]
+    format: WebhookFormat,
+    /// How far ahead `expire --notify` (and `status --notify` without
+    /// `--expiring-within`) looks for access that ends (default `7d`).
+    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    within: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema, Default)]
@@ -393,6 +436,12 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
         &mut expiry,
     );
     policy.request_expiry = expiry.value;
+    let within = raw.notify.expiring.as_ref().and_then(|e| e.within.as_ref());
+    duration(
+        &within.cloned(),
+        "notify.expiring.within",
+        &mut policy.notify_expiring_within,
+    );
     duration(
         &raw.actors.statement_valid_for,
         "actors.statement_valid_for",
@@ -471,6 +520,23 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Policy, Vec<Diagnostic>> {
     );
     if let Some(approvals) = raw.notify.approvals {
         policy.notify_approvals = hooks(path, approvals, "notify.approvals", &mut problems);
+    }
+    if let Some(decisions) = raw.notify.decisions {
+        policy.notify_decisions = hooks(path, decisions, "notify.decisions", &mut problems);
+    }
+    if let Some(expiring) = raw.notify.expiring {
+        let RawExpiringNotify {
+            command,
+            webhook,
+            format,
+            within: _,
+        } = expiring;
+        let raw = RawNotify {
+            command,
+            webhook,
+            format,
+        };
+        policy.notify_expiring = hooks(path, raw, "notify.expiring", &mut problems);
     }
     if problems.is_empty() {
         Ok(policy)
@@ -600,6 +666,54 @@ mod tests {
                 "break_glass:\n  notify:\n    webhook: http://127.0.0.1:9/x\n"
             )
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn decisions_and_the_expiring_digest_have_hooks_and_a_window() {
+        let path: Arc<str> = Arc::from("policy.yaml");
+        let p = parse(&path, "").unwrap();
+        assert!(!p.notify_decisions.is_configured());
+        assert!(!p.notify_expiring.is_configured());
+        assert_eq!(
+            p.notify_expiring_within.value,
+            Duration::from_secs(7 * 24 * 3600)
+        );
+        let p = parse(
+            &path,
+            "notify:\n  decisions:\n    webhook: env:DECIDED\n    format: teams\n  expiring:\n    command: [page-ops]\n    within: 3d\n",
+        )
+        .unwrap();
+        assert!(p.notify_decisions.is_configured());
+        assert_eq!(p.notify_decisions.format, WebhookFormat::Teams);
+        assert_eq!(p.notify_decisions.setting, "notify.decisions");
+        assert_eq!(p.notify_expiring.command, Some(vec!["page-ops".into()]));
+        assert_eq!(
+            p.notify_expiring_within.value,
+            Duration::from_secs(3 * 24 * 3600)
+        );
+        assert_eq!(p.notify_expiring_within.origin.line, 7);
+        let errors = parse(
+            &path,
+            "notify:\n  expiring:\n    webhook: hooks.example.com/sekrit123\n    within: soon\n",
+        )
+        .unwrap_err();
+        let fields: Vec<_> = errors.iter().filter_map(|e| e.field.as_deref()).collect();
+        assert_eq!(
+            fields,
+            ["notify.expiring.within", "notify.expiring.webhook"],
+            "{errors:?}"
+        );
+        assert!(!format!("{errors:?}").contains("sekrit123"));
+        // A written URL is warned about wherever it is.
+        let p = parse(
+            &path,
+            "notify:\n  decisions:\n    webhook: https://hooks.slack.com/services/T0/B0/x\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.warnings()[0].field.as_deref(),
+            Some("notify.decisions.webhook")
         );
     }
 

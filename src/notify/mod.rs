@@ -1,5 +1,6 @@
 //! Notification hooks: tell other approvers at once when break-glass access is used,
-//! and the people who may approve a request that waits for them.
+//! the people who may approve a request that waits for them, a request's requester
+//! when it is decided, and a channel which access is about to expire ([`digest`]).
 //!
 //! The event goes as JSON to a configured command's stdin and/or as the body of a POST
 //! to a webhook: the event itself, or a Slack or Teams message ([`chat`]) as the hooks'
@@ -16,6 +17,7 @@ use crate::model::policy::{Notify, WebhookFormat, WebhookUrl};
 use crate::secrets::Secret;
 
 pub mod chat;
+pub mod digest;
 
 /// Most requests one webhook notification makes.
 const MAX_ATTEMPTS: u32 = 4;
@@ -66,6 +68,44 @@ impl Delivery {
             },
         }
     }
+}
+
+/// Returns a warning for each hook that could not be told, saying what stands anyway
+/// (`the access is granted anyway`).
+pub fn failures(deliveries: &[Delivery], anyway: &str) -> Vec<String> {
+    deliveries
+        .iter()
+        .filter_map(|d| {
+            Some(format!(
+                "notify {}: {}: {anyway}",
+                d.channel,
+                d.error.as_ref()?
+            ))
+        })
+        .collect()
+}
+
+/// Records in an audit entry's detail which hooks were told: `notified` (any was),
+/// `notifications` (each hook by name and outcome, never its URL) and `notify_failures`.
+pub fn record_deliveries(entry: &mut crate::audit::Entry, deliveries: &[Delivery]) {
+    let detail = entry.detail.get_or_insert_with(|| serde_json::json!({}));
+    detail["notified"] = serde_json::json!(deliveries.iter().any(|d| d.delivered()));
+    if deliveries.is_empty() {
+        return;
+    }
+    detail["notifications"] = serde_json::json!(deliveries);
+    detail["notify_failures"] = serde_json::json!(
+        deliveries
+            .iter()
+            .filter_map(|d| Some(format!("notify {}: {}", d.channel, d.error.as_ref()?)))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// Returns the chat handles of an identity as an event names a person:
+/// `{"id", "slack", "teams"}`.
+pub fn person(identity: &crate::model::Identity) -> serde_json::Value {
+    serde_json::json!({ "id": identity.id, "slack": identity.chat.slack, "teams": identity.chat.teams })
 }
 
 /// Where a webhook's URL is read from: the workspace root (`file:`, `exec:`) and the

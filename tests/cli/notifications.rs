@@ -17,15 +17,23 @@ use crate::support::{Env, audit_show, stderr};
 /// Runs dave's break-glass into one of initech's bundles, retrying a failed hook without
 /// waiting.
 pub(crate) fn daves_break_glass(env: &Env, bundle: &str, reason: &str) -> std::process::Output {
-    env.onboard(&[
-        "break-glass",
-        "--client",
-        "initech",
-        "--bundle",
-        bundle,
-        "--reason",
-        reason,
-    ])
+    daves_break_glass_at(env, crate::support::NOW, bundle, reason)
+}
+
+/// Like [`daves_break_glass`], at another instant.
+fn daves_break_glass_at(env: &Env, now: &str, bundle: &str, reason: &str) -> std::process::Output {
+    env.onboard_at(
+        now,
+        &[
+            "break-glass",
+            "--client",
+            "initech",
+            "--bundle",
+            bundle,
+            "--reason",
+            reason,
+        ],
+    )
     .env("ONBOARD_ACTOR", "dave")
     .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
     .output()
@@ -427,4 +435,505 @@ fn a_pending_request_reaches_teams_as_a_card_mentioning_the_approvers() {
     // Teams shows a mention only where its `<at>` text is in the card.
     let tag = entities[0]["text"].as_str().unwrap();
     assert!(card["body"].to_string().contains(tag), "{card}");
+}
+
+/// Adds chat handles to an identity file (`slack`, `teams`; either may be absent).
+fn give_handles(env: &Env, identity: &str, slack: Option<&str>, teams: Option<&str>) {
+    let path = format!("identities/{identity}.yaml");
+    let mut text = env.read(&path);
+    text.push_str("chat:\n");
+    if let Some(id) = slack {
+        text.push_str(&format!("  slack: {id}\n"));
+    }
+    if let Some(upn) = teams {
+        text.push_str(&format!("  teams: {upn}\n"));
+    }
+    env.write(&path, &text);
+}
+
+/// A workspace whose `notify.decisions` webhook (in `format`) is kept in
+/// `ONBOARD_TEST_DECISIONS_WEBHOOK`, with alice's chat handles, and alice's privileged
+/// elevation for carol in acme waiting for approval; returns it and the request id.
+fn pending_decision(format: &str) -> (Env, String) {
+    let env = Env::example();
+    env.write(
+        "policy.yaml",
+        &format!(
+            "notify:\n  decisions:\n    webhook: env:ONBOARD_TEST_DECISIONS_WEBHOOK\n    format: {format}\n"
+        ),
+    );
+    give_handles(
+        &env,
+        "alice",
+        Some("U0ALICE123"),
+        Some("alice@northwind-msp.example"),
+    );
+    let id = alices_pending_elevation(&env, "carol");
+    (env, id)
+}
+
+/// Alice asks for `receiver`'s privileged elevation in acme, which waits for approval;
+/// returns the request id.
+fn alices_pending_elevation(env: &Env, receiver: &str) -> String {
+    let output = env
+        .onboard(&crate::approvals::privileged_elevation(receiver))
+        .env("ONBOARD_ACTOR", "alice")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(env, &output));
+    let id = crate::support::stdout(&output)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(id.starts_with("req-"), "{id}");
+    id
+}
+
+/// Runs dave's decision (`approve ID` or `deny ID --reason …`) with the decisions
+/// webhook at `url`.
+fn decide(env: &Env, args: &[&str], url: &str) -> std::process::Output {
+    env.onboard(args)
+        .env("ONBOARD_ACTOR", "dave")
+        .env("ONBOARD_TEST_DECISIONS_WEBHOOK", url)
+        .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
+        .output()
+        .unwrap()
+}
+
+/// Returns whether carol holds the privileged role in acme's tenant.
+fn carol_is_privileged(env: &Env) -> bool {
+    env.exists("state/ledger.json")
+        && env
+            .ledger()
+            .grants
+            .iter()
+            .any(|g| g.client == "acme" && g.identity == "carol" && g.expires_at.is_some())
+}
+
+/// Decides alice's pending request as dave with the receiver answering 204; returns the
+/// workspace, the request id and the one message received.
+fn decision_to(format: &str, args: &[&str]) -> (Env, String, serde_json::Value) {
+    let (env, id) = pending_decision(format);
+    let (url, bodies) = scripted_receiver(&[(204, "")]);
+    let mut full = args.to_vec();
+    full.insert(1, &id);
+    let output = decide(&env, &full, &url);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert!(!stderr(&env, &output).contains("notify"), "delivered");
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 1, "one message: {bodies:?}");
+    // The decision's audit entry says the requester was told, never where.
+    let result = if args[0] == "approve" {
+        "approved"
+    } else {
+        "denied"
+    };
+    let entry = audit_entry(&env, "acme", ("result", result));
+    assert_eq!(entry["detail"]["notifications"][0]["outcome"], "delivered");
+    assert!(
+        !entry
+            .to_string()
+            .contains(url.trim_start_matches("http://"))
+    );
+    (env, id, serde_json::from_str(&bodies[0]).unwrap())
+}
+
+#[test]
+fn an_approval_reaches_the_requester_in_slack_by_mention() {
+    let (env, id, body) = decision_to("slack", &["approve"]);
+    let (text, blocks) = slack_message(&body);
+    assert!(
+        text.contains("<@U0ALICE123>"),
+        "alice, by member id: {text}"
+    );
+    assert!(
+        text.contains(&format!("`dave` approved request `{id}`")),
+        "{text}"
+    );
+    assert!(text.contains("until 2026-11-21T"), "when it ends: {text}");
+    // The receiver, another person without a handle, is named.
+    assert!(blocks.last().unwrap().to_string().contains("carol"));
+    assert!(body.to_string().contains("premium-security-response"));
+    assert!(carol_is_privileged(&env), "the approval granted the access");
+}
+
+#[test]
+fn a_denial_reaches_the_requester_in_teams_by_mention_with_the_reason() {
+    let (env, id, body) = decision_to("teams", &["deny", "--reason", "use <the> runbook"]);
+    let card = teams_card(&body);
+    let entities = card["msteams"]["entities"].as_array().expect("mentions");
+    assert_eq!(
+        entities.len(),
+        1,
+        "only alice has a Teams handle: {entities:?}"
+    );
+    assert_eq!(
+        entities[0]["mentioned"]["id"],
+        "alice@northwind-msp.example"
+    );
+    let tag = entities[0]["text"].as_str().unwrap();
+    assert!(card["body"].to_string().contains(tag), "{card}");
+    let shown = card["body"].to_string();
+    assert!(shown.contains("Access request denied"), "{shown}");
+    assert!(
+        shown.contains(&format!("`dave` denied request `{id}`")),
+        "{shown}"
+    );
+    assert!(shown.contains("use <the> runbook"), "the reason: {shown}");
+    assert!(!carol_is_privileged(&env));
+    assert_eq!(crate::approvals::status_of(&env, &id), "denied");
+}
+
+#[test]
+fn a_decision_is_the_generic_json_event_for_a_json_webhook() {
+    let (_env, id, body) = decision_to("json", &["deny", "--reason", "not this week"]);
+    assert_eq!(body["event"], "request-decided");
+    assert_eq!(body["decision"], "denied");
+    assert_eq!(body["request"], id.as_str());
+    assert_eq!(body["decided_by"], "dave");
+    assert_eq!(body["decision_reason"], "not this week");
+    assert_eq!(body["notify"][0]["id"], "alice");
+    assert_eq!(body["notify"][0]["slack"], "U0ALICE123");
+}
+
+#[test]
+fn a_decision_whose_receiver_is_down_stands_with_a_warning_and_is_audited() {
+    for args in [&["approve"][..], &["deny", "--reason", "not this week"]] {
+        let (env, id) = pending_decision("slack");
+        let (url, bodies) = scripted_receiver(&[(503, "")]);
+        let mut full = args.to_vec();
+        full.insert(1, &id);
+        let output = decide(&env, &full, &url);
+        let err = stderr(&env, &output);
+        assert_eq!(output.status.code(), Some(0), "{err}");
+        assert!(err.contains("notify webhook (slack)"), "{err}");
+        assert!(err.contains("HTTP 503"), "{err}");
+        let (result, anyway) = if args[0] == "approve" {
+            ("approved", "approved anyway")
+        } else {
+            ("denied", "denied anyway")
+        };
+        assert!(err.contains(anyway), "{err}");
+        assert!(bodies.lock().unwrap().len() >= 2, "retried");
+        // The decision stands: saved, and for an approval, granted.
+        assert_eq!(crate::approvals::status_of(&env, &id), result);
+        assert_eq!(carol_is_privileged(&env), result == "approved");
+        let entry = audit_entry(&env, "acme", ("result", result));
+        assert_eq!(entry["detail"]["notified"], false, "{entry}");
+        let failures = entry["detail"]["notify_failures"].as_array().unwrap();
+        assert_eq!(failures.len(), 1, "{entry}");
+        assert!(failures[0].as_str().unwrap().contains("HTTP 503"));
+        // Never the webhook URL, in output or anywhere the run wrote.
+        let path = url.trim_start_matches("http://");
+        let shown = format!("{err}{}", crate::support::stdout(&output));
+        assert!(!shown.contains(path), "{shown}");
+        crate::support::assert_secret_absent(&env.ws, path, "webhook URL");
+    }
+}
+
+/// Writes `notify.expiring` with the webhook kept in `ONBOARD_TEST_EXPIRING_WEBHOOK`,
+/// in `format`, with `extra` lines under it.
+fn expiring_policy(env: &Env, format: &str, extra: &str) {
+    env.write(
+        "policy.yaml",
+        &format!(
+            "notify:\n  expiring:\n    webhook: env:ONBOARD_TEST_EXPIRING_WEBHOOK\n    format: {format}\n{extra}"
+        ),
+    );
+}
+
+/// Runs a command at `now` with the expiring webhook at `url`.
+fn with_expiring_hook(env: &Env, now: &str, args: &[&str], url: &str) -> std::process::Output {
+    env.onboard_at(now, args)
+        .env("ONBOARD_TEST_EXPIRING_WEBHOOK", url)
+        .env("ONBOARD_TEST_RETRY_SCALE", "0.01")
+        .output()
+        .unwrap()
+}
+
+/// Dave's break-glass into initech (access for the policy's 1h), for a digest to list.
+fn daves_emergency_access(env: &Env) {
+    let output = daves_break_glass(env, "essential-security-response", "ransomware on a host");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(env, &output));
+}
+
+/// A workspace with `notify.expiring` in `format` (and `extra` lines under it) on a
+/// loopback receiver answering `status`, where dave holds break-glass access in
+/// initech until 13:00; returns it, the receiver's URL and the bodies it gets.
+fn digest_bench(
+    format: &str,
+    extra: &str,
+    status: u16,
+) -> (Env, String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let env = Env::example();
+    expiring_policy(&env, format, extra);
+    daves_emergency_access(&env);
+    let (url, bodies) = scripted_receiver(&[(status, "")]);
+    (env, url, bodies)
+}
+
+/// The `notify` entries of the workspace's audit chain.
+fn digest_entries(env: &Env) -> Vec<serde_json::Value> {
+    let output = env
+        .onboard(&[
+            "audit",
+            "show",
+            "--client",
+            "_workspace",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    if !output.status.success() {
+        return Vec::new();
+    }
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    shown["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "notify")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn expire_notify_sends_a_digest_of_what_still_ends_within_the_window() {
+    let (env, url, bodies) = digest_bench("json", "", 204);
+    let before = env.ledger().grants.len();
+    let output = with_expiring_hook(&env, crate::support::NOW, &["expire", "--notify"], &url);
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("Sent the digest of"), "{err}");
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    let event: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap();
+    assert_eq!(event["event"], "access-expiring");
+    assert_eq!(event["within"], "7d", "the default window");
+    let clients = event["clients"].as_array().unwrap();
+    assert_eq!(clients.len(), 1, "{event}");
+    assert_eq!(clients[0]["client"], "initech");
+    let grants = clients[0]["grants"].as_array().unwrap();
+    assert!(!grants.is_empty());
+    for grant in grants {
+        assert_eq!(grant["identity"], "dave");
+        assert_eq!(grant["expires_at"], "2026-11-21T13:00:00Z", "{grant}");
+        for field in ["entitlement", "tenant"] {
+            assert!(grant[field].is_string(), "{field}: {grant}");
+        }
+    }
+    assert_eq!(event["count"], grants.len());
+    // A digest changes no ledger state, and is recorded.
+    assert_eq!(env.ledger().grants.len(), before);
+    let entries = digest_entries(&env);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["result"], "delivered");
+    assert_eq!(entries[0]["detail"]["clients"]["initech"], grants.len());
+    assert_eq!(
+        entries[0]["detail"]["notifications"][0]["channel"],
+        "webhook (json)"
+    );
+    let verify = env.onboard(&["audit", "verify"]).output().unwrap();
+    assert!(verify.status.success(), "{}", stderr(&env, &verify));
+    // `state rebuild` replays the chains: the `notify` entry changes nothing.
+    let held = env.ledger_grants_sorted();
+    let rebuilt = env.onboard(&["state", "rebuild"]).output().unwrap();
+    assert!(rebuilt.status.success(), "{}", stderr(&env, &rebuilt));
+    assert_eq!(env.ledger_grants_sorted(), held);
+}
+
+#[test]
+fn expire_notify_digests_what_remains_after_the_run_and_sends_nothing_when_empty() {
+    let (env, url, bodies) = digest_bench("slack", "", 204);
+    // Two hours on, the break-glass access has ended: expire removes it, and nothing
+    // is left to digest.
+    let later = "2026-11-21T14:00:00Z";
+    let output = with_expiring_hook(&env, later, &["expire", "--notify"], &url);
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("no digest sent"), "{err}");
+    assert!(bodies.lock().unwrap().is_empty(), "nothing sent");
+    assert!(
+        !env.ledger()
+            .grants
+            .iter()
+            .any(|g| g.expires_at.as_deref() == Some("2026-11-21T13:00:00Z")),
+        "the ended break-glass access is expired"
+    );
+    assert!(digest_entries(&env).is_empty());
+}
+
+#[test]
+fn the_policy_window_sets_what_expire_notify_digests() {
+    // A window shorter than the hour the break-glass access has left.
+    let (env, url, bodies) = digest_bench("json", "    within: 30m\n", 204);
+    let output = with_expiring_hook(&env, crate::support::NOW, &["expire", "--notify"], &url);
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("No access ends within 30m"), "{err}");
+    assert!(bodies.lock().unwrap().is_empty());
+}
+
+#[test]
+fn status_notify_sends_the_listed_access_to_teams_and_records_it() {
+    let (env, url, bodies) = digest_bench("teams", "", 204);
+    let args = ["status", "--expiring-within", "2h", "--notify"];
+    let output = with_expiring_hook(&env, crate::support::NOW, &args, &url);
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    // The table is still the data on stdout.
+    assert!(crate::support::stdout(&output).contains("dave"));
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    let body: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap();
+    let card = teams_card(&body);
+    let shown = card["body"].to_string();
+    assert!(shown.contains("Access expiring within 2h"), "{shown}");
+    assert!(shown.contains("initech ("), "a heading per client: {shown}");
+    let facts = card["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "FactSet")
+        .flat_map(|e| e["facts"].as_array().unwrap().clone())
+        .collect::<Vec<_>>();
+    assert!(!facts.is_empty());
+    assert!(facts.iter().all(|f| f["title"] == "dave"), "{facts:?}");
+    assert!(
+        facts[0]["value"]
+            .as_str()
+            .unwrap()
+            .contains("until 2026-11-21T13:00:00Z")
+    );
+    let entries = digest_entries(&env);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["detail"]["within"], "2h");
+    // Without `--notify`, status writes nothing.
+    let before = digest_entries(&env).len();
+    let plain = env
+        .onboard(&["status", "--expiring-within", "2h"])
+        .output()
+        .unwrap();
+    assert!(plain.status.success());
+    assert_eq!(digest_entries(&env).len(), before);
+}
+
+#[test]
+fn a_digest_whose_receiver_is_down_is_a_warning_recorded_with_its_failure() {
+    let (env, url, _) = digest_bench("slack", "", 500);
+    let later = "2026-11-21T14:00:00Z";
+    // A second break-glass at the later hour, still in force then, while expire removes
+    // the first.
+    let bundle = "essential-security-response";
+    let output = daves_break_glass_at(&env, later, bundle, "ransomware again");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    let output = with_expiring_hook(&env, "2026-11-21T14:30:00Z", &["expire", "--notify"], &url);
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("notify webhook (slack)"), "{err}");
+    assert!(err.contains("HTTP 500"), "{err}");
+    // The expiry stands: the first break-glass access is gone, the second listed.
+    let ends: Vec<_> = env
+        .ledger()
+        .grants
+        .into_iter()
+        .filter_map(|g| g.expires_at)
+        .collect();
+    assert!(
+        !ends.iter().any(|e| e == "2026-11-21T13:00:00Z"),
+        "{ends:?}"
+    );
+    assert!(ends.iter().any(|e| e == "2026-11-21T15:00:00Z"), "{ends:?}");
+    let entries = digest_entries(&env);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["result"], "failed");
+    assert_eq!(
+        entries[0]["detail"]["notify_failures"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let path = url.trim_start_matches("http://");
+    let shown = format!("{err}{}", crate::support::stdout(&output));
+    assert!(!shown.contains(path), "{shown}");
+    crate::support::assert_secret_absent(&env.ws, path, "webhook URL");
+}
+
+#[test]
+fn notify_without_an_expiring_hook_is_an_error_naming_the_policy_field() {
+    let env = Env::example();
+    daves_emergency_access(&env);
+    let before = env.ledger();
+    for args in [
+        &["expire", "--notify"][..],
+        &["status", "--expiring-within", "7d", "--notify"],
+    ] {
+        let output = env
+            .onboard_at("2026-11-21T14:00:00Z", args)
+            .output()
+            .unwrap();
+        let err = stderr(&env, &output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("`notify.expiring`"), "{err}");
+        assert!(err.contains("hint:"), "{err}");
+    }
+    // Refused before any work: the ended access was not expired by that run.
+    assert_eq!(env.ledger().grants.len(), before.grants.len());
+    assert!(digest_entries(&env).is_empty());
+}
+
+#[test]
+fn a_digest_reaches_a_command_as_the_json_event_on_stdin() {
+    let env = Env::example();
+    let out = env.ws.join("digest.json");
+    env.write(
+        "policy.yaml",
+        &format!(
+            "notify:\n  expiring:\n    command: [sh, -c, \"cat > {}\"]\n",
+            out.display()
+        ),
+    );
+    daves_emergency_access(&env);
+    let output = env
+        .onboard(&["status", "initech", "--notify"])
+        .output()
+        .unwrap();
+    let err = stderr(&env, &output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("to command `sh`"), "{err}");
+    let event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(event["event"], "access-expiring");
+    // Without `--expiring-within`, the policy's window (7d by default).
+    assert_eq!(event["within"], "7d");
+    let grants = event["clients"][0]["grants"].as_array().unwrap();
+    assert!(grants.iter().all(|g| g["identity"] == "dave"), "{event}");
+    let entries = digest_entries(&env);
+    assert_eq!(
+        entries[0]["detail"]["notifications"][0]["channel"],
+        "command `sh`"
+    );
+}
+
+#[test]
+fn a_requester_withdrawing_their_own_request_is_not_told_of_it() {
+    let env = Env::example();
+    env.write(
+        "policy.yaml",
+        "notify:\n  decisions:\n    webhook: env:ONBOARD_TEST_DECISIONS_WEBHOOK\n",
+    );
+    let id = alices_pending_elevation(&env, "alice");
+    let (url, bodies) = scripted_receiver(&[(204, "")]);
+    let output = env
+        .onboard(&["deny", &id, "--reason", "not needed after all"])
+        .env("ONBOARD_ACTOR", "alice")
+        .env("ONBOARD_TEST_DECISIONS_WEBHOOK", &url)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&env, &output));
+    assert_eq!(crate::approvals::status_of(&env, &id), "denied");
+    assert!(bodies.lock().unwrap().is_empty(), "nobody else to tell");
 }

@@ -14,7 +14,7 @@ use crate::model::time::{format_duration, format_instant};
 use crate::model::{
     AccessRequest, Bundle, BundleRequest, Client, Identity, RequestKind, ReviewItem,
 };
-use crate::notify::Delivery;
+use crate::notify::{Delivery, failures, record_deliveries};
 use crate::policy;
 use crate::policy::approval::Decision;
 use crate::tickets::Need;
@@ -268,50 +268,35 @@ pub fn break_glass(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
 }
 
 /// Returns where notification hooks read their webhook URLs from.
-fn sources<'a>(desk: &Desk<'a>) -> crate::notify::Sources<'a> {
+pub(super) fn sources<'a>(desk: &Desk<'a>) -> crate::notify::Sources<'a> {
     crate::notify::Sources {
         root: desk.cx.root,
         options: desk.cx.adapters,
     }
 }
 
-/// Returns a warning for each hook that could not be told, saying what stands anyway.
-fn failures(deliveries: &[Delivery], anyway: &str) -> Vec<String> {
-    deliveries
-        .iter()
-        .filter_map(|d| {
-            Some(format!(
-                "notify {}: {}: {anyway}",
-                d.channel,
-                d.error.as_ref()?
-            ))
-        })
-        .collect()
-}
-
-/// Records in an audit entry's detail which hooks were told: `notified` (any was),
-/// `notifications` (each hook by name and outcome, never its URL) and `notify_failures`.
-fn record_deliveries(entry: &mut Entry, deliveries: &[Delivery]) {
-    if let Some(detail) = entry.detail.as_mut() {
-        detail["notified"] = serde_json::json!(deliveries.iter().any(|d| d.delivered()));
-        if deliveries.is_empty() {
-            return;
-        }
-        detail["notifications"] = serde_json::json!(deliveries);
-        detail["notify_failures"] = serde_json::json!(
-            deliveries
-                .iter()
-                .filter_map(|d| Some(format!("notify {}: {}", d.channel, d.error.as_ref()?)))
-                .collect::<Vec<_>>()
-        );
-    }
+/// Returns the notification event `name` about a request: what it asks for, why, and
+/// who asked when; callers add what their event is about.
+pub(super) fn request_event(name: &str, request: &AccessRequest) -> serde_json::Value {
+    serde_json::json!({
+        "event": name,
+        "request": request.id,
+        "request_kind": request.kind.as_str(),
+        "client": request.client,
+        "identity": request.identity,
+        "bundle": request.bundle,
+        "reason": request.reason,
+        "ticket": request.ticket,
+        "requested_by": request.requested_by,
+        "requested_at": format_instant(request.requested_at),
+    })
 }
 
 /// Tells `notify.approvals` that a request waits, mentioning every person who may
 /// approve it (policy's `approver-*` rules) and serves its client.
 fn announce_pending(desk: &Desk<'_>, request: &AccessRequest) -> Vec<Delivery> {
     let hooks = &desk.cx.workspace.policy.notify_approvals;
-    if hooks.command.is_none() && hooks.webhook.is_none() {
+    if !hooks.is_configured() {
         return Vec::new();
     }
     let workspace = desk.cx.workspace;
@@ -323,20 +308,10 @@ fn announce_pending(desk: &Desk<'_>, request: &AccessRequest) -> Vec<Delivery> {
         .filter(|i| {
             policy::approval::check_decider(&i.id, Some(i), Decision::Approve, &subject).is_empty()
         })
-        .map(|i| serde_json::json!({ "id": i.id, "slack": i.chat.slack, "teams": i.chat.teams }))
+        .map(crate::notify::person)
         .collect();
-    let event = serde_json::json!({
-        "event": "approval-pending",
-        "request": request.id,
-        "client": request.client,
-        "identity": request.identity,
-        "bundle": request.bundle,
-        "reason": request.reason,
-        "ticket": request.ticket,
-        "requested_by": request.requested_by,
-        "requested_at": format_instant(request.requested_at),
-        "approvers": approvers,
-    });
+    let mut event = request_event("approval-pending", request);
+    event["approvers"] = serde_json::json!(approvers);
     crate::notify::send(
         hooks,
         &event,

@@ -1,13 +1,16 @@
 //! Deciding a pending request: `approve` (four-eyes, with a client's co-approval where
-//! its file asks for one) and `deny`.
+//! its file asks for one) and `deny`. A decision is announced to its requester through
+//! `notify.decisions`; a hook that fails is a warning, never a reason to undo it.
 
 use super::{
     Desk, Refusal, Term, find, pending, refuse_request, request_decider, request_entry,
     save_requests,
 };
 use crate::actor::Proof;
-use crate::audit::EntryKind;
+use crate::audit::{Entry, EntryKind};
+use crate::model::time::format_instant;
 use crate::model::{AccessRequest, RequestKind, RequestStatus};
+use crate::notify::{Delivery, failures, record_deliveries};
 use crate::policy;
 use crate::policy::approval::Decision;
 use crate::state::Requests;
@@ -32,7 +35,12 @@ pub enum Approval {
     Partial(Partial),
     /// An approved mass revocation: recorded; the caller carries out its revocation, if
     /// it names one.
-    MassRevoke(AccessRequest),
+    MassRevoke {
+        /// The request, approved.
+        request: AccessRequest,
+        /// What the caller should warn about (a notification hook that failed).
+        warnings: Vec<String>,
+    },
     /// Approved access: stored; the caller applies its grants at once, writing `preface`
     /// to the audit log first.
     Granted {
@@ -41,7 +49,9 @@ pub enum Approval {
         /// How long the access lasts, from now.
         term: Option<Term>,
         /// The audit entry written before the grants.
-        preface: Box<crate::audit::Entry>,
+        preface: Box<Entry>,
+        /// What the caller should warn about (a notification hook that failed).
+        warnings: Vec<String>,
     },
 }
 
@@ -51,7 +61,12 @@ pub enum Denied {
     /// Policy refused the actor: the denials are recorded.
     Refused(Refusal),
     /// The request is denied and recorded.
-    Denied(Box<AccessRequest>),
+    Denied {
+        /// The request, denied.
+        request: Box<AccessRequest>,
+        /// What the caller should warn about (a notification hook that failed).
+        warnings: Vec<String>,
+    },
 }
 
 /// Says how a client's approver co-approves a request.
@@ -182,16 +197,18 @@ pub fn approve(desk: &Desk<'_>, id: &str, proof: Option<Proof>) -> anyhow::Resul
     save_requests(desk, &requests)?;
     let mut preface = request_entry(EntryKind::Approval, &request, "approved");
     preface.proof = proof;
+    let warnings = announce_decision(desk, &request, &mut preface, "it is approved anyway");
     if request.kind == RequestKind::MassRevoke {
         let mut audit = desk.audit.open("approve")?;
         audit.append(&request.client, preface)?;
         audit.finish(serde_json::json!({ "approved": request.id }))?;
-        return Ok(Approval::MassRevoke(request));
+        return Ok(Approval::MassRevoke { request, warnings });
     }
     Ok(Approval::Granted {
         request,
         term,
         preface: Box::new(preface),
+        warnings,
     })
 }
 
@@ -247,8 +264,82 @@ pub fn deny(
     let mut entry = request_entry(EntryKind::Approval, &request, "denied");
     entry.error = Some(reason.to_string());
     entry.proof = proof;
+    let warnings = announce_decision(desk, &request, &mut entry, "it is denied anyway");
     let mut audit = desk.audit.open("deny")?;
     audit.append(&request.client, entry)?;
     audit.finish(serde_json::json!({ "denied": request.id }))?;
-    Ok(Denied::Denied(Box::new(request)))
+    Ok(Denied::Denied {
+        request: Box::new(request),
+        warnings,
+    })
+}
+
+/// Tells `notify.decisions` that a request was decided, mentioning its requester (and
+/// its receiver, when another person) by their chat handles, unless the only one to
+/// tell is who decided (a requester withdrawing their own request); records what came of each
+/// hook in the decision's audit entry and returns a warning for each that failed. The
+/// decision is saved already: nothing a hook says changes it.
+fn announce_decision(
+    desk: &Desk<'_>,
+    request: &AccessRequest,
+    entry: &mut Entry,
+    anyway: &str,
+) -> Vec<String> {
+    let hooks = &desk.cx.workspace.policy.notify_decisions;
+    if !hooks.is_configured() {
+        return Vec::new();
+    }
+    let identities = &desk.cx.workspace.identities;
+    // Whoever decided knows: a requester who withdraws their own request is not told.
+    let decider = request.decided_by.as_deref();
+    let mut told: Vec<&str> = Vec::new();
+    for person in [
+        Some(request.requested_by.as_str()),
+        request.identity.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if Some(person) != decider && !told.contains(&person) {
+            told.push(person);
+        }
+    }
+    if told.is_empty() {
+        return Vec::new();
+    }
+    let people: Vec<serde_json::Value> = told
+        .iter()
+        .map(|id| match identities.get(*id) {
+            Some(identity) => crate::notify::person(identity),
+            None => serde_json::json!({ "id": id }),
+        })
+        .collect();
+    let mut event = super::ask::request_event("request-decided", request);
+    for (field, value) in [
+        ("decision", serde_json::json!(request.status.as_str())),
+        ("decided_by", serde_json::json!(request.decided_by)),
+        (
+            "decided_at",
+            serde_json::json!(request.decided_at.map(format_instant)),
+        ),
+        (
+            "decision_reason",
+            serde_json::json!(request.decision_reason),
+        ),
+        (
+            "expires_at",
+            serde_json::json!(request.expires_at.map(format_instant)),
+        ),
+        ("notify", serde_json::json!(people)),
+    ] {
+        event[field] = value;
+    }
+    let deliveries: Vec<Delivery> = crate::notify::send(
+        hooks,
+        &event,
+        crate::notify::chat::decision,
+        super::ask::sources(desk),
+    );
+    record_deliveries(entry, &deliveries);
+    failures(&deliveries, anyway)
 }

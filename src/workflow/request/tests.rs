@@ -73,6 +73,7 @@ fn an_elevation_waits_for_a_second_person_and_its_requester_cannot_approve_it() 
         request,
         term,
         preface,
+        ..
     } = approved.expect("approve")
     else {
         panic!("a second person's approval did not grant it");
@@ -132,7 +133,7 @@ fn a_denial_needs_a_reason_and_is_recorded_with_it() {
         .expect_err("a denial without a reason");
     assert!(no_reason.to_string().contains("needs a reason"));
     assert_eq!(bench.requests()[0].status, RequestStatus::Pending);
-    let Denied::Denied(request) = bench
+    let Denied::Denied { request, .. } = bench
         .act("dave", NOW, |desk| deny(desk, &id, "not this week", None))
         .expect("deny")
     else {
