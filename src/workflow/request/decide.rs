@@ -14,7 +14,7 @@ use crate::notify::{Delivery, failures, record_deliveries};
 use crate::policy;
 use crate::policy::approval::Decision;
 use crate::state::Requests;
-use crate::ui::diagnostics::UserError;
+use crate::exit::UserError;
 
 /// One of the two approvals a co-approved request needs, recorded; the request waits
 /// for the other.
