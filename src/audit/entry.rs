@@ -62,6 +62,11 @@ pub enum EntryKind {
     /// A notification that belongs to no other entry was sent (the digest of access
     /// about to expire): who was told and what came of it. Changes no state.
     Notify,
+    /// An entry of a kind a newer onboard writes (several versions may share one team
+    /// state): read and verified as written, never acted on; never written.
+    #[serde(other)]
+    #[schemars(skip)]
+    Other,
 }
 
 impl EntryKind {
@@ -116,6 +121,7 @@ impl EntryKind {
             EntryKind::Import => "import",
             EntryKind::Credential => "credential",
             EntryKind::Notify => "notify",
+            EntryKind::Other => "other",
         }
     }
 
@@ -303,11 +309,20 @@ mod tests {
                 EntryKind::Import => 19,
                 EntryKind::Credential => 20,
                 EntryKind::Notify => 21,
+                EntryKind::Other => unreachable!("never written, so not listed"),
             };
             assert_eq!(place, index);
             let written = serde_json::to_value(kind).unwrap();
             assert_eq!(written, kind.as_str());
         }
+    }
+
+    #[test]
+    fn a_kind_a_newer_onboard_writes_is_read_as_other() {
+        let line = r#"{"seq":3,"ts":"2026-01-02T03:04:05.006Z","chain":"acme","kind":"attestation","run":"r","actor":"a","prev":"00","key":"k"}"#;
+        let entry: Entry = serde_json::from_str(line).expect("an entry of a newer kind reads");
+        assert_eq!(entry.kind, Some(EntryKind::Other));
+        assert!(!EntryKind::Other.is_change());
     }
 
     #[test]
