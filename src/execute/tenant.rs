@@ -59,44 +59,8 @@ pub(super) fn apply_tenant(
         .iter()
         .map(|_| format!("{run}-{}", counter.fetch_add(1, Ordering::Relaxed) + 1))
         .collect();
-    let adapter: Result<Box<dyn Adapter>, AdapterError> = (|| {
-        let client = context.workspace.clients.get(client_id).ok_or_else(|| {
-            AdapterError::new(
-                &name,
-                "open",
-                FailureKind::NotFound,
-                format!("client `{client_id}` is no longer in the workspace"),
-            )
-            .with_hint("restore the client file, or remove its grants by hand")
-        })?;
-        let tenant = client.tenant(tenant_name).ok_or_else(|| {
-            AdapterError::new(
-                &name,
-                "open",
-                FailureKind::NotFound,
-                format!("tenant `{tenant_name}` is no longer in the client file"),
-            )
-            .with_hint("restore the tenant in the client file so its grants can be revoked")
-        })?;
-        // The adapter the run's plan read with, else one opened and verified now.
-        adapters::opened::open_verified(client, tenant, context.root, context.adapters)
-    })();
-    let fail_all = |changes: &[&Change], error: AdapterError| -> Vec<ChangeResult> {
-        changes
-            .iter()
-            .map(|change| {
-                let result = Err(error.clone());
-                progress.advance(change, &result);
-                ChangeResult {
-                    change: (*change).clone(),
-                    result,
-                    tenant_enforces_expiry: false,
-                }
-            })
-            .collect()
-    };
     let mut configuration_audit_error = None;
-    let adapter = match adapter {
+    let adapter = match open(context, &name, (client_id, tenant_name)) {
         Ok(adapter) if !configuration.is_empty() => apply_configuration(
             context,
             (client_id, tenant_name),
@@ -111,11 +75,18 @@ pub(super) fn apply_tenant(
         }),
         other => other,
     };
-    let mut adapter = match adapter {
-        Ok(adapter) => adapter,
+    match adapter {
+        Ok(adapter) => send_all(
+            context,
+            (client_id, &name),
+            adapter,
+            changes,
+            &ids,
+            progress,
+        ),
         Err(error) => {
             // Nothing is sent: record the failures as outcomes without intents.
-            let results = fail_all(changes, error.clone());
+            let results = fail_all(changes, &error, progress);
             let entries = results
                 .iter()
                 .zip(&ids)
@@ -126,24 +97,84 @@ pub(super) fn apply_tenant(
             // A tenant opened only for its configuration: no change carries its failure,
             // which still counts.
             let configuration_failure = results.is_empty().then_some(error);
-            return TenantApplied {
+            TenantApplied {
                 results,
                 configuration_failure,
                 audit_error,
-            };
+            }
         }
-    };
-    // The audit log cannot be written: the changes not yet sent fail without being sent,
-    // and the audit failure is returned beside the results.
+    }
+}
+
+/// Returns the adapter the run's plan read the tenant with, else one opened and verified
+/// now; an error when the client or the tenant is no longer in the workspace.
+fn open(
+    context: &ApplyContext<'_>,
+    name: &str,
+    (client_id, tenant_name): (&str, &str),
+) -> Result<Box<dyn Adapter>, AdapterError> {
+    let client = context.workspace.clients.get(client_id).ok_or_else(|| {
+        AdapterError::new(
+            name,
+            "open",
+            FailureKind::NotFound,
+            format!("client `{client_id}` is no longer in the workspace"),
+        )
+        .with_hint("restore the client file, or remove its grants by hand")
+    })?;
+    let tenant = client.tenant(tenant_name).ok_or_else(|| {
+        AdapterError::new(
+            name,
+            "open",
+            FailureKind::NotFound,
+            format!("tenant `{tenant_name}` is no longer in the client file"),
+        )
+        .with_hint("restore the tenant in the client file so its grants can be revoked")
+    })?;
+    adapters::opened::open_verified(client, tenant, context.root, context.adapters)
+}
+
+/// Fails `changes` with `error`, none of them sent.
+fn fail_all(
+    changes: &[&Change],
+    error: &AdapterError,
+    progress: &dyn Progress,
+) -> Vec<ChangeResult> {
+    changes
+        .iter()
+        .map(|change| {
+            let result = Err(error.clone());
+            progress.advance(change, &result);
+            ChangeResult {
+                change: (*change).clone(),
+                result,
+                tenant_enforces_expiry: false,
+            }
+        })
+        .collect()
+}
+
+/// Sends an open tenant's changes: the intents of each window stored durably before any
+/// of it is sent, then batch by batch with their outcomes. When the audit log cannot be
+/// written, the changes not yet sent fail without being sent and the audit failure is
+/// returned beside the results.
+fn send_all(
+    context: &ApplyContext<'_>,
+    (client_id, name): (&str, &str),
+    mut adapter: Box<dyn Adapter>,
+    changes: &[&Change],
+    ids: &[String],
+    progress: &dyn Progress,
+) -> TenantApplied {
     let stop_unsent = |mut results: Vec<ChangeResult>, error: AuditError| {
         let done = results.len();
         let unsent = AdapterError::new(
-            &name,
+            name,
             "apply",
             FailureKind::Rejected,
             "the audit log could not be written, so the change was not sent",
         );
-        results.extend(fail_all(&changes[done..], unsent));
+        results.extend(fail_all(&changes[done..], &unsent, progress));
         TenantApplied {
             results,
             configuration_failure: None,
@@ -169,7 +200,7 @@ pub(super) fn apply_tenant(
         for (batch, batch_ids) in window.chunks(BATCH).zip(window_ids.chunks(BATCH)) {
             let outcomes = send(
                 adapter.as_mut(),
-                &name,
+                name,
                 batch,
                 batch_ids,
                 progress,
@@ -181,17 +212,11 @@ pub(super) fn apply_tenant(
         }
     }
     // The outcomes are stored before the tenant counts as done.
-    if let Err(error) = write_entries(context, client_id, Vec::new(), Durability::Now) {
-        return TenantApplied {
-            results,
-            configuration_failure: None,
-            audit_error: Some(error),
-        };
-    }
+    let audit_error = write_entries(context, client_id, Vec::new(), Durability::Now).err();
     TenantApplied {
         results,
         configuration_failure: None,
-        audit_error: None,
+        audit_error,
     }
 }
 
