@@ -280,60 +280,48 @@ pub(super) fn required(scope: &Scope<'_>, raw: &RawTenant, problems: &mut Vec<Di
             .hint("onboard writes a `file` tenant there: use a path inside the workspace, such as `tenants/CLIENT/TENANT`"),
         );
     }
-    match raw.adapter {
-        AdapterKind::File => scope.needs(
+    // What each adapter needs: the setting, whether it is there, and how to add it.
+    let needed: &[(&str, bool, &str)] = match raw.adapter {
+        AdapterKind::File => &[(
             "path",
             raw.path.is_some(),
             "add `path: tenants/CLIENT/TENANT`, the directory that holds the tenant",
-            problems,
-        ),
-        AdapterKind::Graph => {
-            scope.needs(
+        )],
+        AdapterKind::Graph => &[
+            (
                 "tenant_id",
                 raw.tenant_id.is_some(),
                 "add `tenant_id: GUID`, the client's Entra directory (tenant) id",
-                problems,
-            );
-            scope.needs(
+            ),
+            (
                 "client_id",
                 raw.client_id.is_some(),
                 "add `client_id: GUID`, the application id of onboard's app registration in the client's tenant",
-                problems,
-            );
-            scope.needs(
+            ),
+            (
                 "credential",
                 raw.credential.is_some(),
                 "add `credential: keyring:NAME` or `credential: env:VAR` naming the app's client secret",
-                problems,
-            );
-        }
-        AdapterKind::Github => {
-            scope.needs(
+            ),
+        ],
+        AdapterKind::Github => &[
+            (
                 "org",
                 raw.org.is_some(),
                 "add `org: LOGIN`, the GitHub organisation",
-                problems,
-            );
-            scope.needs(
-                "credential",
-                raw.credential.is_some(),
-                ADD_CREDENTIAL,
-                problems,
-            );
-        }
-        _ => {
-            scope.needs(
+            ),
+            ("credential", raw.credential.is_some(), ADD_CREDENTIAL),
+        ],
+        _ => &[
+            (
                 "endpoint",
                 raw.endpoint.is_some(),
                 "add `endpoint: https://…`",
-                problems,
-            );
-            scope.needs(
-                "credential",
-                raw.credential.is_some(),
-                ADD_CREDENTIAL,
-                problems,
-            );
-        }
+            ),
+            ("credential", raw.credential.is_some(), ADD_CREDENTIAL),
+        ],
+    };
+    for (what, present, hint) in needed {
+        scope.needs(what, *present, hint, problems);
     }
 }

@@ -8,13 +8,13 @@ use super::{
 };
 use crate::actor::Proof;
 use crate::audit::{Entry, EntryKind};
+use crate::exit::UserError;
 use crate::model::time::format_instant;
 use crate::model::{AccessRequest, RequestKind, RequestStatus};
 use crate::notify::{Delivery, failures, record_deliveries};
 use crate::policy;
 use crate::policy::approval::Decision;
 use crate::state::Requests;
-use crate::exit::UserError;
 
 /// One of the two approvals a co-approved request needs, recorded; the request waits
 /// for the other.
