@@ -319,3 +319,14 @@ pub(super) fn show_status(
     }
     Ok(printer.data(&render(&table))?)
 }
+
+/// Warns about each service account and agent of `clients` (all when empty) whose owner
+/// has left: it is up for review until its file names a new owner.
+pub(super) fn warn_owners_left(session: &Session, clients: &[String]) -> anyhow::Result<()> {
+    let ids: Vec<&str> = clients.iter().map(String::as_str).collect();
+    let selected = (!ids.is_empty()).then_some(ids.as_slice());
+    for left in crate::workflow::credentials::owners_left(&session.context(), selected)? {
+        session.printer.warn(&left.message());
+    }
+    Ok(())
+}

@@ -146,6 +146,12 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             });
         }
     }
+    let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+    plan.warnings.extend(
+        crate::workflow::credentials::owners_left(&session.context(), Some(&ids))?
+            .iter()
+            .map(crate::plan::owners::OwnerLeft::message),
+    );
     let document = document(
         &session,
         &plan,
@@ -153,7 +159,6 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
         clients.iter().map(|c| c.id.clone()).collect(),
     );
     show(&session, &plan, &document)?;
-    let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
     let credential_changes = super::credentials::show_plan(&session, &ids)?;
     if let Some(path) = &args.out {
         atomic_file::write(path, to_json(&document).as_bytes())

@@ -603,3 +603,104 @@ fn revoking_a_client_removes_its_credentials_and_only_those_after_the_mass_revok
     assert!(tenant_secrets(&env).is_empty());
     assert_eq!(recorded(&env), records);
 }
+
+#[test]
+fn an_owner_who_leaves_puts_their_service_account_up_for_review_and_its_credentials_keep_rotating()
+{
+    // The example's globex-backup-svc is bob's; it declares a client secret and a
+    // password, issued here.
+    let env = Env::example();
+    let t0 = crate::support::NOW;
+    run(&env, t0, &["apply", "globex", "--yes"], 0);
+    assert_eq!(recorded(&env).len(), 2);
+    run(&env, t0, &["revoke", "--identity", "bob", "--yes"], 0);
+    // Bob's revocation takes bob's access, not the credentials of what he owned.
+    assert_eq!(recorded(&env).len(), 2);
+    assert_eq!(tenant_secrets(&env).len(), 1);
+    let up = "owner `bob` has left";
+
+    let (plan, _) = run(&env, t0, &["plan", "globex"], 0);
+    assert!(
+        plan.contains("`globex-backup-svc` (a service account of `globex`) is up for review")
+            && plan.contains(up)
+            && plan.contains("identities/globex-backup-svc.yaml"),
+        "{plan}"
+    );
+    let (json, output) = run(&env, t0, &["plan", "globex", "--output", "json"], 0);
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(
+        document["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains(up)),
+        "{json}"
+    );
+    // Only the clients planned: acme's plan says nothing of globex's service account.
+    let (acme, _) = run(&env, t0, &["plan", "acme"], 0);
+    assert!(!acme.contains(up), "{acme}");
+    let (status, _) = run(&env, t0, &["status"], 0);
+    assert!(status.contains(up), "{status}");
+    let (status, _) = run(&env, t0, &["status", "--credentials"], 0);
+    assert!(status.contains(up), "{status}");
+    let (validate, _) = run(&env, t0, &["validate"], 0);
+    assert!(
+        validate.contains(
+            "warning: `globex-backup-svc` is up for review: owner `bob` has left: name a new owner"
+        ) && validate.contains("identities/globex-backup-svc.yaml:5"),
+        "{validate}"
+    );
+    let (review, _) = run(&env, t0, &["review"], 0);
+    assert!(
+        review.contains("owner-left-globex-backup-svc")
+            && review.contains("owner `bob` has left: name a new owner"),
+        "{review}"
+    );
+    let (_, output) = run(&env, t0, &["review", "--output", "json"], 0);
+    let reviews: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let item = reviews["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "owner-left-globex-backup-svc")
+        .expect("the owner review is listed");
+    assert_eq!(item["kind"], "owner-left", "{reviews}");
+    assert_eq!(item["identity"], "globex-backup-svc", "{reviews}");
+    assert_eq!(item["client"], "globex", "{reviews}");
+    // It is not closed by hand: naming a new owner closes it.
+    let (refused, _) = run(
+        &env,
+        t0,
+        &[
+            "review",
+            "close",
+            "owner-left-globex-backup-svc",
+            "--outcome",
+            "done",
+            "--notes",
+            "n",
+        ],
+        1,
+    );
+    assert!(
+        refused.contains("closes itself once `globex-backup-svc` names a new owner"),
+        "{refused}"
+    );
+
+    // Access continuity: its credentials still rotate at 30 days while it waits.
+    let t30 = "2026-12-21T12:00:00Z";
+    let (rotated, _) = run(&env, t30, &["apply", "globex", "--yes"], 0);
+    assert_eq!(tenant_secrets(&env).len(), 2, "{rotated}");
+
+    // A new owner closes the review.
+    env.edit(SVC, "owner: bob", "owner: dave");
+    for args in [
+        &["plan", "globex"][..],
+        &["status"],
+        &["review"],
+        &["validate"],
+    ] {
+        let (text, _) = run(&env, t30, args, 0);
+        assert!(!text.contains(up), "{args:?}: {text}");
+    }
+}

@@ -125,6 +125,55 @@ pub fn plan(
     Ok((decide(&wanted, &records, cx.now), problems))
 }
 
+/// Returns the service accounts and agents of `clients` (all when `None`) whose owner has
+/// left (a standing revocation of the owner): each is up for review until it names a new
+/// owner. Their credentials keep rotating meanwhile (`wanted` leaves them in), so the
+/// systems using them keep working.
+pub fn owners_left(
+    cx: &Context<'_>,
+    clients: Option<&[&str]>,
+) -> anyhow::Result<Vec<crate::plan::owners::OwnerLeft>> {
+    let (ledger, _) = cx.state.load_ledger()?;
+    let mut left = crate::plan::owners::owners_left(cx.workspace, &ledger.blocks);
+    if let Some(clients) = clients {
+        left.retain(|l| l.client.as_deref().is_none_or(|c| clients.contains(&c)));
+    }
+    Ok(left)
+}
+
+/// Returns a warning for each service account and agent whose owner has left, for
+/// `validate`. It reads the standing revocations from a `file` state only: with a
+/// database, `validate` stays offline and says nothing of them (`plan` and `status` do).
+pub fn owner_warnings(
+    root: &Path,
+    workspace: &crate::model::Workspace,
+) -> Vec<crate::model::Diagnostic> {
+    if workspace.settings.state != crate::model::StateBackend::File {
+        return Vec::new();
+    }
+    let Ok((ledger, _)) =
+        crate::state::open(&workspace.settings, root).and_then(|store| store.load_ledger())
+    else {
+        return Vec::new();
+    };
+    crate::plan::owners::owners_left(workspace, &ledger.blocks)
+        .into_iter()
+        .map(|left| {
+            crate::model::Diagnostic::new(
+                left.origin.clone(),
+                format!("`{}` is up for review: {}", left.identity, left.summary()),
+            )
+            .field("owner")
+            .hint(format!(
+                "`{}` has a standing revocation since {}: set `owner:` to a person who answers for `{}` now; its access and credentials stay meanwhile",
+                left.owner,
+                crate::model::time::format_short(left.left_at),
+                left.identity
+            ))
+        })
+        .collect()
+}
+
 /// Names a slot's credential as audit entries write it: `credential:client_secret:APP`
 /// or `credential:password`.
 fn subject(slot: &CredentialSlot) -> String {
