@@ -704,3 +704,121 @@ fn an_owner_who_leaves_puts_their_service_account_up_for_review_and_its_credenti
         assert!(!text.contains(up), "{args:?}: {text}");
     }
 }
+
+/// Sets `[vault] on_revoke = "mark"` in a workspace that has a `[vault]`.
+fn mark_on_revoke(env: &Env) {
+    let settings = env.read("onboard.toml");
+    assert!(settings.contains("[vault]"));
+    env.write("onboard.toml", &format!("{settings}on_revoke = \"mark\"\n"));
+}
+
+/// The change id of the `revoke` intent of `globex-backup-svc`'s credential in globex's
+/// audit chain.
+fn revocation_change(env: &Env) -> String {
+    let audit = env.read("audit/globex.jsonl");
+    audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| {
+            e["kind"] == "credential"
+                && e["phase"] == "intent"
+                && e["reason"].as_str().unwrap_or("").starts_with("revoke")
+        })
+        .and_then(|e| e["change"].as_str().map(str::to_string))
+        .expect("a revoke intent in the audit log")
+}
+
+#[test]
+fn marking_on_revoke_keeps_the_stand_in_value_aside_with_its_marks() {
+    // The vault is configured but never contacted: the delivery is a `file:` stand-in.
+    let env = vault_env(
+        &format!("http://127.0.0.1:{}", free_port()),
+        "file:vault-standin/{client}/{id}.secret",
+    );
+    mark_on_revoke(&env);
+    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    let delivered = "vault-standin/globex/globex-backup-svc.secret";
+    let value = env.read(delivered);
+    let (revoked, _) = run(
+        &env,
+        crate::support::NOW,
+        &["revoke", "--identity", "globex-backup-svc", "--yes"],
+        0,
+    );
+    assert!(tenant_secrets(&env).is_empty(), "{revoked}");
+    assert!(recorded(&env).is_empty(), "{revoked}");
+    // Not at the path readers use any more, but kept, beside its marks.
+    assert!(!env.exists(delivered), "{revoked}");
+    assert_eq!(env.read(&format!("{delivered}.revoked")), value);
+    let marks: serde_json::Value =
+        serde_json::from_str(&env.read(&format!("{delivered}.revoked.json"))).unwrap();
+    assert_eq!(marks["onboard-revoked-at"], crate::support::NOW, "{marks}");
+    assert_eq!(
+        marks["onboard-audit-entry"],
+        format!("globex:{}", revocation_change(&env)),
+        "{marks}"
+    );
+    assert!(revoked.contains("marked revoked"), "{revoked}");
+}
+
+#[test]
+fn marking_on_revoke_keeps_the_vault_versions_soft_deleted_with_custom_metadata() {
+    let Some(bao) = BaoServer::shared() else {
+        return;
+    };
+    let path = "creds-mark/globex/globex-backup-svc";
+    let env = vault_env(
+        &bao.address,
+        "vault:secret/data/creds-mark/{client}/{id}#client_secret",
+    );
+    mark_on_revoke(&env);
+    // Custom metadata the secret already has is kept.
+    bao.put(path, &[("note", "kept")]);
+    let (status, body) = bao.call(
+        "POST",
+        &format!("/v1/secret/metadata/{path}"),
+        Some(&serde_json::json!({ "custom_metadata": { "team": "backup" } })),
+    );
+    assert!(status < 300, "{body}");
+    let now = crate::support::NOW;
+    let token = crate::peers::BAO_ROOT_TOKEN;
+    let apply = with_token(&env, now, token, &["apply", "globex", "--yes"]);
+    assert_eq!(apply.status.code(), Some(0), "{}", printed(&env, &apply));
+    let value = bao.get(path, "client_secret").expect("delivered");
+
+    let revoke = with_token(
+        &env,
+        now,
+        token,
+        &["revoke", "--identity", "globex-backup-svc", "--yes"],
+    );
+    let text = printed(&env, &revoke);
+    assert_eq!(revoke.status.code(), Some(0), "{text}");
+    assert!(tenant_secrets(&env).is_empty(), "{text}");
+    let (_, metadata) = bao.call("GET", &format!("/v1/secret/metadata/{path}"), None);
+    let custom = &metadata["data"]["custom_metadata"];
+    assert_eq!(custom["onboard-revoked-at"], now, "{metadata}");
+    assert_eq!(
+        custom["onboard-audit-entry"],
+        format!("globex:{}", revocation_change(&env)),
+        "{metadata}"
+    );
+    assert_eq!(custom["team"], "backup", "{metadata}");
+    // Version 2 (the delivered one) is soft-deleted, not destroyed: nobody reads it any
+    // more, and undeleting it brings the value back.
+    let version = &metadata["data"]["versions"]["2"];
+    assert_eq!(version["destroyed"], false, "{metadata}");
+    assert!(
+        !version["deletion_time"].as_str().unwrap_or("").is_empty(),
+        "{metadata}"
+    );
+    assert_eq!(bao.get(path, "client_secret"), None);
+    let (status, body) = bao.call(
+        "POST",
+        &format!("/v1/secret/undelete/{path}"),
+        Some(&serde_json::json!({ "versions": [2] })),
+    );
+    assert!(status < 300, "{body}");
+    assert_eq!(bao.get(path, "client_secret"), Some(value.clone()));
+    assert_unseen(&env, std::slice::from_ref(&text), &value, None);
+}

@@ -52,7 +52,12 @@ impl Runner<'_> {
                     .filter(|r| r.key_id == record.key_id)
                     .filter_map(|r| r.vault_version)
                     .collect();
-                done.push(sink.destroy(self.cx, &versions)?);
+                let audit_entry = format!("{}:{id}", slot.client);
+                let revoked = sink::Revoked {
+                    at: self.cx.now,
+                    audit_entry: &audit_entry,
+                };
+                done.push(sink.revoke(self.cx, &versions, &revoked)?);
             }
             Ok(())
         });

@@ -2,6 +2,7 @@
 //! the workspace (the stand-in for a vault).
 
 use super::*;
+use crate::model::OnRevoke;
 
 /// Where a credential's value is delivered: a field of a vault secret, or a file below
 /// the workspace (the stand-in for a vault).
@@ -92,8 +93,89 @@ impl Sink {
         }
     }
 
+    /// Deals with the values delivered for a revoked credential as `[vault] on_revoke`
+    /// says: destroys them for good, or keeps them marked revoked.
+    pub(super) fn revoke(
+        &self,
+        cx: &Context<'_>,
+        versions: &[u64],
+        revoked: &Revoked<'_>,
+    ) -> Result<String, Failure> {
+        let on_revoke = cx
+            .workspace
+            .settings
+            .vault
+            .as_ref()
+            .map_or(OnRevoke::Destroy, |v| v.on_revoke);
+        match on_revoke {
+            OnRevoke::Destroy => self.destroy(cx, versions),
+            OnRevoke::Mark => self.mark(cx, versions, revoked),
+        }
+    }
+
+    /// Keeps delivered values but marks them revoked: the vault secret gets custom
+    /// metadata (`onboard-revoked-at`, `onboard-audit-entry`) and its versions are
+    /// soft-deleted (a reader gets nothing; `bao kv undelete` brings them back); the
+    /// stand-in file is moved aside to `PATH.revoked`, beside `PATH.revoked.json`.
+    fn mark(
+        &self,
+        cx: &Context<'_>,
+        versions: &[u64],
+        revoked: &Revoked<'_>,
+    ) -> Result<String, Failure> {
+        let fields = BTreeMap::from([
+            (
+                "onboard-revoked-at".to_string(),
+                crate::model::time::format_instant(revoked.at),
+            ),
+            (
+                "onboard-audit-entry".to_string(),
+                revoked.audit_entry.to_string(),
+            ),
+        ]);
+        match self {
+            Sink::Vault(reference) => {
+                let vault = Self::vault(cx)?;
+                vault.add_custom_metadata(&reference.path, &fields)?;
+                if versions.is_empty() {
+                    return Ok(
+                        "marked revoked in the vault (no version recorded to delete)".into(),
+                    );
+                }
+                vault.delete_versions(&reference.path, versions)?;
+                Ok(format!(
+                    "vault version(s) {versions:?} deleted (recoverable) and marked revoked"
+                ))
+            }
+            Sink::File(path) => {
+                let aside = suffixed(path, ".revoked");
+                match std::fs::rename(path, &aside) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Ok("nothing delivered".into());
+                    }
+                    Err(e) => {
+                        return Err(failure(format!(
+                            "cannot move {} aside: {e}",
+                            path.display()
+                        )));
+                    }
+                }
+                let marker = suffixed(path, ".revoked.json");
+                let text = serde_json::to_string_pretty(&fields).unwrap_or_default();
+                crate::atomic_file::write(&marker, format!("{text}\n").as_bytes())
+                    .map_err(|e| failure(format!("cannot write {}: {e}", marker.display())))?;
+                Ok(format!(
+                    "{} moved aside to {} and marked revoked",
+                    path.display(),
+                    aside.display()
+                ))
+            }
+        }
+    }
+
     /// Destroys delivered values for good: the vault versions, or the file.
-    pub(super) fn destroy(&self, cx: &Context<'_>, versions: &[u64]) -> Result<String, Failure> {
+    fn destroy(&self, cx: &Context<'_>, versions: &[u64]) -> Result<String, Failure> {
         match self {
             Sink::Vault(reference) => {
                 if versions.is_empty() {
@@ -111,6 +193,21 @@ impl Sink {
             },
         }
     }
+}
+
+/// A revoked credential, as its marks name it.
+pub(super) struct Revoked<'a> {
+    /// When it was revoked.
+    pub at: time::OffsetDateTime,
+    /// The audit entry of the revocation: `CLIENT:CHANGE-ID` (its chain and change id).
+    pub audit_entry: &'a str,
+}
+
+/// Returns `path` with `suffix` added to its file name.
+fn suffixed(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    std::path::PathBuf::from(name)
 }
 
 #[cfg(unix)]
