@@ -822,3 +822,150 @@ fn marking_on_revoke_keeps_the_vault_versions_soft_deleted_with_custom_metadata(
     assert_eq!(bao.get(path, "client_secret"), Some(value.clone()));
     assert_unseen(&env, std::slice::from_ref(&text), &value, None);
 }
+
+/// Replaces the shortened key ids and fingerprints of every recorded credential with
+/// `[KEY]`, for snapshots.
+fn masked(env: &Env, text: &str) -> String {
+    let mut text = text.to_string();
+    for (key, _) in recorded(env) {
+        text = text.replace(&onboard::plan::credentials::short(&key), "[KEY]");
+    }
+    text
+}
+
+/// A planned credential change as `plan --output json` writes it.
+#[derive(Debug, serde::Deserialize, PartialEq)]
+struct PlannedCredential {
+    action: String,
+    client: String,
+    tenant: String,
+    identity: String,
+    kind: String,
+    application: Option<String>,
+    reason: String,
+    why: String,
+    deliver: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct PlanWithCredentials {
+    format_version: u32,
+    changes: Vec<serde_json::Value>,
+    #[serde(default)]
+    credentials: Vec<PlannedCredential>,
+}
+
+#[test]
+fn a_plan_of_credential_changes_only_shows_them_in_every_format() {
+    let env = Env::example();
+    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    // At 90 days both of globex's service account's credentials are due, and nothing
+    // else is.
+    let t90 = "2027-02-20T12:00:00Z";
+    let (_, table) = run(&env, t90, &["plan", "globex"], 0);
+    let table = masked(&env, &stdout(&table));
+    assert!(!table.contains("No changes"), "{table}");
+    insta::assert_snapshot!("credentials_only_plan_table", table);
+    let (_, markdown) = run(&env, t90, &["plan", "globex", "--output", "markdown"], 0);
+    let markdown = masked(&env, &stdout(&markdown));
+    assert!(!markdown.contains("No changes"), "{markdown}");
+    insta::assert_snapshot!("credentials_only_plan_markdown", markdown);
+    run(&env, t90, &["plan", "globex", "--detailed-exitcode"], 2);
+
+    let (_, json) = run(&env, t90, &["plan", "globex", "--output", "json"], 0);
+    let text = stdout(&json);
+    let document: PlanWithCredentials = serde_json::from_str(&text).unwrap();
+    assert_eq!(document.format_version, 1);
+    assert!(document.changes.is_empty(), "{text}");
+    let deliver = |file: &str| format!("file:vault-standin/globex/{file}");
+    assert_eq!(
+        document.credentials,
+        [
+            PlannedCredential {
+                action: "rotate".into(),
+                client: "globex".into(),
+                tenant: "entra".into(),
+                identity: "globex-backup-svc".into(),
+                kind: "client_secret".into(),
+                application: Some(APP.into()),
+                reason: "due".into(),
+                why: "older than 30d".into(),
+                deliver: deliver("globex-backup-svc.client_secret"),
+            },
+            PlannedCredential {
+                action: "rotate".into(),
+                client: "globex".into(),
+                tenant: "ldap".into(),
+                identity: "globex-backup-svc".into(),
+                kind: "password".into(),
+                application: None,
+                reason: "due".into(),
+                why: "older than 90d".into(),
+                deliver: deliver("globex-backup-svc-ldap.password"),
+            },
+            // The password declares no overlap: the old one's record goes with it.
+            PlannedCredential {
+                action: "retire".into(),
+                client: "globex".into(),
+                tenant: "ldap".into(),
+                identity: "globex-backup-svc".into(),
+                kind: "password".into(),
+                application: None,
+                reason: "no-overlap".into(),
+                why: "replaced (no overlap)".into(),
+                deliver: deliver("globex-backup-svc-ldap.password"),
+            },
+        ]
+    );
+    // Neither a key id nor a fingerprint, whole or shortened, and nothing on stderr
+    // but warnings.
+    for (key, _) in recorded(&env) {
+        let short = onboard::plan::credentials::short(&key);
+        assert!(!text.contains(&short), "{text}");
+        assert!(!stderr(&env, &json).contains(&short));
+    }
+
+    // A saved plan holds no credential change.
+    let saved = env.root.join("saved-plan.json");
+    run(
+        &env,
+        t90,
+        &["plan", "globex", "--out", saved.to_str().unwrap()],
+        0,
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert!(saved.get("credentials").is_none(), "{saved}");
+}
+
+#[test]
+fn without_an_overlap_the_old_credential_is_retired_in_the_same_apply() {
+    let env = Env::example();
+    env.edit(SVC, "    overlap: 2d\n", "");
+    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    let first = tenant_secrets(&env);
+    assert_eq!(first.len(), 1);
+    let t30 = "2026-12-21T12:00:00Z";
+    let (plan, _) = run(&env, t30, &["plan", "globex"], 0);
+    assert!(
+        plan.contains("rotate") && plan.contains("replaced (no overlap)"),
+        "{plan}"
+    );
+    let (applied, _) = run(&env, t30, &["apply", "globex", "--yes"], 0);
+    let now = tenant_secrets(&env);
+    assert_eq!(now.len(), 1, "the old one is gone at once: {applied}");
+    assert_ne!(now[0].0, first[0].0, "{applied}");
+    let state: serde_json::Value =
+        serde_json::from_str(&env.read("state/credentials.json")).unwrap();
+    let records: Vec<String> = state["issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["tenant"] == "entra")
+        .map(|r| r["key_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(records, [now[0].0.clone()], "{applied}");
+    // Nothing is left for the next run.
+    let (again, _) = run(&env, t30, &["plan", "globex", "--detailed-exitcode"], 0);
+    assert!(!again.contains("retire"), "{again}");
+}

@@ -24,6 +24,7 @@ use super::Context;
 use crate::adapters::{AdapterError, CredentialRequest, IssuedCredential};
 use crate::audit::{AuditLog, Entry, EntryKind, Phase};
 use crate::model::{Client, CredentialKind, CredentialSlot, IssuedRecord, VaultRef};
+pub use crate::plan::credentials::short;
 use crate::plan::credentials::{CredentialChange, RetireReason, Wanted, decide, wanted};
 use crate::secrets::Secret;
 use crate::state::{Credentials, Lock};
@@ -266,27 +267,33 @@ impl<'a> Runner<'a> {
             .map_err(|e| failure(format!("the issued credentials could not be recorded: {e}")))
     }
 
-    /// Carries out `changes` in order; one failing never stops the others.
+    /// Carries out `changes` in order; one failing never stops the others, except that
+    /// a credential replaced without overlap stays when its successor failed.
     pub fn apply(&mut self, changes: &[CredentialChange]) -> Vec<CredentialResult> {
-        changes
-            .iter()
-            .map(|change| {
-                let slot = change.slot();
-                let (action, result) = match change {
-                    CredentialChange::Rotate {
-                        wanted, replaces, ..
-                    } => ("rotate", self.rotate(wanted, replaces.as_deref(), change)),
-                    CredentialChange::Retire { record, reason } => {
-                        let action = match reason {
-                            RetireReason::OverlapEnded => "retire",
-                            RetireReason::Revoked => "revoke",
-                        };
-                        (action, self.retire(record, *reason))
-                    }
-                };
-                finish(slot, action, result)
-            })
-            .collect()
+        let mut results: Vec<CredentialResult> = Vec::new();
+        for change in changes {
+            let slot = change.slot();
+            let result = match change {
+                CredentialChange::Rotate {
+                    wanted, replaces, ..
+                } => self.rotate(wanted, replaces.as_deref(), change),
+                CredentialChange::Retire {
+                    record,
+                    reason: RetireReason::NoOverlap,
+                } if results
+                    .iter()
+                    .any(|r| r.slot == slot && r.action == "rotate" && r.failed) =>
+                {
+                    Ok(format!(
+                        "kept: its successor could not be issued, so `{}` stays in use",
+                        short(&record.key_id)
+                    ))
+                }
+                CredentialChange::Retire { record, reason } => self.retire(record, *reason),
+            };
+            results.push(finish(slot, change.action(), result));
+        }
+        results
     }
 
     fn declared(&self, slot: &CredentialSlot) -> Option<&crate::model::DeclaredCredential> {
@@ -327,13 +334,6 @@ fn finish(
             hint: e.hint,
         },
     }
-}
-
-/// Shortens a key id or fingerprint for tables: its first 12 characters after any
-/// `sha256:` prefix.
-pub fn short(key: &str) -> String {
-    let key = key.strip_prefix("sha256:").unwrap_or(key);
-    key.chars().take(12).collect()
 }
 
 /// Test-only fault switch (only with the `test-hooks` feature): with

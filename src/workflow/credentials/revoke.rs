@@ -13,6 +13,7 @@ impl Runner<'_> {
         let id = self.change_id();
         let why = match reason {
             RetireReason::OverlapEnded => "retire: its successor's overlap has passed",
+            RetireReason::NoOverlap => "retire: its successor is delivered and it has no overlap",
             RetireReason::Revoked => "revoke: its identity, client contract or declaration is gone",
         };
         let mut intent = entry(slot, None, &id, why.to_string());
