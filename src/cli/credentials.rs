@@ -134,9 +134,11 @@ pub(super) fn apply_phase(
     // Planned again after a repair: a repaired rotation is due no more.
     let changes = if interrupted { plan()?.0 } else { changes };
     results.extend(runner.apply(&changes));
+    let unrecorded = runner.unrecorded().to_vec();
     drop(runner);
     let failed = results.iter().filter(|r| r.failed).count();
-    audit.finish(serde_json::json!({ "credentials": results.len(), "failed": failed }))?;
+    let finished =
+        audit.finish(serde_json::json!({ "credentials": results.len(), "failed": failed }));
     match session.printer.format {
         OutputFormat::Json => session.printer.report(&format!(
             "{}\n",
@@ -154,6 +156,22 @@ pub(super) fn apply_phase(
             ));
         }
     }
+    if !unrecorded.is_empty() {
+        // Made in the tenant and delivered, so not "nothing sent": the run stops here,
+        // and the next one repairs them from their intents.
+        return Err(crate::ui::diagnostics::UserError::new(format!(
+            "{} credential change(s) were made but could not be recorded: {}",
+            unrecorded.len(),
+            unrecorded.join("; ")
+        ))
+        .hint(format!(
+            "the next `onboard apply {}` repairs them from their intents in the audit log, before anything else; run it once the state can be written again",
+            clients.join(" ")
+        ))
+        .status(crate::exit::ExitStatus::PartialFailure)
+        .into());
+    }
+    finished?;
     Ok(failed)
 }
 

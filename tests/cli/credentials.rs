@@ -969,3 +969,58 @@ fn without_an_overlap_the_old_credential_is_retired_in_the_same_apply() {
     let (again, _) = run(&env, t30, &["plan", "globex", "--detailed-exitcode"], 0);
     assert!(!again.contains("retire"), "{again}");
 }
+
+#[test]
+fn the_state_lost_after_a_credential_was_delivered_exits_4_naming_it_and_the_next_run_repairs_it() {
+    let Some(server) = crate::postgres::server() else {
+        return;
+    };
+    let url = server.database();
+    let env = crate::postgres::team_env();
+    declare_only_client_secret(&env);
+    // The server is lost right after the credential's intent commits: the secret is
+    // then issued in the tenant and delivered, and its record cannot be written.
+    let proxy = crate::postgres::Proxy::start(server.port, b"\"intent\"", false);
+    let output = crate::postgres::onboard_pg(&env, &proxy.url(&url), &["apply", "globex", "--yes"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let text = printed(&env, &output);
+    assert!(proxy.was_cut(), "the proxy never cut: {text}");
+    assert_eq!(output.status.code(), Some(4), "{text}");
+    assert!(
+        text.contains("1 credential change(s) were made but could not be recorded")
+            && text.contains("globex/globex-backup-svc client_secret in entra")
+            && text.contains("the next `onboard apply globex` repairs"),
+        "{text}"
+    );
+    assert!(!text.contains("not sent"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    let delivered = "vault-standin/globex/globex-backup-svc.secret";
+    let value = env.read(delivered).trim().to_string();
+    assert_eq!(tenant_secrets(&env).len(), 1, "{text}");
+
+    // Back: the next run removes the unrecorded secret and issues one it records.
+    proxy.restore();
+    let back = proxy.url(&url);
+    let repaired = crate::postgres::expect_exit(&env, &back, &["apply", "globex", "--yes"], 0);
+    let repaired = printed(&env, &repaired);
+    assert!(
+        repaired.contains("interrupted client-secret rotation repaired"),
+        "{repaired}"
+    );
+    let secrets = tenant_secrets(&env);
+    assert_eq!(secrets.len(), 1, "{repaired}");
+    let newer = env.read(delivered).trim().to_string();
+    assert_ne!(newer, value);
+    assert!(matches(&secrets[0].1, &newer));
+    crate::postgres::expect_exit(&env, &back, &["audit", "verify"], 0);
+    crate::postgres::expect_exit(&env, &back, &["plan", "globex", "--detailed-exitcode"], 0);
+}
+
+/// Leaves globex's service account one credential: a client secret delivered to the
+/// `file:` stand-in; and nothing of acme's agent.
+fn declare_only_client_secret(env: &Env) {
+    env.drop_example_credentials();
+    declare(env, "file:vault-standin/{client}/{id}.secret");
+}

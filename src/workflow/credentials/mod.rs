@@ -205,6 +205,7 @@ pub struct Runner<'a> {
     audit: &'a mut AuditLog,
     credentials: Credentials,
     counter: usize,
+    unrecorded: Vec<String>,
 }
 
 impl<'a> Runner<'a> {
@@ -220,7 +221,30 @@ impl<'a> Runner<'a> {
             lock,
             audit,
             counter: 0,
+            unrecorded: Vec::new(),
         })
+    }
+
+    /// Returns the changes made in a tenant (and delivered) that could not be recorded,
+    /// each named with what was done: the next run repairs them from their intents.
+    pub fn unrecorded(&self) -> &[String] {
+        &self.unrecorded
+    }
+
+    /// Notes that `done` happened in the tenant but could not be recorded (`failed`), and
+    /// returns the failure saying so.
+    fn not_recorded(&mut self, slot: &CredentialSlot, done: String, failed: Failure) -> Failure {
+        self.unrecorded.push(format!("{slot}: {done}"));
+        Failure {
+            detail: format!(
+                "{done}, but that could not be recorded ({}): the next `onboard apply {}` repairs it",
+                failed.detail, slot.client
+            ),
+            hint: Some(format!(
+                "run `onboard apply {}` once the state and audit log can be written again",
+                slot.client
+            )),
+        }
     }
 
     fn client(&self, id: &str) -> Result<&'a Client, Failure> {

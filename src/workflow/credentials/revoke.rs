@@ -70,14 +70,19 @@ impl Runner<'_> {
                 self.credentials
                     .issued
                     .retain(|r| !(r.is_of(slot) && r.key_id == record.key_id));
-                self.save()?;
+                if let Err(e) = self
+                    .save()
+                    .and_then(|()| self.append(&slot.client, outcome))
+                {
+                    return Err(self.not_recorded(slot, done.join("; "), e));
+                }
             }
             Err(e) => {
                 outcome.result = Some("failed".into());
                 outcome.error = Some(e.detail.clone());
+                self.append(&slot.client, outcome)?;
             }
         }
-        self.append(&slot.client, outcome)?;
         result.map(|()| done.join("; "))
     }
 }
