@@ -59,13 +59,15 @@ impl Sink {
                 )?))
             }
             Sink::File(path) => {
-                let text = format!("{}\n", value.expose());
+                let text = zeroize::Zeroizing::new(format!("{}\n", value.expose()));
                 // Byte for byte: `write` would scrub the very secret this file is for.
                 crate::atomic_file::write_exact(path, text.as_bytes())
                     .and_then(|()| restrict(path))
                     .map_err(|e| failure(format!("cannot write {}: {e}", path.display())))?;
-                let back = std::fs::read_to_string(path)
-                    .map_err(|e| failure(format!("cannot read {} back: {e}", path.display())))?;
+                let back =
+                    zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+                        failure(format!("cannot read {} back: {e}", path.display()))
+                    })?);
                 if back.trim_end_matches('\n') != value.expose() {
                     return Err(failure(format!(
                         "{} read back does not hold what was written",
@@ -85,7 +87,7 @@ impl Sink {
                 Err(e) if e.kind == crate::vault::VaultFailure::NotFound => Ok(None),
                 Err(e) => Err(e.into()),
             },
-            Sink::File(path) => match std::fs::read_to_string(path) {
+            Sink::File(path) => match std::fs::read_to_string(path).map(zeroize::Zeroizing::new) {
                 Ok(text) => Ok(Some(Secret::new(text.trim_end_matches('\n')))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(failure(format!("cannot read {}: {e}", path.display()))),
