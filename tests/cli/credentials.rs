@@ -1024,3 +1024,30 @@ fn declare_only_client_secret(env: &Env) {
     env.drop_example_credentials();
     declare(env, "file:vault-standin/{client}/{id}.secret");
 }
+
+#[test]
+fn without_an_overlap_the_old_credential_stays_when_its_successor_cannot_be_issued() {
+    let env = Env::example();
+    env.edit(SVC, "    overlap: 2d\n", "");
+    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    let first = tenant_secrets(&env);
+    let tenant = "tenants/globex/entra/tenant.json";
+    let healthy = env.read(tenant);
+    let mut file: serde_json::Value = serde_json::from_str(&healthy).unwrap();
+    file["faults"] = serde_json::json!({ "issue-credential": "the tenant is down" });
+    env.write(tenant, &file.to_string());
+    let t30 = "2026-12-21T12:00:00Z";
+    let (failed, _) = run(&env, t30, &["apply", "globex", "--yes"], 4);
+    assert!(
+        failed.contains("kept: its successor could not be issued"),
+        "{failed}"
+    );
+    assert_eq!(tenant_secrets(&env), first, "{failed}");
+    assert!(recorded(&env).iter().any(|(key, _)| *key == first[0].0));
+    // Once the tenant is back, the next apply rotates and retires at once.
+    env.write(tenant, &healthy);
+    let (applied, _) = run(&env, t30, &["apply", "globex", "--yes"], 0);
+    let now = tenant_secrets(&env);
+    assert_eq!(now.len(), 1, "{applied}");
+    assert_ne!(now[0].0, first[0].0, "{applied}");
+}
