@@ -938,13 +938,20 @@ fn a_plan_of_credential_changes_only_shows_them_in_every_format() {
     assert!(saved.get("credentials").is_none(), "{saved}");
 }
 
-#[test]
-fn without_an_overlap_the_old_credential_is_retired_in_the_same_apply() {
+/// A copy of the example whose service account's client secret declares no overlap,
+/// issued once; with the secrets the tenant holds (one).
+fn issued_without_overlap() -> (Env, Vec<(String, String)>) {
     let env = Env::example();
     env.edit(SVC, "    overlap: 2d\n", "");
     run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
     let first = tenant_secrets(&env);
     assert_eq!(first.len(), 1);
+    (env, first)
+}
+
+#[test]
+fn without_an_overlap_the_old_credential_is_retired_in_the_same_apply() {
+    let (env, first) = issued_without_overlap();
     let t30 = "2026-12-21T12:00:00Z";
     let (plan, _) = run(&env, t30, &["plan", "globex"], 0);
     assert!(
@@ -1027,10 +1034,7 @@ fn declare_only_client_secret(env: &Env) {
 
 #[test]
 fn without_an_overlap_the_old_credential_stays_when_its_successor_cannot_be_issued() {
-    let env = Env::example();
-    env.edit(SVC, "    overlap: 2d\n", "");
-    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
-    let first = tenant_secrets(&env);
+    let (env, first) = issued_without_overlap();
     let tenant = "tenants/globex/entra/tenant.json";
     let healthy = env.read(tenant);
     let mut file: serde_json::Value = serde_json::from_str(&healthy).unwrap();
