@@ -8,73 +8,6 @@ use crate::ui::OutputFormat;
 use crate::ui::tables::{new_table, render};
 use crate::workflow::credentials::{CredentialResult, Runner, short};
 
-/// Returns the table of planned credential changes (never a value).
-pub(super) fn plan_table(changes: &[CredentialChange]) -> String {
-    let mut table = new_table(&[
-        "credential",
-        "client/tenant",
-        "identity",
-        "kind",
-        "why",
-        "deliver to",
-    ]);
-    for change in changes {
-        let slot = change.slot();
-        let (action, why, deliver) = match change {
-            CredentialChange::Rotate {
-                wanted,
-                reason,
-                replaces,
-            } => (
-                "rotate",
-                match replaces {
-                    Some(key) => format!(
-                        "{} (replaces {})",
-                        reason.describe(wanted.max_age),
-                        short(key)
-                    ),
-                    None => reason.describe(wanted.max_age),
-                },
-                wanted.deliver.clone(),
-            ),
-            CredentialChange::Retire { record, reason } => (
-                match reason {
-                    crate::plan::credentials::RetireReason::OverlapEnded => "retire",
-                    crate::plan::credentials::RetireReason::Revoked => "revoke",
-                },
-                match reason {
-                    crate::plan::credentials::RetireReason::OverlapEnded => {
-                        format!("{}: overlap ended", short(&record.key_id))
-                    }
-                    crate::plan::credentials::RetireReason::Revoked => {
-                        format!("{}: identity or declaration gone", short(&record.key_id))
-                    }
-                },
-                record.delivered_to.clone(),
-            ),
-        };
-        let kind = match &slot.application {
-            // An appId is a GUID: its first group names it well enough in a table.
-            Some(application) if application.chars().count() > 9 => format!(
-                "{} {}…",
-                slot.kind.as_str(),
-                application.chars().take(8).collect::<String>()
-            ),
-            Some(application) => format!("{} {application}", slot.kind.as_str()),
-            None => slot.kind.as_str().to_string(),
-        };
-        table.add_row(vec![
-            action.to_string(),
-            format!("{}/{}", slot.client, slot.tenant),
-            slot.identity.clone(),
-            kind,
-            why,
-            deliver,
-        ]);
-    }
-    render(&table)
-}
-
 fn results_table(results: &[CredentialResult]) -> String {
     let mut table = new_table(&[
         "credential",
@@ -95,27 +28,18 @@ fn results_table(results: &[CredentialResult]) -> String {
     render(&table)
 }
 
-/// Shows the credential changes due at the session's instant for `clients` (tables and
-/// markdown: after the plan; JSON: on stderr as one document line is not touched).
-pub(super) fn show_plan(session: &Session, clients: &[&str]) -> anyhow::Result<usize> {
+/// Returns the credential changes due at the session's instant for `clients`, warning
+/// about identities whose account cannot be named.
+pub(super) fn plan_changes(
+    session: &Session,
+    clients: &[&str],
+) -> anyhow::Result<Vec<CredentialChange>> {
     let (changes, problems) =
         crate::workflow::credentials::plan(&session.context(), Some(clients))?;
     for problem in &problems {
         session.printer.warn(&problem.to_string());
     }
-    if changes.is_empty() {
-        return Ok(0);
-    }
-    match session.printer.format {
-        OutputFormat::Json => session.printer.report(&format!(
-            "{}\n",
-            serde_json::json!({ "credentials": changes })
-        )),
-        _ => session
-            .printer
-            .data(&format!("\n{}", plan_table(&changes)))?,
-    }
-    Ok(changes.len())
+    Ok(changes)
 }
 
 /// Whether a run was interrupted mid credential change in one of `clients` (a credential
@@ -187,9 +111,10 @@ pub(super) fn apply_phase(
         return Ok(0);
     }
     if !changes.is_empty() && !session.printer.quiet {
-        session
-            .printer
-            .report(&format!("{}\n", plan_table(&changes)));
+        session.printer.report(&format!(
+            "{}\n",
+            crate::ui::tables::credentials_table(&changes)
+        ));
     }
     if !changes.is_empty()
         && !yes
@@ -209,9 +134,11 @@ pub(super) fn apply_phase(
     // Planned again after a repair: a repaired rotation is due no more.
     let changes = if interrupted { plan()?.0 } else { changes };
     results.extend(runner.apply(&changes));
+    let unrecorded = runner.unrecorded().to_vec();
     drop(runner);
     let failed = results.iter().filter(|r| r.failed).count();
-    audit.finish(serde_json::json!({ "credentials": results.len(), "failed": failed }))?;
+    let finished =
+        audit.finish(serde_json::json!({ "credentials": results.len(), "failed": failed }));
     match session.printer.format {
         OutputFormat::Json => session.printer.report(&format!(
             "{}\n",
@@ -229,6 +156,22 @@ pub(super) fn apply_phase(
             ));
         }
     }
+    if !unrecorded.is_empty() {
+        // Made in the tenant and delivered, so not "nothing sent": the run stops here,
+        // and the next one repairs them from their intents.
+        return Err(crate::ui::diagnostics::UserError::new(format!(
+            "{} credential change(s) were made but could not be recorded: {}",
+            unrecorded.len(),
+            unrecorded.join("; ")
+        ))
+        .hint(format!(
+            "the next `onboard apply {}` repairs them from their intents in the audit log, before anything else; run it once the state can be written again",
+            clients.join(" ")
+        ))
+        .status(crate::exit::ExitStatus::PartialFailure)
+        .into());
+    }
+    finished?;
     Ok(failed)
 }
 
@@ -318,4 +261,15 @@ pub(super) fn show_status(
         ]);
     }
     Ok(printer.data(&render(&table))?)
+}
+
+/// Warns about each service account and agent of `clients` (all when empty) whose owner
+/// has left: it is up for review until its file names a new owner.
+pub(super) fn warn_owners_left(session: &Session, clients: &[String]) -> anyhow::Result<()> {
+    let ids: Vec<&str> = clients.iter().map(String::as_str).collect();
+    let selected = (!ids.is_empty()).then_some(ids.as_slice());
+    for left in crate::workflow::credentials::owners_left(&session.context(), selected)? {
+        session.printer.warn(&left.message());
+    }
+    Ok(())
 }

@@ -11,10 +11,11 @@ use crate::atomic_file;
 use crate::exit::ExitStatus;
 use crate::model::time::DateBound;
 use crate::plan::Plan;
+use crate::plan::credentials::CredentialChange;
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::documents::{FORMAT_VERSION, PlanDocument, to_json};
-use crate::ui::tables::{plan_markdown, plan_table};
+use crate::ui::documents::{FORMAT_VERSION, PlanDocument, PlannedCredential, to_json};
+use crate::ui::tables::{plan_markdown_with_credentials, plan_table_with_credentials};
 
 /// Show what would change in the clients' tenants
 ///
@@ -47,7 +48,8 @@ pub struct PlanArgs {
     pub tier: Option<String>,
 }
 
-/// Builds the JSON document of a plan.
+/// Builds the JSON document of a plan (without credential changes: [`run`] adds those
+/// it shows).
 pub(super) fn document(
     session: &Session,
     plan: &Plan,
@@ -69,16 +71,31 @@ pub(super) fn document(
         changes: plan.changes.clone(),
         warnings: plan.warnings.clone(),
         configuration: plan.configuration.clone(),
+        credentials: Vec::new(),
     }
 }
 
-/// Prints a plan in the chosen format: data on stdout, warnings on stderr.
-pub(super) fn show(session: &Session, plan: &Plan, document: &PlanDocument) -> anyhow::Result<()> {
+/// Prints a plan and its credential changes in the chosen format: data on stdout,
+/// warnings on stderr.
+fn show(
+    session: &Session,
+    plan: &Plan,
+    credentials: &[CredentialChange],
+    document: &PlanDocument,
+) -> anyhow::Result<()> {
     let printer = &session.printer;
     match printer.format {
-        OutputFormat::Table => printer.data(&plan_table(plan, printer.color_stdout))?,
+        OutputFormat::Table => printer.data(&plan_table_with_credentials(
+            plan,
+            credentials,
+            printer.color_stdout,
+        ))?,
         OutputFormat::Json => printer.data(&to_json(document))?,
-        OutputFormat::Markdown => printer.data(&plan_markdown(plan, &document.clients))?,
+        OutputFormat::Markdown => printer.data(&plan_markdown_with_credentials(
+            plan,
+            &document.clients,
+            credentials,
+        ))?,
     }
     if printer.format != OutputFormat::Markdown {
         for warning in &plan.warnings {
@@ -146,17 +163,29 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             });
         }
     }
-    let document = document(
+    let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+    plan.warnings.extend(
+        crate::workflow::credentials::owners_left(&session.context(), Some(&ids))?
+            .iter()
+            .map(crate::plan::owners::OwnerLeft::message),
+    );
+    let credentials = super::credentials::plan_changes(&session, &ids)?;
+    let credential_changes = credentials.len();
+    let saved = document(
         &session,
         &plan,
         (&ledger, &ledger_fingerprint),
         clients.iter().map(|c| c.id.clone()).collect(),
     );
-    show(&session, &plan, &document)?;
-    let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
-    let credential_changes = super::credentials::show_plan(&session, &ids)?;
+    let document = PlanDocument {
+        credentials: credentials.iter().map(PlannedCredential::from).collect(),
+        ..saved.clone()
+    };
+    show(&session, &plan, &credentials, &document)?;
     if let Some(path) = &args.out {
-        atomic_file::write(path, to_json(&document).as_bytes())
+        // A saved plan carries the access changes only: `apply PLAN` makes no
+        // credential change.
+        atomic_file::write(path, to_json(&saved).as_bytes())
             .with_context(|| format!("writing the plan to {}", path.display()))?;
         // The hint repeats `-w DIR` when the workspace was named, so it works as printed.
         let workspace = global

@@ -19,6 +19,9 @@ use crate::workflow::request::{self, Closed, ReviewClose};
 /// Every break-glass use and every exception's first use opens a review item. A person
 /// other than the one who used the access closes it, with MFA enforced when the access
 /// was privileged (policy rules `approver-person`, `approver-not-party`, `approver-mfa`).
+/// A service account or agent whose owner has left (a standing `onboard revoke
+/// --identity` of its owner) is listed as `owner-left-ID` until its file names a new
+/// owner, which closes it.
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
     /// Close a review

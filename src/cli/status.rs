@@ -86,6 +86,7 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
     }
     if args.credentials {
         super::credentials::show_status(&session, &args.clients, &args.identity)?;
+        super::credentials::warn_owners_left(&session, &args.clients)?;
         return Ok(ExitStatus::Success);
     }
     let grants: Vec<_> = ledger
@@ -123,6 +124,7 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
             block.value
         ));
     }
+    super::credentials::warn_owners_left(&session, &args.clients)?;
     super::access::warn_overdue(&session);
     let denials = crate::plan::check_workspace(&session.workspace, session.now)
         .denials

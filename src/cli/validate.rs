@@ -47,6 +47,9 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
             denials.extend(ticket_denials);
             warnings.extend(ticket_warnings);
             warnings.extend(workspace.policy.warnings());
+            warnings.extend(crate::workflow::credentials::owner_warnings(
+                &root, &workspace,
+            ));
             let counts = Counts {
                 identities: workspace.identities.len(),
                 bundles: workspace.bundles.len(),

@@ -1,7 +1,7 @@
 //! Declared credentials: the secrets a service account or agent holds in its client's
 //! tenants (an Entra app registration's client secret, a directory password), how old
 //! they may grow, how long an old one outlives its successor, and where each new one is
-//! delivered. Parsing and checks only: issuing and rotating them is not built yet.
+//! delivered. Parsing and checks only: `workflow::credentials` issues and rotates them.
 
 use std::time::Duration;
 

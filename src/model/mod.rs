@@ -40,7 +40,7 @@ pub use record::{
     RecordOrigin, RequestKind, RequestStatus, ReviewItem, Revocation,
 };
 pub use settings::{
-    DEFAULT_EXEC_TIMEOUT, Settings, StateBackend, VaultAuth, VaultSettings,
+    DEFAULT_EXEC_TIMEOUT, OnRevoke, Settings, StateBackend, VaultAuth, VaultSettings,
     parse as settings_from_toml,
 };
 pub use tenant::{

@@ -58,6 +58,23 @@ pub struct VaultSettings {
     /// A PEM file of the CA certificates its TLS certificate chains to, relative to the
     /// workspace; without it, the platform's roots.
     pub ca_file: Option<String>,
+    /// What revoking an identity does to the vault versions its credentials were
+    /// delivered in (`on_revoke`).
+    pub on_revoke: OnRevoke,
+}
+
+/// What revoking an identity does to the values its credentials were delivered in
+/// (`[vault] on_revoke`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnRevoke {
+    /// Destroys the vault versions (the stand-in file is removed): the default.
+    #[default]
+    Destroy,
+    /// Keeps the data: marks the secret revoked (custom metadata `onboard-revoked-at`,
+    /// `onboard-audit-entry`) and soft-deletes its versions, which can be undeleted (the
+    /// stand-in file is moved aside to `PATH.revoked`, with `PATH.revoked.json`).
+    Mark,
 }
 
 /// How onboard logs in to the vault.
@@ -125,6 +142,7 @@ struct RawVault {
     approle: Option<toml::Spanned<RawAppRole>>,
     #[schemars(with = "Option<String>")]
     ca_file: Option<toml::Spanned<String>>,
+    on_revoke: Option<OnRevoke>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -372,6 +390,7 @@ fn vault_settings(
         address: address.to_string(),
         auth,
         ca_file,
+        on_revoke: raw.on_revoke.unwrap_or_default(),
     })
 }
 
@@ -514,7 +533,22 @@ mod tests {
             VaultAuth::Token(CredentialRef::Env("BAO_TOKEN".into()))
         );
         assert_eq!(vault.ca_file.as_deref(), Some("ca.pem"));
+        assert_eq!(vault.on_revoke, OnRevoke::Destroy);
         assert_eq!(s.exec_timeout, Duration::from_secs(5));
+        let with = |on_revoke: &str| {
+            parse(
+                &path,
+                &format!(
+                    "[vault]\naddress = \"https://b\"\ntoken = \"env:T\"\non_revoke = \"{on_revoke}\"\n"
+                ),
+            )
+        };
+        assert_eq!(
+            with("mark").unwrap().vault.unwrap().on_revoke,
+            OnRevoke::Mark
+        );
+        let keep = with("keep").unwrap_err();
+        assert!(keep.to_string().contains("mark"), "{keep}");
         let s = parse(
             &path,
             "[vault]\naddress = \"http://127.0.0.1:8200\"\napprole = { role_id = \"r-1\", secret_id = \"exec:bao-secret-id\" }\n",

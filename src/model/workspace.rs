@@ -276,7 +276,7 @@ impl Workspace {
             if let Some((owner, origin)) = &identity.owner {
                 match self.identities.get(owner) {
                     None if failed(SourceKind::Identity, owner) => {}
-                    None => problems.push(self.unknown_identity(origin, owner, "owner")),
+                    None => problems.push(self.unknown_owner(origin, owner, &identity.id)),
                     Some(o) if o.kind != IdentityKind::Person => problems.push(
                         Diagnostic::new(
                             origin.clone(),
@@ -487,6 +487,25 @@ impl Workspace {
         Diagnostic::new(origin.clone(), format!("unknown client `{client}`"))
             .field("client")
             .hint(suggest("clients", client, self.clients.keys()))
+    }
+
+    /// An `owner` naming no identity: most often a person who left and whose file was
+    /// removed before what they own was handed over.
+    fn unknown_owner(&self, origin: &Origin, owner: &str, owned: &str) -> Diagnostic {
+        let people = self
+            .identities
+            .values()
+            .filter(|i| i.kind == IdentityKind::Person)
+            .map(|i| i.id.as_str());
+        Diagnostic::new(
+            origin.clone(),
+            format!("owner `{owner}` is not an identity of the workspace"),
+        )
+        .field("owner")
+        .hint(format!(
+            "{}; if `{owner}` has left, make the person who answers for `{owned}` now its owner (or keep `{owner}`'s file and run `onboard revoke --identity {owner}`: what they own is then up for review)",
+            suggest("people", owner, people)
+        ))
     }
 
     fn unknown_identity(&self, origin: &Origin, identity: &str, field: &str) -> Diagnostic {

@@ -71,6 +71,9 @@ impl RotateReason {
 pub enum RetireReason {
     /// Its successor was delivered and the overlap has passed.
     OverlapEnded,
+    /// Its declaration has no overlap (`overlap: 0`): it goes in the same run as its
+    /// successor is delivered (and stays when that rotation fails).
+    NoOverlap,
     /// Its identity, its client's contract or its declaration is gone: every credential
     /// of the slot goes, and its delivered values are destroyed in the vault.
     Revoked,
@@ -99,7 +102,49 @@ pub enum CredentialChange {
     },
 }
 
+impl RetireReason {
+    /// Says why, for tables: `overlap ended`, `replaced (no overlap)`, `identity or
+    /// declaration gone`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RetireReason::OverlapEnded => "overlap ended",
+            RetireReason::NoOverlap => "replaced (no overlap)",
+            RetireReason::Revoked => "identity or declaration gone",
+        }
+    }
+}
+
 impl CredentialChange {
+    /// Returns what the change does: `rotate`, `retire` or `revoke` (a retirement whose
+    /// identity, contract or declaration is gone).
+    pub fn action(&self) -> &'static str {
+        match self {
+            CredentialChange::Rotate { .. } => "rotate",
+            CredentialChange::Retire {
+                reason: RetireReason::Revoked,
+                ..
+            } => "revoke",
+            CredentialChange::Retire { .. } => "retire",
+        }
+    }
+
+    /// Says why, in words naming no key id: `never issued`, `older than 30d`, `overlap
+    /// ended`…
+    pub fn why(&self) -> String {
+        match self {
+            CredentialChange::Rotate { wanted, reason, .. } => reason.describe(wanted.max_age),
+            CredentialChange::Retire { reason, .. } => reason.describe().to_string(),
+        }
+    }
+
+    /// Returns where the value is (to be) delivered.
+    pub fn deliver(&self) -> &str {
+        match self {
+            CredentialChange::Rotate { wanted, .. } => &wanted.deliver,
+            CredentialChange::Retire { record, .. } => &record.delivered_to,
+        }
+    }
+
     /// Returns the credential's slot.
     pub fn slot(&self) -> CredentialSlot {
         match self {
@@ -160,14 +205,22 @@ pub fn wanted(workspace: &Workspace, now: OffsetDateTime) -> (Vec<Wanted>, Vec<D
     (out, problems)
 }
 
+/// Shortens a key id or fingerprint for tables: its first 12 characters after any
+/// `sha256:` prefix.
+pub fn short(key: &str) -> String {
+    let key = key.strip_prefix("sha256:").unwrap_or(key);
+    key.chars().take(12).collect()
+}
+
 /// Returns when a credential issued at `issued_at` is next rotated.
 pub fn next_rotation(issued_at: OffsetDateTime, max_age: Duration) -> OffsetDateTime {
     after(issued_at, max_age)
 }
 
 /// Decides the changes at `now`: a rotation for every wanted credential never issued,
-/// due, or issued under other terms; a retirement for every superseded credential past
-/// its overlap; a revocation for every credential no longer wanted. Ordered by slot,
+/// due, or issued under other terms (with the retirement of the one it replaces when the
+/// declaration has no overlap); a retirement for every superseded credential past its
+/// overlap; a revocation for every credential no longer wanted. Ordered by slot,
 /// rotations before retirements.
 pub fn decide(
     wanted: &[Wanted],
@@ -194,6 +247,13 @@ pub fn decide(
                 reason,
                 replaces: current.map(|r| r.key_id.clone()),
             });
+            // Without an overlap the one replaced goes in the same run, not the next.
+            if let Some(record) = current.filter(|_| want.overlap.is_zero()) {
+                changes.push(CredentialChange::Retire {
+                    record: record.clone(),
+                    reason: RetireReason::NoOverlap,
+                });
+            }
         }
     }
     for record in records {
@@ -322,6 +382,27 @@ mod tests {
         assert_eq!(
             actions(&decide(&wanted, &records, end)),
             ["retire backup-svc k1 OverlapEnded"]
+        );
+    }
+
+    #[test]
+    fn without_an_overlap_the_replaced_credential_is_retired_with_the_rotation() {
+        let issued = datetime!(2026-11-01 00:00 UTC);
+        let mut wanted = [want("backup-svc")];
+        wanted[0].overlap = Duration::ZERO;
+        let records = [record(&wanted[0], "k1", issued)];
+        let due = issued + time::Duration::days(30);
+        assert_eq!(
+            actions(&decide(&wanted, &records, due)),
+            [
+                "rotate backup-svc Due replaces Some(\"k1\")",
+                "retire backup-svc k1 NoOverlap"
+            ]
+        );
+        // Never issued: nothing to retire.
+        assert_eq!(
+            actions(&decide(&wanted, &[], due)),
+            ["rotate backup-svc NeverIssued replaces None"]
         );
     }
 

@@ -7,6 +7,7 @@ mod desired;
 mod diff;
 mod guard;
 mod index;
+pub mod owners;
 
 use std::fmt;
 

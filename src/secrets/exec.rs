@@ -77,7 +77,9 @@ pub(crate) fn run(
     })?;
     let err = stderr.recv_timeout(rest(started)).unwrap_or_default();
     // Whatever came out is registered first, so that stderr echoing it is scrubbed.
-    let text = String::from_utf8(out).map_err(|_| error("its output is not UTF-8 text".into()))?;
+    let text = zeroize::Zeroizing::new(
+        String::from_utf8(out).map_err(|_| error("its output is not UTF-8 text".into()))?,
+    );
     let value = text.trim();
     let secret = Secret::new(value);
     if !status.success() {

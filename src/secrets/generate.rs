@@ -50,7 +50,7 @@ fn pick(bound: usize) -> Result<usize, RandomError> {
 /// character of every class (upper case, lower case, digit, symbol).
 pub fn generate_password() -> Result<Secret, RandomError> {
     let all: Vec<u8> = CLASSES.concat();
-    let mut chars: Vec<u8> = Vec::with_capacity(PASSWORD_LENGTH);
+    let mut chars = zeroize::Zeroizing::new(Vec::<u8>::with_capacity(PASSWORD_LENGTH));
     for class in CLASSES {
         chars.push(class[pick(class.len())?]);
     }

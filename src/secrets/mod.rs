@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use thiserror::Error;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::adapters::{FailureKind, Options};
 use crate::model::{CredentialRef, VaultSettings};
@@ -29,12 +30,30 @@ pub use generate::{RandomError, fingerprint, fingerprint_matches, generate_passw
 pub use keyring::{KEYRING_SERVICE, store_in_keyring};
 pub use scrub::{register, scrub};
 
-/// A secret value (token, password, API key) that never prints.
+/// A secret value (token, password, API key) that never prints, and is wiped from memory
+/// when dropped.
 ///
 /// `Debug` and `Display` write `[redacted]`; [`Secret::expose`] returns the value and is
 /// called only where the value is sent (an `Authorization` header, a keyring write).
+/// Dropping it overwrites its bytes with zeros ([`zeroize`]); so does [`Zeroize::zeroize`].
+/// Copies made to send it (a request body) are the sender's to keep short-lived; the
+/// forms [`scrub()`] removes from text are kept for the whole process.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
+
+impl Zeroize for Secret {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for Secret {}
 
 impl Secret {
     /// Wraps a value and registers it, so that [`scrub()`] removes it from any text.
@@ -375,7 +394,7 @@ fn from_env(var: &str, tenant: &str) -> Result<Secret, SecretError> {
     };
     match std::env::var(var) {
         Ok(value) if value.trim().is_empty() => Err(error("empty")),
-        Ok(value) => Ok(Secret::new(value.trim())),
+        Ok(value) => Ok(Secret::new(Zeroizing::new(value).trim())),
         Err(std::env::VarError::NotPresent) => Err(error("not set")),
         Err(std::env::VarError::NotUnicode(_)) => Err(error("not valid UTF-8")),
     }
@@ -402,7 +421,7 @@ fn from_file(path: &Path, tenant: &str) -> Result<Secret, SecretError> {
     }
     #[cfg(not(unix))]
     let _ = metadata;
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
         if e.kind() == ErrorKind::InvalidData {
             // The message of an invalid-UTF-8 error never quotes the bytes.
             read_error(std::io::Error::new(
@@ -412,7 +431,7 @@ fn from_file(path: &Path, tenant: &str) -> Result<Secret, SecretError> {
         } else {
             read_error(e)
         }
-    })?;
+    })?);
     let value = text.trim();
     if value.is_empty() {
         return Err(SecretError::FileEmpty {
@@ -461,6 +480,21 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn a_secret_is_wiped_in_place_and_wipes_itself_when_dropped() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<Secret>();
+        let mut secret = Secret::new("wipe-me-please-0123456789");
+        let (start, capacity) = (secret.0.as_ptr(), secret.0.capacity());
+        secret.zeroize();
+        assert_eq!(secret.expose(), "");
+        // The buffer is still the secret's (cleared, not freed): every byte is zero.
+        // SAFETY: `start` points at `capacity` bytes the string still owns, all
+        // initialized (zeroize wrote each of them).
+        let bytes = unsafe { std::slice::from_raw_parts(start, capacity) };
+        assert!(bytes.iter().all(|b| *b == 0), "{bytes:?}");
+    }
+
     #[test]
     fn file_reference_needs_owner_only_permissions() {
         use std::os::unix::fs::PermissionsExt;

@@ -66,6 +66,123 @@ pub struct PlanDocument {
     /// `apply` carries out (`planned`, see [`TenantConfiguration`]); absent when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configuration: Vec<TenantConfiguration>,
+    /// The credential changes due for the clients planned (rotations, retirements,
+    /// revocations of service accounts' and agents' credentials; see
+    /// [`PlannedCredential`]); absent when none, and always absent from a plan saved with
+    /// `--out`: `apply PLAN` makes no credential change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credentials: Vec<PlannedCredential>,
+}
+
+/// One credential change in a plan: which credential, what is done and why, and where
+/// the new value goes (or the old one went). Never a value, a fingerprint or a key id.
+///
+/// ```json
+/// { "action": "rotate", "client": "globex", "tenant": "entra",
+///   "identity": "globex-backup-svc", "kind": "client_secret",
+///   "application": "3f1c0000-0000-0000-0000-000000000001", "reason": "due",
+///   "why": "older than 30d",
+///   "deliver": "vault:secret/data/clients/globex/globex-backup-svc#client_secret" }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PlannedCredential {
+    /// What is done.
+    pub action: CredentialAction,
+    /// Client id.
+    pub client: String,
+    /// Tenant name.
+    pub tenant: String,
+    /// The service account or agent.
+    pub identity: String,
+    /// The kind of credential.
+    pub kind: crate::model::CredentialKind,
+    /// For a client secret: the app registration (appId or object id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
+    /// Why, as a code.
+    pub reason: CredentialReason,
+    /// Why, in words.
+    pub why: String,
+    /// Where the new value is delivered (`rotate`), or where the old one was delivered
+    /// (`retire`, `revoke`): `vault:PATH#FIELD` or `file:PATH`.
+    pub deliver: String,
+}
+
+/// What a planned credential change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CredentialAction {
+    /// Issue a new credential, deliver it, then start the current one's overlap.
+    Rotate,
+    /// Remove an old credential from its tenant.
+    Retire,
+    /// Remove a credential whose identity, contract or declaration is gone, and destroy
+    /// (or mark) its delivered values.
+    Revoke,
+}
+
+/// Why a credential change is planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CredentialReason {
+    /// None was issued yet.
+    NeverIssued,
+    /// The current one reached `max_age`.
+    Due,
+    /// The declaration changed since the current one was issued.
+    TermsChanged,
+    /// Its successor was delivered and the overlap has passed.
+    OverlapEnded,
+    /// Its successor is delivered in the same run and the declaration has no overlap.
+    NoOverlap,
+    /// Its identity, client contract or declaration is gone.
+    Revoked,
+}
+
+impl From<&crate::plan::credentials::CredentialChange> for PlannedCredential {
+    fn from(change: &crate::plan::credentials::CredentialChange) -> Self {
+        use crate::plan::credentials::{CredentialChange, RetireReason, RotateReason};
+        let (action, reason) = match change {
+            CredentialChange::Rotate { reason, .. } => (
+                CredentialAction::Rotate,
+                match reason {
+                    RotateReason::NeverIssued => CredentialReason::NeverIssued,
+                    RotateReason::Due => CredentialReason::Due,
+                    RotateReason::TermsChanged => CredentialReason::TermsChanged,
+                },
+            ),
+            CredentialChange::Retire { reason, .. } => match reason {
+                RetireReason::OverlapEnded => {
+                    (CredentialAction::Retire, CredentialReason::OverlapEnded)
+                }
+                RetireReason::NoOverlap => (CredentialAction::Retire, CredentialReason::NoOverlap),
+                RetireReason::Revoked => (CredentialAction::Revoke, CredentialReason::Revoked),
+            },
+        };
+        let slot = change.slot();
+        PlannedCredential {
+            action,
+            client: slot.client,
+            tenant: slot.tenant,
+            identity: slot.identity,
+            kind: slot.kind,
+            application: slot.application,
+            reason,
+            why: change.why(),
+            deliver: change.deliver().to_string(),
+        }
+    }
+}
+
+impl CredentialAction {
+    /// Returns the action's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialAction::Rotate => "rotate",
+            CredentialAction::Retire => "retire",
+            CredentialAction::Revoke => "revoke",
+        }
+    }
 }
 
 /// What a saved plan pins of the ledger (see [`PlanDocument::ledger_pins`]).

@@ -9,6 +9,7 @@ use crate::adapters::Outcome;
 use crate::execute::{Applied, ChangeResult};
 use crate::model::GrantRecord;
 use crate::model::time::format_short;
+use crate::plan::credentials::{CredentialChange, short};
 use crate::plan::{Change, ChangeKind, Plan, Summary};
 
 use super::escape::escape;
@@ -57,9 +58,22 @@ pub fn render(table: &Table) -> String {
 
 /// Returns the one-line summary of a plan.
 pub fn summary_line(plan: &Plan) -> String {
+    summary_line_with(plan, 0)
+}
+
+/// Returns the one-line summary of a plan with `credentials` credential changes.
+fn summary_line_with(plan: &Plan, credentials: usize) -> String {
     let s = plan.summary();
-    if !plan.has_changes() && !plan.has_unknown() && !plan.has_denials() {
-        return "No changes: the tenants match the workspace.".into();
+    let access = plan.has_changes() || plan.has_unknown() || plan.has_denials();
+    let credentials_part = match credentials {
+        0 => String::new(),
+        n => format!(", {n} credential change(s)"),
+    };
+    if !access {
+        return match credentials {
+            0 => "No changes: the tenants match the workspace.".into(),
+            n => format!("Plan: no access changes, {n} credential change(s)."),
+        };
     }
     let denied = if s.denied > 0 {
         format!(", {} denied", s.denied)
@@ -71,7 +85,7 @@ pub fn summary_line(plan: &Plan) -> String {
         n => format!(", {n} to the tenants' own configuration"),
     };
     format!(
-        "Plan: {} to grant, {} to renew, {} to expire, {} to revoke, {} drift, {} unknown{denied}{configuration}.",
+        "Plan: {} to grant, {} to renew, {} to expire, {} to revoke, {} drift, {} unknown{denied}{configuration}{credentials_part}.",
         s.grant, s.renew, s.expire, s.revoke, s.drift, s.unknown
     )
 }
@@ -119,6 +133,16 @@ pub fn unreadable_hints(plan: &Plan) -> Vec<String> {
 
 /// Renders a plan as a table followed by its summary line.
 pub fn plan_table(plan: &Plan, color: bool) -> String {
+    plan_table_with_credentials(plan, &[], color)
+}
+
+/// Renders a plan as a table, then its credential changes (when there are any), then
+/// the summary line, which counts both.
+pub fn plan_table_with_credentials(
+    plan: &Plan,
+    credentials: &[CredentialChange],
+    color: bool,
+) -> String {
     let mut out = String::new();
     if !plan.changes.is_empty() {
         let mut table = new_table(&[
@@ -154,8 +178,63 @@ pub fn plan_table(plan: &Plan, color: bool) -> String {
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(out, "{}", summary_line(plan));
+    if !credentials.is_empty() {
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(out, "{}", credentials_table(credentials));
+    }
+    let _ = writeln!(out, "{}", summary_line_with(plan, credentials.len()));
     out
+}
+
+/// Returns the table of credential changes: which credential, what is done, why (with
+/// the key id replaced or removed, shortened) and where the value goes. Never a value.
+pub fn credentials_table(changes: &[CredentialChange]) -> String {
+    let mut table = new_table(&[
+        "credential",
+        "client/tenant",
+        "identity",
+        "kind",
+        "why",
+        "deliver to",
+    ]);
+    for change in changes {
+        let slot = change.slot();
+        let why = match change {
+            CredentialChange::Rotate {
+                replaces: Some(key),
+                ..
+            } => format!("{} (replaces {})", change.why(), short(key)),
+            CredentialChange::Rotate { .. } => change.why(),
+            CredentialChange::Retire { record, .. } => {
+                format!("{}: {}", short(&record.key_id), change.why())
+            }
+        };
+        table.add_row(vec![
+            change.action().to_string(),
+            cell(&format!("{}/{}", slot.client, slot.tenant)),
+            cell(&slot.identity),
+            cell(&credential_kind(&slot)),
+            cell(&why),
+            cell(change.deliver()),
+        ]);
+    }
+    render(&table)
+}
+
+/// Names a credential's kind for tables: `password`, or `client_secret` with the start
+/// of its application (an appId is a GUID: its first group names it well enough).
+fn credential_kind(slot: &crate::model::CredentialSlot) -> String {
+    match &slot.application {
+        Some(application) if application.chars().count() > 9 => format!(
+            "{} {}…",
+            slot.kind.as_str(),
+            application.chars().take(8).collect::<String>()
+        ),
+        Some(application) => format!("{} {application}", slot.kind.as_str()),
+        None => slot.kind.as_str().to_string(),
+    }
 }
 
 /// Returns an untrusted value (an id, a name, a tenant's words) as one table cell:
@@ -216,6 +295,16 @@ impl Capped {
 /// changes). A plan that would pass [`MARKDOWN_LIMIT`] stops at a row and says how many
 /// changes it left out and where the whole plan is.
 pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
+    plan_markdown_with_credentials(plan, clients, &[])
+}
+
+/// Renders a plan as markdown (see [`plan_markdown`]), with its credential changes in a
+/// section of their own after the access changes, counted in the summary line.
+pub fn plan_markdown_with_credentials(
+    plan: &Plan,
+    clients: &[String],
+    credentials: &[CredentialChange],
+) -> String {
     let mut out = String::new();
     let title = if clients.len() > 10 {
         format!("{} clients", clients.len())
@@ -226,7 +315,7 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
     let s = plan.summary();
     let _ = writeln!(
         out,
-        "**{}** to grant · **{}** to renew · **{}** to expire · **{}** to revoke · **{}** drift · **{}** unknown{}{}\n",
+        "**{}** to grant · **{}** to renew · **{}** to expire · **{}** to revoke · **{}** drift · **{}** unknown{}{}{}\n",
         s.grant,
         s.renew,
         s.expire,
@@ -241,9 +330,13 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
         match configuration_count(plan) {
             0 => String::new(),
             n => format!(" · **{n}** to tenant configuration"),
+        },
+        match credentials.len() {
+            0 => String::new(),
+            n => format!(" · **{n}** credential change(s)"),
         }
     );
-    if plan.changes.is_empty() && plan.configuration.is_empty() {
+    if plan.changes.is_empty() && plan.configuration.is_empty() && credentials.is_empty() {
         let _ = writeln!(out, "No changes: the tenants match the workspace.");
         return out;
     }
@@ -263,6 +356,26 @@ pub fn plan_markdown(plan: &Plan, clients: &[String]) -> String {
     }
     for line in hints {
         capped.line(&format!("- {}", md_cell(&line)));
+    }
+    if !credentials.is_empty() {
+        let gap = if plan.changes.is_empty() { "" } else { "\n" };
+        capped.line(&format!(
+            "{gap}**Credentials** of service accounts and agents (never a value)\n"
+        ));
+        capped.line("| credential | client/tenant | identity | kind | why | deliver to |");
+        capped.line("| --- | --- | --- | --- | --- | --- |");
+        for change in credentials {
+            let slot = change.slot();
+            capped.line(&format!(
+                "| {} | {} | {} | {} | {} | `{}` |",
+                change.action(),
+                md_cell(&format!("{}/{}", slot.client, slot.tenant)),
+                md_cell(&slot.identity),
+                md_cell(&credential_kind(&slot)),
+                md_cell(&change.why()),
+                md_cell(change.deliver()),
+            ));
+        }
     }
     if !plan.configuration.is_empty() {
         capped.line("\n**Tenant configuration** (brought in line first)\n");

@@ -4,7 +4,7 @@
 //! redacted, plain `http://` to loopback only).
 //!
 //! It reads secrets and their fields, writes with check-and-set and reads the write
-//! back, lists a secret's versions, and deletes or destroys versions. It logs in with a
+//! back, lists a secret's versions, adds custom metadata, and deletes or destroys versions. It logs in with a
 //! token kept behind a credential reference, or with AppRole (a role id and a secret id
 //! behind a reference). A vault whose certificate chains to a private CA names the CA's
 //! PEM file (`[vault] ca_file`), and then only that CA is trusted.
@@ -46,6 +46,8 @@ pub struct KvMetadata {
     pub current_version: u64,
     /// The versions the vault still knows, by number.
     pub versions: BTreeMap<u64, KvVersion>,
+    /// The secret's custom metadata (never a secret: onboard marks revoked ones here).
+    pub custom_metadata: BTreeMap<String, String>,
 }
 
 /// One version of a secret, as the metadata describes it.
@@ -348,10 +350,41 @@ impl Vault {
                 },
             );
         }
+        let custom_metadata = body
+            .pointer("/data/custom_metadata")
+            .and_then(Value::as_object)
+            .map(|fields| {
+                fields
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(KvMetadata {
             current_version,
             versions: out,
+            custom_metadata,
         })
+    }
+
+    /// Adds `fields` to a secret's custom metadata, keeping the fields it has (KV version
+    /// 2 replaces the whole map on a write, so it is read first). The metadata is no
+    /// secret: it holds no value.
+    pub fn add_custom_metadata(
+        &self,
+        path: &KvPath,
+        fields: &BTreeMap<String, String>,
+    ) -> Result<(), VaultError> {
+        let mut custom = match self.metadata(path) {
+            Ok(metadata) => metadata.custom_metadata,
+            Err(e) if e.kind == VaultFailure::NotFound => BTreeMap::new(),
+            Err(e) => return Err(e),
+        };
+        custom.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let api = format!("{}/metadata/{}", path.mount, path.path);
+        let call = Call::new(Method::POST, self.url(&api))
+            .json(&json!({ "custom_metadata": custom }), "application/json");
+        self.success("write the metadata of", &api, call).map(drop)
     }
 
     /// Returns the names under a folder of the engine (`clients/acme`): secrets, and

@@ -12,7 +12,7 @@ pub mod import;
 pub mod plan;
 pub mod request;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 use std::path::Path;
 

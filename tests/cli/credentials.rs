@@ -603,3 +603,455 @@ fn revoking_a_client_removes_its_credentials_and_only_those_after_the_mass_revok
     assert!(tenant_secrets(&env).is_empty());
     assert_eq!(recorded(&env), records);
 }
+
+#[test]
+fn an_owner_who_leaves_puts_their_service_account_up_for_review_and_its_credentials_keep_rotating()
+{
+    // The example's globex-backup-svc is bob's; it declares a client secret and a
+    // password, issued here.
+    let env = Env::example();
+    let t0 = crate::support::NOW;
+    run(&env, t0, &["apply", "globex", "--yes"], 0);
+    assert_eq!(recorded(&env).len(), 2);
+    run(&env, t0, &["revoke", "--identity", "bob", "--yes"], 0);
+    // Bob's revocation takes bob's access, not the credentials of what he owned.
+    assert_eq!(recorded(&env).len(), 2);
+    assert_eq!(tenant_secrets(&env).len(), 1);
+    let up = "owner `bob` has left";
+
+    let (plan, _) = run(&env, t0, &["plan", "globex"], 0);
+    assert!(
+        plan.contains("`globex-backup-svc` (a service account of `globex`) is up for review")
+            && plan.contains(up)
+            && plan.contains("identities/globex-backup-svc.yaml"),
+        "{plan}"
+    );
+    let (json, output) = run(&env, t0, &["plan", "globex", "--output", "json"], 0);
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(
+        document["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains(up)),
+        "{json}"
+    );
+    // Only the clients planned: acme's plan says nothing of globex's service account.
+    let (acme, _) = run(&env, t0, &["plan", "acme"], 0);
+    assert!(!acme.contains(up), "{acme}");
+    let (status, _) = run(&env, t0, &["status"], 0);
+    assert!(status.contains(up), "{status}");
+    let (status, _) = run(&env, t0, &["status", "--credentials"], 0);
+    assert!(status.contains(up), "{status}");
+    let (validate, _) = run(&env, t0, &["validate"], 0);
+    assert!(
+        validate.contains(
+            "warning: `globex-backup-svc` is up for review: owner `bob` has left: name a new owner"
+        ) && validate.contains("identities/globex-backup-svc.yaml:5"),
+        "{validate}"
+    );
+    let (review, _) = run(&env, t0, &["review"], 0);
+    assert!(
+        review.contains("owner-left-globex-backup-svc")
+            && review.contains("owner `bob` has left: name a new owner"),
+        "{review}"
+    );
+    let (_, output) = run(&env, t0, &["review", "--output", "json"], 0);
+    let reviews: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let item = reviews["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "owner-left-globex-backup-svc")
+        .expect("the owner review is listed");
+    assert_eq!(item["kind"], "owner-left", "{reviews}");
+    assert_eq!(item["identity"], "globex-backup-svc", "{reviews}");
+    assert_eq!(item["client"], "globex", "{reviews}");
+    // It is not closed by hand: naming a new owner closes it.
+    let (refused, _) = run(
+        &env,
+        t0,
+        &[
+            "review",
+            "close",
+            "owner-left-globex-backup-svc",
+            "--outcome",
+            "done",
+            "--notes",
+            "n",
+        ],
+        1,
+    );
+    assert!(
+        refused.contains("closes itself once `globex-backup-svc` names a new owner"),
+        "{refused}"
+    );
+
+    // Access continuity: its credentials still rotate at 30 days while it waits.
+    let t30 = "2026-12-21T12:00:00Z";
+    let (rotated, _) = run(&env, t30, &["apply", "globex", "--yes"], 0);
+    assert_eq!(tenant_secrets(&env).len(), 2, "{rotated}");
+
+    // A new owner closes the review.
+    env.edit(SVC, "owner: bob", "owner: dave");
+    for args in [
+        &["plan", "globex"][..],
+        &["status"],
+        &["review"],
+        &["validate"],
+    ] {
+        let (text, _) = run(&env, t30, args, 0);
+        assert!(!text.contains(up), "{args:?}: {text}");
+    }
+}
+
+/// Sets `[vault] on_revoke = "mark"` in a workspace that has a `[vault]`.
+fn mark_on_revoke(env: &Env) {
+    let settings = env.read("onboard.toml");
+    assert!(settings.contains("[vault]"));
+    env.write("onboard.toml", &format!("{settings}on_revoke = \"mark\"\n"));
+}
+
+/// The change id of the `revoke` intent of `globex-backup-svc`'s credential in globex's
+/// audit chain.
+fn revocation_change(env: &Env) -> String {
+    let audit = env.read("audit/globex.jsonl");
+    audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| {
+            e["kind"] == "credential"
+                && e["phase"] == "intent"
+                && e["reason"].as_str().unwrap_or("").starts_with("revoke")
+        })
+        .and_then(|e| e["change"].as_str().map(str::to_string))
+        .expect("a revoke intent in the audit log")
+}
+
+#[test]
+fn marking_on_revoke_keeps_the_stand_in_value_aside_with_its_marks() {
+    // The vault is configured but never contacted: the delivery is a `file:` stand-in.
+    let env = vault_env(
+        &format!("http://127.0.0.1:{}", free_port()),
+        "file:vault-standin/{client}/{id}.secret",
+    );
+    mark_on_revoke(&env);
+    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    let delivered = "vault-standin/globex/globex-backup-svc.secret";
+    let value = env.read(delivered);
+    let (revoked, _) = run(
+        &env,
+        crate::support::NOW,
+        &["revoke", "--identity", "globex-backup-svc", "--yes"],
+        0,
+    );
+    assert!(tenant_secrets(&env).is_empty(), "{revoked}");
+    assert!(recorded(&env).is_empty(), "{revoked}");
+    // Not at the path readers use any more, but kept, beside its marks.
+    assert!(!env.exists(delivered), "{revoked}");
+    assert_eq!(env.read(&format!("{delivered}.revoked")), value);
+    let marks: serde_json::Value =
+        serde_json::from_str(&env.read(&format!("{delivered}.revoked.json"))).unwrap();
+    assert_eq!(marks["onboard-revoked-at"], crate::support::NOW, "{marks}");
+    assert_eq!(
+        marks["onboard-audit-entry"],
+        format!("globex:{}", revocation_change(&env)),
+        "{marks}"
+    );
+    assert!(revoked.contains("marked revoked"), "{revoked}");
+}
+
+#[test]
+fn marking_on_revoke_keeps_the_vault_versions_soft_deleted_with_custom_metadata() {
+    let Some(bao) = BaoServer::shared() else {
+        return;
+    };
+    let path = "creds-mark/globex/globex-backup-svc";
+    let env = vault_env(
+        &bao.address,
+        "vault:secret/data/creds-mark/{client}/{id}#client_secret",
+    );
+    mark_on_revoke(&env);
+    // Custom metadata the secret already has is kept.
+    bao.put(path, &[("note", "kept")]);
+    let (status, body) = bao.call(
+        "POST",
+        &format!("/v1/secret/metadata/{path}"),
+        Some(&serde_json::json!({ "custom_metadata": { "team": "backup" } })),
+    );
+    assert!(status < 300, "{body}");
+    let now = crate::support::NOW;
+    let token = crate::peers::BAO_ROOT_TOKEN;
+    let apply = with_token(&env, now, token, &["apply", "globex", "--yes"]);
+    assert_eq!(apply.status.code(), Some(0), "{}", printed(&env, &apply));
+    let value = bao.get(path, "client_secret").expect("delivered");
+
+    let revoke = with_token(
+        &env,
+        now,
+        token,
+        &["revoke", "--identity", "globex-backup-svc", "--yes"],
+    );
+    let text = printed(&env, &revoke);
+    assert_eq!(revoke.status.code(), Some(0), "{text}");
+    assert!(tenant_secrets(&env).is_empty(), "{text}");
+    let (_, metadata) = bao.call("GET", &format!("/v1/secret/metadata/{path}"), None);
+    let custom = &metadata["data"]["custom_metadata"];
+    assert_eq!(custom["onboard-revoked-at"], now, "{metadata}");
+    assert_eq!(
+        custom["onboard-audit-entry"],
+        format!("globex:{}", revocation_change(&env)),
+        "{metadata}"
+    );
+    assert_eq!(custom["team"], "backup", "{metadata}");
+    // Version 2 (the delivered one) is soft-deleted, not destroyed: nobody reads it any
+    // more, and undeleting it brings the value back.
+    let version = &metadata["data"]["versions"]["2"];
+    assert_eq!(version["destroyed"], false, "{metadata}");
+    assert!(
+        !version["deletion_time"].as_str().unwrap_or("").is_empty(),
+        "{metadata}"
+    );
+    assert_eq!(bao.get(path, "client_secret"), None);
+    let (status, body) = bao.call(
+        "POST",
+        &format!("/v1/secret/undelete/{path}"),
+        Some(&serde_json::json!({ "versions": [2] })),
+    );
+    assert!(status < 300, "{body}");
+    assert_eq!(bao.get(path, "client_secret"), Some(value.clone()));
+    assert_unseen(&env, std::slice::from_ref(&text), &value, None);
+}
+
+/// Replaces the shortened key ids and fingerprints of every recorded credential with
+/// `[KEY]`, for snapshots.
+fn masked(env: &Env, text: &str) -> String {
+    let mut text = text.to_string();
+    for (key, _) in recorded(env) {
+        text = text.replace(&onboard::plan::credentials::short(&key), "[KEY]");
+    }
+    text
+}
+
+/// A planned credential change as `plan --output json` writes it.
+#[derive(Debug, serde::Deserialize, PartialEq)]
+struct PlannedCredential {
+    action: String,
+    client: String,
+    tenant: String,
+    identity: String,
+    kind: String,
+    application: Option<String>,
+    reason: String,
+    why: String,
+    deliver: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct PlanWithCredentials {
+    format_version: u32,
+    changes: Vec<serde_json::Value>,
+    #[serde(default)]
+    credentials: Vec<PlannedCredential>,
+}
+
+#[test]
+fn a_plan_of_credential_changes_only_shows_them_in_every_format() {
+    let env = Env::example();
+    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    // At 90 days both of globex's service account's credentials are due, and nothing
+    // else is.
+    let t90 = "2027-02-20T12:00:00Z";
+    let (_, table) = run(&env, t90, &["plan", "globex"], 0);
+    let table = masked(&env, &stdout(&table));
+    assert!(!table.contains("No changes"), "{table}");
+    insta::assert_snapshot!("credentials_only_plan_table", table);
+    let (_, markdown) = run(&env, t90, &["plan", "globex", "--output", "markdown"], 0);
+    let markdown = masked(&env, &stdout(&markdown));
+    assert!(!markdown.contains("No changes"), "{markdown}");
+    insta::assert_snapshot!("credentials_only_plan_markdown", markdown);
+    run(&env, t90, &["plan", "globex", "--detailed-exitcode"], 2);
+
+    let (_, json) = run(&env, t90, &["plan", "globex", "--output", "json"], 0);
+    let text = stdout(&json);
+    let document: PlanWithCredentials = serde_json::from_str(&text).unwrap();
+    assert_eq!(document.format_version, 1);
+    assert!(document.changes.is_empty(), "{text}");
+    let deliver = |file: &str| format!("file:vault-standin/globex/{file}");
+    assert_eq!(
+        document.credentials,
+        [
+            PlannedCredential {
+                action: "rotate".into(),
+                client: "globex".into(),
+                tenant: "entra".into(),
+                identity: "globex-backup-svc".into(),
+                kind: "client_secret".into(),
+                application: Some(APP.into()),
+                reason: "due".into(),
+                why: "older than 30d".into(),
+                deliver: deliver("globex-backup-svc.client_secret"),
+            },
+            PlannedCredential {
+                action: "rotate".into(),
+                client: "globex".into(),
+                tenant: "ldap".into(),
+                identity: "globex-backup-svc".into(),
+                kind: "password".into(),
+                application: None,
+                reason: "due".into(),
+                why: "older than 90d".into(),
+                deliver: deliver("globex-backup-svc-ldap.password"),
+            },
+            // The password declares no overlap: the old one's record goes with it.
+            PlannedCredential {
+                action: "retire".into(),
+                client: "globex".into(),
+                tenant: "ldap".into(),
+                identity: "globex-backup-svc".into(),
+                kind: "password".into(),
+                application: None,
+                reason: "no-overlap".into(),
+                why: "replaced (no overlap)".into(),
+                deliver: deliver("globex-backup-svc-ldap.password"),
+            },
+        ]
+    );
+    // Neither a key id nor a fingerprint, whole or shortened, and nothing on stderr
+    // but warnings.
+    for (key, _) in recorded(&env) {
+        let short = onboard::plan::credentials::short(&key);
+        assert!(!text.contains(&short), "{text}");
+        assert!(!stderr(&env, &json).contains(&short));
+    }
+
+    // A saved plan holds no credential change.
+    let saved = env.root.join("saved-plan.json");
+    run(
+        &env,
+        t90,
+        &["plan", "globex", "--out", saved.to_str().unwrap()],
+        0,
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert!(saved.get("credentials").is_none(), "{saved}");
+}
+
+/// A copy of the example whose service account's client secret declares no overlap,
+/// issued once; with the secrets the tenant holds (one).
+fn issued_without_overlap() -> (Env, Vec<(String, String)>) {
+    let env = Env::example();
+    env.edit(SVC, "    overlap: 2d\n", "");
+    run(&env, crate::support::NOW, &["apply", "globex", "--yes"], 0);
+    let first = tenant_secrets(&env);
+    assert_eq!(first.len(), 1);
+    (env, first)
+}
+
+#[test]
+fn without_an_overlap_the_old_credential_is_retired_in_the_same_apply() {
+    let (env, first) = issued_without_overlap();
+    let t30 = "2026-12-21T12:00:00Z";
+    let (plan, _) = run(&env, t30, &["plan", "globex"], 0);
+    assert!(
+        plan.contains("rotate") && plan.contains("replaced (no overlap)"),
+        "{plan}"
+    );
+    let (applied, _) = run(&env, t30, &["apply", "globex", "--yes"], 0);
+    let now = tenant_secrets(&env);
+    assert_eq!(now.len(), 1, "the old one is gone at once: {applied}");
+    assert_ne!(now[0].0, first[0].0, "{applied}");
+    let state: serde_json::Value =
+        serde_json::from_str(&env.read("state/credentials.json")).unwrap();
+    let records: Vec<String> = state["issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["tenant"] == "entra")
+        .map(|r| r["key_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(records, [now[0].0.clone()], "{applied}");
+    // Nothing is left for the next run.
+    let (again, _) = run(&env, t30, &["plan", "globex", "--detailed-exitcode"], 0);
+    assert!(!again.contains("retire"), "{again}");
+}
+
+#[test]
+fn the_state_lost_after_a_credential_was_delivered_exits_4_naming_it_and_the_next_run_repairs_it() {
+    let Some(server) = crate::postgres::server() else {
+        return;
+    };
+    let url = server.database();
+    let env = crate::postgres::team_env();
+    declare_only_client_secret(&env);
+    // The server is lost right after the credential's intent commits: the secret is
+    // then issued in the tenant and delivered, and its record cannot be written.
+    let proxy = crate::postgres::Proxy::start(server.port, b"\"intent\"", false);
+    let output = crate::postgres::onboard_pg(&env, &proxy.url(&url), &["apply", "globex", "--yes"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let text = printed(&env, &output);
+    assert!(proxy.was_cut(), "the proxy never cut: {text}");
+    assert_eq!(output.status.code(), Some(4), "{text}");
+    assert!(
+        text.contains("1 credential change(s) were made but could not be recorded")
+            && text.contains("globex/globex-backup-svc client_secret in entra")
+            && text.contains("the next `onboard apply globex` repairs"),
+        "{text}"
+    );
+    assert!(!text.contains("not sent"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    let delivered = "vault-standin/globex/globex-backup-svc.secret";
+    let value = env.read(delivered).trim().to_string();
+    assert_eq!(tenant_secrets(&env).len(), 1, "{text}");
+
+    // Back: the next run removes the unrecorded secret and issues one it records.
+    proxy.restore();
+    let back = proxy.url(&url);
+    let repaired = crate::postgres::expect_exit(&env, &back, &["apply", "globex", "--yes"], 0);
+    let repaired = printed(&env, &repaired);
+    assert!(
+        repaired.contains("interrupted client-secret rotation repaired"),
+        "{repaired}"
+    );
+    let secrets = tenant_secrets(&env);
+    assert_eq!(secrets.len(), 1, "{repaired}");
+    let newer = env.read(delivered).trim().to_string();
+    assert_ne!(newer, value);
+    assert!(matches(&secrets[0].1, &newer));
+    crate::postgres::expect_exit(&env, &back, &["audit", "verify"], 0);
+    crate::postgres::expect_exit(&env, &back, &["plan", "globex", "--detailed-exitcode"], 0);
+}
+
+/// Leaves globex's service account one credential: a client secret delivered to the
+/// `file:` stand-in; and nothing of acme's agent.
+fn declare_only_client_secret(env: &Env) {
+    env.drop_example_credentials();
+    declare(env, "file:vault-standin/{client}/{id}.secret");
+}
+
+#[test]
+fn without_an_overlap_the_old_credential_stays_when_its_successor_cannot_be_issued() {
+    let (env, first) = issued_without_overlap();
+    let tenant = "tenants/globex/entra/tenant.json";
+    let healthy = env.read(tenant);
+    let mut file: serde_json::Value = serde_json::from_str(&healthy).unwrap();
+    file["faults"] = serde_json::json!({ "issue-credential": "the tenant is down" });
+    env.write(tenant, &file.to_string());
+    let t30 = "2026-12-21T12:00:00Z";
+    let (failed, _) = run(&env, t30, &["apply", "globex", "--yes"], 4);
+    assert!(
+        failed.contains("kept: its successor could not be issued"),
+        "{failed}"
+    );
+    assert_eq!(tenant_secrets(&env), first, "{failed}");
+    assert!(recorded(&env).iter().any(|(key, _)| *key == first[0].0));
+    // Once the tenant is back, the next apply rotates and retires at once.
+    env.write(tenant, &healthy);
+    let (applied, _) = run(&env, t30, &["apply", "globex", "--yes"], 0);
+    let now = tenant_secrets(&env);
+    assert_eq!(now.len(), 1, "{applied}");
+    assert_ne!(now[0].0, first[0].0, "{applied}");
+}

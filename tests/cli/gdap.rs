@@ -237,7 +237,7 @@ fn a_gdap_partner_tenant_plans_warns_applies_and_converges() {
     let table = String::from_utf8_lossy(&output.stdout);
     assert!(
         table.contains("Tenant configuration (brought in line first):\n  acme/partner: `apply` creates the GDAP access assignment")
-            && table.contains("1 to the tenants' own configuration."),
+            && table.contains("1 to the tenants' own configuration, 1 credential change(s)."),
         "{table}"
     );
     let output = run(&["plan", "acme", "--output", "markdown"]);

@@ -625,7 +625,7 @@ fn state_files(env: &Env) -> Vec<(String, Vec<u8>)> {
     files
 }
 
-fn onboard_pg(env: &Env, url: &str, args: &[&str]) -> assert_cmd::Command {
+pub(crate) fn onboard_pg(env: &Env, url: &str, args: &[&str]) -> assert_cmd::Command {
     let mut command = env.onboard(args);
     command.env("ONBOARD_DATABASE_URL", url);
     command
@@ -808,7 +808,7 @@ fn an_unreachable_server_exits_1_naming_the_host_with_nothing_sent() {
 
 /// A fresh copy of the example workspace whose state is in the database
 /// `ONBOARD_DATABASE_URL` names.
-fn team_env() -> Env {
+pub(crate) fn team_env() -> Env {
     let env = Env::example();
     let toml = env.read("onboard.toml");
     env.write(
@@ -839,7 +839,12 @@ fn verify_offline(dir: &Path, key: &Path) {
 }
 
 /// Runs onboard on `url`'s database and asserts its exit code; returns what it printed.
-fn expect_exit(env: &Env, url: &str, args: &[&str], expected: i32) -> std::process::Output {
+pub(crate) fn expect_exit(
+    env: &Env,
+    url: &str,
+    args: &[&str],
+    expected: i32,
+) -> std::process::Output {
     let output = onboard_pg(env, url, args).output().unwrap();
     assert_eq!(
         code(&output),
@@ -1133,7 +1138,7 @@ fn a_statement_printed_in_one_checkout_is_accepted_once_in_any_checkout() {
 /// A TCP proxy in front of the test server that the test cuts (every connection shut,
 /// new ones refused) once the client's stream, having sent `trigger` and then a
 /// `COMMIT`, sends anything more: the server is lost right after a write committed.
-struct Proxy {
+pub(crate) struct Proxy {
     port: u16,
     armed: std::sync::Arc<std::sync::atomic::AtomicU8>,
 }
@@ -1147,7 +1152,7 @@ const RESTORED: u8 = 4;
 
 impl Proxy {
     /// With `before_commit`, the cut drops the `COMMIT` itself: the write never commits.
-    fn start(upstream: u16, trigger: &'static [u8], before_commit: bool) -> Proxy {
+    pub(crate) fn start(upstream: u16, trigger: &'static [u8], before_commit: bool) -> Proxy {
         use std::io::{Read, Write};
         use std::net::{Shutdown, TcpListener, TcpStream};
         use std::sync::Arc;
@@ -1224,17 +1229,17 @@ impl Proxy {
         Proxy { port, armed }
     }
 
-    fn url(&self, direct: &str) -> String {
+    pub(crate) fn url(&self, direct: &str) -> String {
         let server = server().unwrap();
         direct.replace(&format!(":{}/", server.port), &format!(":{}/", self.port))
     }
 
-    fn was_cut(&self) -> bool {
+    pub(crate) fn was_cut(&self) -> bool {
         self.armed.load(Ordering::SeqCst) == CUT
     }
 
     /// The server is back: connections pass again and are never cut.
-    fn restore(&self) {
+    pub(crate) fn restore(&self) {
         self.armed.store(RESTORED, Ordering::SeqCst);
     }
 }

@@ -475,6 +475,7 @@ fn client(
             "bao-token".into(),
         )),
         ca_file,
+        on_revoke: onboard::model::OnRevoke::default(),
     };
     let vault = onboard::vault::Vault::connect(
         &settings,

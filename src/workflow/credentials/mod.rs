@@ -24,6 +24,7 @@ use super::Context;
 use crate::adapters::{AdapterError, CredentialRequest, IssuedCredential};
 use crate::audit::{AuditLog, Entry, EntryKind, Phase};
 use crate::model::{Client, CredentialKind, CredentialSlot, IssuedRecord, VaultRef};
+pub use crate::plan::credentials::short;
 use crate::plan::credentials::{CredentialChange, RetireReason, Wanted, decide, wanted};
 use crate::secrets::Secret;
 use crate::state::{Credentials, Lock};
@@ -125,6 +126,55 @@ pub fn plan(
     Ok((decide(&wanted, &records, cx.now), problems))
 }
 
+/// Returns the service accounts and agents of `clients` (all when `None`) whose owner has
+/// left (a standing revocation of the owner): each is up for review until it names a new
+/// owner. Their credentials keep rotating meanwhile (`wanted` leaves them in), so the
+/// systems using them keep working.
+pub fn owners_left(
+    cx: &Context<'_>,
+    clients: Option<&[&str]>,
+) -> anyhow::Result<Vec<crate::plan::owners::OwnerLeft>> {
+    let (ledger, _) = cx.state.load_ledger()?;
+    let mut left = crate::plan::owners::owners_left(cx.workspace, &ledger.blocks);
+    if let Some(clients) = clients {
+        left.retain(|l| l.client.as_deref().is_none_or(|c| clients.contains(&c)));
+    }
+    Ok(left)
+}
+
+/// Returns a warning for each service account and agent whose owner has left, for
+/// `validate`. It reads the standing revocations from a `file` state only: with a
+/// database, `validate` stays offline and says nothing of them (`plan` and `status` do).
+pub fn owner_warnings(
+    root: &Path,
+    workspace: &crate::model::Workspace,
+) -> Vec<crate::model::Diagnostic> {
+    if workspace.settings.state != crate::model::StateBackend::File {
+        return Vec::new();
+    }
+    let Ok((ledger, _)) =
+        crate::state::open(&workspace.settings, root).and_then(|store| store.load_ledger())
+    else {
+        return Vec::new();
+    };
+    crate::plan::owners::owners_left(workspace, &ledger.blocks)
+        .into_iter()
+        .map(|left| {
+            crate::model::Diagnostic::new(
+                left.origin.clone(),
+                format!("`{}` is up for review: {}", left.identity, left.summary()),
+            )
+            .field("owner")
+            .hint(format!(
+                "`{}` has a standing revocation since {}: set `owner:` to a person who answers for `{}` now; its access and credentials stay meanwhile",
+                left.owner,
+                crate::model::time::format_short(left.left_at),
+                left.identity
+            ))
+        })
+        .collect()
+}
+
 /// Names a slot's credential as audit entries write it: `credential:client_secret:APP`
 /// or `credential:password`.
 fn subject(slot: &CredentialSlot) -> String {
@@ -155,6 +205,7 @@ pub struct Runner<'a> {
     audit: &'a mut AuditLog,
     credentials: Credentials,
     counter: usize,
+    unrecorded: Vec<String>,
 }
 
 impl<'a> Runner<'a> {
@@ -170,7 +221,30 @@ impl<'a> Runner<'a> {
             lock,
             audit,
             counter: 0,
+            unrecorded: Vec::new(),
         })
+    }
+
+    /// Returns the changes made in a tenant (and delivered) that could not be recorded,
+    /// each named with what was done: the next run repairs them from their intents.
+    pub fn unrecorded(&self) -> &[String] {
+        &self.unrecorded
+    }
+
+    /// Notes that `done` happened in the tenant but could not be recorded (`failed`), and
+    /// returns the failure saying so.
+    fn not_recorded(&mut self, slot: &CredentialSlot, done: String, failed: Failure) -> Failure {
+        self.unrecorded.push(format!("{slot}: {done}"));
+        Failure {
+            detail: format!(
+                "{done}, but that could not be recorded ({}): the next `onboard apply {}` repairs it",
+                failed.detail, slot.client
+            ),
+            hint: Some(format!(
+                "run `onboard apply {}` once the state and audit log can be written again",
+                slot.client
+            )),
+        }
     }
 
     fn client(&self, id: &str) -> Result<&'a Client, Failure> {
@@ -217,27 +291,33 @@ impl<'a> Runner<'a> {
             .map_err(|e| failure(format!("the issued credentials could not be recorded: {e}")))
     }
 
-    /// Carries out `changes` in order; one failing never stops the others.
+    /// Carries out `changes` in order; one failing never stops the others, except that
+    /// a credential replaced without overlap stays when its successor failed.
     pub fn apply(&mut self, changes: &[CredentialChange]) -> Vec<CredentialResult> {
-        changes
-            .iter()
-            .map(|change| {
-                let slot = change.slot();
-                let (action, result) = match change {
-                    CredentialChange::Rotate {
-                        wanted, replaces, ..
-                    } => ("rotate", self.rotate(wanted, replaces.as_deref(), change)),
-                    CredentialChange::Retire { record, reason } => {
-                        let action = match reason {
-                            RetireReason::OverlapEnded => "retire",
-                            RetireReason::Revoked => "revoke",
-                        };
-                        (action, self.retire(record, *reason))
-                    }
-                };
-                finish(slot, action, result)
-            })
-            .collect()
+        let mut results: Vec<CredentialResult> = Vec::new();
+        for change in changes {
+            let slot = change.slot();
+            let result = match change {
+                CredentialChange::Rotate {
+                    wanted, replaces, ..
+                } => self.rotate(wanted, replaces.as_deref(), change),
+                CredentialChange::Retire {
+                    record,
+                    reason: RetireReason::NoOverlap,
+                } if results
+                    .iter()
+                    .any(|r| r.slot == slot && r.action == "rotate" && r.failed) =>
+                {
+                    Ok(format!(
+                        "kept: its successor could not be issued, so `{}` stays in use",
+                        short(&record.key_id)
+                    ))
+                }
+                CredentialChange::Retire { record, reason } => self.retire(record, *reason),
+            };
+            results.push(finish(slot, change.action(), result));
+        }
+        results
     }
 
     fn declared(&self, slot: &CredentialSlot) -> Option<&crate::model::DeclaredCredential> {
@@ -278,13 +358,6 @@ fn finish(
             hint: e.hint,
         },
     }
-}
-
-/// Shortens a key id or fingerprint for tables: its first 12 characters after any
-/// `sha256:` prefix.
-pub fn short(key: &str) -> String {
-    let key = key.strip_prefix("sha256:").unwrap_or(key);
-    key.chars().take(12).collect()
 }
 
 /// Test-only fault switch (only with the `test-hooks` feature): with

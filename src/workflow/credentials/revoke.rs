@@ -13,6 +13,7 @@ impl Runner<'_> {
         let id = self.change_id();
         let why = match reason {
             RetireReason::OverlapEnded => "retire: its successor's overlap has passed",
+            RetireReason::NoOverlap => "retire: its successor is delivered and it has no overlap",
             RetireReason::Revoked => "revoke: its identity, client contract or declaration is gone",
         };
         let mut intent = entry(slot, None, &id, why.to_string());
@@ -52,7 +53,12 @@ impl Runner<'_> {
                     .filter(|r| r.key_id == record.key_id)
                     .filter_map(|r| r.vault_version)
                     .collect();
-                done.push(sink.destroy(self.cx, &versions)?);
+                let audit_entry = format!("{}:{id}", slot.client);
+                let revoked = sink::Revoked {
+                    at: self.cx.now,
+                    audit_entry: &audit_entry,
+                };
+                done.push(sink.revoke(self.cx, &versions, &revoked)?);
             }
             Ok(())
         });
@@ -64,14 +70,19 @@ impl Runner<'_> {
                 self.credentials
                     .issued
                     .retain(|r| !(r.is_of(slot) && r.key_id == record.key_id));
-                self.save()?;
+                if let Err(e) = self
+                    .save()
+                    .and_then(|()| self.append(&slot.client, outcome))
+                {
+                    return Err(self.not_recorded(slot, done.join("; "), e));
+                }
             }
             Err(e) => {
                 outcome.result = Some("failed".into());
                 outcome.error = Some(e.detail.clone());
+                self.append(&slot.client, outcome)?;
             }
         }
-        self.append(&slot.client, outcome)?;
         result.map(|()| done.join("; "))
     }
 }

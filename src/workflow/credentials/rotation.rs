@@ -103,7 +103,14 @@ impl Runner<'_> {
             terms: wanted.terms.clone(),
             retire_after: None,
         };
-        self.record(record, wanted.overlap)?;
+        let done = format!(
+            "issued `{}` and delivered it to `{}`",
+            short(&issued.key_id),
+            wanted.deliver
+        );
+        if let Err(e) = self.record(record, wanted.overlap) {
+            return Err(self.not_recorded(slot, done, e));
+        }
         let mut outcome = intent;
         outcome.phase = Some(Phase::Outcome);
         outcome.result = Some("ok".into());
@@ -113,7 +120,9 @@ impl Runner<'_> {
             "vault_version": version,
             "replaces": replaces,
         }));
-        self.append(&slot.client, outcome)?;
+        if let Err(e) = self.append(&slot.client, outcome) {
+            return Err(self.not_recorded(slot, done, e));
+        }
         let version = version
             .map(|v| format!(" (version {v})"))
             .unwrap_or_default();

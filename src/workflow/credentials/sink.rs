@@ -2,6 +2,7 @@
 //! the workspace (the stand-in for a vault).
 
 use super::*;
+use crate::model::OnRevoke;
 
 /// Where a credential's value is delivered: a field of a vault secret, or a file below
 /// the workspace (the stand-in for a vault).
@@ -58,13 +59,15 @@ impl Sink {
                 )?))
             }
             Sink::File(path) => {
-                let text = format!("{}\n", value.expose());
+                let text = zeroize::Zeroizing::new(format!("{}\n", value.expose()));
                 // Byte for byte: `write` would scrub the very secret this file is for.
                 crate::atomic_file::write_exact(path, text.as_bytes())
                     .and_then(|()| restrict(path))
                     .map_err(|e| failure(format!("cannot write {}: {e}", path.display())))?;
-                let back = std::fs::read_to_string(path)
-                    .map_err(|e| failure(format!("cannot read {} back: {e}", path.display())))?;
+                let back =
+                    zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+                        failure(format!("cannot read {} back: {e}", path.display()))
+                    })?);
                 if back.trim_end_matches('\n') != value.expose() {
                     return Err(failure(format!(
                         "{} read back does not hold what was written",
@@ -84,7 +87,7 @@ impl Sink {
                 Err(e) if e.kind == crate::vault::VaultFailure::NotFound => Ok(None),
                 Err(e) => Err(e.into()),
             },
-            Sink::File(path) => match std::fs::read_to_string(path) {
+            Sink::File(path) => match std::fs::read_to_string(path).map(zeroize::Zeroizing::new) {
                 Ok(text) => Ok(Some(Secret::new(text.trim_end_matches('\n')))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(failure(format!("cannot read {}: {e}", path.display()))),
@@ -92,8 +95,89 @@ impl Sink {
         }
     }
 
+    /// Deals with the values delivered for a revoked credential as `[vault] on_revoke`
+    /// says: destroys them for good, or keeps them marked revoked.
+    pub(super) fn revoke(
+        &self,
+        cx: &Context<'_>,
+        versions: &[u64],
+        revoked: &Revoked<'_>,
+    ) -> Result<String, Failure> {
+        let on_revoke = cx
+            .workspace
+            .settings
+            .vault
+            .as_ref()
+            .map_or(OnRevoke::Destroy, |v| v.on_revoke);
+        match on_revoke {
+            OnRevoke::Destroy => self.destroy(cx, versions),
+            OnRevoke::Mark => self.mark(cx, versions, revoked),
+        }
+    }
+
+    /// Keeps delivered values but marks them revoked: the vault secret gets custom
+    /// metadata (`onboard-revoked-at`, `onboard-audit-entry`) and its versions are
+    /// soft-deleted (a reader gets nothing; `bao kv undelete` brings them back); the
+    /// stand-in file is moved aside to `PATH.revoked`, beside `PATH.revoked.json`.
+    fn mark(
+        &self,
+        cx: &Context<'_>,
+        versions: &[u64],
+        revoked: &Revoked<'_>,
+    ) -> Result<String, Failure> {
+        let fields = BTreeMap::from([
+            (
+                "onboard-revoked-at".to_string(),
+                crate::model::time::format_instant(revoked.at),
+            ),
+            (
+                "onboard-audit-entry".to_string(),
+                revoked.audit_entry.to_string(),
+            ),
+        ]);
+        match self {
+            Sink::Vault(reference) => {
+                let vault = Self::vault(cx)?;
+                vault.add_custom_metadata(&reference.path, &fields)?;
+                if versions.is_empty() {
+                    return Ok(
+                        "marked revoked in the vault (no version recorded to delete)".into(),
+                    );
+                }
+                vault.delete_versions(&reference.path, versions)?;
+                Ok(format!(
+                    "vault version(s) {versions:?} deleted (recoverable) and marked revoked"
+                ))
+            }
+            Sink::File(path) => {
+                let aside = suffixed(path, ".revoked");
+                match std::fs::rename(path, &aside) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Ok("nothing delivered".into());
+                    }
+                    Err(e) => {
+                        return Err(failure(format!(
+                            "cannot move {} aside: {e}",
+                            path.display()
+                        )));
+                    }
+                }
+                let marker = suffixed(path, ".revoked.json");
+                let text = serde_json::to_string_pretty(&fields).unwrap_or_default();
+                crate::atomic_file::write(&marker, format!("{text}\n").as_bytes())
+                    .map_err(|e| failure(format!("cannot write {}: {e}", marker.display())))?;
+                Ok(format!(
+                    "{} moved aside to {} and marked revoked",
+                    path.display(),
+                    aside.display()
+                ))
+            }
+        }
+    }
+
     /// Destroys delivered values for good: the vault versions, or the file.
-    pub(super) fn destroy(&self, cx: &Context<'_>, versions: &[u64]) -> Result<String, Failure> {
+    fn destroy(&self, cx: &Context<'_>, versions: &[u64]) -> Result<String, Failure> {
         match self {
             Sink::Vault(reference) => {
                 if versions.is_empty() {
@@ -111,6 +195,21 @@ impl Sink {
             },
         }
     }
+}
+
+/// A revoked credential, as its marks name it.
+pub(super) struct Revoked<'a> {
+    /// When it was revoked.
+    pub at: time::OffsetDateTime,
+    /// The audit entry of the revocation: `CLIENT:CHANGE-ID` (its chain and change id).
+    pub audit_entry: &'a str,
+}
+
+/// Returns `path` with `suffix` added to its file name.
+fn suffixed(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    std::path::PathBuf::from(name)
 }
 
 #[cfg(unix)]

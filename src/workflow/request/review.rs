@@ -32,15 +32,33 @@ pub enum Closed {
     Closed(Box<ReviewItem>),
 }
 
-/// Returns the open reviews, or every review with `all`.
+/// Returns the open reviews, or every review with `all`: the stored ones, then one
+/// `owner-left` review for each service account or agent whose owner has left, open
+/// until its file names a new owner (it is not stored, and closes itself).
 pub fn reviews(cx: &Context<'_>, all: bool) -> anyhow::Result<Vec<ReviewItem>> {
-    Ok(cx
+    let mut reviews: Vec<ReviewItem> = cx
         .state
         .load_reviews()?
         .reviews
         .into_iter()
         .filter(|r| all || r.closed_at.is_none())
-        .collect())
+        .collect();
+    reviews.extend(
+        crate::workflow::credentials::owners_left(cx, None)?
+            .into_iter()
+            .map(|left| {
+                ReviewItem::open(
+                    left.review_id(),
+                    "owner-left",
+                    left.identity.clone(),
+                    (left.client.as_deref().unwrap_or("-"), &left.identity),
+                    left.summary(),
+                    left.left_at,
+                    cx.workspace.policy.review_within,
+                )
+            }),
+    );
+    Ok(reviews)
 }
 
 /// Returns the reviews past their due time (none when the reviews cannot be read:
@@ -61,6 +79,16 @@ pub fn overdue_reviews(cx: &Context<'_>) -> Vec<ReviewItem> {
 pub fn close_review(desk: &Desk<'_>, close: ReviewClose<'_>) -> anyhow::Result<Closed> {
     let mut reviews = desk.cx.state.load_reviews()?;
     let Some(item) = reviews.reviews.iter_mut().find(|r| r.id == close.id) else {
+        if let Some(identity) = close.id.strip_prefix(crate::plan::owners::REVIEW_PREFIX) {
+            return Err(UserError::new(format!(
+                "review `{}` closes itself once `{identity}` names a new owner",
+                close.id
+            ))
+            .hint(format!(
+                "set `owner: PERSON-ID` in `{identity}`'s identity file to a person who has not left"
+            ))
+            .into());
+        }
         return Err(UserError::new(format!("there is no review `{}`", close.id))
             .hint("`onboard review` lists the open ones")
             .into());
