@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 use super::{AdapterError, CredentialKind, FailureKind};
 
 /// A credential to issue, remove or list for one identity in this tenant
-/// ([`Adapter::issue_credential`], [`Adapter::remove_credential`],
-/// [`Adapter::list_credentials`]).
+/// ([`Adapter::issue_credential`](crate::adapters::Adapter::issue_credential), [`Adapter::remove_credential`](crate::adapters::Adapter::remove_credential),
+/// [`Adapter::list_credentials`](crate::adapters::Adapter::list_credentials)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CredentialRequest<'a> {
     /// What kind of credential: a `client_secret` of an app registration, or the
@@ -59,7 +59,7 @@ impl CredentialRequest<'_> {
     }
 }
 
-/// A credential just issued ([`Adapter::issue_credential`]).
+/// A credential just issued ([`Adapter::issue_credential`](crate::adapters::Adapter::issue_credential)).
 pub struct IssuedCredential {
     /// The id the credential is known by: the vendor's key id (Graph's `keyId`) for a
     /// client secret, or a fingerprint ([`crate::secrets::fingerprint`]) for a password.
