@@ -153,16 +153,28 @@ impl DeclaredCredential {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCredential {
+    /// The system it lives in: `entra` for a `client_secret`, `ldap` or `ad` for a
+    /// `password`; the client needs a tenant of that system.
     #[schemars(with = "SystemKind")]
     system: Spanned<SystemKind>,
+    /// `client_secret` (an Entra app registration's) or `password` (the identity's own
+    /// directory password).
     #[schemars(with = "CredentialKind")]
     kind: Spanned<CredentialKind>,
+    /// Required for a `client_secret`: the app registration's appId (or object id).
     #[schemars(with = "Option<String>")]
     application: Option<Spanned<String>>,
+    /// Required: the age at which it is rotated; no longer than the policy's
+    /// `credentials.max_age` for the identity's kind.
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     max_age: Option<Spanned<String>>,
+    /// How long the old one lives after the new one is delivered (default 0); shorter
+    /// than `max_age`.
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     overlap: Option<Spanned<String>>,
+    /// Required: where each new one is delivered, `vault:MOUNT/data/PATH#FIELD` (with
+    /// `[vault]` in `onboard.toml`) or `file:PATH` inside the workspace (a stand-in for a
+    /// vault); `{client}` and `{id}` are filled in.
     #[schemars(with = "Option<String>")]
     deliver: Option<Spanned<String>>,
 }

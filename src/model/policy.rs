@@ -219,8 +219,11 @@ impl Policy {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawTtl {
+    /// The longest just-in-time grant of privileged access (default `8h`); privileged
+    /// access is never standing.
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     privileged: Option<Spanned<String>>,
+    /// The longest just-in-time grant of any other access (default `7d`).
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     standard: Option<Spanned<String>>,
 }
@@ -228,6 +231,8 @@ struct RawTtl {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawExceptions {
+    /// The longest an exception may still run, from now to its `until:` (default
+    /// `366d`); a longer one is denied by `max-ttl`.
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     max_duration: Option<Spanned<String>>,
 }
@@ -235,6 +240,8 @@ struct RawExceptions {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawNotify {
+    /// A program and its arguments, run without a shell, with the event as JSON on its
+    /// standard input.
     command: Option<Vec<String>>,
     /// Where the webhook URL is kept: a credential reference (`env:VAR`, `file:PATH`,
     /// `keyring:NAME`, `vault:MOUNT/data/PATH#FIELD`, `exec:COMMAND`), or the https URL
@@ -249,8 +256,11 @@ struct RawNotify {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawBreakGlass {
+    /// How long break-glass access lasts (default `1h`).
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     ttl: Option<Spanned<String>>,
+    /// Who is told of every break-glass use: a `command`, a `webhook`, or both. A hook
+    /// that fails is retried, warned about and recorded; it never blocks the access.
     #[serde(default)]
     notify: RawNotify,
 }
@@ -289,6 +299,9 @@ struct RawExpiringNotify {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawReviews {
+    /// How long a review item (opened by every break-glass use and the first use of
+    /// every exception) may stay open before `plan` and `status` warn that it is
+    /// overdue (default `72h`).
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     due_within: Option<Spanned<String>>,
 }
@@ -296,6 +309,7 @@ struct RawReviews {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawRequests {
+    /// How long a request waits for approval before it lapses (default `24h`).
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     expire_after: Option<Spanned<String>>,
 }
@@ -303,8 +317,12 @@ struct RawRequests {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawMassRevoke {
+    /// The most grants `apply` or `revoke` may revoke in one tenant in one run without a
+    /// second person's approval (default `25`; expiries do not count).
     #[schemars(with = "Option<u64>")]
     max_count: Option<Spanned<u64>>,
+    /// The largest share of a tenant's recorded grants `apply` or `revoke` may revoke in
+    /// one run without a second person's approval (default `0.5`).
     #[schemars(with = "Option<crate::model::schema::Share>")]
     max_share: Option<Spanned<f64>>,
 }
@@ -312,9 +330,13 @@ struct RawMassRevoke {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawActors {
+    /// The actions whose actor must prove who they are with an SSH-signed statement:
+    /// `approve`, `deny`, `break-glass`, `review-close`, `elevate`, `revoke` (default
+    /// none; `onboard init` writes `[approve]`).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     require_signature: Vec<Spanned<String>>,
+    /// How long a signed statement is accepted after it was made (default `10m`).
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     statement_valid_for: Option<Spanned<String>>,
 }
@@ -322,9 +344,12 @@ struct RawActors {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawCredentialAges {
+    /// The longest `max_age` a service account's declared credential may have (default
+    /// `90d`).
     #[serde(rename = "service-account")]
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     service_account: Option<Spanned<String>>,
+    /// The longest `max_age` an agent's declared credential may have (default `30d`).
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     agent: Option<Spanned<String>>,
 }
@@ -332,6 +357,8 @@ struct RawCredentialAges {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawCredentials {
+    /// The longest `max_age` a declared credential (an identity file's `credentials:`)
+    /// may have, per identity kind; a longer one is denied by `credential-max-age`.
     #[serde(default)]
     max_age: RawCredentialAges,
 }
@@ -339,23 +366,35 @@ struct RawCredentials {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawPolicy {
+    /// Who is acting: which actions need an SSH-signed statement, and for how long one
+    /// is accepted.
     #[serde(default)]
     actors: RawActors,
+    /// Rule ids to turn off (`mfa-required`, `max-ttl`…; default none). The
+    /// `approver-*` rules cannot be turned off.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     disabled_rules: Vec<Spanned<String>>,
+    /// The longest just-in-time grant, per level of access.
     #[serde(default)]
     max_ttl: RawTtl,
+    /// Limits on exceptions.
     #[serde(default)]
     exceptions: RawExceptions,
+    /// Break-glass access: how long it lasts and who is told.
     #[serde(default)]
     break_glass: RawBreakGlass,
+    /// Post-use reviews.
     #[serde(default)]
     reviews: RawReviews,
+    /// Requests waiting for approval.
     #[serde(default)]
     requests: RawRequests,
+    /// The mass-revoke guard: how many grants one run may revoke in one tenant before a
+    /// second person must approve.
     #[serde(default)]
     mass_revoke: RawMassRevoke,
+    /// Limits on the credentials service accounts and agents declare.
     #[serde(default)]
     credentials: RawCredentials,
     /// Notification channels per event (break-glass has its own, `break_glass.notify`).

@@ -116,17 +116,26 @@ impl Default for Settings {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSettings {
+    /// Where the workspace's bundles, ledger, audit log and policy file are.
     #[serde(default)]
     paths: RawPaths,
+    /// How many tenants are read and applied at once.
     #[serde(default)]
     apply: RawApply,
+    /// The audit log's signing key.
     #[serde(default)]
     audit: RawAudit,
+    /// Which backend keeps the ledger, requests, reviews, locks and audit chains.
     #[serde(default)]
     state: RawState,
+    /// The HashiCorp Vault or OpenBao server that `vault:` references read from (KV
+    /// version 2).
     vault: Option<RawVault>,
+    /// How credential references are read.
     #[serde(default)]
     credentials: RawCredentials,
+    /// The ticket provider that checks tickets; a client file's `tickets:` replaces it
+    /// for that client.
     #[schemars(with = "Option<super::tickets::RawTicketProvider>")]
     tickets: Option<toml::Spanned<super::tickets::RawTicketProvider>>,
 }
@@ -134,12 +143,18 @@ pub(super) struct RawSettings {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawVault {
+    /// The server's address: `https://`, or `http://` to loopback only; without `/v1`.
     #[schemars(with = "String")]
     address: toml::Spanned<String>,
+    /// Where the token onboard logs in with is kept (a credential reference, not
+    /// `vault:`); exactly one of `token` and `approle`.
     #[schemars(with = "Option<crate::model::schema::CredentialText>")]
     token: Option<toml::Spanned<String>>,
+    /// Log in with AppRole instead of a token; exactly one of `token` and `approle`.
     #[schemars(with = "Option<RawAppRole>")]
     approle: Option<toml::Spanned<RawAppRole>>,
+    /// A PEM file of the CA the server's certificate chains to (relative to the
+    /// workspace); then only that CA is trusted. Default: the platform's roots.
     #[schemars(with = "Option<String>")]
     ca_file: Option<toml::Spanned<String>>,
     on_revoke: Option<OnRevoke>,
@@ -148,9 +163,12 @@ struct RawVault {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawAppRole {
+    /// Where the AppRole auth method is mounted (default `approle`).
     #[serde(default = "default_approle_mount")]
     mount: String,
+    /// The role's id.
     role_id: String,
+    /// Where the role's secret id is kept (a credential reference, not `vault:`).
     #[schemars(with = "crate::model::schema::CredentialText")]
     secret_id: toml::Spanned<String>,
 }
@@ -162,8 +180,12 @@ fn default_approle_mount() -> String {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawState {
+    /// `file` (the default): files under `paths.state` and `paths.audit`; or `postgres`:
+    /// a PostgreSQL database at `url`.
     #[schemars(with = "Option<StateBackendName>")]
     backend: Option<toml::Spanned<String>>,
+    /// With `backend = "postgres"`: where the database URL is kept (`env:VAR`,
+    /// `file:PATH` or `keyring:NAME`; never the URL itself, which holds a password).
     #[schemars(with = "Option<crate::model::schema::CredentialText>")]
     url: Option<toml::Spanned<String>>,
 }
@@ -182,6 +204,7 @@ enum StateBackendName {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawCredentials {
+    /// How long an `exec:` command may run before it is stopped (default `30s`).
     #[schemars(with = "Option<crate::model::schema::DurationText>")]
     exec_timeout: Option<toml::Spanned<String>>,
 }
@@ -189,6 +212,9 @@ struct RawCredentials {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawAudit {
+    /// Where the audit signing key is kept: `file:PATH` (mode 0600, relative to the
+    /// workspace), `env:VAR`, `keyring:NAME`, or, read only, `vault:…` or `exec:…`.
+    /// `ONBOARD_AUDIT_KEY` overrides it. Default: `file:.onboard/audit.key`.
     #[schemars(with = "Option<crate::model::schema::CredentialText>")]
     key: Option<String>,
 }
@@ -196,11 +222,17 @@ struct RawAudit {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawPaths {
+    /// Bundle libraries, searched recursively for `*.yaml` (default `["bundles"]`). They
+    /// are only read, so they may lie outside the workspace.
     bundles: Option<Vec<String>>,
+    /// The grant ledger and its lock, inside the workspace (default `state`).
     #[schemars(with = "Option<String>")]
     state: Option<toml::Spanned<String>>,
+    /// The audit log, inside the workspace (default `audit`).
     #[schemars(with = "Option<String>")]
     audit: Option<toml::Spanned<String>>,
+    /// The request-time rules, inside the workspace (default `policy.yaml`; the file is
+    /// optional).
     #[schemars(with = "Option<String>")]
     policy: Option<toml::Spanned<String>>,
 }
@@ -208,6 +240,8 @@ struct RawPaths {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawApply {
+    /// Tenants read and applied at once, 1 to 64 (default 4); `--parallelism N`
+    /// overrides it.
     #[schemars(with = "Option<crate::model::schema::Parallelism>")]
     parallelism: Option<i64>,
 }

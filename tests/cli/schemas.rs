@@ -423,27 +423,19 @@ fn init_points_each_file_it_writes_at_a_schema_it_validates_against() {
 }
 
 #[test]
-fn editors_show_a_description_for_every_field_of_a_client_bundle_and_identity_file() {
-    for (kind, defs) in [
-        (
-            "client",
-            &[
-                "RawException",
-                "RawContract",
-                "RawApprover",
-                "RawTenant",
-                "RawGdap",
-            ][..],
-        ),
-        ("bundle", &["RawGrant", "RawRequires"][..]),
-        ("identity", &[][..]),
-    ] {
+fn editors_show_a_description_for_every_field_of_every_workspace_file() {
+    for kind in ["settings", "identity", "bundle", "client", "policy"] {
         let text = fs::read_to_string(schemas_dir().join(format!("{kind}.schema.json"))).unwrap();
         let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // The file's own fields, then those of every object type it is made of (the
+        // sections of `onboard.toml` and `policy.yaml`, a client's tenants, an
+        // identity's declared credentials…).
         let mut objects = vec![("top level".to_string(), &schema["properties"])];
-        for def in defs {
-            objects.push((def.to_string(), &schema["$defs"][*def]["properties"]));
-        }
+        let defs = schema["$defs"].as_object().into_iter().flatten();
+        objects.extend(
+            defs.filter(|(_, def)| def.get("properties").is_some())
+                .map(|(name, def)| (name.clone(), &def["properties"])),
+        );
         for (name, properties) in objects {
             let properties = properties
                 .as_object()
