@@ -283,6 +283,8 @@ struct RawNotifyEvents {
 #[derive(Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 struct RawExpiringNotify {
+    /// A program and its arguments, run without a shell, with the digest as JSON on its
+    /// standard input.
     command: Option<Vec<String>>,
     /// Where the webhook URL is kept (as for `notify.approvals.webhook`).
     #[schemars(with = "Option<String>")]

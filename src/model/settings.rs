@@ -157,6 +157,10 @@ struct RawVault {
     /// workspace); then only that CA is trusted. Default: the platform's roots.
     #[schemars(with = "Option<String>")]
     ca_file: Option<toml::Spanned<String>>,
+    /// What revoking an identity does to the vault versions its credentials were
+    /// delivered in: `destroy` (the default) destroys them for good; `mark` soft-deletes
+    /// them and marks the secret's metadata (`onboard-revoked-at`,
+    /// `onboard-audit-entry`), so they can be restored.
     on_revoke: Option<OnRevoke>,
 }
 
