@@ -264,12 +264,13 @@ impl PgStore {
         let Some(last) = lines.last() else {
             return Ok(());
         };
-        let insert = tx
-            .prepare(
-                "INSERT INTO onboard_audit_entries (chain, seq, line, checkpoint, end_offset)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .map_err(error)?;
+        // One statement for the whole batch: a row per line, sent as arrays.
+        let count = lines.len();
+        let (mut seqs, mut checkpoints, mut offsets) = (
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+        );
         for (i, line) in lines.iter().enumerate() {
             let seq = to_db(expected.seq + 1 + i as u64);
             let checkpoint = line.contains(CHECKPOINT_MARKER);
@@ -277,9 +278,16 @@ impl PgStore {
             if checkpoint {
                 tail_seq = Some(seq);
             }
-            tx.execute(&insert, &[&chain, &seq, line, &checkpoint, &bytes])
-                .map_err(error)?;
+            seqs.push(seq);
+            checkpoints.push(checkpoint);
+            offsets.push(bytes);
         }
+        tx.execute(
+            "INSERT INTO onboard_audit_entries (chain, seq, line, checkpoint, end_offset)
+             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bool[], $5::bigint[])",
+            &[&chain, &seqs, &lines, &checkpoints, &offsets],
+        )
+        .map_err(error)?;
         let seq = to_db(expected.seq + lines.len() as u64);
         tx.execute(
             "UPDATE onboard_audit_heads SET seq = $2, hash = $3, bytes = $4, tail_seq = $5
