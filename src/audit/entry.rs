@@ -1,6 +1,7 @@
 //! Audit entries and their line format.
 //!
-//! A line is the entry serialised as JSON with `sig` last:
+//! A line is the entry serialised as JSON, with `sig` last when it is signed (the last
+//! line of a write, and chain starts, key rotations and checkpoints):
 //! `{"seq":…,…,"prev":"…","key":"…","sig":"…"}`. The signature covers the line without
 //! its `,"sig":"…"` member; the chain hash of a line is SHA-256 over the whole line.
 

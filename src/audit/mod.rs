@@ -3,7 +3,9 @@
 //! One chain per client (`audit/<client>.jsonl`) and one for events that belong to no
 //! client (`audit/_workspace.jsonl`), so an auditor can be given one client's evidence
 //! alone. Each line is a JSON entry carrying its sequence number, the SHA-256 of the
-//! previous line, the id of the signing key and an Ed25519 signature over the line.
+//! previous line and the id of the signing key; the last line of every write (and every
+//! chain start, key rotation and checkpoint) also carries an Ed25519 signature over the
+//! line, which vouches for the lines before it through their hash links.
 //! Every run ends with a signed checkpoint entry, also written to `audit/<chain>.head`,
 //! so a truncated tail is detectable.
 //!

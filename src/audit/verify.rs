@@ -3,10 +3,11 @@
 //! Per chain: every line parses; line N has sequence N and names the chain; each line's
 //! `prev` is the SHA-256 of the line before; times never go back by more than
 //! `CLOCK_TOLERANCE_SECONDS`; the signing keys are the chain's key and its rotations,
-//! one of which must be trusted; the chain start, every key rotation, every checkpoint
-//! and every entry after the last checkpoint carry a valid signature (entries before a
-//! checkpoint are bound to it by the hash chain); and the head file's checkpoint is in
-//! the log. Lines are hashed and parsed on all cores.
+//! one of which must be trusted; the chain start, every key rotation and every
+//! checkpoint carry a valid signature, and so does the last entry (every signature after
+//! the last checkpoint must verify; a write signs only its last line, and the entries
+//! before a signed one are bound to it by the hash chain); and the head file's
+//! checkpoint is in the log. Lines are hashed and parsed on all cores.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -292,6 +293,9 @@ fn check_chain(
     if let Err(fault) = check_head(head.as_deref(), &parsed, &checkpoints, &keys_in_order) {
         return Ok(Err(fault));
     }
+    if let Err(fault) = check_vouched(&parsed) {
+        return Ok(Err(fault));
+    }
     report.entries = parsed.len() as u64;
     report.last_checkpoint = checkpoints.last().map(|i| *i as u64 + 1);
     report.unsealed = (parsed.len() - sealed_until) as u64;
@@ -542,8 +546,8 @@ fn check_key(
     Ok(true)
 }
 
-/// Checks the signature of every entry after the last checkpoint (`from` is the index
-/// of the first): nothing else binds them.
+/// Checks the signatures of the entries after the last checkpoint (`from` is the index
+/// of the first), which no checkpoint binds: every one there must verify.
 fn check_unsealed(
     unsealed: &[Parsed<'_>],
     from: usize,
@@ -557,6 +561,9 @@ fn check_unsealed(
             .find(|(id, _)| id == fields.key)
             .map(|(_, k)| *k)
             .or(key);
+        if split_signature(item.line).is_none() {
+            continue;
+        }
         let Some(k) = key else { continue };
         if !signed(item.line, &k) {
             return Err(Fault::at(
@@ -567,6 +574,24 @@ fn check_unsealed(
         }
     }
     Ok(())
+}
+
+/// Checks that the chain ends in a signed entry. A write signs its last line only; the
+/// lines before it are bound to that signature by the hash chain, so an unsigned entry
+/// is vouched for only by a signed one after it.
+fn check_vouched(parsed: &[Parsed<'_>]) -> Checked<()> {
+    let signed_from = parsed
+        .iter()
+        .rposition(|item| split_signature(item.line).is_some())
+        .map_or(0, |i| i + 1);
+    match parsed.get(signed_from) {
+        None => Ok(()),
+        Some(item) => Err(Fault::at(
+            signed_from as u64 + 1,
+            item.fields.as_ref().ok().map(|f| f.seq),
+            "no signature vouches for this entry or any after it: they were written without the key, or a crash cut short the write that held them (the next run that writes to the chain removes them and records it)",
+        )),
+    }
 }
 
 /// Checks the head file, which holds the latest checkpoint: it must be a valid signed

@@ -23,8 +23,11 @@ pub struct ChainWriter {
     prev: String,
     /// Where the chain ends in the store: the lines up to it are durable.
     stored: ChainHead,
-    /// Signed lines not yet in the store.
+    /// Lines not yet in the store: the last one is signed when they are stored.
     pending: Vec<String>,
+    /// Whole lines at the chain's end, after `stored`, that no signature vouches for (a
+    /// write a crash cut short): the next store removes them.
+    dropping: u64,
     last_line: String,
     dangling: Vec<Entry>,
 }
@@ -115,6 +118,7 @@ impl AuditLog {
                 hash: GENESIS.to_string(),
             },
             pending: Vec::new(),
+            dropping: 0,
             last_line: String::new(),
             dangling: Vec::new(),
         };
@@ -122,12 +126,33 @@ impl AuditLog {
             return Ok(writer);
         };
         let lines = tail_lines(self.store.as_ref(), name, &tail)?;
-        let (seq, prev, dangling) = self.check_tail(name, &lines, tail.offset)?;
-        writer.seq = seq;
-        writer.prev = prev.clone();
-        writer.stored = ChainHead { seq, hash: prev };
-        writer.dangling = dangling;
-        writer.last_line = lines.last().cloned().unwrap_or_default();
+        let checked = self.check_tail(name, &lines, tail.offset)?;
+        let vouched = &lines[..checked.vouched];
+        writer.seq = checked.seq;
+        writer.prev = checked.prev.clone();
+        writer.stored = ChainHead {
+            seq: checked.seq,
+            hash: checked.prev,
+        };
+        writer.dangling = checked.dangling;
+        writer.last_line = vouched.last().cloned().unwrap_or_default();
+        let unvouched = &lines[checked.vouched..];
+        if !unvouched.is_empty() {
+            // The last write before a crash reached the disk only in part: the lines it
+            // did hold are vouched for by no signature (it signs its last line), and
+            // nothing in it was sent (changes are sent once their intents are stored
+            // whole). The chain continues from the last signed line.
+            writer.dropping = unvouched.len() as u64;
+            writer.dangling.push(Entry {
+                kind: Some(EntryKind::Reconcile),
+                reason: Some(format!(
+                    "removed {} entries ({} bytes) at the end that no signature vouched for: a write a crash cut short, whose changes were not sent",
+                    unvouched.len(),
+                    unvouched.iter().map(|l| l.len() + 1).sum::<usize>()
+                )),
+                ..Entry::default()
+            });
+        }
         if tail.torn > 0 {
             // A crash mid-write left an incomplete last line: the store cuts it off as
             // the chain continues from the last whole line. The cut is recorded here.
@@ -143,18 +168,19 @@ impl AuditLog {
         Ok(writer)
     }
 
-    /// Checks the tail's links and signatures; returns the last seq and hash and the
-    /// intents without outcome.
+    /// Checks the tail's links and signatures; returns where the part of it that a
+    /// signature vouches for ends, and its intents without outcome.
     fn check_tail(
         &self,
         name: &str,
         lines: &[String],
         offset: u64,
-    ) -> Result<(u64, String, Vec<Entry>), AuditError> {
+    ) -> Result<CheckedTail, AuditError> {
         let mut seq = None;
         let mut prev: Option<String> = None;
-        let mut intents: Vec<Entry> = Vec::new();
-        let mut closed: BTreeSet<String> = BTreeSet::new();
+        let mut entries: Vec<Entry> = Vec::with_capacity(lines.len());
+        // The signed line that ends the vouched part, with the seq and hash there.
+        let mut vouched = (0, 0, GENESIS.to_string());
         for (index, line) in lines.iter().enumerate() {
             // The line number is counted only when something is wrong: appending reads
             // the tail alone.
@@ -180,38 +206,32 @@ impl AuditLog {
             {
                 return Err(bad(format!("sequence {} follows {s}", entry.seq)));
             }
-            let (body, sig) =
-                split_signature(line).ok_or_else(|| bad("the entry has no signature".into()))?;
-            let key = self
-                .keys
-                .get(&entry.key)
-                .ok_or_else(|| bad(format!("signed with unknown key `{}`", entry.key)))?;
-            if !verify_hex(key, body.as_bytes(), sig) {
-                return Err(bad(
-                    "the signature does not verify (written without the key, or edited)".into(),
-                ));
-            }
-            match (entry.phase, &entry.change) {
-                (Some(Phase::Intent), Some(_)) => intents.push(entry.clone()),
-                (Some(Phase::Outcome), Some(change)) => {
-                    closed.insert(change.clone());
+            let hash = line_hash(line.as_bytes());
+            // A line without a signature is vouched for by the next signed one, which
+            // links to it through the lines between.
+            if let Some((body, sig)) = split_signature(line) {
+                let key = self
+                    .keys
+                    .get(&entry.key)
+                    .ok_or_else(|| bad(format!("signed with unknown key `{}`", entry.key)))?;
+                if !verify_hex(key, body.as_bytes(), sig) {
+                    return Err(bad(
+                        "the signature does not verify (written without the key, or edited)".into(),
+                    ));
                 }
-                _ if entry.kind == Some(EntryKind::Reconcile) => {
-                    if let Some(change) = &entry.change {
-                        closed.insert(change.clone());
-                    }
-                }
-                _ => {}
+                vouched = (index + 1, entry.seq, hash.clone());
             }
             seq = Some(entry.seq);
-            prev = Some(line_hash(line.as_bytes()));
+            prev = Some(hash);
+            entries.push(entry);
         }
-        intents.retain(|i| i.change.as_ref().is_none_or(|c| !closed.contains(c)));
-        Ok((
-            seq.unwrap_or(0),
-            prev.unwrap_or_else(|| GENESIS.to_string()),
-            intents,
-        ))
+        let (count, seq, prev) = vouched;
+        Ok(CheckedTail {
+            vouched: count,
+            seq,
+            prev,
+            dangling: dangling_intents(&entries[..count]),
+        })
     }
 
     /// Appends an entry to a chain (opening it if needed), filling in sequence, time,
@@ -259,8 +279,11 @@ impl AuditLog {
             if writer.pending.is_empty() {
                 continue;
             }
-            self.store.append(name, &writer.stored, &writer.pending)?;
+            seal(writer, &self.key);
+            self.store
+                .append(name, &writer.stored, writer.dropping, &writer.pending)?;
             writer.pending.clear();
+            writer.dropping = 0;
             writer.stored = ChainHead {
                 seq: writer.seq,
                 hash: writer.prev.clone(),
@@ -380,19 +403,7 @@ pub fn peek_dangling(store: &dyn Store, chain: &str) -> Result<Vec<Entry>, Audit
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
-    let closed: BTreeSet<&str> = entries
-        .iter()
-        .filter(|e| e.phase == Some(Phase::Outcome) || e.kind == Some(EntryKind::Reconcile))
-        .filter_map(|e| e.change.as_deref())
-        .collect();
-    Ok(entries
-        .iter()
-        .filter(|e| {
-            e.phase == Some(Phase::Intent)
-                && e.change.as_deref().is_some_and(|c| !closed.contains(c))
-        })
-        .cloned()
-        .collect())
+    Ok(dangling_intents(&entries))
 }
 
 /// The time entries are written at: the real clock, never `ONBOARD_NOW`. A rehearsal
@@ -402,17 +413,72 @@ fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
+/// Adds an entry's line to the lines a chain has pending. Chain starts, key rotations
+/// and checkpoints are signed at once; any other line only when it is the last of a
+/// write (see [`seal`]): the lines before it are bound to it by the hash chain.
 fn write_line(writer: &mut ChainWriter, key: &AuditKey, entry: &Entry) {
     let body = serde_json::to_string(entry).expect("entries always serialize");
     // A tenant's error text can echo a credential: it is scrubbed before it is signed,
     // after which it could never be removed.
     let body = crate::secrets::scrub(&body).into_owned();
-    let signature = key.sign(body.as_bytes());
-    let line = format!("{}{SIG_MARKER}{signature}\"}}", &body[..body.len() - 1]);
+    let signed_now = matches!(
+        entry.kind,
+        Some(EntryKind::ChainStart | EntryKind::KeyRotation | EntryKind::Checkpoint)
+    );
+    let line = if signed_now { sign(key, &body) } else { body };
     writer.seq = entry.seq;
     writer.prev = line_hash(line.as_bytes());
     writer.pending.push(line.clone());
     writer.last_line = line;
+}
+
+/// Signs the last pending line of a chain, unless it is signed: every write ends in a
+/// signed line, which vouches for the unsigned ones before it.
+fn seal(writer: &mut ChainWriter, key: &AuditKey) {
+    let Some(last) = writer.pending.last_mut() else {
+        return;
+    };
+    if split_signature(last).is_some() {
+        return;
+    }
+    *last = sign(key, last);
+    writer.prev = line_hash(last.as_bytes());
+    writer.last_line = last.clone();
+}
+
+/// Returns the line of a body (an entry's JSON) with its signature as the last member.
+fn sign(key: &AuditKey, body: &str) -> String {
+    let signature = key.sign(body.as_bytes());
+    format!("{}{SIG_MARKER}{signature}\"}}", &body[..body.len() - 1])
+}
+
+/// What checking a chain's tail found.
+struct CheckedTail {
+    /// How many of its lines a signature vouches for (up to its last signed line).
+    vouched: usize,
+    /// The sequence number of the last vouched line.
+    seq: u64,
+    /// The hash of the last vouched line.
+    prev: String,
+    /// Intents among the vouched lines without an outcome.
+    dangling: Vec<Entry>,
+}
+
+/// Returns the intents without outcome (nor a reconciliation) among `entries`.
+fn dangling_intents(entries: &[Entry]) -> Vec<Entry> {
+    let closed: BTreeSet<&str> = entries
+        .iter()
+        .filter(|e| e.phase == Some(Phase::Outcome) || e.kind == Some(EntryKind::Reconcile))
+        .filter_map(|e| e.change.as_deref())
+        .collect();
+    entries
+        .iter()
+        .filter(|e| {
+            e.phase == Some(Phase::Intent)
+                && e.change.as_deref().is_some_and(|c| !closed.contains(c))
+        })
+        .cloned()
+        .collect()
 }
 
 /// Returns a tail's lines, which must be text.

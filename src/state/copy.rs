@@ -83,7 +83,7 @@ pub fn copy_audit(
         // In batches: one transaction (or fsync) per batch, never one per line.
         let mut head = expected;
         for batch in rest.chunks(1000) {
-            to.append(chain, &head, batch)?;
+            to.append(chain, &head, 0, batch)?;
             head = ChainHead {
                 seq: head.seq + batch.len() as u64,
                 hash: line_hash(batch[batch.len() - 1].as_bytes()),

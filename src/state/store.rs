@@ -244,8 +244,18 @@ pub trait Store: Send + Sync {
     /// none of them. `lines[i]` has sequence number `expected.seq + 1 + i`. Refused with
     /// [`StateError::ChainMoved`], writing nothing, unless the chain still ends at
     /// `expected`: two writers never fork a chain. Creates the chain if it has no line.
-    fn append(&self, chain: &str, expected: &ChainHead, lines: &[String])
-    -> Result<(), StateError>;
+    ///
+    /// `dropping` is the number of whole lines the chain holds after `expected` (0 but
+    /// after a crash): they are removed in the same step. The audit module drops entries
+    /// at a chain's end that no signature vouches for (a write a crash cut short); the
+    /// chain must then end exactly `dropping` lines after `expected`.
+    fn append(
+        &self,
+        chain: &str,
+        expected: &ChainHead,
+        dropping: u64,
+        lines: &[String],
+    ) -> Result<(), StateError>;
 
     /// Writes a chain's head, `text` exactly as given (one JSON line with its `seq`): its
     /// latest signed checkpoint, durably. A head with a lower `seq` than the one stored

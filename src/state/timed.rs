@@ -131,9 +131,10 @@ impl Store for Timed {
         &self,
         chain: &str,
         expected: &ChainHead,
+        dropping: u64,
         lines: &[String],
     ) -> Result<(), StateError> {
-        self.time(|| self.inner.append(chain, expected, lines))
+        self.time(|| self.inner.append(chain, expected, dropping, lines))
     }
 
     fn write_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), StateError> {

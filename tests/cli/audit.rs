@@ -281,6 +281,75 @@ fn a_crash_between_intent_and_outcome_is_reported_and_reconciled() {
         .code(0);
 }
 
+/// A write signs only its last line, which vouches for the lines before it through the
+/// hash chain. A crash that stores a write only in part (a power loss before the disk
+/// took all of it) leaves lines at the end that no signature vouches for: `audit
+/// verify` names the first of them; the next run removes them, records that it did, and
+/// the chain verifies again. Nothing in such a write was sent, for changes are sent only
+/// once the write holding their intents is stored whole.
+#[test]
+fn a_write_stored_only_in_part_is_named_then_removed_and_recorded_by_the_next_run() {
+    if !crate::support::test_hooks() {
+        return;
+    }
+    let signed = |l: &String| l.contains(",\"sig\":\"");
+    let applied = applied();
+    let whole = lines(&applied, "initech");
+    assert!(
+        whole.iter().filter(|l| signed(l)).count() * 4 < whole.len(),
+        "a write signs its last line only"
+    );
+    // A run stops (killed) once its first write, the intents, is stored...
+    let env = Env::example();
+    let output = env
+        .onboard(&["apply", "initech", "--yes", "-q"])
+        .env("ONBOARD_TEST_CRASH_AFTER_INTENTS", "1")
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0), "the process was killed");
+    // ...but the disk took that write without its last line, the signed one.
+    let mut partial = lines(&env, "initech");
+    partial.pop();
+    let vouched = partial.iter().rposition(signed).unwrap() + 1;
+    assert!(
+        vouched < partial.len(),
+        "unsigned lines end the partial write"
+    );
+    write_lines(&env, "initech", &partial);
+    let (code, err) = verify(&env, &["--client", "initech"]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains(&format!("line {}, seq {}", vouched + 1, vouched + 1))
+            && err.contains("no signature vouches for this entry or any after it"),
+        "{err}"
+    );
+    // The next run continues from the last signed line and says what it removed.
+    env.onboard(&["apply", "initech", "--yes", "-q"])
+        .assert()
+        .success();
+    let (code, err) = verify(&env, &["--client", "initech"]);
+    assert_eq!(code, 0, "{err}");
+    let after = lines(&env, "initech");
+    assert_eq!(after[..vouched], partial[..vouched]);
+    let removed = format!(
+        "removed {} entries ({} bytes) at the end that no signature vouched for",
+        partial.len() - vouched,
+        partial[vouched..]
+            .iter()
+            .map(|l| l.len() + 1)
+            .sum::<usize>()
+    );
+    assert!(
+        after[vouched..]
+            .iter()
+            .any(|l| l.contains("\"kind\":\"reconcile\"") && l.contains(&removed)),
+        "{removed}: {after:#?}"
+    );
+    env.onboard(&["plan", "--detailed-exitcode", "initech"])
+        .assert()
+        .code(0);
+}
+
 #[test]
 fn an_audit_log_that_cannot_be_written_stops_changes_before_they_are_sent() {
     if !crate::support::test_hooks() {

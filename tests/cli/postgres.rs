@@ -187,6 +187,49 @@ fn lines(store: &dyn Store, chain: &str) -> Vec<String> {
         .collect()
 }
 
+/// The lines a crash left at a chain's end that no signature vouches for are deleted in
+/// the transaction that appends the next batch, and only when the chain ends exactly
+/// there; the tail a writer reads starts again at the last checkpoint left.
+#[test]
+fn lines_after_the_expected_head_are_dropped_in_the_appending_transaction() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let store = store(&url).unwrap();
+    let written = [
+        "{\"kind\":\"checkpoint\",\"seq\":1}",
+        "b",
+        "{\"kind\":\"checkpoint\",\"seq\":3}",
+        "d",
+    ]
+    .map(String::from);
+    store.append("acme", &genesis(), 0, &written).unwrap();
+    for (expected, dropping) in [
+        (head_after("b", 2), 1),
+        (head_after("b", 2), 3),
+        (head_after("not b", 2), 2),
+    ] {
+        let refused = store.append("acme", &expected, dropping, &["new".into()]);
+        assert!(
+            matches!(refused, Err(StateError::ChainMoved { .. })),
+            "{expected:?} + {dropping}: {refused:?}"
+        );
+        assert_eq!(lines(&store, "acme"), written);
+    }
+    store
+        .append("acme", &head_after("b", 2), 2, &["c'".into()])
+        .unwrap();
+    assert_eq!(lines(&store, "acme"), [written[0].as_str(), "b", "c'"]);
+    let tail = store.chain_tail("acme").unwrap().unwrap();
+    assert_eq!(tail.offset, 0, "the checkpoint left is the first line");
+    assert_eq!(tail.bytes, format!("{}\nb\nc'\n", written[0]).as_bytes());
+    // The head moved back with the lines: the next append continues from `c'`.
+    store
+        .append("acme", &head_after("c'", 3), 0, &["d'".into()])
+        .unwrap();
+    let all = store.read_chain("acme").unwrap().unwrap();
+    assert_eq!(all, format!("{}\nb\nc'\nd'\n", written[0]).as_bytes());
+}
+
 #[test]
 fn two_writers_never_fork_a_chain() {
     let Some(server) = server() else { return };
@@ -194,11 +237,11 @@ fn two_writers_never_fork_a_chain() {
     let first = store(&url).unwrap();
     let second = store(&url).unwrap();
     first
-        .append("acme", &genesis(), &["one".into(), "two".into()])
+        .append("acme", &genesis(), 0, &["one".into(), "two".into()])
         .unwrap();
     // The second writer read the chain before the first appended: refused, nothing written.
     let error = second
-        .append("acme", &genesis(), &["forked".into()])
+        .append("acme", &genesis(), 0, &["forked".into()])
         .unwrap_err();
     assert!(
         matches!(error, StateError::ChainMoved { ref chain, .. } if chain == "acme"),
@@ -207,7 +250,7 @@ fn two_writers_never_fork_a_chain() {
     assert_eq!(lines(&second, "acme"), ["one", "two"]);
     // From where the chain ends now, it appends.
     second
-        .append("acme", &head_after("two", 2), &["three".into()])
+        .append("acme", &head_after("two", 2), 0, &["three".into()])
         .unwrap();
     assert_eq!(lines(&first, "acme"), ["one", "two", "three"]);
     assert_eq!(Store::chains(&first).unwrap(), ["acme"]);
@@ -230,7 +273,7 @@ fn concurrent_appenders_all_land_in_one_unbroken_chain() {
                             .last()
                             .map_or_else(genesis, |l| head_after(l, now.len() as u64));
                         let line = format!("writer {t} entry {i}");
-                        match store.append("_workspace", &head, &[line]) {
+                        match store.append("_workspace", &head, 0, &[line]) {
                             Ok(()) => break,
                             Err(StateError::ChainMoved { .. }) => continue,
                             Err(e) => panic!("{e}"),
@@ -267,7 +310,7 @@ fn a_tail_starts_at_the_last_checkpoint_and_heads_never_go_back() {
         r#"{"seq":3,"kind":"grant"}"#,
     ];
     store
-        .append("acme", &genesis(), &written.map(String::from))
+        .append("acme", &genesis(), 0, &written.map(String::from))
         .unwrap();
     let tail = store.chain_tail("acme").unwrap().unwrap();
     let all = store.read_chain("acme").unwrap().unwrap();
@@ -585,6 +628,7 @@ fn a_schema_1_database_is_upgraded_in_place_its_ledger_moved_into_rows() {
         .append(
             "acme",
             &head_after(lines[2], 3),
+            0,
             &["{\"kind\":\"checkpoint\",\"seq\":4}".into()],
         )
         .unwrap();

@@ -19,9 +19,18 @@ fn hash(line: &[u8]) -> String {
     hex::encode(Sha256::digest(line))
 }
 
-/// Reads the end of a log: the length of its whole lines, its last whole line, and the
-/// bytes of an incomplete line after it.
-fn log_end(file: &mut File, path: &Path) -> Result<(u64, Option<Vec<u8>>, u64), StateError> {
+/// The end of a log.
+struct LogEnd {
+    /// The length of its whole lines.
+    whole: u64,
+    /// Its last whole lines (without their newlines), each with where it starts.
+    last: Vec<(u64, Vec<u8>)>,
+    /// The bytes of an incomplete line after them.
+    torn: u64,
+}
+
+/// Reads the end of a log, with its last `count` whole lines (fewer when it has fewer).
+fn log_end(file: &mut File, path: &Path, count: usize) -> Result<LogEnd, StateError> {
     const BLOCK: u64 = 64 * 1024;
     let length = file.metadata().map_err(io("read", path))?.len();
     let mut buffer: Vec<u8> = Vec::new();
@@ -36,13 +45,28 @@ fn log_end(file: &mut File, path: &Path) -> Result<(u64, Option<Vec<u8>>, u64), 
         start = from;
         let torn = buffer.iter().rev().take_while(|b| **b != b'\n').count();
         let whole = &buffer[..buffer.len() - torn];
-        // The last whole line is complete once a newline (or the file's start) precedes it.
-        let body = whole.strip_suffix(b"\n").unwrap_or(whole);
-        let begins = body.iter().rposition(|b| *b == b'\n');
-        if begins.is_some() || start == 0 {
-            let last = begins.map_or(body, |i| &body[i + 1..]);
-            let last = (!whole.is_empty()).then(|| last.to_vec());
-            return Ok((length - torn as u64, last, torn as u64));
+        // A line is complete once a newline (or the file's start) precedes it: the
+        // buffer's first line is one only at the file's start.
+        let mut lines: Vec<&[u8]> = whole.split_inclusive(|b| *b == b'\n').collect();
+        if start > 0 && !lines.is_empty() {
+            lines.remove(0);
+        }
+        if lines.len() >= count || start == 0 {
+            let kept = &lines[lines.len().saturating_sub(count)..];
+            let mut at = length - torn as u64 - kept.iter().map(|l| l.len() as u64).sum::<u64>();
+            let last = kept
+                .iter()
+                .map(|l| {
+                    let line = (at, l.strip_suffix(b"\n").unwrap_or(l).to_vec());
+                    at += l.len() as u64;
+                    line
+                })
+                .collect();
+            return Ok(LogEnd {
+                whole: length - torn as u64,
+                last,
+                torn: torn as u64,
+            });
         }
     }
 }
@@ -127,6 +151,7 @@ impl FileStore {
         &self,
         chain: &str,
         expected: &ChainHead,
+        dropping: u64,
         lines: &[String],
     ) -> Result<(), StateError> {
         if lines.is_empty() {
@@ -142,30 +167,53 @@ impl FileStore {
             .get(chain)
             .is_some_and(|(at, head)| *at == length && head == expected);
         let mut whole = length;
-        if !known {
-            let (end, last, torn) = log_end(&mut file, &path)?;
-            let found = last.as_deref().map(hash);
-            let matches = match (&found, expected.seq) {
-                (None, 0) => true,
-                (Some(found), seq) => seq > 0 && *found == expected.hash,
-                (None, _) => false,
+        if !known || dropping > 0 {
+            // The line `expected` names, and the `dropping` lines after it.
+            let wanted = usize::try_from(dropping)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
+            let LogEnd {
+                whole: end,
+                last,
+                torn,
+            } = log_end(&mut file, &path, wanted)?;
+            // The line `expected` names is `dropping` lines before the last.
+            let named = (last.len() as u64)
+                .checked_sub(dropping.saturating_add(1))
+                .map(|i| &last[i as usize]);
+            let matches = match named {
+                Some((_, line)) => expected.seq > 0 && hash(line) == expected.hash,
+                None => expected.seq == 0 && last.len() as u64 == dropping,
             };
             if !matches {
+                let after = match dropping {
+                    0 => String::new(),
+                    n => format!(" and {n} line(s) after it"),
+                };
                 return Err(StateError::ChainMoved {
                     chain: chain.to_string(),
                     detail: format!(
-                        "expected to end at entry {}, but its last line is {}",
+                        "expected to end at entry {}{after}, but its last line is {}",
                         expected.seq,
-                        found.map_or("missing".to_string(), |h| format!("another (hash {h})"))
+                        last.last().map_or("missing".to_string(), |(_, l)| format!(
+                            "another (hash {})",
+                            hash(l)
+                        ))
                     ),
                 });
             }
-            if torn > 0 {
-                // A crash mid-write left an incomplete last line: the chain continues
-                // from the last whole line (the writer records the cut).
-                file.set_len(end).map_err(io("write", &path))?;
+            // Where the chain continues: after the line `expected` names.
+            let cut = match named {
+                Some((at, line)) => at + line.len() as u64 + 1,
+                None => last.first().map_or(end, |(at, _)| *at),
+            };
+            if torn > 0 || cut < end {
+                // A crash mid-write left an incomplete last line, or lines no signature
+                // vouches for: the chain continues from `expected` (the writer records
+                // the cut).
+                file.set_len(cut).map_err(io("write", &path))?;
             }
-            whole = end;
+            whole = cut;
         }
         let mut text = lines.join("\n");
         text.push('\n');
@@ -271,25 +319,25 @@ mod tests {
     fn an_append_from_a_stale_head_is_refused_and_writes_nothing() {
         let (_dir, store) = store();
         store
-            .append("acme", &empty(), &["one".into(), "two".into()])
+            .append("acme", &empty(), 0, &["one".into(), "two".into()])
             .expect("first batch");
         // A second writer (another process: no shared memory of the end) read the chain
         // when it held one line.
         let other = FileStore::new(store.state.clone(), store.audit.clone());
         let before = store.read_chain("acme").unwrap().unwrap();
         for stale in [empty(), head(1, "one"), head(2, "not-two")] {
-            let refused = other.append("acme", &stale, &["three".into()]);
+            let refused = other.append("acme", &stale, 0, &["three".into()]);
             assert!(
                 matches!(refused, Err(StateError::ChainMoved { .. })),
                 "{stale:?}: {refused:?}"
             );
             // This process's own memory of the end does not let a stale head through.
-            let refused = store.append("acme", &stale, &["three".into()]);
+            let refused = store.append("acme", &stale, 0, &["three".into()]);
             assert!(matches!(refused, Err(StateError::ChainMoved { .. })));
         }
         assert_eq!(store.read_chain("acme").unwrap().unwrap(), before);
         other
-            .append("acme", &head(2, "two"), &["three".into()])
+            .append("acme", &head(2, "two"), 0, &["three".into()])
             .expect("the true head continues");
         assert_eq!(
             store.read_chain("acme").unwrap().unwrap(),
@@ -301,7 +349,7 @@ mod tests {
     fn a_batch_is_stored_whole_and_a_torn_line_is_cut_before_the_next() {
         let (_dir, store) = store();
         let lines: Vec<String> = (1..=100).map(|i| format!("line {i}")).collect();
-        store.append("acme", &empty(), &lines).expect("batch");
+        store.append("acme", &empty(), 0, &lines).expect("batch");
         let text = store.read_chain("acme").unwrap().unwrap();
         assert_eq!(text.iter().filter(|b| **b == b'\n').count(), 100);
         // A crash mid-write leaves half a line; a writer that read the tail continues
@@ -313,11 +361,52 @@ mod tests {
         let tail = fresh.chain_tail("acme").unwrap().unwrap();
         assert_eq!(tail.torn, 6);
         fresh
-            .append("acme", &head(100, "line 100"), &["line 101".into()])
+            .append("acme", &head(100, "line 100"), 0, &["line 101".into()])
             .expect("continues");
         let text = String::from_utf8(fresh.read_chain("acme").unwrap().unwrap()).unwrap();
         assert!(text.ends_with("line 100\nline 101\n"), "{text}");
         assert_eq!(fresh.chains().unwrap(), ["acme"]);
+    }
+
+    #[test]
+    fn lines_after_the_expected_head_are_dropped_with_the_next_batch_and_only_then() {
+        let (_dir, store) = store();
+        let lines: Vec<String> = (1..=5).map(|i| format!("line {i}")).collect();
+        store.append("acme", &empty(), 0, &lines).expect("batch");
+        // Lines 4 and 5 are to go, behind half a line a crash left.
+        let path = store.chain_location("acme");
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(b"{\"half").unwrap();
+        let fresh = FileStore::new(store.state.clone(), store.audit.clone());
+        let before = fresh.read_chain("acme").unwrap().unwrap();
+        // The chain must end exactly that many lines after the head named, and the head
+        // must be the line there: anything else is refused, and nothing is written.
+        for (expected, dropping) in [
+            (head(3, "line 3"), 1),
+            (head(3, "line 3"), 3),
+            (head(3, "not line 3"), 2),
+            (head(2, "line 2"), 2),
+            (empty(), 2),
+        ] {
+            let refused = fresh.append("acme", &expected, dropping, &["new".into()]);
+            assert!(
+                matches!(refused, Err(StateError::ChainMoved { .. })),
+                "{expected:?} + {dropping}: {refused:?}"
+            );
+            assert_eq!(fresh.read_chain("acme").unwrap().unwrap(), before);
+        }
+        fresh
+            .append("acme", &head(3, "line 3"), 2, &["line 4'".into()])
+            .expect("drops two lines");
+        assert_eq!(
+            fresh.read_chain("acme").unwrap().unwrap(),
+            b"line 1\nline 2\nline 3\nline 4'\n"
+        );
+        // Every line may go, back to the chain's start.
+        fresh
+            .append("acme", &empty(), 4, &["first".into()])
+            .expect("drops all");
+        assert_eq!(fresh.read_chain("acme").unwrap().unwrap(), b"first\n");
     }
 
     #[test]
@@ -329,7 +418,7 @@ mod tests {
             "{\"seq\":3}",
         ]
         .map(String::from);
-        store.append("c", &empty(), &lines).unwrap();
+        store.append("c", &empty(), 0, &lines).unwrap();
         let tail = store.chain_tail("c").unwrap().unwrap();
         assert_eq!(
             tail.bytes,

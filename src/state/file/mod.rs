@@ -134,9 +134,10 @@ impl Store for FileStore {
         &self,
         chain: &str,
         expected: &ChainHead,
+        dropping: u64,
         lines: &[String],
     ) -> Result<(), StateError> {
-        self.append_lines(chain, expected, lines)
+        self.append_lines(chain, expected, dropping, lines)
     }
 
     fn write_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), StateError> {

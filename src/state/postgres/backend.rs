@@ -230,9 +230,10 @@ impl Store for PgStore {
         &self,
         chain: &str,
         expected: &ChainHead,
+        dropping: u64,
         lines: &[String],
     ) -> Result<(), StateError> {
-        Ok(self.append_lines(chain, expected, lines)?)
+        Ok(self.append_lines(chain, expected, dropping, lines)?)
     }
 
     fn write_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), StateError> {

@@ -221,11 +221,13 @@ impl PgStore {
 
     /// Appends `lines` (sequence numbers `expected.seq + 1` on) to a chain in one
     /// transaction, provided the chain still ends at `expected`: two writers never fork
-    /// a chain. Nothing is written when it moved.
+    /// a chain. Nothing is written when it moved. The `dropping` lines after `expected`
+    /// (see [`crate::state::Store::append`]) are deleted in the same transaction.
     pub fn append_lines(
         &self,
         chain: &str,
         expected: &ChainHead,
+        dropping: u64,
         lines: &[String],
     ) -> Result<(), PgError> {
         let mut session = self.session();
@@ -254,12 +256,46 @@ impl PgStore {
             seq: to_seq(row.get(0)),
             hash: row.get(1),
         };
-        if found != *expected {
-            return Err(PgError::ChainMoved {
-                chain: chain.to_string(),
-                expected: expected.seq,
-                found: found.seq,
-            });
+        let moved = || PgError::ChainMoved {
+            chain: chain.to_string(),
+            expected: expected.seq,
+            found: found.seq,
+        };
+        if dropping == 0 && found != *expected {
+            return Err(moved());
+        }
+        if dropping > 0 {
+            // The chain ends `dropping` lines after `expected`: check the line it names,
+            // then delete those after it and put the head back on it.
+            if found.seq != expected.seq.saturating_add(dropping) {
+                return Err(moved());
+            }
+            let named = tx
+                .query_opt(
+                    "SELECT line, end_offset FROM onboard_audit_entries WHERE chain = $1 AND seq = $2",
+                    &[&chain, &to_db(expected.seq)],
+                )
+                .map_err(error)?;
+            let (hash, end) = match &named {
+                Some(row) => (line_hash(row.get::<_, &str>(0).as_bytes()), row.get(1)),
+                None => (GENESIS.to_string(), 0),
+            };
+            if hash != expected.hash {
+                return Err(moved());
+            }
+            tx.execute(
+                "DELETE FROM onboard_audit_entries WHERE chain = $1 AND seq > $2",
+                &[&chain, &to_db(expected.seq)],
+            )
+            .map_err(error)?;
+            bytes = end;
+            tail_seq = tx
+                .query_one(
+                    "SELECT max(seq) FROM onboard_audit_entries WHERE chain = $1 AND checkpoint",
+                    &[&chain],
+                )
+                .map_err(error)?
+                .get(0);
         }
         let Some(last) = lines.last() else {
             return Ok(());
