@@ -294,22 +294,20 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
         );
     }
     let mut tenants: Vec<Tenant> = Vec::new();
+    let mut names: Vec<(String, Origin)> = Vec::new();
     for (index, raw_tenant) in raw.tenants.into_iter().enumerate() {
-        let tenant = convert_tenant(path, index, raw_tenant, &mut problems);
-        if let Some(first) = tenants.iter().find(|t| t.name == tenant.name) {
+        let (name, at, tenant) = convert_tenant(path, index, raw_tenant, &mut problems);
+        if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
             problems.push(
-                Diagnostic::new(
-                    tenant.origin.clone(),
-                    format!("tenant name `{}` is used twice", tenant.name),
-                )
-                .field(format!("tenants[{index}].name"))
-                .hint(format!(
-                    "the first is at {}; give each tenant its own name",
-                    first.origin
-                )),
+                Diagnostic::new(at.clone(), format!("tenant name `{name}` is used twice"))
+                    .field(format!("tenants[{index}].name"))
+                    .hint(format!(
+                        "the first is at {first}; give each tenant its own name"
+                    )),
             );
         }
-        tenants.push(tenant);
+        names.push((name, at));
+        tenants.extend(tenant);
     }
     let mut exceptions: Vec<Exception> = Vec::new();
     for (index, raw_exception) in raw.exceptions.into_iter().enumerate() {

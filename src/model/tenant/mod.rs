@@ -15,10 +15,15 @@ use super::{CredentialRef, Diagnostic, Origin, check_id};
 mod checks;
 mod configuration;
 mod gdap;
+mod settings;
 
 pub use configuration::ConfigurationChange;
+use gdap::RawGdap;
 pub use gdap::{GLOBAL_ADMINISTRATOR_ID, Gdap, is_global_administrator};
-use gdap::{RawGdap, convert_gdap};
+pub use settings::{
+    AdSettings, CaFile, DirectorySettings, FileSettings, GithubApp, GithubSettings, GraphSettings,
+    LdapSettings, OktaSettings, ScimSettings, TenantSettings,
+};
 
 /// The hint for a tenant without its `credential:`: a reference, never the secret.
 const ADD_CREDENTIAL: &str = "add `credential: keyring:NAME`, `env:VAR`, `file:PATH`, `vault:MOUNT/data/PATH#FIELD` or `exec:COMMAND` (a reference, never the secret)";
@@ -140,17 +145,9 @@ pub struct Tenant {
     /// exactly: `apply` assigns the missing ones and removes the others (custom roles
     /// are left alone). Members of the groups get the roles through the group.
     pub group_roles: BTreeMap<String, Vec<String>>,
+    /// What the tenant's adapter needs to reach it.
+    pub settings: TenantSettings,
     /// Where the tenant is declared.
-    pub origin: Origin,
-}
-
-/// A tenant's `ca_file:`: the path as written, and where it is written (so that a file
-/// that cannot be read is reported at its line).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaFile {
-    /// The path, relative to the workspace (or absolute).
-    pub path: String,
-    /// Where `ca_file:` is written.
     pub origin: Origin,
 }
 
@@ -264,133 +261,58 @@ pub(super) struct RawTenant {
     installation_id: Option<String>,
 }
 
+/// Checks a raw tenant and returns its name, where it is declared, and the tenant;
+/// `None` when its settings are incomplete (every problem is in `problems`).
 pub(super) fn convert_tenant(
     path: &Arc<str>,
     index: usize,
     raw: RawTenant,
     problems: &mut Vec<Diagnostic>,
-) -> Tenant {
+) -> (String, Origin, Option<Tenant>) {
     let field = format!("tenants[{index}]");
     let at = origin(path, &raw.name);
     problems.extend(check_id(&at, &format!("{field}.name"), &raw.name.value));
     let scope = checks::Scope {
         path,
-        field: field.clone(),
+        field,
         at: at.clone(),
         adapter: raw.adapter,
     };
-    let credential = checks::credential(&scope, &raw, problems);
-    checks::graph_fields(&scope, &raw, problems);
-    let gdap = convert_gdap(path, &field, &at, &raw, problems);
-    let group_roles = convert_group_roles(path, &field, &at, &raw, problems);
-    checks::github_fields(&scope, &raw, problems);
-    checks::graph_ids(&scope, &raw, problems);
-    checks::endpoints(&scope, &raw, problems);
-    checks::directory(&scope, &raw, problems);
-    checks::required(&scope, &raw, problems);
-    Tenant {
-        name: raw.name.value,
+    let settings = settings::convert(&scope, &raw, problems);
+    let tenant = settings.map(|settings| Tenant {
+        name: raw.name.value.clone(),
         system: raw.system,
         adapter: raw.adapter,
         path: raw.path.map(|p| p.value),
         endpoint: raw.endpoint.map(|e| e.value),
         tenant_id: raw.tenant_id,
-        credential,
+        credential: settings.credential().cloned(),
         domain: raw.domain,
         base_dn: raw.base_dn,
         bind_dn: raw.bind_dn,
         user_filter: raw.user_filter.map(|f| f.value),
         starttls: raw.starttls,
-        ca_file: raw.ca_file.map(|c| CaFile {
-            origin: origin(path, &c),
-            path: c.value,
-        }),
+        ca_file: settings.directory().and_then(|d| d.ca_file.clone()),
         org: raw.org,
         client_id: raw.client_id,
         auth_endpoint: raw.auth_endpoint.map(|e| e.value),
         pim: raw.pim,
         groups: raw.groups,
         pim_groups: raw.pim_groups,
-        gdap,
-        group_roles,
+        gdap: match &settings {
+            TenantSettings::Graph(graph) => graph.gdap.clone(),
+            _ => None,
+        },
+        group_roles: match &settings {
+            TenantSettings::Okta(okta) => okta.group_roles.clone(),
+            _ => BTreeMap::new(),
+        },
         app_id: raw.app_id,
         installation_id: raw.installation_id,
-        origin: at,
-    }
-}
-
-/// Checks an `okta` tenant's `group_roles:`: standard admin role types (upper case,
-/// `HELP_DESK_ADMIN`), each once per group. Custom roles need a resource set, which
-/// `group_roles` cannot say, so `CUSTOM` is refused.
-fn convert_group_roles(
-    path: &Arc<str>,
-    field: &str,
-    at: &Origin,
-    raw: &RawTenant,
-    problems: &mut Vec<Diagnostic>,
-) -> BTreeMap<String, Vec<String>> {
-    let mut out = BTreeMap::new();
-    if raw.group_roles.is_empty() {
-        return out;
-    }
-    if raw.adapter != AdapterKind::Okta {
-        problems.push(
-            Diagnostic::new(at.clone(), "`group_roles` is for `okta` tenants only")
-                .field(format!("{field}.group_roles"))
-                .hint("remove it, or set `adapter: okta` (a `gdap` tenant gives roles to partner groups with `gdap.access`)"),
-        );
-        return out;
-    }
-    for (group, roles) in &raw.group_roles {
-        let here = format!("{field}.group_roles.{group}");
-        if group.trim().is_empty() {
-            problems.push(
-                Diagnostic::new(at.clone(), "a group in `group_roles` has no name")
-                    .field(format!("{field}.group_roles"))
-                    .hint("write the group's name as Okta shows it (`profile.name`)"),
-            );
-            continue;
-        }
-        let mut types: Vec<String> = Vec::with_capacity(roles.len());
-        for role in roles {
-            let value = &role.value;
-            let problem = if value == "CUSTOM" {
-                Some((
-                    "a custom role needs a resource set, which `group_roles` cannot name"
-                        .to_string(),
-                    "assign custom roles in the Okta admin console; list standard role types here",
-                ))
-            } else if value.is_empty()
-                || !value.starts_with(|c: char| c.is_ascii_uppercase())
-                || !value
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            {
-                Some((
-                    format!("`{value}` is not an Okta admin role type"),
-                    "write a standard role type, e.g. `HELP_DESK_ADMIN`, `USER_ADMIN`, `GROUP_MEMBERSHIP_ADMIN` or `READ_ONLY_ADMIN`",
-                ))
-            } else if types.contains(value) {
-                Some((
-                    format!("`{value}` is listed twice for the group `{group}`"),
-                    "list each role once",
-                ))
-            } else {
-                None
-            };
-            match problem {
-                Some((message, hint)) => problems.push(
-                    Diagnostic::new(origin(path, role), message)
-                        .field(here.clone())
-                        .hint(hint),
-                ),
-                None => types.push(value.clone()),
-            }
-        }
-        types.sort();
-        out.insert(group.clone(), types);
-    }
-    out
+        settings,
+        origin: at.clone(),
+    });
+    (raw.name.value, at, tenant)
 }
 
 /// Returns whether text is a GUID (`8-4-4-4-12` hex digits), as Entra object ids are.
