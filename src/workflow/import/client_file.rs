@@ -2,7 +2,9 @@
 //! credential references, and the edits to top-level fields.
 
 use crate::adapters::Discovery;
-use crate::model::{AdapterKind, Tenant};
+use std::collections::BTreeMap;
+
+use crate::model::{AdapterKind, DirectorySettings, Tenant, TenantSettings};
 
 use super::TenantSpec;
 
@@ -100,48 +102,142 @@ pub(super) fn spec_client_text(client: &str, tier: &str, spec: &TenantSpec) -> S
     text
 }
 
+/// The settings a tenant block writes as one `key: value` line each, in the order it
+/// writes them.
+const SCALAR_FIELDS: [&str; 14] = [
+    "path",
+    "endpoint",
+    "auth_endpoint",
+    "tenant_id",
+    "client_id",
+    "org",
+    "app_id",
+    "installation_id",
+    "domain",
+    "base_dn",
+    "bind_dn",
+    "user_filter",
+    "ca_file",
+    "credential",
+];
+
+/// Returns a tenant's settings written as one scalar each (see [`SCALAR_FIELDS`]), in
+/// order, and its switches (`starttls`, `pim`, `pim_groups`) as lines.
+fn scalar_fields(tenant: &Tenant) -> (Vec<(&'static str, String)>, Vec<String>) {
+    let mut fields: Vec<(&'static str, Option<String>)> = vec![
+        ("domain", tenant.domain.clone()),
+        ("credential", tenant.credential().map(ToString::to_string)),
+    ];
+    let mut switches = Vec::new();
+    match &tenant.settings {
+        TenantSettings::File(file) => fields.extend([
+            ("path", Some(file.path.clone())),
+            ("tenant_id", file.tenant_id.clone()),
+        ]),
+        TenantSettings::Scim(scim) => fields.extend([
+            ("endpoint", Some(scim.endpoint.clone())),
+            ("tenant_id", scim.tenant_id.clone()),
+        ]),
+        TenantSettings::Ldap(ldap) => {
+            let base_dn = Some(ldap.base_dn.clone());
+            switches.extend(directory_fields(
+                &ldap.directory,
+                base_dn,
+                &ldap.tenant_id,
+                &mut fields,
+            ));
+        }
+        TenantSettings::Ad(ad) => {
+            let base_dn = ad.base_dn.clone();
+            switches.extend(directory_fields(
+                &ad.directory,
+                base_dn,
+                &ad.tenant_id,
+                &mut fields,
+            ));
+        }
+        TenantSettings::Graph(graph) => {
+            fields.extend([
+                ("endpoint", graph.endpoint.clone()),
+                ("auth_endpoint", graph.auth_endpoint.clone()),
+                ("tenant_id", Some(graph.tenant_id.clone())),
+                ("client_id", Some(graph.client_id.clone())),
+            ]);
+            for (name, on) in [("pim", graph.pim), ("pim_groups", graph.pim_groups)] {
+                if on {
+                    switches.push(format!("    {name}: true\n"));
+                }
+            }
+        }
+        TenantSettings::Okta(okta) => fields.extend([
+            ("endpoint", Some(okta.endpoint.clone())),
+            ("client_id", okta.client_id.clone()),
+        ]),
+        TenantSettings::Github(github) => {
+            let app = github.app.as_ref();
+            fields.extend([
+                ("org", Some(github.org.clone())),
+                ("endpoint", github.endpoint.clone()),
+                ("app_id", app.map(|a| a.app_id.clone())),
+                (
+                    "installation_id",
+                    app.and_then(|a| a.installation_id.clone()),
+                ),
+            ]);
+        }
+    }
+    fields.sort_by_key(|(name, _)| SCALAR_FIELDS.iter().position(|n| n == name));
+    let fields = fields
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect();
+    (fields, switches)
+}
+
+/// Adds a directory tenant's settings to `fields`; returns its `starttls` line, if any.
+fn directory_fields(
+    directory: &DirectorySettings,
+    base_dn: Option<String>,
+    tenant_id: &Option<String>,
+    fields: &mut Vec<(&'static str, Option<String>)>,
+) -> Option<String> {
+    fields.extend([
+        ("endpoint", Some(directory.endpoint.clone())),
+        ("tenant_id", tenant_id.clone()),
+        ("base_dn", base_dn),
+        ("bind_dn", Some(directory.bind_dn.clone())),
+        ("user_filter", directory.user_filter.clone()),
+        (
+            "ca_file",
+            directory.ca_file.as_ref().map(|c| c.path.clone()),
+        ),
+    ]);
+    directory
+        .starttls
+        .map(|starttls| format!("    starttls: {starttls}\n"))
+}
+
 /// Writes one tenant's block (a `tenants:` list item) from the parsed tenant and what
 /// the tenant resolved.
 pub(super) fn tenant_yaml(tenant: &Tenant, discovery: &Discovery) -> String {
     let mut out = format!("  - name: {}\n", scalar(&tenant.name));
-    let mut field = |name: &str, value: Option<String>| {
-        if let Some(value) = value {
-            out.push_str(&format!("    {name}: {}\n", scalar(&value)));
-        }
-    };
-    field("system", Some(tenant.system.as_str().to_string()));
-    field("adapter", Some(tenant.adapter.as_str().to_string()));
-    field("path", tenant.path.clone());
-    field("endpoint", tenant.endpoint.clone());
-    field("auth_endpoint", tenant.auth_endpoint.clone());
-    field("tenant_id", tenant.tenant_id.clone());
-    field("client_id", tenant.client_id.clone());
-    field("org", tenant.org.clone());
-    field("app_id", tenant.app_id.clone());
-    field("installation_id", tenant.installation_id.clone());
-    field("domain", tenant.domain.clone());
-    field("base_dn", tenant.base_dn.clone());
-    field("bind_dn", tenant.bind_dn.clone());
-    field("user_filter", tenant.user_filter.clone());
-    field("ca_file", tenant.ca_file.as_ref().map(|c| c.path.clone()));
-    field(
-        "credential",
-        tenant.credential.as_ref().map(ToString::to_string),
-    );
-    let mut flags = Vec::new();
-    if let Some(starttls) = tenant.starttls {
-        flags.push(format!("    starttls: {starttls}\n"));
+    out.push_str(&format!("    system: {}\n", scalar(tenant.system.as_str())));
+    out.push_str(&format!(
+        "    adapter: {}\n",
+        scalar(tenant.adapter().as_str())
+    ));
+    let (fields, switches) = scalar_fields(tenant);
+    for (name, value) in fields {
+        out.push_str(&format!("    {name}: {}\n", scalar(&value)));
     }
-    if tenant.pim {
-        flags.push("    pim: true\n".into());
-    }
-    if tenant.pim_groups {
-        flags.push("    pim_groups: true\n".into());
-    }
-    for line in flags {
+    for line in switches {
         out.push_str(&line);
     }
-    let mut groups = tenant.groups.clone();
+    let (mut groups, gdap, group_roles) = match &tenant.settings {
+        TenantSettings::Graph(graph) => (graph.groups.clone(), graph.gdap.as_ref(), None),
+        TenantSettings::Okta(okta) => (BTreeMap::new(), None, Some(&okta.group_roles)),
+        _ => (BTreeMap::new(), None, None),
+    };
     for (name, id) in &discovery.groups {
         groups.entry(name.clone()).or_insert_with(|| id.clone());
     }
@@ -151,7 +247,7 @@ pub(super) fn tenant_yaml(tenant: &Tenant, discovery: &Discovery) -> String {
             out.push_str(&format!("      {}: {}\n", scalar(name), scalar(id)));
         }
     }
-    if let Some(gdap) = &tenant.gdap {
+    if let Some(gdap) = gdap {
         let mut access = gdap.access.clone();
         for (group, roles) in &discovery.gdap_access {
             access.entry(group.clone()).or_insert_with(|| roles.clone());
@@ -176,9 +272,9 @@ pub(super) fn tenant_yaml(tenant: &Tenant, discovery: &Discovery) -> String {
             }
         }
     }
-    if !tenant.group_roles.is_empty() {
+    if let Some(group_roles) = group_roles.filter(|roles| !roles.is_empty()) {
         out.push_str("    group_roles:\n");
-        for (group, roles) in &tenant.group_roles {
+        for (group, roles) in group_roles {
             out.push_str(&format!(
                 "      {}: [{}]\n",
                 scalar(group),
