@@ -373,6 +373,29 @@ mod tests {
     }
 
     #[test]
+    fn a_tenant_block_is_written_back_as_its_kind_reads_it() {
+        // One block per kind, each field where the client file writes it.
+        let blocks = [
+            "  - name: entra\n    system: entra\n    adapter: file\n    path: tenants/acme/entra\n    tenant_id: acme-entra\n    domain: acme.example\n",
+            "  - name: scim\n    system: scim\n    adapter: scim\n    endpoint: https://scim.example/v2\n    tenant_id: acme\n    credential: env:ACME_SCIM_TOKEN\n",
+            "  - name: ldap\n    system: ldap\n    adapter: ldap\n    endpoint: ldap://127.0.0.1:3890\n    base_dn: dc=acme\n    bind_dn: cn=onboard,dc=acme\n    user_filter: \"(uid={account})\"\n    ca_file: ca.pem\n    credential: env:ACME_LDAP_PASSWORD\n    starttls: false\n",
+            "  - name: ad\n    system: ad\n    adapter: ad\n    endpoint: ldaps://dc1.corp.example\n    tenant_id: corp.example\n    domain: corp.example\n    bind_dn: onboard@corp.example\n    credential: env:ACME_AD_PASSWORD\n",
+            "  - name: partner\n    system: gdap\n    adapter: graph\n    auth_endpoint: http://127.0.0.1:9/login\n    tenant_id: 11111111-1111-4111-8111-111111111111\n    client_id: 22222222-2222-4222-8222-222222222222\n    credential: env:MSP_SECRET\n    pim_groups: true\n    groups:\n      GDAP-Helpdesk: 33333333-3333-4333-8333-333333333333\n    gdap:\n      relationship: rel-acme\n      customer_tenant_id: 44444444-4444-4444-8444-444444444444\n      access:\n        GDAP-Helpdesk: [Global Reader]\n",
+            "  - name: okta\n    system: okta\n    adapter: okta\n    endpoint: https://acme.okta.com\n    client_id: app0oa1b2c3\n    credential: env:ACME_OKTA_KEY\n    group_roles:\n      MSP-Helpdesk: [HELP_DESK_ADMIN, USER_ADMIN]\n",
+            "  - name: github\n    system: github\n    adapter: github\n    endpoint: https://github.acme.example/api/v3\n    org: acme\n    app_id: \"12\"\n    installation_id: \"34\"\n    credential: env:ACME_GITHUB_KEY\n",
+        ];
+        for block in blocks {
+            let text = format!("id: acme\ntier: premium\ntenants:\n{block}");
+            let client = crate::model::client_from_yaml(&std::sync::Arc::from("c.yaml"), &text)
+                .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+            assert_eq!(
+                tenant_yaml(&client.tenants[0], &Discovery::default()),
+                block
+            );
+        }
+    }
+
+    #[test]
     fn default_credentials_name_the_client_and_tenant() {
         assert_eq!(
             default_credential("acme-2", "scim", AdapterKind::Scim).as_deref(),
