@@ -405,6 +405,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_tenant_that_is_not_a_directory_is_refused_before_anything_is_read() {
+        let client = crate::model::client_from_yaml(
+            &Arc::from("clients/globex.yaml"),
+            "id: globex\ntier: standard\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: tenants/entra\n",
+        )
+        .unwrap();
+        let options = adapters::Options::default();
+        let context = TenantContext::new(&client, &client.tenants[0], Path::new("."), &options);
+        let Err(error) = Directory::open(&context) else {
+            panic!("a `file` tenant opened as a directory");
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains("a `file` tenant is not a directory"),
+            "{text}"
+        );
+        assert!(text.contains("globex/entra"), "{text}");
+    }
+
+    #[test]
     fn a_directory_echoing_the_bind_password_gets_it_scrubbed() {
         let mut directory = Directory {
             name: "globex/ldap".into(),
