@@ -304,10 +304,11 @@ fn file_tenants_outside(root: &Path, within: &Path, workspace: &Workspace) -> Ve
     let mut problems = Vec::new();
     for client in workspace.clients.values() {
         for (index, tenant) in client.tenants.iter().enumerate() {
-            let Some(dir) = &tenant.path else { continue };
-            if tenant.adapter == crate::model::AdapterKind::File
-                && !resolves_inside(within, &root.join(dir))
-            {
+            let crate::model::TenantSettings::File(file) = &tenant.settings else {
+                continue;
+            };
+            let dir = &file.path;
+            if !resolves_inside(within, &root.join(dir)) {
                 problems.push(Diagnostic {
                     origin: tenant.origin.clone(),
                     ..outside(
@@ -372,7 +373,7 @@ fn vault_problems(root: &Path, workspace: &Workspace, settings: &Arc<str>) -> Ve
             }
             for client in workspace.clients.values() {
                 for (index, tenant) in client.tenants.iter().enumerate() {
-                    if let Some(reference @ CredentialRef::Vault(_)) = &tenant.credential {
+                    if let Some(reference @ CredentialRef::Vault(_)) = tenant.credential() {
                         problems.push(no_vault(
                             tenant.origin.clone(),
                             format!("tenants[{index}].credential"),
@@ -392,7 +393,7 @@ fn unreadable_ca_files(root: &Path, workspace: &Workspace) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     for client in workspace.clients.values() {
         for (index, tenant) in client.tenants.iter().enumerate() {
-            let Some(ca_file) = &tenant.ca_file else {
+            let Some(ca_file) = tenant.settings.directory().and_then(|d| d.ca_file.as_ref()) else {
                 continue;
             };
             if let Err(message) = crate::adapters::ldap::read_ca_file(&root.join(&ca_file.path)) {

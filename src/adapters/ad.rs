@@ -40,7 +40,7 @@ use super::ldap::{
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
 use crate::adapters::ChangeRequest;
 use crate::adapters::TenantContext;
-use crate::model::{Entitlement, EntitlementKind, Holder};
+use crate::model::{AdSettings, Entitlement, EntitlementKind, Holder};
 
 /// The default `user_filter` of `ad` tenants.
 pub const DEFAULT_USER_FILTER: &str =
@@ -130,16 +130,15 @@ impl AdTenant {
     /// Opens an AD tenant: `endpoint`, `bind_dn` (a DN or a UPN), `credential` (its
     /// password), `tenant_id` or `domain`, and optionally `base_dn` and `user_filter`.
     /// Nothing is sent until a verb is called.
-    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
-        let tenant = context.tenant;
-        let filter = UserFilter::of_tenant(context, DEFAULT_USER_FILTER)?;
+    pub fn open(context: &TenantContext<'_>, settings: &AdSettings) -> Result<Self, AdapterError> {
+        let filter = UserFilter::of_tenant(context, &settings.directory, DEFAULT_USER_FILTER)?;
         Ok(AdTenant {
-            directory: Directory::open(context)?,
-            base_dn: tenant.base_dn.clone(),
-            expected_domain: tenant
+            directory: Directory::with_settings(context, &settings.directory)?,
+            base_dn: settings.base_dn.clone(),
+            expected_domain: settings
                 .tenant_id
                 .clone()
-                .or_else(|| tenant.domain.clone())
+                .or_else(|| context.tenant.domain.clone())
                 .map(|d| d.trim().trim_end_matches('.').to_lowercase()),
             filter,
             naming_context: None,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{Adapter, AdapterError, FailureKind};
 use super::{ad, file, github, graph, http, jwt, ldap, okta, opened, scim};
-use crate::model::{AdapterKind, Client, Tenant};
+use crate::model::{Client, CredentialRef, Tenant, TenantSettings};
 
 /// What every adapter is opened with besides its tenant: settings of the run, not of
 /// the workspace. Filled once from the environment ([`Options::from_env`]) by the
@@ -84,8 +84,9 @@ impl Options {
     }
 }
 
-/// One tenant being opened: what every adapter's `open` starts from. It names the
-/// tenant (`client/tenant`) in every error, and reads its `endpoint` and `credential`.
+/// One tenant being opened: what every adapter's `open` starts from, with the tenant's
+/// own settings. It names the tenant (`client/tenant`) in every error, and resolves its
+/// credential.
 pub struct TenantContext<'a> {
     /// `client/tenant`.
     pub name: String,
@@ -114,14 +115,12 @@ impl<'a> TenantContext<'a> {
         AdapterError::new(&self.name, "connect", FailureKind::Rejected, detail)
     }
 
-    /// Returns the tenant's `endpoint` (see [`endpoint`]).
-    pub fn endpoint(&self, what: &str, example: &str) -> Result<&'a str, AdapterError> {
-        endpoint(&self.name, self.tenant, what, example)
-    }
-
-    /// Resolves the tenant's `credential` (see [`credential`]).
-    pub fn credential(&self) -> Result<crate::secrets::Secret, AdapterError> {
-        credential(&self.name, self.tenant, self.root, self.options)
+    /// Resolves the tenant's credential reference (see [`credential`]).
+    pub fn credential(
+        &self,
+        reference: &CredentialRef,
+    ) -> Result<crate::secrets::Secret, AdapterError> {
+        credential(&self.name, reference, self.root, self.options)
     }
 
     /// Checks that the tenant's credential is an RSA private key (PEM), as the key an app
@@ -153,7 +152,7 @@ impl<'a> TenantContext<'a> {
         settings: http::ClientSettings,
     ) -> Result<http::HttpClient, AdapterError> {
         let settings = http::ClientSettings {
-            kind: Some(self.tenant.adapter),
+            kind: Some(self.tenant.adapter()),
             ..settings
         };
         http::HttpClient::new(&self.name, endpoint, settings)
@@ -169,56 +168,25 @@ pub fn open(
     options: &Options,
 ) -> Result<Box<dyn Adapter>, AdapterError> {
     let context = TenantContext::new(client, tenant, root, options);
-    Ok(match tenant.adapter {
-        AdapterKind::File => Box::new(file::FileTenant::open(&context)?),
-        AdapterKind::Scim => Box::new(scim::ScimTenant::open(&context)?),
-        AdapterKind::Graph => Box::new(graph::GraphTenant::open(&context)?),
-        AdapterKind::Okta => Box::new(okta::OktaTenant::open(&context)?),
-        AdapterKind::Github => Box::new(github::GithubTenant::open(&context)?),
-        AdapterKind::Ldap => Box::new(ldap::LdapTenant::open(&context)?),
-        AdapterKind::Ad => Box::new(ad::AdTenant::open(&context)?),
+    Ok(match &tenant.settings {
+        TenantSettings::File(s) => Box::new(file::FileTenant::open(&context, s)?),
+        TenantSettings::Scim(s) => Box::new(scim::ScimTenant::open(&context, s)?),
+        TenantSettings::Graph(s) => Box::new(graph::GraphTenant::open(&context, s)?),
+        TenantSettings::Okta(s) => Box::new(okta::OktaTenant::open(&context, s)?),
+        TenantSettings::Github(s) => Box::new(github::GithubTenant::open(&context, s)?),
+        TenantSettings::Ldap(s) => Box::new(ldap::LdapTenant::open(&context, s)?),
+        TenantSettings::Ad(s) => Box::new(ad::AdTenant::open(&context, s)?),
     })
 }
 
-/// Returns a tenant's `endpoint`, or an error naming the tenant, what the endpoint is
-/// (`the org's URL`) and an example. The model already requires it for every adapter that
-/// needs one; this keeps an adapter opened from elsewhere from failing obscurely.
-pub fn endpoint<'t>(
-    name: &str,
-    tenant: &'t Tenant,
-    what: &str,
-    example: &str,
-) -> Result<&'t str, AdapterError> {
-    tenant.endpoint.as_deref().ok_or_else(|| {
-        AdapterError::new(
-            name,
-            "connect",
-            FailureKind::Rejected,
-            format!("a `{}` tenant needs `endpoint`, {what}", tenant.adapter),
-        )
-        .with_hint(format!("add `endpoint: {example}` to the tenant"))
-    })
-}
-
-/// Resolves a tenant's `credential` reference to its secret, for adapters that need
-/// one. `name` is `client/tenant`. Errors name the reference, never a value.
+/// Resolves a tenant's credential reference to its secret. `name` is `client/tenant`.
+/// Errors name the reference, never a value.
 pub fn credential(
     name: &str,
-    tenant: &Tenant,
+    reference: &CredentialRef,
     root: &Path,
     options: &Options,
 ) -> Result<crate::secrets::Secret, AdapterError> {
-    let Some(reference) = &tenant.credential else {
-        return Err(AdapterError::new(
-            name,
-            "connect",
-            FailureKind::Denied,
-            format!("a `{}` tenant needs a `credential` reference", tenant.adapter),
-        )
-        .with_hint(
-            "add `credential: env:VAR` (CI) or `credential: keyring:NAME` (a laptop, with `onboard login`) to the tenant",
-        ));
-    };
     crate::secrets::resolve(reference, name, root, options).map_err(|e| {
         let hint = e.hint();
         let error = AdapterError::new(

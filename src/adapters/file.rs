@@ -28,7 +28,7 @@ use super::{
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::atomic_file;
-use crate::model::{Entitlement, Holder, SystemKind};
+use crate::model::{Entitlement, FileSettings, Holder, SystemKind};
 
 const FILE_NAME: &str = "tenant.json";
 const CREDENTIALS_FILE: &str = "credentials.json";
@@ -107,17 +107,13 @@ pub struct FileTenant {
 
 impl FileTenant {
     /// Opens (but does not yet read) the tenant directory of a `file` tenant.
-    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
+    pub fn open(
+        context: &TenantContext<'_>,
+        settings: &FileSettings,
+    ) -> Result<Self, AdapterError> {
         let (tenant, root) = (context.tenant, context.root);
         let name = context.name.clone();
-        let Some(dir) = &tenant.path else {
-            return Err(AdapterError::new(
-                &name,
-                "open",
-                FailureKind::Malformed,
-                "a `file` tenant needs `path`",
-            ));
-        };
+        let dir = &settings.path;
         // Checked when the workspace is read, and again here: a link made since must not
         // lead the writes out of the workspace either.
         let inside = crate::load::canonical_root(root)
@@ -133,7 +129,7 @@ impl FileTenant {
         }
         Ok(FileTenant {
             path: root.join(dir).join(FILE_NAME),
-            expected_id: tenant.tenant_id.clone().unwrap_or_else(|| name.clone()),
+            expected_id: settings.tenant_id.clone().unwrap_or_else(|| name.clone()),
             system: tenant.system,
             name,
             data: None,
@@ -561,8 +557,12 @@ mod tests {
         )
         .unwrap();
         let options = Options::default();
-        let context = TenantContext::new(&client, &client.tenants[0], dir, &options);
-        FileTenant::open(&context).unwrap()
+        let tenant = &client.tenants[0];
+        let crate::model::TenantSettings::File(settings) = &tenant.settings else {
+            panic!("{:?}", tenant.settings);
+        };
+        let context = TenantContext::new(&client, tenant, dir, &options);
+        FileTenant::open(&context, settings).unwrap()
     }
 
     fn secret_request(application: &str) -> CredentialRequest<'_> {

@@ -46,7 +46,7 @@ use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
 use crate::adapters::ChangeRequest;
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
-use crate::model::{Entitlement, EntitlementKind, Holder};
+use crate::model::{Entitlement, EntitlementKind, GithubApp, GithubSettings, Holder};
 use crate::secrets::Secret;
 
 /// GitHub's REST API, used when the tenant names no endpoint.
@@ -107,17 +107,17 @@ impl GithubTenant {
     /// Opens a GitHub organisation: its `org`, the token its `credential` names (a
     /// fine-grained or classic token, or an installation token), and `endpoint` (default
     /// `https://api.github.com`; GitHub Enterprise Server: `https://HOST/api/v3`).
-    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
-        let tenant = context.tenant;
-        let Some(org) = tenant.org.clone() else {
-            return Err(context
-                .refuse("a `github` tenant needs `org`, the organisation's login")
-                .with_hint("add `org: LOGIN` to the tenant"));
-        };
-        let secret = context.credential()?;
-        let (auth, app) = match &tenant.app_id {
+    pub fn open(
+        context: &TenantContext<'_>,
+        settings: &GithubSettings,
+    ) -> Result<Self, AdapterError> {
+        let secret = context.credential(&settings.credential)?;
+        let (auth, app) = match &settings.app {
             // The credential is the app's private key: tokens are minted as needed.
-            Some(app_id) => {
+            Some(GithubApp {
+                app_id,
+                installation_id,
+            }) => {
                 context.require_private_key(
                     &secret,
                     "with `app_id`, the `credential` must name the GitHub App's private key (the `.pem` file GitHub gave)",
@@ -126,7 +126,7 @@ impl GithubTenant {
                     None,
                     Some(App {
                         app_id: app_id.clone(),
-                        installation_id: tenant.installation_id.clone(),
+                        installation_id: installation_id.clone(),
                         key: secret,
                         token: TokenCache::default(),
                     }),
@@ -134,11 +134,11 @@ impl GithubTenant {
             }
             None => (Some(Auth::Bearer(secret)), None),
         };
-        let endpoint = tenant.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
+        let endpoint = settings.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
         let http = context.http(endpoint, auth, error_body)?;
         Ok(GithubTenant {
             name: context.name.clone(),
-            org,
+            org: settings.org.clone(),
             http,
             last_write: None,
             app,

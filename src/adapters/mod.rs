@@ -28,7 +28,7 @@ pub use adapter::{
 };
 pub(crate) use change::grant_and_revoke_through;
 pub use change::{ChangeRequest, Direction};
-pub use context::{Options, TenantContext, credential, endpoint, open};
+pub use context::{Options, TenantContext, credential, open};
 pub use credential_request::{CredentialRequest, IssuedCredential};
 pub use error::{AdapterError, FailureKind};
 pub(crate) use helpers::{

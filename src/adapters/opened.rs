@@ -40,7 +40,7 @@ impl Opened {
     /// adapter only while fewer than `MAX_DIRECTORIES` are kept).
     pub fn keep(&self, client: &Client, tenant: &Tenant, adapter: Box<dyn Adapter>) {
         let mut tenants = self.tenants();
-        if holds_connection(tenant.adapter)
+        if holds_connection(tenant.adapter())
             && tenants
                 .values()
                 .filter(|(kind, _)| holds_connection(*kind))
@@ -49,7 +49,7 @@ impl Opened {
         {
             return;
         }
-        tenants.insert(key(client, tenant), (tenant.adapter, adapter));
+        tenants.insert(key(client, tenant), (tenant.adapter(), adapter));
     }
 
     /// Lets go of every adapter kept.

@@ -56,7 +56,7 @@ pub(super) fn run(global: &GlobalArgs, args: LoginArgs) -> anyhow::Result<ExitSt
         ))
         .into());
     };
-    let name = match &tenant.credential {
+    let name = match tenant.credential() {
         Some(CredentialRef::Keyring(name)) => name.clone(),
         other => {
             let has = match other {

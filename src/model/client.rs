@@ -294,22 +294,20 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
         );
     }
     let mut tenants: Vec<Tenant> = Vec::new();
+    let mut names: Vec<(String, Origin)> = Vec::new();
     for (index, raw_tenant) in raw.tenants.into_iter().enumerate() {
-        let tenant = convert_tenant(path, index, raw_tenant, &mut problems);
-        if let Some(first) = tenants.iter().find(|t| t.name == tenant.name) {
+        let (name, at, tenant) = convert_tenant(path, index, raw_tenant, &mut problems);
+        if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
             problems.push(
-                Diagnostic::new(
-                    tenant.origin.clone(),
-                    format!("tenant name `{}` is used twice", tenant.name),
-                )
-                .field(format!("tenants[{index}].name"))
-                .hint(format!(
-                    "the first is at {}; give each tenant its own name",
-                    first.origin
-                )),
+                Diagnostic::new(at.clone(), format!("tenant name `{name}` is used twice"))
+                    .field(format!("tenants[{index}].name"))
+                    .hint(format!(
+                        "the first is at {first}; give each tenant its own name"
+                    )),
             );
         }
-        tenants.push(tenant);
+        names.push((name, at));
+        tenants.extend(tenant);
     }
     let mut exceptions: Vec<Exception> = Vec::new();
     for (index, raw_exception) in raw.exceptions.into_iter().enumerate() {
@@ -476,14 +474,16 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AdapterKind, CredentialRef, SystemKind, user_filter_attributes};
+    use crate::model::{
+        AdapterKind, CredentialRef, SystemKind, TenantSettings, user_filter_attributes,
+    };
 
     const GOOD: &str = "id: acme\ntier: premium\ncontract:\n  start: 2025-01-01\n  end: 2027-12-31\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: tenants/acme/entra\n";
 
     #[test]
     fn parses_a_client() {
         let c = parse(&Arc::from("clients/acme.yaml"), GOOD).unwrap();
-        assert_eq!(c.tenants[0].adapter, AdapterKind::File);
+        assert_eq!(c.tenants[0].adapter(), AdapterKind::File);
         assert!(c.is_active(time::macros::datetime!(2027-12-31 23:59 UTC)));
         assert!(!c.is_active(time::macros::datetime!(2028-01-01 00:00 UTC)));
     }
@@ -507,7 +507,10 @@ mod tests {
             "{PARTNER}      access:\n        GDAP-Acme-Helpdesk: [Helpdesk Administrator, Global Reader]\n"
         );
         let c = parse(&Arc::from("clients/acme.yaml"), &text).unwrap_or_else(|e| panic!("{e:?}"));
-        let gdap = c.tenants[0].gdap.as_ref().unwrap();
+        let TenantSettings::Graph(graph) = &c.tenants[0].settings else {
+            panic!("{:?}", c.tenants[0].settings);
+        };
+        let gdap = graph.gdap.as_ref().unwrap();
         assert_eq!(c.tenants[0].system, SystemKind::Gdap);
         assert_eq!(gdap.relationship, "rel-acme");
         assert!(!gdap.auto_extend);
@@ -576,7 +579,10 @@ mod tests {
             "{OKTA}    group_roles:\n      MSP-Helpdesk: [USER_ADMIN, HELP_DESK_ADMIN]\n      MSP-Readers: []\n"
         );
         let c = parse(&Arc::from("c.yaml"), &text).unwrap_or_else(|e| panic!("{e:?}"));
-        let roles = &c.tenants[0].group_roles;
+        let TenantSettings::Okta(okta) = &c.tenants[0].settings else {
+            panic!("{:?}", c.tenants[0].settings);
+        };
+        let roles = &okta.group_roles;
         assert_eq!(roles["MSP-Helpdesk"], ["HELP_DESK_ADMIN", "USER_ADMIN"]);
         assert!(roles["MSP-Readers"].is_empty());
         // Membership of a group with roles is admin access; of one with none, it is not.

@@ -44,8 +44,10 @@ pub use settings::{
     parse as settings_from_toml,
 };
 pub use tenant::{
-    AdapterKind, CaFile, ConfigurationChange, GLOBAL_ADMINISTRATOR_ID, Gdap, Tenant,
-    is_global_administrator, is_guid, user_filter_attributes,
+    AdSettings, AdapterKind, CaFile, ConfigurationChange, DirectorySettings, FileSettings,
+    GLOBAL_ADMINISTRATOR_ID, Gdap, GithubApp, GithubSettings, GraphSettings, LdapSettings,
+    OktaSettings, ScimSettings, Tenant, TenantSettings, is_global_administrator, is_guid,
+    user_filter_attributes,
 };
 pub use tickets::{DEFAULT_TICKET_TIMEOUT, TicketProvider, TicketProviderKind};
 pub use workspace::{SourceFile, SourceKind, Workspace, suggest};

@@ -74,8 +74,8 @@ use super::{
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
 use crate::model::{
-    ConfigurationChange, Entitlement, EntitlementKind, Gdap, Holder, is_global_administrator,
-    is_guid,
+    ConfigurationChange, Entitlement, EntitlementKind, Gdap, GraphSettings, Holder,
+    is_global_administrator, is_guid,
 };
 use crate::secrets::Secret;
 pub use roles::{BUILT_IN_ROLES, role_definition_id};
@@ -154,27 +154,14 @@ impl GraphTenant {
     /// Opens a Graph tenant: its `endpoint` (default Graph v1.0), `tenant_id`,
     /// `client_id` and the client secret its `credential` names. Nothing is sent until
     /// a verb is called.
-    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
-        let tenant = context.tenant;
-        let missing = |field: &str, hint: &str| {
-            context
-                .refuse(format!("a `graph` tenant needs `{field}`"))
-                .with_hint(hint.to_string())
-        };
-        let tenant_id = tenant
-            .tenant_id
-            .clone()
-            .ok_or_else(|| missing("tenant_id", "add `tenant_id: GUID`, the directory id"))?;
-        let client_id = tenant.client_id.clone().ok_or_else(|| {
-            missing(
-                "client_id",
-                "add `client_id: GUID`, the application id of onboard's app registration",
-            )
-        })?;
-        let secret = context.credential()?;
-        let endpoint = tenant.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
+    pub fn open(
+        context: &TenantContext<'_>,
+        settings: &GraphSettings,
+    ) -> Result<Self, AdapterError> {
+        let secret = context.credential(&settings.credential)?;
+        let endpoint = settings.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
         let http = context.http(endpoint, None, error_body)?;
-        let auth_endpoint = tenant.auth_endpoint.as_deref();
+        let auth_endpoint = settings.auth_endpoint.as_deref();
         let login = context.http(
             auth_endpoint.unwrap_or(DEFAULT_AUTH_ENDPOINT),
             None,
@@ -184,14 +171,14 @@ impl GraphTenant {
             name: context.name.clone(),
             http,
             login,
-            tenant_id,
-            client_id,
+            tenant_id: settings.tenant_id.clone(),
+            client_id: settings.client_id.clone(),
             secret,
             token: TokenCache::default(),
-            pim: tenant.pim,
-            pim_groups: tenant.pim_groups,
-            gdap: tenant.gdap.clone(),
-            mapped_groups: tenant.groups.clone(),
+            pim: settings.pim,
+            pim_groups: settings.pim_groups,
+            gdap: settings.gdap.clone(),
+            mapped_groups: settings.groups.clone(),
             groups: HashMap::new(),
             user_names: HashMap::new(),
         })

@@ -33,9 +33,10 @@ impl UserFilter {
     /// Returns a directory tenant's `user_filter`, else `default`.
     pub fn of_tenant(
         context: &crate::adapters::TenantContext<'_>,
+        settings: &crate::model::DirectorySettings,
         default: &str,
     ) -> Result<Self, crate::adapters::AdapterError> {
-        let template = context.tenant.user_filter.as_deref().unwrap_or(default);
+        let template = settings.user_filter.as_deref().unwrap_or(default);
         UserFilter::new(template).map_err(|e| context.refuse(e))
     }
 

@@ -15,6 +15,7 @@ use super::result_code::describe;
 use crate::adapters::TenantContext;
 use crate::adapters::http::{HttpLog, RetryPolicy, Url};
 use crate::adapters::{self, AdapterError, FailureKind};
+use crate::model::DirectorySettings;
 use crate::secrets::Secret;
 
 /// Reads a tenant's `ca_file:`: a PEM file holding at least one CA certificate. Errors
@@ -99,13 +100,27 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// Reads a tenant's `endpoint`, `bind_dn` and `credential`. Nothing is sent until a
-    /// request is made. `kind` names the adapter in messages.
+    /// Opens the directory of an `ldap` or `ad` tenant (see [`Directory::with_settings`]); a
+    /// tenant of another adapter is refused.
     pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
-        let (name, tenant, options) = (context.name.as_str(), context.tenant, context.options);
-        let kind = tenant.adapter;
+        let Some(settings) = context.tenant.settings.directory() else {
+            return Err(context.refuse(format!(
+                "a `{}` tenant is not a directory",
+                context.tenant.adapter()
+            )));
+        };
+        Directory::with_settings(context, settings)
+    }
+
+    /// Reads a directory tenant's `endpoint`, `bind_dn` and `credential`. Nothing is sent
+    /// until a request is made.
+    pub fn with_settings(
+        context: &TenantContext<'_>,
+        settings: &DirectorySettings,
+    ) -> Result<Self, AdapterError> {
+        let (name, options) = (context.name.as_str(), context.options);
         let refuse = |detail: String, hint: &str| context.refuse(detail).with_hint(hint);
-        let endpoint = context.endpoint("the directory's URL", "ldaps://HOST")?;
+        let endpoint = settings.endpoint.as_str();
         let url = Url::parse(endpoint.trim()).map_err(|e| {
             refuse(
                 format!("the endpoint `{endpoint}` is not a URL: {e}"),
@@ -121,10 +136,10 @@ impl Directory {
         // `ldap:` is not a special scheme to the URL parser, so its host is never parsed
         // as an IP address: the text is.
         let loopback = adapters::http::is_loopback_host(&host);
-        let transport = match (url.scheme(), tenant.starttls) {
+        let transport = match (url.scheme(), settings.starttls) {
             ("ldaps", _) => Transport::Ldaps,
             ("ldap", Some(true)) => Transport::StartTls,
-            ("ldap", _) if !loopback && tenant.starttls == Some(false) => {
+            ("ldap", _) if !loopback && settings.starttls == Some(false) => {
                 return Err(refuse(
                     format!(
                         "refusing plain `ldap://` to `{host}`: the bind password would cross the network unencrypted (plain LDAP is allowed to loopback only)"
@@ -146,22 +161,19 @@ impl Directory {
         } else {
             389
         });
-        let Some(bind_dn) = tenant.bind_dn.clone() else {
-            return Err(refuse(
-                format!("a `{kind}` tenant needs `bind_dn`, the account onboard binds as"),
-                "add `bind_dn: cn=onboard,ou=services,dc=acme,dc=example`; `credential` names its password",
-            ));
-        };
-        let password = context.credential()?;
+        let password = context.credential(&settings.credential)?;
         let host_in_url = host.clone();
         Ok(Directory {
             name: name.to_string(),
             url: format!("{}://{host_in_url}:{port}", url.scheme()),
             host,
             transport,
-            bind_dn,
+            bind_dn: settings.bind_dn.clone(),
             password,
-            ca_file: tenant.ca_file.as_ref().map(|c| context.root.join(&c.path)),
+            ca_file: settings
+                .ca_file
+                .as_ref()
+                .map(|c| context.root.join(&c.path)),
             retry: options.retry,
             scale: options.retry_scale,
             log: options.http_log.clone(),
@@ -391,6 +403,26 @@ fn is_transient(error: &LdapError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tenant_that_is_not_a_directory_is_refused_before_anything_is_read() {
+        let client = crate::model::client_from_yaml(
+            &Arc::from("clients/globex.yaml"),
+            "id: globex\ntier: standard\ntenants:\n  - name: entra\n    system: entra\n    adapter: file\n    path: tenants/entra\n",
+        )
+        .unwrap();
+        let options = adapters::Options::default();
+        let context = TenantContext::new(&client, &client.tenants[0], Path::new("."), &options);
+        let Err(error) = Directory::open(&context) else {
+            panic!("a `file` tenant opened as a directory");
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains("a `file` tenant is not a directory"),
+            "{text}"
+        );
+        assert!(text.contains("globex/entra"), "{text}");
+    }
 
     #[test]
     fn a_directory_echoing_the_bind_password_gets_it_scrubbed() {

@@ -61,7 +61,7 @@ pub use self::password::{PasswordWrite, SecretBytes, issue_password, passwords_o
 use super::{Adapter, AdapterError, FailureKind, Outcome, Principal};
 use crate::adapters::ChangeRequest;
 use crate::adapters::TenantContext;
-use crate::model::{Entitlement, EntitlementKind, Holder};
+use crate::model::{Entitlement, EntitlementKind, Holder, LdapSettings};
 
 /// The default `user_filter` of `ldap` tenants.
 pub const DEFAULT_USER_FILTER: &str = "(uid={account})";
@@ -102,18 +102,15 @@ pub struct LdapTenant {
 impl LdapTenant {
     /// Opens an LDAP tenant: `endpoint`, `base_dn`, `bind_dn`, `credential` (the bind
     /// password) and `user_filter`. Nothing is sent until a verb is called.
-    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
-        let tenant = context.tenant;
-        let Some(base_dn) = tenant.base_dn.clone() else {
-            return Err(context.refuse("an `ldap` tenant needs `base_dn`").with_hint(
-                "add `base_dn: dc=acme,dc=example`, the subtree that is this client's directory",
-            ));
-        };
-        let filter = UserFilter::of_tenant(context, DEFAULT_USER_FILTER)?;
+    pub fn open(
+        context: &TenantContext<'_>,
+        settings: &LdapSettings,
+    ) -> Result<Self, AdapterError> {
+        let filter = UserFilter::of_tenant(context, &settings.directory, DEFAULT_USER_FILTER)?;
         Ok(LdapTenant {
-            directory: Directory::open(context)?,
-            base_dn,
-            expected_tenant: tenant.tenant_id.clone(),
+            directory: Directory::with_settings(context, &settings.directory)?,
+            base_dn: settings.base_dn.clone(),
+            expected_tenant: settings.tenant_id.clone(),
             filter,
             groups: HashMap::new(),
             cache: AccountCache::default(),

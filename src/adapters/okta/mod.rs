@@ -46,7 +46,7 @@ use super::{
 use crate::adapters::ChangeRequest;
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
-use crate::model::{ConfigurationChange, Entitlement, EntitlementKind, Holder};
+use crate::model::{ConfigurationChange, Entitlement, EntitlementKind, Holder, OktaSettings};
 use crate::secrets::Secret;
 
 mod accounts;
@@ -189,11 +189,12 @@ impl OktaTenant {
 
     /// Opens an Okta org: its `endpoint` (`https://ORG.okta.com`) and the API token its
     /// `credential` names. Nothing is sent until a verb is called.
-    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
-        let tenant = context.tenant;
-        let endpoint = context.endpoint("the org's URL", "https://ORG.okta.com")?;
-        let secret = context.credential()?;
-        let (auth, oauth) = match &tenant.client_id {
+    pub fn open(
+        context: &TenantContext<'_>,
+        settings: &OktaSettings,
+    ) -> Result<Self, AdapterError> {
+        let secret = context.credential(&settings.credential)?;
+        let (auth, oauth) = match &settings.client_id {
             // A service app: the credential is its private key.
             Some(client_id) => {
                 context.require_private_key(
@@ -218,11 +219,11 @@ impl OktaTenant {
                 None,
             ),
         };
-        let mut settings = context.options.client_settings(auth, error_body);
+        let mut client = context.options.client_settings(auth, error_body);
         // Okta says how much of its window is left on every response, and the HTTP layer
         // paces by that: no fixed spacing is needed on top.
-        settings.retry.min_interval = std::time::Duration::ZERO;
-        let http = context.http_with(endpoint, settings)?;
+        client.retry.min_interval = std::time::Duration::ZERO;
+        let http = context.http_with(&settings.endpoint, client)?;
         Ok(OktaTenant {
             name: context.name.clone(),
             http,
@@ -232,7 +233,7 @@ impl OktaTenant {
             logins: HashMap::new(),
             principals: Default::default(),
             oauth,
-            group_roles: tenant.group_roles.clone(),
+            group_roles: settings.group_roles.clone(),
         })
     }
 

@@ -32,7 +32,7 @@ use super::{Adapter, AdapterError, BatchItem, FailureKind, Outcome, Principal};
 use crate::adapters::ChangeRequest;
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
-use crate::model::{Entitlement, EntitlementKind, Holder};
+use crate::model::{Entitlement, EntitlementKind, Holder, ScimSettings};
 
 use self::config::ServerConfig;
 use self::errors::error_body;
@@ -57,14 +57,17 @@ pub struct ScimTenant {
 impl ScimTenant {
     /// Opens a SCIM tenant: its `endpoint` (the base URL, ending before `/Users`) and the
     /// bearer token its `credential` names. Nothing is sent until a verb is called.
-    pub fn open(context: &TenantContext<'_>) -> Result<Self, AdapterError> {
-        let endpoint = context.endpoint("the SCIM base URL", "https://HOST/scim/v2")?;
-        let token = context.credential()?;
-        let http = context.http(endpoint, Some(http::Auth::Bearer(token)), error_body)?;
+    pub fn open(
+        context: &TenantContext<'_>,
+        settings: &ScimSettings,
+    ) -> Result<Self, AdapterError> {
+        let token = context.credential(&settings.credential)?;
+        let auth = Some(http::Auth::Bearer(token));
+        let http = context.http(&settings.endpoint, auth, error_body)?;
         Ok(ScimTenant {
             name: context.name.clone(),
             http,
-            expected_tenant: context.tenant.tenant_id.clone(),
+            expected_tenant: settings.tenant_id.clone(),
             config: None,
             groups: HashMap::new(),
             user_names: HashMap::new(),

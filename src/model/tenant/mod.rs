@@ -1,5 +1,9 @@
-//! Tenants: the systems a client has, the adapter that reaches each, where its
-//! credential is kept, and the settings each adapter needs (checked here).
+//! Tenants: the systems a client has, the adapter that reaches each, and its settings.
+//!
+//! A client file writes a tenant flat (`RawTenant`, which the client schema is made
+//! from); `convert_tenant` checks it and turns it into a [`Tenant`] whose
+//! [`TenantSettings`] variant is its adapter, each kind checked in its own file under
+//! `settings/`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,10 +19,15 @@ use super::{CredentialRef, Diagnostic, Origin, check_id};
 mod checks;
 mod configuration;
 mod gdap;
+mod settings;
 
 pub use configuration::ConfigurationChange;
+use gdap::RawGdap;
 pub use gdap::{GLOBAL_ADMINISTRATOR_ID, Gdap, is_global_administrator};
-use gdap::{RawGdap, convert_gdap};
+pub use settings::{
+    AdSettings, CaFile, DirectorySettings, FileSettings, GithubApp, GithubSettings, GraphSettings,
+    LdapSettings, OktaSettings, ScimSettings, TenantSettings,
+};
 
 /// The hint for a tenant without its `credential:`: a reference, never the secret.
 const ADD_CREDENTIAL: &str = "add `credential: keyring:NAME`, `env:VAR`, `file:PATH`, `vault:MOUNT/data/PATH#FIELD` or `exec:COMMAND` (a reference, never the secret)";
@@ -83,99 +92,51 @@ pub struct Tenant {
     pub name: String,
     /// What kind of system it is.
     pub system: SystemKind,
-    /// Which adapter reaches it.
-    pub adapter: AdapterKind,
-    /// Directory of a `file` tenant, as written (relative to the workspace).
-    pub path: Option<String>,
-    /// API endpoint or server URL.
-    pub endpoint: Option<String>,
-    /// The tenant's own id (Entra tenant id, Okta org…), checked before any change.
-    pub tenant_id: Option<String>,
-    /// Where the credential is kept.
-    pub credential: Option<CredentialRef>,
     /// Domain used by account templates.
     pub domain: Option<String>,
-    /// LDAP base DN: the subtree of the directory that is this tenant.
-    pub base_dn: Option<String>,
-    /// The DN (or, for Active Directory, the UPN) that `ldap` and `ad` tenants bind as;
-    /// the password is the secret behind `credential`.
-    pub bind_dn: Option<String>,
-    /// The LDAP filter that finds an account's entry, with `{account}` where the
-    /// (escaped) account name goes, e.g. `(uid={account})`.
-    pub user_filter: Option<String>,
-    /// Whether an `ldap://` endpoint on loopback upgrades with StartTLS (`ldap://` to any
-    /// other host always does).
-    pub starttls: Option<bool>,
-    /// `ldap` and `ad`: a PEM file of the CA certificates the directory's certificate is
-    /// checked against, instead of the platform's roots (a private CA), as written
-    /// (relative to the workspace).
-    pub ca_file: Option<CaFile>,
-    /// GitHub organisation.
-    pub org: Option<String>,
-    /// Graph: the application (client) id of the app registration in the client's
-    /// tenant; the `credential` is its client secret. Okta: the OAuth 2.0 service app's
-    /// client id; the `credential` is then its private key.
-    pub client_id: Option<String>,
-    /// Graph: the Microsoft identity platform base URL the token is asked from
-    /// (default `https://login.microsoftonline.com`; tests point it at loopback).
-    pub auth_endpoint: Option<String>,
-    /// Graph: the tenant has Privileged Identity Management, so directory roles are
-    /// assigned through PIM schedule requests and time-bound grants expire by themselves.
-    pub pim: bool,
-    /// Graph: the object id of each group the bundles name (Entra display names are
-    /// not unique), `NAME: OBJECT-ID`. Groups not listed are looked up by display name.
-    pub groups: BTreeMap<String, String>,
-    /// GitHub: the GitHub App's id; with it, the `credential` is the app's private key
-    /// (PEM) and onboard mints installation tokens itself.
-    pub app_id: Option<String>,
-    /// GitHub: the app's installation id in the organisation (looked up when absent).
-    pub installation_id: Option<String>,
-    /// Graph: group membership changes with a `ttl` go through PIM for Groups
-    /// (`assignmentScheduleRequests` with an end), so the tenant ends them by itself.
-    pub pim_groups: bool,
-    /// Graph, partner side (`system: gdap`): the delegated admin relationship this
-    /// tenant manages.
-    pub gdap: Option<Gdap>,
-    /// Okta: the standard admin roles each named group holds (`GROUP: [ROLE_TYPE…]`),
-    /// exactly: `apply` assigns the missing ones and removes the others (custom roles
-    /// are left alone). Members of the groups get the roles through the group.
-    pub group_roles: BTreeMap<String, Vec<String>>,
+    /// What its adapter needs to reach it: the variant is the adapter.
+    pub settings: TenantSettings,
     /// Where the tenant is declared.
     pub origin: Origin,
 }
 
-/// A tenant's `ca_file:`: the path as written, and where it is written (so that a file
-/// that cannot be read is reported at its line).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaFile {
-    /// The path, relative to the workspace (or absolute).
-    pub path: String,
-    /// Where `ca_file:` is written.
-    pub origin: Origin,
-}
-
 impl Tenant {
+    /// Returns the adapter that reaches the tenant.
+    pub fn adapter(&self) -> AdapterKind {
+        self.settings.adapter()
+    }
+
+    /// Returns where the tenant's credential is kept (a `file` tenant may have none).
+    pub fn credential(&self) -> Option<&CredentialRef> {
+        self.settings.credential()
+    }
+
     /// Whether the client file declares configuration of the tenant itself that `apply`
     /// brings in line ([`Gdap`] access assignments, Okta `group_roles`).
     pub fn has_configuration(&self) -> bool {
-        self.gdap.is_some() || !self.group_roles.is_empty()
+        match &self.settings {
+            TenantSettings::Graph(graph) => graph.gdap.is_some(),
+            TenantSettings::Okta(okta) => !okta.group_roles.is_empty(),
+            _ => false,
+        }
     }
 
     /// Returns the admin roles the client file gives a group of this tenant through the
     /// tenant's configuration (Okta `group_roles`, a GDAP relationship's `access`), or
     /// `None` when it gives the group none: membership of such a group is admin access.
     pub fn admin_roles_of_group(&self, group: &str) -> Option<&[String]> {
-        self.group_roles
-            .get(group)
-            .or_else(|| self.gdap.as_ref().and_then(|g| g.access.get(group)))
-            .map(Vec::as_slice)
-            .filter(|roles| !roles.is_empty())
+        let roles = match &self.settings {
+            TenantSettings::Graph(graph) => graph.gdap.as_ref()?.access.get(group),
+            TenantSettings::Okta(okta) => okta.group_roles.get(group),
+            _ => None,
+        };
+        roles.map(Vec::as_slice).filter(|roles| !roles.is_empty())
     }
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-// What each adapter needs, and the fields only some adapters take (as `convert_tenant`).
+// What each adapter needs, and the fields only some adapters take (as `settings/` checks).
 #[schemars(extend(
     "dependentRequired" = { "installation_id": ["app_id"] },
     "allOf" = [
@@ -264,133 +225,32 @@ pub(super) struct RawTenant {
     installation_id: Option<String>,
 }
 
+/// Checks a raw tenant and returns its name, where it is declared, and the tenant;
+/// `None` when its settings are incomplete (every problem is in `problems`).
 pub(super) fn convert_tenant(
     path: &Arc<str>,
     index: usize,
     raw: RawTenant,
     problems: &mut Vec<Diagnostic>,
-) -> Tenant {
+) -> (String, Origin, Option<Tenant>) {
     let field = format!("tenants[{index}]");
     let at = origin(path, &raw.name);
     problems.extend(check_id(&at, &format!("{field}.name"), &raw.name.value));
     let scope = checks::Scope {
         path,
-        field: field.clone(),
+        field,
         at: at.clone(),
         adapter: raw.adapter,
     };
-    let credential = checks::credential(&scope, &raw, problems);
-    checks::graph_fields(&scope, &raw, problems);
-    let gdap = convert_gdap(path, &field, &at, &raw, problems);
-    let group_roles = convert_group_roles(path, &field, &at, &raw, problems);
-    checks::github_fields(&scope, &raw, problems);
-    checks::graph_ids(&scope, &raw, problems);
-    checks::endpoints(&scope, &raw, problems);
-    checks::directory(&scope, &raw, problems);
-    checks::required(&scope, &raw, problems);
-    Tenant {
-        name: raw.name.value,
+    let settings = settings::convert(&scope, &raw, problems);
+    let tenant = settings.map(|settings| Tenant {
+        name: raw.name.value.clone(),
         system: raw.system,
-        adapter: raw.adapter,
-        path: raw.path.map(|p| p.value),
-        endpoint: raw.endpoint.map(|e| e.value),
-        tenant_id: raw.tenant_id,
-        credential,
-        domain: raw.domain,
-        base_dn: raw.base_dn,
-        bind_dn: raw.bind_dn,
-        user_filter: raw.user_filter.map(|f| f.value),
-        starttls: raw.starttls,
-        ca_file: raw.ca_file.map(|c| CaFile {
-            origin: origin(path, &c),
-            path: c.value,
-        }),
-        org: raw.org,
-        client_id: raw.client_id,
-        auth_endpoint: raw.auth_endpoint.map(|e| e.value),
-        pim: raw.pim,
-        groups: raw.groups,
-        pim_groups: raw.pim_groups,
-        gdap,
-        group_roles,
-        app_id: raw.app_id,
-        installation_id: raw.installation_id,
-        origin: at,
-    }
-}
-
-/// Checks an `okta` tenant's `group_roles:`: standard admin role types (upper case,
-/// `HELP_DESK_ADMIN`), each once per group. Custom roles need a resource set, which
-/// `group_roles` cannot say, so `CUSTOM` is refused.
-fn convert_group_roles(
-    path: &Arc<str>,
-    field: &str,
-    at: &Origin,
-    raw: &RawTenant,
-    problems: &mut Vec<Diagnostic>,
-) -> BTreeMap<String, Vec<String>> {
-    let mut out = BTreeMap::new();
-    if raw.group_roles.is_empty() {
-        return out;
-    }
-    if raw.adapter != AdapterKind::Okta {
-        problems.push(
-            Diagnostic::new(at.clone(), "`group_roles` is for `okta` tenants only")
-                .field(format!("{field}.group_roles"))
-                .hint("remove it, or set `adapter: okta` (a `gdap` tenant gives roles to partner groups with `gdap.access`)"),
-        );
-        return out;
-    }
-    for (group, roles) in &raw.group_roles {
-        let here = format!("{field}.group_roles.{group}");
-        if group.trim().is_empty() {
-            problems.push(
-                Diagnostic::new(at.clone(), "a group in `group_roles` has no name")
-                    .field(format!("{field}.group_roles"))
-                    .hint("write the group's name as Okta shows it (`profile.name`)"),
-            );
-            continue;
-        }
-        let mut types: Vec<String> = Vec::with_capacity(roles.len());
-        for role in roles {
-            let value = &role.value;
-            let problem = if value == "CUSTOM" {
-                Some((
-                    "a custom role needs a resource set, which `group_roles` cannot name"
-                        .to_string(),
-                    "assign custom roles in the Okta admin console; list standard role types here",
-                ))
-            } else if value.is_empty()
-                || !value.starts_with(|c: char| c.is_ascii_uppercase())
-                || !value
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            {
-                Some((
-                    format!("`{value}` is not an Okta admin role type"),
-                    "write a standard role type, e.g. `HELP_DESK_ADMIN`, `USER_ADMIN`, `GROUP_MEMBERSHIP_ADMIN` or `READ_ONLY_ADMIN`",
-                ))
-            } else if types.contains(value) {
-                Some((
-                    format!("`{value}` is listed twice for the group `{group}`"),
-                    "list each role once",
-                ))
-            } else {
-                None
-            };
-            match problem {
-                Some((message, hint)) => problems.push(
-                    Diagnostic::new(origin(path, role), message)
-                        .field(here.clone())
-                        .hint(hint),
-                ),
-                None => types.push(value.clone()),
-            }
-        }
-        types.sort();
-        out.insert(group.clone(), types);
-    }
-    out
+        domain: raw.domain.clone(),
+        settings,
+        origin: at.clone(),
+    });
+    (raw.name.value, at, tenant)
 }
 
 /// Returns whether text is a GUID (`8-4-4-4-12` hex digits), as Entra object ids are.

@@ -2,7 +2,9 @@
 //! credential references, and the edits to top-level fields.
 
 use crate::adapters::Discovery;
-use crate::model::{AdapterKind, Tenant};
+use std::collections::BTreeMap;
+
+use crate::model::{AdapterKind, DirectorySettings, Tenant, TenantSettings};
 
 use super::TenantSpec;
 
@@ -100,48 +102,142 @@ pub(super) fn spec_client_text(client: &str, tier: &str, spec: &TenantSpec) -> S
     text
 }
 
+/// The settings a tenant block writes as one `key: value` line each, in the order it
+/// writes them.
+const SCALAR_FIELDS: [&str; 14] = [
+    "path",
+    "endpoint",
+    "auth_endpoint",
+    "tenant_id",
+    "client_id",
+    "org",
+    "app_id",
+    "installation_id",
+    "domain",
+    "base_dn",
+    "bind_dn",
+    "user_filter",
+    "ca_file",
+    "credential",
+];
+
+/// Returns a tenant's settings written as one scalar each (see [`SCALAR_FIELDS`]), in
+/// order, and its switches (`starttls`, `pim`, `pim_groups`) as lines.
+fn scalar_fields(tenant: &Tenant) -> (Vec<(&'static str, String)>, Vec<String>) {
+    let mut fields: Vec<(&'static str, Option<String>)> = vec![
+        ("domain", tenant.domain.clone()),
+        ("credential", tenant.credential().map(ToString::to_string)),
+    ];
+    let mut switches = Vec::new();
+    match &tenant.settings {
+        TenantSettings::File(file) => fields.extend([
+            ("path", Some(file.path.clone())),
+            ("tenant_id", file.tenant_id.clone()),
+        ]),
+        TenantSettings::Scim(scim) => fields.extend([
+            ("endpoint", Some(scim.endpoint.clone())),
+            ("tenant_id", scim.tenant_id.clone()),
+        ]),
+        TenantSettings::Ldap(ldap) => {
+            let base_dn = Some(ldap.base_dn.clone());
+            switches.extend(directory_fields(
+                &ldap.directory,
+                base_dn,
+                &ldap.tenant_id,
+                &mut fields,
+            ));
+        }
+        TenantSettings::Ad(ad) => {
+            let base_dn = ad.base_dn.clone();
+            switches.extend(directory_fields(
+                &ad.directory,
+                base_dn,
+                &ad.tenant_id,
+                &mut fields,
+            ));
+        }
+        TenantSettings::Graph(graph) => {
+            fields.extend([
+                ("endpoint", graph.endpoint.clone()),
+                ("auth_endpoint", graph.auth_endpoint.clone()),
+                ("tenant_id", Some(graph.tenant_id.clone())),
+                ("client_id", Some(graph.client_id.clone())),
+            ]);
+            for (name, on) in [("pim", graph.pim), ("pim_groups", graph.pim_groups)] {
+                if on {
+                    switches.push(format!("    {name}: true\n"));
+                }
+            }
+        }
+        TenantSettings::Okta(okta) => fields.extend([
+            ("endpoint", Some(okta.endpoint.clone())),
+            ("client_id", okta.client_id.clone()),
+        ]),
+        TenantSettings::Github(github) => {
+            let app = github.app.as_ref();
+            fields.extend([
+                ("org", Some(github.org.clone())),
+                ("endpoint", github.endpoint.clone()),
+                ("app_id", app.map(|a| a.app_id.clone())),
+                (
+                    "installation_id",
+                    app.and_then(|a| a.installation_id.clone()),
+                ),
+            ]);
+        }
+    }
+    fields.sort_by_key(|(name, _)| SCALAR_FIELDS.iter().position(|n| n == name));
+    let fields = fields
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect();
+    (fields, switches)
+}
+
+/// Adds a directory tenant's settings to `fields`; returns its `starttls` line, if any.
+fn directory_fields(
+    directory: &DirectorySettings,
+    base_dn: Option<String>,
+    tenant_id: &Option<String>,
+    fields: &mut Vec<(&'static str, Option<String>)>,
+) -> Option<String> {
+    fields.extend([
+        ("endpoint", Some(directory.endpoint.clone())),
+        ("tenant_id", tenant_id.clone()),
+        ("base_dn", base_dn),
+        ("bind_dn", Some(directory.bind_dn.clone())),
+        ("user_filter", directory.user_filter.clone()),
+        (
+            "ca_file",
+            directory.ca_file.as_ref().map(|c| c.path.clone()),
+        ),
+    ]);
+    directory
+        .starttls
+        .map(|starttls| format!("    starttls: {starttls}\n"))
+}
+
 /// Writes one tenant's block (a `tenants:` list item) from the parsed tenant and what
 /// the tenant resolved.
 pub(super) fn tenant_yaml(tenant: &Tenant, discovery: &Discovery) -> String {
     let mut out = format!("  - name: {}\n", scalar(&tenant.name));
-    let mut field = |name: &str, value: Option<String>| {
-        if let Some(value) = value {
-            out.push_str(&format!("    {name}: {}\n", scalar(&value)));
-        }
-    };
-    field("system", Some(tenant.system.as_str().to_string()));
-    field("adapter", Some(tenant.adapter.as_str().to_string()));
-    field("path", tenant.path.clone());
-    field("endpoint", tenant.endpoint.clone());
-    field("auth_endpoint", tenant.auth_endpoint.clone());
-    field("tenant_id", tenant.tenant_id.clone());
-    field("client_id", tenant.client_id.clone());
-    field("org", tenant.org.clone());
-    field("app_id", tenant.app_id.clone());
-    field("installation_id", tenant.installation_id.clone());
-    field("domain", tenant.domain.clone());
-    field("base_dn", tenant.base_dn.clone());
-    field("bind_dn", tenant.bind_dn.clone());
-    field("user_filter", tenant.user_filter.clone());
-    field("ca_file", tenant.ca_file.as_ref().map(|c| c.path.clone()));
-    field(
-        "credential",
-        tenant.credential.as_ref().map(ToString::to_string),
-    );
-    let mut flags = Vec::new();
-    if let Some(starttls) = tenant.starttls {
-        flags.push(format!("    starttls: {starttls}\n"));
+    out.push_str(&format!("    system: {}\n", scalar(tenant.system.as_str())));
+    out.push_str(&format!(
+        "    adapter: {}\n",
+        scalar(tenant.adapter().as_str())
+    ));
+    let (fields, switches) = scalar_fields(tenant);
+    for (name, value) in fields {
+        out.push_str(&format!("    {name}: {}\n", scalar(&value)));
     }
-    if tenant.pim {
-        flags.push("    pim: true\n".into());
-    }
-    if tenant.pim_groups {
-        flags.push("    pim_groups: true\n".into());
-    }
-    for line in flags {
+    for line in switches {
         out.push_str(&line);
     }
-    let mut groups = tenant.groups.clone();
+    let (mut groups, gdap, group_roles) = match &tenant.settings {
+        TenantSettings::Graph(graph) => (graph.groups.clone(), graph.gdap.as_ref(), None),
+        TenantSettings::Okta(okta) => (BTreeMap::new(), None, Some(&okta.group_roles)),
+        _ => (BTreeMap::new(), None, None),
+    };
     for (name, id) in &discovery.groups {
         groups.entry(name.clone()).or_insert_with(|| id.clone());
     }
@@ -151,7 +247,7 @@ pub(super) fn tenant_yaml(tenant: &Tenant, discovery: &Discovery) -> String {
             out.push_str(&format!("      {}: {}\n", scalar(name), scalar(id)));
         }
     }
-    if let Some(gdap) = &tenant.gdap {
+    if let Some(gdap) = gdap {
         let mut access = gdap.access.clone();
         for (group, roles) in &discovery.gdap_access {
             access.entry(group.clone()).or_insert_with(|| roles.clone());
@@ -176,9 +272,9 @@ pub(super) fn tenant_yaml(tenant: &Tenant, discovery: &Discovery) -> String {
             }
         }
     }
-    if !tenant.group_roles.is_empty() {
+    if let Some(group_roles) = group_roles.filter(|roles| !roles.is_empty()) {
         out.push_str("    group_roles:\n");
-        for (group, roles) in &tenant.group_roles {
+        for (group, roles) in group_roles {
             out.push_str(&format!(
                 "      {}: [{}]\n",
                 scalar(group),
@@ -274,6 +370,29 @@ mod tests {
         assert_eq!(scalar("2026-12-21"), "2026-12-21");
         assert_eq!(scalar("0f6a5c1e-1111-2222"), "0f6a5c1e-1111-2222");
         assert_eq!(scalar("12345"), "\"12345\"");
+    }
+
+    #[test]
+    fn a_tenant_block_is_written_back_as_its_kind_reads_it() {
+        // One block per kind, each field where the client file writes it.
+        let blocks = [
+            "  - name: entra\n    system: entra\n    adapter: file\n    path: tenants/acme/entra\n    tenant_id: acme-entra\n    domain: acme.example\n",
+            "  - name: scim\n    system: scim\n    adapter: scim\n    endpoint: https://scim.example/v2\n    tenant_id: acme\n    credential: env:ACME_SCIM_TOKEN\n",
+            "  - name: ldap\n    system: ldap\n    adapter: ldap\n    endpoint: ldap://127.0.0.1:3890\n    base_dn: dc=acme\n    bind_dn: cn=onboard,dc=acme\n    user_filter: \"(uid={account})\"\n    ca_file: ca.pem\n    credential: env:ACME_LDAP_PASSWORD\n    starttls: false\n",
+            "  - name: ad\n    system: ad\n    adapter: ad\n    endpoint: ldaps://dc1.corp.example\n    tenant_id: corp.example\n    domain: corp.example\n    bind_dn: onboard@corp.example\n    credential: env:ACME_AD_PASSWORD\n",
+            "  - name: partner\n    system: gdap\n    adapter: graph\n    auth_endpoint: http://127.0.0.1:9/login\n    tenant_id: 11111111-1111-4111-8111-111111111111\n    client_id: 22222222-2222-4222-8222-222222222222\n    credential: env:MSP_SECRET\n    pim_groups: true\n    groups:\n      GDAP-Helpdesk: 33333333-3333-4333-8333-333333333333\n    gdap:\n      relationship: rel-acme\n      customer_tenant_id: 44444444-4444-4444-8444-444444444444\n      access:\n        GDAP-Helpdesk: [Global Reader]\n",
+            "  - name: okta\n    system: okta\n    adapter: okta\n    endpoint: https://acme.okta.com\n    client_id: app0oa1b2c3\n    credential: env:ACME_OKTA_KEY\n    group_roles:\n      MSP-Helpdesk: [HELP_DESK_ADMIN, USER_ADMIN]\n",
+            "  - name: github\n    system: github\n    adapter: github\n    endpoint: https://github.acme.example/api/v3\n    org: acme\n    app_id: \"12\"\n    installation_id: \"34\"\n    credential: env:ACME_GITHUB_KEY\n",
+        ];
+        for block in blocks {
+            let text = format!("id: acme\ntier: premium\ntenants:\n{block}");
+            let client = crate::model::client_from_yaml(&std::sync::Arc::from("c.yaml"), &text)
+                .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+            assert_eq!(
+                tenant_yaml(&client.tenants[0], &Discovery::default()),
+                block
+            );
+        }
     }
 
     #[test]
