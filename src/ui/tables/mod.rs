@@ -429,20 +429,19 @@ mod tests {
     fn plan_with_configuration() -> Plan {
         Plan {
             changes: vec![Change {
-                kind: ChangeKind::Grant,
-                client: "acme".into(),
-                tenant: "partner".into(),
                 entitlement: Some("group:GDAP-Acme-Helpdesk".parse().unwrap()),
                 identity: Some("alice".into()),
                 account: Some("alice@northwind-msp.example".into()),
                 expires_at: Some(time::macros::datetime!(2027-03-01 00:00 UTC)),
-                previous_expires_at: None,
                 sources: vec!["exception:acme-gdap-cover".into()],
                 origin: Some("clients/acme.yaml:30:9".into()),
                 ticket: Some("CHG-311".into()),
-                tenant_already_done: false,
-                reason: "wanted by exception:acme-gdap-cover".into(),
-                held_before_onboard: false,
+                ..Change::new(
+                    ChangeKind::Grant,
+                    "acme",
+                    "partner",
+                    "wanted by exception:acme-gdap-cover".into(),
+                )
             }],
             warnings: vec!["`acme/partner`: the GDAP relationship `rel-acme` ends on 2026-12-03 00:00Z (in 12 day(s)) and does not auto-extend: renew it, or technicians lose access to the client".into()],
             configuration: vec![
