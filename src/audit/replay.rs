@@ -156,7 +156,7 @@ fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>)
                     account: account.clone(),
                     granted_at: acted_at(entry),
                     expires_at: entry.expires_at.as_deref().and_then(instant),
-                    sources: entry.sources.clone(),
+                    sources: entry.sources.iter().map(|s| s.as_str().into()).collect(),
                     ticket: entry.ticket.clone(),
                     actor: entry.actor.clone(),
                     tenant_enforces_expiry: super::tenant_enforces_expiry(entry),

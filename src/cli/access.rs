@@ -7,7 +7,7 @@ use super::session::Session;
 use crate::audit::Entry;
 use crate::exit::ExitStatus;
 use crate::model::AccessRequest;
-use crate::plan::ChangeKind;
+use crate::plan::EntryRef;
 use crate::state::Lock;
 use crate::ui::OutputFormat;
 use crate::ui::documents::{DenialItem, ErrorBody, ErrorDocument};
@@ -85,8 +85,12 @@ pub(super) fn grant_now(
     let (ledger, _) = session.ledger()?;
     let clients = session.select(std::slice::from_ref(&request.client))?;
     let full = session.plan(&clients, &ledger, &[])?;
-    let source = format!("{}:{}", request.kind.as_str(), request.id);
-    let plan = full.only(|c| c.kind == ChangeKind::Unknown || c.sources.contains(&source));
+    let source = crate::model::Source::of_request(request.kind, &request.id);
+    let plan = full.only(|e| match e {
+        EntryRef::Change(c) => c.sources.iter().any(|s| Some(s) == source.as_ref()),
+        EntryRef::Denied(d) => d.sources.iter().any(|s| Some(s) == source.as_ref()),
+        EntryRef::Unknown(_) => true,
+    });
     let run = Run {
         command,
         preface: vec![(request.client.clone(), preface)],

@@ -10,7 +10,7 @@ use super::GlobalArgs;
 use super::session::{Session, apply_status};
 use crate::execute::Applied;
 use crate::exit::ExitStatus;
-use crate::plan::{ChangeKind, Plan};
+use crate::plan::{EntryRef, Plan, PlanEntry};
 use crate::state::{Ledger, Lock};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
@@ -119,7 +119,8 @@ fn apply(session: &Session, args: ApplyArgs) -> anyhow::Result<ExitStatus> {
     // so it carries out no credential change (they are named, for a fresh `apply`).
     let credentials_failed = match &saved {
         Some(_) => {
-            let clients: BTreeSet<&str> = plan.changes.iter().map(|c| c.client.as_str()).collect();
+            let clients: BTreeSet<&str> =
+                plan.entries().into_iter().map(EntryRef::client).collect();
             super::credentials::warn_not_in_saved_plan(
                 session,
                 &clients.into_iter().collect::<Vec<_>>(),
@@ -207,7 +208,10 @@ fn check_saved(
     } else {
         ledger_moved
     };
-    let plan = document.plan();
+    let plan = document.plan().map_err(|e| {
+        UserError::new(format!("{} is not a saved plan: {e}", path.display()))
+            .hint("save a plan with `onboard plan --out FILE`")
+    })?;
     let ended = plan
         .first_end()
         .filter(|c| c.expires_at.is_some_and(|at| at <= session.now));
@@ -282,9 +286,7 @@ pub(super) fn execute_plan(
         // counts tell the whole truth.
         let shown = Plan {
             configuration: actionable.configuration.clone(),
-            ..plan.only(|c| {
-                sends(c, prune) || matches!(c.kind, ChangeKind::Unknown | ChangeKind::Denied)
-            })
+            ..plan.only(|e| !matches!(e, EntryRef::Change(c) if !sends(c, prune)))
         };
         printer.report(&plan_table(&shown, printer.color_stderr));
     }
@@ -381,14 +383,14 @@ fn report_not_sent(session: &Session, prepared: &Prepared) {
     for warning in &prepared.plan.warnings {
         printer.warn(warning);
     }
-    for change in &prepared.unknown {
+    for unknown in &prepared.unknown {
         printer.warn(&format!(
             "tenant `{}/{}` could not be read ({}), so nothing is applied to it: {}{}",
-            change.client,
-            change.tenant,
-            change.error_code.as_deref().unwrap_or("unknown"),
-            change.reason,
-            change
+            unknown.client,
+            unknown.tenant,
+            unknown.error_code,
+            unknown.reason,
+            unknown
                 .hint
                 .as_ref()
                 .map(|h| format!("; hint: {h}"))
@@ -401,13 +403,10 @@ fn report_not_sent(session: &Session, prepared: &Prepared) {
             prepared.drift_left
         ));
     }
-    for change in &prepared.denied {
+    for denial in &prepared.denied {
         printer.error(&format!(
             "policy `{}`: {} ({}); {}",
-            change.rule.as_deref().unwrap_or("?"),
-            change.reason,
-            change.origin.as_deref().unwrap_or("-"),
-            change.hint.as_deref().unwrap_or("")
+            denial.rule, denial.reason, denial.origin, denial.hint
         ));
     }
 }
@@ -417,7 +416,7 @@ fn apply_document(applied: &Applied, plan: &Plan) -> ApplyDocument {
         .results
         .iter()
         .map(|r| ChangeOutcome {
-            change: r.change.clone(),
+            change: PlanEntry::from(&r.change),
             result: result_word(r).to_string(),
             error: r.result.as_ref().err().map(ToString::to_string),
         })
@@ -437,17 +436,13 @@ fn apply_document(applied: &Applied, plan: &Plan) -> ApplyDocument {
                 error: f.error.to_string(),
             })
             .collect(),
-        unknown: plan
-            .changes
-            .iter()
-            .filter(|c| c.kind == ChangeKind::Unknown)
-            .count(),
+        unknown: plan.unknown.len(),
         results: outcomes,
         not_applied: plan
-            .changes
-            .iter()
-            .filter(|c| matches!(c.kind, ChangeKind::Unknown | ChangeKind::Denied))
-            .cloned()
+            .entries()
+            .into_iter()
+            .filter(|e| !matches!(e, EntryRef::Change(_)))
+            .map(PlanEntry::from)
             .collect(),
     }
 }

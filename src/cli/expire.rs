@@ -12,7 +12,7 @@ use crate::exit::ExitStatus;
 use crate::model::GrantRecord;
 use crate::model::time::format_duration;
 use crate::notify::{chat, digest};
-use crate::plan::ChangeKind;
+use crate::plan::{ChangeKind, EntryRef};
 use crate::ui::diagnostics::UserError;
 use crate::ui::tables::plan_table;
 
@@ -54,11 +54,9 @@ pub(super) fn run(global: &GlobalArgs, args: ExpireArgs) -> anyhow::Result<ExitS
     let blocks = tickets.blocks(session.now, &session.actor);
     let full = session.plan(&clients, &ledger, &blocks)?;
     // Denials are never sent, but are reported (and exit 3) as `plan` and `apply` do.
-    let mut plan = full.only(|c| {
-        matches!(
-            c.kind,
-            ChangeKind::Expire | ChangeKind::Unknown | ChangeKind::Denied
-        ) || tickets.revokes(c)
+    let mut plan = full.only(|e| match e {
+        EntryRef::Change(c) => c.kind == ChangeKind::Expire || tickets.revokes(c),
+        EntryRef::Denied(_) | EntryRef::Unknown(_) => true,
     });
     tickets.explain(&mut plan);
     for warning in tickets.warnings() {

@@ -443,7 +443,7 @@ fn write(
                 identity: Some(record.identity.clone()),
                 account: Some(record.account.clone()),
                 entitlement: Some(record.entitlement.to_string()),
-                sources: record.sources.clone(),
+                sources: record.sources.iter().map(ToString::to_string).collect(),
                 ticket: record.ticket.clone(),
                 reason: Some("held before onboard".into()),
                 expires_at: record.expires_at.map(crate::model::time::format_instant),

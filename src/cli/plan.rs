@@ -68,7 +68,7 @@ pub(super) fn document(
         ledger_pins: Some(crate::ui::documents::LedgerPins::of(ledger, plan)),
         clients,
         summary: plan.summary(),
-        changes: plan.changes.clone(),
+        changes: plan.rows(),
         warnings: plan.warnings.clone(),
         configuration: plan.configuration.clone(),
         credentials: Vec::new(),
@@ -252,7 +252,7 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
         let changed: Vec<&str> = clients
             .iter()
             .map(|c| c.id.as_str())
-            .filter(|id| plan.changes.iter().any(|c| c.client == *id))
+            .filter(|id| plan.entries().iter().any(|e| e.client() == *id))
             .collect();
         let wanted = if changed.is_empty() {
             clients.iter().take(1).map(|c| c.id.as_str()).collect()
@@ -282,8 +282,8 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
         // found, denials, unknown tenants included); the workspace chain gets the run.
         // A converged plan of many clients so touches one chain, not all of them.
         for client in clients.iter().filter(|c| lock.covers(&c.id)) {
-            let mine = plan.only(|c| c.client == client.id);
-            if mine.changes.is_empty() {
+            let mine = plan.only(|e| e.client() == client.id);
+            if mine.is_empty() {
                 continue;
             }
             audit.append(
@@ -308,7 +308,7 @@ fn record(session: &Session, plan: &Plan, clients: &[&crate::model::Client]) {
                 ..crate::audit::Entry::default()
             },
         )?;
-        audit.finish(serde_json::json!({ "planned": plan.changes.len() }))?;
+        audit.finish(serde_json::json!({ "planned": plan.entries().len() }))?;
         Ok(true)
     })();
     match outcome {

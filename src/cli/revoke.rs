@@ -9,7 +9,7 @@ use super::session::Session;
 use crate::audit::{Entry, EntryKind, WORKSPACE_CHAIN};
 use crate::exit::ExitStatus;
 use crate::model::{AccessRequest, Block, BlockScope};
-use crate::plan::{Change, ChangeKind};
+use crate::plan::{ChangeKind, EntryRef};
 use crate::state::{Ledger, Lock};
 use crate::ui::diagnostics::UserError;
 
@@ -238,10 +238,12 @@ fn revocation_entry(
     }
 }
 
-fn in_scope(change: &Change, scope: BlockScope, value: &str) -> bool {
-    if change.kind == ChangeKind::Unknown {
-        return scope != BlockScope::Client || change.client == value;
-    }
+fn in_scope(entry: EntryRef<'_>, scope: BlockScope, value: &str) -> bool {
+    let change = match entry {
+        EntryRef::Unknown(u) => return scope != BlockScope::Client || u.client == value,
+        EntryRef::Denied(_) => return false,
+        EntryRef::Change(change) => change,
+    };
     if !change.kind.removes() {
         return false;
     }

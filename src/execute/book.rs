@@ -114,7 +114,6 @@ pub(super) fn record(
                 .filter(|_| change.kind != ChangeKind::Drift),
             account,
         },
-        ChangeKind::Unknown | ChangeKind::Denied => return,
     };
     update.apply_to(records);
 }

@@ -4,7 +4,7 @@
 use super::ApplyContext;
 use crate::adapters::{AdapterError, Outcome};
 use crate::audit::{AuditError, Entry, EntryKind, Phase};
-use crate::plan::{Change, ChangeKind};
+use crate::plan::{Change, ChangeKind, PlanEntry};
 
 /// Returns the audit entry of a change, without phase or result.
 pub fn entry_of(change: &Change, id: String) -> Entry {
@@ -13,21 +13,28 @@ pub fn entry_of(change: &Change, id: String) -> Entry {
         ChangeKind::Renew => EntryKind::Renew,
         ChangeKind::Expire => EntryKind::Expire,
         ChangeKind::Revoke => EntryKind::Revoke,
-        ChangeKind::Drift | ChangeKind::Unknown => EntryKind::Drift,
-        ChangeKind::Denied => EntryKind::Denial,
+        ChangeKind::Drift => EntryKind::Drift,
     };
     Entry {
         kind: Some(kind),
         change: Some(id),
-        client: Some(change.client.clone()),
-        tenant: Some(change.tenant.clone()),
-        identity: change.identity.clone(),
-        account: change.account.clone(),
-        entitlement: change.entitlement.as_ref().map(ToString::to_string),
-        sources: change.sources.clone(),
-        ticket: change.ticket.clone(),
-        reason: Some(change.reason.clone()),
-        expires_at: change.expires_at.map(crate::model::time::format_instant),
+        ..row_entry(&PlanEntry::from(change))
+    }
+}
+
+/// Returns the audit entry of a plan entry's holder, entitlement, sources, ticket,
+/// reason and end, without kind, change id, phase or result.
+pub fn row_entry(row: &PlanEntry) -> Entry {
+    Entry {
+        client: Some(row.client.clone()),
+        tenant: Some(row.tenant.clone()),
+        identity: row.identity.clone(),
+        account: row.account.clone(),
+        entitlement: row.entitlement.as_ref().map(ToString::to_string),
+        sources: row.sources.iter().map(ToString::to_string).collect(),
+        ticket: row.ticket.clone(),
+        reason: Some(row.reason.clone()),
+        expires_at: row.expires_at.map(crate::model::time::format_instant),
         ..Entry::default()
     }
 }

@@ -23,7 +23,7 @@ use std::sync::atomic::AtomicU64;
 use time::OffsetDateTime;
 
 use self::book::{Book, record};
-pub use self::entries::entry_of;
+pub use self::entries::{entry_of, row_entry};
 use self::tenant::apply_tenant;
 use crate::adapters::{self, AdapterError, Outcome};
 use crate::audit::{AuditError, AuditLog};
@@ -165,7 +165,7 @@ pub fn apply(
             .or_default();
         planned.insert((&tenant.client, &tenant.tenant), &tenant.changes);
     }
-    for change in changes.iter().filter(|c| c.kind.is_sent()) {
+    for change in changes {
         by_tenant
             .entry((&change.client, &change.tenant))
             .or_default()

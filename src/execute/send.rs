@@ -76,7 +76,6 @@ fn prepare(tenant: &str, change: &Change, resolved: &Resolved) -> Prepared {
             None => Prepared::Done(Ok(Outcome::NoChange)),
             Some(principal) => Prepared::Send(false, item(principal)),
         },
-        ChangeKind::Unknown | ChangeKind::Denied => Prepared::Done(Ok(Outcome::NoChange)),
     }
 }
 

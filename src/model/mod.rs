@@ -16,6 +16,7 @@ pub mod policy;
 mod record;
 pub mod schema;
 mod settings;
+mod source;
 mod tenant;
 mod tickets;
 pub mod time;
@@ -43,6 +44,7 @@ pub use settings::{
     DEFAULT_EXEC_TIMEOUT, OnRevoke, Settings, StateBackend, VaultAuth, VaultSettings,
     parse as settings_from_toml,
 };
+pub use source::Source;
 pub use tenant::{
     AdSettings, AdapterKind, CaFile, ConfigurationChange, DirectorySettings, FileSettings,
     GLOBAL_ADMINISTRATOR_ID, Gdap, GithubApp, GithubSettings, GraphSettings, LdapSettings,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::Entitlement;
+use super::{Entitlement, Source};
 
 /// One holder of an entitlement, as the tenant reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +54,7 @@ pub struct GrantRecord {
     #[schemars(with = "Option<crate::model::schema::DateTime>")]
     pub expires_at: Option<OffsetDateTime>,
     /// What asked for it: `bundle:ID`, `exception:ID`.
-    pub sources: Vec<String>,
+    pub sources: Vec<Source>,
     /// The ticket it belongs to.
     #[serde(default)]
     pub ticket: Option<String>,
@@ -564,6 +564,41 @@ mod tests {
             tenant_enforces_expiry: false,
             origin: RecordOrigin::Granted,
         }
+    }
+
+    #[test]
+    fn a_ledger_record_keeps_its_sources_as_written_known_or_not() {
+        let at = time::macros::datetime!(2026-11-01 00:00 UTC);
+        let written = GrantRecord {
+            sources: vec![
+                Source::Bundle("essential-helpdesk".into()),
+                Source::Exception("x".into()),
+                Source::BreakGlass("req-1".into()),
+                // A kind of source this onboard does not know (a later version's).
+                "request:r-9".into(),
+            ],
+            ..record("carol", "carol@acme.example", at)
+        };
+        let json = serde_json::to_value(&written).unwrap();
+        assert_eq!(
+            json["sources"],
+            serde_json::json!([
+                "bundle:essential-helpdesk",
+                "exception:x",
+                "break-glass:req-1",
+                "request:r-9"
+            ])
+        );
+        let read: GrantRecord = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(read, written);
+        assert_eq!(serde_json::to_value(&read).unwrap(), json);
+        assert_eq!(
+            read.sources
+                .iter()
+                .filter_map(Source::exception)
+                .collect::<Vec<_>>(),
+            ["x"]
+        );
     }
 
     #[test]

@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use time::OffsetDateTime;
 
+use super::DeniedGrant;
 use crate::model::{
     AccessRequest, AccountContext, BundleGrant, Client, Diagnostic, Entitlement, Identity, Origin,
-    RequestKind, RequestStatus, Tenant, Workspace,
+    RequestKind, RequestStatus, Source, Tenant, Workspace,
 };
 use crate::policy::{self, Denial, Request, Via};
 
@@ -36,7 +37,7 @@ pub struct DesiredGrant {
     /// Wanted until this instant (contract end, exception end), if bounded.
     pub expires_at: Option<OffsetDateTime>,
     /// What asks for it: `bundle:ID`, `exception:ID`.
-    pub sources: Vec<String>,
+    pub sources: Vec<Source>,
     /// Where it was asked for.
     pub origin: Origin,
     /// The ticket it belongs to.
@@ -105,7 +106,7 @@ pub fn account_of(
 /// What asks for a grant: shared by every tenant the grant lands in.
 struct Want<'a> {
     expires_at: Option<OffsetDateTime>,
-    source: String,
+    source: Source,
     origin: &'a Origin,
     ticket: Option<String>,
     via: Via<'a>,
@@ -260,7 +261,7 @@ pub fn desired_access(
             for grant in bundle.grants.iter().filter(|g| g.ttl.is_none()) {
                 let want = Want {
                     expires_at: contract_end,
-                    source: format!("bundle:{}", bundle.id),
+                    source: Source::Bundle(bundle.id.clone()),
                     origin: &grant.origin,
                     ticket: None,
                     via: Via::Standing(bundle),
@@ -275,7 +276,7 @@ pub fn desired_access(
         };
         let want = Want {
             expires_at: Some(contract_end.map_or(exception.until, |end| end.min(exception.until))),
-            source: format!("exception:{}", exception.id),
+            source: Source::Exception(exception.id.clone()),
             origin: &exception.origin,
             ticket: exception.ticket.clone(),
             via: Via::Exception(exception),
@@ -316,12 +317,10 @@ pub fn desired_access(
         };
         let asked = std::time::Duration::from_secs(ttl);
         let break_glass = request.kind == RequestKind::BreakGlass;
-        if !matches!(
-            request.kind,
-            RequestKind::Elevation | RequestKind::BreakGlass
-        ) {
+        // Elevations and break-glass requests ask for grants; mass revocations do not.
+        let Some(source) = Source::of_request(request.kind, &request.id) else {
             continue;
-        }
+        };
         for (grant, lasts) in policy::request_grants(bundle, break_glass, asked) {
             let ends = crate::model::time::after(granted_at, lasts);
             for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
@@ -332,7 +331,7 @@ pub fn desired_access(
             }
             let want = Want {
                 expires_at: Some(contract_end.map_or(ends, |end| end.min(ends))),
-                source: format!("{}:{}", request.kind.as_str(), request.id),
+                source: source.clone(),
                 origin: &bundle.origin,
                 ticket: request.ticket.clone(),
                 via: if break_glass {
@@ -394,12 +393,12 @@ pub fn check_workspace(workspace: &Workspace, now: OffsetDateTime) -> WorkspaceC
     check
 }
 
-/// Returns a `denied` change for each bundle grant policy refuses whatever is asked
+/// Returns a denial for each bundle grant policy refuses whatever is asked
 /// ([`policy::check_bundles`]), in each of `clients` that could ask for it (the bundle
 /// is of its tier, or one of its exceptions names the bundle), in each tenant the grant
 /// lands in: so `plan` and `apply` report what `validate` does.
-pub fn bundle_denials(workspace: &Workspace, clients: &[&Client]) -> Vec<crate::plan::Change> {
-    let mut changes = Vec::new();
+pub fn bundle_denials(workspace: &Workspace, clients: &[&Client]) -> Vec<DeniedGrant> {
+    let mut denials = Vec::new();
     for (bundle, grant, denial) in policy::check_bundles(workspace) {
         for client in clients.iter().filter(|c| {
             c.tier == bundle.tier
@@ -408,21 +407,12 @@ pub fn bundle_denials(workspace: &Workspace, clients: &[&Client]) -> Vec<crate::
                     .any(|e| e.bundle.as_ref().is_some_and(|(id, _)| *id == bundle.id))
         }) {
             for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
-                changes.push(crate::plan::Change {
-                    entitlement: Some(grant.entitlement.clone()),
-                    sources: vec![format!("bundle:{}", bundle.id)],
-                    origin: Some(denial.cause.to_string()),
-                    rule: Some(denial.rule.to_string()),
-                    hint: Some(denial.hint.clone()),
-                    ..crate::plan::Change::new(
-                        crate::plan::ChangeKind::Denied,
-                        &client.id,
-                        &tenant.name,
-                        denial.message.clone(),
-                    )
+                denials.push(DeniedGrant {
+                    sources: vec![Source::Bundle(bundle.id.clone())],
+                    ..DeniedGrant::new(&client.id, &tenant.name, &grant.entitlement, &denial)
                 });
             }
         }
     }
-    changes
+    denials
 }

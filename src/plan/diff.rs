@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use time::OffsetDateTime;
 
-use super::{Change, ChangeKind, DesiredGrant};
+use super::{Change, ChangeKind, DeniedGrant, DesiredGrant, Plan, UnreadableTenant};
 use crate::model::time::format_short;
-use crate::model::{Block, Entitlement, GrantRecord, Holder};
+use crate::model::{Block, Entitlement, GrantRecord, Holder, Source};
 
 /// What reading a tenant produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,19 +103,21 @@ pub fn block_warnings<'a>(
 /// What drift is: the start of every drift change's reason.
 pub const DRIFT_HELD: &str = "held outside onboard and not wanted";
 
-/// Returns the changes for one tenant and any warnings.
-pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
+/// Returns the plan of one tenant: its changes, the grants policy refuses in it and
+/// warnings; or, when the tenant could not be read, only that.
+pub fn diff_tenant(input: &DiffInput<'_>) -> Plan {
     let held = match input.observation {
         Observation::Unreadable(failure) => {
-            let mut change = Change::new(
-                ChangeKind::Unknown,
-                input.client,
-                input.tenant,
-                failure.reason.clone(),
-            );
-            change.error_code = Some(failure.code.clone());
-            change.hint = failure.hint.clone();
-            return (vec![change], Vec::new());
+            return Plan {
+                unknown: vec![UnreadableTenant {
+                    client: input.client.to_string(),
+                    tenant: input.tenant.to_string(),
+                    reason: failure.reason.clone(),
+                    error_code: failure.code.clone(),
+                    hint: failure.hint.clone(),
+                }],
+                ..Plan::default()
+            };
         }
         Observation::Read(held) => held,
     };
@@ -124,7 +126,12 @@ pub fn diff_tenant(input: &DiffInput<'_>) -> (Vec<Change>, Vec<String>) {
     diff.compare_wanted();
     diff.end_unwanted_records();
     diff.find_unrecorded_holders();
-    (diff.changes, diff.warnings)
+    Plan {
+        changes: diff.changes,
+        denials: diff.denials,
+        warnings: diff.warnings,
+        ..Plan::default()
+    }
 }
 
 /// A grant's place in a tenant: its entitlement and identity.
@@ -146,6 +153,7 @@ struct TenantDiff<'a> {
     /// Recorded grants policy now denies, with the reason their revocation gives.
     denied_recorded: BTreeMap<Key<'a>, String>,
     changes: Vec<Change>,
+    denials: Vec<DeniedGrant>,
     warnings: Vec<String>,
 }
 
@@ -174,6 +182,7 @@ impl<'a> TenantDiff<'a> {
             ended: BTreeMap::new(),
             denied_recorded: BTreeMap::new(),
             changes: Vec::new(),
+            denials: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -225,23 +234,14 @@ impl<'a> TenantDiff<'a> {
     fn deny(&mut self, key: Key<'a>, grant: &'a DesiredGrant) {
         let recorded = self.ledger.contains_key(&key);
         for denial in &grant.denials {
-            let (kind, reason) = if recorded {
-                (
-                    ChangeKind::Revoke,
-                    format!("denied by policy `{}`: {}", denial.rule, denial.message),
-                )
-            } else {
-                (ChangeKind::Denied, denial.message.clone())
-            };
-            let mut change = Change::of_grant(kind, grant, reason);
-            change.origin = Some(denial.cause.to_string());
-            change.rule = Some(denial.rule.to_string());
-            change.hint = Some(denial.hint.clone());
             if recorded {
-                self.denied_recorded.insert(key, change.reason);
+                self.denied_recorded.insert(
+                    key,
+                    format!("denied by policy `{}`: {}", denial.rule, denial.message),
+                );
                 return;
             }
-            self.changes.push(change);
+            self.denials.push(DeniedGrant::of_grant(grant, denial));
         }
     }
 
@@ -295,7 +295,7 @@ impl<'a> TenantDiff<'a> {
                     } else if holder.is_some() {
                         "already held in the tenant: recording it".into()
                     } else {
-                        format!("wanted by {}", grant.sources.join(", "))
+                        format!("wanted by {}", Source::join(&grant.sources, ", "))
                     };
                     self.changes.push(change);
                 }

@@ -5,6 +5,7 @@
 pub mod credentials;
 mod desired;
 mod diff;
+mod entry;
 mod guard;
 mod index;
 pub mod owners;
@@ -14,31 +15,19 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::{ConfigurationChange, Entitlement, GrantRecord};
+use crate::model::{ConfigurationChange, Entitlement, GrantRecord, Source};
 
 pub use desired::{
     DesiredAccess, DesiredGrant, GrantKey, WorkspaceCheck, account_of, bundle_denials,
     check_workspace, desired_access,
 };
 pub use diff::{DiffInput, Observation, ReadFailure, block_warnings, diff_tenant};
+pub use entry::{DeniedGrant, Entry, EntryKind, EntryRef, PlanEntry, UnreadableTenant};
 pub use guard::{MassRevocation, mass_revocations, removals_fingerprint};
 pub use index::ByTenant;
 
-/// What a change does.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
+/// What a change sends to a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ChangeKind {
     /// Give access that is desired and missing (or held but not yet recorded).
     Grant,
@@ -51,29 +40,12 @@ pub enum ChangeKind {
     /// Access held in a managed entitlement that onboard neither granted nor wants;
     /// removed only with `--prune`.
     Drift,
-    /// The tenant could not be read: nothing is planned for it.
-    Unknown,
-    /// A policy rule refuses the grant: it is never sent.
-    Denied,
 }
 
 impl ChangeKind {
     /// Returns the kind's name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeKind::Grant => "grant",
-            ChangeKind::Renew => "renew",
-            ChangeKind::Expire => "expire",
-            ChangeKind::Revoke => "revoke",
-            ChangeKind::Drift => "drift",
-            ChangeKind::Unknown => "unknown",
-            ChangeKind::Denied => "denied",
-        }
-    }
-
-    /// Returns whether applying sends this kind to a tenant.
-    pub fn is_sent(self) -> bool {
-        !matches!(self, ChangeKind::Unknown | ChangeKind::Denied)
+        EntryKind::from(self).as_str()
     }
 
     /// Returns whether applying this kind removes access.
@@ -91,8 +63,9 @@ impl fmt::Display for ChangeKind {
     }
 }
 
-/// One planned change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+/// One planned change: what applying sends to a tenant (policy denials and tenants
+/// that could not be read are a plan's [`DeniedGrant`]s and [`UnreadableTenant`]s).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// What the change does.
     pub kind: ChangeKind,
@@ -100,59 +73,35 @@ pub struct Change {
     pub client: String,
     /// Tenant name.
     pub tenant: String,
-    /// The entitlement (absent for `unknown`).
-    #[serde(default)]
+    /// The entitlement.
     pub entitlement: Option<Entitlement>,
     /// Identity id, when the holder is a known identity.
-    #[serde(default)]
     pub identity: Option<String>,
     /// Account name in the tenant.
-    #[serde(default)]
     pub account: Option<String>,
     /// For grant and renew: the new end; for expire: the end that passed.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    #[schemars(with = "Option<crate::model::schema::DateTime>")]
     pub expires_at: Option<OffsetDateTime>,
     /// For renew: the end being replaced.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    #[schemars(with = "Option<crate::model::schema::DateTime>")]
     pub previous_expires_at: Option<OffsetDateTime>,
     /// What asks for the access: `bundle:ID`, `exception:ID`.
-    #[serde(default)]
-    pub sources: Vec<String>,
+    pub sources: Vec<Source>,
     /// The file and line that asked for it.
-    #[serde(default)]
     pub origin: Option<String>,
     /// The ticket the access belongs to.
-    #[serde(default)]
     pub ticket: Option<String>,
     /// Whether the tenant already is as the change leaves it (held but unrecorded, or
     /// already gone): applying then only updates the ledger.
-    #[serde(default)]
     pub tenant_already_done: bool,
     /// Why, in a few words.
     pub reason: String,
-    /// For denials: the rule.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    /// For denials: what would satisfy the rule; for unknown: what would let the tenant
-    /// be read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-    /// For unknown: the kind of failure that kept the tenant from being read
-    /// (`unreachable`, `denied`, `wrong-tenant`, `malformed`, `not-found`,
-    /// `unsupported`, `rejected`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
     /// For a change of a recorded grant: the tenant held it before onboard managed the
     /// tenant (recorded by `onboard import`), rather than onboard granting it.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub held_before_onboard: bool,
 }
 
 impl Change {
     /// Returns a change of a kind in a tenant, with the reason given and nothing else
-    /// set (no entitlement, holder, end, sources, origin, ticket or denial).
+    /// set (no entitlement, holder, end, sources, origin or ticket).
     pub fn new(kind: ChangeKind, client: &str, tenant: &str, reason: String) -> Change {
         Change {
             kind,
@@ -168,9 +117,6 @@ impl Change {
             ticket: None,
             tenant_already_done: false,
             reason,
-            rule: None,
-            hint: None,
-            error_code: None,
             held_before_onboard: false,
         }
     }
@@ -269,17 +215,57 @@ impl TryFrom<ConfigurationJson> for TenantConfiguration {
     }
 }
 
-/// A plan: ordered changes and warnings.
+/// A plan: the changes applying sends, the grants policy refuses, the tenants that
+/// could not be read, warnings, and the tenants' own configuration to bring in line.
+///
+/// As JSON ([`PlanJson`]) the changes, denials and unreadable tenants are one
+/// `changes` array of [`PlanEntry`]s in the canonical order, each with its `kind`
+/// (`grant` … `drift`, `denied`, `unknown`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "PlanJson", try_from = "PlanJson")]
 pub struct Plan {
     /// Changes, ordered by client, tenant, kind, entitlement and holder.
     pub changes: Vec<Change>,
+    /// Grants policy refuses: never sent.
+    pub denials: Vec<DeniedGrant>,
+    /// Tenants that could not be read: nothing is planned for them.
+    pub unknown: Vec<UnreadableTenant>,
     /// Things the user should know that are not changes.
-    #[serde(default)]
     pub warnings: Vec<String>,
     /// Tenants whose own configuration `apply` changes (GDAP access assignments, Okta group admin roles).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configuration: Vec<TenantConfiguration>,
+}
+
+/// [`Plan`] as JSON: changes, denials and unreadable tenants in one list.
+#[derive(Serialize, Deserialize)]
+struct PlanJson {
+    changes: Vec<PlanEntry>,
+    #[serde(default)]
+    warnings: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    configuration: Vec<TenantConfiguration>,
+}
+
+impl From<Plan> for PlanJson {
+    fn from(plan: Plan) -> Self {
+        PlanJson {
+            changes: plan.rows(),
+            warnings: plan.warnings,
+            configuration: plan.configuration,
+        }
+    }
+}
+
+impl TryFrom<PlanJson> for Plan {
+    type Error = String;
+
+    fn try_from(json: PlanJson) -> Result<Self, String> {
+        Ok(Plan {
+            warnings: json.warnings,
+            configuration: json.configuration,
+            ..Plan::from_rows(json.changes)?
+        })
+    }
 }
 
 /// Counts of changes by kind.
@@ -305,18 +291,18 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Counts changes by kind.
-    pub fn of<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Summary {
+    /// Counts entries by kind.
+    pub fn of(kinds: impl IntoIterator<Item = EntryKind>) -> Summary {
         let mut s = Summary::default();
-        for change in changes {
-            *match change.kind {
-                ChangeKind::Grant => &mut s.grant,
-                ChangeKind::Renew => &mut s.renew,
-                ChangeKind::Expire => &mut s.expire,
-                ChangeKind::Revoke => &mut s.revoke,
-                ChangeKind::Drift => &mut s.drift,
-                ChangeKind::Unknown => &mut s.unknown,
-                ChangeKind::Denied => &mut s.denied,
+        for kind in kinds {
+            *match kind {
+                EntryKind::Grant => &mut s.grant,
+                EntryKind::Renew => &mut s.renew,
+                EntryKind::Expire => &mut s.expire,
+                EntryKind::Revoke => &mut s.revoke,
+                EntryKind::Drift => &mut s.drift,
+                EntryKind::Unknown => &mut s.unknown,
+                EntryKind::Denied => &mut s.denied,
             } += 1;
         }
         s
@@ -324,29 +310,116 @@ impl Summary {
 }
 
 impl Plan {
-    /// Returns the counts by kind.
-    pub fn summary(&self) -> Summary {
-        Summary::of(&self.changes)
+    /// Returns the plan of entries read from JSON (in their order), or what is wrong
+    /// with the first that cannot be read.
+    pub fn from_rows(rows: Vec<PlanEntry>) -> Result<Plan, String> {
+        let mut plan = Plan::default();
+        for row in rows {
+            match Entry::try_from(row)? {
+                Entry::Change(change) => plan.changes.push(change),
+                Entry::Denied(denial) => plan.denials.push(denial),
+                Entry::Unknown(unknown) => plan.unknown.push(unknown),
+            }
+        }
+        Ok(plan)
     }
 
-    /// Returns the plan of the changes `keep` selects, without warnings, and with the
-    /// configuration of the tenants those changes are in (brought in line before them).
-    pub fn only(&self, keep: impl Fn(&Change) -> bool) -> Plan {
-        let changes: Vec<Change> = self.changes.iter().filter(|c| keep(c)).cloned().collect();
+    /// Returns every entry: the changes, denials and unreadable tenants merged in the
+    /// canonical order (by client, tenant, kind — `grant` … `drift`, then `unknown`,
+    /// `denied` — entitlement and holder), each list keeping its own order. For a
+    /// sorted plan ([`Self::sort`]) this is the canonical order itself.
+    pub fn entries(&self) -> Vec<EntryRef<'_>> {
+        let mut lists = [
+            self.changes
+                .iter()
+                .map(EntryRef::Change)
+                .collect::<Vec<_>>(),
+            self.unknown.iter().map(EntryRef::Unknown).collect(),
+            self.denials.iter().map(EntryRef::Denied).collect(),
+        ]
+        .map(|list| list.into_iter().peekable());
+        let mut entries = Vec::new();
+        loop {
+            let next = lists
+                .iter_mut()
+                .filter_map(|list| list.peek().map(|e| e.order()))
+                .min();
+            let Some(next) = next else {
+                return entries;
+            };
+            for list in &mut lists {
+                if list.peek().is_some_and(|e| e.order() == next) {
+                    entries.extend(list.next());
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Returns every entry as JSON, in the canonical order ([`Self::entries`]).
+    pub fn rows(&self) -> Vec<PlanEntry> {
+        self.entries().into_iter().map(PlanEntry::from).collect()
+    }
+
+    /// Adds the entries, warnings and configuration of `other` after this plan's own.
+    pub fn append(&mut self, other: Plan) {
+        self.changes.extend(other.changes);
+        self.denials.extend(other.denials);
+        self.unknown.extend(other.unknown);
+        self.warnings.extend(other.warnings);
+        self.configuration.extend(other.configuration);
+    }
+
+    /// Returns whether the plan has no change, denial or unreadable tenant (its warnings
+    /// and configuration aside).
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && self.denials.is_empty() && self.unknown.is_empty()
+    }
+
+    /// Returns the counts by kind.
+    pub fn summary(&self) -> Summary {
+        Summary::of(self.entries().into_iter().map(EntryRef::kind))
+    }
+
+    /// Returns the plan of the entries `keep` selects, without warnings, and with the
+    /// configuration of the tenants those entries are in (brought in line before them).
+    pub fn only(&self, keep: impl Fn(EntryRef<'_>) -> bool) -> Plan {
+        let kept = |entry: EntryRef<'_>| keep(entry);
+        let plan = Plan {
+            changes: self
+                .changes
+                .iter()
+                .filter(|c| kept(EntryRef::Change(c)))
+                .cloned()
+                .collect(),
+            denials: self
+                .denials
+                .iter()
+                .filter(|d| kept(EntryRef::Denied(d)))
+                .cloned()
+                .collect(),
+            unknown: self
+                .unknown
+                .iter()
+                .filter(|u| kept(EntryRef::Unknown(u)))
+                .cloned()
+                .collect(),
+            warnings: Vec::new(),
+            configuration: Vec::new(),
+        };
         let configuration = self
             .configuration
             .iter()
             .filter(|t| {
-                changes
+                plan.entries()
                     .iter()
-                    .any(|c| c.client == t.client && c.tenant == t.tenant)
+                    .any(|e| e.client() == t.client && e.tenant() == t.tenant)
             })
             .cloned()
             .collect();
         Plan {
-            changes,
-            warnings: Vec::new(),
             configuration,
+            ..plan
         }
     }
 
@@ -362,7 +435,7 @@ impl Plan {
     /// difference between the workspace and the tenant even when it is not pruned; so
     /// does a tenant's configuration.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.kind.is_sent()) || !self.configuration.is_empty()
+        !self.changes.is_empty() || !self.configuration.is_empty()
     }
 
     /// Returns the first grant (or renewal) of the plan to end: a saved plan is valid
@@ -392,33 +465,30 @@ impl Plan {
 
     /// Returns whether policy refused some grant.
     pub fn has_denials(&self) -> bool {
-        self.changes.iter().any(|c| c.kind == ChangeKind::Denied)
+        !self.denials.is_empty()
     }
 
     /// Returns whether some tenant could not be read.
     pub fn has_unknown(&self) -> bool {
-        self.changes.iter().any(|c| c.kind == ChangeKind::Unknown)
+        !self.unknown.is_empty()
     }
 
-    /// Sorts changes into their canonical order.
+    /// Sorts changes, denials and unreadable tenants into their canonical order.
     pub fn sort(&mut self) {
         self.changes.sort_by(|a, b| {
-            (
-                &a.client,
-                &a.tenant,
-                a.kind,
-                &a.entitlement,
-                &a.identity,
-                &a.account,
-            )
-                .cmp(&(
-                    &b.client,
-                    &b.tenant,
-                    b.kind,
-                    &b.entitlement,
-                    &b.identity,
-                    &b.account,
-                ))
+            EntryRef::Change(a)
+                .order()
+                .cmp(&EntryRef::Change(b).order())
+        });
+        self.denials.sort_by(|a, b| {
+            EntryRef::Denied(a)
+                .order()
+                .cmp(&EntryRef::Denied(b).order())
+        });
+        self.unknown.sort_by(|a, b| {
+            EntryRef::Unknown(a)
+                .order()
+                .cmp(&EntryRef::Unknown(b).order())
         });
     }
 }
@@ -481,13 +551,117 @@ mod tests {
             ],
             warnings: vec!["w".into()],
             configuration: vec![okta_roles()],
+            ..Plan::default()
         };
-        let okta = plan.only(|c| c.tenant == "okta");
+        let okta = plan.only(|c| c.tenant() == "okta");
         assert_eq!(okta.configuration, [okta_roles()]);
         assert!(okta.warnings.is_empty());
-        assert!(plan.only(|c| c.tenant == "entra").configuration.is_empty());
+        assert!(
+            plan.only(|c| c.tenant() == "entra")
+                .configuration
+                .is_empty()
+        );
         assert_eq!(plan.configuration_of("acme", "okta"), okta_roles().changes);
         plan.configuration.clear();
         assert!(plan.configuration_of("acme", "okta").is_empty());
+    }
+
+    /// A plan of a grant in `acme/entra`, a denial there, and `acme/okta` unread, as
+    /// saved by onboard before denials and unreadable tenants had types of their own.
+    const SAVED: &str = r#"{"changes":[{"kind":"grant","client":"acme","tenant":"entra","entitlement":"group:MSP-Helpdesk","identity":"alice","account":"alice@acme.example","expires_at":"2027-01-01T00:00:00Z","previous_expires_at":null,"sources":["bundle:essential-helpdesk"],"origin":"bundles/helpdesk.yaml:12:18","ticket":"CHG-1","tenant_already_done":false,"reason":"wanted","held_before_onboard":true},{"kind":"denied","client":"acme","tenant":"entra","entitlement":"group:MSP-Admins","identity":"bob","account":"bob@acme.example","expires_at":null,"previous_expires_at":null,"sources":["exception:bob-ga"],"origin":"clients/acme.yaml:40:5","ticket":null,"tenant_already_done":false,"reason":"`group:MSP-Admins` is never granted","rule":"forbidden-entitlement","hint":"ask for a narrower role"},{"kind":"unknown","client":"acme","tenant":"okta","entitlement":null,"identity":null,"account":null,"expires_at":null,"previous_expires_at":null,"sources":[],"origin":null,"ticket":null,"tenant_already_done":false,"reason":"list group:X: connection refused","hint":"check the endpoint","error_code":"unreachable"}],"warnings":["w"]}"#;
+
+    #[test]
+    fn a_saved_plan_reads_into_changes_denials_and_unknown_tenants_and_writes_back_the_same_bytes()
+    {
+        let plan: Plan = serde_json::from_str(SAVED).unwrap();
+        assert_eq!(plan.changes.len(), 1);
+        assert_eq!(plan.changes[0].kind, ChangeKind::Grant);
+        assert!(plan.changes[0].held_before_onboard);
+        assert_eq!(
+            plan.denials,
+            [DeniedGrant {
+                client: "acme".into(),
+                tenant: "entra".into(),
+                entitlement: "group:MSP-Admins".parse().unwrap(),
+                identity: Some("bob".into()),
+                account: Some("bob@acme.example".into()),
+                sources: vec!["exception:bob-ga".into()],
+                origin: "clients/acme.yaml:40:5".into(),
+                ticket: None,
+                rule: "forbidden-entitlement".into(),
+                hint: "ask for a narrower role".into(),
+                reason: "`group:MSP-Admins` is never granted".into(),
+            }]
+        );
+        assert_eq!(
+            plan.unknown,
+            [UnreadableTenant {
+                client: "acme".into(),
+                tenant: "okta".into(),
+                reason: "list group:X: connection refused".into(),
+                error_code: "unreachable".into(),
+                hint: Some("check the endpoint".into()),
+            }]
+        );
+        assert_eq!(serde_json::to_string(&plan).unwrap(), SAVED);
+        let summary = plan.summary();
+        assert_eq!((summary.grant, summary.denied, summary.unknown), (1, 1, 1));
+        assert!(plan.has_changes() && plan.has_denials() && plan.has_unknown());
+    }
+
+    #[test]
+    fn entries_merge_the_three_lists_in_the_canonical_order_and_round_trip() {
+        let mut plan: Plan = serde_json::from_str(SAVED).unwrap();
+        // A drift in `acme/okta` comes after the grant and denial in `acme/entra`, and
+        // before the unreadable `acme/okta`'s entry only by kind.
+        plan.changes.push(Change {
+            entitlement: Some("group:X".parse().unwrap()),
+            account: Some("zed@acme.example".into()),
+            ..Change::new(ChangeKind::Drift, "acme", "okta", "held".into())
+        });
+        let kinds: Vec<EntryKind> = plan.entries().into_iter().map(EntryRef::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                EntryKind::Grant,
+                EntryKind::Denied,
+                EntryKind::Drift,
+                EntryKind::Unknown
+            ]
+        );
+        let json = serde_json::to_value(&plan).unwrap();
+        let back: Plan = serde_json::from_value(json).unwrap();
+        assert_eq!(back, plan);
+        // Only the changes are sent: a plan of denials and unknown tenants changes nothing.
+        let refused = plan.only(|e| !matches!(e, EntryRef::Change(_)));
+        assert!(!refused.has_changes());
+        assert_eq!(refused.entries().len(), 2);
+    }
+
+    #[test]
+    fn a_saved_denial_or_unknown_tenant_missing_what_it_needs_is_an_error_not_a_panic() {
+        for (field, kind) in [
+            ("rule", "denied"),
+            ("hint", "denied"),
+            ("origin", "denied"),
+            ("entitlement", "denied"),
+            ("error_code", "unknown"),
+        ] {
+            let mut json: serde_json::Value = serde_json::from_str(SAVED).unwrap();
+            let entry = json["changes"]
+                .as_array_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|e| e["kind"] == kind)
+                .unwrap();
+            entry.as_object_mut().unwrap().remove(field);
+            let error = serde_json::from_value::<Plan>(json)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains(&format!("has no `{field}`")) && error.contains("`acme/"),
+                "{error}"
+            );
+        }
     }
 }

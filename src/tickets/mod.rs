@@ -306,7 +306,7 @@ pub fn exception_denials(
             continue;
         };
         for exception in client.exceptions.iter().filter(|e| now < e.until) {
-            let source = format!("exception:{}", exception.id);
+            let source = crate::model::Source::Exception(exception.id.clone()).to_string();
             let Some(id) = exception.ticket.as_deref() else {
                 denials.insert(
                     (client.id.clone(), source),
@@ -387,7 +387,7 @@ pub fn deny_exception_grants(
         let found: Vec<_> = grant
             .sources
             .iter()
-            .map(|s| denials.get(&(grant.key.client.clone(), s.clone())))
+            .map(|s| denials.get(&(grant.key.client.clone(), s.to_string())))
             .collect();
         if found.iter().all(Option::is_some) {
             for denial in found.into_iter().flatten() {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Block, GrantRecord};
-use crate::plan::{Change, Plan, Summary, TenantConfiguration};
+use crate::plan::{Plan, PlanEntry, Summary, TenantConfiguration};
 
 /// The current major version of every JSON document.
 pub const FORMAT_VERSION: u32 = 1;
@@ -57,7 +57,7 @@ pub struct PlanDocument {
     /// Counts by kind.
     pub summary: Summary,
     /// The changes, in order.
-    pub changes: Vec<Change>,
+    pub changes: Vec<PlanEntry>,
     /// Warnings.
     pub warnings: Vec<String>,
     /// Tenants whose own configuration `apply` changes (GDAP access assignments, Okta group admin roles):
@@ -199,9 +199,9 @@ impl LedgerPins {
     pub fn of(ledger: &crate::state::Ledger, plan: &Plan) -> Self {
         LedgerPins {
             clients: plan
-                .changes
-                .iter()
-                .map(|c| (c.client.clone(), ledger.client_digest(&c.client)))
+                .entries()
+                .into_iter()
+                .map(|e| (e.client().to_string(), ledger.client_digest(e.client())))
                 .collect(),
             blocks: ledger.blocks_digest(),
         }
@@ -209,13 +209,14 @@ impl LedgerPins {
 }
 
 impl PlanDocument {
-    /// Returns the plan the document holds.
-    pub fn plan(&self) -> Plan {
-        Plan {
-            changes: self.changes.clone(),
+    /// Returns the plan the document holds, or what is wrong with the first of its
+    /// entries that cannot be read.
+    pub fn plan(&self) -> Result<Plan, String> {
+        Ok(Plan {
             warnings: self.warnings.clone(),
             configuration: self.configuration.clone(),
-        }
+            ..Plan::from_rows(self.changes.clone())?
+        })
     }
 }
 
@@ -244,7 +245,7 @@ pub struct ApplyDocument {
     /// What was not sent: tenants that could not be read (`unknown`, with the reason) and
     /// grants a policy rule denied (`denied`, with the rule and hint).
     #[serde(default)]
-    pub not_applied: Vec<Change>,
+    pub not_applied: Vec<PlanEntry>,
 }
 
 /// A tenant whose own configuration could not be brought in line ([`ApplyDocument`]).
@@ -263,7 +264,7 @@ pub struct ConfigurationFailed {
 pub struct ChangeOutcome {
     /// The change.
     #[serde(flatten)]
-    pub change: Change,
+    pub change: PlanEntry,
     /// `applied`, `unchanged` or `failed`.
     pub result: String,
     /// The error, for failed changes.

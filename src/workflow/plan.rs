@@ -131,8 +131,12 @@ pub fn plan(
             sent: &[],
             observation,
         };
-        let (mut changes, mut warnings) = diff_tenant(&input);
-        if changes.iter().any(|c| c.kind == ChangeKind::Drift) {
+        let mut tenant_plan = diff_tenant(&input);
+        if tenant_plan
+            .changes
+            .iter()
+            .any(|c| c.kind == ChangeKind::Drift)
+        {
             // Access held outside the ledger may be onboard's own, sent by a run that
             // was interrupted before it saved the ledger: the audit log says so. Read
             // only when there is drift, for it means reading the client's whole chain.
@@ -141,13 +145,12 @@ pub fn plan(
                 let grants = crate::audit::replay::sent_grants(cx.state, client)?;
                 sent.insert(client, grants);
             }
-            (changes, warnings) = diff_tenant(&DiffInput {
+            tenant_plan = diff_tenant(&DiffInput {
                 sent: &sent[client],
                 ..input
             });
         }
-        plan.changes.extend(changes);
-        plan.warnings.extend(warnings);
+        plan.append(tenant_plan);
     }
     plan.warnings.extend(crate::plan::block_warnings(
         accesses.iter().flat_map(|a| &a.grants),
@@ -158,7 +161,7 @@ pub fn plan(
     plan.warnings
         .extend(orphan_warnings(cx.workspace, clients, ledger));
     // What policy refuses in any request for a bundle: every command agrees with `validate`.
-    plan.changes
+    plan.denials
         .extend(crate::plan::bundle_denials(cx.workspace, clients));
     plan.sort();
     Ok(plan)

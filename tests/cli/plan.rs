@@ -410,3 +410,79 @@ fn parallelism_on_the_command_line_gives_the_same_plan_and_is_range_checked() {
         );
     }
 }
+
+#[test]
+fn a_saved_plan_with_an_unreadable_tenant_and_denials_applies_as_it_says_and_a_broken_one_is_refused()
+ {
+    let env = Env::example();
+    env.onboard(&["plan", "-q"]).assert().success(); // seeds the tenant directories
+    env.write("tenants/initech/scim/tenant.json", "{ not json");
+    env.edit(
+        "identities/frank.yaml",
+        "functions: [helpdesk]",
+        "functions: [helpdesk, security-response]",
+    );
+    let saved = env.root.join("plan.json");
+    let saved_arg = saved.to_str().unwrap();
+    env.onboard(&["plan", "initech", "--out", saved_arg, "-q"])
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&saved).unwrap();
+    let plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let refused: Vec<serde_json::Value> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "unknown" || c["kind"] == "denied")
+        .cloned()
+        .collect();
+    assert!(
+        refused
+            .iter()
+            .any(|c| c["kind"] == "unknown" && c["error_code"].is_string())
+            && refused
+                .iter()
+                .any(|c| c["kind"] == "denied" && c["rule"] == "mfa-required"),
+        "{text}"
+    );
+
+    // Applied, the saved plan reports its unread tenant and denials exactly as saved.
+    let output = env
+        .onboard(&["apply", saved_arg, "--yes", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&env, &output));
+    let applied: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(applied["not_applied"].as_array().unwrap(), &refused);
+    assert_eq!(applied["unknown"], 1);
+    let audited = env
+        .onboard(&["audit", "show", "--client", "initech", "--output", "json"])
+        .output()
+        .unwrap();
+    let audited: serde_json::Value = serde_json::from_slice(&audited.stdout).unwrap();
+    assert!(
+        audited["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "denial" && e["error_code"] == "mfa-required"),
+        "{audited}"
+    );
+
+    // A denial without its rule is not a plan this onboard wrote: refused, nothing sent.
+    let broken = text.replacen("\"rule\":", "\"rule_\":", 1);
+    assert_ne!(broken, text);
+    std::fs::write(&saved, &broken).unwrap();
+    let output = env
+        .onboard(&["apply", saved_arg, "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&env, &output);
+    assert!(
+        message.contains("is not a saved plan")
+            && message.contains("`denied` entry of `initech/")
+            && message.contains("has no `rule`"),
+        "{message}"
+    );
+}

@@ -63,7 +63,13 @@ struct World {
 }
 
 impl World {
+    /// Returns the changes and warnings of the tenant's diff.
     fn diff(&self, observation: &Observation) -> (Vec<Change>, Vec<String>) {
+        let plan = self.diff_plan(observation);
+        (plan.changes, plan.warnings)
+    }
+
+    fn diff_plan(&self, observation: &Observation) -> Plan {
         diff_tenant(&DiffInput {
             now: NOW,
             client: "c",
@@ -123,7 +129,6 @@ impl World {
                     self.ledger
                         .retain(|r| !(r.entitlement == entitlement && r.account == account));
                 }
-                ChangeKind::Unknown | ChangeKind::Denied => unreachable!(),
             }
         }
     }
@@ -317,15 +322,19 @@ fn pending_invitations_are_neither_granted_again_nor_drift_and_revokes_cancel_th
 fn unreadable_tenant_plans_nothing_but_unknown() {
     let d = desired("ann", 0, None);
     let w = world(vec![], vec![record_of(&d)], BTreeMap::new());
-    let (changes, _) = w.diff(&Observation::Unreadable(unreadable("list: timed out")));
-    assert_eq!(
-        kinds(&changes),
-        [(ChangeKind::Unknown, String::new(), String::new())]
-    );
+    let plan = w.diff_plan(&Observation::Unreadable(unreadable("list: timed out")));
+    assert!(plan.changes.is_empty() && plan.denials.is_empty());
     // It says why, what kind of failure, and what to do.
-    assert_eq!(changes[0].reason, "list: timed out");
-    assert_eq!(changes[0].error_code.as_deref(), Some("unreachable"));
-    assert_eq!(changes[0].hint.as_deref(), Some("check the endpoint"));
+    assert_eq!(
+        plan.unknown,
+        [crate::plan::UnreadableTenant {
+            client: "c".into(),
+            tenant: "t".into(),
+            reason: "list: timed out".into(),
+            error_code: "unreachable".into(),
+            hint: Some("check the endpoint".into()),
+        }]
+    );
 }
 
 /// A tenant that did not answer in time.
@@ -399,9 +408,9 @@ proptest! {
 
     #[test]
     fn an_unknown_read_never_yields_a_removal(w in arb_world(), reason in "[a-z ]{1,20}") {
-        let (changes, _) = w.diff(&Observation::Unreadable(unreadable(&reason)));
-        prop_assert_eq!(changes.len(), 1);
-        prop_assert_eq!(changes[0].kind, ChangeKind::Unknown);
+        let plan = w.diff_plan(&Observation::Unreadable(unreadable(&reason)));
+        prop_assert!(plan.changes.is_empty());
+        prop_assert_eq!(plan.unknown.len(), 1);
     }
 
     #[test]

@@ -87,7 +87,8 @@ pub fn plan_markdown_with_credentials(
             n => format!(" · **{n}** credential change(s)"),
         }
     );
-    if plan.changes.is_empty() && plan.configuration.is_empty() && credentials.is_empty() {
+    let rows = plan.rows();
+    if rows.is_empty() && plan.configuration.is_empty() && credentials.is_empty() {
         let _ = writeln!(out, "No changes: the tenants match the workspace.");
         return out;
     }
@@ -97,7 +98,7 @@ pub fn plan_markdown_with_credentials(
         lines: 0,
     };
     // Changes come ordered by client: one block per run of the same client.
-    let groups: Vec<&[Change]> = plan.changes.chunk_by(|a, b| a.client == b.client).collect();
+    let groups: Vec<&[PlanEntry]> = rows.chunk_by(|a, b| a.client == b.client).collect();
     for group in &groups {
         write_client_changes(&mut capped, group, groups.len() == 1);
     }
@@ -109,7 +110,7 @@ pub fn plan_markdown_with_credentials(
         capped.line(&format!("- {}", md_cell(&line)));
     }
     if !credentials.is_empty() {
-        let gap = if plan.changes.is_empty() { "" } else { "\n" };
+        let gap = if rows.is_empty() { "" } else { "\n" };
         capped.line(&format!(
             "{gap}**Credentials** of service accounts and agents (never a value)\n"
         ));
@@ -144,11 +145,7 @@ pub fn plan_markdown_with_credentials(
     if capped.changes > 0 || capped.lines > 0 {
         let mut left_out = Vec::new();
         if capped.changes > 0 {
-            left_out.push(format!(
-                "{} of {} changes",
-                capped.changes,
-                plan.changes.len()
-            ));
+            left_out.push(format!("{} of {} changes", capped.changes, rows.len()));
         }
         if capped.lines > 0 {
             left_out.push(format!("{} configuration or warning lines", capped.lines));
@@ -164,9 +161,9 @@ pub fn plan_markdown_with_credentials(
 
 /// Writes one client's changes as a `<details>` block with a table, row by row until
 /// the limit, counting the rows left out.
-fn write_client_changes(capped: &mut Capped, changes: &[Change], open: bool) {
+fn write_client_changes(capped: &mut Capped, changes: &[PlanEntry], open: bool) {
     let Some(first) = changes.first() else { return };
-    let summary = Summary::of(changes);
+    let summary = Summary::of(changes.iter().map(|c| c.kind));
     let counts: Vec<String> = [
         (summary.grant, "to grant"),
         (summary.renew, "to renew"),
@@ -243,7 +240,7 @@ pub fn status_markdown(grants: &[&GrantRecord]) -> String {
             record_until(g, g.expires_at),
             md_cell(&format!(
                 "{}{}",
-                g.sources.join(", "),
+                Source::join(&g.sources, ", "),
                 if g.origin == crate::model::RecordOrigin::HeldBeforeOnboard {
                     " (held before onboard)"
                 } else {

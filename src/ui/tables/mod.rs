@@ -7,10 +7,10 @@ use time::OffsetDateTime;
 
 use crate::adapters::Outcome;
 use crate::execute::{Applied, ChangeResult};
-use crate::model::GrantRecord;
 use crate::model::time::format_short;
+use crate::model::{GrantRecord, Source};
 use crate::plan::credentials::{CredentialChange, short};
-use crate::plan::{Change, ChangeKind, Plan, Summary};
+use crate::plan::{EntryKind, Plan, PlanEntry, Summary};
 
 use super::escape::escape;
 use super::{CYAN, DIM, GREEN, RED, YELLOW, paint};
@@ -21,17 +21,17 @@ pub use markdown::{
     MARKDOWN_LIMIT, plan_markdown, plan_markdown_with_credentials, status_markdown,
 };
 
-fn kind_color(kind: ChangeKind) -> &'static str {
+fn kind_color(kind: EntryKind) -> &'static str {
     match kind {
-        ChangeKind::Grant | ChangeKind::Renew => GREEN,
-        ChangeKind::Expire | ChangeKind::Revoke => RED,
-        ChangeKind::Drift => YELLOW,
-        ChangeKind::Unknown => CYAN,
-        ChangeKind::Denied => RED,
+        EntryKind::Grant | EntryKind::Renew => GREEN,
+        EntryKind::Expire | EntryKind::Revoke => RED,
+        EntryKind::Drift => YELLOW,
+        EntryKind::Unknown => CYAN,
+        EntryKind::Denied => RED,
     }
 }
 
-fn holder(change: &Change) -> String {
+fn holder(change: &PlanEntry) -> String {
     match (&change.identity, &change.account) {
         (Some(identity), _) => identity.clone(),
         (None, Some(account)) => format!("({account})"),
@@ -116,9 +116,9 @@ fn configuration_lines(plan: &Plan, prefix: &str) -> Vec<String> {
 
 /// Returns a change's "why" column: its reason, after the kind of failure for a tenant
 /// that could not be read.
-fn why(change: &Change) -> String {
+fn why(change: &PlanEntry) -> String {
     match (&change.kind, &change.error_code) {
-        (ChangeKind::Unknown, Some(code)) => format!("{code}: {}", change.reason),
+        (EntryKind::Unknown, Some(code)) => format!("{code}: {}", change.reason),
         _ if change.held_before_onboard => format!("{} (held before onboard)", change.reason),
         _ => change.reason.clone(),
     }
@@ -127,12 +127,11 @@ fn why(change: &Change) -> String {
 /// Returns what to do about each tenant that could not be read, one line each:
 /// `hint for `client/tenant`: …`.
 pub fn unreadable_hints(plan: &Plan) -> Vec<String> {
-    plan.changes
+    plan.unknown
         .iter()
-        .filter(|c| c.kind == ChangeKind::Unknown)
-        .filter_map(|c| {
-            let hint = c.hint.as_ref()?;
-            Some(format!("hint for `{}/{}`: {hint}", c.client, c.tenant))
+        .filter_map(|u| {
+            let hint = u.hint.as_ref()?;
+            Some(format!("hint for `{}/{}`: {hint}", u.client, u.tenant))
         })
         .collect()
 }
@@ -150,7 +149,8 @@ pub fn plan_table_with_credentials(
     color: bool,
 ) -> String {
     let mut out = String::new();
-    if !plan.changes.is_empty() {
+    let rows = plan.rows();
+    if !rows.is_empty() {
         let mut table = new_table(&[
             "change",
             "client/tenant",
@@ -159,7 +159,7 @@ pub fn plan_table_with_credentials(
             "until",
             "why",
         ]);
-        for change in &plan.changes {
+        for change in &rows {
             table.add_row(vec![
                 paint(color, kind_color(change.kind), change.kind.as_str()),
                 cell(&format!("{}/{}", change.client, change.tenant)),
@@ -175,7 +175,7 @@ pub fn plan_table_with_credentials(
         }
     }
     if !plan.configuration.is_empty() {
-        if !plan.changes.is_empty() {
+        if !rows.is_empty() {
             let _ = writeln!(out);
         }
         let _ = writeln!(out, "Tenant configuration (brought in line first):");
@@ -253,7 +253,7 @@ fn md_cell(text: &str) -> String {
     cell(&text.replace('|', "\\|").replace('\n', " "))
 }
 
-fn entitlement(change: &Change) -> String {
+fn entitlement(change: &PlanEntry) -> String {
     change
         .entitlement
         .as_ref()
@@ -282,6 +282,7 @@ pub fn results_table(applied: &Applied, color: bool) -> String {
     ]);
     for r in &applied.results {
         let word = result_word(r);
+        let row = PlanEntry::from(&r.change);
         let painted = match word {
             "applied" => paint(color, GREEN, word),
             "unchanged" => paint(color, DIM, word),
@@ -296,8 +297,8 @@ pub fn results_table(applied: &Applied, color: bool) -> String {
             painted,
             r.change.kind.to_string(),
             cell(&format!("{}/{}", r.change.client, r.change.tenant)),
-            cell(&holder(&r.change)),
-            cell(&entitlement(&r.change)),
+            cell(&holder(&row)),
+            cell(&entitlement(&row)),
             cell(&detail),
         ]);
     }
@@ -345,7 +346,7 @@ pub fn status_table(grants: &[&GrantRecord], now: OffsetDateTime, color: bool) -
             Some(at) if at <= now => paint(color, RED, &format!("{} (expired)", format_short(at))),
             other => record_until(g, other),
         };
-        let mut why = g.sources.join(", ");
+        let mut why = Source::join(&g.sources, ", ");
         if let Some(ticket) = &g.ticket {
             let _ = write!(why, " [{ticket}]");
         }
@@ -388,10 +389,10 @@ pub fn import_table(
     ]);
     for h in held {
         let what = match h.held_as {
-            HeldAs::Wanted => format!("recorded: {}", h.sources.join(", ")),
+            HeldAs::Wanted => format!("recorded: {}", Source::join(&h.sources, ", ")),
             HeldAs::Exception => format!(
                 "recorded: {} until {}",
-                h.sources.join(", "),
+                Source::join(&h.sources, ", "),
                 until(h.until)
             ),
             HeldAs::Unknown => "unknown holder: left alone (drift in the plan)".into(),
@@ -422,29 +423,25 @@ pub fn import_table(
 mod tests {
     use super::*;
     use crate::model::ConfigurationChange;
-    use crate::plan::TenantConfiguration;
+    use crate::plan::{Change, ChangeKind, TenantConfiguration};
 
     /// A plan with one grant and configuration changes in two tenants.
     fn plan_with_configuration() -> Plan {
         Plan {
             changes: vec![Change {
-                kind: ChangeKind::Grant,
-                client: "acme".into(),
-                tenant: "partner".into(),
                 entitlement: Some("group:GDAP-Acme-Helpdesk".parse().unwrap()),
                 identity: Some("alice".into()),
                 account: Some("alice@northwind-msp.example".into()),
                 expires_at: Some(time::macros::datetime!(2027-03-01 00:00 UTC)),
-                previous_expires_at: None,
                 sources: vec!["exception:acme-gdap-cover".into()],
                 origin: Some("clients/acme.yaml:30:9".into()),
                 ticket: Some("CHG-311".into()),
-                tenant_already_done: false,
-                reason: "wanted by exception:acme-gdap-cover".into(),
-                rule: None,
-                hint: None,
-                error_code: None,
-                held_before_onboard: false,
+                ..Change::new(
+                    ChangeKind::Grant,
+                    "acme",
+                    "partner",
+                    "wanted by exception:acme-gdap-cover".into(),
+                )
             }],
             warnings: vec!["`acme/partner`: the GDAP relationship `rel-acme` ends on 2026-12-03 00:00Z (in 12 day(s)) and does not auto-extend: renew it, or technicians lose access to the client".into()],
             configuration: vec![
@@ -475,6 +472,7 @@ mod tests {
                     }],
                 },
             ],
+            ..Plan::default()
         }
     }
 
@@ -505,6 +503,7 @@ mod tests {
             changes,
             warnings: vec![template.warnings[0].clone(); 2_000],
             configuration: template.configuration,
+            ..Plan::default()
         }
     }
 
@@ -554,7 +553,7 @@ mod tests {
             !markdown.contains("<details open>"),
             "40 clients are collapsed"
         );
-        let one = plan.only(|c| c.client == "client-07");
+        let one = plan.only(|c| c.client() == "client-07");
         let markdown = plan_markdown(&one, &["client-07".to_string()]);
         assert!(
             markdown.contains("<details open><summary><b>client-07</b>: 5 to grant</summary>"),

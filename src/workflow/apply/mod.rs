@@ -15,7 +15,7 @@ pub mod run;
 pub use run::{Admission, Counts, Run, admit, denial_entry, execute};
 
 use super::Context;
-use crate::plan::{Change, ChangeKind, Plan};
+use crate::plan::{Change, ChangeKind, DeniedGrant, EntryRef, Plan, UnreadableTenant};
 
 /// A plan sorted for a run: what is sent and what is not.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,9 +26,9 @@ pub struct Prepared {
     /// and the tenants' own configuration.
     pub actionable: Plan,
     /// Tenants that could not be read: nothing is applied to them.
-    pub unknown: Vec<Change>,
+    pub unknown: Vec<UnreadableTenant>,
     /// Grants policy refuses: never sent, each refusal audited.
-    pub denied: Vec<Change>,
+    pub denied: Vec<DeniedGrant>,
     /// Drift changes left alone because the run does not prune.
     pub drift_left: usize,
     /// Clients whose audit chain holds intents without outcome: an earlier run was
@@ -46,29 +46,22 @@ impl Prepared {
 /// Returns whether a run sends a change: the kinds sent to tenants, drift only with
 /// `prune`.
 pub fn sends(change: &Change, prune: bool) -> bool {
-    change.kind.is_sent() && (change.kind != ChangeKind::Drift || prune)
+    change.kind != ChangeKind::Drift || prune
 }
 
 /// Sorts `plan` for a run that prunes drift or not, and finds the clients an earlier run
 /// left unfinished (among the plan's clients; every client for an empty plan).
 pub fn prepare(cx: &Context<'_>, plan: &Plan, prune: bool) -> anyhow::Result<Prepared> {
     let plan = if prune { plan.pruning() } else { plan.clone() };
-    let of_kind = |kind: ChangeKind| -> Vec<Change> {
-        plan.changes
-            .iter()
-            .filter(|c| c.kind == kind)
-            .cloned()
-            .collect()
-    };
     let actionable = Plan {
         configuration: plan.configuration.clone(),
-        ..plan.only(|c| sends(c, prune))
+        ..plan.only(|e| matches!(e, EntryRef::Change(c) if sends(c, prune)))
     };
     let drift_left = if prune { 0 } else { plan.summary().drift };
     // Changes an earlier run announced but never finished (a crash): this run's plan has
     // re-read the tenants, so it shows what is left; the audit log records that.
     let mut interrupted: Vec<String> = Vec::new();
-    let clients: BTreeSet<&str> = plan.changes.iter().map(|c| c.client.as_str()).collect();
+    let clients: BTreeSet<&str> = plan.entries().into_iter().map(EntryRef::client).collect();
     for client in cx
         .workspace
         .clients
@@ -80,8 +73,8 @@ pub fn prepare(cx: &Context<'_>, plan: &Plan, prune: bool) -> anyhow::Result<Pre
         }
     }
     Ok(Prepared {
-        unknown: of_kind(ChangeKind::Unknown),
-        denied: of_kind(ChangeKind::Denied),
+        unknown: plan.unknown.clone(),
+        denied: plan.denials.clone(),
         actionable,
         drift_left,
         interrupted,

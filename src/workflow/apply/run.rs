@@ -14,7 +14,7 @@ use crate::audit::{AuditLog, Entry, EntryKind};
 use crate::execute::{self, Applied, ApplyContext, ChangeResult, Progress};
 use crate::exit::UserError;
 use crate::model::{Block, ReviewItem};
-use crate::plan::{Change, ChangeKind, Plan, Summary};
+use crate::plan::{Change, ChangeKind, DeniedGrant, EntryRef, Plan, PlanEntry, Summary};
 use crate::state::Ledger;
 use crate::workflow::request::Desk;
 
@@ -161,7 +161,9 @@ pub fn execute(
             Entry {
                 kind: Some(EntryKind::Plan),
                 client: Some(client.to_string()),
-                detail: Some(serde_json::to_value(Summary::of(mine))?),
+                detail: Some(serde_json::to_value(Summary::of(
+                    mine.iter().map(|c| c.kind.into()),
+                ))?),
                 ..Entry::default()
             },
         )?;
@@ -273,7 +275,7 @@ fn open_exception_reviews(desk: &Desk<'_>, results: &[ChangeResult]) -> anyhow::
         .filter(|r| r.result.is_ok() && r.change.kind == ChangeKind::Grant)
     {
         for source in &result.change.sources {
-            if let Some(id) = source.strip_prefix("exception:") {
+            if let Some(id) = source.exception() {
                 used.insert((&result.change.client, id));
             }
         }
@@ -317,14 +319,13 @@ fn open_exception_reviews(desk: &Desk<'_>, results: &[ChangeResult]) -> anyhow::
 }
 
 /// Returns the audit entry of a policy refusal.
-pub fn denial_entry(change: &Change) -> Entry {
-    let mut entry = crate::execute::entry_of(change, String::new());
-    entry.change = None;
+pub fn denial_entry(denial: &DeniedGrant) -> Entry {
+    let mut entry = crate::execute::row_entry(&PlanEntry::from(EntryRef::Denied(denial)));
     entry.kind = Some(EntryKind::Denial);
     entry.result = Some("denied".into());
-    entry.error_code = change.rule.clone();
+    entry.error_code = Some(denial.rule.clone());
     entry.detail = Some(
-        serde_json::json!({ "rule": change.rule, "cause": change.origin, "hint": change.hint }),
+        serde_json::json!({ "rule": denial.rule, "cause": denial.origin, "hint": denial.hint }),
     );
     entry
 }

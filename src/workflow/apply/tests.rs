@@ -84,6 +84,36 @@ fn a_fresh_workspace_sends_its_grants_and_prepare_writes_nothing() {
 }
 
 #[test]
+fn an_unreadable_tenant_is_reported_not_sent_and_the_rest_of_the_plan_is() {
+    let (_dir, root, workspace) = example();
+    let tenant = root.join("tenants/initech/scim/tenant.json");
+    fs::create_dir_all(tenant.parent().expect("parent")).expect("tenant dir");
+    fs::write(&tenant, "{ not json").expect("tenant file");
+    let prepared = prepared(&root, &workspace, false);
+    assert_eq!(
+        prepared
+            .unknown
+            .iter()
+            .map(|u| (u.client.as_str(), u.tenant.as_str(), u.error_code.as_str()))
+            .collect::<Vec<_>>(),
+        [("initech", "scim", "malformed")]
+    );
+    assert_eq!(prepared.plan.unknown, prepared.unknown);
+    assert_eq!(prepared.plan.denials, prepared.denied);
+    // What is sent is changes only, none of them to the unread tenant.
+    let actionable = &prepared.actionable;
+    assert!(actionable.denials.is_empty() && actionable.unknown.is_empty());
+    assert!(!actionable.changes.is_empty());
+    assert!(
+        actionable
+            .changes
+            .iter()
+            .all(|c| (c.client.as_str(), c.tenant.as_str()) != ("initech", "scim"))
+    );
+    assert_eq!(prepared.plan.summary().unknown, 1);
+}
+
+#[test]
 fn configuration_changes_a_tenant_does_not_need_are_refused() {
     // A plan (a saved one, edited) carrying a configuration change for a tenant
     // whose client file declares none: the tenant needs no change, so it moved.

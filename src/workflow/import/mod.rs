@@ -210,7 +210,7 @@ pub struct HeldGrant {
     pub held_as: HeldAs,
     /// What gives it (`bundle:ID`, `exception:ID`), for recorded grants.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<String>,
+    pub sources: Vec<crate::model::Source>,
     /// The end of the access, for time-bound grants (RFC 3339).
     #[serde(
         default,
@@ -461,7 +461,7 @@ pub fn propose(
                             origin: RecordOrigin::HeldBeforeOnboard,
                         });
                         if g.sources.iter().all(|s| {
-                            s.strip_prefix("exception:")
+                            s.exception()
                                 .is_some_and(|id| exception_ids.iter().any(|e| e == id))
                         }) {
                             HeldAs::Exception

@@ -272,7 +272,7 @@ pub fn request_entry(kind: EntryKind, request: &AccessRequest, result: &str) -> 
         sources: request
             .bundle
             .iter()
-            .map(|b| format!("bundle:{b}"))
+            .map(|b| crate::model::Source::Bundle(b.clone()).to_string())
             .collect(),
         expires_at: request.expires_at.map(crate::model::time::format_instant),
         result: Some(result.to_string()),
