@@ -550,7 +550,7 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
                     e.ticket.clone().unwrap_or_else(|| "-".into()),
                     match (&e.result, &e.error) {
                         (Some(r), Some(err)) => format!("{r}: {err}"),
-                        (Some(r), None) => r.clone(),
+                        (Some(r), None) => r.to_string(),
                         _ => "-".into(),
                     },
                 ]);

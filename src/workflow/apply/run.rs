@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use super::Prepared;
 use super::guard::Approved;
-use crate::audit::{AuditLog, Entry, EntryKind};
+use crate::audit::{AuditLog, Entry, EntryKind, EntryResult};
 use crate::execute::{self, Applied, ApplyContext, ChangeResult, Progress};
 use crate::exit::UserError;
 use crate::model::{Block, ReviewItem};
@@ -321,7 +321,7 @@ pub fn denial_entry(change: &Change) -> Entry {
     let mut entry = crate::execute::entry_of(change, String::new());
     entry.change = None;
     entry.kind = Some(EntryKind::Denial);
-    entry.result = Some("denied".into());
+    entry.result = Some(EntryResult::Denied);
     entry.error_code = change.rule.clone();
     entry.detail = Some(
         serde_json::json!({ "rule": change.rule, "cause": change.origin, "hint": change.hint }),

@@ -22,7 +22,7 @@ use serde_json::json;
 
 use super::Context;
 use crate::adapters::{AdapterError, CredentialRequest, IssuedCredential};
-use crate::audit::{AuditLog, Entry, EntryKind, Phase};
+use crate::audit::{AuditLog, Entry, EntryKind, EntryResult, Phase};
 use crate::model::{Client, CredentialKind, CredentialSlot, IssuedRecord, VaultRef};
 pub use crate::plan::credentials::short;
 use crate::plan::credentials::{CredentialChange, RetireReason, Wanted, decide, wanted};

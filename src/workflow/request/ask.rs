@@ -8,7 +8,7 @@ use super::{
     resolve, store_new,
 };
 use crate::actor::Proof;
-use crate::audit::{Entry, EntryKind};
+use crate::audit::{Entry, EntryKind, EntryResult};
 use crate::exit::UserError;
 use crate::model::time::{format_duration, format_instant};
 use crate::model::{
@@ -174,7 +174,7 @@ pub fn elevate(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         let deliveries = announce_pending(desk, &request);
         warnings.extend(failures(&deliveries, "the request is recorded anyway"));
         let mut audit = desk.audit.open("elevate")?;
-        let mut entry = request_entry(EntryKind::Elevation, &request, "pending");
+        let mut entry = request_entry(EntryKind::Elevation, &request, EntryResult::Pending);
         entry.proof = ask.proof;
         if !deliveries.is_empty() {
             record_deliveries(&mut entry, &deliveries);
@@ -183,7 +183,7 @@ pub fn elevate(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         audit.finish(serde_json::json!({ "request": request.id }))?;
         return Ok(Asked::Pending { request, warnings });
     }
-    let mut preface = request_entry(EntryKind::Elevation, &request, "granted");
+    let mut preface = request_entry(EntryKind::Elevation, &request, EntryResult::Granted);
     preface.proof = ask.proof;
     Ok(Asked::Granted {
         request,
@@ -252,7 +252,7 @@ pub fn break_glass(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         .into_iter()
         .chain(failures(&deliveries, "the access is granted anyway"))
         .collect();
-    let mut preface = request_entry(EntryKind::BreakGlass, &request, "granted");
+    let mut preface = request_entry(EntryKind::BreakGlass, &request, EntryResult::Granted);
     preface.proof = ask.proof;
     if let Some(detail) = preface.detail.as_mut() {
         detail["review"] = serde_json::json!(review);

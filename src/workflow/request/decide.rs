@@ -7,7 +7,7 @@ use super::{
     save_requests,
 };
 use crate::actor::Proof;
-use crate::audit::{Entry, EntryKind};
+use crate::audit::{Entry, EntryKind, EntryResult};
 use crate::exit::UserError;
 use crate::model::time::format_instant;
 use crate::model::{AccessRequest, RequestKind, RequestStatus};
@@ -195,7 +195,7 @@ pub fn approve(desk: &Desk<'_>, id: &str, proof: Option<Proof>) -> anyhow::Resul
     }
     let request = request.clone();
     save_requests(desk, &requests)?;
-    let mut preface = request_entry(EntryKind::Approval, &request, "approved");
+    let mut preface = request_entry(EntryKind::Approval, &request, EntryResult::Approved);
     preface.proof = proof;
     let warnings = announce_decision(desk, &request, &mut preface, "it is approved anyway");
     if request.kind == RequestKind::MassRevoke {
@@ -223,11 +223,11 @@ fn record_partial(
     save_requests(desk, &requests)?;
     let (result, waiting) = match &request.client_approved_by {
         Some(_) => (
-            "client-approved",
+            EntryResult::ClientApproved,
             "an MSP person's approval (`onboard approve`)".to_string(),
         ),
         None => (
-            "approved-awaiting-client",
+            EntryResult::ApprovedAwaitingClient,
             format!("the approval of one of `{}`'s approvers", request.client),
         ),
     };
@@ -261,7 +261,7 @@ pub fn deny(
     request.decision_reason = Some(reason.to_string());
     let request = request.clone();
     save_requests(desk, &requests)?;
-    let mut entry = request_entry(EntryKind::Approval, &request, "denied");
+    let mut entry = request_entry(EntryKind::Approval, &request, EntryResult::Denied);
     entry.error = Some(reason.to_string());
     entry.proof = proof;
     let warnings = announce_decision(desk, &request, &mut entry, "it is denied anyway");
