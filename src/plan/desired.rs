@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::model::{
     AccessRequest, AccountContext, BundleGrant, Client, Diagnostic, Entitlement, Identity, Origin,
-    RequestKind, RequestStatus, Tenant, Workspace,
+    RequestStatus, Tenant, Workspace,
 };
 use crate::policy::{self, Denial, Request, Via};
 
@@ -315,14 +315,10 @@ pub fn desired_access(
             continue;
         };
         let asked = std::time::Duration::from_secs(ttl);
-        let break_glass = request.kind == RequestKind::BreakGlass;
-        if !matches!(
-            request.kind,
-            RequestKind::Elevation | RequestKind::BreakGlass
-        ) {
+        let Some(route) = policy::Route::of(request.kind) else {
             continue;
-        }
-        for (grant, lasts) in policy::request_grants(bundle, break_glass, asked) {
+        };
+        for (grant, lasts) in policy::request_grants(bundle, route, asked) {
             let ends = crate::model::time::after(granted_at, lasts);
             for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
                 managed
@@ -335,11 +331,7 @@ pub fn desired_access(
                 source: format!("{}:{}", request.kind.as_str(), request.id),
                 origin: &bundle.origin,
                 ticket: request.ticket.clone(),
-                via: if break_glass {
-                    Via::BreakGlass(bundle, lasts)
-                } else {
-                    Via::Elevation(bundle, lasts)
-                },
+                via: route.via(bundle, lasts),
             };
             collector.want(client, identity, grant, Some(granted_at), &want);
         }

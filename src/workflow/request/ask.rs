@@ -133,7 +133,7 @@ pub fn elevate(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         client,
         identity,
         bundle,
-        false,
+        policy::Route::Elevation,
         asked,
         desk.cx.now,
     );
@@ -158,7 +158,7 @@ pub fn elevate(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         ));
     }
     // Not empty: the bundle has just-in-time grants (checked above).
-    let longest = policy::request_grants(bundle, false, asked)
+    let longest = policy::request_grants(bundle, policy::Route::Elevation, asked)
         .map(|(_, lasts)| lasts)
         .max()
         .unwrap_or_default();
@@ -208,8 +208,9 @@ pub fn break_glass(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
     let policy = &desk.cx.workspace.policy;
     let ttl = policy.break_glass_ttl.value;
     let now = desk.cx.now;
+    let route = policy::Route::BreakGlass;
     let mut denials =
-        policy::evaluate_request(desk.cx.workspace, client, identity, bundle, true, ttl, now);
+        policy::evaluate_request(desk.cx.workspace, client, identity, bundle, route, ttl, now);
     // A ticket given must be open and the client's; an emergency may come before it.
     let tickets = crate::tickets::check_request(&desk.cx, client, ask.ticket, Need::Optional)?;
     denials.extend(tickets.denials);

@@ -140,7 +140,7 @@ pub fn approve(desk: &Desk<'_>, id: &str, proof: Option<Proof>) -> anyhow::Resul
             approver.id.clone()
         }
     };
-    if request.kind != RequestKind::MassRevoke {
+    if let Some(route) = policy::Route::of(request.kind) {
         // The workspace may have changed since the request: check the policy again.
         let client = desk.cx.client(&client_id)?;
         let workspace = desk.cx.workspace;
@@ -160,15 +160,8 @@ pub fn approve(desk: &Desk<'_>, id: &str, proof: Option<Proof>) -> anyhow::Resul
             .into());
         };
         let ttl = std::time::Duration::from_secs(request.ttl_seconds.unwrap_or(0));
-        let mut denials = policy::evaluate_request(
-            workspace,
-            client,
-            identity,
-            bundle,
-            request.kind == RequestKind::BreakGlass,
-            ttl,
-            desk.cx.now,
-        );
+        let mut denials =
+            policy::evaluate_request(workspace, client, identity, bundle, route, ttl, desk.cx.now);
         // The ticket may have closed since the request: check it again.
         let need = crate::tickets::Need::Required;
         let ticket = request.ticket.as_deref();
