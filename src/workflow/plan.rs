@@ -153,7 +153,7 @@ pub fn plan(
         accesses.iter().flat_map(|a| &a.grants),
         &blocks,
         cx.now,
-        |o| crate::ui::diagnostics::shown_origin(o).to_string(),
+        |o| crate::shown::shown_origin(o).to_string(),
     ));
     plan.warnings
         .extend(orphan_warnings(cx.workspace, clients, ledger));
