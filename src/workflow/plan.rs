@@ -89,7 +89,7 @@ pub fn plan(
         cx.workspace.settings.parallelism,
         cx.adapters,
         cx.now,
-        &|r| progress.read(&format!("{}/{}", r.client.id, r.tenant.name)),
+        &|r| progress.read(&crate::model::TenantRef::new(&r.client.id, &r.tenant.name).to_string()),
     );
     progress.finish();
     let mut plan = Plan {

@@ -366,7 +366,7 @@ fn read_tenants(
             .cloned()
             .unwrap_or_default();
         let read = read_tenant(cx, base, tenant, &managed);
-        progress.read(&format!("{}/{}", base.id, tenant.name));
+        progress.read(&crate::model::TenantRef::new(&base.id, &tenant.name).to_string());
         read
     });
     progress.finish();
