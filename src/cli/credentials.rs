@@ -151,8 +151,8 @@ pub(super) fn apply_phase(
     for result in results.iter().filter(|r| r.failed) {
         if let Some(hint) = &result.hint {
             session.printer.detail(&format!(
-                "hint for `{}/{}`: {hint}",
-                result.slot.client, result.slot.tenant
+                "hint for `{}`: {hint}",
+                crate::model::TenantRef::new(&result.slot.client, &result.slot.tenant)
             ));
         }
     }

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Context;
-use crate::model::{Block, BlockScope, Client, Workspace};
+use crate::model::{Block, BlockScope, Client, TenantRef, Workspace};
 use crate::observe::{ReadReporter, ReadRequest, observe};
 use crate::plan::{ByTenant, ChangeKind, DiffInput, Plan, desired_access, diff_tenant};
 use crate::state::Ledger;
@@ -105,12 +105,12 @@ pub fn plan(
         .map(|(id, (access, desired))| (id, (access, desired, client_blocks(id))))
         .collect();
     for (request, (observation, review)) in requests.iter().zip(&observations) {
-        plan.warnings.extend(
-            review
-                .notes
-                .iter()
-                .map(|n| format!("`{}/{}`: {n}", request.client.id, request.tenant.name)),
-        );
+        plan.warnings.extend(review.notes.iter().map(|n| {
+            format!(
+                "`{at}`: {n}",
+                at = TenantRef::new(&request.client.id, &request.tenant.name)
+            )
+        }));
         if !review.configuration.is_empty() {
             plan.configuration.push(crate::plan::TenantConfiguration {
                 client: request.client.id.clone(),

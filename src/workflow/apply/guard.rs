@@ -7,7 +7,7 @@ use super::Run;
 use crate::audit::{Entry, EntryKind, EntryResult};
 use crate::exit::ExitStatus;
 use crate::exit::UserError;
-use crate::model::{AccessRequest, RequestKind, RequestStatus};
+use crate::model::{AccessRequest, RequestKind, RequestStatus, TenantRef};
 use crate::plan::Plan;
 use crate::state::Ledger;
 use crate::workflow::request::Desk;
@@ -50,8 +50,10 @@ pub fn check(
         .iter()
         .map(|m| {
             format!(
-                "{} of {} grants in {}/{}",
-                m.removals, m.managed, m.client, m.tenant
+                "{} of {} grants in {}",
+                m.removals,
+                m.managed,
+                TenantRef::new(&m.client, &m.tenant)
             )
         })
         .collect::<Vec<_>>()

@@ -27,7 +27,9 @@ use time::OffsetDateTime;
 
 use super::Context;
 use crate::adapters::AdapterError;
-use crate::model::{Client, Entitlement, GrantRecord, RecordOrigin, SourceKind, Workspace};
+use crate::model::{
+    Client, Entitlement, GrantRecord, RecordOrigin, SourceKind, TenantRef, Workspace,
+};
 use crate::plan::{DesiredAccess, desired_access};
 
 pub use client_file::{SCHEMA_LINE, default_credential, default_system};
@@ -404,7 +406,7 @@ fn with_discovered_tenants(
             read.discovery
                 .notes
                 .iter()
-                .map(|n| format!("`{}/{}`: {n}", base.id, tenant.name)),
+                .map(|n| format!("`{}`: {n}", TenantRef::new(&base.id, &tenant.name))),
         );
     }
     text
@@ -576,8 +578,8 @@ impl<'a> Found<'a> {
             (Some(_), Some(g)) if !g.denials.is_empty() => {
                 for denial in &g.denials {
                     warnings.push(format!(
-                        "`{}/{}`: policy `{}` refuses {}: {} (the first plan reports it; fix the workspace or the access)",
-                        proposed.id, tenant.name, denial.rule, entitlement, denial.message
+                        "`{}`: policy `{}` refuses {}: {} (the first plan reports it; fix the workspace or the access)",
+                        TenantRef::new(&proposed.id, &tenant.name), denial.rule, entitlement, denial.message
                     ));
                 }
                 HeldAs::Denied
