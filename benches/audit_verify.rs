@@ -48,7 +48,7 @@ fn main() {
                 identity: Some(format!("person-{:03}", n % 500)),
                 account: Some(format!("person-{:03}@bench.example", n % 500)),
                 entitlement: Some(format!("group:Bench-{}", n % 5)),
-                result: (n % 2 == 1).then(|| "ok".to_string()),
+                result: (n % 2 == 1).then_some(onboard::audit::EntryResult::Ok),
                 ..Entry::default()
             };
             log.append("bench", entry).expect("append");

@@ -22,6 +22,7 @@ pub mod observe;
 pub mod plan;
 pub mod policy;
 pub mod secrets;
+pub mod shown;
 pub mod state;
 pub mod tickets;
 pub mod ui;

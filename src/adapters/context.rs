@@ -103,7 +103,7 @@ impl<'a> TenantContext<'a> {
     /// Returns the context of a client's tenant.
     pub fn new(client: &Client, tenant: &'a Tenant, root: &'a Path, options: &'a Options) -> Self {
         TenantContext {
-            name: format!("{}/{}", client.id, tenant.name),
+            name: crate::model::TenantRef::new(&client.id, &tenant.name).to_string(),
             tenant,
             root,
             options,

@@ -75,7 +75,7 @@ impl Opened {
 }
 
 fn key(client: &Client, tenant: &Tenant) -> String {
-    format!("{}/{}", client.id, tenant.name)
+    crate::model::TenantRef::new(&client.id, &tenant.name).to_string()
 }
 
 /// Returns a verified adapter for a client's tenant: the one kept by an earlier phase of

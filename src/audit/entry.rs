@@ -164,6 +164,105 @@ pub enum Phase {
     Outcome,
 }
 
+/// What came of what an entry records: written as one word (`ok`, `failed`…).
+///
+/// Entries are signed as written, so a word this onboard does not name (a review's
+/// verdict, which the reviewer chooses, or a result a newer onboard writes) is kept as
+/// [`EntryResult::Other`] and written back as the same word; verification works on the
+/// line's bytes and never writes an entry again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EntryResult {
+    /// The change was made.
+    Ok,
+    /// The tenant already matched: nothing was sent, or nothing changed.
+    Unchanged,
+    /// The change, or the notification, failed.
+    Failed,
+    /// A request waits for its approvals.
+    Pending,
+    /// Access was given on request (elevation within policy, break-glass).
+    Granted,
+    /// A request was approved.
+    Approved,
+    /// A client's approver approved a request that still needs the MSP's approval.
+    ClientApproved,
+    /// The MSP approved a request that still needs the client's approval.
+    ApprovedAwaitingClient,
+    /// A policy rule, the guard or an approver said no.
+    Denied,
+    /// Every notification hook was told.
+    Delivered,
+    /// Some notification hooks were told, others failed.
+    Partial,
+    /// Any other word, kept as written: a review's verdict, or a result a newer
+    /// onboard writes.
+    Other(String),
+}
+
+impl EntryResult {
+    /// Every named result, in the order the variants are declared.
+    pub const NAMED: [EntryResult; 11] = [
+        EntryResult::Ok,
+        EntryResult::Unchanged,
+        EntryResult::Failed,
+        EntryResult::Pending,
+        EntryResult::Granted,
+        EntryResult::Approved,
+        EntryResult::ClientApproved,
+        EntryResult::ApprovedAwaitingClient,
+        EntryResult::Denied,
+        EntryResult::Delivered,
+        EntryResult::Partial,
+    ];
+
+    /// Returns the word written for the result.
+    pub fn as_str(&self) -> &str {
+        match self {
+            EntryResult::Ok => "ok",
+            EntryResult::Unchanged => "unchanged",
+            EntryResult::Failed => "failed",
+            EntryResult::Pending => "pending",
+            EntryResult::Granted => "granted",
+            EntryResult::Approved => "approved",
+            EntryResult::ClientApproved => "client-approved",
+            EntryResult::ApprovedAwaitingClient => "approved-awaiting-client",
+            EntryResult::Denied => "denied",
+            EntryResult::Delivered => "delivered",
+            EntryResult::Partial => "partial",
+            EntryResult::Other(word) => word,
+        }
+    }
+}
+
+impl From<&str> for EntryResult {
+    /// Reads a written word: a named result, or [`EntryResult::Other`] keeping it.
+    fn from(word: &str) -> Self {
+        EntryResult::NAMED
+            .into_iter()
+            .find(|named| named.as_str() == word)
+            .unwrap_or_else(|| EntryResult::Other(word.to_string()))
+    }
+}
+
+impl std::fmt::Display for EntryResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for EntryResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EntryResult {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let word = String::deserialize(deserializer)?;
+        Ok(EntryResult::from(word.as_str()))
+    }
+}
+
 /// One audit entry. Fields are written in this order; absent ones are left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Entry {
@@ -219,7 +318,8 @@ pub struct Entry {
     pub expires_at: Option<String>,
     /// `ok`, `unchanged` or `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub result: Option<EntryResult>,
     /// For failures: a stable code (`unreachable`, `denied`, `not-found`…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
@@ -324,6 +424,37 @@ mod tests {
         let entry: Entry = serde_json::from_str(line).expect("an entry of a newer kind reads");
         assert_eq!(entry.kind, Some(EntryKind::Other));
         assert!(!EntryKind::Other.is_change());
+    }
+
+    #[test]
+    fn every_result_is_written_as_its_word_and_read_back_as_itself() {
+        let words = [
+            "ok",
+            "unchanged",
+            "failed",
+            "pending",
+            "granted",
+            "approved",
+            "client-approved",
+            "approved-awaiting-client",
+            "denied",
+            "delivered",
+            "partial",
+            "justified",
+        ];
+        for word in words {
+            let line = format!(r#""{word}""#);
+            let result: EntryResult = serde_json::from_str(&line).unwrap();
+            assert_eq!(result.as_str(), word);
+            assert_eq!(serde_json::to_string(&result).unwrap(), line);
+        }
+        for named in EntryResult::NAMED {
+            assert_eq!(EntryResult::from(named.as_str()), named);
+        }
+        assert_eq!(
+            EntryResult::from("justified"),
+            EntryResult::Other("justified".into())
+        );
     }
 
     #[test]

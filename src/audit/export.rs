@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 
-use super::entry::{Entry, EntryKind, Phase};
+use super::entry::{Entry, EntryKind, EntryResult, Phase};
 
 /// The OCSF schema version the export follows.
 pub const OCSF_VERSION: &str = "1.3.0";
@@ -75,7 +75,11 @@ pub fn csv_line(entry: &Entry) -> String {
         o(&entry.ticket),
         o(&entry.reason),
         o(&entry.expires_at),
-        o(&entry.result),
+        entry
+            .result
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         o(&entry.error),
         o(&entry.as_of),
     ];
@@ -105,7 +109,7 @@ pub fn ocsf(entry: &Entry) -> Option<Value> {
             (false, false, true) => (3005, "User Access Management", 1, "Assign Privileges"),
             (false, false, false) => (3005, "User Access Management", 2, "Revoke Privileges"),
         };
-    let failed = entry.result.as_deref() == Some("failed");
+    let failed = entry.result == Some(EntryResult::Failed);
     let time =
         time::OffsetDateTime::parse(&entry.ts, &time::format_description::well_known::Rfc3339)
             .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)

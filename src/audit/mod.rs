@@ -26,7 +26,9 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-pub use entry::{Entry, EntryKind, Phase, TENANT_ENFORCES_EXPIRY, tenant_enforces_expiry};
+pub use entry::{
+    Entry, EntryKind, EntryResult, Phase, TENANT_ENFORCES_EXPIRY, tenant_enforces_expiry,
+};
 pub use key::{AuditKey, KeySource};
 pub use writer::{AuditLog, ChainWriter};
 

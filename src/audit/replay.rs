@@ -1,7 +1,7 @@
 //! Rebuilding the grant ledger from the audit log alone.
 
 use super::AuditError;
-use super::entry::{Entry, EntryKind, Phase};
+use super::entry::{Entry, EntryKind, EntryResult, Phase};
 use crate::model::{Block, BlockScope, Entitlement, GrantRecord, LedgerUpdate, RecordOrigin};
 use crate::state::Store;
 
@@ -56,7 +56,7 @@ pub fn sent_grants(store: &dyn Store, chain: &str) -> Result<Vec<GrantRecord>, A
         if unfinished {
             let sent = Entry {
                 phase: Some(Phase::Outcome),
-                result: Some("ok".into()),
+                result: Some(EntryResult::Ok),
                 ..entry.clone()
             };
             replay(&sent, &mut grants, &mut blocks);
@@ -127,7 +127,7 @@ fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>)
     if !imported
         && (!kind.is_change()
             || entry.phase != Some(Phase::Outcome)
-            || !matches!(entry.result.as_deref(), Some("ok" | "unchanged")))
+            || !matches!(entry.result, Some(EntryResult::Ok | EntryResult::Unchanged)))
     {
         return;
     }
@@ -166,7 +166,7 @@ fn replay(entry: &Entry, grants: &mut Vec<GrantRecord>, blocks: &mut Vec<Block>)
                         RecordOrigin::Granted
                     },
                 },
-                unchanged: imported || entry.result.as_deref() == Some("unchanged"),
+                unchanged: imported || entry.result == Some(EntryResult::Unchanged),
             }
         }
         _ => LedgerUpdate::Remove {

@@ -700,3 +700,76 @@ fn rotation_keys(
 pub fn rotation_message(chain: &str, seq: u64, old_key: &str, new_key: &str) -> String {
     format!("onboard-audit-key-rotation\nchain:{chain}\nseq:{seq}\nold:{old_key}\nnew:{new_key}\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::audit::{AuditKey, AuditLog, EntryKind, EntryResult};
+    use crate::state::FileStore;
+
+    fn log(store: &Arc<dyn Store>, command: &str) -> AuditLog {
+        AuditLog::open(
+            Arc::clone(store),
+            AuditKey::from_seed([3; 32]),
+            "a",
+            command,
+        )
+        .unwrap()
+    }
+
+    fn intact(store: &Arc<dyn Store>) -> bool {
+        let trusted = [AuditKey::from_seed([3; 32]).public()];
+        let verdict = verify_chain(store.as_ref(), "acme", &trusted).unwrap();
+        matches!(verdict, Verdict::Intact(_))
+    }
+
+    /// Several versions may share one log: a result word a newer onboard writes must
+    /// neither fail verification nor stop this onboard appending, and reads back as
+    /// exactly the bytes that were signed.
+    #[test]
+    fn a_result_this_onboard_does_not_name_verifies_and_reads_back_as_written() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store: Arc<dyn Store> = Arc::new(FileStore::new(
+            dir.path().to_path_buf(),
+            dir.path().to_path_buf(),
+        ));
+        // A newer onboard's run, stopped before its checkpoint: its entry stays unsealed,
+        // so every later run reads and checks it.
+        let mut newer = log(&store, "attest");
+        let entry = Entry {
+            kind: Some(EntryKind::Approval),
+            client: Some("acme".into()),
+            result: Some(EntryResult::Other("escalated".into())),
+            ..Entry::default()
+        };
+        newer.append("acme", entry).unwrap();
+        newer.sync().unwrap();
+        drop(newer);
+
+        let text = String::from_utf8(read_whole(store.as_ref(), "acme").unwrap()).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.contains(r#""result":"escalated""#))
+            .expect("the entry is written with its word");
+        let read: Entry = serde_json::from_str(line).unwrap();
+        assert_eq!(read.result, Some(EntryResult::Other("escalated".into())));
+        let (body, _) = split_signature(line).unwrap();
+        assert_eq!(serde_json::to_string(&read).unwrap(), body);
+        assert!(intact(&store));
+
+        let mut this = log(&store, "apply");
+        this.append(
+            "acme",
+            Entry {
+                kind: Some(EntryKind::Plan),
+                result: Some(EntryResult::Ok),
+                ..Entry::default()
+            },
+        )
+        .expect("appending after the unknown word");
+        this.finish(serde_json::json!({})).unwrap();
+        assert!(intact(&store));
+    }
+}

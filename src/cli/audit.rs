@@ -541,7 +541,7 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
                     kind,
                     e.actor.clone(),
                     match (&e.client, &e.tenant) {
-                        (Some(c), Some(t)) => format!("{c}/{t}"),
+                        (Some(c), Some(t)) => crate::model::TenantRef::new(c, t).to_string(),
                         (Some(c), None) => c.clone(),
                         _ => "-".into(),
                     },
@@ -550,7 +550,7 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
                     e.ticket.clone().unwrap_or_else(|| "-".into()),
                     match (&e.result, &e.error) {
                         (Some(r), Some(err)) => format!("{r}: {err}"),
-                        (Some(r), None) => r.clone(),
+                        (Some(r), None) => r.to_string(),
                         _ => "-".into(),
                     },
                 ]);

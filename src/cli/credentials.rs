@@ -20,7 +20,7 @@ fn results_table(results: &[CredentialResult]) -> String {
         table.add_row(vec![
             result.action.to_string(),
             if result.failed { "failed" } else { "ok" }.to_string(),
-            format!("{}/{}", result.slot.client, result.slot.tenant),
+            crate::model::TenantRef::new(&result.slot.client, &result.slot.tenant).to_string(),
             result.slot.identity.clone(),
             result.detail.clone(),
         ]);
@@ -151,8 +151,8 @@ pub(super) fn apply_phase(
     for result in results.iter().filter(|r| r.failed) {
         if let Some(hint) = &result.hint {
             session.printer.detail(&format!(
-                "hint for `{}/{}`: {hint}",
-                result.slot.client, result.slot.tenant
+                "hint for `{}`: {hint}",
+                crate::model::TenantRef::new(&result.slot.client, &result.slot.tenant)
             ));
         }
     }
@@ -251,7 +251,7 @@ pub(super) fn show_status(
     ]);
     for (row, r) in rows.iter().zip(&records) {
         table.add_row(vec![
-            format!("{}/{}", r.slot.client, r.slot.tenant),
+            crate::model::TenantRef::new(&r.slot.client, &r.slot.tenant).to_string(),
             r.slot.identity.clone(),
             r.slot.kind.as_str().to_string(),
             short(&r.key_id),

@@ -7,7 +7,7 @@ use clap::Args;
 use super::GlobalArgs;
 use super::apply::{Run, execute_plan};
 use super::session::Session;
-use crate::audit::{Entry, EntryKind, WORKSPACE_CHAIN};
+use crate::audit::{Entry, EntryKind, EntryResult, WORKSPACE_CHAIN};
 use crate::exit::ExitStatus;
 use crate::model::GrantRecord;
 use crate::model::time::format_duration;
@@ -151,14 +151,11 @@ pub(super) fn send_digest(
     let delivered = deliveries.iter().filter(|d| d.delivered()).count();
     let mut entry = Entry {
         kind: Some(EntryKind::Notify),
-        result: Some(
-            match delivered {
-                0 => "failed",
-                n if n == deliveries.len() => "delivered",
-                _ => "partial",
-            }
-            .into(),
-        ),
+        result: Some(match delivered {
+            0 => EntryResult::Failed,
+            n if n == deliveries.len() => EntryResult::Delivered,
+            _ => EntryResult::Partial,
+        }),
         detail: Some(serde_json::json!({
             "event": event["event"],
             "within": event["within"],

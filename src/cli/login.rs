@@ -35,7 +35,11 @@ pub struct LoginArgs {
 
 pub(super) fn run(global: &GlobalArgs, args: LoginArgs) -> anyhow::Result<ExitStatus> {
     let session = Session::open(global)?;
-    let Some((client_id, tenant_name)) = args.tenant.split_once('/') else {
+    let Some(crate::model::TenantRef {
+        client: client_id,
+        tenant: tenant_name,
+    }) = crate::model::TenantRef::parse(&args.tenant)
+    else {
         return Err(UserError::new(format!(
             "`{}` does not name a tenant as CLIENT/TENANT",
             args.tenant

@@ -4,7 +4,7 @@
 use super::ApplyContext;
 use super::entries::{Durability, write_entries};
 use crate::adapters::{Adapter, AdapterError, FailureKind};
-use crate::audit::{AuditError, Entry, EntryKind, Phase};
+use crate::audit::{AuditError, Entry, EntryKind, EntryResult, Phase};
 use crate::model::ConfigurationChange;
 
 /// Why a tenant's configuration was not brought in line, and the audit log's failure
@@ -61,10 +61,14 @@ pub(super) fn apply_configuration(
     outcome.detail = Some(serde_json::json!({ "changes": done }));
     match &result {
         Ok(()) => {
-            outcome.result = Some(if done.is_empty() { "unchanged" } else { "ok" }.into());
+            outcome.result = Some(if done.is_empty() {
+                EntryResult::Unchanged
+            } else {
+                EntryResult::Ok
+            });
         }
         Err(error) => {
-            outcome.result = Some("failed".into());
+            outcome.result = Some(EntryResult::Failed);
             outcome.error_code = Some(error.kind.code().into());
             outcome.error = Some(format!("{}: {}", error.operation, error.detail));
         }

@@ -3,7 +3,7 @@
 
 use super::ApplyContext;
 use crate::adapters::{AdapterError, Outcome};
-use crate::audit::{AuditError, Entry, EntryKind, Phase};
+use crate::audit::{AuditError, Entry, EntryKind, EntryResult, Phase};
 use crate::plan::{Change, ChangeKind, PlanEntry};
 
 /// Returns the audit entry of a change, without phase or result.
@@ -42,10 +42,10 @@ pub fn row_entry(row: &PlanEntry) -> Entry {
 pub(super) fn outcome_of(mut entry: Entry, result: &Result<Outcome, AdapterError>) -> Entry {
     entry.phase = Some(Phase::Outcome);
     match result {
-        Ok(Outcome::Changed) => entry.result = Some("ok".into()),
-        Ok(Outcome::NoChange) => entry.result = Some("unchanged".into()),
+        Ok(Outcome::Changed) => entry.result = Some(EntryResult::Ok),
+        Ok(Outcome::NoChange) => entry.result = Some(EntryResult::Unchanged),
         Err(error) => {
-            entry.result = Some("failed".into());
+            entry.result = Some(EntryResult::Failed);
             entry.error_code = Some(error.kind.code().into());
             entry.error = Some(format!("{}: {}", error.operation, error.detail));
         }

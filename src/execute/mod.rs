@@ -133,7 +133,7 @@ pub enum ExecuteError {
 /// Names a change sent whose outcome is unknown.
 fn unknown_change(change: &Change) -> String {
     let mut words = vec![
-        format!("{}/{}", change.client, change.tenant),
+        crate::model::TenantRef::new(&change.client, &change.tenant).to_string(),
         change.kind.to_string(),
     ];
     words.extend(change.identity.clone());

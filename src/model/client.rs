@@ -256,36 +256,7 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let id_origin = origin(path, &raw.id);
     problems.extend(check_id(&id_origin, "id", &raw.id.value));
-    let contract = raw.contract.and_then(|c| {
-        let start = parse_date(
-            path,
-            &c.start,
-            "contract.start",
-            DateBound::Start,
-            &mut problems,
-        );
-        let end = match &c.end {
-            Some(end) => Some(parse_date(
-                path,
-                end,
-                "contract.end",
-                DateBound::EndInclusive,
-                &mut problems,
-            )?),
-            None => None,
-        };
-        let start = start?;
-        if let (Some(end), Some(raw_end)) = (end, &c.end)
-            && end <= start
-        {
-            problems.push(
-                Diagnostic::new(origin(path, raw_end), "the contract ends before it starts")
-                    .field("contract.end")
-                    .hint("`contract.end` must be on or after `contract.start`"),
-            );
-        }
-        Some(Contract { start, end })
-    });
+    let contract = raw.contract.and_then(|c| contract(path, &c, &mut problems));
     if raw.tenants.is_empty() {
         problems.push(
             Diagnostic::new(id_origin.clone(), "the client has no tenants")
@@ -293,147 +264,9 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
                 .hint("list the client's tenants (each with `name`, `system`, `adapter`)"),
         );
     }
-    let mut tenants: Vec<Tenant> = Vec::new();
-    let mut names: Vec<(String, Origin)> = Vec::new();
-    for (index, raw_tenant) in raw.tenants.into_iter().enumerate() {
-        let (name, at, tenant) = convert_tenant(path, index, raw_tenant, &mut problems);
-        if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
-            problems.push(
-                Diagnostic::new(at.clone(), format!("tenant name `{name}` is used twice"))
-                    .field(format!("tenants[{index}].name"))
-                    .hint(format!(
-                        "the first is at {first}; give each tenant its own name"
-                    )),
-            );
-        }
-        names.push((name, at));
-        tenants.extend(tenant);
-    }
-    let mut exceptions: Vec<Exception> = Vec::new();
-    for (index, raw_exception) in raw.exceptions.into_iter().enumerate() {
-        let field = format!("exceptions[{index}]");
-        let at = origin(path, &raw_exception.id);
-        let reason = raw_exception.reason.filter(|r| !r.trim().is_empty());
-        if reason.is_none() {
-            problems.push(
-                Diagnostic::new(at.clone(), "an exception needs a reason")
-                    .field(format!("{field}.reason"))
-                    .hint("add `reason: …` saying why the access is needed"),
-            );
-        }
-        if raw_exception.approver.is_none() {
-            problems.push(
-                Diagnostic::new(at.clone(), "an exception needs an approver")
-                    .field(format!("{field}.approver"))
-                    .hint("add `approver: PERSON-ID`, the person who approved it"),
-            );
-        }
-        let until = match &raw_exception.until {
-            Some(u) => parse_date(
-                path,
-                u,
-                &format!("{field}.until"),
-                DateBound::EndInclusive,
-                &mut problems,
-            ),
-            None => {
-                problems.push(
-                    Diagnostic::new(at.clone(), "an exception needs an end date")
-                        .field(format!("{field}.until"))
-                        .hint("add `until: YYYY-MM-DD`: exceptions are always time-bound"),
-                );
-                None
-            }
-        };
-        let grants: Vec<_> = raw_exception
-            .grants
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, g)| {
-                g.convert(
-                    path,
-                    &format!("{field}.grants[{i}]"),
-                    &Requirements::default(),
-                    true,
-                    &mut problems,
-                )
-            })
-            .collect();
-        let bundle = raw_exception
-            .bundle
-            .as_ref()
-            .map(|b| (b.value.clone(), origin(path, b)));
-        if bundle.is_none() && grants.is_empty() {
-            problems.push(
-                Diagnostic::new(at.clone(), "the exception grants nothing")
-                    .field(format!("{field}.grants"))
-                    .hint("list `grants:`, or name a `bundle:` whose grants it gives"),
-            );
-        }
-        if let Some(first) = exceptions.iter().find(|e| e.id == raw_exception.id.value) {
-            problems.push(
-                Diagnostic::new(
-                    at.clone(),
-                    format!("exception id `{}` is used twice", first.id),
-                )
-                .field(format!("{field}.id"))
-                .hint(format!("the first is at {}", first.origin)),
-            );
-        }
-        let (Some(reason), Some(approver), Some(until)) = (reason, raw_exception.approver, until)
-        else {
-            continue;
-        };
-        exceptions.push(Exception {
-            id: raw_exception.id.value,
-            identity: (
-                raw_exception.identity.value.clone(),
-                origin(path, &raw_exception.identity),
-            ),
-            bundle,
-            grants,
-            reason,
-            ticket: raw_exception.ticket,
-            approver: (approver.value.clone(), origin(path, &approver)),
-            until,
-            origin: at,
-        });
-    }
-    let mut approvers: Vec<ClientApprover> = Vec::new();
-    for (index, raw) in raw.approvers.iter().enumerate() {
-        let at = origin(path, &raw.id);
-        let field = format!("approvers[{index}]");
-        problems.extend(check_id(&at, &format!("{field}.id"), &raw.id.value));
-        if approvers.iter().any(|a| a.id == raw.id.value) {
-            problems.push(
-                Diagnostic::new(
-                    at.clone(),
-                    format!("approver `{}` is listed twice", raw.id.value),
-                )
-                .field(format!("{field}.id"))
-                .hint("give each approver one entry"),
-            );
-        }
-        let signing_keys = super::identity::parse_signing_keys(
-            path,
-            &raw.signing_keys,
-            &format!("{field}.signing_keys"),
-            &mut problems,
-        );
-        if raw.signing_keys.is_empty() {
-            problems.push(
-                Diagnostic::new(at.clone(), format!("approver `{}` lists no signing key", raw.id.value))
-                    .field(format!("{field}.signing_keys"))
-                    .hint("a client approver approves by signing: add `signing_keys: [\"ssh-ed25519 AAAA…\"]`"),
-            );
-        }
-        approvers.push(ClientApprover {
-            id: raw.id.value.clone(),
-            name: raw.name.clone(),
-            signing_keys,
-            origin: at,
-        });
-    }
+    let tenants = tenants(path, raw.tenants, &mut problems);
+    let exceptions = exceptions(path, raw.exceptions, &mut problems);
+    let approvers = approvers(path, &raw.approvers, &mut problems);
     if raw.co_approval.privileged && approvers.is_empty() {
         problems.push(
             Diagnostic::new(id_origin.clone(), "`co_approval` asks for the client's approval, but the client file lists no approvers")
@@ -469,6 +302,214 @@ pub fn parse(path: &Arc<str>, text: &str) -> Result<Client, Vec<Diagnostic>> {
         tickets,
         origin: id_origin,
     })
+}
+
+/// Reads the contract's dates; `None` when one cannot be read.
+fn contract(path: &Arc<str>, c: &RawContract, problems: &mut Vec<Diagnostic>) -> Option<Contract> {
+    let start = parse_date(path, &c.start, "contract.start", DateBound::Start, problems);
+    let end = match &c.end {
+        Some(end) => Some(parse_date(
+            path,
+            end,
+            "contract.end",
+            DateBound::EndInclusive,
+            problems,
+        )?),
+        None => None,
+    };
+    let start = start?;
+    if let (Some(end), Some(raw_end)) = (end, &c.end)
+        && end <= start
+    {
+        problems.push(
+            Diagnostic::new(origin(path, raw_end), "the contract ends before it starts")
+                .field("contract.end")
+                .hint("`contract.end` must be on or after `contract.start`"),
+        );
+    }
+    Some(Contract { start, end })
+}
+
+/// Reads the tenants, each name once.
+fn tenants(
+    path: &Arc<str>,
+    raw_tenants: Vec<RawTenant>,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Tenant> {
+    let mut tenants: Vec<Tenant> = Vec::new();
+    let mut names: Vec<(String, Origin)> = Vec::new();
+    for (index, raw_tenant) in raw_tenants.into_iter().enumerate() {
+        let (name, at, tenant) = convert_tenant(path, index, raw_tenant, problems);
+        if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
+            problems.push(
+                Diagnostic::new(at.clone(), format!("tenant name `{name}` is used twice"))
+                    .field(format!("tenants[{index}].name"))
+                    .hint(format!(
+                        "the first is at {first}; give each tenant its own name"
+                    )),
+            );
+        }
+        names.push((name, at));
+        tenants.extend(tenant);
+    }
+    tenants
+}
+
+/// Reads the exceptions, each id once; one with a problem is left out.
+fn exceptions(
+    path: &Arc<str>,
+    raw_exceptions: Vec<RawException>,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Exception> {
+    let mut exceptions: Vec<Exception> = Vec::new();
+    for (index, raw_exception) in raw_exceptions.into_iter().enumerate() {
+        if let Some(exception) = exception(path, index, raw_exception, &exceptions, problems) {
+            exceptions.push(exception);
+        }
+    }
+    exceptions
+}
+
+/// Reads exception `index`: it needs a reason, an approver, an end date and something
+/// to grant, and an id none of `before` has.
+fn exception(
+    path: &Arc<str>,
+    index: usize,
+    raw_exception: RawException,
+    before: &[Exception],
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Exception> {
+    let field = format!("exceptions[{index}]");
+    let at = origin(path, &raw_exception.id);
+    let reason = raw_exception.reason.filter(|r| !r.trim().is_empty());
+    if reason.is_none() {
+        problems.push(
+            Diagnostic::new(at.clone(), "an exception needs a reason")
+                .field(format!("{field}.reason"))
+                .hint("add `reason: …` saying why the access is needed"),
+        );
+    }
+    if raw_exception.approver.is_none() {
+        problems.push(
+            Diagnostic::new(at.clone(), "an exception needs an approver")
+                .field(format!("{field}.approver"))
+                .hint("add `approver: PERSON-ID`, the person who approved it"),
+        );
+    }
+    let until = match &raw_exception.until {
+        Some(u) => parse_date(
+            path,
+            u,
+            &format!("{field}.until"),
+            DateBound::EndInclusive,
+            problems,
+        ),
+        None => {
+            problems.push(
+                Diagnostic::new(at.clone(), "an exception needs an end date")
+                    .field(format!("{field}.until"))
+                    .hint("add `until: YYYY-MM-DD`: exceptions are always time-bound"),
+            );
+            None
+        }
+    };
+    let grants: Vec<_> = raw_exception
+        .grants
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, g)| {
+            g.convert(
+                path,
+                &format!("{field}.grants[{i}]"),
+                &Requirements::default(),
+                true,
+                problems,
+            )
+        })
+        .collect();
+    let bundle = raw_exception
+        .bundle
+        .as_ref()
+        .map(|b| (b.value.clone(), origin(path, b)));
+    if bundle.is_none() && grants.is_empty() {
+        problems.push(
+            Diagnostic::new(at.clone(), "the exception grants nothing")
+                .field(format!("{field}.grants"))
+                .hint("list `grants:`, or name a `bundle:` whose grants it gives"),
+        );
+    }
+    if let Some(first) = before.iter().find(|e| e.id == raw_exception.id.value) {
+        problems.push(
+            Diagnostic::new(
+                at.clone(),
+                format!("exception id `{}` is used twice", first.id),
+            )
+            .field(format!("{field}.id"))
+            .hint(format!("the first is at {}", first.origin)),
+        );
+    }
+    let (Some(reason), Some(approver), Some(until)) = (reason, raw_exception.approver, until)
+    else {
+        return None;
+    };
+    Some(Exception {
+        id: raw_exception.id.value,
+        identity: (
+            raw_exception.identity.value.clone(),
+            origin(path, &raw_exception.identity),
+        ),
+        bundle,
+        grants,
+        reason,
+        ticket: raw_exception.ticket,
+        approver: (approver.value.clone(), origin(path, &approver)),
+        until,
+        origin: at,
+    })
+}
+
+/// Reads the client's own approvers, each once and each with a signing key.
+fn approvers(
+    path: &Arc<str>,
+    raw_approvers: &[RawApprover],
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<ClientApprover> {
+    let mut approvers: Vec<ClientApprover> = Vec::new();
+    for (index, raw) in raw_approvers.iter().enumerate() {
+        let at = origin(path, &raw.id);
+        let field = format!("approvers[{index}]");
+        problems.extend(check_id(&at, &format!("{field}.id"), &raw.id.value));
+        if approvers.iter().any(|a| a.id == raw.id.value) {
+            problems.push(
+                Diagnostic::new(
+                    at.clone(),
+                    format!("approver `{}` is listed twice", raw.id.value),
+                )
+                .field(format!("{field}.id"))
+                .hint("give each approver one entry"),
+            );
+        }
+        let signing_keys = super::identity::parse_signing_keys(
+            path,
+            &raw.signing_keys,
+            &format!("{field}.signing_keys"),
+            problems,
+        );
+        if raw.signing_keys.is_empty() {
+            problems.push(
+                Diagnostic::new(at.clone(), format!("approver `{}` lists no signing key", raw.id.value))
+                    .field(format!("{field}.signing_keys"))
+                    .hint("a client approver approves by signing: add `signing_keys: [\"ssh-ed25519 AAAA…\"]`"),
+            );
+        }
+        approvers.push(ClientApprover {
+            id: raw.id.value.clone(),
+            name: raw.name.clone(),
+            signing_keys,
+            origin: at,
+        });
+    }
+    approvers
 }
 
 #[cfg(test)]

@@ -95,6 +95,36 @@ impl fmt::Display for Origin {
     }
 }
 
+/// A tenant named with its client, `client/tenant`: how messages, progress, tables and
+/// the adapters' keys name it, and how `onboard login` reads one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TenantRef<'a> {
+    /// The client's id.
+    pub client: &'a str,
+    /// The tenant's name within the client.
+    pub tenant: &'a str,
+}
+
+impl<'a> TenantRef<'a> {
+    /// Names tenant `tenant` of client `client`.
+    pub fn new(client: &'a str, tenant: &'a str) -> Self {
+        TenantRef { client, tenant }
+    }
+
+    /// Reads `client/tenant` (the tenant is everything after the first `/`); `None`
+    /// without a `/`.
+    pub fn parse(text: &'a str) -> Option<Self> {
+        let (client, tenant) = text.split_once('/')?;
+        Some(TenantRef { client, tenant })
+    }
+}
+
+impl fmt::Display for TenantRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.client, self.tenant)
+    }
+}
+
 /// One problem found in the workspace files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -188,7 +218,17 @@ pub fn is_valid_id(id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::path_leaves_workspace;
+    use super::{TenantRef, path_leaves_workspace};
+
+    #[test]
+    fn a_tenant_is_named_client_slash_tenant_and_read_back() {
+        let at = TenantRef::new("acme", "entra");
+        assert_eq!(at.to_string(), "acme/entra");
+        assert_eq!(TenantRef::parse("acme/entra"), Some(at));
+        assert_eq!(TenantRef::parse("acme"), None);
+        let nested = TenantRef::parse("acme/dc/one").unwrap();
+        assert_eq!((nested.client, nested.tenant), ("acme", "dc/one"));
+    }
 
     #[test]
     fn paths_that_leave_the_workspace() {

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::{
     Bundle, Client, Diagnostic, Identity, IdentityKind, IdentityScope, Origin, Policy, Settings,
+    TenantRef,
 };
 
 /// What a source file holds.
@@ -435,7 +436,10 @@ impl Workspace {
                         shared
                             .entry((first.id.as_str(), identity.id.as_str()))
                             .or_default()
-                            .push((format!("{}/{}", client.id, tenant.name), account));
+                            .push((
+                                TenantRef::new(&client.id, &tenant.name).to_string(),
+                                account,
+                            ));
                     } else {
                         holders.insert(account, identity);
                     }
@@ -475,9 +479,8 @@ impl Workspace {
     /// Where the account template an identity uses in `client/tenant` is written, or the
     /// identity's own line when it has none.
     fn template_origin(&self, identity: &Identity, place: &str) -> Origin {
-        let tenant = place
-            .split_once('/')
-            .and_then(|(c, t)| self.clients.get(c)?.tenant(t));
+        let tenant =
+            TenantRef::parse(place).and_then(|at| self.clients.get(at.client)?.tenant(at.tenant));
         tenant
             .and_then(|t| identity.account_template(&t.name, t.system.as_str()))
             .map_or_else(|| identity.origin.clone(), |t| t.origin.clone())

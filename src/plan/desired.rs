@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::DeniedGrant;
 use crate::model::{
     AccessRequest, AccountContext, BundleGrant, Client, Diagnostic, Entitlement, Identity, Origin,
-    RequestKind, RequestStatus, Source, Tenant, Workspace,
+    RequestStatus, Source, Tenant, Workspace,
 };
 use crate::policy::{self, Denial, Request, Via};
 
@@ -316,12 +316,14 @@ pub fn desired_access(
             continue;
         };
         let asked = std::time::Duration::from_secs(ttl);
-        let break_glass = request.kind == RequestKind::BreakGlass;
         // Elevations and break-glass requests ask for grants; mass revocations do not.
-        let Some(source) = Source::of_request(request.kind, &request.id) else {
+        let (Some(route), Some(source)) = (
+            policy::Route::of(request.kind),
+            Source::of_request(request.kind, &request.id),
+        ) else {
             continue;
         };
-        for (grant, lasts) in policy::request_grants(bundle, break_glass, asked) {
+        for (grant, lasts) in policy::request_grants(bundle, route, asked) {
             let ends = crate::model::time::after(granted_at, lasts);
             for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
                 managed
@@ -334,11 +336,7 @@ pub fn desired_access(
                 source: source.clone(),
                 origin: &bundle.origin,
                 ticket: request.ticket.clone(),
-                via: if break_glass {
-                    Via::BreakGlass(bundle, lasts)
-                } else {
-                    Via::Elevation(bundle, lasts)
-                },
+                via: route.via(bundle, lasts),
             };
             collector.want(client, identity, grant, Some(granted_at), &want);
         }

@@ -19,7 +19,7 @@ use crate::model::{
     ReviewItem, Workspace,
 };
 
-use super::{Denial, request_grants, role_carrier};
+use super::{Denial, Route, request_grants, role_carrier};
 
 /// What the decider does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,11 +76,11 @@ pub fn request_subject(workspace: &Workspace, request: &AccessRequest) -> Subjec
             match (client, bundle) {
                 (Some(client), Some(bundle)) => {
                     let asked = std::time::Duration::from_secs(request.ttl_seconds.unwrap_or(0));
-                    let break_glass = request.kind == RequestKind::BreakGlass;
-                    privileged_grant(
-                        client,
-                        request_grants(bundle, break_glass, asked).map(|(g, _)| g),
-                    )
+                    let route = match request.kind {
+                        RequestKind::BreakGlass => Route::BreakGlass,
+                        _ => Route::Elevation,
+                    };
+                    privileged_grant(client, request_grants(bundle, route, asked).map(|(g, _)| g))
                 }
                 _ => Some("the workspace no longer has its client or bundle".into()),
             }

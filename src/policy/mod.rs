@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use crate::model::RequestKind;
 use crate::model::time::format_duration;
 use crate::model::{
     Bundle, BundleGrant, Client, Diagnostic, EntitlementKind, Exception, Identity, IdentityKind,
@@ -413,24 +414,52 @@ fn role_carrier<'c>(client: &'c Client, grant: &BundleGrant) -> Option<&'c Tenan
         .find(|t| t.admin_roles_of_group(&grant.entitlement.name).is_some())
 }
 
+/// How access to a bundle is asked for, outside the standing grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// A just-in-time request (`elevate`): the bundle's `ttl:` grants.
+    Elevation,
+    /// Emergency access (`break-glass`): the whole bundle.
+    BreakGlass,
+}
+
+impl Route {
+    /// Returns how a request of `kind` asks for access; `None` for a request that asks
+    /// for none (a mass revocation).
+    pub fn of(kind: RequestKind) -> Option<Route> {
+        match kind {
+            RequestKind::Elevation => Some(Route::Elevation),
+            RequestKind::BreakGlass => Some(Route::BreakGlass),
+            RequestKind::MassRevoke => None,
+        }
+    }
+
+    /// Returns the way a grant of `bundle` that lasts `lasts` comes, asked for this way.
+    pub fn via(self, bundle: &Bundle, lasts: Duration) -> Via<'_> {
+        match self {
+            Route::Elevation => Via::Elevation(bundle, lasts),
+            Route::BreakGlass => Via::BreakGlass(bundle, lasts),
+        }
+    }
+}
+
 /// Returns the grants a request for a bundle gives, each with how long it lasts: an
 /// elevation gives the bundle's just-in-time grants, each for the shorter of its own
 /// `ttl` and `asked`; break-glass gives the whole bundle for `asked`. One rule for the
 /// checks when access is asked for or approved and for the access the plan then gives.
 pub fn request_grants(
     bundle: &Bundle,
-    break_glass: bool,
+    route: Route,
     asked: Duration,
 ) -> impl Iterator<Item = (&BundleGrant, Duration)> {
     bundle
         .grants
         .iter()
-        .filter(move |g| break_glass || g.ttl.is_some())
+        .filter(move |g| route == Route::BreakGlass || g.ttl.is_some())
         .map(move |g| {
-            let lasts = if break_glass {
-                asked
-            } else {
-                g.ttl.map_or(asked, |t| t.min(asked))
+            let lasts = match route {
+                Route::BreakGlass => asked,
+                Route::Elevation => g.ttl.map_or(asked, |t| t.min(asked)),
             };
             (g, lasts)
         })
@@ -467,22 +496,17 @@ pub fn evaluate_request(
     client: &Client,
     identity: &Identity,
     bundle: &Bundle,
-    break_glass: bool,
+    route: Route,
     asked: Duration,
     now: OffsetDateTime,
 ) -> Vec<(String, Denial)> {
-    request_grants(bundle, break_glass, asked)
+    request_grants(bundle, route, asked)
         .flat_map(|(grant, lasts)| {
-            let via = if break_glass {
-                Via::BreakGlass(bundle, lasts)
-            } else {
-                Via::Elevation(bundle, lasts)
-            };
             let request = Request {
                 client,
                 identity,
                 grant,
-                via,
+                via: route.via(bundle, lasts),
                 now,
             };
             evaluate(workspace, &request)
@@ -605,4 +629,34 @@ pub fn check_bundles(workspace: &Workspace) -> Vec<(&Bundle, &BundleGrant, Denia
         }
     }
     denials
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn break_glass_gives_the_whole_bundle_for_the_time_asked_and_elevation_its_ttl_grants() {
+        let (_dir, _root, workspace) = crate::workflow::testing::example();
+        let bundle = workspace
+            .bundles
+            .values()
+            .find(|b| {
+                b.grants.iter().any(|g| g.ttl.is_none()) && b.grants.iter().any(|g| g.ttl.is_some())
+            })
+            .expect("a bundle with standing and just-in-time grants");
+        let asked = Duration::from_secs(1);
+        let whole: Vec<_> = request_grants(bundle, Route::BreakGlass, asked).collect();
+        assert_eq!(whole.len(), bundle.grants.len());
+        assert!(whole.iter().all(|(_, lasts)| *lasts == asked));
+        let timed: Vec<_> = request_grants(bundle, Route::Elevation, Duration::MAX).collect();
+        assert_eq!(
+            timed.len(),
+            bundle.grants.iter().filter(|g| g.ttl.is_some()).count()
+        );
+        assert!(timed.iter().all(|(g, lasts)| g.ttl == Some(*lasts)));
+        assert_eq!(Route::of(RequestKind::BreakGlass), Some(Route::BreakGlass));
+        assert_eq!(Route::of(RequestKind::Elevation), Some(Route::Elevation));
+        assert_eq!(Route::of(RequestKind::MassRevoke), None);
+    }
 }

@@ -1,8 +1,6 @@
 //! Rendering errors: `error:`, each cause, the `-->` location, then `hint:` lines.
 
 use std::fmt::Write;
-use std::path::{Component, Path, PathBuf};
-use std::sync::OnceLock;
 
 use crate::adapters::AdapterError;
 use crate::load::LoadError;
@@ -13,6 +11,7 @@ use super::escape::{escape, escape_output};
 use super::{CYAN, RED, YELLOW, paint};
 
 pub use crate::exit::UserError;
+pub use crate::shown::{show_paths_from, shown, shown_origin};
 
 /// Renders one diagnostic as an error.
 pub fn render_diagnostic(out: &mut String, diagnostic: &Diagnostic, color: bool) {
@@ -27,77 +26,6 @@ pub fn render_warning(out: &mut String, diagnostic: &Diagnostic, color: bool) {
 /// `n` and the noun for it: `1 identity`, `2 identities`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// The workspace root as seen from the current directory, once the workspace is found.
-static WORKSPACE_FROM_HERE: OnceLock<PathBuf> = OnceLock::new();
-
-/// Makes every location printed for people name its file as it can be opened from the
-/// current directory `cwd` (`examples/acme-msp/clients/acme.yaml`, `bundles/…`), not
-/// relative to the workspace `root` (`clients/acme.yaml`, `../../bundles/…`). JSON
-/// documents keep workspace-relative paths.
-pub fn show_paths_from(cwd: &Path, root: &Path) {
-    let _ = WORKSPACE_FROM_HERE.set(relative(cwd, root));
-}
-
-/// The path from `from` to `to`, both absolute (or both relative to one place).
-fn relative(from: &Path, to: &Path) -> PathBuf {
-    let (from, to) = (normalize(from), normalize(to));
-    let from: Vec<Component> = from.components().collect();
-    let to: Vec<Component> = to.components().collect();
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    if common == 0
-        && to
-            .first()
-            .is_some_and(|c| matches!(c, Component::RootDir | Component::Prefix(_)))
-    {
-        return to.iter().collect();
-    }
-    let mut path = PathBuf::new();
-    for _ in common..from.len() {
-        path.push("..");
-    }
-    path.extend(&to[common..]);
-    path
-}
-
-/// Removes `.` and resolves `..` against the components before it, without the disk.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// A workspace-relative path as the user can open it from the current directory.
-pub fn shown(path: &str) -> String {
-    match WORKSPACE_FROM_HERE.get() {
-        Some(base) if Path::new(path).is_relative() => {
-            let shown = normalize(&base.join(path));
-            match shown.to_string_lossy().replace('\\', "/") {
-                empty if empty.is_empty() => ".".into(),
-                shown => shown,
-            }
-        }
-        _ => path.to_string(),
-    }
-}
-
-/// An origin (`file:line:column`) as the user can open it from the current directory.
-pub fn shown_origin(origin: &crate::model::Origin) -> crate::model::Origin {
-    crate::model::Origin {
-        path: shown(&origin.path).into(),
-        ..origin.clone()
-    }
 }
 
 fn render_labelled(out: &mut String, label: String, diagnostic: &Diagnostic, color: bool) {
@@ -240,52 +168,4 @@ fn hint_of(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
         return e.hint();
     }
     None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_from_the_current_directory() {
-        for (cwd, root, path, shown) in [
-            (
-                "/r",
-                "/r/examples/acme-msp",
-                "clients/acme.yaml",
-                "examples/acme-msp/clients/acme.yaml",
-            ),
-            (
-                "/r",
-                "/r/examples/acme-msp",
-                "../../bundles/x.yaml",
-                "bundles/x.yaml",
-            ),
-            (
-                "/r/examples/acme-msp",
-                "/r/examples/acme-msp",
-                "../../bundles/x.yaml",
-                "../../bundles/x.yaml",
-            ),
-            (
-                "/r/other",
-                "/r/ws/",
-                "clients/a.yaml",
-                "../ws/clients/a.yaml",
-            ),
-            (
-                "/r/ws/clients",
-                "/r/ws",
-                "clients/a.yaml",
-                "../clients/a.yaml",
-            ),
-        ] {
-            let base = relative(Path::new(cwd), Path::new(root));
-            assert_eq!(
-                normalize(&base.join(path)),
-                Path::new(shown),
-                "{cwd} {root} {path}"
-            );
-        }
-    }
 }

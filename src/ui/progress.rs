@@ -81,7 +81,7 @@ impl Progress for ApplyProgress {
     }
 
     fn advance(&self, change: &Change, _result: &Result<Outcome, AdapterError>) {
-        let tenant = format!("{}/{}", change.client, change.tenant);
+        let tenant = crate::model::TenantRef::new(&change.client, &change.tenant).to_string();
         self.bar
             .set_message(super::escape::escape(&tenant).into_owned());
         self.bar.inc(1);

@@ -47,3 +47,41 @@ impl<'a> Context<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod layering {
+    use std::path::Path;
+
+    /// Collects every Rust file under `dir`.
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir)
+            .expect("read the source tree")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Workflows return values and warnings; only `ui` and `cli` talk to the user.
+    #[test]
+    fn workflows_reach_into_neither_ui_nor_cli() {
+        let mut files = Vec::new();
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/workflow"),
+            &mut files,
+        );
+        assert!(!files.is_empty());
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("a source file");
+            for layer in ["ui", "cli"] {
+                let path = format!("crate::{layer}::");
+                assert!(!text.contains(&path), "{} uses `{path}`", file.display());
+            }
+        }
+    }
+}

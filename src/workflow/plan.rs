@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Context;
-use crate::model::{Block, BlockScope, Client, Workspace};
+use crate::model::{Block, BlockScope, Client, TenantRef, Workspace};
 use crate::observe::{ReadReporter, ReadRequest, observe};
 use crate::plan::{ByTenant, ChangeKind, DiffInput, Plan, desired_access, diff_tenant};
 use crate::state::Ledger;
@@ -89,7 +89,7 @@ pub fn plan(
         cx.workspace.settings.parallelism,
         cx.adapters,
         cx.now,
-        &|r| progress.read(&format!("{}/{}", r.client.id, r.tenant.name)),
+        &|r| progress.read(&crate::model::TenantRef::new(&r.client.id, &r.tenant.name).to_string()),
     );
     progress.finish();
     let mut plan = Plan {
@@ -105,12 +105,12 @@ pub fn plan(
         .map(|(id, (access, desired))| (id, (access, desired, client_blocks(id))))
         .collect();
     for (request, (observation, review)) in requests.iter().zip(&observations) {
-        plan.warnings.extend(
-            review
-                .notes
-                .iter()
-                .map(|n| format!("`{}/{}`: {n}", request.client.id, request.tenant.name)),
-        );
+        plan.warnings.extend(review.notes.iter().map(|n| {
+            format!(
+                "`{at}`: {n}",
+                at = TenantRef::new(&request.client.id, &request.tenant.name)
+            )
+        }));
         if !review.configuration.is_empty() {
             plan.configuration.push(crate::plan::TenantConfiguration {
                 client: request.client.id.clone(),
@@ -156,7 +156,7 @@ pub fn plan(
         accesses.iter().flat_map(|a| &a.grants),
         &blocks,
         cx.now,
-        |o| crate::ui::diagnostics::shown_origin(o).to_string(),
+        |o| crate::shown::shown_origin(o).to_string(),
     ));
     plan.warnings
         .extend(orphan_warnings(cx.workspace, clients, ledger));

@@ -130,7 +130,7 @@ impl Bench {
             .unwrap_or_default()
             .lines()
             .map(|line| serde_json::from_str::<Entry>(line).expect("an entry"))
-            .filter_map(|e| Some((e.kind?.as_str().to_string(), e.result?)))
+            .filter_map(|e| Some((e.kind?.as_str().to_string(), e.result?.to_string())))
             .collect()
     }
 }

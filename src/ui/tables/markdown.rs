@@ -121,7 +121,7 @@ pub fn plan_markdown_with_credentials(
             capped.line(&format!(
                 "| {} | {} | {} | {} | {} | `{}` |",
                 change.action(),
-                md_cell(&format!("{}/{}", slot.client, slot.tenant)),
+                md_cell(&crate::model::TenantRef::new(&slot.client, &slot.tenant).to_string()),
                 md_cell(&slot.identity),
                 md_cell(&credential_kind(&slot)),
                 md_cell(&change.why()),

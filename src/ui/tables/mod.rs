@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use crate::adapters::Outcome;
 use crate::execute::{Applied, ChangeResult};
 use crate::model::time::format_short;
-use crate::model::{GrantRecord, Source};
+use crate::model::{GrantRecord, Source, TenantRef};
 use crate::plan::credentials::{CredentialChange, short};
 use crate::plan::{EntryKind, Plan, PlanEntry, Summary};
 
@@ -162,7 +162,7 @@ pub fn plan_table_with_credentials(
         for change in &rows {
             table.add_row(vec![
                 paint(color, kind_color(change.kind), change.kind.as_str()),
-                cell(&format!("{}/{}", change.client, change.tenant)),
+                cell(&TenantRef::new(&change.client, &change.tenant).to_string()),
                 cell(&holder(change)),
                 cell(&entitlement(change)),
                 until(change.expires_at),
@@ -219,7 +219,7 @@ pub fn credentials_table(changes: &[CredentialChange]) -> String {
         };
         table.add_row(vec![
             change.action().to_string(),
-            cell(&format!("{}/{}", slot.client, slot.tenant)),
+            cell(&TenantRef::new(&slot.client, &slot.tenant).to_string()),
             cell(&slot.identity),
             cell(&credential_kind(&slot)),
             cell(&why),
@@ -296,7 +296,7 @@ pub fn results_table(applied: &Applied, color: bool) -> String {
         table.add_row(vec![
             painted,
             r.change.kind.to_string(),
-            cell(&format!("{}/{}", r.change.client, r.change.tenant)),
+            cell(&TenantRef::new(&r.change.client, &r.change.tenant).to_string()),
             cell(&holder(&row)),
             cell(&entitlement(&row)),
             cell(&detail),
@@ -306,7 +306,7 @@ pub fn results_table(applied: &Applied, color: bool) -> String {
         table.add_row(vec![
             paint(color, RED, "failed"),
             "configuration".to_string(),
-            cell(&format!("{}/{}", failure.client, failure.tenant)),
+            cell(&TenantRef::new(&failure.client, &failure.tenant).to_string()),
             "-".to_string(),
             "-".to_string(),
             cell(&format!(
@@ -354,7 +354,7 @@ pub fn status_table(grants: &[&GrantRecord], now: OffsetDateTime, color: bool) -
             why.push_str(" (held before onboard)");
         }
         table.add_row(vec![
-            cell(&format!("{}/{}", g.client, g.tenant)),
+            cell(&TenantRef::new(&g.client, &g.tenant).to_string()),
             cell(&g.identity),
             cell(&g.entitlement.to_string()),
             format_short(g.granted_at),

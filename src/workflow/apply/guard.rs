@@ -4,10 +4,10 @@
 //! second person approves), never as the run it refused.
 
 use super::Run;
-use crate::audit::{Entry, EntryKind};
+use crate::audit::{Entry, EntryKind, EntryResult};
 use crate::exit::ExitStatus;
 use crate::exit::UserError;
-use crate::model::{AccessRequest, RequestKind, RequestStatus};
+use crate::model::{AccessRequest, RequestKind, RequestStatus, TenantRef};
 use crate::plan::Plan;
 use crate::state::Ledger;
 use crate::workflow::request::Desk;
@@ -50,8 +50,10 @@ pub fn check(
         .iter()
         .map(|m| {
             format!(
-                "{} of {} grants in {}/{}",
-                m.removals, m.managed, m.client, m.tenant
+                "{} of {} grants in {}",
+                m.removals,
+                m.managed,
+                TenantRef::new(&m.client, &m.tenant)
             )
         })
         .collect::<Vec<_>>()
@@ -114,7 +116,7 @@ pub fn check(
                 kind: Some(EntryKind::Denial),
                 client: Some(m.client.clone()),
                 tenant: Some(m.tenant.clone()),
-                result: Some("denied".into()),
+                result: Some(EntryResult::Denied),
                 error_code: Some("mass-revoke".into()),
                 error: Some(format!("would revoke {} of {} grants; policy allows {limit}", m.removals, m.managed)),
                 detail: Some(serde_json::json!({ "rule": "mass-revoke", "request": id, "command": run.command })),

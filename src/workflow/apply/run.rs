@@ -10,10 +10,10 @@ use std::sync::Mutex;
 
 use super::Prepared;
 use super::guard::Approved;
-use crate::audit::{AuditLog, Entry, EntryKind};
+use crate::audit::{AuditLog, Entry, EntryKind, EntryResult};
 use crate::execute::{self, Applied, ApplyContext, ChangeResult, Progress};
 use crate::exit::UserError;
-use crate::model::{Block, ReviewItem};
+use crate::model::{Block, ReviewItem, TenantRef};
 use crate::plan::{Change, ChangeKind, DeniedGrant, EntryRef, Plan, PlanEntry, Summary};
 use crate::state::Ledger;
 use crate::workflow::request::Desk;
@@ -241,14 +241,14 @@ fn refuse_moved_configuration(desk: &Desk<'_>, actionable: &Plan) -> anyhow::Res
             n - 1,
             moved[1..]
                 .iter()
-                .map(|m| format!("`{}/{}`", m.client, m.tenant))
+                .map(|m| format!("`{}`", TenantRef::new(&m.client, &m.tenant)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
     };
     Err(UserError::new(format!(
-        "refusing the plan: the own configuration of `{}/{}` changed since the plan was made: {}{more}; nothing was sent",
-        first.client, first.tenant, first.why
+        "refusing the plan: the own configuration of `{}` changed since the plan was made: {}{more}; nothing was sent",
+        TenantRef::new(&first.client, &first.tenant), first.why
     ))
     .hint("make a fresh plan with `onboard plan`, review what the tenant needs now, and apply that")
     .into())
@@ -322,7 +322,7 @@ fn open_exception_reviews(desk: &Desk<'_>, results: &[ChangeResult]) -> anyhow::
 pub fn denial_entry(denial: &DeniedGrant) -> Entry {
     let mut entry = crate::execute::row_entry(&PlanEntry::from(EntryRef::Denied(denial)));
     entry.kind = Some(EntryKind::Denial);
-    entry.result = Some("denied".into());
+    entry.result = Some(EntryResult::Denied);
     entry.error_code = Some(denial.rule.clone());
     entry.detail = Some(
         serde_json::json!({ "rule": denial.rule, "cause": denial.origin, "hint": denial.hint }),

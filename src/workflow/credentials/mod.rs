@@ -22,8 +22,8 @@ use serde_json::json;
 
 use super::Context;
 use crate::adapters::{AdapterError, CredentialRequest, IssuedCredential};
-use crate::audit::{AuditLog, Entry, EntryKind, Phase};
-use crate::model::{Client, CredentialKind, CredentialSlot, IssuedRecord, VaultRef};
+use crate::audit::{AuditLog, Entry, EntryKind, EntryResult, Phase};
+use crate::model::{Client, CredentialKind, CredentialSlot, IssuedRecord, TenantRef, VaultRef};
 pub use crate::plan::credentials::short;
 use crate::plan::credentials::{CredentialChange, RetireReason, Wanted, decide, wanted};
 use crate::secrets::Secret;
@@ -263,8 +263,8 @@ impl<'a> Runner<'a> {
             .find(|t| t.name == slot.tenant)
             .ok_or_else(|| {
                 failure(format!(
-                    "tenant `{}/{}` is not in the client file",
-                    slot.client, slot.tenant
+                    "tenant `{}` is not in the client file",
+                    TenantRef::new(&slot.client, &slot.tenant)
                 ))
             })?;
         let mut adapter = crate::adapters::open(client, tenant, self.cx.root, self.cx.adapters)?;

@@ -66,7 +66,7 @@ impl Runner<'_> {
         outcome.phase = Some(Phase::Outcome);
         match &result {
             Ok(()) => {
-                outcome.result = Some("ok".into());
+                outcome.result = Some(EntryResult::Ok);
                 self.credentials
                     .issued
                     .retain(|r| !(r.is_of(slot) && r.key_id == record.key_id));
@@ -78,7 +78,7 @@ impl Runner<'_> {
                 }
             }
             Err(e) => {
-                outcome.result = Some("failed".into());
+                outcome.result = Some(EntryResult::Failed);
                 outcome.error = Some(e.detail.clone());
                 self.append(&slot.client, outcome)?;
             }

@@ -79,7 +79,7 @@ impl Runner<'_> {
                         };
                         let mut outcome = intent.clone();
                         outcome.phase = Some(Phase::Outcome);
-                        outcome.result = Some("failed".into());
+                        outcome.result = Some(EntryResult::Failed);
                         outcome.error =
                             Some(format!("delivery failed: {}; {what}", undelivered.detail));
                         self.append(&slot.client, outcome)?;
@@ -113,7 +113,7 @@ impl Runner<'_> {
         }
         let mut outcome = intent;
         outcome.phase = Some(Phase::Outcome);
-        outcome.result = Some("ok".into());
+        outcome.result = Some(EntryResult::Ok);
         outcome.detail = Some(json!({
             "key_id": issued.key_id,
             "delivered_to": wanted.deliver,

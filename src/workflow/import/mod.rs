@@ -27,13 +27,15 @@ use time::OffsetDateTime;
 
 use super::Context;
 use crate::adapters::AdapterError;
-use crate::model::{Client, Entitlement, GrantRecord, RecordOrigin, SourceKind, Workspace};
-use crate::plan::desired_access;
+use crate::model::{
+    Client, Entitlement, GrantRecord, RecordOrigin, SourceKind, TenantRef, Workspace,
+};
+use crate::plan::{DesiredAccess, desired_access};
 
 pub use client_file::{SCHEMA_LINE, default_credential, default_system};
 use client_file::{replace_top_level, scalar, spec_client_text, tenant_yaml, with_schema_line};
 use exceptions::{append_exceptions, check_approver, exception_yaml, free_id};
-use read::read_tenant;
+use read::{TenantRead, read_tenant};
 
 /// The reason every imported exception gives.
 pub const IMPORTED_REASON: &str = "imported";
@@ -263,6 +265,57 @@ pub fn propose(
     progress: &dyn crate::observe::ReadReporter,
 ) -> anyhow::Result<Proposal> {
     let file_path: Arc<str> = Arc::from(format!("clients/{}.yaml", request.client).as_str());
+    let (mut text, base) = starting_file(cx, request, &file_path)?;
+
+    // What the tier's bundles and the file's exceptions manage, and who is who.
+    let workspace = with_client(cx.workspace, &base);
+    let (access, _) = desired_access(&workspace, &base, &[], cx.now);
+    let tenants = read_tenants(cx, &base, &access, progress)?;
+
+    let mut warnings: Vec<String> = Vec::new();
+    text = with_discovered_tenants(text, &base, &tenants, &mut warnings);
+    let beyond = held_beyond_wanted(cx, &base, &access, &tenants);
+    let (text, exception_ids) = with_exceptions(cx, request, &base, &beyond, text)?;
+    let text = canonical(text);
+
+    // The proposal read back as `plan` will read it: the records are what it wants.
+    let proposed = crate::model::client_from_yaml(&file_path, &text)
+        .map_err(crate::load::LoadError::Invalid)?;
+    let workspace = with_client(cx.workspace, &proposed);
+    let (access, _) = desired_access(&workspace, &proposed, &[], cx.now);
+    let found = Found {
+        cx,
+        request,
+        proposed: &proposed,
+        access: &access,
+    };
+    let holdings = found.holdings(&tenants, &exception_ids, &mut warnings);
+    if !proposed.is_active(cx.now) {
+        warnings.push(format!(
+            "the contract of `{}` is not running now: the first plan wants nothing in its tenants",
+            proposed.id
+        ));
+    }
+    let missing = missing_grants(cx, &access, &holdings.holding);
+    Ok(Proposal {
+        client: proposed.id.clone(),
+        text,
+        held: holdings.held,
+        missing,
+        exceptions: exception_ids,
+        records: holdings.records,
+        warnings,
+    })
+}
+
+/// Returns the client file the import starts from (built from the flags, or the file
+/// given with its tier replaced) and the client it describes, checked against the
+/// request: its id, a tier the workspace has, and `--until`.
+fn starting_file(
+    cx: &Context<'_>,
+    request: &ImportRequest,
+    file_path: &Arc<str>,
+) -> anyhow::Result<(String, Client)> {
     let mut text = match &request.source {
         Source::Tenant(spec) => {
             let tier = request.tier.clone().unwrap_or_default();
@@ -297,12 +350,16 @@ pub fn propose(
     }
     crate::model::time::parse_instant(&request.until, crate::model::time::DateBound::EndInclusive)
         .map_err(ImportError::BadUntil)?;
+    Ok((text, base))
+}
 
-    // What the tier's bundles and the file's exceptions manage, and who is who.
-    let workspace = with_client(cx.workspace, &base);
-    let (access, _) = desired_access(&workspace, &base, &[], cx.now);
-
-    // Read every tenant whole; a tenant that cannot be read stops the import.
+/// Reads every tenant whole; a tenant that cannot be read stops the import.
+fn read_tenants(
+    cx: &Context<'_>,
+    base: &Client,
+    access: &DesiredAccess,
+    progress: &dyn crate::observe::ReadReporter,
+) -> anyhow::Result<Vec<TenantRead>> {
     progress.start(base.tenants.len());
     let reads = crate::workers::map(&base.tenants, cx.workspace.settings.parallelism, |tenant| {
         let managed = access
@@ -310,8 +367,8 @@ pub fn propose(
             .get(&tenant.name)
             .cloned()
             .unwrap_or_default();
-        let read = read_tenant(cx, &base, tenant, &managed);
-        progress.read(&format!("{}/{}", base.id, tenant.name));
+        let read = read_tenant(cx, base, tenant, &managed);
+        progress.read(&crate::model::TenantRef::new(&base.id, &tenant.name).to_string());
         read
     });
     progress.finish();
@@ -326,26 +383,45 @@ pub fn propose(
     if !errors.is_empty() {
         return Err(ImportError::Unreadable { errors }.into());
     }
+    Ok(tenants)
+}
 
-    let mut warnings: Vec<String> = Vec::new();
-    // The tenant blocks, with what the tenants resolved.
+/// Returns the file with its tenant blocks as the tenants resolved them, and adds the
+/// tenants' notes to `warnings`.
+fn with_discovered_tenants(
+    mut text: String,
+    base: &Client,
+    tenants: &[TenantRead],
+    warnings: &mut Vec<String>,
+) -> String {
     if tenants.iter().any(|t| !t.discovery.adds_nothing()) {
         let mut block = String::from("tenants:\n");
-        for (tenant, read) in base.tenants.iter().zip(&tenants) {
+        for (tenant, read) in base.tenants.iter().zip(tenants) {
             block.push_str(&tenant_yaml(tenant, &read.discovery));
         }
         text = replace_top_level(&text, "tenants", &block);
     }
-    for (tenant, read) in base.tenants.iter().zip(&tenants) {
+    for (tenant, read) in base.tenants.iter().zip(tenants) {
         warnings.extend(
             read.discovery
                 .notes
                 .iter()
-                .map(|n| format!("`{}/{}`: {n}", base.id, tenant.name)),
+                .map(|n| format!("`{}`: {n}", TenantRef::new(&base.id, &tenant.name))),
         );
     }
+    text
+}
 
-    // Who holds what, and what no bundle gives.
+/// Access held beyond what is wanted now: identity → (tenant, system, entitlement).
+type Beyond = BTreeMap<String, Vec<(String, String, Entitlement)>>;
+
+/// Returns what known identities hold that neither a bundle nor an exception gives.
+fn held_beyond_wanted(
+    cx: &Context<'_>,
+    base: &Client,
+    access: &DesiredAccess,
+    tenants: &[TenantRead],
+) -> Beyond {
     let wanted_now: BTreeSet<(&str, &Entitlement, &str)> = access
         .grants
         .iter()
@@ -359,9 +435,8 @@ pub fn propose(
         })
         .collect();
     let empty = BTreeMap::new();
-    // identity → (tenant, system, entitlement) held beyond what is wanted.
-    let mut beyond: BTreeMap<String, Vec<(String, String, Entitlement)>> = BTreeMap::new();
-    for (tenant, read) in base.tenants.iter().zip(&tenants) {
+    let mut beyond = Beyond::new();
+    for (tenant, read) in base.tenants.iter().zip(tenants) {
         let accounts = access.accounts.get(&tenant.name).unwrap_or(&empty);
         for (entitlement, holders) in &read.held {
             for holder in holders {
@@ -382,120 +457,186 @@ pub fn propose(
             }
         }
     }
-    let mut exception_ids = Vec::new();
-    if !beyond.is_empty() {
-        let count = beyond.values().map(Vec::len).sum();
-        let approver = request
-            .approver
-            .clone()
-            .ok_or(ImportError::NoApprover { count })?;
-        check_approver(cx.workspace, &approver)?;
-        let taken: BTreeSet<String> = base.exceptions.iter().map(|e| e.id.clone()).collect();
-        let mut items = String::new();
-        for (identity, grants) in &beyond {
-            let id = free_id(&format!("imported-{identity}"), &taken, &exception_ids);
-            items.push_str(&exception_yaml(&id, identity, grants, request, &approver));
-            exception_ids.push(id);
-        }
-        text = append_exceptions(&text, &items);
-    }
-    // The file as it is written: the schema line on top, fields in canonical order.
-    text = with_schema_line(&text);
-    if let Ok(formatted) = crate::model::format::format_yaml(
-        &text,
-        crate::model::format::field_order(SourceKind::Client),
-    ) {
-        text = formatted;
-    }
+    beyond
+}
 
-    // The proposal read back as `plan` will read it: the records are what it wants.
-    let proposed = crate::model::client_from_yaml(&file_path, &text)
-        .map_err(crate::load::LoadError::Invalid)?;
-    let workspace = with_client(cx.workspace, &proposed);
-    let (access, _) = desired_access(&workspace, &proposed, &[], cx.now);
-    let mut held = Vec::new();
-    let mut records = Vec::new();
-    let mut holding: BTreeSet<(&str, &Entitlement, String)> = BTreeSet::new();
-    for (tenant, read) in proposed.tenants.iter().zip(&tenants) {
-        let accounts = access.accounts.get(&tenant.name).unwrap_or(&empty);
-        for (entitlement, holders) in &read.held {
-            for holder in holders {
-                holding.insert((
-                    tenant.name.as_str(),
-                    entitlement,
-                    holder.account.to_lowercase(),
-                ));
-                let identity = accounts.get(&holder.account.to_lowercase()).cloned();
-                let grant = identity.as_ref().and_then(|id| {
-                    access.grants.iter().find(|g| {
-                        g.key.tenant == tenant.name
-                            && &g.key.entitlement == entitlement
-                            && &g.key.identity == id
-                            && g.is_active(cx.now)
-                    })
-                });
-                let held_as = match (&identity, grant) {
-                    (None, _) => HeldAs::Unknown,
-                    (Some(_), Some(g)) if !g.denials.is_empty() => {
-                        for denial in &g.denials {
-                            warnings.push(format!(
-                                "`{}/{}`: policy `{}` refuses {}: {} (the first plan reports it; fix the workspace or the access)",
-                                proposed.id, tenant.name, denial.rule, entitlement, denial.message
-                            ));
-                        }
-                        HeldAs::Denied
-                    }
-                    (Some(_), Some(g)) => {
-                        records.push(GrantRecord {
-                            client: proposed.id.clone(),
-                            tenant: tenant.name.clone(),
-                            entitlement: entitlement.clone(),
-                            identity: g.key.identity.clone(),
-                            account: holder.account.clone(),
-                            granted_at: cx.now,
-                            expires_at: g.expires_at,
-                            sources: g.sources.clone(),
-                            ticket: g.ticket.clone(),
-                            actor: request.actor.clone(),
-                            tenant_enforces_expiry: false,
-                            origin: RecordOrigin::HeldBeforeOnboard,
-                        });
-                        if g.sources.iter().all(|s| {
-                            s.exception()
-                                .is_some_and(|id| exception_ids.iter().any(|e| e == id))
-                        }) {
-                            HeldAs::Exception
-                        } else {
-                            HeldAs::Wanted
-                        }
-                    }
-                    // Wanted by nothing even with the exceptions: the contract is not
-                    // running, so the first plan gives nothing.
-                    (Some(_), None) => HeldAs::Unwanted,
-                };
-                let recorded = matches!(held_as, HeldAs::Wanted | HeldAs::Exception);
-                held.push(HeldGrant {
-                    tenant: tenant.name.clone(),
-                    entitlement: entitlement.to_string(),
-                    account: holder.account.clone(),
-                    identity,
-                    held_as,
-                    sources: grant
-                        .filter(|_| recorded)
-                        .map(|g| g.sources.clone())
-                        .unwrap_or_default(),
-                    until: grant.filter(|_| recorded).and_then(|g| g.expires_at),
-                });
+/// Returns the file with an exception per identity for what it holds beyond what is
+/// wanted (which needs `--approver`), and the exceptions' ids.
+fn with_exceptions(
+    cx: &Context<'_>,
+    request: &ImportRequest,
+    base: &Client,
+    beyond: &Beyond,
+    text: String,
+) -> anyhow::Result<(String, Vec<String>)> {
+    let mut exception_ids = Vec::new();
+    if beyond.is_empty() {
+        return Ok((text, exception_ids));
+    }
+    let count = beyond.values().map(Vec::len).sum();
+    let approver = request
+        .approver
+        .clone()
+        .ok_or(ImportError::NoApprover { count })?;
+    check_approver(cx.workspace, &approver)?;
+    let taken: BTreeSet<String> = base.exceptions.iter().map(|e| e.id.clone()).collect();
+    let mut items = String::new();
+    for (identity, grants) in beyond {
+        let id = free_id(&format!("imported-{identity}"), &taken, &exception_ids);
+        items.push_str(&exception_yaml(&id, identity, grants, request, &approver));
+        exception_ids.push(id);
+    }
+    Ok((append_exceptions(&text, &items), exception_ids))
+}
+
+/// The file as it is written: the schema line on top, fields in canonical order.
+fn canonical(text: String) -> String {
+    let text = with_schema_line(&text);
+    crate::model::format::format_yaml(&text, crate::model::format::field_order(SourceKind::Client))
+        .unwrap_or(text)
+}
+
+/// What the tenants hold, taken in: each holder, the records of those the file wants,
+/// and every (tenant, entitlement, account) held.
+struct Holdings<'a> {
+    held: Vec<HeldGrant>,
+    records: Vec<GrantRecord>,
+    holding: BTreeSet<(&'a str, &'a Entitlement, String)>,
+}
+
+/// The proposed client file read back, and what it wants.
+struct Found<'a> {
+    cx: &'a Context<'a>,
+    request: &'a ImportRequest,
+    proposed: &'a Client,
+    access: &'a DesiredAccess,
+}
+
+impl<'a> Found<'a> {
+    /// Takes in every holder of a managed entitlement: how it is held, and a ledger
+    /// record for each the file wants. Policy denials go to `warnings`.
+    fn holdings(
+        &self,
+        tenants: &'a [TenantRead],
+        exception_ids: &[String],
+        warnings: &mut Vec<String>,
+    ) -> Holdings<'a> {
+        let empty = BTreeMap::new();
+        let mut holdings = Holdings {
+            held: Vec::new(),
+            records: Vec::new(),
+            holding: BTreeSet::new(),
+        };
+        for (tenant, read) in self.proposed.tenants.iter().zip(tenants) {
+            let accounts = self.access.accounts.get(&tenant.name).unwrap_or(&empty);
+            for (entitlement, holders) in &read.held {
+                for holder in holders {
+                    holdings.holding.insert((
+                        tenant.name.as_str(),
+                        entitlement,
+                        holder.account.to_lowercase(),
+                    ));
+                    let identity = accounts.get(&holder.account.to_lowercase()).cloned();
+                    let (held, record) = self.held(
+                        tenant,
+                        entitlement,
+                        holder,
+                        identity,
+                        exception_ids,
+                        warnings,
+                    );
+                    holdings.held.push(held);
+                    holdings.records.extend(record);
+                }
             }
         }
+        holdings
     }
-    if !proposed.is_active(cx.now) {
-        warnings.push(format!(
-            "the contract of `{}` is not running now: the first plan wants nothing in its tenants",
-            proposed.id
-        ));
+
+    /// Takes in one holder: how it is held, and its ledger record when the file wants it.
+    fn held(
+        &self,
+        tenant: &crate::model::Tenant,
+        entitlement: &Entitlement,
+        holder: &crate::model::Holder,
+        identity: Option<String>,
+        exception_ids: &[String],
+        warnings: &mut Vec<String>,
+    ) -> (HeldGrant, Option<GrantRecord>) {
+        let mut record = None;
+        let (cx, proposed, request) = (self.cx, self.proposed, self.request);
+        let grant = identity.as_ref().and_then(|id| {
+            self.access.grants.iter().find(|g| {
+                g.key.tenant == tenant.name
+                    && &g.key.entitlement == entitlement
+                    && &g.key.identity == id
+                    && g.is_active(cx.now)
+            })
+        });
+        let held_as = match (&identity, grant) {
+            (None, _) => HeldAs::Unknown,
+            (Some(_), Some(g)) if !g.denials.is_empty() => {
+                for denial in &g.denials {
+                    warnings.push(format!(
+                        "`{}`: policy `{}` refuses {}: {} (the first plan reports it; fix the workspace or the access)",
+                        TenantRef::new(&proposed.id, &tenant.name), denial.rule, entitlement, denial.message
+                    ));
+                }
+                HeldAs::Denied
+            }
+            (Some(_), Some(g)) => {
+                record = Some(GrantRecord {
+                    client: proposed.id.clone(),
+                    tenant: tenant.name.clone(),
+                    entitlement: entitlement.clone(),
+                    identity: g.key.identity.clone(),
+                    account: holder.account.clone(),
+                    granted_at: cx.now,
+                    expires_at: g.expires_at,
+                    sources: g.sources.clone(),
+                    ticket: g.ticket.clone(),
+                    actor: request.actor.clone(),
+                    tenant_enforces_expiry: false,
+                    origin: RecordOrigin::HeldBeforeOnboard,
+                });
+                if g.sources.iter().all(|s| {
+                    s.exception()
+                        .is_some_and(|id| exception_ids.iter().any(|e| e == id))
+                }) {
+                    HeldAs::Exception
+                } else {
+                    HeldAs::Wanted
+                }
+            }
+            // Wanted by nothing even with the exceptions: the contract is not
+            // running, so the first plan gives nothing.
+            (Some(_), None) => HeldAs::Unwanted,
+        };
+        let recorded = matches!(held_as, HeldAs::Wanted | HeldAs::Exception);
+        let held = HeldGrant {
+            tenant: tenant.name.clone(),
+            entitlement: entitlement.to_string(),
+            account: holder.account.clone(),
+            identity,
+            held_as,
+            sources: grant
+                .filter(|_| recorded)
+                .map(|g| g.sources.clone())
+                .unwrap_or_default(),
+            until: grant.filter(|_| recorded).and_then(|g| g.expires_at),
+        };
+        (held, record)
     }
-    let missing = access
+}
+
+/// Returns the grants the file wants now, allowed, that no tenant holds: the first plan
+/// grants them.
+fn missing_grants(
+    cx: &Context<'_>,
+    access: &DesiredAccess,
+    holding: &BTreeSet<(&str, &Entitlement, String)>,
+) -> Vec<MissingGrant> {
+    access
         .grants
         .iter()
         .filter(|g| g.is_active(cx.now) && g.denials.is_empty())
@@ -512,16 +653,7 @@ pub fn propose(
             identity: g.key.identity.clone(),
             account: g.account.clone(),
         })
-        .collect();
-    Ok(Proposal {
-        client: proposed.id.clone(),
-        text,
-        held,
-        missing,
-        exceptions: exception_ids,
-        records,
-        warnings,
-    })
+        .collect()
 }
 
 /// Returns the workspace with `client` in it (replacing one of the same id).

@@ -8,7 +8,7 @@ use super::{
     resolve, store_new,
 };
 use crate::actor::Proof;
-use crate::audit::{Entry, EntryKind};
+use crate::audit::{Entry, EntryKind, EntryResult};
 use crate::exit::UserError;
 use crate::model::time::{format_duration, format_instant};
 use crate::model::{
@@ -133,7 +133,7 @@ pub fn elevate(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         client,
         identity,
         bundle,
-        false,
+        policy::Route::Elevation,
         asked,
         desk.cx.now,
     );
@@ -158,7 +158,7 @@ pub fn elevate(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         ));
     }
     // Not empty: the bundle has just-in-time grants (checked above).
-    let longest = policy::request_grants(bundle, false, asked)
+    let longest = policy::request_grants(bundle, policy::Route::Elevation, asked)
         .map(|(_, lasts)| lasts)
         .max()
         .unwrap_or_default();
@@ -174,7 +174,7 @@ pub fn elevate(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         let deliveries = announce_pending(desk, &request);
         warnings.extend(failures(&deliveries, "the request is recorded anyway"));
         let mut audit = desk.audit.open("elevate")?;
-        let mut entry = request_entry(EntryKind::Elevation, &request, "pending");
+        let mut entry = request_entry(EntryKind::Elevation, &request, EntryResult::Pending);
         entry.proof = ask.proof;
         if !deliveries.is_empty() {
             record_deliveries(&mut entry, &deliveries);
@@ -183,7 +183,7 @@ pub fn elevate(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         audit.finish(serde_json::json!({ "request": request.id }))?;
         return Ok(Asked::Pending { request, warnings });
     }
-    let mut preface = request_entry(EntryKind::Elevation, &request, "granted");
+    let mut preface = request_entry(EntryKind::Elevation, &request, EntryResult::Granted);
     preface.proof = ask.proof;
     Ok(Asked::Granted {
         request,
@@ -208,8 +208,9 @@ pub fn break_glass(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
     let policy = &desk.cx.workspace.policy;
     let ttl = policy.break_glass_ttl.value;
     let now = desk.cx.now;
+    let route = policy::Route::BreakGlass;
     let mut denials =
-        policy::evaluate_request(desk.cx.workspace, client, identity, bundle, true, ttl, now);
+        policy::evaluate_request(desk.cx.workspace, client, identity, bundle, route, ttl, now);
     // A ticket given must be open and the client's; an emergency may come before it.
     let tickets = crate::tickets::check_request(&desk.cx, client, ask.ticket, Need::Optional)?;
     denials.extend(tickets.denials);
@@ -252,7 +253,7 @@ pub fn break_glass(desk: &Desk<'_>, ask: Ask<'_>) -> anyhow::Result<Asked> {
         .into_iter()
         .chain(failures(&deliveries, "the access is granted anyway"))
         .collect();
-    let mut preface = request_entry(EntryKind::BreakGlass, &request, "granted");
+    let mut preface = request_entry(EntryKind::BreakGlass, &request, EntryResult::Granted);
     preface.proof = ask.proof;
     if let Some(detail) = preface.detail.as_mut() {
         detail["review"] = serde_json::json!(review);

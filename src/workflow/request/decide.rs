@@ -7,7 +7,7 @@ use super::{
     save_requests,
 };
 use crate::actor::Proof;
-use crate::audit::{Entry, EntryKind};
+use crate::audit::{Entry, EntryKind, EntryResult};
 use crate::exit::UserError;
 use crate::model::time::format_instant;
 use crate::model::{AccessRequest, RequestKind, RequestStatus};
@@ -140,7 +140,7 @@ pub fn approve(desk: &Desk<'_>, id: &str, proof: Option<Proof>) -> anyhow::Resul
             approver.id.clone()
         }
     };
-    if request.kind != RequestKind::MassRevoke {
+    if let Some(route) = policy::Route::of(request.kind) {
         // The workspace may have changed since the request: check the policy again.
         let client = desk.cx.client(&client_id)?;
         let workspace = desk.cx.workspace;
@@ -160,15 +160,8 @@ pub fn approve(desk: &Desk<'_>, id: &str, proof: Option<Proof>) -> anyhow::Resul
             .into());
         };
         let ttl = std::time::Duration::from_secs(request.ttl_seconds.unwrap_or(0));
-        let mut denials = policy::evaluate_request(
-            workspace,
-            client,
-            identity,
-            bundle,
-            request.kind == RequestKind::BreakGlass,
-            ttl,
-            desk.cx.now,
-        );
+        let mut denials =
+            policy::evaluate_request(workspace, client, identity, bundle, route, ttl, desk.cx.now);
         // The ticket may have closed since the request: check it again.
         let need = crate::tickets::Need::Required;
         let ticket = request.ticket.as_deref();
@@ -195,7 +188,7 @@ pub fn approve(desk: &Desk<'_>, id: &str, proof: Option<Proof>) -> anyhow::Resul
     }
     let request = request.clone();
     save_requests(desk, &requests)?;
-    let mut preface = request_entry(EntryKind::Approval, &request, "approved");
+    let mut preface = request_entry(EntryKind::Approval, &request, EntryResult::Approved);
     preface.proof = proof;
     let warnings = announce_decision(desk, &request, &mut preface, "it is approved anyway");
     if request.kind == RequestKind::MassRevoke {
@@ -223,11 +216,11 @@ fn record_partial(
     save_requests(desk, &requests)?;
     let (result, waiting) = match &request.client_approved_by {
         Some(_) => (
-            "client-approved",
+            EntryResult::ClientApproved,
             "an MSP person's approval (`onboard approve`)".to_string(),
         ),
         None => (
-            "approved-awaiting-client",
+            EntryResult::ApprovedAwaitingClient,
             format!("the approval of one of `{}`'s approvers", request.client),
         ),
     };
@@ -261,7 +254,7 @@ pub fn deny(
     request.decision_reason = Some(reason.to_string());
     let request = request.clone();
     save_requests(desk, &requests)?;
-    let mut entry = request_entry(EntryKind::Approval, &request, "denied");
+    let mut entry = request_entry(EntryKind::Approval, &request, EntryResult::Denied);
     entry.error = Some(reason.to_string());
     entry.proof = proof;
     let warnings = announce_decision(desk, &request, &mut entry, "it is denied anyway");

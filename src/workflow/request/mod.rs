@@ -20,7 +20,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::Context;
-use crate::audit::{AuditLog, Entry, EntryKind};
+use crate::audit::{AuditLog, Entry, EntryKind, EntryResult};
 use crate::exit::UserError;
 use crate::model::time::{format_duration, format_short};
 use crate::model::{AccessRequest, Bundle, Client, Identity, RequestStatus, ReviewItem};
@@ -90,7 +90,7 @@ fn refuse(
                 client: Some(refused.client.to_string()),
                 identity: refused.identity.map(str::to_string),
                 entitlement: (!entitlement.is_empty()).then(|| entitlement.clone()),
-                result: Some("denied".into()),
+                result: Some(EntryResult::Denied),
                 error_code: Some(denial.rule.to_string()),
                 error: Some(denial.message.clone()),
                 detail: Some(detail),
@@ -262,7 +262,7 @@ pub fn new_id(prefix: &str) -> String {
 }
 
 /// Returns the audit entry describing a request.
-pub fn request_entry(kind: EntryKind, request: &AccessRequest, result: &str) -> Entry {
+pub fn request_entry(kind: EntryKind, request: &AccessRequest, result: EntryResult) -> Entry {
     Entry {
         kind: Some(kind),
         client: Some(request.client.clone()),
@@ -275,7 +275,7 @@ pub fn request_entry(kind: EntryKind, request: &AccessRequest, result: &str) -> 
             .map(|b| crate::model::Source::Bundle(b.clone()).to_string())
             .collect(),
         expires_at: request.expires_at.map(crate::model::time::format_instant),
-        result: Some(result.to_string()),
+        result: Some(result),
         detail: Some(serde_json::json!({
             "request": request.id,
             "request_kind": request.kind.as_str(),

@@ -2,7 +2,7 @@
 
 use super::{Context, Desk, Refusal, Refused, decider, refuse, save_reviews_checked};
 use crate::actor::Proof;
-use crate::audit::{Entry, EntryKind};
+use crate::audit::{Entry, EntryKind, EntryResult};
 use crate::exit::UserError;
 use crate::model::ReviewItem;
 use crate::policy::approval::{self, Decision};
@@ -135,7 +135,7 @@ pub fn close_review(desk: &Desk<'_>, close: ReviewClose<'_>) -> anyhow::Result<C
         identity: Some(item.identity.clone()),
         reason: Some(close.notes.to_string()),
         ticket: close.ticket.map(str::to_string),
-        result: Some(close.outcome.to_string()),
+        result: Some(EntryResult::from(close.outcome)),
         detail: Some(serde_json::json!({ "review": item.id, "subject": item.subject, "kind": item.kind, "reviewer": reviewer.id })),
         proof: close.proof,
         ..Entry::default()

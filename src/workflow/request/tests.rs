@@ -83,7 +83,7 @@ fn an_elevation_waits_for_a_second_person_and_its_requester_cannot_approve_it() 
     let term = term.expect("a term");
     assert_eq!(term.starts, later, "the TTL runs from the approval");
     assert_eq!(request.expires_at, Some(term.ends));
-    assert_eq!(preface.result.as_deref(), Some("approved"));
+    assert_eq!(preface.result, Some(crate::audit::EntryResult::Approved));
     assert_eq!(bench.requests()[0].status, RequestStatus::Approved);
     // The approval is recorded with the grants it gives (the apply workflow writes the
     // preface first), never before them.
