@@ -241,11 +241,8 @@ fn apply_and_reconcile_initech(env: &Env) {
     assert!(!err.contains("intent without outcome"), "{err}");
 }
 
-#[test]
-fn a_crash_between_intent_and_outcome_is_reported_and_reconciled() {
-    if !crate::support::test_hooks() {
-        return;
-    }
+/// The example, after an apply of `initech` killed once its first intents were stored.
+fn killed_after_the_first_intents() -> Env {
     let env = Env::example();
     let output = env
         .onboard(&["apply", "initech", "--yes", "-q"])
@@ -253,6 +250,15 @@ fn a_crash_between_intent_and_outcome_is_reported_and_reconciled() {
         .output()
         .unwrap();
     assert_ne!(output.status.code(), Some(0), "the process was killed");
+    env
+}
+
+#[test]
+fn a_crash_between_intent_and_outcome_is_reported_and_reconciled() {
+    if !crate::support::test_hooks() {
+        return;
+    }
+    let env = killed_after_the_first_intents();
     let (code, err) = verify(&env, &["--client", "initech"]);
     assert_eq!(code, 0, "a crash is not tampering: {err}");
     assert!(
@@ -300,13 +306,7 @@ fn a_write_stored_only_in_part_is_named_then_removed_and_recorded_by_the_next_ru
         "a write signs its last line only"
     );
     // A run stops (killed) once its first write, the intents, is stored...
-    let env = Env::example();
-    let output = env
-        .onboard(&["apply", "initech", "--yes", "-q"])
-        .env("ONBOARD_TEST_CRASH_AFTER_INTENTS", "1")
-        .output()
-        .unwrap();
-    assert_ne!(output.status.code(), Some(0), "the process was killed");
+    let env = killed_after_the_first_intents();
     // ...but the disk took that write without its last line, the signed one.
     let mut partial = lines(&env, "initech");
     partial.pop();
