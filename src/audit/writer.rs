@@ -15,7 +15,7 @@ use super::entry::{
 };
 use super::key::{AuditKey, read_publics, verify_hex, write_public};
 use super::verify::{Tamper, line_in};
-use crate::state::{ChainHead, Store};
+use crate::state::{ChainBatch, ChainHead, Store};
 
 /// One chain open for appending.
 pub struct ChainWriter {
@@ -271,17 +271,33 @@ impl AuditLog {
         Ok(())
     }
 
-    /// Stores every line appended since the last sync, each chain's in one durable step
-    /// (an fsync, or a transaction) that checks the chain still ends where this run
-    /// left it.
+    /// Stores every line appended since the last sync, each chain's ending in a signed
+    /// line, in durable steps that check each chain still ends where this run left it:
+    /// an fsync per chain on files, one transaction for every chain on PostgreSQL.
     pub fn sync(&mut self) -> Result<(), AuditError> {
-        for (name, writer) in self.chains.iter_mut() {
-            if writer.pending.is_empty() {
-                continue;
-            }
-            seal(writer, &self.key);
-            self.store
-                .append(name, &writer.stored, writer.dropping, &writer.pending)?;
+        let key = &self.key;
+        let mut pending: Vec<(&String, &mut ChainWriter)> = self
+            .chains
+            .iter_mut()
+            .filter(|(_, w)| !w.pending.is_empty())
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        for (_, writer) in pending.iter_mut() {
+            seal(writer, key);
+        }
+        let batches: Vec<ChainBatch<'_>> = pending
+            .iter()
+            .map(|(name, writer)| ChainBatch {
+                chain: name,
+                expected: &writer.stored,
+                dropping: writer.dropping,
+                lines: &writer.pending,
+            })
+            .collect();
+        self.store.append_all(&batches)?;
+        for (_, writer) in pending {
             writer.pending.clear();
             writer.dropping = 0;
             writer.stored = ChainHead {
@@ -383,12 +399,19 @@ impl AuditLog {
             )?;
         }
         self.sync()?;
-        for name in &names {
-            let writer = &self.chains[name];
-            let head = serde_json::json!({ "chain": name, "seq": writer.seq, "hash": writer.prev, "line": writer.last_line });
-            self.store
-                .write_head(name, writer.seq, &format!("{head}\n"))?;
-        }
+        let heads: Vec<(&str, u64, String)> = names
+            .iter()
+            .map(|name| {
+                let writer = &self.chains[name];
+                let head = serde_json::json!({ "chain": name, "seq": writer.seq, "hash": writer.prev, "line": writer.last_line });
+                (name.as_str(), writer.seq, format!("{head}\n"))
+            })
+            .collect();
+        let heads: Vec<(&str, u64, &str)> = heads
+            .iter()
+            .map(|(name, seq, text)| (*name, *seq, text.as_str()))
+            .collect();
+        self.store.write_heads(&heads)?;
         Ok(())
     }
 }

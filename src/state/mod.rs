@@ -26,7 +26,8 @@ pub use credentials::Credentials;
 pub use file::FileStore;
 pub use lock::{LockInfo, host_name};
 pub use store::{
-    CHECKPOINT_MARKER, ChainHead, ChainTail, Description, Holder, Lock, LockScope, Store, StoredKey,
+    CHECKPOINT_MARKER, ChainBatch, ChainHead, ChainTail, Description, Holder, Lock, LockScope,
+    Store, StoredKey,
 };
 pub use timed::{Timed, Timing};
 

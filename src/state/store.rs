@@ -110,6 +110,19 @@ pub struct ChainHead {
     pub hash: String,
 }
 
+/// Lines to append to one chain (see [`Store::append`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ChainBatch<'a> {
+    /// The chain.
+    pub chain: &'a str,
+    /// Where the chain must end (before `dropping` lines).
+    pub expected: &'a ChainHead,
+    /// Lines after `expected` to remove in the same step.
+    pub dropping: u64,
+    /// The lines, without newlines.
+    pub lines: &'a [String],
+}
+
 /// The lines a writer needs to continue a chain: from its last checkpoint on.
 #[derive(Debug, Clone, Default)]
 pub struct ChainTail {
@@ -257,10 +270,30 @@ pub trait Store: Send + Sync {
         lines: &[String],
     ) -> Result<(), StateError>;
 
+    /// Appends to several chains, each as [`Store::append`] does: the default appends to
+    /// one after the other; a backend with transactions stores them all in one (one
+    /// commit for every chain a run has lines pending in, instead of one per chain).
+    fn append_all(&self, batches: &[ChainBatch<'_>]) -> Result<(), StateError> {
+        for batch in batches {
+            self.append(batch.chain, batch.expected, batch.dropping, batch.lines)?;
+        }
+        Ok(())
+    }
+
     /// Writes a chain's head, `text` exactly as given (one JSON line with its `seq`): its
     /// latest signed checkpoint, durably. A head with a lower `seq` than the one stored
     /// is not written over it.
     fn write_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), StateError>;
+
+    /// Writes the heads of several chains (chain, seq, text), each as
+    /// [`Store::write_head`] does: the default writes one after the other; a backend
+    /// with transactions writes them all in one.
+    fn write_heads(&self, heads: &[(&str, u64, &str)]) -> Result<(), StateError> {
+        for (chain, seq, text) in heads {
+            self.write_head(chain, *seq, text)?;
+        }
+        Ok(())
+    }
 
     /// Reads a whole chain as stored: its lines, each ending in a newline, except perhaps
     /// an incomplete last one. `None` when the chain does not exist.

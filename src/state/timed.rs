@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use super::{
-    ChainHead, ChainTail, Credentials, Description, Holder, Ledger, Lock, LockInfo, LockScope,
-    Requests, Reviews, StateError, Store, StoredKey,
+    ChainBatch, ChainHead, ChainTail, Credentials, Description, Holder, Ledger, Lock, LockInfo,
+    LockScope, Requests, Reviews, StateError, Store, StoredKey,
 };
 
 /// How many store calls a run made and how long they took, summed over its threads.
@@ -137,8 +137,16 @@ impl Store for Timed {
         self.time(|| self.inner.append(chain, expected, dropping, lines))
     }
 
+    fn append_all(&self, batches: &[ChainBatch<'_>]) -> Result<(), StateError> {
+        self.time(|| self.inner.append_all(batches))
+    }
+
     fn write_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), StateError> {
         self.time(|| self.inner.write_head(chain, seq, text))
+    }
+
+    fn write_heads(&self, heads: &[(&str, u64, &str)]) -> Result<(), StateError> {
+        self.time(|| self.inner.write_heads(heads))
     }
 
     fn read_chain(&self, chain: &str) -> Result<Option<Vec<u8>>, StateError> {

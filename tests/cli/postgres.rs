@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use onboard::model::CredentialRef;
 use onboard::state::postgres::PgStore;
-use onboard::state::{ChainHead, LockInfo, LockScope, StateError, Store};
+use onboard::state::{ChainBatch, ChainHead, LockInfo, LockScope, StateError, Store};
 
 use crate::peers::{find_postgres, free_port, shared};
 
@@ -228,6 +228,56 @@ fn lines_after_the_expected_head_are_dropped_in_the_appending_transaction() {
         .unwrap();
     let all = store.read_chain("acme").unwrap().unwrap();
     assert_eq!(all, format!("{}\nb\nc'\nd'\n", written[0]).as_bytes());
+}
+
+/// A run's lines pending in several chains are stored in one transaction: all of them,
+/// or, when one chain moved meanwhile, none.
+#[test]
+fn several_chains_are_appended_in_one_transaction_all_or_none() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let store = store(&url).unwrap();
+    store.append("b", &genesis(), 0, &["b1".into()]).unwrap();
+    let (one, two) = (["a1".to_string()], ["b2".to_string()]);
+    let batch = |b_head: &ChainHead| {
+        store.append_all(&[
+            ChainBatch {
+                chain: "a",
+                expected: &genesis(),
+                dropping: 0,
+                lines: &one,
+            },
+            ChainBatch {
+                chain: "b",
+                expected: b_head,
+                dropping: 0,
+                lines: &two,
+            },
+        ])
+    };
+    // `b` no longer ends where the run read it: nothing is stored, not even in `a`.
+    let refused = batch(&genesis());
+    assert!(
+        matches!(refused, Err(StateError::ChainMoved { ref chain, .. }) if chain == "b"),
+        "{refused:?}"
+    );
+    assert!(lines(&store, "a").is_empty());
+    assert_eq!(lines(&store, "b"), ["b1"]);
+    batch(&head_after("b1", 1)).unwrap();
+    assert_eq!(lines(&store, "a"), ["a1"]);
+    assert_eq!(lines(&store, "b"), ["b1", "b2"]);
+    // Heads too are written together.
+    store
+        .write_heads(&[("a", 1, "{\"seq\":1}\n"), ("b", 2, "{\"seq\":2}\n")])
+        .unwrap();
+    assert_eq!(
+        store.read_head("b").unwrap().as_deref(),
+        Some("{\"seq\":2}\n")
+    );
+    assert_eq!(
+        store.read_head("a").unwrap().as_deref(),
+        Some("{\"seq\":1}\n")
+    );
 }
 
 #[test]

@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use super::{PgError, PgStore};
 use crate::state::merge::{merged_credentials, merged_requests, merged_reviews};
 use crate::state::{
-    ChainHead, ChainTail, Description, Holder, Ledger, Lock, LockInfo, LockScope, Requests,
-    Reviews, StateError, Store, StoredKey, UsedStatements,
+    ChainBatch, ChainHead, ChainTail, Description, Holder, Ledger, Lock, LockInfo, LockScope,
+    Requests, Reviews, StateError, Store, StoredKey, UsedStatements,
 };
 
 const LEDGER: &str = "ledger";
@@ -236,8 +236,16 @@ impl Store for PgStore {
         Ok(self.append_lines(chain, expected, dropping, lines)?)
     }
 
+    fn append_all(&self, batches: &[ChainBatch<'_>]) -> Result<(), StateError> {
+        Ok(self.append_batches(batches)?)
+    }
+
     fn write_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), StateError> {
-        Ok(self.set_head(chain, seq, text)?)
+        Ok(self.set_heads(&[(chain, seq, text)])?)
+    }
+
+    fn write_heads(&self, heads: &[(&str, u64, &str)]) -> Result<(), StateError> {
+        Ok(self.set_heads(heads)?)
     }
 
     fn read_chain(&self, chain: &str) -> Result<Option<Vec<u8>>, StateError> {

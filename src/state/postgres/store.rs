@@ -9,7 +9,7 @@ use super::ledger::LedgerCache;
 use super::url::{DatabaseUrl, Tls};
 use super::{PgError, schema};
 use crate::audit::entry::{GENESIS, line_hash};
-use crate::state::{CHECKPOINT_MARKER, ChainHead};
+use crate::state::{CHECKPOINT_MARKER, ChainBatch, ChainHead};
 
 /// Row counts, for `onboard state status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -230,7 +230,45 @@ impl PgStore {
         dropping: u64,
         lines: &[String],
     ) -> Result<(), PgError> {
+        self.append_batches(&[ChainBatch {
+            chain,
+            expected,
+            dropping,
+            lines,
+        }])
+    }
+
+    /// Appends to several chains in one transaction, each as [`PgStore::append_lines`]
+    /// does: all of them, or (when one chain moved) none.
+    pub fn append_batches(&self, batches: &[ChainBatch<'_>]) -> Result<(), PgError> {
         let mut session = self.session();
+        let names = batches
+            .iter()
+            .map(|b| b.chain)
+            .collect::<Vec<_>>()
+            .join("`, `");
+        let mut tx = session
+            .transaction()
+            .map_err(self.error(format!("appending to the audit chain `{names}`")))?;
+        for batch in batches {
+            self.append_in(&mut tx, batch)?;
+        }
+        tx.commit()
+            .map_err(self.error(format!("appending to the audit chain `{names}`")))
+    }
+
+    /// Appends one batch within a transaction.
+    fn append_in(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        batch: &ChainBatch<'_>,
+    ) -> Result<(), PgError> {
+        let ChainBatch {
+            chain,
+            expected,
+            dropping,
+            lines,
+        } = *batch;
         let error = |e| {
             PgError::query(
                 &self.url.target,
@@ -238,7 +276,6 @@ impl PgStore {
                 &e,
             )
         };
-        let mut tx = session.transaction().map_err(error)?;
         tx.execute(
             "INSERT INTO onboard_audit_heads (chain, seq, hash) VALUES ($1, 0, $2)
              ON CONFLICT (chain) DO NOTHING",
@@ -331,7 +368,7 @@ impl PgStore {
             &[&chain, &seq, &line_hash(last.as_bytes()), &bytes, &tail_seq],
         )
         .map_err(error)?;
-        tx.commit().map_err(error)
+        Ok(())
     }
 
     /// Returns a chain's signed head text, if any.
@@ -346,16 +383,21 @@ impl PgStore {
         Ok(row.and_then(|r| r.get(0)))
     }
 
-    /// Records a chain's signed head, unless a head with a higher `seq` is stored.
-    pub fn set_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), PgError> {
+    /// Records the signed heads of chains (chain, seq, text) in one statement, each
+    /// unless a head with a higher `seq` is stored.
+    pub fn set_heads(&self, heads: &[(&str, u64, &str)]) -> Result<(), PgError> {
+        let chains: Vec<&str> = heads.iter().map(|h| h.0).collect();
+        let seqs: Vec<i64> = heads.iter().map(|h| to_db(h.1)).collect();
+        let texts: Vec<&str> = heads.iter().map(|h| h.2).collect();
         self.session()
             .execute(
-                "INSERT INTO onboard_audit_heads (chain, seq, hash, head_seq, head) VALUES ($1, 0, $2, $3, $4)
+                "INSERT INTO onboard_audit_heads (chain, seq, hash, head_seq, head)
+                 SELECT chain, 0, $4, head_seq, head FROM unnest($1::text[], $2::bigint[], $3::text[]) AS h(chain, head_seq, head)
                  ON CONFLICT (chain) DO UPDATE SET head_seq = excluded.head_seq, head = excluded.head
                  WHERE onboard_audit_heads.head_seq IS NULL OR onboard_audit_heads.head_seq <= excluded.head_seq",
-                &[&chain, &GENESIS, &to_db(seq), &text],
+                &[&chains, &seqs, &texts, &GENESIS],
             )
-            .map_err(self.error(format!("writing the head of `{chain}`")))?;
+            .map_err(self.error(format!("writing the head of `{}`", chains.join("`, `"))))?;
         Ok(())
     }
 
