@@ -218,7 +218,7 @@ impl TryFrom<ConfigurationJson> for TenantConfiguration {
 /// A plan: the changes applying sends, the grants policy refuses, the tenants that
 /// could not be read, warnings, and the tenants' own configuration to bring in line.
 ///
-/// As JSON ([`PlanJson`]) the changes, denials and unreadable tenants are one
+/// As JSON (`PlanJson`) the changes, denials and unreadable tenants are one
 /// `changes` array of [`PlanEntry`]s in the canonical order, each with its `kind`
 /// (`grant` … `drift`, `denied`, `unknown`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
