@@ -125,7 +125,7 @@ pub fn check(
         })
         .collect();
     let mut audit = desk.audit.open(run.command)?;
-    super::run::record_preface(&mut audit, &[denials, &entries], interrupted)?;
+    super::record_preface(&mut audit, &[denials, &entries], interrupted)?;
     if let Some(request) = request {
         let mut requests = requests;
         requests.requests.push(request);

@@ -166,3 +166,22 @@ pub fn moved_configuration(cx: &Context<'_>, actionable: &Plan) -> Vec<MovedConf
 
 #[cfg(test)]
 mod tests;
+
+/// Writes the run's preface entries and closes interrupted changes of earlier runs.
+fn record_preface(
+    audit: &mut crate::audit::AuditLog,
+    preface: &[&[(String, crate::audit::Entry)]],
+    interrupted: &[String],
+) -> anyhow::Result<()> {
+    for (chain, entry) in preface.iter().flat_map(|p| p.iter()) {
+        audit.append(chain, entry.clone())?;
+    }
+    for client in interrupted {
+        audit.reconcile(
+            client,
+            "this run re-read the tenant; its plan shows what was left",
+        )?;
+    }
+    audit.sync()?;
+    Ok(())
+}

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use super::Prepared;
 use super::guard::Approved;
-use crate::audit::{AuditLog, Entry, EntryKind, EntryResult};
+use crate::audit::{Entry, EntryKind, EntryResult};
 use crate::execute::{self, Applied, ApplyContext, ChangeResult, Progress};
 use crate::exit::UserError;
 use crate::model::{Block, ReviewItem, TenantRef};
@@ -102,7 +102,7 @@ pub fn admit(
     let over = nothing && blocks.is_empty();
     if over && needs_audit {
         let mut audit = desk.audit.open(run.command)?;
-        record_preface(&mut audit, &[&run.preface, &denials], &prepared.interrupted)?;
+        super::record_preface(&mut audit, &[&run.preface, &denials], &prepared.interrupted)?;
         audit.finish(serde_json::json!({ "applied": 0, "unchanged": 0, "failed": 0 }))?;
     }
     Ok(Admission {
@@ -134,7 +134,7 @@ pub fn execute(
     }
     // From here on the run goes ahead and records what it does.
     let mut audit = desk.audit.open(run.command)?;
-    record_preface(
+    super::record_preface(
         &mut audit,
         &[&run.preface, &admission.denials],
         &prepared.interrupted,
@@ -328,23 +328,4 @@ pub fn denial_entry(denial: &DeniedGrant) -> Entry {
         serde_json::json!({ "rule": denial.rule, "cause": denial.origin, "hint": denial.hint }),
     );
     entry
-}
-
-/// Writes the run's preface entries and closes interrupted changes of earlier runs.
-pub(super) fn record_preface(
-    audit: &mut AuditLog,
-    preface: &[&[(String, Entry)]],
-    interrupted: &[String],
-) -> anyhow::Result<()> {
-    for (chain, entry) in preface.iter().flat_map(|p| p.iter()) {
-        audit.append(chain, entry.clone())?;
-    }
-    for client in interrupted {
-        audit.reconcile(
-            client,
-            "this run re-read the tenant; its plan shows what was left",
-        )?;
-    }
-    audit.sync()?;
-    Ok(())
 }
