@@ -125,18 +125,18 @@ pub(super) struct RawGrant {
     #[schemars(with = "SystemKind")]
     system: Spanned<SystemKind>,
     /// What is granted, `KIND:NAME` (`group:MSP-Helpdesk`, `role:Global Reader`).
-    #[schemars(with = "crate::model::schema::EntitlementText")]
+    #[schemars(with = "crate::model::schema_text::EntitlementText")]
     entitlement: Spanned<String>,
     /// Admin-level access: granted only just in time, to persons with MFA.
     privileged: Option<bool>,
     /// Just in time: granted on request for at most this long (`8h`); without it,
     /// standing.
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     ttl: Option<Spanned<String>>,
     /// Requirements of this grant, beside the bundle's.
     requires: Option<RawRequires>,
     /// Exception grants only: the one tenant of the client it is for.
-    #[schemars(with = "Option<crate::model::schema::Id>")]
+    #[schemars(with = "Option<crate::model::schema_text::Id>")]
     tenant: Option<Spanned<String>>,
 }
 
@@ -215,13 +215,13 @@ impl RawGrant {
 ]))]
 pub(super) struct RawBundle {
     /// The bundle's id, unique across the bundle libraries.
-    #[schemars(with = "crate::model::schema::Id")]
+    #[schemars(with = "crate::model::schema_text::Id")]
     id: Spanned<String>,
     /// The service tier it belongs to.
-    #[schemars(with = "crate::model::schema::Id")]
+    #[schemars(with = "crate::model::schema_text::Id")]
     tier: Spanned<String>,
     /// The support function it serves (`helpdesk`…).
-    #[schemars(with = "crate::model::schema::Id")]
+    #[schemars(with = "crate::model::schema_text::Id")]
     function: Spanned<String>,
     /// What the bundle is for.
     description: Option<String>,

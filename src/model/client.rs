@@ -101,7 +101,7 @@ pub struct CoApproval {
 #[serde(deny_unknown_fields)]
 struct RawApprover {
     /// The approver's id, unique within the client; they sign as `CLIENT/ID`.
-    #[schemars(with = "crate::model::schema::Id")]
+    #[schemars(with = "crate::model::schema_text::Id")]
     id: Spanned<String>,
     /// Their name.
     name: Option<String>,
@@ -157,11 +157,11 @@ impl Client {
 #[serde(deny_unknown_fields)]
 struct RawContract {
     /// The first day access may be granted (`YYYY-MM-DD`, or an RFC 3339 time).
-    #[schemars(with = "crate::model::schema::DateText")]
+    #[schemars(with = "crate::model::schema_text::DateText")]
     start: Spanned<String>,
     /// The last day of the contract, inclusive: access ends when this day ends (UTC).
     /// Omit for an open-ended contract.
-    #[schemars(with = "Option<crate::model::schema::DateText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DateText>")]
     end: Option<Spanned<String>>,
 }
 
@@ -189,7 +189,7 @@ struct RawException {
     approver: Option<Spanned<String>>,
     /// The last day of the exception, inclusive (`YYYY-MM-DD` or RFC 3339): exceptions
     /// are always time-bound.
-    #[schemars(with = "Option<crate::model::schema::DateText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DateText>")]
     until: Option<Spanned<String>>,
 }
 
@@ -197,12 +197,12 @@ struct RawException {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawClient {
     /// The client's id: lowercase letters, digits, `-` and `_`.
-    #[schemars(with = "crate::model::schema::Id")]
+    #[schemars(with = "crate::model::schema_text::Id")]
     id: Spanned<String>,
     /// The client's display name.
     name: Option<String>,
     /// The service tier: the bundles of this tier say what access the client gets.
-    #[schemars(with = "crate::model::schema::Id")]
+    #[schemars(with = "crate::model::schema_text::Id")]
     tier: Spanned<String>,
     /// When access may be granted; without it, always.
     contract: Option<RawContract>,

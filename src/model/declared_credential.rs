@@ -166,11 +166,11 @@ pub(super) struct RawCredential {
     application: Option<Spanned<String>>,
     /// Required: the age at which it is rotated; no longer than the policy's
     /// `credentials.max_age` for the identity's kind.
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     max_age: Option<Spanned<String>>,
     /// How long the old one lives after the new one is delivered (default 0); shorter
     /// than `max_age`.
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     overlap: Option<Spanned<String>>,
     /// Required: where each new one is delivered, `vault:MOUNT/data/PATH#FIELD` (with
     /// `[vault]` in `onboard.toml`) or `file:PATH` inside the workspace (a stand-in for a

@@ -239,7 +239,7 @@ pub struct ChatHandles {
 ]))]
 pub(super) struct RawIdentity {
     /// The identity's id: lowercase letters, digits, `-` and `_`.
-    #[schemars(with = "crate::model::schema::Id")]
+    #[schemars(with = "crate::model::schema_text::Id")]
     id: Spanned<String>,
     /// A person, a service account or an automation agent.
     kind: IdentityKind,

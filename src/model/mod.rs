@@ -15,6 +15,7 @@ mod issued_credential;
 pub mod policy;
 mod record;
 pub mod schema;
+pub mod schema_text;
 mod settings;
 mod source;
 mod tenant;

@@ -47,11 +47,11 @@ pub struct GrantRecord {
     pub account: String,
     /// When it was granted (or last renewed).
     #[serde(with = "time::serde::rfc3339")]
-    #[schemars(with = "crate::model::schema::DateTime")]
+    #[schemars(with = "crate::model::schema_text::DateTime")]
     pub granted_at: OffsetDateTime,
     /// When it ends; `None` for standing access.
     #[serde(default, with = "time::serde::rfc3339::option")]
-    #[schemars(with = "Option<crate::model::schema::DateTime>")]
+    #[schemars(with = "Option<crate::model::schema_text::DateTime>")]
     pub expires_at: Option<OffsetDateTime>,
     /// What asked for it: `bundle:ID`, `exception:ID`.
     pub sources: Vec<Source>,
@@ -227,7 +227,7 @@ pub struct Block {
     pub value: String,
     /// When the revocation was made.
     #[serde(with = "time::serde::rfc3339")]
-    #[schemars(with = "crate::model::schema::DateTime")]
+    #[schemars(with = "crate::model::schema_text::DateTime")]
     pub at: OffsetDateTime,
     /// Who made it.
     pub actor: String,

@@ -148,7 +148,7 @@ struct RawVault {
     address: toml::Spanned<String>,
     /// Where the token onboard logs in with is kept (a credential reference, not
     /// `vault:`); exactly one of `token` and `approle`.
-    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
+    #[schemars(with = "Option<crate::model::schema_text::CredentialText>")]
     token: Option<toml::Spanned<String>>,
     /// Log in with AppRole instead of a token; exactly one of `token` and `approle`.
     #[schemars(with = "Option<RawAppRole>")]
@@ -173,7 +173,7 @@ struct RawAppRole {
     /// The role's id.
     role_id: String,
     /// Where the role's secret id is kept (a credential reference, not `vault:`).
-    #[schemars(with = "crate::model::schema::CredentialText")]
+    #[schemars(with = "crate::model::schema_text::CredentialText")]
     secret_id: toml::Spanned<String>,
 }
 
@@ -190,7 +190,7 @@ struct RawState {
     backend: Option<toml::Spanned<String>>,
     /// With `backend = "postgres"`: where the database URL is kept (`env:VAR`,
     /// `file:PATH` or `keyring:NAME`; never the URL itself, which holds a password).
-    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
+    #[schemars(with = "Option<crate::model::schema_text::CredentialText>")]
     url: Option<toml::Spanned<String>>,
 }
 
@@ -209,7 +209,7 @@ enum StateBackendName {
 #[serde(deny_unknown_fields)]
 struct RawCredentials {
     /// How long an `exec:` command may run before it is stopped (default `30s`).
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     exec_timeout: Option<toml::Spanned<String>>,
 }
 
@@ -219,7 +219,7 @@ struct RawAudit {
     /// Where the audit signing key is kept: `file:PATH` (mode 0600, relative to the
     /// workspace), `env:VAR`, `keyring:NAME`, or, read only, `vault:…` or `exec:…`.
     /// `ONBOARD_AUDIT_KEY` overrides it. Default: `file:.onboard/audit.key`.
-    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
+    #[schemars(with = "Option<crate::model::schema_text::CredentialText>")]
     key: Option<String>,
 }
 
@@ -246,7 +246,7 @@ struct RawPaths {
 struct RawApply {
     /// Tenants read and applied at once, 1 to 64 (default 4); `--parallelism N`
     /// overrides it.
-    #[schemars(with = "Option<crate::model::schema::Parallelism>")]
+    #[schemars(with = "Option<crate::model::schema_text::Parallelism>")]
     parallelism: Option<i64>,
 }
 

@@ -107,20 +107,20 @@ pub(crate) struct RawTicketProvider {
     /// connectwise: the API member's public key.
     public_key: Option<String>,
     /// connectwise: where the API member's private key is kept (a credential reference).
-    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
+    #[schemars(with = "Option<crate::model::schema_text::CredentialText>")]
     private_key: Option<String>,
     /// connectwise: where the integration's `clientId` is kept (a credential reference).
-    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
+    #[schemars(with = "Option<crate::model::schema_text::CredentialText>")]
     client_id: Option<String>,
     /// command: the program and its arguments, run without a shell.
     command: Option<Vec<String>>,
     /// webhook: the URL the question is POSTed to.
     url: Option<String>,
     /// webhook: where a bearer token is kept (a credential reference), if any.
-    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
+    #[schemars(with = "Option<crate::model::schema_text::CredentialText>")]
     token: Option<String>,
     /// command: how long it may run (default `30s`).
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     timeout: Option<String>,
     /// PSA company identifiers mapped to client ids (a client file may instead say
     /// `psa_company:`).

@@ -10,10 +10,10 @@ use super::WebhookFormat;
 pub(super) struct RawTtl {
     /// The longest just-in-time grant of privileged access (default `8h`); privileged
     /// access is never standing.
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     pub(super) privileged: Option<Spanned<String>>,
     /// The longest just-in-time grant of any other access (default `7d`).
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     pub(super) standard: Option<Spanned<String>>,
 }
 
@@ -22,7 +22,7 @@ pub(super) struct RawTtl {
 pub(super) struct RawExceptions {
     /// The longest an exception may still run, from now to its `until:` (default
     /// `366d`); a longer one is denied by `max-ttl`.
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     pub(super) max_duration: Option<Spanned<String>>,
 }
 
@@ -46,7 +46,7 @@ pub(super) struct RawNotify {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawBreakGlass {
     /// How long break-glass access lasts (default `1h`).
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     pub(super) ttl: Option<Spanned<String>>,
     /// Who is told of every break-glass use: a `command`, a `webhook`, or both. A hook
     /// that fails is retried, warned about and recorded; it never blocks the access.
@@ -83,7 +83,7 @@ pub(super) struct RawExpiringNotify {
     pub(super) format: WebhookFormat,
     /// How far ahead `expire --notify` (and `status --notify` without
     /// `--expiring-within`) looks for access that ends (default `7d`).
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     pub(super) within: Option<Spanned<String>>,
 }
 
@@ -93,7 +93,7 @@ pub(super) struct RawReviews {
     /// How long a review item (opened by every break-glass use and the first use of
     /// every exception) may stay open before `plan` and `status` warn that it is
     /// overdue (default `72h`).
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     pub(super) due_within: Option<Spanned<String>>,
 }
 
@@ -101,7 +101,7 @@ pub(super) struct RawReviews {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRequests {
     /// How long a request waits for approval before it lapses (default `24h`).
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     pub(super) expire_after: Option<Spanned<String>>,
 }
 
@@ -114,7 +114,7 @@ pub(super) struct RawMassRevoke {
     pub(super) max_count: Option<Spanned<u64>>,
     /// The largest share of a tenant's recorded grants `apply` or `revoke` may revoke in
     /// one run without a second person's approval (default `0.5`).
-    #[schemars(with = "Option<crate::model::schema::Share>")]
+    #[schemars(with = "Option<crate::model::schema_text::Share>")]
     pub(super) max_share: Option<Spanned<f64>>,
 }
 
@@ -128,7 +128,7 @@ pub(super) struct RawActors {
     #[schemars(with = "Vec<String>")]
     pub(super) require_signature: Vec<Spanned<String>>,
     /// How long a signed statement is accepted after it was made (default `10m`).
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     pub(super) statement_valid_for: Option<Spanned<String>>,
 }
 
@@ -138,10 +138,10 @@ pub(super) struct RawCredentialAges {
     /// The longest `max_age` a service account's declared credential may have (default
     /// `90d`).
     #[serde(rename = "service-account")]
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     pub(super) service_account: Option<Spanned<String>>,
     /// The longest `max_age` an agent's declared credential may have (default `30d`).
-    #[schemars(with = "Option<crate::model::schema::DurationText>")]
+    #[schemars(with = "Option<crate::model::schema_text::DurationText>")]
     pub(super) agent: Option<Spanned<String>>,
 }
 

@@ -45,7 +45,7 @@ pub(super) struct RawGdap {
     /// The relationship's id, as Partner Center shows it.
     relationship: String,
     /// The client's own Entra tenant id: the relationship must be with it.
-    #[schemars(with = "crate::model::schema::Guid")]
+    #[schemars(with = "crate::model::schema_text::Guid")]
     customer_tenant_id: String,
     /// Whether the relationship is meant to auto-extend (not with Global Administrator).
     #[serde(default)]

@@ -159,7 +159,7 @@ impl Tenant {
 ))]
 pub(super) struct RawTenant {
     /// The tenant's name, unique within the client (exception grants name it).
-    #[schemars(with = "crate::model::schema::Id")]
+    #[schemars(with = "crate::model::schema_text::Id")]
     name: Spanned<String>,
     /// What kind of system it is: bundles grant to systems.
     system: SystemKind,
@@ -169,14 +169,14 @@ pub(super) struct RawTenant {
     #[schemars(with = "Option<String>")]
     path: Option<Spanned<String>>,
     /// The API endpoint or directory URL (`https://…`, `ldaps://…`).
-    #[schemars(with = "Option<crate::model::schema::UrlText>")]
+    #[schemars(with = "Option<crate::model::schema_text::UrlText>")]
     endpoint: Option<Spanned<String>>,
     /// The tenant's own id, checked before anything is sent: an Entra directory id,
     /// a SCIM tenant, an LDAP base DN or naming context, an AD DNS domain.
     tenant_id: Option<String>,
     /// Where the secret is kept: `keyring:NAME`, `env:VAR`, `file:PATH`,
     /// `vault:MOUNT/data/PATH#FIELD` or `exec:COMMAND`; never the secret itself.
-    #[schemars(with = "Option<crate::model::schema::CredentialText>")]
+    #[schemars(with = "Option<crate::model::schema_text::CredentialText>")]
     credential: Option<Spanned<String>>,
     /// The domain account templates fill `{domain}` with.
     domain: Option<String>,
@@ -198,14 +198,14 @@ pub(super) struct RawTenant {
     /// service app's client id (the credential is then its private key).
     client_id: Option<String>,
     /// `graph`: the token endpoint (default `https://login.microsoftonline.com`).
-    #[schemars(with = "Option<crate::model::schema::UrlText>")]
+    #[schemars(with = "Option<crate::model::schema_text::UrlText>")]
     auth_endpoint: Option<Spanned<String>>,
     /// `graph`: directory roles go through PIM, so time-bound grants end in the tenant.
     #[serde(default)]
     pim: bool,
     /// `graph`: group names mapped to object ids (Entra names are not unique).
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, crate::model::schema::Guid>")]
+    #[schemars(with = "BTreeMap<String, crate::model::schema_text::Guid>")]
     groups: BTreeMap<String, String>,
     /// `graph`: group grants with an end are PIM for Groups assignments.
     #[serde(default)]
@@ -218,10 +218,10 @@ pub(super) struct RawTenant {
     #[schemars(with = "BTreeMap<String, Vec<String>>")]
     group_roles: BTreeMap<String, Vec<Spanned<String>>>,
     /// `github`: the GitHub App's id (the credential is then its private key).
-    #[schemars(with = "Option<crate::model::schema::Digits>")]
+    #[schemars(with = "Option<crate::model::schema_text::Digits>")]
     app_id: Option<String>,
     /// `github`: the app's installation id (looked up when absent).
-    #[schemars(with = "Option<crate::model::schema::Digits>")]
+    #[schemars(with = "Option<crate::model::schema_text::Digits>")]
     installation_id: Option<String>,
 }
 
