@@ -255,11 +255,11 @@ pub struct PlanEntry {
     pub account: Option<String>,
     /// For grant and renew: the new end; for expire: the end that passed.
     #[serde(default, with = "time::serde::rfc3339::option")]
-    #[schemars(with = "Option<crate::model::schema::DateTime>")]
+    #[schemars(with = "Option<crate::model::schema_text::DateTime>")]
     pub expires_at: Option<OffsetDateTime>,
     /// For renew: the end being replaced.
     #[serde(default, with = "time::serde::rfc3339::option")]
-    #[schemars(with = "Option<crate::model::schema::DateTime>")]
+    #[schemars(with = "Option<crate::model::schema_text::DateTime>")]
     pub previous_expires_at: Option<OffsetDateTime>,
     /// What asks for the access: `bundle:ID`, `exception:ID`.
     #[serde(default)]

@@ -12,6 +12,7 @@ pub(crate) mod exec;
 pub mod generate;
 pub mod keyring;
 pub mod scrub;
+pub mod secret;
 
 use std::fmt;
 use std::io::ErrorKind;
@@ -20,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use thiserror::Error;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::adapters::{FailureKind, Options};
 use crate::model::{CredentialRef, VaultSettings};
@@ -29,57 +30,7 @@ use crate::vault::{Vault, VaultError};
 pub use generate::{RandomError, fingerprint, fingerprint_matches, generate_password};
 pub use keyring::{KEYRING_SERVICE, store_in_keyring};
 pub use scrub::{register, scrub};
-
-/// A secret value (token, password, API key) that never prints, and is wiped from memory
-/// when dropped.
-///
-/// `Debug` and `Display` write `[redacted]`; [`Secret::expose`] returns the value and is
-/// called only where the value is sent (an `Authorization` header, a keyring write).
-/// Dropping it overwrites its bytes with zeros ([`zeroize`]); so does [`Zeroize::zeroize`].
-/// Copies made to send it (a request body) are the sender's to keep short-lived; the
-/// forms [`scrub()`] removes from text are kept for the whole process.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Zeroize for Secret {
-    fn zeroize(&mut self) {
-        self.0.zeroize();
-    }
-}
-
-impl Drop for Secret {
-    fn drop(&mut self) {
-        self.zeroize();
-    }
-}
-
-impl zeroize::ZeroizeOnDrop for Secret {}
-
-impl Secret {
-    /// Wraps a value and registers it, so that [`scrub()`] removes it from any text.
-    pub fn new(value: impl Into<String>) -> Self {
-        let value = value.into();
-        register(&value);
-        Secret(value)
-    }
-
-    /// Returns the value, for the one call that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+pub use secret::Secret;
 
 /// Where `vault:` and `exec:` references are read from: the workspace's `[vault]` and
 /// `[credentials]` settings.
@@ -381,9 +332,43 @@ fn vault_for(
     {
         return login.clone();
     }
-    let login = Vault::connect(settings, tenant, root, options).map(Arc::new);
+    let login = connect_vault(settings, tenant, root, options).map(Arc::new);
     logins.push((settings.clone(), root.to_path_buf(), login.clone()));
     login
+}
+
+/// Logs in to the vault `settings` describe, reading its login (`token`, or AppRole's
+/// `secret_id`) from the credential reference `[vault]` names. `who` (a tenant
+/// `client/tenant`, or `audit`) is who needs it, named in nothing the login's errors say
+/// (the login is shared); `root` is the workspace root (`file:` references, `ca_file`).
+pub fn connect_vault(
+    settings: &VaultSettings,
+    who: &str,
+    root: &Path,
+    options: &Options,
+) -> Result<Vault, VaultError> {
+    let login = |reference: &CredentialRef, field: &str| {
+        resolve(reference, who, root, options).map_err(|e| {
+            VaultError::new(
+                &settings.address,
+                "log in",
+                "",
+                crate::vault::VaultFailure::Denied,
+                format!(
+                    "its `{field}` in onboard.toml could not be read: {}",
+                    // The login is shared by every tenant: name none of them.
+                    e.to_string()
+                        .trim_start_matches(&format!("tenant `{who}`: "))
+                ),
+            )
+            .with_hint(e.hint().unwrap_or_else(|| {
+                format!(
+                    "make `[vault] {field}` in onboard.toml name where the vault's login is kept"
+                )
+            }))
+        })
+    };
+    Vault::connect(settings, root, options, &login)
 }
 
 fn from_env(var: &str, tenant: &str) -> Result<Secret, SecretError> {
@@ -477,22 +462,6 @@ mod tests {
         );
         assert!(text.contains("acme/scim"), "{text}");
         assert!(error.hint().unwrap().contains("export"));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_secret_is_wiped_in_place_and_wipes_itself_when_dropped() {
-        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
-        wiped_on_drop::<Secret>();
-        let mut secret = Secret::new("wipe-me-please-0123456789");
-        let (start, capacity) = (secret.0.as_ptr(), secret.0.capacity());
-        secret.zeroize();
-        assert_eq!(secret.expose(), "");
-        // The buffer is still the secret's (cleared, not freed): every byte is zero.
-        // SAFETY: `start` points at `capacity` bytes the string still owns, all
-        // initialized (zeroize wrote each of them).
-        let bytes = unsafe { std::slice::from_raw_parts(start, capacity) };
-        assert!(bytes.iter().all(|b| *b == 0), "{bytes:?}");
     }
 
     #[test]

@@ -31,16 +31,16 @@ pub struct PlanDocument {
     pub format_version: u32,
     /// When the plan was made.
     #[serde(with = "time::serde::rfc3339")]
-    #[schemars(with = "crate::model::schema::DateTime")]
+    #[schemars(with = "crate::model::schema_text::DateTime")]
     pub generated_at: time::OffsetDateTime,
     /// The instant the plan is for.
     #[serde(with = "time::serde::rfc3339")]
-    #[schemars(with = "crate::model::schema::DateTime")]
+    #[schemars(with = "crate::model::schema_text::DateTime")]
     pub now: time::OffsetDateTime,
     /// When the first grant in the plan ends: `apply` refuses the saved plan from then
     /// on. `null` when no grant in it ends.
     #[serde(default, with = "time::serde::rfc3339::option")]
-    #[schemars(with = "Option<crate::model::schema::DateTime>")]
+    #[schemars(with = "Option<crate::model::schema_text::DateTime>")]
     pub valid_until: Option<time::OffsetDateTime>,
     /// SHA-256 of the workspace files the plan came from.
     pub workspace_fingerprint: String,
@@ -327,7 +327,7 @@ pub struct StatusDocument {
     pub format_version: u32,
     /// The instant the status is for.
     #[serde(with = "time::serde::rfc3339")]
-    #[schemars(with = "crate::model::schema::DateTime")]
+    #[schemars(with = "crate::model::schema_text::DateTime")]
     pub now: time::OffsetDateTime,
     /// Grants onboard recorded, with their expiry (`tenant_enforces_expiry: true` when
     /// the tenant itself ends the grant at `expires_at`; absent otherwise).

@@ -72,14 +72,14 @@ impl VaultError {
             operation,
             path: path.to_string(),
             kind,
-            detail: crate::secrets::scrub(&detail.into()).into_owned(),
+            detail: crate::secrets::scrub::scrub(&detail.into()).into_owned(),
             hint: None,
         }
     }
 
     /// Adds what would fix it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> VaultError {
-        self.hint = Some(crate::secrets::scrub(&hint.into()).into_owned());
+        self.hint = Some(crate::secrets::scrub::scrub(&hint.into()).into_owned());
         self
     }
 }

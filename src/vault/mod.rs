@@ -11,7 +11,7 @@
 //!
 //! Errors name the vault's address, the operation and the path, with the vault's own
 //! message; never a secret value: bodies holding secrets are parsed without quoting
-//! them, and every message goes through [`crate::secrets::scrub()`].
+//! them, and every message goes through [`crate::secrets::scrub::scrub()`].
 
 mod error;
 
@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 
 use crate::adapters::Options;
 use crate::adapters::http::{Auth, Call, ClientSettings, HttpClient, Method, Response};
-use crate::model::{KvPath, VaultAuth, VaultRef, VaultSettings};
-use crate::secrets::{Secret, SecretError};
+use crate::model::{CredentialRef, KvPath, VaultAuth, VaultRef, VaultSettings};
+use crate::secrets::secret::Secret;
 
 pub use error::{VaultError, VaultFailure};
 
@@ -69,34 +69,19 @@ pub struct Vault {
 }
 
 impl Vault {
-    /// Logs in to the vault `settings` describe. `who` (a tenant `client/tenant`, or
-    /// `audit`) is who needs it, named in nothing the login's errors say (the login is
-    /// shared); `root` is the workspace root (`file:` references, `ca_file`).
+    /// Logs in to the vault `settings` describe, with the login secrets `login` reads
+    /// from the references `[vault]` names (a reference and its field's name; the
+    /// caller's error names the field and says what would fix it); `root` is the
+    /// workspace root (`ca_file`). [`crate::secrets::connect_vault`] reads them as
+    /// credential references.
     pub fn connect(
         settings: &VaultSettings,
-        who: &str,
         root: &Path,
         options: &Options,
+        login: &dyn Fn(&CredentialRef, &str) -> Result<Secret, VaultError>,
     ) -> Result<Vault, VaultError> {
         let address = settings.address.clone();
-        let login_secret = |reference, field: &str| {
-            crate::secrets::resolve(reference, who, root, options).map_err(|e: SecretError| {
-                VaultError::new(
-                    &settings.address,
-                    "log in",
-                    "",
-                    VaultFailure::Denied,
-                    format!(
-                        "its `{field}` in onboard.toml could not be read: {}",
-                        // The login is shared by every tenant: name none of them.
-                        e.to_string().trim_start_matches(&format!("tenant `{who}`: "))
-                    ),
-                )
-                .with_hint(e.hint().unwrap_or_else(|| {
-                    format!("make `[vault] {field}` in onboard.toml name where the vault's login is kept")
-                }))
-            })
-        };
+        let login_secret = login;
         let client_settings = ClientSettings {
             ca_file: settings.ca_file.as_ref().map(|c| root.join(c)),
             ..options.client_settings(None, error::messages)

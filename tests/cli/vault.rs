@@ -477,7 +477,7 @@ fn client(
         ca_file,
         on_revoke: onboard::model::OnRevoke::default(),
     };
-    let vault = onboard::vault::Vault::connect(
+    let vault = onboard::secrets::connect_vault(
         &settings,
         "test",
         root.path(),

@@ -219,7 +219,7 @@ pub struct HeldGrant {
         skip_serializing_if = "Option::is_none",
         with = "time::serde::rfc3339::option"
     )]
-    #[schemars(with = "Option<crate::model::schema::DateTime>")]
+    #[schemars(with = "Option<crate::model::schema_text::DateTime>")]
     pub until: Option<OffsetDateTime>,
 }
 
