@@ -15,6 +15,8 @@ pub mod cli;
 pub mod env;
 pub mod execute;
 pub mod exit;
+#[cfg(test)]
+mod imports;
 pub mod load;
 pub mod model;
 pub mod notify;

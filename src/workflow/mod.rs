@@ -52,20 +52,7 @@ impl<'a> Context<'a> {
 mod layering {
     use std::path::Path;
 
-    /// Collects every Rust file under `dir`.
-    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir)
-            .expect("read the source tree")
-            .flatten()
-        {
-            let path = entry.path();
-            if path.is_dir() {
-                sources(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
+    use crate::imports::sources;
 
     /// Workflows return values and warnings; only `ui` and `cli` talk to the user.
     #[test]
