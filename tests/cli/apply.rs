@@ -236,14 +236,7 @@ fn access_removed_outside_onboard_is_granted_again() {
 
 #[test]
 fn json_results_say_what_was_not_applied_and_why() {
-    let env = Env::example();
-    env.onboard(&["plan", "-q"]).assert().success(); // seeds the tenant directories
-    env.write("tenants/initech/scim/tenant.json", "{ not json");
-    env.edit(
-        "identities/frank.yaml",
-        "functions: [helpdesk]",
-        "functions: [helpdesk, security-response]",
-    );
+    let env = Env::with_an_unreadable_tenant_and_a_denial();
     let output = env
         .onboard(&["apply", "--yes", "--output", "json"])
         .output()

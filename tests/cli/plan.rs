@@ -414,14 +414,7 @@ fn parallelism_on_the_command_line_gives_the_same_plan_and_is_range_checked() {
 #[test]
 fn a_saved_plan_with_an_unreadable_tenant_and_denials_applies_as_it_says_and_a_broken_one_is_refused()
  {
-    let env = Env::example();
-    env.onboard(&["plan", "-q"]).assert().success(); // seeds the tenant directories
-    env.write("tenants/initech/scim/tenant.json", "{ not json");
-    env.edit(
-        "identities/frank.yaml",
-        "functions: [helpdesk]",
-        "functions: [helpdesk, security-response]",
-    );
+    let env = Env::with_an_unreadable_tenant_and_a_denial();
     let saved = env.root.join("plan.json");
     let saved_arg = saved.to_str().unwrap();
     env.onboard(&["plan", "initech", "--out", saved_arg, "-q"])

@@ -139,6 +139,20 @@ fn copy_dir(repo: &Path, from: &Path, to: &Path, rules: &mut Vec<IgnoreRule>) {
 }
 
 impl Env {
+    /// The example with `initech/scim` unreadable (its file is not JSON) and frank asking
+    /// for a function policy refuses him.
+    pub fn with_an_unreadable_tenant_and_a_denial() -> Env {
+        let env = Env::example();
+        env.onboard(&["plan", "-q"]).assert().success(); // seeds the tenant directories
+        env.write("tenants/initech/scim/tenant.json", "{ not json");
+        env.edit(
+            "identities/frank.yaml",
+            "functions: [helpdesk]",
+            "functions: [helpdesk, security-response]",
+        );
+        env
+    }
+
     /// Returns a fresh copy of the example workspace.
     pub fn example() -> Env {
         let dir = TempDir::new().unwrap();
