@@ -181,6 +181,9 @@ pub mod hooks {
 
     /// Aborts the process once this many change intents are on disk.
     pub const ONBOARD_TEST_CRASH_AFTER_INTENTS: &str = "ONBOARD_TEST_CRASH_AFTER_INTENTS";
+    /// Aborts the process once this many changes are sent, before their outcomes are
+    /// written.
+    pub const ONBOARD_TEST_CRASH_AFTER_SENT: &str = "ONBOARD_TEST_CRASH_AFTER_SENT";
     /// Fails every change-audit write once this many change entries are written.
     pub const ONBOARD_TEST_AUDIT_FAIL_AFTER: &str = "ONBOARD_TEST_AUDIT_FAIL_AFTER";
     /// A factor (0 to 1) applied to every retry wait, so that tests of backoff and
@@ -200,6 +203,11 @@ pub mod hooks {
     /// Returns the crash point, if set.
     pub fn crash_after_intents() -> Option<u64> {
         non_empty(ONBOARD_TEST_CRASH_AFTER_INTENTS).and_then(|v| v.parse().ok())
+    }
+
+    /// Returns the number of changes sent after which the process aborts, if set.
+    pub fn crash_after_sent() -> Option<u64> {
+        non_empty(ONBOARD_TEST_CRASH_AFTER_SENT).and_then(|v| v.parse().ok())
     }
 
     /// Returns the number of change entries after which audit writes fail, if set.

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{ApplyContext, ChangeResult};
+use super::journal::{Journal, unknown_change};
+use super::{ApplyContext, ChangeResult, ExecuteError};
 use crate::adapters::Outcome;
 use crate::model::{GrantRecord, LedgerUpdate};
 use crate::plan::ChangeKind;
@@ -18,6 +19,8 @@ pub(super) struct Book {
     blocks: Vec<crate::model::Block>,
     last_save: std::time::Instant,
     last_cost: std::time::Duration,
+    /// Changes that took effect recorded since the last save.
+    unsaved: Vec<String>,
 }
 
 impl Book {
@@ -34,26 +37,55 @@ impl Book {
             blocks: ledger.blocks,
             last_save: std::time::Instant::now(),
             last_cost: std::time::Duration::ZERO,
+            unsaved: Vec::new(),
         }
     }
 
-    pub(super) fn tenant(&mut self, client: &str, tenant: &str) -> &mut Vec<GrantRecord> {
-        self.by_tenant
+    /// Records one tenant's results: the changes that took effect update its records.
+    pub(super) fn record(
+        &mut self,
+        (client, tenant): (&str, &str),
+        results: &[ChangeResult],
+        context: &ApplyContext<'_>,
+    ) {
+        let records = self
+            .by_tenant
             .entry((client.to_string(), tenant.to_string()))
-            .or_default()
+            .or_default();
+        for result in results.iter().filter(|r| r.result.is_ok()) {
+            record(records, result, context);
+        }
+        self.unsaved.extend(
+            results
+                .iter()
+                .filter(|r| r.result.is_ok())
+                .map(|r| unknown_change(&r.change)),
+        );
     }
 
     /// Saves when the last save is long enough ago: at least two seconds, and at least
-    /// ten times as long as a save takes, so saving never dominates a large apply.
+    /// ten times as long as a save takes, so saving never dominates a large apply. The
+    /// outcomes written so far are stored first, so the ledger never records a change
+    /// whose outcome the audit log could lose.
     pub(super) fn save_now_and_then(
         &mut self,
         context: &ApplyContext<'_>,
-    ) -> Result<(), StateError> {
+        journal: &Journal<'_>,
+    ) -> Result<(), ExecuteError> {
         let wait = std::time::Duration::from_secs(2).max(self.last_cost * 10);
         if self.last_save.elapsed() < wait {
             return Ok(());
         }
-        self.save(context)
+        let stored = journal.store();
+        // The ledger is saved even when the audit log cannot be: it holds what was sent.
+        let saved = self.save(context);
+        stored?;
+        Ok(saved?)
+    }
+
+    /// The changes that took effect recorded since the last save.
+    pub(super) fn unsaved(self) -> Vec<String> {
+        self.unsaved
     }
 
     pub(super) fn save(&mut self, context: &ApplyContext<'_>) -> Result<(), StateError> {
@@ -64,6 +96,7 @@ impl Book {
             blocks: self.blocks.clone(),
         };
         context.state.save_ledger(&ledger, context.lock)?;
+        self.unsaved.clear();
         self.last_cost = started.elapsed();
         self.last_save = std::time::Instant::now();
         Ok(())
@@ -71,11 +104,7 @@ impl Book {
 }
 
 /// Updates one tenant's ledger records for a change that succeeded there.
-pub(super) fn record(
-    records: &mut Vec<GrantRecord>,
-    result: &ChangeResult,
-    context: &ApplyContext<'_>,
-) {
+fn record(records: &mut Vec<GrantRecord>, result: &ChangeResult, context: &ApplyContext<'_>) {
     let change = &result.change;
     let (Some(entitlement), Some(account)) = (&change.entitlement, &change.account) else {
         return;

@@ -1,8 +1,7 @@
 //! A tenant's own configuration (GDAP access assignments, Okta group admin roles): brought
 //! in line before its entitlement changes, with an intent and an outcome in the audit log.
 
-use super::ApplyContext;
-use super::entries::{Durability, write_entries};
+use super::journal::Journal;
 use crate::adapters::{Adapter, AdapterError, FailureKind};
 use crate::audit::{AuditError, Entry, EntryKind, EntryResult, Phase};
 use crate::model::ConfigurationChange;
@@ -19,7 +18,7 @@ type ConfigurationFailure = (AdapterError, Option<AuditError>);
 /// technicians are not added to partner groups whose access is not what the client file
 /// says. An audit log that cannot be written is returned beside the failure.
 pub(super) fn apply_configuration(
-    context: &ApplyContext<'_>,
+    journal: &Journal<'_>,
     (client_id, tenant_name): (&str, &str),
     run: &str,
     planned: &[ConfigurationChange],
@@ -47,13 +46,9 @@ pub(super) fn apply_configuration(
             Some(error),
         ))
     };
-    write_entries(
-        context,
-        client_id,
-        vec![entry(Phase::Intent)],
-        Durability::Now,
-    )
-    .map_err(unsent)?;
+    journal
+        .write_now(client_id, vec![entry(Phase::Intent)])
+        .map_err(unsent)?;
     let mut done = Vec::new();
     let result = adapter.apply_configuration(planned, &mut done);
     let mut outcome = entry(Phase::Outcome);
@@ -73,7 +68,9 @@ pub(super) fn apply_configuration(
             outcome.error = Some(format!("{}: {}", error.operation, error.detail));
         }
     }
-    write_entries(context, client_id, vec![outcome], Durability::Now).map_err(unsent)?;
+    journal
+        .write_now(client_id, vec![outcome])
+        .map_err(unsent)?;
     result
         .map(|_| adapter)
         .map_err(|error| Box::new((error, None)))

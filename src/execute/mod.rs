@@ -4,26 +4,28 @@
 //! consecutive grants (and consecutive revokes) are handed to the adapter together
 //! (`grant_many`/`revoke_many`), so that an adapter with a bulk API sends them in one
 //! request; every change still gets its own result and audit outcome. One tenant failing
-//! does not stop the others. Every change's intent is on disk in the audit log before
-//! the change is sent, and its outcome after. The ledger is saved now and then (`book.rs`)
-//! and at the end, so a crash loses only records of changes whose outcomes are
-//! in the audit log, which the next plan finds held and records.
+//! does not stop the others. Every change's intent is stored in the audit log before
+//! the change is sent, in windows that span tenants, and its outcome after, with the next
+//! durable write (`journal.rs`). The ledger is saved now and then (`book.rs`), after the
+//! outcomes written so far are stored, and at the end, so a crash loses only records of
+//! changes whose intents are in the audit log, whose tenants the next run re-reads.
 
 mod book;
 mod configuration;
 mod entries;
+mod journal;
 mod send;
 mod tenant;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicU64;
 
 use time::OffsetDateTime;
 
-use self::book::{Book, record};
+use self::book::Book;
 pub use self::entries::{entry_of, row_entry};
+use self::journal::{Group, Journal};
 use self::tenant::apply_tenant;
 use crate::adapters::{self, AdapterError, Outcome};
 use crate::audit::{AuditError, AuditLog};
@@ -130,17 +132,6 @@ pub enum ExecuteError {
     },
 }
 
-/// Names a change sent whose outcome is unknown.
-fn unknown_change(change: &Change) -> String {
-    let mut words = vec![
-        crate::model::TenantRef::new(&change.client, &change.tenant).to_string(),
-        change.kind.to_string(),
-    ];
-    words.extend(change.identity.clone());
-    words.extend(change.entitlement.as_ref().map(ToString::to_string));
-    words.join(" ")
-}
-
 /// Applies changes (unknown changes are skipped), writing each change's intent to the
 /// audit log before sending it and its outcome after, and updates the ledger. Each
 /// tenant's planned `configuration` changes (GDAP access assignments, Okta group admin
@@ -171,65 +162,71 @@ pub fn apply(
             .or_default()
             .push(change);
     }
-    let groups: Vec<((&str, &str), Vec<&Change>)> = by_tenant.into_iter().collect();
+    let groups: Vec<Group<'_>> = by_tenant.into_iter().collect();
+    let run = context
+        .audit
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .run_id()
+        .to_string();
+    let mut count = 0;
+    let ids: Vec<Vec<String>> = groups
+        .iter()
+        .map(|(_, changes)| {
+            changes
+                .iter()
+                .map(|_| {
+                    count += 1;
+                    format!("{run}-{count}")
+                })
+                .collect()
+        })
+        .collect();
+    let journal = Journal::new(context.audit, &run, &groups, &ids);
     let book = Mutex::new(Book::new(ledger));
     let failure: Mutex<Option<ExecuteError>> = Mutex::new(None);
-    // Changes sent by tenants whose outcomes or ledger records could not be stored.
-    let unrecorded: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let counter = AtomicU64::new(0);
     progress.start(groups.iter().map(|(_, c)| c.len()).sum());
-    let results = crate::workers::map(
-        &groups,
-        context.workspace.settings.parallelism,
-        |((client, tenant), changes)| {
-            let configuration = planned.get(&(*client, *tenant)).copied().unwrap_or(&[]);
-            let applied = apply_tenant(
-                context,
-                (client, tenant),
-                configuration,
-                changes,
-                progress,
-                &counter,
-            );
-            let mut book = book.lock().unwrap_or_else(|e| e.into_inner());
-            let records = book.tenant(client, tenant);
-            for result in &applied.results {
-                if result.result.is_ok() {
-                    record(records, result, context);
-                }
-            }
-            let saved = book.save_now_and_then(context).map_err(ExecuteError::from);
-            if let Some(error) = applied.audit_error.map(ExecuteError::from).or(saved.err()) {
-                unrecorded.lock().unwrap_or_else(|e| e.into_inner()).extend(
-                    applied
-                        .results
-                        .iter()
-                        .filter(|r| r.result.is_ok())
-                        .map(|r| unknown_change(&r.change)),
-                );
-                failure
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert(error);
-            }
-            let failure = applied
-                .configuration_failure
-                .map(|error| ConfigurationFailure {
-                    client: client.to_string(),
-                    tenant: tenant.to_string(),
-                    error,
-                });
-            (applied.results, failure)
-        },
-    );
+    let indices: Vec<usize> = (0..groups.len()).collect();
+    let results = crate::workers::map(&indices, context.workspace.settings.parallelism, |&group| {
+        let (client, tenant) = groups[group].0;
+        let configuration = planned.get(&(client, tenant)).copied().unwrap_or(&[]);
+        let applied = apply_tenant(context, &journal, group, configuration, progress);
+        let mut book = book.lock().unwrap_or_else(|e| e.into_inner());
+        book.record((client, tenant), &applied.results, context);
+        let saved = book.save_now_and_then(context, &journal);
+        if let Some(error) = applied.audit_error.map(ExecuteError::from).or(saved.err()) {
+            failure
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert(error);
+        }
+        let failure = applied
+            .configuration_failure
+            .map(|error| ConfigurationFailure {
+                client: client.to_string(),
+                tenant: tenant.to_string(),
+                error,
+            });
+        (applied.results, failure)
+    });
     progress.finish();
-    let saved = book
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .save(context);
+    // The outcomes are stored, then the ledger saved.
+    let stored = journal.store();
+    let mut book = book.into_inner().unwrap_or_else(|e| e.into_inner());
+    let saved = book.save(context);
     let failure = failure.into_inner().unwrap_or_else(|e| e.into_inner());
-    if let Some(error) = failure.or(saved.err().map(ExecuteError::from)) {
-        let unknown = unrecorded.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(error) = failure
+        .or(stored.err().map(ExecuteError::from))
+        .or(saved.err().map(ExecuteError::from))
+    {
+        // Sent, and then either the outcome or the ledger's record was not stored.
+        let mut seen = std::collections::HashSet::new();
+        let unknown: Vec<String> = journal
+            .unknown()
+            .into_iter()
+            .chain(book.unsaved())
+            .filter(|name| seen.insert(name.clone()))
+            .collect();
         if unknown.is_empty() {
             return Err(error);
         }

@@ -1,31 +1,22 @@
 //! One tenant's part of an apply: opening its adapter, bringing its configuration in line,
-//! then sending its changes in batches. The intents of up to `WINDOW` changes are stored
-//! durably in the audit log in one step before any of them is sent; each batch's
-//! outcomes are signed into the chain after it is sent and stored with the next durable
-//! write (the next window's intents, or the tenant's end).
-
-use std::sync::atomic::{AtomicU64, Ordering};
+//! then sending its changes in batches, each window's intents stored before any of it is
+//! sent (`journal.rs`); each batch's outcomes are signed into the chain after it is sent
+//! and stored with the next durable write.
 
 use super::configuration::apply_configuration;
-use super::entries::{Durability, entry_of, outcome_of, write_entries};
+use super::entries::{entry_of, outcome_of};
+use super::journal::Journal;
 use super::send::send_batch;
 use super::{ApplyContext, ChangeResult, Progress};
 use crate::adapters::Outcome;
 use crate::adapters::{self, Adapter, AdapterError, FailureKind};
 use crate::audit::TENANT_ENFORCES_EXPIRY;
-use crate::audit::{AuditError, Entry, Phase};
+use crate::audit::{AuditError, Entry};
 use crate::model::ConfigurationChange;
 use crate::plan::{Change, ChangeKind};
 
 /// Changes handed to the adapter at once (and flushed) before their outcomes are written.
 const BATCH: usize = 32;
-
-/// Changes announced to the audit log at once, in one durable write (one fsync, or one
-/// transaction), before any of them is sent: no change is sent before its intent is
-/// stored, and a tenant of a few hundred changes costs one durable write for its intents
-/// and one for its outcomes. Bounded, so a crash leaves at most this many changes of a
-/// tenant to bring in line.
-const WINDOW: usize = 1024;
 
 /// What one tenant's part of a run did.
 pub(super) struct TenantApplied {
@@ -38,33 +29,24 @@ pub(super) struct TenantApplied {
     pub audit_error: Option<AuditError>,
 }
 
-/// Applies one tenant's part of a run: its planned `configuration` changes first, then
-/// its entitlement `changes`.
+/// Applies one tenant's part of a run, the journal's `group`: its planned
+/// `configuration` changes first, then its entitlement changes.
 pub(super) fn apply_tenant(
     context: &ApplyContext<'_>,
-    (client_id, tenant_name): (&str, &str),
+    journal: &Journal<'_>,
+    group: usize,
     configuration: &[ConfigurationChange],
-    changes: &[&Change],
     progress: &dyn Progress,
-    counter: &AtomicU64,
 ) -> TenantApplied {
+    let ((client_id, tenant_name), changes) = journal.group(group);
     let name = format!("{client_id}/{tenant_name}");
-    let run = context
-        .audit
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .run_id()
-        .to_string();
-    let ids: Vec<String> = changes
-        .iter()
-        .map(|_| format!("{run}-{}", counter.fetch_add(1, Ordering::Relaxed) + 1))
-        .collect();
+    let ids = journal.ids(group);
     let mut configuration_audit_error = None;
     let adapter = match open(context, &name, (client_id, tenant_name)) {
         Ok(adapter) if !configuration.is_empty() => apply_configuration(
-            context,
+            journal,
             (client_id, tenant_name),
-            &run,
+            journal.run(),
             configuration,
             adapter,
         )
@@ -76,24 +58,17 @@ pub(super) fn apply_tenant(
         other => other,
     };
     match adapter {
-        Ok(adapter) => send_all(
-            context,
-            (client_id, &name),
-            adapter,
-            changes,
-            &ids,
-            progress,
-        ),
+        Ok(adapter) => send_all(journal, group, &name, adapter, progress),
         Err(error) => {
             // Nothing is sent: record the failures as outcomes without intents.
             let results = fail_all(changes, &error, progress);
             let entries = results
                 .iter()
-                .zip(&ids)
+                .zip(ids)
                 .map(|(r, id)| outcome_of(entry_of(&r.change, id.clone()), &r.result))
                 .collect();
-            let audit_error = configuration_audit_error
-                .or_else(|| write_entries(context, client_id, entries, Durability::Now).err());
+            let audit_error =
+                configuration_audit_error.or_else(|| journal.write(client_id, entries).err());
             // A tenant opened only for its configuration: no change carries its failure,
             // which still counts.
             let configuration_failure = results.is_empty().then_some(error);
@@ -154,18 +129,19 @@ fn fail_all(
         .collect()
 }
 
-/// Sends an open tenant's changes: the intents of each window stored durably before any
-/// of it is sent, then batch by batch with their outcomes. When the audit log cannot be
-/// written, the changes not yet sent fail without being sent and the audit failure is
-/// returned beside the results.
+/// Sends an open tenant's changes, the journal's `group`: the intents of each window
+/// stored before any of it is sent, then batch by batch with their outcomes. When the
+/// audit log cannot be written, the changes not yet sent fail without being sent and the
+/// audit failure is returned beside the results.
 fn send_all(
-    context: &ApplyContext<'_>,
-    (client_id, name): (&str, &str),
+    journal: &Journal<'_>,
+    group: usize,
+    name: &str,
     mut adapter: Box<dyn Adapter>,
-    changes: &[&Change],
-    ids: &[String],
     progress: &dyn Progress,
 ) -> TenantApplied {
+    let ((client_id, _), changes) = journal.group(group);
+    let ids = journal.ids(group);
     let stop_unsent = |mut results: Vec<ChangeResult>, error: AuditError| {
         let done = results.len();
         let unsent = AdapterError::new(
@@ -182,22 +158,13 @@ fn send_all(
         }
     };
     let mut results = Vec::with_capacity(changes.len());
-    for (window, window_ids) in changes.chunks(WINDOW).zip(ids.chunks(WINDOW)) {
-        let intents = window
-            .iter()
-            .zip(window_ids)
-            .map(|(change, id)| {
-                let mut entry = entry_of(change, id.clone());
-                entry.phase = Some(Phase::Intent);
-                entry
-            })
-            .collect();
-        if let Err(error) = write_entries(context, client_id, intents, Durability::Now) {
+    for (window, range) in journal.windows(group) {
+        if let Err(error) = journal.announce(window) {
             return stop_unsent(results, error);
         }
-        #[cfg(feature = "test-hooks")]
-        crash_switch(window.len());
+        let (window, window_ids) = (&changes[range.clone()], &ids[range]);
         for (batch, batch_ids) in window.chunks(BATCH).zip(window_ids.chunks(BATCH)) {
+            let done = results.len();
             let outcomes = send(
                 adapter.as_mut(),
                 name,
@@ -206,17 +173,21 @@ fn send_all(
                 progress,
                 &mut results,
             );
-            if let Err(error) = write_entries(context, client_id, outcomes, Durability::Later) {
+            #[cfg(feature = "test-hooks")]
+            crash_switch(&results[done..]);
+            let took_effect = results[done..]
+                .iter()
+                .filter(|r| r.result.is_ok())
+                .map(|r| &r.change);
+            if let Err(error) = journal.outcomes(client_id, outcomes, took_effect) {
                 return stop_unsent(results, error);
             }
         }
     }
-    // The outcomes are stored before the tenant counts as done.
-    let audit_error = write_entries(context, client_id, Vec::new(), Durability::Now).err();
     TenantApplied {
         results,
         configuration_failure: None,
-        audit_error,
+        audit_error: None,
     }
 }
 
@@ -265,16 +236,17 @@ fn send(
 }
 
 /// Test-only fault switch (only in a build with the `test-hooks` feature): with
-/// `ONBOARD_TEST_CRASH_AFTER_INTENTS=N`, the process aborts once N intents are on disk and
-/// before their changes are sent, as a crash would.
+/// `ONBOARD_TEST_CRASH_AFTER_SENT=N`, the process aborts once N changes are sent and
+/// before their outcomes are written, as a crash would.
 #[cfg(feature = "test-hooks")]
-fn crash_switch(announced: usize) {
-    static ANNOUNCED: AtomicU64 = AtomicU64::new(0);
-    let Some(limit) = crate::env::hooks::crash_after_intents() else {
+fn crash_switch(sent: &[ChangeResult]) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SENT: AtomicU64 = AtomicU64::new(0);
+    let Some(limit) = crate::env::hooks::crash_after_sent() else {
         return;
     };
-    let total = ANNOUNCED.fetch_add(announced as u64, Ordering::SeqCst) + announced as u64;
-    if total >= limit {
+    let count = sent.len() as u64;
+    if SENT.fetch_add(count, Ordering::SeqCst) + count >= limit {
         std::process::abort();
     }
 }

@@ -275,11 +275,11 @@ fn access_a_crashed_run_sent_is_onboards_to_revoke_once_its_holder_leaves() {
     env.edit("onboard.toml", "parallelism = 4", "parallelism = 1");
     let plan = plan_json(&env, NOW, &["initech"]);
     let entra = plan.changes.iter().filter(|c| c.tenant == "entra").count();
-    // `entra`'s grants are sent and their outcomes written; the crash comes with `scim`'s
-    // intents, before the ledger is saved.
+    // `entra`'s grants are sent; the crash comes before their outcomes are written and
+    // before the ledger is saved.
     let output = env
         .onboard(&["apply", "initech", "--yes", "-q"])
-        .env("ONBOARD_TEST_CRASH_AFTER_INTENTS", (entra + 1).to_string())
+        .env("ONBOARD_TEST_CRASH_AFTER_SENT", entra.to_string())
         .output()
         .unwrap();
     assert_ne!(output.status.code(), Some(0), "the process was killed");

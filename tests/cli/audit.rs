@@ -385,10 +385,11 @@ fn an_audit_log_that_cannot_be_written_stops_changes_before_they_are_sent() {
         entra + scim
     );
 
-    // The disk fills up after `scim`'s intents: its changes were sent, their outcomes
-    // could not be written (exit 4, as for a state database lost mid-apply). The log still verifies and names the interrupted changes;
-    // the ledger has them, so the next plan has nothing left to do, and the next apply
-    // records them as reconciled.
+    // The disk fills up once `entra`'s outcomes are written, before they are stored: both
+    // tenants' changes were sent (their intents are stored in one write) and their
+    // outcomes could not be stored (exit 4, as for a state database lost mid-apply). The
+    // log still verifies and names the interrupted changes; the ledger has them, so the
+    // next plan has nothing left to do, and the next apply records them as reconciled.
     let intents_and_outcomes = 2 * entra + scim;
     let output = env
         .onboard(&["apply", "initech", "--yes", "-q"])
@@ -403,8 +404,10 @@ fn an_audit_log_that_cannot_be_written_stops_changes_before_they_are_sent() {
     let err = stderr(&env, &output);
     assert!(
         err.contains(&format!(
-            "{scim} change(s) were sent but their outcome could not be recorded"
-        )) && err.contains("initech/scim grant"),
+            "{} change(s) were sent but their outcome could not be recorded",
+            entra + scim
+        )) && err.contains("initech/scim grant")
+            && err.contains("initech/entra grant"),
         "{err}"
     );
     assert_eq!(env.tenant("initech", "scim").len(), scim);
@@ -1072,4 +1075,49 @@ fn a_lost_key_is_not_papered_over_by_audit_init() {
     }
     assert_eq!(log(&env), before);
     assert!(!env.exists(".onboard/audit.key"));
+}
+
+#[test]
+fn a_run_stores_the_intents_of_all_its_tenants_in_one_durable_write() {
+    let env = Env::example();
+    env.onboard(&["apply", "initech", "--yes", "-q"])
+        .assert()
+        .success();
+    let text = fs::read_to_string(env.ws.join("audit/initech.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at = |phase: &str| -> Vec<usize> {
+        (0..lines.len())
+            .filter(|&i| lines[i]["phase"] == phase)
+            .collect()
+    };
+    let (intents, outcomes) = (at("intent"), at("outcome"));
+    let tenants = |indices: &[usize]| -> std::collections::BTreeSet<String> {
+        indices
+            .iter()
+            .map(|&i| lines[i]["tenant"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        tenants(&intents),
+        ["entra", "scim"].map(String::from).into()
+    );
+    // Every intent of both tenants comes before the first change is sent (its outcome),
+    // in one run of lines ...
+    assert!(intents.windows(2).all(|w| w[1] == w[0] + 1), "{text}");
+    assert!(intents.last() < outcomes.first(), "{text}");
+    // ... stored in one durable write: a write signs its last line only.
+    let signed = |indices: &[usize]| -> Vec<usize> {
+        indices
+            .iter()
+            .copied()
+            .filter(|&i| lines[i].get("sig").is_some())
+            .collect()
+    };
+    assert_eq!(signed(&intents), [*intents.last().unwrap()], "{text}");
+    // The outcomes of both tenants are stored together too, with the run's end.
+    assert_eq!(tenants(&outcomes), tenants(&intents));
+    assert_eq!(signed(&outcomes), [*outcomes.last().unwrap()], "{text}");
 }

@@ -633,7 +633,8 @@ pub fn apply_json(mut command: Command, env: &Env, expected_code: i32) -> ApplyJ
 }
 
 /// Returns whether the binary under test has the test-only switches
-/// (`ONBOARD_TEST_CRASH_AFTER_INTENTS`, `ONBOARD_TEST_AUDIT_FAIL_AFTER`,
+/// (`ONBOARD_TEST_CRASH_AFTER_INTENTS`, `ONBOARD_TEST_CRASH_AFTER_SENT`,
+/// `ONBOARD_TEST_AUDIT_FAIL_AFTER`,
 /// `ONBOARD_TEST_RETRY_SCALE`): it does when built with `--features test-hooks`, as
 /// `scripts/test` builds it. Without them a test that needs one is marked skipped (it
 /// fails under `CI=true`), never passed.

@@ -1,0 +1,308 @@
+//! The audit log as an apply writes it: the intents of changes announced ahead of them in
+//! windows that span tenants, outcomes stored with the next durable write, and which sent
+//! changes' outcomes are not stored yet.
+//!
+//! No change is sent before its intent is stored. A window holds the intents of up to
+//! [`WINDOW`] changes, of the tenant that asks for it and of the tenants after it, so that
+//! a run over many small tenants stores its intents in few durable writes (one fsync per
+//! chain, or one transaction) rather than one per tenant. Outcomes are signed into the
+//! chain as they come and stored with the next durable write: the next window, a ledger
+//! save, or the run's end. A crash leaves at most a window of changes (plus the windows of
+//! tenants being worked on) whose intents have no outcome; the next run re-reads their
+//! tenants and records them as reconciled.
+
+use std::ops::Range;
+use std::sync::Mutex;
+
+use crate::audit::{AuditError, AuditLog, Entry, Phase};
+use crate::plan::Change;
+
+use super::entries::entry_of;
+
+/// Changes whose intents are stored in one durable write, at most (a tenant's changes
+/// beyond it are announced in windows of their own).
+pub(super) const WINDOW: usize = 1024;
+
+/// One tenant's changes, `(client, tenant)` and the changes in plan order.
+pub(super) type Group<'c> = ((&'c str, &'c str), Vec<&'c Change>);
+
+/// How far a window of changes is announced.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Announced {
+    /// Its intents are not written.
+    No,
+    /// Its intents are signed into their chains, not yet stored.
+    Written,
+    /// Its intents are stored: its changes may be sent.
+    Stored,
+}
+
+/// What the journal knows of the run so far.
+struct Marks {
+    /// Each window's state, by window.
+    windows: Vec<Announced>,
+    /// Changes that took effect whose outcomes are written but not yet stored.
+    unconfirmed: Vec<String>,
+    /// Changes that took effect whose outcomes could not be written.
+    lost: Vec<String>,
+}
+
+/// The audit log of one apply, shared by the tenants worked on in parallel.
+pub(super) struct Journal<'a> {
+    audit: &'a Mutex<AuditLog>,
+    run: &'a str,
+    groups: &'a [Group<'a>],
+    ids: &'a [Vec<String>],
+    /// The windows, in the order tenants are worked on: a group and a range of its changes.
+    windows: Vec<(usize, Range<usize>)>,
+    /// Each group's first window; one more entry, the number of windows.
+    first: Vec<usize>,
+    marks: Mutex<Marks>,
+}
+
+impl<'a> Journal<'a> {
+    /// A journal of the run `run` for the `groups`' changes, whose change ids are `ids`
+    /// (group by group).
+    pub(super) fn new(
+        audit: &'a Mutex<AuditLog>,
+        run: &'a str,
+        groups: &'a [Group<'a>],
+        ids: &'a [Vec<String>],
+    ) -> Self {
+        let mut windows = Vec::new();
+        let mut first = Vec::with_capacity(groups.len() + 1);
+        for (index, (_, changes)) in groups.iter().enumerate() {
+            first.push(windows.len());
+            windows.extend(
+                (0..changes.len())
+                    .step_by(WINDOW)
+                    .map(|start| (index, start..(start + WINDOW).min(changes.len()))),
+            );
+        }
+        first.push(windows.len());
+        let marks = Marks {
+            windows: vec![Announced::No; windows.len()],
+            unconfirmed: Vec::new(),
+            lost: Vec::new(),
+        };
+        Journal {
+            audit,
+            run,
+            groups,
+            ids,
+            windows,
+            first,
+            marks: Mutex::new(marks),
+        }
+    }
+
+    /// The group's windows: a window's index and the range of the group's changes in it.
+    pub(super) fn windows(&self, group: usize) -> impl Iterator<Item = (usize, Range<usize>)> {
+        (self.first[group]..self.first[group + 1]).map(|w| (w, self.windows[w].1.clone()))
+    }
+
+    /// The run's id.
+    pub(super) fn run(&self) -> &'a str {
+        self.run
+    }
+
+    /// A group: its `(client, tenant)` and its changes.
+    pub(super) fn group(&self, group: usize) -> &'a Group<'a> {
+        &self.groups[group]
+    }
+
+    /// The group's change ids.
+    pub(super) fn ids(&self, group: usize) -> &'a [String] {
+        &self.ids[group]
+    }
+
+    /// Returns once the intents of `window` are stored, writing them (with those of the
+    /// windows after it not yet written, up to [`WINDOW`] changes) if they are not.
+    pub(super) fn announce(&self, window: usize) -> Result<(), AuditError> {
+        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        if marks.windows[window] == Announced::Stored {
+            return Ok(());
+        }
+        let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
+        let written = if marks.windows[window] == Announced::No {
+            let mut ahead = vec![window];
+            let mut count = self.windows[window].1.len();
+            for next in window + 1..self.windows.len() {
+                let size = self.windows[next].1.len();
+                if count + size > WINDOW {
+                    break;
+                }
+                if marks.windows[next] == Announced::No {
+                    ahead.push(next);
+                    count += size;
+                }
+            }
+            // A chain that cannot be opened (a forged tail) fails only the tenants of its
+            // client: the window is then written for this tenant alone.
+            let opened = self.open_chains(&mut audit, &ahead);
+            if opened.is_err() {
+                ahead.truncate(1);
+                self.open_chains(&mut audit, &ahead)?;
+            }
+            let written: usize = ahead.iter().map(|&w| self.windows[w].1.len()).sum();
+            #[cfg(feature = "test-hooks")]
+            fault_switch(self.groups[self.windows[window].0].0.0, written)?;
+            // With its chain open, appending to it cannot fail: a window is written whole.
+            for &w in &ahead {
+                for (chain, entry) in self.intents(w) {
+                    audit.append(chain, entry)?;
+                }
+                marks.windows[w] = Announced::Written;
+            }
+            written
+        } else {
+            0
+        };
+        store(&mut audit, &mut marks)?;
+        #[cfg(feature = "test-hooks")]
+        crash_switch(written);
+        #[cfg(not(feature = "test-hooks"))]
+        let _ = written;
+        Ok(())
+    }
+
+    /// Opens the chains of the windows' clients, so that appending to them cannot fail.
+    fn open_chains(&self, audit: &mut AuditLog, windows: &[usize]) -> Result<(), AuditError> {
+        for &w in windows {
+            audit.chain(self.groups[self.windows[w].0].0.0)?;
+        }
+        Ok(())
+    }
+
+    /// The intents of a window's changes, with their chains.
+    fn intents(&self, window: usize) -> Vec<(&'a str, Entry)> {
+        let (group, range) = &self.windows[window];
+        let ((client, _), changes) = &self.groups[*group];
+        changes[range.clone()]
+            .iter()
+            .zip(&self.ids[*group][range.clone()])
+            .map(|(change, id)| {
+                let mut entry = entry_of(change, id.clone());
+                entry.phase = Some(Phase::Intent);
+                (*client, entry)
+            })
+            .collect()
+    }
+
+    /// Signs the outcomes of changes into `chain`, stored with the next durable write;
+    /// `took_effect` are the changes among them that took effect, which are unknown
+    /// until their outcomes are stored.
+    pub(super) fn outcomes<'c>(
+        &self,
+        chain: &str,
+        outcomes: Vec<Entry>,
+        took_effect: impl Iterator<Item = &'c Change>,
+    ) -> Result<(), AuditError> {
+        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        let written = self.write(chain, outcomes);
+        let names = took_effect.map(unknown_change);
+        match written {
+            Ok(()) => marks.unconfirmed.extend(names),
+            Err(_) => marks.lost.extend(names),
+        }
+        written
+    }
+
+    /// Signs entries into `chain`, stored with the next durable write.
+    pub(super) fn write(&self, chain: &str, entries: Vec<Entry>) -> Result<(), AuditError> {
+        #[cfg(feature = "test-hooks")]
+        fault_switch(chain, entries.len())?;
+        let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
+        for entry in entries {
+            audit.append(chain, entry)?;
+        }
+        Ok(())
+    }
+
+    /// Signs entries into `chain` and stores them, with every entry written before them.
+    pub(super) fn write_now(&self, chain: &str, entries: Vec<Entry>) -> Result<(), AuditError> {
+        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        self.write(chain, entries)?;
+        let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
+        store(&mut audit, &mut marks)
+    }
+
+    /// Stores every entry written so far.
+    pub(super) fn store(&self) -> Result<(), AuditError> {
+        self.write_now("", Vec::new())
+    }
+
+    /// The changes that took effect whose outcomes are not stored: those that could not be
+    /// written, then those written since the last durable write.
+    pub(super) fn unknown(self) -> Vec<String> {
+        let marks = self.marks.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut unknown = marks.lost;
+        unknown.extend(marks.unconfirmed);
+        unknown
+    }
+}
+
+/// Stores every entry written so far; the windows written are then stored, and the
+/// outcomes written confirmed.
+fn store(audit: &mut AuditLog, marks: &mut Marks) -> Result<(), AuditError> {
+    #[cfg(feature = "test-hooks")]
+    fault_switch("", 0)?;
+    audit.sync()?;
+    for window in marks.windows.iter_mut() {
+        if *window == Announced::Written {
+            *window = Announced::Stored;
+        }
+    }
+    marks.unconfirmed.clear();
+    Ok(())
+}
+
+/// Names a change sent whose outcome is unknown.
+pub(super) fn unknown_change(change: &Change) -> String {
+    let mut words = vec![
+        crate::model::TenantRef::new(&change.client, &change.tenant).to_string(),
+        change.kind.to_string(),
+    ];
+    words.extend(change.identity.clone());
+    words.extend(change.entitlement.as_ref().map(ToString::to_string));
+    words.join(" ")
+}
+
+/// Test-only fault switch (only in a build with the `test-hooks` feature): with
+/// `ONBOARD_TEST_AUDIT_FAIL_AFTER=N`, a write that would take the run past N change
+/// entries fails as a full disk would (and so does every durable write after it), so
+/// tests can show that no change is sent without its intent stored.
+#[cfg(feature = "test-hooks")]
+fn fault_switch(chain: &str, entries: usize) -> Result<(), AuditError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static WRITTEN: AtomicU64 = AtomicU64::new(0);
+    let Some(limit) = crate::env::hooks::audit_fail_after() else {
+        return Ok(());
+    };
+    let total = WRITTEN.fetch_add(entries as u64, Ordering::SeqCst) + entries as u64;
+    if total > limit {
+        let file = if chain.is_empty() { "audit" } else { chain };
+        return Err(AuditError::Io {
+            action: "write",
+            path: std::path::PathBuf::from(format!("audit/{file}.jsonl")),
+            source: std::io::Error::other("no space left on device (test fault switch)"),
+        });
+    }
+    Ok(())
+}
+
+/// Test-only fault switch (only in a build with the `test-hooks` feature): with
+/// `ONBOARD_TEST_CRASH_AFTER_INTENTS=N`, the process aborts once N intents are stored and
+/// before their changes are sent, as a crash would.
+#[cfg(feature = "test-hooks")]
+fn crash_switch(announced: usize) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static ANNOUNCED: AtomicU64 = AtomicU64::new(0);
+    let Some(limit) = crate::env::hooks::crash_after_intents() else {
+        return;
+    };
+    let total = ANNOUNCED.fetch_add(announced as u64, Ordering::SeqCst) + announced as u64;
+    if total >= limit {
+        std::process::abort();
+    }
+}
