@@ -306,3 +306,116 @@ fn crash_switch(announced: usize) {
         std::process::abort();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::audit::AuditKey;
+    use crate::plan::ChangeKind;
+    use crate::state::{FileStore, Store};
+
+    fn changes(client: &str, tenant: &str, count: usize) -> Vec<Change> {
+        (0..count)
+            .map(|i| Change {
+                entitlement: Some("group:g".parse().unwrap()),
+                identity: Some(format!("u{i}")),
+                account: Some(format!("u{i}")),
+                ..Change::new(ChangeKind::Grant, client, tenant, String::new())
+            })
+            .collect()
+    }
+
+    /// The intents stored in a client's chain.
+    fn intents(dir: &std::path::Path, client: &str) -> usize {
+        std::fs::read_to_string(dir.join(format!("{client}.jsonl")))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("\"phase\":\"intent\""))
+            .count()
+    }
+
+    #[test]
+    fn a_window_holds_the_intents_of_the_tenants_after_it_up_to_its_size() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store: Arc<dyn Store> = Arc::new(FileStore::new(
+            dir.path().to_path_buf(),
+            dir.path().to_path_buf(),
+        ));
+        let log = AuditLog::open(store, AuditKey::from_seed([3; 32]), "a", "apply").unwrap();
+        let audit = Mutex::new(log);
+        let (one, two, big) = (
+            changes("acme", "one", 3),
+            changes("acme", "two", 5),
+            changes("zeta", "big", WINDOW + 10),
+        );
+        let groups: Vec<Group<'_>> = [&one, &two, &big]
+            .iter()
+            .map(|c| {
+                (
+                    (c[0].client.as_str(), c[0].tenant.as_str()),
+                    c.iter().collect(),
+                )
+            })
+            .collect();
+        let ids: Vec<Vec<String>> = groups
+            .iter()
+            .enumerate()
+            .map(|(g, (_, c))| (0..c.len()).map(|i| format!("r-{g}-{i}")).collect())
+            .collect();
+        let journal = Journal::new(&audit, "r", &groups, &ids);
+        // The big tenant's changes are in two windows.
+        let windows: Vec<Vec<usize>> = (0..3)
+            .map(|g| journal.windows(g).map(|(_, r)| r.len()).collect())
+            .collect();
+        assert_eq!(windows, [vec![3], vec![5], vec![WINDOW, 10]]);
+        // The first tenant's window takes the second's along; the big one does not fit.
+        journal.announce(0).unwrap();
+        assert_eq!(
+            (intents(dir.path(), "acme"), intents(dir.path(), "zeta")),
+            (8, 0)
+        );
+        // The second tenant's intents are stored already: nothing more is written.
+        journal.announce(1).unwrap();
+        assert_eq!(
+            (intents(dir.path(), "acme"), intents(dir.path(), "zeta")),
+            (8, 0)
+        );
+        // A full window goes alone, and its last part waits for its own turn.
+        journal.announce(2).unwrap();
+        assert_eq!(intents(dir.path(), "zeta"), WINDOW);
+        journal.announce(3).unwrap();
+        assert_eq!(intents(dir.path(), "zeta"), WINDOW + 10);
+    }
+
+    #[test]
+    fn a_change_that_took_effect_is_unknown_until_its_outcome_is_stored() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store: Arc<dyn Store> = Arc::new(FileStore::new(
+            dir.path().to_path_buf(),
+            dir.path().to_path_buf(),
+        ));
+        let log = AuditLog::open(store, AuditKey::from_seed([3; 32]), "a", "apply").unwrap();
+        let audit = Mutex::new(log);
+        let sent = changes("acme", "one", 2);
+        let groups: Vec<Group<'_>> = vec![(("acme", "one"), sent.iter().collect())];
+        let ids = vec![vec!["r-1".to_string(), "r-2".to_string()]];
+        let outcome = |i: usize| {
+            let mut entry = entry_of(&sent[i], ids[0][i].clone());
+            entry.phase = Some(Phase::Outcome);
+            entry
+        };
+        let journal = Journal::new(&audit, "r", &groups, &ids);
+        journal.announce(0).unwrap();
+        journal
+            .outcomes("acme", vec![outcome(0)], [&sent[0]].into_iter())
+            .unwrap();
+        journal.store().unwrap();
+        // Only the change whose outcome was written after the last store is unknown.
+        journal
+            .outcomes("acme", vec![outcome(1)], [&sent[1]].into_iter())
+            .unwrap();
+        assert_eq!(journal.unknown(), ["acme/one grant u1 group:g"]);
+    }
+}
