@@ -109,6 +109,13 @@ fn main() {
         .find(|l| l.starts_with("state: "))
         .unwrap_or_else(|| panic!("apply --verbose printed no `state:` line:\n{stderr}"));
     println!("apply: {:.2} s wall; {line}", took.as_secs_f64());
+    if let Some(calls) = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("state calls, longest first: "))
+    {
+        println!("{calls}");
+    }
     if let Some((spent, total)) = share(line) {
         println!(
             "database share of apply time: {:.1} % ({grants} grants)",

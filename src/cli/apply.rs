@@ -69,6 +69,20 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
             timing.spent.as_secs_f64(),
             started.elapsed().as_secs_f64()
         ));
+        let longest: Vec<String> = timing
+            .by_call
+            .iter()
+            .take(4)
+            .map(|(method, calls, spent)| {
+                format!("{method} ({calls} calls, {:.2} s)", spent.as_secs_f64())
+            })
+            .collect();
+        if !longest.is_empty() {
+            session.printer.detail(&format!(
+                "state calls, longest first: {}",
+                longest.join(", ")
+            ));
+        }
     }
     status
 }

@@ -2,8 +2,9 @@
 //! wraps and counts the calls and the time they took, so `apply --verbose` can say what
 //! share of a run the state (the database, or the files) took. It adds no behaviour.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
@@ -14,19 +15,21 @@ use super::{
 };
 
 /// How many store calls a run made and how long they took, summed over its threads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timing {
     /// The number of calls.
     pub calls: u64,
     /// Their total duration (calls made at once on several threads each count).
     pub spent: Duration,
+    /// The same by kind of call (the store's method), the longest first.
+    pub by_call: Vec<(&'static str, u64, Duration)>,
 }
 
 /// A store that times the calls made to the one it wraps.
 pub struct Timed {
     inner: Box<dyn Store>,
-    calls: AtomicU64,
-    nanos: AtomicU64,
+    /// Calls and their duration, by method.
+    spent: Mutex<BTreeMap<&'static str, (u64, Duration)>>,
 }
 
 impl Timed {
@@ -34,71 +37,83 @@ impl Timed {
     pub fn new(inner: Box<dyn Store>) -> Self {
         Timed {
             inner,
-            calls: AtomicU64::new(0),
-            nanos: AtomicU64::new(0),
+            spent: Mutex::new(BTreeMap::new()),
         }
     }
 
-    fn time<T>(&self, call: impl FnOnce() -> T) -> T {
+    fn time<T>(&self, method: &'static str, call: impl FnOnce() -> T) -> T {
         let started = Instant::now();
         let result = call();
-        let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        self.nanos.fetch_add(took, Ordering::Relaxed);
+        let took = started.elapsed();
+        let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = spent.entry(method).or_default();
+        entry.0 += 1;
+        entry.1 += took;
         result
     }
 }
 
 impl Store for Timed {
     fn timing(&self) -> Option<Timing> {
+        let spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+        let mut by_call: Vec<(&'static str, u64, Duration)> = spent
+            .iter()
+            .map(|(method, (calls, took))| (*method, *calls, *took))
+            .collect();
+        by_call.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
         Some(Timing {
-            calls: self.calls.load(Ordering::Relaxed),
-            spent: Duration::from_nanos(self.nanos.load(Ordering::Relaxed)),
+            calls: by_call.iter().map(|c| c.1).sum(),
+            spent: by_call.iter().map(|c| c.2).sum(),
+            by_call,
         })
     }
 
     fn describe(&self) -> Result<Description, StateError> {
-        self.time(|| self.inner.describe())
+        self.time("describe", || self.inner.describe())
     }
 
     fn writable(&self) -> Result<bool, StateError> {
-        self.time(|| self.inner.writable())
+        self.time("writable", || self.inner.writable())
     }
 
     fn load_ledger(&self) -> Result<(Ledger, String), StateError> {
-        self.time(|| self.inner.load_ledger())
+        self.time("load_ledger", || self.inner.load_ledger())
     }
 
     fn save_ledger(&self, ledger: &Ledger, lock: &Lock) -> Result<(), StateError> {
-        self.time(|| self.inner.save_ledger(ledger, lock))
+        self.time("save_ledger", || self.inner.save_ledger(ledger, lock))
     }
 
     fn load_requests(&self) -> Result<Requests, StateError> {
-        self.time(|| self.inner.load_requests())
+        self.time("load_requests", || self.inner.load_requests())
     }
 
     fn save_requests(&self, requests: &Requests, lock: &Lock) -> Result<(), StateError> {
-        self.time(|| self.inner.save_requests(requests, lock))
+        self.time("save_requests", || self.inner.save_requests(requests, lock))
     }
 
     fn load_reviews(&self) -> Result<Reviews, StateError> {
-        self.time(|| self.inner.load_reviews())
+        self.time("load_reviews", || self.inner.load_reviews())
     }
 
     fn save_reviews(&self, reviews: &Reviews, lock: &Lock) -> Result<(), StateError> {
-        self.time(|| self.inner.save_reviews(reviews, lock))
+        self.time("save_reviews", || self.inner.save_reviews(reviews, lock))
     }
 
     fn load_credentials(&self) -> Result<Credentials, StateError> {
-        self.time(|| self.inner.load_credentials())
+        self.time("load_credentials", || self.inner.load_credentials())
     }
 
     fn save_credentials(&self, credentials: &Credentials, lock: &Lock) -> Result<(), StateError> {
-        self.time(|| self.inner.save_credentials(credentials, lock))
+        self.time("save_credentials", || {
+            self.inner.save_credentials(credentials, lock)
+        })
     }
 
     fn statement_workspace(&self, lock: &Lock) -> Result<String, StateError> {
-        self.time(|| self.inner.statement_workspace(lock))
+        self.time("statement_workspace", || {
+            self.inner.statement_workspace(lock)
+        })
     }
 
     fn claim_statement(
@@ -108,23 +123,25 @@ impl Store for Timed {
         now: OffsetDateTime,
         lock: &Lock,
     ) -> Result<bool, StateError> {
-        self.time(|| self.inner.claim_statement(nonce, until, now, lock))
+        self.time("claim_statement", || {
+            self.inner.claim_statement(nonce, until, now, lock)
+        })
     }
 
     fn lock(&self, scope: &LockScope, info: &LockInfo, wait: Duration) -> Result<Lock, StateError> {
-        self.time(|| self.inner.lock(scope, info, wait))
+        self.time("lock", || self.inner.lock(scope, info, wait))
     }
 
     fn holders(&self) -> Result<Vec<Holder>, StateError> {
-        self.time(|| self.inner.holders())
+        self.time("holders", || self.inner.holders())
     }
 
     fn chains(&self) -> Result<Vec<String>, StateError> {
-        self.time(|| self.inner.chains())
+        self.time("chains", || self.inner.chains())
     }
 
     fn chain_tail(&self, chain: &str) -> Result<Option<ChainTail>, StateError> {
-        self.time(|| self.inner.chain_tail(chain))
+        self.time("chain_tail", || self.inner.chain_tail(chain))
     }
 
     fn append(
@@ -134,46 +151,48 @@ impl Store for Timed {
         dropping: u64,
         lines: &[String],
     ) -> Result<(), StateError> {
-        self.time(|| self.inner.append(chain, expected, dropping, lines))
+        self.time("append", || {
+            self.inner.append(chain, expected, dropping, lines)
+        })
     }
 
     fn append_all(&self, batches: &[ChainBatch<'_>]) -> Result<(), StateError> {
-        self.time(|| self.inner.append_all(batches))
+        self.time("append_all", || self.inner.append_all(batches))
     }
 
     fn write_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), StateError> {
-        self.time(|| self.inner.write_head(chain, seq, text))
+        self.time("write_head", || self.inner.write_head(chain, seq, text))
     }
 
     fn write_heads(&self, heads: &[(&str, u64, &str)]) -> Result<(), StateError> {
-        self.time(|| self.inner.write_heads(heads))
+        self.time("write_heads", || self.inner.write_heads(heads))
     }
 
     fn read_chain(&self, chain: &str) -> Result<Option<Vec<u8>>, StateError> {
-        self.time(|| self.inner.read_chain(chain))
+        self.time("read_chain", || self.inner.read_chain(chain))
     }
 
     fn read_head(&self, chain: &str) -> Result<Option<String>, StateError> {
-        self.time(|| self.inner.read_head(chain))
+        self.time("read_head", || self.inner.read_head(chain))
     }
 
     fn chain_location(&self, chain: &str) -> PathBuf {
-        self.time(|| self.inner.chain_location(chain))
+        self.time("chain_location", || self.inner.chain_location(chain))
     }
 
     fn head_location(&self, chain: &str) -> PathBuf {
-        self.time(|| self.inner.head_location(chain))
+        self.time("head_location", || self.inner.head_location(chain))
     }
 
     fn audit_location(&self) -> PathBuf {
-        self.time(|| self.inner.audit_location())
+        self.time("audit_location", || self.inner.audit_location())
     }
 
     fn public_keys(&self) -> Result<Vec<StoredKey>, StateError> {
-        self.time(|| self.inner.public_keys())
+        self.time("public_keys", || self.inner.public_keys())
     }
 
     fn put_public_key(&self, key_id: &str, text: &str) -> Result<PathBuf, StateError> {
-        self.time(|| self.inner.put_public_key(key_id, text))
+        self.time("put_public_key", || self.inner.put_public_key(key_id, text))
     }
 }

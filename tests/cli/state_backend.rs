@@ -367,6 +367,15 @@ fn apply_verbose_says_how_many_state_calls_it_made_and_their_share_of_the_run() 
     let (calls, spent, total) =
         state_line(&err).unwrap_or_else(|| panic!("no `state:` line:\n{err}"));
     assert!(calls > 0 && spent <= total, "{err}");
+    // Which calls took the time: the audit appends of a file backend among them.
+    let longest = err
+        .lines()
+        .find_map(|l| l.strip_prefix("state calls, longest first: "))
+        .unwrap_or_else(|| panic!("no breakdown of the state calls:\n{err}"));
+    assert!(
+        longest.contains("append_all (") && longest.contains(" calls, "),
+        "{err}"
+    );
     // Only under --verbose.
     let output = env.onboard(&["apply", "--yes"]).output().unwrap();
     assert!(state_line(&stderr(&env, &output)).is_none());
