@@ -233,7 +233,7 @@ impl<'a> Journal<'a> {
     }
 
     /// The changes that took effect whose outcomes are not stored: those that could not be
-    /// written, then those written since the last durable write.
+    /// written, and those written since the last durable write.
     pub(super) fn unknown(self) -> Vec<String> {
         let marks = self.marks.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut unknown = marks.lost;

@@ -219,13 +219,14 @@ pub fn apply(
         .or(stored.err().map(ExecuteError::from))
         .or(saved.err().map(ExecuteError::from))
     {
-        // Sent, and then either the outcome or the ledger's record was not stored.
-        let mut seen = std::collections::HashSet::new();
+        // Sent, and then either the outcome or the ledger's record was not stored: in
+        // the order of client, tenant and change.
         let unknown: Vec<String> = journal
             .unknown()
             .into_iter()
             .chain(book.unsaved())
-            .filter(|name| seen.insert(name.clone()))
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
             .collect();
         if unknown.is_empty() {
             return Err(error);

@@ -1,6 +1,7 @@
 //! The connection and the statements: documents changed under a row lock, audit chains
 //! appended in transactions that check the head, heads, public keys, counts.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use postgres::{Client, NoTls};
@@ -239,35 +240,150 @@ impl PgStore {
     }
 
     /// Appends to several chains in one transaction, each as [`PgStore::append_lines`]
-    /// does: all of them, or (when one chain moved) none.
+    /// does: all of them, or (when one chain moved) none. The same five statements
+    /// serve any number of chains (rows sent as arrays), so a write that spans many
+    /// clients costs no more round trips than one.
     pub fn append_batches(&self, batches: &[ChainBatch<'_>]) -> Result<(), PgError> {
         let mut session = self.session();
-        let names = batches
-            .iter()
-            .map(|b| b.chain)
-            .collect::<Vec<_>>()
-            .join("`, `");
-        let mut tx = session
-            .transaction()
-            .map_err(self.error(format!("appending to the audit chain `{names}`")))?;
-        for batch in batches {
-            self.append_in(&mut tx, batch)?;
+        let chains: Vec<&str> = batches.iter().map(|b| b.chain).collect();
+        let names = chains.join("`, `");
+        let error = |e| {
+            PgError::query(
+                &self.url.target,
+                format!("appending to the audit chain `{names}`"),
+                &e,
+            )
+        };
+        let mut tx = session.transaction().map_err(error)?;
+        tx.execute(
+            "INSERT INTO onboard_audit_heads (chain, seq, hash)
+             SELECT unnest($1::text[]), 0, $2 ON CONFLICT (chain) DO NOTHING",
+            &[&chains, &GENESIS],
+        )
+        .map_err(error)?;
+        // In one order, so two writers of overlapping chains never wait in a circle.
+        let rows = tx
+            .query(
+                "SELECT chain, seq, hash, bytes, tail_seq FROM onboard_audit_heads
+                 WHERE chain = ANY($1) ORDER BY chain FOR UPDATE",
+                &[&chains],
+            )
+            .map_err(error)?;
+        let mut found: HashMap<&str, (ChainHead, i64, Option<i64>)> = HashMap::new();
+        for row in &rows {
+            let chain: &str = row.get(0);
+            let head = ChainHead {
+                seq: to_seq(row.get(1)),
+                hash: row.get(2),
+            };
+            found.insert(chain, (head, row.get(3), row.get(4)));
         }
-        tx.commit()
-            .map_err(self.error(format!("appending to the audit chain `{names}`")))
+        let mut entries = Rows::default();
+        let mut heads = Heads::default();
+        for batch in batches {
+            let (head, bytes, tail_seq) =
+                found
+                    .get(batch.chain)
+                    .cloned()
+                    .ok_or_else(|| PgError::ChainMoved {
+                        chain: batch.chain.to_string(),
+                        expected: batch.expected.seq,
+                        found: 0,
+                    })?;
+            let (mut bytes, mut tail_seq) = if batch.dropping > 0 {
+                self.drop_unvouched(&mut tx, batch, &head)?
+            } else if head != *batch.expected {
+                return Err(PgError::ChainMoved {
+                    chain: batch.chain.to_string(),
+                    expected: batch.expected.seq,
+                    found: head.seq,
+                });
+            } else {
+                (bytes, tail_seq)
+            };
+            let Some(last) = batch.lines.last() else {
+                if batch.dropping > 0 {
+                    heads.push(
+                        batch.chain,
+                        batch.expected.seq,
+                        &batch.expected.hash,
+                        bytes,
+                        tail_seq,
+                    );
+                }
+                continue;
+            };
+            for (i, line) in batch.lines.iter().enumerate() {
+                let seq = to_db(batch.expected.seq + 1 + i as u64);
+                let checkpoint = line.contains(CHECKPOINT_MARKER);
+                bytes += i64::try_from(line.len() + 1).unwrap_or(i64::MAX);
+                if checkpoint {
+                    tail_seq = Some(seq);
+                }
+                entries.chains.push(batch.chain);
+                entries.seqs.push(seq);
+                entries.lines.push(line);
+                entries.checkpoints.push(checkpoint);
+                entries.offsets.push(bytes);
+            }
+            let seq = batch.expected.seq + batch.lines.len() as u64;
+            heads.push(
+                batch.chain,
+                seq,
+                &line_hash(last.as_bytes()),
+                bytes,
+                tail_seq,
+            );
+        }
+        if !entries.seqs.is_empty() {
+            tx.execute(
+                "INSERT INTO onboard_audit_entries (chain, seq, line, checkpoint, end_offset)
+                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bool[], $5::bigint[])",
+                &[
+                    &entries.chains,
+                    &entries.seqs,
+                    &entries.lines,
+                    &entries.checkpoints,
+                    &entries.offsets,
+                ],
+            )
+            .map_err(error)?;
+        }
+        if !heads.chains.is_empty() {
+            tx.execute(
+                "UPDATE onboard_audit_heads AS h
+                 SET seq = u.seq, hash = u.hash, bytes = u.bytes, tail_seq = u.tail_seq
+                 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[])
+                     AS u(chain, seq, hash, bytes, tail_seq)
+                 WHERE h.chain = u.chain",
+                &[
+                    &heads.chains,
+                    &heads.seqs,
+                    &heads.hashes,
+                    &heads.bytes,
+                    &heads.tail_seqs,
+                ],
+            )
+            .map_err(error)?;
+        }
+        tx.commit().map_err(error)
     }
 
-    /// Appends one batch within a transaction.
-    fn append_in(
+    /// Deletes the `dropping` lines a batch names after its expected head (a write a
+    /// crash cut short), once the chain is found to end exactly there and the line
+    /// before them is the one expected; returns the chain's bytes and last checkpoint
+    /// after the cut.
+    fn drop_unvouched(
         &self,
         tx: &mut postgres::Transaction<'_>,
         batch: &ChainBatch<'_>,
-    ) -> Result<(), PgError> {
+        found: &ChainHead,
+    ) -> Result<(i64, Option<i64>), PgError> {
         let ChainBatch {
             chain,
             expected,
             dropping,
-            lines,
+            ..
         } = *batch;
         let error = |e| {
             PgError::query(
@@ -276,99 +392,40 @@ impl PgStore {
                 &e,
             )
         };
-        tx.execute(
-            "INSERT INTO onboard_audit_heads (chain, seq, hash) VALUES ($1, 0, $2)
-             ON CONFLICT (chain) DO NOTHING",
-            &[&chain, &GENESIS],
-        )
-        .map_err(error)?;
-        let row = tx
-            .query_one(
-                "SELECT seq, hash, bytes, tail_seq FROM onboard_audit_heads WHERE chain = $1 FOR UPDATE",
-                &[&chain],
-            )
-            .map_err(error)?;
-        let (mut bytes, mut tail_seq): (i64, Option<i64>) = (row.get(2), row.get(3));
-        let found = ChainHead {
-            seq: to_seq(row.get(0)),
-            hash: row.get(1),
-        };
         let moved = || PgError::ChainMoved {
             chain: chain.to_string(),
             expected: expected.seq,
             found: found.seq,
         };
-        if dropping == 0 && found != *expected {
+        if found.seq != expected.seq.saturating_add(dropping) {
             return Err(moved());
         }
-        if dropping > 0 {
-            // The chain ends `dropping` lines after `expected`: check the line it names,
-            // then delete those after it and put the head back on it.
-            if found.seq != expected.seq.saturating_add(dropping) {
-                return Err(moved());
-            }
-            let named = tx
-                .query_opt(
-                    "SELECT line, end_offset FROM onboard_audit_entries WHERE chain = $1 AND seq = $2",
-                    &[&chain, &to_db(expected.seq)],
-                )
-                .map_err(error)?;
-            let (hash, end) = match &named {
-                Some(row) => (line_hash(row.get::<_, &str>(0).as_bytes()), row.get(1)),
-                None => (GENESIS.to_string(), 0),
-            };
-            if hash != expected.hash {
-                return Err(moved());
-            }
-            tx.execute(
-                "DELETE FROM onboard_audit_entries WHERE chain = $1 AND seq > $2",
+        let named = tx
+            .query_opt(
+                "SELECT line, end_offset FROM onboard_audit_entries WHERE chain = $1 AND seq = $2",
                 &[&chain, &to_db(expected.seq)],
             )
             .map_err(error)?;
-            bytes = end;
-            tail_seq = tx
-                .query_one(
-                    "SELECT max(seq) FROM onboard_audit_entries WHERE chain = $1 AND checkpoint",
-                    &[&chain],
-                )
-                .map_err(error)?
-                .get(0);
-        }
-        let Some(last) = lines.last() else {
-            return Ok(());
+        let (hash, end) = match &named {
+            Some(row) => (line_hash(row.get::<_, &str>(0).as_bytes()), row.get(1)),
+            None => (GENESIS.to_string(), 0),
         };
-        // One statement for the whole batch: a row per line, sent as arrays.
-        let count = lines.len();
-        let (mut seqs, mut checkpoints, mut offsets) = (
-            Vec::with_capacity(count),
-            Vec::with_capacity(count),
-            Vec::with_capacity(count),
-        );
-        for (i, line) in lines.iter().enumerate() {
-            let seq = to_db(expected.seq + 1 + i as u64);
-            let checkpoint = line.contains(CHECKPOINT_MARKER);
-            bytes += i64::try_from(line.len() + 1).unwrap_or(i64::MAX);
-            if checkpoint {
-                tail_seq = Some(seq);
-            }
-            seqs.push(seq);
-            checkpoints.push(checkpoint);
-            offsets.push(bytes);
+        if hash != expected.hash {
+            return Err(moved());
         }
         tx.execute(
-            "INSERT INTO onboard_audit_entries (chain, seq, line, checkpoint, end_offset)
-             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bool[], $5::bigint[])",
-            &[&chain, &seqs, &lines, &checkpoints, &offsets],
+            "DELETE FROM onboard_audit_entries WHERE chain = $1 AND seq > $2",
+            &[&chain, &to_db(expected.seq)],
         )
         .map_err(error)?;
-        let seq = to_db(expected.seq + lines.len() as u64);
-        tx.execute(
-            "UPDATE onboard_audit_heads SET seq = $2, hash = $3, bytes = $4, tail_seq = $5
-             WHERE chain = $1",
-            &[&chain, &seq, &line_hash(last.as_bytes()), &bytes, &tail_seq],
-        )
-        .map_err(error)?;
-        Ok(())
+        let tail_seq = tx
+            .query_one(
+                "SELECT max(seq) FROM onboard_audit_entries WHERE chain = $1 AND checkpoint",
+                &[&chain],
+            )
+            .map_err(error)?
+            .get(0);
+        Ok((end, tail_seq))
     }
 
     /// Returns a chain's signed head text, if any.
@@ -477,4 +534,34 @@ fn to_db(seq: u64) -> i64 {
 
 fn to_seq(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
+}
+
+/// Audit entry rows of one insert, as columns.
+#[derive(Default)]
+struct Rows<'a> {
+    chains: Vec<&'a str>,
+    seqs: Vec<i64>,
+    lines: Vec<&'a str>,
+    checkpoints: Vec<bool>,
+    offsets: Vec<i64>,
+}
+
+/// Chain heads of one update, as columns.
+#[derive(Default)]
+struct Heads<'a> {
+    chains: Vec<&'a str>,
+    seqs: Vec<i64>,
+    hashes: Vec<String>,
+    bytes: Vec<i64>,
+    tail_seqs: Vec<Option<i64>>,
+}
+
+impl<'a> Heads<'a> {
+    fn push(&mut self, chain: &'a str, seq: u64, hash: &str, bytes: i64, tail_seq: Option<i64>) {
+        self.chains.push(chain);
+        self.seqs.push(to_db(seq));
+        self.hashes.push(hash.to_string());
+        self.bytes.push(bytes);
+        self.tail_seqs.push(tail_seq);
+    }
 }
