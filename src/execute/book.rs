@@ -64,15 +64,17 @@ impl Book {
     }
 
     /// Saves when the last save is long enough ago: at least two seconds, and at least
-    /// ten times as long as a save takes, so saving never dominates a large apply. The
-    /// outcomes written so far are stored first, so the ledger never records a change
-    /// whose outcome the audit log could lose.
+    /// twenty times as long as a save takes, so saving along the way takes at most a
+    /// twentieth of a large apply (a save rewrites what changed in the whole ledger; a
+    /// crash between saves loses only records the next plan finds again, see
+    /// [`Book`]). The outcomes written so far are stored first, so a saved ledger records
+    /// no change whose outcome is only in memory, unless the audit log cannot be written.
     pub(super) fn save_now_and_then(
         &mut self,
         context: &ApplyContext<'_>,
         journal: &Journal<'_>,
     ) -> Result<(), ExecuteError> {
-        let wait = std::time::Duration::from_secs(2).max(self.last_cost * 10);
+        let wait = std::time::Duration::from_secs(2).max(self.last_cost * 20);
         if self.last_save.elapsed() < wait {
             return Ok(());
         }
