@@ -92,16 +92,36 @@ impl Book {
 
     pub(super) fn save(&mut self, context: &ApplyContext<'_>) -> Result<(), StateError> {
         let started = std::time::Instant::now();
-        let ledger = Ledger {
-            format_version: 1,
-            grants: self.by_tenant.values().flatten().cloned().collect(),
-            blocks: self.blocks.clone(),
-        };
-        context.state.save_ledger(&ledger, context.lock)?;
+        let saved = self.lend(|ledger| context.state.save_ledger(ledger, context.lock));
+        saved?;
         self.unsaved.clear();
         self.last_cost = started.elapsed();
         self.last_save = std::time::Instant::now();
         Ok(())
+    }
+}
+
+impl Book {
+    /// Lends the records as one ledger to `borrow`: they move into it and back, never
+    /// copied, so a large ledger is not held twice while it is saved.
+    fn lend<T>(&mut self, borrow: impl FnOnce(&Ledger) -> T) -> T {
+        let counts: Vec<usize> = self.by_tenant.values().map(Vec::len).collect();
+        let mut grants = Vec::with_capacity(counts.iter().sum());
+        for records in self.by_tenant.values_mut() {
+            grants.append(records);
+        }
+        let ledger = Ledger {
+            format_version: 1,
+            grants,
+            blocks: std::mem::take(&mut self.blocks),
+        };
+        let result = borrow(&ledger);
+        let mut grants = ledger.grants.into_iter();
+        for (records, count) in self.by_tenant.values_mut().zip(counts) {
+            records.extend(grants.by_ref().take(count));
+        }
+        self.blocks = ledger.blocks;
+        result
     }
 }
 
@@ -147,4 +167,45 @@ fn record(records: &mut Vec<GrantRecord>, result: &ChangeResult, context: &Apply
         },
     };
     update.apply_to(records);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger() -> Ledger {
+        let text = r#"{"format_version":1,"grants":[
+            {"client":"b","tenant":"t","entitlement":"group:x","identity":"ann","account":"ann","granted_at":"2026-01-01T00:00:00Z","sources":["bundle:a"],"actor":"x"},
+            {"client":"a","tenant":"t","entitlement":"group:x","identity":"ann","account":"ann","granted_at":"2026-01-01T00:00:00Z","sources":["bundle:a"],"actor":"x"},
+            {"client":"a","tenant":"t","entitlement":"group:y","identity":"ben","account":"ben","granted_at":"2026-01-01T00:00:00Z","sources":["bundle:a"],"actor":"x"},
+            {"client":"a","tenant":"u","entitlement":"group:x","identity":"cat","account":"cat","granted_at":"2026-01-01T00:00:00Z","sources":["bundle:a"],"actor":"x"}
+        ],"blocks":[]}"#;
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn a_ledger_lent_for_saving_comes_back_whole_every_time() {
+        let mut book = Book::new(ledger());
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            seen.push(book.lend(|l| serde_json::to_string(&l.grants).unwrap()));
+        }
+        // By tenant, each tenant's records in their order, the same each time.
+        let grants: Vec<GrantRecord> = serde_json::from_str(&seen[0]).unwrap();
+        let keys: Vec<(&str, &str, &str)> = grants
+            .iter()
+            .map(|g| (g.client.as_str(), g.tenant.as_str(), g.identity.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("a", "t", "ann"),
+                ("a", "t", "ben"),
+                ("a", "u", "cat"),
+                ("b", "t", "ann")
+            ]
+        );
+        assert!(seen.iter().all(|s| *s == seen[0]));
+        assert_eq!(book.by_tenant[&("a".to_string(), "t".to_string())].len(), 2);
+    }
 }
