@@ -124,13 +124,20 @@ fn apply(session: &Session, args: ApplyArgs) -> anyhow::Result<ExitStatus> {
             super::credentials::warn_not_in_saved_plan(
                 session,
                 &clients.into_iter().collect::<Vec<_>>(),
+                &ledger.blocks,
             )?;
             0
         }
         None => {
             let clients = session.select(&args.targets)?;
             let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
-            super::credentials::apply_phase(session, &lock, &ids, args.yes, "apply")?
+            super::credentials::apply_phase(
+                session,
+                &lock,
+                (&ids, &ledger.blocks),
+                args.yes,
+                "apply",
+            )?
         }
     };
     let status = execute_plan(

@@ -164,12 +164,13 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
         }
     }
     let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+    // The standing revocations of the ledger read above: it is not read again.
     plan.warnings.extend(
-        crate::workflow::credentials::owners_left(&session.context(), Some(&ids))?
+        crate::workflow::credentials::owners_left(&session.context(), Some(&ids), &ledger.blocks)
             .iter()
             .map(crate::plan::owners::OwnerLeft::message),
     );
-    let credentials = super::credentials::plan_changes(&session, &ids)?;
+    let credentials = super::credentials::plan_changes(&session, &ids, &ledger.blocks)?;
     let credential_changes = credentials.len();
     let saved = document(
         &session,
