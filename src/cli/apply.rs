@@ -385,7 +385,7 @@ pub(super) fn execute_plan(
 
 /// Says what the run does not send: tenants that could not be read, drift left alone
 /// and grants policy refuses (said even with `--quiet`: it is why the run exits 3).
-fn report_not_sent(session: &Session, prepared: &Prepared) {
+fn report_not_sent(session: &Session, prepared: &Prepared<'_>) {
     let printer = &session.printer;
     for warning in &prepared.plan.warnings {
         printer.warn(warning);

@@ -12,7 +12,7 @@ use crate::model::{Block, BlockScope, Workspace};
 use crate::state::Ledger;
 use crate::workflow::testing::example;
 
-fn prepared(root: &Path, workspace: &Workspace, prune: bool) -> Prepared {
+fn prepared(root: &Path, workspace: &Workspace, prune: bool) -> Prepared<'static> {
     let state = crate::state::open(&workspace.settings, root).expect("file state");
     let adapters = crate::adapters::Options::default();
     let cx = Context {
@@ -31,7 +31,16 @@ fn prepared(root: &Path, workspace: &Workspace, prune: bool) -> Prepared {
         &crate::observe::NoReadProgress,
     )
     .expect("plan");
-    prepare(&cx, &plan, prune).expect("prepare")
+    let prepared = prepare(&cx, &plan, prune).expect("prepare");
+    // What the tests look at outlives the plan prepared here.
+    Prepared {
+        plan: Cow::Owned(prepared.plan.into_owned()),
+        actionable: Cow::Owned(prepared.actionable.into_owned()),
+        unknown: prepared.unknown,
+        denied: prepared.denied,
+        drift_left: prepared.drift_left,
+        interrupted: prepared.interrupted,
+    }
 }
 
 fn write_chain(root: &Path, workspace: &Workspace, chain: &str, entries: &[Entry]) {
@@ -50,6 +59,45 @@ fn change_entry(seq: u64, phase: Phase, change: &str) -> Entry {
         phase: Some(phase),
         change: Some(change.into()),
         ..Entry::default()
+    }
+}
+
+#[test]
+fn a_plan_sent_whole_is_borrowed_and_one_with_more_is_sorted_into_a_copy() {
+    let (_dir, root, workspace) = example();
+    let state = crate::state::open(&workspace.settings, &root).expect("file state");
+    let adapters = crate::adapters::Options::default();
+    let cx = Context {
+        root: &root,
+        workspace: &workspace,
+        state: state.as_ref(),
+        now: datetime!(2026-11-21 12:00 UTC),
+        adapters: &adapters,
+    };
+    let grant = Change::new(ChangeKind::Grant, "acme", "entra", "wanted".into());
+    let drift = Change::new(ChangeKind::Drift, "acme", "entra", "held".into());
+    let sent = Plan {
+        changes: vec![grant.clone()],
+        ..Plan::default()
+    };
+    let prepared = prepare(&cx, &sent, false).expect("prepare");
+    assert!(matches!(prepared.plan, Cow::Borrowed(_)));
+    assert!(matches!(prepared.actionable, Cow::Borrowed(_)));
+    assert_eq!(*prepared.actionable, sent);
+    // Drift left alone, or a warning, is not sent: the changes sent are a plan of their own.
+    for plan in [
+        Plan {
+            changes: vec![grant.clone(), drift],
+            ..Plan::default()
+        },
+        Plan {
+            warnings: vec!["w".into()],
+            ..sent.clone()
+        },
+    ] {
+        let prepared = prepare(&cx, &plan, false).expect("prepare");
+        assert_eq!(prepared.actionable.changes, [grant.clone()]);
+        assert!(prepared.actionable.warnings.is_empty());
     }
 }
 
@@ -340,7 +388,8 @@ fn standing_revocations_are_added_once_and_only_when_new() {
         ..Run::default()
     };
     bench.act("cron", NOW, |desk| {
-        let prepared = prepare(&desk.cx, &Plan::default(), false).expect("prepare");
+        let empty = Plan::default();
+        let prepared = prepare(&desk.cx, &empty, false).expect("prepare");
         let admission = admit(desk, &ledger, &prepared, &run).expect("admit");
         assert!(
             !admission.over,
