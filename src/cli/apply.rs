@@ -354,20 +354,21 @@ pub(super) fn execute_plan(
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
-    let document = apply_document(&applied, plan);
+    // The JSON document (a row per change) is built only to be printed.
     match printer.format {
-        OutputFormat::Json => printer.document(&document)?,
+        OutputFormat::Json => printer.document(&apply_document(&applied, plan))?,
         OutputFormat::Table | OutputFormat::Markdown => {
             printer.data(&results_table(&applied, printer.color_stdout))?
         }
     }
-    let unread = match document.unknown {
+    let counts = crate::workflow::apply::Counts::of(&applied);
+    let unread = match unknown.len() {
         0 => String::new(),
         n => format!("; {n} tenant(s) could not be read, so nothing was applied to them"),
     };
     printer.status(&format!(
         "Applied {}, unchanged {}, failed {}{unread}.",
-        document.applied, document.unchanged, document.failed
+        counts.applied, counts.unchanged, counts.failed
     ));
     let configuration = applied.configuration_failures.iter().map(|f| &f.error);
     for failure in applied
@@ -380,7 +381,7 @@ pub(super) fn execute_plan(
             printer.detail(&format!("hint for `{}`: {hint}", failure.tenant));
         }
     }
-    Ok(apply_status(document.failed, unknown.len(), denied.len()))
+    Ok(apply_status(counts.failed, unknown.len(), denied.len()))
 }
 
 /// Says what the run does not send: tenants that could not be read, drift left alone
