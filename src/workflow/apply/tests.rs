@@ -98,7 +98,7 @@ fn borrowed_or_copied(cx: &Context<'_>) {
         },
     ] {
         let prepared = prepare(cx, &plan, false).expect("prepare");
-        assert_eq!(prepared.actionable.changes, [grant.clone()]);
+        assert_eq!(prepared.actionable.changes, std::slice::from_ref(&grant));
         assert!(prepared.actionable.warnings.is_empty());
     }
 }
