@@ -138,13 +138,20 @@ fn apply(session: &Session, args: ApplyArgs) -> anyhow::Result<ExitStatus> {
             super::credentials::warn_not_in_saved_plan(
                 session,
                 &clients.into_iter().collect::<Vec<_>>(),
+                &ledger.blocks,
             )?;
             0
         }
         None => {
             let clients = session.select(&args.targets)?;
             let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
-            super::credentials::apply_phase(session, &lock, &ids, args.yes, "apply")?
+            super::credentials::apply_phase(
+                session,
+                &lock,
+                (&ids, &ledger.blocks),
+                args.yes,
+                "apply",
+            )?
         }
     };
     let status = execute_plan(
@@ -361,20 +368,21 @@ pub(super) fn execute_plan(
         }
         return Ok(apply_status(0, unknown.len(), denied.len()));
     }
-    let document = apply_document(&applied, plan);
+    // The JSON document (a row per change) is built only to be printed.
     match printer.format {
-        OutputFormat::Json => printer.document(&document)?,
+        OutputFormat::Json => printer.document(&apply_document(&applied, plan))?,
         OutputFormat::Table | OutputFormat::Markdown => {
             printer.data(&results_table(&applied, printer.color_stdout))?
         }
     }
-    let unread = match document.unknown {
+    let counts = crate::workflow::apply::Counts::of(&applied);
+    let unread = match unknown.len() {
         0 => String::new(),
         n => format!("; {n} tenant(s) could not be read, so nothing was applied to them"),
     };
     printer.status(&format!(
         "Applied {}, unchanged {}, failed {}{unread}.",
-        document.applied, document.unchanged, document.failed
+        counts.applied, counts.unchanged, counts.failed
     ));
     let configuration = applied.configuration_failures.iter().map(|f| &f.error);
     for failure in applied
@@ -387,12 +395,12 @@ pub(super) fn execute_plan(
             printer.detail(&format!("hint for `{}`: {hint}", failure.tenant));
         }
     }
-    Ok(apply_status(document.failed, unknown.len(), denied.len()))
+    Ok(apply_status(counts.failed, unknown.len(), denied.len()))
 }
 
 /// Says what the run does not send: tenants that could not be read, drift left alone
 /// and grants policy refuses (said even with `--quiet`: it is why the run exits 3).
-fn report_not_sent(session: &Session, prepared: &Prepared) {
+fn report_not_sent(session: &Session, prepared: &Prepared<'_>) {
     let printer = &session.printer;
     for warning in &prepared.plan.warnings {
         printer.warn(warning);

@@ -2,6 +2,7 @@
 //! revocations of service accounts' and agents' credentials, shown and carried out.
 
 use super::session::Session;
+use crate::model::Block;
 use crate::plan::credentials::CredentialChange;
 use crate::state::Lock;
 use crate::ui::OutputFormat;
@@ -29,13 +30,15 @@ fn results_table(results: &[CredentialResult]) -> String {
 }
 
 /// Returns the credential changes due at the session's instant for `clients`, warning
-/// about identities whose account cannot be named.
+/// about identities whose account cannot be named. `blocks`: the ledger's standing
+/// revocations.
 pub(super) fn plan_changes(
     session: &Session,
     clients: &[&str],
+    blocks: &[Block],
 ) -> anyhow::Result<Vec<CredentialChange>> {
     let (changes, problems) =
-        crate::workflow::credentials::plan(&session.context(), Some(clients))?;
+        crate::workflow::credentials::plan(&session.context(), Some(clients), blocks)?;
     for problem in &problems {
         session.printer.warn(&problem.to_string());
     }
@@ -55,8 +58,14 @@ fn interrupted(session: &Session, clients: &[&str]) -> bool {
 
 /// Warns that the credential changes due for `clients` (and any interrupted one) are not
 /// part of a saved plan, which carries out access changes only, and how to make them.
-pub(super) fn warn_not_in_saved_plan(session: &Session, clients: &[&str]) -> anyhow::Result<()> {
-    let (changes, _) = crate::workflow::credentials::plan(&session.context(), Some(clients))?;
+/// `blocks`: the ledger's standing revocations.
+pub(super) fn warn_not_in_saved_plan(
+    session: &Session,
+    clients: &[&str],
+    blocks: &[Block],
+) -> anyhow::Result<()> {
+    let (changes, _) =
+        crate::workflow::credentials::plan(&session.context(), Some(clients), blocks)?;
     let interrupted = interrupted(session, clients);
     if changes.is_empty() && !interrupted {
         return Ok(());
@@ -77,18 +86,19 @@ pub(super) fn warn_not_in_saved_plan(session: &Session, clients: &[&str]) -> any
 /// Repairs interrupted credential changes, then carries out the credential changes due
 /// for `clients`, recording each in the audit log under `command` (`apply`, or `revoke`:
 /// then only the revocations, which its confirmation already covers). Returns how many
-/// failed.
+/// failed. `blocks`: the ledger's standing revocations, as read under `lock`.
 pub(super) fn apply_phase(
     session: &Session,
     lock: &Lock,
-    clients: &[&str],
+    (clients, blocks): (&[&str], &[Block]),
     yes: bool,
     command: &str,
 ) -> anyhow::Result<usize> {
     let cx = session.context();
     let revocations_only = command == "revoke";
     let plan = || -> anyhow::Result<_> {
-        let (mut changes, problems) = crate::workflow::credentials::plan(&cx, Some(clients))?;
+        let (mut changes, problems) =
+            crate::workflow::credentials::plan(&cx, Some(clients), blocks)?;
         if revocations_only {
             changes.retain(|c| {
                 matches!(
@@ -268,7 +278,10 @@ pub(super) fn show_status(
 pub(super) fn warn_owners_left(session: &Session, clients: &[String]) -> anyhow::Result<()> {
     let ids: Vec<&str> = clients.iter().map(String::as_str).collect();
     let selected = (!ids.is_empty()).then_some(ids.as_slice());
-    for left in crate::workflow::credentials::owners_left(&session.context(), selected)? {
+    let (ledger, _) = session.ledger()?;
+    for left in
+        crate::workflow::credentials::owners_left(&session.context(), selected, &ledger.blocks)
+    {
         session.printer.warn(&left.message());
     }
     Ok(())

@@ -164,28 +164,28 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
         }
     }
     let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+    // The standing revocations of the ledger read above: it is not read again.
     plan.warnings.extend(
-        crate::workflow::credentials::owners_left(&session.context(), Some(&ids))?
+        crate::workflow::credentials::owners_left(&session.context(), Some(&ids), &ledger.blocks)
             .iter()
             .map(crate::plan::owners::OwnerLeft::message),
     );
-    let credentials = super::credentials::plan_changes(&session, &ids)?;
+    let credentials = super::credentials::plan_changes(&session, &ids, &ledger.blocks)?;
     let credential_changes = credentials.len();
-    let saved = document(
+    let mut document = document(
         &session,
         &plan,
         (&ledger, &ledger_fingerprint),
         clients.iter().map(|c| c.id.clone()).collect(),
     );
-    let document = PlanDocument {
-        credentials: credentials.iter().map(PlannedCredential::from).collect(),
-        ..saved.clone()
-    };
+    document.credentials = credentials.iter().map(PlannedCredential::from).collect();
     show(&session, &plan, &credentials, &document)?;
     if let Some(path) = &args.out {
         // A saved plan carries the access changes only: `apply PLAN` makes no
-        // credential change.
-        atomic_file::write(path, to_json(&saved).as_bytes())
+        // credential change. (The document shown is saved without them rather than
+        // copied: its changes can be many.)
+        document.credentials.clear();
+        atomic_file::write(path, to_json(&document).as_bytes())
             .with_context(|| format!("writing the plan to {}", path.display()))?;
         // The hint repeats `-w DIR` when the workspace was named, so it works as printed.
         let workspace = global

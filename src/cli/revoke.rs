@@ -177,9 +177,11 @@ fn revoke_scope(
     let status = execute_plan(session, lock, ledger, &plan, &run, yes)?;
     super::access::write_back(session, &plan, status);
     // The revocation is recorded now: the credentials of its identities go too, from
-    // the tenants and the vault.
+    // the tenants and the vault (the ledger is read again: it holds the revocation now).
     let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
-    let failed = super::credentials::apply_phase(session, lock, &ids, true, "revoke")?;
+    let (ledger, _) = session.ledger()?;
+    let failed =
+        super::credentials::apply_phase(session, lock, (&ids, &ledger.blocks), true, "revoke")?;
     Ok(match status {
         ExitStatus::Success if failed > 0 => ExitStatus::PartialFailure,
         other => other,

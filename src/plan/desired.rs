@@ -156,8 +156,10 @@ impl Collector<'_> {
                 entitlement: grant.entitlement.clone(),
                 identity: identity.id.clone(),
             };
-            match self.by_key.get_mut(&key) {
-                Some(existing) => {
+            // One search of the map per grant: the entry found or made.
+            match self.by_key.entry(key) {
+                std::collections::btree_map::Entry::Occupied(mut occupied) => {
+                    let existing = occupied.get_mut();
                     if !existing.sources.contains(&want.source) {
                         existing.sources.push(want.source.clone());
                     }
@@ -181,21 +183,19 @@ impl Collector<'_> {
                         existing.ticket = want.ticket.clone();
                     }
                 }
-                None => {
-                    self.by_key.insert(
-                        key.clone(),
-                        DesiredGrant {
-                            key,
-                            account,
-                            starts_at,
-                            expires_at: want.expires_at,
-                            sources: vec![want.source.clone()],
-                            origin: want.origin.clone(),
-                            ticket: want.ticket.clone(),
-                            privileged: grant.privileged,
-                            denials: denials.clone(),
-                        },
-                    );
+                std::collections::btree_map::Entry::Vacant(vacant) => {
+                    let key = vacant.key().clone();
+                    vacant.insert(DesiredGrant {
+                        key,
+                        account,
+                        starts_at,
+                        expires_at: want.expires_at,
+                        sources: vec![want.source.clone()],
+                        origin: want.origin.clone(),
+                        ticket: want.ticket.clone(),
+                        privileged: grant.privileged,
+                        denials: denials.clone(),
+                    });
                 }
             }
         }

@@ -2,6 +2,8 @@
 //! lock covers from the run's copy, the others as stored (see [`super::Store`]'s
 //! contract). Pure: the backends read the stored records and write the result.
 
+use std::borrow::Cow;
+
 use super::store::Lock;
 use super::{Credentials, FORMAT_VERSION, Ledger, Requests, Reviews, StateError};
 
@@ -23,14 +25,18 @@ pub(super) fn merge_records<T: Clone, K: Ord>(
     merged
 }
 
-/// Returns the ledger a save under `lock` writes: `ours` whole under a workspace lock;
+/// Returns the ledger a save under `lock` writes: `ours` whole under a workspace lock
+/// (borrowed when it is normalised already: a large ledger is not copied to be saved);
 /// else our grants of the clients `lock` covers, the `stored` grants of the others and
 /// the stored standing revocations. Normalised.
-pub(super) fn merged_ledger(
+pub(super) fn merged_ledger<'a>(
     lock: &Lock,
     stored: impl FnOnce() -> Result<Ledger, StateError>,
-    ours: &Ledger,
-) -> Result<Ledger, StateError> {
+    ours: &'a Ledger,
+) -> Result<Cow<'a, Ledger>, StateError> {
+    if lock.is_workspace() && ours.is_normal() {
+        return Ok(Cow::Borrowed(ours));
+    }
     let mut ledger = if lock.is_workspace() {
         ours.clone()
     } else {
@@ -42,7 +48,7 @@ pub(super) fn merged_ledger(
         }
     };
     ledger.normalise();
-    Ok(ledger)
+    Ok(Cow::Owned(ledger))
 }
 
 /// Returns the list a save under `lock` writes: `ours` whole under a workspace lock,
@@ -113,4 +119,47 @@ pub(super) fn merged_credentials(
             |r| r.issued_at,
         )?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GrantRecord;
+
+    fn grant(client: &str, identity: &str) -> GrantRecord {
+        serde_json::from_value(serde_json::json!({
+            "client": client, "tenant": "entra", "entitlement": "group:G",
+            "identity": identity, "account": "a@x", "granted_at": "2026-01-01T00:00:00Z",
+            "expires_at": null, "sources": [], "ticket": null, "actor": "os:a",
+        }))
+        .expect("a grant record")
+    }
+
+    #[test]
+    fn a_workspace_save_borrows_a_normalised_ledger_and_sorts_any_other() {
+        let lock = Lock::new(super::super::LockScope::Workspace, Box::new(()));
+        let unread = || -> Result<Ledger, StateError> { unreachable!("not read") };
+        let sorted = Ledger {
+            format_version: FORMAT_VERSION,
+            grants: vec![
+                grant("acme", "ada"),
+                grant("acme", "bob"),
+                grant("globex", "ada"),
+            ],
+            blocks: Vec::new(),
+        };
+        let saved = merged_ledger(&lock, unread, &sorted).unwrap();
+        assert!(
+            matches!(saved, Cow::Borrowed(_)),
+            "no copy of a sorted ledger"
+        );
+        assert_eq!(*saved, sorted);
+
+        let mut shuffled = sorted.clone();
+        shuffled.grants.reverse();
+        shuffled.format_version = 0;
+        let saved = merged_ledger(&lock, unread, &shuffled).unwrap();
+        assert!(matches!(saved, Cow::Owned(_)));
+        assert_eq!(*saved, sorted, "sorted and stamped with the format version");
+    }
 }

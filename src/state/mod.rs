@@ -157,16 +157,26 @@ impl Ledger {
     /// Sorts records into a stable order, so the file diffs well in git.
     pub fn normalise(&mut self) {
         self.format_version = FORMAT_VERSION;
-        self.grants.sort_by(|a, b| {
-            (&a.client, &a.tenant, &a.entitlement, &a.identity).cmp(&(
-                &b.client,
-                &b.tenant,
-                &b.entitlement,
-                &b.identity,
-            ))
-        });
+        self.grants.sort_by(grant_order);
         normalise_blocks(&mut self.blocks);
     }
+
+    /// Returns whether [`Self::normalise`] would leave the ledger as it is.
+    pub fn is_normal(&self) -> bool {
+        self.format_version == FORMAT_VERSION
+            && self.grants.is_sorted_by(|a, b| grant_order(a, b).is_le())
+            && self.blocks.is_sorted_by(|a, b| block_order(a, b).is_le())
+    }
+}
+
+/// The ledger's order of grants: by client, tenant, entitlement and identity.
+fn grant_order(a: &GrantRecord, b: &GrantRecord) -> std::cmp::Ordering {
+    (&a.client, &a.tenant, &a.entitlement, &a.identity).cmp(&(
+        &b.client,
+        &b.tenant,
+        &b.entitlement,
+        &b.identity,
+    ))
 }
 
 impl Ledger {
@@ -214,7 +224,12 @@ fn digest_of<T: Serialize>(value: &T) -> String {
 
 /// Sorts standing revocations into the ledger's stable order.
 fn normalise_blocks(blocks: &mut [Block]) {
-    blocks.sort_by(|a, b| (a.scope, &a.value).cmp(&(b.scope, &b.value)));
+    blocks.sort_by(block_order);
+}
+
+/// The ledger's order of standing revocations: by scope and value.
+fn block_order(a: &Block, b: &Block) -> std::cmp::Ordering {
+    (a.scope, &a.value).cmp(&(b.scope, &b.value))
 }
 
 /// Returns a stored ledger (and its stored bytes, which its digest is the SHA-256 of) or,

@@ -61,7 +61,18 @@ fn escape_where(text: &str, keep: impl Fn(char, &str) -> usize) -> Cow<'_, str> 
     }
     let mut out = String::with_capacity(text.len() + 16);
     let mut rest = text;
-    while let Some(c) = rest.chars().next() {
+    loop {
+        // Printable ASCII is never escaped: copied a run at a time (a large JSON
+        // document is mostly that).
+        let plain = rest
+            .bytes()
+            .position(|b| !(b' '..b'\x7f').contains(&b))
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..plain]);
+        rest = &rest[plain..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
         let kept = if is_control(c) {
             keep(c, rest)
         } else {
@@ -102,6 +113,16 @@ mod tests {
             escape_output(text, false),
             "\\u001b[1;31merror:\\u001b[0m bad \\u001b[31mid\\u001b]0;title\\u0007\n\tnext\\u0000"
         );
+    }
+
+    #[test]
+    fn runs_of_plain_text_around_wide_and_control_characters_are_kept_whole() {
+        let text = "{\n  \"id\": \"café\u{202e}✓\u{85}x\u{7f}\"\n}\u{200f}";
+        assert_eq!(
+            escape_output(text, false),
+            "{\n  \"id\": \"café\\u202e✓\\u0085x\\u007f\"\n}\\u200f"
+        );
+        assert_eq!(escape_output("ends\n", false), "ends\n");
     }
 
     #[test]

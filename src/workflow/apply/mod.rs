@@ -7,6 +7,7 @@
 //! nothing and asks nothing. The command shows what it returns, [`admit`]s the run,
 //! shows the plan, checks the mass-revoke [`guard`], confirms, and [`execute`]s.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 pub mod guard;
@@ -17,14 +18,16 @@ pub use run::{Admission, Counts, Run, admit, denial_entry, execute};
 use super::Context;
 use crate::plan::{Change, ChangeKind, DeniedGrant, EntryRef, Plan, UnreadableTenant};
 
-/// A plan sorted for a run: what is sent and what is not.
+/// A plan sorted for a run: what is sent and what is not. Borrows the plan it was
+/// prepared from where it can (a plan of many changes is not copied to be shown, nor to
+/// be sent when all of it is sent).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prepared {
+pub struct Prepared<'a> {
     /// The plan as the run shows it (with `prune`, its drift is labelled as removed).
-    pub plan: Plan,
+    pub plan: Cow<'a, Plan>,
     /// What the run sends: the changes that reach a tenant (drift only with `prune`)
     /// and the tenants' own configuration.
-    pub actionable: Plan,
+    pub actionable: Cow<'a, Plan>,
     /// Tenants that could not be read: nothing is applied to them.
     pub unknown: Vec<UnreadableTenant>,
     /// Grants policy refuses: never sent, each refusal audited.
@@ -36,7 +39,7 @@ pub struct Prepared {
     pub interrupted: Vec<String>,
 }
 
-impl Prepared {
+impl Prepared<'_> {
     /// Returns whether the run sends nothing to any tenant.
     pub fn nothing(&self) -> bool {
         self.actionable.changes.is_empty() && self.actionable.configuration.is_empty()
@@ -51,11 +54,23 @@ pub fn sends(change: &Change, prune: bool) -> bool {
 
 /// Sorts `plan` for a run that prunes drift or not, and finds the clients an earlier run
 /// left unfinished (among the plan's clients; every client for an empty plan).
-pub fn prepare(cx: &Context<'_>, plan: &Plan, prune: bool) -> anyhow::Result<Prepared> {
-    let plan = if prune { plan.pruning() } else { plan.clone() };
-    let actionable = Plan {
-        configuration: plan.configuration.clone(),
-        ..plan.only(|e| matches!(e, EntryRef::Change(c) if sends(c, prune)))
+pub fn prepare<'a>(cx: &Context<'_>, plan: &'a Plan, prune: bool) -> anyhow::Result<Prepared<'a>> {
+    let plan = if prune {
+        Cow::Owned(plan.pruning())
+    } else {
+        Cow::Borrowed(plan)
+    };
+    // A plan of changes only, every one sent, is what the run sends as it is.
+    let all_sent = plan.denials.is_empty()
+        && plan.unknown.is_empty()
+        && plan.warnings.is_empty()
+        && plan.changes.iter().all(|c| sends(c, prune));
+    let actionable = match &plan {
+        Cow::Borrowed(plan) if all_sent => Cow::Borrowed(*plan),
+        _ => Cow::Owned(Plan {
+            configuration: plan.configuration.clone(),
+            ..plan.only(|e| matches!(e, EntryRef::Change(c) if sends(c, prune)))
+        }),
     };
     let drift_left = if prune { 0 } else { plan.summary().drift };
     // Changes an earlier run announced but never finished (a crash): this run's plan has

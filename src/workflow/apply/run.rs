@@ -67,7 +67,7 @@ impl Admission {
 pub fn admit(
     desk: &Desk<'_>,
     ledger: &Ledger,
-    prepared: &Prepared,
+    prepared: &Prepared<'_>,
     run: &Run,
 ) -> anyhow::Result<Admission> {
     let denials: Vec<(String, Entry)> = prepared
@@ -121,7 +121,7 @@ pub fn admit(
 pub fn execute(
     desk: &Desk<'_>,
     ledger: Ledger,
-    prepared: &Prepared,
+    prepared: &Prepared<'_>,
     run: &Run,
     admission: Admission,
     approval: Option<&Approved>,

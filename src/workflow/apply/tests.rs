@@ -12,26 +12,42 @@ use crate::model::{Block, BlockScope, Workspace};
 use crate::state::Ledger;
 use crate::workflow::testing::example;
 
-fn prepared(root: &Path, workspace: &Workspace, prune: bool) -> Prepared {
+fn prepared(root: &Path, workspace: &Workspace, prune: bool) -> Prepared<'static> {
+    in_context(root, workspace, |cx| {
+        let clients: Vec<_> = workspace.clients.values().collect();
+        let plan = super::super::plan::plan(
+            cx,
+            &clients,
+            &Ledger::default(),
+            &[],
+            &crate::observe::NoReadProgress,
+        )
+        .expect("plan");
+        let prepared = prepare(cx, &plan, prune).expect("prepare");
+        // What the tests look at outlives the plan prepared here.
+        Prepared {
+            plan: Cow::Owned(prepared.plan.into_owned()),
+            actionable: Cow::Owned(prepared.actionable.into_owned()),
+            unknown: prepared.unknown,
+            denied: prepared.denied,
+            drift_left: prepared.drift_left,
+            interrupted: prepared.interrupted,
+        }
+    })
+}
+
+/// Runs `f` in the context of the workspace at `root`, with its file state, at the
+/// tests' instant.
+fn in_context<T>(root: &Path, workspace: &Workspace, f: impl FnOnce(&Context<'_>) -> T) -> T {
     let state = crate::state::open(&workspace.settings, root).expect("file state");
     let adapters = crate::adapters::Options::default();
-    let cx = Context {
+    f(&Context {
         root,
         workspace,
         state: state.as_ref(),
         now: datetime!(2026-11-21 12:00 UTC),
         adapters: &adapters,
-    };
-    let clients: Vec<_> = workspace.clients.values().collect();
-    let plan = super::super::plan::plan(
-        &cx,
-        &clients,
-        &Ledger::default(),
-        &[],
-        &crate::observe::NoReadProgress,
-    )
-    .expect("plan");
-    prepare(&cx, &plan, prune).expect("prepare")
+    })
 }
 
 fn write_chain(root: &Path, workspace: &Workspace, chain: &str, entries: &[Entry]) {
@@ -50,6 +66,40 @@ fn change_entry(seq: u64, phase: Phase, change: &str) -> Entry {
         phase: Some(phase),
         change: Some(change.into()),
         ..Entry::default()
+    }
+}
+
+#[test]
+fn a_plan_sent_whole_is_borrowed_and_one_with_more_is_sorted_into_a_copy() {
+    let (_dir, root, workspace) = example();
+    in_context(&root, &workspace, borrowed_or_copied);
+}
+
+fn borrowed_or_copied(cx: &Context<'_>) {
+    let grant = Change::new(ChangeKind::Grant, "acme", "entra", "wanted".into());
+    let drift = Change::new(ChangeKind::Drift, "acme", "entra", "held".into());
+    let sent = Plan {
+        changes: vec![grant.clone()],
+        ..Plan::default()
+    };
+    let prepared = prepare(cx, &sent, false).expect("prepare");
+    assert!(matches!(prepared.plan, Cow::Borrowed(_)));
+    assert!(matches!(prepared.actionable, Cow::Borrowed(_)));
+    assert_eq!(*prepared.actionable, sent);
+    // Drift left alone, or a warning, is not sent: the changes sent are a plan of their own.
+    for plan in [
+        Plan {
+            changes: vec![grant.clone(), drift],
+            ..Plan::default()
+        },
+        Plan {
+            warnings: vec!["w".into()],
+            ..sent.clone()
+        },
+    ] {
+        let prepared = prepare(cx, &plan, false).expect("prepare");
+        assert_eq!(prepared.actionable.changes, std::slice::from_ref(&grant));
+        assert!(prepared.actionable.warnings.is_empty());
     }
 }
 
@@ -118,15 +168,10 @@ fn configuration_changes_a_tenant_does_not_need_are_refused() {
     // A plan (a saved one, edited) carrying a configuration change for a tenant
     // whose client file declares none: the tenant needs no change, so it moved.
     let (_dir, root, workspace) = example();
-    let state = crate::state::open(&workspace.settings, &root).expect("file state");
-    let adapters = crate::adapters::Options::default();
-    let cx = Context {
-        root: &root,
-        workspace: &workspace,
-        state: state.as_ref(),
-        now: datetime!(2026-11-21 12:00 UTC),
-        adapters: &adapters,
-    };
+    in_context(&root, &workspace, moved_when_not_needed);
+}
+
+fn moved_when_not_needed(cx: &Context<'_>) {
     let change = crate::model::ConfigurationChange::OktaAssignGroupRole {
         group: "MSP-Helpdesk".into(),
         group_id: "00g1".into(),
@@ -140,7 +185,7 @@ fn configuration_changes_a_tenant_does_not_need_are_refused() {
         }],
         ..Plan::default()
     };
-    let moved = moved_configuration(&cx, &plan);
+    let moved = moved_configuration(cx, &plan);
     assert_eq!(moved.len(), 1, "{moved:?}");
     assert_eq!(
         (moved[0].client.as_str(), moved[0].tenant.as_str()),
@@ -162,7 +207,7 @@ fn configuration_changes_a_tenant_does_not_need_are_refused() {
         "okta",
         String::new(),
     ));
-    assert!(moved_configuration(&cx, &plan).is_empty());
+    assert!(moved_configuration(cx, &plan).is_empty());
 }
 
 #[test]
@@ -340,7 +385,8 @@ fn standing_revocations_are_added_once_and_only_when_new() {
         ..Run::default()
     };
     bench.act("cron", NOW, |desk| {
-        let prepared = prepare(&desk.cx, &Plan::default(), false).expect("prepare");
+        let empty = Plan::default();
+        let prepared = prepare(&desk.cx, &empty, false).expect("prepare");
         let admission = admit(desk, &ledger, &prepared, &run).expect("admit");
         assert!(
             !admission.over,

@@ -23,7 +23,9 @@ use serde_json::json;
 use super::Context;
 use crate::adapters::{AdapterError, CredentialRequest, IssuedCredential};
 use crate::audit::{AuditLog, Entry, EntryKind, EntryResult, Phase};
-use crate::model::{Client, CredentialKind, CredentialSlot, IssuedRecord, TenantRef, VaultRef};
+use crate::model::{
+    Block, Client, CredentialKind, CredentialSlot, IssuedRecord, TenantRef, VaultRef,
+};
 pub use crate::plan::credentials::short;
 use crate::plan::credentials::{CredentialChange, RetireReason, Wanted, decide, wanted};
 use crate::secrets::Secret;
@@ -104,17 +106,17 @@ fn failure(detail: impl Into<String>) -> Failure {
 }
 
 /// Returns the credential changes due at the context's instant, and problems naming an
-/// identity whose account cannot be named.
+/// identity whose account cannot be named. `blocks` are the ledger's standing
+/// revocations (the caller has the ledger at hand: it is not read again).
 pub fn plan(
     cx: &Context<'_>,
     clients: Option<&[&str]>,
+    blocks: &[Block],
 ) -> anyhow::Result<(Vec<CredentialChange>, Vec<crate::model::Diagnostic>)> {
     let (mut wanted, problems) = wanted(cx.workspace, cx.now);
     // A standing revocation (a leaver, `revoke --client`) takes the credentials too.
-    let (ledger, _) = cx.state.load_ledger()?;
     wanted.retain(|w| {
-        !ledger
-            .blocks
+        !blocks
             .iter()
             .any(|b| b.covers(&w.slot.client, &w.slot.identity, None))
     });
@@ -129,17 +131,17 @@ pub fn plan(
 /// Returns the service accounts and agents of `clients` (all when `None`) whose owner has
 /// left (a standing revocation of the owner): each is up for review until it names a new
 /// owner. Their credentials keep rotating meanwhile (`wanted` leaves them in), so the
-/// systems using them keep working.
+/// systems using them keep working. `blocks` are the ledger's standing revocations.
 pub fn owners_left(
     cx: &Context<'_>,
     clients: Option<&[&str]>,
-) -> anyhow::Result<Vec<crate::plan::owners::OwnerLeft>> {
-    let (ledger, _) = cx.state.load_ledger()?;
-    let mut left = crate::plan::owners::owners_left(cx.workspace, &ledger.blocks);
+    blocks: &[Block],
+) -> Vec<crate::plan::owners::OwnerLeft> {
+    let mut left = crate::plan::owners::owners_left(cx.workspace, blocks);
     if let Some(clients) = clients {
         left.retain(|l| l.client.as_deref().is_none_or(|c| clients.contains(&c)));
     }
-    Ok(left)
+    left
 }
 
 /// Returns a warning for each service account and agent whose owner has left, for

@@ -43,8 +43,9 @@ pub fn reviews(cx: &Context<'_>, all: bool) -> anyhow::Result<Vec<ReviewItem>> {
         .into_iter()
         .filter(|r| all || r.closed_at.is_none())
         .collect();
+    let (ledger, _) = cx.state.load_ledger()?;
     reviews.extend(
-        crate::workflow::credentials::owners_left(cx, None)?
+        crate::workflow::credentials::owners_left(cx, None, &ledger.blocks)
             .into_iter()
             .map(|left| {
                 ReviewItem::open(
