@@ -433,12 +433,12 @@ fn report_not_sent(session: &Session, prepared: &Prepared<'_>) {
     }
 }
 
-fn apply_document(applied: &Applied, plan: &Plan) -> ApplyDocument {
+fn apply_document(applied: &Applied<'_>, plan: &Plan) -> ApplyDocument {
     let outcomes: Vec<ChangeOutcome> = applied
         .results
         .iter()
         .map(|r| ChangeOutcome {
-            change: PlanEntry::from(&r.change),
+            change: PlanEntry::from(r.change),
             result: result_word(r).to_string(),
             error: r.result.as_ref().err().map(ToString::to_string),
         })

@@ -45,7 +45,7 @@ impl Book {
     pub(super) fn record(
         &mut self,
         (client, tenant): (&str, &str),
-        results: &[ChangeResult],
+        results: &[ChangeResult<'_>],
         context: &ApplyContext<'_>,
     ) {
         let records = self
@@ -59,7 +59,7 @@ impl Book {
             results
                 .iter()
                 .filter(|r| r.result.is_ok())
-                .map(|r| unknown_change(&r.change)),
+                .map(|r| unknown_change(r.change)),
         );
     }
 
@@ -72,7 +72,7 @@ impl Book {
     pub(super) fn save_now_and_then(
         &mut self,
         context: &ApplyContext<'_>,
-        journal: &Journal<'_>,
+        journal: &Journal<'_, '_>,
     ) -> Result<(), ExecuteError> {
         let wait = std::time::Duration::from_secs(2).max(self.last_cost * 20);
         if self.last_save.elapsed() < wait {
@@ -126,7 +126,7 @@ impl Book {
 }
 
 /// Updates one tenant's ledger records for a change that succeeded there.
-fn record(records: &mut Vec<GrantRecord>, result: &ChangeResult, context: &ApplyContext<'_>) {
+fn record(records: &mut Vec<GrantRecord>, result: &ChangeResult<'_>, context: &ApplyContext<'_>) {
     let change = &result.change;
     let (Some(entitlement), Some(account)) = (&change.entitlement, &change.account) else {
         return;

@@ -18,7 +18,7 @@ type ConfigurationFailure = (AdapterError, Option<AuditError>);
 /// technicians are not added to partner groups whose access is not what the client file
 /// says. An audit log that cannot be written is returned beside the failure.
 pub(super) fn apply_configuration(
-    journal: &Journal<'_>,
+    journal: &Journal<'_, '_>,
     (client_id, tenant_name): (&str, &str),
     run: &str,
     planned: &[ConfigurationChange],

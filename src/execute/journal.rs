@@ -48,10 +48,10 @@ struct Marks {
 }
 
 /// The audit log of one apply, shared by the tenants worked on in parallel.
-pub(super) struct Journal<'a> {
+pub(super) struct Journal<'a, 'p> {
     audit: &'a Mutex<AuditLog>,
     run: &'a str,
-    groups: &'a [Group<'a>],
+    groups: &'a [Group<'p>],
     ids: &'a [Vec<String>],
     /// The windows, in the order tenants are worked on: a group and a range of its changes.
     windows: Vec<(usize, Range<usize>)>,
@@ -60,13 +60,13 @@ pub(super) struct Journal<'a> {
     marks: Mutex<Marks>,
 }
 
-impl<'a> Journal<'a> {
+impl<'a, 'p> Journal<'a, 'p> {
     /// A journal of the run `run` for the `groups`' changes, whose change ids are `ids`
     /// (group by group).
     pub(super) fn new(
         audit: &'a Mutex<AuditLog>,
         run: &'a str,
-        groups: &'a [Group<'a>],
+        groups: &'a [Group<'p>],
         ids: &'a [Vec<String>],
     ) -> Self {
         let mut windows = Vec::new();
@@ -107,7 +107,7 @@ impl<'a> Journal<'a> {
     }
 
     /// A group: its `(client, tenant)` and its changes.
-    pub(super) fn group(&self, group: usize) -> &'a Group<'a> {
+    pub(super) fn group(&self, group: usize) -> &'a Group<'p> {
         &self.groups[group]
     }
 

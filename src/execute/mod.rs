@@ -54,9 +54,9 @@ impl Progress for NoProgress {
 
 /// The result of one change.
 #[derive(Debug, Clone)]
-pub struct ChangeResult {
-    /// The change.
-    pub change: Change,
+pub struct ChangeResult<'p> {
+    /// The change (in the plan that was applied).
+    pub change: &'p Change,
     /// What happened.
     pub result: Result<Outcome, AdapterError>,
     /// Whether the tenant itself ends the access at the change's `expires_at` (a PIM
@@ -79,9 +79,9 @@ pub struct ConfigurationFailure {
 
 /// What an apply run did.
 #[derive(Debug, Clone, Default)]
-pub struct Applied {
+pub struct Applied<'p> {
     /// Each change's result, in plan order.
-    pub results: Vec<ChangeResult>,
+    pub results: Vec<ChangeResult<'p>>,
     /// Tenants with no change of their own whose configuration failed.
     pub configuration_failures: Vec<ConfigurationFailure>,
 }
@@ -140,13 +140,13 @@ pub enum ExecuteError {
 /// each change's result in plan order, and the tenants opened only for their
 /// configuration whose configuration failed; a ledger or audit write failure is returned as an
 /// error after the tenants have been worked on.
-pub fn apply(
+pub fn apply<'p>(
     context: &ApplyContext<'_>,
     ledger: Ledger,
-    changes: &[Change],
-    configuration: &[TenantConfiguration],
+    changes: &'p [Change],
+    configuration: &'p [TenantConfiguration],
     progress: &dyn Progress,
-) -> Result<Applied, ExecuteError> {
+) -> Result<Applied<'p>, ExecuteError> {
     let mut by_tenant: BTreeMap<(&str, &str), Vec<&Change>> = BTreeMap::new();
     // A tenant whose own configuration needs changing is opened even without changes.
     let mut planned: BTreeMap<(&str, &str), &[ConfigurationChange]> = BTreeMap::new();
@@ -162,7 +162,7 @@ pub fn apply(
             .or_default()
             .push(change);
     }
-    let groups: Vec<Group<'_>> = by_tenant.into_iter().collect();
+    let groups: Vec<Group<'p>> = by_tenant.into_iter().collect();
     let run = context
         .audit
         .lock()

@@ -19,9 +19,9 @@ use crate::plan::{Change, ChangeKind};
 const BATCH: usize = 32;
 
 /// What one tenant's part of a run did.
-pub(super) struct TenantApplied {
+pub(super) struct TenantApplied<'p> {
     /// Each change's result, in order.
-    pub results: Vec<ChangeResult>,
+    pub results: Vec<ChangeResult<'p>>,
     /// Why the tenant's configuration could not be brought in line, for a tenant opened
     /// only for its configuration (no change carries the failure).
     pub configuration_failure: Option<AdapterError>,
@@ -31,13 +31,13 @@ pub(super) struct TenantApplied {
 
 /// Applies one tenant's part of a run, the journal's `group`: its planned
 /// `configuration` changes first, then its entitlement changes.
-pub(super) fn apply_tenant(
+pub(super) fn apply_tenant<'p>(
     context: &ApplyContext<'_>,
-    journal: &Journal<'_>,
+    journal: &Journal<'_, 'p>,
     group: usize,
     configuration: &[ConfigurationChange],
     progress: &dyn Progress,
-) -> TenantApplied {
+) -> TenantApplied<'p> {
     let ((client_id, tenant_name), changes) = journal.group(group);
     let name = format!("{client_id}/{tenant_name}");
     let ids = journal.ids(group);
@@ -65,7 +65,7 @@ pub(super) fn apply_tenant(
             let entries = results
                 .iter()
                 .zip(ids)
-                .map(|(r, id)| outcome_of(entry_of(&r.change, id.clone()), &r.result))
+                .map(|(r, id)| outcome_of(entry_of(r.change, id.clone()), &r.result))
                 .collect();
             let audit_error =
                 configuration_audit_error.or_else(|| journal.write(client_id, entries).err());
@@ -110,18 +110,18 @@ fn open(
 }
 
 /// Fails `changes` with `error`, none of them sent.
-fn fail_all(
-    changes: &[&Change],
+fn fail_all<'p>(
+    changes: &[&'p Change],
     error: &AdapterError,
     progress: &dyn Progress,
-) -> Vec<ChangeResult> {
+) -> Vec<ChangeResult<'p>> {
     changes
         .iter()
         .map(|change| {
             let result = Err(error.clone());
             progress.advance(change, &result);
             ChangeResult {
-                change: (*change).clone(),
+                change,
                 result,
                 tenant_enforces_expiry: false,
             }
@@ -133,16 +133,16 @@ fn fail_all(
 /// stored before any of it is sent, then batch by batch with their outcomes. When the
 /// audit log cannot be written, the changes not yet sent fail without being sent and the
 /// audit failure is returned beside the results.
-fn send_all(
-    journal: &Journal<'_>,
+fn send_all<'p>(
+    journal: &Journal<'_, 'p>,
     group: usize,
     name: &str,
     mut adapter: Box<dyn Adapter>,
     progress: &dyn Progress,
-) -> TenantApplied {
+) -> TenantApplied<'p> {
     let ((client_id, _), changes) = journal.group(group);
     let ids = journal.ids(group);
-    let stop_unsent = |mut results: Vec<ChangeResult>, error: AuditError| {
+    let stop_unsent = |mut results: Vec<ChangeResult<'p>>, error: AuditError| {
         let done = results.len();
         let unsent = AdapterError::new(
             name,
@@ -178,7 +178,7 @@ fn send_all(
             let took_effect = results[done..]
                 .iter()
                 .filter(|r| r.result.is_ok())
-                .map(|r| &r.change);
+                .map(|r| r.change);
             if let Err(error) = journal.outcomes(client_id, outcomes, took_effect) {
                 return stop_unsent(results, error);
             }
@@ -193,13 +193,13 @@ fn send_all(
 
 /// Sends one batch of a tenant's changes (their intents stored), pushing each change's
 /// result; returns their outcome entries.
-fn send(
+fn send<'p>(
     adapter: &mut dyn Adapter,
     name: &str,
-    batch: &[&Change],
+    batch: &[&'p Change],
     batch_ids: &[String],
     progress: &dyn Progress,
-    results: &mut Vec<ChangeResult>,
+    results: &mut Vec<ChangeResult<'p>>,
 ) -> Vec<Entry> {
     let mut sent = send_batch(adapter, name, batch);
     // Changes an adapter buffers are on the tenant only once flushed: a failed flush
@@ -227,7 +227,7 @@ fn send(
         }
         outcomes.push(outcome);
         results.push(ChangeResult {
-            change: (*change).clone(),
+            change,
             result,
             tenant_enforces_expiry: enforced,
         });
@@ -239,7 +239,7 @@ fn send(
 /// `ONBOARD_TEST_CRASH_AFTER_SENT=N`, the process aborts once N changes are sent and
 /// before their outcomes are written, as a crash would.
 #[cfg(feature = "test-hooks")]
-fn crash_switch(sent: &[ChangeResult]) {
+fn crash_switch(sent: &[ChangeResult<'_>]) {
     use std::sync::atomic::{AtomicU64, Ordering};
     static SENT: AtomicU64 = AtomicU64::new(0);
     let Some(limit) = crate::env::hooks::crash_after_sent() else {

@@ -261,7 +261,7 @@ fn entitlement(change: &PlanEntry) -> String {
 }
 
 /// Returns `applied`, `unchanged` or `failed` for a result.
-pub fn result_word(result: &ChangeResult) -> &'static str {
+pub fn result_word(result: &ChangeResult<'_>) -> &'static str {
     match &result.result {
         Ok(Outcome::Changed) => "applied",
         Ok(Outcome::NoChange) => "unchanged",
@@ -271,7 +271,7 @@ pub fn result_word(result: &ChangeResult) -> &'static str {
 
 /// Renders apply results as a table: each change, then each tenant whose own
 /// configuration failed with no change of its own (as a `configuration` row).
-pub fn results_table(applied: &Applied, color: bool) -> String {
+pub fn results_table(applied: &Applied<'_>, color: bool) -> String {
     let mut table = new_table(&[
         "result",
         "change",
@@ -282,7 +282,7 @@ pub fn results_table(applied: &Applied, color: bool) -> String {
     ]);
     for r in &applied.results {
         let word = result_word(r);
-        let row = PlanEntry::from(&r.change);
+        let row = PlanEntry::from(r.change);
         let painted = match word {
             "applied" => paint(color, GREEN, word),
             "unchanged" => paint(color, DIM, word),

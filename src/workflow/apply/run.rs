@@ -118,15 +118,15 @@ pub fn admit(
 /// touched (a crash cannot let the access return); audits the plan per client; sends the
 /// changes with write-ahead entries; opens a review for each exception used for the
 /// first time; and closes the run's audit entries with its counts.
-pub fn execute(
+pub fn execute<'p>(
     desk: &Desk<'_>,
     ledger: Ledger,
-    prepared: &Prepared<'_>,
+    prepared: &'p Prepared<'_>,
     run: &Run,
     admission: Admission,
     approval: Option<&Approved>,
     progress: &dyn Progress,
-) -> anyhow::Result<Applied> {
+) -> anyhow::Result<Applied<'p>> {
     let actionable = &prepared.actionable;
     let nothing = prepared.nothing();
     if !nothing {
@@ -209,7 +209,7 @@ pub struct Counts {
 
 impl Counts {
     /// Counts an apply's results.
-    pub fn of(applied: &Applied) -> Counts {
+    pub fn of(applied: &Applied<'_>) -> Counts {
         let mut counts = Counts {
             failed: applied.configuration_failures.len(),
             ..Counts::default()
@@ -266,7 +266,7 @@ fn use_approval(desk: &Desk<'_>, id: &str) -> anyhow::Result<()> {
 }
 
 /// Opens a review item for each exception that was used for the first time.
-fn open_exception_reviews(desk: &Desk<'_>, results: &[ChangeResult]) -> anyhow::Result<()> {
+fn open_exception_reviews(desk: &Desk<'_>, results: &[ChangeResult<'_>]) -> anyhow::Result<()> {
     // Exceptions used by this run, once each: one read and at most one write of the
     // reviews however many grants an exception gives.
     let mut used: BTreeSet<(&str, &str)> = BTreeSet::new();

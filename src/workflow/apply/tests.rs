@@ -253,12 +253,12 @@ fn plan_all(desk: &crate::workflow::request::Desk<'_>, ledger: &Ledger, blocks: 
 }
 
 /// Runs a plan of every client as a confirmed `apply` would: prepare, admit, guard,
-/// execute. Returns what was applied, or the refusal.
+/// execute. Returns how the changes came out, or the refusal.
 fn run_all(
     desk: &crate::workflow::request::Desk<'_>,
     plan: &Plan,
     run: &Run,
-) -> anyhow::Result<crate::execute::Applied> {
+) -> anyhow::Result<Counts> {
     let ledger = desk.cx.state.load_ledger().expect("ledger").0;
     let prepared = prepare(&desk.cx, plan, run.prune)?;
     let admission = admit(desk, &ledger, &prepared, run)?;
@@ -279,6 +279,7 @@ fn run_all(
         approval.as_ref(),
         &crate::execute::NoProgress,
     )
+    .map(|applied| Counts::of(&applied))
 }
 
 fn block(scope: crate::model::BlockScope, value: &str) -> Block {
@@ -297,11 +298,10 @@ fn a_confirmed_run_applies_records_and_converges() {
         command: "apply",
         ..Run::default()
     };
-    let applied = bench.act("alice", NOW, |desk| {
+    let counts = bench.act("alice", NOW, |desk| {
         let plan = plan_all(desk, &Ledger::default(), &[]);
         run_all(desk, &plan, &run).expect("applied")
     });
-    let counts = Counts::of(&applied);
     assert!(counts.applied > 0, "{counts:?}");
     assert_eq!(counts.failed, 0);
     let ledger = bench.audit.state.load_ledger().expect("ledger").0;
