@@ -233,8 +233,7 @@ impl ScimTenant {
                     ),
                     "id,userName",
                 )?;
-                self.http
-                    .needed(users.len().div_ceil(self.page_size()).max(1));
+                self.http.needed_pages(users.len(), self.page_size());
                 let mut ids = HashSet::new();
                 let mut names = Vec::new();
                 for user in &users {
