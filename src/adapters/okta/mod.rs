@@ -552,7 +552,12 @@ impl OktaTenant {
                     Call::new(Method::POST, url).json(&json!({ "type": role }), "application/json");
                 let response = self.send(&operation, call)?;
                 // `E0000090`: assigned meanwhile (after the run read the user's roles).
-                if response.status.as_u16() == 409 {
+                let duplicate = response.status.as_u16() == 409
+                    && serde_json::from_slice::<Value>(&response.body)
+                        .ok()
+                        .and_then(|v| Some(v.get("errorCode")?.as_str()? == "E0000090"))
+                        .unwrap_or(false);
+                if duplicate {
                     self.roles = None;
                     return Ok(Outcome::NoChange);
                 }
