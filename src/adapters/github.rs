@@ -13,7 +13,9 @@
 //! not known yet from one listing of the organisation's members (`per_page=100`, once per
 //! run); users outside the organisation one `GET /users/{login}` each.
 //!
-//! Both PUTs add or change a role, so "already held" is read first and sends nothing.
+//! Both PUTs add or change a role, so "already held" is known first and sends nothing:
+//! from the entitlement's listing this run read (the plan's, moments before; kept up to
+//! date as onboard changes it), else from the membership read just before.
 //! A user who is not yet in the organisation gets an invitation: the membership's
 //! `state` is `pending` until they accept. Member listings show only active members, so
 //! `list` also reads the pending invitations (`GET /orgs/{org}/invitations`, or the
@@ -34,7 +36,7 @@
 //! at least one second apart, as GitHub asks of integrations to stay clear of its
 //! secondary limits; a secondary limit without headers is reported, not hammered.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -54,6 +56,8 @@ pub const DEFAULT_ENDPOINT: &str = "https://api.github.com";
 const API_VERSION: &str = "2022-11-28";
 /// Items per page (GitHub's maximum).
 const PAGE_SIZE: &str = "100";
+/// [`PAGE_SIZE`] as a number, for the lower bound of pages.
+const PAGE: usize = 100;
 const MAX_PAGES: usize = 10_000;
 /// The least time between two writes.
 const WRITE_SPACING: Duration = Duration::from_secs(1);
@@ -101,6 +105,13 @@ pub struct GithubTenant {
     principals: super::accounts::ResolvedAccounts,
     /// Whether the organisation's members were listed this run (their ids learnt).
     members_listed: bool,
+    /// The logins (lower case) holding each entitlement, active or invited, as this run
+    /// listed them and kept them up to date since.
+    listed: HashMap<Entitlement, HashSet<String>>,
+    /// The pending invitations of the organisation or of a team, by the path listing
+    /// them, as read this run: `org:member` and `org:admin` (`team:` and
+    /// `team-maintainer:`) read the same listing. Forgotten at the first change.
+    invitations: HashMap<String, Vec<Value>>,
 }
 
 impl GithubTenant {
@@ -144,6 +155,8 @@ impl GithubTenant {
             app,
             principals: Default::default(),
             members_listed: false,
+            listed: HashMap::new(),
+            invitations: HashMap::new(),
         })
     }
 
@@ -181,6 +194,7 @@ impl GithubTenant {
             Some(id) => id,
             None => {
                 let org = self.org.clone();
+                self.http.needed(1);
                 let call = self
                     .headers(Call::get(self.url(&["orgs", &org, "installation"], &[])))
                     .header(reqwest::header::AUTHORIZATION, bearer.clone());
@@ -199,6 +213,7 @@ impl GithubTenant {
                 id.to_string()
             }
         };
+        self.http.needed(1);
         let call = self
             .headers(Call::new(
                 Method::POST,
@@ -325,6 +340,7 @@ impl GithubTenant {
             let url = self.url(&["orgs", &org, "members"], &[("per_page", PAGE_SIZE)]);
             // A failed listing costs nothing more: each login is then looked up alone.
             if let Ok(items) = self.collect(&operation, url) {
+                self.http.needed_pages(items.len(), PAGE);
                 self.learn(&items);
                 self.members_listed = true;
             }
@@ -349,6 +365,8 @@ impl GithubTenant {
     /// Looks a user up by login: `GET /users/{login}`.
     fn user(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
         let operation = format!("resolve `{account}`");
+        // A user outside the organisation: REST has no lookup of several logins at once.
+        self.http.needed(1);
         let response = self.send(&operation, Call::get(self.url(&["users", account], &[])))?;
         if response.status.as_u16() == 404 {
             return Ok(None);
@@ -414,8 +432,18 @@ impl GithubTenant {
         direction: Direction,
     ) -> Result<Outcome, AdapterError> {
         let operation = direction.operation(entitlement, principal);
-        let current = self.membership(&operation, segments)?;
         let elevated = role != "member";
+        let login = principal.account.to_lowercase();
+        let current = match self.listed.get(entitlement) {
+            // As this run listed it: the role the entitlement stands for, or none.
+            Some(holders) => holders
+                .contains(&login)
+                .then(|| (role.to_string(), String::new())),
+            None => {
+                self.http.needed(1);
+                self.membership(&operation, segments)?
+            }
+        };
         let target = match (direction, current.as_ref()) {
             // Already holds it, or more (a maintainer is a member too).
             (Direction::Grant, Some((held, _)))
@@ -441,11 +469,56 @@ impl GithubTenant {
             }
             None => Call::new(Method::DELETE, url),
         };
-        let response = self.send(&operation, call)?;
-        match response.status.as_u16() {
-            200..=299 => Ok(Outcome::Changed),
-            404 if target.is_none() => Ok(Outcome::NoChange),
-            _ => Err(self.status_error(&operation, &response)),
+        self.http.needed(1);
+        let outcome = match self.send(&operation, call) {
+            Ok(response) => match response.status.as_u16() {
+                200..=299 => Ok(Outcome::Changed),
+                404 if target.is_none() => Ok(Outcome::NoChange),
+                _ => Err(self.status_error(&operation, &response)),
+            },
+            Err(error) => Err(error),
+        };
+        self.changed(
+            entitlement,
+            &login,
+            direction,
+            outcome.is_ok(),
+            target.is_none(),
+        );
+        outcome
+    }
+
+    /// Keeps the run's listings true after a change of `entitlement` for `login`: the
+    /// entitlement's own as the change left it (unless it failed, when it is read
+    /// again), the other listings of the same organisation or team read again (a role
+    /// changed there too), and every team's after a removal from the organisation.
+    fn changed(
+        &mut self,
+        entitlement: &Entitlement,
+        login: &str,
+        direction: Direction,
+        succeeded: bool,
+        removed: bool,
+    ) {
+        self.invitations.clear();
+        let own = self.listed.remove(entitlement).filter(|_| succeeded);
+        let left_org = removed && entitlement.kind == EntitlementKind::Org;
+        self.listed.retain(|other, _| {
+            let same_place = match (entitlement.kind, other.kind) {
+                (EntitlementKind::Org, EntitlementKind::Org) => true,
+                (EntitlementKind::Org, _) => left_org,
+                (_, EntitlementKind::Org) => false,
+                _ => other.name == entitlement.name,
+            };
+            !same_place
+        });
+        if let Some(mut holders) = own {
+            if direction.is_grant() {
+                holders.insert(login.to_string());
+            } else {
+                holders.remove(login);
+            }
+            self.listed.insert(entitlement.clone(), holders);
         }
     }
 
@@ -497,9 +570,20 @@ impl GithubTenant {
             EntitlementKind::Org => vec!["orgs", &org, "invitations"],
             _ => vec!["orgs", &org, "teams", &entitlement.name, "invitations"],
         };
+        let key = segments.join("/");
         let url = self.url(&segments, &[("per_page", PAGE_SIZE)]);
-        let items = match self.collect(operation, url) {
-            Ok(items) => items,
+        let read = match self.invitations.get(&key) {
+            Some(items) => Ok(items.clone()),
+            None => self.collect(operation, url),
+        };
+        let items = match read {
+            Ok(items) => {
+                if !self.invitations.contains_key(&key) {
+                    self.http.needed_pages(items.len(), PAGE);
+                    self.invitations.insert(key, items.clone());
+                }
+                items
+            }
             Err(error)
                 if error.kind == FailureKind::NotFound
                     && entitlement.kind != EntitlementKind::Org =>
@@ -524,6 +608,8 @@ impl GithubTenant {
                         .map(str::to_string)
                         .collect();
                     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+                    // A team invitation does not say the role: its pending membership does.
+                    self.http.needed(1);
                     self.membership(operation, &segments)?
                         .is_some_and(|(held, _)| held == "maintainer")
                 }
@@ -557,6 +643,7 @@ impl Adapter for GithubTenant {
         let operation = "verify tenant";
         let org = self.org.clone();
         let url = self.url(&["orgs", &org, "members"], &[("per_page", "1")]);
+        self.http.needed(1);
         let response = self.send(operation, Call::get(url))?;
         if response.is_success() {
             return Ok(());
@@ -611,7 +698,10 @@ impl Adapter for GithubTenant {
             ),
         };
         let items = match self.collect(&operation, url) {
-            Ok(items) => items,
+            Ok(items) => {
+                self.http.needed_pages(items.len(), PAGE);
+                items
+            }
             // A team that does not exist yet has no holders.
             Err(error)
                 if error.kind == FailureKind::NotFound
@@ -641,6 +731,10 @@ impl Adapter for GithubTenant {
                 });
             }
         }
+        self.listed.insert(
+            entitlement.clone(),
+            holders.iter().map(|h| h.account.to_lowercase()).collect(),
+        );
         Ok(holders)
     }
 

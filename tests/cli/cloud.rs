@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use assert_cmd::Command;
 
 use crate::fake::{Vendor, assert_checked};
-use crate::support::{ApplyJson, Env, PlanJson, assert_secret_absent, stderr};
+use crate::support::{ApplyJson, Env, PlanJson, assert_secret_absent, requests_line, stderr};
 use crate::{fake_github, fake_graph, fake_okta};
 
 const GRAPH_SECRET: &str = "e2e-graph-secret-planted-2718";
@@ -56,13 +56,15 @@ fn vendors() -> Option<(&'static Vendor, &'static Vendor, &'static Vendor)> {
     ))
 }
 
-fn fixture() -> Option<Fixture> {
+/// The example's `acme` on the three fakes: tenant `n` of each (tests running at once
+/// each take their own).
+fn fixture(n: u32) -> Option<Fixture> {
     let (graph_vendor, okta_vendor, github_vendor) = vendors()?;
-    let tid = crate::graph::tenant_id(0xe2e);
+    let tid = crate::graph::tenant_id(n);
     let graph = fake_graph::Handle::create(&tid, GRAPH_SECRET);
-    let okta_token = format!("okta-token-{}-e2e", std::process::id());
+    let okta_token = format!("okta-token-{}-e2e-{n:x}", std::process::id());
     let okta = fake_okta::Handle::create(&okta_token);
-    let github_token = format!("gh-token-{}-e2e", std::process::id());
+    let github_token = format!("gh-token-{}-e2e-{n:x}", std::process::id());
     let github = fake_github::Handle::create(&github_token, "acme-corp");
     let mut groups = String::from("    groups:\n");
     for name in ENTRA_GROUPS {
@@ -157,6 +159,40 @@ impl Fixture {
         ]
     }
 
+    /// Creates in the tenants every account the first plan names (GitHub users as
+    /// organisation members already, so nothing waits on an invitation) but one GitHub
+    /// user, left outside the organisation: the grants invite them, and the invitations
+    /// stay pending (shown as such, never sent again). Returns that user's login.
+    fn create_accounts(&self) -> String {
+        let first = self.plan(NOW);
+        assert_eq!(first.summary.unknown, 0, "{:?}", first.changes);
+        let mut accounts: BTreeSet<(String, String)> = BTreeSet::new();
+        for change in &first.changes {
+            if let Some(account) = &change.account {
+                accounts.insert((change.tenant.clone(), account.clone()));
+            }
+        }
+        let invitee = accounts
+            .iter()
+            .find(|(t, a)| t == "github" && !a.starts_with("alice"))
+            .map(|(_, a)| a.clone())
+            .expect("a second GitHub account");
+        for (tenant, account) in &accounts {
+            match tenant.as_str() {
+                "github" if *account == invitee => self.github.add_users(&[account]),
+                "entra" => {
+                    self.graph.add_user(account);
+                }
+                "okta" => {
+                    self.okta.add_user(account);
+                }
+                "github" => self.github.add_members(&[account], "member"),
+                _ => {}
+            }
+        }
+        invitee
+    }
+
     fn assert_conformant(&self) {
         let (graph, okta, github) = vendors().unwrap();
         // Bulk membership changes go through `$batch`, checked against the batching
@@ -194,37 +230,8 @@ const NOW: &str = crate::support::NOW;
 
 #[test]
 fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
-    let Some(f) = fixture() else { return };
-    // The first plan names every account the bundles want: create them in the tenants
-    // (GitHub users as organisation members already, so nothing waits on an invitation).
-    let first = f.plan(NOW);
-    assert_eq!(first.summary.unknown, 0, "{:?}", first.changes);
-    let mut accounts: BTreeSet<(String, String)> = BTreeSet::new();
-    for change in &first.changes {
-        if let Some(account) = &change.account {
-            accounts.insert((change.tenant.clone(), account.clone()));
-        }
-    }
-    // One GitHub user is outside the organisation: the grants invite them, and the
-    // invitations stay pending (shown as such, never sent again).
-    let invitee = accounts
-        .iter()
-        .find(|(t, a)| t == "github" && !a.starts_with("alice"))
-        .map(|(_, a)| a.clone())
-        .expect("a second GitHub account");
-    for (tenant, account) in &accounts {
-        match tenant.as_str() {
-            "github" if *account == invitee => f.github.add_users(&[account]),
-            "entra" => {
-                f.graph.add_user(account);
-            }
-            "okta" => {
-                f.okta.add_user(account);
-            }
-            "github" => f.github.add_members(&[account], "member"),
-            _ => {}
-        }
-    }
+    let Some(f) = fixture(0xe2e) else { return };
+    let invitee = f.create_accounts();
     let planned = f.plan(NOW);
     for tenant in ["entra", "okta", "github"] {
         assert!(
@@ -435,4 +442,57 @@ fn acme_on_graph_okta_and_github_plans_applies_converges_revokes_and_expires() {
         assert_secret_absent(&dir, GRAPH_SECRET, "Graph client secret");
         assert_secret_absent(&dir, &f.okta_token, "Okta token");
     }
+}
+
+/// Requests made and their lower bound, as `--verbose` states them for one kind.
+fn made_and_bound(line: &str) -> (u64, u64) {
+    let number = |after: &str| -> u64 {
+        let rest = &line[line.find(after).unwrap_or_else(|| panic!("{line}")) + after.len()..];
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{line}"))
+    };
+    (number("tenants: "), number("lower bound "))
+}
+
+/// Plans and applies the example's `acme` (several identities, groups, roles, teams)
+/// on fixture `n` with `--verbose`, and checks that the line for tenants of `kind`
+/// states a lower bound and that each run made at most `above` requests more than it:
+/// a plan of empty tenants, the apply of every grant (its plan's reads, the accounts
+/// resolved many per request, the changes), and a converged plan.
+fn requests_stay_at_the_lower_bound(n: u32, kind: &str, above: u64) {
+    let Some(f) = fixture(n) else { return };
+    // Pages as large as each vendor documents (the fakes page small by default, to
+    // test paging).
+    f.graph.with(|t| t.page_size = 999);
+    f.okta.with(|o| o.page_size = 1000);
+    f.github.with(|o| o.page_size = 100);
+    f.create_accounts();
+    let runs: [(&str, &[&str]); 3] = [
+        ("plan", &["plan", "acme", "--verbose"]),
+        ("apply", &["apply", "acme", "--yes", "--verbose"]),
+        ("converged plan", &["plan", "acme", "--verbose"]),
+    ];
+    for (what, args) in runs {
+        let line = requests_line(f.onboard_at(NOW, args), &f.env, kind, 0);
+        let (made, bound) = made_and_bound(&line);
+        assert!(bound > 0, "{what}: {line}");
+        assert!(made >= bound && made <= bound + above, "{what}: {line}");
+    }
+}
+
+#[test]
+fn graph_plan_and_apply_make_the_lower_bound_of_requests() {
+    requests_stay_at_the_lower_bound(0xb01, "graph", 0);
+}
+
+#[test]
+fn okta_plan_and_apply_make_the_lower_bound_of_requests() {
+    requests_stay_at_the_lower_bound(0xb02, "okta", 0);
+}
+
+#[test]
+fn github_plan_and_apply_make_the_lower_bound_of_requests() {
+    requests_stay_at_the_lower_bound(0xb03, "github", 0);
 }

@@ -435,16 +435,20 @@ fn route(org: &mut Org, request: &Request) -> Reply {
             }
         }
         ("GET", ["api", "v1", "users"]) => {
-            // `search=profile.login eq "a" or profile.login eq "b"`: values compared
-            // without case, as Okta does; `limit` users per page (200 at most), then
+            // `search=profile.login eq "a" or profile.login eq "b"` (or `id eq …`): values
+            // compared without case, as Okta does; `limit` users per page (200 at most), then
             // `Link: <…after=ID>; rel="next"`.
             let search = request.query("search").unwrap_or_default();
-            let logins: Vec<String> = search
-                .split(" or ")
-                .filter_map(|term| term.trim().strip_prefix("profile.login eq \""))
-                .filter_map(|value| value.strip_suffix('"'))
-                .map(|value| value.replace("\\\"", "\"").to_lowercase())
-                .collect();
+            let values = |field: &str| -> Vec<String> {
+                let prefix = format!("{field} eq \"");
+                search
+                    .split(" or ")
+                    .filter_map(|term| term.trim().strip_prefix(prefix.as_str()))
+                    .filter_map(|value| value.strip_suffix('"'))
+                    .map(|value| value.replace("\\\"", "\"").to_lowercase())
+                    .collect()
+            };
+            let (logins, ids) = (values("profile.login"), values("id"));
             let limit: usize = request
                 .query("limit")
                 .and_then(|l| l.parse().ok())
@@ -454,7 +458,11 @@ fn route(org: &mut Org, request: &Request) -> Reply {
             let rest: Vec<(&String, &String)> = org
                 .users
                 .iter()
-                .filter(|(id, login)| id.as_str() > after && logins.contains(&login.to_lowercase()))
+                .filter(|(id, login)| {
+                    id.as_str() > after
+                        && (logins.contains(&login.to_lowercase())
+                            || ids.contains(&id.to_lowercase()))
+                })
                 .collect();
             let page: Vec<Value> = rest
                 .iter()

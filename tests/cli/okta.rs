@@ -530,3 +530,32 @@ fn a_saved_plan_pins_its_okta_group_role_changes_and_is_refused_once_the_org_mov
         "{table}"
     );
 }
+
+#[test]
+fn an_okta_role_assigned_after_the_run_read_the_holders_is_no_change() {
+    let token = format!("okta-token-{}-role-race", std::process::id());
+    let org = Handle::create(&token);
+    let Some(vendor) = fake_okta::vendor() else {
+        return;
+    };
+    org.add_user("erik@acme.example");
+    let mut run = open(&client_yaml(&vendor.url()), &token);
+    let mut other = open(&client_yaml(&vendor.url()), &token);
+    let admin = "role:USER_ADMIN".parse().unwrap();
+    // The run lists the role's holders (none), then someone else assigns it.
+    assert!(run.adapter.list(&admin).unwrap().is_empty());
+    let erik = run.adapter.resolve("erik@acme.example").unwrap().unwrap();
+    assert_eq!(
+        other.adapter.grant(&erik, &admin, None).unwrap(),
+        Outcome::Changed
+    );
+    // The run's grant, sent without reading erik's roles again, meets `409 E0000090`:
+    // already held, no change; and the run reads the roles again for the revoke.
+    assert_eq!(
+        run.adapter.grant(&erik, &admin, None).unwrap(),
+        Outcome::NoChange
+    );
+    assert_eq!(run.adapter.revoke(&erik, &admin).unwrap(), Outcome::Changed);
+    assert!(org.roles("erik@acme.example").is_empty());
+    vendor.assert_conformant(&token);
+}

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 
 use crate::peers::{Fault, FaultProxy, Rule, ScimServer, ScimTenant};
-use crate::support::{ApplyJson, Env, PlanJson, assert_secret_absent, stderr, stdout};
+use crate::support::{
+    ApplyJson, Env, PlanJson, assert_secret_absent, at_lower_bound, requests_line, stderr, stdout,
+};
 
 pub const TOKEN_VAR: &str = "INITECH_SCIM_TOKEN";
 pub const TOKEN: &str = "test-token-for-scim";
@@ -335,11 +337,9 @@ fn already_a_member_and_already_gone_change_nothing() {
     assert_eq!(members(&f, "msp-security"), accounts(&["carol"]));
 }
 
-#[test]
-fn roles_and_entitlements_are_user_attribute_values() {
-    let Some(f) = fixture("roles", TOKEN, &[]) else {
-        return;
-    };
+/// Adds an exception granting carol `role:auditor` and `entitlement:export-logs` in the
+/// SCIM tenant; returns the client file as it was.
+fn grant_carol_a_role_and_an_entitlement(f: &Fixture) -> String {
     let text = f.env.read("clients/initech.yaml");
     f.env.write(
         "clients/initech.yaml",
@@ -347,6 +347,52 @@ fn roles_and_entitlements_are_user_attribute_values() {
             "{text}exceptions:\n  - id: initech-audit\n    identity: carol\n    grants:\n      - {{ system: scim, entitlement: \"role:auditor\" }}\n      - {{ system: scim, entitlement: \"entitlement:export-logs\" }}\n    reason: Quarterly access review\n    approver: dave\n    until: 2027-03-31\n"
         ),
     );
+    text
+}
+
+#[test]
+fn plan_and_apply_make_the_lower_bound_of_requests_and_say_so() {
+    let Some(f) = fixture("lower-bound", TOKEN, &[]) else {
+        return;
+    };
+    // Five identities, nine grants: seven memberships of four groups, a role, an
+    // entitlement.
+    grant_carol_a_role_and_an_entitlement(&f);
+    let proxy = behind_proxy(&f);
+    // Runs onboard and checks the requests it made, as the proxy saw them and as
+    // `--verbose` says beside the lower bound.
+    let run = |args: &[&str], expected: usize| {
+        let before = proxy.seen().len();
+        let line = requests_line(onboard(&f, args), &f.env, "scim", 0);
+        let seen = proxy.seen()[before..].to_vec();
+        assert_eq!(seen.len(), expected, "{seen:#?}");
+        assert_eq!(line, at_lower_bound("scim", expected));
+    };
+    // A plan: the server's configuration; each group found and its (empty) members
+    // read; each value's holders read.
+    const PLAN: usize = 1 + 4 * 2 + 2;
+    run(&["plan", "initech", "--verbose"], PLAN);
+    // An apply reads as its plan does, then one filter resolves the five accounts and
+    // one PATCH changes each group and each value: nothing is read again before a PATCH.
+    run(
+        &["apply", "initech", "--yes", "--verbose"],
+        PLAN + 1 + 4 + 2,
+    );
+    assert_eq!(members(&f, "msp-security"), accounts(&["carol", "dave"]));
+    assert_eq!(f.tenant.values(&account("carol"), "roles"), ["auditor"]);
+    // Converged: the plan also names each group's members, one filter per group.
+    run(
+        &["plan", "initech", "--verbose", "--detailed-exitcode"],
+        PLAN + 4,
+    );
+}
+
+#[test]
+fn roles_and_entitlements_are_user_attribute_values() {
+    let Some(f) = fixture("roles", TOKEN, &[]) else {
+        return;
+    };
+    let text = grant_carol_a_role_and_an_entitlement(&f);
     let applied = apply_json(&f, &["apply", "initech"], 0);
     assert_eq!(
         applied

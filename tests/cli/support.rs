@@ -658,3 +658,23 @@ pub fn pending_request_id(stderr: &str) -> String {
         .unwrap_or_else(|| panic!("no pending request named in:\n{stderr}"));
     after.split('`').next().unwrap_or_default().to_string()
 }
+
+/// Runs `command` (which asks for `--verbose`), requires exit `expected_code`, and
+/// returns the line `--verbose` ends with for tenants of `kind`:
+/// `requests to scim tenants: 14 made, lower bound 14 (1.00x)`.
+pub fn requests_line(mut command: Command, env: &Env, kind: &str, expected_code: i32) -> String {
+    let output = command.output().unwrap();
+    let text = stderr(env, &output);
+    assert_eq!(output.status.code(), Some(expected_code), "{text}");
+    let prefix = format!("requests to {kind} tenants: ");
+    text.lines()
+        .find(|line| line.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no `{prefix}` line: {text}"))
+        .to_string()
+}
+
+/// Returns the `--verbose` line of `made` requests to tenants of `kind`, all of them
+/// needed: `requests to scim tenants: 14 made, lower bound 14 (1.00x)`.
+pub fn at_lower_bound(kind: &str, made: usize) -> String {
+    format!("requests to {kind} tenants: {made} made, lower bound {made} (1.00x)")
+}

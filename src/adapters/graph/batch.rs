@@ -139,6 +139,10 @@ impl GraphTenant {
                     .collect();
                 let call = Call::new(Method::POST, self.url(&["$batch"], &[]))
                     .json(&json!({ "requests": items }), "application/json");
+                // Items sent again after a 429 are beyond what the work needs.
+                if round == 1 {
+                    self.http.needed(1);
+                }
                 let outer = self.send(operation, &call).and_then(|response| {
                     if !response.is_success() {
                         return Err(self.http.status_error(operation, &response));
@@ -293,6 +297,13 @@ impl GraphTenant {
                     operation: operation.clone(),
                     ..error
                 });
+                self.remember_pim_group(
+                    group_id,
+                    &items[*index].principal,
+                    direction,
+                    &result,
+                    None,
+                );
                 results[*index] = Some(result);
             }
         }

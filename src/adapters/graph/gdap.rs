@@ -46,6 +46,7 @@ impl GraphTenant {
             &[("$filter", &format!("id eq {}", quote(&gdap.relationship)))],
         );
         let items = self.collect(operation, url)?;
+        self.http.needed_pages(items.len(), PAGE);
         let Some(item) = items
             .iter()
             .find(|r| r.get("id").and_then(Value::as_str) == Some(gdap.relationship.as_str()))
@@ -109,8 +110,9 @@ impl GraphTenant {
             ],
             &[],
         );
-        Ok(self
-            .collect(operation, url)?
+        let items = self.collect(operation, url)?;
+        self.http.needed_pages(items.len(), PAGE);
+        Ok(items
             .iter()
             .filter_map(|item| {
                 Some(AccessAssignment {
@@ -342,6 +344,7 @@ impl GraphTenant {
             ),
         )
         .json(&body, "application/json");
+        self.http.needed(1);
         self.send_ok(operation, &call).map(|_| ())
     }
 
@@ -367,6 +370,7 @@ impl GraphTenant {
         let etag = match etag {
             Some(etag) => etag,
             None => {
+                self.http.needed(1);
                 let response = self.send_ok(operation, &Call::get(url.clone()))?;
                 let body: Value = self.http.json(operation, &response)?;
                 body.get("@odata.etag")
@@ -383,6 +387,7 @@ impl GraphTenant {
             }
         };
         let call = Call::new(Method::DELETE, url).header(reqwest::header::IF_MATCH, etag);
+        self.http.needed(1);
         let response = self.send(operation, &call)?;
         match response.status.as_u16() {
             200..=299 | 404 => Ok(()),

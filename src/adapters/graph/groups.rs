@@ -29,6 +29,7 @@ impl GraphTenant {
             ],
         );
         let found = self.collect(operation, url)?;
+        self.http.needed_pages(found.len(), PAGE);
         let ids: Vec<String> = found
             .iter()
             .filter(|g| g.get("displayName").and_then(Value::as_str) == Some(name))
@@ -86,13 +87,16 @@ impl GraphTenant {
             Some(body) => Call::new(Method::POST, url).json(&body, "application/json"),
             None => Call::new(Method::DELETE, url),
         };
+        self.http.needed(1);
         let response = self.send(&operation, &call)?;
         let id = group_id.clone();
         let mut check = |this: &mut Self| -> Result<bool, AdapterError> {
             Ok(this.member_ids(&id, &operation)?.is_some())
         };
-        self.member_outcome(
+        let outcome = self.member_outcome(
             &operation, group, &group_id, direction, &response, &mut check,
-        )
+        );
+        self.remember_pim_group(&group_id, principal, direction, &outcome, None);
+        outcome
     }
 }

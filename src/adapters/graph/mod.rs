@@ -49,6 +49,12 @@
 //! Listing a group reads member ids (`$select=id`), then turns them into
 //! userPrincipalNames with `GET /users?$filter=id in (…)`, 15 ids at a time, cached per
 //! run. Members that are not users (groups, devices, service principals) are not holders.
+//!
+//! What a listing read is kept for the run (the adapter goes from plan to apply): each
+//! holder's account, a role's assignments and a PIM for Groups group's assignments and
+//! members, kept up to date as onboard changes them, so that a change decides "already
+//! held" without reading the principal's assignments again; accounts are resolved once
+//! per run.
 
 mod batch;
 mod gdap;
@@ -90,6 +96,8 @@ const PAGE_SIZE: &str = "999";
 const ID_BATCH: usize = 15;
 /// Upper bound of pages in any one read.
 const MAX_PAGES: usize = 10_000;
+/// [`PAGE_SIZE`] as a number, for the lower bound of pages.
+const PAGE: usize = 999;
 
 /// Reads a Graph error body (`{"error":{"code","message"}}`).
 fn error_body(body: &[u8]) -> Option<String> {
@@ -148,6 +156,14 @@ pub struct GraphTenant {
     mapped_groups: BTreeMap<String, String>,
     groups: HashMap<String, Option<String>>,
     user_names: HashMap<String, String>,
+    /// The active assignments of each role this run listed, by role definition id, kept
+    /// up to date as onboard changes them: a change needs no read of its own.
+    known_roles: HashMap<String, Vec<roles::Assignment>>,
+    /// Accounts resolved this run, by userPrincipalName (listings' holders included).
+    principals: super::accounts::ResolvedAccounts,
+    /// Each group this run listed with PIM for Groups on, by object id: its PIM member
+    /// assignments (principal id → end) and its members, kept up to date likewise.
+    known_pim_groups: HashMap<String, pim_groups::KnownGroup>,
 }
 
 impl GraphTenant {
@@ -181,6 +197,9 @@ impl GraphTenant {
             mapped_groups: settings.groups.clone(),
             groups: HashMap::new(),
             user_names: HashMap::new(),
+            known_roles: HashMap::new(),
+            principals: Default::default(),
+            known_pim_groups: HashMap::new(),
         })
     }
 
@@ -307,6 +326,7 @@ impl GraphTenant {
             body["scheduleInfo"] = json!({ "expiration": expiration });
         }
         let call = Call::new(Method::POST, self.url(segments, &[])).json(&body, "application/json");
+        self.http.needed(1);
         self.send(operation, &call)
     }
 
@@ -346,11 +366,75 @@ impl GraphTenant {
                 "the user has no `id` or `userPrincipalName`",
             ));
         };
-        self.user_names.insert(id.to_string(), upn.to_string());
+        self.learn(id, upn);
         Ok(Some(Principal {
             id: id.to_string(),
             account: upn.to_string(),
         }))
+    }
+
+    /// Remembers a user read from the tenant for the run: its userPrincipalName for its
+    /// id, and the account it resolves.
+    fn learn(&mut self, id: &str, upn: &str) {
+        self.user_names.insert(id.to_string(), upn.to_string());
+        self.principals.learn(id, upn);
+    }
+
+    /// Resolves the accounts not resolved this run in `$batch`es of 20 `GET
+    /// /users/{upn}` (one `GET` for a lone account), and answers every account from the
+    /// run's cache; a failed lookup is not kept.
+    fn resolve_accounts(
+        &mut self,
+        accounts: &[&str],
+    ) -> Vec<Result<Option<Principal>, AdapterError>> {
+        let unknown = self.principals.unknown(accounts);
+        let answers: Vec<Result<Option<Principal>, AdapterError>> = match unknown.as_slice() {
+            [] => Vec::new(),
+            [account] => {
+                let operation = format!("resolve `{account}`");
+                let url = self.user_url(account);
+                self.http.needed(1);
+                vec![
+                    self.send(&operation, &Call::get(url))
+                        .and_then(|response| self.principal_from(&operation, &response)),
+                ]
+            }
+            several => {
+                let base = self.http.base().as_str().trim_end_matches('/').to_string();
+                let requests: Vec<batch::BatchRequest> = several
+                    .iter()
+                    .map(|account| batch::BatchRequest {
+                        method: "GET",
+                        url: self
+                            .user_url(account)
+                            .as_str()
+                            .strip_prefix(&base)
+                            .unwrap_or_default()
+                            .to_string(),
+                        body: None,
+                    })
+                    .collect();
+                let answers = self.batch(&format!("resolve {} accounts", several.len()), &requests);
+                several
+                    .iter()
+                    .zip(answers)
+                    .map(|(account, answer)| {
+                        let operation = format!("resolve `{account}`");
+                        answer.and_then(|response| self.principal_from(&operation, &response))
+                    })
+                    .collect()
+            }
+        };
+        let mut failed = HashMap::new();
+        for (account, answer) in unknown.into_iter().zip(answers) {
+            match answer {
+                Ok(found) => self.principals.insert(account, found),
+                Err(error) => {
+                    failed.insert(account, error);
+                }
+            }
+        }
+        self.principals.results(accounts, &failed)
     }
 
     /// Returns the userPrincipalNames of these object ids (ids that are not users are
@@ -361,6 +445,7 @@ impl GraphTenant {
             .filter(|id| !self.user_names.contains_key(*id))
             .cloned()
             .collect();
+        self.http.needed(unknown.len().div_ceil(ID_BATCH));
         for batch in unknown.chunks(ID_BATCH) {
             let list = batch
                 .iter()
@@ -379,7 +464,7 @@ impl GraphTenant {
                     user.get("id").and_then(Value::as_str),
                     user.get("userPrincipalName").and_then(Value::as_str),
                 ) {
-                    self.user_names.insert(id.to_string(), upn.to_string());
+                    self.learn(id, upn);
                 }
             }
         }
@@ -403,41 +488,13 @@ impl Adapter for GraphTenant {
     }
 
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {
-        let operation = format!("resolve `{account}`");
-        let url = self.user_url(account);
-        let response = self.send(&operation, &Call::get(url))?;
-        self.principal_from(&operation, &response)
+        self.resolve_accounts(&[account]).pop().unwrap_or(Ok(None))
     }
 
     /// Resolves several accounts in `$batch`es of 20 `GET /users/{upn}`: one request
-    /// per 20 accounts rather than one each.
+    /// per 20 accounts rather than one each, each account once per run.
     fn resolve_many(&mut self, accounts: &[&str]) -> Vec<Result<Option<Principal>, AdapterError>> {
-        if accounts.len() < 2 {
-            return accounts.iter().map(|a| self.resolve(a)).collect();
-        }
-        let base = self.http.base().as_str().trim_end_matches('/').to_string();
-        let requests: Vec<batch::BatchRequest> = accounts
-            .iter()
-            .map(|account| batch::BatchRequest {
-                method: "GET",
-                url: self
-                    .user_url(account)
-                    .as_str()
-                    .strip_prefix(&base)
-                    .unwrap_or_default()
-                    .to_string(),
-                body: None,
-            })
-            .collect();
-        let answers = self.batch(&format!("resolve {} accounts", accounts.len()), &requests);
-        accounts
-            .iter()
-            .zip(answers)
-            .map(|(account, answer)| {
-                let operation = format!("resolve `{account}`");
-                answer.and_then(|response| self.principal_from(&operation, &response))
-            })
-            .collect()
+        self.resolve_accounts(accounts)
     }
 
     fn list(&mut self, entitlement: &Entitlement) -> Result<Vec<Holder>, AdapterError> {
@@ -447,7 +504,10 @@ impl Adapter for GraphTenant {
                 let Some(group_id) = self.group_id(&entitlement.name, &operation)? else {
                     return Ok(Vec::new());
                 };
-                let Some(ids) = self.member_ids(&group_id, &operation)? else {
+                let members = self.member_ids(&group_id, &operation)?;
+                self.http
+                    .needed_pages(members.as_ref().map_or(0, Vec::len), PAGE);
+                let Some(ids) = members else {
                     if self.mapped_groups.contains_key(&entitlement.name)
                         || is_guid(&entitlement.name)
                     {
@@ -462,9 +522,19 @@ impl Adapter for GraphTenant {
                     return Ok(Vec::new());
                 };
                 let ends: HashMap<String, Option<OffsetDateTime>> = if self.pim_groups {
-                    self.group_instances(&group_id, None, &operation)?
+                    let ends: HashMap<_, _> = self
+                        .group_instances(&group_id, None, &operation)?
                         .into_iter()
-                        .collect()
+                        .collect();
+                    self.http.needed_pages(ends.len(), PAGE);
+                    self.known_pim_groups.insert(
+                        group_id.clone(),
+                        pim_groups::KnownGroup {
+                            ends: ends.clone(),
+                            members: ids.iter().cloned().collect(),
+                        },
+                    );
+                    ends
                 } else {
                     HashMap::new()
                 };
@@ -482,9 +552,10 @@ impl Adapter for GraphTenant {
             EntitlementKind::Role => {
                 let role_id = self.role_id(&entitlement.name, &operation)?;
                 let assignments = self.assignments(&role_id, None, &operation)?;
+                self.http.needed_pages(assignments.len(), PAGE);
                 let ids: Vec<String> = assignments.iter().map(|a| a.principal_id.clone()).collect();
                 self.user_names(&ids, &operation)?;
-                Ok(assignments
+                let holders = assignments
                     .iter()
                     .filter_map(|a| {
                         Some(Holder::active(
@@ -492,7 +563,9 @@ impl Adapter for GraphTenant {
                             a.ends_at,
                         ))
                     })
-                    .collect())
+                    .collect();
+                self.known_roles.insert(role_id, assignments);
+                Ok(holders)
             }
             other => Err(self.unsupported(&operation, other)),
         }

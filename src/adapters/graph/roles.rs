@@ -109,6 +109,7 @@ pub fn role_definition_id(name: &str) -> Option<String> {
 }
 
 /// An active role assignment as read back.
+#[derive(Debug, Clone)]
 pub(super) struct Assignment {
     id: Option<String>,
     pub(super) principal_id: String,
@@ -210,10 +211,76 @@ impl GraphTenant {
     ) -> Result<Outcome, AdapterError> {
         let operation = Direction::Grant.operation(format_args!("role:{role}"), principal);
         let role_id = self.role_id(role, &operation)?;
-        let held = self.assignments(&role_id, Some(&principal.id), &operation)?;
+        let held = self.held(&role_id, principal, &operation)?;
+        let outcome = self.send_grant(&operation, principal, &role_id, &held, expires_at);
+        self.remember_role(&role_id, principal, &outcome, Some(expires_at));
+        outcome.map(|(outcome, _)| outcome)
+    }
+
+    /// The principal's active assignments of a role: from this run's listing of the
+    /// role when there is one, else read.
+    fn held(
+        &mut self,
+        role_id: &str,
+        principal: &Principal,
+        operation: &str,
+    ) -> Result<Vec<Assignment>, AdapterError> {
+        match self.known_roles.get(role_id) {
+            Some(known) => Ok(known
+                .iter()
+                .filter(|a| a.principal_id == principal.id)
+                .cloned()
+                .collect()),
+            None => {
+                self.http.needed(1);
+                self.assignments(role_id, Some(&principal.id), operation)
+            }
+        }
+    }
+
+    /// Keeps the run's listing of a role true after a change for `principal`: with the
+    /// end a grant sent (`granted`), without the principal after a revoke; forgotten
+    /// after a failure, or a plain assignment whose id the answer did not give.
+    fn remember_role(
+        &mut self,
+        role_id: &str,
+        principal: &Principal,
+        outcome: &Result<(Outcome, Option<String>), AdapterError>,
+        granted: Option<Option<OffsetDateTime>>,
+    ) {
+        let Some(known) = self.known_roles.get_mut(role_id) else {
+            return;
+        };
+        match (outcome, granted) {
+            (Ok((Outcome::NoChange, _)), _) => {}
+            (Ok((Outcome::Changed, id)), Some(ends_at)) if self.pim || id.is_some() => {
+                known.retain(|a| a.principal_id != principal.id);
+                known.push(Assignment {
+                    id: id.clone(),
+                    principal_id: principal.id.clone(),
+                    ends_at,
+                });
+            }
+            (Ok((Outcome::Changed, _)), None) => known.retain(|a| a.principal_id != principal.id),
+            _ => {
+                self.known_roles.remove(role_id);
+            }
+        }
+    }
+
+    /// Sends what a grant of a role needs given the principal's assignments `held`:
+    /// the outcome, and a plain assignment's id.
+    fn send_grant(
+        &mut self,
+        operation: &str,
+        principal: &Principal,
+        role_id: &str,
+        held: &[Assignment],
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<(Outcome, Option<String>), AdapterError> {
         if !self.pim {
             if !held.is_empty() {
-                return Ok(Outcome::NoChange);
+                return Ok((Outcome::NoChange, None));
             }
             let body = json!({
                 "roleDefinitionId": role_id,
@@ -225,8 +292,12 @@ impl GraphTenant {
                 self.url(&["roleManagement", "directory", "roleAssignments"], &[]),
             )
             .json(&body, "application/json");
-            self.send_ok(&operation, &call)?;
-            return Ok(Outcome::Changed);
+            self.http.needed(1);
+            let response = self.send_ok(operation, &call)?;
+            let id = serde_json::from_slice::<Value>(&response.body)
+                .ok()
+                .and_then(|v| Some(v.get("id")?.as_str()?.to_string()));
+            return Ok((Outcome::Changed, id));
         }
         let action = match held.first() {
             // Within a minute of what is asked: PIM rounds, and nothing needs sending.
@@ -237,7 +308,7 @@ impl GraphTenant {
                     _ => false,
                 } =>
             {
-                return Ok(Outcome::NoChange);
+                return Ok((Outcome::NoChange, None));
             }
             // Renewal: a later end extends the assignment; anything else updates it.
             Some(current) if matches!((current.ends_at, expires_at), (Some(a), Some(b)) if b > a) => {
@@ -246,14 +317,13 @@ impl GraphTenant {
             Some(_) => "adminUpdate",
             None => "adminAssign",
         };
-        let response =
-            self.schedule_request(&operation, action, principal, &role_id, expires_at)?;
+        let response = self.schedule_request(operation, action, principal, role_id, expires_at)?;
         if response.is_success() {
-            return Ok(Outcome::Changed);
+            return Ok((Outcome::Changed, None));
         }
         match error_code(&response.body) {
-            Some((code, _)) if code == "RoleAssignmentExists" => Ok(Outcome::NoChange),
-            _ => Err(self.http.status_error(&operation, &response)),
+            Some((code, _)) if code == "RoleAssignmentExists" => Ok((Outcome::NoChange, None)),
+            _ => Err(self.http.status_error(operation, &response)),
         }
     }
 
@@ -264,19 +334,34 @@ impl GraphTenant {
     ) -> Result<Outcome, AdapterError> {
         let operation = Direction::Revoke.operation(format_args!("role:{role}"), principal);
         let role_id = self.role_id(role, &operation)?;
-        let held = self.assignments(&role_id, Some(&principal.id), &operation)?;
+        let held = self.held(&role_id, principal, &operation)?;
+        let outcome = self
+            .send_revoke(&operation, principal, &role_id, held)
+            .map(|outcome| (outcome, None));
+        self.remember_role(&role_id, principal, &outcome, None);
+        outcome.map(|(outcome, _)| outcome)
+    }
+
+    /// Sends what a revoke of a role needs given the principal's assignments `held`.
+    fn send_revoke(
+        &mut self,
+        operation: &str,
+        principal: &Principal,
+        role_id: &str,
+        held: Vec<Assignment>,
+    ) -> Result<Outcome, AdapterError> {
         if held.is_empty() {
             return Ok(Outcome::NoChange);
         }
         if self.pim {
             let response =
-                self.schedule_request(&operation, "adminRemove", principal, &role_id, None)?;
+                self.schedule_request(operation, "adminRemove", principal, role_id, None)?;
             if response.is_success() {
                 return Ok(Outcome::Changed);
             }
             return match error_code(&response.body) {
                 Some((code, _)) if code == "RoleAssignmentDoesNotExist" => Ok(Outcome::NoChange),
-                _ => Err(self.http.status_error(&operation, &response)),
+                _ => Err(self.http.status_error(operation, &response)),
             };
         }
         let mut outcome = Outcome::NoChange;
@@ -289,11 +374,12 @@ impl GraphTenant {
                     &[],
                 ),
             );
-            let response = self.send(&operation, &call)?;
+            self.http.needed(1);
+            let response = self.send(operation, &call)?;
             match response.status.as_u16() {
                 200..=299 => outcome = Outcome::Changed,
                 404 => {}
-                _ => return Err(self.http.status_error(&operation, &response)),
+                _ => return Err(self.http.status_error(operation, &response)),
             }
         }
         Ok(outcome)

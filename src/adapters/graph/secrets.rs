@@ -64,6 +64,7 @@ impl GraphTenant {
                 ],
             );
             let found = self.collect(operation, url)?;
+            self.http.needed_pages(found.len(), PAGE);
             match found.as_slice() {
                 [] => continue,
                 [one] => return self.read_application(one, operation),
@@ -135,6 +136,7 @@ impl GraphTenant {
             &json!({ "passwordCredential": credential }),
             "application/json",
         );
+        self.http.needed(1);
         let response = self.send(operation, &call)?;
         if !response.is_success() {
             return Err(self.refused(operation, &response));
@@ -186,6 +188,7 @@ impl GraphTenant {
         );
         let call =
             Call::new(Method::POST, url).json(&json!({ "keyId": key_id }), "application/json");
+        self.http.needed(1);
         let response = self.send(operation, &call)?;
         if response.is_success() {
             return Ok(Outcome::Changed);

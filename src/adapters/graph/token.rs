@@ -37,6 +37,7 @@ impl GraphTenant {
             ("client_secret", self.secret.expose()),
             ("scope", SCOPE),
         ]);
+        self.login.needed(1);
         let response = self.login.send(operation, &call)?;
         if !response.is_success() {
             let error = self.login.status_error(operation, &response);

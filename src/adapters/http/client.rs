@@ -130,6 +130,12 @@ impl HttpClient {
         }
     }
 
+    /// Adds to the lower bound the pages a listing of `items` needs at `largest_page`,
+    /// the largest page the tenant's API documents: one at least.
+    pub fn needed_pages(&self, items: usize, largest_page: usize) {
+        self.needed(items.div_ceil(largest_page.max(1)).max(1));
+    }
+
     /// Replaces how requests authenticate (a refreshed OAuth token).
     pub fn set_auth(&mut self, auth: Option<Auth>) {
         self.auth = auth;

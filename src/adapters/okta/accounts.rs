@@ -6,6 +6,10 @@
 //! `search` reads an eventually consistent copy of the org: a login it does not find is
 //! looked up directly (`GET /api/v1/users/{login}`), so a user created a moment ago is
 //! still found, and a login that does not exist costs one request more.
+//!
+//! The logins of users known only by id (admin role holders) are found the same way,
+//! `id eq "…" or …`, `LOGIN_BATCH` ids per search; an id the search misses is read
+//! directly.
 
 use std::collections::HashMap;
 
@@ -36,7 +40,7 @@ impl OktaTenant {
         let unknown = self.principals.unknown(accounts);
         for batch in unknown.chunks(LOGIN_BATCH) {
             let operation = ResolvedAccounts::operation(batch);
-            if let Err(error) = self.search_logins(batch, &operation) {
+            if let Err(error) = self.search_users("profile.login", batch, &operation) {
                 for login in batch {
                     failed.insert(login.clone(), error.clone());
                 }
@@ -47,6 +51,9 @@ impl OktaTenant {
                     continue;
                 }
                 let operation = format!("resolve `{login}`");
+                // The search reads an eventually consistent copy: a login it misses is
+                // looked up directly, which the work needs.
+                self.http.needed(1);
                 match self.user(login, &operation) {
                     Ok(found) => {
                         let found = found.filter(|p| ResolvedAccounts::key(&p.account) == *login);
@@ -61,12 +68,38 @@ impl OktaTenant {
         self.principals.results(accounts, &failed)
     }
 
-    /// Finds the users with these logins in one search (every page of it).
-    fn search_logins(&mut self, logins: &[String], operation: &str) -> Result<(), AdapterError> {
+    /// Learns the logins of the users with these ids, many per search; an id the search
+    /// does not find is left for [`OktaTenant::login_of`] to read directly.
+    pub(super) fn learn_logins(
+        &mut self,
+        ids: &[String],
+        operation: &str,
+    ) -> Result<(), AdapterError> {
+        let unknown: Vec<String> = ids
+            .iter()
+            .filter(|id| !self.logins.contains_key(*id))
+            .cloned()
+            .collect();
+        for batch in unknown.chunks(LOGIN_BATCH) {
+            self.search_users("id", batch, operation)?;
+        }
+        Ok(())
+    }
+
+    /// Finds the users whose `field` is one of `values` in one search (every page of it).
+    fn search_users(
+        &mut self,
+        field: &str,
+        values: &[String],
+        operation: &str,
+    ) -> Result<(), AdapterError> {
         self.ensure_token(operation)?;
-        let search = crate::adapters::any_equal("profile.login", logins);
+        let search = crate::adapters::any_equal(field, values);
         let url = self.url(&["users"], &[("search", &search), ("limit", PAGE_SIZE)]);
-        for user in self.collect(operation, url)? {
+        let users = self.collect(operation, url)?;
+        self.http
+            .needed_pages(users.len(), PAGE_SIZE.parse().unwrap_or(1));
+        for user in users {
             if let (Some(id), Some(login)) = (
                 user.get("id").and_then(Value::as_str),
                 user.pointer("/profile/login").and_then(Value::as_str),

@@ -41,6 +41,7 @@ impl OktaTenant {
                     .with_hint("give the roles to an `OKTA_GROUP` that bundles put technicians in, and remove the built-in group from `group_roles`"));
             }
             let url = self.url(&["groups", &found.id, "roles"], &[]);
+            self.http.needed(1);
             let held = self.role_assignments(url, "GROUP", operation)?;
             for role in roles {
                 if !held.iter().any(|(kind, _)| kind == role) {
@@ -76,6 +77,7 @@ impl OktaTenant {
         change: &ConfigurationChange,
         operation: &str,
     ) -> Result<(), AdapterError> {
+        self.http.needed(1);
         match change {
             ConfigurationChange::OktaAssignGroupRole { group_id, role, .. } => {
                 let url = self.url(

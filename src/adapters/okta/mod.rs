@@ -21,7 +21,8 @@
 //! group's members are read once per run and kept up to date as onboard changes them:
 //! "already a member" and "already gone" send nothing. Role holders are read once per
 //! run as well: the users with any admin role (`GET /api/v1/iam/assignees/users`), then
-//! each one's roles.
+//! each one's roles (Okta lists roles by user only), their logins 20 ids per search;
+//! a `role:` change decides from them when the run has read them.
 //!
 //! Auth: an API token (`Authorization: SSWS …`) from the credential reference, or,
 //! with `client_id`, an OAuth 2.0 service app: the credential is then the app's RSA
@@ -52,8 +53,16 @@ use crate::secrets::Secret;
 mod accounts;
 mod group_roles;
 
-/// Items per page of group members (Okta's default is 1000; 200 avoids timeouts).
+/// Users per page of a user search: the most Okta documents for `GET /api/v1/users`.
 const PAGE_SIZE: &str = "200";
+/// Users per page of a group's members: Okta's default and largest for
+/// `GET /api/v1/groups/{id}/users`.
+const MEMBERS_PAGE_SIZE: &str = "1000";
+/// Items per page of the users holding admin roles (`GET /api/v1/iam/assignees/users`
+/// answers Okta's default, 100, as no larger page is documented).
+const ASSIGNEES_PAGE: usize = 100;
+/// Groups per page of a search by name (Okta's `limit` for `GET /api/v1/groups`).
+const GROUPS_PAGE: usize = 200;
 /// Upper bound of pages in any one read.
 const MAX_PAGES: usize = 100_000;
 
@@ -142,6 +151,7 @@ impl OktaTenant {
         let assertion = jwt::sign_rs256(&claims, oauth.key.expose())
             .map_err(|e| self.error(operation, FailureKind::Denied, e))?;
         self.http.set_auth(None);
+        self.http.needed(1);
         let call = Call::new(Method::POST, token_url).form(&[
             ("grant_type", "client_credentials"),
             ("scope", OAUTH_SCOPES),
@@ -308,8 +318,9 @@ impl OktaTenant {
                 &format!("profile.name eq {}", quote_filter_value(name)),
             )],
         );
-        let found: Vec<Group> = self
-            .collect(operation, url)?
+        let read = self.collect(operation, url)?;
+        self.http.needed_pages(read.len(), GROUPS_PAGE);
+        let found: Vec<Group> = read
             .iter()
             .filter(|g| g.pointer("/profile/name").and_then(Value::as_str) == Some(name))
             .filter_map(|g| {
@@ -335,9 +346,15 @@ impl OktaTenant {
         operation: &str,
     ) -> Result<&BTreeSet<String>, AdapterError> {
         if !self.members.contains_key(group_id) {
-            let url = self.url(&["groups", group_id, "users"], &[("limit", PAGE_SIZE)]);
+            let url = self.url(
+                &["groups", group_id, "users"],
+                &[("limit", MEMBERS_PAGE_SIZE)],
+            );
+            let users = self.collect(operation, url)?;
+            self.http
+                .needed_pages(users.len(), MEMBERS_PAGE_SIZE.parse().unwrap_or(1));
             let mut ids = BTreeSet::new();
-            for user in self.collect(operation, url)? {
+            for user in users {
                 let (Some(id), Some(login)) = (
                     user.get("id").and_then(Value::as_str),
                     user.pointer("/profile/login").and_then(Value::as_str),
@@ -356,6 +373,8 @@ impl OktaTenant {
         if let Some(login) = self.logins.get(user_id) {
             return Ok(Some(login.clone()));
         }
+        // Missed by the search (an eventually consistent copy): read directly.
+        self.http.needed(1);
         Ok(self.user(user_id, operation)?.map(|p| p.account))
     }
 
@@ -432,8 +451,12 @@ impl OktaTenant {
     ) -> Result<&BTreeMap<String, BTreeMap<String, String>>, AdapterError> {
         if self.roles.is_none() {
             let url = self.url(&["iam", "assignees", "users"], &[]);
+            let assignees = self.collect(operation, url)?;
+            // Okta has no listing of roles by type: each holder's are read.
+            self.http.needed_pages(assignees.len(), ASSIGNEES_PAGE);
+            self.http.needed(assignees.len());
             let mut roles = BTreeMap::new();
-            for user in self.collect(operation, url)? {
+            for user in assignees {
                 let Some(id) = user.get("id").and_then(Value::as_str) else {
                     continue;
                 };
@@ -478,6 +501,7 @@ impl OktaTenant {
             return Ok(Outcome::NoChange);
         }
         let url = self.url(&["groups", &group.id, "users", &principal.id], &[]);
+        self.http.needed(1);
         let call = if direction.is_grant() {
             Call::new(Method::PUT, url).empty_body()
         } else {
@@ -506,19 +530,38 @@ impl OktaTenant {
         direction: Direction,
     ) -> Result<Outcome, AdapterError> {
         let operation = direction.operation(format_args!("role:{role}"), principal);
-        // The user's own roles, read now: the run's cache may predate this change.
-        let mut held = self.user_roles(&principal.id, &operation)?;
+        // The user's roles as this run read them (the plan's listing moments before, kept
+        // up to date), else read now.
+        let mut held = match &self.roles {
+            Some(roles) => roles.get(&principal.id).cloned().unwrap_or_default(),
+            None => {
+                self.http.needed(1);
+                self.user_roles(&principal.id, &operation)?
+            }
+        };
         let assignment = held.get(role).cloned();
         let outcome = match (direction, assignment) {
             (Direction::Grant, Some(_)) | (Direction::Revoke, None) => Outcome::NoChange,
             (Direction::Grant, None) => {
+                self.http.needed(1);
                 let url = self.url(
                     &["users", &principal.id, "roles"],
                     &[("disableNotifications", "true")],
                 );
                 let call =
                     Call::new(Method::POST, url).json(&json!({ "type": role }), "application/json");
-                let response = self.send_ok(&operation, call)?;
+                let response = self.send(&operation, call)?;
+                // `E0000090`: assigned meanwhile (after the run read the user's roles).
+                let duplicate = response.status.as_u16() == 409
+                    && serde_json::from_slice::<Value>(&response.body)
+                        .ok()
+                        .and_then(|v| Some(v.get("errorCode")?.as_str()? == "E0000090"))
+                        .unwrap_or(false);
+                if duplicate {
+                    self.roles = None;
+                    return Ok(Outcome::NoChange);
+                }
+                let response = self.http.require_success(&operation, response)?;
                 let assigned = serde_json::from_slice::<Value>(&response.body)
                     .ok()
                     .and_then(|v| Some(v.get("id")?.as_str()?.to_string()));
@@ -533,6 +576,7 @@ impl OktaTenant {
                 Outcome::Changed
             }
             (Direction::Revoke, Some(id)) => {
+                self.http.needed(1);
                 let url = self.url(&["users", &principal.id, "roles", &id], &[]);
                 let response = self.send(&operation, Call::new(Method::DELETE, url))?;
                 let outcome = match response.status.as_u16() {
@@ -585,6 +629,7 @@ impl Adapter for OktaTenant {
         if self.oauth.is_some() {
             return self.ensure_token(operation);
         }
+        self.http.needed(1);
         match self.user("me", operation)? {
             Some(_) => Ok(()),
             None => Err(self.error(
@@ -624,6 +669,7 @@ impl Adapter for OktaTenant {
                 .collect(),
             other => return Err(self.unsupported(&operation, other)),
         };
+        self.learn_logins(&ids, &operation)?;
         let mut holders = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(account) = self.login_of(&id, &operation)? {

@@ -1,5 +1,6 @@
-//! Changing a value of a User's `roles` or `entitlements`, one PATCH per value, read
-//! first and guarded by the User's ETag.
+//! Changing a value of a User's `roles` or `entitlements`, one PATCH per value: sent
+//! at once when this run's listing of the value showed whether the user holds it, else
+//! read first and guarded by the User's ETag.
 
 use serde_json::{Value, json};
 
@@ -13,7 +14,7 @@ use crate::model::{Entitlement, EntitlementKind};
 
 impl ScimTenant {
     /// Adds or removes a value of the User's `roles` / `entitlements`, reading the user
-    /// first; retried once on 412.
+    /// first unless this run listed the value's holders; retried once on 412.
     pub(super) fn change_attribute(
         &mut self,
         principal: &Principal,
@@ -25,11 +26,16 @@ impl ScimTenant {
         self.require_patch(&operation)?;
         let value = entitlement.name.clone();
         let user = principal.id.clone();
-        self.patch_values(
+        let key = (attribute.to_string(), value.clone());
+        let known = self
+            .known_values
+            .get(&key)
+            .map(|holders| holders.contains(&user));
+        let result = self.patch_values(
             &operation,
             ("the user", &["Users", &user]),
             (attribute, &value),
-            direction,
+            (direction, known),
             |this| {
                 let mut url = this.http.url(&["Users", &user]);
                 url.query_pairs_mut().append_pair("attributes", attribute);
@@ -45,26 +51,46 @@ impl ScimTenant {
                     });
                 Ok((held, response.header("etag").map(str::to_string)))
             },
-        )
+        );
+        match (&result, self.known_values.get_mut(&key)) {
+            (Ok(_), Some(holders)) if direction.is_grant() => {
+                holders.insert(user);
+            }
+            (Ok(_), Some(holders)) => {
+                holders.remove(&user);
+            }
+            // A change that failed may or may not have reached the tenant.
+            (Err(_), Some(_)) => {
+                self.known_values.remove(&key);
+            }
+            (_, None) => {}
+        }
+        result
     }
 
     /// Adds `value` to, or removes it from, a multi-valued attribute of a resource with
-    /// a PATCH guarded by the resource's etag: `read` says whether the value is held and
-    /// gives the etag. Already as wanted sends nothing; a removal always names the value
-    /// (a bare `members` remove would empty a group); retried once on 412.
+    /// a PATCH: whether the value is held is `known` from this run's listing, else `read`
+    /// says so and gives the etag that guards the PATCH. Already as wanted sends nothing;
+    /// a removal always names the value (a bare `members` remove would empty a group);
+    /// retried once on 412, reading again.
     pub(super) fn patch_values(
         &mut self,
         operation: &str,
         (what, resource): (&str, &[&str]),
         (attribute, value): (&str, &str),
-        direction: Direction,
+        (direction, known): (Direction, Option<bool>),
         mut read: impl FnMut(&mut Self) -> Result<(bool, Option<String>), AdapterError>,
     ) -> Result<Outcome, AdapterError> {
         for attempt in 1..=2 {
-            if attempt == 1 {
-                self.http.needed(1);
-            }
-            let (held, etag) = read(self)?;
+            let (held, etag) = match (attempt, known) {
+                (1, Some(held)) => (held, None),
+                _ => {
+                    if attempt == 1 {
+                        self.http.needed(1);
+                    }
+                    read(self)?
+                }
+            };
             if held == direction.is_grant() {
                 return Ok(Outcome::NoChange);
             }

@@ -3,16 +3,20 @@
 //! Changes are PATCHes. The members one apply batch adds to a group go in one PATCH
 //! (`PATCH_BATCH` at most), and the members it removes likewise (one `remove` operation
 //! each). A remove always carries the value filter (`members[value eq "ID"]`): a bare
-//! `members` remove empties the group. Membership is read before each PATCH, so "already
-//! a member" and "already gone" change nothing whatever the server would answer; a 400
-//! `noTarget` on a remove also means "already gone" (several removes that meet one are
-//! sent again one by one). When the server advertises ETags, the change carries
-//! `If-Match` with the version just read, and a 412 (someone changed the group in
+//! `members` remove empties the group. Membership is known before each PATCH, so "already
+//! a member" and "already gone" change nothing whatever the server would answer: as the
+//! plan's listing read it moments before in the same run (the adapter is kept from plan to
+//! apply; a run that waits for a confirmation lets go of it, and then reads again), as
+//! this run's own PATCHes left it, or else read just before. A 400 `noTarget` on a remove
+//! also means "already gone" (several removes that meet one are sent again one by one).
+//! When the server advertises ETags, the change carries `If-Match` with the version read
+//! (or the one the last PATCH answered with), and a 412 (someone changed the group in
 //! between) re-reads and tries once more.
 
 use serde_json::{Value, json};
 
 use super::errors::{each_failed, scim_type};
+use super::reads::Members;
 use super::{MEDIA_TYPE, ScimTenant};
 use crate::adapters::http::{Call, Method, Response};
 use crate::adapters::{AdapterError, Direction, Outcome, Principal, quote_filter_value};
@@ -89,7 +93,7 @@ impl ScimTenant {
     }
 
     /// One PATCH of a group's members (see [`ScimTenant::change_group`]), reading the
-    /// members first; retried once on 412.
+    /// members first unless this run knows them; retried once on 412.
     pub(super) fn patch_members(
         &mut self,
         group_id: &str,
@@ -101,14 +105,23 @@ impl ScimTenant {
         // What the last attempt found needed no sending.
         let mut known: Vec<Option<Outcome>> = Vec::new();
         for attempt in 1..=2 {
-            // At the fewest: one read, and one PATCH when something changes; a second
-            // attempt is beyond what the work needs.
-            if attempt == 1 {
-                self.http.needed(1);
-            }
-            let members = match self.members(group_id, operation) {
-                Ok(members) => members,
-                Err(error) => return each_failed(operations, &[], &error),
+            // At the fewest: one read unless the run knows the members, and one PATCH
+            // when something changes; a second attempt is beyond what the work needs.
+            let known_members = match attempt {
+                1 => self.known_members.remove(group_id),
+                _ => None,
+            };
+            let members = match known_members {
+                Some(members) => members,
+                None => {
+                    if attempt == 1 {
+                        self.http.needed(1);
+                    }
+                    match self.members(group_id, operation) {
+                        Ok(members) => members,
+                        Err(error) => return each_failed(operations, &[], &error),
+                    }
+                }
             };
             // Already as wanted, or named twice in the batch: nothing to send for it.
             let mut sending: Vec<&str> = Vec::new();
@@ -131,6 +144,7 @@ impl ScimTenant {
                     .collect()
             };
             if sending.is_empty() {
+                self.known_members.insert(group_id.to_string(), members);
                 return done(outcomes);
             }
             if attempt == 1 {
@@ -157,7 +171,10 @@ impl ScimTenant {
                 Err(error) => return each_failed(operations, &outcomes, &error),
             };
             match response.status.as_u16() {
-                200..=299 => return done(outcomes),
+                200..=299 => {
+                    self.remember_change(group_id, members, &sending, direction, &response);
+                    return done(outcomes);
+                }
                 412 if attempt == 1 => {
                     known = outcomes;
                     continue;
@@ -199,5 +216,27 @@ impl ScimTenant {
             &known,
             &self.kept_changing(operation, "the group"),
         )
+    }
+
+    /// Keeps a group's members as a PATCH that succeeded left them, with the version it
+    /// answered with; when the server versions groups and gave none, the next change
+    /// reads the group again rather than send without `If-Match`.
+    fn remember_change(
+        &mut self,
+        group_id: &str,
+        mut members: Members,
+        sent: &[&str],
+        direction: Direction,
+        response: &Response,
+    ) {
+        if direction.is_grant() {
+            members.ids.extend(sent.iter().map(|id| id.to_string()));
+        } else {
+            members.ids.retain(|id| !sent.contains(&id.as_str()));
+        }
+        members.etag = response.header("etag").map(str::to_string);
+        if members.etag.is_some() || !self.config.is_some_and(|c| c.etag) {
+            self.known_members.insert(group_id.to_string(), members);
+        }
     }
 }

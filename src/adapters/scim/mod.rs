@@ -24,7 +24,7 @@ mod errors;
 mod groups;
 mod reads;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::accounts::ResolvedAccounts;
 use super::http::{self, Call, HttpClient, Response};
@@ -36,6 +36,7 @@ use crate::model::{Entitlement, EntitlementKind, Holder, ScimSettings};
 
 use self::config::ServerConfig;
 use self::errors::error_body;
+use self::reads::Members;
 
 const MEDIA_TYPE: &str = "application/scim+json";
 /// Member ids resolved to userNames (or userNames to ids) per filter request: the
@@ -52,6 +53,12 @@ pub struct ScimTenant {
     user_names: HashMap<String, String>,
     /// Accounts resolved this run, by userName.
     principals: ResolvedAccounts,
+    /// Group members as this run last read or changed them, by group id: a change sent
+    /// right after the plan's read needs no read of its own.
+    known_members: HashMap<String, Members>,
+    /// The ids of the users holding a `roles` / `entitlements` value, by attribute and
+    /// value, as this run last read or changed them.
+    known_values: HashMap<(String, String), HashSet<String>>,
 }
 
 impl ScimTenant {
@@ -72,6 +79,8 @@ impl ScimTenant {
             groups: HashMap::new(),
             user_names: HashMap::new(),
             principals: ResolvedAccounts::default(),
+            known_members: HashMap::new(),
+            known_values: HashMap::new(),
         })
     }
 

@@ -7,6 +7,13 @@
 //! (nested groups, or ids the server no longer knows) are not holders and are left out.
 //! Collections are read with the largest page the server advertises
 //! (`filter.maxResults`), else `PAGE_SIZE`.
+//!
+//! What a listing read is kept for the run: the group's members and version, the users
+//! holding a `roles` / `entitlements` value, and every holder's id for its userName, so
+//! that an apply right after its plan resolves no holder and reads nothing again before
+//! a change.
+
+use std::collections::HashSet;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -34,7 +41,8 @@ struct Member {
     kind: Option<String>,
 }
 
-/// A group's members as just read, with the version to send as `If-Match`.
+/// A group's members as just read (or as this run changed them since), with the version
+/// to send as `If-Match`.
 pub(super) struct Members {
     pub(super) ids: Vec<String>,
     pub(super) etag: Option<String>,
@@ -209,7 +217,10 @@ impl ScimTenant {
                 };
                 self.http.needed(1);
                 let members = self.members(&group_id, &operation)?;
-                self.user_names(&members.ids, &operation)?
+                let names = self.user_names(&members.ids, &operation)?;
+                // Kept for the run: a change to the group sent next needs no read.
+                self.known_members.insert(group_id, members);
+                names
             }
             _ => {
                 let attribute = self.attribute_of(entitlement, &operation)?;
@@ -222,16 +233,23 @@ impl ScimTenant {
                     ),
                     "id,userName",
                 )?;
-                self.http
-                    .needed(users.len().div_ceil(self.page_size()).max(1));
-                users
-                    .iter()
-                    .filter_map(|u| {
-                        u.get("userName")
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                    })
-                    .collect()
+                self.http.needed_pages(users.len(), self.page_size());
+                let mut ids = HashSet::new();
+                let mut names = Vec::new();
+                for user in &users {
+                    if let (Some(id), Some(user_name)) = (
+                        user.get("id").and_then(Value::as_str),
+                        user.get("userName").and_then(Value::as_str),
+                    ) {
+                        self.learn(id, user_name);
+                        ids.insert(id.to_string());
+                        names.push(user_name.to_string());
+                    }
+                }
+                // Kept for the run: a change of the value sent next needs no read.
+                self.known_values
+                    .insert((attribute.to_string(), entitlement.name.clone()), ids);
+                names
             }
         };
         Ok(accounts
