@@ -327,6 +327,17 @@ mod tests {
             .collect()
     }
 
+    /// An audit log for an apply, kept in files in a new directory.
+    fn audit_log() -> (tempfile::TempDir, Mutex<AuditLog>) {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store: Arc<dyn Store> = Arc::new(FileStore::new(
+            dir.path().to_path_buf(),
+            dir.path().to_path_buf(),
+        ));
+        let log = AuditLog::open(store, AuditKey::from_seed([3; 32]), "a", "apply").unwrap();
+        (dir, Mutex::new(log))
+    }
+
     /// The intents stored in a client's chain.
     fn intents(dir: &std::path::Path, client: &str) -> usize {
         std::fs::read_to_string(dir.join(format!("{client}.jsonl")))
@@ -338,13 +349,7 @@ mod tests {
 
     #[test]
     fn a_window_holds_the_intents_of_the_tenants_after_it_up_to_its_size() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let store: Arc<dyn Store> = Arc::new(FileStore::new(
-            dir.path().to_path_buf(),
-            dir.path().to_path_buf(),
-        ));
-        let log = AuditLog::open(store, AuditKey::from_seed([3; 32]), "a", "apply").unwrap();
-        let audit = Mutex::new(log);
+        let (dir, audit) = audit_log();
         let (one, two, big) = (
             changes("acme", "one", 3),
             changes("acme", "two", 5),
@@ -391,13 +396,7 @@ mod tests {
 
     #[test]
     fn a_change_that_took_effect_is_unknown_until_its_outcome_is_stored() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let store: Arc<dyn Store> = Arc::new(FileStore::new(
-            dir.path().to_path_buf(),
-            dir.path().to_path_buf(),
-        ));
-        let log = AuditLog::open(store, AuditKey::from_seed([3; 32]), "a", "apply").unwrap();
-        let audit = Mutex::new(log);
+        let (dir, audit) = audit_log();
         let sent = changes("acme", "one", 2);
         let groups: Vec<Group<'_>> = vec![(("acme", "one"), sent.iter().collect())];
         let ids = vec![vec!["r-1".to_string(), "r-2".to_string()]];
