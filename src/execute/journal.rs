@@ -396,7 +396,7 @@ mod tests {
 
     #[test]
     fn a_change_that_took_effect_is_unknown_until_its_outcome_is_stored() {
-        let (dir, audit) = audit_log();
+        let (_dir, audit) = audit_log();
         let sent = changes("acme", "one", 2);
         let groups: Vec<Group<'_>> = vec![(("acme", "one"), sent.iter().collect())];
         let ids = vec![vec!["r-1".to_string(), "r-2".to_string()]];
