@@ -59,14 +59,26 @@ fn answer(org: &Mutex<Org>, head: &str) -> (u16, String, String) {
     let line = head.lines().next().unwrap_or_default();
     let mut parts = line.split_whitespace();
     let method = parts.next().unwrap_or_default();
-    let path = parts.next().unwrap_or_default();
-    let path = path.split('?').next().unwrap_or_default();
+    let target = parts.next().unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let body = match (method, segments.as_slice()) {
         ("GET", ["api", "v1", "groups"]) => {
             r#"[{"id":"00g1","type":"OKTA_GROUP","profile":{"name":"MSP-Helpdesk"}}]"#.to_string()
         }
         ("GET", ["api", "v1", "groups", _, "users"]) => "[]".to_string(),
+        // A search by login (`profile.login eq "a" or profile.login eq "b"`): every
+        // login asked for exists.
+        ("GET", ["api", "v1", "users"]) => {
+            let search = decoded(query);
+            let users: Vec<String> = search
+                .split('"')
+                .skip(1)
+                .step_by(2)
+                .map(|login| format!(r#"{{"id":"{login}","profile":{{"login":"{login}"}}}}"#))
+                .collect();
+            format!("[{}]", users.join(","))
+        }
         ("GET", ["api", "v1", "users", login]) => {
             format!(r#"{{"id":"{login}","profile":{{"login":"{login}"}}}}"#)
         }
@@ -77,6 +89,32 @@ fn answer(org: &Mutex<Org>, head: &str) -> (u16, String, String) {
         _ => return (404, headers, r#"{"errorCode":"E0000007"}"#.into()),
     };
     (200, headers, body)
+}
+
+/// A query string with its percent-escapes (and `+` for space) decoded.
+fn decoded(query: &str) -> String {
+    let bytes = query.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(byte) => {
+                        out.push(byte);
+                        i += 3;
+                        continue;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn serve(org: Arc<Mutex<Org>>) -> u16 {
@@ -138,6 +176,7 @@ fn main() {
     let group = "group:MSP-Helpdesk".parse().unwrap();
     let started = Instant::now();
     let mut failed = 0;
+    let mut first_failure = None;
     for n in 0..GRANTS {
         let login = format!("tech-{n:04}@acme.example");
         let result = adapter
@@ -145,6 +184,7 @@ fn main() {
             .and_then(|p| adapter.grant(&p.unwrap(), &group, None));
         if !matches!(result, Ok(Outcome::Changed)) {
             failed += 1;
+            first_failure.get_or_insert_with(|| format!("{result:?}"));
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
@@ -161,4 +201,8 @@ fn main() {
         org.throttled,
         org.members.len()
     );
+    // Figures of a run whose grants failed would measure nothing.
+    if let Some(failure) = first_failure {
+        panic!("{failed} of {GRANTS} grants failed; the first: {failure}");
+    }
 }
