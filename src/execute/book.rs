@@ -63,7 +63,7 @@ impl Book {
         );
     }
 
-    /// Saves when the last save is long enough ago: at least two seconds, and at least
+    /// Saves when the last save is long enough ago: at least ten seconds, and at least
     /// twenty times as long as a save takes, so saving along the way takes at most a
     /// twentieth of a large apply (a save rewrites what changed in the whole ledger; a
     /// crash between saves loses only records the next plan finds again, see
@@ -74,7 +74,7 @@ impl Book {
         context: &ApplyContext<'_>,
         journal: &Journal<'_, '_>,
     ) -> Result<(), ExecuteError> {
-        let wait = std::time::Duration::from_secs(2).max(self.last_cost * 20);
+        let wait = std::time::Duration::from_secs(10).max(self.last_cost * 20);
         if self.last_save.elapsed() < wait {
             return Ok(());
         }

@@ -215,10 +215,9 @@ impl Store for PgStore {
     }
 
     fn chain_tail(&self, chain: &str) -> Result<Option<ChainTail>, StateError> {
-        let Some(from) = self.tail_start(chain)? else {
+        let Some((lines, offset)) = self.tail_lines(chain)? else {
             return Ok(None);
         };
-        let (lines, offset) = self.lines_from(chain, from)?;
         Ok(Some(ChainTail {
             bytes: joined(&lines),
             offset,
