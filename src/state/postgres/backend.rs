@@ -215,9 +215,11 @@ impl Store for PgStore {
     }
 
     fn chain_tail(&self, chain: &str) -> Result<Option<ChainTail>, StateError> {
-        let Some((lines, offset)) = self.tail_lines(chain)? else {
+        // A chain with no line yet (a new client) costs one query.
+        let Some(from) = self.tail_start(chain)? else {
             return Ok(None);
         };
+        let (lines, offset) = self.lines_from(chain, from)?;
         Ok(Some(ChainTail {
             bytes: joined(&lines),
             offset,

@@ -184,50 +184,38 @@ impl PgStore {
             )
         };
         let from = to_db(from);
-        let before: i64 = session
-            .query_opt(
-                "SELECT end_offset FROM onboard_audit_entries WHERE chain = $1 AND seq = $2",
-                &[&chain, &(from - 1)],
-            )
-            .map_err(error)?
-            .map_or(0, |r| r.get(0));
+        // One query: the offset where the lines start comes with every line.
         let rows = session
             .query(
-                "SELECT line FROM onboard_audit_entries WHERE chain = $1 AND seq >= $2 ORDER BY seq",
+                "SELECT line, coalesce((
+                     SELECT end_offset FROM onboard_audit_entries WHERE chain = $1 AND seq = $2::bigint - 1
+                 ), 0)
+                 FROM onboard_audit_entries WHERE chain = $1 AND seq >= $2::bigint ORDER BY seq",
                 &[&chain, &from],
             )
             .map_err(error)?;
+        let before: i64 = rows.first().map_or(0, |r| r.get(1));
         Ok((
             rows.iter().map(|r| r.get(0)).collect(),
             u64::try_from(before).unwrap_or(0),
         ))
     }
 
-    /// Returns a chain's lines from its last checkpoint on (from its start when it has
-    /// none) and the byte offset where they start, in one query; `None` when the chain
-    /// has no line.
-    pub fn tail_lines(&self, chain: &str) -> Result<Option<(Vec<String>, u64)>, PgError> {
-        let rows = self
+    /// Returns the sequence number of a chain's last checkpoint line (1 when it has
+    /// none), or `None` when the chain has no line: one row of the heads table.
+    pub fn tail_start(&self, chain: &str) -> Result<Option<u64>, PgError> {
+        let row = self
             .session()
-            .query(
-                "WITH h AS (
-                     SELECT coalesce(tail_seq, 1) AS start FROM onboard_audit_heads
-                     WHERE chain = $1 AND seq > 0
-                 )
-                 SELECT e.line, coalesce((
-                     SELECT b.end_offset FROM onboard_audit_entries b
-                     WHERE b.chain = $1 AND b.seq = h.start - 1
-                 ), 0)
-                 FROM h JOIN onboard_audit_entries e ON e.chain = $1 AND e.seq >= h.start
-                 ORDER BY e.seq",
+            .query_opt(
+                "SELECT seq, tail_seq FROM onboard_audit_heads WHERE chain = $1",
                 &[&chain],
             )
             .map_err(self.error(format!("reading the tail of `{chain}`")))?;
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let offset = u64::try_from(first.get::<_, i64>(1)).unwrap_or(0);
-        Ok(Some((rows.iter().map(|r| r.get(0)).collect(), offset)))
+        Ok(row.and_then(|row| {
+            let head: i64 = row.get(0);
+            let checkpoint: Option<i64> = row.get(1);
+            (head > 0).then(|| checkpoint.map_or(1, to_seq))
+        }))
     }
 
     /// Appends `lines` (sequence numbers `expected.seq + 1` on) to a chain in one
