@@ -619,7 +619,7 @@ fn the_docs_say_what_the_code_does_about_ids_and_ledger_saves() {
     );
     // The ledger is saved now and then during an apply, not after each tenant.
     assert!(
-        !readme.contains("saved after each tenant") && readme.contains("at most every 2 seconds"),
+        !readme.contains("saved after each tenant") && readme.contains("at most every 10 seconds"),
         "README.md does not describe when the ledger is saved"
     );
 }
