@@ -3,27 +3,27 @@
 
 use std::collections::BTreeMap;
 
-use super::journal::{Journal, unknown_change};
+use super::journal::Journal;
 use super::{ApplyContext, ChangeResult, ExecuteError};
 use crate::adapters::Outcome;
 use crate::model::{GrantRecord, LedgerUpdate};
-use crate::plan::ChangeKind;
+use crate::plan::{Change, ChangeKind};
 use crate::state::{Ledger, StateError};
 
 /// The ledger while an apply runs: records split by tenant, so recording a change looks
 /// at one tenant's records only; saved now and then (not after every tenant: the ledger
 /// can be large) and at the end. A crash between saves loses only records of changes
 /// whose outcomes are in the audit log; the next plan finds them held and records them.
-pub(super) struct Book {
+pub(super) struct Book<'p> {
     by_tenant: BTreeMap<(String, String), Vec<GrantRecord>>,
     blocks: Vec<crate::model::Block>,
     last_save: std::time::Instant,
     last_cost: std::time::Duration,
     /// Changes that took effect recorded since the last save.
-    unsaved: Vec<String>,
+    unsaved: Vec<&'p Change>,
 }
 
-impl Book {
+impl<'p> Book<'p> {
     pub(super) fn new(ledger: Ledger) -> Self {
         let mut by_tenant: BTreeMap<(String, String), Vec<GrantRecord>> = BTreeMap::new();
         for grant in ledger.grants {
@@ -45,7 +45,7 @@ impl Book {
     pub(super) fn record(
         &mut self,
         (client, tenant): (&str, &str),
-        results: &[ChangeResult<'_>],
+        results: &[ChangeResult<'p>],
         context: &ApplyContext<'_>,
     ) {
         let records = self
@@ -59,7 +59,7 @@ impl Book {
             results
                 .iter()
                 .filter(|r| r.result.is_ok())
-                .map(|r| unknown_change(r.change)),
+                .map(|r| r.change),
         );
     }
 
@@ -86,22 +86,10 @@ impl Book {
     }
 
     /// The changes that took effect recorded since the last save.
-    pub(super) fn unsaved(self) -> Vec<String> {
+    pub(super) fn unsaved(self) -> Vec<&'p Change> {
         self.unsaved
     }
 
-    pub(super) fn save(&mut self, context: &ApplyContext<'_>) -> Result<(), StateError> {
-        let started = std::time::Instant::now();
-        let saved = self.lend(|ledger| context.state.save_ledger(ledger, context.lock));
-        saved?;
-        self.unsaved.clear();
-        self.last_cost = started.elapsed();
-        self.last_save = std::time::Instant::now();
-        Ok(())
-    }
-}
-
-impl Book {
     /// Lends the records as one ledger to `borrow`: they move into it and back, never
     /// copied, so a large ledger is not held twice while it is saved.
     fn lend<T>(&mut self, borrow: impl FnOnce(&Ledger) -> T) -> T {
@@ -122,6 +110,16 @@ impl Book {
         }
         self.blocks = ledger.blocks;
         result
+    }
+
+    pub(super) fn save(&mut self, context: &ApplyContext<'_>) -> Result<(), StateError> {
+        let started = std::time::Instant::now();
+        let saved = self.lend(|ledger| context.state.save_ledger(ledger, context.lock));
+        saved?;
+        self.unsaved.clear();
+        self.last_cost = started.elapsed();
+        self.last_save = std::time::Instant::now();
+        Ok(())
     }
 }
 

@@ -38,13 +38,13 @@ enum Announced {
 }
 
 /// What the journal knows of the run so far.
-struct Marks {
+struct Marks<'p> {
     /// Each window's state, by window.
     windows: Vec<Announced>,
     /// Changes that took effect whose outcomes are written but not yet stored.
-    unconfirmed: Vec<String>,
+    unconfirmed: Vec<&'p Change>,
     /// Changes that took effect whose outcomes could not be written.
-    lost: Vec<String>,
+    lost: Vec<&'p Change>,
 }
 
 /// The audit log of one apply, shared by the tenants worked on in parallel.
@@ -57,7 +57,7 @@ pub(super) struct Journal<'a, 'p> {
     windows: Vec<(usize, Range<usize>)>,
     /// Each group's first window; one more entry, the number of windows.
     first: Vec<usize>,
-    marks: Mutex<Marks>,
+    marks: Mutex<Marks<'p>>,
 }
 
 impl<'a, 'p> Journal<'a, 'p> {
@@ -192,18 +192,17 @@ impl<'a, 'p> Journal<'a, 'p> {
     /// Signs the outcomes of changes into `chain`, stored with the next durable write;
     /// `took_effect` are the changes among them that took effect, which are unknown
     /// until their outcomes are stored.
-    pub(super) fn outcomes<'c>(
+    pub(super) fn outcomes(
         &self,
         chain: &str,
         outcomes: Vec<Entry>,
-        took_effect: impl Iterator<Item = &'c Change>,
+        took_effect: impl Iterator<Item = &'p Change>,
     ) -> Result<(), AuditError> {
         let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
         let written = self.write(chain, outcomes);
-        let names = took_effect.map(unknown_change);
         match written {
-            Ok(()) => marks.unconfirmed.extend(names),
-            Err(_) => marks.lost.extend(names),
+            Ok(()) => marks.unconfirmed.extend(took_effect),
+            Err(_) => marks.lost.extend(took_effect),
         }
         written
     }
@@ -229,12 +228,14 @@ impl<'a, 'p> Journal<'a, 'p> {
 
     /// Stores every entry written so far.
     pub(super) fn store(&self) -> Result<(), AuditError> {
-        self.write_now("", Vec::new())
+        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
+        store(&mut audit, &mut marks)
     }
 
     /// The changes that took effect whose outcomes are not stored: those that could not be
     /// written, and those written since the last durable write.
-    pub(super) fn unknown(self) -> Vec<String> {
+    pub(super) fn unknown(self) -> Vec<&'p Change> {
         let marks = self.marks.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut unknown = marks.lost;
         unknown.extend(marks.unconfirmed);
@@ -244,7 +245,7 @@ impl<'a, 'p> Journal<'a, 'p> {
 
 /// Stores every entry written so far; the windows written are then stored, and the
 /// outcomes written confirmed.
-fn store(audit: &mut AuditLog, marks: &mut Marks) -> Result<(), AuditError> {
+fn store(audit: &mut AuditLog, marks: &mut Marks<'_>) -> Result<(), AuditError> {
     #[cfg(feature = "test-hooks")]
     fault_switch("", 0)?;
     audit.sync()?;
@@ -415,6 +416,7 @@ mod tests {
         journal
             .outcomes("acme", vec![outcome(1)], [&sent[1]].into_iter())
             .unwrap();
-        assert_eq!(journal.unknown(), ["acme/one grant u1 group:g"]);
+        let unknown: Vec<String> = journal.unknown().into_iter().map(unknown_change).collect();
+        assert_eq!(unknown, ["acme/one grant u1 group:g"]);
     }
 }

@@ -225,6 +225,7 @@ pub fn apply<'p>(
             .unknown()
             .into_iter()
             .chain(book.unsaved())
+            .map(journal::unknown_change)
             .collect::<std::collections::BTreeSet<String>>()
             .into_iter()
             .collect();
