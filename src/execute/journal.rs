@@ -117,7 +117,7 @@ impl<'a, 'p> Journal<'a, 'p> {
     }
 
     /// Returns once the intents of `window` are stored, writing them (with those of the
-    /// windows after it not yet written, up to [`WINDOW`] changes) if they are not.
+    /// other windows not yet written, in order, up to [`WINDOW`] changes) if they are not.
     pub(super) fn announce(&self, window: usize) -> Result<(), AuditError> {
         let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
         if marks.windows[window] == Announced::Stored {
@@ -125,17 +125,20 @@ impl<'a, 'p> Journal<'a, 'p> {
         }
         let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
         let written = if marks.windows[window] == Announced::No {
+            // With it, the windows not yet written of the tenants being started (a worker
+            // may ask before the one for an earlier tenant does) and of those after it.
             let mut ahead = vec![window];
             let mut count = self.windows[window].1.len();
-            for next in window + 1..self.windows.len() {
+            for next in (0..self.windows.len()).filter(|&w| w != window) {
                 let size = self.windows[next].1.len();
+                if marks.windows[next] != Announced::No {
+                    continue;
+                }
                 if count + size > WINDOW {
                     break;
                 }
-                if marks.windows[next] == Announced::No {
-                    ahead.push(next);
-                    count += size;
-                }
+                ahead.push(next);
+                count += size;
             }
             // A chain that cannot be opened (a forged tail) fails only the tenants of its
             // client: the window is then written for this tenant alone.
