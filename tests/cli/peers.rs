@@ -164,7 +164,7 @@ pub fn shared<T: Send + Sync>(
 }
 
 /// Sends one HTTP/1.1 request with `Connection: close` and returns the status and the
-/// JSON body (`Null` when empty).
+/// JSON body (`Null` when empty); panics, naming the request, on any failure.
 pub fn http(
     port: u16,
     method: &str,
@@ -172,32 +172,48 @@ pub fn http(
     token: &str,
     body: Option<&Value>,
 ) -> (u16, Value) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    try_http(port, method, path, token, body)
+        .unwrap_or_else(|e| panic!("{method} http://127.0.0.1:{port}{path}: {e}"))
+}
+
+/// [`http`], returning what went wrong instead of panicking.
+pub fn try_http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> Result<(u16, Value), String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+        .map_err(|e| e.to_string())?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    write!(
-        stream,
+    let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )
-    .unwrap();
+    );
+    // One write: the request leaves whole, not in the pieces a `write!` makes.
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&response);
     let status: u16 = text
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no HTTP status in {text:?}"));
+        .ok_or_else(|| format!("no HTTP status in {text:?}"))?;
     let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).trim();
     let json = if body.is_empty() {
         Value::Null
     } else {
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+        serde_json::from_str(body).map_err(|e| format!("{e}: {body}"))?
     };
-    (status, json)
+    Ok((status, json))
 }
 
 /// Percent-encodes a query value.
@@ -234,30 +250,46 @@ impl ScimServer {
         )?;
         for _ in 0..3 {
             let port = free_port();
-            let child = Command::new(&program)
+            let mut child = Command::new(&program)
                 .args(["--hostname", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--bearer-token", token, "--dynamic-tenants"])
                 .stdin(Stdio::null())
-                .stdout(Stdio::null())
+                .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()));
+            // The server prints "Serving SCIM on …" once its socket is bound, and exits
+            // when the port was taken in the meantime (by any other test's listener).
+            // Only that line proves the port is its own: a connect alone may reach the
+            // other listener, which answers something else or nothing at all.
+            let stdout = child.stdout.take().unwrap();
+            let (bound, serving) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut reader = std::io::BufReader::new(stdout);
+                let mut line = String::new();
+                let _ = std::io::BufRead::read_line(&mut reader, &mut line);
+                let _ = bound.send(line.starts_with("Serving SCIM"));
+                // Drain the rest, so the server never writes to a closed pipe.
+                let _ = std::io::copy(&mut reader, &mut std::io::sink());
+            });
             let mut server = ScimServer {
                 child,
                 port,
                 token: token.to_string(),
             };
+            if serving.recv_timeout(Duration::from_secs(20)) != Ok(true) {
+                let _ = server.child.kill();
+                let _ = server.child.wait();
+                continue; // exited (most likely the port was taken) or hung: try another
+            }
             let deadline = Instant::now() + Duration::from_secs(20);
             while Instant::now() < deadline {
                 if server.child.try_wait().unwrap().is_some() {
-                    break; // exited: most likely the port was taken; try another
+                    break;
                 }
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    let (status, _) =
-                        http(port, "GET", "/ready/v2/ServiceProviderConfig", token, None);
-                    if status == 200 {
-                        return Some(server);
-                    }
+                let probe = try_http(port, "GET", "/ready/v2/ServiceProviderConfig", token, None);
+                if matches!(probe, Ok((200, _))) {
+                    return Some(server);
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
