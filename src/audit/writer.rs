@@ -15,7 +15,7 @@ use super::entry::{
 };
 use super::key::{AuditKey, read_publics, verify_hex, write_public};
 use super::verify::{Tamper, line_in};
-use crate::state::{ChainBatch, ChainHead, Store};
+use crate::state::{ChainBatch, ChainHead, ChainTail, Store};
 
 /// One chain open for appending.
 pub struct ChainWriter {
@@ -419,14 +419,37 @@ impl AuditLog {
 /// Returns the intents without outcome in a chain's tail, reading only the tail and
 /// checking nothing (for warnings; appending checks the tail in full).
 pub fn peek_dangling(store: &dyn Store, chain: &str) -> Result<Vec<Entry>, AuditError> {
-    let Some(tail) = store.chain_tail(chain)? else {
-        return Ok(Vec::new());
+    Ok(dangling_in(store.chain_tail(chain)?))
+}
+
+/// [`peek_dangling`] for each of `chains`, in order, their tails read together. When
+/// reading them together fails, each is read alone, so that only the chains that cannot
+/// be read answer an error.
+pub fn peek_dangling_all(
+    store: &dyn Store,
+    chains: &[&str],
+) -> Vec<Result<Vec<Entry>, AuditError>> {
+    match store.chain_tails(chains) {
+        Ok(tails) => tails
+            .into_iter()
+            .map(|tail| Ok(dangling_in(tail)))
+            .collect(),
+        Err(_) => chains
+            .iter()
+            .map(|chain| peek_dangling(store, chain))
+            .collect(),
+    }
+}
+
+fn dangling_in(tail: Option<ChainTail>) -> Vec<Entry> {
+    let Some(tail) = tail else {
+        return Vec::new();
     };
     let entries: Vec<Entry> = String::from_utf8_lossy(&tail.bytes)
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
-    Ok(dangling_intents(&entries))
+    dangling_intents(&entries)
 }
 
 /// The time entries are written at: the real clock, never `ONBOARD_NOW`. A rehearsal

@@ -48,12 +48,14 @@ pub(super) fn plan_changes(
 /// Whether a run was interrupted mid credential change in one of `clients` (a credential
 /// intent without its outcome in the audit log).
 fn interrupted(session: &Session, clients: &[&str]) -> bool {
-    clients.iter().any(|c| {
-        crate::audit::writer::peek_dangling(session.state.as_ref(), c).is_ok_and(|d| {
-            d.iter()
-                .any(|e| e.kind == Some(crate::audit::EntryKind::Credential))
+    crate::audit::writer::peek_dangling_all(session.state.as_ref(), clients)
+        .into_iter()
+        .any(|d| {
+            d.is_ok_and(|d| {
+                d.iter()
+                    .any(|e| e.kind == Some(crate::audit::EntryKind::Credential))
+            })
         })
-    })
 }
 
 /// Warns that the credential changes due for `clients` (and any interrupted one) are not

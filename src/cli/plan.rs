@@ -137,7 +137,9 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
     let clients = session.select(&args.clients)?;
     let (ledger, ledger_fingerprint) = session.ledger()?;
     let mut plan = session.plan(&clients, &ledger, &[])?;
-    for client in &clients {
+    let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
+    let dangling = crate::audit::writer::peek_dangling_all(session.state.as_ref(), &ids);
+    for (client, dangling) in clients.iter().zip(dangling) {
         plan.warnings
             .extend(client.ended_exceptions(session.now).iter().map(|d| {
                 format!(
@@ -147,7 +149,7 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
                     d.hint.as_deref().unwrap_or_default()
                 )
             }));
-        let dangling = crate::audit::writer::peek_dangling(session.state.as_ref(), &client.id)?;
+        let dangling = dangling?;
         if !dangling.is_empty() {
             plan.warnings.push(match session.running(&client.id)? {
                 Some(holder) => format!(
@@ -163,7 +165,6 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
             });
         }
     }
-    let ids: Vec<&str> = clients.iter().map(|c| c.id.as_str()).collect();
     // The standing revocations of the ledger read above: it is not read again.
     plan.warnings.extend(
         crate::workflow::credentials::owners_left(&session.context(), Some(&ids), &ledger.blocks)

@@ -11,8 +11,9 @@ pub mod layout;
 mod lock;
 mod merge;
 pub mod postgres;
+mod run_store;
 mod store;
-mod timed;
+mod tails;
 
 use std::path::PathBuf;
 
@@ -25,11 +26,11 @@ use time::OffsetDateTime;
 pub use credentials::Credentials;
 pub use file::FileStore;
 pub use lock::{LockInfo, host_name};
+pub use run_store::{RunStore, Timing};
 pub use store::{
     CHECKPOINT_MARKER, ChainBatch, ChainHead, ChainTail, Description, Holder, Lock, LockScope,
     Store, StoredKey,
 };
-pub use timed::{Timed, Timing};
 
 /// Opens the state backend the workspace's `[state]` settings name, for the workspace at
 /// `root`. The one place that knows which backends exist.
@@ -48,7 +49,7 @@ pub fn open(
             &crate::secrets::Sources::from_settings(settings),
         )?),
     };
-    Ok(Box::new(Timed::new(store)))
+    Ok(Box::new(RunStore::new(store)))
 }
 
 const LEDGER_FILE: &str = "ledger.json";

@@ -252,6 +252,12 @@ pub trait Store: Send + Sync {
     /// Reads from the last checkpoint on, never the whole chain.
     fn chain_tail(&self, chain: &str) -> Result<Option<ChainTail>, StateError>;
 
+    /// Reads the tails of several chains, in the order named, as [`Store::chain_tail`]
+    /// does for each: a backend that can read them in fewer round trips does.
+    fn chain_tails(&self, chains: &[&str]) -> Result<Vec<Option<ChainTail>>, StateError> {
+        chains.iter().map(|chain| self.chain_tail(chain)).collect()
+    }
+
     /// Appends signed lines (without newlines) to a chain in one durable step: when it
     /// returns, they are on stable storage (fsync, or a committed transaction), all or
     /// none of them. `lines[i]` has sequence number `expected.seq + 1 + i`. Refused with

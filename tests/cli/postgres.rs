@@ -380,6 +380,49 @@ fn a_tail_starts_at_the_last_checkpoint_and_heads_never_go_back() {
     assert_eq!(keys[0].text, "ed25519 11");
 }
 
+/// Tails read together (one query for many chains) are those read one by one: from
+/// each chain's last checkpoint, with the same offsets, and none for a chain with no line.
+#[test]
+fn tails_read_together_are_the_tails_read_one_by_one() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let store = store(&url).unwrap();
+    let chains = [
+        (
+            "acme",
+            vec![
+                r#"{"seq":1,"kind":"chain-start"}"#,
+                r#"{"seq":2,"kind":"checkpoint"}"#,
+                r#"{"seq":3,"kind":"grant"}"#,
+            ],
+        ),
+        ("globex", vec![r#"{"seq":1,"kind":"chain-start"}"#, "two"]),
+        ("initech", vec![r#"{"seq":1,"kind":"checkpoint"}"#]),
+    ];
+    for (chain, lines) in &chains {
+        let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        store.append(chain, &genesis(), 0, &lines).unwrap();
+    }
+    let asked = ["initech", "new", "acme", "globex"];
+    let together = store.chain_tails(&asked).unwrap();
+    assert_eq!(together.len(), asked.len());
+    for (chain, tail) in asked.iter().zip(&together) {
+        let alone = store.chain_tail(chain).unwrap();
+        assert_eq!(
+            tail.as_ref().map(|t| (&t.bytes, t.offset, t.torn)),
+            alone.as_ref().map(|t| (&t.bytes, t.offset, t.torn)),
+            "{chain}"
+        );
+    }
+    assert!(together[1].is_none());
+    let acme = together[2].as_ref().unwrap();
+    assert_eq!(
+        String::from_utf8(acme.bytes.clone()).unwrap(),
+        format!("{}\n{}\n", chains[0].1[1], chains[0].1[2])
+    );
+    assert_eq!(acme.offset, chains[0].1[0].len() as u64 + 1);
+}
+
 #[test]
 fn locks_name_their_holder_exclude_the_workspace_and_die_with_their_session() {
     let Some(server) = server() else { return };

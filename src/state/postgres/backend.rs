@@ -17,6 +17,8 @@ const LEDGER: &str = "ledger";
 const REQUESTS: &str = "requests";
 const REVIEWS: &str = "reviews";
 const STATEMENTS: &str = "statements";
+/// How many chains' tails one query reads at most.
+const TAILS_PER_QUERY: usize = 256;
 
 impl From<PgError> for StateError {
     fn from(error: PgError) -> Self {
@@ -225,6 +227,22 @@ impl Store for PgStore {
             offset,
             torn: 0,
         }))
+    }
+
+    fn chain_tails(&self, chains: &[&str]) -> Result<Vec<Option<ChainTail>>, StateError> {
+        // In slices, so that a workspace of many clients holds a bounded part of its
+        // tails in one answer.
+        let mut tails = Vec::with_capacity(chains.len());
+        for slice in chains.chunks(TAILS_PER_QUERY) {
+            tails.extend(self.tails(slice)?.into_iter().map(|tail| {
+                tail.map(|(lines, offset)| ChainTail {
+                    bytes: joined(&lines),
+                    offset,
+                    torn: 0,
+                })
+            }));
+        }
+        Ok(tails)
     }
 
     fn append(

@@ -27,6 +27,9 @@ pub struct Counts {
     pub keys: i64,
 }
 
+/// A chain's lines, in order, and the bytes the lines before them take.
+pub type Lines = (Vec<String>, u64);
+
 /// An open connection to the state database, its schema current. One session serves
 /// every thread of a run, one statement at a time; each lock has a session of its own.
 pub struct PgStore {
@@ -174,7 +177,7 @@ impl PgStore {
     /// Returns a chain's lines from sequence number `from` on, in order, and the number
     /// of bytes the lines before it take (each with its newline). Reads no row before
     /// `from`: the offset is the end offset stored with the line before it.
-    pub fn lines_from(&self, chain: &str, from: u64) -> Result<(Vec<String>, u64), PgError> {
+    pub fn lines_from(&self, chain: &str, from: u64) -> Result<Lines, PgError> {
         let mut session = self.session();
         let error = |e| {
             PgError::query(
@@ -199,6 +202,39 @@ impl PgStore {
             rows.iter().map(|r| r.get(0)).collect(),
             u64::try_from(before).unwrap_or(0),
         ))
+    }
+
+    /// Returns the tails of `chains` (see [`PgStore::tail_start`] and
+    /// [`PgStore::lines_from`]): each chain's lines from its last checkpoint on and the
+    /// bytes before them, `None` for a chain with no line. One query for every chain:
+    /// its heads and lines are read in one snapshot.
+    pub fn tails(&self, chains: &[&str]) -> Result<Vec<Option<Lines>>, PgError> {
+        let rows = self
+            .session()
+            .query(
+                "SELECT h.chain, e.line, coalesce((
+                     SELECT p.end_offset FROM onboard_audit_entries p
+                     WHERE p.chain = h.chain AND p.seq = coalesce(h.tail_seq, 1) - 1
+                 ), 0)
+                 FROM onboard_audit_heads h
+                 LEFT JOIN onboard_audit_entries e ON e.chain = h.chain AND e.seq >= coalesce(h.tail_seq, 1)
+                 WHERE h.chain = ANY($1) AND h.seq > 0
+                 ORDER BY h.chain, e.seq",
+                &[&chains],
+            )
+            .map_err(self.error(format!("reading the tails of {} audit chains", chains.len())))?;
+        let mut found: std::collections::HashMap<String, Lines> = std::collections::HashMap::new();
+        for row in rows {
+            let before: i64 = row.get(2);
+            let tail = found
+                .entry(row.get(0))
+                .or_insert_with(|| (Vec::new(), u64::try_from(before).unwrap_or(0)));
+            // A head with no line after its checkpoint (never written so) joins nothing.
+            if let Some(line) = row.get::<_, Option<String>>(1) {
+                tail.0.push(line);
+            }
+        }
+        Ok(chains.iter().map(|chain| found.remove(*chain)).collect())
     }
 
     /// Returns the sequence number of a chain's last checkpoint line (1 when it has

@@ -77,14 +77,19 @@ pub fn prepare<'a>(cx: &Context<'_>, plan: &'a Plan, prune: bool) -> anyhow::Res
     // re-read the tenants, so it shows what is left; the audit log records that.
     let mut interrupted: Vec<String> = Vec::new();
     let clients: BTreeSet<&str> = plan.entries().into_iter().map(EntryRef::client).collect();
-    for client in cx
+    let asked: Vec<&str> = cx
         .workspace
         .clients
         .keys()
-        .filter(|c| clients.is_empty() || clients.contains(c.as_str()))
+        .map(String::as_str)
+        .filter(|c| clients.is_empty() || clients.contains(c))
+        .collect();
+    for (client, dangling) in asked
+        .iter()
+        .zip(crate::audit::writer::peek_dangling_all(cx.state, &asked))
     {
-        if !crate::audit::writer::peek_dangling(cx.state, client)?.is_empty() {
-            interrupted.push(client.clone());
+        if !dangling?.is_empty() {
+            interrupted.push(client.to_string());
         }
     }
     Ok(Prepared {

@@ -1,6 +1,8 @@
-//! Time spent in the state store: a [`Store`] that forwards every call to the backend it
-//! wraps and counts the calls and the time they took, so `apply --verbose` can say what
-//! share of a run the state (the database, or the files) took. It adds no behaviour.
+//! The store a run talks to: a [`Store`] that forwards every call to the backend it
+//! wraps, counts the calls and the time they took, so `apply --verbose` can say what
+//! share of a run the state (the database, or the files) took, and remembers the chain
+//! tails the run read until the chain changes (see [`super::tails`]), so that a run
+//! reads each tail once.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
+use super::tails::Tails;
 use super::{
     ChainBatch, ChainHead, ChainTail, Credentials, Description, Holder, Ledger, Lock, LockInfo,
     LockScope, Requests, Reviews, StateError, Store, StoredKey,
@@ -25,19 +28,21 @@ pub struct Timing {
     pub by_call: Vec<(&'static str, u64, Duration)>,
 }
 
-/// A store that times the calls made to the one it wraps.
-pub struct Timed {
+/// A store that times the calls made to the one it wraps and remembers chain tails.
+pub struct RunStore {
     inner: Box<dyn Store>,
     /// Calls and their duration, by method.
     spent: Mutex<BTreeMap<&'static str, (u64, Duration)>>,
+    tails: Tails,
 }
 
-impl Timed {
-    /// Wraps `inner`, with no call counted yet.
+impl RunStore {
+    /// Wraps `inner`, with no call counted and no tail read yet.
     pub fn new(inner: Box<dyn Store>) -> Self {
-        Timed {
+        RunStore {
             inner,
             spent: Mutex::new(BTreeMap::new()),
+            tails: Tails::default(),
         }
     }
 
@@ -53,7 +58,7 @@ impl Timed {
     }
 }
 
-impl Store for Timed {
+impl Store for RunStore {
     fn timing(&self) -> Option<Timing> {
         let spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
         let mut by_call: Vec<(&'static str, u64, Duration)> = spent
@@ -129,7 +134,10 @@ impl Store for Timed {
     }
 
     fn lock(&self, scope: &LockScope, info: &LockInfo, wait: Duration) -> Result<Lock, StateError> {
-        self.time("lock", || self.inner.lock(scope, info, wait))
+        let lock = self.time("lock", || self.inner.lock(scope, info, wait));
+        // Tails read before the lock may have moved while it was not held.
+        self.tails.forget_all();
+        lock
     }
 
     fn holders(&self) -> Result<Vec<Holder>, StateError> {
@@ -141,7 +149,18 @@ impl Store for Timed {
     }
 
     fn chain_tail(&self, chain: &str) -> Result<Option<ChainTail>, StateError> {
-        self.time("chain_tail", || self.inner.chain_tail(chain))
+        let mut tails = self.tails.get(&[chain], |_| {
+            Ok(vec![
+                self.time("chain_tail", || self.inner.chain_tail(chain))?,
+            ])
+        })?;
+        Ok(tails.pop().flatten())
+    }
+
+    fn chain_tails(&self, chains: &[&str]) -> Result<Vec<Option<ChainTail>>, StateError> {
+        self.tails.get(chains, |missing| {
+            self.time("chain_tails", || self.inner.chain_tails(missing))
+        })
     }
 
     fn append(
@@ -151,12 +170,16 @@ impl Store for Timed {
         dropping: u64,
         lines: &[String],
     ) -> Result<(), StateError> {
+        self.tails.forget(chain);
         self.time("append", || {
             self.inner.append(chain, expected, dropping, lines)
         })
     }
 
     fn append_all(&self, batches: &[ChainBatch<'_>]) -> Result<(), StateError> {
+        for batch in batches {
+            self.tails.forget(batch.chain);
+        }
         self.time("append_all", || self.inner.append_all(batches))
     }
 
@@ -194,5 +217,71 @@ impl Store for Timed {
 
     fn put_public_key(&self, key_id: &str, text: &str) -> Result<PathBuf, StateError> {
         self.time("put_public_key", || self.inner.put_public_key(key_id, text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::FileStore;
+
+    fn calls(store: &RunStore, method: &str) -> u64 {
+        store
+            .timing()
+            .unwrap()
+            .by_call
+            .iter()
+            .find(|c| c.0 == method)
+            .map_or(0, |c| c.1)
+    }
+
+    fn genesis() -> ChainHead {
+        ChainHead {
+            seq: 0,
+            hash: crate::audit::entry::GENESIS.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_run_reads_each_tail_once_until_it_writes_the_chain_or_takes_a_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RunStore::new(Box::new(FileStore::new(
+            dir.path().join("state"),
+            dir.path().join("audit"),
+        )));
+        store.append("a", &genesis(), 0, &["one".into()]).unwrap();
+        store.append("b", &genesis(), 0, &["two".into()]).unwrap();
+
+        // Read together, then served from memory, the absent chain too.
+        let tails = store.chain_tails(&["a", "b", "new"]).unwrap();
+        assert_eq!(tails[0].as_ref().unwrap().bytes, b"one\n");
+        assert!(tails[2].is_none());
+        assert_eq!(store.chain_tail("b").unwrap().unwrap().bytes, b"two\n");
+        assert!(store.chain_tail("new").unwrap().is_none());
+        assert_eq!(calls(&store, "chain_tails"), 1);
+        assert_eq!(calls(&store, "chain_tail"), 0);
+
+        // A chain this run writes is read again.
+        let head = ChainHead {
+            seq: 1,
+            hash: "whatever the store does not check".into(),
+        };
+        let _ = store.append("a", &head, 0, &["three".into()]);
+        store.chain_tail("a").unwrap();
+        assert_eq!(calls(&store, "chain_tail"), 1);
+
+        // A lock makes every tail read again: another run may have written meanwhile.
+        let info = crate::state::LockInfo {
+            actor: "alice".into(),
+            host: String::new(),
+            command: "apply".into(),
+            pid: std::process::id(),
+            since: "2026-11-30T00:00:00Z".into(),
+        };
+        let _lock = store
+            .lock(&LockScope::Workspace, &info, Duration::ZERO)
+            .unwrap();
+        store.chain_tail("b").unwrap();
+        assert_eq!(calls(&store, "chain_tail"), 2);
     }
 }
