@@ -64,10 +64,11 @@ pub(super) fn run(global: &GlobalArgs, args: ApplyArgs) -> anyhow::Result<ExitSt
     // The state's share of the run, measured (the benchmark of team state reads it).
     if let Some(timing) = session.state.timing() {
         session.printer.detail(&format!(
-            "state: {} calls, {:.2} s of {:.2} s",
+            "state: {} calls, {:.2} s of {:.2} s ({:.2} s summed over threads)",
             timing.calls,
-            timing.spent.as_secs_f64(),
-            started.elapsed().as_secs_f64()
+            timing.busy.as_secs_f64(),
+            started.elapsed().as_secs_f64(),
+            timing.spent.as_secs_f64()
         ));
         let longest: Vec<String> = timing
             .by_call

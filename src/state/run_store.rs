@@ -17,12 +17,16 @@ use super::{
     LockScope, Requests, Reviews, StateError, Store, StoredKey,
 };
 
-/// How many store calls a run made and how long they took, summed over its threads.
+/// How many store calls a run made and how long they took.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timing {
     /// The number of calls.
     pub calls: u64,
-    /// Their total duration (calls made at once on several threads each count).
+    /// The run's time during which at least one call was under way: the state's share of
+    /// the run's wall time (calls made at once on several threads count once).
+    pub busy: Duration,
+    /// Their total duration summed over threads (calls made at once each count; a call
+    /// waiting for another thread's on the same connection counts its wait).
     pub spent: Duration,
     /// The same by kind of call (the store's method), the longest first.
     pub by_call: Vec<(&'static str, u64, Duration)>,
@@ -33,7 +37,16 @@ pub struct RunStore {
     inner: Box<dyn Store>,
     /// Calls and their duration, by method.
     spent: Mutex<BTreeMap<&'static str, (u64, Duration)>>,
+    busy: Mutex<Busy>,
     tails: Tails,
+}
+
+/// The calls under way and the time at least one was.
+#[derive(Default)]
+struct Busy {
+    under_way: u32,
+    since: Option<Instant>,
+    total: Duration,
 }
 
 impl RunStore {
@@ -42,18 +55,34 @@ impl RunStore {
         RunStore {
             inner,
             spent: Mutex::new(BTreeMap::new()),
+            busy: Mutex::new(Busy::default()),
             tails: Tails::default(),
         }
     }
 
     fn time<T>(&self, method: &'static str, call: impl FnOnce() -> T) -> T {
         let started = Instant::now();
+        {
+            let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+            if busy.under_way == 0 {
+                busy.since = Some(started);
+            }
+            busy.under_way += 1;
+        }
         let result = call();
-        let took = started.elapsed();
+        let ended = Instant::now();
+        {
+            let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+            busy.under_way -= 1;
+            if busy.under_way == 0 {
+                let since = busy.since.take().unwrap_or(started);
+                busy.total += ended - since;
+            }
+        }
         let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
         let entry = spent.entry(method).or_default();
         entry.0 += 1;
-        entry.1 += took;
+        entry.1 += ended - started;
         result
     }
 }
@@ -66,8 +95,12 @@ impl Store for RunStore {
             .map(|(method, (calls, took))| (*method, *calls, *took))
             .collect();
         by_call.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+        let busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+        // A call under way now counts up to now.
+        let busy = busy.total + busy.since.map_or(Duration::ZERO, |since| since.elapsed());
         Some(Timing {
             calls: by_call.iter().map(|c| c.1).sum(),
+            busy,
             spent: by_call.iter().map(|c| c.2).sum(),
             by_call,
         })
@@ -283,5 +316,32 @@ mod tests {
             .unwrap();
         store.chain_tail("b").unwrap();
         assert_eq!(calls(&store, "chain_tail"), 2);
+    }
+
+    #[test]
+    fn calls_under_way_at_once_count_once_in_the_busy_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RunStore::new(Box::new(FileStore::new(
+            dir.path().join("state"),
+            dir.path().join("audit"),
+        )));
+        let together = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    store.time("x", || {
+                        // Both calls are under way here.
+                        together.wait();
+                        std::thread::sleep(Duration::from_millis(50));
+                    })
+                });
+            }
+        });
+        let timing = store.timing().unwrap();
+        assert_eq!(timing.calls, 2);
+        assert!(timing.busy >= Duration::from_millis(50), "{timing:?}");
+        assert!(timing.busy < timing.spent, "{timing:?}");
+        // Nothing under way: the busy time stays.
+        assert_eq!(store.timing().unwrap().busy, timing.busy);
     }
 }
