@@ -9,7 +9,7 @@
 //! touches the rows of those clients only, so runs on different clients never lose each
 //! other's records and never wait on each other's rows.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use postgres::Transaction;
 
@@ -32,12 +32,27 @@ struct Known {
     records: HashMap<String, GrantRecord>,
 }
 
+/// What the cache learns of one client once a save commits.
+struct Learnt {
+    client: String,
+    revision: i64,
+    /// Its records as read afresh, when the cache did not know them.
+    read: Option<HashMap<String, GrantRecord>>,
+    /// The records the save wrote.
+    put: Vec<(String, GrantRecord)>,
+    /// The keys it deleted.
+    gone: Vec<String>,
+}
+
 /// Returns a client's records by key: `["tenant","entitlement","identity","account"]`
 /// (the account lowercased, as records of one account are one record). Two records with
 /// one key (a hand-edited ledger) are both kept, the second under the key with its
 /// ordinal appended.
-fn keyed<'a>(records: impl IntoIterator<Item = &'a GrantRecord>) -> HashMap<String, GrantRecord> {
-    let mut keyed = HashMap::new();
+fn keyed<'a>(
+    records: impl IntoIterator<Item = &'a GrantRecord>,
+) -> HashMap<String, &'a GrantRecord> {
+    let records = records.into_iter();
+    let mut keyed = HashMap::with_capacity(records.size_hint().0);
     for record in records {
         let mut parts = vec![
             record.tenant.clone(),
@@ -53,7 +68,7 @@ fn keyed<'a>(records: impl IntoIterator<Item = &'a GrantRecord>) -> HashMap<Stri
             parts.push(ordinal.to_string());
             key = serde_json::to_string(&parts).unwrap_or_default();
         }
-        keyed.insert(key, record.clone());
+        keyed.insert(key, record);
     }
     keyed
 }
@@ -70,7 +85,7 @@ pub(super) fn rows_of(grants: &[GrantRecord]) -> Vec<(String, String, String)> {
         .flat_map(|(client, records)| {
             keyed(records)
                 .into_iter()
-                .map(move |(key, record)| (client.to_string(), key, text_of(&record)))
+                .map(move |(key, record)| (client.to_string(), key, text_of(record)))
         })
         .collect()
 }
@@ -222,12 +237,18 @@ impl PgStore {
             }));
         }
         let covered: Vec<String> = covered.into_iter().collect();
-        tx.execute(
-            "INSERT INTO onboard_ledger_clients (client, revision)
-             SELECT unnest($1::text[]), 0 ON CONFLICT (client) DO NOTHING",
-            &[&covered],
-        )
-        .map_err(error)?;
+        // A client whose revision row this save creates has no rows yet: none to read.
+        let created: HashSet<String> = tx
+            .query(
+                "INSERT INTO onboard_ledger_clients (client, revision)
+                 SELECT unnest($1::text[]), 0 ON CONFLICT (client) DO NOTHING
+                 RETURNING client",
+                &[&covered],
+            )
+            .map_err(error)?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
         // In one order, so two saves of overlapping clients never wait in a circle.
         let revisions = tx
             .query(
@@ -240,14 +261,19 @@ impl PgStore {
         let mut upserts = Vec::new();
         let (mut gone_clients, mut gone_keys) = (Vec::new(), Vec::new());
         let mut changed = Vec::new();
-        let mut known = Vec::new();
+        let mut learnt: Vec<Learnt> = Vec::new();
+        let nothing = HashMap::new();
         for row in &revisions {
             let (client, revision): (String, i64) = (row.get(0), row.get(1));
             let mine = keyed(ours.get(client.as_str()).into_iter().flatten().copied());
-            let fresh;
-            let base = match cache.clients.get(&client) {
-                Some(k) if k.revision == revision => &k.records,
-                _ => {
+            let cached = cache
+                .clients
+                .get(&client)
+                .filter(|k| k.revision == revision);
+            let fresh = match cached {
+                Some(_) => None,
+                None if created.contains(&client) => Some(HashMap::new()),
+                None => {
                     let rows = tx
                         .query(
                             "SELECT key, record FROM onboard_ledger_grants WHERE client = $1",
@@ -258,25 +284,36 @@ impl PgStore {
                     for row in &rows {
                         stored.insert(row.get(0), self.parse_record(&client, row.get(1))?);
                     }
-                    fresh = stored;
-                    &fresh
+                    Some(stored)
                 }
             };
-            let before = upserts.len() + gone_keys.len();
+            let base = fresh
+                .as_ref()
+                .or(cached.map(|k| &k.records))
+                .unwrap_or(&nothing);
+            let (mut put, mut gone) = (Vec::new(), Vec::new());
             for (key, record) in &mine {
-                if base.get(key) != Some(record) {
+                if base.get(key) != Some(*record) {
                     upserts.push((client.clone(), key.clone(), text_of(record)));
+                    put.push((key.clone(), (*record).clone()));
                 }
             }
             for key in base.keys().filter(|k| !mine.contains_key(*k)) {
                 gone_clients.push(client.clone());
                 gone_keys.push(key.clone());
+                gone.push(key.clone());
             }
-            let moved = upserts.len() + gone_keys.len() > before;
+            let moved = !put.is_empty() || !gone.is_empty();
             if moved {
                 changed.push(client.clone());
             }
-            known.push((client, revision + i64::from(moved), mine));
+            learnt.push(Learnt {
+                revision: revision + i64::from(moved),
+                client,
+                read: fresh,
+                put,
+                gone,
+            });
         }
         if !gone_keys.is_empty() {
             tx.execute(
@@ -301,8 +338,21 @@ impl PgStore {
             put_blocks(&mut tx, &blocks).map_err(error)?;
         }
         tx.commit().map_err(error)?;
-        for (client, revision, records) in known {
-            cache.clients.insert(client, Known { revision, records });
+        // Only what changed is copied into the cache: an unchanged client's records are
+        // already there.
+        for learnt in learnt {
+            let known = cache.clients.entry(learnt.client).or_insert_with(|| Known {
+                revision: learnt.revision,
+                records: HashMap::new(),
+            });
+            known.revision = learnt.revision;
+            if let Some(read) = learnt.read {
+                known.records = read;
+            }
+            for key in learnt.gone {
+                known.records.remove(&key);
+            }
+            known.records.extend(learnt.put);
         }
         Ok(())
     }
