@@ -111,6 +111,24 @@ impl GraphTenant {
         )
     }
 
+    /// What a schedule request's answer did: a success changed the tenant; the error
+    /// `benign` (the assignment is already there, or already gone) changed nothing; any
+    /// other answer is an error.
+    fn scheduled(
+        &self,
+        operation: &str,
+        response: &Response,
+        benign: &str,
+    ) -> Result<Outcome, AdapterError> {
+        if response.is_success() {
+            return Ok(Outcome::Changed);
+        }
+        match error_code(&response.body) {
+            Some((code, _)) if code == benign => Ok(Outcome::NoChange),
+            _ => Err(self.http.status_error(operation, response)),
+        }
+    }
+
     /// Grants time-bound group membership through PIM for Groups, so that the tenant
     /// ends it by itself. A standing member already holds more: nothing is sent.
     pub(super) fn grant_group_pim(
@@ -170,15 +188,7 @@ impl GraphTenant {
         };
         let outcome = self
             .group_schedule_request(&operation, action, principal, &group_id, Some(end))
-            .and_then(|response| {
-                if response.is_success() {
-                    return Ok(Outcome::Changed);
-                }
-                match error_code(&response.body) {
-                    Some((code, _)) if code == "RoleAssignmentExists" => Ok(Outcome::NoChange),
-                    _ => Err(self.http.status_error(&operation, &response)),
-                }
-            });
+            .and_then(|response| self.scheduled(&operation, &response, "RoleAssignmentExists"));
         self.remember_pim_group(&group_id, principal, Direction::Grant, &outcome, Some(end));
         outcome
     }
@@ -209,15 +219,7 @@ impl GraphTenant {
         let outcome = self
             .group_schedule_request(&operation, "adminRemove", principal, &group_id, None)
             .and_then(|response| {
-                if response.is_success() {
-                    return Ok(Outcome::Changed);
-                }
-                match error_code(&response.body) {
-                    Some((code, _)) if code == "RoleAssignmentDoesNotExist" => {
-                        Ok(Outcome::NoChange)
-                    }
-                    _ => Err(self.http.status_error(&operation, &response)),
-                }
+                self.scheduled(&operation, &response, "RoleAssignmentDoesNotExist")
             });
         self.remember_pim_group(&group_id, principal, Direction::Revoke, &outcome, None);
         outcome
