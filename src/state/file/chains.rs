@@ -299,7 +299,7 @@ impl FileStore {
 mod tests {
     use super::super::test_support::store;
     use super::*;
-    use crate::state::Store;
+    use crate::state::{ChainBatch, Store};
 
     fn head(seq: u64, line: &str) -> ChainHead {
         ChainHead {
@@ -426,5 +426,49 @@ mod tests {
         );
         assert_eq!(tail.offset, lines[0].len() as u64 + 1);
         assert!(store.chain_tail("none").unwrap().is_none());
+    }
+
+    #[test]
+    fn chains_appended_in_one_step_are_each_stored_whole_and_a_refusal_is_named() {
+        let (_dir, store) = store();
+        let names: Vec<String> = (0..40).map(|i| format!("c{i:02}")).collect();
+        let lines: Vec<Vec<String>> = names
+            .iter()
+            .map(|n| vec![format!("{n} one"), format!("{n} two")])
+            .collect();
+        let start = empty();
+        let batches: Vec<ChainBatch<'_>> = names
+            .iter()
+            .zip(&lines)
+            .map(|(chain, lines)| ChainBatch {
+                chain,
+                expected: &start,
+                dropping: 0,
+                lines,
+            })
+            .collect();
+        store.append_all(&batches).unwrap();
+        for (name, lines) in names.iter().zip(&lines) {
+            let stored = store.read_chain(name).unwrap().unwrap();
+            assert_eq!(stored, format!("{}\n{}\n", lines[0], lines[1]).as_bytes());
+        }
+        // From the start again: every chain has moved on, and the first is named.
+        match store.append_all(&batches) {
+            Err(StateError::ChainMoved { chain, .. }) => assert_eq!(chain, "c00"),
+            other => panic!("{other:?}"),
+        }
+        let heads: Vec<String> = names
+            .iter()
+            .map(|n| format!("{{\"chain\":\"{n}\",\"seq\":2}}\n"))
+            .collect();
+        let written: Vec<(&str, u64, &str)> = names
+            .iter()
+            .zip(&heads)
+            .map(|(n, h)| (n.as_str(), 2, h.as_str()))
+            .collect();
+        store.write_heads(&written).unwrap();
+        for (name, head) in names.iter().zip(&heads) {
+            assert_eq!(store.read_head(name).unwrap().as_ref(), Some(head));
+        }
     }
 }

@@ -16,9 +16,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::store::{ChainHead, ChainTail, Description, Holder, Lock, LockScope, Store, StoredKey};
+use super::store::{
+    ChainBatch, ChainHead, ChainTail, Description, Holder, Lock, LockScope, Store, StoredKey,
+};
 use super::{LEDGER_FILE, Ledger, LockInfo, Requests, Reviews, StateError};
 use time::OffsetDateTime;
+
+/// Files written and synced at the same time, at most, when several chains are
+/// appended to (or their heads written) in one step.
+const SYNCS_AT_ONCE: usize = 16;
 
 /// State and audit log in the workspace's files.
 pub struct FileStore {
@@ -140,8 +146,31 @@ impl Store for FileStore {
         self.append_lines(chain, expected, dropping, lines)
     }
 
+    /// Appends to the chains at once, [`SYNCS_AT_ONCE`] at a time, each as
+    /// [`Store::append`] does (the first failure, in the chains' order, is returned): each
+    /// chain is a file of its own with an fsync of its own, and fsyncs of different files
+    /// made at the same time share the file system's journal commits (ext4), where each of
+    /// them made one after the other waits for a commit of its own.
+    fn append_all(&self, batches: &[ChainBatch<'_>]) -> Result<(), StateError> {
+        crate::workers::map(batches, SYNCS_AT_ONCE, |b| {
+            self.append_lines(b.chain, b.expected, b.dropping, b.lines)
+        })
+        .into_iter()
+        .collect()
+    }
+
     fn write_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), StateError> {
         self.put_head(chain, seq, text)
+    }
+
+    /// Writes the heads at once, [`SYNCS_AT_ONCE`] at a time, as
+    /// [`FileStore::append_all`] appends to chains.
+    fn write_heads(&self, heads: &[(&str, u64, &str)]) -> Result<(), StateError> {
+        crate::workers::map(heads, SYNCS_AT_ONCE, |(chain, seq, text)| {
+            self.put_head(chain, *seq, text)
+        })
+        .into_iter()
+        .collect()
     }
 
     fn read_chain(&self, chain: &str) -> Result<Option<Vec<u8>>, StateError> {
