@@ -108,6 +108,14 @@ pub fn base64(bytes: &[u8], url_safe: bool) -> String {
     out
 }
 
+/// Returns whether a registered value spans lines (has a line break in a form
+/// [`scrub`] matches): only then can a match start in one line of a text and end in
+/// another, so that a text may not be scrubbed line by line.
+pub fn spans_lines() -> bool {
+    let patterns = PATTERNS.read().unwrap_or_else(|e| e.into_inner());
+    patterns.iter().any(|p| p.contains('\n'))
+}
+
 /// Returns the text with every registered secret, in any of its forms and any ASCII
 /// letter case, replaced by `[redacted]`. Borrows when there is nothing to replace.
 pub fn scrub(text: &str) -> Cow<'_, str> {
