@@ -325,6 +325,18 @@ fn results_row(applied: &Applied<'_>, index: usize, color: bool) -> Vec<String> 
     ]
 }
 
+/// Returns the width comfy-table gives a cell of `text` (at least 1): its length when it
+/// is printable ASCII, as every cell of onboard's own text and every escaped field is
+/// but for other letters; else the width comfy-table measures.
+fn text_width(text: &str) -> u16 {
+    if text.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+        return u16::try_from(text.len()).unwrap_or(u16::MAX).max(1);
+    }
+    let mut table = Table::new();
+    table.add_row(vec![text]);
+    table.column_max_content_widths()[0]
+}
+
 /// Renders apply results as a table, each change a row, then each tenant whose own
 /// configuration failed with no change of its own (as a `configuration` row): the text
 /// of the whole table, in parts of [`RESULTS_PART`] rows, each part whole lines.
@@ -332,8 +344,8 @@ fn results_row(applied: &Applied<'_>, index: usize, color: bool) -> Vec<String> 
 /// A run of 100,000 changes would hold every cell of one comfy-table table several times
 /// over (its cells, their padded lines, the lines, the text): about 150 MB. Each part is
 /// a table of its own rows instead, laid out with the column widths of the whole table,
-/// so the parts joined are byte for byte the one table: the widths are measured part by
-/// part first, and each part ends in a row of blanks as wide as the widest cell of each
+/// so the parts joined are byte for byte the one table: the widths are measured row by
+/// row first, and each part ends in a row of blanks as wide as the widest cell of each
 /// column, which gives it the whole table's widths and is not shown. Every part has the
 /// header, shown in the first only.
 pub fn results_table<'a>(
@@ -350,13 +362,12 @@ pub fn results_table<'a>(
         }
         table
     };
-    let mut widths = vec![0u16; RESULTS_HEADERS.len()];
-    for &start in &starts {
-        for (width, part) in widths
-            .iter_mut()
-            .zip(part(start).column_max_content_widths())
-        {
-            *width = (*width).max(part);
+    // Each column's width as comfy-table measures it: its widest cell, at least 1.
+    // Colour adds no width (comfy-table measures text without its colour sequences).
+    let mut widths: Vec<u16> = RESULTS_HEADERS.iter().map(|h| text_width(h)).collect();
+    for index in 0..rows {
+        for (width, text) in widths.iter_mut().zip(results_row(applied, index, false)) {
+            *width = (*width).max(text_width(&text));
         }
     }
     starts.into_iter().map(move |start| {
