@@ -22,8 +22,7 @@ use super::store::{
 use super::{LEDGER_FILE, Ledger, LockInfo, Requests, Reviews, StateError};
 use time::OffsetDateTime;
 
-/// Files written and synced at the same time, at most, when several chains are
-/// appended to (or their heads written) in one step.
+/// Chains appended to at the same time, at most, when several are in one step.
 const SYNCS_AT_ONCE: usize = 16;
 
 /// State and audit log in the workspace's files.
@@ -163,14 +162,8 @@ impl Store for FileStore {
         self.put_head(chain, seq, text)
     }
 
-    /// Writes the heads at once, [`SYNCS_AT_ONCE`] at a time, as
-    /// [`FileStore::append_all`] appends to chains.
     fn write_heads(&self, heads: &[(&str, u64, &str)]) -> Result<(), StateError> {
-        crate::workers::map(heads, SYNCS_AT_ONCE, |(chain, seq, text)| {
-            self.put_head(chain, *seq, text)
-        })
-        .into_iter()
-        .collect()
+        self.put_heads(heads)
     }
 
     fn read_chain(&self, chain: &str) -> Result<Option<Vec<u8>>, StateError> {
