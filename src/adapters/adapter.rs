@@ -149,6 +149,14 @@ pub trait Adapter: Send {
         Ok(())
     }
 
+    /// The most changes to hand the adapter between two flushes, or `None` for the
+    /// executor's batches (32 changes, whose outcomes are written as each is done). An
+    /// adapter whose flush costs the same however many changes it holds (the `file`
+    /// adapter rewrites and syncs its whole file) takes more at once.
+    fn changes_per_flush(&self) -> Option<usize> {
+        None
+    }
+
     /// Issues a new credential of `request.kind` for an identity and returns it with the
     /// id it is known by. A `client_secret` is made by the tenant (`password` is `None`);
     /// a `password` is made by onboard and passed in, so that it is delivered to the

@@ -316,6 +316,14 @@ impl Adapter for FileTenant {
         Ok(())
     }
 
+    /// Every change of a window between two flushes: a flush rewrites and syncs the
+    /// whole file, so flushing every 32 changes cost a tenant of 100 changes four
+    /// writes of its file and eight fsyncs, and a large tenant a quadratic number of
+    /// bytes written.
+    fn changes_per_flush(&self) -> Option<usize> {
+        Some(usize::MAX)
+    }
+
     fn verify_tenant(&mut self) -> Result<(), AdapterError> {
         self.fault("verify", "verify tenant")?;
         let expected = self.expected_id.clone();
@@ -608,6 +616,12 @@ mod tests {
             Outcome::NoChange
         );
         assert_eq!(tenant.list_credentials(&request).unwrap(), Some(vec![]));
+    }
+
+    #[test]
+    fn a_file_tenant_takes_a_whole_window_of_changes_between_flushes() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(tenant(dir.path()).changes_per_flush(), Some(usize::MAX));
     }
 
     #[test]

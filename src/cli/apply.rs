@@ -373,7 +373,7 @@ pub(super) fn execute_plan(
     match printer.format {
         OutputFormat::Json => printer.document(&apply_document(&applied, plan))?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            printer.data(&results_table(&applied, printer.color_stdout))?
+            printer.data_parts(results_table(&applied, printer.color_stdout))?
         }
     }
     let counts = crate::workflow::apply::Counts::of(&applied);

@@ -312,7 +312,7 @@ fn crash_switch(announced: usize) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::sync::Arc;
 
     use super::*;
@@ -320,7 +320,7 @@ mod tests {
     use crate::plan::ChangeKind;
     use crate::state::{FileStore, Store};
 
-    fn changes(client: &str, tenant: &str, count: usize) -> Vec<Change> {
+    pub(in crate::execute) fn changes(client: &str, tenant: &str, count: usize) -> Vec<Change> {
         (0..count)
             .map(|i| Change {
                 entitlement: Some("group:g".parse().unwrap()),
@@ -332,7 +332,7 @@ mod tests {
     }
 
     /// An audit log for an apply, kept in files in a new directory.
-    fn audit_log() -> (tempfile::TempDir, Mutex<AuditLog>) {
+    pub(in crate::execute) fn audit_log() -> (tempfile::TempDir, Mutex<AuditLog>) {
         let dir = tempfile::TempDir::new().unwrap();
         let store: Arc<dyn Store> = Arc::new(FileStore::new(
             dir.path().to_path_buf(),

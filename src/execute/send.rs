@@ -152,17 +152,25 @@ pub(super) fn send_batch(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
+    use std::sync::{Arc, Mutex};
+
     use time::OffsetDateTime;
 
     use super::*;
     use crate::model::{Entitlement, Holder};
 
-    /// Records which bulk verb got which accounts; `bad` accounts fail.
+    /// Records which bulk verb got which accounts, and how many changes each flush held;
+    /// `bad` accounts fail.
     #[derive(Default)]
-    struct Recorder {
+    pub(in crate::execute) struct Recorder {
         calls: Vec<(bool, Vec<String>)>,
         resolved: Vec<Vec<String>>,
+        /// What [`Adapter::changes_per_flush`] answers.
+        per_flush: Option<usize>,
+        held: usize,
+        /// The number of changes each flush held.
+        pub(in crate::execute) flushed: Arc<Mutex<Vec<usize>>>,
     }
 
     impl Adapter for Recorder {
@@ -203,10 +211,29 @@ mod tests {
         fn revoke_many(&mut self, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {
             self.bulk(false, items)
         }
+        fn flush(&mut self) -> Result<(), AdapterError> {
+            self.flushed
+                .lock()
+                .unwrap()
+                .push(std::mem::take(&mut self.held));
+            Ok(())
+        }
+        fn changes_per_flush(&self) -> Option<usize> {
+            self.per_flush
+        }
     }
 
     impl Recorder {
+        /// A recorder whose [`Adapter::changes_per_flush`] answers `per_flush`.
+        pub(in crate::execute) fn flushing(per_flush: Option<usize>) -> Self {
+            Recorder {
+                per_flush,
+                ..Recorder::default()
+            }
+        }
+
         fn bulk(&mut self, grant: bool, items: &[BatchItem]) -> Vec<Result<Outcome, AdapterError>> {
+            self.held += items.len();
             self.calls.push((
                 grant,
                 items.iter().map(|i| i.principal.account.clone()).collect(),

@@ -15,7 +15,8 @@ use crate::audit::{AuditError, Entry};
 use crate::model::ConfigurationChange;
 use crate::plan::{Change, ChangeKind};
 
-/// Changes handed to the adapter at once (and flushed) before their outcomes are written.
+/// Changes handed to the adapter at once (and flushed) before their outcomes are
+/// written, unless the adapter takes another number ([`Adapter::changes_per_flush`]).
 const BATCH: usize = 32;
 
 /// What one tenant's part of a run did.
@@ -158,12 +159,13 @@ fn send_all<'p>(
         }
     };
     let mut results = Vec::with_capacity(changes.len());
+    let batch_size = adapter.changes_per_flush().unwrap_or(BATCH).max(1);
     for (window, range) in journal.windows(group) {
         if let Err(error) = journal.announce(window) {
             return stop_unsent(results, error);
         }
         let (window, window_ids) = (&changes[range.clone()], &ids[range]);
-        for (batch, batch_ids) in window.chunks(BATCH).zip(window_ids.chunks(BATCH)) {
+        for (batch, batch_ids) in window.chunks(batch_size).zip(window_ids.chunks(batch_size)) {
             let done = results.len();
             let outcomes = send(
                 adapter.as_mut(),
@@ -248,5 +250,37 @@ fn crash_switch(sent: &[ChangeResult<'_>]) {
     let count = sent.len() as u64;
     if SENT.fetch_add(count, Ordering::SeqCst) + count >= limit {
         std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::execute::NoProgress;
+    use crate::execute::journal::tests::{audit_log, changes};
+    use crate::execute::journal::{Group, WINDOW};
+    use crate::execute::send::tests::Recorder;
+
+    /// Sends `count` grants to one tenant; returns how many changes each flush held.
+    fn flushes(per_flush: Option<usize>, count: usize) -> Vec<usize> {
+        let (_dir, audit) = audit_log();
+        let sent = changes("acme", "one", count);
+        let groups: Vec<Group<'_>> = vec![(("acme", "one"), sent.iter().collect())];
+        let ids = vec![(0..count).map(|i| format!("r-{i}")).collect()];
+        let journal = Journal::new(&audit, "r", &groups, &ids);
+        let adapter = Recorder::flushing(per_flush);
+        let flushed = adapter.flushed.clone();
+        let applied = send_all(&journal, 0, "acme/one", Box::new(adapter), &NoProgress);
+        assert_eq!(applied.results.len(), count);
+        assert!(applied.results.iter().all(|r| r.result.is_ok()));
+        flushed.lock().unwrap().clone()
+    }
+
+    #[test]
+    fn an_adapter_whose_flush_writes_everything_is_flushed_once_a_window() {
+        assert_eq!(flushes(None, 100), [32, 32, 32, 4]);
+        assert_eq!(flushes(Some(usize::MAX), 100), [100]);
+        // Never more than a window: its intents are stored before any of it is sent.
+        assert_eq!(flushes(Some(usize::MAX), WINDOW + 6), [WINDOW, 6]);
     }
 }

@@ -108,6 +108,14 @@ pub fn base64(bytes: &[u8], url_safe: bool) -> String {
     out
 }
 
+/// Returns whether a registered value spans lines (has a line break in a form
+/// [`scrub`] matches): only then can a match start in one line of a text and end in
+/// another, so that a text may not be scrubbed line by line.
+pub fn spans_lines() -> bool {
+    let patterns = PATTERNS.read().unwrap_or_else(|e| e.into_inner());
+    patterns.iter().any(|p| p.contains('\n'))
+}
+
 /// Returns the text with every registered secret, in any of its forms and any ASCII
 /// letter case, replaced by `[redacted]`. Borrows when there is nothing to replace.
 pub fn scrub(text: &str) -> Cow<'_, str> {
@@ -115,17 +123,7 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     if patterns.is_empty() || text.len() < MIN_LEN {
         return Cow::Borrowed(text);
     }
-    // ASCII lowercasing keeps every byte offset, so matches in `lower` are matches at
-    // the same offsets in `text`, on character boundaries.
-    let lower = text.to_ascii_lowercase();
-    let mut ranges: Vec<(usize, usize)> = patterns
-        .iter()
-        .flat_map(|p| {
-            lower
-                .match_indices(p.as_str())
-                .map(|(at, m)| (at, at + m.len()))
-        })
-        .collect();
+    let mut ranges = matches(text, &patterns, SCRUB_WINDOW);
     if ranges.is_empty() {
         return Cow::Borrowed(text);
     }
@@ -144,6 +142,58 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     }
     out.push_str(&text[done..]);
     Cow::Owned(out)
+}
+
+/// Bytes of a text [`scrub`] lowercases at a time, rather than a lowercased copy of the
+/// whole text (a ledger of 100,000 grants is 34 MB).
+const SCRUB_WINDOW: usize = 64 * 1024;
+
+/// Returns where in `text` each of the (lowercase) `patterns` matches in any ASCII letter
+/// case: for each pattern, its leftmost matches that do not overlap one another, as
+/// `match_indices` finds them in the whole text lowercased.
+///
+/// The text is lowercased `window` bytes at a time (ASCII lowercasing keeps every byte
+/// offset, so a match in a lowercased window is a match at the same offsets in the text,
+/// on character boundaries), each window with as many bytes after it as the longest
+/// pattern less one, so a match that starts in the window is found whole there. Each
+/// pattern's search goes on after its last match, as it does in the whole text.
+fn matches(text: &str, patterns: &[String], window: usize) -> Vec<(usize, usize)> {
+    let longest = patterns.iter().map(String::len).max().unwrap_or(1).max(1);
+    // The first character boundary at or after `at`, within the text.
+    let boundary = |at: usize| {
+        let mut at = at.min(text.len());
+        while !text.is_char_boundary(at) {
+            at += 1;
+        }
+        at
+    };
+    let mut ranges = Vec::new();
+    let mut resume = vec![0; patterns.len()];
+    let mut lower = String::new();
+    let mut start = 0;
+    while start < text.len() {
+        let end = boundary(start.saturating_add(window.max(1)));
+        let reach = boundary(end.saturating_add(longest - 1));
+        lower.clear();
+        lower.push_str(&text[start..reach]);
+        lower.make_ascii_lowercase();
+        for (pattern, resume) in patterns.iter().zip(resume.iter_mut()) {
+            let from = (*resume).max(start);
+            if from >= end {
+                continue;
+            }
+            for (at, found) in lower[from - start..].match_indices(pattern.as_str()) {
+                let at = from + at;
+                if at >= end {
+                    break;
+                }
+                ranges.push((at, at + found.len()));
+                *resume = at + found.len();
+            }
+        }
+        start = end;
+    }
+    ranges
 }
 
 #[cfg(test)]
@@ -200,6 +250,23 @@ mod tests {
             scrub("not `-----BEGIN PRIVATE KEY-----` but MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
             "not `-----BEGIN PRIVATE KEY-----` but [redacted]"
         );
+    }
+
+    #[test]
+    fn a_text_searched_window_by_window_matches_where_the_whole_text_does() {
+        let patterns: Vec<String> = ["abab", "aa", "ébc", "zz-top"]
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let text = "xABABAB aaa-ÉBC éBcAbAbAbAB ZZ-TOP zz-topaaaa é ababab-é".repeat(3);
+        let mut whole = matches(&text, &patterns, usize::MAX);
+        whole.sort_unstable();
+        assert!(whole.len() > 20, "{whole:?}");
+        for window in 1..=text.len() + 1 {
+            let mut parts = matches(&text, &patterns, window);
+            parts.sort_unstable();
+            assert_eq!(parts, whole, "window of {window} bytes");
+        }
     }
 
     #[test]

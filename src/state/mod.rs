@@ -210,12 +210,32 @@ impl Ledger {
 /// one ledger has one digest whichever backend keeps it). `path` names where it goes,
 /// for the error.
 fn document_text<T: Serialize>(document: &T, path: PathBuf) -> Result<String, StateError> {
-    let mut text = serde_json::to_string_pretty(document).map_err(|e| StateError::Corrupt {
-        path,
-        detail: e.to_string(),
-    })?;
-    text.push('\n');
-    Ok(text)
+    let corrupt = |detail: String| StateError::Corrupt {
+        path: path.clone(),
+        detail,
+    };
+    // Measured first, then written into a buffer of its size: a buffer that grows as it
+    // is written reaches up to twice the text (a ledger of 100,000 grants is 34 MB).
+    let mut length = Length(0);
+    serde_json::to_writer_pretty(&mut length, document).map_err(|e| corrupt(e.to_string()))?;
+    let mut bytes = Vec::with_capacity(length.0 + 1);
+    serde_json::to_writer_pretty(&mut bytes, document).map_err(|e| corrupt(e.to_string()))?;
+    bytes.push(b'\n');
+    String::from_utf8(bytes).map_err(|e| corrupt(e.to_string()))
+}
+
+/// A writer that only counts the bytes written to it.
+struct Length(usize);
+
+impl std::io::Write for Length {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn digest_of<T: Serialize>(value: &T) -> String {
@@ -340,4 +360,24 @@ pub struct Reviews {
     pub format_version: u32,
     /// Every review item, oldest first.
     pub reviews: Vec<ReviewItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_is_its_pretty_json_in_a_buffer_of_its_size() {
+        let records = (0..500)
+            .map(|i| serde_json::json!({ "client": format!("c{i}"), "identity": "ann" }))
+            .collect::<Vec<_>>();
+        let document = serde_json::json!({ "format_version": 1, "grants": records });
+        let text = document_text(&document, PathBuf::from("ledger.json")).unwrap();
+        assert_eq!(
+            text,
+            format!("{}\n", serde_json::to_string_pretty(&document).unwrap())
+        );
+        // Not a buffer grown by doubling, up to twice the text.
+        assert_eq!(text.capacity(), text.len());
+    }
 }

@@ -126,6 +126,31 @@ impl Printer {
         out.flush()
     }
 
+    /// Writes data to stdout given in parts, each whole lines (a long table, part by
+    /// part): the same bytes as [`Printer::data`] of the parts joined, without holding
+    /// them all. Each part is cleaned on its own, which cleans it as the whole text would
+    /// be: escaping is line by line, and so is scrubbing while no secret value spans
+    /// lines; when one does, the parts are joined and cleaned as one.
+    pub fn data_parts(&self, parts: impl IntoIterator<Item = String>) -> io::Result<()> {
+        if crate::secrets::scrub::spans_lines() {
+            return self.data(&parts.into_iter().collect::<String>());
+        }
+        DATA_WRITTEN.store(true, Ordering::SeqCst);
+        let mut out = io::stdout().lock();
+        let mut ends_line = false;
+        for part in parts {
+            let text = self.clean(&part, self.color_stdout);
+            out.write_all(text.as_bytes())?;
+            if !text.is_empty() {
+                ends_line = text.ends_with('\n');
+            }
+        }
+        if !ends_line {
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    }
+
     /// Writes a status line to stderr unless `--quiet`.
     pub fn status(&self, text: &str) {
         if !self.quiet {

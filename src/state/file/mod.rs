@@ -16,9 +16,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::store::{ChainHead, ChainTail, Description, Holder, Lock, LockScope, Store, StoredKey};
+use super::store::{
+    ChainBatch, ChainHead, ChainTail, Description, Holder, Lock, LockScope, Store, StoredKey,
+};
 use super::{LEDGER_FILE, Ledger, LockInfo, Requests, Reviews, StateError};
 use time::OffsetDateTime;
+
+/// Chains appended to at the same time, at most, when several are in one step.
+const SYNCS_AT_ONCE: usize = 16;
 
 /// State and audit log in the workspace's files.
 pub struct FileStore {
@@ -140,8 +145,25 @@ impl Store for FileStore {
         self.append_lines(chain, expected, dropping, lines)
     }
 
+    /// Appends to the chains at once, [`SYNCS_AT_ONCE`] at a time, each as
+    /// [`Store::append`] does (the first failure, in the chains' order, is returned): each
+    /// chain is a file of its own with an fsync of its own, and fsyncs of different files
+    /// made at the same time share the file system's journal commits (ext4), where each of
+    /// them made one after the other waits for a commit of its own.
+    fn append_all(&self, batches: &[ChainBatch<'_>]) -> Result<(), StateError> {
+        crate::workers::map(batches, SYNCS_AT_ONCE, |b| {
+            self.append_lines(b.chain, b.expected, b.dropping, b.lines)
+        })
+        .into_iter()
+        .collect()
+    }
+
     fn write_head(&self, chain: &str, seq: u64, text: &str) -> Result<(), StateError> {
         self.put_head(chain, seq, text)
+    }
+
+    fn write_heads(&self, heads: &[(&str, u64, &str)]) -> Result<(), StateError> {
+        self.put_heads(heads)
     }
 
     fn read_chain(&self, chain: &str) -> Result<Option<Vec<u8>>, StateError> {
