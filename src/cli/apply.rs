@@ -209,10 +209,11 @@ fn check_saved(
             "the standing revocations changed since it was made (`onboard revoke` ran)".to_string(),
         ),
         Some(pins) => {
+            let now = ledger.client_digests(pins.clients.keys().map(String::as_str));
             let moved: Vec<String> = pins
                 .clients
                 .iter()
-                .filter(|(client, digest)| ledger.client_digest(client) != **digest)
+                .filter(|(client, digest)| now.get(*client) != Some(*digest))
                 .map(|(client, _)| format!("`{client}`"))
                 .collect();
             (!moved.is_empty()).then(|| {

@@ -129,9 +129,7 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
                 .into());
         }
         session.select(std::slice::from_ref(client))?;
-        if let Some(c) = session.workspace.clients.get_mut(client) {
-            c.tier = tier.clone();
-        }
+        session.change_tier(client, tier);
     }
     let session = session;
     let clients = session.select(&args.clients)?;

@@ -39,6 +39,10 @@ pub struct Session {
     /// How adapters are opened: with `--verbose`, HTTP requests are logged through the
     /// printer.
     pub adapters: crate::adapters::Options,
+    /// The desired access the workspace check worked out at `now`, for the first plan
+    /// ([`Self::plan`]) to take. A client changed after [`Self::open`] must be forgotten
+    /// there ([`Self::change_tier`] does).
+    desired: crate::plan::DesiredAhead,
 }
 
 impl Session {
@@ -54,9 +58,9 @@ impl Session {
         }
         let now = crate::env::now()
             .map_err(|e| UserError::new(e).hint("write an RFC 3339 timestamp or `YYYY-MM-DD`"))?;
-        let problems = crate::plan::check_workspace(&workspace, now).problems;
-        if !problems.is_empty() {
-            return Err(LoadError::Invalid(problems).into());
+        let (check, desired) = crate::plan::check_workspace_keeping(&workspace, now);
+        if !check.problems.is_empty() {
+            return Err(LoadError::Invalid(check.problems).into());
         }
         let state: Arc<dyn Store> = Arc::from(crate::state::open(&workspace.settings, &root)?);
         printer.detail(&format!("workspace: {}", root.display()));
@@ -80,7 +84,17 @@ impl Session {
             now,
             actor: crate::env::actor(),
             printer,
+            desired,
         })
+    }
+
+    /// Puts `client` in tier `tier` for this run (`plan --tier`): its desired access is
+    /// worked out anew.
+    pub fn change_tier(&mut self, client: &str, tier: &str) {
+        if let Some(c) = self.workspace.clients.get_mut(client) {
+            c.tier = tier.to_string();
+            self.desired.forget(client);
+        }
     }
 
     /// Returns the named clients, or every client when none is named.
@@ -316,7 +330,14 @@ impl Session {
         extra_blocks: &[Block],
     ) -> anyhow::Result<Plan> {
         let progress = crate::ui::progress::ReadProgress::new(self.printer.progress);
-        workflow::plan::plan(&self.context(), clients, ledger, extra_blocks, &progress)
+        workflow::plan::plan(
+            &self.context(),
+            clients,
+            ledger,
+            extra_blocks,
+            &self.desired,
+            &progress,
+        )
     }
 }
 

@@ -2,6 +2,7 @@
 //! workspace alone.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 use time::OffsetDateTime;
 
@@ -200,6 +201,65 @@ impl Collector<'_> {
             }
         }
     }
+
+    /// Adds what the approved access requests of `client` ask for (elevations,
+    /// break-glass), from their grant on, to the grants and to the entitlements `managed`
+    /// per tenant.
+    fn add_requests(
+        &mut self,
+        client: &Client,
+        requests: &[AccessRequest],
+        managed: &mut BTreeMap<String, BTreeSet<Entitlement>>,
+    ) {
+        let workspace = self.workspace;
+        let contract_end = client.contract.and_then(|c| c.end);
+        for request in requests.iter().filter(|r| approved_for(r, client)) {
+            let (Some(identity), Some(bundle), Some(granted_at), Some(ttl)) = (
+                request
+                    .identity
+                    .as_ref()
+                    .and_then(|i| workspace.identities.get(i)),
+                request
+                    .bundle
+                    .as_ref()
+                    .and_then(|b| workspace.bundles.get(b)),
+                request.granted_at,
+                request.ttl_seconds,
+            ) else {
+                continue;
+            };
+            let asked = std::time::Duration::from_secs(ttl);
+            // Elevations and break-glass requests ask for grants; mass revocations do not.
+            let (Some(route), Some(source)) = (
+                policy::Route::of(request.kind),
+                Source::of_request(request.kind, &request.id),
+            ) else {
+                continue;
+            };
+            for (grant, lasts) in policy::request_grants(bundle, route, asked) {
+                let ends = crate::model::time::after(granted_at, lasts);
+                for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
+                    managed
+                        .entry(tenant.name.clone())
+                        .or_default()
+                        .insert(grant.entitlement.clone());
+                }
+                let want = Want {
+                    expires_at: Some(contract_end.map_or(ends, |end| end.min(ends))),
+                    source: source.clone(),
+                    origin: &bundle.origin,
+                    ticket: request.ticket.clone(),
+                    via: route.via(bundle, lasts),
+                };
+                self.want(client, identity, grant, Some(granted_at), &want);
+            }
+        }
+    }
+}
+
+/// Returns whether `request` is an approved request of `client`.
+fn approved_for(request: &AccessRequest, client: &Client) -> bool {
+    request.client == client.id && request.status == RequestStatus::Approved
 }
 
 /// Works out the desired access of a client. Problems (account templates that cannot be
@@ -297,50 +357,7 @@ pub fn desired_access(
             collector.want(client, identity, grant, contract_start, &want);
         }
     }
-    for request in requests
-        .iter()
-        .filter(|r| r.client == client.id && r.status == RequestStatus::Approved)
-    {
-        let (Some(identity), Some(bundle), Some(granted_at), Some(ttl)) = (
-            request
-                .identity
-                .as_ref()
-                .and_then(|i| workspace.identities.get(i)),
-            request
-                .bundle
-                .as_ref()
-                .and_then(|b| workspace.bundles.get(b)),
-            request.granted_at,
-            request.ttl_seconds,
-        ) else {
-            continue;
-        };
-        let asked = std::time::Duration::from_secs(ttl);
-        // Elevations and break-glass requests ask for grants; mass revocations do not.
-        let (Some(route), Some(source)) = (
-            policy::Route::of(request.kind),
-            Source::of_request(request.kind, &request.id),
-        ) else {
-            continue;
-        };
-        for (grant, lasts) in policy::request_grants(bundle, route, asked) {
-            let ends = crate::model::time::after(granted_at, lasts);
-            for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
-                managed
-                    .entry(tenant.name.clone())
-                    .or_default()
-                    .insert(grant.entitlement.clone());
-            }
-            let want = Want {
-                expires_at: Some(contract_end.map_or(ends, |end| end.min(ends))),
-                source: source.clone(),
-                origin: &bundle.origin,
-                ticket: request.ticket.clone(),
-                via: route.via(bundle, lasts),
-            };
-            collector.want(client, identity, grant, Some(granted_at), &want);
-        }
-    }
+    collector.add_requests(client, requests, &mut managed);
     problems.append(&mut collector.problems);
     let by_key = collector.by_key;
     (
@@ -351,6 +368,70 @@ pub fn desired_access(
         },
         problems,
     )
+}
+
+/// Returns `access` (a client's desired access without access requests, as
+/// [`desired_access`] works it out with none) with what the client's approved access
+/// requests ask for added: the same as [`desired_access`] with `requests`. A client
+/// without approved requests gets `access` back as it is.
+pub fn with_requests(
+    access: DesiredAccess,
+    workspace: &Workspace,
+    client: &Client,
+    requests: &[AccessRequest],
+    now: OffsetDateTime,
+) -> DesiredAccess {
+    if !requests.iter().any(|r| approved_for(r, client)) {
+        return access;
+    }
+    let DesiredAccess {
+        grants,
+        mut managed,
+        accounts,
+    } = access;
+    let mut collector = Collector {
+        workspace,
+        now,
+        by_key: grants.into_iter().map(|g| (g.key.clone(), g)).collect(),
+        problems: Vec::new(),
+    };
+    collector.add_requests(client, requests, &mut managed);
+    DesiredAccess {
+        grants: collector.by_key.into_values().collect(),
+        managed,
+        accounts,
+    }
+}
+
+/// Desired access worked out ahead of a plan, at one instant, without access requests:
+/// the workspace check every command starts with works it out for each client
+/// ([`check_workspace_keeping`]), and the plan takes it ([`Self::take`]) rather than
+/// working it out again.
+#[derive(Debug, Default)]
+pub struct DesiredAhead {
+    /// The instant it was worked out at (`None`: nothing was).
+    now: Option<OffsetDateTime>,
+    /// Each client's, by client id; a plan takes those it plans.
+    by_client: Mutex<BTreeMap<String, DesiredAccess>>,
+}
+
+impl DesiredAhead {
+    /// Takes the desired access of `client` when it was worked out at `now`: a plan at
+    /// another instant (`plan --at`), or a second plan of the client, works it out anew.
+    pub fn take(&self, client: &str, now: OffsetDateTime) -> Option<DesiredAccess> {
+        if self.now != Some(now) {
+            return None;
+        }
+        // A poisoned lock only means another plan panicked: working it out anew is right.
+        self.by_client.lock().ok()?.remove(client)
+    }
+
+    /// Forgets what was worked out for `client`: it changed after (`plan --tier`).
+    pub fn forget(&mut self, client: &str) {
+        if let Ok(by_client) = self.by_client.get_mut() {
+            by_client.remove(client);
+        }
+    }
 }
 
 /// What working out every client's desired access at `now` finds wrong with the
@@ -367,6 +448,32 @@ pub struct WorkspaceCheck {
 /// Works out every client's desired access once and returns its problems and denials
 /// (each once).
 pub fn check_workspace(workspace: &Workspace, now: OffsetDateTime) -> WorkspaceCheck {
+    checked(workspace, now, |_, _| {})
+}
+
+/// Like [`check_workspace`], and keeps the desired access worked out on the way, for the
+/// plan that follows.
+pub fn check_workspace_keeping(
+    workspace: &Workspace,
+    now: OffsetDateTime,
+) -> (WorkspaceCheck, DesiredAhead) {
+    let mut by_client = BTreeMap::new();
+    let check = checked(workspace, now, |client, access| {
+        by_client.insert(client.to_string(), access);
+    });
+    let ahead = DesiredAhead {
+        now: Some(now),
+        by_client: Mutex::new(by_client),
+    };
+    (check, ahead)
+}
+
+/// Checks the workspace at `now`, handing each client's desired access to `keep`.
+fn checked(
+    workspace: &Workspace,
+    now: OffsetDateTime,
+    mut keep: impl FnMut(&str, DesiredAccess),
+) -> WorkspaceCheck {
     let mut check = WorkspaceCheck {
         denials: policy::check_bundles(workspace)
             .into_iter()
@@ -382,11 +489,12 @@ pub fn check_workspace(workspace: &Workspace, now: OffsetDateTime) -> WorkspaceC
                 check.problems.push(problem);
             }
         }
-        for denial in access.grants.into_iter().flat_map(|g| g.denials) {
-            if !check.denials.contains(&denial) {
-                check.denials.push(denial);
+        for denial in access.grants.iter().flat_map(|g| &g.denials) {
+            if !check.denials.contains(denial) {
+                check.denials.push(denial.clone());
             }
         }
+        keep(&client.id, access);
     }
     check
 }

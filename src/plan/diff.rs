@@ -253,9 +253,13 @@ impl<'a> TenantDiff<'a> {
         for (key, grant) in wanted {
             let recorded = self.ledger.get(&key).copied();
             let holder = self.holds(&grant.key.entitlement, &grant.account);
-            let mut change = Change::of_grant(ChangeKind::Grant, grant, String::new());
-            change.expires_at = grant.expires_at;
-            change.origin = Some(grant.origin.to_string());
+            // Made only when there is a change: a converged tenant has none.
+            let change = || {
+                let mut change = Change::of_grant(ChangeKind::Grant, grant, String::new());
+                change.expires_at = grant.expires_at;
+                change.origin = Some(grant.origin.to_string());
+                change
+            };
             let same_account =
                 recorded.is_some_and(|r| r.account.eq_ignore_ascii_case(&grant.account));
             match (recorded, holder) {
@@ -272,6 +276,7 @@ impl<'a> TenantDiff<'a> {
                     }
                 }
                 (Some(_), None) if same_account => {
+                    let mut change = change();
                     change.reason =
                         "recorded as granted but missing from the tenant: granting again".into();
                     self.changes.push(change);
@@ -289,6 +294,7 @@ impl<'a> TenantDiff<'a> {
                             self.holds(&record.entitlement, &record.account).is_none();
                         self.changes.push(old);
                     }
+                    let mut change = change();
                     change.tenant_already_done = holder.is_some();
                     change.reason = if holder.is_some_and(|h| h.pending) {
                         "invitation pending (sent, not yet accepted): recording it".into()
@@ -369,16 +375,18 @@ impl<'a> TenantDiff<'a> {
                 continue;
             }
             for holder in holders {
+                // A holder recorded or wanted under its account is covered: most are, so
+                // its identity is looked up only for the others.
+                let account = (entitlement, holder.account.to_ascii_lowercase());
+                if recorded_accounts.contains(&account) || wanted_accounts.contains(&account) {
+                    continue;
+                }
                 let identity = input.accounts.get(&holder.account.to_lowercase()).cloned();
                 let known = identity.as_deref().is_some_and(|id| {
                     self.ledger.contains_key(&(entitlement, id))
                         || self.wanted.contains_key(&(entitlement, id))
                 });
-                let account = (entitlement, holder.account.to_ascii_lowercase());
-                if known
-                    || recorded_accounts.contains(&account)
-                    || wanted_accounts.contains(&account)
-                {
+                if known {
                     continue;
                 }
                 self.unrecorded(entitlement, holder, identity);
@@ -429,8 +437,12 @@ impl<'a> TenantDiff<'a> {
 }
 
 /// The renewal of a kept grant the workspace now wants for longer (or for good), or
-/// `None` when it wants it no longer than recorded. `change` is the grant's change.
-fn renewal(record: &GrantRecord, grant: &DesiredGrant, mut change: Change) -> Option<Change> {
+/// `None` when it wants it no longer than recorded. `change` makes the grant's change.
+fn renewal(
+    record: &GrantRecord,
+    grant: &DesiredGrant,
+    change: impl FnOnce() -> Change,
+) -> Option<Change> {
     let later = match (record.expires_at, grant.expires_at) {
         (Some(old), Some(new)) => new > old,
         (Some(_), None) => true,
@@ -439,6 +451,7 @@ fn renewal(record: &GrantRecord, grant: &DesiredGrant, mut change: Change) -> Op
     if !later {
         return None;
     }
+    let mut change = change();
     change.kind = ChangeKind::Renew;
     change.previous_expires_at = record.expires_at;
     change.reason = match grant.expires_at {

@@ -18,8 +18,8 @@ use time::OffsetDateTime;
 use crate::model::{ConfigurationChange, Entitlement, GrantRecord, Source};
 
 pub use desired::{
-    DesiredAccess, DesiredGrant, GrantKey, WorkspaceCheck, account_of, bundle_denials,
-    check_workspace, desired_access,
+    DesiredAccess, DesiredAhead, DesiredGrant, GrantKey, WorkspaceCheck, account_of,
+    bundle_denials, check_workspace, check_workspace_keeping, desired_access, with_requests,
 };
 pub use diff::{DiffInput, Observation, ReadFailure, block_warnings, diff_tenant};
 pub use entry::{DeniedGrant, Entry, EntryKind, EntryRef, PlanEntry, UnreadableTenant};

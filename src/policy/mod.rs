@@ -108,33 +108,45 @@ pub fn evaluate(workspace: &Workspace, request: &Request<'_>) -> Vec<Denial> {
 }
 
 /// A request as the rules see it: the request, whether the grant is privileged, and
-/// how messages name it.
+/// why when the client file makes it so.
 struct Case<'a> {
     workspace: &'a Workspace,
     request: Request<'a>,
     /// Whether the grant gives admin access (its bundle says so, or the client file
     /// gives its group admin roles).
     privileged: bool,
-    /// How messages name the grant: `` `ENTITLEMENT` for `IDENTITY` in `CLIENT` ``, and
-    /// why it is privileged when the client file makes it so.
-    what: String,
+    /// The tenant whose client file gives the grant's group admin roles, if any.
+    carrier: Option<&'a Tenant>,
 }
 
 impl<'a> Case<'a> {
     fn of(workspace: &'a Workspace, request: &Request<'a>) -> Case<'a> {
-        let Request {
-            client,
-            identity,
-            grant,
-            ..
-        } = *request;
+        let Request { client, grant, .. } = *request;
         // Membership of a group that the client file gives admin roles (Okta
         // `group_roles`, a GDAP relationship's access) is admin access, whatever the
         // bundle says.
         let carrier = (!grant.privileged)
             .then(|| role_carrier(client, grant))
             .flatten();
-        let what = match carrier {
+        Case {
+            workspace,
+            request: *request,
+            privileged: grant.privileged || carrier.is_some(),
+            carrier,
+        }
+    }
+
+    /// Returns how messages name the grant: `` `ENTITLEMENT` for `IDENTITY` in `CLIENT` ``,
+    /// and why it is privileged when the client file makes it so. Made only for a denial:
+    /// most requests are allowed.
+    fn what(&self) -> String {
+        let Request {
+            client,
+            identity,
+            grant,
+            ..
+        } = self.request;
+        match self.carrier {
             None => format!(
                 "`{}` for `{}` in `{}`",
                 grant.entitlement, identity.id, client.id
@@ -143,12 +155,6 @@ impl<'a> Case<'a> {
                 "`{}` for `{}` in `{}` (privileged: the client file gives the group admin roles in `{}`, {})",
                 grant.entitlement, identity.id, client.id, tenant.name, tenant.origin
             ),
-        };
-        Case {
-            workspace,
-            request: *request,
-            privileged: grant.privileged || carrier.is_some(),
-            what,
         }
     }
 }
@@ -185,7 +191,7 @@ fn mfa_required(case: &Case<'_>, denials: &mut Denials<'_>) {
             "mfa-required",
             format!(
                 "{}: `{}` holds a privileged grant but does not have MFA enforced",
-                case.what, identity.id
+                case.what(), identity.id
             ),
             &identity.origin,
             format!(
@@ -205,7 +211,7 @@ fn data_tags(case: &Case<'_>, denials: &mut Denials<'_>) {
                 "data-tags",
                 format!(
                     "{}: the grant requires data tag `{tag}`, which client `{}` does not carry",
-                    case.what, client.id
+                    case.what(), client.id
                 ),
                 &grant.origin,
                 format!(
@@ -233,7 +239,7 @@ fn non_person_scope(case: &Case<'_>, denials: &mut Denials<'_>) {
             "non-person-scope",
             format!(
                 "{}: {} never holds privileged (interactive admin) entitlements",
-                case.what,
+                case.what(),
                 identity.kind.with_article()
             ),
             &grant.origin,
@@ -246,7 +252,7 @@ fn non_person_scope(case: &Case<'_>, denials: &mut Denials<'_>) {
             "non-person-scope",
             format!(
                 "{}: {} serves only its own client",
-                case.what,
+                case.what(),
                 identity.kind.with_article()
             ),
             &identity.origin,
@@ -262,7 +268,7 @@ fn standing_is_not_privileged(case: &Case<'_>, denials: &mut Denials<'_>) {
             "max-ttl",
             format!(
                 "{}: a privileged entitlement may only be granted just in time",
-                case.what
+                case.what()
             ),
             &case.request.grant.origin,
             format!(
@@ -278,13 +284,13 @@ fn standing_is_not_privileged(case: &Case<'_>, denials: &mut Denials<'_>) {
 /// approves their own).
 fn exception_rules(case: &Case<'_>, exception: &Exception, denials: &mut Denials<'_>) {
     let policy = denials.policy;
-    let what = &case.what;
     let runs = exception.until - case.request.now;
     if runs > time::Duration::try_from(policy.max_exception.value).unwrap_or(time::Duration::MAX) {
         denials.deny(
             "max-ttl",
             format!(
-                "{what}: exception `{}` runs longer than the policy's maximum of {}",
+                "{}: exception `{}` runs longer than the policy's maximum of {}",
+                case.what(),
                 exception.id,
                 format_duration(policy.max_exception.value)
             ),
@@ -301,7 +307,7 @@ fn exception_rules(case: &Case<'_>, exception: &Exception, denials: &mut Denials
             name: format!("exception `{}`", exception.id),
             requester: None,
             parties: Vec::new(),
-            privileged: case.privileged.then(|| format!("it gives {what}")),
+            privileged: case.privileged.then(|| format!("it gives {}", case.what())),
         };
         for denial in approval::check_decider(
             &approver.id,
@@ -321,7 +327,8 @@ fn exception_rules(case: &Case<'_>, exception: &Exception, denials: &mut Denials
         denials.deny(
             "exception-approval",
             format!(
-                "{what}: exception `{}` is approved by the person it is for",
+                "{}: exception `{}` is approved by the person it is for",
+                case.what(),
                 exception.id
             ),
             &exception.approver.1,
@@ -343,7 +350,7 @@ fn request_ttl(case: &Case<'_>, ttl: Duration, denials: &mut Denials<'_>) {
             "max-ttl",
             format!(
                 "{}: {} is longer than the {level} maximum of {}",
-                case.what,
+                case.what(),
                 format_duration(ttl),
                 format_duration(max.value)
             ),
@@ -364,7 +371,8 @@ fn contract_window(case: &Case<'_>, denials: &mut Denials<'_>) {
             "contract-window",
             format!(
                 "{}: client `{}` has no running contract",
-                case.what, client.id
+                case.what(),
+                client.id
             ),
             &client.origin,
             "check `contract.start` and `contract.end` in the client file".into(),
@@ -390,7 +398,7 @@ fn tier_baseline(case: &Case<'_>, denials: &mut Denials<'_>) {
             "tier-baseline",
             format!(
                 "{}: bundle `{}` is for tier `{}`, above client `{}`'s tier `{}`",
-                case.what, bundle.id, bundle.tier, client.id, client.tier
+                case.what(), bundle.id, bundle.tier, client.id, client.tier
             ),
             &bundle.tier_origin,
             format!(

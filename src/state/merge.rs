@@ -124,16 +124,7 @@ pub(super) fn merged_credentials(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::GrantRecord;
-
-    fn grant(client: &str, identity: &str) -> GrantRecord {
-        serde_json::from_value(serde_json::json!({
-            "client": client, "tenant": "entra", "entitlement": "group:G",
-            "identity": identity, "account": "a@x", "granted_at": "2026-01-01T00:00:00Z",
-            "expires_at": null, "sources": [], "ticket": null, "actor": "os:a",
-        }))
-        .expect("a grant record")
-    }
+    use crate::state::tests::grant;
 
     #[test]
     fn a_workspace_save_borrows_a_normalised_ledger_and_sorts_any_other() {

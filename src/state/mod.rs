@@ -181,21 +181,24 @@ fn grant_order(a: &GrantRecord, b: &GrantRecord) -> std::cmp::Ordering {
 }
 
 impl Ledger {
-    /// Returns the digest of one client's grants (SHA-256 of their JSON in the ledger's
-    /// order): a saved plan pins the clients it changes by it, so an apply on another
-    /// client leaves it current.
-    pub fn client_digest(&self, client: &str) -> String {
-        let mut grants: Vec<&GrantRecord> =
-            self.grants.iter().filter(|g| g.client == client).collect();
-        grants.sort_by(|a, b| {
-            (&a.tenant, &a.entitlement, &a.identity, &a.account).cmp(&(
-                &b.tenant,
-                &b.entitlement,
-                &b.identity,
-                &b.account,
-            ))
-        });
-        digest_of(&grants)
+    /// Returns the digest of each of `clients`' grants (SHA-256 of their JSON in the
+    /// ledger's order), by client id: a saved plan pins the clients it changes by it, so
+    /// an apply on another client leaves it current. The ledger is read once, whatever
+    /// the number of clients.
+    pub fn client_digests<'a>(
+        &self,
+        clients: impl IntoIterator<Item = &'a str>,
+    ) -> std::collections::BTreeMap<String, String> {
+        let mut of: std::collections::BTreeMap<&str, Vec<&GrantRecord>> =
+            clients.into_iter().map(|c| (c, Vec::new())).collect();
+        for grant in &self.grants {
+            if let Some(grants) = of.get_mut(grant.client.as_str()) {
+                grants.push(grant);
+            }
+        }
+        of.into_iter()
+            .map(|(client, grants)| (client.to_string(), grants_digest(grants)))
+            .collect()
     }
 
     /// Returns the digest of the standing revocations, which every plan depends on.
@@ -236,6 +239,20 @@ impl std::io::Write for Length {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// Returns the digest of one client's grants, sorted by tenant, entitlement, identity
+/// and account.
+fn grants_digest(mut grants: Vec<&GrantRecord>) -> String {
+    grants.sort_by(|a, b| {
+        (&a.tenant, &a.entitlement, &a.identity, &a.account).cmp(&(
+            &b.tenant,
+            &b.entitlement,
+            &b.identity,
+            &b.account,
+        ))
+    });
+    digest_of(&grants)
 }
 
 fn digest_of<T: Serialize>(value: &T) -> String {
@@ -363,8 +380,49 @@ pub struct Reviews {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A standing grant of `group:G` in the `entra` tenant of `client`.
+    pub(crate) fn grant(client: &str, identity: &str) -> GrantRecord {
+        serde_json::from_value(serde_json::json!({
+            "client": client, "tenant": "entra", "entitlement": "group:G",
+            "identity": identity, "account": format!("{identity}@x"),
+            "granted_at": "2026-01-01T00:00:00Z", "expires_at": null, "sources": [],
+            "ticket": null, "actor": "os:a",
+        }))
+        .expect("a grant record")
+    }
+
+    #[test]
+    fn each_client_is_pinned_by_its_own_grants_whatever_their_order_in_the_ledger() {
+        let ledger = Ledger {
+            format_version: FORMAT_VERSION,
+            grants: vec![
+                grant("globex", "bob"),
+                grant("acme", "bob"),
+                grant("globex", "ada"),
+                grant("acme", "ada"),
+            ],
+            blocks: Vec::new(),
+        };
+        let pins = ledger.client_digests(["acme", "globex", "initech", "acme"]);
+        assert_eq!(
+            pins.keys().collect::<Vec<_>>(),
+            ["acme", "globex", "initech"]
+        );
+        // The SHA-256 of the client's grants as JSON, sorted.
+        let acme = [grant("acme", "ada"), grant("acme", "bob")];
+        assert_eq!(pins["acme"], digest_of(&acme));
+        assert_eq!(pins["initech"], digest_of(&Vec::<GrantRecord>::new()));
+        // Another client's grants, or their order, move no other pin.
+        let mut other = ledger.clone();
+        other.grants.reverse();
+        other.grants.push(grant("globex", "cy"));
+        let moved = other.client_digests(["acme", "globex"]);
+        assert_eq!(moved["acme"], pins["acme"]);
+        assert_ne!(moved["globex"], pins["globex"]);
+    }
 
     #[test]
     fn a_document_is_its_pretty_json_in_a_buffer_of_its_size() {

@@ -188,7 +188,7 @@ impl CredentialAction {
 /// What a saved plan pins of the ledger (see [`PlanDocument::ledger_pins`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LedgerPins {
-    /// Digest of each changed client's grants ([`crate::state::Ledger::client_digest`]).
+    /// Digest of each changed client's grants ([`crate::state::Ledger::client_digests`]).
     pub clients: std::collections::BTreeMap<String, String>,
     /// Digest of the standing revocations ([`crate::state::Ledger::blocks_digest`]).
     pub blocks: String,
@@ -198,11 +198,14 @@ impl LedgerPins {
     /// Returns the pins of `ledger` for the clients `plan` changes.
     pub fn of(ledger: &crate::state::Ledger, plan: &Plan) -> Self {
         LedgerPins {
-            clients: plan
-                .entries()
-                .into_iter()
-                .map(|e| (e.client().to_string(), ledger.client_digest(e.client())))
-                .collect(),
+            // Each client once, the ledger read once: a plan's changes and a ledger can
+            // each number in the hundred thousands.
+            clients: ledger.client_digests(
+                plan.entries()
+                    .into_iter()
+                    .map(|e| e.client())
+                    .collect::<std::collections::BTreeSet<_>>(),
+            ),
             blocks: ledger.blocks_digest(),
         }
     }

@@ -11,16 +11,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::Context;
 use crate::model::{Block, BlockScope, Client, TenantRef, Workspace};
 use crate::observe::{ReadReporter, ReadRequest, observe};
-use crate::plan::{ByTenant, ChangeKind, DiffInput, Plan, desired_access, diff_tenant};
+use crate::plan::{
+    ByTenant, ChangeKind, DesiredAhead, DiffInput, Plan, desired_access, diff_tenant, with_requests,
+};
 use crate::state::Ledger;
 
 /// Works out the plan for `clients`: desired access, tenant reads, diff. `extra_blocks`
-/// are revocations being planned that are not in the ledger yet.
+/// are revocations being planned that are not in the ledger yet. The desired access of a
+/// client is taken from `ahead` when it was worked out there at `cx.now`.
 pub fn plan(
     cx: &Context<'_>,
     clients: &[&Client],
     ledger: &Ledger,
     extra_blocks: &[Block],
+    ahead: &DesiredAhead,
     progress: &dyn ReadReporter,
 ) -> anyhow::Result<Plan> {
     let access_requests = cx.state.load_requests()?.requests;
@@ -41,7 +45,10 @@ pub fn plan(
     };
     let mut accesses: Vec<_> = clients
         .iter()
-        .map(|client| desired_access(cx.workspace, client, &access_requests, cx.now).0)
+        .map(|client| match ahead.take(&client.id, cx.now) {
+            Some(access) => with_requests(access, cx.workspace, client, &access_requests, cx.now),
+            None => desired_access(cx.workspace, client, &access_requests, cx.now).0,
+        })
         .collect();
     // Exceptions rest on their tickets: a missing, closed or foreign one denies them.
     let (ticket_denials, ticket_warnings) = crate::tickets::exception_denials(
@@ -198,4 +205,80 @@ fn orphan_warnings(workspace: &Workspace, clients: &[&Client], ledger: &Ledger) 
             ),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use time::OffsetDateTime;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::model::{RequestStatus, Source};
+    use crate::plan::{EntryRef, check_workspace_keeping};
+    use crate::workflow::request::{Ask, break_glass};
+    use crate::workflow::testing::Bench;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-21 12:00 UTC);
+
+    /// Plans every client of the bench at `now` against an empty ledger.
+    fn plan_all(bench: &Bench, now: OffsetDateTime, ahead: &DesiredAhead) -> Plan {
+        let clients: Vec<_> = bench.workspace.clients.values().collect();
+        plan(
+            &bench.cx(now),
+            &clients,
+            &Ledger::default(),
+            &[],
+            ahead,
+            &crate::observe::NoReadProgress,
+        )
+        .expect("plan")
+    }
+
+    #[test]
+    fn a_plan_from_the_desired_access_of_the_check_is_the_plan_worked_out_anew() {
+        let bench = Bench::new();
+        // An approved request: its grants are added to what the check worked out.
+        let ask = Ask {
+            client: "initech",
+            bundle: "essential-security-response",
+            reason: "ransomware on the file server",
+            ..Ask::default()
+        };
+        bench
+            .act("dave", NOW, |desk| break_glass(desk, ask))
+            .expect("break-glass");
+        assert!(
+            bench
+                .requests()
+                .iter()
+                .any(|r| r.status == RequestStatus::Approved)
+        );
+        let anew = plan_all(&bench, NOW, &DesiredAhead::default());
+        assert!(
+            anew.entries().iter().any(|e| matches!(
+                e,
+                EntryRef::Change(c) if c.sources.iter().any(|s| matches!(s, Source::BreakGlass(_)))
+            )),
+            "the break-glass grants are planned: {anew:?}"
+        );
+        let (_, ahead) = check_workspace_keeping(&bench.workspace, NOW);
+        assert_eq!(plan_all(&bench, NOW, &ahead), anew);
+        // Taken by that plan: a second plan works it out anew.
+        assert!(ahead.take("initech", NOW).is_none());
+        assert_eq!(plan_all(&bench, NOW, &ahead), anew);
+    }
+
+    #[test]
+    fn desired_access_worked_out_at_another_instant_or_forgotten_is_not_taken() {
+        let bench = Bench::new();
+        let (_, mut ahead) = check_workspace_keeping(&bench.workspace, NOW);
+        assert!(
+            ahead
+                .take("acme", datetime!(2026-12-21 12:00 UTC))
+                .is_none()
+        );
+        ahead.forget("acme");
+        assert!(ahead.take("acme", NOW).is_none());
+        assert!(ahead.take("initech", NOW).is_some());
+    }
 }

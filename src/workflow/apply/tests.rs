@@ -20,6 +20,7 @@ fn prepared(root: &Path, workspace: &Workspace, prune: bool) -> Prepared<'static
             &clients,
             &Ledger::default(),
             &[],
+            &crate::plan::DesiredAhead::default(),
             &crate::observe::NoReadProgress,
         )
         .expect("plan");
@@ -247,6 +248,7 @@ fn plan_all(desk: &crate::workflow::request::Desk<'_>, ledger: &Ledger, blocks: 
         &clients,
         ledger,
         blocks,
+        &crate::plan::DesiredAhead::default(),
         &crate::observe::NoReadProgress,
     )
     .expect("plan")
