@@ -47,7 +47,7 @@ const SYNCS_AT_ONCE: usize = 16;
 
 /// Writes several files (at distinct paths) as [`write()`] writes each, for many small
 /// files in few directories (the audit chains' heads): their temporary files are written
-/// and synced at the same time, [`SYNCS_AT_ONCE`] at a time (fsyncs of different files
+/// and synced at the same time, `SYNCS_AT_ONCE` (16) at a time (fsyncs of different files
 /// made together share the file system's journal commits), then renamed in order, and
 /// each directory is synced once, after every rename into it. Each file is replaced
 /// whole or not at all. On a failure, the files before the first that failed are

@@ -145,7 +145,7 @@ impl Store for FileStore {
         self.append_lines(chain, expected, dropping, lines)
     }
 
-    /// Appends to the chains at once, [`SYNCS_AT_ONCE`] at a time, each as
+    /// Appends to the chains at once, `SYNCS_AT_ONCE` (16) at a time, each as
     /// [`Store::append`] does (the first failure, in the chains' order, is returned): each
     /// chain is a file of its own with an fsync of its own, and fsyncs of different files
     /// made at the same time share the file system's journal commits (ext4), where each of

@@ -339,7 +339,7 @@ fn text_width(text: &str) -> u16 {
 
 /// Renders apply results as a table, each change a row, then each tenant whose own
 /// configuration failed with no change of its own (as a `configuration` row): the text
-/// of the whole table, in parts of [`RESULTS_PART`] rows, each part whole lines.
+/// of the whole table, in parts of `RESULTS_PART` (2,048) rows, each part whole lines.
 ///
 /// A run of 100,000 changes would hold every cell of one comfy-table table several times
 /// over (its cells, their padded lines, the lines, the text): about 150 MB. Each part is
