@@ -42,8 +42,9 @@ pub fn write_exact(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
-/// Files synced at the same time, at most, by [`write_many`].
-const SYNCS_AT_ONCE: usize = 16;
+/// Files synced at the same time, at most, by [`write_many`] (and the chains the file
+/// state backend appends to in one step).
+pub(crate) const SYNCS_AT_ONCE: usize = 16;
 
 /// Writes several files (at distinct paths) as [`write()`] writes each, for many small
 /// files in few directories (the audit chains' heads): their temporary files are written

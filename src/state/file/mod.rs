@@ -22,9 +22,6 @@ use super::store::{
 use super::{LEDGER_FILE, Ledger, LockInfo, Requests, Reviews, StateError};
 use time::OffsetDateTime;
 
-/// Chains appended to at the same time, at most, when several are in one step.
-const SYNCS_AT_ONCE: usize = 16;
-
 /// State and audit log in the workspace's files.
 pub struct FileStore {
     state: PathBuf,
@@ -145,13 +142,13 @@ impl Store for FileStore {
         self.append_lines(chain, expected, dropping, lines)
     }
 
-    /// Appends to the chains at once, `SYNCS_AT_ONCE` (16) at a time, each as
+    /// Appends to the chains at once, `atomic_file::SYNCS_AT_ONCE` (16) at a time, each as
     /// [`Store::append`] does (the first failure, in the chains' order, is returned): each
     /// chain is a file of its own with an fsync of its own, and fsyncs of different files
     /// made at the same time share the file system's journal commits (ext4), where each of
     /// them made one after the other waits for a commit of its own.
     fn append_all(&self, batches: &[ChainBatch<'_>]) -> Result<(), StateError> {
-        crate::workers::map(batches, SYNCS_AT_ONCE, |b| {
+        crate::workers::map(batches, crate::atomic_file::SYNCS_AT_ONCE, |b| {
             self.append_lines(b.chain, b.expected, b.dropping, b.lines)
         })
         .into_iter()
