@@ -10,7 +10,8 @@
 //! 2. applies a large workspace (1,000 clients x 20 identities x 5 grants = 100,000
 //!    grants) with `--verbose` and prints the share of the apply spent in state calls
 //!    (`state: N calls, X s of Y s (Z s summed over threads)`, measured by onboard
-//!    itself: X is the time at least one call was under way).
+//!    itself: X is the time at least one call was under way), the WAL the server wrote
+//!    during that apply and the size of the largest tables after it.
 //!
 //! `cargo bench --bench team` runs both at full size; `-- --quick` uses small sizes (to
 //! develop under `--profile dev`); `ONBOARD_BENCH_CLIENTS=N` sets the large workspace's
@@ -99,10 +100,12 @@ fn main() {
     let grants = large * 20 * GRANTS;
     println!("\n{large} clients x 20 identities x {GRANTS} grants = {grants} grants");
     let ws = workspace(&server, large, 20);
+    let wal = wal_position(&ws.url);
     let started = Instant::now();
     let output = wait(verbose_apply(&ws));
     check("apply --verbose", &output);
     let took = started.elapsed();
+    let wal = wal_position(&ws.url) - wal;
     let stderr = String::from_utf8_lossy(&output.stderr);
     let line = stderr
         .lines()
@@ -124,12 +127,47 @@ fn main() {
             100.0 * summed / total
         );
     }
+    println!(
+        "WAL written by the server during the apply: {:.1} MB; the database holds {}",
+        wal as f64 / 1e6,
+        database_size(&ws.url)
+    );
     if large < 1000 {
         println!(
             "(a smaller workspace than 100,000 grants: {grants} grants, x{:.0} to reach it)",
             100_000.0 / grants as f64
         );
     }
+}
+
+/// Returns the server's current WAL insert position, in bytes.
+fn wal_position(url: &str) -> i64 {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    client
+        .query_one(
+            "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint",
+            &[],
+        )
+        .expect("read the WAL position")
+        .get(0)
+}
+
+/// Returns the size of the database `url` names and of its largest onboard tables.
+fn database_size(url: &str) -> String {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    let rows = client
+        .query(
+            "SELECT relname::text, pg_size_pretty(pg_total_relation_size(oid))
+             FROM pg_class WHERE relkind = 'r' AND relname LIKE 'onboard%'
+             ORDER BY pg_total_relation_size(oid) DESC LIMIT 3",
+            &[],
+        )
+        .expect("read table sizes");
+    let tables: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r.get::<_, String>(0), r.get::<_, String>(1)))
+        .collect();
+    tables.join(", ")
 }
 
 /// Returns the user and system CPU seconds of every child process waited for so far.

@@ -521,22 +521,19 @@ fn grant(client: &str, identity: &str, ticket: &str) -> onboard::model::GrantRec
     .expect("a grant record")
 }
 
-/// Each ledger row's key and the transaction that last wrote it.
-fn row_writers(url: &str) -> std::collections::BTreeMap<(String, String), String> {
+/// Each client's ledger row and the transaction that last wrote it.
+fn row_writers(url: &str) -> std::collections::BTreeMap<String, String> {
     let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
     client
-        .query(
-            "SELECT client, key, xmin::text FROM onboard_ledger_grants",
-            &[],
-        )
+        .query("SELECT client, xmin::text FROM onboard_ledger_clients", &[])
         .unwrap()
         .iter()
-        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+        .map(|r| (r.get(0), r.get(1)))
         .collect()
 }
 
 #[test]
-fn a_ledger_save_writes_only_the_rows_that_changed_and_never_from_a_stale_picture() {
+fn a_ledger_save_writes_only_the_clients_that_changed_and_never_from_a_stale_picture() {
     let Some(server) = server() else { return };
     let url = server.database();
     let store = store(&url).unwrap();
@@ -544,7 +541,7 @@ fn a_ledger_save_writes_only_the_rows_that_changed_and_never_from_a_stale_pictur
         .lock(&LockScope::Workspace, &info("os:a"), Duration::ZERO)
         .unwrap();
     let mut ledger = onboard::state::Ledger::default();
-    for client in ["acme", "globex"] {
+    for client in ["acme", "globex", "initech"] {
         for i in 0..500 {
             ledger.grants.push(grant(client, &format!("u{i}"), "T-1"));
         }
@@ -557,9 +554,26 @@ fn a_ledger_save_writes_only_the_rows_that_changed_and_never_from_a_stale_pictur
         .unwrap(),
     );
     store.save_ledger(&ledger, &workspace).unwrap();
-    drop(workspace);
+    // Saved again unchanged (in another order): nothing is written.
     let before = row_writers(&url);
-    assert_eq!(before.len(), 1000);
+    assert_eq!(before.len(), 3);
+    ledger.grants.reverse();
+    store.save_ledger(&ledger, &workspace).unwrap();
+    assert_eq!(
+        row_writers(&url),
+        before,
+        "an unchanged ledger writes no row"
+    );
+    drop(workspace);
+    assert_eq!(
+        store
+            .describe()
+            .unwrap()
+            .details
+            .iter()
+            .find(|d| d.0 == "grant records"),
+        Some(&("grant records".to_string(), "1500".to_string()))
+    );
 
     // A run on acme changes one record, removes one and adds one.
     let acme = store
@@ -586,20 +600,15 @@ fn a_ledger_save_writes_only_the_rows_that_changed_and_never_from_a_stale_pictur
     mine.blocks.clear();
     store.save_ledger(&mine, &acme).unwrap();
     let after = row_writers(&url);
-    let rewritten: Vec<&(String, String)> = after
+    let rewritten: Vec<&String> = after
         .iter()
-        .filter(|(key, xmin)| before.get(*key) != Some(*xmin))
-        .map(|(key, _)| key)
+        .filter(|(client, xmin)| before.get(*client) != Some(*xmin))
+        .map(|(client, _)| client)
         .collect();
-    assert_eq!(
-        rewritten.len(),
-        2,
-        "only the changed and the new row: {rewritten:?}"
-    );
-    assert!(rewritten.iter().all(|(c, _)| c == "acme"));
-    assert_eq!(after.len(), 1000, "one removed, one added");
+    assert_eq!(rewritten, ["acme"], "only the client that changed");
     let (stored, changed) = store.load_ledger().unwrap();
     assert_ne!(changed, digest);
+    assert_eq!(stored.grants.len(), 1500, "one removed, one added");
     assert_eq!(
         stored.blocks.len(),
         1,
@@ -739,6 +748,241 @@ fn a_schema_1_database_is_upgraded_in_place_its_ledger_moved_into_rows() {
     assert_eq!(left, 0, "the document is gone once its rows are in");
 }
 
+/// An append of more lines than one block holds is stored as several blocks; tails,
+/// offsets and whole chains read the same, and lines a crash left are dropped across
+/// blocks: the blocks after the cut deleted, the one holding the cut shortened.
+#[test]
+fn long_appends_span_blocks_and_a_drop_cuts_across_them() {
+    let Some(server) = server() else { return };
+    let url = server.database();
+    let store = store(&url).unwrap();
+    let line = |seq: u64| {
+        if seq == 1500 || seq == 2100 {
+            format!("{{\"kind\":\"checkpoint\",\"seq\":{seq}}}")
+        } else {
+            format!("{{\"seq\":{seq}}}")
+        }
+    };
+    let written: Vec<String> = (1..=2500).map(line).collect();
+    store.append("acme", &genesis(), 0, &written).unwrap();
+    let blocks = |url: &str| -> i64 {
+        let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        client
+            .query_one("SELECT count(*) FROM onboard_audit_blocks", &[])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(blocks(&url), 3);
+    assert_eq!(lines(&store, "acme"), written);
+    // Compressed with lz4, which this server (PostgreSQL 15) supports.
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let methods: Vec<Option<String>> = client
+        .query(
+            "SELECT DISTINCT pg_column_compression(lines) FROM onboard_audit_blocks",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(methods, [Some("lz4".to_string())]);
+    let bytes_before =
+        |seq: usize| -> u64 { written[..seq - 1].iter().map(|l| l.len() as u64 + 1).sum() };
+    let tail = store.chain_tail("acme").unwrap().unwrap();
+    assert_eq!(tail.offset, bytes_before(2100));
+    assert_eq!(tail.bytes, (written[2099..].join("\n") + "\n").as_bytes());
+    assert_eq!(
+        store.chain_tails(&["acme"]).unwrap()[0]
+            .as_ref()
+            .unwrap()
+            .bytes,
+        tail.bytes
+    );
+
+    // A crash left lines 1701 to 2500: the next append drops them.
+    let expected = head_after(&written[1699], 1700);
+    store
+        .append("acme", &expected, 800, &["{\"seq\":1701}".into()])
+        .unwrap();
+    let mut kept = written[..1700].to_vec();
+    kept.push("{\"seq\":1701}".into());
+    assert_eq!(lines(&store, "acme"), kept);
+    assert_eq!(blocks(&url), 3, "two blocks kept, one for the new line");
+    let tail = store.chain_tail("acme").unwrap().unwrap();
+    assert_eq!(tail.offset, bytes_before(1500), "the checkpoint left");
+    assert_eq!(tail.bytes, (kept[1499..].join("\n") + "\n").as_bytes());
+    // And the chain goes on from there.
+    store
+        .append(
+            "acme",
+            &head_after(&kept[1700], 1701),
+            0,
+            &["{\"seq\":1702}".into()],
+        )
+        .unwrap();
+    assert_eq!(lines(&store, "acme").len(), 1702);
+    let counted = store.describe().unwrap().details;
+    assert!(
+        counted.contains(&("audit entries".to_string(), "1702".to_string())),
+        "{counted:?}"
+    );
+}
+
+/// A database as onboard 2 left it (a chain's entries one row each, the ledger one row
+/// per grant record) is upgraded in one transaction when opened: `audit verify` passes,
+/// the plan has nothing to do, and its chains, heads, tails, ledger and counts read as
+/// those of a database this onboard wrote.
+#[test]
+fn a_schema_2_database_is_upgraded_its_chains_in_blocks_and_its_ledger_by_client() {
+    let Some(server) = server() else { return };
+    let env = team_env();
+    let current = server.database();
+    expect_exit(&env, &current, &["apply", "--yes", "--quiet"], 0);
+    let old = server.database();
+    let mut to = postgres::Client::connect(&old, postgres::NoTls).unwrap();
+    onboard::state::postgres::upgrade_to(&mut to, "test", 2).unwrap();
+    let mut from = postgres::Client::connect(&current, postgres::NoTls).unwrap();
+    // The same state in schema 2's layout.
+    for row in from
+        .query("SELECT name, body, revision FROM onboard_documents", &[])
+        .unwrap()
+    {
+        let (name, body, revision): (String, String, i64) = (row.get(0), row.get(1), row.get(2));
+        to.execute(
+            "INSERT INTO onboard_documents (name, body, revision) VALUES ($1, $2, $3)",
+            &[&name, &body, &revision],
+        )
+        .unwrap();
+    }
+    for row in from
+        .query("SELECT key_id, public FROM onboard_audit_keys", &[])
+        .unwrap()
+    {
+        let (id, public): (String, String) = (row.get(0), row.get(1));
+        to.execute(
+            "INSERT INTO onboard_audit_keys (key_id, public) VALUES ($1, $2)",
+            &[&id, &public],
+        )
+        .unwrap();
+    }
+    for row in from
+        .query(
+            "SELECT chain, seq, hash, head_seq, head, bytes, tail_seq FROM onboard_audit_heads",
+            &[],
+        )
+        .unwrap()
+    {
+        let (chain, seq, hash): (String, i64, String) = (row.get(0), row.get(1), row.get(2));
+        let (head_seq, head): (Option<i64>, Option<String>) = (row.get(3), row.get(4));
+        let (bytes, tail_seq): (i64, Option<i64>) = (row.get(5), row.get(6));
+        to.execute(
+            "INSERT INTO onboard_audit_heads (chain, seq, hash, head_seq, head, bytes, tail_seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&chain, &seq, &hash, &head_seq, &head, &bytes, &tail_seq],
+        )
+        .unwrap();
+    }
+    let mut entries = 0;
+    let mut ends: std::collections::HashMap<String, i64> = Default::default();
+    for row in from
+        .query(
+            "SELECT chain, first_seq, lines FROM onboard_audit_blocks ORDER BY chain, first_seq",
+            &[],
+        )
+        .unwrap()
+    {
+        let (chain, first, lines): (String, i64, String) = (row.get(0), row.get(1), row.get(2));
+        for (seq, line) in (first..).zip(lines.lines()) {
+            let end = ends.entry(chain.clone()).or_default();
+            *end += line.len() as i64 + 1;
+            to.execute(
+                "INSERT INTO onboard_audit_entries (chain, seq, line, checkpoint, end_offset)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &chain,
+                    &seq,
+                    &line,
+                    &line.contains(onboard::state::CHECKPOINT_MARKER),
+                    &*end,
+                ],
+            )
+            .unwrap();
+            entries += 1;
+        }
+    }
+    let mut grants = 0;
+    for row in from
+        .query(
+            "SELECT client, revision, records FROM onboard_ledger_clients",
+            &[],
+        )
+        .unwrap()
+    {
+        let (client, revision, records): (String, i64, String) =
+            (row.get(0), row.get(1), row.get(2));
+        to.execute(
+            "INSERT INTO onboard_ledger_clients (client, revision) VALUES ($1, $2)",
+            &[&client, &revision],
+        )
+        .unwrap();
+        let records: Vec<serde_json::Value> = serde_json::from_str(&records).unwrap();
+        for (i, record) in records.iter().enumerate() {
+            to.execute(
+                "INSERT INTO onboard_ledger_grants (client, key, record) VALUES ($1, $2, $3)",
+                &[&client, &format!("[\"{i}\"]"), &record.to_string()],
+            )
+            .unwrap();
+            grants += 1;
+        }
+    }
+    assert!(
+        entries > 10 && grants > 3,
+        "{entries} entries, {grants} grants"
+    );
+    drop(to);
+
+    expect_exit(&env, &old, &["audit", "verify"], 0);
+    let (upgraded, written) = (store(&old).unwrap(), store(&current).unwrap());
+    assert_eq!(upgraded.schema_version().unwrap(), 3);
+    assert_eq!(
+        upgraded.load_ledger().unwrap(),
+        written.load_ledger().unwrap()
+    );
+    let chains = written.chains().unwrap();
+    assert_eq!(upgraded.chains().unwrap(), chains);
+    for chain in &chains {
+        assert_eq!(
+            upgraded.read_chain(chain).unwrap(),
+            written.read_chain(chain).unwrap()
+        );
+        assert_eq!(
+            upgraded.read_head(chain).unwrap(),
+            written.read_head(chain).unwrap()
+        );
+        let (a, b) = (
+            upgraded.chain_tail(chain).unwrap().unwrap(),
+            written.chain_tail(chain).unwrap().unwrap(),
+        );
+        assert_eq!((a.bytes, a.offset), (b.bytes, b.offset), "{chain}");
+    }
+    let counts = |store: &PgStore| store.describe().unwrap().details;
+    assert_eq!(counts(&upgraded), counts(&written));
+    assert!(
+        counts(&upgraded).contains(&("audit entries".into(), entries.to_string())),
+        "{:?}",
+        counts(&upgraded)
+    );
+    // The plan (which records itself) has nothing to do.
+    expect_exit(&env, &old, &["plan", "--detailed-exitcode", "--quiet"], 0);
+    // The tables of schema 2 are gone: nothing is left in them to drift apart.
+    let tables: Vec<String> = table_rows(&old).into_iter().map(|(t, _)| t).collect();
+    assert!(
+        !tables.contains(&"onboard_audit_entries".to_string())
+            && !tables.contains(&"onboard_ledger_grants".to_string()),
+        "{tables:?}"
+    );
+}
+
 // ---- the command line ----
 
 use crate::support::Env;
@@ -809,11 +1053,33 @@ fn migrate_file_to_postgres_and_back_is_lossless_and_the_copy_verifies_offline()
         )),
         "{status}"
     );
-    assert!(status.contains("schema version: 2\n"), "{status}");
+    assert!(status.contains("schema version: 3\n"), "{status}");
     assert!(!status.contains(PASSWORD), "{status}");
     let chains = before.iter().filter(|(n, _)| n.ends_with(".jsonl")).count();
     assert!(
         status.contains(&format!("audit chains: {chains}\n")),
+        "{status}"
+    );
+    // The counts are of entries and grant records, however they are stored.
+    let entries: usize = before
+        .iter()
+        .filter(|(n, _)| n.ends_with(".jsonl"))
+        .map(|(_, bytes)| bytes.iter().filter(|b| **b == b'\n').count())
+        .sum();
+    assert!(
+        status.contains(&format!("audit entries: {entries}\n")),
+        "{status}"
+    );
+    let ledger: onboard::state::Ledger = serde_json::from_slice(
+        &before
+            .iter()
+            .find(|(n, _)| n == "state/ledger.json")
+            .expect("a ledger file")
+            .1,
+    )
+    .unwrap();
+    assert!(
+        status.contains(&format!("grant records: {}\n", ledger.grants.len())),
         "{status}"
     );
 
@@ -882,8 +1148,14 @@ fn a_row_forged_in_sql_is_caught_naming_chain_and_sequence() {
         .success();
     sql(
         &url,
-        "UPDATE onboard_audit_entries SET line = replace(line, '\"actor\":\"test:runner\"', '\"actor\":\"test:mallory\"')
-         WHERE chain = 'acme' AND seq = 3",
+        // Line 3 of the block holding it, edited; the block's other lines as they were.
+        "UPDATE onboard_audit_blocks SET lines = (
+             SELECT string_agg(CASE WHEN first_seq + n - 1 = 3
+                        THEN replace(line, '\"actor\":\"test:runner\"', '\"actor\":\"test:mallory\"')
+                        ELSE line END || chr(10), '' ORDER BY n)
+             FROM unnest(string_to_array(rtrim(lines, chr(10)), chr(10))) WITH ORDINALITY AS l(line, n)
+         )
+         WHERE chain = 'acme' AND 3 BETWEEN first_seq AND last_seq",
     );
     // Migrating back verifies the copy first: refused with exit 6, `onboard.toml` unchanged.
     let output = onboard_pg(&env, &url, &["state", "migrate", "--to", "file"])

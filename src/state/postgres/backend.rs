@@ -221,9 +221,9 @@ impl Store for PgStore {
         let Some(from) = self.tail_start(chain)? else {
             return Ok(None);
         };
-        let (lines, offset) = self.lines_from(chain, from)?;
+        let (bytes, offset) = self.lines_from(chain, from)?;
         Ok(Some(ChainTail {
-            bytes: joined(&lines),
+            bytes,
             offset,
             torn: 0,
         }))
@@ -235,8 +235,8 @@ impl Store for PgStore {
         let mut tails = Vec::with_capacity(chains.len());
         for slice in chains.chunks(TAILS_PER_QUERY) {
             tails.extend(self.tails(slice)?.into_iter().map(|tail| {
-                tail.map(|(lines, offset)| ChainTail {
-                    bytes: joined(&lines),
+                tail.map(|(bytes, offset)| ChainTail {
+                    bytes,
                     offset,
                     torn: 0,
                 })
@@ -268,8 +268,8 @@ impl Store for PgStore {
     }
 
     fn read_chain(&self, chain: &str) -> Result<Option<Vec<u8>>, StateError> {
-        let (lines, _) = self.lines_from(chain, 1)?;
-        Ok((!lines.is_empty()).then(|| joined(&lines)))
+        let (bytes, _) = self.lines_from(chain, 1)?;
+        Ok((!bytes.is_empty()).then_some(bytes))
     }
 
     fn read_head(&self, chain: &str) -> Result<Option<String>, StateError> {
@@ -306,14 +306,4 @@ impl Store for PgStore {
             self.redacted_url()
         )))
     }
-}
-
-/// The lines, each ending in a newline, as a chain's bytes.
-fn joined(lines: &[String]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
-    for line in lines {
-        bytes.extend_from_slice(line.as_bytes());
-        bytes.push(b'\n');
-    }
-    bytes
 }

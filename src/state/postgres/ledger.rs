@@ -1,15 +1,15 @@
-//! The grant ledger as rows: one row per grant record in `onboard_ledger_grants`, keyed
-//! by client and (tenant, entitlement, identity, account); a revision per client in
-//! `onboard_ledger_clients`; the standing revocations as one small document.
+//! The grant ledger as one row per client in `onboard_ledger_clients`: the client's
+//! grant records as one JSON array (in a canonical order, so one set of records has one
+//! text), their number, and a revision; the standing revocations as one small document.
 //!
-//! A save writes only the rows that changed since this process last read or wrote the
-//! client, under the client's revision row (locked for the transaction): a client whose
-//! revision moved since (another process wrote it) is read again before the difference
-//! is worked out, so a save never writes from a stale picture. A save under client locks
-//! touches the rows of those clients only, so runs on different clients never lose each
-//! other's records and never wait on each other's rows.
+//! A save writes only the clients whose records differ from what this process last read
+//! or wrote of them, under the clients' rows (locked for the transaction). A client whose
+//! revision moved since (another process wrote it) is written whole from the save's
+//! records, never merged with a stale picture of it. A save under client locks touches
+//! the rows of those clients only, so runs on different clients never lose each other's
+//! records and never wait on each other's rows.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use postgres::Transaction;
 
@@ -21,7 +21,7 @@ use crate::state::{FORMAT_VERSION, Ledger, Lock, StateError};
 pub(super) const BLOCKS: &str = "ledger-blocks";
 
 /// What this process last read or wrote of the ledger, per client: the client's revision
-/// then and its records by key.
+/// then and its records' text.
 #[derive(Default)]
 pub(super) struct LedgerCache {
     clients: HashMap<String, Known>,
@@ -29,20 +29,37 @@ pub(super) struct LedgerCache {
 
 struct Known {
     revision: i64,
-    records: HashMap<String, GrantRecord>,
+    text: String,
 }
 
-/// What the cache learns of one client once a save commits.
-struct Learnt {
-    client: String,
-    revision: i64,
-    /// Its records as read afresh, when the cache did not know them.
-    read: Option<HashMap<String, GrantRecord>>,
-    /// The records the save wrote.
-    put: Vec<(String, GrantRecord)>,
-    /// The keys it deleted.
-    gone: Vec<String>,
+/// Returns the text a client's records are stored as: a JSON array, ordered as the
+/// ledger orders grants (by tenant, entitlement and identity), then by the record's text.
+fn records_text(records: &[&GrantRecord]) -> String {
+    let mut texts: Vec<(&GrantRecord, String)> = records
+        .iter()
+        .map(|record| (*record, serde_json::to_string(record).unwrap_or_default()))
+        .collect();
+    texts.sort_by(|(a, at), (b, bt)| {
+        (&a.tenant, &a.entitlement, &a.identity, at).cmp(&(
+            &b.tenant,
+            &b.entitlement,
+            &b.identity,
+            bt,
+        ))
+    });
+    let mut text = String::with_capacity(texts.iter().map(|(_, t)| t.len() + 1).sum::<usize>() + 2);
+    text.push('[');
+    for (i, (_, record)) in texts.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(record);
+    }
+    text.push(']');
+    text
 }
+
+// ---- schema 2's rows (one per grant record), for the upgrade from schema 1 ----
 
 /// Returns a client's records by key: `["tenant","entitlement","identity","account"]`
 /// (the account lowercased, as records of one account are one record). Two records with
@@ -144,12 +161,8 @@ impl PgStore {
         }
     }
 
-    fn parse_record(&self, client: &str, text: &str) -> Result<GrantRecord, StateError> {
-        serde_json::from_str(text).map_err(|e| self.corrupt(&format!("ledger/{client}"), e))
-    }
-
     /// Reads the ledger in one consistent snapshot; `None` when none was ever written.
-    /// Remembers what it read, so the next save writes only what changed.
+    /// Remembers what it read, so the next save writes only the clients that changed.
     pub(super) fn read_ledger(&self) -> Result<Option<Ledger>, StateError> {
         let mut session = self.session();
         let error = |e| PgError::query(&self.url.target, "reading the grant ledger", &e);
@@ -159,11 +172,11 @@ impl PgStore {
             .read_only(true)
             .start()
             .map_err(error)?;
-        let revisions = tx
-            .query("SELECT client, revision FROM onboard_ledger_clients", &[])
-            .map_err(error)?;
-        let rows = tx
-            .query("SELECT client, key, record FROM onboard_ledger_grants", &[])
+        let clients = tx
+            .query(
+                "SELECT client, revision, records FROM onboard_ledger_clients",
+                &[],
+            )
             .map_err(error)?;
         let blocks = tx
             .query_opt(
@@ -172,29 +185,18 @@ impl PgStore {
             )
             .map_err(error)?;
         tx.commit().map_err(error)?;
-        if revisions.is_empty() && blocks.is_none() {
+        if clients.is_empty() && blocks.is_none() {
             return Ok(None);
         }
-        let mut cache: HashMap<String, Known> = revisions
-            .iter()
-            .map(|r| {
-                (
-                    r.get(0),
-                    Known {
-                        revision: r.get(1),
-                        records: HashMap::new(),
-                    },
-                )
-            })
-            .collect();
-        let mut grants = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let (client, key, text): (String, String, &str) = (row.get(0), row.get(1), row.get(2));
-            let record = self.parse_record(&client, text)?;
-            if let Some(known) = cache.get_mut(&client) {
-                known.records.insert(key, record.clone());
-            }
-            grants.push(record);
+        let mut cache = HashMap::with_capacity(clients.len());
+        let mut grants = Vec::new();
+        for row in clients {
+            let (client, revision, text): (String, i64, String) =
+                (row.get(0), row.get(1), row.get(2));
+            let records: Vec<GrantRecord> = serde_json::from_str(&text)
+                .map_err(|e| self.corrupt(&format!("ledger/{client}"), e))?;
+            grants.extend(records);
+            cache.insert(client, Known { revision, text });
         }
         let blocks: Vec<Block> = match blocks {
             Some(row) => {
@@ -213,7 +215,7 @@ impl PgStore {
     }
 
     /// Saves the grants of the clients `lock` covers (and, under a workspace lock, the
-    /// standing revocations), writing only the rows that changed.
+    /// standing revocations), writing only the clients whose records changed.
     pub(super) fn write_ledger(&self, ledger: &Ledger, lock: &Lock) -> Result<(), StateError> {
         let mut session = self.session();
         let error = |e| PgError::query(&self.url.target, "writing the grant ledger", &e);
@@ -237,18 +239,13 @@ impl PgStore {
             }));
         }
         let covered: Vec<String> = covered.into_iter().collect();
-        // A client whose revision row this save creates has no rows yet: none to read.
-        let created: HashSet<String> = tx
-            .query(
-                "INSERT INTO onboard_ledger_clients (client, revision)
-                 SELECT unnest($1::text[]), 0 ON CONFLICT (client) DO NOTHING
-                 RETURNING client",
-                &[&covered],
-            )
-            .map_err(error)?
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
+        // The rows exist before they are locked, so first writers take turns too.
+        tx.execute(
+            "INSERT INTO onboard_ledger_clients (client, revision, grants, records)
+             SELECT unnest($1::text[]), 0, 0, '[]' ON CONFLICT (client) DO NOTHING",
+            &[&covered],
+        )
+        .map_err(error)?;
         // In one order, so two saves of overlapping clients never wait in a circle.
         let revisions = tx
             .query(
@@ -258,79 +255,44 @@ impl PgStore {
             )
             .map_err(error)?;
         let mut cache = self.ledger_cache();
-        let mut upserts = Vec::new();
-        let (mut gone_clients, mut gone_keys) = (Vec::new(), Vec::new());
-        let mut changed = Vec::new();
-        let mut learnt: Vec<Learnt> = Vec::new();
-        let nothing = HashMap::new();
-        for row in &revisions {
-            let (client, revision): (String, i64) = (row.get(0), row.get(1));
-            let mine = keyed(ours.get(client.as_str()).into_iter().flatten().copied());
-            let cached = cache
+        // The clients to write: their records' text and number, and their revision now.
+        let (mut clients, mut texts, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+        let mut revisions: HashMap<String, i64> = revisions
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+        for client in &covered {
+            let records = ours.get(client.as_str()).map_or(&[][..], Vec::as_slice);
+            let text = records_text(records);
+            let revision = revisions.get(client).copied().unwrap_or(0);
+            // Written unless this process knows the stored records at this revision
+            // and they are these; a client another process wrote meanwhile is written
+            // whole (the server skips it when its records are these already).
+            let known = cache
                 .clients
-                .get(&client)
-                .filter(|k| k.revision == revision);
-            let fresh = match cached {
-                Some(_) => None,
-                None if created.contains(&client) => Some(HashMap::new()),
-                None => {
-                    let rows = tx
-                        .query(
-                            "SELECT key, record FROM onboard_ledger_grants WHERE client = $1",
-                            &[&client],
-                        )
-                        .map_err(error)?;
-                    let mut stored = HashMap::with_capacity(rows.len());
-                    for row in &rows {
-                        stored.insert(row.get(0), self.parse_record(&client, row.get(1))?);
-                    }
-                    Some(stored)
-                }
-            };
-            let base = fresh
-                .as_ref()
-                .or(cached.map(|k| &k.records))
-                .unwrap_or(&nothing);
-            let (mut put, mut gone) = (Vec::new(), Vec::new());
-            for (key, record) in &mine {
-                if base.get(key) != Some(*record) {
-                    upserts.push((client.clone(), key.clone(), text_of(record)));
-                    put.push((key.clone(), (*record).clone()));
-                }
+                .get(client)
+                .is_some_and(|k| k.revision == revision && k.text == text);
+            if !known {
+                clients.push(client.clone());
+                texts.push(text);
+                counts.push(i32::try_from(records.len()).unwrap_or(i32::MAX));
             }
-            for key in base.keys().filter(|k| !mine.contains_key(*k)) {
-                gone_clients.push(client.clone());
-                gone_keys.push(key.clone());
-                gone.push(key.clone());
-            }
-            let moved = !put.is_empty() || !gone.is_empty();
-            if moved {
-                changed.push(client.clone());
-            }
-            learnt.push(Learnt {
-                revision: revision + i64::from(moved),
-                client,
-                read: fresh,
-                put,
-                gone,
-            });
         }
-        if !gone_keys.is_empty() {
-            tx.execute(
-                "DELETE FROM onboard_ledger_grants g
-                 USING unnest($1::text[], $2::text[]) AS d(client, key)
-                 WHERE g.client = d.client AND g.key = d.key",
-                &[&gone_clients, &gone_keys],
-            )
-            .map_err(error)?;
-        }
-        upsert_rows(&mut tx, &upserts).map_err(error)?;
-        if !changed.is_empty() {
-            tx.execute(
-                "UPDATE onboard_ledger_clients SET revision = revision + 1 WHERE client = ANY($1)",
-                &[&changed],
-            )
-            .map_err(error)?;
+        if !clients.is_empty() {
+            for row in tx
+                .query(
+                    "UPDATE onboard_ledger_clients AS c
+                     SET records = u.records, grants = u.grants, revision = c.revision + 1
+                     FROM unnest($1::text[], $2::text[], $3::integer[])
+                         AS u(client, records, grants)
+                     WHERE c.client = u.client AND c.records IS DISTINCT FROM u.records
+                     RETURNING c.client, c.revision",
+                    &[&clients, &texts, &counts],
+                )
+                .map_err(error)?
+            {
+                revisions.insert(row.get(0), row.get(1));
+            }
         }
         if lock.is_workspace() {
             let mut blocks = ledger.blocks.clone();
@@ -338,21 +300,9 @@ impl PgStore {
             put_blocks(&mut tx, &blocks).map_err(error)?;
         }
         tx.commit().map_err(error)?;
-        // Only what changed is copied into the cache: an unchanged client's records are
-        // already there.
-        for learnt in learnt {
-            let known = cache.clients.entry(learnt.client).or_insert_with(|| Known {
-                revision: learnt.revision,
-                records: HashMap::new(),
-            });
-            known.revision = learnt.revision;
-            if let Some(read) = learnt.read {
-                known.records = read;
-            }
-            for key in learnt.gone {
-                known.records.remove(&key);
-            }
-            known.records.extend(learnt.put);
+        for (client, text) in clients.into_iter().zip(texts) {
+            let revision = revisions.get(&client).copied().unwrap_or(0);
+            cache.clients.insert(client, Known { revision, text });
         }
         Ok(())
     }

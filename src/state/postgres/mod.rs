@@ -1,9 +1,10 @@
-//! Team state on PostgreSQL: the grant ledger, requests and reviews as JSON documents
+//! Team state on PostgreSQL: the grant ledger as one row per client (its records one
+//! JSON array, written only when they change), requests and reviews as JSON documents
 //! (changed in a transaction holding their row, so writers take turns and none loses
-//! another's records), the audit chains as one row per entry keyed by (chain, seq) and
-//! appended in one transaction that checks the chain's head, and locks held as session
-//! advisory locks (released by the server when the session dies), with a table saying
-//! who holds them.
+//! another's records), the audit chains in blocks (one row per chain per durable write,
+//! holding that write's lines) appended in one transaction that checks the chain's head,
+//! and locks held as session advisory locks (released by the server when the session
+//! dies), with a table saying who holds them.
 //!
 //! The schema is created and upgraded here, in transactions, with a version table; a
 //! binary facing a newer schema refuses. The URL comes from a credential reference and

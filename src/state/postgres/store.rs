@@ -27,8 +27,13 @@ pub struct Counts {
     pub keys: i64,
 }
 
-/// A chain's lines, in order, and the bytes the lines before them take.
-pub type Lines = (Vec<String>, u64);
+/// A chain's bytes from some line on (whole lines, each ending in a newline) and the
+/// bytes the lines before them take.
+pub type Lines = (Vec<u8>, u64);
+
+/// The most lines one block (a row of `onboard_audit_blocks`) holds: an append of more
+/// is stored as several. The upgrade from schema 2 moves rows in blocks of as many.
+const BLOCK_LINES: usize = 1000;
 
 /// An open connection to the state database, its schema current. One session serves
 /// every thread of a run, one statement at a time; each lock has a session of its own.
@@ -103,7 +108,7 @@ impl PgStore {
         let row = self
             .session()
             .query_one(
-                "SELECT has_table_privilege('onboard_audit_entries', 'INSERT')
+                "SELECT has_table_privilege('onboard_audit_blocks', 'INSERT')
                     AND has_table_privilege('onboard_audit_heads', 'INSERT, UPDATE')
                     AND has_table_privilege('onboard_lock_holders', 'INSERT, UPDATE, DELETE')",
                 &[],
@@ -174,67 +179,69 @@ impl PgStore {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    /// Returns a chain's lines from sequence number `from` on, in order, and the number
-    /// of bytes the lines before it take (each with its newline). Reads no row before
-    /// `from`: the offset is the end offset stored with the line before it.
+    /// Returns a chain's bytes from sequence number `from` on (whole lines, each ending
+    /// in a newline) and the number of bytes the lines before them take. Reads no block
+    /// before the one holding line `from`: where that block starts comes from its end
+    /// offset and its length.
     pub fn lines_from(&self, chain: &str, from: u64) -> Result<Lines, PgError> {
-        let mut session = self.session();
-        let error = |e| {
-            PgError::query(
-                &self.url.target,
-                format!("reading the audit chain `{chain}`"),
-                &e,
-            )
-        };
-        let from = to_db(from);
-        // One query: the offset where the lines start comes with every line.
-        let rows = session
+        let rows = self
+            .session()
             .query(
-                "SELECT line, coalesce((
-                     SELECT end_offset FROM onboard_audit_entries WHERE chain = $1 AND seq = $2::bigint - 1
+                "SELECT first_seq, end_offset, lines FROM onboard_audit_blocks
+                 WHERE chain = $1 AND first_seq >= coalesce((
+                     SELECT max(first_seq) FROM onboard_audit_blocks
+                     WHERE chain = $1 AND first_seq <= $2::bigint
                  ), 0)
-                 FROM onboard_audit_entries WHERE chain = $1 AND seq >= $2::bigint ORDER BY seq",
-                &[&chain, &from],
+                 ORDER BY first_seq",
+                &[&chain, &to_db(from)],
             )
-            .map_err(error)?;
-        let before: i64 = rows.first().map_or(0, |r| r.get(1));
-        Ok((
-            rows.iter().map(|r| r.get(0)).collect(),
-            u64::try_from(before).unwrap_or(0),
-        ))
+            .map_err(self.error(format!("reading the audit chain `{chain}`")))?;
+        let mut tail = Tail::new(from);
+        for row in &rows {
+            tail.add(row.get(0), row.get(1), row.get(2));
+        }
+        Ok(tail.finish())
     }
 
     /// Returns the tails of `chains` (see [`PgStore::tail_start`] and
-    /// [`PgStore::lines_from`]): each chain's lines from its last checkpoint on and the
+    /// [`PgStore::lines_from`]): each chain's bytes from its last checkpoint on and the
     /// bytes before them, `None` for a chain with no line. One query for every chain:
-    /// its heads and lines are read in one snapshot.
+    /// its heads and blocks are read in one snapshot.
     pub fn tails(&self, chains: &[&str]) -> Result<Vec<Option<Lines>>, PgError> {
         let rows = self
             .session()
             .query(
-                "SELECT h.chain, e.line, coalesce((
-                     SELECT p.end_offset FROM onboard_audit_entries p
-                     WHERE p.chain = h.chain AND p.seq = coalesce(h.tail_seq, 1) - 1
-                 ), 0)
+                "SELECT h.chain, coalesce(h.tail_seq, 1), b.first_seq, b.end_offset, b.lines
                  FROM onboard_audit_heads h
-                 LEFT JOIN onboard_audit_entries e ON e.chain = h.chain AND e.seq >= coalesce(h.tail_seq, 1)
+                 LEFT JOIN LATERAL (
+                     SELECT first_seq, end_offset, lines FROM onboard_audit_blocks b
+                     WHERE b.chain = h.chain AND b.first_seq >= coalesce((
+                         SELECT max(p.first_seq) FROM onboard_audit_blocks p
+                         WHERE p.chain = h.chain AND p.first_seq <= coalesce(h.tail_seq, 1)
+                     ), 0)
+                 ) b ON true
                  WHERE h.chain = ANY($1) AND h.seq > 0
-                 ORDER BY h.chain, e.seq",
+                 ORDER BY h.chain, b.first_seq",
                 &[&chains],
             )
-            .map_err(self.error(format!("reading the tails of {} audit chains", chains.len())))?;
-        let mut found: std::collections::HashMap<String, Lines> = std::collections::HashMap::new();
-        for row in rows {
-            let before: i64 = row.get(2);
+            .map_err(self.error(format!(
+                "reading the tails of {} audit chains",
+                chains.len()
+            )))?;
+        let mut found: HashMap<String, Tail> = HashMap::new();
+        for row in &rows {
             let tail = found
                 .entry(row.get(0))
-                .or_insert_with(|| (Vec::new(), u64::try_from(before).unwrap_or(0)));
-            // A head with no line after its checkpoint (never written so) joins nothing.
-            if let Some(line) = row.get::<_, Option<String>>(1) {
-                tail.0.push(line);
+                .or_insert_with(|| Tail::new(to_seq(row.get(1))));
+            // A head with no block after its checkpoint (never written so) joins nothing.
+            if let Some(first) = row.get::<_, Option<i64>>(2) {
+                tail.add(first, row.get(3), row.get(4));
             }
         }
-        Ok(chains.iter().map(|chain| found.remove(*chain)).collect())
+        Ok(chains
+            .iter()
+            .map(|chain| found.remove(*chain).map(Tail::finish))
+            .collect())
     }
 
     /// Returns the sequence number of a chain's last checkpoint line (1 when it has
@@ -274,9 +281,10 @@ impl PgStore {
     }
 
     /// Appends to several chains in one transaction, each as [`PgStore::append_lines`]
-    /// does: all of them, or (when one chain moved) none. The same five statements
-    /// serve any number of chains (rows sent as arrays), so a write that spans many
-    /// clients costs no more round trips than one.
+    /// does: all of them, or (when one chain moved) none. Each chain's lines are one
+    /// block (a row; more for more than [`BLOCK_LINES`] lines), and the same five
+    /// statements serve any number of chains (rows sent as arrays), so a write that
+    /// spans many clients costs no more round trips than one.
     pub fn append_batches(&self, batches: &[ChainBatch<'_>]) -> Result<(), PgError> {
         let mut session = self.session();
         let chains: Vec<&str> = batches.iter().map(|b| b.chain).collect();
@@ -312,7 +320,7 @@ impl PgStore {
             };
             found.insert(chain, (head, row.get(3), row.get(4)));
         }
-        let mut entries = Rows::default();
+        let mut blocks = Blocks::default();
         let mut heads = Heads::default();
         for batch in batches {
             let (head, bytes, tail_seq) =
@@ -347,38 +355,38 @@ impl PgStore {
                 }
                 continue;
             };
-            for (i, line) in batch.lines.iter().enumerate() {
-                let seq = to_db(batch.expected.seq + 1 + i as u64);
-                let checkpoint = line.contains(CHECKPOINT_MARKER);
-                bytes += i64::try_from(line.len() + 1).unwrap_or(i64::MAX);
-                if checkpoint {
-                    tail_seq = Some(seq);
-                }
-                entries.chains.push(batch.chain);
-                entries.seqs.push(seq);
-                entries.lines.push(line);
-                entries.checkpoints.push(checkpoint);
-                entries.offsets.push(bytes);
+            let mut first = batch.expected.seq + 1;
+            for lines in batch.lines.chunks(BLOCK_LINES) {
+                let (text, checkpoint) = block_of(lines, first);
+                bytes += i64::try_from(text.len()).unwrap_or(i64::MAX);
+                tail_seq = checkpoint.or(tail_seq);
+                blocks.chains.push(batch.chain);
+                blocks.firsts.push(to_db(first));
+                blocks.lasts.push(to_db(first + lines.len() as u64 - 1));
+                blocks.offsets.push(bytes);
+                blocks.checkpoints.push(checkpoint);
+                blocks.lines.push(text);
+                first += lines.len() as u64;
             }
-            let seq = batch.expected.seq + batch.lines.len() as u64;
             heads.push(
                 batch.chain,
-                seq,
+                first - 1,
                 &line_hash(last.as_bytes()),
                 bytes,
                 tail_seq,
             );
         }
-        if !entries.seqs.is_empty() {
+        if !blocks.firsts.is_empty() {
             tx.execute(
-                "INSERT INTO onboard_audit_entries (chain, seq, line, checkpoint, end_offset)
-                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bool[], $5::bigint[])",
+                "INSERT INTO onboard_audit_blocks (chain, first_seq, last_seq, end_offset, checkpoint, lines)
+                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])",
                 &[
-                    &entries.chains,
-                    &entries.seqs,
-                    &entries.lines,
-                    &entries.checkpoints,
-                    &entries.offsets,
+                    &blocks.chains,
+                    &blocks.firsts,
+                    &blocks.lasts,
+                    &blocks.offsets,
+                    &blocks.checkpoints,
+                    &blocks.lines,
                 ],
             )
             .map_err(error)?;
@@ -406,7 +414,8 @@ impl PgStore {
     /// Deletes the `dropping` lines a batch names after its expected head (a write a
     /// crash cut short), once the chain is found to end exactly there and the line
     /// before them is the one expected; returns the chain's bytes and last checkpoint
-    /// after the cut.
+    /// after the cut. The block holding the expected head keeps its lines up to it;
+    /// the blocks after it are deleted.
     fn drop_unvouched(
         &self,
         tx: &mut postgres::Transaction<'_>,
@@ -434,32 +443,64 @@ impl PgStore {
         if found.seq != expected.seq.saturating_add(dropping) {
             return Err(moved());
         }
-        let named = tx
+        let seq = to_db(expected.seq);
+        let holding = tx
             .query_opt(
-                "SELECT line, end_offset FROM onboard_audit_entries WHERE chain = $1 AND seq = $2",
-                &[&chain, &to_db(expected.seq)],
+                "SELECT first_seq, end_offset, lines FROM onboard_audit_blocks
+                 WHERE chain = $1 AND first_seq <= $2 ORDER BY first_seq DESC LIMIT 1",
+                &[&chain, &seq],
             )
             .map_err(error)?;
-        let (hash, end) = match &named {
-            Some(row) => (line_hash(row.get::<_, &str>(0).as_bytes()), row.get(1)),
-            None => (GENESIS.to_string(), 0),
+        // The block holding the expected line, cut after it: its first line, where the
+        // cut ends in the chain's bytes, and the lines kept.
+        let kept = match &holding {
+            Some(row) => {
+                let (first, end, text): (i64, i64, &str) = (row.get(0), row.get(1), row.get(2));
+                let keep = usize::try_from(seq - first + 1).unwrap_or(usize::MAX);
+                let cut = line_end(text, keep).ok_or_else(moved)?;
+                let start = end - i64::try_from(text.len()).unwrap_or(0);
+                Some((first, start + i64::try_from(cut).unwrap_or(0), &text[..cut]))
+            }
+            None => None,
+        };
+        let hash = match kept {
+            Some((_, _, text)) => {
+                let line = text.strip_suffix('\n').unwrap_or(text);
+                line_hash(line.rsplit('\n').next().unwrap_or(line).as_bytes())
+            }
+            None => GENESIS.to_string(),
         };
         if hash != expected.hash {
             return Err(moved());
         }
         tx.execute(
-            "DELETE FROM onboard_audit_entries WHERE chain = $1 AND seq > $2",
-            &[&chain, &to_db(expected.seq)],
+            "DELETE FROM onboard_audit_blocks WHERE chain = $1 AND first_seq > $2",
+            &[&chain, &seq],
         )
         .map_err(error)?;
+        if let Some((first, end, text)) = kept {
+            let checkpoint = text
+                .lines()
+                .zip(first..)
+                .filter(|(line, _)| line.contains(CHECKPOINT_MARKER))
+                .map(|(_, seq)| seq)
+                .last();
+            tx.execute(
+                "UPDATE onboard_audit_blocks
+                 SET last_seq = $3, end_offset = $4, checkpoint = $5, lines = $6
+                 WHERE chain = $1 AND first_seq = $2 AND last_seq > $3",
+                &[&chain, &first, &seq, &end, &checkpoint, &text],
+            )
+            .map_err(error)?;
+        }
         let tail_seq = tx
             .query_one(
-                "SELECT max(seq) FROM onboard_audit_entries WHERE chain = $1 AND checkpoint",
+                "SELECT max(checkpoint) FROM onboard_audit_blocks WHERE chain = $1",
                 &[&chain],
             )
             .map_err(error)?
             .get(0);
-        Ok((end, tail_seq))
+        Ok((kept.map_or(0, |(_, end, _)| end), tail_seq))
     }
 
     /// Returns a chain's signed head text, if any.
@@ -522,9 +563,10 @@ impl PgStore {
             .session()
             .query_one(
                 "SELECT (SELECT count(*) FROM onboard_documents WHERE revision > 0),
-                        (SELECT count(*) FROM onboard_ledger_grants),
+                        (SELECT coalesce(sum(grants), 0)::bigint FROM onboard_ledger_clients),
                         (SELECT count(*) FROM onboard_audit_heads WHERE seq > 0),
-                        (SELECT count(*) FROM onboard_audit_entries),
+                        (SELECT coalesce(sum(last_seq - first_seq + 1), 0)::bigint
+                         FROM onboard_audit_blocks),
                         (SELECT count(*) FROM onboard_audit_keys)",
                 &[],
             )
@@ -570,14 +612,77 @@ fn to_seq(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-/// Audit entry rows of one insert, as columns.
+/// Audit blocks of one insert, as columns.
 #[derive(Default)]
-struct Rows<'a> {
+struct Blocks<'a> {
     chains: Vec<&'a str>,
-    seqs: Vec<i64>,
-    lines: Vec<&'a str>,
-    checkpoints: Vec<bool>,
+    firsts: Vec<i64>,
+    lasts: Vec<i64>,
     offsets: Vec<i64>,
+    checkpoints: Vec<Option<i64>>,
+    lines: Vec<String>,
+}
+
+/// Returns a block's text (the lines, each ending in a newline) and the sequence number
+/// of its last checkpoint line, its first line numbered `first`.
+fn block_of(lines: &[String], first: u64) -> (String, Option<i64>) {
+    let mut text = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    let mut checkpoint = None;
+    for (seq, line) in (first..).zip(lines) {
+        if line.contains(CHECKPOINT_MARKER) {
+            checkpoint = Some(to_db(seq));
+        }
+        text.push_str(line);
+        text.push('\n');
+    }
+    (text, checkpoint)
+}
+
+/// Returns where the `lines`-th line of a block's text ends (after its newline), 0 for
+/// none; `None` when the text holds fewer lines.
+fn line_end(text: &str, lines: usize) -> Option<usize> {
+    match lines.checked_sub(1) {
+        None => Some(0),
+        Some(n) => text.match_indices('\n').nth(n).map(|(i, _)| i + 1),
+    }
+}
+
+/// A chain's bytes from line `from` on, gathered from its blocks in order.
+struct Tail {
+    from: u64,
+    bytes: Vec<u8>,
+    /// Where the bytes start in the chain, once the first block is in.
+    offset: Option<u64>,
+}
+
+impl Tail {
+    fn new(from: u64) -> Self {
+        Tail {
+            from,
+            bytes: Vec::new(),
+            offset: None,
+        }
+    }
+
+    /// Adds a block: the first one from line `from` on, the others whole.
+    fn add(&mut self, first: i64, end: i64, text: &str) {
+        let cut = match self.offset {
+            Some(_) => 0,
+            None => {
+                let skip = self.from.saturating_sub(to_seq(first));
+                let cut = line_end(text, usize::try_from(skip).unwrap_or(usize::MAX))
+                    .unwrap_or(text.len());
+                let start = to_seq(end).saturating_sub(text.len() as u64);
+                self.offset = Some(start + cut as u64);
+                cut
+            }
+        };
+        self.bytes.extend_from_slice(&text.as_bytes()[cut..]);
+    }
+
+    fn finish(self) -> Lines {
+        (self.bytes, self.offset.unwrap_or(0))
+    }
 }
 
 /// Chain heads of one update, as columns.
