@@ -297,29 +297,20 @@ impl PgStore {
             )
         };
         let mut tx = session.transaction().map_err(error)?;
-        tx.execute(
-            "INSERT INTO onboard_audit_heads (chain, seq, hash)
-             SELECT unnest($1::text[]), 0, $2 ON CONFLICT (chain) DO NOTHING",
-            &[&chains, &GENESIS],
-        )
-        .map_err(error)?;
-        // In one order, so two writers of overlapping chains never wait in a circle.
-        let rows = tx
-            .query(
-                "SELECT chain, seq, hash, bytes, tail_seq FROM onboard_audit_heads
-                 WHERE chain = ANY($1) ORDER BY chain FOR UPDATE",
-                &[&chains],
-            )
-            .map_err(error)?;
-        let mut found: HashMap<&str, (ChainHead, i64, Option<i64>)> = HashMap::new();
-        for row in &rows {
-            let chain: &str = row.get(0);
-            let head = ChainHead {
-                seq: to_seq(row.get(1)),
-                hash: row.get(2),
-            };
-            found.insert(chain, (head, row.get(3), row.get(4)));
-        }
+        // Each statement is sent with its parameters' types, parsed and run in one round
+        // trip: a write is four (begin, lock, write, commit), so the server's turn to
+        // answer, not its work, is what a busy machine makes a write wait for least.
+        let found = lock_heads(&mut tx, &chains).map_err(error)?;
+        let found: HashMap<&str, (ChainHead, i64, Option<i64>)> = found
+            .iter()
+            .map(|row| {
+                let head = ChainHead {
+                    seq: to_seq(row.get(1)),
+                    hash: row.get(2),
+                };
+                (row.get(0), (head, row.get(3), row.get(4)))
+            })
+            .collect();
         let mut blocks = Blocks::default();
         let mut heads = Heads::default();
         for batch in batches {
@@ -376,34 +367,32 @@ impl PgStore {
                 tail_seq,
             );
         }
-        if !blocks.firsts.is_empty() {
-            tx.execute(
-                "INSERT INTO onboard_audit_blocks (chain, first_seq, last_seq, end_offset, checkpoint, lines)
-                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])",
-                &[
-                    &blocks.chains,
-                    &blocks.firsts,
-                    &blocks.lasts,
-                    &blocks.offsets,
-                    &blocks.checkpoints,
-                    &blocks.lines,
-                ],
-            )
-            .map_err(error)?;
-        }
         if !heads.chains.is_empty() {
-            tx.execute(
-                "UPDATE onboard_audit_heads AS h
+            use postgres::types::Type;
+            tx.execute_typed(
+                "WITH written AS (
+                     INSERT INTO onboard_audit_blocks
+                         (chain, first_seq, last_seq, end_offset, checkpoint, lines)
+                     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[],
+                                          $4::bigint[], $5::bigint[], $6::text[])
+                 )
+                 UPDATE onboard_audit_heads AS h
                  SET seq = u.seq, hash = u.hash, bytes = u.bytes, tail_seq = u.tail_seq
-                 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[])
+                 FROM unnest($7::text[], $8::bigint[], $9::text[], $10::bigint[], $11::bigint[])
                      AS u(chain, seq, hash, bytes, tail_seq)
                  WHERE h.chain = u.chain",
                 &[
-                    &heads.chains,
-                    &heads.seqs,
-                    &heads.hashes,
-                    &heads.bytes,
-                    &heads.tail_seqs,
+                    (&blocks.chains, Type::TEXT_ARRAY),
+                    (&blocks.firsts, Type::INT8_ARRAY),
+                    (&blocks.lasts, Type::INT8_ARRAY),
+                    (&blocks.offsets, Type::INT8_ARRAY),
+                    (&blocks.checkpoints, Type::INT8_ARRAY),
+                    (&blocks.lines, Type::TEXT_ARRAY),
+                    (&heads.chains, Type::TEXT_ARRAY),
+                    (&heads.seqs, Type::INT8_ARRAY),
+                    (&heads.hashes, Type::TEXT_ARRAY),
+                    (&heads.bytes, Type::INT8_ARRAY),
+                    (&heads.tail_seqs, Type::INT8_ARRAY),
                 ],
             )
             .map_err(error)?;
@@ -579,6 +568,37 @@ impl PgStore {
             keys: row.get(4),
         })
     }
+}
+
+/// Locks the heads of `chains`, in one order (so two writers of overlapping chains
+/// never wait in a circle), making those that do not exist yet; returns them (chain,
+/// seq, hash, bytes, tail_seq). One round trip when every chain exists.
+fn lock_heads(
+    tx: &mut postgres::Transaction<'_>,
+    chains: &[&str],
+) -> Result<Vec<postgres::Row>, postgres::Error> {
+    use postgres::types::Type;
+    const LOCK: &str = "SELECT chain, seq, hash, bytes, tail_seq FROM onboard_audit_heads
+                        WHERE chain = ANY($1) ORDER BY chain FOR UPDATE";
+    let mut rows = tx.query_typed(LOCK, &[(&chains, Type::TEXT_ARRAY)])?;
+    if rows.len() < chains.len() {
+        let known: std::collections::HashSet<&str> = rows.iter().map(|r| r.get(0)).collect();
+        let mut new: Vec<&str> = chains
+            .iter()
+            .copied()
+            .filter(|c| !known.contains(c))
+            .collect();
+        new.sort_unstable();
+        new.dedup();
+        // A row exists before it is locked, so first writers of a chain take turns too.
+        tx.execute_typed(
+            "INSERT INTO onboard_audit_heads (chain, seq, hash)
+             SELECT unnest($1::text[]), 0, $2 ON CONFLICT (chain) DO NOTHING",
+            &[(&new, Type::TEXT_ARRAY), (&GENESIS, Type::TEXT)],
+        )?;
+        rows.extend(tx.query_typed(LOCK, &[(&new, Type::TEXT_ARRAY)])?);
+    }
+    Ok(rows)
 }
 
 /// Opens one session to the server, over TLS unless the URL says `sslmode=disable`.
