@@ -299,29 +299,29 @@ pub struct PlanEntry {
 /// said for writing (a plan of 100,000 changes is written without a copy of each).
 #[derive(Serialize)]
 pub struct EntryJson<'a> {
-    kind: EntryKind,
-    client: &'a str,
-    tenant: &'a str,
-    entitlement: Option<&'a Entitlement>,
-    identity: Option<&'a str>,
-    account: Option<&'a str>,
+    pub(crate) kind: EntryKind,
+    pub(crate) client: &'a str,
+    pub(crate) tenant: &'a str,
+    pub(crate) entitlement: Option<&'a Entitlement>,
+    pub(crate) identity: Option<&'a str>,
+    pub(crate) account: Option<&'a str>,
     #[serde(with = "time::serde::rfc3339::option")]
-    expires_at: Option<OffsetDateTime>,
+    pub(crate) expires_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
-    previous_expires_at: Option<OffsetDateTime>,
-    sources: &'a [Source],
-    origin: Option<&'a str>,
-    ticket: Option<&'a str>,
-    tenant_already_done: bool,
-    reason: &'a str,
+    pub(crate) previous_expires_at: Option<OffsetDateTime>,
+    pub(crate) sources: &'a [Source],
+    pub(crate) origin: Option<&'a str>,
+    pub(crate) ticket: Option<&'a str>,
+    pub(crate) tenant_already_done: bool,
+    pub(crate) reason: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    rule: Option<&'a str>,
+    pub(crate) rule: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    hint: Option<&'a str>,
+    pub(crate) hint: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error_code: Option<&'a str>,
+    pub(crate) error_code: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    held_before_onboard: bool,
+    pub(crate) held_before_onboard: bool,
 }
 
 impl<'a> EntryJson<'a> {

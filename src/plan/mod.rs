@@ -22,7 +22,7 @@ pub use desired::{
     bundle_denials, check_workspace, check_workspace_keeping, desired_access, with_requests,
 };
 pub use diff::{DiffInput, Observation, ReadFailure, block_warnings, diff_tenant};
-pub use entry::{DeniedGrant, Entry, EntryKind, EntryRef, PlanEntry, UnreadableTenant};
+pub use entry::{DeniedGrant, Entry, EntryJson, EntryKind, EntryRef, PlanEntry, UnreadableTenant};
 pub use guard::{MassRevocation, mass_revocations, removals_fingerprint};
 pub use index::ByTenant;
 
@@ -389,16 +389,6 @@ impl Plan {
         self.unknown.extend(other.unknown);
         self.warnings.extend(other.warnings);
         self.configuration.extend(other.configuration);
-    }
-
-    /// Adds the entries, warnings and configuration of each of `others` in turn, as
-    /// [`Self::append`] does, making room for all their changes at once.
-    pub fn append_all(&mut self, others: Vec<Plan>) {
-        self.changes
-            .reserve(others.iter().map(|p| p.changes.len()).sum());
-        for other in others {
-            self.append(other);
-        }
     }
 
     /// Returns whether the plan has no change, denial or unreadable tenant (its warnings

@@ -25,9 +25,9 @@ pub const FORMAT_VERSION: u32 = 1;
 ///                "tenant_already_done": false, "reason": "…"}],
 ///   "warnings": [] }
 /// ```
-///
-/// `changes` is a `Vec<PlanEntry>` as read back, and [`crate::plan::Entries`] when written
-/// from a plan.
+// `changes` is a `Vec<PlanEntry>` as read back, and `crate::plan::Entries` when written
+// from a plan (the entries borrowed, not copied). Not in the doc comment: that is the
+// schema's description.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "PlanDocument")]
 pub struct PlanDocument<C = Vec<PlanEntry>> {

@@ -111,18 +111,15 @@ pub fn plan(
         .zip(accesses.iter().zip(&desired))
         .map(|(id, (access, desired))| (id, (access, desired, client_blocks(id))))
         .collect();
-    // Each tenant's part: its notes and configuration, then its plan. Appended at once.
-    let mut parts = Vec::with_capacity(2 * requests.len());
     for (request, (observation, review)) in requests.iter().zip(&observations) {
-        let mut read = Plan::default();
-        read.warnings.extend(review.notes.iter().map(|n| {
+        plan.warnings.extend(review.notes.iter().map(|n| {
             format!(
                 "`{at}`: {n}",
                 at = TenantRef::new(&request.client.id, &request.tenant.name)
             )
         }));
         if !review.configuration.is_empty() {
-            read.configuration.push(crate::plan::TenantConfiguration {
+            plan.configuration.push(crate::plan::TenantConfiguration {
                 client: request.client.id.clone(),
                 tenant: request.tenant.name.clone(),
                 changes: review.configuration.clone(),
@@ -160,10 +157,8 @@ pub fn plan(
                 ..input
             });
         }
-        parts.push(read);
-        parts.push(tenant_plan);
+        plan.append(tenant_plan);
     }
-    plan.append_all(parts);
     plan.warnings.extend(crate::plan::block_warnings(
         accesses.iter().flat_map(|a| &a.grants),
         &blocks,
