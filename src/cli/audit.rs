@@ -21,7 +21,7 @@ use crate::model::time::DateBound;
 use crate::state::{FileStore, Store};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::documents::{FORMAT_VERSION, to_json};
+use crate::ui::documents::FORMAT_VERSION;
 use crate::ui::tables::{new_table, render};
 
 /// Create the signing key, verify, show and export the audit log
@@ -358,11 +358,11 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
         (Some(_), Some(_)) => "a run was interrupted, or is still running".into(),
     };
     match printer.format {
-        OutputFormat::Json => printer.data(&to_json(&VerifyDocument {
+        OutputFormat::Json => printer.json(&VerifyDocument {
             format_version: FORMAT_VERSION,
             intact: all_intact,
             chains: results,
-        }))?,
+        })?,
         OutputFormat::Table | OutputFormat::Markdown => {
             let mut table = new_table(&["chain", "entries", "last checkpoint", "keys", "verdict"]);
             for r in &results {
@@ -511,10 +511,10 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
     let selected = select(global, filters)?;
     match printer.format {
         OutputFormat::Json => {
-            printer.data(&to_json(&crate::ui::documents::AuditShowDocument {
+            printer.json(&crate::ui::documents::AuditShowDocument {
                 format_version: FORMAT_VERSION,
                 entries: selected.into_iter().map(|(_, e)| e).collect(),
-            }))?;
+            })?;
         }
         OutputFormat::Table | OutputFormat::Markdown => {
             let mut table = new_table(&[

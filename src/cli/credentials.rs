@@ -240,13 +240,11 @@ pub(super) fn show_status(
         .collect();
     let printer = &session.printer;
     if printer.format == OutputFormat::Json {
-        return Ok(
-            printer.data(&crate::ui::documents::to_json(&serde_json::json!({
-                "format_version": crate::ui::documents::FORMAT_VERSION,
-                "now": crate::model::time::format_instant(now),
-                "credentials": rows,
-            })))?,
-        );
+        return Ok(printer.json(&serde_json::json!({
+            "format_version": crate::ui::documents::FORMAT_VERSION,
+            "now": crate::model::time::format_instant(now),
+            "credentials": rows,
+        }))?);
     }
     if rows.is_empty() {
         printer.status("No credentials issued.");

@@ -13,7 +13,7 @@ use crate::model::SourceKind;
 use crate::model::format::{field_order, format_yaml};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::documents::{FORMAT_VERSION, to_json};
+use crate::ui::documents::FORMAT_VERSION;
 
 /// `onboard fmt --output json`: the files rewritten (or, with `--check`, that would be)
 /// and those left alone.
@@ -103,12 +103,12 @@ pub(super) fn run(global: &GlobalArgs, args: FmtArgs) -> anyhow::Result<ExitStat
         }
     }
     if printer.format == OutputFormat::Json {
-        printer.data(&to_json(&FmtDocument {
+        printer.json(&FmtDocument {
             format_version: FORMAT_VERSION,
             check: args.check,
             changed: changed.iter().map(ToString::to_string).collect(),
             refused: refused.iter().map(ToString::to_string).collect(),
-        }))?;
+        })?;
     } else if !changed.is_empty() {
         let list: String = changed.iter().map(|path| format!("{path}\n")).collect();
         printer.data(&list)?;

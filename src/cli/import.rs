@@ -15,7 +15,7 @@ use crate::exit::ExitStatus;
 use crate::model::{AdapterKind, LedgerUpdate};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::documents::{FORMAT_VERSION, ImportDocument, to_json};
+use crate::ui::documents::{FORMAT_VERSION, ImportDocument};
 use crate::workflow::import::{
     ImportError, ImportRequest, Source, TenantSpec, default_credential, default_system, propose,
 };
@@ -373,7 +373,7 @@ pub(super) fn run(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<ExitS
     };
     let printer = &session.printer;
     match printer.format {
-        OutputFormat::Json => printer.data(&to_json(&document))?,
+        OutputFormat::Json => printer.json(&document)?,
         OutputFormat::Table | OutputFormat::Markdown => {
             if args.dry_run {
                 printer.data(&proposal.text)?;

@@ -10,8 +10,8 @@ use super::session::Session;
 use crate::atomic_file;
 use crate::exit::ExitStatus;
 use crate::model::time::DateBound;
-use crate::plan::Plan;
 use crate::plan::credentials::CredentialChange;
+use crate::plan::{Entries, Plan};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::documents::{FORMAT_VERSION, PlanDocument, PlannedCredential, to_json};
@@ -50,12 +50,12 @@ pub struct PlanArgs {
 
 /// Builds the JSON document of a plan (without credential changes: [`run`] adds those
 /// it shows).
-pub(super) fn document(
+pub(super) fn document<'p>(
     session: &Session,
-    plan: &Plan,
+    plan: &'p Plan,
     (ledger, ledger_fingerprint): (&crate::state::Ledger, &str),
     clients: Vec<String>,
-) -> PlanDocument {
+) -> PlanDocument<Entries<'p>> {
     PlanDocument {
         format_version: FORMAT_VERSION,
         generated_at: time::OffsetDateTime::now_utc()
@@ -68,7 +68,7 @@ pub(super) fn document(
         ledger_pins: Some(crate::ui::documents::LedgerPins::of(ledger, plan)),
         clients,
         summary: plan.summary(),
-        changes: plan.rows(),
+        changes: plan.json_rows(),
         warnings: plan.warnings.clone(),
         configuration: plan.configuration.clone(),
         credentials: Vec::new(),
@@ -81,7 +81,7 @@ fn show(
     session: &Session,
     plan: &Plan,
     credentials: &[CredentialChange],
-    document: &PlanDocument,
+    document: &PlanDocument<Entries<'_>>,
 ) -> anyhow::Result<()> {
     let printer = &session.printer;
     match printer.format {
@@ -90,7 +90,7 @@ fn show(
             credentials,
             printer.color_stdout,
         ))?,
-        OutputFormat::Json => printer.data(&to_json(document))?,
+        OutputFormat::Json => printer.json(document)?,
         OutputFormat::Markdown => printer.data(&plan_markdown_with_credentials(
             plan,
             &document.clients,
@@ -213,7 +213,7 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
         record(&session, &plan, &clients);
     }
     super::access::warn_overdue(&session);
-    Ok(if plan.has_unknown() {
+    let status = if plan.has_unknown() {
         session
             .printer
             .warn("some tenants could not be read: nothing is planned for them (exit 4)");
@@ -224,7 +224,12 @@ pub(super) fn run(global: &GlobalArgs, args: PlanArgs) -> anyhow::Result<ExitSta
         ExitStatus::Changes
     } else {
         ExitStatus::Success
-    })
+    };
+    // The process ends with the command: the plan (plain data, owning nothing but
+    // memory) is left to the exit rather than freed a piece at a time, which took a
+    // plan of 100,000 changes 0.17 s.
+    std::mem::forget(plan);
+    Ok(status)
 }
 
 /// Records the plan run in each client's audit chain when the signing key is at hand: a

@@ -9,7 +9,7 @@ use crate::exit::ExitStatus;
 use crate::model::time::format_short;
 use crate::model::{AccessRequest, RequestStatus};
 use crate::ui::OutputFormat;
-use crate::ui::documents::{FORMAT_VERSION, to_json};
+use crate::ui::documents::FORMAT_VERSION;
 use crate::ui::tables::{new_table, render};
 
 /// List access requests
@@ -39,10 +39,10 @@ pub(super) fn run(global: &GlobalArgs, args: RequestsArgs) -> anyhow::Result<Exi
     let shown = crate::workflow::request::requests(&session.context(), args.status.as_deref())?;
     let printer = &session.printer;
     if printer.format == OutputFormat::Json {
-        printer.data(&to_json(&RequestsDocument {
+        printer.json(&RequestsDocument {
             format_version: FORMAT_VERSION,
             requests: shown,
-        }))?;
+        })?;
         return Ok(ExitStatus::Success);
     }
     if shown.is_empty() {

@@ -10,7 +10,7 @@ use crate::exit::ExitStatus;
 use crate::model::ReviewItem;
 use crate::model::time::format_short;
 use crate::ui::OutputFormat;
-use crate::ui::documents::{FORMAT_VERSION, ReviewDocument, to_json};
+use crate::ui::documents::{FORMAT_VERSION, ReviewDocument};
 use crate::ui::tables::{new_table, render};
 use crate::workflow::request::{self, Closed, ReviewClose};
 
@@ -77,10 +77,10 @@ fn list(global: &GlobalArgs, all: bool) -> anyhow::Result<ExitStatus> {
     let shown = request::reviews(&session.context(), all)?;
     let printer = &session.printer;
     if printer.format == OutputFormat::Json {
-        printer.data(&to_json(&ReviewsDocument {
+        printer.json(&ReviewsDocument {
             format_version: FORMAT_VERSION,
             reviews: shown,
-        }))?;
+        })?;
         return Ok(ExitStatus::Success);
     }
     if shown.is_empty() {

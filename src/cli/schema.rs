@@ -9,7 +9,7 @@ use crate::model::schema::{FileKind, document_schema, file_schema};
 use crate::ui::OutputFormat;
 use crate::ui::documents::{
     ApplyDocument, AuditShowDocument, FORMAT_VERSION, ImportDocument, PlanDocument, StatusDocument,
-    ValidateDocument, to_json,
+    ValidateDocument,
 };
 
 /// Print the JSON Schema of a workspace file or of a JSON document
@@ -155,10 +155,10 @@ pub(super) fn run(global: &GlobalArgs, args: SchemaArgs) -> anyhow::Result<ExitS
                     })
                 })
                 .collect();
-            printer.data(&to_json(&serde_json::json!({
+            printer.json(&serde_json::json!({
                 "format_version": FORMAT_VERSION,
                 "kinds": kinds,
-            })))?;
+            }))?;
         }
         None => {
             let mut out = String::new();

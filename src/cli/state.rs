@@ -14,7 +14,7 @@ use crate::exit::ExitStatus;
 use crate::state::{Ledger, LockScope};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::documents::{FORMAT_VERSION, to_json};
+use crate::ui::documents::FORMAT_VERSION;
 use crate::ui::tables::{new_table, render};
 
 /// Work with the grant ledger
@@ -118,13 +118,13 @@ fn status(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
         .collect();
     let printer = &session.printer;
     if printer.format == OutputFormat::Json {
-        printer.data(&to_json(&StatusDocument {
+        printer.json(&StatusDocument {
             format_version: FORMAT_VERSION,
             backend: description.backend,
             location: description.location,
             details: description.details.into_iter().collect(),
             locks,
-        }))?;
+        })?;
         return Ok(ExitStatus::Success);
     }
     let mut text = format!(

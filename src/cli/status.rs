@@ -8,7 +8,7 @@ use crate::exit::ExitStatus;
 use crate::model::time::format_short;
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
-use crate::ui::documents::{FORMAT_VERSION, StatusDocument, to_json};
+use crate::ui::documents::{FORMAT_VERSION, StatusDocument};
 use crate::ui::tables::{status_markdown, status_table};
 
 /// Show who holds what, where, until when, and why
@@ -98,12 +98,12 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
         .collect();
     let printer = &session.printer;
     match printer.format {
-        OutputFormat::Json => printer.data(&to_json(&StatusDocument {
+        OutputFormat::Json => printer.json(&StatusDocument {
             format_version: FORMAT_VERSION,
             now: session.now,
             grants: grants.iter().map(|g| (*g).clone()).collect(),
             revocations: ledger.blocks.clone(),
-        }))?,
+        })?,
         OutputFormat::Table => {
             printer.data(&status_table(&grants, session.now, printer.color_stdout))?
         }

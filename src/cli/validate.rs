@@ -9,7 +9,7 @@ use crate::load::{self, LoadError};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::diagnostics::{count, render_diagnostic, render_warning};
-use crate::ui::documents::{Counts, FORMAT_VERSION, Problem, ValidateDocument, to_json};
+use crate::ui::documents::{Counts, FORMAT_VERSION, Problem, ValidateDocument};
 
 /// Check every workspace file offline
 ///
@@ -74,7 +74,7 @@ pub(super) fn run(global: &GlobalArgs, _args: ValidateArgs) -> anyhow::Result<Ex
                 warnings: warnings.iter().map(Problem::from).collect(),
                 counts: if valid { counts } else { None },
             };
-            printer.data(&to_json(&document))?;
+            printer.json(&document)?;
         }
         OutputFormat::Table | OutputFormat::Markdown => {
             let mut text = String::new();

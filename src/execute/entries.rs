@@ -3,7 +3,7 @@
 
 use crate::adapters::{AdapterError, Outcome};
 use crate::audit::{Entry, EntryKind, EntryResult, Phase};
-use crate::plan::{Change, ChangeKind, PlanEntry};
+use crate::plan::{Change, ChangeKind, EntryJson, EntryRef};
 
 /// Returns the audit entry of a change, without phase or result.
 pub fn entry_of(change: &Change, id: String) -> Entry {
@@ -17,22 +17,24 @@ pub fn entry_of(change: &Change, id: String) -> Entry {
     Entry {
         kind: Some(kind),
         change: Some(id),
-        ..row_entry(&PlanEntry::from(change))
+        ..row_entry(EntryRef::Change(change))
     }
 }
 
 /// Returns the audit entry of a plan entry's holder, entitlement, sources, ticket,
 /// reason and end, without kind, change id, phase or result.
-pub fn row_entry(row: &PlanEntry) -> Entry {
+pub fn row_entry(entry: EntryRef<'_>) -> Entry {
+    // Read as the plan's JSON shows the entry, without copying the entry first.
+    let row = EntryJson::from(entry);
     Entry {
-        client: Some(row.client.clone()),
-        tenant: Some(row.tenant.clone()),
-        identity: row.identity.clone(),
-        account: row.account.clone(),
-        entitlement: row.entitlement.as_ref().map(ToString::to_string),
+        client: Some(row.client.to_string()),
+        tenant: Some(row.tenant.to_string()),
+        identity: row.identity.map(str::to_string),
+        account: row.account.map(str::to_string),
+        entitlement: row.entitlement.map(ToString::to_string),
         sources: row.sources.iter().map(ToString::to_string).collect(),
-        ticket: row.ticket.clone(),
-        reason: Some(row.reason.clone()),
+        ticket: row.ticket.map(str::to_string),
+        reason: Some(row.reason.to_string()),
         expires_at: row.expires_at.map(crate::model::time::format_instant),
         ..Entry::default()
     }

@@ -26,6 +26,30 @@ pub struct GrantKey {
     pub identity: String,
 }
 
+impl GrantKey {
+    /// A key of nothing, which allocates nothing: a gathered grant's own key while the
+    /// map of grants being gathered holds the key ([`Collector`], [`gathered`]).
+    fn none() -> GrantKey {
+        GrantKey {
+            client: String::new(),
+            tenant: String::new(),
+            entitlement: Entitlement {
+                kind: crate::model::EntitlementKind::Group,
+                name: String::new(),
+            },
+            identity: String::new(),
+        }
+    }
+}
+
+/// Returns the grants gathered by key, in key order, each given its key back.
+fn gathered(by_key: BTreeMap<GrantKey, DesiredGrant>) -> Vec<DesiredGrant> {
+    by_key
+        .into_iter()
+        .map(|(key, grant)| DesiredGrant { key, ..grant })
+        .collect()
+}
+
 /// A grant the workspace asks for, with the window in which it is wanted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredGrant {
@@ -113,12 +137,16 @@ struct Want<'a> {
     via: Via<'a>,
 }
 
-/// Gathers desired grants, merging those with the same key.
+/// Gathers desired grants, merging those with the same key. The map holds each grant's
+/// key; the grant's own is [`GrantKey::none`] until [`gathered`] gives it back.
 struct Collector<'w> {
     workspace: &'w Workspace,
     now: OffsetDateTime,
     by_key: BTreeMap<GrantKey, DesiredGrant>,
     problems: Vec<Diagnostic>,
+    /// The last account worked out: identity id, tenant name and account (an identity's
+    /// grants in a tenant come one after another).
+    account: Option<(String, String, String)>,
 }
 
 impl Collector<'_> {
@@ -142,7 +170,7 @@ impl Collector<'_> {
             },
         );
         for tenant in client.tenants.iter().filter(|t| grant.lands_in(t)) {
-            let account = match account_of(identity, client, tenant) {
+            let account = match self.account_of(identity, client, tenant) {
                 Ok(account) => account,
                 Err(problem) => {
                     if !self.problems.contains(&problem) {
@@ -185,9 +213,8 @@ impl Collector<'_> {
                     }
                 }
                 std::collections::btree_map::Entry::Vacant(vacant) => {
-                    let key = vacant.key().clone();
                     vacant.insert(DesiredGrant {
-                        key,
+                        key: GrantKey::none(),
                         account,
                         starts_at,
                         expires_at: want.expires_at,
@@ -200,6 +227,25 @@ impl Collector<'_> {
                 }
             }
         }
+    }
+
+    /// Returns [`account_of`] the identity in the tenant, worked out once for a run of
+    /// grants of the identity in the tenant.
+    fn account_of(
+        &mut self,
+        identity: &Identity,
+        client: &Client,
+        tenant: &Tenant,
+    ) -> Result<String, Diagnostic> {
+        if let Some((id, name, account)) = &self.account
+            && *id == identity.id
+            && *name == tenant.name
+        {
+            return Ok(account.clone());
+        }
+        let account = account_of(identity, client, tenant)?;
+        self.account = Some((identity.id.clone(), tenant.name.clone(), account.clone()));
+        Ok(account)
     }
 
     /// Adds what the approved access requests of `client` ask for (elevations,
@@ -308,6 +354,7 @@ pub fn desired_access(
         now,
         by_key: BTreeMap::new(),
         problems: Vec::new(),
+        account: None,
     };
     for identity in workspace
         .identities
@@ -359,10 +406,9 @@ pub fn desired_access(
     }
     collector.add_requests(client, requests, &mut managed);
     problems.append(&mut collector.problems);
-    let by_key = collector.by_key;
     (
         DesiredAccess {
-            grants: by_key.into_values().collect(),
+            grants: gathered(collector.by_key),
             managed,
             accounts,
         },
@@ -392,12 +438,16 @@ pub fn with_requests(
     let mut collector = Collector {
         workspace,
         now,
-        by_key: grants.into_iter().map(|g| (g.key.clone(), g)).collect(),
+        by_key: grants
+            .into_iter()
+            .map(|mut g| (std::mem::replace(&mut g.key, GrantKey::none()), g))
+            .collect(),
         problems: Vec::new(),
+        account: None,
     };
     collector.add_requests(client, requests, &mut managed);
     DesiredAccess {
-        grants: collector.by_key.into_values().collect(),
+        grants: gathered(collector.by_key),
         managed,
         accounts,
     }

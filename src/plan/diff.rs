@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::{Change, ChangeKind, DeniedGrant, DesiredGrant, Plan, UnreadableTenant};
 use crate::model::time::format_short;
-use crate::model::{Block, Entitlement, GrantRecord, Holder, Source};
+use crate::model::{Block, Entitlement, GrantRecord, Holder, Origin, Source};
 
 /// What reading a tenant produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +155,47 @@ struct TenantDiff<'a> {
     changes: Vec<Change>,
     denials: Vec<DeniedGrant>,
     warnings: Vec<String>,
+    said: Said<'a>,
+}
+
+/// Texts that many changes of a tenant share, each written once per run of equal values:
+/// the grants of one bundle line (an entitlement's every holder) come one after another,
+/// with the same origin and sources.
+#[derive(Default)]
+struct Said<'a> {
+    origin: Option<(&'a Origin, String)>,
+    wanted_by: Option<(&'a [Source], String)>,
+}
+
+impl<'a> Said<'a> {
+    /// `file:line:column` of an origin.
+    fn origin(&mut self, origin: &'a Origin) -> String {
+        again(&mut self.origin, origin, ToString::to_string)
+    }
+
+    /// The reason of a grant wanted by `sources`.
+    fn wanted_by(&mut self, sources: &'a [Source]) -> String {
+        again(&mut self.wanted_by, sources, |sources| {
+            format!("wanted by {}", Source::join(sources, ", "))
+        })
+    }
+}
+
+/// Returns the text `make` makes of `value`: a copy of the last one when `value` equals
+/// the value it was made of.
+fn again<'a, T: PartialEq + ?Sized>(
+    last: &mut Option<(&'a T, String)>,
+    value: &'a T,
+    make: impl FnOnce(&T) -> String,
+) -> String {
+    match last {
+        Some((made_of, text)) if *made_of == value => text.clone(),
+        _ => {
+            let text = make(value);
+            *last = Some((value, text.clone()));
+            text
+        }
+    }
 }
 
 impl<'a> TenantDiff<'a> {
@@ -184,6 +225,7 @@ impl<'a> TenantDiff<'a> {
             changes: Vec::new(),
             denials: Vec::new(),
             warnings: Vec::new(),
+            said: Said::default(),
         }
     }
 
@@ -250,14 +292,18 @@ impl<'a> TenantDiff<'a> {
     fn compare_wanted(&mut self) {
         let wanted: Vec<(Key<'a>, &'a DesiredGrant)> =
             self.wanted.iter().map(|(k, g)| (*k, *g)).collect();
+        if self.ledger.is_empty() {
+            // Every wanted grant is a change (a tenant planned for the first time).
+            self.changes.reserve(wanted.len());
+        }
         for (key, grant) in wanted {
             let recorded = self.ledger.get(&key).copied();
             let holder = self.holds(&grant.key.entitlement, &grant.account);
             // Made only when there is a change: a converged tenant has none.
-            let change = || {
+            let change = |said: &mut Said<'a>| {
                 let mut change = Change::of_grant(ChangeKind::Grant, grant, String::new());
                 change.expires_at = grant.expires_at;
-                change.origin = Some(grant.origin.to_string());
+                change.origin = Some(said.origin(&grant.origin));
                 change
             };
             let same_account =
@@ -271,12 +317,12 @@ impl<'a> TenantDiff<'a> {
                             &holder.account,
                         ));
                     }
-                    if let Some(renewal) = renewal(record, grant, change) {
+                    if let Some(renewal) = renewal(record, grant, || change(&mut self.said)) {
                         self.changes.push(renewal);
                     }
                 }
                 (Some(_), None) if same_account => {
-                    let mut change = change();
+                    let mut change = change(&mut self.said);
                     change.reason =
                         "recorded as granted but missing from the tenant: granting again".into();
                     self.changes.push(change);
@@ -294,14 +340,14 @@ impl<'a> TenantDiff<'a> {
                             self.holds(&record.entitlement, &record.account).is_none();
                         self.changes.push(old);
                     }
-                    let mut change = change();
+                    let mut change = change(&mut self.said);
                     change.tenant_already_done = holder.is_some();
                     change.reason = if holder.is_some_and(|h| h.pending) {
                         "invitation pending (sent, not yet accepted): recording it".into()
                     } else if holder.is_some() {
                         "already held in the tenant: recording it".into()
                     } else {
-                        format!("wanted by {}", Source::join(&grant.sources, ", "))
+                        self.said.wanted_by(&grant.sources)
                     };
                     self.changes.push(change);
                 }

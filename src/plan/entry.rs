@@ -234,8 +234,8 @@ impl<'a> EntryRef<'a> {
 }
 
 /// One plan entry as JSON (a change, a denial or an unreadable tenant): the fields a
-/// kind does not use are absent or empty.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+/// kind does not use are absent or empty. Written as [`EntryJson`] writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "Change", description = "One planned change.")]
 pub struct PlanEntry {
     /// What the change does.
@@ -294,23 +294,53 @@ pub struct PlanEntry {
     pub held_before_onboard: bool,
 }
 
-impl PlanEntry {
+/// A plan entry as it is written in JSON, borrowed from a plan ([`EntryRef`]) or from a
+/// [`PlanEntry`]: the one place its fields, their order and when they are left out are
+/// said for writing (a plan of 100,000 changes is written without a copy of each).
+#[derive(Serialize)]
+pub struct EntryJson<'a> {
+    pub(crate) kind: EntryKind,
+    pub(crate) client: &'a str,
+    pub(crate) tenant: &'a str,
+    pub(crate) entitlement: Option<&'a Entitlement>,
+    pub(crate) identity: Option<&'a str>,
+    pub(crate) account: Option<&'a str>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub(crate) expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub(crate) previous_expires_at: Option<OffsetDateTime>,
+    pub(crate) sources: &'a [Source],
+    pub(crate) origin: Option<&'a str>,
+    pub(crate) ticket: Option<&'a str>,
+    pub(crate) tenant_already_done: bool,
+    pub(crate) reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) hint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) held_before_onboard: bool,
+}
+
+impl<'a> EntryJson<'a> {
     /// Returns an entry of `kind` in a tenant with the reason given and nothing else set.
-    fn new(kind: EntryKind, client: &str, tenant: &str, reason: &str) -> PlanEntry {
-        PlanEntry {
+    fn new(kind: EntryKind, client: &'a str, tenant: &'a str, reason: &'a str) -> Self {
+        EntryJson {
             kind,
-            client: client.to_string(),
-            tenant: tenant.to_string(),
+            client,
+            tenant,
             entitlement: None,
             identity: None,
             account: None,
             expires_at: None,
             previous_expires_at: None,
-            sources: Vec::new(),
+            sources: &[],
             origin: None,
             ticket: None,
             tenant_already_done: false,
-            reason: reason.to_string(),
+            reason,
             rule: None,
             hint: None,
             error_code: None,
@@ -319,39 +349,105 @@ impl PlanEntry {
     }
 }
 
-impl From<EntryRef<'_>> for PlanEntry {
-    fn from(entry: EntryRef<'_>) -> Self {
+impl<'a> From<EntryRef<'a>> for EntryJson<'a> {
+    fn from(entry: EntryRef<'a>) -> Self {
         match entry {
-            EntryRef::Change(c) => PlanEntry {
-                entitlement: c.entitlement.clone(),
-                identity: c.identity.clone(),
-                account: c.account.clone(),
+            EntryRef::Change(c) => EntryJson {
+                entitlement: c.entitlement.as_ref(),
+                identity: c.identity.as_deref(),
+                account: c.account.as_deref(),
                 expires_at: c.expires_at,
                 previous_expires_at: c.previous_expires_at,
-                sources: c.sources.clone(),
-                origin: c.origin.clone(),
-                ticket: c.ticket.clone(),
+                sources: &c.sources,
+                origin: c.origin.as_deref(),
+                ticket: c.ticket.as_deref(),
                 tenant_already_done: c.tenant_already_done,
                 held_before_onboard: c.held_before_onboard,
-                ..PlanEntry::new(c.kind.into(), &c.client, &c.tenant, &c.reason)
+                ..EntryJson::new(c.kind.into(), &c.client, &c.tenant, &c.reason)
             },
-            EntryRef::Denied(d) => PlanEntry {
-                entitlement: Some(d.entitlement.clone()),
-                identity: d.identity.clone(),
-                account: d.account.clone(),
-                sources: d.sources.clone(),
-                origin: Some(d.origin.clone()),
-                ticket: d.ticket.clone(),
-                rule: Some(d.rule.clone()),
-                hint: Some(d.hint.clone()),
-                ..PlanEntry::new(EntryKind::Denied, &d.client, &d.tenant, &d.reason)
+            EntryRef::Denied(d) => EntryJson {
+                entitlement: Some(&d.entitlement),
+                identity: d.identity.as_deref(),
+                account: d.account.as_deref(),
+                sources: &d.sources,
+                origin: Some(&d.origin),
+                ticket: d.ticket.as_deref(),
+                rule: Some(&d.rule),
+                hint: Some(&d.hint),
+                ..EntryJson::new(EntryKind::Denied, &d.client, &d.tenant, &d.reason)
             },
-            EntryRef::Unknown(u) => PlanEntry {
-                hint: u.hint.clone(),
-                error_code: Some(u.error_code.clone()),
-                ..PlanEntry::new(EntryKind::Unknown, &u.client, &u.tenant, &u.reason)
+            EntryRef::Unknown(u) => EntryJson {
+                hint: u.hint.as_deref(),
+                error_code: Some(&u.error_code),
+                ..EntryJson::new(EntryKind::Unknown, &u.client, &u.tenant, &u.reason)
             },
         }
+    }
+}
+
+impl<'a> From<&'a PlanEntry> for EntryJson<'a> {
+    fn from(e: &'a PlanEntry) -> Self {
+        EntryJson {
+            kind: e.kind,
+            client: &e.client,
+            tenant: &e.tenant,
+            entitlement: e.entitlement.as_ref(),
+            identity: e.identity.as_deref(),
+            account: e.account.as_deref(),
+            expires_at: e.expires_at,
+            previous_expires_at: e.previous_expires_at,
+            sources: &e.sources,
+            origin: e.origin.as_deref(),
+            ticket: e.ticket.as_deref(),
+            tenant_already_done: e.tenant_already_done,
+            reason: &e.reason,
+            rule: e.rule.as_deref(),
+            hint: e.hint.as_deref(),
+            error_code: e.error_code.as_deref(),
+            held_before_onboard: e.held_before_onboard,
+        }
+    }
+}
+
+impl Serialize for PlanEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        EntryJson::from(self).serialize(serializer)
+    }
+}
+
+impl Serialize for EntryRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        EntryJson::from(*self).serialize(serializer)
+    }
+}
+
+impl From<EntryJson<'_>> for PlanEntry {
+    fn from(e: EntryJson<'_>) -> Self {
+        PlanEntry {
+            kind: e.kind,
+            client: e.client.to_string(),
+            tenant: e.tenant.to_string(),
+            entitlement: e.entitlement.cloned(),
+            identity: e.identity.map(str::to_string),
+            account: e.account.map(str::to_string),
+            expires_at: e.expires_at,
+            previous_expires_at: e.previous_expires_at,
+            sources: e.sources.to_vec(),
+            origin: e.origin.map(str::to_string),
+            ticket: e.ticket.map(str::to_string),
+            tenant_already_done: e.tenant_already_done,
+            reason: e.reason.to_string(),
+            rule: e.rule.map(str::to_string),
+            hint: e.hint.map(str::to_string),
+            error_code: e.error_code.map(str::to_string),
+            held_before_onboard: e.held_before_onboard,
+        }
+    }
+}
+
+impl From<EntryRef<'_>> for PlanEntry {
+    fn from(entry: EntryRef<'_>) -> Self {
+        PlanEntry::from(EntryJson::from(entry))
     }
 }
 

@@ -22,7 +22,7 @@ pub use desired::{
     bundle_denials, check_workspace, check_workspace_keeping, desired_access, with_requests,
 };
 pub use diff::{DiffInput, Observation, ReadFailure, block_warnings, diff_tenant};
-pub use entry::{DeniedGrant, Entry, EntryKind, EntryRef, PlanEntry, UnreadableTenant};
+pub use entry::{DeniedGrant, Entry, EntryJson, EntryKind, EntryRef, PlanEntry, UnreadableTenant};
 pub use guard::{MassRevocation, mass_revocations, removals_fingerprint};
 pub use index::ByTenant;
 
@@ -268,6 +268,17 @@ impl TryFrom<PlanJson> for Plan {
     }
 }
 
+/// A plan's entries as a JSON array of [`PlanEntry`]s in the canonical order, written
+/// from the plan without a copy of each ([`Plan::json_rows`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Entries<'a>(&'a Plan);
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.entries())
+    }
+}
+
 /// Counts of changes by kind.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
@@ -329,6 +340,10 @@ impl Plan {
     /// `denied` — entitlement and holder), each list keeping its own order. For a
     /// sorted plan ([`Self::sort`]) this is the canonical order itself.
     pub fn entries(&self) -> Vec<EntryRef<'_>> {
+        if self.denials.is_empty() && self.unknown.is_empty() {
+            // Nothing to merge (most plans): the changes in their order.
+            return self.changes.iter().map(EntryRef::Change).collect();
+        }
         let mut lists = [
             self.changes
                 .iter()
@@ -361,6 +376,12 @@ impl Plan {
         self.entries().into_iter().map(PlanEntry::from).collect()
     }
 
+    /// Returns every entry to be written as JSON, in the canonical order, as
+    /// [`Self::rows`] would be written but without copying them.
+    pub fn json_rows(&self) -> Entries<'_> {
+        Entries(self)
+    }
+
     /// Adds the entries, warnings and configuration of `other` after this plan's own.
     pub fn append(&mut self, other: Plan) {
         self.changes.extend(other.changes);
@@ -378,7 +399,10 @@ impl Plan {
 
     /// Returns the counts by kind.
     pub fn summary(&self) -> Summary {
-        Summary::of(self.entries().into_iter().map(EntryRef::kind))
+        let changes = self.changes.iter().map(EntryRef::Change);
+        let denials = self.denials.iter().map(EntryRef::Denied);
+        let unknown = self.unknown.iter().map(EntryRef::Unknown);
+        Summary::of(changes.chain(denials).chain(unknown).map(EntryRef::kind))
     }
 
     /// Returns the plan of the entries `keep` selects, without warnings, and with the

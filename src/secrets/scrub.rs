@@ -108,6 +108,13 @@ pub fn base64(bytes: &[u8], url_safe: bool) -> String {
     out
 }
 
+/// Returns whether any value is registered: until one is, [`scrub`] returns every text
+/// unchanged.
+pub fn registered() -> bool {
+    let patterns = PATTERNS.read().unwrap_or_else(|e| e.into_inner());
+    !patterns.is_empty()
+}
+
 /// Returns whether a registered value spans lines (has a line break in a form
 /// [`scrub`] matches): only then can a match start in one line of a text and end in
 /// another, so that a text may not be scrubbed line by line.

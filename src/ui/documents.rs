@@ -25,8 +25,12 @@ pub const FORMAT_VERSION: u32 = 1;
 ///                "tenant_already_done": false, "reason": "…"}],
 ///   "warnings": [] }
 /// ```
+// `changes` is a `Vec<PlanEntry>` as read back, and `crate::plan::Entries` when written
+// from a plan (the entries borrowed, not copied). Not in the doc comment: that is the
+// schema's description.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct PlanDocument {
+#[schemars(rename = "PlanDocument")]
+pub struct PlanDocument<C = Vec<PlanEntry>> {
     /// Major version of this document's shape.
     pub format_version: u32,
     /// When the plan was made.
@@ -57,7 +61,7 @@ pub struct PlanDocument {
     /// Counts by kind.
     pub summary: Summary,
     /// The changes, in order.
-    pub changes: Vec<PlanEntry>,
+    pub changes: C,
     /// Warnings.
     pub warnings: Vec<String>,
     /// Tenants whose own configuration `apply` changes (GDAP access assignments, Okta group admin roles):
@@ -201,9 +205,9 @@ impl LedgerPins {
             // Each client once, the ledger read once: a plan's changes and a ledger can
             // each number in the hundred thousands.
             clients: ledger.client_digests(
-                plan.entries()
-                    .into_iter()
-                    .map(|e| e.client())
+                (plan.changes.iter().map(|c| c.client.as_str()))
+                    .chain(plan.denials.iter().map(|d| d.client.as_str()))
+                    .chain(plan.unknown.iter().map(|u| u.client.as_str()))
                     .collect::<std::collections::BTreeSet<_>>(),
             ),
             blocks: ledger.blocks_digest(),
@@ -512,7 +516,7 @@ pub struct Counts {
 }
 
 /// Renders a document as pretty JSON.
-pub fn to_json<T: Serialize>(document: &T) -> String {
+pub fn to_json<T: Serialize + ?Sized>(document: &T) -> String {
     let mut text = serde_json::to_string_pretty(document).expect("documents always serialize");
     text.push('\n');
     text

@@ -56,7 +56,8 @@ fn sgr_len(text: &str) -> usize {
 /// Escapes control characters, except where `keep(c, rest)` returns how many bytes of
 /// `rest` (which starts with `c`) to copy as they are.
 fn escape_where(text: &str, keep: impl Fn(char, &str) -> usize) -> Cow<'_, str> {
-    if !text.chars().any(is_control) {
+    // Printable ASCII, as most fields are, is told a byte at a time.
+    if text.bytes().all(|b| (b' '..b'\x7f').contains(&b)) || !text.chars().any(is_control) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);

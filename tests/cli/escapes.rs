@@ -9,12 +9,19 @@ use serde_json::Value;
 
 use crate::support::{Env, stderr, stdout};
 
-/// The raw bytes that must never reach a terminal: ESC, NUL and U+202E (RIGHT-TO-LEFT
-/// OVERRIDE) in UTF-8.
-const RAW: [&[u8]; 3] = [b"\x1b", b"\0", "\u{202e}".as_bytes()];
+/// The raw bytes that must never reach a terminal: ESC, NUL, U+202E (RIGHT-TO-LEFT
+/// OVERRIDE), DEL and U+009B (CSI, a C1 control) in UTF-8. (JSON strings may hold the
+/// last three raw: onboard escapes them in JSON output too.)
+const RAW: [&[u8]; 5] = [
+    b"\x1b",
+    b"\0",
+    "\u{202e}".as_bytes(),
+    b"\x7f",
+    "\u{9b}".as_bytes(),
+];
 
 /// An account the tenant holds outside onboard, named with escape sequences.
-const DRIFT_ACCOUNT: &str = "mallory\u{1b}[31m\u{0}\u{202e}@acme.example";
+const DRIFT_ACCOUNT: &str = "mallory\u{1b}[31m\u{0}\u{202e}\u{7f}\u{9b}2J@acme.example";
 
 /// Fails when an output stream holds a raw control byte; returns both streams as text.
 fn shown(env: &Env, what: &str, output: &Output) -> String {
@@ -176,7 +183,7 @@ fn tenant_answers_with_control_characters_are_shown_escaped_everywhere() {
     }
 
     for escaped in [
-        "mallory\\u001b[31m\\u0000\\u202e@acme.example",
+        "mallory\\u001b[31m\\u0000\\u202e\\u007f\\u009b2J@acme.example",
         "refused by \\u001b[2J\\u0000 policy",
         "unreadable \\u001b[31m\\u001b]0;pwned\\u0007\\u0000",
         "T-\\u001b[31m9\\u202e",

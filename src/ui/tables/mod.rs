@@ -32,8 +32,13 @@ fn kind_color(kind: EntryKind) -> &'static str {
 }
 
 fn holder(change: &PlanEntry) -> String {
-    match (&change.identity, &change.account) {
-        (Some(identity), _) => identity.clone(),
+    holder_of(change.identity.as_deref(), change.account.as_deref())
+}
+
+/// The holder column: the identity, else the account in brackets, else `-`.
+fn holder_of(identity: Option<&str>, account: Option<&str>) -> String {
+    match (identity, account) {
+        (Some(identity), _) => identity.to_string(),
         (None, Some(account)) => format!("({account})"),
         (None, None) => "-".into(),
     }
@@ -258,10 +263,12 @@ fn md_cell(text: &str) -> String {
 }
 
 fn entitlement(change: &PlanEntry) -> String {
-    change
-        .entitlement
-        .as_ref()
-        .map_or_else(|| "-".into(), ToString::to_string)
+    entitlement_of(change.entitlement.as_ref())
+}
+
+/// The entitlement column: the entitlement, or `-`.
+fn entitlement_of(entitlement: Option<&crate::model::Entitlement>) -> String {
+    entitlement.map_or_else(|| "-".into(), ToString::to_string)
 }
 
 /// Returns `applied`, `unchanged` or `failed` for a result.
@@ -304,7 +311,6 @@ fn results_row(applied: &Applied<'_>, index: usize, color: bool) -> Vec<String> 
         ];
     };
     let word = result_word(r);
-    let row = PlanEntry::from(r.change);
     let painted = match word {
         "applied" => paint(color, GREEN, word),
         "unchanged" => paint(color, DIM, word),
@@ -319,8 +325,11 @@ fn results_row(applied: &Applied<'_>, index: usize, color: bool) -> Vec<String> 
         painted,
         r.change.kind.to_string(),
         cell(&TenantRef::new(&r.change.client, &r.change.tenant).to_string()),
-        cell(&holder(&row)),
-        cell(&entitlement(&row)),
+        cell(&holder_of(
+            r.change.identity.as_deref(),
+            r.change.account.as_deref(),
+        )),
+        cell(&entitlement_of(r.change.entitlement.as_ref())),
         cell(&detail),
     ]
 }
@@ -355,10 +364,10 @@ pub fn results_table<'a>(
     let rows = applied.results.len() + applied.configuration_failures.len();
     // At least one part, for the header of a table without rows.
     let starts: Vec<usize> = (0..rows.max(1)).step_by(RESULTS_PART).collect();
-    let part = move |start: usize| {
+    let part = |rows: &[Vec<String>]| {
         let mut table = new_table(&RESULTS_HEADERS);
-        for index in start..(start + RESULTS_PART).min(rows) {
-            table.add_row(results_row(applied, index, color));
+        for row in rows {
+            table.add_row(row);
         }
         table
     };
@@ -371,7 +380,15 @@ pub fn results_table<'a>(
         }
     }
     starts.into_iter().map(move |start| {
-        let mut table = part(start);
+        let rows: Vec<Vec<String>> = (start..(start + RESULTS_PART).min(rows))
+            .map(|index| results_row(applied, index, color))
+            .collect();
+        if let Some(text) =
+            plain_lines((start == 0).then_some(&RESULTS_HEADERS[..]), &rows, &widths)
+        {
+            return text;
+        }
+        let mut table = part(&rows);
         table.add_row(widths.iter().map(|&w| " ".repeat(w.into())));
         let lines: Vec<String> = render_lines(&table).collect();
         // Not the header again after the first part, nor the row of blanks.
@@ -383,6 +400,69 @@ pub fn results_table<'a>(
         }
         text
     })
+}
+
+/// Returns the lines of a part of a table in onboard's style ([`new_table`]) whose
+/// columns are `widths` wide, as [`render_lines`] writes them, each ending in a line
+/// break: the header and its underline when `header` is given, then the rows. `None`
+/// when a cell holds anything but printable ASCII and onboard's own colour sequences,
+/// whose width the caller leaves to comfy-table to measure.
+///
+/// Laid out as comfy-table lays out that style: each cell padded with a space on
+/// either side to its column's width (colour sequences take no width), the cells
+/// separated by a space, the header underlined with `─` across every column and
+/// separator; trailing spaces dropped. (`plain_lines_are_the_lines_comfy_table_renders`
+/// compares the two.)
+fn plain_lines(header: Option<&[&str]>, rows: &[Vec<String>], widths: &[u16]) -> Option<String> {
+    // The width a cell takes, when it is plain.
+    let plain = |text: &str| -> Option<usize> {
+        let mut width = 0;
+        let mut rest = text.as_bytes();
+        while let Some((&b, after)) = rest.split_first() {
+            if b == 0x1b {
+                let code = after.strip_prefix(b"[")?;
+                let end = code
+                    .iter()
+                    .position(|c| !(c.is_ascii_digit() || *c == b';'))?;
+                rest = code[end..].strip_prefix(b"m")?;
+            } else if (b' '..b'\x7f').contains(&b) {
+                width += 1;
+                rest = after;
+            } else {
+                return None;
+            }
+        }
+        Some(width)
+    };
+    let line = |text: &mut String, cells: &mut dyn Iterator<Item = &str>| -> Option<()> {
+        let start = text.len();
+        for (index, (cell, &width)) in cells.zip(widths).enumerate() {
+            let used = plain(cell)?;
+            if index > 0 {
+                text.push(' ');
+            }
+            text.push(' ');
+            text.push_str(cell);
+            for _ in used..usize::from(width) + 1 {
+                text.push(' ');
+            }
+        }
+        text.truncate(start + text[start..].trim_end().len());
+        text.push('\n');
+        Some(())
+    };
+    let mut text = String::new();
+    if let Some(header) = header {
+        line(&mut text, &mut header.iter().copied())?;
+        let underline =
+            widths.iter().map(|w| usize::from(*w) + 2).sum::<usize>() + widths.len() - 1;
+        text.extend(std::iter::repeat_n('─', underline));
+        text.push('\n');
+    }
+    for row in rows {
+        line(&mut text, &mut row.iter().map(String::as_str))?;
+    }
+    Some(text)
 }
 
 /// Returns a record's end, marked when the tenant itself enforces it.
@@ -644,6 +724,47 @@ mod tests {
     }
 
     /// The apply results table as one comfy-table table, as it was rendered whole.
+    #[test]
+    fn plain_lines_are_the_lines_comfy_table_renders() {
+        let rows: Vec<Vec<String>> = vec![
+            vec![
+                paint(true, GREEN, "applied"),
+                "grant".into(),
+                String::new(),
+                "x  ".into(),
+            ],
+            vec![
+                paint(true, RED, "failed"),
+                String::new(),
+                " lead".into(),
+                "-".into(),
+            ],
+            vec!["a".into(), "b".into(), "c".into(), String::new()],
+        ];
+        let headers = ["result", "change", "from", "detail"];
+        let widths = [7, 6, 5, 6];
+        let mut table = new_table(&headers);
+        for row in &rows {
+            table.add_row(row);
+        }
+        // Laid out at the widths given, as a row of blanks that wide makes comfy-table do.
+        table.add_row(widths.iter().map(|&w| " ".repeat(w)));
+        let lines: Vec<String> = render_lines(&table).collect();
+        let whole = format!("{}\n", lines[..lines.len() - 1].join("\n"));
+        let widths = widths.map(|w| w as u16);
+        assert_eq!(plain_lines(Some(&headers), &rows, &widths).unwrap(), whole);
+        let body = lines[2..lines.len() - 1].join("\n") + "\n";
+        assert_eq!(plain_lines(None, &rows, &widths).unwrap(), body);
+        // Other letters, and escapes other than colours, are comfy-table's to measure.
+        for cell in ["é", "技", "\x1b]0;x", "\x1b[31", "tab\t"] {
+            assert_eq!(
+                plain_lines(None, &[vec![cell.to_string()]], &[9]),
+                None,
+                "{cell}"
+            );
+        }
+    }
+
     fn results_whole(applied: &Applied<'_>, color: bool) -> String {
         let mut table = new_table(&RESULTS_HEADERS);
         let rows = applied.results.len() + applied.configuration_failures.len();
@@ -712,6 +833,12 @@ mod tests {
                 "color {color}"
             );
         }
+        // The parts without the wide character are laid out without comfy-table.
+        let plain: Vec<Vec<String>> = (0..applied.results.len())
+            .filter(|i| !(RESULTS_PART..2 * RESULTS_PART).contains(i))
+            .map(|i| results_row(&applied, i, true))
+            .collect();
+        assert!(plain_lines(None, &plain, &[9, 9, 29, 36, 20, 60]).is_some());
         // A table without rows is its header.
         let empty = Applied::default();
         let parts: Vec<String> = results_table(&empty, false).collect();

@@ -14,7 +14,7 @@ use crate::audit::{Entry, EntryKind, EntryResult};
 use crate::execute::{self, Applied, ApplyContext, ChangeResult, Progress};
 use crate::exit::UserError;
 use crate::model::{Block, ReviewItem, TenantRef};
-use crate::plan::{Change, ChangeKind, DeniedGrant, EntryRef, Plan, PlanEntry, Summary};
+use crate::plan::{Change, ChangeKind, DeniedGrant, EntryRef, Plan, Summary};
 use crate::state::Ledger;
 use crate::workflow::request::Desk;
 
@@ -320,7 +320,7 @@ fn open_exception_reviews(desk: &Desk<'_>, results: &[ChangeResult<'_>]) -> anyh
 
 /// Returns the audit entry of a policy refusal.
 pub fn denial_entry(denial: &DeniedGrant) -> Entry {
-    let mut entry = crate::execute::row_entry(&PlanEntry::from(EntryRef::Denied(denial)));
+    let mut entry = crate::execute::row_entry(EntryRef::Denied(denial));
     entry.kind = Some(EntryKind::Denial);
     entry.result = Some(EntryResult::Denied);
     entry.error_code = Some(denial.rule.clone());
