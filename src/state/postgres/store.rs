@@ -282,7 +282,7 @@ impl PgStore {
 
     /// Appends to several chains in one transaction, each as [`PgStore::append_lines`]
     /// does: all of them, or (when one chain moved) none. Each chain's lines are one
-    /// block (a row; more for more than [`BLOCK_LINES`] lines), and the same five
+    /// block (a row; more for more than `BLOCK_LINES` lines), and the same five
     /// statements serve any number of chains (rows sent as arrays), so a write that
     /// spans many clients costs no more round trips than one.
     pub fn append_batches(&self, batches: &[ChainBatch<'_>]) -> Result<(), PgError> {
