@@ -52,9 +52,11 @@ impl<'p> Book<'p> {
             .by_tenant
             .entry((client.to_string(), tenant.to_string()))
             .or_default();
-        for result in results.iter().filter(|r| r.result.is_ok()) {
-            record(records, result, context);
-        }
+        let updates = results
+            .iter()
+            .filter(|r| r.result.is_ok())
+            .filter_map(|result| update_of(result, context));
+        LedgerUpdate::apply_all(updates, records);
         self.unsaved.extend(
             results
                 .iter()
@@ -123,16 +125,19 @@ impl<'p> Book<'p> {
     }
 }
 
-/// Updates one tenant's ledger records for a change that succeeded there.
-fn record(records: &mut Vec<GrantRecord>, result: &ChangeResult<'_>, context: &ApplyContext<'_>) {
+/// What a change that succeeded in a tenant does to its ledger records, if anything.
+fn update_of<'r>(
+    result: &'r ChangeResult<'_>,
+    context: &ApplyContext<'_>,
+) -> Option<LedgerUpdate<'r>> {
     let change = &result.change;
     let (Some(entitlement), Some(account)) = (&change.entitlement, &change.account) else {
-        return;
+        return None;
     };
     let update = match change.kind {
         ChangeKind::Grant | ChangeKind::Renew => {
             let Some(identity) = &change.identity else {
-                return;
+                return None;
             };
             LedgerUpdate::Hold {
                 record: GrantRecord {
@@ -164,7 +169,7 @@ fn record(records: &mut Vec<GrantRecord>, result: &ChangeResult<'_>, context: &A
             account,
         },
     };
-    update.apply_to(records);
+    Some(update)
 }
 
 #[cfg(test)]
