@@ -12,6 +12,7 @@ mod entitlement;
 pub mod format;
 mod identity;
 mod issued_credential;
+mod ledger_update;
 pub mod policy;
 mod record;
 pub mod schema;
@@ -36,10 +37,11 @@ pub use identity::{
     AccountContext, AccountTemplate, Identity, IdentityKind, IdentityScope, MfaStatus,
 };
 pub use issued_credential::{CredentialSlot, IssuedRecord};
+pub use ledger_update::LedgerUpdate;
 pub use policy::Policy;
 pub use record::{
-    AccessRequest, Block, BlockScope, BundleRequest, GrantRecord, Holder, LedgerUpdate,
-    RecordOrigin, RequestKind, RequestStatus, ReviewItem, Revocation,
+    AccessRequest, Block, BlockScope, BundleRequest, GrantRecord, Holder, RecordOrigin,
+    RequestKind, RequestStatus, ReviewItem, Revocation,
 };
 pub use settings::{
     DEFAULT_EXEC_TIMEOUT, OnRevoke, Settings, StateBackend, VaultAuth, VaultSettings,
