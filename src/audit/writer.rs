@@ -466,7 +466,11 @@ fn write_line(writer: &mut ChainWriter, key: &AuditKey, entry: &Entry) {
     let body = serde_json::to_string(entry).expect("entries always serialize");
     // A tenant's error text can echo a credential: it is scrubbed before it is signed,
     // after which it could never be removed.
-    let body = crate::secrets::scrub(&body).into_owned();
+    let scrubbed = match crate::secrets::scrub(&body) {
+        std::borrow::Cow::Owned(scrubbed) => Some(scrubbed),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    let body = scrubbed.unwrap_or(body);
     let signed_now = matches!(
         entry.kind,
         Some(EntryKind::ChainStart | EntryKind::KeyRotation | EntryKind::Checkpoint)

@@ -30,7 +30,24 @@ pub const MIN_LEN: usize = 6;
 const MIN_ENCODED_LEN: usize = 12;
 
 /// Every form of every registered value, lowercased (ASCII), longest first.
-static PATTERNS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+static PATTERNS: RwLock<Vec<Pattern>> = RwLock::new(Vec::new());
+
+/// One form of a registered value, lowercased (ASCII), with its substring searcher built
+/// once: [`scrub`] runs over every audit entry, file and line printed, and building a
+/// searcher per text and form cost more than the search.
+struct Pattern {
+    /// The form.
+    form: String,
+    /// Its searcher.
+    finder: memchr::memmem::Finder<'static>,
+}
+
+impl Pattern {
+    fn new(form: String) -> Pattern {
+        let finder = memchr::memmem::Finder::new(form.as_bytes()).into_owned();
+        Pattern { form, finder }
+    }
+}
 
 /// Registers a secret value so that [`scrub`] removes it (and its encodings) from any
 /// text from now on, in this process. Values shorter than [`MIN_LEN`] characters are
@@ -53,11 +70,11 @@ pub fn register(value: &str) {
     let mut patterns = PATTERNS.write().unwrap_or_else(|e| e.into_inner());
     for form in forms {
         let form = form.to_ascii_lowercase();
-        if !patterns.contains(&form) {
-            patterns.push(form);
+        if !patterns.iter().any(|p| p.form == form) {
+            patterns.push(Pattern::new(form));
         }
     }
-    patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    patterns.sort_by_key(|p| std::cmp::Reverse(p.form.len()));
 }
 
 /// Returns the forms a value may be written in: as is, URL-encoded, JSON-escaped, and
@@ -120,7 +137,7 @@ pub fn registered() -> bool {
 /// another, so that a text may not be scrubbed line by line.
 pub fn spans_lines() -> bool {
     let patterns = PATTERNS.read().unwrap_or_else(|e| e.into_inner());
-    patterns.iter().any(|p| p.contains('\n'))
+    patterns.iter().any(|p| p.form.contains('\n'))
 }
 
 /// Returns the text with every registered secret, in any of its forms and any ASCII
@@ -157,15 +174,20 @@ const SCRUB_WINDOW: usize = 64 * 1024;
 
 /// Returns where in `text` each of the (lowercase) `patterns` matches in any ASCII letter
 /// case: for each pattern, its leftmost matches that do not overlap one another, as
-/// `match_indices` finds them in the whole text lowercased.
+/// `str::match_indices` finds them in the whole text lowercased.
 ///
 /// The text is lowercased `window` bytes at a time (ASCII lowercasing keeps every byte
 /// offset, so a match in a lowercased window is a match at the same offsets in the text,
 /// on character boundaries), each window with as many bytes after it as the longest
 /// pattern less one, so a match that starts in the window is found whole there. Each
 /// pattern's search goes on after its last match, as it does in the whole text.
-fn matches(text: &str, patterns: &[String], window: usize) -> Vec<(usize, usize)> {
-    let longest = patterns.iter().map(String::len).max().unwrap_or(1).max(1);
+fn matches(text: &str, patterns: &[Pattern], window: usize) -> Vec<(usize, usize)> {
+    let longest = patterns
+        .iter()
+        .map(|p| p.form.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     // The first character boundary at or after `at`, within the text.
     let boundary = |at: usize| {
         let mut at = at.min(text.len());
@@ -189,13 +211,14 @@ fn matches(text: &str, patterns: &[String], window: usize) -> Vec<(usize, usize)
             if from >= end {
                 continue;
             }
-            for (at, found) in lower[from - start..].match_indices(pattern.as_str()) {
+            let haystack = &lower.as_bytes()[from - start..];
+            for at in pattern.finder.find_iter(haystack) {
                 let at = from + at;
                 if at >= end {
                     break;
                 }
-                ranges.push((at, at + found.len()));
-                *resume = at + found.len();
+                ranges.push((at, at + pattern.form.len()));
+                *resume = at + pattern.form.len();
             }
         }
         start = end;
@@ -261,14 +284,23 @@ mod tests {
 
     #[test]
     fn a_text_searched_window_by_window_matches_where_the_whole_text_does() {
-        let patterns: Vec<String> = ["abab", "aa", "ébc", "zz-top"]
+        let patterns: Vec<Pattern> = ["abab", "aa", "ébc", "zz-top"]
             .iter()
-            .map(|p| p.to_string())
+            .map(|p| Pattern::new(p.to_string()))
             .collect();
         let text = "xABABAB aaa-ÉBC éBcAbAbAbAB ZZ-TOP zz-topaaaa é ababab-é".repeat(3);
         let mut whole = matches(&text, &patterns, usize::MAX);
         whole.sort_unstable();
         assert!(whole.len() > 20, "{whole:?}");
+        // The searchers find what `str::match_indices` finds in the text lowercased.
+        let lower = text.to_ascii_lowercase();
+        let mut indices: Vec<(usize, usize)> = patterns
+            .iter()
+            .flat_map(|p| lower.match_indices(p.form.as_str()))
+            .map(|(at, found)| (at, at + found.len()))
+            .collect();
+        indices.sort_unstable();
+        assert_eq!(whole, indices);
         for window in 1..=text.len() + 1 {
             let mut parts = matches(&text, &patterns, window);
             parts.sort_unstable();
