@@ -477,13 +477,11 @@ fn write(
     )?;
     audit.finish(serde_json::json!({ "imported": proposal.records.len() }))?;
     let (mut ledger, _) = session.ledger()?;
-    for record in &proposal.records {
-        LedgerUpdate::Hold {
-            record: record.clone(),
-            unchanged: true,
-        }
-        .apply_to(&mut ledger.grants);
-    }
+    let holds = proposal.records.iter().map(|record| LedgerUpdate::Hold {
+        record: record.clone(),
+        unchanged: true,
+    });
+    LedgerUpdate::apply_all(holds, &mut ledger.grants);
     ledger.normalise();
     session.state.save_ledger(&ledger, lock)?;
     let schema_file = session
