@@ -2,11 +2,8 @@
 
 use std::fmt::Write;
 
-use comfy_table::{Cell, ContentArrangement, LineStyle, Table, TableStyle};
 use time::OffsetDateTime;
 
-use crate::adapters::Outcome;
-use crate::execute::{Applied, ChangeResult};
 use crate::model::time::format_short;
 use crate::model::{GrantRecord, Source, TenantRef};
 use crate::plan::credentials::{CredentialChange, short};
@@ -15,11 +12,15 @@ use crate::plan::{EntryKind, Plan, PlanEntry, Summary};
 use super::escape::escape;
 use super::{CYAN, DIM, GREEN, RED, YELLOW, paint};
 
+mod layout;
 mod markdown;
+mod results;
 
+pub use layout::{new_table, render, table_text};
 pub use markdown::{
     MARKDOWN_LIMIT, plan_markdown, plan_markdown_with_credentials, status_markdown,
 };
+pub use results::{result_word, results_table};
 
 fn kind_color(kind: EntryKind) -> &'static str {
     match kind {
@@ -46,29 +47,6 @@ fn holder_of(identity: Option<&str>, account: Option<&str>) -> String {
 
 fn until(at: Option<OffsetDateTime>) -> String {
     at.map_or_else(|| "-".into(), format_short)
-}
-
-/// Returns a table in onboard's style: a header underline, no borders.
-pub fn new_table(headers: &[&str]) -> Table {
-    let mut table = Table::new();
-    table
-        .load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')))
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(headers.iter().map(Cell::new));
-    table
-}
-
-/// Renders a table without the padding comfy-table leaves at line ends.
-pub fn render(table: &Table) -> String {
-    render_lines(table).collect::<Vec<_>>().join("\n")
-}
-
-/// A table's lines, without the padding comfy-table leaves at their ends.
-fn render_lines(table: &Table) -> impl Iterator<Item = String> {
-    table.lines().map(|mut line| {
-        line.truncate(line.trim_end().len());
-        line
-    })
 }
 
 /// Returns the one-line summary of a plan.
@@ -160,25 +138,28 @@ pub fn plan_table_with_credentials(
     let mut out = String::new();
     let rows = plan.rows();
     if !rows.is_empty() {
-        let mut table = new_table(&[
+        let cells = rows
+            .iter()
+            .map(|change| {
+                vec![
+                    paint(color, kind_color(change.kind), change.kind.as_str()),
+                    cell(&TenantRef::new(&change.client, &change.tenant).to_string()),
+                    cell(&holder(change)),
+                    cell(&entitlement(change)),
+                    until(change.expires_at),
+                    cell(&why(change)),
+                ]
+            })
+            .collect();
+        let headers = [
             "change",
             "client/tenant",
             "identity",
             "entitlement",
             "until",
             "why",
-        ]);
-        for change in &rows {
-            table.add_row(vec![
-                paint(color, kind_color(change.kind), change.kind.as_str()),
-                cell(&TenantRef::new(&change.client, &change.tenant).to_string()),
-                cell(&holder(change)),
-                cell(&entitlement(change)),
-                until(change.expires_at),
-                cell(&why(change)),
-            ]);
-        }
-        let _ = writeln!(out, "{}", render(&table));
+        ];
+        let _ = writeln!(out, "{}", table_text(&headers, cells));
         for line in unreadable_hints(plan) {
             let _ = writeln!(out, "{}", cell(&line));
         }
@@ -271,200 +252,6 @@ fn entitlement_of(entitlement: Option<&crate::model::Entitlement>) -> String {
     entitlement.map_or_else(|| "-".into(), ToString::to_string)
 }
 
-/// Returns `applied`, `unchanged` or `failed` for a result.
-pub fn result_word(result: &ChangeResult<'_>) -> &'static str {
-    match &result.result {
-        Ok(Outcome::Changed) => "applied",
-        Ok(Outcome::NoChange) => "unchanged",
-        Err(_) => "failed",
-    }
-}
-
-/// The columns of the apply results table.
-const RESULTS_HEADERS: [&str; 6] = [
-    "result",
-    "change",
-    "client/tenant",
-    "identity",
-    "entitlement",
-    "detail",
-];
-
-/// Rows of the apply results table rendered at a time (see [`results_table`]).
-const RESULTS_PART: usize = 2048;
-
-/// Returns row `index` of the apply results table: each change, then each tenant whose
-/// own configuration failed with no change of its own (as a `configuration` row).
-fn results_row(applied: &Applied<'_>, index: usize, color: bool) -> Vec<String> {
-    let Some(r) = applied.results.get(index) else {
-        let failure = &applied.configuration_failures[index - applied.results.len()];
-        return vec![
-            paint(color, RED, "failed"),
-            "configuration".to_string(),
-            cell(&TenantRef::new(&failure.client, &failure.tenant).to_string()),
-            "-".to_string(),
-            "-".to_string(),
-            cell(&format!(
-                "{}: {}",
-                failure.error.operation, failure.error.detail
-            )),
-        ];
-    };
-    let word = result_word(r);
-    let painted = match word {
-        "applied" => paint(color, GREEN, word),
-        "unchanged" => paint(color, DIM, word),
-        _ => paint(color, RED, word),
-    };
-    let detail = match &r.result {
-        Err(e) => format!("{}: {}", e.operation, e.detail),
-        Ok(Outcome::NoChange) => "tenant already matched; ledger updated".into(),
-        Ok(Outcome::Changed) => String::new(),
-    };
-    vec![
-        painted,
-        r.change.kind.to_string(),
-        cell(&TenantRef::new(&r.change.client, &r.change.tenant).to_string()),
-        cell(&holder_of(
-            r.change.identity.as_deref(),
-            r.change.account.as_deref(),
-        )),
-        cell(&entitlement_of(r.change.entitlement.as_ref())),
-        cell(&detail),
-    ]
-}
-
-/// Returns the width comfy-table gives a cell of `text` (at least 1): its length when it
-/// is printable ASCII, as every cell of onboard's own text and every escaped field is
-/// but for other letters; else the width comfy-table measures.
-fn text_width(text: &str) -> u16 {
-    if text.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
-        return u16::try_from(text.len()).unwrap_or(u16::MAX).max(1);
-    }
-    let mut table = Table::new();
-    table.add_row(vec![text]);
-    table.column_max_content_widths()[0]
-}
-
-/// Renders apply results as a table, each change a row, then each tenant whose own
-/// configuration failed with no change of its own (as a `configuration` row): the text
-/// of the whole table, in parts of `RESULTS_PART` (2,048) rows, each part whole lines.
-///
-/// A run of 100,000 changes would hold every cell of one comfy-table table several times
-/// over (its cells, their padded lines, the lines, the text): about 150 MB. Each part is
-/// a table of its own rows instead, laid out with the column widths of the whole table,
-/// so the parts joined are byte for byte the one table: the widths are measured row by
-/// row first, and each part ends in a row of blanks as wide as the widest cell of each
-/// column, which gives it the whole table's widths and is not shown. Every part has the
-/// header, shown in the first only.
-pub fn results_table<'a>(
-    applied: &'a Applied<'_>,
-    color: bool,
-) -> impl Iterator<Item = String> + 'a {
-    let rows = applied.results.len() + applied.configuration_failures.len();
-    // At least one part, for the header of a table without rows.
-    let starts: Vec<usize> = (0..rows.max(1)).step_by(RESULTS_PART).collect();
-    let part = |rows: &[Vec<String>]| {
-        let mut table = new_table(&RESULTS_HEADERS);
-        for row in rows {
-            table.add_row(row);
-        }
-        table
-    };
-    // Each column's width as comfy-table measures it: its widest cell, at least 1.
-    // Colour adds no width (comfy-table measures text without its colour sequences).
-    let mut widths: Vec<u16> = RESULTS_HEADERS.iter().map(|h| text_width(h)).collect();
-    for index in 0..rows {
-        for (width, text) in widths.iter_mut().zip(results_row(applied, index, false)) {
-            *width = (*width).max(text_width(&text));
-        }
-    }
-    starts.into_iter().map(move |start| {
-        let rows: Vec<Vec<String>> = (start..(start + RESULTS_PART).min(rows))
-            .map(|index| results_row(applied, index, color))
-            .collect();
-        if let Some(text) =
-            plain_lines((start == 0).then_some(&RESULTS_HEADERS[..]), &rows, &widths)
-        {
-            return text;
-        }
-        let mut table = part(&rows);
-        table.add_row(widths.iter().map(|&w| " ".repeat(w.into())));
-        let lines: Vec<String> = render_lines(&table).collect();
-        // Not the header again after the first part, nor the row of blanks.
-        let shown = &lines[if start == 0 { 0 } else { 2 }..lines.len() - 1];
-        let mut text = String::with_capacity(shown.iter().map(|l| l.len() + 1).sum());
-        for line in shown {
-            text.push_str(line);
-            text.push('\n');
-        }
-        text
-    })
-}
-
-/// Returns the lines of a part of a table in onboard's style ([`new_table`]) whose
-/// columns are `widths` wide, as [`render_lines`] writes them, each ending in a line
-/// break: the header and its underline when `header` is given, then the rows. `None`
-/// when a cell holds anything but printable ASCII and onboard's own colour sequences,
-/// whose width the caller leaves to comfy-table to measure.
-///
-/// Laid out as comfy-table lays out that style: each cell padded with a space on
-/// either side to its column's width (colour sequences take no width), the cells
-/// separated by a space, the header underlined with `─` across every column and
-/// separator; trailing spaces dropped. (`plain_lines_are_the_lines_comfy_table_renders`
-/// compares the two.)
-fn plain_lines(header: Option<&[&str]>, rows: &[Vec<String>], widths: &[u16]) -> Option<String> {
-    // The width a cell takes, when it is plain.
-    let plain = |text: &str| -> Option<usize> {
-        let mut width = 0;
-        let mut rest = text.as_bytes();
-        while let Some((&b, after)) = rest.split_first() {
-            if b == 0x1b {
-                let code = after.strip_prefix(b"[")?;
-                let end = code
-                    .iter()
-                    .position(|c| !(c.is_ascii_digit() || *c == b';'))?;
-                rest = code[end..].strip_prefix(b"m")?;
-            } else if (b' '..b'\x7f').contains(&b) {
-                width += 1;
-                rest = after;
-            } else {
-                return None;
-            }
-        }
-        Some(width)
-    };
-    let line = |text: &mut String, cells: &mut dyn Iterator<Item = &str>| -> Option<()> {
-        let start = text.len();
-        for (index, (cell, &width)) in cells.zip(widths).enumerate() {
-            let used = plain(cell)?;
-            if index > 0 {
-                text.push(' ');
-            }
-            text.push(' ');
-            text.push_str(cell);
-            for _ in used..usize::from(width) + 1 {
-                text.push(' ');
-            }
-        }
-        text.truncate(start + text[start..].trim_end().len());
-        text.push('\n');
-        Some(())
-    };
-    let mut text = String::new();
-    if let Some(header) = header {
-        line(&mut text, &mut header.iter().copied())?;
-        let underline =
-            widths.iter().map(|w| usize::from(*w) + 2).sum::<usize>() + widths.len() - 1;
-        text.extend(std::iter::repeat_n('─', underline));
-        text.push('\n');
-    }
-    for row in rows {
-        line(&mut text, &mut row.iter().map(String::as_str))?;
-    }
-    Some(text)
-}
-
 /// Returns a record's end, marked when the tenant itself enforces it.
 fn record_until(record: &GrantRecord, at: Option<OffsetDateTime>) -> String {
     match at {
@@ -480,14 +267,7 @@ pub fn status_table(grants: &[&GrantRecord], now: OffsetDateTime, color: bool) -
     if grants.is_empty() {
         return "No grants recorded.\n".into();
     }
-    let mut table = new_table(&[
-        "client/tenant",
-        "identity",
-        "entitlement",
-        "since",
-        "until",
-        "why",
-    ]);
+    let mut rows = Vec::with_capacity(grants.len());
     for g in grants {
         let until = match g.expires_at {
             Some(at) if at <= now => paint(color, RED, &format!("{} (expired)", format_short(at))),
@@ -500,7 +280,7 @@ pub fn status_table(grants: &[&GrantRecord], now: OffsetDateTime, color: bool) -
         if g.origin == crate::model::RecordOrigin::HeldBeforeOnboard {
             why.push_str(" (held before onboard)");
         }
-        table.add_row(vec![
+        rows.push(vec![
             cell(&TenantRef::new(&g.client, &g.tenant).to_string()),
             cell(&g.identity),
             cell(&g.entitlement.to_string()),
@@ -509,9 +289,17 @@ pub fn status_table(grants: &[&GrantRecord], now: OffsetDateTime, color: bool) -
             cell(&why),
         ]);
     }
+    let headers = [
+        "client/tenant",
+        "identity",
+        "entitlement",
+        "since",
+        "until",
+        "why",
+    ];
     format!(
         "{}\n{} grant{} recorded.\n",
-        render(&table),
+        table_text(&headers, rows),
         grants.len(),
         if grants.len() == 1 { "" } else { "s" }
     )
@@ -573,7 +361,7 @@ mod tests {
     use crate::plan::{Change, ChangeKind, TenantConfiguration};
 
     /// A plan with one grant and configuration changes in two tenants.
-    fn plan_with_configuration() -> Plan {
+    pub(super) fn plan_with_configuration() -> Plan {
         Plan {
             changes: vec![Change {
                 entitlement: Some("group:GDAP-Acme-Helpdesk".parse().unwrap()),
@@ -721,128 +509,5 @@ mod tests {
         assert!(!markdown.contains("No changes"), "{markdown}");
         plan.configuration.clear();
         assert!(plan_table(&plan, false).contains("No changes"));
-    }
-
-    /// The apply results table as one comfy-table table, as it was rendered whole.
-    #[test]
-    fn plain_lines_are_the_lines_comfy_table_renders() {
-        let rows: Vec<Vec<String>> = vec![
-            vec![
-                paint(true, GREEN, "applied"),
-                "grant".into(),
-                String::new(),
-                "x  ".into(),
-            ],
-            vec![
-                paint(true, RED, "failed"),
-                String::new(),
-                " lead".into(),
-                "-".into(),
-            ],
-            vec!["a".into(), "b".into(), "c".into(), String::new()],
-        ];
-        let headers = ["result", "change", "from", "detail"];
-        let widths = [7, 6, 5, 6];
-        let mut table = new_table(&headers);
-        for row in &rows {
-            table.add_row(row);
-        }
-        // Laid out at the widths given, as a row of blanks that wide makes comfy-table do.
-        table.add_row(widths.iter().map(|&w| " ".repeat(w)));
-        let lines: Vec<String> = render_lines(&table).collect();
-        let whole = format!("{}\n", lines[..lines.len() - 1].join("\n"));
-        let widths = widths.map(|w| w as u16);
-        assert_eq!(plain_lines(Some(&headers), &rows, &widths).unwrap(), whole);
-        let body = lines[2..lines.len() - 1].join("\n") + "\n";
-        assert_eq!(plain_lines(None, &rows, &widths).unwrap(), body);
-        // Other letters, and escapes other than colours, are comfy-table's to measure.
-        for cell in ["é", "技", "\x1b]0;x", "\x1b[31", "tab\t"] {
-            assert_eq!(
-                plain_lines(None, &[vec![cell.to_string()]], &[9]),
-                None,
-                "{cell}"
-            );
-        }
-    }
-
-    fn results_whole(applied: &Applied<'_>, color: bool) -> String {
-        let mut table = new_table(&RESULTS_HEADERS);
-        let rows = applied.results.len() + applied.configuration_failures.len();
-        for index in 0..rows {
-            table.add_row(results_row(applied, index, color));
-        }
-        format!("{}\n", render(&table))
-    }
-
-    #[test]
-    fn apply_results_rendered_in_parts_are_the_whole_table_byte_for_byte() {
-        use crate::adapters::{AdapterError, FailureKind};
-        use crate::execute::{ChangeResult, ConfigurationFailure};
-        let template = plan_with_configuration().changes[0].clone();
-        let count = 2 * RESULTS_PART + 7;
-        // The widest cell of each column in a different part, one of them a wide
-        // character: the first part is laid out with the widths of the last.
-        let changes: Vec<Change> = (0..count)
-            .map(|i| Change {
-                client: match i {
-                    3 => "a-client-with-a-long-name".to_string(),
-                    _ => format!("c{}", i % 7),
-                },
-                identity: Some(match i {
-                    i if i == RESULTS_PART + 1 => "技術者-ワイド".to_string(),
-                    i if i == count - 1 => "the-technician-with-the-longest-name".to_string(),
-                    i => format!("t{i}"),
-                }),
-                ..template.clone()
-            })
-            .collect();
-        let results: Vec<ChangeResult<'_>> = changes
-            .iter()
-            .enumerate()
-            .map(|(i, change)| ChangeResult {
-                change,
-                result: match i % 3 {
-                    0 => Ok(Outcome::Changed),
-                    1 => Ok(Outcome::NoChange),
-                    _ => Err(AdapterError::new(
-                        "c/t",
-                        "grant",
-                        FailureKind::Unreachable,
-                        "x".repeat(i % 50),
-                    )),
-                },
-                tenant_enforces_expiry: false,
-            })
-            .collect();
-        let configuration_failures = vec![ConfigurationFailure {
-            client: "acme".into(),
-            tenant: "okta".into(),
-            error: AdapterError::new("acme/okta", "assign", FailureKind::Rejected, "no"),
-        }];
-        let applied = Applied {
-            results,
-            configuration_failures,
-        };
-        for color in [false, true] {
-            let parts: Vec<String> = results_table(&applied, color).collect();
-            assert_eq!(parts.len(), 3);
-            assert!(parts.iter().all(|p| p.ends_with('\n')));
-            assert_eq!(
-                parts.concat(),
-                results_whole(&applied, color),
-                "color {color}"
-            );
-        }
-        // The parts without the wide character are laid out without comfy-table.
-        let plain: Vec<Vec<String>> = (0..applied.results.len())
-            .filter(|i| !(RESULTS_PART..2 * RESULTS_PART).contains(i))
-            .map(|i| results_row(&applied, i, true))
-            .collect();
-        assert!(plain_lines(None, &plain, &[9, 9, 29, 36, 20, 60]).is_some());
-        // A table without rows is its header.
-        let empty = Applied::default();
-        let parts: Vec<String> = results_table(&empty, false).collect();
-        assert_eq!(parts, [results_whole(&empty, false)]);
-        assert_eq!(parts[0].lines().count(), 2);
     }
 }
