@@ -39,6 +39,22 @@ struct Fake {
     tenants: Mutex<BTreeMap<String, Tenant>>,
     requests: AtomicUsize,
     throttled: AtomicUsize,
+    /// When the phase's first request arrived and its last answer was sent.
+    span: Mutex<Option<(Instant, Instant)>>,
+    /// `ONBOARD_BENCH_TRACE`: every request, when it arrived and was answered.
+    trace: Mutex<Vec<(Instant, Instant, String)>>,
+}
+
+impl Fake {
+    /// Notes a request that arrived at `at` and was answered now.
+    fn served(&self, at: Instant, what: String) {
+        let now = Instant::now();
+        if std::env::var_os("ONBOARD_BENCH_TRACE").is_some() {
+            self.trace.lock().expect("the trace").push((at, now, what));
+        }
+        let mut span = self.span.lock().expect("the fake's span");
+        *span = Some(span.map_or((at, now), |(first, last)| (first.min(at), last.max(now))));
+    }
 }
 
 fn main() {
@@ -96,7 +112,26 @@ fn main() {
             fake.requests.load(Ordering::SeqCst),
             fake.throttled.load(Ordering::SeqCst),
         );
+        *fake.span.lock().expect("the fake's span") = None;
+        let started = Instant::now();
         let (out, took) = run(dir.path(), args, parallelism);
+        let span = fake.span.lock().expect("the fake's span").take();
+        if let Some(path) = std::env::var_os("ONBOARD_BENCH_TRACE") {
+            let trace = std::mem::take(&mut *fake.trace.lock().expect("the trace"));
+            let text: String = trace
+                .iter()
+                .map(|(at, done, what)| {
+                    format!(
+                        "{:.1}\t{:.1}\t{what}\n",
+                        at.duration_since(started).as_secs_f64() * 1e3,
+                        done.duration_since(started).as_secs_f64() * 1e3
+                    )
+                })
+                .collect();
+            let mut path = std::path::PathBuf::from(path);
+            path.set_extension(format!("{}.tsv", what.replace(' ', "_")));
+            fs::write(&path, text).expect("write the trace");
+        }
         let made = fake.requests.load(Ordering::SeqCst) - before.0;
         let throttled = fake.throttled.load(Ordering::SeqCst) - before.1;
         let failures = if out.status.success() { 0 } else { 1 };
@@ -110,7 +145,7 @@ fn main() {
         let by_limit = least_per_tenant as f64 / LIMIT as f64;
         let bound = by_parallelism.max(by_limit);
         println!(
-            "{what}: {:.2} s; lower bound {:.2} s (requests {least} / parallelism {parallelism} x {} ms = {:.2} s; slowest tenant {least_per_tenant} / {LIMIT} per s = {:.2} s); ratio {:.2}; requests {made} vs lower bound {least} ({:.2}x); 429s {throttled}; failures {failures} (exit {})\n  --verbose: {}{}",
+            "{what}: {:.2} s; lower bound {:.2} s (requests {least} / parallelism {parallelism} x {} ms = {:.2} s; slowest tenant {least_per_tenant} / {LIMIT} per s = {:.2} s); ratio {:.2}; requests {made} vs lower bound {least} ({:.2}x); 429s {throttled}; failures {failures} (exit {})\n  {}\n  --verbose: {}{}",
             took.as_secs_f64(),
             bound,
             LATENCY.as_millis(),
@@ -119,6 +154,7 @@ fn main() {
             took.as_secs_f64() / bound,
             made as f64 / least as f64,
             out.status.code().unwrap_or(-1),
+            timeline(started, took, span, made, parallelism),
             verbose.join("; "),
             if failures > 0 {
                 format!(
@@ -135,6 +171,28 @@ fn main() {
             }
         );
     }
+}
+
+/// Where a phase's time went: before the first request reached the fake (start-up),
+/// between it and the last answer (requests in flight on average, against the
+/// parallelism), and after the last answer (the run's end).
+fn timeline(
+    started: Instant,
+    took: Duration,
+    span: Option<(Instant, Instant)>,
+    made: usize,
+    parallelism: usize,
+) -> String {
+    let Some((first, last)) = span else {
+        return "timeline: no request reached the fake".into();
+    };
+    let serving = last.duration_since(first).as_secs_f64();
+    let in_flight = made as f64 * LATENCY.as_secs_f64() / serving.max(f64::EPSILON);
+    format!(
+        "timeline: {:.2} s before the first request, {serving:.2} s of requests ({in_flight:.1} in flight on average, of {parallelism}), {:.2} s after the last answer",
+        first.duration_since(started).as_secs_f64(),
+        (took.as_secs_f64() - last.duration_since(started).as_secs_f64()).max(0.0),
+    )
 }
 
 fn run(ws: &Path, args: &[&str], parallelism: usize) -> (Output, Duration) {
@@ -226,6 +284,7 @@ fn serve(fake: &Fake, stream: TcpStream) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        let arrived = Instant::now();
         std::thread::sleep(LATENCY);
         fake.requests.fetch_add(1, Ordering::SeqCst);
         let (status, reply) = answer(fake, &method, &target, &body);
@@ -246,6 +305,7 @@ fn serve(fake: &Fake, stream: TcpStream) {
         {
             return;
         }
+        fake.served(arrived, format!("{method} {target}"));
     }
 }
 
