@@ -43,6 +43,9 @@ pub struct Session {
     /// ([`Self::plan`]) to take. A client changed after [`Self::open`] must be forgotten
     /// there ([`Self::change_tier`] does).
     desired: crate::plan::DesiredAhead,
+    /// How many things the workspace declares that policy denies, as the workspace check
+    /// at `now` found them (`onboard validate` lists them).
+    pub denials: usize,
 }
 
 impl Session {
@@ -85,6 +88,7 @@ impl Session {
             actor: crate::env::actor(),
             printer,
             desired,
+            denials: check.denials.len(),
         })
     }
 

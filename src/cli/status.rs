@@ -126,9 +126,8 @@ pub(super) fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<ExitS
     }
     super::credentials::warn_owners_left(&session, &args.clients)?;
     super::access::warn_overdue(&session);
-    let denials = crate::plan::check_workspace(&session.workspace, session.now)
-        .denials
-        .len();
+    // Counted once, when the session checked the workspace.
+    let denials = session.denials;
     if denials > 0 {
         printer.warn(&format!(
             "policy denies {denials} thing(s) the workspace declares: `onboard validate` lists them; `onboard apply` never grants them and revokes what was granted"
