@@ -90,6 +90,10 @@ impl FileStore {
 
     /// Reads a chain's tail, from its last checkpoint on (see [`crate::state::Store::chain_tail`]).
     pub(super) fn read_tail(&self, chain: &str) -> Result<Option<ChainTail>, StateError> {
+        // Read backwards from the end, a block at a time, each twice the last up to
+        // `BLOCK`: the last checkpoint is usually in the last few lines, and every plan
+        // reads the tail of every chain it covers.
+        const FIRST_BLOCK: u64 = 16 * 1024;
         const BLOCK: u64 = 256 * 1024;
         let path = layout::chain_path(&self.audit, chain);
         let mut file = match File::open(&path) {
@@ -103,10 +107,12 @@ impl FileStore {
         }
         let mut buffer: Vec<u8> = Vec::new();
         let mut start = length;
-        let marker = CHECKPOINT_MARKER.as_bytes();
-        let has_marker = |bytes: &[u8]| bytes.windows(marker.len()).any(|w| w == marker);
+        // The marker holds no line break: each of its occurrences is within one line.
+        let marker = memchr::memmem::Finder::new(CHECKPOINT_MARKER.as_bytes());
+        let mut size = FIRST_BLOCK;
         loop {
-            let from = start.saturating_sub(BLOCK);
+            let from = start.saturating_sub(size);
+            size = (size * 2).min(BLOCK);
             let mut block = vec![0u8; (start - from) as usize];
             file.seek(SeekFrom::Start(from))
                 .map_err(io("read", &path))?;
@@ -114,15 +120,15 @@ impl FileStore {
             block.extend_from_slice(&buffer);
             buffer = block;
             start = from;
-            let complete = if start == 0 {
-                &buffer[..]
-            } else {
-                buffer
-                    .iter()
-                    .position(|b| *b == b'\n')
-                    .map_or(&[][..], |i| &buffer[i + 1..])
+            // The whole lines read: not the partial line at the block's start, nor a torn
+            // last line (a crash mid-checkpoint leaves the marker in one, and the tail
+            // then begins at an earlier checkpoint).
+            let end = memchr::memrchr(b'\n', &buffer).map_or(0, |i| i + 1);
+            let begin = match start {
+                0 => 0,
+                _ => memchr::memchr(b'\n', &buffer).map_or(end, |i| i + 1),
             };
-            if start == 0 || has_marker(complete) {
+            if start == 0 || marker.find(&buffer[begin..end]).is_some() {
                 break;
             }
         }
@@ -131,19 +137,17 @@ impl FileStore {
         let mut offset = start;
         if start > 0 {
             // A partial line at the block boundary (which may split a character).
-            let cut = whole
-                .iter()
-                .position(|b| *b == b'\n')
-                .map_or(whole.len(), |i| i + 1);
+            let cut = memchr::memchr(b'\n', whole).map_or(whole.len(), |i| i + 1);
             offset += cut as u64;
             whole = &whole[cut..];
         }
-        // From the last line holding the marker on.
-        let lines: Vec<&[u8]> = whole.split_inclusive(|b| *b == b'\n').collect();
-        let from = lines.iter().rposition(|l| has_marker(l)).unwrap_or(0);
-        offset += lines[..from].iter().map(|l| l.len() as u64).sum::<u64>();
+        // From the last line holding the marker on: the line of its last occurrence.
+        let from = memchr::memmem::rfind(whole, CHECKPOINT_MARKER.as_bytes()).map_or(0, |at| {
+            memchr::memrchr(b'\n', &whole[..at]).map_or(0, |i| i + 1)
+        });
+        offset += from as u64;
         Ok(Some(ChainTail {
-            bytes: lines[from..].concat(),
+            bytes: whole[from..].to_vec(),
             offset,
             torn,
         }))
@@ -455,6 +459,71 @@ mod tests {
         );
         assert_eq!(tail.offset, lines[0].len() as u64 + 1);
         assert!(store.chain_tail("none").unwrap().is_none());
+    }
+
+    /// A chain's tail worked out from its whole text: the torn end, then the whole lines
+    /// from the last one holding the checkpoint marker (or all of them).
+    fn reference_tail(text: &[u8]) -> ChainTail {
+        let torn = text.iter().rev().take_while(|b| **b != b'\n').count();
+        let whole = &text[..text.len() - torn];
+        let lines: Vec<&[u8]> = whole.split_inclusive(|b| *b == b'\n').collect();
+        let marker = CHECKPOINT_MARKER.as_bytes();
+        let from = lines
+            .iter()
+            .rposition(|l| l.windows(marker.len()).any(|w| w == marker))
+            .unwrap_or(0);
+        ChainTail {
+            bytes: lines[from..].concat(),
+            offset: lines[..from].iter().map(|l| l.len() as u64).sum(),
+            torn: torn as u64,
+        }
+    }
+
+    #[test]
+    fn a_tail_read_block_by_block_is_the_tail_of_the_whole_text() {
+        let (_dir, store) = store();
+        let checkpoint = format!("{{{CHECKPOINT_MARKER},\"seq\":7}}");
+        let line =
+            |i: usize, len: usize| format!("{{\"seq\":{i},\"x\":\"{}\"}}", "é".repeat(len / 2));
+        // Lines short and long (one longer than the largest block), checkpoints at the
+        // start, in the middle and near the end, none at all, and a torn end.
+        let mut cases: Vec<Vec<String>> = Vec::new();
+        for lines in [3, 40, 400, 4000] {
+            for at in [None, Some(0), Some(lines / 2), Some(lines - 1)] {
+                for len in [10, 700, 9000]
+                    .into_iter()
+                    .filter(|len| lines * len <= 4_000_000)
+                {
+                    let mut text: Vec<String> = (0..lines).map(|i| line(i, len)).collect();
+                    if let Some(at) = at {
+                        text[at] = checkpoint.clone();
+                    }
+                    cases.push(text);
+                }
+            }
+        }
+        cases.push(vec![
+            line(1, 600 * 1024),
+            checkpoint.clone(),
+            line(2, 300 * 1024),
+        ]);
+        cases.push(vec![checkpoint.clone(), line(1, 600 * 1024)]);
+        std::fs::create_dir_all(store.audit_location()).unwrap();
+        for (index, lines) in cases.iter().enumerate() {
+            for torn in ["", "{\"half", "{\"kind\":\"checkpoint\",\"seq\""] {
+                let text = format!("{}\n{torn}", lines.join("\n"));
+                std::fs::write(store.chain_location("c"), &text).unwrap();
+                let fresh = FileStore::new(store.state.clone(), store.audit.clone());
+                let tail = fresh.chain_tail("c").unwrap().unwrap();
+                let expected = reference_tail(text.as_bytes());
+                assert_eq!(
+                    (tail.offset, tail.torn, tail.bytes.len()),
+                    (expected.offset, expected.torn, expected.bytes.len()),
+                    "case {index}, torn {torn:?}"
+                );
+                assert!(tail.bytes == expected.bytes, "case {index}, torn {torn:?}");
+            }
+        }
     }
 
     #[test]
