@@ -65,7 +65,7 @@ pub fn sent_grants(store: &dyn Store, chain: &str) -> Result<Vec<GrantRecord>, A
         }
     }
     let mut grants = Vec::new();
-    Replayed::apply_all(updates, &mut grants);
+    LedgerUpdate::apply_all(updates, &mut grants);
     Ok(grants)
 }
 
@@ -95,56 +95,14 @@ pub fn rebuild(store: &dyn Store) -> Result<(Vec<GrantRecord>, Vec<Block>), Audi
         }
     }
     let mut grants: Vec<GrantRecord> = Vec::new();
-    Replayed::apply_all(updates, &mut grants);
+    LedgerUpdate::apply_all(updates, &mut grants);
     Ok((grants, blocks))
 }
 
-/// What one entry does to the ledger, owned: collected over the whole log, then applied
-/// at once ([`LedgerUpdate::apply_all`]), in time linear in the log rather than its
-/// changes times the records.
-enum Replayed {
-    /// [`LedgerUpdate::Hold`].
-    Hold {
-        record: GrantRecord,
-        unchanged: bool,
-    },
-    /// [`LedgerUpdate::Remove`].
-    Remove {
-        client: String,
-        tenant: String,
-        entitlement: Entitlement,
-        identity: Option<String>,
-        account: String,
-    },
-}
-
-impl Replayed {
-    /// Applies the updates, in order, to the records.
-    fn apply_all(updates: Vec<Replayed>, records: &mut Vec<GrantRecord>) {
-        let updates = updates.iter().map(|update| match update {
-            Replayed::Hold { record, unchanged } => LedgerUpdate::Hold {
-                record: record.clone(),
-                unchanged: *unchanged,
-            },
-            Replayed::Remove {
-                client,
-                tenant,
-                entitlement,
-                identity,
-                account,
-            } => LedgerUpdate::Remove {
-                client,
-                tenant,
-                entitlement,
-                identity: identity.as_deref(),
-                account,
-            },
-        });
-        LedgerUpdate::apply_all(updates, records);
-    }
-}
-
-fn replay(entry: &Entry, updates: &mut Vec<Replayed>, blocks: &mut Vec<Block>) {
+/// Collects what one entry does to the ledger (owned, so a whole log's updates are
+/// applied at once: [`LedgerUpdate::apply_all`], linear in the log) and to the standing
+/// revocations.
+fn replay(entry: &Entry, updates: &mut Vec<LedgerUpdate<'static>>, blocks: &mut Vec<Block>) {
     let Some(kind) = entry.kind else { return };
     if kind == EntryKind::Revocation {
         let detail = entry.detail.clone().unwrap_or_default();
@@ -196,7 +154,7 @@ fn replay(entry: &Entry, updates: &mut Vec<Replayed>, blocks: &mut Vec<Block>) {
             let Some(identity) = &entry.identity else {
                 return;
             };
-            Replayed::Hold {
+            LedgerUpdate::Hold {
                 record: GrantRecord {
                     client: client.clone(),
                     tenant: tenant.clone(),
@@ -218,12 +176,16 @@ fn replay(entry: &Entry, updates: &mut Vec<Replayed>, blocks: &mut Vec<Block>) {
                 unchanged: imported || entry.result == Some(EntryResult::Unchanged),
             }
         }
-        _ => Replayed::Remove {
-            client: client.clone(),
-            tenant: tenant.clone(),
-            entitlement,
-            identity: entry.identity.clone().filter(|_| kind != EntryKind::Drift),
-            account: account.clone(),
+        _ => LedgerUpdate::Remove {
+            client: client.clone().into(),
+            tenant: tenant.clone().into(),
+            entitlement: std::borrow::Cow::Owned(entitlement),
+            identity: entry
+                .identity
+                .clone()
+                .filter(|_| kind != EntryKind::Drift)
+                .map(Into::into),
+            account: account.clone().into(),
         },
     };
     updates.push(update);

@@ -158,15 +158,16 @@ fn update_of<'r>(
             }
         }
         ChangeKind::Expire | ChangeKind::Revoke | ChangeKind::Drift => LedgerUpdate::Remove {
-            client: &change.client,
-            tenant: &change.tenant,
-            entitlement,
+            client: change.client.as_str().into(),
+            tenant: change.tenant.as_str().into(),
+            entitlement: std::borrow::Cow::Borrowed(entitlement),
             // Drift is access no identity of the workspace was recorded for.
             identity: change
                 .identity
                 .as_deref()
-                .filter(|_| change.kind != ChangeKind::Drift),
-            account,
+                .filter(|_| change.kind != ChangeKind::Drift)
+                .map(Into::into),
+            account: account.as_str().into(),
         },
     };
     Some(update)

@@ -1,6 +1,7 @@
 //! What a change that succeeded in a tenant does to its ledger records ([`LedgerUpdate`]):
 //! one rule for `apply` and for `state rebuild`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
@@ -21,18 +22,19 @@ pub enum LedgerUpdate<'a> {
         unchanged: bool,
     },
     /// Access gone (expired, revoked, or drift removed): the account's records for the
-    /// entitlement go, only the identity's when an identity is named.
+    /// entitlement go, only the identity's when an identity is named. Its names are
+    /// borrowed from the change (`apply`) or owned (an entry `state rebuild` replays).
     Remove {
         /// Client id.
-        client: &'a str,
+        client: Cow<'a, str>,
         /// Tenant name.
-        tenant: &'a str,
+        tenant: Cow<'a, str>,
         /// The entitlement.
-        entitlement: &'a Entitlement,
+        entitlement: Cow<'a, Entitlement>,
         /// The identity, when the change names one (drift does not).
-        identity: Option<&'a str>,
+        identity: Option<Cow<'a, str>>,
         /// The account.
-        account: &'a str,
+        account: Cow<'a, str>,
     },
 }
 
@@ -100,17 +102,17 @@ impl<'a> LedgerUpdate<'a> {
                     identity,
                     account,
                 } => {
-                    let key = key_of(client, tenant, entitlement, account);
+                    let key = key_of(&client, &tenant, &entitlement, &account);
                     let Some(places) = index.get_mut(&key) else {
                         continue;
                     };
                     for &at in places.iter() {
                         let gone = slots[at].as_ref().is_some_and(|r| {
-                            r.client == client
-                                && r.tenant == tenant
-                                && &r.entitlement == entitlement
-                                && r.account.eq_ignore_ascii_case(account)
-                                && identity.is_none_or(|i| r.identity == i)
+                            r.client == *client
+                                && r.tenant == *tenant
+                                && r.entitlement == *entitlement
+                                && r.account.eq_ignore_ascii_case(&account)
+                                && identity.as_deref().is_none_or(|i| r.identity == i)
                         });
                         if gone {
                             slots[at] = None;
@@ -204,11 +206,11 @@ mod tests {
                 identity,
                 account,
             } => records.retain(|r| {
-                !(r.client == client
-                    && r.tenant == tenant
-                    && &r.entitlement == entitlement
-                    && r.account.eq_ignore_ascii_case(account)
-                    && identity.is_none_or(|i| r.identity == i))
+                !(r.client == *client
+                    && r.tenant == *tenant
+                    && r.entitlement == *entitlement
+                    && r.account.eq_ignore_ascii_case(&account)
+                    && identity.as_deref().is_none_or(|i| r.identity == i))
             }),
         }
     }
@@ -255,11 +257,11 @@ mod tests {
                         unchanged: what == 0,
                     },
                     _ => LedgerUpdate::Remove {
-                        client: "acme",
-                        tenant: ["entra", "okta"][t],
-                        entitlement: &entitlements[e],
-                        identity: (!upper).then_some(identities[i]),
-                        account: if day % 2 == 0 { accounts[a] } else { "SHARED@X" },
+                        client: "acme".into(),
+                        tenant: ["entra", "okta"][t].into(),
+                        entitlement: Cow::Borrowed(&entitlements[e]),
+                        identity: (!upper).then_some(identities[i].into()),
+                        account: if day % 2 == 0 { accounts[a] } else { "SHARED@X" }.into(),
                     },
                 })
                 .collect();
@@ -279,12 +281,12 @@ mod tests {
             record("carol", "shared@acme.example", at),
             record("dave", "shared@acme.example", at),
         ];
-        let remove = |identity| LedgerUpdate::Remove {
-            client: "acme",
-            tenant: "entra",
-            entitlement: &entitlement,
-            identity,
-            account: "SHARED@acme.example",
+        let remove = |identity: Option<&'static str>| LedgerUpdate::Remove {
+            client: "acme".into(),
+            tenant: "entra".into(),
+            entitlement: Cow::Borrowed(&entitlement),
+            identity: identity.map(Cow::Borrowed),
+            account: "SHARED@acme.example".into(),
         };
         remove(Some("carol")).apply_to(&mut records);
         assert_eq!(records.len(), 1);
