@@ -22,7 +22,7 @@ use crate::state::{FileStore, Store};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::documents::FORMAT_VERSION;
-use crate::ui::tables::{new_table, render};
+use crate::ui::tables::table_text;
 
 /// Create the signing key, verify, show and export the audit log
 #[derive(Debug, Args)]
@@ -364,9 +364,10 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
             chains: results,
         })?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            let mut table = new_table(&["chain", "entries", "last checkpoint", "keys", "verdict"]);
+            let headers: &[&str] = &["chain", "entries", "last checkpoint", "keys", "verdict"];
+            let mut rows: Vec<Vec<String>> = Vec::new();
             for r in &results {
-                table.add_row(vec![
+                rows.push(vec![
                     r.chain.clone(),
                     r.entries.to_string(),
                     r.last_checkpoint.map_or("-".into(), |c| c.to_string()),
@@ -385,7 +386,7 @@ fn verify(global: &GlobalArgs, args: VerifyArgs) -> anyhow::Result<ExitStatus> {
                     },
                 ]);
             }
-            let text = render(&table);
+            let text = table_text(headers, rows);
             printer.data(&text)?;
             for r in &results {
                 if let Some(tamper) = &r.tamper {
@@ -517,7 +518,7 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
             })?;
         }
         OutputFormat::Table | OutputFormat::Markdown => {
-            let mut table = new_table(&[
+            let headers: &[&str] = &[
                 "time",
                 "chain#seq",
                 "kind",
@@ -527,7 +528,8 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
                 "entitlement",
                 "ticket",
                 "result",
-            ]);
+            ];
+            let mut rows: Vec<Vec<String>> = Vec::new();
             for (_, e) in &selected {
                 let kind = match e.phase {
                     Some(crate::audit::Phase::Intent) => {
@@ -535,7 +537,7 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
                     }
                     _ => e.kind.map_or("-", EntryKind::as_str).to_string(),
                 };
-                table.add_row(vec![
+                rows.push(vec![
                     e.ts.clone(),
                     format!("{}#{}", e.chain, e.seq),
                     kind,
@@ -555,7 +557,7 @@ fn show(global: &GlobalArgs, filters: &Filters) -> anyhow::Result<ExitStatus> {
                     },
                 ]);
             }
-            let mut text = render(&table);
+            let mut text = table_text(headers, rows);
             for (_, e) in &selected {
                 if let Some(proof) = &e.proof {
                     text.push_str(&format!("\n{}#{}: {}", e.chain, e.seq, proof.describe()));

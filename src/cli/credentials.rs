@@ -6,19 +6,20 @@ use crate::model::Block;
 use crate::plan::credentials::CredentialChange;
 use crate::state::Lock;
 use crate::ui::OutputFormat;
-use crate::ui::tables::{new_table, render};
+use crate::ui::tables::table_text;
 use crate::workflow::credentials::{CredentialResult, Runner, short};
 
 fn results_table(results: &[CredentialResult]) -> String {
-    let mut table = new_table(&[
+    let headers: &[&str] = &[
         "credential",
         "result",
         "client/tenant",
         "identity",
         "detail",
-    ]);
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
     for result in results {
-        table.add_row(vec![
+        rows.push(vec![
             result.action.to_string(),
             if result.failed { "failed" } else { "ok" }.to_string(),
             crate::model::TenantRef::new(&result.slot.client, &result.slot.tenant).to_string(),
@@ -26,7 +27,7 @@ fn results_table(results: &[CredentialResult]) -> String {
             result.detail.clone(),
         ]);
     }
-    render(&table)
+    table_text(headers, rows)
 }
 
 /// Returns the credential changes due at the session's instant for `clients`, warning
@@ -250,7 +251,7 @@ pub(super) fn show_status(
         printer.status("No credentials issued.");
         return Ok(());
     }
-    let mut table = new_table(&[
+    let headers: &[&str] = &[
         "client/tenant",
         "identity",
         "kind",
@@ -258,9 +259,10 @@ pub(super) fn show_status(
         "age",
         "next",
         "delivered to",
-    ]);
+    ];
+    let mut cells: Vec<Vec<String>> = Vec::new();
     for (row, r) in rows.iter().zip(&records) {
-        table.add_row(vec![
+        cells.push(vec![
             crate::model::TenantRef::new(&r.slot.client, &r.slot.tenant).to_string(),
             r.slot.identity.clone(),
             r.slot.kind.as_str().to_string(),
@@ -270,7 +272,7 @@ pub(super) fn show_status(
             r.delivered_to.clone(),
         ]);
     }
-    Ok(printer.data(&render(&table))?)
+    Ok(printer.data(&table_text(headers, cells))?)
 }
 
 /// Warns about each service account and agent of `clients` (all when empty) whose owner

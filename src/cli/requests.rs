@@ -10,7 +10,7 @@ use crate::model::time::format_short;
 use crate::model::{AccessRequest, RequestStatus};
 use crate::ui::OutputFormat;
 use crate::ui::documents::FORMAT_VERSION;
-use crate::ui::tables::{new_table, render};
+use crate::ui::tables::table_text;
 
 /// List access requests
 ///
@@ -49,10 +49,11 @@ pub(super) fn run(global: &GlobalArgs, args: RequestsArgs) -> anyhow::Result<Exi
         printer.data("No requests.")?;
         return Ok(ExitStatus::Success);
     }
-    let mut table = new_table(&[
+    let headers: &[&str] = &[
         "id", "kind", "status", "client", "identity", "bundle", "ticket", "asked by", "asked",
         "until",
-    ]);
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
     for r in &shown {
         let until = match (r.status, r.expires_at) {
             (RequestStatus::Approved, Some(at)) if at <= session.now => {
@@ -61,7 +62,7 @@ pub(super) fn run(global: &GlobalArgs, args: RequestsArgs) -> anyhow::Result<Exi
             (_, Some(at)) => format_short(at),
             _ => "-".into(),
         };
-        table.add_row(vec![
+        rows.push(vec![
             r.id.clone(),
             r.kind.as_str().into(),
             r.status.as_str().into(),
@@ -74,7 +75,7 @@ pub(super) fn run(global: &GlobalArgs, args: RequestsArgs) -> anyhow::Result<Exi
             until,
         ]);
     }
-    let text = render(&table);
+    let text = table_text(headers, rows);
     printer.data(&text)?;
     Ok(ExitStatus::Success)
 }

@@ -11,7 +11,7 @@ use crate::model::ReviewItem;
 use crate::model::time::format_short;
 use crate::ui::OutputFormat;
 use crate::ui::documents::{FORMAT_VERSION, ReviewDocument};
-use crate::ui::tables::{new_table, render};
+use crate::ui::tables::table_text;
 use crate::workflow::request::{self, Closed, ReviewClose};
 
 /// List open post-use reviews, or close one
@@ -87,14 +87,15 @@ fn list(global: &GlobalArgs, all: bool) -> anyhow::Result<ExitStatus> {
         printer.data("No open reviews.")?;
         return Ok(ExitStatus::Success);
     }
-    let mut table = new_table(&["id", "kind", "client", "identity", "due", "state", "what"]);
+    let headers: &[&str] = &["id", "kind", "client", "identity", "due", "state", "what"];
+    let mut rows: Vec<Vec<String>> = Vec::new();
     for r in &shown {
         let state = match (&r.closed_at, r.overdue(session.now)) {
             (Some(_), _) => format!("closed: {}", r.outcome.as_deref().unwrap_or("-")),
             (None, true) => "OVERDUE".into(),
             (None, false) => "open".into(),
         };
-        table.add_row(vec![
+        rows.push(vec![
             r.id.clone(),
             r.kind.clone(),
             r.client.clone(),
@@ -104,7 +105,7 @@ fn list(global: &GlobalArgs, all: bool) -> anyhow::Result<ExitStatus> {
             r.summary.clone(),
         ]);
     }
-    let text = render(&table);
+    let text = table_text(headers, rows);
     printer.data(&text)?;
     Ok(ExitStatus::Success)
 }

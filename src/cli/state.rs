@@ -15,7 +15,7 @@ use crate::state::{Ledger, LockScope};
 use crate::ui::OutputFormat;
 use crate::ui::diagnostics::UserError;
 use crate::ui::documents::FORMAT_VERSION;
-use crate::ui::tables::{new_table, render};
+use crate::ui::tables::table_text;
 
 /// Work with the grant ledger
 #[derive(Debug, Args)]
@@ -137,7 +137,8 @@ fn status(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     if locks.is_empty() {
         text.push_str("locks: none held\n");
     } else {
-        let mut table = new_table(&["lock", "actor", "host", "command", "pid", "since"]);
+        let headers: &[&str] = &["lock", "actor", "host", "command", "pid", "since"];
+        let mut rows: Vec<Vec<String>> = Vec::new();
         for lock in &locks {
             let what = match &lock.client {
                 Some(client) => format!("client {client}"),
@@ -162,10 +163,10 @@ fn status(global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
                     row
                 }
             };
-            table.add_row(row);
+            rows.push(row);
         }
         text.push_str("locks:\n");
-        text.push_str(&render(&table));
+        text.push_str(&table_text(headers, rows));
     }
     printer.data(&text)?;
     Ok(ExitStatus::Success)

@@ -6,7 +6,7 @@
 use comfy_table::{Cell, ContentArrangement, LineStyle, Table, TableStyle};
 
 /// Returns a table in onboard's style: a header underline, no borders.
-pub fn new_table(headers: &[&str]) -> Table {
+pub(super) fn new_table(headers: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')))
@@ -16,7 +16,7 @@ pub fn new_table(headers: &[&str]) -> Table {
 }
 
 /// Renders a table without the padding comfy-table leaves at line ends.
-pub fn render(table: &Table) -> String {
+pub(super) fn render(table: &Table) -> String {
     render_lines(table).collect::<Vec<_>>().join("\n")
 }
 

@@ -16,7 +16,7 @@ mod layout;
 mod markdown;
 mod results;
 
-pub use layout::{new_table, render, table_text};
+pub use layout::table_text;
 pub use markdown::{
     MARKDOWN_LIMIT, plan_markdown, plan_markdown_with_credentials, status_markdown,
 };
@@ -187,14 +187,15 @@ pub fn plan_table_with_credentials(
 /// Returns the table of credential changes: which credential, what is done, why (with
 /// the key id replaced or removed, shortened) and where the value goes. Never a value.
 pub fn credentials_table(changes: &[CredentialChange]) -> String {
-    let mut table = new_table(&[
+    let headers: &[&str] = &[
         "credential",
         "client/tenant",
         "identity",
         "kind",
         "why",
         "deliver to",
-    ]);
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
     for change in changes {
         let slot = change.slot();
         let why = match change {
@@ -207,7 +208,7 @@ pub fn credentials_table(changes: &[CredentialChange]) -> String {
                 format!("{}: {}", short(&record.key_id), change.why())
             }
         };
-        table.add_row(vec![
+        rows.push(vec![
             change.action().to_string(),
             cell(&TenantRef::new(&slot.client, &slot.tenant).to_string()),
             cell(&slot.identity),
@@ -216,7 +217,7 @@ pub fn credentials_table(changes: &[CredentialChange]) -> String {
             cell(change.deliver()),
         ]);
     }
-    render(&table)
+    table_text(headers, rows)
 }
 
 /// Names a credential's kind for tables: `password`, or `client_secret` with the start
@@ -315,13 +316,14 @@ pub fn import_table(
     if held.is_empty() && missing.is_empty() {
         return "No tenant holds any entitlement the client's bundles manage.\n".into();
     }
-    let mut table = new_table(&[
+    let headers: &[&str] = &[
         "tenant",
         "entitlement",
         "account",
         "identity",
         "taken in as",
-    ]);
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
     for h in held {
         let what = match h.held_as {
             HeldAs::Wanted => format!("recorded: {}", Source::join(&h.sources, ", ")),
@@ -334,7 +336,7 @@ pub fn import_table(
             HeldAs::Denied => "refused by policy: see the warnings".into(),
             HeldAs::Unwanted => "wanted by nothing: the contract is not running".into(),
         };
-        table.add_row(vec![
+        rows.push(vec![
             cell(&h.tenant),
             cell(&h.entitlement),
             cell(&h.account),
@@ -343,7 +345,7 @@ pub fn import_table(
         ]);
     }
     for m in missing {
-        table.add_row(vec![
+        rows.push(vec![
             cell(&m.tenant),
             cell(&m.entitlement),
             cell(&m.account),
@@ -351,7 +353,7 @@ pub fn import_table(
             "not held: the first plan grants it".to_string(),
         ]);
     }
-    format!("{}\n", render(&table))
+    format!("{}\n", table_text(headers, rows))
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The apply results table, rendered in parts of [`RESULTS_PART`] rows.
 
-use super::layout::{plain_lines, render_lines, text_width};
+use super::layout::{new_table, plain_lines, render_lines, text_width};
 use super::*;
 use crate::adapters::Outcome;
 use crate::execute::{Applied, ChangeResult};
@@ -126,6 +126,7 @@ pub fn results_table<'a>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::layout::render;
     use super::*;
     use crate::plan::Change;
 
