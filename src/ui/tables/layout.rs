@@ -28,9 +28,10 @@ pub(super) fn render_lines(table: &Table) -> impl Iterator<Item = String> {
     })
 }
 
-/// Renders the rows under the headers as a table in onboard's style: the text
-/// [`render`] makes of a [`new_table`] with those rows, byte for byte, laid out directly
-/// when every cell is plain text, else by comfy-table.
+/// Renders the rows under the headers as a table in onboard's style (a header
+/// underline, no borders, no padding at line ends): the text comfy-table renders of
+/// that table, byte for byte, laid out directly when every cell is plain text, else by
+/// comfy-table.
 pub fn table_text(headers: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut widths: Vec<u16> = headers.iter().map(|h| text_width(h)).collect();
     for row in &rows {
