@@ -1,7 +1,7 @@
 //! Benchmark: many SCIM tenants over HTTP, against the lower bound.
 //!
 //! Serves 200 tenants (`ONBOARD_BENCH_TENANTS`) from a loopback SCIM fake that answers
-//! every request after 20 ms and limits each tenant to `LIMIT` requests per second
+//! every request after 20 ms (`ONBOARD_BENCH_LATENCY_MS`) and limits each tenant to `LIMIT` requests per second
 //! (429 with `Retry-After: 1` beyond it). Each tenant wants 20 identities in one group.
 //! Times a plan (at parallelism 1, the runbook's sequential loop, and at `PARALLELISM`),
 //! the apply of every grant and the converged plan, and prints for each the requests
@@ -23,7 +23,17 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 const IDENTITIES: usize = 20;
-const LATENCY: Duration = Duration::from_millis(20);
+/// The time the fake takes to answer each request: 20 ms, or `ONBOARD_BENCH_LATENCY_MS`.
+fn latency() -> Duration {
+    static LATENCY: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *LATENCY.get_or_init(|| {
+        let ms = std::env::var("ONBOARD_BENCH_LATENCY_MS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(20);
+        Duration::from_millis(ms)
+    })
+}
 /// Requests per tenant per one-second window.
 const LIMIT: usize = 20;
 const PARALLELISM: usize = 16;
@@ -79,7 +89,7 @@ fn main() {
     generate(dir.path(), count, port);
     println!(
         "{count} SCIM tenants x {IDENTITIES} grants, {} ms per request, {LIMIT} requests/s per tenant (429 + Retry-After beyond)",
-        LATENCY.as_millis()
+        latency().as_millis()
     );
     // Lower bounds of requests per tenant: a plan reads the server's configuration, finds
     // the group and reads its members (3); a converged plan also names the members in
@@ -131,6 +141,9 @@ fn main() {
             let mut path = std::path::PathBuf::from(path);
             path.set_extension(format!("{}.tsv", what.replace(' ', "_")));
             fs::write(&path, text).expect("write the trace");
+            // Beside it, what onboard printed to stderr (`--verbose`: a line per request,
+            // and the state calls' times).
+            fs::write(path.with_extension("stderr"), &out.stderr).expect("write stderr");
         }
         let made = fake.requests.load(Ordering::SeqCst) - before.0;
         let throttled = fake.throttled.load(Ordering::SeqCst) - before.1;
@@ -141,14 +154,14 @@ fn main() {
             .filter(|l| l.starts_with("requests to "))
             .collect();
         let least = count * least_per_tenant;
-        let by_parallelism = LATENCY.as_secs_f64() * least as f64 / parallelism as f64;
+        let by_parallelism = latency().as_secs_f64() * least as f64 / parallelism as f64;
         let by_limit = least_per_tenant as f64 / LIMIT as f64;
         let bound = by_parallelism.max(by_limit);
         println!(
             "{what}: {:.2} s; lower bound {:.2} s (requests {least} / parallelism {parallelism} x {} ms = {:.2} s; slowest tenant {least_per_tenant} / {LIMIT} per s = {:.2} s); ratio {:.2}; requests {made} vs lower bound {least} ({:.2}x); 429s {throttled}; failures {failures} (exit {})\n  {}\n  --verbose: {}{}",
             took.as_secs_f64(),
             bound,
-            LATENCY.as_millis(),
+            latency().as_millis(),
             by_parallelism,
             by_limit,
             took.as_secs_f64() / bound,
@@ -187,7 +200,7 @@ fn timeline(
         return "timeline: no request reached the fake".into();
     };
     let serving = last.duration_since(first).as_secs_f64();
-    let in_flight = made as f64 * LATENCY.as_secs_f64() / serving.max(f64::EPSILON);
+    let in_flight = made as f64 * latency().as_secs_f64() / serving.max(f64::EPSILON);
     format!(
         "timeline: {:.2} s before the first request, {serving:.2} s of requests ({in_flight:.1} in flight on average, of {parallelism}), {:.2} s after the last answer",
         first.duration_since(started).as_secs_f64(),
@@ -285,7 +298,7 @@ fn serve(fake: &Fake, stream: TcpStream) {
             return;
         }
         let arrived = Instant::now();
-        std::thread::sleep(LATENCY);
+        std::thread::sleep(latency());
         fake.requests.fetch_add(1, Ordering::SeqCst);
         let (status, reply) = answer(fake, &method, &target, &body);
         let text = reply.map(|v| v.to_string()).unwrap_or_default();

@@ -66,13 +66,18 @@ fn read_tenant(
     now: OffsetDateTime,
 ) -> (Observation, adapters::Inspection) {
     let result = (|| {
-        let mut adapter =
-            adapters::opened::open_verified(request.client, request.tenant, root, options)?;
-        let notes = adapter.inspect(now)?;
-        let mut held = BTreeMap::new();
-        for entitlement in &request.entitlements {
-            held.insert(entitlement.clone(), adapter.list(entitlement)?);
-        }
+        let entitlements: Vec<&Entitlement> = request.entitlements.iter().collect();
+        let (adapter, read) = adapters::opened::open_and_read(
+            request.client,
+            request.tenant,
+            root,
+            options,
+            &entitlements,
+            now,
+        )?;
+        let held: BTreeMap<Entitlement, _> =
+            entitlements.into_iter().cloned().zip(read.held).collect();
+        let notes = read.inspection;
         // Kept for the run: an apply sends its changes through it.
         options.opened.keep(request.client, request.tenant, adapter);
         Ok::<_, adapters::AdapterError>((held, notes))

@@ -38,8 +38,29 @@ pub trait Adapter: Send {
 
     /// Confirms that the adapter is talking to the tenant the client file names (tenant
     /// id, base URL, base DN…), so that a credential for one client can never change
-    /// another. Called before any other verb.
+    /// another. Called before any other verb, unless [`Adapter::verify_and_read`] does
+    /// it.
     fn verify_tenant(&mut self) -> Result<(), AdapterError>;
+
+    /// Confirms the tenant ([`Adapter::verify_tenant`]), inspects it ([`Adapter::inspect`])
+    /// and lists the holders of each of `entitlements` ([`Adapter::list`]), returned in
+    /// their order: what a plan reads of a tenant it opens. The default does one after
+    /// the other ([`read_verified`]).
+    ///
+    /// An adapter whose first reads do not depend on what the confirmation learns may
+    /// send them while it is under way (SCIM finds its groups while its
+    /// `ServiceProviderConfig` is read), saving a round trip per tenant. Reads change
+    /// nothing, and nothing read is returned unless the tenant is confirmed: when it is
+    /// not, the result is the confirmation's error, as with the default, and what was
+    /// read is dropped. No change is ever sent before the confirmation.
+    fn verify_and_read(
+        &mut self,
+        entitlements: &[&Entitlement],
+        now: OffsetDateTime,
+    ) -> Result<Reading, AdapterError> {
+        self.verify_tenant()?;
+        read_verified(self, entitlements, now)
+    }
 
     /// Finds a principal by account name; `Ok(None)` when the tenant has no such account.
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError>;
@@ -198,6 +219,29 @@ pub trait Adapter: Send {
     ) -> Result<Option<Vec<String>>, AdapterError> {
         Err(request.unsupported("this tenant", "list"))
     }
+}
+
+/// Inspects a confirmed tenant and lists the holders of each of `entitlements`, in their
+/// order (see [`Adapter::verify_and_read`]).
+pub fn read_verified<A: Adapter + ?Sized>(
+    adapter: &mut A,
+    entitlements: &[&Entitlement],
+    now: OffsetDateTime,
+) -> Result<Reading, AdapterError> {
+    let inspection = adapter.inspect(now)?;
+    let held = entitlements
+        .iter()
+        .map(|entitlement| adapter.list(entitlement))
+        .collect::<Result<_, _>>()?;
+    Ok(Reading { inspection, held })
+}
+
+/// What a plan reads of a tenant ([`Adapter::verify_and_read`]).
+pub struct Reading {
+    /// The tenant as a whole ([`Adapter::inspect`]).
+    pub inspection: Inspection,
+    /// Each entitlement's holders, in the order they were asked for.
+    pub held: Vec<Vec<Holder>>,
 }
 
 /// What [`Adapter::discover`] found for `onboard import` to write into a tenant's block.

@@ -24,7 +24,8 @@ mod error;
 mod helpers;
 
 pub use adapter::{
-    Adapter, BatchItem, ConfigurationSubject, Discovery, Inspection, Outcome, Principal,
+    Adapter, BatchItem, ConfigurationSubject, Discovery, Inspection, Outcome, Principal, Reading,
+    read_verified,
 };
 pub(crate) use change::grant_and_revoke_through;
 pub use change::{ChangeRequest, Direction};

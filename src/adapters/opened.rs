@@ -13,7 +13,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use super::{Adapter, AdapterError, Options};
+use time::OffsetDateTime;
+
+use super::{Adapter, AdapterError, Options, Reading};
+use crate::model::Entitlement;
 use crate::model::{AdapterKind, Client, Tenant};
 
 /// Directory adapters kept at most, each with its connection (a file descriptor) open.
@@ -93,4 +96,25 @@ pub fn open_verified(
     let mut adapter = super::open(client, tenant, root, options)?;
     adapter.verify_tenant()?;
     Ok(adapter)
+}
+
+/// Reads a client's tenant as a plan does: its inspection and the holders of each of
+/// `entitlements`, in their order, through the adapter kept by an earlier phase of the
+/// run (taken: [`Opened::keep`] it again to pass it on), else one opened now, which
+/// confirms the tenant as it reads ([`Adapter::verify_and_read`]).
+pub fn open_and_read(
+    client: &Client,
+    tenant: &Tenant,
+    root: &Path,
+    options: &Options,
+    entitlements: &[&Entitlement],
+    now: OffsetDateTime,
+) -> Result<(Box<dyn Adapter>, Reading), AdapterError> {
+    if let Some(mut adapter) = options.opened.take(client, tenant) {
+        let read = super::read_verified(adapter.as_mut(), entitlements, now)?;
+        return Ok((adapter, read));
+    }
+    let mut adapter = super::open(client, tenant, root, options)?;
+    let read = adapter.verify_and_read(entitlements, now)?;
+    Ok((adapter, read))
 }

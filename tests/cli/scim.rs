@@ -536,6 +536,88 @@ fn the_wrong_tenant_a_refused_token_or_plain_http_make_the_tenant_unknown() {
 }
 
 #[test]
+fn the_groups_are_found_while_the_tenant_is_confirmed_and_a_wrong_tenant_reads_no_members() {
+    let Some(f) = fixture("confirming", TOKEN, &[]) else {
+        return;
+    };
+    let proxy = behind_proxy(&f);
+    // The confirmation's answer is held: a group found before it came was asked for
+    // while it was under way.
+    let held = Duration::from_millis(1500);
+    proxy.add(Rule {
+        method: Some("GET"),
+        path_contains: "ServiceProviderConfig",
+        skip: 0,
+        times: usize::MAX,
+        fault: Fault::Latency(held),
+    });
+    let run = |expected_code: i32| {
+        let before = proxy.seen().len();
+        let line = requests_line(
+            onboard(&f, &["plan", "initech", "--verbose"]),
+            &f.env,
+            "scim",
+            expected_code,
+        );
+        (line, proxy.seen()[before..].to_vec())
+    };
+    let is_find = |path: &str| path.contains("/Groups?");
+    let is_member_read = |path: &str| path.contains("/Groups/");
+
+    // Four groups, each found and its members read, and the configuration: nine
+    // requests, the lower bound, as before.
+    let (line, seen) = run(0);
+    assert_eq!(line, at_lower_bound("scim", 9), "{seen:#?}");
+    let confirming = seen
+        .iter()
+        .find(|s| s.path.contains("ServiceProviderConfig"))
+        .unwrap()
+        .at;
+    let first_find = seen.iter().find(|s| is_find(&s.path)).unwrap().at;
+    assert!(
+        first_find < confirming + held,
+        "a group was found only after the confirmation: {seen:#?}"
+    );
+    // Nothing more is read before the tenant is confirmed.
+    assert!(
+        seen.iter()
+            .filter(|s| is_member_read(&s.path) || s.path.contains("/Users"))
+            .all(|s| s.at >= confirming + held),
+        "{seen:#?}"
+    );
+
+    // A tenant that is not the one the client file names: unknown, with the
+    // confirmation's reason, and no group's members read.
+    f.env.edit(
+        "clients/initech.yaml",
+        "tenant_id: confirming",
+        "tenant_id: globex",
+    );
+    let before = proxy.seen().len();
+    let (code, planned) = plan(&f, &[]);
+    let seen = proxy.seen()[before..].to_vec();
+    assert_eq!(code, 4);
+    let unknown: Vec<_> = planned
+        .changes
+        .iter()
+        .filter(|c| c.kind == "unknown")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{:#?}", planned.changes);
+    assert!(
+        unknown[0].reason.contains("does not name tenant `globex`"),
+        "{}",
+        unknown[0].reason
+    );
+    assert!(seen.iter().any(|s| is_find(&s.path)), "{seen:#?}");
+    assert!(
+        !seen
+            .iter()
+            .any(|s| is_member_read(&s.path) || s.path.contains("/Users")),
+        "{seen:#?}"
+    );
+}
+
+#[test]
 fn retries_get_through_503_resets_and_429_honouring_retry_after() {
     let Some(f) = fixture("retries", TOKEN, &[]) else {
         return;

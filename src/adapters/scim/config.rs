@@ -26,10 +26,10 @@ pub(super) struct ServerConfig {
 }
 
 impl ScimTenant {
-    /// Reads `ServiceProviderConfig` (once) and returns it with the location the server
-    /// reports for it.
-    pub(super) fn read_config(
-        &mut self,
+    /// Reads `ServiceProviderConfig` and returns it with the location the server reports
+    /// for it; keeps nothing (see [`ScimTenant::read_config`]).
+    fn fetch_config(
+        &self,
         operation: &str,
     ) -> Result<(ServerConfig, Option<String>), AdapterError> {
         self.http.needed(1);
@@ -54,7 +54,6 @@ impl ScimTenant {
                 .and_then(|n| usize::try_from(n).ok())
                 .filter(|n| *n > 0),
         };
-        self.config = Some(config);
         let location = body
             .get("meta")
             .and_then(|m| m.get("location"))
@@ -64,10 +63,17 @@ impl ScimTenant {
         Ok((config, location))
     }
 
+    /// Reads `ServiceProviderConfig` and keeps it for the run.
+    fn read_config(&mut self, operation: &str) -> Result<ServerConfig, AdapterError> {
+        let (config, _) = self.fetch_config(operation)?;
+        self.config = Some(config);
+        Ok(config)
+    }
+
     pub(super) fn config(&mut self, operation: &str) -> Result<ServerConfig, AdapterError> {
         match self.config {
             Some(config) => Ok(config),
-            None => Ok(self.read_config(operation)?.0),
+            None => self.read_config(operation),
         }
     }
 
@@ -88,12 +94,21 @@ impl ScimTenant {
     }
 
     /// Confirms the tenant is the one the client file names (see the module's
-    /// documentation); see [`crate::adapters::Adapter::verify_tenant`].
+    /// documentation), keeping its `ServiceProviderConfig`; see
+    /// [`crate::adapters::Adapter::verify_tenant`].
     pub(super) fn verify(&mut self) -> Result<(), AdapterError> {
+        self.config = Some(self.confirm()?);
+        Ok(())
+    }
+
+    /// Confirms the tenant (see [`ScimTenant::verify`]) and returns its
+    /// `ServiceProviderConfig`, keeping nothing: [`ScimTenant::verify_finding_groups`]
+    /// runs it while the groups are found.
+    pub(super) fn confirm(&self) -> Result<ServerConfig, AdapterError> {
         let operation = "verify tenant";
-        let (_, location) = self.read_config(operation)?;
-        let Some(expected) = self.expected_tenant.clone() else {
-            return Ok(());
+        let (config, location) = self.fetch_config(operation)?;
+        let Some(expected) = self.expected_tenant.as_deref() else {
+            return Ok(config);
         };
         let Some(location) = location else {
             return Err(self
@@ -104,8 +119,8 @@ impl ScimTenant {
                 )
                 .with_hint("remove `tenant_id` from the tenant if the endpoint alone identifies it"));
         };
-        if location_names(&location, &expected) {
-            Ok(())
+        if location_names(&location, expected) {
+            Ok(config)
         } else {
             let shown = Url::parse(&location).map_or_else(|_| "…".into(), |u| http::redact_url(&u));
             Err(self

@@ -11,7 +11,8 @@
 //!
 //! By concept:
 //! - `config`: `ServiceProviderConfig` (PATCH, ETags, page size) and the tenant's identity;
-//! - `reads`: collections page by page, groups by name, members, member ids to userNames;
+//! - `reads`: collections page by page, groups by name (found while the tenant is
+//!   confirmed), members, member ids to userNames;
 //! - `accounts`: many accounts resolved per request;
 //! - `groups`: members added or removed many per PATCH;
 //! - `attributes`: a User's `roles` / `entitlements` values;
@@ -28,7 +29,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::accounts::ResolvedAccounts;
 use super::http::{self, Call, HttpClient, Response};
-use super::{Adapter, AdapterError, BatchItem, FailureKind, Outcome, Principal};
+use time::OffsetDateTime;
+
+use super::{Adapter, AdapterError, BatchItem, FailureKind, Outcome, Principal, Reading};
 use crate::adapters::ChangeRequest;
 use crate::adapters::Direction;
 use crate::adapters::TenantContext;
@@ -163,6 +166,15 @@ impl ScimTenant {
 impl Adapter for ScimTenant {
     fn verify_tenant(&mut self) -> Result<(), AdapterError> {
         self.verify()
+    }
+
+    fn verify_and_read(
+        &mut self,
+        entitlements: &[&Entitlement],
+        now: OffsetDateTime,
+    ) -> Result<Reading, AdapterError> {
+        self.verify_finding_groups(entitlements)?;
+        crate::adapters::read_verified(self, entitlements, now)
     }
 
     fn resolve(&mut self, account: &str) -> Result<Option<Principal>, AdapterError> {

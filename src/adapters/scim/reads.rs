@@ -12,6 +12,11 @@
 //! holding a `roles` / `entitlements` value, and every holder's id for its userName, so
 //! that an apply right after its plan resolves no holder and reads nothing again before
 //! a change.
+//!
+//! A plan opening a tenant finds its groups by name while `ServiceProviderConfig` is read
+//! to confirm the tenant ([`ScimTenant::verify_finding_groups`]): the find needs nothing
+//! the confirmation learns, so a tenant read costs one round trip fewer. What is found
+//! is dropped unless the tenant is confirmed, and nothing is changed before it is.
 
 use std::collections::HashSet;
 
@@ -80,7 +85,8 @@ impl ScimTenant {
         )
     }
 
-    /// Returns the id of the group named `name`, or `None` when there is none.
+    /// Returns the id of the group named `name`, or `None` when there is none (kept for
+    /// the run).
     pub(super) fn group_id(
         &mut self,
         name: &str,
@@ -89,6 +95,13 @@ impl ScimTenant {
         if let Some(id) = self.groups.get(name) {
             return Ok(id.clone());
         }
+        let id = self.find_group(name, operation)?;
+        self.groups.insert(name.to_string(), id.clone());
+        Ok(id)
+    }
+
+    /// Asks the server for the id of the group named `name`; keeps nothing.
+    fn find_group(&self, name: &str, operation: &str) -> Result<Option<String>, AdapterError> {
         self.http.needed(1);
         let found = self.query(
             operation,
@@ -120,15 +133,48 @@ impl ScimTenant {
             exact
         };
         let hint = "rename the duplicates in the tenant so the name is unique";
-        let id = crate::adapters::one_group(
-            &self.name,
-            operation,
-            name,
-            &candidates,
-            Some(hint.into()),
-        )?;
-        self.groups.insert(name.to_string(), id.clone());
-        Ok(id)
+        crate::adapters::one_group(&self.name, operation, name, &candidates, Some(hint.into()))
+    }
+
+    /// Confirms the tenant ([`ScimTenant::confirm`]) while finding the groups that
+    /// `entitlements` name, one after another for as long as the confirmation is under
+    /// way: the first find costs no round trip of its own. Nothing found is kept unless
+    /// the tenant is confirmed, and a find that failed is made again when its group is
+    /// listed, where its error belongs. Returns the confirmation's error, if any.
+    pub(super) fn verify_finding_groups(
+        &mut self,
+        entitlements: &[&Entitlement],
+    ) -> Result<(), AdapterError> {
+        let mut wanted: Vec<(&str, String)> = Vec::new();
+        for entitlement in entitlements {
+            let name = entitlement.name.as_str();
+            if entitlement.kind == EntitlementKind::Group
+                && !self.groups.contains_key(name)
+                && !wanted.iter().any(|(n, _)| *n == name)
+            {
+                wanted.push((name, format!("list `{entitlement}`")));
+            }
+        }
+        let this = &*self;
+        let (confirmed, found) = std::thread::scope(|scope| {
+            let confirming = scope.spawn(|| this.confirm());
+            let mut found = Vec::new();
+            for (name, operation) in &wanted {
+                if confirming.is_finished() {
+                    break;
+                }
+                if let Ok(id) = this.find_group(name, operation) {
+                    found.push((*name, id));
+                }
+            }
+            (confirming.join(), found)
+        });
+        let config = confirmed.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        self.config = Some(config);
+        for (name, id) in found {
+            self.groups.insert(name.to_string(), id);
+        }
+        Ok(())
     }
 
     /// Reads a group's member ids and the version to send as `If-Match`.
