@@ -45,6 +45,40 @@ pub struct AuditLog {
     chains: BTreeMap<String, ChainWriter>,
 }
 
+/// Lines sealed for one durable write and taken out of the log ([`AuditLog::seal`]).
+pub struct Sealed {
+    store: Arc<dyn Store>,
+    batches: Vec<SealedChain>,
+}
+
+/// One chain's part of a sealed write.
+struct SealedChain {
+    chain: String,
+    expected: ChainHead,
+    dropping: u64,
+    lines: Vec<String>,
+}
+
+impl Sealed {
+    /// Stores the sealed lines (see [`AuditLog::sync`]); nothing to store is no write.
+    pub fn store(&self) -> Result<(), AuditError> {
+        if self.batches.is_empty() {
+            return Ok(());
+        }
+        let batches: Vec<ChainBatch<'_>> = self
+            .batches
+            .iter()
+            .map(|b| ChainBatch {
+                chain: &b.chain,
+                expected: &b.expected,
+                dropping: b.dropping,
+                lines: &b.lines,
+            })
+            .collect();
+        Ok(self.store.append_all(&batches)?)
+    }
+}
+
 impl AuditLog {
     /// Opens the audit log kept in `store` for a run of `command` by `actor`, signing
     /// with `key`. The key must be one whose public key is stored; in a log with no
@@ -275,37 +309,59 @@ impl AuditLog {
     /// line, in durable steps that check each chain still ends where this run left it:
     /// an fsync per chain on files, one transaction for every chain on PostgreSQL.
     pub fn sync(&mut self) -> Result<(), AuditError> {
+        let sealed = self.seal();
+        let stored = sealed.store();
+        self.settle(sealed, stored)
+    }
+
+    /// Seals every chain's lines appended since the last sync (as [`AuditLog::sync`]
+    /// stores them) and takes them out of the log, so that they can be stored without it
+    /// ([`Sealed::store`]) while lines are appended after them; [`AuditLog::settle`]
+    /// then gives the outcome back. At most one sealed write may be under way at a time.
+    pub fn seal(&mut self) -> Sealed {
         let key = &self.key;
-        let mut pending: Vec<(&String, &mut ChainWriter)> = self
-            .chains
-            .iter_mut()
-            .filter(|(_, w)| !w.pending.is_empty())
-            .collect();
-        if pending.is_empty() {
-            return Ok(());
-        }
-        for (_, writer) in pending.iter_mut() {
+        let mut batches = Vec::new();
+        for (name, writer) in self.chains.iter_mut() {
+            if writer.pending.is_empty() {
+                continue;
+            }
             seal(writer, key);
-        }
-        let batches: Vec<ChainBatch<'_>> = pending
-            .iter()
-            .map(|(name, writer)| ChainBatch {
-                chain: name,
-                expected: &writer.stored,
-                dropping: writer.dropping,
-                lines: &writer.pending,
-            })
-            .collect();
-        self.store.append_all(&batches)?;
-        for (_, writer) in pending {
-            writer.pending.clear();
-            writer.dropping = 0;
-            writer.stored = ChainHead {
+            let after = ChainHead {
                 seq: writer.seq,
                 hash: writer.prev.clone(),
             };
+            batches.push(SealedChain {
+                chain: name.clone(),
+                expected: std::mem::replace(&mut writer.stored, after),
+                dropping: std::mem::take(&mut writer.dropping),
+                lines: std::mem::take(&mut writer.pending),
+            });
         }
-        Ok(())
+        Sealed {
+            store: self.store.clone(),
+            batches,
+        }
+    }
+
+    /// Takes back a sealed write's outcome: stored, its chains end after it; not stored,
+    /// its lines are pending again, before any appended since, and it is `stored`'s error.
+    pub fn settle(
+        &mut self,
+        sealed: Sealed,
+        stored: Result<(), AuditError>,
+    ) -> Result<(), AuditError> {
+        if stored.is_ok() {
+            return Ok(());
+        }
+        for batch in sealed.batches {
+            if let Some(writer) = self.chains.get_mut(&batch.chain) {
+                writer.stored = batch.expected;
+                writer.dropping = batch.dropping;
+                let later = std::mem::replace(&mut writer.pending, batch.lines);
+                writer.pending.extend(later);
+            }
+        }
+        stored
     }
 
     /// Closes interrupted changes of earlier runs in a chain with `reconcile` entries.
@@ -553,6 +609,60 @@ fn tail_lines(
 mod tests {
     use super::*;
     use crate::state::FileStore;
+
+    /// A sealed write stored while lines are appended after it, and one that failed and
+    /// is stored again with them: the chain is whole, in order, and verifies.
+    #[test]
+    fn lines_appended_while_a_sealed_write_is_stored_follow_it_and_a_failed_one_is_kept() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store: Arc<dyn Store> = Arc::new(FileStore::new(
+            dir.path().to_path_buf(),
+            dir.path().to_path_buf(),
+        ));
+        let key = AuditKey::from_seed([5; 32]);
+        let public = key.public();
+        let mut log = AuditLog::open(store.clone(), key, "a", "apply").unwrap();
+        let entry = |reason: &str| Entry {
+            kind: Some(EntryKind::Reconcile),
+            reason: Some(reason.to_string()),
+            ..Entry::default()
+        };
+        let reasons = || -> Vec<String> {
+            std::fs::read_to_string(store.chain_location("c"))
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Entry>(l).ok()?.reason)
+                .collect()
+        };
+        log.append("c", entry("one")).unwrap();
+        let sealed = log.seal();
+        log.append("c", entry("two")).unwrap();
+        let stored = sealed.store();
+        log.settle(sealed, stored).unwrap();
+        assert_eq!(reasons(), ["one"]);
+        log.sync().unwrap();
+        assert_eq!(reasons(), ["one", "two"]);
+
+        // A write that failed: its lines are pending again, before those appended since.
+        log.append("c", entry("three")).unwrap();
+        let sealed = log.seal();
+        log.append("c", entry("four")).unwrap();
+        let failed = Err(AuditError::Io {
+            action: "write",
+            path: store.chain_location("c"),
+            source: std::io::Error::other("no space left on device"),
+        });
+        assert!(log.settle(sealed, failed).is_err());
+        assert_eq!(reasons(), ["one", "two"]);
+        log.sync().unwrap();
+        assert_eq!(reasons(), ["one", "two", "three", "four"]);
+        log.finish(serde_json::json!({})).unwrap();
+        let verdict = crate::audit::verify::verify_chain(store.as_ref(), "c", &[public]).unwrap();
+        assert!(
+            matches!(verdict, crate::audit::verify::Verdict::Intact(_)),
+            "{verdict:?}"
+        );
+    }
 
     /// The block read from the end may start inside a multi-byte character of an entry
     /// before the last checkpoint: that is no reason to refuse the chain.

@@ -7,12 +7,20 @@
 //! a run over many small tenants stores its intents in few durable writes (one fsync per
 //! chain, or one transaction) rather than one per tenant. Outcomes are signed into the
 //! chain as they come and stored with the next durable write: the next window, a ledger
-//! save, or the run's end. A crash leaves at most a window of changes (plus the windows of
-//! tenants being worked on) whose intents have no outcome; the next run re-reads their
-//! tenants and records them as reconciled.
+//! save, or the run's end.
+//!
+//! The next window is stored ahead of the workers ([`Journal::herald`]): once fewer than
+//! half a window of changes are announced and not yet started, a thread of its own
+//! stores the next window while the workers' requests are under way, so that a worker
+//! reaching a new window seldom waits for its intents to be stored. A durable write holds
+//! neither the log nor the journal's marks while it is stored ([`AuditLog::seal`]): the
+//! other workers sign their outcomes and start their stored windows meanwhile. Writes
+//! are made one at a time, in order. A crash leaves at most a window and a half of changes
+//! (plus the windows of tenants being worked on) whose intents have no outcome; the next
+//! run re-reads their tenants and records them as reconciled.
 
 use std::ops::Range;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use crate::audit::{AuditError, AuditLog, Entry, Phase};
 use crate::plan::Change;
@@ -41,6 +49,13 @@ enum Announced {
 struct Marks<'p> {
     /// Each window's state, by window.
     windows: Vec<Announced>,
+    /// Whether a worker has started each window's changes, by window.
+    started: Vec<bool>,
+    /// Changes whose intents are written (stored, or in the write under way) and which no
+    /// worker has started.
+    ready: usize,
+    /// The workers are done, or a window could not be stored ahead: the herald stops.
+    closed: bool,
     /// Changes that took effect whose outcomes are written but not yet stored.
     unconfirmed: Vec<&'p Change>,
     /// Changes that took effect whose outcomes could not be written.
@@ -58,6 +73,10 @@ pub(super) struct Journal<'a, 'p> {
     /// Each group's first window; one more entry, the number of windows.
     first: Vec<usize>,
     marks: Mutex<Marks<'p>>,
+    /// Wakes the herald when it has a window to store ahead, or when it is to stop.
+    ahead: Condvar,
+    /// Held while a durable write is under way: one at a time, in order.
+    storing: Mutex<()>,
 }
 
 impl<'a, 'p> Journal<'a, 'p> {
@@ -82,6 +101,9 @@ impl<'a, 'p> Journal<'a, 'p> {
         first.push(windows.len());
         let marks = Marks {
             windows: vec![Announced::No; windows.len()],
+            started: vec![false; windows.len()],
+            ready: 0,
+            closed: false,
             unconfirmed: Vec::new(),
             lost: Vec::new(),
         };
@@ -93,7 +115,13 @@ impl<'a, 'p> Journal<'a, 'p> {
             windows,
             first,
             marks: Mutex::new(marks),
+            ahead: Condvar::new(),
+            storing: Mutex::new(()),
         }
+    }
+
+    fn marks(&self) -> MutexGuard<'_, Marks<'p>> {
+        self.marks.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The group's windows: a window's index and the range of the group's changes in it.
@@ -117,51 +145,131 @@ impl<'a, 'p> Journal<'a, 'p> {
     }
 
     /// Returns once the intents of `window` are stored, writing them (with those of the
-    /// other windows not yet written, in order, up to [`WINDOW`] changes) if they are not.
+    /// other windows not yet written, in order, up to [`WINDOW`] changes) if they are not,
+    /// and counts its changes as started (see [`Journal::herald`]).
     pub(super) fn announce(&self, window: usize) -> Result<(), AuditError> {
-        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
-        if marks.windows[window] == Announced::Stored {
-            return Ok(());
+        if self.marks().windows[window] != Announced::Stored {
+            self.store_window(window)?;
         }
-        let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
-        let written = if marks.windows[window] == Announced::No {
-            // With it, the windows not yet written of the tenants being started (a worker
-            // may ask before the one for an earlier tenant does) and of those after it.
-            let mut ahead = vec![window];
-            let mut count = self.windows[window].1.len();
-            for next in (0..self.windows.len()).filter(|&w| w != window) {
-                let size = self.windows[next].1.len();
-                if marks.windows[next] != Announced::No {
-                    continue;
-                }
-                if count + size > WINDOW {
-                    break;
-                }
-                ahead.push(next);
-                count += size;
+        let mut marks = self.marks();
+        if !marks.started[window] {
+            marks.started[window] = true;
+            marks.ready = marks.ready.saturating_sub(self.windows[window].1.len());
+            if self.wants_ahead(&marks) {
+                self.ahead.notify_one();
             }
-            // A chain that cannot be opened (a forged tail) fails only the tenants of its
-            // client: the window is then written for this tenant alone.
-            let opened = self.open_chains(&mut audit, &ahead);
-            if opened.is_err() {
-                ahead.truncate(1);
-                self.open_chains(&mut audit, &ahead)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `work` (the workers) with [`Journal::herald`] beside it on a thread of its
+    /// own, stopped when `work` returns or panics.
+    pub(super) fn with_herald<T>(&self, work: impl FnOnce() -> T) -> T {
+        /// Stops the herald when dropped.
+        struct Closing<'j, 'a, 'p>(&'j Journal<'a, 'p>);
+        impl Drop for Closing<'_, '_, '_> {
+            fn drop(&mut self) {
+                self.0.close();
             }
-            let written: usize = ahead.iter().map(|&w| self.windows[w].1.len()).sum();
-            #[cfg(feature = "test-hooks")]
-            fault_switch(self.groups[self.windows[window].0].0.0, written)?;
-            // With its chain open, appending to it cannot fail: a window is written whole.
-            for &w in &ahead {
-                for (chain, entry) in self.intents(w) {
-                    audit.append(chain, entry)?;
+        }
+        std::thread::scope(|scope| {
+            scope.spawn(|| self.herald());
+            let _closing = Closing(self);
+            work()
+        })
+    }
+
+    /// Stores the windows ahead of the workers until they are done ([`Journal::close`]):
+    /// whenever fewer than half a [`WINDOW`] of changes are written and not yet started,
+    /// the next windows not yet written, as [`Journal::announce`] would write them. Run on
+    /// a thread of its own beside the workers. A window it cannot store is left to the
+    /// worker that reaches it, which tries again and fails as it would have (and no
+    /// change of it is sent); the herald then stops.
+    fn herald(&self) {
+        loop {
+            let next = {
+                let mut marks = self.marks();
+                while !marks.closed && !self.wants_ahead(&marks) {
+                    marks = self.ahead.wait(marks).unwrap_or_else(|e| e.into_inner());
                 }
-                marks.windows[w] = Announced::Written;
+                if marks.closed {
+                    return;
+                }
+                match marks.windows.iter().position(|w| *w == Announced::No) {
+                    Some(next) => next,
+                    None => return,
+                }
+            };
+            if self.store_window(next).is_err() {
+                self.marks().closed = true;
+                return;
             }
-            written
-        } else {
-            0
+        }
+    }
+
+    /// Stops the herald: the workers are done.
+    fn close(&self) {
+        self.marks().closed = true;
+        self.ahead.notify_all();
+    }
+
+    /// Whether the herald has a window to store ahead of the workers.
+    fn wants_ahead(&self, marks: &Marks<'_>) -> bool {
+        !marks.closed && marks.ready < WINDOW / 2 && marks.windows.contains(&Announced::No)
+    }
+
+    /// Stores the intents of `window`, writing them (with those of the other windows not
+    /// yet written, in order, up to [`WINDOW`] changes) if they are not.
+    fn store_window(&self, window: usize) -> Result<(), AuditError> {
+        let written = {
+            let mut marks = self.marks();
+            let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
+            if marks.windows[window] == Announced::No {
+                // With it, the windows not yet written of the tenants being started (a
+                // worker may ask before the one for an earlier tenant does) and of those
+                // after it.
+                let mut ahead = vec![window];
+                let mut count = self.windows[window].1.len();
+                for next in (0..self.windows.len()).filter(|&w| w != window) {
+                    let size = self.windows[next].1.len();
+                    if marks.windows[next] != Announced::No {
+                        continue;
+                    }
+                    if count + size > WINDOW {
+                        break;
+                    }
+                    ahead.push(next);
+                    count += size;
+                }
+                // A chain that cannot be opened (a forged tail) fails only the tenants of
+                // its client: the window is then written for this tenant alone.
+                let opened = self.open_chains(&mut audit, &ahead);
+                if opened.is_err() {
+                    ahead.truncate(1);
+                    self.open_chains(&mut audit, &ahead)?;
+                }
+                let written: usize = ahead.iter().map(|&w| self.windows[w].1.len()).sum();
+                #[cfg(feature = "test-hooks")]
+                fault_switch(self.groups[self.windows[window].0].0.0, written)?;
+                // With its chain open, appending to it cannot fail: a window is written
+                // whole.
+                for &w in &ahead {
+                    for (chain, entry) in self.intents(w) {
+                        audit.append(chain, entry)?;
+                    }
+                    marks.windows[w] = Announced::Written;
+                    if !marks.started[w] {
+                        marks.ready += self.windows[w].1.len();
+                    }
+                }
+                written
+            } else {
+                0
+            }
         };
-        store(&mut audit, &mut marks)?;
+        // Stored by this write, or by the one under way that took its intents (then
+        // nothing more is written for it).
+        self.store_unless_stored(Some(window))?;
         #[cfg(feature = "test-hooks")]
         crash_switch(written);
         #[cfg(not(feature = "test-hooks"))]
@@ -201,7 +309,7 @@ impl<'a, 'p> Journal<'a, 'p> {
         outcomes: Vec<Entry>,
         took_effect: impl Iterator<Item = &'p Change>,
     ) -> Result<(), AuditError> {
-        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        let mut marks = self.marks();
         let written = self.write(chain, outcomes);
         match written {
             Ok(()) => marks.unconfirmed.extend(took_effect),
@@ -223,17 +331,52 @@ impl<'a, 'p> Journal<'a, 'p> {
 
     /// Signs entries into `chain` and stores them, with every entry written before them.
     pub(super) fn write_now(&self, chain: &str, entries: Vec<Entry>) -> Result<(), AuditError> {
-        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
         self.write(chain, entries)?;
-        let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
-        store(&mut audit, &mut marks)
+        self.store_all()
     }
 
     /// Stores every entry written so far.
     pub(super) fn store(&self) -> Result<(), AuditError> {
-        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
-        let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
-        store(&mut audit, &mut marks)
+        self.store_all()
+    }
+
+    /// Stores every entry written so far; the windows written are then stored, and the
+    /// outcomes written confirmed. The log and
+    /// the marks are held only to seal the write and to take its outcome back, not while
+    /// it is stored: a worker signs its outcomes and starts a stored window meanwhile.
+    /// Writes are made one at a time, in order.
+    fn store_all(&self) -> Result<(), AuditError> {
+        self.store_unless_stored(None)
+    }
+
+    /// Stores every entry written so far (see [`Journal::store_all`]), unless `window`'s
+    /// intents are stored by the time the writes before are done.
+    fn store_unless_stored(&self, window: Option<usize>) -> Result<(), AuditError> {
+        let _one_at_a_time = self.storing.lock().unwrap_or_else(|e| e.into_inner());
+        let (sealed, windows, confirmed) = {
+            let marks = self.marks();
+            if window.is_some_and(|w| marks.windows[w] == Announced::Stored) {
+                return Ok(());
+            }
+            let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
+            #[cfg(feature = "test-hooks")]
+            fault_switch("", 0)?;
+            let windows: Vec<usize> = (0..marks.windows.len())
+                .filter(|&w| marks.windows[w] == Announced::Written)
+                .collect();
+            (audit.seal(), windows, marks.unconfirmed.len())
+        };
+        let stored = sealed.store();
+        let mut marks = self.marks();
+        self.audit
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .settle(sealed, stored)?;
+        for w in windows {
+            marks.windows[w] = Announced::Stored;
+        }
+        marks.unconfirmed.drain(..confirmed);
+        Ok(())
     }
 
     /// The changes that took effect whose outcomes are not stored: those that could not be
@@ -244,21 +387,6 @@ impl<'a, 'p> Journal<'a, 'p> {
         unknown.extend(marks.unconfirmed);
         unknown
     }
-}
-
-/// Stores every entry written so far; the windows written are then stored, and the
-/// outcomes written confirmed.
-fn store(audit: &mut AuditLog, marks: &mut Marks<'_>) -> Result<(), AuditError> {
-    #[cfg(feature = "test-hooks")]
-    fault_switch("", 0)?;
-    audit.sync()?;
-    for window in marks.windows.iter_mut() {
-        if *window == Announced::Written {
-            *window = Announced::Stored;
-        }
-    }
-    marks.unconfirmed.clear();
-    Ok(())
 }
 
 /// Names a change sent whose outcome is unknown.
@@ -342,6 +470,25 @@ pub(super) mod tests {
         (dir, Mutex::new(log))
     }
 
+    /// Each tenant's changes as a group, and their change ids (`r-GROUP-INDEX`).
+    fn groups_of<'c>(tenants: &[&'c Vec<Change>]) -> (Vec<Group<'c>>, Vec<Vec<String>>) {
+        let groups: Vec<Group<'c>> = tenants
+            .iter()
+            .map(|c| {
+                (
+                    (c[0].client.as_str(), c[0].tenant.as_str()),
+                    c.iter().collect(),
+                )
+            })
+            .collect();
+        let ids = groups
+            .iter()
+            .enumerate()
+            .map(|(g, (_, c))| (0..c.len()).map(|i| format!("r-{g}-{i}")).collect())
+            .collect();
+        (groups, ids)
+    }
+
     /// The intents stored in a client's chain.
     fn intents(dir: &std::path::Path, client: &str) -> usize {
         std::fs::read_to_string(dir.join(format!("{client}.jsonl")))
@@ -359,20 +506,7 @@ pub(super) mod tests {
             changes("acme", "two", 5),
             changes("zeta", "big", WINDOW + 10),
         );
-        let groups: Vec<Group<'_>> = [&one, &two, &big]
-            .iter()
-            .map(|c| {
-                (
-                    (c[0].client.as_str(), c[0].tenant.as_str()),
-                    c.iter().collect(),
-                )
-            })
-            .collect();
-        let ids: Vec<Vec<String>> = groups
-            .iter()
-            .enumerate()
-            .map(|(g, (_, c))| (0..c.len()).map(|i| format!("r-{g}-{i}")).collect())
-            .collect();
+        let (groups, ids) = groups_of(&[&one, &two, &big]);
         let journal = Journal::new(&audit, "r", &groups, &ids);
         // The big tenant's changes are in two windows.
         let windows: Vec<Vec<usize>> = (0..3)
@@ -396,6 +530,41 @@ pub(super) mod tests {
         assert_eq!(intents(dir.path(), "zeta"), WINDOW);
         journal.announce(3).unwrap();
         assert_eq!(intents(dir.path(), "zeta"), WINDOW + 10);
+    }
+
+    #[test]
+    fn the_herald_stores_the_next_window_once_less_than_half_a_window_is_ready() {
+        let (dir, audit) = audit_log();
+        // Four clients' tenants of 300 changes: the first three fill a window, the
+        // fourth is the next one.
+        let all: Vec<Vec<Change>> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|client| changes(client, "t", 300))
+            .collect();
+        let (groups, ids) = groups_of(&all.iter().collect::<Vec<_>>());
+        let journal = Journal::new(&audit, "r", &groups, &ids);
+        let stored = |client: &str| intents(dir.path(), client);
+        // Waits (up to ten seconds) for the herald to store `client`'s intents.
+        let stored_ahead = |client: &str| {
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while stored(client) == 0 && std::time::Instant::now() < until {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            stored(client)
+        };
+        journal.with_herald(|| {
+            // 900 changes stored, 300 of them started: 600 ready, more than half a window.
+            journal.announce(0).unwrap();
+            assert_eq!(["a", "b", "c", "d"].map(&stored), [300, 300, 300, 0]);
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            assert_eq!(stored("d"), 0, "stored ahead with 600 changes ready");
+            // 300 ready: the next window is stored ahead, before anyone asks for it.
+            journal.announce(1).unwrap();
+            assert_eq!(stored_ahead("d"), 300);
+            journal.announce(2).unwrap();
+            journal.announce(3).unwrap();
+        });
+        assert_eq!(["a", "b", "c", "d"].map(stored), [300; 4]);
     }
 
     #[test]

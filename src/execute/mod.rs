@@ -187,7 +187,7 @@ pub fn apply<'p>(
     let failure: Mutex<Option<ExecuteError>> = Mutex::new(None);
     progress.start(groups.iter().map(|(_, c)| c.len()).sum());
     let indices: Vec<usize> = (0..groups.len()).collect();
-    let results = crate::workers::map(&indices, context.workspace.settings.parallelism, |&group| {
+    let work = |&group: &usize| {
         let (client, tenant) = groups[group].0;
         let configuration = planned.get(&(client, tenant)).copied().unwrap_or(&[]);
         let applied = apply_tenant(context, &journal, group, configuration, progress);
@@ -208,6 +208,10 @@ pub fn apply<'p>(
                 error,
             });
         (applied.results, failure)
+    };
+    // The next window of intents is stored ahead of the workers, on a thread of its own.
+    let results = journal.with_herald(|| {
+        crate::workers::map(&indices, context.workspace.settings.parallelism, work)
     });
     progress.finish();
     // The outcomes are stored, then the ledger saved.
