@@ -34,8 +34,8 @@ pub(super) const WINDOW: usize = 1024;
 /// One tenant's changes, `(client, tenant)` and the changes in plan order.
 pub(super) type Group<'c> = ((&'c str, &'c str), Vec<&'c Change>);
 
-/// How far a window of changes is announced.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// How far a window of changes is announced, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Announced {
     /// Its intents are not written.
     No,
@@ -43,17 +43,14 @@ enum Announced {
     Written,
     /// Its intents are stored: its changes may be sent.
     Stored,
+    /// Its intents are stored and a worker has started its changes.
+    Started,
 }
 
 /// What the journal knows of the run so far.
 struct Marks<'p> {
     /// Each window's state, by window.
     windows: Vec<Announced>,
-    /// Whether a worker has started each window's changes, by window.
-    started: Vec<bool>,
-    /// Changes whose intents are written (stored, or in the write under way) and which no
-    /// worker has started.
-    ready: usize,
     /// The workers are done, or a window could not be stored ahead: the herald stops.
     closed: bool,
     /// Changes that took effect whose outcomes are written but not yet stored.
@@ -101,8 +98,6 @@ impl<'a, 'p> Journal<'a, 'p> {
         first.push(windows.len());
         let marks = Marks {
             windows: vec![Announced::No; windows.len()],
-            started: vec![false; windows.len()],
-            ready: 0,
             closed: false,
             unconfirmed: Vec::new(),
             lost: Vec::new(),
@@ -148,13 +143,12 @@ impl<'a, 'p> Journal<'a, 'p> {
     /// other windows not yet written, in order, up to [`WINDOW`] changes) if they are not,
     /// and counts its changes as started (see [`Journal::herald`]).
     pub(super) fn announce(&self, window: usize) -> Result<(), AuditError> {
-        if self.marks().windows[window] != Announced::Stored {
+        if self.marks().windows[window] < Announced::Stored {
             self.store_window(window)?;
         }
         let mut marks = self.marks();
-        if !marks.started[window] {
-            marks.started[window] = true;
-            marks.ready = marks.ready.saturating_sub(self.windows[window].1.len());
+        if marks.windows[window] == Announced::Stored {
+            marks.windows[window] = Announced::Started;
             if self.wants_ahead(&marks) {
                 self.ahead.notify_one();
             }
@@ -215,7 +209,16 @@ impl<'a, 'p> Journal<'a, 'p> {
 
     /// Whether the herald has a window to store ahead of the workers.
     fn wants_ahead(&self, marks: &Marks<'_>) -> bool {
-        !marks.closed && marks.ready < WINDOW / 2 && marks.windows.contains(&Announced::No)
+        // Changes whose intents are written (stored, or in the write under way) and
+        // which no worker has started.
+        let ready: usize = marks
+            .windows
+            .iter()
+            .zip(&self.windows)
+            .filter(|(state, _)| matches!(state, Announced::Written | Announced::Stored))
+            .map(|(_, (_, range))| range.len())
+            .sum();
+        !marks.closed && ready < WINDOW / 2 && marks.windows.contains(&Announced::No)
     }
 
     /// Stores the intents of `window`, writing them (with those of the other windows not
@@ -258,9 +261,6 @@ impl<'a, 'p> Journal<'a, 'p> {
                         audit.append(chain, entry)?;
                     }
                     marks.windows[w] = Announced::Written;
-                    if !marks.started[w] {
-                        marks.ready += self.windows[w].1.len();
-                    }
                 }
                 written
             } else {
@@ -332,30 +332,24 @@ impl<'a, 'p> Journal<'a, 'p> {
     /// Signs entries into `chain` and stores them, with every entry written before them.
     pub(super) fn write_now(&self, chain: &str, entries: Vec<Entry>) -> Result<(), AuditError> {
         self.write(chain, entries)?;
-        self.store_all()
+        self.store_unless_stored(None)
     }
 
     /// Stores every entry written so far.
     pub(super) fn store(&self) -> Result<(), AuditError> {
-        self.store_all()
-    }
-
-    /// Stores every entry written so far; the windows written are then stored, and the
-    /// outcomes written confirmed. The log and
-    /// the marks are held only to seal the write and to take its outcome back, not while
-    /// it is stored: a worker signs its outcomes and starts a stored window meanwhile.
-    /// Writes are made one at a time, in order.
-    fn store_all(&self) -> Result<(), AuditError> {
         self.store_unless_stored(None)
     }
 
-    /// Stores every entry written so far (see [`Journal::store_all`]), unless `window`'s
-    /// intents are stored by the time the writes before are done.
+    /// Stores every entry written so far, unless `window`'s intents are stored by the time
+    /// the writes before are done; the windows written are then stored, and the outcomes
+    /// written confirmed. The log and the marks are held only to seal the write and to
+    /// take its outcome back, not while it is stored: a worker signs its outcomes and
+    /// starts a stored window meanwhile. Writes are made one at a time, in order.
     fn store_unless_stored(&self, window: Option<usize>) -> Result<(), AuditError> {
         let _one_at_a_time = self.storing.lock().unwrap_or_else(|e| e.into_inner());
         let (sealed, windows, confirmed) = {
             let marks = self.marks();
-            if window.is_some_and(|w| marks.windows[w] == Announced::Stored) {
+            if window.is_some_and(|w| marks.windows[w] >= Announced::Stored) {
                 return Ok(());
             }
             let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
@@ -544,10 +538,14 @@ pub(super) mod tests {
         let (groups, ids) = groups_of(&all.iter().collect::<Vec<_>>());
         let journal = Journal::new(&audit, "r", &groups, &ids);
         let stored = |client: &str| intents(dir.path(), client);
-        // Waits (up to ten seconds) for the herald to store `client`'s intents.
-        let stored_ahead = |client: &str| {
+        // Waits (up to ten seconds) for the herald to have stored `window`, then counts
+        // `client`'s intents on disk (counting while the write is under way would see
+        // part of it).
+        let stored_ahead = |window: usize, client: &str| {
             let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
-            while stored(client) == 0 && std::time::Instant::now() < until {
+            while journal.marks().windows[window] < Announced::Stored
+                && std::time::Instant::now() < until
+            {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             stored(client)
@@ -558,9 +556,10 @@ pub(super) mod tests {
             assert_eq!(["a", "b", "c", "d"].map(&stored), [300, 300, 300, 0]);
             std::thread::sleep(std::time::Duration::from_millis(100));
             assert_eq!(stored("d"), 0, "stored ahead with 600 changes ready");
+            assert_eq!(journal.marks().windows[3], Announced::No);
             // 300 ready: the next window is stored ahead, before anyone asks for it.
             journal.announce(1).unwrap();
-            assert_eq!(stored_ahead("d"), 300);
+            assert_eq!(stored_ahead(3, "d"), 300);
             journal.announce(2).unwrap();
             journal.announce(3).unwrap();
         });
